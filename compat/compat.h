@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the kernel would provide to core/ and drivers/, implemented in user
+ * space: fixed-width types, ERR_PTR, WARN_ON, counted allocation with fault
+ * injection, atomics, kref, locks, RCU (liburcu) and uaccess.  core/ and
+ * drivers/ include nothing else outside include/.
+ */
+#ifndef _COMPAT_COMPAT_H
+#define _COMPAT_COMPAT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <pthread.h>
+#include <linux/types.h>
+
+#include <stdio.h> /* snprintf, as the kernel has it */
+
+#include "list.h"
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#define __user
+#define __rcu
+#define __must_check __attribute__((warn_unused_result))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define BUILD_BUG_ON_ZERO(e) ((int)(sizeof(struct { int : (-!!(e)); })))
+#define __must_be_array(a) \
+	BUILD_BUG_ON_ZERO(__builtin_types_compatible_p(__typeof__(a), \
+						       __typeof__(&(a)[0])))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]) + __must_be_array(a))
+
+#define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define smp_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define smp_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+static inline void __user *u64_to_user_ptr(u64 v)
+{
+	return (void __user *)(uintptr_t)v;
+}
+
+/* ERR_PTR: errnos encoded in the top page of the address space. */
+#define MAX_ERRNO 4095
+static inline void *ERR_PTR(long err)
+{
+	return (void *)err;
+}
+
+static inline long PTR_ERR(const void *p)
+{
+	return (long)p;
+}
+
+static inline bool IS_ERR(const void *p)
+{
+	return (uintptr_t)p >= (uintptr_t)-MAX_ERRNO;
+}
+
+/* Debug levels, lowest is quietest. */
+enum compat_log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+extern int compat_log_level;
+void compat_log(int level, const char *fmt, ...) __printf(2, 3);
+#define pr_err(...) compat_log(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) compat_log(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) compat_log(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) compat_log(LOG_DEBUG, __VA_ARGS__)
+
+/**
+ * compat_warn() - report a broken invariant
+ *
+ * Prints where and what; aborts when compat_warn_abort is set (the test
+ * harness sets it), so a WARN_ON in a test is a failure, not a log line.
+ * Returns @cond so that WARN_ON() can be used as a condition.
+ */
+bool compat_warn(bool cond, const char *file, int line, const char *what);
+extern bool compat_warn_abort;
+#define WARN_ON(cond) compat_warn(!!(cond), __FILE__, __LINE__, #cond)
+
+/*
+ * Fault injection, after the kernel's fail-nth: with compat_fail_nth set to
+ * N, the Nth injection point this thread passes fails.  Every allocation and
+ * every handle lookup is an injection point.
+ */
+enum compat_fault_site { FAULT_ALLOC, FAULT_LOOKUP };
+bool compat_should_fail(enum compat_fault_site site);
+void compat_fail_nth_set(unsigned int n);
+/* Injection points not yet reached: 0 means the Nth point failed. */
+unsigned int compat_fail_nth_left(void);
+
+/* Allocation, counted: compat_live_objects() must read 0 after cleanup. */
+void *kmalloc(size_t size) __attribute__((malloc));
+void *kzalloc(size_t size) __attribute__((malloc));
+void *kcalloc(size_t n, size_t size) __attribute__((malloc));
+void kfree(const void *p);
+long compat_live_objects(void);
+
+/* Atomics (sequentially consistent unless named otherwise). */
+typedef struct {
+	int counter;
+} atomic_t;
+
+static inline int atomic_read(const atomic_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);
+}
+
+static inline void atomic_set(atomic_t *v, int i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);
+}
+
+static inline int atomic_add_return(int i, atomic_t *v)
+{
+	return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic_inc(atomic_t *v)
+{
+	atomic_add_return(1, v);
+}
+
+static inline void atomic_dec(atomic_t *v)
+{
+	atomic_add_return(-1, v);
+}
+
+static inline bool atomic_dec_and_test(atomic_t *v)
+{
+	return atomic_add_return(-1, v) == 0;
+}
+
+/* Returns true and stores @new if *v was @old. */
+static inline bool atomic_try_cmpxchg(atomic_t *v, int *old, int new)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+typedef struct {
+	long counter;
+} atomic_long_t;
+
+static inline long atomic_long_read(const atomic_long_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+}
+
+static inline long atomic_long_add_return(long i, atomic_long_t *v)
+{
+	return __atomic_add_fetch(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+/* kref: a reference count whose last put calls a release function. */
+struct kref {
+	atomic_t refcount;
+};
+
+static inline void kref_init(struct kref *k)
+{
+	atomic_set(&k->refcount, 1);
+}
+
+static inline void kref_get(struct kref *k)
+{
+	WARN_ON(atomic_add_return(1, &k->refcount) < 2);
+}
+
+static inline bool kref_get_unless_zero(struct kref *k)
+{
+	int old = atomic_read(&k->refcount);
+
+	do {
+		if (!old)
+			return false;
+	} while (!atomic_try_cmpxchg(&k->refcount, &old, old + 1));
+	return true;
+}
+
+/* Returns true when this put released the object. */
+static inline bool kref_put(struct kref *k, void (*release)(struct kref *k))
+{
+	if (atomic_dec_and_test(&k->refcount)) {
+		release(k);
+		return true;
+	}
+	return false;
+}
+
+/* Locks.  Sleeping locks throughout: user space has no preemption control. */
+struct mutex {
+	pthread_mutex_t m;
+};
+
+void mutex_init(struct mutex *m);
+void mutex_destroy(struct mutex *m);
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+
+typedef struct mutex spinlock_t;
+#define spin_lock_init mutex_init
+#define spin_lock_destroy mutex_destroy
+#define spin_lock mutex_lock
+#define spin_unlock mutex_unlock
+
+/* Writer-preferring: a waiting writer makes down_read_trylock fail. */
+struct rw_semaphore {
+	pthread_rwlock_t l;
+};
+
+void init_rwsem(struct rw_semaphore *s);
+void destroy_rwsem(struct rw_semaphore *s);
+void down_read(struct rw_semaphore *s);
+bool down_read_trylock(struct rw_semaphore *s);
+void up_read(struct rw_semaphore *s);
+void down_write(struct rw_semaphore *s);
+void up_write(struct rw_semaphore *s);
+
+/*
+ * RCU.  One domain (liburcu's memb flavour; threads register themselves on
+ * first use).  The device's SRCU-like read section is an RCU read section:
+ * readers may sleep, synchronize_rcu() waits for all of them.  A TSan build
+ * uses a reader-writer lock instead, whose ordering TSan can see.
+ */
+struct rcu_head {
+	struct rcu_head *next;
+	void (*func)(struct rcu_head *head);
+};
+
+void rcu_read_lock(void);
+void rcu_read_unlock(void);
+void synchronize_rcu(void);
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
+/* Waits until every call_rcu() callback queued before it has run. */
+void rcu_barrier(void);
+
+#define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
+/*
+ * uaccess.  A thread serves one caller at a time; current_mm names the
+ * caller's address space (this process, another process, or a test
+ * window).  copy_{from,to}_user return the number of bytes NOT copied, as in
+ * the kernel, and never fault the caller.
+ */
+struct compat_mm;
+struct compat_mm_ops {
+	size_t (*read)(struct compat_mm *mm, void *dst, u64 uaddr, size_t n);
+	size_t (*write)(struct compat_mm *mm, u64 uaddr, const void *src,
+			size_t n);
+};
+
+struct compat_mm {
+	const struct compat_mm_ops *ops;
+};
+
+extern __thread struct compat_mm *current_mm;
+/* This process, with fault-safe copies. */
+extern struct compat_mm compat_self_mm;
+
+size_t __must_check copy_from_user(void *dst, const void __user *src,
+				   size_t n);
+size_t __must_check copy_to_user(void __user *dst, const void *src, size_t n);
+
+/*
+ * File descriptors for FD objects in embedded mode: an eventfd the caller
+ * can poll.  Returns the fd or a negative errno.
+ */
+int compat_event_fd_alloc(void);
+void compat_event_fd_release(int fd);
+
+/**
+ * compat_init() - set up what the rest of compat needs
+ *
+ * Installs the uaccess fault handler and makes compat_self_mm the default
+ * address space.  Idempotent; returns 0 or a negative errno.
+ */
+int compat_init(void);
+
+#endif /* _COMPAT_COMPAT_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* The core's private structures and the functions its files share. */
+#ifndef _CORE_PRIV_H
+#define _CORE_PRIV_H
+
+#include <rdma/ib_verbs.h>
+
+/*
+ * The core's side of a device.  It outlives the driver's ib_device: files
+ * keep it until they close.
+ *
+ * Lock order: files_lock is taken alone; removal collects references to
+ * the files under it and drops it before touching any file.
+ */
+struct ib_uverbs_device {
+	struct kref ref;		/* one for registration, one per file */
+	struct ib_device __rcu *ib_dev;	/* NULL once removed */
+	u16 driver_id;
+	const struct uverbs_types *types;
+	void (*dealloc_ucontext)(struct ib_ucontext *ucontext);
+	char name[32];
+	struct mutex files_lock;
+	struct list_head files;		/* ib_uverbs_file.list */
+};
+
+/*
+ * An open file.
+ *
+ * Lock order: close_sem (write: close and removal; read: every command,
+ * trylock only) -> ucontext_lock -> ucontext->uobjects_lock -> a handle
+ * table's lock.  events_lock is taken alone.
+ */
+struct ib_uverbs_file {
+	struct ib_uverbs_device *device;
+	struct ib_ucontext *ucontext;	/* published once by GET_CONTEXT */
+	struct mutex ucontext_lock;	/* publishing and freeing ucontext */
+	struct rw_semaphore close_sem;
+	int closing;			/* set before close takes close_sem */
+	bool hw_destroyed;		/* driver objects gone (close or removal) */
+	bool disassociated;		/* removal took it; under files_lock */
+	struct list_head list;		/* in device->files */
+	struct kref ref;		/* the open and removal's references */
+	const struct ib_uverbs_file_ops *ops;
+	void *priv;
+	struct mutex events_lock;
+	struct list_head events;
+	unsigned int num_events;
+};
+
+/* Handle tables (uobject.c). */
+struct uverbs_htable *uverbs_htable_alloc(bool external_ids);
+void uverbs_htable_free(struct uverbs_htable *t);
+
+/* uobject access for the dispatcher (uobject.c). */
+struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
+					const struct uverbs_type *type,
+					u32 id, u8 access, bool removed);
+void uverbs_uobject_unlock(struct ib_uobject *uobj, u8 access);
+struct ib_uobject *uverbs_uobject_reserve(struct ib_ucontext *uctx,
+					  u16 type_id,
+					  const struct uverbs_type *type);
+void uverbs_uobject_commit_new(struct ib_uobject *uobj,
+			       struct ib_uobject *const *parents,
+			       unsigned int num_parents);
+void uverbs_uobject_abort_new(struct ib_uobject *uobj);
+int uverbs_uobject_destroy_locked(struct ib_uobject *uobj);
+void uverbs_uobject_remove_locked(struct ib_uobject *uobj);
+
+/* Context cleanup (uobject.c); called with close_sem held for write. */
+void uverbs_cleanup_ucontext(struct ib_ucontext *uctx,
+			     enum rdma_remove_reason why);
+void uverbs_free_ucontext(struct ib_ucontext *uctx);
+
+/* Files (file.c) and devices (device.c). */
+void uverbs_file_disassociate(struct ib_uverbs_file *ufile);
+void uverbs_device_put(struct ib_uverbs_device *udev);
+
+/* The thread's last failure message (ioctl.c). */
+__printf(1, 2) void uverbs_set_error(const char *fmt, ...);
+
+#endif /* _CORE_PRIV_H */

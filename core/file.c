@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Files: open, close, the async event queue, the user context, and what
+ * device removal does to a file.
+ *
+ * Close and removal both destroy a file's objects, whichever comes first,
+ * under close_sem held for write.  Removal visits every file still on the
+ * device's list, and a closing file leaves the list only after its cleanup,
+ * so removal always waits for a close in progress before it returns and
+ * the driver frees its device.
+ */
+#include "core_priv.h"
+
+struct uverbs_event {
+	struct list_head list;
+	struct ib_uverbs_async_event_desc desc;
+};
+
+/* More queued events than this and the oldest is dropped. */
+#define UVERBS_MAX_EVENTS 1024
+
+static int embedded_fd_alloc(struct ib_uverbs_file *ufile,
+			     struct ib_uobject *uobj)
+{
+	(void)ufile;
+	(void)uobj;
+	return compat_event_fd_alloc();
+}
+
+static void embedded_fd_release(struct ib_uverbs_file *ufile, int fd)
+{
+	(void)ufile;
+	compat_event_fd_release(fd);
+}
+
+static const struct ib_uverbs_file_ops embedded_file_ops = {
+	.fd_alloc = embedded_fd_alloc,
+	.fd_release = embedded_fd_release,
+};
+
+static void file_free_locks(struct ib_uverbs_file *ufile)
+{
+	mutex_destroy(&ufile->ucontext_lock);
+	destroy_rwsem(&ufile->close_sem);
+	mutex_destroy(&ufile->events_lock);
+}
+
+struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
+				      const struct ib_uverbs_file_ops *ops,
+				      void *priv)
+{
+	struct ib_uverbs_device *udev = dev->uverbs_dev;
+	struct ib_uverbs_file *ufile;
+
+	ufile = kzalloc(sizeof(*ufile));
+	if (!ufile)
+		return ERR_PTR(-ENOMEM);
+	ufile->ops = ops ? ops : &embedded_file_ops;
+	ufile->priv = priv;
+	mutex_init(&ufile->ucontext_lock);
+	init_rwsem(&ufile->close_sem);
+	mutex_init(&ufile->events_lock);
+	INIT_LIST_HEAD(&ufile->events);
+	INIT_LIST_HEAD(&ufile->list);
+	kref_init(&ufile->ref);
+
+	mutex_lock(&udev->files_lock);
+	if (!rcu_dereference(udev->ib_dev)) {
+		mutex_unlock(&udev->files_lock);
+		file_free_locks(ufile);
+		kfree(ufile);
+		return ERR_PTR(-ENODEV);
+	}
+	kref_get(&udev->ref);
+	ufile->device = udev;
+	list_add_tail(&ufile->list, &udev->files);
+	mutex_unlock(&udev->files_lock);
+	return ufile;
+}
+
+void *ib_uverbs_file_priv(struct ib_uverbs_file *ufile)
+{
+	return ufile->priv;
+}
+
+static void file_free(struct kref *ref)
+{
+	struct ib_uverbs_file *ufile =
+		container_of(ref, struct ib_uverbs_file, ref);
+	struct uverbs_event *ev, *tmp;
+
+	list_for_each_entry_safe(ev, tmp, &ufile->events, list)
+		kfree(ev);
+	file_free_locks(ufile);
+	uverbs_device_put(ufile->device);
+	kfree(ufile);
+}
+
+void ib_uverbs_file_get(struct ib_uverbs_file *ufile)
+{
+	kref_get(&ufile->ref);
+}
+
+void ib_uverbs_file_put(struct ib_uverbs_file *ufile)
+{
+	kref_put(&ufile->ref, file_free);
+}
+
+/* Destroys the driver objects and driver context.  close_sem held (W). */
+static void file_destroy_hw(struct ib_uverbs_file *ufile,
+			    enum rdma_remove_reason why)
+{
+	struct ib_ucontext *uctx;
+
+	mutex_lock(&ufile->ucontext_lock);
+	uctx = ufile->ucontext;
+	if (uctx && !ufile->hw_destroyed) {
+		uverbs_cleanup_ucontext(uctx, why);
+		if (ufile->device->dealloc_ucontext)
+			ufile->device->dealloc_ucontext(uctx);
+		uctx->driver_priv = NULL;
+	}
+	ufile->hw_destroyed = true;
+	mutex_unlock(&ufile->ucontext_lock);
+}
+
+void ib_uverbs_release(struct ib_uverbs_file *ufile)
+{
+	struct ib_uverbs_device *udev = ufile->device;
+
+	WRITE_ONCE(ufile->closing, 1);
+	down_write(&ufile->close_sem);
+	file_destroy_hw(ufile, RDMA_REMOVE_CLOSE);
+	mutex_lock(&ufile->ucontext_lock);
+	if (ufile->ucontext) {
+		uverbs_free_ucontext(ufile->ucontext);
+		ufile->ucontext = NULL;
+	}
+	mutex_unlock(&ufile->ucontext_lock);
+	up_write(&ufile->close_sem);
+
+	mutex_lock(&udev->files_lock);
+	list_del_init(&ufile->list);
+	mutex_unlock(&udev->files_lock);
+	ib_uverbs_file_put(ufile);
+}
+
+/*
+ * Device removal's part of a file: every object and the driver context go,
+ * zombies stay for DESTROY and close, and DEVICE_FATAL is queued.
+ */
+void uverbs_file_disassociate(struct ib_uverbs_file *ufile)
+{
+	down_write(&ufile->close_sem);
+	file_destroy_hw(ufile, RDMA_REMOVE_DRIVER_REMOVE);
+	up_write(&ufile->close_sem);
+	if (!READ_ONCE(ufile->closing) &&
+	    ib_uverbs_async_event(ufile, IB_UVERBS_EVENT_DEVICE_FATAL, 0))
+		pr_warn("%s: DEVICE_FATAL lost: out of memory",
+			ufile->device->name);
+}
+
+int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
+			  u64 element)
+{
+	struct uverbs_event *ev = kzalloc(sizeof(*ev)), *old = NULL;
+
+	if (!ev)
+		return -ENOMEM;
+	ev->desc.element = element;
+	ev->desc.event_type = event_type;
+	mutex_lock(&ufile->events_lock);
+	if (ufile->num_events == UVERBS_MAX_EVENTS) {
+		old = list_first_entry(&ufile->events, struct uverbs_event,
+				       list);
+		list_del_init(&old->list);
+		ufile->num_events--;
+	}
+	list_add_tail(&ev->list, &ufile->events);
+	ufile->num_events++;
+	mutex_unlock(&ufile->events_lock);
+	kfree(old);
+	return 0;
+}
+
+int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
+			       struct ib_uverbs_async_event_desc *desc)
+{
+	struct uverbs_event *ev = NULL;
+
+	mutex_lock(&ufile->events_lock);
+	if (!list_empty(&ufile->events)) {
+		ev = list_first_entry(&ufile->events, struct uverbs_event,
+				      list);
+		list_del_init(&ev->list);
+		ufile->num_events--;
+	}
+	mutex_unlock(&ufile->events_lock);
+	if (!ev)
+		return -EAGAIN;
+	*desc = ev->desc;
+	kfree(ev);
+	return 0;
+}
+
+struct ib_ucontext *uverbs_ucontext_alloc(struct ib_device *ib_dev,
+					  struct ib_uverbs_file *ufile)
+{
+	struct ib_ucontext *uctx;
+
+	if (smp_load_acquire(&ufile->ucontext))
+		return ERR_PTR(-EINVAL);
+	uctx = kzalloc(sizeof(*uctx));
+	if (!uctx)
+		return ERR_PTR(-ENOMEM);
+	uctx->handles = uverbs_htable_alloc(false);
+	uctx->fds = uverbs_htable_alloc(true);
+	if (!uctx->handles || !uctx->fds) {
+		uverbs_htable_free(uctx->handles);
+		uverbs_htable_free(uctx->fds);
+		kfree(uctx);
+		return ERR_PTR(-ENOMEM);
+	}
+	uctx->device = ib_dev;
+	uctx->ufile = ufile;
+	INIT_LIST_HEAD(&uctx->uobjects);
+	spin_lock_init(&uctx->uobjects_lock);
+	return uctx;
+}
+
+int uverbs_ucontext_commit(struct ib_ucontext *uctx)
+{
+	struct ib_uverbs_file *ufile = uctx->ufile;
+	int ret = 0;
+
+	mutex_lock(&ufile->ucontext_lock);
+	if (ufile->ucontext || ufile->hw_destroyed)
+		ret = -EINVAL;
+	else
+		smp_store_release(&ufile->ucontext, uctx);
+	mutex_unlock(&ufile->ucontext_lock);
+	return ret;
+}
+
+void uverbs_ucontext_abort(struct ib_ucontext *uctx)
+{
+	uverbs_free_ucontext(uctx);
+}

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verbs ioctl dispatcher: checks the header, finds the action in the
+ * device's types table, validates every attribute against the action's
+ * spec, fetches and locks the objects IDR/FD attributes name (or reserves
+ * NEW ones), calls the handler, then commits or aborts every object of the
+ * command and copies outputs back.  Rule numbers refer to DESIGN.md.
+ *
+ * A command runs in three passes over its attributes, so that nothing has
+ * a side effect before the whole command is known to be well formed:
+ *   parse: ids, chains, duplicates, lengths and shapes (no user memory
+ *          beyond the attribute array, no objects);
+ *   fetch: PTR_IN copies, object lookups and locks, NEW reservations;
+ *   finalize: commit or abort, unlock, in every case.
+ */
+#include <stdarg.h>
+
+#include "core_priv.h"
+
+static __thread char last_error[160];
+
+const char *ib_uverbs_last_error(void)
+{
+	return last_error;
+}
+
+void uverbs_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	pr_debug("%s", last_error);
+}
+
+/* Attributes handled without a heap allocation. */
+#define BUNDLE_STACK_ATTRS 16
+#define BUNDLE_STACK_BYTES 768
+
+/*
+ * A command being served.  uattrs is the caller's array, copied;
+ * arrays[c].attrs[id] is the validated attribute; where[] maps each
+ * user attribute to its validated slot.
+ */
+struct bundle {
+	struct ib_uverbs_file *ufile;
+	struct ib_ucontext *uctx;
+	const struct ib_uverbs_device *udev;
+	const struct action_spec *spec;
+	u64 uattrs_addr;
+	struct ib_uverbs_attr *uattrs;
+	struct uverbs_attr **where;
+	unsigned int num_attrs;
+	struct uverbs_attr_array arrays[UVERBS_MAX_CHAINS];
+	struct uverbs_attr *newobj;	/* the NEW attribute, if any */
+	struct uverbs_attr *destroy;	/* the DESTROY attribute, if any */
+	bool destroyed;			/* its driver object is gone */
+	bool removed;			/* the device is gone */
+	size_t data_len;
+	size_t stack_used;
+	void *heap[2];
+	struct ib_uverbs_attr stack_uattrs[BUNDLE_STACK_ATTRS];
+	u64 stack[BUNDLE_STACK_BYTES / sizeof(u64)];
+};
+
+static int bundle_alloc_attrs(struct bundle *b)
+{
+	const struct action_spec *spec = b->spec;
+	size_t n = 0, size;
+	struct uverbs_attr *mem;
+	unsigned int c;
+
+	for (c = 0; c < spec->num_chains; c++)
+		n += spec->validator_chains[c]->num_attrs;
+	size = n * sizeof(*mem) + b->num_attrs * sizeof(*b->where);
+	if (size <= sizeof(b->stack)) {
+		mem = (struct uverbs_attr *)b->stack;
+		memset(mem, 0, size);
+	} else {
+		mem = kzalloc(size);
+		if (!mem)
+			return -ENOMEM;
+		b->heap[0] = mem;
+	}
+	for (c = 0; c < spec->num_chains; c++) {
+		b->arrays[c].attrs = mem;
+		b->arrays[c].num_attrs = spec->validator_chains[c]->num_attrs;
+		mem += b->arrays[c].num_attrs;
+	}
+	b->where = (struct uverbs_attr **)mem;
+	if (!b->heap[0])
+		b->stack_used = size;
+	return 0;
+}
+
+/* Room for the PTR buffers: the rest of the stack area, or the heap. */
+static u8 *bundle_alloc_data(struct bundle *b)
+{
+	size_t used = (b->stack_used + 7u) & ~(size_t)7u;
+
+	if (b->data_len <= sizeof(b->stack) - used)
+		return (u8 *)b->stack + used;
+	b->heap[1] = kmalloc(b->data_len);
+	return b->heap[1];
+}
+
+/* Rules 8, 9, 10 (lengths), 11 (shape), 13 (shape). */
+static int parse_attr(struct bundle *b, unsigned int i)
+{
+	const struct ib_uverbs_attr *uattr = &b->uattrs[i];
+	const struct uverbs_attr_chain_spec *chain;
+	const struct uverbs_attr_spec *spec;
+	struct uverbs_attr *e;
+	u16 id = uattr->attr_id;
+	int c;
+
+	if (uattr->reserved) {
+		uverbs_set_error("attr %u (id 0x%x): reserved is not zero", i,
+				 uattr->attr_id);
+		return -EINVAL;
+	}
+	c = b->spec->dist(&id, b->spec->priv);
+	if (c < 0 || c >= b->spec->num_chains) {
+		uverbs_set_error("attr %u (id 0x%x): no %s chain for it", i,
+				 uattr->attr_id, c > 0 ? "vendor" : "such");
+		return -EINVAL;
+	}
+	chain = b->spec->validator_chains[c];
+	if (id >= chain->num_attrs ||
+	    chain->attrs[id].type == UVERBS_ATTR_TYPE_NA) {
+		uverbs_set_error("attr %u (id 0x%x): not in the action's spec",
+				 i, uattr->attr_id);
+		return -EINVAL;
+	}
+	spec = &chain->attrs[id];
+	e = &b->arrays[c].attrs[id];
+	if (e->valid) {
+		uverbs_set_error("attr %u (id 0x%x): given twice", i,
+				 uattr->attr_id);
+		return -EINVAL;
+	}
+
+	switch (spec->type) {
+	case UVERBS_ATTR_TYPE_PTR_IN:
+	case UVERBS_ATTR_TYPE_PTR_OUT:
+		if (uattr->len < spec->min_len || uattr->len > spec->max_len) {
+			uverbs_set_error("attr %u (id 0x%x): len %u outside %u..%u",
+					 i, uattr->attr_id, uattr->len,
+					 spec->min_len, spec->max_len);
+			return -EINVAL;
+		}
+		e->cmd_attr.len = uattr->len;
+		b->data_len += (uattr->len + 7u) & ~7u;
+		break;
+	case UVERBS_ATTR_TYPE_IDR:
+	case UVERBS_ATTR_TYPE_FD:
+		if (uattr->len) {
+			uverbs_set_error("attr %u (id 0x%x): len must be 0 for an object",
+					 i, uattr->attr_id);
+			return -EINVAL;
+		}
+		if (spec->type == UVERBS_ATTR_TYPE_IDR &&
+		    (uattr->ptr_idr >> 32)) {
+			uverbs_set_error("attr %u (id 0x%x): handle above 32 bits",
+					 i, uattr->attr_id);
+			return -EINVAL;
+		}
+		if (spec->type == UVERBS_ATTR_TYPE_FD &&
+		    spec->idr.access != UVERBS_ACCESS_NEW &&
+		    uattr->ptr_idr > INT32_MAX) {
+			uverbs_set_error("attr %u (id 0x%x): %llu is not an fd",
+					 i, uattr->attr_id,
+					 (unsigned long long)uattr->ptr_idr);
+			return -EBADF;
+		}
+		if (!b->uctx) {
+			uverbs_set_error("attr %u (id 0x%x): no context yet (GET_CONTEXT first)",
+					 i, uattr->attr_id);
+			return -EINVAL;
+		}
+		e->obj_attr.id = (u32)uattr->ptr_idr;
+		if (spec->idr.access == UVERBS_ACCESS_NEW)
+			b->newobj = e;
+		else if (spec->idr.access == UVERBS_ACCESS_DESTROY)
+			b->destroy = e;
+		break;
+	}
+	e->spec = spec;
+	e->valid = true;
+	b->where[i] = e;
+	return 0;
+}
+
+static int parse_attrs(struct bundle *b)
+{
+	unsigned int i, c, id;
+	int ret;
+
+	for (i = 0; i < b->num_attrs; i++) {
+		ret = parse_attr(b, i);
+		if (ret)
+			return ret;
+	}
+	for (c = 0; c < b->spec->num_chains; c++) {
+		const struct uverbs_attr_chain_spec *chain =
+			b->spec->validator_chains[c];
+
+		for (id = 0; id < chain->num_attrs; id++) {
+			if (chain->attrs[id].mandatory &&
+			    !b->arrays[c].attrs[id].valid) {
+				uverbs_set_error("mandatory %sattr 0x%x missing",
+						 c ? "vendor " : "", id);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Copies PTR_IN data in, looks up and locks objects, reserves NEW ones. */
+static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
+{
+	struct uverbs_attr *e = b->where[i];
+	const struct uverbs_attr_spec *spec = e->spec;
+	const struct uverbs_type *type;
+	struct ib_uobject *uobj;
+	u64 handle;
+
+	switch (spec->type) {
+	case UVERBS_ATTR_TYPE_PTR_IN:
+		e->cmd_attr.data = *data;
+		*data += (e->cmd_attr.len + 7u) & ~7u;
+		if (copy_from_user(e->cmd_attr.data,
+				   u64_to_user_ptr(b->uattrs[i].ptr_idr),
+				   e->cmd_attr.len)) {
+			uverbs_set_error("attr %u (id 0x%x): PTR_IN not readable",
+					 i, b->uattrs[i].attr_id);
+			return -EFAULT;
+		}
+		return 0;
+	case UVERBS_ATTR_TYPE_PTR_OUT:
+		e->cmd_attr.data = *data;
+		*data += (e->cmd_attr.len + 7u) & ~7u;
+		memset(e->cmd_attr.data, 0, e->cmd_attr.len);
+		return 0;
+	}
+
+	type = b->udev->types->types[spec->idr.type];
+	if (spec->idr.access == UVERBS_ACCESS_NEW) {
+		uobj = uverbs_uobject_reserve(b->uctx, spec->idr.type, type);
+		if (IS_ERR(uobj)) {
+			uverbs_set_error("attr %u (id 0x%x): cannot reserve a handle: %ld",
+					 i, b->uattrs[i].attr_id, PTR_ERR(uobj));
+			return (int)PTR_ERR(uobj);
+		}
+		e->obj_attr.uobject = uobj;
+		e->obj_attr.id = uobj->id;
+		/* Rule 14: the caller learns the handle before the handler. */
+		handle = uobj->id;
+		if (copy_to_user(u64_to_user_ptr(b->uattrs_addr +
+						 i * sizeof(*b->uattrs) +
+						 offsetof(struct ib_uverbs_attr,
+							  ptr_idr)),
+				 &handle, sizeof(handle))) {
+			uverbs_set_error("attr %u (id 0x%x): cannot write the new handle back",
+					 i, b->uattrs[i].attr_id);
+			return -EFAULT;
+		}
+		return 0;
+	}
+
+	uobj = uverbs_uobject_fetch(b->uctx, spec->idr.type, type,
+				    e->obj_attr.id, spec->idr.access,
+				    b->removed);
+	if (IS_ERR(uobj)) {
+		uverbs_set_error("attr %u (id 0x%x): %s %u: %s", i,
+				 b->uattrs[i].attr_id,
+				 type->obj->is_fd ? "fd" : "handle",
+				 e->obj_attr.id,
+				 PTR_ERR(uobj) == -EBUSY  ? "busy" :
+				 PTR_ERR(uobj) == -EINVAL ? "of another type" :
+							    "no such object");
+		return (int)PTR_ERR(uobj);
+	}
+	e->obj_attr.uobject = uobj;
+	return 0;
+}
+
+static bool attr_is_obj(const struct uverbs_attr *e)
+{
+	return e->spec->type == UVERBS_ATTR_TYPE_IDR ||
+	       e->spec->type == UVERBS_ATTR_TYPE_FD;
+}
+
+/*
+ * Commits (ret == 0) or aborts every object attribute the fetch pass got
+ * to, and unlocks the rest.  Rule 17: runs on every path.
+ */
+static void finalize_attrs(struct bundle *b, unsigned int fetched, int ret)
+{
+	struct ib_uobject *parents[UVERBS_MAX_PARENTS];
+	unsigned int i, num_parents = 0;
+
+	/* Parents are collected while they are still locked READ. */
+	if (!ret && b->newobj) {
+		for (i = 0; i < fetched; i++) {
+			struct uverbs_attr *e = b->where[i];
+
+			if (attr_is_obj(e) && e->spec->idr.parent &&
+			    num_parents < UVERBS_MAX_PARENTS)
+				parents[num_parents++] = e->obj_attr.uobject;
+		}
+		uverbs_uobject_commit_new(b->newobj->obj_attr.uobject,
+					  parents, num_parents);
+	}
+
+	for (i = 0; i < fetched; i++) {
+		struct uverbs_attr *e = b->where[i];
+		struct ib_uobject *uobj;
+		u8 access;
+
+		if (!attr_is_obj(e) || !e->obj_attr.uobject)
+			continue;
+		uobj = e->obj_attr.uobject;
+		access = e->spec->idr.access;
+		switch (access) {
+		case UVERBS_ACCESS_NEW:
+			if (ret)
+				uverbs_uobject_abort_new(uobj);
+			break;
+		case UVERBS_ACCESS_DESTROY:
+			/* Once the driver object is gone, so is the handle,
+			 * even if the output copy failed. */
+			if (b->destroyed)
+				uverbs_uobject_remove_locked(uobj);
+			else
+				uverbs_uobject_unlock(uobj, access);
+			break;
+		default:
+			uverbs_uobject_unlock(uobj, access);
+		}
+	}
+}
+
+static int copy_outputs(struct bundle *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->num_attrs; i++) {
+		struct uverbs_attr *e = b->where[i];
+
+		if (attr_is_obj(e) || !e->cmd_attr.written)
+			continue;
+		if (copy_to_user(u64_to_user_ptr(b->uattrs[i].ptr_idr),
+				 e->cmd_attr.data, e->cmd_attr.len)) {
+			uverbs_set_error("attr %u (id 0x%x): PTR_OUT not writable",
+					 i, b->uattrs[i].attr_id);
+			return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+int uverbs_copy_to(struct uverbs_attr_array *arr, u16 idx, const void *src,
+		   size_t size)
+{
+	struct uverbs_attr *e = uverbs_attr_get(arr, idx);
+
+	if (!e)
+		return -ENOENT;
+	memcpy(e->cmd_attr.data, src, min_t(size_t, size, e->cmd_attr.len));
+	e->cmd_attr.written = true;
+	return 0;
+}
+
+static int run_action(struct bundle *b, struct ib_device *ib_dev,
+		      const struct uverbs_action *action)
+{
+	unsigned int i, fetched = 0;
+	u8 *data;
+	int ret;
+
+	ret = bundle_alloc_attrs(b);
+	if (ret)
+		return ret;
+	ret = parse_attrs(b);
+	if (ret)
+		goto out;
+	data = bundle_alloc_data(b);
+	if (!data) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (; fetched < b->num_attrs; fetched++) {
+		ret = fetch_attr(b, fetched, &data);
+		if (ret)
+			goto out_finalize;
+	}
+
+	/* A removed device's objects are gone already: DESTROY only
+	 * forgets the handle. */
+	if (!b->removed)
+		ret = action->handler(ib_dev, b->ufile, b->arrays,
+				      b->spec->num_chains, action->priv);
+	if (!ret && b->destroy) {
+		ret = uverbs_uobject_destroy_locked(b->destroy->obj_attr.uobject);
+		if (ret)
+			uverbs_set_error("destroy refused by the driver: %d", ret);
+		b->destroyed = !ret;
+	}
+	if (!ret)
+		ret = copy_outputs(b);
+	else if (!last_error[0])
+		uverbs_set_error("handler failed: %d", ret);
+
+out_finalize:
+	finalize_attrs(b, fetched, ret);
+out:
+	for (i = 0; i < ARRAY_SIZE(b->heap); i++)
+		kfree(b->heap[i]);
+	return ret;
+}
+
+static bool action_destroys(const struct action_spec *spec)
+{
+	unsigned int c, id;
+
+	for (c = 0; c < spec->num_chains; c++) {
+		const struct uverbs_attr_chain_spec *chain =
+			spec->validator_chains[c];
+
+		for (id = 0; id < chain->num_attrs; id++)
+			if (chain->attrs[id].idr.access == UVERBS_ACCESS_DESTROY)
+				return true;
+	}
+	return false;
+}
+
+/* Rules 6 and 7. */
+static const struct uverbs_action *
+find_action(const struct ib_uverbs_device *udev,
+	    const struct ib_uverbs_ioctl_hdr *hdr, int *err)
+{
+	const struct uverbs_type *type;
+	const struct uverbs_action *action;
+
+	*err = -EINVAL;
+	if (hdr->driver_id != udev->driver_id) {
+		uverbs_set_error("driver_id %u, device has %u", hdr->driver_id,
+				 udev->driver_id);
+		return NULL;
+	}
+	/* The seed compared with '<', letting object_type == num_types in. */
+	if (hdr->object_type >= udev->types->num_types) {
+		uverbs_set_error("object_type %u out of range", hdr->object_type);
+		return NULL;
+	}
+	*err = -EOPNOTSUPP;
+	type = udev->types->types[hdr->object_type];
+	if (!type) {
+		uverbs_set_error("object_type %u not supported", hdr->object_type);
+		return NULL;
+	}
+	if (hdr->action >= type->num_actions ||
+	    !type->actions[hdr->action].handler) {
+		uverbs_set_error("action %u of type %u not supported",
+				 hdr->action, hdr->object_type);
+		return NULL;
+	}
+	action = &type->actions[hdr->action];
+	*err = 0;
+	return action;
+}
+
+/* Rules 3 and 4. */
+static int check_hdr(const struct ib_uverbs_ioctl_hdr *hdr)
+{
+	if (hdr->length > IB_UVERBS_MAX_CMD_SZ || hdr->length <= sizeof(*hdr) ||
+	    hdr->length != sizeof(*hdr) +
+				   hdr->num_attrs * sizeof(struct ib_uverbs_attr)) {
+		uverbs_set_error("length %u does not fit %u attributes",
+				 hdr->length, hdr->num_attrs);
+		return -EINVAL;
+	}
+	if (hdr->flags) {
+		uverbs_set_error("flags 0x%x: none are supported", hdr->flags);
+		return -EOPNOTSUPP;
+	}
+	if (hdr->reserved) {
+		uverbs_set_error("header reserved is not zero");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static long cmd_verbs(struct ib_uverbs_file *ufile,
+		      const struct ib_uverbs_ioctl_hdr *hdr, unsigned long arg)
+{
+	struct ib_uverbs_device *udev = ufile->device;
+	const struct uverbs_action *action;
+	struct ib_device *ib_dev;
+	struct bundle b;
+	int ret;
+
+	ib_dev = rcu_dereference(udev->ib_dev);
+	action = find_action(udev, hdr, &ret);
+	if (!action)
+		return ret;
+	/* Rule 20: after removal only DESTROY is served. */
+	if (!ib_dev && !action_destroys(&action->chain)) {
+		uverbs_set_error("device removed");
+		return -EIO;
+	}
+
+	b.ufile = ufile;
+	b.uctx = smp_load_acquire(&ufile->ucontext);
+	b.udev = udev;
+	b.spec = &action->chain;
+	b.uattrs_addr = arg + sizeof(*hdr);
+	b.num_attrs = hdr->num_attrs;
+	b.newobj = NULL;
+	b.destroy = NULL;
+	b.destroyed = false;
+	b.removed = !ib_dev;
+	b.data_len = 0;
+	b.stack_used = 0;
+	b.heap[0] = NULL;
+	b.heap[1] = NULL;
+
+	if (b.num_attrs <= BUNDLE_STACK_ATTRS) {
+		b.uattrs = b.stack_uattrs;
+	} else {
+		b.uattrs = kmalloc(b.num_attrs * sizeof(*b.uattrs));
+		if (!b.uattrs)
+			return -ENOMEM;
+	}
+	/* Rule 2. */
+	if (copy_from_user(b.uattrs, u64_to_user_ptr(b.uattrs_addr),
+			   b.num_attrs * sizeof(*b.uattrs))) {
+		uverbs_set_error("attribute array not readable");
+		ret = -EFAULT;
+	} else {
+		ret = run_action(&b, ib_dev, action);
+	}
+	if (b.uattrs != b.stack_uattrs)
+		kfree(b.uattrs);
+	return ret;
+}
+
+long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
+			 const struct ib_uverbs_ioctl_hdr *hdr,
+			 unsigned long arg)
+{
+	long ret;
+
+	last_error[0] = '\0';
+	if (cmd == RDMA_DIRECT_IOCTL) {
+		uverbs_set_error("RDMA_DIRECT_IOCTL: no direct commands");
+		return -ENOSYS;
+	}
+	if (cmd != RDMA_VERBS_IOCTL) {
+		uverbs_set_error("ioctl 0x%x is not RDMA_VERBS_IOCTL", cmd);
+		return -ENOTTY;
+	}
+	ret = check_hdr(hdr);
+	if (ret)
+		return ret;
+
+	/* Rule 5: the file is closing. */
+	if (READ_ONCE(ufile->closing) || !down_read_trylock(&ufile->close_sem)) {
+		uverbs_set_error("file is closing");
+		return -EIO;
+	}
+	if (READ_ONCE(ufile->closing)) {
+		uverbs_set_error("file is closing");
+		ret = -EIO;
+		goto out_up;
+	}
+	/* Device removal waits for this read section (SRCU-like). */
+	rcu_read_lock();
+	ret = cmd_verbs(ufile, hdr, arg);
+	rcu_read_unlock();
+out_up:
+	up_read(&ufile->close_sem);
+	return ret;
+}
+
+long ib_uverbs_ioctl(struct ib_uverbs_file *ufile, unsigned int cmd,
+		     unsigned long arg)
+{
+	struct ib_uverbs_ioctl_hdr hdr;
+
+	if (cmd != RDMA_VERBS_IOCTL && cmd != RDMA_DIRECT_IOCTL) {
+		last_error[0] = '\0';
+		uverbs_set_error("ioctl 0x%x is not RDMA_VERBS_IOCTL", cmd);
+		return -ENOTTY;
+	}
+	if (cmd == RDMA_VERBS_IOCTL &&
+	    copy_from_user(&hdr, u64_to_user_ptr(arg), sizeof(hdr))) {
+		uverbs_set_error("header not readable");
+		return -EFAULT;
+	}
+	return ib_uverbs_ioctl_hdr(ufile, cmd, &hdr, arg);
+}

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Devices, user contexts, user objects and files: what drivers and
+ * transports (embedded mode, the daemon) see of the core.
+ */
+#ifndef _RDMA_IB_VERBS_H
+#define _RDMA_IB_VERBS_H
+
+#include <rdma/uverbs_ioctl.h>
+#include <rdma/ib_user_ioctl_verbs.h>
+
+struct ib_uverbs_device;
+struct uverbs_htable;
+
+/**
+ * struct ib_device - a device as its driver registers it
+ * @name: for logs
+ * @driver_id: commands must carry this id (EINVAL otherwise)
+ * @types: the driver's types table
+ * @dealloc_ucontext: frees the driver's part of a context
+ *	(ucontext->driver_priv) when the file closes or the device goes
+ * @uverbs_dev: the core's state; set by ib_register_device()
+ */
+struct ib_device {
+	char name[32];
+	u16 driver_id;
+	const struct uverbs_types *types;
+	void (*dealloc_ucontext)(struct ib_ucontext *ucontext);
+	struct ib_uverbs_device *uverbs_dev;
+};
+
+/**
+ * struct ib_ucontext - a file's verbs context, created by GET_CONTEXT
+ * @device: the device
+ * @ufile: the file it belongs to
+ * @driver_priv: the driver's context data
+ * @handles: IDR objects by handle
+ * @fds: FD objects by file descriptor
+ * @uobjects: every committed object, newest first (for cleanup)
+ * @uobjects_lock: protects @uobjects
+ */
+struct ib_ucontext {
+	struct ib_device *device;
+	struct ib_uverbs_file *ufile;
+	void *driver_priv;
+	struct uverbs_htable *handles;
+	struct uverbs_htable *fds;
+	struct list_head uobjects;
+	spinlock_t uobjects_lock;
+};
+
+/* The most objects one object may depend on (a QP: PD, 2 CQs, SRQ). */
+#define UVERBS_MAX_PARENTS 4
+
+enum uverbs_uobject_state {
+	UVERBS_UOBJ_RESERVED,	/* NEW in a command that has not committed */
+	UVERBS_UOBJ_LIVE,
+	UVERBS_UOBJ_ZOMBIE,	/* its driver object was destroyed by device
+				 * removal; only DESTROY and close remain */
+	UVERBS_UOBJ_DEAD,	/* removed from the handle table */
+};
+
+/**
+ * struct ib_uobject - a user object
+ * @context: the context it lives in
+ * @type: its type (ops in @type->obj)
+ * @type_id: its index in the types table
+ * @object: the driver's object; set by the NEW handler
+ * @id: handle (IDR) or file descriptor (FD)
+ * @usecnt: > 0: that many shared users; -1: one exclusive user
+ * @num_children: objects depending on this one (DESTROY gives EBUSY)
+ * @parents: objects this one depends on, released when it is destroyed
+ * @num_parents: entries in @parents
+ * @state: an &enum uverbs_uobject_state
+ * @list: in context->uobjects
+ * @ref: the handle table and every command using the object hold one
+ * @rcu: frees the uobject after readers that may still see it are done
+ */
+struct ib_uobject {
+	struct ib_ucontext *context;
+	const struct uverbs_type *type;
+	u16 type_id;
+	void *object;
+	u32 id;
+	atomic_t usecnt;
+	atomic_t num_children;
+	struct ib_uobject *parents[UVERBS_MAX_PARENTS];
+	u8 num_parents;
+	u8 state;
+	struct list_head list;
+	struct kref ref;
+	struct rcu_head rcu;
+};
+
+/**
+ * ib_register_device() - make a device available to files
+ * @dev: the device; @dev->types is checked (see uverbs_types_check())
+ *
+ * Return: 0, -EINVAL for a malformed types table (a message says what),
+ * -ENOMEM.
+ */
+int __must_check ib_register_device(struct ib_device *dev);
+
+/**
+ * ib_unregister_device() - remove a device (hot unplug)
+ * @dev: the device
+ *
+ * Commands in flight finish; later commands fail with EIO, except DESTROY,
+ * which succeeds; every file's objects and context are destroyed as on
+ * close, and a DEVICE_FATAL event is queued on every file.  When this
+ * returns the core no longer touches @dev.  Open files stay valid until
+ * they are closed.
+ */
+void ib_unregister_device(struct ib_device *dev);
+
+/**
+ * uverbs_types_check() - the registration-time spec checker
+ * @types: a driver's types table
+ * @name: for messages
+ *
+ * Rejects what the core cannot serve: more than one NEW or DESTROY
+ * attribute in an action, an IDR/FD attribute naming an empty or
+ * out-of-range type or a type without object ops, a missing access, PTR
+ * lengths with max_len 0 or min_len > max_len, a parent attribute that is
+ * not READ or in an action without NEW, more than UVERBS_MAX_PARENTS
+ * parents, an action with chains but no handler, a chain count other than
+ * 1 or 2, or a distribution function missing.  Prints what is wrong.
+ * Return: 0 or -EINVAL.
+ */
+int uverbs_types_check(const struct uverbs_types *types, const char *name);
+
+/* GET_CONTEXT helpers for drivers' context handlers. */
+
+/**
+ * uverbs_ucontext_alloc() - a context for @ufile, not yet visible
+ * Return: the context or an ERR_PTR (-EINVAL if @ufile has one already).
+ */
+struct ib_ucontext *uverbs_ucontext_alloc(struct ib_device *ib_dev,
+					  struct ib_uverbs_file *ufile);
+/**
+ * uverbs_ucontext_commit() - make @uctx the file's context
+ * Return: 0, or -EINVAL if the file got another context meanwhile; then
+ * the caller frees its driver data and calls uverbs_ucontext_abort().
+ */
+int __must_check uverbs_ucontext_commit(struct ib_ucontext *uctx);
+void uverbs_ucontext_abort(struct ib_ucontext *uctx);
+
+/* References on a uobject beyond a command (drivers, event queues). */
+void uverbs_uobject_get(struct ib_uobject *uobj);
+void uverbs_uobject_put(struct ib_uobject *uobj);
+
+/**
+ * ib_uverbs_async_event() - queue an async event on a file
+ * @ufile: the file
+ * @event_type: an &enum ib_uverbs_event_type
+ * @element: the object handle (or port) the event is about
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
+			  u64 element);
+
+/**
+ * ib_uverbs_read_async_event() - take the oldest async event of a file
+ * Return: 0 and *@desc filled, or -EAGAIN when there is none.
+ */
+int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
+			       struct ib_uverbs_async_event_desc *desc);
+
+/**
+ * struct ib_uverbs_file_ops - what a transport provides to a file
+ * @fd_alloc: a file descriptor in the caller for a new FD object; returns
+ *	the fd or a negative errno
+ * @fd_release: gives back a descriptor from @fd_alloc
+ */
+struct ib_uverbs_file_ops {
+	int (*fd_alloc)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj);
+	void (*fd_release)(struct ib_uverbs_file *ufile, int fd);
+};
+
+/**
+ * ib_uverbs_open() - open a file on a device
+ * @dev: the device
+ * @ops: the transport's hooks, NULL for embedded defaults
+ * @priv: the transport's data, returned by ib_uverbs_file_priv()
+ *
+ * Return: the file or an ERR_PTR: -ENODEV if @dev was removed, -ENOMEM.
+ */
+struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
+				      const struct ib_uverbs_file_ops *ops,
+				      void *priv);
+
+/**
+ * ib_uverbs_ioctl() - run one command
+ * @ufile: the file
+ * @cmd: the ioctl number
+ * @arg: the caller's pointer to a &struct ib_uverbs_ioctl_hdr, in
+ *	current_mm's address space
+ *
+ * Return: 0 or a negative errno, as listed in rdma_user_ioctl.h.
+ */
+long ib_uverbs_ioctl(struct ib_uverbs_file *ufile, unsigned int cmd,
+		     unsigned long arg);
+
+/**
+ * ib_uverbs_release() - close a file
+ *
+ * Waits for commands in flight, destroys every object of the file
+ * children first, then its context, and drops the open reference (the
+ * file is freed with its last reference, see ib_uverbs_file_get()).
+ * Commands racing the close get EIO.
+ */
+void ib_uverbs_release(struct ib_uverbs_file *ufile);
+
+void *ib_uverbs_file_priv(struct ib_uverbs_file *ufile);
+
+/**
+ * ib_uverbs_last_error() - why this thread's last failed command failed
+ * Return: a message naming the attribute and the rule, valid until the
+ * thread's next command; "" when none failed yet.
+ */
+const char *ib_uverbs_last_error(void);
+
+/* Keep a file allocated beyond ib_uverbs_release() while using it. */
+void ib_uverbs_file_get(struct ib_uverbs_file *ufile);
+void ib_uverbs_file_put(struct ib_uverbs_file *ufile);
+
+/**
+ * ib_uverbs_ioctl_hdr() - run a command whose header the transport has
+ * already copied in (FUSE delivers the 16 bytes with the request)
+ * @ufile: the file
+ * @cmd: the ioctl number
+ * @hdr: the header, in our memory
+ * @arg: the caller's pointer to the header (attributes follow it)
+ */
+long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
+			 const struct ib_uverbs_ioctl_hdr *hdr,
+			 unsigned long arg);
+
+#endif /* _RDMA_IB_VERBS_H */

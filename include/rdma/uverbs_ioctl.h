@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The driver-facing specification of the verbs ioctl interface.
+ *
+ *   types -> type -> actions -> action -> action_spec (validator chains +
+ *   distribution function) -> chain -> attribute specs
+ *
+ * A driver declares these as static const tables indexed by id; the core
+ * validates every command against them, fetches and locks the objects the
+ * IDR/FD attributes name, and calls the action's handler with one validated
+ * attribute array per chain.
+ */
+#ifndef _RDMA_UVERBS_IOCTL_H
+#define _RDMA_UVERBS_IOCTL_H
+
+#include <compat.h>
+#include <rdma/rdma_user_ioctl.h>
+
+struct ib_device;
+struct ib_ucontext;
+struct ib_uobject;
+struct ib_uverbs_file;
+
+enum uverbs_attr_type {
+	UVERBS_ATTR_TYPE_NA,	/* empty slot: the id is not in the chain */
+	UVERBS_ATTR_TYPE_PTR_IN,
+	UVERBS_ATTR_TYPE_PTR_OUT,
+	UVERBS_ATTR_TYPE_IDR,
+	UVERBS_ATTR_TYPE_FD,
+};
+
+enum uverbs_idr_access {
+	UVERBS_ACCESS_NONE,	/* invalid in a spec */
+	UVERBS_ACCESS_READ,	/* shared: any number of READs at once */
+	UVERBS_ACCESS_WRITE,	/* exclusive */
+	UVERBS_ACCESS_NEW,	/* a handle reserved by this command */
+	UVERBS_ACCESS_DESTROY,	/* exclusive; removed if the command succeeds */
+};
+
+/**
+ * struct uverbs_attr_spec - what one attribute id accepts
+ * @type: an &enum uverbs_attr_type; %UVERBS_ATTR_TYPE_NA for an unused id
+ * @mandatory: a command without this attribute is rejected (EINVAL)
+ * @min_len: PTR_IN/PTR_OUT: the smallest accepted length
+ * @max_len: PTR_IN/PTR_OUT: the largest accepted length (>= 1); equal to
+ *	@min_len for a fixed-size buffer
+ * @idr.type: IDR/FD: the object type (index in the device's types table)
+ * @idr.access: IDR/FD: an &enum uverbs_idr_access
+ * @idr.parent: IDR/FD with READ access: the object created by the same
+ *	command depends on this one, which cannot be destroyed (EBUSY) until
+ *	that object is
+ */
+struct uverbs_attr_spec {
+	u8 type;
+	bool mandatory;
+	u16 min_len;
+	u16 max_len;
+	struct {
+		u16 type;
+		u8 access;
+		bool parent;
+	} idr;
+};
+
+/**
+ * struct uverbs_attr_chain_spec - one namespace of attributes
+ * @attrs: specs indexed by attribute id (vendor bit stripped)
+ * @num_attrs: entries in @attrs
+ */
+struct uverbs_attr_chain_spec {
+	const struct uverbs_attr_spec *attrs;
+	u16 num_attrs;
+};
+
+/* The most chains an action may have: common and vendor. */
+#define UVERBS_MAX_CHAINS 2
+
+/**
+ * struct action_spec - the attributes an action accepts
+ * @validator_chains: one chain per namespace, [0] common, [1] vendor
+ * @num_chains: entries in @validator_chains (1 or 2)
+ * @dist: maps an attribute id to its chain index, stripping namespace
+ *	bits from *@attr_id; returns a negative errno for an id it refuses
+ * @priv: passed to @dist
+ */
+struct action_spec {
+	const struct uverbs_attr_chain_spec *const *validator_chains;
+	u16 num_chains;
+	int (*dist)(u16 *attr_id, const void *priv);
+	const void *priv;
+};
+
+/**
+ * struct uverbs_ptr_attr - a validated PTR_IN or PTR_OUT attribute
+ * @data: kernel copy of the buffer: PTR_IN holds the caller's bytes;
+ *	PTR_OUT starts zeroed and is copied to the caller after a successful
+ *	handler if the handler wrote it (uverbs_copy_to())
+ * @len: length of @data, as the caller gave it
+ * @written: PTR_OUT only: the handler filled @data
+ */
+struct uverbs_ptr_attr {
+	void *data;
+	u16 len;
+	bool written;
+};
+
+/**
+ * struct uverbs_obj_attr - a validated IDR or FD attribute
+ * @uobject: the object, locked as the spec's access demands
+ * @id: the handle (or fd) the caller gave; for NEW, the new handle
+ */
+struct uverbs_obj_attr {
+	struct ib_uobject *uobject;
+	u32 id;
+};
+
+/**
+ * struct uverbs_attr - one entry of a validated attribute array
+ * @valid: the caller sent this attribute
+ * @spec: its spec
+ * @cmd_attr: for PTR_IN / PTR_OUT
+ * @obj_attr: for IDR / FD
+ */
+struct uverbs_attr {
+	bool valid;
+	const struct uverbs_attr_spec *spec;
+	struct uverbs_ptr_attr cmd_attr;
+	struct uverbs_obj_attr obj_attr;
+};
+
+/**
+ * struct uverbs_attr_array - the validated attributes of one chain
+ * @attrs: indexed by attribute id
+ * @num_attrs: entries in @attrs (the chain's size)
+ */
+struct uverbs_attr_array {
+	struct uverbs_attr *attrs;
+	u16 num_attrs;
+};
+
+typedef int (*uverbs_handler_t)(struct ib_device *ib_dev,
+				struct ib_uverbs_file *ufile,
+				struct uverbs_attr_array *ctx, size_t num,
+				const void *priv);
+
+/**
+ * struct uverbs_action - one action of an object type
+ * @chain: the action's attribute specification (the seed's name)
+ * @handler: called once every attribute is validated and every object is
+ *	fetched and locked; 0 commits, a negative errno aborts
+ * @priv: passed to @handler
+ *
+ * A slot whose @handler is NULL is empty (EOPNOTSUPP).
+ */
+struct uverbs_action {
+	struct action_spec chain;
+	uverbs_handler_t handler;
+	const void *priv;
+};
+
+enum rdma_remove_reason {
+	RDMA_REMOVE_DESTROY,	/* a DESTROY command; may refuse */
+	RDMA_REMOVE_CLOSE,	/* the file closes; refusal is retried */
+	RDMA_REMOVE_DRIVER_REMOVE, /* the device goes away; refusal retried */
+	RDMA_REMOVE_ABORT,	/* a NEW whose command failed; must succeed */
+};
+
+/**
+ * struct uverbs_obj_type - what the core needs to manage one object type
+ * @destroy: frees the driver object behind @uobj (uobj->object).  For
+ *	%RDMA_REMOVE_DESTROY a negative errno leaves the object as it was and
+ *	fails the command; for CLOSE and DRIVER_REMOVE it is retried in the
+ *	next cleanup round; for ABORT it must succeed.
+ * @is_fd: objects of this type are named by file descriptors (FD
+ *	attributes), not handles
+ */
+struct uverbs_obj_type {
+	int (*destroy)(struct ib_uobject *uobj, enum rdma_remove_reason why);
+	bool is_fd;
+};
+
+/**
+ * struct uverbs_type - an object type: its actions and its object ops
+ * @actions: indexed by action id
+ * @num_actions: entries in @actions
+ * @obj: how objects of this type are destroyed; NULL for a type that has
+ *	actions but no objects (DEVICE)
+ */
+struct uverbs_type {
+	const struct uverbs_action *actions;
+	u16 num_actions;
+	const struct uverbs_obj_type *obj;
+};
+
+/**
+ * struct uverbs_types - a driver's types table
+ * @types: indexed by object type id; NULL for an empty slot
+ * @num_types: entries in @types
+ */
+struct uverbs_types {
+	const struct uverbs_type *const *types;
+	u16 num_types;
+};
+
+/* The standard distribution: bit 15 selects the vendor chain. */
+int ib_uverbs_std_dist(u16 *attr_id, const void *priv);
+
+/**
+ * struct uverbs_action_std_handler - the common handler shape
+ * @handler: gets the file's context and one array per namespace; @vendor is
+ *	NULL when the action has no vendor chain
+ * @priv: passed to @handler
+ */
+struct uverbs_action_std_handler {
+	int (*handler)(struct ib_device *ib_dev, struct ib_ucontext *ucontext,
+		       struct uverbs_attr_array *common,
+		       struct uverbs_attr_array *vendor, const void *priv);
+	const void *priv;
+};
+
+/**
+ * struct uverbs_action_std_ctx_handler - the shape for GET_CONTEXT, which
+ * runs before the file has a context
+ * @handler: gets the file instead of a context
+ * @priv: passed to @handler
+ */
+struct uverbs_action_std_ctx_handler {
+	int (*handler)(struct ib_device *ib_dev, struct ib_uverbs_file *ufile,
+		       struct uverbs_attr_array *common,
+		       struct uverbs_attr_array *vendor, const void *priv);
+	const void *priv;
+};
+
+int uverbs_action_std_handle(struct ib_device *ib_dev,
+			     struct ib_uverbs_file *ufile,
+			     struct uverbs_attr_array *ctx, size_t num,
+			     const void *priv);
+int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
+				 struct ib_uverbs_file *ufile,
+				 struct uverbs_attr_array *ctx, size_t num,
+				 const void *priv);
+
+/*
+ * Table-building macros.  Each only fills a struct; ARRAY_SIZE() fails to
+ * compile unless its argument is an array.
+ */
+#define UVERBS_CHAIN(_attrs) \
+	(&(const struct uverbs_attr_chain_spec){ (_attrs), ARRAY_SIZE(_attrs) })
+
+#define UVERBS_ACTION_SPEC(...)                                            \
+	{                                                                  \
+		.validator_chains =                                        \
+			(const struct uverbs_attr_chain_spec *const[]){    \
+				__VA_ARGS__ },                             \
+		.num_chains = ARRAY_SIZE(((                                \
+			const struct uverbs_attr_chain_spec *const[]){     \
+			__VA_ARGS__ })),                                   \
+		.dist = ib_uverbs_std_dist,                                \
+	}
+
+/* An action with the standard handler shape and a common chain only. */
+#define UVERBS_STD_ACTION(_handler, _attrs)                                \
+	{                                                                  \
+		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
+		.handler = uverbs_action_std_handle,                       \
+		.priv = &(const struct uverbs_action_std_handler){         \
+			.handler = (_handler) },                           \
+	}
+
+/* The same with a vendor chain. */
+#define UVERBS_STD_VENDOR_ACTION(_handler, _attrs, _vendor_attrs)          \
+	{                                                                  \
+		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs),          \
+					    UVERBS_CHAIN(_vendor_attrs)),  \
+		.handler = uverbs_action_std_handle,                       \
+		.priv = &(const struct uverbs_action_std_handler){         \
+			.handler = (_handler) },                           \
+	}
+
+/* GET_CONTEXT: the context handler shape. */
+#define UVERBS_CTX_ACTION(_handler, _attrs)                                \
+	{                                                                  \
+		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
+		.handler = uverbs_action_std_ctx_handle,                   \
+		.priv = &(const struct uverbs_action_std_ctx_handler){     \
+			.handler = (_handler) },                           \
+	}
+
+#define UVERBS_TYPE(_actions, _obj) \
+	(&(const struct uverbs_type){ (_actions), ARRAY_SIZE(_actions), (_obj) })
+
+/* Accessors for handlers. */
+
+/* The attribute @idx of @arr if the caller sent it, else NULL. */
+static inline struct uverbs_attr *uverbs_attr_get(struct uverbs_attr_array *arr,
+						  u16 idx)
+{
+	if (!arr || idx >= arr->num_attrs || !arr->attrs[idx].valid)
+		return NULL;
+	return &arr->attrs[idx];
+}
+
+static inline bool uverbs_attr_is_valid(struct uverbs_attr_array *arr, u16 idx)
+{
+	return uverbs_attr_get(arr, idx) != NULL;
+}
+
+/* The kernel copy of PTR_IN @idx, or NULL if absent. */
+static inline const void *uverbs_attr_in(struct uverbs_attr_array *arr,
+					 u16 idx)
+{
+	struct uverbs_attr *a = uverbs_attr_get(arr, idx);
+
+	return a ? a->cmd_attr.data : NULL;
+}
+
+/* The object of IDR/FD attribute @idx, or NULL if absent. */
+static inline struct ib_uobject *uverbs_attr_obj(struct uverbs_attr_array *arr,
+						 u16 idx)
+{
+	struct uverbs_attr *a = uverbs_attr_get(arr, idx);
+
+	return a ? a->obj_attr.uobject : NULL;
+}
+
+/**
+ * uverbs_copy_to() - fill PTR_OUT attribute @idx
+ * @arr: the chain's attribute array
+ * @idx: the attribute id
+ * @src: the bytes
+ * @size: how many; more than the caller's buffer holds are cut, fewer are
+ *	zero padded
+ *
+ * The core copies the buffer to the caller after the handler succeeds.
+ * Returns 0, or -ENOENT if the caller did not send @idx (which is fine
+ * for an optional output).
+ */
+int uverbs_copy_to(struct uverbs_attr_array *arr, u16 idx, const void *src,
+		   size_t size);
+
+#endif /* _RDMA_UVERBS_IOCTL_H */

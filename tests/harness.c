@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/* The test harness; see harness.h. */
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rdma/ib_verbs.h>
+
+#include "harness.h"
+
+#define MAX_TESTS 512
+
+static struct {
+	const char *name;
+	test_fn fn;
+	unsigned int timeout;
+} tests[MAX_TESTS];
+static unsigned int num_tests;
+
+/* Exit codes of a test child. */
+enum { CHILD_PASS = 0, CHILD_FAIL = 1, CHILD_SKIP = 77 };
+
+void harness_register(const char *name, test_fn fn, unsigned int timeout_s)
+{
+	if (num_tests == MAX_TESTS) {
+		fprintf(stderr, "harness: too many tests\n");
+		exit(2);
+	}
+	tests[num_tests].name = name;
+	tests[num_tests].fn = fn;
+	tests[num_tests].timeout = timeout_s;
+	num_tests++;
+}
+
+const char *errno_name(long err)
+{
+	static const struct {
+		int e;
+		const char *n;
+	} names[] = {
+		{ 0, "0" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" },
+		{ EIO, "EIO" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
+		{ ENOMEM, "ENOMEM" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { EINVAL, "EINVAL" },
+		{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { ENOSPC, "ENOSPC" },
+		{ ENOSYS, "ENOSYS" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+		{ ETIMEDOUT, "ETIMEDOUT" }, { ECANCELED, "ECANCELED" },
+	};
+	static __thread char buf[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == -err || (err == 0 && names[i].e == 0))
+			return err <= 0 ? names[i].n : "positive?";
+	snprintf(buf, sizeof(buf), "%ld", err);
+	return buf;
+}
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "  FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	if (ib_uverbs_last_error()[0])
+		fprintf(stderr, "  last command error: %s\n",
+			ib_uverbs_last_error());
+	fflush(stderr);
+	_exit(CHILD_FAIL);
+}
+
+void harness_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "  SKIP: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fflush(stderr);
+	_exit(CHILD_SKIP);
+}
+
+/* The body, then the leak check every test gets. */
+static void run_body(unsigned int i)
+{
+	long live;
+
+	compat_warn_abort = true;
+	if (compat_init()) {
+		fprintf(stderr, "  FAIL: compat_init\n");
+		_exit(CHILD_FAIL);
+	}
+	tests[i].fn();
+	rcu_barrier();
+	live = compat_live_objects();
+	if (live)
+		harness_fail(__FILE__, __LINE__, "%ld objects leaked", live);
+}
+
+static int run_forked(unsigned int i)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return CHILD_FAIL;
+	}
+	if (!pid) {
+		alarm(tests[i].timeout);
+		run_body(i);
+		fflush(stdout);
+		_exit(CHILD_PASS);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return CHILD_FAIL;
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "  FAIL: %s\n",
+			WTERMSIG(status) == SIGALRM ? "timed out" :
+						      strsignal(WTERMSIG(status)));
+		return CHILD_FAIL;
+	}
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i, passed = 0, failed = 0, skipped = 0;
+	int a, r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < num_tests; i++) {
+		if (argc > 1) {
+			for (a = 1; a < argc; a++)
+				if (!strcmp(argv[a], tests[i].name))
+					break;
+			if (a == argc)
+				continue;
+		}
+		r = argc > 1 ? (run_body(i), CHILD_PASS) : run_forked(i);
+		if (r == CHILD_PASS) {
+			printf("ok %s\n", tests[i].name);
+			passed++;
+		} else if (r == CHILD_SKIP) {
+			printf("skip %s\n", tests[i].name);
+			skipped++;
+		} else {
+			printf("not ok %s\n", tests[i].name);
+			failed++;
+		}
+	}
+	printf("%u passed, %u failed", passed, failed);
+	if (skipped)
+		printf(", %u skipped", skipped);
+	printf("\n");
+	return failed ? 1 : 0;
+}
