@@ -9,6 +9,7 @@
 #define _COMPAT_COMPAT_H
 
 #include <errno.h>
+#include <stdarg.h> /* va_list, as the kernel's <linux/stdarg.h> */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -208,6 +209,8 @@ static inline bool kref_put(struct kref *k, void (*release)(struct kref *k))
 struct mutex {
 	pthread_mutex_t m;
 };
+
+#define DEFINE_MUTEX(name) struct mutex name = { PTHREAD_MUTEX_INITIALIZER }
 
 void mutex_init(struct mutex *m);
 void mutex_destroy(struct mutex *m);

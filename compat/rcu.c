@@ -16,11 +16,27 @@
 #endif
 
 #ifdef COMPAT_RCU_RWLOCK
-/* Reader-preferring (glibc's default), so read sections may nest. */
-static pthread_rwlock_t rcu_rwlock = PTHREAD_RWLOCK_INITIALIZER;
+/*
+ * Writer-preferring, so that synchronize_rcu() is not starved by a stream
+ * of commands.  Read sections must then not nest; core/ never nests them.
+ */
+static pthread_rwlock_t rcu_rwlock;
+static pthread_once_t rcu_rwlock_once = PTHREAD_ONCE_INIT;
+
+static void rcu_rwlock_init(void)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&rcu_rwlock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
 
 void rcu_read_lock(void)
 {
+	pthread_once(&rcu_rwlock_once, rcu_rwlock_init);
 	pthread_rwlock_rdlock(&rcu_rwlock);
 }
 
@@ -31,6 +47,7 @@ void rcu_read_unlock(void)
 
 void synchronize_rcu(void)
 {
+	pthread_once(&rcu_rwlock_once, rcu_rwlock_init);
 	pthread_rwlock_wrlock(&rcu_rwlock);
 	pthread_rwlock_unlock(&rcu_rwlock);
 }

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Device registration and removal (hot unplug, DESIGN rule 20).
+ * Device registration, the device registry, and removal (hot unplug,
+ * DESIGN rule 20).
  */
 #include "core_priv.h"
+
+/* The registry, sorted by index.  devices_lock is taken alone. */
+static DEFINE_MUTEX(devices_lock);
+static LIST_HEAD(devices);
 
 static void udev_free(struct kref *ref)
 {
@@ -16,6 +21,32 @@ static void udev_free(struct kref *ref)
 void uverbs_device_put(struct ib_uverbs_device *udev)
 {
 	kref_put(&udev->ref, udev_free);
+}
+
+/* Inserts @dev at the lowest free index, keeping the list sorted. */
+static int registry_add(struct ib_device *dev)
+{
+	struct list_head *pos = &devices;
+	struct ib_device *d;
+	u32 index = 0;
+
+	list_for_each_entry(d, &devices, list) {
+		if (!strcmp(d->name, dev->name)) {
+			pr_err("%s: a device of that name is registered",
+			       dev->name);
+			return -EEXIST;
+		}
+	}
+	list_for_each_entry(d, &devices, list) {
+		if (d->index != index) {
+			pos = &d->list;
+			break;
+		}
+		index++;
+	}
+	dev->index = index;
+	list_add_tail(&dev->list, pos);
+	return 0;
 }
 
 int ib_register_device(struct ib_device *dev)
@@ -38,8 +69,45 @@ int ib_register_device(struct ib_device *dev)
 	memcpy(udev->name, dev->name, sizeof(udev->name));
 	udev->name[sizeof(udev->name) - 1] = '\0';
 	rcu_assign_pointer(udev->ib_dev, dev);
-	dev->uverbs_dev = udev;
-	return 0;
+
+	mutex_lock(&devices_lock);
+	ret = registry_add(dev);
+	if (!ret)
+		dev->uverbs_dev = udev;
+	mutex_unlock(&devices_lock);
+	if (ret)
+		uverbs_device_put(udev);
+	return ret;
+}
+
+int ib_device_for_each(int (*fn)(struct ib_device *dev, void *arg), void *arg)
+{
+	struct ib_device *dev;
+	int ret = 0;
+
+	mutex_lock(&devices_lock);
+	list_for_each_entry(dev, &devices, list) {
+		ret = fn(dev, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&devices_lock);
+	return ret;
+}
+
+struct ib_device *ib_device_find(const char *name)
+{
+	struct ib_device *dev, *found = NULL;
+
+	mutex_lock(&devices_lock);
+	list_for_each_entry(dev, &devices, list) {
+		if (!strcmp(dev->name, name)) {
+			found = dev;
+			break;
+		}
+	}
+	mutex_unlock(&devices_lock);
+	return found;
 }
 
 /* The next file removal has not visited yet, referenced; or NULL. */
@@ -67,6 +135,10 @@ void ib_unregister_device(struct ib_device *dev)
 
 	if (WARN_ON(!udev))
 		return;
+	mutex_lock(&devices_lock);
+	list_del_init(&dev->list);
+	mutex_unlock(&devices_lock);
+
 	mutex_lock(&udev->files_lock);
 	rcu_assign_pointer(udev->ib_dev, NULL);
 	mutex_unlock(&udev->files_lock);

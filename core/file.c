@@ -52,6 +52,8 @@ struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
 	struct ib_uverbs_device *udev = dev->uverbs_dev;
 	struct ib_uverbs_file *ufile;
 
+	if (!udev)
+		return ERR_PTR(-ENODEV);
 	ufile = kzalloc(sizeof(*ufile));
 	if (!ufile)
 		return ERR_PTR(-ENOMEM);

@@ -13,8 +13,6 @@
  *   fetch: PTR_IN copies, object lookups and locks, NEW reservations;
  *   finalize: commit or abort, unlock, in every case.
  */
-#include <stdarg.h>
-
 #include "core_priv.h"
 
 static __thread char last_error[160];

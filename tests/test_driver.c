@@ -465,11 +465,14 @@ static const struct uverbs_types td_types = {
 
 struct ib_device *td_device_create(void)
 {
+	static unsigned int serial;
 	struct ib_device *dev = kzalloc(sizeof(*dev));
 
 	if (!dev)
 		return NULL;
-	snprintf(dev->name, sizeof(dev->name), "td0");
+	/* Registered names are unique: td0, td1, ... */
+	snprintf(dev->name, sizeof(dev->name), "td%u",
+		 __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
 	dev->driver_id = TD_DRIVER_ID;
 	dev->types = &td_types;
 	dev->dealloc_ucontext = td_dealloc_ucontext;

@@ -19,14 +19,19 @@ struct uverbs_htable;
  * @types: the driver's types table
  * @dealloc_ucontext: frees the driver's part of a context
  *	(ucontext->driver_priv) when the file closes or the device goes
+ * @index: the device's number, assigned by ib_register_device(): the
+ *	lowest one free (uverbs0, uverbs1, ...)
  * @uverbs_dev: the core's state; set by ib_register_device()
+ * @list: in the device registry
  */
 struct ib_device {
 	char name[32];
+	u32 index;
 	u16 driver_id;
 	const struct uverbs_types *types;
 	void (*dealloc_ucontext)(struct ib_ucontext *ucontext);
 	struct ib_uverbs_device *uverbs_dev;
+	struct list_head list;
 };
 
 /**
@@ -96,10 +101,26 @@ struct ib_uobject {
  * ib_register_device() - make a device available to files
  * @dev: the device; @dev->types is checked (see uverbs_types_check())
  *
+ * Adds @dev to the device registry under the lowest free index.
  * Return: 0, -EINVAL for a malformed types table (a message says what),
- * -ENOMEM.
+ * -EEXIST for a name already registered, -ENOMEM.
  */
 int __must_check ib_register_device(struct ib_device *dev);
+
+/**
+ * ib_device_for_each() - visit every registered device, by index
+ * @fn: called with the registry locked; a non-zero return stops the walk
+ *	and is returned.  @fn must not register or remove devices.
+ * @arg: passed to @fn
+ */
+int ib_device_for_each(int (*fn)(struct ib_device *dev, void *arg), void *arg);
+
+/**
+ * ib_device_find() - a registered device by name
+ * Return: the device or NULL.  It stays valid until whoever removes
+ * devices removes it; callers that remove devices serialize themselves.
+ */
+struct ib_device *ib_device_find(const char *name);
 
 /**
  * ib_unregister_device() - remove a device (hot unplug)
