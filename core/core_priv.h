@@ -73,6 +73,7 @@ void uverbs_free_ucontext(struct ib_ucontext *uctx);
 
 /* Files (file.c) and devices (device.c). */
 void uverbs_file_disassociate(struct ib_uverbs_file *ufile);
+struct ib_uverbs_device *uverbs_device_get(struct ib_device *dev);
 void uverbs_device_put(struct ib_uverbs_device *udev);
 
 /* The thread's last failure message (ioctl.c). */

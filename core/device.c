@@ -23,6 +23,23 @@ void uverbs_device_put(struct ib_uverbs_device *udev)
 	kref_put(&udev->ref, udev_free);
 }
 
+/*
+ * The core's device of a registered @dev, referenced; NULL once removal
+ * has begun.  Removal clears dev->uverbs_dev under devices_lock, so the
+ * reference is taken before it can drop the last one.
+ */
+struct ib_uverbs_device *uverbs_device_get(struct ib_device *dev)
+{
+	struct ib_uverbs_device *udev;
+
+	mutex_lock(&devices_lock);
+	udev = dev->uverbs_dev;
+	if (udev)
+		kref_get(&udev->ref);
+	mutex_unlock(&devices_lock);
+	return udev;
+}
+
 /* Inserts @dev at the lowest free index, keeping the list sorted. */
 static int registry_add(struct ib_device *dev)
 {
@@ -137,6 +154,7 @@ void ib_unregister_device(struct ib_device *dev)
 		return;
 	mutex_lock(&devices_lock);
 	list_del_init(&dev->list);
+	dev->uverbs_dev = NULL;
 	mutex_unlock(&devices_lock);
 
 	mutex_lock(&udev->files_lock);
@@ -150,6 +168,5 @@ void ib_unregister_device(struct ib_device *dev)
 		uverbs_file_disassociate(ufile);
 		ib_uverbs_file_put(ufile);
 	}
-	dev->uverbs_dev = NULL;
 	uverbs_device_put(udev);
 }

@@ -49,14 +49,17 @@ struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
 				      const struct ib_uverbs_file_ops *ops,
 				      void *priv)
 {
-	struct ib_uverbs_device *udev = dev->uverbs_dev;
+	struct ib_uverbs_device *udev = uverbs_device_get(dev);
 	struct ib_uverbs_file *ufile;
 
+	/* The reference taken here becomes the file's. */
 	if (!udev)
 		return ERR_PTR(-ENODEV);
 	ufile = kzalloc(sizeof(*ufile));
-	if (!ufile)
+	if (!ufile) {
+		uverbs_device_put(udev);
 		return ERR_PTR(-ENOMEM);
+	}
 	ufile->ops = ops ? ops : &embedded_file_ops;
 	ufile->priv = priv;
 	mutex_init(&ufile->ucontext_lock);
@@ -71,9 +74,9 @@ struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
 		mutex_unlock(&udev->files_lock);
 		file_free_locks(ufile);
 		kfree(ufile);
+		uverbs_device_put(udev);
 		return ERR_PTR(-ENODEV);
 	}
-	kref_get(&udev->ref);
 	ufile->device = udev;
 	list_add_tail(&ufile->list, &udev->files);
 	mutex_unlock(&udev->files_lock);

@@ -565,11 +565,18 @@ long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 	if (ret)
 		return ret;
 
-	/* Rule 5: the file is closing. */
-	if (READ_ONCE(ufile->closing) || !down_read_trylock(&ufile->close_sem)) {
+	/*
+	 * Rule 5: the file is closing.  close_sem is also held for write by
+	 * device removal while it cleans this file; a command then waits
+	 * (removal is bounded) and finds the device gone, so that a DESTROY
+	 * still succeeds.  The caller holds a file reference throughout.
+	 */
+	if (READ_ONCE(ufile->closing)) {
 		uverbs_set_error("file is closing");
 		return -EIO;
 	}
+	if (!down_read_trylock(&ufile->close_sem))
+		down_read(&ufile->close_sem);
 	if (READ_ONCE(ufile->closing)) {
 		uverbs_set_error("file is closing");
 		ret = -EIO;

@@ -213,7 +213,7 @@ void uverbs_uobject_unlock(struct ib_uobject *uobj, u8 access)
  * @type: its descriptor
  * @id: the handle or fd
  * @access: READ, WRITE or DESTROY
- * @removed: the device is gone: only zombies exist
+ * @removed: the device is gone: zombies are found too
  *
  * Must be called in an RCU read section that lasts until the object is
  * unlocked.  Return: the locked object; ERR_PTR(-ENOENT) for no such
@@ -227,6 +227,7 @@ struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
 	int missing = type->obj->is_fd ? -EBADF : -ENOENT;
 	struct ib_uobject *uobj;
 	int ret;
+	u8 state;
 
 	if (compat_should_fail(FAULT_LOOKUP))
 		return ERR_PTR(missing);
@@ -241,8 +242,14 @@ struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
 		return ERR_PTR(READ_ONCE(uobj->state) == UVERBS_UOBJ_DEAD ?
 			       missing : ret);
 	}
-	if (READ_ONCE(uobj->state) !=
-	    (removed ? UVERBS_UOBJ_ZOMBIE : UVERBS_UOBJ_LIVE)) {
+	/*
+	 * After removal, objects are zombies once removal has cleaned this
+	 * file, and still live before that: removal waits for this command
+	 * (its RCU read section and close_sem) before it cleans up.
+	 */
+	state = READ_ONCE(uobj->state);
+	if (state != UVERBS_UOBJ_LIVE &&
+	    !(removed && state == UVERBS_UOBJ_ZOMBIE)) {
 		uverbs_uobject_unlock(uobj, access);
 		return ERR_PTR(missing);
 	}
