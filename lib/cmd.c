@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The command builder (see include/ioverbs/cmd.h).  A user-space library:
+ * it uses libc, never compat's allocator or the core.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include <ioverbs/cmd.h>
+
+static void cmd_fail(struct ioverbs_cmd *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cmd_fail(struct ioverbs_cmd *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->error)
+		return;
+	c->error = err;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+}
+
+void ioverbs_cmd_init(struct ioverbs_cmd *c, const struct uverbs_types *types,
+		      u16 driver_id, u16 object, u16 action)
+{
+	const struct uverbs_type *t = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->hdr.length = sizeof(c->hdr);
+	c->hdr.driver_id = driver_id;
+	c->hdr.object_type = object;
+	c->hdr.action = action;
+	if (!types)
+		return;
+	if (object < types->num_types)
+		t = types->types[object];
+	if (t && action < t->num_actions && t->actions[action].handler)
+		c->action = &t->actions[action];
+	else
+		cmd_fail(c, -EOPNOTSUPP, "object %u action %u: not in the spec",
+			 object, action);
+}
+
+/* The spec of @id, or NULL (and a sticky error) if it has none. */
+static const struct uverbs_attr_spec *attr_spec(struct ioverbs_cmd *c, u16 id)
+{
+	const struct action_spec *spec = &c->action->chain;
+	u16 stripped = id;
+	int chain = spec->dist(&stripped, spec->priv);
+
+	if (chain < 0 || chain >= spec->num_chains ||
+	    stripped >= spec->validator_chains[chain]->num_attrs ||
+	    spec->validator_chains[chain]->attrs[stripped].type ==
+		    UVERBS_ATTR_TYPE_NA) {
+		cmd_fail(c, -EINVAL, "attr 0x%x: not in the action's spec", id);
+		return NULL;
+	}
+	return &spec->validator_chains[chain]->attrs[stripped];
+}
+
+static const char *const type_names[] = {
+	[UVERBS_ATTR_TYPE_NA] = "none", [UVERBS_ATTR_TYPE_PTR_IN] = "PTR_IN",
+	[UVERBS_ATTR_TYPE_PTR_OUT] = "PTR_OUT", [UVERBS_ATTR_TYPE_IDR] = "IDR",
+	[UVERBS_ATTR_TYPE_FD] = "FD",
+};
+
+static struct ib_uverbs_attr *cmd_add(struct ioverbs_cmd *c, u16 id, u8 type,
+				      size_t len, bool is_new)
+{
+	const struct uverbs_attr_spec *spec;
+	struct ib_uverbs_attr *a;
+	unsigned int i;
+
+	if (c->error)
+		return NULL;
+	if (c->hdr.num_attrs == IOVERBS_CMD_MAX_ATTRS) {
+		cmd_fail(c, -E2BIG, "attr 0x%x: more than %u attributes", id,
+			 IOVERBS_CMD_MAX_ATTRS);
+		return NULL;
+	}
+	for (i = 0; i < c->hdr.num_attrs; i++) {
+		if (c->attrs[i].attr_id == id) {
+			cmd_fail(c, -EINVAL, "attr 0x%x: given twice", id);
+			return NULL;
+		}
+	}
+	if (len > UINT16_MAX) {
+		cmd_fail(c, -EINVAL, "attr 0x%x: length %zu above 65535", id, len);
+		return NULL;
+	}
+	if (c->action) {
+		spec = attr_spec(c, id);
+		if (!spec)
+			return NULL;
+		if (spec->type != type) {
+			cmd_fail(c, -EINVAL, "attr 0x%x: is %s, not %s", id,
+				 type_names[spec->type], type_names[type]);
+			return NULL;
+		}
+		if ((type == UVERBS_ATTR_TYPE_PTR_IN ||
+		     type == UVERBS_ATTR_TYPE_PTR_OUT) &&
+		    (len < spec->min_len || len > spec->max_len)) {
+			cmd_fail(c, -EINVAL, "attr 0x%x: length %zu outside %u..%u",
+				 id, len, spec->min_len, spec->max_len);
+			return NULL;
+		}
+		if ((type == UVERBS_ATTR_TYPE_IDR || type == UVERBS_ATTR_TYPE_FD) &&
+		    (spec->idr.access == UVERBS_ACCESS_NEW) != is_new) {
+			cmd_fail(c, -EINVAL, "attr 0x%x: %s", id,
+				 is_new ? "does not create an object (not NEW)" :
+					  "creates an object (NEW): use ioverbs_cmd_new");
+			return NULL;
+		}
+	}
+	a = &c->attrs[c->hdr.num_attrs++];
+	c->hdr.length += sizeof(*a);
+	a->attr_id = id;
+	a->len = (u16)len;
+	return a;
+}
+
+void ioverbs_cmd_in(struct ioverbs_cmd *c, u16 id, const void *p, size_t len)
+{
+	struct ib_uverbs_attr *a = cmd_add(c, id, UVERBS_ATTR_TYPE_PTR_IN, len,
+					   false);
+
+	if (a)
+		a->ptr_idr = (uintptr_t)p;
+}
+
+void ioverbs_cmd_out(struct ioverbs_cmd *c, u16 id, void *p, size_t len)
+{
+	struct ib_uverbs_attr *a = cmd_add(c, id, UVERBS_ATTR_TYPE_PTR_OUT, len,
+					   false);
+
+	if (a)
+		a->ptr_idr = (uintptr_t)p;
+}
+
+void ioverbs_cmd_idr(struct ioverbs_cmd *c, u16 id, u32 handle)
+{
+	struct ib_uverbs_attr *a = cmd_add(c, id, UVERBS_ATTR_TYPE_IDR, 0, false);
+
+	if (a)
+		a->ptr_idr = handle;
+}
+
+void ioverbs_cmd_new(struct ioverbs_cmd *c, u16 id, u32 *handle)
+{
+	struct ib_uverbs_attr *a = cmd_add(c, id, UVERBS_ATTR_TYPE_IDR, 0, true);
+
+	if (!a)
+		return;
+	c->outs[a - c->attrs] = handle;
+}
+
+void ioverbs_cmd_fd(struct ioverbs_cmd *c, u16 id, int fd)
+{
+	struct ib_uverbs_attr *a = cmd_add(c, id, UVERBS_ATTR_TYPE_FD, 0, false);
+
+	if (!a)
+		return;
+	if (fd < 0)
+		cmd_fail(c, -EBADF, "attr 0x%x: fd %d", id, fd);
+	a->ptr_idr = (u64)fd;
+}
+
+void ioverbs_cmd_new_fd(struct ioverbs_cmd *c, u16 id, int *fd)
+{
+	struct ib_uverbs_attr *a = cmd_add(c, id, UVERBS_ATTR_TYPE_FD, 0, true);
+
+	if (!a)
+		return;
+	c->outs[a - c->attrs] = fd;
+}
+
+static void check_mandatory(struct ioverbs_cmd *c)
+{
+	const struct action_spec *spec = &c->action->chain;
+	unsigned int ch, id, i;
+
+	for (ch = 0; ch < spec->num_chains; ch++) {
+		const struct uverbs_attr_chain_spec *chain =
+			spec->validator_chains[ch];
+
+		for (id = 0; id < chain->num_attrs; id++) {
+			u16 full = (u16)(id | (ch ? UVERBS_VENDOR_FLAG : 0));
+
+			if (!chain->attrs[id].mandatory)
+				continue;
+			for (i = 0; i < c->hdr.num_attrs; i++)
+				if (c->attrs[i].attr_id == full)
+					break;
+			if (i == c->hdr.num_attrs) {
+				cmd_fail(c, -EINVAL,
+					 "attr 0x%x: mandatory, not given", full);
+				return;
+			}
+		}
+	}
+}
+
+long ioverbs_cmd_exec(struct ioverbs_cmd *c, ioverbs_ioctl_fn fn, void *ctx)
+{
+	unsigned int i;
+	long ret;
+
+	if (!c->error && c->action)
+		check_mandatory(c);
+	if (c->error)
+		return c->error;
+	ret = fn(ctx, RDMA_VERBS_IOCTL, &c->hdr);
+	if (ret)
+		return ret;
+	/* Handles and fds are both 32 bits. */
+	for (i = 0; i < c->hdr.num_attrs; i++)
+		if (c->outs[i])
+			*(u32 *)c->outs[i] = (u32)c->attrs[i].ptr_idr;
+	return 0;
+}
+
+long ioverbs_ioctl_fd(void *ctx, unsigned int cmd, void *arg)
+{
+	return ioctl(*(int *)ctx, cmd, arg) ? -errno : 0;
+}
+
+const char *ioverbs_cmd_error(const struct ioverbs_cmd *c)
+{
+	return c->msg;
+}
