@@ -1,13 +1,28 @@
 # SPDX-License-Identifier: MIT
-# ioverbs: plain GNU make.  `make` builds, `make check` runs every test,
-# `make check-tsan` the concurrency tests under TSan, `make bench` measures,
-# `make fuzz FUZZ_SECONDS=N` fuzzes for a bounded time.
+# ioverbs: plain GNU make.
+#
+#   make                    the library, examples and benchmarks (-O2)
+#   make check              every test stage, then one "N passed, N failed"
+#   make check-STAGE        one stage: boundary headers build asan clang tsan
+#   make fuzz-regress       replay the fuzz corpus (a stage of check)
+#   make demo               run examples/embedded_demo
+#   make bench              measure
+#   make fuzz FUZZ_SECONDS=N
+#
+# Everything goes under $(O) (default build/); test logs under
+# $(O)/results/STAGE/.  `make check` uses $(JOBS) parallel jobs unless -j
+# is given.
 
-CC ?= gcc
+.DEFAULT_GOAL := all
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
 CLANG ?= clang
 O ?= build
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 INC := -Iinclude -Iinclude/uapi -Icompat
@@ -17,31 +32,41 @@ LIBS := -lurcu-memb -pthread
 SAN_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_TSAN := -fsanitize=thread
 
-CORE_SRCS := $(wildcard core/*.c) $(wildcard compat/*.c)
+CORE_SRCS := $(wildcard core/*.c core/*/*.c drivers/*/*.c) $(wildcard compat/*.c)
+LIB_SRCS := $(wildcard lib/*.c)
 TD_SRCS := tests/test_driver.c tests/harness.c tests/td_helpers.c
-TEST_SRCS := $(sort $(wildcard tests/test_*.c))
-TEST_SRCS := $(filter-out $(TD_SRCS),$(TEST_SRCS))
+TEST_SRCS := $(filter-out $(TD_SRCS),$(sort $(wildcard tests/test_*.c)))
 TESTS := $(patsubst tests/%.c,%,$(TEST_SRCS))
 TSAN_TESTS := $(patsubst tests/%.c,%,$(sort $(wildcard tests/test_conc*.c)))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
+HEADERS := $(wildcard include/*/*.h include/uapi/rdma/*.h compat/*.h \
+	core/*.h core/*/*.h drivers/*/*.h lib/*.h tests/*.h fuzz/*.h)
 
-# variant name, compiler, extra flags
+# $(call variant,NAME,COMPILER,FLAGS): objects, libraries and programs
+# of one build variant under $(O)/NAME/.  libioverbs-core.a is core/ +
+# compat/ (the "kernel side"); libioverbs.a is lib/ (the user library).
 define variant
-$(O)/$(1)/%.o: %.c $$(wildcard include/*/*.h include/uapi/rdma/*.h compat/*.h core/*.h tests/*.h)
+$(O)/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(Q)$(2) $$(BASE_CFLAGS) $(3) -c $$< -o $$@
+	$$(Q)$(2) $$(BASE_CFLAGS) $(3) -MMD -MP -c $$< -o $$@
 
 $(O)/$(1)/libioverbs-core.a: $$(patsubst %.c,$(O)/$(1)/%.o,$$(CORE_SRCS))
-	$$(Q)ar rcs $$@ $$^
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 
-$(O)/$(1)/tests/%: $(O)/$(1)/tests/%.o $$(patsubst %.c,$(O)/$(1)/%.o,$$(TD_SRCS)) $(O)/$(1)/libioverbs-core.a
+$(O)/$(1)/libioverbs.a: $$(patsubst %.c,$(O)/$(1)/%.o,$$(LIB_SRCS))
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+
+$(O)/$(1)/tests/%: $(O)/$(1)/tests/%.o $$(patsubst %.c,$(O)/$(1)/%.o,$$(TD_SRCS)) \
+		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 
-$(O)/$(1)/examples/%: $(O)/$(1)/examples/%.o $$(patsubst %.c,$(O)/$(1)/%.o,tests/test_driver.c) $(O)/$(1)/libioverbs-core.a
+$(O)/$(1)/examples/%: $(O)/$(1)/examples/%.o $(O)/$(1)/tests/test_driver.o \
+		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 
-$(O)/$(1)/bench/%: $(O)/$(1)/bench/%.o $$(patsubst %.c,$(O)/$(1)/%.o,tests/test_driver.c) $(O)/$(1)/libioverbs-core.a
+$(O)/$(1)/bench/%: $(O)/$(1)/bench/%.o $(O)/$(1)/tests/test_driver.o \
+		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 endef
 
@@ -50,51 +75,170 @@ $(eval $(call variant,asan,$(CC),-O1 $(SAN_ASAN)))
 $(eval $(call variant,tsan,$(CC),-O1 $(SAN_TSAN)))
 $(eval $(call variant,clang,$(CLANG),-O1 $(SAN_ASAN)))
 
+# Header dependencies, as the compiler found them (-MMD).
+-include $(wildcard $(O)/*/*/*.d $(O)/*/*/*/*.d)
+
 .SECONDARY:
+.DELETE_ON_ERROR:
 .PHONY: all check check-asan check-clang check-tsan check-boundary \
-	check-headers bench fuzz fuzz-regress demo clean format
+	check-headers check-build bench fuzz fuzz-regress demo clean format
 
-all: $(O)/rel/libioverbs-core.a \
-	$(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS)) \
-	$(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
+REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a
+REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS))
 
-check: check-boundary check-headers check-asan check-clang check-tsan fuzz-regress
-	$(Q)tests/summary.sh $(O)/results
+all: $(REL_LIBS) $(REL_PROGS)
 
-check-asan: $(addprefix $(O)/asan/tests/,$(TESTS))
-	$(Q)tests/run.sh $(O)/results/asan $^
+# --- make check --------------------------------------------------------
+#
+# Every stage runs even when an earlier one failed; each writes logs
+# (NAME.log, whose last "N passed, N failed" line counts) and verdicts
+# (NAME.sum: build failures, crashes, skipped stages) under
+# $(O)/results/STAGE/, and tests/summary.sh adds them all up.  Inside
+# `check` a stage exits non-zero only when the stage itself broke, which
+# counts as one more failure.
 
-check-clang: $(addprefix $(O)/clang/tests/,$(TESTS))
-	$(Q)tests/run.sh $(O)/results/clang $^
+CHECK_STAGES := check-boundary check-headers check-build check-asan \
+	check-clang check-tsan fuzz-regress
+R := $(O)/results
+# Sub-makes: quiet, and parallel even when `make check` was not given -j.
+SUBMAKE_FLAGS = --no-print-directory $(if $(Q),-s) \
+	$(if $(filter -j% --jobserver%,$(MAKEFLAGS)),,-j$(JOBS))
+# A stage's verdict: its own summary line; its exit status too when run
+# alone, not inside `check`.
+STAGE_END = sh tests/summary.sh $(R)/$(1) $(1) $(if $(IN_CHECK),|| true)
 
-check-tsan: $(addprefix $(O)/tsan/tests/,$(TSAN_TESTS))
-	$(Q)tests/run.sh $(O)/results/tsan $^
+check:
+	@rm -rf $(R) && mkdir -p $(R)
+	@for s in $(CHECK_STAGES); do \
+		echo "== $$s"; \
+		$(MAKE) $(SUBMAKE_FLAGS) IN_CHECK=1 $$s; rc=$$?; \
+		if [ $$rc -ne 0 ]; then \
+			echo "not ok $$s: the stage itself failed (exit $$rc)" | \
+				tee $(R)/$$s.sum; \
+			echo "0 passed, 1 failed" >>$(R)/$$s.sum; \
+		fi; \
+	done; \
+	echo "== summary"; \
+	sh tests/summary.sh $(R)
+
+# $(call build_progs,STAGE,PROGRAMS): build what builds (make -k), then
+# list in $(R)/STAGE/build-failed every program that is still out of
+# date: tests/run.sh reports those as failures instead of running them.
+define build_progs
+	@rm -rf $(R)/$(1) && mkdir -p $(R)/$(1)
+	$(if $(strip $(2)),-+$(Q)$(MAKE) $(SUBMAKE_FLAGS) -k $(2))
+	@for p in $(2); do \
+		$(MAKE) --no-print-directory -q $$p 2>/dev/null || echo $$p; \
+	done >$(R)/$(1)/build-failed
+endef
+
+# $(call test_stage,STAGE,PROGRAMS,WHY-EMPTY)
+define test_stage
+	$(call build_progs,$(1),$(2))
+	$(Q)RUN_EMPTY_REASON="$(3)" sh tests/run.sh $(R)/$(1) $(2) || true
+	$(Q)$(call STAGE_END,$(1))
+endef
+
+check-asan:
+	$(call test_stage,asan,$(addprefix $(O)/asan/tests/,$(TESTS)),no tests/test_*.c)
+
+check-clang:
+	$(call test_stage,clang,$(addprefix $(O)/clang/tests/,$(TESTS)),no tests/test_*.c)
+
+check-tsan:
+	$(call test_stage,tsan,$(addprefix $(O)/tsan/tests/,$(TSAN_TESTS)),no tests/test_conc*.c yet)
 
 # core/ and drivers/ include nothing outside include/ and compat/.
 check-boundary:
-	$(Q)tests/check_boundary.sh $(O)/results/boundary
+	@rm -rf $(R)/boundary
+	$(Q)sh tests/check_boundary.sh $(R)/boundary || true
+	$(Q)$(call STAGE_END,boundary)
 
 # Every public header compiles on its own.
 check-headers:
-	$(Q)tests/check_headers.sh $(O)/results/headers "$(CC) $(BASE_CFLAGS)"
+	@rm -rf $(R)/headers
+	$(Q)sh tests/check_headers.sh $(R)/headers "$(CC) $(BASE_CFLAGS)" \
+		"$(CLANG) $(BASE_CFLAGS)" || true
+	$(Q)$(call STAGE_END,headers)
+
+# The -O2 build (library, examples, benchmarks) and a run of the demo.
+check-build:
+	$(call build_progs,build,$(REL_LIBS) $(REL_PROGS))
+	@for p in $(REL_LIBS) $(REL_PROGS); do \
+		n=$$(basename $$p); \
+		if grep -qxF $$p $(R)/build/build-failed; then \
+			printf 'not ok build/%s: build failed\n0 passed, 1 failed\n' $$n; \
+		else \
+			printf 'ok build/%s\n1 passed, 0 failed\n' $$n; \
+		fi >$(R)/build/$$n.sum; head -n1 $(R)/build/$$n.sum; \
+	done
+	@p=$(O)/rel/examples/embedded_demo; s=$(R)/build/demo.sum; \
+	if [ -n "$(filter %/embedded_demo,$(REL_PROGS))" ] && [ -x $$p ] && \
+	   ! grep -qxF $$p $(R)/build/build-failed; then \
+		timeout -k 5 60 $$p >$(R)/build/demo.out 2>&1; rc=$$?; \
+		if [ $$rc -eq 0 ]; then \
+			printf 'ok build/demo\n1 passed, 0 failed\n' >$$s; \
+		else \
+			cat $(R)/build/demo.out; \
+			printf 'not ok build/demo: exited %s\n0 passed, 1 failed\n' $$rc >$$s; \
+		fi; \
+	else \
+		printf 'not ok build/demo: examples/embedded_demo not built\n0 passed, 1 failed\n' >$$s; \
+	fi; head -n1 $$s
+	$(Q)$(call STAGE_END,build)
+
+# Replays the checked-in corpus and crash inputs: a regression test.
+# tests/fuzz_regress.sh RESULTS_DIR FUZZER prints "N passed, N failed" and
+# writes RESULTS_DIR/fuzz_regress.log.
+fuzz-regress:
+	@rm -rf $(R)/fuzz-regress && mkdir -p $(R)/fuzz-regress
+ifeq ($(wildcard fuzz/fuzz_ioctl.c tests/fuzz_regress.sh),fuzz/fuzz_ioctl.c tests/fuzz_regress.sh)
+	$(call build_progs,fuzz-regress,$(O)/fuzz/fuzz_ioctl)
+	@d=$(R)/fuzz-regress; pat='^([A-Za-z0-9_./-]+: )?[0-9]+ passed, [0-9]+ failed'; \
+	if [ -s $$d/build-failed ]; then \
+		printf 'not ok fuzz-regress: fuzz_ioctl build failed\n0 passed, 1 failed\n' \
+			| tee $$d/build.sum | head -n1; \
+	else \
+		bash tests/fuzz_regress.sh $$d $(O)/fuzz/fuzz_ioctl </dev/null \
+			>$$d/stdout 2>&1; rc=$$?; cat $$d/stdout; \
+		sum=$$(grep -hE "$$pat" $$d/fuzz_regress.log 2>/dev/null | tail -n1); \
+		if [ -z "$$sum" ]; then \
+			sum=$$(grep -E "$$pat" $$d/stdout | tail -n1); \
+			[ -n "$$sum" ] && echo "$$sum" >$$d/stdout.sum; \
+		fi; \
+		why=; \
+		if [ -z "$$sum" ]; then \
+			why="exited $$rc without a summary"; \
+		elif [ $$rc -ne 0 ] && echo "$$sum" | grep -qE ' 0 failed'; then \
+			why="tests/fuzz_regress.sh exited $$rc"; \
+		fi; \
+		if [ -n "$$why" ]; then \
+			printf 'not ok fuzz-regress: %s\n0 passed, 1 failed\n' "$$why" | \
+				tee $$d/verdict.sum | head -n1; \
+		fi; \
+	fi
+else
+	@printf 'skip fuzz-regress: %s\n0 passed, 0 failed, 1 skipped\n' \
+		"fuzz/fuzz_ioctl.c or tests/fuzz_regress.sh not written yet" | \
+		tee $(R)/fuzz-regress/skipped.sum | head -n1
+endif
+	$(Q)$(call STAGE_END,fuzz-regress)
+
+# --- other targets -----------------------------------------------------
 
 bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
 	$(Q)for b in $^; do $$b || exit 1; done
 
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined $(BASE_CFLAGS)
-$(O)/fuzz/fuzz_ioctl: fuzz/fuzz_ioctl.c tests/test_driver.c $(CORE_SRCS)
+$(O)/fuzz/fuzz_ioctl: fuzz/fuzz_ioctl.c tests/test_driver.c $(CORE_SRCS) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(LIBS)
 
 fuzz: $(O)/fuzz/fuzz_ioctl
 	@mkdir -p $(O)/fuzz/corpus
 	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
-		$(O)/fuzz/corpus fuzz/corpus
-
-# Replays the checked-in corpus and crash inputs: a regression test.
-fuzz-regress: $(O)/fuzz/fuzz_ioctl
-	$(Q)tests/fuzz_regress.sh $(O)/results/fuzz $<
+		$(O)/fuzz/corpus $(wildcard fuzz/corpus)
 
 demo: $(O)/rel/examples/embedded_demo
 	$(Q)$<

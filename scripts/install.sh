@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs what building and testing ioverbs needs on Debian 12, then
+# builds it and runs the demo.
+#
+# Usage: scripts/install.sh [--no-demo]
+#
+# Installs only the packages that are missing (as root; through sudo when
+# run as another user and sudo is there), never asks a question, and can
+# be run again at any time: with everything present it installs nothing.
+# --no-demo stops after installing (CI builds and tests with `make check`).
+set -eu
+
+PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils"
+# gcc, make, libc6-dev: the build (gcc-12 brings the ASan, UBSan and TSan
+#	runtimes: libasan8, libubsan1, libtsan2)
+# linux-libc-dev: <linux/types.h> and <linux/ioctl.h>, which the ABI
+#	headers include
+# clang, libclang-rt-14-dev: the clang sanitizer build and libFuzzer
+#	(Debian's clang does not pull in its runtime libraries)
+# liburcu-dev: RCU in compat/ (-lurcu-memb)
+# coreutils: timeout, for the test runner
+
+demo=1
+for arg in "$@"; do
+	case $arg in
+	--no-demo) demo=0 ;;
+	-h | --help)
+		sed -n '3,11s/^# \{0,1\}//p' "$0"
+		exit 0 ;;
+	*)
+		echo "install.sh: unknown argument '$arg' (try --help)" >&2
+		exit 2 ;;
+	esac
+done
+
+cd "$(dirname "$0")/.."
+
+installed() {
+	status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+	[ "$status" = "install ok installed" ]
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install.sh: no dpkg-query: this script knows Debian 12;" \
+		"install these by hand: $PACKAGES" >&2
+	exit 1
+fi
+
+missing=
+for p in $PACKAGES; do
+	installed "$p" || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	sudo=
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			sudo="sudo -n env DEBIAN_FRONTEND=noninteractive"
+		else
+			echo "install.sh: missing:$missing; run as root to install them" >&2
+			exit 1
+		fi
+	fi
+	echo "install.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt="$sudo apt-get -o DPkg::Lock::Timeout=300"
+	$apt update </dev/null
+	# A mirror's hiccup should not fail a CI run: try three times.
+	for try in 1 2 3; do
+		# shellcheck disable=SC2086
+		$apt install -y --no-install-recommends $missing </dev/null && break
+		[ "$try" = 3 ] && exit 1
+		echo "install.sh: apt-get install failed; trying again" >&2
+		sleep 10
+		$apt update </dev/null || true
+	done
+	for p in $missing; do
+		if ! installed "$p"; then
+			echo "install.sh: $p is still not installed" >&2
+			exit 1
+		fi
+	done
+else
+	echo "install.sh: every package the build and tests need is installed"
+fi
+
+if [ "$demo" = 0 ]; then
+	exit 0
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "install.sh: building (make -j$jobs)"
+make -j"$jobs"
+echo "install.sh: running the demo (make demo)"
+make demo
