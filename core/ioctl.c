@@ -263,6 +263,9 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 				 &handle, sizeof(handle))) {
 			uverbs_set_error("attr %u (id 0x%x): cannot write the new handle back",
 					 i, b->uattrs[i].attr_id);
+			/* Not fetched yet as far as finalize knows: undo here. */
+			uverbs_uobject_abort_new(uobj);
+			e->obj_attr.uobject = NULL;
 			return -EFAULT;
 		}
 		return 0;
