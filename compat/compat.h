@@ -240,7 +240,7 @@ void up_write(struct rw_semaphore *s);
  * RCU.  One domain (liburcu's memb flavour; threads register themselves on
  * first use).  The device's SRCU-like read section is an RCU read section:
  * readers may sleep, synchronize_rcu() waits for all of them.  A TSan build
- * uses a reader-writer lock instead, whose ordering TSan can see.
+ * uses per-thread counters instead, whose ordering TSan can see.
  */
 struct rcu_head {
 	struct rcu_head *next;

@@ -1,55 +1,123 @@
 // SPDX-License-Identifier: MIT
 /*
  * RCU for core/: read sections and grace periods from a backend (liburcu,
- * or under TSan a reader-writer lock whose ordering TSan understands), and
+ * or under TSan per-thread counters whose ordering TSan understands), and
  * call_rcu()/rcu_barrier() on a worker thread of our own that waits for a
  * grace period before running each batch of callbacks.
  */
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "compat.h"
 
 #if defined(__SANITIZE_THREAD__)
-#define COMPAT_RCU_RWLOCK 1
+#define COMPAT_RCU_COUNTERS 1
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
-#define COMPAT_RCU_RWLOCK 1
+#define COMPAT_RCU_COUNTERS 1
 #endif
 #endif
 
-#ifdef COMPAT_RCU_RWLOCK
+#ifdef COMPAT_RCU_COUNTERS
 /*
- * Writer-preferring, so that synchronize_rcu() is not starved by a stream
- * of commands.  Read sections must then not nest; core/ never nests them.
+ * Grace periods from per-thread counters, on C11 atomics TSan can follow.
+ * A reader stores the grace-period number it started in (0 when outside);
+ * synchronize_rcu() advances the number and waits until no thread is
+ * inside a section that started before.  Sequentially consistent stores
+ * and loads make "the writer saw 0" imply "the reader's section began
+ * after the writer's unpublish".  Readers never block.
  */
-static pthread_rwlock_t rcu_rwlock;
-static pthread_once_t rcu_rwlock_once = PTHREAD_ONCE_INIT;
+struct rcu_reader {
+	unsigned long ctr;		/* 0, or the period its section began in */
+	unsigned int nest;
+	struct rcu_reader *next;
+};
 
-static void rcu_rwlock_init(void)
+static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rcu_reader *readers;
+static unsigned long gp = 1;
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static __thread struct rcu_reader *self;
+
+static void reader_exit(void *arg)
 {
-	pthread_rwlockattr_t attr;
+	struct rcu_reader *r = arg, **p;
 
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&rcu_rwlock, &attr);
-	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_lock(&readers_lock);
+	for (p = &readers; *p; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&readers_lock);
+	free(r);
+}
+
+static void reader_key_init(void)
+{
+	pthread_key_create(&reader_key, reader_exit);
+}
+
+/* Not counted as a live object: it belongs to the thread, not the core. */
+static struct rcu_reader *reader_self(void)
+{
+	if (likely(self))
+		return self;
+	pthread_once(&reader_once, reader_key_init);
+	self = calloc(1, sizeof(*self));
+	if (!self)
+		abort();
+	pthread_setspecific(reader_key, self);
+	pthread_mutex_lock(&readers_lock);
+	self->next = readers;
+	readers = self;
+	pthread_mutex_unlock(&readers_lock);
+	return self;
 }
 
 void rcu_read_lock(void)
 {
-	pthread_once(&rcu_rwlock_once, rcu_rwlock_init);
-	pthread_rwlock_rdlock(&rcu_rwlock);
+	struct rcu_reader *r = reader_self();
+
+	if (r->nest++)
+		return;
+	__atomic_store_n(&r->ctr, __atomic_load_n(&gp, __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
 }
 
 void rcu_read_unlock(void)
 {
-	pthread_rwlock_unlock(&rcu_rwlock);
+	struct rcu_reader *r = self;
+
+	if (--r->nest)
+		return;
+	__atomic_store_n(&r->ctr, 0, __ATOMIC_SEQ_CST);
 }
 
 void synchronize_rcu(void)
 {
-	pthread_once(&rcu_rwlock_once, rcu_rwlock_init);
-	pthread_rwlock_wrlock(&rcu_rwlock);
-	pthread_rwlock_unlock(&rcu_rwlock);
+	unsigned long target = __atomic_add_fetch(&gp, 1, __ATOMIC_SEQ_CST);
+	struct rcu_reader *r;
+	unsigned int spins;
+	unsigned long c;
+
+	pthread_mutex_lock(&readers_lock);
+	for (r = readers; r; r = r->next) {
+		for (spins = 0;; spins++) {
+			c = __atomic_load_n(&r->ctr, __ATOMIC_SEQ_CST);
+			if (!c || c >= target)
+				break;
+			/* Readers may sleep: yield, then back off. */
+			if (spins < 100)
+				sched_yield();
+			else
+				usleep(50);
+		}
+	}
+	pthread_mutex_unlock(&readers_lock);
 }
 #else
 void compat_rcu_backend_read_lock(void);
