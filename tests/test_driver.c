@@ -26,12 +26,16 @@ struct td_context {
 	u32 serial;
 };
 
-/* Every handler starts here: counts, sleeps and fails on request. */
+/* Every handler starts here: counts, holds, sleeps and fails on request. */
 static int td_knob_enter(void)
 {
-	int err;
+	int err, held = 1;
 
 	__atomic_add_fetch(&td_knobs.handler_calls, 1, __ATOMIC_RELAXED);
+	if (__atomic_compare_exchange_n(&td_knobs.hold_next, &held, 2, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		while (__atomic_load_n(&td_knobs.hold_next, __ATOMIC_SEQ_CST))
+			usleep(100);
 	if (__atomic_load_n(&td_knobs.sleep_us, __ATOMIC_RELAXED))
 		usleep(__atomic_load_n(&td_knobs.sleep_us, __ATOMIC_RELAXED));
 	err = __atomic_exchange_n(&td_knobs.fail_next, 0, __ATOMIC_RELAXED);

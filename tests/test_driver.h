@@ -140,6 +140,9 @@ struct td_knobs {
 	int refuse_destroy;	/* this many destroys refuse with EBUSY */
 	int handler_calls;	/* handlers run so far */
 	int destroy_calls;	/* destroy callbacks run so far */
+	int hold_next;		/* 1: the next handler to enter sets it to 2
+				 * and waits there until it is 0 again (see
+				 * td_hold_wait() / td_hold_release()) */
 };
 extern struct td_knobs td_knobs;
 void td_knobs_reset(void);
@@ -153,10 +156,19 @@ void td_device_remove(struct ib_device *dev);
 
 /* The raw command builder. */
 #define TD_CMD_MAX_ATTRS 32
+/* hdr's flexible attrs[] is followed by its storage: a GNU extension that
+ * gcc accepts silently and clang warns about. */
+#ifdef __clang__
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-variable-sized-type-not-at-end"
+#endif
 struct td_cmd {
 	struct ib_uverbs_ioctl_hdr hdr;
 	struct ib_uverbs_attr attrs[TD_CMD_MAX_ATTRS];
 };
+#ifdef __clang__
+#pragma clang diagnostic pop
+#endif
 
 void td_cmd_init(struct td_cmd *c, u16 type, u16 action);
 struct ib_uverbs_attr *td_cmd_ptr(struct td_cmd *c, u16 id, const void *p,
@@ -202,5 +214,66 @@ void td_child_destroy_err(long err, struct ib_uverbs_file *f, u32 handle);
 
 long td_channel_create(struct ib_uverbs_file *f, int *fd);
 int td_channel_create_ok(struct ib_uverbs_file *f);
+
+
+/* Added for the conformance suite (test_rules.c and friends). */
+
+long td_child_read(struct ib_uverbs_file *f, u32 handle, u32 *sum);
+u32 td_child_read_ok(struct ib_uverbs_file *f, u32 handle);
+void td_child_read_err(long err, struct ib_uverbs_file *f, u32 handle);
+
+long td_child_write(struct ib_uverbs_file *f, u32 handle, u32 value);
+void td_child_write_ok(struct ib_uverbs_file *f, u32 handle, u32 value);
+void td_child_write_err(long err, struct ib_uverbs_file *f, u32 handle);
+
+void td_channel_create_err(long err, struct ib_uverbs_file *f);
+
+long td_channel_read(struct ib_uverbs_file *f, u64 fd, u32 *serial);
+u32 td_channel_read_ok(struct ib_uverbs_file *f, u64 fd);
+void td_channel_read_err(long err, struct ib_uverbs_file *f, u64 fd);
+
+/* CHANNEL_DESTROY (td_channel_destroy is the driver's destroy callback). */
+long td_channel_close(struct ib_uverbs_file *f, u64 fd);
+void td_channel_close_ok(struct ib_uverbs_file *f, u64 fd);
+void td_channel_close_err(long err, struct ib_uverbs_file *f, u64 fd);
+
+/* TD_VENDOR_ONLY: *out = in * 2. */
+long td_vendor_only(struct ib_uverbs_file *f, u32 in, u32 *out);
+u32 td_vendor_only_ok(struct ib_uverbs_file *f, u32 in);
+void td_vendor_only_err(long err, struct ib_uverbs_file *f, u32 in);
+
+/* A knob read or written while other threads run handlers. */
+#define TD_KNOB_GET(field) __atomic_load_n(&td_knobs.field, __ATOMIC_SEQ_CST)
+#define TD_KNOB_SET(field, v) \
+	__atomic_store_n(&td_knobs.field, (v), __ATOMIC_SEQ_CST)
+
+/*
+ * Waits (up to 5 s, then fails the test) until at least @n handlers have
+ * been entered: with td_knobs.sleep_us set, a command on another thread is
+ * then inside its handler, its objects locked or reserved.
+ */
+void td_wait_handler_calls(int n);
+
+/*
+ * A command held inside its handler, deterministically: set
+ * td_knobs.hold_next = 1, start the command on another thread, then
+ * td_hold_wait() returns once its handler has entered and is waiting (its
+ * objects locked or reserved); td_hold_release() lets it go on.
+ */
+void td_hold_wait(void);
+void td_hold_release(void);
+
+/*
+ * A command run on a thread of its own: fill @cmd (td_cmd_init() etc.),
+ * then td_bg_start(); td_bg_join() returns the command's result.
+ */
+struct td_bg {
+	pthread_t thread;
+	struct ib_uverbs_file *f;
+	long ret;
+	struct td_cmd cmd;
+};
+void td_bg_start(struct td_bg *bg, struct ib_uverbs_file *f);
+long td_bg_join(struct td_bg *bg);
 
 #endif /* _TESTS_TEST_DRIVER_H */

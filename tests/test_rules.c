@@ -1,0 +1,1913 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The conformance contract: one or more tests per rule of DESIGN.md's
+ * "Rules the core enforces", named ruleNN_<clause>, each asserting the
+ * exact errno.  Commands are raw ABI buffers built with td_cmd_*(); bad
+ * user pointers are pages mapped PROT_NONE or PROT_READ.  The harness
+ * checks after every test that nothing leaked, so every test closes its
+ * files and destroys its devices.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "test_driver.h"
+
+/*
+ * Helpers local to this file.  td_knobs.handler_calls counts every
+ * handler, GET_CONTEXT's included.
+ */
+
+static struct ib_device *dev_ok(void)
+{
+	struct ib_device *dev;
+
+	td_knobs_reset();
+	dev = td_device_create();
+	ASSERT_TRUE(dev);
+	return dev;
+}
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* @n read-write pages. */
+static u8 *pages_map(unsigned int n)
+{
+	void *p = mmap(NULL, n * page_size(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	return p;
+}
+
+static void pages_protect(void *p, unsigned int n, int prot)
+{
+	ASSERT_OK(mprotect(p, n * page_size(), prot) ? -errno : 0);
+}
+
+static void pages_unmap(void *p, unsigned int n)
+{
+	ASSERT_OK(munmap(p, n * page_size()) ? -errno : 0);
+}
+
+static long ioctl_raw(struct ib_uverbs_file *f, const void *p)
+{
+	return ib_uverbs_ioctl(f, RDMA_VERBS_IOCTL, (unsigned long)p);
+}
+
+/* Open file descriptors of this process. */
+static int count_fds(void)
+{
+	int n = 0, fd;
+
+	for (fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* CHILD_CREATE with both parent attributes. */
+static long child_create2(struct ib_uverbs_file *f, u32 p1, u32 p2, u32 *h)
+{
+	struct td_cmd c;
+	long ret;
+
+	td_cmd_init(&c, TD_TYPE_CHILD, TD_CHILD_CREATE);
+	td_cmd_idr(&c, TD_CHILD_CREATE_HANDLE, 0);
+	td_cmd_idr(&c, TD_CHILD_CREATE_PARENT, p1);
+	td_cmd_idr(&c, TD_CHILD_CREATE_PARENT2, p2);
+	ret = td_cmd_exec(f, &c);
+	if (!ret && h)
+		*h = td_cmd_handle(&c, TD_CHILD_CREATE_HANDLE);
+	return ret;
+}
+
+static u32 child_create2_ok(struct ib_uverbs_file *f, u32 p1, u32 p2)
+{
+	u32 h;
+
+	ASSERT_OK(child_create2(f, p1, p2, &h));
+	return h;
+}
+
+/* A thread that closes a file (ib_uverbs_release() blocks on commands). */
+static void *release_thread(void *arg)
+{
+	ib_uverbs_release(arg);
+	return NULL;
+}
+
+/* ---- Rule 1: ioctl numbers ---- */
+
+TEST(rule01_unknown_ioctl_enotty)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, 0);
+	ASSERT_ERRNO(-ENOTTY, ib_uverbs_ioctl(f, 0, (unsigned long)&c));
+	ASSERT_ERRNO(-ENOTTY, ib_uverbs_ioctl(f, RDMA_VERBS_IOCTL + 2,
+					      (unsigned long)&c));
+	/* Upstream's later ABI: a 24-byte header, 0xc0181b01. */
+	ASSERT_ERRNO(-ENOTTY, ib_uverbs_ioctl(f, 0xc0181b01, (unsigned long)&c));
+	/* Another magic with our number and size. */
+	ASSERT_ERRNO(-ENOTTY, ib_uverbs_ioctl(f, 0xc0101c01, (unsigned long)&c));
+	/* Checked before the argument is touched. */
+	ASSERT_ERRNO(-ENOTTY, ib_uverbs_ioctl(f, 0, 0));
+	ASSERT_ERRNO(-ENOTTY, ib_uverbs_ioctl_hdr(f, 0, &c.hdr,
+						  (unsigned long)&c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* No direct commands are defined yet: RDMA_DIRECT_IOCTL is ENOSYS. */
+TEST(rule01_direct_ioctl_enosys)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, 0);
+	ASSERT_ERRNO(-ENOSYS, ib_uverbs_ioctl(f, RDMA_DIRECT_IOCTL,
+					      (unsigned long)&c));
+	ASSERT_ERRNO(-ENOSYS, ib_uverbs_ioctl(f, RDMA_DIRECT_IOCTL, 0));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 2: header and attribute array readable ---- */
+
+TEST(rule02_header_unreadable)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u8 *page = pages_map(1);
+
+	pages_protect(page, 1, PROT_NONE);
+	ASSERT_ERRNO(-EFAULT, ioctl_raw(f, page));
+	ASSERT_ERRNO(-EFAULT, ioctl_raw(f, page + 100));
+	ASSERT_ERRNO(-EFAULT, ioctl_raw(f, NULL));
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* A valid header in the last 16 bytes of a page, its attributes beyond. */
+TEST(rule02_attrs_unreadable)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u8 *pages = pages_map(2);
+	struct ib_uverbs_ioctl_hdr *hdr =
+		(void *)(pages + page_size() - sizeof(*hdr));
+	u32 p = td_parent_create_ok(f, 1);
+
+	pages_protect(pages + page_size(), 1, PROT_NONE);
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->length = sizeof(*hdr) + sizeof(struct ib_uverbs_attr);
+	hdr->object_type = TD_TYPE_PARENT;
+	hdr->driver_id = TD_DRIVER_ID;
+	hdr->action = TD_PARENT_CREATE;
+	hdr->num_attrs = 1;
+	ASSERT_ERRNO(-EFAULT, ioctl_raw(f, hdr));
+	hdr->action = TD_PARENT_DESTROY;
+	ASSERT_ERRNO(-EFAULT, ioctl_raw(f, hdr));
+	/* More attributes than the stack bundle holds: the heap copy. */
+	hdr->num_attrs = 40;
+	hdr->length = sizeof(*hdr) + 40 * sizeof(struct ib_uverbs_attr);
+	ASSERT_ERRNO(-EFAULT, ioctl_raw(f, hdr));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	td_parent_read_ok(f, p, NULL);
+	pages_unmap(pages, 2);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 3: length ---- */
+
+TEST(rule03_length_too_big)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, 0);
+	/* Consistent with num_attrs, but past 4096. */
+	c.hdr.num_attrs = 256;
+	c.hdr.length = 16 + 16 * 256;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.length = 0xffff;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.num_attrs = 1;
+	c.hdr.length = 4097;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule03_length_too_small)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+
+	/* A header alone: no attributes is not a command. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	ASSERT_EQ(c.hdr.length, 16);
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.length = 0;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.length = 15;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule03_length_mismatch)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+	u32 p = td_parent_create_ok(f, 1);
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &p, sizeof(p));
+	ASSERT_EQ(c.hdr.length, 48);
+	c.hdr.num_attrs = 1;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.num_attrs = 3;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.num_attrs = 2;
+	c.hdr.length = 47;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.length = 56;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	c.hdr.length = 48;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* The largest command, 16 + 16 * 255 = 4096 bytes, passes rule 3. */
+TEST(rule03_length_4096_accepted)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct ib_uverbs_ioctl_hdr *hdr = calloc(1, 4096);
+
+	ASSERT_TRUE(hdr);
+	hdr->length = 4096;
+	hdr->num_attrs = 255;
+	hdr->driver_id = TD_DRIVER_ID;
+	/* Rejected for its type, which is checked after the length. */
+	hdr->object_type = TD_TYPE_EMPTY;
+	ASSERT_ERRNO(-EOPNOTSUPP, ioctl_raw(f, hdr));
+	hdr->length = 4096 + 16;
+	hdr->num_attrs = 256;
+	ASSERT_ERRNO(-EINVAL, ioctl_raw(f, hdr));
+	free(hdr);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 4: flags and reserved ---- */
+
+TEST(rule04_flags)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &p, sizeof(p));
+	c.hdr.flags = 1;
+	ASSERT_ERRNO(-EOPNOTSUPP, td_cmd_exec(f, &c));
+	c.hdr.flags = 0x8000;
+	ASSERT_ERRNO(-EOPNOTSUPP, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	c.hdr.flags = 0;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule04_reserved)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &p, sizeof(p));
+	c.hdr.reserved = 1;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.reserved = 0x80000000u;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	c.hdr.reserved = 0;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 5: closing file, removed device ---- */
+
+TEST(rule05_file_closing)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+
+	ib_uverbs_file_get(f);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_parent_read_err(-EIO, f, p);
+	td_parent_write_err(-EIO, f, p);
+	td_parent_destroy_err(-EIO, f, p);
+	td_parent_create_err(-EIO, f);
+	ASSERT_ERRNO(-EIO, td_get_context(f));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	ib_uverbs_file_put(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule05_device_removed)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct ib_uverbs_file *g = td_open_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+
+	td_device_remove(dev);
+	td_parent_read_err(-EIO, f, p);
+	td_parent_write_err(-EIO, f, p);
+	td_parent_create_err(-EIO, f);
+	td_vendor_only_err(-EIO, f, 1);
+	ASSERT_ERRNO(-EIO, td_get_context(g));
+	ib_uverbs_release(g);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* Commands issued while close waits for one in flight get EIO. */
+TEST_TIMEOUT(rule05_racing_close, 20)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), v = 7;
+	pthread_t closer;
+	struct td_bg bg;
+	long ret = 0;
+	int i;
+
+	td_cmd_init(&bg.cmd, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&bg.cmd, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&bg.cmd, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	TD_KNOB_SET(hold_next, 1);
+	td_bg_start(&bg, f);
+	td_hold_wait();
+
+	ib_uverbs_file_get(f);
+	ASSERT_OK(-pthread_create(&closer, NULL, release_thread, f));
+	/* Until close starts, a missing handle is ENOENT; then EIO. */
+	for (i = 0; i < 50000; i++) {
+		ret = td_parent_read(f, p + 100, NULL);
+		if (ret != -ENOENT)
+			break;
+		usleep(100);
+	}
+	ASSERT_ERRNO(-EIO, ret);
+	td_parent_read_err(-EIO, f, p);
+	ASSERT_ERRNO(-EIO, td_get_context(f));
+
+	td_hold_release();
+	ASSERT_OK(td_bg_join(&bg));
+	ASSERT_OK(-pthread_join(closer, NULL));
+	td_parent_read_err(-EIO, f, p);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	ib_uverbs_file_put(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 6: driver_id ---- */
+
+TEST(rule06_driver_id_mismatch)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &p, sizeof(p));
+	c.hdr.driver_id = TD_DRIVER_ID + 1;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.driver_id = 0;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.driver_id = 0xffff;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* Before the type is looked at. */
+	c.hdr.object_type = TD_TYPE_EMPTY;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.object_type = TD_TYPE_PARENT;
+	c.hdr.driver_id = TD_DRIVER_ID;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 7: object type and action ---- */
+
+static long exec_type_action(struct ib_uverbs_file *f, u16 type, u16 action)
+{
+	struct td_cmd c;
+
+	td_cmd_init(&c, type, action);
+	td_cmd_idr(&c, 0, 0);
+	return td_cmd_exec(f, &c);
+}
+
+/* The seed's off-by-one: object_type == number of types. */
+TEST(rule07_type_eq_num_types)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+
+	ASSERT_EQ(dev->types->num_types, TD_NUM_TYPES);
+	ASSERT_ERRNO(-EINVAL, exec_type_action(f, TD_NUM_TYPES, 0));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule07_type_beyond)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+
+	ASSERT_ERRNO(-EINVAL, exec_type_action(f, TD_NUM_TYPES + 1, 0));
+	ASSERT_ERRNO(-EINVAL, exec_type_action(f, 0x1000, 0));
+	ASSERT_ERRNO(-EINVAL, exec_type_action(f, 0xffff, 0));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule07_empty_type)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+
+	ASSERT_ERRNO(-EOPNOTSUPP, exec_type_action(f, TD_TYPE_EMPTY, 0));
+	ASSERT_ERRNO(-EOPNOTSUPP, exec_type_action(f, TD_TYPE_EMPTY, 5));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule07_action_eq_num_actions)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+
+	ASSERT_ERRNO(-EOPNOTSUPP,
+		     exec_type_action(f, TD_TYPE_PARENT, TD_PARENT_NUM_ACTIONS));
+	ASSERT_ERRNO(-EOPNOTSUPP,
+		     exec_type_action(f, TD_TYPE_CHILD, TD_CHILD_NUM_ACTIONS));
+	ASSERT_ERRNO(-EOPNOTSUPP,
+		     exec_type_action(f, TD_TYPE_CHANNEL, TD_CHANNEL_NUM_ACTIONS));
+	ASSERT_ERRNO(-EOPNOTSUPP,
+		     exec_type_action(f, TD_TYPE_VENDOR, TD_VENDOR_NUM_ACTIONS));
+	ASSERT_ERRNO(-EOPNOTSUPP, exec_type_action(f, TD_TYPE_PARENT, 0xffff));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule07_empty_action)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+
+	/* The last slot of DEVICE's table (past its end, in fact). */
+	ASSERT_ERRNO(-EOPNOTSUPP,
+		     exec_type_action(f, TD_TYPE_DEVICE, TD_DEVICE_EMPTY));
+	/* A hole in VENDOR's table. */
+	ASSERT_ERRNO(-EOPNOTSUPP,
+		     exec_type_action(f, TD_TYPE_VENDOR, TD_VENDOR_EMPTY));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 8: attribute reserved, ids and chains ---- */
+
+TEST(rule08_attr_reserved)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p)->reserved = 1;
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &p, sizeof(p));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[0].reserved = 0;
+	c.attrs[1].reserved = 0x100;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[1].reserved = 0;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule08_attr_id_beyond_chain)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), v = 1;
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE + 1, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[2].attr_id = 0x7fff;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* In the vendor namespace, past PARENT_CREATE's vendor chain. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VENDOR_TAG + 1, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[1].attr_id = 0xffff;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule08_vendor_attr_without_vendor_chain)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	struct td_read_buf in = { 1, 2 }, out;
+	u64 tag = 5;
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_READ_IN, &in, sizeof(in));
+	td_cmd_ptr(&c, TD_PARENT_READ_OUT, &out, sizeof(out));
+	td_cmd_ptr(&c, UVERBS_VENDOR_FLAG | 0, &tag, sizeof(tag));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* The vendor bit on an id the common chain has. */
+	c.attrs[3].attr_id = UVERBS_VENDOR_FLAG | TD_PARENT_READ_IN;
+	c.attrs[3].len = sizeof(in);
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.hdr.num_attrs = 3;
+	c.hdr.length -= 16;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* PARENT_CREATE's vendor chain: the tag reaches the driver. */
+TEST(rule08_vendor_attr_accepted)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_read_buf out;
+	u64 tag = 0xf0f0;
+	u32 v = 10, h;
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VENDOR_TAG, &tag, sizeof(tag));
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	ASSERT_OK(td_cmd_exec(f, &c));
+	h = td_cmd_handle(&c, TD_PARENT_CREATE_HANDLE);
+	td_parent_read_ok(f, h, &out);
+	ASSERT_EQ(out.a, 1 + 10);
+	ASSERT_EQ(out.b, 2 ^ 0xf0f0);
+	/* Wrong length in the vendor chain is still rule 10. */
+	c.attrs[0].len = 4;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule08_vendor_only_action)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 in = 21, out = 0;
+	struct td_cmd c;
+
+	ASSERT_EQ(td_vendor_only_ok(f, 21), 42);
+	ASSERT_EQ(td_vendor_only_ok(f, 0x40000000), 0x80000000u);
+	/* Its common chain is empty: any common id is outside it. */
+	td_cmd_init(&c, TD_TYPE_VENDOR, TD_VENDOR_ONLY);
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_IN, &in, sizeof(in));
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_OUT, &out, sizeof(out));
+	td_cmd_ptr(&c, 0, &in, sizeof(in));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* The vendor ids without the vendor bit are common ids. */
+	td_cmd_init(&c, TD_TYPE_VENDOR, TD_VENDOR_ONLY);
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_IN & ~UVERBS_VENDOR_FLAG, &in, sizeof(in));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* And past the vendor chain. */
+	td_cmd_init(&c, TD_TYPE_VENDOR, TD_VENDOR_ONLY);
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_IN, &in, sizeof(in));
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_OUT + 1, &out, sizeof(out));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 9: duplicates and mandatory attributes ---- */
+
+TEST(rule09_duplicate)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), v = 2;
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* The NEW attribute twice. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* An object attribute twice, naming the same object. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* The same past the attributes the core handles on its stack. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p);
+	while (c.hdr.num_attrs < 20)
+		td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	td_parent_write_ok(f, p, 3);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule09_duplicate_vendor)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u64 tag = 1;
+	u32 in = 1;
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VENDOR_TAG, &tag, sizeof(tag));
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VENDOR_TAG, &tag, sizeof(tag));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	td_cmd_init(&c, TD_TYPE_VENDOR, TD_VENDOR_ONLY);
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_IN, &in, sizeof(in));
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_IN, &in, sizeof(in));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule09_missing_mandatory)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), v = 2;
+	struct td_read_buf in = { 0, 0 };
+	struct td_cmd c;
+
+	/* PARENT_READ without its mandatory output. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_READ_IN, &in, sizeof(in));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* PARENT_CREATE without its NEW handle. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* CHILD_CREATE without its mandatory parent. */
+	td_cmd_init(&c, TD_TYPE_CHILD, TD_CHILD_CREATE);
+	td_cmd_idr(&c, TD_CHILD_CREATE_HANDLE, 0);
+	td_cmd_idr(&c, TD_CHILD_CREATE_PARENT2, p);
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* PARENT_WRITE without its handle. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule09_missing_mandatory_vendor)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+	u32 out;
+
+	td_cmd_init(&c, TD_TYPE_VENDOR, TD_VENDOR_ONLY);
+	td_cmd_ptr(&c, TD_VENDOR_ONLY_OUT, &out, sizeof(out));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 10: PTR lengths and user memory ---- */
+
+TEST(rule10_fixed_len_mismatch)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	u8 buf[64] = { 0 };
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, buf, 3);
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[1].len = 8;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[1].len = 0;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* PTR_OUT too. */
+	c.attrs[1].attr_id = TD_PARENT_CREATE_RESP;
+	c.attrs[1].len = 2;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_READ_IN, buf, 15);
+	td_cmd_ptr(&c, TD_PARENT_READ_OUT, buf + 16, 16);
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[1].len = 16;
+	c.attrs[2].len = 17;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[2].len = 0xffff;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	c.attrs[2].len = 16;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* TD_PARENT_CREATE_FLEX: a flexible PTR_IN of 1..64 bytes. */
+TEST(rule10_flexible_len)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	static const u16 good[] = { 1, 2, 7, 63, 64 }, bad[] = { 0, 65, 4096 };
+	u8 buf[4096] = { 0 };
+	struct td_cmd c;
+	unsigned int i;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_FLEX, buf, 1);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		c.attrs[1].len = bad[i];
+		ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	}
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		c.attrs[1].len = good[i];
+		ASSERT_OK(td_cmd_exec(f, &c));
+	}
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 1 + ARRAY_SIZE(good));
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), ARRAY_SIZE(good));
+	td_device_destroy(dev);
+}
+
+TEST(rule10_ptr_in_unreadable)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	u8 *pages = pages_map(2);
+	struct td_read_buf out;
+	struct td_cmd c;
+
+	pages_protect(pages + page_size(), 1, PROT_NONE);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_READ_IN, pages + page_size(), 16);
+	td_cmd_ptr(&c, TD_PARENT_READ_OUT, &out, sizeof(out));
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	/* Straddling into the unreadable page. */
+	c.attrs[1].ptr_idr = (uintptr_t)(pages + page_size() - 8);
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	c.attrs[1].ptr_idr = 0;
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	/* A NEW command's input. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, pages + page_size(), 4);
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	/* The object was unlocked on the way out. */
+	td_parent_write_ok(f, p, 2);
+	pages_unmap(pages, 2);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule10_ptr_out_unwritable)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	u8 *page = pages_map(1);
+	struct td_read_buf in = { 1, 2 }, out;
+	struct td_cmd c;
+
+	pages_protect(page, 1, PROT_READ);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&c, TD_PARENT_READ_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_READ_IN, &in, sizeof(in));
+	td_cmd_ptr(&c, TD_PARENT_READ_OUT, page, 16);
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	c.attrs[2].ptr_idr = 0;
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	/* The object was unlocked and is unchanged. */
+	td_parent_write_ok(f, p, 2);
+	td_parent_read_ok(f, p, &out);
+	ASSERT_EQ(out.a, 3);
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/*
+ * A DESTROY whose output cannot be written: the driver object is gone by
+ * then, so the handle goes with it (the core's documented choice); the
+ * command still reports EFAULT.
+ */
+TEST(rule10_destroy_ptr_out_unwritable)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	u8 *page = pages_map(1);
+	struct td_cmd c;
+
+	pages_protect(page, 1, PROT_READ);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_DESTROY);
+	td_cmd_idr(&c, TD_PARENT_DESTROY_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_DESTROY_RESP, page, sizeof(u32));
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_parent_read_err(-ENOENT, f, p);
+	td_parent_destroy_err(-ENOENT, f, p);
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_device_destroy(dev);
+}
+
+/* A NEW whose output cannot be copied out is aborted. */
+TEST(rule10_new_ptr_out_unwritable_aborts)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u8 *page = pages_map(1);
+	struct td_cmd c;
+	u32 v = 9, h;
+
+	pages_protect(page, 1, PROT_READ);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0xabcd);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	td_cmd_ptr(&c, TD_PARENT_CREATE_RESP, page, sizeof(u32));
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	/* The handler ran and its object was destroyed by the abort. */
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	h = td_cmd_handle(&c, TD_PARENT_CREATE_HANDLE);
+	ASSERT_TRUE(h != 0xabcd);
+	td_parent_read_err(-ENOENT, f, h);
+	td_parent_destroy_err(-ENOENT, f, h);
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_device_destroy(dev);
+}
+
+/*
+ * The attribute array itself read-only: the NEW handle cannot be written
+ * back.  The reserved object must be aborted: nothing leaks.
+ */
+TEST(rule10_new_handle_unwritable)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u8 *page = pages_map(1);
+	struct td_cmd *c = (struct td_cmd *)page;
+	u32 p = td_parent_create_ok(f, 1);
+
+	td_cmd_init(c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(c, TD_PARENT_CREATE_HANDLE, 0);
+	pages_protect(page, 1, PROT_READ);
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	pages_protect(page, 1, PROT_READ | PROT_WRITE);
+
+	/* CHILD_CREATE: its parent is released too. */
+	td_cmd_init(c, TD_TYPE_CHILD, TD_CHILD_CREATE);
+	td_cmd_idr(c, TD_CHILD_CREATE_PARENT, p);
+	td_cmd_idr(c, TD_CHILD_CREATE_HANDLE, 0);
+	pages_protect(page, 1, PROT_READ);
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, c));
+	pages_protect(page, 1, PROT_READ | PROT_WRITE);
+	td_parent_destroy_ok(f, p);
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 3);
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_device_destroy(dev);
+}
+
+/* The same for an FD object: its descriptor is given back. */
+TEST(rule10_new_fd_unwritable)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u8 *page = pages_map(1);
+	struct td_cmd *c = (struct td_cmd *)page;
+	int fds = count_fds();
+
+	td_cmd_init(c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
+	td_cmd_idr(c, TD_CHANNEL_FD, 0);
+	pages_protect(page, 1, PROT_READ);
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 1);
+	ASSERT_EQ(count_fds(), fds);
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	ASSERT_EQ(count_fds(), fds);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 0);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 11: IDR attribute shape and context ---- */
+
+TEST(rule11_idr_len)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), v = 1;
+	struct td_cmd c;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, p)->len = 4;
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[0].len = 1;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* NEW too. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0)->len = 8;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* The same for FD attributes. */
+TEST(rule11_fd_len)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	int fd = td_channel_create_ok(f);
+	struct td_cmd c;
+	u32 out;
+
+	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_READ);
+	td_cmd_idr(&c, TD_CHANNEL_FD, fd)->len = 4;
+	td_cmd_ptr(&c, TD_CHANNEL_READ_OUT, &out, sizeof(out));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
+	td_cmd_idr(&c, TD_CHANNEL_FD, 0)->len = 4;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(td_channel_read_ok(f, fd), 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule11_idr_high_bits)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), v = 1;
+	struct td_cmd c;
+
+	/* The low 32 bits name a live object; the high ones do not count. */
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, (1ull << 32) | p);
+	td_cmd_ptr(&c, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[0].ptr_idr = (1ull << 63) | p;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	c.attrs[0].ptr_idr = ~0ull;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	c.attrs[0].ptr_idr = p;
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule11_idr_before_context)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ok(dev);
+
+	td_parent_create_err(-EINVAL, f);
+	td_parent_read_err(-EINVAL, f, 0);
+	td_parent_destroy_err(-EINVAL, f, 0);
+	td_child_destroy_err(-EINVAL, f, 0);
+	td_channel_create_err(-EINVAL, f);
+	/* An action without objects needs the context too. */
+	td_vendor_only_err(-EINVAL, f, 1);
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 0);
+	/* Once GET_CONTEXT ran, they work; a second one is refused. */
+	ASSERT_OK(td_get_context(f));
+	ASSERT_ERRNO(-EINVAL, td_get_context(f));
+	td_parent_create_ok(f, 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 12: lookup and locking ---- */
+
+TEST(rule12_no_such_handle)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct ib_uverbs_file *g = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	u32 q = td_parent_create_ok(g, 1);
+
+	td_parent_read_err(-ENOENT, f, p + 1);
+	td_parent_read_err(-ENOENT, f, 1000);
+	td_parent_read_err(-ENOENT, f, 0x7fffffff);
+	td_parent_read_err(-ENOENT, f, 0xffffffff);
+	td_parent_write_err(-ENOENT, f, 1000);
+	td_parent_destroy_err(-ENOENT, f, 1000);
+	td_child_create_err(-ENOENT, f, 1000);
+	/* Destroyed. */
+	td_parent_destroy_ok(f, p);
+	td_parent_read_err(-ENOENT, f, p);
+	td_parent_destroy_err(-ENOENT, f, p);
+	/* Another file's handle means nothing here. */
+	td_parent_destroy_ok(g, q);
+	q = td_parent_create_ok(g, 1);
+	td_parent_read_err(-ENOENT, f, q);
+	td_parent_read_ok(g, q, NULL);
+	ib_uverbs_release(g);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule12_wrong_type)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	u32 c = td_child_create_ok(f, p);
+
+	td_parent_read_err(-EINVAL, f, c);
+	td_parent_write_err(-EINVAL, f, c);
+	td_parent_destroy_err(-EINVAL, f, c);
+	td_child_create_err(-EINVAL, f, c);
+	td_child_read_err(-EINVAL, f, p);
+	td_child_write_err(-EINVAL, f, p);
+	td_child_destroy_err(-EINVAL, f, p);
+	/* Nothing was left locked. */
+	td_child_write_ok(f, c, 5);
+	ASSERT_EQ(td_child_read_ok(f, c), 5 + 1);
+	td_child_destroy_ok(f, c);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* A WRITE in progress excludes READ, WRITE and DESTROY: EBUSY. */
+TEST_TIMEOUT(rule12_busy_while_write, 20)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), other = td_parent_create_ok(f, 2);
+	u32 v = 7;
+	struct td_read_buf out;
+	struct td_bg bg;
+
+	td_cmd_init(&bg.cmd, TD_TYPE_PARENT, TD_PARENT_WRITE);
+	td_cmd_idr(&bg.cmd, TD_PARENT_WRITE_HANDLE, p);
+	td_cmd_ptr(&bg.cmd, TD_PARENT_WRITE_VALUE, &v, sizeof(v));
+	TD_KNOB_SET(hold_next, 1);
+	td_bg_start(&bg, f);
+	td_hold_wait();
+	td_parent_read_err(-EBUSY, f, p);
+	td_parent_write_err(-EBUSY, f, p);
+	td_parent_destroy_err(-EBUSY, f, p);
+	/* Other objects are not affected. */
+	td_parent_read_ok(f, other, NULL);
+	/* Last: the aborted child is freed after a grace period, which the
+	 * TSan build's lock-based RCU makes later readers wait for. */
+	td_child_create_err(-EBUSY, f, p);
+	td_hold_release();
+	ASSERT_OK(td_bg_join(&bg));
+	td_parent_read_ok(f, p, &out);
+	ASSERT_EQ(out.a, 1 + 7);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* READ is shared: two at once both succeed; WRITE and DESTROY wait out. */
+TEST_TIMEOUT(rule12_reads_shared, 20)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 3);
+	struct td_read_buf in = { 10, 0 }, bg_out, out;
+	struct td_bg bg;
+
+	td_cmd_init(&bg.cmd, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&bg.cmd, TD_PARENT_READ_HANDLE, p);
+	td_cmd_ptr(&bg.cmd, TD_PARENT_READ_IN, &in, sizeof(in));
+	td_cmd_ptr(&bg.cmd, TD_PARENT_READ_OUT, &bg_out, sizeof(bg_out));
+	TD_KNOB_SET(hold_next, 1);
+	td_bg_start(&bg, f);
+	td_hold_wait();
+	/* While the first READ holds the object. */
+	td_parent_read_ok(f, p, &out);
+	ASSERT_EQ(out.a, 1 + 3);
+	td_child_create_ok(f, p);
+	td_parent_write_err(-EBUSY, f, p);
+	td_parent_destroy_err(-EBUSY, f, p);
+	td_hold_release();
+	ASSERT_OK(td_bg_join(&bg));
+	ASSERT_EQ(bg_out.a, 10 + 3);
+	td_parent_write_ok(f, p, 4);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* A DESTROY in progress: the others are busy; after it, the handle is gone. */
+TEST_TIMEOUT(rule12_busy_while_destroy, 20)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	struct td_bg bg;
+
+	td_cmd_init(&bg.cmd, TD_TYPE_PARENT, TD_PARENT_DESTROY);
+	td_cmd_idr(&bg.cmd, TD_PARENT_DESTROY_HANDLE, p);
+	TD_KNOB_SET(hold_next, 1);
+	td_bg_start(&bg, f);
+	td_hold_wait();
+	td_parent_read_err(-EBUSY, f, p);
+	td_parent_write_err(-EBUSY, f, p);
+	td_parent_destroy_err(-EBUSY, f, p);
+	td_hold_release();
+	ASSERT_OK(td_bg_join(&bg));
+	td_parent_read_err(-ENOENT, f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 13: FD attributes ---- */
+
+TEST(rule13_fd_not_ours)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct ib_uverbs_file *g = td_open_ctx_ok(dev);
+	int mine = td_channel_create_ok(f), theirs = td_channel_create_ok(g);
+	int pipefd[2];
+
+	ASSERT_OK(pipe(pipefd) ? -errno : 0);
+	td_channel_read_err(-EBADF, f, 0);
+	td_channel_read_err(-EBADF, f, pipefd[0]);
+	td_channel_read_err(-EBADF, f, pipefd[1]);
+	td_channel_close_err(-EBADF, f, pipefd[0]);
+	td_channel_read_err(-EBADF, f, theirs);
+	td_channel_close_err(-EBADF, f, theirs);
+	td_channel_read_err(-EBADF, g, mine);
+	td_channel_read_err(-EBADF, f, 0x7fffffff);
+	td_channel_read_err(-EBADF, f, 0x80000000u);
+	td_channel_read_err(-EBADF, f, 1ull << 32);
+	td_channel_read_err(-EBADF, f, ~0ull);
+	td_channel_close_err(-EBADF, f, ~0ull);
+	/* A handle of the same number as an IDR object is no fd either. */
+	td_channel_read_err(-EBADF, f, td_parent_create_ok(f, 1));
+	ASSERT_EQ(td_channel_read_ok(f, mine), 1);
+	ASSERT_EQ(td_channel_read_ok(g, theirs), 1);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	ib_uverbs_release(g);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule13_channel_lifecycle)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	int a = td_channel_create_ok(f), b = td_channel_create_ok(f);
+
+	ASSERT_TRUE(a != b);
+	ASSERT_TRUE(fcntl(a, F_GETFD) >= 0);
+	ASSERT_EQ(td_channel_read_ok(f, a), 1);
+	ASSERT_EQ(td_channel_read_ok(f, b), 2);
+	td_channel_close_ok(f, a);
+	td_channel_read_err(-EBADF, f, a);
+	td_channel_close_err(-EBADF, f, a);
+	ASSERT_EQ(td_channel_read_ok(f, b), 2);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 2);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 14: NEW handles ---- */
+
+TEST(rule14_handle_written_before_handler)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+	u32 v = 3, h;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0xdeadbeef);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	TD_KNOB_SET(fail_next, -ECANCELED);
+	ASSERT_ERRNO(-ECANCELED, td_cmd_exec(f, &c));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	h = td_cmd_handle(&c, TD_PARENT_CREATE_HANDLE);
+	ASSERT_TRUE(h != 0xdeadbeef);
+	ASSERT_EQ(c.attrs[0].ptr_idr >> 32, 0);
+	/* The abort destroyed the handler's object and freed the handle. */
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_parent_read_err(-ENOENT, f, h);
+	td_parent_write_err(-ENOENT, f, h);
+	td_parent_destroy_err(-ENOENT, f, h);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_device_destroy(dev);
+}
+
+/* A reserved handle is invisible to other commands until commit. */
+TEST_TIMEOUT(rule14_invisible_until_commit, 20)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_read_buf out;
+	struct td_bg bg;
+	u32 v = 5, h;
+
+	td_cmd_init(&bg.cmd, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&bg.cmd, TD_PARENT_CREATE_HANDLE, 0xffffffff);
+	td_cmd_ptr(&bg.cmd, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	TD_KNOB_SET(hold_next, 1);
+	td_bg_start(&bg, f);
+	td_hold_wait();
+	/* Written back before the handler runs. */
+	h = (u32)__atomic_load_n(&bg.cmd.attrs[0].ptr_idr, __ATOMIC_SEQ_CST);
+	ASSERT_TRUE(h != 0xffffffff);
+	td_parent_read_err(-ENOENT, f, h);
+	td_parent_write_err(-ENOENT, f, h);
+	td_parent_destroy_err(-ENOENT, f, h);
+	td_child_create_err(-ENOENT, f, h);
+	td_hold_release();
+	ASSERT_OK(td_bg_join(&bg));
+	ASSERT_EQ(td_cmd_handle(&bg.cmd, TD_PARENT_CREATE_HANDLE), h);
+	td_parent_read_ok(f, h, &out);
+	ASSERT_EQ(out.a, 1 + 5);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* A child whose create fails holds nothing on its parent. */
+TEST(rule14_abort_releases_parents)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), q = td_parent_create_ok(f, 2);
+
+	TD_KNOB_SET(fail_next, -ECANCELED);
+	ASSERT_ERRNO(-ECANCELED, child_create2(f, p, q, NULL));
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_parent_destroy_ok(f, p);
+	td_parent_destroy_ok(f, q);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* An FD object's descriptor is written back, and closed on abort. */
+TEST(rule14_fd_abort)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct td_cmd c;
+	int fd;
+
+	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
+	td_cmd_idr(&c, TD_CHANNEL_FD, 0xfffffff);
+	TD_KNOB_SET(fail_next, -ECANCELED);
+	ASSERT_ERRNO(-ECANCELED, td_cmd_exec(f, &c));
+	fd = (int)td_cmd_handle(&c, TD_CHANNEL_FD);
+	ASSERT_TRUE(fd != 0xfffffff && fd > 2);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_channel_read_err(-EBADF, f, fd);
+	ASSERT_EQ(fcntl(fd, F_GETFD), -1);
+	ASSERT_EQ(errno, EBADF);
+	/* The next channel works, and serials moved on. */
+	fd = td_channel_create_ok(f);
+	ASSERT_EQ(td_channel_read_ok(f, fd), 2);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 15: DESTROY that fails ---- */
+
+TEST(rule15_destroy_handler_fails)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), got = 0;
+	struct td_read_buf out;
+	struct td_cmd c;
+
+	TD_KNOB_SET(fail_next, -ECANCELED);
+	td_parent_destroy_err(-ECANCELED, f, p);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 0);
+	td_parent_read_ok(f, p, &out);
+	ASSERT_EQ(out.a, 2);
+	td_parent_write_ok(f, p, 6);
+	td_child_destroy_ok(f, td_child_create_ok(f, p));
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_DESTROY);
+	td_cmd_idr(&c, TD_PARENT_DESTROY_HANDLE, p);
+	td_cmd_ptr(&c, TD_PARENT_DESTROY_RESP, &got, sizeof(got));
+	ASSERT_OK(td_cmd_exec(f, &c));
+	ASSERT_EQ(got, 6);
+	td_parent_read_err(-ENOENT, f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule15_destroy_refused_by_driver)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), c = td_child_create_ok(f, p);
+	int fd = td_channel_create_ok(f);
+
+	TD_KNOB_SET(refuse_destroy, 1);
+	td_child_destroy_err(-EBUSY, f, c);
+	ASSERT_EQ(td_child_read_ok(f, c), 1);
+	td_child_write_ok(f, c, 2);
+	td_child_destroy_ok(f, c);
+
+	TD_KNOB_SET(refuse_destroy, 1);
+	td_parent_destroy_err(-EBUSY, f, p);
+	td_parent_read_ok(f, p, NULL);
+	td_parent_write_ok(f, p, 2);
+	td_parent_destroy_ok(f, p);
+
+	TD_KNOB_SET(refuse_destroy, 1);
+	td_channel_close_err(-EBUSY, f, fd);
+	ASSERT_TRUE(fcntl(fd, F_GETFD) >= 0);
+	ASSERT_EQ(td_channel_read_ok(f, fd), 1);
+	td_channel_close_ok(f, fd);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 6);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 6);
+	td_device_destroy(dev);
+}
+
+/* CHILD_DESTROY has no handler: the core's destroy is the whole action. */
+TEST(rule15_core_only_destroy)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), c = td_child_create_ok(f, p);
+	int calls = TD_KNOB_GET(handler_calls);
+
+	/* No handler runs, so a pending handler failure does not apply. */
+	TD_KNOB_SET(fail_next, -ECANCELED);
+	td_child_destroy_ok(f, c);
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
+	ASSERT_EQ(TD_KNOB_GET(fail_next), -ECANCELED);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	TD_KNOB_SET(fail_next, 0);
+	td_child_read_err(-ENOENT, f, c);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 16: at most one NEW or DESTROY, checked at registration ---- */
+
+static int rule16_destroy(struct ib_uobject *uobj, enum rdma_remove_reason why)
+{
+	return 0;
+}
+
+static const struct uverbs_obj_type rule16_obj = { .destroy = rule16_destroy };
+
+static const struct uverbs_attr_spec rule16_two_new_attrs[] = {
+	[0] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = 0, .access = UVERBS_ACCESS_NEW } },
+	[1] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = 0, .access = UVERBS_ACCESS_NEW } },
+};
+
+static const struct uverbs_action rule16_actions[] = {
+	[0] = UVERBS_STD_ACTION(NULL, rule16_two_new_attrs),
+};
+
+static const struct uverbs_type *const rule16_type_list[] = {
+	[0] = UVERBS_TYPE(rule16_actions, &rule16_obj),
+};
+
+static const struct uverbs_types rule16_types = {
+	.types = rule16_type_list,
+	.num_types = ARRAY_SIZE(rule16_type_list),
+};
+
+/* test_spec_check.c has the whole checker; this is the rule itself. */
+TEST(rule16_two_new_rejected_at_registration)
+{
+	struct ib_device *dev = kzalloc(sizeof(*dev));
+
+	ASSERT_TRUE(dev);
+	snprintf(dev->name, sizeof(dev->name), "rule16");
+	dev->driver_id = TD_DRIVER_ID;
+	dev->types = &rule16_types;
+	ASSERT_ERRNO(-EINVAL, ib_register_device(dev));
+	ASSERT_TRUE(dev->uverbs_dev == NULL);
+	ASSERT_TRUE(ib_device_find("rule16") == NULL);
+	ASSERT_ERRNO(-EINVAL, uverbs_types_check(&rule16_types, "rule16"));
+	kfree(dev);
+}
+
+/* ---- Rule 17: every lock released on every path ---- */
+
+/* CHILD_WRITE locks the child WRITE, then its parent attribute fails. */
+TEST(rule17_unlock_after_lookup_failure)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), c = td_child_create_ok(f, p);
+	u32 v = 4;
+	struct td_cmd cmd;
+
+	td_cmd_init(&cmd, TD_TYPE_CHILD, TD_CHILD_WRITE);
+	td_cmd_idr(&cmd, TD_CHILD_WRITE_HANDLE, c);
+	td_cmd_idr(&cmd, TD_CHILD_WRITE_PARENT, 1000);
+	td_cmd_ptr(&cmd, TD_CHILD_WRITE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-ENOENT, td_cmd_exec(f, &cmd));
+	/* Of another type, half way. */
+	cmd.attrs[1].ptr_idr = c;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &cmd));
+	/* The child's WRITE lock was not left behind. */
+	td_child_write_ok(f, c, 3);
+	ASSERT_EQ(td_child_read_ok(f, c), 3 + 1);
+	cmd.attrs[1].ptr_idr = p;
+	ASSERT_OK(td_cmd_exec(f, &cmd));
+	ASSERT_EQ(td_child_read_ok(f, c), 4 + 4);
+	td_child_destroy_ok(f, c);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* The parent is locked first, then the child lookup fails. */
+TEST(rule17_unlock_first_of_two)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), v = 4;
+	struct td_cmd cmd;
+
+	td_cmd_init(&cmd, TD_TYPE_CHILD, TD_CHILD_WRITE);
+	td_cmd_idr(&cmd, TD_CHILD_WRITE_PARENT, p);
+	td_cmd_idr(&cmd, TD_CHILD_WRITE_HANDLE, 1000);
+	td_cmd_ptr(&cmd, TD_CHILD_WRITE_VALUE, &v, sizeof(v));
+	ASSERT_ERRNO(-ENOENT, td_cmd_exec(f, &cmd));
+	td_parent_write_ok(f, p, 2);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* PTR_IN unreadable after an IDR attribute was locked. */
+TEST(rule17_unlock_after_efault)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), c = td_child_create_ok(f, p);
+	u8 *page = pages_map(1);
+	struct td_cmd cmd;
+
+	pages_protect(page, 1, PROT_NONE);
+	td_cmd_init(&cmd, TD_TYPE_CHILD, TD_CHILD_WRITE);
+	td_cmd_idr(&cmd, TD_CHILD_WRITE_HANDLE, c);
+	td_cmd_idr(&cmd, TD_CHILD_WRITE_PARENT, p);
+	td_cmd_ptr(&cmd, TD_CHILD_WRITE_VALUE, page, sizeof(u32));
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &cmd));
+	td_child_write_ok(f, c, 1);
+	td_parent_write_ok(f, p, 1);
+	/* The same for a READ lock (PARENT_READ) and a DESTROY lock. */
+	td_cmd_init(&cmd, TD_TYPE_PARENT, TD_PARENT_READ);
+	td_cmd_idr(&cmd, TD_PARENT_READ_HANDLE, p);
+	td_cmd_ptr(&cmd, TD_PARENT_READ_IN, page, sizeof(struct td_read_buf));
+	td_cmd_ptr(&cmd, TD_PARENT_READ_OUT, page, sizeof(struct td_read_buf));
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &cmd));
+	td_parent_write_ok(f, p, 1);
+	td_child_destroy_ok(f, c);
+	td_parent_destroy_ok(f, p);
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 7);
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* A NEW reserved, then a later attribute fails: the handle is aborted. */
+TEST(rule17_new_aborted_half_way)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), h;
+	u8 *page = pages_map(1);
+	struct td_cmd cmd;
+
+	pages_protect(page, 1, PROT_NONE);
+	td_cmd_init(&cmd, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&cmd, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&cmd, TD_PARENT_CREATE_VALUE, page, sizeof(u32));
+	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, &cmd));
+	h = td_cmd_handle(&cmd, TD_PARENT_CREATE_HANDLE);
+	td_parent_read_err(-ENOENT, f, h);
+
+	/* CHILD_CREATE: NEW and the first parent, then the second fails. */
+	td_cmd_init(&cmd, TD_TYPE_CHILD, TD_CHILD_CREATE);
+	td_cmd_idr(&cmd, TD_CHILD_CREATE_HANDLE, 0);
+	td_cmd_idr(&cmd, TD_CHILD_CREATE_PARENT, p);
+	td_cmd_idr(&cmd, TD_CHILD_CREATE_PARENT2, 1000);
+	ASSERT_ERRNO(-ENOENT, td_cmd_exec(f, &cmd));
+	h = td_cmd_handle(&cmd, TD_CHILD_CREATE_HANDLE);
+	td_child_read_err(-ENOENT, f, h);
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), 2);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 0);
+	td_parent_write_ok(f, p, 2);
+	td_parent_destroy_ok(f, p);
+	pages_unmap(page, 1);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 18: dependencies ---- */
+
+TEST(rule18_parent_busy_with_child)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 10);
+	u32 c1 = td_child_create_ok(f, p), c2 = td_child_create_ok(f, p);
+
+	td_parent_destroy_err(-EBUSY, f, p);
+	/* Busy is not locked: the parent is still usable. */
+	td_parent_write_ok(f, p, 11);
+	ASSERT_EQ(td_child_read_ok(f, c1), 11);
+	td_child_destroy_ok(f, c1);
+	td_parent_destroy_err(-EBUSY, f, p);
+	td_child_destroy_ok(f, c2);
+	td_parent_destroy_ok(f, p);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 3);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule18_two_parents)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), q = td_parent_create_ok(f, 2);
+	u32 c = child_create2_ok(f, p, q);
+
+	td_parent_destroy_err(-EBUSY, f, p);
+	td_parent_destroy_err(-EBUSY, f, q);
+	td_child_destroy_ok(f, c);
+	td_parent_destroy_ok(f, q);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* The same parent named twice is held twice, and released twice. */
+TEST(rule18_same_parent_twice)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1);
+	u32 c = child_create2_ok(f, p, p);
+
+	td_parent_destroy_err(-EBUSY, f, p);
+	td_child_destroy_ok(f, c);
+	td_parent_destroy_ok(f, p);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 19: close ---- */
+
+/* Parents, children (one with two parents) and channels: 9 objects. */
+static int make_zoo(struct ib_uverbs_file *f)
+{
+	u32 p1 = td_parent_create_ok(f, 1), p2 = td_parent_create_ok(f, 2);
+	u32 p3 = td_parent_create_ok(f, 3);
+
+	td_child_create_ok(f, p1);
+	td_channel_create_ok(f);
+	td_child_create_ok(f, p1);
+	td_child_create_ok(f, p2);
+	child_create2_ok(f, p2, p3);
+	td_channel_create_ok(f);
+	return 9;
+}
+
+TEST(rule19_close_destroys_all)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	int n = make_zoo(f);
+
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 0);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), n);
+	td_device_destroy(dev);
+}
+
+/* A driver refusing a destroy on close gets another round. */
+TEST(rule19_close_retries_refused)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	int n = make_zoo(f);
+
+	TD_KNOB_SET(refuse_destroy, 1);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(refuse_destroy), 0);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), n + 1);
+	td_device_destroy(dev);
+}
+
+/* A round without progress ends in a last round that must succeed. */
+TEST(rule19_close_retries_single_refusal)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+
+	td_parent_create_ok(f, 1);
+	TD_KNOB_SET(refuse_destroy, 1);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 2);
+	td_device_destroy(dev);
+}
+
+TEST(rule19_close_without_context)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ok(dev);
+	struct ib_uverbs_file *g = td_open_ctx_ok(dev);
+
+	ib_uverbs_release(f);
+	ib_uverbs_release(g);
+	td_device_destroy(dev);
+}
+
+/* Closing one file leaves another's objects alone. */
+TEST(rule19_close_is_per_file)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct ib_uverbs_file *g = td_open_ctx_ok(dev);
+	u32 q = td_parent_create_ok(g, 5);
+	int fd = td_channel_create_ok(g);
+	int n = make_zoo(f);
+
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), n);
+	td_parent_read_ok(g, q, NULL);
+	ASSERT_EQ(td_channel_read_ok(g, fd), 1);
+	ib_uverbs_release(g);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), n + 2);
+	td_device_destroy(dev);
+}
+
+/* ---- Rule 20: device removal ---- */
+
+TEST(rule20_remove_then_eio)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), c = td_child_create_ok(f, p);
+	int fd = td_channel_create_ok(f);
+
+	td_device_remove(dev);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 3);
+	td_parent_read_err(-EIO, f, p);
+	td_parent_write_err(-EIO, f, p);
+	td_parent_create_err(-EIO, f);
+	td_child_read_err(-EIO, f, c);
+	td_child_write_err(-EIO, f, c);
+	td_child_create_err(-EIO, f, p);
+	td_channel_read_err(-EIO, f, fd);
+	td_channel_create_err(-EIO, f);
+	td_vendor_only_err(-EIO, f, 1);
+	ASSERT_ERRNO(-EIO, td_get_context(f));
+	/* Rules 1, 3, 4, 6 and 7 still come first. */
+	ASSERT_ERRNO(-EOPNOTSUPP, exec_type_action(f, TD_TYPE_EMPTY, 0));
+	ASSERT_ERRNO(-EINVAL, exec_type_action(f, TD_NUM_TYPES, 0));
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 3);
+	td_device_destroy(dev);
+}
+
+TEST(rule20_remove_destroy_succeeds)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	u32 p = td_parent_create_ok(f, 1), c = td_child_create_ok(f, p);
+	u32 q = td_parent_create_ok(f, 2);
+	int fd = td_channel_create_ok(f);
+	int calls = TD_KNOB_GET(handler_calls);
+
+	td_device_remove(dev);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 4);
+	/* The parent first: its child's hold went with the child's object. */
+	td_parent_destroy_ok(f, p);
+	td_parent_destroy_err(-ENOENT, f, p);
+	td_child_destroy_ok(f, c);
+	td_child_destroy_err(-ENOENT, f, c);
+	td_channel_close_ok(f, fd);
+	td_channel_close_err(-EBADF, f, fd);
+	ASSERT_EQ(fcntl(fd, F_GETFD), -1);
+	/* Other DESTROY errors are unchanged. */
+	td_child_destroy_err(-EINVAL, f, q);
+	td_parent_destroy_err(-ENOENT, f, 1000);
+	/* No handler ran, no driver destroy either: the objects were gone. */
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 4);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule20_device_fatal_event)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct ib_uverbs_file *g = td_open_ok(dev);
+	struct ib_uverbs_async_event_desc desc;
+
+	ASSERT_ERRNO(-EAGAIN, ib_uverbs_read_async_event(f, &desc));
+	td_device_remove(dev);
+	memset(&desc, 0xff, sizeof(desc));
+	ASSERT_OK(ib_uverbs_read_async_event(f, &desc));
+	ASSERT_EQ(desc.event_type, IB_UVERBS_EVENT_DEVICE_FATAL);
+	ASSERT_EQ(desc.element, 0);
+	ASSERT_ERRNO(-EAGAIN, ib_uverbs_read_async_event(f, &desc));
+	/* A file without a context gets it too. */
+	ASSERT_OK(ib_uverbs_read_async_event(g, &desc));
+	ASSERT_EQ(desc.event_type, IB_UVERBS_EVENT_DEVICE_FATAL);
+	ib_uverbs_release(g);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
+
+TEST(rule20_open_after_remove)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f;
+
+	td_device_remove(dev);
+	f = ib_uverbs_open(dev, NULL, NULL);
+	ASSERT_TRUE(IS_ERR(f));
+	ASSERT_ERRNO(-ENODEV, PTR_ERR(f));
+	td_device_destroy(dev);
+}
+
+/* Files outlive the device; their events stay queued until they close. */
+TEST(rule20_release_after_remove)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct ib_uverbs_file *g = td_open_ctx_ok(dev);
+
+	make_zoo(f);
+	make_zoo(g);
+	td_device_remove(dev);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 18);
+	/* The driver's device may go before the files. */
+	td_device_destroy(dev);
+	ib_uverbs_release(f);
+	ib_uverbs_release(g);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 18);
+}
+
+/* A driver refusing on removal gets another round, as on close. */
+TEST(rule20_remove_retries_refused)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	int n = make_zoo(f);
+
+	TD_KNOB_SET(refuse_destroy, 1);
+	td_device_remove(dev);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), n + 1);
+	ib_uverbs_release(f);
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), n + 1);
+	td_device_destroy(dev);
+}
+
+struct remover {
+	pthread_t thread;
+	struct ib_device *dev;
+	int done;
+};
+
+static void *remover_thread(void *arg)
+{
+	struct remover *r = arg;
+
+	td_device_remove(r->dev);
+	__atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* A command in flight finishes before removal cleans up; later ones EIO. */
+TEST_TIMEOUT(rule20_inflight_command_finishes, 20)
+{
+	struct ib_device *dev = dev_ok();
+	struct ib_uverbs_file *f = td_open_ctx_ok(dev);
+	struct remover r = { .dev = dev };
+	struct td_bg bg;
+	u32 v = 1, h;
+
+	td_cmd_init(&bg.cmd, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&bg.cmd, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&bg.cmd, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	TD_KNOB_SET(hold_next, 1);
+	td_bg_start(&bg, f);
+	td_hold_wait();
+	ASSERT_OK(-pthread_create(&r.thread, NULL, remover_thread, &r));
+	/* Removal waits for the command (not a proof, but a fair chance). */
+	usleep(20000);
+	ASSERT_EQ(__atomic_load_n(&r.done, __ATOMIC_SEQ_CST), 0);
+	td_hold_release();
+	ASSERT_OK(td_bg_join(&bg));
+	ASSERT_OK(-pthread_join(r.thread, NULL));
+	h = td_cmd_handle(&bg.cmd, TD_PARENT_CREATE_HANDLE);
+	/* It committed, then removal destroyed it. */
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
+	td_parent_read_err(-EIO, f, h);
+	td_parent_destroy_ok(f, h);
+	ib_uverbs_release(f);
+	td_device_destroy(dev);
+}
