@@ -33,6 +33,7 @@ struct ib_uverbs_device {
 struct ib_uverbs_file {
 	struct ib_uverbs_device *device;
 	struct ib_ucontext *ucontext;	/* published once by GET_CONTEXT */
+	bool ucontext_pending;		/* a GET_CONTEXT holds one, unpublished */
 	struct mutex ucontext_lock;	/* publishing and freeing ucontext */
 	struct rw_semaphore close_sem;
 	int closing;			/* set before close takes close_sem */
@@ -75,6 +76,10 @@ void uverbs_free_ucontext(struct ib_ucontext *uctx);
 void uverbs_file_disassociate(struct ib_uverbs_file *ufile);
 struct ib_uverbs_device *uverbs_device_get(struct ib_device *dev);
 void uverbs_device_put(struct ib_uverbs_device *udev);
+
+/* GET_CONTEXT's reserved context: published or freed by the dispatcher. */
+void uverbs_ucontext_reserved(struct ib_ucontext *uctx);
+void uverbs_ucontext_finalize(struct ib_ucontext *uctx, int ret);
 
 /* The thread's last failure message (ioctl.c). */
 __printf(1, 2) void uverbs_set_error(const char *fmt, ...);

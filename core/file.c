@@ -239,12 +239,34 @@ int uverbs_ucontext_commit(struct ib_ucontext *uctx)
 	int ret = 0;
 
 	mutex_lock(&ufile->ucontext_lock);
-	if (ufile->ucontext || ufile->hw_destroyed)
+	if (ufile->ucontext || ufile->ucontext_pending || ufile->hw_destroyed)
 		ret = -EINVAL;
 	else
+		ufile->ucontext_pending = true;
+	mutex_unlock(&ufile->ucontext_lock);
+	if (!ret)
+		uverbs_ucontext_reserved(uctx);
+	return ret;
+}
+
+/*
+ * Rule 14 for the context: published only once the command's outputs are
+ * copied; on any failure the driver's part and the context are freed.
+ */
+void uverbs_ucontext_finalize(struct ib_ucontext *uctx, int ret)
+{
+	struct ib_uverbs_file *ufile = uctx->ufile;
+
+	mutex_lock(&ufile->ucontext_lock);
+	ufile->ucontext_pending = false;
+	if (!ret)
 		smp_store_release(&ufile->ucontext, uctx);
 	mutex_unlock(&ufile->ucontext_lock);
-	return ret;
+	if (ret) {
+		if (ufile->device->dealloc_ucontext)
+			ufile->device->dealloc_ucontext(uctx);
+		uverbs_free_ucontext(uctx);
+	}
 }
 
 void uverbs_ucontext_abort(struct ib_ucontext *uctx)

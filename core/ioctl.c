@@ -16,6 +16,8 @@
 #include "core_priv.h"
 
 static __thread char last_error[160];
+/* The command this thread is running, for uverbs_ucontext_reserved(). */
+static __thread struct bundle *current_bundle;
 
 const char *ib_uverbs_last_error(void)
 {
@@ -55,6 +57,7 @@ struct bundle {
 	struct uverbs_attr *destroy;	/* the DESTROY attribute, if any */
 	bool destroyed;			/* its driver object is gone */
 	bool removed;			/* the device is gone */
+	struct ib_ucontext *new_ucontext; /* reserved by GET_CONTEXT */
 	size_t data_len;
 	size_t stack_used;
 	void *heap[2];
@@ -363,6 +366,13 @@ static int copy_outputs(struct bundle *b)
 	return 0;
 }
 
+void uverbs_ucontext_reserved(struct ib_ucontext *uctx)
+{
+	if (WARN_ON(!current_bundle || current_bundle->new_ucontext))
+		return;
+	current_bundle->new_ucontext = uctx;
+}
+
 int uverbs_copy_to(struct uverbs_attr_array *arr, u16 idx, const void *src,
 		   size_t size)
 {
@@ -401,9 +411,12 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 
 	/* A removed device's objects are gone already: DESTROY only
 	 * forgets the handle. */
-	if (!b->removed)
+	if (!b->removed) {
+		current_bundle = b;
 		ret = action->handler(ib_dev, b->ufile, b->arrays,
 				      b->spec->num_chains, action->priv);
+		current_bundle = NULL;
+	}
 	if (!ret && b->destroy) {
 		ret = uverbs_uobject_destroy_locked(b->destroy->obj_attr.uobject);
 		if (ret)
@@ -417,6 +430,8 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 
 out_finalize:
 	finalize_attrs(b, fetched, ret);
+	if (b->new_ucontext)
+		uverbs_ucontext_finalize(b->new_ucontext, ret);
 out:
 	for (i = 0; i < ARRAY_SIZE(b->heap); i++)
 		kfree(b->heap[i]);
@@ -524,6 +539,7 @@ static long cmd_verbs(struct ib_uverbs_file *ufile,
 	b.destroy = NULL;
 	b.destroyed = false;
 	b.removed = !ib_dev;
+	b.new_ucontext = NULL;
 	b.data_len = 0;
 	b.stack_used = 0;
 	b.heap[0] = NULL;

@@ -160,8 +160,12 @@ struct ib_ucontext *uverbs_ucontext_alloc(struct ib_device *ib_dev,
 					  struct ib_uverbs_file *ufile);
 /**
  * uverbs_ucontext_commit() - make @uctx the file's context
- * Return: 0, or -EINVAL if the file got another context meanwhile; then
- * the caller frees its driver data and calls uverbs_ucontext_abort().
+ *
+ * Called by a GET_CONTEXT handler once its driver data is set.  The core
+ * publishes the context when the command succeeds (outputs copied) and
+ * frees it, calling dealloc_ucontext, when the command fails later.
+ * Return: 0, or -EINVAL if the file has or is getting another context;
+ * then the caller frees its driver data and calls uverbs_ucontext_abort().
  */
 int __must_check uverbs_ucontext_commit(struct ib_ucontext *uctx);
 void uverbs_ucontext_abort(struct ib_ucontext *uctx);
