@@ -9,7 +9,7 @@
 #include "compat.h"
 
 static atomic_long_t live_objects;
-static __thread unsigned int fail_nth;
+__thread unsigned int compat_fail_nth;
 
 int compat_log_level = LOG_WARN;
 bool compat_warn_abort;
@@ -43,20 +43,18 @@ bool compat_warn(bool cond, const char *file, int line, const char *what)
 
 void compat_fail_nth_set(unsigned int n)
 {
-	fail_nth = n;
+	compat_fail_nth = n;
 }
 
 unsigned int compat_fail_nth_left(void)
 {
-	return fail_nth;
+	return compat_fail_nth;
 }
 
-bool compat_should_fail(enum compat_fault_site site)
+bool __compat_should_fail(enum compat_fault_site site)
 {
 	(void)site;
-	if (likely(!fail_nth))
-		return false;
-	return --fail_nth == 0;
+	return --compat_fail_nth == 0;
 }
 
 long compat_live_objects(void)

@@ -93,7 +93,13 @@ void compat_log(int level, const char *fmt, ...) __printf(2, 3);
  */
 bool compat_warn(bool cond, const char *file, int line, const char *what);
 extern bool compat_warn_abort;
-#define WARN_ON(cond) compat_warn(!!(cond), __FILE__, __LINE__, #cond)
+/* The condition is tested inline; only a true one costs a call. */
+#define WARN_ON(cond)                                                      \
+	({                                                                 \
+		bool __w = !!(cond);                                       \
+		unlikely(__w) ? compat_warn(true, __FILE__, __LINE__, #cond) \
+			      : false;                                     \
+	})
 
 /*
  * Fault injection, after the kernel's fail-nth: with compat_fail_nth set to
@@ -101,7 +107,16 @@ extern bool compat_warn_abort;
  * every handle lookup is an injection point.
  */
 enum compat_fault_site { FAULT_ALLOC, FAULT_LOOKUP };
-bool compat_should_fail(enum compat_fault_site site);
+extern __thread unsigned int compat_fail_nth;
+bool __compat_should_fail(enum compat_fault_site site);
+
+/* Inline: an injection point costs one TLS load when nothing is armed. */
+static inline bool compat_should_fail(enum compat_fault_site site)
+{
+	if (likely(!compat_fail_nth))
+		return false;
+	return __compat_should_fail(site);
+}
 void compat_fail_nth_set(unsigned int n);
 /* Injection points not yet reached: 0 means the Nth point failed. */
 unsigned int compat_fail_nth_left(void);

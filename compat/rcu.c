@@ -6,6 +6,7 @@
  * grace period before running each batch of callbacks.
  */
 #include <sched.h>
+#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -152,9 +153,20 @@ static struct rcu_head *cb_list;
 static unsigned long cb_queued, cb_finished;
 static bool cb_worker_started;
 
+/*
+ * One grace period serves every callback queued within RCU_BATCH_US of
+ * the first: a grace period costs a membarrier (IPIs to every CPU), and
+ * one per callback made create/destroy several times slower.
+ * rcu_barrier() cuts the wait short.
+ */
+#define RCU_BATCH_US 1000
+
+static bool cb_hurry;
+
 static void *rcu_worker(void *arg)
 {
 	struct rcu_head *batch, *next;
+	struct timespec until;
 	unsigned long n;
 
 	(void)arg;
@@ -162,6 +174,16 @@ static void *rcu_worker(void *arg)
 		pthread_mutex_lock(&cb_lock);
 		while (!cb_list)
 			pthread_cond_wait(&cb_more, &cb_lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += RCU_BATCH_US * 1000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!cb_hurry &&
+		       pthread_cond_timedwait(&cb_more, &cb_lock, &until) == 0)
+			;
+		cb_hurry = false;
 		batch = cb_list;
 		cb_list = NULL;
 		pthread_mutex_unlock(&cb_lock);
@@ -197,10 +219,12 @@ void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
 		pthread_detach(t);
 		cb_worker_started = true;
 	}
+	/* Only an empty list means the worker may be asleep waiting. */
+	if (!cb_list)
+		pthread_cond_signal(&cb_more);
 	head->next = cb_list;
 	cb_list = head;
 	cb_queued++;
-	pthread_cond_signal(&cb_more);
 	pthread_mutex_unlock(&cb_lock);
 }
 
@@ -210,6 +234,10 @@ void rcu_barrier(void)
 
 	pthread_mutex_lock(&cb_lock);
 	target = cb_queued;
+	if (cb_finished < target) {
+		cb_hurry = true;
+		pthread_cond_signal(&cb_more);
+	}
 	while (cb_finished < target)
 		pthread_cond_wait(&cb_done, &cb_lock);
 	pthread_mutex_unlock(&cb_lock);
