@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* File descriptors for FD objects in embedded mode. */
+/* File descriptors for FD objects in embedded mode; random numbers. */
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -18,4 +19,13 @@ int compat_event_fd_alloc(void)
 void compat_event_fd_release(int fd)
 {
 	close(fd);
+}
+
+u32 get_random_u32(void)
+{
+	u32 v;
+
+	while (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		;
+	return v;
 }

@@ -228,6 +228,7 @@ struct ib_ucontext *uverbs_ucontext_alloc(struct ib_device *ib_dev,
 	}
 	uctx->device = ib_dev;
 	uctx->ufile = ufile;
+	uctx->mm = current_mm ? current_mm : &compat_self_mm;
 	INIT_LIST_HEAD(&uctx->uobjects);
 	spin_lock_init(&uctx->uobjects_lock);
 	return uctx;

@@ -39,6 +39,8 @@ struct ib_device {
  * @device: the device
  * @ufile: the file it belongs to
  * @driver_priv: the driver's context data
+ * @mm: the address space of the process the context serves (its memory
+ *	regions live there); the caller's current_mm at GET_CONTEXT
  * @handles: IDR objects by handle
  * @fds: FD objects by file descriptor
  * @uobjects: every committed object, newest first (for cleanup)
@@ -48,6 +50,7 @@ struct ib_ucontext {
 	struct ib_device *device;
 	struct ib_uverbs_file *ufile;
 	void *driver_priv;
+	struct compat_mm *mm;
 	struct uverbs_htable *handles;
 	struct uverbs_htable *fds;
 	struct list_head uobjects;

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The standard verbs between the core and a driver: the objects' common
+ * parts and the ops a driver implements.  The core's standard handlers
+ * (core/objects/) decode and check a command, call one op, and encode the
+ * result; a driver never sees the ABI's attribute arrays except its own
+ * vendor chain.
+ *
+ * Objects are allocated by the driver, which embeds the common struct
+ * (first member or not, it uses container_of) and returns a pointer to
+ * it; the core fills @device and @uobject and the links to other objects
+ * before it calls anything else.  Ops that create return an ERR_PTR on
+ * failure; ops that destroy may refuse with a negative errno (the command
+ * fails, the object stays).  Ops run with the objects a command names
+ * locked as its spec says; the driver serializes what it shares between
+ * objects (queues, the fabric) itself.
+ */
+#ifndef _RDMA_IB_VERBS_OPS_H
+#define _RDMA_IB_VERBS_OPS_H
+
+#include <rdma/ib_verbs.h>
+#include <rdma/ib_user_verbs.h>
+
+/** struct ib_pd - a protection domain */
+struct ib_pd {
+	struct ib_device *device;
+	struct ib_uobject *uobject;
+};
+
+/**
+ * struct ib_mr - a registered memory region
+ * @pd: its protection domain
+ * @lkey: local key, chosen by the driver (unpredictable)
+ * @rkey: remote key, chosen by the driver (unpredictable)
+ * @iova: the address peers use for its first byte
+ * @start: the owner's address of its first byte
+ * @length: its length
+ * @access: &enum ib_uverbs_access_flags
+ */
+struct ib_mr {
+	struct ib_device *device;
+	struct ib_uobject *uobject;
+	struct ib_pd *pd;
+	u32 lkey;
+	u32 rkey;
+	u64 iova;
+	u64 start;
+	u64 length;
+	u32 access;
+};
+
+/**
+ * struct ib_cq - a completion queue
+ * @channel: the completion channel's uobject (an FD object), or NULL
+ * @user_handle: reported in completion events
+ * @cqe: entries the CQ holds (>= what was asked)
+ * @comp_vector: as asked
+ * @comp_events_reported: events read from the channel for this CQ
+ * @async_events_reported: async events delivered about this CQ
+ */
+struct ib_cq {
+	struct ib_device *device;
+	struct ib_uobject *uobject;
+	struct ib_uobject *channel;
+	u64 user_handle;
+	u32 cqe;
+	u32 comp_vector;
+	u32 comp_events_reported;
+	u32 async_events_reported;
+};
+
+/**
+ * struct ib_srq - a shared receive queue
+ * @user_handle: reported in its async events
+ * @max_wr: queue depth (>= what was asked)
+ * @max_sge: SGEs per receive (>= what was asked)
+ * @srq_limit: SRQ_LIMIT_REACHED threshold, 0 when disarmed
+ */
+struct ib_srq {
+	struct ib_device *device;
+	struct ib_uobject *uobject;
+	struct ib_pd *pd;
+	u64 user_handle;
+	u32 max_wr;
+	u32 max_sge;
+	u32 srq_limit;
+};
+
+/**
+ * struct ib_qp - a queue pair
+ * @send_cq, @recv_cq: its CQs (may be the same)
+ * @srq: its SRQ, or NULL
+ * @user_handle: reported in its async events
+ * @qp_num: its number on the device's fabric, chosen by the driver
+ * @qp_type: &enum ib_uverbs_qp_type
+ * @sq_sig_all: every send completes signaled
+ * @cap: the queue sizes it really has
+ * @attr: its current attributes; attr.qp_state is its state.  The core
+ *	checks a MODIFY against the state machine, calls modify_qp, and on
+ *	success merges the new attributes in.
+ * @events_reported: async events delivered about this QP
+ */
+struct ib_qp {
+	struct ib_device *device;
+	struct ib_uobject *uobject;
+	struct ib_pd *pd;
+	struct ib_cq *send_cq;
+	struct ib_cq *recv_cq;
+	struct ib_srq *srq;
+	u64 user_handle;
+	u32 qp_num;
+	u8 qp_type;
+	bool sq_sig_all;
+	struct ib_uverbs_qp_cap cap;
+	struct ib_uverbs_qp_attr attr;
+	u32 events_reported;
+};
+
+/** struct ib_ah - an address handle */
+struct ib_ah {
+	struct ib_device *device;
+	struct ib_uobject *uobject;
+	struct ib_pd *pd;
+	struct ib_uverbs_ah_attr attr;
+};
+
+/**
+ * struct ib_device_ops - what a verbs driver implements
+ *
+ * @query_device, @query_port, @query_gid: fill the response (ports are
+ *	numbered from 1; the core checks the port against phys_port_cnt)
+ * @alloc_ucontext: the driver's part of a new context (ucontext->
+ *	driver_priv); @dealloc_ucontext in struct ib_device frees it
+ * @alloc_pd, @dealloc_pd: protection domains
+ * @reg_mr: registers [cmd->start, +cmd->length) of the context's address
+ *	space with cmd->access_flags; the core checked length > 0, no
+ *	overflow, and known flags.  Sets lkey, rkey, iova, start, length,
+ *	access.
+ * @dereg_mr: frees it; no access through its keys once this returns
+ * @create_cq: at least cmd->cqe entries (the core checked 1..max_cqe)
+ * @destroy_cq: frees it (the core checked that no QP uses it)
+ * @create_qp: for cmd->qp_type with cmd->cap (checked against the device
+ *	limits); sets qp_num and the real cap; the QP starts in RESET
+ * @modify_qp: applies @attr (only fields in attr->attr_mask), already
+ *	checked against the state machine and the device's limits; the core
+ *	merges @attr into qp->attr after success
+ * @destroy_qp: frees it; its outstanding work is flushed or dropped
+ * @create_srq, @modify_srq, @destroy_srq: shared receive queues
+ * @create_ah, @destroy_ah: address handles (attr checked: port, sgid
+ *	index)
+ */
+struct ib_device_ops {
+	int (*query_device)(struct ib_device *dev,
+			    struct ib_uverbs_query_device_resp *resp);
+	int (*query_port)(struct ib_device *dev, u8 port,
+			  struct ib_uverbs_query_port_resp *resp);
+	int (*query_gid)(struct ib_device *dev, u8 port, u32 index,
+			 struct ib_uverbs_gid *gid);
+	int (*alloc_ucontext)(struct ib_ucontext *uctx,
+			      struct uverbs_attr_array *vendor);
+
+	struct ib_pd *(*alloc_pd)(struct ib_ucontext *uctx,
+				  struct uverbs_attr_array *vendor);
+	int (*dealloc_pd)(struct ib_pd *pd);
+
+	struct ib_mr *(*reg_mr)(struct ib_pd *pd,
+				const struct ib_uverbs_mr_reg_cmd *cmd,
+				struct uverbs_attr_array *vendor);
+	int (*dereg_mr)(struct ib_mr *mr);
+
+	struct ib_cq *(*create_cq)(struct ib_ucontext *uctx,
+				   const struct ib_uverbs_cq_create_cmd *cmd,
+				   struct uverbs_attr_array *vendor);
+	int (*destroy_cq)(struct ib_cq *cq);
+
+	struct ib_qp *(*create_qp)(struct ib_pd *pd,
+				   const struct ib_uverbs_qp_create_cmd *cmd,
+				   struct uverbs_attr_array *vendor);
+	int (*modify_qp)(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr);
+	int (*destroy_qp)(struct ib_qp *qp);
+
+	struct ib_srq *(*create_srq)(struct ib_pd *pd,
+				     const struct ib_uverbs_srq_create_cmd *cmd,
+				     struct uverbs_attr_array *vendor);
+	int (*modify_srq)(struct ib_srq *srq,
+			  const struct ib_uverbs_srq_modify_cmd *cmd);
+	int (*destroy_srq)(struct ib_srq *srq);
+
+	struct ib_ah *(*create_ah)(struct ib_pd *pd,
+				   const struct ib_uverbs_ah_attr *attr,
+				   struct uverbs_attr_array *vendor);
+	int (*destroy_ah)(struct ib_ah *ah);
+};
+
+/**
+ * ib_verbs_device() - the verbs view of a registered device
+ *
+ * A verbs driver embeds struct ib_verbs_device, sets @ops and registers
+ * @ib with a types table built from the standard types (uverbs_std_types)
+ * and its own.
+ */
+struct ib_verbs_device {
+	struct ib_device ib;
+	const struct ib_device_ops *ops;
+};
+
+static inline struct ib_verbs_device *to_verbs_dev(struct ib_device *dev)
+{
+	return container_of(dev, struct ib_verbs_device, ib);
+}
+
+/*
+ * The standard types, for a driver's types table: index
+ * uverbs_std_types.types[UVERBS_TYPE_PD] etc., or copy the pointers into
+ * a larger table that adds the driver's own types or vendor chains.
+ */
+extern const struct uverbs_types uverbs_std_types;
+
+#endif /* _RDMA_IB_VERBS_OPS_H */
