@@ -80,7 +80,7 @@ $(eval $(call variant,clang,$(CLANG),-O1 $(SAN_ASAN)))
 
 .SECONDARY:
 .DELETE_ON_ERROR:
-.PHONY: all check check-asan check-clang check-tsan check-boundary \
+.PHONY: fuzz-short all check check-asan check-clang check-tsan check-boundary \
 	check-headers check-build bench fuzz fuzz-regress demo clean format
 
 REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a
@@ -98,7 +98,7 @@ all: $(REL_LIBS) $(REL_PROGS)
 # counts as one more failure.
 
 CHECK_STAGES := check-boundary check-headers check-build check-asan \
-	check-clang check-tsan fuzz-regress
+	check-clang check-tsan fuzz-regress fuzz-short
 R := $(O)/results
 # Sub-makes: quiet, and parallel even when `make check` was not given -j.
 SUBMAKE_FLAGS = --no-print-directory $(if $(Q),-s) \
@@ -223,6 +223,38 @@ else
 		tee $(R)/fuzz-regress/skipped.sum | head -n1
 endif
 	$(Q)$(call STAGE_END,fuzz-regress)
+
+# A short, bounded fuzz run from the seed corpus: new inputs, not only the
+# checked-in ones.  A crash input lands in $(R)/fuzz-short/.
+CHECK_FUZZ_SECONDS ?= 30
+fuzz-short:
+ifneq ($(wildcard fuzz/fuzz_ioctl.c),)
+	$(call build_progs,fuzz-short,$(O)/fuzz/fuzz_ioctl)
+	@d=$(R)/fuzz-short; mkdir -p $$d/corpus; \
+	if [ -s $$d/build-failed ]; then \
+		printf 'not ok fuzz-short: fuzz_ioctl build failed\n0 passed, 1 failed\n'; \
+	else \
+		ASAN_OPTIONS=allow_user_segv_handler=1 \
+		timeout -k 10 $$(($(CHECK_FUZZ_SECONDS) + 120)) $(O)/fuzz/fuzz_ioctl \
+			-max_total_time=$(CHECK_FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$$d/ \
+			$$d/corpus fuzz/corpus >$$d/fuzz.out 2>&1 </dev/null; rc=$$?; \
+		execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$d/fuzz.out); \
+		if [ $$rc -eq 0 ]; then \
+			printf 'ok fuzz-short: %s execs in %s s, no findings\n1 passed, 0 failed\n' \
+				"$$execs" $(CHECK_FUZZ_SECONDS); \
+		else \
+			tail -n 40 $$d/fuzz.out >&2; \
+			printf 'not ok fuzz-short: the fuzzer exited %s (see %s)\n0 passed, 1 failed\n' \
+				$$rc $$d/fuzz.out; \
+		fi; \
+	fi >$$d/fuzz.sum; head -n1 $$d/fuzz.sum
+else
+	@mkdir -p $(R)/fuzz-short
+	@printf 'skip fuzz-short: no fuzz/fuzz_ioctl.c\n0 passed, 0 failed, 1 skipped\n' | \
+		tee $(R)/fuzz-short/skipped.sum | head -n1
+endif
+	$(Q)$(call STAGE_END,fuzz-short)
 
 # --- other targets -----------------------------------------------------
 
