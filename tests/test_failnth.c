@@ -345,7 +345,7 @@ static void do_get_context(struct sweep *s, struct model *m)
 static void do_parent_create(struct sweep *s, struct model *m, struct mobj *o,
 			     u32 value, u64 tag)
 {
-	u32 resp = ~0u, h;
+	u32 resp = ~0u, h = ~0u;
 	char what[64];
 
 	snprintf(what, sizeof(what), "PARENT_CREATE %s", o->name);
@@ -363,7 +363,7 @@ static void do_child_create(struct sweep *s, struct model *m, struct mobj *o,
 			    u32 value)
 {
 	char what[64];
-	u32 h;
+	u32 h = ~0u;
 
 	snprintf(what, sizeof(what), "CHILD_CREATE %s", o->name);
 	if (!STEP(s, what, cmd_child_create(m->f, parent->h,
