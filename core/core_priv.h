@@ -81,7 +81,5 @@ void uverbs_device_put(struct ib_uverbs_device *udev);
 void uverbs_ucontext_reserved(struct ib_ucontext *uctx);
 void uverbs_ucontext_finalize(struct ib_ucontext *uctx, int ret);
 
-/* The thread's last failure message (ioctl.c). */
-__printf(1, 2) void uverbs_set_error(const char *fmt, ...);
 
 #endif /* _CORE_PRIV_H */

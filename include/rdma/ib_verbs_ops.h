@@ -209,6 +209,18 @@ static inline struct ib_verbs_device *to_verbs_dev(struct ib_device *dev)
 	return container_of(dev, struct ib_verbs_device, ib);
 }
 
+/**
+ * ib_comp_channel_event() - queue a completion event on a CQ's channel
+ * @cq: the CQ; its channel (cq->channel) receives an event carrying
+ *	cq->user_handle, read by COMP_CHANNEL_GET_EVENT
+ *
+ * Called by a driver when a completion arrives on an armed CQ.  The
+ * driver must not call it once its destroy_cq op has returned.
+ * Return: 0, -EINVAL if the CQ has no channel (or its destroy began),
+ * -ENOMEM.
+ */
+int ib_comp_channel_event(struct ib_cq *cq);
+
 /*
  * The standard types, for a driver's types table: index
  * uverbs_std_types.types[UVERBS_TYPE_PD] etc., or copy the pointers into

@@ -338,4 +338,14 @@ static inline struct ib_uobject *uverbs_attr_obj(struct uverbs_attr_array *arr,
 int uverbs_copy_to(struct uverbs_attr_array *arr, u16 idx, const void *src,
 		   size_t size);
 
+/**
+ * uverbs_set_error() - say why the current command fails
+ *
+ * Handlers call it before returning an errno so that the caller (and the
+ * tracer) learns which attribute was wrong and why; the core does the
+ * same for what it checks.  The message is this thread's until its next
+ * command (ib_uverbs_last_error()).
+ */
+__printf(1, 2) void uverbs_set_error(const char *fmt, ...);
+
 #endif /* _RDMA_UVERBS_IOCTL_H */

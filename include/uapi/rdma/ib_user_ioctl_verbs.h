@@ -40,13 +40,13 @@ enum uverbs_attrs_query_device {
 };
 
 enum uverbs_attrs_query_port {
-	UVERBS_QUERY_PORT_PORT_NUM,
+	UVERBS_QUERY_PORT_PORT_NUM,	/* PTR_IN __u8, from 1 */
 	UVERBS_QUERY_PORT_RESP,
 };
 
 enum uverbs_attrs_query_gid {
-	UVERBS_QUERY_GID_PORT_NUM,
-	UVERBS_QUERY_GID_INDEX,
+	UVERBS_QUERY_GID_PORT_NUM,	/* PTR_IN __u8, from 1 */
+	UVERBS_QUERY_GID_INDEX,		/* PTR_IN __u32 */
 	UVERBS_QUERY_GID_RESP,
 };
 
@@ -178,7 +178,7 @@ enum uverbs_attrs_qp_modify {
 
 enum uverbs_attrs_qp_query {
 	UVERBS_QP_QUERY_HANDLE,
-	UVERBS_QP_QUERY_MASK,
+	UVERBS_QP_QUERY_MASK,		/* PTR_IN __u32 attribute mask */
 	UVERBS_QP_QUERY_RESP,
 };
 

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AH: address handles, for UD sends.  CREATE checks the port and source
+ * GID index and holds the PD.
+ */
+#include <rdma/ib_verbs_ops.h>
+
+#include "objects.h"
+
+static int uverbs_ah_destroy_obj(struct ib_uobject *uobj,
+				 enum rdma_remove_reason why)
+{
+	struct ib_ah *ah = uobj->object;
+
+	return std_ops(ah->device)->destroy_ah(ah);
+}
+
+static const struct uverbs_obj_type ah_obj_type = {
+	.destroy = uverbs_ah_destroy_obj,
+};
+
+static int uverbs_ah_create(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+			    struct uverbs_attr_array *common,
+			    struct uverbs_attr_array *vendor, const void *priv)
+{
+	struct ib_uobject *uobj =
+		uverbs_attr_obj(common, UVERBS_AH_CREATE_HANDLE);
+	struct ib_pd *pd =
+		uverbs_attr_obj(common, UVERBS_AH_CREATE_PD_HANDLE)->object;
+	const struct ib_uverbs_ah_attr *attr =
+		uverbs_attr_in(common, UVERBS_AH_CREATE_ATTR);
+	struct ib_ah *ah;
+	int ret;
+
+	ret = std_check_ah_attr(ib_dev, attr);
+	if (ret)
+		return ret;
+	ah = std_ops(ib_dev)->create_ah(pd, attr, vendor);
+	if (IS_ERR(ah))
+		return (int)PTR_ERR(ah);
+	ah->device = ib_dev;
+	ah->uobject = uobj;
+	ah->pd = pd;
+	ah->attr = *attr;
+	uobj->object = ah;
+	return 0;
+}
+
+static const struct uverbs_attr_spec ah_create_attrs[] = {
+	[UVERBS_AH_CREATE_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_AH,
+			 .access = UVERBS_ACCESS_NEW } },
+	[UVERBS_AH_CREATE_PD_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_PD, .access = UVERBS_ACCESS_READ,
+			 .parent = true } },
+	[UVERBS_AH_CREATE_ATTR] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_ah_attr),
+		.max_len = sizeof(struct ib_uverbs_ah_attr) },
+};
+
+static const struct uverbs_attr_spec ah_destroy_attrs[] = {
+	[UVERBS_AH_DESTROY_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_AH,
+			 .access = UVERBS_ACCESS_DESTROY } },
+};
+
+/* DESTROY has nothing to do before the core calls the destroy op. */
+static const struct uverbs_action ah_actions[] = {
+	[UVERBS_ACTION_AH_CREATE] =
+		UVERBS_STD_ACTION(uverbs_ah_create, ah_create_attrs),
+	[UVERBS_ACTION_AH_DESTROY] = UVERBS_STD_ACTION(NULL, ah_destroy_attrs),
+};
+
+const struct uverbs_type uverbs_ah_type = {
+	.actions = ah_actions,
+	.num_actions = ARRAY_SIZE(ah_actions),
+	.obj = &ah_obj_type,
+};

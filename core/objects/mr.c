@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MR: memory regions.  REG checks the request as the IB specification
+ * demands before the driver pins anything; DEREG lets the core destroy.
+ * REREG is not implemented (its slot is empty: EOPNOTSUPP).
+ */
+#include <rdma/ib_verbs_ops.h>
+
+#include "objects.h"
+
+#define MR_KNOWN_ACCESS                                                  \
+	(IB_UVERBS_ACCESS_LOCAL_WRITE | IB_UVERBS_ACCESS_REMOTE_WRITE |   \
+	 IB_UVERBS_ACCESS_REMOTE_READ | IB_UVERBS_ACCESS_REMOTE_ATOMIC)
+
+static int uverbs_mr_destroy(struct ib_uobject *uobj,
+			     enum rdma_remove_reason why)
+{
+	struct ib_mr *mr = uobj->object;
+
+	return std_ops(mr->device)->dereg_mr(mr);
+}
+
+static const struct uverbs_obj_type mr_obj_type = {
+	.destroy = uverbs_mr_destroy,
+};
+
+/*
+ * A region must be non-empty and must not wrap, at the owner's address
+ * or at the peers'; the access flags must be known, and remote write or
+ * atomic access needs local write (IBA 10.6.3.1, o10-37).
+ */
+static int mr_check_cmd(const struct ib_uverbs_mr_reg_cmd *cmd,
+			const struct ib_uverbs_query_device_resp *dattr)
+{
+	if (cmd->reserved || !cmd->length)
+		return -EINVAL;
+	if (cmd->start + cmd->length < cmd->start ||
+	    cmd->hca_va + cmd->length < cmd->hca_va)
+		return -EINVAL;
+	if (dattr->max_mr_size && cmd->length > dattr->max_mr_size)
+		return -EINVAL;
+	if (cmd->access_flags & ~MR_KNOWN_ACCESS)
+		return -EINVAL;
+	if ((cmd->access_flags & (IB_UVERBS_ACCESS_REMOTE_WRITE |
+				  IB_UVERBS_ACCESS_REMOTE_ATOMIC)) &&
+	    !(cmd->access_flags & IB_UVERBS_ACCESS_LOCAL_WRITE))
+		return -EINVAL;
+	return 0;
+}
+
+static int uverbs_mr_reg(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+			 struct uverbs_attr_array *common,
+			 struct uverbs_attr_array *vendor, const void *priv)
+{
+	struct ib_uobject *uobj = uverbs_attr_obj(common, UVERBS_MR_REG_HANDLE);
+	struct ib_pd *pd =
+		uverbs_attr_obj(common, UVERBS_MR_REG_PD_HANDLE)->object;
+	const struct ib_uverbs_mr_reg_cmd *cmd =
+		uverbs_attr_in(common, UVERBS_MR_REG_CMD);
+	struct ib_uverbs_query_device_resp dattr;
+	struct ib_uverbs_mr_reg_resp resp;
+	struct ib_mr *mr;
+	int ret;
+
+	ret = std_query_device(ib_dev, &dattr);
+	if (ret)
+		return ret;
+	ret = mr_check_cmd(cmd, &dattr);
+	if (ret)
+		return ret;
+	mr = std_ops(ib_dev)->reg_mr(pd, cmd, vendor);
+	if (IS_ERR(mr))
+		return (int)PTR_ERR(mr);
+	mr->device = ib_dev;
+	mr->uobject = uobj;
+	mr->pd = pd;
+	uobj->object = mr;
+
+	resp.lkey = mr->lkey;
+	resp.rkey = mr->rkey;
+	return uverbs_copy_to(common, UVERBS_MR_REG_RESP, &resp, sizeof(resp));
+}
+
+static const struct uverbs_attr_spec mr_reg_attrs[] = {
+	[UVERBS_MR_REG_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_MR,
+			 .access = UVERBS_ACCESS_NEW } },
+	[UVERBS_MR_REG_PD_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_PD, .access = UVERBS_ACCESS_READ,
+			 .parent = true } },
+	[UVERBS_MR_REG_CMD] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_mr_reg_cmd),
+		.max_len = sizeof(struct ib_uverbs_mr_reg_cmd) },
+	[UVERBS_MR_REG_RESP] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_mr_reg_resp),
+		.max_len = sizeof(struct ib_uverbs_mr_reg_resp) },
+};
+
+static const struct uverbs_attr_spec mr_dereg_attrs[] = {
+	[UVERBS_MR_DEREG_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_MR,
+			 .access = UVERBS_ACCESS_DESTROY } },
+};
+
+/* DEREG has nothing to do before the core calls uverbs_mr_destroy(). */
+static const struct uverbs_action mr_actions[] = {
+	[UVERBS_ACTION_MR_REG] = UVERBS_STD_ACTION(uverbs_mr_reg, mr_reg_attrs),
+	[UVERBS_ACTION_MR_DEREG] = UVERBS_STD_ACTION(NULL, mr_dereg_attrs),
+};
+
+const struct uverbs_type uverbs_mr_type = {
+	.actions = mr_actions,
+	.num_actions = ARRAY_SIZE(mr_actions),
+	.obj = &mr_obj_type,
+};

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the standard verbs objects (core/objects/) share: the types each
+ * file defines for the uverbs_std_types table (std_types.c), the device's
+ * ops and limits, and the completion channel's event queue.
+ *
+ * Each object file holds one family: its attribute specs, its actions
+ * table, its handlers and its uverbs_obj_type, whose destroy op calls the
+ * driver's destroy op (DESTROY commands, close, device removal, abort).
+ */
+#ifndef _CORE_OBJECTS_H
+#define _CORE_OBJECTS_H
+
+#include <rdma/ib_verbs_ops.h>
+
+/*
+ * Completion vectors the core reports in GET_CONTEXT and accepts in
+ * CQ_CREATE.  A soft device has no interrupts to spread, so one.
+ */
+#define UVERBS_STD_NUM_COMP_VECTORS 1
+
+extern const struct uverbs_type uverbs_device_type;
+extern const struct uverbs_type uverbs_pd_type;
+extern const struct uverbs_type uverbs_mr_type;
+extern const struct uverbs_type uverbs_comp_channel_type;
+extern const struct uverbs_type uverbs_cq_type;
+extern const struct uverbs_type uverbs_qp_type;
+extern const struct uverbs_type uverbs_srq_type;
+extern const struct uverbs_type uverbs_ah_type;
+
+static inline const struct ib_device_ops *std_ops(struct ib_device *dev)
+{
+	return to_verbs_dev(dev)->ops;
+}
+
+/**
+ * std_query_device() - the device's attributes, for limit checks
+ * Return: 0 or the driver's negative errno.
+ */
+static inline int std_query_device(struct ib_device *dev,
+				   struct ib_uverbs_query_device_resp *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	return std_ops(dev)->query_device(dev, attr);
+}
+
+/**
+ * std_query_port() - a port's attributes, after checking that @port is
+ * one of the device's (1..phys_port_cnt)
+ * Return: 0, -EINVAL for no such port, or the driver's errno.
+ */
+int std_query_port(struct ib_device *dev, u8 port,
+		   struct ib_uverbs_query_port_resp *attr);
+
+/**
+ * std_check_ah_attr() - an address vector's port and source GID index
+ * @dev: the device
+ * @ah: the vector; ah->port_num 1..phys_port_cnt, ah->sgid_index below
+ *	the port's gid_tbl_len, reserved bytes zero
+ * Return: 0 or -EINVAL (or the driver's errno from a query).
+ */
+int std_check_ah_attr(struct ib_device *dev,
+		      const struct ib_uverbs_ah_attr *ah);
+
+/*
+ * A CQ on a channel (CQ_CREATE), and off it (the CQ's destroy, before the
+ * driver's): detaching drops the CQ's queued events and makes
+ * ib_comp_channel_event() refuse, so no event outlives its CQ.  A driver
+ * that refuses the destroy gets the CQ attached again, its dropped events
+ * lost.
+ */
+void uverbs_comp_channel_attach(struct ib_cq *cq, struct ib_uobject *channel);
+void uverbs_comp_channel_detach(struct ib_cq *cq);
+
+/* The events read from the channel for @cq so far (under the channel lock). */
+u32 uverbs_comp_channel_events_reported(struct ib_cq *cq);
+
+#endif /* _CORE_OBJECTS_H */

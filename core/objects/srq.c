@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SRQ: shared receive queues.  CREATE checks the sizes against the device
+ * and holds the PD; QPs created on an SRQ hold it.  MODIFY changes the
+ * limit (the core records it after the driver accepts) or asks the driver
+ * to resize (the driver records the depth it really has in max_wr).
+ * POST_RECV is not implemented here (empty slot).
+ */
+#include <rdma/ib_verbs_ops.h>
+
+#include "objects.h"
+
+static int uverbs_srq_destroy_obj(struct ib_uobject *uobj,
+				  enum rdma_remove_reason why)
+{
+	struct ib_srq *srq = uobj->object;
+
+	return std_ops(srq->device)->destroy_srq(srq);
+}
+
+static const struct uverbs_obj_type srq_obj_type = {
+	.destroy = uverbs_srq_destroy_obj,
+};
+
+static int uverbs_srq_create(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+			     struct uverbs_attr_array *common,
+			     struct uverbs_attr_array *vendor, const void *priv)
+{
+	struct ib_uobject *uobj =
+		uverbs_attr_obj(common, UVERBS_SRQ_CREATE_HANDLE);
+	struct ib_pd *pd =
+		uverbs_attr_obj(common, UVERBS_SRQ_CREATE_PD_HANDLE)->object;
+	const struct ib_uverbs_srq_create_cmd *cmd =
+		uverbs_attr_in(common, UVERBS_SRQ_CREATE_CMD);
+	struct ib_uverbs_query_device_resp dattr;
+	struct ib_uverbs_srq_create_resp resp = {};
+	struct ib_srq *srq;
+	int ret;
+
+	if (cmd->reserved)
+		return -EINVAL;
+	ret = std_query_device(ib_dev, &dattr);
+	if (ret)
+		return ret;
+	/* The limit must be below the depth (IBA 10.2.9.4). */
+	if (cmd->max_wr < 1 || cmd->max_wr > dattr.max_srq_wr ||
+	    cmd->max_sge > dattr.max_srq_sge || cmd->srq_limit >= cmd->max_wr)
+		return -EINVAL;
+	srq = std_ops(ib_dev)->create_srq(pd, cmd, vendor);
+	if (IS_ERR(srq))
+		return (int)PTR_ERR(srq);
+	srq->device = ib_dev;
+	srq->uobject = uobj;
+	srq->pd = pd;
+	srq->user_handle = cmd->user_handle;
+	srq->srq_limit = cmd->srq_limit;
+	uobj->object = srq;
+
+	resp.max_wr = srq->max_wr;
+	resp.max_sge = srq->max_sge;
+	return uverbs_copy_to(common, UVERBS_SRQ_CREATE_RESP, &resp,
+			      sizeof(resp));
+}
+
+static int uverbs_srq_modify(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+			     struct uverbs_attr_array *common,
+			     struct uverbs_attr_array *vendor, const void *priv)
+{
+	struct ib_srq *srq =
+		uverbs_attr_obj(common, UVERBS_SRQ_MODIFY_HANDLE)->object;
+	const struct ib_uverbs_srq_modify_cmd *cmd =
+		uverbs_attr_in(common, UVERBS_SRQ_MODIFY_CMD);
+	struct ib_uverbs_query_device_resp dattr;
+	u32 max_wr = srq->max_wr;
+	int ret;
+
+	if (cmd->reserved || !cmd->attr_mask ||
+	    (cmd->attr_mask & ~(IB_UVERBS_SRQ_MAX_WR | IB_UVERBS_SRQ_LIMIT)))
+		return -EINVAL;
+	ret = std_query_device(ib_dev, &dattr);
+	if (ret)
+		return ret;
+	if (cmd->attr_mask & IB_UVERBS_SRQ_MAX_WR) {
+		if (cmd->max_wr < 1 || cmd->max_wr > dattr.max_srq_wr)
+			return -EINVAL;
+		max_wr = cmd->max_wr;
+	}
+	if ((cmd->attr_mask & IB_UVERBS_SRQ_LIMIT) && cmd->srq_limit >= max_wr)
+		return -EINVAL;
+	ret = std_ops(ib_dev)->modify_srq(srq, cmd);
+	if (ret)
+		return ret;
+	if (cmd->attr_mask & IB_UVERBS_SRQ_LIMIT)
+		srq->srq_limit = cmd->srq_limit;
+	return 0;
+}
+
+static const struct uverbs_attr_spec srq_create_attrs[] = {
+	[UVERBS_SRQ_CREATE_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_SRQ,
+			 .access = UVERBS_ACCESS_NEW } },
+	[UVERBS_SRQ_CREATE_PD_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_PD, .access = UVERBS_ACCESS_READ,
+			 .parent = true } },
+	[UVERBS_SRQ_CREATE_CMD] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_srq_create_cmd),
+		.max_len = sizeof(struct ib_uverbs_srq_create_cmd) },
+	[UVERBS_SRQ_CREATE_RESP] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_srq_create_resp),
+		.max_len = sizeof(struct ib_uverbs_srq_create_resp) },
+};
+
+static const struct uverbs_attr_spec srq_modify_attrs[] = {
+	[UVERBS_SRQ_MODIFY_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_SRQ,
+			 .access = UVERBS_ACCESS_WRITE } },
+	[UVERBS_SRQ_MODIFY_CMD] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_srq_modify_cmd),
+		.max_len = sizeof(struct ib_uverbs_srq_modify_cmd) },
+};
+
+/*
+ * UVERBS_SRQ_DESTROY_RESP is left out: the uapi has no response struct
+ * for it and struct ib_srq counts no events.
+ */
+static const struct uverbs_attr_spec srq_destroy_attrs[] = {
+	[UVERBS_SRQ_DESTROY_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_SRQ,
+			 .access = UVERBS_ACCESS_DESTROY } },
+};
+
+/* DESTROY has nothing to do before the core calls the destroy op. */
+static const struct uverbs_action srq_actions[] = {
+	[UVERBS_ACTION_SRQ_CREATE] =
+		UVERBS_STD_ACTION(uverbs_srq_create, srq_create_attrs),
+	[UVERBS_ACTION_SRQ_MODIFY] =
+		UVERBS_STD_ACTION(uverbs_srq_modify, srq_modify_attrs),
+	[UVERBS_ACTION_SRQ_DESTROY] =
+		UVERBS_STD_ACTION(NULL, srq_destroy_attrs),
+	/* POST_RECV: not yet. */
+};
+
+const struct uverbs_type uverbs_srq_type = {
+	.actions = srq_actions,
+	.num_actions = ARRAY_SIZE(srq_actions),
+	.obj = &srq_obj_type,
+};

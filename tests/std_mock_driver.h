@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A test double of a verbs driver: struct ib_device_ops over kzalloc'd
+ * objects, registered with uverbs_std_types, for unit tests of the core's
+ * standard handlers (core/objects/).  It moves no data.  It records the
+ * order in which objects are destroyed, and can be told to fail any op.
+ */
+#ifndef _TESTS_STD_MOCK_DRIVER_H
+#define _TESTS_STD_MOCK_DRIVER_H
+
+#include <rdma/ib_verbs_ops.h>
+
+#define MOCK_DRIVER_ID 0x5e
+
+/* Ops that can be told to fail (mock_device.fail[]). */
+enum mock_op {
+	MOCK_QUERY_DEVICE,
+	MOCK_ALLOC_UCONTEXT,
+	MOCK_ALLOC_PD,
+	MOCK_REG_MR,
+	MOCK_CREATE_CQ,
+	MOCK_CREATE_QP,
+	MOCK_MODIFY_QP,
+	MOCK_CREATE_SRQ,
+	MOCK_MODIFY_SRQ,
+	MOCK_CREATE_AH,
+	MOCK_DESTROY,		/* every destroy op */
+	MOCK_NUM_OPS,
+};
+
+/*
+ * struct mock_device - the mock
+ * @vdev: what the core sees
+ * @fail: an op whose entry is a negative errno fails with it, once
+ * @destroyed: "pd3 mr0 ..." : the type and handle of each destroyed
+ *	object, in order
+ * @live: driver objects alive
+ * @last_cq, @last_qp: the newest of each
+ * @last_cq_cmd, @last_qp_cmd, @last_modify_qp, @last_modify_srq: what the
+ *	ops were given last
+ * @destroy_cq_hook: called first by destroy_cq, where a real driver
+ *	quiesces what completes on the CQ
+ */
+struct mock_device {
+	struct ib_verbs_device vdev;
+	int fail[MOCK_NUM_OPS];
+	char destroyed[512];
+	int live;
+	u32 next_key;
+	struct ib_cq *last_cq;
+	struct ib_qp *last_qp;
+	struct ib_uverbs_cq_create_cmd last_cq_cmd;
+	struct ib_uverbs_qp_create_cmd last_qp_cmd;
+	struct ib_uverbs_qp_attr last_modify_qp;
+	struct ib_uverbs_srq_modify_cmd last_modify_srq;
+	void (*destroy_cq_hook)(struct ib_cq *cq);
+};
+
+/* The mock's device attributes (query_device). */
+#define MOCK_MAX_QP_WR 256
+#define MOCK_MAX_SGE 4
+#define MOCK_MAX_INLINE 64
+#define MOCK_MAX_CQE 1024
+#define MOCK_MAX_SRQ_WR 512
+#define MOCK_MAX_SRQ_SGE 2
+#define MOCK_MAX_RD_ATOM 8
+#define MOCK_MAX_MR_SIZE (1ull << 32)
+#define MOCK_PORTS 2
+#define MOCK_GID_TBL_LEN 4
+
+/* A registered mock device, or NULL. */
+struct mock_device *mock_device_create(void);
+/* Hot unplug; mock_device_destroy() frees later. */
+void mock_device_remove(struct mock_device *md);
+/* Removes it if still registered and frees it. */
+void mock_device_destroy(struct mock_device *md);
+
+#endif /* _TESTS_STD_MOCK_DRIVER_H */
