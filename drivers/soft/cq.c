@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Completion queues: a ring of struct ib_uverbs_wc whose size is the
+ * requested cqe rounded up to a power of two.  Filling and polling it,
+ * and arming it, are the data path's.
+ */
+#include "soft.h"
+
+struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
+			     const struct ib_uverbs_cq_create_cmd *cmd,
+			     struct uverbs_attr_array *vendor)
+{
+	struct soft_device *sdev = to_soft_dev(uctx->device);
+	struct soft_cq *scq;
+	u32 cqe;
+	int ret;
+
+	if (!cmd->cqe || cmd->cqe > sdev->attr.max_cqe)
+		return ERR_PTR(-EINVAL);
+	cqe = soft_roundup_pow2(cmd->cqe);
+	if (!soft_count_get(&sdev->num_cq, sdev->attr.max_cq))
+		return ERR_PTR(-ENOMEM);
+	scq = kzalloc(sizeof(*scq));
+	if (!scq) {
+		ret = -ENOMEM;
+		goto err_count;
+	}
+	scq->ring = kcalloc(cqe, sizeof(*scq->ring));
+	if (!scq->ring) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	spin_lock_init(&scq->lock);
+	scq->ibcq.cqe = cqe;
+	scq->ibcq.user_handle = cmd->user_handle;
+	scq->ibcq.comp_vector = cmd->comp_vector;
+	scq->ibcq.device = uctx->device;
+	return &scq->ibcq;
+
+err_free:
+	kfree(scq);
+err_count:
+	atomic_dec(&sdev->num_cq);
+	return ERR_PTR(ret);
+}
+
+int soft_cq_destroy(struct ib_cq *cq)
+{
+	struct soft_device *sdev = to_soft_dev(cq->device);
+	struct soft_cq *scq = to_soft_cq(cq);
+
+	spin_lock_destroy(&scq->lock);
+	kfree(scq->ring);
+	kfree(scq);
+	atomic_dec(&sdev->num_cq);
+	return 0;
+}

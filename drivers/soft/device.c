@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The soft device itself: creation, registration and destruction; its
+ * ports, LIDs and GIDs; the query ops; the driver's part of a context; the
+ * types table (the standard types plus the soft vendor type, whose one
+ * action reads a QP's counters).
+ */
+#include "soft.h"
+
+/* Process-wide device serial: names and node GUIDs. */
+static atomic_t soft_serial;
+
+/* Node GUID: a locally administered prefix, the serial, the port below. */
+#define SOFT_GUID_PREFIX 0x0250f70000000000ull
+
+static const struct ib_device_ops soft_ops = {
+	.query_device = soft_query_device,
+	.query_port = soft_query_port,
+	.query_gid = soft_query_gid,
+	.alloc_ucontext = soft_alloc_ucontext,
+	.alloc_pd = soft_pd_alloc,
+	.dealloc_pd = soft_pd_dealloc,
+	.reg_mr = soft_mr_reg,
+	.dereg_mr = soft_mr_dereg,
+	.create_cq = soft_cq_create,
+	.destroy_cq = soft_cq_destroy,
+	.create_qp = soft_qp_create,
+	.modify_qp = soft_qp_modify,
+	.destroy_qp = soft_qp_destroy,
+	.create_srq = soft_srq_create,
+	.modify_srq = soft_srq_modify,
+	.destroy_srq = soft_srq_destroy,
+	.create_ah = soft_ah_create,
+	.destroy_ah = soft_ah_destroy,
+};
+
+/* SOFT_TYPE_VENDOR; its chain is indexed by ids without the vendor bit. */
+enum {
+	QPC_HANDLE = SOFT_QP_COUNTERS_HANDLE & ~UVERBS_VENDOR_FLAG,
+	QPC_RESP = SOFT_QP_COUNTERS_RESP & ~UVERBS_VENDOR_FLAG,
+};
+
+static int soft_qp_counters_h(struct ib_device *ib_dev,
+			      struct ib_ucontext *uctx,
+			      struct uverbs_attr_array *common,
+			      struct uverbs_attr_array *vendor,
+			      const void *priv)
+{
+	struct ib_uobject *uobj = uverbs_attr_obj(vendor, QPC_HANDLE);
+	struct soft_qp_counters out;
+
+	soft_qp_counters_read(to_soft_qp(uobj->object), &out);
+	return uverbs_copy_to(vendor, QPC_RESP, &out, sizeof(out));
+}
+
+static const struct uverbs_attr_spec soft_qp_counters_common_attrs[] = {};
+
+static const struct uverbs_attr_spec soft_qp_counters_vendor_attrs[] = {
+	[QPC_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_QP,
+			 .access = UVERBS_ACCESS_READ } },
+	[QPC_RESP] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(struct soft_qp_counters),
+		.max_len = sizeof(struct soft_qp_counters) },
+};
+
+static const struct uverbs_action soft_vendor_actions[] = {
+	[SOFT_VENDOR_QP_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
+		soft_qp_counters_h, soft_qp_counters_common_attrs,
+		soft_qp_counters_vendor_attrs),
+};
+
+/* Actions only: no objects of its own. */
+static const struct uverbs_type soft_vendor_type = {
+	.actions = soft_vendor_actions,
+	.num_actions = ARRAY_SIZE(soft_vendor_actions),
+};
+
+/* The standard types (all of them) and ours after them. */
+static int soft_types_build(struct soft_device *sdev,
+			    const struct uverbs_types *std)
+{
+	u16 i;
+
+	if (!std)
+		std = &uverbs_std_types;
+	if (std->num_types > UVERBS_TYPE_STD_MAX ||
+	    (std->num_types && !std->types)) {
+		pr_err("soft: a standard types table of %u types",
+		       std->num_types);
+		return -EINVAL;
+	}
+	for (i = 0; i < std->num_types; i++)
+		sdev->types[i] = std->types[i];
+	sdev->types[SOFT_TYPE_VENDOR] = &soft_vendor_type;
+	sdev->types_table.types = sdev->types;
+	sdev->types_table.num_types = SOFT_NUM_TYPES;
+	return 0;
+}
+
+/* A cfg limit, or its default when 0. */
+static u32 soft_limit(u32 cfg, u32 def)
+{
+	return cfg ? cfg : def;
+}
+
+/* 0 (the default) or a power of two up to 2^24. */
+static bool soft_limit_ok(u32 max)
+{
+	return max <= (1u << 24) && !(max & (max - 1));
+}
+
+static void soft_attr_init(struct soft_device *sdev,
+			   const struct soft_device_config *cfg, u64 node_guid)
+{
+	struct ib_uverbs_query_device_resp *a = &sdev->attr;
+
+	a->fw_ver = 1;
+	a->node_guid = node_guid;
+	a->sys_image_guid = node_guid;
+	a->max_mr_size = ~0ull;
+	a->page_size_cap = 4096;
+	a->vendor_id = 0;
+	a->vendor_part_id = SOFT_DRIVER_ID;
+	a->hw_ver = 1;
+	a->max_qp = soft_limit(cfg->max_qp, SOFT_DEFAULT_MAX_QP);
+	a->max_qp_wr = soft_limit(cfg->max_qp_wr, SOFT_DEFAULT_MAX_QP_WR);
+	a->device_cap_flags = 0;
+	a->max_sge = soft_limit(cfg->max_sge, SOFT_DEFAULT_MAX_SGE);
+	a->max_sge_rd = a->max_sge;
+	a->max_cq = soft_limit(cfg->max_cq, SOFT_DEFAULT_MAX_CQ);
+	a->max_cqe = soft_limit(cfg->max_cqe, SOFT_DEFAULT_MAX_CQE);
+	a->max_mr = soft_limit(cfg->max_mr, SOFT_DEFAULT_MAX_MR);
+	a->max_pd = soft_limit(cfg->max_pd, SOFT_DEFAULT_MAX_PD);
+	a->max_qp_rd_atom = 128;
+	a->max_qp_init_rd_atom = 128;
+	a->max_res_rd_atom = a->max_qp * a->max_qp_rd_atom;
+	a->atomic_cap = SOFT_ATOMIC_GLOB;
+	a->max_ah = soft_limit(cfg->max_ah, SOFT_DEFAULT_MAX_AH);
+	a->max_srq = soft_limit(cfg->max_srq, SOFT_DEFAULT_MAX_SRQ);
+	a->max_srq_wr = soft_limit(cfg->max_srq_wr, SOFT_DEFAULT_MAX_SRQ_WR);
+	a->max_srq_sge = a->max_sge;
+	a->max_inline_data = soft_limit(cfg->max_inline_data,
+					SOFT_DEFAULT_MAX_INLINE);
+	a->max_pkeys = 1;
+	a->local_ca_ack_delay = 15;
+	a->phys_port_cnt = sdev->num_ports;
+}
+
+/* fe80::/64, then the port GUID (node GUID + port number), big endian. */
+static void soft_port_init(struct soft_port *port, u8 port_num, u64 node_guid)
+{
+	u64 port_guid = node_guid | port_num;
+	int i;
+
+	port->port_num = port_num;
+	port->lid = soft_fabric_lid_alloc();
+	memset(&port->gid, 0, sizeof(port->gid));
+	port->gid.raw[0] = 0xfe;
+	port->gid.raw[1] = 0x80;
+	for (i = 0; i < 8; i++)
+		port->gid.raw[8 + i] = (u8)(port_guid >> (56 - 8 * i));
+}
+
+static void soft_device_free(struct soft_device *sdev)
+{
+	spin_lock_destroy(&sdev->mr_lock);
+	spin_lock_destroy(&sdev->qp_lock);
+	kfree(sdev->ports);
+	kfree(sdev);
+}
+
+struct ib_device *soft_device_create(const struct soft_device_config *cfg)
+{
+	static const struct soft_device_config defaults;
+	struct soft_device *sdev;
+	u64 node_guid;
+	int ret;
+	u8 i;
+
+	if (!cfg)
+		cfg = &defaults;
+	if (cfg->num_ports > SOFT_MAX_PORTS ||
+	    (cfg->name && strlen(cfg->name) >= sizeof(sdev->vdev.ib.name)))
+		return ERR_PTR(-EINVAL);
+	/*
+	 * Queue depth limits are powers of two, so that a depth rounded up
+	 * to one stays within them.
+	 */
+	if (!soft_limit_ok(cfg->max_qp_wr) || !soft_limit_ok(cfg->max_cqe) ||
+	    !soft_limit_ok(cfg->max_srq_wr) || cfg->max_sge > 1024 ||
+	    cfg->max_inline_data > 65536)
+		return ERR_PTR(-EINVAL);
+
+	sdev = kzalloc(sizeof(*sdev));
+	if (!sdev)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&sdev->mr_lock);
+	spin_lock_init(&sdev->qp_lock);
+	soft_mr_table_init(sdev);
+	soft_fabric_qp_table_init(sdev);
+	INIT_LIST_HEAD(&sdev->fabric);
+
+	ret = soft_types_build(sdev, cfg->std_types);
+	if (ret)
+		goto err_free;
+	sdev->num_ports = cfg->num_ports ? cfg->num_ports : 1;
+	sdev->ports = kcalloc(sdev->num_ports, sizeof(*sdev->ports));
+	if (!sdev->ports) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	sdev->serial = (u32)atomic_add_return(1, &soft_serial) - 1;
+	node_guid = SOFT_GUID_PREFIX | ((u64)sdev->serial << 8);
+	for (i = 0; i < sdev->num_ports; i++)
+		soft_port_init(&sdev->ports[i], i + 1, node_guid);
+	soft_attr_init(sdev, cfg, node_guid);
+
+	if (cfg->name && cfg->name[0])
+		snprintf(sdev->vdev.ib.name, sizeof(sdev->vdev.ib.name), "%s",
+			 cfg->name);
+	else
+		snprintf(sdev->vdev.ib.name, sizeof(sdev->vdev.ib.name),
+			 "soft%u", sdev->serial);
+	sdev->vdev.ib.driver_id = SOFT_DRIVER_ID;
+	sdev->vdev.ib.types = &sdev->types_table;
+	sdev->vdev.ib.dealloc_ucontext = soft_dealloc_ucontext;
+	sdev->vdev.ops = &soft_ops;
+
+	/* In the fabric first: a QP is reachable once a command made it. */
+	soft_fabric_device_add(sdev);
+	ret = ib_register_device(&sdev->vdev.ib);
+	if (ret)
+		goto err_fabric;
+	return &sdev->vdev.ib;
+
+err_fabric:
+	soft_fabric_device_del(sdev);
+err_free:
+	soft_device_free(sdev);
+	return ERR_PTR(ret);
+}
+
+void soft_device_destroy(struct ib_device *dev)
+{
+	struct soft_device *sdev = to_soft_dev(dev);
+
+	/* Destroys every object of every file still open on it. */
+	if (dev->uverbs_dev)
+		ib_unregister_device(dev);
+	soft_fabric_device_del(sdev);
+	WARN_ON(atomic_read(&sdev->num_pd) || atomic_read(&sdev->num_mr) ||
+		atomic_read(&sdev->num_cq) || atomic_read(&sdev->num_qp) ||
+		atomic_read(&sdev->num_srq) || atomic_read(&sdev->num_ah));
+	soft_device_free(sdev);
+}
+
+int soft_query_device(struct ib_device *dev,
+		      struct ib_uverbs_query_device_resp *resp)
+{
+	*resp = to_soft_dev(dev)->attr;
+	return 0;
+}
+
+static struct soft_port *soft_port_get(struct soft_device *sdev, u8 port)
+{
+	if (port < 1 || port > sdev->num_ports)
+		return NULL;
+	return &sdev->ports[port - 1];
+}
+
+int soft_query_port(struct ib_device *dev, u8 port,
+		    struct ib_uverbs_query_port_resp *resp)
+{
+	struct soft_port *p = soft_port_get(to_soft_dev(dev), port);
+
+	if (!p)
+		return -EINVAL;
+	memset(resp, 0, sizeof(*resp));
+	resp->state = IB_UVERBS_PORT_ACTIVE;
+	resp->max_mtu = IB_UVERBS_MTU_4096;
+	resp->active_mtu = IB_UVERBS_MTU_4096;
+	resp->gid_tbl_len = 1;
+	resp->pkey_tbl_len = 1;
+	resp->max_msg_sz = 1u << 31;
+	resp->lid = p->lid;
+	resp->sm_lid = p->lid;
+	resp->lmc = 0;
+	resp->max_vl_num = 1;	/* VL0 only */
+	resp->active_width = SOFT_WIDTH_1X;
+	resp->active_speed = SOFT_SPEED_SDR;
+	resp->phys_state = SOFT_PHYS_STATE_LINK_UP;
+	resp->link_layer = SOFT_LINK_LAYER_INFINIBAND;
+	return 0;
+}
+
+int soft_query_gid(struct ib_device *dev, u8 port, u32 index,
+		   struct ib_uverbs_gid *gid)
+{
+	struct soft_port *p = soft_port_get(to_soft_dev(dev), port);
+
+	if (!p || index != 0)
+		return -EINVAL;
+	*gid = p->gid;
+	return 0;
+}
+
+int soft_alloc_ucontext(struct ib_ucontext *uctx,
+			struct uverbs_attr_array *vendor)
+{
+	struct soft_ucontext *sctx = kzalloc(sizeof(*sctx));
+
+	if (!sctx)
+		return -ENOMEM;
+	sctx->sdev = to_soft_dev(uctx->device);
+	sctx->mm = uctx->mm;
+	uctx->driver_priv = sctx;
+	return 0;
+}
+
+/* struct ib_device's dealloc_ucontext: also on a failed GET_CONTEXT. */
+void soft_dealloc_ucontext(struct ib_ucontext *uctx)
+{
+	kfree(uctx->driver_priv);
+	uctx->driver_priv = NULL;
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fabric: every soft device of the process, their ports' LIDs and
+ * GIDs, and each device's QPs by QPN.  The data path finds a packet's
+ * destination QP here by (LID, QPN) or (GID, QPN).
+ *
+ * soft_fabric_lock protects the device list and is taken before a
+ * device's qp_lock.  QPNs are per device (a channel adapter), 24 bits,
+ * allocated upwards from 2 with wrap-around, skipping live ones.
+ */
+#include "soft.h"
+
+static DEFINE_MUTEX(soft_fabric_lock);
+static LIST_HEAD(soft_fabric_devices);
+static atomic_t soft_fabric_lids;
+
+/* Unicast LIDs are 1..0xbfff. */
+#define SOFT_LID_MAX 0xbfff
+
+/**
+ * soft_fabric_lid_alloc() - a LID no other port of the process has (until
+ * 49151 ports were created)
+ */
+u16 soft_fabric_lid_alloc(void)
+{
+	u32 n = (u32)atomic_add_return(1, &soft_fabric_lids) - 1;
+
+	return (u16)(n % SOFT_LID_MAX + 1);
+}
+
+void soft_fabric_device_add(struct soft_device *sdev)
+{
+	mutex_lock(&soft_fabric_lock);
+	list_add_tail(&sdev->fabric, &soft_fabric_devices);
+	mutex_unlock(&soft_fabric_lock);
+}
+
+/* Idempotent: soft_device_destroy() calls it after an unregister. */
+void soft_fabric_device_del(struct soft_device *sdev)
+{
+	mutex_lock(&soft_fabric_lock);
+	list_del_init(&sdev->fabric);
+	mutex_unlock(&soft_fabric_lock);
+}
+
+void soft_fabric_qp_table_init(struct soft_device *sdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sdev->qp_hash); i++)
+		INIT_LIST_HEAD(&sdev->qp_hash[i]);
+	sdev->next_qpn = SOFT_QPN_FIRST;
+}
+
+static struct list_head *soft_qp_bucket(struct soft_device *sdev, u32 qpn)
+{
+	return &sdev->qp_hash[qpn & (ARRAY_SIZE(sdev->qp_hash) - 1)];
+}
+
+/* qp_lock held. */
+static struct soft_qp *soft_qp_find(struct soft_device *sdev, u32 qpn)
+{
+	struct soft_qp *sqp;
+
+	list_for_each_entry(sqp, soft_qp_bucket(sdev, qpn), hash)
+		if (sqp->ibqp.qp_num == qpn)
+			return sqp;
+	return NULL;
+}
+
+/**
+ * soft_fabric_qp_add() - give @sqp a QPN and make it reachable
+ * Return: 0 (ibqp.qp_num set) or -ENOMEM when no QPN is free.
+ */
+int soft_fabric_qp_add(struct soft_device *sdev, struct soft_qp *sqp)
+{
+	u32 tries, qpn;
+	int ret = -ENOMEM;
+
+	spin_lock(&sdev->qp_lock);
+	for (tries = 0; tries <= SOFT_QPN_MASK; tries++) {
+		qpn = sdev->next_qpn++;
+		if (sdev->next_qpn > SOFT_QPN_MASK)
+			sdev->next_qpn = SOFT_QPN_FIRST;
+		if (soft_qp_find(sdev, qpn))
+			continue;
+		sqp->ibqp.qp_num = qpn;
+		list_add(&sqp->hash, soft_qp_bucket(sdev, qpn));
+		ret = 0;
+		break;
+	}
+	spin_unlock(&sdev->qp_lock);
+	return ret;
+}
+
+void soft_fabric_qp_del(struct soft_device *sdev, struct soft_qp *sqp)
+{
+	spin_lock(&sdev->qp_lock);
+	list_del_init(&sqp->hash);
+	spin_unlock(&sdev->qp_lock);
+}
+
+/* @qpn on @sdev, referenced; soft_fabric_lock held. */
+static struct soft_qp *soft_fabric_qp_get(struct soft_device *sdev, u32 qpn)
+{
+	struct soft_qp *sqp;
+
+	spin_lock(&sdev->qp_lock);
+	sqp = soft_qp_find(sdev, qpn);
+	if (sqp)
+		kref_get(&sqp->ref);
+	spin_unlock(&sdev->qp_lock);
+	return sqp;
+}
+
+/*
+ * The QP @qpn of the device owning the port @match accepts, referenced.
+ * The QP may be in any state and bound to any port: the data path checks.
+ */
+typedef bool (*soft_port_match_t)(const struct soft_port *port,
+				  const void *addr);
+
+static struct soft_qp *soft_fabric_qp_by(soft_port_match_t match,
+					 const void *addr, u32 qpn,
+					 u8 *port_num)
+{
+	struct soft_device *sdev;
+	struct soft_qp *sqp = NULL;
+	u8 i;
+
+	mutex_lock(&soft_fabric_lock);
+	list_for_each_entry(sdev, &soft_fabric_devices, fabric) {
+		for (i = 0; i < sdev->num_ports; i++) {
+			if (!match(&sdev->ports[i], addr))
+				continue;
+			sqp = soft_fabric_qp_get(sdev, qpn);
+			if (sqp && port_num)
+				*port_num = sdev->ports[i].port_num;
+			goto out_unlock;
+		}
+	}
+out_unlock:
+	mutex_unlock(&soft_fabric_lock);
+	return sqp;
+}
+
+static bool soft_port_has_lid(const struct soft_port *port, const void *lid)
+{
+	return port->lid == *(const u16 *)lid;
+}
+
+static bool soft_port_has_gid(const struct soft_port *port, const void *gid)
+{
+	return !memcmp(&port->gid, gid, sizeof(port->gid));
+}
+
+/**
+ * soft_fabric_qp_by_lid() - the QP @qpn behind the port with LID @lid
+ * @port_num: if not NULL, set to that port's number
+ * Return: the QP with a reference (soft_qp_put()) or NULL.
+ */
+struct soft_qp *soft_fabric_qp_by_lid(u16 lid, u32 qpn, u8 *port_num)
+{
+	return soft_fabric_qp_by(soft_port_has_lid, &lid, qpn, port_num);
+}
+
+/**
+ * soft_fabric_qp_by_gid() - the QP @qpn behind the port with GID @gid
+ * @port_num: if not NULL, set to that port's number
+ * Return: the QP with a reference (soft_qp_put()) or NULL.
+ */
+struct soft_qp *soft_fabric_qp_by_gid(const struct ib_uverbs_gid *gid,
+				      u32 qpn, u8 *port_num)
+{
+	return soft_fabric_qp_by(soft_port_has_gid, gid, qpn, port_num);
+}

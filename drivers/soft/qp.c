@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Queue pairs: creation (queues of fixed capacity, a QPN, registration in
+ * the fabric), MODIFY (the attributes the data path needs, kept under the
+ * QP's lock), destruction.  Also the work queue helpers SRQs share.
+ */
+#include "soft.h"
+
+/**
+ * soft_queue_init() - a work queue of @max_wr entries of @stride bytes
+ * @max_wr: 0 or a power of two
+ * Return: 0 or -ENOMEM.
+ */
+int soft_queue_init(struct soft_queue *q, u32 max_wr, u32 stride, u32 max_sge)
+{
+	memset(q, 0, sizeof(*q));
+	if (max_wr) {
+		q->buf = kcalloc(max_wr, stride);
+		if (!q->buf)
+			return -ENOMEM;
+	}
+	spin_lock_init(&q->lock);
+	q->stride = stride;
+	q->max_wr = max_wr;
+	q->max_sge = max_sge;
+	return 0;
+}
+
+void soft_queue_cleanup(struct soft_queue *q)
+{
+	spin_lock_destroy(&q->lock);
+	kfree(q->buf);
+	q->buf = NULL;
+}
+
+/* RESET empties a queue; ERR makes the data path flush it. */
+static void soft_queue_reset(struct soft_queue *q)
+{
+	spin_lock(&q->lock);
+	q->head = 0;
+	q->tail = 0;
+	q->flush = false;
+	spin_unlock(&q->lock);
+}
+
+static void soft_queue_set_flush(struct soft_queue *q)
+{
+	spin_lock(&q->lock);
+	q->flush = true;
+	spin_unlock(&q->lock);
+}
+
+/* The caps a QP really gets for @want: EINVAL beyond the limits. */
+static int soft_qp_caps(struct soft_device *sdev,
+			const struct ib_uverbs_qp_cap *want,
+			struct ib_uverbs_qp_cap *cap)
+{
+	const struct ib_uverbs_query_device_resp *a = &sdev->attr;
+	u32 room;
+
+	if (want->max_send_wr > a->max_qp_wr ||
+	    want->max_recv_wr > a->max_qp_wr ||
+	    want->max_send_sge > a->max_sge ||
+	    want->max_recv_sge > a->max_sge ||
+	    want->max_inline_data > a->max_inline_data)
+		return -EINVAL;
+	memset(cap, 0, sizeof(*cap));
+	/* Limits are powers of two (soft_device_create), so these fit. */
+	cap->max_send_wr = soft_roundup_pow2(want->max_send_wr);
+	cap->max_recv_wr = soft_roundup_pow2(want->max_recv_wr);
+	/* A queue that exists holds at least one SGE per WR. */
+	if (cap->max_send_wr) {
+		cap->max_send_sge = max_t(u32, want->max_send_sge, 1);
+		/* Inline payload shares the SGEs' room in a send WQE. */
+		room = cap->max_send_sge * (u32)sizeof(struct ib_uverbs_sge);
+		cap->max_inline_data = min_t(u32,
+					     max_t(u32, want->max_inline_data,
+						   room),
+					     a->max_inline_data);
+	}
+	if (cap->max_recv_wr)
+		cap->max_recv_sge = max_t(u32, want->max_recv_sge, 1);
+	return 0;
+}
+
+static u32 soft_send_stride(const struct ib_uverbs_qp_cap *cap)
+{
+	u32 data = max_t(u32, cap->max_send_sge * sizeof(struct ib_uverbs_sge),
+			 cap->max_inline_data);
+
+	return sizeof(struct soft_send_wqe) + data;
+}
+
+static u32 soft_recv_stride(u32 max_sge)
+{
+	return sizeof(struct soft_recv_wqe) +
+	       max_sge * sizeof(struct ib_uverbs_sge);
+}
+
+struct ib_qp *soft_qp_create(struct ib_pd *pd,
+			     const struct ib_uverbs_qp_create_cmd *cmd,
+			     struct uverbs_attr_array *vendor)
+{
+	struct soft_device *sdev = to_soft_dev(pd->device);
+	struct ib_uverbs_qp_cap cap;
+	struct soft_qp *sqp;
+	int ret;
+
+	switch (cmd->qp_type) {
+	case IB_UVERBS_QPT_RC:
+	case IB_UVERBS_QPT_UC:
+	case IB_UVERBS_QPT_UD:
+		break;
+	default:
+		return ERR_PTR(-EINVAL);
+	}
+	ret = soft_qp_caps(sdev, &cmd->cap, &cap);
+	if (ret)
+		return ERR_PTR(ret);
+	if (!soft_count_get(&sdev->num_qp, sdev->attr.max_qp))
+		return ERR_PTR(-ENOMEM);
+	sqp = kzalloc(sizeof(*sqp));
+	if (!sqp) {
+		ret = -ENOMEM;
+		goto err_count;
+	}
+	ret = soft_queue_init(&sqp->sq, cap.max_send_wr, soft_send_stride(&cap),
+			      cap.max_send_sge);
+	if (ret)
+		goto err_free;
+	ret = soft_queue_init(&sqp->rq, cap.max_recv_wr,
+			      soft_recv_stride(cap.max_recv_sge),
+			      cap.max_recv_sge);
+	if (ret)
+		goto err_sq;
+	spin_lock_init(&sqp->lock);
+	kref_init(&sqp->ref);
+	INIT_LIST_HEAD(&sqp->hash);
+	sqp->sdev = sdev;
+	sqp->attr.qp_state = IB_UVERBS_QPS_RESET;
+	sqp->ibqp.device = pd->device;
+	sqp->ibqp.pd = pd;
+	sqp->ibqp.user_handle = cmd->user_handle;
+	sqp->ibqp.qp_type = cmd->qp_type;
+	sqp->ibqp.sq_sig_all = !!cmd->sq_sig_all;
+	sqp->ibqp.cap = cap;
+	sqp->ibqp.attr.qp_state = IB_UVERBS_QPS_RESET;
+
+	/* Sets the QPN; the QP is visible to the fabric from here on. */
+	ret = soft_fabric_qp_add(sdev, sqp);
+	if (ret)
+		goto err_rq;
+	return &sqp->ibqp;
+
+err_rq:
+	spin_lock_destroy(&sqp->lock);
+	soft_queue_cleanup(&sqp->rq);
+err_sq:
+	soft_queue_cleanup(&sqp->sq);
+err_free:
+	kfree(sqp);
+err_count:
+	atomic_dec(&sdev->num_qp);
+	return ERR_PTR(ret);
+}
+
+/* What modify_qp refuses even after the core's checks. */
+static int soft_qp_modify_check(struct soft_qp *sqp,
+				const struct ib_uverbs_qp_attr *attr)
+{
+	struct soft_device *sdev = sqp->sdev;
+	u32 mask = attr->attr_mask;
+
+	if (mask & IB_UVERBS_QP_CAP)
+		return -EINVAL;	/* queues are not resized */
+	if ((mask & IB_UVERBS_QP_STATE) &&
+	    attr->qp_state > IB_UVERBS_QPS_ERR)
+		return -EINVAL;
+	if ((mask & IB_UVERBS_QP_PORT) &&
+	    (attr->port_num < 1 || attr->port_num > sdev->num_ports))
+		return -EINVAL;
+	if ((mask & IB_UVERBS_QP_PKEY_INDEX) && attr->pkey_index >= 1)
+		return -EINVAL;
+	if ((mask & IB_UVERBS_QP_PATH_MTU) &&
+	    (attr->path_mtu < IB_UVERBS_MTU_256 ||
+	     attr->path_mtu > IB_UVERBS_MTU_4096))
+		return -EINVAL;
+	if ((mask & IB_UVERBS_QP_MAX_QP_RD_ATOMIC) &&
+	    attr->max_rd_atomic > sdev->attr.max_qp_init_rd_atom)
+		return -EINVAL;
+	if ((mask & IB_UVERBS_QP_MAX_DEST_RD_ATOMIC) &&
+	    attr->max_dest_rd_atomic > sdev->attr.max_qp_rd_atom)
+		return -EINVAL;
+	if ((mask & IB_UVERBS_QP_DEST_QPN) &&
+	    attr->dest_qp_num > SOFT_QPN_MASK)
+		return -EINVAL;
+	/* PSNs are 24 bits, like QPNs. */
+	if ((mask & IB_UVERBS_QP_RQ_PSN) && (attr->rq_psn & ~SOFT_QPN_MASK))
+		return -EINVAL;
+	if ((mask & IB_UVERBS_QP_SQ_PSN) && (attr->sq_psn & ~SOFT_QPN_MASK))
+		return -EINVAL;
+	return 0;
+}
+
+int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
+{
+	struct soft_qp *sqp = to_soft_qp(qp);
+	struct ib_uverbs_qp_attr *cur = &sqp->attr;
+	u32 mask = attr->attr_mask;
+	int ret;
+
+	ret = soft_qp_modify_check(sqp, attr);
+	if (ret)
+		return ret;
+
+	spin_lock(&sqp->lock);
+	if (mask & IB_UVERBS_QP_EN_SQD_ASYNC_NOTIFY)
+		cur->en_sqd_async_notify = attr->en_sqd_async_notify;
+	if (mask & IB_UVERBS_QP_ACCESS_FLAGS)
+		cur->qp_access_flags = attr->qp_access_flags;
+	if (mask & IB_UVERBS_QP_PKEY_INDEX)
+		cur->pkey_index = attr->pkey_index;
+	if (mask & IB_UVERBS_QP_PORT)
+		cur->port_num = attr->port_num;
+	if (mask & IB_UVERBS_QP_QKEY)
+		cur->qkey = attr->qkey;
+	if (mask & IB_UVERBS_QP_AV)
+		cur->ah_attr = attr->ah_attr;
+	if (mask & IB_UVERBS_QP_PATH_MTU)
+		cur->path_mtu = attr->path_mtu;
+	if (mask & IB_UVERBS_QP_TIMEOUT)
+		cur->timeout = attr->timeout;
+	if (mask & IB_UVERBS_QP_RETRY_CNT)
+		cur->retry_cnt = attr->retry_cnt;
+	if (mask & IB_UVERBS_QP_RNR_RETRY)
+		cur->rnr_retry = attr->rnr_retry;
+	if (mask & IB_UVERBS_QP_RQ_PSN)
+		cur->rq_psn = attr->rq_psn;
+	if (mask & IB_UVERBS_QP_MAX_QP_RD_ATOMIC)
+		cur->max_rd_atomic = attr->max_rd_atomic;
+	if (mask & IB_UVERBS_QP_ALT_PATH) {
+		cur->alt_ah_attr = attr->alt_ah_attr;
+		cur->alt_pkey_index = attr->alt_pkey_index;
+		cur->alt_port_num = attr->alt_port_num;
+		cur->alt_timeout = attr->alt_timeout;
+	}
+	if (mask & IB_UVERBS_QP_MIN_RNR_TIMER)
+		cur->min_rnr_timer = attr->min_rnr_timer;
+	if (mask & IB_UVERBS_QP_SQ_PSN)
+		cur->sq_psn = attr->sq_psn;
+	if (mask & IB_UVERBS_QP_MAX_DEST_RD_ATOMIC)
+		cur->max_dest_rd_atomic = attr->max_dest_rd_atomic;
+	if (mask & IB_UVERBS_QP_PATH_MIG_STATE)
+		cur->path_mig_state = attr->path_mig_state;
+	if (mask & IB_UVERBS_QP_DEST_QPN)
+		cur->dest_qp_num = attr->dest_qp_num;
+	if (mask & IB_UVERBS_QP_STATE) {
+		cur->cur_qp_state = cur->qp_state;
+		cur->qp_state = attr->qp_state;
+		if (attr->qp_state == IB_UVERBS_QPS_RESET) {
+			soft_queue_reset(&sqp->sq);
+			soft_queue_reset(&sqp->rq);
+		} else if (attr->qp_state == IB_UVERBS_QPS_ERR) {
+			soft_queue_set_flush(&sqp->sq);
+			soft_queue_set_flush(&sqp->rq);
+		}
+	}
+	cur->attr_mask |= mask;
+	spin_unlock(&sqp->lock);
+	return 0;
+}
+
+static void soft_qp_release(struct kref *ref)
+{
+	struct soft_qp *sqp = container_of(ref, struct soft_qp, ref);
+
+	spin_lock_destroy(&sqp->lock);
+	soft_queue_cleanup(&sqp->sq);
+	soft_queue_cleanup(&sqp->rq);
+	kfree(sqp);
+}
+
+/**
+ * soft_qp_put() - drop a reference from a fabric lookup
+ * @sqp: the QP; freed with its last reference
+ */
+void soft_qp_put(struct soft_qp *sqp)
+{
+	kref_put(&sqp->ref, soft_qp_release);
+}
+
+int soft_qp_destroy(struct ib_qp *qp)
+{
+	struct soft_qp *sqp = to_soft_qp(qp);
+	struct soft_device *sdev = sqp->sdev;
+
+	/* No lookup finds it now; one in flight sees it flushing. */
+	soft_fabric_qp_del(sdev, sqp);
+	spin_lock(&sqp->lock);
+	sqp->attr.qp_state = IB_UVERBS_QPS_ERR;
+	spin_unlock(&sqp->lock);
+	soft_queue_set_flush(&sqp->sq);
+	soft_queue_set_flush(&sqp->rq);
+	atomic_dec(&sdev->num_qp);
+	soft_qp_put(sqp);
+	return 0;
+}
+
+/* SOFT_VENDOR_QP_COUNTERS: a consistent snapshot. */
+void soft_qp_counters_read(struct soft_qp *sqp, struct soft_qp_counters *out)
+{
+	spin_lock(&sqp->lock);
+	*out = sqp->counters;
+	spin_unlock(&sqp->lock);
+}

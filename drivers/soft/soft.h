@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The soft device's private structures: the device and its ports, and one
+ * struct per verbs object embedding the common struct of ib_verbs_ops.h.
+ *
+ * Lock order, where locks nest:
+ *   soft_fabric_lock -> sdev->qp_lock -> (a QP's) sqp->lock -> a queue's lock
+ *   sdev->mr_lock is taken alone; a CQ's lock is taken alone or last.
+ * Every queue has a fixed capacity chosen at creation (an SRQ's may grow
+ * by MODIFY, under its lock) and free-running u32 head/tail counters.
+ */
+#ifndef _DRIVERS_SOFT_SOFT_H
+#define _DRIVERS_SOFT_SOFT_H
+
+#include <rdma/ib_verbs_ops.h>
+#include <rdma/soft_device.h>
+
+/*
+ * Values of the device and port attributes that the uapi header does not
+ * name (they are libibverbs' and the IB specification's numbers).
+ */
+#define SOFT_ATOMIC_GLOB 2		/* IBV_ATOMIC_GLOB */
+#define SOFT_LINK_LAYER_INFINIBAND 1	/* IBV_LINK_LAYER_INFINIBAND */
+#define SOFT_PHYS_STATE_LINK_UP 5
+#define SOFT_WIDTH_1X 1
+#define SOFT_SPEED_SDR 1
+
+/* Hash buckets of the MR key table and the QPN table. */
+#define SOFT_MR_HASH_BITS 10
+#define SOFT_QP_HASH_BITS 8
+/* QPNs are 24 bits; IB reserves 0 (SMI) and 1 (GSI). */
+#define SOFT_QPN_MASK 0xffffffu
+#define SOFT_QPN_FIRST 2
+
+/**
+ * struct soft_port - one port
+ * @port_num: 1..num_ports
+ * @lid: unique among the ports of the process
+ * @gid: fe80::/64 + the port GUID, unique likewise
+ */
+struct soft_port {
+	u8 port_num;
+	u16 lid;
+	struct ib_uverbs_gid gid;
+};
+
+/**
+ * struct soft_device - a soft RDMA device
+ * @vdev: what the core sees (ib_device inside)
+ * @attr: query_device's answer, fixed at creation
+ * @num_ports: entries in @ports
+ * @ports: the ports
+ * @serial: process-wide device number (names, GUIDs)
+ * @types: the types table (standard types + SOFT_TYPE_VENDOR)
+ * @types_table: @types as the core wants it
+ * @num_pd .. @num_ah: live objects, against the attr limits
+ * @mr_lock: protects @mr_hash
+ * @mr_hash: every live MR's lkey and rkey (struct soft_mr_key)
+ * @qp_lock: protects @qp_hash and @next_qpn
+ * @qp_hash: live QPs by QPN (the fabric's view of this device)
+ * @next_qpn: where the QPN allocator looks next
+ * @fabric: in the fabric's device list (under soft_fabric_lock)
+ */
+struct soft_device {
+	struct ib_verbs_device vdev;
+	struct ib_uverbs_query_device_resp attr;
+	u8 num_ports;
+	struct soft_port *ports;
+	u32 serial;
+	const struct uverbs_type *types[SOFT_NUM_TYPES];
+	struct uverbs_types types_table;
+
+	atomic_t num_pd;
+	atomic_t num_mr;
+	atomic_t num_cq;
+	atomic_t num_qp;
+	atomic_t num_srq;
+	atomic_t num_ah;
+
+	spinlock_t mr_lock;
+	struct list_head mr_hash[1 << SOFT_MR_HASH_BITS];
+
+	spinlock_t qp_lock;
+	struct list_head qp_hash[1 << SOFT_QP_HASH_BITS];
+	u32 next_qpn;
+
+	struct list_head fabric;
+};
+
+static inline struct soft_device *to_soft_dev(struct ib_device *dev)
+{
+	return container_of(to_verbs_dev(dev), struct soft_device, vdev);
+}
+
+/**
+ * struct soft_ucontext - a context's driver data (ucontext->driver_priv)
+ * @sdev: the device
+ * @mm: the address space its MRs live in
+ */
+struct soft_ucontext {
+	struct soft_device *sdev;
+	struct compat_mm *mm;
+};
+
+struct soft_pd {
+	struct ib_pd ibpd;
+};
+
+static inline struct soft_pd *to_soft_pd(struct ib_pd *pd)
+{
+	return container_of(pd, struct soft_pd, ibpd);
+}
+
+/* One key of an MR in the device's key table. */
+struct soft_mr_key {
+	struct list_head node;
+	u32 key;
+	bool remote;
+	struct soft_mr *mr;
+};
+
+/**
+ * struct soft_mr - a memory region
+ * @ibmr: the common part (keys, iova, start, length, access, pd)
+ * @mm: the owner's address space (its context's)
+ * @ref: the registration holds one; every successful soft_mr_lookup()
+ *	one more, dropped by soft_mr_put().  Freed with the last.
+ * @lkey_node, @rkey_node: in sdev->mr_hash while registered
+ */
+struct soft_mr {
+	struct ib_mr ibmr;
+	struct compat_mm *mm;
+	struct kref ref;
+	struct soft_mr_key lkey_node;
+	struct soft_mr_key rkey_node;
+};
+
+static inline struct soft_mr *to_soft_mr(struct ib_mr *mr)
+{
+	return container_of(mr, struct soft_mr, ibmr);
+}
+
+/**
+ * struct soft_cq - a completion queue
+ * @lock: protects the ring and the flags
+ * @ring: ibcq.cqe completions; ibcq.cqe is a power of two
+ * @head: next entry to poll (free running; index = head & (cqe - 1))
+ * @tail: next entry to fill
+ * @notify: 0, or the IB_CQ_NEXT_COMP/SOLICITED arming of REQ_NOTIFY
+ * @overflow: a completion found the ring full (CQ_ERR)
+ */
+struct soft_cq {
+	struct ib_cq ibcq;
+	spinlock_t lock;
+	struct ib_uverbs_wc *ring;
+	u32 head;
+	u32 tail;
+	u8 notify;
+	bool overflow;
+};
+
+static inline struct soft_cq *to_soft_cq(struct ib_cq *cq)
+{
+	return container_of(cq, struct soft_cq, ibcq);
+}
+
+/**
+ * struct soft_recv_wqe - one receive WR as queued
+ * @sge: @num_sge entries; the queue's stride leaves room for max_sge
+ */
+struct soft_recv_wqe {
+	u64 wr_id;
+	u32 num_sge;
+	u32 reserved;
+	struct ib_uverbs_sge sge[];
+};
+
+/**
+ * struct soft_send_wqe - one send WR as queued
+ * @wr: the WR (for UD, wr.ud.ah still names the AH handle)
+ * @inline_len: bytes of inline payload in @data (SEND_INLINE), else 0
+ * @data: wr.num_sge SGEs, or the inline payload; the queue's stride
+ *	leaves room for max(max_sge SGEs, max_inline_data bytes)
+ */
+struct soft_send_wqe {
+	struct ib_uverbs_send_wr wr;
+	u32 inline_len;
+	u32 reserved;
+	u8 data[];
+};
+
+/**
+ * struct soft_queue - a work queue of fixed capacity
+ * @lock: protects the entries, @head, @tail and @flush
+ * @buf: @max_wr entries of @stride bytes (NULL when @max_wr is 0)
+ * @stride: bytes per entry
+ * @max_wr: capacity (a power of two, or 0)
+ * @max_sge: SGEs an entry holds
+ * @head: next entry to process (free running)
+ * @tail: next entry to post
+ * @flush: the QP went to ERR: complete everything with WR_FLUSH_ERR
+ */
+struct soft_queue {
+	spinlock_t lock;
+	u8 *buf;
+	u32 stride;
+	u32 max_wr;
+	u32 max_sge;
+	u32 head;
+	u32 tail;
+	bool flush;
+};
+
+static inline void *soft_queue_entry(struct soft_queue *q, u32 idx)
+{
+	return q->buf + (size_t)(idx & (q->max_wr - 1)) * q->stride;
+}
+
+int soft_queue_init(struct soft_queue *q, u32 max_wr, u32 stride, u32 max_sge);
+void soft_queue_cleanup(struct soft_queue *q);
+
+/**
+ * struct soft_qp - a queue pair
+ * @ibqp: the common part; ibqp.attr is the core's copy, merged after
+ *	modify_qp returns; the data path reads @attr instead
+ * @lock: protects @attr and @counters
+ * @attr: the attributes modify_qp applied (state, dest QPN, AV, PSNs,
+ *	access, qkey, retry counts)
+ * @counters: SOFT_VENDOR_QP_COUNTERS
+ * @sq: send queue (struct soft_send_wqe)
+ * @rq: receive queue (struct soft_recv_wqe); capacity 0 with an SRQ
+ * @ref: the QP itself holds one; every fabric lookup one more, dropped
+ *	by soft_qp_put().  Freed with the last.
+ * @hash: in sdev->qp_hash while registered in the fabric
+ * @sdev: its device
+ */
+struct soft_qp {
+	struct ib_qp ibqp;
+	spinlock_t lock;
+	struct ib_uverbs_qp_attr attr;
+	struct soft_qp_counters counters;
+	struct soft_queue sq;
+	struct soft_queue rq;
+	struct kref ref;
+	struct list_head hash;
+	struct soft_device *sdev;
+};
+
+static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
+{
+	return container_of(qp, struct soft_qp, ibqp);
+}
+
+/**
+ * struct soft_srq - a shared receive queue
+ * @rq: the receive WRs (struct soft_recv_wqe); its lock also protects
+ *	ibsrq.max_wr, ibsrq.srq_limit and @limit_armed
+ * @limit_armed: fire SRQ_LIMIT_REACHED once fewer than srq_limit remain
+ */
+struct soft_srq {
+	struct ib_srq ibsrq;
+	struct soft_queue rq;
+	bool limit_armed;
+};
+
+static inline struct soft_srq *to_soft_srq(struct ib_srq *srq)
+{
+	return container_of(srq, struct soft_srq, ibsrq);
+}
+
+struct soft_ah {
+	struct ib_ah ibah;
+};
+
+static inline struct soft_ah *to_soft_ah(struct ib_ah *ah)
+{
+	return container_of(ah, struct soft_ah, ibah);
+}
+
+/* Power-of-two round up; 0 stays 0. */
+static inline u32 soft_roundup_pow2(u32 n)
+{
+	if (n <= 1)
+		return n;
+	if (n > (1u << 31))
+		return 0;
+	return 1u << (32 - __builtin_clz(n - 1));
+}
+
+/*
+ * Counts one more object against @max: true if it fits, false (and
+ * nothing counted) if @max are live.
+ */
+static inline bool soft_count_get(atomic_t *count, u32 max)
+{
+	if ((u32)atomic_add_return(1, count) > max) {
+		atomic_dec(count);
+		return false;
+	}
+	return true;
+}
+
+/* device.c */
+int soft_alloc_ucontext(struct ib_ucontext *uctx,
+			struct uverbs_attr_array *vendor);
+void soft_dealloc_ucontext(struct ib_ucontext *uctx);
+int soft_query_device(struct ib_device *dev,
+		      struct ib_uverbs_query_device_resp *resp);
+int soft_query_port(struct ib_device *dev, u8 port,
+		    struct ib_uverbs_query_port_resp *resp);
+int soft_query_gid(struct ib_device *dev, u8 port, u32 index,
+		   struct ib_uverbs_gid *gid);
+
+/* pd.c */
+struct ib_pd *soft_pd_alloc(struct ib_ucontext *uctx,
+			    struct uverbs_attr_array *vendor);
+int soft_pd_dealloc(struct ib_pd *pd);
+
+/* mr.c */
+void soft_mr_table_init(struct soft_device *sdev);
+struct ib_mr *soft_mr_reg(struct ib_pd *pd,
+			  const struct ib_uverbs_mr_reg_cmd *cmd,
+			  struct uverbs_attr_array *vendor);
+int soft_mr_dereg(struct ib_mr *mr);
+struct soft_mr *__must_check soft_mr_lookup(struct soft_device *sdev,
+					    struct ib_pd *pd, u32 key,
+					    bool remote, u64 addr, u64 len,
+					    u32 access_needed, int *status);
+void soft_mr_put(struct soft_mr *mr);
+
+/* The owner's address of @addr (in the MR's iova space, checked). */
+static inline u64 soft_mr_addr(const struct soft_mr *mr, u64 addr)
+{
+	return mr->ibmr.start + (addr - mr->ibmr.iova);
+}
+
+/* cq.c */
+struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
+			     const struct ib_uverbs_cq_create_cmd *cmd,
+			     struct uverbs_attr_array *vendor);
+int soft_cq_destroy(struct ib_cq *cq);
+
+/* qp.c */
+struct ib_qp *soft_qp_create(struct ib_pd *pd,
+			     const struct ib_uverbs_qp_create_cmd *cmd,
+			     struct uverbs_attr_array *vendor);
+int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr);
+int soft_qp_destroy(struct ib_qp *qp);
+void soft_qp_put(struct soft_qp *sqp);
+void soft_qp_counters_read(struct soft_qp *sqp, struct soft_qp_counters *out);
+
+/* srq.c */
+struct ib_srq *soft_srq_create(struct ib_pd *pd,
+			       const struct ib_uverbs_srq_create_cmd *cmd,
+			       struct uverbs_attr_array *vendor);
+int soft_srq_modify(struct ib_srq *srq,
+		    const struct ib_uverbs_srq_modify_cmd *cmd);
+int soft_srq_destroy(struct ib_srq *srq);
+
+/* ah.c */
+struct ib_ah *soft_ah_create(struct ib_pd *pd,
+			     const struct ib_uverbs_ah_attr *attr,
+			     struct uverbs_attr_array *vendor);
+int soft_ah_destroy(struct ib_ah *ah);
+
+/* fabric.c */
+void soft_fabric_device_add(struct soft_device *sdev);
+void soft_fabric_device_del(struct soft_device *sdev);
+void soft_fabric_qp_table_init(struct soft_device *sdev);
+int __must_check soft_fabric_qp_add(struct soft_device *sdev,
+				    struct soft_qp *sqp);
+void soft_fabric_qp_del(struct soft_device *sdev, struct soft_qp *sqp);
+struct soft_qp *__must_check soft_fabric_qp_by_lid(u16 lid, u32 qpn,
+						   u8 *port_num);
+struct soft_qp *__must_check
+soft_fabric_qp_by_gid(const struct ib_uverbs_gid *gid, u32 qpn, u8 *port_num);
+u16 soft_fabric_lid_alloc(void);
+
+#endif /* _DRIVERS_SOFT_SOFT_H */

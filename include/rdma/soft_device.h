@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The software RDMA device ("soft device"): creation and destruction, its
+ * driver id, and its vendor namespace (one vendor type with a QP counters
+ * action).  Everything else a client reaches through the standard verbs.
+ */
+#ifndef _RDMA_SOFT_DEVICE_H
+#define _RDMA_SOFT_DEVICE_H
+
+#include <rdma/ib_verbs.h>
+#include <rdma/ib_user_ioctl_verbs.h>
+
+/* Commands to a soft device carry this driver_id. */
+#define SOFT_DRIVER_ID 0x50f7
+
+/* The soft device's vendor type follows the standard types. */
+enum soft_types {
+	SOFT_TYPE_VENDOR = UVERBS_TYPE_STD_MAX,
+	SOFT_NUM_TYPES,
+};
+
+enum soft_vendor_actions {
+	SOFT_VENDOR_QP_COUNTERS,
+};
+
+/* SOFT_VENDOR_QP_COUNTERS: vendor-only attributes. */
+enum soft_qp_counters_attrs {
+	SOFT_QP_COUNTERS_HANDLE = UVERBS_VENDOR_FLAG | 0, /* IDR READ QP */
+	SOFT_QP_COUNTERS_RESP = UVERBS_VENDOR_FLAG | 1,	  /* PTR_OUT */
+};
+
+/**
+ * struct soft_qp_counters - SOFT_VENDOR_QP_COUNTERS's response
+ * @send_posted: send WRs posted
+ * @recv_posted: receive WRs posted (to the QP's own receive queue)
+ * @send_completed: send WRs completed, successfully or not
+ * @recv_completed: receives completed, successfully or not
+ * @bytes_sent: payload bytes sent
+ * @bytes_received: payload bytes received
+ * @errors: completions with an error status other than flush
+ * @flushed: WRs completed with WR_FLUSH_ERR
+ */
+struct soft_qp_counters {
+	__aligned_u64 send_posted;
+	__aligned_u64 recv_posted;
+	__aligned_u64 send_completed;
+	__aligned_u64 recv_completed;
+	__aligned_u64 bytes_sent;
+	__aligned_u64 bytes_received;
+	__aligned_u64 errors;
+	__aligned_u64 flushed;
+};
+
+/*
+ * Default limits (query_device reports them; a request beyond one fails
+ * with EINVAL, an object beyond a count with ENOMEM).
+ */
+#define SOFT_DEFAULT_MAX_QP 4096
+#define SOFT_DEFAULT_MAX_QP_WR 16384
+#define SOFT_DEFAULT_MAX_SGE 32
+#define SOFT_DEFAULT_MAX_CQ 16384
+#define SOFT_DEFAULT_MAX_CQE 65536
+#define SOFT_DEFAULT_MAX_MR 65536
+#define SOFT_DEFAULT_MAX_PD 4096
+#define SOFT_DEFAULT_MAX_INLINE 256
+#define SOFT_DEFAULT_MAX_SRQ 1024
+#define SOFT_DEFAULT_MAX_SRQ_WR 16384
+#define SOFT_DEFAULT_MAX_AH 65536
+#define SOFT_MAX_PORTS 8
+
+/**
+ * struct soft_device_config - what soft_device_create() builds
+ * @name: the registered name; NULL or "" for "softN" (N a process-wide
+ *	serial)
+ * @num_ports: 1..SOFT_MAX_PORTS; 0 for 1
+ * @max_qp, @max_qp_wr, @max_sge, @max_cq, @max_cqe, @max_mr, @max_pd,
+ * @max_inline_data, @max_srq, @max_srq_wr, @max_ah: limits; 0 for the
+ *	SOFT_DEFAULT_* value
+ * @std_types: the standard types the device's table is built from (the
+ *	soft vendor type is added at SOFT_TYPE_VENDOR); NULL for
+ *	uverbs_std_types.  Tests of the driver alone pass their own.
+ */
+struct soft_device_config {
+	const char *name;
+	u8 num_ports;
+	u32 max_qp;
+	u32 max_qp_wr;
+	u32 max_sge;
+	u32 max_cq;
+	u32 max_cqe;
+	u32 max_mr;
+	u32 max_pd;
+	u32 max_inline_data;
+	u32 max_srq;
+	u32 max_srq_wr;
+	u32 max_ah;
+	const struct uverbs_types *std_types;
+};
+
+/**
+ * soft_device_create() - a new soft device, registered
+ * @cfg: its configuration; NULL for every default
+ *
+ * Its ports are ACTIVE, with a LID and a GID unique in the process; its
+ * QPs are reachable through the fabric by (LID or GID, QPN).
+ * Return: the device or an ERR_PTR: -EINVAL for a bad @cfg or types table,
+ * -EEXIST for a name in use, -ENOMEM.
+ */
+struct ib_device *soft_device_create(const struct soft_device_config *cfg);
+
+/**
+ * soft_device_destroy() - unregister (if still registered) and free
+ * @dev: a device from soft_device_create()
+ *
+ * Unregistering destroys every object of every open file on the device;
+ * once this returns no fabric lookup finds its QPs.
+ */
+void soft_device_destroy(struct ib_device *dev);
+
+#endif /* _RDMA_SOFT_DEVICE_H */
