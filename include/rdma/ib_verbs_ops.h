@@ -148,6 +148,20 @@ struct ib_ah {
  * @create_srq, @modify_srq, @destroy_srq: shared receive queues
  * @create_ah, @destroy_ah: address handles (attr checked: port, sgid
  *	index)
+ *
+ * The data path.  The core checked the arrays' shapes: every WR's
+ * num_sge within the QP's (or SRQ's) max, the SGEs they take exactly the
+ * SGE array, opcodes known for the QP type.
+ * @post_send: queues @num_wr send WRs; their SGEs are @sge, consecutive.
+ *	Returns 0, or a negative errno with *@bad_wr the index of the first
+ *	WR not queued (ENOMEM: the queue is full; EINVAL: the QP's state
+ *	does not allow posting).  UD WRs name an AH handle: resolve it with
+ *	uverbs_ah_attr_get() while posting.
+ * @post_recv: the same for receive WRs
+ * @post_srq_recv: the same on a shared receive queue
+ * @poll_cq: takes up to @num completions, oldest first; returns how many
+ * @req_notify_cq: arms the CQ: the next completion (a solicited one, or
+ *	any error, when @solicited_only) calls ib_comp_channel_event() once
  */
 struct ib_device_ops {
 	int (*query_device)(struct ib_device *dev,
@@ -190,6 +204,19 @@ struct ib_device_ops {
 				   const struct ib_uverbs_ah_attr *attr,
 				   struct uverbs_attr_array *vendor);
 	int (*destroy_ah)(struct ib_ah *ah);
+
+	int (*post_send)(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
+			 u32 num_wr, const struct ib_uverbs_sge *sge,
+			 u32 num_sge, u32 *bad_wr);
+	int (*post_recv)(struct ib_qp *qp, const struct ib_uverbs_recv_wr *wr,
+			 u32 num_wr, const struct ib_uverbs_sge *sge,
+			 u32 num_sge, u32 *bad_wr);
+	int (*post_srq_recv)(struct ib_srq *srq,
+			     const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			     const struct ib_uverbs_sge *sge, u32 num_sge,
+			     u32 *bad_wr);
+	int (*poll_cq)(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc);
+	int (*req_notify_cq)(struct ib_cq *cq, bool solicited_only);
 };
 
 /**
@@ -220,6 +247,20 @@ static inline struct ib_verbs_device *to_verbs_dev(struct ib_device *dev)
  * -ENOMEM.
  */
 int ib_comp_channel_event(struct ib_cq *cq);
+
+/**
+ * uverbs_ah_attr_get() - the address of an AH named by a UD work request
+ * @uctx: the context the posting QP belongs to
+ * @handle: the AH handle from the WR
+ * @attr: filled with the AH's address vector
+ *
+ * Must be called within the posting command.  The AH is locked shared
+ * while it is read, so a concurrent AH_DESTROY cannot free it under us.
+ * Return: 0, -ENOENT (no such AH), -EINVAL (a handle of another type),
+ * -EBUSY (being destroyed).
+ */
+int uverbs_ah_attr_get(struct ib_ucontext *uctx, u32 handle,
+		       struct ib_uverbs_ah_attr *attr);
 
 /*
  * The standard types, for a driver's types table: index

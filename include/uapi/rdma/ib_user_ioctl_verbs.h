@@ -142,13 +142,14 @@ enum uverbs_attrs_cq_resize {
 
 enum uverbs_attrs_cq_req_notify {
 	UVERBS_CQ_REQ_NOTIFY_HANDLE,
-	UVERBS_CQ_REQ_NOTIFY_SOLICITED,
+	UVERBS_CQ_REQ_NOTIFY_SOLICITED,	/* PTR_IN __u32: 1 = solicited only */
 };
 
 enum uverbs_attrs_cq_poll {
 	UVERBS_CQ_POLL_HANDLE,
-	UVERBS_CQ_POLL_NUM_ENTRIES,
-	UVERBS_CQ_POLL_WC,
+	UVERBS_CQ_POLL_WC,	/* PTR_OUT struct ib_uverbs_wc[]: room for
+				 * len / 48 completions */
+	UVERBS_CQ_POLL_COUNT,	/* PTR_OUT __u32: completions written */
 };
 
 /* QP */
@@ -187,16 +188,24 @@ enum uverbs_attrs_qp_destroy {
 	UVERBS_QP_DESTROY_RESP,
 };
 
+/*
+ * POST_SEND / POST_RECV / SRQ_POST_RECV: WR is an array of work requests,
+ * SGE the array of all their SGEs, each WR taking num_sge consecutive
+ * ones; BAD_WR gets the index of the first WR not posted when the command
+ * fails with a WR's errno (WRs before it were posted).
+ */
 enum uverbs_attrs_qp_post_send {
 	UVERBS_QP_POST_SEND_HANDLE,
-	UVERBS_QP_POST_SEND_WR,
-	UVERBS_QP_POST_SEND_BAD_WR,
+	UVERBS_QP_POST_SEND_WR,		/* PTR_IN struct ib_uverbs_send_wr[] */
+	UVERBS_QP_POST_SEND_SGE,	/* PTR_IN struct ib_uverbs_sge[] */
+	UVERBS_QP_POST_SEND_BAD_WR,	/* PTR_OUT __u32 */
 };
 
 enum uverbs_attrs_qp_post_recv {
 	UVERBS_QP_POST_RECV_HANDLE,
-	UVERBS_QP_POST_RECV_WR,
-	UVERBS_QP_POST_RECV_BAD_WR,
+	UVERBS_QP_POST_RECV_WR,		/* PTR_IN struct ib_uverbs_recv_wr[] */
+	UVERBS_QP_POST_RECV_SGE,	/* PTR_IN struct ib_uverbs_sge[] */
+	UVERBS_QP_POST_RECV_BAD_WR,	/* PTR_OUT __u32 */
 };
 
 /* SRQ */
@@ -226,8 +235,9 @@ enum uverbs_attrs_srq_destroy {
 
 enum uverbs_attrs_srq_post_recv {
 	UVERBS_SRQ_POST_RECV_HANDLE,
-	UVERBS_SRQ_POST_RECV_WR,
-	UVERBS_SRQ_POST_RECV_BAD_WR,
+	UVERBS_SRQ_POST_RECV_WR,	/* PTR_IN struct ib_uverbs_recv_wr[] */
+	UVERBS_SRQ_POST_RECV_SGE,	/* PTR_IN struct ib_uverbs_sge[] */
+	UVERBS_SRQ_POST_RECV_BAD_WR,	/* PTR_OUT __u32 */
 };
 
 /* AH */
