@@ -297,6 +297,9 @@ size_t __must_check copy_from_user(void *dst, const void __user *src,
 				   size_t n);
 size_t __must_check copy_to_user(void __user *dst, const void *src, size_t n);
 
+/* Sleeps at least @min_us microseconds (@max_us is the kernel's slack). */
+void usleep_range(unsigned long min_us, unsigned long max_us);
+
 /* Unpredictable numbers (MR keys), from the kernel's getrandom(). */
 u32 get_random_u32(void);
 

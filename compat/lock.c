@@ -3,6 +3,8 @@
  * Sleeping locks on pthreads.  A failing pthread call here is a bug in the
  * caller (unlocking what it does not hold), reported with WARN_ON.
  */
+#include <time.h>
+
 #include "compat.h"
 
 void mutex_init(struct mutex *m)
@@ -64,4 +66,13 @@ void down_write(struct rw_semaphore *s)
 void up_write(struct rw_semaphore *s)
 {
 	WARN_ON(pthread_rwlock_unlock(&s->l));
+}
+
+void usleep_range(unsigned long min_us, unsigned long max_us)
+{
+	struct timespec ts = { min_us / 1000000, (long)(min_us % 1000000) * 1000 };
+
+	(void)max_us;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }

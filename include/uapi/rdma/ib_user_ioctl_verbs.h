@@ -191,8 +191,9 @@ enum uverbs_attrs_qp_destroy {
 /*
  * POST_SEND / POST_RECV / SRQ_POST_RECV: WR is an array of work requests,
  * SGE the array of all their SGEs, each WR taking num_sge consecutive
- * ones; BAD_WR gets the index of the first WR not posted when the command
- * fails with a WR's errno (WRs before it were posted).
+ * ones.  When a WR is refused the command fails with its errno, the WRs
+ * before it are posted and none after it; the message names the WR.
+ * BAD_WR is written on success only (= the number of WRs).
  */
 enum uverbs_attrs_qp_post_send {
 	UVERBS_QP_POST_SEND_HANDLE,
