@@ -171,10 +171,12 @@ static struct ib_cq *mock_create_cq(struct ib_ucontext *uctx,
 				    struct uverbs_attr_array *vendor)
 {
 	struct mock_device *md = to_mock(uctx->device);
-	struct ib_cq *cq = mock_obj_alloc(md, MOCK_CREATE_CQ, sizeof(*cq));
+	struct mock_cq *mcq = mock_obj_alloc(md, MOCK_CREATE_CQ, sizeof(*mcq));
+	struct ib_cq *cq;
 
-	if (IS_ERR(cq))
-		return cq;
+	if (IS_ERR(mcq))
+		return (void *)mcq;
+	cq = &mcq->ib;
 	/* A power of two, as hardware rings are. */
 	cq->cqe = 1;
 	while (cq->cqe < cmd->cqe)
@@ -184,15 +186,228 @@ static struct ib_cq *mock_create_cq(struct ib_ucontext *uctx,
 	return cq;
 }
 
+static void mock_cq_drop(struct mock_device *md, struct ib_cq *cq);
+
 static int mock_destroy_cq(struct ib_cq *cq)
 {
 	struct mock_device *md = to_mock(cq->device);
 
 	if (md->destroy_cq_hook)
 		md->destroy_cq_hook(cq);
-	if (md->last_cq == cq && !md->fail[MOCK_DESTROY])
+	if (md->fail[MOCK_DESTROY])
+		return mock_obj_free(cq->device, cq->uobject, "cq", cq);
+	if (md->last_cq == cq)
 		md->last_cq = NULL;
+	mock_cq_drop(md, cq);
 	return mock_obj_free(cq->device, cq->uobject, "cq", cq);
+}
+
+static struct mock_cq *to_mock_cq(struct ib_cq *cq)
+{
+	return container_of(cq, struct mock_cq, ib);
+}
+
+/* Forgets @cq's completions: it is going away. */
+static void mock_cq_drop(struct mock_device *md, struct ib_cq *cq)
+{
+	u32 i, kept = 0;
+
+	for (i = 0; i < md->num_wcs; i++)
+		if (md->wcs[i].cq != cq)
+			md->wcs[kept++] = md->wcs[i];
+	md->num_wcs = kept;
+}
+
+int mock_cq_push(struct mock_device *md, struct ib_cq *cq,
+		 const struct ib_uverbs_wc *wc, bool solicited)
+{
+	struct mock_cq *mcq = to_mock_cq(cq);
+
+	if (md->num_wcs == MOCK_LOG)
+		return -ENOMEM;
+	md->wcs[md->num_wcs].cq = cq;
+	md->wcs[md->num_wcs++].wc = *wc;
+	if (mcq->armed && (!mcq->solicited_only || solicited ||
+			   wc->status != IB_UVERBS_WC_SUCCESS)) {
+		mcq->armed = false;
+		ib_comp_channel_event(cq);
+	}
+	return 0;
+}
+
+static int mock_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc)
+{
+	struct mock_device *md = to_mock(cq->device);
+	int err = mock_fail(md, MOCK_POLL_CQ);
+	u32 i, n = 0, kept = 0;
+
+	if (err)
+		return err;
+	md->last_poll_num = num;
+	for (i = 0; i < md->num_wcs; i++) {
+		if (md->wcs[i].cq == cq && n < num)
+			wc[n++] = md->wcs[i].wc;
+		else
+			md->wcs[kept++] = md->wcs[i];
+	}
+	md->num_wcs = kept;
+	return (int)n;
+}
+
+static int mock_req_notify_cq(struct ib_cq *cq, bool solicited_only)
+{
+	struct mock_cq *mcq = to_mock_cq(cq);
+	int err = mock_fail(to_mock(cq->device), MOCK_REQ_NOTIFY_CQ);
+
+	if (err)
+		return err;
+	mcq->armed = true;
+	mcq->solicited_only = solicited_only;
+	return 0;
+}
+
+/*
+ * Logs WR @w (with its @num_sge SGEs) on @queue.  Return: 0, or -ENOMEM
+ * when the log is full.
+ */
+static int mock_log_wr(struct mock_device *md, const void *queue, bool recv,
+		       const struct ib_uverbs_send_wr *w,
+		       const struct ib_uverbs_sge *sge,
+		       const struct ib_uverbs_ah_attr *ah)
+{
+	struct mock_wr *m;
+
+	if (md->num_wrs == MOCK_LOG ||
+	    w->num_sge > MOCK_SGE_LOG - md->num_sges)
+		return -ENOMEM;
+	m = &md->wrs[md->num_wrs++];
+	m->queue = queue;
+	m->recv = recv;
+	m->wr = *w;
+	m->first_sge = md->num_sges;
+	if (ah)
+		m->ah = *ah;
+	if (w->num_sge)
+		memcpy(&md->sges[md->num_sges], sge, w->num_sge * sizeof(*sge));
+	md->num_sges += w->num_sge;
+	return 0;
+}
+
+/* The errno a post told to fail stops with at WR @i, or 0. */
+static int mock_post_fail(struct mock_device *md, int err, u32 i, u32 num_wr)
+{
+	if (err && (i == md->fail_wr || i == num_wr - 1))
+		return err;
+	return 0;
+}
+
+static const u32 mock_wc_opcode[] = {
+	[IB_UVERBS_WR_RDMA_WRITE] = IB_UVERBS_WC_RDMA_WRITE,
+	[IB_UVERBS_WR_RDMA_WRITE_WITH_IMM] = IB_UVERBS_WC_RDMA_WRITE,
+	[IB_UVERBS_WR_SEND] = IB_UVERBS_WC_SEND,
+	[IB_UVERBS_WR_SEND_WITH_IMM] = IB_UVERBS_WC_SEND,
+	[IB_UVERBS_WR_RDMA_READ] = IB_UVERBS_WC_RDMA_READ,
+	[IB_UVERBS_WR_ATOMIC_CMP_AND_SWP] = IB_UVERBS_WC_COMP_SWAP,
+	[IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD] = IB_UVERBS_WC_FETCH_ADD,
+};
+
+/*
+ * Sends complete at once, successfully: a signaled one (or any, with
+ * sq_sig_all) queues a completion on the send CQ.  UD sends resolve
+ * their AH as a real driver must.
+ */
+static int mock_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
+			  u32 num_wr, const struct ib_uverbs_sge *sge,
+			  u32 num_sge, u32 *bad_wr)
+{
+	struct mock_device *md = to_mock(qp->device);
+	int fail = mock_fail(md, MOCK_POST_SEND);
+	u32 i, next_sge = 0;
+	int err;
+
+	for (i = 0; i < num_wr; i++) {
+		const struct ib_uverbs_send_wr *w = &wr[i];
+		struct ib_uverbs_ah_attr ah, *pah = NULL;
+		bool signaled = qp->sq_sig_all ||
+				(w->send_flags & IB_UVERBS_SEND_SIGNALED);
+
+		err = mock_post_fail(md, fail, i, num_wr);
+		if (!err && qp->qp_type == IB_UVERBS_QPT_UD) {
+			err = uverbs_ah_attr_get(qp->uobject->context,
+						 w->wr.ud.ah, &ah);
+			pah = &ah;
+		}
+		if (!err && signaled && md->num_wcs == MOCK_LOG)
+			err = -ENOMEM;
+		if (!err)
+			err = mock_log_wr(md, qp, false, w,
+					  sge ? &sge[next_sge] : NULL, pah);
+		if (err) {
+			*bad_wr = i;
+			return err;
+		}
+		next_sge += w->num_sge;
+		if (signaled) {
+			struct ib_uverbs_wc wc = {
+				.wr_id = w->wr_id,
+				.opcode = mock_wc_opcode[w->opcode],
+				.qp_num = qp->qp_num,
+			};
+
+			mock_cq_push(md, qp->send_cq, &wc,
+				     w->send_flags & IB_UVERBS_SEND_SOLICITED);
+		}
+	}
+	WARN_ON(next_sge != num_sge);
+	return 0;
+}
+
+/* Receives wait in the log; tests complete them with mock_cq_push(). */
+static int mock_post_recv_on(struct mock_device *md, const void *queue,
+			     enum mock_op op,
+			     const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			     const struct ib_uverbs_sge *sge, u32 num_sge,
+			     u32 *bad_wr)
+{
+	int fail = mock_fail(md, op);
+	u32 i, next_sge = 0;
+	int err;
+
+	for (i = 0; i < num_wr; i++) {
+		struct ib_uverbs_send_wr w = {
+			.wr_id = wr[i].wr_id, .num_sge = wr[i].num_sge,
+		};
+
+		err = mock_post_fail(md, fail, i, num_wr);
+		if (!err)
+			err = mock_log_wr(md, queue, true, &w,
+					  sge ? &sge[next_sge] : NULL, NULL);
+		if (err) {
+			*bad_wr = i;
+			return err;
+		}
+		next_sge += w.num_sge;
+	}
+	WARN_ON(next_sge != num_sge);
+	return 0;
+}
+
+static int mock_post_recv(struct ib_qp *qp, const struct ib_uverbs_recv_wr *wr,
+			  u32 num_wr, const struct ib_uverbs_sge *sge,
+			  u32 num_sge, u32 *bad_wr)
+{
+	return mock_post_recv_on(to_mock(qp->device), qp, MOCK_POST_RECV, wr,
+				 num_wr, sge, num_sge, bad_wr);
+}
+
+static int mock_post_srq_recv(struct ib_srq *srq,
+			      const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			      const struct ib_uverbs_sge *sge, u32 num_sge,
+			      u32 *bad_wr)
+{
+	return mock_post_recv_on(to_mock(srq->device), srq,
+				 MOCK_POST_SRQ_RECV, wr, num_wr, sge, num_sge,
+				 bad_wr);
 }
 
 static struct ib_qp *mock_create_qp(struct ib_pd *pd,
@@ -299,6 +514,11 @@ static const struct ib_device_ops mock_ops = {
 	.destroy_srq = mock_destroy_srq,
 	.create_ah = mock_create_ah,
 	.destroy_ah = mock_destroy_ah,
+	.post_send = mock_post_send,
+	.post_recv = mock_post_recv,
+	.post_srq_recv = mock_post_srq_recv,
+	.poll_cq = mock_poll_cq,
+	.req_notify_cq = mock_req_notify_cq,
 };
 
 struct mock_device *mock_device_create(void)

@@ -2,8 +2,11 @@
 /*
  * A test double of a verbs driver: struct ib_device_ops over kzalloc'd
  * objects, registered with uverbs_std_types, for unit tests of the core's
- * standard handlers (core/objects/).  It moves no data.  It records the
- * order in which objects are destroyed, and can be told to fail any op.
+ * standard handlers (core/objects/).  It moves no data: posted WRs go to
+ * one log (each tagged with its queue, so a queue's FIFO is the log
+ * filtered by it) and completions to one ring, tagged with their CQ.  It
+ * records the order in which objects are destroyed, and can be told to
+ * fail any op.  Its data path is single-threaded, as its tests are.
  */
 #ifndef _TESTS_STD_MOCK_DRIVER_H
 #define _TESTS_STD_MOCK_DRIVER_H
@@ -25,7 +28,44 @@ enum mock_op {
 	MOCK_MODIFY_SRQ,
 	MOCK_CREATE_AH,
 	MOCK_DESTROY,		/* every destroy op */
+	MOCK_POST_SEND,		/* fails at WR fail_wr (or the last) */
+	MOCK_POST_RECV,
+	MOCK_POST_SRQ_RECV,
+	MOCK_POLL_CQ,
+	MOCK_REQ_NOTIFY_CQ,
 	MOCK_NUM_OPS,
+};
+
+/* Log and ring sizes: a post past them fails with ENOMEM at that WR. */
+#define MOCK_LOG 64
+#define MOCK_SGE_LOG 256
+
+/*
+ * struct mock_wr - one WR as a post op received it
+ * @queue: the QP (sends, receives) or SRQ (receives) it was posted on
+ * @recv: a receive WR (only @wr_id and @num_sge mean anything)
+ * @first_sge: its SGEs are mock_device.sges[first_sge, +num_sge)
+ * @ah: a UD send: what uverbs_ah_attr_get() gave for wr.ud.ah
+ */
+struct mock_wr {
+	const void *queue;
+	bool recv;
+	struct ib_uverbs_send_wr wr;
+	u32 first_sge;
+	struct ib_uverbs_ah_attr ah;
+};
+
+/* struct mock_wc - a completion waiting on @cq */
+struct mock_wc {
+	struct ib_cq *cq;
+	struct ib_uverbs_wc wc;
+};
+
+/* The mock's CQ: armed by req_notify_cq, disarmed by the event. */
+struct mock_cq {
+	struct ib_cq ib;
+	bool armed;
+	bool solicited_only;
 };
 
 /*
@@ -40,6 +80,11 @@ enum mock_op {
  *	ops were given last
  * @destroy_cq_hook: called first by destroy_cq, where a real driver
  *	quiesces what completes on the CQ
+ * @fail_wr: the WR at which a post told to fail stops (bad_wr)
+ * @wrs, @num_wrs: every WR posted, oldest first
+ * @sges, @num_sges: their SGEs
+ * @wcs, @num_wcs: completions not yet polled, oldest first
+ * @last_poll_num: the room poll_cq was last given
  */
 struct mock_device {
 	struct ib_verbs_device vdev;
@@ -54,6 +99,14 @@ struct mock_device {
 	struct ib_uverbs_qp_attr last_modify_qp;
 	struct ib_uverbs_srq_modify_cmd last_modify_srq;
 	void (*destroy_cq_hook)(struct ib_cq *cq);
+	u32 fail_wr;
+	struct mock_wr wrs[MOCK_LOG];
+	u32 num_wrs;
+	struct ib_uverbs_sge sges[MOCK_SGE_LOG];
+	u32 num_sges;
+	struct mock_wc wcs[MOCK_LOG];
+	u32 num_wcs;
+	u32 last_poll_num;
 };
 
 /* The mock's device attributes (query_device). */
@@ -67,6 +120,14 @@ struct mock_device {
 #define MOCK_MAX_MR_SIZE (1ull << 32)
 #define MOCK_PORTS 2
 #define MOCK_GID_TBL_LEN 4
+
+/*
+ * Queues a completion on @cq, as the hardware would; an armed CQ (any
+ * completion, or with solicited_only a @solicited one or an error) gets
+ * one channel event and is disarmed.  Return: 0 or -ENOMEM (ring full).
+ */
+int mock_cq_push(struct mock_device *md, struct ib_cq *cq,
+		 const struct ib_uverbs_wc *wc, bool solicited);
 
 /* A registered mock device, or NULL. */
 struct mock_device *mock_device_create(void);

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * The standard verbs objects (core/objects/) over a mock driver: every
- * control action's success path with its exact outputs, the errors the
- * core's handlers add to the generic rules, dependencies between objects,
- * close and removal with every kind of object alive, and driver failures.
+ * action's success path with its exact outputs, the errors the core's
+ * handlers add to the generic rules (the data path's array shapes, named
+ * WR by WR), dependencies between objects, close and removal with every
+ * kind of object alive, and driver failures.
  */
 #include <ioverbs/cmd.h>
 
 #include "harness.h"
 #include "std_mock_driver.c"
+/* uverbs_uobject_fetch() and the data path's bounds, for white-box tests. */
+#include "../core/core_priv.h"
+#include "../core/objects/objects.h"
 
 /* Private to the core; the soft driver will need a public declaration. */
 
@@ -389,7 +393,7 @@ TEST(std_types_pass_the_registration_check)
 
 	ASSERT_OK(uverbs_types_check(&uverbs_std_types, "std"));
 	ASSERT_EQ(uverbs_std_types.num_types, UVERBS_TYPE_STD_MAX);
-	/* The data path is not here yet: its slots are empty. */
+	/* Not implemented: empty slots. */
 	setup(&fx);
 	{
 		struct ioverbs_cmd c;
@@ -397,11 +401,6 @@ TEST(std_types_pass_the_registration_check)
 		static const u16 empty[][2] = {
 			{ UVERBS_TYPE_MR, UVERBS_ACTION_MR_REREG },
 			{ UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE },
-			{ UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY },
-			{ UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL },
-			{ UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND },
-			{ UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV },
-			{ UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_POST_RECV },
 		};
 		unsigned int i;
 
@@ -1165,6 +1164,633 @@ TEST(create_aborted_on_output_fault)
 	teardown(&fx);
 }
 
+/* ---- the data path ---- */
+
+static long cq_poll(struct fx *fx, u32 cq, struct ib_uverbs_wc *wc,
+		    size_t len, u32 *count)
+{
+	struct ioverbs_cmd c;
+
+	cmd_init_raw(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
+	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, wc, len);
+	if (count)
+		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, count,
+				sizeof(*count));
+	return cmd_exec(fx, &c);
+}
+
+/* @solicited NONE: without the attribute. */
+static long cq_req_notify(struct fx *fx, u32 cq, u32 solicited)
+{
+	struct ioverbs_cmd c;
+
+	cmd_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY);
+	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
+	if (solicited != NONE)
+		ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED,
+			       &solicited, sizeof(solicited));
+	return cmd_exec(fx, &c);
+}
+
+/*
+ * The three POSTs share a shape: HANDLE, WR, SGE, BAD_WR.  Lengths are
+ * bytes, sent as given (raw: the library would refuse some); @sge NULL
+ * and @bad_wr NULL leave those attributes out.
+ */
+static long post(struct fx *fx, u16 type, u16 action, u32 handle,
+		 const void *wr, size_t wr_len, const struct ib_uverbs_sge *sge,
+		 size_t sge_len, u32 *bad_wr)
+{
+	struct ioverbs_cmd c;
+
+	/* The ids are the same in the three attribute enums. */
+	_Static_assert((int)UVERBS_QP_POST_SEND_SGE == UVERBS_QP_POST_RECV_SGE,
+		       "the POSTs share attribute ids");
+	_Static_assert((int)UVERBS_QP_POST_SEND_SGE == UVERBS_SRQ_POST_RECV_SGE,
+		       "the POSTs share attribute ids");
+	_Static_assert((int)UVERBS_QP_POST_SEND_BAD_WR ==
+			       UVERBS_QP_POST_RECV_BAD_WR &&
+		       (int)UVERBS_QP_POST_SEND_BAD_WR ==
+			       UVERBS_SRQ_POST_RECV_BAD_WR,
+		       "the POSTs share attribute ids");
+	cmd_init_raw(&c, type, action);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, handle);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, wr, wr_len);
+	if (sge)
+		ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge, sge_len);
+	if (bad_wr)
+		ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
+	return cmd_exec(fx, &c);
+}
+
+static long post_send(struct fx *fx, u32 qp,
+		      const struct ib_uverbs_send_wr *wr, u32 n,
+		      const struct ib_uverbs_sge *sge, u32 nsge, u32 *bad_wr)
+{
+	return post(fx, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND, qp, wr,
+		    n * sizeof(*wr), nsge ? sge : NULL, nsge * sizeof(*sge),
+		    bad_wr);
+}
+
+static long post_recv(struct fx *fx, u32 qp,
+		      const struct ib_uverbs_recv_wr *wr, u32 n,
+		      const struct ib_uverbs_sge *sge, u32 nsge, u32 *bad_wr)
+{
+	return post(fx, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV, qp, wr,
+		    n * sizeof(*wr), nsge ? sge : NULL, nsge * sizeof(*sge),
+		    bad_wr);
+}
+
+static long srq_post_recv(struct fx *fx, u32 srq,
+			  const struct ib_uverbs_recv_wr *wr, u32 n,
+			  const struct ib_uverbs_sge *sge, u32 nsge,
+			  u32 *bad_wr)
+{
+	return post(fx, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_POST_RECV, srq, wr,
+		    n * sizeof(*wr), nsge ? sge : NULL, nsge * sizeof(*sge),
+		    bad_wr);
+}
+
+static bool last_error_has(const char *s)
+{
+	return strstr(ib_uverbs_last_error(), s) != NULL;
+}
+
+static struct ib_uverbs_wc test_wc(u64 wr_id)
+{
+	return (struct ib_uverbs_wc){
+		.wr_id = wr_id, .status = IB_UVERBS_WC_SUCCESS,
+		.opcode = IB_UVERBS_WC_RECV, .byte_len = 100 + (u32)wr_id,
+		.qp_num = 0x123, .src_qp = 0x45, .wc_flags = IB_UVERBS_WC_GRH,
+		.pkey_index = 0, .slid = 9, .sl = 3, .port_num = 1,
+	};
+}
+
+TEST(cq_poll_returns_the_drivers_completions)
+{
+	struct ib_uverbs_wc wc[UVERBS_CQ_POLL_MAX_WC + 1], want;
+	struct ib_cq *mcq;
+	struct fx fx;
+	u32 pd, cq, cq2, count, i;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	cq = cq_create_ok(&fx, -1);
+	mcq = fx.md->last_cq;
+	cq2 = cq_create_ok(&fx, -1);
+	for (i = 0; i < 3; i++) {
+		want = test_wc(i);
+		ASSERT_OK(mock_cq_push(fx.md, mcq, &want, false));
+	}
+	want = test_wc(77);
+	ASSERT_OK(mock_cq_push(fx.md, fx.md->last_cq, &want, false));
+
+	/* Room for two: the two oldest, exactly. */
+	memset(wc, 0xee, sizeof(wc));
+	count = 0xeeee;
+	ASSERT_OK(cq_poll(&fx, cq, wc, 2 * sizeof(*wc), &count));
+	ASSERT_EQ(count, 2);
+	ASSERT_EQ(fx.md->last_poll_num, 2);
+	for (i = 0; i < 2; i++) {
+		want = test_wc(i);
+		ASSERT_TRUE(!memcmp(&wc[i], &want, sizeof(want)));
+	}
+	ASSERT_EQ(wc[2].wr_id, 0xeeeeeeeeeeeeeeeeull);
+	/* Room for four, one left: the rest of WC comes back zeroed. */
+	memset(wc, 0xee, sizeof(wc));
+	ASSERT_OK(cq_poll(&fx, cq, wc, 4 * sizeof(*wc), &count));
+	ASSERT_EQ(count, 1);
+	want = test_wc(2);
+	ASSERT_TRUE(!memcmp(&wc[0], &want, sizeof(want)));
+	ASSERT_EQ(wc[1].wr_id, 0);
+	ASSERT_EQ(wc[3].status, 0);
+	ASSERT_OK(cq_poll(&fx, cq, wc, sizeof(*wc), &count));
+	ASSERT_EQ(count, 0);
+	/* The other CQ's completion stayed on it. */
+	ASSERT_OK(cq_poll(&fx, cq2, wc, UVERBS_CQ_POLL_MAX_WC * sizeof(*wc),
+			  &count));
+	ASSERT_EQ(count, 1);
+	ASSERT_EQ(wc[0].wr_id, 77);
+	ASSERT_EQ(fx.md->last_poll_num, UVERBS_CQ_POLL_MAX_WC);
+
+	/* WC length: one whole entry at least, whole entries, a bound. */
+	ASSERT_ERRNO(-EINVAL, cq_poll(&fx, cq, wc, sizeof(*wc) - 1, &count));
+	ASSERT_ERRNO(-EINVAL, cq_poll(&fx, cq, wc, sizeof(*wc) + 2, &count));
+	ASSERT_TRUE(last_error_has("not a multiple of 48"));
+	ASSERT_ERRNO(-EINVAL, cq_poll(&fx, cq, wc,
+				      (UVERBS_CQ_POLL_MAX_WC + 1) *
+					      sizeof(*wc), &count));
+	/* COUNT is mandatory. */
+	ASSERT_ERRNO(-EINVAL, cq_poll(&fx, cq, wc, sizeof(*wc), NULL));
+	/* Handles: none, another type. */
+	ASSERT_ERRNO(-ENOENT, cq_poll(&fx, 99, wc, sizeof(*wc), &count));
+	ASSERT_ERRNO(-EINVAL, cq_poll(&fx, pd, wc, sizeof(*wc), &count));
+	/* The driver's errno, and COUNT untouched. */
+	fx.md->fail[MOCK_POLL_CQ] = -EIO;
+	count = 0xabc;
+	ASSERT_ERRNO(-EIO, cq_poll(&fx, cq, wc, sizeof(*wc), &count));
+	ASSERT_EQ(count, 0xabc);
+	teardown(&fx);
+}
+
+TEST(cq_req_notify_arms_once)
+{
+	struct ib_uverbs_comp_event_desc desc;
+	struct ib_uverbs_wc wc = test_wc(1), out[4];
+	struct mock_cq *mcq;
+	struct fx fx;
+	u32 pd, cq = NONE, count;
+	int ch;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	ch = channel_create_ok(&fx);
+	ASSERT_OK(cq_create(&fx, 4, 0, ch, 0xc7, &cq, NULL));
+	mcq = to_mock_cq(fx.md->last_cq);
+
+	/* Not armed: no event. */
+	ASSERT_OK(mock_cq_push(fx.md, &mcq->ib, &wc, false));
+	ASSERT_ERRNO(-EAGAIN, channel_get_event(&fx, ch, &desc));
+	/* Armed for any: one event, then disarmed. */
+	ASSERT_OK(cq_req_notify(&fx, cq, NONE));
+	ASSERT_TRUE(mcq->armed && !mcq->solicited_only);
+	ASSERT_OK(mock_cq_push(fx.md, &mcq->ib, &wc, false));
+	ASSERT_OK(mock_cq_push(fx.md, &mcq->ib, &wc, false));
+	ASSERT_OK(channel_get_event(&fx, ch, &desc));
+	ASSERT_EQ(desc.cq_handle, 0xc7);
+	ASSERT_ERRNO(-EAGAIN, channel_get_event(&fx, ch, &desc));
+	/* Solicited only: 0 means any, 1 solicited. */
+	ASSERT_OK(cq_req_notify(&fx, cq, 0));
+	ASSERT_TRUE(mcq->armed && !mcq->solicited_only);
+	ASSERT_OK(cq_req_notify(&fx, cq, 1));
+	ASSERT_TRUE(mcq->armed && mcq->solicited_only);
+	ASSERT_OK(mock_cq_push(fx.md, &mcq->ib, &wc, false));
+	ASSERT_ERRNO(-EAGAIN, channel_get_event(&fx, ch, &desc));
+	ASSERT_OK(mock_cq_push(fx.md, &mcq->ib, &wc, true));
+	ASSERT_OK(channel_get_event(&fx, ch, &desc));
+	ASSERT_OK(cq_poll(&fx, cq, out, sizeof(out), &count));
+	ASSERT_EQ(count, 4);
+
+	mcq->armed = false;
+	ASSERT_ERRNO(-EINVAL, cq_req_notify(&fx, cq, 2));
+	ASSERT_TRUE(last_error_has("SOLICITED is 2"));
+	ASSERT_TRUE(!mcq->armed);
+	ASSERT_ERRNO(-ENOENT, cq_req_notify(&fx, 99, NONE));
+	ASSERT_ERRNO(-EINVAL, cq_req_notify(&fx, pd, NONE));
+	fx.md->fail[MOCK_REQ_NOTIFY_CQ] = -EIO;
+	ASSERT_ERRNO(-EIO, cq_req_notify(&fx, cq, 1));
+	ASSERT_TRUE(!mcq->armed);
+	teardown(&fx);
+}
+
+static const struct ib_uverbs_qp_create_cmd uc_cmd = {
+	.cap = { .max_send_wr = 16, .max_recv_wr = 16, .max_send_sge = 2,
+		 .max_recv_sge = 2 },
+	.qp_type = IB_UVERBS_QPT_UC,
+};
+
+static const struct ib_uverbs_qp_create_cmd ud_cmd = {
+	.cap = { .max_send_wr = 16, .max_recv_wr = 16, .max_send_sge = 1,
+		 .max_recv_sge = 1 },
+	.qp_type = IB_UVERBS_QPT_UD,
+};
+
+static u32 qp_create_type_ok(struct fx *fx, u32 pd, u32 cq,
+			     const struct ib_uverbs_qp_create_cmd *cmd)
+{
+	u32 qp = NONE;
+
+	ASSERT_OK(qp_create(fx, pd, cq, cq, NONE, cmd, &qp, NULL));
+	return qp;
+}
+
+static struct ib_uverbs_send_wr send_wr(u64 wr_id, u32 opcode, u32 num_sge,
+					u32 flags)
+{
+	return (struct ib_uverbs_send_wr){
+		.wr_id = wr_id, .opcode = opcode, .num_sge = num_sge,
+		.send_flags = flags,
+	};
+}
+
+TEST(qp_post_send_rc_every_opcode)
+{
+	static const u32 wc_op[] = {
+		IB_UVERBS_WC_RDMA_WRITE, IB_UVERBS_WC_RDMA_WRITE,
+		IB_UVERBS_WC_SEND, IB_UVERBS_WC_SEND, IB_UVERBS_WC_RDMA_READ,
+		IB_UVERBS_WC_COMP_SWAP, IB_UVERBS_WC_FETCH_ADD,
+	};
+	struct ib_uverbs_send_wr wr[7];
+	struct ib_uverbs_sge sge[7];
+	struct ib_uverbs_wc wc[8];
+	struct fx fx;
+	u32 pd, cq, qp, i, bad_wr = 0xeeee, count;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	cq = cq_create_ok(&fx, -1);
+	qp = qp_create_ok(&fx, pd, cq, NONE);
+	for (i = 0; i < 7; i++) {
+		wr[i] = send_wr(0x100 + i, i, 1,
+				i % 2 ? IB_UVERBS_SEND_SIGNALED : 0);
+		sge[i] = (struct ib_uverbs_sge){
+			.addr = 0x1000 * i, .length = 8 + i, .lkey = 0x40 + i,
+		};
+	}
+	wr[1].imm_data = 0x01020304;
+	wr[0].wr.rdma.remote_addr = 0xabc;
+	wr[0].wr.rdma.rkey = 0x77;
+	wr[5].wr.atomic.swap = 5;
+	ASSERT_OK(post_send(&fx, qp, wr, 7, sge, 7, &bad_wr));
+	ASSERT_EQ(bad_wr, 7);
+	ASSERT_EQ(fx.md->num_wrs, 7);
+	ASSERT_EQ(fx.md->num_sges, 7);
+	for (i = 0; i < 7; i++) {
+		struct mock_wr *m = &fx.md->wrs[i];
+
+		ASSERT_TRUE(m->queue == fx.md->last_qp && !m->recv);
+		ASSERT_TRUE(!memcmp(&m->wr, &wr[i], sizeof(wr[i])));
+		ASSERT_EQ(m->first_sge, i);
+		ASSERT_TRUE(!memcmp(&fx.md->sges[i], &sge[i], sizeof(sge[i])));
+	}
+	/* The signaled ones completed on the send CQ, in order. */
+	ASSERT_OK(cq_poll(&fx, cq, wc, sizeof(wc), &count));
+	ASSERT_EQ(count, 3);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(wc[i].wr_id, 0x100 + 2 * i + 1);
+		ASSERT_EQ(wc[i].opcode, wc_op[2 * i + 1]);
+		ASSERT_EQ(wc[i].qp_num, fx.md->last_qp->qp_num);
+	}
+	/* No SGE array when no WR takes one; BAD_WR is optional. */
+	wr[0] = send_wr(9, IB_UVERBS_WR_SEND, 0, 0);
+	ASSERT_OK(post_send(&fx, qp, wr, 1, NULL, 0, NULL));
+	ASSERT_EQ(fx.md->num_wrs, 8);
+	ASSERT_EQ(fx.md->num_sges, 7);
+	teardown(&fx);
+}
+
+TEST(qp_post_send_checks_the_wrs)
+{
+	struct ib_uverbs_send_wr wr[UVERBS_POST_MAX_WR + 1];
+	struct ib_uverbs_sge sge[4] = {
+		{ .length = 16 }, { .length = 16 }, { .length = 1 },
+		{ .length = 1 },
+	};
+	struct fx fx;
+	u32 pd, cq, qp, uc, ud, bad_wr = 0xeeee, i;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	cq = cq_create_ok(&fx, -1);
+	/* RC: max_send_sge 1, max_inline_data 10 (the mock gives 32). */
+	qp = qp_create_ok(&fx, pd, cq, NONE);
+	ASSERT_EQ(fx.md->last_qp->cap.max_inline_data, 32);
+	uc = qp_create_type_ok(&fx, pd, cq, &uc_cmd);
+	ud = qp_create_type_ok(&fx, pd, cq, &ud_cmd);
+
+	/* More SGEs than the QP takes; the second WR is named. */
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 1, 0);
+	wr[1] = send_wr(2, IB_UVERBS_WR_SEND, 2, 0);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 2, sge, 3, &bad_wr));
+	ASSERT_TRUE(last_error_has("WR 1 has 2 SGEs, the QP takes 1"));
+	/* Inline: any number of SGEs, bytes within max_inline_data. */
+	wr[1].send_flags = IB_UVERBS_SEND_INLINE;
+	ASSERT_OK(post_send(&fx, qp, wr, 2, sge, 3, &bad_wr));
+	ASSERT_EQ(bad_wr, 2);
+	wr[0].num_sge = 0;
+	wr[1].num_sge = 3;
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 2, sge, 3, NULL));
+	ASSERT_TRUE(last_error_has("WR 1: 33 inline bytes, the QP takes 32"));
+	/* Inline where nothing is sent from local memory. */
+	wr[0] = send_wr(1, IB_UVERBS_WR_RDMA_READ, 1, IB_UVERBS_SEND_INLINE);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, sge, 1, NULL));
+	/* The WRs take exactly the SGE array: fewer, more, none. */
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 1, 0);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, sge, 2, NULL));
+	ASSERT_TRUE(last_error_has("the WRs take 1 SGEs, the SGE array has 2"));
+	wr[1] = send_wr(2, IB_UVERBS_WR_SEND, 1, 0);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 2, sge, 1, NULL));
+	ASSERT_TRUE(last_error_has("WR 1 takes 1 SGEs, the SGE array has 0 left"));
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, NULL, 0, NULL));
+	/* A num_sge that would wrap a sum. */
+	wr[1].num_sge = ~0u;
+	wr[1].send_flags = IB_UVERBS_SEND_INLINE;
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 2, sge, 2, NULL));
+	/* Unknown flags and opcodes; reserved fields. */
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 0, 1u << 4);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, NULL, 0, NULL));
+	ASSERT_TRUE(last_error_has("WR 0: unknown send_flags 0x10"));
+	wr[0] = send_wr(1, IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD + 1, 0, 0);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, NULL, 0, NULL));
+	wr[0] = send_wr(1, IB_UVERBS_WR_RDMA_WRITE, 0, 0);
+	wr[0].wr.rdma.reserved = 1;
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, NULL, 0, NULL));
+	wr[0] = send_wr(1, IB_UVERBS_WR_ATOMIC_CMP_AND_SWP, 0, 0);
+	wr[0].wr.atomic.reserved = 1;
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, NULL, 0, NULL));
+	/* Opcodes per QP type: UC writes but neither reads nor atomics. */
+	for (i = 0; i <= IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD; i++) {
+		wr[0] = send_wr(1, i, 0, 0);
+		if (i == IB_UVERBS_WR_RDMA_READ ||
+		    i == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+		    i == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD) {
+			ASSERT_ERRNO(-EINVAL,
+				     post_send(&fx, uc, wr, 1, NULL, 0, NULL));
+			ASSERT_TRUE(last_error_has("not valid on QP type 3"));
+		} else {
+			ASSERT_OK(post_send(&fx, uc, wr, 1, NULL, 0, NULL));
+		}
+	}
+	/* UD sends only (its WRs name an AH: see the UD test). */
+	for (i = 0; i <= IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD; i++) {
+		if (i == IB_UVERBS_WR_SEND || i == IB_UVERBS_WR_SEND_WITH_IMM)
+			continue;
+		wr[0] = send_wr(1, i, 0, 0);
+		ASSERT_ERRNO(-EINVAL, post_send(&fx, ud, wr, 1, NULL, 0, NULL));
+	}
+	/* Array lengths: whole WRs, at least one, at most the bound. */
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 0, 0);
+	ASSERT_ERRNO(-EINVAL, post(&fx, UVERBS_TYPE_QP,
+				   UVERBS_ACTION_QP_POST_SEND, qp, wr,
+				   sizeof(wr[0]) + 8, NULL, 0, NULL));
+	ASSERT_TRUE(last_error_has("WR length 64 is not a multiple of 56"));
+	ASSERT_ERRNO(-EINVAL, post(&fx, UVERBS_TYPE_QP,
+				   UVERBS_ACTION_QP_POST_SEND, qp, wr, 0,
+				   NULL, 0, NULL));
+	for (i = 0; i <= UVERBS_POST_MAX_WR; i++)
+		wr[i] = send_wr(i, IB_UVERBS_WR_SEND, 0, 0);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, UVERBS_POST_MAX_WR + 1,
+					NULL, 0, NULL));
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 1, 0);
+	ASSERT_ERRNO(-EINVAL, post(&fx, UVERBS_TYPE_QP,
+				   UVERBS_ACTION_QP_POST_SEND, qp, wr,
+				   sizeof(wr[0]), sge, sizeof(sge[0]) + 4,
+				   NULL));
+	ASSERT_TRUE(last_error_has("SGE length 20 is not a multiple of 16"));
+	/* Nothing reached the driver but the one good post. */
+	ASSERT_EQ(fx.md->num_wrs, 2 + 4);
+	/* The WR array is mandatory; handles: none, another type. */
+	{
+		struct ioverbs_cmd c;
+
+		cmd_init_raw(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+		ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
+		ASSERT_ERRNO(-EINVAL, cmd_exec(&fx, &c));
+	}
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 0, 0);
+	ASSERT_ERRNO(-ENOENT, post_send(&fx, 99, wr, 1, NULL, 0, NULL));
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, cq, wr, 1, NULL, 0, NULL));
+	teardown(&fx);
+}
+
+TEST(qp_post_driver_errno_names_the_bad_wr)
+{
+	struct ib_uverbs_send_wr wr[3];
+	struct ib_uverbs_recv_wr rwr[3] = {
+		{ .wr_id = 1 }, { .wr_id = 2 }, { .wr_id = 3 },
+	};
+	struct fx fx;
+	u32 pd, cq, qp, bad_wr, i;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	cq = cq_create_ok(&fx, -1);
+	qp = qp_create_ok(&fx, pd, cq, NONE);
+	for (i = 0; i < 3; i++)
+		wr[i] = send_wr(i, IB_UVERBS_WR_SEND, 0, 0);
+
+	/* WR 0 posted, WR 1 refused: the command fails, BAD_WR unwritten. */
+	fx.md->fail[MOCK_POST_SEND] = -ENOMEM;
+	fx.md->fail_wr = 1;
+	bad_wr = 0xeeee;
+	ASSERT_ERRNO(-ENOMEM, post_send(&fx, qp, wr, 3, NULL, 0, &bad_wr));
+	ASSERT_EQ(bad_wr, 0xeeee);
+	ASSERT_TRUE(last_error_has("WR 1 not posted"));
+	ASSERT_EQ(fx.md->num_wrs, 1);
+	ASSERT_EQ(fx.md->wrs[0].wr.wr_id, 0);
+	/* The state refusal the contract gives the driver. */
+	fx.md->fail[MOCK_POST_RECV] = -EINVAL;
+	fx.md->fail_wr = 0;
+	ASSERT_ERRNO(-EINVAL, post_recv(&fx, qp, rwr, 3, NULL, 0, &bad_wr));
+	ASSERT_TRUE(last_error_has("WR 0 not posted"));
+	ASSERT_EQ(fx.md->num_wrs, 1);
+	/* The mock's log full: ENOMEM at the WR that did not fit. */
+	fx.md->num_wrs = MOCK_LOG - 2;
+	ASSERT_ERRNO(-ENOMEM, post_recv(&fx, qp, rwr, 3, NULL, 0, &bad_wr));
+	ASSERT_TRUE(last_error_has("WR 2 not posted"));
+	ASSERT_EQ(fx.md->num_wrs, MOCK_LOG);
+	teardown(&fx);
+}
+
+TEST(qp_post_recv_checks_and_outputs)
+{
+	struct ib_uverbs_recv_wr wr[2] = {
+		{ .wr_id = 0x71, .num_sge = 2 },
+		{ .wr_id = 0x72, .num_sge = 1 },
+	};
+	struct ib_uverbs_sge sge[3] = {
+		{ .addr = 1, .length = 2, .lkey = 3 },
+		{ .addr = 4, .length = 5, .lkey = 6 },
+		{ .addr = 7, .length = 8, .lkey = 9 },
+	};
+	struct fx fx;
+	u32 pd, cq, qp, srq, sqp, bad_wr = 0;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	cq = cq_create_ok(&fx, -1);
+	srq = srq_create_ok(&fx, pd);
+	sqp = qp_create_ok(&fx, pd, cq, srq);
+	/* max_recv_sge 2. */
+	qp = qp_create_ok(&fx, pd, cq, NONE);
+	ASSERT_OK(post_recv(&fx, qp, wr, 2, sge, 3, &bad_wr));
+	ASSERT_EQ(bad_wr, 2);
+	ASSERT_EQ(fx.md->num_wrs, 2);
+	ASSERT_TRUE(fx.md->wrs[0].recv &&
+		    fx.md->wrs[0].queue == fx.md->last_qp);
+	ASSERT_EQ(fx.md->wrs[0].wr.wr_id, 0x71);
+	ASSERT_EQ(fx.md->wrs[1].wr.num_sge, 1);
+	ASSERT_EQ(fx.md->wrs[1].first_sge, 2);
+	ASSERT_TRUE(!memcmp(fx.md->sges, sge, sizeof(sge)));
+
+	wr[1].num_sge = 3;
+	ASSERT_ERRNO(-EINVAL, post_recv(&fx, qp, wr, 2, sge, 3, NULL));
+	ASSERT_TRUE(last_error_has("WR 1 has 3 SGEs, the queue takes 2"));
+	wr[1].num_sge = 0;
+	ASSERT_ERRNO(-EINVAL, post_recv(&fx, qp, wr, 2, sge, 3, NULL));
+	ASSERT_TRUE(last_error_has("the WRs take 2 SGEs, the SGE array has 3"));
+	wr[1].reserved = 1;
+	ASSERT_ERRNO(-EINVAL, post_recv(&fx, qp, wr, 2, sge, 2, NULL));
+	ASSERT_TRUE(last_error_has("WR 1: reserved is not zero"));
+	wr[1].reserved = 0;
+	ASSERT_ERRNO(-EINVAL, post(&fx, UVERBS_TYPE_QP,
+				   UVERBS_ACTION_QP_POST_RECV, qp, wr,
+				   sizeof(wr[0]) + 1, NULL, 0, NULL));
+	/* The receive side of an SRQ's QP is the SRQ's. */
+	ASSERT_ERRNO(-EINVAL, post_recv(&fx, sqp, wr, 2, sge, 2, NULL));
+	ASSERT_TRUE(last_error_has("receives from an SRQ"));
+	ASSERT_ERRNO(-ENOENT, post_recv(&fx, 99, wr, 2, sge, 2, NULL));
+	ASSERT_ERRNO(-EINVAL, post_recv(&fx, srq, wr, 2, sge, 2, NULL));
+	ASSERT_EQ(fx.md->num_wrs, 2);
+	teardown(&fx);
+}
+
+TEST(srq_post_recv_checks_and_outputs)
+{
+	struct ib_uverbs_recv_wr wr[2] = {
+		{ .wr_id = 0x81, .num_sge = 1 },
+		{ .wr_id = 0x82, .num_sge = 1 },
+	};
+	struct ib_uverbs_sge sge[3] = { { .length = 1 }, { .length = 2 } };
+	struct fx fx;
+	u32 pd, srq, bad_wr = 0;
+	const void *msrq;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	/* max_sge 1. */
+	srq = srq_create_ok(&fx, pd);
+	ASSERT_OK(srq_post_recv(&fx, srq, wr, 2, sge, 2, &bad_wr));
+	ASSERT_EQ(bad_wr, 2);
+	ASSERT_EQ(fx.md->num_wrs, 2);
+	msrq = fx.md->wrs[0].queue;
+	ASSERT_TRUE(msrq && fx.md->wrs[1].queue == msrq && fx.md->wrs[1].recv);
+	ASSERT_EQ(fx.md->wrs[1].wr.wr_id, 0x82);
+	ASSERT_EQ(fx.md->sges[1].length, 2);
+
+	wr[0].num_sge = 2;
+	ASSERT_ERRNO(-EINVAL, srq_post_recv(&fx, srq, wr, 2, sge, 3, NULL));
+	ASSERT_TRUE(last_error_has("SRQ_POST_RECV: WR 0 has 2 SGEs, the queue takes 1"));
+	wr[0].num_sge = 1;
+	ASSERT_ERRNO(-EINVAL, srq_post_recv(&fx, srq, wr, 2, sge, 3, NULL));
+	ASSERT_ERRNO(-EINVAL, srq_post_recv(&fx, srq, wr, 2, sge, 1, NULL));
+	fx.md->fail[MOCK_POST_SRQ_RECV] = -ENOMEM;
+	fx.md->fail_wr = 1;
+	ASSERT_ERRNO(-ENOMEM, srq_post_recv(&fx, srq, wr, 2, sge, 2, &bad_wr));
+	ASSERT_TRUE(last_error_has("SRQ_POST_RECV: WR 1 not posted"));
+	ASSERT_EQ(fx.md->num_wrs, 3);
+	ASSERT_ERRNO(-ENOENT, srq_post_recv(&fx, srq + 1, wr, 2, sge, 2, NULL));
+	ASSERT_ERRNO(-EINVAL, srq_post_recv(&fx, pd, wr, 2, sge, 2, NULL));
+	teardown(&fx);
+}
+
+TEST(qp_post_send_ud_resolves_the_ah)
+{
+	struct ib_uverbs_send_wr wr[2];
+	struct ib_uverbs_sge sge = { .length = 4 };
+	struct ib_uverbs_ah_attr want = {
+		.dlid = 7, .port_num = 1, .is_global = 1, .hop_limit = 64,
+	};
+	struct fx fx;
+	u32 pd, cq, ud, ah, bad_wr = 0;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	cq = cq_create_ok(&fx, -1);
+	ud = qp_create_type_ok(&fx, pd, cq, &ud_cmd);
+	ah = ah_create_ok(&fx, pd);
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 1, IB_UVERBS_SEND_SIGNALED);
+	wr[0].wr.ud.ah = ah;
+	wr[0].wr.ud.remote_qpn = 0x99;
+	wr[1] = send_wr(2, IB_UVERBS_WR_SEND_WITH_IMM, 0, 0);
+	wr[1].wr.ud.ah = ah;
+	ASSERT_OK(post_send(&fx, ud, wr, 2, &sge, 1, &bad_wr));
+	ASSERT_EQ(bad_wr, 2);
+	ASSERT_TRUE(!memcmp(&fx.md->wrs[0].ah, &want, sizeof(want)));
+	ASSERT_TRUE(!memcmp(&fx.md->wrs[1].ah, &want, sizeof(want)));
+	ASSERT_EQ(fx.md->wrs[0].wr.wr.ud.remote_qpn, 0x99);
+	/* No such AH at WR 1, a PD's handle at WR 0. */
+	wr[1].wr.ud.ah = 99;
+	ASSERT_ERRNO(-ENOENT, post_send(&fx, ud, wr, 2, &sge, 1, NULL));
+	ASSERT_TRUE(last_error_has("WR 1 not posted"));
+	wr[0].wr.ud.ah = pd;
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, ud, wr, 2, &sge, 1, NULL));
+	ASSERT_TRUE(last_error_has("WR 0 not posted"));
+	ASSERT_EQ(fx.md->num_wrs, 3);
+	/* Reserved must be zero. */
+	wr[0].wr.ud.ah = ah;
+	wr[0].wr.ud.reserved = 1;
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, ud, wr, 1, &sge, 1, NULL));
+	/* Destroyed: gone. */
+	wr[0].wr.ud.reserved = 0;
+	ASSERT_OK(ah_destroy(&fx, ah));
+	ASSERT_ERRNO(-ENOENT, post_send(&fx, ud, wr, 1, &sge, 1, NULL));
+	teardown(&fx);
+}
+
+TEST(ah_attr_get_locks_and_copies)
+{
+	struct ib_uverbs_ah_attr attr, want = {
+		.dlid = 7, .port_num = 1, .is_global = 1, .hop_limit = 64,
+	};
+	struct ib_ucontext *uctx;
+	struct ib_uobject *uobj;
+	struct fx fx;
+	u32 pd, ah;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	ah = ah_create_ok(&fx, pd);
+	uctx = fx.f->ucontext;
+	rcu_read_lock();
+	memset(&attr, 0xee, sizeof(attr));
+	ASSERT_OK(uverbs_ah_attr_get(uctx, ah, &attr));
+	ASSERT_TRUE(!memcmp(&attr, &want, sizeof(want)));
+	ASSERT_ERRNO(-ENOENT, uverbs_ah_attr_get(uctx, ah + 1, &attr));
+	ASSERT_ERRNO(-EINVAL, uverbs_ah_attr_get(uctx, pd, &attr));
+	/* Unlocked after: a WRITE lock can be had. */
+	uobj = uverbs_uobject_fetch(uctx, UVERBS_TYPE_AH, &uverbs_ah_type, ah,
+				    UVERBS_ACCESS_WRITE, false);
+	ASSERT_TRUE(!IS_ERR(uobj));
+	/* Held exclusively (a DESTROY in progress): busy. */
+	ASSERT_ERRNO(-EBUSY, uverbs_ah_attr_get(uctx, ah, &attr));
+	uverbs_uobject_unlock(uobj, UVERBS_ACCESS_WRITE);
+	rcu_read_unlock();
+	teardown(&fx);
+}
+
 /*
  * Fail-nth: the n-th allocation or lookup of a whole session fails, for
  * every n.  Each step may then fail only with what an injection or a
@@ -1189,8 +1815,12 @@ static void sweep_session(struct fx *fx, bool strict)
 	struct ib_uverbs_comp_event_desc ev;
 	struct ib_uverbs_qp_query_resp q;
 	struct ib_uverbs_qp_attr a;
+	struct ib_uverbs_sge sge[2] = { { .length = 8 }, { .length = 8 } };
+	struct ib_uverbs_recv_wr rwr = { .wr_id = 1, .num_sge = 1 };
+	struct ib_uverbs_send_wr swr[2];
+	struct ib_uverbs_wc wc[4];
 	u32 pd = NOHANDLE, mr = NOHANDLE, cq = NOHANDLE, srq = NOHANDLE;
-	u32 qp = NOHANDLE, ah = NOHANDLE;
+	u32 qp = NOHANDLE, ah = NOHANDLE, udqp = NOHANDLE, count, bad_wr;
 	int ch = (int)NOHANDLE;
 
 	STEP(get_context(fx, &ctx));
@@ -1207,6 +1837,18 @@ static void sweep_session(struct fx *fx, bool strict)
 	rc_init_attr(&a);
 	STEP(qp_modify(fx, qp, &a));
 	STEP(qp_query(fx, qp, 0, &q));
+	/* The data path: post, arm, complete, poll; a UD send's AH. */
+	STEP(srq_post_recv(fx, srq, &rwr, 1, sge, 1, &bad_wr));
+	swr[0] = send_wr(2, IB_UVERBS_WR_SEND, 1, IB_UVERBS_SEND_SIGNALED);
+	swr[1] = send_wr(3, IB_UVERBS_WR_RDMA_WRITE, 1, 0);
+	STEP(cq_req_notify(fx, cq, NONE));
+	STEP(post_send(fx, qp, swr, 2, sge, 2, &bad_wr));
+	STEP(channel_get_event(fx, ch, &ev));
+	STEP(cq_poll(fx, cq, wc, sizeof(wc), &count));
+	STEP(qp_create(fx, pd, cq, cq, NONE, &ud_cmd, &udqp, NULL));
+	swr[0].wr.ud.ah = ah;
+	STEP(post_send(fx, udqp, swr, 1, sge, 1, &bad_wr));
+	STEP(cq_poll(fx, cq, wc, sizeof(wc), &count));
 	STEP(ah_destroy(fx, ah));
 	STEP(qp_destroy(fx, qp, NULL));
 	STEP(mr_dereg(fx, mr));

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * AH: address handles, for UD sends.  CREATE checks the port and source
- * GID index and holds the PD.
+ * GID index and holds the PD.  A UD send resolves its AH handle with
+ * uverbs_ah_attr_get(), which locks the AH shared while it copies it.
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include "../core_priv.h"
 #include "objects.h"
 
 static int uverbs_ah_destroy_obj(struct ib_uobject *uobj,
@@ -43,6 +45,34 @@ static int uverbs_ah_create(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	ah->pd = pd;
 	ah->attr = *attr;
 	uobj->object = ah;
+	return 0;
+}
+
+/**
+ * uverbs_ah_attr_get() - the address of an AH named by a UD work request
+ * @uctx: the context the posting QP belongs to
+ * @handle: the AH handle from the WR
+ * @attr: filled with the AH's address vector
+ *
+ * Called by a driver's post_send, within the posting command (its RCU read
+ * section keeps the handle table's entry from being freed under the
+ * lookup).  The AH is locked READ while it is copied, so a concurrent
+ * AH_DESTROY cannot free it under us, and is unlocked before return.
+ * Return: 0, -ENOENT (no such AH, or one not yet committed or already
+ * destroyed), -EINVAL (a handle of another type), -EBUSY (being destroyed
+ * right now: its DESTROY holds it exclusively).
+ */
+int uverbs_ah_attr_get(struct ib_ucontext *uctx, u32 handle,
+		       struct ib_uverbs_ah_attr *attr)
+{
+	struct ib_uobject *uobj;
+
+	uobj = uverbs_uobject_fetch(uctx, UVERBS_TYPE_AH, &uverbs_ah_type,
+				    handle, UVERBS_ACCESS_READ, false);
+	if (IS_ERR(uobj))
+		return (int)PTR_ERR(uobj);
+	*attr = ((struct ib_ah *)uobj->object)->attr;
+	uverbs_uobject_unlock(uobj, UVERBS_ACCESS_READ);
 	return 0;
 }
 

@@ -3,8 +3,10 @@
  * CQ: completion queues.  CREATE checks the size and vector and puts the
  * CQ on its completion channel, if any (the channel is its parent);
  * DESTROY reports the events delivered.  QPs name their CQs as parents,
- * so a CQ in use cannot be destroyed (EBUSY).  RESIZE, REQ_NOTIFY and
- * POLL are not implemented here (empty slots: EOPNOTSUPP).
+ * so a CQ in use cannot be destroyed (EBUSY).  POLL and REQ_NOTIFY take
+ * the CQ shared (READ): the driver serializes concurrent polls of one CQ.
+ * RESIZE is not implemented (an empty slot: EOPNOTSUPP).  A driver
+ * without the data-path ops gets EOPNOTSUPP from those actions.
  */
 #include <rdma/ib_verbs_ops.h>
 
@@ -83,6 +85,63 @@ static int uverbs_cq_destroy(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	return 0;
 }
 
+/*
+ * POLL: WC's length says how many completions fit; the driver writes them
+ * straight into the command's copy of WC, which the core copies out
+ * whole (entries past COUNT come back zeroed).
+ */
+static int uverbs_cq_poll(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+			  struct uverbs_attr_array *common,
+			  struct uverbs_attr_array *vendor, const void *priv)
+{
+	struct ib_cq *cq =
+		uverbs_attr_obj(common, UVERBS_CQ_POLL_HANDLE)->object;
+	struct uverbs_ptr_attr *wc =
+		&uverbs_attr_get(common, UVERBS_CQ_POLL_WC)->cmd_attr;
+	u32 num = wc->len / sizeof(struct ib_uverbs_wc);
+	u32 count;
+	int ret;
+
+	if (!std_ops(ib_dev)->poll_cq)
+		return -EOPNOTSUPP;
+	if (wc->len % sizeof(struct ib_uverbs_wc)) {
+		uverbs_set_error("CQ_POLL: WC length %u is not a multiple of %zu",
+				 wc->len, sizeof(struct ib_uverbs_wc));
+		return -EINVAL;
+	}
+	ret = std_ops(ib_dev)->poll_cq(cq, num, wc->data);
+	if (ret < 0)
+		return ret;
+	if (WARN_ON((u32)ret > num))
+		return -EIO;
+	/* Filled in place: uverbs_copy_to() would copy it onto itself. */
+	wc->written = true;
+	count = (u32)ret;
+	return uverbs_copy_to(common, UVERBS_CQ_POLL_COUNT, &count,
+			      sizeof(count));
+}
+
+static int uverbs_cq_req_notify(struct ib_device *ib_dev,
+				struct ib_ucontext *uctx,
+				struct uverbs_attr_array *common,
+				struct uverbs_attr_array *vendor,
+				const void *priv)
+{
+	struct ib_cq *cq =
+		uverbs_attr_obj(common, UVERBS_CQ_REQ_NOTIFY_HANDLE)->object;
+	const u32 *solicited =
+		uverbs_attr_in(common, UVERBS_CQ_REQ_NOTIFY_SOLICITED);
+
+	if (!std_ops(ib_dev)->req_notify_cq)
+		return -EOPNOTSUPP;
+	if (solicited && *solicited > 1) {
+		uverbs_set_error("CQ_REQ_NOTIFY: SOLICITED is %u, not 0 or 1",
+				 *solicited);
+		return -EINVAL;
+	}
+	return std_ops(ib_dev)->req_notify_cq(cq, solicited && *solicited);
+}
+
 static const struct uverbs_attr_spec cq_create_attrs[] = {
 	[UVERBS_CQ_CREATE_HANDLE] = {
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
@@ -113,12 +172,41 @@ static const struct uverbs_attr_spec cq_destroy_attrs[] = {
 		.max_len = sizeof(struct ib_uverbs_cq_destroy_resp) },
 };
 
+static const struct uverbs_attr_spec cq_req_notify_attrs[] = {
+	[UVERBS_CQ_REQ_NOTIFY_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_CQ,
+			 .access = UVERBS_ACCESS_READ } },
+	[UVERBS_CQ_REQ_NOTIFY_SOLICITED] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
+};
+
+static const struct uverbs_attr_spec cq_poll_attrs[] = {
+	[UVERBS_CQ_POLL_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_CQ,
+			 .access = UVERBS_ACCESS_READ } },
+	[UVERBS_CQ_POLL_WC] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_wc),
+		.max_len = UVERBS_CQ_POLL_MAX_WC *
+			   sizeof(struct ib_uverbs_wc) },
+	[UVERBS_CQ_POLL_COUNT] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
+};
+
 static const struct uverbs_action cq_actions[] = {
 	[UVERBS_ACTION_CQ_CREATE] =
 		UVERBS_STD_ACTION(uverbs_cq_create, cq_create_attrs),
 	[UVERBS_ACTION_CQ_DESTROY] =
 		UVERBS_STD_ACTION(uverbs_cq_destroy, cq_destroy_attrs),
-	/* RESIZE, REQ_NOTIFY, POLL: not yet. */
+	/* RESIZE: not yet. */
+	[UVERBS_ACTION_CQ_REQ_NOTIFY] =
+		UVERBS_STD_ACTION(uverbs_cq_req_notify, cq_req_notify_attrs),
+	[UVERBS_ACTION_CQ_POLL] =
+		UVERBS_STD_ACTION(uverbs_cq_poll, cq_poll_attrs),
 };
 
 const struct uverbs_type uverbs_cq_type = {

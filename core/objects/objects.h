@@ -19,6 +19,15 @@
  */
 #define UVERBS_STD_NUM_COMP_VECTORS 1
 
+/*
+ * Data-path array bounds (attribute max_len, which is 16 bits): the most
+ * completions one CQ_POLL takes, WRs one POST carries, and SGEs all the
+ * WRs of one POST take together.
+ */
+#define UVERBS_CQ_POLL_MAX_WC 256
+#define UVERBS_POST_MAX_WR 64
+#define UVERBS_POST_MAX_SGE 256
+
 extern const struct uverbs_type uverbs_device_type;
 extern const struct uverbs_type uverbs_pd_type;
 extern const struct uverbs_type uverbs_mr_type;
@@ -61,6 +70,19 @@ int std_query_port(struct ib_device *dev, u8 port,
  */
 int std_check_ah_attr(struct ib_device *dev,
 		      const struct ib_uverbs_ah_attr *ah);
+
+/**
+ * std_check_recv_wrs() - the shape of a POST_RECV's arrays
+ * @cmd: "QP_POST_RECV" or "SRQ_POST_RECV", for the error message
+ * @wr: the WR attribute (its spec demands at least one WR's length)
+ * @sge: the SGE attribute, or NULL
+ * @max_sge: the queue's SGEs per WR
+ * @num_wr, @num_sge: set to the arrays' entries
+ * Return: 0 or -EINVAL, with uverbs_set_error() saying which WR and why.
+ */
+int std_check_recv_wrs(const char *cmd, const struct uverbs_attr *wr,
+		       const struct uverbs_attr *sge, u32 max_sge,
+		       u32 *num_wr, u32 *num_sge);
 
 /*
  * A CQ on a channel (CQ_CREATE), and off it (the CQ's destroy, before the

@@ -5,7 +5,17 @@
  * destroyed while the QP lives).  MODIFY checks the request against the
  * IB state machine (ib_qp_state.h) and the device's limits, and merges
  * what the driver accepted into qp->attr, which QUERY reports.
- * POST_SEND and POST_RECV are not implemented here (empty slots).
+ *
+ * POST_SEND and POST_RECV take the QP shared (READ) and check the arrays'
+ * shape before the driver sees them: every WR's num_sge within the QP's
+ * cap (an inline send: its bytes within max_inline_data instead), the WRs'
+ * SGEs exactly the SGE array, opcodes the QP type allows, known flags,
+ * zero reserved fields.  The QP's state is the driver's to check (EINVAL,
+ * ib_verbs_ops.h): it owns the queues that state gates.  A driver's
+ * refusal fails the command with its errno, WRs before *bad_wr posted
+ * and the first WR not posted named in the error message.  BAD_WR is
+ * written only on success, where it reads num_wr: the core copies the
+ * outputs of successful commands only.
  */
 #include <rdma/ib_qp_state.h>
 #include <rdma/ib_verbs_ops.h>
@@ -296,6 +306,262 @@ static int uverbs_qp_destroy(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	return 0;
 }
 
+/* The entries of PTR_IN @a of @size-byte elements: -EINVAL if not whole. */
+static int post_array_len(const char *cmd, const char *what,
+			  const struct uverbs_attr *a, size_t size, u32 *num)
+{
+	if (!a) {
+		*num = 0;
+		return 0;
+	}
+	if (a->cmd_attr.len % size) {
+		uverbs_set_error("%s: %s length %u is not a multiple of %zu",
+				 cmd, what, a->cmd_attr.len, size);
+		return -EINVAL;
+	}
+	*num = a->cmd_attr.len / size;
+	return 0;
+}
+
+/* The SGEs WR @i takes fit what the array has left. */
+static int post_take_sges(const char *cmd, u32 i, u32 wr_sge, u32 *used,
+			  u32 num_sge)
+{
+	if (wr_sge > num_sge - *used) {
+		uverbs_set_error("%s: WR %u takes %u SGEs, the SGE array has %u left",
+				 cmd, i, wr_sge, num_sge - *used);
+		return -EINVAL;
+	}
+	*used += wr_sge;
+	return 0;
+}
+
+static int post_check_all_taken(const char *cmd, u32 used, u32 num_sge)
+{
+	if (used != num_sge) {
+		uverbs_set_error("%s: the WRs take %u SGEs, the SGE array has %u",
+				 cmd, used, num_sge);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int std_check_recv_wrs(const char *cmd, const struct uverbs_attr *wr,
+		       const struct uverbs_attr *sge, u32 max_sge,
+		       u32 *num_wr, u32 *num_sge)
+{
+	const struct ib_uverbs_recv_wr *w = wr->cmd_attr.data;
+	u32 i, used = 0;
+	int ret;
+
+	ret = post_array_len(cmd, "WR", wr, sizeof(*w), num_wr);
+	if (!ret)
+		ret = post_array_len(cmd, "SGE", sge,
+				     sizeof(struct ib_uverbs_sge), num_sge);
+	if (ret)
+		return ret;
+	for (i = 0; i < *num_wr; i++) {
+		if (w[i].reserved) {
+			uverbs_set_error("%s: WR %u: reserved is not zero",
+					 cmd, i);
+			return -EINVAL;
+		}
+		if (w[i].num_sge > max_sge) {
+			uverbs_set_error("%s: WR %u has %u SGEs, the queue takes %u",
+					 cmd, i, w[i].num_sge, max_sge);
+			return -EINVAL;
+		}
+		ret = post_take_sges(cmd, i, w[i].num_sge, &used, *num_sge);
+		if (ret)
+			return ret;
+	}
+	return post_check_all_taken(cmd, used, *num_sge);
+}
+
+/* The opcodes each transport carries (IB spec 10.7.1 / C10-54). */
+static bool send_opcode_ok(u8 qp_type, u32 opcode)
+{
+	switch (opcode) {
+	case IB_UVERBS_WR_SEND:
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+		return true;
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+		return qp_type != IB_UVERBS_QPT_UD;
+	case IB_UVERBS_WR_RDMA_READ:
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+		return qp_type == IB_UVERBS_QPT_RC;
+	default:
+		return false;
+	}
+}
+
+#define SEND_FLAGS_KNOWN                                                   \
+	(IB_UVERBS_SEND_FENCE | IB_UVERBS_SEND_SIGNALED |                  \
+	 IB_UVERBS_SEND_SOLICITED | IB_UVERBS_SEND_INLINE)
+
+/* One send WR's opcode, flags and reserved fields. */
+static int post_check_send_wr(const struct ib_qp *qp, u32 i,
+			      const struct ib_uverbs_send_wr *w)
+{
+	static const char cmd[] = "QP_POST_SEND";
+	u32 reserved;
+
+	if (!send_opcode_ok(qp->qp_type, w->opcode)) {
+		uverbs_set_error("%s: WR %u: opcode %u not valid on QP type %u",
+				 cmd, i, w->opcode, qp->qp_type);
+		return -EINVAL;
+	}
+	if (w->send_flags & ~SEND_FLAGS_KNOWN) {
+		uverbs_set_error("%s: WR %u: unknown send_flags 0x%x", cmd, i,
+				 w->send_flags & ~SEND_FLAGS_KNOWN);
+		return -EINVAL;
+	}
+	if ((w->send_flags & IB_UVERBS_SEND_INLINE) &&
+	    w->opcode != IB_UVERBS_WR_SEND &&
+	    w->opcode != IB_UVERBS_WR_SEND_WITH_IMM &&
+	    w->opcode != IB_UVERBS_WR_RDMA_WRITE &&
+	    w->opcode != IB_UVERBS_WR_RDMA_WRITE_WITH_IMM) {
+		uverbs_set_error("%s: WR %u: INLINE with opcode %u", cmd, i,
+				 w->opcode);
+		return -EINVAL;
+	}
+	if (qp->qp_type == IB_UVERBS_QPT_UD)
+		reserved = w->wr.ud.reserved;
+	else if (w->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+		 w->opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD)
+		reserved = w->wr.atomic.reserved;
+	else
+		reserved = w->wr.rdma.reserved;
+	if (reserved) {
+		uverbs_set_error("%s: WR %u: reserved is not zero", cmd, i);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* An inline send's bytes, summed over its SGEs. */
+static u64 post_inline_len(const struct ib_uverbs_sge *sge, u32 num)
+{
+	u64 len = 0;
+
+	while (num--)
+		len += sge++->length;
+	return len;
+}
+
+static int uverbs_qp_post_send(struct ib_device *ib_dev,
+			       struct ib_ucontext *uctx,
+			       struct uverbs_attr_array *common,
+			       struct uverbs_attr_array *vendor,
+			       const void *priv)
+{
+	static const char cmd[] = "QP_POST_SEND";
+	struct ib_qp *qp =
+		uverbs_attr_obj(common, UVERBS_QP_POST_SEND_HANDLE)->object;
+	struct uverbs_attr *wr_attr =
+		uverbs_attr_get(common, UVERBS_QP_POST_SEND_WR);
+	struct uverbs_attr *sge_attr =
+		uverbs_attr_get(common, UVERBS_QP_POST_SEND_SGE);
+	const struct ib_uverbs_send_wr *wr = wr_attr->cmd_attr.data;
+	const struct ib_uverbs_sge *sge =
+		sge_attr ? sge_attr->cmd_attr.data : NULL;
+	u32 i, num_wr, num_sge, used = 0, bad_wr = 0;
+	int ret;
+
+	if (!std_ops(ib_dev)->post_send)
+		return -EOPNOTSUPP;
+	ret = post_array_len(cmd, "WR", wr_attr, sizeof(*wr), &num_wr);
+	if (!ret)
+		ret = post_array_len(cmd, "SGE", sge_attr, sizeof(*sge),
+				     &num_sge);
+	if (ret)
+		return ret;
+	for (i = 0; i < num_wr; i++) {
+		const struct ib_uverbs_send_wr *w = &wr[i];
+		u32 first = used;
+
+		ret = post_check_send_wr(qp, i, w);
+		if (!ret)
+			ret = post_take_sges(cmd, i, w->num_sge, &used,
+					     num_sge);
+		if (ret)
+			return ret;
+		if (w->send_flags & IB_UVERBS_SEND_INLINE) {
+			u64 len = w->num_sge ?
+				post_inline_len(&sge[first], w->num_sge) : 0;
+
+			if (len > qp->cap.max_inline_data) {
+				uverbs_set_error("%s: WR %u: %llu inline bytes, the QP takes %u",
+						 cmd, i,
+						 (unsigned long long)len,
+						 qp->cap.max_inline_data);
+				return -EINVAL;
+			}
+		} else if (w->num_sge > qp->cap.max_send_sge) {
+			uverbs_set_error("%s: WR %u has %u SGEs, the QP takes %u",
+					 cmd, i, w->num_sge,
+					 qp->cap.max_send_sge);
+			return -EINVAL;
+		}
+	}
+	ret = post_check_all_taken(cmd, used, num_sge);
+	if (ret)
+		return ret;
+
+	ret = std_ops(ib_dev)->post_send(qp, wr, num_wr, sge, num_sge,
+					 &bad_wr);
+	if (ret) {
+		uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
+				 cmd, bad_wr, ret);
+		return ret;
+	}
+	uverbs_copy_to(common, UVERBS_QP_POST_SEND_BAD_WR, &num_wr,
+		       sizeof(num_wr));
+	return 0;
+}
+
+static int uverbs_qp_post_recv(struct ib_device *ib_dev,
+			       struct ib_ucontext *uctx,
+			       struct uverbs_attr_array *common,
+			       struct uverbs_attr_array *vendor,
+			       const void *priv)
+{
+	static const char cmd[] = "QP_POST_RECV";
+	struct ib_qp *qp =
+		uverbs_attr_obj(common, UVERBS_QP_POST_RECV_HANDLE)->object;
+	struct uverbs_attr *wr_attr =
+		uverbs_attr_get(common, UVERBS_QP_POST_RECV_WR);
+	struct uverbs_attr *sge_attr =
+		uverbs_attr_get(common, UVERBS_QP_POST_RECV_SGE);
+	u32 num_wr, num_sge, bad_wr = 0;
+	int ret;
+
+	if (!std_ops(ib_dev)->post_recv)
+		return -EOPNOTSUPP;
+	if (qp->srq) {
+		uverbs_set_error("%s: the QP receives from an SRQ", cmd);
+		return -EINVAL;
+	}
+	ret = std_check_recv_wrs(cmd, wr_attr, sge_attr, qp->cap.max_recv_sge,
+				 &num_wr, &num_sge);
+	if (ret)
+		return ret;
+	ret = std_ops(ib_dev)->post_recv(qp, wr_attr->cmd_attr.data, num_wr,
+					 sge_attr ? sge_attr->cmd_attr.data :
+						    NULL,
+					 num_sge, &bad_wr);
+	if (ret) {
+		uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
+				 cmd, bad_wr, ret);
+		return ret;
+	}
+	uverbs_copy_to(common, UVERBS_QP_POST_RECV_BAD_WR, &num_wr,
+		       sizeof(num_wr));
+	return 0;
+}
+
 static const struct uverbs_attr_spec qp_create_attrs[] = {
 	[UVERBS_QP_CREATE_HANDLE] = {
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
@@ -363,6 +629,44 @@ static const struct uverbs_attr_spec qp_destroy_attrs[] = {
 		.max_len = sizeof(struct ib_uverbs_qp_destroy_resp) },
 };
 
+static const struct uverbs_attr_spec qp_post_send_attrs[] = {
+	[UVERBS_QP_POST_SEND_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_QP,
+			 .access = UVERBS_ACCESS_READ } },
+	[UVERBS_QP_POST_SEND_WR] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_send_wr),
+		.max_len = UVERBS_POST_MAX_WR *
+			   sizeof(struct ib_uverbs_send_wr) },
+	[UVERBS_QP_POST_SEND_SGE] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct ib_uverbs_sge),
+		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
+	[UVERBS_QP_POST_SEND_BAD_WR] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
+};
+
+static const struct uverbs_attr_spec qp_post_recv_attrs[] = {
+	[UVERBS_QP_POST_RECV_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_QP,
+			 .access = UVERBS_ACCESS_READ } },
+	[UVERBS_QP_POST_RECV_WR] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_recv_wr),
+		.max_len = UVERBS_POST_MAX_WR *
+			   sizeof(struct ib_uverbs_recv_wr) },
+	[UVERBS_QP_POST_RECV_SGE] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct ib_uverbs_sge),
+		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
+	[UVERBS_QP_POST_RECV_BAD_WR] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
+};
+
 static const struct uverbs_action qp_actions[] = {
 	[UVERBS_ACTION_QP_CREATE] =
 		UVERBS_STD_ACTION(uverbs_qp_create, qp_create_attrs),
@@ -372,7 +676,10 @@ static const struct uverbs_action qp_actions[] = {
 		UVERBS_STD_ACTION(uverbs_qp_query, qp_query_attrs),
 	[UVERBS_ACTION_QP_DESTROY] =
 		UVERBS_STD_ACTION(uverbs_qp_destroy, qp_destroy_attrs),
-	/* POST_SEND, POST_RECV: not yet. */
+	[UVERBS_ACTION_QP_POST_SEND] =
+		UVERBS_STD_ACTION(uverbs_qp_post_send, qp_post_send_attrs),
+	[UVERBS_ACTION_QP_POST_RECV] =
+		UVERBS_STD_ACTION(uverbs_qp_post_recv, qp_post_recv_attrs),
 };
 
 const struct uverbs_type uverbs_qp_type = {

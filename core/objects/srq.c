@@ -4,7 +4,9 @@
  * and holds the PD; QPs created on an SRQ hold it.  MODIFY changes the
  * limit (the core records it after the driver accepts) or asks the driver
  * to resize (the driver records the depth it really has in max_wr).
- * POST_RECV is not implemented here (empty slot).
+ * POST_RECV takes the SRQ shared (READ), checks the arrays' shape as
+ * QP_POST_RECV does (std_check_recv_wrs(), against the SRQ's max_sge) and
+ * fails with the driver's errno, BAD_WR written only on success.
  */
 #include <rdma/ib_verbs_ops.h>
 
@@ -137,6 +139,62 @@ static const struct uverbs_attr_spec srq_destroy_attrs[] = {
 };
 
 /* DESTROY has nothing to do before the core calls the destroy op. */
+static int uverbs_srq_post_recv(struct ib_device *ib_dev,
+				struct ib_ucontext *uctx,
+				struct uverbs_attr_array *common,
+				struct uverbs_attr_array *vendor,
+				const void *priv)
+{
+	static const char cmd[] = "SRQ_POST_RECV";
+	struct ib_srq *srq =
+		uverbs_attr_obj(common, UVERBS_SRQ_POST_RECV_HANDLE)->object;
+	struct uverbs_attr *wr_attr =
+		uverbs_attr_get(common, UVERBS_SRQ_POST_RECV_WR);
+	struct uverbs_attr *sge_attr =
+		uverbs_attr_get(common, UVERBS_SRQ_POST_RECV_SGE);
+	u32 num_wr, num_sge, bad_wr = 0;
+	int ret;
+
+	if (!std_ops(ib_dev)->post_srq_recv)
+		return -EOPNOTSUPP;
+	ret = std_check_recv_wrs(cmd, wr_attr, sge_attr, srq->max_sge,
+				 &num_wr, &num_sge);
+	if (ret)
+		return ret;
+	ret = std_ops(ib_dev)->post_srq_recv(srq, wr_attr->cmd_attr.data,
+					     num_wr,
+					     sge_attr ? sge_attr->cmd_attr.data
+						      : NULL,
+					     num_sge, &bad_wr);
+	if (ret) {
+		uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
+				 cmd, bad_wr, ret);
+		return ret;
+	}
+	uverbs_copy_to(common, UVERBS_SRQ_POST_RECV_BAD_WR, &num_wr,
+		       sizeof(num_wr));
+	return 0;
+}
+
+static const struct uverbs_attr_spec srq_post_recv_attrs[] = {
+	[UVERBS_SRQ_POST_RECV_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_SRQ,
+			 .access = UVERBS_ACCESS_READ } },
+	[UVERBS_SRQ_POST_RECV_WR] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_recv_wr),
+		.max_len = UVERBS_POST_MAX_WR *
+			   sizeof(struct ib_uverbs_recv_wr) },
+	[UVERBS_SRQ_POST_RECV_SGE] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct ib_uverbs_sge),
+		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
+	[UVERBS_SRQ_POST_RECV_BAD_WR] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
+};
+
 static const struct uverbs_action srq_actions[] = {
 	[UVERBS_ACTION_SRQ_CREATE] =
 		UVERBS_STD_ACTION(uverbs_srq_create, srq_create_attrs),
@@ -144,7 +202,8 @@ static const struct uverbs_action srq_actions[] = {
 		UVERBS_STD_ACTION(uverbs_srq_modify, srq_modify_attrs),
 	[UVERBS_ACTION_SRQ_DESTROY] =
 		UVERBS_STD_ACTION(NULL, srq_destroy_attrs),
-	/* POST_RECV: not yet. */
+	[UVERBS_ACTION_SRQ_POST_RECV] =
+		UVERBS_STD_ACTION(uverbs_srq_post_recv, srq_post_recv_attrs),
 };
 
 const struct uverbs_type uverbs_srq_type = {
