@@ -49,6 +49,9 @@ int soft_cq_destroy(struct ib_cq *cq)
 	struct soft_device *sdev = to_soft_dev(cq->device);
 	struct soft_cq *scq = to_soft_cq(cq);
 
+	/* A completion being added (under the lock) finishes first. */
+	spin_lock(&scq->lock);
+	spin_unlock(&scq->lock);
 	spin_lock_destroy(&scq->lock);
 	kfree(scq->ring);
 	kfree(scq);

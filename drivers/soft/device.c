@@ -32,6 +32,11 @@ static const struct ib_device_ops soft_ops = {
 	.destroy_srq = soft_srq_destroy,
 	.create_ah = soft_ah_create,
 	.destroy_ah = soft_ah_destroy,
+	.post_send = soft_post_send,
+	.post_recv = soft_post_recv,
+	.post_srq_recv = soft_post_srq_recv,
+	.poll_cq = soft_poll_cq,
+	.req_notify_cq = soft_req_notify_cq,
 };
 
 /* SOFT_TYPE_VENDOR; its chain is indexed by ids without the vendor bit. */

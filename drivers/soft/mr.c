@@ -80,6 +80,7 @@ struct ib_mr *soft_mr_reg(struct ib_pd *pd,
 		goto err_count;
 	}
 	kref_init(&smr->ref);
+	mutex_init(&smr->io_lock);
 	smr->mm = pd->uobject->context->mm;
 	smr->ibmr.device = pd->device;
 	smr->ibmr.pd = pd;
@@ -107,6 +108,7 @@ struct ib_mr *soft_mr_reg(struct ib_pd *pd,
 
 err_unlock:
 	spin_unlock(&sdev->mr_lock);
+	mutex_destroy(&smr->io_lock);
 	kfree(smr);
 err_count:
 	atomic_dec(&sdev->num_mr);
@@ -117,6 +119,7 @@ static void soft_mr_release(struct kref *ref)
 {
 	struct soft_mr *smr = container_of(ref, struct soft_mr, ref);
 
+	mutex_destroy(&smr->io_lock);
 	kfree(smr);
 }
 
@@ -138,6 +141,10 @@ int soft_mr_dereg(struct ib_mr *mr)
 	list_del_init(&smr->lkey_node.node);
 	list_del_init(&smr->rkey_node.node);
 	spin_unlock(&sdev->mr_lock);
+	/* An access in flight finishes first; later ones see @dead. */
+	mutex_lock(&smr->io_lock);
+	smr->dead = true;
+	mutex_unlock(&smr->io_lock);
 	atomic_dec(&sdev->num_mr);
 	soft_mr_put(smr);
 	return 0;

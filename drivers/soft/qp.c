@@ -134,6 +134,7 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 	if (ret)
 		goto err_sq;
 	spin_lock_init(&sqp->lock);
+	mutex_init(&sqp->resp_lock);
 	kref_init(&sqp->ref);
 	INIT_LIST_HEAD(&sqp->hash);
 	sqp->sdev = sdev;
@@ -153,6 +154,7 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 	return &sqp->ibqp;
 
 err_rq:
+	mutex_destroy(&sqp->resp_lock);
 	spin_lock_destroy(&sqp->lock);
 	soft_queue_cleanup(&sqp->rq);
 err_sq:
@@ -207,6 +209,7 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 	struct soft_qp *sqp = to_soft_qp(qp);
 	struct ib_uverbs_qp_attr *cur = &sqp->attr;
 	u32 mask = attr->attr_mask;
+	u8 state = 0xff;
 	int ret;
 
 	ret = soft_qp_modify_check(sqp, attr);
@@ -257,16 +260,20 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 	if (mask & IB_UVERBS_QP_STATE) {
 		cur->cur_qp_state = cur->qp_state;
 		cur->qp_state = attr->qp_state;
-		if (attr->qp_state == IB_UVERBS_QPS_RESET) {
-			soft_queue_reset(&sqp->sq);
-			soft_queue_reset(&sqp->rq);
-		} else if (attr->qp_state == IB_UVERBS_QPS_ERR) {
-			soft_queue_set_flush(&sqp->sq);
-			soft_queue_set_flush(&sqp->rq);
-		}
+		state = attr->qp_state;
 	}
 	cur->attr_mask |= mask;
 	spin_unlock(&sqp->lock);
+
+	/* sqp->lock is a leaf: the queues are handled after it. */
+	if (state == IB_UVERBS_QPS_RESET) {
+		soft_queue_reset(&sqp->sq);
+		soft_queue_reset(&sqp->rq);
+	} else if (state == IB_UVERBS_QPS_ERR) {
+		soft_queue_set_flush(&sqp->sq);
+		soft_queue_set_flush(&sqp->rq);
+		soft_qp_flush(sqp);
+	}
 	return 0;
 }
 
@@ -274,6 +281,7 @@ static void soft_qp_release(struct kref *ref)
 {
 	struct soft_qp *sqp = container_of(ref, struct soft_qp, ref);
 
+	mutex_destroy(&sqp->resp_lock);
 	spin_lock_destroy(&sqp->lock);
 	soft_queue_cleanup(&sqp->sq);
 	soft_queue_cleanup(&sqp->rq);
@@ -299,7 +307,17 @@ int soft_qp_destroy(struct ib_qp *qp)
 	spin_lock(&sqp->lock);
 	sqp->attr.qp_state = IB_UVERBS_QPS_ERR;
 	spin_unlock(&sqp->lock);
-	soft_queue_set_flush(&sqp->sq);
+	/*
+	 * Wait out the engine: a request executing on it as the responder
+	 * (resp_lock), its own send queue being processed (sq.lock).  After
+	 * this nothing touches its queues or CQs: @dead stops both sides.
+	 */
+	mutex_lock(&sqp->resp_lock);
+	WRITE_ONCE(sqp->dead, true);
+	mutex_unlock(&sqp->resp_lock);
+	spin_lock(&sqp->sq.lock);
+	sqp->sq.flush = true;
+	spin_unlock(&sqp->sq.lock);
 	soft_queue_set_flush(&sqp->rq);
 	atomic_dec(&sdev->num_qp);
 	soft_qp_put(sqp);

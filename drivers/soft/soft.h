@@ -4,8 +4,13 @@
  * struct per verbs object embedding the common struct of ib_verbs_ops.h.
  *
  * Lock order, where locks nest:
- *   soft_fabric_lock -> sdev->qp_lock -> (a QP's) sqp->lock -> a queue's lock
- *   sdev->mr_lock is taken alone; a CQ's lock is taken alone or last.
+ *   soft_fabric_lock -> sdev->qp_lock
+ *   (requester) sqp->sq.lock -> (responder) sqp->resp_lock ->
+ *	(responder) rq.lock or srq->rq.lock -> mr->io_lock ->
+ *	soft_atomic_lock -> a CQ's lock
+ *   sqp->lock (attributes, counters) and sdev->mr_lock are leaves: nothing
+ *   is taken under them.  The engine (engine.c) takes at most one
+ *   mr->io_lock at a time.
  * Every queue has a fixed capacity chosen at creation (an SRQ's may grow
  * by MODIFY, under its lock) and free-running u32 head/tail counters.
  */
@@ -125,12 +130,17 @@ struct soft_mr_key {
  * @mm: the owner's address space (its context's)
  * @ref: the registration holds one; every successful soft_mr_lookup()
  *	one more, dropped by soft_mr_put().  Freed with the last.
+ * @io_lock: held by the engine while it reads or writes the MR's memory;
+ *	dereg_mr takes it to set @dead, so no access follows its return
+ * @dead: deregistered; the engine treats it as a protection error
  * @lkey_node, @rkey_node: in sdev->mr_hash while registered
  */
 struct soft_mr {
 	struct ib_mr ibmr;
 	struct compat_mm *mm;
 	struct kref ref;
+	struct mutex io_lock;
+	bool dead;
 	struct soft_mr_key lkey_node;
 	struct soft_mr_key rkey_node;
 };
@@ -178,14 +188,17 @@ struct soft_recv_wqe {
 /**
  * struct soft_send_wqe - one send WR as queued
  * @wr: the WR (for UD, wr.ud.ah still names the AH handle)
+ * @ah: UD: the AH's address vector, resolved at post time
+ * @rnr_tries: RNR NAKs this WR has met (RC)
  * @inline_len: bytes of inline payload in @data (SEND_INLINE), else 0
  * @data: wr.num_sge SGEs, or the inline payload; the queue's stride
  *	leaves room for max(max_sge SGEs, max_inline_data bytes)
  */
 struct soft_send_wqe {
 	struct ib_uverbs_send_wr wr;
+	struct ib_uverbs_ah_attr ah;
 	u32 inline_len;
-	u32 reserved;
+	u32 rnr_tries;
 	u8 data[];
 };
 
@@ -229,6 +242,12 @@ void soft_queue_cleanup(struct soft_queue *q);
  * @counters: SOFT_VENDOR_QP_COUNTERS
  * @sq: send queue (struct soft_send_wqe)
  * @rq: receive queue (struct soft_recv_wqe); capacity 0 with an SRQ
+ * @resp_lock: held while a peer's request executes on this QP as the
+ *	responder (its receive queue, its CQs, its memory); also protects
+ *	@dead.  destroy_qp takes it and sq.lock, so the engine never touches
+ *	a destroyed QP's queues or CQs.
+ * @dead: destroy_qp began
+ * @rnr_waiter: an RC requester met an RNR here and waits for a receive
  * @ref: the QP itself holds one; every fabric lookup one more, dropped
  *	by soft_qp_put().  Freed with the last.
  * @hash: in sdev->qp_hash while registered in the fabric
@@ -241,6 +260,9 @@ struct soft_qp {
 	struct soft_qp_counters counters;
 	struct soft_queue sq;
 	struct soft_queue rq;
+	struct mutex resp_lock;
+	bool dead;
+	bool rnr_waiter;
 	struct kref ref;
 	struct list_head hash;
 	struct soft_device *sdev;
@@ -348,6 +370,20 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr);
 int soft_qp_destroy(struct ib_qp *qp);
 void soft_qp_put(struct soft_qp *sqp);
 void soft_qp_counters_read(struct soft_qp *sqp, struct soft_qp_counters *out);
+
+/* engine.c */
+int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
+		   u32 num_wr, const struct ib_uverbs_sge *sge, u32 num_sge,
+		   u32 *bad_wr);
+int soft_post_recv(struct ib_qp *qp, const struct ib_uverbs_recv_wr *wr,
+		   u32 num_wr, const struct ib_uverbs_sge *sge, u32 num_sge,
+		   u32 *bad_wr);
+int soft_post_srq_recv(struct ib_srq *srq, const struct ib_uverbs_recv_wr *wr,
+		       u32 num_wr, const struct ib_uverbs_sge *sge,
+		       u32 num_sge, u32 *bad_wr);
+int soft_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc);
+int soft_req_notify_cq(struct ib_cq *cq, bool solicited_only);
+void soft_qp_flush(struct soft_qp *sqp);
 
 /* srq.c */
 struct ib_srq *soft_srq_create(struct ib_pd *pd,

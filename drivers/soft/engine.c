@@ -1,0 +1,1100 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The soft device's data path: posting, executing, completing.
+ *
+ * Execution model: synchronous.  post_send queues its WRs and then runs
+ * the send queue in the caller's thread, under the QP's sq.lock, in
+ * posting order: for each WR the requester's SGEs are checked, the
+ * responder QP is found through the fabric (the QP's AV for RC/UC, the
+ * AH for UD), and the request executes on it under its resp_lock as the
+ * responder would (consuming a receive, writing through its rkey, ...),
+ * so one-sided operations land without the target doing anything.  The
+ * WR then completes (its WC on the send CQ if signaled or in error).
+ *
+ * RC RNR (no receive posted): the responder's min_rnr_timer is slept in
+ * the poster's thread and the WR retried, rnr_retry times; then
+ * RNR_RETRY_EXC_ERR.  With rnr_retry 7 (infinite) the WR stays at the
+ * head of the send queue instead and is retried when the peer posts a
+ * receive to its own RQ (the responder kicks the waiting requester) or
+ * on the next post_send of the QP.  A responder with an SRQ does not
+ * kick (a later post_send does).  UC and UD drop such a message.
+ *
+ * Errors: any error completion moves the QP to ERR; the WRs behind it and
+ * its outstanding receives complete with WR_FLUSH_ERR.  A responder-side
+ * error (protection, length) completes the receive in error and moves
+ * the responder to ERR (RC and UC); its own send queue flushes at its
+ * next post or MODIFY.  Remote access errors leave the responder alone.
+ *
+ * CQ overrun: a completion that finds the ring full is dropped, the CQ
+ * is marked overflowed and an async CQ_ERR event (element: the CQ's
+ * handle) is queued on its file, once; polling still returns what the
+ * ring holds.
+ *
+ * Memory is read and written only through the owners' compat_mm, in
+ * chunks of SOFT_CHUNK bytes bounced through the stack, each under the
+ * MR's io_lock that dereg_mr also takes; nothing is touched before every
+ * key and range of the WR is checked.
+ *
+ * Lock order: see soft.h.
+ */
+#include "soft.h"
+
+/* Bytes copied per step (one mm read + one mm write). */
+#define SOFT_CHUNK 4096
+/* UD messages fit one MTU; the receive buffer starts with a GRH area. */
+#define SOFT_UD_MTU 4096
+#define SOFT_GRH_LEN 40
+/* RC/UC message size limit (query_device's max_msg_sz would be 2^31). */
+#define SOFT_MAX_MSG (1ull << 31)
+#define SOFT_RNR_INFINITE 7
+/* The Q_Key of a UD WR with this bit set is the QP's own. */
+#define SOFT_QKEY_USE_QP 0x80000000u
+/* soft_cq.notify values. */
+#define SOFT_CQ_NEXT_COMP 1
+#define SOFT_CQ_SOLICITED 2
+/* An internal status: the responder had no receive (RC). */
+#define SOFT_RNR (-EAGAIN)
+/* SGLs up to this many segments live on the stack. */
+#define SOFT_SGL_SMALL 8
+
+/* Serializes the device's atomics (all soft devices of the process). */
+static DEFINE_MUTEX(soft_atomic_lock);
+
+/* The IB spec's min_rnr_timer encoding, in microseconds. */
+static const u32 soft_rnr_us[32] = {
+	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+	1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
+};
+
+/* One piece of a message: an MR's range, or kernel memory (@mr NULL). */
+struct soft_seg {
+	struct soft_mr *mr;
+	u64 uaddr;
+	u64 len;
+};
+
+/* A scatter/gather list of checked segments, each MR referenced. */
+struct soft_sgl {
+	struct soft_seg *seg;
+	u32 num;
+	u64 len;
+	struct soft_seg small[SOFT_SGL_SMALL];
+};
+
+static void soft_sgl_init(struct soft_sgl *sgl)
+{
+	sgl->seg = sgl->small;
+	sgl->num = 0;
+	sgl->len = 0;
+}
+
+static void soft_sgl_put(struct soft_sgl *sgl)
+{
+	u32 i;
+
+	for (i = 0; i < sgl->num; i++)
+		if (sgl->seg[i].mr)
+			soft_mr_put(sgl->seg[i].mr);
+	if (sgl->seg != sgl->small)
+		kfree(sgl->seg);
+	soft_sgl_init(sgl);
+}
+
+/* Room for @n segments; false on ENOMEM. */
+static bool soft_sgl_room(struct soft_sgl *sgl, u32 n)
+{
+	if (n <= SOFT_SGL_SMALL)
+		return true;
+	sgl->seg = kcalloc(n, sizeof(*sgl->seg));
+	if (!sgl->seg) {
+		sgl->seg = sgl->small;
+		return false;
+	}
+	return true;
+}
+
+static void soft_sgl_add_kernel(struct soft_sgl *sgl, void *buf, u64 len)
+{
+	sgl->seg[sgl->num].mr = NULL;
+	sgl->seg[sgl->num].uaddr = (u64)(uintptr_t)buf;
+	sgl->seg[sgl->num].len = len;
+	sgl->num++;
+	sgl->len += len;
+}
+
+/*
+ * Local SGEs (lkeys of @pd on @sdev) with @access: the status the first
+ * bad one produces (LOC_PROT_ERR), or SUCCESS and @sgl filled.
+ */
+static int soft_sgl_get(struct soft_sgl *sgl, struct soft_device *sdev,
+			struct ib_pd *pd, const struct ib_uverbs_sge *sge,
+			u32 num, u32 access)
+{
+	struct soft_mr *mr;
+	int status;
+	u32 i;
+
+	soft_sgl_init(sgl);
+	if (!soft_sgl_room(sgl, num))
+		return IB_UVERBS_WC_LOC_QP_OP_ERR;
+	for (i = 0; i < num; i++) {
+		if (!sge[i].length)
+			continue;
+		mr = soft_mr_lookup(sdev, pd, sge[i].lkey, false, sge[i].addr,
+				    sge[i].length, access, &status);
+		if (!mr) {
+			soft_sgl_put(sgl);
+			return status;
+		}
+		sgl->seg[sgl->num].mr = mr;
+		sgl->seg[sgl->num].uaddr = soft_mr_addr(mr, sge[i].addr);
+		sgl->seg[sgl->num].len = sge[i].length;
+		sgl->num++;
+		sgl->len += sge[i].length;
+	}
+	return IB_UVERBS_WC_SUCCESS;
+}
+
+/* One remote range through an rkey: REM_ACCESS_ERR or SUCCESS. */
+static int soft_sgl_get_remote(struct soft_sgl *sgl, struct soft_qp *peer,
+			       u32 rkey, u64 addr, u64 len, u32 access)
+{
+	struct soft_mr *mr;
+	int status;
+
+	soft_sgl_init(sgl);
+	/* A zero-length RDMA checks no key (IB spec 9.4.3, 9.4.4). */
+	if (!len)
+		return IB_UVERBS_WC_SUCCESS;
+	mr = soft_mr_lookup(peer->sdev, peer->ibqp.pd, rkey, true, addr, len,
+			    access, &status);
+	if (!mr)
+		return status;
+	sgl->seg[0].mr = mr;
+	sgl->seg[0].uaddr = soft_mr_addr(mr, addr);
+	sgl->seg[0].len = len;
+	sgl->num = 1;
+	sgl->len = len;
+	return IB_UVERBS_WC_SUCCESS;
+}
+
+/* @n bytes at @off of @s through its owner's mm: 0 or -EFAULT. */
+static int soft_seg_io(const struct soft_seg *s, u64 off, void *buf, size_t n,
+		       bool write)
+{
+	struct soft_mr *mr = s->mr;
+	size_t left;
+
+	if (!mr) {
+		u8 *k = (u8 *)(uintptr_t)s->uaddr + off;
+
+		if (write)
+			memcpy(k, buf, n);
+		else
+			memcpy(buf, k, n);
+		return 0;
+	}
+	mutex_lock(&mr->io_lock);
+	if (mr->dead)
+		left = n;
+	else if (write)
+		left = mr->mm->ops->write(mr->mm, s->uaddr + off, buf, n);
+	else
+		left = mr->mm->ops->read(mr->mm, buf, s->uaddr + off, n);
+	mutex_unlock(&mr->io_lock);
+	return left ? -EFAULT : 0;
+}
+
+enum soft_copy_fault {
+	SOFT_COPY_OK,
+	SOFT_COPY_SRC,	/* reading the source failed */
+	SOFT_COPY_DST,	/* writing the destination failed */
+};
+
+/*
+ * Copies @len bytes from @src to @dst starting @dst_off bytes into @dst
+ * (both long enough, checked by the caller).
+ */
+static enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
+					  struct soft_sgl *src, u64 len)
+{
+	u8 buf[SOFT_CHUNK];
+	u32 si = 0, di = 0;
+	u64 so = 0, dof = dst_off, n;
+
+	while (len) {
+		while (so == src->seg[si].len) {
+			si++;
+			so = 0;
+		}
+		while (dof >= dst->seg[di].len) {
+			dof -= dst->seg[di].len;
+			di++;
+		}
+		n = min_t(u64, len, SOFT_CHUNK);
+		n = min_t(u64, n, src->seg[si].len - so);
+		n = min_t(u64, n, dst->seg[di].len - dof);
+		if (soft_seg_io(&src->seg[si], so, buf, n, false))
+			return SOFT_COPY_SRC;
+		if (soft_seg_io(&dst->seg[di], dof, buf, n, true))
+			return SOFT_COPY_DST;
+		so += n;
+		dof += n;
+		len -= n;
+	}
+	return SOFT_COPY_OK;
+}
+
+/* A QP's attributes, consistent (sqp->lock is a leaf). */
+static void soft_qp_attr_read(struct soft_qp *sqp, struct ib_uverbs_qp_attr *a)
+{
+	spin_lock(&sqp->lock);
+	*a = sqp->attr;
+	spin_unlock(&sqp->lock);
+}
+
+static u8 soft_qp_state(struct soft_qp *sqp)
+{
+	u8 state;
+
+	spin_lock(&sqp->lock);
+	state = sqp->attr.qp_state;
+	spin_unlock(&sqp->lock);
+	return state;
+}
+
+/*
+ * The QP's state becomes ERR (the core's copy in ibqp.attr follows at
+ * the next MODIFY or QUERY; see the report).
+ */
+static void soft_qp_set_err(struct soft_qp *sqp)
+{
+	spin_lock(&sqp->lock);
+	if (sqp->attr.qp_state != IB_UVERBS_QPS_ERR) {
+		sqp->attr.cur_qp_state = sqp->attr.qp_state;
+		sqp->attr.qp_state = IB_UVERBS_QPS_ERR;
+	}
+	spin_unlock(&sqp->lock);
+}
+
+static void soft_count_wc(struct soft_qp *sqp, bool send, int status, u64 bytes)
+{
+	spin_lock(&sqp->lock);
+	if (send)
+		sqp->counters.send_completed++;
+	else
+		sqp->counters.recv_completed++;
+	if (status == IB_UVERBS_WC_WR_FLUSH_ERR)
+		sqp->counters.flushed++;
+	else if (status != IB_UVERBS_WC_SUCCESS)
+		sqp->counters.errors++;
+	else if (send)
+		sqp->counters.bytes_sent += bytes;
+	else
+		sqp->counters.bytes_received += bytes;
+	spin_unlock(&sqp->lock);
+}
+
+/*
+ * Adds @wc to @cq (its lock last in every order); raises the channel
+ * event of an armed CQ, and CQ_ERR once on overrun.
+ */
+static void soft_cq_add(struct ib_cq *cq, const struct ib_uverbs_wc *wc,
+			bool solicited)
+{
+	struct soft_cq *scq;
+	bool overrun = false;
+
+	/* Only driver tests build QPs without CQs. */
+	if (!cq)
+		return;
+	scq = to_soft_cq(cq);
+	spin_lock(&scq->lock);
+	if (scq->tail - scq->head >= cq->cqe) {
+		overrun = !scq->overflow;
+		scq->overflow = true;
+		goto out_unlock;
+	}
+	scq->ring[scq->tail & (cq->cqe - 1)] = *wc;
+	scq->tail++;
+	if (scq->notify &&
+	    (scq->notify == SOFT_CQ_NEXT_COMP || solicited || wc->status)) {
+		scq->notify = 0;
+		if (cq->channel)
+			ib_comp_channel_event(cq);
+	}
+out_unlock:
+	if (overrun && cq->uobject && cq->uobject->context)
+		ib_uverbs_async_event(cq->uobject->context->ufile,
+				      IB_UVERBS_EVENT_CQ_ERR, cq->uobject->id);
+	spin_unlock(&scq->lock);
+}
+
+/* The receive queue a responder draws from. */
+static struct soft_queue *soft_qp_rq(struct soft_qp *sqp)
+{
+	if (sqp->ibqp.srq)
+		return &to_soft_srq(sqp->ibqp.srq)->rq;
+	return &sqp->rq;
+}
+
+/*
+ * Completes every receive of @sqp's own RQ with WR_FLUSH_ERR.
+ * resp_lock held.
+ */
+static void soft_rq_flush_locked(struct soft_qp *sqp)
+{
+	struct soft_queue *q = &sqp->rq;
+	struct soft_recv_wqe *r;
+	struct ib_uverbs_wc wc;
+
+	if (sqp->ibqp.srq || sqp->dead)
+		return;
+	spin_lock(&q->lock);
+	while (q->head != q->tail) {
+		r = soft_queue_entry(q, q->head);
+		memset(&wc, 0, sizeof(wc));
+		wc.wr_id = r->wr_id;
+		wc.status = IB_UVERBS_WC_WR_FLUSH_ERR;
+		wc.opcode = IB_UVERBS_WC_RECV;
+		wc.qp_num = sqp->ibqp.qp_num;
+		q->head++;
+		soft_cq_add(sqp->ibqp.recv_cq, &wc, false);
+		soft_count_wc(sqp, false, wc.status, 0);
+	}
+	spin_unlock(&q->lock);
+}
+
+/* The responder @sqp went to ERR: flush its RQ now and later. */
+static void soft_rq_set_err_locked(struct soft_qp *sqp)
+{
+	spin_lock(&sqp->rq.lock);
+	sqp->rq.flush = true;
+	spin_unlock(&sqp->rq.lock);
+	soft_rq_flush_locked(sqp);
+}
+
+static void soft_rq_flush(struct soft_qp *sqp)
+{
+	mutex_lock(&sqp->resp_lock);
+	soft_rq_flush_locked(sqp);
+	mutex_unlock(&sqp->resp_lock);
+}
+
+/* What the requester's peer lookup found. */
+struct soft_req {
+	struct soft_qp *qp;		/* the requester */
+	struct ib_uverbs_qp_attr attr;	/* its attributes */
+	struct soft_send_wqe *wqe;
+	const struct ib_uverbs_ah_attr *av;
+	struct soft_sgl local;		/* its SGEs, checked */
+	u8 port;			/* its port */
+	u32 byte_len;			/* for its WC */
+	u32 rnr_us;			/* the responder's RNR timer */
+	u64 atomic_orig;
+};
+
+static u16 soft_port_lid(struct soft_device *sdev, u8 port)
+{
+	if (port < 1 || port > sdev->num_ports)
+		port = 1;
+	return sdev->ports[port - 1].lid;
+}
+
+/* The IB GRH a UD receive starts with: IPv6-like, 40 bytes. */
+static void soft_grh_build(u8 *grh, const struct soft_req *r, u64 len)
+{
+	const struct ib_uverbs_ah_attr *av = r->av;
+	struct soft_device *sdev = r->qp->sdev;
+	u32 w0 = (6u << 28) | ((u32)av->traffic_class << 20) |
+		 (av->flow_label & 0xfffff);
+	u8 port = r->port;
+
+	if (port < 1 || port > sdev->num_ports)
+		port = 1;
+	grh[0] = w0 >> 24;
+	grh[1] = w0 >> 16;
+	grh[2] = w0 >> 8;
+	grh[3] = w0;
+	grh[4] = len >> 8;
+	grh[5] = len;
+	grh[6] = 0x1b;	/* next header: IBA */
+	grh[7] = av->hop_limit;
+	memcpy(grh + 8, sdev->ports[port - 1].gid.raw, 16);
+	memcpy(grh + 24, av->dgid.raw, 16);
+}
+
+/*
+ * Consumes the responder's next receive for a SEND (or, with @data
+ * false, a WRITE_WITH_IMM): checks and fills its buffers, completes it.
+ * Returns the requester's status, or SOFT_RNR.  resp_lock held.
+ */
+static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
+			  const struct ib_uverbs_qp_attr *pattr, bool data)
+{
+	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	u8 type = peer->ibqp.qp_type;
+	struct soft_queue *q = soft_qp_rq(peer);
+	struct ib_pd *pd = peer->ibqp.srq ? peer->ibqp.srq->pd : peer->ibqp.pd;
+	u64 off = type == IB_UVERBS_QPT_UD ? SOFT_GRH_LEN : 0;
+	int status = IB_UVERBS_WC_SUCCESS, ret = IB_UVERBS_WC_SUCCESS;
+	struct soft_srq *ssrq = NULL;
+	struct ib_uverbs_wc wc = {};
+	struct soft_recv_wqe *rw;
+	struct soft_sgl dst;
+	bool limit = false;
+	u8 grh[SOFT_GRH_LEN];
+
+	soft_sgl_init(&dst);
+	spin_lock(&q->lock);
+	if (q->head == q->tail || q->flush) {
+		/*
+		 * Under the queue's lock: a receive posted after this sees
+		 * the flag (soft_rnr_kick()), so no wake-up is lost.
+		 */
+		if (type == IB_UVERBS_QPT_RC)
+			WRITE_ONCE(peer->rnr_waiter, true);
+		spin_unlock(&q->lock);
+		if (type != IB_UVERBS_QPT_RC)
+			return IB_UVERBS_WC_SUCCESS;	/* dropped */
+		return SOFT_RNR;
+	}
+	rw = soft_queue_entry(q, q->head);
+	wc.wr_id = rw->wr_id;
+	if (data) {
+		status = soft_sgl_get(&dst, peer->sdev, pd, rw->sge,
+				      rw->num_sge, IB_UVERBS_ACCESS_LOCAL_WRITE);
+		if (status) {
+			ret = IB_UVERBS_WC_REM_OP_ERR;
+		} else if (dst.len < off + r->local.len) {
+			status = IB_UVERBS_WC_LOC_LEN_ERR;
+			ret = IB_UVERBS_WC_REM_INV_REQ_ERR;
+		} else {
+			if (type == IB_UVERBS_QPT_UD && r->av->is_global) {
+				struct soft_sgl g;
+
+				soft_sgl_init(&g);
+				soft_grh_build(grh, r, r->local.len);
+				soft_sgl_add_kernel(&g, grh, sizeof(grh));
+				if (soft_sgl_copy(&dst, 0, &g, sizeof(grh)))
+					status = IB_UVERBS_WC_LOC_PROT_ERR;
+			}
+			switch (status ? SOFT_COPY_DST :
+				soft_sgl_copy(&dst, off, &r->local,
+					      r->local.len)) {
+			case SOFT_COPY_OK:
+				break;
+			case SOFT_COPY_SRC:
+				/* The requester's memory: nothing consumed. */
+				spin_unlock(&q->lock);
+				soft_sgl_put(&dst);
+				return IB_UVERBS_WC_LOC_PROT_ERR;
+			case SOFT_COPY_DST:
+				status = IB_UVERBS_WC_LOC_PROT_ERR;
+				ret = IB_UVERBS_WC_REM_OP_ERR;
+				break;
+			}
+		}
+		soft_sgl_put(&dst);
+	}
+	q->head++;
+	if (peer->ibqp.srq) {
+		ssrq = to_soft_srq(peer->ibqp.srq);
+		if (ssrq->limit_armed &&
+		    q->tail - q->head < peer->ibqp.srq->srq_limit) {
+			ssrq->limit_armed = false;
+			limit = true;
+		}
+	}
+	spin_unlock(&q->lock);
+	if (limit && ssrq->ibsrq.uobject && ssrq->ibsrq.uobject->context)
+		ib_uverbs_async_event(ssrq->ibsrq.uobject->context->ufile,
+				      IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
+				      ssrq->ibsrq.uobject->id);
+
+	wc.status = status;
+	wc.opcode = data ? IB_UVERBS_WC_RECV : IB_UVERBS_WC_RECV_RDMA_WITH_IMM;
+	wc.byte_len = status ? 0 : (u32)(off + r->local.len);
+	if (!data)
+		wc.byte_len = r->byte_len;
+	if (wr->opcode == IB_UVERBS_WR_SEND_WITH_IMM ||
+	    wr->opcode == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM) {
+		wc.imm_data = wr->imm_data;
+		wc.wc_flags |= IB_UVERBS_WC_WITH_IMM;
+	}
+	if (type == IB_UVERBS_QPT_UD && r->av->is_global)
+		wc.wc_flags |= IB_UVERBS_WC_GRH;
+	wc.qp_num = peer->ibqp.qp_num;
+	wc.src_qp = r->qp->ibqp.qp_num;
+	wc.slid = soft_port_lid(r->qp->sdev, r->port);
+	wc.sl = r->av->sl;
+	wc.port_num = pattr->port_num;
+	soft_cq_add(peer->ibqp.recv_cq, &wc,
+		    !!(wr->send_flags & IB_UVERBS_SEND_SOLICITED));
+	soft_count_wc(peer, false, status, wc.byte_len);
+	if (status && type != IB_UVERBS_QPT_UD) {
+		soft_qp_set_err(peer);
+		soft_rq_set_err_locked(peer);
+	}
+	return type == IB_UVERBS_QPT_RC ? ret : IB_UVERBS_WC_SUCCESS;
+}
+
+/* RDMA WRITE (WITH_IMM): requester's status or SOFT_RNR. */
+static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
+			   const struct ib_uverbs_qp_attr *pattr)
+{
+	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	bool imm = wr->opcode == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
+	struct soft_queue *q = soft_qp_rq(peer);
+	struct soft_sgl dst;
+	int status;
+
+	if (!(pattr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_WRITE))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	/* The immediate needs a receive: RNR before any data moves. */
+	if (imm && peer->ibqp.qp_type == IB_UVERBS_QPT_RC) {
+		spin_lock(&q->lock);
+		status = q->head == q->tail || q->flush;
+		if (status)
+			WRITE_ONCE(peer->rnr_waiter, true);
+		spin_unlock(&q->lock);
+		if (status)
+			return SOFT_RNR;
+	}
+	status = soft_sgl_get_remote(&dst, peer, wr->wr.rdma.rkey,
+				     wr->wr.rdma.remote_addr, r->local.len,
+				     IB_UVERBS_ACCESS_REMOTE_WRITE);
+	if (status)
+		return status;
+	switch (soft_sgl_copy(&dst, 0, &r->local, r->local.len)) {
+	case SOFT_COPY_OK:
+		break;
+	case SOFT_COPY_SRC:
+		soft_sgl_put(&dst);
+		return IB_UVERBS_WC_LOC_PROT_ERR;
+	case SOFT_COPY_DST:
+		soft_sgl_put(&dst);
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	}
+	soft_sgl_put(&dst);
+	r->byte_len = (u32)r->local.len;
+	if (imm)
+		return soft_resp_recv(r, peer, pattr, false);
+	return IB_UVERBS_WC_SUCCESS;
+}
+
+/* RDMA READ: the responder's memory into the requester's SGEs. */
+static int soft_resp_read(struct soft_req *r, struct soft_qp *peer,
+			  const struct ib_uverbs_qp_attr *pattr)
+{
+	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	struct soft_sgl src;
+	int status;
+
+	if (!(pattr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_READ))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	status = soft_sgl_get_remote(&src, peer, wr->wr.rdma.rkey,
+				     wr->wr.rdma.remote_addr, r->local.len,
+				     IB_UVERBS_ACCESS_REMOTE_READ);
+	if (status)
+		return status;
+	switch (soft_sgl_copy(&r->local, 0, &src, r->local.len)) {
+	case SOFT_COPY_OK:
+		status = IB_UVERBS_WC_SUCCESS;
+		break;
+	case SOFT_COPY_SRC:
+		status = IB_UVERBS_WC_REM_ACCESS_ERR;
+		break;
+	case SOFT_COPY_DST:
+		status = IB_UVERBS_WC_LOC_PROT_ERR;
+		break;
+	}
+	soft_sgl_put(&src);
+	r->byte_len = (u32)r->local.len;
+	return status;
+}
+
+/* CMP_AND_SWP / FETCH_AND_ADD on 8 aligned bytes of the responder. */
+static int soft_resp_atomic(struct soft_req *r, struct soft_qp *peer,
+			    const struct ib_uverbs_qp_attr *pattr)
+{
+	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	struct soft_sgl rem, k;
+	struct soft_mr *mr;
+	u64 orig, val;
+	size_t left;
+	int status;
+
+	if (!(pattr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	if (wr->wr.atomic.remote_addr & 7)
+		return IB_UVERBS_WC_REM_INV_REQ_ERR;
+	status = soft_sgl_get_remote(&rem, peer, wr->wr.atomic.rkey,
+				     wr->wr.atomic.remote_addr, sizeof(u64),
+				     IB_UVERBS_ACCESS_REMOTE_ATOMIC);
+	if (status)
+		return status;
+	mr = rem.seg[0].mr;
+	mutex_lock(&mr->io_lock);
+	mutex_lock(&soft_atomic_lock);
+	left = sizeof(orig);
+	if (!mr->dead)
+		left = mr->mm->ops->read(mr->mm, &orig, rem.seg[0].uaddr,
+					 sizeof(orig));
+	if (!left) {
+		if (wr->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP)
+			val = orig == wr->wr.atomic.compare_add ?
+				wr->wr.atomic.swap : orig;
+		else
+			val = orig + wr->wr.atomic.compare_add;
+		left = mr->mm->ops->write(mr->mm, rem.seg[0].uaddr, &val,
+					  sizeof(val));
+	}
+	mutex_unlock(&soft_atomic_lock);
+	mutex_unlock(&mr->io_lock);
+	soft_sgl_put(&rem);
+	if (left)
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	soft_sgl_init(&k);
+	soft_sgl_add_kernel(&k, &orig, sizeof(orig));
+	if (soft_sgl_copy(&r->local, 0, &k, sizeof(orig)))
+		return IB_UVERBS_WC_LOC_PROT_ERR;
+	r->byte_len = sizeof(orig);
+	return IB_UVERBS_WC_SUCCESS;
+}
+
+static bool soft_is_send(u32 opcode)
+{
+	return opcode == IB_UVERBS_WR_SEND ||
+	       opcode == IB_UVERBS_WR_SEND_WITH_IMM;
+}
+
+static bool soft_is_write(u32 opcode)
+{
+	return opcode == IB_UVERBS_WR_RDMA_WRITE ||
+	       opcode == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
+}
+
+static bool soft_is_atomic(u32 opcode)
+{
+	return opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+	       opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/*
+ * Executes one WR of @r->qp's send queue (sq.lock held): the WC status,
+ * or SOFT_RNR with r->rnr_us the responder's timer.
+ */
+static int soft_wqe_execute(struct soft_req *r)
+{
+	struct soft_qp *req = r->qp;
+	struct soft_send_wqe *wqe = r->wqe;
+	const struct ib_uverbs_send_wr *wr = &wqe->wr;
+	u8 type = req->ibqp.qp_type;
+	struct ib_uverbs_qp_attr pattr;
+	struct soft_qp *peer;
+	u32 dqpn, qkey;
+	int status;
+
+	/* The requester's own SGEs first: nothing moves if one is bad. */
+	if (wqe->inline_len) {
+		soft_sgl_init(&r->local);
+		soft_sgl_add_kernel(&r->local, wqe->data, wqe->inline_len);
+		status = IB_UVERBS_WC_SUCCESS;
+	} else {
+		status = soft_sgl_get(&r->local, req->sdev, req->ibqp.pd,
+				      (const struct ib_uverbs_sge *)wqe->data,
+				      wr->num_sge,
+				      soft_is_send(wr->opcode) ||
+				      soft_is_write(wr->opcode) ? 0 :
+				      IB_UVERBS_ACCESS_LOCAL_WRITE);
+	}
+	if (status)
+		return status;
+	if (r->local.len > SOFT_MAX_MSG ||
+	    (type == IB_UVERBS_QPT_UD && r->local.len > SOFT_UD_MTU) ||
+	    (soft_is_atomic(wr->opcode) && r->local.len < sizeof(u64))) {
+		status = IB_UVERBS_WC_LOC_LEN_ERR;
+		goto out_put;
+	}
+	r->byte_len = (u32)r->local.len;
+
+	if (type == IB_UVERBS_QPT_UD) {
+		r->av = &wqe->ah;
+		dqpn = wr->wr.ud.remote_qpn;
+		r->port = wqe->ah.port_num ? wqe->ah.port_num :
+					     r->attr.port_num;
+	} else {
+		r->av = &r->attr.ah_attr;
+		dqpn = r->attr.dest_qp_num;
+		r->port = r->attr.port_num;
+	}
+	if (r->av->is_global)
+		peer = soft_fabric_qp_by_gid(&r->av->dgid, dqpn, NULL);
+	else
+		peer = soft_fabric_qp_by_lid(r->av->dlid, dqpn, NULL);
+
+	status = IB_UVERBS_WC_SUCCESS;
+	if (peer)
+		mutex_lock(&peer->resp_lock);
+	if (peer && !peer->dead && peer->ibqp.qp_type == type) {
+		soft_qp_attr_read(peer, &pattr);
+		if (pattr.qp_state != IB_UVERBS_QPS_RTR &&
+		    pattr.qp_state != IB_UVERBS_QPS_RTS &&
+		    pattr.qp_state != IB_UVERBS_QPS_SQD)
+			goto no_peer;
+		r->rnr_us = soft_rnr_us[pattr.min_rnr_timer & 31];
+		if (type == IB_UVERBS_QPT_UD) {
+			qkey = wr->wr.ud.remote_qkey;
+			if (qkey & SOFT_QKEY_USE_QP)
+				qkey = r->attr.qkey;
+			if (qkey == pattr.qkey)
+				soft_resp_recv(r, peer, &pattr, true);
+		} else if (soft_is_send(wr->opcode)) {
+			status = soft_resp_recv(r, peer, &pattr, true);
+		} else if (soft_is_write(wr->opcode)) {
+			status = soft_resp_write(r, peer, &pattr);
+		} else if (wr->opcode == IB_UVERBS_WR_RDMA_READ) {
+			status = soft_resp_read(r, peer, &pattr);
+		} else if (soft_is_atomic(wr->opcode)) {
+			status = soft_resp_atomic(r, peer, &pattr);
+		} else {
+			status = IB_UVERBS_WC_LOC_QP_OP_ERR;
+		}
+	} else {
+no_peer:
+		/* Nobody answers: RC retries out; UC and UD lose it. */
+		if (type == IB_UVERBS_QPT_RC)
+			status = IB_UVERBS_WC_RETRY_EXC_ERR;
+	}
+	if (peer) {
+		mutex_unlock(&peer->resp_lock);
+		soft_qp_put(peer);
+	}
+out_put:
+	soft_sgl_put(&r->local);
+	return status;
+}
+
+static u32 soft_wc_opcode(u32 wr_opcode)
+{
+	switch (wr_opcode) {
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+		return IB_UVERBS_WC_RDMA_WRITE;
+	case IB_UVERBS_WR_RDMA_READ:
+		return IB_UVERBS_WC_RDMA_READ;
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+		return IB_UVERBS_WC_COMP_SWAP;
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+		return IB_UVERBS_WC_FETCH_ADD;
+	default:
+		return IB_UVERBS_WC_SEND;
+	}
+}
+
+/*
+ * Runs @sqp's send queue: executes (or flushes) its WRs in order until
+ * it is empty or its head waits for an RNR retry.
+ */
+static void soft_sq_process(struct soft_qp *sqp)
+{
+	struct soft_queue *q = &sqp->sq;
+	struct ib_uverbs_wc wc;
+	struct soft_req r;
+	bool err = false;
+	int status;
+
+	spin_lock(&q->lock);
+	while (q->head != q->tail && !READ_ONCE(sqp->dead)) {
+		memset(&r, 0, sizeof(r));
+		r.qp = sqp;
+		r.wqe = soft_queue_entry(q, q->head);
+		soft_qp_attr_read(sqp, &r.attr);
+		if (q->flush || r.attr.qp_state == IB_UVERBS_QPS_ERR) {
+			status = IB_UVERBS_WC_WR_FLUSH_ERR;
+			r.byte_len = 0;
+		} else if (r.attr.qp_state != IB_UVERBS_QPS_RTS) {
+			break;	/* SQD: executes again after RTS */
+		} else {
+			status = soft_wqe_execute(&r);
+			if (status == SOFT_RNR) {
+				if (r.attr.rnr_retry == SOFT_RNR_INFINITE)
+					break;	/* a receive will kick it */
+				if (r.wqe->rnr_tries++ < r.attr.rnr_retry) {
+					usleep_range(r.rnr_us, r.rnr_us);
+					continue;
+				}
+				status = IB_UVERBS_WC_RNR_RETRY_EXC_ERR;
+			}
+		}
+		memset(&wc, 0, sizeof(wc));
+		wc.wr_id = r.wqe->wr.wr_id;
+		wc.status = status;
+		wc.opcode = soft_wc_opcode(r.wqe->wr.opcode);
+		wc.byte_len = status ? 0 : r.byte_len;
+		wc.qp_num = sqp->ibqp.qp_num;
+		wc.port_num = r.attr.port_num;
+		q->head++;
+		if (status || sqp->ibqp.sq_sig_all ||
+		    (r.wqe->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
+			soft_cq_add(sqp->ibqp.send_cq, &wc, false);
+		soft_count_wc(sqp, true, status, wc.byte_len);
+		if (status && status != IB_UVERBS_WC_WR_FLUSH_ERR) {
+			soft_qp_set_err(sqp);
+			q->flush = true;
+			err = true;
+		}
+	}
+	spin_unlock(&q->lock);
+	if (err)
+		soft_rq_flush(sqp);
+}
+
+/**
+ * soft_qp_flush() - complete everything a QP in ERR holds with
+ *	WR_FLUSH_ERR (MODIFY to ERR)
+ */
+void soft_qp_flush(struct soft_qp *sqp)
+{
+	soft_sq_process(sqp);
+	soft_rq_flush(sqp);
+}
+
+/* Bytes of a WR's SGEs, 0 on overflow past u32. */
+static bool soft_sge_total(const struct ib_uverbs_sge *sge, u32 num, u64 *len)
+{
+	u32 i;
+
+	*len = 0;
+	for (i = 0; i < num; i++)
+		*len += sge[i].length;
+	return *len <= 0xffffffffu;
+}
+
+static bool soft_opcode_ok(u8 type, u32 opcode)
+{
+	switch (type) {
+	case IB_UVERBS_QPT_UD:
+		return soft_is_send(opcode);
+	case IB_UVERBS_QPT_UC:
+		return soft_is_send(opcode) || soft_is_write(opcode);
+	default:
+		return opcode <= IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+	}
+}
+
+/* Queues one WR at the tail of @q (its lock held): 0 or -errno. */
+static int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
+			      const struct ib_uverbs_send_wr *wr,
+			      const struct ib_uverbs_sge *sge)
+{
+	struct ib_ucontext *uctx = sqp->ibqp.uobject ?
+				   sqp->ibqp.uobject->context : NULL;
+	struct soft_send_wqe *wqe;
+	u64 len, off = 0;
+	u32 i;
+	int ret;
+
+	if (q->tail - q->head >= q->max_wr)
+		return -ENOMEM;
+	if (!soft_opcode_ok(sqp->ibqp.qp_type, wr->opcode))
+		return -EINVAL;
+	wqe = soft_queue_entry(q, q->tail);
+	memset(wqe, 0, sizeof(*wqe));
+	wqe->wr = *wr;
+	if ((wr->send_flags & IB_UVERBS_SEND_INLINE) &&
+	    (soft_is_send(wr->opcode) || soft_is_write(wr->opcode))) {
+		/* The payload is copied now; the SGEs need no key. */
+		if (!soft_sge_total(sge, wr->num_sge, &len) ||
+		    len > sqp->ibqp.cap.max_inline_data)
+			return -EINVAL;
+		if (!uctx || !uctx->mm)
+			return -EINVAL;
+		for (i = 0; i < wr->num_sge; i++) {
+			if (sge[i].length &&
+			    uctx->mm->ops->read(uctx->mm, wqe->data + off,
+						sge[i].addr, sge[i].length))
+				return -EFAULT;
+			off += sge[i].length;
+		}
+		/* An empty inline WR is a zero-length message all the same. */
+		wqe->inline_len = (u32)len;
+		wqe->wr.num_sge = 0;
+		if (!len)
+			wqe->wr.send_flags &= ~IB_UVERBS_SEND_INLINE;
+	} else {
+		if (wr->num_sge > q->max_sge)
+			return -EINVAL;
+		if (wr->num_sge)
+			memcpy(wqe->data, sge, wr->num_sge * sizeof(*sge));
+	}
+	if (sqp->ibqp.qp_type == IB_UVERBS_QPT_UD) {
+		if (!uctx)
+			return -EINVAL;
+		ret = uverbs_ah_attr_get(uctx, wr->wr.ud.ah, &wqe->ah);
+		if (ret)
+			return ret;
+	}
+	q->tail++;
+	return 0;
+}
+
+int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
+		   u32 num_wr, const struct ib_uverbs_sge *sge, u32 num_sge,
+		   u32 *bad_wr)
+{
+	struct soft_qp *sqp = to_soft_qp(qp);
+	struct soft_queue *q = &sqp->sq;
+	u8 state = soft_qp_state(sqp);
+	u32 i, used = 0;
+	int ret = 0;
+
+	if (state != IB_UVERBS_QPS_RTS && state != IB_UVERBS_QPS_SQD &&
+	    state != IB_UVERBS_QPS_ERR) {
+		*bad_wr = 0;
+		return -EINVAL;
+	}
+	spin_lock(&q->lock);
+	for (i = 0; i < num_wr; i++) {
+		if (wr[i].num_sge > num_sge - used) {
+			ret = -EINVAL;
+			break;
+		}
+		/* A post of WRs without SGEs may pass no array at all. */
+		ret = soft_send_wqe_fill(sqp, q, &wr[i],
+					 wr[i].num_sge ? sge + used : NULL);
+		if (ret)
+			break;
+		used += wr[i].num_sge;
+	}
+	spin_unlock(&q->lock);
+	spin_lock(&sqp->lock);
+	sqp->counters.send_posted += i;
+	spin_unlock(&sqp->lock);
+	soft_sq_process(sqp);
+	if (ret)
+		*bad_wr = i;
+	return ret;
+}
+
+/* Queues receive WRs on @q: the count queued; *@ret set on failure. */
+static u32 soft_recv_queue(struct soft_queue *q,
+			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			   const struct ib_uverbs_sge *sge, u32 num_sge,
+			   int *ret)
+{
+	struct soft_recv_wqe *rw;
+	u32 i, used = 0;
+
+	*ret = 0;
+	spin_lock(&q->lock);
+	for (i = 0; i < num_wr; i++) {
+		if (q->tail - q->head >= q->max_wr) {
+			*ret = -ENOMEM;
+			break;
+		}
+		if (wr[i].num_sge > q->max_sge ||
+		    wr[i].num_sge > num_sge - used) {
+			*ret = -EINVAL;
+			break;
+		}
+		rw = soft_queue_entry(q, q->tail);
+		rw->wr_id = wr[i].wr_id;
+		rw->num_sge = wr[i].num_sge;
+		if (wr[i].num_sge)
+			memcpy(rw->sge, sge + used,
+			       wr[i].num_sge * sizeof(*sge));
+		used += wr[i].num_sge;
+		q->tail++;
+	}
+	spin_unlock(&q->lock);
+	return i;
+}
+
+/* An RC requester waits on @sqp for a receive: run its send queue. */
+static void soft_rnr_kick(struct soft_qp *sqp)
+{
+	struct ib_uverbs_qp_attr a;
+	struct soft_qp *peer;
+
+	if (!READ_ONCE(sqp->rnr_waiter))
+		return;
+	WRITE_ONCE(sqp->rnr_waiter, false);
+	soft_qp_attr_read(sqp, &a);
+	if (a.ah_attr.is_global)
+		peer = soft_fabric_qp_by_gid(&a.ah_attr.dgid, a.dest_qp_num,
+					     NULL);
+	else
+		peer = soft_fabric_qp_by_lid(a.ah_attr.dlid, a.dest_qp_num,
+					     NULL);
+	if (!peer)
+		return;
+	soft_sq_process(peer);
+	soft_qp_put(peer);
+}
+
+int soft_post_recv(struct ib_qp *qp, const struct ib_uverbs_recv_wr *wr,
+		   u32 num_wr, const struct ib_uverbs_sge *sge, u32 num_sge,
+		   u32 *bad_wr)
+{
+	struct soft_qp *sqp = to_soft_qp(qp);
+	u8 state = soft_qp_state(sqp);
+	u32 n;
+	int ret;
+
+	if (state == IB_UVERBS_QPS_RESET || qp->srq) {
+		*bad_wr = 0;
+		return -EINVAL;
+	}
+	n = soft_recv_queue(&sqp->rq, wr, num_wr, sge, num_sge, &ret);
+	spin_lock(&sqp->lock);
+	sqp->counters.recv_posted += n;
+	spin_unlock(&sqp->lock);
+	if (state == IB_UVERBS_QPS_ERR)
+		soft_rq_flush(sqp);
+	else
+		soft_rnr_kick(sqp);
+	if (ret)
+		*bad_wr = n;
+	return ret;
+}
+
+int soft_post_srq_recv(struct ib_srq *srq, const struct ib_uverbs_recv_wr *wr,
+		       u32 num_wr, const struct ib_uverbs_sge *sge,
+		       u32 num_sge, u32 *bad_wr)
+{
+	u32 n;
+	int ret;
+
+	n = soft_recv_queue(&to_soft_srq(srq)->rq, wr, num_wr, sge, num_sge,
+			    &ret);
+	if (ret)
+		*bad_wr = n;
+	return ret;
+}
+
+int soft_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc)
+{
+	struct soft_cq *scq = to_soft_cq(cq);
+	u32 n = 0;
+
+	spin_lock(&scq->lock);
+	while (n < num && scq->head != scq->tail) {
+		wc[n++] = scq->ring[scq->head & (cq->cqe - 1)];
+		scq->head++;
+	}
+	spin_unlock(&scq->lock);
+	return (int)n;
+}
+
+int soft_req_notify_cq(struct ib_cq *cq, bool solicited_only)
+{
+	struct soft_cq *scq = to_soft_cq(cq);
+
+	spin_lock(&scq->lock);
+	scq->notify = solicited_only ? SOFT_CQ_SOLICITED : SOFT_CQ_NEXT_COMP;
+	spin_unlock(&scq->lock);
+	return 0;
+}
