@@ -17,39 +17,7 @@
 #include <rdma/soft_device.h>
 #include "../drivers/soft/soft.h"
 
-static int test_qp_destroy(struct ib_uobject *uobj, enum rdma_remove_reason why)
-{
-	struct ib_qp *qp = uobj->object;
-
-	return to_verbs_dev(qp->device)->ops->destroy_qp(qp);
-}
-
-static const struct uverbs_obj_type test_qp_obj = {
-	.destroy = test_qp_destroy,
-};
-
-static const struct uverbs_type test_qp_type = {
-	.obj = &test_qp_obj,
-};
-
-static const struct uverbs_type *const test_std_type_ptrs[] = {
-	[UVERBS_TYPE_QP] = &test_qp_type,
-};
-
-static const struct uverbs_types test_std_types = {
-	.types = test_std_type_ptrs,
-	.num_types = ARRAY_SIZE(test_std_type_ptrs),
-};
-
-/* A device, a file and a context on it, as GET_CONTEXT would leave them. */
-struct env {
-	struct ib_device *dev;
-	struct soft_device *sdev;
-	const struct ib_device_ops *ops;
-	struct ib_uverbs_file *f;
-	struct ib_ucontext *uctx;
-	struct ib_uobject uobj;
-};
+#include "soft_env.h"
 
 static void env_open_ok(struct env *e)
 {
