@@ -163,7 +163,7 @@ check-headers:
 		"$(CLANG) $(BASE_CFLAGS)" || true
 	$(Q)$(call STAGE_END,headers)
 
-# The -O2 build (library, examples, benchmarks) and a run of the demo.
+# The -O2 build (library, examples, benchmarks) and a run of every example.
 check-build:
 	$(call build_progs,build,$(REL_LIBS) $(REL_PROGS))
 	@for p in $(REL_LIBS) $(REL_PROGS); do \
@@ -174,19 +174,20 @@ check-build:
 			printf 'ok build/%s\n1 passed, 0 failed\n' $$n; \
 		fi >$(R)/build/$$n.sum; head -n1 $(R)/build/$$n.sum; \
 	done
-	@p=$(O)/rel/examples/embedded_demo; s=$(R)/build/demo.sum; \
-	if [ -n "$(filter %/embedded_demo,$(REL_PROGS))" ] && [ -x $$p ] && \
-	   ! grep -qxF $$p $(R)/build/build-failed; then \
-		timeout -k 5 60 $$p >$(R)/build/demo.out 2>&1; rc=$$?; \
-		if [ $$rc -eq 0 ]; then \
-			printf 'ok build/demo\n1 passed, 0 failed\n' >$$s; \
+	@for p in $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS)); do \
+		n=$$(basename $$p); s=$(R)/build/run-$$n.sum; \
+		if [ -x $$p ] && ! grep -qxF $$p $(R)/build/build-failed; then \
+			timeout -k 5 60 $$p >$(R)/build/run-$$n.out 2>&1 </dev/null; rc=$$?; \
+			if [ $$rc -eq 0 ]; then \
+				printf 'ok build/run-%s\n1 passed, 0 failed\n' $$n >$$s; \
+			else \
+				cat $(R)/build/run-$$n.out; \
+				printf 'not ok build/run-%s: exited %s\n0 passed, 1 failed\n' $$n $$rc >$$s; \
+			fi; \
 		else \
-			cat $(R)/build/demo.out; \
-			printf 'not ok build/demo: exited %s\n0 passed, 1 failed\n' $$rc >$$s; \
-		fi; \
-	else \
-		printf 'not ok build/demo: examples/embedded_demo not built\n0 passed, 1 failed\n' >$$s; \
-	fi; head -n1 $$s
+			printf 'not ok build/run-%s: not built\n0 passed, 1 failed\n' $$n >$$s; \
+		fi; head -n1 $$s; \
+	done
 	$(Q)$(call STAGE_END,build)
 
 # Replays the checked-in corpus and crash inputs: a regression test.
