@@ -440,6 +440,14 @@ static int mock_modify_qp(struct ib_qp *qp,
 	return 0;
 }
 
+/* What an error completion does behind the core's back, on request. */
+static u8 mock_query_qp_state(struct ib_qp *qp)
+{
+	struct mock_device *md = to_mock(qp->device);
+
+	return md->qp_state_now == 0xff ? qp->attr.qp_state : md->qp_state_now;
+}
+
 static int mock_destroy_qp(struct ib_qp *qp)
 {
 	struct mock_device *md = to_mock(qp->device);
@@ -508,6 +516,7 @@ static const struct ib_device_ops mock_ops = {
 	.destroy_cq = mock_destroy_cq,
 	.create_qp = mock_create_qp,
 	.modify_qp = mock_modify_qp,
+	.query_qp_state = mock_query_qp_state,
 	.destroy_qp = mock_destroy_qp,
 	.create_srq = mock_create_srq,
 	.modify_srq = mock_modify_srq,
@@ -534,6 +543,7 @@ struct mock_device *mock_device_create(void)
 	md->vdev.ib.types = &uverbs_std_types;
 	md->vdev.ib.dealloc_ucontext = mock_dealloc_ucontext;
 	md->vdev.ops = &mock_ops;
+	md->qp_state_now = 0xff;
 	if (ib_register_device(&md->vdev.ib)) {
 		kfree(md);
 		return NULL;

@@ -107,6 +107,7 @@ struct mock_device {
 	struct mock_wc wcs[MOCK_LOG];
 	u32 num_wcs;
 	u32 last_poll_num;
+	u8 qp_state_now;	/* query_qp_state's answer; 0xff: the core's copy */
 };
 
 /* The mock's device attributes (query_device). */

@@ -255,9 +255,10 @@ static void fill_pattern(u8 *p, size_t n, u32 seed)
 		p[i] = (u8)(i * 131 + seed + (i >> 8));
 }
 
+/* The state the core learns through query_qp_state (under the QP lock). */
 static u8 soft_sqp_state(struct side *s)
 {
-	return to_soft_qp(s->qp)->attr.qp_state;
+	return s->e->ops->query_qp_state(s->qp);
 }
 
 /* --- RC SEND / RECV ---------------------------------------------------- */

@@ -1959,3 +1959,47 @@ TEST(comp_channel_events_race_destroy)
 	teardown(&fx);
 }
 
+
+/*
+ * The device may move a QP to ERR on its own (an error completion): QUERY
+ * reports the device's state, and MODIFY starts from it.
+ */
+TEST(qp_state_from_the_device)
+{
+	struct ib_uverbs_qp_query_resp q;
+	struct ib_uverbs_qp_attr a;
+	struct fx fx;
+	u32 pd, cq, qp;
+
+	setup(&fx);
+	pd = pd_alloc_ok(&fx);
+	cq = cq_create_ok(&fx, -1);
+	qp = qp_create_ok(&fx, pd, cq, NONE);
+	rc_init_attr(&a);
+	ASSERT_OK(qp_modify(&fx, qp, &a));
+	rc_rtr_attr(&a);
+	ASSERT_OK(qp_modify(&fx, qp, &a));
+	rc_rts_attr(&a);
+	ASSERT_OK(qp_modify(&fx, qp, &a));
+
+	fx.md->qp_state_now = IB_UVERBS_QPS_ERR;
+	ASSERT_OK(qp_query(&fx, qp, ~0u, &q));
+	ASSERT_EQ(q.attr.qp_state, IB_UVERBS_QPS_ERR);
+
+	/* RTS -> RTS with MIN_RNR_TIMER was legal; ERR -> ERR takes nothing. */
+	memset(&a, 0, sizeof(a));
+	a.attr_mask = IB_UVERBS_QP_MIN_RNR_TIMER;
+	a.min_rnr_timer = 12;
+	ASSERT_ERRNO(-EINVAL, qp_modify(&fx, qp, &a));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "ERR->ERR") != NULL);
+
+	/* ERR -> RESET, as a user recovering the QP does. */
+	memset(&a, 0, sizeof(a));
+	a.attr_mask = IB_UVERBS_QP_STATE;
+	a.qp_state = IB_UVERBS_QPS_RESET;
+	ASSERT_OK(qp_modify(&fx, qp, &a));
+	fx.md->qp_state_now = 0xff;
+	ASSERT_OK(qp_query(&fx, qp, ~0u, &q));
+	ASSERT_EQ(q.attr.qp_state, IB_UVERBS_QPS_RESET);
+	teardown(&fx);
+}

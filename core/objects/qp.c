@@ -238,6 +238,15 @@ static void qp_merge_attr(struct ib_qp *qp,
 	a->attr_mask |= mask & ~(IB_UVERBS_QP_STATE | IB_UVERBS_QP_CUR_STATE);
 }
 
+/* The QP's state now: the device's word if it has one (see the op). */
+static u8 qp_live_state(struct ib_device *ib_dev, struct ib_qp *qp)
+{
+	const struct ib_device_ops *ops = std_ops(ib_dev);
+
+	return ops->query_qp_state ? ops->query_qp_state(qp) :
+				     qp->attr.qp_state;
+}
+
 static int uverbs_qp_modify(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 			    struct uverbs_attr_array *common,
 			    struct uverbs_attr_array *vendor, const void *priv)
@@ -249,6 +258,8 @@ static int uverbs_qp_modify(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	char why[160];
 	int ret;
 
+	/* Held exclusively (WRITE): the core's copy may be brought up to date. */
+	qp->attr.qp_state = qp_live_state(ib_dev, qp);
 	ret = ib_modify_qp_attr_check(qp->attr.qp_state, qp->qp_type, attr,
 				      why, sizeof(why));
 	if (ret) {
@@ -281,9 +292,11 @@ static int uverbs_qp_query(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	const u32 *mask = uverbs_attr_in(common, UVERBS_QP_QUERY_MASK);
 	struct ib_uverbs_qp_query_resp resp = {};
 
+	/* Held shared (READ): report the live state, leave the copy alone. */
 	resp.attr = qp->attr;
 	resp.attr.attr_mask = *mask;
-	resp.attr.cur_qp_state = qp->attr.qp_state;
+	resp.attr.qp_state = qp_live_state(ib_dev, qp);
+	resp.attr.cur_qp_state = resp.attr.qp_state;
 	resp.attr.cap = qp->cap;
 	resp.qp_type = qp->qp_type;
 	resp.sq_sig_all = qp->sq_sig_all;

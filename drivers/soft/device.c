@@ -26,6 +26,7 @@ static const struct ib_device_ops soft_ops = {
 	.destroy_cq = soft_cq_destroy,
 	.create_qp = soft_qp_create,
 	.modify_qp = soft_qp_modify,
+	.query_qp_state = soft_qp_query_state,
 	.destroy_qp = soft_qp_destroy,
 	.create_srq = soft_srq_create,
 	.modify_srq = soft_srq_modify,

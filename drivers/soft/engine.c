@@ -254,7 +254,7 @@ static void soft_qp_attr_read(struct soft_qp *sqp, struct ib_uverbs_qp_attr *a)
 	spin_unlock(&sqp->lock);
 }
 
-static u8 soft_qp_state(struct soft_qp *sqp)
+u8 soft_qp_state(struct soft_qp *sqp)
 {
 	u8 state;
 
@@ -265,8 +265,8 @@ static u8 soft_qp_state(struct soft_qp *sqp)
 }
 
 /*
- * The QP's state becomes ERR (the core's copy in ibqp.attr follows at
- * the next MODIFY or QUERY; see the report).
+ * The QP's state becomes ERR; the core learns it through the
+ * query_qp_state op at the next MODIFY or QUERY.
  */
 static void soft_qp_set_err(struct soft_qp *sqp)
 {
@@ -1097,4 +1097,9 @@ int soft_req_notify_cq(struct ib_cq *cq, bool solicited_only)
 	scq->notify = solicited_only ? SOFT_CQ_SOLICITED : SOFT_CQ_NEXT_COMP;
 	spin_unlock(&scq->lock);
 	return 0;
+}
+
+u8 soft_qp_query_state(struct ib_qp *qp)
+{
+	return soft_qp_state(to_soft_qp(qp));
 }

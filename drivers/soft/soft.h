@@ -367,6 +367,9 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 			     const struct ib_uverbs_qp_create_cmd *cmd,
 			     struct uverbs_attr_array *vendor);
 int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr);
+/* The QP's state under its lock (an error completion moves it to ERR). */
+u8 soft_qp_state(struct soft_qp *sqp);
+u8 soft_qp_query_state(struct ib_qp *qp);
 int soft_qp_destroy(struct ib_qp *qp);
 void soft_qp_put(struct soft_qp *sqp);
 void soft_qp_counters_read(struct soft_qp *sqp, struct soft_qp_counters *out);

@@ -159,6 +159,10 @@ struct ib_ah {
  *	uverbs_ah_attr_get() while posting.
  * @post_recv: the same for receive WRs
  * @post_srq_recv: the same on a shared receive queue
+ * @query_qp_state: optional; the QP's state as the device sees it now,
+ *	which an error completion may have moved to ERR since the last
+ *	MODIFY.  The core's MODIFY starts from it and QUERY reports it;
+ *	without it the state of the last MODIFY counts.
  * @poll_cq: takes up to @num completions, oldest first; returns how many
  * @req_notify_cq: arms the CQ: the next completion (a solicited one, or
  *	any error, when @solicited_only) calls ib_comp_channel_event() once
@@ -215,6 +219,7 @@ struct ib_device_ops {
 			     const struct ib_uverbs_recv_wr *wr, u32 num_wr,
 			     const struct ib_uverbs_sge *sge, u32 num_sge,
 			     u32 *bad_wr);
+	u8 (*query_qp_state)(struct ib_qp *qp);
 	int (*poll_cq)(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc);
 	int (*req_notify_cq)(struct ib_cq *cq, bool solicited_only);
 };
