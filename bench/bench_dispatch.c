@@ -77,6 +77,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "../tests/test_driver.h"
+#include "bench.h"
 
 #define REPS 31
 /* The project's goals for dispatch_read_3attr (not measurements). */
@@ -86,34 +87,12 @@
 
 static bool verbose;
 
-static void die(const char *what, long err)
-{
-	fprintf(stderr, "bench_dispatch: %s: %ld (%s)\n", what, err,
-		ib_uverbs_last_error());
-	exit(1);
-}
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
-}
-
 static u64 cpu_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* A figure: the per-repetition samples, and its name. */
@@ -570,16 +549,6 @@ static void print_breakdown(double overhead, const struct figure *prims)
 /* ---- the measurements ---- */
 
 /* Times one batch of @iters runs of @expr into @fig; dies if it failed. */
-#define MEASURE(fig, iters, expr)                                             \
-	do {                                                                  \
-		u64 _t0 = now_ns();                                           \
-		long _e = (expr);                                             \
-		u64 _t1 = now_ns();                                           \
-		if (_e)                                                       \
-			die((fig)->name, _e);                                 \
-		(fig)->s[(fig)->n++] = (double)(_t1 - _t0) / (double)(iters); \
-	} while (0)
-
 static void bench_read(struct ib_device *dev)
 {
 	struct ib_uverbs_file *f = open_ctx(dev);
@@ -868,22 +837,6 @@ static int run_loop(struct ib_device *dev, const char *what, u64 n)
 	return 0;
 }
 
-static void pin_to_current_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		printf("# not pinned: sched_setaffinity failed\n");
-	else
-		printf("# pinned to cpu %d; figures are the minimum of %d repetitions\n",
-		       cpu, REPS);
-}
-
 /* Starts the RCU worker before pinning, so that it is not pinned to our
  * CPU: create and destroy one object. */
 static void start_rcu_worker(struct ib_device *dev)
@@ -938,7 +891,13 @@ int main(int argc, char **argv)
 		sections = 7;
 
 	start_rcu_worker(dev);
-	pin_to_current_cpu();
+	{
+		char method[64];
+
+		snprintf(method, sizeof(method),
+			 "figures are the minimum of %d repetitions", REPS);
+		pin_to_current_cpu(method);
+	}
 	if (sections & 1)
 		bench_read(dev);
 	if (sections & 2)

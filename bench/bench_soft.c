@@ -65,6 +65,8 @@
 #include <rdma/soft_device.h>
 #include <rdma/ib_user_verbs.h>
 
+#include "bench.h"
+
 #define REPS 61
 #define WRITE_BATCH 16
 #define MAX_MSG (1u << 20)
@@ -74,28 +76,6 @@ static const u32 sizes[] = { 2, 4096, 65536, MAX_MSG };
 #define NSIZES ARRAY_SIZE(sizes)
 
 static bool verbose;
-
-static void die(const char *what, long err)
-{
-	fprintf(stderr, "bench_soft: %s: %ld (%s)\n", what, err,
-		ib_uverbs_last_error());
-	exit(1);
-}
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* A figure: the per-repetition samples, and its name. */
 struct figure {
@@ -509,16 +489,6 @@ static NOINLINE long loop_bounce(u8 *dst, const u8 *src, u32 len, u64 iters)
 }
 
 /* Times one batch of @iters runs of @expr into @fig (ns per iteration). */
-#define MEASURE(fig, iters, expr)                                             \
-	do {                                                                  \
-		u64 _t0 = now_ns();                                           \
-		long _e = (expr);                                             \
-		u64 _t1 = now_ns();                                           \
-		if (_e)                                                       \
-			die((fig)->name, _e);                                 \
-		(fig)->s[(fig)->n++] = (double)(_t1 - _t0) / (double)(iters); \
-	} while (0)
-
 /* Iterations so that a batch moves about @bytes, within [lo, hi]. */
 static u64 iters_for(u32 len, u64 bytes, u64 lo, u64 hi)
 {
@@ -705,22 +675,6 @@ static void bench_write_bw(struct side *a, struct side *b)
 		       size_name(sizes[s]), sizes[s] / bw[s].max, WRITE_BATCH);
 }
 
-static void pin_to_current_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		printf("# not pinned: sched_setaffinity failed\n");
-	else
-		printf("# pinned to cpu %d; latencies are the minimum, bandwidths the maximum (the fastest repetition) of %d\n",
-		       cpu, REPS);
-}
-
 /*
  * Starts the RCU worker before pinning, so that it is not pinned to our
  * CPU: a PD allocated and freed by commands.
@@ -767,7 +721,14 @@ int main(int argc, char **argv)
 	qp_connect(&a, &b);
 	qp_connect(&b, &a);
 	start_rcu_worker(&a);
-	pin_to_current_cpu();
+	{
+		char method[96];
+
+		snprintf(method, sizeof(method),
+			 "latencies are the minimum, bandwidths the maximum (the fastest repetition) of %d",
+			 REPS);
+		pin_to_current_cpu(method);
+	}
 
 	bench_send_lat(&a, &b);
 	bench_write_bw(&a, &b);
