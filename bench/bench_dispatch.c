@@ -446,7 +446,7 @@ enum prim {
 	PRIM_COPY_IN_48,   /* the attribute array of 3 */
 	PRIM_COPY_OUT_16,  /* PTR_OUT */
 	PRIM_RCU,	   /* rcu_read_lock + rcu_read_unlock */
-	PRIM_CLOSE_SEM,	   /* down_read_trylock + up_read */
+	PRIM_CLOSE_SEM,	   /* down_read + up_read, as each command does */
 	PRIM_USECNT,	   /* uobject READ lock + unlock (2 atomics) */
 	PRIM_NULL_SYSCALL, /* ioctl(/dev/null, RDMA_VERBS_IOCTL): ENOTTY */
 	PRIM_NUM,
@@ -458,7 +458,7 @@ static const char *const prim_names[PRIM_NUM] = {
 	[PRIM_COPY_IN_48] = "prim_copy_from_user_48",
 	[PRIM_COPY_OUT_16] = "prim_copy_to_user_16",
 	[PRIM_RCU] = "prim_rcu_read_lock_unlock",
-	[PRIM_CLOSE_SEM] = "prim_close_sem_tryread_up",
+	[PRIM_CLOSE_SEM] = "prim_close_sem_read_up",
 	[PRIM_USECNT] = "prim_usecnt_lock_unlock",
 	[PRIM_NULL_SYSCALL] = "prim_kernel_ioctl_enotty",
 };
@@ -499,8 +499,7 @@ static NOINLINE long loop_prim(enum prim p, u64 iters)
 			rcu_read_unlock();
 			break;
 		case PRIM_CLOSE_SEM:
-			if (!down_read_trylock(&sem))
-				err |= 1;
+			down_read(&sem);
 			up_read(&sem);
 			break;
 		case PRIM_USECNT:

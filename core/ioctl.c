@@ -594,8 +594,7 @@ long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 		uverbs_set_error("file is closing");
 		return -EIO;
 	}
-	if (!down_read_trylock(&ufile->close_sem))
-		down_read(&ufile->close_sem);
+	down_read(&ufile->close_sem);
 	if (READ_ONCE(ufile->closing)) {
 		uverbs_set_error("file is closing");
 		ret = -EIO;
@@ -613,13 +612,9 @@ out_up:
 long ib_uverbs_ioctl(struct ib_uverbs_file *ufile, unsigned int cmd,
 		     unsigned long arg)
 {
-	struct ib_uverbs_ioctl_hdr hdr;
+	struct ib_uverbs_ioctl_hdr hdr = { 0 };
 
-	if (cmd != RDMA_VERBS_IOCTL && cmd != RDMA_DIRECT_IOCTL) {
-		last_error[0] = '\0';
-		uverbs_set_error("ioctl 0x%x is not RDMA_VERBS_IOCTL", cmd);
-		return -ENOTTY;
-	}
+	/* Only a verbs command has a header; the rest is judged by cmd. */
 	if (cmd == RDMA_VERBS_IOCTL &&
 	    copy_from_user(&hdr, u64_to_user_ptr(arg), sizeof(hdr))) {
 		uverbs_set_error("header not readable");

@@ -138,7 +138,6 @@ static const struct uverbs_attr_spec srq_destroy_attrs[] = {
 			 .access = UVERBS_ACCESS_DESTROY } },
 };
 
-/* DESTROY has nothing to do before the core calls the destroy op. */
 static int uverbs_srq_post_recv(struct ib_device *ib_dev,
 				struct ib_ucontext *uctx,
 				struct uverbs_attr_array *common,
@@ -195,6 +194,7 @@ static const struct uverbs_attr_spec srq_post_recv_attrs[] = {
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
+/* SRQ_DESTROY has no handler: the core's destroy op is all there is. */
 static const struct uverbs_action srq_actions[] = {
 	[UVERBS_ACTION_SRQ_CREATE] =
 		UVERBS_STD_ACTION(uverbs_srq_create, srq_create_attrs),
