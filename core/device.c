@@ -127,6 +127,27 @@ struct ib_device *ib_device_find(const char *name)
 	return found;
 }
 
+int ib_device_for_each_file(struct ib_device *dev,
+			    int (*fn)(struct ib_uverbs_file *ufile, void *arg),
+			    void *arg)
+{
+	struct ib_uverbs_device *udev = uverbs_device_get(dev);
+	struct ib_uverbs_file *ufile;
+	int ret = 0;
+
+	if (!udev)
+		return -ENODEV;
+	mutex_lock(&udev->files_lock);
+	list_for_each_entry(ufile, &udev->files, list) {
+		ret = fn(ufile, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&udev->files_lock);
+	uverbs_device_put(udev);
+	return ret;
+}
+
 /* The next file removal has not visited yet, referenced; or NULL. */
 static struct ib_uverbs_file *next_file(struct ib_uverbs_device *udev)
 {

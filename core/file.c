@@ -228,7 +228,10 @@ struct ib_ucontext *uverbs_ucontext_alloc(struct ib_device *ib_dev,
 	}
 	uctx->device = ib_dev;
 	uctx->ufile = ufile;
-	uctx->mm = current_mm ? current_mm : &compat_self_mm;
+	if (ufile->ops && ufile->ops->context_mm)
+		uctx->mm = ufile->ops->context_mm(ufile);
+	if (!uctx->mm)
+		uctx->mm = current_mm ? current_mm : &compat_self_mm;
 	INIT_LIST_HEAD(&uctx->uobjects);
 	spin_lock_init(&uctx->uobjects_lock);
 	return uctx;
@@ -273,4 +276,32 @@ void uverbs_ucontext_finalize(struct ib_ucontext *uctx, int ret)
 void uverbs_ucontext_abort(struct ib_ucontext *uctx)
 {
 	uverbs_free_ucontext(uctx);
+}
+
+void ib_uverbs_file_stats(struct ib_uverbs_file *ufile,
+			  struct ib_uverbs_file_stats *st)
+{
+	struct ib_ucontext *uctx;
+	struct ib_uobject *uobj;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&ufile->events_lock);
+	st->num_events = ufile->num_events;
+	mutex_unlock(&ufile->events_lock);
+	/* ucontext_lock keeps the context from being freed under us. */
+	mutex_lock(&ufile->ucontext_lock);
+	st->disassociated = READ_ONCE(ufile->disassociated);
+	uctx = ufile->ucontext;
+	if (uctx && !ufile->hw_destroyed)
+		st->has_context = true;
+	if (uctx) {
+		spin_lock(&uctx->uobjects_lock);
+		list_for_each_entry(uobj, &uctx->uobjects, list) {
+			st->num_objects++;
+			if (uobj->type_id < ARRAY_SIZE(st->per_type))
+				st->per_type[uobj->type_id]++;
+		}
+		spin_unlock(&uctx->uobjects_lock);
+	}
+	mutex_unlock(&ufile->ucontext_lock);
 }

@@ -200,10 +200,14 @@ int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
  * @fd_alloc: a file descriptor in the caller for a new FD object; returns
  *	the fd or a negative errno
  * @fd_release: gives back a descriptor from @fd_alloc
+ * @context_mm: the address space a new context serves (its memory regions
+ *	live there), which must outlive the file; NULL, or a NULL return,
+ *	for the caller's current_mm
  */
 struct ib_uverbs_file_ops {
 	int (*fd_alloc)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj);
 	void (*fd_release)(struct ib_uverbs_file *ufile, int fd);
+	struct compat_mm *(*context_mm)(struct ib_uverbs_file *ufile);
 };
 
 /**
@@ -264,5 +268,43 @@ void ib_uverbs_file_put(struct ib_uverbs_file *ufile);
 long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 			 const struct ib_uverbs_ioctl_hdr *hdr,
 			 unsigned long arg);
+
+/**
+ * struct ib_uverbs_file_stats - what a file holds, for control tools
+ * @has_context: GET_CONTEXT succeeded and the context is not destroyed
+ * @disassociated: its device was removed
+ * @num_objects: committed objects still in the file
+ * @per_type: @num_objects by type id (ids past the array are not counted)
+ * @num_events: async events queued, not yet read
+ */
+struct ib_uverbs_file_stats {
+	bool has_context;
+	bool disassociated;
+	u32 num_objects;
+	u32 per_type[32];
+	u32 num_events;
+};
+
+/**
+ * ib_uverbs_file_stats() - count what a file holds
+ * @ufile: the file (referenced by the caller)
+ * @st: filled
+ */
+void ib_uverbs_file_stats(struct ib_uverbs_file *ufile,
+			  struct ib_uverbs_file_stats *st);
+
+/**
+ * ib_device_for_each_file() - call @fn for every open file of a device
+ * @dev: a registered device
+ * @fn: called with the device's file list locked: it must not open,
+ *	release or run commands on a file of @dev; a non-zero return stops
+ *	the walk
+ *
+ * Return: the first non-zero return of @fn, or 0; -ENODEV if @dev is
+ * not registered.
+ */
+int ib_device_for_each_file(struct ib_device *dev,
+			    int (*fn)(struct ib_uverbs_file *ufile, void *arg),
+			    void *arg);
 
 #endif /* _RDMA_IB_VERBS_H */
