@@ -347,7 +347,12 @@ static void finalize_attrs(struct bundle *b, unsigned int fetched, int ret)
 	}
 }
 
-static int copy_outputs(struct bundle *b)
+/*
+ * Copies the outputs the handler wrote: all of them after success (an
+ * unwritable one fails the command, rule 14), only copy_on_error ones
+ * after a failure (best effort: the command's errno stays).
+ */
+static int copy_outputs(struct bundle *b, bool failed)
 {
 	unsigned int i;
 
@@ -355,6 +360,8 @@ static int copy_outputs(struct bundle *b)
 		struct uverbs_attr *e = b->where[i];
 
 		if (attr_is_obj(e) || !e->cmd_attr.written)
+			continue;
+		if (failed && !e->spec->copy_on_error)
 			continue;
 		if (copy_to_user(u64_to_user_ptr(b->uattrs[i].ptr_idr),
 				 e->cmd_attr.data, e->cmd_attr.len)) {
@@ -411,7 +418,7 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 
 	/* A removed device's objects are gone already: DESTROY only
 	 * forgets the handle. */
-	if (!b->removed) {
+	if (!b->removed || action->after_removal) {
 		current_bundle = b;
 		ret = action->handler(ib_dev, b->ufile, b->arrays,
 				      b->spec->num_chains, action->priv);
@@ -423,10 +430,13 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 			uverbs_set_error("destroy refused by the driver: %d", ret);
 		b->destroyed = !ret;
 	}
-	if (!ret)
-		ret = copy_outputs(b);
-	else if (!last_error[0])
-		uverbs_set_error("handler failed: %d", ret);
+	if (!ret) {
+		ret = copy_outputs(b, false);
+	} else {
+		if (!last_error[0])
+			uverbs_set_error("handler failed: %d", ret);
+		copy_outputs(b, true);
+	}
 
 out_finalize:
 	finalize_attrs(b, fetched, ret);
@@ -524,7 +534,8 @@ static long cmd_verbs(struct ib_uverbs_file *ufile,
 	if (!action)
 		return ret;
 	/* Rule 20: after removal only DESTROY is served. */
-	if (!ib_dev && !action_destroys(&action->chain)) {
+	if (!ib_dev && !action->after_removal &&
+	    !action_destroys(&action->chain)) {
 		uverbs_set_error("device removed");
 		return -EIO;
 	}

@@ -56,6 +56,11 @@ static int check_attr(const struct uverbs_types *types,
 {
 	const struct uverbs_type *t;
 
+	if (a->copy_on_error && a->type != UVERBS_ATTR_TYPE_PTR_OUT) {
+		pr_err("%s: copy_on_error on a type %u attribute", where,
+		       a->type);
+		return -EINVAL;
+	}
 	switch (a->type) {
 	case UVERBS_ATTR_TYPE_NA:
 		return 0;

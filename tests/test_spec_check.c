@@ -273,6 +273,18 @@ TEST(spec_check_fd_new_and_idr_new)
 	spec_err(&fd_new_idr_new_types, "2 NEW and 0 DESTROY");
 }
 
+/* Only an output can be copied on error. */
+static const struct uverbs_attr_spec copy_on_error_in_attrs[] = {
+	[0] = { .type = UVERBS_ATTR_TYPE_PTR_IN, .copy_on_error = true,
+		.min_len = 4, .max_len = 4 },
+};
+SPEC_ONE_ACTION(copy_on_error_in_types, copy_on_error_in_attrs);
+
+TEST(spec_check_copy_on_error_needs_ptr_out)
+{
+	spec_err(&copy_on_error_in_types, "copy_on_error on a type 1");
+}
+
 /* NEW and DESTROY are what the command is about: they cannot be optional. */
 static const struct uverbs_attr_spec optional_new_attrs[] = {
 	[0] = { .type = UVERBS_ATTR_TYPE_IDR,

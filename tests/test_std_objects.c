@@ -523,12 +523,14 @@ TEST(device_async_events_then_fatal_after_removal)
 	mock_device_remove(fx.md);
 	ASSERT_EQ(fx.md->live, 0);
 	ASSERT_TRUE(!strcmp(fx.md->destroyed, "mr1 pd0 "));
-	/* After removal the core serves DESTROY only (rule 20): the
-	 * transport reads DEVICE_FATAL from the file's queue. */
-	ASSERT_ERRNO(-EIO, async_event(&fx, &desc));
-	ASSERT_OK(ib_uverbs_read_async_event(fx.f, &desc));
+	/* After removal the core serves DESTROY (rule 20) and
+	 * GET_ASYNC_EVENT, which delivers DEVICE_FATAL, then EAGAIN. */
+	memset(&desc, 0xff, sizeof(desc));
+	ASSERT_OK(async_event(&fx, &desc));
 	ASSERT_EQ(desc.event_type, IB_UVERBS_EVENT_DEVICE_FATAL);
 	ASSERT_EQ(desc.element, 0);
+	ASSERT_ERRNO(-EAGAIN, async_event(&fx, &desc));
+	ASSERT_ERRNO(-EAGAIN, ib_uverbs_read_async_event(fx.f, &desc));
 	ASSERT_OK(mr_dereg(&fx, mr));
 	ASSERT_OK(pd_dealloc(&fx, pd));
 	ASSERT_ERRNO(-EIO, pd_alloc(&fx, &pd));
@@ -1495,6 +1497,10 @@ TEST(qp_post_send_checks_the_wrs)
 	wr[1] = send_wr(2, IB_UVERBS_WR_SEND, 2, 0);
 	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 2, sge, 3, &bad_wr));
 	ASSERT_TRUE(last_error_has("WR 1 has 2 SGEs, the QP takes 1"));
+	/* WR 0 was posted, and BAD_WR says so although the command failed. */
+	ASSERT_EQ(bad_wr, 1);
+	ASSERT_EQ(fx.md->num_wrs, 1);
+	ASSERT_EQ(fx.md->wrs[0].wr.wr_id, 1);
 	/* Inline: any number of SGEs, bytes within max_inline_data. */
 	wr[1].send_flags = IB_UVERBS_SEND_INLINE;
 	ASSERT_OK(post_send(&fx, qp, wr, 2, sge, 3, &bad_wr));
@@ -1569,8 +1575,15 @@ TEST(qp_post_send_checks_the_wrs)
 				   sizeof(wr[0]), sge, sizeof(sge[0]) + 4,
 				   NULL));
 	ASSERT_TRUE(last_error_has("SGE length 20 is not a multiple of 16"));
-	/* Nothing reached the driver but the one good post. */
-	ASSERT_EQ(fx.md->num_wrs, 2 + 4);
+	/* What reached the driver: the good post and, of each failing
+	 * two-WR post, the well-formed WR 0. */
+	ASSERT_EQ(fx.md->num_wrs, 2 + 4 + 4);
+	/* A shape error of the whole SGE array posts nothing: BAD_WR 0. */
+	bad_wr = 0xeeee;
+	wr[0] = send_wr(1, IB_UVERBS_WR_SEND, 1, 0);
+	ASSERT_ERRNO(-EINVAL, post_send(&fx, qp, wr, 1, sge, 2, &bad_wr));
+	ASSERT_EQ(bad_wr, 0);
+	ASSERT_EQ(fx.md->num_wrs, 2 + 4 + 4);
 	/* The WR array is mandatory; handles: none, another type. */
 	{
 		struct ioverbs_cmd c;
@@ -1601,12 +1614,12 @@ TEST(qp_post_driver_errno_names_the_bad_wr)
 	for (i = 0; i < 3; i++)
 		wr[i] = send_wr(i, IB_UVERBS_WR_SEND, 0, 0);
 
-	/* WR 0 posted, WR 1 refused: the command fails, BAD_WR unwritten. */
+	/* WR 0 posted, WR 1 refused: the command fails, BAD_WR names it. */
 	fx.md->fail[MOCK_POST_SEND] = -ENOMEM;
 	fx.md->fail_wr = 1;
 	bad_wr = 0xeeee;
 	ASSERT_ERRNO(-ENOMEM, post_send(&fx, qp, wr, 3, NULL, 0, &bad_wr));
-	ASSERT_EQ(bad_wr, 0xeeee);
+	ASSERT_EQ(bad_wr, 1);
 	ASSERT_TRUE(last_error_has("WR 1 not posted"));
 	ASSERT_EQ(fx.md->num_wrs, 1);
 	ASSERT_EQ(fx.md->wrs[0].wr.wr_id, 0);
@@ -1673,7 +1686,8 @@ TEST(qp_post_recv_checks_and_outputs)
 	ASSERT_TRUE(last_error_has("receives from an SRQ"));
 	ASSERT_ERRNO(-ENOENT, post_recv(&fx, 99, wr, 2, sge, 2, NULL));
 	ASSERT_ERRNO(-EINVAL, post_recv(&fx, srq, wr, 2, sge, 2, NULL));
-	ASSERT_EQ(fx.md->num_wrs, 2);
+	/* WR 0 of the two posts refused at WR 1 was posted. */
+	ASSERT_EQ(fx.md->num_wrs, 4);
 	teardown(&fx);
 }
 
@@ -1710,7 +1724,9 @@ TEST(srq_post_recv_checks_and_outputs)
 	fx.md->fail_wr = 1;
 	ASSERT_ERRNO(-ENOMEM, srq_post_recv(&fx, srq, wr, 2, sge, 2, &bad_wr));
 	ASSERT_TRUE(last_error_has("SRQ_POST_RECV: WR 1 not posted"));
-	ASSERT_EQ(fx.md->num_wrs, 3);
+	ASSERT_EQ(bad_wr, 1);
+	/* 2, WR 0 of the post short of SGEs, WR 0 of this one. */
+	ASSERT_EQ(fx.md->num_wrs, 4);
 	ASSERT_ERRNO(-ENOENT, srq_post_recv(&fx, srq + 1, wr, 2, sge, 2, NULL));
 	ASSERT_ERRNO(-EINVAL, srq_post_recv(&fx, pd, wr, 2, sge, 2, NULL));
 	teardown(&fx);

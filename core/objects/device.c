@@ -210,8 +210,8 @@ static const struct uverbs_action device_actions[] = {
 	[UVERBS_ACTION_DEVICE_QUERY_GID] =
 		UVERBS_STD_ACTION(uverbs_device_query_gid, query_gid_attrs),
 	[UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT] =
-		UVERBS_STD_ACTION(uverbs_device_get_async_event,
-				  get_async_event_attrs),
+		UVERBS_STD_ACTION_AFTER_REMOVAL(uverbs_device_get_async_event,
+						get_async_event_attrs),
 };
 
 /* DEVICE has actions but no objects: no obj ops. */

@@ -80,9 +80,33 @@ int std_check_ah_attr(struct ib_device *dev,
  * @num_wr, @num_sge: set to the arrays' entries
  * Return: 0 or -EINVAL, with uverbs_set_error() saying which WR and why.
  */
+/*
+ * A post command's arrays: @num_wr WRs and @num_sge SGEs, of which the
+ * first @num_ok WRs (taking @sge_ok SGEs) passed the core's checks.
+ */
+struct std_post {
+	u32 num_wr;
+	u32 num_sge;
+	u32 num_ok;
+	u32 sge_ok;
+};
+
+/* Checks receive WRs against a queue's SGE limit; fills @p. */
 int std_check_recv_wrs(const char *cmd, const struct uverbs_attr *wr,
 		       const struct uverbs_attr *sge, u32 max_sge,
-		       u32 *num_wr, u32 *num_sge);
+		       struct std_post *p);
+
+/*
+ * Posts the well-formed prefix of a post command through @post and
+ * writes BAD_WR (@bad_wr_id): the command's errno is the driver's, else
+ * @check (the checks' verdict on the WR after the prefix).
+ */
+int std_post_finish(const char *cmd, struct uverbs_attr_array *common,
+		    u16 bad_wr_id, const struct std_post *p, int check,
+		    int (*post)(void *obj, const void *wr, u32 num_wr,
+				const struct ib_uverbs_sge *sge, u32 num_sge,
+				u32 *bad_wr),
+		    void *obj, const void *wr, const struct ib_uverbs_sge *sge);
 
 /*
  * A CQ on a channel (CQ_CREATE), and off it (the CQ's destroy, before the

@@ -12,10 +12,11 @@
  * SGEs exactly the SGE array, opcodes the QP type allows, known flags,
  * zero reserved fields.  The QP's state is the driver's to check (EINVAL,
  * ib_verbs_ops.h): it owns the queues that state gates.  A driver's
- * refusal fails the command with its errno, WRs before *bad_wr posted
- * and the first WR not posted named in the error message.  BAD_WR is
- * written only on success, where it reads num_wr: the core copies the
- * outputs of successful commands only.
+ * refusal fails the command with its errno.  Either way the WRs before
+ * the first refused one are posted, none after it, and BAD_WR (copied
+ * even when the command fails) names the first WR not posted: num_wr on
+ * success, as libibverbs' bad_wr expects.  An SGE array that does not
+ * match the WRs as a whole posts nothing.
  */
 #include <rdma/ib_qp_state.h>
 #include <rdma/ib_verbs_ops.h>
@@ -361,19 +362,20 @@ static int post_check_all_taken(const char *cmd, u32 used, u32 num_sge)
 
 int std_check_recv_wrs(const char *cmd, const struct uverbs_attr *wr,
 		       const struct uverbs_attr *sge, u32 max_sge,
-		       u32 *num_wr, u32 *num_sge)
+		       struct std_post *p)
 {
 	const struct ib_uverbs_recv_wr *w = wr->cmd_attr.data;
 	u32 i, used = 0;
 	int ret;
 
-	ret = post_array_len(cmd, "WR", wr, sizeof(*w), num_wr);
+	memset(p, 0, sizeof(*p));
+	ret = post_array_len(cmd, "WR", wr, sizeof(*w), &p->num_wr);
 	if (!ret)
 		ret = post_array_len(cmd, "SGE", sge,
-				     sizeof(struct ib_uverbs_sge), num_sge);
+				     sizeof(struct ib_uverbs_sge), &p->num_sge);
 	if (ret)
 		return ret;
-	for (i = 0; i < *num_wr; i++) {
+	for (i = 0; i < p->num_wr; i++) {
 		if (w[i].reserved) {
 			uverbs_set_error("%s: WR %u: reserved is not zero",
 					 cmd, i);
@@ -384,11 +386,40 @@ int std_check_recv_wrs(const char *cmd, const struct uverbs_attr *wr,
 					 cmd, i, w[i].num_sge, max_sge);
 			return -EINVAL;
 		}
-		ret = post_take_sges(cmd, i, w[i].num_sge, &used, *num_sge);
+		ret = post_take_sges(cmd, i, w[i].num_sge, &used, p->num_sge);
 		if (ret)
 			return ret;
+		p->num_ok = i + 1;
+		p->sge_ok = used;
 	}
-	return post_check_all_taken(cmd, used, *num_sge);
+	ret = post_check_all_taken(cmd, used, p->num_sge);
+	if (ret)
+		p->num_ok = 0;
+	return ret;
+}
+
+int std_post_finish(const char *cmd, struct uverbs_attr_array *common,
+		    u16 bad_wr_id, const struct std_post *p, int check,
+		    int (*post)(void *obj, const void *wr, u32 num_wr,
+				const struct ib_uverbs_sge *sge, u32 num_sge,
+				u32 *bad_wr),
+		    void *obj, const void *wr, const struct ib_uverbs_sge *sge)
+{
+	u32 bad_wr = 0;
+	int ret = 0;
+
+	if (p->num_ok) {
+		ret = post(obj, wr, p->num_ok, p->sge_ok ? sge : NULL,
+			   p->sge_ok, &bad_wr);
+		if (ret)
+			uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
+					 cmd, bad_wr, ret);
+		else
+			bad_wr = p->num_ok;
+	}
+	/* The first WR not posted, or num_wr: written even on failure. */
+	uverbs_copy_to(common, bad_wr_id, &bad_wr, sizeof(bad_wr));
+	return ret ? ret : check;
 }
 
 /* The opcodes each transport carries (IB spec 10.7.1 / C10-54). */
@@ -464,41 +495,32 @@ static u64 post_inline_len(const struct ib_uverbs_sge *sge, u32 num)
 	return len;
 }
 
-static int uverbs_qp_post_send(struct ib_device *ib_dev,
-			       struct ib_ucontext *uctx,
-			       struct uverbs_attr_array *common,
-			       struct uverbs_attr_array *vendor,
-			       const void *priv)
+/* Checks send WRs; p->num_ok leading ones are well formed. */
+static int check_send_wrs(const char *cmd, struct ib_qp *qp,
+			  const struct uverbs_attr *wr_attr,
+			  const struct uverbs_attr *sge_attr, struct std_post *p)
 {
-	static const char cmd[] = "QP_POST_SEND";
-	struct ib_qp *qp =
-		uverbs_attr_obj(common, UVERBS_QP_POST_SEND_HANDLE)->object;
-	struct uverbs_attr *wr_attr =
-		uverbs_attr_get(common, UVERBS_QP_POST_SEND_WR);
-	struct uverbs_attr *sge_attr =
-		uverbs_attr_get(common, UVERBS_QP_POST_SEND_SGE);
 	const struct ib_uverbs_send_wr *wr = wr_attr->cmd_attr.data;
 	const struct ib_uverbs_sge *sge =
 		sge_attr ? sge_attr->cmd_attr.data : NULL;
-	u32 i, num_wr, num_sge, used = 0, bad_wr = 0;
+	u32 i, used = 0;
 	int ret;
 
-	if (!std_ops(ib_dev)->post_send)
-		return -EOPNOTSUPP;
-	ret = post_array_len(cmd, "WR", wr_attr, sizeof(*wr), &num_wr);
+	memset(p, 0, sizeof(*p));
+	ret = post_array_len(cmd, "WR", wr_attr, sizeof(*wr), &p->num_wr);
 	if (!ret)
 		ret = post_array_len(cmd, "SGE", sge_attr, sizeof(*sge),
-				     &num_sge);
+				     &p->num_sge);
 	if (ret)
 		return ret;
-	for (i = 0; i < num_wr; i++) {
+	for (i = 0; i < p->num_wr; i++) {
 		const struct ib_uverbs_send_wr *w = &wr[i];
 		u32 first = used;
 
 		ret = post_check_send_wr(qp, i, w);
 		if (!ret)
 			ret = post_take_sges(cmd, i, w->num_sge, &used,
-					     num_sge);
+					     p->num_sge);
 		if (ret)
 			return ret;
 		if (w->send_flags & IB_UVERBS_SEND_INLINE) {
@@ -518,21 +540,57 @@ static int uverbs_qp_post_send(struct ib_device *ib_dev,
 					 qp->cap.max_send_sge);
 			return -EINVAL;
 		}
+		p->num_ok = i + 1;
+		p->sge_ok = used;
 	}
-	ret = post_check_all_taken(cmd, used, num_sge);
+	ret = post_check_all_taken(cmd, used, p->num_sge);
 	if (ret)
-		return ret;
+		p->num_ok = 0;
+	return ret;
+}
 
-	ret = std_ops(ib_dev)->post_send(qp, wr, num_wr, sge, num_sge,
-					 &bad_wr);
-	if (ret) {
-		uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
-				 cmd, bad_wr, ret);
-		return ret;
-	}
-	uverbs_copy_to(common, UVERBS_QP_POST_SEND_BAD_WR, &num_wr,
-		       sizeof(num_wr));
-	return 0;
+static int qp_post_send_fn(void *obj, const void *wr, u32 num_wr,
+			   const struct ib_uverbs_sge *sge, u32 num_sge,
+			   u32 *bad_wr)
+{
+	struct ib_qp *qp = obj;
+
+	return std_ops(qp->device)->post_send(qp, wr, num_wr, sge, num_sge,
+					      bad_wr);
+}
+
+static int qp_post_recv_fn(void *obj, const void *wr, u32 num_wr,
+			   const struct ib_uverbs_sge *sge, u32 num_sge,
+			   u32 *bad_wr)
+{
+	struct ib_qp *qp = obj;
+
+	return std_ops(qp->device)->post_recv(qp, wr, num_wr, sge, num_sge,
+					      bad_wr);
+}
+
+static int uverbs_qp_post_send(struct ib_device *ib_dev,
+			       struct ib_ucontext *uctx,
+			       struct uverbs_attr_array *common,
+			       struct uverbs_attr_array *vendor,
+			       const void *priv)
+{
+	static const char cmd[] = "QP_POST_SEND";
+	struct ib_qp *qp =
+		uverbs_attr_obj(common, UVERBS_QP_POST_SEND_HANDLE)->object;
+	struct uverbs_attr *wr_attr =
+		uverbs_attr_get(common, UVERBS_QP_POST_SEND_WR);
+	struct uverbs_attr *sge_attr =
+		uverbs_attr_get(common, UVERBS_QP_POST_SEND_SGE);
+	struct std_post p;
+	int ret;
+
+	if (!std_ops(ib_dev)->post_send)
+		return -EOPNOTSUPP;
+	ret = check_send_wrs(cmd, qp, wr_attr, sge_attr, &p);
+	return std_post_finish(cmd, common, UVERBS_QP_POST_SEND_BAD_WR, &p,
+			       ret, qp_post_send_fn, qp, wr_attr->cmd_attr.data,
+			       sge_attr ? sge_attr->cmd_attr.data : NULL);
 }
 
 static int uverbs_qp_post_recv(struct ib_device *ib_dev,
@@ -548,31 +606,21 @@ static int uverbs_qp_post_recv(struct ib_device *ib_dev,
 		uverbs_attr_get(common, UVERBS_QP_POST_RECV_WR);
 	struct uverbs_attr *sge_attr =
 		uverbs_attr_get(common, UVERBS_QP_POST_RECV_SGE);
-	u32 num_wr, num_sge, bad_wr = 0;
+	struct std_post p = { 0 };
 	int ret;
 
 	if (!std_ops(ib_dev)->post_recv)
 		return -EOPNOTSUPP;
 	if (qp->srq) {
 		uverbs_set_error("%s: the QP receives from an SRQ", cmd);
-		return -EINVAL;
+		ret = -EINVAL;
+	} else {
+		ret = std_check_recv_wrs(cmd, wr_attr, sge_attr,
+					 qp->cap.max_recv_sge, &p);
 	}
-	ret = std_check_recv_wrs(cmd, wr_attr, sge_attr, qp->cap.max_recv_sge,
-				 &num_wr, &num_sge);
-	if (ret)
-		return ret;
-	ret = std_ops(ib_dev)->post_recv(qp, wr_attr->cmd_attr.data, num_wr,
-					 sge_attr ? sge_attr->cmd_attr.data :
-						    NULL,
-					 num_sge, &bad_wr);
-	if (ret) {
-		uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
-				 cmd, bad_wr, ret);
-		return ret;
-	}
-	uverbs_copy_to(common, UVERBS_QP_POST_RECV_BAD_WR, &num_wr,
-		       sizeof(num_wr));
-	return 0;
+	return std_post_finish(cmd, common, UVERBS_QP_POST_RECV_BAD_WR, &p,
+			       ret, qp_post_recv_fn, qp, wr_attr->cmd_attr.data,
+			       sge_attr ? sge_attr->cmd_attr.data : NULL);
 }
 
 static const struct uverbs_attr_spec qp_create_attrs[] = {
@@ -657,7 +705,7 @@ static const struct uverbs_attr_spec qp_post_send_attrs[] = {
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_QP_POST_SEND_BAD_WR] = {
-		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
@@ -676,7 +724,7 @@ static const struct uverbs_attr_spec qp_post_recv_attrs[] = {
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_QP_POST_RECV_BAD_WR] = {
-		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 

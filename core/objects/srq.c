@@ -138,6 +138,16 @@ static const struct uverbs_attr_spec srq_destroy_attrs[] = {
 			 .access = UVERBS_ACCESS_DESTROY } },
 };
 
+static int srq_post_recv_fn(void *obj, const void *wr, u32 num_wr,
+			    const struct ib_uverbs_sge *sge, u32 num_sge,
+			    u32 *bad_wr)
+{
+	struct ib_srq *srq = obj;
+
+	return std_ops(srq->device)->post_srq_recv(srq, wr, num_wr, sge,
+						   num_sge, bad_wr);
+}
+
 static int uverbs_srq_post_recv(struct ib_device *ib_dev,
 				struct ib_ucontext *uctx,
 				struct uverbs_attr_array *common,
@@ -151,28 +161,16 @@ static int uverbs_srq_post_recv(struct ib_device *ib_dev,
 		uverbs_attr_get(common, UVERBS_SRQ_POST_RECV_WR);
 	struct uverbs_attr *sge_attr =
 		uverbs_attr_get(common, UVERBS_SRQ_POST_RECV_SGE);
-	u32 num_wr, num_sge, bad_wr = 0;
+	struct std_post p;
 	int ret;
 
 	if (!std_ops(ib_dev)->post_srq_recv)
 		return -EOPNOTSUPP;
-	ret = std_check_recv_wrs(cmd, wr_attr, sge_attr, srq->max_sge,
-				 &num_wr, &num_sge);
-	if (ret)
-		return ret;
-	ret = std_ops(ib_dev)->post_srq_recv(srq, wr_attr->cmd_attr.data,
-					     num_wr,
-					     sge_attr ? sge_attr->cmd_attr.data
-						      : NULL,
-					     num_sge, &bad_wr);
-	if (ret) {
-		uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
-				 cmd, bad_wr, ret);
-		return ret;
-	}
-	uverbs_copy_to(common, UVERBS_SRQ_POST_RECV_BAD_WR, &num_wr,
-		       sizeof(num_wr));
-	return 0;
+	ret = std_check_recv_wrs(cmd, wr_attr, sge_attr, srq->max_sge, &p);
+	return std_post_finish(cmd, common, UVERBS_SRQ_POST_RECV_BAD_WR, &p,
+			       ret, srq_post_recv_fn, srq,
+			       wr_attr->cmd_attr.data,
+			       sge_attr ? sge_attr->cmd_attr.data : NULL);
 }
 
 static const struct uverbs_attr_spec srq_post_recv_attrs[] = {
@@ -190,7 +188,7 @@ static const struct uverbs_attr_spec srq_post_recv_attrs[] = {
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_SRQ_POST_RECV_BAD_WR] = {
-		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 

@@ -49,10 +49,14 @@ enum uverbs_idr_access {
  * @idr.parent: IDR/FD with READ access: the object created by the same
  *	command depends on this one, which cannot be destroyed (EBUSY) until
  *	that object is
+ * @copy_on_error: PTR_OUT only: what the handler wrote is copied to the
+ *	caller even when the command fails (e.g. which work request was
+ *	refused); every other output is copied on success only
  */
 struct uverbs_attr_spec {
 	u8 type;
 	bool mandatory;
+	bool copy_on_error;
 	u16 min_len;
 	u16 max_len;
 	struct {
@@ -149,6 +153,9 @@ typedef int (*uverbs_handler_t)(struct ib_device *ib_dev,
  * @handler: called once every attribute is validated and every object is
  *	fetched and locked; 0 commits, a negative errno aborts
  * @priv: passed to @handler
+ * @after_removal: the handler also runs once the device is removed (with
+ *	a NULL device: it may touch only the file, e.g. its event queue);
+ *	other actions then get EIO, DESTROY excepted (rule 20)
  *
  * A slot whose @handler is NULL is empty (EOPNOTSUPP).
  */
@@ -156,6 +163,7 @@ struct uverbs_action {
 	struct action_spec chain;
 	uverbs_handler_t handler;
 	const void *priv;
+	bool after_removal;
 };
 
 enum rdma_remove_reason {
@@ -265,6 +273,16 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
 			.handler = (_handler) },                           \
+	}
+
+/* A standard action that is still served after device removal. */
+#define UVERBS_STD_ACTION_AFTER_REMOVAL(_handler, _attrs)                  \
+	{                                                                  \
+		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
+		.handler = uverbs_action_std_handle,                       \
+		.priv = &(const struct uverbs_action_std_handler){         \
+			.handler = (_handler) },                           \
+		.after_removal = true,                                     \
 	}
 
 /* The same with a vendor chain. */

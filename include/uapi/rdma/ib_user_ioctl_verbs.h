@@ -191,9 +191,12 @@ enum uverbs_attrs_qp_destroy {
 /*
  * POST_SEND / POST_RECV / SRQ_POST_RECV: WR is an array of work requests,
  * SGE the array of all their SGEs, each WR taking num_sge consecutive
- * ones.  When a WR is refused the command fails with its errno, the WRs
- * before it are posted and none after it; the message names the WR.
- * BAD_WR is written on success only (= the number of WRs).
+ * ones.  When a WR is refused (malformed, or the queue is full or in the
+ * wrong state) the command fails with its errno, the WRs before it are
+ * posted and none after it; the message names the WR.  BAD_WR, written
+ * on failure too, is the index of the first WR not posted (the number of
+ * WRs on success).  An SGE array that does not match the WRs as a whole
+ * posts nothing (BAD_WR 0).
  */
 enum uverbs_attrs_qp_post_send {
 	UVERBS_QP_POST_SEND_HANDLE,
