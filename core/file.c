@@ -188,6 +188,26 @@ int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
 	return 0;
 }
 
+int ib_uverbs_object_event(struct ib_uobject *uobj, u32 event_type,
+			   u64 user_handle, u32 *events_reported)
+{
+	struct ib_uverbs_file *ufile;
+	int ret;
+
+	if (!uobj)
+		return 0;
+	if (!uobj->context || !uobj->context->ufile)
+		return -ENODEV;
+	ufile = uobj->context->ufile;
+	ret = ib_uverbs_async_event(ufile, event_type, user_handle);
+	if (ret)
+		return ret;
+	mutex_lock(&ufile->events_lock);
+	(*events_reported)++;
+	mutex_unlock(&ufile->events_lock);
+	return 0;
+}
+
 int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
 			       struct ib_uverbs_async_event_desc *desc)
 {

@@ -468,6 +468,7 @@ mock_create_srq(struct ib_pd *pd, const struct ib_uverbs_srq_create_cmd *cmd,
 		return srq;
 	srq->max_wr = cmd->max_wr + 1;	/* one slot kept empty */
 	srq->max_sge = cmd->max_sge;
+	to_mock(pd->device)->last_srq = srq;
 	return srq;
 }
 
@@ -487,6 +488,10 @@ static int mock_modify_srq(struct ib_srq *srq,
 
 static int mock_destroy_srq(struct ib_srq *srq)
 {
+	struct mock_device *md = to_mock(srq->device);
+
+	if (md->last_srq == srq && !md->fail[MOCK_DESTROY])
+		md->last_srq = NULL;
 	return mock_obj_free(srq->device, srq->uobject, "srq", srq);
 }
 

@@ -75,7 +75,7 @@ struct mock_cq {
  * @destroyed: "pd3 mr0 ..." : the type and handle of each destroyed
  *	object, in order
  * @live: driver objects alive
- * @last_cq, @last_qp: the newest of each
+ * @last_cq, @last_qp, @last_srq: the newest of each
  * @last_cq_cmd, @last_qp_cmd, @last_modify_qp, @last_modify_srq: what the
  *	ops were given last
  * @destroy_cq_hook: called first by destroy_cq, where a real driver
@@ -94,6 +94,7 @@ struct mock_device {
 	u32 next_key;
 	struct ib_cq *last_cq;
 	struct ib_qp *last_qp;
+	struct ib_srq *last_srq;
 	struct ib_uverbs_cq_create_cmd last_cq_cmd;
 	struct ib_uverbs_qp_create_cmd last_qp_cmd;
 	struct ib_uverbs_qp_attr last_modify_qp;

@@ -913,6 +913,8 @@ TEST(soft_data_cq_overflow)
 	/* One CQ_ERR event on the file. */
 	ASSERT_OK(ib_uverbs_read_async_event(ea.f, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_CQ_ERR);
+	ASSERT_EQ(ev.element, a.cq->user_handle);
+	ASSERT_EQ(a.cq->async_events_reported, 1);
 	ASSERT_ERRNO(-EAGAIN, ib_uverbs_read_async_event(ea.f, &ev));
 	side_close(&a);
 	side_close(&b);
@@ -1116,6 +1118,36 @@ TEST(soft_data_srq_send)
 	wr.wr_id = 2;
 	post_send_ok(&p.a, &wr, &s, 1);
 	expect_wc(&p.a, 2, IB_UVERBS_WC_RNR_RETRY_EXC_ERR, IB_UVERBS_WC_SEND);
+
+	/* SRQ_LIMIT_REACHED, once, with the SRQ's user handle. */
+	srq->uobject = &p.eb.uobj;
+	srq->user_handle = 0x5a;
+	p.b.qp->user_handle = 0x6b;
+	ASSERT_OK(p.eb.ops->post_srq_recv(srq, &rw, 1, &r, 1, &bad));
+	ASSERT_OK(p.eb.ops->post_srq_recv(srq, &rw, 1, &r, 1, &bad));
+	ASSERT_OK(p.eb.ops->modify_srq(srq, &(struct ib_uverbs_srq_modify_cmd){
+		.attr_mask = IB_UVERBS_SRQ_LIMIT, .srq_limit = 2 }));
+	qp_set_state(&p.a, IB_UVERBS_QPS_RESET);
+	qp_connect(&p.a, &p.b, 0, 1);
+	wr.wr_id = 3;
+	post_send_ok(&p.a, &wr, &s, 1);
+	expect_wc(&p.a, 3, 0, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(poll_one(&p.b).wr_id, 30);
+	{
+		struct ib_uverbs_async_event_desc ev;
+
+		ASSERT_OK(ib_uverbs_read_async_event(p.eb.f, &ev));
+		ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_SRQ_LIMIT_REACHED);
+		ASSERT_EQ(ev.element, 0x5a);
+		ASSERT_EQ(srq->events_reported, 1);
+		ASSERT_ERRNO(-EAGAIN, ib_uverbs_read_async_event(p.eb.f, &ev));
+		/* An SRQ's QP entering ERR reports its last WQE. */
+		qp_set_state(&p.b, IB_UVERBS_QPS_ERR);
+		ASSERT_OK(ib_uverbs_read_async_event(p.eb.f, &ev));
+		ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
+		ASSERT_EQ(ev.element, 0x6b);
+		ASSERT_EQ(p.b.qp->events_reported, 1);
+	}
 	ASSERT_OK(p.eb.ops->destroy_qp(p.b.qp));
 	ASSERT_OK(p.eb.ops->destroy_srq(srq));
 	p.b.qp = NULL;
@@ -1244,7 +1276,7 @@ static void e2e_ud_setup(struct e2e *t, u8 *buf, size_t len)
 	struct ib_uverbs_cq_create_cmd cq_cmd = { .user_handle = 0xc0, .cqe = 16 };
 	struct ib_uverbs_cq_create_resp cq_resp;
 	struct ib_uverbs_qp_create_cmd qp_cmd = {
-		.qp_type = IB_UVERBS_QPT_UD,
+		.qp_type = IB_UVERBS_QPT_UD, .user_handle = 0x90,
 		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
 			 .max_send_sge = 1, .max_recv_sge = 1 },
 	};
@@ -1303,6 +1335,7 @@ static void e2e_ud_setup(struct e2e *t, u8 *buf, size_t len)
 		ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &qp_resp,
 				sizeof(qp_resp));
 		EXEC(&c, t);
+		qp_cmd.user_handle++;
 		t->qpn[i] = qp_resp.qpn;
 		e2e_modify(t, t->qp[i], &a);
 		a.attr_mask = IB_UVERBS_QP_STATE;
@@ -1499,4 +1532,166 @@ TEST(soft_data_e2e_ud_grh_and_events)
 
 	ib_uverbs_release(t.f);
 	soft_device_destroy(t.dev);
+}
+
+/* --- error injection (SOFT_VENDOR_INJECT) and async events ------------ */
+
+static long e2e_inject(struct e2e *t, u32 what, u32 qp, int port)
+{
+	struct ioverbs_cmd c;
+	u8 p = (u8)port;
+
+	cmd_init(t, &c, SOFT_TYPE_VENDOR, SOFT_VENDOR_INJECT);
+	ioverbs_cmd_in(&c, SOFT_INJECT_WHAT, &what, sizeof(what));
+	if (qp != ~0u)
+		ioverbs_cmd_idr(&c, SOFT_INJECT_QP, qp);
+	if (port >= 0)
+		ioverbs_cmd_in(&c, SOFT_INJECT_PORT, &p, sizeof(p));
+	return ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+}
+
+static long e2e_async(struct e2e *t, struct ib_uverbs_async_event_desc *d)
+{
+	struct ioverbs_cmd c;
+
+	cmd_init(t, &c, UVERBS_TYPE_DEVICE,
+		 UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT);
+	ioverbs_cmd_out(&c, UVERBS_GET_ASYNC_EVENT_RESP, d, sizeof(*d));
+	return ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+}
+
+static u8 e2e_port_state(struct e2e *t)
+{
+	struct ib_uverbs_query_port_resp pr;
+	struct ioverbs_cmd c;
+	u8 port = 1;
+
+	cmd_init(t, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
+	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &pr, sizeof(pr));
+	EXEC(&c, t);
+	return pr.state;
+}
+
+TEST(soft_data_inject_qp_fatal)
+{
+	static u8 buf[8192];
+	struct ib_uverbs_async_event_desc ev;
+	struct ib_uverbs_qp_destroy_resp dresp = { .events_reported = 99 };
+	struct ib_uverbs_qp_query_resp q;
+	struct ib_uverbs_wc wc[4];
+	struct ioverbs_cmd c;
+	u32 mask = IB_UVERBS_QP_STATE;
+	struct e2e t;
+
+	e2e_ud_setup(&t, buf, sizeof(buf));
+	e2e_post_recv(&t, t.qp[1], 20, buf, 1024);
+	e2e_post_recv(&t, t.qp[1], 21, buf, 1024);
+	/* Refusals: no QP, an unknown injection, no or a bad port. */
+	ASSERT_ERRNO(-EINVAL, e2e_inject(&t, SOFT_INJECT_QP_FATAL, ~0u, -1));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "needs SOFT_INJECT_QP"));
+	ASSERT_ERRNO(-EINVAL, e2e_inject(&t, 99, ~0u, -1));
+	ASSERT_ERRNO(-EINVAL, e2e_inject(&t, SOFT_INJECT_PORT_DOWN, ~0u, -1));
+	ASSERT_ERRNO(-EINVAL, e2e_inject(&t, SOFT_INJECT_PORT_DOWN, ~0u, 2));
+	ASSERT_ERRNO(-ENOENT, e2e_inject(&t, SOFT_INJECT_QP_FATAL, 999, -1));
+	ASSERT_ERRNO(-EAGAIN, e2e_async(&t, &ev));
+
+	ASSERT_OK(e2e_inject(&t, SOFT_INJECT_QP_FATAL, t.qp[1], -1));
+	/* Its receives flushed, its state ERR, QP_FATAL with its handle. */
+	ASSERT_EQ(e2e_poll(&t, wc, 4), 2);
+	ASSERT_EQ(wc[0].wr_id, 20);
+	ASSERT_EQ(wc[0].status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(wc[1].status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	cmd_init(&t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
+	ioverbs_cmd_idr(&c, UVERBS_QP_QUERY_HANDLE, t.qp[1]);
+	ioverbs_cmd_in(&c, UVERBS_QP_QUERY_MASK, &mask, sizeof(mask));
+	ioverbs_cmd_out(&c, UVERBS_QP_QUERY_RESP, &q, sizeof(q));
+	EXEC(&c, &t);
+	ASSERT_EQ(q.attr.qp_state, IB_UVERBS_QPS_ERR);
+	ASSERT_OK(e2e_async(&t, &ev));
+	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
+	ASSERT_EQ(ev.element, 0x91);
+	ASSERT_ERRNO(-EAGAIN, e2e_async(&t, &ev));
+	/* DESTROY reports the one event. */
+	cmd_init(&t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
+	ioverbs_cmd_idr(&c, UVERBS_QP_DESTROY_HANDLE, t.qp[1]);
+	ioverbs_cmd_out(&c, UVERBS_QP_DESTROY_RESP, &dresp, sizeof(dresp));
+	EXEC(&c, &t);
+	ASSERT_EQ(dresp.events_reported, 1);
+	ib_uverbs_release(t.f);
+	soft_device_destroy(t.dev);
+}
+
+TEST(soft_data_inject_port_down_up)
+{
+	static u8 buf[8192];
+	struct ib_uverbs_async_event_desc ev;
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc[4];
+	struct ib_uverbs_file *f2;
+	struct e2e t;
+
+	e2e_ud_setup(&t, buf, sizeof(buf));
+	f2 = ib_uverbs_open(t.dev, NULL, NULL);
+	ASSERT_TRUE(!IS_ERR(f2));
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)buf, .length = 8,
+				      .lkey = t.lkey };
+	wr.wr.ud.ah = t.ah[0];
+	wr.wr.ud.remote_qpn = t.qpn[1];
+	wr.wr.ud.remote_qkey = 0x11111111;
+	ASSERT_EQ(e2e_port_state(&t), IB_UVERBS_PORT_ACTIVE);
+
+	ASSERT_OK(e2e_inject(&t, SOFT_INJECT_PORT_DOWN, ~0u, 1));
+	ASSERT_EQ(e2e_port_state(&t), IB_UVERBS_PORT_DOWN);
+	ASSERT_ERRNO(-EALREADY, e2e_inject(&t, SOFT_INJECT_PORT_DOWN, ~0u, 1));
+	/* Every file of the device hears of it. */
+	ASSERT_OK(e2e_async(&t, &ev));
+	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_PORT_ERR);
+	ASSERT_EQ(ev.element, 1);
+	ASSERT_OK(ib_uverbs_read_async_event(f2, &ev));
+	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_PORT_ERR);
+	/* A UD datagram through a down port is lost; the send completes. */
+	e2e_post_recv(&t, t.qp[1], 30, buf + 1024, 1024);
+	ASSERT_OK(e2e_post_send(&t, &wr, &sge));
+	ASSERT_EQ(e2e_poll(&t, wc, 4), 1);
+	ASSERT_EQ(wc[0].wr_id, 1);
+	ASSERT_EQ(wc[0].status, IB_UVERBS_WC_SUCCESS);
+
+	ASSERT_OK(e2e_inject(&t, SOFT_INJECT_PORT_UP, ~0u, 1));
+	ASSERT_ERRNO(-EALREADY, e2e_inject(&t, SOFT_INJECT_PORT_UP, ~0u, 1));
+	ASSERT_EQ(e2e_port_state(&t), IB_UVERBS_PORT_ACTIVE);
+	ASSERT_OK(e2e_async(&t, &ev));
+	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_PORT_ACTIVE);
+	ASSERT_OK(ib_uverbs_read_async_event(f2, &ev));
+	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_PORT_ACTIVE);
+	/* Delivered again: the waiting receive completes. */
+	wr.wr_id = 2;
+	ASSERT_OK(e2e_post_send(&t, &wr, &sge));
+	ASSERT_EQ(e2e_poll(&t, wc, 4), 2);
+	ASSERT_EQ(wc[0].wr_id, 30);
+	ASSERT_EQ(wc[0].status, IB_UVERBS_WC_SUCCESS);
+	ib_uverbs_release(f2);
+	ib_uverbs_release(t.f);
+	soft_device_destroy(t.dev);
+}
+
+TEST(soft_data_port_down_rc_retry_exceeded)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 7, .opcode = IB_UVERBS_WR_RDMA_WRITE,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct pair p;
+
+	pair_open(&p, IB_UVERBS_QPT_RC, 4096, 0);
+	atomic_set(&p.eb.sdev->ports[0].down, 1);
+	post_send_ok(&p.a, &wr, NULL, 0);
+	expect_wc(&p.a, 7, IB_UVERBS_WC_RETRY_EXC_ERR,
+		  IB_UVERBS_WC_RDMA_WRITE);
+	atomic_set(&p.eb.sdev->ports[0].down, 0);
+	pair_close(&p);
 }

@@ -1032,7 +1032,20 @@ TEST(srq_create_modify_destroy)
 		     srq_modify(&fx, srq, IB_UVERBS_SRQ_LIMIT, 0, 1));
 	ASSERT_ERRNO(-EINVAL, srq_modify(&fx, pd, IB_UVERBS_SRQ_LIMIT, 0, 1));
 	ASSERT_ERRNO(-EBUSY, pd_dealloc(&fx, pd));
-	ASSERT_OK(srq_destroy(&fx, srq));
+	{
+		/* DESTROY reports the SRQ's async events. */
+		struct ib_uverbs_srq_destroy_resp dresp = { 7, 7 };
+		struct ioverbs_cmd c;
+
+		fx.md->last_srq->events_reported = 3;
+		cmd_init(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_DESTROY);
+		ioverbs_cmd_idr(&c, UVERBS_SRQ_DESTROY_HANDLE, srq);
+		ioverbs_cmd_out(&c, UVERBS_SRQ_DESTROY_RESP, &dresp,
+				sizeof(dresp));
+		ASSERT_OK(cmd_exec(&fx, &c));
+		ASSERT_EQ(dresp.events_reported, 3);
+		ASSERT_EQ(dresp.reserved, 0);
+	}
 	ASSERT_ERRNO(-ENOENT, srq_modify(&fx, srq, IB_UVERBS_SRQ_LIMIT, 0, 1));
 	ASSERT_OK(pd_dealloc(&fx, pd));
 	teardown(&fx);

@@ -127,15 +127,32 @@ static const struct uverbs_attr_spec srq_modify_attrs[] = {
 		.max_len = sizeof(struct ib_uverbs_srq_modify_cmd) },
 };
 
-/*
- * UVERBS_SRQ_DESTROY_RESP is left out: the uapi has no response struct
- * for it and struct ib_srq counts no events.
- */
+/* Fills the response; the core then calls the SRQ's destroy. */
+static int uverbs_srq_destroy(struct ib_device *ib_dev,
+			      struct ib_ucontext *uctx,
+			      struct uverbs_attr_array *common,
+			      struct uverbs_attr_array *vendor,
+			      const void *priv)
+{
+	struct ib_srq *srq =
+		uverbs_attr_obj(common, UVERBS_SRQ_DESTROY_HANDLE)->object;
+	struct ib_uverbs_srq_destroy_resp resp = {
+		.events_reported = srq->events_reported,
+	};
+
+	uverbs_copy_to(common, UVERBS_SRQ_DESTROY_RESP, &resp, sizeof(resp));
+	return 0;
+}
+
 static const struct uverbs_attr_spec srq_destroy_attrs[] = {
 	[UVERBS_SRQ_DESTROY_HANDLE] = {
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_SRQ,
 			 .access = UVERBS_ACCESS_DESTROY } },
+	[UVERBS_SRQ_DESTROY_RESP] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = sizeof(struct ib_uverbs_srq_destroy_resp),
+		.max_len = sizeof(struct ib_uverbs_srq_destroy_resp) },
 };
 
 static int srq_post_recv_fn(void *obj, const void *wr, u32 num_wr,
@@ -192,14 +209,13 @@ static const struct uverbs_attr_spec srq_post_recv_attrs[] = {
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
-/* SRQ_DESTROY has no handler: the core's destroy op is all there is. */
 static const struct uverbs_action srq_actions[] = {
 	[UVERBS_ACTION_SRQ_CREATE] =
 		UVERBS_STD_ACTION(uverbs_srq_create, srq_create_attrs),
 	[UVERBS_ACTION_SRQ_MODIFY] =
 		UVERBS_STD_ACTION(uverbs_srq_modify, srq_modify_attrs),
 	[UVERBS_ACTION_SRQ_DESTROY] =
-		UVERBS_STD_ACTION(NULL, srq_destroy_attrs),
+		UVERBS_STD_ACTION(uverbs_srq_destroy, srq_destroy_attrs),
 	[UVERBS_ACTION_SRQ_POST_RECV] =
 		UVERBS_STD_ACTION(uverbs_srq_post_recv, srq_post_recv_attrs),
 };

@@ -72,10 +72,106 @@ static const struct uverbs_attr_spec soft_qp_counters_vendor_attrs[] = {
 		.max_len = sizeof(struct soft_qp_counters) },
 };
 
+enum {
+	INJ_WHAT = SOFT_INJECT_WHAT & ~UVERBS_VENDOR_FLAG,
+	INJ_QP = SOFT_INJECT_QP & ~UVERBS_VENDOR_FLAG,
+	INJ_PORT = SOFT_INJECT_PORT & ~UVERBS_VENDOR_FLAG,
+};
+
+static struct soft_port *soft_port_get(struct soft_device *sdev, u8 port);
+
+struct soft_port_event {
+	u32 type;
+	u8 port;
+};
+
+static int soft_port_event_one(struct ib_uverbs_file *ufile, void *arg)
+{
+	const struct soft_port_event *e = arg;
+
+	if (ib_uverbs_async_event(ufile, e->type, e->port))
+		pr_warn("soft: port %u event %u lost: out of memory", e->port,
+			e->type);
+	return 0;
+}
+
+/* SOFT_INJECT_PORT_DOWN/UP: flips the port and tells every file. */
+static int soft_inject_port(struct soft_device *sdev,
+			    struct uverbs_attr_array *vendor, bool down)
+{
+	struct soft_port_event ev = {
+		.type = down ? IB_UVERBS_EVENT_PORT_ERR :
+			       IB_UVERBS_EVENT_PORT_ACTIVE,
+	};
+	struct uverbs_attr *a = uverbs_attr_get(vendor, INJ_PORT);
+	struct soft_port *p;
+	int old;
+
+	if (!a) {
+		uverbs_set_error("SOFT_INJECT: a port event needs SOFT_INJECT_PORT");
+		return -EINVAL;
+	}
+	ev.port = *(const u8 *)a->cmd_attr.data;
+	p = soft_port_get(sdev, ev.port);
+	if (!p) {
+		uverbs_set_error("SOFT_INJECT: no port %u", ev.port);
+		return -EINVAL;
+	}
+	old = down ? 0 : 1;
+	if (!atomic_try_cmpxchg(&p->down, &old, down)) {
+		uverbs_set_error("SOFT_INJECT: port %u is %s already", ev.port,
+				 down ? "down" : "up");
+		return -EALREADY;
+	}
+	return ib_device_for_each_file(&sdev->vdev.ib, soft_port_event_one,
+				       &ev);
+}
+
+static int soft_inject_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+			 struct uverbs_attr_array *common,
+			 struct uverbs_attr_array *vendor, const void *priv)
+{
+	u32 what = *(const u32 *)uverbs_attr_get(vendor, INJ_WHAT)->cmd_attr.data;
+	struct ib_uobject *qp = uverbs_attr_obj(vendor, INJ_QP);
+
+	switch (what) {
+	case SOFT_INJECT_QP_FATAL:
+		if (!qp) {
+			uverbs_set_error("SOFT_INJECT: QP_FATAL needs SOFT_INJECT_QP");
+			return -EINVAL;
+		}
+		soft_qp_fatal(to_soft_qp(qp->object));
+		return 0;
+	case SOFT_INJECT_PORT_DOWN:
+	case SOFT_INJECT_PORT_UP:
+		return soft_inject_port(to_soft_dev(ib_dev), vendor,
+					what == SOFT_INJECT_PORT_DOWN);
+	default:
+		uverbs_set_error("SOFT_INJECT: unknown injection %u", what);
+		return -EINVAL;
+	}
+}
+
+static const struct uverbs_attr_spec soft_inject_vendor_attrs[] = {
+	[INJ_WHAT] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(u32), .max_len = sizeof(u32) },
+	[INJ_QP] = {
+		.type = UVERBS_ATTR_TYPE_IDR,
+		.idr = { .type = UVERBS_TYPE_QP,
+			 .access = UVERBS_ACCESS_READ } },
+	[INJ_PORT] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(u8), .max_len = sizeof(u8) },
+};
+
 static const struct uverbs_action soft_vendor_actions[] = {
 	[SOFT_VENDOR_QP_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
 		soft_qp_counters_h, soft_qp_counters_common_attrs,
 		soft_qp_counters_vendor_attrs),
+	[SOFT_VENDOR_INJECT] = UVERBS_STD_VENDOR_ACTION(
+		soft_inject_h, soft_qp_counters_common_attrs,
+		soft_inject_vendor_attrs),
 };
 
 /* Actions only: no objects of its own. */
@@ -277,15 +373,24 @@ static struct soft_port *soft_port_get(struct soft_device *sdev, u8 port)
 	return &sdev->ports[port - 1];
 }
 
+bool soft_port_is_up(struct soft_device *sdev, u8 port)
+{
+	struct soft_port *p = soft_port_get(sdev, port);
+
+	return p && !atomic_read(&p->down);
+}
+
 int soft_query_port(struct ib_device *dev, u8 port,
 		    struct ib_uverbs_query_port_resp *resp)
 {
 	struct soft_port *p = soft_port_get(to_soft_dev(dev), port);
+	bool down;
 
 	if (!p)
 		return -EINVAL;
+	down = atomic_read(&p->down);
 	memset(resp, 0, sizeof(*resp));
-	resp->state = IB_UVERBS_PORT_ACTIVE;
+	resp->state = down ? IB_UVERBS_PORT_DOWN : IB_UVERBS_PORT_ACTIVE;
 	resp->max_mtu = IB_UVERBS_MTU_4096;
 	resp->active_mtu = IB_UVERBS_MTU_4096;
 	resp->gid_tbl_len = 1;
@@ -297,7 +402,8 @@ int soft_query_port(struct ib_device *dev, u8 port,
 	resp->max_vl_num = 1;	/* VL0 only */
 	resp->active_width = SOFT_WIDTH_1X;
 	resp->active_speed = SOFT_SPEED_SDR;
-	resp->phys_state = SOFT_PHYS_STATE_LINK_UP;
+	resp->phys_state = down ? SOFT_PHYS_STATE_DISABLED :
+				  SOFT_PHYS_STATE_LINK_UP;
 	resp->link_layer = SOFT_LINK_LAYER_INFINIBAND;
 	return 0;
 }

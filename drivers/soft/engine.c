@@ -268,14 +268,18 @@ u8 soft_qp_state(struct soft_qp *sqp)
  * The QP's state becomes ERR; the core learns it through the
  * query_qp_state op at the next MODIFY or QUERY.
  */
-static void soft_qp_set_err(struct soft_qp *sqp)
+bool soft_qp_set_err(struct soft_qp *sqp)
 {
+	bool moved = false;
+
 	spin_lock(&sqp->lock);
 	if (sqp->attr.qp_state != IB_UVERBS_QPS_ERR) {
 		sqp->attr.cur_qp_state = sqp->attr.qp_state;
 		sqp->attr.qp_state = IB_UVERBS_QPS_ERR;
+		moved = true;
 	}
 	spin_unlock(&sqp->lock);
+	return moved;
 }
 
 static void soft_count_wc(struct soft_qp *sqp, bool send, int status, u64 bytes)
@@ -325,10 +329,13 @@ static void soft_cq_add(struct ib_cq *cq, const struct ib_uverbs_wc *wc,
 			ib_comp_channel_event(cq);
 	}
 out_unlock:
-	if (overrun && cq->uobject && cq->uobject->context)
-		ib_uverbs_async_event(cq->uobject->context->ufile,
-				      IB_UVERBS_EVENT_CQ_ERR, cq->uobject->id);
 	spin_unlock(&scq->lock);
+	/* The QP adding to it holds the CQ (a parent): it is still there. */
+	if (overrun && ib_uverbs_object_event(cq->uobject,
+					      IB_UVERBS_EVENT_CQ_ERR,
+					      cq->user_handle,
+					      &cq->async_events_reported))
+		pr_warn("soft: CQ_ERR lost: out of memory");
 }
 
 /* The receive queue a responder draws from. */
@@ -508,10 +515,11 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 		}
 	}
 	spin_unlock(&q->lock);
-	if (limit && ssrq->ibsrq.uobject && ssrq->ibsrq.uobject->context)
-		ib_uverbs_async_event(ssrq->ibsrq.uobject->context->ufile,
-				      IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
-				      ssrq->ibsrq.uobject->id);
+	if (limit && ib_uverbs_object_event(ssrq->ibsrq.uobject,
+					    IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
+					    ssrq->ibsrq.user_handle,
+					    &ssrq->ibsrq.events_reported))
+		pr_warn("soft: SRQ_LIMIT_REACHED lost: out of memory");
 
 	wc.status = status;
 	wc.opcode = data ? IB_UVERBS_WC_RECV : IB_UVERBS_WC_RECV_RDMA_WITH_IMM;
@@ -534,7 +542,9 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 		    !!(wr->send_flags & IB_UVERBS_SEND_SOLICITED));
 	soft_count_wc(peer, false, status, wc.byte_len);
 	if (status && type != IB_UVERBS_QPT_UD) {
-		soft_qp_set_err(peer);
+		if (soft_qp_set_err(peer) && peer->ibqp.srq)
+			soft_qp_event(peer,
+				      IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 		soft_rq_set_err_locked(peer);
 	}
 	return type == IB_UVERBS_QPT_RC ? ret : IB_UVERBS_WC_SUCCESS;
@@ -694,6 +704,7 @@ static int soft_wqe_execute(struct soft_req *r)
 	u8 type = req->ibqp.qp_type;
 	struct ib_uverbs_qp_attr pattr;
 	struct soft_qp *peer;
+	u8 peer_port = 0;
 	u32 dqpn, qkey;
 	int status;
 
@@ -731,13 +742,17 @@ static int soft_wqe_execute(struct soft_req *r)
 		r->port = r->attr.port_num;
 	}
 	if (r->av->is_global)
-		peer = soft_fabric_qp_by_gid(&r->av->dgid, dqpn, NULL);
+		peer = soft_fabric_qp_by_gid(&r->av->dgid, dqpn, &peer_port);
 	else
-		peer = soft_fabric_qp_by_lid(r->av->dlid, dqpn, NULL);
+		peer = soft_fabric_qp_by_lid(r->av->dlid, dqpn, &peer_port);
 
 	status = IB_UVERBS_WC_SUCCESS;
 	if (peer)
 		mutex_lock(&peer->resp_lock);
+	/* A port that is down delivers nothing, at either end. */
+	if (!soft_port_is_up(req->sdev, r->port) ||
+	    (peer && !soft_port_is_up(peer->sdev, peer_port)))
+		goto no_peer;
 	if (peer && !peer->dead && peer->ibqp.qp_type == type) {
 		soft_qp_attr_read(peer, &pattr);
 		if (pattr.qp_state != IB_UVERBS_QPS_RTR &&
@@ -803,7 +818,7 @@ static void soft_sq_process(struct soft_qp *sqp)
 	struct soft_queue *q = &sqp->sq;
 	struct ib_uverbs_wc wc;
 	struct soft_req r;
-	bool err = false;
+	bool err = false, last_wqe = false;
 	int status;
 
 	spin_lock(&q->lock);
@@ -842,7 +857,8 @@ static void soft_sq_process(struct soft_qp *sqp)
 			soft_cq_add(sqp->ibqp.send_cq, &wc, false);
 		soft_count_wc(sqp, true, status, wc.byte_len);
 		if (status && status != IB_UVERBS_WC_WR_FLUSH_ERR) {
-			soft_qp_set_err(sqp);
+			if (soft_qp_set_err(sqp) && sqp->ibqp.srq)
+				last_wqe = true;
 			q->flush = true;
 			err = true;
 		}
@@ -850,6 +866,8 @@ static void soft_sq_process(struct soft_qp *sqp)
 	spin_unlock(&q->lock);
 	if (err)
 		soft_rq_flush(sqp);
+	if (last_wqe)
+		soft_qp_event(sqp, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 }
 
 /**

@@ -273,6 +273,10 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 		soft_queue_set_flush(&sqp->sq);
 		soft_queue_set_flush(&sqp->rq);
 		soft_qp_flush(sqp);
+		/* IB: an SRQ's QP entering ERR reports its last WQE. */
+		if (sqp->ibqp.srq)
+			soft_qp_event(sqp,
+				      IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 	}
 	return 0;
 }
@@ -322,6 +326,31 @@ int soft_qp_destroy(struct ib_qp *qp)
 	atomic_dec(&sdev->num_qp);
 	soft_qp_put(sqp);
 	return 0;
+}
+
+void soft_qp_event(struct soft_qp *sqp, u32 event_type)
+{
+	if (ib_uverbs_object_event(sqp->ibqp.uobject, event_type,
+				   sqp->ibqp.user_handle,
+				   &sqp->ibqp.events_reported))
+		pr_warn("soft: QP %u: async event %u lost", sqp->ibqp.qp_num,
+			event_type);
+}
+
+/*
+ * SOFT_INJECT_QP_FATAL: a catastrophic error of the QP.  The QP moves to
+ * ERR and flushes as after MODIFY to ERR, then QP_FATAL is queued; an
+ * SRQ's QP also reports its last WQE (no receive is in progress).
+ */
+void soft_qp_fatal(struct soft_qp *sqp)
+{
+	soft_qp_set_err(sqp);
+	soft_queue_set_flush(&sqp->sq);
+	soft_queue_set_flush(&sqp->rq);
+	soft_qp_flush(sqp);
+	soft_qp_event(sqp, IB_UVERBS_EVENT_QP_FATAL);
+	if (sqp->ibqp.srq)
+		soft_qp_event(sqp, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 }
 
 /* SOFT_VENDOR_QP_COUNTERS: a consistent snapshot. */

@@ -26,6 +26,7 @@
  */
 #define SOFT_ATOMIC_GLOB 2		/* IBV_ATOMIC_GLOB */
 #define SOFT_LINK_LAYER_INFINIBAND 1	/* IBV_LINK_LAYER_INFINIBAND */
+#define SOFT_PHYS_STATE_DISABLED 3
 #define SOFT_PHYS_STATE_LINK_UP 5
 #define SOFT_WIDTH_1X 1
 #define SOFT_SPEED_SDR 1
@@ -42,11 +43,13 @@
  * @port_num: 1..num_ports
  * @lid: unique among the ports of the process
  * @gid: fe80::/64 + the port GUID, unique likewise
+ * @down: 1 after SOFT_INJECT_PORT_DOWN, 0 after PORT_UP
  */
 struct soft_port {
 	u8 port_num;
 	u16 lid;
 	struct ib_uverbs_gid gid;
+	atomic_t down;
 };
 
 /**
@@ -323,6 +326,7 @@ static inline bool soft_count_get(atomic_t *count, u32 max)
 }
 
 /* device.c */
+bool soft_port_is_up(struct soft_device *sdev, u8 port);
 int soft_alloc_ucontext(struct ib_ucontext *uctx,
 			struct uverbs_attr_array *vendor);
 void soft_dealloc_ucontext(struct ib_ucontext *uctx);
@@ -373,6 +377,9 @@ u8 soft_qp_query_state(struct ib_qp *qp);
 int soft_qp_destroy(struct ib_qp *qp);
 void soft_qp_put(struct soft_qp *sqp);
 void soft_qp_counters_read(struct soft_qp *sqp, struct soft_qp_counters *out);
+void soft_qp_fatal(struct soft_qp *sqp);
+/* Queues an async event about @sqp (a no-op for a QP with no file). */
+void soft_qp_event(struct soft_qp *sqp, u32 event_type);
 
 /* engine.c */
 int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
@@ -387,6 +394,8 @@ int soft_post_srq_recv(struct ib_srq *srq, const struct ib_uverbs_recv_wr *wr,
 int soft_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc);
 int soft_req_notify_cq(struct ib_cq *cq, bool solicited_only);
 void soft_qp_flush(struct soft_qp *sqp);
+/* Moves @sqp to ERR; true if it was not there yet. */
+bool soft_qp_set_err(struct soft_qp *sqp);
 
 /* srq.c */
 struct ib_srq *soft_srq_create(struct ib_pd *pd,

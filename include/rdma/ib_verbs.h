@@ -189,6 +189,20 @@ int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
 			  u64 element);
 
 /**
+ * ib_uverbs_object_event() - queue an async event about a user object
+ * @uobj: the object's uobject; NULL (a driver-internal object): nothing
+ * @event_type: an &enum ib_uverbs_event_type
+ * @user_handle: reported as the event's element (the object's
+ *	user_handle from its CREATE, as libibverbs expects)
+ * @events_reported: the object's count of queued events, incremented
+ *	under the file's event lock (DESTROY reports it)
+ *
+ * Return: 0, -ENOMEM, or -ENODEV when the object has no file.
+ */
+int ib_uverbs_object_event(struct ib_uobject *uobj, u32 event_type,
+			   u64 user_handle, u32 *events_reported);
+
+/**
  * ib_uverbs_read_async_event() - take the oldest async event of a file
  * Return: 0 and *@desc filled, or -EAGAIN when there is none.
  */

@@ -75,6 +75,7 @@ struct ib_cq {
  * @max_wr: queue depth (>= what was asked)
  * @max_sge: SGEs per receive (>= what was asked)
  * @srq_limit: SRQ_LIMIT_REACHED threshold, 0 when disarmed
+ * @events_reported: async events queued about this SRQ
  */
 struct ib_srq {
 	struct ib_device *device;
@@ -84,6 +85,7 @@ struct ib_srq {
 	u32 max_wr;
 	u32 max_sge;
 	u32 srq_limit;
+	u32 events_reported;
 };
 
 /**

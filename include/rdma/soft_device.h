@@ -21,12 +21,41 @@ enum soft_types {
 
 enum soft_vendor_actions {
 	SOFT_VENDOR_QP_COUNTERS,
+	SOFT_VENDOR_INJECT,
 };
 
 /* SOFT_VENDOR_QP_COUNTERS: vendor-only attributes. */
 enum soft_qp_counters_attrs {
 	SOFT_QP_COUNTERS_HANDLE = UVERBS_VENDOR_FLAG | 0, /* IDR READ QP */
 	SOFT_QP_COUNTERS_RESP = UVERBS_VENDOR_FLAG | 1,	  /* PTR_OUT */
+};
+
+/*
+ * SOFT_VENDOR_INJECT: error injection, for testing what applications do
+ * when things fail.  WHAT is an &enum soft_inject.
+ */
+enum soft_inject_attrs {
+	SOFT_INJECT_WHAT = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN __u32 */
+	SOFT_INJECT_QP = UVERBS_VENDOR_FLAG | 1,	/* IDR READ QP */
+	SOFT_INJECT_PORT = UVERBS_VENDOR_FLAG | 2,	/* PTR_IN __u8 */
+};
+
+/**
+ * enum soft_inject - what SOFT_VENDOR_INJECT does
+ * @SOFT_INJECT_QP_FATAL: the QP (SOFT_INJECT_QP) fails as after a
+ *	catastrophic error: it moves to ERR, its WRs flush, and QP_FATAL is
+ *	queued (plus QP_LAST_WQE_REACHED if it receives from an SRQ)
+ * @SOFT_INJECT_PORT_DOWN: the port (SOFT_INJECT_PORT) goes down:
+ *	QUERY_PORT says DOWN, every file of the device gets PORT_ERR, RC
+ *	requests through it complete with RETRY_EXC_ERR and UC/UD ones are
+ *	lost.  EALREADY if it is down.
+ * @SOFT_INJECT_PORT_UP: the port comes back: PORT_ACTIVE to every file.
+ *	EALREADY if it is up.
+ */
+enum soft_inject {
+	SOFT_INJECT_QP_FATAL,
+	SOFT_INJECT_PORT_DOWN,
+	SOFT_INJECT_PORT_UP,
 };
 
 /**

@@ -289,8 +289,9 @@ enum ib_uverbs_event_type {
 
 /**
  * struct ib_uverbs_async_event_desc - one async event
- * @element: the object handle the event is about (port number for port
- *	events, 0 for DEVICE_FATAL)
+ * @element: the user_handle given when the object the event is about was
+ *	created (QP, CQ, SRQ events), the port number for port events, 0
+ *	for DEVICE_FATAL
  * @event_type: an &enum ib_uverbs_event_type
  * @reserved: zero
  */

@@ -361,6 +361,12 @@ struct ib_uverbs_qp_destroy_resp {
 	__u32 reserved;
 };
 
+/** struct ib_uverbs_srq_destroy_resp - async events queued about the SRQ */
+struct ib_uverbs_srq_destroy_resp {
+	__u32 events_reported;
+	__u32 reserved;
+};
+
 /** struct ib_uverbs_sge - a scatter/gather element */
 struct ib_uverbs_sge {
 	__aligned_u64 addr;

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A command through ioverbsd against the FUSE round trip it rides on,
+ * measured in the same run (STYLE rule 28).  Every figure is one line:
+ * "bench NAME: VALUE UNIT (baseline BNAME: BVALUE UNIT, ratio R)", ratio =
+ * VALUE / BVALUE; lines starting with '#' are remarks.
+ *
+ * daemon_query_port_CPUS   QUERY_PORT (2 attributes: a PTR_IN of 1 byte,
+ *                          a PTR_OUT of 64 bytes) by ioctl on
+ *                          MOUNT/uverbs0, built once with ioverbs_cmd_*()
+ *   baseline fuse_noop_CPUS  IVD_CTL_IOCTL_NOOP on MOUNT/ctl: the same 16
+ *                          bytes in and out, answered at once by the
+ *                          daemon without the core
+ * CPUS is same_cpu (the client and the daemon pinned to one CPU: every
+ * round trip is two context switches) or cross_cpu (pinned to two: every
+ * round trip is two cross-CPU wake-ups).  The difference between the two
+ * figures of a line is what the daemon adds to the transport: the core,
+ * the soft device, and the process_vm_readv/writev calls that fetch the
+ * attribute array and the PTR_IN and write the PTR_OUT.  A '#' line gives
+ * the same command in embedded mode (the core alone, no transport).
+ *
+ * Method: the daemon (-f, --devices=1) runs on a temporary mount; each
+ * figure is the MINIMUM over REPS repetitions of a batch of ITERS
+ * operations (CLOCK_MONOTONIC), after a warm-up, the command and the
+ * baseline alternating.  Timing is never asserted.
+ *
+ *   bench_daemon [--daemon=PATH] [-v]
+ *
+ * PATH defaults to ../daemon/ioverbsd next to this program ($(O)/rel/);
+ * without root, /dev/fuse or the daemon it says why and exits 0.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ioverbs/cmd.h>
+#include <ioverbs/embedded.h>
+#include <rdma/ib_verbs_ops.h>
+#include <rdma/soft_device.h>
+#include <rdma/ib_user_verbs.h>
+
+#include "bench.h"
+#include "../daemon/ctl.h"
+
+#define ITERS 10000
+#define REPS 5
+
+static bool verbose;
+
+struct figure {
+	char name[48];
+	double s[REPS];
+	unsigned int n;
+};
+
+static double fig_min(const struct figure *f)
+{
+	double m = f->s[0];
+	unsigned int i;
+
+	for (i = 1; i < f->n; i++)
+		if (f->s[i] < m)
+			m = f->s[i];
+	return m;
+}
+
+static void report(const struct figure *f, const struct figure *b)
+{
+	double v = fig_min(f), bv = fig_min(b);
+	unsigned int i;
+
+	if (verbose) {
+		printf("# %s:", f->name);
+		for (i = 0; i < f->n; i++)
+			printf(" %.0f", f->s[i]);
+		printf(" ns/op\n# %s:", b->name);
+		for (i = 0; i < b->n; i++)
+			printf(" %.0f", b->s[i]);
+		printf(" ns/op\n");
+	}
+	printf("bench %s: %.0f ns/op (baseline %s: %.0f ns/op, ratio %.2f)\n",
+	       f->name, v, b->name, bv, bv > 0 ? v / bv : 0.0);
+}
+
+struct daemon {
+	char dir[64], mnt[96];
+	pid_t pid;
+};
+
+static void skip(const char *why)
+{
+	printf("# bench_daemon skipped: %s\n", why);
+	exit(0);
+}
+
+static bool mounted(const char *path)
+{
+	char line[1024], mp[512];
+	bool found = false;
+	FILE *fp = fopen("/proc/self/mountinfo", "re");
+
+	if (!fp)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp))
+		found = sscanf(line, "%*d %*d %*s %*s %511s", mp) == 1 &&
+			!strcmp(mp, path) && strstr(line, " - fuse");
+	fclose(fp);
+	return found;
+}
+
+static void daemon_start(struct daemon *d, const char *path)
+{
+	char dev[160];
+	struct stat st;
+	int i, status;
+
+	strcpy(d->dir, "/tmp/ioverbsd-bench.XXXXXX");
+	if (!mkdtemp(d->dir))
+		die("mkdtemp", -errno);
+	snprintf(d->mnt, sizeof(d->mnt), "%s/mnt", d->dir);
+	if (mkdir(d->mnt, 0755))
+		die("mkdir", -errno);
+	fflush(stdout);
+	d->pid = fork();
+	if (d->pid < 0)
+		die("fork", -errno);
+	if (d->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl(path, path, "-f", "--devices=1", "--log-level=warn",
+		      "--mode=0600", d->mnt, NULL);
+		_exit(127);
+	}
+	snprintf(dev, sizeof(dev), "%s/uverbs0", d->mnt);
+	for (i = 0; i < 3000; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			die("the daemon exited at start", -ECHILD);
+		if (mounted(d->mnt) && !stat(dev, &st))
+			return;
+		usleep(10000);
+	}
+	kill(d->pid, SIGTERM);
+	die("the daemon did not mount in 30 s", -ETIMEDOUT);
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	int status;
+
+	kill(d->pid, SIGTERM);
+	if (waitpid(d->pid, &status, 0) != d->pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		printf("# the daemon ended with status 0x%x\n", status);
+	rmdir(d->mnt);
+	rmdir(d->dir);
+}
+
+static void pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(pid, sizeof(set), &set))
+		die("sched_setaffinity", -errno);
+}
+
+static long query_port_loop(struct ioverbs_cmd *c, int fd, unsigned int n)
+{
+	unsigned int i;
+	long ret;
+
+	for (i = 0; i < n; i++) {
+		ret = ioverbs_cmd_exec(c, ioverbs_ioctl_fd, &fd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static long noop_loop(int ctl, unsigned int n)
+{
+	u8 buf[16] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ioctl(ctl, IVD_CTL_IOCTL_NOOP, buf))
+			return -errno;
+	return 0;
+}
+
+static long ctx_loop(void *ctx, unsigned int cmd, void *arg)
+{
+	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
+}
+
+/* The same QUERY_PORT in embedded mode: the core and device alone. */
+static double embedded_query_port(void)
+{
+	struct ib_uverbs_query_port_resp resp;
+	struct ib_uverbs_get_context_resp ctx;
+	struct ib_uverbs_file *f;
+	struct ib_device *dev;
+	struct ioverbs_cmd c;
+	double best = 0;
+	u8 port = 1;
+	int r, i;
+
+	if (ioverbs_init())
+		die("ioverbs_init", -EINVAL);
+	dev = soft_device_create(NULL);
+	if (IS_ERR(dev))
+		die("soft_device_create", PTR_ERR(dev));
+	f = ib_uverbs_open(dev, NULL, NULL);
+	if (IS_ERR(f))
+		die("ib_uverbs_open", PTR_ERR(f));
+	ioverbs_cmd_init(&c, dev->types, SOFT_DRIVER_ID, UVERBS_TYPE_DEVICE,
+			 UVERBS_ACTION_DEVICE_GET_CONTEXT);
+	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx, sizeof(ctx));
+	if (ioverbs_cmd_exec(&c, ctx_loop, f))
+		die("embedded GET_CONTEXT", -EINVAL);
+	ioverbs_cmd_init(&c, dev->types, SOFT_DRIVER_ID, UVERBS_TYPE_DEVICE,
+			 UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, 1);
+	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &resp, sizeof(resp));
+	for (r = 0; r < REPS; r++) {
+		u64 t0 = now_ns();
+		double v;
+
+		for (i = 0; i < ITERS; i++)
+			if (ioverbs_cmd_exec(&c, ctx_loop, f))
+				die("embedded QUERY_PORT", -EINVAL);
+		v = (double)(now_ns() - t0) / ITERS;
+		if (!r || v < best)
+			best = v;
+	}
+	ib_uverbs_release(f);
+	soft_device_destroy(dev);
+	return best;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const modes[] = { "same_cpu", "cross_cpu" };
+	struct ib_uverbs_get_context_resp ctx_resp;
+	struct ib_uverbs_query_port_resp resp;
+	char self[PATH_MAX], def[PATH_MAX + 32], path[160];
+	const char *daemon_path = NULL;
+	struct ioverbs_cmd c;
+	struct daemon d;
+	int fd, ctl, m, r, ncpu;
+	u8 port = 1;
+	ssize_t n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (r = 1; r < argc; r++) {
+		if (!strcmp(argv[r], "-v"))
+			verbose = true;
+		else if (!strncmp(argv[r], "--daemon=", 9))
+			daemon_path = argv[r] + 9;
+		else
+			die("usage: bench_daemon [--daemon=PATH] [-v]", -EINVAL);
+	}
+	if (!daemon_path) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			die("readlink /proc/self/exe", -errno);
+		self[n] = '\0';
+		*strrchr(self, '/') = '\0';
+		snprintf(def, sizeof(def), "%s/../daemon/ioverbsd", self);
+		daemon_path = def;
+	}
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		skip("needs root and /dev/fuse");
+	if (access(daemon_path, X_OK))
+		skip("no daemon (build $(O)/rel/daemon/ioverbsd or give --daemon=)");
+
+	printf("# embedded QUERY_PORT (core and soft device, no transport): %.0f ns/op\n",
+	       embedded_query_port());
+
+	daemon_start(&d, daemon_path);
+	snprintf(path, sizeof(path), "%s/uverbs0", d.mnt);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/ctl", d.mnt);
+	ctl = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ctl < 0)
+		die("open", -errno);
+	ioverbs_cmd_init(&c, &uverbs_std_types, SOFT_DRIVER_ID,
+			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
+	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx_resp,
+			sizeof(ctx_resp));
+	if (ioverbs_cmd_exec(&c, ioverbs_ioctl_fd, &fd))
+		die("GET_CONTEXT", -EIO);
+	ioverbs_cmd_init(&c, &uverbs_std_types, SOFT_DRIVER_ID,
+			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, 1);
+	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &resp, sizeof(resp));
+
+	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	printf("# %d ops per repetition, minimum of %d repetitions; %d CPUs\n",
+	       ITERS, REPS, ncpu);
+	for (m = 0; m < 2; m++) {
+		struct figure q = { 0 }, b = { 0 };
+
+		if (m == 1 && ncpu < 2) {
+			printf("# cross_cpu: one CPU only\n");
+			break;
+		}
+		pin(0, 0);
+		pin(d.pid, m);
+		snprintf(q.name, sizeof(q.name), "daemon_query_port_%s", modes[m]);
+		snprintf(b.name, sizeof(b.name), "fuse_noop_%s", modes[m]);
+		/* Warm-up. */
+		if (query_port_loop(&c, fd, ITERS / 10) || noop_loop(ctl, ITERS / 10))
+			die("warm-up", -EIO);
+		for (r = 0; r < REPS; r++) {
+			MEASURE(&q, ITERS, query_port_loop(&c, fd, ITERS));
+			MEASURE(&b, ITERS, noop_loop(ctl, ITERS));
+		}
+		report(&q, &b);
+	}
+	close(fd);
+	close(ctl);
+	daemon_stop(&d);
+	rcu_barrier();
+	if (compat_live_objects())
+		die("live objects at exit", compat_live_objects());
+	return 0;
+}

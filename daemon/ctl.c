@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control file's commands: list, remove, add (protocol in ctl.h).
+ * An answer is built in a growing buffer and read back by the client.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+static LIST_HEAD(ctl_files);
+
+struct ivd_ctl *ivd_ctl_open(void)
+{
+	struct ivd_ctl *c = calloc(1, sizeof(*c));
+
+	if (c)
+		list_add_tail(&c->list, &ctl_files);
+	return c;
+}
+
+void ivd_ctl_close(struct ivd_ctl *c)
+{
+	list_del_init(&c->list);
+	free(c->out);
+	free(c);
+}
+
+void ivd_ctl_exit(void)
+{
+	struct ivd_ctl *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &ctl_files, list)
+		ivd_ctl_close(c);
+}
+
+/* A growing text buffer; a failed allocation sticks and is reported. */
+struct outbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void out_printf(struct outbuf *o, const char *fmt, ...) __printf(2, 3);
+
+static void out_printf(struct outbuf *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->oom)
+		return;
+	for (;;) {
+		size_t room = o->cap - o->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(o->p ? o->p + o->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			o->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			o->len += (size_t)n;
+			return;
+		}
+		o->cap = (o->cap + (size_t)n + 1) * 2;
+		o->p = realloc(o->p, o->cap);
+		if (!o->p) {
+			o->oom = true;
+			o->len = o->cap = 0;
+			return;
+		}
+	}
+}
+
+static void list_file(struct outbuf *o, const struct ivd_dev *d,
+		      struct ib_uverbs_file *ufile, pid_t pid)
+{
+	struct ib_uverbs_file_stats st;
+	unsigned int t;
+
+	ib_uverbs_file_stats(ufile, &st);
+	out_printf(o, "file %s pid %d context %d disassociated %d objects %u "
+		   "events %u", d->name, (int)pid, st.has_context,
+		   st.disassociated, st.num_objects, st.num_events);
+	for (t = 0; t < ARRAY_SIZE(st.per_type); t++) {
+		const char *name = ivd_type_name(t);
+
+		if (!st.per_type[t])
+			continue;
+		if (name)
+			out_printf(o, " %s %u", name, st.per_type[t]);
+		else
+			out_printf(o, " type%u %u", t, st.per_type[t]);
+	}
+	out_printf(o, "\n");
+}
+
+struct list_arg {
+	struct outbuf *o;
+	const struct ivd_dev *d;
+};
+
+/* Every file on a registered device, as the core sees them. */
+static int list_one(struct ib_uverbs_file *ufile, void *arg)
+{
+	struct list_arg *la = arg;
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	list_file(la->o, la->d, ufile, f ? f->tgid : 0);
+	return 0;
+}
+
+static int ctl_list(struct outbuf *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < ivd_num_devs; i++) {
+		struct ivd_dev *d = &ivd_devs[i];
+		struct list_arg la = { o, d };
+		struct ivd_file *f;
+
+		out_printf(o, "device %s %s mode %04o uid %u gid %u files %u\n",
+			   d->name, d->ib ? "registered" : "removed",
+			   (unsigned int)d->mode, (unsigned int)d->uid,
+			   (unsigned int)d->gid, d->num_files);
+		if (d->ib)
+			ib_device_for_each_file(d->ib, list_one, &la);
+		/*
+		 * Files of a device removed since (the slot may have a new
+		 * one) are on no device's list: ours alone.
+		 */
+		list_for_each_entry(f, &d->files, list)
+			if (!d->hw || f->hw != d->hw)
+				list_file(o, d, f->ufile, f->tgid);
+	}
+	out_printf(o, "live_objects %ld\n", compat_live_objects());
+	return 0;
+}
+
+int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
+{
+	char line[IVD_CTL_MAX_CMD + 1], *verb = NULL, *name = NULL, *extra, *save;
+	struct outbuf o = { 0 };
+	struct ivd_dev *d = NULL;
+	const char *why = NULL;
+	int ret = 0;
+
+	free(c->out);
+	c->out = NULL;
+	c->len = c->pos = 0;
+
+	if (len > IVD_CTL_MAX_CMD) {
+		ret = -EINVAL;
+		why = "command too long";
+		goto out;
+	}
+	memcpy(line, cmd, len);
+	line[len] = '\0';
+	verb = strtok_r(line, " \t\r\n", &save);
+	name = verb ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+	extra = name ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+	if (!verb || extra) {
+		ret = -EINVAL;
+		why = "usage: list | remove NAME | add NAME";
+		goto out;
+	}
+
+	if (!strcmp(verb, "list") && !name) {
+		ret = ctl_list(&o);
+		goto out;
+	}
+	if ((strcmp(verb, "remove") && strcmp(verb, "add")) || !name) {
+		ret = -EINVAL;
+		why = "usage: list | remove NAME | add NAME";
+		goto out;
+	}
+	d = ivd_dev_by_name(name);
+	if (!d) {
+		ret = -ENOENT;
+		why = "no such device file";
+		goto out;
+	}
+	if (!strcmp(verb, "remove")) {
+		ret = ivd_dev_remove(d);
+		why = ret ? "already removed" : NULL;
+		if (!ret)
+			out_printf(&o, "removed %s\n", d->name);
+	} else {
+		ret = ivd_dev_add(d);
+		why = ret == -EEXIST ? "already present" : "cannot create";
+		if (!ret)
+			out_printf(&o, "added %s\n", d->name);
+	}
+
+out:
+	if (ret) {
+		free(o.p);
+		o = (struct outbuf){ 0 };
+		out_printf(&o, "error: %s: %s%s%s\n", ivd_errname(ret),
+			   d ? d->name : "", d ? ": " : "", why ? why : "");
+		log_info("ctl: %s%s%s: %s (%s)", verb ? verb : "(empty)",
+			 name ? " " : "", name ? name : "", ivd_errname(ret),
+			 why ? why : "");
+	}
+	if (o.oom) {
+		free(o.p);
+		return -ENOMEM;
+	}
+	c->out = o.p;
+	c->len = o.len;
+	return ret;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control file's protocol, shared by ioverbsd, ioverbs-ctl and the
+ * benchmarks.
+ *
+ * <mount>/ctl (mode 0600, root) takes one text command per write() and
+ * answers it on the same open file: write "list", "remove uverbs1" or
+ * "add uverbs1" (a trailing newline is fine), then read() the answer until
+ * end of file.  A write() of a command that fails returns -1 with its
+ * errno (ENOENT: no such device file; ENODEV: already removed; EEXIST:
+ * already present; EINVAL: not a command); the answer, readable all the
+ * same, then is one line "error: NAME: why".  Reads consume the answer;
+ * the next write replaces it, so
+ *
+ *	exec 3<>ctl; echo list >&3; cat <&3
+ *
+ * works from a shell.  The answer to "list" is one line per item:
+ *
+ *	device NAME registered|removed mode 0660 uid 0 gid 0 files N
+ *	file NAME pid PID context 0|1 disassociated 0|1 objects N events N \
+ *		[TYPE N]...
+ *	live_objects N
+ *
+ * where TYPE is a type name of <rdma/ib_user_ioctl_verbs.h> in lower case
+ * (pd, mr, cq, qp, ...) and only non-zero counts appear.
+ */
+#ifndef _DAEMON_CTL_H
+#define _DAEMON_CTL_H
+
+#include <linux/ioctl.h>
+
+/* The longest command a write() may carry. */
+#define IVD_CTL_MAX_CMD 256
+
+/*
+ * A no-op ioctl on the ctl file, answered at once without the core: 16
+ * bytes copied in and the same 16 copied back, exactly the FUSE traffic of
+ * an RDMA_VERBS_IOCTL header.  For measuring the transport alone.
+ */
+#define IVD_CTL_IOCTL_NOOP _IOWR('V', 0x01, unsigned char[16])
+
+#endif /* _DAEMON_CTL_H */

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ioverbsd's internals: the device slots (one file uverbsN per soft
+ * device), the open files, logging, and the process_vm address spaces
+ * through which the core reaches a client's memory.
+ *
+ * The daemon runs libfuse's single-threaded loop: every FUSE request, and
+ * so every command, control request and release, runs in that one thread.
+ * Nothing here takes a lock; the core's own locking still applies.
+ */
+#ifndef _DAEMON_DAEMON_H
+#define _DAEMON_DAEMON_H
+
+#include <stdarg.h>
+#include <sys/types.h>
+
+#include <compat.h>
+#include <list.h>
+#include <rdma/ib_verbs.h>
+
+#include "ctl.h"
+
+/* --- logging (log.c) --------------------------------------------------- */
+
+enum ivd_log_level { IVD_LOG_ERR, IVD_LOG_WARN, IVD_LOG_INFO, IVD_LOG_DEBUG };
+
+extern int ivd_log_level;
+
+/**
+ * ivd_log_open() - choose where the log goes
+ * @level: the most verbose level written
+ * @file: a path to append to, or NULL
+ * @foreground: with no @file, stderr; otherwise syslog
+ *
+ * Return: 0 or a negative errno (the file cannot be opened).
+ */
+int ivd_log_open(int level, const char *file, bool foreground);
+
+/**
+ * ivd_log_attach_stderr() - make the log file the daemon's stderr too
+ *
+ * After daemonizing, so that the core's messages and sanitizer reports
+ * land in the log file.  Does nothing when the log is not a file.
+ */
+void ivd_log_attach_stderr(void);
+void ivd_log_close(void);
+void ivd_log(int level, const char *fmt, ...) __printf(2, 3);
+
+#define log_err(...) ivd_log(IVD_LOG_ERR, __VA_ARGS__)
+#define log_warn(...) ivd_log(IVD_LOG_WARN, __VA_ARGS__)
+#define log_info(...) ivd_log(IVD_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) ivd_log(IVD_LOG_DEBUG, __VA_ARGS__)
+
+/* "EINVAL" for -EINVAL or EINVAL; never NULL. */
+const char *ivd_errname(long err);
+
+/* --- process_vm address spaces (pvm.c) ------------------------------- */
+
+/**
+ * struct pvm_mm - another process's memory, through process_vm_readv/writev
+ * @mm: what the core sees (current_mm, ucontext->mm); must stay first
+ * @pid: the process (a tgid) or thread (a tid) whose memory this is
+ * @pidfd: for a long-lived one, a pidfd of @pid that says when it exited;
+ *	-1 for one that lives for one command (the caller is blocked in its
+ *	ioctl, so its thread id cannot be reused meanwhile)
+ */
+struct pvm_mm {
+	struct compat_mm mm;
+	pid_t pid;
+	int pidfd;
+};
+
+void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid);
+struct pvm_mm *pvm_mm_open(pid_t tgid);
+void pvm_mm_close(struct pvm_mm *m);
+bool pvm_mm_exited(const struct pvm_mm *m);
+size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write);
+
+/* --- devices and files (fs.c) ---------------------------------------- */
+
+#define IVD_MAX_DEVICES 64
+
+/* Inode numbers: the root, the control file, then one per device slot. */
+enum { IVD_INO_ROOT = 1, IVD_INO_CTL = 2, IVD_INO_DEV0 = 3 };
+
+/**
+ * struct ivd_hw - a soft device and who still needs its memory
+ * @ib: the device
+ * @refs: the slot while @ib is its device, plus one per file opened on it
+ *
+ * After ib_unregister_device() the core still reads the driver's types
+ * table through files that outlive the removal (udev->types points into
+ * the soft device), so the soft device is freed only with its last file.
+ */
+struct ivd_hw {
+	struct ib_device *ib;
+	unsigned int refs;
+};
+
+/**
+ * struct ivd_dev - one device slot, the file uverbsN
+ * @name: the file name, also the soft device's registered name
+ * @ib: the soft device; NULL while removed (the file stays, opens fail
+ *	with ENODEV)
+ * @hw: @ib's lifetime; NULL while removed
+ * @uid, @gid, @mode: the file's owner and permission bits
+ * @files: the &struct ivd_file opened on this slot, including those that
+ *	outlived a removal (disassociated)
+ * @num_files: entries in @files
+ */
+struct ivd_dev {
+	char name[24];
+	struct ib_device *ib;
+	struct ivd_hw *hw;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	struct list_head files;
+	unsigned int num_files;
+};
+
+/**
+ * struct ivd_file - one open of a uverbsN file (FUSE's fi->fh)
+ * @list: in &ivd_dev.files
+ * @dev: the slot it was opened on
+ * @hw: the device it was opened on (referenced)
+ * @ufile: the core's file
+ * @serial: a number for logs, unique for the daemon's life
+ * @tgid: the opening process
+ * @mm: @tgid's memory, the context's (see ivd_context_mm())
+ * @num_cmds: commands run, for the release log line
+ */
+struct ivd_file {
+	struct list_head list;
+	struct ivd_dev *dev;
+	struct ivd_hw *hw;
+	struct ib_uverbs_file *ufile;
+	unsigned long serial;
+	pid_t tgid;
+	struct pvm_mm *mm;
+	unsigned long num_cmds;
+};
+
+/**
+ * struct ivd_config - what the command line asked for
+ */
+struct ivd_config {
+	unsigned int num_devices;
+	struct {
+		uid_t uid;
+		gid_t gid;
+		mode_t mode;
+		bool set;
+	} perm[IVD_MAX_DEVICES];
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+/* The slots; ivd_devices_init() fills them from @cfg and creates devices. */
+extern struct ivd_dev ivd_devs[IVD_MAX_DEVICES];
+extern unsigned int ivd_num_devs;
+
+int ivd_devices_init(const struct ivd_config *cfg);
+void ivd_devices_exit(void);
+int ivd_dev_add(struct ivd_dev *d);
+int ivd_dev_remove(struct ivd_dev *d);
+struct ivd_dev *ivd_dev_by_name(const char *name);
+void ivd_file_close(struct ivd_file *f, const char *why);
+const char *ivd_type_name(unsigned int type);
+
+/* The FUSE operations (fs.c). */
+struct fuse_lowlevel_ops;
+extern const struct fuse_lowlevel_ops ivd_fuse_ops;
+
+/* --- control (ctl.c) ------------------------------------------------- */
+
+/**
+ * struct ivd_ctl - one open of the ctl file: the answer to its last command
+ * @list: in the list of open ctl files, freed at exit if still open
+ * @out: the answer text (malloc'd), @len bytes, @pos read so far
+ */
+struct ivd_ctl {
+	struct list_head list;
+	char *out;
+	size_t len;
+	size_t pos;
+};
+
+/**
+ * ivd_ctl_run() - run one control command
+ * @c: the open ctl file; its answer is replaced
+ * @cmd: the command text ("list", "remove NAME", "add NAME"), not
+ *	necessarily NUL-terminated
+ * @len: bytes in @cmd
+ *
+ * Return: 0 or a negative errno; the answer says what happened either way.
+ */
+int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len);
+
+struct ivd_ctl *ivd_ctl_open(void);
+void ivd_ctl_close(struct ivd_ctl *c);
+/* Frees what clients still hold open at exit (no RELEASE will come). */
+void ivd_ctl_exit(void);
+
+#endif /* _DAEMON_DAEMON_H */

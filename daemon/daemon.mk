@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: MIT
+# ioverbsd, ioverbs-ctl and their tests; included at the end of the top
+# Makefile (it uses $(O), $(Q), $(CC), BASE_CFLAGS, LIBS, SAN_ASAN, R and
+# the variant rules and libraries).
+#
+#   $(O)/rel/daemon/ioverbsd    the daemon (-O2)
+#   $(O)/asan/daemon/ioverbsd   the daemon with ASan+UBSan (tests use it)
+#   $(O)/rel/tools/ioverbs-ctl  the control tool
+#   make check-daemon           the daemon tests, results in $(R)/daemon/
+#   make bench-daemon           a command through the daemon vs a no-op
+#                               FUSE ioctl round trip
+
+ifndef DAEMON_MK_INCLUDED
+DAEMON_MK_INCLUDED := 1
+
+# Sub-makes read the top Makefile and this file, whether the Makefile
+# includes it or it was given with -f (the guard makes a second read a
+# no-op).
+DAEMON_SUBMAKE := $(MAKE) -f $(firstword $(MAKEFILE_LIST)) -f daemon/daemon.mk
+
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
+FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
+
+DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
+DAEMON_TEST_SRCS := $(sort $(wildcard tests/daemon/test_*.c))
+DAEMON_TESTS := $(patsubst tests/daemon/%.c,$(O)/asan/tests/daemon/%,$(DAEMON_TEST_SRCS))
+DAEMON_FIXTURE := tests/daemon/fixture.c
+
+# The variant rules compile daemon/*.c; they need libfuse's headers.
+$(O)/rel/daemon/%.o $(O)/asan/daemon/%.o: BASE_CFLAGS += $(FUSE_CFLAGS)
+
+# $(call daemon_variant,NAME,COMPILER,FLAGS)
+define daemon_variant
+$(O)/$(1)/daemon/ioverbsd: $(patsubst %.c,$(O)/$(1)/%.o,$(DAEMON_SRCS)) \
+		$(O)/$(1)/libioverbs-core.a
+	$$(Q)$(2) $(3) -o $$@ $$^ $$(FUSE_LIBS) $$(LIBS)
+
+$(O)/$(1)/tools/ioverbs-ctl: $(O)/$(1)/tools/ioverbs-ctl.o
+	$$(Q)$(2) $(3) -o $$@ $$^
+endef
+
+$(eval $(call daemon_variant,rel,$(CC),-O2))
+$(eval $(call daemon_variant,asan,$(CC),-O1 $(SAN_ASAN)))
+
+$(DAEMON_TESTS): $(O)/asan/tests/daemon/%: $(O)/asan/tests/daemon/%.o \
+		$(O)/asan/tests/daemon/fixture.o $(O)/asan/tests/harness.o \
+		$(O)/asan/libioverbs.a $(O)/asan/libioverbs-core.a
+	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
+
+# The process_vm address spaces, tested alone.
+$(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o
+
+DAEMON_CHECK_PROGS := $(O)/asan/daemon/ioverbsd $(O)/asan/tools/ioverbs-ctl \
+	$(DAEMON_TESTS)
+
+.PHONY: check-daemon bench-daemon daemon
+
+daemon: $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs-ctl
+
+# The tests start $(IOVERBSD) on a fresh mount each; they need root (or
+# /dev/fuse and CAP_SYS_ADMIN) and skip otherwise.
+# As $(call build_progs,...), with sub-makes that know these rules.
+check-daemon:
+	@rm -rf $(R)/daemon && mkdir -p $(R)/daemon
+	-+$(Q)$(DAEMON_SUBMAKE) $(SUBMAKE_FLAGS) -k $(DAEMON_CHECK_PROGS)
+	@for p in $(DAEMON_CHECK_PROGS); do \
+		$(DAEMON_SUBMAKE) --no-print-directory -q $$p 2>/dev/null || echo $$p; \
+	done >$(R)/daemon/build-failed
+	$(Q)IOVERBSD=$(O)/asan/daemon/ioverbsd IOVERBS_CTL=$(O)/asan/tools/ioverbs-ctl \
+		RUN_EMPTY_REASON="no tests/daemon/test_*.c" \
+		sh tests/run.sh $(R)/daemon $(DAEMON_TESTS) || true
+	$(Q)$(call STAGE_END,daemon)
+
+# bench/bench_daemon.c is also built by `make bench` (it is a bench_*.c);
+# it finds the daemon next to itself and says so when it is missing.
+$(O)/rel/bench/bench_daemon: | $(O)/rel/daemon/ioverbsd
+
+bench-daemon: $(O)/rel/bench/bench_daemon $(O)/rel/daemon/ioverbsd
+	$(Q)$< --daemon=$(O)/rel/daemon/ioverbsd
+
+endif # DAEMON_MK_INCLUDED

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The file system ioverbsd mounts: a flat directory with one regular file
+ * per soft device (uverbs0, uverbs1, ...) and the control file ctl.
+ *
+ *   open uverbsN    ib_uverbs_open(); the file remembers the opener's tgid
+ *   ioctl           RDMA_VERBS_IOCTL / RDMA_DIRECT_IOCTL: the core, with
+ *                   current_mm set to the calling thread's memory
+ *   release         ib_uverbs_release(); a SIGKILLed client's files are
+ *                   released by the kernel the same way
+ *   ctl             write a command, read its answer (ctl.c)
+ *
+ * FUSE hands an ioctl the 16-byte header already copied in from the
+ * caller, the raw argument pointer and the caller's thread id; everything
+ * after the header is read and written with process_vm_readv/writev.  The
+ * core never writes the header itself (NEW handles go into the attributes
+ * that follow it), so the reply hands the header back unchanged and the
+ * kernel's copy-out of those 16 bytes leaves the caller's header as the
+ * caller wrote it.
+ *
+ * Access control is the kernel's: the mount has default_permissions, and
+ * each file's owner and mode come from the command line.
+ */
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rdma/soft_device.h>
+
+#include "daemon.h"
+
+struct ivd_dev ivd_devs[IVD_MAX_DEVICES];
+unsigned int ivd_num_devs;
+static unsigned long file_serial;
+
+/* Attribute and entry cache lifetime: nothing but removals changes. */
+#define IVD_ATTR_TIMEOUT 1.0
+
+static const char *const type_names[] = {
+	[UVERBS_TYPE_DEVICE] = "device",
+	[UVERBS_TYPE_PD] = "pd",
+	[UVERBS_TYPE_MR] = "mr",
+	[UVERBS_TYPE_COMP_CHANNEL] = "comp_channel",
+	[UVERBS_TYPE_CQ] = "cq",
+	[UVERBS_TYPE_QP] = "qp",
+	[UVERBS_TYPE_SRQ] = "srq",
+	[UVERBS_TYPE_AH] = "ah",
+	[SOFT_TYPE_VENDOR] = "vendor",
+};
+
+/**
+ * ivd_type_name() - the lower-case name of an object type id
+ * Return: the name, or NULL for an id without one.
+ */
+const char *ivd_type_name(unsigned int type)
+{
+	return type < ARRAY_SIZE(type_names) ? type_names[type] : NULL;
+}
+
+/* --- devices ----------------------------------------------------------- */
+
+struct ivd_dev *ivd_dev_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ivd_num_devs; i++)
+		if (!strcmp(ivd_devs[i].name, name))
+			return &ivd_devs[i];
+	return NULL;
+}
+
+/**
+ * ivd_dev_add() - create and register the soft device of a slot
+ * @d: a slot whose device is absent
+ *
+ * Return: 0, -EEXIST if the slot has its device, or what
+ * soft_device_create() returned.
+ */
+static void hw_put(struct ivd_hw *hw, const char *name)
+{
+	if (--hw->refs)
+		return;
+	soft_device_destroy(hw->ib);
+	free(hw);
+	log_debug("device %s: freed", name);
+}
+
+int ivd_dev_add(struct ivd_dev *d)
+{
+	struct soft_device_config cfg = { .name = d->name };
+	struct ib_device *ib;
+	struct ivd_hw *hw;
+
+	if (d->ib)
+		return -EEXIST;
+	hw = calloc(1, sizeof(*hw));
+	if (!hw)
+		return -ENOMEM;
+	ib = soft_device_create(&cfg);
+	if (IS_ERR(ib)) {
+		log_err("device %s: soft_device_create failed: %s", d->name,
+			ivd_errname(PTR_ERR(ib)));
+		free(hw);
+		return (int)PTR_ERR(ib);
+	}
+	hw->ib = ib;
+	hw->refs = 1;
+	d->hw = hw;
+	d->ib = ib;
+	log_info("device %s: registered (index %u, driver_id 0x%x)", d->name,
+		 ib->index, ib->driver_id);
+	return 0;
+}
+
+/**
+ * ivd_dev_remove() - hot unplug a slot's device (DESIGN rule 20)
+ * @d: a slot with its device
+ *
+ * Unregisters the device (every open file's objects and context are
+ * destroyed, later commands get EIO except DESTROY, a DEVICE_FATAL event
+ * is queued) and frees it once no file opened on it is left (see
+ * &struct ivd_hw).  Open files stay open; the file name stays in
+ * the directory and opens fail with ENODEV until ivd_dev_add().
+ * Return: 0 or -ENODEV if already removed.
+ */
+int ivd_dev_remove(struct ivd_dev *d)
+{
+	struct ivd_hw *hw = d->hw;
+
+	if (!d->ib)
+		return -ENODEV;
+	ib_unregister_device(d->ib);
+	d->ib = NULL;
+	d->hw = NULL;
+	log_info("device %s: removed; %u open file(s) disassociated", d->name,
+		 d->num_files);
+	hw_put(hw, d->name);
+	return 0;
+}
+
+/**
+ * ivd_devices_init() - set up the slots and create their devices
+ * @cfg: the command line's devices and permissions
+ *
+ * Return: 0 or a negative errno; on failure nothing is left registered.
+ */
+int ivd_devices_init(const struct ivd_config *cfg)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < cfg->num_devices; i++) {
+		struct ivd_dev *d = &ivd_devs[i];
+
+		snprintf(d->name, sizeof(d->name), "uverbs%u", i);
+		d->uid = cfg->perm[i].set ? cfg->perm[i].uid : cfg->uid;
+		d->gid = cfg->perm[i].set ? cfg->perm[i].gid : cfg->gid;
+		d->mode = cfg->perm[i].set ? cfg->perm[i].mode : cfg->mode;
+		INIT_LIST_HEAD(&d->files);
+		ivd_num_devs = i + 1;
+		ret = ivd_dev_add(d);
+		if (ret)
+			goto err_remove;
+	}
+	return 0;
+
+err_remove:
+	ivd_devices_exit();
+	return ret;
+}
+
+/**
+ * ivd_devices_exit() - release every open file, then every device
+ *
+ * At shutdown, after the mount is gone: no RELEASE will come for the files
+ * clients still hold, so the daemon releases them itself.
+ */
+void ivd_devices_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ivd_num_devs; i++) {
+		struct ivd_dev *d = &ivd_devs[i];
+		struct ivd_file *f, *tmp;
+
+		list_for_each_entry_safe(f, tmp, &d->files, list)
+			ivd_file_close(f, "daemon exit");
+		if (d->ib)
+			ivd_dev_remove(d);
+	}
+	ivd_num_devs = 0;
+}
+
+/* --- uverbs files ------------------------------------------------------ */
+
+/* The tgid of thread @tid, from /proc; @tid itself if it cannot be read. */
+static pid_t tid_to_tgid(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = tid;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return tid;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(fp);
+	return tgid;
+}
+
+/*
+ * FD objects (completion channels) would need a descriptor created in the
+ * client, which a FUSE server cannot do.  The provider will open event
+ * files on the mount for them instead (DESIGN, "Real clients"); until
+ * then COMP_CHANNEL_CREATE fails with EOPNOTSUPP.
+ */
+static int ivd_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
+{
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	log_info("%s #%lu pid %d: FD object (type %u) refused: EOPNOTSUPP "
+		 "(no event files yet)",
+		 f->dev->name, f->serial, (int)f->tgid, uobj->type_id);
+	return -EOPNOTSUPP;
+}
+
+static void ivd_fd_release(struct ib_uverbs_file *ufile, int fd)
+{
+	/* ivd_fd_alloc() never hands out a descriptor. */
+	WARN_ON(1);
+}
+
+/* A context's memory regions live in the opener's process. */
+static struct compat_mm *ivd_context_mm(struct ib_uverbs_file *ufile)
+{
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	return f->mm ? &f->mm->mm : NULL;
+}
+
+static const struct ib_uverbs_file_ops ivd_file_ops = {
+	.fd_alloc = ivd_fd_alloc,
+	.fd_release = ivd_fd_release,
+	.context_mm = ivd_context_mm,
+};
+
+/**
+ * ivd_file_close() - release a uverbs file and forget it
+ * @f: the file; freed
+ * @why: for the log ("release", "daemon exit")
+ */
+void ivd_file_close(struct ivd_file *f, const char *why)
+{
+	struct ib_uverbs_file_stats st;
+
+	ib_uverbs_file_stats(f->ufile, &st);
+	ib_uverbs_release(f->ufile);
+	/* The context, and every MR that used f->mm, is gone. */
+	pvm_mm_close(f->mm);
+	hw_put(f->hw, f->dev->name);
+	list_del_init(&f->list);
+	f->dev->num_files--;
+	log_info("%s #%lu pid %d: closed (%s) after %lu commands; %u objects "
+		 "destroyed",
+		 f->dev->name, f->serial, (int)f->tgid, why, f->num_cmds,
+		 st.num_objects);
+	free(f);
+}
+
+static struct ivd_dev *ino_to_dev(fuse_ino_t ino)
+{
+	if (ino < IVD_INO_DEV0 || ino - IVD_INO_DEV0 >= ivd_num_devs)
+		return NULL;
+	return &ivd_devs[ino - IVD_INO_DEV0];
+}
+
+static void dev_open(fuse_req_t req, struct ivd_dev *d,
+		     struct fuse_file_info *fi)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct ib_uverbs_file *ufile;
+	struct ivd_file *f;
+	int ret;
+
+	if (!d->ib) {
+		log_info("%s: open by pid %d refused: ENODEV (removed)",
+			 d->name, (int)ctx->pid);
+		fuse_reply_err(req, ENODEV);
+		return;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		ret = -ENOMEM;
+		goto err_reply;
+	}
+	f->dev = d;
+	f->serial = ++file_serial;
+	f->tgid = tid_to_tgid(ctx->pid);
+	f->mm = pvm_mm_open(f->tgid);
+	if (!f->mm) {
+		ret = -ESRCH;
+		goto err_free;
+	}
+	ufile = ib_uverbs_open(d->ib, &ivd_file_ops, f);
+	if (IS_ERR(ufile)) {
+		ret = (int)PTR_ERR(ufile);
+		goto err_mm;
+	}
+	f->ufile = ufile;
+	f->hw = d->hw;
+	f->hw->refs++;
+	list_add_tail(&f->list, &d->files);
+	d->num_files++;
+	fi->fh = (uintptr_t)f;
+	fi->direct_io = 1;
+	fi->nonseekable = 1;
+	log_info("%s #%lu pid %d: opened (tid %d, uid %u)", d->name, f->serial,
+		 (int)f->tgid, (int)ctx->pid, (unsigned int)ctx->uid);
+	/* The reply frees req, and ctx with it. */
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		/* The opener was interrupted: no RELEASE will come. */
+		ivd_file_close(f, "open interrupted");
+	return;
+
+err_mm:
+	pvm_mm_close(f->mm);
+err_free:
+	free(f);
+err_reply:
+	log_warn("%s: open by pid %d failed: %s", d->name, (int)ctx->pid,
+		 ivd_errname(ret));
+	fuse_reply_err(req, -ret);
+}
+
+static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
+		      void *arg, const void *in_buf, size_t in_bufsz)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct ib_uverbs_ioctl_hdr hdr;
+	struct pvm_mm caller;
+	long ret;
+
+	if ((cmd != RDMA_VERBS_IOCTL && cmd != RDMA_DIRECT_IOCTL) ||
+	    in_bufsz != sizeof(hdr)) {
+		log_debug("%s #%lu pid %d: ioctl 0x%x: ENOTTY", f->dev->name,
+			  f->serial, (int)ctx->pid, cmd);
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	memcpy(&hdr, in_buf, sizeof(hdr));
+	pvm_mm_init_caller(&caller, ctx->pid);
+	current_mm = &caller.mm;
+	ret = ib_uverbs_ioctl_hdr(f->ufile, cmd, &hdr, (unsigned long)arg);
+	current_mm = NULL;
+	f->num_cmds++;
+	/*
+	 * Every command at debug; EFAULT at info too: the client's memory
+	 * is bad, or the daemon may not reach it (CAP_SYS_PTRACE).
+	 */
+	if (ivd_log_level >= IVD_LOG_DEBUG || ret == -EFAULT) {
+		const char *t = ivd_type_name(hdr.object_type);
+
+		ivd_log(ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
+			"%s #%lu pid %d tid %d: %s action %u -> %s%s%s",
+			f->dev->name, f->serial, (int)f->tgid, (int)ctx->pid,
+			t ? t : "type?", hdr.action, ivd_errname(ret),
+			ret ? ": " : "", ret ? ib_uverbs_last_error() : "");
+	}
+	if (ret)
+		fuse_reply_err(req, (int)-ret);
+	else
+		fuse_reply_ioctl(req, 0, &hdr, sizeof(hdr));
+}
+
+/* --- the FUSE operations ---------------------------------------------- */
+
+static void fill_attr(fuse_ino_t ino, struct stat *st)
+{
+	struct ivd_dev *d = ino_to_dev(ino);
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_nlink = 1;
+	if (ino == IVD_INO_ROOT) {
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+	} else if (ino == IVD_INO_CTL) {
+		st->st_mode = S_IFREG | 0600;
+	} else if (d) {
+		st->st_mode = S_IFREG | d->mode;
+		st->st_uid = d->uid;
+		st->st_gid = d->gid;
+	}
+}
+
+static bool ino_valid(fuse_ino_t ino)
+{
+	return ino == IVD_INO_ROOT || ino == IVD_INO_CTL || ino_to_dev(ino);
+}
+
+static void ivd_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e = { 0 };
+	struct ivd_dev *d;
+
+	if (parent != IVD_INO_ROOT) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!strcmp(name, "ctl")) {
+		e.ino = IVD_INO_CTL;
+	} else {
+		d = ivd_dev_by_name(name);
+		if (!d) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		e.ino = IVD_INO_DEV0 + (fuse_ino_t)(d - ivd_devs);
+	}
+	e.attr_timeout = IVD_ATTR_TIMEOUT;
+	e.entry_timeout = IVD_ATTR_TIMEOUT;
+	fill_attr(e.ino, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void ivd_getattr(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	if (!ino_valid(ino)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fill_attr(ino, &st);
+	fuse_reply_attr(req, &st, IVD_ATTR_TIMEOUT);
+}
+
+/* O_TRUNC on ctl ("echo list > ctl") arrives as a size change: ignored. */
+static void ivd_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			int to_set, struct fuse_file_info *fi)
+{
+	if (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME |
+		       FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+		       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	ivd_getattr(req, ino, fi);
+}
+
+static void ivd_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			off_t off, struct fuse_file_info *fi)
+{
+	char *buf;
+	size_t used = 0;
+	off_t i;
+
+	if (ino != IVD_INO_ROOT) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Entries: ".", "..", "ctl", then the devices; off = next index. */
+	for (i = off; i < 3 + (off_t)ivd_num_devs; i++) {
+		struct stat st = { 0 };
+		const char *name;
+		size_t len;
+
+		if (i == 0) {
+			name = ".";
+			st.st_ino = IVD_INO_ROOT;
+		} else if (i == 1) {
+			name = "..";
+			st.st_ino = IVD_INO_ROOT;
+		} else if (i == 2) {
+			name = "ctl";
+			st.st_ino = IVD_INO_CTL;
+		} else {
+			name = ivd_devs[i - 3].name;
+			st.st_ino = IVD_INO_DEV0 + (fuse_ino_t)(i - 3);
+		}
+		fill_attr(st.st_ino, &st);
+		len = fuse_add_direntry(req, buf + used, size - used, name, &st,
+					i + 1);
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void ivd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ivd_dev *d = ino_to_dev(ino);
+	struct ivd_ctl *c;
+
+	if (ino == IVD_INO_ROOT) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (d) {
+		dev_open(req, d, fi);
+		return;
+	}
+	if (ino != IVD_INO_CTL) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	c = ivd_ctl_open();
+	if (!c) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fi->fh = (uintptr_t)c;
+	fi->direct_io = 1;
+	fi->nonseekable = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		ivd_ctl_close(c);
+}
+
+static void ivd_release(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	if (ino == IVD_INO_CTL) {
+		ivd_ctl_close((struct ivd_ctl *)(uintptr_t)fi->fh);
+	} else if (ino_to_dev(ino) && fi->fh) {
+		ivd_file_close((struct ivd_file *)(uintptr_t)fi->fh, "release");
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void ivd_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+static void ivd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct ivd_ctl *c = (struct ivd_ctl *)(uintptr_t)fi->fh;
+	size_t n;
+
+	if (ino != IVD_INO_CTL) {
+		/* The legacy write()/read() ABI is not served (yet). */
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	n = c->len - c->pos;
+	if (n > size)
+		n = size;
+	fuse_reply_buf(req, c->out ? c->out + c->pos : NULL, n);
+	c->pos += n;
+}
+
+static void ivd_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		      size_t size, off_t off, struct fuse_file_info *fi)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	int ret;
+
+	if (ino != IVD_INO_CTL) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	/* Who changed what; "list" only at debug. */
+	ivd_log(size >= 4 && !memcmp(buf, "list", 4) ? IVD_LOG_DEBUG :
+						       IVD_LOG_INFO,
+		"ctl: pid %d: %.*s", (int)ctx->pid,
+		(int)(size && buf[size - 1] == '\n' ? size - 1 : size), buf);
+	ret = ivd_ctl_run((struct ivd_ctl *)(uintptr_t)fi->fh, buf, size);
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_write(req, size);
+}
+
+static void ivd_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		      void *arg, struct fuse_file_info *fi, unsigned int flags,
+		      const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	/*
+	 * A 32-bit caller: the ABI has no pointer-size dependence, but the
+	 * daemon was never tried with one.  (The kernel turns ENOSYS into
+	 * ENOTTY anyway.)
+	 */
+	if (flags & (FUSE_IOCTL_COMPAT | FUSE_IOCTL_DIR)) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	if (ino == IVD_INO_CTL) {
+		if (cmd == IVD_CTL_IOCTL_NOOP && in_bufsz == 16 &&
+		    out_bufsz == 16)
+			fuse_reply_ioctl(req, 0, in_buf, in_bufsz);
+		else
+			fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	if (!ino_to_dev(ino) || !fi->fh) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	dev_ioctl(req, (struct ivd_file *)(uintptr_t)fi->fh, cmd, arg, in_buf,
+		  in_bufsz);
+}
+
+const struct fuse_lowlevel_ops ivd_fuse_ops = {
+	.lookup = ivd_lookup,
+	.getattr = ivd_getattr,
+	.setattr = ivd_setattr,
+	.readdir = ivd_readdir,
+	.open = ivd_open,
+	.release = ivd_release,
+	.flush = ivd_flush,
+	.read = ivd_read,
+	.write = ivd_write,
+	.ioctl = ivd_ioctl,
+};

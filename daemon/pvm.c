@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A client's memory, reached with process_vm_readv/process_vm_writev: the
+ * compat_mm behind current_mm while a command runs, and behind a context
+ * (its memory regions) for as long as the file is open.
+ *
+ * The contract is copy_from_user's (see compat/uaccess.c): return the
+ * number of bytes NOT copied; a prefix up to the first bad page is copied.
+ * process_vm_*() stop at the first page they cannot reach and return
+ * what they moved; a call that moved nothing fails.  Both are handled:
+ * after an error the copy is retried up to the next page boundary, so
+ * the bytes before a bad page are moved whichever way the kernel reports.
+ *
+ * PID reuse.  A command's mm names the caller's thread id, which cannot be
+ * reused while the caller waits in its ioctl.  A context's mm names the
+ * opener's tgid and outlives any one command; it keeps a pidfd and refuses
+ * every copy (nothing copied: EFAULT for a command, a protection error in
+ * the data path) once the pidfd says the process exited.  What remains is
+ * the window between that check and the process_vm call: a process that
+ * exits there, and a new process that gets its pid in the same few
+ * microseconds, could be read or written.  pid_max wrap-around within that
+ * window is what it would take.  Closing it needs pidfd-based process_vm
+ * calls, which Linux does not have; the data path through shared memory
+ * (a memfd taken with pidfd_getfd) will not have the problem.
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* Bytes not copied; moves the prefix before the first unreachable page. */
+size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t done = 0;
+
+	while (done < n) {
+		struct iovec l = { (char *)local + done, n - done };
+		struct iovec r = { (void *)(uintptr_t)(remote + done), n - done };
+		ssize_t got;
+
+		got = write ? process_vm_writev(pid, &l, 1, &r, 1, 0) :
+			      process_vm_readv(pid, &l, 1, &r, 1, 0);
+		if (got <= 0) {
+			/* Up to the next page boundary alone: a prefix. */
+			size_t chunk = page - ((remote + done) & (page - 1));
+
+			if (chunk >= n - done)
+				break;
+			l.iov_len = r.iov_len = chunk;
+			got = write ? process_vm_writev(pid, &l, 1, &r, 1, 0) :
+				      process_vm_readv(pid, &l, 1, &r, 1, 0);
+			if (got <= 0)
+				break;
+		}
+		done += (size_t)got;
+	}
+	return n - done;
+}
+
+static size_t pvm_read(struct compat_mm *mm, void *dst, u64 uaddr, size_t n)
+{
+	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+
+	if (!n)
+		return 0;
+	if (pvm_mm_exited(m))
+		return n;
+	return pvm_copy(m->pid, dst, uaddr, n, false);
+}
+
+static size_t pvm_write(struct compat_mm *mm, u64 uaddr, const void *src,
+			size_t n)
+{
+	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+
+	if (!n)
+		return 0;
+	if (pvm_mm_exited(m))
+		return n;
+	return pvm_copy(m->pid, (void *)src, uaddr, n, true);
+}
+
+static const struct compat_mm_ops pvm_mm_ops = {
+	.read = pvm_read,
+	.write = pvm_write,
+};
+
+/**
+ * pvm_mm_init_caller() - the memory of a thread blocked in its ioctl
+ * @m: filled; lives on the caller's stack for one command
+ * @tid: the caller's thread id (fuse_req_ctx()->pid)
+ */
+void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid)
+{
+	m->mm.ops = &pvm_mm_ops;
+	m->pid = tid;
+	m->pidfd = -1;
+}
+
+/**
+ * pvm_mm_open() - a long-lived handle on a process's memory
+ * @tgid: the process
+ *
+ * Return: the mm, or NULL if @tgid has already exited or memory is short.
+ * Without pidfd_open (Linux < 5.3) the mm works without the exit check.
+ */
+struct pvm_mm *pvm_mm_open(pid_t tgid)
+{
+	struct pvm_mm *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->mm.ops = &pvm_mm_ops;
+	m->pid = tgid;
+	m->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	if (m->pidfd < 0 && errno == ESRCH) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/**
+ * pvm_mm_close() - release an mm from pvm_mm_open()
+ * @m: the mm, or NULL; nothing may use it any more
+ */
+void pvm_mm_close(struct pvm_mm *m)
+{
+	if (!m)
+		return;
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	free(m);
+}
+
+/**
+ * pvm_mm_exited() - has a long-lived mm's process exited?
+ * @m: the mm
+ *
+ * Return: true once the pidfd is readable (the process is gone); false for
+ * a per-command mm or one without a pidfd.
+ */
+bool pvm_mm_exited(const struct pvm_mm *m)
+{
+	struct pollfd p = { .fd = m->pidfd, .events = POLLIN };
+
+	if (m->pidfd < 0)
+		return false;
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon tests' fixture: an ASan ioverbsd on a fresh temporary mount,
+ * started and stopped by each test, and the client side's commands.
+ *
+ *	struct fx fx;
+ *
+ *	fx_start(&fx, "--mode=0666", NULL);	(-f --devices=2, debug log)
+ *	fd = fx_open(&fx, "uverbs0", O_RDWR);
+ *	ASSERT_OK(cl_get_context(fd));
+ *	...
+ *	fx_stop(&fx);	(SIGTERM; exit 0, unmounted, pid file gone, no
+ *			 sanitizer report and 0 live objects in its log)
+ *
+ * If a test dies before fx_stop() (a failed assertion, its time limit), the
+ * daemon gets SIGTERM (PR_SET_PDEATHSIG) and a watcher process unmounts
+ * (fusermount3 -u -z) and removes the temporary directory all the same.
+ *
+ * The daemon is $IOVERBSD, else ../../daemon/ioverbsd next to the test
+ * program ($(O)/asan/tests/daemon/ -> $(O)/asan/daemon/); the control
+ * tool is $IOVERBS_CTL, else ../../tools/ioverbs-ctl.  Without root (or
+ * /dev/fuse) every test skips.
+ */
+#ifndef _TESTS_DAEMON_FIXTURE_H
+#define _TESTS_DAEMON_FIXTURE_H
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../harness.h"
+
+#include <ioverbs/cmd.h>
+#include <rdma/ib_user_verbs.h>
+#include <rdma/soft_device.h>
+
+struct fx {
+	char dir[64];
+	char mnt[96];
+	char log[96];
+	char pidfile[96];
+	pid_t pid;
+	pid_t watcher;
+	unsigned int flags;
+};
+
+/* Starts the daemon with -f --devices=2 --log-level=debug and the extra
+ * arguments (a NULL-terminated list); returns once the files exist. */
+void fx_start(struct fx *fx, ...) __attribute__((sentinel));
+
+enum {
+	/* Without -f: the daemon forks, logs to --log-file=fx->log, and
+	 * fx->pid comes from its pid file. */
+	FX_BACKGROUND = 1,
+	/* CAP_SYS_PTRACE dropped from the daemon's bounding set. */
+	FX_NO_PTRACE = 2,
+};
+void fx_start_flags(struct fx *fx, unsigned int flags, ...)
+	__attribute__((sentinel));
+void fx_stop(struct fx *fx);
+/* Is the daemon still running (and answering the control file)? */
+bool fx_alive(struct fx *fx);
+
+/* open() of MOUNT/NAME: the fd or -errno. */
+int fx_open(struct fx *fx, const char *name, int flags);
+/* One control command; the answer in @out (NUL-terminated): 0 or -errno. */
+long fx_ctl(struct fx *fx, const char *cmd, char *out, size_t size);
+/* From "list": open files of @pid (0: any) on @dev (any if NULL). */
+int fx_files_of(struct fx *fx, const char *dev, pid_t pid);
+/* From "list": the objects count of @pid's file on @dev, -1 if none. */
+int fx_objects_of(struct fx *fx, const char *dev, pid_t pid);
+long fx_live_objects(struct fx *fx);
+/* Waits (60 s at most) until @pid (0: anyone) has no file and live
+ * objects are back to @base. */
+void fx_wait_released(struct fx *fx, pid_t pid, long base);
+
+const char *fx_daemon_path(void);
+const char *fx_ctl_tool_path(void);
+/* Runs @argv (stdout+stderr to @out); the exit status or -1. */
+int fx_run(char *const argv[], char *out, size_t size);
+
+/* --- client commands: 0 or -errno, as ioverbs_cmd_exec() ------------- */
+
+long cl_exec(int fd, struct ioverbs_cmd *c);
+void cl_init(struct ioverbs_cmd *c, u16 type, u16 action);
+long cl_get_context(int fd);
+long cl_query_device(int fd, struct ib_uverbs_query_device_resp *resp);
+long cl_query_port(int fd, u8 port, struct ib_uverbs_query_port_resp *resp);
+long cl_pd_alloc(int fd, u32 *pd);
+long cl_pd_dealloc(int fd, u32 pd);
+long cl_mr_reg(int fd, u32 pd, void *buf, size_t len, u32 *mr,
+	       struct ib_uverbs_mr_reg_resp *resp);
+long cl_mr_dereg(int fd, u32 mr);
+long cl_cq_create(int fd, u32 cqe, u32 *cq);
+long cl_cq_destroy(int fd, u32 cq);
+long cl_qp_create(int fd, u32 pd, u32 cq, u32 *qp, u32 *qpn);
+long cl_qp_modify(int fd, u32 qp, const struct ib_uverbs_qp_attr *attr);
+long cl_qp_destroy(int fd, u32 qp);
+/* RESET -> INIT -> RTR -> RTS towards (@dlid, @dest_qpn), as RC. */
+long cl_qp_connect_rc(int fd, u32 qp, u16 dlid, u32 dest_qpn);
+
+#endif /* _TESTS_DAEMON_FIXTURE_H */
