@@ -300,6 +300,50 @@ size_t __must_check copy_to_user(void __user *dst, const void *src, size_t n);
 /* Sleeps at least @min_us microseconds (@max_us is the kernel's slack). */
 void usleep_range(unsigned long min_us, unsigned long max_us);
 
+/* Monotonic time, as the kernel's ktime_get_ns(). */
+u64 ktime_get_ns(void);
+
+/*
+ * Delayed work, as the kernel's: a function run later on a workqueue's
+ * thread.  Delays are in microseconds (the kernel's are jiffies).  A work
+ * item is pending at most once; mod_delayed_work() moves its deadline.
+ * cancel_delayed_work_sync() returns once it is neither pending nor
+ * running, so its owner may free it (a work function must not cancel its
+ * own item).
+ */
+struct workqueue_struct;
+struct delayed_work;
+typedef void (*work_func_t)(struct delayed_work *dw);
+
+struct delayed_work {
+	struct list_head node;
+	work_func_t func;
+	struct workqueue_struct *wq;
+	u64 deadline_ns;
+	bool pending;
+};
+
+static inline void INIT_DELAYED_WORK(struct delayed_work *dw, work_func_t fn)
+{
+	INIT_LIST_HEAD(&dw->node);
+	dw->func = fn;
+	dw->wq = NULL;
+	dw->deadline_ns = 0;
+	dw->pending = false;
+}
+
+struct workqueue_struct *alloc_workqueue(const char *name);
+/* Every work item must be cancelled first (WARN otherwise). */
+void destroy_workqueue(struct workqueue_struct *wq);
+/* Queues @dw to run after @delay_us unless pending: true if queued. */
+bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
+			unsigned long delay_us);
+/* Queues @dw, or moves its deadline: true if it was pending. */
+bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
+		      unsigned long delay_us);
+/* True if it was pending; waits for a run in progress either way. */
+bool cancel_delayed_work_sync(struct delayed_work *dw);
+
 /* Unpredictable numbers (MR keys), from the kernel's getrandom(). */
 u32 get_random_u32(void);
 

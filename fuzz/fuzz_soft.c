@@ -10,10 +10,11 @@
  * sent to a soft device.  A table of the handles the run created lets
  * parameters name live objects, stale ones, objects of another type or of
  * the other file, or garbage.  Completion channels (fd objects) are
- * created, named by CQ_CREATE, read and destroyed too.  One operation in four is "raw": the command
- * is built, then its header and attributes are mutated (ids, lengths,
- * reserved fields, handles, attributes dropped or duplicated) and sent as
- * is, so that malformed input reaches the same actions.
+ * created, named by CQ_CREATE, read and destroyed too.  One operation in
+ * four is "raw": the command is built, then its header and attributes
+ * are mutated (ids, lengths, reserved fields, handles, attributes dropped
+ * or duplicated) and sent as is, so that malformed input reaches the same
+ * actions.
  *
  * Memory: a sandbox address space (fs_mm).  Everything a command points
  * to -- the header and attributes, the PTR_IN/PTR_OUT buffers, the data
@@ -138,7 +139,7 @@ struct fs_obj {
 
 struct fs_file {
 	struct ib_uverbs_file *f;
-	const void *dev;	/* the device it was opened on (identity only) */
+	const void *dev;	/* opened on this device (identity only) */
 	bool removed;		/* that device was removed */
 	struct fs_obj obj[FS_NKINDS][FS_SLOTS];
 };
@@ -519,7 +520,8 @@ static void fs_check_file(const struct fs_file *ff)
 			fs_die("reference count wrong",
 			       atomic_read(&u->ref.refcount));
 		if (ff->removed && u->num_parents)
-			fs_die("zombie still holds its parents", u->num_parents);
+			fs_die("zombie still holds its parents",
+			       u->num_parents);
 	}
 }
 
@@ -588,7 +590,8 @@ static void fs_mutate(struct ioverbs_cmd *c, struct fs_rd *r)
 			}
 			break;
 		case 10:
-			h->length = v & 1 ? (u16)v : h->length + (u16)((v & 0x3e) - 32);
+			h->length = v & 1 ? (u16)v :
+				    h->length + (u16)((v & 0x3e) - 32);
 			break;
 		case 11:
 			h->flags = (u16)(v | 1);
@@ -889,7 +892,8 @@ static long fs_cq_create(struct fs *z, struct fs_file *ff, bool raw,
 	ioverbs_cmd_in(c, UVERBS_CQ_CREATE_CMD, &A->in.cq, sizeof(A->in.cq));
 	if (ch)
 		ioverbs_cmd_fd(c, UVERBS_CQ_CREATE_CHANNEL, (int)*ch);
-	ioverbs_cmd_out(c, UVERBS_CQ_CREATE_RESP, &A->out.cq, sizeof(A->out.cq));
+	ioverbs_cmd_out(c, UVERBS_CQ_CREATE_RESP, &A->out.cq,
+			sizeof(A->out.cq));
 	ret = fs_exec(z, ff, c, raw, r);
 	if (!ret)
 		fs_obj_new(ff, FS_CQ, slot, h);
@@ -952,7 +956,8 @@ static long fs_op_channel(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_cq_destroy(struct fs *z, struct fs_file *ff, bool raw,
 			     struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY);
+	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ,
+				       UVERBS_ACTION_CQ_DESTROY);
 	u32 h = fs_pick(z, ff, FS_CQ, r, NULL);
 	long ret;
 
@@ -988,9 +993,11 @@ static long fs_op_cq_poll(struct fs *z, struct fs_file *ff, bool raw,
 				fs_die("poll: WC status out of range",
 				       wc->status);
 			if (fs_trace)
-				fprintf(stderr, "  wc wr_id %#llx status %u opcode %#x len %u qp %u\n",
-					(unsigned long long)wc->wr_id, wc->status,
-					wc->opcode, wc->byte_len, wc->qp_num);
+				fprintf(stderr,
+					"  wc %#llx status %u op %#x len %u qp %u\n",
+					(unsigned long long)wc->wr_id,
+					wc->status, wc->opcode, wc->byte_len,
+					wc->qp_num);
 			if (wc->status != IB_UVERBS_WC_SUCCESS)
 				continue;
 			if (wc->opcode & IB_UVERBS_WC_RECV)
@@ -1022,7 +1029,8 @@ static const u8 fs_qp_types[4] = {
 
 static long fs_qp_create(struct fs *z, struct fs_file *ff, bool raw,
 			 struct fs_rd *r, u8 slot, u32 pd, u32 scq, u32 rcq,
-			 const u32 *srq, const struct ib_uverbs_qp_create_cmd *cmd)
+			 const u32 *srq,
+			 const struct ib_uverbs_qp_create_cmd *cmd)
 {
 	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
 	struct fs_obj *o;
@@ -1037,7 +1045,8 @@ static long fs_qp_create(struct fs *z, struct fs_file *ff, bool raw,
 	if (srq)
 		ioverbs_cmd_idr(c, UVERBS_QP_CREATE_SRQ, *srq);
 	ioverbs_cmd_in(c, UVERBS_QP_CREATE_CMD, &A->in.qp, sizeof(A->in.qp));
-	ioverbs_cmd_out(c, UVERBS_QP_CREATE_RESP, &A->out.qp, sizeof(A->out.qp));
+	ioverbs_cmd_out(c, UVERBS_QP_CREATE_RESP, &A->out.qp,
+			sizeof(A->out.qp));
 	ret = fs_exec(z, ff, c, raw, r);
 	if (!ret) {
 		fs_obj_new(ff, FS_QP, slot, h);
@@ -1291,7 +1300,8 @@ static long fs_op_qp_query(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_qp_destroy(struct fs *z, struct fs_file *ff, bool raw,
 			     struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
+	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP,
+				       UVERBS_ACTION_QP_DESTROY);
 	u32 h = fs_pick(z, ff, FS_QP, r, NULL);
 	long ret;
 

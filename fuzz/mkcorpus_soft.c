@@ -67,7 +67,7 @@ enum { SIG = IB_UVERBS_SEND_SIGNALED, INL = IB_UVERBS_SEND_INLINE,
 static void seed_rc(struct seed *s, u8 fail_nth)
 {
 	start(s, fail_nth, 0);
-	REC(s, FS_OP_BOOT, 0, 0);			/* RC, LID, rnr_retry 0 */
+	REC(s, FS_OP_BOOT, 0, 0);			/* RC, by LID */
 	REC(s, FS_OP_POST_RECV, 1, 0x00, 1, SGE(0, 4096, 256));
 	REC(s, FS_OP_POST_SEND, 0, 0x00, WR1(0, SIG, 0, 0, 64));
 	REC(s, FS_OP_CQ_POLL, 0, 8);
@@ -227,7 +227,8 @@ static void seed_errors(struct seed *s)
 	REC(s, FS_OP_QP_CREATE, 0, 0x00, 0xff, 0, 0, 0, 200, 1, 9, 9, 255,
 	    1, 0, 0, 0, 3, 1);
 	REC(s, FS_OP_QP_CREATE, 0, 0x00, 0x33, 0, 0, 0, 1, 1, 0);
-	REC(s, FS_OP_POST_SEND, 0, 0x00, WR1(0, SIG, 0, 0, 64));	/* RESET */
+	/* QP in RESET */
+	REC(s, FS_OP_POST_SEND, 0, 0x00, WR1(0, SIG, 0, 0, 64));
 	REC(s, FS_OP_POST_RECV, 0, 0x00, 1, SGE(0, 0, 64));
 	REC(s, FS_OP_QP_MODIFY, 0, 0x01, 0xff, 0xff, 0xff, 0xff, 2, 0);
 	REC(s, FS_OP_QP_MODIFY, 0, 0x01, 0x00, 0, 0, 0, 6, 0);
@@ -269,6 +270,23 @@ static unsigned long seed_completions(const struct seed *s)
 	return fs_stat_recv_ok + fs_stat_rdma_ok - before;
 }
 
+/*
+ * Misaligned send WQEs: max_inline_data 33 makes the send queue's stride
+ * 96 + 33 bytes, so the second WQE is not 8-byte aligned (UBSan).
+ */
+static void seed_stride(struct seed *s)
+{
+	start(s, 0, 0);
+	REC0(s, FS_OP_GET_CONTEXT);
+	REC(s, FS_OP_PD_ALLOC, 0);
+	REC(s, FS_OP_CQ_CREATE, 0, 64, 0);
+	REC(s, FS_OP_QP_CREATE, 0, 0x00, 0x11, 0, 0, 0, 0, 0, 33);
+	REC(s, FS_OP_QP_CONNECT, 0, 0, 0x00);		/* to itself */
+	REC(s, FS_OP_POST_SEND, 0, 0x01,
+	    0, SIG, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, SIG, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "fuzz/corpus-soft";
@@ -287,6 +305,7 @@ int main(int argc, char **argv)
 		{ "two_files_replug", seed_two_files, true },
 		{ "errors", seed_errors, false },
 		{ "removed_device_types_uaf", seed_removed_uaf, false },
+		{ "send_wqe_stride_misaligned", seed_stride, false },
 	};
 	static struct seed s;
 	unsigned int i;
@@ -307,17 +326,19 @@ int main(int argc, char **argv)
 		else
 			seeds[i].fn(&s);
 		snprintf(path, sizeof(path), "%s/%s",
-			 seeds[i].fn == seed_removed_uaf ? crash_dir : dir,
+			 seeds[i].fn == seed_removed_uaf ||
+			 seeds[i].fn == seed_stride ? crash_dir : dir,
 			 seeds[i].name);
 		f = fopen(path, "wb");
 		if (!f || fwrite(s.b, 1, s.n, f) != s.n || fclose(f)) {
 			perror(path);
 			return 1;
 		}
-		if (fs_mask_removed || strcmp(seeds[i].name, "removed_device_types_uaf"))
+		/* A reproducer runs only where its bug is masked. */
+		moved = 0;
+		if ((seeds[i].fn != seed_removed_uaf || fs_mask_removed) &&
+		    (seeds[i].fn != seed_stride || fs_mask_stride))
 			moved = seed_completions(&s);
-		else
-			moved = 0;
 		printf("%-22s %4zu bytes, %lu successful receives/RDMA ops\n",
 		       seeds[i].name, s.n, moved);
 		if (seeds[i].data && !moved)

@@ -220,12 +220,24 @@ static void post_recv_ok(struct side *s, u64 wr_id,
 }
 
 /* Exactly one completion must be there: returns it. */
+/*
+ * One completion; waits for it up to 10 s, since RNR retries complete on
+ * the device's workqueue, after their timer.
+ */
 static struct ib_uverbs_wc poll_one(struct side *s)
 {
+	struct timespec ts = { 0, 100 * 1000 };
 	struct ib_uverbs_wc wc[2];
+	int n, i;
 
 	memset(wc, 0xee, sizeof(wc));
-	ASSERT_EQ(s->e->ops->poll_cq(s->cq, 1, wc), 1);
+	for (i = 0; i < 100000; i++) {
+		n = s->e->ops->poll_cq(s->cq, 1, wc);
+		if (n)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	ASSERT_EQ(n, 1);
 	return wc[0];
 }
 
@@ -849,6 +861,74 @@ TEST(soft_data_rnr_retry_succeeds)
 	expect_wc(&p.a, 1, 0, IB_UVERBS_WC_SEND);
 	expect_wc(&p.b, 10, 0, IB_UVERBS_WC_RECV);
 	pair_close(&p);
+}
+
+/*
+ * An RNR wait does not block the poster: post_send returns with the WR
+ * waiting on its timer (655 ms here), and destroying the QP cancels it.
+ */
+TEST(soft_data_rnr_timer_pending_then_destroy)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_qp_attr a = {
+		.attr_mask = IB_UVERBS_QP_MIN_RNR_TIMER,
+		.min_rnr_timer = 0,	/* 655.36 ms */
+	};
+	struct pair p;
+
+	pair_open(&p, IB_UVERBS_QPT_RC, 4096, 5);
+	ASSERT_OK(p.eb.ops->modify_qp(p.b.qp, &a));
+	post_send_ok(&p.a, &wr, NULL, 0);
+	wr.wr_id = 2;
+	post_send_ok(&p.a, &wr, NULL, 0);
+	ASSERT_TRUE(__atomic_load_n(&to_soft_qp(p.a.qp)->rnr_work.pending,
+				    __ATOMIC_ACQUIRE));
+	poll_none(&p.a);
+	pair_close(&p);
+}
+
+/* Infinite RNR against an SRQ: the timer finds the SRQ's receive. */
+TEST(soft_data_rnr_infinite_srq)
+{
+	struct ib_uverbs_srq_create_cmd scmd = { .max_wr = 4, .max_sge = 1 };
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_recv_wr rw = { .wr_id = 40, .num_sge = 1 };
+	struct ib_uverbs_sge s, r;
+	struct ib_srq *srq;
+	struct pair p;
+	u32 bad;
+
+	pair_open(&p, IB_UVERBS_QPT_RC, 4096, 7);
+	srq = p.eb.ops->create_srq(p.b.pd, &scmd, NULL);
+	ASSERT_TRUE(!IS_ERR(srq));
+	srq->device = p.eb.dev;
+	srq->pd = p.b.pd;
+	p.b.qp->srq = srq;
+	memcpy(p.a.buf, "waited", 6);
+	s = sge_of(&p.a, 0, 6);
+	post_send_ok(&p.a, &wr, &s, 1);
+	poll_none(&p.a);
+	r = sge_of(&p.b, 100, 64);
+	ASSERT_OK(p.eb.ops->post_srq_recv(srq, &rw, 1, &r, 1, &bad));
+	expect_wc(&p.a, 1, 0, IB_UVERBS_WC_SEND);
+	expect_wc(&p.b, 40, 0, IB_UVERBS_WC_RECV);
+	ASSERT_TRUE(!memcmp(p.b.buf + 100, "waited", 6));
+	ASSERT_OK(p.eb.ops->destroy_qp(p.b.qp));
+	ASSERT_OK(p.eb.ops->destroy_srq(srq));
+	p.b.qp = NULL;
+	side_close(&p.a);
+	ASSERT_OK(p.eb.ops->dereg_mr(p.b.mr));
+	ASSERT_OK(p.eb.ops->destroy_cq(p.b.cq));
+	ASSERT_OK(p.eb.ops->dealloc_pd(p.b.pd));
+	free(p.b.buf);
+	env_close(&p.ea);
+	env_close(&p.eb);
 }
 
 /* --- UC ---------------------------------------------------------------- */

@@ -268,6 +268,7 @@ static void soft_port_init(struct soft_port *port, u8 port_num, u64 node_guid)
 
 static void soft_device_free(struct soft_device *sdev)
 {
+	destroy_workqueue(sdev->wq);
 	spin_lock_destroy(&sdev->mr_lock);
 	spin_lock_destroy(&sdev->qp_lock);
 	kfree(sdev->ports);
@@ -311,6 +312,11 @@ struct ib_device *soft_device_create(const struct soft_device_config *cfg)
 	sdev->num_ports = cfg->num_ports ? cfg->num_ports : 1;
 	sdev->ports = kcalloc(sdev->num_ports, sizeof(*sdev->ports));
 	if (!sdev->ports) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	sdev->wq = alloc_workqueue("soft");
+	if (!sdev->wq) {
 		ret = -ENOMEM;
 		goto err_free;
 	}

@@ -11,13 +11,14 @@
  * so one-sided operations land without the target doing anything.  The
  * WR then completes (its WC on the send CQ if signaled or in error).
  *
- * RC RNR (no receive posted): the responder's min_rnr_timer is slept in
- * the poster's thread and the WR retried, rnr_retry times; then
- * RNR_RETRY_EXC_ERR.  With rnr_retry 7 (infinite) the WR stays at the
- * head of the send queue instead and is retried when the peer posts a
- * receive to its own RQ (the responder kicks the waiting requester) or
- * on the next post_send of the QP.  A responder with an SRQ does not
- * kick (a later post_send does).  UC and UD drop such a message.
+ * RC RNR (no receive posted): the WR stays at the head of the send queue
+ * (the WRs behind it wait: RC is ordered) and is retried when the
+ * responder's min_rnr_timer expires, by the device's workqueue, not in
+ * any poster's thread; after rnr_retry retries it completes with
+ * RNR_RETRY_EXC_ERR, with rnr_retry 7 never.  A receive posted to the
+ * responder's own RQ retries it at once (the responder kicks the
+ * waiting requester); an SRQ's receive is found by the next timer.  UC
+ * and UD drop such a message.
  *
  * Errors: any error completion moves the QP to ERR; the WRs behind it and
  * its outstanding receives complete with WR_FLUSH_ERR.  A responder-side
@@ -813,7 +814,7 @@ static u32 soft_wc_opcode(u32 wr_opcode)
  * Runs @sqp's send queue: executes (or flushes) its WRs in order until
  * it is empty or its head waits for an RNR retry.
  */
-static void soft_sq_process(struct soft_qp *sqp)
+static void soft_sq_process(struct soft_qp *sqp, bool retry_now)
 {
 	struct soft_queue *q = &sqp->sq;
 	struct ib_uverbs_wc wc;
@@ -832,14 +833,21 @@ static void soft_sq_process(struct soft_qp *sqp)
 			r.byte_len = 0;
 		} else if (r.attr.qp_state != IB_UVERBS_QPS_RTS) {
 			break;	/* SQD: executes again after RTS */
+		} else if (r.wqe->rnr_until && !retry_now &&
+			   ktime_get_ns() < r.wqe->rnr_until) {
+			break;	/* its RNR timer runs */
 		} else {
+			retry_now = false;
 			status = soft_wqe_execute(&r);
 			if (status == SOFT_RNR) {
-				if (r.attr.rnr_retry == SOFT_RNR_INFINITE)
-					break;	/* a receive will kick it */
-				if (r.wqe->rnr_tries++ < r.attr.rnr_retry) {
-					usleep_range(r.rnr_us, r.rnr_us);
-					continue;
+				if (r.attr.rnr_retry == SOFT_RNR_INFINITE ||
+				    r.wqe->rnr_tries++ < r.attr.rnr_retry) {
+					r.wqe->rnr_until = ktime_get_ns() +
+						(u64)r.rnr_us * 1000;
+					mod_delayed_work(sqp->sdev->wq,
+							 &sqp->rnr_work,
+							 r.rnr_us);
+					break;
 				}
 				status = IB_UVERBS_WC_RNR_RETRY_EXC_ERR;
 			}
@@ -876,8 +884,16 @@ static void soft_sq_process(struct soft_qp *sqp)
  */
 void soft_qp_flush(struct soft_qp *sqp)
 {
-	soft_sq_process(sqp);
+	soft_sq_process(sqp, false);
 	soft_rq_flush(sqp);
+}
+
+/* The RNR timer of the send queue's head expired: retry it. */
+void soft_rnr_work(struct delayed_work *dw)
+{
+	struct soft_qp *sqp = container_of(dw, struct soft_qp, rnr_work);
+
+	soft_sq_process(sqp, true);
 }
 
 /* Bytes of a WR's SGEs, 0 on overflow past u32. */
@@ -991,7 +1007,7 @@ int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
 	spin_lock(&sqp->lock);
 	sqp->counters.send_posted += i;
 	spin_unlock(&sqp->lock);
-	soft_sq_process(sqp);
+	soft_sq_process(sqp, false);
 	if (ret)
 		*bad_wr = i;
 	return ret;
@@ -1049,7 +1065,7 @@ static void soft_rnr_kick(struct soft_qp *sqp)
 					     NULL);
 	if (!peer)
 		return;
-	soft_sq_process(peer);
+	soft_sq_process(peer, true);
 	soft_qp_put(peer);
 }
 

@@ -136,6 +136,7 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 	spin_lock_init(&sqp->lock);
 	mutex_init(&sqp->resp_lock);
 	kref_init(&sqp->ref);
+	INIT_DELAYED_WORK(&sqp->rnr_work, soft_rnr_work);
 	INIT_LIST_HEAD(&sqp->hash);
 	sqp->sdev = sdev;
 	sqp->attr.qp_state = IB_UVERBS_QPS_RESET;
@@ -322,6 +323,8 @@ int soft_qp_destroy(struct ib_qp *qp)
 	spin_lock(&sqp->sq.lock);
 	sqp->sq.flush = true;
 	spin_unlock(&sqp->sq.lock);
+	/* @dead and sq.lock stop new retries; wait out one running. */
+	cancel_delayed_work_sync(&sqp->rnr_work);
 	soft_queue_set_flush(&sqp->rq);
 	atomic_dec(&sdev->num_qp);
 	soft_qp_put(sqp);

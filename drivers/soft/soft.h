@@ -68,6 +68,8 @@ struct soft_port {
  * @qp_hash: live QPs by QPN (the fabric's view of this device)
  * @next_qpn: where the QPN allocator looks next
  * @fabric: in the fabric's device list (under soft_fabric_lock)
+ * @wq: runs RNR retries when their timer expires (the device's own
+ *	progress, not any poster's thread)
  */
 struct soft_device {
 	struct ib_verbs_device vdev;
@@ -93,6 +95,7 @@ struct soft_device {
 	u32 next_qpn;
 
 	struct list_head fabric;
+	struct workqueue_struct *wq;
 };
 
 static inline struct soft_device *to_soft_dev(struct ib_device *dev)
@@ -193,6 +196,7 @@ struct soft_recv_wqe {
  * @wr: the WR (for UD, wr.ud.ah still names the AH handle)
  * @ah: UD: the AH's address vector, resolved at post time
  * @rnr_tries: RNR NAKs this WR has met (RC)
+ * @rnr_until: after an RNR NAK, when it may be retried (ktime ns)
  * @inline_len: bytes of inline payload in @data (SEND_INLINE), else 0
  * @data: wr.num_sge SGEs, or the inline payload; the queue's stride
  *	leaves room for max(max_sge SGEs, max_inline_data bytes)
@@ -202,6 +206,7 @@ struct soft_send_wqe {
 	struct ib_uverbs_ah_attr ah;
 	u32 inline_len;
 	u32 rnr_tries;
+	u64 rnr_until;
 	u8 data[];
 };
 
@@ -251,6 +256,8 @@ void soft_queue_cleanup(struct soft_queue *q);
  *	a destroyed QP's queues or CQs.
  * @dead: destroy_qp began
  * @rnr_waiter: an RC requester met an RNR here and waits for a receive
+ * @rnr_work: retries the head of the send queue once its RNR timer
+ *	expires (on sdev->wq)
  * @ref: the QP itself holds one; every fabric lookup one more, dropped
  *	by soft_qp_put().  Freed with the last.
  * @hash: in sdev->qp_hash while registered in the fabric
@@ -266,6 +273,7 @@ struct soft_qp {
 	struct mutex resp_lock;
 	bool dead;
 	bool rnr_waiter;
+	struct delayed_work rnr_work;
 	struct kref ref;
 	struct list_head hash;
 	struct soft_device *sdev;
@@ -394,6 +402,7 @@ int soft_post_srq_recv(struct ib_srq *srq, const struct ib_uverbs_recv_wr *wr,
 int soft_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc);
 int soft_req_notify_cq(struct ib_cq *cq, bool solicited_only);
 void soft_qp_flush(struct soft_qp *sqp);
+void soft_rnr_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);
 

@@ -118,6 +118,19 @@ TEST(daemon_verbs_end_to_end)
 	ASSERT_EQ(port.state, IB_UVERBS_PORT_ACTIVE);
 	ASSERT_TRUE(port.lid != 0);
 	ASSERT_ERRNO(-EINVAL, cl_query_port(fd, 9, &port));
+	{
+		/* FUSE copies the 16 header bytes back: unchanged. */
+		struct ib_uverbs_ioctl_hdr before;
+		struct ioverbs_cmd c;
+		u8 num = 1;
+
+		cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+		ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &num, 1);
+		ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port, sizeof(port));
+		before = c.hdr;
+		ASSERT_OK(ioctl_err(fd, RDMA_VERBS_IOCTL, &c.hdr));
+		ASSERT_TRUE(!memcmp(&before, &c.hdr, sizeof(before)));
+	}
 
 	ASSERT_OK(cl_pd_alloc(fd, &pd));
 	ASSERT_OK(cl_pd_alloc(fd, &pd2));
@@ -202,9 +215,11 @@ TEST(daemon_loopback_rc_send_and_write)
 	struct ib_uverbs_wc wc[4];
 	u32 pd, mr, cq, qp[2], qpn[2], n;
 	struct fx fx;
+	long base;
 	int fd, i;
 
 	fx_start(&fx, NULL);
+	base = fx_live_objects(&fx);
 	fd = open_ok(&fx, "uverbs1");
 	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(cl_query_port(fd, 1, &port));
@@ -252,7 +267,7 @@ TEST(daemon_loopback_rc_send_and_write)
 	ASSERT_TRUE(!memcmp(buf + 8192 - 8, "0123456789abcdef", 16));
 	/* Everything is left for the release to destroy. */
 	close(fd);
-	fx_wait_released(&fx, getpid(), fx_live_objects(&fx));
+	fx_wait_released(&fx, getpid(), base);
 	fx_stop(&fx);
 }
 
