@@ -266,7 +266,8 @@ int main(int argc, char **argv)
 		else if (!strncmp(argv[r], "--daemon=", 9))
 			daemon_path = argv[r] + 9;
 		else
-			die("usage: bench_daemon [--daemon=PATH] [-v]", -EINVAL);
+			die("usage: bench_daemon [--daemon=PATH] [-v]",
+			    -EINVAL);
 	}
 	if (!daemon_path) {
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -315,10 +316,12 @@ int main(int argc, char **argv)
 		}
 		pin(0, 0);
 		pin(d.pid, m);
-		snprintf(q.name, sizeof(q.name), "daemon_query_port_%s", modes[m]);
+		snprintf(q.name, sizeof(q.name), "daemon_query_port_%s",
+			 modes[m]);
 		snprintf(b.name, sizeof(b.name), "fuse_noop_%s", modes[m]);
 		/* Warm-up. */
-		if (query_port_loop(&c, fd, ITERS / 10) || noop_loop(ctl, ITERS / 10))
+		if (query_port_loop(&c, fd, ITERS / 10) ||
+		    noop_loop(ctl, ITERS / 10))
 			die("warm-up", -EIO);
 		for (r = 0; r < REPS; r++) {
 			MEASURE(&q, ITERS, query_port_loop(&c, fd, ITERS));

@@ -82,9 +82,11 @@ static void list_file(struct outbuf *o, const struct ivd_dev *d,
 	unsigned int t;
 
 	ib_uverbs_file_stats(ufile, &st);
-	out_printf(o, "file %s pid %d context %d disassociated %d objects %u "
-		   "events %u", d->name, (int)pid, st.has_context,
-		   st.disassociated, st.num_objects, st.num_events);
+	out_printf(o,
+		   "file %s pid %d context %d disassociated %d objects %u "
+		   "events %u",
+		   d->name, (int)pid, st.has_context, st.disassociated,
+		   st.num_objects, st.num_events);
 	for (t = 0; t < ARRAY_SIZE(st.per_type); t++) {
 		const char *name = ivd_type_name(t);
 
@@ -142,7 +144,8 @@ static int ctl_list(struct outbuf *o)
 
 int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
 {
-	char line[IVD_CTL_MAX_CMD + 1], *verb = NULL, *name = NULL, *extra, *save;
+	char line[IVD_CTL_MAX_CMD + 1], *verb = NULL, *name = NULL, *extra,
+					*save;
 	struct outbuf o = { 0 };
 	struct ivd_dev *d = NULL;
 	const char *why = NULL;

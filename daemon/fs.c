@@ -455,8 +455,8 @@ static void ivd_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	ivd_getattr(req, ino, fi);
 }
 
-static void ivd_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
-			off_t off, struct fuse_file_info *fi)
+static void ivd_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
 {
 	char *buf;
 	size_t used = 0;

@@ -81,8 +81,10 @@ static int parse_uint(const char *s, int base, unsigned long max,
 static int parse_level(const char *s)
 {
 	static const char *const names[] = {
-		[IVD_LOG_ERR] = "error", [IVD_LOG_WARN] = "warn",
-		[IVD_LOG_INFO] = "info", [IVD_LOG_DEBUG] = "debug",
+		[IVD_LOG_ERR] = "error",
+		[IVD_LOG_WARN] = "warn",
+		[IVD_LOG_INFO] = "info",
+		[IVD_LOG_DEBUG] = "debug",
 	};
 	unsigned int i;
 
@@ -99,9 +101,10 @@ static int parse_dev_perm(struct options *o, const char *s)
 	char name[32];
 	int n = 0;
 
-	if (sscanf(s, "uverbs%lu:%lu:%lu:%lo%n", &idx, &uid, &gid, &mode,
-		   &n) != 4 || s[n] || idx >= IVD_MAX_DEVICES ||
-	    uid > UINT_MAX - 1 || gid > UINT_MAX - 1 || mode > 07777)
+	if (sscanf(s, "uverbs%lu:%lu:%lu:%lo%n", &idx, &uid, &gid, &mode, &n) !=
+		    4 ||
+	    s[n] || idx >= IVD_MAX_DEVICES || uid > UINT_MAX - 1 ||
+	    gid > UINT_MAX - 1 || mode > 07777)
 		return -EINVAL;
 	snprintf(name, sizeof(name), "uverbs%lu", idx);
 	if (strncmp(s, name, strlen(name)) || s[strlen(name)] != ':')
@@ -130,8 +133,14 @@ static int append_fuse_opts(struct options *o, const char *more)
 static int parse_options(struct options *o, int argc, char **argv)
 {
 	enum {
-		OPT_DEVICES = 256, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_PIDFILE,
-		OPT_MODE, OPT_UID, OPT_GID, OPT_DEV_PERM,
+		OPT_DEVICES = 256,
+		OPT_LOG_LEVEL,
+		OPT_LOG_FILE,
+		OPT_PIDFILE,
+		OPT_MODE,
+		OPT_UID,
+		OPT_GID,
+		OPT_DEV_PERM,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -152,7 +161,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->cfg.num_devices = 1;
 	o->cfg.mode = 0660;
 	o->log_level = IVD_LOG_INFO;
-	o->fuse_opts = strdup("allow_other,default_permissions,fsname=ioverbs,subtype=ioverbs");
+	o->fuse_opts = strdup(
+		"allow_other,default_permissions,fsname=ioverbs,subtype=ioverbs");
 	if (!o->fuse_opts)
 		return -ENOMEM;
 	while ((c = getopt_long(argc, argv, "fdho:", longopts, NULL)) != -1) {
@@ -238,9 +248,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 	}
 	for (i = o->cfg.num_devices; i < IVD_MAX_DEVICES; i++) {
 		if (o->cfg.perm[i].set) {
-			fprintf(stderr, "ioverbsd: --dev-perm names uverbs%u, "
-				"but there are %u devices\n", i,
-				o->cfg.num_devices);
+			fprintf(stderr,
+				"ioverbsd: --dev-perm names uverbs%u, "
+				"but there are %u devices\n",
+				i, o->cfg.num_devices);
 			return -EINVAL;
 		}
 	}
@@ -320,8 +331,7 @@ int main(int argc, char **argv)
 	}
 	compat_log_level = o.log_level; /* the same four levels */
 
-	if (fuse_opt_add_arg(&args, argv[0]) ||
-	    fuse_opt_add_arg(&args, "-o") ||
+	if (fuse_opt_add_arg(&args, argv[0]) || fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, o.fuse_opts) ||
 	    (o.debug && fuse_opt_add_arg(&args, "-d"))) {
 		log_err("out of memory");

@@ -79,7 +79,8 @@ void ivd_log(int level, const char *fmt, ...)
 		log_fp = stderr;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	fprintf(log_fp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ioverbsd[%d] %s: %s\n",
+	fprintf(log_fp,
+		"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ioverbsd[%d] %s: %s\n",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(),
 		level_names[level], msg);

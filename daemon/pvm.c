@@ -43,7 +43,8 @@ size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write)
 
 	while (done < n) {
 		struct iovec l = { (char *)local + done, n - done };
-		struct iovec r = { (void *)(uintptr_t)(remote + done), n - done };
+		struct iovec r = { (void *)(uintptr_t)(remote + done),
+				   n - done };
 		ssize_t got;
 
 		got = write ? process_vm_writev(pid, &l, 1, &r, 1, 0) :

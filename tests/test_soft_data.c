@@ -1775,3 +1775,75 @@ TEST(soft_data_port_down_rc_retry_exceeded)
 	atomic_set(&p.eb.sdev->ports[0].down, 0);
 	pair_close(&p);
 }
+
+static long e2e_resize(struct e2e *t, u32 cqe, u32 *out)
+{
+	struct ib_uverbs_cq_resize_resp resp = { .cqe = 0xeeee };
+	struct ioverbs_cmd c;
+	long ret;
+
+	cmd_init(t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+	ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, t->cq);
+	ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &cqe, sizeof(cqe));
+	ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &resp, sizeof(resp));
+	ret = ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+	*out = resp.cqe;
+	return ret;
+}
+
+/* CQ_RESIZE keeps the queued completions, in order, and refuses to lose any. */
+TEST(soft_data_cq_resize)
+{
+	static u8 buf[8192];
+	struct ib_uverbs_send_wr wr = {
+		.num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc[8];
+	struct e2e t;
+	u32 cqe, i;
+
+	e2e_ud_setup(&t, buf, sizeof(buf));
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)buf, .length = 8,
+				      .lkey = t.lkey };
+	wr.wr.ud.ah = t.ah[0];
+	wr.wr.ud.remote_qpn = t.qpn[1];
+	wr.wr.ud.remote_qkey = 0x11111111;
+	/* Six send completions queued on the 16-entry CQ. */
+	for (i = 0; i < 6; i++) {
+		wr.wr_id = 100 + i;
+		ASSERT_OK(e2e_post_send(&t, &wr, &sge));
+	}
+	ASSERT_ERRNO(-EINVAL, e2e_resize(&t, 4, &cqe));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "more completions are queued"));
+	ASSERT_ERRNO(-EINVAL, e2e_resize(&t, 0, &cqe));
+	ASSERT_ERRNO(-EINVAL, e2e_resize(&t, SOFT_DEFAULT_MAX_CQE + 1, &cqe));
+	ASSERT_OK(e2e_resize(&t, 6, &cqe));
+	ASSERT_EQ(cqe, 8);
+	ASSERT_OK(e2e_resize(&t, 100, &cqe));
+	ASSERT_EQ(cqe, 128);
+	ASSERT_EQ(e2e_poll(&t, wc, 8), 6);
+	for (i = 0; i < 6; i++)
+		ASSERT_EQ(wc[i].wr_id, 100 + i);
+	/* Empty: any size down to 1. */
+	ASSERT_OK(e2e_resize(&t, 1, &cqe));
+	ASSERT_EQ(cqe, 1);
+	wr.wr_id = 7;
+	ASSERT_OK(e2e_post_send(&t, &wr, &sge));
+	ASSERT_EQ(e2e_poll(&t, wc, 8), 1);
+	ASSERT_EQ(wc[0].wr_id, 7);
+	/* Not a CQ: the handle of a QP. */
+	{
+		struct ioverbs_cmd c;
+		u32 n = 8;
+
+		cmd_init(&t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+		ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, t.qp[0]);
+		ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &n, sizeof(n));
+		ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, wc, 8);
+		ASSERT_ERRNO(-EINVAL, ioverbs_cmd_exec(&c, soft_ioctl, t.f));
+	}
+	ib_uverbs_release(t.f);
+	soft_device_destroy(t.dev);
+}

@@ -400,15 +400,23 @@ TEST(std_types_pass_the_registration_check)
 
 		static const u16 empty[][2] = {
 			{ UVERBS_TYPE_MR, UVERBS_ACTION_MR_REREG },
-			{ UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE },
 		};
+		struct ib_uverbs_cq_resize_resp resp;
 		unsigned int i;
+		u32 cq, cqe = 8;
 
 		for (i = 0; i < ARRAY_SIZE(empty); i++) {
 			cmd_init_raw(&c, empty[i][0], empty[i][1]);
 			ioverbs_cmd_idr(&c, 0, 0);
 			ASSERT_ERRNO(-EOPNOTSUPP, cmd_exec(&fx, &c));
 		}
+		/* CQ_RESIZE on a driver without resize_cq. */
+		cq = cq_create_ok(&fx, -1);
+		cmd_init_raw(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+		ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, cq);
+		ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &cqe, sizeof(cqe));
+		ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &resp, sizeof(resp));
+		ASSERT_ERRNO(-EOPNOTSUPP, cmd_exec(&fx, &c));
 	}
 	teardown(&fx);
 }

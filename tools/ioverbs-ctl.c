@@ -25,9 +25,10 @@
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "Usage: ioverbs-ctl [-m MOUNT] list|remove DEV|add DEV\n"
-		    "  -m MOUNT   the ioverbsd mount (default $IOVERBS_MOUNT or "
-		    DEFAULT_MOUNT ")\n");
+	fprintf(fp,
+		"Usage: ioverbs-ctl [-m MOUNT] list|remove DEV|add DEV\n"
+		"  -m MOUNT   the ioverbsd mount (default $IOVERBS_MOUNT or " DEFAULT_MOUNT
+		")\n");
 }
 
 /* The daemon's answer, to @fp; 0 or -errno. */
@@ -63,7 +64,8 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc ||
 	    (!strcmp(argv[optind], "list") && argc - optind != 1) ||
-	    ((!strcmp(argv[optind], "remove") || !strcmp(argv[optind], "add")) &&
+	    ((!strcmp(argv[optind], "remove") ||
+	      !strcmp(argv[optind], "add")) &&
 	     argc - optind != 2) ||
 	    (strcmp(argv[optind], "list") && strcmp(argv[optind], "remove") &&
 	     strcmp(argv[optind], "add"))) {
@@ -84,8 +86,10 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ctl", mount);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "ioverbs-ctl: %s: %s (is ioverbsd running "
-			"there, and are you root?)\n", path, strerror(errno));
+		fprintf(stderr,
+			"ioverbs-ctl: %s: %s (is ioverbsd running "
+			"there, and are you root?)\n",
+			path, strerror(errno));
 		return 2;
 	}
 	if (write(fd, cmd, used) != (ssize_t)used) {

@@ -5,8 +5,8 @@
  * DESTROY reports the events delivered.  QPs name their CQs as parents,
  * so a CQ in use cannot be destroyed (EBUSY).  POLL and REQ_NOTIFY take
  * the CQ shared (READ): the driver serializes concurrent polls of one CQ.
- * RESIZE is not implemented (an empty slot: EOPNOTSUPP).  A driver
- * without the data-path ops gets EOPNOTSUPP from those actions.
+ * RESIZE takes the CQ exclusively (WRITE).  A driver without the
+ * data-path ops or resize_cq gets EOPNOTSUPP from those actions.
  */
 #include <rdma/ib_verbs_ops.h>
 
@@ -83,6 +83,39 @@ static int uverbs_cq_destroy(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 	uverbs_copy_to(common, UVERBS_CQ_DESTROY_RESP, &resp, sizeof(resp));
 	return 0;
+}
+
+static int uverbs_cq_resize(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+			    struct uverbs_attr_array *common,
+			    struct uverbs_attr_array *vendor, const void *priv)
+{
+	struct ib_cq *cq =
+		uverbs_attr_obj(common, UVERBS_CQ_RESIZE_HANDLE)->object;
+	const u32 *cqe = uverbs_attr_in(common, UVERBS_CQ_RESIZE_CQE);
+	struct ib_uverbs_query_device_resp dattr;
+	struct ib_uverbs_cq_resize_resp resp = {};
+	int ret;
+
+	if (!std_ops(ib_dev)->resize_cq)
+		return -EOPNOTSUPP;
+	ret = std_query_device(ib_dev, &dattr);
+	if (ret)
+		return ret;
+	if (*cqe < 1 || *cqe > dattr.max_cqe) {
+		uverbs_set_error("CQ_RESIZE: CQE %u outside 1..%u", *cqe,
+				 dattr.max_cqe);
+		return -EINVAL;
+	}
+	ret = std_ops(ib_dev)->resize_cq(cq, *cqe);
+	if (ret) {
+		if (ret == -EINVAL)
+			uverbs_set_error("CQ_RESIZE: more completions are queued than %u hold",
+					 *cqe);
+		return ret;
+	}
+	resp.cqe = cq->cqe;
+	return uverbs_copy_to(common, UVERBS_CQ_RESIZE_RESP, &resp,
+			      sizeof(resp));
 }
 
 /*
@@ -172,6 +205,20 @@ static const struct uverbs_attr_spec cq_destroy_attrs[] = {
 		.max_len = sizeof(struct ib_uverbs_cq_destroy_resp) },
 };
 
+static const struct uverbs_attr_spec cq_resize_attrs[] = {
+	[UVERBS_CQ_RESIZE_HANDLE] = {
+		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+		.idr = { .type = UVERBS_TYPE_CQ,
+			 .access = UVERBS_ACCESS_WRITE } },
+	[UVERBS_CQ_RESIZE_CQE] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
+	[UVERBS_CQ_RESIZE_RESP] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(struct ib_uverbs_cq_resize_resp),
+		.max_len = sizeof(struct ib_uverbs_cq_resize_resp) },
+};
+
 static const struct uverbs_attr_spec cq_req_notify_attrs[] = {
 	[UVERBS_CQ_REQ_NOTIFY_HANDLE] = {
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
@@ -202,7 +249,8 @@ static const struct uverbs_action cq_actions[] = {
 		UVERBS_STD_ACTION(uverbs_cq_create, cq_create_attrs),
 	[UVERBS_ACTION_CQ_DESTROY] =
 		UVERBS_STD_ACTION(uverbs_cq_destroy, cq_destroy_attrs),
-	/* RESIZE: not yet. */
+	[UVERBS_ACTION_CQ_RESIZE] =
+		UVERBS_STD_ACTION(uverbs_cq_resize, cq_resize_attrs),
 	[UVERBS_ACTION_CQ_REQ_NOTIFY] =
 		UVERBS_STD_ACTION(uverbs_cq_req_notify, cq_req_notify_attrs),
 	[UVERBS_ACTION_CQ_POLL] =

@@ -44,6 +44,36 @@ err_count:
 	return ERR_PTR(ret);
 }
 
+int soft_cq_resize(struct ib_cq *cq, u32 cqe)
+{
+	struct soft_cq *scq = to_soft_cq(cq);
+	struct ib_uverbs_wc *ring, *old;
+	u32 size = soft_roundup_pow2(cqe), n, i;
+
+	ring = kcalloc(size, sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	spin_lock(&scq->lock);
+	n = scq->tail - scq->head;
+	if (n > size) {
+		spin_unlock(&scq->lock);
+		kfree(ring);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		ring[i] = scq->ring[(scq->head + i) & (cq->cqe - 1)];
+	old = scq->ring;
+	scq->ring = ring;
+	scq->head = 0;
+	scq->tail = n;
+	cq->cqe = size;
+	/* Room again: a later overrun is reported again. */
+	scq->overflow = false;
+	spin_unlock(&scq->lock);
+	kfree(old);
+	return 0;
+}
+
 int soft_cq_destroy(struct ib_cq *cq)
 {
 	struct soft_device *sdev = to_soft_dev(cq->device);

@@ -23,6 +23,7 @@ static const struct ib_device_ops soft_ops = {
 	.reg_mr = soft_mr_reg,
 	.dereg_mr = soft_mr_dereg,
 	.create_cq = soft_cq_create,
+	.resize_cq = soft_cq_resize,
 	.destroy_cq = soft_cq_destroy,
 	.create_qp = soft_qp_create,
 	.modify_qp = soft_qp_modify,

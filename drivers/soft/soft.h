@@ -372,6 +372,7 @@ static inline u64 soft_mr_addr(const struct soft_mr *mr, u64 addr)
 struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
 			     const struct ib_uverbs_cq_create_cmd *cmd,
 			     struct uverbs_attr_array *vendor);
+int soft_cq_resize(struct ib_cq *cq, u32 cqe);
 int soft_cq_destroy(struct ib_cq *cq);
 
 /* qp.c */

@@ -140,6 +140,9 @@ struct ib_ah {
  *	access.
  * @dereg_mr: frees it; no access through its keys once this returns
  * @create_cq: at least cmd->cqe entries (the core checked 1..max_cqe)
+ * @resize_cq: gives the CQ room for at least @cqe entries (the core checked
+ *	1..max_cqe) and sets cq->cqe, keeping the queued completions in
+ *	order; -EINVAL if more are queued than that.  Optional.
  * @destroy_cq: frees it (the core checked that no QP uses it)
  * @create_qp: for cmd->qp_type with cmd->cap (checked against the device
  *	limits); sets qp_num and the real cap; the QP starts in RESET
@@ -191,6 +194,7 @@ struct ib_device_ops {
 	struct ib_cq *(*create_cq)(struct ib_ucontext *uctx,
 				   const struct ib_uverbs_cq_create_cmd *cmd,
 				   struct uverbs_attr_array *vendor);
+	int (*resize_cq)(struct ib_cq *cq, u32 cqe);
 	int (*destroy_cq)(struct ib_cq *cq);
 
 	struct ib_qp *(*create_qp)(struct ib_pd *pd,

@@ -220,7 +220,8 @@ static void fx_vstart(struct fx *fx, unsigned int flags, va_list ap)
 	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
 		harness_skip("needs root and /dev/fuse");
 	if (access(fx_daemon_path(), X_OK))
-		harness_fail(__FILE__, __LINE__, "no daemon at %s (set IOVERBSD)",
+		harness_fail(__FILE__, __LINE__,
+			     "no daemon at %s (set IOVERBSD)",
 			     fx_daemon_path());
 	memset(fx, 0, sizeof(*fx));
 	fx->flags = flags;
@@ -286,13 +287,16 @@ static void fx_vstart(struct fx *fx, unsigned int flags, va_list ap)
 		if (fx->pid && waitpid(fx->pid, &status, WNOHANG) == fx->pid) {
 			/* In the background, the launcher's exit is normal. */
 			if (!(flags & FX_BACKGROUND) || status)
-				FX_FAIL(fx, "the daemon exited at start "
-					"(status 0x%x)", status);
+				FX_FAIL(fx,
+					"the daemon exited at start "
+					"(status 0x%x)",
+					status);
 			fx->pid = 0;
 		}
 		snprintf(dev, sizeof(dev), "%s/uverbs1", fx->mnt);
 		if (is_mounted(fx->mnt) && !stat(dev, &st) &&
-		    read_pidfile(fx) > 0 && (!(flags & FX_BACKGROUND) || !fx->pid))
+		    read_pidfile(fx) > 0 &&
+		    (!(flags & FX_BACKGROUND) || !fx->pid))
 			break;
 		if (now_s() > end)
 			FX_FAIL(fx, "the daemon did not mount %s in %d s",
@@ -330,7 +334,8 @@ void fx_stop(struct fx *fx)
 {
 	static const char *const bad[] = {
 		"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-		"runtime error:", "WARNING at", "objects leaked",
+		"runtime error:",	   "WARNING at",
+		"objects leaked",
 	};
 	char *text = NULL;
 	size_t len = 0;
@@ -348,7 +353,8 @@ void fx_stop(struct fx *fx)
 		       waitpid(fx->pid, &status, WNOHANG) != fx->pid) {
 		if (now_s() > end) {
 			kill(fx->pid, SIGKILL);
-			FX_FAIL(fx, "the daemon did not stop on SIGTERM in %d s",
+			FX_FAIL(fx,
+				"the daemon did not stop on SIGTERM in %d s",
 				FX_STOP_TIMEOUT_S);
 		}
 		msleep(10);
@@ -374,7 +380,7 @@ void fx_stop(struct fx *fx)
 	    !log_has(text, "exit 0\n")) {
 		free(text);
 		FX_FAIL(fx, "the daemon's log lacks \"live objects at exit: "
-			"0\" or \"exit 0\"");
+			    "0\" or \"exit 0\"");
 	}
 	free(text);
 	fx->pid = 0;
@@ -436,8 +442,10 @@ static int for_each_file_line(struct fx *fx, const char *dev, pid_t pid,
 	ASSERT_OK(fx_ctl(fx, "list", out, sizeof(out)));
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "file %31s pid %d context %d disassociated %d "
-			   "objects %d", name, &p, &ctx, &dis, &obj) != 5)
+		if (sscanf(line,
+			   "file %31s pid %d context %d disassociated %d "
+			   "objects %d",
+			   name, &p, &ctx, &dis, &obj) != 5)
 			continue;
 		if ((dev && strcmp(dev, name)) || (pid && p != pid))
 			continue;
@@ -584,7 +592,8 @@ long cl_mr_reg(int fd, u32 pd, void *buf, size_t len, u32 *mr,
 	       struct ib_uverbs_mr_reg_resp *resp)
 {
 	struct ib_uverbs_mr_reg_cmd cmd = {
-		.start = (uintptr_t)buf, .length = len,
+		.start = (uintptr_t)buf,
+		.length = len,
 		.hca_va = (uintptr_t)buf,
 		.access_flags = IB_UVERBS_ACCESS_LOCAL_WRITE |
 				IB_UVERBS_ACCESS_REMOTE_WRITE |
@@ -611,7 +620,8 @@ long cl_mr_dereg(int fd, u32 mr)
 
 long cl_cq_create(int fd, u32 cqe, u32 *cq)
 {
-	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xc0, .cqe = cqe };
+	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xc0,
+					       .cqe = cqe };
 	struct ib_uverbs_cq_create_resp resp;
 	struct ioverbs_cmd c;
 
@@ -637,8 +647,10 @@ long cl_qp_create(int fd, u32 pd, u32 cq, u32 *qp, u32 *qpn)
 {
 	struct ib_uverbs_qp_create_cmd cmd = {
 		.qp_type = IB_UVERBS_QPT_RC,
-		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
-			 .max_send_sge = 2, .max_recv_sge = 2 },
+		.cap = { .max_send_wr = 16,
+			 .max_recv_wr = 16,
+			 .max_send_sge = 2,
+			 .max_recv_sge = 2 },
 	};
 	struct ib_uverbs_qp_create_resp resp;
 	struct ioverbs_cmd c;
@@ -704,7 +716,8 @@ long cl_qp_connect_rc(int fd, u32 qp, u16 dlid, u32 dest_qpn)
 	struct ib_uverbs_qp_attr rts = {
 		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_TIMEOUT |
 			     IB_UVERBS_QP_RETRY_CNT | IB_UVERBS_QP_RNR_RETRY |
-			     IB_UVERBS_QP_SQ_PSN | IB_UVERBS_QP_MAX_QP_RD_ATOMIC,
+			     IB_UVERBS_QP_SQ_PSN |
+			     IB_UVERBS_QP_MAX_QP_RD_ATOMIC,
 		.qp_state = IB_UVERBS_QPS_RTS,
 		.timeout = 14,
 		.retry_cnt = 7,

@@ -124,9 +124,11 @@ TEST(daemon_verbs_end_to_end)
 		struct ioverbs_cmd c;
 		u8 num = 1;
 
-		cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+		cl_init(&c, UVERBS_TYPE_DEVICE,
+			UVERBS_ACTION_DEVICE_QUERY_PORT);
 		ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &num, 1);
-		ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port, sizeof(port));
+		ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port,
+				sizeof(port));
 		before = c.hdr;
 		ASSERT_OK(ioctl_err(fd, RDMA_VERBS_IOCTL, &c.hdr));
 		ASSERT_TRUE(!memcmp(&before, &c.hdr, sizeof(before)));
@@ -171,12 +173,13 @@ static long post_send(int fd, u32 qp, struct ib_uverbs_send_wr *wr,
 	return cl_exec(fd, &c);
 }
 
-static long post_recv(int fd, u32 qp, u64 wr_id, void *addr, u32 len,
-		      u32 lkey)
+static long post_recv(int fd, u32 qp, u64 wr_id, void *addr, u32 len, u32 lkey)
 {
 	struct ib_uverbs_recv_wr wr = { .wr_id = wr_id, .num_sge = 1 };
 	struct ib_uverbs_sge sge = {
-		.addr = (uintptr_t)addr, .length = len, .lkey = lkey,
+		.addr = (uintptr_t)addr,
+		.length = len,
+		.lkey = lkey,
 	};
 	struct ioverbs_cmd c;
 	u32 bad;
@@ -208,7 +211,9 @@ TEST(daemon_loopback_rc_send_and_write)
 	struct ib_uverbs_query_port_resp port;
 	struct ib_uverbs_mr_reg_resp mr_resp;
 	struct ib_uverbs_send_wr wr = {
-		.wr_id = 7, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.wr_id = 7,
+		.num_sge = 1,
+		.opcode = IB_UVERBS_WR_SEND,
 		.send_flags = IB_UVERBS_SEND_SIGNALED,
 	};
 	struct ib_uverbs_sge sge;
@@ -235,7 +240,8 @@ TEST(daemon_loopback_rc_send_and_write)
 	memcpy(buf, "hello through the daemon", 24);
 	memset(buf + 4096, 0, 64);
 	ASSERT_OK(post_recv(fd, qp[1], 99, buf + 4096, 64, mr_resp.lkey));
-	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)buf, .length = 24,
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)buf,
+				      .length = 24,
 				      .lkey = mr_resp.lkey };
 	ASSERT_OK(post_send(fd, qp[0], &wr, &sge));
 	ASSERT_OK(poll_cq(fd, cq, wc, 4, &n));
@@ -252,13 +258,16 @@ TEST(daemon_loopback_rc_send_and_write)
 	memset(buf + 8192 - 8, 0, 16);
 	memcpy(buf + 100, "0123456789abcdef", 16);
 	wr = (struct ib_uverbs_send_wr){
-		.wr_id = 8, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_WRITE,
+		.wr_id = 8,
+		.num_sge = 1,
+		.opcode = IB_UVERBS_WR_RDMA_WRITE,
 		.send_flags = IB_UVERBS_SEND_SIGNALED,
 	};
 	wr.wr.rdma.remote_addr = (uintptr_t)(buf + 8192 - 8);
 	wr.wr.rdma.rkey = mr_resp.rkey;
 	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)(buf + 100),
-				      .length = 16, .lkey = mr_resp.lkey };
+				      .length = 16,
+				      .lkey = mr_resp.lkey };
 	ASSERT_OK(post_send(fd, qp[0], &wr, &sge));
 	ASSERT_OK(poll_cq(fd, cq, wc, 4, &n));
 	ASSERT_EQ(n, 1);
@@ -284,10 +293,10 @@ TEST(daemon_other_ioctls_enotty)
 	ASSERT_ERRNO(-ENOTTY, ioctl_err(fd, 0, NULL));
 	ASSERT_ERRNO(-ENOTTY, ioctl_err(fd, RDMA_VERBS_IOCTL + 2, arg));
 	/* Upstream's 24-byte header: what libibverbs probes with. */
-	ASSERT_ERRNO(-ENOTTY, ioctl_err(fd, _IOWR(RDMA_IOCTL_MAGIC, 1,
-						   u8[24]), arg));
-	ASSERT_ERRNO(-ENOTTY, ioctl_err(fd, _IOR(RDMA_IOCTL_MAGIC, 1,
-						  u8[16]), arg));
+	ASSERT_ERRNO(-ENOTTY,
+		     ioctl_err(fd, _IOWR(RDMA_IOCTL_MAGIC, 1, u8[24]), arg));
+	ASSERT_ERRNO(-ENOTTY,
+		     ioctl_err(fd, _IOR(RDMA_IOCTL_MAGIC, 1, u8[16]), arg));
 	/* No direct commands: the core's ENOSYS reaches us as ENOTTY. */
 	ASSERT_ERRNO(-ENOTTY, ioctl_err(fd, RDMA_DIRECT_IOCTL, arg));
 	/* The control file's no-op is not a device ioctl. */
@@ -333,8 +342,8 @@ TEST(daemon_bad_pointers_efault)
 	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &portnum, 1);
 	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port, sizeof(port));
 	memcpy(bad - sizeof(c.hdr), &c.hdr, sizeof(c.hdr));
-	ASSERT_ERRNO(-EFAULT, ioctl_err(fd, RDMA_VERBS_IOCTL,
-					bad - sizeof(c.hdr)));
+	ASSERT_ERRNO(-EFAULT,
+		     ioctl_err(fd, RDMA_VERBS_IOCTL, bad - sizeof(c.hdr)));
 	/* Half the attribute array readable, half not. */
 	memcpy(bad - sizeof(c.hdr) - sizeof(c.attrs[0]), &c.hdr,
 	       sizeof(c.hdr) + sizeof(c.attrs[0]));
@@ -380,7 +389,9 @@ TEST(daemon_mr_of_unmapped_memory)
 	struct ib_uverbs_query_port_resp port;
 	struct ib_uverbs_mr_reg_resp good, hole;
 	struct ib_uverbs_send_wr wr = {
-		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_WRITE,
+		.wr_id = 1,
+		.num_sge = 1,
+		.opcode = IB_UVERBS_WR_RDMA_WRITE,
 		.send_flags = IB_UVERBS_SEND_SIGNALED,
 	};
 	struct ib_uverbs_sge sge;
@@ -405,7 +416,8 @@ TEST(daemon_mr_of_unmapped_memory)
 	ASSERT_OK(cl_qp_connect_rc(fd, qp, port.lid, qpn));
 	wr.wr.rdma.remote_addr = (uintptr_t)buf;
 	wr.wr.rdma.rkey = good.rkey;
-	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)map, .length = 8,
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)map,
+				      .length = 8,
 				      .lkey = hole.lkey };
 	post_send(fd, qp, &wr, &sge);
 	ASSERT_OK(poll_cq(fd, cq, wc, 2, &n));
@@ -455,7 +467,8 @@ TEST(daemon_comp_channel_eopnotsupp)
 	fx_start(&fx, NULL);
 	fd = open_ok(&fx, "uverbs0");
 	ASSERT_OK(cl_get_context(fd));
-	cl_init(&c, UVERBS_TYPE_COMP_CHANNEL, UVERBS_ACTION_COMP_CHANNEL_CREATE);
+	cl_init(&c, UVERBS_TYPE_COMP_CHANNEL,
+		UVERBS_ACTION_COMP_CHANNEL_CREATE);
 	ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &ch);
 	ASSERT_ERRNO(-EOPNOTSUPP, cl_exec(fd, &c));
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);

@@ -200,8 +200,12 @@ TEST_TIMEOUT(daemon_sigkill_busy_client_20_times, 300)
 static int ctl_tool(struct fx *fx, char *out, size_t size, const char *a,
 		    const char *b)
 {
-	char *argv[] = { (char *)fx_ctl_tool_path(), "-m", fx->mnt,
-			 (char *)a, (char *)b, NULL };
+	char *argv[] = { (char *)fx_ctl_tool_path(),
+			 "-m",
+			 fx->mnt,
+			 (char *)a,
+			 (char *)b,
+			 NULL };
 
 	return fx_run(argv, out, size);
 }

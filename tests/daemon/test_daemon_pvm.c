@@ -14,7 +14,7 @@
 
 struct target {
 	pid_t pid;
-	u8 *map;	/* page 0 readable and writable, page 1 PROT_NONE */
+	u8 *map; /* page 0 readable and writable, page 1 PROT_NONE */
 	long page;
 };
 
@@ -71,7 +71,8 @@ TEST(pvm_copy_whole_and_partial)
 	/* 8 bytes before the bad page, 8 in it: 8 not copied. */
 	memset(buf, 0, sizeof(buf));
 	ASSERT_EQ(pvm_copy(t.pid, buf, (uintptr_t)(t.map + t.page - 8), 16,
-			   false), 8);
+			   false),
+		  8);
 	ASSERT_EQ(buf[7], 0xc3);
 	ASSERT_EQ(buf[8], 0);
 	/* All bad, and nothing at all. */
@@ -82,10 +83,12 @@ TEST(pvm_copy_whole_and_partial)
 	/* Writes: the same prefix rule; read back what landed. */
 	memset(buf, 0x11, sizeof(buf));
 	ASSERT_EQ(pvm_copy(t.pid, buf, (uintptr_t)(t.map + t.page - 4), 12,
-			   true), 8);
+			   true),
+		  8);
 	memset(buf, 0, sizeof(buf));
 	ASSERT_EQ(pvm_copy(t.pid, buf, (uintptr_t)(t.map + t.page - 8), 8,
-			   false), 0);
+			   false),
+		  0);
 	ASSERT_EQ(buf[3], 0xc3);
 	ASSERT_EQ(buf[4], 0x11);
 	ASSERT_EQ(buf[7], 0x11);
@@ -109,7 +112,8 @@ TEST(pvm_mm_refuses_an_exited_process)
 	ASSERT_EQ(m->mm.ops->read(&m->mm, buf, (uintptr_t)t.map, 16), 0);
 	ASSERT_EQ(buf[0], 0xc3);
 	ASSERT_EQ(m->mm.ops->read(&m->mm, buf, (uintptr_t)t.map + t.page - 4,
-				  16), 12);
+				  16),
+		  12);
 	target_stop(&t);
 	ASSERT_TRUE(pvm_mm_exited(m));
 	ASSERT_EQ(m->mm.ops->read(&m->mm, buf, (uintptr_t)t.map, 16), 16);

@@ -134,10 +134,15 @@ enum uverbs_attrs_cq_destroy {
 	UVERBS_CQ_DESTROY_RESP,
 };
 
+/*
+ * CQ_RESIZE takes the CQ exclusively (a concurrent POLL gets EBUSY).  The
+ * completions queued are kept, in order; EINVAL if more are queued than
+ * the new size holds, or CQE is outside 1..max_cqe.
+ */
 enum uverbs_attrs_cq_resize {
 	UVERBS_CQ_RESIZE_HANDLE,
-	UVERBS_CQ_RESIZE_CQE,
-	UVERBS_CQ_RESIZE_RESP,
+	UVERBS_CQ_RESIZE_CQE,		/* PTR_IN __u32 */
+	UVERBS_CQ_RESIZE_RESP,		/* PTR_OUT struct ib_uverbs_cq_resize_resp */
 };
 
 enum uverbs_attrs_cq_req_notify {

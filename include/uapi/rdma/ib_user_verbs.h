@@ -243,6 +243,12 @@ struct ib_uverbs_cq_create_resp {
 	__u32 reserved;
 };
 
+/** struct ib_uverbs_cq_resize_resp - @cqe: the size the CQ now has */
+struct ib_uverbs_cq_resize_resp {
+	__u32 cqe;
+	__u32 reserved;
+};
+
 struct ib_uverbs_cq_destroy_resp {
 	__u32 comp_events_reported;
 	__u32 async_events_reported;
