@@ -44,6 +44,13 @@ int ivd_log_open(int level, const char *file, bool foreground);
  */
 void ivd_log_attach_stderr(void);
 void ivd_log_close(void);
+
+/**
+ * ivd_log() - one log line, if @level is enabled
+ * @level: an &enum ivd_log_level
+ * @fmt: printf format; the line says what happened to whom (device,
+ *	file #serial, pid, command, errno)
+ */
 void ivd_log(int level, const char *fmt, ...) __printf(2, 3);
 
 #define log_err(...) ivd_log(IVD_LOG_ERR, __VA_ARGS__)
@@ -51,7 +58,11 @@ void ivd_log(int level, const char *fmt, ...) __printf(2, 3);
 #define log_info(...) ivd_log(IVD_LOG_INFO, __VA_ARGS__)
 #define log_debug(...) ivd_log(IVD_LOG_DEBUG, __VA_ARGS__)
 
-/* "EINVAL" for -EINVAL or EINVAL; never NULL. */
+/**
+ * ivd_errname() - an errno's name
+ * @err: an errno, negative or not
+ * Return: "EINVAL" for -EINVAL or EINVAL, "0" for 0; never NULL.
+ */
 const char *ivd_errname(long err);
 
 /* --- process_vm address spaces (pvm.c) ------------------------------- */
@@ -74,6 +85,18 @@ void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid);
 struct pvm_mm *pvm_mm_open(pid_t tgid);
 void pvm_mm_close(struct pvm_mm *m);
 bool pvm_mm_exited(const struct pvm_mm *m);
+
+/**
+ * pvm_copy() - copy between our memory and process @pid's
+ * @pid: the process or thread
+ * @local: our buffer of @n bytes
+ * @remote: the address in @pid
+ * @n: bytes
+ * @write: true to write @local to @remote, false to read
+ *
+ * Return: the number of bytes NOT copied (0 on success); the bytes before
+ * the first page that cannot be reached are copied, as copy_from_user().
+ */
 size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write);
 
 /* --- devices and files (fs.c) ---------------------------------------- */
@@ -165,6 +188,12 @@ int ivd_devices_init(const struct ivd_config *cfg);
 void ivd_devices_exit(void);
 int ivd_dev_add(struct ivd_dev *d);
 int ivd_dev_remove(struct ivd_dev *d);
+
+/**
+ * ivd_dev_by_name() - the slot of a file name
+ * @name: "uverbsN"
+ * Return: the slot, or NULL if there is none by that name.
+ */
 struct ivd_dev *ivd_dev_by_name(const char *name);
 void ivd_file_close(struct ivd_file *f, const char *why);
 const char *ivd_type_name(unsigned int type);
@@ -198,9 +227,23 @@ struct ivd_ctl {
  */
 int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len);
 
+/**
+ * ivd_ctl_open() - state for a new open of the ctl file
+ * Return: the state, with no answer yet, or NULL when memory is short.
+ */
 struct ivd_ctl *ivd_ctl_open(void);
+
+/**
+ * ivd_ctl_close() - free an open ctl file's state (its RELEASE)
+ * @c: from ivd_ctl_open()
+ */
 void ivd_ctl_close(struct ivd_ctl *c);
-/* Frees what clients still hold open at exit (no RELEASE will come). */
+
+/**
+ * ivd_ctl_exit() - free every ctl state still open
+ *
+ * At exit, after the unmount: no RELEASE will come for them.
+ */
 void ivd_ctl_exit(void);
 
 #endif /* _DAEMON_DAEMON_H */

@@ -24,7 +24,6 @@ FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthre
 DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
 DAEMON_TEST_SRCS := $(sort $(wildcard tests/daemon/test_*.c))
 DAEMON_TESTS := $(patsubst tests/daemon/%.c,$(O)/asan/tests/daemon/%,$(DAEMON_TEST_SRCS))
-DAEMON_FIXTURE := tests/daemon/fixture.c
 
 # The variant rules compile daemon/*.c; they need libfuse's headers.
 $(O)/rel/daemon/%.o $(O)/asan/daemon/%.o: BASE_CFLAGS += $(FUSE_CFLAGS)
@@ -53,9 +52,7 @@ $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o
 DAEMON_CHECK_PROGS := $(O)/asan/daemon/ioverbsd $(O)/asan/tools/ioverbs-ctl \
 	$(DAEMON_TESTS)
 
-.PHONY: check-daemon bench-daemon daemon
-
-daemon: $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs-ctl
+.PHONY: check-daemon bench-daemon
 
 # The tests start $(IOVERBSD) on a fresh mount each; they need root (or
 # /dev/fuse and CAP_SYS_ADMIN) and skip otherwise.

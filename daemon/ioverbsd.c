@@ -99,11 +99,10 @@ static int parse_dev_perm(struct options *o, const char *s)
 {
 	unsigned long idx, uid, gid, mode;
 	char name[32];
-	int n = 0;
+	int got, n = 0;
 
-	if (sscanf(s, "uverbs%lu:%lu:%lu:%lo%n", &idx, &uid, &gid, &mode, &n) !=
-		    4 ||
-	    s[n] || idx >= IVD_MAX_DEVICES || uid > UINT_MAX - 1 ||
+	got = sscanf(s, "uverbs%lu:%lu:%lu:%lo%n", &idx, &uid, &gid, &mode, &n);
+	if (got != 4 || s[n] || idx >= IVD_MAX_DEVICES || uid > UINT_MAX - 1 ||
 	    gid > UINT_MAX - 1 || mode > 07777)
 		return -EINVAL;
 	snprintf(name, sizeof(name), "uverbs%lu", idx);

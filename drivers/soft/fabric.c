@@ -128,6 +128,9 @@ static struct soft_qp *soft_fabric_qp_by(soft_port_match_t match,
 	struct soft_qp *sqp = NULL;
 	u8 i;
 
+	/* An injected lookup failure is a QP nobody answers for. */
+	if (compat_should_fail(FAULT_LOOKUP))
+		return NULL;
 	mutex_lock(&soft_fabric_lock);
 	list_for_each_entry(sdev, &soft_fabric_devices, fabric) {
 		for (i = 0; i < sdev->num_ports; i++) {

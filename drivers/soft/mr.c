@@ -176,7 +176,9 @@ struct soft_mr *soft_mr_lookup(struct soft_device *sdev, struct ib_pd *pd,
 	struct ib_mr *mr;
 
 	spin_lock(&sdev->mr_lock);
-	k = soft_mr_key_find(sdev, key);
+	/* An injected lookup failure is a key that is not there. */
+	k = compat_should_fail(FAULT_LOOKUP) ? NULL :
+					      soft_mr_key_find(sdev, key);
 	if (!k || k->remote != remote)
 		goto out_unlock;
 	mr = &k->mr->ibmr;
