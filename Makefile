@@ -4,6 +4,7 @@
 #   make                    the library, examples and benchmarks (-O2)
 #   make check              every test stage, then one "N passed, N failed"
 #   make check-STAGE        one stage: boundary headers build asan clang tsan
+#                           daemon
 #   make fuzz-regress       replay the fuzz corpus (a stage of check)
 #   make demo               run examples/embedded_demo
 #   make bench              measure
@@ -88,7 +89,8 @@ $(eval $(call variant,clang,$(CLANG),-O1 $(SAN_ASAN)))
 REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a
 REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS))
 
-all: $(REL_LIBS) $(REL_PROGS)
+all: $(REL_LIBS) $(REL_PROGS) $(O)/rel/daemon/ioverbsd \
+	$(O)/rel/tools/ioverbs-ctl
 
 # --- make check --------------------------------------------------------
 #
@@ -100,7 +102,7 @@ all: $(REL_LIBS) $(REL_PROGS)
 # counts as one more failure.
 
 CHECK_STAGES := check-boundary check-headers check-build check-asan \
-	check-clang check-tsan fuzz-regress fuzz-short
+	check-clang check-tsan check-daemon fuzz-regress fuzz-short
 R := $(O)/results
 # Sub-makes: quiet, and parallel even when `make check` was not given -j.
 SUBMAKE_FLAGS = --no-print-directory $(if $(Q),-s) \
@@ -283,3 +285,6 @@ format:
 
 clean:
 	rm -rf $(O)
+
+# The daemon, its control tool and its tests.
+include daemon/daemon.mk

@@ -16,7 +16,14 @@ struct ib_uverbs_device {
 	struct kref ref;		/* one for registration, one per file */
 	struct ib_device __rcu *ib_dev;	/* NULL once removed */
 	u16 driver_id;
+	/*
+	 * The device's types table, copied at registration: files outlive
+	 * removal and still parse DESTROY against it after the driver
+	 * freed its device.  The types it points to are the driver's
+	 * static tables.
+	 */
 	const struct uverbs_types *types;
+	struct uverbs_types types_copy;
 	void (*dealloc_ucontext)(struct ib_ucontext *ucontext);
 	char name[32];
 	struct mutex files_lock;

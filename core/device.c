@@ -15,6 +15,7 @@ static void udev_free(struct kref *ref)
 		container_of(ref, struct ib_uverbs_device, ref);
 
 	mutex_destroy(&udev->files_lock);
+	kfree(udev->types_copy.types);
 	kfree(udev);
 }
 
@@ -81,7 +82,20 @@ int ib_register_device(struct ib_device *dev)
 	mutex_init(&udev->files_lock);
 	INIT_LIST_HEAD(&udev->files);
 	udev->driver_id = dev->driver_id;
-	udev->types = dev->types;
+	udev->types_copy.num_types = dev->types->num_types;
+	if (dev->types->num_types) {
+		const struct uverbs_type **copy =
+			kcalloc(dev->types->num_types, sizeof(*copy));
+
+		if (!copy) {
+			uverbs_device_put(udev);
+			return -ENOMEM;
+		}
+		memcpy(copy, dev->types->types,
+		       dev->types->num_types * sizeof(*copy));
+		udev->types_copy.types = copy;
+	}
+	udev->types = &udev->types_copy;
 	udev->dealloc_ucontext = dev->dealloc_ucontext;
 	memcpy(udev->name, dev->name, sizeof(udev->name));
 	udev->name[sizeof(udev->name) - 1] = '\0';

@@ -1318,10 +1318,24 @@ TEST(soft_std_commands_then_remove)
 	static u8 buf[4096];
 	struct e2e t;
 
+	struct ioverbs_cmd destroy, alloc;
+	u32 pd;
+
 	e2e_setup(&t, buf, sizeof(buf));
+	/* Built now: the device (and the table they check against) goes. */
+	cmd_init(&t, &destroy, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
+	ioverbs_cmd_idr(&destroy, UVERBS_QP_DESTROY_HANDLE, t.qp);
+	cmd_init(&t, &alloc, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_cmd_new(&alloc, UVERBS_PD_ALLOC_HANDLE, &pd);
 	/* Hot unplug with the file open and its objects alive. */
 	soft_device_destroy(t.dev);
 	ASSERT_TRUE(!soft_fabric_qp_by_lid(t.lid, t.qpn, NULL));
+	/*
+	 * The driver freed its device: the file still parses commands
+	 * against the core's copy of the types table (rule 20).
+	 */
+	ASSERT_OK(ioverbs_cmd_exec(&destroy, soft_ioctl, t.f));
+	ASSERT_ERRNO(-EIO, ioverbs_cmd_exec(&alloc, soft_ioctl, t.f));
 	ib_uverbs_release(t.f);
 }
 
