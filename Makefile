@@ -35,7 +35,7 @@ SAN_TSAN := -fsanitize=thread
 
 CORE_SRCS := $(wildcard core/*.c core/*/*.c drivers/*/*.c) $(wildcard compat/*.c)
 LIB_SRCS := $(wildcard lib/*.c)
-TD_SRCS := tests/test_driver.c tests/harness.c tests/td_helpers.c
+TD_SRCS := tests/test_driver.c tests/harness.c tests/td_helpers.c tests/vclient.c
 TEST_SRCS := $(filter-out $(TD_SRCS),$(sort $(wildcard tests/test_*.c)))
 TESTS := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Every test runs under TSan too: the rule and seed-bug tests race threads

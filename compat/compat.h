@@ -51,6 +51,23 @@ typedef int64_t s64;
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define smp_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define smp_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+/*
+ * A full barrier.  TSan does not take fences; under it a locked
+ * read-modify-write (a full barrier on x86 all the same) stands in.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define COMPAT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define COMPAT_TSAN 1
+#endif
+#endif
+#ifdef COMPAT_TSAN
+extern int compat_mb_word;
+#define smp_mb() ((void)__atomic_fetch_add(&compat_mb_word, 0, __ATOMIC_SEQ_CST))
+#else
+#define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 
 static inline void __user *u64_to_user_ptr(u64 v)
 {
@@ -283,6 +300,9 @@ struct compat_mm_ops {
 	size_t (*read)(struct compat_mm *mm, void *dst, u64 uaddr, size_t n);
 	size_t (*write)(struct compat_mm *mm, u64 uaddr, const void *src,
 			size_t n);
+	/* A descriptor of ours for the process's @fd (closed by the
+	 * caller), or a negative errno.  Optional: -EOPNOTSUPP. */
+	int (*get_fd)(struct compat_mm *mm, int fd);
 };
 
 struct compat_mm {
@@ -299,6 +319,39 @@ size_t __must_check copy_to_user(void __user *dst, const void *src, size_t n);
 
 /* Sleeps at least @min_us microseconds (@max_us is the kernel's slack). */
 void usleep_range(unsigned long min_us, unsigned long max_us);
+
+/*
+ * Memory a process shares with the device: @len bytes of the memfd @fd of
+ * @mm's process, which must be sealed against shrinking (F_SEAL_SHRINK)
+ * so that no access through the mapping can fault.  The mapping stays
+ * valid whatever the process does; compat_unmap_shared() ends it.
+ * Returns the mapping or an ERR_PTR: -EBADF (not its descriptor),
+ * -EINVAL (not a sealed memfd, or smaller than @len), -EOPNOTSUPP (the
+ * address space cannot share descriptors), -ENOMEM.
+ */
+void *compat_map_shared(struct compat_mm *mm, int fd, size_t len);
+void compat_unmap_shared(void *p, size_t len);
+
+/*
+ * Futexes on shared memory (not process-private).  wait returns 0 when
+ * woken, -EAGAIN if *@uaddr != @val, -ETIMEDOUT after @timeout_us (0:
+ * none), -EINTR.
+ */
+int compat_futex_wait(u32 *uaddr, u32 val, unsigned long timeout_us);
+void compat_futex_wake(u32 *uaddr, int n);
+
+/*
+ * Kernel threads: kthread_run() starts @fn(@data) on a thread of its own;
+ * kthread_stop() makes kthread_should_stop() true in it, wakes it from
+ * kthread_wake_up()'s point of view, and waits for @fn to return.
+ */
+struct task_struct;
+struct task_struct *kthread_run(int (*fn)(void *data), void *data,
+				const char *name);
+int kthread_stop(struct task_struct *t);
+bool kthread_should_stop(void);
+/* Lets other threads run (a polling loop's back-off). */
+void cond_resched(void);
 
 /* Monotonic time, as the kernel's ktime_get_ns(). */
 u64 ktime_get_ns(void);

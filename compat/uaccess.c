@@ -11,6 +11,7 @@
  * IOVERBS_UACCESS=pvm selects process_vm_readv/writev on ourselves instead
  * (slower, same contract), and is the only choice off x86-64.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/uio.h>
@@ -108,9 +109,19 @@ static size_t self_write(struct compat_mm *mm, u64 uaddr, const void *src,
 	return pvm_copy((uintptr_t)src, uaddr, n, true);
 }
 
+static int self_get_fd(struct compat_mm *mm, int fd)
+{
+	int local;
+
+	(void)mm;
+	local = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return local < 0 ? -errno : local;
+}
+
 static const struct compat_mm_ops self_mm_ops = {
 	.read = self_read,
 	.write = self_write,
+	.get_fd = self_get_fd,
 };
 
 struct compat_mm compat_self_mm = { .ops = &self_mm_ops };

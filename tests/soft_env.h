@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the soft-device tests share: a types table with just the QP type
- * (the vendor action names one; objects come from the ops directly) and
+ * What the soft-device tests share: a types table with just the CQ and QP
+ * types (the vendor actions name them; objects come from the ops) and
  * the environment a test opens, as GET_CONTEXT would leave it.
  */
 #ifndef _TESTS_SOFT_ENV_H
@@ -11,7 +11,7 @@
 #include <rdma/soft_device.h>
 #include "../drivers/soft/soft.h"
 
-/* The QP type the vendor action names; objects come from the ops here. */
+/* The types the vendor actions name; objects come from the ops here. */
 static int test_qp_destroy(struct ib_uobject *uobj, enum rdma_remove_reason why)
 {
 	struct ib_qp *qp = uobj->object;
@@ -27,7 +27,24 @@ static const struct uverbs_type test_qp_type = {
 	.obj = &test_qp_obj,
 };
 
+/* The CQ type, which SOFT_VENDOR_ATTACH names too. */
+static int test_cq_destroy(struct ib_uobject *uobj, enum rdma_remove_reason why)
+{
+	struct ib_cq *cq = uobj->object;
+
+	return to_verbs_dev(cq->device)->ops->destroy_cq(cq);
+}
+
+static const struct uverbs_obj_type test_cq_obj = {
+	.destroy = test_cq_destroy,
+};
+
+static const struct uverbs_type test_cq_type = {
+	.obj = &test_cq_obj,
+};
+
 static const struct uverbs_type *const test_std_type_ptrs[] = {
+	[UVERBS_TYPE_CQ] = &test_cq_type,
 	[UVERBS_TYPE_QP] = &test_qp_type,
 };
 

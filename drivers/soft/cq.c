@@ -50,6 +50,9 @@ int soft_cq_resize(struct ib_cq *cq, u32 cqe)
 	struct ib_uverbs_wc *ring, *old;
 	u32 size = soft_roundup_pow2(cqe), n, i;
 
+	/* The client sized its memfd for the old ring. */
+	if (READ_ONCE(scq->uring))
+		return -EOPNOTSUPP;
 	ring = kcalloc(size, sizeof(*ring));
 	if (!ring)
 		return -ENOMEM;
@@ -82,6 +85,7 @@ int soft_cq_destroy(struct ib_cq *cq)
 	/* A completion being added (under the lock) finishes first. */
 	spin_lock(&scq->lock);
 	spin_unlock(&scq->lock);
+	soft_ring_cq_detach(scq);
 	spin_lock_destroy(&scq->lock);
 	kfree(scq->ring);
 	kfree(scq);

@@ -166,6 +166,27 @@ static const struct uverbs_attr_spec soft_inject_vendor_attrs[] = {
 		.min_len = sizeof(u8), .max_len = sizeof(u8) },
 };
 
+enum {
+	ATT_FD = SOFT_ATTACH_FD & ~UVERBS_VENDOR_FLAG,
+	ATT_QP = SOFT_ATTACH_QP & ~UVERBS_VENDOR_FLAG,
+	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
+};
+
+static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
+	[ATT_FD] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(struct soft_attach),
+		.max_len = sizeof(struct soft_attach) },
+	[ATT_QP] = {
+		.type = UVERBS_ATTR_TYPE_IDR,
+		.idr = { .type = UVERBS_TYPE_QP,
+			 .access = UVERBS_ACCESS_WRITE } },
+	[ATT_CQ] = {
+		.type = UVERBS_ATTR_TYPE_IDR,
+		.idr = { .type = UVERBS_TYPE_CQ,
+			 .access = UVERBS_ACCESS_WRITE } },
+};
+
 static const struct uverbs_action soft_vendor_actions[] = {
 	[SOFT_VENDOR_QP_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
 		soft_qp_counters_h, soft_qp_counters_common_attrs,
@@ -173,6 +194,9 @@ static const struct uverbs_action soft_vendor_actions[] = {
 	[SOFT_VENDOR_INJECT] = UVERBS_STD_VENDOR_ACTION(
 		soft_inject_h, soft_qp_counters_common_attrs,
 		soft_inject_vendor_attrs),
+	[SOFT_VENDOR_ATTACH] = UVERBS_STD_VENDOR_ACTION(
+		soft_attach_h, soft_qp_counters_common_attrs,
+		soft_attach_vendor_attrs),
 };
 
 /* Actions only: no objects of its own. */
@@ -442,6 +466,8 @@ int soft_alloc_ucontext(struct ib_ucontext *uctx,
 /* struct ib_device's dealloc_ucontext: also on a failed GET_CONTEXT. */
 void soft_dealloc_ucontext(struct ib_ucontext *uctx)
 {
+	if (uctx->driver_priv)
+		soft_nic_stop(uctx->driver_priv);
 	kfree(uctx->driver_priv);
 	uctx->driver_priv = NULL;
 }

@@ -316,13 +316,29 @@ static void soft_cq_add(struct ib_cq *cq, const struct ib_uverbs_wc *wc,
 		return;
 	scq = to_soft_cq(cq);
 	spin_lock(&scq->lock);
-	if (scq->tail - scq->head >= cq->cqe) {
-		overrun = !scq->overflow;
-		scq->overflow = true;
-		goto out_unlock;
+	if (scq->uring) {
+		/* The client's consumer index: only its own CQ suffers a lie. */
+		if (scq->tail - READ_ONCE(scq->uring->cons) >= cq->cqe) {
+			overrun = !scq->overflow;
+			scq->overflow = true;
+			WRITE_ONCE(scq->uring->overflow, 1);
+			goto out_unlock;
+		}
+		scq->uents[scq->tail & (cq->cqe - 1)] = *wc;
+		scq->tail++;
+		smp_store_release(&scq->uring->prod, scq->tail);
+		smp_mb();
+		if (READ_ONCE(scq->uring->wait))
+			compat_futex_wake(&scq->uring->prod, 1 << 30);
+	} else {
+		if (scq->tail - scq->head >= cq->cqe) {
+			overrun = !scq->overflow;
+			scq->overflow = true;
+			goto out_unlock;
+		}
+		scq->ring[scq->tail & (cq->cqe - 1)] = *wc;
+		scq->tail++;
 	}
-	scq->ring[scq->tail & (cq->cqe - 1)] = *wc;
-	scq->tail++;
 	if (scq->notify &&
 	    (scq->notify == SOFT_CQ_NEXT_COMP || solicited || wc->status)) {
 		scq->notify = 0;
@@ -383,7 +399,7 @@ static void soft_rq_set_err_locked(struct soft_qp *sqp)
 	soft_rq_flush_locked(sqp);
 }
 
-static void soft_rq_flush(struct soft_qp *sqp)
+void soft_rq_flush(struct soft_qp *sqp)
 {
 	mutex_lock(&sqp->resp_lock);
 	soft_rq_flush_locked(sqp);
@@ -814,7 +830,7 @@ static u32 soft_wc_opcode(u32 wr_opcode)
  * Runs @sqp's send queue: executes (or flushes) its WRs in order until
  * it is empty or its head waits for an RNR retry.
  */
-static void soft_sq_process(struct soft_qp *sqp, bool retry_now)
+void soft_sq_process(struct soft_qp *sqp, bool retry_now)
 {
 	struct soft_queue *q = &sqp->sq;
 	struct ib_uverbs_wc wc;
@@ -919,10 +935,15 @@ static bool soft_opcode_ok(u8 type, u32 opcode)
 	}
 }
 
-/* Queues one WR at the tail of @q (its lock held): 0 or -errno. */
-static int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
-			      const struct ib_uverbs_send_wr *wr,
-			      const struct ib_uverbs_sge *sge)
+/*
+ * Queues one WR at the tail of @q (its lock held): 0 or -errno.  An
+ * inline payload is read through the SGEs from the context's memory, or
+ * taken from @inline_buf (sge[0].length bytes) when the WR came from a
+ * shared ring.
+ */
+int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
+		       const struct ib_uverbs_send_wr *wr,
+		       const struct ib_uverbs_sge *sge, const u8 *inline_buf)
 {
 	struct ib_ucontext *uctx = sqp->ibqp.uobject ?
 				   sqp->ibqp.uobject->context : NULL;
@@ -944,9 +965,14 @@ static int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
 		if (!soft_sge_total(sge, wr->num_sge, &len) ||
 		    len > sqp->ibqp.cap.max_inline_data)
 			return -EINVAL;
-		if (!uctx || !uctx->mm)
+		if (inline_buf) {
+			if (wr->num_sge != 1)
+				return -EINVAL;
+			memcpy(wqe->data, inline_buf, len);
+		} else if (!uctx || !uctx->mm) {
 			return -EINVAL;
-		for (i = 0; i < wr->num_sge; i++) {
+		}
+		for (i = 0; !inline_buf && i < wr->num_sge; i++) {
 			if (sge[i].length &&
 			    uctx->mm->ops->read(uctx->mm, wqe->data + off,
 						sge[i].addr, sge[i].length))
@@ -998,7 +1024,8 @@ int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
 		}
 		/* A post of WRs without SGEs may pass no array at all. */
 		ret = soft_send_wqe_fill(sqp, q, &wr[i],
-					 wr[i].num_sge ? sge + used : NULL);
+					 wr[i].num_sge ? sge + used : NULL,
+					 NULL);
 		if (ret)
 			break;
 		used += wr[i].num_sge;
@@ -1014,7 +1041,7 @@ int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
 }
 
 /* Queues receive WRs on @q: the count queued; *@ret set on failure. */
-static u32 soft_recv_queue(struct soft_queue *q,
+u32 soft_recv_queue(struct soft_queue *q,
 			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
 			   const struct ib_uverbs_sge *sge, u32 num_sge,
 			   int *ret)
@@ -1048,7 +1075,7 @@ static u32 soft_recv_queue(struct soft_queue *q,
 }
 
 /* An RC requester waits on @sqp for a receive: run its send queue. */
-static void soft_rnr_kick(struct soft_qp *sqp)
+void soft_rnr_kick(struct soft_qp *sqp)
 {
 	struct ib_uverbs_qp_attr a;
 	struct soft_qp *peer;
@@ -1115,6 +1142,17 @@ int soft_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc)
 	u32 n = 0;
 
 	spin_lock(&scq->lock);
+	if (scq->uring) {
+		/* Polling a shared ring by command: as the client would. */
+		u32 head = READ_ONCE(scq->uring->cons);
+
+		while (n < num && head != scq->tail &&
+		       scq->tail - head <= cq->cqe)
+			wc[n++] = scq->uents[head++ & (cq->cqe - 1)];
+		smp_store_release(&scq->uring->cons, head);
+		spin_unlock(&scq->lock);
+		return (int)n;
+	}
 	while (n < num && scq->head != scq->tail) {
 		wc[n++] = scq->ring[scq->head & (cq->cqe - 1)];
 		scq->head++;

@@ -307,6 +307,8 @@ int soft_qp_destroy(struct ib_qp *qp)
 	struct soft_qp *sqp = to_soft_qp(qp);
 	struct soft_device *sdev = sqp->sdev;
 
+	/* The NIC first: it queues and runs WRs of the QP. */
+	soft_ring_qp_detach(sqp);
 	/* No lookup finds it now; one in flight sees it flushing. */
 	soft_fabric_qp_del(sdev, sqp);
 	spin_lock(&sqp->lock);

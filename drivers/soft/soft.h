@@ -19,6 +19,7 @@
 
 #include <rdma/ib_verbs_ops.h>
 #include <rdma/soft_device.h>
+#include <rdma/soft_ring.h>
 
 /*
  * Values of the device and port attributes that the uapi header does not
@@ -103,14 +104,36 @@ static inline struct soft_device *to_soft_dev(struct ib_device *dev)
 	return container_of(to_verbs_dev(dev), struct soft_device, vdev);
 }
 
+struct soft_nic;
+
 /**
  * struct soft_ucontext - a context's driver data (ucontext->driver_priv)
  * @sdev: the device
  * @mm: the address space its MRs live in
+ * @nic: the thread serving its shared queues, once SOFT_VENDOR_ATTACH
+ *	gave it a doorbell; set once (cmpxchg), read with acquire
  */
 struct soft_ucontext {
 	struct soft_device *sdev;
 	struct compat_mm *mm;
+	struct soft_nic *nic;
+};
+
+/**
+ * struct soft_nic - the NIC of a context with shared queues
+ * @db: the doorbell page (mapped)
+ * @task: the thread (ring.c's soft_nic_fn)
+ * @lock: protects @qps; held while the thread serves them, so that a QP
+ *	leaves the list only between two passes
+ * @qps: QPs with shared rings (soft_qp.nic_node)
+ * @stopping: dealloc_ucontext wants the thread gone
+ */
+struct soft_nic {
+	struct soft_ring_doorbell *db;
+	struct task_struct *task;
+	struct mutex lock;
+	struct list_head qps;
+	int stopping;
 };
 
 struct soft_pd {
@@ -164,6 +187,10 @@ static inline struct soft_mr *to_soft_mr(struct ib_mr *mr)
  * @tail: next entry to fill
  * @notify: 0, or the IB_CQ_NEXT_COMP/SOLICITED arming of REQ_NOTIFY
  * @overflow: a completion found the ring full (CQ_ERR)
+ * @uring: the client's shared ring once attached (then completions go
+ *	there, @tail is the device's own producer index, @head unused)
+ * @uents: its entries
+ * @umap_len: the mapping's length
  */
 struct soft_cq {
 	struct ib_cq ibcq;
@@ -173,6 +200,9 @@ struct soft_cq {
 	u32 tail;
 	u8 notify;
 	bool overflow;
+	struct soft_ring_ctrl *uring;
+	struct ib_uverbs_wc *uents;
+	size_t umap_len;
 };
 
 static inline struct soft_cq *to_soft_cq(struct ib_cq *cq)
@@ -262,6 +292,13 @@ void soft_queue_cleanup(struct soft_queue *q);
  *	by soft_qp_put().  Freed with the last.
  * @hash: in sdev->qp_hash while registered in the fabric
  * @sdev: its device
+ * @nic: the context's NIC once the QP's rings are attached
+ * @nic_node: in nic->qps
+ * @umap, @umap_len: the client's memfd, mapped
+ * @ulayout: where its rings are in it
+ * @usq_cons, @urq_cons: the device's consumer indexes of the two rings
+ *	(the copies in the shared page are for the client to read)
+ * @ubroken: a ring was corrupt: the QP failed and the NIC skips it
  */
 struct soft_qp {
 	struct ib_qp ibqp;
@@ -277,6 +314,14 @@ struct soft_qp {
 	struct kref ref;
 	struct list_head hash;
 	struct soft_device *sdev;
+	struct soft_nic *nic;
+	struct list_head nic_node;
+	u8 *umap;
+	size_t umap_len;
+	struct soft_ring_qp_layout ulayout;
+	u32 usq_cons;
+	u32 urq_cons;
+	bool ubroken;
 };
 
 static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
@@ -403,6 +448,23 @@ int soft_post_srq_recv(struct ib_srq *srq, const struct ib_uverbs_recv_wr *wr,
 int soft_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc);
 int soft_req_notify_cq(struct ib_cq *cq, bool solicited_only);
 void soft_qp_flush(struct soft_qp *sqp);
+void soft_sq_process(struct soft_qp *sqp, bool retry_now);
+int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
+		       const struct ib_uverbs_send_wr *wr,
+		       const struct ib_uverbs_sge *sge, const u8 *inline_buf);
+u32 soft_recv_queue(struct soft_queue *q, const struct ib_uverbs_recv_wr *wr,
+		    u32 num_wr, const struct ib_uverbs_sge *sge, u32 num_sge,
+		    int *ret);
+void soft_rnr_kick(struct soft_qp *sqp);
+void soft_rq_flush(struct soft_qp *sqp);
+
+/* ring.c */
+int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
+		  struct uverbs_attr_array *common,
+		  struct uverbs_attr_array *vendor, const void *priv);
+void soft_nic_stop(struct soft_ucontext *sctx);
+void soft_ring_qp_detach(struct soft_qp *sqp);
+void soft_ring_cq_detach(struct soft_cq *scq);
 void soft_rnr_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);

@@ -22,6 +22,7 @@ enum soft_types {
 enum soft_vendor_actions {
 	SOFT_VENDOR_QP_COUNTERS,
 	SOFT_VENDOR_INJECT,
+	SOFT_VENDOR_ATTACH,
 };
 
 /* SOFT_VENDOR_QP_COUNTERS: vendor-only attributes. */
@@ -38,6 +39,27 @@ enum soft_inject_attrs {
 	SOFT_INJECT_WHAT = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN __u32 */
 	SOFT_INJECT_QP = UVERBS_VENDOR_FLAG | 1,	/* IDR READ QP */
 	SOFT_INJECT_PORT = UVERBS_VENDOR_FLAG | 2,	/* PTR_IN __u8 */
+};
+
+/*
+ * SOFT_VENDOR_ATTACH: hands the device the memfd of a shared queue
+ * (<rdma/soft_ring.h>): with SOFT_ATTACH_QP, the QP's send and receive
+ * rings; with SOFT_ATTACH_CQ, the CQ's ring; with neither, the context's
+ * doorbell page, which must come first (QPs: EINVAL before it).  Each
+ * attaches once (EBUSY after); the object is taken exclusively.  The
+ * memfd must be sealed with F_SEAL_SHRINK and at least as large as
+ * soft_ring.h says (EINVAL); EBADF if the caller has no such fd.  A CQ
+ * with a ring cannot be resized (EOPNOTSUPP).
+ */
+enum soft_attach_attrs {
+	SOFT_ATTACH_FD = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN struct soft_attach */
+	SOFT_ATTACH_QP = UVERBS_VENDOR_FLAG | 1,	/* IDR WRITE QP */
+	SOFT_ATTACH_CQ = UVERBS_VENDOR_FLAG | 2,	/* IDR WRITE CQ */
+};
+
+struct soft_attach {
+	__s32 fd;
+	__u32 reserved;
 };
 
 /**

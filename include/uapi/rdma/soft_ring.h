@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The soft device's shared queues: the data path without a command per
+ * operation.
+ *
+ * A client that wants them creates a memfd per CQ and per QP (and one
+ * doorbell page per context), sizes it with soft_ring_*_size(), seals it
+ * against shrinking (F_SEAL_SHRINK: the device maps it and must never
+ * fault) and hands the descriptor to the device with the vendor actions
+ * SOFT_VENDOR_CTX_ATTACH, SOFT_VENDOR_CQ_ATTACH and SOFT_VENDOR_QP_ATTACH
+ * (soft_device.h).  From then on:
+ *
+ *  - posting a send or receive writes a WQE at the ring's producer index,
+ *    then stores the index (release), then rings the context's doorbell:
+ *    soft_ring_doorbell.seq++ and, if .sleeping is set, FUTEX_WAKE on seq;
+ *  - the device (the NIC: a thread per context) consumes WQEs, copying
+ *    each out of the shared page before it checks it, executes it, and
+ *    writes its completion at the CQ ring's producer index; a client
+ *    sleeping on a CQ (.wait set, FUTEX_WAIT on .prod) is woken;
+ *  - polling a CQ reads entries up to .prod (acquire) and stores .cons.
+ *
+ * Commands still work on such objects (POST_SEND, POLL, ...).  Every
+ * index is free running (u32); an entry is at index & (entries - 1).
+ * The device trusts nothing in these pages: a WQE it cannot accept moves
+ * the QP to ERR with QP_FATAL, an index beyond the ring reads as full or
+ * empty; a client can only corrupt its own queues.
+ */
+#ifndef _UAPI_RDMA_SOFT_RING_H
+#define _UAPI_RDMA_SOFT_RING_H
+
+#include <linux/types.h>
+#include <rdma/ib_user_verbs.h>
+
+#define SOFT_RING_CACHELINE 64
+
+/**
+ * struct soft_ring_ctrl - the head of every ring (256 bytes)
+ * @prod: next entry the producer fills (client: SQ, RQ; device: CQ)
+ * @cons: next entry the consumer takes (device: SQ, RQ; client: CQ)
+ * @wait: CQ only: the client sleeps on @prod (FUTEX_WAIT) when non-zero;
+ *	the device then wakes it after a completion
+ * @overflow: CQ only: set by the device when a completion found the ring
+ *	full (it was dropped and CQ_ERR queued)
+ */
+struct soft_ring_ctrl {
+	__u32 prod;
+	__u32 rsvd0[15];
+	__u32 cons;
+	__u32 rsvd1[15];
+	__u32 wait;
+	__u32 overflow;
+	__u32 rsvd2[14];
+	__u32 rsvd3[16];
+};
+
+/**
+ * struct soft_ring_doorbell - a context's doorbell page
+ * @seq: bumped by the client after it produced WQEs (the NIC's futex)
+ * @sleeping: the NIC sleeps on @seq; the client must FUTEX_WAKE it
+ */
+struct soft_ring_doorbell {
+	__u32 seq;
+	__u32 rsvd0[15];
+	__u32 sleeping;
+	__u32 rsvd1[15];
+};
+
+#define SOFT_RING_DOORBELL_SIZE 4096
+
+/*
+ * A send WQE: the WR, then its SGEs (wr.num_sge of them).  An inline
+ * send (IB_UVERBS_SEND_INLINE) carries its payload in the WQE itself,
+ * copied at post time: wr.num_sge is 1, sge[0].length is the payload's
+ * length (at most the QP's max_inline_data; addr and lkey are ignored)
+ * and the bytes start at soft_ring_inline(), after the SGE slots.  UD
+ * WRs name an AH handle, as with POST_SEND.
+ */
+struct soft_ring_send {
+	struct ib_uverbs_send_wr wr;
+	struct ib_uverbs_sge sge[];
+};
+
+/* A receive WQE: the WR, then wr.num_sge SGEs. */
+struct soft_ring_recv {
+	struct ib_uverbs_recv_wr wr;
+	struct ib_uverbs_sge sge[];
+};
+
+/* Entries of a ring for a queue of @max_wr (the CREATE response's cap). */
+static inline __u32 soft_ring_entries(__u32 max_wr)
+{
+	__u32 n = 1;
+
+	while (n < max_wr && n < (1u << 30))
+		n <<= 1;
+	return n;
+}
+
+static inline __u32 soft_ring_align(__u32 n)
+{
+	return (n + SOFT_RING_CACHELINE - 1) & ~(SOFT_RING_CACHELINE - 1);
+}
+
+/* SGE slots of a send WQE: at least one (an inline send's length). */
+static inline __u32 soft_ring_send_slots(const struct ib_uverbs_qp_cap *cap)
+{
+	return cap->max_send_sge ? cap->max_send_sge : 1;
+}
+
+static inline __u32 soft_ring_send_stride(const struct ib_uverbs_qp_cap *cap)
+{
+	return soft_ring_align(sizeof(struct soft_ring_send) +
+			       soft_ring_send_slots(cap) *
+				       sizeof(struct ib_uverbs_sge) +
+			       cap->max_inline_data);
+}
+
+/* Where an inline send's payload starts in its WQE. */
+static inline __u8 *soft_ring_inline(struct soft_ring_send *e,
+				     const struct ib_uverbs_qp_cap *cap)
+{
+	return (__u8 *)&e->sge[soft_ring_send_slots(cap)];
+}
+
+static inline __u32 soft_ring_recv_stride(const struct ib_uverbs_qp_cap *cap)
+{
+	return soft_ring_align(sizeof(struct soft_ring_recv) +
+			       cap->max_recv_sge *
+				       sizeof(struct ib_uverbs_sge));
+}
+
+/**
+ * struct soft_ring_qp_layout - where a QP's rings are in its memfd
+ * @sq, @rq: offsets of the two rings' struct soft_ring_ctrl; entries
+ *	follow each ctrl
+ * @size: the memfd's size (a multiple of 4096)
+ */
+struct soft_ring_qp_layout {
+	__u64 sq;
+	__u32 sq_entries;
+	__u32 sq_stride;
+	__u64 rq;
+	__u32 rq_entries;
+	__u32 rq_stride;
+	__u64 size;
+};
+
+/* @cap: what QP_CREATE returned.  An SRQ's QP still has an (empty) RQ. */
+static inline void soft_ring_qp_layout(const struct ib_uverbs_qp_cap *cap,
+				       struct soft_ring_qp_layout *l)
+{
+	l->sq = 0;
+	l->sq_entries = soft_ring_entries(cap->max_send_wr);
+	l->sq_stride = soft_ring_send_stride(cap);
+	l->rq = soft_ring_align(sizeof(struct soft_ring_ctrl) +
+				(__u64)l->sq_entries * l->sq_stride);
+	l->rq_entries = soft_ring_entries(cap->max_recv_wr);
+	l->rq_stride = soft_ring_recv_stride(cap);
+	l->size = l->rq + sizeof(struct soft_ring_ctrl) +
+		  (__u64)l->rq_entries * l->rq_stride;
+	l->size = (l->size + 4095) & ~4095ull;
+}
+
+/* The memfd of a CQ of @cqe entries (the CREATE response's cqe). */
+static inline __u64 soft_ring_cq_size(__u32 cqe)
+{
+	__u64 n = sizeof(struct soft_ring_ctrl) +
+		  (__u64)soft_ring_entries(cqe) * sizeof(struct ib_uverbs_wc);
+
+	return (n + 4095) & ~4095ull;
+}
+
+#endif /* _UAPI_RDMA_SOFT_RING_H */

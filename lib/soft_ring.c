@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The client side of the soft device's shared queues: see
+ * <ioverbs/soft_ring.h> and, for the protocol, <rdma/soft_ring.h>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ioverbs/soft_ring.h>
+#include <rdma/soft_device.h>
+
+/* Spins this long on an empty CQ before sleeping. */
+#define SRING_SPIN_NS 20000
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/* A sealed memfd of @len bytes, mapped: 0 or -errno. */
+static int sring_memfd(const char *name, size_t len, void **map, int *fd)
+{
+	int ret;
+
+	*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (*fd < 0)
+		return -errno;
+	if (ftruncate(*fd, (off_t)len) ||
+	    fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL)) {
+		ret = -errno;
+		goto err_close;
+	}
+	*map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (*map == MAP_FAILED) {
+		ret = -errno;
+		goto err_close;
+	}
+	return 0;
+
+err_close:
+	close(*fd);
+	*fd = -1;
+	return ret;
+}
+
+/* SOFT_VENDOR_ATTACH of @fd to a QP, a CQ or (neither) the context. */
+static int sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
+			void *fctx)
+{
+	struct soft_attach a = { .fd = fd };
+	struct ioverbs_cmd c;
+
+	ioverbs_cmd_init(&c, NULL, SOFT_DRIVER_ID, SOFT_TYPE_VENDOR,
+			 SOFT_VENDOR_ATTACH);
+	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
+	if (qp >= 0)
+		ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, (u32)qp);
+	if (cq >= 0)
+		ioverbs_cmd_idr(&c, SOFT_ATTACH_CQ, (u32)cq);
+	return (int)ioverbs_cmd_exec(&c, fn, fctx);
+}
+
+int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
+			     void *fctx)
+{
+	void *map;
+	int ret;
+
+	ret = sring_memfd("ioverbs-doorbell", SOFT_RING_DOORBELL_SIZE, &map,
+			  &r->fd);
+	if (ret)
+		return ret;
+	r->db = map;
+	ret = sring_attach(r->fd, -1, -1, fn, fctx);
+	if (ret)
+		ioverbs_sring_ctx_detach(r);
+	return ret;
+}
+
+void ioverbs_sring_ctx_detach(struct ioverbs_sring_ctx *r)
+{
+	if (r->db)
+		munmap(r->db, SOFT_RING_DOORBELL_SIZE);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->db = NULL;
+	r->fd = -1;
+}
+
+int ioverbs_sring_cq_attach(struct ioverbs_sring_cq *r, u32 cq_handle,
+			    u32 cqe, ioverbs_ioctl_fn fn, void *fctx)
+{
+	void *map;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->len = soft_ring_cq_size(cqe);
+	ret = sring_memfd("ioverbs-cq", r->len, &map, &r->fd);
+	if (ret)
+		return ret;
+	r->ctrl = map;
+	r->ents = (struct ib_uverbs_wc *)(r->ctrl + 1);
+	r->entries = soft_ring_entries(cqe);
+	ret = sring_attach(r->fd, -1, (int)cq_handle, fn, fctx);
+	if (ret) {
+		ioverbs_sring_cq_detach(r);
+		return ret;
+	}
+	/* Completions the CQ held before were moved to the ring. */
+	r->cons = __atomic_load_n(&r->ctrl->cons, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+void ioverbs_sring_cq_detach(struct ioverbs_sring_cq *r)
+{
+	if (r->ctrl)
+		munmap(r->ctrl, r->len);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->ctrl = NULL;
+	r->fd = -1;
+}
+
+int ioverbs_sring_qp_attach(struct ioverbs_sring_qp *r,
+			    struct ioverbs_sring_ctx *ctx, u32 qp_handle,
+			    const struct ib_uverbs_qp_cap *cap,
+			    ioverbs_ioctl_fn fn, void *fctx)
+{
+	void *map;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->ctx = ctx;
+	r->cap = *cap;
+	soft_ring_qp_layout(cap, &r->layout);
+	ret = sring_memfd("ioverbs-qp", r->layout.size, &map, &r->fd);
+	if (ret)
+		return ret;
+	r->map = map;
+	r->sq = (struct soft_ring_ctrl *)(r->map + r->layout.sq);
+	r->rq = (struct soft_ring_ctrl *)(r->map + r->layout.rq);
+	ret = sring_attach(r->fd, (int)qp_handle, -1, fn, fctx);
+	if (ret)
+		ioverbs_sring_qp_detach(r);
+	return ret;
+}
+
+void ioverbs_sring_qp_detach(struct ioverbs_sring_qp *r)
+{
+	if (r->map)
+		munmap(r->map, r->layout.size);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->map = NULL;
+	r->fd = -1;
+}
+
+/* After a producer index moved: wake the NIC if it sleeps. */
+static void sring_doorbell(struct ioverbs_sring_ctx *ctx)
+{
+	__atomic_fetch_add(&ctx->db->seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&ctx->db->sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &ctx->db->seq, FUTEX_WAKE, 1, NULL, NULL,
+			0);
+}
+
+int ioverbs_sring_post_send(struct ioverbs_sring_qp *r,
+			    const struct ib_uverbs_send_wr *wr,
+			    const struct ib_uverbs_sge *sge)
+{
+	const struct soft_ring_qp_layout *l = &r->layout;
+	struct soft_ring_send *e;
+	u32 cons = __atomic_load_n(&r->sq->cons, __ATOMIC_ACQUIRE);
+	u32 i, len = 0;
+
+	if (r->sq_prod - cons >= l->sq_entries)
+		return -ENOMEM;
+	e = (struct soft_ring_send *)((u8 *)(r->sq + 1) +
+				      (size_t)(r->sq_prod &
+					       (l->sq_entries - 1)) *
+					      l->sq_stride);
+	e->wr = *wr;
+	if (wr->send_flags & IB_UVERBS_SEND_INLINE) {
+		u8 *p = soft_ring_inline(e, &r->cap);
+
+		for (i = 0; i < wr->num_sge; i++) {
+			if (sge[i].length > r->cap.max_inline_data - len)
+				return -EINVAL;
+			memcpy(p + len, (const void *)(uintptr_t)sge[i].addr,
+			       sge[i].length);
+			len += sge[i].length;
+		}
+		e->wr.num_sge = 1;
+		memset(&e->sge[0], 0, sizeof(e->sge[0]));
+		e->sge[0].length = len;
+	} else {
+		if (wr->num_sge > soft_ring_send_slots(&r->cap))
+			return -EINVAL;
+		memcpy(e->sge, sge, wr->num_sge * sizeof(*sge));
+	}
+	__atomic_store_n(&r->sq->prod, ++r->sq_prod, __ATOMIC_RELEASE);
+	sring_doorbell(r->ctx);
+	return 0;
+}
+
+int ioverbs_sring_post_recv(struct ioverbs_sring_qp *r,
+			    const struct ib_uverbs_recv_wr *wr,
+			    const struct ib_uverbs_sge *sge)
+{
+	const struct soft_ring_qp_layout *l = &r->layout;
+	struct soft_ring_recv *e;
+	u32 cons = __atomic_load_n(&r->rq->cons, __ATOMIC_ACQUIRE);
+
+	if (r->rq_prod - cons >= l->rq_entries)
+		return -ENOMEM;
+	if (wr->num_sge > r->cap.max_recv_sge)
+		return -EINVAL;
+	e = (struct soft_ring_recv *)((u8 *)(r->rq + 1) +
+				      (size_t)(r->rq_prod &
+					       (l->rq_entries - 1)) *
+					      l->rq_stride);
+	e->wr = *wr;
+	memcpy(e->sge, sge, wr->num_sge * sizeof(*sge));
+	__atomic_store_n(&r->rq->prod, ++r->rq_prod, __ATOMIC_RELEASE);
+	sring_doorbell(r->ctx);
+	return 0;
+}
+
+u32 ioverbs_sring_poll(struct ioverbs_sring_cq *r, struct ib_uverbs_wc *wc,
+		       u32 num)
+{
+	u32 prod = __atomic_load_n(&r->ctrl->prod, __ATOMIC_ACQUIRE);
+	u32 n = 0;
+
+	while (n < num && r->cons != prod)
+		wc[n++] = r->ents[r->cons++ & (r->entries - 1)];
+	if (n)
+		__atomic_store_n(&r->ctrl->cons, r->cons, __ATOMIC_RELEASE);
+	return n;
+}
+
+int ioverbs_sring_wait(struct ioverbs_sring_cq *r, unsigned long timeout_us)
+{
+	u64 start = now_ns(), left;
+	struct timespec ts;
+	u32 prod;
+
+	for (;;) {
+		prod = __atomic_load_n(&r->ctrl->prod, __ATOMIC_ACQUIRE);
+		if (prod != r->cons)
+			return 0;
+		if (timeout_us && now_ns() - start >= (u64)timeout_us * 1000)
+			return -ETIMEDOUT;
+		if (now_ns() - start < SRING_SPIN_NS) {
+			sched_yield();
+			continue;
+		}
+		__atomic_store_n(&r->ctrl->wait, 1, __ATOMIC_SEQ_CST);
+		prod = __atomic_load_n(&r->ctrl->prod, __ATOMIC_SEQ_CST);
+		if (prod == r->cons) {
+			left = timeout_us ? (u64)timeout_us * 1000 -
+						    (now_ns() - start) :
+					    200000000ull;
+			if (timeout_us && (s64)left <= 0)
+				left = 1;
+			ts.tv_sec = (time_t)(left / 1000000000ull);
+			ts.tv_nsec = (long)(left % 1000000000ull);
+			syscall(SYS_futex, &r->ctrl->prod, FUTEX_WAIT, prod,
+				&ts, NULL, 0);
+		}
+		__atomic_store_n(&r->ctrl->wait, 0, __ATOMIC_RELAXED);
+	}
+}
+
+bool ioverbs_sring_cq_overflowed(const struct ioverbs_sring_cq *r)
+{
+	return __atomic_load_n(&r->ctrl->overflow, __ATOMIC_ACQUIRE) != 0;
+}

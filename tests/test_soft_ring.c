@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The soft device's shared queues, embedded: a client posts and polls
+ * through memfd rings while the context's NIC thread serves them (one
+ * attach command per object, then no command per operation).  Ping-pong
+ * and one-sided traffic between two contexts, inline payloads copied at
+ * post time, futex waits, attach errors, and hostile ring contents that
+ * may fail only the client's own QP.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rdma/ib_verbs.h>
+#include <rdma/soft_device.h>
+
+#include "harness.h"
+#include "vclient.h"
+
+struct rpair {
+	struct ib_device *dev;
+	struct ib_uverbs_file *f[2];
+	struct vc_side s[2];
+};
+
+static void rpair_open(struct rpair *p, bool rings, u8 rnr_retry)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->dev = soft_device_create(NULL);
+	ASSERT_TRUE(!IS_ERR(p->dev));
+	for (i = 0; i < 2; i++) {
+		p->f[i] = ib_uverbs_open(p->dev, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(p->f[i]));
+		vc_embedded(&p->s[i].v, p->f[i]);
+		ASSERT_OK(vc_side_open(&p->s[i], 1 << 16, rings));
+	}
+	ASSERT_OK(vc_side_connect(&p->s[0], &p->s[1], rnr_retry));
+	ASSERT_OK(vc_side_connect(&p->s[1], &p->s[0], rnr_retry));
+}
+
+static void rpair_close(struct rpair *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		vc_side_close(&p->s[i]);
+		ib_uverbs_release(p->f[i]);
+	}
+	soft_device_destroy(p->dev);
+}
+
+static void expect(struct vc_side *s, u64 wr_id, u32 status, u32 opcode)
+{
+	struct ib_uverbs_wc wc;
+
+	ASSERT_OK(vc_side_poll(s, &wc, 10000));
+	if (wc.wr_id != wr_id || wc.status != status || wc.opcode != opcode)
+		harness_fail(__FILE__, __LINE__,
+			     "wc: wr_id %llu status %u opcode %u, want %llu %u %u",
+			     (unsigned long long)wc.wr_id, wc.status, wc.opcode,
+			     (unsigned long long)wr_id, status, opcode);
+}
+
+static struct ib_uverbs_sge sge_at(struct vc_side *s, u64 off, u32 len)
+{
+	return (struct ib_uverbs_sge){ .addr = (uintptr_t)(s->buf + off),
+				       .length = len, .lkey = s->lkey };
+}
+
+TEST(ring_send_recv_and_write)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct rpair p;
+
+	rpair_open(&p, true, 7);
+	memcpy(p.s[0].buf, "ring message", 12);
+	ASSERT_OK(vc_side_post_recv(&p.s[1], 50, 1024, 64));
+	sge = sge_at(&p.s[0], 0, 12);
+	ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+	expect(&p.s[0], 1, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 50, 0, IB_UVERBS_WC_RECV);
+	ASSERT_TRUE(!memcmp(p.s[1].buf + 1024, "ring message", 12));
+
+	/* RDMA WRITE lands without side 1 doing anything. */
+	memset(p.s[0].buf, 0x5a, 4096);
+	wr = (struct ib_uverbs_send_wr){
+		.wr_id = 2, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_WRITE,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	wr.wr.rdma.remote_addr = (uintptr_t)(p.s[1].buf + 8192);
+	wr.wr.rdma.rkey = p.s[1].rkey;
+	sge = sge_at(&p.s[0], 0, 4096);
+	ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+	expect(&p.s[0], 2, 0, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_EQ(p.s[1].buf[8192], 0x5a);
+	ASSERT_EQ(p.s[1].buf[8192 + 4095], 0x5a);
+	/* The CQ ring can also be polled by command. */
+	{
+		struct ib_uverbs_wc wc[2];
+
+		ASSERT_EQ(ioverbs_sring_poll(&p.s[1].rcq, wc, 2), 0);
+	}
+	rpair_close(&p);
+}
+
+TEST(ring_inline_is_copied_at_post)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 3, .num_sge = 2, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED | IB_UVERBS_SEND_INLINE,
+	};
+	struct ib_uverbs_sge sge[2];
+	char a[8] = "inline-", b[8] = "bytes";
+	struct rpair p;
+
+	rpair_open(&p, true, 7);
+	sge[0] = (struct ib_uverbs_sge){ .addr = (uintptr_t)a, .length = 7 };
+	sge[1] = (struct ib_uverbs_sge){ .addr = (uintptr_t)b, .length = 5 };
+	ASSERT_OK(vc_side_post_send(&p.s[0], &wr, sge));
+	/* The caller may reuse its buffers at once. */
+	memset(a, 'X', sizeof(a));
+	memset(b, 'X', sizeof(b));
+	ASSERT_OK(vc_side_post_recv(&p.s[1], 51, 0, 64));
+	expect(&p.s[0], 3, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 51, 0, IB_UVERBS_WC_RECV);
+	ASSERT_TRUE(!memcmp(p.s[1].buf, "inline-bytes", 12));
+	/* Beyond max_inline_data: refused by the library. */
+	sge[0].length = 65;
+	ASSERT_ERRNO(-EINVAL, vc_side_post_send(&p.s[0], &wr, sge));
+	rpair_close(&p);
+}
+
+struct pong_arg {
+	struct vc_side *s;
+	int rounds;
+	long err;
+};
+
+static void *pong_fn(void *arg)
+{
+	struct pong_arg *a = arg;
+	struct ib_uverbs_send_wr wr = {
+		.num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge = sge_at(a->s, 0, 8);
+	struct ib_uverbs_wc wc;
+	int i, got;
+
+	for (i = 0; i < a->rounds && !a->err; i++) {
+		a->err = vc_side_post_recv(a->s, 100 + i, 0, 64);
+		for (got = 0; !a->err && got < 2;) {
+			a->err = vc_side_poll(a->s, &wc, 10000);
+			if (!a->err && wc.status)
+				a->err = -EIO;
+			if (!a->err && wc.opcode == IB_UVERBS_WC_RECV) {
+				got++;
+				wr.wr_id = i;
+				a->err = vc_side_post_send(a->s, &wr, &sge);
+			} else if (!a->err) {
+				got++;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Two threads, two contexts: every message answered, in order. */
+TEST(ring_pingpong_two_threads)
+{
+	enum { ROUNDS = 2000 };
+	struct ib_uverbs_send_wr wr = {
+		.num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct pong_arg a = { .rounds = ROUNDS };
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc;
+	struct rpair p;
+	pthread_t th;
+	int i, got;
+
+	rpair_open(&p, true, 7);
+	a.s = &p.s[1];
+	ASSERT_OK(-pthread_create(&th, NULL, pong_fn, &a));
+	sge = sge_at(&p.s[0], 0, 8);
+	for (i = 0; i < ROUNDS; i++) {
+		ASSERT_OK(vc_side_post_recv(&p.s[0], 200 + i, 64, 64));
+		wr.wr_id = i;
+		ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+		for (got = 0; got < 2; got++) {
+			ASSERT_OK(vc_side_poll(&p.s[0], &wc, 10000));
+			ASSERT_EQ(wc.status, 0);
+			if (wc.opcode == IB_UVERBS_WC_RECV)
+				ASSERT_EQ(wc.wr_id, 200 + i);
+			else
+				ASSERT_EQ(wc.wr_id, i);
+		}
+	}
+	ASSERT_OK(-pthread_join(th, NULL));
+	ASSERT_OK(a.err);
+	rpair_close(&p);
+}
+
+/* A sleeping waiter (futex) wakes for a completion from another thread. */
+struct late_send {
+	struct vc_side *s;
+	long err;
+};
+
+static void *late_send_fn(void *arg)
+{
+	struct late_send *l = arg;
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 9, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+	};
+	struct ib_uverbs_sge sge = sge_at(l->s, 0, 4);
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	l->err = vc_side_post_send(l->s, &wr, &sge);
+	return NULL;
+}
+
+TEST(ring_wait_sleeps_until_a_completion)
+{
+	struct late_send l;
+	struct ib_uverbs_wc wc;
+	struct rpair p;
+	pthread_t th;
+
+	rpair_open(&p, true, 7);
+	ASSERT_OK(vc_side_post_recv(&p.s[1], 60, 0, 64));
+	ASSERT_ERRNO(-ETIMEDOUT, ioverbs_sring_wait(&p.s[1].rcq, 20000));
+	l.s = &p.s[0];
+	ASSERT_OK(-pthread_create(&th, NULL, late_send_fn, &l));
+	ASSERT_OK(ioverbs_sring_wait(&p.s[1].rcq, 10 * 1000 * 1000));
+	ASSERT_EQ(ioverbs_sring_poll(&p.s[1].rcq, &wc, 1), 1);
+	ASSERT_EQ(wc.wr_id, 60);
+	ASSERT_OK(-pthread_join(th, NULL));
+	ASSERT_OK(l.err);
+	rpair_close(&p);
+}
+
+static int sealed_memfd(size_t len, bool seal)
+{
+	int fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(ftruncate(fd, (off_t)len));
+	if (seal)
+		ASSERT_OK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK));
+	return fd;
+}
+
+TEST(ring_attach_errors)
+{
+	struct ib_uverbs_async_event_desc ev;
+	struct ib_device *dev = soft_device_create(NULL);
+	struct ib_uverbs_file *f;
+	struct vc_side s;
+	int fd, pipefd[2];
+	u32 cqe;
+
+	ASSERT_TRUE(!IS_ERR(dev));
+	f = ib_uverbs_open(dev, NULL, NULL);
+	ASSERT_TRUE(!IS_ERR(f));
+	memset(&s, 0, sizeof(s));
+	vc_embedded(&s.v, f);
+	ASSERT_OK(vc_side_open(&s, 4096, false));
+	/* A QP before the context's doorbell. */
+	fd = sealed_memfd(1 << 20, true);
+	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, (int)s.qp, -1));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "doorbell first"));
+	close(fd);
+	/* Not sealed; too small; not a descriptor; not a memfd. */
+	fd = sealed_memfd(SOFT_RING_DOORBELL_SIZE, false);
+	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, -1, -1));
+	close(fd);
+	fd = sealed_memfd(100, true);
+	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, -1, -1));
+	close(fd);
+	ASSERT_ERRNO(-EBADF, vc_attach(&s.v, 987654, -1, -1));
+	ASSERT_OK(pipe(pipefd));
+	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, pipefd[0], -1, -1));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	/* Both a QP and a CQ. */
+	fd = sealed_memfd(1 << 20, true);
+	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, (int)s.qp, (int)s.cq));
+	/* The doorbell, once. */
+	ASSERT_OK(vc_attach(&s.v, fd, -1, -1));
+	ASSERT_ERRNO(-EBUSY, vc_attach(&s.v, fd, -1, -1));
+	/* A CQ ring: once; then the CQ cannot be resized. */
+	ASSERT_OK(vc_attach(&s.v, fd, -1, (int)s.cq));
+	ASSERT_ERRNO(-EBUSY, vc_attach(&s.v, fd, -1, (int)s.cq));
+	{
+		struct ib_uverbs_cq_resize_resp resp;
+		struct ioverbs_cmd c;
+		u32 n = 512;
+
+		vc_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+		ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, s.cq);
+		ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &n, sizeof(n));
+		ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &resp,
+				sizeof(resp));
+		ASSERT_ERRNO(-EOPNOTSUPP, vc_exec(&s.v, &c));
+	}
+	/* A QP ring, once; a handle of the wrong type. */
+	ASSERT_OK(vc_attach(&s.v, fd, (int)s.qp, -1));
+	ASSERT_ERRNO(-EBUSY, vc_attach(&s.v, fd, (int)s.qp, -1));
+	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, (int)s.pd, -1));
+	close(fd);
+	/* The device keeps its mappings: closing ours changes nothing. */
+	ASSERT_EQ(vc_qp_state(&s.v, s.qp), IB_UVERBS_QPS_RESET);
+	ASSERT_ERRNO(-EAGAIN, vc_async_event(&s.v, &ev));
+	(void)cqe;
+	vc_side_close(&s);
+	ib_uverbs_release(f);
+	soft_device_destroy(dev);
+}
+
+/*
+ * A hostile client: a producer index past the ring, and a WQE with more
+ * SGEs than the QP takes.  Its own QP fails (QP_FATAL, ERR); the other
+ * context's traffic goes on.
+ */
+TEST(ring_hostile_contents_fail_only_that_qp)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 4, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_async_event_desc ev;
+	struct ib_uverbs_sge sge;
+	struct soft_ring_send *e;
+	struct rpair p;
+	int i;
+
+	rpair_open(&p, true, 7);
+	/* An index 1000 entries ahead of the device. */
+	__atomic_store_n(&p.s[0].rqp.sq->prod, 1000, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&p.s[0].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &p.s[0].rctx.db->seq, 1 /* FUTEX_WAKE */, 1, NULL,
+		NULL, 0);
+	for (i = 0; i < 10000 && vc_qp_state(&p.s[0].v, p.s[0].qp) !=
+						   IB_UVERBS_QPS_ERR; i++)
+		usleep(1000);
+	ASSERT_EQ(vc_qp_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_ERR);
+	ASSERT_OK(vc_async_event(&p.s[0].v, &ev));
+	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
+	ASSERT_EQ(ev.element, 0x9b);
+
+	/* Side 1's QP: a WQE claiming 200 SGEs. */
+	e = (struct soft_ring_send *)(p.s[1].rqp.sq + 1);
+	memset(e, 0, sizeof(*e));
+	e->wr.num_sge = 200;
+	e->wr.opcode = IB_UVERBS_WR_SEND;
+	__atomic_store_n(&p.s[1].rqp.sq->prod, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&p.s[1].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &p.s[1].rctx.db->seq, 1, 1, NULL, NULL, 0);
+	for (i = 0; i < 10000 && vc_qp_state(&p.s[1].v, p.s[1].qp) !=
+						   IB_UVERBS_QPS_ERR; i++)
+		usleep(1000);
+	ASSERT_EQ(vc_qp_state(&p.s[1].v, p.s[1].qp), IB_UVERBS_QPS_ERR);
+	ASSERT_OK(vc_async_event(&p.s[1].v, &ev));
+	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
+
+	/* A fresh pair on the same device still works. */
+	{
+		struct vc_side a, b;
+		struct ib_uverbs_file *fa = ib_uverbs_open(p.dev, NULL, NULL);
+		struct ib_uverbs_file *fb = ib_uverbs_open(p.dev, NULL, NULL);
+
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		vc_embedded(&a.v, fa);
+		vc_embedded(&b.v, fb);
+		ASSERT_OK(vc_side_open(&a, 4096, true));
+		ASSERT_OK(vc_side_open(&b, 4096, true));
+		ASSERT_OK(vc_side_connect(&a, &b, 7));
+		ASSERT_OK(vc_side_connect(&b, &a, 7));
+		ASSERT_OK(vc_side_post_recv(&b, 70, 0, 64));
+		sge = sge_at(&a, 0, 4);
+		ASSERT_OK(vc_side_post_send(&a, &wr, &sge));
+		expect(&a, 4, 0, IB_UVERBS_WC_SEND);
+		expect(&b, 70, 0, IB_UVERBS_WC_RECV);
+		vc_side_close(&a);
+		vc_side_close(&b);
+		ib_uverbs_release(fa);
+		ib_uverbs_release(fb);
+	}
+	rpair_close(&p);
+}
+
+/* Closing files with rings attached and the NICs running: nothing leaks. */
+TEST(ring_close_with_everything_live)
+{
+	struct ib_uverbs_send_wr wr = {
+		.num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+	};
+	struct ib_uverbs_sge sge;
+	struct rpair p;
+	int i;
+
+	rpair_open(&p, true, 7);
+	sge = sge_at(&p.s[0], 0, 16);
+	/* Sends waiting for receives (RNR, forever), receives posted. */
+	for (i = 0; i < 8; i++) {
+		wr.wr_id = i;
+		ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_OK(vc_side_post_recv(&p.s[0], i, 0, 16));
+	/* No DESTROY: release cleans up, NICs included. */
+	for (i = 0; i < 2; i++) {
+		ib_uverbs_release(p.f[i]);
+		ioverbs_sring_qp_detach(&p.s[i].rqp);
+		ioverbs_sring_cq_detach(&p.s[i].rcq);
+		ioverbs_sring_ctx_detach(&p.s[i].rctx);
+		free(p.s[i].buf);
+	}
+	soft_device_destroy(p.dev);
+}
