@@ -82,6 +82,7 @@ struct pvm_mm {
 };
 
 void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid);
+pid_t pvm_tid_to_tgid(pid_t tid);
 struct pvm_mm *pvm_mm_open(pid_t tgid);
 void pvm_mm_close(struct pvm_mm *m);
 bool pvm_mm_exited(const struct pvm_mm *m);

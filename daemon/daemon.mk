@@ -43,6 +43,7 @@ $(eval $(call daemon_variant,asan,$(CC),-O1 $(SAN_ASAN)))
 
 $(DAEMON_TESTS): $(O)/asan/tests/daemon/%: $(O)/asan/tests/daemon/%.o \
 		$(O)/asan/tests/daemon/fixture.o $(O)/asan/tests/harness.o \
+		$(O)/asan/tests/vclient.o \
 		$(O)/asan/libioverbs.a $(O)/asan/libioverbs-core.a
 	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
 

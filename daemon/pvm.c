@@ -24,6 +24,7 @@
  * (a memfd taken with pidfd_getfd) will not have the problem.
  */
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -33,6 +34,9 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
 #endif
 
 /* Bytes not copied; moves the prefix before the first unreachable page. */
@@ -89,9 +93,55 @@ static size_t pvm_write(struct compat_mm *mm, u64 uaddr, const void *src,
 	return pvm_copy(m->pid, (void *)src, uaddr, n, true);
 }
 
+/**
+ * pvm_tid_to_tgid() - the process of a thread
+ * @tid: a thread id
+ *
+ * Return: its tgid from /proc, or @tid itself if that cannot be read.
+ */
+pid_t pvm_tid_to_tgid(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = tid;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return tid;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(fp);
+	return tgid;
+}
+
+/*
+ * A descriptor of ours for the client's @fd (a shared queue's memfd):
+ * pidfd_getfd(), which needs the same privilege as process_vm_*.
+ */
+static int pvm_get_fd(struct compat_mm *mm, int fd)
+{
+	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+	int pidfd = m->pidfd, local, err;
+
+	if (pidfd < 0) {
+		pidfd = (int)syscall(SYS_pidfd_open, pvm_tid_to_tgid(m->pid),
+				     0);
+		if (pidfd < 0)
+			return -errno;
+	}
+	local = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	err = errno;
+	if (pidfd != m->pidfd)
+		close(pidfd);
+	return local < 0 ? -err : local;
+}
+
 static const struct compat_mm_ops pvm_mm_ops = {
 	.read = pvm_read,
 	.write = pvm_write,
+	.get_fd = pvm_get_fd,
 };
 
 /**
