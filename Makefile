@@ -69,6 +69,7 @@ $(O)/$(1)/examples/%: $(O)/$(1)/examples/%.o $(O)/$(1)/tests/test_driver.o \
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 
 $(O)/$(1)/bench/%: $(O)/$(1)/bench/%.o $(O)/$(1)/tests/test_driver.o \
+		$(O)/$(1)/tests/vclient.o \
 		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 endef
@@ -265,6 +266,9 @@ endif
 
 bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
 	$(Q)for b in $^; do $$b || exit 1; done
+
+# bench_ring starts the daemon it measures.
+$(O)/rel/bench/bench_ring: | $(O)/rel/daemon/ioverbsd
 
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined $(BASE_CFLAGS)

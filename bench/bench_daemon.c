@@ -48,6 +48,7 @@
 #include <rdma/ib_user_verbs.h>
 
 #include "bench.h"
+#include "daemon_run.h"
 #include "../daemon/ctl.h"
 
 #define ITERS 10000
@@ -88,78 +89,6 @@ static void report(const struct figure *f, const struct figure *b)
 	}
 	printf("bench %s: %.0f ns/op (baseline %s: %.0f ns/op, ratio %.2f)\n",
 	       f->name, v, b->name, bv, bv > 0 ? v / bv : 0.0);
-}
-
-struct daemon {
-	char dir[64], mnt[96];
-	pid_t pid;
-};
-
-static void skip(const char *why)
-{
-	printf("# bench_daemon skipped: %s\n", why);
-	exit(0);
-}
-
-static bool mounted(const char *path)
-{
-	char line[1024], mp[512];
-	bool found = false;
-	FILE *fp = fopen("/proc/self/mountinfo", "re");
-
-	if (!fp)
-		return false;
-	while (!found && fgets(line, sizeof(line), fp))
-		found = sscanf(line, "%*d %*d %*s %*s %511s", mp) == 1 &&
-			!strcmp(mp, path) && strstr(line, " - fuse");
-	fclose(fp);
-	return found;
-}
-
-static void daemon_start(struct daemon *d, const char *path)
-{
-	char dev[160];
-	struct stat st;
-	int i, status;
-
-	strcpy(d->dir, "/tmp/ioverbsd-bench.XXXXXX");
-	if (!mkdtemp(d->dir))
-		die("mkdtemp", -errno);
-	snprintf(d->mnt, sizeof(d->mnt), "%s/mnt", d->dir);
-	if (mkdir(d->mnt, 0755))
-		die("mkdir", -errno);
-	fflush(stdout);
-	d->pid = fork();
-	if (d->pid < 0)
-		die("fork", -errno);
-	if (d->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl(path, path, "-f", "--devices=1", "--log-level=warn",
-		      "--mode=0600", d->mnt, NULL);
-		_exit(127);
-	}
-	snprintf(dev, sizeof(dev), "%s/uverbs0", d->mnt);
-	for (i = 0; i < 3000; i++) {
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
-			die("the daemon exited at start", -ECHILD);
-		if (mounted(d->mnt) && !stat(dev, &st))
-			return;
-		usleep(10000);
-	}
-	kill(d->pid, SIGTERM);
-	die("the daemon did not mount in 30 s", -ETIMEDOUT);
-}
-
-static void daemon_stop(struct daemon *d)
-{
-	int status;
-
-	kill(d->pid, SIGTERM);
-	if (waitpid(d->pid, &status, 0) != d->pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
-		printf("# the daemon ended with status 0x%x\n", status);
-	rmdir(d->mnt);
-	rmdir(d->dir);
 }
 
 static void pin(pid_t pid, int cpu)
@@ -251,13 +180,12 @@ int main(int argc, char **argv)
 	static const char *const modes[] = { "same_cpu", "cross_cpu" };
 	struct ib_uverbs_get_context_resp ctx_resp;
 	struct ib_uverbs_query_port_resp resp;
-	char self[PATH_MAX], def[PATH_MAX + 32], path[160];
+	char def[PATH_MAX + 32], path[160];
 	const char *daemon_path = NULL;
 	struct ioverbs_cmd c;
 	struct daemon d;
 	int fd, ctl, m, r, ncpu;
 	u8 port = 1;
-	ssize_t n;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (r = 1; r < argc; r++) {
@@ -269,24 +197,13 @@ int main(int argc, char **argv)
 			die("usage: bench_daemon [--daemon=PATH] [-v]",
 			    -EINVAL);
 	}
-	if (!daemon_path) {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n < 0)
-			die("readlink /proc/self/exe", -errno);
-		self[n] = '\0';
-		*strrchr(self, '/') = '\0';
-		snprintf(def, sizeof(def), "%s/../daemon/ioverbsd", self);
-		daemon_path = def;
-	}
-	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
-		skip("needs root and /dev/fuse");
-	if (access(daemon_path, X_OK))
-		skip("no daemon (build $(O)/rel/daemon/ioverbsd or give --daemon=)");
+	daemon_path = daemon_find("bench_daemon", daemon_path, def,
+				  sizeof(def));
 
 	printf("# embedded QUERY_PORT (core and soft device, no transport): %.0f ns/op\n",
 	       embedded_query_port());
 
-	daemon_start(&d, daemon_path);
+	daemon_start(&d, daemon_path, "bench_daemon", 1);
 	snprintf(path, sizeof(path), "%s/uverbs0", d.mnt);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/ctl", d.mnt);

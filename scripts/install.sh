@@ -11,7 +11,7 @@
 # --no-demo stops after installing (CI builds and tests with `make check`).
 set -eu
 
-PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config"
+PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin"
 # gcc, make, libc6-dev: the build (gcc-12 brings the ASan, UBSan and TSan
 #	runtimes: libasan8, libubsan1, libtsan2)
 # linux-libc-dev: <linux/types.h> and <linux/ioctl.h>, which the ABI
@@ -21,6 +21,7 @@ PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev
 # liburcu-dev: RCU in compat/ (-lurcu-memb)
 # coreutils: timeout, for the test runner
 # fuse3, libfuse3-dev, pkg-config: the daemon (fusermount3, libfuse3)
+# libfabric-bin: fi_pingpong, the fabric baselines of `make bench`
 
 demo=1
 for arg in "$@"; do

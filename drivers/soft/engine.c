@@ -32,7 +32,8 @@
  * ring holds.
  *
  * Memory is read and written only through the owners' compat_mm, in
- * chunks of SOFT_CHUNK bytes bounced through the stack, each under the
+ * chunks of SOFT_CHUNK bytes bounced through the stack (SOFT_BIG_CHUNK
+ * through the heap for a large message), each under the
  * MR's io_lock that dereg_mr also takes; nothing is touched before every
  * key and range of the WR is checked.
  *
@@ -42,6 +43,8 @@
 
 /* Bytes copied per step (one mm read + one mm write). */
 #define SOFT_CHUNK 4096
+/* Bytes copied per step of a large message, from the heap. */
+#define SOFT_BIG_CHUNK (256 * 1024)
 /* UD messages fit one MTU; the receive buffer starts with a GRH area. */
 #define SOFT_UD_MTU 4096
 #define SOFT_GRH_LEN 40
@@ -220,10 +223,25 @@ enum soft_copy_fault {
 static enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
 					  struct soft_sgl *src, u64 len)
 {
-	u8 buf[SOFT_CHUNK];
+	u8 small[SOFT_CHUNK], *buf = small;
+	u64 so = 0, dof = dst_off, n, chunk = SOFT_CHUNK;
+	enum soft_copy_fault ret = SOFT_COPY_OK;
 	u32 si = 0, di = 0;
-	u64 so = 0, dof = dst_off, n;
 
+	/*
+	 * Large messages bounce through a bigger buffer: each chunk costs
+	 * two address-space calls (two system calls when the memory is
+	 * another process's), so fewer chunks is most of the bandwidth.
+	 * Without the memory, the stack's chunk does.
+	 */
+	if (len > SOFT_CHUNK) {
+		chunk = min_t(u64, len, SOFT_BIG_CHUNK);
+		buf = kmalloc(chunk);
+		if (!buf) {
+			buf = small;
+			chunk = SOFT_CHUNK;
+		}
+	}
 	while (len) {
 		while (so == src->seg[si].len) {
 			si++;
@@ -233,18 +251,24 @@ static enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
 			dof -= dst->seg[di].len;
 			di++;
 		}
-		n = min_t(u64, len, SOFT_CHUNK);
+		n = min_t(u64, len, chunk);
 		n = min_t(u64, n, src->seg[si].len - so);
 		n = min_t(u64, n, dst->seg[di].len - dof);
-		if (soft_seg_io(&src->seg[si], so, buf, n, false))
-			return SOFT_COPY_SRC;
-		if (soft_seg_io(&dst->seg[di], dof, buf, n, true))
-			return SOFT_COPY_DST;
+		if (soft_seg_io(&src->seg[si], so, buf, n, false)) {
+			ret = SOFT_COPY_SRC;
+			break;
+		}
+		if (soft_seg_io(&dst->seg[di], dof, buf, n, true)) {
+			ret = SOFT_COPY_DST;
+			break;
+		}
 		so += n;
 		dof += n;
 		len -= n;
 	}
-	return SOFT_COPY_OK;
+	if (buf != small)
+		kfree(buf);
+	return ret;
 }
 
 /* A QP's attributes, consistent (sqp->lock is a leaf). */
