@@ -6,7 +6,7 @@
 #   make check-STAGE        one stage: boundary headers build asan clang tsan
 #                           daemon
 #   make fuzz-regress       replay the fuzz corpus (a stage of check)
-#   make demo               run examples/embedded_demo
+#   make demo               run examples/embedded_demo, then the daemon demo
 #   make bench              measure
 #   make fuzz FUZZ_SECONDS=N
 #
@@ -35,7 +35,7 @@ SAN_TSAN := -fsanitize=thread
 
 CORE_SRCS := $(wildcard core/*.c core/*/*.c drivers/*/*.c) $(wildcard compat/*.c)
 LIB_SRCS := $(wildcard lib/*.c)
-TD_SRCS := tests/test_driver.c tests/harness.c tests/td_helpers.c tests/vclient.c
+TD_SRCS := tests/test_driver.c tests/harness.c tests/td_helpers.c
 TEST_SRCS := $(filter-out $(TD_SRCS),$(sort $(wildcard tests/test_*.c)))
 TESTS := $(patsubst tests/%.c,%,$(TEST_SRCS))
 # Every test runs under TSan too: the rule and seed-bug tests race threads
@@ -69,7 +69,6 @@ $(O)/$(1)/examples/%: $(O)/$(1)/examples/%.o $(O)/$(1)/tests/test_driver.o \
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 
 $(O)/$(1)/bench/%: $(O)/$(1)/bench/%.o $(O)/$(1)/tests/test_driver.o \
-		$(O)/$(1)/tests/vclient.o \
 		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 endef
@@ -103,7 +102,8 @@ all: $(REL_LIBS) $(REL_PROGS) $(O)/rel/daemon/ioverbsd \
 # counts as one more failure.
 
 CHECK_STAGES := check-boundary check-headers check-build check-asan \
-	check-clang check-tsan check-daemon fuzz-regress fuzz-short
+	check-clang check-tsan check-daemon check-conformance-daemon fuzz-regress \
+	fuzz-short
 R := $(O)/results
 # Sub-makes: quiet, and parallel even when `make check` was not given -j.
 SUBMAKE_FLAGS = --no-print-directory $(if $(Q),-s) \
@@ -179,8 +179,10 @@ check-build:
 	done
 	@for p in $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS)); do \
 		n=$$(basename $$p); s=$(R)/build/run-$$n.sum; \
+		run=$$p; \
+		case $$n in daemon_*) run="sh scripts/daemon_demo.sh $(O)/rel";; esac; \
 		if [ -x $$p ] && ! grep -qxF $$p $(R)/build/build-failed; then \
-			timeout -k 5 60 $$p >$(R)/build/run-$$n.out 2>&1 </dev/null; rc=$$?; \
+			timeout -k 5 120 $$run >$(R)/build/run-$$n.out 2>&1 </dev/null; rc=$$?; \
 			if [ $$rc -eq 0 ]; then \
 				printf 'ok build/run-%s\n1 passed, 0 failed\n' $$n >$$s; \
 			else \
@@ -281,8 +283,10 @@ fuzz: $(O)/fuzz/fuzz_ioctl
 	$(Q)$< -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
 		$(O)/fuzz/corpus $(wildcard fuzz/corpus)
 
-demo: $(O)/rel/examples/embedded_demo
+demo: $(O)/rel/examples/embedded_demo $(O)/rel/examples/daemon_pingpong \
+		$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs-ctl
 	$(Q)$<
+	$(Q)sh scripts/daemon_demo.sh $(O)/rel
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

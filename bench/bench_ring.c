@@ -24,10 +24,10 @@
 #include <string.h>
 
 #include <ioverbs/soft_ring.h>
+#include <ioverbs/verbs.h>
 
 #include "bench.h"
 #include "daemon_run.h"
-#include "../tests/vclient.h"
 
 #define REPS 5
 #define WINDOW 16
@@ -58,35 +58,35 @@ static void xread(int fd, void *p, size_t n)
 		die("pipe read", -EPIPE);
 }
 
-static void side_setup(struct vc_side *s, const char *dev, int rfd, int wfd,
+static void side_setup(struct ioverbs_ep *s, const char *dev, int rfd, int wfd,
 		       struct peer *peer)
 {
-	struct vc_side p = { 0 };
+	struct ioverbs_ep p = { 0 };
 	struct peer me;
 	int fd = open(dev, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		die("open", -errno);
 	memset(s, 0, sizeof(*s));
-	vc_fd(&s->v, fd);
-	if (vc_side_open(s, BUF, true))
+	ioverbs_client_fd(&s->v, fd);
+	if (ioverbs_ep_open(s, BUF, true))
 		die("side setup", -EIO);
 	me = (struct peer){ s->lid, s->qpn, s->rkey, (uintptr_t)s->buf };
 	xwrite(wfd, &me, sizeof(me));
 	xread(rfd, peer, sizeof(*peer));
 	p.lid = peer->lid;
 	p.qpn = peer->qpn;
-	if (vc_side_connect(s, &p, 7))
+	if (ioverbs_ep_connect(s, &p, 7))
 		die("connect", -EIO);
 }
 
-static void wait_wc(struct vc_side *s, struct ib_uverbs_wc *wc)
+static void wait_wc(struct ioverbs_ep *s, struct ib_uverbs_wc *wc)
 {
-	if (vc_side_poll(s, wc, 30000) || wc->status)
+	if (ioverbs_ep_poll(s, wc, 30000) || wc->status)
 		die("completion", wc->status ? -(long)wc->status : -ETIMEDOUT);
 }
 
-static void send_size(struct vc_side *s, u64 id, u32 size)
+static void send_size(struct ioverbs_ep *s, u64 id, u32 size)
 {
 	struct ib_uverbs_send_wr wr = {
 		.wr_id = id, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
@@ -95,12 +95,12 @@ static void send_size(struct vc_side *s, u64 id, u32 size)
 	struct ib_uverbs_sge sge = { .addr = (uintptr_t)s->buf,
 				     .length = size, .lkey = s->lkey };
 
-	while (vc_side_post_send(s, &wr, &sge) == -ENOMEM)
+	while (ioverbs_ep_post_send(s, &wr, &sge) == -ENOMEM)
 		sched_yield();
 }
 
 /* Receives a message and answers it with one of the same size, @n times. */
-static void pong(struct vc_side *s, u32 size, unsigned int n)
+static void pong(struct ioverbs_ep *s, u32 size, unsigned int n)
 {
 	struct ib_uverbs_wc wc;
 	unsigned int i, got;
@@ -111,7 +111,7 @@ static void pong(struct vc_side *s, u32 size, unsigned int n)
 			if (wc.opcode == IB_UVERBS_WC_RECV)
 				got++;
 		}
-		if (i + 1 < n && vc_side_post_recv(s, i, BUF / 2, size))
+		if (i + 1 < n && ioverbs_ep_post_recv(s, i, BUF / 2, size))
 			die("post recv", -EIO);
 		send_size(s, i, size);
 	}
@@ -123,7 +123,7 @@ static void pong(struct vc_side *s, u32 size, unsigned int n)
 
 static void child(const char *dev, int rfd, int wfd)
 {
-	struct vc_side s;
+	struct ioverbs_ep s;
 	struct peer peer;
 	u32 cmd[2];
 
@@ -133,18 +133,18 @@ static void child(const char *dev, int rfd, int wfd)
 		xread(rfd, cmd, sizeof(cmd));
 		if (!cmd[1])
 			break;
-		if (vc_side_post_recv(&s, 0, BUF / 2, cmd[0]))
+		if (ioverbs_ep_post_recv(&s, 0, BUF / 2, cmd[0]))
 			die("post recv", -EIO);
 		xwrite(wfd, "r", 1);
 		pong(&s, cmd[0], cmd[1]);
 		xwrite(wfd, "d", 1);
 	}
-	vc_side_close(&s);
+	ioverbs_ep_close(&s);
 	exit(0);
 }
 
 /* @n round trips of @size: seconds. */
-static double pingpong(struct vc_side *s, int rfd, int wfd, u32 size,
+static double pingpong(struct ioverbs_ep *s, int rfd, int wfd, u32 size,
 		       unsigned int n)
 {
 	u32 cmd[2] = { size, n };
@@ -155,14 +155,14 @@ static double pingpong(struct vc_side *s, int rfd, int wfd, u32 size,
 
 	xwrite(wfd, cmd, sizeof(cmd));
 	xread(rfd, &c, 1);
-	if (vc_side_post_recv(s, 0, BUF / 2, size))
+	if (ioverbs_ep_post_recv(s, 0, BUF / 2, size))
 		die("post recv", -EIO);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		send_size(s, i, size);
 		for (got = 0; got < 2; got++)
 			wait_wc(s, &wc);
-		if (i + 1 < n && vc_side_post_recv(s, i, BUF / 2, size))
+		if (i + 1 < n && ioverbs_ep_post_recv(s, i, BUF / 2, size))
 			die("post recv", -EIO);
 	}
 	t0 = now_ns() - t0;
@@ -171,7 +171,7 @@ static double pingpong(struct vc_side *s, int rfd, int wfd, u32 size,
 }
 
 /* @n RDMA WRITEs of @size, WINDOW in flight: seconds. */
-static double writes(struct vc_side *s, const struct peer *peer, u32 size,
+static double writes(struct ioverbs_ep *s, const struct peer *peer, u32 size,
 		     unsigned int n)
 {
 	struct ib_uverbs_send_wr wr = {
@@ -189,7 +189,7 @@ static double writes(struct vc_side *s, const struct peer *peer, u32 size,
 	while (done < n) {
 		while (posted < n && posted - done < WINDOW) {
 			wr.wr_id = posted++;
-			if (vc_side_post_send(s, &wr, &sge))
+			if (ioverbs_ep_post_send(s, &wr, &sge))
 				die("post write", -EIO);
 		}
 		wait_wc(s, &wc);
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	const char *daemon_path = NULL;
 	int to_child[2], from_child[2], a, r, status;
 	bool fabric = !system("command -v fi_pingpong >/dev/null 2>&1");
-	struct vc_side s;
+	struct ioverbs_ep s;
 	struct peer peer;
 	struct daemon d;
 	unsigned int i;
@@ -342,7 +342,7 @@ int main(int argc, char **argv)
 	if (waitpid(p, &status, 0) != p || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		printf("# the peer ended with status 0x%x\n", status);
-	vc_side_close(&s);
+	ioverbs_ep_close(&s);
 	close(s.v.fd);
 	free(src);
 	free(dst);

@@ -66,7 +66,8 @@ struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
 void uverbs_uobject_unlock(struct ib_uobject *uobj, u8 access);
 struct ib_uobject *uverbs_uobject_reserve(struct ib_ucontext *uctx,
 					  u16 type_id,
-					  const struct uverbs_type *type);
+					  const struct uverbs_type *type,
+					  int fd_hint);
 void uverbs_uobject_commit_new(struct ib_uobject *uobj,
 			       struct ib_uobject *const *parents,
 			       unsigned int num_parents);

@@ -20,10 +20,11 @@ struct uverbs_event {
 #define UVERBS_MAX_EVENTS 1024
 
 static int embedded_fd_alloc(struct ib_uverbs_file *ufile,
-			     struct ib_uobject *uobj)
+			     struct ib_uobject *uobj, int hint)
 {
 	(void)ufile;
 	(void)uobj;
+	(void)hint;
 	return compat_event_fd_alloc();
 }
 

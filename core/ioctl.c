@@ -249,7 +249,10 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 
 	type = b->udev->types->types[spec->idr.type];
 	if (spec->idr.access == UVERBS_ACCESS_NEW) {
-		uobj = uverbs_uobject_reserve(b->uctx, spec->idr.type, type);
+		u64 v = b->uattrs[i].ptr_idr;
+
+		uobj = uverbs_uobject_reserve(b->uctx, spec->idr.type, type,
+					      v <= 0x7fffffff ? (int)v : -1);
 		if (IS_ERR(uobj)) {
 			uverbs_set_error("attr %u (id 0x%x): cannot reserve a handle: %ld",
 					 i, b->uattrs[i].attr_id, PTR_ERR(uobj));

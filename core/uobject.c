@@ -266,11 +266,12 @@ struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
  *
  * The object is locked exclusively for its command.  Return: the object,
  * or ERR_PTR(-ENOMEM / -ENOSPC).  For an FD type, the file's fd_alloc hook
- * picks the id.
+ * picks the id (@fd_hint: the fd the command named, or -1).
  */
 struct ib_uobject *uverbs_uobject_reserve(struct ib_ucontext *uctx,
 					  u16 type_id,
-					  const struct uverbs_type *type)
+					  const struct uverbs_type *type,
+					  int fd_hint)
 {
 	struct ib_uverbs_file *ufile = uctx->ufile;
 	struct ib_uobject *uobj;
@@ -288,7 +289,7 @@ struct ib_uobject *uverbs_uobject_reserve(struct ib_ucontext *uctx,
 	INIT_LIST_HEAD(&uobj->list);
 
 	if (type->obj->is_fd) {
-		ret = ufile->ops->fd_alloc(ufile, uobj);
+		ret = ufile->ops->fd_alloc(ufile, uobj, fd_hint);
 		if (ret < 0)
 			goto err_free;
 		uobj->id = (u32)ret;

@@ -104,12 +104,52 @@ size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write);
 
 #define IVD_MAX_DEVICES 64
 
-/* Inode numbers: the root, the control file, then one per device slot. */
-enum { IVD_INO_ROOT = 1, IVD_INO_CTL = 2, IVD_INO_DEV0 = 3 };
+/*
+ * Inode numbers: the root, the control file, one per device slot, the
+ * events directory, then event files (never reused).
+ */
+enum {
+	IVD_INO_ROOT = 1,
+	IVD_INO_CTL = 2,
+	IVD_INO_DEV0 = 3,
+	IVD_INO_EVENTS = IVD_INO_DEV0 + IVD_MAX_DEVICES,
+	IVD_INO_EVENT0 = 0x10000,
+};
+
+/* Seconds the kernel may cache an attribute or a name. */
+#define IVD_ATTR_TIMEOUT 1.0
+
+/* events.c: completion channels as files (MOUNT/events/NAME). */
+#define IVD_EVENT_NAME_MAX 63
+struct fuse_file_info;
+struct fuse_pollhandle;
+struct stat;
+int ivd_events_init(const char *mountpoint);
+bool ivd_event_ino(unsigned long ino);
+void ivd_event_fill_attr(unsigned long ino, struct stat *st);
+int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
+		   pid_t tid, int fd);
+void ivd_event_unbind(struct ib_uverbs_file *ufile, int fd);
+void ivd_event_ready(struct ib_uobject *uobj);
+void ivd_event_release(struct fuse_file_info *fi);
+extern pid_t ivd_caller_tid;
+
+/**
+ * struct ivd_dev_ops - how a slot other than a soft device's makes and
+ *	frees its device (ivd_extra_devices())
+ * @create: a registered device called @name, or an ERR_PTR
+ * @destroy: frees a device created by @create, after
+ *	ib_unregister_device() and its last file
+ */
+struct ivd_dev_ops {
+	struct ib_device *(*create)(const char *name);
+	void (*destroy)(struct ib_device *ib);
+};
 
 /**
  * struct ivd_hw - a soft device and who still needs its memory
  * @ib: the device
+ * @ops: how to free it; NULL for a soft device
  * @refs: the slot while @ib is its device, plus one per file opened on it
  *
  * After ib_unregister_device() the core still reads the driver's types
@@ -118,6 +158,7 @@ enum { IVD_INO_ROOT = 1, IVD_INO_CTL = 2, IVD_INO_DEV0 = 3 };
  */
 struct ivd_hw {
 	struct ib_device *ib;
+	const struct ivd_dev_ops *ops;
 	unsigned int refs;
 };
 
@@ -127,6 +168,8 @@ struct ivd_hw {
  * @ib: the soft device; NULL while removed (the file stays, opens fail
  *	with ENODEV)
  * @hw: @ib's lifetime; NULL while removed
+ * @ops: how the slot's device is made; NULL for a soft device (uverbsN)
+ * @ops: how the slot's device is made; NULL for a soft device (uverbsN)
  * @uid, @gid, @mode: the file's owner and permission bits
  * @files: the &struct ivd_file opened on this slot, including those that
  *	outlived a removal (disassociated)
@@ -136,6 +179,7 @@ struct ivd_dev {
 	char name[24];
 	struct ib_device *ib;
 	struct ivd_hw *hw;
+	const struct ivd_dev_ops *ops;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -186,6 +230,52 @@ extern struct ivd_dev ivd_devs[IVD_MAX_DEVICES];
 extern unsigned int ivd_num_devs;
 
 int ivd_devices_init(const struct ivd_config *cfg);
+
+/**
+ * ivd_extra_devices() - add slots other than the soft devices
+ * @cfg: the command line (owner and mode of the files)
+ *
+ * Called by ivd_devices_init() after the soft devices.  ioverbsd's own is
+ * a weak no-op; a test build of the daemon overrides it to serve the test
+ * driver (tests/daemon/td_devices.c, $(O)/asan/daemon/ioverbsd-test).
+ * Return: 0 or a negative errno (the daemon does not start).
+ */
+int ivd_extra_devices(const struct ivd_config *cfg);
+
+/**
+ * ivd_dev_slot_add() - a new slot, file @name, whose device @ops makes
+ * @name: the file name and the device's registered name
+ * @ops: create and destroy
+ * @cfg: the owner and mode of the file (its defaults)
+ *
+ * Return: 0 or a negative errno (no slot left, a name in use, or what
+ * @ops->create returned).
+ */
+int ivd_dev_slot_add(const char *name, const struct ivd_dev_ops *ops,
+		     const struct ivd_config *cfg);
+
+/**
+ * ivd_extra_devices() - add slots other than the soft devices
+ * @cfg: the command line (owner and mode of the files)
+ *
+ * Called by ivd_devices_init() after the soft devices.  ioverbsd's own is
+ * a weak no-op; a test build of the daemon overrides it to serve the test
+ * driver (tests/daemon/td_devices.c, $(O)/asan/daemon/ioverbsd-test).
+ * Return: 0 or a negative errno (the daemon does not start).
+ */
+int ivd_extra_devices(const struct ivd_config *cfg);
+
+/**
+ * ivd_dev_slot_add() - a new slot, file @name, whose device @ops makes
+ * @name: the file name and the device's registered name
+ * @ops: create and destroy
+ * @cfg: the owner and mode of the file (its defaults)
+ *
+ * Return: 0 or a negative errno (no slot left, a name in use, or what
+ * @ops->create returned).
+ */
+int ivd_dev_slot_add(const char *name, const struct ivd_dev_ops *ops,
+		     const struct ivd_config *cfg);
 void ivd_devices_exit(void);
 int ivd_dev_add(struct ivd_dev *d);
 int ivd_dev_remove(struct ivd_dev *d);

@@ -7,6 +7,11 @@
 #   $(O)/asan/daemon/ioverbsd   the daemon with ASan+UBSan (tests use it)
 #   $(O)/rel/tools/ioverbs-ctl  the control tool
 #   make check-daemon           the daemon tests, results in $(R)/daemon/
+#   $(O)/asan/daemon/ioverbsd-test  the ASan daemon plus the test driver,
+#                               served as MOUNT/td0 (tests only)
+#   make check-conformance-daemon  the conformance suite (test_rules)
+#                               through ioverbsd-test, results in
+#                               $(R)/conformance-daemon/
 #   make bench-daemon           a command through the daemon vs a no-op
 #                               FUSE ioctl round trip
 
@@ -43,7 +48,6 @@ $(eval $(call daemon_variant,asan,$(CC),-O1 $(SAN_ASAN)))
 
 $(DAEMON_TESTS): $(O)/asan/tests/daemon/%: $(O)/asan/tests/daemon/%.o \
 		$(O)/asan/tests/daemon/fixture.o $(O)/asan/tests/harness.o \
-		$(O)/asan/tests/vclient.o \
 		$(O)/asan/libioverbs.a $(O)/asan/libioverbs-core.a
 	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
 
@@ -53,7 +57,30 @@ $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o
 DAEMON_CHECK_PROGS := $(O)/asan/daemon/ioverbsd $(O)/asan/tools/ioverbs-ctl \
 	$(DAEMON_TESTS)
 
-.PHONY: check-daemon bench-daemon
+# ioverbsd-test: the daemon's objects, the test driver, and the hook that
+# registers it (tests/daemon/td_devices.c overrides the daemon's weak
+# ivd_extra_devices()).  ioverbsd itself links no tests/ code.
+IVD_TEST := $(O)/asan/daemon/ioverbsd-test
+$(IVD_TEST): $(patsubst %.c,$(O)/asan/%.o,$(DAEMON_SRCS)) \
+		$(O)/asan/tests/daemon/td_devices.o $(O)/asan/tests/test_driver.o \
+		$(O)/asan/libioverbs-core.a
+	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(FUSE_LIBS) $(LIBS)
+
+# test_rules runs over either transport (IOVERBS_TRANSPORT, see
+# tests/transport.h): every variant of it links the transport and the
+# daemon fixture.  They come after the libraries in $^, so the libraries
+# are named again after them.
+define conformance_link
+$(O)/$(1)/tests/test_rules: $(O)/$(1)/tests/transport.o \
+	$(O)/$(1)/tests/daemon/fixture.o
+$(O)/$(1)/tests/test_rules: LIBS := $(O)/$(1)/libioverbs.a \
+	$(O)/$(1)/libioverbs-core.a $(LIBS)
+endef
+$(foreach v,rel asan tsan clang,$(eval $(call conformance_link,$(v))))
+
+CONFORMANCE_PROGS := $(O)/asan/tests/test_rules
+
+.PHONY: check-daemon check-conformance-daemon bench-daemon
 
 # The tests start $(IOVERBSD) on a fresh mount each; they need root (or
 # /dev/fuse and CAP_SYS_ADMIN) and skip otherwise.
@@ -68,6 +95,24 @@ check-daemon:
 		RUN_EMPTY_REASON="no tests/daemon/test_*.c" \
 		sh tests/run.sh $(R)/daemon $(DAEMON_TESTS) || true
 	$(Q)$(call STAGE_END,daemon)
+
+# The conformance suite, the same program as check-asan's, with every
+# command a real ioctl() on MOUNT/td0 of an ioverbsd-test started per test
+# (needs root and /dev/fuse, as check-daemon).  Without the daemon, the
+# suite counts as not built.
+check-conformance-daemon:
+	@rm -rf $(R)/conformance-daemon && mkdir -p $(R)/conformance-daemon
+	-+$(Q)$(DAEMON_SUBMAKE) $(SUBMAKE_FLAGS) -k $(IVD_TEST) $(CONFORMANCE_PROGS)
+	@if ! $(DAEMON_SUBMAKE) --no-print-directory -q $(IVD_TEST) 2>/dev/null; then \
+		echo $(IVD_TEST); for p in $(CONFORMANCE_PROGS); do echo $$p; done; \
+	else \
+		for p in $(CONFORMANCE_PROGS); do \
+			$(DAEMON_SUBMAKE) --no-print-directory -q $$p 2>/dev/null || echo $$p; \
+		done; \
+	fi >$(R)/conformance-daemon/build-failed
+	$(Q)IOVERBS_TRANSPORT=daemon IOVERBSD=$(IVD_TEST) \
+		sh tests/run.sh $(R)/conformance-daemon $(CONFORMANCE_PROGS) || true
+	$(Q)$(call STAGE_END,conformance-daemon)
 
 # bench/bench_daemon.c is also built by `make bench` (it is a bench_*.c);
 # it finds the daemon next to itself and says so when it is missing.

@@ -23,6 +23,7 @@
  */
 #define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +32,15 @@
 #include <rdma/soft_device.h>
 
 #include "daemon.h"
+#include "events.h"
 
 struct ivd_dev ivd_devs[IVD_MAX_DEVICES];
+/* The thread whose command runs (fd_alloc needs it), 0 between commands. */
+pid_t ivd_caller_tid;
 unsigned int ivd_num_devs;
 static unsigned long file_serial;
 
 /* Attribute and entry cache lifetime: nothing but removals changes. */
-#define IVD_ATTR_TIMEOUT 1.0
 
 static const char *const type_names[] = {
 	[UVERBS_TYPE_DEVICE] = "device",
@@ -73,17 +76,20 @@ struct ivd_dev *ivd_dev_by_name(const char *name)
 }
 
 /**
- * ivd_dev_add() - create and register the soft device of a slot
+ * ivd_dev_add() - create and register the device of a slot
  * @d: a slot whose device is absent
  *
  * Return: 0, -EEXIST if the slot has its device, or what
- * soft_device_create() returned.
+ * soft_device_create() (or the slot's &ivd_dev_ops.create) returned.
  */
 static void hw_put(struct ivd_hw *hw, const char *name)
 {
 	if (--hw->refs)
 		return;
-	soft_device_destroy(hw->ib);
+	if (hw->ops)
+		hw->ops->destroy(hw->ib);
+	else
+		soft_device_destroy(hw->ib);
 	free(hw);
 	log_debug("device %s: freed", name);
 }
@@ -99,14 +105,16 @@ int ivd_dev_add(struct ivd_dev *d)
 	hw = calloc(1, sizeof(*hw));
 	if (!hw)
 		return -ENOMEM;
-	ib = soft_device_create(&cfg);
+	ib = d->ops ? d->ops->create(d->name) : soft_device_create(&cfg);
 	if (IS_ERR(ib)) {
-		log_err("device %s: soft_device_create failed: %s", d->name,
+		log_err("device %s: %s failed: %s", d->name,
+			d->ops ? "create" : "soft_device_create",
 			ivd_errname(PTR_ERR(ib)));
 		free(hw);
 		return (int)PTR_ERR(ib);
 	}
 	hw->ib = ib;
+	hw->ops = d->ops;
 	hw->refs = 1;
 	d->hw = hw;
 	d->ib = ib;
@@ -165,6 +173,9 @@ int ivd_devices_init(const struct ivd_config *cfg)
 		if (ret)
 			goto err_remove;
 	}
+	ret = ivd_extra_devices(cfg);
+	if (ret)
+		goto err_remove;
 	return 0;
 
 err_remove:
@@ -172,12 +183,40 @@ err_remove:
 	return ret;
 }
 
-/**
- * ivd_devices_exit() - release every open file, then every device
- *
- * At shutdown, after the mount is gone: no RELEASE will come for the files
- * clients still hold, so the daemon releases them itself.
- */
+/* ioverbsd serves soft devices only; a test build overrides this. */
+__attribute__((weak)) int ivd_extra_devices(const struct ivd_config *cfg)
+{
+	return 0;
+}
+
+int ivd_dev_slot_add(const char *name, const struct ivd_dev_ops *ops,
+		     const struct ivd_config *cfg)
+{
+	struct ivd_dev *d;
+	int ret;
+
+	if (ivd_num_devs == IVD_MAX_DEVICES)
+		return -ENOSPC;
+	if (!*name || strlen(name) >= sizeof(d->name) || strchr(name, '/'))
+		return -EINVAL;
+	if (ivd_dev_by_name(name) || !strcmp(name, "ctl"))
+		return -EEXIST;
+	d = &ivd_devs[ivd_num_devs];
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->ops = ops;
+	d->uid = cfg->uid;
+	d->gid = cfg->gid;
+	d->mode = cfg->mode;
+	INIT_LIST_HEAD(&d->files);
+	ivd_num_devs++;
+	ret = ivd_dev_add(d);
+	if (ret) {
+		ivd_num_devs--;
+		memset(d, 0, sizeof(*d));
+	}
+	return ret;
+}
+
 void ivd_devices_exit(void)
 {
 	unsigned int i;
@@ -220,20 +259,28 @@ static pid_t tid_to_tgid(pid_t tid)
  * files on the mount for them instead (DESIGN, "Real clients"); until
  * then COMP_CHANNEL_CREATE fails with EOPNOTSUPP.
  */
-static int ivd_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
+static int ivd_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
+			int hint)
 {
 	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+	int ret;
 
-	log_info("%s #%lu pid %d: FD object (type %u) refused: EOPNOTSUPP "
-		 "(no event files yet)",
-		 f->dev->name, f->serial, (int)f->tgid, uobj->type_id);
-	return -EOPNOTSUPP;
+	ret = ivd_event_bind(ufile, uobj, ivd_caller_tid, hint);
+	if (ret < 0)
+		log_info("%s #%lu pid %d: FD object (type %u) on fd %d: %s",
+			 f->dev->name, f->serial, (int)f->tgid, uobj->type_id,
+			 hint, ivd_errname(ret));
+	return ret;
 }
 
 static void ivd_fd_release(struct ib_uverbs_file *ufile, int fd)
 {
-	/* ivd_fd_alloc() never hands out a descriptor. */
-	WARN_ON(1);
+	ivd_event_unbind(ufile, fd);
+}
+
+static void ivd_fd_event(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
+{
+	ivd_event_ready(uobj);
 }
 
 /* A context's memory regions live in the opener's process. */
@@ -247,6 +294,7 @@ static struct compat_mm *ivd_context_mm(struct ib_uverbs_file *ufile)
 static const struct ib_uverbs_file_ops ivd_file_ops = {
 	.fd_alloc = ivd_fd_alloc,
 	.fd_release = ivd_fd_release,
+	.fd_event = ivd_fd_event,
 	.context_mm = ivd_context_mm,
 };
 
@@ -356,7 +404,9 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	memcpy(&hdr, in_buf, sizeof(hdr));
 	pvm_mm_init_caller(&caller, ctx->pid);
 	current_mm = &caller.mm;
+	ivd_caller_tid = ctx->pid;
 	ret = ib_uverbs_ioctl_hdr(f->ufile, cmd, &hdr, (unsigned long)arg);
+	ivd_caller_tid = 0;
 	current_mm = NULL;
 	f->num_cmds++;
 	/*
@@ -392,6 +442,12 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 		st->st_nlink = 2;
 	} else if (ino == IVD_INO_CTL) {
 		st->st_mode = S_IFREG | 0600;
+	} else if (ino == IVD_INO_EVENTS) {
+		/* Anyone may create an event file; each is its creator's. */
+		st->st_mode = S_IFDIR | 01777;
+		st->st_nlink = 2;
+	} else if (ino >= IVD_INO_EVENT0) {
+		ivd_event_fill_attr(ino, st);
 	} else if (d) {
 		st->st_mode = S_IFREG | d->mode;
 		st->st_uid = d->uid;
@@ -401,7 +457,9 @@ static void fill_attr(fuse_ino_t ino, struct stat *st)
 
 static bool ino_valid(fuse_ino_t ino)
 {
-	return ino == IVD_INO_ROOT || ino == IVD_INO_CTL || ino_to_dev(ino);
+	return ino == IVD_INO_ROOT || ino == IVD_INO_CTL ||
+	       ino == IVD_INO_EVENTS || ino_to_dev(ino) ||
+	       (ino >= IVD_INO_EVENT0 && ivd_event_ino(ino));
 }
 
 static void ivd_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -409,12 +467,18 @@ static void ivd_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e = { 0 };
 	struct ivd_dev *d;
 
+	if (parent == IVD_INO_EVENTS) {
+		ivd_event_lookup(req, name);
+		return;
+	}
 	if (parent != IVD_INO_ROOT) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	if (!strcmp(name, "ctl")) {
 		e.ino = IVD_INO_CTL;
+	} else if (!strcmp(name, "events")) {
+		e.ino = IVD_INO_EVENTS;
 	} else {
 		d = ivd_dev_by_name(name);
 		if (!d) {
@@ -462,6 +526,11 @@ static void ivd_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	size_t used = 0;
 	off_t i;
 
+	if (ino == IVD_INO_EVENTS) {
+		/* Its files are private: the directory lists nothing. */
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
 	if (ino != IVD_INO_ROOT) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
@@ -506,12 +575,16 @@ static void ivd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ivd_dev *d = ino_to_dev(ino);
 	struct ivd_ctl *c;
 
-	if (ino == IVD_INO_ROOT) {
+	if (ino == IVD_INO_ROOT || ino == IVD_INO_EVENTS) {
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
 	if (d) {
 		dev_open(req, d, fi);
+		return;
+	}
+	if (ino >= IVD_INO_EVENT0) {
+		ivd_event_open(req, ino, fi);
 		return;
 	}
 	if (ino != IVD_INO_CTL) {
@@ -535,6 +608,8 @@ static void ivd_release(fuse_req_t req, fuse_ino_t ino,
 {
 	if (ino == IVD_INO_CTL) {
 		ivd_ctl_close((struct ivd_ctl *)(uintptr_t)fi->fh);
+	} else if (ino >= IVD_INO_EVENT0) {
+		ivd_event_release(fi);
 	} else if (ino_to_dev(ino) && fi->fh) {
 		ivd_file_close((struct ivd_file *)(uintptr_t)fi->fh, "release");
 	}
@@ -552,6 +627,10 @@ static void ivd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct ivd_ctl *c = (struct ivd_ctl *)(uintptr_t)fi->fh;
 	size_t n;
 
+	if (ino >= IVD_INO_EVENT0) {
+		ivd_event_read(req, size, fi);
+		return;
+	}
 	if (ino != IVD_INO_CTL) {
 		/* The legacy write()/read() ABI is not served (yet). */
 		fuse_reply_err(req, EINVAL);
@@ -615,7 +694,32 @@ static void ivd_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 		  in_bufsz);
 }
 
+/* Only event files are created, and only in MOUNT/events. */
+static void ivd_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode, struct fuse_file_info *fi)
+{
+	if (parent != IVD_INO_EVENTS) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	ivd_event_create(req, name, fi);
+}
+
+static void ivd_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		     struct fuse_pollhandle *ph)
+{
+	if (ino < IVD_INO_EVENT0) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLOUT);
+		return;
+	}
+	ivd_event_poll(req, fi, ph);
+}
+
 const struct fuse_lowlevel_ops ivd_fuse_ops = {
+	.create = ivd_create,
+	.poll = ivd_poll,
 	.lookup = ivd_lookup,
 	.getattr = ivd_getattr,
 	.setattr = ivd_setattr,

@@ -350,6 +350,10 @@ int main(int argc, char **argv)
 		log_err("cannot mount on %s", o.mountpoint);
 		goto out_signals;
 	}
+	/* Event files are told apart by the mount's id. */
+	if (ivd_events_init(o.mountpoint))
+		log_warn("%s: not in /proc/self/mountinfo: completion channels will not bind",
+			 o.mountpoint);
 	if (fuse_daemonize(o.foreground)) {
 		log_err("cannot daemonize");
 		goto out_unmount;

@@ -191,11 +191,13 @@ static const struct compat_mm_ops fz_window_ops = {
 #define FZ_NUM_FDS 64
 static struct ib_uverbs_file *fz_fd_owner[FZ_NUM_FDS];
 
-static int fz_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
+static int fz_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
+		       int hint)
 {
 	unsigned int i;
 
 	(void)uobj;
+	(void)hint;
 	/* The same injection point as the embedded eventfd. */
 	if (compat_should_fail(FAULT_ALLOC))
 		return -EMFILE;

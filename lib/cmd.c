@@ -171,10 +171,17 @@ void ioverbs_cmd_fd(struct ioverbs_cmd *c, u16 id, int fd)
 
 void ioverbs_cmd_new_fd(struct ioverbs_cmd *c, u16 id, int *fd)
 {
+	ioverbs_cmd_bind_fd(c, id, -1, fd);
+}
+
+void ioverbs_cmd_bind_fd(struct ioverbs_cmd *c, u16 id, int bind, int *fd)
+{
 	struct ib_uverbs_attr *a = cmd_add(c, id, UVERBS_ATTR_TYPE_FD, 0, true);
 
 	if (!a)
 		return;
+	/* No descriptor to bind: a value no fd has. */
+	a->ptr_idr = bind >= 0 ? (u64)bind : ~0ull;
 	c->outs[a - c->attrs] = fd;
 }
 

@@ -53,9 +53,8 @@ err_close:
 	return ret;
 }
 
-/* SOFT_VENDOR_ATTACH of @fd to a QP, a CQ or (neither) the context. */
-static int sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
-			void *fctx)
+int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
+			 void *fctx)
 {
 	struct soft_attach a = { .fd = fd };
 	struct ioverbs_cmd c;
@@ -81,7 +80,7 @@ int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 	if (ret)
 		return ret;
 	r->db = map;
-	ret = sring_attach(r->fd, -1, -1, fn, fctx);
+	ret = ioverbs_sring_attach(r->fd, -1, -1, fn, fctx);
 	if (ret)
 		ioverbs_sring_ctx_detach(r);
 	return ret;
@@ -111,7 +110,7 @@ int ioverbs_sring_cq_attach(struct ioverbs_sring_cq *r, u32 cq_handle,
 	r->ctrl = map;
 	r->ents = (struct ib_uverbs_wc *)(r->ctrl + 1);
 	r->entries = soft_ring_entries(cqe);
-	ret = sring_attach(r->fd, -1, (int)cq_handle, fn, fctx);
+	ret = ioverbs_sring_attach(r->fd, -1, (int)cq_handle, fn, fctx);
 	if (ret) {
 		ioverbs_sring_cq_detach(r);
 		return ret;
@@ -149,7 +148,7 @@ int ioverbs_sring_qp_attach(struct ioverbs_sring_qp *r,
 	r->map = map;
 	r->sq = (struct soft_ring_ctrl *)(r->map + r->layout.sq);
 	r->rq = (struct soft_ring_ctrl *)(r->map + r->layout.rq);
-	ret = sring_attach(r->fd, (int)qp_handle, -1, fn, fctx);
+	ret = ioverbs_sring_attach(r->fd, (int)qp_handle, -1, fn, fctx);
 	if (ret)
 		ioverbs_sring_qp_detach(r);
 	return ret;

@@ -2,6 +2,7 @@
 /* The test harness; see harness.h. */
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,13 @@ static unsigned int num_tests;
 
 /* Exit codes of a test child. */
 enum { CHILD_PASS = 0, CHILD_FAIL = 1, CHILD_SKIP = 77 };
+
+/*
+ * Why the test child skipped, for the parent's "skip NAME: why" line: a
+ * page shared with the children (NULL if it could not be mapped).
+ */
+#define SKIP_REASON_MAX 256
+static char *skip_reason;
 
 void harness_register(const char *name, test_fn fn, unsigned int timeout_s)
 {
@@ -83,6 +91,13 @@ void harness_skip(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	fflush(stderr);
+	if (skip_reason) {
+		va_start(ap, fmt);
+		vsnprintf(skip_reason, SKIP_REASON_MAX, fmt, ap);
+		va_end(ap);
+		/* One line: the reason ends the verdict line. */
+		skip_reason[strcspn(skip_reason, "\n")] = '\0';
+	}
 	_exit(CHILD_SKIP);
 }
 
@@ -138,6 +153,10 @@ int main(int argc, char **argv)
 	int a, r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	skip_reason = mmap(NULL, SKIP_REASON_MAX, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_reason == MAP_FAILED)
+		skip_reason = NULL;
 	for (i = 0; i < num_tests; i++) {
 		if (argc > 1) {
 			for (a = 1; a < argc; a++)
@@ -146,12 +165,18 @@ int main(int argc, char **argv)
 			if (a == argc)
 				continue;
 		}
+		if (skip_reason)
+			skip_reason[0] = '\0';
 		r = argc > 1 ? (run_body(i), CHILD_PASS) : run_forked(i);
 		if (r == CHILD_PASS) {
 			printf("ok %s\n", tests[i].name);
 			passed++;
 		} else if (r == CHILD_SKIP) {
-			printf("skip %s\n", tests[i].name);
+			if (skip_reason && skip_reason[0])
+				printf("skip %s: %s\n", tests[i].name,
+				       skip_reason);
+			else
+				printf("skip %s\n", tests[i].name);
 			skipped++;
 		} else {
 			printf("not ok %s\n", tests[i].name);

@@ -3,7 +3,8 @@
  * A small test harness.  Each TEST() runs in a forked child with a time
  * limit; after the body, the harness waits for RCU callbacks and fails the
  * test if compat's live-object counter is not zero.  A program prints
- * "ok"/"not ok"/"skip" lines and "N passed, N failed[, N skipped]".
+ * "ok NAME" / "not ok NAME" / "skip NAME: why" lines and
+ * "N passed, N failed[, N skipped]".
  *
  *   ./test_x              run every test
  *   ./test_x NAME...      run the named tests only, without forking

@@ -3,17 +3,32 @@
  * The test driver (see test_driver.h).  Its tables are written as a real
  * driver's would be; its handlers do just enough to be observable.
  */
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <rdma/ib_verbs.h>
 
 #include "test_driver.h"
 
+_Static_assert(sizeof(struct td_knobs) == TD_KNOBS_SIZE,
+	       "td_knobs fills exactly one page");
+
 struct td_knobs td_knobs;
 
 void td_knobs_reset(void)
 {
 	memset(&td_knobs, 0, sizeof(td_knobs));
+}
+
+int td_knobs_share(int fd)
+{
+	void *p;
+
+	if (sysconf(_SC_PAGESIZE) != TD_KNOBS_SIZE)
+		return -EINVAL;
+	p = mmap(&td_knobs, sizeof(td_knobs), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	return p == MAP_FAILED ? -errno : 0;
 }
 
 struct td_obj {
@@ -470,13 +485,21 @@ static const struct uverbs_types td_types = {
 struct ib_device *td_device_create(void)
 {
 	static unsigned int serial;
+	char name[sizeof(((struct ib_device *)0)->name)];
+
+	/* Registered names are unique: td0, td1, ... */
+	snprintf(name, sizeof(name), "td%u",
+		 __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
+	return td_device_create_named(name);
+}
+
+struct ib_device *td_device_create_named(const char *name)
+{
 	struct ib_device *dev = kzalloc(sizeof(*dev));
 
 	if (!dev)
 		return NULL;
-	/* Registered names are unique: td0, td1, ... */
-	snprintf(dev->name, sizeof(dev->name), "td%u",
-		 __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
 	dev->driver_id = TD_DRIVER_ID;
 	dev->types = &td_types;
 	dev->dealloc_ucontext = td_dealloc_ucontext;
@@ -535,9 +558,12 @@ struct ib_uverbs_attr *td_cmd_idr(struct td_cmd *c, u16 id, u64 handle)
 	return a;
 }
 
+long (*td_ioctl)(struct ib_uverbs_file *f, unsigned int cmd,
+		 unsigned long arg) = ib_uverbs_ioctl;
+
 long td_cmd_exec(struct ib_uverbs_file *f, struct td_cmd *c)
 {
-	return ib_uverbs_ioctl(f, RDMA_VERBS_IOCTL, (unsigned long)c);
+	return td_ioctl(f, RDMA_VERBS_IOCTL, (unsigned long)c);
 }
 
 u32 td_cmd_handle(const struct td_cmd *c, u16 id)

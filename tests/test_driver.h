@@ -132,7 +132,12 @@ enum td_channel_attrs {
 	TD_CHANNEL_READ_OUT,	/* READ: PTR_OUT u32, the channel's serial */
 };
 
-/* Knobs, shared by all threads. */
+/*
+ * Knobs, shared by all threads.  The struct fills a page of its own, so
+ * that td_knobs_share() can map a file over td_knobs and share them with
+ * a daemon serving the test driver (tests/daemon/td_devices.c).
+ */
+#define TD_KNOBS_SIZE 4096
 struct td_knobs {
 	int fail_next;		/* the next handler returns this errno (< 0) */
 	int fail_all;		/* every handler returns this errno (< 0) */
@@ -143,12 +148,25 @@ struct td_knobs {
 	int hold_next;		/* 1: the next handler to enter sets it to 2
 				 * and waits there until it is 0 again (see
 				 * td_hold_wait() / td_hold_release()) */
-};
+} __attribute__((aligned(TD_KNOBS_SIZE)));
 extern struct td_knobs td_knobs;
 void td_knobs_reset(void);
 
+/**
+ * td_knobs_share() - make td_knobs the first page of file @fd
+ * @fd: a file of at least TD_KNOBS_SIZE bytes (a memfd)
+ *
+ * Maps @fd MAP_SHARED over td_knobs itself: every process that does so
+ * with the same file (a test program and the daemon it started) sees the
+ * same knobs and counters, and td_knobs.field works unchanged.
+ * Return: 0 or -errno (-EINVAL if pages are not TD_KNOBS_SIZE bytes).
+ */
+int td_knobs_share(int fd);
+
 /* A device of the test driver, registered; NULL on failure. */
 struct ib_device *td_device_create(void);
+/* The same, registered as @name (td_device_create() picks td0, td1...). */
+struct ib_device *td_device_create_named(const char *name);
 /* Removes it (if still registered) and frees it. */
 void td_device_destroy(struct ib_device *dev);
 /* Removal alone (hot unplug); td_device_destroy() frees later. */
@@ -174,8 +192,15 @@ void td_cmd_init(struct td_cmd *c, u16 type, u16 action);
 struct ib_uverbs_attr *td_cmd_ptr(struct td_cmd *c, u16 id, const void *p,
 				  u16 len);
 struct ib_uverbs_attr *td_cmd_idr(struct td_cmd *c, u16 id, u64 handle);
-/* Runs @c on @f with RDMA_VERBS_IOCTL: 0 or -errno. */
+/* Runs @c on @f with RDMA_VERBS_IOCTL, through td_ioctl: 0 or -errno. */
 long td_cmd_exec(struct ib_uverbs_file *f, struct td_cmd *c);
+/*
+ * The ioctl td_cmd_exec() calls: ib_uverbs_ioctl() unless a test's
+ * transport replaced it (tests/transport.c, to run the commands through
+ * the daemon).
+ */
+extern long (*td_ioctl)(struct ib_uverbs_file *f, unsigned int cmd,
+			unsigned long arg);
 /* The handle the core wrote back into attribute @id. */
 u32 td_cmd_handle(const struct td_cmd *c, u16 id);
 

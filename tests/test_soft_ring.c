@@ -9,20 +9,21 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
-#include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <rdma/ib_verbs.h>
 #include <rdma/soft_device.h>
 
+#include <ioverbs/embedded.h>
+
 #include "harness.h"
-#include "vclient.h"
 
 struct rpair {
 	struct ib_device *dev;
 	struct ib_uverbs_file *f[2];
-	struct vc_side s[2];
+	struct ioverbs_ep s[2];
 };
 
 static void rpair_open(struct rpair *p, bool rings, u8 rnr_retry)
@@ -35,11 +36,11 @@ static void rpair_open(struct rpair *p, bool rings, u8 rnr_retry)
 	for (i = 0; i < 2; i++) {
 		p->f[i] = ib_uverbs_open(p->dev, NULL, NULL);
 		ASSERT_TRUE(!IS_ERR(p->f[i]));
-		vc_embedded(&p->s[i].v, p->f[i]);
-		ASSERT_OK(vc_side_open(&p->s[i], 1 << 16, rings));
+		ioverbs_client_embedded(&p->s[i].v, p->f[i]);
+		ASSERT_OK(ioverbs_ep_open(&p->s[i], 1 << 16, rings));
 	}
-	ASSERT_OK(vc_side_connect(&p->s[0], &p->s[1], rnr_retry));
-	ASSERT_OK(vc_side_connect(&p->s[1], &p->s[0], rnr_retry));
+	ASSERT_OK(ioverbs_ep_connect(&p->s[0], &p->s[1], rnr_retry));
+	ASSERT_OK(ioverbs_ep_connect(&p->s[1], &p->s[0], rnr_retry));
 }
 
 static void rpair_close(struct rpair *p)
@@ -47,17 +48,17 @@ static void rpair_close(struct rpair *p)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		vc_side_close(&p->s[i]);
+		ioverbs_ep_close(&p->s[i]);
 		ib_uverbs_release(p->f[i]);
 	}
 	soft_device_destroy(p->dev);
 }
 
-static void expect(struct vc_side *s, u64 wr_id, u32 status, u32 opcode)
+static void expect(struct ioverbs_ep *s, u64 wr_id, u32 status, u32 opcode)
 {
 	struct ib_uverbs_wc wc;
 
-	ASSERT_OK(vc_side_poll(s, &wc, 10000));
+	ASSERT_OK(ioverbs_ep_poll(s, &wc, 10000));
 	if (wc.wr_id != wr_id || wc.status != status || wc.opcode != opcode)
 		harness_fail(__FILE__, __LINE__,
 			     "wc: wr_id %llu status %u opcode %u, want %llu %u %u",
@@ -65,7 +66,7 @@ static void expect(struct vc_side *s, u64 wr_id, u32 status, u32 opcode)
 			     (unsigned long long)wr_id, status, opcode);
 }
 
-static struct ib_uverbs_sge sge_at(struct vc_side *s, u64 off, u32 len)
+static struct ib_uverbs_sge sge_at(struct ioverbs_ep *s, u64 off, u32 len)
 {
 	return (struct ib_uverbs_sge){ .addr = (uintptr_t)(s->buf + off),
 				       .length = len, .lkey = s->lkey };
@@ -82,9 +83,9 @@ TEST(ring_send_recv_and_write)
 
 	rpair_open(&p, true, 7);
 	memcpy(p.s[0].buf, "ring message", 12);
-	ASSERT_OK(vc_side_post_recv(&p.s[1], 50, 1024, 64));
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 50, 1024, 64));
 	sge = sge_at(&p.s[0], 0, 12);
-	ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
 	expect(&p.s[0], 1, 0, IB_UVERBS_WC_SEND);
 	expect(&p.s[1], 50, 0, IB_UVERBS_WC_RECV);
 	ASSERT_TRUE(!memcmp(p.s[1].buf + 1024, "ring message", 12));
@@ -98,7 +99,7 @@ TEST(ring_send_recv_and_write)
 	wr.wr.rdma.remote_addr = (uintptr_t)(p.s[1].buf + 8192);
 	wr.wr.rdma.rkey = p.s[1].rkey;
 	sge = sge_at(&p.s[0], 0, 4096);
-	ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
 	expect(&p.s[0], 2, 0, IB_UVERBS_WC_RDMA_WRITE);
 	ASSERT_EQ(p.s[1].buf[8192], 0x5a);
 	ASSERT_EQ(p.s[1].buf[8192 + 4095], 0x5a);
@@ -124,22 +125,22 @@ TEST(ring_inline_is_copied_at_post)
 	rpair_open(&p, true, 7);
 	sge[0] = (struct ib_uverbs_sge){ .addr = (uintptr_t)a, .length = 7 };
 	sge[1] = (struct ib_uverbs_sge){ .addr = (uintptr_t)b, .length = 5 };
-	ASSERT_OK(vc_side_post_send(&p.s[0], &wr, sge));
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, sge));
 	/* The caller may reuse its buffers at once. */
 	memset(a, 'X', sizeof(a));
 	memset(b, 'X', sizeof(b));
-	ASSERT_OK(vc_side_post_recv(&p.s[1], 51, 0, 64));
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 51, 0, 64));
 	expect(&p.s[0], 3, 0, IB_UVERBS_WC_SEND);
 	expect(&p.s[1], 51, 0, IB_UVERBS_WC_RECV);
 	ASSERT_TRUE(!memcmp(p.s[1].buf, "inline-bytes", 12));
 	/* Beyond max_inline_data: refused by the library. */
 	sge[0].length = 65;
-	ASSERT_ERRNO(-EINVAL, vc_side_post_send(&p.s[0], &wr, sge));
+	ASSERT_ERRNO(-EINVAL, ioverbs_ep_post_send(&p.s[0], &wr, sge));
 	rpair_close(&p);
 }
 
 struct pong_arg {
-	struct vc_side *s;
+	struct ioverbs_ep *s;
 	int rounds;
 	long err;
 };
@@ -156,15 +157,15 @@ static void *pong_fn(void *arg)
 	int i, got;
 
 	for (i = 0; i < a->rounds && !a->err; i++) {
-		a->err = vc_side_post_recv(a->s, 100 + i, 0, 64);
+		a->err = ioverbs_ep_post_recv(a->s, 100 + i, 0, 64);
 		for (got = 0; !a->err && got < 2;) {
-			a->err = vc_side_poll(a->s, &wc, 10000);
+			a->err = ioverbs_ep_poll(a->s, &wc, 10000);
 			if (!a->err && wc.status)
 				a->err = -EIO;
 			if (!a->err && wc.opcode == IB_UVERBS_WC_RECV) {
 				got++;
 				wr.wr_id = i;
-				a->err = vc_side_post_send(a->s, &wr, &sge);
+				a->err = ioverbs_ep_post_send(a->s, &wr, &sge);
 			} else if (!a->err) {
 				got++;
 			}
@@ -193,11 +194,11 @@ TEST(ring_pingpong_two_threads)
 	ASSERT_OK(-pthread_create(&th, NULL, pong_fn, &a));
 	sge = sge_at(&p.s[0], 0, 8);
 	for (i = 0; i < ROUNDS; i++) {
-		ASSERT_OK(vc_side_post_recv(&p.s[0], 200 + i, 64, 64));
+		ASSERT_OK(ioverbs_ep_post_recv(&p.s[0], 200 + i, 64, 64));
 		wr.wr_id = i;
-		ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+		ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
 		for (got = 0; got < 2; got++) {
-			ASSERT_OK(vc_side_poll(&p.s[0], &wc, 10000));
+			ASSERT_OK(ioverbs_ep_poll(&p.s[0], &wc, 10000));
 			ASSERT_EQ(wc.status, 0);
 			if (wc.opcode == IB_UVERBS_WC_RECV)
 				ASSERT_EQ(wc.wr_id, 200 + i);
@@ -212,7 +213,7 @@ TEST(ring_pingpong_two_threads)
 
 /* A sleeping waiter (futex) wakes for a completion from another thread. */
 struct late_send {
-	struct vc_side *s;
+	struct ioverbs_ep *s;
 	long err;
 };
 
@@ -226,7 +227,7 @@ static void *late_send_fn(void *arg)
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 	nanosleep(&ts, NULL);
-	l->err = vc_side_post_send(l->s, &wr, &sge);
+	l->err = ioverbs_ep_post_send(l->s, &wr, &sge);
 	return NULL;
 }
 
@@ -238,7 +239,7 @@ TEST(ring_wait_sleeps_until_a_completion)
 	pthread_t th;
 
 	rpair_open(&p, true, 7);
-	ASSERT_OK(vc_side_post_recv(&p.s[1], 60, 0, 64));
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 60, 0, 64));
 	ASSERT_ERRNO(-ETIMEDOUT, ioverbs_sring_wait(&p.s[1].rcq, 20000));
 	l.s = &p.s[0];
 	ASSERT_OK(-pthread_create(&th, NULL, late_send_fn, &l));
@@ -248,6 +249,11 @@ TEST(ring_wait_sleeps_until_a_completion)
 	ASSERT_OK(-pthread_join(th, NULL));
 	ASSERT_OK(l.err);
 	rpair_close(&p);
+}
+
+static int attach(struct ioverbs_ep *s, int fd, int qp, int cq)
+{
+	return ioverbs_sring_attach(fd, qp, cq, s->v.fn, s->v.ctx);
 }
 
 static int sealed_memfd(size_t len, bool seal)
@@ -266,7 +272,7 @@ TEST(ring_attach_errors)
 	struct ib_uverbs_async_event_desc ev;
 	struct ib_device *dev = soft_device_create(NULL);
 	struct ib_uverbs_file *f;
-	struct vc_side s;
+	struct ioverbs_ep s;
 	int fd, pipefd[2];
 	u32 cqe;
 
@@ -274,56 +280,56 @@ TEST(ring_attach_errors)
 	f = ib_uverbs_open(dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(f));
 	memset(&s, 0, sizeof(s));
-	vc_embedded(&s.v, f);
-	ASSERT_OK(vc_side_open(&s, 4096, false));
+	ioverbs_client_embedded(&s.v, f);
+	ASSERT_OK(ioverbs_ep_open(&s, 4096, false));
 	/* A QP before the context's doorbell. */
 	fd = sealed_memfd(1 << 20, true);
-	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, (int)s.qp, -1));
+	ASSERT_ERRNO(-EINVAL, attach(&s, fd, (int)s.qp, -1));
 	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "doorbell first"));
 	close(fd);
 	/* Not sealed; too small; not a descriptor; not a memfd. */
 	fd = sealed_memfd(SOFT_RING_DOORBELL_SIZE, false);
-	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
 	close(fd);
 	fd = sealed_memfd(100, true);
-	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
 	close(fd);
-	ASSERT_ERRNO(-EBADF, vc_attach(&s.v, 987654, -1, -1));
+	ASSERT_ERRNO(-EBADF, attach(&s, 987654, -1, -1));
 	ASSERT_OK(pipe(pipefd));
-	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, pipefd[0], -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach(&s, pipefd[0], -1, -1));
 	close(pipefd[0]);
 	close(pipefd[1]);
 	/* Both a QP and a CQ. */
 	fd = sealed_memfd(1 << 20, true);
-	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, (int)s.qp, (int)s.cq));
+	ASSERT_ERRNO(-EINVAL, attach(&s, fd, (int)s.qp, (int)s.cq));
 	/* The doorbell, once. */
-	ASSERT_OK(vc_attach(&s.v, fd, -1, -1));
-	ASSERT_ERRNO(-EBUSY, vc_attach(&s.v, fd, -1, -1));
+	ASSERT_OK(attach(&s, fd, -1, -1));
+	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, -1));
 	/* A CQ ring: once; then the CQ cannot be resized. */
-	ASSERT_OK(vc_attach(&s.v, fd, -1, (int)s.cq));
-	ASSERT_ERRNO(-EBUSY, vc_attach(&s.v, fd, -1, (int)s.cq));
+	ASSERT_OK(attach(&s, fd, -1, (int)s.cq));
+	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, (int)s.cq));
 	{
 		struct ib_uverbs_cq_resize_resp resp;
 		struct ioverbs_cmd c;
 		u32 n = 512;
 
-		vc_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+		ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
 		ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, s.cq);
 		ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &n, sizeof(n));
 		ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &resp,
 				sizeof(resp));
-		ASSERT_ERRNO(-EOPNOTSUPP, vc_exec(&s.v, &c));
+		ASSERT_ERRNO(-EOPNOTSUPP, ioverbs_client_exec(&s.v, &c));
 	}
 	/* A QP ring, once; a handle of the wrong type. */
-	ASSERT_OK(vc_attach(&s.v, fd, (int)s.qp, -1));
-	ASSERT_ERRNO(-EBUSY, vc_attach(&s.v, fd, (int)s.qp, -1));
-	ASSERT_ERRNO(-EINVAL, vc_attach(&s.v, fd, (int)s.pd, -1));
+	ASSERT_OK(attach(&s, fd, (int)s.qp, -1));
+	ASSERT_ERRNO(-EBUSY, attach(&s, fd, (int)s.qp, -1));
+	ASSERT_ERRNO(-EINVAL, attach(&s, fd, (int)s.pd, -1));
 	close(fd);
 	/* The device keeps its mappings: closing ours changes nothing. */
-	ASSERT_EQ(vc_qp_state(&s.v, s.qp), IB_UVERBS_QPS_RESET);
-	ASSERT_ERRNO(-EAGAIN, vc_async_event(&s.v, &ev));
+	ASSERT_EQ(ioverbs_qp_state(&s.v, s.qp), IB_UVERBS_QPS_RESET);
+	ASSERT_ERRNO(-EAGAIN, ioverbs_async_event(&s.v, &ev));
 	(void)cqe;
-	vc_side_close(&s);
+	ioverbs_ep_close(&s);
 	ib_uverbs_release(f);
 	soft_device_destroy(dev);
 }
@@ -351,11 +357,11 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	__atomic_fetch_add(&p.s[0].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &p.s[0].rctx.db->seq, 1 /* FUTEX_WAKE */, 1, NULL,
 		NULL, 0);
-	for (i = 0; i < 10000 && vc_qp_state(&p.s[0].v, p.s[0].qp) !=
+	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[0].v, p.s[0].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
-	ASSERT_EQ(vc_qp_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_ERR);
-	ASSERT_OK(vc_async_event(&p.s[0].v, &ev));
+	ASSERT_EQ(ioverbs_qp_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_ERR);
+	ASSERT_OK(ioverbs_async_event(&p.s[0].v, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
 	ASSERT_EQ(ev.element, 0x9b);
 
@@ -367,34 +373,34 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	__atomic_store_n(&p.s[1].rqp.sq->prod, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&p.s[1].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &p.s[1].rctx.db->seq, 1, 1, NULL, NULL, 0);
-	for (i = 0; i < 10000 && vc_qp_state(&p.s[1].v, p.s[1].qp) !=
+	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[1].v, p.s[1].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
-	ASSERT_EQ(vc_qp_state(&p.s[1].v, p.s[1].qp), IB_UVERBS_QPS_ERR);
-	ASSERT_OK(vc_async_event(&p.s[1].v, &ev));
+	ASSERT_EQ(ioverbs_qp_state(&p.s[1].v, p.s[1].qp), IB_UVERBS_QPS_ERR);
+	ASSERT_OK(ioverbs_async_event(&p.s[1].v, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
 
 	/* A fresh pair on the same device still works. */
 	{
-		struct vc_side a, b;
+		struct ioverbs_ep a, b;
 		struct ib_uverbs_file *fa = ib_uverbs_open(p.dev, NULL, NULL);
 		struct ib_uverbs_file *fb = ib_uverbs_open(p.dev, NULL, NULL);
 
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		vc_embedded(&a.v, fa);
-		vc_embedded(&b.v, fb);
-		ASSERT_OK(vc_side_open(&a, 4096, true));
-		ASSERT_OK(vc_side_open(&b, 4096, true));
-		ASSERT_OK(vc_side_connect(&a, &b, 7));
-		ASSERT_OK(vc_side_connect(&b, &a, 7));
-		ASSERT_OK(vc_side_post_recv(&b, 70, 0, 64));
+		ioverbs_client_embedded(&a.v, fa);
+		ioverbs_client_embedded(&b.v, fb);
+		ASSERT_OK(ioverbs_ep_open(&a, 4096, true));
+		ASSERT_OK(ioverbs_ep_open(&b, 4096, true));
+		ASSERT_OK(ioverbs_ep_connect(&a, &b, 7));
+		ASSERT_OK(ioverbs_ep_connect(&b, &a, 7));
+		ASSERT_OK(ioverbs_ep_post_recv(&b, 70, 0, 64));
 		sge = sge_at(&a, 0, 4);
-		ASSERT_OK(vc_side_post_send(&a, &wr, &sge));
+		ASSERT_OK(ioverbs_ep_post_send(&a, &wr, &sge));
 		expect(&a, 4, 0, IB_UVERBS_WC_SEND);
 		expect(&b, 70, 0, IB_UVERBS_WC_RECV);
-		vc_side_close(&a);
-		vc_side_close(&b);
+		ioverbs_ep_close(&a);
+		ioverbs_ep_close(&b);
 		ib_uverbs_release(fa);
 		ib_uverbs_release(fb);
 	}
@@ -416,10 +422,10 @@ TEST(ring_close_with_everything_live)
 	/* Sends waiting for receives (RNR, forever), receives posted. */
 	for (i = 0; i < 8; i++) {
 		wr.wr_id = i;
-		ASSERT_OK(vc_side_post_send(&p.s[0], &wr, &sge));
+		ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
 	}
 	for (i = 0; i < 4; i++)
-		ASSERT_OK(vc_side_post_recv(&p.s[0], i, 0, 16));
+		ASSERT_OK(ioverbs_ep_post_recv(&p.s[0], i, 0, 16));
 	/* No DESTROY: release cleans up, NICs included. */
 	for (i = 0; i < 2; i++) {
 		ib_uverbs_release(p.f[i]);

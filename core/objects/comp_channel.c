@@ -11,6 +11,7 @@
 #include <rdma/ib_verbs_ops.h>
 
 #include "objects.h"
+#include "../core_priv.h"
 
 /*
  * struct uverbs_comp_channel - a channel's state (uobj->object)
@@ -43,7 +44,14 @@ static void comp_channel_free(struct uverbs_comp_channel *ch)
 static int uverbs_comp_channel_destroy(struct ib_uobject *uobj,
 				       enum rdma_remove_reason why)
 {
-	comp_channel_free(uobj->object);
+	struct ib_uverbs_file *ufile = uobj->context->ufile;
+	struct uverbs_comp_channel *ch = uobj->object;
+
+	WRITE_ONCE(uobj->object, NULL);
+	comp_channel_free(ch);
+	/* A reader of the descriptor learns it is gone (EIO). */
+	if (ufile->ops && ufile->ops->fd_event)
+		ufile->ops->fd_event(ufile, uobj);
 	return 0;
 }
 
@@ -56,6 +64,7 @@ int ib_comp_channel_event(struct ib_cq *cq)
 {
 	struct ib_uobject *channel = READ_ONCE(cq->channel);
 	struct uverbs_comp_channel *ch;
+	struct ib_uverbs_file *ufile;
 	struct comp_event *ev;
 
 	if (!channel)
@@ -76,7 +85,44 @@ int ib_comp_channel_event(struct ib_cq *cq)
 	}
 	list_add_tail(&ev->list, &ch->events);
 	mutex_unlock(&ch->lock);
+	/* A transport serving the channel's descriptor wakes its reader. */
+	ufile = channel->context->ufile;
+	if (ufile->ops && ufile->ops->fd_event)
+		ufile->ops->fd_event(ufile, channel);
 	return 0;
+}
+
+int ib_comp_channel_read(struct ib_uobject *channel,
+			 struct ib_uverbs_comp_event_desc *desc, u32 num)
+{
+	struct uverbs_comp_channel *ch = READ_ONCE(channel->object);
+	struct comp_event *ev;
+	u32 n = 0;
+
+	if (!ch)
+		return -EIO;
+	if (!num) {
+		mutex_lock(&ch->lock);
+		list_for_each_entry(ev, &ch->events, list)
+			n++;
+		mutex_unlock(&ch->lock);
+		return (int)n;
+	}
+	while (n < num) {
+		mutex_lock(&ch->lock);
+		ev = list_empty(&ch->events) ? NULL :
+			list_first_entry(&ch->events, struct comp_event, list);
+		if (ev) {
+			list_del_init(&ev->list);
+			ev->cq->comp_events_reported++;
+		}
+		mutex_unlock(&ch->lock);
+		if (!ev)
+			break;
+		desc[n++] = ev->desc;
+		kfree(ev);
+	}
+	return (int)n;
 }
 
 void uverbs_comp_channel_attach(struct ib_cq *cq, struct ib_uobject *channel)
@@ -150,22 +196,15 @@ static int uverbs_comp_channel_get_event(struct ib_device *ib_dev,
 {
 	struct ib_uobject *uobj =
 		uverbs_attr_obj(common, UVERBS_COMP_CHANNEL_GET_EVENT_FD);
-	struct uverbs_comp_channel *ch = uobj->object;
-	struct comp_event *ev = NULL;
+	struct ib_uverbs_comp_event_desc desc;
+	int n = ib_comp_channel_read(uobj, &desc, 1);
 
-	mutex_lock(&ch->lock);
-	if (!list_empty(&ch->events)) {
-		ev = list_first_entry(&ch->events, struct comp_event, list);
-		list_del_init(&ev->list);
-		ev->cq->comp_events_reported++;
-	}
-	mutex_unlock(&ch->lock);
-	if (!ev)
+	if (n < 0)
+		return n;
+	if (!n)
 		return -EAGAIN;
-	uverbs_copy_to(common, UVERBS_COMP_CHANNEL_GET_EVENT_RESP, &ev->desc,
-		       sizeof(ev->desc));
-	kfree(ev);
-	return 0;
+	return uverbs_copy_to(common, UVERBS_COMP_CHANNEL_GET_EVENT_RESP,
+			      &desc, sizeof(desc));
 }
 
 static const struct uverbs_attr_spec comp_channel_create_attrs[] = {

@@ -84,6 +84,12 @@ void ioverbs_cmd_new(struct ioverbs_cmd *c, u16 id, u32 *handle);
 void ioverbs_cmd_fd(struct ioverbs_cmd *c, u16 id, int fd);
 /* An FD NEW attribute: *@fd is set when the command succeeds. */
 void ioverbs_cmd_new_fd(struct ioverbs_cmd *c, u16 id, int *fd);
+/*
+ * The same, naming a descriptor @bind the caller opened for the object,
+ * for a transport that cannot create one in the caller (the daemon: an
+ * event file, MOUNT/events/NAME); *@fd is then @bind.
+ */
+void ioverbs_cmd_bind_fd(struct ioverbs_cmd *c, u16 id, int bind, int *fd);
 
 /**
  * ioverbs_cmd_exec() - send the command

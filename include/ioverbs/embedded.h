@@ -19,6 +19,7 @@
 #ifndef _IOVERBS_EMBEDDED_H
 #define _IOVERBS_EMBEDDED_H
 
+#include <ioverbs/verbs.h>
 #include <rdma/ib_verbs.h>
 
 /**
@@ -45,6 +46,26 @@ static inline int ioverbs_init(void)
 static inline long ioverbs_live_objects(void)
 {
 	return compat_live_objects();
+}
+
+/* The embedded core as the transport of an ioverbs_client. */
+static inline long ioverbs_embedded_ioctl(void *ctx, unsigned int cmd,
+					  void *arg)
+{
+	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
+}
+
+/**
+ * ioverbs_client_embedded() - an ioverbs_client on an embedded file
+ * @v: filled
+ * @f: a file from ib_uverbs_open()
+ */
+static inline void ioverbs_client_embedded(struct ioverbs_client *v,
+					   struct ib_uverbs_file *f)
+{
+	v->fn = ioverbs_embedded_ioctl;
+	v->ctx = f;
+	v->fd = -1;
 }
 
 #endif /* _IOVERBS_EMBEDDED_H */

@@ -47,6 +47,14 @@ struct ioverbs_sring_qp {
 	int fd;
 };
 
+/*
+ * SOFT_VENDOR_ATTACH of the memfd @fd to the QP handle @qp, or the CQ
+ * handle @cq, or (both -1) the context's doorbell: 0 or -errno.  The
+ * *_attach() below create the memfd and call it.
+ */
+int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
+			 void *fctx);
+
 /* Each returns 0 or a negative errno; detach unmaps and closes. */
 int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 			     void *fctx);

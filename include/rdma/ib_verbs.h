@@ -212,15 +212,23 @@ int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
 /**
  * struct ib_uverbs_file_ops - what a transport provides to a file
  * @fd_alloc: a file descriptor in the caller for a new FD object; returns
- *	the fd or a negative errno
+ *	the fd or a negative errno.  @hint is what the command's NEW FD
+ *	attribute carried (-1 if not a valid fd number): a transport that
+ *	cannot create descriptors in the caller binds that one instead
+ *	(the daemon: an event file the caller opened on its mount).
  * @fd_release: gives back a descriptor from @fd_alloc
+ * @fd_event: optional; an FD object of the file has something to read
+ *	now (a completion event).  Called from any thread, with no lock of
+ *	the core held, while the object is alive.
  * @context_mm: the address space a new context serves (its memory regions
  *	live there), which must outlive the file; NULL, or a NULL return,
  *	for the caller's current_mm
  */
 struct ib_uverbs_file_ops {
-	int (*fd_alloc)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj);
+	int (*fd_alloc)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
+			int hint);
 	void (*fd_release)(struct ib_uverbs_file *ufile, int fd);
+	void (*fd_event)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj);
 	struct compat_mm *(*context_mm)(struct ib_uverbs_file *ufile);
 };
 

@@ -260,6 +260,21 @@ static inline struct ib_verbs_device *to_verbs_dev(struct ib_device *dev)
 int ib_comp_channel_event(struct ib_cq *cq);
 
 /**
+ * ib_comp_channel_read() - take the oldest completion events of a channel
+ * @channel: a COMP_CHANNEL uobject, alive (the transport's binding of it
+ *	ends with its fd_release)
+ * @desc: filled, oldest first
+ * @num: room in @desc
+ *
+ * For a transport serving read() on a channel's descriptor.  Return: the
+ * number taken (0: none queued), or -EIO once the channel is destroyed
+ * (its device was removed).  With @num 0, how many are queued, taking
+ * none.
+ */
+int ib_comp_channel_read(struct ib_uobject *channel,
+			 struct ib_uverbs_comp_event_desc *desc, u32 num);
+
+/**
  * uverbs_ah_attr_get() - the address of an AH named by a UD work request
  * @uctx: the context the posting QP belongs to
  * @handle: the AH handle from the WR

@@ -15,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ioverbs/verbs.h>
+
 #include "fixture.h"
-#include "../vclient.h"
 
 /* What one side tells the other. */
 struct peer_info {
@@ -50,19 +51,19 @@ static bool unwire(int rfd, void *p, size_t n)
  * Opens @dev, sets up a side with rings, swaps peer_info over the pipes
  * and connects: 0 or -errno.
  */
-static long side_up(struct fx *fx, struct vc_side *s, const char *dev,
+static long side_up(struct fx *fx, struct ioverbs_ep *s, const char *dev,
 		    int rfd, int wfd, struct peer_info *peer)
 {
 	struct peer_info me;
-	struct vc_side p = { 0 };
+	struct ioverbs_ep p = { 0 };
 	int fd = fx_open(fx, dev, O_RDWR);
 	long ret;
 
 	if (fd < 0)
 		return fd;
 	memset(s, 0, sizeof(*s));
-	vc_fd(&s->v, fd);
-	ret = vc_side_open(s, 1 << 20, true);
+	ioverbs_client_fd(&s->v, fd);
+	ret = ioverbs_ep_open(s, 1 << 20, true);
 	if (ret)
 		return ret;
 	me = (struct peer_info){ s->lid, s->qpn, s->rkey,
@@ -71,10 +72,10 @@ static long side_up(struct fx *fx, struct vc_side *s, const char *dev,
 		return -EPIPE;
 	p.lid = peer->lid;
 	p.qpn = peer->qpn;
-	return vc_side_connect(s, &p, 7);
+	return ioverbs_ep_connect(s, &p, 7);
 }
 
-static struct ib_uverbs_sge sge_at(struct vc_side *s, u64 off, u32 len)
+static struct ib_uverbs_sge sge_at(struct ioverbs_ep *s, u64 off, u32 len)
 {
 	return (struct ib_uverbs_sge){ .addr = (uintptr_t)(s->buf + off),
 				       .length = len, .lkey = s->lkey };
@@ -91,34 +92,34 @@ static void ponger(struct fx *fx, const char *dev, int rfd, int wfd,
 	struct ib_uverbs_sge sge;
 	struct ib_uverbs_wc wc;
 	struct peer_info peer;
-	struct vc_side s;
+	struct ioverbs_ep s;
 	int i, got;
 	char c;
 
 	CHECK(side_up(fx, &s, dev, rfd, wfd, &peer) == 0);
 	for (i = 0; i < rounds; i++)
 		if (i < 32)
-			CHECK(vc_side_post_recv(&s, i, 64 * (i % 32), 64) == 0);
+			CHECK(ioverbs_ep_post_recv(&s, i, 64 * (i % 32), 64) == 0);
 	CHECK(wire(wfd, "r", 1));
 	sge = sge_at(&s, 4096, 8);
 	for (i = 0; i < rounds; i++) {
 		for (got = 0; got < (i ? 2 : 1);) {
-			CHECK(vc_side_poll(&s, &wc, 20000) == 0);
+			CHECK(ioverbs_ep_poll(&s, &wc, 20000) == 0);
 			CHECK(wc.status == IB_UVERBS_WC_SUCCESS);
 			if (wc.opcode == IB_UVERBS_WC_RECV) {
 				CHECK(wc.wr_id == (u64)i);
 				memcpy(s.buf + 4096, s.buf + 64 * (i % 32), 8);
 				if (i + 32 < rounds)
-					CHECK(vc_side_post_recv(&s, i + 32,
+					CHECK(ioverbs_ep_post_recv(&s, i + 32,
 								64 * (i % 32),
 								64) == 0);
 			}
 			got++;
 		}
 		wr.wr_id = i;
-		CHECK(vc_side_post_send(&s, &wr, &sge) == 0);
+		CHECK(ioverbs_ep_post_send(&s, &wr, &sge) == 0);
 	}
-	CHECK(vc_side_poll(&s, &wc, 20000) == 0);
+	CHECK(ioverbs_ep_poll(&s, &wc, 20000) == 0);
 	CHECK(wc.status == 0 && wc.opcode == IB_UVERBS_WC_SEND);
 	/* The peer writes, reads and adds in our memory; we do nothing. */
 	memcpy(s.buf + 65536, "read me", 7);
@@ -129,7 +130,7 @@ static void ponger(struct fx *fx, const char *dev, int rfd, int wfd,
 		CHECK(s.buf[131072 + i] == (u8)(i * 7));
 	CHECK(*(u64 *)(s.buf + 8192) == 100 + 5);
 	CHECK(wire(wfd, "k", 1));
-	vc_side_close(&s);
+	ioverbs_ep_close(&s);
 	_exit(0);
 }
 
@@ -157,11 +158,11 @@ static pid_t spawn_ponger(struct fx *fx, const char *dev, int *rfd, int *wfd,
 	return p;
 }
 
-static void expect_wc(struct vc_side *s, u64 wr_id, u32 opcode)
+static void expect_wc(struct ioverbs_ep *s, u64 wr_id, u32 opcode)
 {
 	struct ib_uverbs_wc wc;
 
-	ASSERT_OK(vc_side_poll(s, &wc, 20000));
+	ASSERT_OK(ioverbs_ep_poll(s, &wc, 20000));
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.wr_id, wr_id);
 	ASSERT_EQ(wc.opcode, opcode);
@@ -178,7 +179,7 @@ static void two_processes(const char *my_dev, const char *peer_dev)
 	struct ib_uverbs_sge sge;
 	struct ib_uverbs_wc wc;
 	struct peer_info peer;
-	struct vc_side s;
+	struct ioverbs_ep s;
 	struct fx fx;
 	int rfd, wfd, i, got, status;
 	long base;
@@ -191,14 +192,14 @@ static void two_processes(const char *my_dev, const char *peer_dev)
 	ASSERT_OK(side_up(&fx, &s, my_dev, rfd, wfd, &peer));
 	ASSERT_TRUE(unwire(rfd, &c, 1) && c == 'r');
 	for (i = 0; i < 32; i++)
-		ASSERT_OK(vc_side_post_recv(&s, i, 64 * i, 64));
+		ASSERT_OK(ioverbs_ep_post_recv(&s, i, 64 * i, 64));
 	for (i = 0; i < ROUNDS; i++) {
 		*(u64 *)(s.buf + 8192) = 0x1000 + i;
 		sge = sge_at(&s, 8192, 8);
 		wr.wr_id = i;
-		ASSERT_OK(vc_side_post_send(&s, &wr, &sge));
+		ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
 		for (got = 0; got < 2; got++) {
-			ASSERT_OK(vc_side_poll(&s, &wc, 20000));
+			ASSERT_OK(ioverbs_ep_poll(&s, &wc, 20000));
 			ASSERT_EQ(wc.status, 0);
 			if (wc.opcode == IB_UVERBS_WC_RECV) {
 				ASSERT_EQ(wc.wr_id, i);
@@ -206,7 +207,7 @@ static void two_processes(const char *my_dev, const char *peer_dev)
 				ASSERT_EQ(*(u64 *)(s.buf + 64 * (i % 32)),
 					  0x1000 + i);
 				if (i + 32 < ROUNDS)
-					ASSERT_OK(vc_side_post_recv(
+					ASSERT_OK(ioverbs_ep_post_recv(
 						&s, i + 32, 64 * (i % 32), 64));
 			}
 		}
@@ -224,14 +225,14 @@ static void two_processes(const char *my_dev, const char *peer_dev)
 	wr.wr.rdma.remote_addr = peer.addr + 131072;
 	wr.wr.rdma.rkey = peer.rkey;
 	sge = sge_at(&s, 262144, 65536);
-	ASSERT_OK(vc_side_post_send(&s, &wr, &sge));
+	ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
 	expect_wc(&s, 1000, IB_UVERBS_WC_RDMA_WRITE);
 	/* RDMA READ from it. */
 	wr.wr_id = 1001;
 	wr.opcode = IB_UVERBS_WR_RDMA_READ;
 	wr.wr.rdma.remote_addr = peer.addr + 65536;
 	sge = sge_at(&s, 16384, 7);
-	ASSERT_OK(vc_side_post_send(&s, &wr, &sge));
+	ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
 	expect_wc(&s, 1001, IB_UVERBS_WC_RDMA_READ);
 	ASSERT_TRUE(!memcmp(s.buf + 16384, "read me", 7));
 	/* FETCH_AND_ADD 5 on its counter: we get the old value. */
@@ -244,14 +245,14 @@ static void two_processes(const char *my_dev, const char *peer_dev)
 	wr.wr.atomic.rkey = peer.rkey;
 	wr.wr.atomic.compare_add = 5;
 	sge = sge_at(&s, 24576, 8);
-	ASSERT_OK(vc_side_post_send(&s, &wr, &sge));
+	ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
 	expect_wc(&s, 1002, IB_UVERBS_WC_FETCH_ADD);
 	ASSERT_EQ(*(u64 *)(s.buf + 24576), 100);
 	ASSERT_TRUE(wire(wfd, "c", 1));
 	ASSERT_TRUE(unwire(rfd, &c, 1) && c == 'k');
 	ASSERT_EQ(waitpid(p, &status, 0), p);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	vc_side_close(&s);
+	ioverbs_ep_close(&s);
 	close(s.v.fd);
 	close(rfd);
 	close(wfd);
@@ -278,27 +279,27 @@ static void loopback_client(struct fx *fx, int wfd)
 	};
 	struct ib_uverbs_sge sge;
 	struct ib_uverbs_wc wc;
-	struct vc_side s;
+	struct ioverbs_ep s;
 	u64 i;
 	int fd = fx_open(fx, "uverbs0", O_RDWR);
 
 	CHECK(fd >= 0);
 	memset(&s, 0, sizeof(s));
-	vc_fd(&s.v, fd);
-	CHECK(vc_side_open(&s, 65536, true) == 0);
-	CHECK(vc_side_connect(&s, &s, 7) == 0);
+	ioverbs_client_fd(&s.v, fd);
+	CHECK(ioverbs_ep_open(&s, 65536, true) == 0);
+	CHECK(ioverbs_ep_connect(&s, &s, 7) == 0);
 	/* The parent may not be listening: no SIGPIPE for that. */
 	signal(SIGPIPE, SIG_IGN);
 	if (!wire(wfd, "u", 1))
 		fprintf(stderr, "child %d: nobody listens\n", getpid());
 	sge = sge_at(&s, 0, 64);
 	for (i = 0;; i++) {
-		CHECK(vc_side_post_recv(&s, i, 1024, 64) == 0);
+		CHECK(ioverbs_ep_post_recv(&s, i, 1024, 64) == 0);
 		wr.wr_id = i;
-		CHECK(vc_side_post_send(&s, &wr, &sge) == 0);
-		CHECK(vc_side_poll(&s, &wc, 20000) == 0);
+		CHECK(ioverbs_ep_post_send(&s, &wr, &sge) == 0);
+		CHECK(ioverbs_ep_poll(&s, &wc, 20000) == 0);
 		CHECK(wc.status == 0);
-		CHECK(vc_side_poll(&s, &wc, 20000) == 0);
+		CHECK(ioverbs_ep_poll(&s, &wc, 20000) == 0);
 		CHECK(wc.status == 0);
 	}
 }
@@ -312,7 +313,7 @@ TEST_TIMEOUT(daemon_ring_kill_storm, 300)
 {
 	struct fx fx;
 	int rfd, wfd, i, status;
-	struct vc_side s;
+	struct ioverbs_ep s;
 	struct peer_info peer;
 	long base;
 	char c;
@@ -359,10 +360,10 @@ TEST_TIMEOUT(daemon_ring_kill_storm, 300)
 				     status);
 		/* Ten survivor round trips per victim. */
 		for (j = 0; j < 10; j++) {
-			ASSERT_OK(vc_side_post_recv(&s, j, 64, 64));
-			ASSERT_OK(vc_side_post_send(&s, &wr, &sge));
+			ASSERT_OK(ioverbs_ep_post_recv(&s, j, 64, 64));
+			ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
 			for (got = 0; got < 2; got++) {
-				ASSERT_OK(vc_side_poll(&s, &wc, 20000));
+				ASSERT_OK(ioverbs_ep_poll(&s, &wc, 20000));
 				ASSERT_EQ(wc.status, 0);
 			}
 		}
@@ -371,7 +372,7 @@ TEST_TIMEOUT(daemon_ring_kill_storm, 300)
 	/* Let the ponger finish its checks (one-sided part skipped). */
 	kill(pair, SIGKILL);
 	waitpid(pair, &status, 0);
-	vc_side_close(&s);
+	ioverbs_ep_close(&s);
 	close(s.v.fd);
 	close(rfd);
 	close(wfd);
@@ -394,7 +395,7 @@ TEST_TIMEOUT(daemon_ring_remove_device_mid_traffic, 120)
 	};
 	struct ib_uverbs_sge sge;
 	struct ib_uverbs_wc wc;
-	struct vc_side s;
+	struct ioverbs_ep s;
 	char out[4096];
 	struct fx fx;
 	long base;
@@ -406,28 +407,28 @@ TEST_TIMEOUT(daemon_ring_remove_device_mid_traffic, 120)
 	fd = fx_open(&fx, "uverbs1", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
 	memset(&s, 0, sizeof(s));
-	vc_fd(&s.v, fd);
-	ASSERT_OK(vc_side_open(&s, 65536, true));
-	ASSERT_OK(vc_side_connect(&s, &s, 7));
+	ioverbs_client_fd(&s.v, fd);
+	ASSERT_OK(ioverbs_ep_open(&s, 65536, true));
+	ASSERT_OK(ioverbs_ep_connect(&s, &s, 7));
 	sge = sge_at(&s, 0, 64);
 	/* Traffic in flight: sends queued behind missing receives too. */
 	for (i = 0; i < 16; i++) {
 		wr.wr_id = i;
-		ASSERT_OK(vc_side_post_send(&s, &wr, &sge));
+		ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
 	}
 	for (i = 0; i < 8; i++)
-		ASSERT_OK(vc_side_post_recv(&s, 100 + i, 1024, 64));
+		ASSERT_OK(ioverbs_ep_post_recv(&s, 100 + i, 1024, 64));
 	for (n = 0; n < 16; n++)
-		ASSERT_OK(vc_side_poll(&s, &wc, 20000));
+		ASSERT_OK(ioverbs_ep_poll(&s, &wc, 20000));
 	ASSERT_OK(fx_ctl(&fx, "remove uverbs1", out, sizeof(out)));
-	ASSERT_ERRNO(-EIO, vc_pd_alloc(&s.v, &pd));
-	ASSERT_OK(vc_async_event(&s.v, &ev));
+	ASSERT_ERRNO(-EIO, ioverbs_pd_alloc(&s.v, &pd));
+	ASSERT_OK(ioverbs_async_event(&s.v, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_DEVICE_FATAL);
 	/* Posting to the dead rings is harmless; nothing completes. */
-	ASSERT_OK(vc_side_post_send(&s, &wr, &sge));
-	ASSERT_ERRNO(-ETIMEDOUT, vc_side_poll(&s, &wc, 200));
+	ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
+	ASSERT_ERRNO(-ETIMEDOUT, ioverbs_ep_poll(&s, &wc, 200));
 	/* DESTROY still succeeds (rule 20). */
-	vc_side_close(&s);
+	ioverbs_ep_close(&s);
 	close(fd);
 	/* The file gone, and with it what it held and the device. */
 	for (i = 0; i < 1000 && fx_files_of(&fx, NULL, 0); i++)
@@ -439,9 +440,9 @@ TEST_TIMEOUT(daemon_ring_remove_device_mid_traffic, 120)
 	fd = fx_open(&fx, "uverbs1", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
 	memset(&s, 0, sizeof(s));
-	vc_fd(&s.v, fd);
-	ASSERT_OK(vc_side_open(&s, 65536, true));
-	vc_side_close(&s);
+	ioverbs_client_fd(&s.v, fd);
+	ASSERT_OK(ioverbs_ep_open(&s, 65536, true));
+	ioverbs_ep_close(&s);
 	close(fd);
 	fx_wait_released(&fx, 0, base);
 	fx_stop(&fx);

@@ -21,7 +21,11 @@
  * @reserved: must be zero
  * @ptr_idr: user pointer (PTR_IN / PTR_OUT), object handle in the low 32
  *	bits (IDR), or file descriptor (FD).  For a NEW attribute the core
- *	writes the new handle here before the handler runs.
+ *	writes the new handle here before the handler runs.  For a NEW FD
+ *	attribute through a transport that cannot create descriptors in
+ *	the caller (the daemon), the caller puts here a descriptor it
+ *	opened for the object (an event file on the mount), which is bound
+ *	and handed back; elsewhere the value is ignored.
  */
 struct ib_uverbs_attr {
 	__u16 attr_id;

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Completion channels through the daemon: the client creates an event
+ * file (MOUNT/events/NAME), COMP_CHANNEL_CREATE binds the channel to it,
+ * and completion events are read() from it and poll() on it, blocking or
+ * not, as from a kernel's channel descriptor.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <ioverbs/verbs.h>
+
+#include "fixture.h"
+
+static int event_file(struct fx *fx, const char *name, int flags)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/events/%s", fx->mnt, name);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | flags, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static long channel_create(struct ioverbs_client *v, int bind, int *ch)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_COMP_CHANNEL,
+		UVERBS_ACTION_COMP_CHANNEL_CREATE);
+	ioverbs_cmd_bind_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, bind, ch);
+	return ioverbs_client_exec(v, &c);
+}
+
+static long cq_on_channel(struct ioverbs_client *v, int ch, u32 *cq)
+{
+	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xcafe,
+					       .cqe = 16 };
+	struct ib_uverbs_cq_create_resp resp;
+	struct ioverbs_cmd c;
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
+	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
+	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
+	ioverbs_cmd_fd(&c, UVERBS_CQ_CREATE_CHANNEL, ch);
+	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &resp, sizeof(resp));
+	return ioverbs_client_exec(v, &c);
+}
+
+static long arm(struct ioverbs_client *v, u32 cq)
+{
+	struct ioverbs_cmd c;
+	u32 solicited = 0;
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY);
+	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
+	ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, &solicited,
+		       sizeof(solicited));
+	return ioverbs_client_exec(v, &c);
+}
+
+/* A loopback RC QP on @cq; one SEND to itself completes on @cq. */
+struct loop {
+	struct ioverbs_client *v;
+	u32 pd, mr, qp, qpn, lkey, rkey;
+	u16 lid;
+	u8 buf[4096];
+};
+
+static void loop_open(struct loop *l, struct ioverbs_client *v, u32 cq)
+{
+	struct ib_uverbs_qp_cap cap = { .max_send_wr = 8, .max_recv_wr = 8,
+					.max_send_sge = 1, .max_recv_sge = 1 };
+	struct ib_uverbs_qp_cap out;
+
+	l->v = v;
+	ASSERT_OK(ioverbs_port_lid(v, &l->lid));
+	ASSERT_OK(ioverbs_pd_alloc(v, &l->pd));
+	ASSERT_OK(ioverbs_mr_reg(v, l->pd, l->buf, sizeof(l->buf),
+			    IB_UVERBS_ACCESS_LOCAL_WRITE, &l->mr, &l->lkey,
+			    &l->rkey));
+	ASSERT_OK(ioverbs_qp_create(v, IB_UVERBS_QPT_RC, l->pd, cq, &cap, &l->qp,
+			       &l->qpn, &out));
+	ASSERT_OK(ioverbs_qp_connect_rc(v, l->qp, l->lid, l->qpn, 7));
+}
+
+static void loop_send(struct loop *l, u64 id)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = id, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_recv_wr rwr = { .wr_id = id, .num_sge = 1 };
+	struct ib_uverbs_sge sge = { .addr = (uintptr_t)l->buf, .length = 4,
+				     .lkey = l->lkey };
+	struct ioverbs_cmd c;
+	u32 bad;
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, l->qp);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &rwr, sizeof(rwr));
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
+	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
+	ASSERT_OK(ioverbs_client_exec(l->v, &c));
+	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, l->qp);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
+	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
+	ASSERT_OK(ioverbs_client_exec(l->v, &c));
+}
+
+TEST(daemon_events_bind_read_poll)
+{
+	struct ib_uverbs_comp_event_desc d[4];
+	struct pollfd p;
+	struct loop l;
+	struct fx fx;
+	struct ioverbs_client v;
+	int fd, ev, ev2, ch = -1, pfd[2];
+	u32 cq;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_fd(&v, fd);
+	ASSERT_OK(ioverbs_get_context(&v));
+	/* Not an event file: a pipe, a device file, no fd at all. */
+	ASSERT_OK(pipe(pfd));
+	ASSERT_ERRNO(-EBADF, channel_create(&v, pfd[0], &ch));
+	ASSERT_ERRNO(-EBADF, channel_create(&v, fd, &ch));
+	ASSERT_ERRNO(-EBADF, channel_create(&v, 4000, &ch));
+	ASSERT_ERRNO(-EOPNOTSUPP, channel_create(&v, -1, &ch));
+	close(pfd[0]);
+	close(pfd[1]);
+
+	ev = event_file(&fx, "ch-a", O_NONBLOCK);
+	ASSERT_TRUE(ev >= 0);
+	ASSERT_ERRNO(-EEXIST, event_file(&fx, "ch-a", 0));
+	/* Unbound: nothing to read. */
+	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EINVAL);
+	ASSERT_OK(channel_create(&v, ev, &ch));
+	ASSERT_EQ(ch, ev);
+	/* One channel per event file. */
+	ASSERT_ERRNO(-EBUSY, channel_create(&v, ev, &ch));
+	ch = ev;
+
+	ASSERT_OK(cq_on_channel(&v, ch, &cq));
+	loop_open(&l, &v, cq);
+	/* Nothing yet: EAGAIN (O_NONBLOCK), poll says nothing. */
+	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EAGAIN);
+	p = (struct pollfd){ .fd = ev, .events = POLLIN };
+	ASSERT_EQ(poll(&p, 1, 0), 0);
+	/* Too small a buffer. */
+	{
+		ssize_t got = read(ev, d, 4);
+
+		if (!(got < 0 && errno == EINVAL))
+			harness_fail(__FILE__, __LINE__, "read 4: %zd errno %d",
+				     got, errno);
+	}
+
+	ASSERT_OK(arm(&v, cq));
+	loop_send(&l, 1);
+	p.revents = 0;
+	ASSERT_EQ(poll(&p, 1, 10000), 1);
+	ASSERT_TRUE(p.revents & POLLIN);
+	ASSERT_EQ(read(ev, d, sizeof(d)), (ssize_t)sizeof(d[0]));
+	ASSERT_EQ(d[0].cq_handle, 0xcafe);
+	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EAGAIN);
+
+	/* A second event file is another channel; closing one unbinds. */
+	ev2 = event_file(&fx, "ch-b", 0);
+	ASSERT_TRUE(ev2 >= 0);
+	ASSERT_OK(channel_create(&v, ev2, &ch));
+	close(ev2);
+
+	ASSERT_OK(ioverbs_destroy(&v, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY,
+			     UVERBS_QP_DESTROY_HANDLE, l.qp));
+	ASSERT_OK(ioverbs_destroy(&v, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY,
+			     UVERBS_CQ_DESTROY_HANDLE, cq));
+	/* DESTROY of the channel ends the binding. */
+	{
+		struct ioverbs_cmd c;
+
+		ioverbs_client_cmd(&c, UVERBS_TYPE_COMP_CHANNEL,
+			UVERBS_ACTION_COMP_CHANNEL_DESTROY);
+		ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_DESTROY_FD, ev);
+		ASSERT_OK(ioverbs_client_exec(&v, &c));
+	}
+	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EINVAL);
+	close(ev);
+	close(fd);
+	fx_stop(&fx);
+}
+
+struct reader {
+	int fd;
+	ssize_t got;
+	int err;
+	struct ib_uverbs_comp_event_desc d;
+};
+
+static void *reader_fn(void *arg)
+{
+	struct reader *r = arg;
+
+	r->got = read(r->fd, &r->d, sizeof(r->d));
+	r->err = r->got < 0 ? errno : 0;
+	return NULL;
+}
+
+/* A blocking read waits for the event; removal wakes a reader with EIO. */
+TEST(daemon_events_blocking_read_and_removal)
+{
+	struct reader r = { 0 };
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	char out[4096];
+	struct loop l;
+	struct fx fx;
+	struct ioverbs_client v;
+	pthread_t th;
+	int fd, ev, ch;
+	u32 cq;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs1", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_fd(&v, fd);
+	ASSERT_OK(ioverbs_get_context(&v));
+	ev = event_file(&fx, "blocking", 0);
+	ASSERT_TRUE(ev >= 0);
+	ASSERT_OK(channel_create(&v, ev, &ch));
+	ASSERT_OK(cq_on_channel(&v, ch, &cq));
+	loop_open(&l, &v, cq);
+	ASSERT_OK(arm(&v, cq));
+
+	/* The reader blocks; the daemon keeps serving meanwhile. */
+	r.fd = ev;
+	ASSERT_OK(-pthread_create(&th, NULL, reader_fn, &r));
+	nanosleep(&ts, NULL);
+	ASSERT_TRUE(fx_alive(&fx));
+	loop_send(&l, 2);
+	ASSERT_OK(-pthread_join(th, NULL));
+	ASSERT_EQ(r.got, (ssize_t)sizeof(r.d));
+	ASSERT_EQ(r.d.cq_handle, 0xcafe);
+
+	/* Blocked again, then the device goes: EIO. */
+	ASSERT_OK(-pthread_create(&th, NULL, reader_fn, &r));
+	nanosleep(&ts, NULL);
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs1", out, sizeof(out)));
+	ASSERT_OK(-pthread_join(th, NULL));
+	ASSERT_EQ(r.got, -1);
+	ASSERT_EQ(r.err, EIO);
+	close(ev);
+	close(fd);
+	fx_stop(&fx);
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/* The test transports, embedded and daemon; see transport.h. */
+#include <limits.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/fixture.h"
+#include "harness.h"
+#include "test_driver.h"
+#include "transport.h"
+
+/* The slot ioverbsd-test serves the test driver as (td_devices.c). */
+#define TX_DEV_NAME "td0"
+#define TX_RELEASE_TIMEOUT_S 20
+
+struct tx_dev {
+	struct ib_device *ib; /* embedded */
+	struct fx fx;	      /* daemon */
+	bool removed;
+	bool stopped;		/* the daemon is gone (tx_dev_destroy()) */
+	unsigned int num_files; /* open files (daemon) */
+	long base_live;		/* the daemon's live objects at start */
+};
+
+#define TX_FILE_MAGIC 0x74786669u
+
+struct tx_file {
+	unsigned int magic;
+	int fd;
+	struct tx_dev *dev;
+};
+
+bool tx_is_daemon(void)
+{
+	const char *t = getenv("IOVERBS_TRANSPORT");
+
+	if (!t || !*t || !strcmp(t, "embedded"))
+		return false;
+	if (!strcmp(t, "daemon"))
+		return true;
+	harness_fail(__FILE__, __LINE__,
+		     "IOVERBS_TRANSPORT=%s: expected embedded or daemon", t);
+}
+
+static struct tx_file *tx_file_of(struct ib_uverbs_file *f)
+{
+	struct tx_file *t = (struct tx_file *)f;
+
+	ASSERT_TRUE(t && t->magic == TX_FILE_MAGIC);
+	return t;
+}
+
+long tx_ioctl(struct ib_uverbs_file *f, unsigned int cmd, unsigned long arg)
+{
+	if (!tx_is_daemon())
+		return ib_uverbs_ioctl(f, cmd, arg);
+	return ioctl(tx_file_of(f)->fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static void msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* $IOVERBSD, else ../daemon/ioverbsd-test next to this program. */
+static void tx_find_daemon(void)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 32], *slash;
+	ssize_t n;
+
+	if (getenv("IOVERBSD") && *getenv("IOVERBSD"))
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT_TRUE(n > 0);
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	ASSERT_TRUE(slash);
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/../daemon/ioverbsd-test", exe);
+	ASSERT_OK(setenv("IOVERBSD", path, 1) ? -errno : 0);
+}
+
+static void tx_daemon_start(struct tx_dev *d)
+{
+	char env[16];
+	int fd;
+
+	tx_find_daemon();
+	/* The knobs page, inherited by the daemon (no close-on-exec). */
+	fd = memfd_create("td_knobs", 0);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(ftruncate(fd, TD_KNOBS_SIZE) ? -errno : 0);
+	ASSERT_OK(td_knobs_share(fd));
+	snprintf(env, sizeof(env), "%d", fd);
+	ASSERT_OK(setenv("IOVERBS_TD_KNOBS_FD", env, 1) ? -errno : 0);
+	fx_start(&d->fx, NULL);
+	unsetenv("IOVERBS_TD_KNOBS_FD");
+	close(fd);
+	td_ioctl = tx_ioctl;
+	d->base_live = fx_live_objects(&d->fx);
+}
+
+struct tx_dev *tx_dev_create(void)
+{
+	struct tx_dev *d = calloc(1, sizeof(*d));
+
+	ASSERT_TRUE(d);
+	td_knobs_reset();
+	if (tx_is_daemon()) {
+		tx_daemon_start(d);
+	} else {
+		d->ib = td_device_create();
+		ASSERT_TRUE(d->ib);
+	}
+	return d;
+}
+
+struct ib_device *tx_dev_ib(struct tx_dev *d)
+{
+	return d->ib;
+}
+
+void tx_dev_remove(struct tx_dev *d)
+{
+	char out[256];
+
+	if (!tx_is_daemon()) {
+		td_device_remove(d->ib);
+		return;
+	}
+	ASSERT_OK(fx_ctl(&d->fx, "remove " TX_DEV_NAME, out, sizeof(out)));
+	d->removed = true;
+}
+
+void tx_dev_destroy(struct tx_dev *d)
+{
+	if (!tx_is_daemon()) {
+		td_device_destroy(d->ib);
+		free(d);
+		return;
+	}
+	/*
+	 * Everything closed and the device still there: the daemon must be
+	 * back to what it held at start (after a removal it holds less).
+	 */
+	if (!d->num_files && !d->removed)
+		fx_wait_released(&d->fx, getpid(), d->base_live);
+	fx_stop(&d->fx);
+	td_ioctl = ib_uverbs_ioctl;
+	if (d->num_files)
+		d->stopped = true; /* the files free it */
+	else
+		free(d);
+}
+
+long tx_open(struct tx_dev *d, struct ib_uverbs_file **f)
+{
+	struct ib_uverbs_file *uf;
+	struct tx_file *t;
+	int fd;
+
+	if (!tx_is_daemon()) {
+		uf = ib_uverbs_open(d->ib, NULL, NULL);
+		if (IS_ERR(uf))
+			return PTR_ERR(uf);
+		*f = uf;
+		return 0;
+	}
+	fd = fx_open(&d->fx, TX_DEV_NAME, O_RDWR);
+	if (fd < 0)
+		return fd;
+	t = calloc(1, sizeof(*t));
+	ASSERT_TRUE(t);
+	t->magic = TX_FILE_MAGIC;
+	t->fd = fd;
+	t->dev = d;
+	d->num_files++;
+	*f = (struct ib_uverbs_file *)t;
+	return 0;
+}
+
+struct ib_uverbs_file *tx_open_ok(struct tx_dev *d)
+{
+	struct ib_uverbs_file *f = NULL;
+
+	ASSERT_OK(tx_open(d, &f));
+	return f;
+}
+
+struct ib_uverbs_file *tx_open_ctx_ok(struct tx_dev *d)
+{
+	struct ib_uverbs_file *f = tx_open_ok(d);
+
+	ASSERT_OK(td_get_context(f));
+	return f;
+}
+
+void tx_close(struct ib_uverbs_file *f)
+{
+	struct tx_file *t;
+	struct tx_dev *d;
+	int i, n = -1;
+	long ret;
+
+	if (!tx_is_daemon()) {
+		ib_uverbs_release(f);
+		return;
+	}
+	t = tx_file_of(f);
+	d = t->dev;
+	ret = close(t->fd) ? -errno : 0;
+	/* With the daemon gone, FLUSH fails; the fd is closed all the same. */
+	if (!d->stopped || ret != -ENOTCONN)
+		ASSERT_OK(ret);
+	t->magic = 0;
+	free(t);
+	d->num_files--;
+	if (d->stopped) {
+		if (!d->num_files)
+			free(d);
+		return;
+	}
+	/* FUSE sends RELEASE after close() returned: wait for the daemon. */
+	for (i = 0; i < TX_RELEASE_TIMEOUT_S * 200; i++) {
+		n = fx_files_of(&d->fx, TX_DEV_NAME, getpid());
+		if (n == (int)d->num_files)
+			return;
+		msleep(5);
+	}
+	harness_fail(__FILE__, __LINE__,
+		     "the daemon still lists %d file(s) of ours, expected %u",
+		     n, d->num_files);
+}
+
+int tx_files_with_events(struct tx_dev *d, unsigned int events)
+{
+	static char out[1 << 16];
+	char *line, *save, name[32];
+	int pid, ctx, dis, obj, ev, n = 0;
+
+	ASSERT_TRUE(tx_is_daemon());
+	ASSERT_OK(fx_ctl(&d->fx, "list", out, sizeof(out)));
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line,
+			   "file %31s pid %d context %d disassociated %d "
+			   "objects %d events %d",
+			   name, &pid, &ctx, &dis, &obj, &ev) != 6)
+			continue;
+		if (!strcmp(name, TX_DEV_NAME) && pid == getpid() &&
+		    ev == (int)events)
+			n++;
+	}
+	return n;
+}
