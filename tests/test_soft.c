@@ -652,6 +652,16 @@ TEST(soft_qp_create_destroy)
 		ASSERT_TRUE(sqp->rq.stride >= sizeof(struct soft_recv_wqe) + 16);
 		ASSERT_OK(e.ops->destroy_qp(qp));
 	}
+	/* An odd inline size: every entry still aligned (a fuzzer find). */
+	cap.max_send_sge = 1;
+	cap.max_inline_data = 33;
+	ASSERT_OK(qp_create(&e, pd, IB_UVERBS_QPT_RC, &cap, &qp));
+	ASSERT_EQ(qp->cap.max_inline_data, 33);
+	ASSERT_EQ(to_soft_qp(qp)->sq.stride %
+			  __alignof__(struct soft_send_wqe), 0);
+	ASSERT_OK(e.ops->destroy_qp(qp));
+	cap.max_send_sge = 3;
+	cap.max_inline_data = 10;
 	/* No receive queue at all (an SRQ's QP). */
 	cap.max_recv_wr = 0;
 	ASSERT_OK(qp_create(&e, pd, IB_UVERBS_QPT_RC, &cap, &qp));

@@ -83,12 +83,21 @@ static int soft_qp_caps(struct soft_device *sdev,
 	return 0;
 }
 
+/*
+ * Bytes per send queue entry, rounded up so that every entry is aligned
+ * as struct soft_send_wqe must be (an inline size such as 33 would leave
+ * odd entries misaligned).
+ */
 static u32 soft_send_stride(const struct ib_uverbs_qp_cap *cap)
 {
+	const u32 align = __alignof__(struct soft_send_wqe);
 	u32 data = max_t(u32, cap->max_send_sge * sizeof(struct ib_uverbs_sge),
 			 cap->max_inline_data);
 
-	return sizeof(struct soft_send_wqe) + data;
+	_Static_assert(sizeof(struct soft_send_wqe) %
+			       __alignof__(struct soft_send_wqe) == 0,
+		       "entries start aligned");
+	return (sizeof(struct soft_send_wqe) + data + align - 1) & ~(align - 1);
 }
 
 static u32 soft_recv_stride(u32 max_sge)
