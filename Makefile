@@ -103,7 +103,7 @@ all: $(REL_LIBS) $(REL_PROGS) $(O)/rel/daemon/ioverbsd \
 
 CHECK_STAGES := check-boundary check-headers check-build check-asan \
 	check-clang check-tsan check-daemon check-conformance-daemon fuzz-regress \
-	fuzz-short
+	fuzz-short fuzz-soft-regress fuzz-soft-short
 R := $(O)/results
 # Sub-makes: quiet, and parallel even when `make check` was not given -j.
 SUBMAKE_FLAGS = --no-print-directory $(if $(Q),-s) \
@@ -296,3 +296,5 @@ clean:
 
 # The daemon, its control tool and its tests.
 include daemon/daemon.mk
+# The second fuzz target: standard actions on the soft device.
+include fuzz/soft.mk

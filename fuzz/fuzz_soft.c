@@ -5,16 +5,16 @@
  *
  * fuzz_ioctl.c sends raw command buffers to the test driver; this target
  * decodes its input as operations (GET_CONTEXT, PD/MR/CQ/QP/SRQ/AH
- * create and destroy, QP state changes, POST_SEND/RECV, polls, ...), each
- * built into a real RDMA_VERBS_IOCTL command with lib/ (ioverbs_cmd_*) and
- * sent to a soft device.  A table of the handles the run created lets
- * parameters name live objects, stale ones, objects of another type or of
- * the other file, or garbage.  Completion channels (fd objects) are
- * created, named by CQ_CREATE, read and destroyed too.  One operation in
- * four is "raw": the command is built, then its header and attributes
- * are mutated (ids, lengths, reserved fields, handles, attributes dropped
- * or duplicated) and sent as is, so that malformed input reaches the same
- * actions.
+ * create and destroy, QP state changes, POST_SEND/RECV, polls, CQ
+ * resizes, ...), each built into a real RDMA_VERBS_IOCTL command with
+ * lib/ (ioverbs_cmd_*) and sent to a soft device.  A table of the
+ * handles the run created lets parameters name live objects, stale ones,
+ * objects of another type or of the other file, or garbage.  Completion
+ * channels (fd objects) are created, named by CQ_CREATE, read and
+ * destroyed too.  One operation in four is "raw": the command is built,
+ * then its header and attributes are mutated (ids, lengths, reserved
+ * fields, handles, attributes dropped or duplicated) and sent as is, so
+ * that malformed input reaches the same actions.
  *
  * Memory: a sandbox address space (fs_mm).  Everything a command points
  * to -- the header and attributes, the PTR_IN/PTR_OUT buffers, the data
@@ -35,8 +35,8 @@
  * limits so the limit paths are reachable; every input opens a fresh file
  * (and maybe a second one), and the DEVICE_REPLUG operation removes the
  * device under its open files (hot unplug) and creates a new one, which
- * later inputs keep using.  RNR back-off (usleep_range in the engine) is
- * wrapped by the link (-Wl,--wrap=usleep_range) to cost no wall time.
+ * later inputs keep using.  RNR retries run on the device's workqueue
+ * (a thread): closing the files at the end of an input cancels them.
  *
  * Input format:
  *   byte 0   fail_nth: >= 0xc0 makes the (byte - 0xbf)-th injection point
@@ -50,9 +50,10 @@
  *
  * Per input, abort() on: a sanitizer report; an errno outside the
  * contract of rdma_user_ioctl.h's DOC block (EAGAIN only from the
- * event-reading actions); a successful non-DESTROY command on a file
- * whose device was removed (rule 20); a failed command leaving a context
- * behind (rule 14); after every command, an object locked, with a wrong
+ * event-reading actions); a successful command on a file whose device
+ * was removed, other than a DESTROY or an action marked after_removal
+ * (rule 20); a failed command leaving a context behind (rule 14); after
+ * every command, an object locked, with a wrong
  * reference or dependency count, or in the wrong state; a poll answering
  * more completions than there was room for, or a WC with a status out of
  * range; after the files are closed, a soft device object count not back
@@ -114,7 +115,7 @@ enum fs_op {
 	FS_OP_GET_ASYNC_EVENT,
 	FS_OP_FILE_REOPEN,
 	FS_OP_DEVICE_REPLUG,
-	FS_OP_POST_SEND2,	/* POST_SEND again: weight */
+	FS_OP_CQ_RESIZE,
 	FS_OP_CHANNEL,		/* COMP_CHANNEL create/destroy/get_event */
 	FS_OP_BOOT,		/* context, PD, MR, CQ, two connected QPs */
 	FS_NUM_OPS,
@@ -163,6 +164,7 @@ struct fs_arena {
 		struct ib_uverbs_mr_reg_resp mr;
 		struct ib_uverbs_cq_create_resp cq;
 		struct ib_uverbs_cq_destroy_resp cq_destroy;
+		struct ib_uverbs_cq_resize_resp cq_resize;
 		struct ib_uverbs_qp_create_resp qp;
 		struct ib_uverbs_qp_query_resp qp_query;
 		struct ib_uverbs_qp_destroy_resp qp_destroy;
@@ -256,10 +258,12 @@ static struct compat_mm *fs_context_mm(struct ib_uverbs_file *ufile)
 	return &fs_mm;
 }
 
-static int fs_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
+static int fs_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
+		       int hint)
 {
 	(void)ufile;
 	(void)uobj;
+	(void)hint;
 	return compat_event_fd_alloc();
 }
 
@@ -275,16 +279,6 @@ static const struct ib_uverbs_file_ops fs_file_ops = {
 	.context_mm = fs_context_mm,
 };
 
-/* RNR back-off: no wall time (linked with --wrap=usleep_range). */
-void __wrap_usleep_range(unsigned long min_us, unsigned long max_us);
-static unsigned long fs_rnr_sleeps;
-void __wrap_usleep_range(unsigned long min_us, unsigned long max_us)
-{
-	(void)min_us;
-	(void)max_us;
-	fs_rnr_sleeps++;
-}
-
 /* --- the world of one input ---------------------------------------- */
 
 static struct ib_device *fs_dev;	/* the current device */
@@ -293,12 +287,10 @@ static bool fs_trace;
 /*
  * FUZZ_SOFT_MASK: known bugs to step around, so that fuzzing goes on past
  * them (their reproducers are in fuzz/crashes-soft/):
- *   removed-types  send no command on a file whose device was removed
- *                  (only close it): the use-after-free in find_action
  *   inline-stride  ask for max_inline_data in multiples of 8 only: the
  *                  misaligned send WQEs of soft_send_stride()
  */
-static bool fs_mask_removed, fs_mask_stride;
+static bool fs_mask_stride;
 /* Successful receive and RDMA/atomic completions polled (mkcorpus_soft). */
 static unsigned long fs_stat_recv_ok, fs_stat_rdma_ok;
 
@@ -306,7 +298,7 @@ static const struct soft_device_config fs_cfg = {
 	.num_ports = 2,
 	.max_qp = 16,
 	.max_qp_wr = 64,
-	.max_sge = 4,
+	.max_sge = 16,		/* above the engine's 8 on-stack segments */
 	.max_cq = 12,
 	.max_cqe = 256,
 	.max_mr = 12,
@@ -459,6 +451,19 @@ static bool fs_is_destroy(const struct ib_uverbs_ioctl_hdr *hdr)
 	return false;
 }
 
+/* Served after removal too (uverbs_action.after_removal), per the spec. */
+static bool fs_after_removal(const struct ib_uverbs_ioctl_hdr *hdr)
+{
+	const struct uverbs_types *types = fs_dev->types;
+	const struct uverbs_type *t;
+
+	if (hdr->object_type >= types->num_types)
+		return false;
+	t = types->types[hdr->object_type];
+	return t && hdr->action < t->num_actions &&
+	       t->actions[hdr->action].after_removal;
+}
+
 static bool fs_reads_events(const struct ib_uverbs_ioctl_hdr *hdr)
 {
 	return (hdr->object_type == UVERBS_TYPE_DEVICE &&
@@ -532,7 +537,7 @@ static const char *const fs_op_names[FS_NUM_OPS] = {
 	"QP_QUERY", "QP_DESTROY", "SRQ_CREATE", "SRQ_MODIFY",
 	"SRQ_POST_RECV", "SRQ_DESTROY", "AH_CREATE", "AH_DESTROY",
 	"POST_SEND", "POST_RECV", "QP_COUNTERS", "GET_ASYNC_EVENT",
-	"FILE_REOPEN", "DEVICE_REPLUG", "POST_SEND", "CHANNEL", "BOOT",
+	"FILE_REOPEN", "DEVICE_REPLUG", "CQ_RESIZE", "CHANNEL", "BOOT",
 };
 
 /* Mutates the built command: bad ids, lengths, flags, handles. */
@@ -628,8 +633,6 @@ static long fs_exec(struct fs *z, struct fs_file *ff, struct ioverbs_cmd *c,
 
 	if (!ff->f)
 		return -EBADF;
-	if (ff->removed && fs_mask_removed)
-		return -EIO;
 	if (raw) {
 		c->error = 0;
 		fs_mutate(c, r);
@@ -655,7 +658,8 @@ static long fs_exec(struct fs *z, struct fs_file *ff, struct ioverbs_cmd *c,
 		fs_die("errno outside the contract", ret);
 	if (ret && !had_ctx && smp_load_acquire(&ff->f->ucontext))
 		fs_die("a failed command left a context behind", ret);
-	if (ff->removed && !ret && !fs_is_destroy(&hdr))
+	if (ff->removed && !ret && !fs_is_destroy(&hdr) &&
+	    !fs_after_removal(&hdr))
 		fs_die("a command succeeded on a removed device",
 		       hdr.object_type << 16 | hdr.action);
 	fs_check_file(&z->file[0]);
@@ -970,6 +974,21 @@ static long fs_op_cq_destroy(struct fs *z, struct fs_file *ff, bool raw,
 	return ret;
 }
 
+static long fs_op_cq_resize(struct fs *z, struct fs_file *ff, bool raw,
+			    struct fs_rd *r)
+{
+	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+	u32 h = fs_pick(z, ff, FS_CQ, r, NULL);
+	u8 b = rd8(r);
+
+	A->u32_in = b < 0xf0 ? b : rd32(r);
+	ioverbs_cmd_idr(c, UVERBS_CQ_RESIZE_HANDLE, h);
+	ioverbs_cmd_in(c, UVERBS_CQ_RESIZE_CQE, &A->u32_in, 4);
+	ioverbs_cmd_out(c, UVERBS_CQ_RESIZE_RESP, &A->out.cq_resize,
+			sizeof(A->out.cq_resize));
+	return fs_exec(z, ff, c, raw, r);
+}
+
 static long fs_op_cq_poll(struct fs *z, struct fs_file *ff, bool raw,
 			  struct fs_rd *r)
 {
@@ -1084,8 +1103,8 @@ static long fs_op_qp_create(struct fs *z, struct fs_file *ff, bool raw,
 	} else {
 		cmd.cap.max_send_wr = rd8(r);
 		cmd.cap.max_recv_wr = rd8(r);
-		cmd.cap.max_send_sge = rd8(r) & 7;
-		cmd.cap.max_recv_sge = rd8(r) & 7;
+		cmd.cap.max_send_sge = rd8(r) & 31;
+		cmd.cap.max_recv_sge = rd8(r) & 31;
 		cmd.cap.max_inline_data = rd8(r);
 		if (w == 0xff) {
 			cmd.cap.reserved = rd32(r);
@@ -1261,7 +1280,7 @@ static long fs_qp_connect(struct fs *z, struct fs_file *ff, bool raw,
 			       IB_UVERBS_QP_MAX_QP_RD_ATOMIC;
 		a.timeout = 14;
 		a.retry_cnt = 7;
-		/* 0: RNR at once; 1..6: retries (no wall time); 7: waits */
+		/* 0: RNR at once; 1..6: retries on the workqueue; 7: waits */
 		a.rnr_retry = (m >> 5) & 3 ? ((m >> 5) & 3) * 3 - 2 : 0;
 		a.max_rd_atomic = 4;
 	}
@@ -1407,7 +1426,7 @@ static long fs_post_recv(struct fs *z, struct fs_file *ff, bool raw,
 
 		k = w & 3;
 		if (w == 0xff)
-			k = 5 + (rd8(r) & 7);
+			k = 5 + (rd8(r) & 15);
 		A->rwr[i] = (struct ib_uverbs_recv_wr){
 			.wr_id = 0x1000 + i, .num_sge = k,
 			.reserved = w == 0xfe,
@@ -1698,8 +1717,9 @@ static long fs_run_op(struct fs *z, u8 sel, struct fs_rd *r)
 					    UVERBS_TYPE_AH,
 					    UVERBS_ACTION_AH_DESTROY);
 	case FS_OP_POST_SEND:
-	case FS_OP_POST_SEND2:
 		return fs_op_post_send(z, ff, raw, r);
+	case FS_OP_CQ_RESIZE:
+		return fs_op_cq_resize(z, ff, raw, r);
 	case FS_OP_POST_RECV:
 		return fs_post_recv(z, ff, raw, r, false);
 	case FS_OP_CHANNEL:
@@ -1735,12 +1755,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	compat_warn_abort = true;
 	compat_log_level = LOG_ERR;
 	fs_trace = getenv("FUZZ_SOFT_TRACE") != NULL;
-	if (getenv("FUZZ_SOFT_MASK")) {
-		fs_mask_removed = strstr(getenv("FUZZ_SOFT_MASK"),
-					 "removed-types");
-		fs_mask_stride = strstr(getenv("FUZZ_SOFT_MASK"),
-					"inline-stride");
-	}
+	fs_mask_stride = getenv("FUZZ_SOFT_MASK") &&
+			 strstr(getenv("FUZZ_SOFT_MASK"), "inline-stride");
 	A = calloc(1, sizeof(*A));
 	if (!A)
 		fs_die("calloc", -ENOMEM);

@@ -3,10 +3,12 @@
  * Writes the seed corpus of fuzz/fuzz_soft.c into DIR (default
  * fuzz/corpus-soft) and the reproducers of bugs found into CRASH_DIR
  * (default fuzz/crashes-soft), and replays every seed through the
- * target once (a reproducer only under FUZZ_SOFT_MASK=removed-types).
+ * target once (a reproducer of an open bug only where FUZZ_SOFT_MASK
+ * steps around it).
  *
+ *   make fuzz-soft-corpus      (fuzz/soft.mk: builds and runs it), or
  *   clang -O1 -g -fsanitize=address,undefined <BASE_CFLAGS> \
- *	-Wl,--wrap=usleep_range -o mkcorpus_soft fuzz/mkcorpus_soft.c \
+ *	-o mkcorpus_soft fuzz/mkcorpus_soft.c \
  *	<core, compat, drivers and lib sources> -lurcu-memb -pthread
  *   ./mkcorpus_soft [DIR [CRASH_DIR]]
  *
@@ -161,7 +163,9 @@ static void seed_events(struct seed *s)
 	REC(s, FS_OP_POST_SEND, 0, 0x00, WR1(0, SIG, 0, 0, 64));
 	REC(s, FS_OP_CHANNEL, 2, 0, 0);			/* get_event */
 	REC(s, FS_OP_CHANNEL, 2, 0, 0);			/* EAGAIN */
+	REC(s, FS_OP_CQ_RESIZE, 0, 128);
 	REC(s, FS_OP_CQ_POLL, 0, 8);
+	REC(s, FS_OP_CQ_RESIZE, 0, 0);			/* EINVAL */
 	REC(s, FS_OP_CHANNEL, 1, 0, 0);			/* EBUSY: the CQ */
 	REC(s, FS_OP_QP_DESTROY, 0);
 	REC(s, FS_OP_QP_DESTROY, 1);
@@ -194,11 +198,11 @@ static void seed_two_files(struct seed *s)
 	REC(s, FS_OP_POST_SEND, 0, 0x00, WR1(0, SIG, 0, 0, 64));
 	REC(s, FS_OP_CQ_POLL | FS_SEL_FILE2, 0, 8);
 	REC(s, FS_OP_CQ_POLL, 0, 8);
-	/*
-	 * Hot unplug with both files' objects alive; then only close (a
-	 * command on them is the use-after-free of crashes-soft/).
-	 */
+	/* Hot unplug with both files' objects alive: EIO but DESTROY. */
 	REC0(s, FS_OP_DEVICE_REPLUG);
+	REC(s, FS_OP_POST_SEND, 0, 0x00, WR1(0, SIG, 0, 0, 64));
+	REC(s, FS_OP_QP_DESTROY | FS_SEL_FILE2, 0);
+	REC(s, FS_OP_GET_ASYNC_EVENT);
 	REC(s, FS_OP_FILE_REOPEN | FS_SEL_FILE2);
 	REC(s, FS_OP_FILE_REOPEN);
 	REC(s, FS_OP_BOOT, 1, 0x03);			/* UC, by GID */
@@ -245,13 +249,17 @@ static void seed_errors(struct seed *s)
 	REC(s, FS_OP_QP_DESTROY, 0);
 	REC(s, FS_OP_QP_DESTROY, 0);			/* stale: ENOENT */
 	REC0(s, FS_OP_DEVICE_REPLUG);
+	REC(s, FS_OP_PD_ALLOC, 0);			/* removed: EIO */
+	REC(s, FS_OP_MR_DEREG, 2);
+	REC(s, FS_OP_CQ_DESTROY, 0);
+	REC(s, FS_OP_PD_DEALLOC, 0);
 	REC(s, FS_OP_FILE_REOPEN);
 	REC(s, FS_OP_PD_ALLOC, 0);			/* no context */
 }
 
 /*
- * The use-after-free: a command on a file whose device was removed reads
- * the freed device's types table (crashes-soft/, not the corpus).
+ * The use-after-free: a command on a file whose device was removed read
+ * the freed device's types table (fixed by 6fabb96: the core copies it).
  */
 static void seed_removed_uaf(struct seed *s)
 {
@@ -336,8 +344,7 @@ int main(int argc, char **argv)
 		}
 		/* A reproducer runs only where its bug is masked. */
 		moved = 0;
-		if ((seeds[i].fn != seed_removed_uaf || fs_mask_removed) &&
-		    (seeds[i].fn != seed_stride || fs_mask_stride))
+		if (seeds[i].fn != seed_stride || fs_mask_stride)
 			moved = seed_completions(&s);
 		printf("%-22s %4zu bytes, %lu successful receives/RDMA ops\n",
 		       seeds[i].name, s.n, moved);
