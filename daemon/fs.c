@@ -235,24 +235,6 @@ void ivd_devices_exit(void)
 
 /* --- uverbs files ------------------------------------------------------ */
 
-/* The tgid of thread @tid, from /proc; @tid itself if it cannot be read. */
-static pid_t tid_to_tgid(pid_t tid)
-{
-	char path[64], line[128];
-	pid_t tgid = tid;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fp = fopen(path, "re");
-	if (!fp)
-		return tid;
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(fp);
-	return tgid;
-}
-
 /*
  * FD objects (completion channels) would need a descriptor created in the
  * client, which a FUSE server cannot do.  The provider will open event
@@ -349,7 +331,7 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	}
 	f->dev = d;
 	f->serial = ++file_serial;
-	f->tgid = tid_to_tgid(ctx->pid);
+	f->tgid = pvm_tid_to_tgid(ctx->pid);
 	f->mm = pvm_mm_open(f->tgid);
 	if (!f->mm) {
 		ret = -ESRCH;

@@ -9,11 +9,19 @@
 
 #include <ioverbs/verbs.h>
 
+/* The descriptor travels in ctx itself, so a client may be copied. */
+static long client_fd_ioctl(void *ctx, unsigned int cmd, void *arg)
+{
+	int fd = (int)(uintptr_t)ctx;
+
+	return ioverbs_ioctl_fd(&fd, cmd, arg);
+}
+
 void ioverbs_client_fd(struct ioverbs_client *v, int fd)
 {
 	v->fd = fd;
-	v->fn = ioverbs_ioctl_fd;
-	v->ctx = &v->fd;
+	v->fn = client_fd_ioctl;
+	v->ctx = (void *)(uintptr_t)fd;
 }
 
 void ioverbs_client_cmd(struct ioverbs_cmd *c, u16 type, u16 action)

@@ -13,6 +13,8 @@
 
 #include <rdma/ib_verbs_ops.h>
 
+#include <ioverbs/verbs.h>
+
 #include "fixture.h"
 
 #define FX_START_TIMEOUT_S 60
@@ -531,6 +533,18 @@ int fx_run(char *const argv[], char *out, size_t size)
 
 /* --- client commands -------------------------------------------------- */
 
+/*
+ * The client commands are <ioverbs/verbs.h>'s on the file descriptor;
+ * these keep the tests' shorter signatures.
+ */
+static struct ioverbs_client cl(int fd)
+{
+	struct ioverbs_client v;
+
+	ioverbs_client_fd(&v, fd);
+	return v;
+}
+
 void cl_init(struct ioverbs_cmd *c, u16 type, u16 action)
 {
 	ioverbs_cmd_init(c, &uverbs_std_types, SOFT_DRIVER_ID, type, action);
@@ -543,12 +557,9 @@ long cl_exec(int fd, struct ioverbs_cmd *c)
 
 long cl_get_context(int fd)
 {
-	struct ib_uverbs_get_context_resp resp;
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &resp, sizeof(resp));
-	return cl_exec(fd, &c);
+	return ioverbs_get_context(&v);
 }
 
 long cl_query_device(int fd, struct ib_uverbs_query_device_resp *resp)
@@ -572,165 +583,89 @@ long cl_query_port(int fd, u8 port, struct ib_uverbs_query_port_resp *resp)
 
 long cl_pd_alloc(int fd, u32 *pd)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, pd);
-	return cl_exec(fd, &c);
+	return ioverbs_pd_alloc(&v, pd);
 }
 
 long cl_pd_dealloc(int fd, u32 pd)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC);
-	ioverbs_cmd_idr(&c, UVERBS_PD_DEALLOC_HANDLE, pd);
-	return cl_exec(fd, &c);
+	return ioverbs_destroy(&v, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC,
+			       UVERBS_PD_DEALLOC_HANDLE, pd);
 }
 
 long cl_mr_reg(int fd, u32 pd, void *buf, size_t len, u32 *mr,
 	       struct ib_uverbs_mr_reg_resp *resp)
 {
-	struct ib_uverbs_mr_reg_cmd cmd = {
-		.start = (uintptr_t)buf,
-		.length = len,
-		.hca_va = (uintptr_t)buf,
-		.access_flags = IB_UVERBS_ACCESS_LOCAL_WRITE |
-				IB_UVERBS_ACCESS_REMOTE_WRITE |
-				IB_UVERBS_ACCESS_REMOTE_READ,
-	};
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, resp, sizeof(*resp));
-	return cl_exec(fd, &c);
+	memset(resp, 0, sizeof(*resp));
+	return ioverbs_mr_reg(&v, pd, buf, len,
+			      IB_UVERBS_ACCESS_LOCAL_WRITE |
+				      IB_UVERBS_ACCESS_REMOTE_WRITE |
+				      IB_UVERBS_ACCESS_REMOTE_READ,
+			      mr, &resp->lkey, &resp->rkey);
 }
 
 long cl_mr_dereg(int fd, u32 mr)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG);
-	ioverbs_cmd_idr(&c, UVERBS_MR_DEREG_HANDLE, mr);
-	return cl_exec(fd, &c);
+	return ioverbs_destroy(&v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
+			       UVERBS_MR_DEREG_HANDLE, mr);
 }
 
 long cl_cq_create(int fd, u32 cqe, u32 *cq)
 {
-	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xc0,
-					       .cqe = cqe };
-	struct ib_uverbs_cq_create_resp resp;
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
+	u32 got;
 
-	cl_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &resp, sizeof(resp));
-	return cl_exec(fd, &c);
+	return ioverbs_cq_create(&v, cqe, cq, &got);
 }
 
 long cl_cq_destroy(int fd, u32 cq)
 {
-	struct ib_uverbs_cq_destroy_resp resp;
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_DESTROY_HANDLE, cq);
-	ioverbs_cmd_out(&c, UVERBS_CQ_DESTROY_RESP, &resp, sizeof(resp));
-	return cl_exec(fd, &c);
+	return ioverbs_destroy(&v, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY,
+			       UVERBS_CQ_DESTROY_HANDLE, cq);
 }
 
 long cl_qp_create(int fd, u32 pd, u32 cq, u32 *qp, u32 *qpn)
 {
-	struct ib_uverbs_qp_create_cmd cmd = {
-		.qp_type = IB_UVERBS_QPT_RC,
-		.cap = { .max_send_wr = 16,
-			 .max_recv_wr = 16,
-			 .max_send_sge = 2,
-			 .max_recv_sge = 2 },
+	static const struct ib_uverbs_qp_cap cap = {
+		.max_send_wr = 16, .max_recv_wr = 16,
+		.max_send_sge = 2, .max_recv_sge = 2,
 	};
-	struct ib_uverbs_qp_create_resp resp;
-	struct ioverbs_cmd c;
-	long ret;
+	struct ioverbs_client v = cl(fd);
+	struct ib_uverbs_qp_cap got;
+	u32 n;
 
-	cl_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, qp);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, cq);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, cq);
-	ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &resp, sizeof(resp));
-	ret = cl_exec(fd, &c);
-	if (!ret && qpn)
-		*qpn = resp.qpn;
-	return ret;
+	return ioverbs_qp_create(&v, IB_UVERBS_QPT_RC, pd, cq, &cap, qp,
+				 qpn ? qpn : &n, &got);
 }
 
 long cl_qp_modify(int fd, u32 qp, const struct ib_uverbs_qp_attr *attr)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, attr, sizeof(*attr));
-	return cl_exec(fd, &c);
+	return ioverbs_qp_modify(&v, qp, attr);
 }
 
 long cl_qp_destroy(int fd, u32 qp)
 {
-	struct ib_uverbs_qp_destroy_resp resp;
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_DESTROY_HANDLE, qp);
-	ioverbs_cmd_out(&c, UVERBS_QP_DESTROY_RESP, &resp, sizeof(resp));
-	return cl_exec(fd, &c);
+	return ioverbs_destroy(&v, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY,
+			       UVERBS_QP_DESTROY_HANDLE, qp);
 }
 
+/* Finite RNR retries: a SEND without a receive fails instead of waiting. */
 long cl_qp_connect_rc(int fd, u32 qp, u16 dlid, u32 dest_qpn)
 {
-	struct ib_uverbs_qp_attr init = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_PKEY_INDEX |
-			     IB_UVERBS_QP_PORT | IB_UVERBS_QP_ACCESS_FLAGS,
-		.qp_state = IB_UVERBS_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IB_UVERBS_ACCESS_REMOTE_WRITE |
-				   IB_UVERBS_ACCESS_REMOTE_READ,
-	};
-	struct ib_uverbs_qp_attr rtr = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_AV |
-			     IB_UVERBS_QP_PATH_MTU | IB_UVERBS_QP_DEST_QPN |
-			     IB_UVERBS_QP_RQ_PSN |
-			     IB_UVERBS_QP_MAX_DEST_RD_ATOMIC |
-			     IB_UVERBS_QP_MIN_RNR_TIMER,
-		.qp_state = IB_UVERBS_QPS_RTR,
-		.ah_attr = { .dlid = dlid, .port_num = 1 },
-		.path_mtu = IB_UVERBS_MTU_4096,
-		.dest_qp_num = dest_qpn,
-		.max_dest_rd_atomic = 4,
-		.min_rnr_timer = 1,
-	};
-	struct ib_uverbs_qp_attr rts = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_TIMEOUT |
-			     IB_UVERBS_QP_RETRY_CNT | IB_UVERBS_QP_RNR_RETRY |
-			     IB_UVERBS_QP_SQ_PSN |
-			     IB_UVERBS_QP_MAX_QP_RD_ATOMIC,
-		.qp_state = IB_UVERBS_QPS_RTS,
-		.timeout = 14,
-		.retry_cnt = 7,
-		/* Finite: a SEND without a receive fails instead of waiting. */
-		.rnr_retry = 1,
-		.max_rd_atomic = 4,
-	};
-	long ret;
+	struct ioverbs_client v = cl(fd);
 
-	ret = cl_qp_modify(fd, qp, &init);
-	if (!ret)
-		ret = cl_qp_modify(fd, qp, &rtr);
-	if (!ret)
-		ret = cl_qp_modify(fd, qp, &rts);
-	return ret;
+	return ioverbs_qp_connect_rc(&v, qp, dlid, dest_qpn, 1);
 }
