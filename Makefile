@@ -87,10 +87,10 @@ $(eval $(call variant,clang,$(CLANG),-O1 $(SAN_ASAN)))
 	check-headers check-build bench fuzz fuzz-regress demo clean format
 
 REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a
-REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS))
+REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS)) \
+	$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs-ctl
 
-all: $(REL_LIBS) $(REL_PROGS) $(O)/rel/daemon/ioverbsd \
-	$(O)/rel/tools/ioverbs-ctl
+all: $(REL_LIBS) $(REL_PROGS)
 
 # --- make check --------------------------------------------------------
 #
