@@ -436,3 +436,104 @@ TEST(ring_close_with_everything_live)
 	}
 	soft_device_destroy(p.dev);
 }
+
+/*
+ * The soft device's vendor attribute on a standard action: CQ_CREATE with
+ * SOFT_CQ_CREATE_RING makes a CQ whose completions go to the caller's
+ * ring from the start.
+ */
+static long cq_create_ring(struct ioverbs_ep *s, int fd, u32 cqe, u32 *cq)
+{
+	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 1, .cqe = cqe };
+	struct ib_uverbs_cq_create_resp resp;
+	struct soft_attach a = { .fd = fd };
+	struct ioverbs_cmd c;
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
+	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
+	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
+	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &resp, sizeof(resp));
+	ioverbs_cmd_in(&c, SOFT_CQ_CREATE_RING, &a, sizeof(a));
+	return ioverbs_client_exec(&s->v, &c);
+}
+
+TEST(ring_cq_create_with_vendor_ring)
+{
+	struct ib_uverbs_qp_cap cap = { .max_send_wr = 4, .max_recv_wr = 4,
+					.max_send_sge = 1, .max_recv_sge = 1 };
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 77, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_recv_wr rwr = { .wr_id = 78, .num_sge = 1 };
+	struct ioverbs_sring_cq rcq = { 0 };
+	struct ib_uverbs_qp_cap got;
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc[4];
+	struct ib_device *dev = soft_device_create(NULL);
+	struct ib_uverbs_file *f;
+	struct ioverbs_cmd c;
+	struct ioverbs_ep s;
+	u32 cq, qp, qpn, bad, n = 0;
+	int fd, i;
+
+	ASSERT_TRUE(!IS_ERR(dev));
+	f = ib_uverbs_open(dev, NULL, NULL);
+	ASSERT_TRUE(!IS_ERR(f));
+	memset(&s, 0, sizeof(s));
+	ioverbs_client_embedded(&s.v, f);
+	ASSERT_OK(ioverbs_ep_open(&s, 4096, false));
+	/* Too small a memfd, a bad descriptor: no CQ. */
+	fd = sealed_memfd(4096, true);
+	ASSERT_ERRNO(-EINVAL, cq_create_ring(&s, fd, 1024, &cq));
+	close(fd);
+	ASSERT_ERRNO(-EBADF, cq_create_ring(&s, 987654, 16, &cq));
+
+	rcq.len = soft_ring_cq_size(16);
+	fd = sealed_memfd(rcq.len, true);
+	ASSERT_OK(cq_create_ring(&s, fd, 16, &cq));
+	rcq.ctrl = mmap(NULL, rcq.len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			0);
+	ASSERT_TRUE(rcq.ctrl != MAP_FAILED);
+	rcq.ents = (struct ib_uverbs_wc *)(rcq.ctrl + 1);
+	rcq.entries = 16;
+	/* Attached already. */
+	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, (int)cq));
+
+	/* A loopback QP on it: its completions arrive in our ring. */
+	ASSERT_OK(ioverbs_qp_create(&s.v, IB_UVERBS_QPT_RC, s.pd, cq, &cap,
+				    &qp, &qpn, &got));
+	ASSERT_OK(ioverbs_qp_connect_rc(&s.v, qp, s.lid, qpn, 7));
+	sge = sge_at(&s, 0, 8);
+	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &rwr, sizeof(rwr));
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
+	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
+	ASSERT_OK(ioverbs_client_exec(&s.v, &c));
+	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
+	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
+	ASSERT_OK(ioverbs_client_exec(&s.v, &c));
+	for (i = 0; i < 1000 && n < 2; i++) {
+		n += ioverbs_sring_poll(&rcq, wc + n, 4 - n);
+		if (n < 2)
+			usleep(1000);
+	}
+	ASSERT_EQ(n, 2);
+	ASSERT_EQ(wc[0].wr_id + wc[1].wr_id, 77 + 78);
+
+	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_QP,
+				  UVERBS_ACTION_QP_DESTROY,
+				  UVERBS_QP_DESTROY_HANDLE, qp));
+	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_CQ,
+				  UVERBS_ACTION_CQ_DESTROY,
+				  UVERBS_CQ_DESTROY_HANDLE, cq));
+	munmap(rcq.ctrl, rcq.len);
+	close(fd);
+	ioverbs_ep_close(&s);
+	ib_uverbs_release(f);
+	soft_device_destroy(dev);
+}

@@ -11,6 +11,7 @@ struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
 			     struct uverbs_attr_array *vendor)
 {
 	struct soft_device *sdev = to_soft_dev(uctx->device);
+	const struct soft_attach *ring;
 	struct soft_cq *scq;
 	u32 cqe;
 	int ret;
@@ -35,8 +36,20 @@ struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
 	scq->ibcq.user_handle = cmd->user_handle;
 	scq->ibcq.comp_vector = cmd->comp_vector;
 	scq->ibcq.device = uctx->device;
+	/* SOFT_CQ_CREATE_RING: the shared ring at once. */
+	ring = vendor ? uverbs_attr_in(vendor, SOFT_CQ_CREATE_RING &
+						   ~UVERBS_VENDOR_FLAG) :
+			NULL;
+	if (ring) {
+		ret = ring->reserved ? -EINVAL : soft_attach_cq(scq, ring->fd);
+		if (ret)
+			goto err_ring;
+	}
 	return &scq->ibcq;
 
+err_ring:
+	spin_lock_destroy(&scq->lock);
+	kfree(scq->ring);
 err_free:
 	kfree(scq);
 err_count:

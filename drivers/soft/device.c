@@ -205,6 +205,55 @@ static const struct uverbs_type soft_vendor_type = {
 	.num_actions = ARRAY_SIZE(soft_vendor_actions),
 };
 
+/*
+ * CQ_CREATE with our vendor chain: the standard CQ type, its CREATE
+ * taking SOFT_CQ_CREATE_RING too.  Built once from the standard type
+ * (its handlers, common chains and object ops stay the core's), as a
+ * kernel module would at load; static, so that it outlives every file.
+ */
+static const struct uverbs_attr_spec soft_cq_create_vendor_attrs[] = {
+	[SOFT_CQ_CREATE_RING & ~UVERBS_VENDOR_FLAG] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct soft_attach),
+		.max_len = sizeof(struct soft_attach) },
+};
+
+static const struct uverbs_attr_chain_spec soft_cq_create_vendor_chain = {
+	.attrs = soft_cq_create_vendor_attrs,
+	.num_attrs = ARRAY_SIZE(soft_cq_create_vendor_attrs),
+};
+
+#define SOFT_CQ_MAX_ACTIONS 8
+static DEFINE_MUTEX(soft_cq_type_lock);
+static struct uverbs_action soft_cq_actions[SOFT_CQ_MAX_ACTIONS];
+static const struct uverbs_attr_chain_spec *soft_cq_create_chains[2];
+static struct uverbs_type soft_cq_type;
+
+static const struct uverbs_type *soft_cq_type_get(const struct uverbs_type *std)
+{
+	struct uverbs_action *create;
+
+	if (std->num_actions > SOFT_CQ_MAX_ACTIONS ||
+	    std->num_actions <= UVERBS_ACTION_CQ_CREATE ||
+	    std->actions[UVERBS_ACTION_CQ_CREATE].chain.num_chains != 1)
+		return std;	/* not the shape we extend: as it is */
+	mutex_lock(&soft_cq_type_lock);
+	if (!soft_cq_type.actions) {
+		memcpy(soft_cq_actions, std->actions,
+		       std->num_actions * sizeof(*std->actions));
+		create = &soft_cq_actions[UVERBS_ACTION_CQ_CREATE];
+		soft_cq_create_chains[0] = create->chain.validator_chains[0];
+		soft_cq_create_chains[1] = &soft_cq_create_vendor_chain;
+		create->chain.validator_chains = soft_cq_create_chains;
+		create->chain.num_chains = 2;
+		soft_cq_type.num_actions = std->num_actions;
+		soft_cq_type.obj = std->obj;
+		soft_cq_type.actions = soft_cq_actions;
+	}
+	mutex_unlock(&soft_cq_type_lock);
+	return &soft_cq_type;
+}
+
 /* The standard types (all of them) and ours after them. */
 static int soft_types_build(struct soft_device *sdev,
 			    const struct uverbs_types *std)
@@ -221,6 +270,9 @@ static int soft_types_build(struct soft_device *sdev,
 	}
 	for (i = 0; i < std->num_types; i++)
 		sdev->types[i] = std->types[i];
+	if (std == &uverbs_std_types)
+		sdev->types[UVERBS_TYPE_CQ] =
+			soft_cq_type_get(std->types[UVERBS_TYPE_CQ]);
 	sdev->types[SOFT_TYPE_VENDOR] = &soft_vendor_type;
 	sdev->types_table.types = sdev->types;
 	sdev->types_table.num_types = SOFT_NUM_TYPES;

@@ -293,7 +293,7 @@ err_free:
 	return ret;
 }
 
-static int soft_attach_cq(struct soft_cq *scq, int fd)
+int soft_attach_cq(struct soft_cq *scq, int fd)
 {
 	struct ib_cq *cq = &scq->ibcq;
 	size_t len = soft_ring_cq_size(cq->cqe);

@@ -465,6 +465,7 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 void soft_nic_stop(struct soft_ucontext *sctx);
 void soft_ring_qp_detach(struct soft_qp *sqp);
 void soft_ring_cq_detach(struct soft_cq *scq);
+int soft_attach_cq(struct soft_cq *scq, int fd);
 void soft_rnr_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);

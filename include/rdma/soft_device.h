@@ -62,6 +62,17 @@ struct soft_attach {
 	__u32 reserved;
 };
 
+/*
+ * The soft device's vendor attribute on a standard action: CQ_CREATE
+ * with SOFT_CQ_CREATE_RING creates the CQ with its completions in the
+ * caller's ring at once (the memfd as for SOFT_VENDOR_ATTACH, sized by
+ * soft_ring_cq_size() of the cqe the CQ gets: cqe rounded up to a power
+ * of two).  A ring that cannot be attached fails the CREATE.
+ */
+enum soft_cq_create_attrs {
+	SOFT_CQ_CREATE_RING = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN struct soft_attach */
+};
+
 /**
  * enum soft_inject - what SOFT_VENDOR_INJECT does
  * @SOFT_INJECT_QP_FATAL: the QP (SOFT_INJECT_QP) fails as after a
