@@ -710,9 +710,16 @@ TEST(comp_channel_events)
 	ASSERT_OK(channel_get_event(&fx, ch, &desc));
 	ASSERT_EQ(desc.cq_handle, 0xaaa1);
 	ASSERT_EQ(ib_comp_channel_event(&(struct ib_cq){ 0 }), -EINVAL);
+	/* A transport's read: the queued count, and only of a channel. */
+	ASSERT_OK(ib_comp_channel_event(cq1));
+	ASSERT_EQ(ib_comp_channel_read(cq1->channel, NULL, 0), 1);
+	ASSERT_EQ(ib_comp_channel_read(cq1->channel, &desc, 1), 1);
+	ASSERT_EQ(desc.cq_handle, 0xaaa1);
+	ASSERT_EQ(ib_comp_channel_read(cq1->channel, &desc, 1), 0);
+	ASSERT_EQ(ib_comp_channel_read(cq1->uobject, &desc, 1), -EINVAL);
 	ASSERT_OK(ib_comp_channel_event(cq1));	/* left queued */
 	ASSERT_OK(cq_destroy(&fx, h1, &dresp));
-	ASSERT_EQ(dresp.comp_events_reported, 2);
+	ASSERT_EQ(dresp.comp_events_reported, 3);
 	ASSERT_OK(channel_destroy(&fx, ch));
 	ASSERT_ERRNO(-EBADF, channel_get_event(&fx, ch, &desc));
 	teardown(&fx);

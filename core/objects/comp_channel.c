@@ -95,10 +95,14 @@ int ib_comp_channel_event(struct ib_cq *cq)
 int ib_comp_channel_read(struct ib_uobject *channel,
 			 struct ib_uverbs_comp_event_desc *desc, u32 num)
 {
-	struct uverbs_comp_channel *ch = READ_ONCE(channel->object);
+	struct uverbs_comp_channel *ch;
 	struct comp_event *ev;
 	u32 n = 0;
 
+	/* Another driver's FD object is not ours to read. */
+	if (channel->type->obj != &comp_channel_obj_type)
+		return -EINVAL;
+	ch = READ_ONCE(channel->object);
 	if (!ch)
 		return -EIO;
 	if (!num) {

@@ -268,8 +268,8 @@ int ib_comp_channel_event(struct ib_cq *cq);
  *
  * For a transport serving read() on a channel's descriptor.  Return: the
  * number taken (0: none queued), or -EIO once the channel is destroyed
- * (its device was removed).  With @num 0, how many are queued, taking
- * none.
+ * (its device was removed), -EINVAL if @channel is not a completion
+ * channel.  With @num 0, how many are queued, taking none.
  */
 int ib_comp_channel_read(struct ib_uobject *channel,
 			 struct ib_uverbs_comp_event_desc *desc, u32 num);
