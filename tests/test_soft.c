@@ -254,8 +254,27 @@ TEST(soft_device_on_std_types)
 
 	ASSERT_TRUE(!IS_ERR(dev));
 	ASSERT_EQ(dev->types->num_types, SOFT_NUM_TYPES);
-	for (t = 0; t < uverbs_std_types.num_types; t++)
-		ASSERT_TRUE(dev->types->types[t] == uverbs_std_types.types[t]);
+	for (t = 0; t < uverbs_std_types.num_types; t++) {
+		const struct uverbs_type *std = uverbs_std_types.types[t];
+		const struct uverbs_type *our = dev->types->types[t];
+		u16 a;
+
+		if (t != UVERBS_TYPE_CQ) {
+			ASSERT_TRUE(our == std);
+			continue;
+		}
+		/* The CQ type: the core's, CREATE with our vendor chain. */
+		ASSERT_TRUE(our != std && our->obj == std->obj);
+		ASSERT_EQ(our->num_actions, std->num_actions);
+		for (a = 0; a < std->num_actions; a++) {
+			ASSERT_TRUE(our->actions[a].handler ==
+				    std->actions[a].handler);
+			ASSERT_TRUE(our->actions[a].priv ==
+				    std->actions[a].priv);
+		}
+		ASSERT_EQ(our->actions[UVERBS_ACTION_CQ_CREATE].chain.num_chains,
+			  2);
+	}
 	ASSERT_TRUE(!strncmp(dev->name, "soft", 4));
 	soft_device_destroy(dev);
 }
