@@ -87,6 +87,16 @@ static struct ivd_event *event_by_name(const char *name)
 	return NULL;
 }
 
+static struct ivd_event *event_by_fd(const struct ib_uverbs_file *ufile, int fd)
+{
+	struct ivd_event *ev;
+
+	list_for_each_entry(ev, &events, list)
+		if (ev->ufile == ufile && ev->fd == fd)
+			return ev;
+	return NULL;
+}
+
 static struct ivd_event *event_by_uobj(const struct ib_uobject *uobj)
 {
 	struct ivd_event *ev;
@@ -381,7 +391,7 @@ int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 	int ret = 0;
 
 	if (fd < 0) {
-		uverbs_set_error("COMP_CHANNEL: name an event file (MOUNT/events/NAME) opened for it in the FD attribute");
+		uverbs_set_error("FD object: name an event file (MOUNT/events/NAME) opened for it in the FD attribute");
 		return -EOPNOTSUPP;
 	}
 	ino = caller_event_ino(tid, fd);
@@ -389,7 +399,14 @@ int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 	ev = ino ? event_by_ino(ino) : NULL;
 	if (!ev)
 		ret = -EBADF;
-	else if (ev->uobj)
+	else if (ev->uobj || event_by_fd(ufile, fd))
+		/*
+		 * The file bound already; or its fd number is an object of
+		 * this uverbs file bound to another event file (the client
+		 * closed that descriptor after a dup() and the number came
+		 * back): (ufile, fd) names one binding, or unbinding would
+		 * pick the wrong one.
+		 */
 		ret = -EBUSY;
 	if (!ret) {
 		ev->uobj = uobj;
@@ -398,11 +415,11 @@ int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 	}
 	pthread_mutex_unlock(&events_lock);
 	if (ret == -EBADF)
-		uverbs_set_error("COMP_CHANNEL: fd %d is not an event file of this mount",
+		uverbs_set_error("FD object: fd %d is not an event file of this mount",
 					 fd);
 	else if (ret == -EBUSY)
-		uverbs_set_error("COMP_CHANNEL: event file %s is bound already",
-					 ev->name);
+		uverbs_set_error("FD object: fd %d: its event file, or that number, is bound already",
+				 fd);
 	return ret ? ret : fd;
 }
 
@@ -411,12 +428,9 @@ void ivd_event_unbind(struct ib_uverbs_file *ufile, int fd)
 	struct ivd_event *ev;
 
 	pthread_mutex_lock(&events_lock);
-	list_for_each_entry(ev, &events, list) {
-		if (ev->ufile == ufile && ev->fd == fd) {
-			event_unbind(ev);
-			break;
-		}
-	}
+	ev = event_by_fd(ufile, fd);
+	if (ev)
+		event_unbind(ev);
 	pthread_mutex_unlock(&events_lock);
 }
 

@@ -236,10 +236,9 @@ void ivd_devices_exit(void)
 /* --- uverbs files ------------------------------------------------------ */
 
 /*
- * FD objects (completion channels) would need a descriptor created in the
- * client, which a FUSE server cannot do.  The provider will open event
- * files on the mount for them instead (DESIGN, "Real clients"); until
- * then COMP_CHANNEL_CREATE fails with EOPNOTSUPP.
+ * FD objects (completion channels): the daemon cannot create a
+ * descriptor in its client, so it binds the event file the client named
+ * in the NEW FD attribute (events.c).
  */
 static int ivd_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 			int hint)

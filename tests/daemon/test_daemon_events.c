@@ -258,3 +258,42 @@ TEST(daemon_events_blocking_read_and_removal)
 	close(fd);
 	fx_stop(&fx);
 }
+
+/*
+ * A channel's fd number that the client closed (after a dup) and got
+ * back for a new event file: the number is still the channel's, so the
+ * new file cannot be bound under it (EBUSY), and nothing is left pointing
+ * at a half-made channel.
+ */
+TEST(daemon_events_reused_fd_number)
+{
+	struct ib_uverbs_comp_event_desc d;
+	struct pollfd p;
+	struct fx fx;
+	struct ioverbs_client v;
+	int fd, a, a2, b, ch, ch2;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_fd(&v, fd);
+	ASSERT_OK(ioverbs_get_context(&v));
+	a = event_file(&fx, "first", O_NONBLOCK);
+	ASSERT_TRUE(a >= 0);
+	ASSERT_OK(channel_create(&v, a, &ch));
+	a2 = dup(a);
+	ASSERT_TRUE(a2 >= 0);
+	close(a);
+	b = event_file(&fx, "second", O_NONBLOCK);
+	ASSERT_EQ(b, a);	/* the lowest free number */
+	ASSERT_ERRNO(-EBUSY, channel_create(&v, b, &ch2));
+	/* b is unbound and harmless; the channel still answers on a2. */
+	ASSERT_TRUE(read(b, &d, sizeof(d)) < 0 && errno == EINVAL);
+	p = (struct pollfd){ .fd = b, .events = POLLIN };
+	ASSERT_EQ(poll(&p, 1, 0), 0);
+	ASSERT_TRUE(read(a2, &d, sizeof(d)) < 0 && errno == EAGAIN);
+	close(b);
+	close(a2);
+	close(fd);
+	fx_stop(&fx);
+}
