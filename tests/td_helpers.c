@@ -169,16 +169,22 @@ void td_child_destroy_err(long err, struct ib_uverbs_file *f, u32 handle)
 	ASSERT_ERRNO(err, td_child_destroy(f, handle));
 }
 
+int (*td_fd_bind)(struct ib_uverbs_file *f);
+
 long td_channel_create(struct ib_uverbs_file *f, int *fd)
 {
+	int bind = td_fd_bind ? td_fd_bind(f) : -1;
 	struct td_cmd c;
 	long ret;
 
 	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
-	td_cmd_idr(&c, TD_CHANNEL_FD, 0);
+	td_cmd_idr(&c, TD_CHANNEL_FD, bind >= 0 ? (u64)bind : 0);
 	ret = td_cmd_exec(f, &c);
 	if (!ret && fd)
 		*fd = (int)td_cmd_handle(&c, TD_CHANNEL_FD);
+	/* Nothing was bound to it: the descriptor is ours to close. */
+	if (ret && bind >= 0)
+		close(bind);
 	return ret;
 }
 

@@ -237,6 +237,15 @@ long td_child_destroy(struct ib_uverbs_file *f, u32 handle);
 void td_child_destroy_ok(struct ib_uverbs_file *f, u32 handle);
 void td_child_destroy_err(long err, struct ib_uverbs_file *f, u32 handle);
 
+/*
+ * CHANNEL_CREATE.  The NEW FD attribute carries 0, or, if a transport set
+ * td_fd_bind, the descriptor td_fd_bind(@f) returns, opened for the
+ * channel by the caller (the daemon binds the channel to it: an event
+ * file, see tests/transport.h); *@fd is then that descriptor, which the
+ * caller closes once the channel is gone.  If the command fails,
+ * td_channel_create() closes it.
+ */
+extern int (*td_fd_bind)(struct ib_uverbs_file *f);
 long td_channel_create(struct ib_uverbs_file *f, int *fd);
 int td_channel_create_ok(struct ib_uverbs_file *f);
 

@@ -13,7 +13,11 @@
  * knobs and counters are shared with the daemon, and tx_dev_destroy()
  * checks the daemon's leaks.  What the daemon cannot do, a test skips
  * with the reason (skip_in_daemon()); where FUSE itself changes an errno,
- * the daemon-mode assertion says which and why (fuse_errno()).
+ * the daemon-mode assertion says which and why (fuse_errno()).  FD
+ * objects (the test driver's channels) run in both modes: through the
+ * daemon each is bound to an event file this process created (see
+ * new_fd_bind()), and where that binding gives other results than the
+ * core's own descriptors, the test says which and why.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -45,28 +49,72 @@ static struct tx_dev *dev_ok(void)
 	} while (0)
 
 /*
- * FD objects (the test driver's channels) are descriptors in the
- * caller's process: the daemon cannot create one in its client (it can
- * at most bind an event file the client opened itself), and the tests
- * check the descriptors the core created with fcntl() and by counting.  Tests of
- * FD objects skip through the daemon; the others leave them out.
+ * FD objects (the test driver's channels).  Embedded, the core creates
+ * the descriptor (an eventfd) and closes it when the object goes.  A FUSE
+ * daemon cannot create a descriptor in its client: the client creates an
+ * event file (MOUNT/events/NAME, tx_event_file()) and names it in the
+ * NEW FD attribute, the daemon binds the new object to it and writes the
+ * same number back (include/uapi/rdma/rdma_user_ioctl.h, ptr_idr).  So
+ * through the daemon:
+ *
+ *  - the number written back is the one the command named, not a new one;
+ *  - a command that fails, and DESTROY, and closing the uverbs file end
+ *    the binding (the number is no object of the file any more: EBADF
+ *    from commands), but the descriptor stays open: it is the client's,
+ *    and the test closes it;
+ *  - a NEW FD attribute must name an unbound event file of this mount,
+ *    else the command fails before any handler: EOPNOTSUPP for no fd at
+ *    all (negative, or above INT32_MAX), EBADF for a descriptor that is
+ *    not such a file, EBUSY for one that is bound already.
+ *
+ * td_channel_create() makes and names an event file by itself in daemon
+ * mode (td_fd_bind); the rule-10, 11, 13 and 14 tests of FD objects run in
+ * both modes.  Tests of other rules that only mix channels in (rules 15,
+ * 19 and 20) still leave them out in daemon mode (have_fd_objects()): not
+ * adapted yet, as they check that the core closed the descriptors it
+ * owned (fcntl()) and count on closing the file to clean up everything,
+ * which the client's event files outlive.
  */
 static bool have_fd_objects(void)
 {
 	return !tx_is_daemon();
 }
 
-#define WHY_NO_FD                                                         \
-	"FD objects: the daemon cannot create a descriptor in its client, "  \
-	"and these tests check descriptors the core creates"
-
-static void skip_fd_objects(struct tx_dev *dev, struct ib_uverbs_file *f)
+/*
+ * The value for a NEW FD attribute: 0 embedded (ignored: the core makes
+ * the descriptor), a fresh unbound event file through the daemon, which
+ * the caller closes.
+ */
+static u64 new_fd_bind(struct ib_uverbs_file *f)
 {
-	if (have_fd_objects())
+	return tx_is_daemon() ? (u64)tx_event_file(f) : 0;
+}
+
+/* CHANNEL_CREATE whose NEW FD attribute carries @bind; *@fd written back. */
+static long channel_create_bind(struct ib_uverbs_file *f, u64 bind, int *fd)
+{
+	struct td_cmd c;
+	long ret;
+
+	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
+	td_cmd_idr(&c, TD_CHANNEL_FD, bind);
+	ret = td_cmd_exec(f, &c);
+	if (fd)
+		*fd = (int)td_cmd_handle(&c, TD_CHANNEL_FD);
+	return ret;
+}
+
+/*
+ * Daemon mode, once the channel on @fd is gone (DESTROY, abort, close of
+ * its uverbs file): the event file is the client's and still open; the
+ * client closes it.  Embedded the core closed it already: nothing to do.
+ */
+static void event_file_close(int fd)
+{
+	if (!tx_is_daemon())
 		return;
-	tx_close(f);
-	tx_dev_destroy(dev);
-	harness_skip(WHY_NO_FD);
+	ASSERT_TRUE(fcntl(fd, F_GETFD) >= 0);
+	ASSERT_OK(close(fd) ? -errno : 0);
 }
 
 /*
@@ -1056,26 +1104,46 @@ TEST(rule10_new_handle_unwritable)
 	tx_dev_destroy(dev);
 }
 
-/* The same for an FD object: its descriptor is given back. */
+/*
+ * The same for an FD object: its descriptor is given back.  Through the
+ * daemon the descriptor is the client's event file, made before the
+ * command (count_fds() counts it) and left open by the abort: what is
+ * given back is the binding, so the same file binds the next channel.
+ */
 TEST(rule10_new_fd_unwritable)
 {
 	struct tx_dev *dev = dev_ok();
 	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
 	u8 *page = pages_map(1);
 	struct td_cmd *c = (struct td_cmd *)page;
-	int fds = count_fds();
+	int fds = count_fds(), ev = -1, fd;
+	u64 bind = new_fd_bind(f);
 
-	skip_fd_objects(dev, f);
+	if (tx_is_daemon()) {
+		ev = (int)bind;
+		fds++;
+	}
 	td_cmd_init(c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
-	td_cmd_idr(c, TD_CHANNEL_FD, 0);
+	td_cmd_idr(c, TD_CHANNEL_FD, bind);
 	pages_protect(page, 1, PROT_READ);
 	ASSERT_ERRNO(-EFAULT, td_cmd_exec(f, c));
 	ASSERT_EQ(TD_KNOB_GET(handler_calls), 1);
 	ASSERT_EQ(count_fds(), fds);
+	if (tx_is_daemon()) {
+		/* Unbound by the abort: it binds again (not EBUSY). */
+		ASSERT_OK(channel_create_bind(f, bind, &fd));
+		ASSERT_EQ(fd, ev);
+		td_channel_close_ok(f, fd);
+		/* The uverbs file is a descriptor too, closed below. */
+		fds--;
+	}
 	pages_unmap(page, 1);
 	tx_close(f);
 	ASSERT_EQ(count_fds(), fds);
-	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 0);
+	/* Through the daemon: the channel that bound the file again. */
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), tx_is_daemon() ? 1 : 0);
+	if (tx_is_daemon())
+		event_file_close(ev);
 	tx_dev_destroy(dev);
 }
 
@@ -1109,20 +1177,26 @@ TEST(rule11_fd_len)
 	struct tx_dev *dev = dev_ok();
 	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
 	struct td_cmd c;
+	u64 bind;
 	u32 out;
 	int fd;
 
-	skip_fd_objects(dev, f);
 	fd = td_channel_create_ok(f);
 	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_READ);
 	td_cmd_idr(&c, TD_CHANNEL_FD, fd)->len = 4;
 	td_cmd_ptr(&c, TD_CHANNEL_READ_OUT, &out, sizeof(out));
 	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
+	/* Through the daemon it names a good event file: only len is wrong. */
+	bind = new_fd_bind(f);
 	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
-	td_cmd_idr(&c, TD_CHANNEL_FD, 0)->len = 4;
+	td_cmd_idr(&c, TD_CHANNEL_FD, bind)->len = 4;
 	ASSERT_ERRNO(-EINVAL, td_cmd_exec(f, &c));
 	ASSERT_EQ(td_channel_read_ok(f, fd), 1);
 	tx_close(f);
+	if (tx_is_daemon()) {
+		event_file_close((int)bind);
+		event_file_close(fd);
+	}
 	tx_dev_destroy(dev);
 }
 
@@ -1319,10 +1393,9 @@ TEST(rule13_fd_not_ours)
 {
 	struct tx_dev *dev = dev_ok();
 	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
-	int mine, theirs, pipefd[2];
+	int mine, theirs, pipefd[2], calls;
 	struct ib_uverbs_file *g;
 
-	skip_fd_objects(dev, f);
 	g = tx_open_ctx_ok(dev);
 	mine = td_channel_create_ok(f);
 	theirs = td_channel_create_ok(g);
@@ -1343,10 +1416,34 @@ TEST(rule13_fd_not_ours)
 	td_channel_read_err(-EBADF, f, td_parent_create_ok(f, 1));
 	ASSERT_EQ(td_channel_read_ok(f, mine), 1);
 	ASSERT_EQ(td_channel_read_ok(g, theirs), 1);
+	if (tx_is_daemon()) {
+		/*
+		 * A NEW FD attribute names a descriptor too, through the
+		 * daemon (embedded the value is ignored): an unbound event
+		 * file of this mount, else no handler runs.  Not a file at
+		 * all, EOPNOTSUPP; not an event file (a pipe, stdin, no
+		 * such descriptor), EBADF; one bound already, by this file
+		 * or another, EBUSY.
+		 */
+		calls = TD_KNOB_GET(handler_calls);
+		ASSERT_ERRNO(-EOPNOTSUPP, channel_create_bind(f, ~0ull, NULL));
+		ASSERT_ERRNO(-EOPNOTSUPP,
+			     channel_create_bind(f, 0x80000000u, NULL));
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, pipefd[0], NULL));
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, 0, NULL));
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, 0x7fffffff, NULL));
+		ASSERT_ERRNO(-EBUSY, channel_create_bind(f, mine, NULL));
+		ASSERT_ERRNO(-EBUSY, channel_create_bind(f, theirs, NULL));
+		ASSERT_ERRNO(-EBUSY, channel_create_bind(g, mine, NULL));
+		ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
+		ASSERT_EQ(td_channel_read_ok(f, mine), 1);
+	}
 	close(pipefd[0]);
 	close(pipefd[1]);
 	tx_close(g);
 	tx_close(f);
+	event_file_close(theirs);
+	event_file_close(mine);
 	tx_dev_destroy(dev);
 }
 
@@ -1354,9 +1451,8 @@ TEST(rule13_channel_lifecycle)
 {
 	struct tx_dev *dev = dev_ok();
 	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
-	int a, b;
+	int a, b, c;
 
-	skip_fd_objects(dev, f);
 	a = td_channel_create_ok(f);
 	b = td_channel_create_ok(f);
 	ASSERT_TRUE(a != b);
@@ -1367,8 +1463,25 @@ TEST(rule13_channel_lifecycle)
 	td_channel_read_err(-EBADF, f, a);
 	td_channel_close_err(-EBADF, f, a);
 	ASSERT_EQ(td_channel_read_ok(f, b), 2);
+	if (tx_is_daemon()) {
+		/*
+		 * DESTROY ended the binding only: a is still the client's
+		 * open event file, and binds the next channel (its number
+		 * again, a new serial) until the client closes it.
+		 */
+		ASSERT_TRUE(fcntl(a, F_GETFD) >= 0);
+		ASSERT_OK(channel_create_bind(f, a, &c));
+		ASSERT_EQ(c, a);
+		ASSERT_EQ(td_channel_read_ok(f, a), 3);
+		td_channel_close_ok(f, a);
+		event_file_close(a);
+		td_channel_read_err(-EBADF, f, a);
+	}
 	tx_close(f);
-	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 2);
+	/* Through the daemon: a's second channel too. */
+	ASSERT_EQ(TD_KNOB_GET(destroy_calls), tx_is_daemon() ? 3 : 2);
+	/* Closing the uverbs file unbound b; its descriptor stays open. */
+	event_file_close(b);
 	tx_dev_destroy(dev);
 }
 
@@ -1448,23 +1561,48 @@ TEST(rule14_abort_releases_parents)
 	tx_dev_destroy(dev);
 }
 
-/* An FD object's descriptor is written back, and closed on abort. */
+/*
+ * An FD object's descriptor is written back, and closed on abort.
+ * Through the daemon the descriptor written back is the event file the
+ * command named, and the abort unbinds it but leaves it open (the
+ * client's): the next channel can bind it again.
+ */
 TEST(rule14_fd_abort)
 {
 	struct tx_dev *dev = dev_ok();
 	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
+	u64 bind = 0xfffffff;
 	struct td_cmd c;
 	int fd;
 
-	skip_fd_objects(dev, f);
+	if (tx_is_daemon()) {
+		/* No descriptor of ours: refused before the handler. */
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, bind, NULL));
+		ASSERT_EQ(TD_KNOB_GET(handler_calls), 1);
+		bind = new_fd_bind(f);
+	}
 	td_cmd_init(&c, TD_TYPE_CHANNEL, TD_CHANNEL_CREATE);
-	td_cmd_idr(&c, TD_CHANNEL_FD, 0xfffffff);
+	td_cmd_idr(&c, TD_CHANNEL_FD, bind);
 	TD_KNOB_SET(fail_next, -ECANCELED);
 	ASSERT_ERRNO(-ECANCELED, td_cmd_exec(f, &c));
 	fd = (int)td_cmd_handle(&c, TD_CHANNEL_FD);
-	ASSERT_TRUE(fd != 0xfffffff && fd > 2);
+	if (tx_is_daemon())
+		ASSERT_EQ(fd, (int)bind);
+	else
+		ASSERT_TRUE(fd != 0xfffffff && fd > 2);
 	ASSERT_EQ(TD_KNOB_GET(destroy_calls), 1);
 	td_channel_read_err(-EBADF, f, fd);
+	if (tx_is_daemon()) {
+		ASSERT_TRUE(fcntl(fd, F_GETFD) >= 0);
+		/* The next channel binds the same file, serials moved on. */
+		ASSERT_OK(channel_create_bind(f, bind, &fd));
+		ASSERT_EQ(fd, (int)bind);
+		ASSERT_EQ(td_channel_read_ok(f, fd), 2);
+		tx_close(f);
+		event_file_close(fd);
+		tx_dev_destroy(dev);
+		return;
+	}
 	ASSERT_EQ(fcntl(fd, F_GETFD), -1);
 	ASSERT_EQ(errno, EBADF);
 	/* The next channel works, and serials moved on. */
@@ -1884,7 +2022,7 @@ TEST(rule20_remove_then_eio)
 	td_child_create_err(-EIO, f, p);
 	if (have_fd_objects())
 		td_channel_read_err(-EIO, f, fd);
-	/* EIO comes before FD objects are refused by the daemon. */
+	/* Through the daemon: EIO, though it names a good event file. */
 	td_channel_create_err(-EIO, f);
 	td_vendor_only_err(-EIO, f, 1);
 	ASSERT_ERRNO(-EIO, td_get_context(f));
@@ -1937,9 +2075,11 @@ TEST(rule20_device_fatal_event)
 
 	if (tx_is_daemon()) {
 		/*
-		 * A client cannot read events from the daemon (yet): count
-		 * them in the control file's "list", one per file, the
-		 * file without a context included.
+		 * A client cannot read a file's async events from the
+		 * daemon (yet: read() of MOUNT/td0 is EINVAL; only event
+		 * files give completion events): count them in the control
+		 * file's "list", one per file, the file without a context
+		 * included.
 		 */
 		ASSERT_EQ(tx_files_with_events(dev, 0), 2);
 		tx_dev_remove(dev);

@@ -59,6 +59,22 @@ long tx_ioctl(struct ib_uverbs_file *f, unsigned int cmd, unsigned long arg)
 	return ioctl(tx_file_of(f)->fd, cmd, arg) < 0 ? -errno : 0;
 }
 
+int tx_event_file(struct ib_uverbs_file *f)
+{
+	static unsigned int serial;
+	char path[sizeof(((struct fx *)0)->mnt) + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/events/tx-%d-%u",
+		 tx_file_of(f)->dev->fx.mnt, (int)getpid(),
+		 __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED));
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		harness_fail(__FILE__, __LINE__, "create %s: %s", path,
+			     strerror(errno));
+	return fd;
+}
+
 static void msleep(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -101,6 +117,7 @@ static void tx_daemon_start(struct tx_dev *d)
 	unsetenv("IOVERBS_TD_KNOBS_FD");
 	close(fd);
 	td_ioctl = tx_ioctl;
+	td_fd_bind = tx_event_file;
 	d->base_live = fx_live_objects(&d->fx);
 }
 
@@ -151,6 +168,7 @@ void tx_dev_destroy(struct tx_dev *d)
 		fx_wait_released(&d->fx, getpid(), d->base_live);
 	fx_stop(&d->fx);
 	td_ioctl = ib_uverbs_ioctl;
+	td_fd_bind = NULL;
 	if (d->num_files)
 		d->stopped = true; /* the files free it */
 	else

@@ -66,6 +66,16 @@ long tx_ioctl(struct ib_uverbs_file *f, unsigned int cmd, unsigned long arg);
 void tx_close(struct ib_uverbs_file *f);
 
 /*
+ * Daemon mode: a new event file on @f's mount (MOUNT/events/NAME, a name
+ * not used before), opened O_RDWR | O_CLOEXEC: its descriptor, which the
+ * caller closes.  A NEW FD attribute naming it binds the new FD object
+ * to it (include/uapi/rdma/rdma_user_ioctl.h); tx_dev_create() makes
+ * td_channel_create() use one (td_fd_bind), tx_dev_destroy() stops it.
+ * Fails the test if the file cannot be made.
+ */
+int tx_event_file(struct ib_uverbs_file *f);
+
+/*
  * Daemon mode: how many of this process's files on @d have exactly
  * @events async events queued (the control file's "list").
  */
