@@ -4,7 +4,7 @@
 #   make                    the library, examples and benchmarks (-O2)
 #   make check              every test stage, then one "N passed, N failed"
 #   make check-STAGE        one stage: boundary headers build asan clang tsan
-#                           daemon
+#                           daemon daemon-tsan conformance-daemon
 #   make fuzz-regress       replay the fuzz corpus (a stage of check)
 #   make demo               run examples/embedded_demo, then the daemon demo
 #   make bench              measure
@@ -102,7 +102,8 @@ all: $(REL_LIBS) $(REL_PROGS)
 # counts as one more failure.
 
 CHECK_STAGES := check-boundary check-headers check-build check-asan \
-	check-clang check-tsan check-daemon check-conformance-daemon fuzz-regress \
+	check-clang check-tsan check-daemon check-daemon-tsan \
+	check-conformance-daemon fuzz-regress \
 	fuzz-short fuzz-soft-regress fuzz-soft-short
 R := $(O)/results
 # Sub-makes: quiet, and parallel even when `make check` was not given -j.

@@ -336,8 +336,8 @@ void fx_stop(struct fx *fx)
 {
 	static const char *const bad[] = {
 		"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-		"runtime error:",	   "WARNING at",
-		"objects leaked",
+		"WARNING: ThreadSanitizer", "runtime error:",
+		"WARNING at",		   "objects leaked",
 	};
 	char *text = NULL;
 	size_t len = 0;
