@@ -931,6 +931,49 @@ TEST(soft_data_rnr_infinite_srq)
 	env_close(&p.eb);
 }
 
+/*
+ * RC without an answer: the transport timer retries retry_cnt times, so a
+ * peer that reaches RTR a little after its sender is found; one that
+ * never does ends in RETRY_EXC_ERR.
+ */
+TEST(soft_data_rc_retries_until_the_peer_is_ready)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_qp_attr t = {
+		.attr_mask = IB_UVERBS_QP_TIMEOUT | IB_UVERBS_QP_RETRY_CNT,
+		.timeout = 10,		/* 4.2 ms */
+		.retry_cnt = 7,
+	};
+	struct ib_uverbs_sge s, r;
+	struct pair p;
+
+	pair_open(&p, IB_UVERBS_QPT_RC, 4096, 7);
+	ASSERT_OK(p.ea.ops->modify_qp(p.a.qp, &t));
+	qp_set_state(&p.b, IB_UVERBS_QPS_RESET);
+	memcpy(p.a.buf, "late", 4);
+	s = sge_of(&p.a, 0, 4);
+	post_send_ok(&p.a, &wr, &s, 1);
+	poll_none(&p.a);
+	/* The peer comes up and posts a receive: the next retry lands. */
+	qp_connect(&p.b, &p.a, 7, 1);
+	r = sge_of(&p.b, 0, 64);
+	post_recv_ok(&p.b, 20, &r, 1);
+	expect_wc(&p.a, 1, 0, IB_UVERBS_WC_SEND);
+	expect_wc(&p.b, 20, 0, IB_UVERBS_WC_RECV);
+
+	/* Never ready: three tries in all, then RETRY_EXC_ERR. */
+	t.retry_cnt = 2;
+	ASSERT_OK(p.ea.ops->modify_qp(p.a.qp, &t));
+	qp_set_state(&p.b, IB_UVERBS_QPS_RESET);
+	wr.wr_id = 2;
+	post_send_ok(&p.a, &wr, &s, 1);
+	expect_wc(&p.a, 2, IB_UVERBS_WC_RETRY_EXC_ERR, IB_UVERBS_WC_SEND);
+	pair_close(&p);
+}
+
 /* --- UC ---------------------------------------------------------------- */
 
 TEST(soft_data_uc_drop_without_recv)

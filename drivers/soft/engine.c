@@ -11,6 +11,11 @@
  * so one-sided operations land without the target doing anything.  The
  * WR then completes (its WC on the send CQ if signaled or in error).
  *
+ * RC without an answer (no QP at the address, not yet in RTR, a port
+ * down): the WR is retried after the QP's transport timer, retry_cnt
+ * times, as a requester waits for an ACK; then RETRY_EXC_ERR.  So a peer
+ * that connects a little later than its sender is found.
+ *
  * RC RNR (no receive posted): the WR stays at the head of the send queue
  * (the WRs behind it wait: RC is ordered) and is retried when the
  * responder's min_rnr_timer expires, by the device's workqueue, not in
@@ -58,6 +63,10 @@
 #define SOFT_CQ_SOLICITED 2
 /* An internal status: the responder had no receive (RC). */
 #define SOFT_RNR (-EAGAIN)
+/* An internal status: nobody answered (RC: the transport timer runs). */
+#define SOFT_NO_ANSWER (-EHOSTUNREACH)
+/* The longest transport timer we wait (IB: 4.096 us << timeout). */
+#define SOFT_MAX_TIMEOUT_US (8u * 1000 * 1000)
 /* SGLs up to this many segments live on the stack. */
 #define SOFT_SGL_SMALL 8
 
@@ -820,9 +829,9 @@ static int soft_wqe_execute(struct soft_req *r)
 		}
 	} else {
 no_peer:
-		/* Nobody answers: RC retries out; UC and UD lose it. */
+		/* Nobody answers: RC retries; UC and UD lose it. */
 		if (type == IB_UVERBS_QPT_RC)
-			status = IB_UVERBS_WC_RETRY_EXC_ERR;
+			status = SOFT_NO_ANSWER;
 	}
 	if (peer) {
 		mutex_unlock(&peer->resp_lock);
@@ -854,6 +863,25 @@ static u32 soft_wc_opcode(u32 wr_opcode)
  * Runs @sqp's send queue: executes (or flushes) its WRs in order until
  * it is empty or its head waits for an RNR retry.
  */
+/* The QP's transport timer (IB: 4.096 us << timeout; 0: at once). */
+static u32 soft_timeout_us(u8 timeout)
+{
+	u64 us;
+
+	if (!timeout)
+		return 0;
+	us = (4096ull << (timeout & 31)) / 1000;
+	return us > SOFT_MAX_TIMEOUT_US ? SOFT_MAX_TIMEOUT_US : (u32)us;
+}
+
+/* The head WR is retried by the workqueue after @us (sq.lock held). */
+static void soft_sq_retry_later(struct soft_qp *sqp,
+				struct soft_send_wqe *wqe, u32 us)
+{
+	wqe->rnr_until = ktime_get_ns() + (u64)us * 1000;
+	mod_delayed_work(sqp->sdev->wq, &sqp->rnr_work, us);
+}
+
 void soft_sq_process(struct soft_qp *sqp, bool retry_now)
 {
 	struct soft_queue *q = &sqp->sq;
@@ -882,14 +910,19 @@ void soft_sq_process(struct soft_qp *sqp, bool retry_now)
 			if (status == SOFT_RNR) {
 				if (r.attr.rnr_retry == SOFT_RNR_INFINITE ||
 				    r.wqe->rnr_tries++ < r.attr.rnr_retry) {
-					r.wqe->rnr_until = ktime_get_ns() +
-						(u64)r.rnr_us * 1000;
-					mod_delayed_work(sqp->sdev->wq,
-							 &sqp->rnr_work,
-							 r.rnr_us);
+					soft_sq_retry_later(sqp, r.wqe,
+							    r.rnr_us);
 					break;
 				}
 				status = IB_UVERBS_WC_RNR_RETRY_EXC_ERR;
+			} else if (status == SOFT_NO_ANSWER) {
+				/* The peer may not be ready yet (RTR). */
+				if (r.wqe->retry_tries++ < r.attr.retry_cnt) {
+					soft_sq_retry_later(sqp, r.wqe,
+						soft_timeout_us(r.attr.timeout));
+					break;
+				}
+				status = IB_UVERBS_WC_RETRY_EXC_ERR;
 			}
 		}
 		memset(&wc, 0, sizeof(wc));

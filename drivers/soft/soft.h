@@ -226,6 +226,7 @@ struct soft_recv_wqe {
  * @wr: the WR (for UD, wr.ud.ah still names the AH handle)
  * @ah: UD: the AH's address vector, resolved at post time
  * @rnr_tries: RNR NAKs this WR has met (RC)
+ * @retry_tries: times it found no answer (RC)
  * @rnr_until: after an RNR NAK, when it may be retried (ktime ns)
  * @inline_len: bytes of inline payload in @data (SEND_INLINE), else 0
  * @data: wr.num_sge SGEs, or the inline payload; the queue's stride
@@ -236,6 +237,8 @@ struct soft_send_wqe {
 	struct ib_uverbs_ah_attr ah;
 	u32 inline_len;
 	u32 rnr_tries;
+	u32 retry_tries;
+	u32 reserved;
 	u64 rnr_until;
 	u8 data[];
 };
