@@ -183,6 +183,11 @@ int main(int argc, char **argv)
 	char def[PATH_MAX + 32], path[160];
 	const char *daemon_path = NULL;
 	struct ioverbs_cmd c;
+	struct {
+		struct ioverbs_cmd c;
+		struct ib_uverbs_query_port_resp resp;
+		u8 port;
+	} *win;
 	struct daemon d;
 	int fd, ctl, m, r, ncpu;
 	u8 port = 1;
@@ -221,11 +226,25 @@ int main(int argc, char **argv)
 	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, 1);
 	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &resp, sizeof(resp));
 
+	/*
+	 * The same command built in a command window (header, attributes
+	 * and both buffers in shared memory): no process_vm call at all.
+	 */
+	win = ioverbs_cmd_window(4096);
+	if (!win)
+		die("ioverbs_cmd_window", -errno);
+	ioverbs_cmd_init(&win->c, &uverbs_std_types, SOFT_DRIVER_ID,
+			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	win->port = 1;
+	ioverbs_cmd_in(&win->c, UVERBS_QUERY_PORT_PORT_NUM, &win->port, 1);
+	ioverbs_cmd_out(&win->c, UVERBS_QUERY_PORT_RESP, &win->resp,
+			sizeof(win->resp));
+
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	printf("# %d ops per repetition, minimum of %d repetitions; %d CPUs\n",
 	       ITERS, REPS, ncpu);
 	for (m = 0; m < 2; m++) {
-		struct figure q = { 0 }, b = { 0 };
+		struct figure q = { 0 }, b = { 0 }, w = { 0 };
 
 		if (m == 1 && ncpu < 2) {
 			printf("# cross_cpu: one CPU only\n");
@@ -240,12 +259,21 @@ int main(int argc, char **argv)
 		if (query_port_loop(&c, fd, ITERS / 10) ||
 		    noop_loop(ctl, ITERS / 10))
 			die("warm-up", -EIO);
+		snprintf(w.name, sizeof(w.name), "daemon_query_port_window_%s",
+			 modes[m]);
+		if (query_port_loop(&win->c, fd, ITERS / 10))
+			die("warm-up (window)", -EIO);
 		for (r = 0; r < REPS; r++) {
 			MEASURE(&q, ITERS, query_port_loop(&c, fd, ITERS));
+			MEASURE(&w, ITERS, query_port_loop(&win->c, fd, ITERS));
 			MEASURE(&b, ITERS, noop_loop(ctl, ITERS));
 		}
 		report(&q, &b);
+		report(&w, &b);
 	}
+	if (win->resp.lid == 0)
+		die("the window's QUERY_PORT answered no LID", -EIO);
+	ioverbs_cmd_window_free(win, 4096);
 	close(fd);
 	close(ctl);
 	daemon_stop(&d);

@@ -74,14 +74,29 @@ const char *ivd_errname(long err);
  * @pidfd: for a long-lived one, a pidfd of @pid that says when it exited;
  *	-1 for one that lives for one command (the caller is blocked in its
  *	ioctl, so its thread id cannot be reused meanwhile)
+ * @windows: a command's mm: the file's long-lived mm whose command windows
+ *	it may use (the caller is of that process), or NULL
+ * @ranges, @nranges: a long-lived mm: the mappings of its process that
+ *	commands touched, each a command window (mapped here) or not
  */
+#define PVM_MAX_RANGES 16
+struct pvm_range {
+	u64 start;
+	u64 end;
+	u8 *map;	/* NULL: not a window */
+};
+
 struct pvm_mm {
 	struct compat_mm mm;
 	pid_t pid;
 	int pidfd;
+	struct pvm_mm *windows;
+	struct pvm_range ranges[PVM_MAX_RANGES];
+	unsigned int nranges;
 };
 
 void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid);
+void pvm_mm_use_windows(struct pvm_mm *m, struct pvm_mm *owner);
 pid_t pvm_tid_to_tgid(pid_t tid);
 struct pvm_mm *pvm_mm_open(pid_t tgid);
 void pvm_mm_close(struct pvm_mm *m);

@@ -54,7 +54,8 @@ $(DAEMON_TESTS): $(O)/asan/tests/daemon/%: $(O)/asan/tests/daemon/%.o \
 	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
 
 # The process_vm address spaces, tested alone.
-$(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o
+$(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \
+	$(O)/asan/daemon/log.o $(O)/asan/daemon/syslog.o
 
 DAEMON_CHECK_PROGS := $(O)/asan/daemon/ioverbsd $(O)/asan/tools/ioverbs-ctl \
 	$(DAEMON_TESTS)

@@ -384,6 +384,7 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	}
 	memcpy(&hdr, in_buf, sizeof(hdr));
 	pvm_mm_init_caller(&caller, ctx->pid);
+	pvm_mm_use_windows(&caller, f->mm);
 	current_mm = &caller.mm;
 	ivd_caller_tid = ctx->pid;
 	ret = ib_uverbs_ioctl_hdr(f->ufile, cmd, &hdr, (unsigned long)arg);

@@ -23,7 +23,10 @@
  * calls, which Linux does not have; the data path through shared memory
  * (a memfd taken with pidfd_getfd) will not have the problem.
  */
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -70,12 +73,109 @@ size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write)
 	return n - done;
 }
 
+/*
+ * Command windows.  A client may build its commands (header, attributes
+ * and the buffers they point to) in a memfd named "ioverbs-cmd", sealed
+ * against shrinking and mapped shared (ioverbs_cmd_window()).  The first
+ * time a command of the file's process touches a mapping, the daemon looks
+ * it up in /proc/PID/maps: a window is mapped here too (through
+ * /proc/PID/map_files), anything else is remembered as not one.  Copies
+ * inside a window are then memcpy()s instead of process_vm calls.  Only
+ * the process that opened the file uses its windows (the command's thread
+ * is checked with tgkill(tgid, tid, 0)); a client that unmaps a window and
+ * maps something else at its address only confuses its own commands.
+ */
+#define PVM_WINDOW_NAME "/memfd:ioverbs-cmd"
+
+static void pvm_learn(struct pvm_mm *w, u64 uaddr)
+{
+	char path[64], line[512], name[256];
+	unsigned long long start, end, off;
+	struct pvm_range *r;
+	struct stat st;
+	FILE *fp;
+	int fd, seals;
+	void *map;
+
+	if (w->nranges == PVM_MAX_RANGES)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)w->pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		name[0] = '\0';
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %255s", &start,
+			   &end, &off, name) < 3)
+			continue;
+		if (uaddr < start || uaddr >= end)
+			continue;
+		r = &w->ranges[w->nranges++];
+		r->start = start;
+		r->end = end;
+		r->map = NULL;
+		if (strcmp(name, PVM_WINDOW_NAME))
+			break;
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx",
+			 (int)w->pid, start, end);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		seals = fcntl(fd, F_GET_SEALS);
+		if (seals >= 0 && (seals & F_SEAL_SHRINK) && !fstat(fd, &st) &&
+		    S_ISREG(st.st_mode) &&
+		    (unsigned long long)st.st_size >= off + (end - start)) {
+			map = mmap(NULL, end - start, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, (off_t)off);
+			if (map != MAP_FAILED)
+				r->map = map;
+		}
+		if (r->map)
+			log_debug("pid %d: command window %llx-%llx mapped",
+				  (int)w->pid, start, end);
+		else
+			log_info("pid %d: ioverbs-cmd at %llx-%llx is not a sealed memfd: not used as a command window",
+				 (int)w->pid, start, end);
+		close(fd);
+		break;
+	}
+	fclose(fp);
+}
+
+/* Our address of [uaddr, uaddr + n) if it lies in one window, or NULL. */
+static u8 *pvm_window(struct pvm_mm *w, u64 uaddr, size_t n)
+{
+	unsigned int i;
+	bool learned = false;
+
+again:
+	for (i = w->nranges; i-- > 0;) {
+		struct pvm_range *r = &w->ranges[i];
+
+		if (uaddr < r->start || uaddr >= r->end)
+			continue;
+		if (!r->map || n > r->end - uaddr)
+			return NULL;
+		return r->map + (uaddr - r->start);
+	}
+	if (learned)
+		return NULL;
+	pvm_learn(w, uaddr);
+	learned = true;
+	goto again;
+}
+
 static size_t pvm_read(struct compat_mm *mm, void *dst, u64 uaddr, size_t n)
 {
 	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+	u8 *p;
 
 	if (!n)
 		return 0;
+	if (m->windows && (p = pvm_window(m->windows, uaddr, n))) {
+		memcpy(dst, p, n);
+		return 0;
+	}
 	if (pvm_mm_exited(m))
 		return n;
 	return pvm_copy(m->pid, dst, uaddr, n, false);
@@ -85,9 +185,14 @@ static size_t pvm_write(struct compat_mm *mm, u64 uaddr, const void *src,
 			size_t n)
 {
 	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+	u8 *p;
 
 	if (!n)
 		return 0;
+	if (m->windows && (p = pvm_window(m->windows, uaddr, n))) {
+		memcpy(p, src, n);
+		return 0;
+	}
 	if (pvm_mm_exited(m))
 		return n;
 	return pvm_copy(m->pid, (void *)src, uaddr, n, true);
@@ -154,6 +259,21 @@ void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid)
 	m->mm.ops = &pvm_mm_ops;
 	m->pid = tid;
 	m->pidfd = -1;
+	m->windows = NULL;
+	m->nranges = 0;
+}
+
+/**
+ * pvm_mm_use_windows() - let a command's mm use its file's command windows
+ * @m: the command's mm (pvm_mm_init_caller())
+ * @owner: the file's long-lived mm (the opener's process)
+ *
+ * Only if the command's thread belongs to @owner's process.
+ */
+void pvm_mm_use_windows(struct pvm_mm *m, struct pvm_mm *owner)
+{
+	if (owner && !syscall(SYS_tgkill, owner->pid, m->pid, 0))
+		m->windows = owner;
 }
 
 /**
@@ -185,8 +305,14 @@ struct pvm_mm *pvm_mm_open(pid_t tgid)
  */
 void pvm_mm_close(struct pvm_mm *m)
 {
+	unsigned int i;
+
 	if (!m)
 		return;
+	for (i = 0; i < m->nranges; i++)
+		if (m->ranges[i].map)
+			munmap(m->ranges[i].map,
+			       m->ranges[i].end - m->ranges[i].start);
 	if (m->pidfd >= 0)
 		close(m->pidfd);
 	free(m);

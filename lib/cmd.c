@@ -3,9 +3,12 @@
  * The command builder (see include/ioverbs/cmd.h).  A user-space library:
  * it uses libc, never compat's allocator or the core.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <ioverbs/cmd.h>
 
@@ -238,4 +241,27 @@ long ioverbs_ioctl_fd(void *ctx, unsigned int cmd, void *arg)
 const char *ioverbs_cmd_error(const struct ioverbs_cmd *c)
 {
 	return c->msg;
+}
+
+void *ioverbs_cmd_window(size_t len)
+{
+	void *p;
+	int fd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)len) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL)) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void ioverbs_cmd_window_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
 }

@@ -103,6 +103,16 @@ void ioverbs_cmd_bind_fd(struct ioverbs_cmd *c, u16 id, int bind, int *fd);
  */
 long ioverbs_cmd_exec(struct ioverbs_cmd *c, ioverbs_ioctl_fn fn, void *ctx);
 
+/*
+ * A command window: @len bytes of shared memory (a sealed memfd named
+ * "ioverbs-cmd") to build commands in.  Through the daemon, a command
+ * whose header, attributes and buffers all lie in a window costs no
+ * process_vm call: the daemon maps the window too.  Returns the mapping,
+ * or NULL with errno set; ioverbs_cmd_window_free() unmaps it.
+ */
+void *ioverbs_cmd_window(size_t len);
+void ioverbs_cmd_window_free(void *p, size_t len);
+
 /* A transport over a real file descriptor: @ctx points to the int fd. */
 long ioverbs_ioctl_fd(void *ctx, unsigned int cmd, void *arg);
 

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command windows through the daemon: a command built entirely in shared
+ * memory (ioverbs_cmd_window()) runs without process_vm calls and gives
+ * the same results; a window that is not sealed, or one of a process that
+ * did not open the file, is not used (the command still works); a buffer
+ * running off a window's end is reached the slow way (EFAULT past it).
+ */
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+struct win {
+	struct ioverbs_cmd c;
+	struct ib_uverbs_query_port_resp resp;
+	u32 pd;
+	u8 port;
+};
+
+static bool log_says(struct fx *fx, const char *what)
+{
+	char line[512];
+	bool found = false;
+	FILE *fp = fopen(fx->log, "re");
+
+	if (!fp)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp))
+		found = strstr(line, what) != NULL;
+	fclose(fp);
+	return found;
+}
+
+static long query_port_in(struct win *w, int fd)
+{
+	memset(&w->resp, 0, sizeof(w->resp));
+	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	w->port = 1;
+	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
+	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP, &w->resp,
+			sizeof(w->resp));
+	return cl_exec(fd, &w->c);
+}
+
+TEST(daemon_window_commands)
+{
+	struct ib_uverbs_query_port_resp ref;
+	struct win *w;
+	struct fx fx;
+	int fd;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(cl_get_context(fd));
+	ASSERT_OK(cl_query_port(fd, 1, &ref));
+	w = ioverbs_cmd_window(8192);
+	ASSERT_TRUE(w != NULL);
+	/* A hole after its first page, for the overrun below. */
+	ASSERT_OK(munmap((u8 *)w + 4096, 4096));
+	/* The same answer from a command in the window. */
+	ASSERT_OK(query_port_in(w, fd));
+	ASSERT_EQ(w->resp.lid, ref.lid);
+	ASSERT_EQ(w->resp.state, ref.state);
+	ASSERT_TRUE(log_says(&fx, "command window"));
+	/* NEW handles are written into the window's attributes. */
+	cl_init(&w->c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_cmd_new(&w->c, UVERBS_PD_ALLOC_HANDLE, &w->pd);
+	ASSERT_OK(cl_exec(fd, &w->c));
+	ASSERT_OK(cl_pd_dealloc(fd, w->pd));
+	/* An output running off the window's end: EFAULT. */
+	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
+	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP,
+			(u8 *)w + 4096 - 8, sizeof(w->resp));
+	ASSERT_ERRNO(-EFAULT, cl_exec(fd, &w->c));
+	ASSERT_TRUE(fx_alive(&fx));
+	ioverbs_cmd_window_free(w, 4096);
+	close(fd);
+	fx_stop(&fx);
+}
+
+TEST(daemon_window_not_sealed_or_not_ours)
+{
+	struct win *w;
+	struct fx fx;
+	int fd, mfd, status;
+	pid_t p;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(cl_get_context(fd));
+	/* Named like a window, not sealed: not used; the command works. */
+	mfd = memfd_create("ioverbs-cmd", MFD_CLOEXEC);
+	ASSERT_TRUE(mfd >= 0);
+	ASSERT_OK(ftruncate(mfd, 4096));
+	w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_TRUE(w != MAP_FAILED);
+	close(mfd);
+	ASSERT_OK(query_port_in(w, fd));
+	ASSERT_TRUE(w->resp.lid != 0);
+	ASSERT_TRUE(log_says(&fx, "not a sealed memfd"));
+	munmap(w, 4096);
+
+	/* A child that inherited the file: its own window is not used. */
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (p == 0) {
+		struct win *cw = ioverbs_cmd_window(4096);
+
+		_exit(!cw || query_port_in(cw, fd) || !cw->resp.lid);
+	}
+	ASSERT_EQ(waitpid(p, &status, 0), p);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	fx_stop(&fx);
+}
