@@ -203,8 +203,9 @@ int ib_uverbs_object_event(struct ib_uobject *uobj, u32 event_type,
 	ret = ib_uverbs_async_event(ufile, event_type, user_handle);
 	if (ret)
 		return ret;
+	/* DESTROY reads the count while the device may still raise one. */
 	mutex_lock(&ufile->events_lock);
-	(*events_reported)++;
+	WRITE_ONCE(*events_reported, *events_reported + 1);
 	mutex_unlock(&ufile->events_lock);
 	return 0;
 }

@@ -78,7 +78,7 @@ static int uverbs_cq_destroy(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		uverbs_attr_obj(common, UVERBS_CQ_DESTROY_HANDLE)->object;
 	struct ib_uverbs_cq_destroy_resp resp = {
 		.comp_events_reported = uverbs_comp_channel_events_reported(cq),
-		.async_events_reported = cq->async_events_reported,
+		.async_events_reported = READ_ONCE(cq->async_events_reported),
 	};
 
 	uverbs_copy_to(common, UVERBS_CQ_DESTROY_RESP, &resp, sizeof(resp));

@@ -313,7 +313,7 @@ static int uverbs_qp_destroy(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	struct ib_qp *qp =
 		uverbs_attr_obj(common, UVERBS_QP_DESTROY_HANDLE)->object;
 	struct ib_uverbs_qp_destroy_resp resp = {
-		.events_reported = qp->events_reported,
+		.events_reported = READ_ONCE(qp->events_reported),
 	};
 
 	uverbs_copy_to(common, UVERBS_QP_DESTROY_RESP, &resp, sizeof(resp));

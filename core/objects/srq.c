@@ -137,7 +137,7 @@ static int uverbs_srq_destroy(struct ib_device *ib_dev,
 	struct ib_srq *srq =
 		uverbs_attr_obj(common, UVERBS_SRQ_DESTROY_HANDLE)->object;
 	struct ib_uverbs_srq_destroy_resp resp = {
-		.events_reported = srq->events_reported,
+		.events_reported = READ_ONCE(srq->events_reported),
 	};
 
 	uverbs_copy_to(common, UVERBS_SRQ_DESTROY_RESP, &resp, sizeof(resp));
