@@ -45,7 +45,9 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"Usage: ioverbsd [OPTION]... MOUNTPOINT\n"
 		"Serve soft RDMA devices as files MOUNTPOINT/uverbsN (and the control\n"
-		"file MOUNTPOINT/ctl, see ioverbs-ctl) over FUSE.\n"
+		"file MOUNTPOINT/ctl, see ioverbs-ctl) over FUSE.  Clients create\n"
+		"completion channels' event files in MOUNTPOINT/events/; shared\n"
+		"queues and command windows are memfds the daemon maps.\n"
 		"\n"
 		"  -f                     stay in the foreground\n"
 		"  -d                     FUSE debug output; implies -f and --log-level=debug\n"
