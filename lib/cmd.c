@@ -12,6 +12,8 @@
 
 #include <ioverbs/cmd.h>
 
+#include "lib_priv.h"
+
 static void cmd_fail(struct ioverbs_cmd *c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -243,21 +245,44 @@ const char *ioverbs_cmd_error(const struct ioverbs_cmd *c)
 	return c->msg;
 }
 
+int ioverbs_shm_map(const char *name, size_t len, void **map, int *fd)
+{
+	int ret;
+
+	*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (*fd < 0)
+		return -errno;
+	if (ftruncate(*fd, (off_t)len) ||
+	    fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL)) {
+		ret = -errno;
+		goto err_close;
+	}
+	*map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (*map == MAP_FAILED) {
+		ret = -errno;
+		goto err_close;
+	}
+	return 0;
+
+err_close:
+	close(*fd);
+	*fd = -1;
+	return ret;
+}
+
 void *ioverbs_cmd_window(size_t len)
 {
 	void *p;
-	int fd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd, ret;
 
-	if (fd < 0)
-		return NULL;
-	if (ftruncate(fd, (off_t)len) ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL)) {
-		close(fd);
+	ret = ioverbs_shm_map("ioverbs-cmd", len, &p, &fd);
+	if (ret) {
+		errno = -ret;
 		return NULL;
 	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* The mapping keeps the memfd; the daemon finds it in our maps. */
 	close(fd);
-	return p == MAP_FAILED ? NULL : p;
+	return p;
 }
 
 void ioverbs_cmd_window_free(void *p, size_t len)

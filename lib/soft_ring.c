@@ -16,6 +16,8 @@
 #include <ioverbs/soft_ring.h>
 #include <rdma/soft_device.h>
 
+#include "lib_priv.h"
+
 /* Spins this long on an empty CQ before sleeping. */
 #define SRING_SPIN_NS 20000
 
@@ -25,32 +27,6 @@ static u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-}
-
-/* A sealed memfd of @len bytes, mapped: 0 or -errno. */
-static int sring_memfd(const char *name, size_t len, void **map, int *fd)
-{
-	int ret;
-
-	*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (*fd < 0)
-		return -errno;
-	if (ftruncate(*fd, (off_t)len) ||
-	    fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL)) {
-		ret = -errno;
-		goto err_close;
-	}
-	*map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
-	if (*map == MAP_FAILED) {
-		ret = -errno;
-		goto err_close;
-	}
-	return 0;
-
-err_close:
-	close(*fd);
-	*fd = -1;
-	return ret;
 }
 
 int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
@@ -75,7 +51,7 @@ int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 	void *map;
 	int ret;
 
-	ret = sring_memfd("ioverbs-doorbell", SOFT_RING_DOORBELL_SIZE, &map,
+	ret = ioverbs_shm_map("ioverbs-doorbell", SOFT_RING_DOORBELL_SIZE, &map,
 			  &r->fd);
 	if (ret)
 		return ret;
@@ -104,7 +80,7 @@ int ioverbs_sring_cq_attach(struct ioverbs_sring_cq *r, u32 cq_handle,
 
 	memset(r, 0, sizeof(*r));
 	r->len = soft_ring_cq_size(cqe);
-	ret = sring_memfd("ioverbs-cq", r->len, &map, &r->fd);
+	ret = ioverbs_shm_map("ioverbs-cq", r->len, &map, &r->fd);
 	if (ret)
 		return ret;
 	r->ctrl = map;
@@ -142,7 +118,7 @@ int ioverbs_sring_qp_attach(struct ioverbs_sring_qp *r,
 	r->ctx = ctx;
 	r->cap = *cap;
 	soft_ring_qp_layout(cap, &r->layout);
-	ret = sring_memfd("ioverbs-qp", r->layout.size, &map, &r->fd);
+	ret = ioverbs_shm_map("ioverbs-qp", r->layout.size, &map, &r->fd);
 	if (ret)
 		return ret;
 	r->map = map;
