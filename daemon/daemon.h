@@ -75,7 +75,9 @@ const char *ivd_errname(long err);
  *	-1 for one that lives for one command (the caller is blocked in its
  *	ioctl, so its thread id cannot be reused meanwhile)
  * @windows: a command's mm: the file's long-lived mm whose command windows
- *	it may use (the caller is of that process), or NULL
+ *	it may use if the caller is of that process, or NULL
+ * @trusted: a command's mm: 0 until its first window hit, then 1 if its
+ *	thread is of @windows' process, -1 if not
  * @ranges, @nranges: a long-lived mm: the mappings of its process that
  *	commands touched, each a command window (mapped here) or not
  */
@@ -91,6 +93,7 @@ struct pvm_mm {
 	pid_t pid;
 	int pidfd;
 	struct pvm_mm *windows;
+	int trusted;
 	struct pvm_range ranges[PVM_MAX_RANGES];
 	unsigned int nranges;
 };

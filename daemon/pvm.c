@@ -142,9 +142,15 @@ static void pvm_learn(struct pvm_mm *w, u64 uaddr)
 	fclose(fp);
 }
 
-/* Our address of [uaddr, uaddr + n) if it lies in one window, or NULL. */
-static u8 *pvm_window(struct pvm_mm *w, u64 uaddr, size_t n)
+/*
+ * Our address of [uaddr, uaddr + n) if it lies in one window of the file
+ * and the command's thread is of the file's process, or NULL.  The thread
+ * is checked once per command, at its first window hit: commands that
+ * never touch a window pay nothing for it.
+ */
+static u8 *pvm_window(struct pvm_mm *m, u64 uaddr, size_t n)
 {
+	struct pvm_mm *w = m->windows;
 	unsigned int i;
 	bool learned = false;
 
@@ -156,7 +162,10 @@ again:
 			continue;
 		if (!r->map || n > r->end - uaddr)
 			return NULL;
-		return r->map + (uaddr - r->start);
+		if (!m->trusted)
+			m->trusted = syscall(SYS_tgkill, w->pid, m->pid, 0) ?
+					     -1 : 1;
+		return m->trusted > 0 ? r->map + (uaddr - r->start) : NULL;
 	}
 	if (learned)
 		return NULL;
@@ -172,7 +181,7 @@ static size_t pvm_read(struct compat_mm *mm, void *dst, u64 uaddr, size_t n)
 
 	if (!n)
 		return 0;
-	if (m->windows && (p = pvm_window(m->windows, uaddr, n))) {
+	if (m->windows && (p = pvm_window(m, uaddr, n))) {
 		memcpy(dst, p, n);
 		return 0;
 	}
@@ -189,7 +198,7 @@ static size_t pvm_write(struct compat_mm *mm, u64 uaddr, const void *src,
 
 	if (!n)
 		return 0;
-	if (m->windows && (p = pvm_window(m->windows, uaddr, n))) {
+	if (m->windows && (p = pvm_window(m, uaddr, n))) {
 		memcpy(p, src, n);
 		return 0;
 	}
@@ -260,6 +269,7 @@ void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid)
 	m->pid = tid;
 	m->pidfd = -1;
 	m->windows = NULL;
+	m->trusted = 0;
 	m->nranges = 0;
 }
 
@@ -268,12 +278,13 @@ void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid)
  * @m: the command's mm (pvm_mm_init_caller())
  * @owner: the file's long-lived mm (the opener's process)
  *
- * Only if the command's thread belongs to @owner's process.
+ * Only if the command's thread belongs to @owner's process, which the
+ * first copy that hits a window checks.
  */
 void pvm_mm_use_windows(struct pvm_mm *m, struct pvm_mm *owner)
 {
-	if (owner && !syscall(SYS_tgkill, owner->pid, m->pid, 0))
-		m->windows = owner;
+	m->windows = owner;
+	m->trusted = 0;
 }
 
 /**
