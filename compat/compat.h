@@ -287,6 +287,29 @@ void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
 void rcu_barrier(void);
 
 #define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+
+/*
+ * SRCU: a read section of one domain (a device) that may sleep for as long
+ * as its reader likes, and whose grace period waits for that domain's
+ * readers only.  A command that blocks (on a client's memory, say) then
+ * delays its own device's removal, never another device's, and never the
+ * global RCU that frees objects.  Two counters, flipped twice per grace
+ * period as in the kernel's classic SRCU.
+ */
+struct srcu_struct {
+	long ctr[2];
+	unsigned int idx;
+	struct mutex lock;	/* serializes synchronize_srcu() */
+};
+
+void init_srcu_struct(struct srcu_struct *ssp);
+void cleanup_srcu_struct(struct srcu_struct *ssp);
+/* Return: the index to hand to srcu_read_unlock(). */
+int srcu_read_lock(struct srcu_struct *ssp);
+void srcu_read_unlock(struct srcu_struct *ssp, int idx);
+/* Waits for every read section of @ssp that began before the call. */
+void synchronize_srcu(struct srcu_struct *ssp);
+#define srcu_dereference(p, ssp) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 
 /*

@@ -14,7 +14,8 @@
  */
 struct ib_uverbs_device {
 	struct kref ref;		/* one for registration, one per file */
-	struct ib_device __rcu *ib_dev;	/* NULL once removed */
+	struct ib_device __rcu *ib_dev;	/* NULL once removed; under srcu */
+	struct srcu_struct srcu;	/* a command's read section */
 	u16 driver_id;
 	/*
 	 * The device's types table, copied at registration: files outlive

@@ -15,6 +15,7 @@ static void udev_free(struct kref *ref)
 		container_of(ref, struct ib_uverbs_device, ref);
 
 	mutex_destroy(&udev->files_lock);
+	cleanup_srcu_struct(&udev->srcu);
 	kfree(udev->types_copy.types);
 	kfree(udev);
 }
@@ -80,6 +81,7 @@ int ib_register_device(struct ib_device *dev)
 		return -ENOMEM;
 	kref_init(&udev->ref);
 	mutex_init(&udev->files_lock);
+	init_srcu_struct(&udev->srcu);
 	INIT_LIST_HEAD(&udev->files);
 	udev->driver_id = dev->driver_id;
 	udev->types_copy.num_types = dev->types->num_types;
@@ -197,7 +199,7 @@ void ib_unregister_device(struct ib_device *dev)
 	mutex_unlock(&udev->files_lock);
 
 	/* Commands in flight finish; later ones see no device. */
-	synchronize_rcu();
+	synchronize_srcu(&udev->srcu);
 
 	while ((ufile = next_file(udev))) {
 		uverbs_file_disassociate(ufile);

@@ -532,7 +532,7 @@ static long cmd_verbs(struct ib_uverbs_file *ufile,
 	struct bundle b;
 	int ret;
 
-	ib_dev = rcu_dereference(udev->ib_dev);
+	ib_dev = srcu_dereference(udev->ib_dev, &udev->srcu);
 	action = find_action(udev, hdr, &ret);
 	if (!action)
 		return ret;
@@ -583,6 +583,7 @@ long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 			 const struct ib_uverbs_ioctl_hdr *hdr,
 			 unsigned long arg)
 {
+	int srcu_idx;
 	long ret;
 
 	last_error[0] = '\0';
@@ -614,10 +615,15 @@ long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 		ret = -EIO;
 		goto out_up;
 	}
-	/* Device removal waits for this read section (SRCU-like). */
-	rcu_read_lock();
+	/*
+	 * Device removal waits for this read section, which may sleep (a
+	 * handler allocates, a copy may wait on the client's memory): SRCU
+	 * of the device alone, so that a blocked command holds up nothing
+	 * but its own device's removal.
+	 */
+	srcu_idx = srcu_read_lock(&ufile->device->srcu);
 	ret = cmd_verbs(ufile, hdr, arg);
-	rcu_read_unlock();
+	srcu_read_unlock(&ufile->device->srcu, srcu_idx);
 out_up:
 	up_read(&ufile->close_sem);
 	return ret;

@@ -11,8 +11,8 @@
  * A slot holds a uobject pointer (even), or a tagged word (odd): a link in
  * the free list, or HT_RESERVED for a handle a NEW command holds but has
  * not committed.  Lookups see neither.  Uobjects are freed after an RCU
- * grace period; every command runs in an RCU read section, so an object a
- * lookup found stays allocated until the command ends.
+ * grace period; a lookup runs in an RCU read section until it holds the
+ * object's lock, which then keeps the object until the command ends.
  *
  * Access.  usecnt > 0 counts shared (READ) users, -1 is one exclusive
  * (WRITE, DESTROY) user; a conflict is EBUSY at once, never a wait.
@@ -215,10 +215,13 @@ void uverbs_uobject_unlock(struct ib_uobject *uobj, u8 access)
  * @access: READ, WRITE or DESTROY
  * @removed: the device is gone: zombies are found too
  *
- * Must be called in an RCU read section that lasts until the object is
- * unlocked.  Return: the locked object; ERR_PTR(-ENOENT) for no such
- * handle (-EBADF for an fd), -EINVAL for another type, -EBUSY for a lock
- * conflict or, for DESTROY, an object others depend on.
+ * The lookup and the lock run in an RCU read section: a concurrent
+ * destroy frees an object only after a grace period.  Once locked and
+ * live, the object stays until unlocked: destroying it needs the lock,
+ * close waits for the command (close_sem) and removal for the device's
+ * SRCU read section.  Return: the locked object; ERR_PTR(-ENOENT) for no
+ * such handle (-EBADF for an fd), -EINVAL for another type, -EBUSY for a
+ * lock conflict or, for DESTROY, an object others depend on.
  */
 struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
 					const struct uverbs_type *type,
@@ -231,34 +234,46 @@ struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
 
 	if (compat_should_fail(FAULT_LOOKUP))
 		return ERR_PTR(missing);
+	rcu_read_lock();
 	uobj = ht_lookup(uobj_table(uctx, type), id);
-	if (!uobj)
-		return ERR_PTR(missing);
-	if (uobj->type_id != type_id)
-		return ERR_PTR(-EINVAL);
+	if (!uobj) {
+		ret = missing;
+		goto err_unlock_rcu;
+	}
+	if (uobj->type_id != type_id) {
+		ret = -EINVAL;
+		goto err_unlock_rcu;
+	}
 	ret = uobj_lock(uobj, access);
 	if (ret) {
 		/* Destroyed under us: it is gone, not busy. */
-		return ERR_PTR(READ_ONCE(uobj->state) == UVERBS_UOBJ_DEAD ?
-			       missing : ret);
+		if (READ_ONCE(uobj->state) == UVERBS_UOBJ_DEAD)
+			ret = missing;
+		goto err_unlock_rcu;
 	}
 	/*
 	 * After removal, objects are zombies once removal has cleaned this
 	 * file, and still live before that: removal waits for this command
-	 * (its RCU read section and close_sem) before it cleans up.
+	 * (its SRCU read section and close_sem) before it cleans up.
 	 */
 	state = READ_ONCE(uobj->state);
 	if (state != UVERBS_UOBJ_LIVE &&
 	    !(removed && state == UVERBS_UOBJ_ZOMBIE)) {
 		uverbs_uobject_unlock(uobj, access);
-		return ERR_PTR(missing);
+		ret = missing;
+		goto err_unlock_rcu;
 	}
+	rcu_read_unlock();
 	if (access == UVERBS_ACCESS_DESTROY &&
 	    atomic_read(&uobj->num_children)) {
 		uverbs_uobject_unlock(uobj, access);
 		return ERR_PTR(-EBUSY);
 	}
 	return uobj;
+
+err_unlock_rcu:
+	rcu_read_unlock();
+	return ERR_PTR(ret);
 }
 
 /**
