@@ -29,6 +29,7 @@
  * PATH defaults to ../daemon/ioverbsd next to this program ($(O)/rel/);
  * without root, /dev/fuse or the daemon it says why and exits 0.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -91,14 +92,33 @@ static void report(const struct figure *f, const struct figure *b)
 	       f->name, v, b->name, bv, bv > 0 ? v / bv : 0.0);
 }
 
+/*
+ * Pins every thread of @pid (0: this thread); threads the daemon starts
+ * later inherit it from the thread that starts them.
+ */
 static void pin(pid_t pid, int cpu)
 {
+	char path[64];
+	struct dirent *de;
 	cpu_set_t set;
+	DIR *dir;
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	if (sched_setaffinity(pid, sizeof(set), &set))
-		die("sched_setaffinity", -errno);
+	if (!pid) {
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity", -errno);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		die("opendir /proc/PID/task", -errno);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' &&
+		    sched_setaffinity(atoi(de->d_name), sizeof(set), &set))
+			die("sched_setaffinity", -errno);
+	closedir(dir);
 }
 
 static long query_port_loop(struct ioverbs_cmd *c, int fd, unsigned int n)

@@ -629,6 +629,16 @@ out_up:
 	return ret;
 }
 
+bool ib_uverbs_cmd_user_memory(struct ib_uverbs_file *ufile,
+			       const struct ib_uverbs_ioctl_hdr *hdr)
+{
+	const struct uverbs_action *action;
+	int err;
+
+	action = find_action(ufile->device, hdr, &err);
+	return !action || action->user_memory;
+}
+
 long ib_uverbs_ioctl(struct ib_uverbs_file *ufile, unsigned int cmd,
 		     unsigned long arg)
 {

@@ -15,14 +15,19 @@ struct ivd_ctl *ivd_ctl_open(void)
 {
 	struct ivd_ctl *c = calloc(1, sizeof(*c));
 
-	if (c)
+	if (c) {
+		pthread_mutex_lock(&ivd_ctl_lock);
 		list_add_tail(&c->list, &ctl_files);
+		pthread_mutex_unlock(&ivd_ctl_lock);
+	}
 	return c;
 }
 
 void ivd_ctl_close(struct ivd_ctl *c)
 {
+	pthread_mutex_lock(&ivd_ctl_lock);
 	list_del_init(&c->list);
+	pthread_mutex_unlock(&ivd_ctl_lock);
 	free(c->out);
 	free(c);
 }
@@ -33,6 +38,21 @@ void ivd_ctl_exit(void)
 
 	list_for_each_entry_safe(c, tmp, &ctl_files, list)
 		ivd_ctl_close(c);
+}
+
+size_t ivd_ctl_read(struct ivd_ctl *c, char *buf, size_t size)
+{
+	size_t n;
+
+	pthread_mutex_lock(&ivd_ctl_lock);
+	n = c->len - c->pos;
+	if (n > size)
+		n = size;
+	if (n)
+		memcpy(buf, c->out + c->pos, n);
+	c->pos += n;
+	pthread_mutex_unlock(&ivd_ctl_lock);
+	return n;
 }
 
 /* A growing text buffer; a failed allocation sticks and is reported. */
@@ -115,10 +135,18 @@ static int list_one(struct ib_uverbs_file *ufile, void *arg)
 	return 0;
 }
 
+static void list_user(uid_t uid, unsigned int files, unsigned int inflight,
+		      void *arg)
+{
+	out_printf(arg, "user %u files %u inflight %u\n", (unsigned int)uid,
+		   files, inflight);
+}
+
 static int ctl_list(struct outbuf *o)
 {
 	unsigned int i;
 
+	pthread_mutex_lock(&ivd_lock);
 	for (i = 0; i < ivd_num_devs; i++) {
 		struct ivd_dev *d = &ivd_devs[i];
 		struct list_arg la = { o, d };
@@ -138,6 +166,8 @@ static int ctl_list(struct outbuf *o)
 			if (!d->hw || f->hw != d->hw)
 				list_file(o, d, f->ufile, f->tgid);
 	}
+	pthread_mutex_unlock(&ivd_lock);
+	ivd_users_for_each(list_user, o);
 	out_printf(o, "live_objects %ld\n", compat_live_objects());
 	return 0;
 }
@@ -151,6 +181,7 @@ int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
 	const char *why = NULL;
 	int ret = 0;
 
+	pthread_mutex_lock(&ivd_ctl_lock);
 	free(c->out);
 	c->out = NULL;
 	c->len = c->pos = 0;
@@ -210,9 +241,11 @@ out:
 	}
 	if (o.oom) {
 		free(o.p);
-		return -ENOMEM;
+		ret = -ENOMEM;
+	} else {
+		c->out = o.p;
+		c->len = o.len;
 	}
-	c->out = o.p;
-	c->len = o.len;
+	pthread_mutex_unlock(&ivd_ctl_lock);
 	return ret;
 }

@@ -4,13 +4,24 @@
  * device), the open files, logging, and the process_vm address spaces
  * through which the core reaches a client's memory.
  *
- * The daemon runs libfuse's single-threaded loop: every FUSE request, and
- * so every command, control request and release, runs in that one thread.
- * Nothing here takes a lock; the core's own locking still applies.
+ * The daemon runs libfuse's multi-threaded loop: each FUSE request runs on
+ * a thread of the loop's pool, as a system call runs on its caller's
+ * thread in a kernel, so that a command that waits (on a client's memory
+ * that a FUSE file system of the client's or userfaultfd holds, on a big
+ * copy) holds up its own caller only.  The loop starts a thread whenever
+ * none is idle, up to --max-threads; each user may have a bounded number
+ * of commands in flight (users.c), so no user can take every thread.
+ *
+ * Lock order: ivd_ctl_lock (control commands, one at a time) -> ivd_lock
+ * (the slots, their file lists, device references, users) -> the core's
+ * locks -> events_lock (events.c).  ivd_lock is never held across a
+ * command, a release, or a device's unregistration: each of those may
+ * wait for a client.
  */
 #ifndef _DAEMON_DAEMON_H
 #define _DAEMON_DAEMON_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/types.h>
 
@@ -68,42 +79,54 @@ const char *ivd_errname(long err);
 /* --- process_vm address spaces (pvm.c) ------------------------------- */
 
 /**
- * struct pvm_mm - another process's memory, through process_vm_readv/writev
+ * struct pvm_mm - another process's memory
  * @mm: what the core sees (current_mm, ucontext->mm); must stay first
- * @pid: the process (a tgid) or thread (a tid) whose memory this is
- * @pidfd: for a long-lived one, a pidfd of @pid that says when it exited;
- *	-1 for one that lives for one command (the caller is blocked in its
- *	ioctl, so its thread id cannot be reused meanwhile)
- * @windows: a command's mm: the file's long-lived mm whose command windows
- *	it may use if the caller is of that process, or NULL
- * @trusted: a command's mm: 0 until its first window hit, then 1 if its
- *	thread is of @windows' process, -1 if not
- * @ranges, @nranges: a long-lived mm: the mappings of its process that
- *	commands touched, each a command window (mapped here) or not
+ * @pid: a command's mm: the caller's thread id; a file's mm: the opener's
+ *	process (tgid)
+ * @pidfd: a file's mm: a pidfd of @pid (pidfd_getfd(), the exit check);
+ *	-1 for a command's
+ * @memfd: a file's mm: /proc/TID/mem of the opening thread, the address
+ *	space the file is bound to; -1 for a command's, which copies with
+ *	process_vm_readv/writev on its caller's thread
+ * @windows: a command's mm: its file's mm, whose command windows it uses
+ * @windows_only: a command's mm on the FUSE loop's thread: copies outside
+ *	known windows fail (nothing copied) instead of reaching the client
+ * @ranges_lock: a file's mm: serializes adding to @ranges
+ * @ranges, @nranges: a file's mm: mappings that commands touched, each a
+ *	command window (mapped here) or not; entries are published whole
+ *	(@nranges with release) and only ever retired, never reused
  */
 #define PVM_MAX_RANGES 16
 struct pvm_range {
 	u64 start;
 	u64 end;
 	u8 *map;	/* NULL: not a window */
+	bool retired;	/* the client mapped something else there */
 };
 
 struct pvm_mm {
 	struct compat_mm mm;
 	pid_t pid;
 	int pidfd;
+	int memfd;
 	struct pvm_mm *windows;
-	int trusted;
+	bool windows_only;
+	pthread_mutex_t ranges_lock;
 	struct pvm_range ranges[PVM_MAX_RANGES];
 	unsigned int nranges;
 };
 
 void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid);
 void pvm_mm_use_windows(struct pvm_mm *m, struct pvm_mm *owner);
+void pvm_window_check(struct pvm_mm *owner, u64 uaddr, const void *hdr,
+		      size_t n);
+bool pvm_cmd_in_windows(struct pvm_mm *owner, u64 arg,
+			const struct ib_uverbs_ioctl_hdr *hdr);
 pid_t pvm_tid_to_tgid(pid_t tid);
-struct pvm_mm *pvm_mm_open(pid_t tgid);
+struct pvm_mm *pvm_mm_open(pid_t tid);
 void pvm_mm_close(struct pvm_mm *m);
 bool pvm_mm_exited(const struct pvm_mm *m);
+int pvm_mm_check(pid_t tid, const struct pvm_mm *owner);
 
 /**
  * pvm_copy() - copy between our memory and process @pid's
@@ -150,7 +173,10 @@ int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 void ivd_event_unbind(struct ib_uverbs_file *ufile, int fd);
 void ivd_event_ready(struct ib_uobject *uobj);
 void ivd_event_release(struct fuse_file_info *fi);
-extern pid_t ivd_caller_tid;
+/* The thread whose command runs on this thread (fd_alloc needs it). */
+extern __thread pid_t ivd_caller_tid;
+extern pthread_mutex_t ivd_lock;
+extern pthread_mutex_t ivd_ctl_lock;
 
 /**
  * struct ivd_dev_ops - how a slot other than a soft device's makes and
@@ -214,7 +240,8 @@ struct ivd_dev {
  * @serial: a number for logs, unique for the daemon's life
  * @tgid: the opening process
  * @mm: @tgid's memory, the context's (see ivd_context_mm())
- * @num_cmds: commands run, for the release log line
+ * @uid: the opener's user, charged for the file (users.c)
+ * @num_cmds: commands run, for the release log line (atomic)
  */
 struct ivd_file {
 	struct list_head list;
@@ -223,6 +250,7 @@ struct ivd_file {
 	struct ib_uverbs_file *ufile;
 	unsigned long serial;
 	pid_t tgid;
+	uid_t uid;
 	struct pvm_mm *mm;
 	unsigned long num_cmds;
 };
@@ -272,28 +300,6 @@ int ivd_extra_devices(const struct ivd_config *cfg);
 int ivd_dev_slot_add(const char *name, const struct ivd_dev_ops *ops,
 		     const struct ivd_config *cfg);
 
-/**
- * ivd_extra_devices() - add slots other than the soft devices
- * @cfg: the command line (owner and mode of the files)
- *
- * Called by ivd_devices_init() after the soft devices.  ioverbsd's own is
- * a weak no-op; a test build of the daemon overrides it to serve the test
- * driver (tests/daemon/td_devices.c, $(O)/asan/daemon/ioverbsd-test).
- * Return: 0 or a negative errno (the daemon does not start).
- */
-int ivd_extra_devices(const struct ivd_config *cfg);
-
-/**
- * ivd_dev_slot_add() - a new slot, file @name, whose device @ops makes
- * @name: the file name and the device's registered name
- * @ops: create and destroy
- * @cfg: the owner and mode of the file (its defaults)
- *
- * Return: 0 or a negative errno (no slot left, a name in use, or what
- * @ops->create returned).
- */
-int ivd_dev_slot_add(const char *name, const struct ivd_dev_ops *ops,
-		     const struct ivd_config *cfg);
 void ivd_devices_exit(void);
 int ivd_dev_add(struct ivd_dev *d);
 int ivd_dev_remove(struct ivd_dev *d);
@@ -310,6 +316,52 @@ const char *ivd_type_name(unsigned int type);
 /* The FUSE operations (fs.c). */
 struct fuse_lowlevel_ops;
 extern const struct fuse_lowlevel_ops ivd_fuse_ops;
+
+/* --- users (users.c) -------------------------------------------------- */
+
+/*
+ * Defaults: a user may hold 1024 open device files (each costs the daemon
+ * two descriptors) and have 64 commands in flight (each holds a thread
+ * of the loop while it runs).
+ */
+#define IVD_DEFAULT_FILES_PER_USER 1024
+#define IVD_DEFAULT_INFLIGHT_PER_USER 64
+
+/**
+ * struct ivd_limits - what one user may hold (0: no limit)
+ * @files_per_user: open device files
+ * @inflight_per_user: commands in flight
+ */
+struct ivd_limits {
+	unsigned int files_per_user;
+	unsigned int inflight_per_user;
+};
+
+extern struct ivd_limits ivd_limits;
+
+int ivd_user_file_get(uid_t uid);
+void ivd_user_file_put(uid_t uid);
+int ivd_user_cmd_begin(uid_t uid);
+void ivd_user_cmd_end(uid_t uid);
+void ivd_users_for_each(void (*fn)(uid_t uid, unsigned int files,
+				   unsigned int inflight, void *arg),
+			void *arg);
+
+/* --- workers (workers.c) ---------------------------------------------- */
+
+/**
+ * struct ivd_work - a job for a worker thread
+ * @node: in the queue
+ * @fn: runs the job; owns @w (usually embedded in a larger struct)
+ */
+struct ivd_work {
+	struct list_head node;
+	void (*fn)(struct ivd_work *w);
+};
+
+void ivd_workers_init(unsigned int max);
+int ivd_work_queue(struct ivd_work *w);
+unsigned int ivd_workers_exit(unsigned int timeout_ms);
 
 /* --- control (ctl.c) ------------------------------------------------- */
 
@@ -335,6 +387,14 @@ struct ivd_ctl {
  * Return: 0 or a negative errno; the answer says what happened either way.
  */
 int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len);
+
+/**
+ * ivd_ctl_read() - read the answer of the last command
+ * @c: the open ctl file
+ * @buf: where to copy up to @size bytes
+ * Return: the bytes copied, 0 at the end of the answer.
+ */
+size_t ivd_ctl_read(struct ivd_ctl *c, char *buf, size_t size);
 
 /**
  * ivd_ctl_open() - state for a new open of the ctl file

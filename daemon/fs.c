@@ -35,10 +35,12 @@
 #include "events.h"
 
 struct ivd_dev ivd_devs[IVD_MAX_DEVICES];
-/* The thread whose command runs (fd_alloc needs it), 0 between commands. */
-pid_t ivd_caller_tid;
+__thread pid_t ivd_caller_tid;
 unsigned int ivd_num_devs;
-static unsigned long file_serial;
+/* See daemon.h for what each protects and the lock order. */
+pthread_mutex_t ivd_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t ivd_ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long file_serial;	/* under ivd_lock */
 
 /* Attribute and entry cache lifetime: nothing but removals changes. */
 
@@ -75,13 +77,7 @@ struct ivd_dev *ivd_dev_by_name(const char *name)
 	return NULL;
 }
 
-/**
- * ivd_dev_add() - create and register the device of a slot
- * @d: a slot whose device is absent
- *
- * Return: 0, -EEXIST if the slot has its device, or what
- * soft_device_create() (or the slot's &ivd_dev_ops.create) returned.
- */
+/* Drops a reference of @hw (ivd_lock held); the last one frees the device. */
 static void hw_put(struct ivd_hw *hw, const char *name)
 {
 	if (--hw->refs)
@@ -94,24 +90,39 @@ static void hw_put(struct ivd_hw *hw, const char *name)
 	log_debug("device %s: freed", name);
 }
 
+/**
+ * ivd_dev_add() - create and register the device of a slot
+ * @d: a slot whose device is absent
+ *
+ * Return: 0, -EEXIST if the slot has its device, or what
+ * soft_device_create() (or the slot's &ivd_dev_ops.create) returned.
+ * Takes ivd_lock.
+ */
 int ivd_dev_add(struct ivd_dev *d)
 {
 	struct soft_device_config cfg = { .name = d->name };
 	struct ib_device *ib;
 	struct ivd_hw *hw;
+	int ret = 0;
 
-	if (d->ib)
-		return -EEXIST;
+	pthread_mutex_lock(&ivd_lock);
+	if (d->ib) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
 	hw = calloc(1, sizeof(*hw));
-	if (!hw)
-		return -ENOMEM;
+	if (!hw) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
 	ib = d->ops ? d->ops->create(d->name) : soft_device_create(&cfg);
 	if (IS_ERR(ib)) {
 		log_err("device %s: %s failed: %s", d->name,
 			d->ops ? "create" : "soft_device_create",
 			ivd_errname(PTR_ERR(ib)));
 		free(hw);
-		return (int)PTR_ERR(ib);
+		ret = (int)PTR_ERR(ib);
+		goto out_unlock;
 	}
 	hw->ib = ib;
 	hw->ops = d->ops;
@@ -120,7 +131,9 @@ int ivd_dev_add(struct ivd_dev *d)
 	d->ib = ib;
 	log_info("device %s: registered (index %u, driver_id 0x%x)", d->name,
 		 ib->index, ib->driver_id);
-	return 0;
+out_unlock:
+	pthread_mutex_unlock(&ivd_lock);
+	return ret;
 }
 
 /**
@@ -136,16 +149,28 @@ int ivd_dev_add(struct ivd_dev *d)
  */
 int ivd_dev_remove(struct ivd_dev *d)
 {
-	struct ivd_hw *hw = d->hw;
+	struct ib_device *ib;
+	struct ivd_hw *hw;
 
-	if (!d->ib)
-		return -ENODEV;
-	ib_unregister_device(d->ib);
+	pthread_mutex_lock(&ivd_lock);
+	ib = d->ib;
+	hw = d->hw;
 	d->ib = NULL;
 	d->hw = NULL;
+	pthread_mutex_unlock(&ivd_lock);
+	if (!ib)
+		return -ENODEV;
+	/*
+	 * Without ivd_lock: it waits for the commands in flight on the
+	 * device, which may wait on their clients.  @hw's reference keeps
+	 * the device; new opens find the slot empty.
+	 */
+	ib_unregister_device(ib);
+	pthread_mutex_lock(&ivd_lock);
 	log_info("device %s: removed; %u open file(s) disassociated", d->name,
 		 d->num_files);
 	hw_put(hw, d->name);
+	pthread_mutex_unlock(&ivd_lock);
 	return 0;
 }
 
@@ -221,6 +246,7 @@ void ivd_devices_exit(void)
 {
 	unsigned int i;
 
+	/* After the loop: no other thread serves the mount any more. */
 	for (i = 0; i < ivd_num_devs; i++) {
 		struct ivd_dev *d = &ivd_devs[i];
 		struct ivd_file *f, *tmp;
@@ -288,16 +314,23 @@ void ivd_file_close(struct ivd_file *f, const char *why)
 {
 	struct ib_uverbs_file_stats st;
 
+	/* Off the lists first: ctl list reads what is on them. */
+	pthread_mutex_lock(&ivd_lock);
+	list_del_init(&f->list);
+	f->dev->num_files--;
+	pthread_mutex_unlock(&ivd_lock);
 	ib_uverbs_file_stats(f->ufile, &st);
 	ib_uverbs_release(f->ufile);
 	/* The context, and every MR that used f->mm, is gone. */
 	pvm_mm_close(f->mm);
+	pthread_mutex_lock(&ivd_lock);
 	hw_put(f->hw, f->dev->name);
-	list_del_init(&f->list);
-	f->dev->num_files--;
+	pthread_mutex_unlock(&ivd_lock);
+	ivd_user_file_put(f->uid);
 	log_info("%s #%lu pid %d: closed (%s) after %lu commands; %u objects "
 		 "destroyed",
-		 f->dev->name, f->serial, (int)f->tgid, why, f->num_cmds,
+		 f->dev->name, f->serial, (int)f->tgid, why,
+		 __atomic_load_n(&f->num_cmds, __ATOMIC_RELAXED),
 		 st.num_objects);
 	free(f);
 }
@@ -314,38 +347,49 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct ib_uverbs_file *ufile;
+	struct ib_device *ib;
 	struct ivd_file *f;
 	int ret;
 
-	if (!d->ib) {
-		log_info("%s: open by pid %d refused: ENODEV (removed)",
-			 d->name, (int)ctx->pid);
-		fuse_reply_err(req, ENODEV);
-		return;
-	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		ret = -ENOMEM;
 		goto err_reply;
 	}
 	f->dev = d;
-	f->serial = ++file_serial;
-	f->tgid = pvm_tid_to_tgid(ctx->pid);
-	f->mm = pvm_mm_open(f->tgid);
-	if (!f->mm) {
-		ret = -ESRCH;
+	f->uid = ctx->uid;
+	ret = ivd_user_file_get(f->uid);
+	if (ret)
 		goto err_free;
+	/* No file without its guard: whose memory it reaches. */
+	f->mm = pvm_mm_open(ctx->pid);
+	if (IS_ERR(f->mm)) {
+		ret = (int)PTR_ERR(f->mm);
+		goto err_user;
 	}
-	ufile = ib_uverbs_open(d->ib, &ivd_file_ops, f);
-	if (IS_ERR(ufile)) {
-		ret = (int)PTR_ERR(ufile);
+	f->tgid = f->mm->pid;
+	pthread_mutex_lock(&ivd_lock);
+	ib = d->ib;
+	f->hw = d->hw;
+	if (ib)
+		f->hw->refs++;
+	pthread_mutex_unlock(&ivd_lock);
+	if (!ib) {
+		ret = -ENODEV;
 		goto err_mm;
 	}
+	/* A removal since is the core's to see: ENODEV. */
+	ufile = ib_uverbs_open(ib, &ivd_file_ops, f);
+	if (IS_ERR(ufile)) {
+		ret = (int)PTR_ERR(ufile);
+		goto err_hw;
+	}
 	f->ufile = ufile;
-	f->hw = d->hw;
-	f->hw->refs++;
+	pthread_mutex_lock(&ivd_lock);
+	f->serial = ++file_serial;
 	list_add_tail(&f->list, &d->files);
 	d->num_files++;
+	pthread_mutex_unlock(&ivd_lock);
 	fi->fh = (uintptr_t)f;
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
@@ -357,14 +401,102 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 		ivd_file_close(f, "open interrupted");
 	return;
 
+err_hw:
+	pthread_mutex_lock(&ivd_lock);
+	hw_put(f->hw, d->name);
+	pthread_mutex_unlock(&ivd_lock);
 err_mm:
 	pvm_mm_close(f->mm);
+err_user:
+	ivd_user_file_put(f->uid);
 err_free:
 	free(f);
 err_reply:
-	log_warn("%s: open by pid %d failed: %s", d->name, (int)ctx->pid,
-		 ivd_errname(ret));
+	ivd_log(ret == -ENODEV ? IVD_LOG_INFO : IVD_LOG_WARN,
+		"%s: open by pid %d uid %u refused: %s", d->name,
+		(int)ctx->pid, (unsigned int)ctx->uid, ivd_errname(ret));
 	fuse_reply_err(req, -ret);
+}
+
+/*
+ * A request that a worker serves (workers.c): what the loop thread had,
+ * copied, since its buffers are reused once its handler returns.
+ */
+struct ivd_job {
+	struct ivd_work work;
+	fuse_req_t req;
+	struct ivd_file *f;
+	struct ivd_dev *d;
+	struct fuse_file_info fi;
+	unsigned int cmd;
+	void *arg;
+	struct ib_uverbs_ioctl_hdr hdr;
+	size_t len;
+	char text[IVD_CTL_MAX_CMD + 1];
+};
+
+static struct ivd_job *job_new(fuse_req_t req, void (*fn)(struct ivd_work *w))
+{
+	struct ivd_job *j = calloc(1, sizeof(*j));
+
+	if (j) {
+		j->req = req;
+		j->work.fn = fn;
+		INIT_LIST_HEAD(&j->work.node);
+	}
+	return j;
+}
+
+/*
+ * Runs one command of @f's.  @windows_only on the loop thread: the
+ * command lay in command windows and moves no other memory of its
+ * caller, so nothing it does can wait on the client.
+ */
+static void dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
+			void *arg, struct ib_uverbs_ioctl_hdr *hdr,
+			bool windows_only)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	pid_t tid = ctx->pid;
+	struct pvm_mm caller;
+	long ret;
+
+	pvm_mm_init_caller(&caller, tid);
+	pvm_mm_use_windows(&caller, f->mm);
+	caller.windows_only = windows_only;
+	current_mm = &caller.mm;
+	ivd_caller_tid = tid;
+	ret = ib_uverbs_ioctl_hdr(f->ufile, cmd, hdr, (unsigned long)arg);
+	ivd_caller_tid = 0;
+	current_mm = NULL;
+	__atomic_fetch_add(&f->num_cmds, 1, __ATOMIC_RELAXED);
+	/*
+	 * Every command at debug; EFAULT at info too: the client's memory
+	 * is bad, or the daemon may not reach it (CAP_SYS_PTRACE).
+	 */
+	if (ivd_log_level >= IVD_LOG_DEBUG || ret == -EFAULT) {
+		const char *t = ivd_type_name(hdr->object_type);
+
+		ivd_log(ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
+			"%s #%lu pid %d tid %d: %s action %u -> %s%s%s",
+			f->dev->name, f->serial, (int)f->tgid, (int)tid,
+			t ? t : "type?", hdr->action, ivd_errname(ret),
+			ret ? ": " : "", ret ? ib_uverbs_last_error() : "");
+	}
+	if (ret)
+		fuse_reply_err(req, (int)-ret);
+	else
+		fuse_reply_ioctl(req, 0, hdr, sizeof(*hdr));
+}
+
+static void dev_cmd_work(struct ivd_work *w)
+{
+	struct ivd_job *j = container_of(w, struct ivd_job, work);
+	uid_t uid = fuse_req_ctx(j->req)->uid;	/* the reply frees it */
+
+	dev_cmd_run(j->req, j->f, j->cmd, j->arg, &j->hdr, false);
+	ivd_user_cmd_end(uid);
+	free(j);
 }
 
 static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
@@ -372,7 +504,7 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct ib_uverbs_ioctl_hdr hdr;
-	struct pvm_mm caller;
+	struct ivd_job *j;
 	long ret;
 
 	if ((cmd != RDMA_VERBS_IOCTL && cmd != RDMA_DIRECT_IOCTL) ||
@@ -383,31 +515,110 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 		return;
 	}
 	memcpy(&hdr, in_buf, sizeof(hdr));
-	pvm_mm_init_caller(&caller, ctx->pid);
-	pvm_mm_use_windows(&caller, f->mm);
-	current_mm = &caller.mm;
-	ivd_caller_tid = ctx->pid;
-	ret = ib_uverbs_ioctl_hdr(f->ufile, cmd, &hdr, (unsigned long)arg);
-	ivd_caller_tid = 0;
-	current_mm = NULL;
-	f->num_cmds++;
-	/*
-	 * Every command at debug; EFAULT at info too: the client's memory
-	 * is bad, or the daemon may not reach it (CAP_SYS_PTRACE).
-	 */
-	if (ivd_log_level >= IVD_LOG_DEBUG || ret == -EFAULT) {
-		const char *t = ivd_type_name(hdr.object_type);
-
-		ivd_log(ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
-			"%s #%lu pid %d tid %d: %s action %u -> %s%s%s",
-			f->dev->name, f->serial, (int)f->tgid, (int)ctx->pid,
-			t ? t : "type?", hdr.action, ivd_errname(ret),
-			ret ? ": " : "", ret ? ib_uverbs_last_error() : "");
+	/* Only the address space the file was opened in (pvm.c). */
+	ret = pvm_mm_check(ctx->pid, f->mm);
+	if (ret) {
+		log_info("%s #%lu pid %d: command from tid %d (uid %u) of another address space: EPERM",
+			 f->dev->name, f->serial, (int)f->tgid, (int)ctx->pid,
+			 (unsigned int)ctx->uid);
+		fuse_reply_err(req, EPERM);
+		return;
 	}
-	if (ret)
+	pvm_window_check(f->mm, (uintptr_t)arg, in_buf, sizeof(hdr));
+	/* The fast path: nothing of the client's but its windows. */
+	if (cmd == RDMA_VERBS_IOCTL &&
+	    pvm_cmd_in_windows(f->mm, (uintptr_t)arg, &hdr) &&
+	    !ib_uverbs_cmd_user_memory(f->ufile, &hdr)) {
+		dev_cmd_run(req, f, cmd, arg, &hdr, true);
+		return;
+	}
+	ret = ivd_user_cmd_begin(ctx->uid);
+	if (ret) {
+		log_info("%s #%lu pid %d: uid %u has %u commands in flight: %s",
+			 f->dev->name, f->serial, (int)ctx->pid,
+			 (unsigned int)ctx->uid, ivd_limits.inflight_per_user,
+			 ivd_errname(ret));
 		fuse_reply_err(req, (int)-ret);
-	else
-		fuse_reply_ioctl(req, 0, &hdr, sizeof(hdr));
+		return;
+	}
+	j = job_new(req, dev_cmd_work);
+	if (!j) {
+		ret = -ENOMEM;
+		goto err_end;
+	}
+	j->f = f;
+	j->cmd = cmd;
+	j->arg = arg;
+	j->hdr = hdr;
+	ret = ivd_work_queue(&j->work);
+	if (ret)
+		goto err_free;
+	return;
+
+err_free:
+	free(j);
+err_end:
+	ivd_user_cmd_end(ctx->uid);
+	fuse_reply_err(req, (int)-ret);
+}
+
+static void dev_open_work(struct ivd_work *w)
+{
+	struct ivd_job *j = container_of(w, struct ivd_job, work);
+
+	dev_open(j->req, j->d, &j->fi);
+	free(j);
+}
+
+/*
+ * Opening binds the file to the opener's address space (/proc/TID/mem
+ * and friends), which may wait on the opener: a worker does it.
+ */
+static void dev_open_queue(fuse_req_t req, struct ivd_dev *d,
+			   struct fuse_file_info *fi)
+{
+	struct ivd_job *j = job_new(req, dev_open_work);
+	int ret;
+
+	if (!j) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	j->d = d;
+	j->fi = *fi;
+	ret = ivd_work_queue(&j->work);
+	if (ret) {
+		free(j);
+		fuse_reply_err(req, -ret);
+	}
+}
+
+static void dev_release_work(struct ivd_work *w)
+{
+	struct ivd_job *j = container_of(w, struct ivd_job, work);
+
+	ivd_file_close(j->f, "release");
+	fuse_reply_err(j->req, 0);
+	free(j);
+}
+
+/*
+ * Destroying a file's objects may wait for its device's threads, which
+ * may be copying the client's memory: a worker does it.  If none can
+ * take it, the loop thread does: a release is never lost.
+ */
+static void dev_release_queue(fuse_req_t req, struct ivd_file *f)
+{
+	struct ivd_job *j = job_new(req, dev_release_work);
+
+	if (j) {
+		j->f = f;
+		if (!ivd_work_queue(&j->work))
+			return;
+		free(j);
+	}
+	ivd_file_close(f, "release");
+	fuse_reply_err(req, 0);
 }
 
 /* --- the FUSE operations ---------------------------------------------- */
@@ -562,7 +773,7 @@ static void ivd_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (d) {
-		dev_open(req, d, fi);
+		dev_open_queue(req, d, fi);
 		return;
 	}
 	if (ino >= IVD_INO_EVENT0) {
@@ -593,7 +804,8 @@ static void ivd_release(fuse_req_t req, fuse_ino_t ino,
 	} else if (ino >= IVD_INO_EVENT0) {
 		ivd_event_release(fi);
 	} else if (ino_to_dev(ino) && fi->fh) {
-		ivd_file_close((struct ivd_file *)(uintptr_t)fi->fh, "release");
+		dev_release_queue(req, (struct ivd_file *)(uintptr_t)fi->fh);
+		return;
 	}
 	fuse_reply_err(req, 0);
 }
@@ -607,6 +819,7 @@ static void ivd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct ivd_ctl *c = (struct ivd_ctl *)(uintptr_t)fi->fh;
+	char *buf;
 	size_t n;
 
 	if (ino >= IVD_INO_EVENT0) {
@@ -618,17 +831,36 @@ static void ivd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	n = c->len - c->pos;
-	if (n > size)
-		n = size;
-	fuse_reply_buf(req, c->out ? c->out + c->pos : NULL, n);
-	c->pos += n;
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = ivd_ctl_read(c, buf, size);
+	fuse_reply_buf(req, buf, n);
+	free(buf);
+}
+
+/* A control command may wait for commands in flight (remove): a worker's. */
+static void ctl_write_work(struct ivd_work *w)
+{
+	struct ivd_job *j = container_of(w, struct ivd_job, work);
+	int ret;
+
+	ret = ivd_ctl_run((struct ivd_ctl *)(uintptr_t)j->fi.fh, j->text,
+			  j->len);
+	if (ret)
+		fuse_reply_err(j->req, -ret);
+	else
+		fuse_reply_write(j->req, j->len);
+	free(j);
 }
 
 static void ivd_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		      size_t size, off_t off, struct fuse_file_info *fi)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct ivd_job *j;
 	int ret;
 
 	if (ino != IVD_INO_CTL) {
@@ -640,11 +872,20 @@ static void ivd_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 						       IVD_LOG_INFO,
 		"ctl: pid %d: %.*s", (int)ctx->pid,
 		(int)(size && buf[size - 1] == '\n' ? size - 1 : size), buf);
-	ret = ivd_ctl_run((struct ivd_ctl *)(uintptr_t)fi->fh, buf, size);
-	if (ret)
+	j = job_new(req, ctl_write_work);
+	if (!j) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* A longer command is refused by ivd_ctl_run() on its length. */
+	memcpy(j->text, buf, size < sizeof(j->text) ? size : sizeof(j->text));
+	j->len = size;
+	j->fi.fh = fi->fh;
+	ret = ivd_work_queue(&j->work);
+	if (ret) {
+		free(j);
 		fuse_reply_err(req, -ret);
-	else
-		fuse_reply_write(req, size);
+	}
 }
 
 static void ivd_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,

@@ -6,8 +6,8 @@
  *
  * Start-up: options, the log, the mount (libfuse low-level API), then
  * daemonize unless -f, then the core and the devices, the pid file, and
- * libfuse's single-threaded loop (measured faster than its multi-threaded
- * one here).  SIGTERM/SIGINT/SIGHUP end the loop; then the mount goes,
+ * libfuse's single-threaded loop, which hands whatever may wait on a
+ * client to worker threads (daemon.h).  SIGTERM/SIGINT/SIGHUP end the loop; then the mount goes,
  * every file still open is released, every device unregistered and freed,
  * and the pid file removed.  With --log-level=debug the last line gives
  * the core's live-object count, which must be 0.
@@ -38,7 +38,12 @@ struct options {
 	char *pid_file;
 	char *mountpoint;
 	char *fuse_opts;
+	unsigned int max_threads;
 };
+
+/* Worker threads at most; a shutdown waits this long for their jobs. */
+#define IVD_DEFAULT_MAX_THREADS 1024
+#define IVD_EXIT_WAIT_MS 5000
 
 static void usage(FILE *fp)
 {
@@ -59,13 +64,19 @@ static void usage(FILE *fp)
 		"  --uid=U, --gid=G       device files' owner (default 0, 0)\n"
 		"  --dev-perm=NAME:UID:GID:MODE\n"
 		"                         owner and mode of one device file (repeatable)\n"
+		"  --max-threads=N        worker threads at most, for requests that may wait\n"
+		"                         on a client (default %u)\n"
+		"  --limit-files=N        device files one user may hold open (default %u, 0: no limit)\n"
+		"  --limit-inflight=N     commands of one user in flight at once (default %u,\n"
+		"                         0: no limit); more get EAGAIN\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"The mount always has allow_other,default_permissions: the kernel checks\n"
 		"each device file's mode.  Without CAP_SYS_PTRACE (root has it) the\n"
 		"daemon reaches only the memory of processes of its own uid.\n",
-		IVD_MAX_DEVICES);
+		IVD_MAX_DEVICES, IVD_DEFAULT_MAX_THREADS,
+		IVD_DEFAULT_FILES_PER_USER, IVD_DEFAULT_INFLIGHT_PER_USER);
 }
 
 static int parse_uint(const char *s, int base, unsigned long max,
@@ -142,6 +153,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_UID,
 		OPT_GID,
 		OPT_DEV_PERM,
+		OPT_MAX_THREADS,
+		OPT_LIMIT_FILES,
+		OPT_LIMIT_INFLIGHT,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -152,6 +166,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "uid", required_argument, NULL, OPT_UID },
 		{ "gid", required_argument, NULL, OPT_GID },
 		{ "dev-perm", required_argument, NULL, OPT_DEV_PERM },
+		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+		{ "limit-files", required_argument, NULL, OPT_LIMIT_FILES },
+		{ "limit-inflight", required_argument, NULL, OPT_LIMIT_INFLIGHT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -161,6 +178,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 
 	o->cfg.num_devices = 1;
 	o->cfg.mode = 0660;
+	o->max_threads = IVD_DEFAULT_MAX_THREADS;
 	o->log_level = IVD_LOG_INFO;
 	o->fuse_opts = strdup(
 		"allow_other,default_permissions,fsname=ioverbs,subtype=ioverbs");
@@ -230,6 +248,21 @@ static int parse_options(struct options *o, int argc, char **argv)
 			if (parse_dev_perm(o, optarg))
 				goto bad;
 			break;
+		case OPT_MAX_THREADS:
+			if (parse_uint(optarg, 10, 100000, &v) || v < 2)
+				goto bad;
+			o->max_threads = (unsigned int)v;
+			break;
+		case OPT_LIMIT_FILES:
+			if (parse_uint(optarg, 10, UINT_MAX, &v))
+				goto bad;
+			ivd_limits.files_per_user = (unsigned int)v;
+			break;
+		case OPT_LIMIT_INFLIGHT:
+			if (parse_uint(optarg, 10, UINT_MAX, &v))
+				goto bad;
+			ivd_limits.inflight_per_user = (unsigned int)v;
+			break;
 		default:
 			usage(stderr);
 			return -EINVAL;
@@ -264,17 +297,39 @@ bad:
 	return -EINVAL;
 }
 
-/* Each open device file holds a pidfd: allow as many as we may. */
+/*
+ * Each open device file holds two descriptors (a pidfd and the opener's
+ * /proc/TID/mem): allow as many as we may -- as root, up to the kernel's
+ * fs.nr_open.  Per-user limits (users.c) keep one user from taking them.
+ */
 static void raise_nofile(void)
 {
+	unsigned long nr_open = 0;
 	struct rlimit r;
+	FILE *fp;
 
-	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur < r.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return;
+	fp = fopen("/proc/sys/fs/nr_open", "re");
+	if (fp) {
+		if (fscanf(fp, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(fp);
+	}
+	if (nr_open > r.rlim_max) {
+		struct rlimit up = { nr_open, nr_open };
+
+		if (!setrlimit(RLIMIT_NOFILE, &up))
+			r = up;
+	}
+	if (r.rlim_cur < r.rlim_max) {
 		r.rlim_cur = r.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &r))
 			log_warn("cannot raise the open file limit: %s",
 				 ivd_errname(errno));
 	}
+	if (!getrlimit(RLIMIT_NOFILE, &r))
+		log_info("open file limit %llu", (unsigned long long)r.rlim_cur);
 }
 
 /* Is CAP_SYS_PTRACE in our effective set? */
@@ -318,6 +373,7 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se;
+	unsigned int left;
 	int ret, status = 1;
 
 	ret = parse_options(&o, argc, argv);
@@ -390,6 +446,7 @@ int main(int argc, char **argv)
 		 o.cfg.num_devices, o.mountpoint, (unsigned int)o.cfg.mode,
 		 (unsigned int)o.cfg.uid, (unsigned int)o.cfg.gid);
 
+	ivd_workers_init(o.max_threads);
 	ret = fuse_session_loop(se);
 	/* A positive return is the signal that ended the loop. */
 	if (ret < 0)
@@ -401,8 +458,19 @@ int main(int argc, char **argv)
 	if (o.pid_file)
 		unlink(o.pid_file);
 out_devices:
+	/* The workers answer what they hold before the mount goes. */
+	left = ivd_workers_exit(IVD_EXIT_WAIT_MS);
 	/* Unmount first: no request can come while files are released. */
 	fuse_session_unmount(se);
+	if (left) {
+		/*
+		 * Commands still wait on clients that never answer: their
+		 * files cannot be freed under them.  Exiting ends them.
+		 */
+		log_err("%u command(s) still waiting on their clients after %u ms: exiting without releasing their files",
+			left, IVD_EXIT_WAIT_MS);
+		goto out_signals;
+	}
 	ivd_devices_exit();
 	ivd_ctl_exit();
 	rcu_barrier();

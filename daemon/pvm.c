@@ -11,20 +11,23 @@
  * after an error the copy is retried up to the next page boundary, so
  * the bytes before a bad page are moved whichever way the kernel reports.
  *
- * PID reuse.  A command's mm names the caller's thread id, which cannot be
- * reused while the caller waits in its ioctl.  A context's mm names the
- * opener's tgid and outlives any one command; it keeps a pidfd and refuses
- * every copy (nothing copied: EFAULT for a command, a protection error in
- * the data path) once the pidfd says the process exited.  What remains is
- * the window between that check and the process_vm call: a process that
- * exits there, and a new process that gets its pid in the same few
- * microseconds, could be read or written.  pid_max wrap-around within that
- * window is what it would take.  Closing it needs pidfd-based process_vm
- * calls, which Linux does not have; the data path through shared memory
- * (a memfd taken with pidfd_getfd) will not have the problem.
+ * Whose memory.  A command's mm is its caller's thread, which waits in
+ * its ioctl: neither its pid nor its address space can change meanwhile
+ * (an exec() in its process waits for the command, as exec waits for
+ * every thread of the process to leave the kernel).  A file's mm (its
+ * context's memory regions) is bound to the opener's address space when
+ * the file is opened: /proc/TID/mem of the opening thread, which refers
+ * to that address space itself, not to a pid.  An exec() (setuid or not)
+ * or the opener's exit ends that address space, and with it every copy
+ * through the file: nothing copied, as for an unmapped page; pid reuse
+ * cannot point it at another process.  ivd_mm_check() refuses commands
+ * from threads of any other address space (a child after fork(), a
+ * process the descriptor was passed to), so that no command registers
+ * another process's addresses against the opener's memory.
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/kcmp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -40,6 +43,9 @@
 #endif
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_kcmp
+#define SYS_kcmp 312
 #endif
 
 /* Bytes not copied; moves the prefix before the first unreachable page. */
@@ -77,17 +83,25 @@ size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write)
  * Command windows.  A client may build its commands (header, attributes
  * and the buffers they point to) in a memfd named "ioverbs-cmd", sealed
  * against shrinking and mapped shared (ioverbs_cmd_window()).  The first
- * time a command of the file's process touches a mapping, the daemon looks
- * it up in /proc/PID/maps: a window is mapped here too (through
- * /proc/PID/map_files), anything else is remembered as not one.  Copies
+ * time a command touches a mapping, the daemon looks it up in the
+ * caller's /proc/TID/maps: a window is mapped here too (through
+ * /proc/TID/map_files), anything else is remembered as not one.  Copies
  * inside a window are then memcpy()s instead of process_vm calls.  Only
- * the process that opened the file uses its windows (the command's thread
- * is checked with tgkill(tgid, tid, 0)); a client that unmaps a window and
- * maps something else at its address only confuses its own commands.
+ * commands that passed ivd_mm_check(), so of the opener's address space,
+ * use its file's windows.
+ *
+ * A client may unmap a window and map something else at its address;
+ * pvm_window_check() sees it when a command's header (which the kernel
+ * copied in for us) differs from the window's bytes at the same address,
+ * and retires the range, so that the next command looks again.  Ranges
+ * are only ever added (up to PVM_MAX_RANGES) and retired, never unmapped
+ * before the file closes: commands of the file run concurrently and may
+ * be copying through a mapping while another retires it.
  */
 #define PVM_WINDOW_NAME "/memfd:ioverbs-cmd"
 
-static void pvm_learn(struct pvm_mm *w, u64 uaddr)
+/* Looks up @uaddr's mapping in @tid's maps: a new range of @w. */
+static void pvm_learn(struct pvm_mm *w, pid_t tid, u64 uaddr)
 {
 	char path[64], line[512], name[256];
 	unsigned long long start, end, off;
@@ -97,12 +111,13 @@ static void pvm_learn(struct pvm_mm *w, u64 uaddr)
 	int fd, seals;
 	void *map;
 
-	if (w->nranges == PVM_MAX_RANGES)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)w->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)tid);
 	fp = fopen(path, "re");
 	if (!fp)
 		return;
+	pthread_mutex_lock(&w->ranges_lock);
+	if (w->nranges == PVM_MAX_RANGES)
+		goto out;
 	while (fgets(line, sizeof(line), fp)) {
 		name[0] = '\0';
 		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %255s", &start,
@@ -110,17 +125,18 @@ static void pvm_learn(struct pvm_mm *w, u64 uaddr)
 			continue;
 		if (uaddr < start || uaddr >= end)
 			continue;
-		r = &w->ranges[w->nranges++];
+		r = &w->ranges[w->nranges];
 		r->start = start;
 		r->end = end;
 		r->map = NULL;
+		r->retired = false;
 		if (strcmp(name, PVM_WINDOW_NAME))
-			break;
+			goto publish;
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx",
-			 (int)w->pid, start, end);
+			 (int)tid, start, end);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
-			break;
+			goto publish;
 		seals = fcntl(fd, F_GET_SEALS);
 		if (seals >= 0 && (seals & F_SEAL_SHRINK) && !fstat(fd, &st) &&
 		    S_ISREG(st.st_mode) &&
@@ -137,41 +153,133 @@ static void pvm_learn(struct pvm_mm *w, u64 uaddr)
 			log_info("pid %d: ioverbs-cmd at %llx-%llx is not a sealed memfd: not used as a command window",
 				 (int)w->pid, start, end);
 		close(fd);
+publish:
+		/* Readers see the entry whole, or not at all. */
+		__atomic_store_n(&w->nranges, w->nranges + 1, __ATOMIC_RELEASE);
 		break;
 	}
+out:
+	pthread_mutex_unlock(&w->ranges_lock);
 	fclose(fp);
 }
 
+/* The live range of @w that holds @uaddr, or NULL. */
+static struct pvm_range *pvm_range_of(struct pvm_mm *w, u64 uaddr)
+{
+	unsigned int i = __atomic_load_n(&w->nranges, __ATOMIC_ACQUIRE);
+
+	while (i-- > 0) {
+		struct pvm_range *r = &w->ranges[i];
+
+		if (uaddr >= r->start && uaddr < r->end &&
+		    !__atomic_load_n(&r->retired, __ATOMIC_ACQUIRE))
+			return r;
+	}
+	return NULL;
+}
+
 /*
- * Our address of [uaddr, uaddr + n) if it lies in one window of the file
- * and the command's thread is of the file's process, or NULL.  The thread
- * is checked once per command, at its first window hit: commands that
- * never touch a window pay nothing for it.
+ * Our address of [uaddr, uaddr + n) if it lies in one window of the
+ * file, or NULL.
  */
 static u8 *pvm_window(struct pvm_mm *m, u64 uaddr, size_t n)
 {
 	struct pvm_mm *w = m->windows;
-	unsigned int i;
-	bool learned = false;
+	struct pvm_range *r = pvm_range_of(w, uaddr);
 
-again:
-	for (i = w->nranges; i-- > 0;) {
-		struct pvm_range *r = &w->ranges[i];
-
-		if (uaddr < r->start || uaddr >= r->end)
-			continue;
-		if (!r->map || n > r->end - uaddr)
-			return NULL;
-		if (!m->trusted)
-			m->trusted = syscall(SYS_tgkill, w->pid, m->pid, 0) ?
-					     -1 : 1;
-		return m->trusted > 0 ? r->map + (uaddr - r->start) : NULL;
+	/* Reading the caller's maps may wait on it: not in windows_only. */
+	if (!r && !m->windows_only) {
+		pvm_learn(w, m->pid, uaddr);
+		r = pvm_range_of(w, uaddr);
 	}
-	if (learned)
+	if (!r || !r->map || n > r->end - uaddr)
 		return NULL;
-	pvm_learn(w, uaddr);
-	learned = true;
-	goto again;
+	return r->map + (uaddr - r->start);
+}
+
+/**
+ * pvm_window_check() - is the window at a command's header still there?
+ * @owner: the file's mm
+ * @uaddr: where the caller's header is
+ * @hdr: the header as the kernel copied it in, @n bytes
+ *
+ * If @uaddr lies in a known window whose bytes differ from @hdr, the
+ * client mapped something else there: the range is retired and looked up
+ * again when a command next touches it.  Costs a memcmp().
+ */
+void pvm_window_check(struct pvm_mm *owner, u64 uaddr, const void *hdr,
+		      size_t n)
+{
+	struct pvm_range *r = pvm_range_of(owner, uaddr);
+
+	if (!r || !r->map || n > r->end - uaddr ||
+	    !memcmp(r->map + (uaddr - r->start), hdr, n))
+		return;
+	__atomic_store_n(&r->retired, true, __ATOMIC_RELEASE);
+	log_debug("pid %d: %llx-%llx is no longer the command window it was",
+		  (int)owner->pid, (unsigned long long)r->start,
+		  (unsigned long long)r->end);
+}
+
+/**
+ * pvm_cmd_in_windows() - does a command lie wholly in known windows?
+ * @owner: the file's mm
+ * @arg: the caller's header address
+ * @hdr: the header, as the kernel copied it in
+ *
+ * True if the header, the attribute array and every buffer an attribute
+ * points to (any attribute with a length: IDR and FD attributes have
+ * none) lie in command windows this file already knows.  Learns nothing:
+ * the loop thread asks, and must not read the caller's maps.  The client
+ * may change its attributes after this check; the command then runs with
+ * pvm_mm.windows_only, where anything outside a window fails as unmapped.
+ */
+bool pvm_cmd_in_windows(struct pvm_mm *owner, u64 arg,
+			const struct ib_uverbs_ioctl_hdr *hdr)
+{
+	struct ib_uverbs_attr attr;
+	u64 at = arg + sizeof(*hdr);
+	struct pvm_range *r;
+	unsigned int i;
+
+	r = pvm_range_of(owner, arg);
+	if (!r || !r->map || hdr->length < sizeof(*hdr) ||
+	    (u64)hdr->length > r->end - arg)
+		return false;
+	for (i = 0; i < hdr->num_attrs; i++, at += sizeof(attr)) {
+		if (at + sizeof(attr) > r->end)
+			return false;
+		memcpy(&attr, r->map + (at - r->start), sizeof(attr));
+		if (!attr.len)
+			continue;
+		{
+			struct pvm_range *d = pvm_range_of(owner, attr.ptr_idr);
+
+			if (!d || !d->map || attr.len > d->end - attr.ptr_idr)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Bytes not copied through an address space's /proc/TID/mem descriptor. */
+static size_t pvm_mem_copy(int memfd, void *local, u64 remote, size_t n,
+			   bool write)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t got;
+
+		got = write ? pwrite(memfd, (char *)local + done, n - done,
+				     (off_t)(remote + done)) :
+			      pread(memfd, (char *)local + done, n - done,
+				    (off_t)(remote + done));
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+	}
+	return n - done;
 }
 
 static size_t pvm_read(struct compat_mm *mm, void *dst, u64 uaddr, size_t n)
@@ -185,8 +293,10 @@ static size_t pvm_read(struct compat_mm *mm, void *dst, u64 uaddr, size_t n)
 		memcpy(dst, p, n);
 		return 0;
 	}
-	if (pvm_mm_exited(m))
+	if (m->windows_only)
 		return n;
+	if (m->memfd >= 0)
+		return pvm_mem_copy(m->memfd, dst, uaddr, n, false);
 	return pvm_copy(m->pid, dst, uaddr, n, false);
 }
 
@@ -202,8 +312,10 @@ static size_t pvm_write(struct compat_mm *mm, u64 uaddr, const void *src,
 		memcpy(p, src, n);
 		return 0;
 	}
-	if (pvm_mm_exited(m))
+	if (m->windows_only)
 		return n;
+	if (m->memfd >= 0)
+		return pvm_mem_copy(m->memfd, (void *)src, uaddr, n, true);
 	return pvm_copy(m->pid, (void *)src, uaddr, n, true);
 }
 
@@ -230,18 +342,68 @@ pid_t pvm_tid_to_tgid(pid_t tid)
 	return tgid;
 }
 
+/* The mount id in /proc/@pid/fdinfo/@fd ("self" for ours), or -1. */
+static long pvm_fd_mnt_id(const char *pid, int fd)
+{
+	char path[80], line[128];
+	long id = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%s/fdinfo/%d", pid, fd);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "mnt_id: %ld", &id) == 1)
+			break;
+	fclose(fp);
+	return id;
+}
+
+/* The kernel's internal mount of memfds: the mount id of one of ours. */
+static long pvm_shm_mnt_id(void)
+{
+	static long id = -2;
+	long cur = __atomic_load_n(&id, __ATOMIC_ACQUIRE);
+	int fd;
+
+	if (cur != -2)
+		return cur;
+	fd = memfd_create("ioverbsd-probe", MFD_CLOEXEC);
+	cur = fd < 0 ? -1 : pvm_fd_mnt_id("self", fd);
+	if (fd >= 0)
+		close(fd);
+	__atomic_store_n(&id, cur, __ATOMIC_RELEASE);
+	return cur;
+}
+
 /*
  * A descriptor of ours for the client's @fd (a shared queue's memfd):
- * pidfd_getfd(), which needs the same privilege as process_vm_*.
+ * pidfd_getfd(), which needs the same privilege as process_vm_*.  Only a
+ * memfd is taken: its /proc fdinfo must name the memfds' internal mount.
+ * Anything else -- a file of a FUSE mount (ours: closing it would send us
+ * a FLUSH; a client's: it could hold that FLUSH for ever), a socket, a
+ * device -- is refused without ever becoming a descriptor of ours.  The
+ * client may swap the descriptor after the check; the mapping code checks
+ * our own copy's seals again, and closing a file that slipped through
+ * costs the calling command's own thread only.
  */
 static int pvm_get_fd(struct compat_mm *mm, int fd)
 {
 	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+	pid_t tgid = m->pidfd < 0 ? pvm_tid_to_tgid(m->pid) : m->pid;
 	int pidfd = m->pidfd, local, err;
+	char pid[16];
+	long mnt;
 
+	snprintf(pid, sizeof(pid), "%d", (int)tgid);
+	mnt = pvm_fd_mnt_id(pid, fd);
+	if (mnt < 0)
+		return -EBADF;
+	if (mnt != pvm_shm_mnt_id())
+		return -EINVAL;
 	if (pidfd < 0) {
-		pidfd = (int)syscall(SYS_pidfd_open, pvm_tid_to_tgid(m->pid),
-				     0);
+		pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 		if (pidfd < 0)
 			return -errno;
 	}
@@ -268,46 +430,70 @@ void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid)
 	m->mm.ops = &pvm_mm_ops;
 	m->pid = tid;
 	m->pidfd = -1;
+	m->memfd = -1;
 	m->windows = NULL;
-	m->trusted = 0;
+	m->windows_only = false;
 	m->nranges = 0;
 }
 
 /**
  * pvm_mm_use_windows() - let a command's mm use its file's command windows
- * @m: the command's mm (pvm_mm_init_caller())
- * @owner: the file's long-lived mm (the opener's process)
- *
- * Only if the command's thread belongs to @owner's process, which the
- * first copy that hits a window checks.
+ * @m: the command's mm (pvm_mm_init_caller()), which passed
+ *	ivd_mm_check() against @owner
+ * @owner: the file's long-lived mm
  */
 void pvm_mm_use_windows(struct pvm_mm *m, struct pvm_mm *owner)
 {
 	m->windows = owner;
-	m->trusted = 0;
 }
 
 /**
- * pvm_mm_open() - a long-lived handle on a process's memory
- * @tgid: the process
+ * pvm_mm_open() - bind a file to the address space of its opening thread
+ * @tid: the opening thread, waiting in its open()
  *
- * Return: the mm, or NULL if @tgid has already exited or memory is short.
- * Without pidfd_open (Linux < 5.3) the mm works without the exit check.
+ * Takes a pidfd of @tid's process (for pidfd_getfd() and the exit check)
+ * and /proc/@tid/mem (the address space itself).  Both are required: a
+ * file without them would not know whose memory it reaches.
+ * Return: the mm, or an ERR_PTR: -ESRCH (gone), -EMFILE/-ENFILE (out of
+ * descriptors), -EACCES/-EPERM (not ptrace-able by the daemon), -ENOMEM.
  */
-struct pvm_mm *pvm_mm_open(pid_t tgid)
+struct pvm_mm *pvm_mm_open(pid_t tid)
 {
 	struct pvm_mm *m = calloc(1, sizeof(*m));
+	char path[64];
+	int err;
 
 	if (!m)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	m->mm.ops = &pvm_mm_ops;
-	m->pid = tgid;
-	m->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
-	if (m->pidfd < 0 && errno == ESRCH) {
-		free(m);
-		return NULL;
+	m->pid = pvm_tid_to_tgid(tid);
+	pthread_mutex_init(&m->ranges_lock, NULL);
+	m->pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
+	if (m->pidfd < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)tid);
+	m->memfd = open(path, O_RDWR | O_CLOEXEC);
+	if (m->memfd < 0) {
+		err = -errno;
+		goto err_close;
+	}
+	/* @tid may have exited and its number gone to another process. */
+	if (pvm_mm_exited(m) || pvm_tid_to_tgid(tid) != m->pid) {
+		err = -ESRCH;
+		goto err_close_mem;
 	}
 	return m;
+
+err_close_mem:
+	close(m->memfd);
+err_close:
+	close(m->pidfd);
+err_free:
+	pthread_mutex_destroy(&m->ranges_lock);
+	free(m);
+	return ERR_PTR(err == -ENOENT ? -ESRCH : err);
 }
 
 /**
@@ -324,8 +510,9 @@ void pvm_mm_close(struct pvm_mm *m)
 		if (m->ranges[i].map)
 			munmap(m->ranges[i].map,
 			       m->ranges[i].end - m->ranges[i].start);
-	if (m->pidfd >= 0)
-		close(m->pidfd);
+	close(m->memfd);
+	close(m->pidfd);
+	pthread_mutex_destroy(&m->ranges_lock);
 	free(m);
 }
 
@@ -334,7 +521,7 @@ void pvm_mm_close(struct pvm_mm *m)
  * @m: the mm
  *
  * Return: true once the pidfd is readable (the process is gone); false for
- * a per-command mm or one without a pidfd.
+ * a per-command mm.
  */
 bool pvm_mm_exited(const struct pvm_mm *m)
 {
@@ -343,4 +530,28 @@ bool pvm_mm_exited(const struct pvm_mm *m)
 	if (m->pidfd < 0)
 		return false;
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/**
+ * pvm_mm_check() - may thread @tid send commands to a file bound to @owner?
+ * @tid: the caller, waiting in its ioctl
+ * @owner: the file's mm (pvm_mm_open())
+ *
+ * Only threads of the address space the file was opened in may: another
+ * process (a child after fork(), a process the descriptor was passed to)
+ * would otherwise register its own addresses against memory that is not
+ * its own.  One kcmp(KCMP_VM) against the opener's process, unless the
+ * caller is that process's main thread, which kcmp would compare with
+ * itself.  (After the opener's exit its pid may name another process,
+ * which then passes; the file's copies still reach only the opener's
+ * address space, which is gone.)
+ * Return: 0, or -EPERM (another address space, or the opener is gone).
+ */
+int pvm_mm_check(pid_t tid, const struct pvm_mm *owner)
+{
+	if (tid == owner->pid)
+		return 0;
+	if (syscall(SYS_kcmp, (pid_t)owner->pid, tid, KCMP_VM, 0, 0) != 0)
+		return -EPERM;
+	return 0;
 }

@@ -109,7 +109,8 @@ static const struct uverbs_attr_spec mr_dereg_attrs[] = {
 
 /* DEREG has nothing to do before the core calls uverbs_mr_destroy(). */
 static const struct uverbs_action mr_actions[] = {
-	[UVERBS_ACTION_MR_REG] = UVERBS_STD_ACTION(uverbs_mr_reg, mr_reg_attrs),
+	[UVERBS_ACTION_MR_REG] =
+		UVERBS_STD_ACTION_USER_MEMORY(uverbs_mr_reg, mr_reg_attrs),
 	[UVERBS_ACTION_MR_DEREG] = UVERBS_STD_ACTION(NULL, mr_dereg_attrs),
 };
 

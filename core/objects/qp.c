@@ -738,9 +738,11 @@ static const struct uverbs_action qp_actions[] = {
 	[UVERBS_ACTION_QP_DESTROY] =
 		UVERBS_STD_ACTION(uverbs_qp_destroy, qp_destroy_attrs),
 	[UVERBS_ACTION_QP_POST_SEND] =
-		UVERBS_STD_ACTION(uverbs_qp_post_send, qp_post_send_attrs),
+		UVERBS_STD_ACTION_USER_MEMORY(uverbs_qp_post_send,
+					      qp_post_send_attrs),
 	[UVERBS_ACTION_QP_POST_RECV] =
-		UVERBS_STD_ACTION(uverbs_qp_post_recv, qp_post_recv_attrs),
+		UVERBS_STD_ACTION_USER_MEMORY(uverbs_qp_post_recv,
+					      qp_post_recv_attrs),
 };
 
 const struct uverbs_type uverbs_qp_type = {

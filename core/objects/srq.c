@@ -217,7 +217,8 @@ static const struct uverbs_action srq_actions[] = {
 	[UVERBS_ACTION_SRQ_DESTROY] =
 		UVERBS_STD_ACTION(uverbs_srq_destroy, srq_destroy_attrs),
 	[UVERBS_ACTION_SRQ_POST_RECV] =
-		UVERBS_STD_ACTION(uverbs_srq_post_recv, srq_post_recv_attrs),
+		UVERBS_STD_ACTION_USER_MEMORY(uverbs_srq_post_recv,
+					      srq_post_recv_attrs),
 };
 
 const struct uverbs_type uverbs_srq_type = {

@@ -194,7 +194,7 @@ static const struct uverbs_action soft_vendor_actions[] = {
 	[SOFT_VENDOR_INJECT] = UVERBS_STD_VENDOR_ACTION(
 		soft_inject_h, soft_qp_counters_common_attrs,
 		soft_inject_vendor_attrs),
-	[SOFT_VENDOR_ATTACH] = UVERBS_STD_VENDOR_ACTION(
+	[SOFT_VENDOR_ATTACH] = UVERBS_STD_VENDOR_ACTION_USER_MEMORY(
 		soft_attach_h, soft_qp_counters_common_attrs,
 		soft_attach_vendor_attrs),
 };

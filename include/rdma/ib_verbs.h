@@ -292,6 +292,20 @@ long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 			 unsigned long arg);
 
 /**
+ * ib_uverbs_cmd_user_memory() - may a command reach beyond its attributes?
+ * @ufile: the file
+ * @hdr: the command's header
+ *
+ * For a transport that chooses the thread a command runs on.
+ * Return: false if @hdr names an action of @ufile's device that touches
+ * no memory of the caller's but its attributes; true if it names one
+ * that does (&uverbs_action.user_memory) or names none (the command
+ * then fails early, wherever it runs).
+ */
+bool ib_uverbs_cmd_user_memory(struct ib_uverbs_file *ufile,
+			       const struct ib_uverbs_ioctl_hdr *hdr);
+
+/**
  * struct ib_uverbs_file_stats - what a file holds, for control tools
  * @has_context: GET_CONTEXT succeeded and the context is not destroyed
  * @disassociated: its device was removed

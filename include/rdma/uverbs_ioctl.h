@@ -156,6 +156,11 @@ typedef int (*uverbs_handler_t)(struct ib_device *ib_dev,
  * @after_removal: the handler also runs once the device is removed (with
  *	a NULL device: it may touch only the file, e.g. its event queue);
  *	other actions then get EIO, DESTROY excepted (rule 20)
+ * @user_memory: the handler reaches the caller's memory beyond the
+ *	command's own attributes (an MR's pages, a posted WR's buffers, a
+ *	descriptor of the caller's); a transport that serves many clients
+ *	from one thread runs such a command on a thread of its own, since
+ *	that memory may take as long as its owner likes to fault in
  *
  * A slot whose @handler is NULL is empty (EOPNOTSUPP).
  */
@@ -164,6 +169,7 @@ struct uverbs_action {
 	uverbs_handler_t handler;
 	const void *priv;
 	bool after_removal;
+	bool user_memory;
 };
 
 enum rdma_remove_reason {
@@ -285,6 +291,16 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 		.after_removal = true,                                     \
 	}
 
+/* A standard action whose handler reaches the caller's memory. */
+#define UVERBS_STD_ACTION_USER_MEMORY(_handler, _attrs)                    \
+	{                                                                  \
+		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
+		.handler = uverbs_action_std_handle,                       \
+		.priv = &(const struct uverbs_action_std_handler){         \
+			.handler = (_handler) },                           \
+		.user_memory = true,                                       \
+	}
+
 /* The same with a vendor chain. */
 #define UVERBS_STD_VENDOR_ACTION(_handler, _attrs, _vendor_attrs)          \
 	{                                                                  \
@@ -293,6 +309,17 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
 			.handler = (_handler) },                           \
+	}
+
+/* A vendor-chain action whose handler reaches the caller's memory. */
+#define UVERBS_STD_VENDOR_ACTION_USER_MEMORY(_handler, _attrs, _vendor_attrs) \
+	{                                                                  \
+		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs),          \
+					    UVERBS_CHAIN(_vendor_attrs)),  \
+		.handler = uverbs_action_std_handle,                       \
+		.priv = &(const struct uverbs_action_std_handler){         \
+			.handler = (_handler) },                           \
+		.user_memory = true,                                       \
 	}
 
 /* GET_CONTEXT: the context handler shape. */

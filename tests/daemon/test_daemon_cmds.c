@@ -402,7 +402,8 @@ TEST(daemon_mr_of_unmapped_memory)
 	u8 *map;
 	int fd;
 
-	map = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(map != MAP_FAILED);
 	fx_start(&fx, NULL);
 	fd = open_ok(&fx, "uverbs0");
@@ -411,6 +412,8 @@ TEST(daemon_mr_of_unmapped_memory)
 	ASSERT_OK(cl_pd_alloc(fd, &pd));
 	ASSERT_OK(cl_mr_reg(fd, pd, buf, sizeof(buf), &mr[0], &good));
 	ASSERT_OK(cl_mr_reg(fd, pd, map, page, &mr[1], &hole));
+	/* Unmapped after registration: copies through it fail. */
+	ASSERT_OK(munmap(map, page));
 	ASSERT_OK(cl_cq_create(fd, 4, &cq));
 	ASSERT_OK(cl_qp_create(fd, pd, cq, &qp, &qpn));
 	ASSERT_OK(cl_qp_connect_rc(fd, qp, port.lid, qpn));
@@ -426,7 +429,6 @@ TEST(daemon_mr_of_unmapped_memory)
 	close(fd);
 	ASSERT_TRUE(fx_alive(&fx));
 	fx_stop(&fx);
-	munmap(map, page);
 }
 
 /* Rule 12: a handle names an object of this file's context only. */
@@ -482,7 +484,13 @@ TEST(daemon_comp_channel_eopnotsupp)
 
 /* A child of the opener runs commands on the inherited file: its own
  * memory for the command, the context stays the opener's. */
-TEST(daemon_forked_child_uses_inherited_file)
+/*
+ * A file is bound to the address space that opened it: a child after
+ * fork() has another one, and its commands are refused (EPERM), as are
+ * those of a process the descriptor is passed to.  The parent's objects
+ * are untouched.
+ */
+TEST(daemon_forked_child_is_refused)
 {
 	struct ib_uverbs_query_port_resp port;
 	struct fx fx;
@@ -493,21 +501,27 @@ TEST(daemon_forked_child_uses_inherited_file)
 	fx_start(&fx, NULL);
 	fd = open_ok(&fx, "uverbs0");
 	ASSERT_OK(cl_get_context(fd));
+	ASSERT_OK(cl_pd_alloc(fd, &pd));
 	fflush(stdout);
 	fflush(stderr);
 	p = fork();
 	if (p == 0) {
-		memset(&port, 0, sizeof(port));
-		if (cl_query_port(fd, 1, &port) || !port.lid)
+		u32 pd2;
+
+		if (cl_query_port(fd, 1, &port) != -EPERM)
 			_exit(1);
-		if (cl_pd_alloc(fd, &pd) || cl_pd_dealloc(fd, pd))
+		if (cl_pd_alloc(fd, &pd2) != -EPERM)
 			_exit(2);
+		if (cl_pd_dealloc(fd, pd) != -EPERM)
+			_exit(3);
 		_exit(0);
 	}
 	ASSERT_TRUE(p > 0);
 	ASSERT_EQ(waitpid(p, &status, 0), p);
 	ASSERT_EQ(status, 0);
+	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 1);
 	ASSERT_OK(cl_query_port(fd, 1, &port));
+	ASSERT_OK(cl_pd_dealloc(fd, pd));
 	close(fd);
 	fx_stop(&fx);
 }
