@@ -63,9 +63,9 @@ static struct tx_dev *dev_ok(void)
  *    from commands), but the descriptor stays open: it is the client's,
  *    and the test closes it;
  *  - a NEW FD attribute must name an unbound event file of this mount,
- *    else the command fails before any handler: EOPNOTSUPP for no fd at
- *    all (negative, or above INT32_MAX), EBADF for a descriptor that is
- *    not such a file, EBUSY for one that is bound already.
+ *    else the command fails before any handler: EBADF for no fd at all
+ *    (-1) or a descriptor that is not such a file, EBUSY for one that is
+ *    bound already.
  *
  * td_channel_create() makes and names an event file by itself in daemon
  * mode (td_fd_bind); the rule-10, 11, 13 and 14 tests of FD objects run in
@@ -1420,15 +1420,12 @@ TEST(rule13_fd_not_ours)
 		/*
 		 * A NEW FD attribute names a descriptor too, through the
 		 * daemon (embedded the value is ignored): an unbound event
-		 * file of this mount, else no handler runs.  Not a file at
-		 * all, EOPNOTSUPP; not an event file (a pipe, stdin, no
-		 * such descriptor), EBADF; one bound already, by this file
-		 * or another, EBUSY.
+		 * file of this mount, else no handler runs.  None (-1), or
+		 * not an event file (a pipe, stdin, no such descriptor),
+		 * EBADF; one bound already, by this file or another, EBUSY.
 		 */
 		calls = TD_KNOB_GET(handler_calls);
-		ASSERT_ERRNO(-EOPNOTSUPP, channel_create_bind(f, ~0ull, NULL));
-		ASSERT_ERRNO(-EOPNOTSUPP,
-			     channel_create_bind(f, 0x80000000u, NULL));
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, ~0ull, NULL));
 		ASSERT_ERRNO(-EBADF, channel_create_bind(f, pipefd[0], NULL));
 		ASSERT_ERRNO(-EBADF, channel_create_bind(f, 0, NULL));
 		ASSERT_ERRNO(-EBADF, channel_create_bind(f, 0x7fffffff, NULL));
@@ -1444,6 +1441,49 @@ TEST(rule13_fd_not_ours)
 	tx_close(f);
 	event_file_close(theirs);
 	event_file_close(mine);
+	tx_dev_destroy(dev);
+}
+
+/*
+ * A NEW FD attribute whose value no descriptor has -- high 32 bits set,
+ * or negative other than -1 (none: the transport makes one) -- is EBADF
+ * before any handler, in both modes.  High bits never select the fd in
+ * the low ones.
+ */
+TEST(rule13_new_fd_not_an_fd)
+{
+	struct tx_dev *dev = dev_ok();
+	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
+	int ev = tx_is_daemon() ? tx_event_file(f) : 3;
+	const u64 bad[] = {
+		1ull << 32, (1ull << 32) | (u64)ev, 0x80000000u, 0xffffffffu,
+		~0ull - 1, 1ull << 63,
+	};
+	int calls = TD_KNOB_GET(handler_calls), fd;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (channel_create_bind(f, bad[i], NULL) != -EBADF)
+			harness_fail(__FILE__, __LINE__, "NEW FD 0x%llx: %s, expected EBADF",
+				     (unsigned long long)bad[i],
+				     errno_name(channel_create_bind(f, bad[i],
+								    NULL)));
+	}
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
+	ASSERT_EQ(tx_file_objects(f), 0);
+	/* -1: no descriptor to bind.  The daemon cannot make one. */
+	if (tx_is_daemon()) {
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, ~0ull, NULL));
+		ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
+		/* The event file is still free to bind. */
+		ASSERT_OK(channel_create_bind(f, (u64)ev, &fd));
+		ASSERT_EQ(fd, ev);
+	} else {
+		ASSERT_OK(channel_create_bind(f, ~0ull, &fd));
+	}
+	ASSERT_EQ(tx_file_objects(f), 1);
+	tx_close(f);
+	event_file_close(fd);
 	tx_dev_destroy(dev);
 }
 

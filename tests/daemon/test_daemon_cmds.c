@@ -459,22 +459,29 @@ TEST(daemon_handles_are_per_file)
 
 /*
  * Completion channels need a descriptor in the client, which the daemon
- * cannot create: without an event file named, EOPNOTSUPP
- * (test_daemon_events.c has the rest).
+ * cannot create: without one named (-1), or with a value no descriptor
+ * has (high 32 bits set), EBADF, rule 13 (test_daemon_events.c has the
+ * rest).
  */
-TEST(daemon_comp_channel_eopnotsupp)
+TEST(daemon_comp_channel_no_fd_ebadf)
 {
+	static const u64 bad[] = { ~0ull, 1ull << 32, (1ull << 32) | 2,
+				   0x80000000u };
 	struct ioverbs_cmd c;
 	struct fx fx;
 	int fd, ch = -1;
+	unsigned int i;
 
 	fx_start(&fx, NULL);
 	fd = open_ok(&fx, "uverbs0");
 	ASSERT_OK(cl_get_context(fd));
-	cl_init(&c, UVERBS_TYPE_COMP_CHANNEL,
-		UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &ch);
-	ASSERT_ERRNO(-EOPNOTSUPP, cl_exec(fd, &c));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		cl_init(&c, UVERBS_TYPE_COMP_CHANNEL,
+			UVERBS_ACTION_COMP_CHANNEL_CREATE);
+		ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &ch);
+		c.attrs[0].ptr_idr = bad[i];
+		ASSERT_ERRNO(-EBADF, cl_exec(fd, &c));
+	}
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
 	close(fd);
 	fx_stop(&fx);

@@ -132,7 +132,7 @@ TEST(daemon_events_bind_read_poll)
 	ASSERT_ERRNO(-EBADF, channel_create(&v, pfd[0], &ch));
 	ASSERT_ERRNO(-EBADF, channel_create(&v, fd, &ch));
 	ASSERT_ERRNO(-EBADF, channel_create(&v, 4000, &ch));
-	ASSERT_ERRNO(-EOPNOTSUPP, channel_create(&v, -1, &ch));
+	ASSERT_ERRNO(-EBADF, channel_create(&v, -1, &ch));
 	close(pfd[0]);
 	close(pfd[1]);
 
