@@ -23,6 +23,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <ioverbs/verbs.h>
+
 #include "harness.h"
 #include "test_driver.h"
 #include "transport.h"
@@ -2234,5 +2236,343 @@ TEST_TIMEOUT(rule20_inflight_command_finishes, 20)
 	td_parent_read_err(-EIO, f, h);
 	td_parent_destroy_ok(f, h);
 	tx_close(f);
+	tx_dev_destroy(dev);
+}
+
+/* ---- Rule 21: MR registration refuses what page pinning would ---- */
+
+/*
+ * The rules of the standard verbs run on a soft device next to the test
+ * driver (tx_open_soft_ok()): a context and a PD on it.
+ */
+struct soft_ctx {
+	struct ib_uverbs_file *f;
+	struct ioverbs_client v;
+	u32 pd;
+};
+
+static void soft_ctx_open(struct soft_ctx *s, struct tx_dev *dev)
+{
+	s->f = tx_open_soft_ok(dev);
+	tx_client(&s->v, s->f);
+	ASSERT_OK(ioverbs_get_context(&s->v));
+	ASSERT_OK(ioverbs_pd_alloc(&s->v, &s->pd));
+}
+
+#define ACC_LW IB_UVERBS_ACCESS_LOCAL_WRITE
+#define ACC_ALL                                                           \
+	(IB_UVERBS_ACCESS_LOCAL_WRITE | IB_UVERBS_ACCESS_REMOTE_WRITE |   \
+	 IB_UVERBS_ACCESS_REMOTE_READ | IB_UVERBS_ACCESS_REMOTE_ATOMIC)
+
+/* MR_REG of [@start, @start + @len): 0 or -errno; keys into @resp. */
+static long mr_reg(struct soft_ctx *s, u64 start, u64 len, u32 access,
+		   u32 *mr, struct ib_uverbs_mr_reg_resp *resp)
+{
+	struct ib_uverbs_mr_reg_cmd cmd = {
+		.start = start, .length = len, .hca_va = start,
+		.access_flags = access,
+	};
+	struct ib_uverbs_mr_reg_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
+	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
+	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, s->pd);
+	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
+	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, resp ? resp : &dummy,
+			sizeof(dummy));
+	return ioverbs_client_exec(&s->v, &c);
+}
+
+static u32 mr_reg_ok(struct soft_ctx *s, const void *p, u64 len, u32 access,
+		     struct ib_uverbs_mr_reg_resp *resp)
+{
+	u32 mr = 0;
+
+	ASSERT_OK(mr_reg(s, (uintptr_t)p, len, access, &mr, resp));
+	return mr;
+}
+
+/*
+ * MR_REG refused with exactly @err, nothing created; embedded (where the
+ * caller can read it) the reason names @what at @bad.
+ */
+#define mr_reg_err(err, s, start, len, access, what, bad)                 \
+	mr_reg_err_at(__LINE__, err, s, (u64)(uintptr_t)(start), len,     \
+		      access, what, (u64)(uintptr_t)(bad))
+
+static void mr_reg_err_at(int line, long err, struct soft_ctx *s, u64 start,
+			  u64 len, u32 access, const char *what, u64 bad)
+{
+	int before = tx_file_objects(s->f);
+	char want[160];
+	long ret;
+	u32 mr;
+
+	ret = mr_reg(s, start, len, access, &mr, NULL);
+	if (ret != err)
+		harness_fail(__FILE__, line, "MR_REG [0x%llx, +0x%llx) access 0x%x: %s, expected %s",
+			     (unsigned long long)start,
+			     (unsigned long long)len, access, errno_name(ret),
+			     errno_name(err));
+	if (tx_file_objects(s->f) != before)
+		harness_fail(__FILE__, line, "a refused MR_REG left an object");
+	if (tx_is_daemon() || !what)
+		return;
+	snprintf(want, sizeof(want), "MR_REG: [0x%llx, +0x%llx) is not %s at 0x%llx",
+		 (unsigned long long)start, (unsigned long long)len, what,
+		 (unsigned long long)bad);
+	if (strncmp(ib_uverbs_last_error(), want, strlen(want)))
+		harness_fail(__FILE__, line, "reason \"%s\", expected \"%s...\"",
+			     ib_uverbs_last_error(), want);
+}
+
+static long mr_dereg(struct soft_ctx *s, u32 mr)
+{
+	return ioverbs_destroy(&s->v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
+			       UVERBS_MR_DEREG_HANDLE, mr);
+}
+
+/* Holes and PROT_NONE anywhere in the range: EFAULT, nothing created. */
+TEST(rule21_mr_unmapped_efault)
+{
+	struct tx_dev *dev = dev_ok();
+	size_t ps = page_size();
+	struct soft_ctx s;
+	u8 *m = pages_map(4);
+	u32 a, b;
+
+	soft_ctx_open(&s, dev);
+	/* Pages: 0 mapped, 1 a hole, 2 mapped, 3 PROT_NONE. */
+	pages_unmap(m + ps, 1);
+	pages_protect(m + 3 * ps, 1, PROT_NONE);
+	a = mr_reg_ok(&s, m, ps, ACC_LW, NULL);
+	b = mr_reg_ok(&s, m + 2 * ps, ps, ACC_ALL, NULL);
+	ASSERT_EQ(tx_file_objects(s.f), 3);
+	/* The hole: all of it, its first and last byte, a range across it. */
+	mr_reg_err(-EFAULT, &s, m + ps, ps, 0, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps, 1, 0, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps - 1, 1, 0, "mapped", m + 2 * ps - 1);
+	mr_reg_err(-EFAULT, &s, m, 2 * ps, ACC_LW, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps - 8, 16, 0, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps - 8, 16, 0, "mapped",
+		   m + 2 * ps - 8);
+	mr_reg_err(-EFAULT, &s, m, 3 * ps, 0, "mapped", m + ps);
+	/* PROT_NONE, even for an MR nobody writes. */
+	mr_reg_err(-EFAULT, &s, m + 3 * ps, ps, 0, "readable", m + 3 * ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps, 2 * ps, 0, "readable",
+		   m + 3 * ps);
+	mr_reg_err(-EFAULT, &s, m + 4 * ps - 1, 1, IB_UVERBS_ACCESS_REMOTE_READ,
+		   "readable", m + 4 * ps - 1);
+	/* Addresses no process maps. */
+	mr_reg_err(-EFAULT, &s, 0, 8, 0, "mapped", 0);
+	mr_reg_err(-EFAULT, &s, 1ull << 47, 8, 0, "mapped", 1ull << 47);
+	mr_reg_err(-EFAULT, &s, ~0ull - 8191, 4096, 0, "mapped",
+		   ~0ull - 8191);
+	/* The shape checks come first: a wrap is EINVAL. */
+	ASSERT_ERRNO(-EINVAL, mr_reg(&s, ~0ull - 4, 8, 0, &a, NULL));
+	ASSERT_EQ(tx_file_objects(s.f), 3);
+	ASSERT_OK(mr_dereg(&s, b));
+	ASSERT_OK(mr_dereg(&s, a));
+	tx_close(s.f);
+	pages_unmap(m, 1);
+	pages_unmap(m + 2 * ps, 2);
+	tx_dev_destroy(dev);
+}
+
+/*
+ * What page pinning accepts, MR_REG accepts: a range across several
+ * mappings that all have the access, static data, the stack.
+ */
+static void mappings_accepted(struct soft_ctx *s)
+{
+	size_t ps = page_size();
+	static u64 data[64];
+	u64 stack[8];
+	u8 *m = pages_map(3);
+	u32 mr;
+	int fd;
+
+	/* Page 1 becomes a shared file mapping: three mappings in a row. */
+	fd = memfd_create("rule21", MFD_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(ftruncate(fd, (off_t)ps) ? -errno : 0);
+	ASSERT_TRUE(mmap(m + ps, ps, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0) == m + ps);
+	close(fd);
+	mr = mr_reg_ok(s, m, 3 * ps, ACC_ALL, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	mr = mr_reg_ok(s, m + ps - 1, ps + 2, ACC_LW, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	mr = mr_reg_ok(s, data, sizeof(data), ACC_ALL, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	mr = mr_reg_ok(s, stack, sizeof(stack), ACC_ALL, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	pages_unmap(m, 3);
+}
+
+/* Read-only memory: fine to read, refused to anything that may write. */
+TEST(rule21_mr_read_only_refused_for_write)
+{
+	struct tx_dev *dev = dev_ok();
+	size_t ps = page_size();
+	struct soft_ctx s;
+	u8 *m = pages_map(3);
+	u32 mr[3];
+
+	soft_ctx_open(&s, dev);
+	mappings_accepted(&s);
+	pages_protect(m + ps, 1, PROT_READ);
+	mr[0] = mr_reg_ok(&s, m + ps, ps, 0, NULL);
+	mr[1] = mr_reg_ok(&s, m + ps, ps, IB_UVERBS_ACCESS_REMOTE_READ, NULL);
+	/* Three mappings (rw, r, rw), none of them writable throughout. */
+	mr[2] = mr_reg_ok(&s, m, 3 * ps, IB_UVERBS_ACCESS_REMOTE_READ, NULL);
+	mr_reg_err(-EFAULT, &s, m + ps, ps, ACC_LW, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps, 8, ACC_LW | IB_UVERBS_ACCESS_REMOTE_WRITE,
+		   "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps, 8,
+		   ACC_LW | IB_UVERBS_ACCESS_REMOTE_ATOMIC, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m, 3 * ps, ACC_ALL, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps - 1, 2, ACC_LW, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps - 1, 2, ACC_LW, "writable",
+		   m + 2 * ps - 1);
+	ASSERT_EQ(tx_file_objects(s.f), 4);
+	ASSERT_OK(mr_dereg(&s, mr[2]));
+	ASSERT_OK(mr_dereg(&s, mr[1]));
+	ASSERT_OK(mr_dereg(&s, mr[0]));
+	tx_close(s.f);
+	pages_unmap(m, 3);
+	tx_dev_destroy(dev);
+}
+
+/*
+ * The data path after the memory went: a loopback RC QP on @s, one
+ * signaled RDMA op of 8 bytes from (or, for READ, into) @local, to (or
+ * from) @remote; returns the completion's status.  The QP is destroyed.
+ */
+static u32 rdma_status(struct soft_ctx *s, u32 cq, u16 lid, u32 opcode,
+		       const void *local, u32 lkey, const void *remote,
+		       u32 rkey)
+{
+	static const struct ib_uverbs_qp_cap cap = {
+		.max_send_wr = 4, .max_recv_wr = 4,
+		.max_send_sge = 1, .max_recv_sge = 1,
+	};
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 21, .num_sge = 1, .opcode = opcode,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge = {
+		.addr = (uintptr_t)local, .length = 8, .lkey = lkey,
+	};
+	struct ib_uverbs_qp_cap got;
+	struct ib_uverbs_wc wc;
+	struct ioverbs_cmd c;
+	u32 qp, qpn, bad, status, n = 0;
+	int i;
+
+	ASSERT_OK(ioverbs_qp_create(&s->v, IB_UVERBS_QPT_RC, s->pd, cq, &cap,
+				    &qp, &qpn, &got));
+	ASSERT_OK(ioverbs_qp_connect_rc(&s->v, qp, lid, qpn, 1));
+	wr.wr.rdma.remote_addr = (uintptr_t)remote;
+	wr.wr.rdma.rkey = rkey;
+	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
+	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
+	ASSERT_OK(ioverbs_client_exec(&s->v, &c));
+	for (i = 0; i < 2000 && !n; i++) {
+		ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+		ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
+		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, &wc, sizeof(wc));
+		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &n, sizeof(n));
+		ASSERT_OK(ioverbs_client_exec(&s->v, &c));
+		if (!n)
+			usleep(1000);
+	}
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(wc.wr_id, 21);
+	status = wc.status;
+	ASSERT_OK(ioverbs_destroy(&s->v, UVERBS_TYPE_QP,
+				  UVERBS_ACTION_QP_DESTROY,
+				  UVERBS_QP_DESTROY_HANDLE, qp));
+	/* The QP went to ERR: nothing else may be queued. */
+	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
+	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, &wc, sizeof(wc));
+	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &n, sizeof(n));
+	ASSERT_OK(ioverbs_client_exec(&s->v, &c));
+	ASSERT_EQ(n, 0);
+	return status;
+}
+
+/* Is @p's page unmapped (mincore: ENOMEM)? */
+static bool page_is_hole(const void *p)
+{
+	unsigned char vec;
+
+	return mincore((void *)((uintptr_t)p & ~(page_size() - 1)),
+		       page_size(), &vec) && errno == ENOMEM;
+}
+
+/*
+ * Memory unmapped after registration fails the operations that touch it
+ * with an access error, on the side that touches it: LOC_PROT_ERR for
+ * the requester's own SGE, REM_ACCESS_ERR for the responder's memory
+ * behind an rkey.  The device (the daemon) serves on.
+ */
+TEST(rule21_unmapped_after_reg_error_completions)
+{
+	struct tx_dev *dev = dev_ok();
+	struct ib_uverbs_mr_reg_resp good, gone;
+	size_t ps = page_size();
+	u8 *m = pages_map(2);
+	struct soft_ctx s;
+	u32 mr[2], cq, cqe;
+	u16 lid;
+
+	soft_ctx_open(&s, dev);
+	ASSERT_OK(ioverbs_port_lid(&s.v, &lid));
+	ASSERT_OK(ioverbs_cq_create(&s.v, 16, &cq, &cqe));
+	mr[0] = mr_reg_ok(&s, m, ps, ACC_ALL, &good);
+	mr[1] = mr_reg_ok(&s, m + ps, ps, ACC_ALL, &gone);
+	/* Works while mapped. */
+	memcpy(m, "rule--21", 8);
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m,
+			      good.lkey, m + ps, gone.rkey),
+		  IB_UVERBS_WC_SUCCESS);
+	ASSERT_TRUE(!memcmp(m + ps, "rule--21", 8));
+	pages_unmap(m + ps, 1);
+	ASSERT_TRUE(page_is_hole(m + ps));
+	/* The requester's own memory. */
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m + ps,
+			      gone.lkey, m + 64, good.rkey),
+		  IB_UVERBS_WC_LOC_PROT_ERR);
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_READ, m + ps,
+			      gone.lkey, m + 64, good.rkey),
+		  IB_UVERBS_WC_LOC_PROT_ERR);
+	/* The responder's memory. */
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m,
+			      good.lkey, m + ps + 8, gone.rkey),
+		  IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_READ, m + 64,
+			      good.lkey, m + ps, gone.rkey),
+		  IB_UVERBS_WC_REM_ACCESS_ERR);
+	/* Nothing else moved meanwhile, and nothing landed in the hole. */
+	ASSERT_TRUE(page_is_hole(m + ps));
+	ASSERT_TRUE(!memcmp(m, "rule--21", 8));
+	/* Still serving, the rest of the memory as before. */
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m,
+			      good.lkey, m + 128, good.rkey),
+		  IB_UVERBS_WC_SUCCESS);
+	ASSERT_TRUE(!memcmp(m + 128, "rule--21", 8));
+	ASSERT_OK(mr_dereg(&s, mr[1]));
+	ASSERT_OK(mr_dereg(&s, mr[0]));
+	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_CQ,
+				  UVERBS_ACTION_CQ_DESTROY,
+				  UVERBS_CQ_DESTROY_HANDLE, cq));
+	tx_close(s.f);
+	pages_unmap(m, 1);
 	tx_dev_destroy(dev);
 }
