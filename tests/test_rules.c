@@ -2576,3 +2576,105 @@ TEST(rule21_unmapped_after_reg_error_completions)
 	pages_unmap(m, 1);
 	tx_dev_destroy(dev);
 }
+
+/* ---- Rule 22: a failed command leaves nothing behind, at any layer ---- */
+
+/*
+ * @c copied so that its header is the last 16 bytes of @pages' first
+ * page and its attributes start the second; returns the header.
+ */
+static struct ib_uverbs_ioctl_hdr *cmd_at_page_end(u8 *pages,
+						   const struct td_cmd *c)
+{
+	struct ib_uverbs_ioctl_hdr *hdr =
+		(void *)(pages + page_size() - sizeof(*hdr));
+
+	memcpy(hdr, c, c->hdr.length);
+	return hdr;
+}
+
+/*
+ * The header is input only: on a read-only page a command succeeds,
+ * its object is made once, and the header is left as written.  (Through
+ * FUSE, a transport that copied the header back after the core committed
+ * would turn the success into EFAULT and leave the object behind.)
+ */
+TEST(rule22_header_read_only_create_and_destroy)
+{
+	struct tx_dev *dev = dev_ok();
+	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
+	struct ib_uverbs_ioctl_hdr *hdr, before;
+	u8 *pages = pages_map(2);
+	struct td_read_buf out;
+	struct td_cmd c;
+	u32 v = 7, h;
+	int calls;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	hdr = cmd_at_page_end(pages, &c);
+	before = *hdr;
+	pages_protect(pages, 1, PROT_READ);
+	calls = TD_KNOB_GET(handler_calls);
+	ASSERT_OK(ioctl_raw(f, hdr));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), calls + 1);
+	ASSERT_EQ(tx_file_objects(f), 1);
+	ASSERT_TRUE(!memcmp(hdr, &before, sizeof(before)));
+	h = (u32)hdr->attrs[0].ptr_idr;
+	memset(&out, 0, sizeof(out));
+	td_parent_read_ok(f, h, &out);
+	ASSERT_EQ(out.a, 1 + 7); /* in.a + the value it was made with */
+
+	/* DESTROY: done once it says so. */
+	pages_protect(pages, 1, PROT_READ | PROT_WRITE);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_DESTROY);
+	td_cmd_idr(&c, TD_PARENT_DESTROY_HANDLE, h);
+	hdr = cmd_at_page_end(pages, &c);
+	pages_protect(pages, 1, PROT_READ);
+	ASSERT_OK(ioctl_raw(f, hdr));
+	ASSERT_EQ(tx_file_objects(f), 0);
+	td_parent_read_err(-ENOENT, f, h);
+
+	/* A handler's failure is its own errno, and leaves nothing. */
+	pages_protect(pages, 1, PROT_READ | PROT_WRITE);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	hdr = cmd_at_page_end(pages, &c);
+	pages_protect(pages, 1, PROT_READ);
+	TD_KNOB_SET(fail_next, -ENOSPC);
+	ASSERT_ERRNO(-ENOSPC, ioctl_raw(f, hdr));
+	ASSERT_EQ(tx_file_objects(f), 0);
+	pages_unmap(pages, 2);
+	tx_close(f);
+	tx_dev_destroy(dev);
+}
+
+/* The same for a standard verb on the soft device: PD_ALLOC. */
+TEST(rule22_header_read_only_soft_pd)
+{
+	struct tx_dev *dev = dev_ok();
+	u8 *pages = pages_map(2);
+	struct ib_uverbs_ioctl_hdr *hdr;
+	struct ioverbs_cmd c;
+	struct soft_ctx s;
+	u32 pd = 0;
+
+	soft_ctx_open(&s, dev);
+	ASSERT_EQ(tx_file_objects(s.f), 1);
+	ioverbs_client_cmd(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
+	hdr = (void *)(pages + page_size() - sizeof(*hdr));
+	memcpy(hdr, &c.hdr, sizeof(*hdr) + c.hdr.num_attrs * sizeof(c.attrs[0]));
+	pages_protect(pages, 1, PROT_READ);
+	ASSERT_OK(ioctl_raw(s.f, hdr));
+	ASSERT_EQ(tx_file_objects(s.f), 2);
+	pd = (u32)hdr->attrs[0].ptr_idr;
+	ASSERT_TRUE(pd != s.pd);
+	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC,
+				  UVERBS_PD_DEALLOC_HANDLE, pd));
+	ASSERT_EQ(tx_file_objects(s.f), 1);
+	tx_close(s.f);
+	pages_unmap(pages, 2);
+	tx_dev_destroy(dev);
+}

@@ -119,7 +119,7 @@ TEST(daemon_verbs_end_to_end)
 	ASSERT_TRUE(port.lid != 0);
 	ASSERT_ERRNO(-EINVAL, cl_query_port(fd, 9, &port));
 	{
-		/* FUSE copies the 16 header bytes back: unchanged. */
+		/* The header is input only: FUSE copies nothing back. */
 		struct ib_uverbs_ioctl_hdr before;
 		struct ioverbs_cmd c;
 		u8 num = 1;
@@ -434,6 +434,48 @@ TEST(daemon_mr_of_unmapped_memory)
 	close(fd);
 	ASSERT_TRUE(fx_alive(&fx));
 	fx_stop(&fx);
+}
+
+/*
+ * Rule 22 through the daemon: the header is input only.  On a read-only
+ * page a PD_ALLOC succeeds and makes exactly one PD: the kernel copies
+ * nothing back after the command (a copy-out would fail with EFAULT
+ * after the PD was committed).
+ */
+TEST(daemon_header_on_read_only_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct ib_uverbs_ioctl_hdr *hdr, before;
+	struct ioverbs_cmd c;
+	struct fx fx;
+	u32 pd = 0;
+	u8 *map;
+	int fd;
+
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(map != MAP_FAILED);
+	fx_start(&fx, NULL);
+	fd = open_ok(&fx, "uverbs0");
+	ASSERT_OK(cl_get_context(fd));
+	cl_init(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
+	/* The header ends its page; the attribute (written back) follows. */
+	hdr = (void *)(map + page - sizeof(*hdr));
+	memcpy(hdr, &c.hdr, c.hdr.length);
+	before = *hdr;
+	ASSERT_OK(mprotect(map, page, PROT_READ));
+	ASSERT_OK(ioctl_err(fd, RDMA_VERBS_IOCTL, hdr));
+	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 1);
+	ASSERT_TRUE(!memcmp(hdr, &before, sizeof(before)));
+	pd = (u32)hdr->attrs[0].ptr_idr;
+	ASSERT_OK(cl_pd_dealloc(fd, pd));
+	/* A failing command on it: its own errno, nothing left. */
+	ASSERT_ERRNO(-ENOENT, cl_pd_dealloc(fd, pd));
+	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
+	close(fd);
+	fx_stop(&fx);
+	munmap(map, 2 * page);
 }
 
 /* Rule 12: a handle names an object of this file's context only. */
