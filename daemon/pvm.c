@@ -265,8 +265,9 @@ static int pvm_check(struct compat_mm *mm, u64 uaddr, u64 len, bool write,
 	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
 	int ret;
 
-	ret = pvm_mm_exited(m) ? -ESRCH :
-				 compat_maps_check(m->pid, uaddr, len, write, bad);
+	ret = -ESRCH;
+	if (!pvm_mm_exited(m))
+		ret = compat_maps_check(m->pid, uaddr, len, write, bad);
 	if (ret != -ESRCH)
 		return ret;
 	log_info("pid %d: its memory map cannot be read: MR refused",

@@ -1463,13 +1463,15 @@ TEST(rule13_new_fd_not_an_fd)
 	};
 	int calls = TD_KNOB_GET(handler_calls), fd;
 	unsigned int i;
+	long ret;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		if (channel_create_bind(f, bad[i], NULL) != -EBADF)
-			harness_fail(__FILE__, __LINE__, "NEW FD 0x%llx: %s, expected EBADF",
+		ret = channel_create_bind(f, bad[i], NULL);
+		if (ret != -EBADF)
+			harness_fail(__FILE__, __LINE__,
+				     "NEW FD 0x%llx: %s, expected EBADF",
 				     (unsigned long long)bad[i],
-				     errno_name(channel_create_bind(f, bad[i],
-								    NULL)));
+				     errno_name(ret));
 	}
 	ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
 	ASSERT_EQ(tx_file_objects(f), 0);
@@ -2428,8 +2430,8 @@ TEST(rule21_mr_read_only_refused_for_write)
 	/* Three mappings (rw, r, rw), none of them writable throughout. */
 	mr[2] = mr_reg_ok(&s, m, 3 * ps, IB_UVERBS_ACCESS_REMOTE_READ, NULL);
 	mr_reg_err(-EFAULT, &s, m + ps, ps, ACC_LW, "writable", m + ps);
-	mr_reg_err(-EFAULT, &s, m + ps, 8, ACC_LW | IB_UVERBS_ACCESS_REMOTE_WRITE,
-		   "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps, 8,
+		   ACC_LW | IB_UVERBS_ACCESS_REMOTE_WRITE, "writable", m + ps);
 	mr_reg_err(-EFAULT, &s, m + ps, 8,
 		   ACC_LW | IB_UVERBS_ACCESS_REMOTE_ATOMIC, "writable", m + ps);
 	mr_reg_err(-EFAULT, &s, m, 3 * ps, ACC_ALL, "writable", m + ps);
@@ -2665,13 +2667,14 @@ TEST(rule22_header_read_only_soft_pd)
 	ioverbs_client_cmd(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
 	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
 	hdr = (void *)(pages + page_size() - sizeof(*hdr));
-	memcpy(hdr, &c.hdr, sizeof(*hdr) + c.hdr.num_attrs * sizeof(c.attrs[0]));
+	memcpy(hdr, &c.hdr, c.hdr.length);
 	pages_protect(pages, 1, PROT_READ);
 	ASSERT_OK(ioctl_raw(s.f, hdr));
 	ASSERT_EQ(tx_file_objects(s.f), 2);
 	pd = (u32)hdr->attrs[0].ptr_idr;
 	ASSERT_TRUE(pd != s.pd);
-	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC,
+	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_PD,
+				  UVERBS_ACTION_PD_DEALLOC,
 				  UVERBS_PD_DEALLOC_HANDLE, pd));
 	ASSERT_EQ(tx_file_objects(s.f), 1);
 	tx_close(s.f);
