@@ -9,8 +9,8 @@
  *                          a PTR_OUT of 64 bytes) by ioctl on
  *                          MOUNT/uverbs0, built once with ioverbs_cmd_*()
  *   baseline fuse_noop_CPUS  IVD_CTL_IOCTL_NOOP on MOUNT/ctl: the same 16
- *                          bytes in and out, answered at once by the
- *                          daemon without the core
+ *                          bytes in and none out, answered at once by
+ *                          the daemon without the core
  * CPUS is same_cpu (the client and the daemon pinned to one CPU: every
  * round trip is two context switches) or cross_cpu (pinned to two: every
  * round trip is two cross-CPU wake-ups).  The difference between the two

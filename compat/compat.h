@@ -326,6 +326,15 @@ struct compat_mm_ops {
 	/* A descriptor of ours for the process's @fd (closed by the
 	 * caller), or a negative errno.  Optional: -EOPNOTSUPP. */
 	int (*get_fd)(struct compat_mm *mm, int fd);
+	/*
+	 * What a kernel's page pinning (MR registration) checks: is every
+	 * byte of [@uaddr, @uaddr + @len) mapped and readable, and writable
+	 * too if @write?  0; -EFAULT where nothing is mapped; -EACCES where
+	 * the mapping lacks the access.  *@bad: the first address refused.
+	 * Optional: an address space without it accepts every range.
+	 */
+	int (*check)(struct compat_mm *mm, u64 uaddr, u64 len, bool write,
+		     u64 *bad);
 };
 
 struct compat_mm {
@@ -339,6 +348,46 @@ extern struct compat_mm compat_self_mm;
 size_t __must_check copy_from_user(void *dst, const void __user *src,
 				   size_t n);
 size_t __must_check copy_to_user(void __user *dst, const void *src, size_t n);
+
+/**
+ * compat_mm_check() - would a kernel pin [@uaddr, @uaddr + @len) of @mm?
+ * @mm: the address space; NULL is this process
+ * @uaddr: first byte
+ * @len: bytes, at least one
+ * @write: the pages must be writable too
+ * @bad: set to the first address refused (only on failure)
+ *
+ * Return: 0, -EFAULT (not mapped there) or -EACCES (mapped without the
+ * access); 0 for an address space that cannot tell (no check op).
+ */
+static inline int __must_check compat_mm_check(struct compat_mm *mm,
+					       u64 uaddr, u64 len, bool write,
+					       u64 *bad)
+{
+	if (!mm)
+		mm = &compat_self_mm;
+	if (!mm->ops->check)
+		return 0;
+	return mm->ops->check(mm, uaddr, len, write, bad);
+}
+
+/**
+ * compat_maps_check() - a range against a process's memory map
+ * @pid: the process or thread whose /proc/PID/maps is read; 0 for ours
+ * @uaddr: first byte
+ * @len: bytes, at least one
+ * @write: every byte must be writable too
+ * @bad: set to the first address refused (only on failure)
+ *
+ * What get_user_pages() would refuse: a hole, a mapping without read
+ * (PROT_NONE) or, for @write, without write permission, and the
+ * kernel's [vvar] pages (VM_IO | VM_PFNMAP).  The answer holds when it is
+ * read: the process may change its map at any time after.
+ * Return: 0, -EFAULT (a hole), -EACCES (the access is missing), or
+ * -ESRCH when the map cannot be read (no such process, not ours to read,
+ * no /proc).
+ */
+int compat_maps_check(int pid, u64 uaddr, u64 len, bool write, u64 *bad);
 
 /* Sleeps at least @min_us microseconds (@max_us is the kernel's slack). */
 void usleep_range(unsigned long min_us, unsigned long max_us);

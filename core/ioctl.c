@@ -167,12 +167,18 @@ static int parse_attr(struct bundle *b, unsigned int i)
 					 i, uattr->attr_id);
 			return -EINVAL;
 		}
+		/*
+		 * Rule 13: a value no descriptor has (high bits set, or
+		 * negative) names no fd of this file.  A NEW one may also
+		 * be -1: no descriptor to bind, the transport makes one.
+		 */
 		if (spec->type == UVERBS_ATTR_TYPE_FD &&
-		    spec->idr.access != UVERBS_ACCESS_NEW &&
-		    uattr->ptr_idr > INT32_MAX) {
-			uverbs_set_error("attr %u (id 0x%x): %llu is not an fd",
+		    uattr->ptr_idr > INT32_MAX &&
+		    !(spec->idr.access == UVERBS_ACCESS_NEW &&
+		      uattr->ptr_idr == ~0ull)) {
+			uverbs_set_error("attr %u (id 0x%x): %lld is not an fd",
 					 i, uattr->attr_id,
-					 (unsigned long long)uattr->ptr_idr);
+					 (long long)uattr->ptr_idr);
 			return -EBADF;
 		}
 		if (!b->uctx) {

@@ -34,8 +34,8 @@
 
 /*
  * A no-op ioctl on the ctl file, answered at once without the core: 16
- * bytes copied in and the same 16 copied back, exactly the FUSE traffic of
- * an RDMA_VERBS_IOCTL header.  For measuring the transport alone.
+ * bytes copied in and none copied back, exactly the FUSE traffic of an
+ * RDMA_VERBS_IOCTL header.  For measuring the transport alone.
  */
 #define IVD_CTL_IOCTL_NOOP _IOWR('V', 0x01, unsigned char[16])
 

@@ -390,9 +390,10 @@ int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 	fuse_ino_t ino;
 	int ret = 0;
 
+	/* No descriptor named: none is ours to bind (rule 13). */
 	if (fd < 0) {
 		uverbs_set_error("FD object: name an event file (MOUNT/events/NAME) opened for it in the FD attribute");
-		return -EOPNOTSUPP;
+		return -EBADF;
 	}
 	ino = caller_event_ino(tid, fd);
 	pthread_mutex_lock(&events_lock);

@@ -13,10 +13,10 @@
  * FUSE hands an ioctl the 16-byte header already copied in from the
  * caller, the raw argument pointer and the caller's thread id; everything
  * after the header is read and written with process_vm_readv/writev.  The
- * core never writes the header itself (NEW handles go into the attributes
- * that follow it), so the reply hands the header back unchanged and the
- * kernel's copy-out of those 16 bytes leaves the caller's header as the
- * caller wrote it.
+ * header is input only (NEW handles go into the attributes that follow
+ * it), so a reply carries no bytes and the kernel copies nothing back: a
+ * copy-out after the core committed could fail (a header on a read-only
+ * page) and turn a success into EFAULT with the objects made.
  *
  * Access control is the kernel's: the mount has default_permissions, and
  * each file's owner and mode come from the command line.
@@ -486,7 +486,7 @@ static void dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	if (ret)
 		fuse_reply_err(req, (int)-ret);
 	else
-		fuse_reply_ioctl(req, 0, hdr, sizeof(*hdr));
+		fuse_reply_ioctl(req, 0, NULL, 0); /* nothing to copy out */
 }
 
 static void dev_cmd_work(struct ivd_work *w)
@@ -904,7 +904,7 @@ static void ivd_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	if (ino == IVD_INO_CTL) {
 		if (cmd == IVD_CTL_IOCTL_NOOP && in_bufsz == 16 &&
 		    out_bufsz == 16)
-			fuse_reply_ioctl(req, 0, in_buf, in_bufsz);
+			fuse_reply_ioctl(req, 0, NULL, 0);
 		else
 			fuse_reply_err(req, ENOTTY);
 		return;

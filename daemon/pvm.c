@@ -414,10 +414,35 @@ static int pvm_get_fd(struct compat_mm *mm, int fd)
 	return local < 0 ? -err : local;
 }
 
+/*
+ * MR registration's page-pinning check (compat_maps_check()) on the
+ * process's /proc/PID/maps.  A process that exited, or whose map we may
+ * not read (then process_vm could not reach it either), has nothing
+ * mapped: -EFAULT.  Reads nothing of @mm but its pid and pidfd, so any
+ * thread may call it.
+ */
+static int pvm_check(struct compat_mm *mm, u64 uaddr, u64 len, bool write,
+		     u64 *bad)
+{
+	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+	int ret;
+
+	ret = -ESRCH;
+	if (!pvm_mm_exited(m))
+		ret = compat_maps_check(m->pid, uaddr, len, write, bad);
+	if (ret != -ESRCH)
+		return ret;
+	log_info("pid %d: its memory map cannot be read: MR refused",
+		 (int)m->pid);
+	*bad = uaddr;
+	return -EFAULT;
+}
+
 static const struct compat_mm_ops pvm_mm_ops = {
 	.read = pvm_read,
 	.write = pvm_write,
 	.get_fd = pvm_get_fd,
+	.check = pvm_check,
 };
 
 /**

@@ -23,6 +23,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <ioverbs/verbs.h>
+
 #include "harness.h"
 #include "test_driver.h"
 #include "transport.h"
@@ -63,9 +65,9 @@ static struct tx_dev *dev_ok(void)
  *    from commands), but the descriptor stays open: it is the client's,
  *    and the test closes it;
  *  - a NEW FD attribute must name an unbound event file of this mount,
- *    else the command fails before any handler: EOPNOTSUPP for no fd at
- *    all (negative, or above INT32_MAX), EBADF for a descriptor that is
- *    not such a file, EBUSY for one that is bound already.
+ *    else the command fails before any handler: EBADF for no fd at all
+ *    (-1) or a descriptor that is not such a file, EBUSY for one that is
+ *    bound already.
  *
  * td_channel_create() makes and names an event file by itself in daemon
  * mode (td_fd_bind); the rule-10, 11, 13 and 14 tests of FD objects run in
@@ -1420,15 +1422,12 @@ TEST(rule13_fd_not_ours)
 		/*
 		 * A NEW FD attribute names a descriptor too, through the
 		 * daemon (embedded the value is ignored): an unbound event
-		 * file of this mount, else no handler runs.  Not a file at
-		 * all, EOPNOTSUPP; not an event file (a pipe, stdin, no
-		 * such descriptor), EBADF; one bound already, by this file
-		 * or another, EBUSY.
+		 * file of this mount, else no handler runs.  None (-1), or
+		 * not an event file (a pipe, stdin, no such descriptor),
+		 * EBADF; one bound already, by this file or another, EBUSY.
 		 */
 		calls = TD_KNOB_GET(handler_calls);
-		ASSERT_ERRNO(-EOPNOTSUPP, channel_create_bind(f, ~0ull, NULL));
-		ASSERT_ERRNO(-EOPNOTSUPP,
-			     channel_create_bind(f, 0x80000000u, NULL));
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, ~0ull, NULL));
 		ASSERT_ERRNO(-EBADF, channel_create_bind(f, pipefd[0], NULL));
 		ASSERT_ERRNO(-EBADF, channel_create_bind(f, 0, NULL));
 		ASSERT_ERRNO(-EBADF, channel_create_bind(f, 0x7fffffff, NULL));
@@ -1444,6 +1443,51 @@ TEST(rule13_fd_not_ours)
 	tx_close(f);
 	event_file_close(theirs);
 	event_file_close(mine);
+	tx_dev_destroy(dev);
+}
+
+/*
+ * A NEW FD attribute whose value no descriptor has -- high 32 bits set,
+ * or negative other than -1 (none: the transport makes one) -- is EBADF
+ * before any handler, in both modes.  High bits never select the fd in
+ * the low ones.
+ */
+TEST(rule13_new_fd_not_an_fd)
+{
+	struct tx_dev *dev = dev_ok();
+	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
+	int ev = tx_is_daemon() ? tx_event_file(f) : 3;
+	const u64 bad[] = {
+		1ull << 32, (1ull << 32) | (u64)ev, 0x80000000u, 0xffffffffu,
+		~0ull - 1, 1ull << 63,
+	};
+	int calls = TD_KNOB_GET(handler_calls), fd;
+	unsigned int i;
+	long ret;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ret = channel_create_bind(f, bad[i], NULL);
+		if (ret != -EBADF)
+			harness_fail(__FILE__, __LINE__,
+				     "NEW FD 0x%llx: %s, expected EBADF",
+				     (unsigned long long)bad[i],
+				     errno_name(ret));
+	}
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
+	ASSERT_EQ(tx_file_objects(f), 0);
+	/* -1: no descriptor to bind.  The daemon cannot make one. */
+	if (tx_is_daemon()) {
+		ASSERT_ERRNO(-EBADF, channel_create_bind(f, ~0ull, NULL));
+		ASSERT_EQ(TD_KNOB_GET(handler_calls), calls);
+		/* The event file is still free to bind. */
+		ASSERT_OK(channel_create_bind(f, (u64)ev, &fd));
+		ASSERT_EQ(fd, ev);
+	} else {
+		ASSERT_OK(channel_create_bind(f, ~0ull, &fd));
+	}
+	ASSERT_EQ(tx_file_objects(f), 1);
+	tx_close(f);
+	event_file_close(fd);
 	tx_dev_destroy(dev);
 }
 
@@ -2194,5 +2238,446 @@ TEST_TIMEOUT(rule20_inflight_command_finishes, 20)
 	td_parent_read_err(-EIO, f, h);
 	td_parent_destroy_ok(f, h);
 	tx_close(f);
+	tx_dev_destroy(dev);
+}
+
+/* ---- Rule 21: MR registration refuses what page pinning would ---- */
+
+/*
+ * The rules of the standard verbs run on a soft device next to the test
+ * driver (tx_open_soft_ok()): a context and a PD on it.
+ */
+struct soft_ctx {
+	struct ib_uverbs_file *f;
+	struct ioverbs_client v;
+	u32 pd;
+};
+
+static void soft_ctx_open(struct soft_ctx *s, struct tx_dev *dev)
+{
+	s->f = tx_open_soft_ok(dev);
+	tx_client(&s->v, s->f);
+	ASSERT_OK(ioverbs_get_context(&s->v));
+	ASSERT_OK(ioverbs_pd_alloc(&s->v, &s->pd));
+}
+
+#define ACC_LW IB_UVERBS_ACCESS_LOCAL_WRITE
+#define ACC_ALL                                                           \
+	(IB_UVERBS_ACCESS_LOCAL_WRITE | IB_UVERBS_ACCESS_REMOTE_WRITE |   \
+	 IB_UVERBS_ACCESS_REMOTE_READ | IB_UVERBS_ACCESS_REMOTE_ATOMIC)
+
+/* MR_REG of [@start, @start + @len): 0 or -errno; keys into @resp. */
+static long mr_reg(struct soft_ctx *s, u64 start, u64 len, u32 access,
+		   u32 *mr, struct ib_uverbs_mr_reg_resp *resp)
+{
+	struct ib_uverbs_mr_reg_cmd cmd = {
+		.start = start, .length = len, .hca_va = start,
+		.access_flags = access,
+	};
+	struct ib_uverbs_mr_reg_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
+	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
+	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, s->pd);
+	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
+	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, resp ? resp : &dummy,
+			sizeof(dummy));
+	return ioverbs_client_exec(&s->v, &c);
+}
+
+static u32 mr_reg_ok(struct soft_ctx *s, const void *p, u64 len, u32 access,
+		     struct ib_uverbs_mr_reg_resp *resp)
+{
+	u32 mr = 0;
+
+	ASSERT_OK(mr_reg(s, (uintptr_t)p, len, access, &mr, resp));
+	return mr;
+}
+
+/*
+ * MR_REG refused with exactly @err, nothing created; embedded (where the
+ * caller can read it) the reason names @what at @bad.
+ */
+#define mr_reg_err(err, s, start, len, access, what, bad)                 \
+	mr_reg_err_at(__LINE__, err, s, (u64)(uintptr_t)(start), len,     \
+		      access, what, (u64)(uintptr_t)(bad))
+
+static void mr_reg_err_at(int line, long err, struct soft_ctx *s, u64 start,
+			  u64 len, u32 access, const char *what, u64 bad)
+{
+	int before = tx_file_objects(s->f);
+	char want[160];
+	long ret;
+	u32 mr;
+
+	ret = mr_reg(s, start, len, access, &mr, NULL);
+	if (ret != err)
+		harness_fail(__FILE__, line, "MR_REG [0x%llx, +0x%llx) access 0x%x: %s, expected %s",
+			     (unsigned long long)start,
+			     (unsigned long long)len, access, errno_name(ret),
+			     errno_name(err));
+	if (tx_file_objects(s->f) != before)
+		harness_fail(__FILE__, line, "a refused MR_REG left an object");
+	if (tx_is_daemon() || !what)
+		return;
+	snprintf(want, sizeof(want), "MR_REG: [0x%llx, +0x%llx) is not %s at 0x%llx",
+		 (unsigned long long)start, (unsigned long long)len, what,
+		 (unsigned long long)bad);
+	if (strncmp(ib_uverbs_last_error(), want, strlen(want)))
+		harness_fail(__FILE__, line, "reason \"%s\", expected \"%s...\"",
+			     ib_uverbs_last_error(), want);
+}
+
+static long mr_dereg(struct soft_ctx *s, u32 mr)
+{
+	return ioverbs_destroy(&s->v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
+			       UVERBS_MR_DEREG_HANDLE, mr);
+}
+
+/* Holes and PROT_NONE anywhere in the range: EFAULT, nothing created. */
+TEST(rule21_mr_unmapped_efault)
+{
+	struct tx_dev *dev = dev_ok();
+	size_t ps = page_size();
+	struct soft_ctx s;
+	u8 *m = pages_map(4);
+	u32 a, b;
+
+	soft_ctx_open(&s, dev);
+	/* Pages: 0 mapped, 1 a hole, 2 mapped, 3 PROT_NONE. */
+	pages_unmap(m + ps, 1);
+	pages_protect(m + 3 * ps, 1, PROT_NONE);
+	a = mr_reg_ok(&s, m, ps, ACC_LW, NULL);
+	b = mr_reg_ok(&s, m + 2 * ps, ps, ACC_ALL, NULL);
+	ASSERT_EQ(tx_file_objects(s.f), 3);
+	/* The hole: all of it, its first and last byte, a range across it. */
+	mr_reg_err(-EFAULT, &s, m + ps, ps, 0, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps, 1, 0, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps - 1, 1, 0, "mapped", m + 2 * ps - 1);
+	mr_reg_err(-EFAULT, &s, m, 2 * ps, ACC_LW, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps - 8, 16, 0, "mapped", m + ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps - 8, 16, 0, "mapped",
+		   m + 2 * ps - 8);
+	mr_reg_err(-EFAULT, &s, m, 3 * ps, 0, "mapped", m + ps);
+	/* PROT_NONE, even for an MR nobody writes. */
+	mr_reg_err(-EFAULT, &s, m + 3 * ps, ps, 0, "readable", m + 3 * ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps, 2 * ps, 0, "readable",
+		   m + 3 * ps);
+	mr_reg_err(-EFAULT, &s, m + 4 * ps - 1, 1, IB_UVERBS_ACCESS_REMOTE_READ,
+		   "readable", m + 4 * ps - 1);
+	/* Addresses no process maps. */
+	mr_reg_err(-EFAULT, &s, 0, 8, 0, "mapped", 0);
+	mr_reg_err(-EFAULT, &s, 1ull << 47, 8, 0, "mapped", 1ull << 47);
+	mr_reg_err(-EFAULT, &s, ~0ull - 8191, 4096, 0, "mapped",
+		   ~0ull - 8191);
+	/* The shape checks come first: a wrap is EINVAL. */
+	ASSERT_ERRNO(-EINVAL, mr_reg(&s, ~0ull - 4, 8, 0, &a, NULL));
+	ASSERT_EQ(tx_file_objects(s.f), 3);
+	ASSERT_OK(mr_dereg(&s, b));
+	ASSERT_OK(mr_dereg(&s, a));
+	tx_close(s.f);
+	pages_unmap(m, 1);
+	pages_unmap(m + 2 * ps, 2);
+	tx_dev_destroy(dev);
+}
+
+/*
+ * What page pinning accepts, MR_REG accepts: a range across several
+ * mappings that all have the access, static data, the stack.
+ */
+static void mappings_accepted(struct soft_ctx *s)
+{
+	size_t ps = page_size();
+	static u64 data[64];
+	u64 stack[8];
+	u8 *m = pages_map(3);
+	u32 mr;
+	int fd;
+
+	/* Page 1 becomes a shared file mapping: three mappings in a row. */
+	fd = memfd_create("rule21", MFD_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(ftruncate(fd, (off_t)ps) ? -errno : 0);
+	ASSERT_TRUE(mmap(m + ps, ps, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0) == m + ps);
+	close(fd);
+	mr = mr_reg_ok(s, m, 3 * ps, ACC_ALL, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	mr = mr_reg_ok(s, m + ps - 1, ps + 2, ACC_LW, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	mr = mr_reg_ok(s, data, sizeof(data), ACC_ALL, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	mr = mr_reg_ok(s, stack, sizeof(stack), ACC_ALL, NULL);
+	ASSERT_OK(mr_dereg(s, mr));
+	pages_unmap(m, 3);
+}
+
+/* Read-only memory: fine to read, refused to anything that may write. */
+TEST(rule21_mr_read_only_refused_for_write)
+{
+	struct tx_dev *dev = dev_ok();
+	size_t ps = page_size();
+	struct soft_ctx s;
+	u8 *m = pages_map(3);
+	u32 mr[3];
+
+	soft_ctx_open(&s, dev);
+	mappings_accepted(&s);
+	pages_protect(m + ps, 1, PROT_READ);
+	mr[0] = mr_reg_ok(&s, m + ps, ps, 0, NULL);
+	mr[1] = mr_reg_ok(&s, m + ps, ps, IB_UVERBS_ACCESS_REMOTE_READ, NULL);
+	/* Three mappings (rw, r, rw), none of them writable throughout. */
+	mr[2] = mr_reg_ok(&s, m, 3 * ps, IB_UVERBS_ACCESS_REMOTE_READ, NULL);
+	mr_reg_err(-EFAULT, &s, m + ps, ps, ACC_LW, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps, 8,
+		   ACC_LW | IB_UVERBS_ACCESS_REMOTE_WRITE, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps, 8,
+		   ACC_LW | IB_UVERBS_ACCESS_REMOTE_ATOMIC, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m, 3 * ps, ACC_ALL, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + ps - 1, 2, ACC_LW, "writable", m + ps);
+	mr_reg_err(-EFAULT, &s, m + 2 * ps - 1, 2, ACC_LW, "writable",
+		   m + 2 * ps - 1);
+	ASSERT_EQ(tx_file_objects(s.f), 4);
+	ASSERT_OK(mr_dereg(&s, mr[2]));
+	ASSERT_OK(mr_dereg(&s, mr[1]));
+	ASSERT_OK(mr_dereg(&s, mr[0]));
+	tx_close(s.f);
+	pages_unmap(m, 3);
+	tx_dev_destroy(dev);
+}
+
+/*
+ * The data path after the memory went: a loopback RC QP on @s, one
+ * signaled RDMA op of 8 bytes from (or, for READ, into) @local, to (or
+ * from) @remote; returns the completion's status.  The QP is destroyed.
+ */
+static u32 rdma_status(struct soft_ctx *s, u32 cq, u16 lid, u32 opcode,
+		       const void *local, u32 lkey, const void *remote,
+		       u32 rkey)
+{
+	static const struct ib_uverbs_qp_cap cap = {
+		.max_send_wr = 4, .max_recv_wr = 4,
+		.max_send_sge = 1, .max_recv_sge = 1,
+	};
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 21, .num_sge = 1, .opcode = opcode,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge = {
+		.addr = (uintptr_t)local, .length = 8, .lkey = lkey,
+	};
+	struct ib_uverbs_qp_cap got;
+	struct ib_uverbs_wc wc;
+	struct ioverbs_cmd c;
+	u32 qp, qpn, bad, status, n = 0;
+	int i;
+
+	ASSERT_OK(ioverbs_qp_create(&s->v, IB_UVERBS_QPT_RC, s->pd, cq, &cap,
+				    &qp, &qpn, &got));
+	ASSERT_OK(ioverbs_qp_connect_rc(&s->v, qp, lid, qpn, 1));
+	wr.wr.rdma.remote_addr = (uintptr_t)remote;
+	wr.wr.rdma.rkey = rkey;
+	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
+	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
+	ASSERT_OK(ioverbs_client_exec(&s->v, &c));
+	for (i = 0; i < 2000 && !n; i++) {
+		ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+		ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
+		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, &wc, sizeof(wc));
+		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &n, sizeof(n));
+		ASSERT_OK(ioverbs_client_exec(&s->v, &c));
+		if (!n)
+			usleep(1000);
+	}
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(wc.wr_id, 21);
+	status = wc.status;
+	ASSERT_OK(ioverbs_destroy(&s->v, UVERBS_TYPE_QP,
+				  UVERBS_ACTION_QP_DESTROY,
+				  UVERBS_QP_DESTROY_HANDLE, qp));
+	/* The QP went to ERR: nothing else may be queued. */
+	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
+	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, &wc, sizeof(wc));
+	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &n, sizeof(n));
+	ASSERT_OK(ioverbs_client_exec(&s->v, &c));
+	ASSERT_EQ(n, 0);
+	return status;
+}
+
+/* Is @p's page unmapped (mincore: ENOMEM)? */
+static bool page_is_hole(const void *p)
+{
+	unsigned char vec;
+
+	return mincore((void *)((uintptr_t)p & ~(page_size() - 1)),
+		       page_size(), &vec) && errno == ENOMEM;
+}
+
+/*
+ * Memory unmapped after registration fails the operations that touch it
+ * with an access error, on the side that touches it: LOC_PROT_ERR for
+ * the requester's own SGE, REM_ACCESS_ERR for the responder's memory
+ * behind an rkey.  The device (the daemon) serves on.
+ */
+TEST(rule21_unmapped_after_reg_error_completions)
+{
+	struct tx_dev *dev = dev_ok();
+	struct ib_uverbs_mr_reg_resp good, gone;
+	size_t ps = page_size();
+	u8 *m = pages_map(2);
+	struct soft_ctx s;
+	u32 mr[2], cq, cqe;
+	u16 lid;
+
+	soft_ctx_open(&s, dev);
+	ASSERT_OK(ioverbs_port_lid(&s.v, &lid));
+	ASSERT_OK(ioverbs_cq_create(&s.v, 16, &cq, &cqe));
+	mr[0] = mr_reg_ok(&s, m, ps, ACC_ALL, &good);
+	mr[1] = mr_reg_ok(&s, m + ps, ps, ACC_ALL, &gone);
+	/* Works while mapped. */
+	memcpy(m, "rule--21", 8);
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m,
+			      good.lkey, m + ps, gone.rkey),
+		  IB_UVERBS_WC_SUCCESS);
+	ASSERT_TRUE(!memcmp(m + ps, "rule--21", 8));
+	pages_unmap(m + ps, 1);
+	ASSERT_TRUE(page_is_hole(m + ps));
+	/* The requester's own memory. */
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m + ps,
+			      gone.lkey, m + 64, good.rkey),
+		  IB_UVERBS_WC_LOC_PROT_ERR);
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_READ, m + ps,
+			      gone.lkey, m + 64, good.rkey),
+		  IB_UVERBS_WC_LOC_PROT_ERR);
+	/* The responder's memory. */
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m,
+			      good.lkey, m + ps + 8, gone.rkey),
+		  IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_READ, m + 64,
+			      good.lkey, m + ps, gone.rkey),
+		  IB_UVERBS_WC_REM_ACCESS_ERR);
+	/* Nothing else moved meanwhile, and nothing landed in the hole. */
+	ASSERT_TRUE(page_is_hole(m + ps));
+	ASSERT_TRUE(!memcmp(m, "rule--21", 8));
+	/* Still serving, the rest of the memory as before. */
+	ASSERT_EQ(rdma_status(&s, cq, lid, IB_UVERBS_WR_RDMA_WRITE, m,
+			      good.lkey, m + 128, good.rkey),
+		  IB_UVERBS_WC_SUCCESS);
+	ASSERT_TRUE(!memcmp(m + 128, "rule--21", 8));
+	ASSERT_OK(mr_dereg(&s, mr[1]));
+	ASSERT_OK(mr_dereg(&s, mr[0]));
+	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_CQ,
+				  UVERBS_ACTION_CQ_DESTROY,
+				  UVERBS_CQ_DESTROY_HANDLE, cq));
+	tx_close(s.f);
+	pages_unmap(m, 1);
+	tx_dev_destroy(dev);
+}
+
+/* ---- Rule 22: a failed command leaves nothing behind, at any layer ---- */
+
+/*
+ * @c copied so that its header is the last 16 bytes of @pages' first
+ * page and its attributes start the second; returns the header.
+ */
+static struct ib_uverbs_ioctl_hdr *cmd_at_page_end(u8 *pages,
+						   const struct td_cmd *c)
+{
+	struct ib_uverbs_ioctl_hdr *hdr =
+		(void *)(pages + page_size() - sizeof(*hdr));
+
+	memcpy(hdr, c, c->hdr.length);
+	return hdr;
+}
+
+/*
+ * The header is input only: on a read-only page a command succeeds,
+ * its object is made once, and the header is left as written.  (Through
+ * FUSE, a transport that copied the header back after the core committed
+ * would turn the success into EFAULT and leave the object behind.)
+ */
+TEST(rule22_header_read_only_create_and_destroy)
+{
+	struct tx_dev *dev = dev_ok();
+	struct ib_uverbs_file *f = tx_open_ctx_ok(dev);
+	struct ib_uverbs_ioctl_hdr *hdr, before;
+	u8 *pages = pages_map(2);
+	struct td_read_buf out;
+	struct td_cmd c;
+	u32 v = 7, h;
+	int calls;
+
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	td_cmd_ptr(&c, TD_PARENT_CREATE_VALUE, &v, sizeof(v));
+	hdr = cmd_at_page_end(pages, &c);
+	before = *hdr;
+	pages_protect(pages, 1, PROT_READ);
+	calls = TD_KNOB_GET(handler_calls);
+	ASSERT_OK(ioctl_raw(f, hdr));
+	ASSERT_EQ(TD_KNOB_GET(handler_calls), calls + 1);
+	ASSERT_EQ(tx_file_objects(f), 1);
+	ASSERT_TRUE(!memcmp(hdr, &before, sizeof(before)));
+	h = (u32)hdr->attrs[0].ptr_idr;
+	memset(&out, 0, sizeof(out));
+	td_parent_read_ok(f, h, &out);
+	ASSERT_EQ(out.a, 1 + 7); /* in.a + the value it was made with */
+
+	/* DESTROY: done once it says so. */
+	pages_protect(pages, 1, PROT_READ | PROT_WRITE);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_DESTROY);
+	td_cmd_idr(&c, TD_PARENT_DESTROY_HANDLE, h);
+	hdr = cmd_at_page_end(pages, &c);
+	pages_protect(pages, 1, PROT_READ);
+	ASSERT_OK(ioctl_raw(f, hdr));
+	ASSERT_EQ(tx_file_objects(f), 0);
+	td_parent_read_err(-ENOENT, f, h);
+
+	/* A handler's failure is its own errno, and leaves nothing. */
+	pages_protect(pages, 1, PROT_READ | PROT_WRITE);
+	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_CREATE);
+	td_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);
+	hdr = cmd_at_page_end(pages, &c);
+	pages_protect(pages, 1, PROT_READ);
+	TD_KNOB_SET(fail_next, -ENOSPC);
+	ASSERT_ERRNO(-ENOSPC, ioctl_raw(f, hdr));
+	ASSERT_EQ(tx_file_objects(f), 0);
+	pages_unmap(pages, 2);
+	tx_close(f);
+	tx_dev_destroy(dev);
+}
+
+/* The same for a standard verb on the soft device: PD_ALLOC. */
+TEST(rule22_header_read_only_soft_pd)
+{
+	struct tx_dev *dev = dev_ok();
+	u8 *pages = pages_map(2);
+	struct ib_uverbs_ioctl_hdr *hdr;
+	struct ioverbs_cmd c;
+	struct soft_ctx s;
+	u32 pd = 0;
+
+	soft_ctx_open(&s, dev);
+	ASSERT_EQ(tx_file_objects(s.f), 1);
+	ioverbs_client_cmd(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
+	hdr = (void *)(pages + page_size() - sizeof(*hdr));
+	memcpy(hdr, &c.hdr, c.hdr.length);
+	pages_protect(pages, 1, PROT_READ);
+	ASSERT_OK(ioctl_raw(s.f, hdr));
+	ASSERT_EQ(tx_file_objects(s.f), 2);
+	pd = (u32)hdr->attrs[0].ptr_idr;
+	ASSERT_TRUE(pd != s.pd);
+	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_PD,
+				  UVERBS_ACTION_PD_DEALLOC,
+				  UVERBS_PD_DEALLOC_HANDLE, pd));
+	ASSERT_EQ(tx_file_objects(s.f), 1);
+	tx_close(s.f);
+	pages_unmap(pages, 2);
 	tx_dev_destroy(dev);
 }

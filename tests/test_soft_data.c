@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "harness.h"
@@ -659,6 +660,100 @@ static int recv_read_only(struct pair *p, struct ib_uverbs_send_wr *wr,
 		post_recv_ok(&p->b, 51, &r, 1);
 	}
 	return 0;
+}
+
+/*
+ * A page registered, then unmapped: the MR stays, its memory is gone.
+ * The page is left unmapped (the test process maps nothing meanwhile).
+ */
+static struct ib_mr *mr_of_unmapped_page(struct side *s, u8 **page)
+{
+	struct ib_mr *mr;
+
+	*page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(*page != MAP_FAILED);
+	mr = mr_reg_ok(s, *page, 4096, ACC_ALL);
+	ASSERT_OK(munmap(*page, 4096) ? -errno : 0);
+	return mr;
+}
+
+/* A's SGE in memory unmapped after registration. */
+static int local_unmapped(struct pair *p, struct ib_uverbs_send_wr *wr,
+			  struct ib_uverbs_sge *s)
+{
+	u8 *page;
+
+	ASSERT_OK(p->ea.ops->dereg_mr(p->a.mr));
+	p->a.mr = mr_of_unmapped_page(&p->a, &page);
+	s->addr = (uintptr_t)page;
+	s->lkey = p->a.mr->lkey;
+	return 0;
+}
+
+/* B's memory behind the rkey unmapped after registration. */
+static int remote_unmapped(struct pair *p, struct ib_uverbs_send_wr *wr,
+			   struct ib_uverbs_sge *s)
+{
+	u8 *page;
+
+	ASSERT_OK(p->eb.ops->dereg_mr(p->b.mr));
+	p->b.mr = mr_of_unmapped_page(&p->b, &page);
+	wr->wr.rdma.remote_addr = (uintptr_t)page;
+	wr->wr.rdma.rkey = p->b.mr->rkey;
+	wr->wr.atomic.remote_addr = (uintptr_t)page;
+	wr->wr.atomic.rkey = p->b.mr->rkey;
+	return 0;
+}
+
+/* B's receive buffers unmapped after registration. */
+static int recv_unmapped(struct pair *p, struct ib_uverbs_send_wr *wr,
+			 struct ib_uverbs_sge *s)
+{
+	struct ib_uverbs_sge r;
+	struct ib_uverbs_wc wc;
+	u8 *page;
+
+	ASSERT_OK(p->eb.ops->dereg_mr(p->b.mr));
+	p->b.mr = mr_of_unmapped_page(&p->b, &page);
+	qp_set_state(&p->b, IB_UVERBS_QPS_ERR);
+	while (p->eb.ops->poll_cq(p->b.cq, 1, &wc) == 1)
+		;
+	qp_set_state(&p->b, IB_UVERBS_QPS_RESET);
+	qp_connect(&p->b, &p->a, 0, 1);
+	r = (struct ib_uverbs_sge){ .addr = (uintptr_t)page, .length = 4096,
+				    .lkey = p->b.mr->lkey };
+	post_recv_ok(&p->b, 50, &r, 1);
+	post_recv_ok(&p->b, 51, &r, 1);
+	return 0;
+}
+
+/*
+ * Memory unmapped after registration (the MR stays): the copies through
+ * the owner's mm fail, and the side whose memory it is gets the access
+ * error, as with a key it may not use.
+ */
+TEST(soft_data_rc_unmapped_after_reg)
+{
+	/* The requester's memory: LOC_PROT_ERR, the responder untouched. */
+	error_case(IB_UVERBS_WR_SEND, local_unmapped,
+		   IB_UVERBS_WC_LOC_PROT_ERR, -1);
+	error_case(IB_UVERBS_WR_RDMA_WRITE, local_unmapped,
+		   IB_UVERBS_WC_LOC_PROT_ERR, -1);
+	error_case(IB_UVERBS_WR_RDMA_READ, local_unmapped,
+		   IB_UVERBS_WC_LOC_PROT_ERR, -1);
+	error_case(IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD, local_unmapped,
+		   IB_UVERBS_WC_LOC_PROT_ERR, -1);
+	/* The responder's memory: REM_ACCESS_ERR; a receive, LOC_PROT_ERR
+	 * on the responder and REM_OP_ERR at the requester. */
+	error_case(IB_UVERBS_WR_RDMA_WRITE, remote_unmapped,
+		   IB_UVERBS_WC_REM_ACCESS_ERR, -1);
+	error_case(IB_UVERBS_WR_RDMA_READ, remote_unmapped,
+		   IB_UVERBS_WC_REM_ACCESS_ERR, -1);
+	error_case(IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD, remote_unmapped,
+		   IB_UVERBS_WC_REM_ACCESS_ERR, -1);
+	error_case(IB_UVERBS_WR_SEND, recv_unmapped, IB_UVERBS_WC_REM_OP_ERR,
+		   IB_UVERBS_WC_LOC_PROT_ERR);
 }
 
 TEST(soft_data_rc_errors)

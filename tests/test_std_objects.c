@@ -605,6 +605,9 @@ TEST(mr_reg_checks_and_outputs)
 				     &mr, NULL));
 	ASSERT_ERRNO(-ENOENT, mr_reg(&fx, 99, start, 8, 0, &mr, NULL));
 	ASSERT_ERRNO(-EINVAL, mr_reg(&fx, mr2, start, 8, 0, &mr, NULL));
+	/* Rule 21: memory not mapped, refused before the driver sees it. */
+	ASSERT_ERRNO(-EFAULT, mr_reg(&fx, pd, 4096, 8, 0, &mr, NULL));
+	ASSERT_EQ(fx.md->live, 3);
 	fx.md->fail[MOCK_REG_MR] = -EFAULT;
 	ASSERT_ERRNO(-EFAULT, mr_reg(&fx, pd, start, 8, 0, &mr, NULL));
 	ASSERT_EQ(fx.md->live, 3);
@@ -1853,6 +1856,8 @@ static void sweep_check(long r, bool strict, int line)
 
 #define STEP(expr) sweep_check((expr), strict, __LINE__)
 
+static char sweep_buf[4096];
+
 static void sweep_session(struct fx *fx, bool strict)
 {
 	struct ib_uverbs_get_context_resp ctx;
@@ -1870,7 +1875,9 @@ static void sweep_session(struct fx *fx, bool strict)
 	STEP(get_context(fx, &ctx));
 	STEP(channel_create(fx, &ch));
 	STEP(pd_alloc(fx, &pd));
-	STEP(mr_reg(fx, pd, 4096, 4096, 0, &mr, NULL));
+	/* Memory of ours: MR_REG checks that it is mapped (rule 21). */
+	STEP(mr_reg(fx, pd, (uintptr_t)sweep_buf, sizeof(sweep_buf), 0, &mr,
+		    NULL));
 	STEP(cq_create(fx, 8, 0, ch, 1, &cq, NULL));
 	STEP(srq_create(fx, pd, 8, 1, 0, &srq, NULL));
 	STEP(qp_create(fx, pd, cq, cq, srq, &rc_cmd, &qp, NULL));

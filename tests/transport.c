@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ioverbs/verbs.h>
+
 #include "daemon/fixture.h"
 #include "harness.h"
 #include "test_driver.h"
@@ -13,14 +15,18 @@
 
 /* The slot ioverbsd-test serves the test driver as (td_devices.c). */
 #define TX_DEV_NAME "td0"
+/* The soft device of tx_open_soft_ok() through the daemon. */
+#define TX_SOFT_NAME "uverbs0"
 #define TX_RELEASE_TIMEOUT_S 20
 
 struct tx_dev {
 	struct ib_device *ib; /* embedded */
+	struct ib_device *soft; /* embedded, tx_open_soft_ok()'s */
 	struct fx fx;	      /* daemon */
 	bool removed;
 	bool stopped;		/* the daemon is gone (tx_dev_destroy()) */
 	unsigned int num_files; /* open files (daemon) */
+	unsigned int num_soft;	/* of which on TX_SOFT_NAME */
 	long base_live;		/* the daemon's live objects at start */
 };
 
@@ -30,6 +36,7 @@ struct tx_file {
 	unsigned int magic;
 	int fd;
 	struct tx_dev *dev;
+	const char *name; /* TX_DEV_NAME or TX_SOFT_NAME */
 };
 
 bool tx_is_daemon(void)
@@ -157,6 +164,8 @@ void tx_dev_destroy(struct tx_dev *d)
 {
 	if (!tx_is_daemon()) {
 		td_device_destroy(d->ib);
+		if (d->soft)
+			soft_device_destroy(d->soft);
 		free(d);
 		return;
 	}
@@ -196,9 +205,64 @@ long tx_open(struct tx_dev *d, struct ib_uverbs_file **f)
 	t->magic = TX_FILE_MAGIC;
 	t->fd = fd;
 	t->dev = d;
+	t->name = TX_DEV_NAME;
 	d->num_files++;
 	*f = (struct ib_uverbs_file *)t;
 	return 0;
+}
+
+struct ib_uverbs_file *tx_open_soft_ok(struct tx_dev *d)
+{
+	struct ib_uverbs_file *uf;
+	struct tx_file *t;
+	int fd;
+
+	if (!tx_is_daemon()) {
+		if (!d->soft) {
+			d->soft = soft_device_create(NULL);
+			ASSERT_TRUE(!IS_ERR(d->soft));
+		}
+		uf = ib_uverbs_open(d->soft, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(uf));
+		return uf;
+	}
+	fd = fx_open(&d->fx, TX_SOFT_NAME, O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	t = calloc(1, sizeof(*t));
+	ASSERT_TRUE(t);
+	t->magic = TX_FILE_MAGIC;
+	t->fd = fd;
+	t->dev = d;
+	t->name = TX_SOFT_NAME;
+	d->num_files++;
+	d->num_soft++;
+	return (struct ib_uverbs_file *)t;
+}
+
+static long tx_client_ioctl(void *ctx, unsigned int cmd, void *arg)
+{
+	return tx_ioctl(ctx, cmd, (unsigned long)arg);
+}
+
+void tx_client(struct ioverbs_client *v, struct ib_uverbs_file *f)
+{
+	memset(v, 0, sizeof(*v));
+	v->fn = tx_client_ioctl;
+	v->ctx = f;
+	v->fd = -1;
+}
+
+int tx_file_objects(struct ib_uverbs_file *f)
+{
+	struct ib_uverbs_file_stats st;
+	struct tx_file *t;
+
+	if (!tx_is_daemon()) {
+		ib_uverbs_file_stats(f, &st);
+		return (int)st.num_objects;
+	}
+	t = tx_file_of(f);
+	return fx_objects_of(&t->dev->fx, t->name, getpid());
 }
 
 struct ib_uverbs_file *tx_open_ok(struct tx_dev *d)
@@ -221,6 +285,8 @@ void tx_close(struct ib_uverbs_file *f)
 {
 	struct tx_file *t;
 	struct tx_dev *d;
+	const char *name;
+	unsigned int want;
 	int i, n = -1;
 	long ret;
 
@@ -230,6 +296,7 @@ void tx_close(struct ib_uverbs_file *f)
 	}
 	t = tx_file_of(f);
 	d = t->dev;
+	name = t->name;
 	ret = close(t->fd) ? -errno : 0;
 	/* With the daemon gone, FLUSH fails; the fd is closed all the same. */
 	if (!d->stopped || ret != -ENOTCONN)
@@ -237,21 +304,25 @@ void tx_close(struct ib_uverbs_file *f)
 	t->magic = 0;
 	free(t);
 	d->num_files--;
+	if (!strcmp(name, TX_SOFT_NAME))
+		d->num_soft--;
 	if (d->stopped) {
 		if (!d->num_files)
 			free(d);
 		return;
 	}
+	want = strcmp(name, TX_SOFT_NAME) ? d->num_files - d->num_soft :
+					    d->num_soft;
 	/* FUSE sends RELEASE after close() returned: wait for the daemon. */
 	for (i = 0; i < TX_RELEASE_TIMEOUT_S * 200; i++) {
-		n = fx_files_of(&d->fx, TX_DEV_NAME, getpid());
-		if (n == (int)d->num_files)
+		n = fx_files_of(&d->fx, name, getpid());
+		if (n == (int)want)
 			return;
 		msleep(5);
 	}
 	harness_fail(__FILE__, __LINE__,
-		     "the daemon still lists %d file(s) of ours, expected %u",
-		     n, d->num_files);
+		     "the daemon still lists %d file(s) of ours on %s, expected %u",
+		     n, name, want);
 }
 
 int tx_files_with_events(struct tx_dev *d, unsigned int events)

@@ -76,6 +76,21 @@ void tx_close(struct ib_uverbs_file *f);
 int tx_event_file(struct ib_uverbs_file *f);
 
 /*
+ * A file of a soft device that goes with @d, for the rules that need the
+ * standard verbs (MR registration): embedded, a soft device of @d's own,
+ * made on first use and destroyed by tx_dev_destroy(); daemon,
+ * MOUNT/uverbs0 of @d's daemon.  Close it with tx_close().  Commands go
+ * through tx_ioctl(), or through the verbs of <ioverbs/verbs.h> with
+ * tx_client().
+ */
+struct ib_uverbs_file *tx_open_soft_ok(struct tx_dev *d);
+struct ioverbs_client;
+/* @v sends its commands to @f through tx_ioctl(). */
+void tx_client(struct ioverbs_client *v, struct ib_uverbs_file *f);
+/* The committed objects @f holds (daemon: the control file's "list"). */
+int tx_file_objects(struct ib_uverbs_file *f);
+
+/*
  * Daemon mode: how many of this process's files on @d have exactly
  * @events async events queued (the control file's "list").
  */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * MR: memory regions.  REG checks the request as the IB specification
- * demands before the driver pins anything; DEREG lets the core destroy.
+ * demands, and the memory as page pinning would, before the driver sees
+ * it; DEREG lets the core destroy.
  * REREG is not implemented (its slot is empty: EOPNOTSUPP).
  */
 #include <rdma/ib_verbs_ops.h>
@@ -48,6 +49,42 @@ static int mr_check_cmd(const struct ib_uverbs_mr_reg_cmd *cmd,
 	return 0;
 }
 
+/* Access flags that let the device write the region. */
+#define MR_WRITE_ACCESS                                                  \
+	(IB_UVERBS_ACCESS_LOCAL_WRITE | IB_UVERBS_ACCESS_REMOTE_WRITE |   \
+	 IB_UVERBS_ACCESS_REMOTE_ATOMIC)
+
+/*
+ * Rule 21.  No driver pins the region's pages, but registration refuses
+ * what pinning them would: a range not all mapped in the owner's memory
+ * (the context's, where the MR's bytes will move), or not writable when
+ * the access flags let the device write it.  Memory unmapped later only
+ * fails the data path's copies (an access error completion).
+ */
+static int mr_check_memory(struct ib_ucontext *uctx,
+			   const struct ib_uverbs_mr_reg_cmd *cmd)
+{
+	bool write = cmd->access_flags & MR_WRITE_ACCESS;
+	u64 bad = cmd->start;
+	int ret;
+
+	ret = compat_mm_check(uctx->mm, cmd->start, cmd->length, write, &bad);
+	if (!ret)
+		return 0;
+	if (ret == -EACCES && write)
+		uverbs_set_error("MR_REG: [0x%llx, +0x%llx) is not writable at 0x%llx, which access 0x%x needs",
+				 (unsigned long long)cmd->start,
+				 (unsigned long long)cmd->length,
+				 (unsigned long long)bad, cmd->access_flags);
+	else
+		uverbs_set_error("MR_REG: [0x%llx, +0x%llx) is not %s at 0x%llx",
+				 (unsigned long long)cmd->start,
+				 (unsigned long long)cmd->length,
+				 ret == -EACCES ? "readable" : "mapped",
+				 (unsigned long long)bad);
+	return -EFAULT;
+}
+
 static int uverbs_mr_reg(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 			 struct uverbs_attr_array *common,
 			 struct uverbs_attr_array *vendor, const void *priv)
@@ -66,6 +103,9 @@ static int uverbs_mr_reg(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	if (ret)
 		return ret;
 	ret = mr_check_cmd(cmd, &dattr);
+	if (ret)
+		return ret;
+	ret = mr_check_memory(uctx, cmd);
 	if (ret)
 		return ret;
 	mr = std_ops(ib_dev)->reg_mr(pd, cmd, vendor);

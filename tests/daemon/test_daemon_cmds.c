@@ -119,7 +119,7 @@ TEST(daemon_verbs_end_to_end)
 	ASSERT_TRUE(port.lid != 0);
 	ASSERT_ERRNO(-EINVAL, cl_query_port(fd, 9, &port));
 	{
-		/* FUSE copies the 16 header bytes back: unchanged. */
+		/* The header is input only: FUSE copies nothing back. */
 		struct ib_uverbs_ioctl_hdr before;
 		struct ioverbs_cmd c;
 		u8 num = 1;
@@ -381,8 +381,12 @@ TEST(daemon_bad_pointers_efault)
 	munmap(map, 2 * page);
 }
 
-/* An MR over memory the client does not have: the data path's reads fail
- * cleanly (an error completion), the daemon lives. */
+/*
+ * Rule 21 through the daemon: an MR over memory the client does not have
+ * is refused (EFAULT, nothing made); memory unmapped after registration
+ * fails the data path's reads cleanly (an error completion), and the
+ * daemon lives.
+ */
 TEST(daemon_mr_of_unmapped_memory)
 {
 	static u8 buf[4096] __attribute__((aligned(4096)));
@@ -402,8 +406,7 @@ TEST(daemon_mr_of_unmapped_memory)
 	u8 *map;
 	int fd;
 
-	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(map != MAP_FAILED);
 	fx_start(&fx, NULL);
 	fd = open_ok(&fx, "uverbs0");
@@ -411,6 +414,9 @@ TEST(daemon_mr_of_unmapped_memory)
 	ASSERT_OK(cl_query_port(fd, 1, &port));
 	ASSERT_OK(cl_pd_alloc(fd, &pd));
 	ASSERT_OK(cl_mr_reg(fd, pd, buf, sizeof(buf), &mr[0], &good));
+	ASSERT_ERRNO(-EFAULT, cl_mr_reg(fd, pd, map, page, &mr[1], &hole));
+	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 2);
+	ASSERT_OK(mprotect(map, page, PROT_READ | PROT_WRITE));
 	ASSERT_OK(cl_mr_reg(fd, pd, map, page, &mr[1], &hole));
 	/* Unmapped after registration: copies through it fail. */
 	ASSERT_OK(munmap(map, page));
@@ -425,10 +431,52 @@ TEST(daemon_mr_of_unmapped_memory)
 	post_send(fd, qp, &wr, &sge);
 	ASSERT_OK(poll_cq(fd, cq, wc, 2, &n));
 	ASSERT_EQ(n, 1);
-	ASSERT_TRUE(wc[0].status != IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc[0].status, IB_UVERBS_WC_LOC_PROT_ERR);
 	close(fd);
 	ASSERT_TRUE(fx_alive(&fx));
 	fx_stop(&fx);
+}
+
+/*
+ * Rule 22 through the daemon: the header is input only.  On a read-only
+ * page a PD_ALLOC succeeds and makes exactly one PD: the kernel copies
+ * nothing back after the command (a copy-out would fail with EFAULT
+ * after the PD was committed).
+ */
+TEST(daemon_header_on_read_only_page)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct ib_uverbs_ioctl_hdr *hdr, before;
+	struct ioverbs_cmd c;
+	struct fx fx;
+	u32 pd = 0;
+	u8 *map;
+	int fd;
+
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(map != MAP_FAILED);
+	fx_start(&fx, NULL);
+	fd = open_ok(&fx, "uverbs0");
+	ASSERT_OK(cl_get_context(fd));
+	cl_init(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
+	/* The header ends its page; the attribute (written back) follows. */
+	hdr = (void *)(map + page - sizeof(*hdr));
+	memcpy(hdr, &c.hdr, c.hdr.length);
+	before = *hdr;
+	ASSERT_OK(mprotect(map, page, PROT_READ));
+	ASSERT_OK(ioctl_err(fd, RDMA_VERBS_IOCTL, hdr));
+	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 1);
+	ASSERT_TRUE(!memcmp(hdr, &before, sizeof(before)));
+	pd = (u32)hdr->attrs[0].ptr_idr;
+	ASSERT_OK(cl_pd_dealloc(fd, pd));
+	/* A failing command on it: its own errno, nothing left. */
+	ASSERT_ERRNO(-ENOENT, cl_pd_dealloc(fd, pd));
+	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
+	close(fd);
+	fx_stop(&fx);
+	munmap(map, 2 * page);
 }
 
 /* Rule 12: a handle names an object of this file's context only. */
@@ -461,22 +509,29 @@ TEST(daemon_handles_are_per_file)
 
 /*
  * Completion channels need a descriptor in the client, which the daemon
- * cannot create: without an event file named, EOPNOTSUPP
- * (test_daemon_events.c has the rest).
+ * cannot create: without one named (-1), or with a value no descriptor
+ * has (high 32 bits set), EBADF, rule 13 (test_daemon_events.c has the
+ * rest).
  */
-TEST(daemon_comp_channel_eopnotsupp)
+TEST(daemon_comp_channel_no_fd_ebadf)
 {
+	static const u64 bad[] = { ~0ull, 1ull << 32, (1ull << 32) | 2,
+				   0x80000000u };
 	struct ioverbs_cmd c;
 	struct fx fx;
 	int fd, ch = -1;
+	unsigned int i;
 
 	fx_start(&fx, NULL);
 	fd = open_ok(&fx, "uverbs0");
 	ASSERT_OK(cl_get_context(fd));
-	cl_init(&c, UVERBS_TYPE_COMP_CHANNEL,
-		UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &ch);
-	ASSERT_ERRNO(-EOPNOTSUPP, cl_exec(fd, &c));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		cl_init(&c, UVERBS_TYPE_COMP_CHANNEL,
+			UVERBS_ACTION_COMP_CHANNEL_CREATE);
+		ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &ch);
+		c.attrs[0].ptr_idr = bad[i];
+		ASSERT_ERRNO(-EBADF, cl_exec(fd, &c));
+	}
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
 	close(fd);
 	fx_stop(&fx);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The daemon's process_vm address spaces (daemon/pvm.c) alone, on a child
- * process: bytes not copied, a prefix copied up to the first bad page, and
- * a long-lived mm refusing every copy once its process has exited.
+ * process: bytes not copied, a prefix copied up to the first bad page, a
+ * long-lived mm refusing every copy once its process has exited, and MR
+ * registration's check reading the child's memory map.
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -14,7 +15,8 @@
 
 struct target {
 	pid_t pid;
-	u8 *map; /* page 0 readable and writable, page 1 PROT_NONE */
+	u8 *map; /* page 0 readable and writable, page 1 PROT_NONE, page 2
+		  * ours but unmapped in the child */
 	long page;
 };
 
@@ -25,12 +27,11 @@ static void target_start(struct target *t)
 	char c;
 
 	t->page = sysconf(_SC_PAGESIZE);
-	t->map = mmap(NULL, 2 * t->page, PROT_READ | PROT_WRITE,
+	t->map = mmap(NULL, 3 * t->page, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(t->map != MAP_FAILED);
 	memset(t->map, 0x5a, t->page);
-	/* A hole after the first page: no copy reaches it. */
-	ASSERT_OK(munmap(t->map + t->page, t->page));
+	ASSERT_OK(mprotect(t->map + t->page, t->page, PROT_NONE));
 	ASSERT_OK(pipe(pfd));
 	fflush(stdout);
 	fflush(stderr);
@@ -40,6 +41,8 @@ static void target_start(struct target *t)
 		close(pfd[0]);
 		/* Our copy differs from the parent's from now on. */
 		memset(t->map, 0xc3, t->page);
+		if (munmap(t->map + 2 * t->page, t->page))
+			_exit(1);
 		if (write(pfd[1], "r", 1) != 1)
 			_exit(1);
 		for (;;)
@@ -54,7 +57,7 @@ static void target_stop(struct target *t)
 {
 	kill(t->pid, SIGKILL);
 	waitpid(t->pid, NULL, 0);
-	munmap(t->map, t->page);
+	munmap(t->map, 3 * t->page);
 }
 
 TEST(pvm_copy_whole_and_partial)
@@ -112,8 +115,12 @@ TEST(pvm_mm_refuses_an_exited_process)
 	ASSERT_TRUE(!pvm_mm_exited(m));
 	ASSERT_EQ(m->mm.ops->read(&m->mm, buf, (uintptr_t)t.map, 16), 0);
 	ASSERT_EQ(buf[0], 0xc3);
-	ASSERT_EQ(m->mm.ops->read(&m->mm, buf, (uintptr_t)t.map + t.page - 4,
-				  16),
+	/*
+	 * Through /proc/PID/mem, as pinned pages through a NIC, a PROT_NONE
+	 * page reads (rule 21 refuses to register one); a hole does not.
+	 */
+	ASSERT_EQ(m->mm.ops->read(&m->mm, buf,
+				  (uintptr_t)t.map + 2 * t.page - 4, 16),
 		  12);
 	target_stop(&t);
 	ASSERT_TRUE(pvm_mm_exited(m));
@@ -127,4 +134,32 @@ TEST(pvm_mm_refuses_an_exited_process)
 		  16);
 	/* An exited process cannot be opened. */
 	ASSERT_EQ(PTR_ERR(pvm_mm_open(t.pid)), -ESRCH);
+}
+
+/* Rule 21's check: the client's map, not ours; nothing once it exited. */
+TEST(pvm_check_reads_the_clients_map)
+{
+	struct pvm_mm *m;
+	struct target t;
+	u64 bad = 0;
+
+	if (geteuid() != 0)
+		harness_skip("needs root (or ptrace rights on a child)");
+	target_start(&t);
+	m = pvm_mm_open(t.pid);
+	ASSERT_TRUE(!IS_ERR(m));
+	ASSERT_OK(m->mm.ops->check(&m->mm, (uintptr_t)t.map, t.page, true,
+				   &bad));
+	ASSERT_ERRNO(-EACCES, m->mm.ops->check(&m->mm, (uintptr_t)t.map,
+					       2 * t.page, false, &bad));
+	ASSERT_EQ(bad, (uintptr_t)(t.map + t.page));
+	/* Mapped here, not there. */
+	ASSERT_ERRNO(-EFAULT,
+		     m->mm.ops->check(&m->mm, (uintptr_t)(t.map + 2 * t.page),
+				      8, false, &bad));
+	ASSERT_EQ(bad, (uintptr_t)(t.map + 2 * t.page));
+	target_stop(&t);
+	ASSERT_ERRNO(-EFAULT, m->mm.ops->check(&m->mm, (uintptr_t)t.map, 8,
+					       false, &bad));
+	pvm_mm_close(m);
 }

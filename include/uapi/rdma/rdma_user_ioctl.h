@@ -25,7 +25,9 @@
  *	attribute through a transport that cannot create descriptors in
  *	the caller (the daemon), the caller puts here a descriptor it
  *	opened for the object (an event file on the mount), which is bound
- *	and handed back; elsewhere the value is ignored.
+ *	and handed back; elsewhere any descriptor number, or -1 (all bits
+ *	set: none), and the transport makes one.  An FD attribute is a
+ *	descriptor number (0..INT32_MAX) or, NEW only, -1.
  */
 struct ib_uverbs_attr {
 	__u16 attr_id;
@@ -71,7 +73,10 @@ struct ib_uverbs_ioctl_hdr {
  * ENOTTY     ioctl number other than RDMA_VERBS_IOCTL / RDMA_DIRECT_IOCTL
  * ENOSYS     RDMA_DIRECT_IOCTL (no direct commands are defined yet)
  * EFAULT     header, attribute array or PTR_IN unreadable; PTR_OUT or the
- *            handle of a NEW attribute unwritable
+ *            handle of a NEW attribute unwritable; MR_REG of a range not
+ *            all mapped and readable in the caller, or not writable while
+ *            its access flags let the device write (what pinning the
+ *            pages would refuse)
  * EINVAL     length > 4096, <= 16 or != 16 + 16 * num_attrs; header or
  *            attribute reserved != 0; driver_id mismatch; object_type out
  *            of range; attribute id outside its chain; vendor attribute
@@ -85,9 +90,14 @@ struct ib_uverbs_ioctl_hdr {
  * ENOENT     no object with that handle in this file's context
  * EBUSY      the object is locked by a concurrent command (READ is shared,
  *            WRITE and DESTROY exclusive), or it still has dependents
- * EBADF      FD attribute naming no fd object of this file
+ * EBADF      FD attribute naming no fd object of this file, or a value
+ *            no descriptor has (above INT32_MAX; -1 in a NEW one is none)
  * ENOMEM     out of memory
  * others     returned by the action's handler
+ *
+ * Whatever the errno, a failed command leaves nothing behind, in any
+ * layer: no object made, destroyed or changed.  The header is input only:
+ * no transport writes it back, so it may sit in read-only memory.
  */
 
 #ifndef __cplusplus
