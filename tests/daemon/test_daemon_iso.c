@@ -306,6 +306,11 @@ TEST(daemon_iso_pkeys_option)
 	u16 pkey = 0;
 	int fd;
 
+	char *help[] = { (char *)fx_daemon_path(), "--help", NULL };
+
+	ASSERT_EQ(fx_run(help, out, sizeof(out)), 0);
+	ASSERT_TRUE(strstr(out, "--pkeys=NAME:PKEY[,PKEY]..."));
+	ASSERT_TRUE(strstr(out, "--test-hooks"));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		char *argv[] = { (char *)fx_daemon_path(), (char *)bad[i],
 				 "/tmp", NULL };
