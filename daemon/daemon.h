@@ -28,6 +28,7 @@
 #include <compat.h>
 #include <list.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/soft_device.h>
 
 #include "ctl.h"
 
@@ -215,6 +216,10 @@ struct ivd_hw {
  * @ops: how the slot's device is made; NULL for a soft device (uverbsN)
  * @ops: how the slot's device is made; NULL for a soft device (uverbsN)
  * @uid, @gid, @mode: the file's owner and permission bits
+ * @num_pkeys, @pkeys: the soft device's P_Key table (--pkeys; 0 entries:
+ *	the device's default); fixed once the slot is set up
+ * @test_hooks: the soft device serves SOFT_VENDOR_INJECT (--test-hooks);
+ *	fixed likewise
  * @files: the &struct ivd_file opened on this slot, including those that
  *	outlived a removal (disassociated)
  * @num_files: entries in @files
@@ -227,6 +232,9 @@ struct ivd_dev {
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
+	u8 num_pkeys;
+	u16 pkeys[SOFT_MAX_PKEYS];
+	bool test_hooks;
 	struct list_head files;
 	unsigned int num_files;
 };
@@ -257,6 +265,8 @@ struct ivd_file {
 
 /**
  * struct ivd_config - what the command line asked for
+ * @pkeys: each device's P_Key table (--pkeys=uverbsN:...; num 0: default)
+ * @test_hooks: --test-hooks: SOFT_VENDOR_INJECT for every client
  */
 struct ivd_config {
 	unsigned int num_devices;
@@ -266,6 +276,11 @@ struct ivd_config {
 		mode_t mode;
 		bool set;
 	} perm[IVD_MAX_DEVICES];
+	struct {
+		u8 num;
+		u16 pkeys[SOFT_MAX_PKEYS];
+	} pkeys[IVD_MAX_DEVICES];
+	bool test_hooks;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;

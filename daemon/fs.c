@@ -100,11 +100,16 @@ static void hw_put(struct ivd_hw *hw, const char *name)
  */
 int ivd_dev_add(struct ivd_dev *d)
 {
-	struct soft_device_config cfg = { .name = d->name };
+	struct soft_device_config cfg = {
+		.name = d->name,
+		.num_pkeys = d->num_pkeys,
+		.no_test_hooks = !d->test_hooks,
+	};
 	struct ib_device *ib;
 	struct ivd_hw *hw;
 	int ret = 0;
 
+	memcpy(cfg.pkeys, d->pkeys, sizeof(cfg.pkeys));
 	pthread_mutex_lock(&ivd_lock);
 	if (d->ib) {
 		ret = -EEXIST;
@@ -129,8 +134,10 @@ int ivd_dev_add(struct ivd_dev *d)
 	hw->refs = 1;
 	d->hw = hw;
 	d->ib = ib;
-	log_info("device %s: registered (index %u, driver_id 0x%x)", d->name,
-		 ib->index, ib->driver_id);
+	log_info("device %s: registered (index %u, driver_id 0x%x%s%s)",
+		 d->name, ib->index, ib->driver_id,
+		 d->num_pkeys ? ", own P_Key table" : "",
+		 !d->ops && d->test_hooks ? ", test hooks on" : "");
 out_unlock:
 	pthread_mutex_unlock(&ivd_lock);
 	return ret;
@@ -192,6 +199,9 @@ int ivd_devices_init(const struct ivd_config *cfg)
 		d->uid = cfg->perm[i].set ? cfg->perm[i].uid : cfg->uid;
 		d->gid = cfg->perm[i].set ? cfg->perm[i].gid : cfg->gid;
 		d->mode = cfg->perm[i].set ? cfg->perm[i].mode : cfg->mode;
+		d->num_pkeys = cfg->pkeys[i].num;
+		memcpy(d->pkeys, cfg->pkeys[i].pkeys, sizeof(d->pkeys));
+		d->test_hooks = cfg->test_hooks;
 		INIT_LIST_HEAD(&d->files);
 		ivd_num_devs = i + 1;
 		ret = ivd_dev_add(d);

@@ -13,6 +13,7 @@
  * the core's live-object count, which must be 0.
  */
 #define FUSE_USE_VERSION 35
+#include <ctype.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <getopt.h>
@@ -69,14 +70,26 @@ static void usage(FILE *fp)
 		"  --limit-files=N        device files one user may hold open (default %u, 0: no limit)\n"
 		"  --limit-inflight=N     commands of one user in flight at once (default %u,\n"
 		"                         0: no limit); more get EAGAIN\n"
+		"  --pkeys=NAME:PKEY[,PKEY]...\n"
+		"                         the P_Key table of device NAME (uverbsN), in hex,\n"
+		"                         index 0 first, at most %d, e.g. uverbs1:0x8001,0x0002\n"
+		"                         (repeatable; default: one entry, 0xffff).  Two QPs\n"
+		"                         talk only if their P_Keys (chosen by pkey_index) have\n"
+		"                         the same low 15 bits and one has bit 15 (full member)\n"
+		"  --test-hooks           serve SOFT_VENDOR_INJECT (port down/up, QP fatal) to\n"
+		"                         every client; without it INJECT fails with EPERM\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"The mount always has allow_other,default_permissions: the kernel checks\n"
 		"each device file's mode.  Without CAP_SYS_PTRACE (root has it) the\n"
-		"daemon reaches only the memory of processes of its own uid.\n",
+		"daemon reaches only the memory of processes of its own uid.\n"
+		"\n"
+		"Devices share one fabric, as ports of one IB subnet: an RC or UC QP hears\n"
+		"only the QP it was connected to, UD needs the Q_Key, P_Keys partition.\n",
 		IVD_MAX_DEVICES, IVD_DEFAULT_MAX_THREADS,
-		IVD_DEFAULT_FILES_PER_USER, IVD_DEFAULT_INFLIGHT_PER_USER);
+		IVD_DEFAULT_FILES_PER_USER, IVD_DEFAULT_INFLIGHT_PER_USER,
+		SOFT_MAX_PKEYS);
 }
 
 static int parse_uint(const char *s, int base, unsigned long max,
@@ -128,6 +141,34 @@ static int parse_dev_perm(struct options *o, const char *s)
 	return 0;
 }
 
+/* "uverbs1:0x8001,0x0002"; devices are checked once --devices is known. */
+static int parse_pkeys(struct options *o, const char *s)
+{
+	unsigned long idx, v;
+	char *end;
+	u8 num = 0;
+
+	if (strncmp(s, "uverbs", 6) || !isdigit((unsigned char)s[6]))
+		return -EINVAL;
+	errno = 0;
+	idx = strtoul(s + 6, &end, 10);
+	if (errno || *end != ':' || idx >= IVD_MAX_DEVICES ||
+	    (s[6] == '0' && end != s + 7))
+		return -EINVAL; /* "uverbs01" */
+	do {
+		s = end + 1;
+		if (!isxdigit((unsigned char)*s) || num == SOFT_MAX_PKEYS)
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(s, &end, 16);
+		if (errno || end == s || v > 0xffff || (*end && *end != ','))
+			return -EINVAL;
+		o->cfg.pkeys[idx].pkeys[num++] = (u16)v;
+	} while (*end);
+	o->cfg.pkeys[idx].num = num;
+	return 0;
+}
+
 static int append_fuse_opts(struct options *o, const char *more)
 {
 	size_t len = strlen(o->fuse_opts) + 1 + strlen(more) + 1;
@@ -156,6 +197,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_MAX_THREADS,
 		OPT_LIMIT_FILES,
 		OPT_LIMIT_INFLIGHT,
+		OPT_PKEYS,
+		OPT_TEST_HOOKS,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -169,6 +212,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 		{ "limit-files", required_argument, NULL, OPT_LIMIT_FILES },
 		{ "limit-inflight", required_argument, NULL, OPT_LIMIT_INFLIGHT },
+		{ "pkeys", required_argument, NULL, OPT_PKEYS },
+		{ "test-hooks", no_argument, NULL, OPT_TEST_HOOKS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -263,6 +308,13 @@ static int parse_options(struct options *o, int argc, char **argv)
 				goto bad;
 			ivd_limits.inflight_per_user = (unsigned int)v;
 			break;
+		case OPT_PKEYS:
+			if (parse_pkeys(o, optarg))
+				goto bad;
+			break;
+		case OPT_TEST_HOOKS:
+			o->cfg.test_hooks = true;
+			break;
 		default:
 			usage(stderr);
 			return -EINVAL;
@@ -281,11 +333,12 @@ static int parse_options(struct options *o, int argc, char **argv)
 		return -EINVAL;
 	}
 	for (i = o->cfg.num_devices; i < IVD_MAX_DEVICES; i++) {
-		if (o->cfg.perm[i].set) {
+		if (o->cfg.perm[i].set || o->cfg.pkeys[i].num) {
 			fprintf(stderr,
-				"ioverbsd: --dev-perm names uverbs%u, "
+				"ioverbsd: --%s names uverbs%u, "
 				"but there are %u devices\n",
-				i, o->cfg.num_devices);
+				o->cfg.perm[i].set ? "dev-perm" : "pkeys", i,
+				o->cfg.num_devices);
 			return -EINVAL;
 		}
 	}
@@ -442,9 +495,10 @@ int main(int argc, char **argv)
 			goto out_devices;
 		}
 	}
-	log_info("serving %u device(s) on %s (mode %04o uid %u gid %u)",
+	log_info("serving %u device(s) on %s (mode %04o uid %u gid %u)%s",
 		 o.cfg.num_devices, o.mountpoint, (unsigned int)o.cfg.mode,
-		 (unsigned int)o.cfg.uid, (unsigned int)o.cfg.gid);
+		 (unsigned int)o.cfg.uid, (unsigned int)o.cfg.gid,
+		 o.cfg.test_hooks ? "; test hooks on for every client" : "");
 
 	ivd_workers_init(o.max_threads);
 	ret = fuse_session_loop(se);

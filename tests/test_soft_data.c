@@ -1347,6 +1347,10 @@ TEST(soft_data_srq_send)
 		.attr_mask = IB_UVERBS_SRQ_LIMIT, .srq_limit = 2 }));
 	qp_set_state(&p.a, IB_UVERBS_QPS_RESET);
 	qp_connect(&p.a, &p.b, 0, 1);
+	/* A new connection of A to the old B: from the PSN B expects. */
+	ASSERT_OK(p.ea.ops->modify_qp(p.a.qp, &(struct ib_uverbs_qp_attr){
+		.attr_mask = IB_UVERBS_QP_SQ_PSN,
+		.sq_psn = to_soft_qp(p.b.qp)->resp_psn }));
 	wr.wr_id = 3;
 	post_send_ok(&p.a, &wr, &s, 1);
 	expect_wc(&p.a, 3, 0, IB_UVERBS_WC_SEND);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * DEVICE: the actions about the device itself, which has no objects:
- * GET_CONTEXT (the file's verbs context), QUERY, QUERY_PORT, QUERY_GID
- * and GET_ASYNC_EVENT.  Also the port and address vector checks the other
+ * GET_CONTEXT (the file's verbs context), QUERY, QUERY_PORT, QUERY_GID,
+ * GET_ASYNC_EVENT and QUERY_PKEY.  Also the port and address vector checks the other
  * object families share.
  */
 #include <rdma/ib_verbs_ops.h>
@@ -139,6 +139,37 @@ static int uverbs_device_query_gid(struct ib_device *ib_dev,
 	return uverbs_copy_to(common, UVERBS_QUERY_GID_RESP, &gid, sizeof(gid));
 }
 
+static int uverbs_device_query_pkey(struct ib_device *ib_dev,
+				    struct ib_ucontext *uctx,
+				    struct uverbs_attr_array *common,
+				    struct uverbs_attr_array *vendor,
+				    const void *priv)
+{
+	const u8 *port = uverbs_attr_in(common, UVERBS_QUERY_PKEY_PORT_NUM);
+	const u32 *index = uverbs_attr_in(common, UVERBS_QUERY_PKEY_INDEX);
+	struct ib_uverbs_query_port_resp pattr;
+	u16 pkey = 0;
+	int ret;
+
+	if (!std_ops(ib_dev)->query_pkey) {
+		uverbs_set_error("QUERY_PKEY: the device has no P_Key table");
+		return -EOPNOTSUPP;
+	}
+	ret = std_query_port(ib_dev, *port, &pattr);
+	if (ret)
+		return ret;
+	if (*index >= pattr.pkey_tbl_len) {
+		uverbs_set_error("QUERY_PKEY: index %u >= pkey_tbl_len %u",
+				 *index, pattr.pkey_tbl_len);
+		return -EINVAL;
+	}
+	ret = std_ops(ib_dev)->query_pkey(ib_dev, *port, *index, &pkey);
+	if (ret)
+		return ret;
+	return uverbs_copy_to(common, UVERBS_QUERY_PKEY_RESP, &pkey,
+			      sizeof(pkey));
+}
+
 /* The oldest async event of the file; -EAGAIN when there is none. */
 static int uverbs_device_get_async_event(struct ib_device *ib_dev,
 					 struct ib_ucontext *uctx,
@@ -193,6 +224,18 @@ static const struct uverbs_attr_spec query_gid_attrs[] = {
 		.max_len = sizeof(struct ib_uverbs_gid) },
 };
 
+static const struct uverbs_attr_spec query_pkey_attrs[] = {
+	[UVERBS_QUERY_PKEY_PORT_NUM] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(__u8), .max_len = sizeof(__u8) },
+	[UVERBS_QUERY_PKEY_INDEX] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
+	[UVERBS_QUERY_PKEY_RESP] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(__u16), .max_len = sizeof(__u16) },
+};
+
 static const struct uverbs_attr_spec get_async_event_attrs[] = {
 	[UVERBS_GET_ASYNC_EVENT_RESP] = {
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
@@ -212,6 +255,8 @@ static const struct uverbs_action device_actions[] = {
 	[UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT] =
 		UVERBS_STD_ACTION_AFTER_REMOVAL(uverbs_device_get_async_event,
 						get_async_event_attrs),
+	[UVERBS_ACTION_DEVICE_QUERY_PKEY] =
+		UVERBS_STD_ACTION(uverbs_device_query_pkey, query_pkey_attrs),
 };
 
 /* DEVICE has actions but no objects: no obj ops. */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The soft device itself: creation, registration and destruction; its
- * ports, LIDs and GIDs; the query ops; the driver's part of a context; the
- * types table (the standard types plus the soft vendor type, whose one
- * action reads a QP's counters).
+ * ports, LIDs, GIDs and P_Key table; the query ops; the driver's part of
+ * a context; the types table (the standard types plus the soft vendor
+ * type: a QP's counters, a port's counters, the INJECT test hook and the
+ * shared queues' ATTACH).
  */
 #include "soft.h"
 
@@ -17,6 +18,7 @@ static const struct ib_device_ops soft_ops = {
 	.query_device = soft_query_device,
 	.query_port = soft_query_port,
 	.query_gid = soft_query_gid,
+	.query_pkey = soft_query_pkey,
 	.alloc_ucontext = soft_alloc_ucontext,
 	.alloc_pd = soft_pd_alloc,
 	.dealloc_pd = soft_pd_dealloc,
@@ -79,8 +81,6 @@ enum {
 	INJ_PORT = SOFT_INJECT_PORT & ~UVERBS_VENDOR_FLAG,
 };
 
-static struct soft_port *soft_port_get(struct soft_device *sdev, u8 port);
-
 struct soft_port_event {
 	u32 type;
 	u8 port;
@@ -135,6 +135,11 @@ static int soft_inject_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	u32 what = *(const u32 *)uverbs_attr_get(vendor, INJ_WHAT)->cmd_attr.data;
 	struct ib_uobject *qp = uverbs_attr_obj(vendor, INJ_QP);
 
+	/* A port down is everyone's port down: only where tests run. */
+	if (!to_soft_dev(ib_dev)->test_hooks) {
+		uverbs_set_error("SOFT_INJECT: test hooks are off on this device (ioverbsd --test-hooks)");
+		return -EPERM;
+	}
 	switch (what) {
 	case SOFT_INJECT_QP_FATAL:
 		if (!qp) {
@@ -164,6 +169,43 @@ static const struct uverbs_attr_spec soft_inject_vendor_attrs[] = {
 	[INJ_PORT] = {
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(u8), .max_len = sizeof(u8) },
+};
+
+enum {
+	PC_PORT = SOFT_PORT_COUNTERS_PORT & ~UVERBS_VENDOR_FLAG,
+	PC_RESP = SOFT_PORT_COUNTERS_RESP & ~UVERBS_VENDOR_FLAG,
+};
+
+static int soft_port_counters_h(struct ib_device *ib_dev,
+				struct ib_ucontext *uctx,
+				struct uverbs_attr_array *common,
+				struct uverbs_attr_array *vendor,
+				const void *priv)
+{
+	u8 port = *(const u8 *)uverbs_attr_get(vendor, PC_PORT)->cmd_attr.data;
+	struct soft_port *p = soft_port_get(to_soft_dev(ib_dev), port);
+	struct soft_port_counters out = {};
+
+	if (!p) {
+		uverbs_set_error("SOFT_PORT_COUNTERS: no port %u", port);
+		return -EINVAL;
+	}
+	out.pkey_violations = atomic_long_read(&p->stats.pkey_violations);
+	out.qkey_violations = atomic_long_read(&p->stats.qkey_violations);
+	out.addr_errors = atomic_long_read(&p->stats.addr_errors);
+	out.seq_errors = atomic_long_read(&p->stats.seq_errors);
+	out.duplicates = atomic_long_read(&p->stats.duplicates);
+	return uverbs_copy_to(vendor, PC_RESP, &out, sizeof(out));
+}
+
+static const struct uverbs_attr_spec soft_port_counters_vendor_attrs[] = {
+	[PC_PORT] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(u8), .max_len = sizeof(u8) },
+	[PC_RESP] = {
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(struct soft_port_counters),
+		.max_len = sizeof(struct soft_port_counters) },
 };
 
 enum {
@@ -197,6 +239,9 @@ static const struct uverbs_action soft_vendor_actions[] = {
 	[SOFT_VENDOR_ATTACH] = UVERBS_STD_VENDOR_ACTION_USER_MEMORY(
 		soft_attach_h, soft_qp_counters_common_attrs,
 		soft_attach_vendor_attrs),
+	[SOFT_VENDOR_PORT_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
+		soft_port_counters_h, soft_qp_counters_common_attrs,
+		soft_port_counters_vendor_attrs),
 };
 
 /* Actions only: no objects of its own. */
@@ -323,7 +368,7 @@ static void soft_attr_init(struct soft_device *sdev,
 	a->max_srq_sge = a->max_sge;
 	a->max_inline_data = soft_limit(cfg->max_inline_data,
 					SOFT_DEFAULT_MAX_INLINE);
-	a->max_pkeys = 1;
+	a->max_pkeys = sdev->num_pkeys;
 	a->local_ca_ack_delay = 15;
 	a->phys_port_cnt = sdev->num_ports;
 }
@@ -371,7 +416,7 @@ struct ib_device *soft_device_create(const struct soft_device_config *cfg)
 	 */
 	if (!soft_limit_ok(cfg->max_qp_wr) || !soft_limit_ok(cfg->max_cqe) ||
 	    !soft_limit_ok(cfg->max_srq_wr) || cfg->max_sge > 1024 ||
-	    cfg->max_inline_data > 65536)
+	    cfg->max_inline_data > 65536 || cfg->num_pkeys > SOFT_MAX_PKEYS)
 		return ERR_PTR(-EINVAL);
 
 	sdev = kzalloc(sizeof(*sdev));
@@ -382,6 +427,15 @@ struct ib_device *soft_device_create(const struct soft_device_config *cfg)
 	soft_mr_table_init(sdev);
 	soft_fabric_qp_table_init(sdev);
 	INIT_LIST_HEAD(&sdev->fabric);
+	if (cfg->num_pkeys) {
+		sdev->num_pkeys = cfg->num_pkeys;
+		memcpy(sdev->pkeys, cfg->pkeys,
+		       cfg->num_pkeys * sizeof(*sdev->pkeys));
+	} else {
+		sdev->num_pkeys = 1;
+		sdev->pkeys[0] = SOFT_DEFAULT_PKEY;
+	}
+	sdev->test_hooks = !cfg->no_test_hooks;
 
 	ret = soft_types_build(sdev, cfg->std_types);
 	if (ret)
@@ -449,7 +503,7 @@ int soft_query_device(struct ib_device *dev,
 	return 0;
 }
 
-static struct soft_port *soft_port_get(struct soft_device *sdev, u8 port)
+struct soft_port *soft_port_get(struct soft_device *sdev, u8 port)
 {
 	if (port < 1 || port > sdev->num_ports)
 		return NULL;
@@ -477,7 +531,7 @@ int soft_query_port(struct ib_device *dev, u8 port,
 	resp->max_mtu = IB_UVERBS_MTU_4096;
 	resp->active_mtu = IB_UVERBS_MTU_4096;
 	resp->gid_tbl_len = 1;
-	resp->pkey_tbl_len = 1;
+	resp->pkey_tbl_len = to_soft_dev(dev)->num_pkeys;
 	resp->max_msg_sz = 1u << 31;
 	resp->lid = p->lid;
 	resp->sm_lid = p->lid;
@@ -499,6 +553,21 @@ int soft_query_gid(struct ib_device *dev, u8 port, u32 index,
 	if (!p || index != 0)
 		return -EINVAL;
 	*gid = p->gid;
+	return 0;
+}
+
+u16 soft_pkey_at(const struct soft_device *sdev, u16 index)
+{
+	return index < sdev->num_pkeys ? sdev->pkeys[index] : 0;
+}
+
+int soft_query_pkey(struct ib_device *dev, u8 port, u32 index, u16 *pkey)
+{
+	struct soft_device *sdev = to_soft_dev(dev);
+
+	if (!soft_port_get(sdev, port) || index >= sdev->num_pkeys)
+		return -EINVAL;
+	*pkey = sdev->pkeys[index];
 	return 0;
 }
 

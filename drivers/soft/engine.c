@@ -25,6 +25,19 @@
  * waiting requester); an SRQ's receive is found by the next timer.  UC
  * and UD drop such a message.
  *
+ * Isolation: the responder accepts what an IB channel adapter would
+ * (soft_resp_admit()): a P_Key matching its own, then for RC and UC only
+ * packets from the QP and port it was connected to (RTR's dest_qp_num,
+ * DLID or DGID) arriving on its own port, for UD only its Q_Key.
+ * Anything else is dropped and counted on the receiving port: an RC
+ * requester hears no answer (RETRY_EXC_ERR after its retries), UC and UD
+ * lose it.  RC requests carry PSNs from the requester's sq_psn; the
+ * responder executes only the one it expects (from its rq_psn): one
+ * ahead is out of sequence (NAKed: no answer, as above), one behind a
+ * duplicate (a SEND or WRITE is acknowledged without being delivered
+ * again, a READ answered again, an atomic dropped).  UC resynchronizes
+ * on every message, as IB's does on a first packet; UD has no sequence.
+ *
  * Errors: any error completion moves the QP to ERR; the WRs behind it and
  * its outstanding receives complete with WR_FLUSH_ERR.  A responder-side
  * error (protection, length) completes the receive in error and moves
@@ -69,6 +82,9 @@
 #define SOFT_MAX_TIMEOUT_US (8u * 1000 * 1000)
 /* SGLs up to this many segments live on the stack. */
 #define SOFT_SGL_SMALL 8
+/* PSNs are 24 bits; one less than half the space behind is a duplicate. */
+#define SOFT_PSN_MASK 0xffffffu
+#define SOFT_PSN_HALF 0x800000u
 
 /* Serializes the device's atomics (all soft devices of the process). */
 static DEFINE_MUTEX(soft_atomic_lock);
@@ -448,6 +464,7 @@ struct soft_req {
 	struct soft_sgl local;		/* its SGEs, checked */
 	u8 port;			/* its port */
 	u32 byte_len;			/* for its WC */
+	u32 npkts;			/* the PSNs it takes */
 	u32 rnr_us;			/* the responder's RNR timer */
 	u64 atomic_orig;
 };
@@ -742,6 +759,138 @@ static bool soft_is_atomic(u32 opcode)
 	       opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
 }
 
+/* Two P_Keys let their QPs talk (IB 10.9.3): one partition, one full. */
+static bool soft_pkey_match(u16 a, u16 b)
+{
+	return (a & SOFT_PKEY_PART) && (a & SOFT_PKEY_PART) ==
+	       (b & SOFT_PKEY_PART) && ((a | b) & SOFT_PKEY_FULL);
+}
+
+static void soft_port_count(atomic_long_t *counter)
+{
+	atomic_long_add_return(1, counter);
+}
+
+/*
+ * Would the responder @peer, reached through its port @peer_port, take
+ * @r's packet?  The P_Key first, then RC/UC's connection or UD's Q_Key;
+ * a refusal is counted on @peer_port.  resp_lock held.
+ */
+static bool soft_resp_admit(const struct soft_req *r, struct soft_qp *peer,
+			    u8 peer_port, const struct ib_uverbs_qp_attr *pattr)
+{
+	struct soft_port *in = soft_port_get(peer->sdev, peer_port);
+	struct soft_port *out = soft_port_get(r->qp->sdev, r->port);
+	const struct ib_uverbs_ah_attr *back = &pattr->ah_attr;
+	u32 qkey;
+
+	if (!soft_pkey_match(soft_pkey_at(r->qp->sdev, r->attr.pkey_index),
+			     soft_pkey_at(peer->sdev, pattr->pkey_index))) {
+		soft_port_count(&in->stats.pkey_violations);
+		return false;
+	}
+	if (peer->ibqp.qp_type == IB_UVERBS_QPT_UD) {
+		qkey = r->wqe->wr.wr.ud.remote_qkey;
+		if (qkey & SOFT_QKEY_USE_QP)
+			qkey = r->attr.qkey;
+		if (qkey != pattr->qkey) {
+			soft_port_count(&in->stats.qkey_violations);
+			return false;
+		}
+		return true;
+	}
+	/* The requester must be the far end of the responder's own path. */
+	if (pattr->port_num != peer_port ||
+	    pattr->dest_qp_num != r->qp->ibqp.qp_num ||
+	    (back->is_global ?
+	     !r->av->is_global || memcmp(&back->dgid, &out->gid,
+					 sizeof(out->gid)) :
+	     back->dlid != out->lid)) {
+		soft_port_count(&in->stats.addr_errors);
+		return false;
+	}
+	return true;
+}
+
+/* The PSNs of @r's request: its packets, or a READ's response's. */
+static u32 soft_req_npkts(const struct soft_req *r)
+{
+	u8 mtu = r->attr.path_mtu;
+	u64 bytes;
+
+	if (soft_is_atomic(r->wqe->wr.opcode) || !r->local.len)
+		return 1;
+	if (mtu < IB_UVERBS_MTU_256 || mtu > IB_UVERBS_MTU_4096)
+		mtu = IB_UVERBS_MTU_4096;
+	bytes = 128ull << mtu;
+	return (u32)((r->local.len + bytes - 1) / bytes);
+}
+
+/*
+ * A WR takes its PSNs from the requester's sequence when it first goes
+ * out; its retries keep them.  sq.lock held.
+ */
+static void soft_req_psn(struct soft_req *r)
+{
+	struct soft_send_wqe *wqe = r->wqe;
+	struct soft_qp *sqp = r->qp;
+
+	r->npkts = soft_req_npkts(r);
+	if (wqe->psn_set)
+		return;
+	spin_lock(&sqp->lock);
+	wqe->psn = sqp->req_psn;
+	sqp->req_psn = (sqp->req_psn + r->npkts) & SOFT_PSN_MASK;
+	spin_unlock(&sqp->lock);
+	wqe->psn_set = 1;
+}
+
+enum soft_seq {
+	SOFT_SEQ_NEW,		/* the PSN expected */
+	SOFT_SEQ_DUPLICATE,	/* behind it: done already */
+	SOFT_SEQ_AHEAD,		/* ahead of it: out of sequence */
+};
+
+/* Where @r's PSN stands for the RC responder @peer.  resp_lock held. */
+static enum soft_seq soft_resp_seq(const struct soft_req *r,
+				   struct soft_qp *peer)
+{
+	u32 diff;
+
+	spin_lock(&peer->lock);
+	diff = (r->wqe->psn - peer->resp_psn) & SOFT_PSN_MASK;
+	spin_unlock(&peer->lock);
+	if (!diff)
+		return SOFT_SEQ_NEW;
+	return diff < SOFT_PSN_HALF ? SOFT_SEQ_AHEAD : SOFT_SEQ_DUPLICATE;
+}
+
+/* The responder acknowledged @r: it expects the PSN after it. */
+static void soft_resp_psn_advance(const struct soft_req *r,
+				  struct soft_qp *peer)
+{
+	spin_lock(&peer->lock);
+	peer->resp_psn = (r->wqe->psn + r->npkts) & SOFT_PSN_MASK;
+	spin_unlock(&peer->lock);
+}
+
+/*
+ * An RC request the responder has seen already: IB acknowledges a SEND
+ * or WRITE again without executing it, answers a READ again, and drops
+ * an atomic whose saved answer it no longer has (we keep none).
+ */
+static int soft_resp_duplicate(struct soft_req *r, struct soft_qp *peer,
+			       const struct ib_uverbs_qp_attr *pattr)
+{
+	u32 opcode = r->wqe->wr.opcode;
+
+	if (opcode == IB_UVERBS_WR_RDMA_READ)
+		return soft_resp_read(r, peer, pattr);
+	if (soft_is_atomic(opcode))
+		return SOFT_NO_ANSWER;
+	return IB_UVERBS_WC_SUCCESS;
+}
+
 /*
  * Executes one WR of @r->qp's send queue (sq.lock held): the WC status,
  * or SOFT_RNR with r->rnr_us the responder's timer.
@@ -753,9 +902,10 @@ static int soft_wqe_execute(struct soft_req *r)
 	const struct ib_uverbs_send_wr *wr = &wqe->wr;
 	u8 type = req->ibqp.qp_type;
 	struct ib_uverbs_qp_attr pattr;
+	struct soft_port *in;
 	struct soft_qp *peer;
 	u8 peer_port = 0;
-	u32 dqpn, qkey;
+	u32 dqpn;
 	int status;
 
 	/* The requester's own SGEs first: nothing moves if one is bad. */
@@ -795,6 +945,8 @@ static int soft_wqe_execute(struct soft_req *r)
 		peer = soft_fabric_qp_by_gid(&r->av->dgid, dqpn, &peer_port);
 	else
 		peer = soft_fabric_qp_by_lid(r->av->dlid, dqpn, &peer_port);
+	/* On the wire from here: the request has its PSNs. */
+	soft_req_psn(r);
 
 	status = IB_UVERBS_WC_SUCCESS;
 	if (peer)
@@ -809,13 +961,24 @@ static int soft_wqe_execute(struct soft_req *r)
 		    pattr.qp_state != IB_UVERBS_QPS_RTS &&
 		    pattr.qp_state != IB_UVERBS_QPS_SQD)
 			goto no_peer;
+		if (!soft_resp_admit(r, peer, peer_port, &pattr))
+			goto no_peer;
 		r->rnr_us = soft_rnr_us[pattr.min_rnr_timer & 31];
+		in = soft_port_get(peer->sdev, peer_port);
+		switch (type == IB_UVERBS_QPT_RC ? soft_resp_seq(r, peer) :
+						   SOFT_SEQ_NEW) {
+		case SOFT_SEQ_NEW:
+			break;
+		case SOFT_SEQ_AHEAD:
+			soft_port_count(&in->stats.seq_errors);
+			goto no_peer;
+		case SOFT_SEQ_DUPLICATE:
+			soft_port_count(&in->stats.duplicates);
+			status = soft_resp_duplicate(r, peer, &pattr);
+			goto out_peer;
+		}
 		if (type == IB_UVERBS_QPT_UD) {
-			qkey = wr->wr.ud.remote_qkey;
-			if (qkey & SOFT_QKEY_USE_QP)
-				qkey = r->attr.qkey;
-			if (qkey == pattr.qkey)
-				soft_resp_recv(r, peer, &pattr, true);
+			soft_resp_recv(r, peer, &pattr, true);
 		} else if (soft_is_send(wr->opcode)) {
 			status = soft_resp_recv(r, peer, &pattr, true);
 		} else if (soft_is_write(wr->opcode)) {
@@ -827,12 +990,16 @@ static int soft_wqe_execute(struct soft_req *r)
 		} else {
 			status = IB_UVERBS_WC_LOC_QP_OP_ERR;
 		}
+		/* Acknowledged: the responder expects the next PSN. */
+		if (type == IB_UVERBS_QPT_RC && status == IB_UVERBS_WC_SUCCESS)
+			soft_resp_psn_advance(r, peer);
 	} else {
 no_peer:
 		/* Nobody answers: RC retries; UC and UD lose it. */
 		if (type == IB_UVERBS_QPT_RC)
 			status = SOFT_NO_ANSWER;
 	}
+out_peer:
 	if (peer) {
 		mutex_unlock(&peer->resp_lock);
 		soft_qp_put(peer);

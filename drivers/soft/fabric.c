@@ -6,7 +6,11 @@
  *
  * soft_fabric_lock protects the device list and is taken before a
  * device's qp_lock.  QPNs are per device (a channel adapter), 24 bits,
- * allocated upwards from 2 with wrap-around, skipping live ones.
+ * random (never 0 or 1, which IB reserves, nor a live one): a QPN says
+ * nothing about the QPs created before or after it, so nobody finds
+ * another user's QP by counting.  Finding one is not enough anyway: the
+ * data path (engine.c) delivers to an RC or UC QP only what comes from
+ * the QP and port it was connected to.
  */
 #include "soft.h"
 
@@ -49,12 +53,12 @@ void soft_fabric_qp_table_init(struct soft_device *sdev)
 
 	for (i = 0; i < ARRAY_SIZE(sdev->qp_hash); i++)
 		INIT_LIST_HEAD(&sdev->qp_hash[i]);
-	sdev->next_qpn = SOFT_QPN_FIRST;
 }
 
+/* QPNs are random already; a multiply spreads them anyway. */
 static struct list_head *soft_qp_bucket(struct soft_device *sdev, u32 qpn)
 {
-	return &sdev->qp_hash[qpn & (ARRAY_SIZE(sdev->qp_hash) - 1)];
+	return &sdev->qp_hash[(qpn * 0x9e3779b1u) >> (32 - SOFT_QP_HASH_BITS)];
 }
 
 /* qp_lock held. */
@@ -68,27 +72,45 @@ static struct soft_qp *soft_qp_find(struct soft_device *sdev, u32 qpn)
 	return NULL;
 }
 
+/* Random QPNs tried before a scan for a free one. */
+#define SOFT_QPN_TRIES 64
+
+/* A QPN allowed and free on @sdev; qp_lock held. */
+static bool soft_qpn_free(struct soft_device *sdev, u32 qpn)
+{
+	return qpn >= SOFT_QPN_FIRST && !soft_qp_find(sdev, qpn);
+}
+
 /**
- * soft_fabric_qp_add() - give @sqp a QPN and make it reachable
+ * soft_fabric_qp_add() - give @sqp a random QPN and make it reachable
+ *
+ * A device never has more than max_qp QPs (at most 2^24 - 2 can exist),
+ * so a random QPN is free at once but on a crowded device; after
+ * SOFT_QPN_TRIES taken ones the scan goes upwards from the last one.
  * Return: 0 (ibqp.qp_num set) or -ENOMEM when no QPN is free.
  */
 int soft_fabric_qp_add(struct soft_device *sdev, struct soft_qp *sqp)
 {
-	u32 tries, qpn;
+	u32 tries, qpn = 0;
 	int ret = -ENOMEM;
 
 	spin_lock(&sdev->qp_lock);
-	for (tries = 0; tries <= SOFT_QPN_MASK; tries++) {
-		qpn = sdev->next_qpn++;
-		if (sdev->next_qpn > SOFT_QPN_MASK)
-			sdev->next_qpn = SOFT_QPN_FIRST;
-		if (soft_qp_find(sdev, qpn))
-			continue;
-		sqp->ibqp.qp_num = qpn;
-		list_add(&sqp->hash, soft_qp_bucket(sdev, qpn));
-		ret = 0;
-		break;
+	for (tries = 0; tries < SOFT_QPN_TRIES; tries++) {
+		qpn = get_random_u32() & SOFT_QPN_MASK;
+		if (soft_qpn_free(sdev, qpn))
+			goto found;
 	}
+	for (tries = 0; tries <= SOFT_QPN_MASK; tries++) {
+		qpn = (qpn + 1) & SOFT_QPN_MASK;
+		if (soft_qpn_free(sdev, qpn))
+			goto found;
+	}
+	goto out_unlock;
+found:
+	sqp->ibqp.qp_num = qpn;
+	list_add(&sqp->hash, soft_qp_bucket(sdev, qpn));
+	ret = 0;
+out_unlock:
 	spin_unlock(&sdev->qp_lock);
 	return ret;
 }

@@ -191,7 +191,8 @@ static int soft_qp_modify_check(struct soft_qp *sqp,
 	if ((mask & IB_UVERBS_QP_PORT) &&
 	    (attr->port_num < 1 || attr->port_num > sdev->num_ports))
 		return -EINVAL;
-	if ((mask & IB_UVERBS_QP_PKEY_INDEX) && attr->pkey_index >= 1)
+	if ((mask & IB_UVERBS_QP_PKEY_INDEX) &&
+	    attr->pkey_index >= sdev->num_pkeys)
 		return -EINVAL;
 	if ((mask & IB_UVERBS_QP_PATH_MTU) &&
 	    (attr->path_mtu < IB_UVERBS_MTU_256 ||
@@ -247,8 +248,10 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 		cur->retry_cnt = attr->retry_cnt;
 	if (mask & IB_UVERBS_QP_RNR_RETRY)
 		cur->rnr_retry = attr->rnr_retry;
-	if (mask & IB_UVERBS_QP_RQ_PSN)
+	if (mask & IB_UVERBS_QP_RQ_PSN) {
 		cur->rq_psn = attr->rq_psn;
+		sqp->resp_psn = attr->rq_psn;
+	}
 	if (mask & IB_UVERBS_QP_MAX_QP_RD_ATOMIC)
 		cur->max_rd_atomic = attr->max_rd_atomic;
 	if (mask & IB_UVERBS_QP_ALT_PATH) {
@@ -259,8 +262,10 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 	}
 	if (mask & IB_UVERBS_QP_MIN_RNR_TIMER)
 		cur->min_rnr_timer = attr->min_rnr_timer;
-	if (mask & IB_UVERBS_QP_SQ_PSN)
+	if (mask & IB_UVERBS_QP_SQ_PSN) {
 		cur->sq_psn = attr->sq_psn;
+		sqp->req_psn = attr->sq_psn;
+	}
 	if (mask & IB_UVERBS_QP_MAX_DEST_RD_ATOMIC)
 		cur->max_dest_rd_atomic = attr->max_dest_rd_atomic;
 	if (mask & IB_UVERBS_QP_PATH_MIG_STATE)
@@ -271,6 +276,9 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 		cur->cur_qp_state = cur->qp_state;
 		cur->qp_state = attr->qp_state;
 		state = attr->qp_state;
+		/* RESET forgets the connection, PSNs included. */
+		if (state == IB_UVERBS_QPS_RESET)
+			sqp->req_psn = sqp->resp_psn = 0;
 	}
 	cur->attr_mask |= mask;
 	spin_unlock(&sqp->lock);

@@ -39,18 +39,37 @@
 #define SOFT_QPN_MASK 0xffffffu
 #define SOFT_QPN_FIRST 2
 
+/* IB P_Keys: bit 15 is full membership, the low 15 bits the partition. */
+#define SOFT_PKEY_FULL 0x8000
+#define SOFT_PKEY_PART 0x7fff
+
+/**
+ * struct soft_port_stats - what SOFT_VENDOR_PORT_COUNTERS reads (struct
+ *	soft_port_counters has the meanings); atomic, bumped by whichever
+ *	thread delivers to the port
+ */
+struct soft_port_stats {
+	atomic_long_t pkey_violations;
+	atomic_long_t qkey_violations;
+	atomic_long_t addr_errors;
+	atomic_long_t seq_errors;
+	atomic_long_t duplicates;
+};
+
 /**
  * struct soft_port - one port
  * @port_num: 1..num_ports
  * @lid: unique among the ports of the process
  * @gid: fe80::/64 + the port GUID, unique likewise
  * @down: 1 after SOFT_INJECT_PORT_DOWN, 0 after PORT_UP
+ * @stats: packets it received and dropped
  */
 struct soft_port {
 	u8 port_num;
 	u16 lid;
 	struct ib_uverbs_gid gid;
 	atomic_t down;
+	struct soft_port_stats stats;
 };
 
 /**
@@ -65,9 +84,12 @@ struct soft_port {
  * @num_pd .. @num_ah: live objects, against the attr limits
  * @mr_lock: protects @mr_hash
  * @mr_hash: every live MR's lkey and rkey (struct soft_mr_key)
- * @qp_lock: protects @qp_hash and @next_qpn
+ * @qp_lock: protects @qp_hash
  * @qp_hash: live QPs by QPN (the fabric's view of this device)
- * @next_qpn: where the QPN allocator looks next
+ * @num_pkeys: entries in @pkeys (1..SOFT_MAX_PKEYS); fixed at creation
+ * @pkeys: the P_Key table of every port; fixed at creation, so read
+ *	without a lock
+ * @test_hooks: SOFT_VENDOR_INJECT is served; fixed at creation
  * @fabric: in the fabric's device list (under soft_fabric_lock)
  * @wq: runs RNR retries when their timer expires (the device's own
  *	progress, not any poster's thread)
@@ -93,7 +115,9 @@ struct soft_device {
 
 	spinlock_t qp_lock;
 	struct list_head qp_hash[1 << SOFT_QP_HASH_BITS];
-	u32 next_qpn;
+	u8 num_pkeys;
+	u16 pkeys[SOFT_MAX_PKEYS];
+	bool test_hooks;
 
 	struct list_head fabric;
 	struct workqueue_struct *wq;
@@ -228,6 +252,8 @@ struct soft_recv_wqe {
  * @rnr_tries: RNR NAKs this WR has met (RC)
  * @retry_tries: times it found no answer (RC)
  * @rnr_until: after an RNR NAK, when it may be retried (ktime ns)
+ * @psn: its first PSN, once @psn_set: given when it first goes out,
+ *	kept by its retries (the responder tells a retry from new data)
  * @inline_len: bytes of inline payload in @data (SEND_INLINE), else 0
  * @data: wr.num_sge SGEs, or the inline payload; the queue's stride
  *	leaves room for max(max_sge SGEs, max_inline_data bytes)
@@ -238,6 +264,8 @@ struct soft_send_wqe {
 	u32 inline_len;
 	u32 rnr_tries;
 	u32 retry_tries;
+	u32 psn;
+	u32 psn_set;
 	u32 reserved;
 	u64 rnr_until;
 	u8 data[];
@@ -277,10 +305,14 @@ void soft_queue_cleanup(struct soft_queue *q);
  * struct soft_qp - a queue pair
  * @ibqp: the common part; ibqp.attr is the core's copy, merged after
  *	modify_qp returns; the data path reads @attr instead
- * @lock: protects @attr and @counters
+ * @lock: protects @attr, @counters, @req_psn and @resp_psn
  * @attr: the attributes modify_qp applied (state, dest QPN, AV, PSNs,
  *	access, qkey, retry counts)
  * @counters: SOFT_VENDOR_QP_COUNTERS
+ * @req_psn: the PSN the send queue's next request gets (starts at the
+ *	sq_psn of MODIFY)
+ * @resp_psn: the PSN the responder expects next (RC; starts at the
+ *	rq_psn of MODIFY)
  * @sq: send queue (struct soft_send_wqe)
  * @rq: receive queue (struct soft_recv_wqe); capacity 0 with an SRQ
  * @resp_lock: held while a peer's request executes on this QP as the
@@ -308,6 +340,8 @@ struct soft_qp {
 	spinlock_t lock;
 	struct ib_uverbs_qp_attr attr;
 	struct soft_qp_counters counters;
+	u32 req_psn;
+	u32 resp_psn;
 	struct soft_queue sq;
 	struct soft_queue rq;
 	struct mutex resp_lock;
@@ -383,6 +417,10 @@ static inline bool soft_count_get(atomic_t *count, u32 max)
 
 /* device.c */
 bool soft_port_is_up(struct soft_device *sdev, u8 port);
+struct soft_port *soft_port_get(struct soft_device *sdev, u8 port);
+/* The P_Key at @index of the table; 0 (matches nothing) beyond it. */
+u16 soft_pkey_at(const struct soft_device *sdev, u16 index);
+int soft_query_pkey(struct ib_device *dev, u8 port, u32 index, u16 *pkey);
 int soft_alloc_ucontext(struct ib_ucontext *uctx,
 			struct uverbs_attr_array *vendor);
 void soft_dealloc_ucontext(struct ib_ucontext *uctx);

@@ -131,6 +131,9 @@ struct ib_ah {
  *
  * @query_device, @query_port, @query_gid: fill the response (ports are
  *	numbered from 1; the core checks the port against phys_port_cnt)
+ * @query_pkey: the P_Key at @index of the port's table (the core checked
+ *	the index against pkey_tbl_len).  Optional: without it QUERY_PKEY
+ *	is EOPNOTSUPP.
  * @alloc_ucontext: the driver's part of a new context (ucontext->
  *	driver_priv); @dealloc_ucontext in struct ib_device frees it
  * @alloc_pd, @dealloc_pd: protection domains
@@ -179,6 +182,8 @@ struct ib_device_ops {
 			  struct ib_uverbs_query_port_resp *resp);
 	int (*query_gid)(struct ib_device *dev, u8 port, u32 index,
 			 struct ib_uverbs_gid *gid);
+	int (*query_pkey)(struct ib_device *dev, u8 port, u32 index,
+			  u16 *pkey);
 	int (*alloc_ucontext)(struct ib_ucontext *uctx,
 			      struct uverbs_attr_array *vendor);
 

@@ -23,6 +23,7 @@ enum soft_vendor_actions {
 	SOFT_VENDOR_QP_COUNTERS,
 	SOFT_VENDOR_INJECT,
 	SOFT_VENDOR_ATTACH,
+	SOFT_VENDOR_PORT_COUNTERS,
 };
 
 /* SOFT_VENDOR_QP_COUNTERS: vendor-only attributes. */
@@ -33,7 +34,9 @@ enum soft_qp_counters_attrs {
 
 /*
  * SOFT_VENDOR_INJECT: error injection, for testing what applications do
- * when things fail.  WHAT is an &enum soft_inject.
+ * when things fail.  WHAT is an &enum soft_inject.  A test hook: a device
+ * created with soft_device_config.no_test_hooks (ioverbsd without
+ * --test-hooks) refuses it with EPERM.
  */
 enum soft_inject_attrs {
 	SOFT_INJECT_WHAT = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN __u32 */
@@ -60,6 +63,45 @@ enum soft_attach_attrs {
 struct soft_attach {
 	__s32 fd;
 	__u32 reserved;
+};
+
+/*
+ * SOFT_VENDOR_PORT_COUNTERS: a port's receive counters (struct
+ * soft_port_counters), readable by any user of the device.
+ */
+enum soft_port_counters_attrs {
+	SOFT_PORT_COUNTERS_PORT = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN __u8 */
+	SOFT_PORT_COUNTERS_RESP = UVERBS_VENDOR_FLAG | 1,	/* PTR_OUT */
+};
+
+/**
+ * struct soft_port_counters - SOFT_VENDOR_PORT_COUNTERS's response
+ *
+ * Packets the port received and dropped, or did not deliver as new data,
+ * as an IB channel adapter does.  RC requesters see a drop as no answer
+ * (RETRY_EXC_ERR once retry_cnt retries found none); UC and UD senders
+ * see nothing.
+ * @pkey_violations: the sender's P_Key does not match the receiving
+ *	QP's (IB PortInfo:P_KeyViolations)
+ * @qkey_violations: a UD datagram with the wrong Q_Key
+ *	(PortInfo:Q_KeyViolations)
+ * @addr_errors: an RC or UC packet not from the remote QP and port the
+ *	receiving QP was connected to (RTR's dest_qp_num and DLID or DGID),
+ *	or arriving on another port than the QP's
+ * @seq_errors: an RC request whose PSN is ahead of the expected one
+ *	(out of sequence: NAKed, not executed)
+ * @duplicates: an RC request whose PSN is behind the expected one: a
+ *	SEND or WRITE is acknowledged without being delivered again, a
+ *	READ is answered again, an atomic is dropped
+ * @reserved: zero
+ */
+struct soft_port_counters {
+	__aligned_u64 pkey_violations;
+	__aligned_u64 qkey_violations;
+	__aligned_u64 addr_errors;
+	__aligned_u64 seq_errors;
+	__aligned_u64 duplicates;
+	__aligned_u64 reserved[3];
 };
 
 /*
@@ -129,6 +171,9 @@ struct soft_qp_counters {
 #define SOFT_DEFAULT_MAX_SRQ_WR 16384
 #define SOFT_DEFAULT_MAX_AH 65536
 #define SOFT_MAX_PORTS 8
+/* P_Key table: at most this many entries; without a table, one 0xffff. */
+#define SOFT_MAX_PKEYS 16
+#define SOFT_DEFAULT_PKEY 0xffff
 
 /**
  * struct soft_device_config - what soft_device_create() builds
@@ -141,6 +186,14 @@ struct soft_qp_counters {
  * @std_types: the standard types the device's table is built from (the
  *	soft vendor type is added at SOFT_TYPE_VENDOR); NULL for
  *	uverbs_std_types.  Tests of the driver alone pass their own.
+ * @num_pkeys: entries of @pkeys, 0..SOFT_MAX_PKEYS; 0 for a table of one
+ *	entry, SOFT_DEFAULT_PKEY
+ * @pkeys: every port's P_Key table; a QP's pkey_index chooses its P_Key.
+ *	Two QPs communicate only if their P_Keys have the same low 15 bits
+ *	(not 0) and one of them has bit 15 (full membership) set.
+ * @no_test_hooks: SOFT_VENDOR_INJECT fails with EPERM.  A device that
+ *	serves several users (the daemon's, unless --test-hooks) sets it:
+ *	one user could otherwise take a port down for everyone.
  */
 struct soft_device_config {
 	const char *name;
@@ -157,6 +210,9 @@ struct soft_device_config {
 	u32 max_srq_wr;
 	u32 max_ah;
 	const struct uverbs_types *std_types;
+	u8 num_pkeys;
+	u16 pkeys[SOFT_MAX_PKEYS];
+	bool no_test_hooks;
 };
 
 /**
@@ -164,7 +220,10 @@ struct soft_device_config {
  * @cfg: its configuration; NULL for every default
  *
  * Its ports are ACTIVE, with a LID and a GID unique in the process; its
- * QPs are reachable through the fabric by (LID or GID, QPN).
+ * QPs are reachable through the fabric by (LID or GID, QPN), and accept
+ * what an IB channel adapter's would: RC and UC only from the QP and port
+ * they were connected to, UD only with their Q_Key, any only with a
+ * matching P_Key.  QPNs are random 24-bit numbers (never 0 or 1).
  * Return: the device or an ERR_PTR: -EINVAL for a bad @cfg or types table,
  * -EEXIST for a name in use, -ENOMEM.
  */

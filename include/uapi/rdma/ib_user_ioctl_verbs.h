@@ -29,6 +29,7 @@ enum uverbs_actions_device {
 	UVERBS_ACTION_DEVICE_QUERY_PORT,
 	UVERBS_ACTION_DEVICE_QUERY_GID,
 	UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT,
+	UVERBS_ACTION_DEVICE_QUERY_PKEY,
 };
 
 enum uverbs_attrs_get_context {
@@ -52,6 +53,13 @@ enum uverbs_attrs_query_gid {
 
 enum uverbs_attrs_get_async_event {
 	UVERBS_GET_ASYNC_EVENT_RESP,
+};
+
+/* One entry of a port's P_Key table (index below pkey_tbl_len). */
+enum uverbs_attrs_query_pkey {
+	UVERBS_QUERY_PKEY_PORT_NUM,	/* PTR_IN __u8, from 1 */
+	UVERBS_QUERY_PKEY_INDEX,	/* PTR_IN __u32 */
+	UVERBS_QUERY_PKEY_RESP,		/* PTR_OUT __u16 */
 };
 
 /* PD */
