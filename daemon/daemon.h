@@ -53,6 +53,29 @@ void ivd_log_close(void);
  */
 void ivd_log(int level, const char *fmt, ...) __printf(2, 3);
 
+/**
+ * ivd_log_client() - a line that a client's action causes
+ * @uid: the client's uid: the lines of one uid share one budget
+ * @level: an &enum ivd_log_level
+ * @fmt: as ivd_log()
+ *
+ * As the kernel's printk_ratelimited(): each uid may log a burst of
+ * lines per interval (--log-ratelimit=BURST/SECONDS, default 10/5);
+ * lines beyond are counted, not written, and the uid's next line written
+ * is preceded by "uid U: N lines suppressed".  Debug lines are not
+ * limited: --log-level=debug traces everything, by its own choice.
+ */
+void ivd_log_client(uid_t uid, int level, const char *fmt, ...) __printf(3, 4);
+
+/**
+ * ivd_log_ratelimit() - set the per-uid budget of ivd_log_client()
+ * @burst: lines per interval; 0 turns the limit off
+ * @interval_s: seconds
+ *
+ * Before the daemon serves anyone.
+ */
+void ivd_log_ratelimit(unsigned int burst, unsigned int interval_s);
+
 #define log_err(...) ivd_log(IVD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) ivd_log(IVD_LOG_WARN, __VA_ARGS__)
 #define log_info(...) ivd_log(IVD_LOG_INFO, __VA_ARGS__)
@@ -213,6 +236,7 @@ struct ivd_dev {
  * @ufile: the core's file
  * @serial: a number for logs, unique for the daemon's life
  * @tgid: the opening process
+ * @uid: the opener's uid (whose log budget its lines use)
  * @mm: @tgid's memory, the context's (see ivd_context_mm())
  * @num_cmds: commands run, for the release log line
  */
@@ -223,6 +247,7 @@ struct ivd_file {
 	struct ib_uverbs_file *ufile;
 	unsigned long serial;
 	pid_t tgid;
+	uid_t uid;
 	struct pvm_mm *mm;
 	unsigned long num_cmds;
 };

@@ -248,7 +248,8 @@ static int ivd_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 
 	ret = ivd_event_bind(ufile, uobj, ivd_caller_tid, hint);
 	if (ret < 0)
-		log_info("%s #%lu pid %d: FD object (type %u) on fd %d: %s",
+		ivd_log_client(f->uid, IVD_LOG_INFO,
+			 "%s #%lu pid %d: FD object (type %u) on fd %d: %s",
 			 f->dev->name, f->serial, (int)f->tgid, uobj->type_id,
 			 hint, ivd_errname(ret));
 	return ret;
@@ -295,7 +296,8 @@ void ivd_file_close(struct ivd_file *f, const char *why)
 	hw_put(f->hw, f->dev->name);
 	list_del_init(&f->list);
 	f->dev->num_files--;
-	log_info("%s #%lu pid %d: closed (%s) after %lu commands; %u objects "
+	ivd_log_client(f->uid, IVD_LOG_INFO,
+		 "%s #%lu pid %d: closed (%s) after %lu commands; %u objects "
 		 "destroyed",
 		 f->dev->name, f->serial, (int)f->tgid, why, f->num_cmds,
 		 st.num_objects);
@@ -318,7 +320,8 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	int ret;
 
 	if (!d->ib) {
-		log_info("%s: open by pid %d refused: ENODEV (removed)",
+		ivd_log_client(ctx->uid, IVD_LOG_INFO,
+			 "%s: open by pid %d refused: ENODEV (removed)",
 			 d->name, (int)ctx->pid);
 		fuse_reply_err(req, ENODEV);
 		return;
@@ -331,6 +334,7 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	f->dev = d;
 	f->serial = ++file_serial;
 	f->tgid = pvm_tid_to_tgid(ctx->pid);
+	f->uid = ctx->uid;
 	f->mm = pvm_mm_open(f->tgid);
 	if (!f->mm) {
 		ret = -ESRCH;
@@ -349,7 +353,8 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	fi->fh = (uintptr_t)f;
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
-	log_info("%s #%lu pid %d: opened (tid %d, uid %u)", d->name, f->serial,
+	ivd_log_client(f->uid, IVD_LOG_INFO,
+		 "%s #%lu pid %d: opened (tid %d, uid %u)", d->name, f->serial,
 		 (int)f->tgid, (int)ctx->pid, (unsigned int)ctx->uid);
 	/* The reply frees req, and ctx with it. */
 	if (fuse_reply_open(req, fi) == -ENOENT)
@@ -362,8 +367,8 @@ err_mm:
 err_free:
 	free(f);
 err_reply:
-	log_warn("%s: open by pid %d failed: %s", d->name, (int)ctx->pid,
-		 ivd_errname(ret));
+	ivd_log_client(ctx->uid, IVD_LOG_WARN, "%s: open by pid %d failed: %s",
+		       d->name, (int)ctx->pid, ivd_errname(ret));
 	fuse_reply_err(req, -ret);
 }
 
@@ -377,8 +382,9 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 
 	if ((cmd != RDMA_VERBS_IOCTL && cmd != RDMA_DIRECT_IOCTL) ||
 	    in_bufsz != sizeof(hdr)) {
-		log_debug("%s #%lu pid %d: ioctl 0x%x: ENOTTY", f->dev->name,
-			  f->serial, (int)ctx->pid, cmd);
+		ivd_log_client(ctx->uid, IVD_LOG_DEBUG,
+			       "%s #%lu pid %d: ioctl 0x%x: ENOTTY",
+			       f->dev->name, f->serial, (int)ctx->pid, cmd);
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}
@@ -393,12 +399,14 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	f->num_cmds++;
 	/*
 	 * Every command at debug; EFAULT at info too: the client's memory
-	 * is bad, or the daemon may not reach it (CAP_SYS_PTRACE).
+	 * is bad, or the daemon may not reach it (CAP_SYS_PTRACE).  The
+	 * caller's uid pays for the line.
 	 */
 	if (ivd_log_level >= IVD_LOG_DEBUG || ret == -EFAULT) {
 		const char *t = ivd_type_name(hdr.object_type);
 
-		ivd_log(ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
+		ivd_log_client(ctx->uid,
+			ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
 			"%s #%lu pid %d tid %d: %s action %u -> %s%s%s",
 			f->dev->name, f->serial, (int)f->tgid, (int)ctx->pid,
 			t ? t : "type?", hdr.action, ivd_errname(ret),
