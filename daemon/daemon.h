@@ -162,10 +162,14 @@ enum {
 
 /* events.c: completion channels as files (MOUNT/events/NAME). */
 #define IVD_EVENT_NAME_MAX 63
+/* Event files one uid may hold at once (--max-event-files). */
+#define IVD_EVENT_MAX_PER_USER 4096
+extern unsigned int ivd_event_max_per_user;
 struct fuse_file_info;
 struct fuse_pollhandle;
 struct stat;
 int ivd_events_init(const char *mountpoint);
+void ivd_events_exit(void);
 bool ivd_event_ino(unsigned long ino);
 void ivd_event_fill_attr(unsigned long ino, struct stat *st);
 int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
