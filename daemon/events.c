@@ -243,10 +243,15 @@ void ivd_event_lookup(fuse_req_t req, const char *name)
 	struct fuse_entry_param e = { 0 };
 	struct ivd_event *ev;
 
+	/* The attributes too under the lock: a RELEASE may free @ev next. */
 	pthread_mutex_lock(&events_lock);
 	ev = event_by_name(ctx->uid, name);
-	if (ev)
+	if (ev) {
 		e.ino = ev->ino;
+		e.attr.st_mode = S_IFREG | 0600;
+		e.attr.st_uid = ev->uid;
+		e.attr.st_gid = ev->gid;
+	}
 	pthread_mutex_unlock(&events_lock);
 	if (!e.ino) {
 		fuse_reply_err(req, ENOENT);
@@ -257,7 +262,6 @@ void ivd_event_lookup(fuse_req_t req, const char *name)
 	e.entry_timeout = 0;
 	e.attr.st_ino = e.ino;
 	e.attr.st_nlink = 1;
-	ivd_event_fill_attr(e.ino, &e.attr);
 	fuse_reply_entry(req, &e);
 }
 
