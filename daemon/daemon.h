@@ -65,6 +65,29 @@ void ivd_log_close(void);
  */
 void ivd_log(int level, const char *fmt, ...) __printf(2, 3);
 
+/**
+ * ivd_log_client() - a line that a client's action causes
+ * @uid: the client's uid: the lines of one uid share one budget
+ * @level: an &enum ivd_log_level
+ * @fmt: as ivd_log()
+ *
+ * As the kernel's printk_ratelimited(): each uid may log a burst of
+ * lines per interval (--log-ratelimit=BURST/SECONDS, default 10/5);
+ * lines beyond are counted, not written, and the uid's next line written
+ * is preceded by "uid U: N lines suppressed".  Debug lines are not
+ * limited: --log-level=debug traces everything, by its own choice.
+ */
+void ivd_log_client(uid_t uid, int level, const char *fmt, ...) __printf(3, 4);
+
+/**
+ * ivd_log_ratelimit() - set the per-uid budget of ivd_log_client()
+ * @burst: lines per interval; 0 turns the limit off
+ * @interval_s: seconds
+ *
+ * Before the daemon serves anyone.
+ */
+void ivd_log_ratelimit(unsigned int burst, unsigned int interval_s);
+
 #define log_err(...) ivd_log(IVD_LOG_ERR, __VA_ARGS__)
 #define log_warn(...) ivd_log(IVD_LOG_WARN, __VA_ARGS__)
 #define log_info(...) ivd_log(IVD_LOG_INFO, __VA_ARGS__)
@@ -163,10 +186,14 @@ enum {
 
 /* events.c: completion channels as files (MOUNT/events/NAME). */
 #define IVD_EVENT_NAME_MAX 63
+/* Event files one uid may hold at once (--max-event-files). */
+#define IVD_EVENT_MAX_PER_USER 4096
+extern unsigned int ivd_event_max_per_user;
 struct fuse_file_info;
 struct fuse_pollhandle;
 struct stat;
 int ivd_events_init(const char *mountpoint);
+void ivd_events_exit(void);
 bool ivd_event_ino(unsigned long ino);
 void ivd_event_fill_attr(unsigned long ino, struct stat *st);
 int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
@@ -247,8 +274,9 @@ struct ivd_dev {
  * @ufile: the core's file
  * @serial: a number for logs, unique for the daemon's life
  * @tgid: the opening process
+ * @uid: the opener's user: charged for the file (users.c), and whose log
+ *	budget its lines use
  * @mm: @tgid's memory, the context's (see ivd_context_mm())
- * @uid: the opener's user, charged for the file (users.c)
  * @num_cmds: commands run, for the release log line (atomic)
  */
 struct ivd_file {

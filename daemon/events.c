@@ -11,15 +11,36 @@
  * (DESTROY, close of the uverbs file); its last close of the event file
  * forgets the name.  After device removal a read gets EIO.
  *
+ * Names are per user: each uid has its own namespace in events/, so a
+ * lookup finds only the caller's own files (another user's name is
+ * ENOENT, whoever's it is), and one user's name never blocks another's.
+ * The kernel keeps no name for long (entry timeout 0): each path walk
+ * asks again, as its caller.  A uid holds at most ivd_event_max_per_user
+ * event files at once (EDQUOT beyond, with a log line).
+ *
  * Which open file a descriptor of the caller is, the daemon learns from
  * /proc/TID/fdinfo/FD (mount id and inode) without touching the file
- * itself: an fstat() of its own mount from inside its single-threaded
- * loop would wait for itself.
+ * itself: an fstat() of its own mount from a FUSE thread could wait for
+ * itself.
  *
- * Locking: events_lock protects the list and every binding; fd_event
- * comes from any thread (a completion), everything else from the FUSE
- * loop.  A read with nothing to return is parked and answered from
- * fd_event, or with EINTR if the caller is interrupted.
+ * Every lookup is a hash table's (by inode, by (uid, name), by binding
+ * (uverbs file, fd number), by channel object), so that no user's number
+ * of files slows down another's operations.
+ *
+ * Locking: events_lock protects the tables, the per-user counts and every
+ * event file's fields but @ino and @name (fixed at creation).  Requests
+ * come from any FUSE thread, fd_event from any thread (a completion on a
+ * NIC or workqueue thread).  Lock order: libfuse's request lock (held
+ * around an interrupt callback) -> events_lock -> libfuse's session lock
+ * (taken inside fuse_reply_*() and fuse_lowlevel_notify_poll()).  So
+ * fuse_req_interrupt_func() is never called under events_lock.
+ *
+ * A read with nothing to return is parked and answered from fd_event, or
+ * with EINTR if the caller is interrupted.  The interrupt callback is
+ * registered before the request is parked, while no other thread can see
+ * it; once parked, whoever answers it (fd_event, unbind, the interrupt)
+ * does so under events_lock and unparks it in the same section, so a
+ * request is answered, and freed, exactly once.
  */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
@@ -35,12 +56,29 @@
 
 #include "daemon.h"
 #include "events.h"
+#include "hash.h"
 
 /* Descriptors one read() returns at most. */
 #define IVD_EVENT_BATCH 64
 
+unsigned int ivd_event_max_per_user = IVD_EVENT_MAX_PER_USER;
+
+/**
+ * struct ivd_event_user - what one uid holds
+ * @node: in users, by uid
+ * @files: its event files (created and not yet forgotten)
+ */
+struct ivd_event_user {
+	struct ivd_hnode node;
+	uid_t uid;
+	unsigned int files;
+};
+
 /**
  * struct ivd_event - an event file
+ * @by_ino, @by_name: in the tables by inode and by (uid, name)
+ * @by_fd, @by_uobj: in the tables of bindings, while bound
+ * @user: its owner's count
  * @ino: its inode, unique for the daemon's life
  * @opens: open file handles on it
  * @uobj, @ufile, @fd: the channel bound to it, NULL if none
@@ -48,7 +86,11 @@
  * @reader: a parked read, @reader_size its buffer
  */
 struct ivd_event {
-	struct list_head list;
+	struct ivd_hnode by_ino;
+	struct ivd_hnode by_name;
+	struct ivd_hnode by_fd;
+	struct ivd_hnode by_uobj;
+	struct ivd_event_user *user;
 	fuse_ino_t ino;
 	char name[IVD_EVENT_NAME_MAX + 1];
 	uid_t uid;
@@ -63,47 +105,88 @@ struct ivd_event {
 };
 
 static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
-static LIST_HEAD(events);
+static struct ivd_htable by_ino = IVD_HTABLE_INIT(by_ino);
+static struct ivd_htable by_name = IVD_HTABLE_INIT(by_name);
+static struct ivd_htable by_fd = IVD_HTABLE_INIT(by_fd);
+static struct ivd_htable by_uobj = IVD_HTABLE_INIT(by_uobj);
+static struct ivd_htable users = IVD_HTABLE_INIT(users);
 static fuse_ino_t next_ino = IVD_INO_EVENT0;
+/* Written once before the loop starts. */
 static int mount_id = -1;
+
+static uint64_t fd_hash(const struct ib_uverbs_file *ufile, int fd)
+{
+	return ivd_hash_u64((uintptr_t)ufile ^ ((uint64_t)(unsigned int)fd << 48));
+}
 
 static struct ivd_event *event_by_ino(fuse_ino_t ino)
 {
-	struct ivd_event *ev;
+	struct ivd_hnode *n;
+	uint64_t h = ivd_hash_u64(ino);
 
-	list_for_each_entry(ev, &events, list)
+	for (n = ivd_htable_first(&by_ino, h); n; n = ivd_htable_next(n)) {
+		struct ivd_event *ev = container_of(n, struct ivd_event, by_ino);
+
 		if (ev->ino == ino)
 			return ev;
+	}
 	return NULL;
 }
 
-static struct ivd_event *event_by_name(const char *name)
+static struct ivd_event *event_by_name(uid_t uid, const char *name)
 {
-	struct ivd_event *ev;
+	struct ivd_hnode *n;
+	uint64_t h = ivd_hash_str(uid, name);
 
-	list_for_each_entry(ev, &events, list)
-		if (!strcmp(ev->name, name))
+	for (n = ivd_htable_first(&by_name, h); n; n = ivd_htable_next(n)) {
+		struct ivd_event *ev = container_of(n, struct ivd_event, by_name);
+
+		if (ev->uid == uid && !strcmp(ev->name, name))
 			return ev;
+	}
 	return NULL;
 }
 
 static struct ivd_event *event_by_fd(const struct ib_uverbs_file *ufile, int fd)
 {
-	struct ivd_event *ev;
+	struct ivd_hnode *n;
 
-	list_for_each_entry(ev, &events, list)
+	for (n = ivd_htable_first(&by_fd, fd_hash(ufile, fd)); n;
+	     n = ivd_htable_next(n)) {
+		struct ivd_event *ev = container_of(n, struct ivd_event, by_fd);
+
 		if (ev->ufile == ufile && ev->fd == fd)
 			return ev;
+	}
 	return NULL;
 }
 
 static struct ivd_event *event_by_uobj(const struct ib_uobject *uobj)
 {
-	struct ivd_event *ev;
+	struct ivd_hnode *n;
 
-	list_for_each_entry(ev, &events, list)
+	for (n = ivd_htable_first(&by_uobj, ivd_hash_u64((uintptr_t)uobj)); n;
+	     n = ivd_htable_next(n)) {
+		struct ivd_event *ev = container_of(n, struct ivd_event, by_uobj);
+
 		if (ev->uobj == uobj)
 			return ev;
+	}
+	return NULL;
+}
+
+static struct ivd_event_user *user_by_uid(uid_t uid)
+{
+	struct ivd_hnode *n;
+
+	for (n = ivd_htable_first(&users, ivd_hash_u64(uid)); n;
+	     n = ivd_htable_next(n)) {
+		struct ivd_event_user *u =
+			container_of(n, struct ivd_event_user, node);
+
+		if (u->uid == uid)
+			return u;
+	}
 	return NULL;
 }
 
@@ -153,26 +236,75 @@ void ivd_event_fill_attr(fuse_ino_t ino, struct stat *st)
 	pthread_mutex_unlock(&events_lock);
 }
 
+/* Another user's name is ENOENT, as a name nobody has. */
 void ivd_event_lookup(fuse_req_t req, const char *name)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct fuse_entry_param e = { 0 };
 	struct ivd_event *ev;
 
+	/* The attributes too under the lock: a RELEASE may free @ev next. */
 	pthread_mutex_lock(&events_lock);
-	ev = event_by_name(name);
-	if (ev)
+	ev = event_by_name(ctx->uid, name);
+	if (ev) {
 		e.ino = ev->ino;
+		e.attr.st_mode = S_IFREG | 0600;
+		e.attr.st_uid = ev->uid;
+		e.attr.st_gid = ev->gid;
+	}
 	pthread_mutex_unlock(&events_lock);
 	if (!e.ino) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	e.attr_timeout = IVD_ATTR_TIMEOUT;
+	/* 0: the kernel asks again on each walk, as that walk's caller. */
 	e.entry_timeout = 0;
 	e.attr.st_ino = e.ino;
 	e.attr.st_nlink = 1;
-	ivd_event_fill_attr(e.ino, &e.attr);
 	fuse_reply_entry(req, &e);
+}
+
+/* Adds @ev to the tables and to its owner's count (events_lock held). */
+static int event_add(struct ivd_event *ev)
+{
+	struct ivd_event_user *u;
+
+	if (event_by_name(ev->uid, ev->name))
+		return -EEXIST;
+	u = user_by_uid(ev->uid);
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		u->uid = ev->uid;
+		ivd_htable_add(&users, &u->node, ivd_hash_u64(u->uid));
+	}
+	if (u->files >= ivd_event_max_per_user) {
+		if (!u->files) {
+			ivd_htable_del(&users, &u->node);
+			free(u);
+		}
+		return -EDQUOT;
+	}
+	u->files++;
+	ev->user = u;
+	ev->ino = next_ino++;
+	ivd_htable_add(&by_ino, &ev->by_ino, ivd_hash_u64(ev->ino));
+	ivd_htable_add(&by_name, &ev->by_name, ivd_hash_str(ev->uid, ev->name));
+	return 0;
+}
+
+/* Forgets @ev's name and inode (events_lock held; @ev is unbound). */
+static void event_del(struct ivd_event *ev)
+{
+	ivd_htable_del(&by_ino, &ev->by_ino);
+	ivd_htable_del(&by_name, &ev->by_name);
+	if (!--ev->user->files) {
+		ivd_htable_del(&users, &ev->user->node);
+		free(ev->user);
+	}
+	ev->user = NULL;
 }
 
 void ivd_event_create(fuse_req_t req, const char *name,
@@ -181,6 +313,8 @@ void ivd_event_create(fuse_req_t req, const char *name,
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct fuse_entry_param e = { 0 };
 	struct ivd_event *ev;
+	uid_t uid = ctx->uid;
+	int ret;
 
 	if (strlen(name) > IVD_EVENT_NAME_MAX) {
 		fuse_reply_err(req, ENAMETOOLONG);
@@ -192,32 +326,40 @@ void ivd_event_create(fuse_req_t req, const char *name,
 		return;
 	}
 	strcpy(ev->name, name);
-	ev->uid = ctx->uid;
+	ev->uid = uid;
 	ev->gid = ctx->gid;
 	ev->opens = 1;
 	ev->fd = -1;
 	pthread_mutex_lock(&events_lock);
-	if (event_by_name(name)) {
-		pthread_mutex_unlock(&events_lock);
+	ret = event_add(ev);
+	pthread_mutex_unlock(&events_lock);
+	if (ret) {
+		if (ret == -EDQUOT)
+			ivd_log_client(uid, IVD_LOG_WARN,
+				       "event file %s: create by pid %d uid %u refused: EDQUOT (%u event files per user, --max-event-files)",
+				       name, (int)ctx->pid, (unsigned int)uid,
+				       ivd_event_max_per_user);
 		free(ev);
-		fuse_reply_err(req, EEXIST);
+		fuse_reply_err(req, -ret);
 		return;
 	}
-	ev->ino = next_ino++;
-	list_add_tail(&ev->list, &events);
-	pthread_mutex_unlock(&events_lock);
 
 	e.ino = ev->ino;
 	e.attr_timeout = IVD_ATTR_TIMEOUT;
+	e.entry_timeout = 0;
 	e.attr.st_ino = e.ino;
 	e.attr.st_nlink = 1;
 	ivd_event_fill_attr(e.ino, &e.attr);
 	fi->fh = (uintptr_t)ev;
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
-	log_debug("event file %s: created by pid %d (inode %lu)", name,
-		  (int)ctx->pid, (unsigned long)ev->ino);
-	fuse_reply_create(req, &e, fi);
+	ivd_log_client(uid, IVD_LOG_DEBUG,
+		       "event file %s: created by pid %d uid %u (inode %lu)",
+		       name, (int)ctx->pid, (unsigned int)uid,
+		       (unsigned long)e.ino);
+	if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		/* The creator was interrupted: no RELEASE will come. */
+		ivd_event_release(fi);
 }
 
 void ivd_event_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -236,12 +378,26 @@ void ivd_event_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uintptr_t)ev;
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
-	fuse_reply_open(req, fi);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		ivd_event_release(fi);
+}
+
+/* Drops @ev's poller, waking it first if @wake (events_lock held). */
+static void event_drop_poller(struct ivd_event *ev, bool wake)
+{
+	if (!ev->ph)
+		return;
+	if (wake)
+		fuse_lowlevel_notify_poll(ev->ph);
+	fuse_pollhandle_destroy(ev->ph);
+	ev->ph = NULL;
 }
 
 /* The binding's end (events_lock held): pollers and readers learn it. */
 static void event_unbind(struct ivd_event *ev)
 {
+	ivd_htable_del(&by_fd, &ev->by_fd);
+	ivd_htable_del(&by_uobj, &ev->by_uobj);
 	ev->uobj = NULL;
 	ev->ufile = NULL;
 	ev->fd = -1;
@@ -249,11 +405,7 @@ static void event_unbind(struct ivd_event *ev)
 		fuse_reply_err(ev->reader, EIO);
 		ev->reader = NULL;
 	}
-	if (ev->ph) {
-		fuse_lowlevel_notify_poll(ev->ph);
-		fuse_pollhandle_destroy(ev->ph);
-		ev->ph = NULL;
-	}
+	event_drop_poller(ev, true);
 }
 
 void ivd_event_release(struct fuse_file_info *fi)
@@ -268,7 +420,9 @@ void ivd_event_release(struct fuse_file_info *fi)
 	/* The channel object stays in the core until DESTROY or close. */
 	if (ev->uobj)
 		event_unbind(ev);
-	list_del_init(&ev->list);
+	/* Unbound, it may still have a poller (poll() before the bind). */
+	event_drop_poller(ev, false);
+	event_del(ev);
 	pthread_mutex_unlock(&events_lock);
 	log_debug("event file %s: closed", ev->name);
 	free(ev);
@@ -301,12 +455,19 @@ static bool event_answer(struct ivd_event *ev, fuse_req_t req, size_t size)
 	return true;
 }
 
+/*
+ * @data is the event file's inode, not the event file: inodes are never
+ * reused, so a callback that comes late finds nothing rather than freed
+ * memory.  libfuse holds a reference on @req while this runs, so if @req
+ * is still parked it is this request.
+ */
 static void event_interrupted(fuse_req_t req, void *data)
 {
-	struct ivd_event *ev = data;
+	struct ivd_event *ev;
 
 	pthread_mutex_lock(&events_lock);
-	if (ev->reader == req) {
+	ev = event_by_ino((fuse_ino_t)(uintptr_t)data);
+	if (ev && ev->reader == req) {
 		ev->reader = NULL;
 		fuse_reply_err(req, EINTR);
 	}
@@ -316,27 +477,36 @@ static void event_interrupted(fuse_req_t req, void *data)
 void ivd_event_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 {
 	struct ivd_event *ev = (struct ivd_event *)(uintptr_t)fi->fh;
+	int err = 0;
 
 	log_debug("event file %s: read of %zu bytes", ev->name, size);
 	if (size < sizeof(struct ib_uverbs_comp_event_desc)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	/*
+	 * Before anyone else can see @req.  If the caller is interrupted
+	 * already, the callback runs now and finds nothing parked; the
+	 * check under the lock below answers it.
+	 */
+	fuse_req_interrupt_func(req, event_interrupted,
+				(void *)(uintptr_t)ev->ino);
 	pthread_mutex_lock(&events_lock);
-	if (event_answer(ev, req, size)) {
-		pthread_mutex_unlock(&events_lock);
-		return;
+	if (event_answer(ev, req, size))
+		goto out_unlock;
+	if ((fi->flags & O_NONBLOCK) || ev->reader)
+		err = EAGAIN;
+	else if (fuse_req_interrupted(req))
+		err = EINTR;
+	if (err) {
+		fuse_reply_err(req, err);
+		goto out_unlock;
 	}
-	if ((fi->flags & O_NONBLOCK) || ev->reader) {
-		pthread_mutex_unlock(&events_lock);
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
+	/* From here on, whoever answers @req does so under events_lock. */
 	ev->reader = req;
 	ev->reader_size = size;
+out_unlock:
 	pthread_mutex_unlock(&events_lock);
-	/* Runs at once (and answers) if the caller was already interrupted. */
-	fuse_req_interrupt_func(req, event_interrupted, ev);
 }
 
 void ivd_event_poll(fuse_req_t req, struct fuse_file_info *fi,
@@ -355,8 +525,7 @@ void ivd_event_poll(fuse_req_t req, struct fuse_file_info *fi,
 			revents = POLLIN | POLLRDNORM;
 	}
 	if (ph) {
-		if (ev->ph)
-			fuse_pollhandle_destroy(ev->ph);
+		event_drop_poller(ev, false);
 		ev->ph = ph;
 	}
 	pthread_mutex_unlock(&events_lock);
@@ -413,6 +582,9 @@ int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 		ev->uobj = uobj;
 		ev->ufile = ufile;
 		ev->fd = fd;
+		ivd_htable_add(&by_fd, &ev->by_fd, fd_hash(ufile, fd));
+		ivd_htable_add(&by_uobj, &ev->by_uobj,
+			       ivd_hash_u64((uintptr_t)uobj));
 	}
 	pthread_mutex_unlock(&events_lock);
 	if (ret == -EBADF)
@@ -443,10 +615,36 @@ void ivd_event_ready(struct ib_uobject *uobj)
 	ev = event_by_uobj(uobj);
 	if (ev && ev->reader && event_answer(ev, ev->reader, ev->reader_size))
 		ev->reader = NULL;
-	if (ev && ev->ph) {
-		fuse_lowlevel_notify_poll(ev->ph);
-		fuse_pollhandle_destroy(ev->ph);
-		ev->ph = NULL;
+	if (ev)
+		event_drop_poller(ev, true);
+	pthread_mutex_unlock(&events_lock);
+}
+
+/**
+ * ivd_events_exit() - forget every event file, after the unmount
+ *
+ * Files still open when the daemon stops get no RELEASE: their state,
+ * and a poller each may hold, are freed here.  Their bindings went with
+ * the uverbs files (ivd_devices_exit() first).
+ */
+void ivd_events_exit(void)
+{
+	struct ivd_hnode *n;
+
+	pthread_mutex_lock(&events_lock);
+	while ((n = ivd_htable_any(&by_ino))) {
+		struct ivd_event *ev = container_of(n, struct ivd_event, by_ino);
+
+		if (ev->uobj)
+			event_unbind(ev);
+		event_drop_poller(ev, false);
+		event_del(ev);
+		free(ev);
 	}
+	ivd_htable_destroy(&by_ino);
+	ivd_htable_destroy(&by_name);
+	ivd_htable_destroy(&by_fd);
+	ivd_htable_destroy(&by_uobj);
+	ivd_htable_destroy(&users);
 	pthread_mutex_unlock(&events_lock);
 }

@@ -284,7 +284,8 @@ static int ivd_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 
 	ret = ivd_event_bind(ufile, uobj, ivd_caller_tid, hint);
 	if (ret < 0)
-		log_info("%s #%lu pid %d: FD object (type %u) on fd %d: %s",
+		ivd_log_client(f->uid, IVD_LOG_INFO,
+			 "%s #%lu pid %d: FD object (type %u) on fd %d: %s",
 			 f->dev->name, f->serial, (int)f->tgid, uobj->type_id,
 			 hint, ivd_errname(ret));
 	return ret;
@@ -337,7 +338,8 @@ void ivd_file_close(struct ivd_file *f, const char *why)
 	hw_put(f->hw, f->dev->name);
 	pthread_mutex_unlock(&ivd_lock);
 	ivd_user_file_put(f->uid);
-	log_info("%s #%lu pid %d: closed (%s) after %lu commands; %u objects "
+	ivd_log_client(f->uid, IVD_LOG_INFO,
+		 "%s #%lu pid %d: closed (%s) after %lu commands; %u objects "
 		 "destroyed",
 		 f->dev->name, f->serial, (int)f->tgid, why,
 		 __atomic_load_n(&f->num_cmds, __ATOMIC_RELAXED),
@@ -403,7 +405,8 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	fi->fh = (uintptr_t)f;
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
-	log_info("%s #%lu pid %d: opened (tid %d, uid %u)", d->name, f->serial,
+	ivd_log_client(f->uid, IVD_LOG_INFO,
+		 "%s #%lu pid %d: opened (tid %d, uid %u)", d->name, f->serial,
 		 (int)f->tgid, (int)ctx->pid, (unsigned int)ctx->uid);
 	/* The reply frees req, and ctx with it. */
 	if (fuse_reply_open(req, fi) == -ENOENT)
@@ -422,7 +425,7 @@ err_user:
 err_free:
 	free(f);
 err_reply:
-	ivd_log(ret == -ENODEV ? IVD_LOG_INFO : IVD_LOG_WARN,
+	ivd_log_client(ctx->uid, ret == -ENODEV ? IVD_LOG_INFO : IVD_LOG_WARN,
 		"%s: open by pid %d uid %u refused: %s", d->name,
 		(int)ctx->pid, (unsigned int)ctx->uid, ivd_errname(ret));
 	fuse_reply_err(req, -ret);
@@ -482,12 +485,14 @@ static void dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	__atomic_fetch_add(&f->num_cmds, 1, __ATOMIC_RELAXED);
 	/*
 	 * Every command at debug; EFAULT at info too: the client's memory
-	 * is bad, or the daemon may not reach it (CAP_SYS_PTRACE).
+	 * is bad, or the daemon may not reach it (CAP_SYS_PTRACE).  The
+	 * caller's uid pays for the line.
 	 */
 	if (ivd_log_level >= IVD_LOG_DEBUG || ret == -EFAULT) {
 		const char *t = ivd_type_name(hdr->object_type);
 
-		ivd_log(ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
+		ivd_log_client(ctx->uid,
+			ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
 			"%s #%lu pid %d tid %d: %s action %u -> %s%s%s",
 			f->dev->name, f->serial, (int)f->tgid, (int)tid,
 			t ? t : "type?", hdr->action, ivd_errname(ret),
@@ -519,8 +524,9 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 
 	if ((cmd != RDMA_VERBS_IOCTL && cmd != RDMA_DIRECT_IOCTL) ||
 	    in_bufsz != sizeof(hdr)) {
-		log_debug("%s #%lu pid %d: ioctl 0x%x: ENOTTY", f->dev->name,
-			  f->serial, (int)ctx->pid, cmd);
+		ivd_log_client(ctx->uid, IVD_LOG_DEBUG,
+			       "%s #%lu pid %d: ioctl 0x%x: ENOTTY",
+			       f->dev->name, f->serial, (int)ctx->pid, cmd);
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}
@@ -528,7 +534,8 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	/* Only the address space the file was opened in (pvm.c). */
 	ret = pvm_mm_check(ctx->pid, f->mm);
 	if (ret) {
-		log_info("%s #%lu pid %d: command from tid %d (uid %u) of another address space: EPERM",
+		ivd_log_client(ctx->uid, IVD_LOG_INFO,
+			"%s #%lu pid %d: command from tid %d (uid %u) of another address space: EPERM",
 			 f->dev->name, f->serial, (int)f->tgid, (int)ctx->pid,
 			 (unsigned int)ctx->uid);
 		fuse_reply_err(req, EPERM);
@@ -544,7 +551,8 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	}
 	ret = ivd_user_cmd_begin(ctx->uid);
 	if (ret) {
-		log_info("%s #%lu pid %d: uid %u has %u commands in flight: %s",
+		ivd_log_client(ctx->uid, IVD_LOG_INFO,
+			"%s #%lu pid %d: uid %u has %u commands in flight: %s",
 			 f->dev->name, f->serial, (int)ctx->pid,
 			 (unsigned int)ctx->uid, ivd_limits.inflight_per_user,
 			 ivd_errname(ret));

@@ -7,7 +7,8 @@
  * Start-up: options, the log, the mount (libfuse low-level API), then
  * daemonize unless -f, then the core and the devices, the pid file, and
  * libfuse's single-threaded loop, which hands whatever may wait on a
- * client to worker threads (daemon.h).  SIGTERM/SIGINT/SIGHUP end the loop; then the mount goes,
+ * client to worker threads (daemon.h).  SIGTERM/SIGINT/SIGHUP end the
+ * loop, whatever it is doing (stop.c); then the mount goes,
  * every file still open is released, every device unregistered and freed,
  * and the pid file removed.  With --log-level=debug the last line gives
  * the core's live-object count, which must be 0.
@@ -27,6 +28,7 @@
 #include <ioverbs/embedded.h>
 
 #include "daemon.h"
+#include "stop.h"
 
 #define CAP_SYS_PTRACE_BIT 19
 
@@ -60,6 +62,10 @@ static void usage(FILE *fp)
 		"  --devices=N            number of soft devices (default 1, at most %d)\n"
 		"  --log-level=L          error, warn, info (default) or debug\n"
 		"  --log-file=F           log to F (default: stderr with -f, else syslog)\n"
+		"  --log-ratelimit=B/S    lines a user's clients may log: a burst of B,\n"
+		"                         then none until S seconds have passed (default\n"
+		"                         10/5; 0 for no limit); debug lines are not limited\n"
+		"  --max-event-files=N    event files one user may hold (default %u)\n"
 		"  --pidfile=F            write the daemon's pid to F once mounted\n"
 		"  --mode=OCTAL           device files' mode (default 0660)\n"
 		"  --uid=U, --gid=G       device files' owner (default 0, 0)\n"
@@ -86,8 +92,9 @@ static void usage(FILE *fp)
 		"daemon reaches only the memory of processes of its own uid.\n"
 		"\n"
 		"Devices share one fabric, as ports of one IB subnet: an RC or UC QP hears\n"
-		"only the QP it was connected to, UD needs the Q_Key, P_Keys partition.\n",
-		IVD_MAX_DEVICES, IVD_DEFAULT_MAX_THREADS,
+		"only the QP it was connected to, UD needs the Q_Key, P_Keys partition.\n"
+		"Each user sees only the event files it created.\n",
+		IVD_MAX_DEVICES, IVD_EVENT_MAX_PER_USER, IVD_DEFAULT_MAX_THREADS,
 		IVD_DEFAULT_FILES_PER_USER, IVD_DEFAULT_INFLIGHT_PER_USER,
 		SOFT_MAX_PKEYS);
 }
@@ -169,6 +176,23 @@ static int parse_pkeys(struct options *o, const char *s)
 	return 0;
 }
 
+/* "10/5": a burst of 10 lines per 5 seconds; "0": no limit. */
+static int parse_ratelimit(const char *s)
+{
+	unsigned int burst, secs;
+	int n = 0;
+
+	if (!strcmp(s, "0")) {
+		ivd_log_ratelimit(0, 0);
+		return 0;
+	}
+	if (sscanf(s, "%u/%u%n", &burst, &secs, &n) != 2 || s[n] ||
+	    *s == '-' || !burst || !secs || secs > 86400)
+		return -EINVAL;
+	ivd_log_ratelimit(burst, secs);
+	return 0;
+}
+
 static int append_fuse_opts(struct options *o, const char *more)
 {
 	size_t len = strlen(o->fuse_opts) + 1 + strlen(more) + 1;
@@ -199,6 +223,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_LIMIT_INFLIGHT,
 		OPT_PKEYS,
 		OPT_TEST_HOOKS,
+		OPT_LOG_RATELIMIT,
+		OPT_MAX_EVENT_FILES,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -214,6 +240,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "limit-inflight", required_argument, NULL, OPT_LIMIT_INFLIGHT },
 		{ "pkeys", required_argument, NULL, OPT_PKEYS },
 		{ "test-hooks", no_argument, NULL, OPT_TEST_HOOKS },
+		{ "log-ratelimit", required_argument, NULL, OPT_LOG_RATELIMIT },
+		{ "max-event-files", required_argument, NULL,
+		  OPT_MAX_EVENT_FILES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -314,6 +343,15 @@ static int parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_TEST_HOOKS:
 			o->cfg.test_hooks = true;
+			break;
+		case OPT_LOG_RATELIMIT:
+			if (parse_ratelimit(optarg))
+				goto bad;
+			break;
+		case OPT_MAX_EVENT_FILES:
+			if (parse_uint(optarg, 10, UINT_MAX, &v) || !v)
+				goto bad;
+			ivd_event_max_per_user = (unsigned int)v;
 			break;
 		default:
 			usage(stderr);
@@ -429,6 +467,12 @@ int main(int argc, char **argv)
 	unsigned int left;
 	int ret, status = 1;
 
+	/* Before any thread: they all inherit the blocked stop signals. */
+	ret = ivd_stop_init();
+	if (ret) {
+		fprintf(stderr, "ioverbsd: signals: %s\n", strerror(-ret));
+		return 1;
+	}
 	ret = parse_options(&o, argc, argv);
 	if (ret) {
 		status = ret == 1 ? 0 : 1; /* 1: --help */
@@ -453,10 +497,6 @@ int main(int argc, char **argv)
 			o.fuse_opts);
 		goto out_args;
 	}
-	if (fuse_set_signal_handlers(se)) {
-		log_err("cannot install signal handlers");
-		goto out_session;
-	}
 	if (fuse_session_mount(se, o.mountpoint)) {
 		log_err("cannot mount on %s", o.mountpoint);
 		goto out_signals;
@@ -470,6 +510,11 @@ int main(int argc, char **argv)
 		goto out_unmount;
 	}
 	ivd_log_attach_stderr();
+	ret = ivd_stop_start(se);
+	if (ret) {
+		log_err("cannot start the signal thread: %s", ivd_errname(ret));
+		goto out_unmount;
+	}
 
 	/* After the fork of fuse_daemonize(): the core may start threads. */
 	ret = ioverbs_init();
@@ -501,13 +546,15 @@ int main(int argc, char **argv)
 		 o.cfg.test_hooks ? "; test hooks on for every client" : "");
 
 	ivd_workers_init(o.max_threads);
+	ivd_stop_loop_enter();
 	ret = fuse_session_loop(se);
-	/* A positive return is the signal that ended the loop. */
-	if (ret < 0)
+	ivd_stop_loop_leave();
+	/* A loop a signal ended may return the EINTR of its last read. */
+	if (ret < 0 && !ivd_stop_signal())
 		log_err("FUSE loop failed: %s", ivd_errname(ret));
 	else
 		status = 0;
-	log_info("stopping%s", ret > 0 ? " on a signal" : "");
+	log_info("stopping%s", ivd_stop_signal() ? " on a signal" : "");
 
 	if (o.pid_file)
 		unlink(o.pid_file);
@@ -526,6 +573,7 @@ out_devices:
 		goto out_signals;
 	}
 	ivd_devices_exit();
+	ivd_events_exit();
 	ivd_ctl_exit();
 	rcu_barrier();
 	log_debug("live objects at exit: %ld", compat_live_objects());
@@ -535,8 +583,7 @@ out_devices:
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
-	fuse_remove_signal_handlers(se);
-out_session:
+	ivd_stop_exit();
 	fuse_session_destroy(se);
 out_args:
 	fuse_opt_free_args(&args);

@@ -40,10 +40,13 @@ static struct soft_ring_ctrl *qp_ring(struct soft_qp *sqp, u64 off)
 
 /*
  * The QP met a WQE or index it cannot accept: it fails, once; its rings
- * are not looked at again (DESTROY is all that is left to do).
+ * are not looked at again (DESTROY is all that is left to do).  Only the
+ * NIC thread calls this, under nic->lock, so @ubroken needs no more.
  */
 static void soft_ring_fatal(struct soft_qp *sqp, const char *why)
 {
+	if (sqp->ubroken)
+		return;
 	pr_warn("soft: QP %u: %s: QP_FATAL", sqp->ibqp.qp_num, why);
 	sqp->ubroken = true;
 	soft_qp_fatal(sqp);
@@ -193,7 +196,9 @@ static bool soft_nic_serve(struct soft_nic *nic)
 			continue;
 		/* Receives first: a send to ourselves may need them. */
 		work |= soft_ring_pull_rq(sqp);
-		work |= soft_ring_pull_sq(sqp);
+		/* A corrupt RQ ring failed the QP: its SQ ring is not read. */
+		if (!sqp->ubroken)
+			work |= soft_ring_pull_sq(sqp);
 	}
 	mutex_unlock(&nic->lock);
 	return work;
