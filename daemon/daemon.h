@@ -19,6 +19,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "ctl.h"
+#include "limits.h"
 
 /* --- logging (log.c) --------------------------------------------------- */
 
@@ -101,6 +102,8 @@ struct pvm_mm {
 void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid);
 void pvm_mm_use_windows(struct pvm_mm *m, struct pvm_mm *owner);
 pid_t pvm_tid_to_tgid(pid_t tid);
+/* The pid (a thread id) of current_mm if it is a pvm_mm, else 0. */
+pid_t pvm_current_pid(void);
 struct pvm_mm *pvm_mm_open(pid_t tgid);
 void pvm_mm_close(struct pvm_mm *m);
 bool pvm_mm_exited(const struct pvm_mm *m);
@@ -215,6 +218,8 @@ struct ivd_dev {
  * @tgid: the opening process
  * @mm: @tgid's memory, the context's (see ivd_context_mm())
  * @num_cmds: commands run, for the release log line
+ * @uid: the opener's uid, whose quotas the file's objects count against
+ * @acct: what the file holds (limits.h)
  */
 struct ivd_file {
 	struct list_head list;
@@ -225,6 +230,8 @@ struct ivd_file {
 	pid_t tgid;
 	struct pvm_mm *mm;
 	unsigned long num_cmds;
+	uid_t uid;
+	struct ivd_account acct;
 };
 
 /**

@@ -272,11 +272,32 @@ static struct compat_mm *ivd_context_mm(struct ib_uverbs_file *ufile)
 	return f->mm ? &f->mm->mm : NULL;
 }
 
+/* Quotas (limits.c): the command's thread is the caller. */
+static int ivd_file_charge(struct ib_uverbs_file *ufile,
+			   enum ib_uverbs_resource res, u16 type_id, u64 amount)
+{
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	return ivd_account_charge(&f->acct, res, type_id, amount,
+				  pvm_current_pid());
+}
+
+static void ivd_file_uncharge(struct ib_uverbs_file *ufile,
+			      enum ib_uverbs_resource res, u16 type_id,
+			      u64 amount)
+{
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	ivd_account_uncharge(&f->acct, res, type_id, amount);
+}
+
 static const struct ib_uverbs_file_ops ivd_file_ops = {
 	.fd_alloc = ivd_fd_alloc,
 	.fd_release = ivd_fd_release,
 	.fd_event = ivd_fd_event,
 	.context_mm = ivd_context_mm,
+	.charge = ivd_file_charge,
+	.uncharge = ivd_file_uncharge,
 };
 
 /**
@@ -292,6 +313,8 @@ void ivd_file_close(struct ivd_file *f, const char *why)
 	ib_uverbs_release(f->ufile);
 	/* The context, and every MR that used f->mm, is gone. */
 	pvm_mm_close(f->mm);
+	/* So is every charge. */
+	ivd_account_close(&f->acct);
 	hw_put(f->hw, f->dev->name);
 	list_del_init(&f->list);
 	f->dev->num_files--;
@@ -331,15 +354,19 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	f->dev = d;
 	f->serial = ++file_serial;
 	f->tgid = pvm_tid_to_tgid(ctx->pid);
+	f->uid = ctx->uid;
 	f->mm = pvm_mm_open(f->tgid);
 	if (!f->mm) {
 		ret = -ESRCH;
 		goto err_free;
 	}
+	ret = ivd_account_open(&f->acct, f->uid, f->tgid);
+	if (ret)
+		goto err_mm;
 	ufile = ib_uverbs_open(d->ib, &ivd_file_ops, f);
 	if (IS_ERR(ufile)) {
 		ret = (int)PTR_ERR(ufile);
-		goto err_mm;
+		goto err_acct;
 	}
 	f->ufile = ufile;
 	f->hw = d->hw;
@@ -357,6 +384,8 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 		ivd_file_close(f, "open interrupted");
 	return;
 
+err_acct:
+	ivd_account_close(&f->acct);
 err_mm:
 	pvm_mm_close(f->mm);
 err_free:

@@ -59,13 +59,27 @@ static void usage(FILE *fp)
 		"  --uid=U, --gid=G       device files' owner (default 0, 0)\n"
 		"  --dev-perm=NAME:UID:GID:MODE\n"
 		"                         owner and mode of one device file (repeatable)\n"
+		"  --limit-objects=[TYPE:]N\n"
+		"                         objects a user may hold, of each type or of TYPE\n"
+		"                         (pd, mr, cq, qp, srq, ah, comp_channel; repeatable;\n"
+		"                         default %d of each, %d SRQs; N may be unlimited)\n"
+		"  --limit-queue-mem=BYTES\n"
+		"                         bytes of queues a user's objects may hold\n"
+		"                         (K, M, G suffixes; default %lluM)\n"
+		"  --limit-file-objects=[TYPE:]N, --limit-file-queue-mem=BYTES\n"
+		"                         the same per open file (default: unlimited)\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"The mount always has allow_other,default_permissions: the kernel checks\n"
 		"each device file's mode.  Without CAP_SYS_PTRACE (root has it) the\n"
-		"daemon reaches only the memory of processes of its own uid.\n",
-		IVD_MAX_DEVICES);
+		"daemon reaches only the memory of processes of its own uid.\n"
+		"\n"
+		"A create past a quota fails with EDQUOT; a registration that would take a\n"
+		"process's registered memory past its RLIMIT_MEMLOCK fails with ENOMEM\n"
+		"(CAP_IPC_LOCK exempts), as in the kernel.  The reason names the limit.\n",
+		IVD_MAX_DEVICES, IVD_DEFAULT_OBJECTS, IVD_DEFAULT_SRQS,
+		IVD_DEFAULT_QUEUE_MEM >> 20);
 }
 
 static int parse_uint(const char *s, int base, unsigned long max,
@@ -142,6 +156,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_UID,
 		OPT_GID,
 		OPT_DEV_PERM,
+		OPT_LIMIT_OBJECTS,
+		OPT_LIMIT_FILE_OBJECTS,
+		OPT_LIMIT_QUEUE_MEM,
+		OPT_LIMIT_FILE_QUEUE_MEM,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -152,6 +170,13 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "uid", required_argument, NULL, OPT_UID },
 		{ "gid", required_argument, NULL, OPT_GID },
 		{ "dev-perm", required_argument, NULL, OPT_DEV_PERM },
+		{ "limit-objects", required_argument, NULL, OPT_LIMIT_OBJECTS },
+		{ "limit-file-objects", required_argument, NULL,
+		  OPT_LIMIT_FILE_OBJECTS },
+		{ "limit-queue-mem", required_argument, NULL,
+		  OPT_LIMIT_QUEUE_MEM },
+		{ "limit-file-queue-mem", required_argument, NULL,
+		  OPT_LIMIT_FILE_QUEUE_MEM },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -161,6 +186,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 
 	o->cfg.num_devices = 1;
 	o->cfg.mode = 0660;
+	ivd_limits_defaults();
 	o->log_level = IVD_LOG_INFO;
 	o->fuse_opts = strdup(
 		"allow_other,default_permissions,fsname=ioverbs,subtype=ioverbs");
@@ -228,6 +254,22 @@ static int parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_DEV_PERM:
 			if (parse_dev_perm(o, optarg))
+				goto bad;
+			break;
+		case OPT_LIMIT_OBJECTS:
+		case OPT_LIMIT_FILE_OBJECTS:
+			if (ivd_limits_parse_objects(c == OPT_LIMIT_OBJECTS ?
+							     &ivd_user_limits :
+							     &ivd_file_limits,
+						     optarg))
+				goto bad;
+			break;
+		case OPT_LIMIT_QUEUE_MEM:
+		case OPT_LIMIT_FILE_QUEUE_MEM:
+			if (ivd_limits_parse_bytes(c == OPT_LIMIT_QUEUE_MEM ?
+							   &ivd_user_limits :
+							   &ivd_file_limits,
+						   optarg))
 				goto bad;
 			break;
 		default:
@@ -389,6 +431,7 @@ int main(int argc, char **argv)
 	log_info("serving %u device(s) on %s (mode %04o uid %u gid %u)",
 		 o.cfg.num_devices, o.mountpoint, (unsigned int)o.cfg.mode,
 		 (unsigned int)o.cfg.uid, (unsigned int)o.cfg.gid);
+	ivd_limits_log();
 
 	ret = fuse_session_loop(se);
 	/* A positive return is the signal that ended the loop. */
@@ -404,6 +447,7 @@ out_devices:
 	/* Unmount first: no request can come while files are released. */
 	fuse_session_unmount(se);
 	ivd_devices_exit();
+	ivd_limits_exit();
 	ivd_ctl_exit();
 	rcu_barrier();
 	log_debug("live objects at exit: %ld", compat_live_objects());
