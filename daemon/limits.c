@@ -148,14 +148,16 @@ static const char *amount_str(char *buf, size_t size, u64 v)
 /* "1024 objects of each type (srq 256), 268435456 bytes of queues" */
 static size_t describe_one(char *buf, size_t size, const struct ivd_limits *l)
 {
-	char a[24];
-	size_t n = 0;
+	/* "N" sets every type, "TYPE:N" one: type 0 (DEVICE, which has no
+	 * objects) keeps the common value. */
+	u64 common = l->objects[UVERBS_TYPE_DEVICE];
 	unsigned int t;
-	u64 common = l->objects[UVERBS_TYPE_PD];
+	size_t n = 0;
+	char a[24];
 
 	n += (size_t)snprintf(buf + n, size - n, "%s objects of each type",
 			      amount_str(a, sizeof(a), common));
-	for (t = 0; t < IVD_LIMIT_TYPES && n < size; t++)
+	for (t = 1; t < IVD_LIMIT_TYPES && n < size; t++)
 		if (l->objects[t] != common && ivd_type_name(t))
 			n += (size_t)snprintf(buf + n, size - n, " (%s %s)",
 					      ivd_type_name(t),

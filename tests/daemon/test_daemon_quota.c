@@ -7,7 +7,8 @@
  * registered memory beyond the registrant's RLIMIT_MEMLOCK is refused
  * with ENOMEM (root's CAP_IPC_LOCK passes); the device's advertised
  * limits stay the device's; and once the attacker is gone (closed or
- * SIGKILLed) its usage is back to zero in `ctl list`.
+ * SIGKILLed, or its device removed) its usage is back to zero in
+ * `ctl list`.
  */
 #include <grp.h>
 #include <signal.h>
@@ -320,6 +321,16 @@ TEST(daemon_quota_queue_memory)
 
 	/* Another user has its own quota. */
 	root_creates(&fx);
+
+	/* Device removal destroys the objects: nothing is held any more. */
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
+	user_line(&fx, UID_A, line, sizeof(line));
+	snprintf(want, sizeof(want), "user %u files 1 queue_mem 0 pinned 0",
+		 UID_A);
+	if (strcmp(line, want))
+		harness_fail(__FILE__, __LINE__, "ctl list: \"%s\", expected \"%s\"",
+			     line, want);
+	ASSERT_OK(fx_ctl(&fx, "add uverbs0", line, sizeof(line)));
 	child_go(&a);
 	ASSERT_EQ(child_end(&a), 0);
 	wait_user_gone(&fx, UID_A);
