@@ -28,6 +28,9 @@ typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
 
+#define U64_MAX UINT64_MAX
+#define S64_MAX INT64_MAX
+
 #define __user
 #define __rcu
 #define __must_check __attribute__((warn_unused_result))

@@ -54,6 +54,7 @@ struct ib_uverbs_file {
 	struct mutex events_lock;
 	struct list_head events;
 	unsigned int num_events;
+	atomic_long_t charged[IB_UVERBS_NUM_RES]; /* see ib_uverbs_charge() */
 };
 
 /* Handle tables (uobject.c). */

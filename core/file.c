@@ -130,6 +130,18 @@ static void file_destroy_hw(struct ib_uverbs_file *ufile,
 	mutex_unlock(&ufile->ucontext_lock);
 }
 
+/*
+ * Once a file's driver objects are gone nothing may stay charged: a
+ * leftover is a path that forgot to give a charge back.
+ */
+static void file_check_charges(struct ib_uverbs_file *ufile)
+{
+	unsigned int res;
+
+	for (res = 0; res < IB_UVERBS_NUM_RES; res++)
+		WARN_ON(atomic_long_read(&ufile->charged[res]));
+}
+
 void ib_uverbs_release(struct ib_uverbs_file *ufile)
 {
 	struct ib_uverbs_device *udev = ufile->device;
@@ -143,6 +155,7 @@ void ib_uverbs_release(struct ib_uverbs_file *ufile)
 		ufile->ucontext = NULL;
 	}
 	mutex_unlock(&ufile->ucontext_lock);
+	file_check_charges(ufile);
 	up_write(&ufile->close_sem);
 
 	mutex_lock(&udev->files_lock);
@@ -159,11 +172,54 @@ void uverbs_file_disassociate(struct ib_uverbs_file *ufile)
 {
 	down_write(&ufile->close_sem);
 	file_destroy_hw(ufile, RDMA_REMOVE_DRIVER_REMOVE);
+	file_check_charges(ufile);
 	up_write(&ufile->close_sem);
 	if (!READ_ONCE(ufile->closing) &&
 	    ib_uverbs_async_event(ufile, IB_UVERBS_EVENT_DEVICE_FATAL, 0))
 		pr_warn("%s: DEVICE_FATAL lost: out of memory",
 			ufile->device->name);
+}
+
+int ib_uverbs_charge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
+		     u16 type_id, u64 amount)
+{
+	struct ib_uverbs_file *ufile;
+	int ret;
+
+	if (!uctx || !amount)
+		return 0;
+	if (WARN_ON(res >= IB_UVERBS_NUM_RES))
+		return -EINVAL;
+	/* More than any address space or memory holds. */
+	if (amount > S64_MAX) {
+		uverbs_set_error("%llu bytes: too many to charge",
+				 (unsigned long long)amount);
+		return -ENOMEM;
+	}
+	ufile = uctx->ufile;
+	if (ufile->ops->charge) {
+		ret = ufile->ops->charge(ufile, res, type_id, amount);
+		if (ret)
+			return ret;
+	}
+	atomic_long_add_return((long)amount, &ufile->charged[res]);
+	return 0;
+}
+
+void ib_uverbs_uncharge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
+			u16 type_id, u64 amount)
+{
+	struct ib_uverbs_file *ufile;
+
+	if (!uctx || !amount)
+		return;
+	if (WARN_ON(res >= IB_UVERBS_NUM_RES || amount > S64_MAX))
+		return;
+	ufile = uctx->ufile;
+	/* More given back than was charged: someone's books are wrong. */
+	WARN_ON(atomic_long_add_return(-(long)amount, &ufile->charged[res]) < 0);
+	if (ufile->ops->uncharge)
+		ufile->ops->uncharge(ufile, res, type_id, amount);
 }
 
 int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
@@ -305,8 +361,11 @@ void ib_uverbs_file_stats(struct ib_uverbs_file *ufile,
 {
 	struct ib_ucontext *uctx;
 	struct ib_uobject *uobj;
+	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
+	for (i = 0; i < IB_UVERBS_NUM_RES; i++)
+		st->charged[i] = (u64)atomic_long_read(&ufile->charged[i]);
 	mutex_lock(&ufile->events_lock);
 	st->num_events = ufile->num_events;
 	mutex_unlock(&ufile->events_lock);

@@ -260,8 +260,11 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 		uobj = uverbs_uobject_reserve(b->uctx, spec->idr.type, type,
 					      v <= 0x7fffffff ? (int)v : -1);
 		if (IS_ERR(uobj)) {
-			uverbs_set_error("attr %u (id 0x%x): cannot reserve a handle: %ld",
-					 i, b->uattrs[i].attr_id, PTR_ERR(uobj));
+			/* A refused charge said which quota. */
+			if (!last_error[0])
+				uverbs_set_error("attr %u (id 0x%x): cannot reserve a handle: %ld",
+						 i, b->uattrs[i].attr_id,
+						 PTR_ERR(uobj));
 			return (int)PTR_ERR(uobj);
 		}
 		e->obj_attr.uobject = uobj;

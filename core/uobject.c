@@ -276,11 +276,27 @@ err_unlock_rcu:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Gives back the object's charge once its driver object is gone (or it
+ * never had one).  Its command's exclusive lock, or close_sem held for
+ * write, keeps two paths from doing it at once.
+ */
+static void uobj_uncharge(struct ib_uobject *uobj)
+{
+	if (!uobj->charged)
+		return;
+	uobj->charged = false;
+	ib_uverbs_uncharge(uobj->context, IB_UVERBS_RES_OBJECT, uobj->type_id,
+			   1);
+}
+
 /**
  * uverbs_uobject_reserve() - a new object whose handle no one can see
  *
- * The object is locked exclusively for its command.  Return: the object,
- * or ERR_PTR(-ENOMEM / -ENOSPC).  For an FD type, the file's fd_alloc hook
+ * The object is charged to the file (one %IB_UVERBS_RES_OBJECT of its
+ * type) and locked exclusively for its command.  Return: the object, or
+ * ERR_PTR(-ENOMEM / -ENOSPC), or the transport's refusal of the charge
+ * (a quota: its reason is set).  For an FD type, the file's fd_alloc hook
  * picks the id (@fd_hint: the fd the command named, or -1).
  */
 struct ib_uobject *uverbs_uobject_reserve(struct ib_ucontext *uctx,
@@ -292,9 +308,16 @@ struct ib_uobject *uverbs_uobject_reserve(struct ib_ucontext *uctx,
 	struct ib_uobject *uobj;
 	int ret;
 
+	/* A quota refuses before anything is allocated. */
+	ret = ib_uverbs_charge(uctx, IB_UVERBS_RES_OBJECT, type_id, 1);
+	if (ret)
+		return ERR_PTR(ret);
 	uobj = kzalloc(sizeof(*uobj));
-	if (!uobj)
+	if (!uobj) {
+		ib_uverbs_uncharge(uctx, IB_UVERBS_RES_OBJECT, type_id, 1);
 		return ERR_PTR(-ENOMEM);
+	}
+	uobj->charged = true;
 	uobj->context = uctx;
 	uobj->type = type;
 	uobj->type_id = type_id;
@@ -318,6 +341,7 @@ err_fd:
 	if (type->obj->is_fd)
 		ufile->ops->fd_release(ufile, (int)uobj->id);
 err_free:
+	uobj_uncharge(uobj);
 	kfree(uobj);
 	return ERR_PTR(ret == -EEXIST ? -EBADF : ret);
 }
@@ -371,6 +395,7 @@ void uverbs_uobject_abort_new(struct ib_uobject *uobj)
 
 	if (uobj->object)
 		WARN_ON(uobj->type->obj->destroy(uobj, RDMA_REMOVE_ABORT));
+	uobj_uncharge(uobj);
 	ht_remove(uobj_table(uctx, uobj->type), uobj->id);
 	if (uobj->type->obj->is_fd)
 		uctx->ufile->ops->fd_release(uctx->ufile, (int)uobj->id);
@@ -395,6 +420,7 @@ int uverbs_uobject_destroy_locked(struct ib_uobject *uobj)
 		return ret;
 	uobj->object = NULL;
 	uobj_drop_parents(uobj);
+	uobj_uncharge(uobj);
 	return 0;
 }
 
@@ -408,6 +434,7 @@ void uverbs_uobject_remove_locked(struct ib_uobject *uobj)
 	struct ib_ucontext *uctx = uobj->context;
 
 	WRITE_ONCE(uobj->state, UVERBS_UOBJ_DEAD);
+	uobj_uncharge(uobj);
 	ht_remove(uobj_table(uctx, uobj->type), uobj->id);
 	if (uobj->type->obj->is_fd)
 		uctx->ufile->ops->fd_release(uctx->ufile, (int)uobj->id);
@@ -449,6 +476,8 @@ static unsigned int cleanup_round(struct ib_ucontext *uctx,
 		WARN_ON(ret);
 		uobj->object = NULL;
 		uobj_drop_parents(uobj);
+		/* A zombie holds a handle, not the device's resources. */
+		uobj_uncharge(uobj);
 		uobj->state = UVERBS_UOBJ_ZOMBIE;
 		done++;
 	}

@@ -95,28 +95,41 @@ static void out_printf(struct outbuf *o, const char *fmt, ...)
 	}
 }
 
-static void list_file(struct outbuf *o, const struct ivd_dev *d,
-		      struct ib_uverbs_file *ufile, pid_t pid)
+/* " pd 1 mr 2": the non-zero counts by type. */
+static void list_types(struct outbuf *o, const u32 *per_type, const u64 *use,
+		       unsigned int n)
 {
-	struct ib_uverbs_file_stats st;
 	unsigned int t;
 
-	ib_uverbs_file_stats(ufile, &st);
-	out_printf(o,
-		   "file %s pid %d context %d disassociated %d objects %u "
-		   "events %u",
-		   d->name, (int)pid, st.has_context, st.disassociated,
-		   st.num_objects, st.num_events);
-	for (t = 0; t < ARRAY_SIZE(st.per_type); t++) {
+	for (t = 0; t < n; t++) {
 		const char *name = ivd_type_name(t);
+		unsigned long long v = per_type ? per_type[t] : use[t];
 
-		if (!st.per_type[t])
+		if (!v)
 			continue;
 		if (name)
-			out_printf(o, " %s %u", name, st.per_type[t]);
+			out_printf(o, " %s %llu", name, v);
 		else
-			out_printf(o, " type%u %u", t, st.per_type[t]);
+			out_printf(o, " type%u %llu", t, v);
 	}
+}
+
+static void list_file(struct outbuf *o, const struct ivd_dev *d,
+		      struct ivd_file *f)
+{
+	struct ib_uverbs_file_stats st;
+	struct ivd_usage use;
+
+	ib_uverbs_file_stats(f->ufile, &st);
+	ivd_account_usage(&f->acct, &use);
+	out_printf(o,
+		   "file %s pid %d context %d disassociated %d objects %u "
+		   "events %u uid %u queue_mem %llu pinned %llu",
+		   d->name, (int)f->tgid, st.has_context, st.disassociated,
+		   st.num_objects, st.num_events, (unsigned int)f->uid,
+		   (unsigned long long)use.queue_mem,
+		   (unsigned long long)use.pinned);
+	list_types(o, st.per_type, NULL, ARRAY_SIZE(st.per_type));
 	out_printf(o, "\n");
 }
 
@@ -131,15 +144,24 @@ static int list_one(struct ib_uverbs_file *ufile, void *arg)
 	struct list_arg *la = arg;
 	struct ivd_file *f = ib_uverbs_file_priv(ufile);
 
-	list_file(la->o, la->d, ufile, f ? f->tgid : 0);
+	if (f)
+		list_file(la->o, la->d, f);
 	return 0;
 }
 
-static void list_user(uid_t uid, unsigned int files, unsigned int inflight,
-		      void *arg)
+/* What each user with an open file holds against its quotas. */
+static int list_user(uid_t uid, unsigned int files,
+		     const struct ivd_usage *use, void *arg)
 {
-	out_printf(arg, "user %u files %u inflight %u\n", (unsigned int)uid,
-		   files, inflight);
+	struct outbuf *o = arg;
+
+	out_printf(o, "user %u files %u queue_mem %llu pinned %llu",
+		   (unsigned int)uid, files,
+		   (unsigned long long)use->queue_mem,
+		   (unsigned long long)use->pinned);
+	list_types(o, NULL, use->objects, IVD_LIMIT_TYPES);
+	out_printf(o, "\n");
+	return 0;
 }
 
 static int ctl_list(struct outbuf *o)
@@ -164,10 +186,10 @@ static int ctl_list(struct outbuf *o)
 		 */
 		list_for_each_entry(f, &d->files, list)
 			if (!d->hw || f->hw != d->hw)
-				list_file(o, d, f->ufile, f->tgid);
+				list_file(o, d, f);
 	}
 	pthread_mutex_unlock(&ivd_lock);
-	ivd_users_for_each(list_user, o);
+	ivd_limits_for_each_user(list_user, o);
 	out_printf(o, "live_objects %ld\n", compat_live_objects());
 	return 0;
 }

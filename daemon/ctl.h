@@ -18,11 +18,15 @@
  *
  *	device NAME registered|removed mode 0660 uid 0 gid 0 files N
  *	file NAME pid PID context 0|1 disassociated 0|1 objects N events N \
- *		[TYPE N]...
+ *		uid UID queue_mem BYTES pinned BYTES [TYPE N]...
+ *	user UID files N queue_mem BYTES pinned BYTES [TYPE N]...
  *	live_objects N
  *
  * where TYPE is a type name of <rdma/ib_user_ioctl_verbs.h> in lower case
- * (pd, mr, cq, qp, ...) and only non-zero counts appear.
+ * (pd, mr, cq, qp, ...) and only non-zero counts appear.  A user line
+ * sums what the files of that uid hold against its quotas (objects by
+ * type, bytes of queues, bytes of registered memory); it goes with the
+ * user's last file.
  */
 #ifndef _DAEMON_CTL_H
 #define _DAEMON_CTL_H

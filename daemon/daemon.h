@@ -31,6 +31,7 @@
 #include <rdma/soft_device.h>
 
 #include "ctl.h"
+#include "limits.h"
 
 /* --- logging (log.c) --------------------------------------------------- */
 
@@ -147,6 +148,8 @@ void pvm_window_check(struct pvm_mm *owner, u64 uaddr, const void *hdr,
 bool pvm_cmd_in_windows(struct pvm_mm *owner, u64 arg,
 			const struct ib_uverbs_ioctl_hdr *hdr);
 pid_t pvm_tid_to_tgid(pid_t tid);
+/* The pid (a thread id) of current_mm if it is a pvm_mm, else 0. */
+pid_t pvm_current_pid(void);
 struct pvm_mm *pvm_mm_open(pid_t tid);
 void pvm_mm_close(struct pvm_mm *m);
 bool pvm_mm_exited(const struct pvm_mm *m);
@@ -274,10 +277,10 @@ struct ivd_dev {
  * @ufile: the core's file
  * @serial: a number for logs, unique for the daemon's life
  * @tgid: the opening process
- * @uid: the opener's user: charged for the file (users.c), and whose log
- *	budget its lines use
+ * @uid: the opener's user: its quotas (@acct) and log budget
  * @mm: @tgid's memory, the context's (see ivd_context_mm())
  * @num_cmds: commands run, for the release log line (atomic)
+ * @acct: what the file holds against its user's quotas (limits.h)
  */
 struct ivd_file {
 	struct list_head list;
@@ -289,6 +292,7 @@ struct ivd_file {
 	uid_t uid;
 	struct pvm_mm *mm;
 	unsigned long num_cmds;
+	struct ivd_account acct;
 };
 
 /**
@@ -359,36 +363,6 @@ const char *ivd_type_name(unsigned int type);
 /* The FUSE operations (fs.c). */
 struct fuse_lowlevel_ops;
 extern const struct fuse_lowlevel_ops ivd_fuse_ops;
-
-/* --- users (users.c) -------------------------------------------------- */
-
-/*
- * Defaults: a user may hold 1024 open device files (each costs the daemon
- * two descriptors) and have 64 commands in flight (each holds a thread
- * of the loop while it runs).
- */
-#define IVD_DEFAULT_FILES_PER_USER 1024
-#define IVD_DEFAULT_INFLIGHT_PER_USER 64
-
-/**
- * struct ivd_limits - what one user may hold (0: no limit)
- * @files_per_user: open device files
- * @inflight_per_user: commands in flight
- */
-struct ivd_limits {
-	unsigned int files_per_user;
-	unsigned int inflight_per_user;
-};
-
-extern struct ivd_limits ivd_limits;
-
-int ivd_user_file_get(uid_t uid);
-void ivd_user_file_put(uid_t uid);
-int ivd_user_cmd_begin(uid_t uid);
-void ivd_user_cmd_end(uid_t uid);
-void ivd_users_for_each(void (*fn)(uid_t uid, unsigned int files,
-				   unsigned int inflight, void *arg),
-			void *arg);
 
 /* --- workers (workers.c) ---------------------------------------------- */
 

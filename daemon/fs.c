@@ -309,11 +309,32 @@ static struct compat_mm *ivd_context_mm(struct ib_uverbs_file *ufile)
 	return f->mm ? &f->mm->mm : NULL;
 }
 
+/* Quotas (limits.c): the command's thread is the caller. */
+static int ivd_file_charge(struct ib_uverbs_file *ufile,
+			   enum ib_uverbs_resource res, u16 type_id, u64 amount)
+{
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	return ivd_account_charge(&f->acct, res, type_id, amount,
+				  pvm_current_pid());
+}
+
+static void ivd_file_uncharge(struct ib_uverbs_file *ufile,
+			      enum ib_uverbs_resource res, u16 type_id,
+			      u64 amount)
+{
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	ivd_account_uncharge(&f->acct, res, type_id, amount);
+}
+
 static const struct ib_uverbs_file_ops ivd_file_ops = {
 	.fd_alloc = ivd_fd_alloc,
 	.fd_release = ivd_fd_release,
 	.fd_event = ivd_fd_event,
 	.context_mm = ivd_context_mm,
+	.charge = ivd_file_charge,
+	.uncharge = ivd_file_uncharge,
 };
 
 /**
@@ -334,10 +355,11 @@ void ivd_file_close(struct ivd_file *f, const char *why)
 	ib_uverbs_release(f->ufile);
 	/* The context, and every MR that used f->mm, is gone. */
 	pvm_mm_close(f->mm);
+	/* So is every charge. */
+	ivd_account_close(&f->acct);
 	pthread_mutex_lock(&ivd_lock);
 	hw_put(f->hw, f->dev->name);
 	pthread_mutex_unlock(&ivd_lock);
-	ivd_user_file_put(f->uid);
 	ivd_log_client(f->uid, IVD_LOG_INFO,
 		 "%s #%lu pid %d: closed (%s) after %lu commands; %u objects "
 		 "destroyed",
@@ -370,16 +392,17 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	}
 	f->dev = d;
 	f->uid = ctx->uid;
-	ret = ivd_user_file_get(f->uid);
-	if (ret)
-		goto err_free;
 	/* No file without its guard: whose memory it reaches. */
 	f->mm = pvm_mm_open(ctx->pid);
 	if (IS_ERR(f->mm)) {
 		ret = (int)PTR_ERR(f->mm);
-		goto err_user;
+		goto err_free;
 	}
 	f->tgid = f->mm->pid;
+	/* The user's quotas; EMFILE past its share of files. */
+	ret = ivd_account_open(&f->acct, f->uid, f->tgid);
+	if (ret)
+		goto err_mm;
 	pthread_mutex_lock(&ivd_lock);
 	ib = d->ib;
 	f->hw = d->hw;
@@ -388,7 +411,7 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 	pthread_mutex_unlock(&ivd_lock);
 	if (!ib) {
 		ret = -ENODEV;
-		goto err_mm;
+		goto err_acct;
 	}
 	/* A removal since is the core's to see: ENODEV. */
 	ufile = ib_uverbs_open(ib, &ivd_file_ops, f);
@@ -418,10 +441,10 @@ err_hw:
 	pthread_mutex_lock(&ivd_lock);
 	hw_put(f->hw, d->name);
 	pthread_mutex_unlock(&ivd_lock);
+err_acct:
+	ivd_account_close(&f->acct);
 err_mm:
 	pvm_mm_close(f->mm);
-err_user:
-	ivd_user_file_put(f->uid);
 err_free:
 	free(f);
 err_reply:
@@ -507,10 +530,8 @@ static void dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 static void dev_cmd_work(struct ivd_work *w)
 {
 	struct ivd_job *j = container_of(w, struct ivd_job, work);
-	uid_t uid = fuse_req_ctx(j->req)->uid;	/* the reply frees it */
-
 	dev_cmd_run(j->req, j->f, j->cmd, j->arg, &j->hdr, false);
-	ivd_user_cmd_end(uid);
+	ivd_account_cmd_end(&j->f->acct);
 	free(j);
 }
 
@@ -549,12 +570,12 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 		dev_cmd_run(req, f, cmd, arg, &hdr, true);
 		return;
 	}
-	ret = ivd_user_cmd_begin(ctx->uid);
+	ret = ivd_account_cmd_begin(&f->acct);
 	if (ret) {
 		ivd_log_client(ctx->uid, IVD_LOG_INFO,
 			"%s #%lu pid %d: uid %u has %u commands in flight: %s",
 			 f->dev->name, f->serial, (int)ctx->pid,
-			 (unsigned int)ctx->uid, ivd_limits.inflight_per_user,
+			 (unsigned int)ctx->uid, ivd_user_limits.inflight,
 			 ivd_errname(ret));
 		fuse_reply_err(req, (int)-ret);
 		return;
@@ -576,7 +597,7 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 err_free:
 	free(j);
 err_end:
-	ivd_user_cmd_end(ctx->uid);
+	ivd_account_cmd_end(&f->acct);
 	fuse_reply_err(req, (int)-ret);
 }
 

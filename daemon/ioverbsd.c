@@ -84,6 +84,15 @@ static void usage(FILE *fp)
 		"                         the same low 15 bits and one has bit 15 (full member)\n"
 		"  --test-hooks           serve SOFT_VENDOR_INJECT (port down/up, QP fatal) to\n"
 		"                         every client; without it INJECT fails with EPERM\n"
+		"  --limit-objects=[TYPE:]N\n"
+		"                         objects a user may hold, of each type or of TYPE\n"
+		"                         (pd, mr, cq, qp, srq, ah, comp_channel; repeatable;\n"
+		"                         default %d of each, %d SRQs; N may be unlimited)\n"
+		"  --limit-queue-mem=BYTES\n"
+		"                         bytes of queues a user's objects may hold\n"
+		"                         (K, M, G suffixes; default %lluM)\n"
+		"  --limit-file-objects=[TYPE:]N, --limit-file-queue-mem=BYTES\n"
+		"                         the same per open file (default: unlimited)\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
@@ -93,10 +102,14 @@ static void usage(FILE *fp)
 		"\n"
 		"Devices share one fabric, as ports of one IB subnet: an RC or UC QP hears\n"
 		"only the QP it was connected to, UD needs the Q_Key, P_Keys partition.\n"
-		"Each user sees only the event files it created.\n",
+		"Each user sees only the event files it created.\n"
+		"A create past a quota fails with EDQUOT; a registration that would take a\n"
+		"process's registered memory past its RLIMIT_MEMLOCK fails with ENOMEM\n"
+		"(CAP_IPC_LOCK exempts), as in the kernel.  The reason names the limit.\n",
 		IVD_MAX_DEVICES, IVD_EVENT_MAX_PER_USER, IVD_DEFAULT_MAX_THREADS,
-		IVD_DEFAULT_FILES_PER_USER, IVD_DEFAULT_INFLIGHT_PER_USER,
-		SOFT_MAX_PKEYS);
+		IVD_DEFAULT_FILES, IVD_DEFAULT_INFLIGHT, SOFT_MAX_PKEYS,
+		IVD_DEFAULT_OBJECTS, IVD_DEFAULT_SRQS,
+		IVD_DEFAULT_QUEUE_MEM >> 20);
 }
 
 static int parse_uint(const char *s, int base, unsigned long max,
@@ -225,6 +238,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_TEST_HOOKS,
 		OPT_LOG_RATELIMIT,
 		OPT_MAX_EVENT_FILES,
+		OPT_LIMIT_OBJECTS,
+		OPT_LIMIT_FILE_OBJECTS,
+		OPT_LIMIT_QUEUE_MEM,
+		OPT_LIMIT_FILE_QUEUE_MEM,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -243,6 +260,13 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "log-ratelimit", required_argument, NULL, OPT_LOG_RATELIMIT },
 		{ "max-event-files", required_argument, NULL,
 		  OPT_MAX_EVENT_FILES },
+		{ "limit-objects", required_argument, NULL, OPT_LIMIT_OBJECTS },
+		{ "limit-file-objects", required_argument, NULL,
+		  OPT_LIMIT_FILE_OBJECTS },
+		{ "limit-queue-mem", required_argument, NULL,
+		  OPT_LIMIT_QUEUE_MEM },
+		{ "limit-file-queue-mem", required_argument, NULL,
+		  OPT_LIMIT_FILE_QUEUE_MEM },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -253,6 +277,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->cfg.num_devices = 1;
 	o->cfg.mode = 0660;
 	o->max_threads = IVD_DEFAULT_MAX_THREADS;
+	ivd_limits_defaults();
 	o->log_level = IVD_LOG_INFO;
 	o->fuse_opts = strdup(
 		"allow_other,default_permissions,fsname=ioverbs,subtype=ioverbs");
@@ -330,12 +355,12 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_LIMIT_FILES:
 			if (parse_uint(optarg, 10, UINT_MAX, &v))
 				goto bad;
-			ivd_limits.files_per_user = (unsigned int)v;
+			ivd_user_limits.files = (unsigned int)v;
 			break;
 		case OPT_LIMIT_INFLIGHT:
 			if (parse_uint(optarg, 10, UINT_MAX, &v))
 				goto bad;
-			ivd_limits.inflight_per_user = (unsigned int)v;
+			ivd_user_limits.inflight = (unsigned int)v;
 			break;
 		case OPT_PKEYS:
 			if (parse_pkeys(o, optarg))
@@ -352,6 +377,22 @@ static int parse_options(struct options *o, int argc, char **argv)
 			if (parse_uint(optarg, 10, UINT_MAX, &v) || !v)
 				goto bad;
 			ivd_event_max_per_user = (unsigned int)v;
+			break;
+		case OPT_LIMIT_OBJECTS:
+		case OPT_LIMIT_FILE_OBJECTS:
+			if (ivd_limits_parse_objects(c == OPT_LIMIT_OBJECTS ?
+							     &ivd_user_limits :
+							     &ivd_file_limits,
+						     optarg))
+				goto bad;
+			break;
+		case OPT_LIMIT_QUEUE_MEM:
+		case OPT_LIMIT_FILE_QUEUE_MEM:
+			if (ivd_limits_parse_bytes(c == OPT_LIMIT_QUEUE_MEM ?
+							   &ivd_user_limits :
+							   &ivd_file_limits,
+						   optarg))
+				goto bad;
 			break;
 		default:
 			usage(stderr);
@@ -544,6 +585,7 @@ int main(int argc, char **argv)
 		 o.cfg.num_devices, o.mountpoint, (unsigned int)o.cfg.mode,
 		 (unsigned int)o.cfg.uid, (unsigned int)o.cfg.gid,
 		 o.cfg.test_hooks ? "; test hooks on for every client" : "");
+	ivd_limits_log();
 
 	ivd_workers_init(o.max_threads);
 	ivd_stop_loop_enter();
@@ -574,6 +616,7 @@ out_devices:
 	}
 	ivd_devices_exit();
 	ivd_events_exit();
+	ivd_limits_exit();
 	ivd_ctl_exit();
 	rcu_barrier();
 	log_debug("live objects at exit: %ld", compat_live_objects());

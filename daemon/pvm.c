@@ -450,6 +450,15 @@ static const struct compat_mm_ops pvm_mm_ops = {
  * @m: filled; lives on the caller's stack for one command
  * @tid: the caller's thread id (fuse_req_ctx()->pid)
  */
+pid_t pvm_current_pid(void)
+{
+	struct compat_mm *mm = current_mm;
+
+	if (!mm || mm->ops != &pvm_mm_ops)
+		return 0;
+	return container_of(mm, struct pvm_mm, mm)->pid;
+}
+
 void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid)
 {
 	m->mm.ops = &pvm_mm_ops;

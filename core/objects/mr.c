@@ -4,6 +4,12 @@
  * demands, and the memory as page pinning would, before the driver sees
  * it; DEREG lets the core destroy.
  * REREG is not implemented (its slot is empty: EOPNOTSUPP).
+ *
+ * Registered bytes are charged to the file as the kernel charges pinned
+ * pages (ib_umem_get() against RLIMIT_MEMLOCK): the pages the region
+ * touches, at the device's smallest page size, from REG until the
+ * driver has deregistered it, on every path (DEREG, abort, close,
+ * device removal).
  */
 #include <rdma/ib_verbs_ops.h>
 
@@ -17,8 +23,30 @@ static int uverbs_mr_destroy(struct ib_uobject *uobj,
 			     enum rdma_remove_reason why)
 {
 	struct ib_mr *mr = uobj->object;
+	u64 pinned = mr->pinned;
+	int ret;
 
-	return std_ops(mr->device)->dereg_mr(mr);
+	ret = std_ops(mr->device)->dereg_mr(mr);
+	if (!ret)
+		ib_uverbs_uncharge(uobj->context, IB_UVERBS_RES_PINNED,
+				   UVERBS_TYPE_MR, pinned);
+	return ret;
+}
+
+/*
+ * The bytes of the whole pages [start, start + length) touches; @cmd was
+ * checked not to wrap.  Saturates rather than wrap for a region that
+ * spans the whole address space.
+ */
+static u64 mr_pinned_bytes(const struct ib_uverbs_mr_reg_cmd *cmd,
+			   u64 page_size_cap)
+{
+	/* The smallest page size the device supports; 4 KiB if it says none. */
+	u64 page = page_size_cap ? page_size_cap & -page_size_cap : 4096;
+	u64 first = cmd->start & ~(page - 1);
+	u64 last = (cmd->start + cmd->length - 1) | (page - 1);
+
+	return last - first == U64_MAX ? U64_MAX : last - first + 1;
 }
 
 static const struct uverbs_obj_type mr_obj_type = {
@@ -97,6 +125,7 @@ static int uverbs_mr_reg(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	struct ib_uverbs_query_device_resp dattr;
 	struct ib_uverbs_mr_reg_resp resp;
 	struct ib_mr *mr;
+	u64 pinned;
 	int ret;
 
 	ret = std_query_device(ib_dev, &dattr);
@@ -105,12 +134,23 @@ static int uverbs_mr_reg(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	ret = mr_check_cmd(cmd, &dattr);
 	if (ret)
 		return ret;
+	/* Rule 21: what pinning would refuse, before anything is charged. */
 	ret = mr_check_memory(uctx, cmd);
 	if (ret)
 		return ret;
+	pinned = mr_pinned_bytes(cmd, dattr.page_size_cap);
+	ret = ib_uverbs_charge(uctx, IB_UVERBS_RES_PINNED, UVERBS_TYPE_MR,
+			       pinned);
+	if (ret)
+		return ret;
 	mr = std_ops(ib_dev)->reg_mr(pd, cmd, vendor);
-	if (IS_ERR(mr))
+	if (IS_ERR(mr)) {
+		ib_uverbs_uncharge(uctx, IB_UVERBS_RES_PINNED, UVERBS_TYPE_MR,
+				   pinned);
 		return (int)PTR_ERR(mr);
+	}
+	/* From here on uverbs_mr_destroy() gives the charge back. */
+	mr->pinned = pinned;
 	mr->device = ib_dev;
 	mr->uobject = uobj;
 	mr->pd = pd;

@@ -26,10 +26,14 @@ struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
 		ret = -ENOMEM;
 		goto err_count;
 	}
+	soft_charge_init(&scq->charge, uctx, UVERBS_TYPE_CQ);
+	ret = soft_charge_add(&scq->charge, (u64)cqe * sizeof(*scq->ring));
+	if (ret)
+		goto err_free;
 	scq->ring = kcalloc(cqe, sizeof(*scq->ring));
 	if (!scq->ring) {
 		ret = -ENOMEM;
-		goto err_free;
+		goto err_charge;
 	}
 	spin_lock_init(&scq->lock);
 	scq->ibcq.cqe = cqe;
@@ -50,6 +54,8 @@ struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
 err_ring:
 	spin_lock_destroy(&scq->lock);
 	kfree(scq->ring);
+err_charge:
+	soft_charge_sub(&scq->charge, scq->charge.bytes);
 err_free:
 	kfree(scq);
 err_count:
@@ -62,18 +68,27 @@ int soft_cq_resize(struct ib_cq *cq, u32 cqe)
 	struct soft_cq *scq = to_soft_cq(cq);
 	struct ib_uverbs_wc *ring, *old;
 	u32 size = soft_roundup_pow2(cqe), n, i;
+	u64 old_bytes = (u64)cq->cqe * sizeof(*ring);
+	int ret;
 
 	/* The client sized its memfd for the old ring. */
 	if (READ_ONCE(scq->uring))
 		return -EOPNOTSUPP;
+	/* Both rings exist while the completions move: both are charged. */
+	ret = soft_charge_add(&scq->charge, (u64)size * sizeof(*ring));
+	if (ret)
+		return ret;
 	ring = kcalloc(size, sizeof(*ring));
-	if (!ring)
+	if (!ring) {
+		soft_charge_sub(&scq->charge, (u64)size * sizeof(*ring));
 		return -ENOMEM;
+	}
 	spin_lock(&scq->lock);
 	n = scq->tail - scq->head;
 	if (n > size) {
 		spin_unlock(&scq->lock);
 		kfree(ring);
+		soft_charge_sub(&scq->charge, (u64)size * sizeof(*ring));
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++)
@@ -87,6 +102,7 @@ int soft_cq_resize(struct ib_cq *cq, u32 cqe)
 	scq->overflow = false;
 	spin_unlock(&scq->lock);
 	kfree(old);
+	soft_charge_sub(&scq->charge, old_bytes);
 	return 0;
 }
 
@@ -101,6 +117,7 @@ int soft_cq_destroy(struct ib_cq *cq)
 	soft_ring_cq_detach(scq);
 	spin_lock_destroy(&scq->lock);
 	kfree(scq->ring);
+	soft_charge_sub(&scq->charge, scq->charge.bytes);
 	kfree(scq);
 	atomic_dec(&sdev->num_cq);
 	return 0;

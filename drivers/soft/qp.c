@@ -112,6 +112,7 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 {
 	struct soft_device *sdev = to_soft_dev(pd->device);
 	struct ib_uverbs_qp_cap cap;
+	u32 send_stride, recv_stride;
 	struct soft_qp *sqp;
 	int ret;
 
@@ -133,12 +134,20 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 		ret = -ENOMEM;
 		goto err_count;
 	}
-	ret = soft_queue_init(&sqp->sq, cap.max_send_wr, soft_send_stride(&cap),
-			      cap.max_send_sge);
+	send_stride = soft_send_stride(&cap);
+	recv_stride = soft_recv_stride(cap.max_recv_sge);
+	soft_charge_init(&sqp->charge, pd->uobject ? pd->uobject->context : NULL,
+			 UVERBS_TYPE_QP);
+	ret = soft_charge_add(&sqp->charge,
+			      (u64)cap.max_send_wr * send_stride +
+				      (u64)cap.max_recv_wr * recv_stride);
 	if (ret)
 		goto err_free;
-	ret = soft_queue_init(&sqp->rq, cap.max_recv_wr,
-			      soft_recv_stride(cap.max_recv_sge),
+	ret = soft_queue_init(&sqp->sq, cap.max_send_wr, send_stride,
+			      cap.max_send_sge);
+	if (ret)
+		goto err_charge;
+	ret = soft_queue_init(&sqp->rq, cap.max_recv_wr, recv_stride,
 			      cap.max_recv_sge);
 	if (ret)
 		goto err_sq;
@@ -169,6 +178,8 @@ err_rq:
 	soft_queue_cleanup(&sqp->rq);
 err_sq:
 	soft_queue_cleanup(&sqp->sq);
+err_charge:
+	soft_charge_sub(&sqp->charge, sqp->charge.bytes);
 err_free:
 	kfree(sqp);
 err_count:
@@ -346,6 +357,9 @@ int soft_qp_destroy(struct ib_qp *qp)
 	cancel_delayed_work_sync(&sqp->rnr_work);
 	soft_queue_set_flush(&sqp->rq);
 	atomic_dec(&sdev->num_qp);
+	/* Lookups in flight may keep the struct a while; the file's books
+	 * forget its queues now. */
+	soft_charge_sub(&sqp->charge, sqp->charge.bytes);
 	soft_qp_put(sqp);
 	return 0;
 }

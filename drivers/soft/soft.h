@@ -204,6 +204,53 @@ static inline struct soft_mr *to_soft_mr(struct ib_mr *mr)
 }
 
 /**
+ * struct soft_charge - queue memory an object holds charged to its file
+ * @uctx: the context charged; NULL for an object no file owns (nothing
+ *	is charged then)
+ * @type_id: the object's type, for the file's books
+ * @bytes: charged now
+ *
+ * The object's queues are charged before they are allocated, so a
+ * quota refuses before the memory is taken; a resize charges the new
+ * queue before it exists and gives the old one back once it is freed.
+ * Only the object's create, resize and destroy touch it (the core holds
+ * the object exclusively then).
+ */
+struct soft_charge {
+	struct ib_ucontext *uctx;
+	u16 type_id;
+	u64 bytes;
+};
+
+static inline void soft_charge_init(struct soft_charge *c,
+				    struct ib_ucontext *uctx, u16 type_id)
+{
+	c->uctx = uctx;
+	c->type_id = type_id;
+	c->bytes = 0;
+}
+
+/* 0, or the file's refusal (its reason is set). */
+static inline int soft_charge_add(struct soft_charge *c, u64 bytes)
+{
+	int ret = ib_uverbs_charge(c->uctx, IB_UVERBS_RES_QUEUE_MEM,
+				   c->type_id, bytes);
+
+	if (!ret)
+		c->bytes += bytes;
+	return ret;
+}
+
+static inline void soft_charge_sub(struct soft_charge *c, u64 bytes)
+{
+	if (WARN_ON(bytes > c->bytes))
+		bytes = c->bytes;
+	c->bytes -= bytes;
+	ib_uverbs_uncharge(c->uctx, IB_UVERBS_RES_QUEUE_MEM, c->type_id,
+			   bytes);
+}
+
+/**
  * struct soft_cq - a completion queue
  * @lock: protects the ring and the flags
  * @ring: ibcq.cqe completions; ibcq.cqe is a power of two
@@ -215,6 +262,7 @@ static inline struct soft_mr *to_soft_mr(struct ib_mr *mr)
  *	there, @tail is the device's own producer index, @head unused)
  * @uents: its entries
  * @umap_len: the mapping's length
+ * @charge: @ring's bytes, charged to the file
  */
 struct soft_cq {
 	struct ib_cq ibcq;
@@ -227,6 +275,7 @@ struct soft_cq {
 	struct soft_ring_ctrl *uring;
 	struct ib_uverbs_wc *uents;
 	size_t umap_len;
+	struct soft_charge charge;
 };
 
 static inline struct soft_cq *to_soft_cq(struct ib_cq *cq)
@@ -334,6 +383,7 @@ void soft_queue_cleanup(struct soft_queue *q);
  * @usq_cons, @urq_cons: the device's consumer indexes of the two rings
  *	(the copies in the shared page are for the client to read)
  * @ubroken: a ring was corrupt: the QP failed and the NIC skips it
+ * @charge: the bytes of @sq and @rq, charged to the file
  */
 struct soft_qp {
 	struct ib_qp ibqp;
@@ -359,6 +409,7 @@ struct soft_qp {
 	u32 usq_cons;
 	u32 urq_cons;
 	bool ubroken;
+	struct soft_charge charge;
 };
 
 static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
@@ -371,11 +422,13 @@ static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
  * @rq: the receive WRs (struct soft_recv_wqe); its lock also protects
  *	ibsrq.max_wr, ibsrq.srq_limit and @limit_armed
  * @limit_armed: fire SRQ_LIMIT_REACHED once fewer than srq_limit remain
+ * @charge: @rq's bytes, charged to the file
  */
 struct soft_srq {
 	struct ib_srq ibsrq;
 	struct soft_queue rq;
 	bool limit_armed;
+	struct soft_charge charge;
 };
 
 static inline struct soft_srq *to_soft_srq(struct ib_srq *srq)

@@ -33,10 +33,17 @@ struct ib_srq *soft_srq_create(struct ib_pd *pd,
 		ret = -ENOMEM;
 		goto err_count;
 	}
+	soft_charge_init(&ssrq->charge,
+			 pd->uobject ? pd->uobject->context : NULL,
+			 UVERBS_TYPE_SRQ);
+	ret = soft_charge_add(&ssrq->charge,
+			      (u64)max_wr * soft_srq_stride(max_sge));
+	if (ret)
+		goto err_free;
 	ret = soft_queue_init(&ssrq->rq, max_wr, soft_srq_stride(max_sge),
 			      max_sge);
 	if (ret)
-		goto err_free;
+		goto err_charge;
 	ssrq->ibsrq.device = pd->device;
 	ssrq->ibsrq.pd = pd;
 	ssrq->ibsrq.user_handle = cmd->user_handle;
@@ -46,6 +53,8 @@ struct ib_srq *soft_srq_create(struct ib_pd *pd,
 	ssrq->limit_armed = cmd->srq_limit != 0;
 	return &ssrq->ibsrq;
 
+err_charge:
+	soft_charge_sub(&ssrq->charge, ssrq->charge.bytes);
 err_free:
 	kfree(ssrq);
 err_count:
@@ -65,6 +74,8 @@ int soft_srq_modify(struct ib_srq *srq,
 	struct soft_queue *q = &ssrq->rq;
 	u32 max_wr = srq->max_wr, i;
 	u8 *buf = NULL, *old;
+	u64 old_bytes = (u64)srq->max_wr * q->stride;
+	int ret;
 
 	if (!cmd->attr_mask ||
 	    (cmd->attr_mask & ~(IB_UVERBS_SRQ_MAX_WR | IB_UVERBS_SRQ_LIMIT)))
@@ -80,9 +91,16 @@ int soft_srq_modify(struct ib_srq *srq,
 	if ((cmd->attr_mask & IB_UVERBS_SRQ_LIMIT) && cmd->srq_limit >= max_wr)
 		return -EINVAL;
 	if (max_wr != srq->max_wr) {
+		/* Both queues exist while the WRs move: both are charged. */
+		ret = soft_charge_add(&ssrq->charge, (u64)max_wr * q->stride);
+		if (ret)
+			return ret;
 		buf = kcalloc(max_wr, q->stride);
-		if (!buf)
+		if (!buf) {
+			soft_charge_sub(&ssrq->charge,
+					(u64)max_wr * q->stride);
 			return -ENOMEM;
+		}
 	}
 
 	spin_lock(&q->lock);
@@ -100,8 +118,10 @@ int soft_srq_modify(struct ib_srq *srq,
 		ssrq->limit_armed = cmd->srq_limit != 0;
 	}
 	spin_unlock(&q->lock);
-	if (buf)
+	if (buf) {
 		kfree(old);
+		soft_charge_sub(&ssrq->charge, old_bytes);
+	}
 	return 0;
 }
 
@@ -111,6 +131,7 @@ int soft_srq_destroy(struct ib_srq *srq)
 	struct soft_srq *ssrq = to_soft_srq(srq);
 
 	soft_queue_cleanup(&ssrq->rq);
+	soft_charge_sub(&ssrq->charge, ssrq->charge.bytes);
 	kfree(ssrq);
 	atomic_dec(&sdev->num_srq);
 	return 0;

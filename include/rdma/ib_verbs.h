@@ -80,6 +80,8 @@ enum uverbs_uobject_state {
  * @parents: objects this one depends on, released when it is destroyed
  * @num_parents: entries in @parents
  * @state: an &enum uverbs_uobject_state
+ * @charged: the object is charged to its file (one %IB_UVERBS_RES_OBJECT
+ *	of @type_id), from its reservation until its driver object is gone
  * @list: in context->uobjects
  * @ref: the handle table and every command using the object hold one
  * @rcu: frees the uobject after readers that may still see it are done
@@ -95,6 +97,7 @@ struct ib_uobject {
 	struct ib_uobject *parents[UVERBS_MAX_PARENTS];
 	u8 num_parents;
 	u8 state;
+	bool charged;
 	struct list_head list;
 	struct kref ref;
 	struct rcu_head rcu;
@@ -210,6 +213,52 @@ int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
 			       struct ib_uverbs_async_event_desc *desc);
 
 /**
+ * enum ib_uverbs_resource - what a file is charged for (its quotas)
+ * @IB_UVERBS_RES_OBJECT: user objects, counted per type; the core charges
+ *	one when it reserves a NEW object and gives it back when the
+ *	driver object is gone (DESTROY, abort, close, device removal)
+ * @IB_UVERBS_RES_QUEUE_MEM: bytes of queues and rings a driver allocated
+ *	for the file's objects; the driver charges and gives back
+ * @IB_UVERBS_RES_PINNED: bytes of memory registered (MRs), rounded out
+ *	to whole pages as the kernel counts pinned pages; the core charges
+ *	them at MR_REG and gives them back when the MR is deregistered
+ */
+enum ib_uverbs_resource {
+	IB_UVERBS_RES_OBJECT,
+	IB_UVERBS_RES_QUEUE_MEM,
+	IB_UVERBS_RES_PINNED,
+	IB_UVERBS_NUM_RES,
+};
+
+/**
+ * ib_uverbs_charge() - charge a resource to the file of a context
+ * @uctx: the context; NULL (an object no file owns) charges nothing
+ * @res: what
+ * @type_id: the object type it is for (the type of the object counted,
+ *	or whose queues or registration the bytes are)
+ * @amount: how much (objects or bytes); 0 charges nothing
+ *
+ * The file's transport may refuse (its @charge hook: per-user and
+ * per-file quotas in the daemon; nothing in embedded mode unless the
+ * file was opened with such a hook).  A refusal has already said why
+ * (uverbs_set_error()): return its errno as it is.  Everything charged
+ * must be given back with ib_uverbs_uncharge() on every path that frees
+ * it; the core WARNs when a file closes with anything still charged.
+ * Return: 0, or the transport's negative errno (EDQUOT for a quota,
+ * ENOMEM for registered memory over the caller's RLIMIT_MEMLOCK).
+ */
+int __must_check ib_uverbs_charge(struct ib_ucontext *uctx,
+				  enum ib_uverbs_resource res, u16 type_id,
+				  u64 amount);
+
+/**
+ * ib_uverbs_uncharge() - give back what ib_uverbs_charge() granted
+ * @uctx, @res, @type_id, @amount: as they were charged (possibly in parts)
+ */
+void ib_uverbs_uncharge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
+			u16 type_id, u64 amount);
+
+/**
  * struct ib_uverbs_file_ops - what a transport provides to a file
  * @fd_alloc: a file descriptor in the caller for a new FD object; returns
  *	the fd or a negative errno.  @hint is what the command's NEW FD
@@ -223,6 +272,14 @@ int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
  * @context_mm: the address space a new context serves (its memory regions
  *	live there), which must outlive the file; NULL, or a NULL return,
  *	for the caller's current_mm
+ * @charge: optional; the file is about to hold @amount more of @res (see
+ *	ib_uverbs_charge()).  0 grants it; a negative errno refuses, after
+ *	uverbs_set_error() named the limit.  Called by the thread running a
+ *	command of the file (or a cleanup), with that command's core locks
+ *	held: it must not call into the core.  NULL: no limits.
+ * @uncharge: gives back what @charge granted; never fails.  Called on
+ *	every path that frees it: DESTROY, abort, close, device removal,
+ *	always before ib_uverbs_release() returns.
  */
 struct ib_uverbs_file_ops {
 	int (*fd_alloc)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
@@ -230,6 +287,10 @@ struct ib_uverbs_file_ops {
 	void (*fd_release)(struct ib_uverbs_file *ufile, int fd);
 	void (*fd_event)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj);
 	struct compat_mm *(*context_mm)(struct ib_uverbs_file *ufile);
+	int (*charge)(struct ib_uverbs_file *ufile, enum ib_uverbs_resource res,
+		      u16 type_id, u64 amount);
+	void (*uncharge)(struct ib_uverbs_file *ufile,
+			 enum ib_uverbs_resource res, u16 type_id, u64 amount);
 };
 
 /**
@@ -312,6 +373,7 @@ bool ib_uverbs_cmd_user_memory(struct ib_uverbs_file *ufile,
  * @num_objects: committed objects still in the file
  * @per_type: @num_objects by type id (ids past the array are not counted)
  * @num_events: async events queued, not yet read
+ * @charged: what the file holds charged, by &enum ib_uverbs_resource
  */
 struct ib_uverbs_file_stats {
 	bool has_context;
@@ -319,6 +381,7 @@ struct ib_uverbs_file_stats {
 	u32 num_objects;
 	u32 per_type[32];
 	u32 num_events;
+	u64 charged[IB_UVERBS_NUM_RES];
 };
 
 /**

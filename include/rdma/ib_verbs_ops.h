@@ -36,6 +36,8 @@ struct ib_pd {
  * @start: the owner's address of its first byte
  * @length: its length
  * @access: &enum ib_uverbs_access_flags
+ * @pinned: the core's: bytes charged for it (%IB_UVERBS_RES_PINNED),
+ *	given back when the driver deregisters it
  */
 struct ib_mr {
 	struct ib_device *device;
@@ -47,6 +49,7 @@ struct ib_mr {
 	u64 start;
 	u64 length;
 	u32 access;
+	u64 pinned;
 };
 
 /**

@@ -92,7 +92,13 @@ struct ib_uverbs_ioctl_hdr {
  *            WRITE and DESTROY exclusive), or it still has dependents
  * EBADF      FD attribute naming no fd object of this file, or a value
  *            no descriptor has (above INT32_MAX; -1 in a NEW one is none)
- * ENOMEM     out of memory
+ * ENOMEM     out of memory; the device has no room for another object
+ *            of that type; or a registration (MR) would take the
+ *            caller's registered memory over its RLIMIT_MEMLOCK
+ *            (CAP_IPC_LOCK exempts), as the kernel's page pinning does
+ * EDQUOT     a quota of the transport: the user (or the file) already
+ *            holds its limit of objects of that type, or of queue memory
+ *            (ioverbsd --limit-*); the device's own limits are unchanged
  * others     returned by the action's handler
  *
  * Whatever the errno, a failed command leaves nothing behind, in any
