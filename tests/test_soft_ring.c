@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -256,6 +257,23 @@ static int attach(struct ioverbs_ep *s, int fd, int qp, int cq)
 	return ioverbs_sring_attach(fd, qp, cq, s->v.fn, s->v.ctx);
 }
 
+static int attach_db(struct ioverbs_ep *s, int fd, int kick)
+{
+	return ioverbs_sring_attach_doorbell(fd, kick, s->v.fn, s->v.ctx);
+}
+
+static int attach_kick_qp(struct ioverbs_ep *s, int fd, int kick)
+{
+	struct soft_attach a = { .fd = fd }, k = { .fd = kick };
+	struct ioverbs_cmd c;
+
+	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_ATTACH);
+	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
+	ioverbs_cmd_in(&c, SOFT_ATTACH_KICK, &k, sizeof(k));
+	ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, s->qp);
+	return (int)ioverbs_client_exec(&s->v, &c);
+}
+
 static int sealed_memfd(size_t len, bool seal)
 {
 	int fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -273,7 +291,7 @@ TEST(ring_attach_errors)
 	struct ib_device *dev = soft_device_create(NULL);
 	struct ib_uverbs_file *f;
 	struct ioverbs_ep s;
-	int fd, pipefd[2];
+	int fd, pipefd[2], kick;
 	u32 cqe;
 
 	ASSERT_TRUE(!IS_ERR(dev));
@@ -288,23 +306,36 @@ TEST(ring_attach_errors)
 	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "doorbell first"));
 	close(fd);
 	/* Not sealed; too small; not a descriptor; not a memfd. */
+	kick = eventfd(0, EFD_CLOEXEC);
+	ASSERT_TRUE(kick >= 0);
 	fd = sealed_memfd(SOFT_RING_DOORBELL_SIZE, false);
-	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, kick));
 	close(fd);
 	fd = sealed_memfd(100, true);
-	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, kick));
 	close(fd);
-	ASSERT_ERRNO(-EBADF, attach(&s, 987654, -1, -1));
+	ASSERT_ERRNO(-EBADF, attach_db(&s, 987654, kick));
 	ASSERT_OK(pipe(pipefd));
-	ASSERT_ERRNO(-EINVAL, attach(&s, pipefd[0], -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, pipefd[0], kick));
+	/* The doorbell without its kick, or a kick that is no eventfd. */
+	fd = sealed_memfd(1 << 20, true);
+	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "kick eventfd"));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, pipefd[0]));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "not an eventfd"));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, fd));
+	ASSERT_ERRNO(-EBADF, attach_db(&s, fd, 987654));
 	close(pipefd[0]);
 	close(pipefd[1]);
 	/* Both a QP and a CQ. */
-	fd = sealed_memfd(1 << 20, true);
 	ASSERT_ERRNO(-EINVAL, attach(&s, fd, (int)s.qp, (int)s.cq));
 	/* The doorbell, once. */
-	ASSERT_OK(attach(&s, fd, -1, -1));
-	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, -1));
+	ASSERT_OK(attach_db(&s, fd, kick));
+	ASSERT_ERRNO(-EBUSY, attach_db(&s, fd, kick));
+	/* A kick is the doorbell's only. */
+	ASSERT_ERRNO(-EINVAL, attach_kick_qp(&s, fd, kick));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "doorbell only"));
+	close(kick);
 	/* A CQ ring: once; then the CQ cannot be resized. */
 	ASSERT_OK(attach(&s, fd, -1, (int)s.cq));
 	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, (int)s.cq));
@@ -354,9 +385,7 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	rpair_open(&p, true, 7);
 	/* An index 1000 entries ahead of the device. */
 	__atomic_store_n(&p.s[0].rqp.sq->prod, 1000, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&p.s[0].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &p.s[0].rctx.db->seq, 1 /* FUTEX_WAKE */, 1, NULL,
-		NULL, 0);
+	ioverbs_sring_ring(&p.s[0].rctx);
 	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[0].v, p.s[0].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
@@ -371,8 +400,7 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	e->wr.num_sge = 200;
 	e->wr.opcode = IB_UVERBS_WR_SEND;
 	__atomic_store_n(&p.s[1].rqp.sq->prod, 1, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&p.s[1].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &p.s[1].rctx.db->seq, 1, 1, NULL, NULL, 0);
+	ioverbs_sring_ring(&p.s[1].rctx);
 	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[1].v, p.s[1].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
