@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <ioverbs/embedded.h>
+#include <rdma/soft_device.h>
 
 #include "daemon.h"
 
@@ -35,6 +36,7 @@ struct options {
 	bool debug;
 	int log_level;
 	const char *log_file;
+	unsigned int nic_threads;
 	char *pid_file;
 	char *mountpoint;
 	char *fuse_opts;
@@ -59,13 +61,15 @@ static void usage(FILE *fp)
 		"  --uid=U, --gid=G       device files' owner (default 0, 0)\n"
 		"  --dev-perm=NAME:UID:GID:MODE\n"
 		"                         owner and mode of one device file (repeatable)\n"
+		"  --nic-threads=N        threads serving every shared queue (default: one\n"
+		"                         per online CPU, at most %d)\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"The mount always has allow_other,default_permissions: the kernel checks\n"
 		"each device file's mode.  Without CAP_SYS_PTRACE (root has it) the\n"
 		"daemon reaches only the memory of processes of its own uid.\n",
-		IVD_MAX_DEVICES);
+		IVD_MAX_DEVICES, SOFT_NIC_MAX_THREADS);
 }
 
 static int parse_uint(const char *s, int base, unsigned long max,
@@ -142,6 +146,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_UID,
 		OPT_GID,
 		OPT_DEV_PERM,
+		OPT_NIC_THREADS,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -152,6 +157,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "uid", required_argument, NULL, OPT_UID },
 		{ "gid", required_argument, NULL, OPT_GID },
 		{ "dev-perm", required_argument, NULL, OPT_DEV_PERM },
+		{ "nic-threads", required_argument, NULL, OPT_NIC_THREADS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -229,6 +235,12 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_DEV_PERM:
 			if (parse_dev_perm(o, optarg))
 				goto bad;
+			break;
+		case OPT_NIC_THREADS:
+			if (parse_uint(optarg, 10, SOFT_NIC_MAX_THREADS, &v) ||
+			    !v)
+				goto bad;
+			o->nic_threads = (unsigned int)v;
 			break;
 		default:
 			usage(stderr);
@@ -331,6 +343,7 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 	compat_log_level = o.log_level; /* the same four levels */
+	soft_nic_set_threads(o.nic_threads);
 
 	if (fuse_opt_add_arg(&args, argv[0]) || fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, o.fuse_opts) ||
