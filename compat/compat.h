@@ -367,10 +367,11 @@ unsigned int num_online_cpus(void);
  * descriptor for it, or -EBADF (no such fd), -EINVAL (not an eventfd),
  * -ENOMEM, -EOPNOTSUPP; compat_kick_del() drops it.  Edge triggered:
  * every write after a wait reported the cookie reports it again.
- * compat_kickset_wait() sleeps until a kick or a compat_kickset_wake()
- * (which wakes one waiter) and returns how many cookies it stored (0
- * after a wake), or -EINTR; after compat_kickset_wake_all() every wait
- * returns at once.  The set is safe to use from any number of threads.
+ * compat_kickset_wait() stores the cookies of the kicks that came (at
+ * most @max) and returns how many, or -EINTR; with @block it first sleeps
+ * until a kick or a compat_kickset_wake() (which wakes one waiter; 0
+ * cookies then).  After compat_kickset_wake_all() every wait returns at
+ * once.  The set is safe to use from any number of threads.
  */
 struct compat_kickset;
 struct compat_kickset *compat_kickset_create(void);
@@ -380,7 +381,8 @@ int compat_kick_add(struct compat_kickset *ks, struct compat_mm *mm, int fd,
 void compat_kick_del(struct compat_kickset *ks, int kick);
 void compat_kickset_wake(struct compat_kickset *ks);
 void compat_kickset_wake_all(struct compat_kickset *ks);
-int compat_kickset_wait(struct compat_kickset *ks, u64 *cookies, int max);
+int compat_kickset_wait(struct compat_kickset *ks, u64 *cookies, int max,
+			bool block);
 
 /*
  * Delayed work, as the kernel's: a function run later on a workqueue's

@@ -132,14 +132,15 @@ void compat_kickset_wake_all(struct compat_kickset *ks)
 	epoll_ctl(ks->epfd, EPOLL_CTL_MOD, ks->wake, &ev);
 }
 
-int compat_kickset_wait(struct compat_kickset *ks, u64 *cookies, int max)
+int compat_kickset_wait(struct compat_kickset *ks, u64 *cookies, int max,
+			bool block)
 {
 	struct epoll_event ev[16];
 	int n, i, got = 0;
 
 	if (max > (int)ARRAY_SIZE(ev))
 		max = (int)ARRAY_SIZE(ev);
-	n = epoll_wait(ks->epfd, ev, max, -1);
+	n = epoll_wait(ks->epfd, ev, max, block ? -1 : 0);
 	if (n < 0)
 		return -errno;
 	for (i = 0; i < n; i++)

@@ -234,6 +234,8 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
  * @next_id: the last id given
  * @nr_spinning: threads looking for work without sleeping
  * @nr_sleeping: threads in compat_kickset_wait()
+ * @nr_armed: NICs armed: while this is not 0, a busy thread reads the
+ *	kick set after each turn
  * @stopping: the last NIC left: threads exit
  */
 struct soft_nic_pool {
@@ -248,6 +250,7 @@ struct soft_nic_pool {
 	u64 next_id;
 	unsigned int nr_spinning;
 	unsigned int nr_sleeping;
+	unsigned int nr_armed;
 	bool stopping;
 };
 
@@ -293,8 +296,10 @@ static void soft_nic_put(struct soft_nic *nic)
 static void soft_pool_queue(struct soft_nic_pool *pool, struct soft_nic *nic,
 			    unsigned int lookers)
 {
-	if (nic->state == SOFT_NIC_ARMED)
+	if (nic->state == SOFT_NIC_ARMED) {
 		WRITE_ONCE(nic->db->sleeping, 0);
+		pool->nr_armed--;
+	}
 	if (nic->state == SOFT_NIC_WATCHED)
 		list_del_init(&nic->run_node);
 	nic->state = SOFT_NIC_QUEUED;
@@ -374,6 +379,7 @@ static bool soft_pool_arm(struct soft_nic_pool *pool)
 		}
 		list_del_init(&nic->run_node);
 		nic->state = SOFT_NIC_ARMED;
+		pool->nr_armed++;
 	}
 	return found;
 }
@@ -405,13 +411,29 @@ static bool soft_nic_turn(struct soft_nic *nic)
 	return work || n;
 }
 
+/*
+ * Queues the NICs whose clients kicked; with @block, sleeps until a kick
+ * or a wake-up first.  pool->lock held (dropped while it reads).
+ */
+static void soft_pool_read_kicks(struct soft_nic_pool *pool, bool block)
+{
+	u64 cookies[16];
+	int n, i;
+
+	mutex_unlock(&pool->lock);
+	n = compat_kickset_wait(pool->ks, cookies, (int)ARRAY_SIZE(cookies),
+				block);
+	mutex_lock(&pool->lock);
+	for (i = 0; i < n; i++)
+		soft_pool_kicked(pool, cookies[i]);
+}
+
 static int soft_nic_pool_fn(void *data)
 {
 	struct soft_nic_pool *pool = data;
-	u64 cookies[16], last_work = 0;
 	bool spinning = false, work;
 	struct soft_nic *nic;
-	int n, i;
+	u64 last_work = 0;
 
 	mutex_lock(&pool->lock);
 	while (!pool->stopping) {
@@ -435,6 +457,14 @@ static int soft_nic_pool_fn(void *data)
 			mutex_lock(&pool->lock);
 			if (work)
 				last_work = ktime_get_ns();
+			/*
+			 * Those that got work meanwhile go first: this one
+			 * had its turn.  Armed clients kick the set, which
+			 * a busy thread reads here, or nobody would.
+			 */
+			soft_pool_poll_watch(pool, 1);
+			if (pool->nr_armed)
+				soft_pool_read_kicks(pool, false);
 			if (nic->dead) {
 				/* soft_nic_stop() unhooked it. */
 			} else if (work || nic->kicked ||
@@ -445,8 +475,6 @@ static int soft_nic_pool_fn(void *data)
 				list_add_tail(&nic->run_node, &pool->watch);
 			}
 			soft_nic_put(nic);
-			/* Idle NICs' clients ring without a system call. */
-			soft_pool_poll_watch(pool, 1);
 			continue;
 		}
 		if (ktime_get_ns() - last_work < SOFT_NIC_SPIN_NS) {
@@ -473,13 +501,8 @@ static int soft_nic_pool_fn(void *data)
 		    soft_pool_arm(pool))
 			continue;
 		pool->nr_sleeping++;
-		mutex_unlock(&pool->lock);
-		n = compat_kickset_wait(pool->ks, cookies,
-					(int)ARRAY_SIZE(cookies));
-		mutex_lock(&pool->lock);
+		soft_pool_read_kicks(pool, true);
 		pool->nr_sleeping--;
-		for (i = 0; i < n; i++)
-			soft_pool_kicked(pool, cookies[i]);
 	}
 	if (spinning)
 		pool->nr_spinning--;
@@ -566,6 +589,8 @@ static void soft_pool_leave(struct soft_nic *nic)
 	list_del_init(&nic->hash_node);
 	if (nic->state == SOFT_NIC_QUEUED)
 		pool->runq_len--;
+	if (nic->state == SOFT_NIC_ARMED)
+		pool->nr_armed--;
 	if (nic->state != SOFT_NIC_RUNNING)
 		list_del_init(&nic->run_node);
 	mutex_unlock(&pool->lock);
@@ -624,6 +649,7 @@ static int soft_pool_join(struct soft_nic *nic, int kick_fd)
 	mutex_lock(&pool->lock);
 	/* Armed: it has no QP yet; the client's first doorbell kicks. */
 	nic->state = SOFT_NIC_ARMED;
+	pool->nr_armed++;
 	WRITE_ONCE(nic->db->sleeping, 1);
 	list_add_tail(&nic->hash_node, &pool->hash[nic->id % SOFT_NIC_HASH]);
 	mutex_unlock(&pool->lock);
