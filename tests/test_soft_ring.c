@@ -565,3 +565,86 @@ TEST(ring_cq_create_with_vendor_ring)
 	ib_uverbs_release(f);
 	soft_device_destroy(dev);
 }
+
+/* Two contexts with rings and RC QPs connected to each other, @len each. */
+static void big_pair_open(struct rpair *p, size_t len)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->dev = soft_device_create(NULL);
+	ASSERT_TRUE(!IS_ERR(p->dev));
+	for (i = 0; i < 2; i++) {
+		p->f[i] = ib_uverbs_open(p->dev, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(p->f[i]));
+		ioverbs_client_embedded(&p->s[i].v, p->f[i]);
+		ASSERT_OK(ioverbs_ep_open(&p->s[i], len, true));
+	}
+	ASSERT_OK(ioverbs_ep_connect(&p->s[0], &p->s[1], 7));
+	ASSERT_OK(ioverbs_ep_connect(&p->s[1], &p->s[0], 7));
+}
+
+/*
+ * With a pool of one NIC thread, a 64 MiB RDMA WRITE moves a bounded
+ * amount per turn: the other context's SEND, posted after it, completes
+ * first.  The WRITE and a 16 MiB READ resume across turns and land
+ * whole.  A QP destroyed in the middle of a long WRITE, and its context
+ * closed, leave nothing behind.
+ */
+TEST(ring_big_transfers_take_turns)
+{
+	enum { BIG = 64 << 20, READ_LEN = 16 << 20 };
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_WRITE,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct rpair p;
+	u32 i;
+
+	ASSERT_ERRNO(-EINVAL, soft_nic_set_threads(SOFT_NIC_MAX_THREADS + 1));
+	ASSERT_OK(soft_nic_set_threads(1));
+	big_pair_open(&p, BIG + 4096);
+	for (i = 0; i < BIG; i += 4096)
+		p.s[0].buf[i + (i >> 12) % 4096] = (u8)(i >> 12 | 1);
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[0], 7, BIG, 64));
+
+	/* Side 0 writes 64 MiB into side 1; side 1 then sends 4 bytes. */
+	wr.wr.rdma.remote_addr = (uintptr_t)p.s[1].buf;
+	wr.wr.rdma.rkey = p.s[1].rkey;
+	sge = sge_at(&p.s[0], 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	wr = (struct ib_uverbs_send_wr){
+		.wr_id = 2, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	sge = sge_at(&p.s[1], BIG, 4);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[1], &wr, &sge));
+	expect(&p.s[1], 2, 0, IB_UVERBS_WC_SEND);
+	/* The small one overtook the big one (one CQ, in order). */
+	expect(&p.s[0], 7, 0, IB_UVERBS_WC_RECV);
+	expect(&p.s[0], 1, 0, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_TRUE(!memcmp(p.s[0].buf, p.s[1].buf, BIG));
+
+	/* 16 MiB back by RDMA READ, over the start of side 0's buffer. */
+	memset(p.s[0].buf, 0, READ_LEN);
+	wr = (struct ib_uverbs_send_wr){
+		.wr_id = 3, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_READ,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	wr.wr.rdma.remote_addr = (uintptr_t)p.s[1].buf;
+	wr.wr.rdma.rkey = p.s[1].rkey;
+	sge = sge_at(&p.s[0], 0, READ_LEN);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	expect(&p.s[0], 3, 0, IB_UVERBS_WC_RDMA_READ);
+	ASSERT_TRUE(!memcmp(p.s[0].buf, p.s[1].buf, READ_LEN));
+
+	/* A long WRITE, then everything destroyed under it. */
+	wr.wr_id = 4;
+	wr.opcode = IB_UVERBS_WR_RDMA_WRITE;
+	sge = sge_at(&p.s[0], 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	usleep(1000);
+	rpair_close(&p);
+	ASSERT_OK(soft_nic_set_threads(0));
+}
