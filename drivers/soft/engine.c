@@ -1019,7 +1019,7 @@ void soft_rnr_work(struct delayed_work *dw)
 	struct soft_qp *sqp = container_of(dw, struct soft_qp, rnr_work);
 
 	/* A QP with rings: in its NIC's turn, within its budget. */
-	if (!soft_ring_qp_retry(sqp))
+	if (!soft_ring_qp_kick(sqp, true))
 		soft_sq_process(sqp, true);
 }
 
@@ -1204,7 +1204,7 @@ void soft_rnr_kick(struct soft_qp *sqp)
 	if (!peer)
 		return;
 	/* Not in our turn: the peer's NIC runs its queue, if it has one. */
-	if (!soft_ring_qp_retry(peer))
+	if (!soft_ring_qp_kick(peer, true))
 		soft_sq_process(peer, true);
 	soft_qp_put(peer);
 }

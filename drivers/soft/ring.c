@@ -313,7 +313,7 @@ static void soft_pool_queue(struct soft_nic_pool *pool, struct soft_nic *nic,
 /* Wakes @nic: after a QP joined it, or for a retry of one of them. */
 static void soft_nic_kick(struct soft_nic *nic)
 {
-	struct soft_nic_pool *pool = soft_pool;
+	struct soft_nic_pool *pool = nic->pool;
 
 	mutex_lock(&pool->lock);
 	if (nic->dead || nic->state == SOFT_NIC_QUEUED)
@@ -384,19 +384,21 @@ static bool soft_pool_arm(struct soft_nic_pool *pool)
 	return found;
 }
 
-/*
- * One turn of a NIC: each QP, in rotation, gets up to SOFT_NIC_BATCH
- * WQEs from each ring and what is left of the turn's byte budget.  True
- * if it did work or has more.
- */
-static bool soft_nic_turn(struct soft_nic *nic)
+/* What a NIC's turn found. */
+enum soft_turn {
+	SOFT_TURN_IDLE,		/* nothing to do */
+	SOFT_TURN_ARMED,	/* nothing, and its doorbell is armed */
+	SOFT_TURN_WORK,		/* it did work, or has more */
+};
+
+/* Each QP, in rotation, once.  nic->lock held. */
+static bool soft_nic_pass(struct soft_nic *nic)
 {
 	u64 budget = SOFT_NIC_TURN_BYTES;
 	struct soft_qp *sqp;
 	bool work = false;
 	u32 n;
 
-	mutex_lock(&nic->lock);
 	for (n = nic->nr_qps; n && budget; n--) {
 		sqp = list_first_entry(&nic->qps, struct soft_qp, nic_node);
 		/* Served: to the tail, so a spent budget resumes after it. */
@@ -407,8 +409,37 @@ static bool soft_nic_turn(struct soft_nic *nic)
 		work |= soft_ring_pull_rq(sqp);
 		work |= soft_ring_pull_sq(sqp, &budget);
 	}
-	mutex_unlock(&nic->lock);
 	return work || n;
+}
+
+/*
+ * One turn of a NIC: each QP gets up to SOFT_NIC_BATCH WQEs from each
+ * ring and what is left of the turn's byte budget.  With @arm, a turn
+ * that found nothing arms the doorbell and looks once more: the client
+ * stores its producer index, bumps seq and then reads sleeping; we store
+ * sleeping and then read the rings, so either we see the WQE or it
+ * kicks.  What a client does to seq alone then costs nothing.
+ */
+static enum soft_turn soft_nic_turn(struct soft_nic *nic, bool arm)
+{
+	enum soft_turn ret = SOFT_TURN_WORK;
+
+	mutex_lock(&nic->lock);
+	if (soft_nic_pass(nic))
+		goto out_unlock;
+	ret = SOFT_TURN_IDLE;
+	if (!arm)
+		goto out_unlock;
+	WRITE_ONCE(nic->db->sleeping, 1);
+	smp_mb();
+	ret = SOFT_TURN_ARMED;
+	if (soft_nic_pass(nic)) {
+		WRITE_ONCE(nic->db->sleeping, 0);
+		ret = SOFT_TURN_WORK;
+	}
+out_unlock:
+	mutex_unlock(&nic->lock);
+	return ret;
 }
 
 /*
@@ -431,7 +462,8 @@ static void soft_pool_read_kicks(struct soft_nic_pool *pool, bool block)
 static int soft_nic_pool_fn(void *data)
 {
 	struct soft_nic_pool *pool = data;
-	bool spinning = false, work;
+	bool spinning = false, arm;
+	enum soft_turn turn;
 	struct soft_nic *nic;
 	u64 last_work = 0;
 
@@ -452,10 +484,12 @@ static int soft_nic_pool_fn(void *data)
 			kref_get(&nic->ref);
 			mutex_unlock(&pool->lock);
 
-			work = soft_nic_turn(nic);
+			/* Past our spin: an idle NIC is not watched. */
+			arm = ktime_get_ns() - last_work >= SOFT_NIC_SPIN_NS;
+			turn = soft_nic_turn(nic, arm);
 
 			mutex_lock(&pool->lock);
-			if (work)
+			if (turn == SOFT_TURN_WORK)
 				last_work = ktime_get_ns();
 			/*
 			 * Those that got work meanwhile go first: this one
@@ -467,9 +501,16 @@ static int soft_nic_pool_fn(void *data)
 				soft_pool_read_kicks(pool, false);
 			if (nic->dead) {
 				/* soft_nic_stop() unhooked it. */
-			} else if (work || nic->kicked ||
-				   READ_ONCE(nic->db->seq) != nic->seen) {
+			} else if (turn == SOFT_TURN_WORK || nic->kicked ||
+				   (turn == SOFT_TURN_IDLE &&
+				    READ_ONCE(nic->db->seq) != nic->seen)) {
+				/* Kicked while it armed: it runs again. */
+				if (turn == SOFT_TURN_ARMED)
+					WRITE_ONCE(nic->db->sleeping, 0);
 				soft_pool_queue(pool, nic, 1);
+			} else if (turn == SOFT_TURN_ARMED) {
+				nic->state = SOFT_NIC_ARMED;
+				pool->nr_armed++;
 			} else {
 				nic->state = SOFT_NIC_WATCHED;
 				list_add_tail(&nic->run_node, &pool->watch);
@@ -494,11 +535,11 @@ static int soft_nic_pool_fn(void *data)
 			pool->nr_spinning--;
 		}
 		/*
-		 * The last thread to sleep arms the watched NICs; while
-		 * another is awake, it reads them after each turn.
+		 * Watched NICs are armed unless a thread spins, which
+		 * reads them: the last thread awake always arms them, and
+		 * so does one that leaves the others in long turns.
 		 */
-		if (pool->nr_sleeping + 1 == pool->nr_threads &&
-		    soft_pool_arm(pool))
+		if (!pool->nr_spinning && soft_pool_arm(pool))
 			continue;
 		pool->nr_sleeping++;
 		soft_pool_read_kicks(pool, true);
@@ -583,7 +624,7 @@ static void soft_pool_leave(struct soft_nic *nic)
 	struct soft_nic_pool *pool;
 
 	mutex_lock(&soft_pool_mutex);
-	pool = soft_pool;
+	pool = nic->pool;
 	mutex_lock(&pool->lock);
 	nic->dead = true;
 	list_del_init(&nic->hash_node);
@@ -643,9 +684,10 @@ static int soft_pool_join(struct soft_nic *nic, int kick_fd)
 		goto out_unlock;
 	}
 	nic->kick = ret;
+	nic->pool = pool;
 	ret = 0;
-	soft_pool = pool;
-	soft_pool_users++;
+	if (!soft_pool_users++)
+		soft_pool = pool;
 	mutex_lock(&pool->lock);
 	/* Armed: it has no QP yet; the client's first doorbell kicks. */
 	nic->state = SOFT_NIC_ARMED;
@@ -787,7 +829,7 @@ void soft_ring_qp_detach(struct soft_qp *sqp)
 	sqp->umap = NULL;
 }
 
-bool soft_ring_qp_retry(struct soft_qp *sqp)
+bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now)
 {
 	struct soft_nic *nic;
 	bool queued = false;
@@ -800,7 +842,9 @@ bool soft_ring_qp_retry(struct soft_qp *sqp)
 	mutex_lock(&sqp->resp_lock);
 	nic = READ_ONCE(sqp->nic);
 	if (nic && !sqp->dead) {
-		__atomic_store_n(&sqp->urnr_now, true, __ATOMIC_RELEASE);
+		if (retry_now)
+			__atomic_store_n(&sqp->urnr_now, true,
+					 __ATOMIC_RELEASE);
 		soft_nic_kick(nic);
 		queued = true;
 	}

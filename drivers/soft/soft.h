@@ -105,6 +105,7 @@ static inline struct soft_device *to_soft_dev(struct ib_device *dev)
 }
 
 struct soft_nic;
+struct soft_nic_pool;
 
 /**
  * struct soft_ucontext - a context's driver data (ucontext->driver_priv)
@@ -131,6 +132,7 @@ enum soft_nic_state {
  * struct soft_nic - the NIC of a context with shared queues: what the
  *	pool's threads (ring.c) serve in turns
  * @db: the doorbell page (mapped)
+ * @pool: the pool it joined (it lives as long as its NICs)
  * @kick: our descriptor of the client's kick eventfd (in the pool's set)
  * @id: its cookie in the pool's kick set, unique in the process
  * @ref: the context holds one, a pool thread serving it another; the
@@ -146,6 +148,7 @@ enum soft_nic_state {
  */
 struct soft_nic {
 	struct soft_ring_doorbell *db;
+	struct soft_nic_pool *pool;
 	int kick;
 	u64 id;
 	struct kref ref;
@@ -503,8 +506,11 @@ void soft_nic_stop(struct soft_ucontext *sctx);
 void soft_ring_qp_detach(struct soft_qp *sqp);
 void soft_ring_cq_detach(struct soft_cq *scq);
 int soft_attach_cq(struct soft_cq *scq, int fd);
-/* The QP's NIC retries its send queue's head now: false if it has none. */
-bool soft_ring_qp_retry(struct soft_qp *sqp);
+/*
+ * The QP's NIC gets a turn (and with @retry_now retries the send queue's
+ * head at once): false if the QP has no rings.
+ */
+bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now);
 void soft_rnr_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);
