@@ -648,3 +648,40 @@ TEST(ring_big_transfers_take_turns)
 	rpair_close(&p);
 	ASSERT_OK(soft_nic_set_threads(0));
 }
+
+/*
+ * WQEs posted to a QP's ring before it may send wait in the ring; the
+ * MODIFY to RTS is enough for the NIC to take them, without another
+ * doorbell (the NIC may be asleep by then).
+ */
+TEST(ring_wqes_posted_before_rts_run_at_rts)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 5, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct rpair p;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.dev = soft_device_create(NULL);
+	ASSERT_TRUE(!IS_ERR(p.dev));
+	for (i = 0; i < 2; i++) {
+		p.f[i] = ib_uverbs_open(p.dev, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(p.f[i]));
+		ioverbs_client_embedded(&p.s[i].v, p.f[i]);
+		ASSERT_OK(ioverbs_ep_open(&p.s[i], 4096, true));
+	}
+	ASSERT_OK(ioverbs_ep_connect(&p.s[1], &p.s[0], 7));
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 6, 0, 64));
+	/* Side 0 is in RESET: its WQE waits in the ring. */
+	sge = sge_at(&p.s[0], 0, 8);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	usleep(100 * 1000);
+	ASSERT_EQ(ioverbs_qp_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_RESET);
+	ASSERT_OK(ioverbs_ep_connect(&p.s[0], &p.s[1], 7));
+	expect(&p.s[0], 5, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 6, 0, IB_UVERBS_WC_RECV);
+	rpair_close(&p);
+}
