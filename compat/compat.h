@@ -368,10 +368,11 @@ unsigned int num_online_cpus(void);
  * -ENOMEM, -EOPNOTSUPP; compat_kick_del() drops it.  Edge triggered:
  * every write after a wait reported the cookie reports it again.
  * compat_kickset_wait() stores the cookies of the kicks that came (at
- * most @max) and returns how many, or -EINTR; with @block it first sleeps
- * until a kick or a compat_kickset_wake() (which wakes one waiter; 0
- * cookies then).  After compat_kickset_wake_all() every wait returns at
- * once.  The set is safe to use from any number of threads.
+ * most @max) and returns how many, or -EINTR; if none came it first
+ * sleeps up to @timeout_us (0: not at all, -1: no limit; rounded up to a
+ * millisecond) until a kick or a compat_kickset_wake(), which wakes one
+ * waiter (0 cookies then).  After compat_kickset_wake_all() every wait
+ * returns at once.  The set is safe to use from any number of threads.
  */
 struct compat_kickset;
 struct compat_kickset *compat_kickset_create(void);
@@ -382,7 +383,7 @@ void compat_kick_del(struct compat_kickset *ks, int kick);
 void compat_kickset_wake(struct compat_kickset *ks);
 void compat_kickset_wake_all(struct compat_kickset *ks);
 int compat_kickset_wait(struct compat_kickset *ks, u64 *cookies, int max,
-			bool block);
+			long timeout_us);
 
 /*
  * Delayed work, as the kernel's: a function run later on a workqueue's

@@ -133,14 +133,17 @@ void compat_kickset_wake_all(struct compat_kickset *ks)
 }
 
 int compat_kickset_wait(struct compat_kickset *ks, u64 *cookies, int max,
-			bool block)
+			long timeout_us)
 {
 	struct epoll_event ev[16];
-	int n, i, got = 0;
+	int n, i, got = 0, ms;
 
 	if (max > (int)ARRAY_SIZE(ev))
 		max = (int)ARRAY_SIZE(ev);
-	n = epoll_wait(ks->epfd, ev, max, block ? -1 : 0);
+	/* epoll counts milliseconds: a shorter wait rounds up. */
+	ms = timeout_us < 0 ? -1 : (int)min_t(long, (timeout_us + 999) / 1000,
+					      1000 * 1000);
+	n = epoll_wait(ks->epfd, ev, max, ms);
 	if (n < 0)
 		return -errno;
 	for (i = 0; i < n; i++)

@@ -28,8 +28,11 @@
  *    arms them (db->sleeping) and sleeps in the pool's kick set, which
  *    holds each context's kick eventfd: an armed client's doorbell
  *    writes it.  Idle contexts cost no CPU, a busy one no system call
- *    per WQE, and a client ringing without work gets one cheap turn per
- *    system call it makes.
+ *    per WQE.  A turn that found nothing outside the spin arms the
+ *    doorbell by looking at the rings again, not at seq: seq alone buys
+ *    nothing.  A kick whose turn found nothing mutes the NIC (its kicks
+ *    ignored, its doorbell not armed, a turn at a deadline) for 16 us,
+ *    doubled for each such kick in a row up to 1 ms.
  *  - A NIC is served by one thread at a time; the thread holds a
  *    reference, so a context may leave (soft_nic_stop()) in the middle
  *    of a turn: its QPs are gone already and the turn ends without them.
@@ -47,6 +50,14 @@
 #define SOFT_NIC_TURN_BYTES (1024 * 1024)
 /* Buckets of the pool's NIC table (kick cookies to NICs). */
 #define SOFT_NIC_HASH 64
+/*
+ * A client's kick whose turn found nothing mutes its NIC for this long,
+ * doubled for each such kick in a row up to SOFT_NIC_MUTE_NS << 6 (1 ms):
+ * its kicks are ignored, its doorbell is not armed (so an honest client
+ * does not kick), and it gets a turn at the deadline.
+ */
+#define SOFT_NIC_MUTE_NS (16 * 1000)
+#define SOFT_NIC_MUTE_MAX_SHIFT 6
 
 enum {
 	ATT_FD = SOFT_ATTACH_FD & ~UVERBS_VENDOR_FLAG,
@@ -231,6 +242,7 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
  * @runq_len: entries in @runq
  * @watch: idle NICs whose doorbells spinning threads read
  * @hash: every NIC of the pool by id (soft_nic.hash_node)
+ * @muted: MUTED NICs (soft_nic.mute_node)
  * @next_id: the last id given
  * @nr_spinning: threads looking for work without sleeping
  * @nr_sleeping: threads in compat_kickset_wait()
@@ -247,6 +259,7 @@ struct soft_nic_pool {
 	unsigned int runq_len;
 	struct list_head watch;
 	struct list_head hash[SOFT_NIC_HASH];
+	struct list_head muted;
 	u64 next_id;
 	unsigned int nr_spinning;
 	unsigned int nr_sleeping;
@@ -302,6 +315,8 @@ static void soft_pool_queue(struct soft_nic_pool *pool, struct soft_nic *nic,
 	}
 	if (nic->state == SOFT_NIC_WATCHED)
 		list_del_init(&nic->run_node);
+	if (nic->state == SOFT_NIC_MUTED)
+		list_del_init(&nic->mute_node);
 	nic->state = SOFT_NIC_QUEUED;
 	list_add_tail(&nic->run_node, &pool->runq);
 	pool->runq_len++;
@@ -325,6 +340,40 @@ static void soft_nic_kick(struct soft_nic *nic)
 	mutex_unlock(&pool->lock);
 }
 
+/*
+ * @nic's turn came from its client's kick and found nothing: it is
+ * MUTED, longer for each such kick in a row.  Called in place of
+ * arming or watching it.
+ */
+static void soft_pool_mute(struct soft_nic_pool *pool, struct soft_nic *nic)
+{
+	if (nic->idle_kicks < SOFT_NIC_MUTE_MAX_SHIFT)
+		nic->idle_kicks++;
+	nic->mute_until = ktime_get_ns() +
+			  ((u64)SOFT_NIC_MUTE_NS << nic->idle_kicks);
+	WRITE_ONCE(nic->db->sleeping, 0);
+	nic->state = SOFT_NIC_MUTED;
+	list_add_tail(&nic->mute_node, &pool->muted);
+}
+
+/*
+ * Queues the MUTED NICs whose deadline passed: the time (ns) until the
+ * next deadline, or -1 if none is left.
+ */
+static long soft_pool_unmute(struct soft_nic_pool *pool)
+{
+	u64 now = ktime_get_ns(), next = ~0ull;
+	struct soft_nic *nic, *n;
+
+	list_for_each_entry_safe(nic, n, &pool->muted, mute_node) {
+		if (now < nic->mute_until)
+			next = min_t(u64, next, nic->mute_until - now);
+		else
+			soft_pool_queue(pool, nic, 1);
+	}
+	return next == ~0ull ? -1 : (long)next;
+}
+
 /* The client of @id wrote its kick eventfd. */
 static void soft_pool_kicked(struct soft_nic_pool *pool, u64 id)
 {
@@ -333,10 +382,14 @@ static void soft_pool_kicked(struct soft_nic_pool *pool, u64 id)
 	list_for_each_entry(nic, &pool->hash[id % SOFT_NIC_HASH], hash_node) {
 		if (nic->id != id)
 			continue;
-		if (nic->state == SOFT_NIC_RUNNING)
-			nic->kicked = true;
-		else if (nic->state != SOFT_NIC_QUEUED)
+		if (nic->state == SOFT_NIC_RUNNING) {
+			nic->ukicked = true;
+		} else if (nic->state == SOFT_NIC_ARMED ||
+			   nic->state == SOFT_NIC_WATCHED) {
+			nic->by_kick = true;
 			soft_pool_queue(pool, nic, 1);
+		}
+		/* QUEUED: it gets its turn; MUTED: not before its deadline. */
 		return;
 	}
 	/* It left the pool after the kick: nothing to do. */
@@ -443,17 +496,18 @@ out_unlock:
 }
 
 /*
- * Queues the NICs whose clients kicked; with @block, sleeps until a kick
- * or a wake-up first.  pool->lock held (dropped while it reads).
+ * Queues the NICs whose clients kicked; if none did, first sleeps up to
+ * @timeout_us (-1: until a kick or a wake-up).  pool->lock held (dropped
+ * while it reads).
  */
-static void soft_pool_read_kicks(struct soft_nic_pool *pool, bool block)
+static void soft_pool_read_kicks(struct soft_nic_pool *pool, long timeout_us)
 {
 	u64 cookies[16];
 	int n, i;
 
 	mutex_unlock(&pool->lock);
 	n = compat_kickset_wait(pool->ks, cookies, (int)ARRAY_SIZE(cookies),
-				block);
+				timeout_us);
 	mutex_lock(&pool->lock);
 	for (i = 0; i < n; i++)
 		soft_pool_kicked(pool, cookies[i]);
@@ -462,13 +516,16 @@ static void soft_pool_read_kicks(struct soft_nic_pool *pool, bool block)
 static int soft_nic_pool_fn(void *data)
 {
 	struct soft_nic_pool *pool = data;
-	bool spinning = false, arm;
+	bool spinning = false, arm, by_kick;
 	enum soft_turn turn;
 	struct soft_nic *nic;
 	u64 last_work = 0;
+	long mute_ns;
 
 	mutex_lock(&pool->lock);
 	while (!pool->stopping) {
+		if (!list_empty(&pool->muted))
+			soft_pool_unmute(pool);
 		if (!list_empty(&pool->runq)) {
 			if (spinning) {
 				spinning = false;
@@ -480,6 +537,9 @@ static int soft_nic_pool_fn(void *data)
 			pool->runq_len--;
 			nic->state = SOFT_NIC_RUNNING;
 			nic->kicked = false;
+			nic->ukicked = false;
+			by_kick = nic->by_kick;
+			nic->by_kick = false;
 			nic->seen = smp_load_acquire(&nic->db->seq);
 			kref_get(&nic->ref);
 			mutex_unlock(&pool->lock);
@@ -489,8 +549,10 @@ static int soft_nic_pool_fn(void *data)
 			turn = soft_nic_turn(nic, arm);
 
 			mutex_lock(&pool->lock);
-			if (turn == SOFT_TURN_WORK)
+			if (turn == SOFT_TURN_WORK) {
 				last_work = ktime_get_ns();
+				nic->idle_kicks = 0;
+			}
 			/*
 			 * Those that got work meanwhile go first: this one
 			 * had its turn.  Armed clients kick the set, which
@@ -498,16 +560,24 @@ static int soft_nic_pool_fn(void *data)
 			 */
 			soft_pool_poll_watch(pool, 1);
 			if (pool->nr_armed)
-				soft_pool_read_kicks(pool, false);
+				soft_pool_read_kicks(pool, 0);
 			if (nic->dead) {
 				/* soft_nic_stop() unhooked it. */
 			} else if (turn == SOFT_TURN_WORK || nic->kicked ||
-				   (turn == SOFT_TURN_IDLE &&
+				   nic->ukicked ||
+				   (turn == SOFT_TURN_IDLE && !by_kick &&
 				    READ_ONCE(nic->db->seq) != nic->seen)) {
-				/* Kicked while it armed: it runs again. */
+				/*
+				 * Work, or a kick during the turn (a WQE may
+				 * have come after we looked): it runs again.
+				 */
+				nic->by_kick = nic->ukicked;
 				if (turn == SOFT_TURN_ARMED)
 					WRITE_ONCE(nic->db->sleeping, 0);
 				soft_pool_queue(pool, nic, 1);
+			} else if (by_kick) {
+				/* Its client kicked for nothing. */
+				soft_pool_mute(pool, nic);
 			} else if (turn == SOFT_TURN_ARMED) {
 				nic->state = SOFT_NIC_ARMED;
 				pool->nr_armed++;
@@ -541,8 +611,13 @@ static int soft_nic_pool_fn(void *data)
 		 */
 		if (!pool->nr_spinning && soft_pool_arm(pool))
 			continue;
+		/* Up to the end of the first mute, if a kick waits for it. */
+		mute_ns = soft_pool_unmute(pool);
+		if (!list_empty(&pool->runq))
+			continue;
 		pool->nr_sleeping++;
-		soft_pool_read_kicks(pool, true);
+		soft_pool_read_kicks(pool, mute_ns < 0 ? -1 :
+					   mute_ns / 1000 + 1);
 		pool->nr_sleeping--;
 	}
 	if (spinning)
@@ -583,6 +658,7 @@ static struct soft_nic_pool *soft_pool_create(void)
 	mutex_init(&pool->lock);
 	INIT_LIST_HEAD(&pool->runq);
 	INIT_LIST_HEAD(&pool->watch);
+	INIT_LIST_HEAD(&pool->muted);
 	for (i = 0; i < SOFT_NIC_HASH; i++)
 		INIT_LIST_HEAD(&pool->hash[i]);
 	pool->threads = kcalloc(n, sizeof(*pool->threads));
@@ -634,6 +710,7 @@ static void soft_pool_leave(struct soft_nic *nic)
 		pool->nr_armed--;
 	if (nic->state != SOFT_NIC_RUNNING)
 		list_del_init(&nic->run_node);
+	list_del_init(&nic->mute_node);
 	mutex_unlock(&pool->lock);
 	compat_kick_del(pool->ks, nic->kick);
 	soft_nic_put(nic);
@@ -714,6 +791,7 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 	INIT_LIST_HEAD(&nic->qps);
 	INIT_LIST_HEAD(&nic->run_node);
 	INIT_LIST_HEAD(&nic->hash_node);
+	INIT_LIST_HEAD(&nic->mute_node);
 	kref_init(&nic->ref);
 	nic->kick = -1;
 	nic->db = compat_map_shared(current_mm, fd, SOFT_RING_DOORBELL_SIZE);

@@ -126,6 +126,7 @@ enum soft_nic_state {
 	SOFT_NIC_WATCHED,	/* idle; spinning threads read its db->seq */
 	SOFT_NIC_QUEUED,	/* on the pool's run queue */
 	SOFT_NIC_RUNNING,	/* a pool thread serves it (one at most) */
+	SOFT_NIC_MUTED,		/* its kicks found nothing: a turn at a deadline */
 };
 
 /**
@@ -144,7 +145,12 @@ enum soft_nic_state {
  * @state, @run_node, @hash_node, @seen, @kicked, @dead: the pool's, under
  *	its lock: where it is scheduled (@run_node on the run queue or the
  *	watch list), its entry in the pool's id hash, the db->seq its last
- *	turn started from, a kick that came while RUNNING, left the pool
+ *	turn started from, a kick of the driver's that came while RUNNING,
+ *	left the pool
+ * @ukicked, @by_kick, @idle_kicks, @mute_until, @mute_node: the pool's
+ *	too: the client kicked while RUNNING; its next turn is a client
+ *	kick's; kicked turns in a row that found nothing; the deadline of
+ *	its turn while MUTED; on the pool's muted list while MUTED
  */
 struct soft_nic {
 	struct soft_ring_doorbell *db;
@@ -161,6 +167,11 @@ struct soft_nic {
 	u32 seen;
 	bool kicked;
 	bool dead;
+	bool ukicked;
+	bool by_kick;
+	u8 idle_kicks;
+	u64 mute_until;
+	struct list_head mute_node;
 };
 
 struct soft_pd {
