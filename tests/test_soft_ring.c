@@ -587,9 +587,9 @@ static void big_pair_open(struct rpair *p, size_t len)
 /*
  * With a pool of one NIC thread, a 64 MiB RDMA WRITE moves a bounded
  * amount per turn: the other context's SEND, posted after it, completes
- * first.  The WRITE and a 16 MiB READ resume across turns and land
- * whole.  A QP destroyed in the middle of a long WRITE, and its context
- * closed, leave nothing behind.
+ * first; so does it beside a 64 MiB SEND.  The WRITE, the SEND and a
+ * 16 MiB READ resume across turns and land whole.  A QP destroyed in the
+ * middle of a long WRITE, and its context closed, leave nothing behind.
  */
 TEST(ring_big_transfers_take_turns)
 {
@@ -638,6 +638,27 @@ TEST(ring_big_transfers_take_turns)
 	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
 	expect(&p.s[0], 3, 0, IB_UVERBS_WC_RDMA_READ);
 	ASSERT_TRUE(!memcmp(p.s[0].buf, p.s[1].buf, READ_LEN));
+
+	/* A 64 MiB SEND from side 0, then a 4-byte one from side 1. */
+	for (i = 0; i < BIG; i += 4096)
+		p.s[0].buf[i + 17] = (u8)(i >> 12 ^ 0x5a);
+	memset(p.s[1].buf, 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 8, 0, BIG));
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[0], 9, BIG, 64));
+	wr = (struct ib_uverbs_send_wr){
+		.wr_id = 10, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	sge = sge_at(&p.s[0], 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	wr.wr_id = 11;
+	sge = sge_at(&p.s[1], BIG, 4);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[1], &wr, &sge));
+	expect(&p.s[1], 11, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[0], 9, 0, IB_UVERBS_WC_RECV);
+	expect(&p.s[0], 10, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 8, 0, IB_UVERBS_WC_RECV);
+	ASSERT_TRUE(!memcmp(p.s[0].buf, p.s[1].buf, BIG));
 
 	/* A long WRITE, then everything destroyed under it. */
 	wr.wr_id = 4;

@@ -491,9 +491,29 @@ static void soft_grh_build(u8 *grh, const struct soft_req *r, u64 len)
 }
 
 /*
+ * Where a SEND resumes in the receive at @q's head @rw (q->lock held):
+ * where its last step stopped if that receive is still the one it
+ * filled, else at 0 (the receive was flushed, or the responder is a new
+ * QP: the message starts again, as IB retransmits it whole).
+ */
+static u64 soft_resp_resume(struct soft_req *r, struct soft_queue *q,
+			    const struct soft_recv_wqe *rw)
+{
+	struct soft_send_wqe *wqe = r->wqe;
+
+	if (wqe->done && (wqe->resp_head != q->head ||
+			  wqe->resp_wr_id != rw->wr_id))
+		wqe->done = 0;
+	return wqe->done;
+}
+
+/*
  * Consumes the responder's next receive for a SEND (or, with @data
  * false, a WRITE_WITH_IMM): checks and fills its buffers, completes it.
- * Returns the requester's status, or SOFT_RNR.  resp_lock held.
+ * A SEND longer than r->budget into a QP's own receive queue (not UD,
+ * not an SRQ, whose head any QP may take) fills it in steps and consumes
+ * it at the last: SOFT_PARTIAL until then.  Returns the requester's
+ * status, SOFT_RNR or SOFT_PARTIAL.  resp_lock held.
  */
 static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 			  const struct ib_uverbs_qp_attr *pattr, bool data)
@@ -510,6 +530,7 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	struct soft_sgl dst;
 	bool limit = false;
 	u8 grh[SOFT_GRH_LEN];
+	u64 done = 0, n = r->local.len;
 
 	soft_sgl_init(&dst);
 	spin_lock(&q->lock);
@@ -545,9 +566,13 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 				if (soft_sgl_copy(&dst, 0, &g, 0, sizeof(grh)))
 					status = IB_UVERBS_WC_LOC_PROT_ERR;
 			}
+			if (type != IB_UVERBS_QPT_UD && !peer->ibqp.srq) {
+				done = soft_resp_resume(r, q, rw);
+				n = min_t(u64, r->local.len - done, r->budget);
+			}
 			switch (status ? SOFT_COPY_DST :
-				soft_sgl_copy(&dst, off, &r->local, 0,
-					      r->local.len)) {
+				soft_sgl_copy(&dst, off + done, &r->local, done,
+					      n)) {
 			case SOFT_COPY_OK:
 				break;
 			case SOFT_COPY_SRC:
@@ -559,6 +584,16 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 				status = IB_UVERBS_WC_LOC_PROT_ERR;
 				ret = IB_UVERBS_WC_REM_OP_ERR;
 				break;
+			}
+			r->moved = n;
+			if (!status && done + n < r->local.len) {
+				/* The receive stays at the head until the end. */
+				r->wqe->done = done + n;
+				r->wqe->resp_head = q->head;
+				r->wqe->resp_wr_id = rw->wr_id;
+				spin_unlock(&q->lock);
+				soft_sgl_put(&dst);
+				return SOFT_PARTIAL;
 			}
 		}
 		soft_sgl_put(&dst);
@@ -911,9 +946,10 @@ static void soft_sq_retry_later(struct soft_qp *sqp,
  *	decreased by what it moved; NULL: no bound
  *
  * Executes WRs in order until the queue is empty, its head waits (RNR,
- * transport timer, SQD), or the budget is spent.  An RDMA WRITE or READ
- * longer than the budget moves what the budget allows and resumes at
- * the next call; any other WR runs whole.
+ * transport timer, SQD), or the budget is spent.  An RDMA WRITE or READ,
+ * or a SEND to a QP's own receive queue, longer than the budget moves
+ * what the budget allows and resumes at the next call; any other WR runs
+ * whole.
  * Return: true if it stopped for the budget with WRs left to run.
  */
 bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)

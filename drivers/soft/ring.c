@@ -16,9 +16,9 @@
  * threads()), so that no number of contexts buys more CPU than that:
  *  - A NIC with work sits on the pool's run queue; a thread takes the
  *    head and gives it one turn: at most SOFT_NIC_BATCH WQEs from each
- *    ring and SOFT_NIC_TURN_BYTES of data moved (a longer RDMA WRITE or
- *    READ resumes at its next turn), then the NIC goes to the tail if it
- *    has more.  Contexts with work are served round robin, and one with
+ *    ring and SOFT_NIC_TURN_BYTES of data moved (a longer RDMA WRITE,
+ *    READ or SEND resumes at its next turn), then the NIC goes to the
+ *    tail if it has more.  Contexts with work are served round robin, and one with
  *    deep queues or huge transfers delays another by one turn at most
  *    per thread.
  *  - A thread that ran out of work spins for SOFT_NIC_SPIN_NS after its

@@ -266,8 +266,10 @@ struct soft_recv_wqe {
  * @rnr_tries: RNR NAKs this WR has met (RC)
  * @retry_tries: times it found no answer (RC)
  * @rnr_until: after an RNR NAK, when it may be retried (ktime ns)
- * @done: RDMA WRITE and READ: bytes already moved by earlier steps (a
- *	NIC turn moves a bounded number; the WR resumes where it stopped)
+ * @done: SEND, RDMA WRITE and READ: bytes already moved by earlier steps
+ *	(a NIC turn moves a bounded number; the WR resumes where it stopped)
+ * @resp_head, @resp_wr_id: a SEND in steps: the responder's RQ index and
+ *	wr_id of the receive it fills
  * @inline_len: bytes of inline payload in @data (SEND_INLINE), else 0
  * @data: wr.num_sge SGEs, or the inline payload; the queue's stride
  *	leaves room for max(max_sge SGEs, max_inline_data bytes)
@@ -278,9 +280,10 @@ struct soft_send_wqe {
 	u32 inline_len;
 	u32 rnr_tries;
 	u32 retry_tries;
-	u32 reserved;
+	u32 resp_head;
 	u64 rnr_until;
 	u64 done;
+	u64 resp_wr_id;
 	u8 data[];
 };
 
