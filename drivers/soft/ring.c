@@ -18,9 +18,9 @@
  *    head and gives it one turn: at most SOFT_NIC_BATCH WQEs from each
  *    ring and SOFT_NIC_TURN_BYTES of data moved (a longer RDMA WRITE,
  *    READ or SEND resumes at its next turn), then the NIC goes to the
- *    tail if it has more.  Contexts with work are served round robin, and one with
- *    deep queues or huge transfers delays another by one turn at most
- *    per thread.
+ *    tail if it has more.  Contexts with work are served round robin,
+ *    and one with deep queues or huge transfers delays another by one
+ *    turn at most per thread.
  *  - A thread that ran out of work spins for SOFT_NIC_SPIN_NS after its
  *    own last useful turn, reading the doorbells of the NICs that went
  *    idle meanwhile (the "watched" ones, whose clients ring without a
@@ -949,9 +949,12 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		uverbs_set_error("SOFT_ATTACH: a QP or a CQ, not both");
 		return -EINVAL;
 	}
-	if (!k != (qp || cq)) {
-		uverbs_set_error(k ? "SOFT_ATTACH: a kick fd is for the context's doorbell only" :
-				     "SOFT_ATTACH: the context's doorbell needs its kick eventfd (SOFT_ATTACH_KICK)");
+	if (k && (qp || cq)) {
+		uverbs_set_error("SOFT_ATTACH: a kick fd is for the context's doorbell only");
+		return -EINVAL;
+	}
+	if (!k && !qp && !cq) {
+		uverbs_set_error("SOFT_ATTACH: the doorbell needs its kick eventfd (SOFT_ATTACH_KICK)");
 		return -EINVAL;
 	}
 	if (qp)
