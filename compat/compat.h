@@ -431,6 +431,35 @@ void cond_resched(void);
 /* Monotonic time, as the kernel's ktime_get_ns(). */
 u64 ktime_get_ns(void);
 
+/* CPUs online now (at least 1). */
+unsigned int num_online_cpus(void);
+
+/*
+ * Kick sets (compat/kick.c): threads of a driver sleep until one of many
+ * client eventfds is written (a kernel: eventfd_ctx_fdget() and a
+ * wait-queue callback per eventfd, as vhost).  compat_kick_add() takes
+ * @mm's eventfd @fd into the set under @cookie (non-zero) and returns our
+ * descriptor for it, or -EBADF (no such fd), -EINVAL (not an eventfd),
+ * -ENOMEM, -EOPNOTSUPP; compat_kick_del() drops it.  Edge triggered:
+ * every write after a wait reported the cookie reports it again.
+ * compat_kickset_wait() stores the cookies of the kicks that came (at
+ * most @max) and returns how many, or -EINTR; if none came it first
+ * sleeps up to @timeout_us (0: not at all, -1: no limit; rounded up to a
+ * millisecond) until a kick or a compat_kickset_wake(), which wakes one
+ * waiter (0 cookies then).  After compat_kickset_wake_all() every wait
+ * returns at once.  The set is safe to use from any number of threads.
+ */
+struct compat_kickset;
+struct compat_kickset *compat_kickset_create(void);
+void compat_kickset_destroy(struct compat_kickset *ks);
+int compat_kick_add(struct compat_kickset *ks, struct compat_mm *mm, int fd,
+		    u64 cookie);
+void compat_kick_del(struct compat_kickset *ks, int kick);
+void compat_kickset_wake(struct compat_kickset *ks);
+void compat_kickset_wake_all(struct compat_kickset *ks);
+int compat_kickset_wait(struct compat_kickset *ks, u64 *cookies, int max,
+			long timeout_us);
+
 /*
  * Delayed work, as the kernel's: a function run later on a workqueue's
  * thread.  Delays are in microseconds (the kernel's are jiffies).  A work

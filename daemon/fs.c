@@ -486,9 +486,10 @@ static struct ivd_job *job_new(fuse_req_t req, void (*fn)(struct ivd_work *w))
 /*
  * Runs one command of @f's.  @windows_only on the loop thread: the
  * command lay in command windows and moves no other memory of its
- * caller, so nothing it does can wait on the client.
+ * caller, so nothing it does can wait on the client.  Return: its errno,
+ * for dev_cmd_reply().
  */
-static void dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
+static long dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 			void *arg, struct ib_uverbs_ioctl_hdr *hdr,
 			bool windows_only)
 {
@@ -521,6 +522,12 @@ static void dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 			t ? t : "type?", hdr->action, ivd_errname(ret),
 			ret ? ": " : "", ret ? ib_uverbs_last_error() : "");
 	}
+	return ret;
+}
+
+/* The reply lets the client close the file: nothing of @f after it. */
+static void dev_cmd_reply(fuse_req_t req, long ret)
+{
 	if (ret)
 		fuse_reply_err(req, (int)-ret);
 	else
@@ -530,8 +537,11 @@ static void dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 static void dev_cmd_work(struct ivd_work *w)
 {
 	struct ivd_job *j = container_of(w, struct ivd_job, work);
-	dev_cmd_run(j->req, j->f, j->cmd, j->arg, &j->hdr, false);
+	long ret;
+
+	ret = dev_cmd_run(j->req, j->f, j->cmd, j->arg, &j->hdr, false);
 	ivd_account_cmd_end(&j->f->acct);
+	dev_cmd_reply(j->req, ret);
 	free(j);
 }
 
@@ -567,7 +577,7 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	if (cmd == RDMA_VERBS_IOCTL &&
 	    pvm_cmd_in_windows(f->mm, (uintptr_t)arg, &hdr) &&
 	    !ib_uverbs_cmd_user_memory(f->ufile, &hdr)) {
-		dev_cmd_run(req, f, cmd, arg, &hdr, true);
+		dev_cmd_reply(req, dev_cmd_run(req, f, cmd, arg, &hdr, true));
 		return;
 	}
 	ret = ivd_account_cmd_begin(&f->acct);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <ioverbs/embedded.h>
+#include <rdma/soft_device.h>
 
 #include "daemon.h"
 #include "stop.h"
@@ -38,6 +39,7 @@ struct options {
 	bool debug;
 	int log_level;
 	const char *log_file;
+	unsigned int nic_threads;
 	char *pid_file;
 	char *mountpoint;
 	char *fuse_opts;
@@ -93,6 +95,8 @@ static void usage(FILE *fp)
 		"                         (K, M, G suffixes; default %lluM)\n"
 		"  --limit-file-objects=[TYPE:]N, --limit-file-queue-mem=BYTES\n"
 		"                         the same per open file (default: unlimited)\n"
+		"  --nic-threads=N        threads serving every shared queue (default: one\n"
+		"                         per online CPU, at most %d)\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
@@ -109,7 +113,7 @@ static void usage(FILE *fp)
 		IVD_MAX_DEVICES, IVD_EVENT_MAX_PER_USER, IVD_DEFAULT_MAX_THREADS,
 		IVD_DEFAULT_FILES, IVD_DEFAULT_INFLIGHT, SOFT_MAX_PKEYS,
 		IVD_DEFAULT_OBJECTS, IVD_DEFAULT_SRQS,
-		IVD_DEFAULT_QUEUE_MEM >> 20);
+		IVD_DEFAULT_QUEUE_MEM >> 20, SOFT_NIC_MAX_THREADS);
 }
 
 static int parse_uint(const char *s, int base, unsigned long max,
@@ -242,6 +246,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_LIMIT_FILE_OBJECTS,
 		OPT_LIMIT_QUEUE_MEM,
 		OPT_LIMIT_FILE_QUEUE_MEM,
+		OPT_NIC_THREADS,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -267,6 +272,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		  OPT_LIMIT_QUEUE_MEM },
 		{ "limit-file-queue-mem", required_argument, NULL,
 		  OPT_LIMIT_FILE_QUEUE_MEM },
+		{ "nic-threads", required_argument, NULL, OPT_NIC_THREADS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -393,6 +399,12 @@ static int parse_options(struct options *o, int argc, char **argv)
 							   &ivd_file_limits,
 						   optarg))
 				goto bad;
+			break;
+		case OPT_NIC_THREADS:
+			if (parse_uint(optarg, 10, SOFT_NIC_MAX_THREADS, &v) ||
+			    !v)
+				goto bad;
+			o->nic_threads = (unsigned int)v;
 			break;
 		default:
 			usage(stderr);
@@ -525,6 +537,7 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 	compat_log_level = o.log_level; /* the same four levels */
+	soft_nic_set_threads(o.nic_threads);
 
 	if (fuse_opt_add_arg(&args, argv[0]) || fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, o.fuse_opts) ||

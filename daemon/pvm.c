@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <linux/kcmp.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -360,30 +361,36 @@ static long pvm_fd_mnt_id(const char *pid, int fd)
 	return id;
 }
 
-/* The kernel's internal mount of memfds: the mount id of one of ours. */
-static long pvm_shm_mnt_id(void)
+/*
+ * The kernel's internal mounts of memfds and of anonymous inodes
+ * (eventfds): the mount ids of one of ours of each, learnt once.
+ */
+static long pvm_internal_mnt_id(bool eventfd_mnt)
 {
-	static long id = -2;
-	long cur = __atomic_load_n(&id, __ATOMIC_ACQUIRE);
+	static long ids[2] = { -2, -2 };
+	long cur = __atomic_load_n(&ids[eventfd_mnt], __ATOMIC_ACQUIRE);
 	int fd;
 
 	if (cur != -2)
 		return cur;
-	fd = memfd_create("ioverbsd-probe", MFD_CLOEXEC);
+	fd = eventfd_mnt ? eventfd(0, EFD_CLOEXEC) :
+			   memfd_create("ioverbsd-probe", MFD_CLOEXEC);
 	cur = fd < 0 ? -1 : pvm_fd_mnt_id("self", fd);
 	if (fd >= 0)
 		close(fd);
-	__atomic_store_n(&id, cur, __ATOMIC_RELEASE);
+	__atomic_store_n(&ids[eventfd_mnt], cur, __ATOMIC_RELEASE);
 	return cur;
 }
 
 /*
  * A descriptor of ours for the client's @fd (a shared queue's memfd):
  * pidfd_getfd(), which needs the same privilege as process_vm_*.  Only a
- * memfd is taken: its /proc fdinfo must name the memfds' internal mount.
- * Anything else -- a file of a FUSE mount (ours: closing it would send us
- * a FLUSH; a client's: it could hold that FLUSH for ever), a socket, a
- * device -- is refused without ever becoming a descriptor of ours.  The
+ * memfd or an anonymous inode (an eventfd) is taken: its /proc fdinfo
+ * must name one of those kernel-internal mounts, whose files never wait
+ * on anyone.  Anything else -- a file of a FUSE mount (ours: closing it
+ * would send us a FLUSH; a client's: it could hold that FLUSH for ever),
+ * a socket, a device -- is refused without ever becoming a descriptor of
+ * ours.  What kind it must be is the caller's to check.  The
  * client may swap the descriptor after the check; the mapping code checks
  * our own copy's seals again, and closing a file that slipped through
  * costs the calling command's own thread only.
@@ -400,7 +407,7 @@ static int pvm_get_fd(struct compat_mm *mm, int fd)
 	mnt = pvm_fd_mnt_id(pid, fd);
 	if (mnt < 0)
 		return -EBADF;
-	if (mnt != pvm_shm_mnt_id())
+	if (mnt != pvm_internal_mnt_id(false) && mnt != pvm_internal_mnt_id(true))
 		return -EINVAL;
 	if (pidfd < 0) {
 		pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);

@@ -8,6 +8,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -29,20 +30,34 @@ static u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
-int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
-			 void *fctx)
+static int sring_attach(int fd, int kick, int qp, int cq, ioverbs_ioctl_fn fn,
+			void *fctx)
 {
-	struct soft_attach a = { .fd = fd };
+	struct soft_attach a = { .fd = fd }, k = { .fd = kick };
 	struct ioverbs_cmd c;
 
 	ioverbs_cmd_init(&c, NULL, SOFT_DRIVER_ID, SOFT_TYPE_VENDOR,
 			 SOFT_VENDOR_ATTACH);
 	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
+	if (kick >= 0)
+		ioverbs_cmd_in(&c, SOFT_ATTACH_KICK, &k, sizeof(k));
 	if (qp >= 0)
 		ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, (u32)qp);
 	if (cq >= 0)
 		ioverbs_cmd_idr(&c, SOFT_ATTACH_CQ, (u32)cq);
 	return (int)ioverbs_cmd_exec(&c, fn, fctx);
+}
+
+int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
+			 void *fctx)
+{
+	return sring_attach(fd, -1, qp, cq, fn, fctx);
+}
+
+int ioverbs_sring_attach_doorbell(int fd, int kick, ioverbs_ioctl_fn fn,
+				  void *fctx)
+{
+	return sring_attach(fd, kick, -1, -1, fn, fctx);
 }
 
 int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
@@ -51,14 +66,26 @@ int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 	void *map;
 	int ret;
 
+	r->db = NULL;
+	r->kick = -1;
 	ret = ioverbs_shm_map("ioverbs-doorbell", SOFT_RING_DOORBELL_SIZE, &map,
 			  &r->fd);
 	if (ret)
 		return ret;
 	r->db = map;
-	ret = ioverbs_sring_attach(r->fd, -1, -1, fn, fctx);
+	/* Non-blocking: a full counter must never stall a post. */
+	r->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->kick < 0) {
+		ret = -errno;
+		goto err_detach;
+	}
+	ret = ioverbs_sring_attach_doorbell(r->fd, r->kick, fn, fctx);
 	if (ret)
-		ioverbs_sring_ctx_detach(r);
+		goto err_detach;
+	return 0;
+
+err_detach:
+	ioverbs_sring_ctx_detach(r);
 	return ret;
 }
 
@@ -68,8 +95,11 @@ void ioverbs_sring_ctx_detach(struct ioverbs_sring_ctx *r)
 		munmap(r->db, SOFT_RING_DOORBELL_SIZE);
 	if (r->fd >= 0)
 		close(r->fd);
+	if (r->kick >= 0)
+		close(r->kick);
 	r->db = NULL;
 	r->fd = -1;
+	r->kick = -1;
 }
 
 int ioverbs_sring_cq_attach(struct ioverbs_sring_cq *r, u32 cq_handle,
@@ -140,13 +170,15 @@ void ioverbs_sring_qp_detach(struct ioverbs_sring_qp *r)
 	r->fd = -1;
 }
 
-/* After a producer index moved: wake the NIC if it sleeps. */
-static void sring_doorbell(struct ioverbs_sring_ctx *ctx)
+void ioverbs_sring_ring(struct ioverbs_sring_ctx *ctx)
 {
+	u64 one = 1;
+
 	__atomic_fetch_add(&ctx->db->seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&ctx->db->sleeping, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, &ctx->db->seq, FUTEX_WAKE, 1, NULL, NULL,
-			0);
+	/* EAGAIN (a counter at its maximum) has woken the device already. */
+	if (__atomic_load_n(&ctx->db->sleeping, __ATOMIC_SEQ_CST) &&
+	    write(ctx->kick, &one, sizeof(one)) < 0)
+		return;
 }
 
 int ioverbs_sring_post_send(struct ioverbs_sring_qp *r,
@@ -184,7 +216,7 @@ int ioverbs_sring_post_send(struct ioverbs_sring_qp *r,
 		memcpy(e->sge, sge, wr->num_sge * sizeof(*sge));
 	}
 	__atomic_store_n(&r->sq->prod, ++r->sq_prod, __ATOMIC_RELEASE);
-	sring_doorbell(r->ctx);
+	ioverbs_sring_ring(r->ctx);
 	return 0;
 }
 
@@ -207,7 +239,7 @@ int ioverbs_sring_post_recv(struct ioverbs_sring_qp *r,
 	e->wr = *wr;
 	memcpy(e->sge, sge, wr->num_sge * sizeof(*sge));
 	__atomic_store_n(&r->rq->prod, ++r->rq_prod, __ATOMIC_RELEASE);
-	sring_doorbell(r->ctx);
+	ioverbs_sring_ring(r->ctx);
 	return 0;
 }
 

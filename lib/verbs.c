@@ -249,6 +249,7 @@ long ioverbs_ep_open(struct ioverbs_ep *s, size_t len, bool rings)
 	s->len = len;
 	s->rings = rings;
 	s->rctx.fd = -1;
+	s->rctx.kick = -1;
 	s->rcq.fd = -1;
 	s->rqp.fd = -1;
 	s->buf = calloc(1, len);

@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -256,6 +257,23 @@ static int attach(struct ioverbs_ep *s, int fd, int qp, int cq)
 	return ioverbs_sring_attach(fd, qp, cq, s->v.fn, s->v.ctx);
 }
 
+static int attach_db(struct ioverbs_ep *s, int fd, int kick)
+{
+	return ioverbs_sring_attach_doorbell(fd, kick, s->v.fn, s->v.ctx);
+}
+
+static int attach_kick_qp(struct ioverbs_ep *s, int fd, int kick)
+{
+	struct soft_attach a = { .fd = fd }, k = { .fd = kick };
+	struct ioverbs_cmd c;
+
+	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_ATTACH);
+	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
+	ioverbs_cmd_in(&c, SOFT_ATTACH_KICK, &k, sizeof(k));
+	ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, s->qp);
+	return (int)ioverbs_client_exec(&s->v, &c);
+}
+
 static int sealed_memfd(size_t len, bool seal)
 {
 	int fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -273,7 +291,7 @@ TEST(ring_attach_errors)
 	struct ib_device *dev = soft_device_create(NULL);
 	struct ib_uverbs_file *f;
 	struct ioverbs_ep s;
-	int fd, pipefd[2];
+	int fd, pipefd[2], kick;
 	u32 cqe;
 
 	ASSERT_TRUE(!IS_ERR(dev));
@@ -288,23 +306,36 @@ TEST(ring_attach_errors)
 	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "doorbell first"));
 	close(fd);
 	/* Not sealed; too small; not a descriptor; not a memfd. */
+	kick = eventfd(0, EFD_CLOEXEC);
+	ASSERT_TRUE(kick >= 0);
 	fd = sealed_memfd(SOFT_RING_DOORBELL_SIZE, false);
-	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, kick));
 	close(fd);
 	fd = sealed_memfd(100, true);
-	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, kick));
 	close(fd);
-	ASSERT_ERRNO(-EBADF, attach(&s, 987654, -1, -1));
+	ASSERT_ERRNO(-EBADF, attach_db(&s, 987654, kick));
 	ASSERT_OK(pipe(pipefd));
-	ASSERT_ERRNO(-EINVAL, attach(&s, pipefd[0], -1, -1));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, pipefd[0], kick));
+	/* The doorbell without its kick, or a kick that is no eventfd. */
+	fd = sealed_memfd(1 << 20, true);
+	ASSERT_ERRNO(-EINVAL, attach(&s, fd, -1, -1));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "kick eventfd"));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, pipefd[0]));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "not an eventfd"));
+	ASSERT_ERRNO(-EINVAL, attach_db(&s, fd, fd));
+	ASSERT_ERRNO(-EBADF, attach_db(&s, fd, 987654));
 	close(pipefd[0]);
 	close(pipefd[1]);
 	/* Both a QP and a CQ. */
-	fd = sealed_memfd(1 << 20, true);
 	ASSERT_ERRNO(-EINVAL, attach(&s, fd, (int)s.qp, (int)s.cq));
 	/* The doorbell, once. */
-	ASSERT_OK(attach(&s, fd, -1, -1));
-	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, -1));
+	ASSERT_OK(attach_db(&s, fd, kick));
+	ASSERT_ERRNO(-EBUSY, attach_db(&s, fd, kick));
+	/* A kick is the doorbell's only. */
+	ASSERT_ERRNO(-EINVAL, attach_kick_qp(&s, fd, kick));
+	ASSERT_TRUE(strstr(ib_uverbs_last_error(), "doorbell only"));
+	close(kick);
 	/* A CQ ring: once; then the CQ cannot be resized. */
 	ASSERT_OK(attach(&s, fd, -1, (int)s.cq));
 	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, (int)s.cq));
@@ -354,9 +385,7 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	rpair_open(&p, true, 7);
 	/* An index 1000 entries ahead of the device. */
 	__atomic_store_n(&p.s[0].rqp.sq->prod, 1000, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&p.s[0].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &p.s[0].rctx.db->seq, 1 /* FUTEX_WAKE */, 1, NULL,
-		NULL, 0);
+	ioverbs_sring_ring(&p.s[0].rctx);
 	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[0].v, p.s[0].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
@@ -371,8 +400,7 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	e->wr.num_sge = 200;
 	e->wr.opcode = IB_UVERBS_WR_SEND;
 	__atomic_store_n(&p.s[1].rqp.sq->prod, 1, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&p.s[1].rctx.db->seq, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &p.s[1].rctx.db->seq, 1, 1, NULL, NULL, 0);
+	ioverbs_sring_ring(&p.s[1].rctx);
 	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[1].v, p.s[1].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
@@ -536,4 +564,145 @@ TEST(ring_cq_create_with_vendor_ring)
 	ioverbs_ep_close(&s);
 	ib_uverbs_release(f);
 	soft_device_destroy(dev);
+}
+
+/* Two contexts with rings and RC QPs connected to each other, @len each. */
+static void big_pair_open(struct rpair *p, size_t len)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->dev = soft_device_create(NULL);
+	ASSERT_TRUE(!IS_ERR(p->dev));
+	for (i = 0; i < 2; i++) {
+		p->f[i] = ib_uverbs_open(p->dev, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(p->f[i]));
+		ioverbs_client_embedded(&p->s[i].v, p->f[i]);
+		ASSERT_OK(ioverbs_ep_open(&p->s[i], len, true));
+	}
+	ASSERT_OK(ioverbs_ep_connect(&p->s[0], &p->s[1], 7));
+	ASSERT_OK(ioverbs_ep_connect(&p->s[1], &p->s[0], 7));
+}
+
+/*
+ * With a pool of one NIC thread, a 64 MiB RDMA WRITE moves a bounded
+ * amount per turn: the other context's SEND, posted after it, completes
+ * first; so does it beside a 64 MiB SEND.  The WRITE, the SEND and a
+ * 16 MiB READ resume across turns and land whole.  A QP destroyed in the
+ * middle of a long WRITE, and its context closed, leave nothing behind.
+ */
+TEST(ring_big_transfers_take_turns)
+{
+	enum { BIG = 64 << 20, READ_LEN = 16 << 20 };
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_WRITE,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct rpair p;
+	u32 i;
+
+	ASSERT_ERRNO(-EINVAL, soft_nic_set_threads(SOFT_NIC_MAX_THREADS + 1));
+	ASSERT_OK(soft_nic_set_threads(1));
+	big_pair_open(&p, BIG + 4096);
+	for (i = 0; i < BIG; i += 4096)
+		p.s[0].buf[i + (i >> 12) % 4096] = (u8)(i >> 12 | 1);
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[0], 7, BIG, 64));
+
+	/* Side 0 writes 64 MiB into side 1; side 1 then sends 4 bytes. */
+	wr.wr.rdma.remote_addr = (uintptr_t)p.s[1].buf;
+	wr.wr.rdma.rkey = p.s[1].rkey;
+	sge = sge_at(&p.s[0], 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	wr = (struct ib_uverbs_send_wr){
+		.wr_id = 2, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	sge = sge_at(&p.s[1], BIG, 4);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[1], &wr, &sge));
+	expect(&p.s[1], 2, 0, IB_UVERBS_WC_SEND);
+	/* The small one overtook the big one (one CQ, in order). */
+	expect(&p.s[0], 7, 0, IB_UVERBS_WC_RECV);
+	expect(&p.s[0], 1, 0, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_TRUE(!memcmp(p.s[0].buf, p.s[1].buf, BIG));
+
+	/* 16 MiB back by RDMA READ, over the start of side 0's buffer. */
+	memset(p.s[0].buf, 0, READ_LEN);
+	wr = (struct ib_uverbs_send_wr){
+		.wr_id = 3, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_READ,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	wr.wr.rdma.remote_addr = (uintptr_t)p.s[1].buf;
+	wr.wr.rdma.rkey = p.s[1].rkey;
+	sge = sge_at(&p.s[0], 0, READ_LEN);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	expect(&p.s[0], 3, 0, IB_UVERBS_WC_RDMA_READ);
+	ASSERT_TRUE(!memcmp(p.s[0].buf, p.s[1].buf, READ_LEN));
+
+	/* A 64 MiB SEND from side 0, then a 4-byte one from side 1. */
+	for (i = 0; i < BIG; i += 4096)
+		p.s[0].buf[i + 17] = (u8)(i >> 12 ^ 0x5a);
+	memset(p.s[1].buf, 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 8, 0, BIG));
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[0], 9, BIG, 64));
+	wr = (struct ib_uverbs_send_wr){
+		.wr_id = 10, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	sge = sge_at(&p.s[0], 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	wr.wr_id = 11;
+	sge = sge_at(&p.s[1], BIG, 4);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[1], &wr, &sge));
+	expect(&p.s[1], 11, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[0], 9, 0, IB_UVERBS_WC_RECV);
+	expect(&p.s[0], 10, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 8, 0, IB_UVERBS_WC_RECV);
+	ASSERT_TRUE(!memcmp(p.s[0].buf, p.s[1].buf, BIG));
+
+	/* A long WRITE, then everything destroyed under it. */
+	wr.wr_id = 4;
+	wr.opcode = IB_UVERBS_WR_RDMA_WRITE;
+	sge = sge_at(&p.s[0], 0, BIG);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	usleep(1000);
+	rpair_close(&p);
+	ASSERT_OK(soft_nic_set_threads(0));
+}
+
+/*
+ * WQEs posted to a QP's ring before it may send wait in the ring; the
+ * MODIFY to RTS is enough for the NIC to take them, without another
+ * doorbell (the NIC may be asleep by then).
+ */
+TEST(ring_wqes_posted_before_rts_run_at_rts)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 5, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct rpair p;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.dev = soft_device_create(NULL);
+	ASSERT_TRUE(!IS_ERR(p.dev));
+	for (i = 0; i < 2; i++) {
+		p.f[i] = ib_uverbs_open(p.dev, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(p.f[i]));
+		ioverbs_client_embedded(&p.s[i].v, p.f[i]);
+		ASSERT_OK(ioverbs_ep_open(&p.s[i], 4096, true));
+	}
+	ASSERT_OK(ioverbs_ep_connect(&p.s[1], &p.s[0], 7));
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 6, 0, 64));
+	/* Side 0 is in RESET: its WQE waits in the ring. */
+	sge = sge_at(&p.s[0], 0, 8);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	usleep(100 * 1000);
+	ASSERT_EQ(ioverbs_qp_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_RESET);
+	ASSERT_OK(ioverbs_ep_connect(&p.s[0], &p.s[1], 7));
+	expect(&p.s[0], 5, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 6, 0, IB_UVERBS_WC_RECV);
+	rpair_close(&p);
 }

@@ -212,6 +212,7 @@ enum {
 	ATT_FD = SOFT_ATTACH_FD & ~UVERBS_VENDOR_FLAG,
 	ATT_QP = SOFT_ATTACH_QP & ~UVERBS_VENDOR_FLAG,
 	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
+	ATT_KICK = SOFT_ATTACH_KICK & ~UVERBS_VENDOR_FLAG,
 };
 
 static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
@@ -227,6 +228,10 @@ static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_WRITE } },
+	[ATT_KICK] = {
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct soft_attach),
+		.max_len = sizeof(struct soft_attach) },
 };
 
 static const struct uverbs_action soft_vendor_actions[] = {

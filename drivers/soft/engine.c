@@ -78,6 +78,10 @@
 #define SOFT_RNR (-EAGAIN)
 /* An internal status: nobody answered (RC: the transport timer runs). */
 #define SOFT_NO_ANSWER (-EHOSTUNREACH)
+/* An internal status: the WR moved its step's bytes and resumes later. */
+#define SOFT_PARTIAL (-EINPROGRESS)
+/* What a WR costs a budget besides its bytes. */
+#define SOFT_WR_COST 256
 /* The longest transport timer we wait (IB: 4.096 us << timeout). */
 #define SOFT_MAX_TIMEOUT_US (8u * 1000 * 1000)
 /* SGLs up to this many segments live on the stack. */
@@ -242,14 +246,16 @@ enum soft_copy_fault {
 };
 
 /*
- * Copies @len bytes from @src to @dst starting @dst_off bytes into @dst
- * (both long enough, checked by the caller).
+ * Copies @len bytes from @src, starting @src_off bytes into it, to @dst
+ * starting @dst_off bytes into @dst (both long enough, checked by the
+ * caller).
  */
 static enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
-					  struct soft_sgl *src, u64 len)
+					  struct soft_sgl *src, u64 src_off,
+					  u64 len)
 {
 	u8 small[SOFT_CHUNK], *buf = small;
-	u64 so = 0, dof = dst_off, n, chunk = SOFT_CHUNK;
+	u64 so = src_off, dof = dst_off, n, chunk = SOFT_CHUNK;
 	enum soft_copy_fault ret = SOFT_COPY_OK;
 	u32 si = 0, di = 0;
 
@@ -268,9 +274,9 @@ static enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
 		}
 	}
 	while (len) {
-		while (so == src->seg[si].len) {
+		while (so >= src->seg[si].len) {
+			so -= src->seg[si].len;
 			si++;
-			so = 0;
 		}
 		while (dof >= dst->seg[di].len) {
 			dof -= dst->seg[di].len;
@@ -467,6 +473,8 @@ struct soft_req {
 	u32 npkts;			/* the PSNs it takes */
 	u32 rnr_us;			/* the responder's RNR timer */
 	u64 atomic_orig;
+	u64 budget;			/* bytes this step may move */
+	u64 moved;			/* bytes it moved */
 };
 
 static u16 soft_port_lid(struct soft_device *sdev, u8 port)
@@ -500,9 +508,29 @@ static void soft_grh_build(u8 *grh, const struct soft_req *r, u64 len)
 }
 
 /*
+ * Where a SEND resumes in the receive at @q's head @rw (q->lock held):
+ * where its last step stopped if that receive is still the one it
+ * filled, else at 0 (the receive was flushed, or the responder is a new
+ * QP: the message starts again, as IB retransmits it whole).
+ */
+static u64 soft_resp_resume(struct soft_req *r, struct soft_queue *q,
+			    const struct soft_recv_wqe *rw)
+{
+	struct soft_send_wqe *wqe = r->wqe;
+
+	if (wqe->done && (wqe->resp_head != q->head ||
+			  wqe->resp_wr_id != rw->wr_id))
+		wqe->done = 0;
+	return wqe->done;
+}
+
+/*
  * Consumes the responder's next receive for a SEND (or, with @data
  * false, a WRITE_WITH_IMM): checks and fills its buffers, completes it.
- * Returns the requester's status, or SOFT_RNR.  resp_lock held.
+ * A SEND longer than r->budget into a QP's own receive queue (not UD,
+ * not an SRQ, whose head any QP may take) fills it in steps and consumes
+ * it at the last: SOFT_PARTIAL until then.  Returns the requester's
+ * status, SOFT_RNR or SOFT_PARTIAL.  resp_lock held.
  */
 static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 			  const struct ib_uverbs_qp_attr *pattr, bool data)
@@ -519,6 +547,7 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	struct soft_sgl dst;
 	bool limit = false;
 	u8 grh[SOFT_GRH_LEN];
+	u64 done = 0, n = r->local.len;
 
 	soft_sgl_init(&dst);
 	spin_lock(&q->lock);
@@ -551,12 +580,16 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 				soft_sgl_init(&g);
 				soft_grh_build(grh, r, r->local.len);
 				soft_sgl_add_kernel(&g, grh, sizeof(grh));
-				if (soft_sgl_copy(&dst, 0, &g, sizeof(grh)))
+				if (soft_sgl_copy(&dst, 0, &g, 0, sizeof(grh)))
 					status = IB_UVERBS_WC_LOC_PROT_ERR;
 			}
+			if (type != IB_UVERBS_QPT_UD && !peer->ibqp.srq) {
+				done = soft_resp_resume(r, q, rw);
+				n = min_t(u64, r->local.len - done, r->budget);
+			}
 			switch (status ? SOFT_COPY_DST :
-				soft_sgl_copy(&dst, off, &r->local,
-					      r->local.len)) {
+				soft_sgl_copy(&dst, off + done, &r->local, done,
+					      n)) {
 			case SOFT_COPY_OK:
 				break;
 			case SOFT_COPY_SRC:
@@ -568,6 +601,16 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 				status = IB_UVERBS_WC_LOC_PROT_ERR;
 				ret = IB_UVERBS_WC_REM_OP_ERR;
 				break;
+			}
+			r->moved = n;
+			if (!status && done + n < r->local.len) {
+				/* The receive stays at the head until the end. */
+				r->wqe->done = done + n;
+				r->wqe->resp_head = q->head;
+				r->wqe->resp_wr_id = rw->wr_id;
+				spin_unlock(&q->lock);
+				soft_sgl_put(&dst);
+				return SOFT_PARTIAL;
 			}
 		}
 		soft_sgl_put(&dst);
@@ -625,6 +668,7 @@ static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 	bool imm = wr->opcode == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
 	struct soft_queue *q = soft_qp_rq(peer);
 	struct soft_sgl dst;
+	u64 off, n;
 	int status;
 
 	if (!(pattr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_WRITE))
@@ -639,12 +683,15 @@ static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 		if (status)
 			return SOFT_RNR;
 	}
+	/* Every step checks the whole range: a key may go in between. */
 	status = soft_sgl_get_remote(&dst, peer, wr->wr.rdma.rkey,
 				     wr->wr.rdma.remote_addr, r->local.len,
 				     IB_UVERBS_ACCESS_REMOTE_WRITE);
 	if (status)
 		return status;
-	switch (soft_sgl_copy(&dst, 0, &r->local, r->local.len)) {
+	off = imm ? 0 : r->wqe->done;
+	n = imm ? r->local.len : min_t(u64, r->local.len - off, r->budget);
+	switch (soft_sgl_copy(&dst, off, &r->local, off, n)) {
 	case SOFT_COPY_OK:
 		break;
 	case SOFT_COPY_SRC:
@@ -655,6 +702,11 @@ static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	}
 	soft_sgl_put(&dst);
+	r->moved = n;
+	if (off + n < r->local.len) {
+		r->wqe->done = off + n;
+		return SOFT_PARTIAL;
+	}
 	r->byte_len = (u32)r->local.len;
 	if (imm)
 		return soft_resp_recv(r, peer, pattr, false);
@@ -666,17 +718,20 @@ static int soft_resp_read(struct soft_req *r, struct soft_qp *peer,
 			  const struct ib_uverbs_qp_attr *pattr)
 {
 	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	u64 off = r->wqe->done;
+	u64 n = min_t(u64, r->local.len - off, r->budget);
 	struct soft_sgl src;
 	int status;
 
 	if (!(pattr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_READ))
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	/* Every step checks the whole range: a key may go in between. */
 	status = soft_sgl_get_remote(&src, peer, wr->wr.rdma.rkey,
 				     wr->wr.rdma.remote_addr, r->local.len,
 				     IB_UVERBS_ACCESS_REMOTE_READ);
 	if (status)
 		return status;
-	switch (soft_sgl_copy(&r->local, 0, &src, r->local.len)) {
+	switch (soft_sgl_copy(&r->local, off, &src, off, n)) {
 	case SOFT_COPY_OK:
 		status = IB_UVERBS_WC_SUCCESS;
 		break;
@@ -688,6 +743,11 @@ static int soft_resp_read(struct soft_req *r, struct soft_qp *peer,
 		break;
 	}
 	soft_sgl_put(&src);
+	r->moved = n;
+	if (!status && off + n < r->local.len) {
+		r->wqe->done = off + n;
+		return SOFT_PARTIAL;
+	}
 	r->byte_len = (u32)r->local.len;
 	return status;
 }
@@ -735,7 +795,7 @@ static int soft_resp_atomic(struct soft_req *r, struct soft_qp *peer,
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	soft_sgl_init(&k);
 	soft_sgl_add_kernel(&k, &orig, sizeof(orig));
-	if (soft_sgl_copy(&r->local, 0, &k, sizeof(orig)))
+	if (soft_sgl_copy(&r->local, 0, &k, 0, sizeof(orig)))
 		return IB_UVERBS_WC_LOC_PROT_ERR;
 	r->byte_len = sizeof(orig);
 	return IB_UVERBS_WC_SUCCESS;
@@ -1026,10 +1086,6 @@ static u32 soft_wc_opcode(u32 wr_opcode)
 	}
 }
 
-/*
- * Runs @sqp's send queue: executes (or flushes) its WRs in order until
- * it is empty or its head waits for an RNR retry.
- */
 /* The QP's transport timer (IB: 4.096 us << timeout; 0: at once). */
 static u32 soft_timeout_us(u8 timeout)
 {
@@ -1049,19 +1105,39 @@ static void soft_sq_retry_later(struct soft_qp *sqp,
 	mod_delayed_work(sqp->sdev->wq, &sqp->rnr_work, us);
 }
 
-void soft_sq_process(struct soft_qp *sqp, bool retry_now)
+/**
+ * soft_sq_process_budget() - run a send queue for a bounded time
+ * @sqp: the QP
+ * @retry_now: retry the head even if its RNR timer still runs
+ * @budget: bytes (each WR also costs SOFT_WR_COST) this call may move,
+ *	decreased by what it moved; NULL: no bound
+ *
+ * Executes WRs in order until the queue is empty, its head waits (RNR,
+ * transport timer, SQD), or the budget is spent.  An RDMA WRITE or READ,
+ * or a SEND to a QP's own receive queue, longer than the budget moves
+ * what the budget allows and resumes at the next call; any other WR runs
+ * whole.
+ * Return: true if it stopped for the budget with WRs left to run.
+ */
+bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)
 {
 	struct soft_queue *q = &sqp->sq;
 	struct ib_uverbs_wc wc;
 	struct soft_req r;
-	bool err = false, last_wqe = false;
+	bool err = false, last_wqe = false, more = false;
+	u64 cost;
 	int status;
 
 	spin_lock(&q->lock);
 	while (q->head != q->tail && !READ_ONCE(sqp->dead)) {
+		if (budget && !*budget) {
+			more = true;
+			break;
+		}
 		memset(&r, 0, sizeof(r));
 		r.qp = sqp;
 		r.wqe = soft_queue_entry(q, q->head);
+		r.budget = budget ? *budget : ~0ull;
 		soft_qp_attr_read(sqp, &r.attr);
 		if (q->flush || r.attr.qp_state == IB_UVERBS_QPS_ERR) {
 			status = IB_UVERBS_WC_WR_FLUSH_ERR;
@@ -1074,6 +1150,11 @@ void soft_sq_process(struct soft_qp *sqp, bool retry_now)
 		} else {
 			retry_now = false;
 			status = soft_wqe_execute(&r);
+			cost = (r.moved ? r.moved : r.byte_len) + SOFT_WR_COST;
+			if (budget)
+				*budget -= min_t(u64, *budget, cost);
+			if (status == SOFT_PARTIAL)
+				continue;	/* the budget decides */
 			if (status == SOFT_RNR) {
 				if (r.attr.rnr_retry == SOFT_RNR_INFINITE ||
 				    r.wqe->rnr_tries++ < r.attr.rnr_retry) {
@@ -1116,6 +1197,13 @@ void soft_sq_process(struct soft_qp *sqp, bool retry_now)
 		soft_rq_flush(sqp);
 	if (last_wqe)
 		soft_qp_event(sqp, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
+	return more;
+}
+
+/* Runs @sqp's send queue as far as it goes, in the caller's thread. */
+void soft_sq_process(struct soft_qp *sqp, bool retry_now)
+{
+	soft_sq_process_budget(sqp, retry_now, NULL);
 }
 
 /**
@@ -1133,7 +1221,9 @@ void soft_rnr_work(struct delayed_work *dw)
 {
 	struct soft_qp *sqp = container_of(dw, struct soft_qp, rnr_work);
 
-	soft_sq_process(sqp, true);
+	/* A QP with rings: in its NIC's turn, within its budget. */
+	if (!soft_ring_qp_kick(sqp, true))
+		soft_sq_process(sqp, true);
 }
 
 /* Bytes of a WR's SGEs, 0 on overflow past u32. */
@@ -1316,7 +1406,9 @@ void soft_rnr_kick(struct soft_qp *sqp)
 					     NULL);
 	if (!peer)
 		return;
-	soft_sq_process(peer, true);
+	/* Not in our turn: the peer's NIC runs its queue, if it has one. */
+	if (!soft_ring_qp_kick(peer, true))
+		soft_sq_process(peer, true);
 	soft_qp_put(peer);
 }
 

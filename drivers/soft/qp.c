@@ -307,6 +307,9 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 			soft_qp_event(sqp,
 				      IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 	}
+	/* WQEs in its rings may wait for this state: its NIC looks. */
+	if (state != 0xff)
+		soft_ring_qp_kick(sqp, false);
 	return 0;
 }
 

@@ -1,36 +1,69 @@
 // SPDX-License-Identifier: MIT
 /*
  * Shared queues (<rdma/soft_ring.h>): the data path without a command per
- * operation.  SOFT_VENDOR_ATTACH maps a client's memfd; a thread per
- * context, the context's NIC, then serves its QPs' rings as hardware
- * would: it takes send and receive WQEs from them into the QPs' own
- * queues and runs the send queues; completions of a CQ with a ring are
- * written to it (engine.c).
+ * operation.  SOFT_VENDOR_ATTACH maps a client's memfd; the context's
+ * NIC then serves its QPs' rings as hardware would: it takes send and
+ * receive WQEs from them into the QPs' own queues and runs the send
+ * queues; completions of a CQ with a ring are written to it (engine.c).
  *
  * Nothing in a shared page is trusted.  A WQE is copied out of the page
  * before it is checked, an index that claims more entries than the ring
  * has is a corrupt ring, and either moves the QP to ERR with QP_FATAL;
  * the device reads and writes only the client's own pages and memory.
  *
- * The NIC polls while there is work and for SOFT_NIC_SPIN_NS after it,
- * yielding the CPU between passes, then sleeps on the doorbell's futex:
- * an idle context costs no CPU, a busy one no system call per WQE.  It
- * never sleeps longer than SOFT_NIC_NAP_US, so a client that scribbles
- * on its doorbell delays only its own teardown, and only that long.
+ * The NICs of every context of every soft device in the process are
+ * served by one pool of threads, no more than the CPUs (soft_nic_set_
+ * threads()), so that no number of contexts buys more CPU than that:
+ *  - A NIC with work sits on the pool's run queue; a thread takes the
+ *    head and gives it one turn: at most SOFT_NIC_BATCH WQEs from each
+ *    ring and SOFT_NIC_TURN_BYTES of data moved (a longer RDMA WRITE,
+ *    READ or SEND resumes at its next turn), then the NIC goes to the
+ *    tail if it has more.  Contexts with work are served round robin,
+ *    and one with deep queues or huge transfers delays another by one
+ *    turn at most per thread.
+ *  - A thread that ran out of work spins for SOFT_NIC_SPIN_NS after its
+ *    own last useful turn, reading the doorbells of the NICs that went
+ *    idle meanwhile (the "watched" ones, whose clients ring without a
+ *    system call); a turn that found nothing does not count.  Then it
+ *    arms them (db->sleeping) and sleeps in the pool's kick set, which
+ *    holds each context's kick eventfd: an armed client's doorbell
+ *    writes it.  Idle contexts cost no CPU, a busy one no system call
+ *    per WQE.  A turn that found nothing outside the spin arms the
+ *    doorbell by looking at the rings again, not at seq: seq alone buys
+ *    nothing.  A kick whose turn found nothing mutes the NIC (its kicks
+ *    ignored, its doorbell not armed, a turn at a deadline) for 16 us,
+ *    doubled for each such kick in a row up to 1 ms.
+ *  - A NIC is served by one thread at a time; the thread holds a
+ *    reference, so a context may leave (soft_nic_stop()) in the middle
+ *    of a turn: its QPs are gone already and the turn ends without them.
  *
- * Lock order: nic->lock -> what soft.h lists (sq.lock, ...).
+ * Lock order: soft_pool_mutex -> pool->lock;
+ *	nic->lock -> what soft.h lists (sq.lock, resp_lock, ...) -> pool->lock.
+ * No thread holds pool->lock while it takes any other lock.
  */
 #include "soft.h"
 
 #define SOFT_NIC_SPIN_NS (50 * 1000)
-#define SOFT_NIC_NAP_US (200 * 1000)
-/* WQEs taken from one ring per pass, so that every QP gets its turn. */
+/* WQEs taken from one ring per turn, so that every QP gets its turn. */
 #define SOFT_NIC_BATCH 64
+/* Bytes a NIC's turn moves at most (plus one WR that cannot be split). */
+#define SOFT_NIC_TURN_BYTES (1024 * 1024)
+/* Buckets of the pool's NIC table (kick cookies to NICs). */
+#define SOFT_NIC_HASH 64
+/*
+ * A client's kick whose turn found nothing mutes its NIC for this long,
+ * doubled for each such kick in a row up to SOFT_NIC_MUTE_NS << 6 (1 ms):
+ * its kicks are ignored, its doorbell is not armed (so an honest client
+ * does not kick), and it gets a turn at the deadline.
+ */
+#define SOFT_NIC_MUTE_NS (16 * 1000)
+#define SOFT_NIC_MUTE_MAX_SHIFT 6
 
 enum {
 	ATT_FD = SOFT_ATTACH_FD & ~UVERBS_VENDOR_FLAG,
 	ATT_QP = SOFT_ATTACH_QP & ~UVERBS_VENDOR_FLAG,
 	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
+	ATT_KICK = SOFT_ATTACH_KICK & ~UVERBS_VENDOR_FLAG,
 };
 
 static struct soft_ring_ctrl *qp_ring(struct soft_qp *sqp, u64 off)
@@ -76,7 +109,7 @@ static bool soft_ring_pull_rq(struct soft_qp *sqp)
 		return false;
 	e = kmalloc(l->rq_stride);
 	if (!e)
-		return false;	/* tried again on the next pass */
+		return true;	/* tried again on the next turn */
 	while (taken < n && taken < SOFT_NIC_BATCH) {
 		/* Copied once, then checked: the page may change under us. */
 		memcpy(e, ents + (size_t)((sqp->urq_cons + taken) &
@@ -110,8 +143,27 @@ static bool soft_ring_pull_rq(struct soft_qp *sqp)
 	return taken != 0;
 }
 
-/* Takes send WQEs off the QP's SQ ring and runs them. */
-static bool soft_ring_pull_sq(struct soft_qp *sqp)
+/*
+ * Runs the send queue within @budget if it has new WRs, work left from
+ * the last turn or a retry due: true if it has more for the next turn
+ * (or @taken).
+ */
+static bool soft_ring_run_sq(struct soft_qp *sqp, u64 *budget, bool taken)
+{
+	bool retry = __atomic_exchange_n(&sqp->urnr_now, false,
+					 __ATOMIC_ACQ_REL);
+
+	if (!taken && !retry && !sqp->umore)
+		return false;
+	sqp->umore = soft_sq_process_budget(sqp, retry, budget);
+	return taken || sqp->umore;
+}
+
+/*
+ * Takes send WQEs off the QP's SQ ring and runs its send queue within
+ * @budget: true if it took any or left work for the next turn.
+ */
+static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
 {
 	const struct soft_ring_qp_layout *l = &sqp->ulayout;
 	struct soft_ring_ctrl *c = qp_ring(sqp, l->sq);
@@ -125,7 +177,7 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp)
 	prod = smp_load_acquire(&c->prod);
 	n = prod - sqp->usq_cons;
 	if (!n)
-		return false;
+		return soft_ring_run_sq(sqp, budget, false);
 	if (n > l->sq_entries) {
 		soft_ring_fatal(sqp, "SQ producer index beyond the ring");
 		return true;
@@ -137,7 +189,7 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp)
 		return false;
 	wqe = kmalloc(l->sq_stride);
 	if (!wqe)
-		return false;	/* tried again on the next pass */
+		return true;	/* tried again on the next turn */
 	spin_lock(&q->lock);
 	while (taken < n && taken < SOFT_NIC_BATCH &&
 	       q->tail - q->head < q->max_wr) {
@@ -175,75 +227,506 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp)
 		spin_lock(&sqp->lock);
 		sqp->counters.send_posted += taken;
 		spin_unlock(&sqp->lock);
-		soft_sq_process(sqp, false);
 	}
 	if (ret) {
+		soft_ring_run_sq(sqp, budget, taken != 0);
 		soft_ring_fatal(sqp, "malformed send WQE");
 		return true;
 	}
-	return taken != 0;
+	return soft_ring_run_sq(sqp, budget, taken != 0);
 }
 
-/* One pass over the context's QPs: true if there was work. */
-static bool soft_nic_serve(struct soft_nic *nic)
+/**
+ * struct soft_nic_pool - the NIC threads of the process
+ * @lock: protects everything below (the kick set has its own)
+ * @ks: every NIC's kick eventfd, and the pool's own wake-up
+ * @threads: @nr_threads threads running soft_nic_pool_fn()
+ * @runq: NICs with work, served from the head (soft_nic.run_node)
+ * @runq_len: entries in @runq
+ * @watch: idle NICs whose doorbells spinning threads read
+ * @hash: every NIC of the pool by id (soft_nic.hash_node)
+ * @muted: MUTED NICs (soft_nic.mute_node)
+ * @next_id: the last id given
+ * @nr_spinning: threads looking for work without sleeping
+ * @nr_sleeping: threads in compat_kickset_wait()
+ * @nr_armed: NICs armed: while this is not 0, a busy thread reads the
+ *	kick set after each turn
+ * @stopping: the last NIC left: threads exit
+ */
+struct soft_nic_pool {
+	struct mutex lock;
+	struct compat_kickset *ks;
+	struct task_struct **threads;
+	unsigned int nr_threads;
+	struct list_head runq;
+	unsigned int runq_len;
+	struct list_head watch;
+	struct list_head hash[SOFT_NIC_HASH];
+	struct list_head muted;
+	u64 next_id;
+	unsigned int nr_spinning;
+	unsigned int nr_sleeping;
+	unsigned int nr_armed;
+	bool stopping;
+};
+
+/*
+ * The pool exists while a NIC does: soft_pool_mutex protects @soft_pool,
+ * @soft_pool_users (NICs in it) and @soft_pool_size (0: the CPUs).
+ */
+static DEFINE_MUTEX(soft_pool_mutex);
+static struct soft_nic_pool *soft_pool;
+static unsigned int soft_pool_users;
+static unsigned int soft_pool_size;
+
+int soft_nic_set_threads(unsigned int n)
 {
+	if (n > SOFT_NIC_MAX_THREADS)
+		return -EINVAL;
+	mutex_lock(&soft_pool_mutex);
+	soft_pool_size = n;
+	mutex_unlock(&soft_pool_mutex);
+	return 0;
+}
+
+static void soft_nic_release(struct kref *ref)
+{
+	struct soft_nic *nic = container_of(ref, struct soft_nic, ref);
+
+	compat_unmap_shared(nic->db, SOFT_RING_DOORBELL_SIZE);
+	mutex_destroy(&nic->lock);
+	kfree(nic);
+}
+
+static void soft_nic_put(struct soft_nic *nic)
+{
+	kref_put(&nic->ref, soft_nic_release);
+}
+
+/*
+ * The NIC goes to the run queue's tail.  A sleeping thread wakes if the
+ * queue holds more than the threads looking for work: the spinning ones
+ * and @lookers more (1 when the caller is a pool thread that will look
+ * next, without counting itself as spinning).
+ */
+static void soft_pool_queue(struct soft_nic_pool *pool, struct soft_nic *nic,
+			    unsigned int lookers)
+{
+	if (nic->state == SOFT_NIC_ARMED) {
+		WRITE_ONCE(nic->db->sleeping, 0);
+		pool->nr_armed--;
+	}
+	if (nic->state == SOFT_NIC_WATCHED)
+		list_del_init(&nic->run_node);
+	if (nic->state == SOFT_NIC_MUTED)
+		list_del_init(&nic->mute_node);
+	nic->state = SOFT_NIC_QUEUED;
+	list_add_tail(&nic->run_node, &pool->runq);
+	pool->runq_len++;
+	if (pool->nr_sleeping &&
+	    pool->runq_len > pool->nr_spinning + lookers)
+		compat_kickset_wake(pool->ks);
+}
+
+/* Wakes @nic: after a QP joined it, or for a retry of one of them. */
+static void soft_nic_kick(struct soft_nic *nic)
+{
+	struct soft_nic_pool *pool = nic->pool;
+
+	mutex_lock(&pool->lock);
+	if (nic->dead || nic->state == SOFT_NIC_QUEUED)
+		;
+	else if (nic->state == SOFT_NIC_RUNNING)
+		nic->kicked = true;
+	else
+		soft_pool_queue(pool, nic, 0);
+	mutex_unlock(&pool->lock);
+}
+
+/*
+ * @nic's turn came from its client's kick and found nothing: it is
+ * MUTED, longer for each such kick in a row.  Called in place of
+ * arming or watching it.
+ */
+static void soft_pool_mute(struct soft_nic_pool *pool, struct soft_nic *nic)
+{
+	if (nic->idle_kicks < SOFT_NIC_MUTE_MAX_SHIFT)
+		nic->idle_kicks++;
+	nic->mute_until = ktime_get_ns() +
+			  ((u64)SOFT_NIC_MUTE_NS << nic->idle_kicks);
+	WRITE_ONCE(nic->db->sleeping, 0);
+	nic->state = SOFT_NIC_MUTED;
+	list_add_tail(&nic->mute_node, &pool->muted);
+}
+
+/*
+ * Queues the MUTED NICs whose deadline passed: the time (ns) until the
+ * next deadline, or -1 if none is left.
+ */
+static long soft_pool_unmute(struct soft_nic_pool *pool)
+{
+	u64 now = ktime_get_ns(), next = ~0ull;
+	struct soft_nic *nic, *n;
+
+	list_for_each_entry_safe(nic, n, &pool->muted, mute_node) {
+		if (now < nic->mute_until)
+			next = min_t(u64, next, nic->mute_until - now);
+		else
+			soft_pool_queue(pool, nic, 1);
+	}
+	return next == ~0ull ? -1 : (long)next;
+}
+
+/* The client of @id wrote its kick eventfd. */
+static void soft_pool_kicked(struct soft_nic_pool *pool, u64 id)
+{
+	struct soft_nic *nic;
+
+	list_for_each_entry(nic, &pool->hash[id % SOFT_NIC_HASH], hash_node) {
+		if (nic->id != id)
+			continue;
+		if (nic->state == SOFT_NIC_RUNNING) {
+			nic->ukicked = true;
+		} else if (nic->state == SOFT_NIC_ARMED ||
+			   nic->state == SOFT_NIC_WATCHED) {
+			nic->by_kick = true;
+			soft_pool_queue(pool, nic, 1);
+		}
+		/* QUEUED: it gets its turn; MUTED: not before its deadline. */
+		return;
+	}
+	/* It left the pool after the kick: nothing to do. */
+}
+
+/* Queues the watched NICs whose clients rang: true if one did. */
+static bool soft_pool_poll_watch(struct soft_nic_pool *pool,
+				 unsigned int lookers)
+{
+	struct soft_nic *nic, *n;
+	bool found = false;
+
+	list_for_each_entry_safe(nic, n, &pool->watch, run_node) {
+		if (READ_ONCE(nic->db->seq) != nic->seen) {
+			soft_pool_queue(pool, nic, lookers);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/*
+ * Before a thread sleeps: every watched NIC is armed.  The client stores
+ * a producer index, bumps seq and then reads sleeping; we store sleeping
+ * and then read seq: one of the two sees the other.  True if a NIC had
+ * work after all.
+ */
+static bool soft_pool_arm(struct soft_nic_pool *pool)
+{
+	struct soft_nic *nic, *n;
+	bool found = false;
+
+	list_for_each_entry_safe(nic, n, &pool->watch, run_node) {
+		WRITE_ONCE(nic->db->sleeping, 1);
+		smp_mb();
+		if (READ_ONCE(nic->db->seq) != nic->seen) {
+			soft_pool_queue(pool, nic, 1);
+			found = true;
+			continue;
+		}
+		list_del_init(&nic->run_node);
+		nic->state = SOFT_NIC_ARMED;
+		pool->nr_armed++;
+	}
+	return found;
+}
+
+/* What a NIC's turn found. */
+enum soft_turn {
+	SOFT_TURN_IDLE,		/* nothing to do */
+	SOFT_TURN_ARMED,	/* nothing, and its doorbell is armed */
+	SOFT_TURN_WORK,		/* it did work, or has more */
+};
+
+/* Each QP, in rotation, once.  nic->lock held. */
+static bool soft_nic_pass(struct soft_nic *nic)
+{
+	u64 budget = SOFT_NIC_TURN_BYTES;
 	struct soft_qp *sqp;
 	bool work = false;
+	u32 n;
 
-	mutex_lock(&nic->lock);
-	list_for_each_entry(sqp, &nic->qps, nic_node) {
+	for (n = nic->nr_qps; n && budget; n--) {
+		sqp = list_first_entry(&nic->qps, struct soft_qp, nic_node);
+		/* Served: to the tail, so a spent budget resumes after it. */
+		list_move_tail(&sqp->nic_node, &nic->qps);
 		if (sqp->ubroken)
 			continue;
 		/* Receives first: a send to ourselves may need them. */
 		work |= soft_ring_pull_rq(sqp);
 		/* A corrupt RQ ring failed the QP: its SQ ring is not read. */
 		if (!sqp->ubroken)
-			work |= soft_ring_pull_sq(sqp);
+			work |= soft_ring_pull_sq(sqp, &budget);
 	}
-	mutex_unlock(&nic->lock);
-	return work;
+	return work || n;
 }
 
-static int soft_nic_fn(void *data)
+/*
+ * One turn of a NIC: each QP gets up to SOFT_NIC_BATCH WQEs from each
+ * ring and what is left of the turn's byte budget.  With @arm, a turn
+ * that found nothing arms the doorbell and looks once more: the client
+ * stores its producer index, bumps seq and then reads sleeping; we store
+ * sleeping and then read the rings, so either we see the WQE or it
+ * kicks.  What a client does to seq alone then costs nothing.
+ */
+static enum soft_turn soft_nic_turn(struct soft_nic *nic, bool arm)
 {
-	struct soft_nic *nic = data;
-	struct soft_ring_doorbell *db = nic->db;
-	u64 idle_since = ktime_get_ns();
-	u32 seq;
+	enum soft_turn ret = SOFT_TURN_WORK;
 
-	while (!READ_ONCE(nic->stopping)) {
-		seq = smp_load_acquire(&db->seq);
-		if (soft_nic_serve(nic)) {
-			idle_since = ktime_get_ns();
+	mutex_lock(&nic->lock);
+	if (soft_nic_pass(nic))
+		goto out_unlock;
+	ret = SOFT_TURN_IDLE;
+	if (!arm)
+		goto out_unlock;
+	WRITE_ONCE(nic->db->sleeping, 1);
+	smp_mb();
+	ret = SOFT_TURN_ARMED;
+	if (soft_nic_pass(nic)) {
+		WRITE_ONCE(nic->db->sleeping, 0);
+		ret = SOFT_TURN_WORK;
+	}
+out_unlock:
+	mutex_unlock(&nic->lock);
+	return ret;
+}
+
+/*
+ * Queues the NICs whose clients kicked; if none did, first sleeps up to
+ * @timeout_us (-1: until a kick or a wake-up).  pool->lock held (dropped
+ * while it reads).
+ */
+static void soft_pool_read_kicks(struct soft_nic_pool *pool, long timeout_us)
+{
+	u64 cookies[16];
+	int n, i;
+
+	mutex_unlock(&pool->lock);
+	n = compat_kickset_wait(pool->ks, cookies, (int)ARRAY_SIZE(cookies),
+				timeout_us);
+	mutex_lock(&pool->lock);
+	for (i = 0; i < n; i++)
+		soft_pool_kicked(pool, cookies[i]);
+}
+
+static int soft_nic_pool_fn(void *data)
+{
+	struct soft_nic_pool *pool = data;
+	bool spinning = false, arm, by_kick;
+	enum soft_turn turn;
+	struct soft_nic *nic;
+	u64 last_work = 0;
+	long mute_ns;
+
+	mutex_lock(&pool->lock);
+	while (!pool->stopping) {
+		if (!list_empty(&pool->muted))
+			soft_pool_unmute(pool);
+		if (!list_empty(&pool->runq)) {
+			if (spinning) {
+				spinning = false;
+				pool->nr_spinning--;
+			}
+			nic = list_first_entry(&pool->runq, struct soft_nic,
+					       run_node);
+			list_del_init(&nic->run_node);
+			pool->runq_len--;
+			nic->state = SOFT_NIC_RUNNING;
+			nic->kicked = false;
+			nic->ukicked = false;
+			by_kick = nic->by_kick;
+			nic->by_kick = false;
+			nic->seen = smp_load_acquire(&nic->db->seq);
+			kref_get(&nic->ref);
+			mutex_unlock(&pool->lock);
+
+			/* Past our spin: an idle NIC is not watched. */
+			arm = ktime_get_ns() - last_work >= SOFT_NIC_SPIN_NS;
+			turn = soft_nic_turn(nic, arm);
+
+			mutex_lock(&pool->lock);
+			if (turn == SOFT_TURN_WORK) {
+				last_work = ktime_get_ns();
+				nic->idle_kicks = 0;
+			}
+			/*
+			 * Those that got work meanwhile go first: this one
+			 * had its turn.  Armed clients kick the set, which
+			 * a busy thread reads here, or nobody would.
+			 */
+			soft_pool_poll_watch(pool, 1);
+			if (pool->nr_armed)
+				soft_pool_read_kicks(pool, 0);
+			if (nic->dead) {
+				/* soft_nic_stop() unhooked it. */
+			} else if (turn == SOFT_TURN_WORK || nic->kicked ||
+				   nic->ukicked ||
+				   (turn == SOFT_TURN_IDLE && !by_kick &&
+				    READ_ONCE(nic->db->seq) != nic->seen)) {
+				/*
+				 * Work, or a kick during the turn (a WQE may
+				 * have come after we looked): it runs again.
+				 */
+				nic->by_kick = nic->ukicked;
+				if (turn == SOFT_TURN_ARMED)
+					WRITE_ONCE(nic->db->sleeping, 0);
+				soft_pool_queue(pool, nic, 1);
+			} else if (by_kick) {
+				/* Its client kicked for nothing. */
+				soft_pool_mute(pool, nic);
+			} else if (turn == SOFT_TURN_ARMED) {
+				nic->state = SOFT_NIC_ARMED;
+				pool->nr_armed++;
+			} else {
+				nic->state = SOFT_NIC_WATCHED;
+				list_add_tail(&nic->run_node, &pool->watch);
+			}
+			soft_nic_put(nic);
 			continue;
 		}
-		if (ktime_get_ns() - idle_since < SOFT_NIC_SPIN_NS) {
+		if (ktime_get_ns() - last_work < SOFT_NIC_SPIN_NS) {
+			if (soft_pool_poll_watch(pool, spinning ? 0 : 1))
+				continue;
+			if (!spinning) {
+				spinning = true;
+				pool->nr_spinning++;
+			}
+			mutex_unlock(&pool->lock);
 			cond_resched();
+			mutex_lock(&pool->lock);
 			continue;
+		}
+		if (spinning) {
+			spinning = false;
+			pool->nr_spinning--;
 		}
 		/*
-		 * Sleep.  The client stores a producer index, bumps seq and
-		 * then reads sleeping; we store sleeping and then look at the
-		 * rings again: one of the two sees the other.
+		 * Watched NICs are armed unless a thread spins, which
+		 * reads them: the last thread awake always arms them, and
+		 * so does one that leaves the others in long turns.
 		 */
-		WRITE_ONCE(db->sleeping, 1);
-		smp_mb();
-		if (!soft_nic_serve(nic) && !READ_ONCE(nic->stopping))
-			compat_futex_wait(&db->seq, seq, SOFT_NIC_NAP_US);
-		WRITE_ONCE(db->sleeping, 0);
-		idle_since = ktime_get_ns();
+		if (!pool->nr_spinning && soft_pool_arm(pool))
+			continue;
+		/* Up to the end of the first mute, if a kick waits for it. */
+		mute_ns = soft_pool_unmute(pool);
+		if (!list_empty(&pool->runq))
+			continue;
+		pool->nr_sleeping++;
+		soft_pool_read_kicks(pool, mute_ns < 0 ? -1 :
+					   mute_ns / 1000 + 1);
+		pool->nr_sleeping--;
 	}
+	if (spinning)
+		pool->nr_spinning--;
+	mutex_unlock(&pool->lock);
 	return 0;
 }
 
-/* Wakes the NIC (after a QP joined it, or to stop it). */
-static void soft_nic_kick(struct soft_nic *nic)
+/* soft_pool_mutex held; threads started, or nothing left behind. */
+static void soft_pool_destroy(struct soft_nic_pool *pool)
 {
-	__atomic_fetch_add(&nic->db->seq, 1, __ATOMIC_SEQ_CST);
-	compat_futex_wake(&nic->db->seq, 1);
+	unsigned int i;
+
+	mutex_lock(&pool->lock);
+	pool->stopping = true;
+	mutex_unlock(&pool->lock);
+	compat_kickset_wake_all(pool->ks);
+	for (i = 0; i < pool->nr_threads; i++)
+		kthread_stop(pool->threads[i]);
+	compat_kickset_destroy(pool->ks);
+	kfree(pool->threads);
+	mutex_destroy(&pool->lock);
+	kfree(pool);
 }
 
-/* dealloc_ucontext: every QP is gone; the thread and the page go too. */
+/* soft_pool_mutex held. */
+static struct soft_nic_pool *soft_pool_create(void)
+{
+	unsigned int i, n = soft_pool_size ? soft_pool_size :
+					     num_online_cpus();
+	struct soft_nic_pool *pool;
+	struct task_struct *t;
+
+	n = min_t(unsigned int, n, SOFT_NIC_MAX_THREADS);
+	pool = kzalloc(sizeof(*pool));
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&pool->lock);
+	INIT_LIST_HEAD(&pool->runq);
+	INIT_LIST_HEAD(&pool->watch);
+	INIT_LIST_HEAD(&pool->muted);
+	for (i = 0; i < SOFT_NIC_HASH; i++)
+		INIT_LIST_HEAD(&pool->hash[i]);
+	pool->threads = kcalloc(n, sizeof(*pool->threads));
+	if (!pool->threads)
+		goto err_free;
+	pool->ks = compat_kickset_create();
+	if (!pool->ks)
+		goto err_free;
+	for (i = 0; i < n; i++) {
+		t = kthread_run(soft_nic_pool_fn, pool, "soft-nic");
+		if (IS_ERR(t))
+			break;
+		/* The threads read the count (under the lock). */
+		mutex_lock(&pool->lock);
+		pool->threads[pool->nr_threads++] = t;
+		mutex_unlock(&pool->lock);
+	}
+	if (pool->nr_threads == n)
+		return pool;
+	if (pool->nr_threads) {
+		pr_warn("soft: %u NIC threads of %u", pool->nr_threads, n);
+		return pool;
+	}
+	compat_kickset_destroy(pool->ks);
+err_free:
+	kfree(pool->threads);
+	mutex_destroy(&pool->lock);
+	kfree(pool);
+	return ERR_PTR(-ENOMEM);
+}
+
+/*
+ * The NIC leaves the pool at once and our reference goes; a thread in
+ * its turn keeps it (its own reference) until the turn ends.  The last
+ * NIC out stops the pool's threads.
+ */
+static void soft_pool_leave(struct soft_nic *nic)
+{
+	struct soft_nic_pool *pool;
+
+	mutex_lock(&soft_pool_mutex);
+	pool = nic->pool;
+	mutex_lock(&pool->lock);
+	nic->dead = true;
+	list_del_init(&nic->hash_node);
+	if (nic->state == SOFT_NIC_QUEUED)
+		pool->runq_len--;
+	if (nic->state == SOFT_NIC_ARMED)
+		pool->nr_armed--;
+	if (nic->state != SOFT_NIC_RUNNING)
+		list_del_init(&nic->run_node);
+	list_del_init(&nic->mute_node);
+	mutex_unlock(&pool->lock);
+	compat_kick_del(pool->ks, nic->kick);
+	soft_nic_put(nic);
+	if (!--soft_pool_users) {
+		soft_pool = NULL;
+		soft_pool_destroy(pool);
+	}
+	mutex_unlock(&soft_pool_mutex);
+}
+
+/* dealloc_ucontext: every QP is gone; the NIC goes too. */
 void soft_nic_stop(struct soft_ucontext *sctx)
 {
 	struct soft_nic *nic = sctx->nic;
@@ -251,16 +734,55 @@ void soft_nic_stop(struct soft_ucontext *sctx)
 	if (!nic)
 		return;
 	WARN_ON(!list_empty(&nic->qps));
-	WRITE_ONCE(nic->stopping, 1);
-	soft_nic_kick(nic);
-	kthread_stop(nic->task);
-	compat_unmap_shared(nic->db, SOFT_RING_DOORBELL_SIZE);
-	mutex_destroy(&nic->lock);
-	kfree(nic);
+	soft_pool_leave(nic);
 	sctx->nic = NULL;
 }
 
-static int soft_attach_ctx(struct soft_ucontext *sctx, int fd)
+/* Joins @nic to the pool (started if it is the first): 0 or -errno. */
+static int soft_pool_join(struct soft_nic *nic, int kick_fd)
+{
+	struct soft_nic_pool *pool;
+	int ret;
+
+	mutex_lock(&soft_pool_mutex);
+	pool = soft_pool;
+	if (!pool) {
+		pool = soft_pool_create();
+		if (IS_ERR(pool)) {
+			ret = (int)PTR_ERR(pool);
+			goto out_unlock;
+		}
+	}
+	mutex_lock(&pool->lock);
+	nic->id = ++pool->next_id;
+	mutex_unlock(&pool->lock);
+	/* A kick before the NIC is in the table finds nothing: harmless. */
+	ret = compat_kick_add(pool->ks, current_mm, kick_fd, nic->id);
+	if (ret < 0) {
+		if (!soft_pool_users) {
+			soft_pool = NULL;
+			soft_pool_destroy(pool);
+		}
+		goto out_unlock;
+	}
+	nic->kick = ret;
+	nic->pool = pool;
+	ret = 0;
+	if (!soft_pool_users++)
+		soft_pool = pool;
+	mutex_lock(&pool->lock);
+	/* Armed: it has no QP yet; the client's first doorbell kicks. */
+	nic->state = SOFT_NIC_ARMED;
+	pool->nr_armed++;
+	WRITE_ONCE(nic->db->sleeping, 1);
+	list_add_tail(&nic->hash_node, &pool->hash[nic->id % SOFT_NIC_HASH]);
+	mutex_unlock(&pool->lock);
+out_unlock:
+	mutex_unlock(&soft_pool_mutex);
+	return ret;
+}
+
+static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 {
 	struct soft_nic *nic, *expected = NULL;
 	int ret;
@@ -272,29 +794,34 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd)
 		return -ENOMEM;
 	mutex_init(&nic->lock);
 	INIT_LIST_HEAD(&nic->qps);
+	INIT_LIST_HEAD(&nic->run_node);
+	INIT_LIST_HEAD(&nic->hash_node);
+	INIT_LIST_HEAD(&nic->mute_node);
+	kref_init(&nic->ref);
+	nic->kick = -1;
 	nic->db = compat_map_shared(current_mm, fd, SOFT_RING_DOORBELL_SIZE);
 	if (IS_ERR(nic->db)) {
 		ret = (int)PTR_ERR(nic->db);
-		goto err_free;
+		nic->db = NULL;
+		goto err_put;
 	}
+	ret = soft_pool_join(nic, kick_fd);
+	if (ret) {
+		if (ret == -EINVAL)
+			uverbs_set_error("SOFT_ATTACH: kick fd %d is not an eventfd",
+					 kick_fd);
+		goto err_put;
+	}
+	/* Published whole: a QP attach may use it from now on. */
 	if (!__atomic_compare_exchange_n(&sctx->nic, &expected, nic, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		ret = -EBUSY;
-		goto err_unmap;
-	}
-	nic->task = kthread_run(soft_nic_fn, nic, "soft-nic");
-	if (IS_ERR(nic->task)) {
-		ret = (int)PTR_ERR(nic->task);
-		WRITE_ONCE(sctx->nic, NULL);
-		goto err_unmap;
+		soft_pool_leave(nic);
+		return -EBUSY;
 	}
 	return 0;
 
-err_unmap:
-	compat_unmap_shared(nic->db, SOFT_RING_DOORBELL_SIZE);
-err_free:
-	mutex_destroy(&nic->lock);
-	kfree(nic);
+err_put:
+	soft_nic_put(nic);
 	return ret;
 }
 
@@ -355,25 +882,57 @@ static int soft_attach_qp(struct soft_ucontext *sctx, struct soft_qp *sqp,
 	sqp->usq_cons = 0;
 	sqp->urq_cons = 0;
 	sqp->ubroken = false;
+	sqp->umore = false;
+	sqp->urnr_now = false;
 	mutex_lock(&nic->lock);
-	sqp->nic = nic;
+	WRITE_ONCE(sqp->nic, nic);
 	list_add_tail(&sqp->nic_node, &nic->qps);
+	nic->nr_qps++;
 	mutex_unlock(&nic->lock);
 	soft_nic_kick(nic);
 	return 0;
 }
 
-/* destroy_qp, first: after it the NIC no longer looks at the QP. */
+/*
+ * destroy_qp, first: after it the NIC no longer looks at the QP (a turn
+ * holds nic->lock throughout).
+ */
 void soft_ring_qp_detach(struct soft_qp *sqp)
 {
-	if (!sqp->nic)
+	struct soft_nic *nic = sqp->nic;
+
+	if (!nic)
 		return;
-	mutex_lock(&sqp->nic->lock);
+	mutex_lock(&nic->lock);
 	list_del_init(&sqp->nic_node);
-	mutex_unlock(&sqp->nic->lock);
-	sqp->nic = NULL;
+	nic->nr_qps--;
+	WRITE_ONCE(sqp->nic, NULL);
+	mutex_unlock(&nic->lock);
 	compat_unmap_shared(sqp->umap, sqp->umap_len);
 	sqp->umap = NULL;
+}
+
+bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now)
+{
+	struct soft_nic *nic;
+	bool queued = false;
+
+	/*
+	 * destroy_qp detaches the QP, then sets @dead under resp_lock, and
+	 * the context (with its NIC) goes only after its QPs: a NIC seen
+	 * here before @dead lives until we unlock.
+	 */
+	mutex_lock(&sqp->resp_lock);
+	nic = READ_ONCE(sqp->nic);
+	if (nic && !sqp->dead) {
+		if (retry_now)
+			__atomic_store_n(&sqp->urnr_now, true,
+					 __ATOMIC_RELEASE);
+		soft_nic_kick(nic);
+		queued = true;
+	}
+	mutex_unlock(&sqp->resp_lock);
+	return queued;
 }
 
 int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
@@ -381,12 +940,13 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		  struct uverbs_attr_array *vendor, const void *priv)
 {
 	const struct soft_attach *a = uverbs_attr_in(vendor, ATT_FD);
+	const struct soft_attach *k = uverbs_attr_in(vendor, ATT_KICK);
 	struct ib_uobject *qp = uverbs_attr_obj(vendor, ATT_QP);
 	struct ib_uobject *cq = uverbs_attr_obj(vendor, ATT_CQ);
 	struct soft_ucontext *sctx = uctx->driver_priv;
 	int ret;
 
-	if (a->reserved) {
+	if (a->reserved || (k && k->reserved)) {
 		uverbs_set_error("SOFT_ATTACH: reserved is not zero");
 		return -EINVAL;
 	}
@@ -394,12 +954,20 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		uverbs_set_error("SOFT_ATTACH: a QP or a CQ, not both");
 		return -EINVAL;
 	}
+	if (k && (qp || cq)) {
+		uverbs_set_error("SOFT_ATTACH: a kick fd is for the context's doorbell only");
+		return -EINVAL;
+	}
+	if (!k && !qp && !cq) {
+		uverbs_set_error("SOFT_ATTACH: the doorbell needs its kick eventfd (SOFT_ATTACH_KICK)");
+		return -EINVAL;
+	}
 	if (qp)
 		ret = soft_attach_qp(sctx, to_soft_qp(qp->object), a->fd);
 	else if (cq)
 		ret = soft_attach_cq(to_soft_cq(cq->object), a->fd);
 	else
-		ret = soft_attach_ctx(sctx, a->fd);
+		ret = soft_attach_ctx(sctx, a->fd, k->fd);
 	if (ret == -EINVAL && !ib_uverbs_last_error()[0])
 		uverbs_set_error("SOFT_ATTACH: fd %d is not a memfd sealed against shrinking and large enough",
 				 a->fd);

@@ -129,13 +129,14 @@ static inline struct soft_device *to_soft_dev(struct ib_device *dev)
 }
 
 struct soft_nic;
+struct soft_nic_pool;
 
 /**
  * struct soft_ucontext - a context's driver data (ucontext->driver_priv)
  * @sdev: the device
  * @mm: the address space its MRs live in
- * @nic: the thread serving its shared queues, once SOFT_VENDOR_ATTACH
- *	gave it a doorbell; set once (cmpxchg), read with acquire
+ * @nic: its shared queues' NIC, once SOFT_VENDOR_ATTACH gave it a
+ *	doorbell; set once (cmpxchg), read with acquire
  */
 struct soft_ucontext {
 	struct soft_device *sdev;
@@ -143,21 +144,58 @@ struct soft_ucontext {
 	struct soft_nic *nic;
 };
 
+/* Where a NIC is in the pool's schedule (ring.c); under the pool's lock. */
+enum soft_nic_state {
+	SOFT_NIC_ARMED,		/* idle; db->sleeping set: it waits for a kick */
+	SOFT_NIC_WATCHED,	/* idle; spinning threads read its db->seq */
+	SOFT_NIC_QUEUED,	/* on the pool's run queue */
+	SOFT_NIC_RUNNING,	/* a pool thread serves it (one at most) */
+	SOFT_NIC_MUTED,		/* its kicks found nothing: a turn at a deadline */
+};
+
 /**
- * struct soft_nic - the NIC of a context with shared queues
+ * struct soft_nic - the NIC of a context with shared queues: what the
+ *	pool's threads (ring.c) serve in turns
  * @db: the doorbell page (mapped)
- * @task: the thread (ring.c's soft_nic_fn)
- * @lock: protects @qps; held while the thread serves them, so that a QP
- *	leaves the list only between two passes
- * @qps: QPs with shared rings (soft_qp.nic_node)
- * @stopping: dealloc_ucontext wants the thread gone
+ * @pool: the pool it joined (it lives as long as its NICs)
+ * @kick: our descriptor of the client's kick eventfd (in the pool's set)
+ * @id: its cookie in the pool's kick set, unique in the process
+ * @ref: the context holds one, a pool thread serving it another; the
+ *	last put unmaps @db and frees
+ * @lock: protects @qps and @nr_qps; held for a whole turn, so that a QP
+ *	leaves the list only between two turns
+ * @qps: QPs with shared rings (soft_qp.nic_node), in serving order
+ * @nr_qps: entries in @qps
+ * @state, @run_node, @hash_node, @seen, @kicked, @dead: the pool's, under
+ *	its lock: where it is scheduled (@run_node on the run queue or the
+ *	watch list), its entry in the pool's id hash, the db->seq its last
+ *	turn started from, a kick of the driver's that came while RUNNING,
+ *	left the pool
+ * @ukicked, @by_kick, @idle_kicks, @mute_until, @mute_node: the pool's
+ *	too: the client kicked while RUNNING; its next turn is a client
+ *	kick's; kicked turns in a row that found nothing; the deadline of
+ *	its turn while MUTED; on the pool's muted list while MUTED
  */
 struct soft_nic {
 	struct soft_ring_doorbell *db;
-	struct task_struct *task;
+	struct soft_nic_pool *pool;
+	int kick;
+	u64 id;
+	struct kref ref;
 	struct mutex lock;
 	struct list_head qps;
-	int stopping;
+	u32 nr_qps;
+	enum soft_nic_state state;
+	struct list_head run_node;
+	struct list_head hash_node;
+	u32 seen;
+	bool kicked;
+	bool dead;
+	bool ukicked;
+	bool by_kick;
+	u8 idle_kicks;
+	u64 mute_until;
+	struct list_head mute_node;
 };
 
 struct soft_pd {
@@ -303,6 +341,10 @@ struct soft_recv_wqe {
  * @rnr_until: after an RNR NAK, when it may be retried (ktime ns)
  * @psn: its first PSN, once @psn_set: given when it first goes out,
  *	kept by its retries (the responder tells a retry from new data)
+ * @done: SEND, RDMA WRITE and READ: bytes already moved by earlier steps
+ *	(a NIC turn moves a bounded number; the WR resumes where it stopped)
+ * @resp_head, @resp_wr_id: a SEND in steps: the responder's RQ index and
+ *	wr_id of the receive it fills
  * @inline_len: bytes of inline payload in @data (SEND_INLINE), else 0
  * @data: wr.num_sge SGEs, or the inline payload; the queue's stride
  *	leaves room for max(max_sge SGEs, max_inline_data bytes)
@@ -315,8 +357,10 @@ struct soft_send_wqe {
 	u32 retry_tries;
 	u32 psn;
 	u32 psn_set;
-	u32 reserved;
+	u32 resp_head;
 	u64 rnr_until;
+	u64 done;
+	u64 resp_wr_id;
 	u8 data[];
 };
 
@@ -384,6 +428,10 @@ void soft_queue_cleanup(struct soft_queue *q);
  *	(the copies in the shared page are for the client to read)
  * @ubroken: a ring was corrupt: the QP failed and the NIC skips it
  * @charge: the bytes of @sq and @rq, charged to the file
+ * @umore: its send queue stopped at the end of the NIC's turn with work
+ *	left (nic->lock)
+ * @urnr_now: its RNR timer expired or its responder got a receive: the
+ *	NIC retries the head at once (atomic)
  */
 struct soft_qp {
 	struct ib_qp ibqp;
@@ -410,6 +458,8 @@ struct soft_qp {
 	u32 urq_cons;
 	bool ubroken;
 	struct soft_charge charge;
+	bool umore;
+	bool urnr_now;
 };
 
 static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
@@ -543,6 +593,7 @@ int soft_poll_cq(struct ib_cq *cq, u32 num, struct ib_uverbs_wc *wc);
 int soft_req_notify_cq(struct ib_cq *cq, bool solicited_only);
 void soft_qp_flush(struct soft_qp *sqp);
 void soft_sq_process(struct soft_qp *sqp, bool retry_now);
+bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget);
 int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
 		       const struct ib_uverbs_send_wr *wr,
 		       const struct ib_uverbs_sge *sge, const u8 *inline_buf);
@@ -560,6 +611,11 @@ void soft_nic_stop(struct soft_ucontext *sctx);
 void soft_ring_qp_detach(struct soft_qp *sqp);
 void soft_ring_cq_detach(struct soft_cq *scq);
 int soft_attach_cq(struct soft_cq *scq, int fd);
+/*
+ * The QP's NIC gets a turn (and with @retry_now retries the send queue's
+ * head at once): false if the QP has no rings.
+ */
+bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now);
 void soft_rnr_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);

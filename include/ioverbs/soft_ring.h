@@ -21,9 +21,11 @@
 #include <ioverbs/cmd.h>
 #include <rdma/soft_ring.h>
 
+/* @kick: the eventfd that wakes the device when it sleeps (-1: none). */
 struct ioverbs_sring_ctx {
 	struct soft_ring_doorbell *db;
 	int fd;
+	int kick;
 };
 
 struct ioverbs_sring_cq {
@@ -54,8 +56,14 @@ struct ioverbs_sring_qp {
  */
 int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
 			 void *fctx);
+/* The context's doorbell @fd with its kick eventfd @kick: 0 or -errno. */
+int ioverbs_sring_attach_doorbell(int fd, int kick, ioverbs_ioctl_fn fn,
+				  void *fctx);
 
-/* Each returns 0 or a negative errno; detach unmaps and closes. */
+/*
+ * Each returns 0 or a negative errno; detach unmaps and closes.
+ * ctx_attach() creates the doorbell page and its kick eventfd.
+ */
 int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 			     void *fctx);
 void ioverbs_sring_ctx_detach(struct ioverbs_sring_ctx *r);
@@ -67,6 +75,13 @@ int ioverbs_sring_qp_attach(struct ioverbs_sring_qp *r,
 			    const struct ib_uverbs_qp_cap *cap,
 			    ioverbs_ioctl_fn fn, void *fctx);
 void ioverbs_sring_qp_detach(struct ioverbs_sring_qp *r);
+
+/*
+ * Rings the context's doorbell after a producer index moved (the posts
+ * below do): a memory store, and a write to the kick eventfd only when
+ * the device sleeps.
+ */
+void ioverbs_sring_ring(struct ioverbs_sring_ctx *ctx);
 
 /*
  * Queues one send WR with its @sge (wr->num_sge of them; an inline WR's

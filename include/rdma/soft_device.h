@@ -48,16 +48,19 @@ enum soft_inject_attrs {
  * SOFT_VENDOR_ATTACH: hands the device the memfd of a shared queue
  * (<rdma/soft_ring.h>): with SOFT_ATTACH_QP, the QP's send and receive
  * rings; with SOFT_ATTACH_CQ, the CQ's ring; with neither, the context's
- * doorbell page, which must come first (QPs: EINVAL before it).  Each
- * attaches once (EBUSY after); the object is taken exclusively.  The
- * memfd must be sealed with F_SEAL_SHRINK and at least as large as
- * soft_ring.h says (EINVAL); EBADF if the caller has no such fd.  A CQ
- * with a ring cannot be resized (EOPNOTSUPP).
+ * doorbell page, which must come first (QPs: EINVAL before it), and
+ * with it SOFT_ATTACH_KICK, the eventfd the client writes to wake the
+ * device (EINVAL without it, or with a QP or CQ, or if it is not an
+ * eventfd).  Each attaches once (EBUSY after); the object is taken
+ * exclusively.  The memfd must be sealed with F_SEAL_SHRINK and at least
+ * as large as soft_ring.h says (EINVAL); EBADF if the caller has no such
+ * fd.  A CQ with a ring cannot be resized (EOPNOTSUPP).
  */
 enum soft_attach_attrs {
 	SOFT_ATTACH_FD = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN struct soft_attach */
 	SOFT_ATTACH_QP = UVERBS_VENDOR_FLAG | 1,	/* IDR WRITE QP */
 	SOFT_ATTACH_CQ = UVERBS_VENDOR_FLAG | 2,	/* IDR WRITE CQ */
+	SOFT_ATTACH_KICK = UVERBS_VENDOR_FLAG | 3,	/* PTR_IN struct soft_attach */
 };
 
 struct soft_attach {
@@ -228,6 +231,21 @@ struct soft_device_config {
  * -EEXIST for a name in use, -ENOMEM.
  */
 struct ib_device *soft_device_create(const struct soft_device_config *cfg);
+
+/* The most NIC threads soft_nic_set_threads() takes. */
+#define SOFT_NIC_MAX_THREADS 256
+
+/**
+ * soft_nic_set_threads() - size the NIC thread pool
+ * @n: threads; 0 (the default) for the number of online CPUs
+ *
+ * Every soft device of the process shares one pool of NIC threads, which
+ * serve the shared queues of every context in turn.  The pool starts
+ * with the first doorbell attached and ends with the last one; a new
+ * size applies from its next start.
+ * Return: 0, or -EINVAL for @n above SOFT_NIC_MAX_THREADS.
+ */
+int soft_nic_set_threads(unsigned int n);
 
 /**
  * soft_device_destroy() - unregister (if still registered) and free

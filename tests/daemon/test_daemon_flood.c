@@ -158,8 +158,7 @@ TEST(daemon_ring_scribbled_qp_fatal_once)
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&s.rqp.rq->prod, s.rqp.rq_prod + (1u << 30),
 			 __ATOMIC_RELEASE);
-	__atomic_fetch_add(&s.rctx.db->seq, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &s.rctx.db->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+	ioverbs_sring_ring(&s.rctx);
 	end = now_s() + 10;
 	while (!qp_fatal_lines(&fx, s.qpn) && now_s() < end)
 		msleep(10);

@@ -4,19 +4,21 @@
  * operation.
  *
  * A client that wants them creates a memfd per CQ and per QP (and one
- * doorbell page per context), sizes it with soft_ring_*_size(), seals it
- * against shrinking (F_SEAL_SHRINK: the device maps it and must never
- * fault) and hands the descriptor to the device with the vendor actions
- * SOFT_VENDOR_CTX_ATTACH, SOFT_VENDOR_CQ_ATTACH and SOFT_VENDOR_QP_ATTACH
- * (soft_device.h).  From then on:
+ * doorbell page per context, with an eventfd, its kick), sizes it with
+ * soft_ring_*_size(), seals it against shrinking (F_SEAL_SHRINK: the
+ * device maps it and must never fault) and hands the descriptors to the
+ * device with the vendor action SOFT_VENDOR_ATTACH (soft_device.h).  From
+ * then on:
  *
  *  - posting a send or receive writes a WQE at the ring's producer index,
  *    then stores the index (release), then rings the context's doorbell:
- *    soft_ring_doorbell.seq++ and, if .sleeping is set, FUTEX_WAKE on seq;
- *  - the device (the NIC: a thread per context) consumes WQEs, copying
- *    each out of the shared page before it checks it, executes it, and
- *    writes its completion at the CQ ring's producer index; a client
- *    sleeping on a CQ (.wait set, FUTEX_WAIT on .prod) is woken;
+ *    soft_ring_doorbell.seq++ and, if .sleeping is set, writes 1 to the
+ *    kick eventfd (a non-blocking one: EAGAIN means it is awake already);
+ *  - the device (the NIC: the device's threads, which serve every
+ *    context in turn) consumes WQEs, copying each out of the shared page
+ *    before it checks it, executes it, and writes its completion at the
+ *    CQ ring's producer index; a client sleeping on a CQ (.wait set,
+ *    FUTEX_WAIT on .prod) is woken;
  *  - polling a CQ reads entries up to .prod (acquire) and stores .cons.
  *
  * Commands still work on such objects (POST_SEND, POLL, ...).  Every
@@ -55,8 +57,10 @@ struct soft_ring_ctrl {
 
 /**
  * struct soft_ring_doorbell - a context's doorbell page
- * @seq: bumped by the client after it produced WQEs (the NIC's futex)
- * @sleeping: the NIC sleeps on @seq; the client must FUTEX_WAKE it
+ * @seq: bumped by the client after it produced WQEs; the device reads it
+ *	while it polls
+ * @sleeping: set by the device when it stops polling: the client must
+ *	write its kick eventfd after bumping @seq
  */
 struct soft_ring_doorbell {
 	__u32 seq;
