@@ -82,13 +82,6 @@ int tx_event_file(struct ib_uverbs_file *f)
 	return fd;
 }
 
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* $IOVERBSD, else ../daemon/ioverbsd-test next to this program. */
 static void tx_find_daemon(void)
 {

@@ -21,14 +21,14 @@
 #define FX_STOP_TIMEOUT_S 60
 #define FX_MAX_ARGS 32
 
-static void msleep(unsigned int ms)
+void msleep(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
 
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 

@@ -74,6 +74,10 @@ long fx_live_objects(struct fx *fx);
  * objects are back to @base. */
 void fx_wait_released(struct fx *fx, pid_t pid, long base);
 
+/* Sleeps @ms milliseconds; the monotonic clock in seconds. */
+void msleep(unsigned int ms);
+double now_s(void);
+
 const char *fx_daemon_path(void);
 const char *fx_ctl_tool_path(void);
 /* Runs @argv (stdout+stderr to @out); the exit status or -1. */

@@ -72,13 +72,6 @@ static int event_open(struct fx *fx, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * After a close(): the kernel sends RELEASE once close() has returned,
  * and a multi-threaded daemon may serve the next request first.  Retries

@@ -21,21 +21,6 @@
 #define UID_A 65534
 #define FLOOD 3000
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Lines of the daemon's log that contain @a and @b (NULL: anything). */
 static int log_count(struct fx *fx, const char *a, const char *b)
 {

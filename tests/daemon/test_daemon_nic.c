@@ -40,14 +40,6 @@
 		}                                                         \
 	} while (0)
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The daemon's CPU time so far, in seconds (utime + stime). */
 static double daemon_cpu_s(pid_t pid)
 {

@@ -20,14 +20,6 @@
 #define STOP_LIMIT_S 5
 #define CLIENTS 2
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void usleep_rand(unsigned int max_us)
 {
 	struct timespec ts = { 0, 0 };
