@@ -53,6 +53,10 @@ $(DAEMON_TESTS): $(O)/asan/tests/daemon/%: $(O)/asan/tests/daemon/%.o \
 		$(O)/asan/libioverbs.a $(O)/asan/libioverbs-core.a
 	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
 
+# The stall test mounts a FUSE file system of the attacker's own.
+$(O)/asan/tests/daemon/test_daemon_stall.o: BASE_CFLAGS += $(FUSE_CFLAGS)
+$(O)/asan/tests/daemon/test_daemon_stall: LIBS += $(FUSE_LIBS)
+
 # The process_vm address spaces, tested alone.
 $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \
 	$(O)/asan/daemon/log.o $(O)/asan/daemon/syslog.o

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+/*
+ * No client can hold the daemon's thread from the others:
+ *
+ * - an unprivileged client whose command's buffer lies on a FUSE file
+ *   system whose reads are held: the daemon's copy waits as long as the
+ *   file system likes, and meanwhile other clients' commands,
+ *   opens and closes, and control commands are served within 100 ms;
+ * - one POST_SEND of an RDMA READ of 1 GiB: other clients' commands are
+ *   served while it copies;
+ * - a shared-queue "memfd" that is a file of the daemon's own mount (the
+ *   client's device file, an event file): refused with EINVAL at once,
+ *   where closing it would have sent the daemon a FLUSH to itself.
+ *
+ * Each fails against a daemon that runs every command on its FUSE loop's
+ * one thread (the first two by their 100 ms bounds or their time limit,
+ * the third by hanging the daemon).
+ */
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ioverbs/soft_ring.h>
+
+#include "fixture.h"
+
+#define ATTACKER_ID 54323
+/* What "served" means while another client stalls. */
+#define SERVED_MS 100
+
+#define CHECK(cond)                                                       \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			fprintf(stderr, "child %d: %s:%d: %s\n", getpid(), \
+				__FILE__, __LINE__, #cond);               \
+			_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);     \
+		}                                                         \
+	} while (0)
+
+/* --- the attacker's file system: one file whose reads it holds --------- */
+
+#define BLOB_INO 2
+#define BLOB_SIZE 4096
+
+static int hold_fd;	/* a read end: a byte releases the held reads */
+
+static void blob_stat(fuse_ino_t ino, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	if (ino == FUSE_ROOT_ID) {
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+	} else {
+		st->st_mode = S_IFREG | 0600;
+		st->st_nlink = 1;
+		st->st_size = BLOB_SIZE;
+	}
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+}
+
+static void blob_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e = { 0 };
+
+	if (parent != FUSE_ROOT_ID || strcmp(name, "blob")) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	e.ino = BLOB_INO;
+	blob_stat(BLOB_INO, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void blob_getattr(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	blob_stat(ino, &st);
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void blob_open(fuse_req_t req, fuse_ino_t ino,
+		      struct fuse_file_info *fi)
+{
+	fuse_reply_open(req, fi);
+}
+
+/* Holds every read until the test releases it; then zeros. */
+static void blob_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	static char zero[BLOB_SIZE];
+	char c;
+
+	if (read(hold_fd, &c, 1) != 1)
+		c = 0;
+	if (off >= BLOB_SIZE)
+		size = 0;
+	else if (size > (size_t)(BLOB_SIZE - off))
+		size = (size_t)(BLOB_SIZE - off);
+	fuse_reply_buf(req, zero, size);
+}
+
+static const struct fuse_lowlevel_ops blob_ops = {
+	.lookup = blob_lookup,
+	.getattr = blob_getattr,
+	.open = blob_open,
+	.read = blob_read,
+};
+
+static void *blob_loop(void *se)
+{
+	fuse_session_loop(se);
+	return NULL;
+}
+
+/*
+ * The file system the attacker's memory lives on.  Any user may mount a
+ * FUSE file system where /dev/fuse is open to all (stock Debian: 0666);
+ * where it is root's alone (containers, CI) the test's root side serves
+ * it for the attacker, with allow_other.  The daemon sees the same either
+ * way: a client's page that faults in only when that server answers.
+ */
+struct blobfs {
+	char dir[32];
+	struct fuse_session *se;
+	pthread_t loop;
+};
+
+static void blobfs_start(struct blobfs *b, int hold)
+{
+	char *argv[] = { "stall-blobfs", "-o", "allow_other", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+
+	hold_fd = hold;
+	snprintf(b->dir, sizeof(b->dir), "/tmp/ioverbs-stall.XXXXXX");
+	ASSERT_TRUE(mkdtemp(b->dir) != NULL);
+	ASSERT_OK(chmod(b->dir, 0755));
+	b->se = fuse_session_new(&args, &blob_ops, sizeof(blob_ops), NULL);
+	ASSERT_TRUE(b->se != NULL);
+	ASSERT_OK(fuse_session_mount(b->se, b->dir));
+	ASSERT_OK(pthread_create(&b->loop, NULL, blob_loop, b->se));
+}
+
+static void blobfs_stop(struct blobfs *b)
+{
+	fuse_session_exit(b->se);
+	fuse_session_unmount(b->se);
+	pthread_join(b->loop, NULL);
+	fuse_session_destroy(b->se);
+	rmdir(b->dir);
+}
+
+/*
+ * The attacker, as an unprivileged user: points QUERY_PORT's response at
+ * a private mapping of the held file, and sends it.  Reports 'r' when
+ * about to send, then '0' (or 'e') when the command returned.
+ */
+static void fuse_attacker(struct fx *fx, const char *dir, int report)
+{
+	struct ib_uverbs_query_port_resp *resp;
+	struct ioverbs_cmd c;
+	char path[64];
+	int blob, fd;
+	u8 port = 1;
+	long ret;
+
+	CHECK(!setgroups(0, NULL) && !setgid(ATTACKER_ID) &&
+	      !setuid(ATTACKER_ID));
+	snprintf(path, sizeof(path), "%s/blob", dir);
+	blob = open(path, O_RDWR);
+	CHECK(blob >= 0);
+	resp = mmap(NULL, BLOB_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, blob,
+		    0);
+	CHECK(resp != MAP_FAILED);
+	fd = fx_open(fx, "uverbs0", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK(!cl_get_context(fd));
+	CHECK(write(report, "r", 1) == 1);
+	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, 1);
+	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, resp, sizeof(*resp));
+	ret = cl_exec(fd, &c);
+	CHECK(write(report, ret ? "e" : "0", 1) == 1);
+	close(fd);
+	munmap(resp, BLOB_SIZE);
+	close(blob);
+	_exit(0);
+}
+
+/* --- the other clients ---------------------------------------------------- */
+
+static bool reported(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/* Milliseconds that @what took. */
+#define TIMED_MS(what)                                                    \
+	({                                                                \
+		double _t0 = now_s();                                     \
+		what;                                                     \
+		(now_s() - _t0) * 1000.0;                                 \
+	})
+
+/*
+ * What a second client does while another stalls: open a file, a
+ * context, commands from its stack and from a command window, a PD, a
+ * close, a control command.  Each must be served within SERVED_MS.
+ */
+static void others_are_served(struct fx *fx)
+{
+	struct ib_uverbs_query_port_resp port;
+	struct win {
+		struct ioverbs_cmd c;
+		struct ib_uverbs_query_port_resp resp;
+		u8 port;
+	} *w;
+	char out[4096];
+	double ms;
+	int fd;
+	u32 pd;
+
+	ms = TIMED_MS(fd = fx_open(fx, "uverbs1", O_RDWR));
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_TRUE(ms < SERVED_MS);
+	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_get_context(fd))) < SERVED_MS);
+	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_query_port(fd, 1, &port))) <
+		    SERVED_MS);
+	ASSERT_TRUE(port.lid != 0);
+	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_pd_alloc(fd, &pd))) < SERVED_MS);
+	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_pd_dealloc(fd, pd))) < SERVED_MS);
+	w = ioverbs_cmd_window(4096);
+	ASSERT_TRUE(w != NULL);
+	w->port = 1;
+	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
+	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP, &w->resp,
+			sizeof(w->resp));
+	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_exec(fd, &w->c))) < SERVED_MS);
+	ASSERT_EQ(w->resp.lid, port.lid);
+	ioverbs_cmd_window_free(w, 4096);
+	ASSERT_TRUE(TIMED_MS(close(fd)) < SERVED_MS);
+	ASSERT_TRUE(TIMED_MS(ASSERT_OK(fx_ctl(fx, "list", out,
+					      sizeof(out)))) < SERVED_MS);
+}
+
+TEST_TIMEOUT(daemon_stall_client_memory_on_its_fuse, 120)
+{
+	long base;
+	int hold[2], report[2], status;
+	struct blobfs b;
+	struct fx fx;
+	char c = 0;
+	pid_t p;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	ASSERT_OK(pipe(hold));
+	ASSERT_OK(pipe(report));
+	blobfs_start(&b, hold[0]);
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (p == 0) {
+		close(hold[1]);
+		close(report[0]);
+		fuse_attacker(&fx, b.dir, report[1]);
+	}
+	close(report[1]);
+	ASSERT_EQ(read(report[0], &c, 1), 1);
+	ASSERT_EQ(c, 'r');
+	/* Its command is now in the daemon, waiting on the attacker's read. */
+	msleep(300);
+	ASSERT_TRUE(!reported(report[0]));
+	others_are_served(&fx);
+	ASSERT_TRUE(!reported(report[0]));
+	/* Released: the attacker's command completes, nothing is left. */
+	ASSERT_EQ(write(hold[1], "x", 1), 1);
+	ASSERT_EQ(read(report[0], &c, 1), 1);
+	ASSERT_EQ(c, '0');
+	ASSERT_EQ(waitpid(p, &status, 0), p);
+	ASSERT_EQ(status, 0);
+	close(hold[1]);
+	close(report[0]);
+	blobfs_stop(&b);
+	close(hold[0]);
+	fx_wait_released(&fx, p, base);
+	fx_stop(&fx);
+}
+
+/*
+ * One command that moves 1 GiB (an RDMA READ posted through a command,
+ * which the device runs in the poster's command): while it copies, the
+ * other clients are served.
+ */
+#define BIG_LEN (1ul << 30)
+
+static void big_reader(struct fx *fx, int report)
+{
+	struct ib_uverbs_query_port_resp port;
+	struct ib_uverbs_mr_reg_resp mr;
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1,
+		.num_sge = 1,
+		.opcode = IB_UVERBS_WR_RDMA_READ,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct ioverbs_cmd c;
+	u32 pd, mrh, cq, qp, qpn, bad;
+	u8 *buf;
+	int fd;
+
+	buf = mmap(NULL, 2 * BIG_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	CHECK(buf != MAP_FAILED);
+	fd = fx_open(fx, "uverbs0", O_RDWR);
+	CHECK(fd >= 0);
+	CHECK(!cl_get_context(fd) && !cl_query_port(fd, 1, &port));
+	CHECK(!cl_pd_alloc(fd, &pd));
+	CHECK(!cl_mr_reg(fd, pd, buf, 2 * BIG_LEN, &mrh, &mr));
+	CHECK(!cl_cq_create(fd, 4, &cq));
+	CHECK(!cl_qp_create(fd, pd, cq, &qp, &qpn));
+	CHECK(!cl_qp_connect_rc(fd, qp, port.lid, qpn));
+	wr.wr.rdma.remote_addr = (uintptr_t)buf;
+	wr.wr.rdma.rkey = mr.rkey;
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)(buf + BIG_LEN),
+				      .length = (u32)BIG_LEN,
+				      .lkey = mr.lkey };
+	cl_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
+	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
+	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
+	CHECK(write(report, "r", 1) == 1);
+	CHECK(!cl_exec(fd, &c));
+	CHECK(write(report, "0", 1) == 1);
+	close(fd);
+	munmap(buf, 2 * BIG_LEN);
+	_exit(0);
+}
+
+TEST_TIMEOUT(daemon_stall_one_big_command, 180)
+{
+	long base;
+	int report[2], status;
+	struct fx fx;
+	char c = 0;
+	pid_t p;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	ASSERT_OK(pipe(report));
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (p == 0) {
+		close(report[0]);
+		big_reader(&fx, report[1]);
+	}
+	close(report[1]);
+	ASSERT_EQ(read(report[0], &c, 1), 1);
+	ASSERT_EQ(c, 'r');
+	msleep(50);
+	others_are_served(&fx);
+	/*
+	 * 1 GiB through the device takes seconds here; had it finished
+	 * before the others were served, this test would show nothing.
+	 */
+	ASSERT_TRUE(!reported(report[0]));
+	ASSERT_EQ(read(report[0], &c, 1), 1);
+	ASSERT_EQ(c, '0');
+	ASSERT_EQ(waitpid(p, &status, 0), p);
+	ASSERT_EQ(status, 0);
+	close(report[0]);
+	fx_wait_released(&fx, p, base);
+	fx_stop(&fx);
+}
+
+/*
+ * Files of the daemon's own mount as a shared queue's memfd: EINVAL at
+ * once, and the daemon serves on.
+ */
+TEST(daemon_stall_attach_a_file_of_the_mount)
+{
+	char path[160], out[4096];
+	struct fx fx;
+	int fd, ev;
+	u32 cq;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(cl_get_context(fd));
+	ASSERT_OK(cl_cq_create(fd, 4, &cq));
+	/* The device file itself. */
+	ASSERT_ERRNO(-EINVAL, ioverbs_sring_attach(fd, -1, (int)cq,
+						   ioverbs_ioctl_fd, &fd));
+	/* An event file of the mount. */
+	snprintf(path, sizeof(path), "%s/events/stall-%d", fx.mnt,
+		 (int)getpid());
+	ev = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ASSERT_TRUE(ev >= 0);
+	ASSERT_ERRNO(-EINVAL, ioverbs_sring_attach(ev, -1, (int)cq,
+						   ioverbs_ioctl_fd, &fd));
+	/* Not a descriptor at all. */
+	ASSERT_ERRNO(-EBADF, ioverbs_sring_attach(100000, -1, (int)cq,
+						  ioverbs_ioctl_fd, &fd));
+	ASSERT_OK(fx_ctl(&fx, "list", out, sizeof(out)));
+	ASSERT_OK(cl_cq_destroy(fd, cq));
+	close(ev);
+	close(fd);
+	fx_stop(&fx);
+}
