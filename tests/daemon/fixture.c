@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The daemon tests' fixture; see fixture.h. */
 #include <dirent.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <limits.h>
 #include <signal.h>
@@ -20,6 +21,13 @@
 #define FX_START_TIMEOUT_S 60
 #define FX_STOP_TIMEOUT_S 60
 #define FX_MAX_ARGS 32
+
+int fx_become(uid_t id)
+{
+	if (setgroups(0, NULL) || setgid(id) || setuid(id))
+		return -errno;
+	return 0;
+}
 
 void msleep(unsigned int ms)
 {

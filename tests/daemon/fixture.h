@@ -24,9 +24,12 @@
 #ifndef _TESTS_DAEMON_FIXTURE_H
 #define _TESTS_DAEMON_FIXTURE_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "../harness.h"
 
@@ -73,6 +76,28 @@ long fx_live_objects(struct fx *fx);
 /* Waits (60 s at most) until @pid (0: anyone) has no file and live
  * objects are back to @base. */
 void fx_wait_released(struct fx *fx, pid_t pid, long base);
+
+/*
+ * In a forked child, where the harness's assertions cannot report: a
+ * failed check says so on stderr and exits with (the low bits of) its
+ * line.
+ */
+#define CHECK(cond)                                                       \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			fprintf(stderr,                                   \
+				"child %d (uid %d): %s:%d: %s (errno %d)\n", \
+				getpid(), (int)getuid(), __FILE__,        \
+				__LINE__, #cond, errno);                  \
+			_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);     \
+		}                                                         \
+	} while (0)
+
+/*
+ * In a forked child: become user and group @id (an unused one: a test
+ * user of the test's own), without supplementary groups.  0 or -errno.
+ */
+int fx_become(uid_t id);
 
 /* Sleeps @ms milliseconds; the monotonic clock in seconds. */
 void msleep(unsigned int ms);

@@ -26,16 +26,6 @@
 #define UID_A 65534
 #define UID_B 65533
 
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "uid %d: %s:%d: %s (errno %d)\n",  \
-				(int)getuid(), __FILE__, __LINE__, #cond, \
-				errno);                                   \
-			_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);     \
-		}                                                         \
-	} while (0)
-
 static void event_path(struct fx *fx, const char *name, char *buf,
 		       size_t size)
 {

@@ -30,16 +30,6 @@
 /* An unused uid and gid for the attacking clients. */
 #define ATTACKER_ID 54321
 
-/* A child's failed check: exit with the line. */
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "child %d: %s:%d: %s\n", getpid(), \
-				__FILE__, __LINE__, #cond);               \
-			_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);     \
-		}                                                         \
-	} while (0)
-
 /* The daemon's CPU time so far, in seconds (utime + stime). */
 static double daemon_cpu_s(pid_t pid)
 {
@@ -146,8 +136,7 @@ static long loop_round(struct ioverbs_ep *s, u64 id)
 
 static void drop_privileges(void)
 {
-	CHECK(!setgroups(0, NULL) && !setgid(ATTACKER_ID) &&
-	      !setuid(ATTACKER_ID));
+	CHECK(!fx_become(ATTACKER_ID));
 	signal(SIGPIPE, SIG_IGN);
 }
 

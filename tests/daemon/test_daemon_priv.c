@@ -29,20 +29,6 @@
 #define ATTACKER_ID 54324
 #define OTHER_ID 54325
 
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "child %d: %s:%d: %s\n", getpid(), \
-				__FILE__, __LINE__, #cond);               \
-			_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);     \
-		}                                                         \
-	} while (0)
-
-static void become(uid_t id)
-{
-	CHECK(!setgroups(0, NULL) && !setgid(id) && !setuid(id));
-}
-
 static int wait_child(pid_t p)
 {
 	int status;
@@ -107,7 +93,7 @@ TEST(daemon_priv_file_across_setuid_exec)
 		u32 pd, mrh;
 		pid_t c;
 
-		become(ATTACKER_ID);
+		CHECK(!fx_become(ATTACKER_ID));
 		fd = fx_open(&fx, "uverbs0", O_RDWR);
 		CHECK(fd >= 0);
 		CHECK(!cl_get_context(fd) && !cl_pd_alloc(fd, &pd));
@@ -207,7 +193,7 @@ TEST(daemon_priv_passed_descriptor)
 		u32 pd;
 		int fd;
 
-		become(ATTACKER_ID + 10);
+		CHECK(!fx_become(ATTACKER_ID + 10));
 		fd = fx_open(&fx, "uverbs0", O_RDWR);
 		CHECK(fd >= 0);
 		CHECK(!cl_get_context(fd) && !cl_pd_alloc(fd, &pd));
@@ -229,7 +215,7 @@ TEST(daemon_priv_passed_descriptor)
 		u32 pd, mrh;
 		int fd;
 
-		become(OTHER_ID);
+		CHECK(!fx_become(OTHER_ID));
 		fd = recv_fd(sv[1]);
 		CHECK(fd >= 0);
 		CHECK(read(sv[1], &pd, sizeof(pd)) == sizeof(pd));
@@ -278,7 +264,7 @@ TEST(daemon_priv_files_per_user)
 
 		close(go[0]);
 		close(back[1]);
-		become(ATTACKER_ID + 20);
+		CHECK(!fx_become(ATTACKER_ID + 20));
 		for (i = 0; i < FILES_LIMIT; i++) {
 			fds[i] = fx_open(&fx, "uverbs0", O_RDWR);
 			CHECK(fds[i] >= 0);

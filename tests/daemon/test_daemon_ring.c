@@ -27,16 +27,6 @@ struct peer_info {
 	u64 addr;
 };
 
-/* A child's failed check: exit with the line. */
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "child %d: %s:%d: %s\n", getpid(), \
-				__FILE__, __LINE__, #cond);               \
-			_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);     \
-		}                                                         \
-	} while (0)
-
 static bool wire(int wfd, const void *p, size_t n)
 {
 	return write(wfd, p, n) == (ssize_t)n;

@@ -36,15 +36,6 @@
 /* What "served" means while another client stalls. */
 #define SERVED_MS 100
 
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "child %d: %s:%d: %s\n", getpid(), \
-				__FILE__, __LINE__, #cond);               \
-			_exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);     \
-		}                                                         \
-	} while (0)
-
 /* --- the attacker's file system: one file whose reads it holds --------- */
 
 #define BLOB_INO 2
@@ -176,8 +167,7 @@ static void fuse_attacker(struct fx *fx, const char *dir, int report)
 	u8 port = 1;
 	long ret;
 
-	CHECK(!setgroups(0, NULL) && !setgid(ATTACKER_ID) &&
-	      !setuid(ATTACKER_ID));
+	CHECK(!fx_become(ATTACKER_ID));
 	snprintf(path, sizeof(path), "%s/blob", dir);
 	blob = open(path, O_RDWR);
 	CHECK(blob >= 0);
