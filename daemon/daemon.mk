@@ -56,6 +56,8 @@ $(DAEMON_TESTS): $(O)/asan/tests/daemon/%: $(O)/asan/tests/daemon/%.o \
 # The stall test mounts a FUSE file system of the attacker's own.
 $(O)/asan/tests/daemon/test_daemon_stall.o: BASE_CFLAGS += $(FUSE_CFLAGS)
 $(O)/asan/tests/daemon/test_daemon_stall: LIBS += $(FUSE_LIBS)
+$(O)/asan/tests/daemon/test_daemon_stuck.o: BASE_CFLAGS += $(FUSE_CFLAGS)
+$(O)/asan/tests/daemon/test_daemon_stuck: LIBS += $(FUSE_LIBS)
 
 # The process_vm address spaces, tested alone.
 $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \

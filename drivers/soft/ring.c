@@ -36,6 +36,16 @@
  *  - A NIC is served by one thread at a time; the thread holds a
  *    reference, so a context may leave (soft_nic_stop()) in the middle
  *    of a turn: its QPs are gone already and the turn ends without them.
+ *  - A turn may block: the engine's copies go through the client's
+ *    memory, which may lie on a FUSE file whose server holds its reads.
+ *    The pool's watchdog finds a turn older than SOFT_NIC_STUCK_NS,
+ *    counts its thread as lost to that context (nobody else serves the
+ *    context meanwhile: it stays RUNNING) and starts a replacement, so
+ *    the pool keeps its number of runnable threads.  At most
+ *    SOFT_NIC_LOST_FACTOR times the pool's size are replaced; past that
+ *    the stuck context is doomed: when its turn ends its QPs fail
+ *    (QP_FATAL).  A lost thread that comes back exits if the pool has
+ *    its size without it, else it rejoins.
  *
  * Lock order: soft_pool_mutex -> pool->lock;
  *	nic->lock -> what soft.h lists (sq.lock, resp_lock, ...) -> pool->lock.
@@ -58,6 +68,12 @@
  */
 #define SOFT_NIC_MUTE_NS (16 * 1000)
 #define SOFT_NIC_MUTE_MAX_SHIFT 6
+/* A turn longer than this has lost its thread (a copy that blocks). */
+#define SOFT_NIC_STUCK_NS (100ull * 1000 * 1000)
+/* How often the watchdog looks (and reaps threads that exited). */
+#define SOFT_NIC_WATCHDOG_US (50 * 1000)
+/* Replacements for lost threads: at most this times the pool's size. */
+#define SOFT_NIC_LOST_FACTOR 2
 
 enum {
 	ATT_FD = SOFT_ATTACH_FD & ~UVERBS_VENDOR_FLAG,
@@ -237,10 +253,38 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
 }
 
 /**
+ * struct soft_nic_thread - one thread of the pool
+ * @node: in soft_nic_pool.threads
+ * @pool: its pool
+ * @task: the thread
+ * @nic: the NIC in its turn (it holds a reference), or NULL
+ * @turn_start: when that turn began (ktime_get_ns())
+ * @lost: the watchdog replaced it (its turn is too long)
+ * @exited: it left its loop: the watchdog or the pool's end joins it
+ *
+ * Everything but @task (written before the thread looks) is under
+ * pool->lock.
+ */
+struct soft_nic_thread {
+	struct list_head node;
+	struct soft_nic_pool *pool;
+	struct task_struct *task;
+	struct soft_nic *nic;
+	u64 turn_start;
+	bool lost;
+	bool exited;
+};
+
+/**
  * struct soft_nic_pool - the NIC threads of the process
  * @lock: protects everything below (the kick set has its own)
  * @ks: every NIC's kick eventfd, and the pool's own wake-up
- * @threads: @nr_threads threads running soft_nic_pool_fn()
+ * @threads: every soft_nic_thread started and not yet joined
+ * @size: the runnable threads the pool keeps
+ * @nr_threads: threads started that have not exited (lost ones too)
+ * @nr_lost: threads the watchdog found stuck in a turn
+ * @watchdog: the thread running soft_nic_watchdog_fn()
+ * @wd_stop: set (atomically) to stop @watchdog; its futex word
  * @runq: NICs with work, served from the head (soft_nic.run_node)
  * @runq_len: entries in @runq
  * @watch: idle NICs whose doorbells spinning threads read
@@ -256,8 +300,12 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
 struct soft_nic_pool {
 	struct mutex lock;
 	struct compat_kickset *ks;
-	struct task_struct **threads;
+	struct list_head threads;
+	unsigned int size;
 	unsigned int nr_threads;
+	unsigned int nr_lost;
+	struct task_struct *watchdog;
+	u32 wd_stop;
 	struct list_head runq;
 	unsigned int runq_len;
 	struct list_head watch;
@@ -518,9 +566,25 @@ static void soft_pool_read_kicks(struct soft_nic_pool *pool, long timeout_us)
 		soft_pool_kicked(pool, cookies[i]);
 }
 
+/*
+ * The watchdog found @nic's turn blocked too long and could not replace
+ * its thread: the turn has ended; every QP of the context fails, so
+ * that a client whose memory blocks the pool's copies pays for it.
+ */
+static void soft_nic_doom(struct soft_nic *nic)
+{
+	struct soft_qp *sqp;
+
+	mutex_lock(&nic->lock);
+	list_for_each_entry(sqp, &nic->qps, nic_node)
+		soft_ring_fatal(sqp, "its memory blocked a NIC thread");
+	mutex_unlock(&nic->lock);
+}
+
 static int soft_nic_pool_fn(void *data)
 {
-	struct soft_nic_pool *pool = data;
+	struct soft_nic_thread *th = data;
+	struct soft_nic_pool *pool = th->pool;
 	bool spinning = false, arm, by_kick;
 	enum soft_turn turn;
 	struct soft_nic *nic;
@@ -547,6 +611,8 @@ static int soft_nic_pool_fn(void *data)
 			nic->by_kick = false;
 			nic->seen = smp_load_acquire(&nic->db->seq);
 			kref_get(&nic->ref);
+			th->nic = nic;
+			th->turn_start = ktime_get_ns();
 			mutex_unlock(&pool->lock);
 
 			/* Past our spin: an idle NIC is not watched. */
@@ -554,6 +620,13 @@ static int soft_nic_pool_fn(void *data)
 			turn = soft_nic_turn(nic, arm);
 
 			mutex_lock(&pool->lock);
+			th->nic = NULL;
+			if (nic->doomed) {
+				nic->doomed = false;
+				mutex_unlock(&pool->lock);
+				soft_nic_doom(nic);
+				mutex_lock(&pool->lock);
+			}
 			if (turn == SOFT_TURN_WORK) {
 				last_work = ktime_get_ns();
 				nic->idle_kicks = 0;
@@ -591,6 +664,13 @@ static int soft_nic_pool_fn(void *data)
 				list_add_tail(&nic->run_node, &pool->watch);
 			}
 			soft_nic_put(nic);
+			if (th->lost) {
+				/* Back: one too many if it was replaced. */
+				th->lost = false;
+				pool->nr_lost--;
+				if (pool->nr_threads - pool->nr_lost > pool->size)
+					goto out_exit;
+			}
 			continue;
 		}
 		if (ktime_get_ns() - last_work < SOFT_NIC_SPIN_NS) {
@@ -627,23 +707,120 @@ static int soft_nic_pool_fn(void *data)
 	}
 	if (spinning)
 		pool->nr_spinning--;
+	goto out_unlock;
+
+out_exit:
+	/* What it queued (its own NIC) was for the thread it would be. */
+	if (pool->runq_len > pool->nr_spinning && pool->nr_sleeping)
+		compat_kickset_wake(pool->ks);
+out_unlock:
+	pool->nr_threads--;
+	th->exited = true;
 	mutex_unlock(&pool->lock);
 	return 0;
 }
 
-/* soft_pool_mutex held; threads started, or nothing left behind. */
+/* Starts a thread in the pool: 0 or -errno.  pool->lock held. */
+static int soft_pool_spawn(struct soft_nic_pool *pool)
+{
+	struct soft_nic_thread *th = kzalloc(sizeof(*th));
+	struct task_struct *t;
+
+	if (!th)
+		return -ENOMEM;
+	th->pool = pool;
+	/* It takes pool->lock first: it sees @task and its node set. */
+	t = kthread_run(soft_nic_pool_fn, th, "soft-nic");
+	if (IS_ERR(t)) {
+		kfree(th);
+		return (int)PTR_ERR(t);
+	}
+	th->task = t;
+	list_add(&th->node, &pool->threads);
+	pool->nr_threads++;
+	return 0;
+}
+
+/*
+ * @th's turn has lasted SOFT_NIC_STUCK_NS: its context keeps it (still
+ * RUNNING, nobody else serves it), and a new thread takes its place in
+ * the pool, within SOFT_NIC_LOST_FACTOR times the pool's size; past
+ * that, its context is doomed.  pool->lock held.
+ */
+static void soft_pool_lost(struct soft_nic_pool *pool,
+			   struct soft_nic_thread *th)
+{
+	th->lost = true;
+	pool->nr_lost++;
+	if (pool->nr_threads < pool->size * (1 + SOFT_NIC_LOST_FACTOR) &&
+	    !soft_pool_spawn(pool)) {
+		pr_warn("soft: a NIC turn blocked for %llu ms: its thread is replaced",
+			SOFT_NIC_STUCK_NS / 1000000);
+		return;
+	}
+	th->nic->doomed = true;
+	pr_warn("soft: a NIC turn blocked for %llu ms and no thread can replace it: the context's QPs fail when it ends",
+		SOFT_NIC_STUCK_NS / 1000000);
+}
+
+/*
+ * Every SOFT_NIC_WATCHDOG_US: replaces the threads whose turn blocked
+ * and joins those that exited.
+ */
+static int soft_nic_watchdog_fn(void *data)
+{
+	struct soft_nic_pool *pool = data;
+	struct soft_nic_thread *th, *n;
+	LIST_HEAD(done);
+	u64 now;
+
+	while (!__atomic_load_n(&pool->wd_stop, __ATOMIC_ACQUIRE)) {
+		compat_futex_wait(&pool->wd_stop, 0, SOFT_NIC_WATCHDOG_US);
+		mutex_lock(&pool->lock);
+		now = ktime_get_ns();
+		list_for_each_entry_safe(th, n, &pool->threads, node) {
+			if (th->exited)
+				list_move_tail(&th->node, &done);
+			else if (th->nic && !th->lost && !pool->stopping &&
+				 now - th->turn_start >= SOFT_NIC_STUCK_NS)
+				soft_pool_lost(pool, th);
+		}
+		mutex_unlock(&pool->lock);
+		/* They have left their loop: joining them takes no time. */
+		list_for_each_entry_safe(th, n, &done, node) {
+			list_del_init(&th->node);
+			kthread_stop(th->task);
+			kfree(th);
+		}
+	}
+	return 0;
+}
+
+/*
+ * soft_pool_mutex held; threads started, or nothing left behind.  No
+ * thread is in a turn that blocks: the last NIC's QPs were destroyed,
+ * which waited for its turn (nic->lock).
+ */
 static void soft_pool_destroy(struct soft_nic_pool *pool)
 {
-	unsigned int i;
+	struct soft_nic_thread *th, *n;
 
 	mutex_lock(&pool->lock);
 	pool->stopping = true;
 	mutex_unlock(&pool->lock);
+	if (pool->watchdog) {
+		__atomic_store_n(&pool->wd_stop, 1, __ATOMIC_RELEASE);
+		compat_futex_wake(&pool->wd_stop, 1);
+		kthread_stop(pool->watchdog);
+	}
 	compat_kickset_wake_all(pool->ks);
-	for (i = 0; i < pool->nr_threads; i++)
-		kthread_stop(pool->threads[i]);
+	/* Only the watchdog changed the list. */
+	list_for_each_entry_safe(th, n, &pool->threads, node) {
+		list_del_init(&th->node);
+		kthread_stop(th->task);
+		kfree(th);
+	}
 	compat_kickset_destroy(pool->ks);
-	kfree(pool->threads);
 	mutex_destroy(&pool->lock);
 	kfree(pool);
 }
@@ -666,30 +843,31 @@ static struct soft_nic_pool *soft_pool_create(void)
 	INIT_LIST_HEAD(&pool->muted);
 	for (i = 0; i < SOFT_NIC_HASH; i++)
 		INIT_LIST_HEAD(&pool->hash[i]);
-	pool->threads = kcalloc(n, sizeof(*pool->threads));
-	if (!pool->threads)
-		goto err_free;
+	INIT_LIST_HEAD(&pool->threads);
 	pool->ks = compat_kickset_create();
 	if (!pool->ks)
 		goto err_free;
-	for (i = 0; i < n; i++) {
-		t = kthread_run(soft_nic_pool_fn, pool, "soft-nic");
-		if (IS_ERR(t))
+	mutex_lock(&pool->lock);
+	for (i = 0; i < n; i++)
+		if (soft_pool_spawn(pool))
 			break;
-		/* The threads read the count (under the lock). */
-		mutex_lock(&pool->lock);
-		pool->threads[pool->nr_threads++] = t;
-		mutex_unlock(&pool->lock);
-	}
-	if (pool->nr_threads == n)
-		return pool;
-	if (pool->nr_threads) {
-		pr_warn("soft: %u NIC threads of %u", pool->nr_threads, n);
-		return pool;
-	}
+	pool->size = pool->nr_threads;
+	mutex_unlock(&pool->lock);
+	if (!pool->size)
+		goto err_ks;
+	if (pool->size != n)
+		pr_warn("soft: %u NIC threads of %u", pool->size, n);
+	/* Without it the pool works, but a blocked copy keeps its thread. */
+	t = kthread_run(soft_nic_watchdog_fn, pool, "soft-watchdog");
+	if (IS_ERR(t))
+		pr_warn("soft: no NIC watchdog: %ld", PTR_ERR(t));
+	else
+		pool->watchdog = t;
+	return pool;
+
+err_ks:
 	compat_kickset_destroy(pool->ks);
 err_free:
-	kfree(pool->threads);
 	mutex_destroy(&pool->lock);
 	kfree(pool);
 	return ERR_PTR(-ENOMEM);

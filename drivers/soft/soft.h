@@ -175,6 +175,8 @@ enum soft_nic_state {
  *	too: the client kicked while RUNNING; its next turn is a client
  *	kick's; kicked turns in a row that found nothing; the deadline of
  *	its turn while MUTED; on the pool's muted list while MUTED
+ * @doomed: the pool's too: its turn blocked and the pool could not
+ *	replace the thread; its QPs fail when the turn ends
  */
 struct soft_nic {
 	struct soft_ring_doorbell *db;
@@ -196,6 +198,7 @@ struct soft_nic {
 	u8 idle_kicks;
 	u64 mute_until;
 	struct list_head mute_node;
+	bool doomed;
 };
 
 struct soft_pd {
