@@ -53,11 +53,13 @@ $(DAEMON_TESTS): $(O)/asan/tests/daemon/%: $(O)/asan/tests/daemon/%.o \
 		$(O)/asan/libioverbs.a $(O)/asan/libioverbs-core.a
 	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
 
-# The stall test mounts a FUSE file system of the attacker's own.
-$(O)/asan/tests/daemon/test_daemon_stall.o: BASE_CFLAGS += $(FUSE_CFLAGS)
-$(O)/asan/tests/daemon/test_daemon_stall: LIBS += $(FUSE_LIBS)
-$(O)/asan/tests/daemon/test_daemon_stuck.o: BASE_CFLAGS += $(FUSE_CFLAGS)
-$(O)/asan/tests/daemon/test_daemon_stuck: LIBS += $(FUSE_LIBS)
+# The stall and stuck tests put a client's memory on a FUSE file system
+# whose reads they hold (tests/daemon/blobfs.c).
+BLOBFS_TESTS := $(O)/asan/tests/daemon/test_daemon_stall \
+	$(O)/asan/tests/daemon/test_daemon_stuck
+$(O)/asan/tests/daemon/blobfs.o: BASE_CFLAGS += $(FUSE_CFLAGS)
+$(BLOBFS_TESTS): $(O)/asan/tests/daemon/blobfs.o
+$(BLOBFS_TESTS): LIBS += $(FUSE_LIBS)
 
 # The process_vm address spaces, tested alone.
 $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \

@@ -22,11 +22,50 @@
 #define FX_STOP_TIMEOUT_S 60
 #define FX_MAX_ARGS 32
 
+long fx_ep_up(struct fx *fx, struct ioverbs_ep *s, size_t len)
+{
+	int fd = fx_open(fx, "uverbs0", O_RDWR);
+	long ret;
+
+	if (fd < 0)
+		return fd;
+	memset(s, 0, sizeof(*s));
+	ioverbs_client_fd(&s->v, fd);
+	ret = ioverbs_ep_open(s, len, true);
+	if (!ret)
+		ret = ioverbs_ep_connect(s, s, 7);
+	return ret;
+}
+
+void fx_ep_down(struct ioverbs_ep *s)
+{
+	ioverbs_ep_close(s);
+	close(s->v.fd);
+}
+
 int fx_become(uid_t id)
 {
 	if (setgroups(0, NULL) || setgid(id) || setuid(id))
 		return -errno;
 	return 0;
+}
+
+int fx_as_user(uid_t uid, int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t p;
+
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	if (p == 0) {
+		if (fx_become(uid))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (p < 0 || waitpid(p, &status, 0) != p)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
 }
 
 void msleep(unsigned int ms)
@@ -114,8 +153,7 @@ static pid_t read_pidfile(struct fx *fx)
 	return n > 0 ? (pid_t)atoi(buf) : 0;
 }
 
-/* Has @pid exited (a zombie nobody reaped counts)? */
-static bool proc_gone(pid_t pid)
+bool fx_proc_gone(pid_t pid)
 {
 	char path[64], buf[256], *rp;
 	ssize_t n;
@@ -200,9 +238,9 @@ static void watcher(struct fx *fx, pid_t parent)
 		fx->pid = read_pidfile(fx);
 	kill(fx->pid, SIGTERM);
 	end = now_s() + 20;
-	while (!proc_gone(fx->pid) && now_s() < end)
+	while (!fx_proc_gone(fx->pid) && now_s() < end)
 		msleep(50);
-	if (!proc_gone(fx->pid))
+	if (!fx_proc_gone(fx->pid))
 		kill(fx->pid, SIGKILL);
 	if (is_mounted(fx->mnt))
 		force_unmount(fx->mnt);
@@ -359,7 +397,7 @@ void fx_stop(struct fx *fx)
 	end = now_s() + FX_STOP_TIMEOUT_S;
 	/* In the background it is not our child: its log has its status. */
 	while ((fx->flags & FX_BACKGROUND) ?
-		       !proc_gone(fx->pid) :
+		       !fx_proc_gone(fx->pid) :
 		       waitpid(fx->pid, &status, WNOHANG) != fx->pid) {
 		if (now_s() > end) {
 			kill(fx->pid, SIGKILL);

@@ -99,6 +99,24 @@ void fx_wait_released(struct fx *fx, pid_t pid, long base);
  */
 int fx_become(uid_t id);
 
+/*
+ * Runs @fn(@arg) in a forked child as user and group @uid (fx_become()):
+ * its exit status, 100 if it could not become @uid, 200 if it died.
+ */
+int fx_as_user(uid_t uid, int (*fn)(void *), void *arg);
+
+/* Has @pid exited (a zombie nobody reaped counts)? */
+bool fx_proc_gone(pid_t pid);
+
+struct ioverbs_ep;
+/*
+ * A file of MOUNT/uverbs0 with a context, shared rings (@len bytes of
+ * registered buffer) and an RC QP connected to itself: 0 or -errno.
+ * fx_ep_down() closes both.
+ */
+long fx_ep_up(struct fx *fx, struct ioverbs_ep *s, size_t len);
+void fx_ep_down(struct ioverbs_ep *s);
+
 /* Sleeps @ms milliseconds; the monotonic clock in seconds. */
 void msleep(unsigned int ms);
 double now_s(void);

@@ -94,32 +94,14 @@ static int event_stat_after_close(struct fx *fx, const char *name)
 	return ret;
 }
 
-/* Runs @fn(@fx) in a child as @uid; returns its exit status. */
-static int as_user(uid_t uid, int (*fn)(struct fx *), struct fx *fx)
-{
-	int status;
-	pid_t p;
-
-	fflush(stdout);
-	fflush(stderr);
-	p = fork();
-	if (p == 0) {
-		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
-			_exit(100);
-		_exit(fn(fx));
-	}
-	if (p < 0 || waitpid(p, &status, 0) != p)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
-}
-
 /*
  * 2000 x (create, poll waiting 1 ms, close), unbound: pollers are freed.
  * Names are not reused: the kernel sends RELEASE after close() returns,
  * so a name may still be taken right after its file's close.
  */
-static int poll_close_cycles(struct fx *fx)
+static int poll_close_cycles(void *arg)
 {
+	struct fx *fx = arg;
 	struct pollfd p;
 	char name[32];
 	int i, fd;
@@ -141,7 +123,7 @@ TEST_TIMEOUT(daemon_events_poll_close_no_leak, 120)
 	struct fx fx;
 
 	fx_start(&fx, NULL);
-	ASSERT_EQ(as_user(UID_A, poll_close_cycles, &fx), 0);
+	ASSERT_EQ(fx_as_user(UID_A, poll_close_cycles, &fx), 0);
 	fx_stop(&fx);
 }
 
@@ -182,8 +164,9 @@ static int a_creates(struct fx *fx)
 	return 0;
 }
 
-static int b_looks(struct fx *fx)
+static int b_looks(void *arg)
 {
+	struct fx *fx = arg;
 	struct stat st;
 	int fd;
 
@@ -232,7 +215,7 @@ TEST(daemon_events_per_user_names)
 	close(sv[1]);
 	/* A holds its files now. */
 	ASSERT_EQ(read(sv[0], &c, 1), 1);
-	ASSERT_EQ(as_user(UID_B, b_looks, &fx), 0);
+	ASSERT_EQ(fx_as_user(UID_B, b_looks, &fx), 0);
 	/* Root sees its own, not A's. */
 	ASSERT_OK(event_stat(&fx, "taken", &st));
 	ASSERT_EQ(st.st_uid, 0);
@@ -248,8 +231,9 @@ TEST(daemon_events_per_user_names)
 }
 
 /* Holds --max-event-files=50 files, then one more: EDQUOT. */
-static int fill_quota(struct fx *fx)
+static int fill_quota(void *arg)
 {
+	struct fx *fx = arg;
 	char name[32];
 	int i, fd = -1;
 
@@ -287,7 +271,7 @@ TEST(daemon_events_per_user_limit)
 	int fd;
 
 	fx_start(&fx, "--max-event-files=50", NULL);
-	ASSERT_EQ(as_user(UID_A, fill_quota, &fx), 0);
+	ASSERT_EQ(fx_as_user(UID_A, fill_quota, &fx), 0);
 	ASSERT_TRUE(log_has(&fx, "one-more", "EDQUOT"));
 	/* A's files are gone with A; another user was never limited by them. */
 	fd = event_create(&fx, "root's");
@@ -323,7 +307,7 @@ TEST_TIMEOUT(daemon_events_many_files, 300)
 	ASSERT_ERRNO(-EDQUOT, event_create(&fx, "past-the-limit"));
 	ASSERT_OK(event_stat(&fx, "many-0", &st));
 	ASSERT_OK(event_stat(&fx, "many-4999", &st));
-	ASSERT_EQ(as_user(UID_A, poll_close_cycles, &fx), 0);
+	ASSERT_EQ(fx_as_user(UID_A, poll_close_cycles, &fx), 0);
 	for (i = 0; i < MANY; i++)
 		close(fds[i]);
 	fd = event_create_after_close(&fx, "past-the-limit");

@@ -36,25 +36,6 @@ static uid_t unused_uid(void)
 	return u;
 }
 
-/* Runs @fn(@arg) in a child as @uid:@uid with no groups: its status. */
-static int as_user(uid_t uid, int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t p;
-
-	fflush(stdout);
-	fflush(stderr);
-	p = fork();
-	if (p == 0) {
-		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
-			_exit(100);
-		_exit(fn(arg));
-	}
-	if (p < 0 || waitpid(p, &status, 0) != p)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
-}
-
 static struct soft_port_counters port_counters(int fd)
 {
 	struct ioverbs_client v;
@@ -172,7 +153,7 @@ TEST_TIMEOUT(daemon_iso_other_user_cannot_send_into_roots_qp, 120)
 
 	t = (struct target){ .fx = &fx, .lid = b.lid, .qpn = b.qpn,
 			     .rkey = b.rkey, .addr = (uintptr_t)b.buf + 200 };
-	ASSERT_EQ(as_user(uid, attack, &t), 0);
+	ASSERT_EQ(fx_as_user(uid, attack, &t), 0);
 	ASSERT_ERRNO(-ETIMEDOUT, ioverbs_ep_poll(&b, &wc, 100));
 	ASSERT_TRUE(!memcmp(b.buf, "\0\0\0\0\0\0\0\0", 8));
 	ASSERT_TRUE(!memcmp(b.buf + 200, "\0\0\0\0\0\0\0\0", 8));
@@ -256,7 +237,7 @@ TEST(daemon_iso_inject_needs_test_hooks)
 
 	/* Off by default, for every user, root included. */
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_EQ(as_user(unused_uid(), port_down, &fx), 0);
+	ASSERT_EQ(fx_as_user(unused_uid(), port_down, &fx), 0);
 	fd = open_ok(&fx, "uverbs0");
 	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(cl_query_port(fd, 1, &port));

@@ -83,28 +83,6 @@ static int nic_threads(pid_t pid)
 	return count;
 }
 
-/* A context with rings and an RC QP connected to itself: 0 or -errno. */
-static long ep_up(struct fx *fx, struct ioverbs_ep *s, size_t len)
-{
-	int fd = fx_open(fx, "uverbs0", O_RDWR);
-	long ret;
-
-	if (fd < 0)
-		return fd;
-	memset(s, 0, sizeof(*s));
-	ioverbs_client_fd(&s->v, fd);
-	ret = ioverbs_ep_open(s, len, true);
-	if (!ret)
-		ret = ioverbs_ep_connect(s, s, 7);
-	return ret;
-}
-
-static void ep_down(struct ioverbs_ep *s)
-{
-	ioverbs_ep_close(s);
-	close(s->v.fd);
-}
-
 static struct ib_uverbs_sge sge_at(struct ioverbs_ep *s, u64 off, u32 len)
 {
 	return (struct ib_uverbs_sge){ .addr = (uintptr_t)(s->buf + off),
@@ -187,7 +165,7 @@ TEST_TIMEOUT(daemon_nic_idle_contexts_cost_nothing, 120)
 	fx_start(&fx, "--mode=0666", "--nic-threads=2", NULL);
 	base = fx_live_objects(&fx);
 	for (i = 0; i < NCTX; i++)
-		ASSERT_OK(ep_up(&fx, &s[i], 65536));
+		ASSERT_OK(fx_ep_up(&fx, &s[i], 65536));
 	/* Some traffic first, so every thread has had work and stopped. */
 	for (i = 0; i < NCTX; i++)
 		ASSERT_OK(loop_round(&s[i], (u64)i));
@@ -209,7 +187,7 @@ TEST_TIMEOUT(daemon_nic_idle_contexts_cost_nothing, 120)
 	for (i = 0; i < NCTX; i++)
 		ASSERT_OK(loop_round(&s[i], 100 + (u64)i));
 	for (i = 0; i < NCTX; i++)
-		ep_down(&s[i]);
+		fx_ep_down(&s[i]);
 	fx_wait_released(&fx, 0, base);
 	for (i = 0; i < 500 && nic_threads(fx.pid); i++)
 		usleep(10000);
@@ -233,7 +211,7 @@ static void storm(struct fx *fx, int wfd)
 	int i;
 
 	for (i = 0; i < NCTX; i++)
-		CHECK(ep_up(fx, &s[i], 65536) == 0);
+		CHECK(fx_ep_up(fx, &s[i], 65536) == 0);
 	CHECK(write(wfd, "s", 1) == 1);
 	for (t = now_s(); now_s() - t < 3;)
 		for (i = 0; i < NCTX; i++)
@@ -251,7 +229,7 @@ static void storm(struct fx *fx, int wfd)
 	for (i = 0; i < NCTX; i++)
 		CHECK(loop_round(&s[i], ++id) == 0);
 	for (i = 0; i < NCTX; i++)
-		ep_down(&s[i]);
+		fx_ep_down(&s[i]);
 }
 
 /* Reads @rfd's next byte, sampling the NIC threads every 50 ms. */
@@ -341,7 +319,7 @@ static void hammer(struct fx *fx, int wfd)
 	struct ioverbs_ep s;
 	u64 id;
 
-	CHECK(ep_up(fx, &s, 2 * (size_t)HAMMER_LEN) == 0);
+	CHECK(fx_ep_up(fx, &s, 2 * (size_t)HAMMER_LEN) == 0);
 	wr.wr.rdma.remote_addr = (uintptr_t)s.buf;
 	wr.wr.rdma.rkey = s.rkey;
 	sge = sge_at(&s, HAMMER_LEN, HAMMER_LEN);
@@ -379,7 +357,7 @@ TEST_TIMEOUT(daemon_nic_big_transfers_do_not_starve_a_pingpong, 180)
 	fx_start(&fx, "--mode=0666", "--nic-threads=1", NULL);
 	base = fx_live_objects(&fx);
 	/* Idle long enough for the pool to sleep: its doorbell is armed. */
-	ASSERT_OK(ep_up(&fx, &s, 65536));
+	ASSERT_OK(fx_ep_up(&fx, &s, 65536));
 	ASSERT_OK(loop_round(&s, 1000));
 	usleep(300 * 1000);
 	p = spawn(&fx, hammer, &rfd);
@@ -400,7 +378,7 @@ TEST_TIMEOUT(daemon_nic_big_transfers_do_not_starve_a_pingpong, 180)
 	ASSERT_EQ(waitpid(p, &status, 0), p);
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	close(rfd);
-	ep_down(&s);
+	fx_ep_down(&s);
 	fx_wait_released(&fx, 0, base);
 	ASSERT_TRUE(fx_alive(&fx));
 	fx_stop(&fx);

@@ -16,8 +16,6 @@
  * one thread (the first two by their 100 ms bounds or their time limit,
  * the third by hanging the daemon).
  */
-#define FUSE_USE_VERSION 35
-#include <fuse_lowlevel.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -30,128 +28,12 @@
 
 #include <ioverbs/soft_ring.h>
 
+#include "blobfs.h"
 #include "fixture.h"
 
 #define ATTACKER_ID 54323
 /* What "served" means while another client stalls. */
 #define SERVED_MS 100
-
-/* --- the attacker's file system: one file whose reads it holds --------- */
-
-#define BLOB_INO 2
-#define BLOB_SIZE 4096
-
-static int hold_fd;	/* a read end: a byte releases the held reads */
-
-static void blob_stat(fuse_ino_t ino, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
-	if (ino == FUSE_ROOT_ID) {
-		st->st_mode = S_IFDIR | 0755;
-		st->st_nlink = 2;
-	} else {
-		st->st_mode = S_IFREG | 0600;
-		st->st_nlink = 1;
-		st->st_size = BLOB_SIZE;
-	}
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-}
-
-static void blob_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct fuse_entry_param e = { 0 };
-
-	if (parent != FUSE_ROOT_ID || strcmp(name, "blob")) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	e.ino = BLOB_INO;
-	blob_stat(BLOB_INO, &e.attr);
-	fuse_reply_entry(req, &e);
-}
-
-static void blob_getattr(fuse_req_t req, fuse_ino_t ino,
-			 struct fuse_file_info *fi)
-{
-	struct stat st;
-
-	blob_stat(ino, &st);
-	fuse_reply_attr(req, &st, 0);
-}
-
-static void blob_open(fuse_req_t req, fuse_ino_t ino,
-		      struct fuse_file_info *fi)
-{
-	fuse_reply_open(req, fi);
-}
-
-/* Holds every read until the test releases it; then zeros. */
-static void blob_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		      struct fuse_file_info *fi)
-{
-	static char zero[BLOB_SIZE];
-	char c;
-
-	if (read(hold_fd, &c, 1) != 1)
-		c = 0;
-	if (off >= BLOB_SIZE)
-		size = 0;
-	else if (size > (size_t)(BLOB_SIZE - off))
-		size = (size_t)(BLOB_SIZE - off);
-	fuse_reply_buf(req, zero, size);
-}
-
-static const struct fuse_lowlevel_ops blob_ops = {
-	.lookup = blob_lookup,
-	.getattr = blob_getattr,
-	.open = blob_open,
-	.read = blob_read,
-};
-
-static void *blob_loop(void *se)
-{
-	fuse_session_loop(se);
-	return NULL;
-}
-
-/*
- * The file system the attacker's memory lives on.  Any user may mount a
- * FUSE file system where /dev/fuse is open to all (stock Debian: 0666);
- * where it is root's alone (containers, CI) the test's root side serves
- * it for the attacker, with allow_other.  The daemon sees the same either
- * way: a client's page that faults in only when that server answers.
- */
-struct blobfs {
-	char dir[32];
-	struct fuse_session *se;
-	pthread_t loop;
-};
-
-static void blobfs_start(struct blobfs *b, int hold)
-{
-	char *argv[] = { "stall-blobfs", "-o", "allow_other", NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-
-	hold_fd = hold;
-	snprintf(b->dir, sizeof(b->dir), "/tmp/ioverbs-stall.XXXXXX");
-	ASSERT_TRUE(mkdtemp(b->dir) != NULL);
-	ASSERT_OK(chmod(b->dir, 0755));
-	b->se = fuse_session_new(&args, &blob_ops, sizeof(blob_ops), NULL);
-	ASSERT_TRUE(b->se != NULL);
-	ASSERT_OK(fuse_session_mount(b->se, b->dir));
-	ASSERT_OK(pthread_create(&b->loop, NULL, blob_loop, b->se));
-}
-
-static void blobfs_stop(struct blobfs *b)
-{
-	fuse_session_exit(b->se);
-	fuse_session_unmount(b->se);
-	pthread_join(b->loop, NULL);
-	fuse_session_destroy(b->se);
-	rmdir(b->dir);
-}
 
 /*
  * The attacker, as an unprivileged user: points QUERY_PORT's response at
@@ -171,7 +53,7 @@ static void fuse_attacker(struct fx *fx, const char *dir, int report)
 	snprintf(path, sizeof(path), "%s/blob", dir);
 	blob = open(path, O_RDWR);
 	CHECK(blob >= 0);
-	resp = mmap(NULL, BLOB_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, blob,
+	resp = mmap(NULL, BLOBFS_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, blob,
 		    0);
 	CHECK(resp != MAP_FAILED);
 	fd = fx_open(fx, "uverbs0", O_RDWR);
@@ -184,7 +66,7 @@ static void fuse_attacker(struct fx *fx, const char *dir, int report)
 	ret = cl_exec(fd, &c);
 	CHECK(write(report, ret ? "e" : "0", 1) == 1);
 	close(fd);
-	munmap(resp, BLOB_SIZE);
+	munmap(resp, BLOBFS_SIZE);
 	close(blob);
 	_exit(0);
 }
@@ -269,6 +151,7 @@ TEST_TIMEOUT(daemon_stall_client_memory_on_its_fuse, 120)
 	if (p == 0) {
 		close(hold[1]);
 		close(report[0]);
+		blobfs_forget(&b);
 		fuse_attacker(&fx, b.dir, report[1]);
 	}
 	close(report[1]);

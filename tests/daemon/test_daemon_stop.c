@@ -30,26 +30,6 @@ static void usleep_rand(unsigned int max_us)
 	nanosleep(&ts, NULL);
 }
 
-/* Has our child @pid exited (a zombie, not reaped: fx_stop() reaps it)? */
-static bool exited(pid_t pid)
-{
-	char path[64], buf[256], *rp;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
-}
-
 /* A client that runs commands until the daemon goes. */
 static void client(struct fx *fx)
 {
@@ -77,7 +57,7 @@ static void terminate(struct fx *fx, int round, bool busy)
 		usleep_rand(20000);
 	}
 	end = now_s() + STOP_LIMIT_S;
-	while (!exited(fx->pid)) {
+	while (!fx_proc_gone(fx->pid)) {
 		if (now_s() > end)
 			harness_fail(__FILE__, __LINE__,
 				     "round %d (%s): the daemon did not stop "

@@ -14,9 +14,7 @@
  * Against a pool without the watchdog the ping-pong gets no turn at all
  * until the reads are released, and the test fails on its deadline.
  */
-#define FUSE_USE_VERSION 35
 #include <dirent.h>
-#include <fuse_lowlevel.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +28,7 @@
 #include <ioverbs/soft_ring.h>
 #include <ioverbs/verbs.h>
 
+#include "blobfs.h"
 #include "fixture.h"
 
 #define ATTACKER_ID 54327
@@ -37,139 +36,7 @@
 #define ROUNDS 50
 #define DEADLINE_S 5.0
 
-/* --- a file system with one file whose reads the test holds ----------- */
-
-#define BLOB_INO 2
-#define BLOB_SIZE 4096
-
-static int hold_fd;	/* a read end: EOF releases every held read */
-
-static void blob_stat(fuse_ino_t ino, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
-	if (ino == FUSE_ROOT_ID) {
-		st->st_mode = S_IFDIR | 0755;
-		st->st_nlink = 2;
-	} else {
-		st->st_mode = S_IFREG | 0666;
-		st->st_nlink = 1;
-		st->st_size = BLOB_SIZE;
-	}
-}
-
-static void blob_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct fuse_entry_param e = { 0 };
-
-	if (parent != FUSE_ROOT_ID || strcmp(name, "blob")) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	e.ino = BLOB_INO;
-	blob_stat(BLOB_INO, &e.attr);
-	fuse_reply_entry(req, &e);
-}
-
-static void blob_getattr(fuse_req_t req, fuse_ino_t ino,
-			 struct fuse_file_info *fi)
-{
-	struct stat st;
-
-	blob_stat(ino, &st);
-	fuse_reply_attr(req, &st, 0);
-}
-
-static void blob_open(fuse_req_t req, fuse_ino_t ino,
-		      struct fuse_file_info *fi)
-{
-	fuse_reply_open(req, fi);
-}
-
-/* Holds each read until the test writes a byte to the hold pipe; 0x5a. */
-static void blob_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		      struct fuse_file_info *fi)
-{
-	static char data[BLOB_SIZE];
-	char c;
-
-	if (read(hold_fd, &c, 1) != 1)
-		c = 0;
-	memset(data, 0x5a, sizeof(data));
-	if (off >= BLOB_SIZE)
-		size = 0;
-	else if (size > (size_t)(BLOB_SIZE - off))
-		size = (size_t)(BLOB_SIZE - off);
-	fuse_reply_buf(req, data, size);
-}
-
-static const struct fuse_lowlevel_ops blob_ops = {
-	.lookup = blob_lookup,
-	.getattr = blob_getattr,
-	.open = blob_open,
-	.read = blob_read,
-};
-
-static void *blob_loop(void *se)
-{
-	fuse_session_loop(se);
-	return NULL;
-}
-
-/* /dev/fuse is root's here: the test's root side serves it, allow_other. */
-struct blobfs {
-	char dir[32];
-	struct fuse_session *se;
-	pthread_t loop;
-};
-
-static void blobfs_start(struct blobfs *b, int hold)
-{
-	char *argv[] = { "stuck-blobfs", "-o", "allow_other", NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-
-	hold_fd = hold;
-	snprintf(b->dir, sizeof(b->dir), "/tmp/ioverbs-stuck.XXXXXX");
-	ASSERT_TRUE(mkdtemp(b->dir) != NULL);
-	ASSERT_OK(chmod(b->dir, 0755));
-	b->se = fuse_session_new(&args, &blob_ops, sizeof(blob_ops), NULL);
-	ASSERT_TRUE(b->se != NULL);
-	ASSERT_OK(fuse_session_mount(b->se, b->dir));
-	ASSERT_OK(pthread_create(&b->loop, NULL, blob_loop, b->se));
-}
-
-static void blobfs_stop(struct blobfs *b)
-{
-	fuse_session_exit(b->se);
-	fuse_session_unmount(b->se);
-	pthread_join(b->loop, NULL);
-	fuse_session_destroy(b->se);
-	rmdir(b->dir);
-}
-
 /* --- the clients ---------------------------------------------------------- */
-
-/* A context with rings and an RC QP connected to itself: 0 or -errno. */
-static long ep_up(struct fx *fx, struct ioverbs_ep *s, size_t len)
-{
-	int fd = fx_open(fx, "uverbs0", O_RDWR);
-	long ret;
-
-	if (fd < 0)
-		return fd;
-	memset(s, 0, sizeof(*s));
-	ioverbs_client_fd(&s->v, fd);
-	ret = ioverbs_ep_open(s, len, true);
-	if (!ret)
-		ret = ioverbs_ep_connect(s, s, 7);
-	return ret;
-}
-
-static void ep_down(struct ioverbs_ep *s)
-{
-	ioverbs_ep_close(s);
-	close(s->v.fd);
-}
 
 /* One SEND to ourselves and its receive, each within @ms: 0 or -errno. */
 static long loop_round(struct ioverbs_ep *s, u64 id, int ms)
@@ -246,17 +113,17 @@ static void attacker(struct fx *fx, const char *dir, int report, int go)
 
 	CHECK(!fx_become(ATTACKER_ID));
 	signal(SIGPIPE, SIG_IGN);
-	CHECK(ep_up(fx, &a, 1 << 20) == 0);
+	CHECK(fx_ep_up(fx, &a, 1 << 20) == 0);
 	page = (u8 *)(((uintptr_t)a.buf + 4095) & ~(uintptr_t)4095);
 	snprintf(path, sizeof(path), "%s/blob", dir);
 	blob = open(path, O_RDWR);
 	CHECK(blob >= 0);
 	/* Registered memory replaced under the MR: no command sees it. */
-	CHECK(mmap(page, BLOB_SIZE, PROT_READ | PROT_WRITE,
+	CHECK(mmap(page, BLOBFS_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_FIXED, blob, 0) == page);
 	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)page,
-				      .length = BLOB_SIZE, .lkey = a.lkey };
-	wr.wr.rdma.remote_addr = (uintptr_t)page + 2 * BLOB_SIZE;
+				      .length = BLOBFS_SIZE, .lkey = a.lkey };
+	wr.wr.rdma.remote_addr = (uintptr_t)page + 2 * BLOBFS_SIZE;
 	wr.wr.rdma.rkey = a.rkey;
 	CHECK(ioverbs_ep_post_send(&a, &wr, &sge) == 0);
 	CHECK(write(report, "p", 1) == 1);
@@ -266,13 +133,13 @@ static void attacker(struct fx *fx, const char *dir, int report, int go)
 	else
 		c = wc.status ? 's' : '0';
 	if (c == '0')
-		CHECK(page[2 * BLOB_SIZE] == 0x5a &&
-		      page[3 * BLOB_SIZE - 1] == 0x5a);
+		CHECK(page[2 * BLOBFS_SIZE] == BLOBFS_FILL &&
+		      page[3 * BLOBFS_SIZE - 1] == BLOBFS_FILL);
 	CHECK(write(report, &c, 1) == 1);
-	CHECK(mmap(page, BLOB_SIZE, PROT_READ | PROT_WRITE,
+	CHECK(mmap(page, BLOBFS_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == page);
 	close(blob);
-	ep_down(&a);
+	fx_ep_down(&a);
 	_exit(0);
 }
 
@@ -309,7 +176,7 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 	blobfs_start(&b, hold[0]);
 	fx_start(&fx, "--mode=0666", "--nic-threads=1", NULL);
 	base = fx_live_objects(&fx);
-	ASSERT_OK(ep_up(&fx, &s, 65536));
+	ASSERT_OK(fx_ep_up(&fx, &s, 65536));
 	ASSERT_OK(loop_round(&s, 1000, 5000));
 
 	fflush(stdout);
@@ -320,8 +187,7 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 		close(rep[0]);
 		close(go[1]);
 		close(hold[1]);
-		/* Dead, the test's side aborts the file system. */
-		close(fuse_session_fd(b.se));
+		blobfs_forget(&b);
 		attacker(&fx, b.dir, rep[1], go[0]);
 	}
 	close(rep[1]);
@@ -357,7 +223,7 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 	ASSERT_OK(loop_round(&s, 2000, 5000));
 	close(rep[0]);
 	close(go[1]);
-	ep_down(&s);
+	fx_ep_down(&s);
 	fx_wait_released(&fx, 0, base);
 	ASSERT_TRUE(fx_alive(&fx));
 	fx_stop(&fx);
