@@ -4,17 +4,19 @@
  * device), the open files, logging, and the process_vm address spaces
  * through which the core reaches a client's memory.
  *
- * The daemon runs libfuse's multi-threaded loop: each FUSE request runs on
- * a thread of the loop's pool, as a system call runs on its caller's
- * thread in a kernel, so that a command that waits (on a client's memory
- * that a FUSE file system of the client's or userfaultfd holds, on a big
- * copy) holds up its own caller only.  The loop starts a thread whenever
- * none is idle, up to --max-threads; each user may have a bounded number
- * of commands in flight (users.c), so no user can take every thread.
+ * One libfuse loop thread receives every request and serves itself only
+ * what cannot wait on a client (fs.c): lookups, event files, and commands
+ * wholly in known command windows that reach no other client memory.
+ * Anything that may wait -- a command that needs process_vm, an MR's
+ * pages or a client's descriptor, an open, a release, a control command --
+ * runs on a worker thread (workers.c), as a system call runs on its
+ * caller's thread in a kernel, so that it holds up its own caller only.
+ * Each user may have a bounded number of commands on workers (limits.c),
+ * so no user can take every worker.
  *
  * Lock order: ivd_ctl_lock (control commands, one at a time) -> ivd_lock
- * (the slots, their file lists, device references, users) -> the core's
- * locks -> events_lock (events.c).  ivd_lock is never held across a
+ * (the slots, their file lists, device references) -> the core's locks ->
+ * events_lock (events.c); limits_lock and workers_lock are leaves.  ivd_lock is never held across a
  * command, a release, or a device's unregistration: each of those may
  * wait for a client.
  */

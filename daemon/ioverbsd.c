@@ -444,7 +444,7 @@ bad:
 /*
  * Each open device file holds two descriptors (a pidfd and the opener's
  * /proc/TID/mem): allow as many as we may -- as root, up to the kernel's
- * fs.nr_open.  Per-user limits (users.c) keep one user from taking them.
+ * fs.nr_open.  Per-user limits (limits.c) keep one user from taking them.
  */
 static void raise_nofile(void)
 {

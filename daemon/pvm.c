@@ -452,11 +452,7 @@ static const struct compat_mm_ops pvm_mm_ops = {
 	.check = pvm_check,
 };
 
-/**
- * pvm_mm_init_caller() - the memory of a thread blocked in its ioctl
- * @m: filled; lives on the caller's stack for one command
- * @tid: the caller's thread id (fuse_req_ctx()->pid)
- */
+/* The pid (a thread id) of current_mm if it is a pvm_mm, else 0. */
 pid_t pvm_current_pid(void)
 {
 	struct compat_mm *mm = current_mm;
@@ -466,6 +462,11 @@ pid_t pvm_current_pid(void)
 	return container_of(mm, struct pvm_mm, mm)->pid;
 }
 
+/**
+ * pvm_mm_init_caller() - the memory of a thread blocked in its ioctl
+ * @m: filled; lives on the caller's stack for one command
+ * @tid: the caller's thread id (fuse_req_ctx()->pid)
+ */
 void pvm_mm_init_caller(struct pvm_mm *m, pid_t tid)
 {
 	m->mm.ops = &pvm_mm_ops;

@@ -9,7 +9,7 @@
  * A job runs on an idle worker, or on a new one while there are fewer
  * than the limit; past it, jobs wait in order.  A worker that has been
  * idle for IVD_WORKER_IDLE_MS exits if more than IVD_WORKERS_KEPT are
- * idle.  Each user has a bounded number of commands in flight (users.c),
+ * idle.  Each user has a bounded number of commands in flight (limits.c),
  * so one user's blocked commands hold a bounded number of workers.
  *
  * Lock order: workers_lock is taken alone.
