@@ -3,8 +3,8 @@
 #
 #   make                    the library, examples and benchmarks (-O2)
 #   make check              every test stage, then one "N passed, N failed"
-#   make check-STAGE        one stage: boundary headers build asan clang tsan
-#                           daemon daemon-tsan conformance-daemon
+#   make check-STAGE        one stage: boundary headers errnos build asan
+#                           clang tsan daemon daemon-tsan conformance-daemon
 #   make fuzz-regress       replay the fuzz corpus (a stage of check)
 #   make demo               run examples/embedded_demo, then the daemon demo
 #   make bench              measure
@@ -84,7 +84,7 @@ $(eval $(call variant,clang,$(CLANG),-O1 $(SAN_ASAN)))
 .SECONDARY:
 .DELETE_ON_ERROR:
 .PHONY: fuzz-short all check check-asan check-clang check-tsan check-boundary \
-	check-headers check-build bench fuzz fuzz-regress demo clean format
+	check-headers check-errnos check-build bench fuzz fuzz-regress demo clean format
 
 REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a
 REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS)) \
@@ -101,7 +101,7 @@ all: $(REL_LIBS) $(REL_PROGS)
 # `check` a stage exits non-zero only when the stage itself broke, which
 # counts as one more failure.
 
-CHECK_STAGES := check-boundary check-headers check-build check-asan \
+CHECK_STAGES := check-boundary check-headers check-errnos check-build check-asan \
 	check-clang check-tsan check-daemon check-daemon-tsan \
 	check-conformance-daemon fuzz-regress \
 	fuzz-short fuzz-soft-regress fuzz-soft-short
@@ -166,6 +166,13 @@ check-headers:
 	$(Q)sh tests/check_headers.sh $(R)/headers "$(CC) $(BASE_CFLAGS)" \
 		"$(CLANG) $(BASE_CFLAGS)" || true
 	$(Q)$(call STAGE_END,headers)
+
+# One errno contract: each rule's errnos in docs/design.md and in the
+# uapi header's DOC block are the same.
+check-errnos:
+	@rm -rf $(R)/errnos
+	$(Q)sh scripts/check_errnos.sh $(R)/errnos || true
+	$(Q)$(call STAGE_END,errnos)
 
 # The -O2 build (library, examples, benchmarks) and a run of every example.
 check-build:

@@ -70,28 +70,42 @@ struct ib_uverbs_ioctl_hdr {
 /**
  * DOC: errno contract of RDMA_VERBS_IOCTL
  *
+ * What each errno of a command means.  "(rule N)" names the conformance
+ * rule of docs/design.md that sets it; `make check` (scripts/
+ * check_errnos.sh) checks that this list and the rules give every rule
+ * the same errnos.
+ *
  * ENOTTY     ioctl number other than RDMA_VERBS_IOCTL / RDMA_DIRECT_IOCTL
- * ENOSYS     RDMA_DIRECT_IOCTL (no direct commands are defined yet)
- * EFAULT     header, attribute array or PTR_IN unreadable; PTR_OUT or the
- *            handle of a NEW attribute unwritable; MR_REG of a range not
- *            all mapped and readable in the caller, or not writable while
- *            its access flags let the device write (what pinning the
- *            pages would refuse)
- * EINVAL     length > 4096, <= 16 or != 16 + 16 * num_attrs; header or
- *            attribute reserved != 0; driver_id mismatch; object_type out
- *            of range; attribute id outside its chain; vendor attribute
- *            without a vendor chain; duplicate attribute; mandatory
- *            attribute missing; PTR length outside the spec; IDR/FD with
- *            len != 0; IDR with high 32 bits set; IDR before a context
- *            exists; handle of another type
- * EOPNOTSUPP flags != 0; empty type slot; action out of range or empty
- * EIO        the file is closing or its device was removed (DESTROY of an
- *            object of a removed device still succeeds)
- * ENOENT     no object with that handle in this file's context
- * EBUSY      the object is locked by a concurrent command (READ is shared,
- *            WRITE and DESTROY exclusive), or it still has dependents
+ *            (rule 1)
+ * ENOSYS     RDMA_DIRECT_IOCTL: no direct commands are defined yet
+ *            (rule 1; through FUSE the client sees ENOTTY)
+ * EFAULT     header or attribute array unreadable (rule 2); PTR_IN
+ *            unreadable, PTR_OUT or the handle of a NEW attribute
+ *            unwritable (rule 10); MR_REG of a range not all mapped and
+ *            readable in the caller, or not writable while its access
+ *            flags let the device write: what pinning the pages would
+ *            refuse (rule 21)
+ * EINVAL     length > 4096, <= 16 or != 16 + 16 * num_attrs (rule 3);
+ *            header reserved != 0 (rule 4); driver_id mismatch (rule 6);
+ *            object_type >= the number of types (rule 7); attribute
+ *            reserved != 0, attribute id outside its chain, vendor
+ *            attribute without a vendor chain (rule 8); duplicate
+ *            attribute, mandatory attribute missing (rule 9); PTR length
+ *            outside the spec (rule 10); IDR/FD with len != 0, IDR with
+ *            high 32 bits set, IDR/FD before a context exists (rule 11);
+ *            handle of an object of another type (rule 12)
+ * EOPNOTSUPP flags != 0 (rule 4); empty type slot, action out of range,
+ *            empty action slot (rule 7)
+ * EIO        the file is closing or its device was removed (rule 5): a
+ *            command racing a close (rule 19); after removal, every
+ *            command but DESTROY, which still succeeds (rule 20)
+ * ENOENT     no object with that handle in this file's context (rule 12)
+ * EBUSY      the object is locked by a concurrent command: READ is shared,
+ *            WRITE and DESTROY exclusive (rule 12); DESTROY of an object
+ *            that still has dependents (rule 18)
  * EBADF      FD attribute naming no fd object of this file, or a value
- *            no descriptor has (above INT32_MAX; -1 in a NEW one is none)
+ *            no descriptor has: above INT32_MAX; -1 in a NEW one is
+ *            "none" (rule 13)
  * ENOMEM     out of memory; the device has no room for another object
  *            of that type; or a registration (MR) would take the
  *            caller's registered memory over its RLIMIT_MEMLOCK
@@ -99,11 +113,25 @@ struct ib_uverbs_ioctl_hdr {
  * EDQUOT     a quota of the transport: the user (or the file) already
  *            holds its limit of objects of that type, or of queue memory
  *            (ioverbsd --limit-*); the device's own limits are unchanged
+ * EPERM      a test hook on a device that has them off; through the
+ *            daemon, a command from another address space than the one
+ *            that opened the file
+ * EAGAIN     through the daemon: the user already has its limit of
+ *            commands waiting on worker threads (--limit-inflight)
  * others     returned by the action's handler
  *
- * Whatever the errno, a failed command leaves nothing behind, in any
- * layer: no object made, destroyed or changed.  The header is input only:
- * no transport writes it back, so it may sit in read-only memory.
+ * Rules without an errno of their own: NEW handles are invisible until
+ * the command commits, and every object of a failed command is undone
+ * (rule 14); a refused DESTROY leaves its object as it was (rule 15); an
+ * action has at most one NEW or DESTROY attribute, checked when the
+ * driver registers (rule 16); every lock and reference a command takes
+ * is released on every path (rule 17).  Whatever the errno, a failed
+ * command leaves nothing behind, in any layer: no object made, destroyed
+ * or changed; the header is input only: no transport writes it back, so
+ * it may sit in read-only memory (rule 22).  Every refusal carries a
+ * one-line reason naming the attribute or field and the limit it broke,
+ * which the client can read for its own last failed command on the file,
+ * per calling thread (rule 23).
  */
 
 #ifndef __cplusplus
