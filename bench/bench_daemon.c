@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * A command through ioverbsd against the FUSE round trip it rides on,
- * measured in the same run (STYLE rule 28).  Every figure is one line:
- * "bench NAME: VALUE UNIT (baseline BNAME: BVALUE UNIT, ratio R)", ratio =
- * VALUE / BVALUE; lines starting with '#' are remarks.
+ * measured in the same run (docs/design.md, "Quality gates").  Every
+ * figure is one line: "bench NAME: VALUE UNIT (baseline BNAME: BVALUE
+ * UNIT, ratio R)", ratio = VALUE / BVALUE; lines starting with '#' are
+ * remarks.
  *
  * daemon_query_port_CPUS   QUERY_PORT (2 attributes: a PTR_IN of 1 byte,
  *                          a PTR_OUT of 64 bytes) by ioctl on

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The cost of the embedded-mode dispatcher, against the same work done
- * without the framework, measured in the same run (STYLE rule 28).  Every
- * figure is one line: "bench NAME: VALUE UNIT (baseline BNAME: BVALUE UNIT,
- * ratio R)"; lines starting with '#' are remarks.
+ * without the framework, measured in the same run (docs/design.md,
+ * "Quality gates").  Every figure is one line: "bench NAME: VALUE UNIT
+ * (baseline BNAME: BVALUE UNIT, ratio R)"; lines starting with '#' are
+ * remarks.
  *
  * read section
  *   dispatch_read_3attr  ib_uverbs_ioctl() of PARENT_READ on one live object:

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The soft device's data path, measured end to end through real commands,
- * against memcpy of the same bytes measured in the same run (STYLE rule
- * 28).  Every figure is one line: "bench NAME: VALUE UNIT (baseline BNAME:
- * BVALUE UNIT, ratio R)", ratio = VALUE / BVALUE; lines starting with '#'
- * are remarks.
+ * against memcpy of the same bytes measured in the same run
+ * (docs/design.md, "Quality gates").  Every figure is one line: "bench
+ * NAME: VALUE UNIT (baseline BNAME: BVALUE UNIT, ratio R)", ratio = VALUE
+ * / BVALUE; lines starting with '#' are remarks.
  *
  * Set-up: embedded mode, one soft device, two files (two contexts) on it,
  * A and B.  Each opens its context, a PD, a 1 MiB MR (LOCAL_WRITE |

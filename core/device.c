@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Device registration, the device registry, and removal (hot unplug,
- * DESIGN rule 20).
+ * Rule 20 of docs/design.md).
  */
 #include "core_priv.h"
 

@@ -4,7 +4,8 @@
  * device's types table, validates every attribute against the action's
  * spec, fetches and locks the objects IDR/FD attributes name (or reserves
  * NEW ones), calls the handler, then commits or aborts every object of the
- * command and copies outputs back.  Rule numbers refer to DESIGN.md.
+ * command and copies outputs back.  Rule numbers are those of
+ * docs/design.md.
  *
  * A command runs in three passes over its attributes, so that nothing has
  * a side effect before the whole command is known to be well formed:

@@ -144,7 +144,7 @@ out_unlock:
 }
 
 /**
- * ivd_dev_remove() - hot unplug a slot's device (DESIGN rule 20)
+ * ivd_dev_remove() - hot unplug a slot's device (Rule 20, docs/design.md)
  * @d: a slot with its device
  *
  * Unregisters the device (every open file's objects and context are

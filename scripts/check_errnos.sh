@@ -18,7 +18,7 @@
 # Every rule from 1 to the highest one docs/design.md numbers must be in
 # both, with the same errnos (a rule may have none: the same none).
 #
-# Usage: check_errnos.sh [RESULTS_DIR [DESIGN_MD [HEADER]]]
+# Usage: check_errnos.sh [RESULTS_DIR [RULES_DOC [HEADER]]]
 #	(from anywhere; paths relative to the repository root)
 #
 # Prints "ok errnos/ruleNN: ERRNOS" or "not ok errnos/ruleNN: what

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Concurrency tests (DESIGN.md "Concurrency and removal", rules 12, 14,
- * 18, 19, 20): threads racing commands on shared handles, creates and
+ * Concurrency tests (docs/design.md, "Concurrency and removal"; rules 12,
+ * 14, 18, 19, 20): threads racing commands on shared handles, creates and
  * destroys in storms, close and device removal under load, GET_CONTEXT
  * races, per-file handle isolation, FD objects.  They run under ASan+UBSan
  * (`make check-asan`) and TSan (`make check-tsan` runs tests/test_conc*.c).

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fail-nth sweeps (DESIGN "Quality gates", after iommufd's fail_nth test):
- * each scenario is run once for n = 1, 2, 3, ... with the n-th injection
- * point of this thread (every kmalloc/kzalloc, the embedded eventfd
- * allocation, every handle lookup) made to fail, until a run passes fewer
- * than n points.  Every n must leave no live allocation, no open fd and no
- * WARN behind.
+ * Fail-nth sweeps (docs/design.md, "Quality gates"; after iommufd's
+ * fail_nth test): each scenario is run once for n = 1, 2, 3, ... with the
+ * n-th injection point of this thread (every kmalloc/kzalloc, the
+ * embedded eventfd allocation, every handle lookup) made to fail, until a
+ * run passes fewer than n points.  Every n must leave no live
+ * allocation, no open fd and no WARN behind.
  *
  * The errno of every step is predicted exactly.  A small model of the
  * file's objects says what a step returns when nothing is injected: 0, or

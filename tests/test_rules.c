@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The conformance contract: one or more tests per rule of DESIGN.md's
- * "Rules the core enforces", named ruleNN_<clause>, each asserting the
+ * The conformance contract: one or more tests per rule of docs/design.md's
+ * "The conformance rules", named ruleNN_<clause>, each asserting the
  * exact errno.  Commands are raw ABI buffers built with td_cmd_*(); bad
  * user pointers are pages mapped PROT_NONE or PROT_READ.  The harness
  * checks after every test that nothing leaked, so every test closes its

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Lifecycle of the soft device through real RDMA_VERBS_IOCTL commands
- * (DESIGN.md rules 19 and 20): closing a file with everything live,
- * removing the device under traffic, and a fail-nth sweep over a whole
- * RC ping-pong.  examples/common.h exits on failure, so the small
+ * (rules 19 and 20 of docs/design.md): closing a file with everything
+ * live, removing the device under traffic, and a fail-nth sweep over a
+ * whole RC ping-pong.  examples/common.h exits on failure, so the small
  * helpers here return the errno instead (the _ok forms assert).
  */
 #include <pthread.h>

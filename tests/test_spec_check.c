@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The registration-time spec checker (DESIGN rule 16 and the invariants
- * the dispatcher relies on instead of checking per command).  Each test
- * hands a malformed types table to uverbs_types_check() and to
+ * The registration-time spec checker (Rule 16 of docs/design.md and the
+ * invariants the dispatcher relies on instead of checking per command).
+ * Each test hands a malformed types table to uverbs_types_check() and to
  * ib_register_device(), which must both refuse it with EINVAL and leave
  * nothing registered; well-formed corner cases and the test driver's own
  * table must pass.

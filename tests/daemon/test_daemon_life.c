@@ -4,7 +4,8 @@
  * its device goes: permissions from file modes (EACCES for another user),
  * SIGKILLed clients (idle with objects, or in a loop of commands) whose
  * files the kernel releases, hot unplug with ioverbs-ctl remove/add
- * (DESIGN rule 20), and the control tool's answers and exit statuses.
+ * (Rule 20 of docs/design.md), and the control tool's answers and exit
+ * statuses.
  */
 #include <grp.h>
 #include <signal.h>
