@@ -71,9 +71,9 @@ struct ib_uverbs_ioctl_hdr {
  * DOC: errno contract of RDMA_VERBS_IOCTL
  *
  * What each errno of a command means.  "(rule N)" names the conformance
- * rule of docs/design.md that sets it; `make check` (scripts/
- * check_errnos.sh) checks that this list and the rules give every rule
- * the same errnos.
+ * rule of docs/design.md that sets it; scripts/check_errnos.sh (make
+ * check-errnos) checks that this list and the rules give every rule the
+ * same errnos.
  *
  * ENOTTY     ioctl number other than RDMA_VERBS_IOCTL / RDMA_DIRECT_IOCTL
  *            (rule 1)
