@@ -65,14 +65,16 @@ void harness_register(const char *name, test_fn fn, unsigned int timeout_s);
  *
  * A TEST_F() is a test like any other: its own name (not prefixed with
  * the fixture's, so that a test keeps its name when it moves to a
- * fixture), forked, timed, leak-checked.  It gets a zeroed struct ctx:
- * setup, then the body, then teardown, then the leak check.  Teardown
+ * fixture), forked, timed, leak-checked.  It gets a zeroed struct ctx
+ * (a fixture's name is its struct's tag) as self: setup, then the body,
+ * then teardown, then the leak check.  Teardown
  * runs too when the body fails an assertion or skips (harness_fail() and
  * harness_skip() call it, from whichever thread ended the test), so it
  * must cope with members the body closed itself (NULL them) or left half
  * done.  A failure inside setup or teardown ends the test at once; a test
  * that times out gets no teardown (the daemon fixture cleans up after a
- * dead test, see daemon/fixture.h).
+ * dead test, see tests/daemon/fixture.h).  tests/test_harness.c checks
+ * all of this.
  *
  * The macros declare, nothing else: FIXTURE() the struct and the
  * setup/teardown prototypes, FIXTURE_SETUP()/FIXTURE_TEARDOWN() their

@@ -1610,11 +1610,16 @@ static const struct uverbs_types rule16_types = {
 	.num_types = ARRAY_SIZE(rule16_type_list),
 };
 
-/* test_spec_check.c has the whole checker; this is the rule itself. */
+/*
+ * test_spec_check.c has the whole checker; this is the rule itself.  A
+ * plain TEST: no device file, so no fixture, and nothing the daemon
+ * could carry (docs/internals.md).
+ */
 TEST(rule16_two_new_rejected_at_registration)
 {
-	tx_skip_in_daemon("ib_register_device() of a malformed spec: no device "
-		       "file or command is involved");
+	tx_skip_in_daemon("Rule 16 is checked by ib_register_device() in the "
+			  "driver's own process, before any file exists: "
+			  "no command or transport is involved");
 	struct ib_device *dev = kzalloc(sizeof(*dev));
 
 	ASSERT_TRUE(dev);
