@@ -96,6 +96,11 @@ static void teardown_due(bool ending)
 		/* The ender's teardown failed: end now.  Else wait for it. */
 		if (ending && pthread_equal(due.ender, me))
 			goto out_unlock;
+		/* Our teardown failed while the ender waited for it. */
+		if (due.tearing && pthread_equal(due.tearer, me)) {
+			due.tearing = false;
+			pthread_cond_broadcast(&due.torn);
+		}
 		goto wait_forever;
 	}
 	if (ending) {
