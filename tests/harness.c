@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The test harness; see harness.h. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
@@ -14,7 +15,9 @@
 
 static struct {
 	const char *name;
-	test_fn fn;
+	test_fn fn;				/* a TEST() */
+	const struct harness_fixture *fixture;	/* or a TEST_F() */
+	void (*fn_f)(void *self);
 	unsigned int timeout;
 } tests[MAX_TESTS];
 static unsigned int num_tests;
@@ -29,7 +32,31 @@ enum { CHILD_PASS = 0, CHILD_FAIL = 1, CHILD_SKIP = 77 };
 #define SKIP_REASON_MAX 256
 static char *skip_reason;
 
-void harness_register(const char *name, test_fn fn, unsigned int timeout_s)
+/*
+ * The fixture whose teardown is still due: set from the end of its setup
+ * until its teardown starts.  A failure or skip in between runs it before
+ * the test ends.  One thread ends a test: the first to fail or skip (the
+ * ender) runs the teardown if it is still due, or waits for the body's
+ * thread to finish it; any other thread that fails or skips, or reaches
+ * the end of the body, meanwhile waits for the ender to end the test.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t torn;			/* @tearing went false */
+	const struct harness_fixture *fixture;	/* due, or NULL */
+	void *self;
+	bool tearing;		/* a teardown runs, on @tearer */
+	pthread_t tearer;
+	bool ending;		/* @ender fails or skips the test */
+	pthread_t ender;
+} due = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.torn = PTHREAD_COND_INITIALIZER,
+};
+
+static void register_test(const char *name, test_fn fn,
+			  const struct harness_fixture *fx,
+			  void (*fn_f)(void *self), unsigned int timeout_s)
 {
 	if (num_tests == MAX_TESTS) {
 		fprintf(stderr, "harness: too many tests\n");
@@ -37,8 +64,73 @@ void harness_register(const char *name, test_fn fn, unsigned int timeout_s)
 	}
 	tests[num_tests].name = name;
 	tests[num_tests].fn = fn;
+	tests[num_tests].fixture = fx;
+	tests[num_tests].fn_f = fn_f;
 	tests[num_tests].timeout = timeout_s;
 	num_tests++;
+}
+
+void harness_register(const char *name, test_fn fn, unsigned int timeout_s)
+{
+	register_test(name, fn, NULL, NULL, timeout_s);
+}
+
+void harness_register_f(const char *name, const struct harness_fixture *fx,
+			void (*fn)(void *self), unsigned int timeout_s)
+{
+	register_test(name, NULL, fx, fn, timeout_s);
+}
+
+/*
+ * Runs the due teardown, if any, on this thread (see @due).  @ending: for
+ * harness_fail() and harness_skip(), which end the test when it returns.
+ */
+static void teardown_due(bool ending)
+{
+	pthread_t me = pthread_self();
+	const struct harness_fixture *fx;
+	void *self;
+
+	pthread_mutex_lock(&due.lock);
+	if (due.ending) {
+		/* The ender's teardown failed: end now.  Else wait for it. */
+		if (ending && pthread_equal(due.ender, me))
+			goto out_unlock;
+		/* Our teardown failed while the ender waited for it. */
+		if (due.tearing && pthread_equal(due.tearer, me)) {
+			due.tearing = false;
+			pthread_cond_broadcast(&due.torn);
+		}
+		goto wait_forever;
+	}
+	if (ending) {
+		due.ending = true;
+		due.ender = me;
+		while (due.tearing && !pthread_equal(due.tearer, me))
+			pthread_cond_wait(&due.torn, &due.lock);
+	}
+	fx = due.fixture;
+	self = due.self;
+	due.fixture = NULL;
+	if (fx) {
+		due.tearing = true;
+		due.tearer = me;
+		pthread_mutex_unlock(&due.lock);
+		fx->teardown(self);
+		pthread_mutex_lock(&due.lock);
+		due.tearing = false;
+		pthread_cond_broadcast(&due.torn);
+	}
+	/* Another thread failed during our teardown: it ends the test. */
+	if (!ending && due.ending)
+		goto wait_forever;
+out_unlock:
+	pthread_mutex_unlock(&due.lock);
+	return;
+wait_forever:
+	pthread_mutex_unlock(&due.lock);
+	for (;;)
+		pause();
 }
 
 const char *errno_name(long err)
@@ -78,6 +170,7 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 		fprintf(stderr, "  last command error: %s\n",
 			ib_uverbs_last_error());
 	fflush(stderr);
+	teardown_due(true);
 	_exit(CHILD_FAIL);
 }
 
@@ -98,7 +191,26 @@ void harness_skip(const char *fmt, ...)
 		/* One line: the reason ends the verdict line. */
 		skip_reason[strcspn(skip_reason, "\n")] = '\0';
 	}
+	teardown_due(true);
 	_exit(CHILD_SKIP);
+}
+
+/* A TEST_F(): setup, body, teardown, on a zeroed struct of its own. */
+static void run_fixture(unsigned int i)
+{
+	const struct harness_fixture *fx = tests[i].fixture;
+	void *self = calloc(1, fx->size);
+
+	if (!self)
+		harness_fail(__FILE__, __LINE__, "no memory for the fixture");
+	fx->setup(self);
+	pthread_mutex_lock(&due.lock);
+	due.fixture = fx;
+	due.self = self;
+	pthread_mutex_unlock(&due.lock);
+	tests[i].fn_f(self);
+	teardown_due(false);
+	free(self);
 }
 
 /* The body, then the leak check every test gets. */
@@ -111,7 +223,10 @@ static void run_body(unsigned int i)
 		fprintf(stderr, "  FAIL: compat_init\n");
 		_exit(CHILD_FAIL);
 	}
-	tests[i].fn();
+	if (tests[i].fixture)
+		run_fixture(i);
+	else
+		tests[i].fn();
 	rcu_barrier();
 	live = compat_live_objects();
 	if (live)

@@ -339,3 +339,27 @@ int tx_files_with_events(struct tx_dev *d, unsigned int events)
 	}
 	return n;
 }
+
+void tx_skip_in_daemon(const char *why)
+{
+	if (tx_is_daemon())
+		harness_skip("in-process only: %s", why);
+}
+
+long tx_fuse_errno(long embedded, long daemon)
+{
+	return tx_is_daemon() ? daemon : embedded;
+}
+
+u64 tx_new_fd_bind(struct ib_uverbs_file *f)
+{
+	return tx_is_daemon() ? (u64)tx_event_file(f) : 0;
+}
+
+void tx_event_file_close(int fd)
+{
+	if (!tx_is_daemon())
+		return;
+	ASSERT_TRUE(fcntl(fd, F_GETFD) >= 0);
+	ASSERT_OK(close(fd) ? -errno : 0);
+}

@@ -96,4 +96,54 @@ int tx_file_objects(struct ib_uverbs_file *f);
  */
 int tx_files_with_events(struct tx_dev *d, unsigned int events);
 
+/*
+ * What a test cannot do through the daemon, it says so: in daemon mode
+ * only, ends the test as skipped, "in-process only: @why".
+ */
+void tx_skip_in_daemon(const char *why);
+
+/*
+ * The errno of a command that FUSE, not the core, answers in daemon
+ * mode: @embedded from the core, @daemon as the caller sees it through
+ * the FUSE file.  Each use says why they differ.
+ */
+long tx_fuse_errno(long embedded, long daemon);
+
+/*
+ * FD objects (the test driver's channels).  Embedded, the core creates
+ * the descriptor (an eventfd) and closes it when the object goes.  A FUSE
+ * daemon cannot create a descriptor in its client: the client creates an
+ * event file (MOUNT/events/NAME, tx_event_file()) and names it in the
+ * NEW FD attribute, the daemon binds the new object to it and writes the
+ * same number back (include/uapi/rdma/rdma_user_ioctl.h, ptr_idr).  So
+ * through the daemon:
+ *
+ *  - the number written back is the one the command named, not a new one;
+ *  - a command that fails, and DESTROY, and closing the uverbs file end
+ *    the binding (the number is no object of the file any more: EBADF
+ *    from commands), but the descriptor stays open: it is the client's,
+ *    and the test closes it (tx_event_file_close());
+ *  - a NEW FD attribute must name an unbound event file of this mount,
+ *    else the command fails before any handler: EBADF for no fd at all
+ *    (-1) or a descriptor that is not such a file, EBUSY for one that is
+ *    bound already.
+ *
+ * td_channel_create() makes and names an event file by itself in daemon
+ * mode (td_fd_bind).
+ */
+
+/*
+ * The value for a NEW FD attribute: 0 embedded (ignored: the core makes
+ * the descriptor), a fresh unbound event file through the daemon, which
+ * the caller closes.
+ */
+u64 tx_new_fd_bind(struct ib_uverbs_file *f);
+
+/*
+ * Daemon mode, once the channel on @fd is gone (DESTROY, abort, close of
+ * its uverbs file): the event file is the client's and still open; closes
+ * it.  Embedded the core closed it already: nothing to do.
+ */
+void tx_event_file_close(int fd);
+
 #endif /* _TESTS_TRANSPORT_H */
