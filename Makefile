@@ -207,7 +207,7 @@ check-build:
 # with pkg-config alone.
 check-install:
 	$(call build_progs,install,$(INSTALLED))
-	$(Q)CC="$(CC)" sh tests/check_install.sh $(R)/install \
+	$(Q)CC="$(CC)" CLANG="$(CLANG)" sh tests/check_install.sh $(R)/install \
 		"$(MAKE) --no-print-directory -s" || true
 	$(Q)$(call STAGE_END,install)
 

@@ -3,13 +3,13 @@
 # `make install` into a scratch DESTDIR, then what a user of the
 # installed tree does: programs built with nothing but pkg-config.
 #
-# Usage: CC=... check_install.sh RESULTS_DIR "MAKE..."
+# Usage: CC=... [CLANG=...] check_install.sh RESULTS_DIR "MAKE..."
 #	(from the repository root, once the installed files are built)
 #
 # Installs with PREFIX=/usr/local into RESULTS_DIR/root, and checks: the
 # files are there; libioverbs.so has its soname and exports only
 # ioverbs_* functions that the installed headers declare; each installed
-# <ioverbs/*.h> compiles alone; tests/install/client.c links against the
+# <ioverbs/*.h> compiles alone (CC, and CLANG if given, -Wall -Wextra); tests/install/client.c links against the
 # shared library, then the static one, and runs; tests/install/embedded.c
 # (ioverbs-embedded) runs a soft device in-process.  pkg-config sees only
 # the installed .pc files (PKG_CONFIG_LIBDIR, PKG_CONFIG_SYSROOT_DIR).
@@ -99,10 +99,11 @@ exports() {
 	return $bad
 }
 
+# header COMPILER NAME
 header() {
-	echo "#include <$1>" >"$tmp/h.c"
+	echo "#include <$2>" >"$tmp/h.c"
 	# shellcheck disable=SC2046 # pkg-config's output is flags
-	$cc $warn $(pkg-config --cflags ioverbs) -c "$tmp/h.c" -o "$tmp/h.o"
+	$1 $warn $(pkg-config --cflags ioverbs) -c "$tmp/h.c" -o "$tmp/h.o"
 }
 
 # build PROGRAM SOURCE PACKAGE [static]
@@ -149,8 +150,10 @@ if check make-install $make install DESTDIR="$root" PREFIX="$prefix" &&
 	check files installed; then
 	check soname soname
 	check exports exports
-	for h in $(cd "$inc" && ls ioverbs/*.h); do
-		check "headers/$h" header "$h"
+	for c in $cc ${CLANG:-}; do
+		for h in $(cd "$inc" && ls ioverbs/*.h); do
+			check "headers/$c/$h" header "$c" "$h"
+		done
 	done
 	check shared shared
 	check static static
