@@ -164,7 +164,7 @@ STAGE_END = sh tests/summary.sh $(R)/$(1) $(1) $(if $(IN_CHECK),|| true)
 
 check:
 	@rm -rf $(R) && mkdir -p $(R)
-	+@MAKE="$(MAKE) $(SUBMAKE_FLAGS)" sh tests/check_all.sh $(R) $(CHECK_STAGES)
+	+@SUBMAKE="$(MAKE) $(SUBMAKE_FLAGS)" sh tests/check_all.sh $(R) $(CHECK_STAGES)
 
 # $(call build_progs,STAGE,PROGRAMS): build what builds (make -k), then
 # list in $(R)/STAGE/build-failed every program still out of date: the
