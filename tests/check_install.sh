@@ -70,12 +70,12 @@ installed() {
 soname() {
 	v=$(pkg-config --modversion ioverbs) || return 1
 	major=${v%%.*}
-	[ "$(readlink "$lib/libioverbs.so")" = "libioverbs.so.$major" ] &&
-		[ "$(readlink "$lib/libioverbs.so.$major")" = "libioverbs.so.$v" ] &&
-		[ -f "$lib/libioverbs.so.$v" ] || {
+	if [ "$(readlink "$lib/libioverbs.so")" != "libioverbs.so.$major" ] ||
+		[ "$(readlink "$lib/libioverbs.so.$major")" != "libioverbs.so.$v" ] ||
+		[ ! -f "$lib/libioverbs.so.$v" ]; then
 		ls -l "$lib"
 		return 1
-	}
+	fi
 	s=$(readelf -d "$lib/libioverbs.so.$v" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 	[ "$s" = "libioverbs.so.$major" ] || {
 		echo "soname '$s', not libioverbs.so.$major"
@@ -102,18 +102,18 @@ exports() {
 # header COMPILER NAME
 header() {
 	echo "#include <$2>" >"$tmp/h.c"
-	# shellcheck disable=SC2046 # pkg-config's output is flags
+	# shellcheck disable=SC2046,SC2086 # flags: split on purpose
 	$1 $warn $(pkg-config --cflags ioverbs) -c "$tmp/h.c" -o "$tmp/h.o"
 }
 
 # build PROGRAM SOURCE PACKAGE [static]
 build() {
 	if [ "${4:-}" = static ]; then
-		# shellcheck disable=SC2046
+		# shellcheck disable=SC2046,SC2086
 		$cc $warn $(pkg-config --cflags "$3") -o "$tmp/$1" "$2" \
 			-Wl,-Bstatic $(pkg-config --libs --static "$3") -Wl,-Bdynamic
 	else
-		# shellcheck disable=SC2046
+		# shellcheck disable=SC2046,SC2086
 		$cc $warn $(pkg-config --cflags "$3") -o "$tmp/$1" "$2" \
 			$(pkg-config --libs "$3")
 	fi
@@ -146,6 +146,7 @@ embedded() {
 }
 
 major=0
+# shellcheck disable=SC2086 # $make is a command line
 if check make-install $make install DESTDIR="$root" PREFIX="$prefix" &&
 	check files installed; then
 	check soname soname

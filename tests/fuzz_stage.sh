@@ -32,8 +32,8 @@ name=$(basename "$bin")
 mkdir -p "$out"
 
 # The targets' uaccess installs its own SIGSEGV handler.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_segv_handler=1:detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-allow_user_segv_handler=1:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 if grep -qxF "$bin" "$out/build-failed" 2>/dev/null || [ ! -x "$bin" ]; then
 	printf 'not ok %s: %s build failed\n0 passed, 1 failed\n' "$stage" \
