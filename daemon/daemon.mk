@@ -15,14 +15,6 @@
 #   make bench-daemon           a command through the daemon vs a no-op
 #                               FUSE ioctl round trip
 
-ifndef DAEMON_MK_INCLUDED
-DAEMON_MK_INCLUDED := 1
-
-# Sub-makes read the top Makefile and this file, whether the Makefile
-# includes it or it was given with -f (the guard makes a second read a
-# no-op).
-DAEMON_SUBMAKE := $(MAKE) -f $(firstword $(MAKEFILE_LIST)) -f daemon/daemon.mk
-
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
 FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
 
@@ -95,15 +87,9 @@ CONFORMANCE_PROGS := $(O)/asan/tests/test_rules
 
 # The tests start $(IOVERBSD) on a fresh mount each; they need root (or
 # /dev/fuse and CAP_SYS_ADMIN) and skip otherwise.
-# As $(call build_progs,...), with sub-makes that know these rules.
 check-daemon:
-	@rm -rf $(R)/daemon && mkdir -p $(R)/daemon
-	-+$(Q)$(DAEMON_SUBMAKE) $(SUBMAKE_FLAGS) -k $(DAEMON_CHECK_PROGS)
-	@for p in $(DAEMON_CHECK_PROGS); do \
-		$(DAEMON_SUBMAKE) --no-print-directory -q $$p 2>/dev/null || echo $$p; \
-	done >$(R)/daemon/build-failed
+	$(call build_progs,daemon,$(DAEMON_CHECK_PROGS))
 	$(Q)IOVERBSD=$(O)/asan/daemon/ioverbsd IOVERBS_CTL=$(O)/asan/tools/ioverbs-ctl \
-		RUN_EMPTY_REASON="no tests/daemon/test_*.c" \
 		sh tests/run.sh $(R)/daemon $(DAEMON_TESTS) || true
 	$(Q)$(call STAGE_END,daemon)
 
@@ -114,14 +100,9 @@ DAEMON_TSAN_PROGS := $(O)/tsan/daemon/ioverbsd $(O)/asan/tools/ioverbs-ctl \
 	$(DAEMON_TESTS)
 
 check-daemon-tsan:
-	@rm -rf $(R)/daemon-tsan && mkdir -p $(R)/daemon-tsan
-	-+$(Q)$(DAEMON_SUBMAKE) $(SUBMAKE_FLAGS) -k $(DAEMON_TSAN_PROGS)
-	@for p in $(DAEMON_TSAN_PROGS); do \
-		$(DAEMON_SUBMAKE) --no-print-directory -q $$p 2>/dev/null || echo $$p; \
-	done >$(R)/daemon-tsan/build-failed
+	$(call build_progs,daemon-tsan,$(DAEMON_TSAN_PROGS))
 	$(Q)IOVERBSD=$(O)/tsan/daemon/ioverbsd IOVERBS_CTL=$(O)/asan/tools/ioverbs-ctl \
 		TSAN_OPTIONS=halt_on_error=1:atexit_sleep_ms=0 \
-		RUN_EMPTY_REASON="no tests/daemon/test_*.c" \
 		sh tests/run.sh $(R)/daemon-tsan $(DAEMON_TESTS) || true
 	$(Q)$(call STAGE_END,daemon-tsan)
 
@@ -130,15 +111,9 @@ check-daemon-tsan:
 # (needs root and /dev/fuse, as check-daemon).  Without the daemon, the
 # suite counts as not built.
 check-conformance-daemon:
-	@rm -rf $(R)/conformance-daemon && mkdir -p $(R)/conformance-daemon
-	-+$(Q)$(DAEMON_SUBMAKE) $(SUBMAKE_FLAGS) -k $(IVD_TEST) $(CONFORMANCE_PROGS)
-	@if ! $(DAEMON_SUBMAKE) --no-print-directory -q $(IVD_TEST) 2>/dev/null; then \
-		echo $(IVD_TEST); for p in $(CONFORMANCE_PROGS); do echo $$p; done; \
-	else \
-		for p in $(CONFORMANCE_PROGS); do \
-			$(DAEMON_SUBMAKE) --no-print-directory -q $$p 2>/dev/null || echo $$p; \
-		done; \
-	fi >$(R)/conformance-daemon/build-failed
+	$(call build_progs,conformance-daemon,$(IVD_TEST) $(CONFORMANCE_PROGS))
+	@! grep -qxF $(IVD_TEST) $(R)/conformance-daemon/build-failed || \
+		printf '%s\n' $(CONFORMANCE_PROGS) >>$(R)/conformance-daemon/build-failed
 	$(Q)IOVERBS_TRANSPORT=daemon IOVERBSD=$(IVD_TEST) \
 		sh tests/run.sh $(R)/conformance-daemon $(CONFORMANCE_PROGS) || true
 	$(Q)$(call STAGE_END,conformance-daemon)
@@ -149,5 +124,3 @@ $(O)/rel/bench/bench_daemon: | $(O)/rel/daemon/ioverbsd
 
 bench-daemon: $(O)/rel/bench/bench_daemon $(O)/rel/daemon/ioverbsd
 	$(Q)$< --daemon=$(O)/rel/daemon/ioverbsd
-
-endif # DAEMON_MK_INCLUDED

@@ -7,14 +7,7 @@
  * result must be the errno written next to it here, so the corpus cannot
  * silently drift from the input format or the contract.
  *
- * Not part of the build.  From the top of the tree:
- *
- *   clang -O1 -g -fsanitize=address,undefined -std=gnu11 -D_GNU_SOURCE \
- *     -Iinclude -Iinclude/uapi -Icompat -pthread -o /tmp/mkcorpus \
- *     fuzz/mkcorpus.c tests/test_driver.c \
- *     $(find core compat $(ls -d drivers 2>/dev/null) -name '*.c') \
- *     -lurcu-memb
- *   rm -f fuzz/corpus/seed-* && /tmp/mkcorpus fuzz/corpus
+ * `make fuzz-corpus` builds it and rewrites fuzz/corpus/seed-* with it.
  *
  * It also writes the reproducers of the core bugs found so far to
  * fuzz/crashes/ (see crashes()).

@@ -6,7 +6,7 @@
  * target once (a reproducer of an open bug only where FUZZ_SOFT_MASK
  * steps around it).
  *
- *   make fuzz-soft-corpus      (fuzz/soft.mk: builds and runs it), or
+ *   make fuzz-soft-corpus      (fuzz/fuzz.mk: builds and runs it), or
  *   clang -O1 -g -fsanitize=address,undefined <BASE_CFLAGS> \
  *	-o mkcorpus_soft fuzz/mkcorpus_soft.c \
  *	<core, compat, drivers and lib sources> -lurcu-memb -pthread

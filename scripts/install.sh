@@ -20,7 +20,10 @@ PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev
 #	(Debian's clang does not pull in its runtime libraries)
 # liburcu-dev: RCU in compat/ (-lurcu-memb)
 # coreutils: timeout, for the test runner
-# fuse3, libfuse3-dev, pkg-config: the daemon (fusermount3, libfuse3)
+# fuse3, libfuse3-dev: the daemon (fusermount3, libfuse3)
+# pkg-config: libfuse3's flags, and check-install, which builds programs
+#	against an installed ioverbs with ioverbs.pc alone (its readelf and
+#	nm come with gcc's binutils)
 # libfabric-bin: fi_pingpong, the fabric baselines of `make bench`
 
 demo=1
