@@ -44,6 +44,7 @@ static void file_free_locks(struct ib_uverbs_file *ufile)
 	mutex_destroy(&ufile->ucontext_lock);
 	destroy_rwsem(&ufile->close_sem);
 	mutex_destroy(&ufile->events_lock);
+	uverbs_reason_destroy(ufile);
 }
 
 struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
@@ -66,6 +67,7 @@ struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
 	mutex_init(&ufile->ucontext_lock);
 	init_rwsem(&ufile->close_sem);
 	mutex_init(&ufile->events_lock);
+	uverbs_reason_init(ufile);
 	INIT_LIST_HEAD(&ufile->events);
 	INIT_LIST_HEAD(&ufile->list);
 	kref_init(&ufile->ref);

@@ -1146,7 +1146,7 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		ret = soft_attach_cq(to_soft_cq(cq->object), a->fd);
 	else
 		ret = soft_attach_ctx(sctx, a->fd, k->fd);
-	if (ret == -EINVAL && !ib_uverbs_last_error()[0])
+	if (ret == -EINVAL && !uverbs_error_is_set())
 		uverbs_set_error("SOFT_ATTACH: fd %d is not a memfd sealed against shrinking and large enough",
 				 a->fd);
 	return ret;
