@@ -246,9 +246,12 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 		if (IS_ERR(uobj)) {
 			/* A refused charge said which quota. */
 			if (!uverbs_error_is_set())
-				uverbs_set_error("attr %u (id 0x%x): cannot reserve a handle: %ld",
+				uverbs_set_error("attr %u (id 0x%x): no new %s: %s",
 						 i, b->uattrs[i].attr_id,
-						 PTR_ERR(uobj));
+						 type->obj->is_fd ? "fd" : "handle",
+						 PTR_ERR(uobj) == -ENOSPC ? "the table is full" :
+						 PTR_ERR(uobj) == -EBADF ? "that fd is taken" :
+						 "out of memory");
 			return (int)PTR_ERR(uobj);
 		}
 		e->obj_attr.uobject = uobj;
@@ -274,11 +277,14 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 				    e->obj_attr.id, spec->idr.access,
 				    b->removed);
 	if (IS_ERR(uobj)) {
+		/* Rule 18's refusal said how many depend on it. */
+		if (PTR_ERR(uobj) == -EBUSY && uverbs_error_is_set())
+			return -EBUSY;
 		uverbs_set_error("attr %u (id 0x%x): %s %u: %s", i,
 				 b->uattrs[i].attr_id,
 				 type->obj->is_fd ? "fd" : "handle",
 				 e->obj_attr.id,
-				 PTR_ERR(uobj) == -EBUSY  ? "busy" :
+				 PTR_ERR(uobj) == -EBUSY  ? "locked by another command" :
 				 PTR_ERR(uobj) == -EINVAL ? "of another type" :
 							    "no such object");
 		return (int)PTR_ERR(uobj);

@@ -35,6 +35,13 @@ bool uverbs_error_is_set(void)
 	return cmd && cmd->reason[0];
 }
 
+const char *uverbs_error_get(void)
+{
+	struct uverbs_cmd *cmd = current_cmd;
+
+	return cmd ? cmd->reason : "";
+}
+
 const char *ib_uverbs_last_error(void)
 {
 	return compat_traced_reason();

@@ -413,4 +413,7 @@ __printf(1, 2) void uverbs_set_error(const char *fmt, ...);
  */
 bool uverbs_error_is_set(void);
 
+/* The running command's reason so far: "" if none, or outside a command. */
+const char *uverbs_error_get(void);
+
 #endif /* _RDMA_UVERBS_IOCTL_H */
