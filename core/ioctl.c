@@ -427,7 +427,7 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 				      b->spec->num_chains, action->priv);
 	if (!ret && b->destroy) {
 		ret = uverbs_uobject_destroy_locked(b->destroy->obj_attr.uobject);
-		if (ret)
+		if (ret && !uverbs_error_is_set())
 			uverbs_set_error("destroy refused by the driver: %d", ret);
 		b->destroyed = !ret;
 	}
