@@ -64,8 +64,11 @@ static int bundle_alloc_attrs(struct bundle *b)
 		memset(mem, 0, size);
 	} else {
 		mem = kzalloc(size);
-		if (!mem)
+		if (!mem) {
+			uverbs_set_error("out of memory for %zu bytes of attribute state",
+					 size);
 			return -ENOMEM;
+		}
 		b->heap[0] = mem;
 	}
 	for (c = 0; c < spec->num_chains; c++) {
@@ -411,6 +414,8 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 		goto out;
 	data = bundle_alloc_data(b);
 	if (!data) {
+		uverbs_set_error("out of memory for %zu bytes of PTR buffers",
+				 b->data_len);
 		ret = -ENOMEM;
 		goto out;
 	}
