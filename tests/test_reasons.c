@@ -121,40 +121,38 @@ static long raw_ioctl(struct fx *fx, struct ib_uverbs_ioctl_hdr *hdr)
 
 TEST(rule23_header_refusals)
 {
-	struct {
-		struct ib_uverbs_ioctl_hdr hdr;
-		struct ib_uverbs_attr attrs[2];
-	} b = { 0 };
+	u64 raw[(16 + 2 * 16) / 8] = { 0 };
+	struct ib_uverbs_ioctl_hdr *h = (void *)raw;
 	struct fx fx;
 
 	setup(&fx);
-	b.hdr = (struct ib_uverbs_ioctl_hdr){
-		.length = sizeof(b.hdr) + 2 * sizeof(b.attrs[0]),
+	*h = (struct ib_uverbs_ioctl_hdr){
+		.length = sizeof(*h) + 2 * sizeof(h->attrs[0]),
 		.object_type = UVERBS_TYPE_PD, .driver_id = SOFT_DRIVER_ID,
 		.action = UVERBS_ACTION_PD_ALLOC, .num_attrs = 1,
 	};
 	REFUSED(&fx, -EINVAL, "length 48 does not fit 1 attributes",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.num_attrs = 2;
-	b.hdr.flags = 4;
+		raw_ioctl(&fx, h));
+	h->num_attrs = 2;
+	h->flags = 4;
 	REFUSED(&fx, -EOPNOTSUPP, "flags 0x4: none are supported",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.flags = 0;
-	b.hdr.reserved = 1;
+		raw_ioctl(&fx, h));
+	h->flags = 0;
+	h->reserved = 1;
 	REFUSED(&fx, -EINVAL, "header reserved is not zero",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.reserved = 0;
-	b.hdr.driver_id = 7;
+		raw_ioctl(&fx, h));
+	h->reserved = 0;
+	h->driver_id = 7;
 	REFUSED(&fx, -EINVAL, "driver_id 7, device has 20727",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.driver_id = SOFT_DRIVER_ID;
-	b.hdr.object_type = 200;
+		raw_ioctl(&fx, h));
+	h->driver_id = SOFT_DRIVER_ID;
+	h->object_type = 200;
 	REFUSED(&fx, -EINVAL, "object_type 200 out of range",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.object_type = UVERBS_TYPE_PD;
-	b.hdr.action = 9;
+		raw_ioctl(&fx, h));
+	h->object_type = UVERBS_TYPE_PD;
+	h->action = 9;
 	REFUSED(&fx, -EOPNOTSUPP, "action 9 of type 1 not supported",
-		raw_ioctl(&fx, &b.hdr));
+		raw_ioctl(&fx, h));
 	REFUSED(&fx, -ENOTTY, "ioctl 0x1234 is not RDMA_VERBS_IOCTL",
 		ib_uverbs_ioctl(fx.f, 0x1234, 0));
 	REFUSED(&fx, -EFAULT, "header not readable",
@@ -164,50 +162,48 @@ TEST(rule23_header_refusals)
 
 TEST(rule23_attribute_refusals)
 {
-	struct {
-		struct ib_uverbs_ioctl_hdr hdr;
-		struct ib_uverbs_attr attrs[2];
-	} b = { 0 };
+	u64 raw[(16 + 2 * 16) / 8] = { 0 };
+	struct ib_uverbs_ioctl_hdr *h = (void *)raw;
 	struct fx fx;
 
 	setup(&fx);
-	b.hdr = (struct ib_uverbs_ioctl_hdr){
-		.length = sizeof(b.hdr) + 2 * sizeof(b.attrs[0]),
+	*h = (struct ib_uverbs_ioctl_hdr){
+		.length = sizeof(*h) + 2 * sizeof(h->attrs[0]),
 		.object_type = UVERBS_TYPE_PD, .driver_id = SOFT_DRIVER_ID,
 		.action = UVERBS_ACTION_PD_ALLOC, .num_attrs = 2,
 	};
-	b.attrs[0].attr_id = UVERBS_PD_ALLOC_HANDLE;
-	b.attrs[1].attr_id = UVERBS_PD_ALLOC_HANDLE;
+	h->attrs[0].attr_id = UVERBS_PD_ALLOC_HANDLE;
+	h->attrs[1].attr_id = UVERBS_PD_ALLOC_HANDLE;
 	REFUSED(&fx, -EINVAL, "attr 1 (id 0x0): given twice",
-		raw_ioctl(&fx, &b.hdr));
-	b.attrs[1].reserved = 1;
+		raw_ioctl(&fx, h));
+	h->attrs[1].reserved = 1;
 	REFUSED(&fx, -EINVAL, "attr 1 (id 0x0): reserved is not zero",
-		raw_ioctl(&fx, &b.hdr));
-	b.attrs[1].reserved = 0;
-	b.attrs[1].attr_id = 5;
+		raw_ioctl(&fx, h));
+	h->attrs[1].reserved = 0;
+	h->attrs[1].attr_id = 5;
 	REFUSED(&fx, -EINVAL, "attr 1 (id 0x5): not in the action's spec",
-		raw_ioctl(&fx, &b.hdr));
-	b.attrs[1].attr_id = UVERBS_VENDOR_FLAG | 1;
+		raw_ioctl(&fx, h));
+	h->attrs[1].attr_id = UVERBS_VENDOR_FLAG | 1;
 	REFUSED(&fx, -EINVAL, "attr 1 (id 0x8001): no vendor chain for it",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.num_attrs = 1;
-	b.hdr.length = sizeof(b.hdr) + sizeof(b.attrs[0]);
-	b.attrs[0].len = 4;
+		raw_ioctl(&fx, h));
+	h->num_attrs = 1;
+	h->length = sizeof(*h) + sizeof(h->attrs[0]);
+	h->attrs[0].len = 4;
 	REFUSED(&fx, -EINVAL, "attr 0 (id 0x0): len must be 0 for an object",
-		raw_ioctl(&fx, &b.hdr));
-	b.attrs[0].len = 0;
-	b.attrs[0].ptr_idr = 1ull << 32;
+		raw_ioctl(&fx, h));
+	h->attrs[0].len = 0;
+	h->attrs[0].ptr_idr = 1ull << 32;
 	REFUSED(&fx, -EINVAL, "attr 0 (id 0x0): handle above 32 bits",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.action = UVERBS_ACTION_PD_DEALLOC;
-	b.attrs[0].ptr_idr = 0;
-	b.attrs[0].attr_id = 3;
+		raw_ioctl(&fx, h));
+	h->action = UVERBS_ACTION_PD_DEALLOC;
+	h->attrs[0].ptr_idr = 0;
+	h->attrs[0].attr_id = 3;
 	REFUSED(&fx, -EINVAL, "attr 0 (id 0x3): not in the action's spec",
-		raw_ioctl(&fx, &b.hdr));
-	b.hdr.num_attrs = 0;
-	b.hdr.length = sizeof(b.hdr);
+		raw_ioctl(&fx, h));
+	h->num_attrs = 0;
+	h->length = sizeof(*h);
 	REFUSED(&fx, -EINVAL, "length 16 does not fit 0 attributes",
-		raw_ioctl(&fx, &b.hdr));
+		raw_ioctl(&fx, h));
 	teardown(&fx);
 }
 
