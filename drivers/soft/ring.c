@@ -1157,7 +1157,9 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		uverbs_set_error("SOFT_ATTACH: fd %d is not a memfd sealed against shrinking and large enough",
 				 a->fd);
 	else if (ret && !uverbs_error_is_set())
-		uverbs_set_error("SOFT_ATTACH: fd %d: cannot map it (errno %d)",
-				 a->fd, -ret);
+		uverbs_set_error("SOFT_ATTACH: fd %d: %s", a->fd,
+				 ret == -EBADF ? "the caller has no such fd" :
+				 ret == -ENOMEM ? "out of memory" :
+						  "cannot map it");
 	return ret;
 }
