@@ -22,9 +22,13 @@ pid_t compat_current_pid(void)
 
 void compat_trace_reason(const char *reason)
 {
+	/* Every successful command passes here: keep that path short. */
+	if (!reason[0]) {
+		traced_reason[0] = '\0';
+		return;
+	}
 	snprintf(traced_reason, sizeof(traced_reason), "%s", reason);
-	if (reason[0])
-		pr_debug("%s", reason);
+	pr_debug("%s", reason);
 }
 
 const char *compat_traced_reason(void)

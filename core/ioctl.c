@@ -647,10 +647,14 @@ static long cmd_serve(struct ib_uverbs_file *ufile, unsigned int cmd,
 		      const struct ib_uverbs_ioctl_hdr *hdr, unsigned long arg)
 {
 	struct ib_uverbs_ioctl_hdr copy = { 0 };
-	struct uverbs_cmd c = { .ufile = ufile };
 	void *outer = current_cmd;
+	struct uverbs_cmd c;
 	long ret;
 
+	/* Not zeroed whole: the reason is a string, empty until set. */
+	c.ufile = ufile;
+	c.new_ucontext = NULL;
+	c.reason[0] = '\0';
 	current_cmd = &c;
 	/* Only a verbs command has a header; the rest is judged by cmd. */
 	if (!hdr && cmd == RDMA_VERBS_IOCTL &&
