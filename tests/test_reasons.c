@@ -534,6 +534,66 @@ TEST(rule23_srq_ah_channel_actions)
 	teardown(&fx);
 }
 
+/* The actions left: a refusal each. */
+TEST(rule23_remaining_actions)
+{
+	struct ib_uverbs_query_device_resp qd;
+	struct ioverbs_cmd c;
+	u32 pd, cq, srq, qp, qpn;
+	struct fx fx;
+	char want[80];
+
+	setup_noctx(&fx);
+	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY);
+	ioverbs_cmd_out(&c, UVERBS_QUERY_DEVICE_RESP, &qd, sizeof(qd));
+	REFUSED(&fx, -EINVAL, "no context yet (GET_CONTEXT first)",
+		exec(&fx, &c));
+	ASSERT_OK(ioverbs_get_context(&fx.v));
+
+	ioverbs_client_cmd(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REREG);
+	ioverbs_cmd_idr(&c, UVERBS_MR_REREG_HANDLE, 0);
+	REFUSED(&fx, -EOPNOTSUPP, "action 2 of type 2 not supported",
+		exec(&fx, &c));
+	REFUSED(&fx, -EBADF, "attr 0 (id 0x0): fd 99: no such object",
+		ioverbs_destroy(&fx.v, UVERBS_TYPE_COMP_CHANNEL,
+				UVERBS_ACTION_COMP_CHANNEL_DESTROY,
+				UVERBS_COMP_CHANNEL_DESTROY_FD, 99));
+	REFUSED(&fx, -ENOENT, "attr 0 (id 0x0): handle 98: no such object",
+		ioverbs_destroy(&fx.v, UVERBS_TYPE_AH,
+				UVERBS_ACTION_AH_DESTROY,
+				UVERBS_AH_DESTROY_HANDLE, 98));
+	/* An SRQ with a QP on it: Rule 18. */
+	pd = pd_ok(&fx);
+	cq = cq_ok(&fx);
+	ASSERT_OK(srq_create(&fx, pd, 4, 1, 0, &srq));
+	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
+	{
+		struct ib_uverbs_qp_create_cmd cmd = {
+			.cap = small_cap, .qp_type = IB_UVERBS_QPT_RC,
+		};
+		struct ib_uverbs_qp_create_resp resp;
+
+		ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, &qp);
+		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, pd);
+		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, cq);
+		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, cq);
+		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SRQ, srq);
+		ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, &cmd, sizeof(cmd));
+		ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &resp,
+				sizeof(resp));
+		ASSERT_OK(exec(&fx, &c));
+		qpn = resp.qpn;
+		ASSERT_TRUE(qpn > 1);
+	}
+	snprintf(want, sizeof(want),
+		 "handle %u: 1 objects depend on it, destroy them first", srq);
+	REFUSED(&fx, -EBUSY, want,
+		ioverbs_destroy(&fx.v, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_DESTROY,
+				UVERBS_SRQ_DESTROY_HANDLE, srq));
+	teardown(&fx);
+}
+
 /* --- the soft device's own actions ----------------------------------- */
 
 TEST(rule23_soft_vendor_actions)
