@@ -6,6 +6,8 @@
  *   open uverbsN    ib_uverbs_open(); the file remembers the opener's tgid
  *   ioctl           RDMA_VERBS_IOCTL / RDMA_DIRECT_IOCTL: the core, with
  *                   current_mm set to the calling thread's memory
+ *   read uverbsN    the calling thread's reason for its last failed
+ *                   command on the file (Rule 23, dev_read())
  *   release         ib_uverbs_release(); a SIGKILLed client's files are
  *                   released by the kernel the same way
  *   ctl             write a command, read its answer (ctl.c)
@@ -576,7 +578,9 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 		ivd_log_client(ctx->uid, IVD_LOG_DEBUG,
 			       "%s #%lu pid %d: ioctl 0x%x: ENOTTY",
 			       f->dev->name, f->serial, (int)ctx->pid, cmd);
-		fuse_reply_err(req, ENOTTY);
+		dev_cmd_refuse(req, f, -ENOTTY,
+			       "ioctl 0x%x is not RDMA_VERBS_IOCTL (or its argument is not a %zu-byte header)",
+			       cmd, sizeof(hdr));
 		return;
 	}
 	memcpy(&hdr, in_buf, sizeof(hdr));

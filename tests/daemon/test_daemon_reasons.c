@@ -2,11 +2,13 @@
 /*
  * Rule 23 through the daemon: read() on a device file answers the calling
  * thread's reason for its last failed command on that file (one line with
- * its newline, taken by the read, cleared by a success); two threads read
+ * its newline, taken by the read, cleared by a success), also for what
+ * the daemon refuses before the core; two threads read
  * their own; the daemon's log keeps the reason; and a client with many
  * threads costs the daemon no memory for them.
  */
 #include <pthread.h>
+#include <sys/ioctl.h>
 
 #include <ioverbs/reason.h>
 
@@ -59,6 +61,11 @@ TEST(daemon_rule23_read_answers_the_reason)
 	reason_of(want, sizeof(want), 10);
 	ASSERT_EQ(ioverbs_reason_get(&v, buf, sizeof(buf)), strlen(want) - 1);
 	ASSERT_TRUE(!strncmp(buf, want, strlen(want) - 1));
+	/* Refused by the daemon before the core: a reason all the same. */
+	ASSERT_EQ(ioctl(fd, 0xc0181b01, buf), -1);
+	ASSERT_EQ(errno, ENOTTY);
+	read_is(__LINE__, fd,
+		"ioctl 0xc0181b01 is not RDMA_VERBS_IOCTL (or its argument is not a 16-byte header)\n");
 	close(fd);
 
 	/* The log keeps it, at the level failed commands are logged. */
