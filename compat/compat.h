@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/types.h> /* pid_t */
 #include <linux/types.h>
 
 #include <stdio.h> /* snprintf, as the kernel has it */
@@ -345,6 +346,36 @@ struct compat_mm {
 };
 
 extern __thread struct compat_mm *current_mm;
+
+/*
+ * Who a command runs for, and which command: like current_mm, what the
+ * kernel finds through current.
+ *
+ * current_pid: the calling thread's id, the kernel's current->pid.  The
+ * transport that serves a command for another thread sets it (the daemon:
+ * the FUSE caller's tid) and sets it back to 0 after; 0 means this thread,
+ * and compat_current_pid() then answers gettid().
+ *
+ * current_cmd: the command this thread is serving, set by the core
+ * (core/ioctl.c) around it, so that code deep inside a handler reaches
+ * the command's reason buffer (uverbs_set_error()).  A kernel module
+ * keeps it per task the same way: a small hash of running commands keyed
+ * by current, each entry on its command's stack, bounded by the threads
+ * inside a command.
+ */
+extern __thread pid_t current_pid;
+extern __thread void *current_cmd;
+pid_t compat_current_pid(void);
+
+/*
+ * The tracer's hook: the core calls it at the end of every command with
+ * the reason it failed, or "" for a success.  User space keeps the last
+ * one per serving thread for tests and logs (compat_traced_reason(),
+ * behind ib_uverbs_last_error());
+ * a kernel would emit a tracepoint.
+ */
+void compat_trace_reason(const char *reason);
+const char *compat_traced_reason(void);
 /* This process, with fault-safe copies. */
 extern struct compat_mm compat_self_mm;
 

@@ -32,11 +32,22 @@ struct ib_uverbs_device {
 };
 
 /*
+ * Rule 23: one calling thread's reason for its last failed command on a
+ * file.  @pid 0: a free slot.  @stamp orders slots by when they were
+ * written, for eviction.
+ */
+struct uverbs_reason_slot {
+	pid_t pid;
+	u32 stamp;
+	char msg[UVERBS_REASON_MAX];
+};
+
+/*
  * An open file.
  *
  * Lock order: close_sem (write: close and removal; read: every command,
  * trylock only) -> ucontext_lock -> ucontext->uobjects_lock -> a handle
- * table's lock.  events_lock is taken alone.
+ * table's lock.  events_lock and reason_lock are taken alone.
  */
 struct ib_uverbs_file {
 	struct ib_uverbs_device *device;
@@ -55,7 +66,35 @@ struct ib_uverbs_file {
 	struct list_head events;
 	unsigned int num_events;
 	atomic_long_t charged[IB_UVERBS_NUM_RES]; /* see ib_uverbs_charge() */
+	/*
+	 * Rule 23 (reason.c): a fixed table, so that a client with any
+	 * number of threads holds UVERBS_REASON_SLOTS reasons at most; a new
+	 * thread's reason evicts the oldest.  reason_used counts the slots
+	 * in use, read without the lock to keep successes lock-free while
+	 * no reason waits.
+	 */
+	spinlock_t reason_lock;
+	atomic_t reason_used;
+	u32 reason_stamp;
+	struct uverbs_reason_slot reasons[UVERBS_REASON_SLOTS];
 };
+
+/*
+ * A command being served (core/ioctl.c), reached through current_cmd by
+ * code deep inside it: its reason buffer (uverbs_set_error()) and the
+ * context a GET_CONTEXT reserves.
+ */
+struct uverbs_cmd {
+	struct ib_uverbs_file *ufile;
+	struct ib_ucontext *new_ucontext;
+	char reason[UVERBS_REASON_MAX];
+};
+
+/* Reasons (reason.c). */
+void uverbs_reason_init(struct ib_uverbs_file *ufile);
+void uverbs_reason_destroy(struct ib_uverbs_file *ufile);
+/* Stores @cmd's reason for its caller if @ret failed, or clears it. */
+void uverbs_reason_done(struct uverbs_cmd *cmd, long ret);
 
 /* Handle tables (uobject.c). */
 struct uverbs_htable *uverbs_htable_alloc(bool external_ids);

@@ -44,6 +44,7 @@ static void file_free_locks(struct ib_uverbs_file *ufile)
 	mutex_destroy(&ufile->ucontext_lock);
 	destroy_rwsem(&ufile->close_sem);
 	mutex_destroy(&ufile->events_lock);
+	uverbs_reason_destroy(ufile);
 }
 
 struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
@@ -66,6 +67,7 @@ struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
 	mutex_init(&ufile->ucontext_lock);
 	init_rwsem(&ufile->close_sem);
 	mutex_init(&ufile->events_lock);
+	uverbs_reason_init(ufile);
 	INIT_LIST_HEAD(&ufile->events);
 	INIT_LIST_HEAD(&ufile->list);
 	kref_init(&ufile->ref);
@@ -279,8 +281,10 @@ int ib_uverbs_read_async_event(struct ib_uverbs_file *ufile,
 		ufile->num_events--;
 	}
 	mutex_unlock(&ufile->events_lock);
-	if (!ev)
+	if (!ev) {
+		uverbs_set_error("GET_ASYNC_EVENT: no event is queued");
 		return -EAGAIN;
+	}
 	*desc = ev->desc;
 	kfree(ev);
 	return 0;
@@ -291,17 +295,22 @@ struct ib_ucontext *uverbs_ucontext_alloc(struct ib_device *ib_dev,
 {
 	struct ib_ucontext *uctx;
 
-	if (smp_load_acquire(&ufile->ucontext))
+	if (smp_load_acquire(&ufile->ucontext)) {
+		uverbs_set_error("GET_CONTEXT: the file has a context already");
 		return ERR_PTR(-EINVAL);
+	}
 	uctx = kzalloc(sizeof(*uctx));
-	if (!uctx)
+	if (!uctx) {
+		uverbs_set_error("GET_CONTEXT: out of memory for the context");
 		return ERR_PTR(-ENOMEM);
+	}
 	uctx->handles = uverbs_htable_alloc(false);
 	uctx->fds = uverbs_htable_alloc(true);
 	if (!uctx->handles || !uctx->fds) {
 		uverbs_htable_free(uctx->handles);
 		uverbs_htable_free(uctx->fds);
 		kfree(uctx);
+		uverbs_set_error("GET_CONTEXT: out of memory for the handle tables");
 		return ERR_PTR(-ENOMEM);
 	}
 	uctx->device = ib_dev;
@@ -321,9 +330,12 @@ int uverbs_ucontext_commit(struct ib_ucontext *uctx)
 	int ret = 0;
 
 	mutex_lock(&ufile->ucontext_lock);
-	if (ufile->ucontext || ufile->ucontext_pending || ufile->hw_destroyed)
+	if (ufile->ucontext || ufile->ucontext_pending || ufile->hw_destroyed) {
+		uverbs_set_error("GET_CONTEXT: the file has a context already%s",
+				 ufile->hw_destroyed ? " (destroyed)" :
+				 ufile->ucontext ? "" : " (being created)");
 		ret = -EINVAL;
-	else
+	} else
 		ufile->ucontext_pending = true;
 	mutex_unlock(&ufile->ucontext_lock);
 	if (!ret)

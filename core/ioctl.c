@@ -13,27 +13,9 @@
  *          beyond the attribute array, no objects);
  *   fetch: PTR_IN copies, object lookups and locks, NEW reservations;
  *   finalize: commit or abort, unlock, in every case.
+ * Every refusal says why (Rule 23): uverbs_set_error(), see reason.c.
  */
 #include "core_priv.h"
-
-static __thread char last_error[160];
-/* The command this thread is running, for uverbs_ucontext_reserved(). */
-static __thread struct bundle *current_bundle;
-
-const char *ib_uverbs_last_error(void)
-{
-	return last_error;
-}
-
-void uverbs_set_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-	pr_debug("%s", last_error);
-}
 
 /* Attributes handled without a heap allocation. */
 #define BUNDLE_STACK_ATTRS 16
@@ -45,6 +27,9 @@ void uverbs_set_error(const char *fmt, ...)
  * user attribute to its validated slot.
  */
 struct bundle {
+	struct uverbs_cmd *cmd;		/* the command's reason, its context */
+	u16 object_type;
+	u16 action;
 	struct ib_uverbs_file *ufile;
 	struct ib_ucontext *uctx;
 	const struct ib_uverbs_device *udev;
@@ -58,7 +43,6 @@ struct bundle {
 	struct uverbs_attr *destroy;	/* the DESTROY attribute, if any */
 	bool destroyed;			/* its driver object is gone */
 	bool removed;			/* the device is gone */
-	struct ib_ucontext *new_ucontext; /* reserved by GET_CONTEXT */
 	size_t data_len;
 	size_t stack_used;
 	void *heap[2];
@@ -81,8 +65,11 @@ static int bundle_alloc_attrs(struct bundle *b)
 		memset(mem, 0, size);
 	} else {
 		mem = kzalloc(size);
-		if (!mem)
+		if (!mem) {
+			uverbs_set_error("out of memory for %zu bytes of attribute state",
+					 size);
 			return -ENOMEM;
+		}
 		b->heap[0] = mem;
 	}
 	for (c = 0; c < spec->num_chains; c++) {
@@ -262,10 +249,13 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 					      v <= 0x7fffffff ? (int)v : -1);
 		if (IS_ERR(uobj)) {
 			/* A refused charge said which quota. */
-			if (!last_error[0])
-				uverbs_set_error("attr %u (id 0x%x): cannot reserve a handle: %ld",
+			if (!uverbs_error_is_set())
+				uverbs_set_error("attr %u (id 0x%x): no new %s: %s",
 						 i, b->uattrs[i].attr_id,
-						 PTR_ERR(uobj));
+						 type->obj->is_fd ? "fd" : "handle",
+						 PTR_ERR(uobj) == -ENOSPC ? "the table is full" :
+						 PTR_ERR(uobj) == -EBADF ? "that fd is taken" :
+						 "out of memory");
 			return (int)PTR_ERR(uobj);
 		}
 		e->obj_attr.uobject = uobj;
@@ -291,11 +281,14 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 				    e->obj_attr.id, spec->idr.access,
 				    b->removed);
 	if (IS_ERR(uobj)) {
+		/* Rule 18's refusal said how many depend on it. */
+		if (PTR_ERR(uobj) == -EBUSY && uverbs_error_is_set())
+			return -EBUSY;
 		uverbs_set_error("attr %u (id 0x%x): %s %u: %s", i,
 				 b->uattrs[i].attr_id,
 				 type->obj->is_fd ? "fd" : "handle",
 				 e->obj_attr.id,
-				 PTR_ERR(uobj) == -EBUSY  ? "busy" :
+				 PTR_ERR(uobj) == -EBUSY  ? "locked by another command" :
 				 PTR_ERR(uobj) == -EINVAL ? "of another type" :
 							    "no such object");
 		return (int)PTR_ERR(uobj);
@@ -388,9 +381,11 @@ static int copy_outputs(struct bundle *b, bool failed)
 
 void uverbs_ucontext_reserved(struct ib_ucontext *uctx)
 {
-	if (WARN_ON(!current_bundle || current_bundle->new_ucontext))
+	struct uverbs_cmd *cmd = current_cmd;
+
+	if (WARN_ON(!cmd || cmd->new_ucontext))
 		return;
-	current_bundle->new_ucontext = uctx;
+	cmd->new_ucontext = uctx;
 }
 
 int uverbs_copy_to(struct uverbs_attr_array *arr, u16 idx, const void *src,
@@ -420,6 +415,8 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 		goto out;
 	data = bundle_alloc_data(b);
 	if (!data) {
+		uverbs_set_error("out of memory for %zu bytes of PTR buffers",
+				 b->data_len);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -431,30 +428,28 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 
 	/* A removed device's objects are gone already: DESTROY only
 	 * forgets the handle. */
-	if (!b->removed || action->after_removal) {
-		current_bundle = b;
+	if (!b->removed || action->after_removal)
 		ret = action->handler(ib_dev, b->ufile, b->arrays,
 				      b->spec->num_chains, action->priv);
-		current_bundle = NULL;
-	}
 	if (!ret && b->destroy) {
 		ret = uverbs_uobject_destroy_locked(b->destroy->obj_attr.uobject);
-		if (ret)
+		if (ret && !uverbs_error_is_set())
 			uverbs_set_error("destroy refused by the driver: %d", ret);
 		b->destroyed = !ret;
 	}
 	if (!ret) {
 		ret = copy_outputs(b, false);
 	} else {
-		if (!last_error[0])
-			uverbs_set_error("handler failed: %d", ret);
+		if (!uverbs_error_is_set())
+			uverbs_set_error("handler of type %u action %u failed: %d",
+					 b->object_type, b->action, ret);
 		copy_outputs(b, true);
 	}
 
 out_finalize:
 	finalize_attrs(b, fetched, ret);
-	if (b->new_ucontext)
-		uverbs_ucontext_finalize(b->new_ucontext, ret);
+	if (b->cmd->new_ucontext)
+		uverbs_ucontext_finalize(b->cmd->new_ucontext, ret);
 out:
 	for (i = 0; i < ARRAY_SIZE(b->heap); i++)
 		kfree(b->heap[i]);
@@ -533,7 +528,7 @@ static int check_hdr(const struct ib_uverbs_ioctl_hdr *hdr)
 	return 0;
 }
 
-static long cmd_verbs(struct ib_uverbs_file *ufile,
+static long cmd_verbs(struct uverbs_cmd *cmd, struct ib_uverbs_file *ufile,
 		      const struct ib_uverbs_ioctl_hdr *hdr, unsigned long arg)
 {
 	struct ib_uverbs_device *udev = ufile->device;
@@ -553,6 +548,9 @@ static long cmd_verbs(struct ib_uverbs_file *ufile,
 		return -EIO;
 	}
 
+	b.cmd = cmd;
+	b.object_type = hdr->object_type;
+	b.action = hdr->action;
 	b.ufile = ufile;
 	b.uctx = smp_load_acquire(&ufile->ucontext);
 	b.udev = udev;
@@ -563,7 +561,6 @@ static long cmd_verbs(struct ib_uverbs_file *ufile,
 	b.destroy = NULL;
 	b.destroyed = false;
 	b.removed = !ib_dev;
-	b.new_ucontext = NULL;
 	b.data_len = 0;
 	b.stack_used = 0;
 	b.heap[0] = NULL;
@@ -573,8 +570,11 @@ static long cmd_verbs(struct ib_uverbs_file *ufile,
 		b.uattrs = b.stack_uattrs;
 	} else {
 		b.uattrs = kmalloc(b.num_attrs * sizeof(*b.uattrs));
-		if (!b.uattrs)
+		if (!b.uattrs) {
+			uverbs_set_error("%u attributes: out of memory",
+					 b.num_attrs);
 			return -ENOMEM;
+		}
 	}
 	/* Rule 2. */
 	if (copy_from_user(b.uattrs, u64_to_user_ptr(b.uattrs_addr),
@@ -589,14 +589,13 @@ static long cmd_verbs(struct ib_uverbs_file *ufile,
 	return ret;
 }
 
-long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
-			 const struct ib_uverbs_ioctl_hdr *hdr,
-			 unsigned long arg)
+static long cmd_run(struct uverbs_cmd *c, unsigned int cmd,
+		    const struct ib_uverbs_ioctl_hdr *hdr, unsigned long arg)
 {
+	struct ib_uverbs_file *ufile = c->ufile;
 	int srcu_idx;
 	long ret;
 
-	last_error[0] = '\0';
 	if (cmd == RDMA_DIRECT_IOCTL) {
 		uverbs_set_error("RDMA_DIRECT_IOCTL: no direct commands");
 		return -ENOSYS;
@@ -632,11 +631,50 @@ long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 	 * but its own device's removal.
 	 */
 	srcu_idx = srcu_read_lock(&ufile->device->srcu);
-	ret = cmd_verbs(ufile, hdr, arg);
+	ret = cmd_verbs(c, ufile, hdr, arg);
 	srcu_read_unlock(&ufile->device->srcu, srcu_idx);
 out_up:
 	up_read(&ufile->close_sem);
 	return ret;
+}
+
+/*
+ * Every command passes here: it becomes this thread's current_cmd, so
+ * that whatever refuses it can say why, and its reason is kept for the
+ * caller when it fails (Rule 23).  @hdr NULL: still in the caller's
+ * memory at @arg.
+ */
+static long cmd_serve(struct ib_uverbs_file *ufile, unsigned int cmd,
+		      const struct ib_uverbs_ioctl_hdr *hdr, unsigned long arg)
+{
+	struct ib_uverbs_ioctl_hdr copy = { 0 };
+	void *outer = current_cmd;
+	struct uverbs_cmd c;
+	long ret;
+
+	/* Not zeroed whole: the reason is a string, empty until set. */
+	c.ufile = ufile;
+	c.new_ucontext = NULL;
+	c.reason[0] = '\0';
+	current_cmd = &c;
+	/* Only a verbs command has a header; the rest is judged by cmd. */
+	if (!hdr && cmd == RDMA_VERBS_IOCTL &&
+	    copy_from_user(&copy, u64_to_user_ptr(arg), sizeof(copy))) {
+		uverbs_set_error("header not readable");
+		ret = -EFAULT;
+	} else {
+		ret = cmd_run(&c, cmd, hdr ? hdr : &copy, arg);
+	}
+	current_cmd = outer;
+	uverbs_reason_done(&c, ret);
+	return ret;
+}
+
+long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
+			 const struct ib_uverbs_ioctl_hdr *hdr,
+			 unsigned long arg)
+{
+	return cmd_serve(ufile, cmd, hdr, arg);
 }
 
 bool ib_uverbs_cmd_user_memory(struct ib_uverbs_file *ufile,
@@ -652,13 +690,5 @@ bool ib_uverbs_cmd_user_memory(struct ib_uverbs_file *ufile,
 long ib_uverbs_ioctl(struct ib_uverbs_file *ufile, unsigned int cmd,
 		     unsigned long arg)
 {
-	struct ib_uverbs_ioctl_hdr hdr = { 0 };
-
-	/* Only a verbs command has a header; the rest is judged by cmd. */
-	if (cmd == RDMA_VERBS_IOCTL &&
-	    copy_from_user(&hdr, u64_to_user_ptr(arg), sizeof(hdr))) {
-		uverbs_set_error("header not readable");
-		return -EFAULT;
-	}
-	return ib_uverbs_ioctl_hdr(ufile, cmd, &hdr, arg);
+	return cmd_serve(ufile, cmd, NULL, arg);
 }

@@ -266,6 +266,9 @@ struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
 	rcu_read_unlock();
 	if (access == UVERBS_ACCESS_DESTROY &&
 	    atomic_read(&uobj->num_children)) {
+		/* Rule 18. */
+		uverbs_set_error("handle %u: %d objects depend on it, destroy them first",
+				 id, atomic_read(&uobj->num_children));
 		uverbs_uobject_unlock(uobj, access);
 		return ERR_PTR(-EBUSY);
 	}
@@ -315,6 +318,7 @@ struct ib_uobject *uverbs_uobject_reserve(struct ib_ucontext *uctx,
 	uobj = kzalloc(sizeof(*uobj));
 	if (!uobj) {
 		ib_uverbs_uncharge(uctx, IB_UVERBS_RES_OBJECT, type_id, 1);
+		uverbs_set_error("out of memory for a new object");
 		return ERR_PTR(-ENOMEM);
 	}
 	uobj->charged = true;

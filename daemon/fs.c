@@ -6,6 +6,8 @@
  *   open uverbsN    ib_uverbs_open(); the file remembers the opener's tgid
  *   ioctl           RDMA_VERBS_IOCTL / RDMA_DIRECT_IOCTL: the core, with
  *                   current_mm set to the calling thread's memory
+ *   read uverbsN    the calling thread's reason for its last failed
+ *                   command on the file (Rule 23, dev_read())
  *   release         ib_uverbs_release(); a SIGKILLed client's files are
  *                   released by the kernel the same way
  *   ctl             write a command, read its answer (ctl.c)
@@ -502,9 +504,11 @@ static long dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	pvm_mm_use_windows(&caller, f->mm);
 	caller.windows_only = windows_only;
 	current_mm = &caller.mm;
+	current_pid = tid;	/* whose reason a refusal is (Rule 23) */
 	ivd_caller_tid = tid;
 	ret = ib_uverbs_ioctl_hdr(f->ufile, cmd, hdr, (unsigned long)arg);
 	ivd_caller_tid = 0;
+	current_pid = 0;
 	current_mm = NULL;
 	__atomic_fetch_add(&f->num_cmds, 1, __ATOMIC_RELAXED);
 	/*
@@ -534,6 +538,22 @@ static void dev_cmd_reply(fuse_req_t req, long ret)
 		fuse_reply_ioctl(req, 0, NULL, 0); /* nothing to copy out */
 }
 
+/* Refuses a command before the core saw it, with its reason (Rule 23). */
+static __printf(4, 5) void dev_cmd_refuse(fuse_req_t req, struct ivd_file *f,
+					  long ret, const char *fmt, ...)
+{
+	char msg[UVERBS_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	current_pid = fuse_req_ctx(req)->pid;
+	ib_uverbs_reason_set(f->ufile, "%s", msg);
+	current_pid = 0;
+	fuse_reply_err(req, (int)-ret);
+}
+
 static void dev_cmd_work(struct ivd_work *w)
 {
 	struct ivd_job *j = container_of(w, struct ivd_job, work);
@@ -558,7 +578,9 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 		ivd_log_client(ctx->uid, IVD_LOG_DEBUG,
 			       "%s #%lu pid %d: ioctl 0x%x: ENOTTY",
 			       f->dev->name, f->serial, (int)ctx->pid, cmd);
-		fuse_reply_err(req, ENOTTY);
+		dev_cmd_refuse(req, f, -ENOTTY,
+			       "ioctl 0x%x is not RDMA_VERBS_IOCTL (or its argument is not a %zu-byte header)",
+			       cmd, sizeof(hdr));
 		return;
 	}
 	memcpy(&hdr, in_buf, sizeof(hdr));
@@ -587,7 +609,10 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 			 f->dev->name, f->serial, (int)ctx->pid,
 			 (unsigned int)ctx->uid, ivd_user_limits.inflight,
 			 ivd_errname(ret));
-		fuse_reply_err(req, (int)-ret);
+		dev_cmd_refuse(req, f, ret,
+			       "uid %u has %u commands in flight (--limit-inflight)",
+			       (unsigned int)ctx->uid,
+			       ivd_user_limits.inflight);
 		return;
 	}
 	j = job_new(req, dev_cmd_work);
@@ -608,7 +633,8 @@ err_free:
 	free(j);
 err_end:
 	ivd_account_cmd_end(&f->acct);
-	fuse_reply_err(req, (int)-ret);
+	dev_cmd_refuse(req, f, ret, "the daemon cannot queue the command: %s",
+		       ivd_errname(ret));
 }
 
 static void dev_open_work(struct ivd_work *w)
@@ -864,6 +890,34 @@ static void ivd_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * read() on a device file: the calling thread's reason for its last
+ * command on this file, if that failed (Rule 23): one line ending in
+ * "\n", taken by the read (a second read answers 0 bytes, as does a
+ * thread with no failed command, or whose reason was evicted by
+ * UVERBS_REASON_SLOTS other threads' since); a successful command clears
+ * it.  A buffer of UVERBS_REASON_MAX bytes holds any reason; a smaller
+ * one gets its beginning and the rest is dropped.  Only the address
+ * space that opened the file may ask (EPERM, as for commands).  The
+ * legacy write()/read() command ABI is not served.
+ */
+static void dev_read(fuse_req_t req, struct ivd_file *f, size_t size)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	char buf[UVERBS_REASON_MAX];
+	ssize_t n;
+
+	if (pvm_mm_check(ctx->pid, f->mm)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	current_pid = ctx->pid;
+	n = ib_uverbs_reason_read(f->ufile, buf, min_t(size_t, size,
+							sizeof(buf)));
+	current_pid = 0;
+	fuse_reply_buf(req, buf, (size_t)n);
+}
+
 static void ivd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
@@ -876,8 +930,11 @@ static void ivd_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	if (ino != IVD_INO_CTL) {
-		/* The legacy write()/read() ABI is not served (yet). */
-		fuse_reply_err(req, EINVAL);
+		if (ino_to_dev(ino))
+			dev_read(req, (struct ivd_file *)(uintptr_t)fi->fh,
+				 size);
+		else
+			fuse_reply_err(req, EINVAL);
 		return;
 	}
 	buf = malloc(size ? size : 1);

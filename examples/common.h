@@ -23,6 +23,7 @@
 
 #include <ioverbs/cmd.h>
 #include <ioverbs/embedded.h>
+#include <ioverbs/reason.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/soft_device.h>
 
@@ -93,13 +94,22 @@ static inline const char *ex_errno_name(long ret)
 /*
  * The one error line: "prog: WHAT on NODE: ENAME (why)", then exit 1.
  * @why is the builder's message when it refused the command, else the
- * core's for this thread's last command ("" if neither said anything).
+ * device's reason for this thread's last failed command on the node's
+ * file (Rule 23; "" if neither said anything).
  */
 static inline void __attribute__((noreturn))
 ex_die(const struct ex_node *n, const char *what, long ret, const char *why)
 {
-	if (!why || !*why)
-		why = ib_uverbs_last_error();
+	char reason[IOVERBS_REASON_MAX] = "";
+	struct ioverbs_client v;
+
+	if ((!why || !*why) && n && n->f && !IS_ERR(n->f)) {
+		ioverbs_client_embedded(&v, n->f);
+		ioverbs_reason_get(&v, reason, sizeof(reason));
+		why = reason;
+	}
+	if (!why)
+		why = "";
 	fprintf(stderr, "%s: %s%s%s: %s (%s)\n", program_invocation_short_name,
 		what, n ? " on " : "", n ? n->name : "", ex_errno_name(ret),
 		*why ? why : "no message");

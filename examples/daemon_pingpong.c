@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ioverbs/reason.h>
 #include <ioverbs/verbs.h>
 
 #define MSG 64
@@ -44,11 +45,24 @@ static void fail(const char *who, const char *what, long err)
 	exit(1);
 }
 
-#define TRY(who, what, expr)                              \
+/* A command of @v failed: the errno and the device's reason (Rule 23). */
+static void fail_cmd(const char *who, const char *what, long err,
+		     struct ioverbs_client *v)
+{
+	char why[IOVERBS_REASON_MAX];
+
+	if (ioverbs_reason_get(v, why, sizeof(why)) <= 0)
+		fail(who, what, err);
+	fprintf(stderr, "%s (%s): %s: %s (%s)\n", prog, who, what,
+		strerror((int)-err), why);
+	exit(1);
+}
+
+#define TRY(who, what, v, expr)                           \
 	do {                                              \
 		long _e = (expr);                         \
 		if (_e)                                   \
-			fail((who), (what), _e);          \
+			fail_cmd((who), (what), _e, (v)); \
 	} while (0)
 
 /* Sets up a side on @path and swaps cards over the pipes. */
@@ -63,7 +77,7 @@ static void side_up(struct ioverbs_ep *s, const char *who, const char *path,
 		fail(who, path, -errno);
 	memset(s, 0, sizeof(*s));
 	ioverbs_client_fd(&s->v, fd);
-	TRY(who, "set up (context, PD, MR, CQ, QP, shared queues)",
+	TRY(who, "set up (context, PD, MR, CQ, QP, shared queues)", &s->v,
 	    ioverbs_ep_open(s, 2 * BIG, true));
 	me = (struct card){ s->lid, s->qpn, s->rkey, (uintptr_t)s->buf };
 	if (write(wfd, &me, sizeof(me)) != sizeof(me) ||
@@ -71,14 +85,14 @@ static void side_up(struct ioverbs_ep *s, const char *who, const char *path,
 		fail(who, "swapping cards", -EPIPE);
 	p.lid = peer->lid;
 	p.qpn = peer->qpn;
-	TRY(who, "connect", ioverbs_ep_connect(s, &p, 7));
+	TRY(who, "connect", &s->v, ioverbs_ep_connect(s, &p, 7));
 }
 
 static void expect(struct ioverbs_ep *s, const char *who, u32 opcode)
 {
 	struct ib_uverbs_wc wc;
 
-	TRY(who, "poll", ioverbs_ep_poll(s, &wc, 10000));
+	TRY(who, "poll", &s->v, ioverbs_ep_poll(s, &wc, 10000));
 	if (wc.status || wc.opcode != opcode) {
 		fprintf(stderr, "%s (%s): completion status %u opcode %u\n",
 			prog, who, wc.status, wc.opcode);
@@ -97,7 +111,7 @@ static void expect_both(struct ioverbs_ep *s, const char *who)
 	bool sent = false, got = false;
 
 	while (!sent || !got) {
-		TRY(who, "poll", ioverbs_ep_poll(s, &wc, 10000));
+		TRY(who, "poll", &s->v, ioverbs_ep_poll(s, &wc, 10000));
 		if (wc.status) {
 			fprintf(stderr, "%s (%s): completion status %u\n",
 				prog, who, wc.status);
@@ -119,7 +133,7 @@ static void send_msg(struct ioverbs_ep *s, const char *who, u64 id)
 	struct ib_uverbs_sge sge = { .addr = (uintptr_t)s->buf,
 				     .length = MSG, .lkey = s->lkey };
 
-	TRY(who, "post send", ioverbs_ep_post_send(s, &wr, &sge));
+	TRY(who, "post send", &s->v, ioverbs_ep_post_send(s, &wr, &sge));
 }
 
 static void child(const char *path, int rounds, int rfd, int wfd)
@@ -130,11 +144,12 @@ static void child(const char *path, int rounds, int rfd, int wfd)
 	char c;
 
 	side_up(&s, "child", path, rfd, wfd, &peer);
-	TRY("child", "post recv", ioverbs_ep_post_recv(&s, 0, BIG, MSG));
+	TRY("child", "post recv", &s.v,
+	    ioverbs_ep_post_recv(&s, 0, BIG, MSG));
 	expect(&s, "child", IB_UVERBS_WC_RECV);
 	for (i = 0; i < rounds; i++) {
 		if (i + 1 < rounds)
-			TRY("child", "post recv",
+			TRY("child", "post recv", &s.v,
 			    ioverbs_ep_post_recv(&s, 0, BIG, MSG));
 		memcpy(s.buf, s.buf + BIG, MSG);	/* echo it */
 		send_msg(&s, "child", i);
@@ -193,7 +208,7 @@ int main(int argc, char **argv)
 	side_up(&s, "parent", path, from_child[0], to_child[1], &peer);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < rounds; i++) {
-		TRY("parent", "post recv",
+		TRY("parent", "post recv", &s.v,
 		    ioverbs_ep_post_recv(&s, 0, BIG, MSG));
 		snprintf((char *)s.buf, MSG, "ping %d", i);
 		send_msg(&s, "parent", i);
@@ -213,7 +228,8 @@ int main(int argc, char **argv)
 	wr.wr.rdma.rkey = peer.rkey;
 	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)s.buf, .length = BIG,
 				      .lkey = s.lkey };
-	TRY("parent", "post RDMA WRITE", ioverbs_ep_post_send(&s, &wr, &sge));
+	TRY("parent", "post RDMA WRITE", &s.v,
+	    ioverbs_ep_post_send(&s, &wr, &sge));
 	expect(&s, "parent", IB_UVERBS_WC_RDMA_WRITE);
 	if (write(to_child[1], "w", 1) != 1)
 		fail("parent", "telling the child", -EPIPE);

@@ -12,8 +12,25 @@
 #include <string.h>
 
 #include <ioverbs/embedded.h>
+#include <ioverbs/reason.h>
 
 #include "../tests/test_driver.h"
+
+static struct ib_uverbs_file *f;
+
+/* The device's reason for this thread's last failed command (Rule 23). */
+static const char *reason(void)
+{
+	static char buf[IOVERBS_REASON_MAX];
+	struct ioverbs_client v;
+
+	buf[0] = '\0';
+	if (f && !IS_ERR(f)) {
+		ioverbs_client_embedded(&v, f);
+		ioverbs_reason_get(&v, buf, sizeof(buf));
+	}
+	return buf;
+}
 
 static const char *err_name(long ret)
 {
@@ -28,15 +45,13 @@ static void expect(long want, long got, const char *what)
 	if (got == want)
 		return;
 	fprintf(stderr, "embedded_demo: %s: got %s (%ld), expected %s: %s\n",
-		what, err_name(got), got, err_name(want),
-		ib_uverbs_last_error());
+		what, err_name(got), got, err_name(want), reason());
 	exit(1);
 }
 
 int main(void)
 {
 	struct td_context_resp ctx_resp;
-	struct ib_uverbs_file *f;
 	struct ib_device *dev;
 	struct td_cmd c;
 	u32 value = 40, child_value = 2, sum = 0;
@@ -96,14 +111,14 @@ int main(void)
 	ret = td_cmd_exec(f, &c);
 	expect(-EINVAL, ret, "CHILD_READ with a duplicate attribute");
 	printf("CHILD_READ with a duplicate attribute: %s (%s)\n",
-	       err_name(ret), ib_uverbs_last_error());
+	       err_name(ret), reason());
 
 	td_cmd_init(&c, TD_TYPE_PARENT, TD_PARENT_DESTROY);
 	td_cmd_idr(&c, TD_PARENT_DESTROY_HANDLE, parent);
 	ret = td_cmd_exec(f, &c);
 	expect(-EBUSY, ret, "PARENT_DESTROY with a live child");
 	printf("PARENT_DESTROY while child %u lives: %s (%s)\n", child,
-	       err_name(ret), ib_uverbs_last_error());
+	       err_name(ret), reason());
 
 	td_cmd_init(&c, TD_TYPE_CHILD, TD_CHILD_DESTROY);
 	td_cmd_idr(&c, TD_CHILD_DESTROY_HANDLE, child);

@@ -54,9 +54,14 @@ static int td_knob_enter(void)
 	if (__atomic_load_n(&td_knobs.sleep_us, __ATOMIC_RELAXED))
 		usleep(__atomic_load_n(&td_knobs.sleep_us, __ATOMIC_RELAXED));
 	err = __atomic_exchange_n(&td_knobs.fail_next, 0, __ATOMIC_RELAXED);
-	if (err)
+	if (err) {
+		uverbs_set_error("test driver: fail_next is %d", err);
 		return err;
-	return __atomic_load_n(&td_knobs.fail_all, __ATOMIC_RELAXED);
+	}
+	err = __atomic_load_n(&td_knobs.fail_all, __ATOMIC_RELAXED);
+	if (err)
+		uverbs_set_error("test driver: fail_all is %d", err);
+	return err;
 }
 
 static int td_obj_destroy(struct ib_uobject *uobj, enum rdma_remove_reason why)
@@ -70,8 +75,11 @@ static int td_obj_destroy(struct ib_uobject *uobj, enum rdma_remove_reason why)
 			if (__atomic_compare_exchange_n(&td_knobs.refuse_destroy,
 							&left, left - 1, false,
 							__ATOMIC_RELAXED,
-							__ATOMIC_RELAXED))
+							__ATOMIC_RELAXED)) {
+				uverbs_set_error("test driver: refuse_destroy (%d more)",
+						 left - 1);
 				return -EBUSY;
+			}
 		}
 	}
 	kfree(uobj->object);
@@ -120,6 +128,7 @@ static int td_get_context_h(struct ib_device *ib_dev,
 		return (int)PTR_ERR(uctx);
 	uctx->driver_priv = kzalloc(sizeof(struct td_context));
 	if (!uctx->driver_priv) {
+		uverbs_set_error("test driver: GET_CONTEXT: out of memory");
 		ret = -ENOMEM;
 		goto err_abort;
 	}
@@ -162,8 +171,10 @@ static int td_parent_create_h(struct ib_device *ib_dev,
 	struct td_obj *obj;
 
 	obj = kzalloc(sizeof(*obj));
-	if (!obj)
+	if (!obj) {
+		uverbs_set_error("test driver: PARENT_CREATE: out of memory");
 		return -ENOMEM;
+	}
 	obj->value = value ? *value : 0;
 	obj->tag = tag ? *tag : 0;
 	/* Set before the knob: a failing handler must not leak it. */
@@ -286,8 +297,10 @@ static int td_child_create_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	struct td_obj *obj;
 
 	obj = kzalloc(sizeof(*obj));
-	if (!obj)
+	if (!obj) {
+		uverbs_set_error("test driver: CHILD_CREATE: out of memory");
 		return -ENOMEM;
+	}
 	obj->value = value ? *value : 0;
 	obj->parent = parent->object;
 	uobj->object = obj;
@@ -420,8 +433,10 @@ static int td_channel_create_h(struct ib_device *ib_dev, struct ib_ucontext *uct
 	struct td_obj *obj;
 
 	obj = kzalloc(sizeof(*obj));
-	if (!obj)
+	if (!obj) {
+		uverbs_set_error("test driver: CHANNEL_CREATE: out of memory");
 		return -ENOMEM;
+	}
 	obj->value = __atomic_add_fetch(&tctx->serial, 1, __ATOMIC_RELAXED);
 	uobj->object = obj;
 	return td_knob_enter();

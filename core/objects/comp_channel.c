@@ -183,8 +183,10 @@ static int uverbs_comp_channel_create(struct ib_device *ib_dev,
 	struct uverbs_comp_channel *ch;
 
 	ch = kzalloc(sizeof(*ch));
-	if (!ch)
+	if (!ch) {
+		uverbs_set_error("COMP_CHANNEL_CREATE: out of memory");
 		return -ENOMEM;
+	}
 	mutex_init(&ch->lock);
 	INIT_LIST_HEAD(&ch->events);
 	uobj->object = ch;
@@ -203,10 +205,16 @@ static int uverbs_comp_channel_get_event(struct ib_device *ib_dev,
 	struct ib_uverbs_comp_event_desc desc;
 	int n = ib_comp_channel_read(uobj, &desc, 1);
 
-	if (n < 0)
+	if (n < 0) {
+		uverbs_set_error("COMP_CHANNEL_GET_EVENT: %s",
+				 n == -EIO ? "the channel is destroyed" :
+					     "not a completion channel");
 		return n;
-	if (!n)
+	}
+	if (!n) {
+		uverbs_set_error("COMP_CHANNEL_GET_EVENT: no event is queued");
 		return -EAGAIN;
+	}
 	return uverbs_copy_to(common, UVERBS_COMP_CHANNEL_GET_EVENT_RESP,
 			      &desc, sizeof(desc));
 }

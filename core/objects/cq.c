@@ -49,9 +49,16 @@ static int uverbs_cq_create(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	ret = std_query_device(ib_dev, &dattr);
 	if (ret)
 		return ret;
-	if (cmd->cqe < 1 || cmd->cqe > dattr.max_cqe ||
-	    cmd->comp_vector >= UVERBS_STD_NUM_COMP_VECTORS)
+	if (cmd->cqe < 1 || cmd->cqe > dattr.max_cqe) {
+		uverbs_set_error("CQ_CREATE: cqe %u outside 1..%u (device max_cqe)",
+				 cmd->cqe, dattr.max_cqe);
 		return -EINVAL;
+	}
+	if (cmd->comp_vector >= UVERBS_STD_NUM_COMP_VECTORS) {
+		uverbs_set_error("CQ_CREATE: comp_vector %u >= %u vectors",
+				 cmd->comp_vector, UVERBS_STD_NUM_COMP_VECTORS);
+		return -EINVAL;
+	}
 	cq = std_ops(ib_dev)->create_cq(uctx, cmd, vendor);
 	if (IS_ERR(cq))
 		return (int)PTR_ERR(cq);
@@ -96,8 +103,10 @@ static int uverbs_cq_resize(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	struct ib_uverbs_cq_resize_resp resp = {};
 	int ret;
 
-	if (!std_ops(ib_dev)->resize_cq)
+	if (!std_ops(ib_dev)->resize_cq) {
+		uverbs_set_error("CQ_RESIZE: the device cannot resize CQs");
 		return -EOPNOTSUPP;
+	}
 	ret = std_query_device(ib_dev, &dattr);
 	if (ret)
 		return ret;
@@ -135,8 +144,10 @@ static int uverbs_cq_poll(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	u32 count;
 	int ret;
 
-	if (!std_ops(ib_dev)->poll_cq)
+	if (!std_ops(ib_dev)->poll_cq) {
+		uverbs_set_error("CQ_POLL: the device has no CQ polling command");
 		return -EOPNOTSUPP;
+	}
 	if (wc->len % sizeof(struct ib_uverbs_wc)) {
 		uverbs_set_error("CQ_POLL: WC length %u is not a multiple of %zu",
 				 wc->len, sizeof(struct ib_uverbs_wc));
@@ -145,8 +156,11 @@ static int uverbs_cq_poll(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	ret = std_ops(ib_dev)->poll_cq(cq, num, wc->data);
 	if (ret < 0)
 		return ret;
-	if (WARN_ON((u32)ret > num))
+	if (WARN_ON((u32)ret > num)) {
+		uverbs_set_error("CQ_POLL: the device returned %d > %u completions",
+				 ret, num);
 		return -EIO;
+	}
 	/* Filled in place: uverbs_copy_to() would copy it onto itself. */
 	wc->written = true;
 	count = (u32)ret;
@@ -165,8 +179,10 @@ static int uverbs_cq_req_notify(struct ib_device *ib_dev,
 	const u32 *solicited =
 		uverbs_attr_in(common, UVERBS_CQ_REQ_NOTIFY_SOLICITED);
 
-	if (!std_ops(ib_dev)->req_notify_cq)
+	if (!std_ops(ib_dev)->req_notify_cq) {
+		uverbs_set_error("CQ_REQ_NOTIFY: the device cannot arm CQs");
 		return -EOPNOTSUPP;
+	}
 	if (solicited && *solicited > 1) {
 		uverbs_set_error("CQ_REQ_NOTIFY: SOLICITED is %u, not 0 or 1",
 				 *solicited);

@@ -18,8 +18,11 @@ int std_query_port(struct ib_device *dev, u8 port,
 	ret = std_query_device(dev, &dattr);
 	if (ret)
 		return ret;
-	if (port < 1 || port > dattr.phys_port_cnt)
+	if (port < 1 || port > dattr.phys_port_cnt) {
+		uverbs_set_error("port_num %u outside 1..%u (phys_port_cnt)",
+				 port, dattr.phys_port_cnt);
 		return -EINVAL;
+	}
 	memset(attr, 0, sizeof(*attr));
 	return std_ops(dev)->query_port(dev, port, attr);
 }
@@ -30,13 +33,18 @@ int std_check_ah_attr(struct ib_device *dev,
 	struct ib_uverbs_query_port_resp pattr;
 	int ret;
 
-	if (ah->reserved[0] || ah->reserved[1])
+	if (ah->reserved[0] || ah->reserved[1]) {
+		uverbs_set_error("address vector: reserved is not zero");
 		return -EINVAL;
+	}
 	ret = std_query_port(dev, ah->port_num, &pattr);
 	if (ret)
 		return ret;
-	if (ah->sgid_index >= pattr.gid_tbl_len)
+	if (ah->sgid_index >= pattr.gid_tbl_len) {
+		uverbs_set_error("address vector: sgid_index %u >= gid_tbl_len %u",
+				 ah->sgid_index, pattr.gid_tbl_len);
 		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -131,8 +139,11 @@ static int uverbs_device_query_gid(struct ib_device *ib_dev,
 	ret = std_query_port(ib_dev, *port, &pattr);
 	if (ret)
 		return ret;
-	if (*index >= pattr.gid_tbl_len)
+	if (*index >= pattr.gid_tbl_len) {
+		uverbs_set_error("QUERY_GID: index %u >= gid_tbl_len %u",
+				 *index, pattr.gid_tbl_len);
 		return -EINVAL;
+	}
 	ret = std_ops(ib_dev)->query_gid(ib_dev, *port, *index, &gid);
 	if (ret)
 		return ret;

@@ -61,19 +61,43 @@ static const struct uverbs_obj_type mr_obj_type = {
 static int mr_check_cmd(const struct ib_uverbs_mr_reg_cmd *cmd,
 			const struct ib_uverbs_query_device_resp *dattr)
 {
-	if (cmd->reserved || !cmd->length)
+	if (cmd->reserved) {
+		uverbs_set_error("MR_REG: reserved is not zero");
 		return -EINVAL;
+	}
+	if (!cmd->length) {
+		uverbs_set_error("MR_REG: length is 0");
+		return -EINVAL;
+	}
 	if (cmd->start + cmd->length < cmd->start ||
-	    cmd->hca_va + cmd->length < cmd->hca_va)
+	    cmd->hca_va + cmd->length < cmd->hca_va) {
+		uverbs_set_error("MR_REG: %s 0x%llx + length 0x%llx wraps",
+				 cmd->start + cmd->length < cmd->start ?
+				 "start" : "hca_va",
+				 (unsigned long long)(cmd->start + cmd->length <
+						      cmd->start ? cmd->start :
+						      cmd->hca_va),
+				 (unsigned long long)cmd->length);
 		return -EINVAL;
-	if (dattr->max_mr_size && cmd->length > dattr->max_mr_size)
+	}
+	if (dattr->max_mr_size && cmd->length > dattr->max_mr_size) {
+		uverbs_set_error("MR_REG: length 0x%llx > device max_mr_size 0x%llx",
+				 (unsigned long long)cmd->length,
+				 (unsigned long long)dattr->max_mr_size);
 		return -EINVAL;
-	if (cmd->access_flags & ~MR_KNOWN_ACCESS)
+	}
+	if (cmd->access_flags & ~MR_KNOWN_ACCESS) {
+		uverbs_set_error("MR_REG: unknown access_flags 0x%x",
+				 cmd->access_flags & ~MR_KNOWN_ACCESS);
 		return -EINVAL;
+	}
 	if ((cmd->access_flags & (IB_UVERBS_ACCESS_REMOTE_WRITE |
 				  IB_UVERBS_ACCESS_REMOTE_ATOMIC)) &&
-	    !(cmd->access_flags & IB_UVERBS_ACCESS_LOCAL_WRITE))
+	    !(cmd->access_flags & IB_UVERBS_ACCESS_LOCAL_WRITE)) {
+		uverbs_set_error("MR_REG: access_flags 0x%x: remote write or atomic needs LOCAL_WRITE",
+				 cmd->access_flags);
 		return -EINVAL;
+	}
 	return 0;
 }
 

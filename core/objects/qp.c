@@ -45,21 +45,43 @@ static bool mem_is_zero(const void *p, size_t len)
 	return true;
 }
 
+/* One capability against its device limit. */
+static int qp_check_limit(const char *cmd, const char *field, u32 v, u32 max)
+{
+	if (v <= max)
+		return 0;
+	uverbs_set_error("%s: %s %u > device max %u", cmd, field, v, max);
+	return -EINVAL;
+}
+
 /* The requested queue sizes against the device's limits. */
-static int qp_check_cap(const struct ib_uverbs_qp_cap *cap, bool has_srq,
+static int qp_check_cap(const char *cmd, const struct ib_uverbs_qp_cap *cap,
+			bool has_srq,
 			const struct ib_uverbs_query_device_resp *dattr)
 {
-	if (cap->reserved)
+	int ret;
+
+	if (cap->reserved) {
+		uverbs_set_error("%s: cap.reserved is not zero", cmd);
 		return -EINVAL;
-	if (cap->max_send_wr > dattr->max_qp_wr ||
-	    cap->max_send_sge > dattr->max_sge ||
-	    cap->max_inline_data > dattr->max_inline_data)
-		return -EINVAL;
+	}
+	ret = qp_check_limit(cmd, "max_send_wr", cap->max_send_wr,
+			     dattr->max_qp_wr);
+	if (!ret)
+		ret = qp_check_limit(cmd, "max_send_sge", cap->max_send_sge,
+				     dattr->max_sge);
+	if (!ret)
+		ret = qp_check_limit(cmd, "max_inline_data",
+				     cap->max_inline_data,
+				     dattr->max_inline_data);
 	/* With an SRQ the receive queue is the SRQ's: its sizes are moot. */
-	if (!has_srq && (cap->max_recv_wr > dattr->max_qp_wr ||
-			 cap->max_recv_sge > dattr->max_sge))
-		return -EINVAL;
-	return 0;
+	if (!ret && !has_srq)
+		ret = qp_check_limit(cmd, "max_recv_wr", cap->max_recv_wr,
+				     dattr->max_qp_wr);
+	if (!ret && !has_srq)
+		ret = qp_check_limit(cmd, "max_recv_sge", cap->max_recv_sge,
+				     dattr->max_sge);
+	return ret;
 }
 
 static int uverbs_qp_create(struct ib_device *ib_dev, struct ib_ucontext *uctx,
@@ -85,21 +107,29 @@ static int uverbs_qp_create(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	struct ib_qp *qp;
 	int ret;
 
-	if (!mem_is_zero(cmd.reserved, sizeof(cmd.reserved)) ||
-	    cmd.sq_sig_all > 1)
+	if (!mem_is_zero(cmd.reserved, sizeof(cmd.reserved))) {
+		uverbs_set_error("QP_CREATE: reserved is not zero");
 		return -EINVAL;
+	}
+	if (cmd.sq_sig_all > 1) {
+		uverbs_set_error("QP_CREATE: sq_sig_all is %u, not 0 or 1",
+				 cmd.sq_sig_all);
+		return -EINVAL;
+	}
 	switch (cmd.qp_type) {
 	case IB_UVERBS_QPT_RC:
 	case IB_UVERBS_QPT_UC:
 	case IB_UVERBS_QPT_UD:
 		break;
 	default:
+		uverbs_set_error("QP_CREATE: qp_type %u is not RC, UC or UD",
+				 cmd.qp_type);
 		return -EINVAL;
 	}
 	ret = std_query_device(ib_dev, &dattr);
 	if (ret)
 		return ret;
-	ret = qp_check_cap(&cmd.cap, srq, &dattr);
+	ret = qp_check_cap("QP_CREATE", &cmd.cap, srq, &dattr);
 	if (ret)
 		return ret;
 	if (srq) {
@@ -148,8 +178,11 @@ static int qp_check_modify(struct ib_device *ib_dev, const struct ib_qp *qp,
 		if (ret)
 			return ret;
 		if ((mask & IB_UVERBS_QP_PKEY_INDEX) &&
-		    attr->pkey_index >= pattr.pkey_tbl_len)
+		    attr->pkey_index >= pattr.pkey_tbl_len) {
+			uverbs_set_error("QP_MODIFY: pkey_index %u >= pkey_tbl_len %u",
+					 attr->pkey_index, pattr.pkey_tbl_len);
 			return -EINVAL;
+		}
 	}
 	if (mask & IB_UVERBS_QP_AV) {
 		ret = std_check_ah_attr(ib_dev, &attr->ah_attr);
@@ -166,22 +199,41 @@ static int qp_check_modify(struct ib_device *ib_dev, const struct ib_qp *qp,
 	}
 	if ((mask & IB_UVERBS_QP_PATH_MTU) &&
 	    (attr->path_mtu < IB_UVERBS_MTU_256 ||
-	     attr->path_mtu > IB_UVERBS_MTU_4096))
+	     attr->path_mtu > IB_UVERBS_MTU_4096)) {
+		uverbs_set_error("QP_MODIFY: path_mtu %u outside %u..%u",
+				 attr->path_mtu, IB_UVERBS_MTU_256,
+				 IB_UVERBS_MTU_4096);
 		return -EINVAL;
-	if ((mask & IB_UVERBS_QP_MAX_QP_RD_ATOMIC) &&
-	    attr->max_rd_atomic > dattr.max_qp_init_rd_atom)
-		return -EINVAL;
-	if ((mask & IB_UVERBS_QP_MAX_DEST_RD_ATOMIC) &&
-	    attr->max_dest_rd_atomic > dattr.max_qp_rd_atom)
-		return -EINVAL;
+	}
+	if (mask & IB_UVERBS_QP_MAX_QP_RD_ATOMIC) {
+		ret = qp_check_limit("QP_MODIFY", "max_rd_atomic",
+				     attr->max_rd_atomic,
+				     dattr.max_qp_init_rd_atom);
+		if (ret)
+			return ret;
+	}
+	if (mask & IB_UVERBS_QP_MAX_DEST_RD_ATOMIC) {
+		ret = qp_check_limit("QP_MODIFY", "max_dest_rd_atomic",
+				     attr->max_dest_rd_atomic,
+				     dattr.max_qp_rd_atom);
+		if (ret)
+			return ret;
+	}
 	if ((mask & IB_UVERBS_QP_ACCESS_FLAGS) &&
 	    (attr->qp_access_flags & ~(IB_UVERBS_ACCESS_LOCAL_WRITE |
 				       IB_UVERBS_ACCESS_REMOTE_WRITE |
 				       IB_UVERBS_ACCESS_REMOTE_READ |
-				       IB_UVERBS_ACCESS_REMOTE_ATOMIC)))
+				       IB_UVERBS_ACCESS_REMOTE_ATOMIC))) {
+		uverbs_set_error("QP_MODIFY: unknown qp_access_flags 0x%x",
+				 attr->qp_access_flags &
+					 ~(IB_UVERBS_ACCESS_LOCAL_WRITE |
+					   IB_UVERBS_ACCESS_REMOTE_WRITE |
+					   IB_UVERBS_ACCESS_REMOTE_READ |
+					   IB_UVERBS_ACCESS_REMOTE_ATOMIC));
 		return -EINVAL;
+	}
 	if (mask & IB_UVERBS_QP_CAP)
-		return qp_check_cap(&attr->cap, qp->srq, &dattr);
+		return qp_check_cap("QP_MODIFY", &attr->cap, qp->srq, &dattr);
 	return 0;
 }
 
@@ -269,7 +321,8 @@ static int uverbs_qp_modify(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	}
 	ret = qp_check_modify(ib_dev, qp, attr);
 	if (ret) {
-		uverbs_set_error("QP_MODIFY: an attribute is outside the device's limits");
+		if (!uverbs_error_is_set())
+			uverbs_set_error("QP_MODIFY: an attribute is outside the device's limits");
 		return ret;
 	}
 	ret = std_ops(ib_dev)->modify_qp(qp, attr);
@@ -411,9 +464,14 @@ int std_post_finish(const char *cmd, struct uverbs_attr_array *common,
 	if (p->num_ok) {
 		ret = post(obj, wr, p->num_ok, p->sge_ok ? sge : NULL,
 			   p->sge_ok, &bad_wr);
-		if (ret)
-			uverbs_set_error("%s: WR %u not posted (nor any after it): %d",
-					 cmd, bad_wr, ret);
+		if (ret) {
+			char why[UVERBS_REASON_MAX];
+
+			/* The driver's reason, if it gave one, goes last. */
+			snprintf(why, sizeof(why), "%s", uverbs_error_get());
+			uverbs_set_error("%s: WR %u not posted (nor any after it): %s",
+					 cmd, bad_wr, why[0] ? why : "refused");
+		}
 		else
 			bad_wr = p->num_ok;
 	}
@@ -585,8 +643,10 @@ static int uverbs_qp_post_send(struct ib_device *ib_dev,
 	struct std_post p;
 	int ret;
 
-	if (!std_ops(ib_dev)->post_send)
+	if (!std_ops(ib_dev)->post_send) {
+		uverbs_set_error("%s: the device has no post_send command", cmd);
 		return -EOPNOTSUPP;
+	}
 	ret = check_send_wrs(cmd, qp, wr_attr, sge_attr, &p);
 	return std_post_finish(cmd, common, UVERBS_QP_POST_SEND_BAD_WR, &p,
 			       ret, qp_post_send_fn, qp, wr_attr->cmd_attr.data,
@@ -609,8 +669,10 @@ static int uverbs_qp_post_recv(struct ib_device *ib_dev,
 	struct std_post p = { 0 };
 	int ret;
 
-	if (!std_ops(ib_dev)->post_recv)
+	if (!std_ops(ib_dev)->post_recv) {
+		uverbs_set_error("%s: the device has no post_recv command", cmd);
 		return -EOPNOTSUPP;
+	}
 	if (qp->srq) {
 		uverbs_set_error("%s: the QP receives from an SRQ", cmd);
 		ret = -EINVAL;

@@ -39,15 +39,29 @@ static int uverbs_srq_create(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	struct ib_srq *srq;
 	int ret;
 
-	if (cmd->reserved)
+	if (cmd->reserved) {
+		uverbs_set_error("SRQ_CREATE: reserved is not zero");
 		return -EINVAL;
+	}
 	ret = std_query_device(ib_dev, &dattr);
 	if (ret)
 		return ret;
-	/* The limit must be below the depth (IBA 10.2.9.4). */
-	if (cmd->max_wr < 1 || cmd->max_wr > dattr.max_srq_wr ||
-	    cmd->max_sge > dattr.max_srq_sge || cmd->srq_limit >= cmd->max_wr)
+	if (cmd->max_wr < 1 || cmd->max_wr > dattr.max_srq_wr) {
+		uverbs_set_error("SRQ_CREATE: max_wr %u outside 1..%u (device max_srq_wr)",
+				 cmd->max_wr, dattr.max_srq_wr);
 		return -EINVAL;
+	}
+	if (cmd->max_sge > dattr.max_srq_sge) {
+		uverbs_set_error("SRQ_CREATE: max_sge %u > device max %u",
+				 cmd->max_sge, dattr.max_srq_sge);
+		return -EINVAL;
+	}
+	/* The limit must be below the depth (IBA 10.2.9.4). */
+	if (cmd->srq_limit >= cmd->max_wr) {
+		uverbs_set_error("SRQ_CREATE: srq_limit %u >= max_wr %u",
+				 cmd->srq_limit, cmd->max_wr);
+		return -EINVAL;
+	}
 	srq = std_ops(ib_dev)->create_srq(pd, cmd, vendor);
 	if (IS_ERR(srq))
 		return (int)PTR_ERR(srq);
@@ -76,19 +90,32 @@ static int uverbs_srq_modify(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	u32 max_wr = srq->max_wr;
 	int ret;
 
-	if (cmd->reserved || !cmd->attr_mask ||
-	    (cmd->attr_mask & ~(IB_UVERBS_SRQ_MAX_WR | IB_UVERBS_SRQ_LIMIT)))
+	if (cmd->reserved) {
+		uverbs_set_error("SRQ_MODIFY: reserved is not zero");
 		return -EINVAL;
+	}
+	if (!cmd->attr_mask ||
+	    (cmd->attr_mask & ~(IB_UVERBS_SRQ_MAX_WR | IB_UVERBS_SRQ_LIMIT))) {
+		uverbs_set_error("SRQ_MODIFY: attr_mask 0x%x: MAX_WR and/or LIMIT, nothing else",
+				 cmd->attr_mask);
+		return -EINVAL;
+	}
 	ret = std_query_device(ib_dev, &dattr);
 	if (ret)
 		return ret;
 	if (cmd->attr_mask & IB_UVERBS_SRQ_MAX_WR) {
-		if (cmd->max_wr < 1 || cmd->max_wr > dattr.max_srq_wr)
+		if (cmd->max_wr < 1 || cmd->max_wr > dattr.max_srq_wr) {
+			uverbs_set_error("SRQ_MODIFY: max_wr %u outside 1..%u (device max_srq_wr)",
+					 cmd->max_wr, dattr.max_srq_wr);
 			return -EINVAL;
+		}
 		max_wr = cmd->max_wr;
 	}
-	if ((cmd->attr_mask & IB_UVERBS_SRQ_LIMIT) && cmd->srq_limit >= max_wr)
+	if ((cmd->attr_mask & IB_UVERBS_SRQ_LIMIT) && cmd->srq_limit >= max_wr) {
+		uverbs_set_error("SRQ_MODIFY: srq_limit %u >= max_wr %u",
+				 cmd->srq_limit, max_wr);
 		return -EINVAL;
+	}
 	ret = std_ops(ib_dev)->modify_srq(srq, cmd);
 	if (ret)
 		return ret;
@@ -181,8 +208,10 @@ static int uverbs_srq_post_recv(struct ib_device *ib_dev,
 	struct std_post p;
 	int ret;
 
-	if (!std_ops(ib_dev)->post_srq_recv)
+	if (!std_ops(ib_dev)->post_srq_recv) {
+		uverbs_set_error("%s: the device has no post_srq_recv command", cmd);
 		return -EOPNOTSUPP;
+	}
 	ret = std_check_recv_wrs(cmd, wr_attr, sge_attr, srq->max_sge, &p);
 	return std_post_finish(cmd, common, UVERBS_SRQ_POST_RECV_BAD_WR, &p,
 			       ret, srq_post_recv_fn, srq,

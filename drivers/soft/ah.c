@@ -12,10 +12,16 @@ struct ib_ah *soft_ah_create(struct ib_pd *pd,
 	struct soft_device *sdev = to_soft_dev(pd->device);
 	struct soft_ah *sah;
 
-	if (attr->port_num < 1 || attr->port_num > sdev->num_ports)
+	if (attr->port_num < 1 || attr->port_num > sdev->num_ports) {
+		uverbs_set_error("AH_CREATE: port_num %u outside 1..%u",
+				 attr->port_num, sdev->num_ports);
 		return ERR_PTR(-EINVAL);
-	if (!soft_count_get(&sdev->num_ah, sdev->attr.max_ah))
+	}
+	if (!soft_count_get(&sdev->num_ah, sdev->attr.max_ah)) {
+		uverbs_set_error("AH_CREATE: the device has max_ah %u AHs already",
+				 sdev->attr.max_ah);
 		return ERR_PTR(-ENOMEM);
+	}
 	sah = kzalloc(sizeof(*sah));
 	if (!sah) {
 		atomic_dec(&sdev->num_ah);

@@ -16,11 +16,17 @@ struct ib_cq *soft_cq_create(struct ib_ucontext *uctx,
 	u32 cqe;
 	int ret;
 
-	if (!cmd->cqe || cmd->cqe > sdev->attr.max_cqe)
+	if (!cmd->cqe || cmd->cqe > sdev->attr.max_cqe) {
+		uverbs_set_error("CQ_CREATE: cqe %u outside 1..%u (device max_cqe)",
+				 cmd->cqe, sdev->attr.max_cqe);
 		return ERR_PTR(-EINVAL);
+	}
 	cqe = soft_roundup_pow2(cmd->cqe);
-	if (!soft_count_get(&sdev->num_cq, sdev->attr.max_cq))
+	if (!soft_count_get(&sdev->num_cq, sdev->attr.max_cq)) {
+		uverbs_set_error("CQ_CREATE: the device has max_cq %u CQs already",
+				 sdev->attr.max_cq);
 		return ERR_PTR(-ENOMEM);
+	}
 	scq = kzalloc(sizeof(*scq));
 	if (!scq) {
 		ret = -ENOMEM;
@@ -72,8 +78,10 @@ int soft_cq_resize(struct ib_cq *cq, u32 cqe)
 	int ret;
 
 	/* The client sized its memfd for the old ring. */
-	if (READ_ONCE(scq->uring))
+	if (READ_ONCE(scq->uring)) {
+		uverbs_set_error("CQ_RESIZE: the CQ has a shared ring (SOFT_ATTACH), whose size is fixed");
 		return -EOPNOTSUPP;
+	}
 	/* Both rings exist while the completions move: both are charged. */
 	ret = soft_charge_add(&scq->charge, (u64)size * sizeof(*ring));
 	if (ret)

@@ -528,8 +528,10 @@ int soft_query_port(struct ib_device *dev, u8 port,
 	struct soft_port *p = soft_port_get(to_soft_dev(dev), port);
 	bool down;
 
-	if (!p)
+	if (!p) {
+		uverbs_set_error("QUERY_PORT: no port %u", port);
 		return -EINVAL;
+	}
 	down = atomic_read(&p->down);
 	memset(resp, 0, sizeof(*resp));
 	resp->state = down ? IB_UVERBS_PORT_DOWN : IB_UVERBS_PORT_ACTIVE;
@@ -555,8 +557,11 @@ int soft_query_gid(struct ib_device *dev, u8 port, u32 index,
 {
 	struct soft_port *p = soft_port_get(to_soft_dev(dev), port);
 
-	if (!p || index != 0)
+	if (!p || index != 0) {
+		uverbs_set_error("QUERY_GID: port %u index %u: %s", port, index,
+				 p ? "one GID per port, index 0" : "no such port");
 		return -EINVAL;
+	}
 	*gid = p->gid;
 	return 0;
 }
@@ -570,8 +575,12 @@ int soft_query_pkey(struct ib_device *dev, u8 port, u32 index, u16 *pkey)
 {
 	struct soft_device *sdev = to_soft_dev(dev);
 
-	if (!soft_port_get(sdev, port) || index >= sdev->num_pkeys)
+	if (!soft_port_get(sdev, port) || index >= sdev->num_pkeys) {
+		uverbs_set_error("QUERY_PKEY: port %u index %u: %s", port, index,
+				 index >= sdev->num_pkeys ?
+				 "past the P_Key table" : "no such port");
 		return -EINVAL;
+	}
 	*pkey = sdev->pkeys[index];
 	return 0;
 }

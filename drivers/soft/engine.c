@@ -57,6 +57,8 @@
  *
  * Lock order: see soft.h.
  */
+#include <rdma/ib_qp_state.h>
+
 #include "soft.h"
 
 /* Bytes copied per step (one mm read + one mm write). */
@@ -1266,10 +1268,15 @@ int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
 	u32 i;
 	int ret;
 
-	if (q->tail - q->head >= q->max_wr)
+	if (q->tail - q->head >= q->max_wr) {
+		uverbs_set_error("the send queue is full (%u WRs)", q->max_wr);
 		return -ENOMEM;
-	if (!soft_opcode_ok(sqp->ibqp.qp_type, wr->opcode))
+	}
+	if (!soft_opcode_ok(sqp->ibqp.qp_type, wr->opcode)) {
+		uverbs_set_error("opcode %u not valid on QP type %u",
+				 wr->opcode, sqp->ibqp.qp_type);
 		return -EINVAL;
+	}
 	wqe = soft_queue_entry(q, q->tail);
 	memset(wqe, 0, sizeof(*wqe));
 	wqe->wr = *wr;
@@ -1277,20 +1284,31 @@ int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
 	    (soft_is_send(wr->opcode) || soft_is_write(wr->opcode))) {
 		/* The payload is copied now; the SGEs need no key. */
 		if (!soft_sge_total(sge, wr->num_sge, &len) ||
-		    len > sqp->ibqp.cap.max_inline_data)
+		    len > sqp->ibqp.cap.max_inline_data) {
+			uverbs_set_error("inline data over max_inline_data %u",
+					 sqp->ibqp.cap.max_inline_data);
 			return -EINVAL;
+		}
 		if (inline_buf) {
-			if (wr->num_sge != 1)
+			if (wr->num_sge != 1) {
+				uverbs_set_error("an inline WR of a ring has %u SGEs, not 1",
+						 wr->num_sge);
 				return -EINVAL;
+			}
 			memcpy(wqe->data, inline_buf, len);
 		} else if (!uctx || !uctx->mm) {
+			uverbs_set_error("inline data, but the QP has no address space to read it from");
 			return -EINVAL;
 		}
 		for (i = 0; !inline_buf && i < wr->num_sge; i++) {
 			if (sge[i].length &&
 			    uctx->mm->ops->read(uctx->mm, wqe->data + off,
-						sge[i].addr, sge[i].length))
+						sge[i].addr, sge[i].length)) {
+				uverbs_set_error("inline SGE %u [0x%llx, +%u) is not readable",
+						 i, (unsigned long long)sge[i].addr,
+						 sge[i].length);
 				return -EFAULT;
+			}
 			off += sge[i].length;
 		}
 		/* An empty inline WR is a zero-length message all the same. */
@@ -1299,17 +1317,27 @@ int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
 		if (!len)
 			wqe->wr.send_flags &= ~IB_UVERBS_SEND_INLINE;
 	} else {
-		if (wr->num_sge > q->max_sge)
+		if (wr->num_sge > q->max_sge) {
+			uverbs_set_error("%u SGEs > the send queue's %u",
+					 wr->num_sge, q->max_sge);
 			return -EINVAL;
+		}
 		if (wr->num_sge)
 			memcpy(wqe->data, sge, wr->num_sge * sizeof(*sge));
 	}
 	if (sqp->ibqp.qp_type == IB_UVERBS_QPT_UD) {
-		if (!uctx)
+		if (!uctx) {
+			uverbs_set_error("a UD WR on a QP without a context");
 			return -EINVAL;
+		}
 		ret = uverbs_ah_attr_get(uctx, wr->wr.ud.ah, &wqe->ah);
-		if (ret)
+		if (ret) {
+			uverbs_set_error("AH handle %u: %s", wr->wr.ud.ah,
+					 ret == -ENOENT ? "no such AH" :
+					 ret == -EBUSY ? "being destroyed" :
+							 "not an AH");
 			return ret;
+		}
 	}
 	q->tail++;
 	return 0;
@@ -1327,12 +1355,16 @@ int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
 
 	if (state != IB_UVERBS_QPS_RTS && state != IB_UVERBS_QPS_SQD &&
 	    state != IB_UVERBS_QPS_ERR) {
+		uverbs_set_error("the QP is in %s, not RTS, SQD or ERR",
+				 ib_qp_state_name(state));
 		*bad_wr = 0;
 		return -EINVAL;
 	}
 	spin_lock(&q->lock);
 	for (i = 0; i < num_wr; i++) {
 		if (wr[i].num_sge > num_sge - used) {
+			uverbs_set_error("it takes %u SGEs, %u are left",
+					 wr[i].num_sge, num_sge - used);
 			ret = -EINVAL;
 			break;
 		}
@@ -1367,11 +1399,16 @@ u32 soft_recv_queue(struct soft_queue *q,
 	spin_lock(&q->lock);
 	for (i = 0; i < num_wr; i++) {
 		if (q->tail - q->head >= q->max_wr) {
+			uverbs_set_error("the receive queue is full (%u WRs)",
+					 q->max_wr);
 			*ret = -ENOMEM;
 			break;
 		}
 		if (wr[i].num_sge > q->max_sge ||
 		    wr[i].num_sge > num_sge - used) {
+			uverbs_set_error("%u SGEs: the queue takes %u, %u are left",
+					 wr[i].num_sge, q->max_sge,
+					 num_sge - used);
 			*ret = -EINVAL;
 			break;
 		}
@@ -1422,6 +1459,8 @@ int soft_post_recv(struct ib_qp *qp, const struct ib_uverbs_recv_wr *wr,
 	int ret;
 
 	if (state == IB_UVERBS_QPS_RESET || qp->srq) {
+		uverbs_set_error(qp->srq ? "the QP receives from an SRQ" :
+					   "the QP is in RESET");
 		*bad_wr = 0;
 		return -EINVAL;
 	}

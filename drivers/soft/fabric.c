@@ -105,6 +105,7 @@ int soft_fabric_qp_add(struct soft_device *sdev, struct soft_qp *sqp)
 		if (soft_qpn_free(sdev, qpn))
 			goto found;
 	}
+	uverbs_set_error("QP_CREATE: no free QP number on the device");
 	goto out_unlock;
 found:
 	sqp->ibqp.qp_num = qpn;

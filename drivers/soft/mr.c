@@ -53,6 +53,7 @@ static int soft_mr_key_insert(struct soft_device *sdev, struct soft_mr_key *k)
 		list_add(&k->node, soft_mr_bucket(sdev, key));
 		return 0;
 	}
+	uverbs_set_error("MR_REG: no free key on the device");
 	return -ENOMEM;
 }
 
@@ -66,14 +67,26 @@ struct ib_mr *soft_mr_reg(struct ib_pd *pd,
 
 	/* The core checked these; a data path relying on them checks too. */
 	if (!cmd->length || cmd->start + cmd->length < cmd->start ||
-	    cmd->hca_va + cmd->length < cmd->hca_va)
+	    cmd->hca_va + cmd->length < cmd->hca_va) {
+		uverbs_set_error("MR_REG: length 0x%llx is 0 or wraps",
+				 (unsigned long long)cmd->length);
 		return ERR_PTR(-EINVAL);
-	if (cmd->length > sdev->attr.max_mr_size)
+	}
+	if (cmd->length > sdev->attr.max_mr_size) {
+		uverbs_set_error("MR_REG: length 0x%llx > device max_mr_size 0x%llx",
+				 (unsigned long long)cmd->length,
+				 (unsigned long long)sdev->attr.max_mr_size);
 		return ERR_PTR(-EINVAL);
-	if (!pd->uobject || !pd->uobject->context)
+	}
+	if (!pd->uobject || !pd->uobject->context) {
+		uverbs_set_error("MR_REG: the PD belongs to no context");
 		return ERR_PTR(-EINVAL);
-	if (!soft_count_get(&sdev->num_mr, sdev->attr.max_mr))
+	}
+	if (!soft_count_get(&sdev->num_mr, sdev->attr.max_mr)) {
+		uverbs_set_error("MR_REG: the device has max_mr %u MRs already",
+				 sdev->attr.max_mr);
 		return ERR_PTR(-ENOMEM);
+	}
 	smr = kzalloc(sizeof(*smr));
 	if (!smr) {
 		ret = -ENOMEM;

@@ -11,8 +11,11 @@ struct ib_pd *soft_pd_alloc(struct ib_ucontext *uctx,
 	struct soft_device *sdev = to_soft_dev(uctx->device);
 	struct soft_pd *spd;
 
-	if (!soft_count_get(&sdev->num_pd, sdev->attr.max_pd))
+	if (!soft_count_get(&sdev->num_pd, sdev->attr.max_pd)) {
+		uverbs_set_error("PD_ALLOC: the device has max_pd %u PDs already",
+				 sdev->attr.max_pd);
 		return ERR_PTR(-ENOMEM);
+	}
 	spd = kzalloc(sizeof(*spd));
 	if (!spd) {
 		atomic_dec(&sdev->num_pd);

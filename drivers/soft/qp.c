@@ -59,11 +59,26 @@ static int soft_qp_caps(struct soft_device *sdev,
 	u32 room;
 
 	if (want->max_send_wr > a->max_qp_wr ||
-	    want->max_recv_wr > a->max_qp_wr ||
-	    want->max_send_sge > a->max_sge ||
-	    want->max_recv_sge > a->max_sge ||
-	    want->max_inline_data > a->max_inline_data)
+	    want->max_recv_wr > a->max_qp_wr) {
+		uverbs_set_error("QP_CREATE: max_%s_wr %u > device max %u",
+				 want->max_send_wr > a->max_qp_wr ? "send" : "recv",
+				 max_t(u32, want->max_send_wr, want->max_recv_wr),
+				 a->max_qp_wr);
 		return -EINVAL;
+	}
+	if (want->max_send_sge > a->max_sge ||
+	    want->max_recv_sge > a->max_sge) {
+		uverbs_set_error("QP_CREATE: max_%s_sge %u > device max %u",
+				 want->max_send_sge > a->max_sge ? "send" : "recv",
+				 max_t(u32, want->max_send_sge, want->max_recv_sge),
+				 a->max_sge);
+		return -EINVAL;
+	}
+	if (want->max_inline_data > a->max_inline_data) {
+		uverbs_set_error("QP_CREATE: max_inline_data %u > device max %u",
+				 want->max_inline_data, a->max_inline_data);
+		return -EINVAL;
+	}
 	memset(cap, 0, sizeof(*cap));
 	/* Limits are powers of two (soft_device_create), so these fit. */
 	cap->max_send_wr = soft_roundup_pow2(want->max_send_wr);
@@ -122,13 +137,18 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 	case IB_UVERBS_QPT_UD:
 		break;
 	default:
+		uverbs_set_error("QP_CREATE: qp_type %u is not RC, UC or UD",
+				 cmd->qp_type);
 		return ERR_PTR(-EINVAL);
 	}
 	ret = soft_qp_caps(sdev, &cmd->cap, &cap);
 	if (ret)
 		return ERR_PTR(ret);
-	if (!soft_count_get(&sdev->num_qp, sdev->attr.max_qp))
+	if (!soft_count_get(&sdev->num_qp, sdev->attr.max_qp)) {
+		uverbs_set_error("QP_CREATE: the device has max_qp %u QPs already",
+				 sdev->attr.max_qp);
 		return ERR_PTR(-ENOMEM);
+	}
 	sqp = kzalloc(sizeof(*sqp));
 	if (!sqp) {
 		ret = -ENOMEM;
@@ -194,35 +214,67 @@ static int soft_qp_modify_check(struct soft_qp *sqp,
 	struct soft_device *sdev = sqp->sdev;
 	u32 mask = attr->attr_mask;
 
-	if (mask & IB_UVERBS_QP_CAP)
-		return -EINVAL;	/* queues are not resized */
+	if (mask & IB_UVERBS_QP_CAP) {
+		uverbs_set_error("QP_MODIFY: CAP: the soft device does not resize queues");
+		return -EINVAL;
+	}
 	if ((mask & IB_UVERBS_QP_STATE) &&
-	    attr->qp_state > IB_UVERBS_QPS_ERR)
+	    attr->qp_state > IB_UVERBS_QPS_ERR) {
+		uverbs_set_error("QP_MODIFY: qp_state %u is not a state",
+				 attr->qp_state);
 		return -EINVAL;
+	}
 	if ((mask & IB_UVERBS_QP_PORT) &&
-	    (attr->port_num < 1 || attr->port_num > sdev->num_ports))
+	    (attr->port_num < 1 || attr->port_num > sdev->num_ports)) {
+		uverbs_set_error("QP_MODIFY: port_num %u outside 1..%u",
+				 attr->port_num, sdev->num_ports);
 		return -EINVAL;
+	}
 	if ((mask & IB_UVERBS_QP_PKEY_INDEX) &&
-	    attr->pkey_index >= sdev->num_pkeys)
+	    attr->pkey_index >= sdev->num_pkeys) {
+		uverbs_set_error("QP_MODIFY: pkey_index %u >= %u P_Keys",
+				 attr->pkey_index, sdev->num_pkeys);
 		return -EINVAL;
+	}
 	if ((mask & IB_UVERBS_QP_PATH_MTU) &&
 	    (attr->path_mtu < IB_UVERBS_MTU_256 ||
-	     attr->path_mtu > IB_UVERBS_MTU_4096))
+	     attr->path_mtu > IB_UVERBS_MTU_4096)) {
+		uverbs_set_error("QP_MODIFY: path_mtu %u outside %u..%u",
+				 attr->path_mtu, IB_UVERBS_MTU_256,
+				 IB_UVERBS_MTU_4096);
 		return -EINVAL;
+	}
 	if ((mask & IB_UVERBS_QP_MAX_QP_RD_ATOMIC) &&
-	    attr->max_rd_atomic > sdev->attr.max_qp_init_rd_atom)
+	    attr->max_rd_atomic > sdev->attr.max_qp_init_rd_atom) {
+		uverbs_set_error("QP_MODIFY: max_rd_atomic %u > device max %u",
+				 attr->max_rd_atomic,
+				 sdev->attr.max_qp_init_rd_atom);
 		return -EINVAL;
+	}
 	if ((mask & IB_UVERBS_QP_MAX_DEST_RD_ATOMIC) &&
-	    attr->max_dest_rd_atomic > sdev->attr.max_qp_rd_atom)
+	    attr->max_dest_rd_atomic > sdev->attr.max_qp_rd_atom) {
+		uverbs_set_error("QP_MODIFY: max_dest_rd_atomic %u > device max %u",
+				 attr->max_dest_rd_atomic,
+				 sdev->attr.max_qp_rd_atom);
 		return -EINVAL;
+	}
 	if ((mask & IB_UVERBS_QP_DEST_QPN) &&
-	    attr->dest_qp_num > SOFT_QPN_MASK)
+	    attr->dest_qp_num > SOFT_QPN_MASK) {
+		uverbs_set_error("QP_MODIFY: dest_qp_num 0x%x > 0x%x (24 bits)",
+				 attr->dest_qp_num, SOFT_QPN_MASK);
 		return -EINVAL;
+	}
 	/* PSNs are 24 bits, like QPNs. */
-	if ((mask & IB_UVERBS_QP_RQ_PSN) && (attr->rq_psn & ~SOFT_QPN_MASK))
+	if ((mask & IB_UVERBS_QP_RQ_PSN) && (attr->rq_psn & ~SOFT_QPN_MASK)) {
+		uverbs_set_error("QP_MODIFY: rq_psn 0x%x > 0x%x (24 bits)",
+				 attr->rq_psn, SOFT_QPN_MASK);
 		return -EINVAL;
-	if ((mask & IB_UVERBS_QP_SQ_PSN) && (attr->sq_psn & ~SOFT_QPN_MASK))
+	}
+	if ((mask & IB_UVERBS_QP_SQ_PSN) && (attr->sq_psn & ~SOFT_QPN_MASK)) {
+		uverbs_set_error("QP_MODIFY: sq_psn 0x%x > 0x%x (24 bits)",
+				 attr->sq_psn, SOFT_QPN_MASK);
 		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -965,8 +965,10 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 	struct soft_nic *nic, *expected = NULL;
 	int ret;
 
-	if (smp_load_acquire(&sctx->nic))
+	if (smp_load_acquire(&sctx->nic)) {
+		uverbs_set_error("SOFT_ATTACH: the context's doorbell is attached already");
 		return -EBUSY;
+	}
 	nic = kzalloc(sizeof(*nic));
 	if (!nic)
 		return -ENOMEM;
@@ -994,6 +996,7 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 	if (!__atomic_compare_exchange_n(&sctx->nic, &expected, nic, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		soft_pool_leave(nic);
+		uverbs_set_error("SOFT_ATTACH: the context's doorbell is attached already");
 		return -EBUSY;
 	}
 	return 0;
@@ -1010,8 +1013,10 @@ int soft_attach_cq(struct soft_cq *scq, int fd)
 	struct soft_ring_ctrl *c;
 	u32 n;
 
-	if (READ_ONCE(scq->uring))
+	if (READ_ONCE(scq->uring)) {
+		uverbs_set_error("SOFT_ATTACH: the CQ has its ring already");
 		return -EBUSY;
+	}
 	c = compat_map_shared(current_mm, fd, len);
 	if (IS_ERR(c))
 		return (int)PTR_ERR(c);
@@ -1049,8 +1054,10 @@ static int soft_attach_qp(struct soft_ucontext *sctx, struct soft_qp *sqp,
 		uverbs_set_error("SOFT_ATTACH: attach the context's doorbell first");
 		return -EINVAL;
 	}
-	if (sqp->umap)
+	if (sqp->umap) {
+		uverbs_set_error("SOFT_ATTACH: the QP has its rings already");
 		return -EBUSY;
+	}
 	soft_ring_qp_layout(&sqp->ibqp.cap, &sqp->ulayout);
 	map = compat_map_shared(current_mm, fd, sqp->ulayout.size);
 	if (IS_ERR(map))
@@ -1146,8 +1153,13 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		ret = soft_attach_cq(to_soft_cq(cq->object), a->fd);
 	else
 		ret = soft_attach_ctx(sctx, a->fd, k->fd);
-	if (ret == -EINVAL && !ib_uverbs_last_error()[0])
+	if (ret == -EINVAL && !uverbs_error_is_set())
 		uverbs_set_error("SOFT_ATTACH: fd %d is not a memfd sealed against shrinking and large enough",
 				 a->fd);
+	else if (ret && !uverbs_error_is_set())
+		uverbs_set_error("SOFT_ATTACH: fd %d: %s", a->fd,
+				 ret == -EBADF ? "the caller has no such fd" :
+				 ret == -ENOMEM ? "out of memory" :
+						  "cannot map it");
 	return ret;
 }

@@ -22,12 +22,20 @@ struct ib_srq *soft_srq_create(struct ib_pd *pd,
 
 	if (!cmd->max_wr || cmd->max_wr > sdev->attr.max_srq_wr ||
 	    cmd->max_sge > sdev->attr.max_srq_sge ||
-	    cmd->srq_limit >= cmd->max_wr)
+	    cmd->srq_limit >= cmd->max_wr) {
+		uverbs_set_error("SRQ_CREATE: max_wr %u (1..%u), max_sge %u (max %u), srq_limit %u (< max_wr): out of range",
+				 cmd->max_wr, sdev->attr.max_srq_wr,
+				 cmd->max_sge, sdev->attr.max_srq_sge,
+				 cmd->srq_limit);
 		return ERR_PTR(-EINVAL);
+	}
 	max_wr = soft_roundup_pow2(cmd->max_wr);
 	max_sge = max_t(u32, cmd->max_sge, 1);
-	if (!soft_count_get(&sdev->num_srq, sdev->attr.max_srq))
+	if (!soft_count_get(&sdev->num_srq, sdev->attr.max_srq)) {
+		uverbs_set_error("SRQ_CREATE: the device has max_srq %u SRQs already",
+				 sdev->attr.max_srq);
 		return ERR_PTR(-ENOMEM);
+	}
 	ssrq = kzalloc(sizeof(*ssrq));
 	if (!ssrq) {
 		ret = -ENOMEM;
@@ -78,18 +86,31 @@ int soft_srq_modify(struct ib_srq *srq,
 	int ret;
 
 	if (!cmd->attr_mask ||
-	    (cmd->attr_mask & ~(IB_UVERBS_SRQ_MAX_WR | IB_UVERBS_SRQ_LIMIT)))
+	    (cmd->attr_mask & ~(IB_UVERBS_SRQ_MAX_WR | IB_UVERBS_SRQ_LIMIT))) {
+		uverbs_set_error("SRQ_MODIFY: attr_mask 0x%x: MAX_WR and/or LIMIT, nothing else",
+				 cmd->attr_mask);
 		return -EINVAL;
+	}
 	if (cmd->attr_mask & IB_UVERBS_SRQ_MAX_WR) {
 		/* Grow only: a smaller queue could strand posted WRs. */
-		if (cmd->max_wr < srq->max_wr ||
-		    cmd->max_wr > sdev->attr.max_srq_wr)
+		if (cmd->max_wr < srq->max_wr) {
+			uverbs_set_error("SRQ_MODIFY: max_wr %u < the queue's %u: the soft device only grows an SRQ",
+					 cmd->max_wr, srq->max_wr);
 			return -EINVAL;
+		}
+		if (cmd->max_wr > sdev->attr.max_srq_wr) {
+			uverbs_set_error("SRQ_MODIFY: max_wr %u > device max %u",
+					 cmd->max_wr, sdev->attr.max_srq_wr);
+			return -EINVAL;
+		}
 		max_wr = soft_roundup_pow2(cmd->max_wr);
 	}
 	/* The limit is below the depth, as the core checks it too. */
-	if ((cmd->attr_mask & IB_UVERBS_SRQ_LIMIT) && cmd->srq_limit >= max_wr)
+	if ((cmd->attr_mask & IB_UVERBS_SRQ_LIMIT) && cmd->srq_limit >= max_wr) {
+		uverbs_set_error("SRQ_MODIFY: srq_limit %u >= max_wr %u",
+				 cmd->srq_limit, max_wr);
 		return -EINVAL;
+	}
 	if (max_wr != srq->max_wr) {
 		/* Both queues exist while the WRs move: both are charged. */
 		ret = soft_charge_add(&ssrq->charge, (u64)max_wr * q->stride);

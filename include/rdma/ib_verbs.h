@@ -330,9 +330,45 @@ void ib_uverbs_release(struct ib_uverbs_file *ufile);
 void *ib_uverbs_file_priv(struct ib_uverbs_file *ufile);
 
 /**
- * ib_uverbs_last_error() - why this thread's last failed command failed
- * Return: a message naming the attribute and the rule, valid until the
- * thread's next command; "" when none failed yet.
+ * ib_uverbs_reason_read() - why the calling thread's last command failed
+ * @ufile: the file the command was sent on
+ * @buf: filled with the reason and a newline, not NUL-terminated
+ * @len: room in @buf; UVERBS_REASON_MAX always holds the whole line, a
+ *	smaller @buf gets its beginning
+ *
+ * Rule 23, what read() on the device file answers.  The calling thread is
+ * compat_current_pid() (a kernel's current->pid).  The reason is the one
+ * of this thread's last command on @ufile if that command failed: a
+ * successful command clears it, and reading takes it, so that a second
+ * read answers 0 until the next failure (as a datagram: what @buf cannot
+ * hold is dropped).  A file keeps UVERBS_REASON_SLOTS threads' reasons;
+ * past that the least recently failed thread's is forgotten, and that
+ * thread reads 0.
+ *
+ * Return: the bytes written to @buf; 0 when there is no reason to tell.
+ */
+ssize_t ib_uverbs_reason_read(struct ib_uverbs_file *ufile, char *buf,
+			      size_t len);
+
+/**
+ * ib_uverbs_reason_set() - give the calling thread's reason for a command
+ * that a transport refused before it reached the core
+ * @ufile: the file
+ * @fmt: printf format of the one-line reason
+ *
+ * Stored as the core stores its own refusals (ib_uverbs_reason_read()).
+ */
+__printf(2, 3) void ib_uverbs_reason_set(struct ib_uverbs_file *ufile,
+					 const char *fmt, ...);
+
+/**
+ * ib_uverbs_last_error() - why the last command this thread served failed
+ *
+ * A user-space shortcut for embedded tests, fuzzers and the daemon's log
+ * (the tracer's copy, compat_traced_reason()); clients read their own
+ * reason through their file, ib_uverbs_reason_read().
+ * Return: the reason, "" if that command succeeded; valid until the
+ * thread serves its next command.
  */
 const char *ib_uverbs_last_error(void);
 

@@ -383,14 +383,37 @@ static inline struct ib_uobject *uverbs_attr_obj(struct uverbs_attr_array *arr,
 int uverbs_copy_to(struct uverbs_attr_array *arr, u16 idx, const void *src,
 		   size_t size);
 
+/*
+ * Rule 23: why a command fails.  One line, at most UVERBS_REASON_MAX bytes
+ * with its NUL (longer ones are cut); a file keeps the reasons of
+ * UVERBS_REASON_SLOTS calling threads (ib_uverbs_reason_read()).
+ */
+#define UVERBS_REASON_MAX 160
+#define UVERBS_REASON_SLOTS 8
+
 /**
- * uverbs_set_error() - say why the current command fails
+ * uverbs_set_error() - say why the running command fails
+ * @fmt: printf format of one line naming the attribute or field and the
+ *	limit it broke: "QP_CREATE: max_send_wr 70000 > device max 16384"
  *
- * Handlers call it before returning an errno so that the caller (and the
- * tracer) learns which attribute was wrong and why; the core does the
- * same for what it checks.  The message is this thread's until its next
- * command (ib_uverbs_last_error()).
+ * Like netlink's extack: the core, every handler and the driver code they
+ * call set it before returning an errno for a client's command.  It
+ * writes the running command's reason buffer (the command this thread
+ * serves, current_cmd); the last call wins.  When the command fails the
+ * core stores the reason for its caller (ib_uverbs_reason_read()) and the
+ * tracer; a success drops it.  Outside a command it only logs at debug.
  */
 __printf(1, 2) void uverbs_set_error(const char *fmt, ...);
+
+/**
+ * uverbs_error_is_set() - has the running command a reason already?
+ *
+ * For a caller that adds a general reason only where the code it called
+ * gave none.  False outside a command.
+ */
+bool uverbs_error_is_set(void);
+
+/* The running command's reason so far: "" if none, or outside a command. */
+const char *uverbs_error_get(void);
 
 #endif /* _RDMA_UVERBS_IOCTL_H */
