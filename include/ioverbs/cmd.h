@@ -110,11 +110,11 @@ long ioverbs_cmd_exec(struct ioverbs_cmd *c, ioverbs_ioctl_fn fn, void *ctx);
  * process_vm call: the daemon maps the window too.  Returns the mapping,
  * or NULL with errno set; ioverbs_cmd_window_free() unmaps it.
  */
-void *ioverbs_cmd_window(size_t len);
+void *ioverbs_cmd_window_alloc(size_t len);
 void ioverbs_cmd_window_free(void *p, size_t len);
 
 /* A transport over a real file descriptor: @ctx points to the int fd. */
-long ioverbs_ioctl_fd(void *ctx, unsigned int cmd, void *arg);
+long ioverbs_fd_ioctl(void *ctx, unsigned int cmd, void *arg);
 
 /* The sticky error's message, or "" when there is none. */
 const char *ioverbs_cmd_error(const struct ioverbs_cmd *c);

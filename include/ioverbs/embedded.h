@@ -48,7 +48,12 @@ static inline long ioverbs_live_objects(void)
 	return compat_live_objects();
 }
 
-/* The embedded core as the transport of an ioverbs_client. */
+/**
+ * ioverbs_embedded_ioctl() - the embedded core as a transport
+ * @ctx: the struct ib_uverbs_file
+ * @cmd: the ioctl number
+ * @arg: the command
+ */
 static inline long ioverbs_embedded_ioctl(void *ctx, unsigned int cmd,
 					  void *arg)
 {
@@ -56,16 +61,17 @@ static inline long ioverbs_embedded_ioctl(void *ctx, unsigned int cmd,
 }
 
 /**
- * ioverbs_client_embedded() - an ioverbs_client on an embedded file
+ * ioverbs_client_init_embedded() - an ioverbs_client on an embedded file
  * @v: filled
  * @f: a file from ib_uverbs_open()
+ *
+ * Commands go unchecked; ioverbs_client_spec_set(@v, dev->types, ...)
+ * checks them against the device's own tables first.
  */
-static inline void ioverbs_client_embedded(struct ioverbs_client *v,
-					   struct ib_uverbs_file *f)
+static inline void ioverbs_client_init_embedded(struct ioverbs_client *v,
+						struct ib_uverbs_file *f)
 {
-	v->fn = ioverbs_embedded_ioctl;
-	v->ctx = f;
-	v->fd = -1;
+	ioverbs_client_init(v, ioverbs_embedded_ioctl, f);
 }
 
 #endif /* _IOVERBS_EMBEDDED_H */
