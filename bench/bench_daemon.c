@@ -127,7 +127,7 @@ static long query_port_loop(struct ioverbs_cmd *c, int fd, unsigned int n)
 	long ret;
 
 	for (i = 0; i < n; i++) {
-		ret = ioverbs_cmd_exec(c, ioverbs_ioctl_fd, &fd);
+		ret = ioverbs_cmd_exec(c, ioverbs_fd_ioctl, &fd);
 		if (ret)
 			return ret;
 	}
@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
 	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx_resp,
 			sizeof(ctx_resp));
-	if (ioverbs_cmd_exec(&c, ioverbs_ioctl_fd, &fd))
+	if (ioverbs_cmd_exec(&c, ioverbs_fd_ioctl, &fd))
 		die("GET_CONTEXT", -EIO);
 	ioverbs_cmd_init(&c, &uverbs_std_types, SOFT_DRIVER_ID,
 			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 	 * The same command built in a command window (header, attributes
 	 * and both buffers in shared memory): no process_vm call at all.
 	 */
-	win = ioverbs_cmd_window(4096);
+	win = ioverbs_cmd_window_alloc(4096);
 	if (!win)
 		die("ioverbs_cmd_window", -errno);
 	ioverbs_cmd_init(&win->c, &uverbs_std_types, SOFT_DRIVER_ID,

@@ -239,10 +239,7 @@ static long tx_client_ioctl(void *ctx, unsigned int cmd, void *arg)
 
 void tx_client(struct ioverbs_client *v, struct ib_uverbs_file *f)
 {
-	memset(v, 0, sizeof(*v));
-	v->fn = tx_client_ioctl;
-	v->ctx = f;
-	v->fd = -1;
+	ioverbs_client_init(v, tx_client_ioctl, f);
 }
 
 int tx_file_objects(struct ib_uverbs_file *f)

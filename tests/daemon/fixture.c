@@ -30,7 +30,7 @@ long fx_ep_up(struct fx *fx, struct ioverbs_ep *s, size_t len)
 	if (fd < 0)
 		return fd;
 	memset(s, 0, sizeof(*s));
-	ioverbs_client_fd(&s->v, fd);
+	ioverbs_client_init_fd(&s->v, fd);
 	ret = ioverbs_ep_open(s, len, true);
 	if (!ret)
 		ret = ioverbs_ep_connect(s, s, 7);
@@ -587,7 +587,7 @@ static struct ioverbs_client cl(int fd)
 {
 	struct ioverbs_client v;
 
-	ioverbs_client_fd(&v, fd);
+	ioverbs_client_init_fd(&v, fd);
 	return v;
 }
 
@@ -598,14 +598,14 @@ void cl_init(struct ioverbs_cmd *c, u16 type, u16 action)
 
 long cl_exec(int fd, struct ioverbs_cmd *c)
 {
-	return ioverbs_cmd_exec(c, ioverbs_ioctl_fd, &fd);
+	return ioverbs_cmd_exec(c, ioverbs_fd_ioctl, &fd);
 }
 
 long cl_get_context(int fd)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_get_context(&v);
+	return ioverbs_context_get(&v);
 }
 
 long cl_query_device(int fd, struct ib_uverbs_query_device_resp *resp)
@@ -638,8 +638,7 @@ long cl_pd_dealloc(int fd, u32 pd)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC,
-			       UVERBS_PD_DEALLOC_HANDLE, pd);
+	return ioverbs_pd_dealloc(&v, pd);
 }
 
 long cl_mr_reg(int fd, u32 pd, void *buf, size_t len, u32 *mr,
@@ -659,8 +658,7 @@ long cl_mr_dereg(int fd, u32 mr)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
-			       UVERBS_MR_DEREG_HANDLE, mr);
+	return ioverbs_mr_dereg(&v, mr);
 }
 
 long cl_cq_create(int fd, u32 cqe, u32 *cq)
@@ -675,8 +673,7 @@ long cl_cq_destroy(int fd, u32 cq)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY,
-			       UVERBS_CQ_DESTROY_HANDLE, cq);
+	return ioverbs_cq_destroy(&v, cq, NULL);
 }
 
 long cl_qp_create(int fd, u32 pd, u32 cq, u32 *qp, u32 *qpn)
@@ -704,8 +701,7 @@ long cl_qp_destroy(int fd, u32 qp)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY,
-			       UVERBS_QP_DESTROY_HANDLE, qp);
+	return ioverbs_qp_destroy(&v, qp, NULL);
 }
 
 /* Finite RNR retries: a SEND without a receive fails instead of waiting. */

@@ -115,7 +115,7 @@ static void others_are_served(struct fx *fx)
 	ASSERT_TRUE(port.lid != 0);
 	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_pd_alloc(fd, &pd))) < SERVED_MS);
 	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_pd_dealloc(fd, pd))) < SERVED_MS);
-	w = ioverbs_cmd_window(4096);
+	w = ioverbs_cmd_window_alloc(4096);
 	ASSERT_TRUE(w != NULL);
 	w->port = 1;
 	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
@@ -284,17 +284,17 @@ TEST(daemon_stall_attach_a_file_of_the_mount)
 	ASSERT_OK(cl_cq_create(fd, 4, &cq));
 	/* The device file itself. */
 	ASSERT_ERRNO(-EINVAL, ioverbs_sring_attach(fd, -1, (int)cq,
-						   ioverbs_ioctl_fd, &fd));
+						   ioverbs_fd_ioctl, &fd));
 	/* An event file of the mount. */
 	snprintf(path, sizeof(path), "%s/events/stall-%d", fx.mnt,
 		 (int)getpid());
 	ev = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	ASSERT_TRUE(ev >= 0);
 	ASSERT_ERRNO(-EINVAL, ioverbs_sring_attach(ev, -1, (int)cq,
-						   ioverbs_ioctl_fd, &fd));
+						   ioverbs_fd_ioctl, &fd));
 	/* Not a descriptor at all. */
 	ASSERT_ERRNO(-EBADF, ioverbs_sring_attach(100000, -1, (int)cq,
-						  ioverbs_ioctl_fd, &fd));
+						  ioverbs_fd_ioctl, &fd));
 	ASSERT_OK(fx_ctl(&fx, "list", out, sizeof(out)));
 	ASSERT_OK(cl_cq_destroy(fd, cq));
 	close(ev);

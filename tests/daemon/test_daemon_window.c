@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Command windows through the daemon: a command built entirely in shared
- * memory (ioverbs_cmd_window()) runs without process_vm calls and gives
+ * memory (ioverbs_cmd_window_alloc()) runs without process_vm calls and gives
  * the same results; a window that is not sealed, or one of a process that
  * did not open the file, is not used (the command still works); a buffer
  * running off a window's end is reached the slow way (EFAULT past it).
@@ -56,7 +56,7 @@ TEST(daemon_window_commands)
 	ASSERT_TRUE(fd >= 0);
 	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(cl_query_port(fd, 1, &ref));
-	w = ioverbs_cmd_window(8192);
+	w = ioverbs_cmd_window_alloc(8192);
 	ASSERT_TRUE(w != NULL);
 	/* A hole after its first page, for the overrun below. */
 	ASSERT_OK(munmap((u8 *)w + 4096, 4096));
@@ -114,7 +114,7 @@ TEST(daemon_window_not_sealed_or_not_ours)
 	p = fork();
 	ASSERT_TRUE(p >= 0);
 	if (p == 0) {
-		struct win *cw = ioverbs_cmd_window(4096);
+		struct win *cw = ioverbs_cmd_window_alloc(4096);
 
 		_exit(!cw || query_port_in(cw, fd) != -EPERM);
 	}
@@ -144,7 +144,7 @@ TEST(daemon_window_replaced_by_other_memory)
 	ASSERT_TRUE(fd >= 0);
 	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(cl_query_port(fd, 1, &ref));
-	w = ioverbs_cmd_window(4096);
+	w = ioverbs_cmd_window_alloc(4096);
 	ASSERT_TRUE(w != NULL);
 	ASSERT_OK(query_port_in(w, fd));
 	ASSERT_EQ(w->resp.lid, ref.lid);
