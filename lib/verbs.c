@@ -523,7 +523,6 @@ long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
 			  u32 *bad_wr)
 {
 	struct ioverbs_cmd c;
-	u32 bad;
 
 	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP,
 				UVERBS_ACTION_QP_POST_SEND);
@@ -532,8 +531,9 @@ long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
 	if (num_sge)
 		ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge,
 			       num_sge * sizeof(*sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR,
-			bad_wr ? bad_wr : &bad, sizeof(bad));
+	if (bad_wr)
+		ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -543,7 +543,6 @@ long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
 			  u32 *bad_wr)
 {
 	struct ioverbs_cmd c;
-	u32 bad;
 
 	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP,
 				UVERBS_ACTION_QP_POST_RECV);
@@ -552,8 +551,9 @@ long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
 	if (num_sge)
 		ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, sge,
 			       num_sge * sizeof(*sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR,
-			bad_wr ? bad_wr : &bad, sizeof(bad));
+	if (bad_wr)
+		ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -606,7 +606,6 @@ long ioverbs_srq_post_recv(struct ioverbs_client *v, u32 srq,
 			   u32 *bad_wr)
 {
 	struct ioverbs_cmd c;
-	u32 bad;
 
 	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_SRQ,
 				UVERBS_ACTION_SRQ_POST_RECV);
@@ -615,8 +614,9 @@ long ioverbs_srq_post_recv(struct ioverbs_client *v, u32 srq,
 	if (num_sge)
 		ioverbs_cmd_in(&c, UVERBS_SRQ_POST_RECV_SGE, sge,
 			       num_sge * sizeof(*sge));
-	ioverbs_cmd_out(&c, UVERBS_SRQ_POST_RECV_BAD_WR,
-			bad_wr ? bad_wr : &bad, sizeof(bad));
+	if (bad_wr)
+		ioverbs_cmd_out(&c, UVERBS_SRQ_POST_RECV_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
 	return ioverbs_client_exec(v, &c);
 }
 

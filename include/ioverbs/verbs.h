@@ -435,7 +435,7 @@ long ioverbs_qp_destroy(struct ioverbs_client *v, u32 qp,
  * @num_wr: how many
  * @sge: every WR's SGEs, in order (NULL with @num_sge 0: no SGE attribute)
  * @num_sge: how many in all
- * @bad_wr: the index of the WR that failed, or NULL
+ * @bad_wr: the index of the WR that failed; NULL sends no BAD_WR attribute
  */
 long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
 			  const struct ib_uverbs_send_wr *wr, u32 num_wr,
@@ -450,7 +450,7 @@ long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
  * @num_wr: how many
  * @sge: every WR's SGEs, in order (NULL with @num_sge 0: no SGE attribute)
  * @num_sge: how many in all
- * @bad_wr: the index of the WR that failed, or NULL
+ * @bad_wr: the index of the WR that failed; NULL sends no BAD_WR attribute
  */
 long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
 			  const struct ib_uverbs_recv_wr *wr, u32 num_wr,
@@ -495,7 +495,7 @@ long ioverbs_srq_destroy(struct ioverbs_client *v, u32 srq,
  * @num_wr: how many
  * @sge: every WR's SGEs, in order
  * @num_sge: how many in all
- * @bad_wr: the index of the WR that failed, or NULL
+ * @bad_wr: the index of the WR that failed; NULL sends no BAD_WR attribute
  */
 long ioverbs_srq_post_recv(struct ioverbs_client *v, u32 srq,
 			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
