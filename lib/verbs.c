@@ -55,7 +55,11 @@ long ioverbs_client_exec(struct ioverbs_client *v, struct ioverbs_cmd *c)
 {
 	long ret = ioverbs_cmd_exec(c, v->fn, v->ctx);
 
-	snprintf(v->error, sizeof(v->error), "%s", ioverbs_cmd_error(c));
+	/* Cheap on the data path: a copy only when nothing was sent. */
+	if (c->error)
+		snprintf(v->error, sizeof(v->error), "%s", ioverbs_cmd_error(c));
+	else
+		v->error[0] = '\0';
 	return ret;
 }
 
@@ -313,16 +317,23 @@ long ioverbs_cq_req_notify(struct ioverbs_client *v, u32 cq, u32 solicited)
 	return ioverbs_client_exec(v, &c);
 }
 
+void ioverbs_cq_poll_prep(const struct ioverbs_client *v,
+			  struct ioverbs_cmd *c, u32 cq,
+			  struct ib_uverbs_wc *wc, u32 num, u32 *count)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+	ioverbs_cmd_idr(c, UVERBS_CQ_POLL_HANDLE, cq);
+	ioverbs_cmd_out(c, UVERBS_CQ_POLL_WC, wc, num * sizeof(*wc));
+	ioverbs_cmd_out(c, UVERBS_CQ_POLL_COUNT, count, sizeof(*count));
+}
+
 long ioverbs_cq_poll(struct ioverbs_client *v, u32 cq, struct ib_uverbs_wc *wc,
 		     u32 num, u32 *count)
 {
 	struct ioverbs_cmd c;
 
 	*count = 0;
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, wc, num * sizeof(*wc));
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, count, sizeof(*count));
+	ioverbs_cq_poll_prep(v, &c, cq, wc, num, count);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -517,6 +528,23 @@ long ioverbs_qp_destroy(struct ioverbs_client *v, u32 qp,
 	return ioverbs_client_exec(v, &c);
 }
 
+void ioverbs_qp_post_send_prep(const struct ioverbs_client *v,
+			  struct ioverbs_cmd *c, u32 qp,
+			  const struct ib_uverbs_send_wr *wr, u32 num_wr,
+			  const struct ib_uverbs_sge *sge, u32 num_sge,
+			  u32 *bad_wr)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_cmd_idr(c, UVERBS_QP_POST_SEND_HANDLE, qp);
+	ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_WR, wr, num_wr * sizeof(*wr));
+	if (num_sge)
+		ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_SGE, sge,
+			       num_sge * sizeof(*sge));
+	if (bad_wr)
+		ioverbs_cmd_out(c, UVERBS_QP_POST_SEND_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
+}
+
 long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
 			  const struct ib_uverbs_send_wr *wr, u32 num_wr,
 			  const struct ib_uverbs_sge *sge, u32 num_sge,
@@ -524,17 +552,25 @@ long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP,
-				UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, wr, num_wr * sizeof(*wr));
+	ioverbs_qp_post_send_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
+	return ioverbs_client_exec(v, &c);
+}
+
+void ioverbs_qp_post_recv_prep(const struct ioverbs_client *v,
+			  struct ioverbs_cmd *c, u32 qp,
+			  const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			  const struct ib_uverbs_sge *sge, u32 num_sge,
+			  u32 *bad_wr)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
+	ioverbs_cmd_idr(c, UVERBS_QP_POST_RECV_HANDLE, qp);
+	ioverbs_cmd_in(c, UVERBS_QP_POST_RECV_WR, wr, num_wr * sizeof(*wr));
 	if (num_sge)
-		ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge,
+		ioverbs_cmd_in(c, UVERBS_QP_POST_RECV_SGE, sge,
 			       num_sge * sizeof(*sge));
 	if (bad_wr)
-		ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, bad_wr,
+		ioverbs_cmd_out(c, UVERBS_QP_POST_RECV_BAD_WR, bad_wr,
 				sizeof(*bad_wr));
-	return ioverbs_client_exec(v, &c);
 }
 
 long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
@@ -544,16 +580,7 @@ long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP,
-				UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, wr, num_wr * sizeof(*wr));
-	if (num_sge)
-		ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, sge,
-			       num_sge * sizeof(*sge));
-	if (bad_wr)
-		ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, bad_wr,
-				sizeof(*bad_wr));
+	ioverbs_qp_post_recv_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
 	return ioverbs_client_exec(v, &c);
 }
 

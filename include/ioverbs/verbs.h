@@ -300,6 +300,22 @@ long ioverbs_cq_poll(struct ioverbs_client *v, u32 cq, struct ib_uverbs_wc *wc,
 		     u32 num, u32 *count);
 
 /**
+ * ioverbs_cq_poll_prep() - build a CQ_POLL without sending it
+ * @v: the client (its spec tables and driver id)
+ * @c: the command, to send with ioverbs_client_exec() as often as wanted
+ * @cq: the CQ's handle
+ * @wc: room for @num completions
+ * @num: how many at most
+ * @count: where each run writes how many it returned
+ *
+ * A data path that sends the same command again and again builds it
+ * once, as liburing's io_uring_prep_*() fill an entry.
+ */
+void ioverbs_cq_poll_prep(const struct ioverbs_client *v,
+			  struct ioverbs_cmd *c, u32 cq,
+			  struct ib_uverbs_wc *wc, u32 num, u32 *count);
+
+/**
  * ioverbs_cq_poll_wait() - CQ_POLL until one completion arrives
  * @v: the client
  * @cq: the CQ's handle
@@ -456,6 +472,40 @@ long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
 			  const struct ib_uverbs_recv_wr *wr, u32 num_wr,
 			  const struct ib_uverbs_sge *sge, u32 num_sge,
 			  u32 *bad_wr);
+
+/**
+ * ioverbs_qp_post_send_prep() - build a QP_POST_SEND without sending it
+ * @v: the client
+ * @c: the command, to send with ioverbs_client_exec()
+ * @qp: as ioverbs_qp_post_send()
+ * @wr: as ioverbs_qp_post_send(); read at each run
+ * @num_wr: as ioverbs_qp_post_send()
+ * @sge: as ioverbs_qp_post_send(); read at each run
+ * @num_sge: as ioverbs_qp_post_send()
+ * @bad_wr: as ioverbs_qp_post_send()
+ */
+void ioverbs_qp_post_send_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c, u32 qp,
+			       const struct ib_uverbs_send_wr *wr, u32 num_wr,
+			       const struct ib_uverbs_sge *sge, u32 num_sge,
+			       u32 *bad_wr);
+
+/**
+ * ioverbs_qp_post_recv_prep() - build a QP_POST_RECV without sending it
+ * @v: the client
+ * @c: the command, to send with ioverbs_client_exec()
+ * @qp: as ioverbs_qp_post_recv()
+ * @wr: as ioverbs_qp_post_recv(); read at each run
+ * @num_wr: as ioverbs_qp_post_recv()
+ * @sge: as ioverbs_qp_post_recv(); read at each run
+ * @num_sge: as ioverbs_qp_post_recv()
+ * @bad_wr: as ioverbs_qp_post_recv()
+ */
+void ioverbs_qp_post_recv_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c, u32 qp,
+			       const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			       const struct ib_uverbs_sge *sge, u32 num_sge,
+			       u32 *bad_wr);
 
 /**
  * ioverbs_srq_create() - SRQ_CREATE
