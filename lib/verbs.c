@@ -57,7 +57,8 @@ long ioverbs_client_exec(struct ioverbs_client *v, struct ioverbs_cmd *c)
 
 	/* Cheap on the data path: a copy only when nothing was sent. */
 	if (c->error)
-		snprintf(v->error, sizeof(v->error), "%s", ioverbs_cmd_error(c));
+		snprintf(v->error, sizeof(v->error), "%s",
+			 ioverbs_cmd_error(c));
 	else
 		v->error[0] = '\0';
 	return ret;
@@ -68,14 +69,363 @@ const char *ioverbs_client_error(const struct ioverbs_client *v)
 	return v->error;
 }
 
+/* --- building: one _prep() per command, the only place each is built --- */
+
+void ioverbs_context_get_prep(const struct ioverbs_client *v,
+			      struct ioverbs_cmd *c,
+			      struct ib_uverbs_get_context_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_DEVICE,
+				UVERBS_ACTION_DEVICE_GET_CONTEXT);
+	ioverbs_cmd_out(c, UVERBS_GET_CONTEXT_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_device_query_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c,
+			       struct ib_uverbs_query_device_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_DEVICE,
+				UVERBS_ACTION_DEVICE_QUERY);
+	ioverbs_cmd_out(c, UVERBS_QUERY_DEVICE_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_port_query_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, const u8 *port,
+			     struct ib_uverbs_query_port_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_DEVICE,
+				UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(c, UVERBS_QUERY_PORT_PORT_NUM, port, sizeof(*port));
+	ioverbs_cmd_out(c, UVERBS_QUERY_PORT_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_port_query_gid_prep(const struct ioverbs_client *v,
+				 struct ioverbs_cmd *c, const u8 *port,
+				 const u32 *index, struct ib_uverbs_gid *gid)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_DEVICE,
+				UVERBS_ACTION_DEVICE_QUERY_GID);
+	ioverbs_cmd_in(c, UVERBS_QUERY_GID_PORT_NUM, port, sizeof(*port));
+	ioverbs_cmd_in(c, UVERBS_QUERY_GID_INDEX, index, sizeof(*index));
+	ioverbs_cmd_out(c, UVERBS_QUERY_GID_RESP, gid, sizeof(*gid));
+}
+
+void ioverbs_port_query_pkey_prep(const struct ioverbs_client *v,
+				  struct ioverbs_cmd *c, const u8 *port,
+				  const u32 *index, u16 *pkey)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_DEVICE,
+				UVERBS_ACTION_DEVICE_QUERY_PKEY);
+	ioverbs_cmd_in(c, UVERBS_QUERY_PKEY_PORT_NUM, port, sizeof(*port));
+	ioverbs_cmd_in(c, UVERBS_QUERY_PKEY_INDEX, index, sizeof(*index));
+	ioverbs_cmd_out(c, UVERBS_QUERY_PKEY_RESP, pkey, sizeof(*pkey));
+}
+
+void ioverbs_async_event_get_prep(const struct ioverbs_client *v,
+				  struct ioverbs_cmd *c,
+				  struct ib_uverbs_async_event_desc *d)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_DEVICE,
+				UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT);
+	ioverbs_cmd_out(c, UVERBS_GET_ASYNC_EVENT_RESP, d, sizeof(*d));
+}
+
+void ioverbs_object_destroy_prep(const struct ioverbs_client *v,
+				 struct ioverbs_cmd *c, u16 type, u16 action,
+				 u16 id, u32 handle)
+{
+	ioverbs_client_cmd_init(v, c, type, action);
+	ioverbs_cmd_idr(c, id, handle);
+}
+
+void ioverbs_pd_alloc_prep(const struct ioverbs_client *v,
+			   struct ioverbs_cmd *c, u32 *pd)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_cmd_new(c, UVERBS_PD_ALLOC_HANDLE, pd);
+}
+
+void ioverbs_mr_reg_prep(const struct ioverbs_client *v, struct ioverbs_cmd *c,
+			 u32 pd, const struct ib_uverbs_mr_reg_cmd *cmd,
+			 u32 *mr, struct ib_uverbs_mr_reg_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
+	ioverbs_cmd_new(c, UVERBS_MR_REG_HANDLE, mr);
+	ioverbs_cmd_idr(c, UVERBS_MR_REG_PD_HANDLE, pd);
+	ioverbs_cmd_in(c, UVERBS_MR_REG_CMD, cmd, sizeof(*cmd));
+	ioverbs_cmd_out(c, UVERBS_MR_REG_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_comp_channel_create_prep(const struct ioverbs_client *v,
+				      struct ioverbs_cmd *c, int bind, int *fd)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_COMP_CHANNEL,
+				UVERBS_ACTION_COMP_CHANNEL_CREATE);
+	if (bind >= 0)
+		ioverbs_cmd_bind_fd(c, UVERBS_COMP_CHANNEL_CREATE_FD, bind, fd);
+	else
+		ioverbs_cmd_new_fd(c, UVERBS_COMP_CHANNEL_CREATE_FD, fd);
+}
+
+void ioverbs_comp_channel_destroy_prep(const struct ioverbs_client *v,
+				       struct ioverbs_cmd *c, int fd)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_COMP_CHANNEL,
+				UVERBS_ACTION_COMP_CHANNEL_DESTROY);
+	ioverbs_cmd_fd(c, UVERBS_COMP_CHANNEL_DESTROY_FD, fd);
+}
+
+void ioverbs_comp_channel_get_event_prep(const struct ioverbs_client *v,
+					 struct ioverbs_cmd *c, int fd,
+					 struct ib_uverbs_comp_event_desc *desc)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_COMP_CHANNEL,
+				UVERBS_ACTION_COMP_CHANNEL_GET_EVENT);
+	ioverbs_cmd_fd(c, UVERBS_COMP_CHANNEL_GET_EVENT_FD, fd);
+	ioverbs_cmd_out(c, UVERBS_COMP_CHANNEL_GET_EVENT_RESP, desc,
+			sizeof(*desc));
+}
+
+void ioverbs_cq_create_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c,
+			    const struct ib_uverbs_cq_create_cmd *cmd,
+			    int channel, u32 *cq,
+			    struct ib_uverbs_cq_create_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
+	ioverbs_cmd_new(c, UVERBS_CQ_CREATE_HANDLE, cq);
+	ioverbs_cmd_in(c, UVERBS_CQ_CREATE_CMD, cmd, sizeof(*cmd));
+	if (channel >= 0)
+		ioverbs_cmd_fd(c, UVERBS_CQ_CREATE_CHANNEL, channel);
+	ioverbs_cmd_out(c, UVERBS_CQ_CREATE_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_cq_destroy_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 cq,
+			     struct ib_uverbs_cq_destroy_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY);
+	ioverbs_cmd_idr(c, UVERBS_CQ_DESTROY_HANDLE, cq);
+	if (resp)
+		ioverbs_cmd_out(c, UVERBS_CQ_DESTROY_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_cq_resize_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c, u32 cq, const u32 *cqe,
+			    struct ib_uverbs_cq_resize_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+	ioverbs_cmd_idr(c, UVERBS_CQ_RESIZE_HANDLE, cq);
+	ioverbs_cmd_in(c, UVERBS_CQ_RESIZE_CQE, cqe, sizeof(*cqe));
+	ioverbs_cmd_out(c, UVERBS_CQ_RESIZE_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_cq_req_notify_prep(const struct ioverbs_client *v,
+				struct ioverbs_cmd *c, u32 cq,
+				const u32 *solicited)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_CQ,
+				UVERBS_ACTION_CQ_REQ_NOTIFY);
+	ioverbs_cmd_idr(c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
+	ioverbs_cmd_in(c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, solicited,
+		       sizeof(*solicited));
+}
+
+void ioverbs_cq_poll_prep(const struct ioverbs_client *v, struct ioverbs_cmd *c,
+			  u32 cq, struct ib_uverbs_wc *wc, u32 num, u32 *count)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+	ioverbs_cmd_idr(c, UVERBS_CQ_POLL_HANDLE, cq);
+	ioverbs_cmd_out(c, UVERBS_CQ_POLL_WC, wc, num * sizeof(*wc));
+	ioverbs_cmd_out(c, UVERBS_CQ_POLL_COUNT, count, sizeof(*count));
+}
+
+void ioverbs_qp_create_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c,
+			    const struct ib_uverbs_qp_create_cmd *cmd, u32 pd,
+			    u32 send_cq, u32 recv_cq, u32 srq, u32 *qp,
+			    struct ib_uverbs_qp_create_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
+	ioverbs_cmd_new(c, UVERBS_QP_CREATE_HANDLE, qp);
+	ioverbs_cmd_idr(c, UVERBS_QP_CREATE_PD_HANDLE, pd);
+	ioverbs_cmd_idr(c, UVERBS_QP_CREATE_SEND_CQ, send_cq);
+	ioverbs_cmd_idr(c, UVERBS_QP_CREATE_RECV_CQ, recv_cq);
+	if (srq != IOVERBS_NONE)
+		ioverbs_cmd_idr(c, UVERBS_QP_CREATE_SRQ, srq);
+	ioverbs_cmd_in(c, UVERBS_QP_CREATE_CMD, cmd, sizeof(*cmd));
+	ioverbs_cmd_out(c, UVERBS_QP_CREATE_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_qp_modify_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c, u32 qp,
+			    const struct ib_uverbs_qp_attr *a)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
+	ioverbs_cmd_idr(c, UVERBS_QP_MODIFY_HANDLE, qp);
+	ioverbs_cmd_in(c, UVERBS_QP_MODIFY_CMD, a, sizeof(*a));
+}
+
+void ioverbs_qp_query_prep(const struct ioverbs_client *v,
+			   struct ioverbs_cmd *c, u32 qp, const u32 *mask,
+			   struct ib_uverbs_qp_query_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
+	ioverbs_cmd_idr(c, UVERBS_QP_QUERY_HANDLE, qp);
+	ioverbs_cmd_in(c, UVERBS_QP_QUERY_MASK, mask, sizeof(*mask));
+	ioverbs_cmd_out(c, UVERBS_QP_QUERY_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_qp_destroy_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 qp,
+			     struct ib_uverbs_qp_destroy_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
+	ioverbs_cmd_idr(c, UVERBS_QP_DESTROY_HANDLE, qp);
+	if (resp)
+		ioverbs_cmd_out(c, UVERBS_QP_DESTROY_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_qp_post_send_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c, u32 qp,
+			       const struct ib_uverbs_send_wr *wr, u32 num_wr,
+			       const struct ib_uverbs_sge *sge, u32 num_sge,
+			       u32 *bad_wr)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP,
+				UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_cmd_idr(c, UVERBS_QP_POST_SEND_HANDLE, qp);
+	ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_WR, wr, num_wr * sizeof(*wr));
+	if (num_sge)
+		ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_SGE, sge,
+			       num_sge * sizeof(*sge));
+	if (bad_wr)
+		ioverbs_cmd_out(c, UVERBS_QP_POST_SEND_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
+}
+
+void ioverbs_qp_post_recv_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c, u32 qp,
+			       const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			       const struct ib_uverbs_sge *sge, u32 num_sge,
+			       u32 *bad_wr)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP,
+				UVERBS_ACTION_QP_POST_RECV);
+	ioverbs_cmd_idr(c, UVERBS_QP_POST_RECV_HANDLE, qp);
+	ioverbs_cmd_in(c, UVERBS_QP_POST_RECV_WR, wr, num_wr * sizeof(*wr));
+	if (num_sge)
+		ioverbs_cmd_in(c, UVERBS_QP_POST_RECV_SGE, sge,
+			       num_sge * sizeof(*sge));
+	if (bad_wr)
+		ioverbs_cmd_out(c, UVERBS_QP_POST_RECV_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
+}
+
+void ioverbs_srq_post_recv_prep(const struct ioverbs_client *v,
+				struct ioverbs_cmd *c, u32 srq,
+				const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+				const struct ib_uverbs_sge *sge, u32 num_sge,
+				u32 *bad_wr)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_POST_RECV);
+	ioverbs_cmd_idr(c, UVERBS_SRQ_POST_RECV_HANDLE, srq);
+	ioverbs_cmd_in(c, UVERBS_SRQ_POST_RECV_WR, wr, num_wr * sizeof(*wr));
+	if (num_sge)
+		ioverbs_cmd_in(c, UVERBS_SRQ_POST_RECV_SGE, sge,
+			       num_sge * sizeof(*sge));
+	if (bad_wr)
+		ioverbs_cmd_out(c, UVERBS_SRQ_POST_RECV_BAD_WR, bad_wr,
+				sizeof(*bad_wr));
+}
+
+void ioverbs_srq_create_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 pd,
+			     const struct ib_uverbs_srq_create_cmd *cmd,
+			     u32 *srq, struct ib_uverbs_srq_create_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_CREATE);
+	ioverbs_cmd_new(c, UVERBS_SRQ_CREATE_HANDLE, srq);
+	ioverbs_cmd_idr(c, UVERBS_SRQ_CREATE_PD_HANDLE, pd);
+	ioverbs_cmd_in(c, UVERBS_SRQ_CREATE_CMD, cmd, sizeof(*cmd));
+	ioverbs_cmd_out(c, UVERBS_SRQ_CREATE_RESP, resp, sizeof(*resp));
+}
+
+void ioverbs_srq_modify_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 srq,
+			     const struct ib_uverbs_srq_modify_cmd *cmd)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_MODIFY);
+	ioverbs_cmd_idr(c, UVERBS_SRQ_MODIFY_HANDLE, srq);
+	ioverbs_cmd_in(c, UVERBS_SRQ_MODIFY_CMD, cmd, sizeof(*cmd));
+}
+
+void ioverbs_srq_destroy_prep(const struct ioverbs_client *v,
+			      struct ioverbs_cmd *c, u32 srq,
+			      struct ib_uverbs_srq_destroy_resp *resp)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_DESTROY);
+	ioverbs_cmd_idr(c, UVERBS_SRQ_DESTROY_HANDLE, srq);
+	if (resp)
+		ioverbs_cmd_out(c, UVERBS_SRQ_DESTROY_RESP, resp,
+				sizeof(*resp));
+}
+
+void ioverbs_ah_create_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c, u32 pd,
+			    const struct ib_uverbs_ah_attr *attr, u32 *ah)
+{
+	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
+	ioverbs_cmd_new(c, UVERBS_AH_CREATE_HANDLE, ah);
+	ioverbs_cmd_idr(c, UVERBS_AH_CREATE_PD_HANDLE, pd);
+	ioverbs_cmd_in(c, UVERBS_AH_CREATE_ATTR, attr, sizeof(*attr));
+}
+
+void ioverbs_soft_qp_counters_query_prep(const struct ioverbs_client *v,
+					 struct ioverbs_cmd *c, u32 qp,
+					 struct soft_qp_counters *out)
+{
+	ioverbs_client_cmd_init(v, c, SOFT_TYPE_VENDOR,
+				SOFT_VENDOR_QP_COUNTERS);
+	ioverbs_cmd_idr(c, SOFT_QP_COUNTERS_HANDLE, qp);
+	ioverbs_cmd_out(c, SOFT_QP_COUNTERS_RESP, out, sizeof(*out));
+}
+
+void ioverbs_soft_port_counters_query_prep(const struct ioverbs_client *v,
+					   struct ioverbs_cmd *c,
+					   const u8 *port,
+					   struct soft_port_counters *out)
+{
+	ioverbs_client_cmd_init(v, c, SOFT_TYPE_VENDOR,
+				SOFT_VENDOR_PORT_COUNTERS);
+	ioverbs_cmd_in(c, SOFT_PORT_COUNTERS_PORT, port, sizeof(*port));
+	ioverbs_cmd_out(c, SOFT_PORT_COUNTERS_RESP, out, sizeof(*out));
+}
+
+void ioverbs_soft_inject_prep(const struct ioverbs_client *v,
+			      struct ioverbs_cmd *c, const u32 *what, u32 qp,
+			      const u8 *port)
+{
+	ioverbs_client_cmd_init(v, c, SOFT_TYPE_VENDOR, SOFT_VENDOR_INJECT);
+	ioverbs_cmd_in(c, SOFT_INJECT_WHAT, what, sizeof(*what));
+	if (qp != IOVERBS_NONE)
+		ioverbs_cmd_idr(c, SOFT_INJECT_QP, qp);
+	if (port)
+		ioverbs_cmd_in(c, SOFT_INJECT_PORT, port, sizeof(*port));
+}
+
+/* --- one call, one command: the _prep() above, then the transport --- */
+
 long ioverbs_context_get_ex(struct ioverbs_client *v,
 			    struct ib_uverbs_get_context_resp *resp)
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_DEVICE,
-				UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, resp, sizeof(*resp));
+	ioverbs_context_get_prep(v, &c, resp);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -91,9 +441,7 @@ long ioverbs_device_query(struct ioverbs_client *v,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_DEVICE,
-				UVERBS_ACTION_DEVICE_QUERY);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_DEVICE_RESP, resp, sizeof(*resp));
+	ioverbs_device_query_prep(v, &c, resp);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -102,10 +450,7 @@ long ioverbs_port_query(struct ioverbs_client *v, u8 port,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_DEVICE,
-				UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, resp, sizeof(*resp));
+	ioverbs_port_query_prep(v, &c, &port, resp);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -119,16 +464,21 @@ long ioverbs_port_query_lid(struct ioverbs_client *v, u16 *lid)
 	return ret;
 }
 
+long ioverbs_port_query_gid(struct ioverbs_client *v, u8 port, u32 index,
+			    struct ib_uverbs_gid *gid)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_port_query_gid_prep(v, &c, &port, &index, gid);
+	return ioverbs_client_exec(v, &c);
+}
+
 long ioverbs_port_query_pkey(struct ioverbs_client *v, u8 port, u32 index,
 			     u16 *pkey)
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_DEVICE,
-				UVERBS_ACTION_DEVICE_QUERY_PKEY);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_INDEX, &index, sizeof(index));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PKEY_RESP, pkey, sizeof(*pkey));
+	ioverbs_port_query_pkey_prep(v, &c, &port, &index, pkey);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -137,9 +487,7 @@ long ioverbs_async_event_get(struct ioverbs_client *v,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_DEVICE,
-				UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT);
-	ioverbs_cmd_out(&c, UVERBS_GET_ASYNC_EVENT_RESP, d, sizeof(*d));
+	ioverbs_async_event_get_prep(v, &c, d);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -148,8 +496,7 @@ long ioverbs_object_destroy(struct ioverbs_client *v, u16 type, u16 action,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, type, action);
-	ioverbs_cmd_idr(&c, id, handle);
+	ioverbs_object_destroy_prep(v, &c, type, action, id, handle);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -157,8 +504,7 @@ long ioverbs_pd_alloc(struct ioverbs_client *v, u32 *pd)
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, pd);
+	ioverbs_pd_alloc_prep(v, &c, pd);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -176,12 +522,7 @@ long ioverbs_mr_reg_ex(struct ioverbs_client *v, u32 pd,
 	struct ib_uverbs_mr_reg_resp dummy;
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, cmd, sizeof(*cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
+	ioverbs_mr_reg_prep(v, &c, pd, cmd, mr, resp ? resp : &dummy);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -215,12 +556,7 @@ long ioverbs_comp_channel_create(struct ioverbs_client *v, int bind, int *fd)
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_COMP_CHANNEL,
-				UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	if (bind >= 0)
-		ioverbs_cmd_bind_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, bind, fd);
-	else
-		ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, fd);
+	ioverbs_comp_channel_create_prep(v, &c, bind, fd);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -228,9 +564,7 @@ long ioverbs_comp_channel_destroy(struct ioverbs_client *v, int fd)
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_COMP_CHANNEL,
-				UVERBS_ACTION_COMP_CHANNEL_DESTROY);
-	ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_DESTROY_FD, fd);
+	ioverbs_comp_channel_destroy_prep(v, &c, fd);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -239,11 +573,7 @@ long ioverbs_comp_channel_get_event(struct ioverbs_client *v, int fd,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_COMP_CHANNEL,
-				UVERBS_ACTION_COMP_CHANNEL_GET_EVENT);
-	ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_GET_EVENT_FD, fd);
-	ioverbs_cmd_out(&c, UVERBS_COMP_CHANNEL_GET_EVENT_RESP, desc,
-			sizeof(*desc));
+	ioverbs_comp_channel_get_event_prep(v, &c, fd, desc);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -255,13 +585,7 @@ long ioverbs_cq_create_ex(struct ioverbs_client *v,
 	struct ib_uverbs_cq_create_resp dummy;
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, cmd, sizeof(*cmd));
-	if (channel >= 0)
-		ioverbs_cmd_fd(&c, UVERBS_CQ_CREATE_CHANNEL, channel);
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
+	ioverbs_cq_create_prep(v, &c, cmd, channel, cq, resp ? resp : &dummy);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -283,11 +607,7 @@ long ioverbs_cq_destroy(struct ioverbs_client *v, u32 cq,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_DESTROY_HANDLE, cq);
-	if (resp)
-		ioverbs_cmd_out(&c, UVERBS_CQ_DESTROY_RESP, resp,
-				sizeof(*resp));
+	ioverbs_cq_destroy_prep(v, &c, cq, resp);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -297,11 +617,7 @@ long ioverbs_cq_resize(struct ioverbs_client *v, u32 cq, u32 cqe,
 	struct ib_uverbs_cq_resize_resp dummy;
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &cqe, sizeof(cqe));
-	ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
+	ioverbs_cq_resize_prep(v, &c, cq, &cqe, resp ? resp : &dummy);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -309,22 +625,8 @@ long ioverbs_cq_req_notify(struct ioverbs_client *v, u32 cq, u32 solicited)
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_CQ,
-				UVERBS_ACTION_CQ_REQ_NOTIFY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, &solicited,
-		       sizeof(solicited));
+	ioverbs_cq_req_notify_prep(v, &c, cq, &solicited);
 	return ioverbs_client_exec(v, &c);
-}
-
-void ioverbs_cq_poll_prep(const struct ioverbs_client *v,
-			  struct ioverbs_cmd *c, u32 cq,
-			  struct ib_uverbs_wc *wc, u32 num, u32 *count)
-{
-	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
-	ioverbs_cmd_idr(c, UVERBS_CQ_POLL_HANDLE, cq);
-	ioverbs_cmd_out(c, UVERBS_CQ_POLL_WC, wc, num * sizeof(*wc));
-	ioverbs_cmd_out(c, UVERBS_CQ_POLL_COUNT, count, sizeof(*count));
 }
 
 long ioverbs_cq_poll(struct ioverbs_client *v, u32 cq, struct ib_uverbs_wc *wc,
@@ -379,16 +681,8 @@ long ioverbs_qp_create_ex(struct ioverbs_client *v,
 	struct ib_uverbs_qp_create_resp dummy;
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, qp);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, send_cq);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, recv_cq);
-	if (srq != IOVERBS_NONE)
-		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SRQ, srq);
-	ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, cmd, sizeof(*cmd));
-	ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
+	ioverbs_qp_create_prep(v, &c, cmd, pd, send_cq, recv_cq, srq, qp,
+			       resp ? resp : &dummy);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -418,9 +712,140 @@ long ioverbs_qp_modify(struct ioverbs_client *v, u32 qp,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, a, sizeof(*a));
+	ioverbs_qp_modify_prep(v, &c, qp, a);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_qp_query(struct ioverbs_client *v, u32 qp, u32 mask,
+		      struct ib_uverbs_qp_query_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_query_prep(v, &c, qp, &mask, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+u8 ioverbs_qp_query_state(struct ioverbs_client *v, u32 qp)
+{
+	struct ib_uverbs_qp_query_resp resp = { 0 };
+
+	if (ioverbs_qp_query(v, qp, IB_UVERBS_QP_STATE, &resp))
+		return 0xff;
+	return resp.attr.qp_state;
+}
+
+long ioverbs_qp_destroy(struct ioverbs_client *v, u32 qp,
+			struct ib_uverbs_qp_destroy_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_destroy_prep(v, &c, qp, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
+			  const struct ib_uverbs_send_wr *wr, u32 num_wr,
+			  const struct ib_uverbs_sge *sge, u32 num_sge,
+			  u32 *bad_wr)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_post_send_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
+			  const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			  const struct ib_uverbs_sge *sge, u32 num_sge,
+			  u32 *bad_wr)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_post_recv_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_create(struct ioverbs_client *v, u32 pd,
+			const struct ib_uverbs_srq_create_cmd *cmd, u32 *srq,
+			struct ib_uverbs_srq_create_resp *resp)
+{
+	struct ib_uverbs_srq_create_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_create_prep(v, &c, pd, cmd, srq, resp ? resp : &dummy);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_modify(struct ioverbs_client *v, u32 srq,
+			const struct ib_uverbs_srq_modify_cmd *cmd)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_modify_prep(v, &c, srq, cmd);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_destroy(struct ioverbs_client *v, u32 srq,
+			 struct ib_uverbs_srq_destroy_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_destroy_prep(v, &c, srq, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_post_recv(struct ioverbs_client *v, u32 srq,
+			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			   const struct ib_uverbs_sge *sge, u32 num_sge,
+			   u32 *bad_wr)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_post_recv_prep(v, &c, srq, wr, num_wr, sge, num_sge,
+				   bad_wr);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_ah_create(struct ioverbs_client *v, u32 pd,
+		       const struct ib_uverbs_ah_attr *attr, u32 *ah)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_ah_create_prep(v, &c, pd, attr, ah);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_ah_destroy(struct ioverbs_client *v, u32 ah)
+{
+	return ioverbs_object_destroy(v, UVERBS_TYPE_AH,
+				      UVERBS_ACTION_AH_DESTROY,
+				      UVERBS_AH_DESTROY_HANDLE, ah);
+}
+
+long ioverbs_soft_qp_counters_query(struct ioverbs_client *v, u32 qp,
+				    struct soft_qp_counters *out)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_soft_qp_counters_query_prep(v, &c, qp, out);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_soft_port_counters_query(struct ioverbs_client *v, u8 port,
+				      struct soft_port_counters *out)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_soft_port_counters_query_prep(v, &c, &port, out);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_soft_inject(struct ioverbs_client *v, u32 what, u32 qp, int port)
+{
+	struct ioverbs_cmd c;
+	u8 p = (u8)port;
+
+	ioverbs_soft_inject_prep(v, &c, &what, qp, port >= 0 ? &p : NULL);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -492,204 +917,6 @@ long ioverbs_qp_connect_rc(struct ioverbs_client *v, u32 qp, u16 dlid, u32 dqpn,
 	};
 
 	return ioverbs_qp_connect(v, qp, &p);
-}
-
-long ioverbs_qp_query(struct ioverbs_client *v, u32 qp, u32 mask,
-		      struct ib_uverbs_qp_query_resp *resp)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_QUERY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_QUERY_MASK, &mask, sizeof(mask));
-	ioverbs_cmd_out(&c, UVERBS_QP_QUERY_RESP, resp, sizeof(*resp));
-	return ioverbs_client_exec(v, &c);
-}
-
-u8 ioverbs_qp_query_state(struct ioverbs_client *v, u32 qp)
-{
-	struct ib_uverbs_qp_query_resp resp = { 0 };
-
-	if (ioverbs_qp_query(v, qp, IB_UVERBS_QP_STATE, &resp))
-		return 0xff;
-	return resp.attr.qp_state;
-}
-
-long ioverbs_qp_destroy(struct ioverbs_client *v, u32 qp,
-			struct ib_uverbs_qp_destroy_resp *resp)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_DESTROY_HANDLE, qp);
-	if (resp)
-		ioverbs_cmd_out(&c, UVERBS_QP_DESTROY_RESP, resp,
-				sizeof(*resp));
-	return ioverbs_client_exec(v, &c);
-}
-
-void ioverbs_qp_post_send_prep(const struct ioverbs_client *v,
-			  struct ioverbs_cmd *c, u32 qp,
-			  const struct ib_uverbs_send_wr *wr, u32 num_wr,
-			  const struct ib_uverbs_sge *sge, u32 num_sge,
-			  u32 *bad_wr)
-{
-	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_WR, wr, num_wr * sizeof(*wr));
-	if (num_sge)
-		ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_SGE, sge,
-			       num_sge * sizeof(*sge));
-	if (bad_wr)
-		ioverbs_cmd_out(c, UVERBS_QP_POST_SEND_BAD_WR, bad_wr,
-				sizeof(*bad_wr));
-}
-
-long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
-			  const struct ib_uverbs_send_wr *wr, u32 num_wr,
-			  const struct ib_uverbs_sge *sge, u32 num_sge,
-			  u32 *bad_wr)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_qp_post_send_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
-	return ioverbs_client_exec(v, &c);
-}
-
-void ioverbs_qp_post_recv_prep(const struct ioverbs_client *v,
-			  struct ioverbs_cmd *c, u32 qp,
-			  const struct ib_uverbs_recv_wr *wr, u32 num_wr,
-			  const struct ib_uverbs_sge *sge, u32 num_sge,
-			  u32 *bad_wr)
-{
-	ioverbs_client_cmd_init(v, c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(c, UVERBS_QP_POST_RECV_HANDLE, qp);
-	ioverbs_cmd_in(c, UVERBS_QP_POST_RECV_WR, wr, num_wr * sizeof(*wr));
-	if (num_sge)
-		ioverbs_cmd_in(c, UVERBS_QP_POST_RECV_SGE, sge,
-			       num_sge * sizeof(*sge));
-	if (bad_wr)
-		ioverbs_cmd_out(c, UVERBS_QP_POST_RECV_BAD_WR, bad_wr,
-				sizeof(*bad_wr));
-}
-
-long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
-			  const struct ib_uverbs_recv_wr *wr, u32 num_wr,
-			  const struct ib_uverbs_sge *sge, u32 num_sge,
-			  u32 *bad_wr)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_qp_post_recv_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_srq_create(struct ioverbs_client *v, u32 pd,
-			const struct ib_uverbs_srq_create_cmd *cmd, u32 *srq,
-			struct ib_uverbs_srq_create_resp *resp)
-{
-	struct ib_uverbs_srq_create_resp dummy;
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_SRQ,
-				UVERBS_ACTION_SRQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_SRQ_CREATE_HANDLE, srq);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_CREATE_CMD, cmd, sizeof(*cmd));
-	ioverbs_cmd_out(&c, UVERBS_SRQ_CREATE_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_srq_modify(struct ioverbs_client *v, u32 srq,
-			const struct ib_uverbs_srq_modify_cmd *cmd)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_SRQ,
-				UVERBS_ACTION_SRQ_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_MODIFY_HANDLE, srq);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_MODIFY_CMD, cmd, sizeof(*cmd));
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_srq_destroy(struct ioverbs_client *v, u32 srq,
-			 struct ib_uverbs_srq_destroy_resp *resp)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_SRQ,
-				UVERBS_ACTION_SRQ_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_DESTROY_HANDLE, srq);
-	if (resp)
-		ioverbs_cmd_out(&c, UVERBS_SRQ_DESTROY_RESP, resp,
-				sizeof(*resp));
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_srq_post_recv(struct ioverbs_client *v, u32 srq,
-			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
-			   const struct ib_uverbs_sge *sge, u32 num_sge,
-			   u32 *bad_wr)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_SRQ,
-				UVERBS_ACTION_SRQ_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_POST_RECV_HANDLE, srq);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_POST_RECV_WR, wr, num_wr * sizeof(*wr));
-	if (num_sge)
-		ioverbs_cmd_in(&c, UVERBS_SRQ_POST_RECV_SGE, sge,
-			       num_sge * sizeof(*sge));
-	if (bad_wr)
-		ioverbs_cmd_out(&c, UVERBS_SRQ_POST_RECV_BAD_WR, bad_wr,
-				sizeof(*bad_wr));
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_ah_create(struct ioverbs_client *v, u32 pd,
-		       const struct ib_uverbs_ah_attr *attr, u32 *ah)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, ah);
-	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, attr, sizeof(*attr));
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_ah_destroy(struct ioverbs_client *v, u32 ah)
-{
-	return ioverbs_object_destroy(v, UVERBS_TYPE_AH,
-				      UVERBS_ACTION_AH_DESTROY,
-				      UVERBS_AH_DESTROY_HANDLE, ah);
-}
-
-long ioverbs_soft_port_counters_query(struct ioverbs_client *v, u8 port,
-				      struct soft_port_counters *out)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd_init(v, &c, SOFT_TYPE_VENDOR,
-				SOFT_VENDOR_PORT_COUNTERS);
-	ioverbs_cmd_in(&c, SOFT_PORT_COUNTERS_PORT, &port, sizeof(port));
-	ioverbs_cmd_out(&c, SOFT_PORT_COUNTERS_RESP, out, sizeof(*out));
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_soft_inject(struct ioverbs_client *v, u32 what, u32 qp, int port)
-{
-	struct ioverbs_cmd c;
-	u8 p = (u8)port;
-
-	ioverbs_client_cmd_init(v, &c, SOFT_TYPE_VENDOR, SOFT_VENDOR_INJECT);
-	ioverbs_cmd_in(&c, SOFT_INJECT_WHAT, &what, sizeof(what));
-	if (qp != IOVERBS_NONE)
-		ioverbs_cmd_idr(&c, SOFT_INJECT_QP, qp);
-	if (port >= 0)
-		ioverbs_cmd_in(&c, SOFT_INJECT_PORT, &p, sizeof(p));
-	return ioverbs_client_exec(v, &c);
 }
 
 #define ACC_ALL                                                         \

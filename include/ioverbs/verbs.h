@@ -10,7 +10,8 @@
  *
  * Names are ioverbs_<object>_<verb>.  Where a verb has a short form for
  * the usual case and a full one that takes the ABI's command struct as it
- * is, the full one ends in _ex (as in libibverbs).  ioverbs_ep_*() set up
+ * is, the full one ends in _ex (as in libibverbs); the _prep form builds
+ * the command without sending it (as in liburing).  ioverbs_ep_*() set up
  * what a ping-pong needs on one context (PD, MR over a new buffer, CQ, RC
  * QP, optionally the soft device's shared rings) and move messages
  * through it.
@@ -144,6 +145,16 @@ long ioverbs_port_query(struct ioverbs_client *v, u8 port,
  * @lid: the LID
  */
 long ioverbs_port_query_lid(struct ioverbs_client *v, u16 *lid);
+
+/**
+ * ioverbs_port_query_gid() - QUERY_GID: one entry of a port's GID table
+ * @v: the client
+ * @port: the port number, from 1
+ * @index: the entry
+ * @gid: the GID
+ */
+long ioverbs_port_query_gid(struct ioverbs_client *v, u8 port, u32 index,
+			    struct ib_uverbs_gid *gid);
 
 /**
  * ioverbs_port_query_pkey() - QUERY_PKEY: one entry of a port's P_Key table
@@ -298,22 +309,6 @@ long ioverbs_cq_req_notify(struct ioverbs_client *v, u32 cq, u32 solicited);
  */
 long ioverbs_cq_poll(struct ioverbs_client *v, u32 cq, struct ib_uverbs_wc *wc,
 		     u32 num, u32 *count);
-
-/**
- * ioverbs_cq_poll_prep() - build a CQ_POLL without sending it
- * @v: the client (its spec tables and driver id)
- * @c: the command, to send with ioverbs_client_exec() as often as wanted
- * @cq: the CQ's handle
- * @wc: room for @num completions
- * @num: how many at most
- * @count: where each run writes how many it returned
- *
- * A data path that sends the same command again and again builds it
- * once, as liburing's io_uring_prep_*() fill an entry.
- */
-void ioverbs_cq_poll_prep(const struct ioverbs_client *v,
-			  struct ioverbs_cmd *c, u32 cq,
-			  struct ib_uverbs_wc *wc, u32 num, u32 *count);
 
 /**
  * ioverbs_cq_poll_wait() - CQ_POLL until one completion arrives
@@ -474,40 +469,6 @@ long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
 			  u32 *bad_wr);
 
 /**
- * ioverbs_qp_post_send_prep() - build a QP_POST_SEND without sending it
- * @v: the client
- * @c: the command, to send with ioverbs_client_exec()
- * @qp: as ioverbs_qp_post_send()
- * @wr: as ioverbs_qp_post_send(); read at each run
- * @num_wr: as ioverbs_qp_post_send()
- * @sge: as ioverbs_qp_post_send(); read at each run
- * @num_sge: as ioverbs_qp_post_send()
- * @bad_wr: as ioverbs_qp_post_send()
- */
-void ioverbs_qp_post_send_prep(const struct ioverbs_client *v,
-			       struct ioverbs_cmd *c, u32 qp,
-			       const struct ib_uverbs_send_wr *wr, u32 num_wr,
-			       const struct ib_uverbs_sge *sge, u32 num_sge,
-			       u32 *bad_wr);
-
-/**
- * ioverbs_qp_post_recv_prep() - build a QP_POST_RECV without sending it
- * @v: the client
- * @c: the command, to send with ioverbs_client_exec()
- * @qp: as ioverbs_qp_post_recv()
- * @wr: as ioverbs_qp_post_recv(); read at each run
- * @num_wr: as ioverbs_qp_post_recv()
- * @sge: as ioverbs_qp_post_recv(); read at each run
- * @num_sge: as ioverbs_qp_post_recv()
- * @bad_wr: as ioverbs_qp_post_recv()
- */
-void ioverbs_qp_post_recv_prep(const struct ioverbs_client *v,
-			       struct ioverbs_cmd *c, u32 qp,
-			       const struct ib_uverbs_recv_wr *wr, u32 num_wr,
-			       const struct ib_uverbs_sge *sge, u32 num_sge,
-			       u32 *bad_wr);
-
-/**
  * ioverbs_srq_create() - SRQ_CREATE
  * @v: the client
  * @pd: the PD's handle
@@ -581,6 +542,15 @@ long ioverbs_object_destroy(struct ioverbs_client *v, u16 type, u16 action,
 			    u16 id, u32 handle);
 
 /**
+ * ioverbs_soft_qp_counters_query() - SOFT_VENDOR_QP_COUNTERS
+ * @v: a client on a soft device
+ * @qp: the QP's handle
+ * @out: its counters
+ */
+long ioverbs_soft_qp_counters_query(struct ioverbs_client *v, u32 qp,
+				    struct soft_qp_counters *out);
+
+/**
  * ioverbs_soft_port_counters_query() - SOFT_VENDOR_PORT_COUNTERS
  * @v: a client on a soft device
  * @port: the port number, from 1
@@ -600,6 +570,393 @@ long ioverbs_soft_port_counters_query(struct ioverbs_client *v, u8 port,
  * negative errno.
  */
 long ioverbs_soft_inject(struct ioverbs_client *v, u32 what, u32 qp, int port);
+
+/*
+ * Building without sending: ioverbs_<object>_<verb>_prep() fills @c with
+ * exactly the command the call of that name sends (the call is the prep
+ * and ioverbs_client_exec()), for a data path that sends one command
+ * again and again, or a fuzzer that changes it first -- as liburing's
+ * io_uring_prep_*() fill an entry.  Scalars the command reads are taken
+ * by address.
+ */
+
+/**
+ * ioverbs_context_get_prep() - build GET_CONTEXT
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @resp: the device's answer
+ */
+void ioverbs_context_get_prep(const struct ioverbs_client *v,
+			      struct ioverbs_cmd *c,
+			      struct ib_uverbs_get_context_resp *resp);
+
+/**
+ * ioverbs_device_query_prep() - build QUERY_DEVICE
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @resp: the device's attributes
+ */
+void ioverbs_device_query_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c,
+			       struct ib_uverbs_query_device_resp *resp);
+
+/**
+ * ioverbs_port_query_prep() - build QUERY_PORT
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @port: the port number, from 1
+ * @resp: the port's attributes
+ */
+void ioverbs_port_query_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, const u8 *port,
+			     struct ib_uverbs_query_port_resp *resp);
+
+/**
+ * ioverbs_port_query_gid_prep() - build QUERY_GID
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @port: the port number, from 1
+ * @index: the entry
+ * @gid: the GID
+ */
+void ioverbs_port_query_gid_prep(const struct ioverbs_client *v,
+				 struct ioverbs_cmd *c, const u8 *port,
+				 const u32 *index, struct ib_uverbs_gid *gid);
+
+/**
+ * ioverbs_port_query_pkey_prep() - build QUERY_PKEY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @port: the port number, from 1
+ * @index: the entry
+ * @pkey: its P_Key
+ */
+void ioverbs_port_query_pkey_prep(const struct ioverbs_client *v,
+				  struct ioverbs_cmd *c, const u8 *port,
+				  const u32 *index, u16 *pkey);
+
+/**
+ * ioverbs_async_event_get_prep() - build GET_ASYNC_EVENT
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @d: the event
+ */
+void ioverbs_async_event_get_prep(const struct ioverbs_client *v,
+				  struct ioverbs_cmd *c,
+				  struct ib_uverbs_async_event_desc *d);
+
+/**
+ * ioverbs_object_destroy_prep() - build a destroy action
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @type: the object type id
+ * @action: the destroy action's id
+ * @id: the action's handle attribute id
+ * @handle: the object's handle
+ */
+void ioverbs_object_destroy_prep(const struct ioverbs_client *v,
+				 struct ioverbs_cmd *c, u16 type, u16 action,
+				 u16 id, u32 handle);
+
+/**
+ * ioverbs_pd_alloc_prep() - build PD_ALLOC
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @pd: the new PD's handle
+ */
+void ioverbs_pd_alloc_prep(const struct ioverbs_client *v,
+			   struct ioverbs_cmd *c, u32 *pd);
+
+/**
+ * ioverbs_mr_reg_prep() - build MR_REG
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @pd: the PD's handle
+ * @cmd: start, length, hca_va and access flags
+ * @mr: the new MR's handle
+ * @resp: the keys
+ */
+void ioverbs_mr_reg_prep(const struct ioverbs_client *v, struct ioverbs_cmd *c,
+			 u32 pd, const struct ib_uverbs_mr_reg_cmd *cmd,
+			 u32 *mr, struct ib_uverbs_mr_reg_resp *resp);
+
+/**
+ * ioverbs_comp_channel_create_prep() - build COMP_CHANNEL_CREATE
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @bind: a descriptor the caller opened for the channel, for a transport that
+ *	cannot create one in the caller (the daemon: MOUNT/events/NAME), or -1
+ * @fd: the new channel's descriptor (@bind when given)
+ */
+void ioverbs_comp_channel_create_prep(const struct ioverbs_client *v,
+				      struct ioverbs_cmd *c, int bind, int *fd);
+
+/**
+ * ioverbs_comp_channel_destroy_prep() - build COMP_CHANNEL_DESTROY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @fd: the channel's descriptor
+ */
+void ioverbs_comp_channel_destroy_prep(const struct ioverbs_client *v,
+				       struct ioverbs_cmd *c, int fd);
+
+/**
+ * ioverbs_comp_channel_get_event_prep() - build COMP_CHANNEL_GET_EVENT
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @fd: the channel's descriptor
+ * @desc: the oldest completion event
+ */
+void ioverbs_comp_channel_get_event_prep(const struct ioverbs_client *v,
+					 struct ioverbs_cmd *c, int fd,
+					 struct ib_uverbs_comp_event_desc *desc);
+
+/**
+ * ioverbs_cq_create_prep() - build CQ_CREATE
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @cmd: user handle, entries, completion vector
+ * @channel: a completion channel's descriptor, or -1 for none
+ * @cq: the new CQ's handle
+ * @resp: the device's answer
+ */
+void ioverbs_cq_create_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c,
+			    const struct ib_uverbs_cq_create_cmd *cmd,
+			    int channel, u32 *cq,
+			    struct ib_uverbs_cq_create_resp *resp);
+
+/**
+ * ioverbs_cq_destroy_prep() - build CQ_DESTROY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @cq: the CQ's handle
+ * @resp: the event counts; NULL sends no RESP attribute
+ */
+void ioverbs_cq_destroy_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 cq,
+			     struct ib_uverbs_cq_destroy_resp *resp);
+
+/**
+ * ioverbs_cq_resize_prep() - build CQ_RESIZE
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @cq: the CQ's handle
+ * @cqe: the entries asked for
+ * @resp: the entries it has now
+ */
+void ioverbs_cq_resize_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c, u32 cq, const u32 *cqe,
+			    struct ib_uverbs_cq_resize_resp *resp);
+
+/**
+ * ioverbs_cq_req_notify_prep() - build CQ_REQ_NOTIFY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @cq: the CQ's handle
+ * @solicited: 1: solicited completions only
+ */
+void ioverbs_cq_req_notify_prep(const struct ioverbs_client *v,
+				struct ioverbs_cmd *c, u32 cq,
+				const u32 *solicited);
+
+/**
+ * ioverbs_cq_poll_prep() - build CQ_POLL
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @cq: the CQ's handle
+ * @wc: room for @num completions
+ * @num: how many at most
+ * @count: how many were written
+ */
+void ioverbs_cq_poll_prep(const struct ioverbs_client *v, struct ioverbs_cmd *c,
+			  u32 cq, struct ib_uverbs_wc *wc, u32 num, u32 *count);
+
+/**
+ * ioverbs_qp_create_prep() - build QP_CREATE
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @cmd: type, user handle, capacities
+ * @pd: the PD's handle
+ * @send_cq: the send CQ's handle
+ * @recv_cq: the receive CQ's handle
+ * @srq: an SRQ's handle, or IOVERBS_NONE
+ * @qp: the new QP's handle
+ * @resp: the device's answer
+ */
+void ioverbs_qp_create_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c,
+			    const struct ib_uverbs_qp_create_cmd *cmd, u32 pd,
+			    u32 send_cq, u32 recv_cq, u32 srq, u32 *qp,
+			    struct ib_uverbs_qp_create_resp *resp);
+
+/**
+ * ioverbs_qp_modify_prep() - build QP_MODIFY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @qp: the QP's handle
+ * @a: the attributes and their mask
+ */
+void ioverbs_qp_modify_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c, u32 qp,
+			    const struct ib_uverbs_qp_attr *a);
+
+/**
+ * ioverbs_qp_query_prep() - build QP_QUERY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @qp: the QP's handle
+ * @mask: IB_UVERBS_QP_* attributes wanted
+ * @resp: the attributes
+ */
+void ioverbs_qp_query_prep(const struct ioverbs_client *v,
+			   struct ioverbs_cmd *c, u32 qp, const u32 *mask,
+			   struct ib_uverbs_qp_query_resp *resp);
+
+/**
+ * ioverbs_qp_destroy_prep() - build QP_DESTROY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @qp: the QP's handle
+ * @resp: the event count; NULL sends no RESP attribute
+ */
+void ioverbs_qp_destroy_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 qp,
+			     struct ib_uverbs_qp_destroy_resp *resp);
+
+/**
+ * ioverbs_qp_post_send_prep() - build QP_POST_SEND
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @qp: the QP's handle
+ * @wr: @num_wr work requests
+ * @num_wr: how many
+ * @sge: every WR's SGEs, in order (@num_sge 0: no SGE attribute)
+ * @num_sge: how many in all
+ * @bad_wr: the index of the WR that failed; NULL sends no BAD_WR attribute
+ */
+void ioverbs_qp_post_send_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c, u32 qp,
+			       const struct ib_uverbs_send_wr *wr, u32 num_wr,
+			       const struct ib_uverbs_sge *sge, u32 num_sge,
+			       u32 *bad_wr);
+
+/**
+ * ioverbs_qp_post_recv_prep() - build QP_POST_RECV
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @qp: the QP's handle
+ * @wr: @num_wr work requests
+ * @num_wr: how many
+ * @sge: every WR's SGEs, in order (@num_sge 0: no SGE attribute)
+ * @num_sge: how many in all
+ * @bad_wr: the index of the WR that failed; NULL sends no BAD_WR attribute
+ */
+void ioverbs_qp_post_recv_prep(const struct ioverbs_client *v,
+			       struct ioverbs_cmd *c, u32 qp,
+			       const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			       const struct ib_uverbs_sge *sge, u32 num_sge,
+			       u32 *bad_wr);
+
+/**
+ * ioverbs_srq_post_recv_prep() - build SRQ_POST_RECV
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @srq: the SRQ's handle
+ * @wr: @num_wr work requests
+ * @num_wr: how many
+ * @sge: every WR's SGEs, in order (@num_sge 0: no SGE attribute)
+ * @num_sge: how many in all
+ * @bad_wr: the index of the WR that failed; NULL sends no BAD_WR attribute
+ */
+void ioverbs_srq_post_recv_prep(const struct ioverbs_client *v,
+				struct ioverbs_cmd *c, u32 srq,
+				const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+				const struct ib_uverbs_sge *sge, u32 num_sge,
+				u32 *bad_wr);
+
+/**
+ * ioverbs_srq_create_prep() - build SRQ_CREATE
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @pd: the PD's handle
+ * @cmd: user handle, capacities, limit
+ * @srq: the new SRQ's handle
+ * @resp: the device's answer
+ */
+void ioverbs_srq_create_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 pd,
+			     const struct ib_uverbs_srq_create_cmd *cmd,
+			     u32 *srq, struct ib_uverbs_srq_create_resp *resp);
+
+/**
+ * ioverbs_srq_modify_prep() - build SRQ_MODIFY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @srq: the SRQ's handle
+ * @cmd: the attributes and their mask
+ */
+void ioverbs_srq_modify_prep(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u32 srq,
+			     const struct ib_uverbs_srq_modify_cmd *cmd);
+
+/**
+ * ioverbs_srq_destroy_prep() - build SRQ_DESTROY
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @srq: the SRQ's handle
+ * @resp: the event count; NULL sends no RESP attribute
+ */
+void ioverbs_srq_destroy_prep(const struct ioverbs_client *v,
+			      struct ioverbs_cmd *c, u32 srq,
+			      struct ib_uverbs_srq_destroy_resp *resp);
+
+/**
+ * ioverbs_ah_create_prep() - build AH_CREATE
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @pd: the PD's handle
+ * @attr: the address
+ * @ah: the new AH's handle
+ */
+void ioverbs_ah_create_prep(const struct ioverbs_client *v,
+			    struct ioverbs_cmd *c, u32 pd,
+			    const struct ib_uverbs_ah_attr *attr, u32 *ah);
+
+/**
+ * ioverbs_soft_qp_counters_query_prep() - build SOFT_VENDOR_QP_COUNTERS
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @qp: the QP's handle
+ * @out: its counters
+ */
+void ioverbs_soft_qp_counters_query_prep(const struct ioverbs_client *v,
+					 struct ioverbs_cmd *c, u32 qp,
+					 struct soft_qp_counters *out);
+
+/**
+ * ioverbs_soft_port_counters_query_prep() - build SOFT_VENDOR_PORT_COUNTERS
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @port: the port number, from 1
+ * @out: its counters
+ */
+void ioverbs_soft_port_counters_query_prep(const struct ioverbs_client *v,
+					   struct ioverbs_cmd *c,
+					   const u8 *port,
+					   struct soft_port_counters *out);
+
+/**
+ * ioverbs_soft_inject_prep() - build SOFT_VENDOR_INJECT
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @what: an enum soft_inject
+ * @qp: the QP it hits, or IOVERBS_NONE
+ * @port: the port it hits, or NULL
+ */
+void ioverbs_soft_inject_prep(const struct ioverbs_client *v,
+			      struct ioverbs_cmd *c, const u32 *what, u32 qp,
+			      const u8 *port);
 
 /**
  * struct ioverbs_ep - one side of a ping-pong: a context and its objects
