@@ -580,20 +580,30 @@ int fx_run(char *const argv[], char *out, size_t size)
 /* --- client commands -------------------------------------------------- */
 
 /*
- * The client commands are <ioverbs/verbs.h>'s on the file descriptor;
- * these keep the tests' shorter signatures.
+ * The client commands are <ioverbs/verbs.h>'s on the file descriptor,
+ * checked against the standard spec tables; these keep the
+ * tests' shorter signatures.
  */
-static struct ioverbs_client cl(int fd)
+struct ioverbs_client cl_client(int fd)
 {
 	struct ioverbs_client v;
 
 	ioverbs_client_init_fd(&v, fd);
+	ioverbs_client_spec_set(&v, &uverbs_std_types, SOFT_DRIVER_ID);
 	return v;
 }
 
-void cl_init(struct ioverbs_cmd *c, u16 type, u16 action)
+#define cl(fd) cl_client(fd)
+
+const struct ioverbs_client *cl_builder(void)
 {
-	ioverbs_cmd_init(c, &uverbs_std_types, SOFT_DRIVER_ID, type, action);
+	static struct ioverbs_client v;
+
+	if (!v.types) {
+		ioverbs_client_init(&v, NULL, NULL);
+		ioverbs_client_spec_set(&v, &uverbs_std_types, SOFT_DRIVER_ID);
+	}
+	return &v;
 }
 
 long cl_exec(int fd, struct ioverbs_cmd *c)
@@ -610,21 +620,16 @@ long cl_get_context(int fd)
 
 long cl_query_device(int fd, struct ib_uverbs_query_device_resp *resp)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_DEVICE_RESP, resp, sizeof(*resp));
-	return cl_exec(fd, &c);
+	return ioverbs_device_query(&v, resp);
 }
 
 long cl_query_port(int fd, u8 port, struct ib_uverbs_query_port_resp *resp)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, resp, sizeof(*resp));
-	return cl_exec(fd, &c);
+	return ioverbs_port_query(&v, port, resp);
 }
 
 long cl_pd_alloc(int fd, u32 *pd)

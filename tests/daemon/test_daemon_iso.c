@@ -252,14 +252,9 @@ TEST(daemon_iso_inject_needs_test_hooks)
 
 static long query_pkey(int fd, u32 index, u16 *pkey)
 {
-	struct ioverbs_cmd c;
-	u8 port = 1;
+	struct ioverbs_client v = cl_client(fd);
 
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PKEY);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_INDEX, &index, sizeof(index));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PKEY_RESP, pkey, sizeof(*pkey));
-	return cl_exec(fd, &c);
+	return ioverbs_port_query_pkey(&v, 1, index, pkey);
 }
 
 TEST(daemon_iso_pkeys_option)

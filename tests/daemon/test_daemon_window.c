@@ -36,11 +36,8 @@ static bool log_says(struct fx *fx, const char *what)
 static long query_port_in(struct win *w, int fd)
 {
 	memset(&w->resp, 0, sizeof(w->resp));
-	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
 	w->port = 1;
-	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
-	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP, &w->resp,
-			sizeof(w->resp));
+	ioverbs_port_query_prep(cl_builder(), &w->c, &w->port, &w->resp);
 	return cl_exec(fd, &w->c);
 }
 
@@ -66,15 +63,12 @@ TEST(daemon_window_commands)
 	ASSERT_EQ(w->resp.state, ref.state);
 	ASSERT_TRUE(log_says(&fx, "command window"));
 	/* NEW handles are written into the window's attributes. */
-	cl_init(&w->c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&w->c, UVERBS_PD_ALLOC_HANDLE, &w->pd);
+	ioverbs_pd_alloc_prep(cl_builder(), &w->c, &w->pd);
 	ASSERT_OK(cl_exec(fd, &w->c));
 	ASSERT_OK(cl_pd_dealloc(fd, w->pd));
 	/* An output running off the window's end: EFAULT. */
-	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
-	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP,
-			(u8 *)w + 4096 - 8, sizeof(w->resp));
+	ioverbs_port_query_prep(cl_builder(), &w->c, &w->port,
+				(void *)((u8 *)w + 4096 - 8));
 	ASSERT_ERRNO(-EFAULT, cl_exec(fd, &w->c));
 	ASSERT_TRUE(fx_alive(&fx));
 	ioverbs_cmd_window_free(w, 4096);
@@ -154,8 +148,7 @@ TEST(daemon_window_replaced_by_other_memory)
 	ASSERT_TRUE(again == w);
 	/* A PD whose NEW handle lands in the new memory. */
 	w->pd = 0xdead;
-	cl_init(&w->c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&w->c, UVERBS_PD_ALLOC_HANDLE, &w->pd);
+	ioverbs_pd_alloc_prep(cl_builder(), &w->c, &w->pd);
 	ASSERT_OK(cl_exec(fd, &w->c));
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 1);
 	ASSERT_OK(cl_pd_dealloc(fd, w->pd));
