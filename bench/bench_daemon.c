@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 	 */
 	win = ioverbs_cmd_window_alloc(4096);
 	if (!win)
-		die("ioverbs_cmd_window", -errno);
+		die("ioverbs_cmd_window_alloc", -errno);
 	win->port = 1;
 	ioverbs_port_query_prep(&v, &win->c, &win->port, &win->resp);
 
