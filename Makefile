@@ -65,7 +65,7 @@ $(O)/$(1)/tests/%: $(O)/$(1)/tests/%.o $$(patsubst %.c,$(O)/$(1)/%.o,$$(TD_SRCS)
 		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 
-$(O)/$(1)/examples/%: $(O)/$(1)/examples/%.o $(O)/$(1)/tests/test_driver.o \
+$(O)/$(1)/examples/%: $(O)/$(1)/examples/%.o \
 		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
 

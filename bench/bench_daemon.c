@@ -8,7 +8,7 @@
  *
  * daemon_query_port_CPUS   QUERY_PORT (2 attributes: a PTR_IN of 1 byte,
  *                          a PTR_OUT of 64 bytes) by ioctl on
- *                          MOUNT/uverbs0, built once with ioverbs_cmd_*()
+ *                          MOUNT/uverbs0, built once with ioverbs_port_query_prep()
  *   baseline fuse_noop_CPUS  IVD_CTL_IOCTL_NOOP on MOUNT/ctl: the same 16
  *                          bytes in and none out, answered at once by
  *                          the daemon without the core
@@ -128,7 +128,7 @@ static long query_port_loop(struct ioverbs_cmd *c, int fd, unsigned int n)
 	long ret;
 
 	for (i = 0; i < n; i++) {
-		ret = ioverbs_cmd_exec(c, ioverbs_ioctl_fd, &fd);
+		ret = ioverbs_cmd_exec(c, ioverbs_fd_ioctl, &fd);
 		if (ret)
 			return ret;
 	}
@@ -146,17 +146,12 @@ static long noop_loop(int ctl, unsigned int n)
 	return 0;
 }
 
-static long ctx_loop(void *ctx, unsigned int cmd, void *arg)
-{
-	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
-}
-
 /* The same QUERY_PORT in embedded mode: the core and device alone. */
 static double embedded_query_port(void)
 {
 	struct ib_uverbs_query_port_resp resp;
-	struct ib_uverbs_get_context_resp ctx;
 	struct ib_uverbs_file *f;
+	struct ioverbs_client e;
 	struct ib_device *dev;
 	struct ioverbs_cmd c;
 	double best = 0;
@@ -171,21 +166,17 @@ static double embedded_query_port(void)
 	f = ib_uverbs_open(dev, NULL, NULL);
 	if (IS_ERR(f))
 		die("ib_uverbs_open", PTR_ERR(f));
-	ioverbs_cmd_init(&c, dev->types, SOFT_DRIVER_ID, UVERBS_TYPE_DEVICE,
-			 UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx, sizeof(ctx));
-	if (ioverbs_cmd_exec(&c, ctx_loop, f))
+	ioverbs_client_init_embedded(&e, f);
+	ioverbs_client_spec_set(&e, dev->types, SOFT_DRIVER_ID);
+	if (ioverbs_context_get(&e))
 		die("embedded GET_CONTEXT", -EINVAL);
-	ioverbs_cmd_init(&c, dev->types, SOFT_DRIVER_ID, UVERBS_TYPE_DEVICE,
-			 UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &resp, sizeof(resp));
+	ioverbs_port_query_prep(&e, &c, &port, &resp);
 	for (r = 0; r < REPS; r++) {
 		u64 t0 = now_ns();
 		double v;
 
 		for (i = 0; i < ITERS; i++)
-			if (ioverbs_cmd_exec(&c, ctx_loop, f))
+			if (ioverbs_client_exec(&e, &c))
 				die("embedded QUERY_PORT", -EINVAL);
 		v = (double)(now_ns() - t0) / ITERS;
 		if (!r || v < best)
@@ -199,7 +190,6 @@ static double embedded_query_port(void)
 int main(int argc, char **argv)
 {
 	static const char *const modes[] = { "same_cpu", "cross_cpu" };
-	struct ib_uverbs_get_context_resp ctx_resp;
 	struct ib_uverbs_query_port_resp resp;
 	char def[PATH_MAX + 32], path[160];
 	const char *daemon_path = NULL;
@@ -209,6 +199,7 @@ int main(int argc, char **argv)
 		struct ib_uverbs_query_port_resp resp;
 		u8 port;
 	} *win;
+	struct ioverbs_client v;
 	struct daemon d;
 	int fd, ctl, m, r, ncpu;
 	u8 port = 1;
@@ -236,30 +227,21 @@ int main(int argc, char **argv)
 	ctl = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ctl < 0)
 		die("open", -errno);
-	ioverbs_cmd_init(&c, &uverbs_std_types, SOFT_DRIVER_ID,
-			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx_resp,
-			sizeof(ctx_resp));
-	if (ioverbs_cmd_exec(&c, ioverbs_ioctl_fd, &fd))
+	ioverbs_client_init_fd(&v, fd);
+	ioverbs_client_spec_set(&v, &uverbs_std_types, SOFT_DRIVER_ID);
+	if (ioverbs_context_get(&v))
 		die("GET_CONTEXT", -EIO);
-	ioverbs_cmd_init(&c, &uverbs_std_types, SOFT_DRIVER_ID,
-			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &resp, sizeof(resp));
+	ioverbs_port_query_prep(&v, &c, &port, &resp);
 
 	/*
 	 * The same command built in a command window (header, attributes
 	 * and both buffers in shared memory): no process_vm call at all.
 	 */
-	win = ioverbs_cmd_window(4096);
+	win = ioverbs_cmd_window_alloc(4096);
 	if (!win)
-		die("ioverbs_cmd_window", -errno);
-	ioverbs_cmd_init(&win->c, &uverbs_std_types, SOFT_DRIVER_ID,
-			 UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+		die("ioverbs_cmd_window_alloc", -errno);
 	win->port = 1;
-	ioverbs_cmd_in(&win->c, UVERBS_QUERY_PORT_PORT_NUM, &win->port, 1);
-	ioverbs_cmd_out(&win->c, UVERBS_QUERY_PORT_RESP, &win->resp,
-			sizeof(win->resp));
+	ioverbs_port_query_prep(&v, &win->c, &win->port, &win->resp);
 
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	printf("# %d ops per repetition, minimum of %d repetitions; %d CPUs\n",

@@ -68,7 +68,7 @@ static void side_setup(struct ioverbs_ep *s, const char *dev, int rfd, int wfd,
 	if (fd < 0)
 		die("open", -errno);
 	memset(s, 0, sizeof(*s));
-	ioverbs_client_fd(&s->v, fd);
+	ioverbs_client_init_fd(&s->v, fd);
 	if (ioverbs_ep_open(s, BUF, true))
 		die("side setup", -EIO);
 	me = (struct peer){ s->lid, s->qpn, s->rkey, (uintptr_t)s->buf };

@@ -12,8 +12,9 @@
  * INIT -> RTR -> RTS by QP_MODIFY commands, pointing at the other (the
  * port's LID and the peer's QPN).  Every data-path operation is an
  * RDMA_VERBS_IOCTL command (QP_POST_SEND, QP_POST_RECV, CQ_POLL) built
- * once with ioverbs_cmd_*() and sent with ioverbs_cmd_exec(), as a client
- * would; each completion's status, opcode and length is checked.
+ * once with the library's ioverbs_*_prep() and sent with
+ * ioverbs_client_exec(), as a client would; each completion's status,
+ * opcode and length is checked.
  *
  * rc_send_lat_SIZE   one-way latency of an RC SEND of SIZE bytes: HALF a
  *                    ping-pong round trip.  One half is: the sender's
@@ -60,7 +61,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include <ioverbs/cmd.h>
 #include <ioverbs/embedded.h>
 #include <rdma/soft_device.h>
 #include <rdma/ib_user_verbs.h>
@@ -140,56 +140,27 @@ static const char *size_name(u32 n)
 struct side {
 	struct ib_device *dev;
 	struct ib_uverbs_file *f;
+	struct ioverbs_client v; /* checked against dev's spec tables */
 	u32 pd, mr, cq, qp, qpn, lkey, rkey;
 	u16 lid;
 	u8 *buf;
 };
 
-static long soft_ioctl(void *ctx, unsigned int cmd, void *arg)
+static void check(struct side *s, long ret, const char *what)
 {
-	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
-}
-
-static void cmd_init(struct side *s, struct ioverbs_cmd *c, u16 type,
-		     u16 action)
-{
-	ioverbs_cmd_init(c, s->dev->types, SOFT_DRIVER_ID, type, action);
-}
-
-static void cmd_exec_ok(struct side *s, struct ioverbs_cmd *c, const char *what)
-{
-	long ret = ioverbs_cmd_exec(c, soft_ioctl, s->f);
-
 	if (ret) {
 		fprintf(stderr, "bench_soft: %s: %ld (%s%s)\n", what, ret,
-			ioverbs_cmd_error(c), ib_uverbs_last_error());
+			ioverbs_client_error(&s->v), ib_uverbs_last_error());
 		exit(1);
 	}
 }
 
 static void side_open(struct side *s, struct ib_device *dev)
 {
-	struct ib_uverbs_get_context_resp ctx_resp;
-	struct ib_uverbs_query_port_resp port_resp;
-	struct ib_uverbs_mr_reg_cmd mr_cmd = {
-		.length = MAX_MSG,
-		.access_flags = IB_UVERBS_ACCESS_LOCAL_WRITE |
-				IB_UVERBS_ACCESS_REMOTE_WRITE,
-	};
-	struct ib_uverbs_mr_reg_resp mr_resp;
-	struct ib_uverbs_cq_create_cmd cq_cmd = { .user_handle = 1,
-						  .cqe = 256 };
-	struct ib_uverbs_cq_create_resp cq_resp;
-	struct ib_uverbs_qp_create_cmd qp_cmd = {
-		.qp_type = IB_UVERBS_QPT_RC,
-		.cap = { .max_send_wr = 64,
-			 .max_recv_wr = 64,
-			 .max_send_sge = 1,
-			 .max_recv_sge = 1 },
-	};
-	struct ib_uverbs_qp_create_resp qp_resp;
-	struct ioverbs_cmd c;
-	u8 port = 1;
+	struct ib_uverbs_qp_cap cap = { .max_send_wr = 64,
+					.max_recv_wr = 64,
+					.max_send_sge = 1,
+					.max_recv_sge = 1 };
 
 	memset(s, 0, sizeof(*s));
 	s->dev = dev;
@@ -197,94 +168,42 @@ static void side_open(struct side *s, struct ib_device *dev)
 	if (!s->buf)
 		die("aligned_alloc", -ENOMEM);
 	memset(s->buf, 0, MAX_MSG);
-	mr_cmd.start = mr_cmd.hca_va = (uintptr_t)s->buf;
 	s->f = ib_uverbs_open(dev, NULL, NULL);
 	if (IS_ERR(s->f))
 		die("ib_uverbs_open", PTR_ERR(s->f));
+	ioverbs_client_init_embedded(&s->v, s->f);
+	ioverbs_client_spec_set(&s->v, dev->types, SOFT_DRIVER_ID);
 
-	cmd_init(s, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx_resp,
-			sizeof(ctx_resp));
-	cmd_exec_ok(s, &c, "GET_CONTEXT");
-	cmd_init(s, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port_resp,
-			sizeof(port_resp));
-	cmd_exec_ok(s, &c, "QUERY_PORT");
-	s->lid = port_resp.lid;
-	cmd_init(s, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &s->pd);
-	cmd_exec_ok(s, &c, "PD_ALLOC");
-	cmd_init(s, &c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, &s->mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, s->pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &mr_cmd, sizeof(mr_cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, &mr_resp, sizeof(mr_resp));
-	cmd_exec_ok(s, &c, "MR_REG");
-	s->lkey = mr_resp.lkey;
-	s->rkey = mr_resp.rkey;
-	cmd_init(s, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, &s->cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cq_cmd, sizeof(cq_cmd));
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &cq_resp, sizeof(cq_resp));
-	cmd_exec_ok(s, &c, "CQ_CREATE");
-	cmd_init(s, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, &s->qp);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, s->pd);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, s->cq);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, s->cq);
-	ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, &qp_cmd, sizeof(qp_cmd));
-	ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &qp_resp, sizeof(qp_resp));
-	cmd_exec_ok(s, &c, "QP_CREATE");
-	s->qpn = qp_resp.qpn;
-}
-
-static void qp_modify(struct side *s, struct ib_uverbs_qp_attr *a,
-		      const char *what)
-{
-	struct ioverbs_cmd c;
-
-	cmd_init(s, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, s->qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, a, sizeof(*a));
-	cmd_exec_ok(s, &c, what);
+	check(s, ioverbs_context_get(&s->v), "GET_CONTEXT");
+	check(s, ioverbs_port_query_lid(&s->v, &s->lid), "QUERY_PORT");
+	check(s, ioverbs_pd_alloc(&s->v, &s->pd), "PD_ALLOC");
+	check(s,
+	      ioverbs_mr_reg(&s->v, s->pd, s->buf, MAX_MSG,
+			     IB_UVERBS_ACCESS_LOCAL_WRITE |
+				     IB_UVERBS_ACCESS_REMOTE_WRITE,
+			     &s->mr, &s->lkey, &s->rkey),
+	      "MR_REG");
+	check(s, ioverbs_cq_create(&s->v, 256, &s->cq, NULL), "CQ_CREATE");
+	check(s,
+	      ioverbs_qp_create(&s->v, IB_UVERBS_QPT_RC, s->pd, s->cq, &cap,
+				&s->qp, &s->qpn, NULL),
+	      "QP_CREATE");
 }
 
 /* RESET -> INIT -> RTR -> RTS, pointing at @peer; RNR is an error. */
 static void qp_connect(struct side *s, const struct side *peer)
 {
-	struct ib_uverbs_qp_attr a = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_PKEY_INDEX |
-			     IB_UVERBS_QP_PORT | IB_UVERBS_QP_ACCESS_FLAGS,
-		.qp_state = IB_UVERBS_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IB_UVERBS_ACCESS_REMOTE_WRITE,
+	const struct ioverbs_qp_peer p = {
+		.qp_type = IB_UVERBS_QPT_RC,
+		.dlid = peer->lid,
+		.dest_qpn = peer->qpn,
+		.access = IB_UVERBS_ACCESS_REMOTE_WRITE,
+		.rnr_retry = 0,
+		.rd_atomic = 1,
 	};
 
-	qp_modify(s, &a, "QP_MODIFY to INIT");
-	memset(&a, 0, sizeof(a));
-	a.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_AV |
-		      IB_UVERBS_QP_PATH_MTU | IB_UVERBS_QP_DEST_QPN |
-		      IB_UVERBS_QP_RQ_PSN | IB_UVERBS_QP_MAX_DEST_RD_ATOMIC |
-		      IB_UVERBS_QP_MIN_RNR_TIMER;
-	a.qp_state = IB_UVERBS_QPS_RTR;
-	a.ah_attr.dlid = peer->lid;
-	a.ah_attr.port_num = 1;
-	a.path_mtu = IB_UVERBS_MTU_4096;
-	a.dest_qp_num = peer->qpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 1;
-	qp_modify(s, &a, "QP_MODIFY to RTR");
-	memset(&a, 0, sizeof(a));
-	a.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_TIMEOUT |
-		      IB_UVERBS_QP_RETRY_CNT | IB_UVERBS_QP_RNR_RETRY |
-		      IB_UVERBS_QP_SQ_PSN | IB_UVERBS_QP_MAX_QP_RD_ATOMIC;
-	a.qp_state = IB_UVERBS_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 0;
-	a.max_rd_atomic = 1;
-	qp_modify(s, &a, "QP_MODIFY to RTS");
+	check(s, ioverbs_qp_connect(&s->v, s->qp, &p),
+	      "QP_MODIFY RESET->INIT->RTR->RTS");
 }
 
 /* Closing the file destroys what is left of its objects (the core does). */
@@ -333,12 +252,8 @@ static void post_send_init(struct post_send *p, struct side *s,
 	p->sge.addr = (uintptr_t)s->buf;
 	p->sge.length = len;
 	p->sge.lkey = s->lkey;
-	cmd_init(s, &p->c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&p->c, UVERBS_QP_POST_SEND_HANDLE, s->qp);
-	ioverbs_cmd_in(&p->c, UVERBS_QP_POST_SEND_WR, &p->wr, sizeof(p->wr));
-	ioverbs_cmd_in(&p->c, UVERBS_QP_POST_SEND_SGE, &p->sge, sizeof(p->sge));
-	ioverbs_cmd_out(&p->c, UVERBS_QP_POST_SEND_BAD_WR, &p->bad,
-			sizeof(p->bad));
+	ioverbs_qp_post_send_prep(&s->v, &p->c, s->qp, &p->wr, 1, &p->sge, 1,
+				  &p->bad);
 }
 
 /* A receive of up to MAX_MSG bytes into the start of @s's MR. */
@@ -350,26 +265,19 @@ static void post_recv_init(struct post_recv *p, struct side *s)
 	p->sge.addr = (uintptr_t)s->buf;
 	p->sge.length = MAX_MSG;
 	p->sge.lkey = s->lkey;
-	cmd_init(s, &p->c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&p->c, UVERBS_QP_POST_RECV_HANDLE, s->qp);
-	ioverbs_cmd_in(&p->c, UVERBS_QP_POST_RECV_WR, &p->wr, sizeof(p->wr));
-	ioverbs_cmd_in(&p->c, UVERBS_QP_POST_RECV_SGE, &p->sge, sizeof(p->sge));
-	ioverbs_cmd_out(&p->c, UVERBS_QP_POST_RECV_BAD_WR, &p->bad,
-			sizeof(p->bad));
+	ioverbs_qp_post_recv_prep(&s->v, &p->c, s->qp, &p->wr, 1, &p->sge, 1,
+				  &p->bad);
 }
 
 static void poll_init(struct poll *p, struct side *s)
 {
-	cmd_init(s, &p->c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
-	ioverbs_cmd_idr(&p->c, UVERBS_CQ_POLL_HANDLE, s->cq);
-	ioverbs_cmd_out(&p->c, UVERBS_CQ_POLL_WC, p->wc, sizeof(p->wc));
-	ioverbs_cmd_out(&p->c, UVERBS_CQ_POLL_COUNT, &p->count,
-			sizeof(p->count));
+	ioverbs_cq_poll_prep(&s->v, &p->c, s->cq, p->wc, ARRAY_SIZE(p->wc),
+			     &p->count);
 }
 
 static inline long exec(struct ioverbs_cmd *c, struct side *s)
 {
-	return ioverbs_cmd_exec(c, soft_ioctl, s->f);
+	return ioverbs_client_exec(&s->v, c);
 }
 
 /*
@@ -681,15 +589,10 @@ static void bench_write_bw(struct side *a, struct side *b)
  */
 static void start_rcu_worker(struct side *s)
 {
-	struct ioverbs_cmd c;
 	u32 pd;
 
-	cmd_init(s, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
-	cmd_exec_ok(s, &c, "PD_ALLOC");
-	cmd_init(s, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC);
-	ioverbs_cmd_idr(&c, UVERBS_PD_DEALLOC_HANDLE, pd);
-	cmd_exec_ok(s, &c, "PD_DEALLOC");
+	check(s, ioverbs_pd_alloc(&s->v, &pd), "PD_ALLOC");
+	check(s, ioverbs_pd_dealloc(&s->v, pd), "PD_DEALLOC");
 	rcu_barrier();
 }
 

@@ -83,7 +83,7 @@ size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write)
 /*
  * Command windows.  A client may build its commands (header, attributes
  * and the buffers they point to) in a memfd named "ioverbs-cmd", sealed
- * against shrinking and mapped shared (ioverbs_cmd_window()).  The first
+ * against shrinking and mapped shared (ioverbs_cmd_window_alloc()).  The first
  * time a command touches a mapping, the daemon looks it up in the
  * caller's /proc/TID/maps: a window is mapped here too (through
  * /proc/TID/map_files), anything else is remembered as not one.  Copies

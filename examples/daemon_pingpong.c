@@ -76,7 +76,7 @@ static void side_up(struct ioverbs_ep *s, const char *who, const char *path,
 	if (fd < 0)
 		fail(who, path, -errno);
 	memset(s, 0, sizeof(*s));
-	ioverbs_client_fd(&s->v, fd);
+	ioverbs_client_init_fd(&s->v, fd);
 	TRY(who, "set up (context, PD, MR, CQ, QP, shared queues)", &s->v,
 	    ioverbs_ep_open(s, 2 * BIG, true));
 	me = (struct card){ s->lid, s->qpn, s->rkey, (uintptr_t)s->buf };

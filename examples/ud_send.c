@@ -23,22 +23,13 @@ static char a_buf[sizeof(message)];
 static void ah_create(struct ex_node *n, u32 *ah, u16 dlid)
 {
 	struct ib_uverbs_ah_attr attr = { .dlid = dlid, .port_num = 1 };
-	struct ioverbs_cmd c;
 
-	ex_cmd_init(&c, n, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, ah);
-	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, n->pd);
-	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, &attr, sizeof(attr));
-	ex_exec(n, &c, "AH_CREATE");
+	ex_check(n, ioverbs_ah_create(&n->v, n->pd, &attr, ah), "AH_CREATE");
 }
 
 static void ah_destroy(struct ex_node *n, u32 ah)
 {
-	struct ioverbs_cmd c;
-
-	ex_cmd_init(&c, n, UVERBS_TYPE_AH, UVERBS_ACTION_AH_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_AH_DESTROY_HANDLE, ah);
-	ex_exec(n, &c, "AH_DESTROY");
+	ex_check(n, ioverbs_ah_destroy(&n->v, ah), "AH_DESTROY");
 }
 
 static void fail(const char *what)

@@ -65,7 +65,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <ioverbs/cmd.h>
+#include <ioverbs/verbs.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/soft_device.h>
 #include <rdma/ib_user_verbs.h>
@@ -422,12 +422,18 @@ static long fs_ioctl(void *ctx, unsigned int cmd, void *arg)
 	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
 }
 
-static struct ioverbs_cmd *fs_cmd(u16 type, u16 action)
+/*
+ * The library builds every command (ioverbs_*_prep()), checked against
+ * the live device's tables; fs_exec() sends it as built, or mutated.
+ * Only the tables and driver id of the client matter here.
+ */
+static const struct ioverbs_client *fs_lib(void)
 {
-	struct ioverbs_cmd *c = &A->cmd;
+	static struct ioverbs_client v;
 
-	ioverbs_cmd_init(c, fs_dev->types, SOFT_DRIVER_ID, type, action);
-	return c;
+	ioverbs_client_init(&v, NULL, NULL);
+	ioverbs_client_spec_set(&v, fs_dev->types, SOFT_DRIVER_ID);
+	return &v;
 }
 
 static bool fs_is_destroy(const struct ib_uverbs_ioctl_hdr *hdr)
@@ -762,26 +768,18 @@ static u64 fs_addr(struct fs_rd *r, u64 *len)
 static long fs_op_get_context(struct fs *z, struct fs_file *ff, bool raw,
 			      struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_DEVICE,
-				       UVERBS_ACTION_DEVICE_GET_CONTEXT);
-
-	ioverbs_cmd_out(c, UVERBS_GET_CONTEXT_RESP, &A->out.ctx,
-			sizeof(A->out.ctx));
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_context_get_prep(fs_lib(), &A->cmd, &A->out.ctx);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 static long fs_op_query_port(struct fs *z, struct fs_file *ff, bool raw,
 			     struct fs_rd *r, u8 port)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_DEVICE,
-				       UVERBS_ACTION_DEVICE_QUERY_PORT);
 	long ret;
 
 	A->port = port;
-	ioverbs_cmd_in(c, UVERBS_QUERY_PORT_PORT_NUM, &A->port, 1);
-	ioverbs_cmd_out(c, UVERBS_QUERY_PORT_RESP, &A->out.port,
-			sizeof(A->out.port));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_port_query_prep(fs_lib(), &A->cmd, &A->port, &A->out.port);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret && port >= 1 && port <= 2 && !ff->removed)
 		z->lid[port] = A->out.port.lid;
 	return ret;
@@ -790,17 +788,13 @@ static long fs_op_query_port(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_query_gid(struct fs *z, struct fs_file *ff, bool raw,
 			    struct fs_rd *r, u8 port, u32 index)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_DEVICE,
-				       UVERBS_ACTION_DEVICE_QUERY_GID);
 	long ret;
 
 	A->port = port;
 	A->u32_in = index;
-	ioverbs_cmd_in(c, UVERBS_QUERY_GID_PORT_NUM, &A->port, 1);
-	ioverbs_cmd_in(c, UVERBS_QUERY_GID_INDEX, &A->u32_in, 4);
-	ioverbs_cmd_out(c, UVERBS_QUERY_GID_RESP, &A->out.gid,
-			sizeof(A->out.gid));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_port_query_gid_prep(fs_lib(), &A->cmd, &A->port, &A->u32_in,
+				    &A->out.gid);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret && port >= 1 && port <= 2 && !ff->removed)
 		z->gid[port] = A->out.gid;
 	return ret;
@@ -810,12 +804,11 @@ static long fs_op_create_simple(struct fs *z, struct fs_file *ff, bool raw,
 				struct fs_rd *r)
 {
 	u8 slot = rd8(r);
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
 	u32 h = 0;
 	long ret;
 
-	ioverbs_cmd_new(c, UVERBS_PD_ALLOC_HANDLE, &h);
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_pd_alloc_prep(fs_lib(), &A->cmd, &h);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret)
 		fs_obj_new(ff, FS_PD, slot, h);
 	return ret;
@@ -826,12 +819,11 @@ static long fs_op_destroy_simple(struct fs *z, struct fs_file *ff, bool raw,
 				 struct fs_rd *r, enum fs_kind k, u16 type,
 				 u16 action)
 {
-	struct ioverbs_cmd *c = fs_cmd(type, action);
 	u32 h = fs_pick(z, ff, k, r, NULL);
 	long ret;
 
-	ioverbs_cmd_idr(c, 0, h);
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_object_destroy_prep(fs_lib(), &A->cmd, type, action, 0, h);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret)
 		fs_obj_gone(ff, k, h);
 	return ret;
@@ -841,17 +833,13 @@ static long fs_mr_reg(struct fs *z, struct fs_file *ff, bool raw,
 		      struct fs_rd *r, u8 slot, u32 pd,
 		      const struct ib_uverbs_mr_reg_cmd *cmd)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
 	struct fs_obj *o;
 	u32 h = 0;
 	long ret;
 
 	A->in.mr = *cmd;
-	ioverbs_cmd_new(c, UVERBS_MR_REG_HANDLE, &h);
-	ioverbs_cmd_idr(c, UVERBS_MR_REG_PD_HANDLE, pd);
-	ioverbs_cmd_in(c, UVERBS_MR_REG_CMD, &A->in.mr, sizeof(A->in.mr));
-	ioverbs_cmd_out(c, UVERBS_MR_REG_RESP, &A->out.mr, sizeof(A->out.mr));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_mr_reg_prep(fs_lib(), &A->cmd, pd, &A->in.mr, &h, &A->out.mr);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret) {
 		fs_obj_new(ff, FS_MR, slot, h);
 		o = &ff->obj[FS_MR][slot % FS_SLOTS];
@@ -885,20 +873,15 @@ static long fs_cq_create(struct fs *z, struct fs_file *ff, bool raw,
 			 struct fs_rd *r, u8 slot, u32 cqe, u32 vec, u64 uh,
 			 const u32 *ch)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
 	u32 h = 0;
 	long ret;
 
 	A->in.cq = (struct ib_uverbs_cq_create_cmd){
 		.user_handle = uh, .cqe = cqe, .comp_vector = vec,
 	};
-	ioverbs_cmd_new(c, UVERBS_CQ_CREATE_HANDLE, &h);
-	ioverbs_cmd_in(c, UVERBS_CQ_CREATE_CMD, &A->in.cq, sizeof(A->in.cq));
-	if (ch)
-		ioverbs_cmd_fd(c, UVERBS_CQ_CREATE_CHANNEL, (int)*ch);
-	ioverbs_cmd_out(c, UVERBS_CQ_CREATE_RESP, &A->out.cq,
-			sizeof(A->out.cq));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_cq_create_prep(fs_lib(), &A->cmd, &A->in.cq,
+			       ch ? (int)*ch : -1, &h, &A->out.cq);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret)
 		fs_obj_new(ff, FS_CQ, slot, h);
 	return ret;
@@ -923,36 +906,29 @@ static long fs_op_channel(struct fs *z, struct fs_file *ff, bool raw,
 			  struct fs_rd *r)
 {
 	u8 sub = rd8(r), slot = rd8(r);
-	struct ioverbs_cmd *c;
+	struct ioverbs_cmd *c = &A->cmd;
 	int fd = -1;
 	u32 h;
 	long ret;
 
 	switch (sub % 3) {
 	case 0:
-		c = fs_cmd(UVERBS_TYPE_COMP_CHANNEL,
-			   UVERBS_ACTION_COMP_CHANNEL_CREATE);
-		ioverbs_cmd_new_fd(c, UVERBS_COMP_CHANNEL_CREATE_FD, &fd);
+		ioverbs_comp_channel_create_prep(fs_lib(), c, -1, &fd);
 		ret = fs_exec(z, ff, c, raw, r);
 		if (!ret)
 			fs_obj_new(ff, FS_CH, slot, (u32)fd);
 		return ret;
 	case 1:
 		h = fs_pick(z, ff, FS_CH, r, NULL) & 0x7fffffff;
-		c = fs_cmd(UVERBS_TYPE_COMP_CHANNEL,
-			   UVERBS_ACTION_COMP_CHANNEL_DESTROY);
-		ioverbs_cmd_fd(c, UVERBS_COMP_CHANNEL_DESTROY_FD, (int)h);
+		ioverbs_comp_channel_destroy_prep(fs_lib(), c, (int)h);
 		ret = fs_exec(z, ff, c, raw, r);
 		if (!ret)
 			fs_obj_gone(ff, FS_CH, h);
 		return ret;
 	default:
 		h = fs_pick(z, ff, FS_CH, r, NULL) & 0x7fffffff;
-		c = fs_cmd(UVERBS_TYPE_COMP_CHANNEL,
-			   UVERBS_ACTION_COMP_CHANNEL_GET_EVENT);
-		ioverbs_cmd_fd(c, UVERBS_COMP_CHANNEL_GET_EVENT_FD, (int)h);
-		ioverbs_cmd_out(c, UVERBS_COMP_CHANNEL_GET_EVENT_RESP,
-				&A->out.comp_ev, sizeof(A->out.comp_ev));
+		ioverbs_comp_channel_get_event_prep(fs_lib(), c, (int)h,
+						    &A->out.comp_ev);
 		return fs_exec(z, ff, c, raw, r);
 	}
 }
@@ -960,15 +936,11 @@ static long fs_op_channel(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_cq_destroy(struct fs *z, struct fs_file *ff, bool raw,
 			     struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ,
-				       UVERBS_ACTION_CQ_DESTROY);
 	u32 h = fs_pick(z, ff, FS_CQ, r, NULL);
 	long ret;
 
-	ioverbs_cmd_idr(c, UVERBS_CQ_DESTROY_HANDLE, h);
-	ioverbs_cmd_out(c, UVERBS_CQ_DESTROY_RESP, &A->out.cq_destroy,
-			sizeof(A->out.cq_destroy));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_cq_destroy_prep(fs_lib(), &A->cmd, h, &A->out.cq_destroy);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret)
 		fs_obj_gone(ff, FS_CQ, h);
 	return ret;
@@ -977,31 +949,25 @@ static long fs_op_cq_destroy(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_cq_resize(struct fs *z, struct fs_file *ff, bool raw,
 			    struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
 	u32 h = fs_pick(z, ff, FS_CQ, r, NULL);
 	u8 b = rd8(r);
 
 	A->u32_in = b < 0xf0 ? b : rd32(r);
-	ioverbs_cmd_idr(c, UVERBS_CQ_RESIZE_HANDLE, h);
-	ioverbs_cmd_in(c, UVERBS_CQ_RESIZE_CQE, &A->u32_in, 4);
-	ioverbs_cmd_out(c, UVERBS_CQ_RESIZE_RESP, &A->out.cq_resize,
-			sizeof(A->out.cq_resize));
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_cq_resize_prep(fs_lib(), &A->cmd, h, &A->u32_in,
+			       &A->out.cq_resize);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 static long fs_op_cq_poll(struct fs *z, struct fs_file *ff, bool raw,
 			  struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
 	u32 h = fs_pick(z, ff, FS_CQ, r, NULL);
 	u32 room = 1 + rd8(r) % FS_MAX_WC, i;
 	long ret;
 
 	A->count = 0xdead;
-	ioverbs_cmd_idr(c, UVERBS_CQ_POLL_HANDLE, h);
-	ioverbs_cmd_out(c, UVERBS_CQ_POLL_WC, A->wc, room * sizeof(A->wc[0]));
-	ioverbs_cmd_out(c, UVERBS_CQ_POLL_COUNT, &A->count, sizeof(A->count));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_cq_poll_prep(fs_lib(), &A->cmd, h, A->wc, room, &A->count);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret) {
 		if (A->count > room)
 			fs_die("poll: more completions than room", A->count);
@@ -1031,15 +997,12 @@ static long fs_op_cq_poll(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_cq_req_notify(struct fs *z, struct fs_file *ff, bool raw,
 				struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_CQ,
-				       UVERBS_ACTION_CQ_REQ_NOTIFY);
 	u32 h = fs_pick(z, ff, FS_CQ, r, NULL);
 	u8 s = rd8(r);
 
 	A->u32_in = s < 0xf0 ? s & 1 : s;
-	ioverbs_cmd_idr(c, UVERBS_CQ_REQ_NOTIFY_HANDLE, h);
-	ioverbs_cmd_in(c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, &A->u32_in, 4);
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_cq_req_notify_prep(fs_lib(), &A->cmd, h, &A->u32_in);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 static const u8 fs_qp_types[4] = {
@@ -1051,22 +1014,14 @@ static long fs_qp_create(struct fs *z, struct fs_file *ff, bool raw,
 			 const u32 *srq,
 			 const struct ib_uverbs_qp_create_cmd *cmd)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
 	struct fs_obj *o;
 	u32 h = 0;
 	long ret;
 
 	A->in.qp = *cmd;
-	ioverbs_cmd_new(c, UVERBS_QP_CREATE_HANDLE, &h);
-	ioverbs_cmd_idr(c, UVERBS_QP_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_idr(c, UVERBS_QP_CREATE_SEND_CQ, scq);
-	ioverbs_cmd_idr(c, UVERBS_QP_CREATE_RECV_CQ, rcq);
-	if (srq)
-		ioverbs_cmd_idr(c, UVERBS_QP_CREATE_SRQ, *srq);
-	ioverbs_cmd_in(c, UVERBS_QP_CREATE_CMD, &A->in.qp, sizeof(A->in.qp));
-	ioverbs_cmd_out(c, UVERBS_QP_CREATE_RESP, &A->out.qp,
-			sizeof(A->out.qp));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_qp_create_prep(fs_lib(), &A->cmd, &A->in.qp, pd, scq, rcq,
+			       srq ? *srq : IOVERBS_NONE, &h, &A->out.qp);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret) {
 		fs_obj_new(ff, FS_QP, slot, h);
 		o = &ff->obj[FS_QP][slot % FS_SLOTS];
@@ -1121,13 +1076,9 @@ static long fs_qp_modify(struct fs *z, struct fs_file *ff, bool raw,
 			 struct fs_rd *r, u32 qp,
 			 const struct ib_uverbs_qp_attr *attr)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-
 	A->in.qp_attr = *attr;
-	ioverbs_cmd_idr(c, UVERBS_QP_MODIFY_HANDLE, qp);
-	ioverbs_cmd_in(c, UVERBS_QP_MODIFY_CMD, &A->in.qp_attr,
-		       sizeof(A->in.qp_attr));
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_qp_modify_prep(fs_lib(), &A->cmd, qp, &A->in.qp_attr);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 /* An address vector: to a port of ours by LID or GID, or garbage. */
@@ -1305,29 +1256,22 @@ static long fs_op_qp_connect(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_qp_query(struct fs *z, struct fs_file *ff, bool raw,
 			   struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
 	u32 h = fs_pick(z, ff, FS_QP, r, NULL);
 
 	A->u32_in = rd32(r);
-	ioverbs_cmd_idr(c, UVERBS_QP_QUERY_HANDLE, h);
-	ioverbs_cmd_in(c, UVERBS_QP_QUERY_MASK, &A->u32_in, 4);
-	ioverbs_cmd_out(c, UVERBS_QP_QUERY_RESP, &A->out.qp_query,
-			sizeof(A->out.qp_query));
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_qp_query_prep(fs_lib(), &A->cmd, h, &A->u32_in,
+			      &A->out.qp_query);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 static long fs_op_qp_destroy(struct fs *z, struct fs_file *ff, bool raw,
 			     struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP,
-				       UVERBS_ACTION_QP_DESTROY);
 	u32 h = fs_pick(z, ff, FS_QP, r, NULL);
 	long ret;
 
-	ioverbs_cmd_idr(c, UVERBS_QP_DESTROY_HANDLE, h);
-	ioverbs_cmd_out(c, UVERBS_QP_DESTROY_RESP, &A->out.qp_destroy,
-			sizeof(A->out.qp_destroy));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_qp_destroy_prep(fs_lib(), &A->cmd, h, &A->out.qp_destroy);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret)
 		fs_obj_gone(ff, FS_QP, h);
 	return ret;
@@ -1336,8 +1280,6 @@ static long fs_op_qp_destroy(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_srq_create(struct fs *z, struct fs_file *ff, bool raw,
 			     struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_SRQ,
-				       UVERBS_ACTION_SRQ_CREATE);
 	u8 slot = rd8(r), w = rd8(r), s = rd8(r), l = rd8(r);
 	u32 pd = fs_pick(z, ff, FS_PD, r, NULL);
 	u32 h = 0;
@@ -1350,12 +1292,9 @@ static long fs_op_srq_create(struct fs *z, struct fs_file *ff, bool raw,
 		.srq_limit = l < 0xf0 ? l & 7 : rd32(r),
 		.reserved = l == 0xff ? 1 : 0,
 	};
-	ioverbs_cmd_new(c, UVERBS_SRQ_CREATE_HANDLE, &h);
-	ioverbs_cmd_idr(c, UVERBS_SRQ_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(c, UVERBS_SRQ_CREATE_CMD, &A->in.srq, sizeof(A->in.srq));
-	ioverbs_cmd_out(c, UVERBS_SRQ_CREATE_RESP, &A->out.srq,
-			sizeof(A->out.srq));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_srq_create_prep(fs_lib(), &A->cmd, pd, &A->in.srq, &h,
+				&A->out.srq);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret)
 		fs_obj_new(ff, FS_SRQ, slot, h);
 	return ret;
@@ -1364,8 +1303,6 @@ static long fs_op_srq_create(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_srq_modify(struct fs *z, struct fs_file *ff, bool raw,
 			     struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_SRQ,
-				       UVERBS_ACTION_SRQ_MODIFY);
 	u32 h = fs_pick(z, ff, FS_SRQ, r, NULL);
 	u8 m = rd8(r);
 
@@ -1375,10 +1312,8 @@ static long fs_op_srq_modify(struct fs *z, struct fs_file *ff, bool raw,
 		.srq_limit = rd8(r) & 15,
 		.reserved = m == 0xef,
 	};
-	ioverbs_cmd_idr(c, UVERBS_SRQ_MODIFY_HANDLE, h);
-	ioverbs_cmd_in(c, UVERBS_SRQ_MODIFY_CMD, &A->in.srq_modify,
-		       sizeof(A->in.srq_modify));
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_srq_modify_prep(fs_lib(), &A->cmd, h, &A->in.srq_modify);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 /* An SGE: inside one of the file's MRs mostly, with its lkey or not. */
@@ -1414,9 +1349,6 @@ static void fs_sge(struct fs *z, struct fs_file *ff, struct fs_rd *r,
 static long fs_post_recv(struct fs *z, struct fs_file *ff, bool raw,
 			 struct fs_rd *r, bool srq)
 {
-	struct ioverbs_cmd *c = srq ?
-		fs_cmd(UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_POST_RECV) :
-		fs_cmd(UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
 	u32 h = fs_pick(z, ff, srq ? FS_SRQ : FS_QP, r, NULL);
 	u8 b = rd8(r);
 	unsigned int nwr = 1 + (b & 3), nsge = 0, i, j, k;
@@ -1437,13 +1369,15 @@ static long fs_post_recv(struct fs *z, struct fs_file *ff, bool raw,
 	/* Array shapes: usually as the WRs say, sometimes not. */
 	if ((b & 0x30) == 0x30 && nsge)
 		nsge--;
-	ioverbs_cmd_idr(c, 0, h);
-	ioverbs_cmd_in(c, 1, A->rwr, nwr * sizeof(A->rwr[0]));
-	if (nsge)
-		ioverbs_cmd_in(c, 2, A->sge, nsge * sizeof(A->sge[0]));
-	if (!(b & 0x40))
-		ioverbs_cmd_out(c, 3, &A->bad_wr, sizeof(A->bad_wr));
-	return fs_exec(z, ff, c, raw, r);
+	if (srq)
+		ioverbs_srq_post_recv_prep(fs_lib(), &A->cmd, h, A->rwr, nwr,
+					   A->sge, nsge,
+					   b & 0x40 ? NULL : &A->bad_wr);
+	else
+		ioverbs_qp_post_recv_prep(fs_lib(), &A->cmd, h, A->rwr, nwr,
+					  A->sge, nsge,
+					  b & 0x40 ? NULL : &A->bad_wr);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 static const u8 fs_opcodes[8] = {
@@ -1456,8 +1390,6 @@ static const u8 fs_opcodes[8] = {
 static long fs_op_post_send(struct fs *z, struct fs_file *ff, bool raw,
 			    struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_QP,
-				       UVERBS_ACTION_QP_POST_SEND);
 	u32 h = fs_pick(z, ff, FS_QP, r, NULL);
 	u8 b = rd8(r);
 	unsigned int nwr = 1 + (b & 3), nsge = 0, i, j, k;
@@ -1515,32 +1447,22 @@ static long fs_op_post_send(struct fs *z, struct fs_file *ff, bool raw,
 	}
 	if ((b & 0x30) == 0x30 && nsge)
 		nsge--;
-	ioverbs_cmd_idr(c, UVERBS_QP_POST_SEND_HANDLE, h);
-	ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_WR, A->swr,
-		       nwr * sizeof(A->swr[0]));
-	if (nsge)
-		ioverbs_cmd_in(c, UVERBS_QP_POST_SEND_SGE, A->sge,
-			       nsge * sizeof(A->sge[0]));
-	if (!(b & 0x40))
-		ioverbs_cmd_out(c, UVERBS_QP_POST_SEND_BAD_WR, &A->bad_wr,
-				sizeof(A->bad_wr));
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_qp_post_send_prep(fs_lib(), &A->cmd, h, A->swr, nwr, A->sge,
+				  nsge, b & 0x40 ? NULL : &A->bad_wr);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 static long fs_op_ah_create(struct fs *z, struct fs_file *ff, bool raw,
 			    struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
 	u8 slot = rd8(r);
 	u32 pd = fs_pick(z, ff, FS_PD, r, NULL);
 	u32 h = 0;
 	long ret;
 
 	fs_av(z, r, &A->in.ah);
-	ioverbs_cmd_new(c, UVERBS_AH_CREATE_HANDLE, &h);
-	ioverbs_cmd_idr(c, UVERBS_AH_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(c, UVERBS_AH_CREATE_ATTR, &A->in.ah, sizeof(A->in.ah));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_ah_create_prep(fs_lib(), &A->cmd, pd, &A->in.ah, &h);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret)
 		fs_obj_new(ff, FS_AH, slot, h);
 	return ret;
@@ -1549,16 +1471,13 @@ static long fs_op_ah_create(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_qp_counters(struct fs *z, struct fs_file *ff, bool raw,
 			      struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(SOFT_TYPE_VENDOR,
-				       SOFT_VENDOR_QP_COUNTERS);
 	u32 h = fs_pick(z, ff, FS_QP, r, NULL);
 	const struct soft_qp_counters *k = &A->out.counters;
 	long ret;
 
-	ioverbs_cmd_idr(c, SOFT_QP_COUNTERS_HANDLE, h);
-	ioverbs_cmd_out(c, SOFT_QP_COUNTERS_RESP, &A->out.counters,
-			sizeof(A->out.counters));
-	ret = fs_exec(z, ff, c, raw, r);
+	ioverbs_soft_qp_counters_query_prep(fs_lib(), &A->cmd, h,
+					    &A->out.counters);
+	ret = fs_exec(z, ff, &A->cmd, raw, r);
 	if (!ret && (k->send_completed > k->send_posted ||
 		     k->flushed > k->send_completed + k->recv_completed))
 		fs_die("QP counters inconsistent", (long)k->send_completed);
@@ -1568,12 +1487,8 @@ static long fs_op_qp_counters(struct fs *z, struct fs_file *ff, bool raw,
 static long fs_op_get_async_event(struct fs *z, struct fs_file *ff, bool raw,
 				  struct fs_rd *r)
 {
-	struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_DEVICE,
-				       UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT);
-
-	ioverbs_cmd_out(c, UVERBS_GET_ASYNC_EVENT_RESP, &A->out.ev,
-			sizeof(A->out.ev));
-	return fs_exec(z, ff, c, raw, r);
+	ioverbs_async_event_get_prep(fs_lib(), &A->cmd, &A->out.ev);
+	return fs_exec(z, ff, &A->cmd, raw, r);
 }
 
 /* Context, PD, MR over the buffer, CQ, and two QPs connected together. */
@@ -1606,12 +1521,10 @@ static long fs_op_boot(struct fs *z, struct fs_file *ff, bool raw,
 			return ret;
 	}
 	{
-		struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_PD,
-					       UVERBS_ACTION_PD_ALLOC);
 		u32 h = 0;
 
-		ioverbs_cmd_new(c, UVERBS_PD_ALLOC_HANDLE, &h);
-		ret = fs_exec(z, ff, c, false, r);
+		ioverbs_pd_alloc_prep(fs_lib(), &A->cmd, &h);
+		ret = fs_exec(z, ff, &A->cmd, false, r);
 		if (ret)
 			return ret;
 		fs_obj_new(ff, FS_PD, 0, h);
@@ -1654,14 +1567,9 @@ static long fs_run_op(struct fs *z, u8 sel, struct fs_rd *r)
 	switch ((enum fs_op)op) {
 	case FS_OP_GET_CONTEXT:
 		return fs_op_get_context(z, ff, raw, r);
-	case FS_OP_QUERY_DEVICE: {
-		struct ioverbs_cmd *c = fs_cmd(UVERBS_TYPE_DEVICE,
-					       UVERBS_ACTION_DEVICE_QUERY);
-
-		ioverbs_cmd_out(c, UVERBS_QUERY_DEVICE_RESP, &A->out.dev,
-				sizeof(A->out.dev));
-		return fs_exec(z, ff, c, raw, r);
-	}
+	case FS_OP_QUERY_DEVICE:
+		ioverbs_device_query_prep(fs_lib(), &A->cmd, &A->out.dev);
+		return fs_exec(z, ff, &A->cmd, raw, r);
 	case FS_OP_QUERY_PORT:
 		return fs_op_query_port(z, ff, raw, r, rd8(r) % 4);
 	case FS_OP_QUERY_GID: {

@@ -235,7 +235,7 @@ long ioverbs_cmd_exec(struct ioverbs_cmd *c, ioverbs_ioctl_fn fn, void *ctx)
 	return 0;
 }
 
-long ioverbs_ioctl_fd(void *ctx, unsigned int cmd, void *arg)
+long ioverbs_fd_ioctl(void *ctx, unsigned int cmd, void *arg)
 {
 	return ioctl(*(int *)ctx, cmd, arg) ? -errno : 0;
 }
@@ -270,7 +270,7 @@ err_close:
 	return ret;
 }
 
-void *ioverbs_cmd_window(size_t len)
+void *ioverbs_cmd_window_alloc(size_t len)
 {
 	void *p;
 	int fd, ret;

@@ -1,73 +1,180 @@
 // SPDX-License-Identifier: MIT
 /*
- * Verbs in one call each, over any transport: see <ioverbs/verbs.h>.
+ * The standard verbs in one call each, over any transport: see
+ * <ioverbs/verbs.h>.  Each call is its command's _prep() (lib/prep.c, the
+ * one place each command is built) and ioverbs_client_exec().
  */
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <ioverbs/verbs.h>
 
+#include "lib_priv.h"
+
 /* The descriptor travels in ctx itself, so a client may be copied. */
 static long client_fd_ioctl(void *ctx, unsigned int cmd, void *arg)
 {
 	int fd = (int)(uintptr_t)ctx;
 
-	return ioverbs_ioctl_fd(&fd, cmd, arg);
+	return ioverbs_fd_ioctl(&fd, cmd, arg);
 }
 
-void ioverbs_client_fd(struct ioverbs_client *v, int fd)
+void ioverbs_client_init(struct ioverbs_client *v, ioverbs_ioctl_fn fn,
+			 void *ctx)
 {
+	v->fn = fn;
+	v->ctx = ctx;
+	v->fd = -1;
+	v->types = NULL;
+	v->driver_id = SOFT_DRIVER_ID;
+	v->error[0] = '\0';
+	v->reason = NULL;
+}
+
+void ioverbs_client_init_fd(struct ioverbs_client *v, int fd)
+{
+	ioverbs_client_init(v, client_fd_ioctl, (void *)(uintptr_t)fd);
 	v->fd = fd;
-	v->fn = client_fd_ioctl;
-	v->ctx = (void *)(uintptr_t)fd;
 }
 
-void ioverbs_client_cmd(struct ioverbs_cmd *c, u16 type, u16 action)
+void ioverbs_client_spec_set(struct ioverbs_client *v,
+			     const struct uverbs_types *types, u16 driver_id)
 {
-	/* A client has no spec tables: the device checks everything. */
-	ioverbs_cmd_init(c, NULL, SOFT_DRIVER_ID, type, action);
+	v->types = types;
+	v->driver_id = driver_id;
+}
+
+void ioverbs_client_cmd_init(const struct ioverbs_client *v,
+			     struct ioverbs_cmd *c, u16 type, u16 action)
+{
+	ioverbs_cmd_init(c, v->types, v->driver_id, type, action);
 }
 
 long ioverbs_client_exec(struct ioverbs_client *v, struct ioverbs_cmd *c)
 {
-	return ioverbs_cmd_exec(c, v->fn, v->ctx);
+	long ret = ioverbs_cmd_exec(c, v->fn, v->ctx);
+
+	/* Cheap on the data path: a copy only when nothing was sent. */
+	if (c->error)
+		snprintf(v->error, sizeof(v->error), "%s",
+			 ioverbs_cmd_error(c));
+	else
+		v->error[0] = '\0';
+	return ret;
 }
 
-long ioverbs_get_context(struct ioverbs_client *v)
+const char *ioverbs_client_error(const struct ioverbs_client *v)
 {
-	struct ib_uverbs_get_context_resp resp;
+	return v->error;
+}
+
+long ioverbs_context_get_ex(struct ioverbs_client *v,
+			    struct ib_uverbs_get_context_resp *resp)
+{
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
-			   UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &resp, sizeof(resp));
+	ioverbs_context_get_prep(v, &c, resp);
 	return ioverbs_client_exec(v, &c);
 }
 
-long ioverbs_port_lid(struct ioverbs_client *v, u16 *lid)
+long ioverbs_context_get(struct ioverbs_client *v)
 {
-	struct ib_uverbs_query_port_resp resp;
+	struct ib_uverbs_get_context_resp resp;
+
+	return ioverbs_context_get_ex(v, &resp);
+}
+
+long ioverbs_device_query(struct ioverbs_client *v,
+			  struct ib_uverbs_query_device_resp *resp)
+{
 	struct ioverbs_cmd c;
-	u8 port = 1;
+
+	ioverbs_device_query_prep(v, &c, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_port_query(struct ioverbs_client *v, u8 port,
+			struct ib_uverbs_query_port_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_port_query_prep(v, &c, &port, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_port_query_lid(struct ioverbs_client *v, u16 *lid)
+{
+	struct ib_uverbs_query_port_resp resp = { 0 };
 	long ret;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
-			   UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &resp, sizeof(resp));
-	ret = ioverbs_client_exec(v, &c);
+	ret = ioverbs_port_query(v, 1, &resp);
 	*lid = resp.lid;
 	return ret;
+}
+
+long ioverbs_port_query_gid(struct ioverbs_client *v, u8 port, u32 index,
+			    struct ib_uverbs_gid *gid)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_port_query_gid_prep(v, &c, &port, &index, gid);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_port_query_pkey(struct ioverbs_client *v, u8 port, u32 index,
+			     u16 *pkey)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_port_query_pkey_prep(v, &c, &port, &index, pkey);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_async_event_get(struct ioverbs_client *v,
+			     struct ib_uverbs_async_event_desc *d)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_async_event_get_prep(v, &c, d);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_object_destroy(struct ioverbs_client *v, u16 type, u16 action,
+			    u16 id, u32 handle)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_object_destroy_prep(v, &c, type, action, id, handle);
+	return ioverbs_client_exec(v, &c);
 }
 
 long ioverbs_pd_alloc(struct ioverbs_client *v, u32 *pd)
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, pd);
+	ioverbs_pd_alloc_prep(v, &c, pd);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_pd_dealloc(struct ioverbs_client *v, u32 pd)
+{
+	return ioverbs_object_destroy(v, UVERBS_TYPE_PD,
+				      UVERBS_ACTION_PD_DEALLOC,
+				      UVERBS_PD_DEALLOC_HANDLE, pd);
+}
+
+long ioverbs_mr_reg_ex(struct ioverbs_client *v, u32 pd,
+		       const struct ib_uverbs_mr_reg_cmd *cmd, u32 *mr,
+		       struct ib_uverbs_mr_reg_resp *resp)
+{
+	struct ib_uverbs_mr_reg_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_mr_reg_prep(v, &c, pd, cmd, mr, resp ? resp : &dummy);
 	return ioverbs_client_exec(v, &c);
 }
 
@@ -81,18 +188,57 @@ long ioverbs_mr_reg(struct ioverbs_client *v, u32 pd, void *buf, size_t len,
 		.access_flags = access,
 	};
 	struct ib_uverbs_mr_reg_resp resp = { 0 };
-	struct ioverbs_cmd c;
 	long ret;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, &resp, sizeof(resp));
-	ret = ioverbs_client_exec(v, &c);
-	*lkey = resp.lkey;
-	*rkey = resp.rkey;
+	ret = ioverbs_mr_reg_ex(v, pd, &cmd, mr, &resp);
+	if (lkey)
+		*lkey = resp.lkey;
+	if (rkey)
+		*rkey = resp.rkey;
 	return ret;
+}
+
+long ioverbs_mr_dereg(struct ioverbs_client *v, u32 mr)
+{
+	return ioverbs_object_destroy(v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
+				      UVERBS_MR_DEREG_HANDLE, mr);
+}
+
+long ioverbs_comp_channel_create(struct ioverbs_client *v, int bind, int *fd)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_comp_channel_create_prep(v, &c, bind, fd);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_comp_channel_destroy(struct ioverbs_client *v, int fd)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_comp_channel_destroy_prep(v, &c, fd);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_comp_channel_get_event(struct ioverbs_client *v, int fd,
+				    struct ib_uverbs_comp_event_desc *desc)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_comp_channel_get_event_prep(v, &c, fd, desc);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_cq_create_ex(struct ioverbs_client *v,
+			  const struct ib_uverbs_cq_create_cmd *cmd,
+			  int channel, u32 *cq,
+			  struct ib_uverbs_cq_create_resp *resp)
+{
+	struct ib_uverbs_cq_create_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_cq_create_prep(v, &c, cmd, channel, cq, resp ? resp : &dummy);
+	return ioverbs_client_exec(v, &c);
 }
 
 long ioverbs_cq_create(struct ioverbs_client *v, u32 cqe, u32 *cq, u32 *cqe_out)
@@ -100,16 +246,88 @@ long ioverbs_cq_create(struct ioverbs_client *v, u32 cqe, u32 *cq, u32 *cqe_out)
 	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xc0,
 					       .cqe = cqe };
 	struct ib_uverbs_cq_create_resp resp = { 0 };
-	struct ioverbs_cmd c;
 	long ret;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &resp, sizeof(resp));
-	ret = ioverbs_client_exec(v, &c);
-	*cqe_out = resp.cqe;
+	ret = ioverbs_cq_create_ex(v, &cmd, -1, cq, &resp);
+	if (cqe_out)
+		*cqe_out = resp.cqe;
 	return ret;
+}
+
+long ioverbs_cq_destroy(struct ioverbs_client *v, u32 cq,
+			struct ib_uverbs_cq_destroy_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_cq_destroy_prep(v, &c, cq, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_cq_resize(struct ioverbs_client *v, u32 cq, u32 cqe,
+		       struct ib_uverbs_cq_resize_resp *resp)
+{
+	struct ib_uverbs_cq_resize_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_cq_resize_prep(v, &c, cq, &cqe, resp ? resp : &dummy);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_cq_req_notify(struct ioverbs_client *v, u32 cq, u32 solicited)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_cq_req_notify_prep(v, &c, cq, &solicited);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_cq_poll(struct ioverbs_client *v, u32 cq, struct ib_uverbs_wc *wc,
+		     u32 num, u32 *count)
+{
+	struct ioverbs_cmd c;
+
+	*count = 0;
+	ioverbs_cq_poll_prep(v, &c, cq, wc, num, count);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_cq_poll_wait(struct ioverbs_client *v, u32 cq,
+			  struct ib_uverbs_wc *wc, unsigned int timeout_ms)
+{
+	struct timespec nap = { 0, 20 * 1000 };
+	u64 start = lib_ms_now();
+	unsigned int empty = 0;
+	u32 count;
+	long ret;
+
+	for (;;) {
+		ret = ioverbs_cq_poll(v, cq, wc, 1, &count);
+		if (ret || count)
+			return ret;
+		if (lib_ms_now() - start > timeout_ms)
+			return -ETIMEDOUT;
+		/*
+		 * Yield first; then really sleep, for a scheduler that
+		 * serializes threads (valgrind's) or a loaded machine.
+		 */
+		if (++empty < 64)
+			sched_yield();
+		else
+			nanosleep(&nap, NULL);
+	}
+}
+
+long ioverbs_qp_create_ex(struct ioverbs_client *v,
+			  const struct ib_uverbs_qp_create_cmd *cmd, u32 pd,
+			  u32 send_cq, u32 recv_cq, u32 srq, u32 *qp,
+			  struct ib_uverbs_qp_create_resp *resp)
+{
+	struct ib_uverbs_qp_create_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_create_prep(v, &c, cmd, pd, send_cq, recv_cq, srq, qp,
+			       resp ? resp : &dummy);
+	return ioverbs_client_exec(v, &c);
 }
 
 long ioverbs_qp_create(struct ioverbs_client *v, u8 type, u32 pd, u32 cq,
@@ -122,19 +340,14 @@ long ioverbs_qp_create(struct ioverbs_client *v, u8 type, u32 pd, u32 cq,
 		.cap = *cap,
 	};
 	struct ib_uverbs_qp_create_resp resp = { 0 };
-	struct ioverbs_cmd c;
 	long ret;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, qp);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, cq);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, cq);
-	ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &resp, sizeof(resp));
-	ret = ioverbs_client_exec(v, &c);
-	*qpn = resp.qpn;
-	*cap_out = resp.cap;
+	ret = ioverbs_qp_create_ex(v, &cmd, pd, cq, cq, IOVERBS_NONE, qp,
+				   &resp);
+	if (qpn)
+		*qpn = resp.qpn;
+	if (cap_out)
+		*cap_out = resp.cap;
 	return ret;
 }
 
@@ -143,50 +356,188 @@ long ioverbs_qp_modify(struct ioverbs_client *v, u32 qp,
 {
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, a, sizeof(*a));
+	ioverbs_qp_modify_prep(v, &c, qp, a);
 	return ioverbs_client_exec(v, &c);
 }
 
-long ioverbs_qp_connect_rc(struct ioverbs_client *v, u32 qp, u16 dlid, u32 dqpn,
-			   u8 rnr_retry)
+long ioverbs_qp_query(struct ioverbs_client *v, u32 qp, u32 mask,
+		      struct ib_uverbs_qp_query_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_query_prep(v, &c, qp, &mask, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+u8 ioverbs_qp_query_state(struct ioverbs_client *v, u32 qp)
+{
+	struct ib_uverbs_qp_query_resp resp = { 0 };
+
+	if (ioverbs_qp_query(v, qp, IB_UVERBS_QP_STATE, &resp))
+		return 0xff;
+	return resp.attr.qp_state;
+}
+
+long ioverbs_qp_destroy(struct ioverbs_client *v, u32 qp,
+			struct ib_uverbs_qp_destroy_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_destroy_prep(v, &c, qp, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_qp_post_send(struct ioverbs_client *v, u32 qp,
+			  const struct ib_uverbs_send_wr *wr, u32 num_wr,
+			  const struct ib_uverbs_sge *sge, u32 num_sge,
+			  u32 *bad_wr)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_post_send_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_qp_post_recv(struct ioverbs_client *v, u32 qp,
+			  const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			  const struct ib_uverbs_sge *sge, u32 num_sge,
+			  u32 *bad_wr)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_qp_post_recv_prep(v, &c, qp, wr, num_wr, sge, num_sge, bad_wr);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_create(struct ioverbs_client *v, u32 pd,
+			const struct ib_uverbs_srq_create_cmd *cmd, u32 *srq,
+			struct ib_uverbs_srq_create_resp *resp)
+{
+	struct ib_uverbs_srq_create_resp dummy;
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_create_prep(v, &c, pd, cmd, srq, resp ? resp : &dummy);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_modify(struct ioverbs_client *v, u32 srq,
+			const struct ib_uverbs_srq_modify_cmd *cmd)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_modify_prep(v, &c, srq, cmd);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_destroy(struct ioverbs_client *v, u32 srq,
+			 struct ib_uverbs_srq_destroy_resp *resp)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_destroy_prep(v, &c, srq, resp);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_srq_post_recv(struct ioverbs_client *v, u32 srq,
+			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			   const struct ib_uverbs_sge *sge, u32 num_sge,
+			   u32 *bad_wr)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_srq_post_recv_prep(v, &c, srq, wr, num_wr, sge, num_sge,
+				   bad_wr);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_ah_create(struct ioverbs_client *v, u32 pd,
+		       const struct ib_uverbs_ah_attr *attr, u32 *ah)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_ah_create_prep(v, &c, pd, attr, ah);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_ah_destroy(struct ioverbs_client *v, u32 ah)
+{
+	return ioverbs_object_destroy(v, UVERBS_TYPE_AH,
+				      UVERBS_ACTION_AH_DESTROY,
+				      UVERBS_AH_DESTROY_HANDLE, ah);
+}
+
+long ioverbs_soft_qp_counters_query(struct ioverbs_client *v, u32 qp,
+				    struct soft_qp_counters *out)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_soft_qp_counters_query_prep(v, &c, qp, out);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_soft_port_counters_query(struct ioverbs_client *v, u8 port,
+				      struct soft_port_counters *out)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_soft_port_counters_query_prep(v, &c, &port, out);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_soft_inject(struct ioverbs_client *v, u32 what, u32 qp, int port)
+{
+	struct ioverbs_cmd c;
+	u8 p = (u8)port;
+
+	ioverbs_soft_inject_prep(v, &c, &what, qp, port >= 0 ? &p : NULL);
+	return ioverbs_client_exec(v, &c);
+}
+
+long ioverbs_qp_connect(struct ioverbs_client *v, u32 qp,
+			const struct ioverbs_qp_peer *p)
 {
 	struct ib_uverbs_qp_attr init = {
 		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_PKEY_INDEX |
-			     IB_UVERBS_QP_PORT | IB_UVERBS_QP_ACCESS_FLAGS,
+			     IB_UVERBS_QP_PORT,
 		.qp_state = IB_UVERBS_QPS_INIT,
 		.port_num = 1,
-		.qp_access_flags = IB_UVERBS_ACCESS_REMOTE_WRITE |
-				   IB_UVERBS_ACCESS_REMOTE_READ |
-				   IB_UVERBS_ACCESS_REMOTE_ATOMIC,
 	};
 	struct ib_uverbs_qp_attr rtr = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_AV |
-			     IB_UVERBS_QP_PATH_MTU | IB_UVERBS_QP_DEST_QPN |
-			     IB_UVERBS_QP_RQ_PSN |
-			     IB_UVERBS_QP_MAX_DEST_RD_ATOMIC |
-			     IB_UVERBS_QP_MIN_RNR_TIMER,
+		.attr_mask = IB_UVERBS_QP_STATE,
 		.qp_state = IB_UVERBS_QPS_RTR,
-		.ah_attr = { .dlid = dlid, .port_num = 1 },
-		.path_mtu = IB_UVERBS_MTU_4096,
-		.dest_qp_num = dqpn,
-		.max_dest_rd_atomic = 4,
-		.min_rnr_timer = 1,
 	};
 	struct ib_uverbs_qp_attr rts = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_TIMEOUT |
-			     IB_UVERBS_QP_RETRY_CNT | IB_UVERBS_QP_RNR_RETRY |
-			     IB_UVERBS_QP_SQ_PSN |
-			     IB_UVERBS_QP_MAX_QP_RD_ATOMIC,
+		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_SQ_PSN,
 		.qp_state = IB_UVERBS_QPS_RTS,
-		.timeout = 14,
-		.retry_cnt = 7,
-		.rnr_retry = rnr_retry,
-		.max_rd_atomic = 4,
 	};
 	long ret;
 
+	if (p->qp_type == IB_UVERBS_QPT_UD) {
+		init.attr_mask |= IB_UVERBS_QP_QKEY;
+		init.qkey = p->qkey;
+	} else {
+		init.attr_mask |= IB_UVERBS_QP_ACCESS_FLAGS;
+		init.qp_access_flags = p->access;
+		rtr.attr_mask |= IB_UVERBS_QP_AV | IB_UVERBS_QP_PATH_MTU |
+				 IB_UVERBS_QP_DEST_QPN | IB_UVERBS_QP_RQ_PSN;
+		rtr.ah_attr.dlid = p->dlid;
+		rtr.ah_attr.port_num = 1;
+		rtr.path_mtu = IB_UVERBS_MTU_4096;
+		rtr.dest_qp_num = p->dest_qpn;
+	}
+	if (p->qp_type == IB_UVERBS_QPT_RC) {
+		rtr.attr_mask |= IB_UVERBS_QP_MAX_DEST_RD_ATOMIC |
+				 IB_UVERBS_QP_MIN_RNR_TIMER;
+		rtr.max_dest_rd_atomic = p->rd_atomic;
+		rtr.min_rnr_timer = 1; /* 10 us */
+		rts.attr_mask |= IB_UVERBS_QP_TIMEOUT | IB_UVERBS_QP_RETRY_CNT |
+				 IB_UVERBS_QP_RNR_RETRY |
+				 IB_UVERBS_QP_MAX_QP_RD_ATOMIC;
+		rts.timeout = 14;
+		rts.retry_cnt = 7;
+		rts.rnr_retry = p->rnr_retry;
+		rts.max_rd_atomic = p->rd_atomic;
+	}
 	ret = ioverbs_qp_modify(v, qp, &init);
 	if (!ret)
 		ret = ioverbs_qp_modify(v, qp, &rtr);
@@ -195,195 +546,19 @@ long ioverbs_qp_connect_rc(struct ioverbs_client *v, u32 qp, u16 dlid, u32 dqpn,
 	return ret;
 }
 
-u8 ioverbs_qp_state(struct ioverbs_client *v, u32 qp)
+long ioverbs_qp_connect_rc(struct ioverbs_client *v, u32 qp, u16 dlid, u32 dqpn,
+			   u8 rnr_retry)
 {
-	struct ib_uverbs_qp_query_resp resp = { 0 };
-	u32 mask = IB_UVERBS_QP_STATE;
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_QUERY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_QUERY_MASK, &mask, sizeof(mask));
-	ioverbs_cmd_out(&c, UVERBS_QP_QUERY_RESP, &resp, sizeof(resp));
-	if (ioverbs_client_exec(v, &c))
-		return 0xff;
-	return resp.attr.qp_state;
-}
-
-long ioverbs_destroy(struct ioverbs_client *v, u16 type, u16 action, u16 id,
-		     u32 handle)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd(&c, type, action);
-	ioverbs_cmd_idr(&c, id, handle);
-	return ioverbs_client_exec(v, &c);
-}
-
-long ioverbs_async_event(struct ioverbs_client *v,
-			 struct ib_uverbs_async_event_desc *d)
-{
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
-			   UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT);
-	ioverbs_cmd_out(&c, UVERBS_GET_ASYNC_EVENT_RESP, d, sizeof(*d));
-	return ioverbs_client_exec(v, &c);
-}
-
-#define ACC_ALL                                                         \
-	(IB_UVERBS_ACCESS_LOCAL_WRITE | IB_UVERBS_ACCESS_REMOTE_WRITE | \
-	 IB_UVERBS_ACCESS_REMOTE_READ | IB_UVERBS_ACCESS_REMOTE_ATOMIC)
-
-long ioverbs_ep_open(struct ioverbs_ep *s, size_t len, bool rings)
-{
-	struct ib_uverbs_qp_cap cap = {
-		.max_send_wr = 64,
-		.max_recv_wr = 64,
-		.max_send_sge = 2,
-		.max_recv_sge = 2,
-		.max_inline_data = 64,
+	const struct ioverbs_qp_peer p = {
+		.qp_type = IB_UVERBS_QPT_RC,
+		.dlid = dlid,
+		.dest_qpn = dqpn,
+		.access = IB_UVERBS_ACCESS_REMOTE_WRITE |
+			  IB_UVERBS_ACCESS_REMOTE_READ |
+			  IB_UVERBS_ACCESS_REMOTE_ATOMIC,
+		.rnr_retry = rnr_retry,
+		.rd_atomic = 4,
 	};
-	long ret;
 
-	s->len = len;
-	s->rings = rings;
-	s->rctx.fd = -1;
-	s->rctx.kick = -1;
-	s->rcq.fd = -1;
-	s->rqp.fd = -1;
-	s->buf = calloc(1, len);
-	if (!s->buf)
-		return -ENOMEM;
-	ret = ioverbs_get_context(&s->v);
-	if (!ret)
-		ret = ioverbs_port_lid(&s->v, &s->lid);
-	if (!ret)
-		ret = ioverbs_pd_alloc(&s->v, &s->pd);
-	if (!ret)
-		ret = ioverbs_mr_reg(&s->v, s->pd, s->buf, len, ACC_ALL, &s->mr,
-				     &s->lkey, &s->rkey);
-	if (!ret)
-		ret = ioverbs_cq_create(&s->v, 256, &s->cq, &s->cqe);
-	if (!ret)
-		ret = ioverbs_qp_create(&s->v, IB_UVERBS_QPT_RC, s->pd, s->cq,
-					&cap, &s->qp, &s->qpn, &s->cap);
-	if (ret || !rings)
-		return ret;
-	ret = ioverbs_sring_ctx_attach(&s->rctx, s->v.fn, s->v.ctx);
-	if (!ret)
-		ret = ioverbs_sring_cq_attach(&s->rcq, s->cq, s->cqe, s->v.fn,
-					      s->v.ctx);
-	if (!ret)
-		ret = ioverbs_sring_qp_attach(&s->rqp, &s->rctx, s->qp, &s->cap,
-					      s->v.fn, s->v.ctx);
-	return ret;
-}
-
-long ioverbs_ep_connect(struct ioverbs_ep *s, const struct ioverbs_ep *peer,
-			u8 rnr_retry)
-{
-	return ioverbs_qp_connect_rc(&s->v, s->qp, peer->lid, peer->qpn,
-				     rnr_retry);
-}
-
-void ioverbs_ep_close(struct ioverbs_ep *s)
-{
-	ioverbs_destroy(&s->v, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY,
-			UVERBS_QP_DESTROY_HANDLE, s->qp);
-	ioverbs_destroy(&s->v, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY,
-			UVERBS_CQ_DESTROY_HANDLE, s->cq);
-	ioverbs_destroy(&s->v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
-			UVERBS_MR_DEREG_HANDLE, s->mr);
-	ioverbs_destroy(&s->v, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC,
-			UVERBS_PD_DEALLOC_HANDLE, s->pd);
-	if (s->rings) {
-		ioverbs_sring_qp_detach(&s->rqp);
-		ioverbs_sring_cq_detach(&s->rcq);
-		ioverbs_sring_ctx_detach(&s->rctx);
-	}
-	free(s->buf);
-	s->buf = NULL;
-}
-
-long ioverbs_ep_post_send(struct ioverbs_ep *s, struct ib_uverbs_send_wr *wr,
-			  struct ib_uverbs_sge *sge)
-{
-	struct ioverbs_cmd c;
-	u32 bad;
-
-	if (s->rings)
-		return ioverbs_sring_post_send(&s->rqp, wr, sge);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, s->qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, wr, sizeof(*wr));
-	if (wr->num_sge)
-		ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge,
-			       wr->num_sge * sizeof(*sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	return ioverbs_client_exec(&s->v, &c);
-}
-
-long ioverbs_ep_post_recv(struct ioverbs_ep *s, u64 wr_id, u64 off, u32 len)
-{
-	struct ib_uverbs_recv_wr wr = { .wr_id = wr_id, .num_sge = 1 };
-	struct ib_uverbs_sge sge = {
-		.addr = (uintptr_t)(s->buf + off),
-		.length = len,
-		.lkey = s->lkey,
-	};
-	struct ioverbs_cmd c;
-	u32 bad;
-
-	if (s->rings)
-		return ioverbs_sring_post_recv(&s->rqp, &wr, &sge);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, s->qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	return ioverbs_client_exec(&s->v, &c);
-}
-
-static u64 ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
-}
-
-long ioverbs_ep_poll(struct ioverbs_ep *s, struct ib_uverbs_wc *wc,
-		     unsigned int timeout_ms)
-{
-	struct timespec nap = { 0, 20 * 1000 };
-	u64 start = ms_now();
-	struct ioverbs_cmd c;
-	u32 count;
-	long ret;
-
-	for (;;) {
-		if (s->rings) {
-			if (ioverbs_sring_poll(&s->rcq, wc, 1))
-				return 0;
-			if (ioverbs_sring_wait(&s->rcq, 1000))
-				if (ms_now() - start > timeout_ms)
-					return -ETIMEDOUT;
-			continue;
-		}
-		count = 0;
-		ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
-		ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, s->cq);
-		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, wc, sizeof(*wc));
-		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &count,
-				sizeof(count));
-		ret = ioverbs_client_exec(&s->v, &c);
-		if (ret)
-			return ret;
-		if (count)
-			return 0;
-		if (ms_now() - start > timeout_ms)
-			return -ETIMEDOUT;
-		nanosleep(&nap, NULL);
-	}
+	return ioverbs_qp_connect(v, qp, &p);
 }

@@ -143,8 +143,8 @@ static void qenv_open(struct qenv *e, const struct ib_uverbs_file_ops *ops)
 	ASSERT_TRUE(!IS_ERR(e->dev));
 	e->f = ib_uverbs_open(e->dev, ops, NULL);
 	ASSERT_TRUE(!IS_ERR(e->f));
-	ioverbs_client_embedded(&e->v, e->f);
-	ASSERT_OK(ioverbs_get_context(&e->v));
+	ioverbs_client_init_embedded(&e->v, e->f);
+	ASSERT_OK(ioverbs_context_get(&e->v));
 }
 
 static void qenv_close(struct qenv *e)
@@ -196,7 +196,7 @@ static long destroy(struct qenv *e, u16 type, u32 h)
 				      UVERBS_SRQ_DESTROY_HANDLE },
 	};
 
-	return ioverbs_destroy(&e->v, type, d[type].action, d[type].attr, h);
+	return ioverbs_object_destroy(&e->v, type, d[type].action, d[type].attr, h);
 }
 
 static long qp_create(struct qenv *e, u32 wr, u32 sge, u32 *qp)
@@ -213,28 +213,14 @@ static long qp_create(struct qenv *e, u32 wr, u32 sge, u32 *qp)
 
 static long cq_resize(struct qenv *e, u32 cq, u32 cqe)
 {
-	struct ib_uverbs_cq_resize_resp resp;
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &cqe, sizeof(cqe));
-	ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &resp, sizeof(resp));
-	return ioverbs_client_exec(&e->v, &c);
+	return ioverbs_cq_resize(&e->v, cq, cqe, NULL);
 }
 
 static long srq_create(struct qenv *e, u32 max_wr, u32 *srq)
 {
 	struct ib_uverbs_srq_create_cmd cmd = { .max_wr = max_wr, .max_sge = 2 };
-	struct ib_uverbs_srq_create_resp resp;
-	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_SRQ_CREATE_HANDLE, srq);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_CREATE_PD_HANDLE, e->pd);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_SRQ_CREATE_RESP, &resp, sizeof(resp));
-	return ioverbs_client_exec(&e->v, &c);
+	return ioverbs_srq_create(&e->v, e->pd, &cmd, srq, NULL);
 }
 
 static long srq_grow(struct qenv *e, u32 srq, u32 max_wr)
@@ -242,12 +228,8 @@ static long srq_grow(struct qenv *e, u32 srq, u32 max_wr)
 	struct ib_uverbs_srq_modify_cmd cmd = {
 		.attr_mask = IB_UVERBS_SRQ_MAX_WR, .max_wr = max_wr,
 	};
-	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_MODIFY_HANDLE, srq);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_MODIFY_CMD, &cmd, sizeof(cmd));
-	return ioverbs_client_exec(&e->v, &c);
+	return ioverbs_srq_modify(&e->v, srq, &cmd);
 }
 
 static bool error_says(const char *what)

@@ -35,13 +35,13 @@ static void setup_noctx(struct fx *fx)
 	ASSERT_TRUE(!IS_ERR(fx->dev));
 	fx->f = ib_uverbs_open(fx->dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(fx->f));
-	ioverbs_client_embedded(&fx->v, fx->f);
+	ioverbs_client_init_embedded(&fx->v, fx->f);
 }
 
 static void setup(struct fx *fx)
 {
 	setup_noctx(fx);
-	ASSERT_OK(ioverbs_get_context(&fx->v));
+	ASSERT_OK(ioverbs_context_get(&fx->v));
 }
 
 static void teardown(struct fx *fx)
@@ -214,7 +214,8 @@ TEST(rule23_mandatory_and_lookups)
 	u32 pd, cq, qp;
 
 	setup(&fx);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_PD,
+				UVERBS_ACTION_PD_DEALLOC);
 	ioverbs_cmd_in(&c, 1, &pd, 0);
 	/* id 1 is not in PD_DEALLOC's spec; the library sends it as asked. */
 	REFUSED(&fx, -EINVAL, "attr 0 (id 0x1): not in the action's spec",
@@ -223,7 +224,7 @@ TEST(rule23_mandatory_and_lookups)
 	cq = cq_ok(&fx);
 	qp = qp_ok(&fx, pd, cq);
 	REFUSED(&fx, -ENOENT, "attr 0 (id 0x0): handle 99: no such object",
-		ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 				UVERBS_ACTION_PD_DEALLOC,
 				UVERBS_PD_DEALLOC_HANDLE, 99));
 	/* A CQ handle where a PD's is expected: the core knows it. */
@@ -233,7 +234,7 @@ TEST(rule23_mandatory_and_lookups)
 		snprintf(want, sizeof(want),
 			 "attr 0 (id 0x0): handle %u: of another type", cq);
 		REFUSED(&fx, -EINVAL, want,
-			ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					UVERBS_ACTION_PD_DEALLOC,
 					UVERBS_PD_DEALLOC_HANDLE, cq));
 	}
@@ -245,18 +246,19 @@ TEST(rule23_mandatory_and_lookups)
 			 "handle %u: 1 objects depend on it, destroy them first",
 			 pd);
 		REFUSED(&fx, -EBUSY, want,
-			ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					UVERBS_ACTION_PD_DEALLOC,
 					UVERBS_PD_DEALLOC_HANDLE, pd));
 		snprintf(want, sizeof(want),
 			 "handle %u: 2 objects depend on it, destroy them first",
 			 cq);
 		REFUSED(&fx, -EBUSY, want,
-			ioverbs_destroy(&fx.v, UVERBS_TYPE_CQ,
+			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_CQ,
 					UVERBS_ACTION_CQ_DESTROY,
 					UVERBS_CQ_DESTROY_HANDLE, cq));
 	}
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_QP,
+				UVERBS_ACTION_QP_MODIFY);
 	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, qp);
 	REFUSED(&fx, -EINVAL, "mandatory attr 0x1 missing", exec(&fx, &c));
 	teardown(&fx);
@@ -271,9 +273,9 @@ TEST(rule23_no_context_and_removal)
 	REFUSED(&fx, -EINVAL,
 		"attr 0 (id 0x0): no context yet (GET_CONTEXT first)",
 		pd_alloc(&fx, &pd));
-	ASSERT_OK(ioverbs_get_context(&fx.v));
+	ASSERT_OK(ioverbs_context_get(&fx.v));
 	REFUSED(&fx, -EINVAL, "GET_CONTEXT: the file has a context already",
-		ioverbs_get_context(&fx.v));
+		ioverbs_context_get(&fx.v));
 	/* Rule 20 (and rule 5's EIO): the device is gone. */
 	ib_unregister_device(fx.dev);
 	REFUSED(&fx, -EIO, "device removed", pd_alloc(&fx, &pd));
@@ -294,21 +296,21 @@ TEST(rule23_device_actions)
 	u8 pn = 2;
 
 	setup(&fx);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_DEVICE,
 			   UVERBS_ACTION_DEVICE_QUERY_PORT);
 	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &pn, sizeof(pn));
 	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port, sizeof(port));
 	REFUSED(&fx, -EINVAL, "port_num 2 outside 1..1 (phys_port_cnt)",
 		exec(&fx, &c));
 	pn = 1;
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_DEVICE,
 			   UVERBS_ACTION_DEVICE_QUERY_GID);
 	ioverbs_cmd_in(&c, UVERBS_QUERY_GID_PORT_NUM, &pn, sizeof(pn));
 	ioverbs_cmd_in(&c, UVERBS_QUERY_GID_INDEX, &index, sizeof(index));
 	ioverbs_cmd_out(&c, UVERBS_QUERY_GID_RESP, &gid, sizeof(gid));
 	REFUSED(&fx, -EINVAL, "QUERY_GID: index 1 >= gid_tbl_len 1",
 		exec(&fx, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_DEVICE,
 			   UVERBS_ACTION_DEVICE_QUERY_PKEY);
 	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_PORT_NUM, &pn, sizeof(pn));
 	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_INDEX, &index, sizeof(index));
@@ -316,7 +318,7 @@ TEST(rule23_device_actions)
 	REFUSED(&fx, -EINVAL, "QUERY_PKEY: index 1 >= pkey_tbl_len 1",
 		exec(&fx, &c));
 	REFUSED(&fx, -EAGAIN, "GET_ASYNC_EVENT: no event is queued",
-		ioverbs_async_event(&fx.v, &ev));
+		ioverbs_async_event_get(&fx.v, &ev));
 	teardown(&fx);
 }
 
@@ -339,7 +341,7 @@ TEST(rule23_pd_mr_actions)
 			       IB_UVERBS_ACCESS_REMOTE_WRITE, &mr, &lkey,
 			       &rkey));
 	REFUSED(&fx, -ENOENT, "attr 0 (id 0x0): handle 42: no such object",
-		ioverbs_destroy(&fx.v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
+		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
 				UVERBS_MR_DEREG_HANDLE, 42));
 	teardown(&fx);
 }
@@ -358,19 +360,22 @@ TEST(rule23_cq_actions)
 		ioverbs_cq_create(&fx.v, 70000, &cq, &cqe));
 	cq = cq_ok(&fx);
 	v = 5000;
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_CQ,
+				UVERBS_ACTION_CQ_RESIZE);
 	ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, cq);
 	ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &v, sizeof(v));
 	ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &rr, sizeof(rr));
 	REFUSED(&fx, -EINVAL, "CQ_RESIZE: CQE 5000 outside 1..1024",
 		exec(&fx, &c));
 	v = 2;
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_CQ,
+				UVERBS_ACTION_CQ_REQ_NOTIFY);
 	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
 	ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, &v, sizeof(v));
 	REFUSED(&fx, -EINVAL, "CQ_REQ_NOTIFY: SOLICITED is 2, not 0 or 1",
 		exec(&fx, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_CQ,
+				UVERBS_ACTION_CQ_POLL);
 	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
 	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, wc, sizeof(wc[0]) + 8);
 	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &count, sizeof(count));
@@ -421,14 +426,16 @@ TEST(rule23_qp_actions)
 		ioverbs_qp_modify(&fx.v, qp, &attr));
 
 	/* Posts in RESET: the soft device's reason after the core's. */
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_QP,
+				UVERBS_ACTION_QP_POST_SEND);
 	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
 	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &swr, sizeof(swr));
 	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
 	REFUSED(&fx, -EINVAL,
 		"QP_POST_SEND: WR 0 not posted (nor any after it): the QP is in RESET, not RTS, SQD or ERR",
 		exec(&fx, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_QP,
+				UVERBS_ACTION_QP_POST_RECV);
 	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
 	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &rwr, sizeof(rwr));
 	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
@@ -441,7 +448,8 @@ TEST(rule23_qp_actions)
 		char want[80];
 		u32 mask = 0;
 
-		ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
+		ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_QP,
+					UVERBS_ACTION_QP_QUERY);
 		ioverbs_cmd_idr(&c, UVERBS_QP_QUERY_HANDLE, pd);
 		ioverbs_cmd_in(&c, UVERBS_QP_QUERY_MASK, &mask, sizeof(mask));
 		ioverbs_cmd_out(&c, UVERBS_QP_QUERY_RESP, &qr, sizeof(qr));
@@ -449,12 +457,12 @@ TEST(rule23_qp_actions)
 			 "attr 0 (id 0x0): handle %u: of another type", pd);
 		REFUSED(&fx, -EINVAL, want, exec(&fx, &c));
 	}
-	ASSERT_OK(ioverbs_destroy(&fx.v, UVERBS_TYPE_QP,
+	ASSERT_OK(ioverbs_object_destroy(&fx.v, UVERBS_TYPE_QP,
 				  UVERBS_ACTION_QP_DESTROY,
 				  UVERBS_QP_DESTROY_HANDLE, qp2));
 	REFUSED(&fx, -ENOENT,
 		"attr 0 (id 0x0): handle 1000: no such object",
-		ioverbs_destroy(&fx.v, UVERBS_TYPE_QP,
+		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_QP,
 				UVERBS_ACTION_QP_DESTROY,
 				UVERBS_QP_DESTROY_HANDLE, 1000));
 	teardown(&fx);
@@ -469,7 +477,8 @@ static long srq_create(struct fx *fx, u32 pd, u32 max_wr, u32 max_sge,
 	struct ib_uverbs_srq_create_resp resp;
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_CREATE);
+	ioverbs_client_cmd_init(&fx->v, &c, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_CREATE);
 	ioverbs_cmd_new(&c, UVERBS_SRQ_CREATE_HANDLE, srq);
 	ioverbs_cmd_idr(&c, UVERBS_SRQ_CREATE_PD_HANDLE, pd);
 	ioverbs_cmd_in(&c, UVERBS_SRQ_CREATE_CMD, &cmd, sizeof(cmd));
@@ -499,13 +508,15 @@ TEST(rule23_srq_ah_channel_actions)
 		"SRQ_CREATE: max_wr 100 outside 1..64 (device max_srq_wr)",
 		srq_create(&fx, pd, 100, 1, 0, &srq));
 	ASSERT_OK(srq_create(&fx, pd, 4, 1, 0, &srq));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_MODIFY);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_MODIFY);
 	ioverbs_cmd_idr(&c, UVERBS_SRQ_MODIFY_HANDLE, srq);
 	ioverbs_cmd_in(&c, UVERBS_SRQ_MODIFY_CMD, &mod, sizeof(mod));
 	REFUSED(&fx, -EINVAL,
 		"SRQ_MODIFY: max_wr 2 < the queue's 4: the soft device only grows an SRQ",
 		exec(&fx, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_POST_RECV);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_SRQ,
+				UVERBS_ACTION_SRQ_POST_RECV);
 	ioverbs_cmd_idr(&c, UVERBS_SRQ_POST_RECV_HANDLE, srq);
 	ioverbs_cmd_in(&c, UVERBS_SRQ_POST_RECV_WR, &rwr, sizeof(rwr));
 	ioverbs_cmd_in(&c, UVERBS_SRQ_POST_RECV_SGE, sge, sizeof(sge));
@@ -513,18 +524,19 @@ TEST(rule23_srq_ah_channel_actions)
 	REFUSED(&fx, -EINVAL, "SRQ_POST_RECV: WR 0 has 2 SGEs, the queue takes 1",
 		exec(&fx, &c));
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_AH,
+				UVERBS_ACTION_AH_CREATE);
 	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, &ahh);
 	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, pd);
 	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, &ah, sizeof(ah));
 	REFUSED(&fx, -EINVAL, "address vector: sgid_index 1 >= gid_tbl_len 1",
 		exec(&fx, &c));
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_COMP_CHANNEL,
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_COMP_CHANNEL,
 			   UVERBS_ACTION_COMP_CHANNEL_CREATE);
 	ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &chan);
 	ASSERT_OK(exec(&fx, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_COMP_CHANNEL,
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_COMP_CHANNEL,
 			   UVERBS_ACTION_COMP_CHANNEL_GET_EVENT);
 	ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_GET_EVENT_FD, chan);
 	ioverbs_cmd_out(&c, UVERBS_COMP_CHANNEL_GET_EVENT_RESP, &ev,
@@ -544,29 +556,32 @@ TEST(rule23_remaining_actions)
 	char want[80];
 
 	setup_noctx(&fx);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_DEVICE,
+				UVERBS_ACTION_DEVICE_QUERY);
 	ioverbs_cmd_out(&c, UVERBS_QUERY_DEVICE_RESP, &qd, sizeof(qd));
 	REFUSED(&fx, -EINVAL, "no context yet (GET_CONTEXT first)",
 		exec(&fx, &c));
-	ASSERT_OK(ioverbs_get_context(&fx.v));
+	ASSERT_OK(ioverbs_context_get(&fx.v));
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REREG);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_MR,
+				UVERBS_ACTION_MR_REREG);
 	ioverbs_cmd_idr(&c, UVERBS_MR_REREG_HANDLE, 0);
 	REFUSED(&fx, -EOPNOTSUPP, "action 2 of type 2 not supported",
 		exec(&fx, &c));
 	REFUSED(&fx, -EBADF, "attr 0 (id 0x0): fd 99: no such object",
-		ioverbs_destroy(&fx.v, UVERBS_TYPE_COMP_CHANNEL,
+		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_COMP_CHANNEL,
 				UVERBS_ACTION_COMP_CHANNEL_DESTROY,
 				UVERBS_COMP_CHANNEL_DESTROY_FD, 99));
 	REFUSED(&fx, -ENOENT, "attr 0 (id 0x0): handle 98: no such object",
-		ioverbs_destroy(&fx.v, UVERBS_TYPE_AH,
+		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_AH,
 				UVERBS_ACTION_AH_DESTROY,
 				UVERBS_AH_DESTROY_HANDLE, 98));
 	/* An SRQ with a QP on it: Rule 18. */
 	pd = pd_ok(&fx);
 	cq = cq_ok(&fx);
 	ASSERT_OK(srq_create(&fx, pd, 4, 1, 0, &srq));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
+	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_QP,
+				UVERBS_ACTION_QP_CREATE);
 	{
 		struct ib_uverbs_qp_create_cmd cmd = {
 			.cap = small_cap, .qp_type = IB_UVERBS_QPT_RC,
@@ -588,7 +603,7 @@ TEST(rule23_remaining_actions)
 	snprintf(want, sizeof(want),
 		 "handle %u: 1 objects depend on it, destroy them first", srq);
 	REFUSED(&fx, -EBUSY, want,
-		ioverbs_destroy(&fx.v, UVERBS_TYPE_SRQ,
+		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_SRQ,
 				UVERBS_ACTION_SRQ_DESTROY,
 				UVERBS_SRQ_DESTROY_HANDLE, srq));
 	teardown(&fx);
@@ -606,23 +621,27 @@ TEST(rule23_soft_vendor_actions)
 	u8 port = 3;
 
 	setup(&fx);
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_INJECT);
+	ioverbs_client_cmd_init(&fx.v, &c, SOFT_TYPE_VENDOR,
+				SOFT_VENDOR_INJECT);
 	ioverbs_cmd_in(&c, SOFT_INJECT_WHAT, &what, sizeof(what));
 	REFUSED(&fx, -EINVAL, "SOFT_INJECT: unknown injection 77",
 		exec(&fx, &c));
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_PORT_COUNTERS);
+	ioverbs_client_cmd_init(&fx.v, &c, SOFT_TYPE_VENDOR,
+				SOFT_VENDOR_PORT_COUNTERS);
 	ioverbs_cmd_in(&c, SOFT_PORT_COUNTERS_PORT, &port, sizeof(port));
 	ioverbs_cmd_out(&c, SOFT_PORT_COUNTERS_RESP, &pc, sizeof(pc));
 	REFUSED(&fx, -EINVAL, "SOFT_PORT_COUNTERS: no port 3", exec(&fx, &c));
 	pd = pd_ok(&fx);
 	cq = cq_ok(&fx);
 	qp = qp_ok(&fx, pd, cq);
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_ATTACH);
+	ioverbs_client_cmd_init(&fx.v, &c, SOFT_TYPE_VENDOR,
+				SOFT_VENDOR_ATTACH);
 	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
 	ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, qp);
 	REFUSED(&fx, -EINVAL, "SOFT_ATTACH: attach the context's doorbell first",
 		exec(&fx, &c));
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_QP_COUNTERS);
+	ioverbs_client_cmd_init(&fx.v, &c, SOFT_TYPE_VENDOR,
+				SOFT_VENDOR_QP_COUNTERS);
 	ioverbs_cmd_idr(&c, SOFT_QP_COUNTERS_HANDLE, 555);
 	ioverbs_cmd_out(&c, SOFT_QP_COUNTERS_RESP, &pc, sizeof(pc));
 	REFUSED(&fx, -ENOENT, "attr 0 (id 0x8000): handle 555: no such object",
@@ -644,7 +663,7 @@ TEST(rule23_reason_read_takes_it)
 
 	setup(&fx);
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, sizeof(buf)), 0);
-	ASSERT_ERRNO(-ENOENT, ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+	ASSERT_ERRNO(-ENOENT, ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					      UVERBS_ACTION_PD_DEALLOC,
 					      UVERBS_PD_DEALLOC_HANDLE, 9));
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, sizeof(buf)), strlen(H9));
@@ -653,7 +672,7 @@ TEST(rule23_reason_read_takes_it)
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, sizeof(buf)), 0);
 
 	/* A short buffer gets the beginning; the rest is dropped. */
-	ASSERT_ERRNO(-ENOENT, ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+	ASSERT_ERRNO(-ENOENT, ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					      UVERBS_ACTION_PD_DEALLOC,
 					      UVERBS_PD_DEALLOC_HANDLE, 9));
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, 6), 6);
@@ -661,14 +680,14 @@ TEST(rule23_reason_read_takes_it)
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, sizeof(buf)), 0);
 
 	/* A success clears it. */
-	ASSERT_ERRNO(-ENOENT, ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+	ASSERT_ERRNO(-ENOENT, ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					      UVERBS_ACTION_PD_DEALLOC,
 					      UVERBS_PD_DEALLOC_HANDLE, 9));
 	ASSERT_OK(pd_alloc(&fx, &pd));
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, sizeof(buf)), 0);
 
 	/* The library's string: no newline, NUL-terminated, "" for none. */
-	ASSERT_ERRNO(-ENOENT, ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+	ASSERT_ERRNO(-ENOENT, ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					      UVERBS_ACTION_PD_DEALLOC,
 					      UVERBS_PD_DEALLOC_HANDLE, 9));
 	ASSERT_EQ(ioverbs_reason_get(&fx.v, buf, sizeof(buf)), strlen(H9) - 1);
@@ -689,7 +708,7 @@ TEST(rule23_reason_per_file)
 	setup(&fx);
 	g = ib_uverbs_open(fx.dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(g));
-	ASSERT_ERRNO(-ENOENT, ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+	ASSERT_ERRNO(-ENOENT, ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					      UVERBS_ACTION_PD_DEALLOC,
 					      UVERBS_PD_DEALLOC_HANDLE, 9));
 	ASSERT_EQ(ib_uverbs_reason_read(g, buf, sizeof(buf)), 0);
@@ -710,7 +729,7 @@ static void *fail_then_read(void *p)
 {
 	struct thread_arg *a = p;
 
-	a->ret = ioverbs_destroy(&a->fx->v, UVERBS_TYPE_PD,
+	a->ret = ioverbs_object_destroy(&a->fx->v, UVERBS_TYPE_PD,
 				 UVERBS_ACTION_PD_DEALLOC,
 				 UVERBS_PD_DEALLOC_HANDLE, a->handle);
 	/* Both failed before either reads. */
@@ -771,7 +790,7 @@ TEST(rule23_reason_table_is_bounded)
 	for (i = 0; i < 1000; i++) {
 		current_pid = 100000 + i;
 		ASSERT_ERRNO(-ENOENT,
-			     ioverbs_destroy(&fx.v, UVERBS_TYPE_PD,
+			     ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					     UVERBS_ACTION_PD_DEALLOC,
 					     UVERBS_PD_DEALLOC_HANDLE,
 					     (u32)(5000 + i)));

@@ -2030,7 +2030,7 @@ static void soft_ctx_open(struct soft_ctx *s, struct tx_dev *dev)
 {
 	s->f = tx_open_soft_ok(dev);
 	tx_client(&s->v, s->f);
-	ASSERT_OK(ioverbs_get_context(&s->v));
+	ASSERT_OK(ioverbs_context_get(&s->v));
 	ASSERT_OK(ioverbs_pd_alloc(&s->v, &s->pd));
 }
 
@@ -2066,7 +2066,8 @@ static long mr_reg(struct soft_ctx *s, u64 start, u64 len, u32 access,
 	struct ib_uverbs_mr_reg_resp dummy;
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
+	ioverbs_client_cmd_init(&s->v, &c, UVERBS_TYPE_MR,
+				UVERBS_ACTION_MR_REG);
 	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
 	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, s->pd);
 	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
@@ -2120,7 +2121,7 @@ static void mr_reg_err_at(int line, long err, struct soft_ctx *s, u64 start,
 
 static long mr_dereg(struct soft_ctx *s, u32 mr)
 {
-	return ioverbs_destroy(&s->v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
+	return ioverbs_object_destroy(&s->v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
 			       UVERBS_MR_DEREG_HANDLE, mr);
 }
 
@@ -2260,14 +2261,16 @@ static u32 rdma_status(struct soft_ctx *s, u32 cq, u16 lid, u32 opcode,
 	ASSERT_OK(ioverbs_qp_connect_rc(&s->v, qp, lid, qpn, 1));
 	wr.wr.rdma.remote_addr = (uintptr_t)remote;
 	wr.wr.rdma.rkey = rkey;
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
+	ioverbs_client_cmd_init(&s->v, &c, UVERBS_TYPE_QP,
+				UVERBS_ACTION_QP_POST_SEND);
 	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
 	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
 	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
 	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
 	ASSERT_OK(ioverbs_client_exec(&s->v, &c));
 	for (i = 0; i < 2000 && !n; i++) {
-		ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+		ioverbs_client_cmd_init(&s->v, &c, UVERBS_TYPE_CQ,
+					UVERBS_ACTION_CQ_POLL);
 		ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
 		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, &wc, sizeof(wc));
 		ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &n, sizeof(n));
@@ -2278,11 +2281,12 @@ static u32 rdma_status(struct soft_ctx *s, u32 cq, u16 lid, u32 opcode,
 	ASSERT_EQ(n, 1);
 	ASSERT_EQ(wc.wr_id, 21);
 	status = wc.status;
-	ASSERT_OK(ioverbs_destroy(&s->v, UVERBS_TYPE_QP,
+	ASSERT_OK(ioverbs_object_destroy(&s->v, UVERBS_TYPE_QP,
 				  UVERBS_ACTION_QP_DESTROY,
 				  UVERBS_QP_DESTROY_HANDLE, qp));
 	/* The QP went to ERR: nothing else may be queued. */
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
+	ioverbs_client_cmd_init(&s->v, &c, UVERBS_TYPE_CQ,
+				UVERBS_ACTION_CQ_POLL);
 	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
 	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, &wc, sizeof(wc));
 	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &n, sizeof(n));
@@ -2315,7 +2319,7 @@ TEST_F(soft, rule21_unmapped_after_reg_error_completions)
 	u32 mr[2], cq, cqe;
 	u16 lid;
 
-	ASSERT_OK(ioverbs_port_lid(&s->v, &lid));
+	ASSERT_OK(ioverbs_port_query_lid(&s->v, &lid));
 	ASSERT_OK(ioverbs_cq_create(&s->v, 16, &cq, &cqe));
 	mr[0] = mr_reg_ok(s, m, ps, ACC_ALL, &good);
 	mr[1] = mr_reg_ok(s, m + ps, ps, ACC_ALL, &gone);
@@ -2351,7 +2355,7 @@ TEST_F(soft, rule21_unmapped_after_reg_error_completions)
 	ASSERT_TRUE(!memcmp(m + 128, "rule--21", 8));
 	ASSERT_OK(mr_dereg(s, mr[1]));
 	ASSERT_OK(mr_dereg(s, mr[0]));
-	ASSERT_OK(ioverbs_destroy(&s->v, UVERBS_TYPE_CQ,
+	ASSERT_OK(ioverbs_object_destroy(&s->v, UVERBS_TYPE_CQ,
 				  UVERBS_ACTION_CQ_DESTROY,
 				  UVERBS_CQ_DESTROY_HANDLE, cq));
 	pages_unmap(m, 1);
@@ -2436,7 +2440,8 @@ TEST_F(soft, rule22_header_read_only_soft_pd)
 	u32 pd = 0;
 
 	ASSERT_EQ(tx_file_objects(s->f), 1);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
+	ioverbs_client_cmd_init(&s->v, &c, UVERBS_TYPE_PD,
+				UVERBS_ACTION_PD_ALLOC);
 	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
 	hdr = (void *)(pages + page_size() - sizeof(*hdr));
 	memcpy(hdr, &c.hdr, c.hdr.length);
@@ -2445,7 +2450,7 @@ TEST_F(soft, rule22_header_read_only_soft_pd)
 	ASSERT_EQ(tx_file_objects(s->f), 2);
 	pd = (u32)hdr->attrs[0].ptr_idr;
 	ASSERT_TRUE(pd != s->pd);
-	ASSERT_OK(ioverbs_destroy(&s->v, UVERBS_TYPE_PD,
+	ASSERT_OK(ioverbs_object_destroy(&s->v, UVERBS_TYPE_PD,
 				  UVERBS_ACTION_PD_DEALLOC,
 				  UVERBS_PD_DEALLOC_HANDLE, pd));
 	ASSERT_EQ(tx_file_objects(s->f), 1);

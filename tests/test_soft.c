@@ -14,7 +14,7 @@
 
 #include "harness.h"
 
-#include <ioverbs/cmd.h>
+#include <ioverbs/embedded.h>
 #include <rdma/soft_device.h>
 #include "../drivers/soft/soft.h"
 
@@ -1160,41 +1160,23 @@ TEST(soft_failnth_create)
 
 /* --- through the standard handlers ---------------------------------- */
 
-static long soft_ioctl(void *ctx, unsigned int cmd, void *arg)
-{
-	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
-}
-
+/* One file, through the library, checked against the device's tables. */
 struct e2e {
 	struct ib_device *dev;
 	struct ib_uverbs_file *f;
+	struct ioverbs_client v;
 	u32 pd, mr, cq, qp, qpn;
 	u32 lkey, rkey, cqe;
 	struct ib_uverbs_qp_cap qp_cap;
 	u16 lid;
 };
 
-static void cmd_init(struct e2e *t, struct ioverbs_cmd *c, u16 type, u16 action)
-{
-	ioverbs_cmd_init(c, t->dev->types, SOFT_DRIVER_ID, type, action);
-}
-
-static void cmd_exec_ok(struct ioverbs_cmd *c, struct e2e *t)
-{
-	long ret = ioverbs_cmd_exec(c, soft_ioctl, t->f);
-
-	if (ret)
-		harness_fail(__FILE__, __LINE__, "command %u/%u: %s (%s%s)",
-			     c->hdr.object_type, c->hdr.action, errno_name(ret),
-			     ioverbs_cmd_error(c), ib_uverbs_last_error());
-}
-
 /* In e2e_steps(): the first failure ends the steps. */
-#define STEP(c, t)                                                \
-	do {                                                      \
-		long _r = ioverbs_cmd_exec((c), soft_ioctl, (t)->f); \
-		if (_r)                                           \
-			return _r;                                \
+#define STEP(call)                   \
+	do {                         \
+		long _r = (call);    \
+		if (_r)              \
+			return _r;   \
 	} while (0)
 
 /*
@@ -1203,15 +1185,6 @@ static void cmd_exec_ok(struct ioverbs_cmd *c, struct e2e *t)
  */
 static long e2e_steps(struct e2e *t, u8 *buf, size_t len)
 {
-	struct ib_uverbs_get_context_resp ctx_resp;
-	struct ib_uverbs_query_port_resp port_resp;
-	struct ib_uverbs_mr_reg_cmd mr_cmd = {
-		.start = (uintptr_t)buf, .length = len,
-		.hca_va = (uintptr_t)buf,
-		.access_flags = IB_UVERBS_ACCESS_LOCAL_WRITE |
-				IB_UVERBS_ACCESS_REMOTE_WRITE,
-	};
-	struct ib_uverbs_mr_reg_resp mr_resp;
 	struct ib_uverbs_cq_create_cmd cq_cmd = { .user_handle = 1, .cqe = 10 };
 	struct ib_uverbs_cq_create_resp cq_resp;
 	struct ib_uverbs_qp_create_cmd qp_cmd = {
@@ -1223,8 +1196,6 @@ static long e2e_steps(struct e2e *t, u8 *buf, size_t len)
 			     IB_UVERBS_QP_PORT | IB_UVERBS_QP_ACCESS_FLAGS,
 		.qp_state = IB_UVERBS_QPS_INIT, .port_num = 1,
 	};
-	struct ioverbs_cmd c;
-	u8 port = 1;
 
 	memset(t, 0, sizeof(*t));
 	t->dev = soft_device_create(NULL);
@@ -1241,52 +1212,23 @@ static long e2e_steps(struct e2e *t, u8 *buf, size_t len)
 		t->f = NULL;
 		return ret;
 	}
+	ioverbs_client_init_embedded(&t->v, t->f);
+	ioverbs_client_spec_set(&t->v, t->dev->types, SOFT_DRIVER_ID);
 
-	cmd_init(t, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx_resp, sizeof(ctx_resp));
-	STEP(&c, t);
-
-	cmd_init(t, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port_resp, sizeof(port_resp));
-	STEP(&c, t);
-	t->lid = port_resp.lid;
-
-	cmd_init(t, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &t->pd);
-	STEP(&c, t);
-
-	cmd_init(t, &c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, &t->mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, t->pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &mr_cmd, sizeof(mr_cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, &mr_resp, sizeof(mr_resp));
-	STEP(&c, t);
-	t->lkey = mr_resp.lkey;
-	t->rkey = mr_resp.rkey;
-
-	cmd_init(t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, &t->cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cq_cmd, sizeof(cq_cmd));
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &cq_resp, sizeof(cq_resp));
-	STEP(&c, t);
+	STEP(ioverbs_context_get(&t->v));
+	STEP(ioverbs_port_query_lid(&t->v, &t->lid));
+	STEP(ioverbs_pd_alloc(&t->v, &t->pd));
+	STEP(ioverbs_mr_reg(&t->v, t->pd, buf, len,
+			    IB_UVERBS_ACCESS_LOCAL_WRITE |
+				    IB_UVERBS_ACCESS_REMOTE_WRITE,
+			    &t->mr, &t->lkey, &t->rkey));
+	STEP(ioverbs_cq_create_ex(&t->v, &cq_cmd, -1, &t->cq, &cq_resp));
 	t->cqe = cq_resp.cqe;
-
-	cmd_init(t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, &t->qp);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, t->pd);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, t->cq);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, t->cq);
-	ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, &qp_cmd, sizeof(qp_cmd));
-	ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &qp_resp, sizeof(qp_resp));
-	STEP(&c, t);
+	STEP(ioverbs_qp_create_ex(&t->v, &qp_cmd, t->pd, t->cq, t->cq,
+				  IOVERBS_NONE, &t->qp, &qp_resp));
 	t->qpn = qp_resp.qpn;
 	t->qp_cap = qp_resp.cap;
-
-	cmd_init(t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, t->qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, &attr, sizeof(attr));
-	STEP(&c, t);
+	STEP(ioverbs_qp_modify(&t->v, t->qp, &attr));
 	return 0;
 }
 
@@ -1313,7 +1255,6 @@ TEST(soft_std_commands_then_close)
 {
 	struct soft_qp_counters counters;
 	static u8 buf[8192];
-	struct ioverbs_cmd c;
 	struct soft_qp *sqp;
 	struct e2e t;
 
@@ -1326,10 +1267,7 @@ TEST(soft_std_commands_then_close)
 	soft_qp_put(sqp);
 
 	/* The vendor action, through the vendor chain. */
-	cmd_init(&t, &c, SOFT_TYPE_VENDOR, SOFT_VENDOR_QP_COUNTERS);
-	ioverbs_cmd_idr(&c, SOFT_QP_COUNTERS_HANDLE, t.qp);
-	ioverbs_cmd_out(&c, SOFT_QP_COUNTERS_RESP, &counters, sizeof(counters));
-	cmd_exec_ok(&c, &t);
+	ASSERT_OK(ioverbs_soft_qp_counters_query(&t.v, t.qp, &counters));
 	ASSERT_EQ(counters.send_posted, 3);
 
 	/* Close with everything alive: the core destroys it through us. */
@@ -1348,10 +1286,8 @@ TEST(soft_std_commands_then_remove)
 
 	e2e_setup(&t, buf, sizeof(buf));
 	/* Built now: the device (and the table they check against) goes. */
-	cmd_init(&t, &destroy, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
-	ioverbs_cmd_idr(&destroy, UVERBS_QP_DESTROY_HANDLE, t.qp);
-	cmd_init(&t, &alloc, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&alloc, UVERBS_PD_ALLOC_HANDLE, &pd);
+	ioverbs_qp_destroy_prep(&t.v, &destroy, t.qp, NULL);
+	ioverbs_pd_alloc_prep(&t.v, &alloc, &pd);
 	/* Hot unplug with the file open and its objects alive. */
 	soft_device_destroy(t.dev);
 	ASSERT_TRUE(!soft_fabric_qp_by_lid(t.lid, t.qpn, NULL));
@@ -1359,8 +1295,8 @@ TEST(soft_std_commands_then_remove)
 	 * The driver freed its device: the file still parses commands
 	 * against the core's copy of the types table (rule 20).
 	 */
-	ASSERT_OK(ioverbs_cmd_exec(&destroy, soft_ioctl, t.f));
-	ASSERT_ERRNO(-EIO, ioverbs_cmd_exec(&alloc, soft_ioctl, t.f));
+	ASSERT_OK(ioverbs_client_exec(&t.v, &destroy));
+	ASSERT_ERRNO(-EIO, ioverbs_client_exec(&t.v, &alloc));
 	ib_uverbs_release(t.f);
 }
 

@@ -14,7 +14,7 @@
 
 #include "harness.h"
 
-#include <ioverbs/cmd.h>
+#include <ioverbs/embedded.h>
 #include <rdma/soft_device.h>
 #include "../drivers/soft/soft.h"
 
@@ -1446,49 +1446,28 @@ TEST_TIMEOUT(soft_data_figures, 120)
 
 /* --- end to end: UD and completion events through commands -------------- */
 
-static long soft_ioctl(void *ctx, unsigned int cmd, void *arg)
-{
-	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
-}
-
+/* One file, checked against the device's tables, through the library. */
 struct e2e {
 	struct ib_device *dev;
 	struct ib_uverbs_file *f;
+	struct ioverbs_client v;
 	u32 pd, mr, cq, qp[2], qpn[2], ah[2], lkey;
 	int ch;
 	u16 lid;
 };
 
-static void cmd_init(struct e2e *t, struct ioverbs_cmd *c, u16 type, u16 action)
+static void e2e_ok(struct e2e *t, long ret, int line)
 {
-	ioverbs_cmd_init(c, t->dev->types, SOFT_DRIVER_ID, type, action);
-}
-
-static void cmd_exec_ok(struct ioverbs_cmd *c, struct e2e *t, int line)
-{
-	long ret = ioverbs_cmd_exec(c, soft_ioctl, t->f);
-
 	if (ret)
-		harness_fail(__FILE__, line, "command %u/%u: %s (%s%s)",
-			     c->hdr.object_type, c->hdr.action, errno_name(ret),
-			     ioverbs_cmd_error(c), ib_uverbs_last_error());
+		harness_fail(__FILE__, line, "%s (%s%s)", errno_name(ret),
+			     ioverbs_client_error(&t->v),
+			     ib_uverbs_last_error());
 }
 
-#define EXEC(c, t) cmd_exec_ok(c, t, __LINE__)
-
-static void e2e_modify(struct e2e *t, u32 qp, struct ib_uverbs_qp_attr *a)
-{
-	struct ioverbs_cmd c;
-
-	cmd_init(t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, a, sizeof(*a));
-	EXEC(&c, t);
-}
+#define E2E_OK(t, call) e2e_ok(t, call, __LINE__)
 
 static void e2e_ud_setup(struct e2e *t, u8 *buf, size_t len)
 {
-	struct ib_uverbs_get_context_resp ctx_resp;
 	struct ib_uverbs_mr_reg_cmd mr_cmd = {
 		.start = (uintptr_t)buf, .length = len,
 		.hca_va = (uintptr_t)buf,
@@ -1496,16 +1475,17 @@ static void e2e_ud_setup(struct e2e *t, u8 *buf, size_t len)
 	};
 	struct ib_uverbs_mr_reg_resp mr_resp;
 	struct ib_uverbs_cq_create_cmd cq_cmd = { .user_handle = 0xc0, .cqe = 16 };
-	struct ib_uverbs_cq_create_resp cq_resp;
 	struct ib_uverbs_qp_create_cmd qp_cmd = {
 		.qp_type = IB_UVERBS_QPT_UD, .user_handle = 0x90,
 		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
 			 .max_send_sge = 1, .max_recv_sge = 1 },
 	};
+	const struct ioverbs_qp_peer ud = {
+		.qp_type = IB_UVERBS_QPT_UD, .qkey = 0x11111111,
+	};
 	struct ib_uverbs_qp_create_resp qp_resp;
 	struct ib_uverbs_query_port_resp pr;
 	struct ib_uverbs_ah_attr ah = { .port_num = 1 };
-	struct ioverbs_cmd c;
 	int i;
 
 	memset(t, 0, sizeof(*t));
@@ -1513,75 +1493,32 @@ static void e2e_ud_setup(struct e2e *t, u8 *buf, size_t len)
 	ASSERT_TRUE(!IS_ERR(t->dev));
 	t->f = ib_uverbs_open(t->dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(t->f));
+	ioverbs_client_init_embedded(&t->v, t->f);
+	ioverbs_client_spec_set(&t->v, t->dev->types, SOFT_DRIVER_ID);
 	ASSERT_OK(to_verbs_dev(t->dev)->ops->query_port(t->dev, 1, &pr));
 	t->lid = pr.lid;
 
-	cmd_init(t, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &ctx_resp, sizeof(ctx_resp));
-	EXEC(&c, t);
-	cmd_init(t, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &t->pd);
-	EXEC(&c, t);
-	cmd_init(t, &c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, &t->mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, t->pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &mr_cmd, sizeof(mr_cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, &mr_resp, sizeof(mr_resp));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_context_get(&t->v));
+	E2E_OK(t, ioverbs_pd_alloc(&t->v, &t->pd));
+	E2E_OK(t, ioverbs_mr_reg_ex(&t->v, t->pd, &mr_cmd, &t->mr, &mr_resp));
 	t->lkey = mr_resp.lkey;
-	cmd_init(t, &c, UVERBS_TYPE_COMP_CHANNEL,
-		 UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &t->ch);
-	EXEC(&c, t);
-	cmd_init(t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, &t->cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cq_cmd, sizeof(cq_cmd));
-	ioverbs_cmd_fd(&c, UVERBS_CQ_CREATE_CHANNEL, t->ch);
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &cq_resp, sizeof(cq_resp));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_comp_channel_create(&t->v, -1, &t->ch));
+	E2E_OK(t, ioverbs_cq_create_ex(&t->v, &cq_cmd, t->ch, &t->cq, NULL));
 	for (i = 0; i < 2; i++) {
-		struct ib_uverbs_qp_attr a = {
-			.attr_mask = IB_UVERBS_QP_STATE |
-				     IB_UVERBS_QP_PKEY_INDEX |
-				     IB_UVERBS_QP_PORT | IB_UVERBS_QP_QKEY,
-			.qp_state = IB_UVERBS_QPS_INIT, .port_num = 1,
-			.qkey = 0x11111111,
-		};
-
-		cmd_init(t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-		ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, &t->qp[i]);
-		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, t->pd);
-		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, t->cq);
-		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, t->cq);
-		ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, &qp_cmd, sizeof(qp_cmd));
-		ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &qp_resp,
-				sizeof(qp_resp));
-		EXEC(&c, t);
+		E2E_OK(t, ioverbs_qp_create_ex(&t->v, &qp_cmd, t->pd, t->cq,
+					       t->cq, IOVERBS_NONE, &t->qp[i],
+					       &qp_resp));
 		qp_cmd.user_handle++;
 		t->qpn[i] = qp_resp.qpn;
-		e2e_modify(t, t->qp[i], &a);
-		a.attr_mask = IB_UVERBS_QP_STATE;
-		a.qp_state = IB_UVERBS_QPS_RTR;
-		e2e_modify(t, t->qp[i], &a);
-		a.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_SQ_PSN;
-		a.qp_state = IB_UVERBS_QPS_RTS;
-		e2e_modify(t, t->qp[i], &a);
+		E2E_OK(t, ioverbs_qp_connect(&t->v, t->qp[i], &ud));
 	}
 	/* AH 0: by LID; AH 1: by GID, with a GRH. */
 	ah.dlid = t->lid;
-	cmd_init(t, &c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, &t->ah[0]);
-	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, t->pd);
-	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, &ah, sizeof(ah));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_ah_create(&t->v, t->pd, &ah, &t->ah[0]));
 	ah.is_global = 1;
 	ah.hop_limit = 64;
 	ASSERT_OK(to_verbs_dev(t->dev)->ops->query_gid(t->dev, 1, 0, &ah.dgid));
-	cmd_init(t, &c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, &t->ah[1]);
-	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, t->pd);
-	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, &ah, sizeof(ah));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_ah_create(&t->v, t->pd, &ah, &t->ah[1]));
 }
 
 static void e2e_post_recv(struct e2e *t, u32 qp, u64 wr_id, void *addr,
@@ -1591,64 +1528,32 @@ static void e2e_post_recv(struct e2e *t, u32 qp, u64 wr_id, void *addr,
 	struct ib_uverbs_sge sge = {
 		.addr = (uintptr_t)addr, .length = len, .lkey = t->lkey,
 	};
-	struct ioverbs_cmd c;
-	u32 bad;
 
-	cmd_init(t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_qp_post_recv(&t->v, qp, &wr, 1, &sge, 1, NULL));
 }
 
 static long e2e_post_send(struct e2e *t, struct ib_uverbs_send_wr *wr,
 			  struct ib_uverbs_sge *sge)
 {
-	struct ioverbs_cmd c;
-	u32 bad;
-
-	cmd_init(t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, t->qp[0]);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, wr, sizeof(*wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge, sizeof(*sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	return ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+	return ioverbs_qp_post_send(&t->v, t->qp[0], wr, 1, sge, 1, NULL);
 }
 
 static u32 e2e_poll(struct e2e *t, struct ib_uverbs_wc *wc, u32 num)
 {
-	struct ioverbs_cmd c;
 	u32 count = 0;
 
-	cmd_init(t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, t->cq);
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, wc, num * sizeof(*wc));
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, &count, sizeof(count));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_cq_poll(&t->v, t->cq, wc, num, &count));
 	return count;
 }
 
 static long e2e_get_event(struct e2e *t, struct ib_uverbs_comp_event_desc *d)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(t, &c, UVERBS_TYPE_COMP_CHANNEL,
-		 UVERBS_ACTION_COMP_CHANNEL_GET_EVENT);
-	ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_GET_EVENT_FD, t->ch);
-	ioverbs_cmd_out(&c, UVERBS_COMP_CHANNEL_GET_EVENT_RESP, d, sizeof(*d));
-	return ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+	return ioverbs_comp_channel_get_event(&t->v, t->ch, d);
 }
 
 static void e2e_req_notify(struct e2e *t, u32 solicited)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, t->cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, &solicited,
-		       sizeof(solicited));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_cq_req_notify(&t->v, t->cq, solicited));
 }
 
 TEST(soft_data_e2e_ud_grh_and_events)
@@ -1760,38 +1665,19 @@ TEST(soft_data_e2e_ud_grh_and_events)
 
 static long e2e_inject(struct e2e *t, u32 what, u32 qp, int port)
 {
-	struct ioverbs_cmd c;
-	u8 p = (u8)port;
-
-	cmd_init(t, &c, SOFT_TYPE_VENDOR, SOFT_VENDOR_INJECT);
-	ioverbs_cmd_in(&c, SOFT_INJECT_WHAT, &what, sizeof(what));
-	if (qp != ~0u)
-		ioverbs_cmd_idr(&c, SOFT_INJECT_QP, qp);
-	if (port >= 0)
-		ioverbs_cmd_in(&c, SOFT_INJECT_PORT, &p, sizeof(p));
-	return ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+	return ioverbs_soft_inject(&t->v, what, qp, port);
 }
 
 static long e2e_async(struct e2e *t, struct ib_uverbs_async_event_desc *d)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(t, &c, UVERBS_TYPE_DEVICE,
-		 UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT);
-	ioverbs_cmd_out(&c, UVERBS_GET_ASYNC_EVENT_RESP, d, sizeof(*d));
-	return ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+	return ioverbs_async_event_get(&t->v, d);
 }
 
 static u8 e2e_port_state(struct e2e *t)
 {
 	struct ib_uverbs_query_port_resp pr;
-	struct ioverbs_cmd c;
-	u8 port = 1;
 
-	cmd_init(t, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &pr, sizeof(pr));
-	EXEC(&c, t);
+	E2E_OK(t, ioverbs_port_query(&t->v, 1, &pr));
 	return pr.state;
 }
 
@@ -1802,7 +1688,6 @@ TEST(soft_data_inject_qp_fatal)
 	struct ib_uverbs_qp_destroy_resp dresp = { .events_reported = 99 };
 	struct ib_uverbs_qp_query_resp q;
 	struct ib_uverbs_wc wc[4];
-	struct ioverbs_cmd c;
 	u32 mask = IB_UVERBS_QP_STATE;
 	struct e2e t;
 
@@ -1824,21 +1709,14 @@ TEST(soft_data_inject_qp_fatal)
 	ASSERT_EQ(wc[0].wr_id, 20);
 	ASSERT_EQ(wc[0].status, IB_UVERBS_WC_WR_FLUSH_ERR);
 	ASSERT_EQ(wc[1].status, IB_UVERBS_WC_WR_FLUSH_ERR);
-	cmd_init(&t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_QUERY_HANDLE, t.qp[1]);
-	ioverbs_cmd_in(&c, UVERBS_QP_QUERY_MASK, &mask, sizeof(mask));
-	ioverbs_cmd_out(&c, UVERBS_QP_QUERY_RESP, &q, sizeof(q));
-	EXEC(&c, &t);
+	E2E_OK(&t, ioverbs_qp_query(&t.v, t.qp[1], mask, &q));
 	ASSERT_EQ(q.attr.qp_state, IB_UVERBS_QPS_ERR);
 	ASSERT_OK(e2e_async(&t, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
 	ASSERT_EQ(ev.element, 0x91);
 	ASSERT_ERRNO(-EAGAIN, e2e_async(&t, &ev));
 	/* DESTROY reports the one event. */
-	cmd_init(&t, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_DESTROY_HANDLE, t.qp[1]);
-	ioverbs_cmd_out(&c, UVERBS_QP_DESTROY_RESP, &dresp, sizeof(dresp));
-	EXEC(&c, &t);
+	E2E_OK(&t, ioverbs_qp_destroy(&t.v, t.qp[1], &dresp));
 	ASSERT_EQ(dresp.events_reported, 1);
 	ib_uverbs_release(t.f);
 	soft_device_destroy(t.dev);
@@ -1921,14 +1799,9 @@ TEST(soft_data_port_down_rc_retry_exceeded)
 static long e2e_resize(struct e2e *t, u32 cqe, u32 *out)
 {
 	struct ib_uverbs_cq_resize_resp resp = { .cqe = 0xeeee };
-	struct ioverbs_cmd c;
 	long ret;
 
-	cmd_init(t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, t->cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &cqe, sizeof(cqe));
-	ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &resp, sizeof(resp));
-	ret = ioverbs_cmd_exec(&c, soft_ioctl, t->f);
+	ret = ioverbs_cq_resize(&t->v, t->cq, cqe, &resp);
 	*out = resp.cqe;
 	return ret;
 }
@@ -1980,11 +1853,12 @@ TEST(soft_data_cq_resize)
 		struct ioverbs_cmd c;
 		u32 n = 8;
 
-		cmd_init(&t, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
+		ioverbs_client_cmd_init(&t.v, &c, UVERBS_TYPE_CQ,
+					UVERBS_ACTION_CQ_RESIZE);
 		ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, t.qp[0]);
 		ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &n, sizeof(n));
 		ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, wc, 8);
-		ASSERT_ERRNO(-EINVAL, ioverbs_cmd_exec(&c, soft_ioctl, t.f));
+		ASSERT_ERRNO(-EINVAL, ioverbs_client_exec(&t.v, &c));
 	}
 	ib_uverbs_release(t.f);
 	soft_device_destroy(t.dev);

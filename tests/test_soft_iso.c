@@ -25,7 +25,7 @@ static void node_open(struct node *n, const struct soft_device_config *cfg)
 	ASSERT_TRUE(!IS_ERR(n->dev));
 	n->f = ib_uverbs_open(n->dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(n->f));
-	ioverbs_client_embedded(&n->ep.v, n->f);
+	ioverbs_client_init_embedded(&n->ep.v, n->f);
 	ASSERT_OK(ioverbs_ep_open(&n->ep, 4096, false));
 }
 
@@ -130,16 +130,8 @@ static void rc_pair(struct node *a, struct node *b, const struct conn *ka,
 static long post_send(struct node *n, u32 qp, struct ib_uverbs_send_wr *wr,
 		      struct ib_uverbs_sge *sge)
 {
-	struct ioverbs_cmd c;
-	u32 bad;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, wr, sizeof(*wr));
-	if (wr->num_sge)
-		ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge, sizeof(*sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	return ioverbs_client_exec(&n->ep.v, &c);
+	return ioverbs_qp_post_send(&n->ep.v, qp, wr, 1, sge, wr->num_sge,
+				    NULL);
 }
 
 static long post_recv(struct node *n, u32 qp, u64 wr_id, u64 off, u32 len)
@@ -149,15 +141,8 @@ static long post_recv(struct node *n, u32 qp, u64 wr_id, u64 off, u32 len)
 		.addr = (uintptr_t)(n->ep.buf + off), .length = len,
 		.lkey = n->ep.lkey,
 	};
-	struct ioverbs_cmd c;
-	u32 bad;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	return ioverbs_client_exec(&n->ep.v, &c);
+	return ioverbs_qp_post_recv(&n->ep.v, qp, &wr, 1, &sge, 1, NULL);
 }
 
 /* A signaled SEND of @text from the node's buffer at @off. */
@@ -201,14 +186,9 @@ static void expect_no_wc(struct node *n)
 static struct soft_port_counters port_counters(struct node *n)
 {
 	struct soft_port_counters out;
-	struct ioverbs_cmd c;
-	u8 port = 1;
 
 	memset(&out, 0xee, sizeof(out));
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_PORT_COUNTERS);
-	ioverbs_cmd_in(&c, SOFT_PORT_COUNTERS_PORT, &port, sizeof(port));
-	ioverbs_cmd_out(&c, SOFT_PORT_COUNTERS_RESP, &out, sizeof(out));
-	ASSERT_OK(ioverbs_client_exec(&n->ep.v, &c));
+	ASSERT_OK(ioverbs_soft_port_counters_query(&n->ep.v, 1, &out));
 	return out;
 }
 
@@ -293,9 +273,7 @@ TEST(iso_rc_accepts_only_its_peer)
 	ASSERT_TRUE(!memcmp(b.ep.buf, "hello", 5));
 	expect_counters(&b, 0, 0, 3, 0, 0);
 
-	ASSERT_OK(ioverbs_destroy(&a.ep.v, UVERBS_TYPE_QP,
-				  UVERBS_ACTION_QP_DESTROY,
-				  UVERBS_QP_DESTROY_HANDLE, a2));
+	ASSERT_OK(ioverbs_qp_destroy(&a.ep.v, a2, NULL));
 	node_close(&c);
 	node_close(&b);
 	node_close(&a);
@@ -323,14 +301,9 @@ static void ud_ready(struct node *n, u32 qp, u32 qkey, u16 pkey_index)
 static u32 ah_create(struct node *n, u16 dlid)
 {
 	struct ib_uverbs_ah_attr attr = { .dlid = dlid, .port_num = 1 };
-	struct ioverbs_cmd c;
 	u32 ah;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, &ah);
-	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, n->ep.pd);
-	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, &attr, sizeof(attr));
-	ASSERT_OK(ioverbs_client_exec(&n->ep.v, &c));
+	ASSERT_OK(ioverbs_ah_create(&n->ep.v, n->ep.pd, &attr, &ah));
 	return ah;
 }
 
@@ -355,16 +328,12 @@ static void ud_send(struct node *n, u32 qp, u32 ah, u32 dqpn, u32 qkey,
 
 static void destroy_qp(struct node *n, u32 qp)
 {
-	ASSERT_OK(ioverbs_destroy(&n->ep.v, UVERBS_TYPE_QP,
-				  UVERBS_ACTION_QP_DESTROY,
-				  UVERBS_QP_DESTROY_HANDLE, qp));
+	ASSERT_OK(ioverbs_qp_destroy(&n->ep.v, qp, NULL));
 }
 
 static void destroy_ah(struct node *n, u32 ah)
 {
-	ASSERT_OK(ioverbs_destroy(&n->ep.v, UVERBS_TYPE_AH,
-				  UVERBS_ACTION_AH_DESTROY,
-				  UVERBS_AH_DESTROY_HANDLE, ah));
+	ASSERT_OK(ioverbs_ah_destroy(&n->ep.v, ah));
 }
 
 /* A datagram with the wrong Q_Key is dropped and counted; the right one
@@ -406,31 +375,14 @@ TEST(iso_ud_wrong_qkey_dropped)
 
 static long query_pkey(struct node *n, u32 index, u16 *pkey)
 {
-	struct ioverbs_cmd c;
-	u8 port = 1;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
-			   UVERBS_ACTION_DEVICE_QUERY_PKEY);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_INDEX, &index, sizeof(index));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PKEY_RESP, pkey, sizeof(*pkey));
-	return ioverbs_client_exec(&n->ep.v, &c);
+	return ioverbs_port_query_pkey(&n->ep.v, 1, index, pkey);
 }
 
 static void query_attrs(struct node *n, struct ib_uverbs_query_device_resp *d,
 			struct ib_uverbs_query_port_resp *p)
 {
-	struct ioverbs_cmd c;
-	u8 port = 1;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_DEVICE_RESP, d, sizeof(*d));
-	ASSERT_OK(ioverbs_client_exec(&n->ep.v, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_DEVICE,
-			   UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, p, sizeof(*p));
-	ASSERT_OK(ioverbs_client_exec(&n->ep.v, &c));
+	ASSERT_OK(ioverbs_device_query(&n->ep.v, d));
+	ASSERT_OK(ioverbs_port_query(&n->ep.v, 1, p));
 }
 
 /* The table as configured, through QUERY_DEVICE, QUERY_PORT, QUERY_PKEY. */
@@ -626,16 +578,7 @@ TEST(iso_rc_psn)
 
 static long inject(struct node *n, u32 what, u32 qp, int port)
 {
-	struct ioverbs_cmd c;
-	u8 p = (u8)port;
-
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_INJECT);
-	ioverbs_cmd_in(&c, SOFT_INJECT_WHAT, &what, sizeof(what));
-	if (qp != ~0u)
-		ioverbs_cmd_idr(&c, SOFT_INJECT_QP, qp);
-	if (port >= 0)
-		ioverbs_cmd_in(&c, SOFT_INJECT_PORT, &p, sizeof(p));
-	return ioverbs_client_exec(&n->ep.v, &c);
+	return ioverbs_soft_inject(&n->ep.v, what, qp, port);
 }
 
 /* Without test hooks INJECT is EPERM, says why, and changes nothing. */
@@ -653,8 +596,8 @@ TEST(iso_inject_refused_without_test_hooks)
 	ASSERT_ERRNO(-EPERM, inject(&n, SOFT_INJECT_QP_FATAL, n.ep.qp, -1));
 	query_attrs(&n, &d, &p);
 	ASSERT_EQ(p.state, IB_UVERBS_PORT_ACTIVE);
-	ASSERT_ERRNO(-EAGAIN, ioverbs_async_event(&n.ep.v, &ev));
-	ASSERT_EQ(ioverbs_qp_state(&n.ep.v, n.ep.qp), IB_UVERBS_QPS_RESET);
+	ASSERT_ERRNO(-EAGAIN, ioverbs_async_event_get(&n.ep.v, &ev));
+	ASSERT_EQ(ioverbs_qp_query_state(&n.ep.v, n.ep.qp), IB_UVERBS_QPS_RESET);
 	/* The embedded default keeps them for tests. */
 	node_open(&t, NULL);
 	ASSERT_OK(inject(&t, SOFT_INJECT_PORT_DOWN, ~0u, 1));

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Lifecycle of the soft device through real RDMA_VERBS_IOCTL commands
- * (rules 19 and 20 of docs/design.md): closing a file with everything
- * live, removing the device under traffic, and a fail-nth sweep over a
- * whole RC ping-pong.  examples/common.h exits on failure, so the small
- * helpers here return the errno instead (the _ok forms assert).
+ * (rules 19 and 20 of docs/design.md): closing a file with everything live,
+ * removing the device under traffic, and a fail-nth sweep over a whole
+ * RC ping-pong.  Every command is the client library's
+ * (<ioverbs/verbs.h>), checked against the device's spec tables; the
+ * small helpers here only shorten its signatures.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -12,7 +13,6 @@
 
 #include "harness.h"
 
-#include <ioverbs/cmd.h>
 #include <ioverbs/embedded.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/soft_device.h>
@@ -22,62 +22,28 @@
 struct lc {
 	struct ib_device *dev;
 	struct ib_uverbs_file *f;
+	struct ioverbs_client v; /* checked against dev's spec tables */
 	u16 lid;
 	u32 pd, cq;
 };
 
-static long lc_ioctl(void *ctx, unsigned int cmd, void *arg)
-{
-	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
-}
-
-static void cinit(struct lc *n, struct ioverbs_cmd *c, u16 type, u16 action)
-{
-	ioverbs_cmd_init(c, n->dev->types, SOFT_DRIVER_ID, type, action);
-}
-
-static long cexec(struct lc *n, struct ioverbs_cmd *c)
-{
-	return ioverbs_cmd_exec(c, lc_ioctl, n->f);
-}
-
-#define OK(n, c)                                                          \
-	do {                                                              \
-		long _r = cexec(n, c);                                    \
-		if (_r)                                                   \
-			harness_fail(__FILE__, __LINE__,                  \
-				     "command %u/%u: %s (%s%s)",          \
-				     (c)->hdr.object_type, (c)->hdr.action, \
-				     errno_name(_r), ioverbs_cmd_error(c),  \
-				     ib_uverbs_last_error());             \
-	} while (0)
-
+/*
+ * The library's verbs with this file's shorter signatures: each returns
+ * 0 or the command's errno.
+ */
 static long get_context(struct lc *n)
 {
-	struct ib_uverbs_get_context_resp resp;
-	struct ioverbs_cmd c;
-
-	cinit(n, &c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, &resp, sizeof(resp));
-	return cexec(n, &c);
+	return ioverbs_context_get(&n->v);
 }
 
 static long pd_alloc(struct lc *n, u32 *pd)
 {
-	struct ioverbs_cmd c;
-
-	cinit(n, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, pd);
-	return cexec(n, &c);
+	return ioverbs_pd_alloc(&n->v, pd);
 }
 
 static long pd_dealloc(struct lc *n, u32 pd)
 {
-	struct ioverbs_cmd c;
-
-	cinit(n, &c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC);
-	ioverbs_cmd_idr(&c, UVERBS_PD_DEALLOC_HANDLE, pd);
-	return cexec(n, &c);
+	return ioverbs_pd_dealloc(&n->v, pd);
 }
 
 #define ACC_ALL                                                           \
@@ -86,58 +52,27 @@ static long pd_dealloc(struct lc *n, u32 pd)
 
 static long mr_reg(struct lc *n, u32 pd, void *buf, u64 len, u32 *h, u32 *lkey)
 {
-	struct ib_uverbs_mr_reg_cmd cmd = {
-		.start = (uintptr_t)buf, .length = len,
-		.hca_va = (uintptr_t)buf, .access_flags = ACC_ALL,
-	};
-	struct ib_uverbs_mr_reg_resp resp = { 0 };
-	struct ioverbs_cmd c;
-	long ret;
-
-	cinit(n, &c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, h);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, &resp, sizeof(resp));
-	ret = cexec(n, &c);
-	*lkey = resp.lkey;
-	return ret;
+	return ioverbs_mr_reg(&n->v, pd, buf, len, ACC_ALL, h, lkey, NULL);
 }
 
 static long mr_dereg(struct lc *n, u32 h)
 {
-	struct ioverbs_cmd c;
-
-	cinit(n, &c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG);
-	ioverbs_cmd_idr(&c, UVERBS_MR_DEREG_HANDLE, h);
-	return cexec(n, &c);
+	return ioverbs_mr_dereg(&n->v, h);
 }
 
 /* @ch < 0: no completion channel. */
 static long cq_create(struct lc *n, u32 *h, int ch)
 {
 	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xc0, .cqe = 64 };
-	struct ib_uverbs_cq_create_resp resp;
-	struct ioverbs_cmd c;
 
-	cinit(n, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, h);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
-	if (ch >= 0)
-		ioverbs_cmd_fd(&c, UVERBS_CQ_CREATE_CHANNEL, ch);
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &resp, sizeof(resp));
-	return cexec(n, &c);
+	return ioverbs_cq_create_ex(&n->v, &cmd, ch, h, NULL);
 }
 
 static long cq_destroy(struct lc *n, u32 h)
 {
 	struct ib_uverbs_cq_destroy_resp resp;
-	struct ioverbs_cmd c;
 
-	cinit(n, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_DESTROY_HANDLE, h);
-	ioverbs_cmd_out(&c, UVERBS_CQ_DESTROY_RESP, &resp, sizeof(resp));
-	return cexec(n, &c);
+	return ioverbs_cq_destroy(&n->v, h, &resp);
 }
 
 /* @srq: ~0u for none. */
@@ -150,19 +85,9 @@ static long qp_create(struct lc *n, u8 type, u32 pd, u32 cq, u32 srq, u32 *h,
 			 .max_send_sge = 12, .max_recv_sge = 1 },
 	};
 	struct ib_uverbs_qp_create_resp resp = { 0 };
-	struct ioverbs_cmd c;
 	long ret;
 
-	cinit(n, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, h);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, cq);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, cq);
-	if (srq != ~0u)
-		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SRQ, srq);
-	ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, &resp, sizeof(resp));
-	ret = cexec(n, &c);
+	ret = ioverbs_qp_create_ex(&n->v, &cmd, pd, cq, cq, srq, h, &resp);
 	*qpn = resp.qpn;
 	return ret;
 }
@@ -170,74 +95,24 @@ static long qp_create(struct lc *n, u8 type, u32 pd, u32 cq, u32 srq, u32 *h,
 static long qp_destroy(struct lc *n, u32 h)
 {
 	struct ib_uverbs_qp_destroy_resp resp;
-	struct ioverbs_cmd c;
 
-	cinit(n, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_DESTROY_HANDLE, h);
-	ioverbs_cmd_out(&c, UVERBS_QP_DESTROY_RESP, &resp, sizeof(resp));
-	return cexec(n, &c);
-}
-
-static long qp_modify(struct lc *n, u32 h, const struct ib_uverbs_qp_attr *a)
-{
-	struct ioverbs_cmd c;
-
-	cinit(n, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, h);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, a, sizeof(*a));
-	return cexec(n, &c);
+	return ioverbs_qp_destroy(&n->v, h, &resp);
 }
 
 /* RC/UC: RESET -> INIT -> RTR -> RTS towards (@dlid, @dqpn); UD: qkey. */
 static long qp_connect(struct lc *n, u32 h, u8 type, u16 dlid, u32 dqpn)
 {
-	struct ib_uverbs_qp_attr init = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_PKEY_INDEX |
-			     IB_UVERBS_QP_PORT,
-		.qp_state = IB_UVERBS_QPS_INIT, .port_num = 1,
+	const struct ioverbs_qp_peer peer = {
+		.qp_type = type,
+		.dlid = dlid,
+		.dest_qpn = dqpn,
+		.access = IB_UVERBS_ACCESS_REMOTE_WRITE,
+		.rnr_retry = 7, /* a SEND waits for the peer's receive */
+		.rd_atomic = 1,
+		.qkey = 0x1111,
 	};
-	struct ib_uverbs_qp_attr rtr = {
-		.attr_mask = IB_UVERBS_QP_STATE,
-		.qp_state = IB_UVERBS_QPS_RTR,
-	};
-	struct ib_uverbs_qp_attr rts = {
-		.attr_mask = IB_UVERBS_QP_STATE | IB_UVERBS_QP_SQ_PSN,
-		.qp_state = IB_UVERBS_QPS_RTS,
-	};
-	long ret;
 
-	if (type == IB_UVERBS_QPT_UD) {
-		init.attr_mask |= IB_UVERBS_QP_QKEY;
-		init.qkey = 0x1111;
-	} else {
-		init.attr_mask |= IB_UVERBS_QP_ACCESS_FLAGS;
-		init.qp_access_flags = IB_UVERBS_ACCESS_REMOTE_WRITE;
-		rtr.attr_mask |= IB_UVERBS_QP_AV | IB_UVERBS_QP_PATH_MTU |
-				 IB_UVERBS_QP_DEST_QPN | IB_UVERBS_QP_RQ_PSN;
-		rtr.ah_attr.dlid = dlid;
-		rtr.ah_attr.port_num = 1;
-		rtr.path_mtu = IB_UVERBS_MTU_4096;
-		rtr.dest_qp_num = dqpn;
-	}
-	if (type == IB_UVERBS_QPT_RC) {
-		rtr.attr_mask |= IB_UVERBS_QP_MAX_DEST_RD_ATOMIC |
-				 IB_UVERBS_QP_MIN_RNR_TIMER;
-		rtr.max_dest_rd_atomic = 1;
-		rtr.min_rnr_timer = 1;
-		rts.attr_mask |= IB_UVERBS_QP_TIMEOUT | IB_UVERBS_QP_RETRY_CNT |
-				 IB_UVERBS_QP_RNR_RETRY |
-				 IB_UVERBS_QP_MAX_QP_RD_ATOMIC;
-		rts.timeout = 14;
-		rts.retry_cnt = 7;
-		rts.rnr_retry = 7;	/* a SEND waits for the peer's receive */
-		rts.max_rd_atomic = 1;
-	}
-	ret = qp_modify(n, h, &init);
-	if (!ret)
-		ret = qp_modify(n, h, &rtr);
-	if (!ret)
-		ret = qp_modify(n, h, &rts);
-	return ret;
+	return ioverbs_qp_connect(&n->v, h, &peer);
 }
 
 static long post_recv(struct lc *n, u32 qp, u64 wr_id, void *buf, u32 len,
@@ -247,15 +122,8 @@ static long post_recv(struct lc *n, u32 qp, u64 wr_id, void *buf, u32 len,
 	struct ib_uverbs_sge sge = {
 		.addr = (uintptr_t)buf, .length = len, .lkey = lkey,
 	};
-	struct ioverbs_cmd c;
-	u32 bad;
 
-	cinit(n, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	return cexec(n, &c);
+	return ioverbs_qp_post_recv(&n->v, qp, &wr, 1, &sge, 1, NULL);
 }
 
 static long srq_post_recv(struct lc *n, u32 srq, u64 wr_id, void *buf,
@@ -265,15 +133,8 @@ static long srq_post_recv(struct lc *n, u32 srq, u64 wr_id, void *buf,
 	struct ib_uverbs_sge sge = {
 		.addr = (uintptr_t)buf, .length = len, .lkey = lkey,
 	};
-	struct ioverbs_cmd c;
-	u32 bad;
 
-	cinit(n, &c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_POST_RECV_HANDLE, srq);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_POST_RECV_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_SRQ_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_SRQ_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	return cexec(n, &c);
+	return ioverbs_srq_post_recv(&n->v, srq, &wr, 1, &sge, 1, NULL);
 }
 
 /* A signaled SEND (RC/UC), or to (@ah, @rqpn) for UD. */
@@ -287,34 +148,20 @@ static long post_send(struct lc *n, u32 qp, u64 wr_id, void *buf, u32 len,
 	struct ib_uverbs_sge sge = {
 		.addr = (uintptr_t)buf, .length = len, .lkey = lkey,
 	};
-	struct ioverbs_cmd c;
-	u32 bad;
 
 	if (ah != ~0u) {
 		wr.wr.ud.ah = ah;
 		wr.wr.ud.remote_qpn = rqpn;
 		wr.wr.ud.remote_qkey = 0x1111;
 	}
-	cinit(n, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	return cexec(n, &c);
+	return ioverbs_qp_post_send(&n->v, qp, &wr, 1, &sge, 1, NULL);
 }
 
 /* One CQ_POLL for at most @num completions; *@count gets how many. */
 static long cq_poll(struct lc *n, u32 cq, struct ib_uverbs_wc *wc, u32 num,
 		    u32 *count)
 {
-	struct ioverbs_cmd c;
-
-	*count = 0;
-	cinit(n, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, wc, num * sizeof(*wc));
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, count, sizeof(*count));
-	return cexec(n, &c);
+	return ioverbs_cq_poll(&n->v, cq, wc, num, count);
 }
 
 static long long now_ns(void)
@@ -328,18 +175,7 @@ static long long now_ns(void)
 /* Polls until one completion arrives (1 s at most): 0 and *@wc, or errno. */
 static long poll_one(struct lc *n, u32 cq, struct ib_uverbs_wc *wc)
 {
-	long long deadline = now_ns() + 1000000000ll;
-	u32 count;
-	long ret;
-
-	for (;;) {
-		ret = cq_poll(n, cq, wc, 1, &count);
-		if (ret || count)
-			return ret;
-		if (now_ns() > deadline)
-			return -ETIMEDOUT;
-		sched_yield();
-	}
+	return ioverbs_cq_poll_wait(&n->v, cq, wc, 1000);
 }
 
 static void poll_expect(struct lc *n, u32 cq, u64 wr_id, u32 status)
@@ -359,64 +195,39 @@ static void lc_open(struct lc *n, struct ib_device *dev)
 	n->dev = dev;
 	n->f = ib_uverbs_open(dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(n->f));
+	ioverbs_client_init_embedded(&n->v, n->f);
+	ioverbs_client_spec_set(&n->v, dev->types, SOFT_DRIVER_ID);
 	ASSERT_OK(to_verbs_dev(dev)->ops->query_port(dev, 1, &pr));
 	n->lid = pr.lid;
 }
 
 static long comp_channel(struct lc *n, int *fd)
 {
-	struct ioverbs_cmd c;
-
-	cinit(n, &c, UVERBS_TYPE_COMP_CHANNEL, UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, fd);
-	return cexec(n, &c);
+	return ioverbs_comp_channel_create(&n->v, -1, fd);
 }
 
 static long cq_req_notify(struct lc *n, u32 cq)
 {
-	struct ioverbs_cmd c;
-	u32 solicited = 0;
-
-	cinit(n, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, &solicited,
-		       sizeof(solicited));
-	return cexec(n, &c);
+	return ioverbs_cq_req_notify(&n->v, cq, 0);
 }
 
 static long srq_create(struct lc *n, u32 pd, u32 *h)
 {
 	struct ib_uverbs_srq_create_cmd cmd = { .max_wr = 16, .max_sge = 1 };
-	struct ib_uverbs_srq_create_resp resp;
-	struct ioverbs_cmd c;
 
-	cinit(n, &c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_SRQ_CREATE_HANDLE, h);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_SRQ_CREATE_RESP, &resp, sizeof(resp));
-	return cexec(n, &c);
+	return ioverbs_srq_create(&n->v, pd, &cmd, h, NULL);
 }
 
 static long ah_create(struct lc *n, u32 pd, u16 dlid, u32 *h)
 {
 	struct ib_uverbs_ah_attr ah = { .port_num = 1, .dlid = dlid };
-	struct ioverbs_cmd c;
 
-	cinit(n, &c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, h);
-	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, &ah, sizeof(ah));
-	return cexec(n, &c);
+	return ioverbs_ah_create(&n->v, pd, &ah, h);
 }
 
 static long ah_destroy(struct lc *n, u32 h)
 {
-	struct ioverbs_cmd c;
-
-	cinit(n, &c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_AH_DESTROY_HANDLE, h);
-	return cexec(n, &c);
+	return ioverbs_ah_destroy(&n->v, h);
 }
 
 static int soft_count(struct ib_device *dev)
@@ -769,20 +580,14 @@ static long post_send_sg12(struct lc *n, u32 qp, u64 wr_id, u8 *buf, u32 lkey)
 		.send_flags = IB_UVERBS_SEND_SIGNALED,
 	};
 	struct ib_uverbs_sge sge[12] = { 0 };
-	struct ioverbs_cmd c;
-	u32 bad, i;
+	u32 i;
 
 	for (i = 0; i < 12; i++) {
 		sge[i].addr = (uintptr_t)(buf + (i < 4 ? i : 0));
 		sge[i].length = i < 4;
 		sge[i].lkey = lkey;
 	}
-	cinit(n, &c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	return cexec(n, &c);
+	return ioverbs_qp_post_send(&n->v, qp, &wr, 1, sge, 12, NULL);
 }
 
 static void fnth_run(unsigned int n, bool *reached_end)

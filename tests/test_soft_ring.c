@@ -37,7 +37,7 @@ static void rpair_open(struct rpair *p, bool rings, u8 rnr_retry)
 	for (i = 0; i < 2; i++) {
 		p->f[i] = ib_uverbs_open(p->dev, NULL, NULL);
 		ASSERT_TRUE(!IS_ERR(p->f[i]));
-		ioverbs_client_embedded(&p->s[i].v, p->f[i]);
+		ioverbs_client_init_embedded(&p->s[i].v, p->f[i]);
 		ASSERT_OK(ioverbs_ep_open(&p->s[i], 1 << 16, rings));
 	}
 	ASSERT_OK(ioverbs_ep_connect(&p->s[0], &p->s[1], rnr_retry));
@@ -267,7 +267,7 @@ static int attach_kick_qp(struct ioverbs_ep *s, int fd, int kick)
 	struct soft_attach a = { .fd = fd }, k = { .fd = kick };
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_ATTACH);
+	ioverbs_client_cmd_init(&s->v, &c, SOFT_TYPE_VENDOR, SOFT_VENDOR_ATTACH);
 	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
 	ioverbs_cmd_in(&c, SOFT_ATTACH_KICK, &k, sizeof(k));
 	ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, s->qp);
@@ -298,7 +298,7 @@ TEST(ring_attach_errors)
 	f = ib_uverbs_open(dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(f));
 	memset(&s, 0, sizeof(s));
-	ioverbs_client_embedded(&s.v, f);
+	ioverbs_client_init_embedded(&s.v, f);
 	ASSERT_OK(ioverbs_ep_open(&s, 4096, false));
 	/* A QP before the context's doorbell. */
 	fd = sealed_memfd(1 << 20, true);
@@ -339,26 +339,15 @@ TEST(ring_attach_errors)
 	/* A CQ ring: once; then the CQ cannot be resized. */
 	ASSERT_OK(attach(&s, fd, -1, (int)s.cq));
 	ASSERT_ERRNO(-EBUSY, attach(&s, fd, -1, (int)s.cq));
-	{
-		struct ib_uverbs_cq_resize_resp resp;
-		struct ioverbs_cmd c;
-		u32 n = 512;
-
-		ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_RESIZE);
-		ioverbs_cmd_idr(&c, UVERBS_CQ_RESIZE_HANDLE, s.cq);
-		ioverbs_cmd_in(&c, UVERBS_CQ_RESIZE_CQE, &n, sizeof(n));
-		ioverbs_cmd_out(&c, UVERBS_CQ_RESIZE_RESP, &resp,
-				sizeof(resp));
-		ASSERT_ERRNO(-EOPNOTSUPP, ioverbs_client_exec(&s.v, &c));
-	}
+	ASSERT_ERRNO(-EOPNOTSUPP, ioverbs_cq_resize(&s.v, s.cq, 512, NULL));
 	/* A QP ring, once; a handle of the wrong type. */
 	ASSERT_OK(attach(&s, fd, (int)s.qp, -1));
 	ASSERT_ERRNO(-EBUSY, attach(&s, fd, (int)s.qp, -1));
 	ASSERT_ERRNO(-EINVAL, attach(&s, fd, (int)s.pd, -1));
 	close(fd);
 	/* The device keeps its mappings: closing ours changes nothing. */
-	ASSERT_EQ(ioverbs_qp_state(&s.v, s.qp), IB_UVERBS_QPS_RESET);
-	ASSERT_ERRNO(-EAGAIN, ioverbs_async_event(&s.v, &ev));
+	ASSERT_EQ(ioverbs_qp_query_state(&s.v, s.qp), IB_UVERBS_QPS_RESET);
+	ASSERT_ERRNO(-EAGAIN, ioverbs_async_event_get(&s.v, &ev));
 	(void)cqe;
 	ioverbs_ep_close(&s);
 	ib_uverbs_release(f);
@@ -386,11 +375,11 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	/* An index 1000 entries ahead of the device. */
 	__atomic_store_n(&p.s[0].rqp.sq->prod, 1000, __ATOMIC_RELEASE);
 	ioverbs_sring_ring(&p.s[0].rctx);
-	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[0].v, p.s[0].qp) !=
+	for (i = 0; i < 10000 && ioverbs_qp_query_state(&p.s[0].v, p.s[0].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
-	ASSERT_EQ(ioverbs_qp_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_ERR);
-	ASSERT_OK(ioverbs_async_event(&p.s[0].v, &ev));
+	ASSERT_EQ(ioverbs_qp_query_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_ERR);
+	ASSERT_OK(ioverbs_async_event_get(&p.s[0].v, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
 	ASSERT_EQ(ev.element, 0x9b);
 
@@ -401,11 +390,11 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 	e->wr.opcode = IB_UVERBS_WR_SEND;
 	__atomic_store_n(&p.s[1].rqp.sq->prod, 1, __ATOMIC_RELEASE);
 	ioverbs_sring_ring(&p.s[1].rctx);
-	for (i = 0; i < 10000 && ioverbs_qp_state(&p.s[1].v, p.s[1].qp) !=
+	for (i = 0; i < 10000 && ioverbs_qp_query_state(&p.s[1].v, p.s[1].qp) !=
 						   IB_UVERBS_QPS_ERR; i++)
 		usleep(1000);
-	ASSERT_EQ(ioverbs_qp_state(&p.s[1].v, p.s[1].qp), IB_UVERBS_QPS_ERR);
-	ASSERT_OK(ioverbs_async_event(&p.s[1].v, &ev));
+	ASSERT_EQ(ioverbs_qp_query_state(&p.s[1].v, p.s[1].qp), IB_UVERBS_QPS_ERR);
+	ASSERT_OK(ioverbs_async_event_get(&p.s[1].v, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_QP_FATAL);
 
 	/* A fresh pair on the same device still works. */
@@ -416,8 +405,8 @@ TEST(ring_hostile_contents_fail_only_that_qp)
 
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
-		ioverbs_client_embedded(&a.v, fa);
-		ioverbs_client_embedded(&b.v, fb);
+		ioverbs_client_init_embedded(&a.v, fa);
+		ioverbs_client_init_embedded(&b.v, fb);
 		ASSERT_OK(ioverbs_ep_open(&a, 4096, true));
 		ASSERT_OK(ioverbs_ep_open(&b, 4096, true));
 		ASSERT_OK(ioverbs_ep_connect(&a, &b, 7));
@@ -477,7 +466,7 @@ static long cq_create_ring(struct ioverbs_ep *s, int fd, u32 cqe, u32 *cq)
 	struct soft_attach a = { .fd = fd };
 	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
+	ioverbs_client_cmd_init(&s->v, &c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
 	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
 	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
 	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &resp, sizeof(resp));
@@ -500,7 +489,6 @@ TEST(ring_cq_create_with_vendor_ring)
 	struct ib_uverbs_wc wc[4];
 	struct ib_device *dev = soft_device_create(NULL);
 	struct ib_uverbs_file *f;
-	struct ioverbs_cmd c;
 	struct ioverbs_ep s;
 	u32 cq, qp, qpn, bad, n = 0;
 	int fd, i;
@@ -509,7 +497,7 @@ TEST(ring_cq_create_with_vendor_ring)
 	f = ib_uverbs_open(dev, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(f));
 	memset(&s, 0, sizeof(s));
-	ioverbs_client_embedded(&s.v, f);
+	ioverbs_client_init_embedded(&s.v, f);
 	ASSERT_OK(ioverbs_ep_open(&s, 4096, false));
 	/* Too small a memfd, a bad descriptor: no CQ. */
 	fd = sealed_memfd(4096, true);
@@ -533,18 +521,8 @@ TEST(ring_cq_create_with_vendor_ring)
 				    &qp, &qpn, &got));
 	ASSERT_OK(ioverbs_qp_connect_rc(&s.v, qp, s.lid, qpn, 7));
 	sge = sge_at(&s, 0, 8);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &rwr, sizeof(rwr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	ASSERT_OK(ioverbs_client_exec(&s.v, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	ASSERT_OK(ioverbs_client_exec(&s.v, &c));
+	ASSERT_OK(ioverbs_qp_post_recv(&s.v, qp, &rwr, 1, &sge, 1, &bad));
+	ASSERT_OK(ioverbs_qp_post_send(&s.v, qp, &wr, 1, &sge, 1, &bad));
 	for (i = 0; i < 1000 && n < 2; i++) {
 		n += ioverbs_sring_poll(&rcq, wc + n, 4 - n);
 		if (n < 2)
@@ -553,12 +531,8 @@ TEST(ring_cq_create_with_vendor_ring)
 	ASSERT_EQ(n, 2);
 	ASSERT_EQ(wc[0].wr_id + wc[1].wr_id, 77 + 78);
 
-	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_QP,
-				  UVERBS_ACTION_QP_DESTROY,
-				  UVERBS_QP_DESTROY_HANDLE, qp));
-	ASSERT_OK(ioverbs_destroy(&s.v, UVERBS_TYPE_CQ,
-				  UVERBS_ACTION_CQ_DESTROY,
-				  UVERBS_CQ_DESTROY_HANDLE, cq));
+	ASSERT_OK(ioverbs_qp_destroy(&s.v, qp, NULL));
+	ASSERT_OK(ioverbs_cq_destroy(&s.v, cq, NULL));
 	munmap(rcq.ctrl, rcq.len);
 	close(fd);
 	ioverbs_ep_close(&s);
@@ -577,7 +551,7 @@ static void big_pair_open(struct rpair *p, size_t len)
 	for (i = 0; i < 2; i++) {
 		p->f[i] = ib_uverbs_open(p->dev, NULL, NULL);
 		ASSERT_TRUE(!IS_ERR(p->f[i]));
-		ioverbs_client_embedded(&p->s[i].v, p->f[i]);
+		ioverbs_client_init_embedded(&p->s[i].v, p->f[i]);
 		ASSERT_OK(ioverbs_ep_open(&p->s[i], len, true));
 	}
 	ASSERT_OK(ioverbs_ep_connect(&p->s[0], &p->s[1], 7));
@@ -691,7 +665,7 @@ TEST(ring_wqes_posted_before_rts_run_at_rts)
 	for (i = 0; i < 2; i++) {
 		p.f[i] = ib_uverbs_open(p.dev, NULL, NULL);
 		ASSERT_TRUE(!IS_ERR(p.f[i]));
-		ioverbs_client_embedded(&p.s[i].v, p.f[i]);
+		ioverbs_client_init_embedded(&p.s[i].v, p.f[i]);
 		ASSERT_OK(ioverbs_ep_open(&p.s[i], 4096, true));
 	}
 	ASSERT_OK(ioverbs_ep_connect(&p.s[1], &p.s[0], 7));
@@ -700,7 +674,7 @@ TEST(ring_wqes_posted_before_rts_run_at_rts)
 	sge = sge_at(&p.s[0], 0, 8);
 	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
 	usleep(100 * 1000);
-	ASSERT_EQ(ioverbs_qp_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_RESET);
+	ASSERT_EQ(ioverbs_qp_query_state(&p.s[0].v, p.s[0].qp), IB_UVERBS_QPS_RESET);
 	ASSERT_OK(ioverbs_ep_connect(&p.s[0], &p.s[1], 7));
 	expect(&p.s[0], 5, 0, IB_UVERBS_WC_SEND);
 	expect(&p.s[1], 6, 0, IB_UVERBS_WC_RECV);

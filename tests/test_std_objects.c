@@ -6,7 +6,7 @@
  * WR by WR), dependencies between objects, close and removal with every
  * kind of object alive, and driver failures.
  */
-#include <ioverbs/cmd.h>
+#include <ioverbs/embedded.h>
 
 #include "harness.h"
 #include "std_mock_driver.c"
@@ -18,14 +18,16 @@
 
 #define NONE (~0u)
 
-static long embedded_ioctl(void *ctx, unsigned int cmd, void *arg)
-{
-	return ib_uverbs_ioctl(ctx, cmd, (unsigned long)arg);
-}
-
+/*
+ * A mock device, a file on it, and two library clients on the file:
+ * @v checks every command against the standard spec tables first, @raw
+ * sends what it is given (for commands the library would refuse).
+ */
 struct fx {
 	struct mock_device *md;
 	struct ib_uverbs_file *f;
+	struct ioverbs_client v;
+	struct ioverbs_client raw;
 };
 
 static void cmd_init(struct ioverbs_cmd *c, u16 type, u16 action)
@@ -41,16 +43,12 @@ static void cmd_init_raw(struct ioverbs_cmd *c, u16 type, u16 action)
 
 static long cmd_exec(struct fx *fx, struct ioverbs_cmd *c)
 {
-	return ioverbs_cmd_exec(c, embedded_ioctl, fx->f);
+	return ioverbs_client_exec(&fx->raw, c);
 }
 
 static long get_context(struct fx *fx, struct ib_uverbs_get_context_resp *resp)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_CONTEXT);
-	ioverbs_cmd_out(&c, UVERBS_GET_CONTEXT_RESP, resp, sizeof(*resp));
-	return cmd_exec(fx, &c);
+	return ioverbs_context_get_ex(&fx->v, resp);
 }
 
 static void setup_noctx(struct fx *fx)
@@ -59,6 +57,10 @@ static void setup_noctx(struct fx *fx)
 	ASSERT_TRUE(fx->md);
 	fx->f = ib_uverbs_open(&fx->md->vdev.ib, NULL, NULL);
 	ASSERT_TRUE(!IS_ERR(fx->f));
+	ioverbs_client_init_embedded(&fx->v, fx->f);
+	ioverbs_client_spec_set(&fx->v, &uverbs_std_types, MOCK_DRIVER_ID);
+	ioverbs_client_init_embedded(&fx->raw, fx->f);
+	ioverbs_client_spec_set(&fx->raw, NULL, MOCK_DRIVER_ID);
 }
 
 static void setup(struct fx *fx)
@@ -76,23 +78,13 @@ static void teardown(struct fx *fx)
 	mock_device_destroy(fx->md);
 }
 
-/* A destroy action on @handle, whatever the type. */
-static long destroy(struct fx *fx, u16 type, u16 action, u16 id, u32 handle)
-{
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, type, action);
-	ioverbs_cmd_idr(&c, id, handle);
-	return cmd_exec(fx, &c);
-}
-
+/*
+ * The library's verbs with this file's shorter signatures; each returns
+ * 0 or the command's errno, the _ok forms assert success.
+ */
 static long pd_alloc(struct fx *fx, u32 *pd)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, pd);
-	return cmd_exec(fx, &c);
+	return ioverbs_pd_alloc(&fx->v, pd);
 }
 
 static u32 pd_alloc_ok(struct fx *fx)
@@ -105,8 +97,7 @@ static u32 pd_alloc_ok(struct fx *fx)
 
 static long pd_dealloc(struct fx *fx, u32 pd)
 {
-	return destroy(fx, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC,
-		       UVERBS_PD_DEALLOC_HANDLE, pd);
+	return ioverbs_pd_dealloc(&fx->v, pd);
 }
 
 static long mr_reg(struct fx *fx, u32 pd, u64 start, u64 length, u32 access,
@@ -116,16 +107,8 @@ static long mr_reg(struct fx *fx, u32 pd, u64 start, u64 length, u32 access,
 		.start = start, .length = length, .hca_va = start,
 		.access_flags = access,
 	};
-	struct ib_uverbs_mr_reg_resp dummy;
-	struct ioverbs_cmd c;
 
-	cmd_init(&c, UVERBS_TYPE_MR, UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
-	return cmd_exec(fx, &c);
+	return ioverbs_mr_reg_ex(&fx->v, pd, &cmd, mr, resp);
 }
 
 static u32 mr_reg_ok(struct fx *fx, u32 pd)
@@ -140,18 +123,12 @@ static u32 mr_reg_ok(struct fx *fx, u32 pd)
 
 static long mr_dereg(struct fx *fx, u32 mr)
 {
-	return destroy(fx, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
-		       UVERBS_MR_DEREG_HANDLE, mr);
+	return ioverbs_mr_dereg(&fx->v, mr);
 }
 
 static long channel_create(struct fx *fx, int *fd)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_COMP_CHANNEL,
-		 UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, fd);
-	return cmd_exec(fx, &c);
+	return ioverbs_comp_channel_create(&fx->v, -1, fd);
 }
 
 static int channel_create_ok(struct fx *fx)
@@ -165,25 +142,13 @@ static int channel_create_ok(struct fx *fx)
 
 static long channel_destroy(struct fx *fx, int fd)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_COMP_CHANNEL,
-		 UVERBS_ACTION_COMP_CHANNEL_DESTROY);
-	ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_DESTROY_FD, fd);
-	return cmd_exec(fx, &c);
+	return ioverbs_comp_channel_destroy(&fx->v, fd);
 }
 
 static long channel_get_event(struct fx *fx, int fd,
 			      struct ib_uverbs_comp_event_desc *desc)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_COMP_CHANNEL,
-		 UVERBS_ACTION_COMP_CHANNEL_GET_EVENT);
-	ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_GET_EVENT_FD, fd);
-	ioverbs_cmd_out(&c, UVERBS_COMP_CHANNEL_GET_EVENT_RESP, desc,
-			sizeof(*desc));
-	return cmd_exec(fx, &c);
+	return ioverbs_comp_channel_get_event(&fx->v, fd, desc);
 }
 
 /* @channel < 0: none. */
@@ -194,17 +159,8 @@ static long cq_create(struct fx *fx, u32 cqe, u32 vector, int channel,
 	struct ib_uverbs_cq_create_cmd cmd = {
 		.user_handle = user_handle, .cqe = cqe, .comp_vector = vector,
 	};
-	struct ib_uverbs_cq_create_resp dummy;
-	struct ioverbs_cmd c;
 
-	cmd_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
-	if (channel >= 0)
-		ioverbs_cmd_fd(&c, UVERBS_CQ_CREATE_CHANNEL, channel);
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
-	return cmd_exec(fx, &c);
+	return ioverbs_cq_create_ex(&fx->v, &cmd, channel, cq, resp);
 }
 
 static u32 cq_create_ok(struct fx *fx, int channel)
@@ -218,14 +174,7 @@ static u32 cq_create_ok(struct fx *fx, int channel)
 static long cq_destroy(struct fx *fx, u32 cq,
 		       struct ib_uverbs_cq_destroy_resp *resp)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_DESTROY_HANDLE, cq);
-	if (resp)
-		ioverbs_cmd_out(&c, UVERBS_CQ_DESTROY_RESP,
-				resp, sizeof(*resp));
-	return cmd_exec(fx, &c);
+	return ioverbs_cq_destroy(&fx->v, cq, resp);
 }
 
 static const struct ib_uverbs_qp_create_cmd rc_cmd = {
@@ -240,20 +189,7 @@ static long qp_create(struct fx *fx, u32 pd, u32 scq, u32 rcq, u32 srq,
 		      const struct ib_uverbs_qp_create_cmd *cmd, u32 *qp,
 		      struct ib_uverbs_qp_create_resp *resp)
 {
-	struct ib_uverbs_qp_create_resp dummy;
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_QP_CREATE_HANDLE, qp);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SEND_CQ, scq);
-	ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_RECV_CQ, rcq);
-	if (srq != NONE)
-		ioverbs_cmd_idr(&c, UVERBS_QP_CREATE_SRQ, srq);
-	ioverbs_cmd_in(&c, UVERBS_QP_CREATE_CMD, cmd, sizeof(*cmd));
-	ioverbs_cmd_out(&c, UVERBS_QP_CREATE_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
-	return cmd_exec(fx, &c);
+	return ioverbs_qp_create_ex(&fx->v, cmd, pd, scq, rcq, srq, qp, resp);
 }
 
 static u32 qp_create_ok(struct fx *fx, u32 pd, u32 cq, u32 srq)
@@ -267,37 +203,19 @@ static u32 qp_create_ok(struct fx *fx, u32 pd, u32 cq, u32 srq)
 static long qp_modify(struct fx *fx, u32 qp,
 		      const struct ib_uverbs_qp_attr *attr)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_MODIFY_CMD, attr, sizeof(*attr));
-	return cmd_exec(fx, &c);
+	return ioverbs_qp_modify(&fx->v, qp, attr);
 }
 
 static long qp_query(struct fx *fx, u32 qp, u32 mask,
 		     struct ib_uverbs_qp_query_resp *resp)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_QUERY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_QUERY_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_QUERY_MASK, &mask, sizeof(mask));
-	ioverbs_cmd_out(&c, UVERBS_QP_QUERY_RESP, resp, sizeof(*resp));
-	return cmd_exec(fx, &c);
+	return ioverbs_qp_query(&fx->v, qp, mask, resp);
 }
 
 static long qp_destroy(struct fx *fx, u32 qp,
 		       struct ib_uverbs_qp_destroy_resp *resp)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY);
-	ioverbs_cmd_idr(&c, UVERBS_QP_DESTROY_HANDLE, qp);
-	if (resp)
-		ioverbs_cmd_out(&c, UVERBS_QP_DESTROY_RESP,
-				resp, sizeof(*resp));
-	return cmd_exec(fx, &c);
+	return ioverbs_qp_destroy(&fx->v, qp, resp);
 }
 
 static long srq_create(struct fx *fx, u32 pd, u32 max_wr, u32 max_sge,
@@ -308,16 +226,8 @@ static long srq_create(struct fx *fx, u32 pd, u32 max_wr, u32 max_sge,
 		.user_handle = 0x5a, .max_wr = max_wr, .max_sge = max_sge,
 		.srq_limit = limit,
 	};
-	struct ib_uverbs_srq_create_resp dummy;
-	struct ioverbs_cmd c;
 
-	cmd_init(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_SRQ_CREATE_HANDLE, srq);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_SRQ_CREATE_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
-	return cmd_exec(fx, &c);
+	return ioverbs_srq_create(&fx->v, pd, &cmd, srq, resp);
 }
 
 static u32 srq_create_ok(struct fx *fx, u32 pd)
@@ -333,18 +243,13 @@ static long srq_modify(struct fx *fx, u32 srq, u32 mask, u32 max_wr, u32 limit)
 	struct ib_uverbs_srq_modify_cmd cmd = {
 		.attr_mask = mask, .max_wr = max_wr, .srq_limit = limit,
 	};
-	struct ioverbs_cmd c;
 
-	cmd_init(&c, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_MODIFY);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_MODIFY_HANDLE, srq);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_MODIFY_CMD, &cmd, sizeof(cmd));
-	return cmd_exec(fx, &c);
+	return ioverbs_srq_modify(&fx->v, srq, &cmd);
 }
 
 static long srq_destroy(struct fx *fx, u32 srq)
 {
-	return destroy(fx, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_DESTROY,
-		       UVERBS_SRQ_DESTROY_HANDLE, srq);
+	return ioverbs_srq_destroy(&fx->v, srq, NULL);
 }
 
 static long ah_create(struct fx *fx, u32 pd, u8 port, u8 sgid_index, u32 *ah)
@@ -353,13 +258,8 @@ static long ah_create(struct fx *fx, u32 pd, u8 port, u8 sgid_index, u32 *ah)
 		.dlid = 7, .port_num = port, .sgid_index = sgid_index,
 		.is_global = 1, .hop_limit = 64,
 	};
-	struct ioverbs_cmd c;
 
-	cmd_init(&c, UVERBS_TYPE_AH, UVERBS_ACTION_AH_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_AH_CREATE_HANDLE, ah);
-	ioverbs_cmd_idr(&c, UVERBS_AH_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_AH_CREATE_ATTR, &attr, sizeof(attr));
-	return cmd_exec(fx, &c);
+	return ioverbs_ah_create(&fx->v, pd, &attr, ah);
 }
 
 static u32 ah_create_ok(struct fx *fx, u32 pd)
@@ -372,17 +272,12 @@ static u32 ah_create_ok(struct fx *fx, u32 pd)
 
 static long ah_destroy(struct fx *fx, u32 ah)
 {
-	return destroy(fx, UVERBS_TYPE_AH, UVERBS_ACTION_AH_DESTROY,
-		       UVERBS_AH_DESTROY_HANDLE, ah);
+	return ioverbs_ah_destroy(&fx->v, ah);
 }
 
 static long async_event(struct fx *fx, struct ib_uverbs_async_event_desc *desc)
 {
-	struct ioverbs_cmd c;
-
-	cmd_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT);
-	ioverbs_cmd_out(&c, UVERBS_GET_ASYNC_EVENT_RESP, desc, sizeof(*desc));
-	return cmd_exec(fx, &c);
+	return ioverbs_async_event_get(&fx->v, desc);
 }
 
 /* ---- the tests ---- */
@@ -1199,6 +1094,10 @@ TEST(create_aborted_on_output_fault)
 
 /* ---- the data path ---- */
 
+/*
+ * Raw, as post(): @len bytes of room, and no COUNT attribute when @count
+ * is NULL -- shapes the library's ioverbs_cq_poll() never sends.
+ */
 static long cq_poll(struct fx *fx, u32 cq, struct ib_uverbs_wc *wc,
 		    size_t len, u32 *count)
 {
@@ -1218,18 +1117,17 @@ static long cq_req_notify(struct fx *fx, u32 cq, u32 solicited)
 {
 	struct ioverbs_cmd c;
 
+	if (solicited != NONE)
+		return ioverbs_cq_req_notify(&fx->v, cq, solicited);
 	cmd_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY);
 	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
-	if (solicited != NONE)
-		ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED,
-			       &solicited, sizeof(solicited));
 	return cmd_exec(fx, &c);
 }
 
 /*
- * The three POSTs share a shape: HANDLE, WR, SGE, BAD_WR.  Lengths are
- * bytes, sent as given (raw: the library would refuse some); @sge NULL
- * and @bad_wr NULL leave those attributes out.
+ * A POST with lengths in bytes, sent as given (raw: the library never
+ * sends such shapes); @sge NULL and @bad_wr NULL leave those attributes
+ * out.  The POSTs share attribute ids.
  */
 static long post(struct fx *fx, u16 type, u16 action, u32 handle,
 		 const void *wr, size_t wr_len, const struct ib_uverbs_sge *sge,
@@ -1237,7 +1135,6 @@ static long post(struct fx *fx, u16 type, u16 action, u32 handle,
 {
 	struct ioverbs_cmd c;
 
-	/* The ids are the same in the three attribute enums. */
 	_Static_assert((int)UVERBS_QP_POST_SEND_SGE == UVERBS_QP_POST_RECV_SGE,
 		       "the POSTs share attribute ids");
 	_Static_assert((int)UVERBS_QP_POST_SEND_SGE == UVERBS_SRQ_POST_RECV_SGE,
@@ -1258,22 +1155,19 @@ static long post(struct fx *fx, u16 type, u16 action, u32 handle,
 	return cmd_exec(fx, &c);
 }
 
+/* Unchecked (@raw), so that the core judges every count and shape. */
 static long post_send(struct fx *fx, u32 qp,
 		      const struct ib_uverbs_send_wr *wr, u32 n,
 		      const struct ib_uverbs_sge *sge, u32 nsge, u32 *bad_wr)
 {
-	return post(fx, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND, qp, wr,
-		    n * sizeof(*wr), nsge ? sge : NULL, nsge * sizeof(*sge),
-		    bad_wr);
+	return ioverbs_qp_post_send(&fx->raw, qp, wr, n, sge, nsge, bad_wr);
 }
 
 static long post_recv(struct fx *fx, u32 qp,
 		      const struct ib_uverbs_recv_wr *wr, u32 n,
 		      const struct ib_uverbs_sge *sge, u32 nsge, u32 *bad_wr)
 {
-	return post(fx, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV, qp, wr,
-		    n * sizeof(*wr), nsge ? sge : NULL, nsge * sizeof(*sge),
-		    bad_wr);
+	return ioverbs_qp_post_recv(&fx->raw, qp, wr, n, sge, nsge, bad_wr);
 }
 
 static long srq_post_recv(struct fx *fx, u32 srq,
@@ -1281,9 +1175,7 @@ static long srq_post_recv(struct fx *fx, u32 srq,
 			  const struct ib_uverbs_sge *sge, u32 nsge,
 			  u32 *bad_wr)
 {
-	return post(fx, UVERBS_TYPE_SRQ, UVERBS_ACTION_SRQ_POST_RECV, srq, wr,
-		    n * sizeof(*wr), nsge ? sge : NULL, nsge * sizeof(*sge),
-		    bad_wr);
+	return ioverbs_srq_post_recv(&fx->raw, srq, wr, n, sge, nsge, bad_wr);
 }
 
 static bool last_error_has(const char *s)

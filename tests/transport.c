@@ -237,12 +237,21 @@ static long tx_client_ioctl(void *ctx, unsigned int cmd, void *arg)
 	return tx_ioctl(ctx, cmd, (unsigned long)arg);
 }
 
+/* The reason of the caller's last failed command on @ctx (Rule 23). */
+static ssize_t tx_client_reason(void *ctx, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!tx_is_daemon())
+		return ib_uverbs_reason_read(ctx, buf, len);
+	n = read(tx_file_of(ctx)->fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
 void tx_client(struct ioverbs_client *v, struct ib_uverbs_file *f)
 {
-	memset(v, 0, sizeof(*v));
-	v->fn = tx_client_ioctl;
-	v->ctx = f;
-	v->fd = -1;
+	ioverbs_client_init(v, tx_client_ioctl, f);
+	v->reason = tx_client_reason;
 }
 
 int tx_file_objects(struct ib_uverbs_file *f)

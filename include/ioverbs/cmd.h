@@ -72,22 +72,70 @@ typedef long (*ioverbs_ioctl_fn)(void *ctx, unsigned int cmd, void *arg);
 void ioverbs_cmd_init(struct ioverbs_cmd *c, const struct uverbs_types *types,
 		      u16 driver_id, u16 object, u16 action);
 
-/* A PTR_IN attribute: @len bytes at @p, read by the core. */
-void ioverbs_cmd_in(struct ioverbs_cmd *c, u16 id, const void *p, size_t len);
-/* A PTR_OUT attribute: up to @len bytes written at @p on success. */
-void ioverbs_cmd_out(struct ioverbs_cmd *c, u16 id, void *p, size_t len);
-/* An IDR attribute naming an existing object. */
-void ioverbs_cmd_idr(struct ioverbs_cmd *c, u16 id, u32 handle);
-/* An IDR NEW attribute: *@handle is set when the command succeeds. */
-void ioverbs_cmd_new(struct ioverbs_cmd *c, u16 id, u32 *handle);
-/* An FD attribute naming an existing fd object. */
-void ioverbs_cmd_fd(struct ioverbs_cmd *c, u16 id, int fd);
-/* An FD NEW attribute: *@fd is set when the command succeeds. */
-void ioverbs_cmd_new_fd(struct ioverbs_cmd *c, u16 id, int *fd);
 /*
- * The same, naming a descriptor @bind the caller opened for the object,
- * for a transport that cannot create one in the caller (the daemon: an
- * event file, MOUNT/events/NAME); *@fd is then @bind.
+ * The attribute builders, ioverbs_cmd_<kind>(): each adds one attribute
+ * of that kind.  The memory they name is read or written when the command
+ * runs, not now: it must stay valid until then.
+ */
+
+/**
+ * ioverbs_cmd_in() - add a PTR_IN attribute
+ * @c: the command
+ * @id: the attribute id
+ * @p: @len bytes the core reads
+ * @len: their length
+ */
+void ioverbs_cmd_in(struct ioverbs_cmd *c, u16 id, const void *p, size_t len);
+
+/**
+ * ioverbs_cmd_out() - add a PTR_OUT attribute
+ * @c: the command
+ * @id: the attribute id
+ * @p: where up to @len bytes are written on success
+ * @len: the room
+ */
+void ioverbs_cmd_out(struct ioverbs_cmd *c, u16 id, void *p, size_t len);
+
+/**
+ * ioverbs_cmd_idr() - add an IDR attribute naming an existing object
+ * @c: the command
+ * @id: the attribute id
+ * @handle: the object's handle
+ */
+void ioverbs_cmd_idr(struct ioverbs_cmd *c, u16 id, u32 handle);
+
+/**
+ * ioverbs_cmd_new() - add an IDR NEW attribute
+ * @c: the command
+ * @id: the attribute id
+ * @handle: set to the new object's handle when the command succeeds
+ */
+void ioverbs_cmd_new(struct ioverbs_cmd *c, u16 id, u32 *handle);
+
+/**
+ * ioverbs_cmd_fd() - add an FD attribute naming an existing fd object
+ * @c: the command
+ * @id: the attribute id
+ * @fd: the object's descriptor
+ */
+void ioverbs_cmd_fd(struct ioverbs_cmd *c, u16 id, int fd);
+
+/**
+ * ioverbs_cmd_new_fd() - add an FD NEW attribute
+ * @c: the command
+ * @id: the attribute id
+ * @fd: set to the new object's descriptor when the command succeeds
+ */
+void ioverbs_cmd_new_fd(struct ioverbs_cmd *c, u16 id, int *fd);
+
+/**
+ * ioverbs_cmd_bind_fd() - add an FD NEW attribute bound to a descriptor
+ * @c: the command
+ * @id: the attribute id
+ * @bind: a descriptor the caller opened for the object, for a transport
+ *	that cannot create one in the caller (the daemon: an event file,
+ *	MOUNT/events/NAME)
+ * @fd: set to @bind when the command succeeds
  */
 void ioverbs_cmd_bind_fd(struct ioverbs_cmd *c, u16 id, int bind, int *fd);
 
@@ -103,20 +151,41 @@ void ioverbs_cmd_bind_fd(struct ioverbs_cmd *c, u16 id, int bind, int *fd);
  */
 long ioverbs_cmd_exec(struct ioverbs_cmd *c, ioverbs_ioctl_fn fn, void *ctx);
 
-/*
- * A command window: @len bytes of shared memory (a sealed memfd named
- * "ioverbs-cmd") to build commands in.  Through the daemon, a command
- * whose header, attributes and buffers all lie in a window costs no
- * process_vm call: the daemon maps the window too.  Returns the mapping,
- * or NULL with errno set; ioverbs_cmd_window_free() unmaps it.
+/**
+ * ioverbs_cmd_window_alloc() - shared memory to build commands in
+ * @len: its length
+ *
+ * A sealed memfd named "ioverbs-cmd", mapped shared.  Through the daemon,
+ * a command whose header, attributes and buffers all lie in a window
+ * costs no process_vm call: the daemon maps the window too.
+ *
+ * Return: the mapping, or NULL with errno set.
  */
-void *ioverbs_cmd_window(size_t len);
+void *ioverbs_cmd_window_alloc(size_t len);
+
+/**
+ * ioverbs_cmd_window_free() - unmap a command window
+ * @p: from ioverbs_cmd_window_alloc()
+ * @len: its length
+ */
 void ioverbs_cmd_window_free(void *p, size_t len);
 
-/* A transport over a real file descriptor: @ctx points to the int fd. */
-long ioverbs_ioctl_fd(void *ctx, unsigned int cmd, void *arg);
+/**
+ * ioverbs_fd_ioctl() - a transport over a real file descriptor
+ * @ctx: points to the int descriptor
+ * @cmd: the ioctl number
+ * @arg: the command
+ *
+ * Return: 0 or -errno.
+ */
+long ioverbs_fd_ioctl(void *ctx, unsigned int cmd, void *arg);
 
-/* The sticky error's message, or "" when there is none. */
+/**
+ * ioverbs_cmd_error() - what the sticky error is about
+ * @c: the command
+ *
+ * Return: the message, or "" when there is none.
+ */
 const char *ioverbs_cmd_error(const struct ioverbs_cmd *c);
 
 #endif /* _IOVERBS_CMD_H */

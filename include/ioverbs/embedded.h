@@ -48,7 +48,12 @@ static inline long ioverbs_live_objects(void)
 	return compat_live_objects();
 }
 
-/* The embedded core as the transport of an ioverbs_client. */
+/**
+ * ioverbs_embedded_ioctl() - the embedded core as a transport
+ * @ctx: the struct ib_uverbs_file
+ * @cmd: the ioctl number
+ * @arg: the command
+ */
 static inline long ioverbs_embedded_ioctl(void *ctx, unsigned int cmd,
 					  void *arg)
 {
@@ -56,16 +61,32 @@ static inline long ioverbs_embedded_ioctl(void *ctx, unsigned int cmd,
 }
 
 /**
- * ioverbs_client_embedded() - an ioverbs_client on an embedded file
+ * ioverbs_embedded_reason() - the embedded core's reader of reasons
+ * @ctx: the struct ib_uverbs_file
+ * @buf: filled, not NUL-terminated
+ * @len: room in @buf
+ *
+ * ib_uverbs_reason_read() as an &ioverbs_reason_fn (Rule 23).
+ */
+static inline ssize_t ioverbs_embedded_reason(void *ctx, char *buf,
+					      size_t len)
+{
+	return ib_uverbs_reason_read(ctx, buf, len);
+}
+
+/**
+ * ioverbs_client_init_embedded() - an ioverbs_client on an embedded file
  * @v: filled
  * @f: a file from ib_uverbs_open()
+ *
+ * Commands go unchecked; ioverbs_client_spec_set(@v, dev->types, ...)
+ * checks them against the device's own tables first.
  */
-static inline void ioverbs_client_embedded(struct ioverbs_client *v,
-					   struct ib_uverbs_file *f)
+static inline void ioverbs_client_init_embedded(struct ioverbs_client *v,
+						struct ib_uverbs_file *f)
 {
-	v->fn = ioverbs_embedded_ioctl;
-	v->ctx = f;
-	v->fd = -1;
+	ioverbs_client_init(v, ioverbs_embedded_ioctl, f);
+	v->reason = ioverbs_embedded_reason;
 }
 
 #endif /* _IOVERBS_EMBEDDED_H */

@@ -28,9 +28,6 @@
 /* Room for any reason and its NUL (the core's UVERBS_REASON_MAX). */
 #define IOVERBS_REASON_MAX 160
 
-/* Reads the raw reason (a line ending in "\n") into @buf; 0 bytes: none. */
-typedef ssize_t (*ioverbs_reason_fn)(void *ctx, char *buf, size_t len);
-
 /**
  * ioverbs_reason_read_fd() - the raw reason of a device file of the daemon
  * @ctx: points to the int file descriptor
@@ -60,12 +57,12 @@ long ioverbs_reason_read(ioverbs_reason_fn fn, void *ctx, char *buf,
 /**
  * ioverbs_reason_get() - why the calling thread's last command on @v failed
  * @v: the client the command went through: a device file
- *	(ioverbs_client_fd()) or an embedded file (ioverbs_client_embedded())
+ *	(ioverbs_client_init_fd()) or an embedded file (ioverbs_client_init_embedded())
  * @buf: as ioverbs_reason_read()
  * @len: as ioverbs_reason_read()
  *
- * Return: as ioverbs_reason_read(); -ENOSYS for an embedded client in a
- * program that does not link the core.
+ * Return: as ioverbs_reason_read(); -EOPNOTSUPP for a client whose
+ * transport keeps no reasons (ioverbs_client_init() with its own @fn).
  */
 long ioverbs_reason_get(struct ioverbs_client *v, char *buf, size_t len);
 

@@ -49,60 +49,153 @@ struct ioverbs_sring_qp {
 	int fd;
 };
 
-/*
- * SOFT_VENDOR_ATTACH of the memfd @fd to the QP handle @qp, or the CQ
- * handle @cq, or (both -1) the context's doorbell: 0 or -errno.  The
- * *_attach() below create the memfd and call it.
+/**
+ * ioverbs_sring_attach() - SOFT_VENDOR_ATTACH of a ring's memfd
+ * @fd: the memfd
+ * @qp: a QP handle, or -1
+ * @cq: a CQ handle, or -1 (both -1: the context's doorbell)
+ * @fn: the transport
+ * @fctx: passed to @fn
+ *
+ * The *_attach() below create the memfd and call it.
+ *
+ * Return: 0 or a negative errno.
  */
 int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
 			 void *fctx);
-/* The context's doorbell @fd with its kick eventfd @kick: 0 or -errno. */
+
+/**
+ * ioverbs_sring_attach_doorbell() - attach the context's doorbell
+ * @fd: the doorbell page's memfd
+ * @kick: the eventfd that wakes the device
+ * @fn: the transport
+ * @fctx: passed to @fn
+ *
+ * Return: 0 or a negative errno.
+ */
 int ioverbs_sring_attach_doorbell(int fd, int kick, ioverbs_ioctl_fn fn,
 				  void *fctx);
 
-/*
- * Each returns 0 or a negative errno; detach unmaps and closes.
- * ctx_attach() creates the doorbell page and its kick eventfd.
+/**
+ * ioverbs_sring_ctx_attach() - the context's doorbell page and kick eventfd
+ * @r: filled
+ * @fn: the transport
+ * @fctx: passed to @fn
+ *
+ * Return: 0 or a negative errno.
  */
 int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 			     void *fctx);
+
+/**
+ * ioverbs_sring_ctx_detach() - unmap and close what ctx_attach() made
+ * @r: the context's rings
+ */
 void ioverbs_sring_ctx_detach(struct ioverbs_sring_ctx *r);
+
+/**
+ * ioverbs_sring_cq_attach() - a completion ring for a CQ
+ * @r: filled
+ * @cq_handle: the CQ's handle
+ * @cqe: its entries
+ * @fn: the transport
+ * @fctx: passed to @fn
+ *
+ * Return: 0 or a negative errno.
+ */
 int ioverbs_sring_cq_attach(struct ioverbs_sring_cq *r, u32 cq_handle,
 			    u32 cqe, ioverbs_ioctl_fn fn, void *fctx);
+
+/**
+ * ioverbs_sring_cq_detach() - unmap and close a CQ's ring
+ * @r: the ring
+ */
 void ioverbs_sring_cq_detach(struct ioverbs_sring_cq *r);
+
+/**
+ * ioverbs_sring_qp_attach() - send and receive rings for a QP
+ * @r: filled
+ * @ctx: the context's doorbell, rung by the posts
+ * @qp_handle: the QP's handle
+ * @cap: the QP's capacities (as QP_CREATE answered)
+ * @fn: the transport
+ * @fctx: passed to @fn
+ *
+ * Return: 0 or a negative errno.
+ */
 int ioverbs_sring_qp_attach(struct ioverbs_sring_qp *r,
 			    struct ioverbs_sring_ctx *ctx, u32 qp_handle,
 			    const struct ib_uverbs_qp_cap *cap,
 			    ioverbs_ioctl_fn fn, void *fctx);
+
+/**
+ * ioverbs_sring_qp_detach() - unmap and close a QP's rings
+ * @r: the rings
+ */
 void ioverbs_sring_qp_detach(struct ioverbs_sring_qp *r);
 
-/*
- * Rings the context's doorbell after a producer index moved (the posts
- * below do): a memory store, and a write to the kick eventfd only when
- * the device sleeps.
+/**
+ * ioverbs_sring_ring() - ring the context's doorbell
+ * @ctx: the context's rings
+ *
+ * After a producer index moved (the posts below do it): a memory store,
+ * and a write to the kick eventfd only when the device sleeps.
  */
 void ioverbs_sring_ring(struct ioverbs_sring_ctx *ctx);
 
-/*
- * Queues one send WR with its @sge (wr->num_sge of them; an inline WR's
- * bytes are copied now).  -ENOMEM: the ring is full; -EINVAL: more SGEs
- * or inline bytes than the QP takes.
+/**
+ * ioverbs_sring_post_send() - queue one send WR, no system call
+ * @r: the QP's rings
+ * @wr: the WR
+ * @sge: its wr->num_sge SGEs (an inline WR's bytes are copied now)
+ *
+ * Return: 0, -ENOMEM when the ring is full, -EINVAL for more SGEs or
+ * inline bytes than the QP takes.
  */
 int ioverbs_sring_post_send(struct ioverbs_sring_qp *r,
 			    const struct ib_uverbs_send_wr *wr,
 			    const struct ib_uverbs_sge *sge);
+
+/**
+ * ioverbs_sring_post_recv() - queue one receive WR, no system call
+ * @r: the QP's rings
+ * @wr: the WR
+ * @sge: its wr->num_sge SGEs
+ *
+ * Return: as ioverbs_sring_post_send().
+ */
 int ioverbs_sring_post_recv(struct ioverbs_sring_qp *r,
 			    const struct ib_uverbs_recv_wr *wr,
 			    const struct ib_uverbs_sge *sge);
-/* Up to @num completions, oldest first: how many. */
+
+/**
+ * ioverbs_sring_poll() - take completions from a CQ's ring
+ * @r: the ring
+ * @wc: room for @num
+ * @num: how many at most
+ *
+ * Return: how many, oldest first.
+ */
 u32 ioverbs_sring_poll(struct ioverbs_sring_cq *r, struct ib_uverbs_wc *wc,
 		       u32 num);
-/*
- * Waits until the CQ holds a completion: polls briefly, then sleeps on
- * the ring's futex.  0, or -ETIMEDOUT after @timeout_us (0: no limit).
+
+/**
+ * ioverbs_sring_wait() - wait until a CQ's ring holds a completion
+ * @r: the ring
+ * @timeout_us: how long at most (0: no limit)
+ *
+ * Polls briefly, then sleeps on the ring's futex.
+ *
+ * Return: 0, or -ETIMEDOUT.
  */
 int ioverbs_sring_wait(struct ioverbs_sring_cq *r, unsigned long timeout_us);
-/* The device found the CQ full and dropped a completion (CQ_ERR). */
+
+/**
+ * ioverbs_sring_cq_overflowed() - did the device find the CQ full?
+ * @r: the ring
+ *
+ * Return: true when it dropped a completion (the CQ is in error).
+ */
 bool ioverbs_sring_cq_overflowed(const struct ioverbs_sring_cq *r);
 
 #endif /* _IOVERBS_SOFT_RING_H */

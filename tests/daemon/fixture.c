@@ -30,7 +30,7 @@ long fx_ep_up(struct fx *fx, struct ioverbs_ep *s, size_t len)
 	if (fd < 0)
 		return fd;
 	memset(s, 0, sizeof(*s));
-	ioverbs_client_fd(&s->v, fd);
+	ioverbs_client_init_fd(&s->v, fd);
 	ret = ioverbs_ep_open(s, len, true);
 	if (!ret)
 		ret = ioverbs_ep_connect(s, s, 7);
@@ -580,51 +580,56 @@ int fx_run(char *const argv[], char *out, size_t size)
 /* --- client commands -------------------------------------------------- */
 
 /*
- * The client commands are <ioverbs/verbs.h>'s on the file descriptor;
- * these keep the tests' shorter signatures.
+ * The client commands are <ioverbs/verbs.h>'s on the file descriptor,
+ * checked against the standard spec tables; these keep the
+ * tests' shorter signatures.
  */
-static struct ioverbs_client cl(int fd)
+struct ioverbs_client cl_client(int fd)
 {
 	struct ioverbs_client v;
 
-	ioverbs_client_fd(&v, fd);
+	ioverbs_client_init_fd(&v, fd);
+	ioverbs_client_spec_set(&v, &uverbs_std_types, SOFT_DRIVER_ID);
 	return v;
 }
 
-void cl_init(struct ioverbs_cmd *c, u16 type, u16 action)
+#define cl(fd) cl_client(fd)
+
+const struct ioverbs_client *cl_builder(void)
 {
-	ioverbs_cmd_init(c, &uverbs_std_types, SOFT_DRIVER_ID, type, action);
+	static struct ioverbs_client v;
+
+	if (!v.types) {
+		ioverbs_client_init(&v, NULL, NULL);
+		ioverbs_client_spec_set(&v, &uverbs_std_types, SOFT_DRIVER_ID);
+	}
+	return &v;
 }
 
 long cl_exec(int fd, struct ioverbs_cmd *c)
 {
-	return ioverbs_cmd_exec(c, ioverbs_ioctl_fd, &fd);
+	return ioverbs_cmd_exec(c, ioverbs_fd_ioctl, &fd);
 }
 
 long cl_get_context(int fd)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_get_context(&v);
+	return ioverbs_context_get(&v);
 }
 
 long cl_query_device(int fd, struct ib_uverbs_query_device_resp *resp)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_DEVICE_RESP, resp, sizeof(*resp));
-	return cl_exec(fd, &c);
+	return ioverbs_device_query(&v, resp);
 }
 
 long cl_query_port(int fd, u8 port, struct ib_uverbs_query_port_resp *resp)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl(fd);
 
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, resp, sizeof(*resp));
-	return cl_exec(fd, &c);
+	return ioverbs_port_query(&v, port, resp);
 }
 
 long cl_pd_alloc(int fd, u32 *pd)
@@ -638,8 +643,7 @@ long cl_pd_dealloc(int fd, u32 pd)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_PD, UVERBS_ACTION_PD_DEALLOC,
-			       UVERBS_PD_DEALLOC_HANDLE, pd);
+	return ioverbs_pd_dealloc(&v, pd);
 }
 
 long cl_mr_reg(int fd, u32 pd, void *buf, size_t len, u32 *mr,
@@ -659,8 +663,7 @@ long cl_mr_dereg(int fd, u32 mr)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
-			       UVERBS_MR_DEREG_HANDLE, mr);
+	return ioverbs_mr_dereg(&v, mr);
 }
 
 long cl_cq_create(int fd, u32 cqe, u32 *cq)
@@ -675,8 +678,7 @@ long cl_cq_destroy(int fd, u32 cq)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY,
-			       UVERBS_CQ_DESTROY_HANDLE, cq);
+	return ioverbs_cq_destroy(&v, cq, NULL);
 }
 
 long cl_qp_create(int fd, u32 pd, u32 cq, u32 *qp, u32 *qpn)
@@ -704,8 +706,7 @@ long cl_qp_destroy(int fd, u32 qp)
 {
 	struct ioverbs_client v = cl(fd);
 
-	return ioverbs_destroy(&v, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY,
-			       UVERBS_QP_DESTROY_HANDLE, qp);
+	return ioverbs_qp_destroy(&v, qp, NULL);
 }
 
 /* Finite RNR retries: a SEND without a receive fails instead of waiting. */

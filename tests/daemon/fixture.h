@@ -33,7 +33,7 @@
 
 #include "../harness.h"
 
-#include <ioverbs/cmd.h>
+#include <ioverbs/verbs.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/soft_device.h>
 
@@ -128,8 +128,15 @@ int fx_run(char *const argv[], char *out, size_t size);
 
 /* --- client commands: 0 or -errno, as ioverbs_cmd_exec() ------------- */
 
+/* A library client on @fd, checked against the standard spec tables. */
+struct ioverbs_client cl_client(int fd);
 long cl_exec(int fd, struct ioverbs_cmd *c);
-void cl_init(struct ioverbs_cmd *c, u16 type, u16 action);
+/*
+ * A client that only builds (the *_prep() of <ioverbs/verbs.h>), checked
+ * against the standard spec tables: for commands placed in memory of the
+ * test's choosing and sent with cl_exec().
+ */
+const struct ioverbs_client *cl_builder(void);
 long cl_get_context(int fd);
 long cl_query_device(int fd, struct ib_uverbs_query_device_resp *resp);
 long cl_query_port(int fd, u8 port, struct ib_uverbs_query_port_resp *resp);

@@ -124,11 +124,7 @@ TEST(daemon_verbs_end_to_end)
 		struct ioverbs_cmd c;
 		u8 num = 1;
 
-		cl_init(&c, UVERBS_TYPE_DEVICE,
-			UVERBS_ACTION_DEVICE_QUERY_PORT);
-		ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &num, 1);
-		ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port,
-				sizeof(port));
+		ioverbs_port_query_prep(cl_builder(), &c, &num, &port);
 		before = c.hdr;
 		ASSERT_OK(ioctl_err(fd, RDMA_VERBS_IOCTL, &c.hdr));
 		ASSERT_TRUE(!memcmp(&before, &c.hdr, sizeof(before)));
@@ -162,15 +158,10 @@ TEST(daemon_verbs_end_to_end)
 static long post_send(int fd, u32 qp, struct ib_uverbs_send_wr *wr,
 		      struct ib_uverbs_sge *sge)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl_client(fd);
 	u32 bad;
 
-	cl_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, wr, sizeof(*wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, sge, sizeof(*sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	return cl_exec(fd, &c);
+	return ioverbs_qp_post_send(&v, qp, wr, 1, sge, 1, &bad);
 }
 
 static long post_recv(int fd, u32 qp, u64 wr_id, void *addr, u32 len, u32 lkey)
@@ -181,28 +172,18 @@ static long post_recv(int fd, u32 qp, u64 wr_id, void *addr, u32 len, u32 lkey)
 		.length = len,
 		.lkey = lkey,
 	};
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl_client(fd);
 	u32 bad;
 
-	cl_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	return cl_exec(fd, &c);
+	return ioverbs_qp_post_recv(&v, qp, &wr, 1, &sge, 1, &bad);
 }
 
 static long poll_cq(int fd, u32 cq, struct ib_uverbs_wc *wc, u32 num,
 		    u32 *count)
 {
-	struct ioverbs_cmd c;
+	struct ioverbs_client v = cl_client(fd);
 
-	*count = 0;
-	cl_init(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_POLL);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_POLL_HANDLE, cq);
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_WC, wc, num * sizeof(*wc));
-	ioverbs_cmd_out(&c, UVERBS_CQ_POLL_COUNT, count, sizeof(*count));
-	return cl_exec(fd, &c);
+	return ioverbs_cq_poll(&v, cq, wc, num, count);
 }
 
 TEST(daemon_loopback_rc_send_and_write)
@@ -338,9 +319,7 @@ TEST(daemon_bad_pointers_efault)
 
 	/* The attribute array: the header ends right before a PROT_NONE
 	 * page (rule 2). */
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &portnum, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port, sizeof(port));
+	ioverbs_port_query_prep(cl_builder(), &c, &portnum, &port);
 	memcpy(bad - sizeof(c.hdr), &c.hdr, sizeof(c.hdr));
 	ASSERT_ERRNO(-EFAULT,
 		     ioctl_err(fd, RDMA_VERBS_IOCTL, bad - sizeof(c.hdr)));
@@ -352,22 +331,14 @@ TEST(daemon_bad_pointers_efault)
 			       bad - sizeof(c.hdr) - sizeof(c.attrs[0])));
 
 	/* PTR_IN not readable, PTR_OUT not writable (rule 10). */
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, bad, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, &port, sizeof(port));
+	ioverbs_port_query_prep(cl_builder(), &c, bad, &port);
 	ASSERT_ERRNO(-EFAULT, cl_exec(fd, &c));
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &portnum, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, bad, sizeof(port));
+	ioverbs_port_query_prep(cl_builder(), &c, &portnum, (void *)bad);
 	ASSERT_ERRNO(-EFAULT, cl_exec(fd, &c));
 	/* A response straddling into the bad page. */
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &portnum, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, bad - 8, sizeof(port));
+	ioverbs_port_query_prep(cl_builder(), &c, &portnum, (void *)(bad - 8));
 	ASSERT_ERRNO(-EFAULT, cl_exec(fd, &c));
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &portnum, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, (void *)16, sizeof(port));
+	ioverbs_port_query_prep(cl_builder(), &c, &portnum, (void *)16);
 	ASSERT_ERRNO(-EFAULT, cl_exec(fd, &c));
 
 	/* And it still works, for this file and a new one. */
@@ -459,8 +430,7 @@ TEST(daemon_header_on_read_only_page)
 	fx_start(&fx, NULL);
 	fd = open_ok(&fx, "uverbs0");
 	ASSERT_OK(cl_get_context(fd));
-	cl_init(&c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&c, UVERBS_PD_ALLOC_HANDLE, &pd);
+	ioverbs_pd_alloc_prep(cl_builder(), &c, &pd);
 	/* The header ends its page; the attribute (written back) follows. */
 	hdr = (void *)(map + page - sizeof(*hdr));
 	memcpy(hdr, &c.hdr, c.hdr.length);
@@ -526,9 +496,7 @@ TEST(daemon_comp_channel_no_fd_ebadf)
 	fd = open_ok(&fx, "uverbs0");
 	ASSERT_OK(cl_get_context(fd));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		cl_init(&c, UVERBS_TYPE_COMP_CHANNEL,
-			UVERBS_ACTION_COMP_CHANNEL_CREATE);
-		ioverbs_cmd_new_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, &ch);
+		ioverbs_comp_channel_create_prep(cl_builder(), &c, -1, &ch);
 		c.attrs[0].ptr_idr = bad[i];
 		ASSERT_ERRNO(-EBADF, cl_exec(fd, &c));
 	}

@@ -27,39 +27,20 @@ static int event_file(struct fx *fx, const char *name, int flags)
 
 static long channel_create(struct ioverbs_client *v, int bind, int *ch)
 {
-	struct ioverbs_cmd c;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_COMP_CHANNEL,
-		UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	ioverbs_cmd_bind_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, bind, ch);
-	return ioverbs_client_exec(v, &c);
+	return ioverbs_comp_channel_create(v, bind, ch);
 }
 
 static long cq_on_channel(struct ioverbs_client *v, int ch, u32 *cq)
 {
 	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xcafe,
 					       .cqe = 16 };
-	struct ib_uverbs_cq_create_resp resp;
-	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_CQ_CREATE_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_fd(&c, UVERBS_CQ_CREATE_CHANNEL, ch);
-	ioverbs_cmd_out(&c, UVERBS_CQ_CREATE_RESP, &resp, sizeof(resp));
-	return ioverbs_client_exec(v, &c);
+	return ioverbs_cq_create_ex(v, &cmd, ch, cq, NULL);
 }
 
 static long arm(struct ioverbs_client *v, u32 cq)
 {
-	struct ioverbs_cmd c;
-	u32 solicited = 0;
-
-	ioverbs_client_cmd(&c, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_REQ_NOTIFY);
-	ioverbs_cmd_idr(&c, UVERBS_CQ_REQ_NOTIFY_HANDLE, cq);
-	ioverbs_cmd_in(&c, UVERBS_CQ_REQ_NOTIFY_SOLICITED, &solicited,
-		       sizeof(solicited));
-	return ioverbs_client_exec(v, &c);
+	return ioverbs_cq_req_notify(v, cq, 0);
 }
 
 /* A loopback RC QP on @cq; one SEND to itself completes on @cq. */
@@ -77,7 +58,7 @@ static void loop_open(struct loop *l, struct ioverbs_client *v, u32 cq)
 	struct ib_uverbs_qp_cap out;
 
 	l->v = v;
-	ASSERT_OK(ioverbs_port_lid(v, &l->lid));
+	ASSERT_OK(ioverbs_port_query_lid(v, &l->lid));
 	ASSERT_OK(ioverbs_pd_alloc(v, &l->pd));
 	ASSERT_OK(ioverbs_mr_reg(v, l->pd, l->buf, sizeof(l->buf),
 			    IB_UVERBS_ACCESS_LOCAL_WRITE, &l->mr, &l->lkey,
@@ -96,21 +77,10 @@ static void loop_send(struct loop *l, u64 id)
 	struct ib_uverbs_recv_wr rwr = { .wr_id = id, .num_sge = 1 };
 	struct ib_uverbs_sge sge = { .addr = (uintptr_t)l->buf, .length = 4,
 				     .lkey = l->lkey };
-	struct ioverbs_cmd c;
 	u32 bad;
 
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_RECV);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_RECV_HANDLE, l->qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_WR, &rwr, sizeof(rwr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_RECV_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_RECV_BAD_WR, &bad, sizeof(bad));
-	ASSERT_OK(ioverbs_client_exec(l->v, &c));
-	ioverbs_client_cmd(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, l->qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
-	ASSERT_OK(ioverbs_client_exec(l->v, &c));
+	ASSERT_OK(ioverbs_qp_post_recv(l->v, l->qp, &rwr, 1, &sge, 1, &bad));
+	ASSERT_OK(ioverbs_qp_post_send(l->v, l->qp, &wr, 1, &sge, 1, &bad));
 }
 
 TEST(daemon_events_bind_read_poll)
@@ -126,8 +96,8 @@ TEST(daemon_events_bind_read_poll)
 	fx_start(&fx, "--mode=0666", NULL);
 	fd = fx_open(&fx, "uverbs0", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_fd(&v, fd);
-	ASSERT_OK(ioverbs_get_context(&v));
+	ioverbs_client_init_fd(&v, fd);
+	ASSERT_OK(ioverbs_context_get(&v));
 	/* Not an event file: a pipe, a device file, no fd at all. */
 	ASSERT_OK(pipe(pfd));
 	ASSERT_ERRNO(-EBADF, channel_create(&v, pfd[0], &ch));
@@ -192,19 +162,10 @@ TEST(daemon_events_bind_read_poll)
 	ASSERT_OK(channel_create(&v, ev2, &ch));
 	close(ev2);
 
-	ASSERT_OK(ioverbs_destroy(&v, UVERBS_TYPE_QP, UVERBS_ACTION_QP_DESTROY,
-			     UVERBS_QP_DESTROY_HANDLE, l.qp));
-	ASSERT_OK(ioverbs_destroy(&v, UVERBS_TYPE_CQ, UVERBS_ACTION_CQ_DESTROY,
-			     UVERBS_CQ_DESTROY_HANDLE, cq));
+	ASSERT_OK(ioverbs_qp_destroy(&v, l.qp, NULL));
+	ASSERT_OK(ioverbs_cq_destroy(&v, cq, NULL));
 	/* DESTROY of the channel ends the binding. */
-	{
-		struct ioverbs_cmd c;
-
-		ioverbs_client_cmd(&c, UVERBS_TYPE_COMP_CHANNEL,
-			UVERBS_ACTION_COMP_CHANNEL_DESTROY);
-		ioverbs_cmd_fd(&c, UVERBS_COMP_CHANNEL_DESTROY_FD, ev);
-		ASSERT_OK(ioverbs_client_exec(&v, &c));
-	}
+	ASSERT_OK(ioverbs_comp_channel_destroy(&v, ev));
 	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EINVAL);
 	close(ev);
 	close(fd);
@@ -243,8 +204,8 @@ TEST(daemon_events_blocking_read_and_removal)
 	fx_start(&fx, "--mode=0666", NULL);
 	fd = fx_open(&fx, "uverbs1", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_fd(&v, fd);
-	ASSERT_OK(ioverbs_get_context(&v));
+	ioverbs_client_init_fd(&v, fd);
+	ASSERT_OK(ioverbs_context_get(&v));
 	ev = event_file(&fx, "blocking", 0);
 	ASSERT_TRUE(ev >= 0);
 	ASSERT_OK(channel_create(&v, ev, &ch));
@@ -291,8 +252,8 @@ TEST(daemon_events_reused_fd_number)
 	fx_start(&fx, "--mode=0666", NULL);
 	fd = fx_open(&fx, "uverbs0", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_fd(&v, fd);
-	ASSERT_OK(ioverbs_get_context(&v));
+	ioverbs_client_init_fd(&v, fd);
+	ASSERT_OK(ioverbs_context_get(&v));
 	a = event_file(&fx, "first", O_NONBLOCK);
 	ASSERT_TRUE(a >= 0);
 	ASSERT_OK(channel_create(&v, a, &ch));

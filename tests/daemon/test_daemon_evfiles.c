@@ -136,7 +136,6 @@ static int a_creates(struct fx *fx)
 	struct stat st;
 	int fd, dev, ch;
 	struct ioverbs_client v;
-	struct ioverbs_cmd c;
 	char go;
 
 	/* Root's "taken" is not A's: unseen, unopenable, not in the way. */
@@ -150,12 +149,9 @@ static int a_creates(struct fx *fx)
 	/* A's own file binds a channel as ever. */
 	dev = fx_open(fx, "uverbs0", O_RDWR);
 	CHECK(dev >= 0);
-	ioverbs_client_fd(&v, dev);
-	CHECK(ioverbs_get_context(&v) == 0);
-	ioverbs_client_cmd(&c, UVERBS_TYPE_COMP_CHANNEL,
-			   UVERBS_ACTION_COMP_CHANNEL_CREATE);
-	ioverbs_cmd_bind_fd(&c, UVERBS_COMP_CHANNEL_CREATE_FD, fd, &ch);
-	CHECK(ioverbs_client_exec(&v, &c) == 0 && ch == fd);
+	ioverbs_client_init_fd(&v, dev);
+	CHECK(ioverbs_context_get(&v) == 0);
+	CHECK(ioverbs_comp_channel_create(&v, fd, &ch) == 0 && ch == fd);
 	/* A's "secret", which B must not learn of. */
 	CHECK(event_create(fx, "secret") >= 0);
 	/* B looks while A holds them. */

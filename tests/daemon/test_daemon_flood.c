@@ -135,7 +135,7 @@ TEST(daemon_ring_scribbled_qp_fatal_once)
 	fx_start(&fx, NULL);
 	fd = fx_open(&fx, "uverbs0", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_fd(&s.v, fd);
+	ioverbs_client_init_fd(&s.v, fd);
 	ASSERT_OK(ioverbs_ep_open(&s, 1 << 16, true));
 	/* Let the NIC go to sleep, so that one pass sees both. */
 	msleep(100);

@@ -40,15 +40,10 @@ static struct soft_port_counters port_counters(int fd)
 {
 	struct ioverbs_client v;
 	struct soft_port_counters out;
-	struct ioverbs_cmd c;
-	u8 port = 1;
 
-	ioverbs_client_fd(&v, fd);
+	ioverbs_client_init_fd(&v, fd);
 	memset(&out, 0xee, sizeof(out));
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_PORT_COUNTERS);
-	ioverbs_cmd_in(&c, SOFT_PORT_COUNTERS_PORT, &port, sizeof(port));
-	ioverbs_cmd_out(&c, SOFT_PORT_COUNTERS_RESP, &out, sizeof(out));
-	ASSERT_OK(ioverbs_client_exec(&v, &c));
+	ASSERT_OK(ioverbs_soft_port_counters_query(&v, 1, &out));
 	return out;
 }
 
@@ -97,7 +92,7 @@ static int attack(void *arg)
 	fd = fx_open(t->fx, "uverbs1", O_RDWR);
 	if (fd < 0)
 		return 2;
-	ioverbs_client_fd(&ep.v, fd);
+	ioverbs_client_init_fd(&ep.v, fd);
 	if (ioverbs_ep_open(&ep, 4096, false) ||
 	    ioverbs_qp_connect_rc(&ep.v, ep.qp, t->lid, t->qpn, 0))
 		return 3;
@@ -143,8 +138,8 @@ TEST_TIMEOUT(daemon_iso_other_user_cannot_send_into_roots_qp, 120)
 	/* Root's connected pair on uverbs0, a receive posted on B. */
 	fda = open_ok(&fx, "uverbs0");
 	fdb = open_ok(&fx, "uverbs0");
-	ioverbs_client_fd(&a.v, fda);
-	ioverbs_client_fd(&b.v, fdb);
+	ioverbs_client_init_fd(&a.v, fda);
+	ioverbs_client_init_fd(&b.v, fdb);
 	ASSERT_OK(ioverbs_ep_open(&a, 4096, false));
 	ASSERT_OK(ioverbs_ep_open(&b, 4096, false));
 	ASSERT_OK(ioverbs_ep_connect(&a, &b, 7));
@@ -186,14 +181,9 @@ TEST_TIMEOUT(daemon_iso_other_user_cannot_send_into_roots_qp, 120)
 static long inject_port(int fd, u32 what)
 {
 	struct ioverbs_client v;
-	struct ioverbs_cmd c;
-	u8 port = 1;
 
-	ioverbs_client_fd(&v, fd);
-	ioverbs_client_cmd(&c, SOFT_TYPE_VENDOR, SOFT_VENDOR_INJECT);
-	ioverbs_cmd_in(&c, SOFT_INJECT_WHAT, &what, sizeof(what));
-	ioverbs_cmd_in(&c, SOFT_INJECT_PORT, &port, sizeof(port));
-	return ioverbs_client_exec(&v, &c);
+	ioverbs_client_init_fd(&v, fd);
+	return ioverbs_soft_inject(&v, what, IOVERBS_NONE, 1);
 }
 
 /* The unprivileged user tries to take uverbs0's port down. */
@@ -262,14 +252,9 @@ TEST(daemon_iso_inject_needs_test_hooks)
 
 static long query_pkey(int fd, u32 index, u16 *pkey)
 {
-	struct ioverbs_cmd c;
-	u8 port = 1;
+	struct ioverbs_client v = cl_client(fd);
 
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PKEY);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_PORT_NUM, &port, sizeof(port));
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PKEY_INDEX, &index, sizeof(index));
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PKEY_RESP, pkey, sizeof(*pkey));
-	return cl_exec(fd, &c);
+	return ioverbs_port_query_pkey(&v, 1, index, pkey);
 }
 
 TEST(daemon_iso_pkeys_option)

@@ -287,7 +287,7 @@ static int deep_queues(struct fx *fx, struct child *self)
 	if (fd < 0 || cl_get_context(fd) || cl_pd_alloc(fd, &pd) ||
 	    cl_cq_create(fd, 16, &cq))
 		return 1;
-	ioverbs_client_fd(&v, fd);
+	ioverbs_client_init_fd(&v, fd);
 	/* A small QP fits in the quota; a deep one does not. */
 	if (cl_qp_create(fd, pd, cq, &qp, NULL))
 		return 2;

@@ -57,7 +57,7 @@ TEST(daemon_rule23_read_answers_the_reason)
 	read_is(__LINE__, fd, "");
 	/* The library's way: the same line, without its newline. */
 	ASSERT_ERRNO(-ENOENT, cl_pd_dealloc(fd, 10));
-	ioverbs_client_fd(&v, fd);
+	ioverbs_client_init_fd(&v, fd);
 	reason_of(want, sizeof(want), 10);
 	ASSERT_EQ(ioverbs_reason_get(&v, buf, sizeof(buf)), strlen(want) - 1);
 	ASSERT_TRUE(!strncmp(buf, want, strlen(want) - 1));

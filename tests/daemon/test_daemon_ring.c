@@ -52,7 +52,7 @@ static long side_up(struct fx *fx, struct ioverbs_ep *s, const char *dev,
 	if (fd < 0)
 		return fd;
 	memset(s, 0, sizeof(*s));
-	ioverbs_client_fd(&s->v, fd);
+	ioverbs_client_init_fd(&s->v, fd);
 	ret = ioverbs_ep_open(s, 1 << 20, true);
 	if (ret)
 		return ret;
@@ -275,7 +275,7 @@ static void loopback_client(struct fx *fx, int wfd)
 
 	CHECK(fd >= 0);
 	memset(&s, 0, sizeof(s));
-	ioverbs_client_fd(&s.v, fd);
+	ioverbs_client_init_fd(&s.v, fd);
 	CHECK(ioverbs_ep_open(&s, 65536, true) == 0);
 	CHECK(ioverbs_ep_connect(&s, &s, 7) == 0);
 	/* The parent may not be listening: no SIGPIPE for that. */
@@ -397,7 +397,7 @@ TEST_TIMEOUT(daemon_ring_remove_device_mid_traffic, 120)
 	fd = fx_open(&fx, "uverbs1", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
 	memset(&s, 0, sizeof(s));
-	ioverbs_client_fd(&s.v, fd);
+	ioverbs_client_init_fd(&s.v, fd);
 	ASSERT_OK(ioverbs_ep_open(&s, 65536, true));
 	ASSERT_OK(ioverbs_ep_connect(&s, &s, 7));
 	sge = sge_at(&s, 0, 64);
@@ -412,7 +412,7 @@ TEST_TIMEOUT(daemon_ring_remove_device_mid_traffic, 120)
 		ASSERT_OK(ioverbs_ep_poll(&s, &wc, 20000));
 	ASSERT_OK(fx_ctl(&fx, "remove uverbs1", out, sizeof(out)));
 	ASSERT_ERRNO(-EIO, ioverbs_pd_alloc(&s.v, &pd));
-	ASSERT_OK(ioverbs_async_event(&s.v, &ev));
+	ASSERT_OK(ioverbs_async_event_get(&s.v, &ev));
 	ASSERT_EQ(ev.event_type, IB_UVERBS_EVENT_DEVICE_FATAL);
 	/* Posting to the dead rings is harmless; nothing completes. */
 	ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
@@ -430,7 +430,7 @@ TEST_TIMEOUT(daemon_ring_remove_device_mid_traffic, 120)
 	fd = fx_open(&fx, "uverbs1", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
 	memset(&s, 0, sizeof(s));
-	ioverbs_client_fd(&s.v, fd);
+	ioverbs_client_init_fd(&s.v, fd);
 	ASSERT_OK(ioverbs_ep_open(&s, 65536, true));
 	ioverbs_ep_close(&s);
 	close(fd);

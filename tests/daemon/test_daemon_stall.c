@@ -60,9 +60,7 @@ static void fuse_attacker(struct fx *fx, const char *dir, int report)
 	CHECK(fd >= 0);
 	CHECK(!cl_get_context(fd));
 	CHECK(write(report, "r", 1) == 1);
-	cl_init(&c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&c, UVERBS_QUERY_PORT_PORT_NUM, &port, 1);
-	ioverbs_cmd_out(&c, UVERBS_QUERY_PORT_RESP, resp, sizeof(*resp));
+	ioverbs_port_query_prep(cl_builder(), &c, &port, resp);
 	ret = cl_exec(fd, &c);
 	CHECK(write(report, ret ? "e" : "0", 1) == 1);
 	close(fd);
@@ -115,13 +113,10 @@ static void others_are_served(struct fx *fx)
 	ASSERT_TRUE(port.lid != 0);
 	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_pd_alloc(fd, &pd))) < SERVED_MS);
 	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_pd_dealloc(fd, pd))) < SERVED_MS);
-	w = ioverbs_cmd_window(4096);
+	w = ioverbs_cmd_window_alloc(4096);
 	ASSERT_TRUE(w != NULL);
 	w->port = 1;
-	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
-	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP, &w->resp,
-			sizeof(w->resp));
+	ioverbs_port_query_prep(cl_builder(), &w->c, &w->port, &w->resp);
 	ASSERT_TRUE(TIMED_MS(ASSERT_OK(cl_exec(fd, &w->c))) < SERVED_MS);
 	ASSERT_EQ(w->resp.lid, port.lid);
 	ioverbs_cmd_window_free(w, 4096);
@@ -215,11 +210,7 @@ static void big_reader(struct fx *fx, int report)
 	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)(buf + BIG_LEN),
 				      .length = (u32)BIG_LEN,
 				      .lkey = mr.lkey };
-	cl_init(&c, UVERBS_TYPE_QP, UVERBS_ACTION_QP_POST_SEND);
-	ioverbs_cmd_idr(&c, UVERBS_QP_POST_SEND_HANDLE, qp);
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_WR, &wr, sizeof(wr));
-	ioverbs_cmd_in(&c, UVERBS_QP_POST_SEND_SGE, &sge, sizeof(sge));
-	ioverbs_cmd_out(&c, UVERBS_QP_POST_SEND_BAD_WR, &bad, sizeof(bad));
+	ioverbs_qp_post_send_prep(cl_builder(), &c, qp, &wr, 1, &sge, 1, &bad);
 	CHECK(write(report, "r", 1) == 1);
 	CHECK(!cl_exec(fd, &c));
 	CHECK(write(report, "0", 1) == 1);
@@ -284,17 +275,17 @@ TEST(daemon_stall_attach_a_file_of_the_mount)
 	ASSERT_OK(cl_cq_create(fd, 4, &cq));
 	/* The device file itself. */
 	ASSERT_ERRNO(-EINVAL, ioverbs_sring_attach(fd, -1, (int)cq,
-						   ioverbs_ioctl_fd, &fd));
+						   ioverbs_fd_ioctl, &fd));
 	/* An event file of the mount. */
 	snprintf(path, sizeof(path), "%s/events/stall-%d", fx.mnt,
 		 (int)getpid());
 	ev = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	ASSERT_TRUE(ev >= 0);
 	ASSERT_ERRNO(-EINVAL, ioverbs_sring_attach(ev, -1, (int)cq,
-						   ioverbs_ioctl_fd, &fd));
+						   ioverbs_fd_ioctl, &fd));
 	/* Not a descriptor at all. */
 	ASSERT_ERRNO(-EBADF, ioverbs_sring_attach(100000, -1, (int)cq,
-						  ioverbs_ioctl_fd, &fd));
+						  ioverbs_fd_ioctl, &fd));
 	ASSERT_OK(fx_ctl(&fx, "list", out, sizeof(out)));
 	ASSERT_OK(cl_cq_destroy(fd, cq));
 	close(ev);

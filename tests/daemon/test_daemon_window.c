@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Command windows through the daemon: a command built entirely in shared
- * memory (ioverbs_cmd_window()) runs without process_vm calls and gives
+ * memory (ioverbs_cmd_window_alloc()) runs without process_vm calls and gives
  * the same results; a window that is not sealed, or one of a process that
  * did not open the file, is not used (the command still works); a buffer
  * running off a window's end is reached the slow way (EFAULT past it).
@@ -36,11 +36,8 @@ static bool log_says(struct fx *fx, const char *what)
 static long query_port_in(struct win *w, int fd)
 {
 	memset(&w->resp, 0, sizeof(w->resp));
-	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
 	w->port = 1;
-	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
-	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP, &w->resp,
-			sizeof(w->resp));
+	ioverbs_port_query_prep(cl_builder(), &w->c, &w->port, &w->resp);
 	return cl_exec(fd, &w->c);
 }
 
@@ -56,7 +53,7 @@ TEST(daemon_window_commands)
 	ASSERT_TRUE(fd >= 0);
 	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(cl_query_port(fd, 1, &ref));
-	w = ioverbs_cmd_window(8192);
+	w = ioverbs_cmd_window_alloc(8192);
 	ASSERT_TRUE(w != NULL);
 	/* A hole after its first page, for the overrun below. */
 	ASSERT_OK(munmap((u8 *)w + 4096, 4096));
@@ -66,15 +63,12 @@ TEST(daemon_window_commands)
 	ASSERT_EQ(w->resp.state, ref.state);
 	ASSERT_TRUE(log_says(&fx, "command window"));
 	/* NEW handles are written into the window's attributes. */
-	cl_init(&w->c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&w->c, UVERBS_PD_ALLOC_HANDLE, &w->pd);
+	ioverbs_pd_alloc_prep(cl_builder(), &w->c, &w->pd);
 	ASSERT_OK(cl_exec(fd, &w->c));
 	ASSERT_OK(cl_pd_dealloc(fd, w->pd));
 	/* An output running off the window's end: EFAULT. */
-	cl_init(&w->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
-	ioverbs_cmd_in(&w->c, UVERBS_QUERY_PORT_PORT_NUM, &w->port, 1);
-	ioverbs_cmd_out(&w->c, UVERBS_QUERY_PORT_RESP,
-			(u8 *)w + 4096 - 8, sizeof(w->resp));
+	ioverbs_port_query_prep(cl_builder(), &w->c, &w->port,
+				(void *)((u8 *)w + 4096 - 8));
 	ASSERT_ERRNO(-EFAULT, cl_exec(fd, &w->c));
 	ASSERT_TRUE(fx_alive(&fx));
 	ioverbs_cmd_window_free(w, 4096);
@@ -114,7 +108,7 @@ TEST(daemon_window_not_sealed_or_not_ours)
 	p = fork();
 	ASSERT_TRUE(p >= 0);
 	if (p == 0) {
-		struct win *cw = ioverbs_cmd_window(4096);
+		struct win *cw = ioverbs_cmd_window_alloc(4096);
 
 		_exit(!cw || query_port_in(cw, fd) != -EPERM);
 	}
@@ -144,7 +138,7 @@ TEST(daemon_window_replaced_by_other_memory)
 	ASSERT_TRUE(fd >= 0);
 	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(cl_query_port(fd, 1, &ref));
-	w = ioverbs_cmd_window(4096);
+	w = ioverbs_cmd_window_alloc(4096);
 	ASSERT_TRUE(w != NULL);
 	ASSERT_OK(query_port_in(w, fd));
 	ASSERT_EQ(w->resp.lid, ref.lid);
@@ -154,8 +148,7 @@ TEST(daemon_window_replaced_by_other_memory)
 	ASSERT_TRUE(again == w);
 	/* A PD whose NEW handle lands in the new memory. */
 	w->pd = 0xdead;
-	cl_init(&w->c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
-	ioverbs_cmd_new(&w->c, UVERBS_PD_ALLOC_HANDLE, &w->pd);
+	ioverbs_pd_alloc_prep(cl_builder(), &w->c, &w->pd);
 	ASSERT_OK(cl_exec(fd, &w->c));
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 1);
 	ASSERT_OK(cl_pd_dealloc(fd, w->pd));
