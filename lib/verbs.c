@@ -31,7 +31,6 @@ void ioverbs_client_init(struct ioverbs_client *v, ioverbs_ioctl_fn fn,
 	v->fd = -1;
 	v->types = NULL;
 	v->driver_id = SOFT_DRIVER_ID;
-	v->error[0] = '\0';
 	v->reason = NULL;
 }
 
@@ -54,22 +53,30 @@ void ioverbs_client_cmd_init(const struct ioverbs_client *v,
 	ioverbs_cmd_init(c, v->types, v->driver_id, type, action);
 }
 
+/*
+ * Why the library refused the calling thread's last command, "" when it
+ * sent it.  Per thread, as the device's reasons are: threads share a
+ * client.
+ */
+static __thread char client_error[128];
+
 long ioverbs_client_exec(struct ioverbs_client *v, struct ioverbs_cmd *c)
 {
 	long ret = ioverbs_cmd_exec(c, v->fn, v->ctx);
 
 	/* Cheap on the data path: a copy only when nothing was sent. */
 	if (c->error)
-		snprintf(v->error, sizeof(v->error), "%s",
+		snprintf(client_error, sizeof(client_error), "%s",
 			 ioverbs_cmd_error(c));
-	else
-		v->error[0] = '\0';
+	else if (client_error[0])
+		client_error[0] = '\0';
 	return ret;
 }
 
 const char *ioverbs_client_error(const struct ioverbs_client *v)
 {
-	return v->error;
+	(void)v;
+	return client_error;
 }
 
 long ioverbs_context_get_ex(struct ioverbs_client *v,

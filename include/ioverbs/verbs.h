@@ -36,7 +36,6 @@ typedef ssize_t (*ioverbs_reason_fn)(void *ctx, char *buf, size_t len);
  * @fd: the descriptor of ioverbs_client_init_fd(), else -1
  * @types: the device's spec tables to check commands against, or NULL
  * @driver_id: the driver id commands carry
- * @error: why the library refused the last command it did not send ("")
  * @reason: reads the device's reason for the calling thread's last
  *	failed command (Rule 23) from @ctx, or NULL: ioverbs_reason_get()
  *	reads a device file itself, an embedded file through this
@@ -47,7 +46,6 @@ struct ioverbs_client {
 	int fd;
 	const struct uverbs_types *types;
 	u16 driver_id;
-	char error[128];
 	ioverbs_reason_fn reason;
 };
 
@@ -107,11 +105,13 @@ void ioverbs_client_cmd_init(const struct ioverbs_client *v,
 long ioverbs_client_exec(struct ioverbs_client *v, struct ioverbs_cmd *c);
 
 /**
- * ioverbs_client_error() - why the library refused the last command
+ * ioverbs_client_error() - why the library refused the calling thread's
+ *	last command
  * @v: the client
  *
- * Return: the builder's message for the last command not sent, or "" when
- * the last command was sent (the device's own reasons are the core's).
+ * Return: the builder's message if the calling thread's last command
+ * through any client was not sent, else "" (the device's own reasons:
+ * ioverbs_reason_get()).  Per thread: threads may share a client.
  */
 const char *ioverbs_client_error(const struct ioverbs_client *v);
 
