@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <ioverbs/reason.h>
 #include <ioverbs/verbs.h>
 
 #include "harness.h"
@@ -2064,16 +2065,8 @@ static long mr_reg(struct soft_ctx *s, u64 start, u64 len, u32 access,
 		.access_flags = access,
 	};
 	struct ib_uverbs_mr_reg_resp dummy;
-	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(&s->v, &c, UVERBS_TYPE_MR,
-				UVERBS_ACTION_MR_REG);
-	ioverbs_cmd_new(&c, UVERBS_MR_REG_HANDLE, mr);
-	ioverbs_cmd_idr(&c, UVERBS_MR_REG_PD_HANDLE, s->pd);
-	ioverbs_cmd_in(&c, UVERBS_MR_REG_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_MR_REG_RESP, resp ? resp : &dummy,
-			sizeof(dummy));
-	return ioverbs_client_exec(&s->v, &c);
+	return ioverbs_mr_reg_ex(&s->v, s->pd, &cmd, mr, resp ? resp : &dummy);
 }
 
 static u32 mr_reg_ok(struct soft_ctx *s, const void *p, u64 len, u32 access,
@@ -2086,8 +2079,8 @@ static u32 mr_reg_ok(struct soft_ctx *s, const void *p, u64 len, u32 access,
 }
 
 /*
- * MR_REG refused with exactly @err, nothing created; embedded (where the
- * caller can read it) the reason names @what at @bad.
+ * MR_REG refused with exactly @err, nothing created, and the reason the
+ * caller reads (Rule 23) names @what at @bad.
  */
 #define mr_reg_err(err, s, start, len, access, what, bad)                 \
 	mr_reg_err_at(__LINE__, err, s, (u64)(uintptr_t)(start), len,     \
@@ -2097,7 +2090,7 @@ static void mr_reg_err_at(int line, long err, struct soft_ctx *s, u64 start,
 			  u64 len, u32 access, const char *what, u64 bad)
 {
 	int before = tx_file_objects(s->f);
-	char want[160];
+	char want[160], why[IOVERBS_REASON_MAX];
 	long ret;
 	u32 mr;
 
@@ -2109,14 +2102,15 @@ static void mr_reg_err_at(int line, long err, struct soft_ctx *s, u64 start,
 			     errno_name(err));
 	if (tx_file_objects(s->f) != before)
 		harness_fail(__FILE__, line, "a refused MR_REG left an object");
-	if (tx_is_daemon() || !what)
+	if (!what)
 		return;
 	snprintf(want, sizeof(want), "MR_REG: [0x%llx, +0x%llx) is not %s at 0x%llx",
 		 (unsigned long long)start, (unsigned long long)len, what,
 		 (unsigned long long)bad);
-	if (strncmp(ib_uverbs_last_error(), want, strlen(want)))
+	ioverbs_reason_get(&s->v, why, sizeof(why));
+	if (strncmp(why, want, strlen(want)))
 		harness_fail(__FILE__, line, "reason \"%s\", expected \"%s...\"",
-			     ib_uverbs_last_error(), want);
+			     why, want);
 }
 
 static long mr_dereg(struct soft_ctx *s, u32 mr)
