@@ -399,6 +399,8 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 		goto err_free;
 	}
 	f->tgid = f->mm->pid;
+	/* Its user answers for what its memory does to the NIC threads. */
+	f->mm->mm.owner = f->uid;
 	/* The user's quotas; EMFILE past its share of files. */
 	ret = ivd_account_open(&f->acct, f->uid, f->tgid);
 	if (ret)
