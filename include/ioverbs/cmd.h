@@ -108,7 +108,9 @@ long ioverbs_cmd_exec(struct ioverbs_cmd *c, ioverbs_ioctl_fn fn, void *ctx);
  * "ioverbs-cmd") to build commands in.  Through the daemon, a command
  * whose header, attributes and buffers all lie in a window costs no
  * process_vm call: the daemon maps the window too.  Returns the mapping,
- * or NULL with errno set; ioverbs_cmd_window_free() unmaps it.
+ * or NULL with errno set; ioverbs_cmd_window_free() zeroes and unmaps it
+ * (zeroed, so that the daemon, which keeps it mapped, never takes a later
+ * command at the same address for one of its own).
  */
 void *ioverbs_cmd_window(size_t len);
 void ioverbs_cmd_window_free(void *p, size_t len);

@@ -3,9 +3,15 @@
  * Command windows through the daemon: a command built entirely in shared
  * memory (ioverbs_cmd_window()) runs without process_vm calls and gives
  * the same results; a window that is not sealed, or one of a process that
- * did not open the file, is not used (the command still works); a buffer
- * running off a window's end is reached the slow way (EFAULT past it).
+ * did not open the file, is not used (the command still works); nor is
+ * one the client mapped read-only (its outputs fail, EFAULT); a buffer
+ * running off a window's end is reached the slow way (EFAULT past it); a
+ * window freed through the library and replaced by another at the same
+ * address with the same header is not taken for the old one.
  */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -164,6 +170,111 @@ TEST(daemon_window_replaced_by_other_memory)
 	ASSERT_EQ(w->resp.lid, ref.lid);
 	ASSERT_EQ(w->resp.state, ref.state);
 	munmap(w, 4096);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/*
+ * A memfd named like a window and sealed, but mapped read-only: outputs
+ * would go where the client cannot write, so it is no window.  The
+ * command is built through a writable mapping of the same memfd, with
+ * every address in the read-only one; its output there fails as the
+ * kernel's copy_to_user would (EFAULT) and nothing is written.  (Taken
+ * for a window, the daemon wrote the answer into the memfd: 0.)
+ */
+TEST(daemon_window_read_only_is_not_one)
+{
+	struct win *rw, *ro;
+	struct fx fx;
+	int fd, mfd;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(cl_get_context(fd));
+	mfd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ASSERT_TRUE(mfd >= 0);
+	ASSERT_OK(ftruncate(mfd, 4096));
+	ASSERT_OK(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL));
+	rw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_TRUE(rw != MAP_FAILED);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd, 0);
+	ASSERT_TRUE(ro != MAP_FAILED);
+	close(mfd);
+	memset(&rw->resp, 0xa5, sizeof(rw->resp));
+	cl_init(&rw->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	rw->port = 1;
+	ioverbs_cmd_in(&rw->c, UVERBS_QUERY_PORT_PORT_NUM, &ro->port, 1);
+	ioverbs_cmd_out(&rw->c, UVERBS_QUERY_PORT_RESP, &ro->resp,
+			sizeof(ro->resp));
+	ASSERT_EQ(ioctl(fd, RDMA_VERBS_IOCTL, &ro->c.hdr), -1);
+	ASSERT_EQ(errno, EFAULT);
+	ASSERT_EQ(ro->resp.lid, 0xa5a5);
+	ASSERT_EQ(ro->resp.state, 0xa5);
+	ASSERT_TRUE(log_says(&fx, "not shared and writable"));
+	/* The same command answered into the writable mapping works. */
+	cl_init(&rw->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
+	ioverbs_cmd_in(&rw->c, UVERBS_QUERY_PORT_PORT_NUM, &ro->port, 1);
+	ioverbs_cmd_out(&rw->c, UVERBS_QUERY_PORT_RESP, &rw->resp,
+			sizeof(rw->resp));
+	ASSERT_OK(ioctl(fd, RDMA_VERBS_IOCTL, &ro->c.hdr));
+	ASSERT_TRUE(rw->resp.lid != 0xa5a5 && rw->resp.lid != 0);
+	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
+	munmap(ro, 4096);
+	munmap(rw, 4096);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/*
+ * A window freed through the library and another mapped at its address,
+ * with a header byte for byte the old one's (the same QUERY_PORT) and
+ * other attributes (its answer elsewhere in the window): the command
+ * acts on the new attributes.  The freed window was zeroed, so its old
+ * bytes match nothing; without that the daemon took the attributes from
+ * the old memfd it still has mapped and answered into it, where the
+ * client never sees it.
+ */
+TEST(daemon_window_freed_and_replaced)
+{
+	struct ib_uverbs_query_port_resp ref, *other;
+	struct win *w, *again;
+	struct fx fx;
+	int fd, mfd;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(cl_get_context(fd));
+	ASSERT_OK(cl_query_port(fd, 1, &ref));
+	w = ioverbs_cmd_window(4096);
+	ASSERT_TRUE(w != NULL);
+	ASSERT_OK(query_port_in(w, fd));
+	ASSERT_EQ(w->resp.lid, ref.lid);
+	ASSERT_TRUE(log_says(&fx, "command window"));
+	ioverbs_cmd_window_free(w, 4096);
+
+	mfd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ASSERT_TRUE(mfd >= 0);
+	ASSERT_OK(ftruncate(mfd, 4096));
+	ASSERT_OK(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL));
+	again = mmap(w, 4096, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_FIXED_NOREPLACE, mfd, 0);
+	close(mfd);
+	ASSERT_TRUE(again == w);
+	other = (void *)((u8 *)again + 2048);
+	memset(other, 0, sizeof(*other));
+	cl_init(&again->c, UVERBS_TYPE_DEVICE,
+		UVERBS_ACTION_DEVICE_QUERY_PORT);
+	again->port = 1;
+	ioverbs_cmd_in(&again->c, UVERBS_QUERY_PORT_PORT_NUM, &again->port, 1);
+	ioverbs_cmd_out(&again->c, UVERBS_QUERY_PORT_RESP, other,
+			sizeof(*other));
+	ASSERT_OK(cl_exec(fd, &again->c));
+	ASSERT_EQ(other->lid, ref.lid);
+	ASSERT_EQ(other->state, ref.state);
+	ASSERT_EQ(again->resp.lid, 0);
+	ioverbs_cmd_window_free(again, 4096);
 	close(fd);
 	fx_stop(&fx);
 }
