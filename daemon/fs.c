@@ -202,6 +202,7 @@ int ivd_devices_init(const struct ivd_config *cfg)
 		d->num_pkeys = cfg->pkeys[i].num;
 		memcpy(d->pkeys, cfg->pkeys[i].pkeys, sizeof(d->pkeys));
 		d->test_hooks = cfg->test_hooks;
+		ivd_event_test_hooks = cfg->test_hooks;
 		INIT_LIST_HEAD(&d->files);
 		ivd_num_devs = i + 1;
 		ret = ivd_dev_add(d);

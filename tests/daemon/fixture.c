@@ -68,6 +68,20 @@ int fx_as_user(uid_t uid, int (*fn)(void *), void *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
 }
 
+bool fx_log_says(struct fx *fx, const char *what)
+{
+	char line[512];
+	bool found = false;
+	FILE *fp = fopen(fx->log, "re");
+
+	if (!fp)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp))
+		found = strstr(line, what) != NULL;
+	fclose(fp);
+	return found;
+}
+
 void msleep(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };

@@ -63,6 +63,8 @@ void fx_start_flags(struct fx *fx, unsigned int flags, ...)
 void fx_stop(struct fx *fx);
 /* Is the daemon still running (and answering the control file)? */
 bool fx_alive(struct fx *fx);
+/* Does a line of the daemon's log so far contain @what? */
+bool fx_log_says(struct fx *fx, const char *what);
 
 /* open() of MOUNT/NAME: the fd or -errno. */
 int fx_open(struct fx *fx, const char *name, int flags);

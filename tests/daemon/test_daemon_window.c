@@ -25,20 +25,6 @@ struct win {
 	u8 port;
 };
 
-static bool log_says(struct fx *fx, const char *what)
-{
-	char line[512];
-	bool found = false;
-	FILE *fp = fopen(fx->log, "re");
-
-	if (!fp)
-		return false;
-	while (!found && fgets(line, sizeof(line), fp))
-		found = strstr(line, what) != NULL;
-	fclose(fp);
-	return found;
-}
-
 static long query_port_in(struct win *w, int fd)
 {
 	memset(&w->resp, 0, sizeof(w->resp));
@@ -70,7 +56,7 @@ TEST(daemon_window_commands)
 	ASSERT_OK(query_port_in(w, fd));
 	ASSERT_EQ(w->resp.lid, ref.lid);
 	ASSERT_EQ(w->resp.state, ref.state);
-	ASSERT_TRUE(log_says(&fx, "command window"));
+	ASSERT_TRUE(fx_log_says(&fx, "command window"));
 	/* NEW handles are written into the window's attributes. */
 	cl_init(&w->c, UVERBS_TYPE_PD, UVERBS_ACTION_PD_ALLOC);
 	ioverbs_cmd_new(&w->c, UVERBS_PD_ALLOC_HANDLE, &w->pd);
@@ -108,7 +94,7 @@ TEST(daemon_window_not_sealed_or_not_ours)
 	close(mfd);
 	ASSERT_OK(query_port_in(w, fd));
 	ASSERT_TRUE(w->resp.lid != 0);
-	ASSERT_TRUE(log_says(&fx, "not a sealed memfd"));
+	ASSERT_TRUE(fx_log_says(&fx, "not a sealed memfd"));
 	munmap(w, 4096);
 
 	/*
@@ -211,7 +197,7 @@ TEST(daemon_window_read_only_is_not_one)
 	ASSERT_EQ(errno, EFAULT);
 	ASSERT_EQ(ro->resp.lid, 0xa5a5);
 	ASSERT_EQ(ro->resp.state, 0xa5);
-	ASSERT_TRUE(log_says(&fx, "not shared and writable"));
+	ASSERT_TRUE(fx_log_says(&fx, "not shared and writable"));
 	/* The same command answered into the writable mapping works. */
 	cl_init(&rw->c, UVERBS_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_PORT);
 	ioverbs_cmd_in(&rw->c, UVERBS_QUERY_PORT_PORT_NUM, &ro->port, 1);
@@ -251,7 +237,7 @@ TEST(daemon_window_freed_and_replaced)
 	ASSERT_TRUE(w != NULL);
 	ASSERT_OK(query_port_in(w, fd));
 	ASSERT_EQ(w->resp.lid, ref.lid);
-	ASSERT_TRUE(log_says(&fx, "command window"));
+	ASSERT_TRUE(fx_log_says(&fx, "command window"));
 	ioverbs_cmd_window_free(w, 4096);
 
 	mfd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
