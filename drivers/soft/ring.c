@@ -933,13 +933,14 @@ static void soft_pool_destroy(struct soft_nic_pool *pool)
 		kthread_stop(pool->watchdog);
 	}
 	compat_kickset_wake_all(pool->ks);
-	WARN_ON(!list_empty(&pool->owners));
 	/* Only the watchdog changed the list. */
 	list_for_each_entry_safe(th, n, &pool->threads, node) {
 		list_del_init(&th->node);
 		kthread_stop(th->task);
 		kfree(th);
 	}
+	/* A turn that was ending has given its owner back. */
+	WARN_ON(!list_empty(&pool->owners));
 	compat_kickset_destroy(pool->ks);
 	mutex_destroy(&pool->lock);
 	kfree(pool);
