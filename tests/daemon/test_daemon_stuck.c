@@ -104,13 +104,17 @@ static int nic_threads(pid_t pid)
 }
 
 /*
- * The attacker: an MR over 1 MiB, the held file mapped over one page of
- * it, an RDMA WRITE from that page posted on its rings ('p' once
- * posted).  After a byte on @go it waits for the completion and reports
- * its status ('0' success, 's' another status, 't' none), puts its page
- * back and closes everything.
+ * The attacker, as user @uid: an MR over @len bytes, the held file
+ * (@blob, opened before any read was held: the file system answers
+ * nothing meanwhile) mapped over one page of it, an RDMA WRITE from that
+ * page posted on its rings ('p' once posted).  After a byte on @go it
+ * waits for the completion and reports its status ('0' success, 's'
+ * another status, 't' none), puts its page back and closes everything.
+ * One context per process: a copy held in a process's memory may hold
+ * its mmap lock, and with it that process's next mmap().
  */
-static void attacker(struct fx *fx, const char *dir, int report, int go)
+static void attacker(struct fx *fx, uid_t uid, int blob, size_t len,
+		     int report, int go)
 {
 	struct ib_uverbs_send_wr wr = {
 		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_WRITE,
@@ -119,17 +123,13 @@ static void attacker(struct fx *fx, const char *dir, int report, int go)
 	struct ib_uverbs_sge sge;
 	struct ib_uverbs_wc wc;
 	struct ioverbs_ep a;
-	char path[64], c;
 	u8 *page;
-	int blob;
+	char c;
 
-	CHECK(!fx_become(ATTACKER_ID));
+	CHECK(!fx_become(uid));
 	signal(SIGPIPE, SIG_IGN);
-	CHECK(fx_ep_up(fx, &a, 1 << 20) == 0);
+	CHECK(fx_ep_up(fx, &a, len) == 0);
 	page = (u8 *)(((uintptr_t)a.buf + 4095) & ~(uintptr_t)4095);
-	snprintf(path, sizeof(path), "%s/blob", dir);
-	blob = open(path, O_RDWR);
-	CHECK(blob >= 0);
 	/* Registered memory replaced under the MR: no command sees it. */
 	CHECK(mmap(page, BLOBFS_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_FIXED, blob, 0) == page);
@@ -150,9 +150,39 @@ static void attacker(struct fx *fx, const char *dir, int report, int go)
 	CHECK(write(report, &c, 1) == 1);
 	CHECK(mmap(page, BLOBFS_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == page);
-	close(blob);
 	fx_ep_down(&a);
 	_exit(0);
+}
+
+/* The held file of @b, opened: 0 or -errno. */
+static int blob_open(struct blobfs *b)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/blob", b->dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The held-read file system on @hold_rd, a daemon with one NIC thread,
+ * its live objects in *@base, and our own ring endpoint @s on it (which
+ * keeps the pool while clients come and go): the held file, opened.
+ */
+static int stuck_start(struct blobfs *b, int hold_rd, struct fx *fx,
+		       long *base, struct ioverbs_ep *s)
+{
+	int blob;
+
+	blobfs_start(b, hold_rd);
+	fx_start(fx, "--mode=0666", "--nic-threads=1", NULL);
+	*base = fx_live_objects(fx);
+	blob = blob_open(b);
+	ASSERT_TRUE(blob >= 0);
+	ASSERT_OK(fx_ep_up(fx, s, 65536));
+	ASSERT_OK(loop_round(s, 1000, 5000));
+	return blob;
 }
 
 static char expect_byte(int rfd)
@@ -172,7 +202,7 @@ static char expect_byte(int rfd)
 TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 {
 	static const char release[64];
-	int hold[2], rep[2], go[2], status, i, n;
+	int hold[2], rep[2], go[2], status, i, n, blob;
 	struct ioverbs_ep s;
 	struct blobfs b;
 	long ret = 0;
@@ -185,11 +215,7 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 	ASSERT_OK(pipe2(hold, O_CLOEXEC));
 	ASSERT_OK(pipe2(rep, O_CLOEXEC));
 	ASSERT_OK(pipe2(go, O_CLOEXEC));
-	blobfs_start(&b, hold[0]);
-	fx_start(&fx, "--mode=0666", "--nic-threads=1", NULL);
-	base = fx_live_objects(&fx);
-	ASSERT_OK(fx_ep_up(&fx, &s, 65536));
-	ASSERT_OK(loop_round(&s, 1000, 5000));
+	blob = stuck_start(&b, hold[0], &fx, &base, &s);
 
 	fflush(stdout);
 	fflush(stderr);
@@ -200,7 +226,7 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 		close(go[1]);
 		close(hold[1]);
 		blobfs_forget(&b);
-		attacker(&fx, b.dir, rep[1], go[0]);
+		attacker(&fx, ATTACKER_ID, blob, 1 << 20, rep[1], go[0]);
 	}
 	close(rep[1]);
 	close(go[0]);
@@ -235,61 +261,13 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 	ASSERT_OK(loop_round(&s, 2000, 5000));
 	close(rep[0]);
 	close(go[1]);
+	close(blob);
 	fx_ep_down(&s);
 	fx_wait_released(&fx, 0, base);
 	ASSERT_TRUE(fx_alive(&fx));
 	fx_stop(&fx);
 	blobfs_stop(&b);
 	close(hold[0]);
-}
-
-/*
- * One of user A's processes: a context with the held file over a page of
- * its MR and an RDMA WRITE from that page posted ('p' once posted).
- * After a byte on @go, '0' if the WRITE completed with the file's bytes,
- * 's' if with another status, 't' if it did not complete.  (One process
- * per context: a copy held in a process's memory may hold its mmap lock,
- * and its next mmap() with it.)  @blob is the held file, opened before
- * any read was held: the file system answers nothing meanwhile.
- */
-static void share_attacker(struct fx *fx, int blob, int report, int go)
-{
-	struct ib_uverbs_send_wr wr = {
-		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_RDMA_WRITE,
-		.send_flags = IB_UVERBS_SEND_SIGNALED,
-	};
-	struct ib_uverbs_sge sge;
-	struct ib_uverbs_wc wc;
-	struct ioverbs_ep a;
-	u8 *page;
-	char c;
-
-	CHECK(!fx_become(USER_A));
-	signal(SIGPIPE, SIG_IGN);
-	CHECK(fx_ep_up(fx, &a, 65536) == 0);
-	page = (u8 *)(((uintptr_t)a.buf + 4095) & ~(uintptr_t)4095);
-	CHECK(mmap(page, BLOBFS_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_FIXED, blob, 0) == page);
-	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)page,
-				      .length = BLOBFS_SIZE, .lkey = a.lkey };
-	wr.wr.rdma.remote_addr = (uintptr_t)page + 2 * BLOBFS_SIZE;
-	wr.wr.rdma.rkey = a.rkey;
-	CHECK(ioverbs_ep_post_send(&a, &wr, &sge) == 0);
-	CHECK(write(report, "p", 1) == 1);
-	CHECK(read(go, &c, 1) == 1);
-	if (ioverbs_ep_poll(&a, &wc, 20000))
-		c = 't';
-	else
-		c = wc.status ? 's' : '0';
-	if (c == '0')
-		CHECK(page[2 * BLOBFS_SIZE] == BLOBFS_FILL &&
-		      page[3 * BLOBFS_SIZE - 1] == BLOBFS_FILL);
-	CHECK(write(report, &c, 1) == 1);
-	CHECK(mmap(page, BLOBFS_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == page);
-	close(blob);
-	fx_ep_down(&a);
-	_exit(0);
 }
 
 /* What user B reports: its round trips while A held its reads. */
@@ -368,7 +346,6 @@ TEST_TIMEOUT(daemon_stuck_copies_cost_one_user_its_share, 120)
 	int hold[2], arep[2], ago[2], brep[2], bgo[2], status, n, i, blob;
 	pid_t pa[SHARE_CTXS], pb;
 	struct ioverbs_ep s;
-	char path[64];
 	struct share_result r;
 	struct blobfs b;
 	struct fx fx;
@@ -379,28 +356,22 @@ TEST_TIMEOUT(daemon_stuck_copies_cost_one_user_its_share, 120)
 	ASSERT_OK(pipe2(ago, O_CLOEXEC));
 	ASSERT_OK(pipe2(brep, O_CLOEXEC));
 	ASSERT_OK(pipe2(bgo, O_CLOEXEC));
-	blobfs_start(&b, hold[0]);
-	fx_start(&fx, "--mode=0666", "--nic-threads=1", NULL);
-	base = fx_live_objects(&fx);
-	snprintf(path, sizeof(path), "%s/blob", b.dir);
-	blob = open(path, O_RDWR | O_CLOEXEC);
-	ASSERT_TRUE(blob >= 0);
-	/* Ours keeps the pool after the users leave. */
-	ASSERT_OK(fx_ep_up(&fx, &s, 65536));
+	blob = stuck_start(&b, hold[0], &fx, &base, &s);
 	{
 		int fds[] = { hold[1], arep[0], arep[1], ago[0], ago[1],
 			      brep[0], brep[1], bgo[0], bgo[1] };
+		int nfds = (int)(sizeof(fds) / sizeof(fds[0]));
 
-		pb = share_fork(&b, brep[1], bgo[0], fds, (int)(sizeof(fds) / sizeof(fds[0])));
+		pb = share_fork(&b, brep[1], bgo[0], fds, nfds);
 		if (pb == 0)
 			share_victim(&fx, brep[1], bgo[0]);
 		ASSERT_EQ(expect_byte(brep[0]), 'r');
 		/* Each posts its WRITE before the next starts. */
 		for (i = 0; i < SHARE_CTXS; i++) {
-			pa[i] = share_fork(&b, arep[1], ago[0], fds,
-					   (int)(sizeof(fds) / sizeof(fds[0])));
+			pa[i] = share_fork(&b, arep[1], ago[0], fds, nfds);
 			if (pa[i] == 0)
-				share_attacker(&fx, blob, arep[1], ago[0]);
+				attacker(&fx, USER_A, blob, 65536, arep[1],
+					 ago[0]);
 			ASSERT_EQ(expect_byte(arep[0]), 'p');
 		}
 	}

@@ -36,6 +36,39 @@ static long query_port_in(struct win *w, int fd)
 	return cl_exec(fd, &w->c);
 }
 
+/*
+ * A daemon, a file of it with a context (*@fd), port 1's attributes in
+ * @ref, and a one-page window that a QUERY_PORT went through.
+ */
+static struct win *window_used(struct fx *fx, int *fd,
+			       struct ib_uverbs_query_port_resp *ref)
+{
+	struct win *w;
+
+	fx_start(fx, "--mode=0666", NULL);
+	*fd = fx_open(fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(*fd >= 0);
+	ASSERT_OK(cl_get_context(*fd));
+	ASSERT_OK(cl_query_port(*fd, 1, ref));
+	w = ioverbs_cmd_window(4096);
+	ASSERT_TRUE(w != NULL);
+	ASSERT_OK(query_port_in(w, *fd));
+	ASSERT_EQ(w->resp.lid, ref->lid);
+	ASSERT_TRUE(fx_log_says(fx, "command window"));
+	return w;
+}
+
+/* A sealed memfd named like a window, of one page: its fd. */
+static int window_memfd(void)
+{
+	int mfd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	ASSERT_TRUE(mfd >= 0);
+	ASSERT_OK(ftruncate(mfd, 4096));
+	ASSERT_OK(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL));
+	return mfd;
+}
+
 TEST(daemon_window_commands)
 {
 	struct ib_uverbs_query_port_resp ref;
@@ -131,15 +164,7 @@ TEST(daemon_window_replaced_by_other_memory)
 	struct fx fx;
 	int fd;
 
-	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ASSERT_OK(cl_get_context(fd));
-	ASSERT_OK(cl_query_port(fd, 1, &ref));
-	w = ioverbs_cmd_window(4096);
-	ASSERT_TRUE(w != NULL);
-	ASSERT_OK(query_port_in(w, fd));
-	ASSERT_EQ(w->resp.lid, ref.lid);
+	w = window_used(&fx, &fd, &ref);
 	/* Same address, anonymous memory now. */
 	again = mmap(w, 4096, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -178,10 +203,7 @@ TEST(daemon_window_read_only_is_not_one)
 	fd = fx_open(&fx, "uverbs0", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
 	ASSERT_OK(cl_get_context(fd));
-	mfd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	ASSERT_TRUE(mfd >= 0);
-	ASSERT_OK(ftruncate(mfd, 4096));
-	ASSERT_OK(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL));
+	mfd = window_memfd();
 	rw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	ASSERT_TRUE(rw != MAP_FAILED);
 	ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd, 0);
@@ -228,22 +250,9 @@ TEST(daemon_window_freed_and_replaced)
 	struct fx fx;
 	int fd, mfd;
 
-	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ASSERT_OK(cl_get_context(fd));
-	ASSERT_OK(cl_query_port(fd, 1, &ref));
-	w = ioverbs_cmd_window(4096);
-	ASSERT_TRUE(w != NULL);
-	ASSERT_OK(query_port_in(w, fd));
-	ASSERT_EQ(w->resp.lid, ref.lid);
-	ASSERT_TRUE(fx_log_says(&fx, "command window"));
+	w = window_used(&fx, &fd, &ref);
 	ioverbs_cmd_window_free(w, 4096);
-
-	mfd = memfd_create("ioverbs-cmd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	ASSERT_TRUE(mfd >= 0);
-	ASSERT_OK(ftruncate(mfd, 4096));
-	ASSERT_OK(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL));
+	mfd = window_memfd();
 	again = mmap(w, 4096, PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_FIXED_NOREPLACE, mfd, 0);
 	close(mfd);
