@@ -542,6 +542,21 @@ long fx_live_objects(struct fx *fx)
 	return strtol(p + strlen("live_objects "), NULL, 10);
 }
 
+long fx_live_objects_settled(struct fx *fx)
+{
+	long live = fx_live_objects(fx), prev;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		msleep(100);
+		prev = live;
+		live = fx_live_objects(fx);
+		if (live == prev)
+			break;
+	}
+	return live;
+}
+
 void fx_wait_released(struct fx *fx, pid_t pid, long base)
 {
 	double end = now_s() + 60;

@@ -75,6 +75,11 @@ int fx_files_of(struct fx *fx, const char *dev, pid_t pid);
 /* From "list": the objects count of @pid's file on @dev, -1 if none. */
 int fx_objects_of(struct fx *fx, const char *dev, pid_t pid);
 long fx_live_objects(struct fx *fx);
+/*
+ * The same once it has not changed for 100 ms (10 s at most): a destroyed
+ * object's memory goes after an RCU grace period, not with its file.
+ */
+long fx_live_objects_settled(struct fx *fx);
 /* Waits (60 s at most) until @pid (0: anyone) has no file and live
  * objects are back to @base. */
 void fx_wait_released(struct fx *fx, pid_t pid, long base);
