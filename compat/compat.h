@@ -341,8 +341,15 @@ struct compat_mm_ops {
 		     u64 *bad);
 };
 
+/*
+ * @owner: who answers for what this memory does to a device's shared
+ * threads (a copy through it that blocks): the soft device's NIC pool
+ * bounds the threads one owner may hold.  The daemon sets the opener's
+ * uid; 0 (this process, a test) is one owner like any other.
+ */
 struct compat_mm {
 	const struct compat_mm_ops *ops;
+	u64 owner;
 };
 
 extern __thread struct compat_mm *current_mm;

@@ -194,6 +194,15 @@ enum {
 /* Event files one uid may hold at once (--max-event-files). */
 #define IVD_EVENT_MAX_PER_USER 4096
 extern unsigned int ivd_event_max_per_user;
+/*
+ * --test-hooks: a read of an event file whose name starts with
+ * IVD_EVENT_TEST_PARK parks, then holds its FUSE thread for
+ * IVD_EVENT_TEST_PARK_MS, logging "test hook: ..." at both ends, so that
+ * a test can answer the parked read from another thread meanwhile.
+ */
+extern bool ivd_event_test_hooks;
+#define IVD_EVENT_TEST_PARK "ivd-test-park"
+#define IVD_EVENT_TEST_PARK_MS 500
 struct fuse_file_info;
 struct fuse_pollhandle;
 struct stat;

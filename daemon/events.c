@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <rdma/ib_verbs_ops.h>
 
@@ -62,6 +63,7 @@
 #define IVD_EVENT_BATCH 64
 
 unsigned int ivd_event_max_per_user = IVD_EVENT_MAX_PER_USER;
+bool ivd_event_test_hooks;
 
 /**
  * struct ivd_event_user - what one uid holds
@@ -474,9 +476,27 @@ static void event_interrupted(fuse_req_t req, void *data)
 	pthread_mutex_unlock(&events_lock);
 }
 
+/*
+ * The test hook (--test-hooks, daemon.h): @req was parked and may have
+ * been answered, and freed, since events_lock was dropped; nothing here
+ * may touch it, nor may ivd_event_read() after it.  @ev is still there:
+ * its RELEASE would come through the loop thread, which is this one.
+ */
+static void event_test_park(const struct ivd_event *ev)
+{
+	struct timespec ts = { IVD_EVENT_TEST_PARK_MS / 1000,
+			       (IVD_EVENT_TEST_PARK_MS % 1000) * 1000000L };
+
+	log_info("test hook: event file %s: read parked, holding its thread %d ms",
+		 ev->name, IVD_EVENT_TEST_PARK_MS);
+	nanosleep(&ts, NULL);
+	log_info("test hook: event file %s: read returns", ev->name);
+}
+
 void ivd_event_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 {
 	struct ivd_event *ev = (struct ivd_event *)(uintptr_t)fi->fh;
+	bool parked = false;
 	int err = 0;
 
 	log_debug("event file %s: read of %zu bytes", ev->name, size);
@@ -505,8 +525,13 @@ void ivd_event_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 	/* From here on, whoever answers @req does so under events_lock. */
 	ev->reader = req;
 	ev->reader_size = size;
+	parked = true;
 out_unlock:
 	pthread_mutex_unlock(&events_lock);
+	if (parked && ivd_event_test_hooks &&
+	    !strncmp(ev->name, IVD_EVENT_TEST_PARK,
+		     sizeof(IVD_EVENT_TEST_PARK) - 1))
+		event_test_park(ev);
 }
 
 void ivd_event_poll(fuse_req_t req, struct fuse_file_info *fi,

@@ -204,6 +204,7 @@ int ivd_devices_init(const struct ivd_config *cfg)
 		d->num_pkeys = cfg->pkeys[i].num;
 		memcpy(d->pkeys, cfg->pkeys[i].pkeys, sizeof(d->pkeys));
 		d->test_hooks = cfg->test_hooks;
+		ivd_event_test_hooks = cfg->test_hooks;
 		INIT_LIST_HEAD(&d->files);
 		ivd_num_devs = i + 1;
 		ret = ivd_dev_add(d);
@@ -401,6 +402,8 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 		goto err_free;
 	}
 	f->tgid = f->mm->pid;
+	/* Its user answers for what its memory does to the NIC threads. */
+	f->mm->mm.owner = f->uid;
 	/* The user's quotas; EMFILE past its share of files. */
 	ret = ivd_account_open(&f->acct, f->uid, f->tgid);
 	if (ret)

@@ -104,7 +104,7 @@ size_t pvm_copy(pid_t pid, void *local, u64 remote, size_t n, bool write)
 /* Looks up @uaddr's mapping in @tid's maps: a new range of @w. */
 static void pvm_learn(struct pvm_mm *w, pid_t tid, u64 uaddr)
 {
-	char path[64], line[512], name[256];
+	char path[64], line[512], name[256], perms[8];
 	unsigned long long start, end, off;
 	struct pvm_range *r;
 	struct stat st;
@@ -121,8 +121,8 @@ static void pvm_learn(struct pvm_mm *w, pid_t tid, u64 uaddr)
 		goto out;
 	while (fgets(line, sizeof(line), fp)) {
 		name[0] = '\0';
-		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %255s", &start,
-			   &end, &off, name) < 3)
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %255s", &start,
+			   &end, perms, &off, name) < 4)
 			continue;
 		if (uaddr < start || uaddr >= end)
 			continue;
@@ -133,6 +133,15 @@ static void pvm_learn(struct pvm_mm *w, pid_t tid, u64 uaddr)
 		r->retired = false;
 		if (strcmp(name, PVM_WINDOW_NAME))
 			goto publish;
+		/*
+		 * Outputs are written into our mapping: only where the client
+		 * could write them itself, through a shared writable mapping.
+		 */
+		if (strncmp(perms, "rw", 2) || perms[3] != 's') {
+			log_info("pid %d: ioverbs-cmd at %llx-%llx is mapped %s, not shared and writable: not used as a command window",
+				 (int)w->pid, start, end, perms);
+			goto publish;
+		}
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx",
 			 (int)tid, start, end);
 		fd = open(path, O_RDWR | O_CLOEXEC);

@@ -287,6 +287,16 @@ void *ioverbs_cmd_window_alloc(size_t len)
 
 void ioverbs_cmd_window_free(void *p, size_t len)
 {
-	if (p)
-		munmap(p, len);
+	if (!p)
+		return;
+	/*
+	 * Zeroed first: the daemon keeps the memfd mapped, and a header
+	 * built later at this address in other memory must not match
+	 * anything the old window held, or the daemon would take that
+	 * command from the old memfd.  MADV_REMOVE frees the memfd's pages
+	 * (they read as zeroes) without touching those never used.
+	 */
+	if (madvise(p, len, MADV_REMOVE))
+		memset(p, 0, len);
+	munmap(p, len);
 }

@@ -46,6 +46,17 @@
  *    the stuck context is doomed: when its turn ends its QPs fail
  *    (QP_FATAL).  A lost thread that comes back exits if the pool has
  *    its size without it, else it rejoins.
+ *  - Threads are shared per owner (compat_mm.owner of the context's
+ *    memory: in the daemon, the user who opened the file), not per
+ *    context: the turns of one owner's NICs, lost ones included, never
+ *    number more than the pool's size.  An owner at its share gets no
+ *    new turn: its NICs with work are PARKED on its own list, off the
+ *    run queue, until one of its turns ends.  So whatever one owner's
+ *    memory holds -- any number of contexts, each with a copy that
+ *    blocks -- it loses at most the pool's size in threads, all
+ *    replaced, and the other owners keep the pool's size of runnable
+ *    threads; only its own traffic waits.  The replacements' total
+ *    bound above is reached by SOFT_NIC_LOST_FACTOR owners at once.
  *
  * Lock order: soft_pool_mutex -> pool->lock;
  *	nic->lock -> what soft.h lists (sq.lock, resp_lock, ...) -> pool->lock.
@@ -253,11 +264,34 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
 }
 
 /**
+ * struct soft_nic_owner - the NICs of one owner in the pool
+ * @node: in soft_nic_pool.owners
+ * @key: compat_mm.owner of their contexts' memory
+ * @nr_nics: its NICs in the pool (joined and not left)
+ * @nr_busy: pool threads in a turn of one of its NICs, lost ones too;
+ *	no more than the pool's size
+ * @nr_lost: of those, the ones the watchdog found stuck
+ * @parked: its NICs with work while @nr_busy is at the pool's size
+ *	(soft_nic.run_node, state PARKED)
+ *
+ * Under pool->lock; freed when it has neither NICs nor turns.
+ */
+struct soft_nic_owner {
+	struct list_head node;
+	u64 key;
+	unsigned int nr_nics;
+	unsigned int nr_busy;
+	unsigned int nr_lost;
+	struct list_head parked;
+};
+
+/**
  * struct soft_nic_thread - one thread of the pool
  * @node: in soft_nic_pool.threads
  * @pool: its pool
  * @task: the thread
  * @nic: the NIC in its turn (it holds a reference), or NULL
+ * @owner: that NIC's owner, whose @nr_busy counts the turn
  * @turn_start: when that turn began (ktime_get_ns())
  * @lost: the watchdog replaced it (its turn is too long)
  * @exited: it left its loop: the watchdog or the pool's end joins it
@@ -270,6 +304,7 @@ struct soft_nic_thread {
 	struct soft_nic_pool *pool;
 	struct task_struct *task;
 	struct soft_nic *nic;
+	struct soft_nic_owner *owner;
 	u64 turn_start;
 	bool lost;
 	bool exited;
@@ -289,6 +324,7 @@ struct soft_nic_thread {
  * @runq_len: entries in @runq
  * @watch: idle NICs whose doorbells spinning threads read
  * @hash: every NIC of the pool by id (soft_nic.hash_node)
+ * @owners: the owners of its NICs (soft_nic_owner.node)
  * @muted: MUTED NICs (soft_nic.mute_node)
  * @next_id: the last id given
  * @nr_spinning: threads looking for work without sleeping
@@ -310,6 +346,7 @@ struct soft_nic_pool {
 	unsigned int runq_len;
 	struct list_head watch;
 	struct list_head hash[SOFT_NIC_HASH];
+	struct list_head owners;
 	struct list_head muted;
 	u64 next_id;
 	unsigned int nr_spinning;
@@ -351,11 +388,26 @@ static void soft_nic_put(struct soft_nic *nic)
 	kref_put(&nic->ref, soft_nic_release);
 }
 
+/* Has @o as many turns as the pool has threads? */
+static bool soft_owner_full(struct soft_nic_pool *pool,
+			    struct soft_nic_owner *o)
+{
+	return o->nr_busy >= pool->size;
+}
+
+/* @nic, with work, waits on its owner's list for one of its turns. */
+static void soft_owner_park(struct soft_nic *nic)
+{
+	nic->state = SOFT_NIC_PARKED;
+	list_add_tail(&nic->run_node, &nic->owner->parked);
+}
+
 /*
- * The NIC goes to the run queue's tail.  A sleeping thread wakes if the
- * queue holds more than the threads looking for work: the spinning ones
- * and @lookers more (1 when the caller is a pool thread that will look
- * next, without counting itself as spinning).
+ * The NIC goes to the run queue's tail, or is PARKED if its owner has
+ * its share of threads.  A sleeping thread wakes if the queue holds more
+ * than the threads looking for work: the spinning ones and @lookers more
+ * (1 when the caller is a pool thread that will look next, without
+ * counting itself as spinning).
  */
 static void soft_pool_queue(struct soft_nic_pool *pool, struct soft_nic *nic,
 			    unsigned int lookers)
@@ -368,6 +420,12 @@ static void soft_pool_queue(struct soft_nic_pool *pool, struct soft_nic *nic,
 		list_del_init(&nic->run_node);
 	if (nic->state == SOFT_NIC_MUTED)
 		list_del_init(&nic->mute_node);
+	if (nic->state == SOFT_NIC_PARKED)
+		list_del_init(&nic->run_node);
+	if (soft_owner_full(pool, nic->owner)) {
+		soft_owner_park(nic);
+		return;
+	}
 	nic->state = SOFT_NIC_QUEUED;
 	list_add_tail(&nic->run_node, &pool->runq);
 	pool->runq_len++;
@@ -382,7 +440,8 @@ static void soft_nic_kick(struct soft_nic *nic)
 	struct soft_nic_pool *pool = nic->pool;
 
 	mutex_lock(&pool->lock);
-	if (nic->dead || nic->state == SOFT_NIC_QUEUED)
+	if (nic->dead || nic->state == SOFT_NIC_QUEUED ||
+	    nic->state == SOFT_NIC_PARKED)
 		;
 	else if (nic->state == SOFT_NIC_RUNNING)
 		nic->kicked = true;
@@ -440,7 +499,10 @@ static void soft_pool_kicked(struct soft_nic_pool *pool, u64 id)
 			nic->by_kick = true;
 			soft_pool_queue(pool, nic, 1);
 		}
-		/* QUEUED: it gets its turn; MUTED: not before its deadline. */
+		/*
+		 * QUEUED or PARKED: it gets its turn; MUTED: not before its
+		 * deadline.
+		 */
 		return;
 	}
 	/* It left the pool after the kick: nothing to do. */
@@ -581,6 +643,61 @@ static void soft_nic_doom(struct soft_nic *nic)
 	mutex_unlock(&nic->lock);
 }
 
+/*
+ * Takes the first NIC of the run queue whose owner has a thread to
+ * spare, and counts its turn; those before it are PARKED.  NULL if
+ * there is none.
+ */
+static struct soft_nic *soft_pool_next(struct soft_nic_pool *pool,
+				       struct soft_nic_thread *th)
+{
+	struct soft_nic *nic, *n;
+
+	list_for_each_entry_safe(nic, n, &pool->runq, run_node) {
+		list_del_init(&nic->run_node);
+		pool->runq_len--;
+		if (soft_owner_full(pool, nic->owner)) {
+			soft_owner_park(nic);
+			continue;
+		}
+		nic->owner->nr_busy++;
+		th->owner = nic->owner;
+		return nic;
+	}
+	return NULL;
+}
+
+/* Frees @o if it has neither NICs nor turns.  pool->lock held. */
+static void soft_owner_put(struct soft_nic_owner *o)
+{
+	if (o->nr_nics || o->nr_busy)
+		return;
+	WARN_ON(!list_empty(&o->parked));
+	list_del_init(&o->node);
+	kfree(o);
+}
+
+/*
+ * @th's turn has ended: its owner has one thread less, which one of its
+ * parked NICs may take.  pool->lock held.
+ */
+static void soft_owner_turn_end(struct soft_nic_pool *pool,
+				struct soft_nic_thread *th)
+{
+	struct soft_nic_owner *o = th->owner;
+	struct soft_nic *nic;
+
+	th->owner = NULL;
+	o->nr_busy--;
+	if (th->lost)
+		o->nr_lost--;
+	if (!soft_owner_full(pool, o) && !list_empty(&o->parked)) {
+		nic = list_first_entry(&o->parked, struct soft_nic, run_node);
+		soft_pool_queue(pool, nic, 1);
+	}
+	soft_owner_put(o);
+}
+
 static int soft_nic_pool_fn(void *data)
 {
 	struct soft_nic_thread *th = data;
@@ -595,15 +712,12 @@ static int soft_nic_pool_fn(void *data)
 	while (!pool->stopping) {
 		if (!list_empty(&pool->muted))
 			soft_pool_unmute(pool);
-		if (!list_empty(&pool->runq)) {
+		nic = soft_pool_next(pool, th);
+		if (nic) {
 			if (spinning) {
 				spinning = false;
 				pool->nr_spinning--;
 			}
-			nic = list_first_entry(&pool->runq, struct soft_nic,
-					       run_node);
-			list_del_init(&nic->run_node);
-			pool->runq_len--;
 			nic->state = SOFT_NIC_RUNNING;
 			nic->kicked = false;
 			nic->ukicked = false;
@@ -621,6 +735,7 @@ static int soft_nic_pool_fn(void *data)
 
 			mutex_lock(&pool->lock);
 			th->nic = NULL;
+			soft_owner_turn_end(pool, th);
 			if (nic->doomed) {
 				nic->doomed = false;
 				mutex_unlock(&pool->lock);
@@ -752,15 +867,19 @@ static void soft_pool_lost(struct soft_nic_pool *pool,
 {
 	th->lost = true;
 	pool->nr_lost++;
+	th->owner->nr_lost++;
 	if (pool->nr_threads < pool->size * (1 + SOFT_NIC_LOST_FACTOR) &&
 	    !soft_pool_spawn(pool)) {
-		pr_warn("soft: a NIC turn blocked for %llu ms: its thread is replaced",
-			SOFT_NIC_STUCK_NS / 1000000);
+		pr_warn("soft: a NIC turn blocked for %llu ms: its thread is replaced (owner %llu: %u of %u threads stuck)",
+			SOFT_NIC_STUCK_NS / 1000000,
+			(unsigned long long)th->owner->key,
+			th->owner->nr_lost, pool->size);
 		return;
 	}
 	th->nic->doomed = true;
-	pr_warn("soft: a NIC turn blocked for %llu ms and no thread can replace it: the context's QPs fail when it ends",
-		SOFT_NIC_STUCK_NS / 1000000);
+	pr_warn("soft: a NIC turn blocked for %llu ms and no thread can replace it: the context's QPs fail when it ends (owner %llu)",
+		SOFT_NIC_STUCK_NS / 1000000,
+		(unsigned long long)th->owner->key);
 }
 
 /*
@@ -820,6 +939,8 @@ static void soft_pool_destroy(struct soft_nic_pool *pool)
 		kthread_stop(th->task);
 		kfree(th);
 	}
+	/* A turn that was ending has given its owner back. */
+	WARN_ON(!list_empty(&pool->owners));
 	compat_kickset_destroy(pool->ks);
 	mutex_destroy(&pool->lock);
 	kfree(pool);
@@ -841,6 +962,7 @@ static struct soft_nic_pool *soft_pool_create(void)
 	INIT_LIST_HEAD(&pool->runq);
 	INIT_LIST_HEAD(&pool->watch);
 	INIT_LIST_HEAD(&pool->muted);
+	INIT_LIST_HEAD(&pool->owners);
 	for (i = 0; i < SOFT_NIC_HASH; i++)
 		INIT_LIST_HEAD(&pool->hash[i]);
 	INIT_LIST_HEAD(&pool->threads);
@@ -894,6 +1016,9 @@ static void soft_pool_leave(struct soft_nic *nic)
 	if (nic->state != SOFT_NIC_RUNNING)
 		list_del_init(&nic->run_node);
 	list_del_init(&nic->mute_node);
+	/* A turn of it in progress keeps the owner (nr_busy). */
+	nic->owner->nr_nics--;
+	soft_owner_put(nic->owner);
 	mutex_unlock(&pool->lock);
 	compat_kick_del(pool->ks, nic->kick);
 	soft_nic_put(nic);
@@ -916,12 +1041,41 @@ void soft_nic_stop(struct soft_ucontext *sctx)
 	sctx->nic = NULL;
 }
 
-/* Joins @nic to the pool (started if it is the first): 0 or -errno. */
-static int soft_pool_join(struct soft_nic *nic, int kick_fd)
+/*
+ * @nic's owner: the pool's entry for @key, or @spare (allocated by the
+ * caller) as a new one, which is then used up (NULL).  pool->lock held.
+ */
+static struct soft_nic_owner *soft_owner_get(struct soft_nic_pool *pool,
+					     u64 key,
+					     struct soft_nic_owner **spare)
 {
+	struct soft_nic_owner *o;
+
+	list_for_each_entry(o, &pool->owners, node)
+		if (o->key == key)
+			goto found;
+	o = *spare;
+	*spare = NULL;
+	o->key = key;
+	INIT_LIST_HEAD(&o->parked);
+	list_add_tail(&o->node, &pool->owners);
+found:
+	o->nr_nics++;
+	return o;
+}
+
+/*
+ * Joins @nic, of @owner's memory, to the pool (started if it is the
+ * first): 0 or -errno.
+ */
+static int soft_pool_join(struct soft_nic *nic, int kick_fd, u64 owner)
+{
+	struct soft_nic_owner *spare = kzalloc(sizeof(*spare));
 	struct soft_nic_pool *pool;
 	int ret;
 
+	if (!spare)
+		return -ENOMEM;
 	mutex_lock(&soft_pool_mutex);
 	pool = soft_pool;
 	if (!pool) {
@@ -949,6 +1103,7 @@ static int soft_pool_join(struct soft_nic *nic, int kick_fd)
 	if (!soft_pool_users++)
 		soft_pool = pool;
 	mutex_lock(&pool->lock);
+	nic->owner = soft_owner_get(pool, owner, &spare);
 	/* Armed: it has no QP yet; the client's first doorbell kicks. */
 	nic->state = SOFT_NIC_ARMED;
 	pool->nr_armed++;
@@ -957,6 +1112,7 @@ static int soft_pool_join(struct soft_nic *nic, int kick_fd)
 	mutex_unlock(&pool->lock);
 out_unlock:
 	mutex_unlock(&soft_pool_mutex);
+	kfree(spare);
 	return ret;
 }
 
@@ -985,7 +1141,7 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 		nic->db = NULL;
 		goto err_put;
 	}
-	ret = soft_pool_join(nic, kick_fd);
+	ret = soft_pool_join(nic, kick_fd, sctx->mm ? sctx->mm->owner : 0);
 	if (ret) {
 		if (ret == -EINVAL)
 			uverbs_set_error("SOFT_ATTACH: kick fd %d is not an eventfd",

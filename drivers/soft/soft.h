@@ -129,6 +129,7 @@ static inline struct soft_device *to_soft_dev(struct ib_device *dev)
 }
 
 struct soft_nic;
+struct soft_nic_owner;
 struct soft_nic_pool;
 
 /**
@@ -151,6 +152,7 @@ enum soft_nic_state {
 	SOFT_NIC_QUEUED,	/* on the pool's run queue */
 	SOFT_NIC_RUNNING,	/* a pool thread serves it (one at most) */
 	SOFT_NIC_MUTED,		/* its kicks found nothing: a turn at a deadline */
+	SOFT_NIC_PARKED,	/* work, but its owner has its share of threads */
 };
 
 /**
@@ -177,6 +179,9 @@ enum soft_nic_state {
  *	its turn while MUTED; on the pool's muted list while MUTED
  * @doomed: the pool's too: its turn blocked and the pool could not
  *	replace the thread; its QPs fail when the turn ends
+ * @owner: the pool's too: the owner of its context's memory
+ *	(compat_mm.owner), whose share of the pool's threads it uses;
+ *	while PARKED, @run_node is on the owner's parked list
  */
 struct soft_nic {
 	struct soft_ring_doorbell *db;
@@ -199,6 +204,7 @@ struct soft_nic {
 	u64 mute_until;
 	struct list_head mute_node;
 	bool doomed;
+	struct soft_nic_owner *owner;
 };
 
 struct soft_pd {

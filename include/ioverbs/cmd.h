@@ -164,9 +164,12 @@ long ioverbs_cmd_exec(struct ioverbs_cmd *c, ioverbs_ioctl_fn fn, void *ctx);
 void *ioverbs_cmd_window_alloc(size_t len);
 
 /**
- * ioverbs_cmd_window_free() - unmap a command window
+ * ioverbs_cmd_window_free() - zero and unmap a command window
  * @p: from ioverbs_cmd_window_alloc()
  * @len: its length
+ *
+ * Zeroed first, so that the daemon, which keeps the window mapped, never
+ * takes a later command at the same address for one of its own.
  */
 void ioverbs_cmd_window_free(void *p, size_t len);
 

@@ -68,6 +68,20 @@ int fx_as_user(uid_t uid, int (*fn)(void *), void *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
 }
 
+bool fx_log_says(struct fx *fx, const char *what)
+{
+	char line[512];
+	bool found = false;
+	FILE *fp = fopen(fx->log, "re");
+
+	if (!fp)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp))
+		found = strstr(line, what) != NULL;
+	fclose(fp);
+	return found;
+}
+
 void msleep(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -526,6 +540,21 @@ long fx_live_objects(struct fx *fx)
 	p = strstr(out, "live_objects ");
 	ASSERT_TRUE(p);
 	return strtol(p + strlen("live_objects "), NULL, 10);
+}
+
+long fx_live_objects_settled(struct fx *fx)
+{
+	long live = fx_live_objects(fx), prev;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		msleep(100);
+		prev = live;
+		live = fx_live_objects(fx);
+		if (live == prev)
+			break;
+	}
+	return live;
 }
 
 void fx_wait_released(struct fx *fx, pid_t pid, long base)

@@ -63,6 +63,8 @@ void fx_start_flags(struct fx *fx, unsigned int flags, ...)
 void fx_stop(struct fx *fx);
 /* Is the daemon still running (and answering the control file)? */
 bool fx_alive(struct fx *fx);
+/* Does a line of the daemon's log so far contain @what? */
+bool fx_log_says(struct fx *fx, const char *what);
 
 /* open() of MOUNT/NAME: the fd or -errno. */
 int fx_open(struct fx *fx, const char *name, int flags);
@@ -73,6 +75,11 @@ int fx_files_of(struct fx *fx, const char *dev, pid_t pid);
 /* From "list": the objects count of @pid's file on @dev, -1 if none. */
 int fx_objects_of(struct fx *fx, const char *dev, pid_t pid);
 long fx_live_objects(struct fx *fx);
+/*
+ * The same once it has not changed for 100 ms (10 s at most): a destroyed
+ * object's memory goes after an RCU grace period, not with its file.
+ */
+long fx_live_objects_settled(struct fx *fx);
 /* Waits (60 s at most) until @pid (0: anyone) has no file and live
  * objects are back to @base. */
 void fx_wait_released(struct fx *fx, pid_t pid, long base);

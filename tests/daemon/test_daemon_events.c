@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -270,6 +272,107 @@ TEST(daemon_events_reused_fd_number)
 	ASSERT_TRUE(read(a2, &d, sizeof(d)) < 0 && errno == EAGAIN);
 	close(b);
 	close(a2);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/*
+ * A completion that answers a read in the moment after the daemon parked
+ * it.  The reader's request is freed by that answer (libfuse frees a
+ * request when it is replied to), so ivd_event_read() must not touch it
+ * once it has dropped events_lock with the request parked; it once did,
+ * registering the interrupt callback there.  --test-hooks makes that
+ * moment last (IVD_EVENT_TEST_PARK_MS, for event files named
+ * "ivd-test-park..."): the daemon's only FUSE thread waits there, so the
+ * completion must come from elsewhere, a NIC thread serving shared rings.
+ * The answer reaches the reader while the hook still waits, and the
+ * daemon's freed memory is filled (ASAN_OPTIONS) so that a use of the
+ * request in libfuse, which ASan does not instrument, crashes.
+ */
+TEST(daemon_events_completion_answers_a_read_being_parked)
+{
+	struct ib_uverbs_cq_create_cmd cmd = { .user_handle = 0xcafe,
+					       .cqe = 16 };
+	struct ib_uverbs_qp_cap cap = { .max_send_wr = 8, .max_recv_wr = 8,
+					.max_send_sge = 1, .max_recv_sge = 1 };
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 7, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_cq_create_resp resp;
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc;
+	struct reader r = { 0 };
+	struct ioverbs_ep s;
+	struct fx fx;
+	pthread_t th;
+	bool hook_over;
+	int fd, ev, ch, i;
+
+	setenv("ASAN_OPTIONS",
+	       "allow_user_segv_handler=1:detect_leaks=1:abort_on_error=0:"
+	       "max_free_fill_size=65536:free_fill_byte=255", 1);
+	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
+	unsetenv("ASAN_OPTIONS");
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	memset(&s, 0, sizeof(s));
+	ioverbs_client_init_fd(&s.v, fd);
+	s.rings = true;
+	s.len = 4096;
+	s.buf = calloc(1, s.len);
+	ASSERT_TRUE(s.buf != NULL);
+	s.rctx.fd = s.rctx.kick = s.rcq.fd = s.rqp.fd = -1;
+	ASSERT_OK(ioverbs_context_get(&s.v));
+	ev = event_file(&fx, "ivd-test-park-1", 0);
+	ASSERT_TRUE(ev >= 0);
+	ASSERT_OK(channel_create(&s.v, ev, &ch));
+	/* The CQ on the channel, with a shared ring like its QP's. */
+	ASSERT_OK(ioverbs_cq_create_ex(&s.v, &cmd, ch, &s.cq, &resp));
+	s.cqe = resp.cqe;
+	ASSERT_OK(ioverbs_port_query_lid(&s.v, &s.lid));
+	ASSERT_OK(ioverbs_pd_alloc(&s.v, &s.pd));
+	ASSERT_OK(ioverbs_mr_reg(&s.v, s.pd, s.buf, s.len,
+				 IB_UVERBS_ACCESS_LOCAL_WRITE, &s.mr, &s.lkey,
+				 &s.rkey));
+	ASSERT_OK(ioverbs_qp_create(&s.v, IB_UVERBS_QPT_RC, s.pd, s.cq, &cap,
+				    &s.qp, &s.qpn, &s.cap));
+	ASSERT_OK(ioverbs_sring_ctx_attach(&s.rctx, s.v.fn, s.v.ctx));
+	ASSERT_OK(ioverbs_sring_cq_attach(&s.rcq, s.cq, s.cqe, s.v.fn,
+					  s.v.ctx));
+	ASSERT_OK(ioverbs_sring_qp_attach(&s.rqp, &s.rctx, s.qp, &s.cap,
+					  s.v.fn, s.v.ctx));
+	ASSERT_OK(ioverbs_ep_connect(&s, &s, 7));
+	ASSERT_OK(ioverbs_ep_post_recv(&s, 8, 1024, 64));
+	ASSERT_OK(arm(&s.v, s.cq));
+
+	/* The read parks; the hook holds the daemon's thread after it. */
+	r.fd = ev;
+	ASSERT_OK(-pthread_create(&th, NULL, reader_fn, &r));
+	for (i = 0; i < 500 && !fx_log_says(&fx, "read parked"); i++)
+		msleep(10);
+	ASSERT_TRUE(fx_log_says(&fx, "test hook: event file ivd-test-park-1: read parked"));
+	/* A SEND through the rings: a NIC thread completes it. */
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)s.buf, .length = 4,
+				      .lkey = s.lkey };
+	ASSERT_OK(ioverbs_ep_post_send(&s, &wr, &sge));
+	ASSERT_OK(-pthread_join(th, NULL));
+	hook_over = fx_log_says(&fx, "read returns");
+	ASSERT_EQ(r.got, (ssize_t)sizeof(r.d));
+	ASSERT_EQ(r.d.cq_handle, 0xcafe);
+	/* Answered inside the moment, not after it. */
+	ASSERT_TRUE(!hook_over);
+	for (i = 0; i < 500 && !fx_log_says(&fx, "read returns"); i++)
+		msleep(10);
+	ASSERT_TRUE(fx_log_says(&fx, "test hook: event file ivd-test-park-1: read returns"));
+	ASSERT_TRUE(fx_alive(&fx));
+	for (i = 0; i < 2; i++) {
+		ASSERT_OK(ioverbs_ep_poll(&s, &wc, 5000));
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	}
+	ioverbs_ep_close(&s);
+	ASSERT_OK(ioverbs_comp_channel_destroy(&s.v, ev));
+	close(ev);
 	close(fd);
 	fx_stop(&fx);
 }

@@ -105,21 +105,6 @@ static int child_end(struct child *c)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
 }
 
-static bool log_says(struct fx *fx, const char *what)
-{
-	char *text = NULL;
-	size_t len = 0;
-	bool found;
-	FILE *fp;
-
-	fp = fopen(fx->log, "re");
-	ASSERT_TRUE(fp);
-	found = getdelim(&text, &len, '\0', fp) >= 0 && strstr(text, what);
-	fclose(fp);
-	free(text);
-	return found;
-}
-
 /* The "user UID ..." line of ctl list, or "" if there is none. */
 static void user_line(struct fx *fx, uid_t uid, char *line, size_t size)
 {
@@ -243,15 +228,15 @@ TEST_TIMEOUT(daemon_quota_objects_per_user_by_default, 120)
 	snprintf(want, sizeof(want),
 		 "-> EDQUOT: quota: uid %u holds 1024 PDs, limit 1024 per user "
 		 "(--limit-objects)", UID_A);
-	ASSERT_TRUE(log_says(&fx, want));
+	ASSERT_TRUE(fx_log_says(&fx, want));
 	snprintf(want, sizeof(want),
 		 "-> EDQUOT: quota: uid %u holds 1024 MRs, limit 1024 per user",
 		 UID_A);
-	ASSERT_TRUE(log_says(&fx, want));
+	ASSERT_TRUE(fx_log_says(&fx, want));
 	snprintf(want, sizeof(want),
 		 "-> EDQUOT: quota: uid %u holds 1024 CQs, limit 1024 per user",
 		 UID_A);
-	ASSERT_TRUE(log_says(&fx, want));
+	ASSERT_TRUE(fx_log_says(&fx, want));
 
 	/* ctl list: what the attacker holds. */
 	user_line(&fx, UID_A, line, sizeof(line));
@@ -312,10 +297,10 @@ TEST(daemon_quota_queue_memory)
 	ASSERT_EQ(child_report(&a), EDQUOT);
 	ASSERT_EQ(child_report(&a), 0);
 	snprintf(want, sizeof(want), "uid %u holds ", UID_A);
-	ASSERT_TRUE(log_says(&fx, "-> EDQUOT: quota: "));
-	ASSERT_TRUE(log_says(&fx, " bytes of qp queues more; "));
-	ASSERT_TRUE(log_says(&fx, want));
-	ASSERT_TRUE(log_says(&fx, "limit 4194304 per user (--limit-queue-mem)"));
+	ASSERT_TRUE(fx_log_says(&fx, "-> EDQUOT: quota: "));
+	ASSERT_TRUE(fx_log_says(&fx, " bytes of qp queues more; "));
+	ASSERT_TRUE(fx_log_says(&fx, want));
+	ASSERT_TRUE(fx_log_says(&fx, "limit 4194304 per user (--limit-queue-mem)"));
 	user_line(&fx, UID_A, line, sizeof(line));
 	ASSERT_TRUE(strstr(line, " qp 2") && !strstr(line, "queue_mem 0 "));
 
@@ -370,12 +355,12 @@ TEST(daemon_quota_per_file_then_per_user)
 	ASSERT_EQ(child_report(&a), EDQUOT);
 	ASSERT_EQ(child_report(&a), 2);
 	ASSERT_EQ(child_report(&a), EDQUOT);
-	ASSERT_TRUE(log_says(&fx, "-> EDQUOT: quota: this file holds 3 PDs, "
+	ASSERT_TRUE(fx_log_says(&fx, "-> EDQUOT: quota: this file holds 3 PDs, "
 				  "limit 3 per file (--limit-file-objects)"));
 	snprintf(want, sizeof(want),
 		 "-> EDQUOT: quota: uid %u holds 5 PDs, limit 5 per user",
 		 UID_B);
-	ASSERT_TRUE(log_says(&fx, want));
+	ASSERT_TRUE(fx_log_says(&fx, want));
 	user_line(&fx, UID_B, line, sizeof(line));
 	snprintf(want, sizeof(want),
 		 "user %u files 2 queue_mem 0 pinned 0 pd 5", UID_B);
@@ -438,7 +423,7 @@ TEST(daemon_quota_mr_bytes_against_rlimit_memlock)
 	snprintf(want, sizeof(want),
 		 "-> ENOMEM: MR_REG: pid %d has 65536 bytes registered, 4096 "
 		 "more pass its RLIMIT_MEMLOCK of 65536", (int)a.pid);
-	ASSERT_TRUE(log_says(&fx, want));
+	ASSERT_TRUE(fx_log_says(&fx, want));
 	child_go(&a);
 	ASSERT_EQ(child_end(&a), 0);
 	wait_user_gone(&fx, UID_A);

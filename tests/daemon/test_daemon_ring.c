@@ -426,7 +426,7 @@ TEST_TIMEOUT(daemon_ring_remove_device_mid_traffic, 120)
 	ASSERT_EQ(fx_files_of(&fx, NULL, 0), 0);
 	ASSERT_TRUE(fx_live_objects(&fx) < base);
 	ASSERT_OK(fx_ctl(&fx, "add uverbs1", out, sizeof(out)));
-	base = fx_live_objects(&fx);
+	base = fx_live_objects_settled(&fx);
 	fd = fx_open(&fx, "uverbs1", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
 	memset(&s, 0, sizeof(s));
