@@ -267,8 +267,11 @@ struct ib_uobject *uverbs_uobject_fetch(struct ib_ucontext *uctx, u16 type_id,
 	if (access == UVERBS_ACCESS_DESTROY &&
 	    atomic_read(&uobj->num_children)) {
 		/* Rule 18. */
-		uverbs_set_error("handle %u: %d objects depend on it, destroy them first",
-				 id, atomic_read(&uobj->num_children));
+		int n = atomic_read(&uobj->num_children);
+
+		uverbs_set_error("handle %u: %d object%s depend%s on it: destroy %s first",
+				 id, n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+				 n == 1 ? "it" : "them");
 		uverbs_uobject_unlock(uobj, access);
 		return ERR_PTR(-EBUSY);
 	}

@@ -243,14 +243,14 @@ TEST(rule23_mandatory_and_lookups)
 		char want[80];
 
 		snprintf(want, sizeof(want),
-			 "handle %u: 1 objects depend on it, destroy them first",
+			 "handle %u: 1 object depends on it: destroy it first",
 			 pd);
 		REFUSED(&fx, -EBUSY, want,
 			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					UVERBS_ACTION_PD_DEALLOC,
 					UVERBS_PD_DEALLOC_HANDLE, pd));
 		snprintf(want, sizeof(want),
-			 "handle %u: 2 objects depend on it, destroy them first",
+			 "handle %u: 2 objects depend on it: destroy them first",
 			 cq);
 		REFUSED(&fx, -EBUSY, want,
 			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_CQ,
@@ -475,15 +475,8 @@ static long srq_create(struct fx *fx, u32 pd, u32 max_wr, u32 max_sge,
 		.max_wr = max_wr, .max_sge = max_sge, .srq_limit = limit,
 	};
 	struct ib_uverbs_srq_create_resp resp;
-	struct ioverbs_cmd c;
 
-	ioverbs_client_cmd_init(&fx->v, &c, UVERBS_TYPE_SRQ,
-				UVERBS_ACTION_SRQ_CREATE);
-	ioverbs_cmd_new(&c, UVERBS_SRQ_CREATE_HANDLE, srq);
-	ioverbs_cmd_idr(&c, UVERBS_SRQ_CREATE_PD_HANDLE, pd);
-	ioverbs_cmd_in(&c, UVERBS_SRQ_CREATE_CMD, &cmd, sizeof(cmd));
-	ioverbs_cmd_out(&c, UVERBS_SRQ_CREATE_RESP, &resp, sizeof(resp));
-	return exec(fx, &c);
+	return ioverbs_srq_create(&fx->v, pd, &cmd, srq, &resp);
 }
 
 TEST(rule23_srq_ah_channel_actions)
@@ -601,7 +594,7 @@ TEST(rule23_remaining_actions)
 		ASSERT_TRUE(qpn > 1);
 	}
 	snprintf(want, sizeof(want),
-		 "handle %u: 1 objects depend on it, destroy them first", srq);
+		 "handle %u: 1 object depends on it: destroy it first", srq);
 	REFUSED(&fx, -EBUSY, want,
 		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_SRQ,
 				UVERBS_ACTION_SRQ_DESTROY,
