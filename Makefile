@@ -117,8 +117,8 @@ $(SO): $(SO).$(SOVERSION)
 
 REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a $(SO)
 REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS)) \
-	$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs-ctl
-INSTALLED := $(REL_LIBS) $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs-ctl
+	$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs $(O)/rel/tools/ioverbs-ctl
+INSTALLED := $(REL_LIBS) $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs
 
 all: $(REL_LIBS) $(REL_PROGS)
 

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: MIT
-# ioverbsd, ioverbs-ctl and their tests; included at the end of the top
+# ioverbsd, the ioverbs tool and their tests; included at the end of the top
 # Makefile (it uses $(O), $(Q), $(CC), BASE_CFLAGS, LIBS, SAN_ASAN, R and
 # the variant rules and libraries).
 #
 #   $(O)/rel/daemon/ioverbsd    the daemon (-O2)
 #   $(O)/asan/daemon/ioverbsd   the daemon with ASan+UBSan (tests use it)
-#   $(O)/rel/tools/ioverbs-ctl  the control tool
+#   $(O)/rel/tools/ioverbs      the tool (ioverbs-ctl: a link to it)
 #   make check-daemon           the daemon tests, results in $(R)/daemon/
 #   $(O)/asan/daemon/ioverbsd-test  the ASan daemon plus the test driver,
 #                               served as MOUNT/td0 (tests only)
@@ -19,6 +19,7 @@ FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null || echo -I/usr/incl
 FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
 
 DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
+TOOL_SRCS := $(sort $(wildcard tools/*.c))
 DAEMON_TEST_SRCS := $(sort $(wildcard tests/daemon/test_*.c))
 DAEMON_TESTS := $(patsubst tests/daemon/%.c,$(O)/asan/tests/daemon/%,$(DAEMON_TEST_SRCS))
 
@@ -32,8 +33,12 @@ $(O)/$(1)/daemon/ioverbsd: $(patsubst %.c,$(O)/$(1)/%.o,$(DAEMON_SRCS)) \
 		$(O)/$(1)/libioverbs-core.a
 	$$(Q)$(2) $(3) -o $$@ $$^ $$(FUSE_LIBS) $$(LIBS)
 
-$(O)/$(1)/tools/ioverbs-ctl: $(O)/$(1)/tools/ioverbs-ctl.o
-	$$(Q)$(2) $(3) -o $$@ $$^
+$(O)/$(1)/tools/ioverbs: $(patsubst %.c,$(O)/$(1)/%.o,$(TOOL_SRCS)) \
+		$(O)/$(1)/libioverbs.a $(O)/$(1)/libioverbs-core.a
+	$$(Q)$(2) $(3) -o $$@ $$^ $$(LIBS)
+
+$(O)/$(1)/tools/ioverbs-ctl: $(O)/$(1)/tools/ioverbs
+	$$(Q)ln -sf ioverbs $$@
 endef
 
 $(eval $(call daemon_variant,rel,$(CC),-O2))
@@ -57,7 +62,7 @@ $(BLOBFS_TESTS): LIBS += $(FUSE_LIBS)
 $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \
 	$(O)/asan/daemon/log.o $(O)/asan/daemon/syslog.o
 
-DAEMON_CHECK_PROGS := $(O)/asan/daemon/ioverbsd $(O)/asan/tools/ioverbs-ctl \
+DAEMON_CHECK_PROGS := $(O)/asan/daemon/ioverbsd $(O)/asan/tools/ioverbs $(O)/asan/tools/ioverbs-ctl \
 	$(DAEMON_TESTS)
 
 # ioverbsd-test: the daemon's objects, the test driver, and the hook that
@@ -96,7 +101,7 @@ check-daemon:
 # The same tests against a TSan build of the daemon: its FUSE thread, the
 # NIC threads of the shared queues, the workqueue and event files meet
 # there (a TSan report in its log fails the test, as in fx_stop()).
-DAEMON_TSAN_PROGS := $(O)/tsan/daemon/ioverbsd $(O)/asan/tools/ioverbs-ctl \
+DAEMON_TSAN_PROGS := $(O)/tsan/daemon/ioverbsd $(O)/asan/tools/ioverbs $(O)/asan/tools/ioverbs-ctl \
 	$(DAEMON_TESTS)
 
 check-daemon-tsan:

@@ -20,7 +20,7 @@
 #   LIBDIR/libioverbs-core.a      the core and the soft device, for
 #                                 embedded mode (static only)
 #   LIBDIR/pkgconfig/ioverbs.pc, ioverbs-embedded.pc
-#   SBINDIR/ioverbsd, BINDIR/ioverbs-ctl
+#   SBINDIR/ioverbsd, BINDIR/ioverbs (and ioverbs-ctl, a link to it)
 set -eu
 rel=$1
 : "${DESTDIR=}" "${PREFIX:=/usr/local}" "${VERSION:?}" "${SOVERSION:?}"
@@ -43,7 +43,8 @@ ln -sf "$so" "$lib/libioverbs.so.$SOVERSION"
 ln -sf "libioverbs.so.$SOVERSION" "$lib/libioverbs.so"
 install -m 644 "$rel/libioverbs.a" "$rel/libioverbs-core.a" "$lib/"
 install -m 755 "$rel/daemon/ioverbsd" "$DESTDIR$SBINDIR/"
-install -m 755 "$rel/tools/ioverbs-ctl" "$DESTDIR$BINDIR/"
+install -m 755 "$rel/tools/ioverbs" "$DESTDIR$BINDIR/"
+ln -sf ioverbs "$DESTDIR$BINDIR/ioverbs-ctl"
 
 # Paths under the prefix are written relative to it, so that
 # pkg-config --define-prefix can move the tree.

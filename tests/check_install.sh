@@ -61,7 +61,7 @@ installed() {
 	done
 	for f in lib/libioverbs.so lib/libioverbs.a lib/libioverbs-core.a \
 		lib/pkgconfig/ioverbs.pc lib/pkgconfig/ioverbs-embedded.pc \
-		sbin/ioverbsd bin/ioverbs-ctl; do
+		sbin/ioverbsd bin/ioverbs bin/ioverbs-ctl; do
 		[ -e "$root$prefix/$f" ] || { echo "missing $prefix/$f"; return 1; }
 	done
 }

@@ -299,7 +299,8 @@ TEST(soft_device_bad_config)
 	/* A standard table bigger than the standard ids. */
 	{
 		const struct uverbs_type *big[UVERBS_TYPE_STD_MAX + 1] = {};
-		struct uverbs_types t = { big, ARRAY_SIZE(big) };
+		struct uverbs_types t = { .types = big,
+					 .num_types = ARRAY_SIZE(big) };
 
 		cfg = (struct soft_device_config){ .std_types = &t };
 		ASSERT_EQ(PTR_ERR(soft_device_create(&cfg)), -EINVAL);

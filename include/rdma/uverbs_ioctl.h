@@ -37,6 +37,79 @@ enum uverbs_idr_access {
 	UVERBS_ACCESS_DESTROY,	/* exclusive; removed if the command succeeds */
 };
 
+/*
+ * Names and layouts: what a decoder needs to print a command from the ABI
+ * alone (the tracer, the schema dump, the core's own reasons).  They live
+ * in the same tables the core validates with, so there is one list of
+ * names.  The core never reads them to decide anything.
+ */
+
+/**
+ * struct uverbs_value_name - the name of one value or flag bit
+ * @value: the value (ENUM) or the bit mask (FLAGS)
+ * @name: its name without a common prefix ("LOCAL_WRITE", "RTS")
+ *
+ * Lists of these end with an entry whose @name is NULL.
+ */
+struct uverbs_value_name {
+	u64 value;
+	const char *name;
+};
+
+enum uverbs_field_kind {
+	UVERBS_FIELD_UINT,	/* unsigned decimal */
+	UVERBS_FIELD_INT,	/* signed decimal */
+	UVERBS_FIELD_HEX,	/* 0x...: keys, addresses, masks */
+	UVERBS_FIELD_ENUM,	/* a value @values names; else a number */
+	UVERBS_FIELD_FLAGS,	/* bits @values name, joined by '|' */
+	UVERBS_FIELD_BYTES,	/* raw bytes (a GID), abbreviated when long */
+	UVERBS_FIELD_HANDLE,	/* a u32 object handle */
+	UVERBS_FIELD_STRUCT,	/* a nested struct, @layout */
+};
+
+struct uverbs_layout;
+
+/**
+ * struct uverbs_field - one field of a buffer's layout
+ * @name: the field's name in the ABI struct ("max_send_wr")
+ * @offset: offsetof() in the struct
+ * @size: bytes of one element: 1, 2, 4 or 8 for numbers
+ * @kind: an &enum uverbs_field_kind
+ * @count: elements of @size in a row (an array); 0 means 1
+ * @values: ENUM and FLAGS: the names, ending with a NULL name
+ * @layout: STRUCT: the nested layout (then @size is its size)
+ *
+ * Reserved fields and padding are left out; a decoder may show non-zero
+ * bytes that no field covers.
+ */
+struct uverbs_field {
+	const char *name;
+	u16 offset;
+	u16 size;
+	u8 kind;
+	u16 count;
+	const struct uverbs_value_name *values;
+	const struct uverbs_layout *layout;
+};
+
+/**
+ * struct uverbs_layout - how to read a PTR attribute's bytes
+ * @name: the ABI struct's name ("ib_uverbs_qp_cap"), or the scalar type
+ *	("u32") when the buffer is one number
+ * @size: the struct's size: a buffer of len bytes holds len / @size
+ *	elements in a row (the work requests of a POST_SEND), and a shorter
+ *	or ragged tail is shown as bytes
+ * @fields: the fields, by offset; a single field with a NULL @name is a
+ *	scalar buffer (a u32 count)
+ * @num_fields: entries in @fields
+ */
+struct uverbs_layout {
+	const char *name;
+	u16 size;
+	const struct uverbs_field *fields;
+	u16 num_fields;
+};
+
 /**
  * struct uverbs_attr_spec - what one attribute id accepts
  * @type: an &enum uverbs_attr_type; %UVERBS_ATTR_TYPE_NA for an unused id
@@ -52,6 +125,9 @@ enum uverbs_idr_access {
  * @copy_on_error: PTR_OUT only: what the handler wrote is copied to the
  *	caller even when the command fails (e.g. which work request was
  *	refused); every other output is copied on success only
+ * @name: the attribute's name within its action ("PD_HANDLE"): the
+ *	uapi enum's name without the UVERBS_<OBJECT>_<ACTION>_ prefix
+ * @layout: PTR_IN/PTR_OUT: how its bytes read, or NULL (shown as bytes)
  */
 struct uverbs_attr_spec {
 	u8 type;
@@ -64,6 +140,8 @@ struct uverbs_attr_spec {
 		u8 access;
 		bool parent;
 	} idr;
+	const char *name;
+	const struct uverbs_layout *layout;
 };
 
 /**
@@ -161,6 +239,9 @@ typedef int (*uverbs_handler_t)(struct ib_device *ib_dev,
  *	descriptor of the caller's); a transport that serves many clients
  *	from one thread runs such a command on a thread of its own, since
  *	that memory may take as long as its owner likes to fault in
+ * @name: the action's name as messages and tools show it, object first
+ *	("PD_ALLOC", "QUERY_PORT" for DEVICE's): the uapi enum's name
+ *	without UVERBS_ACTION_ (or the driver's own prefix)
  *
  * A slot whose @handler is NULL is empty (EOPNOTSUPP).
  */
@@ -170,6 +251,7 @@ struct uverbs_action {
 	const void *priv;
 	bool after_removal;
 	bool user_memory;
+	const char *name;
 };
 
 enum rdma_remove_reason {
@@ -199,21 +281,26 @@ struct uverbs_obj_type {
  * @num_actions: entries in @actions
  * @obj: how objects of this type are destroyed; NULL for a type that has
  *	actions but no objects (DEVICE)
+ * @name: the type's name ("PD", "COMP_CHANNEL"): the uapi enum's name
+ *	without UVERBS_TYPE_ (or the driver's own prefix)
  */
 struct uverbs_type {
 	const struct uverbs_action *actions;
 	u16 num_actions;
 	const struct uverbs_obj_type *obj;
+	const char *name;
 };
 
 /**
  * struct uverbs_types - a driver's types table
  * @types: indexed by object type id; NULL for an empty slot
  * @num_types: entries in @types
+ * @name: the driver's name ("soft"), for tools that decode its commands
  */
 struct uverbs_types {
 	const struct uverbs_type *const *types;
 	u16 num_types;
+	const char *name;
 };
 
 /* The standard distribution: bit 15 selects the vendor chain. */
@@ -331,8 +418,10 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 			.handler = (_handler) },                           \
 	}
 
-#define UVERBS_TYPE(_actions, _obj) \
-	(&(const struct uverbs_type){ (_actions), ARRAY_SIZE(_actions), (_obj) })
+#define UVERBS_TYPE(_actions, _obj)                                        \
+	(&(const struct uverbs_type){ .actions = (_actions),               \
+				      .num_actions = ARRAY_SIZE(_actions), \
+				      .obj = (_obj) })
 
 /* Accessors for handlers. */
 

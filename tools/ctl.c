@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * ioverbs-ctl: talk to a running ioverbsd through its control file.
+ * ioverbs ctl (also ioverbs-ctl): talk to a running ioverbsd through its
+ * control file.
  *
- *	ioverbs-ctl [-m MOUNT] list
- *	ioverbs-ctl [-m MOUNT] remove DEV	hot unplug uverbsN
- *	ioverbs-ctl [-m MOUNT] add DEV		bring it back
+ *	ioverbs ctl [-m MOUNT] list
+ *	ioverbs ctl [-m MOUNT] remove DEV	hot unplug uverbsN
+ *	ioverbs ctl [-m MOUNT] add DEV		bring it back
  *
  * MOUNT defaults to $IOVERBS_MOUNT, else /run/ioverbs.  Prints the
  * daemon's answer; exits 0 on success, 1 when the daemon refused the
@@ -20,14 +21,13 @@
 #include <unistd.h>
 
 #include "../daemon/ctl.h"
-
-#define DEFAULT_MOUNT "/run/ioverbs"
+#include "ioverbs.h"
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: ioverbs-ctl [-m MOUNT] list|remove DEV|add DEV\n"
-		"  -m MOUNT   the ioverbsd mount (default $IOVERBS_MOUNT or " DEFAULT_MOUNT
+		"Usage: ioverbs ctl [-m MOUNT] list|remove DEV|add DEV\n"
+		"  -m, --mount MOUNT   the ioverbsd mount (default $IOVERBS_MOUNT or " IOVERBS_DEFAULT_MOUNT
 		")\n");
 }
 
@@ -42,24 +42,29 @@ static int read_answer(int fd, FILE *fp)
 	return n < 0 ? -errno : 0;
 }
 
-int main(int argc, char **argv)
+int ioverbs_ctl_main(int argc, char **argv)
 {
-	const char *mount = getenv("IOVERBS_MOUNT");
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "mount", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
 	char path[4096], cmd[IVD_CTL_MAX_CMD + 1];
+	const char *mount = NULL;
 	int c, fd, len, i, err;
 	size_t used = 0;
 
-	while ((c = getopt(argc, argv, "hm:")) != -1) {
+	while ((c = getopt_long(argc, argv, "hm:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			mount = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return IOVERBS_EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return IOVERBS_EXIT_USAGE;
 		}
 	}
 	if (optind == argc ||
@@ -70,43 +75,34 @@ int main(int argc, char **argv)
 	    (strcmp(argv[optind], "list") && strcmp(argv[optind], "remove") &&
 	     strcmp(argv[optind], "add"))) {
 		usage(stderr);
-		return 2;
+		return IOVERBS_EXIT_USAGE;
 	}
 	for (i = optind; i < argc; i++) {
 		len = snprintf(cmd + used, sizeof(cmd) - used, "%s%s",
 			       i > optind ? " " : "", argv[i]);
-		if (len < 0 || (size_t)len >= sizeof(cmd) - used) {
-			fprintf(stderr, "ioverbs-ctl: command too long\n");
-			return 2;
-		}
+		if (len < 0 || (size_t)len >= sizeof(cmd) - used)
+			return ioverbs_err("ctl", IOVERBS_EXIT_USAGE,
+					   "command too long");
 		used += (size_t)len;
 	}
-	if (!mount)
-		mount = DEFAULT_MOUNT;
-	snprintf(path, sizeof(path), "%s/ctl", mount);
+	snprintf(path, sizeof(path), "%s/ctl", ioverbs_mount(mount));
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr,
-			"ioverbs-ctl: %s: %s (is ioverbsd running "
-			"there, and are you root?)\n",
-			path, strerror(errno));
-		return 2;
-	}
+	if (fd < 0)
+		return ioverbs_err("ctl", IOVERBS_EXIT_USAGE,
+				   "%s: %s (is ioverbsd running there, and are you root?)",
+				   path, strerror(errno));
 	if (write(fd, cmd, used) != (ssize_t)used) {
 		err = errno;
 		/* The answer says why, in the daemon's words. */
 		if (read_answer(fd, stderr))
-			fprintf(stderr, "ioverbs-ctl: %s: %s\n", cmd,
-				strerror(err));
+			ioverbs_err("ctl", 0, "%s: %s", cmd, strerror(err));
 		close(fd);
-		return 1;
+		return IOVERBS_EXIT_FAILED;
 	}
 	err = read_answer(fd, stdout);
 	close(fd);
-	if (err) {
-		fprintf(stderr, "ioverbs-ctl: reading the answer: %s\n",
-			strerror(-err));
-		return 2;
-	}
-	return 0;
+	if (err)
+		return ioverbs_err("ctl", IOVERBS_EXIT_USAGE,
+				   "reading the answer: %s", strerror(-err));
+	return IOVERBS_EXIT_OK;
 }

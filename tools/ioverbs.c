@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ioverbs: the command-line tool.  `ioverbs SUBCOMMAND [ARGS...]`; each
+ * subcommand has --help.  Run as `ioverbs-ctl` (a link), it is
+ * `ioverbs ctl`, the name it had before the subcommands.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ioverbs.h"
+
+static const struct ioverbs_subcmd subcmds[] = {
+	{ "ctl", "talk to a running ioverbsd: list, remove, add",
+	  ioverbs_ctl_main },
+};
+
+#define NUM_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
+
+const char *ioverbs_mount(const char *opt)
+{
+	const char *env = getenv("IOVERBS_MOUNT");
+
+	if (opt)
+		return opt;
+	return env && *env ? env : IOVERBS_DEFAULT_MOUNT;
+}
+
+int ioverbs_err(const char *sub, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ioverbs%s%s: ", sub ? " " : "", sub ? sub : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static void usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "Usage: ioverbs SUBCOMMAND [ARGS...]\n"
+		    "       ioverbs SUBCOMMAND --help\n\nSubcommands:\n");
+	for (i = 0; i < NUM_SUBCMDS; i++)
+		fprintf(fp, "  %-10s %s\n", subcmds[i].name,
+			subcmds[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	size_t i;
+
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "ioverbs-ctl"))
+		return ioverbs_ctl_main(argc, argv);
+	if (argc < 2) {
+		usage(stderr);
+		return IOVERBS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return IOVERBS_EXIT_OK;
+	}
+	for (i = 0; i < NUM_SUBCMDS; i++)
+		if (!strcmp(argv[1], subcmds[i].name))
+			return subcmds[i].run(argc - 1, argv + 1);
+	usage(stderr);
+	return ioverbs_err(NULL, IOVERBS_EXIT_USAGE, "%s: no such subcommand",
+			   argv[1]);
+}
