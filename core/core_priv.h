@@ -26,6 +26,14 @@ struct ib_uverbs_device {
 	const struct uverbs_types *types;
 	struct uverbs_types types_copy;
 	void (*dealloc_ucontext)(struct ib_ucontext *ucontext);
+	/*
+	 * Where each type's actions start in a file's command counts
+	 * (ib_uverbs_file.cmd_counts): type t's action a is slot
+	 * action_base[t] + a; slot num_action_slots counts the commands
+	 * that named no action.  Fixed at registration.
+	 */
+	u32 *action_base;
+	u32 num_action_slots;
 	char name[32];
 	struct mutex files_lock;
 	struct list_head files;		/* ib_uverbs_file.list */
@@ -40,6 +48,12 @@ struct uverbs_reason_slot {
 	pid_t pid;
 	u32 stamp;
 	char msg[UVERBS_REASON_MAX];
+};
+
+/* One action's count in a file; see ib_uverbs_file_cmd_counts(). */
+struct uverbs_cmd_count {
+	atomic_long_t calls;
+	atomic_long_t errors;
 };
 
 /*
@@ -66,6 +80,15 @@ struct ib_uverbs_file {
 	struct list_head events;
 	unsigned int num_events;
 	atomic_long_t charged[IB_UVERBS_NUM_RES]; /* see ib_uverbs_charge() */
+	/*
+	 * For tools, written without a lock: commands by action
+	 * (device->num_action_slots + 1 entries, see action_base), and
+	 * what the file's queues moved (ib_uverbs_count_traffic()).
+	 */
+	struct uverbs_cmd_count *cmd_counts;
+	atomic_long_t traffic_msgs[IB_UVERBS_NUM_TRAFFIC];
+	atomic_long_t traffic_bytes[IB_UVERBS_NUM_TRAFFIC];
+	atomic_long_t traffic_errors;
 	/*
 	 * Rule 23 (reason.c): a fixed table, so that a client with any
 	 * number of threads holds UVERBS_REASON_SLOTS reasons at most; a new

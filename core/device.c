@@ -17,6 +17,7 @@ static void udev_free(struct kref *ref)
 	mutex_destroy(&udev->files_lock);
 	cleanup_srcu_struct(&udev->srcu);
 	kfree(udev->types_copy.types);
+	kfree(udev->action_base);
 	kfree(udev);
 }
 
@@ -68,6 +69,27 @@ static int registry_add(struct ib_device *dev)
 	return 0;
 }
 
+/* Each type's first slot in a file's command counts. */
+static int action_slots_init(struct ib_uverbs_device *udev)
+{
+	const struct uverbs_types *types = udev->types;
+	u32 slot = 0;
+	u16 t;
+
+	udev->action_base = kcalloc(types->num_types + 1u,
+				    sizeof(*udev->action_base));
+	if (!udev->action_base)
+		return -ENOMEM;
+	for (t = 0; t < types->num_types; t++) {
+		udev->action_base[t] = slot;
+		if (types->types[t])
+			slot += types->types[t]->num_actions;
+	}
+	udev->action_base[t] = slot;
+	udev->num_action_slots = slot;
+	return 0;
+}
+
 int ib_register_device(struct ib_device *dev)
 {
 	struct ib_uverbs_device *udev;
@@ -98,6 +120,11 @@ int ib_register_device(struct ib_device *dev)
 		udev->types_copy.types = copy;
 	}
 	udev->types = &udev->types_copy;
+	ret = action_slots_init(udev);
+	if (ret) {
+		uverbs_device_put(udev);
+		return ret;
+	}
 	udev->dealloc_ucontext = dev->dealloc_ucontext;
 	memcpy(udev->name, dev->name, sizeof(udev->name));
 	udev->name[sizeof(udev->name) - 1] = '\0';

@@ -58,7 +58,11 @@ struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
 	if (!udev)
 		return ERR_PTR(-ENODEV);
 	ufile = kzalloc(sizeof(*ufile));
-	if (!ufile) {
+	if (ufile)
+		ufile->cmd_counts = kcalloc(udev->num_action_slots + 1u,
+					    sizeof(*ufile->cmd_counts));
+	if (!ufile || !ufile->cmd_counts) {
+		kfree(ufile);
 		uverbs_device_put(udev);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -76,6 +80,7 @@ struct ib_uverbs_file *ib_uverbs_open(struct ib_device *dev,
 	if (!rcu_dereference(udev->ib_dev)) {
 		mutex_unlock(&udev->files_lock);
 		file_free_locks(ufile);
+		kfree(ufile->cmd_counts);
 		kfree(ufile);
 		uverbs_device_put(udev);
 		return ERR_PTR(-ENODEV);
@@ -101,6 +106,7 @@ static void file_free(struct kref *ref)
 		kfree(ev);
 	file_free_locks(ufile);
 	uverbs_device_put(ufile->device);
+	kfree(ufile->cmd_counts);
 	kfree(ufile);
 }
 
@@ -378,6 +384,16 @@ void ib_uverbs_file_stats(struct ib_uverbs_file *ufile,
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < IB_UVERBS_NUM_RES; i++)
 		st->charged[i] = (u64)atomic_long_read(&ufile->charged[i]);
+	for (i = 0; i <= ufile->device->num_action_slots; i++) {
+		st->cmds += (u64)atomic_long_read(&ufile->cmd_counts[i].calls);
+		st->cmd_errors +=
+			(u64)atomic_long_read(&ufile->cmd_counts[i].errors);
+	}
+	for (i = 0; i < IB_UVERBS_NUM_TRAFFIC; i++) {
+		st->msgs[i] = (u64)atomic_long_read(&ufile->traffic_msgs[i]);
+		st->bytes[i] = (u64)atomic_long_read(&ufile->traffic_bytes[i]);
+	}
+	st->wc_errors = (u64)atomic_long_read(&ufile->traffic_errors);
 	mutex_lock(&ufile->events_lock);
 	st->num_events = ufile->num_events;
 	mutex_unlock(&ufile->events_lock);
@@ -397,4 +413,57 @@ void ib_uverbs_file_stats(struct ib_uverbs_file *ufile,
 		spin_unlock(&uctx->uobjects_lock);
 	}
 	mutex_unlock(&ufile->ucontext_lock);
+}
+
+int ib_uverbs_file_cmd_counts(struct ib_uverbs_file *ufile,
+			      int (*fn)(u16 type_id, u16 action_id,
+					const struct uverbs_type *type,
+					const struct uverbs_action *action,
+					u64 calls, u64 errors, void *arg),
+			      void *arg)
+{
+	const struct ib_uverbs_device *udev = ufile->device;
+	const struct uverbs_types *types = udev->types;
+	const struct uverbs_cmd_count *n;
+	u16 t, a;
+	int ret;
+
+	for (t = 0; t < types->num_types; t++) {
+		const struct uverbs_type *type = types->types[t];
+
+		for (a = 0; type && a < type->num_actions; a++) {
+			n = &ufile->cmd_counts[udev->action_base[t] + a];
+			if (!atomic_long_read(&n->calls))
+				continue;
+			ret = fn(t, a, type, &type->actions[a],
+				 (u64)atomic_long_read(&n->calls),
+				 (u64)atomic_long_read(&n->errors), arg);
+			if (ret)
+				return ret;
+		}
+	}
+	n = &ufile->cmd_counts[udev->num_action_slots];
+	if (!atomic_long_read(&n->calls))
+		return 0;
+	return fn(IB_UVERBS_NO_ACTION, IB_UVERBS_NO_ACTION, NULL, NULL,
+		  (u64)atomic_long_read(&n->calls),
+		  (u64)atomic_long_read(&n->errors), arg);
+}
+
+void ib_uverbs_count_traffic(struct ib_ucontext *uctx,
+			     enum ib_uverbs_traffic_op op, u64 bytes,
+			     bool error)
+{
+	struct ib_uverbs_file *ufile;
+
+	if (!uctx || !uctx->ufile || WARN_ON(op >= IB_UVERBS_NUM_TRAFFIC))
+		return;
+	ufile = uctx->ufile;
+	if (error) {
+		atomic_long_add_return(1, &ufile->traffic_errors);
+		return;
+	}
+	atomic_long_add_return(1, &ufile->traffic_msgs[op]);
+	if (bytes)
+		atomic_long_add_return((long)bytes, &ufile->traffic_bytes[op]);
 }

@@ -639,6 +639,30 @@ out_up:
 }
 
 /*
+ * For tools: the command's action (or none) counted in its file, an
+ * atomic or two on the file's own counters.  A header that names no
+ * action (it was unreadable, or names none of the device) counts apart.
+ */
+static void cmd_count(struct ib_uverbs_file *ufile,
+		      const struct ib_uverbs_ioctl_hdr *hdr, long ret)
+{
+	const struct ib_uverbs_device *udev = ufile->device;
+	const struct uverbs_types *types = udev->types;
+	struct uverbs_cmd_count *n;
+	u32 slot = udev->num_action_slots;
+
+	if (hdr && hdr->driver_id == udev->driver_id &&
+	    hdr->object_type < types->num_types &&
+	    types->types[hdr->object_type] &&
+	    hdr->action < types->types[hdr->object_type]->num_actions)
+		slot = udev->action_base[hdr->object_type] + hdr->action;
+	n = &ufile->cmd_counts[slot];
+	atomic_long_add_return(1, &n->calls);
+	if (ret)
+		atomic_long_add_return(1, &n->errors);
+}
+
+/*
  * Every command passes here: it becomes this thread's current_cmd, so
  * that whatever refuses it can say why, and its reason is kept for the
  * caller when it fails (Rule 23).  @hdr NULL: still in the caller's
@@ -648,6 +672,7 @@ static long cmd_serve(struct ib_uverbs_file *ufile, unsigned int cmd,
 		      const struct ib_uverbs_ioctl_hdr *hdr, unsigned long arg)
 {
 	struct ib_uverbs_ioctl_hdr copy = { 0 };
+	const struct ib_uverbs_ioctl_hdr *seen = hdr;
 	void *outer = current_cmd;
 	struct uverbs_cmd c;
 	long ret;
@@ -663,10 +688,13 @@ static long cmd_serve(struct ib_uverbs_file *ufile, unsigned int cmd,
 		uverbs_set_error("header not readable");
 		ret = -EFAULT;
 	} else {
-		ret = cmd_run(&c, cmd, hdr ? hdr : &copy, arg);
+		if (!hdr)
+			seen = &copy;
+		ret = cmd_run(&c, cmd, seen, arg);
 	}
 	current_cmd = outer;
 	uverbs_reason_done(&c, ret);
+	cmd_count(ufile, cmd == RDMA_VERBS_IOCTL ? seen : NULL, ret);
 	return ret;
 }
 

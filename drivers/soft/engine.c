@@ -340,8 +340,34 @@ bool soft_qp_set_err(struct soft_qp *sqp)
 	return moved;
 }
 
-static void soft_count_wc(struct soft_qp *sqp, bool send, int status, u64 bytes)
+/* What a completion of @wc_opcode was, for its file's counts. */
+static enum ib_uverbs_traffic_op soft_traffic_op(u32 wc_opcode)
 {
+	switch (wc_opcode) {
+	case IB_UVERBS_WC_SEND:
+		return IB_UVERBS_TRAFFIC_SEND;
+	case IB_UVERBS_WC_RDMA_WRITE:
+		return IB_UVERBS_TRAFFIC_RDMA_WRITE;
+	case IB_UVERBS_WC_RDMA_READ:
+		return IB_UVERBS_TRAFFIC_RDMA_READ;
+	case IB_UVERBS_WC_COMP_SWAP:
+	case IB_UVERBS_WC_FETCH_ADD:
+		return IB_UVERBS_TRAFFIC_ATOMIC;
+	default:
+		return IB_UVERBS_TRAFFIC_RECV;
+	}
+}
+
+/* Before the completion is queued: no count lags what a poller saw. */
+static void soft_count_wc(struct soft_qp *sqp, bool send, int status,
+			  u32 wc_opcode, u64 bytes)
+{
+	/* The context outlives its QPs; a flush moved nothing. */
+	if (status != IB_UVERBS_WC_WR_FLUSH_ERR)
+		ib_uverbs_count_traffic(sqp->charge.uctx,
+					soft_traffic_op(wc_opcode),
+					status ? 0 : bytes,
+					status != IB_UVERBS_WC_SUCCESS);
 	spin_lock(&sqp->lock);
 	if (send)
 		sqp->counters.send_completed++;
@@ -441,8 +467,8 @@ static void soft_rq_flush_locked(struct soft_qp *sqp)
 		wc.opcode = IB_UVERBS_WC_RECV;
 		wc.qp_num = sqp->ibqp.qp_num;
 		q->head++;
+		soft_count_wc(sqp, false, wc.status, wc.opcode, 0);
 		soft_cq_add(sqp->ibqp.recv_cq, &wc, false);
-		soft_count_wc(sqp, false, wc.status, 0);
 	}
 	spin_unlock(&q->lock);
 }
@@ -650,9 +676,9 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	wc.slid = soft_port_lid(r->qp->sdev, r->port);
 	wc.sl = r->av->sl;
 	wc.port_num = pattr->port_num;
+	soft_count_wc(peer, false, status, wc.opcode, wc.byte_len);
 	soft_cq_add(peer->ibqp.recv_cq, &wc,
 		    !!(wr->send_flags & IB_UVERBS_SEND_SOLICITED));
-	soft_count_wc(peer, false, status, wc.byte_len);
 	if (status && type != IB_UVERBS_QPT_UD) {
 		if (soft_qp_set_err(peer) && peer->ibqp.srq)
 			soft_qp_event(peer,
@@ -1183,10 +1209,10 @@ bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)
 		wc.qp_num = sqp->ibqp.qp_num;
 		wc.port_num = r.attr.port_num;
 		q->head++;
+		soft_count_wc(sqp, true, status, wc.opcode, wc.byte_len);
 		if (status || sqp->ibqp.sq_sig_all ||
 		    (r.wqe->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
 			soft_cq_add(sqp->ibqp.send_cq, &wc, false);
-		soft_count_wc(sqp, true, status, wc.byte_len);
 		if (status && status != IB_UVERBS_WC_WR_FLUSH_ERR) {
 			if (soft_qp_set_err(sqp) && sqp->ibqp.srq)
 				last_wqe = true;

@@ -436,7 +436,8 @@ void soft_queue_cleanup(struct soft_queue *q);
  * @usq_cons, @urq_cons: the device's consumer indexes of the two rings
  *	(the copies in the shared page are for the client to read)
  * @ubroken: a ring was corrupt: the QP failed and the NIC skips it
- * @charge: the bytes of @sq and @rq, charged to the file
+ * @charge: the bytes of @sq and @rq, charged to the file; its uctx is
+ *	also the file its completions are counted against
  * @umore: its send queue stopped at the end of the NIC's turn with work
  *	left (nic->lock)
  * @urnr_now: its RNR timer expired or its responder got a receive: the

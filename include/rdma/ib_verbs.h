@@ -231,6 +231,44 @@ enum ib_uverbs_resource {
 };
 
 /**
+ * enum ib_uverbs_traffic_op - what a completion was, for the file's counts
+ * @IB_UVERBS_TRAFFIC_SEND: a SEND (with or without immediate) completed
+ *	on the sender's side
+ * @IB_UVERBS_TRAFFIC_RECV: a receive completed (a SEND or an RDMA WRITE
+ *	with immediate arrived)
+ * @IB_UVERBS_TRAFFIC_RDMA_WRITE: an RDMA WRITE completed on the writer's
+ *	side
+ * @IB_UVERBS_TRAFFIC_RDMA_READ: an RDMA READ completed on the reader's
+ *	side
+ * @IB_UVERBS_TRAFFIC_ATOMIC: a compare-and-swap or fetch-and-add
+ *	completed on the requester's side
+ */
+enum ib_uverbs_traffic_op {
+	IB_UVERBS_TRAFFIC_SEND,
+	IB_UVERBS_TRAFFIC_RECV,
+	IB_UVERBS_TRAFFIC_RDMA_WRITE,
+	IB_UVERBS_TRAFFIC_RDMA_READ,
+	IB_UVERBS_TRAFFIC_ATOMIC,
+	IB_UVERBS_NUM_TRAFFIC,
+};
+
+/**
+ * ib_uverbs_count_traffic() - count a completion against its context's file
+ * @uctx: the context of the QP that completed; NULL (a QP no file owns)
+ *	counts nothing
+ * @op: what completed
+ * @bytes: the payload it moved (0 for an error)
+ * @error: it completed with an error status other than flush; counted
+ *	apart, not as a message
+ *
+ * For tools (ib_uverbs_file_stats()): per-file atomics, no lock; the
+ * driver calls it from whatever thread completes, while the QP lives.
+ */
+void ib_uverbs_count_traffic(struct ib_ucontext *uctx,
+			     enum ib_uverbs_traffic_op op, u64 bytes,
+			     bool error);
+
+/**
  * ib_uverbs_charge() - charge a resource to the file of a context
  * @uctx: the context; NULL (an object no file owns) charges nothing
  * @res: what
@@ -410,6 +448,12 @@ bool ib_uverbs_cmd_user_memory(struct ib_uverbs_file *ufile,
  * @per_type: @num_objects by type id (ids past the array are not counted)
  * @num_events: async events queued, not yet read
  * @charged: what the file holds charged, by &enum ib_uverbs_resource
+ * @cmds: commands the file ran, since it was opened
+ * @cmd_errors: those of @cmds that failed
+ * @msgs: completions without error of the file's queues, by &enum
+ *	ib_uverbs_traffic_op (ib_uverbs_count_traffic())
+ * @bytes: the bytes those completions moved
+ * @wc_errors: completions with an error status other than flush
  */
 struct ib_uverbs_file_stats {
 	bool has_context;
@@ -418,6 +462,11 @@ struct ib_uverbs_file_stats {
 	u32 per_type[32];
 	u32 num_events;
 	u64 charged[IB_UVERBS_NUM_RES];
+	u64 cmds;
+	u64 cmd_errors;
+	u64 msgs[IB_UVERBS_NUM_TRAFFIC];
+	u64 bytes[IB_UVERBS_NUM_TRAFFIC];
+	u64 wc_errors;
 };
 
 /**
@@ -427,6 +476,29 @@ struct ib_uverbs_file_stats {
  */
 void ib_uverbs_file_stats(struct ib_uverbs_file *ufile,
 			  struct ib_uverbs_file_stats *st);
+
+/**
+ * ib_uverbs_file_cmd_counts() - a file's commands and failures by action
+ * @ufile: the file (referenced by the caller)
+ * @fn: called once per action the file ran at least once, in type and
+ *	action order, then once with @type and @action NULL and ids
+ *	IB_UVERBS_NO_ACTION for the commands that named no action of the device (a
+ *	bad header, an unknown object or action, another ioctl), if any;
+ *	@type and @action are the device's spec table entries (their
+ *	names, when the driver gave them).  A non-zero return stops.
+ * @arg: passed to @fn
+ *
+ * Counts are read without a lock while commands run: each is exact, two
+ * of them may be a command apart.
+ * Return: the first non-zero return of @fn, or 0.
+ */
+#define IB_UVERBS_NO_ACTION 0xffff
+int ib_uverbs_file_cmd_counts(struct ib_uverbs_file *ufile,
+			      int (*fn)(u16 type_id, u16 action_id,
+					const struct uverbs_type *type,
+					const struct uverbs_action *action,
+					u64 calls, u64 errors, void *arg),
+			      void *arg);
 
 /**
  * ib_device_for_each_file() - call @fn for every open file of a device
