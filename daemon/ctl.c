@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The control file's commands: list, remove, add (protocol in ctl.h).
+ * The control file's commands: list, stat, remove, add (protocol in
+ * ctl.h).
  * An answer is built in a growing buffer and read back by the client.
  */
 #include <stdio.h>
@@ -136,6 +137,7 @@ static void list_file(struct outbuf *o, const struct ivd_dev *d,
 struct list_arg {
 	struct outbuf *o;
 	const struct ivd_dev *d;
+	const struct ivd_file *f;
 };
 
 /* Every file on a registered device, as the core sees them. */
@@ -171,7 +173,7 @@ static int ctl_list(struct outbuf *o)
 	pthread_mutex_lock(&ivd_lock);
 	for (i = 0; i < ivd_num_devs; i++) {
 		struct ivd_dev *d = &ivd_devs[i];
-		struct list_arg la = { o, d };
+		struct list_arg la = { o, d, NULL };
 		struct ivd_file *f;
 
 		out_printf(o, "device %s %s mode %04o uid %u gid %u files %u\n",
@@ -191,6 +193,86 @@ static int ctl_list(struct outbuf *o)
 	pthread_mutex_unlock(&ivd_lock);
 	ivd_limits_for_each_user(list_user, o);
 	out_printf(o, "live_objects %ld\n", compat_live_objects());
+	return 0;
+}
+
+/* "cmd SERIAL TYPE ACTION NAME calls N errors N", one per action. */
+static int stat_cmd(u16 type_id, u16 action_id, const struct uverbs_type *type,
+		    const struct uverbs_action *action, u64 calls, u64 errors,
+		    void *arg)
+{
+	struct list_arg *la = arg;
+	const struct ivd_file *f = la->f;
+	struct outbuf *o = la->o;
+
+	if (!action) {
+		out_printf(o, "cmd %lu - - ???", f->serial);
+	} else {
+		out_printf(o, "cmd %lu %u %u ", f->serial, type_id, action_id);
+		if (action->name)
+			out_printf(o, "%s", action->name);
+		else if (type && type->name)
+			out_printf(o, "%s:%u", type->name, action_id);
+		else
+			out_printf(o, "%u:%u", type_id, action_id);
+	}
+	out_printf(o, " calls %llu errors %llu\n", (unsigned long long)calls,
+		   (unsigned long long)errors);
+	return 0;
+}
+
+static const char *const traffic_names[IB_UVERBS_NUM_TRAFFIC] = {
+	[IB_UVERBS_TRAFFIC_SEND] = "send",
+	[IB_UVERBS_TRAFFIC_RECV] = "recv",
+	[IB_UVERBS_TRAFFIC_RDMA_WRITE] = "rdma_write",
+	[IB_UVERBS_TRAFFIC_RDMA_READ] = "rdma_read",
+	[IB_UVERBS_TRAFFIC_ATOMIC] = "atomic",
+};
+
+static void stat_file(struct outbuf *o, const struct ivd_dev *d,
+		      struct ivd_file *f)
+{
+	struct list_arg la = { o, d, f };
+	struct ib_uverbs_file_stats st;
+	unsigned int i;
+
+	ib_uverbs_file_stats(f->ufile, &st);
+	out_printf(o,
+		   "file %lu %s pid %d uid %u context %d disassociated %d "
+		   "cmds %llu errors %llu objects %u",
+		   f->serial, d->name, (int)f->tgid, (unsigned int)f->uid,
+		   st.has_context, st.disassociated,
+		   (unsigned long long)st.cmds,
+		   (unsigned long long)st.cmd_errors, st.num_objects);
+	list_types(o, st.per_type, NULL, ARRAY_SIZE(st.per_type));
+	out_printf(o, "\ntraffic %lu", f->serial);
+	for (i = 0; i < IB_UVERBS_NUM_TRAFFIC; i++)
+		out_printf(o, " %s %llu %llu", traffic_names[i],
+			   (unsigned long long)st.msgs[i],
+			   (unsigned long long)st.bytes[i]);
+	out_printf(o, " wc_errors %llu\n", (unsigned long long)st.wc_errors);
+	ib_uverbs_file_cmd_counts(f->ufile, stat_cmd, &la);
+}
+
+/*
+ * Every file of every slot, removed devices' included: a file is on its
+ * slot's list from its open until its close begins, under ivd_lock.
+ */
+static int ctl_stat(struct outbuf *o)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&ivd_lock);
+	for (i = 0; i < ivd_num_devs; i++) {
+		struct ivd_dev *d = &ivd_devs[i];
+		struct ivd_file *f;
+
+		out_printf(o, "device %s %s files %u\n", d->name,
+			   d->ib ? "registered" : "removed", d->num_files);
+		list_for_each_entry(f, &d->files, list)
+			stat_file(o, d, f);
+	}
+	pthread_mutex_unlock(&ivd_lock);
 	return 0;
 }
 
@@ -220,7 +302,7 @@ int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
 	extra = name ? strtok_r(NULL, " \t\r\n", &save) : NULL;
 	if (!verb || extra) {
 		ret = -EINVAL;
-		why = "usage: list | remove NAME | add NAME";
+		why = "usage: list | stat | remove NAME | add NAME";
 		goto out;
 	}
 
@@ -228,9 +310,13 @@ int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
 		ret = ctl_list(&o);
 		goto out;
 	}
+	if (!strcmp(verb, "stat") && !name) {
+		ret = ctl_stat(&o);
+		goto out;
+	}
 	if ((strcmp(verb, "remove") && strcmp(verb, "add")) || !name) {
 		ret = -EINVAL;
-		why = "usage: list | remove NAME | add NAME";
+		why = "usage: list | stat | remove NAME | add NAME";
 		goto out;
 	}
 	d = ivd_dev_by_name(name);

@@ -4,7 +4,7 @@
  * benchmarks.
  *
  * <mount>/ctl (mode 0600, root) takes one text command per write() and
- * answers it on the same open file: write "list", "remove uverbs1" or
+ * answers it on the same open file: write "list", "stat", "remove uverbs1" or
  * "add uverbs1" (a trailing newline is fine), then read() the answer until
  * end of file.  A write() of a command that fails returns -1 with its
  * errno (ENOENT: no such device file; ENODEV: already removed; EEXIST:
@@ -27,6 +27,29 @@
  * sums what the files of that uid hold against its quotas (objects by
  * type, bytes of queues, bytes of registered memory); it goes with the
  * user's last file.
+ *
+ * The answer to "stat" (read by `ioverbs stat`; fields are only ever
+ * added at the end of a line, and a reader skips lines it does not
+ * know):
+ *
+ *	device NAME registered|removed files N
+ *	file SERIAL NAME pid PID uid UID context 0|1 disassociated 0|1 \
+ *		cmds N errors N objects N [TYPE N]...
+ *	traffic SERIAL send N BYTES recv N BYTES rdma_write N BYTES \
+ *		rdma_read N BYTES atomic N BYTES wc_errors N
+ *	cmd SERIAL TYPE_ID ACTION_ID NAME calls N errors N
+ *
+ * One device line per slot, followed by a file line and a traffic line
+ * per open file of it (SERIAL: the file's number in the daemon's log)
+ * and a cmd line per action that file ran.  A file's counts start at its
+ * open.  cmds/errors: commands it sent, those that failed.  traffic: the
+ * completions of its QPs without error and the payload bytes they moved,
+ * by kind (send, rdma_write, rdma_read, atomic on the requester's side;
+ * recv on the receiver's), and wc_errors, completions with an error
+ * status other than flush.  NAME is the action's name in the device's
+ * spec tables ("PD_ALLOC"), else TYPE:ACTION_ID with the type's name,
+ * else TYPE_ID:ACTION_ID; commands that named no action of the device
+ * (a bad header, an unknown object or action) are "cmd SERIAL - - ???".
  */
 #ifndef _DAEMON_CTL_H
 #define _DAEMON_CTL_H

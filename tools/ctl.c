@@ -4,6 +4,7 @@
  * control file.
  *
  *	ioverbs ctl [-m MOUNT] list
+ *	ioverbs ctl [-m MOUNT] stat		raw counters (ioverbs stat shows them)
  *	ioverbs ctl [-m MOUNT] remove DEV	hot unplug uverbsN
  *	ioverbs ctl [-m MOUNT] add DEV		bring it back
  *
@@ -26,7 +27,7 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: ioverbs ctl [-m MOUNT] list|remove DEV|add DEV\n"
+		"Usage: ioverbs ctl [-m MOUNT] list|stat|remove DEV|add DEV\n"
 		"  -m, --mount MOUNT   the ioverbsd mount (default $IOVERBS_MOUNT or " IOVERBS_DEFAULT_MOUNT
 		")\n");
 }
@@ -68,12 +69,13 @@ int ioverbs_ctl_main(int argc, char **argv)
 		}
 	}
 	if (optind == argc ||
-	    (!strcmp(argv[optind], "list") && argc - optind != 1) ||
+	    ((!strcmp(argv[optind], "list") || !strcmp(argv[optind], "stat")) &&
+	     argc - optind != 1) ||
 	    ((!strcmp(argv[optind], "remove") ||
 	      !strcmp(argv[optind], "add")) &&
 	     argc - optind != 2) ||
-	    (strcmp(argv[optind], "list") && strcmp(argv[optind], "remove") &&
-	     strcmp(argv[optind], "add"))) {
+	    (strcmp(argv[optind], "list") && strcmp(argv[optind], "stat") &&
+	     strcmp(argv[optind], "remove") && strcmp(argv[optind], "add"))) {
 		usage(stderr);
 		return IOVERBS_EXIT_USAGE;
 	}
