@@ -27,6 +27,10 @@ DAEMON_TESTS := $(patsubst tests/daemon/%.c,$(O)/asan/tests/daemon/%,$(DAEMON_TE
 $(O)/rel/daemon/%.o $(O)/asan/daemon/%.o $(O)/tsan/daemon/%.o: \
 	BASE_CFLAGS += $(FUSE_CFLAGS)
 
+# `ioverbs --version`.
+$(O)/rel/tools/ioverbs.o $(O)/asan/tools/ioverbs.o $(O)/tsan/tools/ioverbs.o: \
+	BASE_CFLAGS += -DIOVERBS_VERSION='"$(VERSION)"'
+
 # $(call daemon_variant,NAME,COMPILER,FLAGS)
 define daemon_variant
 $(O)/$(1)/daemon/ioverbsd: $(patsubst %.c,$(O)/$(1)/%.o,$(DAEMON_SRCS)) \

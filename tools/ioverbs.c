@@ -8,12 +8,22 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ioverbs.h"
+
+/* The Makefile's VERSION. */
+#ifndef IOVERBS_VERSION
+#define IOVERBS_VERSION "unknown"
+#endif
 
 static const struct ioverbs_subcmd subcmds[] = {
 	{ "ctl", "talk to a running ioverbsd: list, remove, add",
 	  ioverbs_ctl_main },
+	{ "devinfo", "the devices and their ports, as ibv_devinfo",
+	  ioverbs_devinfo_main },
+	{ "stat", "commands, errors, objects and traffic per open file",
+	  ioverbs_stat_main },
 };
 
 #define NUM_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
@@ -25,6 +35,15 @@ const char *ioverbs_mount(const char *opt)
 	if (opt)
 		return opt;
 	return env && *env ? env : IOVERBS_DEFAULT_MOUNT;
+}
+
+bool ioverbs_daemon_there(const char *mount)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/ctl", mount);
+	return !stat(path, &st);
 }
 
 int ioverbs_err(const char *sub, int code, const char *fmt, ...)
@@ -44,10 +63,13 @@ static void usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "Usage: ioverbs SUBCOMMAND [ARGS...]\n"
-		    "       ioverbs SUBCOMMAND --help\n\nSubcommands:\n");
+		    "       ioverbs SUBCOMMAND --help\n"
+		    "       ioverbs --version\n\nSubcommands:\n");
 	for (i = 0; i < NUM_SUBCMDS; i++)
 		fprintf(fp, "  %-10s %s\n", subcmds[i].name,
 			subcmds[i].summary);
+	fprintf(fp, "\nExit status: 0 done, 1 the operation failed (the reason "
+		    "on stderr),\n2 a usage error or no daemon to talk to.\n");
 }
 
 int main(int argc, char **argv)
@@ -60,17 +82,21 @@ int main(int argc, char **argv)
 		return ioverbs_ctl_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
-		return IOVERBS_EXIT_USAGE;
+		return ioverbs_err(NULL, IOVERBS_EXIT_USAGE, "no subcommand");
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return IOVERBS_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("ioverbs %s\n", IOVERBS_VERSION);
+		return IOVERBS_EXIT_OK;
+	}
 	for (i = 0; i < NUM_SUBCMDS; i++)
 		if (!strcmp(argv[1], subcmds[i].name))
 			return subcmds[i].run(argc - 1, argv + 1);
-	usage(stderr);
-	return ioverbs_err(NULL, IOVERBS_EXIT_USAGE, "%s: no such subcommand",
+	return ioverbs_err(NULL, IOVERBS_EXIT_USAGE,
+			   "%s: no such subcommand (ioverbs --help lists them)",
 			   argv[1]);
 }

@@ -14,6 +14,7 @@
 #ifndef _TOOLS_IOVERBS_H
 #define _TOOLS_IOVERBS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #define IOVERBS_EXIT_OK 0
@@ -36,6 +37,11 @@ struct ioverbs_subcmd {
 };
 
 int ioverbs_ctl_main(int argc, char **argv);
+int ioverbs_devinfo_main(int argc, char **argv);
+int ioverbs_stat_main(int argc, char **argv);
+
+/* Does @mount look like a running ioverbsd's (it has a ctl file)? */
+bool ioverbs_daemon_there(const char *mount);
 
 /* The mount: @opt if given, else $IOVERBS_MOUNT, else the default. */
 const char *ioverbs_mount(const char *opt);
