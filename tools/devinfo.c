@@ -380,9 +380,13 @@ static int devinfo_file(const char *mount, const char *name,
 			return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
 					   "%s: no daemon there (no %s/ctl)",
 					   mount, mount);
-		/* Not there, or removed: 1; no access: 2. */
+		if (ret == ENOENT)
+			return ioverbs_err(SUB, IOVERBS_EXIT_FAILED,
+					   "%s: no such device file (ENOENT; ioverbs devinfo -l lists them)",
+					   path);
+		/* Removed: 1; no access: 2. */
 		return ioverbs_err(SUB,
-				   ret == ENOENT || ret == ENODEV ?
+				   ret == ENODEV ?
 					   IOVERBS_EXIT_FAILED :
 					   IOVERBS_EXIT_USAGE,
 				   "%s: open: %s (%s)", path,
