@@ -77,7 +77,8 @@ int ioverbs_ctl_main(int argc, char **argv)
 	    (strcmp(argv[optind], "list") && strcmp(argv[optind], "stat") &&
 	     strcmp(argv[optind], "remove") && strcmp(argv[optind], "add"))) {
 		usage(stderr);
-		return IOVERBS_EXIT_USAGE;
+		return ioverbs_err("ctl", IOVERBS_EXIT_USAGE,
+				   "expected list, stat, remove DEV or add DEV");
 	}
 	for (i = optind; i < argc; i++) {
 		len = snprintf(cmd + used, sizeof(cmd) - used, "%s%s",

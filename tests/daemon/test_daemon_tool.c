@@ -420,6 +420,8 @@ TEST(tool_exit_codes_and_error_lines)
 	EXPECT_TEXT(out, "ioverbs stat: -w 0: not a number of seconds (0.01..86400)\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-c", "3", NULL), 2);
 	EXPECT_TEXT(out, "ioverbs stat: -c needs -w\n");
+	ASSERT_EQ(run_tool(out, sizeof(out), "ctl", "frob", NULL), 2);
+	ASSERT_TRUE(strstr(out, "\nioverbs ctl: expected list, stat, remove DEV or add DEV\n"));
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-i", "0", NULL), 2);
 	EXPECT_TEXT(out, "ioverbs devinfo: -i 0: not a port number (1..255)\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "--embedded", "-d",
@@ -468,5 +470,9 @@ TEST(tool_exit_codes_and_error_lines)
 	EXPECT_TEXT(out, line);
 	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-m", fx.mnt, NULL), 0);
 	ASSERT_TRUE(strstr(out, "uverbs1: removed, 0 open files\n"));
+	ASSERT_EQ(run_tool(out, sizeof(out), "ctl", "-m", fx.mnt, "stat", NULL),
+		  0);
+	EXPECT_TEXT(out, "device uverbs0 registered files 0\n"
+			 "device uverbs1 removed files 0\n");
 	fx_stop(&fx);
 }
