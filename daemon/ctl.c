@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 
@@ -234,14 +235,18 @@ static void stat_file(struct outbuf *o, const struct ivd_dev *d,
 {
 	struct list_arg la = { o, d, f };
 	struct ib_uverbs_file_stats st;
+	struct timespec now;
 	unsigned int i;
 
 	ib_uverbs_file_stats(f->ufile, &st);
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	out_printf(o,
 		   "file %lu %s pid %d uid %u context %d disassociated %d "
-		   "cmds %llu errors %llu objects %u",
+		   "age_ms %lld cmds %llu errors %llu objects %u",
 		   f->serial, d->name, (int)f->tgid, (unsigned int)f->uid,
 		   st.has_context, st.disassociated,
+		   (long long)(now.tv_sec - f->opened.tv_sec) * 1000 +
+			   (now.tv_nsec - f->opened.tv_nsec) / 1000000,
 		   (unsigned long long)st.cmds,
 		   (unsigned long long)st.cmd_errors, st.num_objects);
 	list_types(o, st.per_type, NULL, ARRAY_SIZE(st.per_type));

@@ -34,7 +34,7 @@
  *
  *	device NAME registered|removed files N
  *	file SERIAL NAME pid PID uid UID context 0|1 disassociated 0|1 \
- *		cmds N errors N objects N [TYPE N]...
+ *		age_ms MS cmds N errors N objects N [TYPE N]...
  *	traffic SERIAL send N BYTES recv N BYTES rdma_write N BYTES \
  *		rdma_read N BYTES atomic N BYTES wc_errors N
  *	cmd SERIAL TYPE_ID ACTION_ID NAME calls N errors N
@@ -42,7 +42,7 @@
  * One device line per slot, followed by a file line and a traffic line
  * per open file of it (SERIAL: the file's number in the daemon's log)
  * and a cmd line per action that file ran.  A file's counts start at its
- * open.  cmds/errors: commands it sent, those that failed.  traffic: the
+ * open, age_ms milliseconds ago.  cmds/errors: commands it sent, those that failed.  traffic: the
  * completions of its QPs without error and the payload bytes they moved,
  * by kind (send, rdma_write, rdma_read, atomic on the requester's side;
  * recv on the receiver's), and wc_errors, completions with an error

@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <compat.h>
 #include <list.h>
@@ -292,6 +293,7 @@ struct ivd_dev {
  * @mm: @tgid's memory, the context's (see ivd_context_mm())
  * @num_cmds: commands run, for the release log line (atomic)
  * @acct: what the file holds against its user's quotas (limits.h)
+ * @opened: when it was opened (CLOCK_MONOTONIC), for ctl stat's rates
  */
 struct ivd_file {
 	struct list_head list;
@@ -304,6 +306,7 @@ struct ivd_file {
 	struct pvm_mm *mm;
 	unsigned long num_cmds;
 	struct ivd_account acct;
+	struct timespec opened;
 };
 
 /**

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <rdma/soft_device.h>
 
@@ -425,6 +426,7 @@ static void dev_open(fuse_req_t req, struct ivd_dev *d,
 		goto err_hw;
 	}
 	f->ufile = ufile;
+	clock_gettime(CLOCK_MONOTONIC, &f->opened);
 	pthread_mutex_lock(&ivd_lock);
 	f->serial = ++file_serial;
 	list_add_tail(&f->list, &d->files);

@@ -8,9 +8,9 @@
  * Once: per device, per open file, its objects by type, its commands and
  * failures by action, and what its QPs moved (completions and bytes by
  * kind).  With -w, like vmstat: a header, then every SECONDS one line
- * per open file with the rates over that interval (the first report: the
- * totals since each file was opened), COUNT reports (default: until
- * interrupted).  The numbers come from the daemon's control file
+ * per open file with the rates over that interval (the first report, or
+ * a file's first: the averages since it was opened), COUNT reports
+ * (default: until interrupted).  The numbers come from the daemon's control file
  * ("stat", daemon/ctl.h): root only, as `ioverbs ctl`.
  */
 #include <errno.h>
@@ -45,6 +45,7 @@ struct st_file {
 	int pid;
 	unsigned int uid;
 	int context, disassociated;
+	long long age_ms;
 	unsigned long long cmds, errors, objects;
 	char types[256];	/* " pd 1 mr 2", as the daemon wrote it */
 	unsigned long long msgs[NUM_T], bytes[NUM_T], wc_errors;
@@ -136,10 +137,10 @@ static int parse_line(struct st_snap *s, char *line)
 
 		if (sscanf(line,
 			   "file %lu %31s pid %d uid %u context %d disassociated %d "
-			   "cmds %llu errors %llu objects %llu%n",
+			   "age_ms %lld cmds %llu errors %llu objects %llu%n",
 			   &nf.serial, nf.dev, &nf.pid, &nf.uid, &nf.context,
-			   &nf.disassociated, &nf.cmds, &nf.errors, &nf.objects,
-			   &n) != 9)
+			   &nf.disassociated, &nf.age_ms, &nf.cmds, &nf.errors,
+			   &nf.objects, &n) != 10)
 			return -EPROTO;
 		snprintf(nf.types, sizeof(nf.types), "%s", line + n);
 		s->files = grow(s->files, &s->nfiles, sizeof(nf), &e);
@@ -263,8 +264,9 @@ static void print_file(const struct st_file *f)
 	unsigned int i;
 	int t;
 
-	printf("  file %lu  pid %d  uid %u  context %s%s\n", f->serial, f->pid,
-	       f->uid, f->context ? "yes" : "no",
+	printf("  file %lu  pid %d  uid %u  context %s  open %lld.%lld s%s\n",
+	       f->serial, f->pid, f->uid, f->context ? "yes" : "no",
+	       f->age_ms / 1000, f->age_ms % 1000 / 100,
 	       f->disassociated ? "  (device removed)" : "");
 	printf("    objects   %llu%s%s\n", f->objects, *f->types ? ":" : "",
 	       f->types);
@@ -363,9 +365,12 @@ static int stat_watch(const char *mount, double wait, unsigned long count)
 				n ? file_by_serial(&prev, cur.files[i].serial) :
 				    NULL;
 
-			/* The first report, or a new file: totals. */
+			/* The first report, or a new file: since its open. */
 			print_rates(&cur.files[i], old,
-				    n && old ? t_cur - t_prev : 1.0);
+				    old ? t_cur - t_prev :
+				    cur.files[i].age_ms > 0 ?
+					    (double)cur.files[i].age_ms / 1000 :
+					    0.001);
 		}
 		if (!cur.nfiles)
 			printf("%-10s (no open files)\n", "-");
