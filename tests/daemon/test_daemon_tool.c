@@ -410,6 +410,8 @@ TEST(tool_exit_codes_and_error_lines)
 {
 	static char out[16384], line[512];
 	struct fx fx;
+	double t;
+	int fd;
 
 	/* Usage errors: 2, one line. */
 	ASSERT_EQ(run_tool(out, sizeof(out), "nosuch", NULL), 2);
@@ -461,6 +463,9 @@ TEST(tool_exit_codes_and_error_lines)
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-d",
 			   "uverbs0", "-i", "2", NULL), 1);
 	EXPECT_TEXT(out, "ioverbs devinfo: uverbs0: no port 2 (it has 1)\n");
+	fd = fx_open(&fx, "uverbs1", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(fx_ctl(&fx, "remove uverbs1", out, sizeof(out)));
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-d",
 			   "uverbs1", NULL), 1);
@@ -468,8 +473,18 @@ TEST(tool_exit_codes_and_error_lines)
 		 "ioverbs devinfo: %s/uverbs1: open: ENODEV (No such device)\n",
 		 fx.mnt);
 	EXPECT_TEXT(out, line);
+	/* A file that outlived its device's removal is still shown. */
 	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-m", fx.mnt, NULL), 0);
-	ASSERT_TRUE(strstr(out, "uverbs1: removed, 0 open files\n"));
+	ASSERT_TRUE(strstr(out, "uverbs1: removed, 1 open file\n"));
+	snprintf(line, sizeof(line), "  pid %d  uid 0  context no  open ",
+		 (int)getpid());
+	ASSERT_TRUE(strstr(out, line));
+	ASSERT_TRUE(strstr(out, "  (device removed)\n"));
+	/* Its RELEASE comes after close() returns. */
+	ASSERT_OK(close(fd));
+	for (t = now_s(); fx_files_of(&fx, NULL, getpid()) && now_s() - t < 10;)
+		msleep(20);
+	ASSERT_EQ(fx_files_of(&fx, NULL, getpid()), 0);
 	ASSERT_EQ(run_tool(out, sizeof(out), "ctl", "-m", fx.mnt, "stat", NULL),
 		  0);
 	EXPECT_TEXT(out, "device uverbs0 registered files 0\n"
