@@ -16,13 +16,13 @@
 struct count {
 	u16 type, action;
 	u64 calls, errors;
-	bool named;	/* type and action were given */
+	bool named; /* type and action were given */
 };
 
 static int find_count(u16 type_id, u16 action_id,
 		      const struct uverbs_type *type,
-		      const struct uverbs_action *action, u64 calls,
-		      u64 errors, void *arg)
+		      const struct uverbs_action *action, u64 calls, u64 errors,
+		      void *arg)
 {
 	struct count *c = arg;
 
@@ -46,7 +46,8 @@ TEST(stats_commands_by_action)
 {
 	struct ib_device *dev = soft_device_create(NULL);
 	struct ib_uverbs_ioctl_hdr hdr = {
-		.length = sizeof(hdr), .driver_id = SOFT_DRIVER_ID + 1,
+		.length = sizeof(hdr),
+		.driver_id = SOFT_DRIVER_ID + 1,
 	};
 	struct ib_uverbs_query_port_resp port;
 	struct ib_uverbs_file_stats st;
@@ -71,8 +72,8 @@ TEST(stats_commands_by_action)
 	ASSERT_ERRNO(-ENOENT, ioverbs_pd_dealloc(&v, pd + 1));
 	ASSERT_OK(ioverbs_pd_dealloc(&v, pd));
 	/* Naming no action: another driver, another ioctl, no header. */
-	ASSERT_ERRNO(-EINVAL, ib_uverbs_ioctl(f, RDMA_VERBS_IOCTL,
-					      (unsigned long)&hdr));
+	ASSERT_ERRNO(-EINVAL,
+		     ib_uverbs_ioctl(f, RDMA_VERBS_IOCTL, (unsigned long)&hdr));
 	ASSERT_ERRNO(-ENOTTY, ib_uverbs_ioctl(f, 0x1234, 0));
 	ASSERT_ERRNO(-EFAULT, ib_uverbs_ioctl(f, RDMA_VERBS_IOCTL, 16));
 
@@ -106,15 +107,18 @@ TEST(stats_commands_by_action)
 static struct ib_uverbs_sge sge_at(struct ioverbs_ep *s, u64 off, u32 len)
 {
 	return (struct ib_uverbs_sge){ .addr = (uintptr_t)(s->buf + off),
-				       .length = len, .lkey = s->lkey };
+				       .length = len,
+				       .lkey = s->lkey };
 }
 
 /* One signaled WR from @a towards @b's buffer; its completion's status. */
-static u32 one_wr(struct ioverbs_ep *a, struct ioverbs_ep *b, u32 op,
-		  u32 len, u32 rkey)
+static u32 one_wr(struct ioverbs_ep *a, struct ioverbs_ep *b, u32 op, u32 len,
+		  u32 rkey)
 {
 	struct ib_uverbs_send_wr wr = {
-		.wr_id = op, .num_sge = 1, .opcode = op,
+		.wr_id = op,
+		.num_sge = 1,
+		.opcode = op,
 		.send_flags = IB_UVERBS_SEND_SIGNALED,
 	};
 	struct ib_uverbs_sge sge = sge_at(a, 0, len);

@@ -34,7 +34,7 @@
 
 struct devinfo_opts {
 	bool verbose;
-	unsigned int port;	/* 0: every port */
+	unsigned int port; /* 0: every port */
 };
 
 static void usage(FILE *fp)
@@ -47,8 +47,8 @@ static void usage(FILE *fp)
 		"  -i, --ib-port PORT   only port PORT (from 1)\n"
 		"  -l, --list           only the device files' names\n"
 		"  -v, --verbose        the device's limits, GID and P_Key tables\n"
-		"  -m, --mount MOUNT    the ioverbsd mount (default $IOVERBS_MOUNT or "
-		IOVERBS_DEFAULT_MOUNT ")\n"
+		"  -m, --mount MOUNT    the ioverbsd mount (default $IOVERBS_MOUNT or " IOVERBS_DEFAULT_MOUNT
+		")\n"
 		"      --embedded       a soft device in this process, no daemon\n");
 }
 
@@ -106,12 +106,14 @@ static const char *atomic_cap_str(unsigned int a)
 static const char *phys_state_str(unsigned int s)
 {
 	static const char *const names[] = {
-		[1] = "SLEEP",	 [2] = "POLLING",	  [3] = "DISABLED",
-		[4] = "PORT_CONFIGURATION TRAINNING", [5] = "LINK_UP",
-		[6] = "LINK_ERROR_RECOVERY", [7] = "PHY TEST",
+		[1] = "SLEEP",	  [2] = "POLLING",
+		[3] = "DISABLED", [4] = "PORT_CONFIGURATION TRAINNING",
+		[5] = "LINK_UP",  [6] = "LINK_ERROR_RECOVERY",
+		[7] = "PHY TEST",
 	};
 
-	return s < ARRAY_SIZE(names) && names[s] ? names[s] : "invalid physical state";
+	return s < ARRAY_SIZE(names) && names[s] ? names[s] :
+						   "invalid physical state";
 }
 
 static const char *width_str(unsigned int w)
@@ -247,8 +249,8 @@ static int print_tables(struct ioverbs_client *v, const char *dev, u8 port,
 	for (i = 0; i < p->gid_tbl_len; i++) {
 		ret = ioverbs_port_query_gid(v, port, i, &gid);
 		if (ret) {
-			snprintf(what, sizeof(what), "QUERY_GID port %u index %u",
-				 port, i);
+			snprintf(what, sizeof(what),
+				 "QUERY_GID port %u index %u", port, i);
 			return cmd_failed(v, dev, what, ret);
 		}
 		printf("\t\t\tGID[%3u]:\t\t", i);
@@ -259,8 +261,8 @@ static int print_tables(struct ioverbs_client *v, const char *dev, u8 port,
 	for (i = 0; i < p->pkey_tbl_len; i++) {
 		ret = ioverbs_port_query_pkey(v, port, i, &pkey);
 		if (ret) {
-			snprintf(what, sizeof(what), "QUERY_PKEY port %u index %u",
-				 port, i);
+			snprintf(what, sizeof(what),
+				 "QUERY_PKEY port %u index %u", port, i);
 			return cmd_failed(v, dev, what, ret);
 		}
 		printf("\t\t\tPKEY[%3u]:\t\t0x%04x\n", i, pkey);
@@ -294,7 +296,8 @@ static int devinfo_one(struct ioverbs_client *v, const char *dev,
 	printf("\tfw_ver:\t\t\t\t%u.%u.%u\n", (unsigned int)(d.fw_ver >> 32),
 	       (unsigned int)(d.fw_ver >> 16) & 0xffff,
 	       (unsigned int)d.fw_ver & 0xffff);
-	printf("\tnode_guid:\t\t\t%s\n", guid_str(d.node_guid, buf, sizeof(buf)));
+	printf("\tnode_guid:\t\t\t%s\n",
+	       guid_str(d.node_guid, buf, sizeof(buf)));
 	printf("\tsys_image_guid:\t\t\t%s\n",
 	       guid_str(d.sys_image_guid, buf, sizeof(buf)));
 	printf("\tvendor_id:\t\t\t0x%04x\n", d.vendor_id);
@@ -309,7 +312,8 @@ static int devinfo_one(struct ioverbs_client *v, const char *dev,
 			continue;
 		ret = ioverbs_port_query(v, (u8)port, &p);
 		if (ret) {
-			snprintf(what, sizeof(what), "QUERY_PORT port %u", port);
+			snprintf(what, sizeof(what), "QUERY_PORT port %u",
+				 port);
 			return cmd_failed(v, dev, what, ret);
 		}
 		printf("\t\tport:\t%u\n", port);
@@ -322,7 +326,8 @@ static int devinfo_one(struct ioverbs_client *v, const char *dev,
 		printf("\t\t\tsm_lid:\t\t\t%u\n", p.sm_lid);
 		printf("\t\t\tport_lid:\t\t%u\n", p.lid);
 		printf("\t\t\tport_lmc:\t\t0x%02x\n", p.lmc);
-		printf("\t\t\tlink_layer:\t\t%s\n", link_layer_str(p.link_layer));
+		printf("\t\t\tlink_layer:\t\t%s\n",
+		       link_layer_str(p.link_layer));
 		if (o->verbose) {
 			print_port_verbose(&p);
 			ret = print_tables(v, dev, (u8)port, &p);
@@ -343,8 +348,8 @@ static int devinfo_embedded(const struct devinfo_opts *o)
 
 	ret = ioverbs_init();
 	if (ret)
-		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
-				   "embedded core: %s", strerrorname_np(-ret));
+		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE, "embedded core: %s",
+				   strerrorname_np(-ret));
 	dev = soft_device_create(NULL);
 	if (IS_ERR(dev))
 		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
@@ -381,14 +386,14 @@ static int devinfo_file(const char *mount, const char *name,
 					   "%s: no daemon there (no %s/ctl)",
 					   mount, mount);
 		if (ret == ENOENT)
-			return ioverbs_err(SUB, IOVERBS_EXIT_FAILED,
-					   "%s: no such device file (ENOENT; ioverbs devinfo -l lists them)",
-					   path);
+			return ioverbs_err(
+				SUB, IOVERBS_EXIT_FAILED,
+				"%s: no such device file (ENOENT; ioverbs devinfo -l lists them)",
+				path);
 		/* Removed: 1; no access: 2. */
 		return ioverbs_err(SUB,
-				   ret == ENODEV ?
-					   IOVERBS_EXIT_FAILED :
-					   IOVERBS_EXIT_USAGE,
+				   ret == ENODEV ? IOVERBS_EXIT_FAILED :
+						   IOVERBS_EXIT_USAGE,
 				   "%s: open: %s (%s)", path,
 				   strerrorname_np(ret), strerror(ret));
 	}
@@ -433,9 +438,10 @@ int ioverbs_devinfo_main(int argc, char **argv)
 			errno = 0;
 			o.port = (unsigned int)strtoul(optarg, &end, 0);
 			if (errno || *end || !o.port || o.port > 255)
-				return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
-						   "-i %s: not a port number (1..255)",
-						   optarg);
+				return ioverbs_err(
+					SUB, IOVERBS_EXIT_USAGE,
+					"-i %s: not a port number (1..255)",
+					optarg);
 			break;
 		case 'l':
 			list = true;
@@ -471,9 +477,9 @@ int ioverbs_devinfo_main(int argc, char **argv)
 	mount = ioverbs_mount(mount);
 	if (dev && !list) {
 		if (strchr(dev, '/') || !strcmp(dev, "ctl") || !*dev)
-			return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
-					   "-d %s: not a device file name (uverbsN)",
-					   dev);
+			return ioverbs_err(
+				SUB, IOVERBS_EXIT_USAGE,
+				"-d %s: not a device file name (uverbsN)", dev);
 		return devinfo_file(mount, dev, &o);
 	}
 	n = scandir(mount, &names, is_device, versionsort);
@@ -483,9 +489,10 @@ int ioverbs_devinfo_main(int argc, char **argv)
 				   strerror(errno));
 	if (!n) {
 		free(names);
-		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
-				   "%s: no device files (is ioverbsd running there?)",
-				   mount);
+		return ioverbs_err(
+			SUB, IOVERBS_EXIT_USAGE,
+			"%s: no device files (is ioverbsd running there?)",
+			mount);
 	}
 	if (list)
 		printf("%d HCA%s found:\n", n, n == 1 ? "" : "s");

@@ -47,7 +47,7 @@ struct st_file {
 	int context, disassociated;
 	long long age_ms;
 	unsigned long long cmds, errors, objects;
-	char types[256];	/* " pd 1 mr 2", as the daemon wrote it */
+	char types[256]; /* " pd 1 mr 2", as the daemon wrote it */
 	unsigned long long msgs[NUM_T], bytes[NUM_T], wc_errors;
 	struct st_cmd *acts;
 	unsigned int nacts;
@@ -73,8 +73,8 @@ static void usage(FILE *fp)
 		"  -w, --wait SECONDS   report every SECONDS, one line per open file\n"
 		"                       (rates over the interval), like vmstat\n"
 		"  -c, --count COUNT    with -w: stop after COUNT reports\n"
-		"  -m, --mount MOUNT    the ioverbsd mount (default $IOVERBS_MOUNT or "
-		IOVERBS_DEFAULT_MOUNT ")\n");
+		"  -m, --mount MOUNT    the ioverbsd mount (default $IOVERBS_MOUNT or " IOVERBS_DEFAULT_MOUNT
+		")\n");
 }
 
 static void snap_free(struct st_snap *s)
@@ -172,7 +172,8 @@ static int parse_line(struct st_snap *s, char *line)
 		struct st_cmd c = { 0 };
 		char t[16], a[16];
 
-		if (sscanf(line, "cmd %lu %15s %15s %63s calls %llu errors %llu",
+		if (sscanf(line,
+			   "cmd %lu %15s %15s %63s calls %llu errors %llu",
 			   &serial, t, a, c.name, &c.calls, &c.errors) != 6)
 			return -EPROTO;
 		f = file_by_serial(s, serial);
@@ -204,17 +205,18 @@ static int snap_take(const char *mount, struct st_snap *s)
 		err = errno;
 		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE, "%s: %s (%s)", path,
 				   strerror(err),
-				   err == ENOENT ? "is ioverbsd running there?" :
+				   err == ENOENT ?
+					   "is ioverbsd running there?" :
 				   err == EACCES || err == EPERM ?
-						   "the control file is root's" :
-						   "is ioverbsd running there?");
+					   "the control file is root's" :
+					   "is ioverbsd running there?");
 	}
 	if (write(fd, "stat", 4) != 4) {
 		err = errno;
 		close(fd);
 		return ioverbs_err(SUB, IOVERBS_EXIT_FAILED,
-				   "%s: stat: %s (a daemon without stat?)", path,
-				   strerrorname_np(err) ?: "E???");
+				   "%s: stat: %s (a daemon without stat?)",
+				   path, strerrorname_np(err) ?: "E???");
 	}
 	for (;;) {
 		if (cap - len < 4096) {
@@ -244,8 +246,9 @@ static int snap_take(const char *mount, struct st_snap *s)
 			free(text);
 			snap_free(s);
 			return ioverbs_err(SUB, IOVERBS_EXIT_FAILED,
-					   "%s: the daemon's answer: %s: %s", path,
-					   strerrorname_np(err) ?: "E???", line);
+					   "%s: the daemon's answer: %s: %s",
+					   path, strerrorname_np(err) ?: "E???",
+					   line);
 		}
 	}
 	free(text);
@@ -255,8 +258,8 @@ out_err:
 	close(fd);
 	free(text);
 	snap_free(s);
-	return ioverbs_err(SUB, IOVERBS_EXIT_FAILED, "%s: reading the answer: %s",
-			   path, strerror(err));
+	return ioverbs_err(SUB, IOVERBS_EXIT_FAILED,
+			   "%s: reading the answer: %s", path, strerror(err));
 }
 
 static void print_file(const struct st_file *f)
@@ -302,8 +305,8 @@ static void print_once(const struct st_snap *s)
 static void print_header(void)
 {
 	printf("%-10s %6s %7s %9s %8s %9s %9s %9s %9s %9s %12s\n", "device",
-	       "file", "pid", "cmds/s", "fail/s", "send/s", "recv/s",
-	       "write/s", "read/s", "atomic/s", "bytes/s");
+	       "file", "pid", "cmds/s", "fail/s", "send/s", "recv/s", "write/s",
+	       "read/s", "atomic/s", "bytes/s");
 }
 
 /* Over @secs, what @f did since @old (NULL: since it was opened). */
@@ -313,8 +316,7 @@ static void print_rates(const struct st_file *f, const struct st_file *old,
 	unsigned long long bytes = 0, obytes = 0;
 	int t;
 
-#define RATE(field) \
-	((double)((f)->field - (old ? (old)->field : 0)) / secs)
+#define RATE(field) ((double)((f)->field - (old ? (old)->field : 0)) / secs)
 	for (t = 0; t < NUM_T; t++) {
 		bytes += f->bytes[t];
 		obytes += old ? old->bytes[t] : 0;
@@ -348,8 +350,9 @@ static int stat_watch(const char *mount, double wait, unsigned long count)
 		if (n) {
 			struct timespec ts = {
 				.tv_sec = (time_t)wait,
-				.tv_nsec = (long)((wait - (double)(time_t)wait) *
-						  1e9),
+				.tv_nsec =
+					(long)((wait - (double)(time_t)wait) *
+					       1e9),
 			};
 
 			nanosleep(&ts, NULL);
@@ -369,8 +372,8 @@ static int stat_watch(const char *mount, double wait, unsigned long count)
 			print_rates(&cur.files[i], old,
 				    old ? t_cur - t_prev :
 				    cur.files[i].age_ms > 0 ?
-					    (double)cur.files[i].age_ms / 1000 :
-					    0.001);
+					  (double)cur.files[i].age_ms / 1000 :
+					  0.001);
 		}
 		if (!cur.nfiles)
 			printf("%-10s (no open files)\n", "-");
@@ -406,17 +409,19 @@ int ioverbs_stat_main(int argc, char **argv)
 			errno = 0;
 			wait = strtod(optarg, &end);
 			if (errno || *end || !(wait >= 0.01 && wait <= 86400))
-				return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
-						   "-w %s: not a number of seconds (0.01..86400)",
-						   optarg);
+				return ioverbs_err(
+					SUB, IOVERBS_EXIT_USAGE,
+					"-w %s: not a number of seconds (0.01..86400)",
+					optarg);
 			break;
 		case 'c':
 			errno = 0;
 			count = strtoul(optarg, &end, 10);
 			if (errno || *end || !count || *optarg == '-')
-				return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
-						   "-c %s: not a count of reports",
-						   optarg);
+				return ioverbs_err(
+					SUB, IOVERBS_EXIT_USAGE,
+					"-c %s: not a count of reports",
+					optarg);
 			break;
 		case 'm':
 			mount = optarg;

@@ -129,7 +129,8 @@ TEST(tool_devinfo_embedded_golden)
 	static char out[16384];
 
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "--embedded", "-v",
-			   NULL), 0);
+			   NULL),
+		  0);
 	EXPECT_TEXT(out, devinfo_embedded_v);
 }
 
@@ -173,10 +174,12 @@ TEST(tool_devinfo_daemon_golden)
 
 	/* -d, -i, -l. */
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-d",
-			   "uverbs1", "-i", "1", NULL), 0);
+			   "uverbs1", "-i", "1", NULL),
+		  0);
 	EXPECT_TEXT(out, one);
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-l",
-			   NULL), 0);
+			   NULL),
+		  0);
 	EXPECT_TEXT(out, "2 HCAs found:\n\tuverbs0\n\tuverbs1\n\n");
 
 	/*
@@ -184,7 +187,8 @@ TEST(tool_devinfo_daemon_golden)
 	 * its name: the same soft device, the first of its process.
 	 */
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-v",
-			   "-d", "uverbs0", NULL), 0);
+			   "-d", "uverbs0", NULL),
+		  0);
 	ASSERT_TRUE(!strncmp(out, "hca_id:\tuverbs0\n", 16));
 	EXPECT_TEXT(out + 16, devinfo_embedded_v + strlen("hca_id:\tsoft0\n"));
 	fx_stop(&fx);
@@ -196,8 +200,8 @@ struct file_stat {
 	unsigned long long msgs[5], bytes[5], wc_errors;
 };
 
-static const char *const kinds[5] = { "send", "recv", "rdma_write",
-				      "rdma_read", "atomic" };
+static const char *const kinds[5] = { "send", "recv", "rdma_write", "rdma_read",
+				      "atomic" };
 
 static unsigned long file_serial(const char *text, pid_t pid)
 {
@@ -209,8 +213,8 @@ static unsigned long file_serial(const char *text, pid_t pid)
 		if ((p == text || p[-1] == '\n') &&
 		    strstr(p, pat) < strchr(p, '\n') && strstr(p, pat))
 			return strtoul(p + 5, NULL, 10);
-	harness_fail(__FILE__, __LINE__, "no file of pid %d in:\n%s",
-		     (int)pid, text);
+	harness_fail(__FILE__, __LINE__, "no file of pid %d in:\n%s", (int)pid,
+		     text);
 	return 0;
 }
 
@@ -238,7 +242,8 @@ static void parse_file_stat(const char *text, unsigned long serial,
 		int n = 0;
 
 		ASSERT_EQ(sscanf(p, "%15s %llu %llu %n", name, &st->msgs[k],
-				 &st->bytes[k], &n), 3);
+				 &st->bytes[k], &n),
+			  3);
 		ASSERT_EQ(strcmp(name, kinds[k]), 0);
 		p += n;
 	}
@@ -246,9 +251,8 @@ static void parse_file_stat(const char *text, unsigned long serial,
 }
 
 /* The calls and errors of action @name on file @serial (0 0: no line). */
-static void cmd_count(const char *text, unsigned long serial,
-		      const char *name, unsigned long long *calls,
-		      unsigned long long *errors)
+static void cmd_count(const char *text, unsigned long serial, const char *name,
+		      unsigned long long *calls, unsigned long long *errors)
 {
 	char pat[128];
 	const char *p;
@@ -261,8 +265,10 @@ static void cmd_count(const char *text, unsigned long serial,
 
 		if (p != text && p[-1] != '\n')
 			continue;
-		if (sscanf(p + strlen(pat), "%15s %15s %63s calls %llu errors %llu",
-			   t, a, n, &c, &e) == 5 && !strcmp(n, name)) {
+		if (sscanf(p + strlen(pat),
+			   "%15s %15s %63s calls %llu errors %llu", t, a, n, &c,
+			   &e) == 5 &&
+		    !strcmp(n, name)) {
 			*calls = c;
 			*errors = e;
 			return;
@@ -287,7 +293,8 @@ static void action_name(char *buf, size_t size, u16 type, u16 action)
 static struct ib_uverbs_sge sge_at(struct ioverbs_ep *s, u64 off, u32 len)
 {
 	return (struct ib_uverbs_sge){ .addr = (uintptr_t)(s->buf + off),
-				       .length = len, .lkey = s->lkey };
+				       .length = len,
+				       .lkey = s->lkey };
 }
 
 /* One signaled send WR of @op through the ring and its completion(s). */
@@ -295,7 +302,9 @@ static void ep_op(struct ioverbs_ep *s, u32 op, u64 off, u32 len,
 		  u64 remote_off)
 {
 	struct ib_uverbs_send_wr wr = {
-		.wr_id = op, .num_sge = 1, .opcode = op,
+		.wr_id = op,
+		.num_sge = 1,
+		.opcode = op,
 		.send_flags = IB_UVERBS_SEND_SIGNALED,
 	};
 	struct ib_uverbs_sge sge = sge_at(s, off, len);
@@ -369,13 +378,13 @@ TEST(tool_stat_counts_known_run)
 	ASSERT_EQ(e1, 1);
 	ASSERT_EQ(s1.cmds - s0.cmds, 6);
 	ASSERT_EQ(s1.errors, 3);
-	ASSERT_EQ(s1.msgs[0], 10);	/* send */
+	ASSERT_EQ(s1.msgs[0], 10); /* send */
 	ASSERT_EQ(s1.bytes[0], 1000);
-	ASSERT_EQ(s1.msgs[1], 10);	/* recv */
+	ASSERT_EQ(s1.msgs[1], 10); /* recv */
 	ASSERT_EQ(s1.bytes[1], 1000);
-	ASSERT_EQ(s1.msgs[2], 1);	/* rdma_write */
+	ASSERT_EQ(s1.msgs[2], 1); /* rdma_write */
 	ASSERT_EQ(s1.bytes[2], 4096);
-	ASSERT_EQ(s1.msgs[3], 1);	/* rdma_read */
+	ASSERT_EQ(s1.msgs[3], 1); /* rdma_read */
 	ASSERT_EQ(s1.bytes[3], 512);
 	ASSERT_EQ(s1.msgs[4], 0);
 	ASSERT_EQ(s1.wc_errors, 0);
@@ -385,17 +394,25 @@ TEST(tool_stat_counts_known_run)
 	snprintf(line, sizeof(line), "      %-24s %10llu  2 failed\n", qp_name,
 		 c0 + 5);
 	ASSERT_TRUE(strstr(out, line));
-	ASSERT_TRUE(strstr(out, "      ???                               1  1 failed\n"));
+	ASSERT_TRUE(strstr(
+		out, "      ???                               1  1 failed\n"));
 	snprintf(line, sizeof(line), "    commands  %llu, 3 failed\n", s1.cmds);
 	ASSERT_TRUE(strstr(out, line));
-	ASSERT_TRUE(strstr(out, "      send                             10           1000\n"));
-	ASSERT_TRUE(strstr(out, "      rdma_write                        1           4096\n"));
-	ASSERT_TRUE(strstr(out, "      rdma_read                         1            512\n"));
+	ASSERT_TRUE(strstr(
+		out,
+		"      send                             10           1000\n"));
+	ASSERT_TRUE(strstr(
+		out,
+		"      rdma_write                        1           4096\n"));
+	ASSERT_TRUE(strstr(
+		out,
+		"      rdma_read                         1            512\n"));
 	ASSERT_TRUE(strstr(out, "uverbs1: registered, 0 open files\n"));
 
 	/* -w: a header, then one line per file per report. */
-	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-m", fx.mnt, "-w",
-			   "0.2", "-c", "2", NULL), 0);
+	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-m", fx.mnt, "-w", "0.2",
+			   "-c", "2", NULL),
+		  0);
 	ASSERT_TRUE(!strncmp(out, "device ", 7));
 	snprintf(line, sizeof(line), "\nuverbs0    %6lu %7d ", serial,
 		 (int)getpid());
@@ -415,19 +432,26 @@ TEST(tool_exit_codes_and_error_lines)
 
 	/* Usage errors: 2, one line. */
 	ASSERT_EQ(run_tool(out, sizeof(out), "nosuch", NULL), 2);
-	EXPECT_TEXT(out, "ioverbs: nosuch: no such subcommand (ioverbs --help lists them)\n");
+	EXPECT_TEXT(
+		out,
+		"ioverbs: nosuch: no such subcommand (ioverbs --help lists them)\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), NULL), 2);
 	ASSERT_TRUE(strstr(out, "\nioverbs: no subcommand\n"));
 	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-w", "0", NULL), 2);
-	EXPECT_TEXT(out, "ioverbs stat: -w 0: not a number of seconds (0.01..86400)\n");
+	EXPECT_TEXT(
+		out,
+		"ioverbs stat: -w 0: not a number of seconds (0.01..86400)\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-c", "3", NULL), 2);
 	EXPECT_TEXT(out, "ioverbs stat: -c needs -w\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), "ctl", "frob", NULL), 2);
-	ASSERT_TRUE(strstr(out, "\nioverbs ctl: expected list, stat, remove DEV or add DEV\n"));
+	ASSERT_TRUE(strstr(
+		out,
+		"\nioverbs ctl: expected list, stat, remove DEV or add DEV\n"));
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-i", "0", NULL), 2);
 	EXPECT_TEXT(out, "ioverbs devinfo: -i 0: not a port number (1..255)\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "--embedded", "-d",
-			   "uverbs0", NULL), 2);
+			   "uverbs0", NULL),
+		  2);
 	EXPECT_TEXT(out, "ioverbs devinfo: --embedded takes no -d, -m or -l\n");
 
 	/* --help and --version: 0, on stdout. */
@@ -443,32 +467,45 @@ TEST(tool_exit_codes_and_error_lines)
 
 	/* No daemon: 2. */
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m",
-			   "/nonexistent-ioverbs", NULL), 2);
-	EXPECT_TEXT(out, "ioverbs devinfo: /nonexistent-ioverbs: No such file or directory (is ioverbsd running there?)\n");
+			   "/nonexistent-ioverbs", NULL),
+		  2);
+	EXPECT_TEXT(
+		out,
+		"ioverbs devinfo: /nonexistent-ioverbs: No such file or directory (is ioverbsd running there?)\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m",
-			   "/nonexistent-ioverbs", "-d", "uverbs0", NULL), 2);
-	EXPECT_TEXT(out, "ioverbs devinfo: /nonexistent-ioverbs: no daemon there (no /nonexistent-ioverbs/ctl)\n");
+			   "/nonexistent-ioverbs", "-d", "uverbs0", NULL),
+		  2);
+	EXPECT_TEXT(
+		out,
+		"ioverbs devinfo: /nonexistent-ioverbs: no daemon there (no /nonexistent-ioverbs/ctl)\n");
 	ASSERT_EQ(run_tool(out, sizeof(out), "stat", "-m",
-			   "/nonexistent-ioverbs", NULL), 2);
-	EXPECT_TEXT(out, "ioverbs stat: /nonexistent-ioverbs/ctl: No such file or directory (is ioverbsd running there?)\n");
+			   "/nonexistent-ioverbs", NULL),
+		  2);
+	EXPECT_TEXT(
+		out,
+		"ioverbs stat: /nonexistent-ioverbs/ctl: No such file or directory (is ioverbsd running there?)\n");
 
 	/* A bad device: 1. */
 	fx_start(&fx, NULL);
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-d",
-			   "uverbs9", NULL), 1);
-	snprintf(line, sizeof(line),
-		 "ioverbs devinfo: %s/uverbs9: no such device file (ENOENT; ioverbs devinfo -l lists them)\n",
-		 fx.mnt);
+			   "uverbs9", NULL),
+		  1);
+	snprintf(
+		line, sizeof(line),
+		"ioverbs devinfo: %s/uverbs9: no such device file (ENOENT; ioverbs devinfo -l lists them)\n",
+		fx.mnt);
 	EXPECT_TEXT(out, line);
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-d",
-			   "uverbs0", "-i", "2", NULL), 1);
+			   "uverbs0", "-i", "2", NULL),
+		  1);
 	EXPECT_TEXT(out, "ioverbs devinfo: uverbs0: no port 2 (it has 1)\n");
 	fd = fx_open(&fx, "uverbs1", O_RDWR);
 	ASSERT_TRUE(fd >= 0);
 	ASSERT_OK(cl_get_context(fd));
 	ASSERT_OK(fx_ctl(&fx, "remove uverbs1", out, sizeof(out)));
 	ASSERT_EQ(run_tool(out, sizeof(out), "devinfo", "-m", fx.mnt, "-d",
-			   "uverbs1", NULL), 1);
+			   "uverbs1", NULL),
+		  1);
 	snprintf(line, sizeof(line),
 		 "ioverbs devinfo: %s/uverbs1: open: ENODEV (No such device)\n",
 		 fx.mnt);
