@@ -5,13 +5,14 @@
  *	ioverbs stat [-m MOUNT]
  *	ioverbs stat [-m MOUNT] -w SECONDS [-c COUNT]
  *
- * Once: per device, per open file, its objects by type, its commands and
- * failures by action, and what its QPs moved (completions and bytes by
- * kind).  With -w, like vmstat: a header, then every SECONDS one line
- * per open file with the rates over that interval (the first report, or
- * a file's first: the averages since it was opened), COUNT reports
- * (default: until interrupted).  The numbers come from the daemon's control file
- * ("stat", daemon/ctl.h): root only, as `ioverbs ctl`.
+ * Once: per device, the sums of its open files, then per open file its
+ * objects by type, its commands and failures by action, and what its
+ * QPs moved (completions and bytes by kind).  With -w, like vmstat: a
+ * header, then every SECONDS one line per open file with the rates over
+ * that interval (the first report, or a file's first: the averages since
+ * it was opened), COUNT reports (default: until interrupted).  The
+ * numbers come from the daemon's control file ("stat", daemon/ctl.h):
+ * root only, as `ioverbs ctl`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -289,13 +290,33 @@ static void print_file(const struct st_file *f)
 
 static void print_once(const struct st_snap *s)
 {
+	unsigned long long cmds, errors, msgs, bytes;
 	unsigned int i, j;
+	int t;
 
 	for (i = 0; i < s->ndevs; i++) {
 		const struct st_dev *d = &s->devs[i];
 
 		printf("%s: %s, %u open file%s\n", d->name, d->state, d->files,
 		       d->files == 1 ? "" : "s");
+		cmds = errors = msgs = bytes = 0;
+		for (j = 0; j < s->nfiles; j++) {
+			const struct st_file *f = &s->files[j];
+
+			if (strcmp(f->dev, d->name))
+				continue;
+			cmds += f->cmds;
+			errors += f->errors;
+			for (t = 0; t < NUM_T; t++) {
+				msgs += f->msgs[t];
+				bytes += f->bytes[t];
+			}
+		}
+		/* What its open files did: closed ones took theirs along. */
+		if (d->files)
+			printf("  total: %llu commands, %llu failed; "
+			       "%llu completions, %llu bytes\n",
+			       cmds, errors, msgs, bytes);
 		for (j = 0; j < s->nfiles; j++)
 			if (!strcmp(s->files[j].dev, d->name))
 				print_file(&s->files[j]);

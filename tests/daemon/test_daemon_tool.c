@@ -396,6 +396,11 @@ TEST(tool_stat_counts_known_run)
 	ASSERT_TRUE(strstr(out, line));
 	ASSERT_TRUE(strstr(
 		out, "      ???                               1  1 failed\n"));
+	snprintf(line, sizeof(line),
+		 "uverbs0: registered, 1 open file\n"
+		 "  total: %llu commands, 3 failed; 22 completions, 6608 bytes\n",
+		 s1.cmds);
+	ASSERT_TRUE(strstr(out, line));
 	snprintf(line, sizeof(line), "    commands  %llu, 3 failed\n", s1.cmds);
 	ASSERT_TRUE(strstr(out, line));
 	ASSERT_TRUE(strstr(
