@@ -11,7 +11,9 @@
 # `MANWIDTH=80 man --warnings -l PAGE` exits 0 and writes nothing to
 # stderr (groff's warnings go there); no line of the rendered page is
 # wider than 80 columns; every ioverbs page it names ("ioverbs-ctl(1)")
-# is one of the PAGEs.  Then "ok man/ioverbs-driver.7/example" if the
+# is one of the PAGEs; every long option of the program's source
+# (getopt_long's table: daemon/ioverbsd.c for ioverbsd.8, tools/SUB.c for
+# ioverbs-SUB.1) is in the page.  Then "ok man/ioverbs-driver.7/example" if the
 # C code between the page source's comments "example: begin" and
 # "example: end" (its .EX blocks, roff escapes undone) compiles with
 # $CC, from the repository root's include paths.  Then "N passed, N
@@ -90,6 +92,26 @@ for p in "$@"; do
 	if [ -s "$tmp/why" ]; then
 		verdict "$name" "a reference to a missing page"
 		continue
+	fi
+	# The long options the program takes, each in its page.
+	case $name in
+	ioverbsd.8) src=daemon/ioverbsd.c ;;
+	ioverbs-*.1)
+		src=tools/${name#ioverbs-}
+		src=${src%.1}.c
+		;;
+	*) src= ;;
+	esac
+	if [ -n "$src" ] && [ -f "$src" ]; then
+		sed -n 's/.*{ *"\([a-z][a-z0-9-]*\)", *\(no\|required\|optional\)_argument.*/\1/p' \
+			"$src" | while read -r opt; do
+			grep -qF -- "\\-\\-$(echo "$opt" | sed 's/-/\\-/g')" "$p" ||
+				echo "--$opt of $src is not in the page"
+		done >"$tmp/why"
+		if [ -s "$tmp/why" ]; then
+			verdict "$name" "an option of $src left out"
+			continue
+		fi
 	fi
 	verdict "$name"
 done
