@@ -201,8 +201,8 @@ check-headers:
 		"$(CLANG) $(BASE_CFLAGS)" || true
 	$(Q)$(call STAGE_END,headers)
 
-# One errno contract: each rule's errnos in docs/design.md and in the
-# uapi header's DOC block are the same.
+# One errno contract: each rule's errnos in docs/design.md, in the
+# uapi header's DOC block and in ioverbs-abi(7) (made of it) are the same.
 check-errnos:
 	@rm -rf $(R)/errnos
 	$(Q)sh scripts/check_errnos.sh $(R)/errnos || true
