@@ -3,7 +3,8 @@
 #
 #   make                    libraries, daemon, tool, examples, benchmarks (-O2)
 #   make install            PREFIX (/usr/local), DESTDIR, BINDIR, SBINDIR,
-#                           LIBDIR, INCLUDEDIR: see scripts/install_tree.sh
+#                           LIBDIR, INCLUDEDIR, MANDIR: see
+#                           scripts/install_tree.sh
 #   make check              every stage of CHECK_STAGES, then one
 #                           "N passed, N failed"
 #   make STAGE              one of them (check-asan, check-errnos, ...)
@@ -101,6 +102,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
 
 $(O)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -125,8 +127,8 @@ all: $(REL_LIBS) $(REL_PROGS)
 install: $(INSTALLED)
 	$(Q)DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" \
 		SBINDIR="$(SBINDIR)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" \
-		VERSION=$(VERSION) SOVERSION=$(SOVERSION) \
-		sh scripts/install_tree.sh $(O)/rel
+		MANDIR="$(MANDIR)" VERSION=$(VERSION) SOVERSION=$(SOVERSION) \
+		sh scripts/install_tree.sh $(O)/rel $(O)/man
 
 # --- make check --------------------------------------------------------
 #
@@ -140,6 +142,7 @@ CHECK_STAGES := \
 	check-boundary \
 	check-headers \
 	check-errnos \
+	check-man \
 	check-build \
 	check-install \
 	check-asan \
@@ -198,8 +201,8 @@ check-headers:
 		"$(CLANG) $(BASE_CFLAGS)" || true
 	$(Q)$(call STAGE_END,headers)
 
-# One errno contract: each rule's errnos in docs/design.md and in the
-# uapi header's DOC block are the same.
+# One errno contract: each rule's errnos in docs/design.md, in the
+# uapi header's DOC block and in ioverbs-abi(7) (made of it) are the same.
 check-errnos:
 	@rm -rf $(R)/errnos
 	$(Q)sh scripts/check_errnos.sh $(R)/errnos || true
@@ -251,3 +254,5 @@ clean:
 include daemon/daemon.mk
 # The fuzz targets and their stages.
 include fuzz/fuzz.mk
+# The man pages and check-man.
+include man/man.mk

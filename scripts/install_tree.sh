@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # `make install`: copies the built library, its headers, its pkg-config
-# files, the daemon and the tool into $DESTDIR$PREFIX.
+# files, the daemon, the tool and the man pages into $DESTDIR$PREFIX.
 #
-# Usage: install_tree.sh REL_DIR
+# Usage: install_tree.sh REL_DIR [MAN_DIR]
 #	(from the repository root; the Makefile passes DESTDIR, PREFIX,
-#	BINDIR, SBINDIR, LIBDIR, INCLUDEDIR, VERSION and SOVERSION in the
-#	environment)
+#	BINDIR, SBINDIR, LIBDIR, INCLUDEDIR, MANDIR, VERSION and SOVERSION
+#	in the environment, and the built pages' directory, $(O)/man)
 #
 #   INCLUDEDIR/ioverbs/*.h        the public headers (include/ioverbs/)
 #   INCLUDEDIR/ioverbs/kernel/    what they include: the ABI and core
@@ -21,11 +21,15 @@
 #                                 embedded mode (static only)
 #   LIBDIR/pkgconfig/ioverbs.pc, ioverbs-embedded.pc
 #   SBINDIR/ioverbsd, BINDIR/ioverbs (and ioverbs-ctl, a link to it)
+#   MANDIR/manN/*.N               every page of MAN_DIR, by its section
+#                                 (MANDIR defaults to PREFIX/share/man)
 set -eu
 rel=$1
+mandir_built=${2:-}
 : "${DESTDIR=}" "${PREFIX:=/usr/local}" "${VERSION:?}" "${SOVERSION:?}"
 : "${BINDIR:=$PREFIX/bin}" "${SBINDIR:=$PREFIX/sbin}"
 : "${LIBDIR:=$PREFIX/lib}" "${INCLUDEDIR:=$PREFIX/include}"
+: "${MANDIR:=$PREFIX/share/man}"
 inc=$DESTDIR$INCLUDEDIR/ioverbs
 lib=$DESTDIR$LIBDIR
 pc=$lib/pkgconfig
@@ -45,6 +49,15 @@ install -m 644 "$rel/libioverbs.a" "$rel/libioverbs-core.a" "$lib/"
 install -m 755 "$rel/daemon/ioverbsd" "$DESTDIR$SBINDIR/"
 install -m 755 "$rel/tools/ioverbs" "$DESTDIR$BINDIR/"
 ln -sf ioverbs "$DESTDIR$BINDIR/ioverbs-ctl"
+
+if [ -n "$mandir_built" ]; then
+	for page in "$mandir_built"/*.[1-8]; do
+		[ -f "$page" ] || continue
+		section=${page##*.}
+		install -d "$DESTDIR$MANDIR/man$section"
+		install -m 644 "$page" "$DESTDIR$MANDIR/man$section/"
+	done
+fi
 
 # Paths under the prefix are written relative to it, so that
 # pkg-config --define-prefix can move the tree.

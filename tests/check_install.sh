@@ -11,7 +11,8 @@
 # ioverbs_* functions that the installed headers declare; each installed
 # <ioverbs/*.h> compiles alone (CC, and CLANG if given, -Wall -Wextra); tests/install/client.c links against the
 # shared library, then the static one, and runs; tests/install/embedded.c
-# (ioverbs-embedded) runs a soft device in-process.  pkg-config sees only
+# (ioverbs-embedded) runs a soft device in-process; man(1) finds every
+# page of man/ in the installed MANDIR.  pkg-config sees only
 # the installed .pc files (PKG_CONFIG_LIBDIR, PKG_CONFIG_SYSROOT_DIR).
 # Prints "ok install/NAME" or "not ok install/NAME" per check, then
 # "N passed, N failed"; the same and the errors go to
@@ -61,9 +62,32 @@ installed() {
 	done
 	for f in lib/libioverbs.so lib/libioverbs.a lib/libioverbs-core.a \
 		lib/pkgconfig/ioverbs.pc lib/pkgconfig/ioverbs-embedded.pc \
-		sbin/ioverbsd bin/ioverbs bin/ioverbs-ctl; do
+		sbin/ioverbsd bin/ioverbs bin/ioverbs-ctl $(man_pages); do
 		[ -e "$root$prefix/$f" ] || { echo "missing $prefix/$f"; return 1; }
 	done
+}
+
+# share/man/manN/PAGE.N of each page of man/ (ioverbs-abi.7.in: .7).
+man_pages() {
+	for p in man/*.[1-8] man/*.[1-8].in; do
+		[ -f "$p" ] || continue
+		p=$(basename "$p" .in)
+		echo "share/man/man${p##*.}/$p"
+	done
+}
+
+# man -M MANDIR -w SECTION NAME finds each installed page where it is.
+man_finds() {
+	command -v man >/dev/null 2>&1 ||
+		{ echo "no man(1): scripts/install.sh installs man-db"; return 1; }
+	bad=0
+	for f in $(man_pages); do
+		p=$(basename "$f")
+		w=$(man -M "$root$prefix/share/man" -w "${p##*.}" "${p%.*}" 2>&1)
+		[ "$w" = "$root$prefix/$f" ] ||
+			{ echo "man -w ${p##*.} ${p%.*}: $w"; bad=1; }
+	done
+	return $bad
 }
 
 # libioverbs.so -> .so.MAJOR (the soname) -> .so.VERSION (the file).
@@ -150,6 +174,7 @@ major=0
 if check make-install $make install DESTDIR="$root" PREFIX="$prefix" &&
 	check files installed; then
 	check soname soname
+	check man man_finds
 	check exports exports
 	for c in $cc ${CLANG:-}; do
 		for h in $(cd "$inc" && ls ioverbs/*.h); do
