@@ -268,6 +268,7 @@ static const struct uverbs_action device_actions[] = {
 						get_async_event_attrs),
 	[UVERBS_ACTION_DEVICE_QUERY_PKEY] =
 		UVERBS_STD_ACTION(uverbs_device_query_pkey, query_pkey_attrs),
+	[UVERBS_ACTION_DEVICE_QUERY_SCHEMA] = UVERBS_QUERY_SCHEMA_ACTION,
 };
 
 /* DEVICE has actions but no objects: no obj ops. */
