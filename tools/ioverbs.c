@@ -14,6 +14,8 @@
 static const struct ioverbs_subcmd subcmds[] = {
 	{ "ctl", "talk to a running ioverbsd: list, remove, add",
 	  ioverbs_ctl_main },
+	{ "schema", "every type, action and attribute a device accepts",
+	  ioverbs_schema_main },
 };
 
 #define NUM_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
