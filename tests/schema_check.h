@@ -28,135 +28,135 @@
 #define SCHEMA_GOLDEN_DIR "tests/golden/"
 
 /* Equal strings, or both NULL. */
-#define SCHEMA_STR_EQ(line, what, a, b)                                     \
+#define SCHEMA_STR_EQ(file, line, what, a, b)                                     \
 	do {                                                                \
 		if ((a) != (b) && (!(a) || !(b) || strcmp((a), (b))))       \
-			harness_fail(__FILE__, line, "%s: \"%s\" != \"%s\"", \
+			harness_fail(file, line, "%s: \"%s\" != \"%s\"", \
 				     what, (a) ? (a) : "(null)",            \
 				     (b) ? (b) : "(null)");                 \
 	} while (0)
 
-#define SCHEMA_NUM_EQ(line, what, a, b)                                     \
+#define SCHEMA_NUM_EQ(file, line, what, a, b)                                     \
 	do {                                                                \
 		if ((unsigned long long)(a) != (unsigned long long)(b))     \
-			harness_fail(__FILE__, line, "%s: %llu != %llu",    \
+			harness_fail(file, line, "%s: %llu != %llu",    \
 				     what, (unsigned long long)(a),         \
 				     (unsigned long long)(b));              \
 	} while (0)
 
 /* Both NULL, or layouts of the same index. */
-static void schema_layout_ref_eq(int line, const char *what,
+static void schema_layout_ref_eq(const char *file, int line, const char *what,
 				 const struct ioverbs_schema_layout *a,
 				 const struct ioverbs_schema_layout *b)
 {
 	if (!a != !b)
-		harness_fail(__FILE__, line, "%s: layout %s vs %s", what,
+		harness_fail(file, line, "%s: layout %s vs %s", what,
 			     a ? "set" : "NULL", b ? "set" : "NULL");
 	if (a)
-		SCHEMA_NUM_EQ(line, what, a->index, b->index);
+		SCHEMA_NUM_EQ(file, line, what, a->index, b->index);
 }
 
-static void schema_layout_eq(int line, const struct ioverbs_schema_layout *a,
+static void schema_layout_eq(const char *file, int line, const struct ioverbs_schema_layout *a,
 			     const struct ioverbs_schema_layout *b)
 {
 	u32 i, j;
 
-	SCHEMA_NUM_EQ(line, "layout index", a->index, b->index);
-	SCHEMA_STR_EQ(line, "layout name", a->name, b->name);
-	SCHEMA_NUM_EQ(line, "layout size", a->size, b->size);
-	SCHEMA_NUM_EQ(line, "layout num_fields", a->num_fields, b->num_fields);
+	SCHEMA_NUM_EQ(file, line, "layout index", a->index, b->index);
+	SCHEMA_STR_EQ(file, line, "layout name", a->name, b->name);
+	SCHEMA_NUM_EQ(file, line, "layout size", a->size, b->size);
+	SCHEMA_NUM_EQ(file, line, "layout num_fields", a->num_fields, b->num_fields);
 	for (i = 0; i < a->num_fields; i++) {
 		const struct ioverbs_schema_field *fa = &a->fields[i];
 		const struct ioverbs_schema_field *fb = &b->fields[i];
 
-		SCHEMA_STR_EQ(line, "field name", fa->name, fb->name);
-		SCHEMA_NUM_EQ(line, "field offset", fa->offset, fb->offset);
-		SCHEMA_NUM_EQ(line, "field size", fa->size, fb->size);
-		SCHEMA_NUM_EQ(line, "field count", fa->count, fb->count);
-		SCHEMA_NUM_EQ(line, "field kind", fa->kind, fb->kind);
-		schema_layout_ref_eq(line, "field layout", fa->layout,
+		SCHEMA_STR_EQ(file, line, "field name", fa->name, fb->name);
+		SCHEMA_NUM_EQ(file, line, "field offset", fa->offset, fb->offset);
+		SCHEMA_NUM_EQ(file, line, "field size", fa->size, fb->size);
+		SCHEMA_NUM_EQ(file, line, "field count", fa->count, fb->count);
+		SCHEMA_NUM_EQ(file, line, "field kind", fa->kind, fb->kind);
+		schema_layout_ref_eq(file, line, "field layout", fa->layout,
 				     fb->layout);
-		SCHEMA_NUM_EQ(line, "field num_values", fa->num_values,
+		SCHEMA_NUM_EQ(file, line, "field num_values", fa->num_values,
 			      fb->num_values);
 		for (j = 0; j < fa->num_values; j++) {
-			SCHEMA_NUM_EQ(line, "value", fa->values[j].value,
+			SCHEMA_NUM_EQ(file, line, "value", fa->values[j].value,
 				      fb->values[j].value);
-			SCHEMA_STR_EQ(line, "value name", fa->values[j].name,
+			SCHEMA_STR_EQ(file, line, "value name", fa->values[j].name,
 				      fb->values[j].name);
 		}
 	}
 }
 
-static void schema_attr_eq(int line, const struct ioverbs_schema_attr *a,
+static void schema_attr_eq(const char *file, int line, const struct ioverbs_schema_attr *a,
 			   const struct ioverbs_schema_attr *b)
 {
-	SCHEMA_NUM_EQ(line, "attr id", a->id, b->id);
-	SCHEMA_NUM_EQ(line, "attr type", a->type, b->type);
-	SCHEMA_NUM_EQ(line, "attr mandatory", a->mandatory, b->mandatory);
-	SCHEMA_NUM_EQ(line, "attr copy_on_error", a->copy_on_error,
+	SCHEMA_NUM_EQ(file, line, "attr id", a->id, b->id);
+	SCHEMA_NUM_EQ(file, line, "attr type", a->type, b->type);
+	SCHEMA_NUM_EQ(file, line, "attr mandatory", a->mandatory, b->mandatory);
+	SCHEMA_NUM_EQ(file, line, "attr copy_on_error", a->copy_on_error,
 		      b->copy_on_error);
-	SCHEMA_NUM_EQ(line, "attr min_len", a->min_len, b->min_len);
-	SCHEMA_NUM_EQ(line, "attr max_len", a->max_len, b->max_len);
-	SCHEMA_NUM_EQ(line, "attr idr_type", a->idr_type, b->idr_type);
-	SCHEMA_NUM_EQ(line, "attr idr_access", a->idr_access, b->idr_access);
-	SCHEMA_NUM_EQ(line, "attr idr_parent", a->idr_parent, b->idr_parent);
-	SCHEMA_STR_EQ(line, "attr name", a->name, b->name);
-	schema_layout_ref_eq(line, "attr layout", a->layout, b->layout);
+	SCHEMA_NUM_EQ(file, line, "attr min_len", a->min_len, b->min_len);
+	SCHEMA_NUM_EQ(file, line, "attr max_len", a->max_len, b->max_len);
+	SCHEMA_NUM_EQ(file, line, "attr idr_type", a->idr_type, b->idr_type);
+	SCHEMA_NUM_EQ(file, line, "attr idr_access", a->idr_access, b->idr_access);
+	SCHEMA_NUM_EQ(file, line, "attr idr_parent", a->idr_parent, b->idr_parent);
+	SCHEMA_STR_EQ(file, line, "attr name", a->name, b->name);
+	schema_layout_ref_eq(file, line, "attr layout", a->layout, b->layout);
 }
 
-/* Fails the test at @line unless @a and @b are the same, field by field. */
-static void schema_assert_eq(int line, const struct ioverbs_schema *a,
+/* Fails the test at @file:@line unless @a and @b are the same, field by field. */
+static void schema_assert_eq_at(const char *file, int line, const struct ioverbs_schema *a,
 			     const struct ioverbs_schema *b)
 {
 	u32 t, ac, c, i;
 
-	SCHEMA_NUM_EQ(line, "driver_id", a->driver_id, b->driver_id);
-	SCHEMA_STR_EQ(line, "driver", a->driver, b->driver);
-	SCHEMA_NUM_EQ(line, "num_types", a->num_types, b->num_types);
-	SCHEMA_NUM_EQ(line, "num_layouts", a->num_layouts, b->num_layouts);
+	SCHEMA_NUM_EQ(file, line, "driver_id", a->driver_id, b->driver_id);
+	SCHEMA_STR_EQ(file, line, "driver", a->driver, b->driver);
+	SCHEMA_NUM_EQ(file, line, "num_types", a->num_types, b->num_types);
+	SCHEMA_NUM_EQ(file, line, "num_layouts", a->num_layouts, b->num_layouts);
 	for (t = 0; t < a->num_types; t++) {
 		const struct ioverbs_schema_type *ta = &a->types[t];
 		const struct ioverbs_schema_type *tb = &b->types[t];
 
-		SCHEMA_NUM_EQ(line, "type id", ta->id, tb->id);
-		SCHEMA_NUM_EQ(line, "type filled", ta->filled, tb->filled);
+		SCHEMA_NUM_EQ(file, line, "type id", ta->id, tb->id);
+		SCHEMA_NUM_EQ(file, line, "type filled", ta->filled, tb->filled);
 		if (!ta->filled)
 			continue;
-		SCHEMA_STR_EQ(line, "type name", ta->name, tb->name);
-		SCHEMA_NUM_EQ(line, "type objects", ta->has_objects,
+		SCHEMA_STR_EQ(file, line, "type name", ta->name, tb->name);
+		SCHEMA_NUM_EQ(file, line, "type objects", ta->has_objects,
 			      tb->has_objects);
-		SCHEMA_NUM_EQ(line, "type fd", ta->is_fd, tb->is_fd);
-		SCHEMA_NUM_EQ(line, "type num_actions", ta->num_actions,
+		SCHEMA_NUM_EQ(file, line, "type fd", ta->is_fd, tb->is_fd);
+		SCHEMA_NUM_EQ(file, line, "type num_actions", ta->num_actions,
 			      tb->num_actions);
 		for (ac = 0; ac < ta->num_actions; ac++) {
 			const struct ioverbs_schema_action *xa = &ta->actions[ac];
 			const struct ioverbs_schema_action *xb = &tb->actions[ac];
 
-			SCHEMA_NUM_EQ(line, "action id", xa->id, xb->id);
-			SCHEMA_NUM_EQ(line, "action filled", xa->filled,
+			SCHEMA_NUM_EQ(file, line, "action id", xa->id, xb->id);
+			SCHEMA_NUM_EQ(file, line, "action filled", xa->filled,
 				      xb->filled);
 			if (!xa->filled)
 				continue;
-			SCHEMA_STR_EQ(line, "action name", xa->name, xb->name);
-			SCHEMA_NUM_EQ(line, "action after_removal",
+			SCHEMA_STR_EQ(file, line, "action name", xa->name, xb->name);
+			SCHEMA_NUM_EQ(file, line, "action after_removal",
 				      xa->after_removal, xb->after_removal);
-			SCHEMA_NUM_EQ(line, "action user_memory",
+			SCHEMA_NUM_EQ(file, line, "action user_memory",
 				      xa->user_memory, xb->user_memory);
-			SCHEMA_NUM_EQ(line, "action num_chains",
+			SCHEMA_NUM_EQ(file, line, "action num_chains",
 				      xa->num_chains, xb->num_chains);
 			for (c = 0; c < xa->num_chains; c++) {
-				SCHEMA_NUM_EQ(line, "chain num_attrs",
+				SCHEMA_NUM_EQ(file, line, "chain num_attrs",
 					      xa->chains[c].num_attrs,
 					      xb->chains[c].num_attrs);
 				for (i = 0; i < xa->chains[c].num_attrs; i++)
-					schema_attr_eq(line,
+					schema_attr_eq(file, line,
 						       &xa->chains[c].attrs[i],
 						       &xb->chains[c].attrs[i]);
 			}
 		}
 	}
 	for (i = 0; i < a->num_layouts; i++)
-		schema_layout_eq(line, &a->layouts[i], &b->layouts[i]);
+		schema_layout_eq(file, line, &a->layouts[i], &b->layouts[i]);
 }
 
 /* --- a JSON syntax check (RFC 8259), enough to say it parses --------- */
@@ -311,11 +311,11 @@ static char *schema_read_file(const char *path)
 }
 
 /*
- * Fails the test at @line unless @got is golden file @name; shows the
+ * Fails the test at @file:@line unless @got is golden file @name; shows the
  * diff.  With @may_update and IOVERBS_GOLDEN_UPDATE=1 in the
  * environment, writes @got there instead.
  */
-static void schema_golden_eq(int line, const char *name, const char *got,
+static void schema_golden_eq_at(const char *file, int line, const char *name, const char *got,
 			     bool may_update)
 {
 	char path[256], tmp[] = "/tmp/ioverbs-golden.XXXXXX", cmd[512];
@@ -334,7 +334,7 @@ static void schema_golden_eq(int line, const char *name, const char *got,
 	}
 	want = schema_read_file(path);
 	if (!want)
-		harness_fail(__FILE__, line, "no golden file %s (run from the repository's root)",
+		harness_fail(file, line, "no golden file %s (run from the repository's root)",
 			     path);
 	if (!strcmp(want, got)) {
 		free(want);
@@ -355,7 +355,7 @@ static void schema_golden_eq(int line, const char *name, const char *got,
 		}
 		unlink(tmp);
 	}
-	harness_fail(__FILE__, line, "output differs from %s (diff above)", path);
+	harness_fail(file, line, "output differs from %s (diff above)", path);
 }
 
 /* @s printed as text (@json false) or JSON, malloc()ed. */
@@ -373,5 +373,9 @@ static char *schema_printed(const struct ioverbs_schema *s, bool json)
 	ASSERT_EQ(fclose(fp), 0);
 	return buf;
 }
+
+#define schema_assert_eq(a, b) schema_assert_eq_at(__FILE__, __LINE__, a, b)
+#define schema_golden_eq(name, got, may_update) \
+	schema_golden_eq_at(__FILE__, __LINE__, name, got, may_update)
 
 #endif /* _TESTS_SCHEMA_CHECK_H */

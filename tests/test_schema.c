@@ -86,7 +86,7 @@ static void assert_round_trip(struct ib_device *dev, struct ib_uverbs_file *f)
 	ASSERT_OK(ioverbs_schema_fetch(&v, &fetched));
 	ASSERT_OK(ioverbs_schema_from_types(dev->types, dev->driver_id,
 					    &built));
-	schema_assert_eq(__LINE__, fetched, built);
+	schema_assert_eq(fetched, built);
 	ioverbs_schema_free(fetched);
 	ioverbs_schema_free(built);
 }
@@ -267,15 +267,15 @@ TEST(schema_layouts_round_trip)
 	blob = blob_of(&lx_types, 0x1234, &len);
 	ASSERT_OK(ioverbs_schema_parse(blob, len, &parsed));
 	ASSERT_OK(ioverbs_schema_from_types(&lx_types, 0x1234, &built));
-	schema_assert_eq(__LINE__, parsed, built);
+	schema_assert_eq(parsed, built);
 	free(blob);
 
 	/* First use, depth first: outer, inner (nested), u32. */
 	ASSERT_EQ(parsed->num_layouts, 3);
-	SCHEMA_STR_EQ(__LINE__, "l0", parsed->layouts[0].name, "lx_outer");
-	SCHEMA_STR_EQ(__LINE__, "l1", parsed->layouts[1].name, "lx_inner");
-	SCHEMA_STR_EQ(__LINE__, "l2", parsed->layouts[2].name, "u32");
-	SCHEMA_STR_EQ(__LINE__, "driver", parsed->driver, "lx");
+	SCHEMA_STR_EQ(__FILE__, __LINE__, "l0", parsed->layouts[0].name, "lx_outer");
+	SCHEMA_STR_EQ(__FILE__, __LINE__, "l1", parsed->layouts[1].name, "lx_inner");
+	SCHEMA_STR_EQ(__FILE__, __LINE__, "l2", parsed->layouts[2].name, "u32");
+	SCHEMA_STR_EQ(__FILE__, __LINE__, "driver", parsed->driver, "lx");
 	ASSERT_EQ(parsed->driver_id, 0x1234);
 	ASSERT_TRUE(!ioverbs_schema_type(parsed, 0));
 	ASSERT_TRUE(!ioverbs_schema_type(parsed, 3)->name);
@@ -296,7 +296,7 @@ TEST(schema_layouts_round_trip)
 	ASSERT_EQ(l->num_fields, 4);
 	ASSERT_EQ(l->fields[0].num_values, 3);
 	ASSERT_EQ(l->fields[0].values[2].value, 0xffffffffffULL);
-	SCHEMA_STR_EQ(__LINE__, "v", l->fields[1].values[1].name,
+	SCHEMA_STR_EQ(__FILE__, __LINE__, "v", l->fields[1].values[1].name,
 		      "REMOTE_ATOMIC");
 	ASSERT_TRUE(l->fields[2].layout == &parsed->layouts[1]);
 	ASSERT_TRUE(!l->fields[3].name);
@@ -427,7 +427,8 @@ TEST(schema_rule06_any_driver_id)
 
 /* A driver whose slot holds some other action gets no exception. */
 static const struct uverbs_attr_spec fake_attrs[] = {
-	[0] = { .type = UVERBS_ATTR_TYPE_PTR_OUT, .min_len = 4, .max_len = 4 },
+	[0] = { .type = UVERBS_ATTR_TYPE_PTR_OUT, .min_len = 4, .max_len = 4,
+		.name = "OUT" },
 };
 
 static int fake_handler(struct ib_device *ib_dev, struct ib_uverbs_file *ufile,
@@ -439,15 +440,16 @@ static int fake_handler(struct ib_device *ib_dev, struct ib_uverbs_file *ufile,
 
 static const struct uverbs_action fake_device_actions[] = {
 	[UVERBS_ACTION_DEVICE_QUERY_SCHEMA] =
-		UVERBS_CTX_ACTION(fake_handler, fake_attrs),
+		UVERBS_CTX_ACTION("FAKE", fake_handler, fake_attrs),
 };
 
 static const struct uverbs_type *const fake_type_list[] = {
-	[UVERBS_TYPE_DEVICE] = UVERBS_TYPE(fake_device_actions, NULL),
+	[UVERBS_TYPE_DEVICE] = UVERBS_TYPE("DEVICE", fake_device_actions, NULL),
 };
 
 static const struct uverbs_types fake_types = {
 	.types = fake_type_list, .num_types = ARRAY_SIZE(fake_type_list),
+	.name = "fake",
 };
 
 static long fake_query(struct ib_uverbs_file *f, u16 driver_id, u32 *out)
@@ -543,7 +545,7 @@ TEST(schema_parse_garbage)
 		h->total_len = len + IB_UVERBS_SCHEMA_REC_SIZE(3, 5);
 		ASSERT_OK(ioverbs_schema_parse(copy, h->total_len, &s));
 		ASSERT_OK(ioverbs_schema_parse(blob, len, &ref));
-		schema_assert_eq(__LINE__, s, ref);
+		schema_assert_eq(s, ref);
 		ioverbs_schema_free(s);
 		ioverbs_schema_free(ref);
 		/* Its length runs past the end: refused. */
@@ -637,14 +639,14 @@ TEST(schema_soft_golden)
 	text = schema_printed(built, false);
 	json = schema_printed(built, true);
 	ASSERT_TRUE(json_parses(json));
-	schema_golden_eq(__LINE__, "schema-soft.txt", text, true);
-	schema_golden_eq(__LINE__, "schema-soft.json", json, true);
+	schema_golden_eq("schema-soft.txt", text, true);
+	schema_golden_eq("schema-soft.json", json, true);
 	free(text);
 	free(json);
 	text = schema_printed(fetched, false);
 	json = schema_printed(fetched, true);
-	schema_golden_eq(__LINE__, "schema-soft.txt", text, false);
-	schema_golden_eq(__LINE__, "schema-soft.json", json, false);
+	schema_golden_eq("schema-soft.txt", text, false);
+	schema_golden_eq("schema-soft.json", json, false);
 	free(text);
 	free(json);
 

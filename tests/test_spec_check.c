@@ -53,35 +53,39 @@ static const struct uverbs_action spec_no_actions[] = {};
 /* A types table whose SPEC_T_OBJ type has @_actions. */
 #define SPEC_TYPES(_name, _actions)                                          \
 	static const struct uverbs_type *const _name##_list[] = {            \
-		[SPEC_T_OBJ] = UVERBS_TYPE(_actions, &spec_obj),             \
-		[SPEC_T_NOOBJ] = UVERBS_TYPE(spec_no_actions, NULL),         \
-		[SPEC_T_FD] = UVERBS_TYPE(spec_no_actions, &spec_fd_obj),    \
-		[SPEC_T_NODESTROY] =                                         \
-			UVERBS_TYPE(spec_no_actions, &spec_nodestroy_obj),   \
+		[SPEC_T_OBJ] = UVERBS_TYPE("OBJ", _actions, &spec_obj),      \
+		[SPEC_T_NOOBJ] = UVERBS_TYPE("NOOBJ", spec_no_actions, NULL), \
+		[SPEC_T_FD] =                                                \
+			UVERBS_TYPE("FD", spec_no_actions, &spec_fd_obj),    \
+		[SPEC_T_NODESTROY] = UVERBS_TYPE("NODESTROY",                \
+			spec_no_actions, &spec_nodestroy_obj),               \
 	};                                                                   \
 	static const struct uverbs_types _name = {                           \
 		.types = _name##_list,                                       \
 		.num_types = ARRAY_SIZE(_name##_list),                       \
+		.name = "spec",                                              \
 	}
 
 /* A types table whose one action has the common chain @_attrs. */
 #define SPEC_ONE_ACTION(_name, _attrs)                                       \
 	static const struct uverbs_action _name##_actions[] = {              \
-		UVERBS_STD_ACTION(spec_handler, _attrs),                     \
+		UVERBS_STD_ACTION("OBJ_ACT", spec_handler, _attrs),          \
 	};                                                                   \
 	SPEC_TYPES(_name, _name##_actions)
 
-/* Attribute spec shorthands. */
-#define IDR(_type, _access) \
-	{ .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true, \
+/* Attribute spec shorthands; the first argument is the attribute's name. */
+#define IDR(_n, _type, _access) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true, \
 	  .idr = { .type = (_type), .access = (_access) } }
-#define PARENT(_type, _access) \
-	{ .type = UVERBS_ATTR_TYPE_IDR, \
+#define PARENT(_n, _type, _access) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_IDR, \
 	  .idr = { .type = (_type), .access = (_access), .parent = true } }
-#define PTR_IN(_min, _max) \
-	{ .type = UVERBS_ATTR_TYPE_PTR_IN, .min_len = (_min), .max_len = (_max) }
-#define PTR_OUT(_min, _max) \
-	{ .type = UVERBS_ATTR_TYPE_PTR_OUT, .min_len = (_min), .max_len = (_max) }
+#define PTR_IN(_n, _min, _max) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_PTR_IN, \
+	  .min_len = (_min), .max_len = (_max) }
+#define PTR_OUT(_n, _min, _max) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_PTR_OUT, \
+	  .min_len = (_min), .max_len = (_max) }
 
 /* Registers a device on @types; unregisters it again if that worked. */
 static long spec_register(const struct uverbs_types *types)
@@ -168,31 +172,32 @@ static void spec_ok(const struct uverbs_types *types)
 /* ---- Well-formed tables ---- */
 
 static const struct uverbs_attr_spec good_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PTR_IN(0, 1),
-	[3] = PTR_OUT(8, 8),
-	[5] = { .type = UVERBS_ATTR_TYPE_FD,
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PTR_IN("A2", 0, 1),
+	[3] = PTR_OUT("A3", 8, 8),
+	[5] = { .name = "A5", .type = UVERBS_ATTR_TYPE_FD,
 		.idr = { .type = SPEC_T_FD, .access = UVERBS_ACCESS_READ } },
-	[6] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
+	[6] = IDR("A6", SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
 };
 SPEC_ONE_ACTION(good_types, good_attrs);
 
 /* Exactly UVERBS_MAX_PARENTS parents. */
 static const struct uverbs_attr_spec max_parents_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[3] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[4] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PARENT("A2", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[3] = PARENT("A3", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[4] = PARENT("A4", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(max_parents_types, max_parents_attrs);
 
 /* An empty action slot and an action without attributes. */
 static const struct uverbs_attr_spec no_attrs[] = {};
 static const struct uverbs_action holes_actions[] = {
-	[1] = UVERBS_STD_ACTION(spec_handler, no_attrs),
-	[3] = UVERBS_STD_VENDOR_ACTION(spec_handler, no_attrs, good_attrs),
+	[1] = UVERBS_STD_ACTION("OBJ_A1", spec_handler, no_attrs),
+	[3] = UVERBS_STD_VENDOR_ACTION("OBJ_A3", spec_handler, no_attrs,
+				       good_attrs),
 };
 SPEC_TYPES(holes_types, holes_actions);
 
@@ -214,29 +219,30 @@ TEST(spec_check_good_tables_pass)
 /* ---- Rule 16: at most one NEW or DESTROY per action ---- */
 
 static const struct uverbs_attr_spec two_new_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = IDR("A1", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
 };
 SPEC_ONE_ACTION(two_new_types, two_new_attrs);
 
 static const struct uverbs_attr_spec new_destroy_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = IDR("A1", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
 };
 SPEC_ONE_ACTION(new_destroy_types, new_destroy_attrs);
 
 static const struct uverbs_attr_spec two_destroy_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
-	[2] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[2] = IDR("A2", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
 };
 SPEC_ONE_ACTION(two_destroy_types, two_destroy_attrs);
 
 /* One NEW in the common chain, one in the vendor chain. */
 static const struct uverbs_attr_spec one_new_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
 };
 static const struct uverbs_action new_in_both_actions[] = {
-	UVERBS_STD_VENDOR_ACTION(spec_handler, one_new_attrs, one_new_attrs),
+	UVERBS_STD_VENDOR_ACTION("OBJ_ACT", spec_handler, one_new_attrs,
+				 one_new_attrs),
 };
 SPEC_TYPES(new_in_both_types, new_in_both_actions);
 
@@ -244,7 +250,7 @@ SPEC_TYPES(new_in_both_types, new_in_both_actions);
 static const struct uverbs_attr_spec fd_new_idr_new_attrs[] = {
 	[0] = { .type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
 		.idr = { .type = SPEC_T_FD, .access = UVERBS_ACCESS_NEW } },
-	[1] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = IDR("A1", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
 };
 SPEC_ONE_ACTION(fd_new_idr_new_types, fd_new_idr_new_attrs);
 
@@ -307,12 +313,12 @@ TEST(spec_check_optional_new_or_destroy)
 /* ---- IDR / FD attributes and their object types ---- */
 
 static const struct uverbs_attr_spec idr_out_of_range_attrs[] = {
-	[0] = IDR(SPEC_NUM_TYPES, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_NUM_TYPES, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_out_of_range_types, idr_out_of_range_attrs);
 
 static const struct uverbs_attr_spec idr_far_out_of_range_attrs[] = {
-	[0] = IDR(0xffff, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", 0xffff, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_far_out_of_range_types, idr_far_out_of_range_attrs);
 
@@ -323,7 +329,7 @@ TEST(spec_check_idr_type_out_of_range)
 }
 
 static const struct uverbs_attr_spec idr_empty_slot_attrs[] = {
-	[0] = IDR(SPEC_T_EMPTY, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_EMPTY, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_empty_slot_types, idr_empty_slot_attrs);
 
@@ -333,12 +339,12 @@ TEST(spec_check_idr_type_empty_slot)
 }
 
 static const struct uverbs_attr_spec idr_noobj_attrs[] = {
-	[0] = IDR(SPEC_T_NOOBJ, UVERBS_ACCESS_NEW),
+	[0] = IDR("A0", SPEC_T_NOOBJ, UVERBS_ACCESS_NEW),
 };
 SPEC_ONE_ACTION(idr_noobj_types, idr_noobj_attrs);
 
 static const struct uverbs_attr_spec idr_nodestroy_attrs[] = {
-	[0] = IDR(SPEC_T_NODESTROY, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_NODESTROY, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_nodestroy_types, idr_nodestroy_attrs);
 
@@ -355,7 +361,7 @@ static const struct uverbs_attr_spec fd_for_idr_type_attrs[] = {
 SPEC_ONE_ACTION(fd_for_idr_type_types, fd_for_idr_type_attrs);
 
 static const struct uverbs_attr_spec idr_for_fd_type_attrs[] = {
-	[0] = IDR(SPEC_T_FD, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_FD, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_for_fd_type_types, idr_for_fd_type_attrs);
 
@@ -370,12 +376,12 @@ TEST(spec_check_idr_attr_for_fd_type)
 }
 
 static const struct uverbs_attr_spec access_none_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NONE),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NONE),
 };
 SPEC_ONE_ACTION(access_none_types, access_none_attrs);
 
 static const struct uverbs_attr_spec access_unknown_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY + 1),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY + 1),
 };
 SPEC_ONE_ACTION(access_unknown_types, access_unknown_attrs);
 
@@ -395,12 +401,12 @@ TEST(spec_check_access_none)
 /* ---- PTR lengths ---- */
 
 static const struct uverbs_attr_spec ptr_in_max_zero_attrs[] = {
-	[0] = PTR_IN(0, 0),
+	[0] = PTR_IN("A0", 0, 0),
 };
 SPEC_ONE_ACTION(ptr_in_max_zero_types, ptr_in_max_zero_attrs);
 
 static const struct uverbs_attr_spec ptr_out_max_zero_attrs[] = {
-	[0] = PTR_OUT(0, 0),
+	[0] = PTR_OUT("A0", 0, 0),
 };
 SPEC_ONE_ACTION(ptr_out_max_zero_types, ptr_out_max_zero_attrs);
 
@@ -411,12 +417,12 @@ TEST(spec_check_ptr_max_len_zero)
 }
 
 static const struct uverbs_attr_spec ptr_in_min_gt_max_attrs[] = {
-	[0] = PTR_IN(8, 4),
+	[0] = PTR_IN("A0", 8, 4),
 };
 SPEC_ONE_ACTION(ptr_in_min_gt_max_types, ptr_in_min_gt_max_attrs);
 
 static const struct uverbs_attr_spec ptr_out_min_gt_max_attrs[] = {
-	[0] = PTR_OUT(5, 4),
+	[0] = PTR_OUT("A0", 5, 4),
 };
 SPEC_ONE_ACTION(ptr_out_min_gt_max_types, ptr_out_min_gt_max_attrs);
 
@@ -445,8 +451,8 @@ TEST(spec_check_unknown_attr_type)
 /* ---- Parents ---- */
 
 static const struct uverbs_attr_spec parent_write_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
 };
 SPEC_ONE_ACTION(parent_write_types, parent_write_attrs);
 
@@ -472,14 +478,14 @@ TEST(spec_check_parent_not_read)
 }
 
 static const struct uverbs_attr_spec parent_without_new_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(parent_without_new_types, parent_without_new_attrs);
 
 static const struct uverbs_attr_spec parent_with_destroy_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(parent_with_destroy_types, parent_with_destroy_attrs);
 
@@ -490,28 +496,28 @@ TEST(spec_check_parent_without_new)
 }
 
 static const struct uverbs_attr_spec too_many_parents_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[3] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[4] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[5] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PARENT("A2", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[3] = PARENT("A3", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[4] = PARENT("A4", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[5] = PARENT("A5", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(too_many_parents_types, too_many_parents_attrs);
 
 /* Parents counted across both chains. */
 static const struct uverbs_attr_spec three_parents_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[3] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PARENT("A2", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[3] = PARENT("A3", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 static const struct uverbs_attr_spec two_vendor_parents_attrs[] = {
-	[0] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = PARENT("A0", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 static const struct uverbs_action split_parents_actions[] = {
-	UVERBS_STD_VENDOR_ACTION(spec_handler, three_parents_attrs,
+	UVERBS_STD_VENDOR_ACTION("OBJ_ACT", spec_handler, three_parents_attrs,
 				 two_vendor_parents_attrs),
 };
 SPEC_TYPES(split_parents_types, split_parents_actions);
@@ -526,7 +532,7 @@ TEST(spec_check_too_many_parents)
 /* ---- Actions: handler, chains, distribution ---- */
 
 static const struct uverbs_attr_spec one_ptr_attrs[] = {
-	[0] = PTR_IN(4, 4),
+	[0] = PTR_IN("A0", 4, 4),
 };
 
 static const struct uverbs_action chains_no_handler_actions[] = {
@@ -639,7 +645,7 @@ TEST(spec_check_bad_chains)
 /* ---- The types table itself ---- */
 
 static const struct uverbs_type *const one_type_list[] = {
-	UVERBS_TYPE(spec_no_actions, &spec_obj),
+	UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
 };
 
 static const struct uverbs_types null_list_types = {
@@ -672,8 +678,8 @@ TEST(spec_check_null_types_table)
 
 /* Bad actions are found wherever they sit, not only in the first type. */
 static const struct uverbs_type *const late_bad_list[] = {
-	[0] = UVERBS_TYPE(spec_no_actions, &spec_obj),
-	[7] = UVERBS_TYPE(two_new_types_actions, &spec_obj),
+	[0] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+	[7] = UVERBS_TYPE("T7", two_new_types_actions, &spec_obj),
 };
 
 static const struct uverbs_types late_bad_types = {
@@ -682,8 +688,9 @@ static const struct uverbs_types late_bad_types = {
 };
 
 static const struct uverbs_action late_bad_action_actions[] = {
-	[0] = UVERBS_STD_ACTION(spec_handler, no_attrs),
-	[5] = UVERBS_STD_ACTION(spec_handler, ptr_in_min_gt_max_attrs),
+	[0] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+	[5] = UVERBS_STD_ACTION("OBJ_A5", spec_handler,
+				ptr_in_min_gt_max_attrs),
 };
 SPEC_TYPES(late_bad_action_types, late_bad_action_actions);
 

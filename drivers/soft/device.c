@@ -66,10 +66,12 @@ static const struct uverbs_attr_spec soft_qp_counters_common_attrs[] = {};
 
 static const struct uverbs_attr_spec soft_qp_counters_vendor_attrs[] = {
 	[QPC_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_READ } },
 	[QPC_RESP] = {
+		.name = "RESP",
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct soft_qp_counters),
 		.max_len = sizeof(struct soft_qp_counters) },
@@ -160,13 +162,16 @@ static int soft_inject_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 static const struct uverbs_attr_spec soft_inject_vendor_attrs[] = {
 	[INJ_WHAT] = {
+		.name = "WHAT",
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[INJ_QP] = {
+		.name = "QP",
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_READ } },
 	[INJ_PORT] = {
+		.name = "PORT",
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(u8), .max_len = sizeof(u8) },
 };
@@ -200,9 +205,11 @@ static int soft_port_counters_h(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec soft_port_counters_vendor_attrs[] = {
 	[PC_PORT] = {
+		.name = "PORT",
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(u8), .max_len = sizeof(u8) },
 	[PC_RESP] = {
+		.name = "RESP",
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct soft_port_counters),
 		.max_len = sizeof(struct soft_port_counters) },
@@ -217,18 +224,22 @@ enum {
 
 static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
 	[ATT_FD] = {
+		.name = "FD",
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
 	[ATT_QP] = {
+		.name = "QP",
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_WRITE } },
 	[ATT_CQ] = {
+		.name = "CQ",
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_WRITE } },
 	[ATT_KICK] = {
+		.name = "KICK",
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
@@ -236,21 +247,23 @@ static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
 
 static const struct uverbs_action soft_vendor_actions[] = {
 	[SOFT_VENDOR_QP_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
-		soft_qp_counters_h, soft_qp_counters_common_attrs,
-		soft_qp_counters_vendor_attrs),
+		"VENDOR_QP_COUNTERS", soft_qp_counters_h,
+		soft_qp_counters_common_attrs, soft_qp_counters_vendor_attrs),
 	[SOFT_VENDOR_INJECT] = UVERBS_STD_VENDOR_ACTION(
-		soft_inject_h, soft_qp_counters_common_attrs,
-		soft_inject_vendor_attrs),
+		"VENDOR_INJECT", soft_inject_h,
+		soft_qp_counters_common_attrs, soft_inject_vendor_attrs),
 	[SOFT_VENDOR_ATTACH] = UVERBS_STD_VENDOR_ACTION_USER_MEMORY(
-		soft_attach_h, soft_qp_counters_common_attrs,
-		soft_attach_vendor_attrs),
+		"VENDOR_ATTACH", soft_attach_h,
+		soft_qp_counters_common_attrs, soft_attach_vendor_attrs),
 	[SOFT_VENDOR_PORT_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
-		soft_port_counters_h, soft_qp_counters_common_attrs,
+		"VENDOR_PORT_COUNTERS", soft_port_counters_h,
+		soft_qp_counters_common_attrs,
 		soft_port_counters_vendor_attrs),
 };
 
 /* Actions only: no objects of its own. */
 static const struct uverbs_type soft_vendor_type = {
+	.name = "VENDOR",
 	.actions = soft_vendor_actions,
 	.num_actions = ARRAY_SIZE(soft_vendor_actions),
 };
@@ -263,6 +276,7 @@ static const struct uverbs_type soft_vendor_type = {
  */
 static const struct uverbs_attr_spec soft_cq_create_vendor_attrs[] = {
 	[SOFT_CQ_CREATE_RING & ~UVERBS_VENDOR_FLAG] = {
+		.name = "RING",
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
@@ -298,6 +312,7 @@ static const struct uverbs_type *soft_cq_type_get(const struct uverbs_type *std)
 		create->chain.num_chains = 2;
 		soft_cq_type.num_actions = std->num_actions;
 		soft_cq_type.obj = std->obj;
+		soft_cq_type.name = std->name;
 		soft_cq_type.actions = soft_cq_actions;
 	}
 	mutex_unlock(&soft_cq_type_lock);
@@ -326,6 +341,7 @@ static int soft_types_build(struct soft_device *sdev,
 	sdev->types[SOFT_TYPE_VENDOR] = &soft_vendor_type;
 	sdev->types_table.types = sdev->types;
 	sdev->types_table.num_types = SOFT_NUM_TYPES;
+	sdev->types_table.name = "soft";
 	return 0;
 }
 

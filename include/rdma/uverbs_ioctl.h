@@ -343,9 +343,17 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 
 /*
  * Table-building macros.  Each only fills a struct; ARRAY_SIZE() fails to
- * compile unless its argument is an array.
+ * compile unless its argument is an array.  The first argument of an
+ * action or type macro is its name (struct uverbs_action's and struct
+ * uverbs_type's @name), written where the entry is declared:
+ *
+ *	[UVERBS_ACTION_PD_ALLOC] =
+ *		UVERBS_STD_ACTION("PD_ALLOC", uverbs_pd_alloc, pd_alloc_attrs),
+ *
+ * An attribute spec names itself with .name ("PD_HANDLE") and, for a
+ * PTR attribute, says how its bytes read with .layout.
  */
-#define UVERBS_CHAIN(_attrs) \
+#define UVERBS_CHAIN(_attrs)                                               \
 	(&(const struct uverbs_attr_chain_spec){ (_attrs), ARRAY_SIZE(_attrs) })
 
 #define UVERBS_ACTION_SPEC(...)                                            \
@@ -360,8 +368,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* An action with the standard handler shape and a common chain only. */
-#define UVERBS_STD_ACTION(_handler, _attrs)                                \
+#define UVERBS_STD_ACTION(_name, _handler, _attrs)                         \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
@@ -369,8 +378,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* A standard action that is still served after device removal. */
-#define UVERBS_STD_ACTION_AFTER_REMOVAL(_handler, _attrs)                  \
+#define UVERBS_STD_ACTION_AFTER_REMOVAL(_name, _handler, _attrs)           \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
@@ -379,8 +389,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* A standard action whose handler reaches the caller's memory. */
-#define UVERBS_STD_ACTION_USER_MEMORY(_handler, _attrs)                    \
+#define UVERBS_STD_ACTION_USER_MEMORY(_name, _handler, _attrs)             \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
@@ -389,8 +400,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* The same with a vendor chain. */
-#define UVERBS_STD_VENDOR_ACTION(_handler, _attrs, _vendor_attrs)          \
+#define UVERBS_STD_VENDOR_ACTION(_name, _handler, _attrs, _vendor_attrs)   \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs),          \
 					    UVERBS_CHAIN(_vendor_attrs)),  \
 		.handler = uverbs_action_std_handle,                       \
@@ -399,8 +411,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* A vendor-chain action whose handler reaches the caller's memory. */
-#define UVERBS_STD_VENDOR_ACTION_USER_MEMORY(_handler, _attrs, _vendor_attrs) \
+#define UVERBS_STD_VENDOR_ACTION_USER_MEMORY(_name, _handler, _attrs, _vendor_attrs) \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs),          \
 					    UVERBS_CHAIN(_vendor_attrs)),  \
 		.handler = uverbs_action_std_handle,                       \
@@ -410,8 +423,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* GET_CONTEXT: the context handler shape. */
-#define UVERBS_CTX_ACTION(_handler, _attrs)                                \
+#define UVERBS_CTX_ACTION(_name, _handler, _attrs)                         \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_ctx_handle,                   \
 		.priv = &(const struct uverbs_action_std_ctx_handler){     \
@@ -459,8 +473,9 @@ bool uverbs_action_is_query_schema(const struct uverbs_action *action);
 int uverbs_schema_copy(const struct uverbs_types *types, u16 driver_id,
 		       void *buf, u32 offset, u32 len, u32 *total);
 
-#define UVERBS_TYPE(_actions, _obj)                                        \
-	(&(const struct uverbs_type){ .actions = (_actions),               \
+#define UVERBS_TYPE(_name, _actions, _obj)                                 \
+	(&(const struct uverbs_type){ .name = (_name),                     \
+				      .actions = (_actions),               \
 				      .num_actions = ARRAY_SIZE(_actions), \
 				      .obj = (_obj) })
 
