@@ -28,13 +28,16 @@
 #define SCHEMA_GOLDEN_DIR "tests/golden/"
 
 /* Equal strings, or both NULL. */
-#define SCHEMA_STR_EQ(file, line, what, a, b)                                     \
-	do {                                                                \
-		if ((a) != (b) && (!(a) || !(b) || strcmp((a), (b))))       \
-			harness_fail(file, line, "%s: \"%s\" != \"%s\"", \
-				     what, (a) ? (a) : "(null)",            \
-				     (b) ? (b) : "(null)");                 \
-	} while (0)
+static void schema_str_eq(const char *file, int line, const char *what,
+			  const char *a, const char *b)
+{
+	if ((a || b) && (!a || !b || strcmp(a, b)))
+		harness_fail(file, line, "%s: \"%s\" != \"%s\"", what,
+			     a ? a : "(null)", b ? b : "(null)");
+}
+
+#define SCHEMA_STR_EQ(file, line, what, a, b) \
+	schema_str_eq(file, line, what, a, b)
 
 #define SCHEMA_NUM_EQ(file, line, what, a, b)                                     \
 	do {                                                                \
