@@ -327,6 +327,31 @@ TEST(schema_layouts_round_trip)
 	ioverbs_schema_free(built);
 }
 
+/* Every allocation of the core's writer may fail: -ENOMEM, nothing leaks. */
+TEST(schema_copy_fail_nth)
+{
+	unsigned int n, left;
+	u32 total, good;
+	int ret;
+
+	ASSERT_OK(uverbs_schema_copy(&lx_types, 1, NULL, 0, 0, &good));
+	for (n = 1; n < 100; n++) {
+		total = 0;
+		compat_fail_nth_set(n);
+		ret = uverbs_schema_copy(&lx_types, 1, NULL, 0, 0, &total);
+		left = compat_fail_nth_left();
+		compat_fail_nth_set(0);
+		if (left) {
+			ASSERT_OK(ret);
+			ASSERT_EQ(total, good);
+			break;
+		}
+		ASSERT_ERRNO(-ENOMEM, ret);
+	}
+	/* The layouts' list is the one allocation. */
+	ASSERT_EQ(n, 2);
+}
+
 /* Pieces of any size, from any offset, make the blob. */
 TEST(schema_read_in_pieces)
 {

@@ -88,6 +88,18 @@ TEST(daemon_schema_round_trip)
 	ASSERT_OK(query(fd, 0x4242, 5, piece, 3, &size));
 	ASSERT_EQ(size, len);
 	ASSERT_TRUE(!memcmp(piece, ref + 5, 3));
+	/* The biggest DATA there is: the blob, then zeros. */
+	{
+		u8 *big = malloc(0xffff);
+
+		ASSERT_TRUE(big && len < 0xffff);
+		memset(big, 0xa5, 0xffff);
+		ASSERT_OK(query(fd, SOFT_DRIVER_ID, 0, big, 0xffff, &size));
+		ASSERT_TRUE(!memcmp(big, ref, len));
+		ASSERT_EQ(big[len], 0);
+		ASSERT_EQ(big[0xfffe], 0);
+		free(big);
+	}
 	/* Past the end: EINVAL, and the reason says why. */
 	ASSERT_ERRNO(-EINVAL, query(fd, SOFT_DRIVER_ID, len + 1, piece, 3,
 				    &size));
