@@ -13,6 +13,7 @@
  * slot holds it.
  */
 #include <rdma/ib_user_schema.h>
+#include <rdma/uverbs_layouts.h>
 
 #include "core_priv.h"
 
@@ -338,15 +339,15 @@ static const struct uverbs_attr_spec query_schema_attrs[] = {
 	[UVERBS_QUERY_SCHEMA_OFFSET] = {
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(u32), .max_len = sizeof(u32),
-		.name = "OFFSET" },
+		.name = "OFFSET", .layout = &uverbs_layout_u32 },
 	[UVERBS_QUERY_SCHEMA_DATA] = {
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
 		.min_len = 1, .max_len = 0xffff,
-		.name = "DATA" },
+		.name = "DATA", .layout = &uverbs_layout_bytes },
 	[UVERBS_QUERY_SCHEMA_SIZE] = {
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(u32), .max_len = sizeof(u32),
-		.name = "SIZE" },
+		.name = "SIZE", .layout = &uverbs_layout_u32 },
 };
 
 const struct uverbs_attr_chain_spec uverbs_query_schema_chain = {

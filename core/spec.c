@@ -227,6 +227,7 @@ static int check_layout(const struct uverbs_layout *l, const char *where,
 		const struct uverbs_field *f = &l->fields[i];
 		unsigned int len = f->size * (f->count ? f->count : 1);
 		const char *fn = f->name ? f->name : "(scalar)";
+		bool start_ok;
 
 		if (!f->name && l->num_fields != 1) {
 			pr_err("%s: layout %s: field %u has no name", where,
@@ -238,14 +239,19 @@ static int check_layout(const struct uverbs_layout *l, const char *where,
 			       l->name, i);
 			return -EINVAL;
 		}
-		if (!f->size || f->offset < end ||
-		    f->offset + len > l->size) {
+		/* A field at the offset of the one before it is another
+		 * member of the same union; any other may not overlap. */
+		if (i && f->offset == l->fields[i - 1].offset)
+			start_ok = true;
+		else
+			start_ok = f->offset >= end;
+		if (!f->size || !start_ok || f->offset + len > l->size) {
 			pr_err("%s: layout %s: field %s at %u..%u overlaps or leaves the struct (%u bytes)",
 			       where, l->name, fn, f->offset, f->offset + len,
 			       l->size);
 			return -EINVAL;
 		}
-		end = f->offset + len;
+		end = max_t(unsigned int, end, f->offset + len);
 		switch (f->kind) {
 		case UVERBS_FIELD_UINT:
 		case UVERBS_FIELD_INT:

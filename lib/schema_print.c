@@ -85,7 +85,8 @@ static void print_attr(const struct ioverbs_schema *s,
 		else
 			fprintf(fp, " len %u..%u", a->min_len, a->max_len);
 		if (a->layout)
-			fprintf(fp, " layout %s", or_unknown(a->layout->name));
+			fprintf(fp, " layout %u %s", a->layout->index,
+				or_unknown(a->layout->name));
 		break;
 	default:
 		fprintf(fp, " object %u %s %s", a->idr_type,
@@ -121,7 +122,8 @@ static void print_layout(const struct ioverbs_schema_layout *l, FILE *fp)
 		if (f->count > 1)
 			fprintf(fp, "x%u", f->count);
 		if (f->layout)
-			fprintf(fp, " layout %s", or_unknown(f->layout->name));
+			fprintf(fp, " layout %u %s", f->layout->index,
+				or_unknown(f->layout->name));
 		fputc('\n', fp);
 		for (j = 0; j < f->num_values; j++)
 			fprintf(fp, flags ? "    0x%" PRIx64 " %s\n" :

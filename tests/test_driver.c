@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <rdma/ib_verbs.h>
+#include <rdma/uverbs_layouts.h>
 
 #include "test_driver.h"
 
@@ -145,9 +146,24 @@ err_abort:
 	return ret;
 }
 
+static const struct uverbs_field td_context_resp_fields[] = {
+	UVERBS_FIELD(td_context_resp, driver_id, HEX),
+	UVERBS_FIELD(td_context_resp, num_types, UINT),
+};
+static const struct uverbs_layout td_context_resp_layout =
+	UVERBS_LAYOUT(td_context_resp, td_context_resp_fields);
+
+static const struct uverbs_field td_read_buf_fields[] = {
+	UVERBS_FIELD(td_read_buf, a, UINT),
+	UVERBS_FIELD(td_read_buf, b, HEX),
+};
+static const struct uverbs_layout td_read_buf_layout =
+	UVERBS_LAYOUT(td_read_buf, td_read_buf_fields);
+
 static const struct uverbs_attr_spec td_get_context_attrs[] = {
 	[TD_GET_CONTEXT_RESP] = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
 				  .name = "RESP",
+				  .layout = &td_context_resp_layout,
 				  .min_len = sizeof(struct td_context_resp),
 				  .max_len = sizeof(struct td_context_resp) },
 };
@@ -240,12 +256,15 @@ static const struct uverbs_attr_spec td_parent_create_attrs[] = {
 					       .access = UVERBS_ACCESS_NEW } },
 	[TD_PARENT_CREATE_VALUE]  = { .type = UVERBS_ATTR_TYPE_PTR_IN,
 				      .name = "VALUE",
+				      .layout = &uverbs_layout_u32,
 				      .min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[TD_PARENT_CREATE_RESP]   = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
 				      .name = "RESP",
+				      .layout = &uverbs_layout_u32,
 				      .min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[TD_PARENT_CREATE_FLEX]   = { .type = UVERBS_ATTR_TYPE_PTR_IN,
 				      .name = "FLEX",
+				      .layout = &uverbs_layout_bytes,
 				      .min_len = 1, .max_len = 64 },
 };
 
@@ -253,6 +272,7 @@ static const struct uverbs_attr_spec td_parent_create_vendor_attrs[] = {
 	[TD_PARENT_CREATE_VENDOR_TAG & ~UVERBS_VENDOR_FLAG] = {
 		.name = "VENDOR_TAG",
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.layout = &uverbs_layout_u64,
 		.min_len = sizeof(u64), .max_len = sizeof(u64) },
 };
 
@@ -263,10 +283,12 @@ static const struct uverbs_attr_spec td_parent_read_attrs[] = {
 					     .access = UVERBS_ACCESS_READ } },
 	[TD_PARENT_READ_IN]     = { .type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 				    .name = "IN",
+				    .layout = &td_read_buf_layout,
 				    .min_len = sizeof(struct td_read_buf),
 				    .max_len = sizeof(struct td_read_buf) },
 	[TD_PARENT_READ_OUT]    = { .type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 				    .name = "OUT",
+				    .layout = &td_read_buf_layout,
 				    .min_len = sizeof(struct td_read_buf),
 				    .max_len = sizeof(struct td_read_buf) },
 };
@@ -278,6 +300,7 @@ static const struct uverbs_attr_spec td_parent_write_attrs[] = {
 					      .access = UVERBS_ACCESS_WRITE } },
 	[TD_PARENT_WRITE_VALUE]  = { .type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 				     .name = "VALUE",
+				     .layout = &uverbs_layout_u32,
 				     .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
@@ -288,6 +311,7 @@ static const struct uverbs_attr_spec td_parent_destroy_attrs[] = {
 						.access = UVERBS_ACCESS_DESTROY } },
 	[TD_PARENT_DESTROY_RESP]   = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
 				       .name = "RESP",
+				       .layout = &uverbs_layout_u32,
 				       .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
@@ -377,6 +401,7 @@ static const struct uverbs_attr_spec td_child_create_attrs[] = {
 					       .parent = true } },
 	[TD_CHILD_CREATE_VALUE]   = { .type = UVERBS_ATTR_TYPE_PTR_IN,
 				      .name = "VALUE",
+				      .layout = &uverbs_layout_u32,
 				      .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
@@ -387,6 +412,7 @@ static const struct uverbs_attr_spec td_child_read_attrs[] = {
 					    .access = UVERBS_ACCESS_READ } },
 	[TD_CHILD_READ_OUT]    = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
 				   .name = "OUT",
+				   .layout = &uverbs_layout_u32,
 				   .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
@@ -401,6 +427,7 @@ static const struct uverbs_attr_spec td_child_write_attrs[] = {
 					     .access = UVERBS_ACCESS_WRITE } },
 	[TD_CHILD_WRITE_VALUE]  = { .type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 				    .name = "VALUE",
+				    .layout = &uverbs_layout_u32,
 				    .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
@@ -447,10 +474,12 @@ static const struct uverbs_attr_spec td_vendor_only_vendor_attrs[] = {
 	[TD_VENDOR_ONLY_IN & ~UVERBS_VENDOR_FLAG] = {
 		.name = "IN",
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.layout = &uverbs_layout_u32,
 		.min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[TD_VENDOR_ONLY_OUT & ~UVERBS_VENDOR_FLAG] = {
 		.name = "OUT",
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.layout = &uverbs_layout_u32,
 		.min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
@@ -509,6 +538,7 @@ static const struct uverbs_attr_spec td_channel_read_attrs[] = {
 					   .access = UVERBS_ACCESS_READ } },
 	[TD_CHANNEL_READ_OUT] = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
 				  .name = "OUT",
+				  .layout = &uverbs_layout_u32,
 				  .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 

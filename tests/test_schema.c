@@ -312,9 +312,9 @@ TEST(schema_layouts_round_trip)
 		ASSERT_TRUE(!strcmp(t1, t2));
 		ASSERT_TRUE(!strcmp(j1, j2));
 		ASSERT_TRUE(json_parses(j1));
-		ASSERT_TRUE(strstr(t1, "    attr 0x8001 VTAG PTR_IN len 1..9 layout lx_outer vendor\n"));
+		ASSERT_TRUE(strstr(t1, "    attr 0x8001 VTAG PTR_IN len 1..9 layout 0 lx_outer vendor\n"));
 		ASSERT_TRUE(strstr(t1, "    attr 0x0004 OBJ FD object 1 THING READ mandatory parent\n"));
-		ASSERT_TRUE(strstr(t1, "  +8 in struct 20 layout lx_inner\n"));
+		ASSERT_TRUE(strstr(t1, "  +8 in struct 20 layout 1 lx_inner\n"));
 		ASSERT_TRUE(strstr(t1, "    0x8 REMOTE_ATOMIC\n"));
 		ASSERT_TRUE(strstr(t1, "    1099511627775 BIG\n"));
 		ASSERT_TRUE(strstr(t1, "type 3 ??? actions 2\n"));

@@ -7,12 +7,20 @@
  * nothing registered; well-formed corner cases and the test driver's own
  * table must pass.
  *
+ * Names and layouts: every slot named, names unique within their level,
+ * layouts that fit their attributes; the built-in tables (standard, soft,
+ * test driver) have a layout for every PTR attribute.
+ *
  * Every table has the same types: SPEC_T_OBJ holds the action under test
  * and has objects, SPEC_T_EMPTY is an empty slot, SPEC_T_NOOBJ has
  * actions only, SPEC_T_FD is an fd type, SPEC_T_NODESTROY has object ops
  * without a destroy function.
  */
 #include <unistd.h>
+
+#include <rdma/ib_verbs_ops.h>
+#include <rdma/soft_device.h>
+#include <rdma/uverbs_layouts.h>
 
 #include "harness.h"
 #include "test_driver.h"
@@ -698,4 +706,292 @@ TEST(spec_check_finds_late_errors)
 {
 	spec_err(&late_bad_types, "type 7 action 0: 2 NEW");
 	spec_err(&late_bad_action_types, "type 0 action 5 attr 0x0: PTR lengths 8..4");
+}
+
+/* ---- Names ---- */
+
+static const struct uverbs_attr_spec unnamed_attrs[] = {
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = { .type = UVERBS_ATTR_TYPE_PTR_IN, .min_len = 4, .max_len = 4 },
+};
+SPEC_ONE_ACTION(unnamed_attr_types, unnamed_attrs);
+
+static const struct uverbs_attr_spec twice_named_attrs[] = {
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[2] = PTR_IN("A0", 4, 4),
+};
+SPEC_ONE_ACTION(twice_named_attr_types, twice_named_attrs);
+
+/* A vendor attribute may not take a common attribute's name. */
+static const struct uverbs_attr_spec vendor_a0_attrs[] = {
+	[1] = PTR_IN("A0", 4, 4),
+};
+static const struct uverbs_action vendor_twice_actions[] = {
+	UVERBS_STD_VENDOR_ACTION("OBJ_ACT", spec_handler, one_ptr_attrs,
+				 vendor_a0_attrs),
+};
+SPEC_TYPES(vendor_twice_types, vendor_twice_actions);
+
+static const struct uverbs_action unnamed_action_actions[] = {
+	[0] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+	[1] = UVERBS_STD_ACTION(NULL, spec_handler, no_attrs),
+};
+SPEC_TYPES(unnamed_action_types, unnamed_action_actions);
+
+static const struct uverbs_action twice_named_action_actions[] = {
+	[0] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+	[2] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+};
+SPEC_TYPES(twice_named_action_types, twice_named_action_actions);
+
+static const struct uverbs_action spaced_name_actions[] = {
+	UVERBS_STD_ACTION("OBJ A0", spec_handler, no_attrs),
+};
+SPEC_TYPES(spaced_name_types, spaced_name_actions);
+
+static const struct uverbs_type *const type_names_list[] = {
+	[0] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+	[1] = UVERBS_TYPE(NULL, spec_no_actions, &spec_obj),
+};
+static const struct uverbs_types unnamed_type_types = {
+	.types = type_names_list, .num_types = 2, .name = "spec",
+};
+
+static const struct uverbs_type *const twice_named_type_list[] = {
+	[0] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+	[3] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+};
+static const struct uverbs_types twice_named_type_types = {
+	.types = twice_named_type_list,
+	.num_types = ARRAY_SIZE(twice_named_type_list), .name = "spec",
+};
+
+static const struct uverbs_types unnamed_driver_types = {
+	.types = type_names_list, .num_types = 1,
+};
+
+TEST(spec_check_names)
+{
+	spec_err(&unnamed_attr_types, "spec: OBJ_ACT: attr 0x1: no name");
+	spec_err(&twice_named_attr_types,
+		 "spec: OBJ_ACT: attr 0x2: name A0 taken by attr 0x0");
+	spec_err(&vendor_twice_types,
+		 "spec: OBJ_ACT: attr vendor 0x1: name A0 taken by attr 0x0");
+	spec_err(&unnamed_action_types, "spec: OBJ: action 1: no name");
+	spec_err(&twice_named_action_types,
+		 "spec: OBJ: action 2: name OBJ_A0 taken by action 0");
+	spec_err(&spaced_name_types, "spec: OBJ: action 0: no name");
+	spec_err(&unnamed_type_types, "spec: type 1: no name");
+	spec_err(&twice_named_type_types,
+		 "spec: type 3: name OBJ taken by type 0");
+	spec_err(&unnamed_driver_types,
+		 "spec: the types table has no driver name");
+}
+
+/* ---- Layouts ---- */
+
+struct spec_pair {
+	__u32 a;
+	__u32 b;
+};
+
+static const struct uverbs_field pair_fields[] = {
+	UVERBS_FIELD(spec_pair, a, UINT),
+	UVERBS_FIELD(spec_pair, b, HEX),
+};
+static const struct uverbs_layout pair_layout =
+	UVERBS_LAYOUT(spec_pair, pair_fields);
+
+/* Fixed 8 bytes, flexible 8..64, and a scalar: all fit. */
+static const struct uverbs_attr_spec layouts_ok_attrs[] = {
+	[0] = { .name = "FIXED", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = 8, .max_len = 8, .layout = &pair_layout },
+	[1] = { .name = "ARRAY", .type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = 8, .max_len = 64, .layout = &pair_layout },
+	[2] = { .name = "COUNT", .type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = 4, .max_len = 4, .layout = &uverbs_layout_u32 },
+	[3] = { .name = "WR", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct ib_uverbs_send_wr),
+		.max_len = 4 * sizeof(struct ib_uverbs_send_wr),
+		.layout = &uverbs_layout_send_wr },
+};
+SPEC_ONE_ACTION(layouts_ok_types, layouts_ok_attrs);
+
+static const struct uverbs_attr_spec fixed_misfit_attrs[] = {
+	[0] = { .name = "FIXED", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = 12, .max_len = 12, .layout = &pair_layout },
+};
+SPEC_ONE_ACTION(fixed_misfit_types, fixed_misfit_attrs);
+
+static const struct uverbs_attr_spec flex_misfit_attrs[] = {
+	[0] = { .name = "ARRAY", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = 8, .max_len = 60, .layout = &pair_layout },
+};
+SPEC_ONE_ACTION(flex_misfit_types, flex_misfit_attrs);
+
+static const struct uverbs_attr_spec idr_layout_attrs[] = {
+	[0] = { .name = "H", .type = UVERBS_ATTR_TYPE_IDR,
+		.idr = { .type = SPEC_T_OBJ, .access = UVERBS_ACCESS_READ },
+		.layout = &uverbs_layout_u32 },
+};
+SPEC_ONE_ACTION(idr_layout_types, idr_layout_attrs);
+
+/* Broken layouts, each on an 8-byte attribute. */
+static const struct uverbs_field overlap_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .name = "b", .offset = 2, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field outside_fields[] = {
+	{ .name = "a", .offset = 4, .size = 8, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field odd_size_fields[] = {
+	{ .name = "a", .offset = 0, .size = 3, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field enum_no_values_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = UVERBS_FIELD_ENUM },
+};
+static const struct uverbs_field unnamed_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .offset = 4, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field nested_misfit_fields[] = {
+	{ .name = "p", .offset = 0, .size = 4, .kind = UVERBS_FIELD_STRUCT,
+	  .layout = &pair_layout },
+};
+static const struct uverbs_field unknown_kind_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = 42 },
+};
+/* Two members of a union at offset 0, then a field after the longer. */
+static const struct uverbs_field union_fields[] = {
+	{ .name = "u.x", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .name = "u.y", .offset = 0, .size = 2, .kind = UVERBS_FIELD_HEX,
+	  .count = 2 },
+	{ .name = "c", .offset = 4, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+/* ... and one that starts inside the union's longer member. */
+static const struct uverbs_field union_overlap_fields[] = {
+	{ .name = "u.x", .offset = 0, .size = 8, .kind = UVERBS_FIELD_UINT },
+	{ .name = "u.y", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .name = "c", .offset = 4, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+
+#define BAD_LAYOUT(_name, _fields)                                           \
+	static const struct uverbs_layout _name##_layout = {                 \
+		.name = #_name, .size = 8, .fields = _fields,                \
+		.num_fields = ARRAY_SIZE(_fields) };                         \
+	static const struct uverbs_attr_spec _name##_attrs[] = {             \
+		[0] = { .name = "BUF", .type = UVERBS_ATTR_TYPE_PTR_IN,      \
+			.min_len = 8, .max_len = 8,                          \
+			.layout = &_name##_layout },                         \
+	};                                                                   \
+	SPEC_ONE_ACTION(_name##_types, _name##_attrs)
+
+BAD_LAYOUT(overlap, overlap_fields);
+BAD_LAYOUT(outside, outside_fields);
+BAD_LAYOUT(odd_size, odd_size_fields);
+BAD_LAYOUT(enum_no_values, enum_no_values_fields);
+BAD_LAYOUT(unnamed_field, unnamed_fields);
+BAD_LAYOUT(nested_misfit, nested_misfit_fields);
+BAD_LAYOUT(unknown_kind, unknown_kind_fields);
+BAD_LAYOUT(union, union_fields);
+BAD_LAYOUT(union_overlap, union_overlap_fields);
+
+TEST(spec_check_layouts)
+{
+	spec_ok(&layouts_ok_types);
+	spec_ok(&union_types);
+	spec_err(&fixed_misfit_types,
+		 "attr 0x0: lengths 12..12 do not fit layout spec_pair of 8 bytes");
+	spec_err(&flex_misfit_types,
+		 "attr 0x0: lengths 8..60 do not fit layout spec_pair of 8 bytes");
+	spec_err(&idr_layout_types, "attr 0x0: a layout on an object attribute");
+	spec_err(&overlap_types,
+		 "layout overlap: field b at 2..6 overlaps or leaves the struct (8 bytes)");
+	spec_err(&outside_types,
+		 "layout outside: field a at 4..12 overlaps or leaves the struct (8 bytes)");
+	spec_err(&odd_size_types, "layout odd_size: field a: size 3 for kind 0");
+	spec_err(&enum_no_values_types,
+		 "layout enum_no_values: field a: no value names");
+	spec_err(&unnamed_field_types,
+		 "layout unnamed_field: field 1 has no name");
+	spec_err(&nested_misfit_types,
+		 "layout nested_misfit: field p: nested layout missing or not 4 bytes");
+	spec_err(&unknown_kind_types,
+		 "layout unknown_kind: field a: unknown kind 42");
+	spec_err(&union_overlap_types,
+		 "layout union_overlap: field c at 4..8 overlaps or leaves the struct (8 bytes)");
+}
+
+/* ---- The built-in tables ---- */
+
+/*
+ * Every slot named, and every PTR attribute with a layout (the checker
+ * has proven that they fit); returns the PTR attributes seen.
+ */
+static unsigned int builtin_layouts(const struct uverbs_types *types)
+{
+	unsigned int t, a, c, id, num_ptr = 0;
+
+	ASSERT_OK(uverbs_types_check(types, types->name));
+	for (t = 0; t < types->num_types; t++) {
+		const struct uverbs_type *type = types->types[t];
+
+		if (!type)
+			continue;
+		ASSERT_TRUE(type->name);
+		for (a = 0; a < type->num_actions; a++) {
+			const struct action_spec *spec =
+				&type->actions[a].chain;
+
+			if (!type->actions[a].handler)
+				continue;
+			ASSERT_TRUE(type->actions[a].name);
+			for (c = 0; c < spec->num_chains; c++) {
+				const struct uverbs_attr_chain_spec *ch =
+					spec->validator_chains[c];
+
+				for (id = 0; id < ch->num_attrs; id++) {
+					const struct uverbs_attr_spec *as =
+						&ch->attrs[id];
+
+					if (as->type != UVERBS_ATTR_TYPE_PTR_IN &&
+					    as->type != UVERBS_ATTR_TYPE_PTR_OUT)
+						continue;
+					if (!as->layout)
+						harness_fail(__FILE__, __LINE__,
+							     "%s: %s: attr %s has no layout",
+							     types->name,
+							     type->actions[a].name,
+							     as->name);
+					num_ptr++;
+				}
+			}
+		}
+	}
+	return num_ptr;
+}
+
+TEST(spec_check_builtin_tables_named_and_laid_out)
+{
+	struct soft_device_config cfg = { 0 };
+	struct ib_device *dev;
+
+	/* 42, and QUERY_SCHEMA's 3. */
+	ASSERT_EQ(builtin_layouts(&uverbs_std_types), 45);
+	ASSERT_TRUE(!strcmp(uverbs_std_types.name, "std"));
+	dev = soft_device_create(&cfg);
+	ASSERT_TRUE(!IS_ERR(dev));
+	/* The standard 45, the soft vendor actions' 7, CQ_CREATE's RING. */
+	ASSERT_EQ(builtin_layouts(dev->types), 45 + 7 + 1);
+	ASSERT_TRUE(!strcmp(dev->types->name, "soft"));
+	ASSERT_TRUE(!strcmp(dev->types->types[UVERBS_TYPE_CQ]->name, "CQ"));
+	ASSERT_TRUE(!strcmp(dev->types->types[SOFT_TYPE_VENDOR]->name,
+			    "VENDOR"));
+	soft_device_destroy(dev);
+	dev = td_device_create();
+	ASSERT_TRUE(dev);
+	/* 15, and the core's QUERY_SCHEMA's 3. */
+	ASSERT_EQ(builtin_layouts(dev->types), 15 + 3);
+	ASSERT_TRUE(!strcmp(dev->types->name, "test"));
+	td_device_destroy(dev);
 }

@@ -7,6 +7,8 @@
 #include <rdma/ib_verbs_ops.h>
 
 #include "../core_priv.h"
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_ah_destroy_obj(struct ib_uobject *uobj,
@@ -89,6 +91,7 @@ static const struct uverbs_attr_spec ah_create_attrs[] = {
 			 .parent = true } },
 	[UVERBS_AH_CREATE_ATTR] = {
 		.name = "ATTR",
+		.layout = &uverbs_layout_ah_attr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_ah_attr),
 		.max_len = sizeof(struct ib_uverbs_ah_attr) },

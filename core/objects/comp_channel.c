@@ -10,6 +10,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 #include "../core_priv.h"
 
@@ -243,6 +245,7 @@ static const struct uverbs_attr_spec comp_channel_get_event_attrs[] = {
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_COMP_CHANNEL_GET_EVENT_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_comp_event_desc,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_comp_event_desc),
 		.max_len = sizeof(struct ib_uverbs_comp_event_desc) },

@@ -10,6 +10,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_cq_destroy_obj(struct ib_uobject *uobj,
@@ -199,6 +201,7 @@ static const struct uverbs_attr_spec cq_create_attrs[] = {
 			 .access = UVERBS_ACCESS_NEW } },
 	[UVERBS_CQ_CREATE_CMD] = {
 		.name = "CMD",
+		.layout = &uverbs_layout_cq_create_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_cq_create_cmd),
 		.max_len = sizeof(struct ib_uverbs_cq_create_cmd) },
@@ -209,6 +212,7 @@ static const struct uverbs_attr_spec cq_create_attrs[] = {
 			 .access = UVERBS_ACCESS_READ, .parent = true } },
 	[UVERBS_CQ_CREATE_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_cq_create_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_cq_create_resp),
 		.max_len = sizeof(struct ib_uverbs_cq_create_resp) },
@@ -222,6 +226,7 @@ static const struct uverbs_attr_spec cq_destroy_attrs[] = {
 			 .access = UVERBS_ACCESS_DESTROY } },
 	[UVERBS_CQ_DESTROY_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_cq_destroy_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
 		.min_len = sizeof(struct ib_uverbs_cq_destroy_resp),
 		.max_len = sizeof(struct ib_uverbs_cq_destroy_resp) },
@@ -235,10 +240,12 @@ static const struct uverbs_attr_spec cq_resize_attrs[] = {
 			 .access = UVERBS_ACCESS_WRITE } },
 	[UVERBS_CQ_RESIZE_CQE] = {
 		.name = "CQE",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_CQ_RESIZE_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_cq_resize_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_cq_resize_resp),
 		.max_len = sizeof(struct ib_uverbs_cq_resize_resp) },
@@ -252,6 +259,7 @@ static const struct uverbs_attr_spec cq_req_notify_attrs[] = {
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_CQ_REQ_NOTIFY_SOLICITED] = {
 		.name = "SOLICITED",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
@@ -264,12 +272,14 @@ static const struct uverbs_attr_spec cq_poll_attrs[] = {
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_CQ_POLL_WC] = {
 		.name = "WC",
+		.layout = &uverbs_layout_wc,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_wc),
 		.max_len = UVERBS_CQ_POLL_MAX_WC *
 			   sizeof(struct ib_uverbs_wc) },
 	[UVERBS_CQ_POLL_COUNT] = {
 		.name = "COUNT",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };

@@ -7,6 +7,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 int std_query_port(struct ib_device *dev, u8 port,
@@ -201,6 +203,7 @@ static int uverbs_device_get_async_event(struct ib_device *ib_dev,
 static const struct uverbs_attr_spec get_context_attrs[] = {
 	[UVERBS_GET_CONTEXT_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_get_context_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_get_context_resp),
 		.max_len = sizeof(struct ib_uverbs_get_context_resp) },
@@ -209,6 +212,7 @@ static const struct uverbs_attr_spec get_context_attrs[] = {
 static const struct uverbs_attr_spec query_device_attrs[] = {
 	[UVERBS_QUERY_DEVICE_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_query_device_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_query_device_resp),
 		.max_len = sizeof(struct ib_uverbs_query_device_resp) },
@@ -217,10 +221,12 @@ static const struct uverbs_attr_spec query_device_attrs[] = {
 static const struct uverbs_attr_spec query_port_attrs[] = {
 	[UVERBS_QUERY_PORT_PORT_NUM] = {
 		.name = "PORT_NUM",
+		.layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u8), .max_len = sizeof(__u8) },
 	[UVERBS_QUERY_PORT_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_query_port_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_query_port_resp),
 		.max_len = sizeof(struct ib_uverbs_query_port_resp) },
@@ -229,14 +235,17 @@ static const struct uverbs_attr_spec query_port_attrs[] = {
 static const struct uverbs_attr_spec query_gid_attrs[] = {
 	[UVERBS_QUERY_GID_PORT_NUM] = {
 		.name = "PORT_NUM",
+		.layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u8), .max_len = sizeof(__u8) },
 	[UVERBS_QUERY_GID_INDEX] = {
 		.name = "INDEX",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_QUERY_GID_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_gid,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_gid),
 		.max_len = sizeof(struct ib_uverbs_gid) },
@@ -245,14 +254,17 @@ static const struct uverbs_attr_spec query_gid_attrs[] = {
 static const struct uverbs_attr_spec query_pkey_attrs[] = {
 	[UVERBS_QUERY_PKEY_PORT_NUM] = {
 		.name = "PORT_NUM",
+		.layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u8), .max_len = sizeof(__u8) },
 	[UVERBS_QUERY_PKEY_INDEX] = {
 		.name = "INDEX",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_QUERY_PKEY_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_pkey,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(__u16), .max_len = sizeof(__u16) },
 };
@@ -260,6 +272,7 @@ static const struct uverbs_attr_spec query_pkey_attrs[] = {
 static const struct uverbs_attr_spec get_async_event_attrs[] = {
 	[UVERBS_GET_ASYNC_EVENT_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_async_event_desc,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_async_event_desc),
 		.max_len = sizeof(struct ib_uverbs_async_event_desc) },

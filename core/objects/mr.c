@@ -13,6 +13,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 #define MR_KNOWN_ACCESS                                                  \
@@ -198,11 +200,13 @@ static const struct uverbs_attr_spec mr_reg_attrs[] = {
 			 .parent = true } },
 	[UVERBS_MR_REG_CMD] = {
 		.name = "CMD",
+		.layout = &uverbs_layout_mr_reg_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_mr_reg_cmd),
 		.max_len = sizeof(struct ib_uverbs_mr_reg_cmd) },
 	[UVERBS_MR_REG_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_mr_reg_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_mr_reg_resp),
 		.max_len = sizeof(struct ib_uverbs_mr_reg_resp) },

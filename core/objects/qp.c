@@ -21,6 +21,8 @@
 #include <rdma/ib_qp_state.h>
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_qp_destroy_obj(struct ib_uobject *uobj,
@@ -713,11 +715,13 @@ static const struct uverbs_attr_spec qp_create_attrs[] = {
 			 .parent = true } },
 	[UVERBS_QP_CREATE_CMD] = {
 		.name = "CMD",
+		.layout = &uverbs_layout_qp_create_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_create_cmd),
 		.max_len = sizeof(struct ib_uverbs_qp_create_cmd) },
 	[UVERBS_QP_CREATE_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_qp_create_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_create_resp),
 		.max_len = sizeof(struct ib_uverbs_qp_create_resp) },
@@ -731,6 +735,7 @@ static const struct uverbs_attr_spec qp_modify_attrs[] = {
 			 .access = UVERBS_ACCESS_WRITE } },
 	[UVERBS_QP_MODIFY_CMD] = {
 		.name = "CMD",
+		.layout = &uverbs_layout_qp_attr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_attr),
 		.max_len = sizeof(struct ib_uverbs_qp_attr) },
@@ -744,10 +749,12 @@ static const struct uverbs_attr_spec qp_query_attrs[] = {
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_QP_QUERY_MASK] = {
 		.name = "MASK",
+		.layout = &uverbs_layout_qp_attr_mask,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_QP_QUERY_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_qp_query_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_query_resp),
 		.max_len = sizeof(struct ib_uverbs_qp_query_resp) },
@@ -761,6 +768,7 @@ static const struct uverbs_attr_spec qp_destroy_attrs[] = {
 			 .access = UVERBS_ACCESS_DESTROY } },
 	[UVERBS_QP_DESTROY_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_qp_destroy_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
 		.min_len = sizeof(struct ib_uverbs_qp_destroy_resp),
 		.max_len = sizeof(struct ib_uverbs_qp_destroy_resp) },
@@ -774,17 +782,20 @@ static const struct uverbs_attr_spec qp_post_send_attrs[] = {
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_QP_POST_SEND_WR] = {
 		.name = "WR",
+		.layout = &uverbs_layout_send_wr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_send_wr),
 		.max_len = UVERBS_POST_MAX_WR *
 			   sizeof(struct ib_uverbs_send_wr) },
 	[UVERBS_QP_POST_SEND_SGE] = {
 		.name = "SGE",
+		.layout = &uverbs_layout_sge,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_QP_POST_SEND_BAD_WR] = {
 		.name = "BAD_WR",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
@@ -797,17 +808,20 @@ static const struct uverbs_attr_spec qp_post_recv_attrs[] = {
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_QP_POST_RECV_WR] = {
 		.name = "WR",
+		.layout = &uverbs_layout_recv_wr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_recv_wr),
 		.max_len = UVERBS_POST_MAX_WR *
 			   sizeof(struct ib_uverbs_recv_wr) },
 	[UVERBS_QP_POST_RECV_SGE] = {
 		.name = "SGE",
+		.layout = &uverbs_layout_sge,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_QP_POST_RECV_BAD_WR] = {
 		.name = "BAD_WR",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };

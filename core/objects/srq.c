@@ -10,6 +10,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_srq_destroy_obj(struct ib_uobject *uobj,
@@ -137,11 +139,13 @@ static const struct uverbs_attr_spec srq_create_attrs[] = {
 			 .parent = true } },
 	[UVERBS_SRQ_CREATE_CMD] = {
 		.name = "CMD",
+		.layout = &uverbs_layout_srq_create_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_srq_create_cmd),
 		.max_len = sizeof(struct ib_uverbs_srq_create_cmd) },
 	[UVERBS_SRQ_CREATE_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_srq_create_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_srq_create_resp),
 		.max_len = sizeof(struct ib_uverbs_srq_create_resp) },
@@ -155,6 +159,7 @@ static const struct uverbs_attr_spec srq_modify_attrs[] = {
 			 .access = UVERBS_ACCESS_WRITE } },
 	[UVERBS_SRQ_MODIFY_CMD] = {
 		.name = "CMD",
+		.layout = &uverbs_layout_srq_modify_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_srq_modify_cmd),
 		.max_len = sizeof(struct ib_uverbs_srq_modify_cmd) },
@@ -185,6 +190,7 @@ static const struct uverbs_attr_spec srq_destroy_attrs[] = {
 			 .access = UVERBS_ACCESS_DESTROY } },
 	[UVERBS_SRQ_DESTROY_RESP] = {
 		.name = "RESP",
+		.layout = &uverbs_layout_srq_destroy_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
 		.min_len = sizeof(struct ib_uverbs_srq_destroy_resp),
 		.max_len = sizeof(struct ib_uverbs_srq_destroy_resp) },
@@ -235,17 +241,20 @@ static const struct uverbs_attr_spec srq_post_recv_attrs[] = {
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_SRQ_POST_RECV_WR] = {
 		.name = "WR",
+		.layout = &uverbs_layout_recv_wr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_recv_wr),
 		.max_len = UVERBS_POST_MAX_WR *
 			   sizeof(struct ib_uverbs_recv_wr) },
 	[UVERBS_SRQ_POST_RECV_SGE] = {
 		.name = "SGE",
+		.layout = &uverbs_layout_sge,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_SRQ_POST_RECV_BAD_WR] = {
 		.name = "BAD_WR",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };

@@ -80,7 +80,10 @@ struct uverbs_layout;
  * @layout: STRUCT: the nested layout (then @size is its size)
  *
  * Reserved fields and padding are left out; a decoder may show non-zero
- * bytes that no field covers.
+ * bytes that no field covers.  Fields are in offset order and do not
+ * overlap, except a union's members: consecutive fields at the same
+ * offset (named "wr.rdma", "wr.atomic", ...) are alternative readings of
+ * the same bytes, of which a decoder shows the one that applies, or each.
  */
 struct uverbs_field {
 	const char *name;
