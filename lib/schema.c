@@ -450,7 +450,9 @@ static int parse_chain(struct schema_parser *p,
 	if (ret)
 		return ret;
 	/* Chains come in order: got[2] already counts this one. */
-	if (r->chain != p->got[2] - 1 || r->num_filled > r->num_attrs)
+	/* Ids are 15 bits: bit 15 is the vendor namespace's. */
+	if (r->chain != p->got[2] - 1 || r->num_filled > r->num_attrs ||
+	    r->num_attrs > UVERBS_VENDOR_FLAG)
 		return -EPROTO;
 	c = &p->action->chains[r->chain];
 	c->num_attrs = r->num_attrs;

@@ -560,6 +560,27 @@ TEST(schema_parse_garbage)
 	ASSERT_ERRNO(-EPROTONOSUPPORT, ioverbs_schema_parse(copy, len, &s));
 	h->magic--;
 
+	/* A chain longer than 15-bit ids reach: refused. */
+	{
+		struct ib_uverbs_schema_chain *ch = NULL;
+		struct ib_uverbs_schema_rec r;
+		u32 pos;
+
+		for (pos = h->hdr_len; pos < len && !ch;
+		     pos += IB_UVERBS_SCHEMA_REC_SIZE(r.body_len, r.name_len)) {
+			memcpy(&r, copy + pos, sizeof(r));
+			if (r.kind == IB_UVERBS_SCHEMA_CHAIN)
+				ch = (void *)(copy + pos + sizeof(r));
+		}
+		ASSERT_TRUE(ch);
+		ch->num_attrs = UVERBS_VENDOR_FLAG + 1;
+		ASSERT_ERRNO(-EPROTO, ioverbs_schema_parse(copy, len, &s));
+		ch->num_attrs = UVERBS_VENDOR_FLAG;
+		ASSERT_OK(ioverbs_schema_parse(copy, len, &s));
+		ioverbs_schema_free(s);
+		memcpy(copy, blob, len);
+	}
+
 	/* A record kind of a later writer, at the end: skipped. */
 	{
 		struct ib_uverbs_schema_rec r = { .kind = 99, .body_len = 3,
