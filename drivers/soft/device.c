@@ -363,6 +363,14 @@ static const struct uverbs_type *soft_cq_type_get(const struct uverbs_type *std)
 	return &soft_cq_type;
 }
 
+const char *soft_type_name(unsigned int type)
+{
+	if (type < uverbs_std_types.num_types)
+		return uverbs_std_types.types[type] ?
+			       uverbs_std_types.types[type]->name : NULL;
+	return type == SOFT_TYPE_VENDOR ? soft_vendor_type.name : NULL;
+}
+
 /* The standard types (all of them) and ours after them. */
 static int soft_types_build(struct soft_device *sdev,
 			    const struct uverbs_types *std)
