@@ -154,7 +154,8 @@ CHECK_STAGES := \
 	fuzz-regress \
 	fuzz-short \
 	fuzz-soft-regress \
-	fuzz-soft-short
+	fuzz-soft-short \
+	fuzz-schema-short
 
 .PHONY: all install check $(CHECK_STAGES) bench fuzz demo clean format
 

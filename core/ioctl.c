@@ -489,6 +489,25 @@ static bool action_destroys(const struct action_spec *spec)
 	return false;
 }
 
+/*
+ * Rule 6's exception: DEVICE's QUERY_SCHEMA, where a client that knows
+ * nothing of the device learns its driver id.  It has no vendor chain,
+ * so no vendor attribute can be misread.
+ */
+static bool is_query_schema(const struct ib_uverbs_device *udev,
+			    const struct ib_uverbs_ioctl_hdr *hdr)
+{
+	const struct uverbs_type *type;
+
+	if (hdr->object_type != UVERBS_TYPE_DEVICE ||
+	    hdr->object_type >= udev->types->num_types)
+		return false;
+	type = udev->types->types[hdr->object_type];
+	return type && hdr->action == UVERBS_ACTION_DEVICE_QUERY_SCHEMA &&
+	       hdr->action < type->num_actions &&
+	       uverbs_action_is_query_schema(&type->actions[hdr->action]);
+}
+
 /* Rules 6 and 7. */
 static const struct uverbs_action *
 find_action(const struct ib_uverbs_device *udev,
@@ -499,7 +518,7 @@ find_action(const struct ib_uverbs_device *udev,
 	const char *tname;
 
 	*err = -EINVAL;
-	if (hdr->driver_id != udev->driver_id) {
+	if (hdr->driver_id != udev->driver_id && !is_query_schema(udev, hdr)) {
 		uverbs_set_error("driver_id %u, device has %u (%s)",
 				 hdr->driver_id, udev->driver_id,
 				 udev->types->name);

@@ -3,9 +3,11 @@
 #
 #   fuzz/fuzz_ioctl.c  any command into the core, with the test driver
 #   fuzz/fuzz_soft.c   standard actions on the soft device, built with lib/
+#   fuzz/fuzz_schema.c any bytes into lib/'s QUERY_SCHEMA blob parser
 #
 #   make fuzz FUZZ_SECONDS=N        fuzz_ioctl from fuzz/corpus
 #   make fuzz-soft FUZZ_SECONDS=N   fuzz_soft from fuzz/corpus-soft
+#   make fuzz-schema FUZZ_SECONDS=N fuzz_schema from fuzz/corpus-schema
 #   make fuzz-corpus                rewrite fuzz/corpus (fuzz/mkcorpus.c)
 #   make fuzz-soft-corpus           rewrite fuzz/corpus-soft and
 #                                   fuzz/crashes-soft (fuzz/mkcorpus_soft.c)
@@ -37,6 +39,8 @@ $(O)/fuzz/fuzz_ioctl: $(O)/fuzz/fuzz/fuzz_ioctl.o $(O)/fuzz/tests/test_driver.o 
 $(O)/fuzz/fuzz_soft: $(O)/fuzz/fuzz/fuzz_soft.o $(O)/fuzz/libioverbs.a \
 		$(O)/fuzz/libioverbs-core.a
 	$(Q)$(FUZZ_LINK)
+$(O)/fuzz/fuzz_schema: $(O)/fuzz/fuzz/fuzz_schema.o $(O)/fuzz/libioverbs.a
+	$(Q)$(FUZZ_LINK)
 $(O)/fuzz/mkcorpus: $(O)/clang/fuzz/mkcorpus.o $(O)/clang/tests/test_driver.o \
 		$(O)/clang/libioverbs-core.a
 	$(Q)$(CORPUS_LINK)
@@ -44,7 +48,7 @@ $(O)/fuzz/mkcorpus_soft: $(O)/clang/fuzz/mkcorpus_soft.o \
 		$(O)/clang/libioverbs.a $(O)/clang/libioverbs-core.a
 	$(Q)$(CORPUS_LINK)
 
-.PHONY: fuzz fuzz-soft fuzz-corpus fuzz-soft-corpus
+.PHONY: fuzz fuzz-soft fuzz-schema fuzz-corpus fuzz-soft-corpus
 
 # $(call fuzz_run,FUZZER,SEED_DIR)
 fuzz_run = @mkdir -p $(O)/fuzz/$(notdir $(2)) && $(FUZZ_ENV) $(1) \
@@ -56,6 +60,9 @@ fuzz: $(O)/fuzz/fuzz_ioctl
 
 fuzz-soft: $(O)/fuzz/fuzz_soft
 	$(call fuzz_run,$<,fuzz/corpus-soft)
+
+fuzz-schema: $(O)/fuzz/fuzz_schema
+	$(call fuzz_run,$<,fuzz/corpus-schema)
 
 fuzz-corpus: $(O)/fuzz/mkcorpus
 	$(Q)rm -f fuzz/corpus/seed-* && $(FUZZ_ENV) $< fuzz/corpus
@@ -82,3 +89,6 @@ fuzz-soft-regress:
 
 fuzz-soft-short:
 	$(call fuzz_stage,fuzz-soft-short,short,$(O)/fuzz/fuzz_soft,fuzz/corpus-soft)
+
+fuzz-schema-short:
+	$(call fuzz_stage,fuzz-schema-short,short,$(O)/fuzz/fuzz_schema,fuzz/corpus-schema)

@@ -172,6 +172,8 @@ static const struct uverbs_action td_device_actions[] = {
 	[TD_DEVICE_GET_CONTEXT] = UVERBS_CTX_ACTION("GET_CONTEXT",
 						    td_get_context_h,
 						    td_get_context_attrs),
+	/* The core's, where every client looks for it (Rule 6). */
+	[UVERBS_ACTION_DEVICE_QUERY_SCHEMA] = UVERBS_QUERY_SCHEMA_ACTION,
 };
 
 /* PARENT */

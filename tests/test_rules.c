@@ -31,6 +31,7 @@
 
 #include <ioverbs/reason.h>
 #include <ioverbs/verbs.h>
+#include <rdma/ib_user_schema.h>
 
 #include "harness.h"
 #include "test_driver.h"
@@ -579,6 +580,38 @@ TEST_F(parent, rule06_driver_id_mismatch)
 	c.hdr.object_type = TD_TYPE_PARENT;
 	c.hdr.driver_id = TD_DRIVER_ID;
 	ASSERT_OK(td_cmd_exec(self->f, &c));
+}
+
+/*
+ * Rule 6's exception: DEVICE's QUERY_SCHEMA, on a file without a context,
+ * whatever the driver_id; its answer tells the right one.  The same id
+ * on another action of the same type is still refused.
+ */
+TEST_F(parent, rule06_query_schema_any_driver_id)
+{
+	struct ib_uverbs_file *g = tx_open_ok(self->dev);
+	struct ib_uverbs_schema_hdr h = { 0 };
+	struct td_context_resp resp;
+	struct td_cmd c;
+	u32 size = 0;
+
+	td_cmd_init(&c, TD_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_SCHEMA);
+	td_cmd_ptr(&c, UVERBS_QUERY_SCHEMA_DATA, &h, sizeof(h));
+	td_cmd_ptr(&c, UVERBS_QUERY_SCHEMA_SIZE, &size, sizeof(size));
+	c.hdr.driver_id = TD_DRIVER_ID + 1;
+	ASSERT_OK(td_cmd_exec(g, &c));
+	ASSERT_EQ(h.magic, IB_UVERBS_SCHEMA_MAGIC);
+	ASSERT_EQ(h.driver_id, TD_DRIVER_ID);
+	ASSERT_EQ(h.num_types, TD_NUM_TYPES);
+	ASSERT_EQ(h.total_len, size);
+	c.hdr.driver_id = 0xffff;
+	ASSERT_OK(td_cmd_exec(g, &c));
+
+	td_cmd_init(&c, TD_TYPE_DEVICE, TD_DEVICE_GET_CONTEXT);
+	td_cmd_ptr(&c, TD_GET_CONTEXT_RESP, &resp, sizeof(resp));
+	c.hdr.driver_id = TD_DRIVER_ID + 1;
+	ASSERT_ERRNO(-EINVAL, td_cmd_exec(g, &c));
+	tx_close(g);
 }
 
 /* ---- Rule 7: object type and action ---- */

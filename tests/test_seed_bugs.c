@@ -43,7 +43,7 @@ TEST(seed_bug_type_action_off_by_one)
 		u16 type;
 		u16 num_actions;
 	} tables[] = {
-		{ TD_TYPE_DEVICE, TD_DEVICE_GET_CONTEXT + 1 },
+		{ TD_TYPE_DEVICE, UVERBS_ACTION_DEVICE_QUERY_SCHEMA + 1 },
 		{ TD_TYPE_PARENT, TD_PARENT_NUM_ACTIONS },
 		{ TD_TYPE_CHILD, TD_CHILD_NUM_ACTIONS },
 		{ TD_TYPE_VENDOR, TD_VENDOR_NUM_ACTIONS },

@@ -22,6 +22,8 @@ static const struct ioverbs_subcmd subcmds[] = {
 	  ioverbs_ctl_main },
 	{ "devinfo", "the devices and their ports, as ibv_devinfo",
 	  ioverbs_devinfo_main },
+	{ "schema", "every type, action and attribute a device accepts",
+	  ioverbs_schema_main },
 	{ "stat", "commands, errors, objects and traffic per open file",
 	  ioverbs_stat_main },
 };

@@ -298,6 +298,7 @@ static const struct uverbs_action device_actions[] = {
 	[UVERBS_ACTION_DEVICE_QUERY_PKEY] =
 		UVERBS_STD_ACTION("QUERY_PKEY", uverbs_device_query_pkey,
 				  query_pkey_attrs),
+	[UVERBS_ACTION_DEVICE_QUERY_SCHEMA] = UVERBS_QUERY_SCHEMA_ACTION,
 };
 
 /* DEVICE has actions but no objects: no obj ops. */

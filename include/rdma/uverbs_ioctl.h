@@ -435,6 +435,47 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 			.handler = (_handler) },                           \
 	}
 
+/*
+ * DEVICE's QUERY_SCHEMA (core/schema.c): the device describes its whole
+ * types table (<rdma/ib_user_schema.h>).  A driver puts it in its DEVICE
+ * type's slot UVERBS_ACTION_DEVICE_QUERY_SCHEMA; it is the one action
+ * the core serves whatever the command's driver_id (Rule 6), and only
+ * there.  Needs no context.
+ */
+extern const struct uverbs_attr_chain_spec uverbs_query_schema_chain;
+extern const struct uverbs_action_std_ctx_handler uverbs_query_schema_handler;
+
+#define UVERBS_QUERY_SCHEMA_ACTION                                         \
+	{                                                                  \
+		.chain = {                                                 \
+			.validator_chains =                                \
+				(const struct uverbs_attr_chain_spec *const[]){ \
+					&uverbs_query_schema_chain },      \
+			.num_chains = 1,                                   \
+			.dist = ib_uverbs_std_dist,                        \
+		},                                                         \
+		.handler = uverbs_action_std_ctx_handle,                   \
+		.priv = &uverbs_query_schema_handler,                      \
+		.name = "QUERY_SCHEMA",                                    \
+	}
+
+/* Is @action the core's QUERY_SCHEMA (UVERBS_QUERY_SCHEMA_ACTION)? */
+bool uverbs_action_is_query_schema(const struct uverbs_action *action);
+
+/**
+ * uverbs_schema_copy() - a piece of the schema blob of a types table
+ * @types: the table
+ * @driver_id: the driver id the blob names
+ * @buf: receives the blob's bytes [@offset, @offset + @len), or NULL
+ * @offset: where in the blob @buf starts
+ * @len: room in @buf; bytes past the blob's end are left as they are
+ * @total: set to the blob's size
+ *
+ * Return: 0, or -ENOMEM (a reason is set).
+ */
+int uverbs_schema_copy(const struct uverbs_types *types, u16 driver_id,
+		       void *buf, u32 offset, u32 len, u32 *total);
+
 #define UVERBS_TYPE(_name, _actions, _obj)                                 \
 	(&(const struct uverbs_type){ .name = (_name),                     \
 				      .actions = (_actions),               \

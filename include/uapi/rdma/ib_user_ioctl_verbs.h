@@ -30,6 +30,7 @@ enum uverbs_actions_device {
 	UVERBS_ACTION_DEVICE_QUERY_GID,
 	UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT,
 	UVERBS_ACTION_DEVICE_QUERY_PKEY,
+	UVERBS_ACTION_DEVICE_QUERY_SCHEMA,
 };
 
 enum uverbs_attrs_get_context {
@@ -60,6 +61,23 @@ enum uverbs_attrs_query_pkey {
 	UVERBS_QUERY_PKEY_PORT_NUM,	/* PTR_IN __u8, from 1 */
 	UVERBS_QUERY_PKEY_INDEX,	/* PTR_IN __u32 */
 	UVERBS_QUERY_PKEY_RESP,		/* PTR_OUT __u16 */
+};
+
+/*
+ * QUERY_SCHEMA: what the device accepts, as a blob of the format of
+ * <rdma/ib_user_schema.h> (its whole types table: types, actions, chains,
+ * attribute specs, names, layouts).  Vendor-neutral: it needs no context,
+ * and the device answers it whatever the header's driver_id (Rule 6's one
+ * exception), so that a client that knows nothing of the device learns
+ * its driver id here.  Read in pieces: SIZE is the blob's total length;
+ * DATA receives the bytes from OFFSET (0 if absent) on, as many as fit
+ * (zero padded after the end).  An OFFSET beyond SIZE is EINVAL.  The
+ * blob does not change while the device is registered.
+ */
+enum uverbs_attrs_query_schema {
+	UVERBS_QUERY_SCHEMA_OFFSET,	/* PTR_IN __u32, optional */
+	UVERBS_QUERY_SCHEMA_DATA,	/* PTR_OUT, 1..65535 bytes, optional */
+	UVERBS_QUERY_SCHEMA_SIZE,	/* PTR_OUT __u32 */
 };
 
 /* PD */

@@ -41,7 +41,8 @@ struct ib_uverbs_attr {
  * @length: total length, header and attributes: 16 + 16 * @num_attrs
  * @flags: must be zero (no flags are defined)
  * @object_type: index in the device's types table
- * @driver_id: must equal the device's driver id
+ * @driver_id: must equal the device's driver id; DEVICE's QUERY_SCHEMA,
+ *	which tells it, takes any
  * @action: index in the type's actions table
  * @num_attrs: number of entries in @attrs
  * @reserved: must be zero (the seed's implicit padding, made explicit)
@@ -86,7 +87,8 @@ struct ib_uverbs_ioctl_hdr {
  *            flags let the device write: what pinning the pages would
  *            refuse (rule 21)
  * EINVAL     length > 4096, <= 16 or != 16 + 16 * num_attrs (rule 3);
- *            header reserved != 0 (rule 4); driver_id mismatch (rule 6);
+ *            header reserved != 0 (rule 4); driver_id mismatch, DEVICE's
+ *            QUERY_SCHEMA excepted (rule 6);
  *            object_type >= the number of types (rule 7); attribute
  *            reserved != 0, attribute id outside its chain, vendor
  *            attribute without a vendor chain (rule 8); duplicate
