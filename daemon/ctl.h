@@ -27,6 +27,18 @@
  * sums what the files of that uid hold against its quotas (objects by
  * type, bytes of queues, bytes of registered memory); it goes with the
  * user's last file.
+ *
+ * "reason PID TID" answers the reason (Rule 23) that thread TID of process
+ * PID would read() for its last failed command, from whichever of the
+ * process's device files that was, without taking it (the thread still
+ * reads it):
+ *
+ *	reason NAME TEXT
+ *
+ * or fails with ENOENT when no reason waits for that thread.  It is how a
+ * tracer (`ioverbs trace`, root like the ctl file) shows why a traced
+ * command failed: a read() of its own would get nothing, since reasons
+ * are kept per calling thread, and would take the reason from its owner.
  */
 #ifndef _DAEMON_CTL_H
 #define _DAEMON_CTL_H
