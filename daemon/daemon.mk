@@ -41,6 +41,26 @@ $(O)/$(1)/tools/ioverbs-ctl: $(O)/$(1)/tools/ioverbs
 	$$(Q)ln -sf ioverbs $$@
 endef
 
+# ioverbs trace names upstream's commands from the installed kernel
+# headers (one source: scripts/gen_upstream_names.sh makes C of them),
+# compiled without our include/uapi, whose headers have the same names.
+UPSTREAM_HEADERS := /usr/include/rdma/ib_user_ioctl_cmds.h \
+	/usr/include/rdma/ib_user_verbs.h
+$(O)/gen/upstream_names.c: scripts/gen_upstream_names.sh $(UPSTREAM_HEADERS)
+	@mkdir -p $(dir $@)
+	$(Q)sh $< $(UPSTREAM_HEADERS) >$@.tmp && mv $@.tmp $@
+
+define upstream_names_variant
+$(O)/$(1)/gen/upstream_names.o: $(O)/gen/upstream_names.c tools/trace_upstream.h
+	@mkdir -p $$(dir $$@)
+	$$(Q)$(2) -std=gnu11 -g $(WARN) $(3) -I. -c $$< -o $$@
+$(O)/$(1)/tools/ioverbs: $(O)/$(1)/gen/upstream_names.o
+endef
+$(eval $(call upstream_names_variant,rel,$(CC),-O2))
+$(eval $(call upstream_names_variant,asan,$(CC),-O1 $(SAN_ASAN)))
+$(eval $(call upstream_names_variant,tsan,$(CC),-O1 $(SAN_TSAN)))
+$(eval $(call upstream_names_variant,clang,$(CLANG),-O1 $(SAN_ASAN)))
+
 $(eval $(call daemon_variant,rel,$(CC),-O2))
 $(eval $(call daemon_variant,asan,$(CC),-O1 $(SAN_ASAN)))
 $(eval $(call daemon_variant,tsan,$(CC),-O1 $(SAN_TSAN)))

@@ -115,13 +115,14 @@ static const struct uverbs_type *decode_type(const struct ioverbs_decode *d)
 	return d->tbl->types[d->hdr.object_type];
 }
 
-void ioverbs_decode_enter(struct ioverbs_decode *d, unsigned int req,
+void ioverbs_decode_enter(struct ioverbs_decode *d, int fd, unsigned int req,
 			  __u64 arg)
 {
 	const struct uverbs_type *type;
 	unsigned int n;
 	ssize_t ret;
 
+	d->fd = fd;
 	d->req = req;
 	d->arg = arg;
 	d->hdr_ok = false;
@@ -131,6 +132,8 @@ void ioverbs_decode_enter(struct ioverbs_decode *d, unsigned int req,
 	d->tbl_known = false;
 	d->action = NULL;
 
+	if (!ioverbs_decode_is_cmd(req))
+		return;
 	ret = d->read(d->read_ctx, arg, &d->hdr, sizeof(d->hdr));
 	if (ret != (ssize_t)sizeof(d->hdr))
 		return;
@@ -511,6 +514,11 @@ size_t ioverbs_decode_call(struct ioverbs_decode *d, char *buf, size_t size)
 	struct out o;
 
 	out_init(&o, buf, size);
+	if (ioverbs_decode_is_cmd(d->req))
+		out_printf(&o, "ioctl(%d, %s, ", d->fd,
+			   ioverbs_decode_req_name(d->req));
+	else
+		out_printf(&o, "ioctl(%d, 0x%x, ", d->fd, d->req);
 	if (!d->hdr_ok) {
 		out_printf(&o, "0x%llx", (unsigned long long)d->arg);
 		return out_done(&o);
@@ -611,12 +619,12 @@ size_t ioverbs_decode_result(struct ioverbs_decode *d, long ret,
 	if (shown)
 		out_printf(&o, "]}");
 	if (!ret)
-		out_printf(&o, " = 0");
+		out_printf(&o, ") = 0");
 	else if (reason && *reason)
-		out_printf(&o, " = -1 %s (%s)", ioverbs_decode_errno_name(ret),
+		out_printf(&o, ") = -1 %s (%s)", ioverbs_decode_errno_name(ret),
 			   reason);
 	else
-		out_printf(&o, " = -1 %s", ioverbs_decode_errno_name(ret));
+		out_printf(&o, ") = -1 %s", ioverbs_decode_errno_name(ret));
 	return out_done(&o);
 }
 

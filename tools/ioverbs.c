@@ -14,6 +14,7 @@
 static const struct ioverbs_subcmd subcmds[] = {
 	{ "ctl", "talk to a running ioverbsd: list, remove, add",
 	  ioverbs_ctl_main },
+	{ "trace", "print a program's verbs commands, decoded", ioverbs_trace_main },
 };
 
 #define NUM_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))

@@ -36,6 +36,7 @@ struct ioverbs_subcmd {
 };
 
 int ioverbs_ctl_main(int argc, char **argv);
+int ioverbs_trace_main(int argc, char **argv);
 
 /* The mount: @opt if given, else $IOVERBS_MOUNT, else the default. */
 const char *ioverbs_mount(const char *opt);

@@ -8,14 +8,18 @@
  *	char line[8192];
  *
  *	ioverbs_decode_init(&d, read_tracee, &pid, lookup_types, NULL);
- *	ioverbs_decode_enter(&d, RDMA_VERBS_IOCTL, arg);	(syscall entry)
+ *	ioverbs_decode_enter(&d, fd, RDMA_VERBS_IOCTL, arg);	(syscall entry)
  *	n = ioverbs_decode_call(&d, line, sizeof(line));
  *	...							(syscall exit)
  *	n += ioverbs_decode_result(&d, ret, reason, line + n, sizeof(line) - n);
  *
  * gives, for a PD_ALLOC through the soft device:
  *
- *	{soft PD_ALLOC, [PD_HANDLE=NEW]} => {[PD_HANDLE=1]} = 0
+ *	ioctl(3, RDMA_VERBS_IOCTL, {soft PD_ALLOC, [PD_HANDLE=NEW]} =>
+ *	      {[PD_HANDLE=1]}) = 0
+ *
+ * on one line, as strace prints an ioctl whose argument is read and
+ * written (" => " and what it holds after the call).
  *
  * Names come only from the tables' .name and .layout fields (the tables
  * the core validates with); where one is NULL the id is printed as a
@@ -77,7 +81,8 @@ typedef const struct uverbs_types *(*ioverbs_decode_types_fn)(void *ctx,
  *	(the standard types: their objects still decode), or NULL
  * @max_bytes: bytes of a raw buffer shown before "..." (default 16)
  * @max_elems: elements of an array shown before "..." (default 4)
- * @req: the ioctl request of the command (internal from here on)
+ * @fd: the descriptor the command was sent on (internal from here on)
+ * @req: the ioctl request of the command
  * @arg: its argument
  * @hdr_ok: the header was read
  * @hdr: the header as read at entry
@@ -97,6 +102,7 @@ struct ioverbs_decode {
 	unsigned int max_bytes;
 	unsigned int max_elems;
 
+	int fd;
 	unsigned int req;
 	__u64 arg;
 	bool hdr_ok;
@@ -146,6 +152,8 @@ const char *ioverbs_decode_req_name(unsigned long req);
 /**
  * ioverbs_decode_enter() - read a command at its start (syscall entry)
  * @d: the decoder
+ * @fd: the descriptor it was sent on, only printed (the decoding never
+ *	depends on which file it is)
  * @req: the ioctl request
  * @arg: the ioctl argument, an address in the traced program
  *
@@ -154,7 +162,7 @@ const char *ioverbs_decode_req_name(unsigned long req);
  * command's input).  Never fails: what could not be read is shown as such
  * by ioverbs_decode_call().
  */
-void ioverbs_decode_enter(struct ioverbs_decode *d, unsigned int req,
+void ioverbs_decode_enter(struct ioverbs_decode *d, int fd, unsigned int req,
 			  __u64 arg);
 
 /**
@@ -163,9 +171,10 @@ void ioverbs_decode_enter(struct ioverbs_decode *d, unsigned int req,
  * @buf: the text, NUL-terminated (cut with "..." if @size is too small)
  * @size: room in @buf
  *
- * "{DRIVER OBJECT_ACTION, [ATTR=VALUE, ...]}": the driver by name, the
- * action by name, then every attribute by name with its input value; an
- * output buffer shows its length only ("RESP=out[24]").
+ * "ioctl(FD, RDMA_VERBS_IOCTL, {DRIVER OBJECT_ACTION, [ATTR=VALUE, ...]}":
+ * the driver by name, the action by name, then every attribute by name
+ * with its input value; an output buffer shows its length only
+ * ("RESP=out[24]").  A request of another ABI prints as numbers.
  *
  * Return: the length of the text in @buf.
  */
@@ -179,10 +188,10 @@ size_t ioverbs_decode_call(struct ioverbs_decode *d, char *buf, size_t size);
  * @buf: the text, NUL-terminated
  * @size: room in @buf
  *
- * " => {[ATTR=VALUE, ...]} = 0": the outputs (NEW handles, PTR_OUT
+ * " => {[ATTR=VALUE, ...]}) = 0": the outputs (NEW handles, PTR_OUT
  * buffers) read again from the traced program, when the command
  * succeeded (or for PTR_OUT buffers the spec copies on error too); then
- * "= 0", or "= -1 EINVAL (reason)".
+ * ") = 0", or ") = -1 EINVAL (reason)".
  *
  * Return: the length of the text in @buf.
  */
