@@ -272,7 +272,7 @@ static int ctl_reason(struct outbuf *o, const char *pid, const char *tid)
 	pthread_mutex_unlock(&ivd_lock);
 	if (!ra.best)
 		return -ENOENT;
-	out_printf(o, "reason %s %s\n", ra.dev, ra.msg);
+	out_printf(o, "reason %s %ld %s\n", ra.dev, ra.best, ra.msg);
 	return 0;
 }
 

@@ -33,9 +33,13 @@
  * process's device files that was, without taking it (the thread still
  * reads it):
  *
- *	reason NAME TEXT
+ *	reason NAME SEQ TEXT
  *
- * or fails with ENOENT when no reason waits for that thread.  It is how a
+ * or fails with ENOENT when no reason waits for that thread.  SEQ grows
+ * with every reason the daemon stores: a reason whose SEQ the tracer has
+ * shown already is not the one of a command that failed since (a failure
+ * of the kernel's own, such as an unreadable header, never reaches the
+ * daemon).  It is how a
  * tracer (`ioverbs trace`, root like the ctl file) shows why a traced
  * command failed: a read() of its own would get nothing, since reasons
  * are kept per calling thread, and would take the reason from its owner.

@@ -59,7 +59,6 @@ endef
 $(eval $(call upstream_names_variant,rel,$(CC),-O2))
 $(eval $(call upstream_names_variant,asan,$(CC),-O1 $(SAN_ASAN)))
 $(eval $(call upstream_names_variant,tsan,$(CC),-O1 $(SAN_TSAN)))
-$(eval $(call upstream_names_variant,clang,$(CLANG),-O1 $(SAN_ASAN)))
 
 $(eval $(call daemon_variant,rel,$(CC),-O2))
 $(eval $(call daemon_variant,asan,$(CC),-O1 $(SAN_ASAN)))
@@ -77,6 +76,16 @@ BLOBFS_TESTS := $(O)/asan/tests/daemon/test_daemon_stall \
 $(O)/asan/tests/daemon/blobfs.o: BASE_CFLAGS += $(FUSE_CFLAGS)
 $(BLOBFS_TESTS): $(O)/asan/tests/daemon/blobfs.o
 $(BLOBFS_TESTS): LIBS += $(FUSE_LIBS)
+
+# test_trace runs the tool (with -f on examples/daemon_pingpong too) on
+# tests/daemon/trace_target.c, and holds a traced command with blobfs.
+TRACE_TARGET := $(O)/asan/tests/daemon/trace_target
+$(TRACE_TARGET): $(O)/asan/tests/daemon/trace_target.o $(O)/asan/libioverbs.a
+	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
+$(O)/asan/tests/daemon/test_trace: $(O)/asan/tests/daemon/blobfs.o
+$(O)/asan/tests/daemon/test_trace: LIBS += $(FUSE_LIBS)
+$(O)/asan/tests/daemon/test_trace: | $(TRACE_TARGET) $(O)/asan/tools/ioverbs \
+	$(O)/asan/examples/daemon_pingpong
 
 # The process_vm address spaces, tested alone.
 $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \

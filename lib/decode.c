@@ -18,6 +18,9 @@
 
 #include <ioverbs/decode.h>
 
+/* Attributes shown of one command; a real one has a handful. */
+#define DECODE_MAX_SHOWN_ATTRS 32
+
 /* Nested STRUCT fields deeper than this are shown as bytes. */
 #define DECODE_MAX_DEPTH 4
 
@@ -149,10 +152,21 @@ void ioverbs_decode_enter(struct ioverbs_decode *d, int fd, unsigned int req,
 	    type->actions[d->hdr.action].handler)
 		d->action = &type->actions[d->hdr.action];
 
-	/* num_attrs as sent, bounded by what a valid length could hold. */
+	/*
+	 * num_attrs as sent, bounded by what a valid length could hold; when
+	 * length disagrees, by what length says too (the rest is not the
+	 * command's: the core refuses it, rule 3).
+	 */
 	n = d->hdr.num_attrs;
 	if (n > IOVERBS_DECODE_MAX_ATTRS)
 		n = IOVERBS_DECODE_MAX_ATTRS;
+	if (d->hdr.length != sizeof(d->hdr) + 16u * d->hdr.num_attrs) {
+		unsigned int by_len = d->hdr.length > sizeof(d->hdr) ?
+			(d->hdr.length - (unsigned int)sizeof(d->hdr)) / 16u : 0;
+
+		if (n > by_len)
+			n = by_len;
+	}
 	if (!n)
 		return;
 	ret = d->read(d->read_ctx, arg + sizeof(d->hdr), d->attrs,
@@ -561,10 +575,12 @@ size_t ioverbs_decode_call(struct ioverbs_decode *d, char *buf, size_t size)
 	}
 	out_printf(&o, ", [");
 	for (i = 0; i < d->num_read; i++) {
+		if (i == DECODE_MAX_SHOWN_ATTRS)
+			break;
 		out_printf(&o, "%s", i ? ", " : "");
 		put_attr_in(&o, d, &d->attrs[i]);
 	}
-	out_printf(&o, "%s]}", d->num_read < h->num_attrs ? ", ..." : "");
+	out_printf(&o, "%s]}", i < h->num_attrs ? ", ..." : "");
 	return out_done(&o);
 }
 

@@ -63,6 +63,7 @@ struct tracee {
 	bool fresh;		/* auto-attached, its first SIGSTOP not seen */
 	enum call_kind kind;	/* the call between entry and exit, if any */
 	int fd;
+	long reason_seq;	/* of the last reason shown */
 	struct timespec t0;
 	struct timespec wall0;
 	struct ioverbs_decode *dec;
@@ -86,6 +87,8 @@ static struct {
 	FILE *out;
 	const char *objs[MAX_FILTER], *acts[MAX_FILTER];
 	unsigned int num_objs, num_acts;
+	char *exprs[MAX_FILTER];	/* the -e strings the names point into */
+	unsigned int num_exprs;
 
 	struct tracee **t;
 	size_t num_t, cap_t;
@@ -395,6 +398,7 @@ static void reason_of(struct tracee *t, char *buf, size_t size)
 {
 	char path[PATH_MAX], cmd[64], ans[512], *slash, *msg;
 	ssize_t n;
+	long seq;
 	int len;
 
 	buf[0] = '\0';
@@ -429,12 +433,18 @@ static void reason_of(struct tracee *t, char *buf, size_t size)
 		return;
 	ans[n] = '\0';
 	ans[strcspn(ans, "\n")] = '\0';
-	/* "reason DEV TEXT" */
+	/* "reason DEV SEQ TEXT" */
 	if (strncmp(ans, "reason ", 7))
 		return;
 	msg = strchr(ans + 7, ' ');
-	if (msg)
-		snprintf(buf, size, "%s", msg + 1);
+	if (!msg)
+		return;
+	seq = strtol(msg + 1, &msg, 10);
+	/* Shown already: this failure did not reach the daemon. */
+	if (seq <= t->reason_seq || *msg != ' ')
+		return;
+	t->reason_seq = seq;
+	snprintf(buf, size, "%s", msg + 1);
 }
 
 /* Is @fd of @tid a uverbs file (legacy write() commands go there)? */
@@ -598,10 +608,35 @@ static int install_filter(void)
 	 PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | \
 	 PTRACE_O_TRACEEXEC)
 
+/* Can execvp() run @file?  0 or -errno, as strace checks first. */
+static int runnable(const char *file)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[PATH_MAX];
+
+	if (strchr(file, '/'))
+		return access(file, X_OK) ? -errno : 0;
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		int n;
+
+		end = strchrnul(p, ':');
+		n = snprintf(buf, sizeof(buf), "%.*s/%s",
+			     end == p ? 1 : (int)(end - p), end == p ? "." : p,
+			     file);
+		if (n > 0 && (size_t)n < sizeof(buf) && !access(buf, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 static int start_child(char **argv)
 {
 	int st, err;
 	pid_t pid;
+
+	err = runnable(argv[0]);
+	if (err)
+		return err;
 
 	pid = fork();
 	if (pid < 0)
@@ -737,10 +772,10 @@ static void on_exit_status(pid_t pid, int st)
 			trace_printf(o, "+++ exited with %d +++",
 				     WEXITSTATUS(st));
 		else
-			trace_printf(o, "+++ killed by %s +++",
+			trace_printf(o, "+++ killed by SIG%s +++",
 				     sigabbrev_np(WTERMSIG(st)) ?
 					     sigabbrev_np(WTERMSIG(st)) :
-					     "signal");
+					     "???");
 		/* Threads other than a process's leader end quietly. */
 		if (t->tgid == t->tid || WIFSIGNALED(st))
 			emit(o);
@@ -851,7 +886,13 @@ static void loop(void)
 	}
 }
 
-int ioverbs_trace_main(int argc, char **argv)
+static void free_exprs(void)
+{
+	while (tr.num_exprs)
+		free(tr.exprs[--tr.num_exprs]);
+}
+
+static int trace_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -859,7 +900,7 @@ int ioverbs_trace_main(int argc, char **argv)
 	};
 	const char *outfile = NULL;
 	pid_t pid = 0;
-	int c, err;
+	int c, err, ret;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+hfo:tTce:p:", opts, NULL)) !=
@@ -880,12 +921,20 @@ int ioverbs_trace_main(int argc, char **argv)
 		case 'c':
 			tr.summary = true;
 			break;
-		case 'e':
-			if (parse_filter(optarg))
+		case 'e': {
+			char *expr = strdup(optarg);
+
+			/* The names stay in tr.objs/tr.acts: kept to the end. */
+			if (expr && tr.num_exprs < MAX_FILTER)
+				tr.exprs[tr.num_exprs++] = expr;
+			else
+				free(expr);
+			if (!expr || parse_filter(expr))
 				return ioverbs_err("trace", IOVERBS_EXIT_USAGE,
 						   "-e %s: want object=NAME[,NAME...],action=NAME[,...]",
 						   optarg);
 			break;
+		}
 		case 'p': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -915,9 +964,11 @@ int ioverbs_trace_main(int argc, char **argv)
 			return ioverbs_err("trace", IOVERBS_EXIT_USAGE,
 					   "%s: %s", outfile, strerror(errno));
 	}
-	if (!soft_device_types())
-		return ioverbs_err("trace", IOVERBS_EXIT_FAILED,
-				   "cannot build the soft device's tables");
+	if (!soft_device_types()) {
+		ret = ioverbs_err("trace", IOVERBS_EXIT_FAILED,
+				  "cannot build the soft device's tables");
+		goto out;
+	}
 	tr.attach = pid != 0;
 	if (tr.attach) {
 		struct sigaction sa = { .sa_handler = on_interrupt };
@@ -926,23 +977,33 @@ int ioverbs_trace_main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 		err = attach(pid);
-		if (err)
-			return ioverbs_err("trace", IOVERBS_EXIT_USAGE,
-					   "attach %d: %s", (int)pid,
-					   strerror(-err));
+		if (err) {
+			ret = ioverbs_err("trace", IOVERBS_EXIT_USAGE,
+					  "attach %d: %s", (int)pid,
+					  strerror(-err));
+			goto out;
+		}
 	} else {
 		/* The tracer outlives a ^C: the program decides. */
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		err = start_child(argv + optind);
-		if (err)
-			return ioverbs_err("trace", IOVERBS_EXIT_USAGE,
-					   "%s: %s", argv[optind],
-					   strerror(-err));
+		if (err) {
+			ret = ioverbs_err("trace", IOVERBS_EXIT_USAGE, "%s: %s",
+					  argv[optind], strerror(-err));
+			goto out;
+		}
 	}
 	loop();
 	if (tr.summary)
 		print_summary();
+	if (tr.attach || !tr.main_done)
+		ret = IOVERBS_EXIT_OK;
+	else if (WIFSIGNALED(tr.main_status))
+		ret = 128 + WTERMSIG(tr.main_status);
+	else
+		ret = WEXITSTATUS(tr.main_status);
+out:
 	if (tr.out != stderr)
 		fclose(tr.out);
 	if (tr.ctl_fd >= 0)
@@ -951,9 +1012,13 @@ int ioverbs_trace_main(int argc, char **argv)
 		tracee_del(tr.t[0]);
 	free(tr.t);
 	free(tr.rows);
-	if (tr.attach || !tr.main_done)
-		return IOVERBS_EXIT_OK;
-	if (WIFSIGNALED(tr.main_status))
-		return 128 + WTERMSIG(tr.main_status);
-	return WEXITSTATUS(tr.main_status);
+	return ret;
+}
+
+int ioverbs_trace_main(int argc, char **argv)
+{
+	int ret = trace_run(argc, argv);
+
+	free_exprs();
+	return ret;
 }
