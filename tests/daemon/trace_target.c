@@ -10,7 +10,7 @@
  *	trace_target loop MOUNT N	N times PD_ALLOC + PD_DEALLOC
  *	trace_target wait MOUNT		"ready" on stdout, waits for a line
  *					on stdin, then PD_ALLOC, PD_DEALLOC
- *	trace_target held MOUNT BLOB	"ready" on stdout, then QUERY_PORT
+ *	trace_target held MOUNT BLOB	"ready PID" on stdout, then QUERY_PORT
  *					into a page of BLOB (a file whose
  *					reads the test holds): the command
  *					stays in the daemon until released
@@ -272,7 +272,7 @@ static int held(const char *mnt, const char *blob)
 	if (resp == MAP_FAILED)
 		return 1;
 	ioverbs_port_query_prep(&v, &c, &port, resp);
-	printf("ready\n");
+	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
 	ioverbs_client_exec(&v, &c);
 	return 0;
