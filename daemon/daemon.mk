@@ -156,5 +156,8 @@ check-conformance-daemon:
 # it finds the daemon next to itself and says so when it is missing.
 $(O)/rel/bench/bench_daemon: | $(O)/rel/daemon/ioverbsd
 
+# bench_trace runs the tool on itself against the daemon.
+$(O)/rel/bench/bench_trace: | $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs
+
 bench-daemon: $(O)/rel/bench/bench_daemon $(O)/rel/daemon/ioverbsd
 	$(Q)$< --daemon=$(O)/rel/daemon/ioverbsd
