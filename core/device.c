@@ -85,6 +85,7 @@ int ib_register_device(struct ib_device *dev)
 	INIT_LIST_HEAD(&udev->files);
 	udev->driver_id = dev->driver_id;
 	udev->types_copy.num_types = dev->types->num_types;
+	udev->types_copy.name = dev->types->name;
 	if (dev->types->num_types) {
 		const struct uverbs_type **copy =
 			kcalloc(dev->types->num_types, sizeof(*copy));

@@ -13,7 +13,10 @@
  *          beyond the attribute array, no objects);
  *   fetch: PTR_IN copies, object lookups and locks, NEW reservations;
  *   finalize: commit or abort, unlock, in every case.
- * Every refusal says why (Rule 23): uverbs_set_error(), see reason.c.
+ * Every refusal says why (Rule 23): uverbs_set_error(), see reason.c,
+ * naming the action and the attribute as the spec tables name them
+ * ("PD_ALLOC: attr HANDLE (id 0x0): given twice"; an id the spec does not
+ * know is "???").
  */
 #include "core_priv.h"
 
@@ -28,8 +31,7 @@
  */
 struct bundle {
 	struct uverbs_cmd *cmd;		/* the command's reason, its context */
-	u16 object_type;
-	u16 action;
+	const char *name;		/* the action's, for reasons */
 	struct ib_uverbs_file *ufile;
 	struct ib_ucontext *uctx;
 	const struct ib_uverbs_device *udev;
@@ -49,6 +51,26 @@ struct bundle {
 	struct ib_uverbs_attr stack_uattrs[BUNDLE_STACK_ATTRS];
 	u64 stack[BUNDLE_STACK_BYTES / sizeof(u64)];
 };
+
+/*
+ * Says why attribute @i of the command is refused: "<action>: attr
+ * <name> (id 0x..): <why>"; @spec NULL (an id without a spec) is "???".
+ */
+static __printf(4, 5) void attr_error(const struct bundle *b,
+				      unsigned int i,
+				      const struct uverbs_attr_spec *spec,
+				      const char *fmt, ...)
+{
+	char why[UVERBS_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	uverbs_set_error("%s: attr %s (id 0x%x): %s", b->name,
+			 spec && spec->name ? spec->name : "???",
+			 b->uattrs[i].attr_id, why);
+}
 
 static int bundle_alloc_attrs(struct bundle *b)
 {
@@ -105,28 +127,25 @@ static int parse_attr(struct bundle *b, unsigned int i)
 	int c;
 
 	if (uattr->reserved) {
-		uverbs_set_error("attr %u (id 0x%x): reserved is not zero", i,
-				 uattr->attr_id);
+		attr_error(b, i, NULL, "reserved is not zero");
 		return -EINVAL;
 	}
 	c = b->spec->dist(&id, b->spec->priv);
 	if (c < 0 || c >= b->spec->num_chains) {
-		uverbs_set_error("attr %u (id 0x%x): no %s chain for it", i,
-				 uattr->attr_id, c > 0 ? "vendor" : "such");
+		attr_error(b, i, NULL, "no %s chain for it",
+			   c > 0 ? "vendor" : "such");
 		return -EINVAL;
 	}
 	chain = b->spec->validator_chains[c];
 	if (id >= chain->num_attrs ||
 	    chain->attrs[id].type == UVERBS_ATTR_TYPE_NA) {
-		uverbs_set_error("attr %u (id 0x%x): not in the action's spec",
-				 i, uattr->attr_id);
+		attr_error(b, i, NULL, "not in the action's spec");
 		return -EINVAL;
 	}
 	spec = &chain->attrs[id];
 	e = &b->arrays[c].attrs[id];
 	if (e->valid) {
-		uverbs_set_error("attr %u (id 0x%x): given twice", i,
-				 uattr->attr_id);
+		attr_error(b, i, spec, "given twice");
 		return -EINVAL;
 	}
 
@@ -134,9 +153,8 @@ static int parse_attr(struct bundle *b, unsigned int i)
 	case UVERBS_ATTR_TYPE_PTR_IN:
 	case UVERBS_ATTR_TYPE_PTR_OUT:
 		if (uattr->len < spec->min_len || uattr->len > spec->max_len) {
-			uverbs_set_error("attr %u (id 0x%x): len %u outside %u..%u",
-					 i, uattr->attr_id, uattr->len,
-					 spec->min_len, spec->max_len);
+			attr_error(b, i, spec, "len %u outside %u..%u",
+				   uattr->len, spec->min_len, spec->max_len);
 			return -EINVAL;
 		}
 		e->cmd_attr.len = uattr->len;
@@ -145,14 +163,12 @@ static int parse_attr(struct bundle *b, unsigned int i)
 	case UVERBS_ATTR_TYPE_IDR:
 	case UVERBS_ATTR_TYPE_FD:
 		if (uattr->len) {
-			uverbs_set_error("attr %u (id 0x%x): len must be 0 for an object",
-					 i, uattr->attr_id);
+			attr_error(b, i, spec, "len must be 0 for an object");
 			return -EINVAL;
 		}
 		if (spec->type == UVERBS_ATTR_TYPE_IDR &&
 		    (uattr->ptr_idr >> 32)) {
-			uverbs_set_error("attr %u (id 0x%x): handle above 32 bits",
-					 i, uattr->attr_id);
+			attr_error(b, i, spec, "handle above 32 bits");
 			return -EINVAL;
 		}
 		/*
@@ -164,14 +180,13 @@ static int parse_attr(struct bundle *b, unsigned int i)
 		    uattr->ptr_idr > INT32_MAX &&
 		    !(spec->idr.access == UVERBS_ACCESS_NEW &&
 		      uattr->ptr_idr == ~0ull)) {
-			uverbs_set_error("attr %u (id 0x%x): %lld is not an fd",
-					 i, uattr->attr_id,
-					 (long long)uattr->ptr_idr);
+			attr_error(b, i, spec, "%lld is not an fd",
+				   (long long)uattr->ptr_idr);
 			return -EBADF;
 		}
 		if (!b->uctx) {
-			uverbs_set_error("attr %u (id 0x%x): no context yet (GET_CONTEXT first)",
-					 i, uattr->attr_id);
+			attr_error(b, i, spec,
+				   "no context yet (GET_CONTEXT first)");
 			return -EINVAL;
 		}
 		e->obj_attr.id = (u32)uattr->ptr_idr;
@@ -202,10 +217,13 @@ static int parse_attrs(struct bundle *b)
 			b->spec->validator_chains[c];
 
 		for (id = 0; id < chain->num_attrs; id++) {
-			if (chain->attrs[id].mandatory &&
-			    !b->arrays[c].attrs[id].valid) {
-				uverbs_set_error("mandatory %sattr 0x%x missing",
-						 c ? "vendor " : "", id);
+			const struct uverbs_attr_spec *spec = &chain->attrs[id];
+
+			if (spec->mandatory && !b->arrays[c].attrs[id].valid) {
+				uverbs_set_error("%s: mandatory attr %s (id 0x%x) missing",
+						 b->name,
+						 spec->name ? spec->name : "???",
+						 c ? id | UVERBS_VENDOR_FLAG : id);
 				return -EINVAL;
 			}
 		}
@@ -229,8 +247,7 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 		if (copy_from_user(e->cmd_attr.data,
 				   u64_to_user_ptr(b->uattrs[i].ptr_idr),
 				   e->cmd_attr.len)) {
-			uverbs_set_error("attr %u (id 0x%x): PTR_IN not readable",
-					 i, b->uattrs[i].attr_id);
+			attr_error(b, i, spec, "PTR_IN not readable");
 			return -EFAULT;
 		}
 		return 0;
@@ -249,10 +266,11 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 					      v <= 0x7fffffff ? (int)v : -1);
 		if (IS_ERR(uobj)) {
 			/* A refused charge said which quota. */
-			if (!uverbs_error_is_set())
-				uverbs_set_error("attr %u (id 0x%x): no new %s: %s",
-						 i, b->uattrs[i].attr_id,
-						 type->obj->is_fd ? "fd" : "handle",
+			if (uverbs_error_is_set())
+				attr_error(b, i, spec, "%s", uverbs_error_get());
+			else
+				attr_error(b, i, spec, "no new %s: %s",
+					   type->obj->is_fd ? "fd" : "handle",
 						 PTR_ERR(uobj) == -ENOSPC ? "the table is full" :
 						 PTR_ERR(uobj) == -EBADF ? "that fd is taken" :
 						 "out of memory");
@@ -267,8 +285,8 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 						 offsetof(struct ib_uverbs_attr,
 							  ptr_idr)),
 				 &handle, sizeof(handle))) {
-			uverbs_set_error("attr %u (id 0x%x): cannot write the new handle back",
-					 i, b->uattrs[i].attr_id);
+			attr_error(b, i, spec,
+				   "cannot write the new handle back");
 			/* Not fetched yet as far as finalize knows: undo here. */
 			uverbs_uobject_abort_new(uobj);
 			e->obj_attr.uobject = NULL;
@@ -282,15 +300,15 @@ static int fetch_attr(struct bundle *b, unsigned int i, u8 **data)
 				    b->removed);
 	if (IS_ERR(uobj)) {
 		/* Rule 18's refusal said how many depend on it. */
-		if (PTR_ERR(uobj) == -EBUSY && uverbs_error_is_set())
+		if (PTR_ERR(uobj) == -EBUSY && uverbs_error_is_set()) {
+			attr_error(b, i, spec, "%s", uverbs_error_get());
 			return -EBUSY;
-		uverbs_set_error("attr %u (id 0x%x): %s %u: %s", i,
-				 b->uattrs[i].attr_id,
-				 type->obj->is_fd ? "fd" : "handle",
-				 e->obj_attr.id,
-				 PTR_ERR(uobj) == -EBUSY  ? "locked by another command" :
-				 PTR_ERR(uobj) == -EINVAL ? "of another type" :
-							    "no such object");
+		}
+		attr_error(b, i, spec, "%s %u: %s",
+			   type->obj->is_fd ? "fd" : "handle", e->obj_attr.id,
+			   PTR_ERR(uobj) == -EBUSY  ? "locked by another command" :
+			   PTR_ERR(uobj) == -EINVAL ? "of another type" :
+						      "no such object");
 		return (int)PTR_ERR(uobj);
 	}
 	e->obj_attr.uobject = uobj;
@@ -371,8 +389,7 @@ static int copy_outputs(struct bundle *b, bool failed)
 			continue;
 		if (copy_to_user(u64_to_user_ptr(b->uattrs[i].ptr_idr),
 				 e->cmd_attr.data, e->cmd_attr.len)) {
-			uverbs_set_error("attr %u (id 0x%x): PTR_OUT not writable",
-					 i, b->uattrs[i].attr_id);
+			attr_error(b, i, e->spec, "PTR_OUT not writable");
 			return -EFAULT;
 		}
 	}
@@ -434,15 +451,16 @@ static int run_action(struct bundle *b, struct ib_device *ib_dev,
 	if (!ret && b->destroy) {
 		ret = uverbs_uobject_destroy_locked(b->destroy->obj_attr.uobject);
 		if (ret && !uverbs_error_is_set())
-			uverbs_set_error("destroy refused by the driver: %d", ret);
+			uverbs_set_error("%s: destroy refused by the driver: %d",
+					 b->name, ret);
 		b->destroyed = !ret;
 	}
 	if (!ret) {
 		ret = copy_outputs(b, false);
 	} else {
 		if (!uverbs_error_is_set())
-			uverbs_set_error("handler of type %u action %u failed: %d",
-					 b->object_type, b->action, ret);
+			uverbs_set_error("%s: the handler failed: %d", b->name,
+					 ret);
 		copy_outputs(b, true);
 	}
 
@@ -481,25 +499,33 @@ find_action(const struct ib_uverbs_device *udev,
 
 	*err = -EINVAL;
 	if (hdr->driver_id != udev->driver_id) {
-		uverbs_set_error("driver_id %u, device has %u", hdr->driver_id,
-				 udev->driver_id);
+		uverbs_set_error("driver_id %u, device has %u (%s)",
+				 hdr->driver_id, udev->driver_id,
+				 udev->types->name);
 		return NULL;
 	}
 	/* The seed compared with '<', letting object_type == num_types in. */
 	if (hdr->object_type >= udev->types->num_types) {
-		uverbs_set_error("object_type %u out of range", hdr->object_type);
+		uverbs_set_error("object_type %u >= %u types", hdr->object_type,
+				 udev->types->num_types);
 		return NULL;
 	}
 	*err = -EOPNOTSUPP;
 	type = udev->types->types[hdr->object_type];
 	if (!type) {
-		uverbs_set_error("object_type %u not supported", hdr->object_type);
+		uverbs_set_error("object_type %u not supported (an empty slot)",
+				 hdr->object_type);
 		return NULL;
 	}
-	if (hdr->action >= type->num_actions ||
-	    !type->actions[hdr->action].handler) {
-		uverbs_set_error("action %u of type %u not supported",
-				 hdr->action, hdr->object_type);
+	if (hdr->action >= type->num_actions) {
+		uverbs_set_error("%s: action %u not supported (%s has %u actions)",
+				 type->name, hdr->action, type->name,
+				 type->num_actions);
+		return NULL;
+	}
+	if (!type->actions[hdr->action].handler) {
+		uverbs_set_error("%s: action %u not supported (an empty slot)",
+				 type->name, hdr->action);
 		return NULL;
 	}
 	action = &type->actions[hdr->action];
@@ -549,8 +575,7 @@ static long cmd_verbs(struct uverbs_cmd *cmd, struct ib_uverbs_file *ufile,
 	}
 
 	b.cmd = cmd;
-	b.object_type = hdr->object_type;
-	b.action = hdr->action;
+	b.name = action->name;
 	b.ufile = ufile;
 	b.uctx = smp_load_acquire(&ufile->ucontext);
 	b.udev = udev;
@@ -675,6 +700,22 @@ long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 			 unsigned long arg)
 {
 	return cmd_serve(ufile, cmd, hdr, arg);
+}
+
+const char *ib_uverbs_action_name(struct ib_uverbs_file *ufile,
+				  const struct ib_uverbs_ioctl_hdr *hdr)
+{
+	const struct uverbs_types *types = ufile->device->types;
+	const struct uverbs_type *type;
+
+	if (hdr->driver_id != ufile->device->driver_id ||
+	    hdr->object_type >= types->num_types)
+		return NULL;
+	type = types->types[hdr->object_type];
+	if (!type || hdr->action >= type->num_actions ||
+	    !type->actions[hdr->action].handler)
+		return NULL;
+	return type->actions[hdr->action].name;
 }
 
 bool ib_uverbs_cmd_user_memory(struct ib_uverbs_file *ufile,

@@ -520,14 +520,24 @@ static long dev_cmd_run(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 	 * caller's uid pays for the line.
 	 */
 	if (ivd_log_level >= IVD_LOG_DEBUG || ret == -EFAULT) {
-		const char *t = ivd_type_name(hdr->object_type);
+		const char *name = ib_uverbs_action_name(f->ufile, hdr);
 
-		ivd_log_client(ctx->uid,
-			ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
-			"%s #%lu pid %d tid %d: %s action %u -> %s%s%s",
-			f->dev->name, f->serial, (int)f->tgid, (int)tid,
-			t ? t : "type?", hdr->action, ivd_errname(ret),
-			ret ? ": " : "", ret ? ib_uverbs_last_error() : "");
+		/* The spec's name, else the numbers ("???": no such action). */
+		if (name)
+			ivd_log_client(ctx->uid,
+				ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
+				"%s #%lu pid %d tid %d: %s -> %s%s%s",
+				f->dev->name, f->serial, (int)f->tgid, (int)tid,
+				name, ivd_errname(ret), ret ? ": " : "",
+				ret ? ib_uverbs_last_error() : "");
+		else
+			ivd_log_client(ctx->uid,
+				ret == -EFAULT ? IVD_LOG_INFO : IVD_LOG_DEBUG,
+				"%s #%lu pid %d tid %d: ??? type %u action %u -> %s%s%s",
+				f->dev->name, f->serial, (int)f->tgid, (int)tid,
+				hdr->object_type, hdr->action,
+				ivd_errname(ret), ret ? ": " : "",
+				ret ? ib_uverbs_last_error() : "");
 	}
 	return ret;
 }

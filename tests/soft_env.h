@@ -24,6 +24,7 @@ static const struct uverbs_obj_type test_qp_obj = {
 };
 
 static const struct uverbs_type test_qp_type = {
+	.name = "QP",
 	.obj = &test_qp_obj,
 };
 
@@ -40,6 +41,7 @@ static const struct uverbs_obj_type test_cq_obj = {
 };
 
 static const struct uverbs_type test_cq_type = {
+	.name = "CQ",
 	.obj = &test_cq_obj,
 };
 
@@ -51,6 +53,7 @@ static const struct uverbs_type *const test_std_type_ptrs[] = {
 static const struct uverbs_types test_std_types = {
 	.types = test_std_type_ptrs,
 	.num_types = ARRAY_SIZE(test_std_type_ptrs),
+	.name = "test-std",
 };
 
 /* A device, a file and a context on it, as GET_CONTEXT would leave them. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <rdma/ib_verbs.h>
+#include <rdma/uverbs_layouts.h>
 
 #include "test_driver.h"
 
@@ -145,14 +146,31 @@ err_abort:
 	return ret;
 }
 
+static const struct uverbs_field td_context_resp_fields[] = {
+	UVERBS_FIELD(td_context_resp, driver_id, HEX),
+	UVERBS_FIELD(td_context_resp, num_types, UINT),
+};
+static const struct uverbs_layout td_context_resp_layout =
+	UVERBS_LAYOUT(td_context_resp, td_context_resp_fields);
+
+static const struct uverbs_field td_read_buf_fields[] = {
+	UVERBS_FIELD(td_read_buf, a, UINT),
+	UVERBS_FIELD(td_read_buf, b, HEX),
+};
+static const struct uverbs_layout td_read_buf_layout =
+	UVERBS_LAYOUT(td_read_buf, td_read_buf_fields);
+
 static const struct uverbs_attr_spec td_get_context_attrs[] = {
 	[TD_GET_CONTEXT_RESP] = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
+				  .name = "RESP",
+				  .layout = &td_context_resp_layout,
 				  .min_len = sizeof(struct td_context_resp),
 				  .max_len = sizeof(struct td_context_resp) },
 };
 
 static const struct uverbs_action td_device_actions[] = {
-	[TD_DEVICE_GET_CONTEXT] = UVERBS_CTX_ACTION(td_get_context_h,
+	[TD_DEVICE_GET_CONTEXT] = UVERBS_CTX_ACTION("GET_CONTEXT",
+						    td_get_context_h,
 						    td_get_context_attrs),
 };
 
@@ -231,57 +249,82 @@ static int td_parent_destroy_h(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec td_parent_create_attrs[] = {
 	[TD_PARENT_CREATE_HANDLE] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				      .name = "HANDLE",
 				      .idr = { .type = TD_TYPE_PARENT,
 					       .access = UVERBS_ACCESS_NEW } },
 	[TD_PARENT_CREATE_VALUE]  = { .type = UVERBS_ATTR_TYPE_PTR_IN,
+				      .name = "VALUE",
+				      .layout = &uverbs_layout_u32,
 				      .min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[TD_PARENT_CREATE_RESP]   = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
+				      .name = "RESP",
+				      .layout = &uverbs_layout_u32,
 				      .min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[TD_PARENT_CREATE_FLEX]   = { .type = UVERBS_ATTR_TYPE_PTR_IN,
+				      .name = "FLEX",
+				      .layout = &uverbs_layout_bytes,
 				      .min_len = 1, .max_len = 64 },
 };
 
 static const struct uverbs_attr_spec td_parent_create_vendor_attrs[] = {
 	[TD_PARENT_CREATE_VENDOR_TAG & ~UVERBS_VENDOR_FLAG] = {
+		.name = "VENDOR_TAG",
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.layout = &uverbs_layout_u64,
 		.min_len = sizeof(u64), .max_len = sizeof(u64) },
 };
 
 static const struct uverbs_attr_spec td_parent_read_attrs[] = {
 	[TD_PARENT_READ_HANDLE] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				    .name = "HANDLE",
 				    .idr = { .type = TD_TYPE_PARENT,
 					     .access = UVERBS_ACCESS_READ } },
 	[TD_PARENT_READ_IN]     = { .type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+				    .name = "IN",
+				    .layout = &td_read_buf_layout,
 				    .min_len = sizeof(struct td_read_buf),
 				    .max_len = sizeof(struct td_read_buf) },
 	[TD_PARENT_READ_OUT]    = { .type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+				    .name = "OUT",
+				    .layout = &td_read_buf_layout,
 				    .min_len = sizeof(struct td_read_buf),
 				    .max_len = sizeof(struct td_read_buf) },
 };
 
 static const struct uverbs_attr_spec td_parent_write_attrs[] = {
 	[TD_PARENT_WRITE_HANDLE] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				     .name = "HANDLE",
 				     .idr = { .type = TD_TYPE_PARENT,
 					      .access = UVERBS_ACCESS_WRITE } },
 	[TD_PARENT_WRITE_VALUE]  = { .type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+				     .name = "VALUE",
+				     .layout = &uverbs_layout_u32,
 				     .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
 static const struct uverbs_attr_spec td_parent_destroy_attrs[] = {
 	[TD_PARENT_DESTROY_HANDLE] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				       .name = "HANDLE",
 				       .idr = { .type = TD_TYPE_PARENT,
 						.access = UVERBS_ACCESS_DESTROY } },
 	[TD_PARENT_DESTROY_RESP]   = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
+				       .name = "RESP",
+				       .layout = &uverbs_layout_u32,
 				       .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
 static const struct uverbs_action td_parent_actions[] = {
-	[TD_PARENT_CREATE]  = UVERBS_STD_VENDOR_ACTION(td_parent_create_h,
+	[TD_PARENT_CREATE]  = UVERBS_STD_VENDOR_ACTION("PARENT_CREATE",
+						       td_parent_create_h,
 						       td_parent_create_attrs,
 						       td_parent_create_vendor_attrs),
-	[TD_PARENT_READ]    = UVERBS_STD_ACTION(td_parent_read_h, td_parent_read_attrs),
-	[TD_PARENT_WRITE]   = UVERBS_STD_ACTION(td_parent_write_h, td_parent_write_attrs),
-	[TD_PARENT_DESTROY] = UVERBS_STD_ACTION(td_parent_destroy_h,
+	[TD_PARENT_READ]    = UVERBS_STD_ACTION("PARENT_READ", td_parent_read_h,
+						td_parent_read_attrs),
+	[TD_PARENT_WRITE]   = UVERBS_STD_ACTION("PARENT_WRITE",
+						td_parent_write_h,
+						td_parent_write_attrs),
+	[TD_PARENT_DESTROY] = UVERBS_STD_ACTION("PARENT_DESTROY",
+						td_parent_destroy_h,
 						td_parent_destroy_attrs),
 };
 
@@ -341,51 +384,69 @@ static int td_child_write_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 static const struct uverbs_attr_spec td_child_create_attrs[] = {
 	[TD_CHILD_CREATE_HANDLE]  = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				      .name = "HANDLE",
 				      .idr = { .type = TD_TYPE_CHILD,
 					       .access = UVERBS_ACCESS_NEW } },
 	[TD_CHILD_CREATE_PARENT]  = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				      .name = "PARENT",
 				      .idr = { .type = TD_TYPE_PARENT,
 					       .access = UVERBS_ACCESS_READ,
 					       .parent = true } },
 	[TD_CHILD_CREATE_PARENT2] = { .type = UVERBS_ATTR_TYPE_IDR,
+				      .name = "PARENT2",
 				      .idr = { .type = TD_TYPE_PARENT,
 					       .access = UVERBS_ACCESS_READ,
 					       .parent = true } },
 	[TD_CHILD_CREATE_VALUE]   = { .type = UVERBS_ATTR_TYPE_PTR_IN,
+				      .name = "VALUE",
+				      .layout = &uverbs_layout_u32,
 				      .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
 static const struct uverbs_attr_spec td_child_read_attrs[] = {
 	[TD_CHILD_READ_HANDLE] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				   .name = "HANDLE",
 				   .idr = { .type = TD_TYPE_CHILD,
 					    .access = UVERBS_ACCESS_READ } },
 	[TD_CHILD_READ_OUT]    = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
+				   .name = "OUT",
+				   .layout = &uverbs_layout_u32,
 				   .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
 static const struct uverbs_attr_spec td_child_write_attrs[] = {
 	[TD_CHILD_WRITE_HANDLE] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				    .name = "HANDLE",
 				    .idr = { .type = TD_TYPE_CHILD,
 					     .access = UVERBS_ACCESS_WRITE } },
 	[TD_CHILD_WRITE_PARENT] = { .type = UVERBS_ATTR_TYPE_IDR,
+				    .name = "PARENT",
 				    .idr = { .type = TD_TYPE_PARENT,
 					     .access = UVERBS_ACCESS_WRITE } },
 	[TD_CHILD_WRITE_VALUE]  = { .type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+				    .name = "VALUE",
+				    .layout = &uverbs_layout_u32,
 				    .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
 static const struct uverbs_attr_spec td_child_destroy_attrs[] = {
 	[TD_CHILD_DESTROY_HANDLE] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
+				      .name = "HANDLE",
 				      .idr = { .type = TD_TYPE_CHILD,
 					       .access = UVERBS_ACCESS_DESTROY } },
 };
 
 static const struct uverbs_action td_child_actions[] = {
-	[TD_CHILD_CREATE]  = UVERBS_STD_ACTION(td_child_create_h, td_child_create_attrs),
-	[TD_CHILD_READ]    = UVERBS_STD_ACTION(td_child_read_h, td_child_read_attrs),
-	[TD_CHILD_WRITE]   = UVERBS_STD_ACTION(td_child_write_h, td_child_write_attrs),
+	[TD_CHILD_CREATE]  = UVERBS_STD_ACTION("CHILD_CREATE",
+					       td_child_create_h,
+					       td_child_create_attrs),
+	[TD_CHILD_READ]    = UVERBS_STD_ACTION("CHILD_READ", td_child_read_h,
+					       td_child_read_attrs),
+	[TD_CHILD_WRITE]   = UVERBS_STD_ACTION("CHILD_WRITE", td_child_write_h,
+					       td_child_write_attrs),
 	/* No handler: the core's destroy is all there is to it. */
-	[TD_CHILD_DESTROY] = UVERBS_STD_ACTION(NULL, td_child_destroy_attrs),
+	[TD_CHILD_DESTROY] = UVERBS_STD_ACTION("CHILD_DESTROY", NULL,
+					       td_child_destroy_attrs),
 };
 
 /* VENDOR: a vendor-only action. */
@@ -409,15 +470,20 @@ static const struct uverbs_attr_spec td_vendor_only_common_attrs[] = {};
 
 static const struct uverbs_attr_spec td_vendor_only_vendor_attrs[] = {
 	[TD_VENDOR_ONLY_IN & ~UVERBS_VENDOR_FLAG] = {
+		.name = "IN",
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.layout = &uverbs_layout_u32,
 		.min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[TD_VENDOR_ONLY_OUT & ~UVERBS_VENDOR_FLAG] = {
+		.name = "OUT",
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.layout = &uverbs_layout_u32,
 		.min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
 static const struct uverbs_action td_vendor_actions[] = {
-	[TD_VENDOR_ONLY] = UVERBS_STD_VENDOR_ACTION(td_vendor_only_h,
+	[TD_VENDOR_ONLY] = UVERBS_STD_VENDOR_ACTION("VENDOR_ONLY",
+						    td_vendor_only_h,
 						    td_vendor_only_common_attrs,
 						    td_vendor_only_vendor_attrs),
 };
@@ -458,43 +524,53 @@ static int td_channel_read_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 static const struct uverbs_attr_spec td_channel_create_attrs[] = {
 	[TD_CHANNEL_FD] = { .type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
+			    .name = "FD",
 			    .idr = { .type = TD_TYPE_CHANNEL,
 				     .access = UVERBS_ACCESS_NEW } },
 };
 
 static const struct uverbs_attr_spec td_channel_read_attrs[] = {
 	[TD_CHANNEL_FD]       = { .type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
+				  .name = "FD",
 				  .idr = { .type = TD_TYPE_CHANNEL,
 					   .access = UVERBS_ACCESS_READ } },
 	[TD_CHANNEL_READ_OUT] = { .type = UVERBS_ATTR_TYPE_PTR_OUT,
+				  .name = "OUT",
+				  .layout = &uverbs_layout_u32,
 				  .min_len = sizeof(u32), .max_len = sizeof(u32) },
 };
 
 static const struct uverbs_attr_spec td_channel_destroy_attrs[] = {
 	[TD_CHANNEL_FD] = { .type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
+			    .name = "FD",
 			    .idr = { .type = TD_TYPE_CHANNEL,
 				     .access = UVERBS_ACCESS_DESTROY } },
 };
 
 static const struct uverbs_action td_channel_actions[] = {
-	[TD_CHANNEL_CREATE]  = UVERBS_STD_ACTION(td_channel_create_h,
+	[TD_CHANNEL_CREATE]  = UVERBS_STD_ACTION("CHANNEL_CREATE",
+						 td_channel_create_h,
 						 td_channel_create_attrs),
-	[TD_CHANNEL_READ]    = UVERBS_STD_ACTION(td_channel_read_h,
+	[TD_CHANNEL_READ]    = UVERBS_STD_ACTION("CHANNEL_READ",
+						 td_channel_read_h,
 						 td_channel_read_attrs),
-	[TD_CHANNEL_DESTROY] = UVERBS_STD_ACTION(NULL, td_channel_destroy_attrs),
+	[TD_CHANNEL_DESTROY] = UVERBS_STD_ACTION("CHANNEL_DESTROY", NULL,
+						 td_channel_destroy_attrs),
 };
 
 static const struct uverbs_type *const td_type_list[] = {
-	[TD_TYPE_DEVICE]  = UVERBS_TYPE(td_device_actions, NULL),
-	[TD_TYPE_PARENT]  = UVERBS_TYPE(td_parent_actions, &td_obj_type),
-	[TD_TYPE_CHILD]   = UVERBS_TYPE(td_child_actions, &td_obj_type),
-	[TD_TYPE_VENDOR]  = UVERBS_TYPE(td_vendor_actions, NULL),
-	[TD_TYPE_CHANNEL] = UVERBS_TYPE(td_channel_actions, &td_channel_type),
+	[TD_TYPE_DEVICE]  = UVERBS_TYPE("DEVICE", td_device_actions, NULL),
+	[TD_TYPE_PARENT]  = UVERBS_TYPE("PARENT", td_parent_actions, &td_obj_type),
+	[TD_TYPE_CHILD]   = UVERBS_TYPE("CHILD", td_child_actions, &td_obj_type),
+	[TD_TYPE_VENDOR]  = UVERBS_TYPE("VENDOR", td_vendor_actions, NULL),
+	[TD_TYPE_CHANNEL] = UVERBS_TYPE("CHANNEL", td_channel_actions,
+					&td_channel_type),
 };
 
 static const struct uverbs_types td_types = {
 	.types = td_type_list,
 	.num_types = ARRAY_SIZE(td_type_list),
+	.name = "test",
 };
 
 struct ib_device *td_device_create(void)

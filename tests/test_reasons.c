@@ -143,15 +143,15 @@ TEST(rule23_header_refusals)
 		raw_ioctl(&fx, h));
 	h->reserved = 0;
 	h->driver_id = 7;
-	REFUSED(&fx, -EINVAL, "driver_id 7, device has 20727",
+	REFUSED(&fx, -EINVAL, "driver_id 7, device has 20727 (soft)",
 		raw_ioctl(&fx, h));
 	h->driver_id = SOFT_DRIVER_ID;
 	h->object_type = 200;
-	REFUSED(&fx, -EINVAL, "object_type 200 out of range",
+	REFUSED(&fx, -EINVAL, "object_type 200 >= 9 types",
 		raw_ioctl(&fx, h));
 	h->object_type = UVERBS_TYPE_PD;
 	h->action = 9;
-	REFUSED(&fx, -EOPNOTSUPP, "action 9 of type 1 not supported",
+	REFUSED(&fx, -EOPNOTSUPP, "PD: action 9 not supported (PD has 2 actions)",
 		raw_ioctl(&fx, h));
 	REFUSED(&fx, -ENOTTY, "ioctl 0x1234 is not RDMA_VERBS_IOCTL",
 		ib_uverbs_ioctl(fx.f, 0x1234, 0));
@@ -174,31 +174,31 @@ TEST(rule23_attribute_refusals)
 	};
 	h->attrs[0].attr_id = UVERBS_PD_ALLOC_HANDLE;
 	h->attrs[1].attr_id = UVERBS_PD_ALLOC_HANDLE;
-	REFUSED(&fx, -EINVAL, "attr 1 (id 0x0): given twice",
+	REFUSED(&fx, -EINVAL, "PD_ALLOC: attr HANDLE (id 0x0): given twice",
 		raw_ioctl(&fx, h));
 	h->attrs[1].reserved = 1;
-	REFUSED(&fx, -EINVAL, "attr 1 (id 0x0): reserved is not zero",
+	REFUSED(&fx, -EINVAL, "PD_ALLOC: attr ??? (id 0x0): reserved is not zero",
 		raw_ioctl(&fx, h));
 	h->attrs[1].reserved = 0;
 	h->attrs[1].attr_id = 5;
-	REFUSED(&fx, -EINVAL, "attr 1 (id 0x5): not in the action's spec",
+	REFUSED(&fx, -EINVAL, "PD_ALLOC: attr ??? (id 0x5): not in the action's spec",
 		raw_ioctl(&fx, h));
 	h->attrs[1].attr_id = UVERBS_VENDOR_FLAG | 1;
-	REFUSED(&fx, -EINVAL, "attr 1 (id 0x8001): no vendor chain for it",
+	REFUSED(&fx, -EINVAL, "PD_ALLOC: attr ??? (id 0x8001): no vendor chain for it",
 		raw_ioctl(&fx, h));
 	h->num_attrs = 1;
 	h->length = sizeof(*h) + sizeof(h->attrs[0]);
 	h->attrs[0].len = 4;
-	REFUSED(&fx, -EINVAL, "attr 0 (id 0x0): len must be 0 for an object",
+	REFUSED(&fx, -EINVAL, "PD_ALLOC: attr HANDLE (id 0x0): len must be 0 for an object",
 		raw_ioctl(&fx, h));
 	h->attrs[0].len = 0;
 	h->attrs[0].ptr_idr = 1ull << 32;
-	REFUSED(&fx, -EINVAL, "attr 0 (id 0x0): handle above 32 bits",
+	REFUSED(&fx, -EINVAL, "PD_ALLOC: attr HANDLE (id 0x0): handle above 32 bits",
 		raw_ioctl(&fx, h));
 	h->action = UVERBS_ACTION_PD_DEALLOC;
 	h->attrs[0].ptr_idr = 0;
 	h->attrs[0].attr_id = 3;
-	REFUSED(&fx, -EINVAL, "attr 0 (id 0x3): not in the action's spec",
+	REFUSED(&fx, -EINVAL, "PD_DEALLOC: attr ??? (id 0x3): not in the action's spec",
 		raw_ioctl(&fx, h));
 	h->num_attrs = 0;
 	h->length = sizeof(*h);
@@ -218,21 +218,22 @@ TEST(rule23_mandatory_and_lookups)
 				UVERBS_ACTION_PD_DEALLOC);
 	ioverbs_cmd_in(&c, 1, &pd, 0);
 	/* id 1 is not in PD_DEALLOC's spec; the library sends it as asked. */
-	REFUSED(&fx, -EINVAL, "attr 0 (id 0x1): not in the action's spec",
+	REFUSED(&fx, -EINVAL, "PD_DEALLOC: attr ??? (id 0x1): not in the action's spec",
 		exec(&fx, &c));
 	pd = pd_ok(&fx);
 	cq = cq_ok(&fx);
 	qp = qp_ok(&fx, pd, cq);
-	REFUSED(&fx, -ENOENT, "attr 0 (id 0x0): handle 99: no such object",
+	REFUSED(&fx, -ENOENT, "PD_DEALLOC: attr HANDLE (id 0x0): handle 99: no such object",
 		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 				UVERBS_ACTION_PD_DEALLOC,
 				UVERBS_PD_DEALLOC_HANDLE, 99));
 	/* A CQ handle where a PD's is expected: the core knows it. */
 	{
-		char want[80];
+		char want[UVERBS_REASON_MAX];
 
 		snprintf(want, sizeof(want),
-			 "attr 0 (id 0x0): handle %u: of another type", cq);
+			 "PD_DEALLOC: attr HANDLE (id 0x0): handle %u: of another type",
+			 cq);
 		REFUSED(&fx, -EINVAL, want,
 			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					UVERBS_ACTION_PD_DEALLOC,
@@ -240,17 +241,17 @@ TEST(rule23_mandatory_and_lookups)
 	}
 	/* Rule 18: the QP depends on the PD and the CQ. */
 	{
-		char want[80];
+		char want[UVERBS_REASON_MAX];
 
 		snprintf(want, sizeof(want),
-			 "handle %u: 1 object depends on it: destroy it first",
+			 "PD_DEALLOC: attr HANDLE (id 0x0): handle %u: 1 object depends on it: destroy it first",
 			 pd);
 		REFUSED(&fx, -EBUSY, want,
 			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_PD,
 					UVERBS_ACTION_PD_DEALLOC,
 					UVERBS_PD_DEALLOC_HANDLE, pd));
 		snprintf(want, sizeof(want),
-			 "handle %u: 2 objects depend on it: destroy them first",
+			 "CQ_DESTROY: attr HANDLE (id 0x0): handle %u: 2 objects depend on it: destroy them first",
 			 cq);
 		REFUSED(&fx, -EBUSY, want,
 			ioverbs_object_destroy(&fx.v, UVERBS_TYPE_CQ,
@@ -260,7 +261,7 @@ TEST(rule23_mandatory_and_lookups)
 	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_QP,
 				UVERBS_ACTION_QP_MODIFY);
 	ioverbs_cmd_idr(&c, UVERBS_QP_MODIFY_HANDLE, qp);
-	REFUSED(&fx, -EINVAL, "mandatory attr 0x1 missing", exec(&fx, &c));
+	REFUSED(&fx, -EINVAL, "QP_MODIFY: mandatory attr CMD (id 0x1) missing", exec(&fx, &c));
 	teardown(&fx);
 }
 
@@ -271,7 +272,7 @@ TEST(rule23_no_context_and_removal)
 
 	setup_noctx(&fx);
 	REFUSED(&fx, -EINVAL,
-		"attr 0 (id 0x0): no context yet (GET_CONTEXT first)",
+		"PD_ALLOC: attr HANDLE (id 0x0): no context yet (GET_CONTEXT first)",
 		pd_alloc(&fx, &pd));
 	ASSERT_OK(ioverbs_context_get(&fx.v));
 	REFUSED(&fx, -EINVAL, "GET_CONTEXT: the file has a context already",
@@ -340,7 +341,7 @@ TEST(rule23_pd_mr_actions)
 		ioverbs_mr_reg(&fx.v, pd, buf, sizeof(buf),
 			       IB_UVERBS_ACCESS_REMOTE_WRITE, &mr, &lkey,
 			       &rkey));
-	REFUSED(&fx, -ENOENT, "attr 0 (id 0x0): handle 42: no such object",
+	REFUSED(&fx, -ENOENT, "MR_DEREG: attr HANDLE (id 0x0): handle 42: no such object",
 		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_MR, UVERBS_ACTION_MR_DEREG,
 				UVERBS_MR_DEREG_HANDLE, 42));
 	teardown(&fx);
@@ -353,7 +354,7 @@ TEST(rule23_cq_actions)
 	struct ioverbs_cmd c;
 	u32 cq, cqe, v, count;
 	struct fx fx;
-	char want[80];
+	char want[UVERBS_REASON_MAX];
 
 	setup(&fx);
 	REFUSED(&fx, -EINVAL, "CQ_CREATE: cqe 70000 outside 1..1024 (device max_cqe)",
@@ -445,7 +446,7 @@ TEST(rule23_qp_actions)
 
 	{
 		struct ib_uverbs_qp_query_resp qr;
-		char want[80];
+		char want[UVERBS_REASON_MAX];
 		u32 mask = 0;
 
 		ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_QP,
@@ -454,14 +455,15 @@ TEST(rule23_qp_actions)
 		ioverbs_cmd_in(&c, UVERBS_QP_QUERY_MASK, &mask, sizeof(mask));
 		ioverbs_cmd_out(&c, UVERBS_QP_QUERY_RESP, &qr, sizeof(qr));
 		snprintf(want, sizeof(want),
-			 "attr 0 (id 0x0): handle %u: of another type", pd);
+			 "QP_QUERY: attr HANDLE (id 0x0): handle %u: of another type",
+			 pd);
 		REFUSED(&fx, -EINVAL, want, exec(&fx, &c));
 	}
 	ASSERT_OK(ioverbs_object_destroy(&fx.v, UVERBS_TYPE_QP,
 				  UVERBS_ACTION_QP_DESTROY,
 				  UVERBS_QP_DESTROY_HANDLE, qp2));
 	REFUSED(&fx, -ENOENT,
-		"attr 0 (id 0x0): handle 1000: no such object",
+		"QP_DESTROY: attr HANDLE (id 0x0): handle 1000: no such object",
 		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_QP,
 				UVERBS_ACTION_QP_DESTROY,
 				UVERBS_QP_DESTROY_HANDLE, 1000));
@@ -546,7 +548,7 @@ TEST(rule23_remaining_actions)
 	struct ioverbs_cmd c;
 	u32 pd, cq, srq, qp, qpn;
 	struct fx fx;
-	char want[80];
+	char want[UVERBS_REASON_MAX];
 
 	setup_noctx(&fx);
 	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_DEVICE,
@@ -559,13 +561,13 @@ TEST(rule23_remaining_actions)
 	ioverbs_client_cmd_init(&fx.v, &c, UVERBS_TYPE_MR,
 				UVERBS_ACTION_MR_REREG);
 	ioverbs_cmd_idr(&c, UVERBS_MR_REREG_HANDLE, 0);
-	REFUSED(&fx, -EOPNOTSUPP, "action 2 of type 2 not supported",
+	REFUSED(&fx, -EOPNOTSUPP, "MR: action 2 not supported (MR has 2 actions)",
 		exec(&fx, &c));
-	REFUSED(&fx, -EBADF, "attr 0 (id 0x0): fd 99: no such object",
+	REFUSED(&fx, -EBADF, "COMP_CHANNEL_DESTROY: attr FD (id 0x0): fd 99: no such object",
 		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_COMP_CHANNEL,
 				UVERBS_ACTION_COMP_CHANNEL_DESTROY,
 				UVERBS_COMP_CHANNEL_DESTROY_FD, 99));
-	REFUSED(&fx, -ENOENT, "attr 0 (id 0x0): handle 98: no such object",
+	REFUSED(&fx, -ENOENT, "AH_DESTROY: attr HANDLE (id 0x0): handle 98: no such object",
 		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_AH,
 				UVERBS_ACTION_AH_DESTROY,
 				UVERBS_AH_DESTROY_HANDLE, 98));
@@ -594,7 +596,8 @@ TEST(rule23_remaining_actions)
 		ASSERT_TRUE(qpn > 1);
 	}
 	snprintf(want, sizeof(want),
-		 "handle %u: 1 object depends on it: destroy it first", srq);
+		 "SRQ_DESTROY: attr HANDLE (id 0x0): handle %u: 1 object depends on it: destroy it first",
+		 srq);
 	REFUSED(&fx, -EBUSY, want,
 		ioverbs_object_destroy(&fx.v, UVERBS_TYPE_SRQ,
 				UVERBS_ACTION_SRQ_DESTROY,
@@ -637,7 +640,7 @@ TEST(rule23_soft_vendor_actions)
 				SOFT_VENDOR_QP_COUNTERS);
 	ioverbs_cmd_idr(&c, SOFT_QP_COUNTERS_HANDLE, 555);
 	ioverbs_cmd_out(&c, SOFT_QP_COUNTERS_RESP, &pc, sizeof(pc));
-	REFUSED(&fx, -ENOENT, "attr 0 (id 0x8000): handle 555: no such object",
+	REFUSED(&fx, -ENOENT, "VENDOR_QP_COUNTERS: attr HANDLE (id 0x8000): handle 555: no such object",
 		exec(&fx, &c));
 	teardown(&fx);
 }
@@ -645,7 +648,7 @@ TEST(rule23_soft_vendor_actions)
 /* --- how the reason is kept ------------------------------------------ */
 
 /* What read() answers for a PD_DEALLOC of handle 9. */
-#define H9 "attr 0 (id 0x0): handle 9: no such object\n"
+#define H9 "PD_DEALLOC: attr HANDLE (id 0x0): handle 9: no such object\n"
 
 /* read() semantics: a line with its newline, taken by the read. */
 TEST(rule23_reason_read_takes_it)
@@ -669,7 +672,7 @@ TEST(rule23_reason_read_takes_it)
 					      UVERBS_ACTION_PD_DEALLOC,
 					      UVERBS_PD_DEALLOC_HANDLE, 9));
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, 6), 6);
-	ASSERT_TRUE(!memcmp(buf, "attr 0", 6));
+	ASSERT_TRUE(!memcmp(buf, "PD_DEA", 6));
 	ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, sizeof(buf)), 0);
 
 	/* A success clears it. */
@@ -756,8 +759,8 @@ TEST(rule23_reason_per_thread)
 		pthread_join(t[i], NULL);
 	ASSERT_ERRNO(-ENOENT, a[0].ret);
 	ASSERT_ERRNO(-ENOENT, a[1].ret);
-	ASSERT_TRUE(!strcmp(a[0].why, "attr 0 (id 0x0): handle 100: no such object"));
-	ASSERT_TRUE(!strcmp(a[1].why, "attr 0 (id 0x0): handle 101: no such object"));
+	ASSERT_TRUE(!strcmp(a[0].why, "PD_DEALLOC: attr HANDLE (id 0x0): handle 100: no such object"));
+	ASSERT_TRUE(!strcmp(a[1].why, "PD_DEALLOC: attr HANDLE (id 0x0): handle 101: no such object"));
 	/* The main thread failed nothing. */
 	ASSERT_EQ(ioverbs_reason_get(&fx.v, a[0].why, sizeof(a[0].why)), 0);
 	pthread_barrier_destroy(&failed);
@@ -773,7 +776,7 @@ TEST(rule23_reason_per_thread)
  */
 TEST(rule23_reason_table_is_bounded)
 {
-	char buf[UVERBS_REASON_MAX], want[64];
+	char buf[UVERBS_REASON_MAX], want[UVERBS_REASON_MAX];
 	long live;
 	struct fx fx;
 	int i;
@@ -797,7 +800,7 @@ TEST(rule23_reason_table_is_bounded)
 			continue;
 		}
 		snprintf(want, sizeof(want),
-			 "attr 0 (id 0x0): handle %d: no such object\n",
+			 "PD_DEALLOC: attr HANDLE (id 0x0): handle %d: no such object\n",
 			 5000 + i);
 		ASSERT_EQ(ib_uverbs_reason_read(fx.f, buf, sizeof(buf)),
 			  strlen(want));

@@ -1599,11 +1599,11 @@ static const struct uverbs_attr_spec rule16_two_new_attrs[] = {
 };
 
 static const struct uverbs_action rule16_actions[] = {
-	[0] = UVERBS_STD_ACTION(NULL, rule16_two_new_attrs),
+	[0] = UVERBS_STD_ACTION("OBJ_CREATE", NULL, rule16_two_new_attrs),
 };
 
 static const struct uverbs_type *const rule16_type_list[] = {
-	[0] = UVERBS_TYPE(rule16_actions, &rule16_obj),
+	[0] = UVERBS_TYPE("OBJ", rule16_actions, &rule16_obj),
 };
 
 static const struct uverbs_types rule16_types = {

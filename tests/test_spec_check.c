@@ -7,12 +7,20 @@
  * nothing registered; well-formed corner cases and the test driver's own
  * table must pass.
  *
+ * Names and layouts: every slot named, names unique within their level,
+ * layouts that fit their attributes; the built-in tables (standard, soft,
+ * test driver) have a layout for every PTR attribute.
+ *
  * Every table has the same types: SPEC_T_OBJ holds the action under test
  * and has objects, SPEC_T_EMPTY is an empty slot, SPEC_T_NOOBJ has
  * actions only, SPEC_T_FD is an fd type, SPEC_T_NODESTROY has object ops
  * without a destroy function.
  */
 #include <unistd.h>
+
+#include <rdma/ib_verbs_ops.h>
+#include <rdma/soft_device.h>
+#include <rdma/uverbs_layouts.h>
 
 #include "harness.h"
 #include "test_driver.h"
@@ -53,35 +61,39 @@ static const struct uverbs_action spec_no_actions[] = {};
 /* A types table whose SPEC_T_OBJ type has @_actions. */
 #define SPEC_TYPES(_name, _actions)                                          \
 	static const struct uverbs_type *const _name##_list[] = {            \
-		[SPEC_T_OBJ] = UVERBS_TYPE(_actions, &spec_obj),             \
-		[SPEC_T_NOOBJ] = UVERBS_TYPE(spec_no_actions, NULL),         \
-		[SPEC_T_FD] = UVERBS_TYPE(spec_no_actions, &spec_fd_obj),    \
-		[SPEC_T_NODESTROY] =                                         \
-			UVERBS_TYPE(spec_no_actions, &spec_nodestroy_obj),   \
+		[SPEC_T_OBJ] = UVERBS_TYPE("OBJ", _actions, &spec_obj),      \
+		[SPEC_T_NOOBJ] = UVERBS_TYPE("NOOBJ", spec_no_actions, NULL), \
+		[SPEC_T_FD] =                                                \
+			UVERBS_TYPE("FD", spec_no_actions, &spec_fd_obj),    \
+		[SPEC_T_NODESTROY] = UVERBS_TYPE("NODESTROY",                \
+			spec_no_actions, &spec_nodestroy_obj),               \
 	};                                                                   \
 	static const struct uverbs_types _name = {                           \
 		.types = _name##_list,                                       \
 		.num_types = ARRAY_SIZE(_name##_list),                       \
+		.name = "spec",                                              \
 	}
 
 /* A types table whose one action has the common chain @_attrs. */
 #define SPEC_ONE_ACTION(_name, _attrs)                                       \
 	static const struct uverbs_action _name##_actions[] = {              \
-		UVERBS_STD_ACTION(spec_handler, _attrs),                     \
+		UVERBS_STD_ACTION("OBJ_ACT", spec_handler, _attrs),          \
 	};                                                                   \
 	SPEC_TYPES(_name, _name##_actions)
 
-/* Attribute spec shorthands. */
-#define IDR(_type, _access) \
-	{ .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true, \
+/* Attribute spec shorthands; the first argument is the attribute's name. */
+#define IDR(_n, _type, _access) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true, \
 	  .idr = { .type = (_type), .access = (_access) } }
-#define PARENT(_type, _access) \
-	{ .type = UVERBS_ATTR_TYPE_IDR, \
+#define PARENT(_n, _type, _access) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_IDR, \
 	  .idr = { .type = (_type), .access = (_access), .parent = true } }
-#define PTR_IN(_min, _max) \
-	{ .type = UVERBS_ATTR_TYPE_PTR_IN, .min_len = (_min), .max_len = (_max) }
-#define PTR_OUT(_min, _max) \
-	{ .type = UVERBS_ATTR_TYPE_PTR_OUT, .min_len = (_min), .max_len = (_max) }
+#define PTR_IN(_n, _min, _max) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_PTR_IN, \
+	  .min_len = (_min), .max_len = (_max) }
+#define PTR_OUT(_n, _min, _max) \
+	{ .name = (_n), .type = UVERBS_ATTR_TYPE_PTR_OUT, \
+	  .min_len = (_min), .max_len = (_max) }
 
 /* Registers a device on @types; unregisters it again if that worked. */
 static long spec_register(const struct uverbs_types *types)
@@ -168,31 +180,32 @@ static void spec_ok(const struct uverbs_types *types)
 /* ---- Well-formed tables ---- */
 
 static const struct uverbs_attr_spec good_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PTR_IN(0, 1),
-	[3] = PTR_OUT(8, 8),
-	[5] = { .type = UVERBS_ATTR_TYPE_FD,
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PTR_IN("A2", 0, 1),
+	[3] = PTR_OUT("A3", 8, 8),
+	[5] = { .name = "A5", .type = UVERBS_ATTR_TYPE_FD,
 		.idr = { .type = SPEC_T_FD, .access = UVERBS_ACCESS_READ } },
-	[6] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
+	[6] = IDR("A6", SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
 };
 SPEC_ONE_ACTION(good_types, good_attrs);
 
 /* Exactly UVERBS_MAX_PARENTS parents. */
 static const struct uverbs_attr_spec max_parents_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[3] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[4] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PARENT("A2", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[3] = PARENT("A3", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[4] = PARENT("A4", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(max_parents_types, max_parents_attrs);
 
 /* An empty action slot and an action without attributes. */
 static const struct uverbs_attr_spec no_attrs[] = {};
 static const struct uverbs_action holes_actions[] = {
-	[1] = UVERBS_STD_ACTION(spec_handler, no_attrs),
-	[3] = UVERBS_STD_VENDOR_ACTION(spec_handler, no_attrs, good_attrs),
+	[1] = UVERBS_STD_ACTION("OBJ_A1", spec_handler, no_attrs),
+	[3] = UVERBS_STD_VENDOR_ACTION("OBJ_A3", spec_handler, no_attrs,
+				       good_attrs),
 };
 SPEC_TYPES(holes_types, holes_actions);
 
@@ -214,29 +227,30 @@ TEST(spec_check_good_tables_pass)
 /* ---- Rule 16: at most one NEW or DESTROY per action ---- */
 
 static const struct uverbs_attr_spec two_new_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = IDR("A1", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
 };
 SPEC_ONE_ACTION(two_new_types, two_new_attrs);
 
 static const struct uverbs_attr_spec new_destroy_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = IDR("A1", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
 };
 SPEC_ONE_ACTION(new_destroy_types, new_destroy_attrs);
 
 static const struct uverbs_attr_spec two_destroy_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
-	[2] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[2] = IDR("A2", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
 };
 SPEC_ONE_ACTION(two_destroy_types, two_destroy_attrs);
 
 /* One NEW in the common chain, one in the vendor chain. */
 static const struct uverbs_attr_spec one_new_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
 };
 static const struct uverbs_action new_in_both_actions[] = {
-	UVERBS_STD_VENDOR_ACTION(spec_handler, one_new_attrs, one_new_attrs),
+	UVERBS_STD_VENDOR_ACTION("OBJ_ACT", spec_handler, one_new_attrs,
+				 one_new_attrs),
 };
 SPEC_TYPES(new_in_both_types, new_in_both_actions);
 
@@ -244,7 +258,7 @@ SPEC_TYPES(new_in_both_types, new_in_both_actions);
 static const struct uverbs_attr_spec fd_new_idr_new_attrs[] = {
 	[0] = { .type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
 		.idr = { .type = SPEC_T_FD, .access = UVERBS_ACCESS_NEW } },
-	[1] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = IDR("A1", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
 };
 SPEC_ONE_ACTION(fd_new_idr_new_types, fd_new_idr_new_attrs);
 
@@ -307,12 +321,12 @@ TEST(spec_check_optional_new_or_destroy)
 /* ---- IDR / FD attributes and their object types ---- */
 
 static const struct uverbs_attr_spec idr_out_of_range_attrs[] = {
-	[0] = IDR(SPEC_NUM_TYPES, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_NUM_TYPES, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_out_of_range_types, idr_out_of_range_attrs);
 
 static const struct uverbs_attr_spec idr_far_out_of_range_attrs[] = {
-	[0] = IDR(0xffff, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", 0xffff, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_far_out_of_range_types, idr_far_out_of_range_attrs);
 
@@ -323,7 +337,7 @@ TEST(spec_check_idr_type_out_of_range)
 }
 
 static const struct uverbs_attr_spec idr_empty_slot_attrs[] = {
-	[0] = IDR(SPEC_T_EMPTY, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_EMPTY, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_empty_slot_types, idr_empty_slot_attrs);
 
@@ -333,12 +347,12 @@ TEST(spec_check_idr_type_empty_slot)
 }
 
 static const struct uverbs_attr_spec idr_noobj_attrs[] = {
-	[0] = IDR(SPEC_T_NOOBJ, UVERBS_ACCESS_NEW),
+	[0] = IDR("A0", SPEC_T_NOOBJ, UVERBS_ACCESS_NEW),
 };
 SPEC_ONE_ACTION(idr_noobj_types, idr_noobj_attrs);
 
 static const struct uverbs_attr_spec idr_nodestroy_attrs[] = {
-	[0] = IDR(SPEC_T_NODESTROY, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_NODESTROY, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_nodestroy_types, idr_nodestroy_attrs);
 
@@ -355,7 +369,7 @@ static const struct uverbs_attr_spec fd_for_idr_type_attrs[] = {
 SPEC_ONE_ACTION(fd_for_idr_type_types, fd_for_idr_type_attrs);
 
 static const struct uverbs_attr_spec idr_for_fd_type_attrs[] = {
-	[0] = IDR(SPEC_T_FD, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_FD, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(idr_for_fd_type_types, idr_for_fd_type_attrs);
 
@@ -370,12 +384,12 @@ TEST(spec_check_idr_attr_for_fd_type)
 }
 
 static const struct uverbs_attr_spec access_none_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NONE),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NONE),
 };
 SPEC_ONE_ACTION(access_none_types, access_none_attrs);
 
 static const struct uverbs_attr_spec access_unknown_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY + 1),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY + 1),
 };
 SPEC_ONE_ACTION(access_unknown_types, access_unknown_attrs);
 
@@ -395,12 +409,12 @@ TEST(spec_check_access_none)
 /* ---- PTR lengths ---- */
 
 static const struct uverbs_attr_spec ptr_in_max_zero_attrs[] = {
-	[0] = PTR_IN(0, 0),
+	[0] = PTR_IN("A0", 0, 0),
 };
 SPEC_ONE_ACTION(ptr_in_max_zero_types, ptr_in_max_zero_attrs);
 
 static const struct uverbs_attr_spec ptr_out_max_zero_attrs[] = {
-	[0] = PTR_OUT(0, 0),
+	[0] = PTR_OUT("A0", 0, 0),
 };
 SPEC_ONE_ACTION(ptr_out_max_zero_types, ptr_out_max_zero_attrs);
 
@@ -411,12 +425,12 @@ TEST(spec_check_ptr_max_len_zero)
 }
 
 static const struct uverbs_attr_spec ptr_in_min_gt_max_attrs[] = {
-	[0] = PTR_IN(8, 4),
+	[0] = PTR_IN("A0", 8, 4),
 };
 SPEC_ONE_ACTION(ptr_in_min_gt_max_types, ptr_in_min_gt_max_attrs);
 
 static const struct uverbs_attr_spec ptr_out_min_gt_max_attrs[] = {
-	[0] = PTR_OUT(5, 4),
+	[0] = PTR_OUT("A0", 5, 4),
 };
 SPEC_ONE_ACTION(ptr_out_min_gt_max_types, ptr_out_min_gt_max_attrs);
 
@@ -445,8 +459,8 @@ TEST(spec_check_unknown_attr_type)
 /* ---- Parents ---- */
 
 static const struct uverbs_attr_spec parent_write_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
 };
 SPEC_ONE_ACTION(parent_write_types, parent_write_attrs);
 
@@ -472,14 +486,14 @@ TEST(spec_check_parent_not_read)
 }
 
 static const struct uverbs_attr_spec parent_without_new_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_WRITE),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(parent_without_new_types, parent_without_new_attrs);
 
 static const struct uverbs_attr_spec parent_with_destroy_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_DESTROY),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(parent_with_destroy_types, parent_with_destroy_attrs);
 
@@ -490,28 +504,28 @@ TEST(spec_check_parent_without_new)
 }
 
 static const struct uverbs_attr_spec too_many_parents_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[3] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[4] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[5] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PARENT("A2", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[3] = PARENT("A3", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[4] = PARENT("A4", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[5] = PARENT("A5", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 SPEC_ONE_ACTION(too_many_parents_types, too_many_parents_attrs);
 
 /* Parents counted across both chains. */
 static const struct uverbs_attr_spec three_parents_attrs[] = {
-	[0] = IDR(SPEC_T_OBJ, UVERBS_ACCESS_NEW),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[2] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[3] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[2] = PARENT("A2", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[3] = PARENT("A3", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 static const struct uverbs_attr_spec two_vendor_parents_attrs[] = {
-	[0] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
-	[1] = PARENT(SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[0] = PARENT("A0", SPEC_T_OBJ, UVERBS_ACCESS_READ),
+	[1] = PARENT("A1", SPEC_T_OBJ, UVERBS_ACCESS_READ),
 };
 static const struct uverbs_action split_parents_actions[] = {
-	UVERBS_STD_VENDOR_ACTION(spec_handler, three_parents_attrs,
+	UVERBS_STD_VENDOR_ACTION("OBJ_ACT", spec_handler, three_parents_attrs,
 				 two_vendor_parents_attrs),
 };
 SPEC_TYPES(split_parents_types, split_parents_actions);
@@ -526,7 +540,7 @@ TEST(spec_check_too_many_parents)
 /* ---- Actions: handler, chains, distribution ---- */
 
 static const struct uverbs_attr_spec one_ptr_attrs[] = {
-	[0] = PTR_IN(4, 4),
+	[0] = PTR_IN("A0", 4, 4),
 };
 
 static const struct uverbs_action chains_no_handler_actions[] = {
@@ -639,7 +653,7 @@ TEST(spec_check_bad_chains)
 /* ---- The types table itself ---- */
 
 static const struct uverbs_type *const one_type_list[] = {
-	UVERBS_TYPE(spec_no_actions, &spec_obj),
+	UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
 };
 
 static const struct uverbs_types null_list_types = {
@@ -672,8 +686,8 @@ TEST(spec_check_null_types_table)
 
 /* Bad actions are found wherever they sit, not only in the first type. */
 static const struct uverbs_type *const late_bad_list[] = {
-	[0] = UVERBS_TYPE(spec_no_actions, &spec_obj),
-	[7] = UVERBS_TYPE(two_new_types_actions, &spec_obj),
+	[0] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+	[7] = UVERBS_TYPE("T7", two_new_types_actions, &spec_obj),
 };
 
 static const struct uverbs_types late_bad_types = {
@@ -682,8 +696,9 @@ static const struct uverbs_types late_bad_types = {
 };
 
 static const struct uverbs_action late_bad_action_actions[] = {
-	[0] = UVERBS_STD_ACTION(spec_handler, no_attrs),
-	[5] = UVERBS_STD_ACTION(spec_handler, ptr_in_min_gt_max_attrs),
+	[0] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+	[5] = UVERBS_STD_ACTION("OBJ_A5", spec_handler,
+				ptr_in_min_gt_max_attrs),
 };
 SPEC_TYPES(late_bad_action_types, late_bad_action_actions);
 
@@ -691,4 +706,290 @@ TEST(spec_check_finds_late_errors)
 {
 	spec_err(&late_bad_types, "type 7 action 0: 2 NEW");
 	spec_err(&late_bad_action_types, "type 0 action 5 attr 0x0: PTR lengths 8..4");
+}
+
+/* ---- Names ---- */
+
+static const struct uverbs_attr_spec unnamed_attrs[] = {
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[1] = { .type = UVERBS_ATTR_TYPE_PTR_IN, .min_len = 4, .max_len = 4 },
+};
+SPEC_ONE_ACTION(unnamed_attr_types, unnamed_attrs);
+
+static const struct uverbs_attr_spec twice_named_attrs[] = {
+	[0] = IDR("A0", SPEC_T_OBJ, UVERBS_ACCESS_NEW),
+	[2] = PTR_IN("A0", 4, 4),
+};
+SPEC_ONE_ACTION(twice_named_attr_types, twice_named_attrs);
+
+/* A vendor attribute may not take a common attribute's name. */
+static const struct uverbs_attr_spec vendor_a0_attrs[] = {
+	[1] = PTR_IN("A0", 4, 4),
+};
+static const struct uverbs_action vendor_twice_actions[] = {
+	UVERBS_STD_VENDOR_ACTION("OBJ_ACT", spec_handler, one_ptr_attrs,
+				 vendor_a0_attrs),
+};
+SPEC_TYPES(vendor_twice_types, vendor_twice_actions);
+
+static const struct uverbs_action unnamed_action_actions[] = {
+	[0] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+	[1] = UVERBS_STD_ACTION(NULL, spec_handler, no_attrs),
+};
+SPEC_TYPES(unnamed_action_types, unnamed_action_actions);
+
+static const struct uverbs_action twice_named_action_actions[] = {
+	[0] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+	[2] = UVERBS_STD_ACTION("OBJ_A0", spec_handler, no_attrs),
+};
+SPEC_TYPES(twice_named_action_types, twice_named_action_actions);
+
+static const struct uverbs_action spaced_name_actions[] = {
+	UVERBS_STD_ACTION("OBJ A0", spec_handler, no_attrs),
+};
+SPEC_TYPES(spaced_name_types, spaced_name_actions);
+
+static const struct uverbs_type *const type_names_list[] = {
+	[0] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+	[1] = UVERBS_TYPE(NULL, spec_no_actions, &spec_obj),
+};
+static const struct uverbs_types unnamed_type_types = {
+	.types = type_names_list, .num_types = 2, .name = "spec",
+};
+
+static const struct uverbs_type *const twice_named_type_list[] = {
+	[0] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+	[3] = UVERBS_TYPE("OBJ", spec_no_actions, &spec_obj),
+};
+static const struct uverbs_types twice_named_type_types = {
+	.types = twice_named_type_list,
+	.num_types = ARRAY_SIZE(twice_named_type_list), .name = "spec",
+};
+
+static const struct uverbs_types unnamed_driver_types = {
+	.types = type_names_list, .num_types = 1,
+};
+
+TEST(spec_check_names)
+{
+	spec_err(&unnamed_attr_types, "spec: OBJ_ACT: attr 0x1: no name");
+	spec_err(&twice_named_attr_types,
+		 "spec: OBJ_ACT: attr 0x2: name A0 taken by attr 0x0");
+	spec_err(&vendor_twice_types,
+		 "spec: OBJ_ACT: attr vendor 0x1: name A0 taken by attr 0x0");
+	spec_err(&unnamed_action_types, "spec: OBJ: action 1: no name");
+	spec_err(&twice_named_action_types,
+		 "spec: OBJ: action 2: name OBJ_A0 taken by action 0");
+	spec_err(&spaced_name_types, "spec: OBJ: action 0: no name");
+	spec_err(&unnamed_type_types, "spec: type 1: no name");
+	spec_err(&twice_named_type_types,
+		 "spec: type 3: name OBJ taken by type 0");
+	spec_err(&unnamed_driver_types,
+		 "spec: the types table has no driver name");
+}
+
+/* ---- Layouts ---- */
+
+struct spec_pair {
+	__u32 a;
+	__u32 b;
+};
+
+static const struct uverbs_field pair_fields[] = {
+	UVERBS_FIELD(spec_pair, a, UINT),
+	UVERBS_FIELD(spec_pair, b, HEX),
+};
+static const struct uverbs_layout pair_layout =
+	UVERBS_LAYOUT(spec_pair, pair_fields);
+
+/* Fixed 8 bytes, flexible 8..64, and a scalar: all fit. */
+static const struct uverbs_attr_spec layouts_ok_attrs[] = {
+	[0] = { .name = "FIXED", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = 8, .max_len = 8, .layout = &pair_layout },
+	[1] = { .name = "ARRAY", .type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = 8, .max_len = 64, .layout = &pair_layout },
+	[2] = { .name = "COUNT", .type = UVERBS_ATTR_TYPE_PTR_OUT,
+		.min_len = 4, .max_len = 4, .layout = &uverbs_layout_u32 },
+	[3] = { .name = "WR", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct ib_uverbs_send_wr),
+		.max_len = 4 * sizeof(struct ib_uverbs_send_wr),
+		.layout = &uverbs_layout_send_wr },
+};
+SPEC_ONE_ACTION(layouts_ok_types, layouts_ok_attrs);
+
+static const struct uverbs_attr_spec fixed_misfit_attrs[] = {
+	[0] = { .name = "FIXED", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = 12, .max_len = 12, .layout = &pair_layout },
+};
+SPEC_ONE_ACTION(fixed_misfit_types, fixed_misfit_attrs);
+
+static const struct uverbs_attr_spec flex_misfit_attrs[] = {
+	[0] = { .name = "ARRAY", .type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = 8, .max_len = 60, .layout = &pair_layout },
+};
+SPEC_ONE_ACTION(flex_misfit_types, flex_misfit_attrs);
+
+static const struct uverbs_attr_spec idr_layout_attrs[] = {
+	[0] = { .name = "H", .type = UVERBS_ATTR_TYPE_IDR,
+		.idr = { .type = SPEC_T_OBJ, .access = UVERBS_ACCESS_READ },
+		.layout = &uverbs_layout_u32 },
+};
+SPEC_ONE_ACTION(idr_layout_types, idr_layout_attrs);
+
+/* Broken layouts, each on an 8-byte attribute. */
+static const struct uverbs_field overlap_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .name = "b", .offset = 2, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field outside_fields[] = {
+	{ .name = "a", .offset = 4, .size = 8, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field odd_size_fields[] = {
+	{ .name = "a", .offset = 0, .size = 3, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field enum_no_values_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = UVERBS_FIELD_ENUM },
+};
+static const struct uverbs_field unnamed_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .offset = 4, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+static const struct uverbs_field nested_misfit_fields[] = {
+	{ .name = "p", .offset = 0, .size = 4, .kind = UVERBS_FIELD_STRUCT,
+	  .layout = &pair_layout },
+};
+static const struct uverbs_field unknown_kind_fields[] = {
+	{ .name = "a", .offset = 0, .size = 4, .kind = 42 },
+};
+/* Two members of a union at offset 0, then a field after the longer. */
+static const struct uverbs_field union_fields[] = {
+	{ .name = "u.x", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .name = "u.y", .offset = 0, .size = 2, .kind = UVERBS_FIELD_HEX,
+	  .count = 2 },
+	{ .name = "c", .offset = 4, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+/* ... and one that starts inside the union's longer member. */
+static const struct uverbs_field union_overlap_fields[] = {
+	{ .name = "u.x", .offset = 0, .size = 8, .kind = UVERBS_FIELD_UINT },
+	{ .name = "u.y", .offset = 0, .size = 4, .kind = UVERBS_FIELD_UINT },
+	{ .name = "c", .offset = 4, .size = 4, .kind = UVERBS_FIELD_UINT },
+};
+
+#define BAD_LAYOUT(_name, _fields)                                           \
+	static const struct uverbs_layout _name##_layout = {                 \
+		.name = #_name, .size = 8, .fields = _fields,                \
+		.num_fields = ARRAY_SIZE(_fields) };                         \
+	static const struct uverbs_attr_spec _name##_attrs[] = {             \
+		[0] = { .name = "BUF", .type = UVERBS_ATTR_TYPE_PTR_IN,      \
+			.min_len = 8, .max_len = 8,                          \
+			.layout = &_name##_layout },                         \
+	};                                                                   \
+	SPEC_ONE_ACTION(_name##_types, _name##_attrs)
+
+BAD_LAYOUT(overlap, overlap_fields);
+BAD_LAYOUT(outside, outside_fields);
+BAD_LAYOUT(odd_size, odd_size_fields);
+BAD_LAYOUT(enum_no_values, enum_no_values_fields);
+BAD_LAYOUT(unnamed_field, unnamed_fields);
+BAD_LAYOUT(nested_misfit, nested_misfit_fields);
+BAD_LAYOUT(unknown_kind, unknown_kind_fields);
+BAD_LAYOUT(union, union_fields);
+BAD_LAYOUT(union_overlap, union_overlap_fields);
+
+TEST(spec_check_layouts)
+{
+	spec_ok(&layouts_ok_types);
+	spec_ok(&union_types);
+	spec_err(&fixed_misfit_types,
+		 "attr 0x0: lengths 12..12 do not fit layout spec_pair of 8 bytes");
+	spec_err(&flex_misfit_types,
+		 "attr 0x0: lengths 8..60 do not fit layout spec_pair of 8 bytes");
+	spec_err(&idr_layout_types, "attr 0x0: a layout on an object attribute");
+	spec_err(&overlap_types,
+		 "layout overlap: field b at 2..6 overlaps or leaves the struct (8 bytes)");
+	spec_err(&outside_types,
+		 "layout outside: field a at 4..12 overlaps or leaves the struct (8 bytes)");
+	spec_err(&odd_size_types, "layout odd_size: field a: size 3 for kind 0");
+	spec_err(&enum_no_values_types,
+		 "layout enum_no_values: field a: no value names");
+	spec_err(&unnamed_field_types,
+		 "layout unnamed_field: field 1 has no name");
+	spec_err(&nested_misfit_types,
+		 "layout nested_misfit: field p: nested layout missing or not 4 bytes");
+	spec_err(&unknown_kind_types,
+		 "layout unknown_kind: field a: unknown kind 42");
+	spec_err(&union_overlap_types,
+		 "layout union_overlap: field c at 4..8 overlaps or leaves the struct (8 bytes)");
+}
+
+/* ---- The built-in tables ---- */
+
+/*
+ * Every slot named, and every PTR attribute with a layout (the checker
+ * has proven that they fit); returns the PTR attributes seen.
+ */
+static unsigned int builtin_layouts(const struct uverbs_types *types)
+{
+	unsigned int t, a, c, id, num_ptr = 0;
+
+	ASSERT_OK(uverbs_types_check(types, types->name));
+	for (t = 0; t < types->num_types; t++) {
+		const struct uverbs_type *type = types->types[t];
+
+		if (!type)
+			continue;
+		ASSERT_TRUE(type->name);
+		for (a = 0; a < type->num_actions; a++) {
+			const struct action_spec *spec =
+				&type->actions[a].chain;
+
+			if (!type->actions[a].handler)
+				continue;
+			ASSERT_TRUE(type->actions[a].name);
+			for (c = 0; c < spec->num_chains; c++) {
+				const struct uverbs_attr_chain_spec *ch =
+					spec->validator_chains[c];
+
+				for (id = 0; id < ch->num_attrs; id++) {
+					const struct uverbs_attr_spec *as =
+						&ch->attrs[id];
+
+					if (as->type != UVERBS_ATTR_TYPE_PTR_IN &&
+					    as->type != UVERBS_ATTR_TYPE_PTR_OUT)
+						continue;
+					if (!as->layout)
+						harness_fail(__FILE__, __LINE__,
+							     "%s: %s: attr %s has no layout",
+							     types->name,
+							     type->actions[a].name,
+							     as->name);
+					num_ptr++;
+				}
+			}
+		}
+	}
+	return num_ptr;
+}
+
+TEST(spec_check_builtin_tables_named_and_laid_out)
+{
+	struct soft_device_config cfg = { 0 };
+	struct ib_device *dev;
+
+	ASSERT_EQ(builtin_layouts(&uverbs_std_types), 42);
+	ASSERT_TRUE(!strcmp(uverbs_std_types.name, "std"));
+	dev = soft_device_create(&cfg);
+	ASSERT_TRUE(!IS_ERR(dev));
+	/* The standard 42, the soft vendor actions' 7, CQ_CREATE's RING. */
+	ASSERT_EQ(builtin_layouts(dev->types), 42 + 7 + 1);
+	ASSERT_TRUE(!strcmp(dev->types->name, "soft"));
+	ASSERT_TRUE(!strcmp(dev->types->types[UVERBS_TYPE_CQ]->name, "CQ"));
+	ASSERT_TRUE(!strcmp(dev->types->types[SOFT_TYPE_VENDOR]->name,
+			    "VENDOR"));
+	soft_device_destroy(dev);
+	dev = td_device_create();
+	ASSERT_TRUE(dev);
+	ASSERT_EQ(builtin_layouts(dev->types), 15);
+	ASSERT_TRUE(!strcmp(dev->types->name, "test"));
+	td_device_destroy(dev);
 }

@@ -7,6 +7,8 @@
 #include <rdma/ib_verbs_ops.h>
 
 #include "../core_priv.h"
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_ah_destroy_obj(struct ib_uobject *uobj,
@@ -78,14 +80,18 @@ int uverbs_ah_attr_get(struct ib_ucontext *uctx, u32 handle,
 
 static const struct uverbs_attr_spec ah_create_attrs[] = {
 	[UVERBS_AH_CREATE_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_AH,
 			 .access = UVERBS_ACCESS_NEW } },
 	[UVERBS_AH_CREATE_PD_HANDLE] = {
+		.name = "PD_HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_PD, .access = UVERBS_ACCESS_READ,
 			 .parent = true } },
 	[UVERBS_AH_CREATE_ATTR] = {
+		.name = "ATTR",
+		.layout = &uverbs_layout_ah_attr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_ah_attr),
 		.max_len = sizeof(struct ib_uverbs_ah_attr) },
@@ -93,6 +99,7 @@ static const struct uverbs_attr_spec ah_create_attrs[] = {
 
 static const struct uverbs_attr_spec ah_destroy_attrs[] = {
 	[UVERBS_AH_DESTROY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_AH,
 			 .access = UVERBS_ACCESS_DESTROY } },
@@ -101,11 +108,14 @@ static const struct uverbs_attr_spec ah_destroy_attrs[] = {
 /* DESTROY has nothing to do before the core calls the destroy op. */
 static const struct uverbs_action ah_actions[] = {
 	[UVERBS_ACTION_AH_CREATE] =
-		UVERBS_STD_ACTION(uverbs_ah_create, ah_create_attrs),
-	[UVERBS_ACTION_AH_DESTROY] = UVERBS_STD_ACTION(NULL, ah_destroy_attrs),
+		UVERBS_STD_ACTION("AH_CREATE", uverbs_ah_create,
+				  ah_create_attrs),
+	[UVERBS_ACTION_AH_DESTROY] = UVERBS_STD_ACTION("AH_DESTROY", NULL,
+						       ah_destroy_attrs),
 };
 
 const struct uverbs_type uverbs_ah_type = {
+	.name = "AH",
 	.actions = ah_actions,
 	.num_actions = ARRAY_SIZE(ah_actions),
 	.obj = &ah_obj_type,

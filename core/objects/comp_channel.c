@@ -10,6 +10,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 #include "../core_priv.h"
 
@@ -221,6 +223,7 @@ static int uverbs_comp_channel_get_event(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec comp_channel_create_attrs[] = {
 	[UVERBS_COMP_CHANNEL_CREATE_FD] = {
+		.name = "FD",
 		.type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_COMP_CHANNEL,
 			 .access = UVERBS_ACCESS_NEW } },
@@ -228,6 +231,7 @@ static const struct uverbs_attr_spec comp_channel_create_attrs[] = {
 
 static const struct uverbs_attr_spec comp_channel_destroy_attrs[] = {
 	[UVERBS_COMP_CHANNEL_DESTROY_FD] = {
+		.name = "FD",
 		.type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_COMP_CHANNEL,
 			 .access = UVERBS_ACCESS_DESTROY } },
@@ -235,10 +239,13 @@ static const struct uverbs_attr_spec comp_channel_destroy_attrs[] = {
 
 static const struct uverbs_attr_spec comp_channel_get_event_attrs[] = {
 	[UVERBS_COMP_CHANNEL_GET_EVENT_FD] = {
+		.name = "FD",
 		.type = UVERBS_ATTR_TYPE_FD, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_COMP_CHANNEL,
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_COMP_CHANNEL_GET_EVENT_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_comp_event_desc,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_comp_event_desc),
 		.max_len = sizeof(struct ib_uverbs_comp_event_desc) },
@@ -247,16 +254,20 @@ static const struct uverbs_attr_spec comp_channel_get_event_attrs[] = {
 /* DESTROY has nothing to do before the core calls the destroy op. */
 static const struct uverbs_action comp_channel_actions[] = {
 	[UVERBS_ACTION_COMP_CHANNEL_CREATE] =
-		UVERBS_STD_ACTION(uverbs_comp_channel_create,
+		UVERBS_STD_ACTION("COMP_CHANNEL_CREATE",
+				  uverbs_comp_channel_create,
 				  comp_channel_create_attrs),
 	[UVERBS_ACTION_COMP_CHANNEL_DESTROY] =
-		UVERBS_STD_ACTION(NULL, comp_channel_destroy_attrs),
+		UVERBS_STD_ACTION("COMP_CHANNEL_DESTROY", NULL,
+				  comp_channel_destroy_attrs),
 	[UVERBS_ACTION_COMP_CHANNEL_GET_EVENT] =
-		UVERBS_STD_ACTION(uverbs_comp_channel_get_event,
+		UVERBS_STD_ACTION("COMP_CHANNEL_GET_EVENT",
+				  uverbs_comp_channel_get_event,
 				  comp_channel_get_event_attrs),
 };
 
 const struct uverbs_type uverbs_comp_channel_type = {
+	.name = "COMP_CHANNEL",
 	.actions = comp_channel_actions,
 	.num_actions = ARRAY_SIZE(comp_channel_actions),
 	.obj = &comp_channel_obj_type,

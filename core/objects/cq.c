@@ -10,6 +10,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_cq_destroy_obj(struct ib_uobject *uobj,
@@ -193,18 +195,24 @@ static int uverbs_cq_req_notify(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec cq_create_attrs[] = {
 	[UVERBS_CQ_CREATE_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_NEW } },
 	[UVERBS_CQ_CREATE_CMD] = {
+		.name = "CMD",
+		.layout = &uverbs_layout_cq_create_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_cq_create_cmd),
 		.max_len = sizeof(struct ib_uverbs_cq_create_cmd) },
 	[UVERBS_CQ_CREATE_CHANNEL] = {
+		.name = "CHANNEL",
 		.type = UVERBS_ATTR_TYPE_FD,
 		.idr = { .type = UVERBS_TYPE_COMP_CHANNEL,
 			 .access = UVERBS_ACCESS_READ, .parent = true } },
 	[UVERBS_CQ_CREATE_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_cq_create_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_cq_create_resp),
 		.max_len = sizeof(struct ib_uverbs_cq_create_resp) },
@@ -212,10 +220,13 @@ static const struct uverbs_attr_spec cq_create_attrs[] = {
 
 static const struct uverbs_attr_spec cq_destroy_attrs[] = {
 	[UVERBS_CQ_DESTROY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_DESTROY } },
 	[UVERBS_CQ_DESTROY_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_cq_destroy_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
 		.min_len = sizeof(struct ib_uverbs_cq_destroy_resp),
 		.max_len = sizeof(struct ib_uverbs_cq_destroy_resp) },
@@ -223,13 +234,18 @@ static const struct uverbs_attr_spec cq_destroy_attrs[] = {
 
 static const struct uverbs_attr_spec cq_resize_attrs[] = {
 	[UVERBS_CQ_RESIZE_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_WRITE } },
 	[UVERBS_CQ_RESIZE_CQE] = {
+		.name = "CQE",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_CQ_RESIZE_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_cq_resize_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_cq_resize_resp),
 		.max_len = sizeof(struct ib_uverbs_cq_resize_resp) },
@@ -237,43 +253,56 @@ static const struct uverbs_attr_spec cq_resize_attrs[] = {
 
 static const struct uverbs_attr_spec cq_req_notify_attrs[] = {
 	[UVERBS_CQ_REQ_NOTIFY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_CQ_REQ_NOTIFY_SOLICITED] = {
+		.name = "SOLICITED",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
 static const struct uverbs_attr_spec cq_poll_attrs[] = {
 	[UVERBS_CQ_POLL_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_CQ_POLL_WC] = {
+		.name = "WC",
+		.layout = &uverbs_layout_wc,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_wc),
 		.max_len = UVERBS_CQ_POLL_MAX_WC *
 			   sizeof(struct ib_uverbs_wc) },
 	[UVERBS_CQ_POLL_COUNT] = {
+		.name = "COUNT",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
 static const struct uverbs_action cq_actions[] = {
 	[UVERBS_ACTION_CQ_CREATE] =
-		UVERBS_STD_ACTION(uverbs_cq_create, cq_create_attrs),
+		UVERBS_STD_ACTION("CQ_CREATE", uverbs_cq_create,
+				  cq_create_attrs),
 	[UVERBS_ACTION_CQ_DESTROY] =
-		UVERBS_STD_ACTION(uverbs_cq_destroy, cq_destroy_attrs),
+		UVERBS_STD_ACTION("CQ_DESTROY", uverbs_cq_destroy,
+				  cq_destroy_attrs),
 	[UVERBS_ACTION_CQ_RESIZE] =
-		UVERBS_STD_ACTION(uverbs_cq_resize, cq_resize_attrs),
+		UVERBS_STD_ACTION("CQ_RESIZE", uverbs_cq_resize,
+				  cq_resize_attrs),
 	[UVERBS_ACTION_CQ_REQ_NOTIFY] =
-		UVERBS_STD_ACTION(uverbs_cq_req_notify, cq_req_notify_attrs),
+		UVERBS_STD_ACTION("CQ_REQ_NOTIFY", uverbs_cq_req_notify,
+				  cq_req_notify_attrs),
 	[UVERBS_ACTION_CQ_POLL] =
-		UVERBS_STD_ACTION(uverbs_cq_poll, cq_poll_attrs),
+		UVERBS_STD_ACTION("CQ_POLL", uverbs_cq_poll, cq_poll_attrs),
 };
 
 const struct uverbs_type uverbs_cq_type = {
+	.name = "CQ",
 	.actions = cq_actions,
 	.num_actions = ARRAY_SIZE(cq_actions),
 	.obj = &cq_obj_type,

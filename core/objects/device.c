@@ -7,6 +7,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 int std_query_port(struct ib_device *dev, u8 port,
@@ -200,6 +202,8 @@ static int uverbs_device_get_async_event(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec get_context_attrs[] = {
 	[UVERBS_GET_CONTEXT_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_get_context_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_get_context_resp),
 		.max_len = sizeof(struct ib_uverbs_get_context_resp) },
@@ -207,6 +211,8 @@ static const struct uverbs_attr_spec get_context_attrs[] = {
 
 static const struct uverbs_attr_spec query_device_attrs[] = {
 	[UVERBS_QUERY_DEVICE_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_query_device_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_query_device_resp),
 		.max_len = sizeof(struct ib_uverbs_query_device_resp) },
@@ -214,9 +220,13 @@ static const struct uverbs_attr_spec query_device_attrs[] = {
 
 static const struct uverbs_attr_spec query_port_attrs[] = {
 	[UVERBS_QUERY_PORT_PORT_NUM] = {
+		.name = "PORT_NUM",
+		.layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u8), .max_len = sizeof(__u8) },
 	[UVERBS_QUERY_PORT_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_query_port_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_query_port_resp),
 		.max_len = sizeof(struct ib_uverbs_query_port_resp) },
@@ -224,12 +234,18 @@ static const struct uverbs_attr_spec query_port_attrs[] = {
 
 static const struct uverbs_attr_spec query_gid_attrs[] = {
 	[UVERBS_QUERY_GID_PORT_NUM] = {
+		.name = "PORT_NUM",
+		.layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u8), .max_len = sizeof(__u8) },
 	[UVERBS_QUERY_GID_INDEX] = {
+		.name = "INDEX",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_QUERY_GID_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_gid,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_gid),
 		.max_len = sizeof(struct ib_uverbs_gid) },
@@ -237,18 +253,26 @@ static const struct uverbs_attr_spec query_gid_attrs[] = {
 
 static const struct uverbs_attr_spec query_pkey_attrs[] = {
 	[UVERBS_QUERY_PKEY_PORT_NUM] = {
+		.name = "PORT_NUM",
+		.layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u8), .max_len = sizeof(__u8) },
 	[UVERBS_QUERY_PKEY_INDEX] = {
+		.name = "INDEX",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_QUERY_PKEY_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_pkey,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(__u16), .max_len = sizeof(__u16) },
 };
 
 static const struct uverbs_attr_spec get_async_event_attrs[] = {
 	[UVERBS_GET_ASYNC_EVENT_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_async_event_desc,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_async_event_desc),
 		.max_len = sizeof(struct ib_uverbs_async_event_desc) },
@@ -256,22 +280,29 @@ static const struct uverbs_attr_spec get_async_event_attrs[] = {
 
 static const struct uverbs_action device_actions[] = {
 	[UVERBS_ACTION_DEVICE_GET_CONTEXT] =
-		UVERBS_CTX_ACTION(uverbs_device_get_context, get_context_attrs),
+		UVERBS_CTX_ACTION("GET_CONTEXT", uverbs_device_get_context,
+				  get_context_attrs),
 	[UVERBS_ACTION_DEVICE_QUERY] =
-		UVERBS_STD_ACTION(uverbs_device_query, query_device_attrs),
+		UVERBS_STD_ACTION("QUERY_DEVICE", uverbs_device_query,
+				  query_device_attrs),
 	[UVERBS_ACTION_DEVICE_QUERY_PORT] =
-		UVERBS_STD_ACTION(uverbs_device_query_port, query_port_attrs),
+		UVERBS_STD_ACTION("QUERY_PORT", uverbs_device_query_port,
+				  query_port_attrs),
 	[UVERBS_ACTION_DEVICE_QUERY_GID] =
-		UVERBS_STD_ACTION(uverbs_device_query_gid, query_gid_attrs),
+		UVERBS_STD_ACTION("QUERY_GID", uverbs_device_query_gid,
+				  query_gid_attrs),
 	[UVERBS_ACTION_DEVICE_GET_ASYNC_EVENT] =
-		UVERBS_STD_ACTION_AFTER_REMOVAL(uverbs_device_get_async_event,
+		UVERBS_STD_ACTION_AFTER_REMOVAL("GET_ASYNC_EVENT",
+						uverbs_device_get_async_event,
 						get_async_event_attrs),
 	[UVERBS_ACTION_DEVICE_QUERY_PKEY] =
-		UVERBS_STD_ACTION(uverbs_device_query_pkey, query_pkey_attrs),
+		UVERBS_STD_ACTION("QUERY_PKEY", uverbs_device_query_pkey,
+				  query_pkey_attrs),
 };
 
 /* DEVICE has actions but no objects: no obj ops. */
 const struct uverbs_type uverbs_device_type = {
+	.name = "DEVICE",
 	.actions = device_actions,
 	.num_actions = ARRAY_SIZE(device_actions),
 };

@@ -13,6 +13,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 #define MR_KNOWN_ACCESS                                                  \
@@ -187,18 +189,24 @@ static int uverbs_mr_reg(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 static const struct uverbs_attr_spec mr_reg_attrs[] = {
 	[UVERBS_MR_REG_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_MR,
 			 .access = UVERBS_ACCESS_NEW } },
 	[UVERBS_MR_REG_PD_HANDLE] = {
+		.name = "PD_HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_PD, .access = UVERBS_ACCESS_READ,
 			 .parent = true } },
 	[UVERBS_MR_REG_CMD] = {
+		.name = "CMD",
+		.layout = &uverbs_layout_mr_reg_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_mr_reg_cmd),
 		.max_len = sizeof(struct ib_uverbs_mr_reg_cmd) },
 	[UVERBS_MR_REG_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_mr_reg_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_mr_reg_resp),
 		.max_len = sizeof(struct ib_uverbs_mr_reg_resp) },
@@ -206,6 +214,7 @@ static const struct uverbs_attr_spec mr_reg_attrs[] = {
 
 static const struct uverbs_attr_spec mr_dereg_attrs[] = {
 	[UVERBS_MR_DEREG_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_MR,
 			 .access = UVERBS_ACCESS_DESTROY } },
@@ -214,11 +223,14 @@ static const struct uverbs_attr_spec mr_dereg_attrs[] = {
 /* DEREG has nothing to do before the core calls uverbs_mr_destroy(). */
 static const struct uverbs_action mr_actions[] = {
 	[UVERBS_ACTION_MR_REG] =
-		UVERBS_STD_ACTION_USER_MEMORY(uverbs_mr_reg, mr_reg_attrs),
-	[UVERBS_ACTION_MR_DEREG] = UVERBS_STD_ACTION(NULL, mr_dereg_attrs),
+		UVERBS_STD_ACTION_USER_MEMORY("MR_REG", uverbs_mr_reg,
+					      mr_reg_attrs),
+	[UVERBS_ACTION_MR_DEREG] = UVERBS_STD_ACTION("MR_DEREG", NULL,
+						     mr_dereg_attrs),
 };
 
 const struct uverbs_type uverbs_mr_type = {
+	.name = "MR",
 	.actions = mr_actions,
 	.num_actions = ARRAY_SIZE(mr_actions),
 	.obj = &mr_obj_type,

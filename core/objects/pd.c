@@ -38,6 +38,7 @@ static int uverbs_pd_alloc(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 static const struct uverbs_attr_spec pd_alloc_attrs[] = {
 	[UVERBS_PD_ALLOC_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_PD,
 			 .access = UVERBS_ACCESS_NEW } },
@@ -45,6 +46,7 @@ static const struct uverbs_attr_spec pd_alloc_attrs[] = {
 
 static const struct uverbs_attr_spec pd_dealloc_attrs[] = {
 	[UVERBS_PD_DEALLOC_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_PD,
 			 .access = UVERBS_ACCESS_DESTROY } },
@@ -53,11 +55,13 @@ static const struct uverbs_attr_spec pd_dealloc_attrs[] = {
 /* DEALLOC has nothing to do before the core calls uverbs_pd_destroy(). */
 static const struct uverbs_action pd_actions[] = {
 	[UVERBS_ACTION_PD_ALLOC] =
-		UVERBS_STD_ACTION(uverbs_pd_alloc, pd_alloc_attrs),
-	[UVERBS_ACTION_PD_DEALLOC] = UVERBS_STD_ACTION(NULL, pd_dealloc_attrs),
+		UVERBS_STD_ACTION("PD_ALLOC", uverbs_pd_alloc, pd_alloc_attrs),
+	[UVERBS_ACTION_PD_DEALLOC] = UVERBS_STD_ACTION("PD_DEALLOC", NULL,
+						       pd_dealloc_attrs),
 };
 
 const struct uverbs_type uverbs_pd_type = {
+	.name = "PD",
 	.actions = pd_actions,
 	.num_actions = ARRAY_SIZE(pd_actions),
 	.obj = &pd_obj_type,

@@ -21,6 +21,8 @@
 #include <rdma/ib_qp_state.h>
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_qp_destroy_obj(struct ib_uobject *uobj,
@@ -687,30 +689,39 @@ static int uverbs_qp_post_recv(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec qp_create_attrs[] = {
 	[UVERBS_QP_CREATE_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_NEW } },
 	[UVERBS_QP_CREATE_PD_HANDLE] = {
+		.name = "PD_HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_PD, .access = UVERBS_ACCESS_READ,
 			 .parent = true } },
 	[UVERBS_QP_CREATE_SEND_CQ] = {
+		.name = "SEND_CQ",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_CQ, .access = UVERBS_ACCESS_READ,
 			 .parent = true } },
 	[UVERBS_QP_CREATE_RECV_CQ] = {
+		.name = "RECV_CQ",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_CQ, .access = UVERBS_ACCESS_READ,
 			 .parent = true } },
 	[UVERBS_QP_CREATE_SRQ] = {
+		.name = "SRQ",
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_SRQ, .access = UVERBS_ACCESS_READ,
 			 .parent = true } },
 	[UVERBS_QP_CREATE_CMD] = {
+		.name = "CMD",
+		.layout = &uverbs_layout_qp_create_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_create_cmd),
 		.max_len = sizeof(struct ib_uverbs_qp_create_cmd) },
 	[UVERBS_QP_CREATE_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_qp_create_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_create_resp),
 		.max_len = sizeof(struct ib_uverbs_qp_create_resp) },
@@ -718,10 +729,13 @@ static const struct uverbs_attr_spec qp_create_attrs[] = {
 
 static const struct uverbs_attr_spec qp_modify_attrs[] = {
 	[UVERBS_QP_MODIFY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_WRITE } },
 	[UVERBS_QP_MODIFY_CMD] = {
+		.name = "CMD",
+		.layout = &uverbs_layout_qp_attr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_attr),
 		.max_len = sizeof(struct ib_uverbs_qp_attr) },
@@ -729,13 +743,18 @@ static const struct uverbs_attr_spec qp_modify_attrs[] = {
 
 static const struct uverbs_attr_spec qp_query_attrs[] = {
 	[UVERBS_QP_QUERY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_QP_QUERY_MASK] = {
+		.name = "MASK",
+		.layout = &uverbs_layout_qp_attr_mask,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 	[UVERBS_QP_QUERY_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_qp_query_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_qp_query_resp),
 		.max_len = sizeof(struct ib_uverbs_qp_query_resp) },
@@ -743,10 +762,13 @@ static const struct uverbs_attr_spec qp_query_attrs[] = {
 
 static const struct uverbs_attr_spec qp_destroy_attrs[] = {
 	[UVERBS_QP_DESTROY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_DESTROY } },
 	[UVERBS_QP_DESTROY_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_qp_destroy_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
 		.min_len = sizeof(struct ib_uverbs_qp_destroy_resp),
 		.max_len = sizeof(struct ib_uverbs_qp_destroy_resp) },
@@ -754,60 +776,80 @@ static const struct uverbs_attr_spec qp_destroy_attrs[] = {
 
 static const struct uverbs_attr_spec qp_post_send_attrs[] = {
 	[UVERBS_QP_POST_SEND_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_QP_POST_SEND_WR] = {
+		.name = "WR",
+		.layout = &uverbs_layout_send_wr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_send_wr),
 		.max_len = UVERBS_POST_MAX_WR *
 			   sizeof(struct ib_uverbs_send_wr) },
 	[UVERBS_QP_POST_SEND_SGE] = {
+		.name = "SGE",
+		.layout = &uverbs_layout_sge,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_QP_POST_SEND_BAD_WR] = {
+		.name = "BAD_WR",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
 static const struct uverbs_attr_spec qp_post_recv_attrs[] = {
 	[UVERBS_QP_POST_RECV_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_QP_POST_RECV_WR] = {
+		.name = "WR",
+		.layout = &uverbs_layout_recv_wr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_recv_wr),
 		.max_len = UVERBS_POST_MAX_WR *
 			   sizeof(struct ib_uverbs_recv_wr) },
 	[UVERBS_QP_POST_RECV_SGE] = {
+		.name = "SGE",
+		.layout = &uverbs_layout_sge,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_QP_POST_RECV_BAD_WR] = {
+		.name = "BAD_WR",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
 static const struct uverbs_action qp_actions[] = {
 	[UVERBS_ACTION_QP_CREATE] =
-		UVERBS_STD_ACTION(uverbs_qp_create, qp_create_attrs),
+		UVERBS_STD_ACTION("QP_CREATE", uverbs_qp_create,
+				  qp_create_attrs),
 	[UVERBS_ACTION_QP_MODIFY] =
-		UVERBS_STD_ACTION(uverbs_qp_modify, qp_modify_attrs),
+		UVERBS_STD_ACTION("QP_MODIFY", uverbs_qp_modify,
+				  qp_modify_attrs),
 	[UVERBS_ACTION_QP_QUERY] =
-		UVERBS_STD_ACTION(uverbs_qp_query, qp_query_attrs),
+		UVERBS_STD_ACTION("QP_QUERY", uverbs_qp_query, qp_query_attrs),
 	[UVERBS_ACTION_QP_DESTROY] =
-		UVERBS_STD_ACTION(uverbs_qp_destroy, qp_destroy_attrs),
+		UVERBS_STD_ACTION("QP_DESTROY", uverbs_qp_destroy,
+				  qp_destroy_attrs),
 	[UVERBS_ACTION_QP_POST_SEND] =
-		UVERBS_STD_ACTION_USER_MEMORY(uverbs_qp_post_send,
+		UVERBS_STD_ACTION_USER_MEMORY("QP_POST_SEND",
+					      uverbs_qp_post_send,
 					      qp_post_send_attrs),
 	[UVERBS_ACTION_QP_POST_RECV] =
-		UVERBS_STD_ACTION_USER_MEMORY(uverbs_qp_post_recv,
+		UVERBS_STD_ACTION_USER_MEMORY("QP_POST_RECV",
+					      uverbs_qp_post_recv,
 					      qp_post_recv_attrs),
 };
 
 const struct uverbs_type uverbs_qp_type = {
+	.name = "QP",
 	.actions = qp_actions,
 	.num_actions = ARRAY_SIZE(qp_actions),
 	.obj = &qp_obj_type,

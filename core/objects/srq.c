@@ -10,6 +10,8 @@
  */
 #include <rdma/ib_verbs_ops.h>
 
+#include <rdma/uverbs_layouts.h>
+
 #include "objects.h"
 
 static int uverbs_srq_destroy_obj(struct ib_uobject *uobj,
@@ -126,18 +128,24 @@ static int uverbs_srq_modify(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 static const struct uverbs_attr_spec srq_create_attrs[] = {
 	[UVERBS_SRQ_CREATE_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_SRQ,
 			 .access = UVERBS_ACCESS_NEW } },
 	[UVERBS_SRQ_CREATE_PD_HANDLE] = {
+		.name = "PD_HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_PD, .access = UVERBS_ACCESS_READ,
 			 .parent = true } },
 	[UVERBS_SRQ_CREATE_CMD] = {
+		.name = "CMD",
+		.layout = &uverbs_layout_srq_create_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_srq_create_cmd),
 		.max_len = sizeof(struct ib_uverbs_srq_create_cmd) },
 	[UVERBS_SRQ_CREATE_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_srq_create_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_srq_create_resp),
 		.max_len = sizeof(struct ib_uverbs_srq_create_resp) },
@@ -145,10 +153,13 @@ static const struct uverbs_attr_spec srq_create_attrs[] = {
 
 static const struct uverbs_attr_spec srq_modify_attrs[] = {
 	[UVERBS_SRQ_MODIFY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_SRQ,
 			 .access = UVERBS_ACCESS_WRITE } },
 	[UVERBS_SRQ_MODIFY_CMD] = {
+		.name = "CMD",
+		.layout = &uverbs_layout_srq_modify_cmd,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_srq_modify_cmd),
 		.max_len = sizeof(struct ib_uverbs_srq_modify_cmd) },
@@ -173,10 +184,13 @@ static int uverbs_srq_destroy(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec srq_destroy_attrs[] = {
 	[UVERBS_SRQ_DESTROY_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_SRQ,
 			 .access = UVERBS_ACCESS_DESTROY } },
 	[UVERBS_SRQ_DESTROY_RESP] = {
+		.name = "RESP",
+		.layout = &uverbs_layout_srq_destroy_resp,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT,
 		.min_len = sizeof(struct ib_uverbs_srq_destroy_resp),
 		.max_len = sizeof(struct ib_uverbs_srq_destroy_resp) },
@@ -221,36 +235,48 @@ static int uverbs_srq_post_recv(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec srq_post_recv_attrs[] = {
 	[UVERBS_SRQ_POST_RECV_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_SRQ,
 			 .access = UVERBS_ACCESS_READ } },
 	[UVERBS_SRQ_POST_RECV_WR] = {
+		.name = "WR",
+		.layout = &uverbs_layout_recv_wr,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct ib_uverbs_recv_wr),
 		.max_len = UVERBS_POST_MAX_WR *
 			   sizeof(struct ib_uverbs_recv_wr) },
 	[UVERBS_SRQ_POST_RECV_SGE] = {
+		.name = "SGE",
+		.layout = &uverbs_layout_sge,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct ib_uverbs_sge),
 		.max_len = UVERBS_POST_MAX_SGE * sizeof(struct ib_uverbs_sge) },
 	[UVERBS_SRQ_POST_RECV_BAD_WR] = {
+		.name = "BAD_WR",
+		.layout = &uverbs_layout_u32,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .copy_on_error = true,
 		.min_len = sizeof(__u32), .max_len = sizeof(__u32) },
 };
 
 static const struct uverbs_action srq_actions[] = {
 	[UVERBS_ACTION_SRQ_CREATE] =
-		UVERBS_STD_ACTION(uverbs_srq_create, srq_create_attrs),
+		UVERBS_STD_ACTION("SRQ_CREATE", uverbs_srq_create,
+				  srq_create_attrs),
 	[UVERBS_ACTION_SRQ_MODIFY] =
-		UVERBS_STD_ACTION(uverbs_srq_modify, srq_modify_attrs),
+		UVERBS_STD_ACTION("SRQ_MODIFY", uverbs_srq_modify,
+				  srq_modify_attrs),
 	[UVERBS_ACTION_SRQ_DESTROY] =
-		UVERBS_STD_ACTION(uverbs_srq_destroy, srq_destroy_attrs),
+		UVERBS_STD_ACTION("SRQ_DESTROY", uverbs_srq_destroy,
+				  srq_destroy_attrs),
 	[UVERBS_ACTION_SRQ_POST_RECV] =
-		UVERBS_STD_ACTION_USER_MEMORY(uverbs_srq_post_recv,
+		UVERBS_STD_ACTION_USER_MEMORY("SRQ_POST_RECV",
+					      uverbs_srq_post_recv,
 					      srq_post_recv_attrs),
 };
 
 const struct uverbs_type uverbs_srq_type = {
+	.name = "SRQ",
 	.actions = srq_actions,
 	.num_actions = ARRAY_SIZE(srq_actions),
 	.obj = &srq_obj_type,

@@ -25,4 +25,5 @@ _Static_assert(ARRAY_SIZE(std_types) == UVERBS_TYPE_STD_MAX,
 const struct uverbs_types uverbs_std_types = {
 	.types = std_types,
 	.num_types = ARRAY_SIZE(std_types),
+	.name = "std",
 };

@@ -6,6 +6,8 @@
  * type: a QP's counters, a port's counters, the INJECT test hook and the
  * shared queues' ATTACH).
  */
+#include <rdma/uverbs_layouts.h>
+
 #include "soft.h"
 
 /* Process-wide device serial: names and node GUIDs. */
@@ -43,6 +45,48 @@ static const struct ib_device_ops soft_ops = {
 	.req_notify_cq = soft_req_notify_cq,
 };
 
+/*
+ * How the soft ABI's buffers read (<rdma/soft_device.h>), for decoders;
+ * the scalars are the standard ones (<rdma/uverbs_layouts.h>).
+ */
+#define SQC(_f) UVERBS_FIELD(soft_qp_counters, _f, UINT)
+static const struct uverbs_field soft_qp_counters_fields[] = {
+	SQC(send_posted), SQC(recv_posted), SQC(send_completed),
+	SQC(recv_completed), SQC(bytes_sent), SQC(bytes_received),
+	SQC(errors), SQC(flushed),
+};
+static const struct uverbs_layout soft_qp_counters_layout =
+	UVERBS_LAYOUT(soft_qp_counters, soft_qp_counters_fields);
+
+#define SPC(_f) UVERBS_FIELD(soft_port_counters, _f, UINT)
+static const struct uverbs_field soft_port_counters_fields[] = {
+	SPC(pkey_violations), SPC(qkey_violations), SPC(addr_errors),
+	SPC(seq_errors), SPC(duplicates),
+};
+static const struct uverbs_layout soft_port_counters_layout =
+	UVERBS_LAYOUT(soft_port_counters, soft_port_counters_fields);
+
+static const struct uverbs_field soft_attach_fields[] = {
+	UVERBS_FIELD(soft_attach, fd, INT),
+};
+static const struct uverbs_layout soft_attach_layout =
+	UVERBS_LAYOUT(soft_attach, soft_attach_fields);
+
+static const struct uverbs_value_name soft_inject_values[] = {
+	UVERBS_VALUE(SOFT_INJECT_, QP_FATAL),
+	UVERBS_VALUE(SOFT_INJECT_, PORT_DOWN),
+	UVERBS_VALUE(SOFT_INJECT_, PORT_UP),
+	UVERBS_VALUE_END
+};
+static const struct uverbs_field soft_inject_fields[] = {
+	{ .size = sizeof(u32), .kind = UVERBS_FIELD_ENUM,
+	  .values = soft_inject_values },
+};
+static const struct uverbs_layout soft_inject_layout = {
+	.name = "u32", .size = sizeof(u32),
+	.fields = soft_inject_fields, .num_fields = 1,
+};
+
 /* SOFT_TYPE_VENDOR; its chain is indexed by ids without the vendor bit. */
 enum {
 	QPC_HANDLE = SOFT_QP_COUNTERS_HANDLE & ~UVERBS_VENDOR_FLAG,
@@ -66,10 +110,12 @@ static const struct uverbs_attr_spec soft_qp_counters_common_attrs[] = {};
 
 static const struct uverbs_attr_spec soft_qp_counters_vendor_attrs[] = {
 	[QPC_HANDLE] = {
+		.name = "HANDLE",
 		.type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_READ } },
 	[QPC_RESP] = {
+		.name = "RESP", .layout = &soft_qp_counters_layout,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct soft_qp_counters),
 		.max_len = sizeof(struct soft_qp_counters) },
@@ -160,13 +206,16 @@ static int soft_inject_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 static const struct uverbs_attr_spec soft_inject_vendor_attrs[] = {
 	[INJ_WHAT] = {
+		.name = "WHAT", .layout = &soft_inject_layout,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(u32), .max_len = sizeof(u32) },
 	[INJ_QP] = {
+		.name = "QP",
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_READ } },
 	[INJ_PORT] = {
+		.name = "PORT", .layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(u8), .max_len = sizeof(u8) },
 };
@@ -200,9 +249,11 @@ static int soft_port_counters_h(struct ib_device *ib_dev,
 
 static const struct uverbs_attr_spec soft_port_counters_vendor_attrs[] = {
 	[PC_PORT] = {
+		.name = "PORT", .layout = &uverbs_layout_u8,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(u8), .max_len = sizeof(u8) },
 	[PC_RESP] = {
+		.name = "RESP", .layout = &soft_port_counters_layout,
 		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
 		.min_len = sizeof(struct soft_port_counters),
 		.max_len = sizeof(struct soft_port_counters) },
@@ -217,18 +268,22 @@ enum {
 
 static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
 	[ATT_FD] = {
+		.name = "FD", .layout = &soft_attach_layout,
 		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
 	[ATT_QP] = {
+		.name = "QP",
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_QP,
 			 .access = UVERBS_ACCESS_WRITE } },
 	[ATT_CQ] = {
+		.name = "CQ",
 		.type = UVERBS_ATTR_TYPE_IDR,
 		.idr = { .type = UVERBS_TYPE_CQ,
 			 .access = UVERBS_ACCESS_WRITE } },
 	[ATT_KICK] = {
+		.name = "KICK", .layout = &soft_attach_layout,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
@@ -236,21 +291,23 @@ static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
 
 static const struct uverbs_action soft_vendor_actions[] = {
 	[SOFT_VENDOR_QP_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
-		soft_qp_counters_h, soft_qp_counters_common_attrs,
-		soft_qp_counters_vendor_attrs),
+		"VENDOR_QP_COUNTERS", soft_qp_counters_h,
+		soft_qp_counters_common_attrs, soft_qp_counters_vendor_attrs),
 	[SOFT_VENDOR_INJECT] = UVERBS_STD_VENDOR_ACTION(
-		soft_inject_h, soft_qp_counters_common_attrs,
-		soft_inject_vendor_attrs),
+		"VENDOR_INJECT", soft_inject_h,
+		soft_qp_counters_common_attrs, soft_inject_vendor_attrs),
 	[SOFT_VENDOR_ATTACH] = UVERBS_STD_VENDOR_ACTION_USER_MEMORY(
-		soft_attach_h, soft_qp_counters_common_attrs,
-		soft_attach_vendor_attrs),
+		"VENDOR_ATTACH", soft_attach_h,
+		soft_qp_counters_common_attrs, soft_attach_vendor_attrs),
 	[SOFT_VENDOR_PORT_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
-		soft_port_counters_h, soft_qp_counters_common_attrs,
+		"VENDOR_PORT_COUNTERS", soft_port_counters_h,
+		soft_qp_counters_common_attrs,
 		soft_port_counters_vendor_attrs),
 };
 
 /* Actions only: no objects of its own. */
 static const struct uverbs_type soft_vendor_type = {
+	.name = "VENDOR",
 	.actions = soft_vendor_actions,
 	.num_actions = ARRAY_SIZE(soft_vendor_actions),
 };
@@ -263,6 +320,7 @@ static const struct uverbs_type soft_vendor_type = {
  */
 static const struct uverbs_attr_spec soft_cq_create_vendor_attrs[] = {
 	[SOFT_CQ_CREATE_RING & ~UVERBS_VENDOR_FLAG] = {
+		.name = "RING", .layout = &soft_attach_layout,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
@@ -298,6 +356,7 @@ static const struct uverbs_type *soft_cq_type_get(const struct uverbs_type *std)
 		create->chain.num_chains = 2;
 		soft_cq_type.num_actions = std->num_actions;
 		soft_cq_type.obj = std->obj;
+		soft_cq_type.name = std->name;
 		soft_cq_type.actions = soft_cq_actions;
 	}
 	mutex_unlock(&soft_cq_type_lock);
@@ -326,6 +385,7 @@ static int soft_types_build(struct soft_device *sdev,
 	sdev->types[SOFT_TYPE_VENDOR] = &soft_vendor_type;
 	sdev->types_table.types = sdev->types;
 	sdev->types_table.num_types = SOFT_NUM_TYPES;
+	sdev->types_table.name = "soft";
 	return 0;
 }
 

@@ -151,7 +151,13 @@ void ib_unregister_device(struct ib_device *dev);
  * lengths with max_len 0 or min_len > max_len, a parent attribute that is
  * not READ or in an action without NEW, more than UVERBS_MAX_PARENTS
  * parents, an action with chains but no handler, a chain count other than
- * 1 or 2, or a distribution function missing.  Prints what is wrong.
+ * 1 or 2, or a distribution function missing; then (Rule 16's names, see
+ * docs/design.md) a driver, type, action or attribute without a name or
+ * with one its table has already, and a layout that does not fit its
+ * attribute (fields outside the struct or overlapping, a size that is
+ * not the fixed length or does not divide the flexible lengths).  A
+ * missing layout is allowed: the bytes are shown raw.  Prints what is
+ * wrong.
  * Return: 0 or -EINVAL.
  */
 int uverbs_types_check(const struct uverbs_types *types, const char *name);
@@ -403,6 +409,18 @@ void ib_uverbs_file_put(struct ib_uverbs_file *ufile);
 long ib_uverbs_ioctl_hdr(struct ib_uverbs_file *ufile, unsigned int cmd,
 			 const struct ib_uverbs_ioctl_hdr *hdr,
 			 unsigned long arg);
+
+/**
+ * ib_uverbs_action_name() - the name of the action a header names
+ * @ufile: the file
+ * @hdr: the command's header
+ *
+ * For a transport's log lines: the name in @ufile's device's spec tables
+ * ("PD_ALLOC"), the same the core's reasons use.
+ * Return: the name, or NULL when @hdr names no action of the device.
+ */
+const char *ib_uverbs_action_name(struct ib_uverbs_file *ufile,
+				  const struct ib_uverbs_ioctl_hdr *hdr);
 
 /**
  * ib_uverbs_cmd_user_memory() - may a command reach beyond its attributes?

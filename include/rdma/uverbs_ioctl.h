@@ -80,7 +80,10 @@ struct uverbs_layout;
  * @layout: STRUCT: the nested layout (then @size is its size)
  *
  * Reserved fields and padding are left out; a decoder may show non-zero
- * bytes that no field covers.
+ * bytes that no field covers.  Fields are in offset order and do not
+ * overlap, except a union's members: consecutive fields at the same
+ * offset (named "wr.rdma", "wr.atomic", ...) are alternative readings of
+ * the same bytes, of which a decoder shows the one that applies, or each.
  */
 struct uverbs_field {
 	const char *name;
@@ -343,9 +346,17 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 
 /*
  * Table-building macros.  Each only fills a struct; ARRAY_SIZE() fails to
- * compile unless its argument is an array.
+ * compile unless its argument is an array.  The first argument of an
+ * action or type macro is its name (struct uverbs_action's and struct
+ * uverbs_type's @name), written where the entry is declared:
+ *
+ *	[UVERBS_ACTION_PD_ALLOC] =
+ *		UVERBS_STD_ACTION("PD_ALLOC", uverbs_pd_alloc, pd_alloc_attrs),
+ *
+ * An attribute spec names itself with .name ("PD_HANDLE") and, for a
+ * PTR attribute, says how its bytes read with .layout.
  */
-#define UVERBS_CHAIN(_attrs) \
+#define UVERBS_CHAIN(_attrs)                                               \
 	(&(const struct uverbs_attr_chain_spec){ (_attrs), ARRAY_SIZE(_attrs) })
 
 #define UVERBS_ACTION_SPEC(...)                                            \
@@ -360,8 +371,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* An action with the standard handler shape and a common chain only. */
-#define UVERBS_STD_ACTION(_handler, _attrs)                                \
+#define UVERBS_STD_ACTION(_name, _handler, _attrs)                         \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
@@ -369,8 +381,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* A standard action that is still served after device removal. */
-#define UVERBS_STD_ACTION_AFTER_REMOVAL(_handler, _attrs)                  \
+#define UVERBS_STD_ACTION_AFTER_REMOVAL(_name, _handler, _attrs)           \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
@@ -379,8 +392,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* A standard action whose handler reaches the caller's memory. */
-#define UVERBS_STD_ACTION_USER_MEMORY(_handler, _attrs)                    \
+#define UVERBS_STD_ACTION_USER_MEMORY(_name, _handler, _attrs)             \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_handle,                       \
 		.priv = &(const struct uverbs_action_std_handler){         \
@@ -389,8 +403,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* The same with a vendor chain. */
-#define UVERBS_STD_VENDOR_ACTION(_handler, _attrs, _vendor_attrs)          \
+#define UVERBS_STD_VENDOR_ACTION(_name, _handler, _attrs, _vendor_attrs)   \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs),          \
 					    UVERBS_CHAIN(_vendor_attrs)),  \
 		.handler = uverbs_action_std_handle,                       \
@@ -399,8 +414,9 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* A vendor-chain action whose handler reaches the caller's memory. */
-#define UVERBS_STD_VENDOR_ACTION_USER_MEMORY(_handler, _attrs, _vendor_attrs) \
+#define UVERBS_STD_VENDOR_ACTION_USER_MEMORY(_name, _handler, _attrs, _vendor_attrs) \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs),          \
 					    UVERBS_CHAIN(_vendor_attrs)),  \
 		.handler = uverbs_action_std_handle,                       \
@@ -410,16 +426,18 @@ int uverbs_action_std_ctx_handle(struct ib_device *ib_dev,
 	}
 
 /* GET_CONTEXT: the context handler shape. */
-#define UVERBS_CTX_ACTION(_handler, _attrs)                                \
+#define UVERBS_CTX_ACTION(_name, _handler, _attrs)                         \
 	{                                                                  \
+		.name = (_name),                                           \
 		.chain = UVERBS_ACTION_SPEC(UVERBS_CHAIN(_attrs)),         \
 		.handler = uverbs_action_std_ctx_handle,                   \
 		.priv = &(const struct uverbs_action_std_ctx_handler){     \
 			.handler = (_handler) },                           \
 	}
 
-#define UVERBS_TYPE(_actions, _obj)                                        \
-	(&(const struct uverbs_type){ .actions = (_actions),               \
+#define UVERBS_TYPE(_name, _actions, _obj)                                 \
+	(&(const struct uverbs_type){ .name = (_name),                     \
+				      .actions = (_actions),               \
 				      .num_actions = ARRAY_SIZE(_actions), \
 				      .obj = (_obj) })
 

@@ -226,15 +226,18 @@ TEST_TIMEOUT(daemon_quota_objects_per_user_by_default, 120)
 		ASSERT_EQ(child_report(&a), 1); /* EDQUOT */
 	}
 	snprintf(want, sizeof(want),
-		 "-> EDQUOT: quota: uid %u holds 1024 PDs, limit 1024 per user "
+		 "-> EDQUOT: PD_ALLOC: attr HANDLE (id 0x0): quota: "
+		 "uid %u holds 1024 PDs, limit 1024 per user "
 		 "(--limit-objects)", UID_A);
 	ASSERT_TRUE(fx_log_says(&fx, want));
 	snprintf(want, sizeof(want),
-		 "-> EDQUOT: quota: uid %u holds 1024 MRs, limit 1024 per user",
+		 "-> EDQUOT: MR_REG: attr HANDLE (id 0x0): quota: "
+		 "uid %u holds 1024 MRs, limit 1024 per user",
 		 UID_A);
 	ASSERT_TRUE(fx_log_says(&fx, want));
 	snprintf(want, sizeof(want),
-		 "-> EDQUOT: quota: uid %u holds 1024 CQs, limit 1024 per user",
+		 "-> EDQUOT: CQ_CREATE: attr HANDLE (id 0x0): quota: "
+		 "uid %u holds 1024 CQs, limit 1024 per user",
 		 UID_A);
 	ASSERT_TRUE(fx_log_says(&fx, want));
 
@@ -355,10 +358,12 @@ TEST(daemon_quota_per_file_then_per_user)
 	ASSERT_EQ(child_report(&a), EDQUOT);
 	ASSERT_EQ(child_report(&a), 2);
 	ASSERT_EQ(child_report(&a), EDQUOT);
-	ASSERT_TRUE(fx_log_says(&fx, "-> EDQUOT: quota: this file holds 3 PDs, "
+	ASSERT_TRUE(fx_log_says(&fx, "-> EDQUOT: PD_ALLOC: attr HANDLE (id 0x0): "
+				  "quota: this file holds 3 PDs, "
 				  "limit 3 per file (--limit-file-objects)"));
 	snprintf(want, sizeof(want),
-		 "-> EDQUOT: quota: uid %u holds 5 PDs, limit 5 per user",
+		 "-> EDQUOT: PD_ALLOC: attr HANDLE (id 0x0): quota: "
+		 "uid %u holds 5 PDs, limit 5 per user",
 		 UID_B);
 	ASSERT_TRUE(fx_log_says(&fx, want));
 	user_line(&fx, UID_B, line, sizeof(line));

@@ -17,7 +17,9 @@
 /* What a PD_DEALLOC of handle @h is refused with. */
 static void reason_of(char *buf, size_t len, u32 h)
 {
-	snprintf(buf, len, "attr 0 (id 0x0): handle %u: no such object\n", h);
+	snprintf(buf, len,
+		 "PD_DEALLOC: attr HANDLE (id 0x0): handle %u: no such object\n",
+		 h);
 }
 
 static void read_is(int line, int fd, const char *want)
@@ -72,7 +74,7 @@ TEST(daemon_rule23_read_answers_the_reason)
 	fp = fopen(fx.log, "re");
 	ASSERT_TRUE(fp);
 	while (fgets(line, sizeof(line), fp))
-		if (strstr(line, "-> ENOENT: attr 0 (id 0x0): handle 10: no such object"))
+		if (strstr(line, "-> ENOENT: PD_DEALLOC: attr HANDLE (id 0x0): handle 10: no such object"))
 			logged = true;
 	fclose(fp);
 	ASSERT_TRUE(logged);
