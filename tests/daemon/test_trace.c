@@ -117,7 +117,10 @@ static int trace_run(const char *out, const char *const *opts,
 	return trace_wait(trace_start(out, opts, prog, -1, -1));
 }
 
-/* The trace file, with "[pid  1234]" masked to "[pid N]". */
+/*
+ * The trace file, with "[pid  1234]" masked to "[pid N]" and addresses
+ * (0x and 9 hex digits or more) to "0xADDR".
+ */
 static char *slurp_masked(const char *path)
 {
 	static char buf[1 << 20];
@@ -133,6 +136,12 @@ static char *slurp_masked(const char *path)
 	raw[n] = '\0';
 	fclose(fp);
 	for (r = raw, w = buf; *r;) {
+		/* Addresses: "0x" and nine hex digits or more. */
+		if (!strncmp(r, "0x", 2) && strspn(r + 2, "0123456789abcdef") >= 9) {
+			r += 2 + strspn(r + 2, "0123456789abcdef");
+			w += sprintf(w, "0xADDR");
+			continue;
+		}
 		if (!strncmp(r, "[pid ", 5)) {
 			r += 5;
 			while (*r == ' ' || (*r >= '0' && *r <= '9'))
@@ -160,13 +169,13 @@ static void out_path(const struct fx *fx, char *buf, size_t size)
 }
 
 static const char golden_want[] =
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=0 action=0, [attr0=out[8]]} => {[attr0=<0100000001000000>]}) = 0\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=0, [attr0=NEW]} => {[attr0=0]}) = 0\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=4 action=0, [attr0=NEW, attr1=<c0000000000000001000000000000000>, attr3=out[8]]} => {[attr0=1, attr3=<1000000000000000>]}) = 0\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=4 action=0, [attr0=NEW, attr1=<c0000000000000000000004000000000>, attr3=out[8]]}) = -1 EINVAL (CQ_CREATE: cqe 1073741824 outside 1..65536 (device max_cqe))\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=99]}) = -1 ENOENT (attr 0 (id 0x0): handle 99: no such object)\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=77??? action=0???, []}) = -1 EINVAL (length 16 does not fit 0 attributes)\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=0]}) = 0\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft GET_CONTEXT, [RESP=out[8]]} => {[RESP={num_comp_vectors=1, num_ports=1}]}) = 0\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft PD_ALLOC, [HANDLE=NEW]} => {[HANDLE=0]}) = 0\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft CQ_CREATE, [HANDLE=NEW, CMD={user_handle=0xc0, cqe=16, comp_vector=0}, RESP=out[8]]} => {[HANDLE=1, RESP={cqe=16}]}) = 0\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft CQ_CREATE, [HANDLE=NEW, CMD={user_handle=0xc0, cqe=1073741824, comp_vector=0}, RESP=out[8]]}) = -1 EINVAL (CQ_CREATE: cqe 1073741824 outside 1..65536 (device max_cqe))\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=99]}) = -1 ENOENT (PD_DEALLOC: attr HANDLE (id 0x0): handle 99: no such object)\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft type=77??? action=0???, []}) = -1 EINVAL (length 16 does not fit 0 attributes)\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=0]}) = 0\n"
 	"ioctl(3, RDMA_VERBS_IOCTL_UPSTREAM, {DEVICE QUERY_CONTEXT, [NUM_COMP_VECTORS={len=4, data=0x0, MANDATORY}]}) = -1 ENOTTY\n"
 	"write(3, {QUERY_DEVICE, in_words=4, out_words=0}, 16) = -1 EINVAL\n"
 	"+++ exited with 0 +++\n";
@@ -189,8 +198,8 @@ TEST(trace_golden)
 TEST(trace_filter_and_times)
 {
 	const char *prog[] = { "trace_target", "golden", NULL, NULL };
-	const char *opts[] = { "-e", "object=1,action=1", NULL };
-	const char *times[] = { "-tt", "-T", "-e", "action=1", NULL };
+	const char *opts[] = { "-e", "object=PD,action=PD_DEALLOC", NULL };
+	const char *times[] = { "-tt", "-T", "-e", "action=pd_dealloc", NULL };
 	char out[256], *text, *l;
 	unsigned int lines = 0;
 	struct fx fx;
@@ -200,8 +209,8 @@ TEST(trace_filter_and_times)
 	out_path(&fx, out, sizeof(out));
 	ASSERT_EQ(0, trace_run(out, opts, prog));
 	expect_text(__LINE__, slurp_masked(out),
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=99]}) = -1 ENOENT (attr 0 (id 0x0): handle 99: no such object)\n"
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=0]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=99]}) = -1 ENOENT (PD_DEALLOC: attr HANDLE (id 0x0): handle 99: no such object)\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=0]}) = 0\n"
 		    "+++ exited with 0 +++\n");
 
 	ASSERT_EQ(0, trace_run(out, times, prog));
@@ -285,19 +294,21 @@ TEST(trace_count)
 	ASSERT_EQ(0, trace_run(out, opts, loop));
 	n = read_summary(out, rows, 16);
 	ASSERT_EQ(4, n);
-	ASSERT_EQ(25, row_of(rows, n, "1", "0")->calls);
-	ASSERT_EQ(25, row_of(rows, n, "1", "1")->calls);
-	ASSERT_EQ(1, row_of(rows, n, "0", "0")->calls);
+	ASSERT_EQ(25, row_of(rows, n, "PD", "PD_ALLOC")->calls);
+	ASSERT_EQ(25, row_of(rows, n, "PD", "PD_DEALLOC")->calls);
+	ASSERT_EQ(1, row_of(rows, n, "DEVICE", "GET_CONTEXT")->calls);
 	ASSERT_EQ(51, row_of(rows, n, "total", NULL)->calls);
 	ASSERT_EQ(0, row_of(rows, n, "total", NULL)->errors);
 
 	ASSERT_EQ(0, trace_run(out, opts, golden));
 	n = read_summary(out, rows, 16);
 	ASSERT_EQ(8, n);
-	ASSERT_EQ(2, row_of(rows, n, "4", "0")->calls);
-	ASSERT_EQ(1, row_of(rows, n, "4", "0")->errors);
-	ASSERT_EQ(2, row_of(rows, n, "1", "1")->calls);
-	ASSERT_EQ(1, row_of(rows, n, "1", "1")->errors);
+	ASSERT_EQ(1, row_of(rows, n, "PD", "PD_ALLOC")->calls);
+	ASSERT_EQ(0, row_of(rows, n, "PD", "PD_ALLOC")->errors);
+	ASSERT_EQ(2, row_of(rows, n, "CQ", "CQ_CREATE")->calls);
+	ASSERT_EQ(1, row_of(rows, n, "CQ", "CQ_CREATE")->errors);
+	ASSERT_EQ(2, row_of(rows, n, "PD", "PD_DEALLOC")->calls);
+	ASSERT_EQ(1, row_of(rows, n, "PD", "PD_DEALLOC")->errors);
 	ASSERT_EQ(1, row_of(rows, n, "77???", "0???")->errors);
 	ASSERT_EQ(1, row_of(rows, n, "write", "QUERY_DEVICE")->errors);
 	ASSERT_EQ(1, row_of(rows, n, "DEVICE", "QUERY_CONTEXT")->errors);
@@ -310,15 +321,15 @@ TEST(trace_garbage_survives)
 {
 	const char *prog[] = { "trace_target", "garbage", NULL, NULL };
 	static const char *const want[] = {
-		"{driver=0x50f7 type=1 action=0, length=200???, [attr0=NEW]}) = -1 EINVAL (length 200 does not fit 1 attributes)\n",
+		"{soft PD_ALLOC, length=200???, [HANDLE=NEW]}) = -1 EINVAL (length 200 does not fit 1 attributes)\n",
 		"length=200???, num_attrs=60000???, [",
-		"{driver=0x50f7 type=1 action=0, flags=0x1???, [attr0=NEW]}) = -1 EOPNOTSUPP (flags 0x1: none are supported)\n",
-		"{driver=0x1234??? type=1 action=9???, reserved=0x5???, [attr0???" "={len=0, ptr_idr=0x0}]}) = -1 EINVAL (header reserved is not zero)\n",
-		"[attr40???" "={len=0, ptr_idr=0x0}, vendor.7???" "={len=8, ptr_idr=0x10}]}) = -1 EINVAL (",
+		"{soft PD_ALLOC, flags=0x1???, [HANDLE=NEW]}) = -1 EOPNOTSUPP (flags 0x1: none are supported)\n",
+		"{driver=0x1234??? PD action=9???, reserved=0x5???, [attr0???" "={len=0, ptr_idr=0x0}]}) = -1 EINVAL (header reserved is not zero)\n",
+		"{soft PD_ALLOC, [attr40???" "={len=0, ptr_idr=0x0}, vendor.7???" "={len=8, ptr_idr=0x10}]}) = -1 EINVAL (PD_ALLOC: attr ??" "? (id 0x28): not in the action's spec)\n",
 		/* the kernel refused it: no reason, not the previous one */
 		"ioctl(3, RDMA_VERBS_IOCTL, 0x10) = -1 EFAULT\n",
-		"(1, unreadable)}) = -1 EFAULT (attribute array not readable)\n",
-		"bytes, unreadable), attr3=out[8]]}) = -1 EFAULT (attr 1 (id 0x1): PTR_IN not readable)\n",
+		"{soft PD_ALLOC, attrs=0xADDR(1, unreadable)}) = -1 EFAULT (attribute array not readable)\n",
+		"{soft CQ_CREATE, [HANDLE=NEW, CMD=0xADDR(16 bytes, unreadable), RESP=out[8]]}) = -1 EFAULT (CQ_CREATE: attr CMD (id 0x1): PTR_IN not readable)\n",
 		"+++ exited with 3 +++\n",
 	};
 	char out[256], *text;
@@ -340,13 +351,13 @@ TEST(trace_garbage_survives)
 }
 
 static const char fork_want[] =
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=0 action=0, [attr0=out[8]]} => {[attr0=<0100000001000000>]}) = 0\n"
-	"[pid N] ioctl(4, RDMA_VERBS_IOCTL, {driver=0x50f7 type=0 action=0, [attr0=out[8]]} => {[attr0=<0100000001000000>]}) = 0\n"
-	"[pid N] ioctl(4, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=0, [attr0=NEW]} => {[attr0=0]}) = 0\n"
-	"[pid N] ioctl(4, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=0]}) = 0\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft GET_CONTEXT, [RESP=out[8]]} => {[RESP={num_comp_vectors=1, num_ports=1}]}) = 0\n"
+	"[pid N] ioctl(4, RDMA_VERBS_IOCTL, {soft GET_CONTEXT, [RESP=out[8]]} => {[RESP={num_comp_vectors=1, num_ports=1}]}) = 0\n"
+	"[pid N] ioctl(4, RDMA_VERBS_IOCTL, {soft PD_ALLOC, [HANDLE=NEW]} => {[HANDLE=0]}) = 0\n"
+	"[pid N] ioctl(4, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=0]}) = 0\n"
 	"[pid N] +++ exited with 0 +++\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=0, [attr0=NEW]} => {[attr0=0]}) = 0\n"
-	"ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=0]}) = 0\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft PD_ALLOC, [HANDLE=NEW]} => {[HANDLE=0]}) = 0\n"
+	"ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=0]}) = 0\n"
 	"+++ exited with 0 +++\n";
 
 TEST(trace_follows_fork)
@@ -364,9 +375,9 @@ TEST(trace_follows_fork)
 	/* Without -f: the parent's lines only, and the child still works. */
 	ASSERT_EQ(0, trace_run(out, NULL, prog));
 	expect_text(__LINE__, slurp_masked(out),
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=0 action=0, [attr0=out[8]]} => {[attr0=<0100000001000000>]}) = 0\n"
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=0, [attr0=NEW]} => {[attr0=0]}) = 0\n"
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=0]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft GET_CONTEXT, [RESP=out[8]]} => {[RESP={num_comp_vectors=1, num_ports=1}]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_ALLOC, [HANDLE=NEW]} => {[HANDLE=0]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=0]}) = 0\n"
 		    "+++ exited with 0 +++\n");
 	fx_stop(&fx);
 }
@@ -449,8 +460,8 @@ TEST(trace_attaches)
 	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ASSERT_EQ(0, trace_wait(tracer));
 	expect_text(__LINE__, slurp_masked(out),
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=0, [attr0=NEW]} => {[attr0=0]}) = 0\n"
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x50f7 type=1 action=1, [attr0=0]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_ALLOC, [HANDLE=NEW]} => {[HANDLE=0]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=0]}) = 0\n"
 		    "+++ exited with 0 +++\n");
 	close(in[1]);
 	close(ready[0]);
