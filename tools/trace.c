@@ -881,7 +881,17 @@ static void loop(void)
 			resume(pid, 0, false);
 			continue;
 		}
-		/* A signal for the tracee: deliver it. */
+		/*
+		 * A signal for the tracee: deliver it.  A group-stop (no
+		 * siginfo) has nothing to deliver; the tracee goes on, as
+		 * under strace without -p.
+		 */
+		{
+			siginfo_t si;
+
+			if (ptrace(PTRACE_GETSIGINFO, pid, NULL, &si))
+				sig = 0;
+		}
 		resume(pid, sig, false);
 	}
 }
