@@ -570,3 +570,58 @@ TEST(trace_pingpong_reads_completely)
 	ASSERT_TRUE(calls - child >= 10);
 	fx_stop(&fx);
 }
+
+/*
+ * The ctl file's "reason PID TID": a thread's reason as read() would give
+ * it, without taking it; from the file the thread failed on last, with a
+ * sequence number that grows with every reason stored.
+ */
+TEST(trace_ctl_reason_peeks)
+{
+	char cmd[64], ans[512], text[256], dev[32];
+	const char *want = "PD_DEALLOC: attr HANDLE (id 0x0): handle 9: no such object";
+	long seq1, seq2;
+	int fd, fd1;
+	struct fx fx;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	fd1 = fx_open(&fx, "uverbs1", O_RDWR);
+	ASSERT_TRUE(fd >= 0 && fd1 >= 0);
+	ASSERT_OK(cl_get_context(fd));
+	ASSERT_OK(cl_get_context(fd1));
+	snprintf(cmd, sizeof(cmd), "reason %d %d", (int)getpid(), (int)gettid());
+	/* Nothing failed yet. */
+	ASSERT_ERRNO(-ENOENT, fx_ctl(&fx, cmd, ans, sizeof(ans)));
+	ASSERT_TRUE(strstr(ans, "no reason waits for that thread") != NULL);
+
+	ASSERT_ERRNO(-ENOENT, cl_pd_dealloc(fd, 9));
+	ASSERT_OK(fx_ctl(&fx, cmd, ans, sizeof(ans)));
+	ASSERT_EQ(3, sscanf(ans, "reason %31s %ld %255[^\n]", dev, &seq1, text));
+	ASSERT_TRUE(!strcmp(dev, "uverbs0") && seq1 > 0 && !strcmp(text, want));
+	/* Asked twice: still there. */
+	ASSERT_OK(fx_ctl(&fx, cmd, ans, sizeof(ans)));
+	ASSERT_EQ(3, sscanf(ans, "reason %31s %ld %255[^\n]", dev, &seq2, text));
+	ASSERT_EQ(seq1, seq2);
+	/* A later failure on the other file is the one answered. */
+	ASSERT_ERRNO(-ENOENT, cl_pd_dealloc(fd1, 8));
+	ASSERT_OK(fx_ctl(&fx, cmd, ans, sizeof(ans)));
+	ASSERT_EQ(3, sscanf(ans, "reason %31s %ld %255[^\n]", dev, &seq2, text));
+	ASSERT_TRUE(!strcmp(dev, "uverbs1") && seq2 > seq1);
+	ASSERT_TRUE(strstr(text, "handle 8: no such object") != NULL);
+	/* The thread still reads its own, which takes it. */
+	ASSERT_EQ((ssize_t)strlen(want) + 1, read(fd, text, sizeof(text)));
+	ASSERT_TRUE(!strncmp(text, want, strlen(want)));
+	ASSERT_TRUE(read(fd1, text, sizeof(text)) > 0);
+	ASSERT_ERRNO(-ENOENT, fx_ctl(&fx, cmd, ans, sizeof(ans)));
+	/* Another thread, another process, garbage: refused. */
+	snprintf(cmd, sizeof(cmd), "reason %d %d", (int)getpid(), (int)getpid() + 1);
+	ASSERT_ERRNO(-ENOENT, fx_ctl(&fx, cmd, ans, sizeof(ans)));
+	ASSERT_ERRNO(-EINVAL, fx_ctl(&fx, "reason 12x 3", ans, sizeof(ans)));
+	ASSERT_ERRNO(-EINVAL, fx_ctl(&fx, "reason 1", ans, sizeof(ans)));
+	ASSERT_ERRNO(-EINVAL, fx_ctl(&fx, "reason 1 2 3", ans, sizeof(ans)));
+	ASSERT_TRUE(strstr(ans, "usage: reason PID TID") != NULL);
+	close(fd);
+	close(fd1);
+	fx_stop(&fx);
+}
