@@ -24,6 +24,7 @@
  * each file's owner and mode come from the command line.
  */
 #define FUSE_USE_VERSION 35
+#include <ctype.h>
 #include <fuse_lowlevel.h>
 #include <poll.h>
 #include <stdio.h>
@@ -46,17 +47,25 @@ static unsigned long file_serial;	/* under ivd_lock */
 
 /* Attribute and entry cache lifetime: nothing but removals changes. */
 
-static const char *const type_names[] = {
-	[UVERBS_TYPE_DEVICE] = "device",
-	[UVERBS_TYPE_PD] = "pd",
-	[UVERBS_TYPE_MR] = "mr",
-	[UVERBS_TYPE_COMP_CHANNEL] = "comp_channel",
-	[UVERBS_TYPE_CQ] = "cq",
-	[UVERBS_TYPE_QP] = "qp",
-	[UVERBS_TYPE_SRQ] = "srq",
-	[UVERBS_TYPE_AH] = "ah",
-	[SOFT_TYPE_VENDOR] = "vendor",
-};
+/*
+ * Lower-case copies of the soft device's type names, which are the spec
+ * tables' (soft_type_name()): made once, read by any thread after.
+ */
+static char type_names[SOFT_NUM_TYPES][24];
+static pthread_once_t type_names_once = PTHREAD_ONCE_INIT;
+
+static void type_names_init(void)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < SOFT_NUM_TYPES; t++) {
+		const char *name = soft_type_name(t);
+
+		for (i = 0; name && name[i] && i < sizeof(type_names[t]) - 1;
+		     i++)
+			type_names[t][i] = (char)tolower((unsigned char)name[i]);
+	}
+}
 
 /**
  * ivd_type_name() - the lower-case name of an object type id
@@ -64,7 +73,9 @@ static const char *const type_names[] = {
  */
 const char *ivd_type_name(unsigned int type)
 {
-	return type < ARRAY_SIZE(type_names) ? type_names[type] : NULL;
+	pthread_once(&type_names_once, type_names_init);
+	return type < SOFT_NUM_TYPES && type_names[type][0] ?
+		       type_names[type] : NULL;
 }
 
 /* --- devices ----------------------------------------------------------- */

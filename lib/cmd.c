@@ -29,6 +29,50 @@ static void cmd_fail(struct ioverbs_cmd *c, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The spec of @id in the action's chains, or NULL. */
+static const struct uverbs_attr_spec *spec_of(const struct ioverbs_cmd *c,
+					      u16 id)
+{
+	const struct action_spec *spec = &c->action->chain;
+	u16 stripped = id;
+	int chain = spec->dist(&stripped, spec->priv);
+
+	if (chain < 0 || chain >= spec->num_chains ||
+	    stripped >= spec->validator_chains[chain]->num_attrs ||
+	    spec->validator_chains[chain]->attrs[stripped].type ==
+		    UVERBS_ATTR_TYPE_NA)
+		return NULL;
+	return &spec->validator_chains[chain]->attrs[stripped];
+}
+
+/*
+ * A sticky error about attribute @id, named as the core names it when
+ * the builder has the spec ("PD_ALLOC: attr HANDLE (id 0x0): ..."; "???"
+ * for an id the spec lacks), else by its id.
+ */
+static void cmd_attr_fail(struct ioverbs_cmd *c, int err, u16 id,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void cmd_attr_fail(struct ioverbs_cmd *c, int err, u16 id,
+			  const char *fmt, ...)
+{
+	const struct uverbs_attr_spec *spec;
+	char why[sizeof(c->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (!c->action || !c->action->name) {
+		cmd_fail(c, err, "attr 0x%x: %s", id, why);
+		return;
+	}
+	spec = spec_of(c, id);
+	cmd_fail(c, err, "%s: attr %s (id 0x%x): %s", c->action->name,
+		 spec && spec->name ? spec->name : "???", id, why);
+}
+
 void ioverbs_cmd_init(struct ioverbs_cmd *c, const struct uverbs_types *types,
 		      u16 driver_id, u16 object, u16 action)
 {
@@ -45,6 +89,9 @@ void ioverbs_cmd_init(struct ioverbs_cmd *c, const struct uverbs_types *types,
 		t = types->types[object];
 	if (t && action < t->num_actions && t->actions[action].handler)
 		c->action = &t->actions[action];
+	else if (t && t->name)
+		cmd_fail(c, -EOPNOTSUPP, "%s: action %u: not in the spec",
+			 t->name, action);
 	else
 		cmd_fail(c, -EOPNOTSUPP, "object %u action %u: not in the spec",
 			 object, action);
@@ -53,18 +100,11 @@ void ioverbs_cmd_init(struct ioverbs_cmd *c, const struct uverbs_types *types,
 /* The spec of @id, or NULL (and a sticky error) if it has none. */
 static const struct uverbs_attr_spec *attr_spec(struct ioverbs_cmd *c, u16 id)
 {
-	const struct action_spec *spec = &c->action->chain;
-	u16 stripped = id;
-	int chain = spec->dist(&stripped, spec->priv);
+	const struct uverbs_attr_spec *spec = spec_of(c, id);
 
-	if (chain < 0 || chain >= spec->num_chains ||
-	    stripped >= spec->validator_chains[chain]->num_attrs ||
-	    spec->validator_chains[chain]->attrs[stripped].type ==
-		    UVERBS_ATTR_TYPE_NA) {
-		cmd_fail(c, -EINVAL, "attr 0x%x: not in the action's spec", id);
-		return NULL;
-	}
-	return &spec->validator_chains[chain]->attrs[stripped];
+	if (!spec)
+		cmd_attr_fail(c, -EINVAL, id, "not in the action's spec");
+	return spec;
 }
 
 static const char *const type_names[] = {
@@ -83,18 +123,18 @@ static struct ib_uverbs_attr *cmd_add(struct ioverbs_cmd *c, u16 id, u8 type,
 	if (c->error)
 		return NULL;
 	if (c->hdr.num_attrs == IOVERBS_CMD_MAX_ATTRS) {
-		cmd_fail(c, -E2BIG, "attr 0x%x: more than %u attributes", id,
-			 IOVERBS_CMD_MAX_ATTRS);
+		cmd_attr_fail(c, -E2BIG, id, "more than %u attributes",
+			      IOVERBS_CMD_MAX_ATTRS);
 		return NULL;
 	}
 	for (i = 0; i < c->hdr.num_attrs; i++) {
 		if (c->attrs[i].attr_id == id) {
-			cmd_fail(c, -EINVAL, "attr 0x%x: given twice", id);
+			cmd_attr_fail(c, -EINVAL, id, "given twice");
 			return NULL;
 		}
 	}
 	if (len > UINT16_MAX) {
-		cmd_fail(c, -EINVAL, "attr 0x%x: length %zu above 65535", id, len);
+		cmd_attr_fail(c, -EINVAL, id, "length %zu above 65535", len);
 		return NULL;
 	}
 	if (c->action) {
@@ -102,22 +142,22 @@ static struct ib_uverbs_attr *cmd_add(struct ioverbs_cmd *c, u16 id, u8 type,
 		if (!spec)
 			return NULL;
 		if (spec->type != type) {
-			cmd_fail(c, -EINVAL, "attr 0x%x: is %s, not %s", id,
-				 type_names[spec->type], type_names[type]);
+			cmd_attr_fail(c, -EINVAL, id, "is %s, not %s",
+				      type_names[spec->type], type_names[type]);
 			return NULL;
 		}
 		if ((type == UVERBS_ATTR_TYPE_PTR_IN ||
 		     type == UVERBS_ATTR_TYPE_PTR_OUT) &&
 		    (len < spec->min_len || len > spec->max_len)) {
-			cmd_fail(c, -EINVAL, "attr 0x%x: length %zu outside %u..%u",
-				 id, len, spec->min_len, spec->max_len);
+			cmd_attr_fail(c, -EINVAL, id, "length %zu outside %u..%u",
+				      len, spec->min_len, spec->max_len);
 			return NULL;
 		}
 		if ((type == UVERBS_ATTR_TYPE_IDR || type == UVERBS_ATTR_TYPE_FD) &&
 		    (spec->idr.access == UVERBS_ACCESS_NEW) != is_new) {
-			cmd_fail(c, -EINVAL, "attr 0x%x: %s", id,
-				 is_new ? "does not create an object (not NEW)" :
-					  "creates an object (NEW): use ioverbs_cmd_new");
+			cmd_attr_fail(c, -EINVAL, id, "%s",
+				      is_new ? "does not create an object (not NEW)" :
+					       "creates an object (NEW): use ioverbs_cmd_new");
 			return NULL;
 		}
 	}
@@ -170,7 +210,7 @@ void ioverbs_cmd_fd(struct ioverbs_cmd *c, u16 id, int fd)
 	if (!a)
 		return;
 	if (fd < 0)
-		cmd_fail(c, -EBADF, "attr 0x%x: fd %d", id, fd);
+		cmd_attr_fail(c, -EBADF, id, "fd %d", fd);
 	a->ptr_idr = (u64)fd;
 }
 
@@ -208,8 +248,8 @@ static void check_mandatory(struct ioverbs_cmd *c)
 				if (c->attrs[i].attr_id == full)
 					break;
 			if (i == c->hdr.num_attrs) {
-				cmd_fail(c, -EINVAL,
-					 "attr 0x%x: mandatory, not given", full);
+				cmd_attr_fail(c, -EINVAL, full,
+					      "mandatory, not given");
 				return;
 			}
 		}

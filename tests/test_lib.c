@@ -110,9 +110,9 @@ TEST(lib_sticky_unknown_action)
 
 	setup(&fx);
 	init(&c, &fx, TD_TYPE_EMPTY, 0);
-	assert_sticky(&c, &fx, -EOPNOTSUPP, "not in the spec");
+	assert_sticky(&c, &fx, -EOPNOTSUPP, "object 3 action 0: not in the spec");
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_NUM_ACTIONS);
-	assert_sticky(&c, &fx, -EOPNOTSUPP, "not in the spec");
+	assert_sticky(&c, &fx, -EOPNOTSUPP, "PARENT: action 4: not in the spec");
 	teardown(&fx);
 }
 
@@ -127,7 +127,8 @@ TEST(lib_sticky_wrong_type)
 	ioverbs_cmd_in(&c, TD_PARENT_WRITE_HANDLE, &v, sizeof(v));
 	/* The first mistake sticks; later calls change nothing. */
 	ioverbs_cmd_idr(&c, 0x77, 1);
-	assert_sticky(&c, &fx, -EINVAL, "is IDR, not PTR_IN");
+	assert_sticky(&c, &fx, -EINVAL,
+		      "PARENT_WRITE: attr HANDLE (id 0x0): is IDR, not PTR_IN");
 	teardown(&fx);
 }
 
@@ -142,15 +143,18 @@ TEST(lib_sticky_length_unknown_duplicate)
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_WRITE);
 	ioverbs_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, 0);
 	ioverbs_cmd_in(&c, TD_PARENT_WRITE_VALUE, &v, 2);
-	assert_sticky(&c, &fx, -EINVAL, "length 2 outside 4..4");
+	assert_sticky(&c, &fx, -EINVAL,
+		      "PARENT_WRITE: attr VALUE (id 0x1): length 2 outside 4..4");
 
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_CREATE);
 	ioverbs_cmd_in(&c, TD_PARENT_CREATE_FLEX, buf, sizeof(buf));
-	assert_sticky(&c, &fx, -EINVAL, "length 65 outside 1..64");
+	assert_sticky(&c, &fx, -EINVAL,
+		      "PARENT_CREATE: attr FLEX (id 0x3): length 65 outside 1..64");
 
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_WRITE);
 	ioverbs_cmd_idr(&c, 9, 0);
-	assert_sticky(&c, &fx, -EINVAL, "not in the action's spec");
+	assert_sticky(&c, &fx, -EINVAL,
+		      "PARENT_WRITE: attr ??? (id 0x9): not in the action's spec");
 
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_READ);
 	ioverbs_cmd_in(&c, UVERBS_VENDOR_FLAG | 1, &v, sizeof(v));
@@ -159,7 +163,8 @@ TEST(lib_sticky_length_unknown_duplicate)
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_WRITE);
 	ioverbs_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, 0);
 	ioverbs_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, 0);
-	assert_sticky(&c, &fx, -EINVAL, "given twice");
+	assert_sticky(&c, &fx, -EINVAL,
+		      "PARENT_WRITE: attr HANDLE (id 0x0): given twice");
 	teardown(&fx);
 }
 
@@ -172,7 +177,8 @@ TEST(lib_sticky_mandatory_and_new)
 	setup(&fx);
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_WRITE);
 	ioverbs_cmd_idr(&c, TD_PARENT_WRITE_HANDLE, 0);
-	assert_sticky(&c, &fx, -EINVAL, "attr 0x1: mandatory");
+	assert_sticky(&c, &fx, -EINVAL,
+		      "PARENT_WRITE: attr VALUE (id 0x1): mandatory, not given");
 
 	init(&c, &fx, TD_TYPE_PARENT, TD_PARENT_CREATE);
 	ioverbs_cmd_idr(&c, TD_PARENT_CREATE_HANDLE, 0);

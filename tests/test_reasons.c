@@ -620,13 +620,13 @@ TEST(rule23_soft_vendor_actions)
 	ioverbs_client_cmd_init(&fx.v, &c, SOFT_TYPE_VENDOR,
 				SOFT_VENDOR_INJECT);
 	ioverbs_cmd_in(&c, SOFT_INJECT_WHAT, &what, sizeof(what));
-	REFUSED(&fx, -EINVAL, "SOFT_INJECT: unknown injection 77",
+	REFUSED(&fx, -EINVAL, "VENDOR_INJECT: unknown injection 77",
 		exec(&fx, &c));
 	ioverbs_client_cmd_init(&fx.v, &c, SOFT_TYPE_VENDOR,
 				SOFT_VENDOR_PORT_COUNTERS);
 	ioverbs_cmd_in(&c, SOFT_PORT_COUNTERS_PORT, &port, sizeof(port));
 	ioverbs_cmd_out(&c, SOFT_PORT_COUNTERS_RESP, &pc, sizeof(pc));
-	REFUSED(&fx, -EINVAL, "SOFT_PORT_COUNTERS: no port 3", exec(&fx, &c));
+	REFUSED(&fx, -EINVAL, "VENDOR_PORT_COUNTERS: no port 3", exec(&fx, &c));
 	pd = pd_ok(&fx);
 	cq = cq_ok(&fx);
 	qp = qp_ok(&fx, pd, cq);
@@ -634,7 +634,7 @@ TEST(rule23_soft_vendor_actions)
 				SOFT_VENDOR_ATTACH);
 	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
 	ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, qp);
-	REFUSED(&fx, -EINVAL, "SOFT_ATTACH: attach the context's doorbell first",
+	REFUSED(&fx, -EINVAL, "VENDOR_ATTACH: attach the context's doorbell first",
 		exec(&fx, &c));
 	ioverbs_client_cmd_init(&fx.v, &c, SOFT_TYPE_VENDOR,
 				SOFT_VENDOR_QP_COUNTERS);

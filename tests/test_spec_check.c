@@ -993,3 +993,22 @@ TEST(spec_check_builtin_tables_named_and_laid_out)
 	ASSERT_TRUE(!strcmp(dev->types->name, "test"));
 	td_device_destroy(dev);
 }
+
+/* Value names come from the ABI's identifiers; an unknown value has none. */
+TEST(spec_check_value_names)
+{
+	ASSERT_TRUE(!strcmp(uverbs_value_name(uverbs_values_wc_status,
+					      IB_UVERBS_WC_WR_FLUSH_ERR),
+			    "WR_FLUSH_ERR"));
+	ASSERT_TRUE(!strcmp(uverbs_value_name(uverbs_values_qp_attr_mask,
+					      IB_UVERBS_QP_DEST_QPN),
+			    "DEST_QPN"));
+	ASSERT_TRUE(!strcmp(uverbs_value_name(uverbs_values_mtu,
+					      IB_UVERBS_MTU_4096), "4096"));
+	ASSERT_TRUE(!strcmp(uverbs_value_name(uverbs_values_event_type,
+					      IB_UVERBS_EVENT_GID_CHANGE),
+			    "GID_CHANGE"));
+	ASSERT_TRUE(uverbs_value_name(uverbs_values_qp_type, 0) == NULL);
+	ASSERT_TRUE(uverbs_value_name(uverbs_values_wc_opcode, 5) == NULL);
+	ASSERT_TRUE(uverbs_value_name(NULL, 0) == NULL);
+}

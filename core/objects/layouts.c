@@ -10,6 +10,15 @@
 #include <rdma/ib_verbs_ops.h>
 #include <rdma/uverbs_layouts.h>
 
+const char *uverbs_value_name(const struct uverbs_value_name *values,
+			      u64 value)
+{
+	for (; values && values->name; values++)
+		if (values->value == value)
+			return values->name;
+	return NULL;
+}
+
 #define V UVERBS_VALUE
 #define V_END UVERBS_VALUE_END
 

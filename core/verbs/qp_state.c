@@ -7,6 +7,7 @@
  * the only reader; every refusal says which attribute and why.
  */
 #include <rdma/ib_qp_state.h>
+#include <rdma/uverbs_layouts.h>
 
 #define QPS_NUM (IB_UVERBS_QPS_ERR + 1)
 #define QPT_NUM (IB_UVERBS_QPT_UD + 1)
@@ -36,46 +37,22 @@ struct qp_transition {
 	struct qp_attr_rule attrs[QPT_NUM];
 };
 
-/* Names from one list: messages and ib_qp_state_name() use these. */
-static const char *const qp_state_names[QPS_NUM] = {
-	[IB_UVERBS_QPS_RESET] = "RESET", [IB_UVERBS_QPS_INIT] = "INIT",
-	[IB_UVERBS_QPS_RTR] = "RTR",	 [IB_UVERBS_QPS_RTS] = "RTS",
-	[IB_UVERBS_QPS_SQD] = "SQD",	 [IB_UVERBS_QPS_SQE] = "SQE",
-	[IB_UVERBS_QPS_ERR] = "ERR",
-};
-
-static const char *const qp_type_names[QPT_NUM] = {
-	[IB_UVERBS_QPT_RC] = "RC",
-	[IB_UVERBS_QPT_UC] = "UC",
-	[IB_UVERBS_QPT_UD] = "UD",
-};
-
-/* A mask bit is known if and only if it has a name here. */
-static const char *const qp_attr_names[] = {
-	[QP_ATTR_BIT(IB_UVERBS_QP_STATE)] = "STATE",
-	[QP_ATTR_BIT(IB_UVERBS_QP_CUR_STATE)] = "CUR_STATE",
-	[QP_ATTR_BIT(IB_UVERBS_QP_EN_SQD_ASYNC_NOTIFY)] = "EN_SQD_ASYNC_NOTIFY",
-	[QP_ATTR_BIT(IB_UVERBS_QP_ACCESS_FLAGS)] = "ACCESS_FLAGS",
-	[QP_ATTR_BIT(IB_UVERBS_QP_PKEY_INDEX)] = "PKEY_INDEX",
-	[QP_ATTR_BIT(IB_UVERBS_QP_PORT)] = "PORT",
-	[QP_ATTR_BIT(IB_UVERBS_QP_QKEY)] = "QKEY",
-	[QP_ATTR_BIT(IB_UVERBS_QP_AV)] = "AV",
-	[QP_ATTR_BIT(IB_UVERBS_QP_PATH_MTU)] = "PATH_MTU",
-	[QP_ATTR_BIT(IB_UVERBS_QP_TIMEOUT)] = "TIMEOUT",
-	[QP_ATTR_BIT(IB_UVERBS_QP_RETRY_CNT)] = "RETRY_CNT",
-	[QP_ATTR_BIT(IB_UVERBS_QP_RNR_RETRY)] = "RNR_RETRY",
-	[QP_ATTR_BIT(IB_UVERBS_QP_RQ_PSN)] = "RQ_PSN",
-	[QP_ATTR_BIT(IB_UVERBS_QP_MAX_QP_RD_ATOMIC)] = "MAX_QP_RD_ATOMIC",
-	[QP_ATTR_BIT(IB_UVERBS_QP_ALT_PATH)] = "ALT_PATH",
-	[QP_ATTR_BIT(IB_UVERBS_QP_MIN_RNR_TIMER)] = "MIN_RNR_TIMER",
-	[QP_ATTR_BIT(IB_UVERBS_QP_SQ_PSN)] = "SQ_PSN",
-	[QP_ATTR_BIT(IB_UVERBS_QP_MAX_DEST_RD_ATOMIC)] = "MAX_DEST_RD_ATOMIC",
-	[QP_ATTR_BIT(IB_UVERBS_QP_PATH_MIG_STATE)] = "PATH_MIG_STATE",
-	[QP_ATTR_BIT(IB_UVERBS_QP_CAP)] = "CAP",
-	[QP_ATTR_BIT(IB_UVERBS_QP_DEST_QPN)] = "DEST_QPN",
-};
-
-_Static_assert(ARRAY_SIZE(qp_attr_names) <= 32, "attribute masks are u32");
+/*
+ * The attribute bits this table knows; their names, and those of the
+ * states and types, are the ABI's (<rdma/uverbs_layouts.h>), which
+ * messages and ib_qp_state_name() use.
+ */
+#define QP_ATTR_KNOWN                                                       \
+	(IB_UVERBS_QP_STATE | IB_UVERBS_QP_CUR_STATE |                      \
+	 IB_UVERBS_QP_EN_SQD_ASYNC_NOTIFY | IB_UVERBS_QP_ACCESS_FLAGS |     \
+	 IB_UVERBS_QP_PKEY_INDEX | IB_UVERBS_QP_PORT | IB_UVERBS_QP_QKEY |  \
+	 IB_UVERBS_QP_AV | IB_UVERBS_QP_PATH_MTU | IB_UVERBS_QP_TIMEOUT |   \
+	 IB_UVERBS_QP_RETRY_CNT | IB_UVERBS_QP_RNR_RETRY |                  \
+	 IB_UVERBS_QP_RQ_PSN | IB_UVERBS_QP_MAX_QP_RD_ATOMIC |              \
+	 IB_UVERBS_QP_ALT_PATH | IB_UVERBS_QP_MIN_RNR_TIMER |               \
+	 IB_UVERBS_QP_SQ_PSN | IB_UVERBS_QP_MAX_DEST_RD_ATOMIC |            \
+	 IB_UVERBS_QP_PATH_MIG_STATE | IB_UVERBS_QP_CAP |                   \
+	 IB_UVERBS_QP_DEST_QPN)
 
 /*
  * The transition table.  Notes against the specification:
@@ -342,10 +319,16 @@ static void qp_why_add_mask(struct qp_why *w, u32 mask)
 	const char *sep = "";
 	unsigned int bit;
 
-	for (bit = 0; bit < ARRAY_SIZE(qp_attr_names); bit++) {
+	for (bit = 0; bit < 32; bit++) {
+		const char *name;
+
 		if (!(mask & (1u << bit)))
 			continue;
-		qp_why_add(w, "%s%s", sep, qp_attr_names[bit]);
+		name = uverbs_value_name(uverbs_values_qp_attr_mask, 1u << bit);
+		if (name)
+			qp_why_add(w, "%s%s", sep, name);
+		else
+			qp_why_add(w, "%s%#x", sep, 1u << bit);
 		sep = "|";
 	}
 }
@@ -355,34 +338,26 @@ static void qp_why_add_transition(struct qp_why *w, enum ib_uverbs_qp_state cur,
 				  enum ib_uverbs_qp_state next,
 				  enum ib_uverbs_qp_type type)
 {
-	qp_why_add(w, "%s->%s for %s", qp_state_names[cur],
-		   qp_state_names[next], qp_type_names[type]);
+	qp_why_add(w, "%s->%s for %s", ib_qp_state_name(cur),
+		   ib_qp_state_name(next),
+		   uverbs_value_name(uverbs_values_qp_type, type));
 }
 
 static bool qp_state_known(enum ib_uverbs_qp_state state)
 {
-	return (unsigned int)state < QPS_NUM && qp_state_names[state];
+	return (unsigned int)state < QPS_NUM;
 }
 
 static bool qp_type_known(enum ib_uverbs_qp_type type)
 {
-	return (unsigned int)type < QPT_NUM && qp_type_names[type];
-}
-
-static u32 qp_attr_known_mask(void)
-{
-	unsigned int bit;
-	u32 known = 0;
-
-	for (bit = 0; bit < ARRAY_SIZE(qp_attr_names); bit++)
-		if (qp_attr_names[bit])
-			known |= 1u << bit;
-	return known;
+	return (unsigned int)type < QPT_NUM && (QPT_ALL & QPT(type));
 }
 
 const char *ib_qp_state_name(enum ib_uverbs_qp_state state)
 {
-	return qp_state_known(state) ? qp_state_names[state] : "UNKNOWN";
+	const char *name = uverbs_value_name(uverbs_values_qp_state, state);
+
+	return qp_state_known(state) && name ? name : "UNKNOWN";
 }
 
 int ib_modify_qp_check(enum ib_uverbs_qp_state cur,
@@ -409,7 +384,7 @@ int ib_modify_qp_check(enum ib_uverbs_qp_state cur,
 		qp_why_add(&w, "unknown QP type %u", (unsigned int)type);
 		return -EINVAL;
 	}
-	unknown = mask & ~qp_attr_known_mask();
+	unknown = mask & ~QP_ATTR_KNOWN;
 	if (unknown) {
 		qp_why_add(&w, "unknown attribute bits %#x", unknown);
 		return -EINVAL;
@@ -473,7 +448,7 @@ int ib_modify_qp_attr_check(enum ib_uverbs_qp_state cur,
 	    attr->cur_qp_state != cur) {
 		qp_why_add(&w, "CUR_STATE is %s but the QP is in %s",
 			   ib_qp_state_name(attr->cur_qp_state),
-			   qp_state_names[cur]);
+			   ib_qp_state_name(cur));
 		return -EINVAL;
 	}
 	return 0;

@@ -155,18 +155,18 @@ static int soft_inject_port(struct soft_device *sdev,
 	int old;
 
 	if (!a) {
-		uverbs_set_error("SOFT_INJECT: a port event needs SOFT_INJECT_PORT");
+		uverbs_set_error("VENDOR_INJECT: a port event needs SOFT_INJECT_PORT");
 		return -EINVAL;
 	}
 	ev.port = *(const u8 *)a->cmd_attr.data;
 	p = soft_port_get(sdev, ev.port);
 	if (!p) {
-		uverbs_set_error("SOFT_INJECT: no port %u", ev.port);
+		uverbs_set_error("VENDOR_INJECT: no port %u", ev.port);
 		return -EINVAL;
 	}
 	old = down ? 0 : 1;
 	if (!atomic_try_cmpxchg(&p->down, &old, down)) {
-		uverbs_set_error("SOFT_INJECT: port %u is %s already", ev.port,
+		uverbs_set_error("VENDOR_INJECT: port %u is %s already", ev.port,
 				 down ? "down" : "up");
 		return -EALREADY;
 	}
@@ -183,13 +183,13 @@ static int soft_inject_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 
 	/* A port down is everyone's port down: only where tests run. */
 	if (!to_soft_dev(ib_dev)->test_hooks) {
-		uverbs_set_error("SOFT_INJECT: test hooks are off on this device (ioverbsd --test-hooks)");
+		uverbs_set_error("VENDOR_INJECT: test hooks are off on this device (ioverbsd --test-hooks)");
 		return -EPERM;
 	}
 	switch (what) {
 	case SOFT_INJECT_QP_FATAL:
 		if (!qp) {
-			uverbs_set_error("SOFT_INJECT: QP_FATAL needs SOFT_INJECT_QP");
+			uverbs_set_error("VENDOR_INJECT: QP_FATAL needs SOFT_INJECT_QP");
 			return -EINVAL;
 		}
 		soft_qp_fatal(to_soft_qp(qp->object));
@@ -199,7 +199,7 @@ static int soft_inject_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		return soft_inject_port(to_soft_dev(ib_dev), vendor,
 					what == SOFT_INJECT_PORT_DOWN);
 	default:
-		uverbs_set_error("SOFT_INJECT: unknown injection %u", what);
+		uverbs_set_error("VENDOR_INJECT: unknown injection %u", what);
 		return -EINVAL;
 	}
 }
@@ -236,7 +236,7 @@ static int soft_port_counters_h(struct ib_device *ib_dev,
 	struct soft_port_counters out = {};
 
 	if (!p) {
-		uverbs_set_error("SOFT_PORT_COUNTERS: no port %u", port);
+		uverbs_set_error("VENDOR_PORT_COUNTERS: no port %u", port);
 		return -EINVAL;
 	}
 	out.pkey_violations = atomic_long_read(&p->stats.pkey_violations);
@@ -361,6 +361,14 @@ static const struct uverbs_type *soft_cq_type_get(const struct uverbs_type *std)
 	}
 	mutex_unlock(&soft_cq_type_lock);
 	return &soft_cq_type;
+}
+
+const char *soft_type_name(unsigned int type)
+{
+	if (type < uverbs_std_types.num_types)
+		return uverbs_std_types.types[type] ?
+			       uverbs_std_types.types[type]->name : NULL;
+	return type == SOFT_TYPE_VENDOR ? soft_vendor_type.name : NULL;
 }
 
 /* The standard types (all of them) and ours after them. */

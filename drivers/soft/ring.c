@@ -1122,7 +1122,7 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 	int ret;
 
 	if (smp_load_acquire(&sctx->nic)) {
-		uverbs_set_error("SOFT_ATTACH: the context's doorbell is attached already");
+		uverbs_set_error("VENDOR_ATTACH: the context's doorbell is attached already");
 		return -EBUSY;
 	}
 	nic = kzalloc(sizeof(*nic));
@@ -1144,7 +1144,7 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 	ret = soft_pool_join(nic, kick_fd, sctx->mm ? sctx->mm->owner : 0);
 	if (ret) {
 		if (ret == -EINVAL)
-			uverbs_set_error("SOFT_ATTACH: kick fd %d is not an eventfd",
+			uverbs_set_error("VENDOR_ATTACH: kick fd %d is not an eventfd",
 					 kick_fd);
 		goto err_put;
 	}
@@ -1152,7 +1152,7 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 	if (!__atomic_compare_exchange_n(&sctx->nic, &expected, nic, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		soft_pool_leave(nic);
-		uverbs_set_error("SOFT_ATTACH: the context's doorbell is attached already");
+		uverbs_set_error("VENDOR_ATTACH: the context's doorbell is attached already");
 		return -EBUSY;
 	}
 	return 0;
@@ -1170,7 +1170,7 @@ int soft_attach_cq(struct soft_cq *scq, int fd)
 	u32 n;
 
 	if (READ_ONCE(scq->uring)) {
-		uverbs_set_error("SOFT_ATTACH: the CQ has its ring already");
+		uverbs_set_error("VENDOR_ATTACH: the CQ has its ring already");
 		return -EBUSY;
 	}
 	c = compat_map_shared(current_mm, fd, len);
@@ -1207,11 +1207,11 @@ static int soft_attach_qp(struct soft_ucontext *sctx, struct soft_qp *sqp,
 	u8 *map;
 
 	if (!nic) {
-		uverbs_set_error("SOFT_ATTACH: attach the context's doorbell first");
+		uverbs_set_error("VENDOR_ATTACH: attach the context's doorbell first");
 		return -EINVAL;
 	}
 	if (sqp->umap) {
-		uverbs_set_error("SOFT_ATTACH: the QP has its rings already");
+		uverbs_set_error("VENDOR_ATTACH: the QP has its rings already");
 		return -EBUSY;
 	}
 	soft_ring_qp_layout(&sqp->ibqp.cap, &sqp->ulayout);
@@ -1288,19 +1288,19 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	int ret;
 
 	if (a->reserved || (k && k->reserved)) {
-		uverbs_set_error("SOFT_ATTACH: reserved is not zero");
+		uverbs_set_error("VENDOR_ATTACH: reserved is not zero");
 		return -EINVAL;
 	}
 	if (qp && cq) {
-		uverbs_set_error("SOFT_ATTACH: a QP or a CQ, not both");
+		uverbs_set_error("VENDOR_ATTACH: a QP or a CQ, not both");
 		return -EINVAL;
 	}
 	if (k && (qp || cq)) {
-		uverbs_set_error("SOFT_ATTACH: a kick fd is for the context's doorbell only");
+		uverbs_set_error("VENDOR_ATTACH: a kick fd is for the context's doorbell only");
 		return -EINVAL;
 	}
 	if (!k && !qp && !cq) {
-		uverbs_set_error("SOFT_ATTACH: the doorbell needs its kick eventfd (SOFT_ATTACH_KICK)");
+		uverbs_set_error("VENDOR_ATTACH: the doorbell needs its kick eventfd (SOFT_ATTACH_KICK)");
 		return -EINVAL;
 	}
 	if (qp)
@@ -1310,10 +1310,10 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	else
 		ret = soft_attach_ctx(sctx, a->fd, k->fd);
 	if (ret == -EINVAL && !uverbs_error_is_set())
-		uverbs_set_error("SOFT_ATTACH: fd %d is not a memfd sealed against shrinking and large enough",
+		uverbs_set_error("VENDOR_ATTACH: fd %d is not a memfd sealed against shrinking and large enough",
 				 a->fd);
 	else if (ret && !uverbs_error_is_set())
-		uverbs_set_error("SOFT_ATTACH: fd %d: %s", a->fd,
+		uverbs_set_error("VENDOR_ATTACH: fd %d: %s", a->fd,
 				 ret == -EBADF ? "the caller has no such fd" :
 				 ret == -ENOMEM ? "out of memory" :
 						  "cannot map it");

@@ -266,4 +266,14 @@ int soft_nic_set_threads(unsigned int n);
  */
 void soft_device_destroy(struct ib_device *dev);
 
+/**
+ * soft_type_name() - the name of one of a soft device's object types
+ * @type: an object type id: a standard one or SOFT_TYPE_VENDOR
+ *
+ * For tools and logs that name types without a device at hand.
+ * Return: the name its spec table gives it ("PD", "VENDOR"), or NULL for
+ * an id the soft device has no type for.
+ */
+const char *soft_type_name(unsigned int type);
+
 #endif /* _RDMA_SOFT_DEVICE_H */

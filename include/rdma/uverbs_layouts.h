@@ -27,6 +27,15 @@ extern const struct uverbs_value_name uverbs_values_port_state[];
 extern const struct uverbs_value_name uverbs_values_srq_attr_mask[];
 extern const struct uverbs_value_name uverbs_values_event_type[];
 
+/**
+ * uverbs_value_name() - the name of one value in a list of value names
+ * @values: a list ending with a NULL name
+ * @value: the value (or one flag bit)
+ * Return: its name, or NULL if the list has none for it.
+ */
+const char *uverbs_value_name(const struct uverbs_value_name *values,
+			      u64 value);
+
 /* Scalars: one field with a NULL name. */
 extern const struct uverbs_layout uverbs_layout_u8;
 extern const struct uverbs_layout uverbs_layout_u16;

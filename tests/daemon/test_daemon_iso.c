@@ -233,7 +233,7 @@ TEST(daemon_iso_inject_needs_test_hooks)
 	ASSERT_OK(cl_query_port(fd, 1, &port));
 	ASSERT_EQ(port.state, IB_UVERBS_PORT_ACTIVE);
 	ASSERT_ERRNO(-EPERM, inject_port(fd, SOFT_INJECT_PORT_DOWN));
-	ASSERT_TRUE(log_has(&fx, "-> EPERM: SOFT_INJECT: test hooks are off"));
+	ASSERT_TRUE(log_has(&fx, "-> EPERM: VENDOR_INJECT: test hooks are off"));
 	close(fd);
 	fx_stop(&fx);
 
