@@ -22,6 +22,7 @@
  * tree is always followed; -f decides what is printed.  With -p there is
  * no filter: plain system-call stops.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -680,9 +681,9 @@ static int attach(pid_t pid)
 		    (tr.follow ? (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
 				  PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC) :
 				 0);
+	struct dirent *e;
 	char path[64];
-	FILE *fp = NULL;
-	int tid;
+	DIR *dir;
 
 	tr.main_pid = pid;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts))
@@ -692,16 +693,20 @@ static int attach(pid_t pid)
 	ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
 	if (!tr.follow)
 		return 0;
-	snprintf(path, sizeof(path), "ls /proc/%d/task", (int)pid);
-	fp = popen(path, "r");
-	while (fp && fscanf(fp, "%d", &tid) == 1) {
-		if (tid == pid || ptrace(PTRACE_SEIZE, tid, NULL, (void *)opts))
+	/* Its other threads; those it starts from now on come by clone. */
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	while (dir && (e = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+
+		if (tid <= 0 || tid == pid ||
+		    ptrace(PTRACE_SEIZE, tid, NULL, (void *)opts))
 			continue;
 		if (tracee_add(tid, true))
 			ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
 	}
-	if (fp)
-		pclose(fp);
+	if (dir)
+		closedir(dir);
 	return 0;
 }
 

@@ -382,6 +382,29 @@ TEST(trace_follows_fork)
 	fx_stop(&fx);
 }
 
+/* Each thread's failure shows its own reason (keyed by the thread). */
+TEST(trace_follows_threads)
+{
+	const char *prog[] = { "trace_target", "threads", NULL, NULL };
+	const char *opts[] = { "-f", NULL };
+	char out[256];
+	struct fx fx;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	prog[2] = fx.mnt;
+	out_path(&fx, out, sizeof(out));
+	ASSERT_EQ(0, trace_run(out, opts, prog));
+	expect_text(__LINE__, slurp_masked(out),
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft GET_CONTEXT, [RESP=out[8]]} => {[RESP={num_comp_vectors=1, num_ports=1}]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=8]}) = -1 ENOENT (PD_DEALLOC: attr HANDLE (id 0x0): handle 8: no such object)\n"
+		    "[pid N] ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=7]}) = -1 ENOENT (PD_DEALLOC: attr HANDLE (id 0x0): handle 7: no such object)\n"
+		    "[pid N] ioctl(3, RDMA_VERBS_IOCTL, {soft PD_ALLOC, [HANDLE=NEW]} => {[HANDLE=0]}) = 0\n"
+		    "[pid N] ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=0]}) = 0\n"
+		    "ioctl(3, RDMA_VERBS_IOCTL, {soft PD_DEALLOC, [HANDLE=9]}) = -1 ENOENT (PD_DEALLOC: attr HANDLE (id 0x0): handle 9: no such object)\n"
+		    "+++ exited with 0 +++\n");
+	fx_stop(&fx);
+}
+
 /* Has @pid a tracer? */
 static bool traced(pid_t pid)
 {

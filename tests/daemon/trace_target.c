@@ -7,6 +7,7 @@
  *	trace_target golden MOUNT	known calls, failing ones included
  *	trace_target garbage MOUNT	bad headers, unmapped pointers; exit 3
  *	trace_target fork MOUNT		a child makes calls too
+ *	trace_target threads MOUNT	a thread makes calls too, failing ones
  *	trace_target loop MOUNT N	N times PD_ALLOC + PD_DEALLOC
  *	trace_target wait MOUNT		"ready" on stdout, waits for a line
  *					on stdin, then PD_ALLOC, PD_DEALLOC
@@ -20,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +233,30 @@ static int forked(const char *mnt)
 	return pd_pair(&v);
 }
 
+static void *thread_main(void *arg)
+{
+	struct ioverbs_client *v = arg;
+
+	EXPECT(ioverbs_pd_dealloc(v, 7), -ENOENT);
+	pd_pair(v);
+	return NULL;
+}
+
+/* Two threads on one file, each with its own failure and reason. */
+static int threads(const char *mnt)
+{
+	struct ioverbs_client v;
+	pthread_t t;
+
+	open_dev(mnt, &v);
+	EXPECT(ioverbs_pd_dealloc(&v, 8), -ENOENT);
+	if (pthread_create(&t, NULL, thread_main, &v))
+		return 1;
+	pthread_join(t, NULL);
+	EXPECT(ioverbs_pd_dealloc(&v, 9), -ENOENT);
+	return 0;
+}
+
 static int loop(const char *mnt, long n)
 {
 	struct ioverbs_client v;
@@ -288,6 +314,8 @@ int main(int argc, char **argv)
 		return garbage(argv[2]);
 	if (!strcmp(argv[1], "fork"))
 		return forked(argv[2]);
+	if (!strcmp(argv[1], "threads"))
+		return threads(argv[2]);
 	if (!strcmp(argv[1], "loop") && argc == 4)
 		return loop(argv[2], atol(argv[3]));
 	if (!strcmp(argv[1], "wait"))
