@@ -409,6 +409,12 @@ static void put_buffer(struct out *o, const struct ioverbs_decode *d,
 		put_bytes(o, d, p, len);
 		return;
 	}
+	/* A flexible buffer of bytes: one abbreviated run, not elements. */
+	if (l->num_fields == 1 && !l->fields[0].name &&
+	    l->fields[0].kind == UVERBS_FIELD_BYTES) {
+		put_bytes(o, d, p, len);
+		return;
+	}
 	n = len / l->size;
 	tail = len % l->size;
 	if (n == 1 && !tail) {

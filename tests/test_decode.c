@@ -17,6 +17,7 @@
 #include <ioverbs/decode.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/ib_verbs_ops.h>
+#include <rdma/uverbs_layouts.h>
 #include <rdma/soft_device.h>
 
 #include "harness.h"
@@ -166,6 +167,11 @@ static const struct uverbs_attr_spec bare_attrs[] = {
 	[0] = { .type = UVERBS_ATTR_TYPE_IDR, .mandatory = true,
 		.idr = { .type = 0, .access = UVERBS_ACCESS_NEW } },
 	[1] = { .type = UVERBS_ATTR_TYPE_PTR_IN, .min_len = 1, .max_len = 64 },
+	/* Layouts without names: a flexible byte buffer, an array of u32. */
+	[2] = { .type = UVERBS_ATTR_TYPE_PTR_IN, .min_len = 1, .max_len = 64,
+		.layout = &uverbs_layout_bytes },
+	[3] = { .type = UVERBS_ATTR_TYPE_PTR_IN, .min_len = 4, .max_len = 64,
+		.layout = &uverbs_layout_u32 },
 };
 
 static const struct uverbs_action bare_actions[] = {
@@ -192,6 +198,7 @@ static const struct uverbs_types *bare(void *ctx, __u16 driver_id)
 TEST(decode_numbers_without_names)
 {
 	static struct ioverbs_decode d;
+	u32 words[8] = { 10, 11, 12, 13, 14, 15, 16, 17 };
 	u8 bytes[40];
 	char buf[1024];
 	struct cmd c;
@@ -200,12 +207,16 @@ TEST(decode_numbers_without_names)
 	for (i = 0; i < sizeof(bytes); i++)
 		bytes[i] = (u8)i;
 	ioverbs_decode_init(&d, read_self, NULL, bare, NULL);
-	cmd_init(&c, 1, 0, 0, 3);
+	cmd_init(&c, 1, 0, 0, 5);
 	attr(&c, 1, 1, bytes, sizeof(bytes));
 	c.a[2].attr_id = 9;
+	attr(&c, 3, 2, bytes, 20);
+	/* Seven u32s and a ragged tail of two bytes. */
+	attr(&c, 4, 3, words, 30);
 	decode(&d, &c, -EINVAL, NULL, NULL, buf, sizeof(buf));
 	expect_line(__LINE__, buf,
-		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x1 type=0 action=0, [attr0=NEW, attr1=<000102030405060708090a0b0c0d0e0f...(40 bytes)>, attr9???" "={len=0, ptr_idr=0x0}]}) = -1 EINVAL");
+		    "ioctl(3, RDMA_VERBS_IOCTL, {driver=0x1 type=0 action=0, [attr0=NEW, attr1=<000102030405060708090a0b0c0d0e0f...(40 bytes)>, attr9???" "={len=0, ptr_idr=0x0}, "
+		    "attr2=<000102030405060708090a0b0c0d0e0f...(20 bytes)>, attr3=[10, 11, 12, 13, ...(3 more)]+<1100>]}) = -1 EINVAL");
 	/* An unknown driver, no fallback: numbers with ??? everywhere. */
 	cmd_init(&c, 0x99, 1, 2, 1);
 	c.a[0].attr_id = 0x8001;
