@@ -162,7 +162,9 @@ static void usage(FILE *fp)
 		"  -c         a summary table at exit instead of the calls\n"
 		"  -e EXPR    only these: object=PD,QP,action=PD_ALLOC,...\n"
 		"  -p PID     attach to a running process\n"
-		"Exits with the traced program's status (128+N if killed by signal N).\n");
+		"A failed command shows its reason when the daemon tells it (its ctl\n"
+		"file, root only); else its errno alone.  Exits with the traced\n"
+		"program's status (128+N if killed by signal N), 2 if it cannot start.\n");
 }
 
 /* "object=PD,QP,action=PD_ALLOC": names after a key go to its list. */
