@@ -496,6 +496,7 @@ find_action(const struct ib_uverbs_device *udev,
 {
 	const struct uverbs_type *type;
 	const struct uverbs_action *action;
+	const char *tname;
 
 	*err = -EINVAL;
 	if (hdr->driver_id != udev->driver_id) {
@@ -517,15 +518,15 @@ find_action(const struct ib_uverbs_device *udev,
 				 hdr->object_type);
 		return NULL;
 	}
+	tname = type->name ? type->name : "???";
 	if (hdr->action >= type->num_actions) {
 		uverbs_set_error("%s: action %u not supported (%s has %u actions)",
-				 type->name, hdr->action, type->name,
-				 type->num_actions);
+				 tname, hdr->action, tname, type->num_actions);
 		return NULL;
 	}
 	if (!type->actions[hdr->action].handler) {
 		uverbs_set_error("%s: action %u not supported (an empty slot)",
-				 type->name, hdr->action);
+				 tname, hdr->action);
 		return NULL;
 	}
 	action = &type->actions[hdr->action];
@@ -575,7 +576,8 @@ static long cmd_verbs(struct uverbs_cmd *cmd, struct ib_uverbs_file *ufile,
 	}
 
 	b.cmd = cmd;
-	b.name = action->name;
+	/* Registration refused an action without a name; be safe anyway. */
+	b.name = action->name ? action->name : "???";
 	b.ufile = ufile;
 	b.uctx = smp_load_acquire(&ufile->ucontext);
 	b.udev = udev;
