@@ -42,11 +42,14 @@ struct ib_uverbs_device {
 /*
  * Rule 23: one calling thread's reason for its last failed command on a
  * file.  @pid 0: a free slot.  @stamp orders slots by when they were
- * written, for eviction.
+ * written, for eviction; @seq orders every slot of every file, for a
+ * tracer that asks which of a thread's files failed last
+ * (ib_uverbs_reason_peek()).
  */
 struct uverbs_reason_slot {
 	pid_t pid;
 	u32 stamp;
+	long seq;
 	char msg[UVERBS_REASON_MAX];
 };
 

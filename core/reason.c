@@ -15,6 +15,9 @@
  */
 #include "core_priv.h"
 
+/* Orders the reasons of every file (uverbs_reason_slot.seq). */
+static atomic_long_t uverbs_reason_seq;
+
 void uverbs_set_error(const char *fmt, ...)
 {
 	struct uverbs_cmd *cmd = current_cmd;
@@ -105,6 +108,7 @@ static void reason_store(struct ib_uverbs_file *ufile, pid_t pid,
 	}
 	s->pid = pid;
 	s->stamp = ++ufile->reason_stamp;
+	s->seq = atomic_long_add_return(1, &uverbs_reason_seq);
 	snprintf(s->msg, sizeof(s->msg), "%s", msg);
 	spin_unlock(&ufile->reason_lock);
 }
@@ -173,4 +177,22 @@ void ib_uverbs_reason_set(struct ib_uverbs_file *ufile, const char *fmt, ...)
 	va_end(ap);
 	reason_store(ufile, compat_current_pid(), msg);
 	compat_trace_reason(msg);
+}
+
+long ib_uverbs_reason_peek(struct ib_uverbs_file *ufile, pid_t pid, char *buf,
+			   size_t len)
+{
+	struct uverbs_reason_slot *s;
+	long seq = 0;
+
+	if (!len || !pid || !atomic_read(&ufile->reason_used))
+		return 0;
+	spin_lock(&ufile->reason_lock);
+	s = reason_find(ufile, pid);
+	if (s) {
+		snprintf(buf, len, "%s", s->msg);
+		seq = s->seq;
+	}
+	spin_unlock(&ufile->reason_lock);
+	return seq;
 }

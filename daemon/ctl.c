@@ -281,6 +281,88 @@ static int ctl_stat(struct outbuf *o)
 	return 0;
 }
 
+struct reason_arg {
+	pid_t tgid, tid;
+	long best;
+	const char *dev;
+	char msg[UVERBS_REASON_MAX];
+};
+
+static void reason_file(struct reason_arg *ra, const struct ivd_dev *d,
+			struct ivd_file *f)
+{
+	char msg[UVERBS_REASON_MAX];
+	long seq;
+
+	if (f->tgid != ra->tgid)
+		return;
+	seq = ib_uverbs_reason_peek(f->ufile, ra->tid, msg, sizeof(msg));
+	if (seq > ra->best) {
+		ra->best = seq;
+		ra->dev = d->name;
+		memcpy(ra->msg, msg, sizeof(msg));
+	}
+}
+
+struct reason_walk {
+	struct reason_arg *ra;
+	const struct ivd_dev *d;
+};
+
+static int reason_one(struct ib_uverbs_file *ufile, void *arg)
+{
+	struct reason_walk *w = arg;
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	if (f)
+		reason_file(w->ra, w->d, f);
+	return 0;
+}
+
+/*
+ * "reason PID TID": the reason thread TID of process PID would read for
+ * its last failed command (Rule 23), without taking it, from whichever of
+ * the process's files it failed on last.  For a tracer, which cannot
+ * read() the device file in the thread's place: that read would consume
+ * the reason, and it is keyed by the calling thread.
+ */
+static int ctl_reason(struct outbuf *o, const char *pid, const char *tid)
+{
+	struct reason_arg ra = { 0 };
+	char *end;
+	unsigned int i;
+	long v;
+
+	if (!pid || !tid)
+		return -EINVAL;
+	v = strtol(pid, &end, 10);
+	if (*end || v <= 0 || v > INT32_MAX)
+		return -EINVAL;
+	ra.tgid = (pid_t)v;
+	v = strtol(tid, &end, 10);
+	if (*end || v <= 0 || v > INT32_MAX)
+		return -EINVAL;
+	ra.tid = (pid_t)v;
+
+	pthread_mutex_lock(&ivd_lock);
+	for (i = 0; i < ivd_num_devs; i++) {
+		struct ivd_dev *d = &ivd_devs[i];
+		struct reason_walk w = { &ra, d };
+		struct ivd_file *f;
+
+		if (d->ib)
+			ib_device_for_each_file(d->ib, reason_one, &w);
+		list_for_each_entry(f, &d->files, list)
+			if (!d->hw || f->hw != d->hw)
+				reason_file(&ra, d, f);
+	}
+	pthread_mutex_unlock(&ivd_lock);
+	if (!ra.best)
+		return -ENOENT;
+	out_printf(o, "reason %s %ld %s\n", ra.dev, ra.best, ra.msg);
+	return 0;
+}
+
 int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
 {
 	char line[IVD_CTL_MAX_CMD + 1], *verb = NULL, *name = NULL, *extra,
@@ -305,9 +387,19 @@ int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
 	verb = strtok_r(line, " \t\r\n", &save);
 	name = verb ? strtok_r(NULL, " \t\r\n", &save) : NULL;
 	extra = name ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+	if (verb && !strcmp(verb, "reason")) {
+		const char *pid = name;
+
+		name = NULL;	/* not a device: no "NAME: " in an error */
+		ret = extra && strtok_r(NULL, " \t\r\n", &save) ? -EINVAL :
+			ctl_reason(&o, pid, extra);
+		why = ret == -ENOENT ? "no reason waits for that thread" :
+			"usage: reason PID TID";
+		goto out;
+	}
 	if (!verb || extra) {
 		ret = -EINVAL;
-		why = "usage: list | stat | remove NAME | add NAME";
+		why = "usage: list | stat | remove NAME | add NAME | reason PID TID";
 		goto out;
 	}
 
@@ -321,7 +413,7 @@ int ivd_ctl_run(struct ivd_ctl *c, const char *cmd, size_t len)
 	}
 	if ((strcmp(verb, "remove") && strcmp(verb, "add")) || !name) {
 		ret = -EINVAL;
-		why = "usage: list | stat | remove NAME | add NAME";
+		why = "usage: list | stat | remove NAME | add NAME | reason PID TID";
 		goto out;
 	}
 	d = ivd_dev_by_name(name);

@@ -50,6 +50,22 @@
  * spec tables ("PD_ALLOC"), else TYPE:ACTION_ID with the type's name,
  * else TYPE_ID:ACTION_ID; commands that named no action of the device
  * (a bad header, an unknown object or action) are "cmd SERIAL - - ???".
+ *
+ * "reason PID TID" answers the reason (Rule 23) that thread TID of process
+ * PID would read() for its last failed command, from whichever of the
+ * process's device files that was, without taking it (the thread still
+ * reads it):
+ *
+ *	reason NAME SEQ TEXT
+ *
+ * or fails with ENOENT when no reason waits for that thread.  SEQ grows
+ * with every reason the daemon stores: a reason whose SEQ the tracer has
+ * shown already is not the one of a command that failed since (a failure
+ * of the kernel's own, such as an unreadable header, never reaches the
+ * daemon).  It is how a
+ * tracer (`ioverbs trace`, root like the ctl file) shows why a traced
+ * command failed: a read() of its own would get nothing, since reasons
+ * are kept per calling thread, and would take the reason from its owner.
  */
 #ifndef _DAEMON_CTL_H
 #define _DAEMON_CTL_H

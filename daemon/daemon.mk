@@ -45,6 +45,25 @@ $(O)/$(1)/tools/ioverbs-ctl: $(O)/$(1)/tools/ioverbs
 	$$(Q)ln -sf ioverbs $$@
 endef
 
+# ioverbs trace names upstream's commands from the installed kernel
+# headers (one source: scripts/gen_upstream_names.sh makes C of them),
+# compiled without our include/uapi, whose headers have the same names.
+UPSTREAM_HEADERS := /usr/include/rdma/ib_user_ioctl_cmds.h \
+	/usr/include/rdma/ib_user_verbs.h
+$(O)/gen/upstream_names.c: scripts/gen_upstream_names.sh $(UPSTREAM_HEADERS)
+	@mkdir -p $(dir $@)
+	$(Q)sh $< $(UPSTREAM_HEADERS) >$@.tmp && mv $@.tmp $@
+
+define upstream_names_variant
+$(O)/$(1)/gen/upstream_names.o: $(O)/gen/upstream_names.c tools/trace_upstream.h
+	@mkdir -p $$(dir $$@)
+	$$(Q)$(2) -std=gnu11 -g $(WARN) $(3) -I. -c $$< -o $$@
+$(O)/$(1)/tools/ioverbs: $(O)/$(1)/gen/upstream_names.o
+endef
+$(eval $(call upstream_names_variant,rel,$(CC),-O2))
+$(eval $(call upstream_names_variant,asan,$(CC),-O1 $(SAN_ASAN)))
+$(eval $(call upstream_names_variant,tsan,$(CC),-O1 $(SAN_TSAN)))
+
 $(eval $(call daemon_variant,rel,$(CC),-O2))
 $(eval $(call daemon_variant,asan,$(CC),-O1 $(SAN_ASAN)))
 $(eval $(call daemon_variant,tsan,$(CC),-O1 $(SAN_TSAN)))
@@ -61,6 +80,16 @@ BLOBFS_TESTS := $(O)/asan/tests/daemon/test_daemon_stall \
 $(O)/asan/tests/daemon/blobfs.o: BASE_CFLAGS += $(FUSE_CFLAGS)
 $(BLOBFS_TESTS): $(O)/asan/tests/daemon/blobfs.o
 $(BLOBFS_TESTS): LIBS += $(FUSE_LIBS)
+
+# test_trace runs the tool (with -f on examples/daemon_pingpong too) on
+# tests/daemon/trace_target.c, and holds a traced command with blobfs.
+TRACE_TARGET := $(O)/asan/tests/daemon/trace_target
+$(TRACE_TARGET): $(O)/asan/tests/daemon/trace_target.o $(O)/asan/libioverbs.a
+	$(Q)$(CC) -O1 $(SAN_ASAN) -o $@ $^ $(LIBS)
+$(O)/asan/tests/daemon/test_trace: $(O)/asan/tests/daemon/blobfs.o
+$(O)/asan/tests/daemon/test_trace: LIBS += $(FUSE_LIBS)
+$(O)/asan/tests/daemon/test_trace: | $(TRACE_TARGET) $(O)/asan/tools/ioverbs \
+	$(O)/asan/examples/daemon_pingpong
 
 # The process_vm address spaces, tested alone.
 $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \
@@ -130,6 +159,9 @@ check-conformance-daemon:
 # bench/bench_daemon.c is also built by `make bench` (it is a bench_*.c);
 # it finds the daemon next to itself and says so when it is missing.
 $(O)/rel/bench/bench_daemon: | $(O)/rel/daemon/ioverbsd
+
+# bench_trace runs the tool on itself against the daemon.
+$(O)/rel/bench/bench_trace: | $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs
 
 bench-daemon: $(O)/rel/bench/bench_daemon $(O)/rel/daemon/ioverbsd
 	$(Q)$< --daemon=$(O)/rel/daemon/ioverbsd

@@ -26,6 +26,8 @@ static const struct ioverbs_subcmd subcmds[] = {
 	  ioverbs_schema_main },
 	{ "stat", "commands, errors, objects and traffic per open file",
 	  ioverbs_stat_main },
+	{ "trace", "print a program's verbs commands, decoded",
+	  ioverbs_trace_main },
 };
 
 #define NUM_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))

@@ -40,6 +40,7 @@ int ioverbs_ctl_main(int argc, char **argv);
 int ioverbs_devinfo_main(int argc, char **argv);
 int ioverbs_schema_main(int argc, char **argv);
 int ioverbs_stat_main(int argc, char **argv);
+int ioverbs_trace_main(int argc, char **argv);
 
 /* Does @mount look like a running ioverbsd's (it has a ctl file)? */
 bool ioverbs_daemon_there(const char *mount);

@@ -397,6 +397,24 @@ static int soft_types_build(struct soft_device *sdev,
 	return 0;
 }
 
+/*
+ * The types table every soft device on the standard types has, for tools
+ * that decode commands without a device (the tracer): built by the same
+ * soft_types_build() as a device's, into a device that is never created.
+ */
+const struct uverbs_types *soft_device_types(void)
+{
+	static struct soft_device tables;
+	static DEFINE_MUTEX(tables_lock);
+	const struct uverbs_types *ret = &tables.types_table;
+
+	mutex_lock(&tables_lock);
+	if (!tables.types_table.types && soft_types_build(&tables, NULL))
+		ret = NULL;
+	mutex_unlock(&tables_lock);
+	return ret;
+}
+
 /* A cfg limit, or its default when 0. */
 static u32 soft_limit(u32 cfg, u32 def)
 {

@@ -395,6 +395,22 @@ ssize_t ib_uverbs_reason_read(struct ib_uverbs_file *ufile, char *buf,
 			      size_t len);
 
 /**
+ * ib_uverbs_reason_peek() - a thread's reason, for a tracer
+ * @ufile: the file
+ * @pid: the thread (as compat_current_pid() saw it when it failed)
+ * @buf: filled with the reason, NUL-terminated (cut to fit)
+ * @len: room in @buf
+ *
+ * What ib_uverbs_reason_read() would answer @pid, without taking it: the
+ * thread still reads its reason afterwards.  Return: 0 when @pid has no
+ * reason waiting on @ufile, else a positive number that grows with every
+ * reason stored on any file, so that the caller can tell which of
+ * several files failed last.
+ */
+long ib_uverbs_reason_peek(struct ib_uverbs_file *ufile, pid_t pid, char *buf,
+			   size_t len);
+
+/**
  * ib_uverbs_reason_set() - give the calling thread's reason for a command
  * that a transport refused before it reached the core
  * @ufile: the file

@@ -232,6 +232,16 @@ struct soft_device_config {
  */
 struct ib_device *soft_device_create(const struct soft_device_config *cfg);
 
+/**
+ * soft_device_types() - the types table of a soft device
+ *
+ * The table soft_device_create() gives a device on the standard types
+ * (its own CQ_CREATE vendor chain and the SOFT_TYPE_VENDOR type
+ * included), without a device: for tools that decode the commands of
+ * SOFT_DRIVER_ID.  Return: the table, or NULL if it cannot be built.
+ */
+const struct uverbs_types *soft_device_types(void);
+
 /* The most NIC threads soft_nic_set_threads() takes. */
 #define SOFT_NIC_MAX_THREADS 256
 
