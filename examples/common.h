@@ -15,10 +15,12 @@
 #define _EXAMPLES_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ioverbs/embedded.h>
 #include <ioverbs/reason.h>
@@ -31,8 +33,9 @@
 /* One device, one file, one context: what one RDMA "host" has. */
 struct ex_node {
 	const char *name; /* "A", "B": for messages */
-	struct ib_device *dev;
-	struct ib_uverbs_file *f;
+	struct ib_device *dev;	   /* embedded: this process's device */
+	struct ib_uverbs_file *f;  /* embedded: its file */
+	int fd;			   /* through ioverbsd: the device file */
 	struct ioverbs_client v; /* checked against dev's spec tables */
 	u16 lid;    /* port 1's, from QUERY_PORT */
 	u32 pd, cq; /* handles */
@@ -131,16 +134,30 @@ static inline void ex_init(void)
 }
 
 /*
- * A new soft device with a file, a context (GET_CONTEXT), its LID
- * (QUERY_PORT), a PD and a CQ of at least @cqe entries.
+ * A file of a soft device, a context (GET_CONTEXT), its LID (QUERY_PORT),
+ * a PD and a CQ of at least @cqe entries.  The device is a new one in
+ * this process, or, when $IOVERBS_DEVICE names a device file of ioverbsd
+ * (MOUNT/uverbs0), that one: the same program then sends every command
+ * through ioctl(2), where `ioverbs trace` sees it.
  */
 static inline void ex_node_open(struct ex_node *n, const char *name, u32 cqe)
 {
 	struct ib_uverbs_cq_create_cmd cq_cmd = { .user_handle = 1,
 						  .cqe = cqe };
+	const char *path = getenv("IOVERBS_DEVICE");
 
 	memset(n, 0, sizeof(*n));
 	n->name = name;
+	n->fd = -1;
+	if (path && *path) {
+		n->fd = open(path, O_RDWR | O_CLOEXEC);
+		if (n->fd < 0)
+			ex_die(n, path, -errno, "$IOVERBS_DEVICE");
+		ioverbs_client_init_fd(&n->v, n->fd);
+		ioverbs_client_spec_set(&n->v, soft_device_types(),
+					SOFT_DRIVER_ID);
+		goto context;
+	}
 	n->dev = soft_device_create(NULL);
 	if (IS_ERR(n->dev))
 		ex_die(n, "soft_device_create", PTR_ERR(n->dev), NULL);
@@ -149,6 +166,7 @@ static inline void ex_node_open(struct ex_node *n, const char *name, u32 cqe)
 		ex_die(n, "ib_uverbs_open", PTR_ERR(n->f), NULL);
 	ioverbs_client_init_embedded(&n->v, n->f);
 	ioverbs_client_spec_set(&n->v, n->dev->types, SOFT_DRIVER_ID);
+context:
 
 	ex_check(n, ioverbs_context_get(&n->v), "GET_CONTEXT");
 	ex_check(n, ioverbs_port_query_lid(&n->v, &n->lid), "QUERY_PORT");
@@ -164,6 +182,10 @@ static inline void ex_node_close(struct ex_node *n)
 
 	ex_check(n, ioverbs_cq_destroy(&n->v, n->cq, &cq_resp), "CQ_DESTROY");
 	ex_check(n, ioverbs_pd_dealloc(&n->v, n->pd), "PD_DEALLOC");
+	if (n->fd >= 0) {
+		close(n->fd);
+		return;
+	}
 	ib_uverbs_release(n->f);
 	soft_device_destroy(n->dev);
 }

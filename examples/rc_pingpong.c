@@ -222,8 +222,10 @@ int main(int argc, char **argv)
 	pthread_join(tb, NULL);
 	pthread_barrier_destroy(&barrier);
 
-	printf("A: LID %u, RC QPN %u; B: LID %u, RC QPN %u (two soft devices, one thread each)\n",
-	       a.lid, a.qpn, b.lid, b.qpn);
+	printf("A: LID %u, RC QPN %u; B: LID %u, RC QPN %u (%s, one thread each)\n",
+	       a.lid, a.qpn, b.lid, b.qpn,
+	       getenv("IOVERBS_DEVICE") ? "two files of $IOVERBS_DEVICE" :
+					  "two soft devices");
 	printf("connected A <-> B by QP_MODIFY RESET->INIT->RTR->RTS with the peer's LID and QPN\n");
 	printf("%u round trips of a %d-byte SEND/RECV, every byte checked, %u + %u sends completed\n",
 	       rounds, MSG_LEN, a.sends_done, b.sends_done);
