@@ -234,8 +234,14 @@ check-tsan:
 
 # --- other targets -----------------------------------------------------
 
+# Every benchmark, its lines also in $(R)/bench/bench.txt, then the plots
+# (scripts/bench_plot.sh: latency.png, bandwidth.png there).
 bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
-	$(Q)for b in $^; do $$b || exit 1; done
+	@mkdir -p $(R)/bench
+	$(Q)for b in $^; do $$b || echo "bench FAILED: $$b"; done | \
+		tee $(R)/bench/bench.txt
+	$(Q)! grep -q '^bench FAILED' $(R)/bench/bench.txt
+	$(Q)sh scripts/bench_plot.sh $(R)/bench/bench.txt $(R)/bench
 
 # bench_ring starts the daemon it measures.
 $(O)/rel/bench/bench_ring: | $(O)/rel/daemon/ioverbsd

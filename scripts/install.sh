@@ -11,7 +11,7 @@
 # --no-demo stops after installing (CI builds and tests with `make check`).
 set -eu
 
-PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin man-db groff-base"
+PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin gnuplot-nox man-db groff-base"
 # gcc, make, libc6-dev: the build (gcc-12 brings the ASan, UBSan and TSan
 #	runtimes: libasan8, libubsan1, libtsan2)
 # linux-libc-dev: <linux/types.h> and <linux/ioctl.h>, which the ABI
@@ -25,6 +25,7 @@ PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev
 #	against an installed ioverbs with ioverbs.pc alone (its readelf and
 #	nm come with gcc's binutils)
 # libfabric-bin: fi_pingpong, the fabric baselines of `make bench`
+# gnuplot-nox: the plots `make bench` draws (scripts/bench_plot.sh)
 # man-db, groff-base: man(1) and groff, with which check-man renders each
 #	page of man/ (`man --warnings -l`) and check-install finds the
 #	installed ones; a minbase Debian has neither
