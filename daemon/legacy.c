@@ -108,30 +108,27 @@ struct legacy_job {
 static long legacy_channel_cmd(struct ivd_file *f, pid_t tid, u16 action,
 			       int fd)
 {
-	struct {
-		struct ib_uverbs_ioctl_hdr hdr;
-		struct ib_uverbs_attr attr;
-	} c = {
-		.hdr = {
-			.length = sizeof(c),
-			.object_type = UVERBS_TYPE_COMP_CHANNEL,
-			.driver_id = (u16)f->hw->ib->driver_id,
-			.action = action,
-			.num_attrs = 1,
-		},
-		.attr = {
-			/* CREATE_FD and DESTROY_FD are both attribute 0. */
-			.attr_id = UVERBS_COMP_CHANNEL_CREATE_FD,
-			.ptr_idr = (u64)fd,
-		},
-	};
+	/* The header and its one attribute, as a client lays them out. */
+	u64 c[(sizeof(struct ib_uverbs_ioctl_hdr) +
+	       sizeof(struct ib_uverbs_attr)) / sizeof(u64)] = { 0 };
+	struct ib_uverbs_ioctl_hdr *hdr = (struct ib_uverbs_ioctl_hdr *)c;
+	struct ib_uverbs_attr *attr = hdr->attrs;
 	long ret;
 
+	hdr->length = sizeof(c);
+	hdr->object_type = UVERBS_TYPE_COMP_CHANNEL;
+	hdr->driver_id = (u16)f->hw->ib->driver_id;
+	hdr->action = action;
+	hdr->num_attrs = 1;
+	attr->attr_id = action == UVERBS_ACTION_COMP_CHANNEL_CREATE ?
+			UVERBS_COMP_CHANNEL_CREATE_FD :
+			UVERBS_COMP_CHANNEL_DESTROY_FD;
+	attr->ptr_idr = (u64)fd;
 	current_mm = &compat_self_mm;
 	current_pid = tid;
 	ivd_caller_tid = tid;
-	ret = ib_uverbs_ioctl_hdr(f->ufile, RDMA_VERBS_IOCTL, &c.hdr,
-				  (unsigned long)&c);
+	ret = ib_uverbs_ioctl_hdr(f->ufile, RDMA_VERBS_IOCTL, hdr,
+				  (unsigned long)c);
 	ivd_caller_tid = 0;
 	current_pid = 0;
 	current_mm = NULL;

@@ -30,19 +30,18 @@ static int upstream_device_cmd(int fd, uint16_t method, uint32_t driver_id,
 			       const struct ib_uverbs_attr *attrs,
 			       unsigned int n)
 {
-	struct {
-		struct ib_uverbs_ioctl_hdr hdr;
-		struct ib_uverbs_attr attrs[4];
-	} c;
+	uint64_t c[(sizeof(struct ib_uverbs_ioctl_hdr) +
+		    4 * sizeof(struct ib_uverbs_attr)) / sizeof(uint64_t)];
+	struct ib_uverbs_ioctl_hdr *hdr = (struct ib_uverbs_ioctl_hdr *)c;
 
-	memset(&c, 0, sizeof(c));
-	c.hdr.length = (uint16_t)(sizeof(c.hdr) + n * sizeof(c.attrs[0]));
-	c.hdr.object_id = UVERBS_OBJECT_DEVICE;
-	c.hdr.method_id = method;
-	c.hdr.num_attrs = (uint16_t)n;
-	c.hdr.driver_id = driver_id;
-	memcpy(c.attrs, attrs, n * sizeof(c.attrs[0]));
-	return ioctl(fd, RDMA_VERBS_IOCTL, &c.hdr) ? -errno : 0;
+	memset(c, 0, sizeof(c));
+	hdr->length = (uint16_t)(sizeof(*hdr) + n * sizeof(*attrs));
+	hdr->object_id = UVERBS_OBJECT_DEVICE;
+	hdr->method_id = method;
+	hdr->num_attrs = (uint16_t)n;
+	hdr->driver_id = driver_id;
+	memcpy(hdr->attrs, attrs, n * sizeof(*attrs));
+	return ioctl(fd, RDMA_VERBS_IOCTL, hdr) ? -errno : 0;
 }
 
 /* verbs_init_context()'s has_ioctl_write(): INVOKE_WRITE(QUERY_DEVICE). */
