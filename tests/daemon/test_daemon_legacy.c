@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ioverbs/verbs.h>
@@ -326,9 +328,55 @@ TEST(daemon_legacy_refusals)
 	ASSERT_TRUE(reason_says(fd, "needs 16"));
 	n = legacy_cmd(buf, legacy_cmd_create_comp_channel, payload, 8, 0);
 	ASSERT_ERRNO(-ENOSPC, wr(fd, buf, n));
+	/* Another address space (a child sharing the file): EPERM. */
+	{
+		pid_t pid = fork();
+		int st;
+
+		ASSERT_TRUE(pid >= 0);
+		if (!pid) {
+			u8 r[16];
+			u8 q[4];
+
+			legacy_create_comp_channel(r, q);
+			_exit(wr(fd, r, sizeof(r)) == -EPERM ? 0 : 1);
+		}
+		ASSERT_EQ(waitpid(pid, &st, 0), pid);
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
 	/* None of it made anything; the spare is still free. */
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
 	ASSERT_EQ(create_channel(fd), sp);
+	ASSERT_OK(ioverbs_comp_channel_destroy(&v, sp));
+	close(sp);
+	close(fd);
+	fx_stop(&fx);
+}
+
+static void *thread_create_channel(void *arg)
+{
+	return (void *)(intptr_t)create_channel(*(int *)arg);
+}
+
+/* A thread other than the main one: its /proc/TID finds the same fds. */
+TEST(daemon_legacy_comp_channel_thread)
+{
+	struct ioverbs_client v;
+	struct fx fx;
+	pthread_t t;
+	void *ret;
+	int fd, sp;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_init_fd(&v, fd);
+	ASSERT_OK(ioverbs_context_get(&v));
+	sp = event_file(&fx, "legacy-t", 0);
+	ASSERT_TRUE(sp >= 0);
+	ASSERT_OK(pthread_create(&t, NULL, thread_create_channel, &fd));
+	ASSERT_OK(pthread_join(t, &ret));
+	ASSERT_EQ((intptr_t)ret, sp);
 	ASSERT_OK(ioverbs_comp_channel_destroy(&v, sp));
 	close(sp);
 	close(fd);
