@@ -35,3 +35,9 @@ check-provider:
 	$(Q)sh tests/provider/check.sh $(R)/provider $(PROVIDER_SO) \
 		$(PROVIDER_SMOKE) || true
 	$(Q)$(call STAGE_END,provider)
+
+# tests/daemon/test_run.c runs ibv_devices, ibv_devinfo and the smoke
+# client through `ioverbs run` with the -O2 provider: an ASan one could
+# not be preloaded into programs built without ASan.
+$(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
+	$(O)/asan/tools/ioverbs
