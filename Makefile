@@ -121,7 +121,8 @@ REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a $(SO)
 REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS)) \
 	$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs $(O)/rel/tools/ioverbs-ctl \
 	$(O)/rel/provider/libioverbs-rdmav34.so
-INSTALLED := $(REL_LIBS) $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs
+INSTALLED := $(REL_LIBS) $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs \
+	$(O)/rel/provider/libioverbs-rdmav34.so
 
 all: $(REL_LIBS) $(REL_PROGS)
 

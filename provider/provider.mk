@@ -41,3 +41,7 @@ check-provider:
 # not be preloaded into programs built without ASan.
 $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
+
+# Where `make install` puts the provider: `ioverbs run`'s default.
+$(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \
+	BASE_CFLAGS += -DIOVERBS_PROVIDER_PATH='"$(LIBDIR)/libibverbs/libioverbs-rdmav34.so"'

@@ -16,8 +16,13 @@
  *    whose number is the sysfs "dev" file's, which is /dev/null's.  When
  *    the host has no /dev/infiniband, /dev itself is a tmpfs there with
  *    every host entry bound back.  The host's /dev is never written.
- * 4. $LD_PRELOAD loads the provider (libioverbs-rdmav34.so), which opens
- *    MOUNT/uverbsN ($IOVERBS_MOUNT) in place of the node libibverbs opened.
+ * 4. $RDMAV_DRIVERS names the provider (libioverbs-rdmav34.so, given to
+ *    libibverbs as its path less "-rdmav34.so"), which libibverbs loads
+ *    when it finds devices no loaded provider claims; the provider opens
+ *    MOUNT/uverbsN ($IOVERBS_MOUNT) in place of the node libibverbs
+ *    opened.  Not LD_PRELOAD: that would load it into every program of
+ *    the run, and an ASan-built program refuses a library preloaded
+ *    before its runtime.
  *
  * ioverbs run exits with CMD's status (128 + N if it died of signal N),
  * or 2 when it could not start it.  The provider is $IOVERBS_PROVIDER,
@@ -74,7 +79,7 @@ static void usage(FILE *fp)
 		"Usage: ioverbs run [-m MOUNT] [--start] [--keep-sysfs] -- CMD [ARGS...]\n"
 		"Runs CMD, an unmodified libibverbs program, on the daemon's devices:\n"
 		"a generated sysfs tree ($SYSFS_PATH), the ioverbs provider\n"
-		"($LD_PRELOAD) and /dev/infiniband/uverbsN in a private mount namespace.\n"
+		"($RDMAV_DRIVERS) and /dev/infiniband/uverbsN in a private mount namespace.\n"
 		"  -m, --mount MOUNT    the ioverbsd mount (default $IOVERBS_MOUNT or " IOVERBS_DEFAULT_MOUNT
 		")\n"
 		"      --start          start ioverbsd on MOUNT if no daemon serves it\n"
@@ -646,18 +651,24 @@ static int make_nodes(const char *tree, const unsigned int *ns, int count)
 	return 0;
 }
 
-/* PATH=@value prepended to $VAR's list (":" separated for LD_PRELOAD). */
-static int env_prepend(const char *var, const char *value)
+/* The suffix libibverbs 44 appends to a provider's name. */
+#define RUN_PROVIDER_SUFFIX "-rdmav34.so"
+
+/*
+ * @so (an absolute path ending in RUN_PROVIDER_SUFFIX) without the
+ * suffix, put first in $RDMAV_DRIVERS (a ":" separated list).
+ */
+static int set_drivers(const char *so)
 {
-	const char *cur = getenv(var);
+	size_t len = strlen(so) - strlen(RUN_PROVIDER_SUFFIX);
+	const char *cur = getenv("RDMAV_DRIVERS");
 	char *s;
 	int ret;
 
-	if (!cur || !*cur)
-		return setenv(var, value, 1);
-	if (asprintf(&s, "%s:%s", value, cur) < 0)
+	if (asprintf(&s, "%.*s%s%s", (int)len, so, cur && *cur ? ":" : "",
+		     cur && *cur ? cur : "") < 0)
 		return -1;
-	ret = setenv(var, s, 1);
+	ret = setenv("RDMAV_DRIVERS", s, 1);
 	free(s);
 	return ret;
 }
@@ -684,7 +695,7 @@ static int run_child(const char *tree, const char *mount, const char *so,
 		return IOVERBS_EXIT_USAGE;
 	}
 	if (setenv("SYSFS_PATH", tree, 1) || setenv("IOVERBS_MOUNT", mount, 1) ||
-	    env_prepend("LD_PRELOAD", so)) {
+	    set_drivers(so)) {
 		ioverbs_err(SUB, IOVERBS_EXIT_USAGE, "environment: %s",
 			    strerror(errno));
 		return IOVERBS_EXIT_USAGE;
@@ -705,6 +716,7 @@ int ioverbs_run_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char mount_abs[PATH_MAX], tree[PATH_MAX], sobuf[PATH_MAX];
+	char so_abs[PATH_MAX];
 	unsigned int ns[RUN_MAX_DEVS];
 	struct run_opts o = { 0 };
 	const char *tmp, *so;
@@ -752,10 +764,17 @@ int ioverbs_run_main(int argc, char **argv)
 		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
 				   "this host has RDMA netlink (ib_core is loaded), so libibverbs would list the host's devices and ignore ioverbs': run where ib_core is not loaded (modprobe -r ib_core, or a container without it)");
 	so = provider_path(sobuf, sizeof(sobuf));
-	if (access(so, R_OK))
+	if (!realpath(so, so_abs))
 		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
 				   "%s: %s (the provider; set $IOVERBS_PROVIDER)",
 				   so, strerror(errno));
+	so = so_abs;
+	if (strlen(so) <= strlen(RUN_PROVIDER_SUFFIX) ||
+	    strcmp(so + strlen(so) - strlen(RUN_PROVIDER_SUFFIX),
+		   RUN_PROVIDER_SUFFIX))
+		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
+				   "%s: a provider's name ends in %s", so,
+				   RUN_PROVIDER_SUFFIX);
 	if (stat("/dev/null", &st) || !S_ISCHR(st.st_mode))
 		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
 				   "/dev/null is not a character device");

@@ -10,7 +10,8 @@
 # 2. exports: the provider exports no symbol of its own (lib/ inside it
 #    stays hidden from the programs it is loaded into).
 # 3. smoke: libibverbs, given a generated sysfs tree with one device
-#    "ioverbs0" and the provider in LD_PRELOAD, lists that device; a
+#    "ioverbs0" and the provider in RDMAV_DRIVERS (as `ioverbs run` names
+#    it; libibverbs dlopen()s it as for /etc/libibverbs.d), lists that device; a
 #    device named otherwise is not claimed, and without the provider
 #    nothing is.
 set -u
@@ -74,7 +75,8 @@ if ! command -v unshare >/dev/null; then
 	echo "skip smoke: no unshare(1)" >>"$log"
 	echo "$pass passed, $fail failed, 1 skipped" >>"$log"
 else
-	if SYSFS_PATH=$tree LD_PRELOAD=$(realpath "$so") unshare -m -r sh -c '
+	drivers=$(realpath "$so")
+	if SYSFS_PATH=$tree RDMAV_DRIVERS=${drivers%-rdmav34.so} unshare -m -r sh -c '
 		mount -t tmpfs none /dev && mkdir /dev/infiniband &&
 		: >/dev/infiniband/uverbs0 && : >/dev/infiniband/uverbs1 &&
 		exec "$0" ioverbs0' "$smoke" >"$out/smoke.out" 2>&1; then
