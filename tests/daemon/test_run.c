@@ -445,3 +445,39 @@ TEST(run_as_ordinary_user)
 	fx_wait_released(&fx, 0, base);
 	fx_stop(&fx);
 }
+
+/* --start: a daemon on an empty directory, which serves the run and stays. */
+TEST(run_start_starts_a_daemon)
+{
+	char out[1024], dir[] = "/tmp/ioverbs-run-start.XXXXXX";
+	char mnt[64], mnt_opt[96], ctl[96], *argv[4];
+	int i;
+
+	need_tools();
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		harness_skip("needs root and /dev/fuse");
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(mnt, sizeof(mnt), "%s/m", dir);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", mnt);
+	snprintf(ctl, sizeof(ctl), "%s/ctl", mnt);
+	ASSERT_OK(setenv("IOVERBSD", fx_daemon_path(), 1));
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--start", "--",
+			   "ibv_devices", NULL),
+		  0);
+	ASSERT_TRUE(strstr(out, "    ioverbs0        \t0250f7") != NULL);
+	ASSERT_OK(access(ctl, F_OK));
+	/* A second run finds it there. */
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--start", "--",
+			   "/bin/true", NULL),
+		  0);
+	argv[0] = "/bin/fusermount3";
+	argv[1] = "-u";
+	argv[2] = mnt;
+	argv[3] = NULL;
+	ASSERT_EQ(fx_run(argv, out, sizeof(out)), 0);
+	for (i = 0; i < 100 && !access(ctl, F_OK); i++)
+		msleep(50);
+	ASSERT_TRUE(access(ctl, F_OK) != 0);
+	ASSERT_OK(rmdir(mnt));
+	ASSERT_OK(rmdir(dir));
+}
