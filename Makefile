@@ -119,8 +119,10 @@ $(SO): $(SO).$(SOVERSION)
 
 REL_LIBS := $(O)/rel/libioverbs-core.a $(O)/rel/libioverbs.a $(SO)
 REL_PROGS := $(patsubst %.c,$(O)/rel/%,$(EXAMPLE_SRCS) $(BENCH_SRCS)) \
-	$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs $(O)/rel/tools/ioverbs-ctl
-INSTALLED := $(REL_LIBS) $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs
+	$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs $(O)/rel/tools/ioverbs-ctl \
+	$(O)/rel/provider/libioverbs-rdmav34.so
+INSTALLED := $(REL_LIBS) $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs \
+	$(O)/rel/provider/libioverbs-rdmav34.so
 
 all: $(REL_LIBS) $(REL_PROGS)
 
@@ -155,7 +157,8 @@ CHECK_STAGES := \
 	fuzz-short \
 	fuzz-soft-regress \
 	fuzz-soft-short \
-	fuzz-schema-short
+	fuzz-schema-short \
+	check-provider
 
 .PHONY: all install check $(CHECK_STAGES) bench fuzz demo clean format
 
@@ -259,6 +262,8 @@ clean:
 
 # The daemon, its control tool and its tests.
 include daemon/daemon.mk
+# The libibverbs provider and check-provider.
+include provider/provider.mk
 # The fuzz targets and their stages.
 include fuzz/fuzz.mk
 # The man pages and check-man.

@@ -21,6 +21,14 @@
 #                                 embedded mode (static only)
 #   LIBDIR/pkgconfig/ioverbs.pc, ioverbs-embedded.pc
 #   SBINDIR/ioverbsd, BINDIR/ioverbs (and ioverbs-ctl, a link to it)
+#   LIBDIR/libibverbs/libioverbs-rdmav34.so   the libibverbs provider
+#                                 (`ioverbs run` finds it there), when built
+#   SYSCONFDIR/libibverbs.d/ioverbs.driver   libibverbs' pointer to it, so
+#                                 that programs find ioverbs devices
+#                                 without `ioverbs run` when the system
+#                                 has their sysfs and nodes (SYSCONFDIR:
+#                                 /etc when PREFIX is /usr, else
+#                                 PREFIX/etc; libibverbs reads /etc only)
 #   MANDIR/manN/*.N               every page of MAN_DIR, by its section
 #                                 (MANDIR defaults to PREFIX/share/man)
 set -eu
@@ -49,6 +57,20 @@ install -m 644 "$rel/libioverbs.a" "$rel/libioverbs-core.a" "$lib/"
 install -m 755 "$rel/daemon/ioverbsd" "$DESTDIR$SBINDIR/"
 install -m 755 "$rel/tools/ioverbs" "$DESTDIR$BINDIR/"
 ln -sf ioverbs "$DESTDIR$BINDIR/ioverbs-ctl"
+
+if [ -f "$rel/provider/libioverbs-rdmav34.so" ]; then
+	install -d "$lib/libibverbs"
+	install -m 755 "$rel/provider/libioverbs-rdmav34.so" "$lib/libibverbs/"
+	if [ "$PREFIX" = /usr ]; then
+		: "${SYSCONFDIR:=/etc}"
+	else
+		: "${SYSCONFDIR:=$PREFIX/etc}"
+	fi
+	install -d "$DESTDIR$SYSCONFDIR/libibverbs.d"
+	printf 'driver %s/libibverbs/libioverbs\n' "$LIBDIR" \
+		>"$DESTDIR$SYSCONFDIR/libibverbs.d/ioverbs.driver"
+	chmod 644 "$DESTDIR$SYSCONFDIR/libibverbs.d/ioverbs.driver"
+fi
 
 if [ -n "$mandir_built" ]; then
 	for page in "$mandir_built"/*.[1-8]; do

@@ -7,7 +7,7 @@
 #	(from the repository root, once the installed files are built)
 #
 # Installs with PREFIX=/usr/local into RESULTS_DIR/root, and checks: the
-# files are there; libioverbs.so has its soname and exports only
+# files are there (the libibverbs provider and its .driver file too); libioverbs.so has its soname and exports only
 # ioverbs_* functions that the installed headers declare; each installed
 # <ioverbs/*.h> compiles alone (CC, and CLANG if given, -Wall -Wextra); tests/install/client.c links against the
 # shared library, then the static one, and runs; tests/install/embedded.c
@@ -62,9 +62,15 @@ installed() {
 	done
 	for f in lib/libioverbs.so lib/libioverbs.a lib/libioverbs-core.a \
 		lib/pkgconfig/ioverbs.pc lib/pkgconfig/ioverbs-embedded.pc \
-		sbin/ioverbsd bin/ioverbs bin/ioverbs-ctl $(man_pages); do
+		sbin/ioverbsd bin/ioverbs bin/ioverbs-ctl \
+		lib/libibverbs/libioverbs-rdmav34.so \
+		etc/libibverbs.d/ioverbs.driver $(man_pages); do
 		[ -e "$root$prefix/$f" ] || { echo "missing $prefix/$f"; return 1; }
 	done
+	# libibverbs loads "driver PATH" as PATH-rdmav34.so.
+	grep -qx "driver $prefix/lib/libibverbs/libioverbs" \
+		"$root$prefix/etc/libibverbs.d/ioverbs.driver" ||
+		{ echo "ioverbs.driver: $(cat "$root$prefix/etc/libibverbs.d/ioverbs.driver")"; return 1; }
 }
 
 # share/man/manN/PAGE.N of each page of man/ (ioverbs-abi.7.in: .7).

@@ -22,6 +22,8 @@ static const struct ioverbs_subcmd subcmds[] = {
 	  ioverbs_ctl_main },
 	{ "devinfo", "the devices and their ports, as ibv_devinfo",
 	  ioverbs_devinfo_main },
+	{ "run", "run an unmodified libibverbs program on ioverbs devices",
+	  ioverbs_run_main },
 	{ "schema", "every type, action and attribute a device accepts",
 	  ioverbs_schema_main },
 	{ "stat", "commands, errors, objects and traffic per open file",

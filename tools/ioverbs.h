@@ -8,7 +8,7 @@
  *	1  the operation failed: the device or the daemon refused it (the
  *	   reason on stderr), or what it looked at was not there
  *	2  a usage error, or the tool could not start (no daemon, no access)
- * A subcommand that runs a program (trace) exits with that program's
+ * A subcommand that runs a program (trace, run) exits with that program's
  * status instead, as strace does.
  */
 #ifndef _TOOLS_IOVERBS_H
@@ -38,6 +38,7 @@ struct ioverbs_subcmd {
 
 int ioverbs_ctl_main(int argc, char **argv);
 int ioverbs_devinfo_main(int argc, char **argv);
+int ioverbs_run_main(int argc, char **argv);
 int ioverbs_schema_main(int argc, char **argv);
 int ioverbs_stat_main(int argc, char **argv);
 int ioverbs_trace_main(int argc, char **argv);

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libioverbs-rdmav34.so: a libibverbs provider for ioverbs devices.
+ *
+ * It registers itself when loaded (LD_PRELOAD by `ioverbs run`, or
+ * libibverbs' own dlopen through /etc/libibverbs.d/ioverbs.driver) and
+ * claims the devices whose name starts with "ioverbs".  libibverbs opens
+ * /dev/infiniband/uverbsN for a context; under `ioverbs run` that node is
+ * a bind mount of another character device, so alloc_context() opens the
+ * daemon's device file MOUNT/uverbsN ($IOVERBS_MOUNT) and puts it on the
+ * same descriptor number: whatever libibverbs itself sends on cmd_fd
+ * from then on reaches the daemon.  Each verb is one command of lib/
+ * (ivp_cmd.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <endian.h>
+
+#include "ivp.h"
+#include "verbs_private.h"
+
+#define IVP_DEFAULT_MOUNT "/run/ioverbs"
+
+struct ivp_device {
+	struct verbs_device vdev; /* first */
+};
+
+/*
+ * struct ivp_context - one open context
+ * @vctx: libibverbs' part (cmd_fd: the daemon's device file)
+ * @dev: the commands' client on cmd_fd
+ * @async_wr: the write end of async_fd's pipe: no event is ever queued
+ *	there yet (async events are still to come), so ibv_get_async_event()
+ *	blocks as on a device that has none
+ */
+struct ivp_context {
+	struct ivp_dev *dev;
+	int async_wr;
+	struct verbs_context vctx;
+};
+
+struct ivp_pd {
+	struct ibv_pd pd;
+};
+
+static struct ivp_context *to_ictx(struct ibv_context *ctx)
+{
+	return (struct ivp_context *)((char *)ctx -
+				      offsetof(struct ivp_context, vctx.context));
+}
+
+static int ivo_query_device_ex(struct ibv_context *ctx,
+			       const struct ibv_query_device_ex_input *input,
+			       struct ibv_device_attr_ex *attr, size_t attr_size)
+{
+	struct ibv_device_attr_ex ex = {};
+	struct ibv_device_attr *a = &ex.orig_attr;
+	struct ivp_device_attr d;
+	int ret;
+
+	if (input && input->comp_mask)
+		return ivp_failed(to_ictx(ctx)->dev, "query_device_ex",
+				  -EINVAL);
+	if (attr_size < sizeof(*a))
+		return ivp_failed(to_ictx(ctx)->dev, "query_device_ex",
+				  -EINVAL);
+	ret = ivp_query_device(to_ictx(ctx)->dev, &d);
+	if (ret)
+		return ivp_failed(to_ictx(ctx)->dev, "QUERY_DEVICE", ret);
+	snprintf(a->fw_ver, sizeof(a->fw_ver), "%u.%u.%u",
+		 (unsigned int)(d.fw_ver >> 32),
+		 (unsigned int)(d.fw_ver >> 16) & 0xffff,
+		 (unsigned int)d.fw_ver & 0xffff);
+	a->node_guid = htobe64(d.node_guid);
+	a->sys_image_guid = htobe64(d.sys_image_guid);
+	a->max_mr_size = d.max_mr_size;
+	a->page_size_cap = d.page_size_cap;
+	a->vendor_id = d.vendor_id;
+	a->vendor_part_id = d.vendor_part_id;
+	a->hw_ver = d.hw_ver;
+	a->max_qp = (int)d.max_qp;
+	a->max_qp_wr = (int)d.max_qp_wr;
+	a->device_cap_flags = d.device_cap_flags;
+	a->max_sge = (int)d.max_sge;
+	a->max_sge_rd = (int)d.max_sge_rd;
+	a->max_cq = (int)d.max_cq;
+	a->max_cqe = (int)d.max_cqe;
+	a->max_mr = (int)d.max_mr;
+	a->max_pd = (int)d.max_pd;
+	a->max_qp_rd_atom = (int)d.max_qp_rd_atom;
+	a->max_qp_init_rd_atom = (int)d.max_qp_init_rd_atom;
+	a->max_res_rd_atom = (int)d.max_res_rd_atom;
+	a->atomic_cap = (enum ibv_atomic_cap)d.atomic_cap;
+	a->max_ah = (int)d.max_ah;
+	a->max_srq = (int)d.max_srq;
+	a->max_srq_wr = (int)d.max_srq_wr;
+	a->max_srq_sge = (int)d.max_srq_sge;
+	a->max_pkeys = d.max_pkeys;
+	a->local_ca_ack_delay = d.local_ca_ack_delay;
+	a->phys_port_cnt = d.phys_port_cnt;
+	/* The extended part: no extended capability yet. */
+	ex.phys_port_cnt_ex = d.phys_port_cnt;
+	/* A caller built against a newer libibverbs: what we do not know is 0. */
+	if (attr_size > sizeof(ex)) {
+		memset((char *)attr + sizeof(ex), 0, attr_size - sizeof(ex));
+		attr_size = sizeof(ex);
+	}
+	memcpy(attr, &ex, attr_size);
+	return 0;
+}
+
+static int ivo_query_port(struct ibv_context *ctx, uint8_t port_num,
+			  struct ibv_port_attr *attr)
+{
+	struct ivp_port_attr p;
+	int ret;
+
+	ret = ivp_query_port(to_ictx(ctx)->dev, port_num, &p);
+	if (ret)
+		return ivp_failed(to_ictx(ctx)->dev, "QUERY_PORT", ret);
+	memset(attr, 0, sizeof(*attr));
+	attr->state = (enum ibv_port_state)p.state;
+	attr->max_mtu = (enum ibv_mtu)p.max_mtu;
+	attr->active_mtu = (enum ibv_mtu)p.active_mtu;
+	attr->gid_tbl_len = (int)p.gid_tbl_len;
+	attr->port_cap_flags = p.port_cap_flags;
+	attr->max_msg_sz = p.max_msg_sz;
+	attr->bad_pkey_cntr = p.bad_pkey_cntr;
+	attr->qkey_viol_cntr = p.qkey_viol_cntr;
+	attr->pkey_tbl_len = p.pkey_tbl_len;
+	attr->lid = p.lid;
+	attr->sm_lid = p.sm_lid;
+	attr->lmc = p.lmc;
+	attr->max_vl_num = p.max_vl_num;
+	attr->sm_sl = p.sm_sl;
+	attr->subnet_timeout = p.subnet_timeout;
+	attr->init_type_reply = p.init_type_reply;
+	attr->active_width = p.active_width;
+	attr->active_speed = p.active_speed;
+	attr->phys_state = p.phys_state;
+	attr->link_layer = p.link_layer;
+	return 0;
+}
+
+static struct ibv_pd *ivo_alloc_pd(struct ibv_context *ctx)
+{
+	struct ivp_pd *pd;
+	int ret;
+
+	pd = calloc(1, sizeof(*pd));
+	if (!pd) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ret = ivp_alloc_pd(to_ictx(ctx)->dev, &pd->pd.handle);
+	if (ret) {
+		free(pd);
+		errno = ivp_failed(to_ictx(ctx)->dev, "PD_ALLOC", ret);
+		return NULL;
+	}
+	pd->pd.context = ctx;
+	return &pd->pd;
+}
+
+static int ivo_dealloc_pd(struct ibv_pd *pd)
+{
+	struct ivp_context *ic = to_ictx(pd->context);
+	int ret;
+
+	ret = ivp_dealloc_pd(ic->dev, pd->handle);
+	if (ret)
+		return ivp_failed(ic->dev, "PD_DEALLOC", ret);
+	free(pd);
+	return 0;
+}
+
+static void ivo_free_context(struct ibv_context *ctx)
+{
+	struct ivp_context *ic = to_ictx(ctx);
+
+	ivp_close(ic->dev);
+	close(ic->async_wr);
+	verbs_uninit_context(&ic->vctx);
+	free(ic);
+}
+
+static const struct verbs_context_ops ivp_ops = {
+	.alloc_pd = ivo_alloc_pd,
+	.dealloc_pd = ivo_dealloc_pd,
+	.free_context = ivo_free_context,
+	.query_device_ex = ivo_query_device_ex,
+	.query_port = ivo_query_port,
+};
+
+/*
+ * The daemon's device file for @device (its uverbsN name) on the mount,
+ * on descriptor @cmd_fd when libibverbs opened one: the fd, or -1 with
+ * errno set.
+ */
+static int ivo_open_file(struct ibv_device *device, int cmd_fd)
+{
+	const char *mount = getenv("IOVERBS_MOUNT");
+	char path[4096];
+	int fd, err;
+
+	if (!mount || !*mount)
+		mount = IVP_DEFAULT_MOUNT;
+	if (snprintf(path, sizeof(path), "%s/%s", mount, device->dev_name) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (getenv("IOVERBS_DEBUG") &&
+		    !strcmp(getenv("IOVERBS_DEBUG"), "1"))
+			fprintf(stderr, "ioverbs: open %s: %s\n", path,
+				strerror(err));
+		errno = err;
+		return -1;
+	}
+	if (cmd_fd < 0 || fd == cmd_fd)
+		return fd;
+	if (dup3(fd, cmd_fd, O_CLOEXEC) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	return cmd_fd;
+}
+
+static struct verbs_context *ivo_alloc_context(struct ibv_device *device,
+					       int cmd_fd, void *private_data)
+{
+	struct ivp_context *ic;
+	uint32_t ncomp = 1;
+	int pipefd[2];
+	int fd, ret;
+
+	/* cmd_fd is ours from here on: closed on every failure. */
+	fd = ivo_open_file(device, cmd_fd);
+	if (fd < 0) {
+		ret = errno;
+		if (cmd_fd >= 0)
+			close(cmd_fd);
+		errno = ret;
+		return NULL;
+	}
+	ic = _verbs_init_and_alloc_context(device, fd, sizeof(*ic),
+					   &((struct ivp_context *)NULL)->vctx,
+					   IVP_DRIVER_ID);
+	if (!ic)
+		return NULL; /* fd closed, errno set */
+	ic->async_wr = -1;
+	ret = ivp_open(fd, &ic->dev, &ncomp);
+	if (ret)
+		goto err_uninit;
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		ret = -errno;
+		goto err_dev;
+	}
+	ic->vctx.context.async_fd = pipefd[0];
+	ic->async_wr = pipefd[1];
+	ic->vctx.context.num_comp_vectors = (int)ncomp;
+	verbs_set_ops(&ic->vctx, &ivp_ops);
+	return &ic->vctx;
+
+err_dev:
+	ivp_close(ic->dev);
+err_uninit:
+	verbs_uninit_context(&ic->vctx);
+	free(ic);
+	errno = -ret;
+	return NULL;
+}
+
+static struct verbs_device *ivo_alloc_device(struct verbs_sysfs_dev *sysfs)
+{
+	struct ivp_device *d = calloc(1, sizeof(*d));
+
+	return d ? &d->vdev : NULL;
+}
+
+static void ivo_uninit_device(struct verbs_device *vdev)
+{
+	free((struct ivp_device *)vdev);
+}
+
+/* libibverbs matches this on "rdma_device:N<ibdev name>". */
+static const struct verbs_match_ent ivp_match[] = {
+	{ .u.modalias = "rdma_device:*Nioverbs*",
+	  .kind = VERBS_MATCH_MODALIAS },
+	{ .kind = VERBS_MATCH_SENTINEL },
+};
+
+static const struct verbs_device_ops ivp_device_ops = {
+	.name = "ioverbs",
+	.match_min_abi_version = 1,
+	.match_max_abi_version = 1,
+	.match_table = ivp_match,
+	.alloc_device = ivo_alloc_device,
+	.uninit_device = ivo_uninit_device,
+	.alloc_context = ivo_alloc_context,
+};
+
+__attribute__((constructor)) static void ivo_register(void)
+{
+	verbs_register_driver_34(&ivp_device_ops);
+}

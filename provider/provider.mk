@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+# The libibverbs provider; included by the top Makefile.
+#
+#   $(O)/rel/provider/libioverbs-rdmav34.so   the provider (-O2, PIC, lib/
+#                               linked in: it needs libc and libibverbs)
+#   make check-provider         its ABI check and smoke test, results in
+#                               $(R)/provider/
+#
+# provider.c includes <infiniband/verbs.h>, whose uapi headers share names
+# with ours: it is compiled without include/uapi, and only ivp_cmd.c
+# talks to lib/ (provider/ivp.h is what the two share).
+
+PROVIDER_SO := $(O)/rel/provider/libioverbs-rdmav34.so
+PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o
+
+$(O)/pic/provider/provider.o: provider/provider.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -pthread -O2 -fPIC \
+		-MMD -MP -c $< -o $@
+
+$(PROVIDER_SO): $(PROVIDER_OBJS) $(patsubst %.c,$(O)/pic/%.o,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -Wl,-z,defs -Wl,--version-script=provider/provider.map \
+		-o $@ $^ -libverbs -pthread
+
+# A program that asks libibverbs for devices (tests/provider/smoke.c).
+PROVIDER_SMOKE := $(O)/rel/tests/provider/smoke
+$(PROVIDER_SMOKE): tests/provider/smoke.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+
+.PHONY: check-provider
+check-provider:
+	$(call build_progs,provider,$(PROVIDER_SO) $(PROVIDER_SMOKE))
+	$(Q)sh tests/provider/check.sh $(R)/provider $(PROVIDER_SO) \
+		$(PROVIDER_SMOKE) || true
+	$(Q)$(call STAGE_END,provider)
+
+# tests/daemon/test_run.c runs ibv_devices, ibv_devinfo and the smoke
+# client through `ioverbs run` with the -O2 provider: an ASan one could
+# not be preloaded into programs built without ASan.
+$(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
+	$(O)/asan/tools/ioverbs
+
+# Where `make install` puts the provider: `ioverbs run`'s default.
+$(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \
+	BASE_CFLAGS += -DIOVERBS_PROVIDER_PATH='"$(LIBDIR)/libibverbs/libioverbs-rdmav34.so"'

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The part of libibverbs' private provider ABI that the ioverbs provider
+ * uses, for rdma-core 44 (symbol version IBVERBS_PRIVATE_34).  Debian
+ * ships no provider headers, so these declarations are ours, laid out as
+ * that ABI lays them out; the public types (struct ibv_device,
+ * struct verbs_context, ...) come from <infiniband/verbs.h>.
+ *
+ * The layouts are only checked by use: scripts/check_provider_abi.sh makes
+ * sure the installed libibverbs.so.1 exports every IBVERBS_PRIVATE_34
+ * symbol the provider links, and tests/provider/smoke.c that the library
+ * accepts the driver and opens its devices.  A libibverbs with another
+ * private ABI number does not load the provider at all (its file name
+ * and the registration symbol carry the number).
+ */
+#ifndef _PROVIDER_VERBS_PRIVATE_H
+#define _PROVIDER_VERBS_PRIVATE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <infiniband/verbs.h>
+
+/* The private ABI these declarations describe. */
+#define IVP_PABI_VERSION 34
+
+/* How a match table entry matches (its kind). */
+enum {
+	VERBS_MATCH_SENTINEL = 0,
+	VERBS_MATCH_PCI = 1,
+	VERBS_MATCH_MODALIAS = 2,
+	VERBS_MATCH_DRIVER_ID = 3,
+};
+
+/*
+ * One entry of a provider's match table.  A modalias entry is an
+ * fnmatch(3) pattern; libibverbs also tries it on "rdma_device:N<ibdev>",
+ * which is how a provider matches devices by name.
+ */
+struct verbs_match_ent {
+	void *driver_data;
+	union {
+		const char *modalias;
+		uint64_t driver_id;
+	} u;
+	uint16_t vendor;
+	uint16_t device;
+	uint8_t kind;
+};
+
+/* A device libibverbs found in sysfs: only passed through, never read. */
+struct verbs_sysfs_dev;
+struct verbs_context_ops;
+
+/* The provider: what libibverbs calls to match, create and open devices. */
+struct verbs_device_ops {
+	const char *name;
+	uint32_t match_min_abi_version;
+	uint32_t match_max_abi_version;
+	const struct verbs_match_ent *match_table;
+	const struct verbs_device_ops **static_providers;
+	bool (*match_device)(struct verbs_sysfs_dev *sysfs_dev);
+	struct verbs_context *(*alloc_context)(struct ibv_device *device,
+					       int cmd_fd, void *private_data);
+	struct verbs_context *(*import_context)(struct ibv_device *device,
+						int cmd_fd);
+	struct verbs_device *(*alloc_device)(struct verbs_sysfs_dev *sysfs_dev);
+	void (*uninit_device)(struct verbs_device *device);
+};
+
+/* ccan's list node, as libibverbs embeds it. */
+struct ivp_list_node {
+	struct ivp_list_node *next, *prev;
+};
+
+/*
+ * A device as libibverbs keeps it; the provider allocates it (first in
+ * its own struct) and libibverbs fills it in.
+ */
+struct verbs_device {
+	struct ibv_device device; /* first */
+	const struct verbs_device_ops *ops;
+	atomic_int refcount;
+	struct ivp_list_node entry;
+	struct verbs_sysfs_dev *sysfs;
+	uint64_t core_support;
+};
+
+/* An op the provider does not give: a NULL slot of the table. */
+typedef void (*ivp_no_op)(void);
+
+/*
+ * Every op a provider may give, in the ABI's (alphabetical) order;
+ * verbs_set_ops() copies the non-NULL ones into the context.  Ops this
+ * provider does not give yet are declared as ivp_no_op slots.
+ */
+struct verbs_context_ops {
+	ivp_no_op advise_mr;
+	ivp_no_op alloc_dm;
+	ivp_no_op alloc_mw;
+	ivp_no_op alloc_null_mr;
+	ivp_no_op alloc_parent_domain;
+	struct ibv_pd *(*alloc_pd)(struct ibv_context *context);
+	ivp_no_op alloc_td;
+	ivp_no_op async_event;
+	ivp_no_op attach_counters_point_flow;
+	ivp_no_op attach_mcast;
+	ivp_no_op bind_mw;
+	ivp_no_op close_xrcd;
+	ivp_no_op cq_event;
+	ivp_no_op create_ah;
+	ivp_no_op create_counters;
+	ivp_no_op create_cq;
+	ivp_no_op create_cq_ex;
+	ivp_no_op create_flow;
+	ivp_no_op create_flow_action_esp;
+	ivp_no_op create_qp;
+	ivp_no_op create_qp_ex;
+	ivp_no_op create_rwq_ind_table;
+	ivp_no_op create_srq;
+	ivp_no_op create_srq_ex;
+	ivp_no_op create_wq;
+	ivp_no_op dealloc_mw;
+	int (*dealloc_pd)(struct ibv_pd *pd);
+	ivp_no_op dealloc_td;
+	ivp_no_op dereg_mr;
+	ivp_no_op destroy_ah;
+	ivp_no_op destroy_counters;
+	ivp_no_op destroy_cq;
+	ivp_no_op destroy_flow;
+	ivp_no_op destroy_flow_action;
+	ivp_no_op destroy_qp;
+	ivp_no_op destroy_rwq_ind_table;
+	ivp_no_op destroy_srq;
+	ivp_no_op destroy_wq;
+	ivp_no_op detach_mcast;
+	void (*free_context)(struct ibv_context *context);
+	ivp_no_op free_dm;
+	ivp_no_op get_srq_num;
+	ivp_no_op import_dm;
+	ivp_no_op import_mr;
+	ivp_no_op import_pd;
+	ivp_no_op modify_cq;
+	ivp_no_op modify_flow_action_esp;
+	ivp_no_op modify_qp;
+	ivp_no_op modify_qp_rate_limit;
+	ivp_no_op modify_srq;
+	ivp_no_op modify_wq;
+	ivp_no_op open_qp;
+	ivp_no_op open_xrcd;
+	ivp_no_op poll_cq;
+	ivp_no_op post_recv;
+	ivp_no_op post_send;
+	ivp_no_op post_srq_ops;
+	ivp_no_op post_srq_recv;
+	int (*query_device_ex)(struct ibv_context *context,
+			       const struct ibv_query_device_ex_input *input,
+			       struct ibv_device_attr_ex *attr,
+			       size_t attr_size);
+	ivp_no_op query_ece;
+	int (*query_port)(struct ibv_context *context, uint8_t port_num,
+			  struct ibv_port_attr *port_attr);
+	ivp_no_op query_qp;
+	ivp_no_op query_qp_data_in_order;
+	ivp_no_op query_rt_values;
+	ivp_no_op query_srq;
+	ivp_no_op read_counters;
+	ivp_no_op reg_dm_mr;
+	ivp_no_op reg_dmabuf_mr;
+	ivp_no_op reg_mr;
+	ivp_no_op req_notify_cq;
+	ivp_no_op rereg_mr;
+	ivp_no_op resize_cq;
+	ivp_no_op set_ece;
+	ivp_no_op unimport_dm;
+	ivp_no_op unimport_mr;
+	ivp_no_op unimport_pd;
+};
+
+/* The registration entry point: its name carries the ABI number. */
+void verbs_register_driver_34(const struct verbs_device_ops *ops);
+
+/*
+ * Allocates @alloc_size zeroed bytes whose verbs_context sits
+ * @context_offset bytes in, and initializes that context on @cmd_fd
+ * (which it owns from then on, and closes on failure).  libibverbs'
+ * first ioctl on @cmd_fd (its probe of the upstream ioctl framework)
+ * happens in here.
+ */
+void *_verbs_init_and_alloc_context(struct ibv_device *device, int cmd_fd,
+				    size_t alloc_size,
+				    struct verbs_context *context_offset,
+				    uint32_t driver_id);
+/* Closes cmd_fd and async_fd, drops the device. */
+void verbs_uninit_context(struct verbs_context *context);
+void verbs_set_ops(struct verbs_context *vctx,
+		   const struct verbs_context_ops *ops);
+
+/* The driver id a context reports (rdma_driver_id's RDMA_DRIVER_UNKNOWN). */
+#define IVP_DRIVER_ID 0
+
+#endif /* _PROVIDER_VERBS_PRIVATE_H */

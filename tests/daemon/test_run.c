@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ioverbs run: unmodified Debian libibverbs programs (ibv_devices,
+ * ibv_devinfo from ibverbs-utils) and a libibverbs client of our own
+ * (tests/provider/smoke.c) on the daemon's devices, through the provider.
+ * What they print must be what the daemon answers (compared with
+ * `ioverbs devinfo`, which asks it straight); no daemon gives one line
+ * and exit code 2; the program's status comes back; the host's /dev and
+ * the temporary directory are left as they were; and an ordinary user
+ * runs the same.
+ *
+ * The provider is $IOVERBS_PROVIDER, else $(O)/rel/provider/ (from this
+ * program's place, $(O)/asan/tests/daemon/); the smoke client
+ * $(O)/rel/tests/provider/smoke.  Without ibverbs-utils every test skips.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fixture.h"
+
+/* An unused user and group for the unprivileged run. */
+#define RUN_UID 4251
+
+static char built[PATH_MAX];
+
+/* $(O)/@rel, from this program's path. */
+static const char *in_build(const char *rel)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *p;
+	int i;
+
+	ASSERT_TRUE(n > 0);
+	self[n] = '\0';
+	for (i = 0; i < 4; i++) {
+		p = strrchr(self, '/');
+		ASSERT_TRUE(p != NULL);
+		*p = '\0';
+	}
+	if (snprintf(built, sizeof(built), "%s/%s", self, rel) >=
+	    (int)sizeof(built))
+		harness_fail(__FILE__, __LINE__, "%s: path too long", rel);
+	return built;
+}
+
+static const char *tool_path(void)
+{
+	static char buf[PATH_MAX + 32];
+	const char *ctl = fx_ctl_tool_path();
+	const char *slash = strrchr(ctl, '/');
+
+	snprintf(buf, sizeof(buf), "%.*sioverbs",
+		 slash ? (int)(slash - ctl + 1) : 0, ctl);
+	return buf;
+}
+
+static char smoke[PATH_MAX];
+
+/* Skips without ibverbs-utils; sets $IOVERBS_PROVIDER and the smoke path. */
+static void need_tools(void)
+{
+	const char *so = getenv("IOVERBS_PROVIDER");
+
+	if (access("/usr/bin/ibv_devices", X_OK) ||
+	    access("/usr/bin/ibv_devinfo", X_OK))
+		harness_skip("no ibverbs-utils (scripts/install.sh installs it)");
+	if (!so || !*so) {
+		so = in_build("rel/provider/libioverbs-rdmav34.so");
+		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	}
+	if (access(so, R_OK))
+		harness_fail(__FILE__, __LINE__, "no provider at %s", so);
+	if (snprintf(smoke, sizeof(smoke), "%s",
+		     in_build("rel/tests/provider/smoke")) >= (int)sizeof(smoke))
+		harness_fail(__FILE__, __LINE__, "smoke: path too long");
+	if (access(smoke, X_OK))
+		harness_fail(__FILE__, __LINE__, "no smoke client at %s", smoke);
+	if (access(tool_path(), X_OK))
+		harness_fail(__FILE__, __LINE__, "no tool at %s", tool_path());
+}
+
+/* The tool with up to 14 arguments: its exit status, output in @out. */
+static int run_tool(char *out, size_t size, ...)
+{
+	char *argv[16] = { (char *)tool_path() };
+	va_list ap;
+	int i = 1;
+
+	va_start(ap, size);
+	while (i < 15 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	argv[i] = NULL;
+	return fx_run(argv, out, size);
+}
+
+static unsigned int count_lines(const char *s)
+{
+	unsigned int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+TEST(run_ibv_devices_lists_guids)
+{
+	struct ib_uverbs_query_device_resp d;
+	char out[4096], want[1024], mnt_opt[128];
+	unsigned int n;
+	size_t used;
+	struct fx fx;
+	int fd;
+
+	need_tools();
+	fx_start(&fx, "--mode=0666", NULL);
+	used = (size_t)snprintf(want, sizeof(want),
+				"    device          \t   node GUID\n"
+				"    ------          \t----------------\n");
+	for (n = 0; n < 2; n++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "uverbs%u", n);
+		fd = fx_open(&fx, name, O_RDWR);
+		ASSERT_TRUE(fd >= 0);
+		ASSERT_OK(cl_get_context(fd));
+		ASSERT_OK(cl_query_device(fd, &d));
+		close(fd);
+		used += (size_t)snprintf(want + used, sizeof(want) - used,
+					 "    ioverbs%u        \t%016llx\n", n,
+					 (unsigned long long)d.node_guid);
+	}
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--",
+			   "ibv_devices", NULL),
+		  0);
+	if (strcmp(out, want))
+		harness_fail(__FILE__, __LINE__, "got:\n%s\nwant:\n%s", out,
+			     want);
+	fx_stop(&fx);
+}
+
+/*
+ * The "key: value" lines of ibv_devinfo's layout whose key is one both
+ * programs print the same way, in order, as "key=value\n".
+ */
+static void pick(const char *text, char *out, size_t size)
+{
+	static const char *const keys[] = {
+		"fw_ver", "node_guid", "sys_image_guid", "vendor_id",
+		"vendor_part_id", "hw_ver", "phys_port_cnt", "max_mr_size",
+		"page_size_cap", "max_qp", "max_qp_wr", "device_cap_flags",
+		"max_sge", "max_sge_rd", "max_cq", "max_cqe", "max_mr",
+		"max_pd", "max_qp_rd_atom", "max_res_rd_atom",
+		"max_qp_init_rd_atom", "atomic_cap", "max_ah", "max_srq",
+		"max_srq_wr", "max_srq_sge", "max_pkeys",
+		"local_ca_ack_delay", "port", "state", "max_mtu",
+		"active_mtu", "sm_lid", "port_lid", "port_lmc", "link_layer",
+		"max_msg_sz", "port_cap_flags", "bad_pkey_cntr",
+		"qkey_viol_cntr", "sm_sl", "pkey_tbl_len", "gid_tbl_len",
+		"subnet_timeout", "init_type_reply", "active_width",
+		"active_speed", "phys_state", "GID[  0]",
+	};
+	size_t used = 0, i, klen;
+
+	*out = '\0';
+	while (*text) {
+		size_t len = strcspn(text, "\n");
+		const char *l = text, *colon, *v;
+
+		while (*l == '\t' && l < text + len)
+			l++;
+		colon = memchr(l, ':', (size_t)(text + len - l));
+		if (colon) {
+			klen = (size_t)(colon - l);
+			for (i = 0; i < ARRAY_SIZE(keys); i++) {
+				if (strlen(keys[i]) != klen ||
+				    memcmp(keys[i], l, klen))
+					continue;
+				v = colon + 1;
+				while (*v == '\t' || *v == ' ')
+					v++;
+				used += (size_t)snprintf(
+					out + used, size - used, "%.*s=%.*s\n",
+					(int)klen, l, (int)(text + len - v), v);
+				break;
+			}
+		}
+		text += len + (text[len] == '\n');
+	}
+}
+
+TEST(run_ibv_devinfo_is_truthful)
+{
+	static char ours[16384], theirs[16384], a[8192], b[8192];
+	char mnt_opt[128], dev[16], ibdev[16];
+	unsigned int n;
+	struct fx fx;
+
+	need_tools();
+	fx_start(&fx, "--mode=0666", NULL);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	for (n = 0; n < 2; n++) {
+		snprintf(dev, sizeof(dev), "uverbs%u", n);
+		snprintf(ibdev, sizeof(ibdev), "ioverbs%u", n);
+		ASSERT_EQ(run_tool(ours, sizeof(ours), "devinfo", "-v", mnt_opt,
+				   "-d", dev, NULL),
+			  0);
+		ASSERT_EQ(run_tool(theirs, sizeof(theirs), "run", mnt_opt, "--",
+				   "ibv_devinfo", "-v", "-d", ibdev, NULL),
+			  0);
+		ASSERT_TRUE(strncmp(theirs, "hca_id:\tioverbs", 15) == 0);
+		pick(ours, a, sizeof(a));
+		pick(theirs, b, sizeof(b));
+		/* Every key once for one port with one GID. */
+		ASSERT_EQ(count_lines(a), 49);
+		if (strcmp(a, b))
+			harness_fail(__FILE__, __LINE__,
+				     "%s: ibv_devinfo says:\n%s\nthe daemon:\n%s",
+				     ibdev, b, a);
+	}
+	fx_stop(&fx);
+}
+
+/* ibv_query_pkey() reads the tree: it must hold the daemon's table. */
+TEST(run_sysfs_pkeys_are_the_daemons)
+{
+	char out[1024], mnt_opt[128];
+	struct fx fx;
+
+	need_tools();
+	fx_start(&fx, "--mode=0666", "--pkeys=uverbs1:0x8001,0x0002", NULL);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--", "/bin/sh",
+			   "-c",
+			   "cd \"$SYSFS_PATH\"/class/infiniband && "
+			   "cat ioverbs0/ports/1/pkeys/0 ioverbs1/ports/1/pkeys/0 "
+			   "ioverbs1/ports/1/pkeys/1 ioverbs1/node_type "
+			   "../infiniband_verbs/uverbs1/ibdev && "
+			   "ls ioverbs1/ports/1/pkeys",
+			   NULL),
+		  0);
+	ASSERT_EQ(strcmp(out, "0xffff\n0x8001\n0x0002\n1: CA\nioverbs1\n0\n1\n"),
+		  0);
+	fx_stop(&fx);
+}
+
+/*
+ * The provider's verbs through libibverbs, each failure's errno as
+ * libibverbs documents it and, with IOVERBS_DEBUG=1, its reason; the
+ * PD it made is gone once the program is.
+ */
+TEST(run_provider_verbs)
+{
+	char out[4096], mnt_opt[128];
+	struct fx fx;
+	long base;
+
+	need_tools();
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects_settled(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--", smoke,
+			   "--verbs", "ioverbs1", NULL),
+		  0);
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
+	if (!strstr(out, "open: 0\nquery_device: 0\nquery_device_ex: 0\n"
+			 "same: 1\nquery_port 1: 0\nquery_port 2: 22\n"
+			 "alloc_pd: 0\ndealloc_pd: 0\ndealloc_pd bogus: 2\n"
+			 "close: 0\n"))
+		harness_fail(__FILE__, __LINE__, "got:\n%s", out);
+	ASSERT_TRUE(strstr(out, "ioverbs: QUERY_PORT: EINVAL (port_num 2") !=
+		    NULL);
+	ASSERT_TRUE(strstr(out, "ioverbs: PD_DEALLOC: ENOENT (") != NULL);
+	fx_wait_released(&fx, 0, base);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+
+	/* Without IOVERBS_DEBUG, no reason line. */
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--", smoke,
+			   "--verbs", "ioverbs0", NULL),
+		  0);
+	ASSERT_TRUE(strstr(out, "query_port 2: 22\n") != NULL);
+	ASSERT_TRUE(strstr(out, "ioverbs:") == NULL);
+	fx_stop(&fx);
+}
+
+TEST(run_without_daemon_one_line)
+{
+	char out[1024], dir[] = "/tmp/ioverbs-run-test.XXXXXX";
+	char mnt_opt[64];
+
+	need_tools();
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", dir);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--",
+			   "ibv_devices", NULL),
+		  2);
+	rmdir(dir);
+	ASSERT_EQ(count_lines(out), 1);
+	ASSERT_TRUE(strncmp(out, "ioverbs run: ", 13) == 0);
+	ASSERT_TRUE(strstr(out, "no daemon there") != NULL);
+	/* No command at all: a usage error. */
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, NULL), 2);
+}
+
+TEST(run_exit_status_is_the_programs)
+{
+	char out[1024], mnt_opt[128];
+	struct fx fx;
+
+	need_tools();
+	fx_start(&fx, "--mode=0666", NULL);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--", "/bin/sh",
+			   "-c", "exit 7", NULL),
+		  7);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--", "/bin/sh",
+			   "-c", "kill -9 $$", NULL),
+		  128 + 9);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--",
+			   "/nonexistent/program", NULL),
+		  127);
+	fx_stop(&fx);
+}
+
+/* Names in @dir, sorted, one a line. */
+static void list_dir(const char *dir, char *out, size_t size)
+{
+	struct dirent **names;
+	size_t used = 0;
+	int i, n;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	ASSERT_TRUE(n >= 0);
+	*out = '\0';
+	for (i = 0; i < n; i++) {
+		used += (size_t)snprintf(out + used, size - used, "%s\n",
+					 names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+}
+
+TEST(run_leaves_host_dev_and_tmp_alone)
+{
+	static char before[16384], after[16384];
+	char out[1024], mnt_opt[128], tmp[] = "/tmp/ioverbs-run-tmp.XXXXXX";
+	struct stat st0, st1;
+	struct fx fx;
+	bool had_ib;
+
+	need_tools();
+	fx_start(&fx, "--mode=0666", NULL);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_TRUE(mkdtemp(tmp) != NULL);
+	ASSERT_OK(setenv("TMPDIR", tmp, 1));
+	had_ib = !access("/dev/infiniband", F_OK);
+	list_dir("/dev", before, sizeof(before));
+	ASSERT_OK(stat("/dev", &st0));
+
+	/* Inside: the nodes are character devices, /dev/null as sysfs says. */
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--", "/bin/sh",
+			   "-c",
+			   "test -c /dev/infiniband/uverbs0 && "
+			   "test -c /dev/infiniband/uverbs1 && "
+			   "test -c /dev/null && test -d /dev/pts && "
+			   "cat \"$SYSFS_PATH\"/class/infiniband_verbs/uverbs0/dev && "
+			   "stat -c '%t:%T' /dev/infiniband/uverbs0",
+			   NULL),
+		  0);
+	ASSERT_OK(unsetenv("TMPDIR"));
+	ASSERT_EQ(strcmp(out, "1:3\n1:3\n"), 0);
+
+	list_dir("/dev", after, sizeof(after));
+	ASSERT_OK(stat("/dev", &st1));
+	ASSERT_EQ(strcmp(before, after), 0);
+	ASSERT_EQ(st0.st_mtim.tv_sec, st1.st_mtim.tv_sec);
+	ASSERT_EQ(st0.st_mtim.tv_nsec, st1.st_mtim.tv_nsec);
+	ASSERT_EQ(!access("/dev/infiniband", F_OK), had_ib);
+	/* The generated tree is gone. */
+	list_dir(tmp, after, sizeof(after));
+	ASSERT_EQ(strcmp(after, ".\n..\n"), 0);
+	ASSERT_OK(rmdir(tmp));
+	fx_stop(&fx);
+}
+
+struct as_user {
+	struct fx *fx;
+	char mnt_opt[128];
+};
+
+static int user_runs(void *arg)
+{
+	struct as_user *u = arg;
+	char out[4096];
+	int ret;
+
+	ret = run_tool(out, sizeof(out), "run", u->mnt_opt, "--",
+		       "ibv_devices", NULL);
+	CHECK(ret == 0);
+	CHECK(strstr(out, "    ioverbs0        \t0250f7") != NULL);
+	CHECK(strstr(out, "    ioverbs1        \t0250f7") != NULL);
+	ret = run_tool(out, sizeof(out), "run", u->mnt_opt, "--", smoke,
+		       "--verbs", "ioverbs0", NULL);
+	CHECK(ret == 0);
+	CHECK(strstr(out, "open: 0\n") != NULL);
+	CHECK(strstr(out, "alloc_pd: 0\ndealloc_pd: 0\n") != NULL);
+	CHECK(strstr(out, "close: 0\n") != NULL);
+	CHECK(getuid() == RUN_UID);
+	return 0;
+}
+
+/* An ordinary user: a user namespace of their own, the same results. */
+TEST(run_as_ordinary_user)
+{
+	struct as_user u;
+	struct fx fx;
+	long base;
+
+	need_tools();
+	if (access("/proc/sys/kernel/unprivileged_userns_clone", F_OK) == 0) {
+		FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone",
+				 "re");
+		int on = 1;
+
+		if (fp) {
+			if (fscanf(fp, "%d", &on) != 1)
+				on = 1;
+			fclose(fp);
+		}
+		if (!on)
+			harness_skip("unprivileged user namespaces are off");
+	}
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects_settled(&fx);
+	u.fx = &fx;
+	snprintf(u.mnt_opt, sizeof(u.mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_EQ(fx_as_user(RUN_UID, user_runs, &u), 0);
+	fx_wait_released(&fx, 0, base);
+	fx_stop(&fx);
+}
+
+/* --start: a daemon on an empty directory, which serves the run and stays. */
+TEST(run_start_starts_a_daemon)
+{
+	char out[1024], dir[] = "/tmp/ioverbs-run-start.XXXXXX";
+	char mnt[64], mnt_opt[96], ctl[96], *argv[4];
+	int i;
+
+	need_tools();
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		harness_skip("needs root and /dev/fuse");
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(mnt, sizeof(mnt), "%s/m", dir);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", mnt);
+	snprintf(ctl, sizeof(ctl), "%s/ctl", mnt);
+	ASSERT_OK(setenv("IOVERBSD", fx_daemon_path(), 1));
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--start", "--",
+			   "ibv_devices", NULL),
+		  0);
+	ASSERT_TRUE(strstr(out, "    ioverbs0        \t0250f7") != NULL);
+	ASSERT_OK(access(ctl, F_OK));
+	/* A second run finds it there. */
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--start", "--",
+			   "/bin/true", NULL),
+		  0);
+	argv[0] = "/bin/fusermount3";
+	argv[1] = "-u";
+	argv[2] = mnt;
+	argv[3] = NULL;
+	ASSERT_EQ(fx_run(argv, out, sizeof(out)), 0);
+	for (i = 0; i < 100 && !access(ctl, F_OK); i++)
+		msleep(50);
+	ASSERT_TRUE(access(ctl, F_OK) != 0);
+	ASSERT_OK(rmdir(mnt));
+	ASSERT_OK(rmdir(dir));
+}
