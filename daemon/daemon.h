@@ -211,6 +211,21 @@ int ivd_events_init(const char *mountpoint);
 void ivd_events_exit(void);
 bool ivd_event_ino(unsigned long ino);
 void ivd_event_fill_attr(unsigned long ino, struct stat *st);
+/*
+ * Spare event files: a provider keeps some open, named
+ * IVD_EVENT_SPARE_PREFIX..., for the legacy CREATE_COMP_CHANNEL that
+ * libibverbs writes by itself (legacy.c).
+ */
+#define IVD_EVENT_SPARE_PREFIX "legacy-"
+/**
+ * ivd_event_spare() - the caller's lowest unbound spare event file
+ * @tid: the calling thread
+ * @uid: its user: only that user's files
+ * @after: only descriptors above this one (-1: any)
+ *
+ * Return: the descriptor number in the caller, or -EMFILE if none.
+ */
+int ivd_event_spare(pid_t tid, uid_t uid, int after);
 int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 		   pid_t tid, int fd);
 void ivd_event_unbind(struct ib_uverbs_file *ufile, int fd);

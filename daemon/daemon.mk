@@ -91,6 +91,15 @@ $(O)/asan/tests/daemon/test_trace: LIBS += $(FUSE_LIBS)
 $(O)/asan/tests/daemon/test_trace: | $(TRACE_TARGET) $(O)/asan/tools/ioverbs \
 	$(O)/asan/examples/daemon_pingpong
 
+# test_daemon_legacy builds what libibverbs sends by itself from the
+# installed kernel headers (tests/daemon/legacy_abi.c), compiled without
+# our include/uapi, whose headers have the same names.
+$(O)/asan/tests/daemon/legacy_abi.o: tests/daemon/legacy_abi.c \
+		tests/daemon/legacy_abi.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g $(WARN) -O1 $(SAN_ASAN) -c $< -o $@
+$(O)/asan/tests/daemon/test_daemon_legacy: $(O)/asan/tests/daemon/legacy_abi.o
+
 # The process_vm address spaces, tested alone.
 $(O)/asan/tests/daemon/test_daemon_pvm: $(O)/asan/daemon/pvm.o \
 	$(O)/asan/daemon/log.o $(O)/asan/daemon/syslog.o

@@ -43,7 +43,9 @@
  * request is answered, and freed, exactly once.
  */
 #define FUSE_USE_VERSION 35
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <fuse_lowlevel.h>
 #include <poll.h>
 #include <pthread.h>
@@ -52,6 +54,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rdma/ib_verbs_ops.h>
 
@@ -619,6 +622,67 @@ int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 		uverbs_set_error("FD object: fd %d: its event file, or that number, is bound already",
 				 fd);
 	return ret ? ret : fd;
+}
+
+/*
+ * Is the caller's descriptor @fd a spare event file of @uid's (its
+ * name starts with IVD_EVENT_SPARE_PREFIX) that no channel binds?  The
+ * link's last component is a cheap filter (the daemon may see another
+ * mount namespace's path); fdinfo and the table decide.
+ */
+static bool caller_fd_is_spare(pid_t tid, uid_t uid, int fd)
+{
+	static const char prefix[] = IVD_EVENT_SPARE_PREFIX;
+	char path[64], link[PATH_MAX];
+	const char *base;
+	struct ivd_event *ev;
+	fuse_ino_t ino;
+	ssize_t n;
+	bool spare;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (strncmp(base, prefix, sizeof(prefix) - 1))
+		return false;
+	ino = caller_event_ino(tid, fd);
+	if (!ino)
+		return false;
+	pthread_mutex_lock(&events_lock);
+	ev = event_by_ino(ino);
+	spare = ev && !ev->uobj && ev->uid == uid &&
+		!strncmp(ev->name, prefix, sizeof(prefix) - 1);
+	pthread_mutex_unlock(&events_lock);
+	return spare;
+}
+
+int ivd_event_spare(pid_t tid, uid_t uid, int after)
+{
+	char path[64];
+	struct dirent *de;
+	int best = -1;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)tid);
+	dir = opendir(path);
+	if (!dir)
+		return -EMFILE;
+	while ((de = readdir(dir))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || fd <= after || fd > INT_MAX ||
+		    (best >= 0 && fd >= best))
+			continue;
+		if (caller_fd_is_spare(tid, uid, (int)fd))
+			best = (int)fd;
+	}
+	closedir(dir);
+	return best >= 0 ? best : -EMFILE;
 }
 
 void ivd_event_unbind(struct ib_uverbs_file *ufile, int fd)

@@ -6,6 +6,8 @@
  *   open uverbsN    ib_uverbs_open(); the file remembers the opener's tgid
  *   ioctl           RDMA_VERBS_IOCTL / RDMA_DIRECT_IOCTL: the core, with
  *                   current_mm set to the calling thread's memory
+ *   write uverbsN   a legacy command: CREATE_COMP_CHANNEL, the one
+ *                   libibverbs writes by itself (legacy.c)
  *   read uverbsN    the calling thread's reason for its last failed
  *                   command on the file (Rule 23, dev_read())
  *   release         ib_uverbs_release(); a SIGKILLed client's files are
@@ -37,6 +39,7 @@
 
 #include "daemon.h"
 #include "events.h"
+#include "legacy.h"
 
 struct ivd_dev ivd_devs[IVD_MAX_DEVICES];
 __thread pid_t ivd_caller_tid;
@@ -924,8 +927,8 @@ static void ivd_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * UVERBS_REASON_SLOTS other threads' since); a successful command clears
  * it.  A buffer of UVERBS_REASON_MAX bytes holds any reason; a smaller
  * one gets its beginning and the rest is dropped.  Only the address
- * space that opened the file may ask (EPERM, as for commands).  The
- * legacy write()/read() command ABI is not served.
+ * space that opened the file may ask (EPERM, as for commands).  A
+ * write() is a legacy command (legacy.c).
  */
 static void dev_read(fuse_req_t req, struct ivd_file *f, size_t size)
 {
@@ -996,7 +999,12 @@ static void ivd_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	int ret;
 
 	if (ino != IVD_INO_CTL) {
-		fuse_reply_err(req, EINVAL);
+		/* A device file: the legacy commands (legacy.c). */
+		if (ino_to_dev(ino) && fi->fh)
+			ivd_legacy_write(req, (struct ivd_file *)(uintptr_t)
+					 fi->fh, buf, size);
+		else
+			fuse_reply_err(req, EINVAL);
 		return;
 	}
 	/* Who changed what; "list" only at debug. */
