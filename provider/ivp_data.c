@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The provider's ioverbs half for the objects past the PD: MRs, CQs and
+ * QPs as commands of lib/, and their data path through the soft device's
+ * shared rings (<ioverbs/soft_ring.h>): ibv_post_send(), ibv_post_recv()
+ * and ibv_poll_cq() make no system call but the doorbell's kick when the
+ * device sleeps.  A device without rings (SOFT_VENDOR_ATTACH refused)
+ * gets POST_SEND, POST_RECV and CQ_POLL commands instead.
+ *
+ * Also the spare event files that ibv_create_comp_channel()'s legacy
+ * write binds (docs/internals.md, "What libibverbs sends by itself").
+ *
+ * Locking: struct ivp_dev's lock (the doorbell's attach, the spares);
+ * each CQ's lock around its ring's consumer index, each QP's two locks
+ * around its rings' producer indexes.  No two are held at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ivp_lib.h"
+
+#define IVP_DEFAULT_MOUNT "/run/ioverbs"
+
+#define SAME(a, b)                                                        \
+	_Static_assert(sizeof(struct a) == sizeof(struct b), #a " size")
+SAME(ivp_sge, ib_uverbs_sge);
+SAME(ivp_send_wr, ib_uverbs_send_wr);
+SAME(ivp_recv_wr, ib_uverbs_recv_wr);
+SAME(ivp_wc, ib_uverbs_wc);
+SAME(ivp_ah_attr, ib_uverbs_ah_attr);
+SAME(ivp_qp_cap, ib_uverbs_qp_cap);
+SAME(ivp_qp_attr, ib_uverbs_qp_attr);
+#define AT(a, b, f)                                                       \
+	_Static_assert(offsetof(struct a, f) == offsetof(struct b, f), #f)
+AT(ivp_send_wr, ib_uverbs_send_wr, wr.ud.remote_qkey);
+AT(ivp_send_wr, ib_uverbs_send_wr, wr.atomic.rkey);
+AT(ivp_wc, ib_uverbs_wc, port_num);
+AT(ivp_ah_attr, ib_uverbs_ah_attr, port_num);
+AT(ivp_qp_attr, ib_uverbs_qp_attr, cap);
+AT(ivp_qp_attr, ib_uverbs_qp_attr, qp_state);
+AT(ivp_qp_attr, ib_uverbs_qp_attr, alt_timeout);
+
+struct ivp_cq {
+	struct ivp_dev *dev;
+	u32 handle;
+	bool ring;
+	pthread_mutex_t lock;
+	struct ioverbs_sring_cq r;
+};
+
+struct ivp_qp {
+	struct ivp_dev *dev;
+	u32 handle;
+	bool ring;
+	pthread_mutex_t sq_lock, rq_lock;
+	struct ioverbs_sring_qp r;
+};
+
+/* Spare event files. */
+
+static int spare_open(struct ivp_dev *dev, int i)
+{
+	static unsigned int seq;
+	const char *mount = getenv("IOVERBS_MOUNT");
+	char path[4096];
+	struct stat st;
+	int fd, tries;
+
+	if (!mount || !*mount)
+		mount = IVP_DEFAULT_MOUNT;
+	for (tries = 0; tries < 16; tries++) {
+		snprintf(path, sizeof(path), "%s/events/legacy-%d-%u-%lx", mount,
+			 (int)getpid(),
+			 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED),
+			 (unsigned long)(uintptr_t)dev);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	if (fd < 0)
+		return -EEXIST;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -errno;
+	}
+	dev->spare[i] = fd;
+	dev->spare_dev[i] = st.st_dev;
+	dev->spare_ino[i] = st.st_ino;
+	return 0;
+}
+
+/* Is @fd still the spare opened in slot @i? */
+static bool spare_is(struct ivp_dev *dev, int i, int fd)
+{
+	struct stat st;
+
+	return dev->spare[i] == fd && !fstat(fd, &st) &&
+	       st.st_dev == dev->spare_dev[i] && st.st_ino == dev->spare_ino[i];
+}
+
+void ivp_dev_init(struct ivp_dev *dev)
+{
+	int i;
+
+	pthread_mutex_init(&dev->lock, NULL);
+	dev->ring.fd = -1;
+	dev->ring.kick = -1;
+	dev->rings_state = 0;
+	/*
+	 * A mount without events/ (no channel support) only costs the
+	 * channels: ibv_create_comp_channel() then fails with EMFILE.
+	 */
+	for (i = 0; i < IVP_SPARES; i++) {
+		dev->spare[i] = -1;
+		spare_open(dev, i);
+	}
+}
+
+void ivp_dev_fini(struct ivp_dev *dev)
+{
+	int i;
+
+	for (i = 0; i < IVP_SPARES; i++)
+		if (dev->spare[i] >= 0 && spare_is(dev, i, dev->spare[i]))
+			close(dev->spare[i]);
+	if (dev->rings_state > 0)
+		ioverbs_sring_ctx_detach(&dev->ring);
+	pthread_mutex_destroy(&dev->lock);
+}
+
+void ivp_spare_taken(struct ivp_dev *dev, int fd)
+{
+	int i;
+
+	pthread_mutex_lock(&dev->lock);
+	for (i = 0; i < IVP_SPARES; i++) {
+		if (dev->spare[i] != fd)
+			continue;
+		dev->spare[i] = -1;
+		spare_open(dev, i);
+		break;
+	}
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* The doorbell, attached once: true when the rings are usable. */
+static bool dev_rings(struct ivp_dev *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->rings_state)
+		dev->rings_state = ioverbs_sring_ctx_attach(&dev->ring,
+							    dev->v.fn,
+							    dev->v.ctx) ?
+					   -1 :
+					   1;
+	pthread_mutex_unlock(&dev->lock);
+	return dev->rings_state > 0;
+}
+
+/* MR */
+
+int ivp_reg_mr(struct ivp_dev *dev, uint32_t pd, uint64_t addr, uint64_t len,
+	       uint64_t hca_va, uint32_t access, uint32_t *handle,
+	       uint32_t *lkey, uint32_t *rkey)
+{
+	struct ib_uverbs_mr_reg_cmd cmd = {
+		.start = addr,
+		.length = len,
+		.hca_va = hca_va,
+		.access_flags = access,
+	};
+	struct ib_uverbs_mr_reg_resp resp;
+	long ret;
+
+	ret = ioverbs_mr_reg_ex(&dev->v, pd, &cmd, handle, &resp);
+	if (ret)
+		return (int)ret;
+	*lkey = resp.lkey;
+	*rkey = resp.rkey;
+	return 0;
+}
+
+int ivp_dereg_mr(struct ivp_dev *dev, uint32_t handle)
+{
+	return (int)ioverbs_mr_dereg(&dev->v, handle);
+}
+
+/* CQ */
+
+struct ivp_dev *ivp_cq_dev(struct ivp_cq *cq)
+{
+	return cq->dev;
+}
+
+int ivp_cq_create(struct ivp_dev *dev, uint32_t cqe, uint64_t user_handle,
+		  uint32_t comp_vector, int channel, struct ivp_cq **out,
+		  uint32_t *handle, uint32_t *cqe_out)
+{
+	struct ib_uverbs_cq_create_cmd cmd = {
+		.user_handle = user_handle,
+		.cqe = cqe,
+		.comp_vector = comp_vector,
+	};
+	struct ib_uverbs_cq_create_resp resp;
+	struct ivp_cq *cq;
+	long ret;
+
+	cq = calloc(1, sizeof(*cq));
+	if (!cq)
+		return -ENOMEM;
+	cq->dev = dev;
+	cq->r.fd = -1;
+	ret = ioverbs_cq_create_ex(&dev->v, &cmd, channel, &cq->handle, &resp);
+	if (ret) {
+		free(cq);
+		return (int)ret;
+	}
+	pthread_mutex_init(&cq->lock, NULL);
+	/* No ring (not the soft device): CQ_POLL commands. */
+	cq->ring = !ioverbs_sring_cq_attach(&cq->r, cq->handle, resp.cqe,
+					    dev->v.fn, dev->v.ctx);
+	*handle = cq->handle;
+	*cqe_out = resp.cqe;
+	*out = cq;
+	return 0;
+}
+
+int ivp_cq_destroy(struct ivp_cq *cq, uint32_t *comp_events,
+		   uint32_t *async_events)
+{
+	struct ib_uverbs_cq_destroy_resp resp;
+	long ret;
+
+	ret = ioverbs_cq_destroy(&cq->dev->v, cq->handle, &resp);
+	if (ret)
+		return (int)ret;
+	*comp_events = resp.comp_events_reported;
+	*async_events = resp.async_events_reported;
+	if (cq->ring)
+		ioverbs_sring_cq_detach(&cq->r);
+	pthread_mutex_destroy(&cq->lock);
+	free(cq);
+	return 0;
+}
+
+int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
+{
+	u32 n;
+	long ret;
+
+	if (!cq->ring) {
+		ret = ioverbs_cq_poll(&cq->dev->v, cq->handle,
+				      (struct ib_uverbs_wc *)wc, num, &n);
+		return ret ? (int)ret : (int)n;
+	}
+	pthread_mutex_lock(&cq->lock);
+	n = ioverbs_sring_poll(&cq->r, (struct ib_uverbs_wc *)wc, num);
+	pthread_mutex_unlock(&cq->lock);
+	/* A dropped completion: the CQ is in error (CQ_ERR was queued). */
+	if (!n && ioverbs_sring_cq_overflowed(&cq->r))
+		return -EOVERFLOW;
+	return (int)n;
+}
+
+int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only)
+{
+	return (int)ioverbs_cq_req_notify(&cq->dev->v, cq->handle,
+					  solicited_only ? 1 : 0);
+}
+
+/* QP */
+
+struct ivp_dev *ivp_qp_dev(struct ivp_qp *qp)
+{
+	return qp->dev;
+}
+
+int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
+		  struct ivp_qp **out, uint32_t *handle, uint32_t *qpn)
+{
+	struct ib_uverbs_qp_create_cmd cmd = {
+		.user_handle = c->user_handle,
+		.qp_type = c->qp_type,
+		.sq_sig_all = c->sq_sig_all,
+	};
+	struct ib_uverbs_qp_create_resp resp;
+	struct ivp_qp *qp;
+	long ret;
+
+	qp = calloc(1, sizeof(*qp));
+	if (!qp)
+		return -ENOMEM;
+	qp->dev = dev;
+	qp->r.fd = -1;
+	memcpy(&cmd.cap, &c->cap, sizeof(cmd.cap));
+	cmd.cap.reserved = 0;
+	ret = ioverbs_qp_create_ex(&dev->v, &cmd, c->pd, c->send_cq,
+				   c->recv_cq, c->srq, &qp->handle, &resp);
+	if (ret) {
+		free(qp);
+		return (int)ret;
+	}
+	pthread_mutex_init(&qp->sq_lock, NULL);
+	pthread_mutex_init(&qp->rq_lock, NULL);
+	qp->ring = dev_rings(dev) &&
+		   !ioverbs_sring_qp_attach(&qp->r, &dev->ring, qp->handle,
+					    &resp.cap, dev->v.fn, dev->v.ctx);
+	memcpy(&c->cap, &resp.cap, sizeof(c->cap));
+	*handle = qp->handle;
+	*qpn = resp.qpn;
+	*out = qp;
+	return 0;
+}
+
+int ivp_qp_modify(struct ivp_qp *qp, const struct ivp_qp_attr *a)
+{
+	return (int)ioverbs_qp_modify(&qp->dev->v, qp->handle,
+				      (const struct ib_uverbs_qp_attr *)a);
+}
+
+int ivp_qp_query(struct ivp_qp *qp, uint32_t mask, struct ivp_qp_attr *a,
+		 uint8_t *qp_type, uint8_t *sq_sig_all)
+{
+	struct ib_uverbs_qp_query_resp resp;
+	long ret;
+
+	ret = ioverbs_qp_query(&qp->dev->v, qp->handle, mask, &resp);
+	if (ret)
+		return (int)ret;
+	memcpy(a, &resp.attr, sizeof(*a));
+	*qp_type = resp.qp_type;
+	*sq_sig_all = resp.sq_sig_all;
+	return 0;
+}
+
+int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
+{
+	struct ib_uverbs_qp_destroy_resp resp;
+	long ret;
+
+	ret = ioverbs_qp_destroy(&qp->dev->v, qp->handle, &resp);
+	if (ret)
+		return (int)ret;
+	*events = resp.events_reported;
+	if (qp->ring)
+		ioverbs_sring_qp_detach(&qp->r);
+	pthread_mutex_destroy(&qp->sq_lock);
+	pthread_mutex_destroy(&qp->rq_lock);
+	free(qp);
+	return 0;
+}
+
+int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
+		     const struct ivp_sge *sge)
+{
+	int ret;
+
+	if (!qp->ring)
+		return (int)ioverbs_qp_post_send(
+			&qp->dev->v, qp->handle,
+			(const struct ib_uverbs_send_wr *)wr, 1,
+			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
+			wr->num_sge, NULL);
+	pthread_mutex_lock(&qp->sq_lock);
+	ret = ioverbs_sring_post_send(&qp->r,
+				      (const struct ib_uverbs_send_wr *)wr,
+				      (const struct ib_uverbs_sge *)sge);
+	pthread_mutex_unlock(&qp->sq_lock);
+	return ret;
+}
+
+int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
+		     const struct ivp_sge *sge)
+{
+	int ret;
+
+	if (!qp->ring)
+		return (int)ioverbs_qp_post_recv(
+			&qp->dev->v, qp->handle,
+			(const struct ib_uverbs_recv_wr *)wr, 1,
+			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
+			wr->num_sge, NULL);
+	pthread_mutex_lock(&qp->rq_lock);
+	ret = ioverbs_sring_post_recv(&qp->r,
+				      (const struct ib_uverbs_recv_wr *)wr,
+				      (const struct ib_uverbs_sge *)sge);
+	pthread_mutex_unlock(&qp->rq_lock);
+	return ret;
+}
