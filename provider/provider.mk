@@ -45,6 +45,8 @@ check-provider:
 # not be preloaded into programs built without ASan.
 $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
+# tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
+$(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
 
 # Where `make install` puts the provider: `ioverbs run`'s default.
 $(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \

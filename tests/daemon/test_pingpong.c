@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Debian's unmodified ibv_rc_pingpong (ibverbs-utils) server and client
+ * on 127.0.0.1, each through `ioverbs run` on the daemon's ioverbs0:
+ * default options, -e (completion events: ibv_create_comp_channel()'s
+ * legacy write, the channel's read), -s 65536 -n 1000, and -g 0 (the
+ * GID exchanged and put in the address vector).  Both sides exit 0, each
+ * reports the bytes and iterations it was asked for, each one's "remote
+ * address" is the other's "local address", and the daemon holds no
+ * object of theirs afterwards.
+ *
+ * The provider is $IOVERBS_PROVIDER, else $(O)/rel/provider/ (from this
+ * program's place, $(O)/asan/tests/daemon/).  Without ibverbs-utils every
+ * test skips.
+ */
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "fixture.h"
+
+#define PINGPONG "/usr/bin/ibv_rc_pingpong"
+
+static char built[PATH_MAX];
+
+/* $(O)/@rel, from this program's path. */
+static const char *in_build(const char *rel)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *p;
+	int i;
+
+	ASSERT_TRUE(n > 0);
+	self[n] = '\0';
+	for (i = 0; i < 4; i++) {
+		p = strrchr(self, '/');
+		ASSERT_TRUE(p != NULL);
+		*p = '\0';
+	}
+	if (snprintf(built, sizeof(built), "%s/%s", self, rel) >=
+	    (int)sizeof(built))
+		harness_fail(__FILE__, __LINE__, "%s: path too long", rel);
+	return built;
+}
+
+static const char *tool_path(void)
+{
+	static char buf[PATH_MAX + 32];
+	const char *ctl = fx_ctl_tool_path();
+	const char *slash = strrchr(ctl, '/');
+
+	snprintf(buf, sizeof(buf), "%.*sioverbs",
+		 slash ? (int)(slash - ctl + 1) : 0, ctl);
+	return buf;
+}
+
+static void need_tools(void)
+{
+	const char *so = getenv("IOVERBS_PROVIDER");
+
+	if (access(PINGPONG, X_OK))
+		harness_skip("no ibverbs-utils (scripts/install.sh installs it)");
+	if (!so || !*so) {
+		so = in_build("rel/provider/libioverbs-rdmav34.so");
+		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	}
+	if (access(so, R_OK))
+		harness_fail(__FILE__, __LINE__, "no provider at %s", so);
+	if (access(tool_path(), X_OK))
+		harness_fail(__FILE__, __LINE__, "no tool at %s", tool_path());
+}
+
+/* A TCP port nobody listens on now. */
+static unsigned int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ASSERT_TRUE(s >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_OK(bind(s, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_OK(getsockname(s, (struct sockaddr *)&a, &len));
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* Does a socket listen on TCP @port (/proc/net/tcp{,6}, state 0A)? */
+static bool listening(unsigned int port)
+{
+	static const char *const tables[] = { "/proc/net/tcp",
+					      "/proc/net/tcp6" };
+	unsigned int i, lport, st;
+	char line[512];
+	bool found = false;
+	FILE *fp;
+
+	for (i = 0; i < ARRAY_SIZE(tables) && !found; i++) {
+		fp = fopen(tables[i], "re");
+		if (!fp)
+			continue;
+		while (!found && fgets(line, sizeof(line), fp))
+			found = sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x",
+				       &lport, &st) == 2 &&
+				lport == port && st == 0x0a;
+		fclose(fp);
+	}
+	return found;
+}
+
+/* Everything after "@what address: " on its line, in @out. */
+static void address(const char *text, const char *what, char *out,
+		    size_t size)
+{
+	char key[32];
+	const char *p;
+
+	snprintf(key, sizeof(key), "%s address:", what);
+	p = strstr(text, key);
+	if (!p)
+		harness_fail(__FILE__, __LINE__, "no %s in:\n%s", key, text);
+	p += strlen(key);
+	while (*p == ' ')
+		p++;
+	snprintf(out, size, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+/*
+ * Server and client with the same @opts (NULL-terminated, at most 8);
+ * @bytes and @iters what both must report.
+ */
+static void pingpong(unsigned long long bytes, unsigned int iters, ...)
+{
+	static char srv_out[8192], cli_out[8192];
+	char mnt_opt[128], port[16], path[160], want[64];
+	char sl[128], sr[128], cl[128], cr[128];
+	char *argv[24];
+	int argc = 0, nopt, i, status = -1, fd;
+	long base;
+	const char *opt[8];
+	struct fx fx;
+	va_list ap;
+	ssize_t n;
+	pid_t srv;
+
+	need_tools();
+	va_start(ap, iters);
+	for (nopt = 0; nopt < 8 && (opt[nopt] = va_arg(ap, const char *));)
+		nopt++;
+	va_end(ap);
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	snprintf(path, sizeof(path), "%s/server.out", fx.dir);
+	argv[argc++] = (char *)tool_path();
+	argv[argc++] = "run";
+	argv[argc++] = mnt_opt;
+	argv[argc++] = "--";
+	argv[argc++] = PINGPONG;
+	argv[argc++] = "-d";
+	argv[argc++] = "ioverbs0";
+	argv[argc++] = "-p";
+	argv[argc++] = port;
+	for (i = 0; i < nopt; i++)
+		argv[argc++] = (char *)opt[i];
+	argv[argc] = NULL;
+
+	fflush(stdout);
+	fflush(stderr);
+	srv = fork();
+	ASSERT_TRUE(srv >= 0);
+	if (srv == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++) {
+		if (waitpid(srv, &status, WNOHANG) == srv)
+			break;
+		msleep(50);
+	}
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	argv[argc++] = "127.0.0.1";
+	argv[argc] = NULL;
+	ASSERT_EQ(fx_run(argv, cli_out, sizeof(cli_out)), 0);
+	for (i = 0; i < 600; i++) {
+		if (waitpid(srv, &status, WNOHANG) == srv)
+			break;
+		msleep(50);
+	}
+	if (i == 600) {
+		kill(srv, SIGKILL);
+		waitpid(srv, &status, 0);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	n = read(fd, srv_out, sizeof(srv_out) - 1);
+	close(fd);
+	srv_out[n > 0 ? n : 0] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		harness_fail(__FILE__, __LINE__,
+			     "server: status %#x:\n%s\nclient:\n%s", status,
+			     srv_out, cli_out);
+	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	snprintf(want, sizeof(want), "\n%u iters in ", iters);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	address(srv_out, "local", sl, sizeof(sl));
+	address(srv_out, "remote", sr, sizeof(sr));
+	address(cli_out, "local", cl, sizeof(cl));
+	address(cli_out, "remote", cr, sizeof(cr));
+	ASSERT_EQ(strcmp(sl, cr), 0);
+	ASSERT_EQ(strcmp(cl, sr), 0);
+	ASSERT_TRUE(strncmp(sl, "LID 0x0001, QPN 0x", 18) == 0);
+	/* Both closed everything: no object of theirs is left. */
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	unlink(path);
+	fx_stop(&fx);
+}
+
+TEST(rc_pingpong_default)
+{
+	pingpong(8192000ull, 1000, NULL);
+}
+
+TEST(rc_pingpong_events)
+{
+	pingpong(8192000ull, 1000, "-e", NULL);
+}
+
+TEST(rc_pingpong_64k_1000)
+{
+	pingpong(131072000ull, 1000, "-s", "65536", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_events_64k_gid)
+{
+	pingpong(131072000ull, 1000, "-e", "-s", "65536", "-n", "1000", "-g",
+		 "0", NULL);
+}
