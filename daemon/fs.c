@@ -594,6 +594,9 @@ static void dev_cmd_work(struct ivd_work *w)
 	free(j);
 }
 
+/* Upstream's RDMA_VERBS_IOCTL: _IOWR(0x1b, 1, its 24-byte header). */
+#define IVD_UPSTREAM_VERBS_IOCTL 0xc0181b01u
+
 static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 		      void *arg, const void *in_buf, size_t in_bufsz)
 {
@@ -607,9 +610,15 @@ static void dev_ioctl(fuse_req_t req, struct ivd_file *f, unsigned int cmd,
 		ivd_log_client(ctx->uid, IVD_LOG_DEBUG,
 			       "%s #%lu pid %d: ioctl 0x%x: ENOTTY",
 			       f->dev->name, f->serial, (int)ctx->pid, cmd);
-		dev_cmd_refuse(req, f, -ENOTTY,
-			       "ioctl 0x%x is not RDMA_VERBS_IOCTL (or its argument is not a %zu-byte header)",
-			       cmd, sizeof(hdr));
+		if (cmd == IVD_UPSTREAM_VERBS_IOCTL)
+			/* libibverbs' probe (docs/internals.md). */
+			dev_cmd_refuse(req, f, -ENOTTY,
+				       "ioctl 0x%x is upstream's RDMA_VERBS_IOCTL: no upstream ioctl framework here (this device's is 0x%x)",
+				       cmd, (unsigned int)RDMA_VERBS_IOCTL);
+		else
+			dev_cmd_refuse(req, f, -ENOTTY,
+				       "ioctl 0x%x is not RDMA_VERBS_IOCTL (or its argument is not a %zu-byte header)",
+				       cmd, sizeof(hdr));
 		return;
 	}
 	memcpy(&hdr, in_buf, sizeof(hdr));

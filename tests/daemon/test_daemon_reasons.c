@@ -67,7 +67,11 @@ TEST(daemon_rule23_read_answers_the_reason)
 	ASSERT_EQ(ioctl(fd, 0xc0181b01, buf), -1);
 	ASSERT_EQ(errno, ENOTTY);
 	read_is(__LINE__, fd,
-		"ioctl 0xc0181b01 is not RDMA_VERBS_IOCTL (or its argument is not a 16-byte header)\n");
+		"ioctl 0xc0181b01 is upstream's RDMA_VERBS_IOCTL: no upstream ioctl framework here (this device's is 0xc0101b01)\n");
+	ASSERT_EQ(ioctl(fd, _IOWR(0x1b, 3, u64), buf), -1);
+	ASSERT_EQ(errno, ENOTTY);
+	read_is(__LINE__, fd,
+		"ioctl 0xc0081b03 is not RDMA_VERBS_IOCTL (or its argument is not a 16-byte header)\n");
 	close(fd);
 
 	/* The log keeps it, at the level failed commands are logged. */
