@@ -7,11 +7,14 @@
  * GID exchanged and put in the address vector).  Both sides exit 0, each
  * reports the bytes and iterations it was asked for, each one's "remote
  * address" is the other's "local address", and the daemon holds no
- * object of theirs afterwards.
+ * object of theirs afterwards.  Then perftest's ib_send_lat,
+ * ib_write_lat, ib_write_bw and ib_send_bw (package perftest) with their
+ * default options: both sides report the sizes and iterations of those
+ * defaults and each other's addresses.
  *
  * The provider is $IOVERBS_PROVIDER, else $(O)/rel/provider/ (from this
- * program's place, $(O)/asan/tests/daemon/).  Without ibverbs-utils every
- * test skips.
+ * program's place, $(O)/asan/tests/daemon/).  A test whose program is
+ * not installed skips.
  */
 #include <limits.h>
 #include <netinet/in.h>
@@ -60,12 +63,14 @@ static const char *tool_path(void)
 	return buf;
 }
 
-static void need_tools(void)
+/* Skips without @prog; sets $IOVERBS_PROVIDER. */
+static void need_tools(const char *prog)
 {
 	const char *so = getenv("IOVERBS_PROVIDER");
 
-	if (access(PINGPONG, X_OK))
-		harness_skip("no ibverbs-utils (scripts/install.sh installs it)");
+	if (access(prog, X_OK))
+		harness_skip("no %s (scripts/install.sh installs ibverbs-utils and perftest)",
+			     prog);
 	if (!so || !*so) {
 		so = in_build("rel/provider/libioverbs-rdmav34.so");
 		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
@@ -132,43 +137,32 @@ static void address(const char *text, const char *what, char *out,
 }
 
 /*
- * Server and client with the same @opts (NULL-terminated, at most 8);
- * @bytes and @iters what both must report.
+ * @prog's server and client through `ioverbs run` on @fx's ioverbs0,
+ * with the same @opt (@nopt of them, at most 12) and a free port; their
+ * output in @srv_out and @cli_out (@size each).  Both must exit 0.
  */
-static void pingpong(unsigned long long bytes, unsigned int iters, ...)
+static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
+		     int nopt, char *srv_out, char *cli_out, size_t size)
 {
-	static char srv_out[8192], cli_out[8192];
-	char mnt_opt[128], port[16], path[160], want[64];
-	char sl[128], sr[128], cl[128], cr[128];
+	char mnt_opt[128], port[16], path[160];
+	int argc = 0, i, status = -1, fd;
 	char *argv[24];
-	int argc = 0, nopt, i, status = -1, fd;
-	long base;
-	const char *opt[8];
-	struct fx fx;
-	va_list ap;
 	ssize_t n;
 	pid_t srv;
 
-	need_tools();
-	va_start(ap, iters);
-	for (nopt = 0; nopt < 8 && (opt[nopt] = va_arg(ap, const char *));)
-		nopt++;
-	va_end(ap);
-	fx_start(&fx, "--mode=0666", NULL);
-	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
 	snprintf(port, sizeof(port), "%u", free_port());
-	snprintf(path, sizeof(path), "%s/server.out", fx.dir);
+	snprintf(path, sizeof(path), "%s/server.out", fx->dir);
 	argv[argc++] = (char *)tool_path();
 	argv[argc++] = "run";
 	argv[argc++] = mnt_opt;
 	argv[argc++] = "--";
-	argv[argc++] = PINGPONG;
+	argv[argc++] = (char *)prog;
 	argv[argc++] = "-d";
 	argv[argc++] = "ioverbs0";
 	argv[argc++] = "-p";
 	argv[argc++] = port;
-	for (i = 0; i < nopt; i++)
+	for (i = 0; i < nopt && i < 12; i++)
 		argv[argc++] = (char *)opt[i];
 	argv[argc] = NULL;
 
@@ -191,7 +185,7 @@ static void pingpong(unsigned long long bytes, unsigned int iters, ...)
 	ASSERT_TRUE(listening((unsigned int)atoi(port)));
 	argv[argc++] = "127.0.0.1";
 	argv[argc] = NULL;
-	ASSERT_EQ(fx_run(argv, cli_out, sizeof(cli_out)), 0);
+	ASSERT_EQ(fx_run(argv, cli_out, size), 0);
 	for (i = 0; i < 600; i++) {
 		if (waitpid(srv, &status, WNOHANG) == srv)
 			break;
@@ -203,29 +197,104 @@ static void pingpong(unsigned long long bytes, unsigned int iters, ...)
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_TRUE(fd >= 0);
-	n = read(fd, srv_out, sizeof(srv_out) - 1);
+	n = read(fd, srv_out, size - 1);
 	close(fd);
 	srv_out[n > 0 ? n : 0] = '\0';
+	unlink(path);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		harness_fail(__FILE__, __LINE__,
-			     "server: status %#x:\n%s\nclient:\n%s", status,
-			     srv_out, cli_out);
-	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
-	ASSERT_TRUE(strstr(srv_out, want) != NULL);
-	ASSERT_TRUE(strstr(cli_out, want) != NULL);
-	snprintf(want, sizeof(want), "\n%u iters in ", iters);
-	ASSERT_TRUE(strstr(srv_out, want) != NULL);
-	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+			     "%s server: status %#x:\n%s\nclient:\n%s", prog,
+			     status, srv_out, cli_out);
+}
+
+/* Each side's "remote address" is the other's "local address". */
+static void same_addresses(const char *srv_out, const char *cli_out)
+{
+	char sl[128], sr[128], cl[128], cr[128];
+
 	address(srv_out, "local", sl, sizeof(sl));
 	address(srv_out, "remote", sr, sizeof(sr));
 	address(cli_out, "local", cl, sizeof(cl));
 	address(cli_out, "remote", cr, sizeof(cr));
 	ASSERT_EQ(strcmp(sl, cr), 0);
 	ASSERT_EQ(strcmp(cl, sr), 0);
-	ASSERT_TRUE(strncmp(sl, "LID 0x0001, QPN 0x", 18) == 0);
+	ASSERT_TRUE(strncmp(sl, "LID 0x", 6) == 0);
+}
+
+/*
+ * ibv_rc_pingpong with the options after @iters (NULL-terminated, at
+ * most 8); @bytes and @iters what both sides must report.
+ */
+static void pingpong(unsigned long long bytes, unsigned int iters, ...)
+{
+	static char srv_out[8192], cli_out[8192];
+	const char *opt[8];
+	char want[64];
+	struct fx fx;
+	int nopt;
+	va_list ap;
+	long base;
+
+	need_tools(PINGPONG);
+	va_start(ap, iters);
+	for (nopt = 0; nopt < 8 && (opt[nopt] = va_arg(ap, const char *));)
+		nopt++;
+	va_end(ap);
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair(&fx, PINGPONG, opt, nopt, srv_out, cli_out, sizeof(srv_out));
+	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	snprintf(want, sizeof(want), "\n%u iters in ", iters);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	same_addresses(srv_out, cli_out);
 	/* Both closed everything: no object of theirs is left. */
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
-	unlink(path);
+	fx_stop(&fx);
+}
+
+/* perftest's result line (after the "#bytes" header): bytes, iterations. */
+static void perftest_result(const char *out, unsigned long long *bytes,
+			    unsigned int *iters)
+{
+	const char *p = strstr(out, "#bytes");
+
+	if (!p)
+		harness_fail(__FILE__, __LINE__, "no results in:\n%s", out);
+	p = strchr(p, '\n');
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(sscanf(p + 1, "%llu %u", bytes, iters), 2);
+}
+
+/*
+ * perftest's @prog (default options but the port) on 127.0.0.1: both
+ * sides report @bytes and @iters.
+ */
+static void perftest(const char *prog, unsigned long long bytes,
+		     unsigned int iters, bool server_reports)
+{
+	static char srv_out[16384], cli_out[16384];
+	unsigned long long b;
+	unsigned int n;
+	struct fx fx;
+	long base;
+
+	need_tools(prog);
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair(&fx, prog, NULL, 0, srv_out, cli_out, sizeof(srv_out));
+	perftest_result(cli_out, &b, &n);
+	ASSERT_EQ(b, bytes);
+	ASSERT_EQ(n, iters);
+	if (server_reports) {
+		perftest_result(srv_out, &b, &n);
+		ASSERT_EQ(b, bytes);
+		ASSERT_EQ(n, iters);
+	}
+	same_addresses(srv_out, cli_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
 }
 
@@ -248,4 +317,24 @@ TEST(rc_pingpong_events_64k_gid)
 {
 	pingpong(131072000ull, 1000, "-e", "-s", "65536", "-n", "1000", "-g",
 		 "0", NULL);
+}
+
+TEST(perftest_send_lat)
+{
+	perftest("/usr/bin/ib_send_lat", 2, 1000, true);
+}
+
+TEST(perftest_write_lat)
+{
+	perftest("/usr/bin/ib_write_lat", 2, 1000, true);
+}
+
+TEST(perftest_write_bw)
+{
+	perftest("/usr/bin/ib_write_bw", 65536, 5000, true);
+}
+
+TEST(perftest_send_bw)
+{
+	perftest("/usr/bin/ib_send_bw", 65536, 1000, true);
 }
