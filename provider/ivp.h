@@ -179,6 +179,25 @@ struct ivp_dev *ivp_qp_dev(struct ivp_qp *qp);
 struct ivp_dev *ivp_cq_dev(struct ivp_cq *cq);
 
 /*
+ * SRQ: commands only (the soft device has no shared ring for an SRQ);
+ * @wr, @sge: @num WRs and all their SGEs in order; *@bad the index of
+ * the WR that failed.  AH: an address vector for UD sends.
+ */
+int ivp_srq_create(struct ivp_dev *dev, uint32_t pd, uint64_t user_handle,
+		   uint32_t *max_wr, uint32_t *max_sge, uint32_t srq_limit,
+		   uint32_t *handle);
+int ivp_srq_modify(struct ivp_dev *dev, uint32_t handle, uint32_t mask,
+		   uint32_t max_wr, uint32_t srq_limit);
+int ivp_srq_destroy(struct ivp_dev *dev, uint32_t handle, uint32_t *events);
+int ivp_srq_post_recv(struct ivp_dev *dev, uint32_t handle,
+		      const struct ivp_recv_wr *wr, uint32_t num,
+		      const struct ivp_sge *sge, uint32_t num_sge,
+		      uint32_t *bad);
+int ivp_ah_create(struct ivp_dev *dev, uint32_t pd,
+		  const struct ivp_ah_attr *attr, uint32_t *handle);
+int ivp_ah_destroy(struct ivp_dev *dev, uint32_t handle);
+
+/*
  * Spare event files for ibv_create_comp_channel() (docs/internals.md,
  * "What libibverbs sends by itself"): ivp_open() opens some; after a
  * channel's descriptor came back (create_cq), ivp_spare_taken() drops it

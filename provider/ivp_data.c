@@ -395,3 +395,75 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	pthread_mutex_unlock(&qp->rq_lock);
 	return ret;
 }
+
+/* SRQ */
+
+int ivp_srq_create(struct ivp_dev *dev, uint32_t pd, uint64_t user_handle,
+		   uint32_t *max_wr, uint32_t *max_sge, uint32_t srq_limit,
+		   uint32_t *handle)
+{
+	struct ib_uverbs_srq_create_cmd cmd = {
+		.user_handle = user_handle,
+		.max_wr = *max_wr,
+		.max_sge = *max_sge,
+		.srq_limit = srq_limit,
+	};
+	struct ib_uverbs_srq_create_resp resp;
+	long ret;
+
+	ret = ioverbs_srq_create(&dev->v, pd, &cmd, handle, &resp);
+	if (ret)
+		return (int)ret;
+	*max_wr = resp.max_wr;
+	*max_sge = resp.max_sge;
+	return 0;
+}
+
+int ivp_srq_modify(struct ivp_dev *dev, uint32_t handle, uint32_t mask,
+		   uint32_t max_wr, uint32_t srq_limit)
+{
+	struct ib_uverbs_srq_modify_cmd cmd = {
+		.attr_mask = mask,
+		.max_wr = max_wr,
+		.srq_limit = srq_limit,
+	};
+
+	return (int)ioverbs_srq_modify(&dev->v, handle, &cmd);
+}
+
+int ivp_srq_destroy(struct ivp_dev *dev, uint32_t handle, uint32_t *events)
+{
+	struct ib_uverbs_srq_destroy_resp resp;
+	long ret;
+
+	ret = ioverbs_srq_destroy(&dev->v, handle, &resp);
+	if (!ret)
+		*events = resp.events_reported;
+	return (int)ret;
+}
+
+int ivp_srq_post_recv(struct ivp_dev *dev, uint32_t handle,
+		      const struct ivp_recv_wr *wr, uint32_t num,
+		      const struct ivp_sge *sge, uint32_t num_sge,
+		      uint32_t *bad)
+{
+	return (int)ioverbs_srq_post_recv(
+		&dev->v, handle, (const struct ib_uverbs_recv_wr *)wr, num,
+		num_sge ? (const struct ib_uverbs_sge *)sge : NULL, num_sge,
+		bad);
+}
+
+/* AH */
+
+int ivp_ah_create(struct ivp_dev *dev, uint32_t pd,
+		  const struct ivp_ah_attr *attr, uint32_t *handle)
+{
+	return (int)ioverbs_ah_create(&dev->v, pd,
+				      (const struct ib_uverbs_ah_attr *)attr,
+				      handle);
+}
+
+int ivp_ah_destroy(struct ivp_dev *dev, uint32_t handle)
+{
+	return (int)ioverbs_ah_destroy(&dev->v, handle);
+}

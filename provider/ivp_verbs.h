@@ -33,4 +33,18 @@ int ivo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 int ivo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 		  struct ibv_recv_wr **bad_wr);
 
+/* An address vector in the ABI's layout (qp.c). */
+void ivp_ah_attr_to(struct ivp_ah_attr *v, const struct ibv_ah_attr *a);
+
+struct ibv_srq *ivo_create_srq(struct ibv_pd *pd,
+			       struct ibv_srq_init_attr *init);
+int ivo_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr, int mask);
+int ivo_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr);
+int ivo_destroy_srq(struct ibv_srq *srq);
+int ivo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
+		      struct ibv_recv_wr **bad_wr);
+
+struct ibv_ah *ivo_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr);
+int ivo_destroy_ah(struct ibv_ah *ah);
+
 #endif /* _PROVIDER_IVP_VERBS_H */

@@ -13,11 +13,13 @@
 PROVIDER_SO := $(O)/rel/provider/libioverbs-rdmav34.so
 PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o \
 	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/mr.o \
-	$(O)/pic/provider/cq.o $(O)/pic/provider/qp.o
+	$(O)/pic/provider/cq.o $(O)/pic/provider/qp.o \
+	$(O)/pic/provider/srq.o $(O)/pic/provider/ah.o
 
 # The libibverbs half (ivp_cmd.c and ivp_data.c build as lib/ does).
 $(O)/pic/provider/provider.o $(O)/pic/provider/mr.o $(O)/pic/provider/cq.o \
-$(O)/pic/provider/qp.o: $(O)/pic/provider/%.o: provider/%.c
+$(O)/pic/provider/qp.o $(O)/pic/provider/srq.o $(O)/pic/provider/ah.o: \
+	$(O)/pic/provider/%.o: provider/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -pthread -O2 -fPIC \
 		-MMD -MP -c $< -o $@

@@ -102,7 +102,7 @@ struct ibv_qp *ivo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 	return &q->vqp.qp;
 }
 
-static void ah_to(struct ivp_ah_attr *v, const struct ibv_ah_attr *a)
+void ivp_ah_attr_to(struct ivp_ah_attr *v, const struct ibv_ah_attr *a)
 {
 	memset(v, 0, sizeof(*v));
 	memcpy(v->dgid, a->grh.dgid.raw, sizeof(v->dgid));
@@ -165,8 +165,8 @@ int ivo_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask)
 	};
 	int ret;
 
-	ah_to(&v.ah_attr, &attr->ah_attr);
-	ah_to(&v.alt_ah_attr, &attr->alt_ah_attr);
+	ivp_ah_attr_to(&v.ah_attr, &attr->ah_attr);
+	ivp_ah_attr_to(&v.alt_ah_attr, &attr->alt_ah_attr);
 	cap_to(&v.cap, &attr->cap);
 	ret = ivp_qp_modify(q->qp, &v);
 	if (ret)

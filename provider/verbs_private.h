@@ -137,7 +137,7 @@ struct verbs_context_ops {
 	ivp_no_op bind_mw;
 	ivp_no_op close_xrcd;
 	ivp_no_op cq_event;
-	ivp_no_op create_ah;
+	struct ibv_ah *(*create_ah)(struct ibv_pd *pd, struct ibv_ah_attr *attr);
 	ivp_no_op create_counters;
 	struct ibv_cq *(*create_cq)(struct ibv_context *context, int cqe,
 				    struct ibv_comp_channel *channel,
@@ -149,21 +149,22 @@ struct verbs_context_ops {
 				    struct ibv_qp_init_attr *attr);
 	ivp_no_op create_qp_ex;
 	ivp_no_op create_rwq_ind_table;
-	ivp_no_op create_srq;
+	struct ibv_srq *(*create_srq)(struct ibv_pd *pd,
+				      struct ibv_srq_init_attr *init);
 	ivp_no_op create_srq_ex;
 	ivp_no_op create_wq;
 	ivp_no_op dealloc_mw;
 	int (*dealloc_pd)(struct ibv_pd *pd);
 	ivp_no_op dealloc_td;
 	int (*dereg_mr)(struct verbs_mr *vmr);
-	ivp_no_op destroy_ah;
+	int (*destroy_ah)(struct ibv_ah *ah);
 	ivp_no_op destroy_counters;
 	int (*destroy_cq)(struct ibv_cq *cq);
 	ivp_no_op destroy_flow;
 	ivp_no_op destroy_flow_action;
 	int (*destroy_qp)(struct ibv_qp *qp);
 	ivp_no_op destroy_rwq_ind_table;
-	ivp_no_op destroy_srq;
+	int (*destroy_srq)(struct ibv_srq *srq);
 	ivp_no_op destroy_wq;
 	ivp_no_op detach_mcast;
 	void (*free_context)(struct ibv_context *context);
@@ -177,7 +178,8 @@ struct verbs_context_ops {
 	int (*modify_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 			 int attr_mask);
 	ivp_no_op modify_qp_rate_limit;
-	ivp_no_op modify_srq;
+	int (*modify_srq)(struct ibv_srq *srq, struct ibv_srq_attr *attr,
+			  int mask);
 	ivp_no_op modify_wq;
 	ivp_no_op open_qp;
 	ivp_no_op open_xrcd;
@@ -187,7 +189,8 @@ struct verbs_context_ops {
 	int (*post_send)(struct ibv_qp *qp, struct ibv_send_wr *wr,
 			 struct ibv_send_wr **bad_wr);
 	ivp_no_op post_srq_ops;
-	ivp_no_op post_srq_recv;
+	int (*post_srq_recv)(struct ibv_srq *srq, struct ibv_recv_wr *wr,
+			     struct ibv_recv_wr **bad_wr);
 	int (*query_device_ex)(struct ibv_context *context,
 			       const struct ibv_query_device_ex_input *input,
 			       struct ibv_device_attr_ex *attr,
@@ -199,7 +202,7 @@ struct verbs_context_ops {
 			int attr_mask, struct ibv_qp_init_attr *init_attr);
 	ivp_no_op query_qp_data_in_order;
 	ivp_no_op query_rt_values;
-	ivp_no_op query_srq;
+	int (*query_srq)(struct ibv_srq *srq, struct ibv_srq_attr *attr);
 	ivp_no_op read_counters;
 	ivp_no_op reg_dm_mr;
 	ivp_no_op reg_dmabuf_mr;

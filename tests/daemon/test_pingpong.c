@@ -134,6 +134,10 @@ static void address(const char *text, const char *what, char *out,
 	while (*p == ' ')
 		p++;
 	snprintf(out, size, "%.*s", (int)strcspn(p, "\n"), p);
+	/* ibv_ud_pingpong prints its own as "PSN 0x...: GID". */
+	p = strstr(out, ": GID");
+	if (p)
+		out[p - out] = ',';
 }
 
 /*
@@ -225,24 +229,22 @@ static void same_addresses(const char *srv_out, const char *cli_out)
  * ibv_rc_pingpong with the options after @iters (NULL-terminated, at
  * most 8); @bytes and @iters what both sides must report.
  */
-static void pingpong(unsigned long long bytes, unsigned int iters, ...)
+static void pingpong_of(const char *prog, unsigned long long bytes,
+			unsigned int iters, va_list ap)
 {
 	static char srv_out[8192], cli_out[8192];
 	const char *opt[8];
 	char want[64];
 	struct fx fx;
 	int nopt;
-	va_list ap;
 	long base;
 
-	need_tools(PINGPONG);
-	va_start(ap, iters);
+	need_tools(prog);
 	for (nopt = 0; nopt < 8 && (opt[nopt] = va_arg(ap, const char *));)
 		nopt++;
-	va_end(ap);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	run_pair(&fx, PINGPONG, opt, nopt, srv_out, cli_out, sizeof(srv_out));
+	run_pair(&fx, prog, opt, nopt, srv_out, cli_out, sizeof(srv_out));
 	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
 	ASSERT_TRUE(strstr(srv_out, want) != NULL);
 	ASSERT_TRUE(strstr(cli_out, want) != NULL);
@@ -253,6 +255,25 @@ static void pingpong(unsigned long long bytes, unsigned int iters, ...)
 	/* Both closed everything: no object of theirs is left. */
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void pingpong(unsigned long long bytes, unsigned int iters, ...)
+{
+	va_list ap;
+
+	va_start(ap, iters);
+	pingpong_of(PINGPONG, bytes, iters, ap);
+	va_end(ap);
+}
+
+/* Another of ibverbs-utils' ping-pongs, default options. */
+static void other_pingpong(const char *prog, unsigned long long bytes, ...)
+{
+	va_list ap;
+
+	va_start(ap, bytes);
+	pingpong_of(prog, bytes, 1000, ap);
+	va_end(ap);
 }
 
 /* perftest's result line (after the "#bytes" header): bytes, iterations. */
@@ -317,6 +338,29 @@ TEST(rc_pingpong_events_64k_gid)
 {
 	pingpong(131072000ull, 1000, "-e", "-s", "65536", "-n", "1000", "-g",
 		 "0", NULL);
+}
+
+/* UC: the same exchange without acknowledgements. */
+TEST(uc_pingpong)
+{
+	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
+}
+
+/* UD: address handles (ibv_create_ah) and GRH space in receives. */
+TEST(ud_pingpong)
+{
+	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
+}
+
+/* 16 RC QPs receiving from one SRQ, and -e on it. */
+TEST(srq_pingpong)
+{
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_events)
+{
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
 }
 
 TEST(perftest_send_lat)
