@@ -33,7 +33,8 @@ struct ibv_cq *ivo_create_cq(struct ibv_context *ctx, int cqe,
 	int ret;
 
 	if (cqe < 1 || comp_vector < 0) {
-		errno = ivp_failed(dev, "create_cq", -EINVAL);
+		errno = ivp_failed_why(dev, "create_cq", -EINVAL,
+				       "cqe below 1 or comp_vector negative");
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -109,7 +110,8 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc)
 		if (n < 0) {
 			if (done)
 				break;
-			errno = ivp_failed(ivp_cq_dev(c->cq), "poll_cq", n);
+			errno = ivp_failed_why(ivp_cq_dev(c->cq), "poll_cq", n,
+					       "the CQ overflowed: a completion was dropped");
 			return -1;
 		}
 		for (i = 0; i < n; i++)

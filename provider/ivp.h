@@ -61,6 +61,9 @@ int ivp_dealloc_pd(struct ivp_dev *dev, uint32_t handle);
  * Return: -@err, the positive errno libibverbs' callers expect.
  */
 int ivp_failed(struct ivp_dev *dev, const char *verb, int err);
+/* The same with the provider's own reason @why (NULL: ivp_failed()). */
+int ivp_failed_why(struct ivp_dev *dev, const char *verb, int err,
+		   const char *why);
 
 /*
  * The data path's records, laid out as <rdma/ib_user_verbs.h> lays out
@@ -170,11 +173,14 @@ int ivp_qp_modify(struct ivp_qp *qp, const struct ivp_qp_attr *a);
 int ivp_qp_query(struct ivp_qp *qp, uint32_t mask, struct ivp_qp_attr *a,
 		 uint8_t *qp_type, uint8_t *sq_sig_all);
 int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events);
-/* One WR and its SGEs: 0, -ENOMEM (queue full), -EINVAL. */
+/*
+ * One WR and its SGEs: 0, -ENOMEM (queue full), -EINVAL; *@why the
+ * reason when the ring refused it (NULL: a command's, ivp_failed()).
+ */
 int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
-		     const struct ivp_sge *sge);
+		     const struct ivp_sge *sge, const char **why);
 int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
-		     const struct ivp_sge *sge);
+		     const struct ivp_sge *sge, const char **why);
 struct ivp_dev *ivp_qp_dev(struct ivp_qp *qp);
 struct ivp_dev *ivp_cq_dev(struct ivp_cq *cq);
 

@@ -358,11 +358,35 @@ int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
 	return 0;
 }
 
+int ivp_failed_why(struct ivp_dev *dev, const char *verb, int err,
+		   const char *why)
+{
+	const char *debug = getenv("IOVERBS_DEBUG");
+
+	if (!why)
+		return ivp_failed(dev, verb, err);
+	if (debug && !strcmp(debug, "1"))
+		fprintf(stderr, "ioverbs: %s: %s (%s)\n", verb,
+			strerrorname_np(-err) ?: "E???", why);
+	return -err;
+}
+
+/* Why a ring refused a WR (ioverbs_sring_post_*()'s errnos). */
+static const char *ring_why(int ret, bool send)
+{
+	if (ret == -ENOMEM)
+		return send ? "the send queue is full" :
+			      "the receive queue is full";
+	return send ? "more SGEs or inline bytes than the QP takes" :
+		      "more SGEs than the QP takes";
+}
+
 int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
-		     const struct ivp_sge *sge)
+		     const struct ivp_sge *sge, const char **why)
 {
 	int ret;
 
+	*why = NULL;
 	if (!qp->ring)
 		return (int)ioverbs_qp_post_send(
 			&qp->dev->v, qp->handle,
@@ -374,14 +398,17 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 				      (const struct ib_uverbs_send_wr *)wr,
 				      (const struct ib_uverbs_sge *)sge);
 	pthread_mutex_unlock(&qp->sq_lock);
+	if (ret)
+		*why = ring_why(ret, true);
 	return ret;
 }
 
 int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
-		     const struct ivp_sge *sge)
+		     const struct ivp_sge *sge, const char **why)
 {
 	int ret;
 
+	*why = NULL;
 	if (!qp->ring)
 		return (int)ioverbs_qp_post_recv(
 			&qp->dev->v, qp->handle,
@@ -393,6 +420,8 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 				      (const struct ib_uverbs_recv_wr *)wr,
 				      (const struct ib_uverbs_sge *)sge);
 	pthread_mutex_unlock(&qp->rq_lock);
+	if (ret)
+		*why = ring_why(ret, false);
 	return ret;
 }
 

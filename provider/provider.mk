@@ -35,6 +35,12 @@ $(PROVIDER_SMOKE): tests/provider/smoke.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
 
+# The verbs past the PD through libibverbs alone (tests/provider/verbs.c).
+PROVIDER_VERBS := $(O)/rel/tests/provider/verbs
+$(PROVIDER_VERBS): tests/provider/verbs.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+
 .PHONY: check-provider
 check-provider:
 	$(call build_progs,provider,$(PROVIDER_SO) $(PROVIDER_SMOKE))
@@ -48,7 +54,8 @@ check-provider:
 $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
-$(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
+$(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
+	$(O)/asan/tools/ioverbs
 
 # Where `make install` puts the provider: `ioverbs run`'s default.
 $(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \

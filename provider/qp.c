@@ -65,7 +65,8 @@ struct ibv_qp *ivo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 	int ret;
 
 	if (!attr->send_cq || !attr->recv_cq) {
-		errno = ivp_failed(dev, "create_qp", -EINVAL);
+		errno = ivp_failed_why(dev, "create_qp", -EINVAL,
+				       "no send_cq or no recv_cq");
 		return NULL;
 	}
 	q = calloc(1, sizeof(*q));
@@ -246,6 +247,7 @@ int ivo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 {
 	struct ivp_ibv_qp *q = to_iqp(qp);
 	struct ivp_send_wr v;
+	const char *why;
 	int ret;
 
 	for (; wr; wr = wr->next) {
@@ -276,13 +278,17 @@ int ivo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 				v.wr.rdma.rkey = wr->wr.rdma.rkey;
 			}
 		}
-		ret = wr->num_sge < 0 ? -EINVAL :
-		      (wr->num_sge > IVP_MAX_SGE ? -EINVAL :
-			ivp_qp_post_send(q->qp, &v,
-					 (const struct ivp_sge *)wr->sg_list));
+		why = "num_sge outside 0..32";
+		ret = wr->num_sge < 0 || wr->num_sge > IVP_MAX_SGE ?
+			      -EINVAL :
+			      ivp_qp_post_send(q->qp, &v,
+					       (const struct ivp_sge *)
+						       wr->sg_list,
+					       &why);
 		if (ret) {
 			*bad_wr = wr;
-			return ivp_failed(ivp_qp_dev(q->qp), "post_send", ret);
+			return ivp_failed_why(ivp_qp_dev(q->qp), "post_send",
+					      ret, why);
 		}
 	}
 	return 0;
@@ -293,6 +299,7 @@ int ivo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 {
 	struct ivp_ibv_qp *q = to_iqp(qp);
 	struct ivp_recv_wr v;
+	const char *why;
 	int ret;
 
 	for (; wr; wr = wr->next) {
@@ -300,14 +307,17 @@ int ivo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 			.wr_id = wr->wr_id,
 			.num_sge = (uint32_t)wr->num_sge,
 		};
+		why = "num_sge outside 0..32";
 		ret = wr->num_sge < 0 || wr->num_sge > IVP_MAX_SGE ?
 			      -EINVAL :
 			      ivp_qp_post_recv(q->qp, &v,
 					       (const struct ivp_sge *)
-						       wr->sg_list);
+						       wr->sg_list,
+					       &why);
 		if (ret) {
 			*bad_wr = wr;
-			return ivp_failed(ivp_qp_dev(q->qp), "post_recv", ret);
+			return ivp_failed_why(ivp_qp_dev(q->qp), "post_recv",
+					      ret, why);
 		}
 	}
 	return 0;

@@ -140,7 +140,8 @@ int ivo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 		}
 		if (!n) {
 			*bad_wr = wr;
-			return ivp_failed(dev, "post_srq_recv", -EINVAL);
+			return ivp_failed_why(dev, "post_srq_recv", -EINVAL,
+					      "num_sge negative or above 256");
 		}
 		bad = 0;
 		ret = ivp_srq_post_recv(dev, srq->handle, v, n, sge, nsge,

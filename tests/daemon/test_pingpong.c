@@ -363,6 +363,54 @@ TEST(srq_pingpong_events)
 	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
 }
 
+/*
+ * tests/provider/verbs.c through `ioverbs run`: the verbs' values and
+ * errnos as libibverbs documents them, and with IOVERBS_DEBUG=1 the
+ * device's reason for each refusal on stderr.
+ */
+TEST(provider_verbs_errnos_and_reasons)
+{
+	static const char *const lines[] = {
+		"ioverbs: CQ_CREATE: EINVAL (CQ_CREATE: cqe 65537 outside 1..65536 (device max_cqe))\n",
+		"ioverbs: MR_REG: EINVAL (MR_REG: length is 0)\n",
+		"ioverbs: QP_MODIFY: EINVAL (QP_MODIFY: RESET->RTR for RC is not a legal transition)\n",
+		"ioverbs: QP_CREATE: EINVAL (QP_CREATE: max_send_wr 16385 > device max 16384)\n",
+		"ioverbs: post_recv: ENOMEM (the receive queue is full)\n",
+	};
+	static char out[16384];
+	char mnt_opt[128], client[PATH_MAX];
+	unsigned int i;
+	struct fx fx;
+	long base;
+	char *argv[8];
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 in_build("rel/tests/provider/verbs"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = NULL;
+	i = (unsigned int)fx_run(argv, out, sizeof(out));
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
+	if (i || !strstr(out, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "verbs: exit %u:\n%s", i, out);
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		if (!strstr(out, lines[i]))
+			harness_fail(__FILE__, __LINE__, "no line %s in:\n%s",
+				     lines[i], out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
 TEST(perftest_send_lat)
 {
 	perftest("/usr/bin/ib_send_lat", 2, 1000, true);
