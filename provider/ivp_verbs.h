@@ -19,6 +19,8 @@ int ivo_dereg_mr(struct verbs_mr *vmr);
 
 struct ibv_cq *ivo_create_cq(struct ibv_context *ctx, int cqe,
 			     struct ibv_comp_channel *channel, int comp_vector);
+struct ibv_cq_ex *ivo_create_cq_ex(struct ibv_context *ctx,
+				   struct ibv_cq_init_attr_ex *attr);
 int ivo_destroy_cq(struct ibv_cq *cq);
 int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
 int ivo_req_notify_cq(struct ibv_cq *cq, int solicited_only);

@@ -194,6 +194,7 @@ static const struct verbs_context_ops ivp_ops = {
 	.alloc_pd = ivo_alloc_pd,
 	.create_ah = ivo_create_ah,
 	.create_cq = ivo_create_cq,
+	.create_cq_ex = ivo_create_cq_ex,
 	.create_qp = ivo_create_qp,
 	.create_srq = ivo_create_srq,
 	.dealloc_pd = ivo_dealloc_pd,
