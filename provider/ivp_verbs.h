@@ -26,6 +26,8 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
 int ivo_req_notify_cq(struct ibv_cq *cq, int solicited_only);
 
 struct ibv_qp *ivo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr);
+struct ibv_qp *ivo_create_qp_ex(struct ibv_context *ctx,
+				struct ibv_qp_init_attr_ex *attr);
 int ivo_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask);
 int ivo_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask,
 		 struct ibv_qp_init_attr *init_attr);

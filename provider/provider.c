@@ -196,6 +196,7 @@ static const struct verbs_context_ops ivp_ops = {
 	.create_cq = ivo_create_cq,
 	.create_cq_ex = ivo_create_cq_ex,
 	.create_qp = ivo_create_qp,
+	.create_qp_ex = ivo_create_qp_ex,
 	.create_srq = ivo_create_srq,
 	.dealloc_pd = ivo_dealloc_pd,
 	.dereg_mr = ivo_dereg_mr,

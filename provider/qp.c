@@ -20,10 +20,26 @@ _Static_assert(offsetof(struct ibv_sge, lkey) == offsetof(struct ivp_sge, lkey),
 /* SGEs of one WR at most (a WR with more is refused by the device). */
 #define IVP_MAX_SGE 32
 
+/*
+ * The WRs an ibv_wr_start() .. ibv_wr_complete() batch builds (a QP made
+ * with send_ops_flags): at most @max of them, each with room for the
+ * QP's max_send_sge SGEs and max_inline_data bytes; @err the first error
+ * a builder met, returned by ibv_wr_complete().  One thread at a time
+ * between start and complete, as libibverbs documents.
+ */
+struct ivp_wr_batch {
+	struct ivp_send_wr *wr;
+	struct ivp_sge *sge;
+	uint8_t *inl;
+	uint32_t max, n, max_sge, max_inline;
+	int err;
+};
+
 struct ivp_ibv_qp {
 	struct verbs_qp vqp; /* first */
 	struct ivp_qp *qp;
 	uint8_t sq_sig_all;
+	struct ivp_wr_batch b;
 };
 
 static struct ivp_ibv_qp *to_iqp(struct ibv_qp *qp)
@@ -51,7 +67,8 @@ static void cap_from(struct ibv_qp_cap *c, const struct ivp_qp_cap *v)
 	c->max_inline_data = v->max_inline_data;
 }
 
-struct ibv_qp *ivo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
+static struct ivp_ibv_qp *qp_create(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *attr)
 {
 	struct ivp_dev *dev = ivp_ctx_dev(pd->context);
 	struct ivp_qp_create c = {
@@ -100,7 +117,14 @@ struct ibv_qp *ivo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 	q->vqp.qp.events_completed = 0;
 	pthread_mutex_init(&q->vqp.qp.mutex, NULL);
 	pthread_cond_init(&q->vqp.qp.cond, NULL);
-	return &q->vqp.qp;
+	return q;
+}
+
+struct ibv_qp *ivo_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
+{
+	struct ivp_ibv_qp *q = qp_create(pd, attr);
+
+	return q ? &q->vqp.qp : NULL;
 }
 
 void ivp_ah_attr_to(struct ivp_ah_attr *v, const struct ibv_ah_attr *a)
@@ -238,6 +262,9 @@ int ivo_destroy_qp(struct ibv_qp *qp)
 	while (qp->events_completed != events)
 		pthread_cond_wait(&qp->cond, &qp->mutex);
 	pthread_mutex_unlock(&qp->mutex);
+	free(q->b.wr);
+	free(q->b.sge);
+	free(q->b.inl);
 	free(q);
 	return 0;
 }
@@ -321,4 +348,303 @@ int ivo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 		}
 	}
 	return 0;
+}
+
+/* The extended QP: ibv_create_qp_ex() and the ibv_wr_*() builders. */
+
+static struct ivp_ibv_qp *ex_iqp(struct ibv_qp_ex *qpx)
+{
+	return (struct ivp_ibv_qp *)qpx;
+}
+
+/* A new WR of @opcode in the batch, or NULL (the batch's error set). */
+static struct ivp_send_wr *wr_new(struct ibv_qp_ex *qpx, uint32_t opcode)
+{
+	struct ivp_wr_batch *b = &ex_iqp(qpx)->b;
+	struct ivp_send_wr *w;
+
+	if (b->err)
+		return NULL;
+	if (b->n == b->max) {
+		b->err = ENOMEM;
+		return NULL;
+	}
+	w = &b->wr[b->n++];
+	memset(w, 0, sizeof(*w));
+	w->wr_id = qpx->wr_id;
+	w->send_flags = qpx->wr_flags;
+	w->opcode = opcode;
+	return w;
+}
+
+/* The batch's last WR, for the setters, or NULL. */
+static struct ivp_send_wr *wr_cur(struct ibv_qp_ex *qpx)
+{
+	struct ivp_wr_batch *b = &ex_iqp(qpx)->b;
+
+	if (b->err)
+		return NULL;
+	if (!b->n) {
+		b->err = EINVAL;
+		return NULL;
+	}
+	return &b->wr[b->n - 1];
+}
+
+static void wr_rdma(struct ibv_qp_ex *qpx, uint32_t op, uint32_t rkey,
+		    uint64_t addr, __be32 imm)
+{
+	struct ivp_send_wr *w = wr_new(qpx, op);
+
+	if (!w)
+		return;
+	w->wr.rdma.remote_addr = addr;
+	w->wr.rdma.rkey = rkey;
+	w->imm_data = imm;
+}
+
+static void ex_rdma_write(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr)
+{
+	wr_rdma(qpx, IBV_WR_RDMA_WRITE, rkey, addr, 0);
+}
+
+static void ex_rdma_write_imm(struct ibv_qp_ex *qpx, uint32_t rkey,
+			      uint64_t addr, __be32 imm)
+{
+	wr_rdma(qpx, IBV_WR_RDMA_WRITE_WITH_IMM, rkey, addr, imm);
+}
+
+static void ex_rdma_read(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr)
+{
+	wr_rdma(qpx, IBV_WR_RDMA_READ, rkey, addr, 0);
+}
+
+static void ex_send(struct ibv_qp_ex *qpx)
+{
+	wr_new(qpx, IBV_WR_SEND);
+}
+
+static void ex_send_imm(struct ibv_qp_ex *qpx, __be32 imm)
+{
+	struct ivp_send_wr *w = wr_new(qpx, IBV_WR_SEND_WITH_IMM);
+
+	if (w)
+		w->imm_data = imm;
+}
+
+static void wr_atomic(struct ibv_qp_ex *qpx, uint32_t op, uint32_t rkey,
+		      uint64_t addr, uint64_t compare_add, uint64_t swap)
+{
+	struct ivp_send_wr *w = wr_new(qpx, op);
+
+	if (!w)
+		return;
+	w->wr.atomic.remote_addr = addr;
+	w->wr.atomic.rkey = rkey;
+	w->wr.atomic.compare_add = compare_add;
+	w->wr.atomic.swap = swap;
+}
+
+static void ex_cmp_swp(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr,
+		       uint64_t compare, uint64_t swap)
+{
+	wr_atomic(qpx, IBV_WR_ATOMIC_CMP_AND_SWP, rkey, addr, compare, swap);
+}
+
+static void ex_fetch_add(struct ibv_qp_ex *qpx, uint32_t rkey, uint64_t addr,
+			 uint64_t add)
+{
+	wr_atomic(qpx, IBV_WR_ATOMIC_FETCH_AND_ADD, rkey, addr, add, 0);
+}
+
+static void ex_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,
+			   uint32_t remote_qpn, uint32_t remote_qkey)
+{
+	struct ivp_send_wr *w = wr_cur(qpx);
+
+	if (!w)
+		return;
+	w->wr.ud.ah = ah ? ah->handle : IVP_NONE;
+	w->wr.ud.remote_qpn = remote_qpn;
+	w->wr.ud.remote_qkey = remote_qkey;
+}
+
+static void ex_set_sge_list(struct ibv_qp_ex *qpx, size_t num,
+			    const struct ibv_sge *sg)
+{
+	struct ivp_wr_batch *b = &ex_iqp(qpx)->b;
+	struct ivp_send_wr *w = wr_cur(qpx);
+	struct ivp_sge *dst;
+	size_t i;
+
+	if (!w)
+		return;
+	if (num > b->max_sge) {
+		b->err = EINVAL;
+		return;
+	}
+	dst = &b->sge[(size_t)(w - b->wr) * b->max_sge];
+	for (i = 0; i < num; i++)
+		dst[i] = (struct ivp_sge){ sg[i].addr, sg[i].length,
+					   sg[i].lkey };
+	w->num_sge = (uint32_t)num;
+	w->send_flags &= ~(uint32_t)IBV_SEND_INLINE;
+}
+
+static void ex_set_sge(struct ibv_qp_ex *qpx, uint32_t lkey, uint64_t addr,
+		       uint32_t length)
+{
+	struct ibv_sge sg = { .addr = addr, .length = length, .lkey = lkey };
+
+	ex_set_sge_list(qpx, 1, &sg);
+}
+
+/* Inline data is copied now: the caller may reuse its buffers at once. */
+static void ex_set_inline_list(struct ibv_qp_ex *qpx, size_t num,
+			       const struct ibv_data_buf *bufs)
+{
+	struct ivp_wr_batch *b = &ex_iqp(qpx)->b;
+	struct ivp_send_wr *w = wr_cur(qpx);
+	uint8_t *dst;
+	size_t i, len = 0;
+
+	if (!w)
+		return;
+	dst = b->inl + (size_t)(w - b->wr) * b->max_inline;
+	for (i = 0; i < num; i++) {
+		if (bufs[i].length > b->max_inline - len) {
+			b->err = EINVAL;
+			return;
+		}
+		memcpy(dst + len, bufs[i].addr, bufs[i].length);
+		len += bufs[i].length;
+	}
+	b->sge[(size_t)(w - b->wr) * b->max_sge] = (struct ivp_sge){
+		.addr = (uintptr_t)dst,
+		.length = (uint32_t)len,
+	};
+	w->num_sge = 1;
+	w->send_flags |= IBV_SEND_INLINE;
+}
+
+static void ex_set_inline(struct ibv_qp_ex *qpx, void *addr, size_t length)
+{
+	struct ibv_data_buf d = { .addr = addr, .length = length };
+
+	ex_set_inline_list(qpx, 1, &d);
+}
+
+static void ex_start(struct ibv_qp_ex *qpx)
+{
+	struct ivp_wr_batch *b = &ex_iqp(qpx)->b;
+
+	b->n = 0;
+	b->err = 0;
+}
+
+static int ex_complete(struct ibv_qp_ex *qpx)
+{
+	struct ivp_ibv_qp *q = ex_iqp(qpx);
+	struct ivp_wr_batch *b = &q->b;
+	const char *why = "a builder was refused (too many WRs, SGEs or inline bytes, or a setter before any WR)";
+	uint32_t i;
+	int ret = -b->err;
+
+	for (i = 0; !ret && i < b->n; i++)
+		ret = ivp_qp_post_send(q->qp, &b->wr[i],
+				       &b->sge[(size_t)i * b->max_sge], &why);
+	b->n = 0;
+	b->err = 0;
+	if (ret)
+		return ivp_failed_why(ivp_qp_dev(q->qp), "wr_complete", ret,
+				      why);
+	return 0;
+}
+
+static void ex_abort(struct ibv_qp_ex *qpx)
+{
+	ex_start(qpx);
+}
+
+/* The send_ops_flags the soft device's opcodes cover. */
+#define IVP_SEND_OPS                                                        \
+	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |   \
+	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM |               \
+	 IBV_QP_EX_WITH_RDMA_READ | IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |     \
+	 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
+
+struct ibv_qp *ivo_create_qp_ex(struct ibv_context *ctx,
+				struct ibv_qp_init_attr_ex *attr)
+{
+	struct ivp_dev *dev = ivp_ctx_dev(ctx);
+	struct ibv_qp_init_attr base;
+	struct ibv_qp_ex *qpx;
+	struct ivp_wr_batch *b;
+	struct ivp_ibv_qp *q;
+	const char *why = NULL;
+	int err = EOPNOTSUPP;
+
+	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd) {
+		err = EINVAL;
+		why = "no PD (IBV_QP_INIT_ATTR_PD)";
+	} else if (attr->comp_mask & ~(uint32_t)(IBV_QP_INIT_ATTR_PD |
+						 IBV_QP_INIT_ATTR_CREATE_FLAGS |
+						 IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)) {
+		why = "XRC, TSO, RSS are not supported";
+	} else if ((attr->comp_mask & IBV_QP_INIT_ATTR_CREATE_FLAGS) &&
+		   attr->create_flags) {
+		why = "create_flags are not supported";
+	} else if ((attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) &&
+		   (attr->send_ops_flags & ~(uint64_t)IVP_SEND_OPS)) {
+		why = "send_ops_flags: the device has no LOCAL_INV, BIND_MW, SEND_WITH_INV, TSO or ATOMIC_WRITE";
+	}
+	if (why) {
+		errno = ivp_failed_why(dev, "create_qp_ex", -err, why);
+		return NULL;
+	}
+	base = (struct ibv_qp_init_attr){
+		.qp_context = attr->qp_context,
+		.send_cq = attr->send_cq,
+		.recv_cq = attr->recv_cq,
+		.srq = attr->srq,
+		.cap = attr->cap,
+		.qp_type = attr->qp_type,
+		.sq_sig_all = attr->sq_sig_all,
+	};
+	q = qp_create(attr->pd, &base);
+	if (!q)
+		return NULL;
+	attr->cap = base.cap;
+	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS))
+		return &q->vqp.qp;
+	b = &q->b;
+	b->max = base.cap.max_send_wr ? base.cap.max_send_wr : 1;
+	b->max_sge = base.cap.max_send_sge ? base.cap.max_send_sge : 1;
+	b->max_inline = base.cap.max_inline_data;
+	b->wr = calloc(b->max, sizeof(*b->wr));
+	b->sge = calloc((size_t)b->max * b->max_sge, sizeof(*b->sge));
+	b->inl = b->max_inline ? calloc(b->max, b->max_inline) : NULL;
+	if (!b->wr || !b->sge || (b->max_inline && !b->inl)) {
+		ivo_destroy_qp(&q->vqp.qp);
+		errno = ENOMEM;
+		return NULL;
+	}
+	q->vqp.comp_mask = IVP_VERBS_QP_EX;
+	qpx = &q->vqp.qp_ex;
+	qpx->wr_rdma_write = ex_rdma_write;
+	qpx->wr_rdma_write_imm = ex_rdma_write_imm;
+	qpx->wr_rdma_read = ex_rdma_read;
+	qpx->wr_send = ex_send;
+	qpx->wr_send_imm = ex_send_imm;
+	qpx->wr_atomic_cmp_swp = ex_cmp_swp;
+	qpx->wr_atomic_fetch_add = ex_fetch_add;
+	qpx->wr_set_ud_addr = ex_set_ud_addr;
+	qpx->wr_set_sge = ex_set_sge;
+	qpx->wr_set_sge_list = ex_set_sge_list;
+	qpx->wr_set_inline_data = ex_set_inline;
+	qpx->wr_set_inline_data_list = ex_set_inline_list;
+	qpx->wr_start = ex_start;
+	qpx->wr_complete = ex_complete;
+	qpx->wr_abort = ex_abort;
+	return &q->vqp.qp;
 }

@@ -108,7 +108,7 @@ struct verbs_cq {
 	};
 };
 
-/* A QP: ibv_qp_to_qp_ex() reads comp_mask (0: no qp_ex). */
+/* A QP: ibv_qp_to_qp_ex() reads comp_mask (IVP_VERBS_QP_EX: a qp_ex). */
 struct verbs_qp {
 	union {
 		struct ibv_qp qp;
@@ -117,6 +117,9 @@ struct verbs_qp {
 	uint32_t comp_mask;
 	void *xrcd;
 };
+
+/* driver.h's VERBS_QP_EX: the QP's ibv_qp_ex is valid. */
+#define IVP_VERBS_QP_EX (1u << 1)
 
 /*
  * Every op a provider may give, in the ABI's (alphabetical) order;
@@ -148,7 +151,8 @@ struct verbs_context_ops {
 	ivp_no_op create_flow_action_esp;
 	struct ibv_qp *(*create_qp)(struct ibv_pd *pd,
 				    struct ibv_qp_init_attr *attr);
-	ivp_no_op create_qp_ex;
+	struct ibv_qp *(*create_qp_ex)(struct ibv_context *context,
+				       struct ibv_qp_init_attr_ex *attr);
 	ivp_no_op create_rwq_ind_table;
 	struct ibv_srq *(*create_srq)(struct ibv_pd *pd,
 				      struct ibv_srq_init_attr *init);

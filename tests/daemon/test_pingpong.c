@@ -3,8 +3,8 @@
  * Debian's unmodified ibv_rc_pingpong (ibverbs-utils) server and client
  * on 127.0.0.1, each through `ioverbs run` on the daemon's ioverbs0:
  * default options, -e (completion events: ibv_create_comp_channel()'s
- * legacy write, the channel's read), -s 65536 -n 1000, and -g 0 (the
- * GID exchanged and put in the address vector).  Both sides exit 0, each
+ * legacy write, the channel's read), -s 65536 -n 1000, -g 0 (the GID
+ * exchanged and put in the address vector), and -N (ibv_wr_*()).  Both sides exit 0, each
  * reports the bytes and iterations it was asked for, each one's "remote
  * address" is the other's "local address", and the daemon holds no
  * object of theirs afterwards.  Then perftest's ib_send_lat,
@@ -338,6 +338,12 @@ TEST(rc_pingpong_events_64k_gid)
 {
 	pingpong(131072000ull, 1000, "-e", "-s", "65536", "-n", "1000", "-g",
 		 "0", NULL);
+}
+
+/* -N: ibv_create_qp_ex() and the ibv_wr_*() send API. */
+TEST(rc_pingpong_new_send_api)
+{
+	pingpong(8192000ull, 1000, "-N", NULL);
 }
 
 /* UC: the same exchange without acknowledgements. */
