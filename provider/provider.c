@@ -111,7 +111,12 @@ static int ivo_query_device_ex(struct ibv_context *ctx,
 	a->phys_port_cnt = d.phys_port_cnt;
 	/* The extended part: no extended capability yet. */
 	ex.phys_port_cnt_ex = d.phys_port_cnt;
-	memcpy(attr, &ex, attr_size < sizeof(ex) ? attr_size : sizeof(ex));
+	/* A caller built against a newer libibverbs: what we do not know is 0. */
+	if (attr_size > sizeof(ex)) {
+		memset((char *)attr + sizeof(ex), 0, attr_size - sizeof(ex));
+		attr_size = sizeof(ex);
+	}
+	memcpy(attr, &ex, attr_size);
 	return 0;
 }
 
