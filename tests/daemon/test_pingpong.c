@@ -140,23 +140,78 @@ static void address(const char *text, const char *what, char *out,
 		out[p - out] = ',';
 }
 
-/*
- * @prog's server and client through `ioverbs run` on @fx's ioverbs0,
- * with the same @opt (@nopt of them, at most 12) and a free port; their
- * output in @srv_out and @cli_out (@size each).  Both must exit 0.
- */
-static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
-		     int nopt, char *srv_out, char *cli_out, size_t size)
+/* The user of the unprivileged runs (unused on the machine). */
+#define RUN_UID 4251
+
+/* @argv with its output into @path, as @uid when not 0: its pid. */
+static pid_t spawn(char *const argv[], const char *path, uid_t uid)
 {
-	char mnt_opt[128], port[16], path[160];
-	int argc = 0, i, status = -1, fd;
-	char *argv[24];
+	pid_t p;
+	int fd;
+
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (p == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		if (uid && fx_become(uid))
+			_exit(125);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+/* Waits 30 s at most for @p (then kills it): its wait status. */
+static int reap(pid_t p)
+{
+	int status = -1, i;
+
+	for (i = 0; i < 600; i++) {
+		if (waitpid(p, &status, WNOHANG) == p)
+			return status;
+		msleep(50);
+	}
+	kill(p, SIGKILL);
+	waitpid(p, &status, 0);
+	return status;
+}
+
+/* @path's text into @out (@size), then removes it. */
+static void slurp(const char *path, char *out, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
-	pid_t srv;
+
+	ASSERT_TRUE(fd >= 0);
+	n = read(fd, out, size - 1);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	unlink(path);
+}
+
+/*
+ * @prog's server and client through `ioverbs run` on @fx's ioverbs0, as
+ * @uid (0: as the test runs), with the same @opt (@nopt of them, at most
+ * 12) and a free port; their output in @srv_out and @cli_out (@size
+ * each).  Both must exit 0.
+ */
+static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
+			const char *const *opt, int nopt, char *srv_out,
+			char *cli_out, size_t size)
+{
+	char mnt_opt[128], port[16], spath[160], cpath[160];
+	int argc = 0, i, srv_status = -1, cli_status;
+	char *argv[24];
+	pid_t srv, cli;
 
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
 	snprintf(port, sizeof(port), "%u", free_port());
-	snprintf(path, sizeof(path), "%s/server.out", fx->dir);
+	snprintf(spath, sizeof(spath), "%s/server.out", fx->dir);
+	snprintf(cpath, sizeof(cpath), "%s/client.out", fx->dir);
 	argv[argc++] = (char *)tool_path();
 	argv[argc++] = "run";
 	argv[argc++] = mnt_opt;
@@ -170,45 +225,38 @@ static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
 		argv[argc++] = (char *)opt[i];
 	argv[argc] = NULL;
 
-	fflush(stdout);
-	fflush(stderr);
-	srv = fork();
-	ASSERT_TRUE(srv >= 0);
-	if (srv == 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	srv = spawn(argv, spath, uid);
 	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++) {
-		if (waitpid(srv, &status, WNOHANG) == srv)
+		if (waitpid(srv, &srv_status, WNOHANG) == srv) {
+			srv = 0;
 			break;
+		}
 		msleep(50);
 	}
-	ASSERT_TRUE(listening((unsigned int)atoi(port)));
-	argv[argc++] = "127.0.0.1";
-	argv[argc] = NULL;
-	ASSERT_EQ(fx_run(argv, cli_out, size), 0);
-	for (i = 0; i < 600; i++) {
-		if (waitpid(srv, &status, WNOHANG) == srv)
-			break;
-		msleep(50);
+	if (srv && listening((unsigned int)atoi(port))) {
+		argv[argc++] = "127.0.0.1";
+		argv[argc] = NULL;
+		cli = spawn(argv, cpath, uid);
+		cli_status = reap(cli);
+		slurp(cpath, cli_out, size);
+	} else {
+		cli_status = -1;
+		cli_out[0] = '\0';
 	}
-	if (i == 600) {
-		kill(srv, SIGKILL);
-		waitpid(srv, &status, 0);
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_TRUE(fd >= 0);
-	n = read(fd, srv_out, size - 1);
-	close(fd);
-	srv_out[n > 0 ? n : 0] = '\0';
-	unlink(path);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	if (srv)
+		srv_status = reap(srv);
+	slurp(spath, srv_out, size);
+	if (!WIFEXITED(srv_status) || WEXITSTATUS(srv_status) ||
+	    !WIFEXITED(cli_status) || WEXITSTATUS(cli_status))
 		harness_fail(__FILE__, __LINE__,
-			     "%s server: status %#x:\n%s\nclient:\n%s", prog,
-			     status, srv_out, cli_out);
+			     "%s: server status %#x:\n%s\nclient status %#x:\n%s",
+			     prog, srv_status, srv_out, cli_status, cli_out);
+}
+
+static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
+		     int nopt, char *srv_out, char *cli_out, size_t size)
+{
+	run_pair_as(fx, 0, prog, opt, nopt, srv_out, cli_out, size);
 }
 
 /* Each side's "remote address" is the other's "local address". */
@@ -344,6 +392,42 @@ TEST(rc_pingpong_events_64k_gid)
 TEST(rc_pingpong_new_send_api)
 {
 	pingpong(8192000ull, 1000, "-N", NULL);
+}
+
+/* Does the kernel refuse user namespaces to ordinary users? */
+static bool userns_off(void)
+{
+	FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
+	int on = 1;
+
+	if (!fp)
+		return false;
+	if (fscanf(fp, "%d", &on) != 1)
+		on = 1;
+	fclose(fp);
+	return !on;
+}
+
+/* An ordinary user: a user namespace of their own, the same run. */
+TEST(rc_pingpong_events_as_ordinary_user)
+{
+	static char srv_out[8192], cli_out[8192];
+	static const char *const opt[] = { "-e" };
+	struct fx fx;
+	long base;
+
+	need_tools(PINGPONG);
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair_as(&fx, RUN_UID, PINGPONG, opt, 1, srv_out, cli_out,
+		    sizeof(srv_out));
+	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	same_addresses(srv_out, cli_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
 }
 
 /* UC: the same exchange without acknowledgements. */
