@@ -10,9 +10,11 @@
  * Also the spare event files that ibv_create_comp_channel()'s legacy
  * write binds (docs/internals.md, "What libibverbs sends by itself").
  *
- * Locking: struct ivp_dev's lock (the doorbell's attach, the spares);
- * each CQ's lock around its ring's consumer index, each QP's two locks
- * around its rings' producer indexes.  No two are held at once.
+ * Locking: struct ivp_dev's lock (the doorbell's attach, the spares),
+ * taken alone; each CQ's lock around its ring's consumer index and the
+ * crediting of what it polled, each QP's two locks around its rings'
+ * producer indexes.  Order: a CQ's lock -> the context's qps_lock (read)
+ * -> a QP's sq_lock (an error completion empties the send queue).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,12 +56,33 @@ struct ivp_cq {
 	struct ioverbs_sring_cq r;
 };
 
+/*
+ * A QP.  With rings, the provider keeps the queues' occupancy itself, as
+ * a hardware provider does: the rings are freed as the device takes WQEs,
+ * not as they complete, so ENOMEM at max_send_wr / max_recv_wr
+ * outstanding WRs is ours to give.
+ * @sq_posted, @rq_posted: WRs posted (under sq_lock / rq_lock)
+ * @sq_done, @rq_done: of those, how many completed (stored by pollers,
+ *	read by posters: atomics)
+ * @sig: ring of the post indexes of the signaled sends not completed
+ *	yet (max_send_wr of them at most): sends complete in order, so a
+ *	signaled send's completion also completes the unsignaled ones
+ *	before it; @sig_head (pollers) and @sig_tail (posters) index it
+ * @srq: receives go to an SRQ: @rq_* unused
+ * @next: in the context's table (qps_lock)
+ */
 struct ivp_qp {
 	struct ivp_dev *dev;
-	u32 handle;
-	bool ring;
+	u32 handle, qpn;
+	bool ring, srq, sq_sig_all;
 	pthread_mutex_t sq_lock, rq_lock;
 	struct ioverbs_sring_qp r;
+	u32 max_send_wr, max_recv_wr;
+	u32 sq_posted, rq_posted;
+	u32 sq_done, rq_done;
+	u32 *sig;
+	u32 sig_head, sig_tail;
+	struct ivp_qp *next;
 };
 
 /* Spare event files. */
@@ -111,6 +134,7 @@ void ivp_dev_init(struct ivp_dev *dev)
 	int i;
 
 	pthread_mutex_init(&dev->lock, NULL);
+	pthread_rwlock_init(&dev->qps_lock, NULL);
 	dev->ring.fd = -1;
 	dev->ring.kick = -1;
 	dev->rings_state = 0;
@@ -133,6 +157,7 @@ void ivp_dev_fini(struct ivp_dev *dev)
 			close(dev->spare[i]);
 	if (dev->rings_state > 0)
 		ioverbs_sring_ctx_detach(&dev->ring);
+	pthread_rwlock_destroy(&dev->qps_lock);
 	pthread_mutex_destroy(&dev->lock);
 }
 
@@ -251,6 +276,26 @@ int ivp_cq_destroy(struct ivp_cq *cq, uint32_t *comp_events,
 	return 0;
 }
 
+static void qp_credit(struct ivp_qp *qp, const struct ivp_wc *wc);
+
+/* Credits each completion's QP with the WR it completed. */
+static void credit(struct ivp_dev *dev, const struct ivp_wc *wc, u32 n)
+{
+	struct ivp_qp *qp;
+	u32 i;
+
+	pthread_rwlock_rdlock(&dev->qps_lock);
+	for (i = 0; i < n; i++) {
+		for (qp = dev->qps[wc[i].qp_num % IVP_QP_BUCKETS]; qp;
+		     qp = qp->next)
+			if (qp->qpn == wc[i].qp_num)
+				break;
+		if (qp)
+			qp_credit(qp, &wc[i]);
+	}
+	pthread_rwlock_unlock(&dev->qps_lock);
+}
+
 int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 {
 	u32 n;
@@ -263,6 +308,9 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 	}
 	pthread_mutex_lock(&cq->lock);
 	n = ioverbs_sring_poll(&cq->r, (struct ib_uverbs_wc *)wc, num);
+	/* In the CQ's lock: a QP's send completions are credited in order. */
+	if (n)
+		credit(cq->dev, wc, n);
 	pthread_mutex_unlock(&cq->lock);
 	/* A dropped completion: the CQ is in error (CQ_ERR was queued). */
 	if (!n && ioverbs_sring_cq_overflowed(&cq->r))
@@ -277,6 +325,37 @@ int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only)
 }
 
 /* QP */
+
+/*
+ * A completion of @qp's (pollers, under qps_lock read-held): a receive
+ * frees one receive WQE; a send frees every send up to the signaled one
+ * it completes.  An error completion moves the QP to the error state,
+ * where every outstanding WR is flushed: the send queue counts as empty.
+ */
+static void qp_credit(struct ivp_qp *qp, const struct ivp_wc *wc)
+{
+	u32 head, tail;
+
+	if (wc->opcode & IB_UVERBS_WC_RECV) {
+		if (!qp->srq)
+			__atomic_fetch_add(&qp->rq_done, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	if (wc->status != IB_UVERBS_WC_SUCCESS) {
+		pthread_mutex_lock(&qp->sq_lock);
+		__atomic_store_n(&qp->sq_done, qp->sq_posted, __ATOMIC_RELEASE);
+		qp->sig_head = qp->sig_tail;
+		pthread_mutex_unlock(&qp->sq_lock);
+		return;
+	}
+	head = __atomic_load_n(&qp->sig_head, __ATOMIC_ACQUIRE);
+	tail = __atomic_load_n(&qp->sig_tail, __ATOMIC_ACQUIRE);
+	if (head == tail)
+		return; /* not one we counted (a command's post) */
+	__atomic_store_n(&qp->sq_done, qp->sig[head % qp->max_send_wr] + 1,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&qp->sig_head, head + 1, __ATOMIC_RELEASE);
+}
 
 struct ivp_dev *ivp_qp_dev(struct ivp_qp *qp)
 {
@@ -310,9 +389,22 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 	}
 	pthread_mutex_init(&qp->sq_lock, NULL);
 	pthread_mutex_init(&qp->rq_lock, NULL);
-	qp->ring = dev_rings(dev) &&
+	qp->qpn = resp.qpn;
+	qp->srq = c->srq != IVP_NONE;
+	qp->sq_sig_all = c->sq_sig_all;
+	qp->max_send_wr = resp.cap.max_send_wr;
+	qp->max_recv_wr = resp.cap.max_recv_wr;
+	qp->sig = calloc(qp->max_send_wr ? qp->max_send_wr : 1,
+			 sizeof(*qp->sig));
+	qp->ring = qp->sig && dev_rings(dev) &&
 		   !ioverbs_sring_qp_attach(&qp->r, &dev->ring, qp->handle,
 					    &resp.cap, dev->v.fn, dev->v.ctx);
+	if (qp->ring) {
+		pthread_rwlock_wrlock(&dev->qps_lock);
+		qp->next = dev->qps[qp->qpn % IVP_QP_BUCKETS];
+		dev->qps[qp->qpn % IVP_QP_BUCKETS] = qp;
+		pthread_rwlock_unlock(&dev->qps_lock);
+	}
 	memcpy(&c->cap, &resp.cap, sizeof(c->cap));
 	*handle = qp->handle;
 	*qpn = resp.qpn;
@@ -350,8 +442,20 @@ int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
 	if (ret)
 		return (int)ret;
 	*events = resp.events_reported;
-	if (qp->ring)
+	if (qp->ring) {
+		struct ivp_qp **pp;
+
+		pthread_rwlock_wrlock(&qp->dev->qps_lock);
+		for (pp = &qp->dev->qps[qp->qpn % IVP_QP_BUCKETS]; *pp;
+		     pp = &(*pp)->next)
+			if (*pp == qp) {
+				*pp = qp->next;
+				break;
+			}
+		pthread_rwlock_unlock(&qp->dev->qps_lock);
 		ioverbs_sring_qp_detach(&qp->r);
+	}
+	free(qp->sig);
 	pthread_mutex_destroy(&qp->sq_lock);
 	pthread_mutex_destroy(&qp->rq_lock);
 	free(qp);
@@ -394,9 +498,23 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
 			wr->num_sge, NULL);
 	pthread_mutex_lock(&qp->sq_lock);
+	if (qp->sq_posted - __atomic_load_n(&qp->sq_done, __ATOMIC_ACQUIRE) >=
+	    qp->max_send_wr) {
+		pthread_mutex_unlock(&qp->sq_lock);
+		*why = "the send queue is full: max_send_wr WRs outstanding";
+		return -ENOMEM;
+	}
 	ret = ioverbs_sring_post_send(&qp->r,
 				      (const struct ib_uverbs_send_wr *)wr,
 				      (const struct ib_uverbs_sge *)sge);
+	if (!ret) {
+		if (qp->sq_sig_all || (wr->send_flags & IB_UVERBS_SEND_SIGNALED)) {
+			qp->sig[qp->sig_tail % qp->max_send_wr] = qp->sq_posted;
+			__atomic_store_n(&qp->sig_tail, qp->sig_tail + 1,
+					 __ATOMIC_RELEASE);
+		}
+		qp->sq_posted++;
+	}
 	pthread_mutex_unlock(&qp->sq_lock);
 	if (ret)
 		*why = ring_why(ret, true);
@@ -416,9 +534,18 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
 			wr->num_sge, NULL);
 	pthread_mutex_lock(&qp->rq_lock);
+	if (!qp->srq &&
+	    qp->rq_posted - __atomic_load_n(&qp->rq_done, __ATOMIC_ACQUIRE) >=
+		    qp->max_recv_wr) {
+		pthread_mutex_unlock(&qp->rq_lock);
+		*why = "the receive queue is full: max_recv_wr WRs outstanding";
+		return -ENOMEM;
+	}
 	ret = ioverbs_sring_post_recv(&qp->r,
 				      (const struct ib_uverbs_recv_wr *)wr,
 				      (const struct ib_uverbs_sge *)sge);
+	if (!ret)
+		qp->rq_posted++;
 	pthread_mutex_unlock(&qp->rq_lock);
 	if (ret)
 		*why = ring_why(ret, false);

@@ -17,6 +17,11 @@
 /* Spare event files kept open (docs/internals.md). */
 #define IVP_SPARES 4
 
+/* Buckets of a context's table of QPs with rings, by QP number. */
+#define IVP_QP_BUCKETS 64
+
+struct ivp_qp;
+
 /**
  * struct ivp_dev - one context's client
  * @v: commands on cmd_fd
@@ -28,6 +33,9 @@
  * @spare: unbound spare event files (-1: none), with the identity each
  *	had when opened, so that a descriptor number reused by the
  *	application is never closed as ours
+ * @qps_lock: protects @qps (read by every poll, written by QP create
+ *	and destroy); taken alone
+ * @qps: the QPs with rings, by QP number: a poll credits their queues
  */
 struct ivp_dev {
 	struct ioverbs_client v;
@@ -37,6 +45,8 @@ struct ivp_dev {
 	int spare[IVP_SPARES];
 	dev_t spare_dev[IVP_SPARES];
 	ino_t spare_ino[IVP_SPARES];
+	pthread_rwlock_t qps_lock;
+	struct ivp_qp *qps[IVP_QP_BUCKETS];
 };
 
 void ivp_dev_init(struct ivp_dev *dev);

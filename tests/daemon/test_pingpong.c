@@ -465,7 +465,8 @@ TEST(provider_verbs_errnos_and_reasons)
 		"ioverbs: MR_REG: EINVAL (MR_REG: length is 0)\n",
 		"ioverbs: QP_MODIFY: EINVAL (QP_MODIFY: RESET->RTR for RC is not a legal transition)\n",
 		"ioverbs: QP_CREATE: EINVAL (QP_CREATE: max_send_wr 16385 > device max 16384)\n",
-		"ioverbs: post_recv: ENOMEM (the receive queue is full)\n",
+		"ioverbs: post_recv: ENOMEM (the receive queue is full: max_recv_wr WRs outstanding)\n",
+		"ioverbs: post_send: ENOMEM (the send queue is full: max_send_wr WRs outstanding)\n",
 	};
 	static char out[16384];
 	char mnt_opt[128], client[PATH_MAX];
