@@ -302,8 +302,13 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 	long ret;
 
 	if (!cq->ring) {
+		/* Its QPs may have rings (and counts) all the same. */
+		pthread_mutex_lock(&cq->lock);
 		ret = ioverbs_cq_poll(&cq->dev->v, cq->handle,
 				      (struct ib_uverbs_wc *)wc, num, &n);
+		if (!ret && n)
+			credit(cq->dev, wc, n);
+		pthread_mutex_unlock(&cq->lock);
 		return ret ? (int)ret : (int)n;
 	}
 	pthread_mutex_lock(&cq->lock);
