@@ -39,7 +39,7 @@ $(PROVIDER_SMOKE): tests/provider/smoke.c
 PROVIDER_VERBS := $(O)/rel/tests/provider/verbs
 $(PROVIDER_VERBS): tests/provider/verbs.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
 
 .PHONY: check-provider
 check-provider:

@@ -14,6 +14,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -489,6 +490,57 @@ static void cq_ex(void)
 	CHECK(ibv_destroy_cq(ibv_cq_ex_to_cq(cq)) == 0);
 }
 
+/*
+ * Threads at once on one context, each its own CQ and QP pair, QPs
+ * created while the others poll: the provider's tables and the shared
+ * doorbell under concurrency (and TSan, when built with it).
+ */
+#define THREADS 3
+#define THREAD_WRITES 500
+
+static void *thread_main(void *arg)
+{
+	uint32_t off = 7200 + 64 * (uint32_t)(uintptr_t)arg;
+	struct ibv_cq *cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
+	struct ibv_qp *a, *b;
+	struct ibv_wc wc;
+	unsigned int bad = 0;
+	int i;
+
+	if (!cq)
+		return (void *)1;
+	a = rc_qp(cq, 2);
+	b = rc_qp(cq, 2);
+	if (!a || !b || to_init(a) || to_init(b) || to_rts(a, b->qp_num) ||
+	    to_rts(b, a->qp_num))
+		return (void *)1;
+	for (i = 0; i < THREAD_WRITES; i++) {
+		if (post(a, IBV_WR_RDMA_WRITE, off, 8, (uintptr_t)(buf + off + 32),
+			 0, 0) ||
+		    poll_one(cq, &wc) != 1 || wc.status != IBV_WC_SUCCESS ||
+		    wc.qp_num != a->qp_num)
+			bad++;
+	}
+	if (ibv_destroy_qp(a) || ibv_destroy_qp(b) || ibv_destroy_cq(cq))
+		bad++;
+	return (void *)(uintptr_t)bad;
+}
+
+static void threads(void)
+{
+	pthread_t t[THREADS];
+	void *ret;
+	int i;
+
+	for (i = 0; i < THREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, thread_main,
+				     (void *)(uintptr_t)i) == 0);
+	for (i = 0; i < THREADS; i++) {
+		CHECK(pthread_join(t[i], &ret) == 0);
+		CHECK(ret == NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct ibv_device **list;
@@ -537,6 +589,7 @@ int main(int argc, char **argv)
 	data_path(cq, a, b);
 	errnos(cq, b);
 	send_queue(cq);
+	threads();
 	channel();
 	cq_ex();
 	CHECK(ibv_destroy_qp(a) == 0);
