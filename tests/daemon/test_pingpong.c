@@ -502,6 +502,48 @@ TEST(provider_verbs_errnos_and_reasons)
 	fx_stop(&fx);
 }
 
+/*
+ * The same client and the provider built with TSan ($(O)/tsan/): its
+ * threads at once on one context report no race.
+ */
+TEST(provider_verbs_under_tsan)
+{
+	static char out[16384];
+	char mnt_opt[128], client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
+	struct fx fx;
+	char *argv[8];
+	long base;
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
+	snprintf(client, sizeof(client), "%s",
+		 in_build("tsan/tests/provider/verbs"));
+	snprintf(so, sizeof(so), "%s",
+		 in_build("tsan/provider/libioverbs-rdmav34.so"));
+	if (access(client, X_OK) || access(so, R_OK))
+		harness_skip("no TSan provider and client (make builds them with this test)");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = NULL;
+	ret = fx_run(argv, out, sizeof(out));
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
+	if (ret || !strstr(out, " passed, 0 failed\n") ||
+	    strstr(out, "ThreadSanitizer"))
+		harness_fail(__FILE__, __LINE__, "verbs (TSan): exit %d:\n%s",
+			     ret, out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
 TEST(perftest_send_lat)
 {
 	perftest("/usr/bin/ib_send_lat", 2, 1000, true);
