@@ -250,7 +250,8 @@ bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
 $(O)/rel/bench/bench_ring: | $(O)/rel/daemon/ioverbsd
 
 demo: $(O)/rel/examples/embedded_demo $(O)/rel/examples/daemon_pingpong \
-		$(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs-ctl
+		$(O)/rel/examples/rdma_rw $(O)/rel/daemon/ioverbsd \
+		$(O)/rel/tools/ioverbs-ctl $(O)/rel/tools/ioverbs $(PROVIDER_SO)
 	$(Q)$<
 	$(Q)sh scripts/daemon_demo.sh $(O)/rel
 

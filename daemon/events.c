@@ -116,8 +116,13 @@ static struct ivd_htable by_fd = IVD_HTABLE_INIT(by_fd);
 static struct ivd_htable by_uobj = IVD_HTABLE_INIT(by_uobj);
 static struct ivd_htable users = IVD_HTABLE_INIT(users);
 static fuse_ino_t next_ino = IVD_INO_EVENT0;
-/* Written once before the loop starts. */
+/*
+ * Written once before the loop starts: the mount's id and its
+ * superblock's device ("major:minor"), which a client in another mount
+ * namespace (`ioverbs run`) sees under another mount id.
+ */
 static int mount_id = -1;
+static char mount_dev[32];
 
 static uint64_t fd_hash(const struct ib_uverbs_file *ufile, int fd)
 {
@@ -203,16 +208,18 @@ static struct ivd_event_user *user_by_uid(uid_t uid)
  */
 int ivd_events_init(const char *mountpoint)
 {
-	char line[1024], mp[512];
+	char line[1024], mp[512], dev[32];
 	FILE *fp = fopen("/proc/self/mountinfo", "re");
 	int id;
 
 	if (!fp)
 		return -errno;
 	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "%d %*d %*s %*s %511s", &id, mp) == 2 &&
-		    !strcmp(mp, mountpoint))
+		if (sscanf(line, "%d %*d %31s %*s %511s", &id, dev, mp) == 3 &&
+		    !strcmp(mp, mountpoint)) {
 			mount_id = id;
+			snprintf(mount_dev, sizeof(mount_dev), "%s", dev);
+		}
 	fclose(fp);
 	return mount_id < 0 ? -ENOENT : 0;
 }
@@ -561,6 +568,31 @@ void ivd_event_poll(fuse_req_t req, struct fuse_file_info *fi,
 }
 
 /* The caller's descriptor @fd: an event file of ours?  Its inode, or 0. */
+/*
+ * Is mount @mnt of @tid's mount namespace this file system?  A private
+ * mount namespace (unshare(CLONE_NEWNS), as `ioverbs run` makes) copies
+ * the mount under a new id; its superblock, so its device, is ours.
+ */
+static bool caller_mount_is_ours(pid_t tid, int mnt)
+{
+	char path[64], line[1024], dev[32];
+	bool ours = false;
+	FILE *fp;
+	int id;
+
+	if (mnt < 0 || !mount_dev[0])
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)tid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return false;
+	while (!ours && fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%d %*d %31s", &id, dev) == 2 && id == mnt)
+			ours = !strcmp(dev, mount_dev);
+	fclose(fp);
+	return ours;
+}
+
 static fuse_ino_t caller_event_ino(pid_t tid, int fd)
 {
 	char path[64], line[128];
@@ -577,7 +609,11 @@ static fuse_ino_t caller_event_ino(pid_t tid, int fd)
 		sscanf(line, "ino: %lu", &ino);
 	}
 	fclose(fp);
-	return mnt == mount_id && mount_id >= 0 ? (fuse_ino_t)ino : 0;
+	if (mount_id < 0)
+		return 0;
+	if (mnt == mount_id || caller_mount_is_ours(tid, mnt))
+		return (fuse_ino_t)ino;
+	return 0;
 }
 
 int ivd_event_bind(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,

@@ -61,5 +61,154 @@ int ivp_dealloc_pd(struct ivp_dev *dev, uint32_t handle);
  * Return: -@err, the positive errno libibverbs' callers expect.
  */
 int ivp_failed(struct ivp_dev *dev, const char *verb, int err);
+/* The same with the provider's own reason @why (NULL: ivp_failed()). */
+int ivp_failed_why(struct ivp_dev *dev, const char *verb, int err,
+		   const char *why);
+
+/*
+ * The data path's records, laid out as <rdma/ib_user_verbs.h> lays out
+ * struct ib_uverbs_sge, _send_wr, _recv_wr, _wc, _ah_attr, _qp_cap and
+ * _qp_attr (ivp_data.c asserts it), so that the two halves pass them
+ * without copying field by field twice.
+ */
+struct ivp_sge {
+	uint64_t addr;
+	uint32_t length, lkey;
+};
+
+struct ivp_send_wr {
+	uint64_t wr_id;
+	uint32_t num_sge, opcode, send_flags, imm_data;
+	union {
+		struct {
+			uint64_t remote_addr;
+			uint32_t rkey, reserved;
+		} rdma;
+		struct {
+			uint64_t remote_addr, compare_add, swap;
+			uint32_t rkey, reserved;
+		} atomic;
+		struct {
+			uint32_t ah, remote_qpn, remote_qkey, reserved;
+		} ud;
+	} wr;
+};
+
+struct ivp_recv_wr {
+	uint64_t wr_id;
+	uint32_t num_sge, reserved;
+};
+
+struct ivp_wc {
+	uint64_t wr_id;
+	uint32_t status, opcode, vendor_err, byte_len, imm_data, qp_num;
+	uint32_t src_qp, wc_flags;
+	uint16_t pkey_index, slid;
+	uint8_t sl, dlid_path_bits, port_num, reserved;
+};
+
+struct ivp_ah_attr {
+	uint8_t dgid[16];
+	uint32_t flow_label;
+	uint16_t dlid;
+	uint8_t sgid_index, hop_limit, traffic_class, sl, src_path_bits;
+	uint8_t static_rate, is_global, port_num, reserved[2];
+};
+
+struct ivp_qp_cap {
+	uint32_t max_send_wr, max_recv_wr, max_send_sge, max_recv_sge;
+	uint32_t max_inline_data, reserved;
+};
+
+struct ivp_qp_attr {
+	uint32_t attr_mask, qkey, rq_psn, sq_psn, dest_qp_num;
+	uint32_t qp_access_flags;
+	struct ivp_ah_attr ah_attr, alt_ah_attr;
+	struct ivp_qp_cap cap;
+	uint16_t pkey_index, alt_pkey_index;
+	uint8_t qp_state, cur_qp_state, path_mtu, path_mig_state;
+	uint8_t en_sqd_async_notify, sq_draining, max_rd_atomic;
+	uint8_t max_dest_rd_atomic, min_rnr_timer, port_num, timeout;
+	uint8_t retry_cnt, rnr_retry, alt_port_num, alt_timeout, reserved[5];
+};
+
+/* "No such object": an optional handle left out (IOVERBS_NONE). */
+#define IVP_NONE (~0u)
+
+/* MR */
+int ivp_reg_mr(struct ivp_dev *dev, uint32_t pd, uint64_t addr, uint64_t len,
+	       uint64_t hca_va, uint32_t access, uint32_t *handle,
+	       uint32_t *lkey, uint32_t *rkey);
+int ivp_dereg_mr(struct ivp_dev *dev, uint32_t handle);
+
+/*
+ * CQ: one object of the device and, on the soft device, its shared
+ * completion ring (polled without a command).  Its lock serializes
+ * pollers, as libibverbs' callers may poll from several threads.
+ */
+struct ivp_cq;
+int ivp_cq_create(struct ivp_dev *dev, uint32_t cqe, uint64_t user_handle,
+		  uint32_t comp_vector, int channel, struct ivp_cq **out,
+		  uint32_t *handle, uint32_t *cqe_out);
+int ivp_cq_destroy(struct ivp_cq *cq, uint32_t *comp_events,
+		   uint32_t *async_events);
+/* Return: how many completions (oldest first), or a negative errno. */
+int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num);
+int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only);
+
+/*
+ * QP: the object and, on the soft device, its shared send and receive
+ * rings (posted to without a command); a lock per ring.
+ */
+struct ivp_qp;
+struct ivp_qp_create {
+	uint64_t user_handle;
+	uint32_t pd, send_cq, recv_cq, srq;
+	uint8_t qp_type, sq_sig_all;
+	struct ivp_qp_cap cap; /* in: asked for; out: what the QP has */
+};
+int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
+		  struct ivp_qp **out, uint32_t *handle, uint32_t *qpn);
+int ivp_qp_modify(struct ivp_qp *qp, const struct ivp_qp_attr *a);
+int ivp_qp_query(struct ivp_qp *qp, uint32_t mask, struct ivp_qp_attr *a,
+		 uint8_t *qp_type, uint8_t *sq_sig_all);
+int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events);
+/*
+ * One WR and its SGEs: 0, -ENOMEM (queue full), -EINVAL; *@why the
+ * reason when the ring refused it (NULL: a command's, ivp_failed()).
+ */
+int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
+		     const struct ivp_sge *sge, const char **why);
+int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
+		     const struct ivp_sge *sge, const char **why);
+struct ivp_dev *ivp_qp_dev(struct ivp_qp *qp);
+struct ivp_dev *ivp_cq_dev(struct ivp_cq *cq);
+
+/*
+ * SRQ: commands only (the soft device has no shared ring for an SRQ);
+ * @wr, @sge: @num WRs and all their SGEs in order; *@bad the index of
+ * the WR that failed.  AH: an address vector for UD sends.
+ */
+int ivp_srq_create(struct ivp_dev *dev, uint32_t pd, uint64_t user_handle,
+		   uint32_t *max_wr, uint32_t *max_sge, uint32_t srq_limit,
+		   uint32_t *handle);
+int ivp_srq_modify(struct ivp_dev *dev, uint32_t handle, uint32_t mask,
+		   uint32_t max_wr, uint32_t srq_limit);
+int ivp_srq_destroy(struct ivp_dev *dev, uint32_t handle, uint32_t *events);
+int ivp_srq_post_recv(struct ivp_dev *dev, uint32_t handle,
+		      const struct ivp_recv_wr *wr, uint32_t num,
+		      const struct ivp_sge *sge, uint32_t num_sge,
+		      uint32_t *bad);
+int ivp_ah_create(struct ivp_dev *dev, uint32_t pd,
+		  const struct ivp_ah_attr *attr, uint32_t *handle);
+int ivp_ah_destroy(struct ivp_dev *dev, uint32_t handle);
+
+/*
+ * Spare event files for ibv_create_comp_channel() (docs/internals.md,
+ * "What libibverbs sends by itself"): ivp_open() opens some; after a
+ * channel's descriptor came back (create_cq), ivp_spare_taken() drops it
+ * from the spares and opens another.
+ */
+void ivp_spare_taken(struct ivp_dev *dev, int fd);
 
 #endif /* _PROVIDER_IVP_H */

@@ -11,11 +11,7 @@
 #include <ioverbs/reason.h>
 #include <ioverbs/verbs.h>
 
-#include "ivp.h"
-
-struct ivp_dev {
-	struct ioverbs_client v;
-};
+#include "ivp_lib.h"
 
 int ivp_open(int fd, struct ivp_dev **out, uint32_t *num_comp_vectors)
 {
@@ -27,9 +23,11 @@ int ivp_open(int fd, struct ivp_dev **out, uint32_t *num_comp_vectors)
 	if (!dev)
 		return -ENOMEM;
 	ioverbs_client_init_fd(&dev->v, fd);
+	ivp_dev_init(dev);
 	ret = ioverbs_context_get_ex(&dev->v, &resp);
 	if (ret) {
 		ret = -ivp_failed(dev, "GET_CONTEXT", (int)ret);
+		ivp_dev_fini(dev);
 		free(dev);
 		return (int)ret;
 	}
@@ -40,6 +38,7 @@ int ivp_open(int fd, struct ivp_dev **out, uint32_t *num_comp_vectors)
 
 void ivp_close(struct ivp_dev *dev)
 {
+	ivp_dev_fini(dev);
 	free(dev);
 }
 

@@ -22,6 +22,7 @@
 #include <endian.h>
 
 #include "ivp.h"
+#include "ivp_verbs.h"
 #include "verbs_private.h"
 
 #define IVP_DEFAULT_MOUNT "/run/ioverbs"
@@ -52,6 +53,11 @@ static struct ivp_context *to_ictx(struct ibv_context *ctx)
 {
 	return (struct ivp_context *)((char *)ctx -
 				      offsetof(struct ivp_context, vctx.context));
+}
+
+struct ivp_dev *ivp_ctx_dev(struct ibv_context *ctx)
+{
+	return to_ictx(ctx)->dev;
 }
 
 static int ivo_query_device_ex(struct ibv_context *ctx,
@@ -191,10 +197,31 @@ static void ivo_free_context(struct ibv_context *ctx)
 
 static const struct verbs_context_ops ivp_ops = {
 	.alloc_pd = ivo_alloc_pd,
+	.create_ah = ivo_create_ah,
+	.create_cq = ivo_create_cq,
+	.create_cq_ex = ivo_create_cq_ex,
+	.create_qp = ivo_create_qp,
+	.create_qp_ex = ivo_create_qp_ex,
+	.create_srq = ivo_create_srq,
 	.dealloc_pd = ivo_dealloc_pd,
+	.dereg_mr = ivo_dereg_mr,
+	.destroy_ah = ivo_destroy_ah,
+	.destroy_cq = ivo_destroy_cq,
+	.destroy_qp = ivo_destroy_qp,
+	.destroy_srq = ivo_destroy_srq,
 	.free_context = ivo_free_context,
+	.modify_qp = ivo_modify_qp,
+	.modify_srq = ivo_modify_srq,
+	.poll_cq = ivo_poll_cq,
+	.post_recv = ivo_post_recv,
+	.post_send = ivo_post_send,
+	.post_srq_recv = ivo_post_srq_recv,
 	.query_device_ex = ivo_query_device_ex,
 	.query_port = ivo_query_port,
+	.query_qp = ivo_query_qp,
+	.query_srq = ivo_query_srq,
+	.reg_mr = ivo_reg_mr,
+	.req_notify_cq = ivo_req_notify_cq,
 };
 
 /*

@@ -11,9 +11,15 @@
 # talks to lib/ (provider/ivp.h is what the two share).
 
 PROVIDER_SO := $(O)/rel/provider/libioverbs-rdmav34.so
-PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o
+PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o \
+	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/mr.o \
+	$(O)/pic/provider/cq.o $(O)/pic/provider/qp.o \
+	$(O)/pic/provider/srq.o $(O)/pic/provider/ah.o
 
-$(O)/pic/provider/provider.o: provider/provider.c
+# The libibverbs half (ivp_cmd.c and ivp_data.c build as lib/ does).
+$(O)/pic/provider/provider.o $(O)/pic/provider/mr.o $(O)/pic/provider/cq.o \
+$(O)/pic/provider/qp.o $(O)/pic/provider/srq.o $(O)/pic/provider/ah.o: \
+	$(O)/pic/provider/%.o: provider/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -pthread -O2 -fPIC \
 		-MMD -MP -c $< -o $@
@@ -29,6 +35,43 @@ $(PROVIDER_SMOKE): tests/provider/smoke.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
 
+# The verbs past the PD through libibverbs alone (tests/provider/verbs.c).
+PROVIDER_VERBS := $(O)/rel/tests/provider/verbs
+$(PROVIDER_VERBS): tests/provider/verbs.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
+
+# The same provider and client built with TSan ($(O)/tsan-pic/: PIC and
+# -fsanitize=thread), for the threaded part of tests/provider/verbs.c;
+# tests/daemon/test_pingpong.c runs them when they are built.
+PROVIDER_TSAN_SO := $(O)/tsan/provider/libioverbs-rdmav34.so
+PROVIDER_TSAN_VERBS := $(O)/tsan/tests/provider/verbs
+PROVIDER_TSAN_LIBVERBS_SRCS := provider/provider.c provider/mr.c \
+	provider/cq.c provider/qp.c provider/srq.c provider/ah.c
+PROVIDER_TSAN_LIB_SRCS := provider/ivp_cmd.c provider/ivp_data.c $(LIB_SRCS)
+
+$(patsubst %.c,$(O)/tsan-pic/%.o,$(PROVIDER_TSAN_LIBVERBS_SRCS)): \
+	$(O)/tsan-pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -pthread -O1 -fPIC \
+		$(SAN_TSAN) -MMD -MP -c $< -o $@
+
+$(patsubst %.c,$(O)/tsan-pic/%.o,$(PROVIDER_TSAN_LIB_SRCS)): \
+	$(O)/tsan-pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 -fPIC $(SAN_TSAN) -MMD -MP -c $< -o $@
+
+$(PROVIDER_TSAN_SO): $(patsubst %.c,$(O)/tsan-pic/%.o,\
+	$(PROVIDER_TSAN_LIBVERBS_SRCS) $(PROVIDER_TSAN_LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared $(SAN_TSAN) -Wl,--version-script=provider/provider.map \
+		-o $@ $^ -libverbs -pthread
+
+$(PROVIDER_TSAN_VERBS): tests/provider/verbs.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O1 $(SAN_TSAN) -o $@ $< \
+		-libverbs -pthread
+
 .PHONY: check-provider
 check-provider:
 	$(call build_progs,provider,$(PROVIDER_SO) $(PROVIDER_SMOKE))
@@ -41,6 +84,9 @@ check-provider:
 # not be preloaded into programs built without ASan.
 $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
+# tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
+$(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
+	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
 
 # Where `make install` puts the provider: `ioverbs run`'s default.
 $(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \

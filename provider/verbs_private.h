@@ -90,6 +90,37 @@ struct verbs_device {
 /* An op the provider does not give: a NULL slot of the table. */
 typedef void (*ivp_no_op)(void);
 
+/* An MR as libibverbs keeps it (ibv_dereg_mr() reads the last two). */
+struct verbs_mr {
+	struct ibv_mr ibv_mr; /* first */
+	int mr_type; /* driver.h's enum ibv_mr_type */
+	int access;
+};
+
+/* enum ibv_mr_type's IBV_MR_TYPE_MR: an MR of ibv_reg_mr(). */
+#define IVP_MR_TYPE_MR 0
+
+/* A CQ: ibv_cq_ex_to_cq() and its like convert between the two. */
+struct verbs_cq {
+	union {
+		struct ibv_cq cq;
+		struct ibv_cq_ex cq_ex;
+	};
+};
+
+/* A QP: ibv_qp_to_qp_ex() reads comp_mask (IVP_VERBS_QP_EX: a qp_ex). */
+struct verbs_qp {
+	union {
+		struct ibv_qp qp;
+		struct ibv_qp_ex qp_ex;
+	};
+	uint32_t comp_mask;
+	void *xrcd;
+};
+
+/* driver.h's VERBS_QP_EX: the QP's ibv_qp_ex is valid. */
+#define IVP_VERBS_QP_EX (1u << 1)
+
 /*
  * Every op a provider may give, in the ABI's (alphabetical) order;
  * verbs_set_ops() copies the non-NULL ones into the context.  Ops this
@@ -109,30 +140,36 @@ struct verbs_context_ops {
 	ivp_no_op bind_mw;
 	ivp_no_op close_xrcd;
 	ivp_no_op cq_event;
-	ivp_no_op create_ah;
+	struct ibv_ah *(*create_ah)(struct ibv_pd *pd, struct ibv_ah_attr *attr);
 	ivp_no_op create_counters;
-	ivp_no_op create_cq;
-	ivp_no_op create_cq_ex;
+	struct ibv_cq *(*create_cq)(struct ibv_context *context, int cqe,
+				    struct ibv_comp_channel *channel,
+				    int comp_vector);
+	struct ibv_cq_ex *(*create_cq_ex)(struct ibv_context *context,
+					  struct ibv_cq_init_attr_ex *attr);
 	ivp_no_op create_flow;
 	ivp_no_op create_flow_action_esp;
-	ivp_no_op create_qp;
-	ivp_no_op create_qp_ex;
+	struct ibv_qp *(*create_qp)(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *attr);
+	struct ibv_qp *(*create_qp_ex)(struct ibv_context *context,
+				       struct ibv_qp_init_attr_ex *attr);
 	ivp_no_op create_rwq_ind_table;
-	ivp_no_op create_srq;
+	struct ibv_srq *(*create_srq)(struct ibv_pd *pd,
+				      struct ibv_srq_init_attr *init);
 	ivp_no_op create_srq_ex;
 	ivp_no_op create_wq;
 	ivp_no_op dealloc_mw;
 	int (*dealloc_pd)(struct ibv_pd *pd);
 	ivp_no_op dealloc_td;
-	ivp_no_op dereg_mr;
-	ivp_no_op destroy_ah;
+	int (*dereg_mr)(struct verbs_mr *vmr);
+	int (*destroy_ah)(struct ibv_ah *ah);
 	ivp_no_op destroy_counters;
-	ivp_no_op destroy_cq;
+	int (*destroy_cq)(struct ibv_cq *cq);
 	ivp_no_op destroy_flow;
 	ivp_no_op destroy_flow_action;
-	ivp_no_op destroy_qp;
+	int (*destroy_qp)(struct ibv_qp *qp);
 	ivp_no_op destroy_rwq_ind_table;
-	ivp_no_op destroy_srq;
+	int (*destroy_srq)(struct ibv_srq *srq);
 	ivp_no_op destroy_wq;
 	ivp_no_op detach_mcast;
 	void (*free_context)(struct ibv_context *context);
@@ -143,17 +180,22 @@ struct verbs_context_ops {
 	ivp_no_op import_pd;
 	ivp_no_op modify_cq;
 	ivp_no_op modify_flow_action_esp;
-	ivp_no_op modify_qp;
+	int (*modify_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+			 int attr_mask);
 	ivp_no_op modify_qp_rate_limit;
-	ivp_no_op modify_srq;
+	int (*modify_srq)(struct ibv_srq *srq, struct ibv_srq_attr *attr,
+			  int mask);
 	ivp_no_op modify_wq;
 	ivp_no_op open_qp;
 	ivp_no_op open_xrcd;
-	ivp_no_op poll_cq;
-	ivp_no_op post_recv;
-	ivp_no_op post_send;
+	int (*poll_cq)(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
+	int (*post_recv)(struct ibv_qp *qp, struct ibv_recv_wr *wr,
+			 struct ibv_recv_wr **bad_wr);
+	int (*post_send)(struct ibv_qp *qp, struct ibv_send_wr *wr,
+			 struct ibv_send_wr **bad_wr);
 	ivp_no_op post_srq_ops;
-	ivp_no_op post_srq_recv;
+	int (*post_srq_recv)(struct ibv_srq *srq, struct ibv_recv_wr *wr,
+			     struct ibv_recv_wr **bad_wr);
 	int (*query_device_ex)(struct ibv_context *context,
 			       const struct ibv_query_device_ex_input *input,
 			       struct ibv_device_attr_ex *attr,
@@ -161,15 +203,17 @@ struct verbs_context_ops {
 	ivp_no_op query_ece;
 	int (*query_port)(struct ibv_context *context, uint8_t port_num,
 			  struct ibv_port_attr *port_attr);
-	ivp_no_op query_qp;
+	int (*query_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+			int attr_mask, struct ibv_qp_init_attr *init_attr);
 	ivp_no_op query_qp_data_in_order;
 	ivp_no_op query_rt_values;
-	ivp_no_op query_srq;
+	int (*query_srq)(struct ibv_srq *srq, struct ibv_srq_attr *attr);
 	ivp_no_op read_counters;
 	ivp_no_op reg_dm_mr;
 	ivp_no_op reg_dmabuf_mr;
-	ivp_no_op reg_mr;
-	ivp_no_op req_notify_cq;
+	struct ibv_mr *(*reg_mr)(struct ibv_pd *pd, void *addr, size_t length,
+				 uint64_t hca_va, int access);
+	int (*req_notify_cq)(struct ibv_cq *cq, int solicited_only);
 	ivp_no_op rereg_mr;
 	ivp_no_op resize_cq;
 	ivp_no_op set_ece;

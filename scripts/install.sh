@@ -11,7 +11,7 @@
 # --no-demo stops after installing (CI builds and tests with `make check`).
 set -eu
 
-PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin gnuplot-nox man-db groff-base libibverbs-dev ibverbs-utils"
+PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin gnuplot-nox man-db groff-base libibverbs-dev ibverbs-utils perftest"
 # gcc, make, libc6-dev: the build (gcc-12 brings the ASan, UBSan and TSan
 #	runtimes: libasan8, libubsan1, libtsan2)
 # linux-libc-dev: <linux/types.h> and <linux/ioctl.h>, which the ABI
@@ -29,7 +29,10 @@ PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev
 # libibverbs-dev: <infiniband/verbs.h> (the public types) and
 #	libibverbs.so, which the provider (provider/) is built against
 # ibverbs-utils: ibv_devices and ibv_devinfo, the unmodified programs
-#	the `ioverbs run` tests run (tests/daemon/test_run.c)
+#	the `ioverbs run` tests run (tests/daemon/test_run.c), and
+#	ibv_rc_pingpong (tests/daemon/test_pingpong.c)
+# perftest: ib_send_lat, ib_write_lat, ib_write_bw, ib_send_bw through
+#	`ioverbs run` (tests/daemon/test_pingpong.c)
 # man-db, groff-base: man(1) and groff, with which check-man renders each
 #	page of man/ (`man --warnings -l`) and check-install finds the
 #	installed ones; a minbase Debian has neither

@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Debian's unmodified ibv_rc_pingpong (ibverbs-utils) server and client
+ * on 127.0.0.1, each through `ioverbs run` on the daemon's ioverbs0:
+ * default options, -e (completion events: ibv_create_comp_channel()'s
+ * legacy write, the channel's read), -s 65536 -n 1000, -g 0 (the GID
+ * exchanged and put in the address vector), and -N (ibv_wr_*()).  Both sides exit 0, each
+ * reports the bytes and iterations it was asked for, each one's "remote
+ * address" is the other's "local address", and the daemon holds no
+ * object of theirs afterwards.  Then perftest's ib_send_lat,
+ * ib_write_lat, ib_write_bw and ib_send_bw (package perftest) with their
+ * default options: both sides report the sizes and iterations of those
+ * defaults and each other's addresses.
+ *
+ * The provider is $IOVERBS_PROVIDER, else $(O)/rel/provider/ (from this
+ * program's place, $(O)/asan/tests/daemon/).  A test whose program is
+ * not installed skips.
+ */
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "fixture.h"
+
+#define PINGPONG "/usr/bin/ibv_rc_pingpong"
+
+static char built[PATH_MAX];
+
+/* $(O)/@rel, from this program's path. */
+static const char *in_build(const char *rel)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *p;
+	int i;
+
+	ASSERT_TRUE(n > 0);
+	self[n] = '\0';
+	for (i = 0; i < 4; i++) {
+		p = strrchr(self, '/');
+		ASSERT_TRUE(p != NULL);
+		*p = '\0';
+	}
+	if (snprintf(built, sizeof(built), "%s/%s", self, rel) >=
+	    (int)sizeof(built))
+		harness_fail(__FILE__, __LINE__, "%s: path too long", rel);
+	return built;
+}
+
+static const char *tool_path(void)
+{
+	static char buf[PATH_MAX + 32];
+	const char *ctl = fx_ctl_tool_path();
+	const char *slash = strrchr(ctl, '/');
+
+	snprintf(buf, sizeof(buf), "%.*sioverbs",
+		 slash ? (int)(slash - ctl + 1) : 0, ctl);
+	return buf;
+}
+
+/* Skips without @prog; sets $IOVERBS_PROVIDER. */
+static void need_tools(const char *prog)
+{
+	const char *so = getenv("IOVERBS_PROVIDER");
+
+	if (access(prog, X_OK))
+		harness_skip("no %s (scripts/install.sh installs ibverbs-utils and perftest)",
+			     prog);
+	if (!so || !*so) {
+		so = in_build("rel/provider/libioverbs-rdmav34.so");
+		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	}
+	if (access(so, R_OK))
+		harness_fail(__FILE__, __LINE__, "no provider at %s", so);
+	if (access(tool_path(), X_OK))
+		harness_fail(__FILE__, __LINE__, "no tool at %s", tool_path());
+}
+
+/* A TCP port nobody listens on now. */
+static unsigned int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ASSERT_TRUE(s >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_OK(bind(s, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_OK(getsockname(s, (struct sockaddr *)&a, &len));
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* Does a socket listen on TCP @port (/proc/net/tcp{,6}, state 0A)? */
+static bool listening(unsigned int port)
+{
+	static const char *const tables[] = { "/proc/net/tcp",
+					      "/proc/net/tcp6" };
+	unsigned int i, lport, st;
+	char line[512];
+	bool found = false;
+	FILE *fp;
+
+	for (i = 0; i < ARRAY_SIZE(tables) && !found; i++) {
+		fp = fopen(tables[i], "re");
+		if (!fp)
+			continue;
+		while (!found && fgets(line, sizeof(line), fp))
+			found = sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x",
+				       &lport, &st) == 2 &&
+				lport == port && st == 0x0a;
+		fclose(fp);
+	}
+	return found;
+}
+
+/* Everything after "@what address: " on its line, in @out. */
+static void address(const char *text, const char *what, char *out,
+		    size_t size)
+{
+	char key[32];
+	const char *p;
+
+	snprintf(key, sizeof(key), "%s address:", what);
+	p = strstr(text, key);
+	if (!p)
+		harness_fail(__FILE__, __LINE__, "no %s in:\n%s", key, text);
+	p += strlen(key);
+	while (*p == ' ')
+		p++;
+	snprintf(out, size, "%.*s", (int)strcspn(p, "\n"), p);
+	/* ibv_ud_pingpong prints its own as "PSN 0x...: GID". */
+	p = strstr(out, ": GID");
+	if (p)
+		out[p - out] = ',';
+}
+
+/* The user of the unprivileged runs (unused on the machine). */
+#define RUN_UID 4251
+
+/* @argv with its output into @path, as @uid when not 0: its pid. */
+static pid_t spawn(char *const argv[], const char *path, uid_t uid)
+{
+	pid_t p;
+	int fd;
+
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (p == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		if (uid && fx_become(uid))
+			_exit(125);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+/* Waits 30 s at most for @p (then kills it): its wait status. */
+static int reap(pid_t p)
+{
+	int status = -1, i;
+
+	for (i = 0; i < 600; i++) {
+		if (waitpid(p, &status, WNOHANG) == p)
+			return status;
+		msleep(50);
+	}
+	kill(p, SIGKILL);
+	waitpid(p, &status, 0);
+	return status;
+}
+
+/* @path's text into @out (@size), then removes it. */
+static void slurp(const char *path, char *out, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	ASSERT_TRUE(fd >= 0);
+	n = read(fd, out, size - 1);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	unlink(path);
+}
+
+/*
+ * @prog's server and client through `ioverbs run` on @fx's ioverbs0, as
+ * @uid (0: as the test runs), with the same @opt (@nopt of them, at most
+ * 12) and a free port; their output in @srv_out and @cli_out (@size
+ * each).  Both must exit 0.
+ */
+static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
+			const char *const *opt, int nopt, char *srv_out,
+			char *cli_out, size_t size)
+{
+	char mnt_opt[128], port[16], spath[160], cpath[160];
+	int argc = 0, i, srv_status = -1, cli_status;
+	char *argv[24];
+	pid_t srv, cli;
+
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	snprintf(spath, sizeof(spath), "%s/server.out", fx->dir);
+	snprintf(cpath, sizeof(cpath), "%s/client.out", fx->dir);
+	argv[argc++] = (char *)tool_path();
+	argv[argc++] = "run";
+	argv[argc++] = mnt_opt;
+	argv[argc++] = "--";
+	argv[argc++] = (char *)prog;
+	argv[argc++] = "-d";
+	argv[argc++] = "ioverbs0";
+	argv[argc++] = "-p";
+	argv[argc++] = port;
+	for (i = 0; i < nopt && i < 12; i++)
+		argv[argc++] = (char *)opt[i];
+	argv[argc] = NULL;
+
+	srv = spawn(argv, spath, uid);
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++) {
+		if (waitpid(srv, &srv_status, WNOHANG) == srv) {
+			srv = 0;
+			break;
+		}
+		msleep(50);
+	}
+	if (srv && listening((unsigned int)atoi(port))) {
+		argv[argc++] = "127.0.0.1";
+		argv[argc] = NULL;
+		cli = spawn(argv, cpath, uid);
+		cli_status = reap(cli);
+		slurp(cpath, cli_out, size);
+	} else {
+		cli_status = -1;
+		cli_out[0] = '\0';
+	}
+	if (srv)
+		srv_status = reap(srv);
+	slurp(spath, srv_out, size);
+	if (!WIFEXITED(srv_status) || WEXITSTATUS(srv_status) ||
+	    !WIFEXITED(cli_status) || WEXITSTATUS(cli_status))
+		harness_fail(__FILE__, __LINE__,
+			     "%s: server status %#x:\n%s\nclient status %#x:\n%s",
+			     prog, srv_status, srv_out, cli_status, cli_out);
+}
+
+static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
+		     int nopt, char *srv_out, char *cli_out, size_t size)
+{
+	run_pair_as(fx, 0, prog, opt, nopt, srv_out, cli_out, size);
+}
+
+/* Each side's "remote address" is the other's "local address". */
+static void same_addresses(const char *srv_out, const char *cli_out)
+{
+	char sl[128], sr[128], cl[128], cr[128];
+
+	address(srv_out, "local", sl, sizeof(sl));
+	address(srv_out, "remote", sr, sizeof(sr));
+	address(cli_out, "local", cl, sizeof(cl));
+	address(cli_out, "remote", cr, sizeof(cr));
+	ASSERT_EQ(strcmp(sl, cr), 0);
+	ASSERT_EQ(strcmp(cl, sr), 0);
+	ASSERT_TRUE(strncmp(sl, "LID 0x", 6) == 0);
+}
+
+/*
+ * ibv_rc_pingpong with the options after @iters (NULL-terminated, at
+ * most 8); @bytes and @iters what both sides must report.
+ */
+static void pingpong_of(const char *prog, unsigned long long bytes,
+			unsigned int iters, va_list ap)
+{
+	static char srv_out[8192], cli_out[8192];
+	const char *opt[8];
+	char want[64];
+	struct fx fx;
+	int nopt;
+	long base;
+
+	need_tools(prog);
+	for (nopt = 0; nopt < 8 && (opt[nopt] = va_arg(ap, const char *));)
+		nopt++;
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair(&fx, prog, opt, nopt, srv_out, cli_out, sizeof(srv_out));
+	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	snprintf(want, sizeof(want), "\n%u iters in ", iters);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	same_addresses(srv_out, cli_out);
+	/* Both closed everything: no object of theirs is left. */
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+static void pingpong(unsigned long long bytes, unsigned int iters, ...)
+{
+	va_list ap;
+
+	va_start(ap, iters);
+	pingpong_of(PINGPONG, bytes, iters, ap);
+	va_end(ap);
+}
+
+/* Another of ibverbs-utils' ping-pongs, default options. */
+static void other_pingpong(const char *prog, unsigned long long bytes, ...)
+{
+	va_list ap;
+
+	va_start(ap, bytes);
+	pingpong_of(prog, bytes, 1000, ap);
+	va_end(ap);
+}
+
+/* perftest's result line (after the "#bytes" header): bytes, iterations. */
+static void perftest_result(const char *out, unsigned long long *bytes,
+			    unsigned int *iters)
+{
+	const char *p = strstr(out, "#bytes");
+
+	if (!p)
+		harness_fail(__FILE__, __LINE__, "no results in:\n%s", out);
+	p = strchr(p, '\n');
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(sscanf(p + 1, "%llu %u", bytes, iters), 2);
+}
+
+/*
+ * perftest's @prog (default options but the port) on 127.0.0.1: both
+ * sides report @bytes and @iters.
+ */
+static void perftest(const char *prog, unsigned long long bytes,
+		     unsigned int iters, bool server_reports)
+{
+	static char srv_out[16384], cli_out[16384];
+	unsigned long long b;
+	unsigned int n;
+	struct fx fx;
+	long base;
+
+	need_tools(prog);
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair(&fx, prog, NULL, 0, srv_out, cli_out, sizeof(srv_out));
+	perftest_result(cli_out, &b, &n);
+	ASSERT_EQ(b, bytes);
+	ASSERT_EQ(n, iters);
+	if (server_reports) {
+		perftest_result(srv_out, &b, &n);
+		ASSERT_EQ(b, bytes);
+		ASSERT_EQ(n, iters);
+	}
+	same_addresses(srv_out, cli_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+TEST(rc_pingpong_default)
+{
+	pingpong(8192000ull, 1000, NULL);
+}
+
+TEST(rc_pingpong_events)
+{
+	pingpong(8192000ull, 1000, "-e", NULL);
+}
+
+TEST(rc_pingpong_64k_1000)
+{
+	pingpong(131072000ull, 1000, "-s", "65536", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_events_64k_gid)
+{
+	pingpong(131072000ull, 1000, "-e", "-s", "65536", "-n", "1000", "-g",
+		 "0", NULL);
+}
+
+/* -N: ibv_create_qp_ex() and the ibv_wr_*() send API. */
+TEST(rc_pingpong_new_send_api)
+{
+	pingpong(8192000ull, 1000, "-N", NULL);
+}
+
+/* Does the kernel refuse user namespaces to ordinary users? */
+static bool userns_off(void)
+{
+	FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
+	int on = 1;
+
+	if (!fp)
+		return false;
+	if (fscanf(fp, "%d", &on) != 1)
+		on = 1;
+	fclose(fp);
+	return !on;
+}
+
+/* An ordinary user: a user namespace of their own, the same run. */
+TEST(rc_pingpong_events_as_ordinary_user)
+{
+	static char srv_out[8192], cli_out[8192];
+	static const char *const opt[] = { "-e" };
+	struct fx fx;
+	long base;
+
+	need_tools(PINGPONG);
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair_as(&fx, RUN_UID, PINGPONG, opt, 1, srv_out, cli_out,
+		    sizeof(srv_out));
+	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	same_addresses(srv_out, cli_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/* UC: the same exchange without acknowledgements. */
+TEST(uc_pingpong)
+{
+	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
+}
+
+/* UD: address handles (ibv_create_ah) and GRH space in receives. */
+TEST(ud_pingpong)
+{
+	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
+}
+
+/* 16 RC QPs receiving from one SRQ, and -e on it. */
+TEST(srq_pingpong)
+{
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_events)
+{
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+}
+
+/*
+ * tests/provider/verbs.c through `ioverbs run`: the verbs' values and
+ * errnos as libibverbs documents them, and with IOVERBS_DEBUG=1 the
+ * device's reason for each refusal on stderr.
+ */
+TEST(provider_verbs_errnos_and_reasons)
+{
+	static const char *const lines[] = {
+		"ioverbs: CQ_CREATE: EINVAL (CQ_CREATE: cqe 65537 outside 1..65536 (device max_cqe))\n",
+		"ioverbs: MR_REG: EINVAL (MR_REG: length is 0)\n",
+		"ioverbs: QP_MODIFY: EINVAL (QP_MODIFY: RESET->RTR for RC is not a legal transition)\n",
+		"ioverbs: QP_CREATE: EINVAL (QP_CREATE: max_send_wr 16385 > device max 16384)\n",
+		"ioverbs: post_recv: ENOMEM (the receive queue is full: max_recv_wr WRs outstanding)\n",
+		"ioverbs: post_send: ENOMEM (the send queue is full: max_send_wr WRs outstanding)\n",
+	};
+	static char out[16384];
+	char mnt_opt[128], client[PATH_MAX];
+	unsigned int i;
+	struct fx fx;
+	long base;
+	char *argv[8];
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 in_build("rel/tests/provider/verbs"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = NULL;
+	i = (unsigned int)fx_run(argv, out, sizeof(out));
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
+	if (i || !strstr(out, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "verbs: exit %u:\n%s", i, out);
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		if (!strstr(out, lines[i]))
+			harness_fail(__FILE__, __LINE__, "no line %s in:\n%s",
+				     lines[i], out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
+ * The same client and the provider built with TSan ($(O)/tsan/): its
+ * threads at once on one context report no race.
+ */
+TEST(provider_verbs_under_tsan)
+{
+	static char out[16384];
+	char mnt_opt[128], client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
+	struct fx fx;
+	char *argv[8];
+	long base;
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
+	snprintf(client, sizeof(client), "%s",
+		 in_build("tsan/tests/provider/verbs"));
+	snprintf(so, sizeof(so), "%s",
+		 in_build("tsan/provider/libioverbs-rdmav34.so"));
+	if (access(client, X_OK) || access(so, R_OK))
+		harness_skip("no TSan provider and client (make builds them with this test)");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = NULL;
+	ret = fx_run(argv, out, sizeof(out));
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
+	if (ret || !strstr(out, " passed, 0 failed\n") ||
+	    strstr(out, "ThreadSanitizer"))
+		harness_fail(__FILE__, __LINE__, "verbs (TSan): exit %d:\n%s",
+			     ret, out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+TEST(perftest_send_lat)
+{
+	perftest("/usr/bin/ib_send_lat", 2, 1000, true);
+}
+
+TEST(perftest_write_lat)
+{
+	perftest("/usr/bin/ib_write_lat", 2, 1000, true);
+}
+
+TEST(perftest_write_bw)
+{
+	perftest("/usr/bin/ib_write_bw", 65536, 5000, true);
+}
+
+TEST(perftest_send_bw)
+{
+	perftest("/usr/bin/ib_send_bw", 65536, 1000, true);
+}
