@@ -361,7 +361,7 @@ TEST(soft_query_ops)
 	ASSERT_EQ(d.max_ah, 65536);
 	ASSERT_EQ(d.atomic_cap, SOFT_ATOMIC_GLOB);
 	ASSERT_EQ(d.phys_port_cnt, 1);
-	ASSERT_EQ(d.vendor_id, 0);
+	ASSERT_EQ(d.vendor_id, 0x0250f7);
 	ASSERT_TRUE(d.node_guid != 0);
 	ASSERT_EQ(d.sys_image_guid, d.node_guid);
 

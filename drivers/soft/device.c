@@ -15,6 +15,11 @@ static atomic_t soft_serial;
 
 /* Node GUID: a locally administered prefix, the serial, the port below. */
 #define SOFT_GUID_PREFIX 0x0250f70000000000ull
+/*
+ * vendor_id is the vendor's IEEE OUI: the GUIDs' (locally administered)
+ * one, not 0, which no real device reports and clients reject.
+ */
+#define SOFT_VENDOR_ID ((u32)(SOFT_GUID_PREFIX >> 40))
 
 static const struct ib_device_ops soft_ops = {
 	.query_device = soft_query_device,
@@ -437,7 +442,7 @@ static void soft_attr_init(struct soft_device *sdev,
 	a->sys_image_guid = node_guid;
 	a->max_mr_size = ~0ull;
 	a->page_size_cap = 4096;
-	a->vendor_id = 0;
+	a->vendor_id = SOFT_VENDOR_ID;
 	a->vendor_part_id = SOFT_DRIVER_ID;
 	a->hw_ver = 1;
 	a->max_qp = soft_limit(cfg->max_qp, SOFT_DEFAULT_MAX_QP);
