@@ -10,6 +10,15 @@
 
 #include "ivp_verbs.h"
 
+/*
+ * Access an ioverbs device never offers: binding memory windows (it has
+ * none: no IBV_DEVICE_MEM_WINDOW) and on-demand paging.  Asking for it
+ * is asking for an unsupported feature, EOPNOTSUPP, as the kernel
+ * answers ON_DEMAND on a device without ODP; the device's MR_REG would
+ * call the bit unknown (EINVAL), which says the caller erred.
+ */
+#define IVO_UNOFFERED_ACCESS (IBV_ACCESS_MW_BIND | IBV_ACCESS_ON_DEMAND)
+
 struct ibv_mr *ivo_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			  uint64_t hca_va, int access)
 {
@@ -17,6 +26,13 @@ struct ibv_mr *ivo_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 	struct verbs_mr *vmr;
 	int ret;
 
+	if (access & IVO_UNOFFERED_ACCESS) {
+		errno = ivp_failed_why(dev, "MR_REG", -EOPNOTSUPP,
+				       access & IBV_ACCESS_MW_BIND ?
+				       "IBV_ACCESS_MW_BIND: the device has no memory windows" :
+				       "IBV_ACCESS_ON_DEMAND: the device has no on-demand paging");
+		return NULL;
+	}
 	vmr = calloc(1, sizeof(*vmr));
 	if (!vmr) {
 		errno = ENOMEM;
