@@ -11,7 +11,7 @@
 # --no-demo stops after installing (CI builds and tests with `make check`).
 set -eu
 
-PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin gnuplot-nox man-db groff-base libibverbs-dev ibverbs-utils perftest"
+PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin gnuplot-nox man-db groff-base libibverbs-dev ibverbs-utils perftest python3-pyverbs rdma-core"
 # gcc, make, libc6-dev: the build (gcc-12 brings the ASan, UBSan and TSan
 #	runtimes: libasan8, libubsan1, libtsan2)
 # linux-libc-dev: <linux/types.h> and <linux/ioctl.h>, which the ABI
@@ -33,6 +33,9 @@ PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev
 #	ibv_rc_pingpong (tests/daemon/test_pingpong.c)
 # perftest: ib_send_lat, ib_write_lat, ib_write_bw, ib_send_bw through
 #	`ioverbs run` (tests/daemon/test_pingpong.c)
+# python3-pyverbs, rdma-core: pyverbs and rdma-core's own pyverbs tests
+#	(gzipped under /usr/share/doc/rdma-core/tests), which
+#	scripts/pyverbs_check.sh runs through `ioverbs run`
 # man-db, groff-base: man(1) and groff, with which check-man renders each
 #	page of man/ (`man --warnings -l`) and check-install finds the
 #	installed ones; a minbase Debian has neither
