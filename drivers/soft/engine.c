@@ -78,6 +78,13 @@
 #define SOFT_CQ_SOLICITED 2
 /* An internal status: the responder had no receive (RC). */
 #define SOFT_RNR (-EAGAIN)
+/*
+ * A UC or UD SEND that finds a receive posted on the responder's ring but
+ * not yet taken by its NIC retries every SOFT_RING_RECV_US, at most
+ * SOFT_RING_RECV_TRIES times (10 ms), then is lost as it would have been.
+ */
+#define SOFT_RING_RECV_US 50
+#define SOFT_RING_RECV_TRIES 200
 /* An internal status: nobody answered (RC: the transport timer runs). */
 #define SOFT_NO_ANSWER (-EHOSTUNREACH)
 /* An internal status: the WR moved its step's bytes and resumes later. */
@@ -581,13 +588,20 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	spin_lock(&q->lock);
 	if (q->head == q->tail || q->flush) {
 		/*
+		 * A receive the client posted on its ring before this SEND
+		 * is one hardware would find: UC and UD wait for the peer's
+		 * NIC to take it (SOFT_RNR, bounded) rather than drop.
+		 */
+		bool posted = !q->flush && soft_ring_rq_pending(peer);
+
+		/*
 		 * Under the queue's lock: a receive posted after this sees
 		 * the flag (soft_rnr_kick()), so no wake-up is lost.
 		 */
 		if (type == IB_UVERBS_QPT_RC)
 			WRITE_ONCE(peer->rnr_waiter, true);
 		spin_unlock(&q->lock);
-		if (type != IB_UVERBS_QPT_RC)
+		if (type != IB_UVERBS_QPT_RC && !posted)
 			return IB_UVERBS_WC_SUCCESS;	/* dropped */
 		return SOFT_RNR;
 	}
@@ -1066,7 +1080,9 @@ static int soft_wqe_execute(struct soft_req *r)
 			goto out_peer;
 		}
 		if (type == IB_UVERBS_QPT_UD) {
-			soft_resp_recv(r, peer, &pattr, true);
+			/* Only the wait for a posted receive concerns it. */
+			if (soft_resp_recv(r, peer, &pattr, true) == SOFT_RNR)
+				status = SOFT_RNR;
 		} else if (soft_is_send(wr->opcode)) {
 			status = soft_resp_recv(r, peer, &pattr, true);
 		} else if (soft_is_write(wr->opcode)) {
@@ -1183,7 +1199,16 @@ bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)
 				*budget -= min_t(u64, *budget, cost);
 			if (status == SOFT_PARTIAL)
 				continue;	/* the budget decides */
-			if (status == SOFT_RNR) {
+			if (status == SOFT_RNR &&
+			    sqp->ibqp.qp_type != IB_UVERBS_QPT_RC) {
+				/* UC, UD: a posted receive not taken yet. */
+				if (r.wqe->rnr_tries++ < SOFT_RING_RECV_TRIES) {
+					soft_sq_retry_later(sqp, r.wqe,
+							    SOFT_RING_RECV_US);
+					break;
+				}
+				status = IB_UVERBS_WC_SUCCESS;	/* lost */
+			} else if (status == SOFT_RNR) {
 				if (r.attr.rnr_retry == SOFT_RNR_INFINITE ||
 				    r.wqe->rnr_tries++ < r.attr.rnr_retry) {
 					soft_sq_retry_later(sqp, r.wqe,

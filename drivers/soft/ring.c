@@ -1218,8 +1218,11 @@ static int soft_attach_qp(struct soft_ucontext *sctx, struct soft_qp *sqp,
 	map = compat_map_shared(current_mm, fd, sqp->ulayout.size);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
+	/* resp_lock: a peer's request reads @umap (soft_ring_rq_pending()). */
+	mutex_lock(&sqp->resp_lock);
 	sqp->umap = map;
 	sqp->umap_len = sqp->ulayout.size;
+	mutex_unlock(&sqp->resp_lock);
 	sqp->usq_cons = 0;
 	sqp->urq_cons = 0;
 	sqp->ubroken = false;
@@ -1241,6 +1244,7 @@ static int soft_attach_qp(struct soft_ucontext *sctx, struct soft_qp *sqp,
 void soft_ring_qp_detach(struct soft_qp *sqp)
 {
 	struct soft_nic *nic = sqp->nic;
+	u8 *map;
 
 	if (!nic)
 		return;
@@ -1249,8 +1253,21 @@ void soft_ring_qp_detach(struct soft_qp *sqp)
 	nic->nr_qps--;
 	WRITE_ONCE(sqp->nic, NULL);
 	mutex_unlock(&nic->lock);
-	compat_unmap_shared(sqp->umap, sqp->umap_len);
+	mutex_lock(&sqp->resp_lock);
+	map = sqp->umap;
 	sqp->umap = NULL;
+	mutex_unlock(&sqp->resp_lock);
+	compat_unmap_shared(map, sqp->umap_len);
+}
+
+bool soft_ring_rq_pending(struct soft_qp *sqp)
+{
+	struct soft_ring_ctrl *c;
+
+	if (!sqp->umap || sqp->ibqp.srq || !sqp->rq.max_wr)
+		return false;
+	c = qp_ring(sqp, sqp->ulayout.rq);
+	return smp_load_acquire(&c->prod) != smp_load_acquire(&c->cons);
 }
 
 bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now)

@@ -345,7 +345,8 @@ struct soft_recv_wqe {
  * struct soft_send_wqe - one send WR as queued
  * @wr: the WR (for UD, wr.ud.ah still names the AH handle)
  * @ah: UD: the AH's address vector, resolved at post time
- * @rnr_tries: RNR NAKs this WR has met (RC)
+ * @rnr_tries: RNR NAKs this WR has met (RC); UC, UD: its waits for a
+ *	receive posted but not yet taken (SOFT_RING_RECV_TRIES)
  * @retry_tries: times it found no answer (RC)
  * @rnr_until: after an RNR NAK, when it may be retried (ktime ns)
  * @psn: its first PSN, once @psn_set: given when it first goes out,
@@ -431,7 +432,8 @@ void soft_queue_cleanup(struct soft_queue *q);
  * @sdev: its device
  * @nic: the context's NIC once the QP's rings are attached
  * @nic_node: in nic->qps
- * @umap, @umap_len: the client's memfd, mapped
+ * @umap, @umap_len: the client's memfd, mapped (@umap set and cleared
+ *	under resp_lock too: a peer's request looks at the RQ ring)
  * @ulayout: where its rings are in it
  * @usq_cons, @urq_cons: the device's consumer indexes of the two rings
  *	(the copies in the shared page are for the client to read)
@@ -626,6 +628,11 @@ int soft_attach_cq(struct soft_cq *scq, int fd);
  * head at once): false if the QP has no rings.
  */
 bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now);
+/*
+ * Has @sqp's client posted receives on its RQ ring that its NIC has not
+ * taken yet?  A peer's request asks, under @sqp's resp_lock.
+ */
+bool soft_ring_rq_pending(struct soft_qp *sqp);
 void soft_rnr_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);
