@@ -87,6 +87,8 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
 	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
+# tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
+$(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
 
 # Where `make install` puts the provider: `ioverbs run`'s default.
 $(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \
