@@ -680,3 +680,89 @@ TEST(ring_wqes_posted_before_rts_run_at_rts)
 	expect(&p.s[1], 6, 0, IB_UVERBS_WC_RECV);
 	rpair_close(&p);
 }
+
+/* A receive WQE on @s's ring with its doorbell not rung: the NIC has
+ * not seen it. */
+static void post_recv_unrung(struct ioverbs_ep *s, u64 wr_id, u64 off,
+			     u32 len)
+{
+	struct ioverbs_sring_qp *r = &s->rqp;
+	struct soft_ring_recv *e;
+
+	e = (struct soft_ring_recv *)((u8 *)(r->rq + 1) +
+				      (size_t)(r->rq_prod &
+					       (r->layout.rq_entries - 1)) *
+					      r->layout.rq_stride);
+	e->wr = (struct ib_uverbs_recv_wr){ .wr_id = wr_id, .num_sge = 1 };
+	e->sge[0] = sge_at(s, off, len);
+	__atomic_store_n(&r->rq->prod, ++r->rq_prod, __ATOMIC_RELEASE);
+}
+
+/*
+ * A UC SEND that finds a receive its responder's client posted on the
+ * ring, but that the responder's NIC has not taken yet, waits for it
+ * (hardware reads the RQ when the packet arrives and finds it) instead
+ * of losing the message.
+ */
+TEST(ring_uc_send_waits_for_a_posted_receive)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 7, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_qp_cap cap = {
+		.max_send_wr = 16, .max_recv_wr = 16,
+		.max_send_sge = 1, .max_recv_sge = 1,
+	};
+	struct ioverbs_qp_peer peer = {
+		.qp_type = IB_UVERBS_QPT_UC,
+		.access = IB_UVERBS_ACCESS_REMOTE_WRITE,
+	};
+	struct ib_uverbs_sge sge;
+	u32 qp[2], qpn[2];
+	struct rpair p;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.dev = soft_device_create(NULL);
+	ASSERT_TRUE(!IS_ERR(p.dev));
+	for (i = 0; i < 2; i++) {
+		struct ioverbs_ep *s = &p.s[i];
+
+		p.f[i] = ib_uverbs_open(p.dev, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(p.f[i]));
+		ioverbs_client_init_embedded(&s->v, p.f[i]);
+		/* The ep's RC QP stays unused; the rings go to a UC one. */
+		ASSERT_OK(ioverbs_ep_open(s, 4096, false));
+		ASSERT_OK(ioverbs_qp_create(&s->v, IB_UVERBS_QPT_UC, s->pd,
+					    s->cq, &cap, &qp[i], &qpn[i],
+					    &s->cap));
+		ASSERT_OK(ioverbs_sring_ctx_attach(&s->rctx, s->v.fn,
+						   s->v.ctx));
+		ASSERT_OK(ioverbs_sring_cq_attach(&s->rcq, s->cq, s->cqe,
+						  s->v.fn, s->v.ctx));
+		ASSERT_OK(ioverbs_sring_qp_attach(&s->rqp, &s->rctx, qp[i],
+						  &s->cap, s->v.fn, s->v.ctx));
+		s->rings = true;
+	}
+	for (i = 0; i < 2; i++) {
+		peer.dlid = p.s[!i].lid;
+		peer.dest_qpn = qpn[!i];
+		ASSERT_OK(ioverbs_qp_connect(&p.s[i].v, qp[i], &peer));
+	}
+	/* Side 1's NIC goes idle and sleeps on its doorbell. */
+	usleep(20 * 1000);
+	post_recv_unrung(&p.s[1], 50, 1024, 64);
+	memcpy(p.s[0].buf, "posted first", 12);
+	sge = sge_at(&p.s[0], 0, 12);
+	ASSERT_OK(ioverbs_sring_post_send(&p.s[0].rqp, &wr, &sge));
+	/* The SEND runs meanwhile; only then is the receive rung. */
+	usleep(2 * 1000);
+	ioverbs_sring_ring(&p.s[1].rctx);
+	expect(&p.s[0], 7, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 50, 0, IB_UVERBS_WC_RECV);
+	ASSERT_TRUE(!memcmp(p.s[1].buf + 1024, "posted first", 12));
+	for (i = 0; i < 2; i++)
+		ASSERT_OK(ioverbs_qp_destroy(&p.s[i].v, qp[i], NULL));
+	rpair_close(&p);
+}
