@@ -16,6 +16,7 @@
  * program's place, $(O)/asan/tests/daemon/).  A test whose program is
  * not installed skips.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -24,6 +25,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <rdma/soft_device.h>
 
 #include "fixture.h"
 
@@ -562,4 +565,126 @@ TEST(perftest_write_bw)
 TEST(perftest_send_bw)
 {
 	perftest("/usr/bin/ib_send_bw", 65536, 1000, true);
+}
+
+static char out_buf[16384];
+
+/* Waits 20 s at most for @path to hold @text: true if it does. */
+static bool file_says(const char *path, const char *text)
+{
+	static char buf[16384];
+	ssize_t n;
+	int fd, i;
+
+	for (i = 0; i < 400; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			buf[n > 0 ? n : 0] = '\0';
+			if (strstr(buf, text))
+				return true;
+		}
+		msleep(50);
+	}
+	return false;
+}
+
+/*
+ * tests/provider/async.c @mode through `ioverbs run` on @fx's ioverbs0,
+ * its output into @path: its pid, once it said "ready".
+ */
+static pid_t async_client(struct fx *fx, const char *mode, const char *path)
+{
+	char mnt_opt[128], client[PATH_MAX];
+	char *argv[8];
+	pid_t p;
+
+	snprintf(client, sizeof(client), "%s",
+		 in_build("rel/tests/provider/async"));
+	ASSERT_OK(access(client, X_OK));
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = (char *)mode;
+	argv[7] = NULL;
+	p = spawn(argv, path, 0);
+	if (!file_says(path, "ready\n")) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		slurp(path, out_buf, sizeof(out_buf));
+		harness_fail(__FILE__, __LINE__, "async: never ready:\n%s",
+			     out_buf);
+	}
+	return p;
+}
+
+/*
+ * ibv_get_async_event() through the provider: a port taken down and up
+ * (SOFT_VENDOR_INJECT from another file of the device: port events go to
+ * every file) is PORT_ERR then PORT_ACTIVE on port 1, and hot unplug
+ * (`ioverbs ctl remove`) is DEVICE_FATAL, after which verbs fail with EIO.
+ */
+TEST(async_events_port_and_removal)
+{
+	char path[PATH_MAX], line[256];
+	struct ioverbs_client v;
+	struct fx fx;
+	int fd, status;
+	pid_t p;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
+	snprintf(path, sizeof(path), "%s/async.out", fx.dir);
+	p = async_client(&fx, "ports", path);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_init_fd(&v, fd);
+	ASSERT_OK(ioverbs_context_get(&v));
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_DOWN, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event port error port 1\n"));
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_UP, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event port active port 1\n"));
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
+	status = reap(p);
+	slurp(path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, "event local catastrophic error port 0\n") ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "async: status %d:\n%s",
+			     status, out_buf);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/*
+ * A daemon stopped under a running client: the client's
+ * ibv_get_async_event() returns DEVICE_FATAL and its verbs fail, rather
+ * than hang.
+ */
+TEST(async_device_fatal_on_daemon_stop)
+{
+	char path[PATH_MAX];
+	struct fx fx;
+	int status;
+	pid_t p;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", NULL);
+	snprintf(path, sizeof(path), "%s/async.out", fx.dir);
+	p = async_client(&fx, "fatal", path);
+	fx_stop(&fx);
+	status = reap(p);
+	slurp(path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, "event local catastrophic error port 0\n") ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "async: status %d:\n%s",
+			     status, out_buf);
 }
