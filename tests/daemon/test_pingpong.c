@@ -688,3 +688,109 @@ TEST(async_device_fatal_on_daemon_stop)
 		harness_fail(__FILE__, __LINE__, "async: status %d:\n%s",
 			     status, out_buf);
 }
+
+/* @pid's descendant (itself included) running @comm: its pid, or 0. */
+static pid_t descendant_named(pid_t pid, const char *comm)
+{
+	char path[64], buf[4096], *tok, *save;
+	pid_t found = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!strcmp(buf, comm))
+		return pid;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (tok = strtok_r(buf, " \n", &save); tok && !found;
+	     tok = strtok_r(NULL, " \n", &save))
+		found = descendant_named((pid_t)atoi(tok), comm);
+	return found;
+}
+
+/*
+ * A peer killed with SIGKILL mid-traffic: ib_write_bw's server (the
+ * passive side, whose memory the client writes) dies while the client
+ * streams RDMA WRITEs.  The client gets an error completion and exits 1
+ * within seconds: REM_ACCESS_ERR (status 10) when a WRITE reached the QP
+ * after the daemon's cleanup took the dead process's MR, RETRY_EXC_ERR
+ * (12) after the transport retries when the QP was gone already.  The
+ * daemon holds nothing of either afterwards.
+ */
+TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+{
+	static char srv_out[16384], cli_out[16384];
+	char mnt_opt[128], port[16], spath[160], cpath[160];
+	char *argv[16];
+	int i, status;
+	pid_t srv, cli, victim;
+	struct fx fx;
+	double t0;
+	long base;
+
+	need_tools("/usr/bin/ib_write_bw");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
+	snprintf(cpath, sizeof(cpath), "%s/client.out", fx.dir);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = "/usr/bin/ib_write_bw";
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = "-p";
+	argv[8] = port;
+	argv[9] = "-D";
+	argv[10] = "100"; /* longer than reap() waits: only an error ends it */
+	argv[11] = NULL;
+	srv = spawn(argv, spath, 0);
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
+		msleep(50);
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	argv[11] = "127.0.0.1";
+	argv[12] = NULL;
+	cli = spawn(argv, cpath, 0);
+	/*
+	 * Traffic: both have their QP (perftest's output is buffered, so
+	 * says nothing until the end); then a while of streaming.
+	 */
+	for (i = 0; i < 400 && fx_files_of(&fx, "uverbs0", 0) < 2; i++)
+		msleep(50);
+	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 2);
+	msleep(2000);
+	ASSERT_EQ(waitpid(cli, &status, WNOHANG), 0);
+	victim = descendant_named(srv, "ib_write_bw");
+	ASSERT_TRUE(victim > 0);
+	ASSERT_OK(kill(victim, SIGKILL));
+	t0 = now_s();
+	status = reap(cli);
+	slurp(cpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
+	    (!strstr(cli_out, "Failed status 12:") &&
+	     !strstr(cli_out, "Failed status 10:")) || now_s() - t0 > 20)
+		harness_fail(__FILE__, __LINE__,
+			     "client status %#x after %.1f s:\n%s", status,
+			     now_s() - t0, cli_out);
+	reap(srv);
+	slurp(spath, srv_out, sizeof(srv_out));
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
+	fx_stop(&fx);
+}
