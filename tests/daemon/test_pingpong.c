@@ -794,3 +794,121 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
 	fx_stop(&fx);
 }
+
+/*
+ * `ioverbs trace -f -- ioverbs run -- ibv_rc_pingpong -e …` (the client;
+ * its server runs untraced) decodes the whole run: every line is a
+ * complete call with its result (the async thread's GET_ASYNC_EVENT may
+ * find nothing: EAGAIN; libibverbs' probe of the upstream ioctl: ENOTTY),
+ * with no "???", and the ping-pong's verbs are all there, the legacy
+ * CREATE_COMP_CHANNEL write() among them.
+ */
+TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
+{
+	static const char *const want[] = {
+		"soft PD_ALLOC,", "soft MR_REG,", "soft CQ_CREATE,",
+		"soft QP_CREATE,", "soft QP_MODIFY,", "soft CQ_REQ_NOTIFY,",
+		"soft QP_DESTROY,", "soft CQ_DESTROY,", "soft MR_DEREG,",
+		"soft PD_DEALLOC,",
+		"write(3, {CREATE_COMP_CHANNEL, in_words=4, out_words=1}, 16) = 16",
+		"RDMA_VERBS_IOCTL_UPSTREAM, {DEVICE INVOKE_WRITE, [WRITE_CMD=",
+	};
+	static char text[1 << 17], out[16384];
+	char mnt_opt[128], port[16], spath[160], tpath[160];
+	unsigned int i, exits = 0, calls = 0;
+	char *argv[24], *l, *save;
+	struct fx fx;
+	pid_t srv;
+	int fd, ret;
+	ssize_t n;
+	long base;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
+	snprintf(tpath, sizeof(tpath), "%s/trace.out", fx.dir);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = PINGPONG;
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = "-p";
+	argv[8] = port;
+	argv[9] = "-e";
+	argv[10] = "-n";
+	argv[11] = "100";
+	argv[12] = NULL;
+	srv = spawn(argv, spath, 0);
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
+		msleep(50);
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	/* The traced tool and run are ASan builds: LSan cannot run under ptrace. */
+	ASSERT_OK(setenv("ASAN_OPTIONS", "detect_leaks=0", 1));
+	argv[0] = (char *)tool_path();
+	argv[1] = "trace";
+	argv[2] = "-f";
+	argv[3] = "-o";
+	argv[4] = tpath;
+	argv[5] = "--";
+	argv[6] = (char *)tool_path();
+	argv[7] = "run";
+	argv[8] = mnt_opt;
+	argv[9] = "--";
+	argv[10] = PINGPONG;
+	argv[11] = "-d";
+	argv[12] = "ioverbs0";
+	argv[13] = "-p";
+	argv[14] = port;
+	argv[15] = "-e";
+	argv[16] = "-n";
+	argv[17] = "100";
+	argv[18] = "127.0.0.1";
+	argv[19] = NULL;
+	ret = fx_run(argv, out, sizeof(out));
+	ASSERT_OK(unsetenv("ASAN_OPTIONS"));
+	if (ret || !strstr(out, "100 iters in"))
+		harness_fail(__FILE__, __LINE__, "traced client: exit %d:\n%s",
+			     ret, out);
+	ret = reap(srv);
+	ASSERT_TRUE(WIFEXITED(ret) && !WEXITSTATUS(ret));
+	slurp(spath, out, sizeof(out));
+	fd = open(tpath, O_RDONLY | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	ASSERT_TRUE(n > 0);
+	text[n] = '\0';
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strstr(text, want[i]))
+			harness_fail(__FILE__, __LINE__, "no %s in the trace:\n%s",
+				     want[i], text);
+	for (l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t len;
+
+		if (!strncmp(l, "[pid ", 5) && strchr(l, ']'))
+			l = strchr(l, ']') + 2;
+		len = strlen(l);
+		if (!strcmp(l, "+++ exited with 0 +++")) {
+			exits++;
+			continue;
+		}
+		if (strstr(l, "???") ||
+		    !((len > 5 && !strcmp(l + len - 5, ") = 0")) ||
+		      (len > 6 && !strcmp(l + len - 6, ") = 16")) ||
+		      strstr(l, "GET_ASYNC_EVENT, [RESP=out[16]]}) = -1 EAGAIN (") ||
+		      strstr(l, "INVOKE_WRITE, [WRITE_CMD=") ))
+			harness_fail(__FILE__, __LINE__,
+				     "not a complete call: %s", l);
+		calls++;
+	}
+	/* `ioverbs run` and the ping-pong. */
+	ASSERT_EQ(exits, 2);
+	ASSERT_TRUE(calls >= 20);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
