@@ -135,6 +135,11 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc)
 		if (n < want)
 			break;
 	}
+	if (!done && ivp_ctx_lost(cq->context)) {
+		errno = ivp_failed_why(ivp_cq_dev(c->cq), "poll_cq", -EIO,
+				       "the device is gone (DEVICE_FATAL)");
+		return -1;
+	}
 	return done;
 }
 
@@ -165,6 +170,9 @@ static int ex_poll(struct ibv_cq_ex *cq)
 	if (n < 0)
 		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", n,
 				      "the CQ overflowed: a completion was dropped");
+	if (!n && ivp_ctx_lost(cq->context))
+		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", -EIO,
+				      "the device is gone (DEVICE_FATAL)");
 	if (!n)
 		return ENOENT;
 	cq->status = (enum ibv_wc_status)c->cur.status;

@@ -45,6 +45,8 @@ struct ivp_device {
  * @async_wr: the write end (O_NONBLOCK) of async_fd's pipe, written only
  *	by @async_thread
  * @async_stop: an eventfd that tells @async_thread to return
+ * @lost: set (atomically) by @async_thread once the device is gone
+ *	(DEVICE_FATAL); read by every poll that finds nothing
  * @async_thread: moves the daemon's async events of the context (its
  *	GET_ASYNC_EVENT) into async_fd's pipe as the kernel's
  *	struct ib_uverbs_async_event_desc records, which
@@ -55,6 +57,7 @@ struct ivp_context {
 	struct ivp_dev *dev;
 	int async_wr;
 	int async_stop;
+	int lost;
 	pthread_t async_thread;
 	struct verbs_context vctx;
 };
@@ -72,6 +75,11 @@ static struct ivp_context *to_ictx(struct ibv_context *ctx)
 struct ivp_dev *ivp_ctx_dev(struct ibv_context *ctx)
 {
 	return to_ictx(ctx)->dev;
+}
+
+bool ivp_ctx_lost(struct ibv_context *ctx)
+{
+	return __atomic_load_n(&to_ictx(ctx)->lost, __ATOMIC_RELAXED);
 }
 
 static int ivo_query_device_ex(struct ibv_context *ctx,
@@ -318,8 +326,10 @@ static void *ivo_async_thread(void *arg)
 			return NULL;
 		/* Drain what is queued. */
 		while (!(ret = ivp_async_event_get(ic->dev, &element, &type))) {
-			if (type == IBV_EVENT_DEVICE_FATAL)
+			if (type == IBV_EVENT_DEVICE_FATAL) {
 				fatal = true;
+				__atomic_store_n(&ic->lost, 1, __ATOMIC_RELAXED);
+			}
 			ivo_async_put(ic, element, type);
 		}
 		if (ret == -EAGAIN || ret == -EINTR)
@@ -328,6 +338,7 @@ static void *ivo_async_thread(void *arg)
 		 * The daemon is gone (ENOTCONN, ENODEV): as a kernel whose
 		 * device went, one DEVICE_FATAL, and nothing more to ask.
 		 */
+		__atomic_store_n(&ic->lost, 1, __ATOMIC_RELAXED);
 		if (!fatal)
 			ivo_async_put(ic, 0, IBV_EVENT_DEVICE_FATAL);
 		return NULL;

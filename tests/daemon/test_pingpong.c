@@ -677,7 +677,9 @@ TEST(async_device_fatal_on_daemon_stop)
 
 	need_tools(PINGPONG);
 	fx_start(&fx, "--mode=0666", NULL);
-	snprintf(path, sizeof(path), "%s/async.out", fx.dir);
+	/* Read after fx_stop(), which removes fx.dir. */
+	snprintf(path, sizeof(path), "/tmp/ioverbs-test-%d-async.out",
+		 (int)getpid());
 	p = async_client(&fx, "fatal", path);
 	fx_stop(&fx);
 	status = reap(p);
@@ -911,4 +913,70 @@ TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
 	ASSERT_TRUE(calls >= 20);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+/*
+ * A daemon stopped under two ibv_rc_pingpong mid-traffic (busy polling
+ * the shared queues, which no one moves any more): the provider learns
+ * that the device is gone (DEVICE_FATAL) and ibv_poll_cq() then fails
+ * (EIO), so both exit 1 with "poll CQ failed" within seconds instead of
+ * spinning forever.
+ */
+TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
+{
+	static char srv_out[16384], cli_out[16384];
+	char mnt_opt[128], port[16], spath[160], cpath[160];
+	int i, srv_status, cli_status;
+	char *argv[16];
+	pid_t srv, cli;
+	struct fx fx;
+	double t0;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", NULL);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	/* Read after fx_stop(), which removes fx.dir. */
+	snprintf(spath, sizeof(spath), "/tmp/ioverbs-test-%d-server.out",
+		 (int)getpid());
+	snprintf(cpath, sizeof(cpath), "/tmp/ioverbs-test-%d-client.out",
+		 (int)getpid());
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = PINGPONG;
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = "-p";
+	argv[8] = port;
+	argv[9] = "-n";
+	argv[10] = "1000000000";
+	argv[11] = NULL;
+	srv = spawn(argv, spath, 0);
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
+		msleep(50);
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	argv[11] = "127.0.0.1";
+	argv[12] = NULL;
+	cli = spawn(argv, cpath, 0);
+	for (i = 0; i < 400 && fx_files_of(&fx, "uverbs0", 0) < 2; i++)
+		msleep(50);
+	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 2);
+	msleep(1500);
+	ASSERT_EQ(waitpid(cli, &cli_status, WNOHANG), 0);
+	fx_stop(&fx);
+	t0 = now_s();
+	cli_status = reap(cli);
+	srv_status = reap(srv);
+	slurp(spath, srv_out, sizeof(srv_out));
+	slurp(cpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(srv_status) || WEXITSTATUS(srv_status) != 1 ||
+	    !WIFEXITED(cli_status) || WEXITSTATUS(cli_status) != 1 ||
+	    !strstr(srv_out, "poll CQ failed -1\n") ||
+	    !strstr(cli_out, "poll CQ failed -1\n") || now_s() - t0 > 20)
+		harness_fail(__FILE__, __LINE__,
+			     "after %.1f s: server %#x:\n%s\nclient %#x:\n%s",
+			     now_s() - t0, srv_status, srv_out, cli_status,
+			     cli_out);
 }
