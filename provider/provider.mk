@@ -98,3 +98,7 @@ $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
 # Where `make install` puts the provider: `ioverbs run`'s default.
 $(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \
 	BASE_CFLAGS += -DIOVERBS_PROVIDER_PATH='"$(LIBDIR)/libibverbs/libioverbs-rdmav34.so"'
+
+# bench/bench_perftest.c runs perftest through `ioverbs run` with these.
+$(O)/rel/bench/bench_perftest: | $(PROVIDER_SO) $(O)/rel/tools/ioverbs \
+	$(O)/rel/daemon/ioverbsd
