@@ -594,7 +594,8 @@ static bool file_says(const char *path, const char *text)
  * tests/provider/async.c @mode through `ioverbs run` on @fx's ioverbs0,
  * its output into @path: its pid, once it said "ready".
  */
-static pid_t async_client(struct fx *fx, const char *mode, const char *path)
+static pid_t async_client_as(struct fx *fx, uid_t uid, const char *dev,
+			     const char *mode, const char *path)
 {
 	char mnt_opt[128], client[PATH_MAX];
 	char *argv[8];
@@ -609,10 +610,10 @@ static pid_t async_client(struct fx *fx, const char *mode, const char *path)
 	argv[2] = mnt_opt;
 	argv[3] = "--";
 	argv[4] = client;
-	argv[5] = "ioverbs0";
+	argv[5] = (char *)dev;
 	argv[6] = (char *)mode;
 	argv[7] = NULL;
-	p = spawn(argv, path, 0);
+	p = spawn(argv, path, uid);
 	if (!file_says(path, "ready\n")) {
 		kill(p, SIGKILL);
 		waitpid(p, NULL, 0);
@@ -621,6 +622,11 @@ static pid_t async_client(struct fx *fx, const char *mode, const char *path)
 			     out_buf);
 	}
 	return p;
+}
+
+static pid_t async_client(struct fx *fx, const char *mode, const char *path)
+{
+	return async_client_as(fx, 0, "ioverbs0", mode, path);
 }
 
 /*
@@ -979,4 +985,71 @@ TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
 			     "after %.1f s: server %#x:\n%s\nclient %#x:\n%s",
 			     now_s() - t0, srv_status, srv_out, cli_status,
 			     cli_out);
+}
+
+/*
+ * Two users, a device each (--dev-perm): while user A's client holds a
+ * PD on ioverbs0, user B's `ioverbs run` lists only ioverbs1
+ * (ibv_devices) and cannot open ioverbs0 ("wasn't found"); A's client
+ * is unaffected and gets
+ * its own device's DEVICE_FATAL on removal.
+ */
+TEST_TIMEOUT(two_users_see_only_their_own, 120)
+{
+	char path[PATH_MAX], perm_a[64], perm_b[64];
+	char bpath[PATH_MAX], mnt_opt[128], line[256];
+	const uid_t a = RUN_UID, b = RUN_UID + 1;
+	char *argv[10];
+	struct fx fx;
+	int status;
+	pid_t p, q;
+
+	need_tools(PINGPONG);
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	snprintf(perm_a, sizeof(perm_a), "--dev-perm=uverbs0:%u:%u:0600",
+		 (unsigned int)a, (unsigned int)a);
+	snprintf(perm_b, sizeof(perm_b), "--dev-perm=uverbs1:%u:%u:0600",
+		 (unsigned int)b, (unsigned int)b);
+	fx_start(&fx, "--mode=0600", perm_a, perm_b, NULL);
+	snprintf(path, sizeof(path), "/tmp/ioverbs-test-%d-a.out",
+		 (int)getpid());
+	snprintf(bpath, sizeof(bpath), "/tmp/ioverbs-test-%d-b.out",
+		 (int)getpid());
+	p = async_client_as(&fx, a, "ioverbs0", "fatal", path);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = "/usr/bin/ibv_devices";
+	argv[5] = NULL;
+	q = spawn(argv, bpath, b);
+	status = reap(q);
+	slurp(bpath, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, "ioverbs1") || strstr(out_buf, "ioverbs0"))
+		harness_fail(__FILE__, __LINE__, "B's ibv_devices %#x:\n%s",
+			     status, out_buf);
+	argv[4] = "/usr/bin/ibv_devinfo";
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = NULL;
+	q = spawn(argv, bpath, b);
+	status = reap(q);
+	slurp(bpath, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 255 ||
+	    !strstr(out_buf, "IB device 'ioverbs0' wasn't found"))
+		harness_fail(__FILE__, __LINE__, "B's ibv_devinfo %#x:\n%s",
+			     status, out_buf);
+	/* A's client held on all along; its device's removal ends it. */
+	ASSERT_EQ(waitpid(p, &status, WNOHANG), 0);
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
+	status = reap(p);
+	slurp(path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "A's client %#x:\n%s",
+			     status, out_buf);
+	fx_stop(&fx);
 }
