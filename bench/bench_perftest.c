@@ -9,9 +9,10 @@
  *                                  round trip), 2 B and 4 KiB
  * perftest_write_lat_2B_vs_PROV    ib_write_lat's, 2 B
  *   baseline                       fi_pingpong -e rdm -p PROV: usec/xfer
- *                                  (also one way)
- * perftest_write_bw_SIZE_vs_PROV   ib_write_bw's average MB/s (2^20
- *                                  bytes), 64 KiB and 1 MiB: a stream,
+ *                                  (also one way), best of 3 runs
+ * perftest_write_bw_SIZE_vs_PROV   ib_write_bw's average bandwidth in
+ *                                  MB/s (10^6 bytes, as fi_pingpong's; perftest
+ *                                  says MB for 2^20), 64 KiB and 1 MiB: a stream,
  * perftest_send_bw_SIZE_vs_PROV    ib_send_bw's, 128 WRs in flight
  *   baseline                       fi_pingpong's MB/sec at SIZE: one
  *                                  message in flight, so no stream --
@@ -194,8 +195,8 @@ static double perftest(const struct daemon *d, const char *prog,
 }
 
 /* fi_pingpong over @prov at @size: usec/xfer and MB/sec, false if none. */
-static bool fi_pingpong(const char *prov, u32 size, unsigned int iters,
-			double *us, double *mbs)
+static bool fi_pingpong_once(const char *prov, u32 size, unsigned int iters,
+			     double *us, double *mbs)
 {
 	static char out[OUT_MAX];
 	char srv[512], cli[600], *l, *save;
@@ -213,6 +214,56 @@ static bool fi_pingpong(const char *prov, u32 size, unsigned int iters,
 		if (sscanf(l, "%*s %*s %*s %*s %*s %lf %lf", mbs, us) == 2)
 			return true;
 	return false;
+}
+
+/*
+ * The baseline at @size over @prov: the best of FI_REPS runs (its
+ * figures swing widely on a loaded machine), measured once per size and
+ * provider so that every line at that size compares with the same one.
+ */
+#define FI_REPS 3
+#define FI_CACHE 16
+
+static bool fi_pingpong(const char *prov, u32 size, unsigned int iters,
+			double *us, double *mbs)
+{
+	static struct {
+		const char *prov;
+		u32 size;
+		bool ok;
+		double us, mbs;
+	} cache[FI_CACHE];
+	static unsigned int used;
+	double u, m;
+	unsigned int i, r;
+	bool ok = false;
+
+	for (i = 0; i < used; i++)
+		if (cache[i].prov == prov && cache[i].size == size)
+			goto hit;
+	*us = 1e30;
+	*mbs = 0;
+	for (r = 0; r < FI_REPS; r++) {
+		if (!fi_pingpong_once(prov, size, iters, &u, &m))
+			continue;
+		ok = true;
+		if (u < *us)
+			*us = u;
+		if (m > *mbs)
+			*mbs = m;
+	}
+	if (used == FI_CACHE)
+		return ok;
+	i = used++;
+	cache[i].prov = prov;
+	cache[i].size = size;
+	cache[i].ok = ok;
+	cache[i].us = *us;
+	cache[i].mbs = *mbs;
+hit:
+	*us = cache[i].us;
+	*mbs = cache[i].mbs;
+	return cache[i].ok;
 }
 
 static char *size_name(u32 size, char *buf, size_t n)
@@ -282,6 +333,8 @@ int main(int argc, char **argv)
 		snprintf(args, sizeof(args), "-s %u -n %u", c->size, c->iters);
 		/* lat: t_typical, field 5; bw: BW average, field 4 */
 		v = perftest(&d, path, args, c->size, c->bw ? 4 : 5);
+		if (c->bw && v > 0)
+			v *= 1.048576;	/* perftest's MB are 2^20 bytes */
 		size_name(c->size, sn, sizeof(sn));
 		if (v < 0) {
 			printf("bench FAILED: perftest_%s_%s (%s %s)\n", c->name,
