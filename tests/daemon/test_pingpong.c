@@ -1053,3 +1053,39 @@ TEST_TIMEOUT(two_users_see_only_their_own, 120)
 			     status, out_buf);
 	fx_stop(&fx);
 }
+
+/*
+ * An object's async event: a send CQ overrun (no poll) is CQ_ERR whose
+ * element is the program's own ibv_cq (the provider's user handle).
+ */
+TEST(async_cq_err_names_the_cq)
+{
+	char mnt_opt[128], client[PATH_MAX];
+	char *argv[8];
+	struct fx fx;
+	long base;
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 in_build("rel/tests/provider/async"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = "cqerr";
+	argv[7] = NULL;
+	ret = fx_run(argv, out_buf, sizeof(out_buf));
+	if (ret || !strstr(out_buf, "event CQ error cq ours\n") ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "async cqerr: exit %d:\n%s",
+			     ret, out_buf);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
