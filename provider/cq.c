@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -140,6 +141,13 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc)
 				       "the device is gone (DEVICE_FATAL)");
 		return -1;
 	}
+	/*
+	 * The "NIC" is a thread of the daemon on the same CPUs: a program
+	 * spinning on an empty CQ (perftest, ibv_rc_pingpong) would leave it
+	 * the CPU only at the scheduler's tick.
+	 */
+	if (!done)
+		sched_yield();
 	return done;
 }
 
@@ -173,8 +181,10 @@ static int ex_poll(struct ibv_cq_ex *cq)
 	if (!n && ivp_ctx_lost(cq->context))
 		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", -EIO,
 				      "the device is gone (DEVICE_FATAL)");
-	if (!n)
+	if (!n) {
+		sched_yield(); /* as ivo_poll_cq() */
 		return ENOENT;
+	}
 	cq->status = (enum ibv_wc_status)c->cur.status;
 	cq->wr_id = c->cur.wr_id;
 	return 0;
