@@ -118,7 +118,7 @@ plot "$out/latency.dat" using 1:2 with linespoints title "ioverbs (shared queues
      "$out/perftest_lat.dat" using 1:4 with points pt 4 title "libfabric shm, perftest's run", \
      "$out/perftest_lat.dat" using 1:5 with points pt 6 title "libfabric tcp, perftest's run"
 set output "$out/bandwidth.png"
-set title "RDMA WRITE bandwidth into another process"
+set title "Bandwidth into another process (RDMA WRITE; perftest SEND too)"
 set ylabel "GB/s"
 set key bottom right
 plot "$out/bandwidth.dat" using 1:2 with linespoints title "ioverbs RDMA WRITE", \
