@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -135,6 +136,18 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc)
 		if (n < want)
 			break;
 	}
+	if (!done && ivp_ctx_lost(cq->context)) {
+		errno = ivp_failed_why(ivp_cq_dev(c->cq), "poll_cq", -EIO,
+				       "the device is gone (DEVICE_FATAL)");
+		return -1;
+	}
+	/*
+	 * The "NIC" is a thread of the daemon on the same CPUs: a program
+	 * spinning on an empty CQ (perftest, ibv_rc_pingpong) would leave it
+	 * the CPU only at the scheduler's tick.
+	 */
+	if (!done)
+		sched_yield();
 	return done;
 }
 
@@ -165,8 +178,13 @@ static int ex_poll(struct ibv_cq_ex *cq)
 	if (n < 0)
 		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", n,
 				      "the CQ overflowed: a completion was dropped");
-	if (!n)
+	if (!n && ivp_ctx_lost(cq->context))
+		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", -EIO,
+				      "the device is gone (DEVICE_FATAL)");
+	if (!n) {
+		sched_yield(); /* as ivo_poll_cq() */
 		return ENOENT;
+	}
 	cq->status = (enum ibv_wc_status)c->cur.status;
 	cq->wr_id = c->cur.wr_id;
 	return 0;

@@ -50,6 +50,12 @@ int ivp_open(int fd, struct ivp_dev **dev, uint32_t *num_comp_vectors);
 void ivp_close(struct ivp_dev *dev);
 
 int ivp_query_device(struct ivp_dev *dev, struct ivp_device_attr *a);
+/*
+ * ivp_async_event_get() - GET_ASYNC_EVENT: the oldest queued async event
+ * of the context: 0, -EAGAIN when none is, or the command's errno.
+ */
+int ivp_async_event_get(struct ivp_dev *dev, uint64_t *element,
+			uint32_t *event_type);
 int ivp_query_port(struct ivp_dev *dev, uint8_t port, struct ivp_port_attr *a);
 int ivp_alloc_pd(struct ivp_dev *dev, uint32_t *handle);
 int ivp_dealloc_pd(struct ivp_dev *dev, uint32_t handle);

@@ -42,6 +42,20 @@ void ivp_close(struct ivp_dev *dev)
 	free(dev);
 }
 
+int ivp_async_event_get(struct ivp_dev *dev, uint64_t *element,
+			uint32_t *event_type)
+{
+	struct ib_uverbs_async_event_desc d;
+	long ret;
+
+	ret = ioverbs_async_event_get(&dev->v, &d);
+	if (ret)
+		return (int)ret;
+	*element = d.element;
+	*event_type = d.event_type;
+	return 0;
+}
+
 int ivp_query_device(struct ivp_dev *dev, struct ivp_device_attr *a)
 {
 	struct ib_uverbs_query_device_resp r;

@@ -7,11 +7,20 @@
 #ifndef _PROVIDER_IVP_VERBS_H
 #define _PROVIDER_IVP_VERBS_H
 
+#include <stdbool.h>
+
 #include "ivp.h"
 #include "verbs_private.h"
 
 /* The context's ioverbs client (provider.c). */
 struct ivp_dev *ivp_ctx_dev(struct ibv_context *ctx);
+
+/*
+ * Is the context's device gone (DEVICE_FATAL: hot unplug, or the daemon
+ * stopped)?  Its queues then never complete again: a poll that finds
+ * nothing fails with EIO rather than spin forever.
+ */
+bool ivp_ctx_lost(struct ibv_context *ctx);
 
 struct ibv_mr *ivo_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			  uint64_t hca_va, int access);

@@ -14,18 +14,25 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <endian.h>
+#include <sys/eventfd.h>
 
 #include "ivp.h"
 #include "ivp_verbs.h"
 #include "verbs_private.h"
 
 #define IVP_DEFAULT_MOUNT "/run/ioverbs"
+
+/* How often the async thread asks the daemon for queued events. */
+#define IVP_ASYNC_POLL_MS 100
 
 struct ivp_device {
 	struct verbs_device vdev; /* first */
@@ -35,13 +42,23 @@ struct ivp_device {
  * struct ivp_context - one open context
  * @vctx: libibverbs' part (cmd_fd: the daemon's device file)
  * @dev: the commands' client on cmd_fd
- * @async_wr: the write end of async_fd's pipe: no event is ever queued
- *	there yet (async events are still to come), so ibv_get_async_event()
- *	blocks as on a device that has none
+ * @async_wr: the write end (O_NONBLOCK) of async_fd's pipe, written only
+ *	by @async_thread
+ * @async_stop: an eventfd that tells @async_thread to return
+ * @lost: set (atomically) by @async_thread once the device is gone
+ *	(DEVICE_FATAL); read by every poll that finds nothing
+ * @async_thread: moves the daemon's async events of the context (its
+ *	GET_ASYNC_EVENT) into async_fd's pipe as the kernel's
+ *	struct ib_uverbs_async_event_desc records, which
+ *	ibv_get_async_event() reads; and turns a daemon gone (the command
+ *	fails otherwise than EAGAIN) into one IBV_EVENT_DEVICE_FATAL
  */
 struct ivp_context {
 	struct ivp_dev *dev;
 	int async_wr;
+	int async_stop;
+	int lost;
+	pthread_t async_thread;
 	struct verbs_context vctx;
 };
 
@@ -58,6 +75,11 @@ static struct ivp_context *to_ictx(struct ibv_context *ctx)
 struct ivp_dev *ivp_ctx_dev(struct ibv_context *ctx)
 {
 	return to_ictx(ctx)->dev;
+}
+
+bool ivp_ctx_lost(struct ibv_context *ctx)
+{
+	return __atomic_load_n(&to_ictx(ctx)->lost, __ATOMIC_RELAXED);
 }
 
 static int ivo_query_device_ex(struct ibv_context *ctx,
@@ -188,7 +210,12 @@ static int ivo_dealloc_pd(struct ibv_pd *pd)
 static void ivo_free_context(struct ibv_context *ctx)
 {
 	struct ivp_context *ic = to_ictx(ctx);
+	uint64_t one = 1;
 
+	if (write(ic->async_stop, &one, sizeof(one)) != sizeof(one))
+		abort(); /* an eventfd below its maximum takes it */
+	pthread_join(ic->async_thread, NULL);
+	close(ic->async_stop);
 	ivp_close(ic->dev);
 	close(ic->async_wr);
 	verbs_uninit_context(&ic->vctx);
@@ -264,6 +291,60 @@ static int ivo_open_file(struct ibv_device *device, int cmd_fd)
 	return cmd_fd;
 }
 
+/*
+ * One event into async_fd's pipe.  The element is what the daemon holds:
+ * for a QP, CQ or SRQ event the user handle the provider gave at create,
+ * which is the libibverbs object's address; a port number otherwise.  A
+ * full pipe (an application that never reads) drops the event.
+ */
+static void ivo_async_put(struct ivp_context *ic, uint64_t element,
+			  uint32_t type)
+{
+	struct ib_uverbs_async_event_desc d = {
+		.element = element,
+		.event_type = type,
+	};
+
+	if (write(ic->async_wr, &d, sizeof(d)) != sizeof(d) &&
+	    getenv("IOVERBS_DEBUG") && !strcmp(getenv("IOVERBS_DEBUG"), "1"))
+		fprintf(stderr, "ioverbs: async event %u dropped: %s\n", type,
+			strerror(errno));
+}
+
+static void *ivo_async_thread(void *arg)
+{
+	struct ivp_context *ic = arg;
+	struct pollfd p = { .fd = ic->async_stop, .events = POLLIN };
+	bool fatal = false;
+	uint64_t element;
+	uint32_t type;
+	int ret;
+
+	for (;;) {
+		ret = poll(&p, 1, IVP_ASYNC_POLL_MS);
+		if (ret > 0 || (ret < 0 && errno != EINTR))
+			return NULL;
+		/* Drain what is queued. */
+		while (!(ret = ivp_async_event_get(ic->dev, &element, &type))) {
+			if (type == IBV_EVENT_DEVICE_FATAL) {
+				fatal = true;
+				__atomic_store_n(&ic->lost, 1, __ATOMIC_RELAXED);
+			}
+			ivo_async_put(ic, element, type);
+		}
+		if (ret == -EAGAIN || ret == -EINTR)
+			continue;
+		/*
+		 * The daemon is gone (ENOTCONN, ENODEV): as a kernel whose
+		 * device went, one DEVICE_FATAL, and nothing more to ask.
+		 */
+		__atomic_store_n(&ic->lost, 1, __ATOMIC_RELAXED);
+		if (!fatal)
+			ivo_async_put(ic, 0, IBV_EVENT_DEVICE_FATAL);
+		return NULL;
+	}
+}
+
 static struct verbs_context *ivo_alloc_context(struct ibv_device *device,
 					       int cmd_fd, void *private_data)
 {
@@ -294,12 +375,32 @@ static struct verbs_context *ivo_alloc_context(struct ibv_device *device,
 		ret = -errno;
 		goto err_dev;
 	}
+	/* Only the writer is non-blocking: async_fd blocks as a kernel's. */
+	if (fcntl(pipefd[1], F_SETFL, O_NONBLOCK)) {
+		ret = -errno;
+		goto err_pipe;
+	}
 	ic->vctx.context.async_fd = pipefd[0];
 	ic->async_wr = pipefd[1];
+	ic->async_stop = eventfd(0, EFD_CLOEXEC);
+	if (ic->async_stop < 0) {
+		ret = -errno;
+		goto err_pipe;
+	}
+	ret = -pthread_create(&ic->async_thread, NULL, ivo_async_thread, ic);
+	if (ret)
+		goto err_stop;
 	ic->vctx.context.num_comp_vectors = (int)ncomp;
 	verbs_set_ops(&ic->vctx, &ivp_ops);
 	return &ic->vctx;
 
+err_stop:
+	close(ic->async_stop);
+err_pipe:
+	close(pipefd[0]);
+	close(pipefd[1]);
+	ic->vctx.context.async_fd = -1;
+	ic->async_wr = -1;
 err_dev:
 	ivp_close(ic->dev);
 err_uninit:

@@ -41,6 +41,12 @@ $(PROVIDER_VERBS): tests/provider/verbs.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
 
+# Async events through libibverbs alone (tests/provider/async.c).
+PROVIDER_ASYNC := $(O)/rel/tests/provider/async
+$(PROVIDER_ASYNC): tests/provider/async.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+
 # The same provider and client built with TSan ($(O)/tsan-pic/: PIC and
 # -fsanitize=thread), for the threaded part of tests/provider/verbs.c;
 # tests/daemon/test_pingpong.c runs them when they are built.
@@ -86,6 +92,7 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
+	$(PROVIDER_ASYNC) \
 	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
 # tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
@@ -93,3 +100,7 @@ $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
 # Where `make install` puts the provider: `ioverbs run`'s default.
 $(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \
 	BASE_CFLAGS += -DIOVERBS_PROVIDER_PATH='"$(LIBDIR)/libibverbs/libioverbs-rdmav34.so"'
+
+# bench/bench_perftest.c runs perftest through `ioverbs run` with these.
+$(O)/rel/bench/bench_perftest: | $(PROVIDER_SO) $(O)/rel/tools/ioverbs \
+	$(O)/rel/daemon/ioverbsd

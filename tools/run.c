@@ -286,8 +286,12 @@ static int put_port(struct ioverbs_client *v, const char *root,
 	return 0;
 }
 
+/* put_device(): the caller may not open that device file. */
+#define RUN_NOT_OURS (-1)
+
 /*
- * The tree of device file @n (MOUNT/uverbs@n, ibdev ioverbs@n): 0, or an
+ * The tree of device file @n (MOUNT/uverbs@n, ibdev ioverbs@n): 0,
+ * RUN_NOT_OURS if the caller may not open it (nothing written), or an
  * exit code after its one error line.
  */
 static int put_device(const char *root, const char *mount, unsigned int n,
@@ -308,6 +312,9 @@ static int put_device(const char *root, const char *mount, unsigned int n,
 				   mount);
 	snprintf(ibdev, sizeof(ibdev), "ioverbs%u", n);
 	fd = open(path, O_RDWR | O_CLOEXEC);
+	/* Another user's device: not in this user's tree at all. */
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return RUN_NOT_OURS;
 	if (fd < 0)
 		return ioverbs_err(SUB, IOVERBS_EXIT_USAGE, "%s: open: %s (%s)",
 				   path, strerrorname_np(errno),
@@ -721,7 +728,7 @@ int ioverbs_run_main(int argc, char **argv)
 	struct run_opts o = { 0 };
 	const char *tmp, *so;
 	struct stat st;
-	int c, i, count, ret, status;
+	int c, i, count, kept, ret, status;
 	pid_t pid;
 
 	while ((c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
@@ -796,11 +803,26 @@ int ioverbs_run_main(int argc, char **argv)
 				  strerror(-ret));
 		goto out;
 	}
-	for (i = 0; i < count; i++) {
+	/*
+	 * Only the devices the caller may open: two users with a device
+	 * each (--dev-perm) each see their own, as ibv_devices would list
+	 * only the devices of a kernel the user may use.
+	 */
+	for (i = 0, kept = 0; i < count; i++) {
 		ret = put_device(tree, mount_abs, ns[i], st.st_rdev);
+		if (ret == RUN_NOT_OURS)
+			continue;
 		if (ret)
 			goto out;
+		ns[kept++] = ns[i];
 	}
+	if (count && !kept) {
+		ret = ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
+				  "%s: no device file you may open (EACCES)",
+				  mount_abs);
+		goto out;
+	}
+	count = kept;
 
 	fflush(stdout);
 	fflush(stderr);

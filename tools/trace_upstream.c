@@ -120,6 +120,20 @@ static const struct trace_up_enum *up_methods(const char *obj)
 	return NULL;
 }
 
+/* The enum tagged uverbs_attrs_<@m in lower case><@suffix>, or NULL. */
+static const struct trace_up_enum *up_attr_enum(const char *m,
+						const char *suffix)
+{
+	char want[128], low[64];
+	size_t i;
+
+	for (i = 0; m[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)(m[i] >= 'A' && m[i] <= 'Z' ? m[i] + 32 : m[i]);
+	low[i] = '\0';
+	snprintf(want, sizeof(want), "uverbs_attrs_%s%s", low, suffix);
+	return up_enum(want);
+}
+
 /* An attribute of method @m ("CQ_CREATE", "GET_CONTEXT"), by name. */
 static const char *up_attr_name(const char *m, __u16 id)
 {
@@ -141,7 +155,14 @@ static const char *up_attr_name(const char *m, __u16 id)
 			 (int)(us - m), m);
 		name = up_find_any("ib_user_ioctl_cmds.h", prefix, id);
 	}
-	return name;
+	if (name)
+		return name;
+	/*
+	 * Attributes named without the method (INVOKE_WRITE's CORE_IN,
+	 * CORE_OUT, WRITE_CMD): the enum whose tag names the method,
+	 * uverbs_attrs_invoke_write_cmd_attr_ids.
+	 */
+	return up_find(up_attr_enum(m, "_cmd_attr_ids"), "UVERBS_ATTR_", id);
 }
 
 void trace_up_ioctl_call(struct trace_out *o, trace_read_fn rd, void *ctx,

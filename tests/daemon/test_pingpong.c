@@ -16,6 +16,7 @@
  * program's place, $(O)/asan/tests/daemon/).  A test whose program is
  * not installed skips.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -24,6 +25,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <rdma/soft_device.h>
 
 #include "fixture.h"
 
@@ -562,4 +565,527 @@ TEST(perftest_write_bw)
 TEST(perftest_send_bw)
 {
 	perftest("/usr/bin/ib_send_bw", 65536, 1000, true);
+}
+
+static char out_buf[16384];
+
+/* Waits 20 s at most for @path to hold @text: true if it does. */
+static bool file_says(const char *path, const char *text)
+{
+	static char buf[16384];
+	ssize_t n;
+	int fd, i;
+
+	for (i = 0; i < 400; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			buf[n > 0 ? n : 0] = '\0';
+			if (strstr(buf, text))
+				return true;
+		}
+		msleep(50);
+	}
+	return false;
+}
+
+/*
+ * tests/provider/async.c @mode through `ioverbs run` on @fx's ioverbs0,
+ * its output into @path: its pid, once it said "ready".
+ */
+static pid_t async_client_as(struct fx *fx, uid_t uid, const char *dev,
+			     const char *mode, const char *path)
+{
+	char mnt_opt[128], client[PATH_MAX];
+	char *argv[8];
+	pid_t p;
+
+	snprintf(client, sizeof(client), "%s",
+		 in_build("rel/tests/provider/async"));
+	ASSERT_OK(access(client, X_OK));
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = (char *)dev;
+	argv[6] = (char *)mode;
+	argv[7] = NULL;
+	p = spawn(argv, path, uid);
+	if (!file_says(path, "ready\n")) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		slurp(path, out_buf, sizeof(out_buf));
+		harness_fail(__FILE__, __LINE__, "async: never ready:\n%s",
+			     out_buf);
+	}
+	return p;
+}
+
+static pid_t async_client(struct fx *fx, const char *mode, const char *path)
+{
+	return async_client_as(fx, 0, "ioverbs0", mode, path);
+}
+
+/*
+ * ibv_get_async_event() through the provider: a port taken down and up
+ * (SOFT_VENDOR_INJECT from another file of the device: port events go to
+ * every file) is PORT_ERR then PORT_ACTIVE on port 1, and hot unplug
+ * (`ioverbs ctl remove`) is DEVICE_FATAL, after which verbs fail with EIO.
+ */
+TEST(async_events_port_and_removal)
+{
+	char path[PATH_MAX], line[256];
+	struct ioverbs_client v;
+	struct fx fx;
+	int fd, status;
+	pid_t p;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
+	snprintf(path, sizeof(path), "%s/async.out", fx.dir);
+	p = async_client(&fx, "ports", path);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_init_fd(&v, fd);
+	ASSERT_OK(ioverbs_context_get(&v));
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_DOWN, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event port error port 1\n"));
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_UP, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event port active port 1\n"));
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
+	status = reap(p);
+	slurp(path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, "event local catastrophic error port 0\n") ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "async: status %d:\n%s",
+			     status, out_buf);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/*
+ * A daemon stopped under a running client: the client's
+ * ibv_get_async_event() returns DEVICE_FATAL and its verbs fail, rather
+ * than hang.
+ */
+TEST(async_device_fatal_on_daemon_stop)
+{
+	char path[PATH_MAX];
+	struct fx fx;
+	int status;
+	pid_t p;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", NULL);
+	/* Read after fx_stop(), which removes fx.dir. */
+	snprintf(path, sizeof(path), "/tmp/ioverbs-test-%d-async.out",
+		 (int)getpid());
+	p = async_client(&fx, "fatal", path);
+	fx_stop(&fx);
+	status = reap(p);
+	slurp(path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, "event local catastrophic error port 0\n") ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "async: status %d:\n%s",
+			     status, out_buf);
+}
+
+/* @pid's descendant (itself included) running @comm: its pid, or 0. */
+static pid_t descendant_named(pid_t pid, const char *comm)
+{
+	char path[64], buf[4096], *tok, *save;
+	pid_t found = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!strcmp(buf, comm))
+		return pid;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (tok = strtok_r(buf, " \n", &save); tok && !found;
+	     tok = strtok_r(NULL, " \n", &save))
+		found = descendant_named((pid_t)atoi(tok), comm);
+	return found;
+}
+
+/*
+ * A peer killed with SIGKILL mid-traffic: ib_write_bw's server (the
+ * passive side, whose memory the client writes) dies while the client
+ * streams RDMA WRITEs.  The client gets an error completion and exits 1
+ * within seconds: REM_ACCESS_ERR (status 10) when a WRITE reached the QP
+ * after the daemon's cleanup took the dead process's MR, RETRY_EXC_ERR
+ * (12) after the transport retries when the QP was gone already.  The
+ * daemon holds nothing of either afterwards.
+ */
+TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+{
+	static char srv_out[16384], cli_out[16384];
+	char mnt_opt[128], port[16], spath[160], cpath[160];
+	char *argv[16];
+	int i, status;
+	pid_t srv, cli, victim;
+	struct fx fx;
+	double t0;
+	long base;
+
+	need_tools("/usr/bin/ib_write_bw");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
+	snprintf(cpath, sizeof(cpath), "%s/client.out", fx.dir);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = "/usr/bin/ib_write_bw";
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = "-p";
+	argv[8] = port;
+	argv[9] = "-D";
+	argv[10] = "100"; /* longer than reap() waits: only an error ends it */
+	argv[11] = NULL;
+	srv = spawn(argv, spath, 0);
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
+		msleep(50);
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	argv[11] = "127.0.0.1";
+	argv[12] = NULL;
+	cli = spawn(argv, cpath, 0);
+	/*
+	 * Traffic: both have their QP (perftest's output is buffered, so
+	 * says nothing until the end); then a while of streaming.
+	 */
+	for (i = 0; i < 400 && fx_files_of(&fx, "uverbs0", 0) < 2; i++)
+		msleep(50);
+	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 2);
+	msleep(2000);
+	ASSERT_EQ(waitpid(cli, &status, WNOHANG), 0);
+	victim = descendant_named(srv, "ib_write_bw");
+	ASSERT_TRUE(victim > 0);
+	ASSERT_OK(kill(victim, SIGKILL));
+	t0 = now_s();
+	status = reap(cli);
+	slurp(cpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
+	    (!strstr(cli_out, "Failed status 12:") &&
+	     !strstr(cli_out, "Failed status 10:")) || now_s() - t0 > 20)
+		harness_fail(__FILE__, __LINE__,
+			     "client status %#x after %.1f s:\n%s", status,
+			     now_s() - t0, cli_out);
+	reap(srv);
+	slurp(spath, srv_out, sizeof(srv_out));
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
+	fx_stop(&fx);
+}
+
+/*
+ * `ioverbs trace -f -- ioverbs run -- ibv_rc_pingpong -e …` (the client;
+ * its server runs untraced) decodes the whole run: every line is a
+ * complete call with its result (the async thread's GET_ASYNC_EVENT may
+ * find nothing: EAGAIN; libibverbs' probe of the upstream ioctl: ENOTTY),
+ * with no "???", and the ping-pong's verbs are all there, the legacy
+ * CREATE_COMP_CHANNEL write() among them.
+ */
+TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
+{
+	static const char *const want[] = {
+		"soft PD_ALLOC,", "soft MR_REG,", "soft CQ_CREATE,",
+		"soft QP_CREATE,", "soft QP_MODIFY,", "soft CQ_REQ_NOTIFY,",
+		"soft QP_DESTROY,", "soft CQ_DESTROY,", "soft MR_DEREG,",
+		"soft PD_DEALLOC,",
+		"write(3, {CREATE_COMP_CHANNEL, in_words=4, out_words=1}, 16) = 16",
+		"RDMA_VERBS_IOCTL_UPSTREAM, {DEVICE INVOKE_WRITE, [WRITE_CMD=",
+	};
+	static char text[1 << 17], out[16384];
+	char mnt_opt[128], port[16], spath[160], tpath[160];
+	unsigned int i, exits = 0, calls = 0;
+	char *argv[24], *l, *save;
+	struct fx fx;
+	pid_t srv;
+	int fd, ret;
+	ssize_t n;
+	long base;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
+	snprintf(tpath, sizeof(tpath), "%s/trace.out", fx.dir);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = PINGPONG;
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = "-p";
+	argv[8] = port;
+	argv[9] = "-e";
+	argv[10] = "-n";
+	argv[11] = "100";
+	argv[12] = NULL;
+	srv = spawn(argv, spath, 0);
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
+		msleep(50);
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	/* The traced tool and run are ASan builds: LSan cannot run under ptrace. */
+	ASSERT_OK(setenv("ASAN_OPTIONS", "detect_leaks=0", 1));
+	argv[0] = (char *)tool_path();
+	argv[1] = "trace";
+	argv[2] = "-f";
+	argv[3] = "-o";
+	argv[4] = tpath;
+	argv[5] = "--";
+	argv[6] = (char *)tool_path();
+	argv[7] = "run";
+	argv[8] = mnt_opt;
+	argv[9] = "--";
+	argv[10] = PINGPONG;
+	argv[11] = "-d";
+	argv[12] = "ioverbs0";
+	argv[13] = "-p";
+	argv[14] = port;
+	argv[15] = "-e";
+	argv[16] = "-n";
+	argv[17] = "100";
+	argv[18] = "127.0.0.1";
+	argv[19] = NULL;
+	ret = fx_run(argv, out, sizeof(out));
+	ASSERT_OK(unsetenv("ASAN_OPTIONS"));
+	if (ret || !strstr(out, "100 iters in"))
+		harness_fail(__FILE__, __LINE__, "traced client: exit %d:\n%s",
+			     ret, out);
+	ret = reap(srv);
+	ASSERT_TRUE(WIFEXITED(ret) && !WEXITSTATUS(ret));
+	slurp(spath, out, sizeof(out));
+	fd = open(tpath, O_RDONLY | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	ASSERT_TRUE(n > 0);
+	text[n] = '\0';
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strstr(text, want[i]))
+			harness_fail(__FILE__, __LINE__, "no %s in the trace:\n%s",
+				     want[i], text);
+	for (l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t len;
+
+		if (!strncmp(l, "[pid ", 5) && strchr(l, ']'))
+			l = strchr(l, ']') + 2;
+		len = strlen(l);
+		if (!strcmp(l, "+++ exited with 0 +++")) {
+			exits++;
+			continue;
+		}
+		if (strstr(l, "???") ||
+		    !((len > 5 && !strcmp(l + len - 5, ") = 0")) ||
+		      (len > 6 && !strcmp(l + len - 6, ") = 16")) ||
+		      strstr(l, "GET_ASYNC_EVENT, [RESP=out[16]]}) = -1 EAGAIN (") ||
+		      strstr(l, "INVOKE_WRITE, [WRITE_CMD=") ))
+			harness_fail(__FILE__, __LINE__,
+				     "not a complete call: %s", l);
+		calls++;
+	}
+	/* `ioverbs run` and the ping-pong. */
+	ASSERT_EQ(exits, 2);
+	ASSERT_TRUE(calls >= 20);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
+ * A daemon stopped under two ibv_rc_pingpong mid-traffic (busy polling
+ * the shared queues, which no one moves any more): the provider learns
+ * that the device is gone (DEVICE_FATAL) and ibv_poll_cq() then fails
+ * (EIO), so both exit 1 with "poll CQ failed" within seconds instead of
+ * spinning forever.
+ */
+TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
+{
+	static char srv_out[16384], cli_out[16384];
+	char mnt_opt[128], port[16], spath[160], cpath[160];
+	int i, srv_status, cli_status;
+	char *argv[16];
+	pid_t srv, cli;
+	struct fx fx;
+	double t0;
+
+	need_tools(PINGPONG);
+	fx_start(&fx, "--mode=0666", NULL);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	/* Read after fx_stop(), which removes fx.dir. */
+	snprintf(spath, sizeof(spath), "/tmp/ioverbs-test-%d-server.out",
+		 (int)getpid());
+	snprintf(cpath, sizeof(cpath), "/tmp/ioverbs-test-%d-client.out",
+		 (int)getpid());
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = PINGPONG;
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = "-p";
+	argv[8] = port;
+	argv[9] = "-n";
+	argv[10] = "1000000000";
+	argv[11] = NULL;
+	srv = spawn(argv, spath, 0);
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
+		msleep(50);
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	argv[11] = "127.0.0.1";
+	argv[12] = NULL;
+	cli = spawn(argv, cpath, 0);
+	for (i = 0; i < 400 && fx_files_of(&fx, "uverbs0", 0) < 2; i++)
+		msleep(50);
+	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 2);
+	msleep(1500);
+	ASSERT_EQ(waitpid(cli, &cli_status, WNOHANG), 0);
+	fx_stop(&fx);
+	t0 = now_s();
+	cli_status = reap(cli);
+	srv_status = reap(srv);
+	slurp(spath, srv_out, sizeof(srv_out));
+	slurp(cpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(srv_status) || WEXITSTATUS(srv_status) != 1 ||
+	    !WIFEXITED(cli_status) || WEXITSTATUS(cli_status) != 1 ||
+	    !strstr(srv_out, "poll CQ failed -1\n") ||
+	    !strstr(cli_out, "poll CQ failed -1\n") || now_s() - t0 > 20)
+		harness_fail(__FILE__, __LINE__,
+			     "after %.1f s: server %#x:\n%s\nclient %#x:\n%s",
+			     now_s() - t0, srv_status, srv_out, cli_status,
+			     cli_out);
+}
+
+/*
+ * Two users, a device each (--dev-perm): while user A's client holds a
+ * PD on ioverbs0, user B's `ioverbs run` lists only ioverbs1
+ * (ibv_devices) and cannot open ioverbs0 ("wasn't found"); A's client
+ * is unaffected and gets
+ * its own device's DEVICE_FATAL on removal.
+ */
+TEST_TIMEOUT(two_users_see_only_their_own, 120)
+{
+	char path[PATH_MAX], perm_a[64], perm_b[64];
+	char bpath[PATH_MAX], mnt_opt[128], line[256];
+	const uid_t a = RUN_UID, b = RUN_UID + 1;
+	char *argv[10];
+	struct fx fx;
+	int status;
+	pid_t p, q;
+
+	need_tools(PINGPONG);
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	snprintf(perm_a, sizeof(perm_a), "--dev-perm=uverbs0:%u:%u:0600",
+		 (unsigned int)a, (unsigned int)a);
+	snprintf(perm_b, sizeof(perm_b), "--dev-perm=uverbs1:%u:%u:0600",
+		 (unsigned int)b, (unsigned int)b);
+	fx_start(&fx, "--mode=0600", perm_a, perm_b, NULL);
+	snprintf(path, sizeof(path), "/tmp/ioverbs-test-%d-a.out",
+		 (int)getpid());
+	snprintf(bpath, sizeof(bpath), "/tmp/ioverbs-test-%d-b.out",
+		 (int)getpid());
+	p = async_client_as(&fx, a, "ioverbs0", "fatal", path);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = "/usr/bin/ibv_devices";
+	argv[5] = NULL;
+	q = spawn(argv, bpath, b);
+	status = reap(q);
+	slurp(bpath, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, "ioverbs1") || strstr(out_buf, "ioverbs0"))
+		harness_fail(__FILE__, __LINE__, "B's ibv_devices %#x:\n%s",
+			     status, out_buf);
+	argv[4] = "/usr/bin/ibv_devinfo";
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = NULL;
+	q = spawn(argv, bpath, b);
+	status = reap(q);
+	slurp(bpath, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 255 ||
+	    !strstr(out_buf, "IB device 'ioverbs0' wasn't found"))
+		harness_fail(__FILE__, __LINE__, "B's ibv_devinfo %#x:\n%s",
+			     status, out_buf);
+	/* A's client held on all along; its device's removal ends it. */
+	ASSERT_EQ(waitpid(p, &status, WNOHANG), 0);
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
+	status = reap(p);
+	slurp(path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "A's client %#x:\n%s",
+			     status, out_buf);
+	fx_stop(&fx);
+}
+
+/*
+ * An object's async event: a send CQ overrun (no poll) is CQ_ERR whose
+ * element is the program's own ibv_cq (the provider's user handle).
+ */
+TEST(async_cq_err_names_the_cq)
+{
+	char mnt_opt[128], client[PATH_MAX];
+	char *argv[8];
+	struct fx fx;
+	long base;
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 in_build("rel/tests/provider/async"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	argv[0] = (char *)tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = "cqerr";
+	argv[7] = NULL;
+	ret = fx_run(argv, out_buf, sizeof(out_buf));
+	if (ret || !strstr(out_buf, "event CQ error cq ours\n") ||
+	    !strstr(out_buf, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "async cqerr: exit %d:\n%s",
+			     ret, out_buf);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
 }
