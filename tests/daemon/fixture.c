@@ -133,6 +133,39 @@ const char *fx_ctl_tool_path(void)
 	return sibling("IOVERBS_CTL", "tools/ioverbs-ctl", buf, sizeof(buf));
 }
 
+const char *fx_tool_path(void)
+{
+	static char buf[PATH_MAX + 32];
+	const char *ctl = fx_ctl_tool_path();
+	const char *slash = strrchr(ctl, '/');
+
+	snprintf(buf, sizeof(buf), "%.*sioverbs",
+		 slash ? (int)(slash - ctl + 1) : 0, ctl);
+	return buf;
+}
+
+const char *fx_in_build(const char *rel)
+{
+	static char built[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *p;
+	int i;
+
+	ASSERT_TRUE(n > 0);
+	self[n] = '\0';
+	/* $(O)/asan/tests/daemon/PROGRAM: four levels up is $(O). */
+	for (i = 0; i < 4; i++) {
+		p = strrchr(self, '/');
+		ASSERT_TRUE(p != NULL);
+		*p = '\0';
+	}
+	if (snprintf(built, sizeof(built), "%s/%s", self, rel) >=
+	    (int)sizeof(built))
+		harness_fail(__FILE__, __LINE__, "%s: path too long", rel);
+	return built;
+}
+
 /* Is @path a FUSE mount point (per our mountinfo)? */
 static bool is_mounted(const char *path)
 {

@@ -130,6 +130,11 @@ double now_s(void);
 
 const char *fx_daemon_path(void);
 const char *fx_ctl_tool_path(void);
+/* The ioverbs tool, in ioverbs-ctl's directory (ioverbs-ctl links to it). */
+const char *fx_tool_path(void);
+/* $(O)/@rel, from this program's path ($(O)/VARIANT/tests/daemon/); the
+ * answer lives until the next call. */
+const char *fx_in_build(const char *rel);
 /* Runs @argv (stdout+stderr to @out); the exit status or -1. */
 int fx_run(char *const argv[], char *out, size_t size);
 

@@ -122,22 +122,12 @@ TEST(daemon_schema_round_trip)
 	free(ref);
 }
 
-/* The ioverbs tool next to the control tool ($IOVERBS_CTL's directory). */
-static const char *tool_path(void)
-{
-	static char path[PATH_MAX + 16];
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s", fx_ctl_tool_path());
-	snprintf(path, sizeof(path), "%s/ioverbs", dirname(dir));
-	return path;
-}
 
 /* Runs `ioverbs schema ARGS...`: its exit status; output in *@out. */
 static int run_schema(char **out, const char *a1, const char *a2,
 		      const char *a3, const char *a4, const char *a5)
 {
-	char *argv[] = { (char *)tool_path(), "schema", (char *)a1,
+	char *argv[] = { (char *)fx_tool_path(), "schema", (char *)a1,
 			 (char *)a2, (char *)a3, (char *)a4, (char *)a5,
 			 NULL };
 	size_t size = 4u << 20;
@@ -152,7 +142,7 @@ TEST(daemon_schema_tool_golden)
 	struct fx fx;
 	char *out;
 
-	ASSERT_TRUE(!access(tool_path(), X_OK));
+	ASSERT_TRUE(!access(fx_tool_path(), X_OK));
 	fx_start(&fx, NULL);
 	/* The running device. */
 	ASSERT_EQ(run_schema(&out, "--device", "uverbs0", "-m", fx.mnt, NULL),

@@ -16,22 +16,11 @@
 
 #include <rdma/ib_verbs_ops.h>
 
-/* The tool: ioverbs-ctl is a link to it, in the same directory. */
-static const char *tool_path(void)
-{
-	static char buf[PATH_MAX + 32];
-	const char *ctl = fx_ctl_tool_path();
-	const char *slash = strrchr(ctl, '/');
-
-	snprintf(buf, sizeof(buf), "%.*sioverbs",
-		 slash ? (int)(slash - ctl + 1) : 0, ctl);
-	return buf;
-}
 
 /* Runs the tool with up to 8 arguments: its exit status, output in @out. */
 static int run_tool(char *out, size_t size, ...)
 {
-	char *argv[10] = { (char *)tool_path() };
+	char *argv[10] = { (char *)fx_tool_path() };
 	va_list ap;
 	int i = 1;
 

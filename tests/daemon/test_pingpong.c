@@ -32,39 +32,7 @@
 
 #define PINGPONG "/usr/bin/ibv_rc_pingpong"
 
-static char built[PATH_MAX];
 
-/* $(O)/@rel, from this program's path. */
-static const char *in_build(const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *p;
-	int i;
-
-	ASSERT_TRUE(n > 0);
-	self[n] = '\0';
-	for (i = 0; i < 4; i++) {
-		p = strrchr(self, '/');
-		ASSERT_TRUE(p != NULL);
-		*p = '\0';
-	}
-	if (snprintf(built, sizeof(built), "%s/%s", self, rel) >=
-	    (int)sizeof(built))
-		harness_fail(__FILE__, __LINE__, "%s: path too long", rel);
-	return built;
-}
-
-static const char *tool_path(void)
-{
-	static char buf[PATH_MAX + 32];
-	const char *ctl = fx_ctl_tool_path();
-	const char *slash = strrchr(ctl, '/');
-
-	snprintf(buf, sizeof(buf), "%.*sioverbs",
-		 slash ? (int)(slash - ctl + 1) : 0, ctl);
-	return buf;
-}
 
 /* Skips without @prog; sets $IOVERBS_PROVIDER. */
 static void need_tools(const char *prog)
@@ -75,13 +43,13 @@ static void need_tools(const char *prog)
 		harness_skip("no %s (scripts/install.sh installs ibverbs-utils and perftest)",
 			     prog);
 	if (!so || !*so) {
-		so = in_build("rel/provider/libioverbs-rdmav34.so");
+		so = fx_in_build("rel/provider/libioverbs-rdmav34.so");
 		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
 	}
 	if (access(so, R_OK))
 		harness_fail(__FILE__, __LINE__, "no provider at %s", so);
-	if (access(tool_path(), X_OK))
-		harness_fail(__FILE__, __LINE__, "no tool at %s", tool_path());
+	if (access(fx_tool_path(), X_OK))
+		harness_fail(__FILE__, __LINE__, "no tool at %s", fx_tool_path());
 }
 
 /* A TCP port nobody listens on now. */
@@ -215,7 +183,7 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 	snprintf(port, sizeof(port), "%u", free_port());
 	snprintf(spath, sizeof(spath), "%s/server.out", fx->dir);
 	snprintf(cpath, sizeof(cpath), "%s/client.out", fx->dir);
-	argv[argc++] = (char *)tool_path();
+	argv[argc++] = (char *)fx_tool_path();
 	argv[argc++] = "run";
 	argv[argc++] = mnt_opt;
 	argv[argc++] = "--";
@@ -480,13 +448,13 @@ TEST(provider_verbs_errnos_and_reasons)
 
 	need_tools(PINGPONG);
 	snprintf(client, sizeof(client), "%s",
-		 in_build("rel/tests/provider/verbs"));
+		 fx_in_build("rel/tests/provider/verbs"));
 	ASSERT_OK(access(client, X_OK));
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
 	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";
@@ -521,16 +489,16 @@ TEST(provider_verbs_under_tsan)
 	need_tools(PINGPONG);
 	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
 	snprintf(client, sizeof(client), "%s",
-		 in_build("tsan/tests/provider/verbs"));
+		 fx_in_build("tsan/tests/provider/verbs"));
 	snprintf(so, sizeof(so), "%s",
-		 in_build("tsan/provider/libioverbs-rdmav34.so"));
+		 fx_in_build("tsan/provider/libioverbs-rdmav34.so"));
 	if (access(client, X_OK) || access(so, R_OK))
 		harness_skip("no TSan provider and client (make builds them with this test)");
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
 	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";
@@ -602,10 +570,10 @@ static pid_t async_client_as(struct fx *fx, uid_t uid, const char *dev,
 	pid_t p;
 
 	snprintf(client, sizeof(client), "%s",
-		 in_build("rel/tests/provider/async"));
+		 fx_in_build("rel/tests/provider/async"));
 	ASSERT_OK(access(client, X_OK));
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";
@@ -756,7 +724,7 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	snprintf(port, sizeof(port), "%u", free_port());
 	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
 	snprintf(cpath, sizeof(cpath), "%s/client.out", fx.dir);
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";
@@ -838,7 +806,7 @@ TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
 	snprintf(port, sizeof(port), "%u", free_port());
 	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
 	snprintf(tpath, sizeof(tpath), "%s/trace.out", fx.dir);
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";
@@ -857,13 +825,13 @@ TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
 	ASSERT_TRUE(listening((unsigned int)atoi(port)));
 	/* The traced tool and run are ASan builds: LSan cannot run under ptrace. */
 	ASSERT_OK(setenv("ASAN_OPTIONS", "detect_leaks=0", 1));
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "trace";
 	argv[2] = "-f";
 	argv[3] = "-o";
 	argv[4] = tpath;
 	argv[5] = "--";
-	argv[6] = (char *)tool_path();
+	argv[6] = (char *)fx_tool_path();
 	argv[7] = "run";
 	argv[8] = mnt_opt;
 	argv[9] = "--";
@@ -947,7 +915,7 @@ TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
 		 (int)getpid());
 	snprintf(cpath, sizeof(cpath), "/tmp/ioverbs-test-%d-client.out",
 		 (int)getpid());
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";
@@ -1018,7 +986,7 @@ TEST_TIMEOUT(two_users_see_only_their_own, 120)
 		 (int)getpid());
 	p = async_client_as(&fx, a, "ioverbs0", "fatal", path);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";
@@ -1068,12 +1036,12 @@ TEST(async_cq_err_names_the_cq)
 
 	need_tools(PINGPONG);
 	snprintf(client, sizeof(client), "%s",
-		 in_build("rel/tests/provider/async"));
+		 fx_in_build("rel/tests/provider/async"));
 	ASSERT_OK(access(client, X_OK));
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";

@@ -45,39 +45,7 @@ static const char *const skips[] = {
 	"Reg dma-buf MR is not supported by the RDMA driver",
 };
 
-static char built[PATH_MAX];
 
-/* $(O)/@rel, from this program's path ($(O)/asan/tests/daemon/). */
-static const char *in_build(const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *p;
-	int i;
-
-	ASSERT_TRUE(n > 0);
-	self[n] = '\0';
-	for (i = 0; i < 4; i++) {
-		p = strrchr(self, '/');
-		ASSERT_TRUE(p != NULL);
-		*p = '\0';
-	}
-	if (snprintf(built, sizeof(built), "%s/%s", self, rel) >=
-	    (int)sizeof(built))
-		harness_fail(__FILE__, __LINE__, "%s: path too long", rel);
-	return built;
-}
-
-static const char *tool_path(void)
-{
-	static char buf[PATH_MAX + 32];
-	const char *ctl = fx_ctl_tool_path();
-	const char *slash = strrchr(ctl, '/');
-
-	snprintf(buf, sizeof(buf), "%.*sioverbs",
-		 slash ? (int)(slash - ctl + 1) : 0, ctl);
-	return buf;
-}
 
 /* Skips without pyverbs or @module's shipped file; sets the provider. */
 static void need_pyverbs(const char *module)
@@ -96,13 +64,13 @@ static void need_pyverbs(const char *module)
 				     SHIPPED, module);
 	}
 	if (!so || !*so) {
-		so = in_build("rel/provider/libioverbs-rdmav34.so");
+		so = fx_in_build("rel/provider/libioverbs-rdmav34.so");
 		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
 	}
 	if (access(so, R_OK))
 		harness_fail(__FILE__, __LINE__, "no provider at %s", so);
-	if (access(tool_path(), X_OK))
-		harness_fail(__FILE__, __LINE__, "no tool at %s", tool_path());
+	if (access(fx_tool_path(), X_OK))
+		harness_fail(__FILE__, __LINE__, "no tool at %s", fx_tool_path());
 }
 
 /* A fresh copy of the shipped tests, unpacked, in @dir (under $(O)). */
@@ -111,7 +79,7 @@ static void unpack(char *dir, size_t size)
 	char cmd[2 * PATH_MAX + 256], out[4096];
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
-	if (snprintf(dir, size, "%s", in_build("pyverbs.XXXXXX")) >= (int)size)
+	if (snprintf(dir, size, "%s", fx_in_build("pyverbs.XXXXXX")) >= (int)size)
 		harness_fail(__FILE__, __LINE__, "build path too long");
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
 	if (snprintf(cmd, sizeof(cmd),
@@ -183,7 +151,7 @@ static void pyverbs_module(const char *module)
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
-	argv[0] = (char *)tool_path();
+	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
 	argv[3] = "--";

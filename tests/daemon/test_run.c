@@ -25,39 +25,7 @@
 /* An unused user and group for the unprivileged run. */
 #define RUN_UID 4251
 
-static char built[PATH_MAX];
 
-/* $(O)/@rel, from this program's path. */
-static const char *in_build(const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *p;
-	int i;
-
-	ASSERT_TRUE(n > 0);
-	self[n] = '\0';
-	for (i = 0; i < 4; i++) {
-		p = strrchr(self, '/');
-		ASSERT_TRUE(p != NULL);
-		*p = '\0';
-	}
-	if (snprintf(built, sizeof(built), "%s/%s", self, rel) >=
-	    (int)sizeof(built))
-		harness_fail(__FILE__, __LINE__, "%s: path too long", rel);
-	return built;
-}
-
-static const char *tool_path(void)
-{
-	static char buf[PATH_MAX + 32];
-	const char *ctl = fx_ctl_tool_path();
-	const char *slash = strrchr(ctl, '/');
-
-	snprintf(buf, sizeof(buf), "%.*sioverbs",
-		 slash ? (int)(slash - ctl + 1) : 0, ctl);
-	return buf;
-}
 
 static char smoke[PATH_MAX];
 
@@ -70,24 +38,24 @@ static void need_tools(void)
 	    access("/usr/bin/ibv_devinfo", X_OK))
 		harness_skip("no ibverbs-utils (scripts/install.sh installs it)");
 	if (!so || !*so) {
-		so = in_build("rel/provider/libioverbs-rdmav34.so");
+		so = fx_in_build("rel/provider/libioverbs-rdmav34.so");
 		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
 	}
 	if (access(so, R_OK))
 		harness_fail(__FILE__, __LINE__, "no provider at %s", so);
 	if (snprintf(smoke, sizeof(smoke), "%s",
-		     in_build("rel/tests/provider/smoke")) >= (int)sizeof(smoke))
+		     fx_in_build("rel/tests/provider/smoke")) >= (int)sizeof(smoke))
 		harness_fail(__FILE__, __LINE__, "smoke: path too long");
 	if (access(smoke, X_OK))
 		harness_fail(__FILE__, __LINE__, "no smoke client at %s", smoke);
-	if (access(tool_path(), X_OK))
-		harness_fail(__FILE__, __LINE__, "no tool at %s", tool_path());
+	if (access(fx_tool_path(), X_OK))
+		harness_fail(__FILE__, __LINE__, "no tool at %s", fx_tool_path());
 }
 
 /* The tool with up to 14 arguments: its exit status, output in @out. */
 static int run_tool(char *out, size_t size, ...)
 {
-	char *argv[16] = { (char *)tool_path() };
+	char *argv[16] = { (char *)fx_tool_path() };
 	va_list ap;
 	int i = 1;
 

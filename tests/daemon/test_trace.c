@@ -39,17 +39,6 @@ static const char *here(void)
 	return dir;
 }
 
-/* The ioverbs tool: ioverbs-ctl's target. */
-static const char *tool(void)
-{
-	static char buf[PATH_MAX + 32];
-	const char *ctl = fx_ctl_tool_path();
-	size_t n = strlen(ctl);
-
-	ASSERT_TRUE(n > 4 && !strcmp(ctl + n - 4, "-ctl"));
-	snprintf(buf, sizeof(buf), "%.*s", (int)(n - 4), ctl);
-	return buf;
-}
 
 #define MAX_ARGS 32
 
@@ -67,7 +56,7 @@ static pid_t trace_start(const char *out, const char *const *opts,
 	unsigned int n = 0, i;
 	pid_t pid;
 
-	argv[n++] = tool();
+	argv[n++] = fx_tool_path();
 	argv[n++] = "trace";
 	for (i = 0; opts && opts[i]; i++)
 		argv[n++] = opts[i];
@@ -464,7 +453,7 @@ TEST(trace_attaches)
 	snprintf(pidarg, sizeof(pidarg), "%d", (int)target);
 	{
 		/* -p takes a pid, not a program: trace_start() wants one. */
-		const char *argv[] = { tool(), "trace", "-o", out, "-p", pidarg,
+		const char *argv[] = { fx_tool_path(), "trace", "-o", out, "-p", pidarg,
 				       NULL };
 
 		tracer = fork();
