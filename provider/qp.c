@@ -269,14 +269,44 @@ int ivo_destroy_qp(struct ibv_qp *qp)
 	return 0;
 }
 
+/*
+ * The states in which the soft device takes posted WRs (as its
+ * QP_POST_SEND and QP_POST_RECV do): sends in RTS, SQD or ERR, receives in
+ * any state but RESET.  A post through the shared rings reaches the
+ * device only later, so it is refused here, against the state libibverbs
+ * keeps from the last ibv_modify_qp().  The device may have moved the QP
+ * to ERR since, where posting is allowed too.
+ */
+static const char *send_state_refused(const struct ibv_qp *qp)
+{
+	switch (qp->state) {
+	case IBV_QPS_RTS:
+	case IBV_QPS_SQD:
+	case IBV_QPS_ERR:
+		return NULL;
+	default:
+		return "the QP is not in RTS, SQD or ERR";
+	}
+}
+
+static const char *recv_state_refused(const struct ibv_qp *qp)
+{
+	return qp->state == IBV_QPS_RESET ? "the QP is in RESET" : NULL;
+}
+
 int ivo_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr,
 		  struct ibv_send_wr **bad_wr)
 {
 	struct ivp_ibv_qp *q = to_iqp(qp);
 	struct ivp_send_wr v;
-	const char *why;
+	const char *why = send_state_refused(qp);
 	int ret;
 
+	if (why && wr) {
+		*bad_wr = wr;
+		return ivp_failed_why(ivp_qp_dev(q->qp), "post_send", -EINVAL,
+				      why);
+	}
 	for (; wr; wr = wr->next) {
 		memset(&v, 0, sizeof(v));
 		v.wr_id = wr->wr_id;
@@ -326,9 +356,14 @@ int ivo_post_recv(struct ibv_qp *qp, struct ibv_recv_wr *wr,
 {
 	struct ivp_ibv_qp *q = to_iqp(qp);
 	struct ivp_recv_wr v;
-	const char *why;
+	const char *why = recv_state_refused(qp);
 	int ret;
 
+	if (why && wr) {
+		*bad_wr = wr;
+		return ivp_failed_why(ivp_qp_dev(q->qp), "post_recv", -EINVAL,
+				      why);
+	}
 	for (; wr; wr = wr->next) {
 		v = (struct ivp_recv_wr){
 			.wr_id = wr->wr_id,
@@ -550,6 +585,10 @@ static int ex_complete(struct ibv_qp_ex *qpx)
 	uint32_t i;
 	int ret = -b->err;
 
+	if (!ret && b->n && send_state_refused(&q->vqp.qp)) {
+		why = send_state_refused(&q->vqp.qp);
+		ret = -EINVAL;
+	}
 	for (i = 0; !ret && i < b->n; i++)
 		ret = ivp_qp_post_send(q->qp, &b->wr[i],
 				       &b->sge[(size_t)i * b->max_sge], &why);

@@ -37,6 +37,9 @@ static const char *const skips[] = {
 	"Resize CQ is not supported",
 	"To Create RAW QP must be done by root on Ethernet link layer",
 	"All gid indices populated, cannot check bad flow",
+	"Create XRCD is not supported",
+	"Create custom mr with additional access flags 18 is not supported",
+	"Extended QP is not supported on this device",
 	/* The machine: no GPU render node to allocate a dma-buf on. */
 	"Device /dev/dri/renderD",
 	"Lack of permission to access /dev/dri/renderD",
@@ -209,4 +212,19 @@ TEST_TIMEOUT(pyverbs_cq_events, 300)
 TEST_TIMEOUT(pyverbs_qp, 300)
 {
 	pyverbs_module("test_qp");
+}
+
+TEST_TIMEOUT(pyverbs_qpex, 300)
+{
+	pyverbs_module("test_qpex");
+}
+
+TEST_TIMEOUT(pyverbs_cqex, 300)
+{
+	pyverbs_module("test_cqex");
+}
+
+TEST_TIMEOUT(pyverbs_atomic, 300)
+{
+	pyverbs_module("test_atomic");
 }
