@@ -126,6 +126,55 @@ const char *fx_daemon_path(void)
 	return sibling("IOVERBSD", "daemon/ioverbsd", buf, sizeof(buf));
 }
 
+int fx_event_file(struct fx *fx, const char *name, int flags)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/events/%s", fx->mnt, name);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | flags, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+void fx_loop_open(struct fx_loop *l, struct ioverbs_client *v, u32 cq)
+{
+	struct ib_uverbs_qp_cap cap = { .max_send_wr = 8, .max_recv_wr = 8,
+					.max_send_sge = 1, .max_recv_sge = 1 };
+	struct ib_uverbs_qp_cap out;
+
+	l->v = v;
+	ASSERT_OK(ioverbs_port_query_lid(v, &l->lid));
+	ASSERT_OK(ioverbs_pd_alloc(v, &l->pd));
+	ASSERT_OK(ioverbs_mr_reg(v, l->pd, l->buf, sizeof(l->buf),
+				 IB_UVERBS_ACCESS_LOCAL_WRITE, &l->mr, &l->lkey,
+				 &l->rkey));
+	ASSERT_OK(ioverbs_qp_create(v, IB_UVERBS_QPT_RC, l->pd, cq, &cap,
+				    &l->qp, &l->qpn, &out));
+	ASSERT_OK(ioverbs_qp_connect_rc(v, l->qp, l->lid, l->qpn, 7));
+}
+
+void fx_loop_send(struct fx_loop *l, u64 id)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = id, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_recv_wr rwr = { .wr_id = id, .num_sge = 1 };
+	struct ib_uverbs_sge sge = { .addr = (uintptr_t)l->buf, .length = 4,
+				     .lkey = l->lkey };
+	u32 bad;
+
+	ASSERT_OK(ioverbs_qp_post_recv(l->v, l->qp, &rwr, 1, &sge, 1, &bad));
+	ASSERT_OK(ioverbs_qp_post_send(l->v, l->qp, &wr, 1, &sge, 1, &bad));
+}
+
+void fx_loop_close(struct fx_loop *l)
+{
+	ASSERT_OK(ioverbs_qp_destroy(l->v, l->qp, NULL));
+	ASSERT_OK(ioverbs_mr_dereg(l->v, l->mr));
+	ASSERT_OK(ioverbs_pd_dealloc(l->v, l->pd));
+}
+
 const char *fx_ctl_tool_path(void)
 {
 	static char buf[PATH_MAX + 32];

@@ -129,6 +129,27 @@ void msleep(unsigned int ms);
 double now_s(void);
 
 const char *fx_daemon_path(void);
+/*
+ * Creates MOUNT/events/@name (O_CREAT|O_EXCL, plus @flags): the fd, or
+ * -errno.
+ */
+int fx_event_file(struct fx *fx, const char *name, int flags);
+
+/* A loopback RC QP on a CQ; one SEND to itself completes on that CQ. */
+struct fx_loop {
+	struct ioverbs_client *v;
+	u32 pd, mr, qp, qpn, lkey, rkey;
+	u16 lid;
+	u8 buf[4096];
+};
+
+/* PD, MR over @l's buffer, an RC QP on @cq connected to itself. */
+void fx_loop_open(struct fx_loop *l, struct ioverbs_client *v, u32 cq);
+/* Posts a 4-byte RECV and a signaled SEND, both with wr_id @id. */
+void fx_loop_send(struct fx_loop *l, u64 id);
+/* Destroys what fx_loop_open() made. */
+void fx_loop_close(struct fx_loop *l);
+
 const char *fx_ctl_tool_path(void);
 /* The ioverbs tool, in ioverbs-ctl's directory (ioverbs-ctl links to it). */
 const char *fx_tool_path(void);

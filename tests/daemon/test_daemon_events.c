@@ -17,16 +17,6 @@
 
 #include "fixture.h"
 
-static int event_file(struct fx *fx, const char *name, int flags)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/events/%s", fx->mnt, name);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | flags, 0600);
-	return fd < 0 ? -errno : fd;
-}
-
 static long channel_create(struct ioverbs_client *v, int bind, int *ch)
 {
 	return ioverbs_comp_channel_create(v, bind, ch);
@@ -45,51 +35,11 @@ static long arm(struct ioverbs_client *v, u32 cq)
 	return ioverbs_cq_req_notify(v, cq, 0);
 }
 
-/* A loopback RC QP on @cq; one SEND to itself completes on @cq. */
-struct loop {
-	struct ioverbs_client *v;
-	u32 pd, mr, qp, qpn, lkey, rkey;
-	u16 lid;
-	u8 buf[4096];
-};
-
-static void loop_open(struct loop *l, struct ioverbs_client *v, u32 cq)
-{
-	struct ib_uverbs_qp_cap cap = { .max_send_wr = 8, .max_recv_wr = 8,
-					.max_send_sge = 1, .max_recv_sge = 1 };
-	struct ib_uverbs_qp_cap out;
-
-	l->v = v;
-	ASSERT_OK(ioverbs_port_query_lid(v, &l->lid));
-	ASSERT_OK(ioverbs_pd_alloc(v, &l->pd));
-	ASSERT_OK(ioverbs_mr_reg(v, l->pd, l->buf, sizeof(l->buf),
-			    IB_UVERBS_ACCESS_LOCAL_WRITE, &l->mr, &l->lkey,
-			    &l->rkey));
-	ASSERT_OK(ioverbs_qp_create(v, IB_UVERBS_QPT_RC, l->pd, cq, &cap, &l->qp,
-			       &l->qpn, &out));
-	ASSERT_OK(ioverbs_qp_connect_rc(v, l->qp, l->lid, l->qpn, 7));
-}
-
-static void loop_send(struct loop *l, u64 id)
-{
-	struct ib_uverbs_send_wr wr = {
-		.wr_id = id, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
-		.send_flags = IB_UVERBS_SEND_SIGNALED,
-	};
-	struct ib_uverbs_recv_wr rwr = { .wr_id = id, .num_sge = 1 };
-	struct ib_uverbs_sge sge = { .addr = (uintptr_t)l->buf, .length = 4,
-				     .lkey = l->lkey };
-	u32 bad;
-
-	ASSERT_OK(ioverbs_qp_post_recv(l->v, l->qp, &rwr, 1, &sge, 1, &bad));
-	ASSERT_OK(ioverbs_qp_post_send(l->v, l->qp, &wr, 1, &sge, 1, &bad));
-}
-
 TEST(daemon_events_bind_read_poll)
 {
 	struct ib_uverbs_comp_event_desc d[4];
 	struct pollfd p;
-	struct loop l;
+	struct fx_loop l;
 	struct fx fx;
 	struct ioverbs_client v;
 	int fd, ev, ev2, ch = -1, pfd[2];
@@ -109,9 +59,9 @@ TEST(daemon_events_bind_read_poll)
 	close(pfd[0]);
 	close(pfd[1]);
 
-	ev = event_file(&fx, "ch-a", O_NONBLOCK);
+	ev = fx_event_file(&fx, "ch-a", O_NONBLOCK);
 	ASSERT_TRUE(ev >= 0);
-	ASSERT_ERRNO(-EEXIST, event_file(&fx, "ch-a", 0));
+	ASSERT_ERRNO(-EEXIST, fx_event_file(&fx, "ch-a", 0));
 	/* Unbound: nothing to read. */
 	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EINVAL);
 	ASSERT_OK(channel_create(&v, ev, &ch));
@@ -121,7 +71,7 @@ TEST(daemon_events_bind_read_poll)
 	ch = ev;
 
 	ASSERT_OK(cq_on_channel(&v, ch, &cq));
-	loop_open(&l, &v, cq);
+	fx_loop_open(&l, &v, cq);
 	/* Nothing yet: EAGAIN (O_NONBLOCK), poll says nothing. */
 	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EAGAIN);
 	p = (struct pollfd){ .fd = ev, .events = POLLIN };
@@ -136,7 +86,7 @@ TEST(daemon_events_bind_read_poll)
 	}
 
 	ASSERT_OK(arm(&v, cq));
-	loop_send(&l, 1);
+	fx_loop_send(&l, 1);
 	p.revents = 0;
 	ASSERT_EQ(poll(&p, 1, 10000), 1);
 	ASSERT_TRUE(p.revents & POLLIN);
@@ -159,7 +109,7 @@ TEST(daemon_events_bind_read_poll)
 	ASSERT_TRUE(read(ev, d, sizeof(d)) < 0 && errno == EAGAIN);
 
 	/* A second event file is another channel; closing one unbinds. */
-	ev2 = event_file(&fx, "ch-b", 0);
+	ev2 = fx_event_file(&fx, "ch-b", 0);
 	ASSERT_TRUE(ev2 >= 0);
 	ASSERT_OK(channel_create(&v, ev2, &ch));
 	close(ev2);
@@ -196,7 +146,7 @@ TEST(daemon_events_blocking_read_and_removal)
 	struct reader r = { 0 };
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	char out[4096];
-	struct loop l;
+	struct fx_loop l;
 	struct fx fx;
 	struct ioverbs_client v;
 	pthread_t th;
@@ -208,11 +158,11 @@ TEST(daemon_events_blocking_read_and_removal)
 	ASSERT_TRUE(fd >= 0);
 	ioverbs_client_init_fd(&v, fd);
 	ASSERT_OK(ioverbs_context_get(&v));
-	ev = event_file(&fx, "blocking", 0);
+	ev = fx_event_file(&fx, "blocking", 0);
 	ASSERT_TRUE(ev >= 0);
 	ASSERT_OK(channel_create(&v, ev, &ch));
 	ASSERT_OK(cq_on_channel(&v, ch, &cq));
-	loop_open(&l, &v, cq);
+	fx_loop_open(&l, &v, cq);
 	ASSERT_OK(arm(&v, cq));
 
 	/* The reader blocks; the daemon keeps serving meanwhile. */
@@ -220,7 +170,7 @@ TEST(daemon_events_blocking_read_and_removal)
 	ASSERT_OK(-pthread_create(&th, NULL, reader_fn, &r));
 	nanosleep(&ts, NULL);
 	ASSERT_TRUE(fx_alive(&fx));
-	loop_send(&l, 2);
+	fx_loop_send(&l, 2);
 	ASSERT_OK(-pthread_join(th, NULL));
 	ASSERT_EQ(r.got, (ssize_t)sizeof(r.d));
 	ASSERT_EQ(r.d.cq_handle, 0xcafe);
@@ -256,13 +206,13 @@ TEST(daemon_events_reused_fd_number)
 	ASSERT_TRUE(fd >= 0);
 	ioverbs_client_init_fd(&v, fd);
 	ASSERT_OK(ioverbs_context_get(&v));
-	a = event_file(&fx, "first", O_NONBLOCK);
+	a = fx_event_file(&fx, "first", O_NONBLOCK);
 	ASSERT_TRUE(a >= 0);
 	ASSERT_OK(channel_create(&v, a, &ch));
 	a2 = dup(a);
 	ASSERT_TRUE(a2 >= 0);
 	close(a);
-	b = event_file(&fx, "second", O_NONBLOCK);
+	b = fx_event_file(&fx, "second", O_NONBLOCK);
 	ASSERT_EQ(b, a);	/* the lowest free number */
 	ASSERT_ERRNO(-EBUSY, channel_create(&v, b, &ch2));
 	/* b is unbound and harmless; the channel still answers on a2. */
@@ -324,7 +274,7 @@ TEST(daemon_events_completion_answers_a_read_being_parked)
 	ASSERT_TRUE(s.buf != NULL);
 	s.rctx.fd = s.rctx.kick = s.rcq.fd = s.rqp.fd = -1;
 	ASSERT_OK(ioverbs_context_get(&s.v));
-	ev = event_file(&fx, "ivd-test-park-1", 0);
+	ev = fx_event_file(&fx, "ivd-test-park-1", 0);
 	ASSERT_TRUE(ev >= 0);
 	ASSERT_OK(channel_create(&s.v, ev, &ch));
 	/* The CQ on the channel, with a shared ring like its QP's. */

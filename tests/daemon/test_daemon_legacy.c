@@ -23,16 +23,6 @@
 #include "fixture.h"
 #include "legacy_abi.h"
 
-static int event_file(struct fx *fx, const char *name, int flags)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/events/%s", fx->mnt, name);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | flags, 0600);
-	return fd < 0 ? -errno : fd;
-}
-
 static long wr(int fd, const void *buf, size_t len)
 {
 	ssize_t n = write(fd, buf, len);
@@ -70,53 +60,6 @@ static long create_channel(int fd)
 		return ret;
 	ASSERT_EQ(ret, 16);
 	return legacy_resp_fd(resp);
-}
-
-/* A loopback RC QP on @cq; one SEND to itself completes on @cq. */
-struct loop {
-	struct ioverbs_client *v;
-	u32 pd, mr, qp, qpn, lkey, rkey;
-	u16 lid;
-	u8 buf[4096];
-};
-
-static void loop_open(struct loop *l, struct ioverbs_client *v, u32 cq)
-{
-	struct ib_uverbs_qp_cap cap = { .max_send_wr = 8, .max_recv_wr = 8,
-					.max_send_sge = 1, .max_recv_sge = 1 };
-	struct ib_uverbs_qp_cap out;
-
-	l->v = v;
-	ASSERT_OK(ioverbs_port_query_lid(v, &l->lid));
-	ASSERT_OK(ioverbs_pd_alloc(v, &l->pd));
-	ASSERT_OK(ioverbs_mr_reg(v, l->pd, l->buf, sizeof(l->buf),
-				 IB_UVERBS_ACCESS_LOCAL_WRITE, &l->mr, &l->lkey,
-				 &l->rkey));
-	ASSERT_OK(ioverbs_qp_create(v, IB_UVERBS_QPT_RC, l->pd, cq, &cap,
-				    &l->qp, &l->qpn, &out));
-	ASSERT_OK(ioverbs_qp_connect_rc(v, l->qp, l->lid, l->qpn, 7));
-}
-
-static void loop_send(struct loop *l, u64 id)
-{
-	struct ib_uverbs_send_wr wr = {
-		.wr_id = id, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
-		.send_flags = IB_UVERBS_SEND_SIGNALED,
-	};
-	struct ib_uverbs_recv_wr rwr = { .wr_id = id, .num_sge = 1 };
-	struct ib_uverbs_sge sge = { .addr = (uintptr_t)l->buf, .length = 4,
-				     .lkey = l->lkey };
-	u32 bad;
-
-	ASSERT_OK(ioverbs_qp_post_recv(l->v, l->qp, &rwr, 1, &sge, 1, &bad));
-	ASSERT_OK(ioverbs_qp_post_send(l->v, l->qp, &wr, 1, &sge, 1, &bad));
-}
-
-static void loop_close(struct loop *l)
-{
-	ASSERT_OK(ioverbs_qp_destroy(l->v, l->qp, NULL));
-	ASSERT_OK(ioverbs_mr_dereg(l->v, l->mr));
-	ASSERT_OK(ioverbs_pd_dealloc(l->v, l->pd));
 }
 
 /*
@@ -168,7 +111,7 @@ TEST(daemon_legacy_comp_channel)
 					       .cqe = 16 };
 	struct ioverbs_client v;
 	struct pollfd p;
-	struct loop l;
+	struct fx_loop l;
 	struct fx fx;
 	int fd, other, sp1, sp2, ch, ch2;
 	u32 cq;
@@ -182,25 +125,25 @@ TEST(daemon_legacy_comp_channel)
 	/* No spare: EMFILE; an event file of another name is not one. */
 	ASSERT_ERRNO(-EMFILE, create_channel(fd));
 	ASSERT_TRUE(reason_says(fd, "no spare event file"));
-	other = event_file(&fx, "mine", 0);
+	other = fx_event_file(&fx, "mine", 0);
 	ASSERT_TRUE(other >= 0);
 	ASSERT_ERRNO(-EMFILE, create_channel(fd));
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
 
-	sp1 = event_file(&fx, "legacy-1", O_NONBLOCK);
-	sp2 = event_file(&fx, "legacy-2", O_NONBLOCK);
+	sp1 = fx_event_file(&fx, "legacy-1", O_NONBLOCK);
+	sp2 = fx_event_file(&fx, "legacy-2", O_NONBLOCK);
 	ASSERT_TRUE(sp1 > other && sp2 > sp1);
 	ch = (int)create_channel(fd);
 	ASSERT_EQ(ch, sp1);
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 1);
 
 	ASSERT_OK(ioverbs_cq_create_ex(&v, &cmd, ch, &cq, NULL));
-	loop_open(&l, &v, cq);
+	fx_loop_open(&l, &v, cq);
 	ASSERT_TRUE(read(ch, d, sizeof(d)) < 0 && errno == EAGAIN);
 	p = (struct pollfd){ .fd = ch, .events = POLLIN };
 	ASSERT_EQ(poll(&p, 1, 0), 0);
 	ASSERT_OK(ioverbs_cq_req_notify(&v, cq, 0));
-	loop_send(&l, 1);
+	fx_loop_send(&l, 1);
 	ASSERT_EQ(poll(&p, 1, 10000), 1);
 	ASSERT_TRUE(p.revents & POLLIN);
 	/* ibv_get_cq_event()'s read: one 16-byte descriptor. */
@@ -212,7 +155,7 @@ TEST(daemon_legacy_comp_channel)
 	ASSERT_EQ(ch2, sp2);
 	ASSERT_ERRNO(-EMFILE, create_channel(fd));
 
-	loop_close(&l);
+	fx_loop_close(&l);
 	ASSERT_OK(ioverbs_cq_destroy(&v, cq, NULL));
 	ASSERT_OK(ioverbs_comp_channel_destroy(&v, ch));
 	ASSERT_OK(ioverbs_comp_channel_destroy(&v, ch2));
@@ -245,7 +188,7 @@ TEST(daemon_legacy_comp_channel_response)
 	ASSERT_TRUE(fd >= 0);
 	ioverbs_client_init_fd(&v, fd);
 	ASSERT_OK(ioverbs_context_get(&v));
-	sp = event_file(&fx, "legacy-r", 0);
+	sp = fx_event_file(&fx, "legacy-r", 0);
 	ASSERT_TRUE(sp >= 0);
 
 	ro = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -288,7 +231,7 @@ TEST(daemon_legacy_refusals)
 	ioverbs_client_init_fd(&v, fd);
 	ASSERT_OK(ioverbs_context_get(&v));
 	/* A spare, so that only the header can be what fails. */
-	sp = event_file(&fx, "legacy-x", 0);
+	sp = fx_event_file(&fx, "legacy-x", 0);
 	ASSERT_TRUE(sp >= 0);
 	rp = (uintptr_t)resp;
 	memcpy(payload, &rp, sizeof(rp));
@@ -372,7 +315,7 @@ TEST(daemon_legacy_comp_channel_thread)
 	ASSERT_TRUE(fd >= 0);
 	ioverbs_client_init_fd(&v, fd);
 	ASSERT_OK(ioverbs_context_get(&v));
-	sp = event_file(&fx, "legacy-t", 0);
+	sp = fx_event_file(&fx, "legacy-t", 0);
 	ASSERT_TRUE(sp >= 0);
 	ASSERT_OK(pthread_create(&t, NULL, thread_create_channel, &fd));
 	ASSERT_OK(pthread_join(t, &ret));
@@ -459,7 +402,7 @@ TEST(daemon_legacy_fuzz)
 	}
 	ASSERT_TRUE(fx_alive(&fx));
 	ASSERT_EQ(fx_objects_of(&fx, "uverbs0", getpid()), 0);
-	sp = event_file(&fx, "legacy-f", 0);
+	sp = fx_event_file(&fx, "legacy-f", 0);
 	ASSERT_TRUE(sp >= 0);
 	ASSERT_EQ(create_channel(fd), sp);
 	ASSERT_OK(ioverbs_comp_channel_destroy(&v, sp));
