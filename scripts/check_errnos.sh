@@ -61,11 +61,10 @@ design_pairs() {
 	}' "$1"
 }
 
-header_pairs() {
-	awk '
-	# One entry (an errno line or a paragraph, with its continuation
-	# lines) at a time, so that "(rule" may end a line and "10)" start
-	# the next.
+# One entry (an errno line or a paragraph, with its continuation lines)
+# at a time, so that "(rule" may end a line and "10)" start the next:
+# "RULE -" for every rule it names, and "RULE ERRNO" when it is an errno's.
+awk_flush='
 	function flush(   s, list, n, i, nums) {
 		if (text == "")
 			return
@@ -83,6 +82,10 @@ header_pairs() {
 		}
 		text = ""
 	}
+'
+
+header_pairs() {
+	awk "$awk_flush"'
 	/DOC: errno contract/ { in_doc = 1; next }
 	!in_doc { next }
 	/^ \*\// { flush(); exit }
@@ -99,24 +102,7 @@ header_pairs() {
 
 # The same of the generated man page.
 man_pairs() {
-	awk '
-	function flush(   s, list, n, i, nums) {
-		if (text == "")
-			return
-		s = text
-		while (match(s, /\(rules? [0-9]+((, | and |, and )[0-9]+)*[;:,)]/)) {
-			list = substr(s, RSTART, RLENGTH)
-			s = substr(s, RSTART + RLENGTH)
-			gsub(/[^0-9]+/, " ", list)
-			n = split(list, nums, " ")
-			for (i = 1; i <= n; i++) {
-				print nums[i] + 0, "-"
-				if (errno != "")
-					print nums[i] + 0, errno
-			}
-		}
-		text = ""
-	}
+	awk "$awk_flush"'
 	/^\.\\" BEGIN errno contract/ { in_doc = 1; next }
 	!in_doc { next }
 	/^\.\\" END errno contract/ { flush(); exit }
