@@ -90,6 +90,26 @@ static bool listening(unsigned int port)
 	return found;
 }
 
+/* Waits up to 20 s for a listener on @port; asserts there is one. */
+static void wait_listening(const char *port)
+{
+	int i;
+
+	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
+		msleep(50);
+	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+}
+
+/* Waits up to 20 s for @n open files on uverbs0; asserts there are. */
+static void wait_files(struct fx *fx, int n)
+{
+	int i;
+
+	for (i = 0; i < 400 && fx_files_of(fx, "uverbs0", 0) < n; i++)
+		msleep(50);
+	ASSERT_EQ(fx_files_of(fx, "uverbs0", 0), n);
+}
+
 /* Everything after "@what address: " on its line, in @out. */
 static void address(const char *text, const char *what, char *out,
 		    size_t size)
@@ -711,7 +731,7 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	static char srv_out[16384], cli_out[16384];
 	char mnt_opt[128], port[16], spath[160], cpath[160];
 	char *argv[16];
-	int i, status;
+	int status;
 	pid_t srv, cli, victim;
 	struct fx fx;
 	double t0;
@@ -737,9 +757,7 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	argv[10] = "100"; /* longer than reap() waits: only an error ends it */
 	argv[11] = NULL;
 	srv = spawn(argv, spath, 0);
-	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
-		msleep(50);
-	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	wait_listening(port);
 	argv[11] = "127.0.0.1";
 	argv[12] = NULL;
 	cli = spawn(argv, cpath, 0);
@@ -747,9 +765,7 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	 * Traffic: both have their QP (perftest's output is buffered, so
 	 * says nothing until the end); then a while of streaming.
 	 */
-	for (i = 0; i < 400 && fx_files_of(&fx, "uverbs0", 0) < 2; i++)
-		msleep(50);
-	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 2);
+	wait_files(&fx, 2);
 	msleep(2000);
 	ASSERT_EQ(waitpid(cli, &status, WNOHANG), 0);
 	victim = descendant_named(srv, "ib_write_bw");
@@ -820,9 +836,7 @@ TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
 	argv[11] = "100";
 	argv[12] = NULL;
 	srv = spawn(argv, spath, 0);
-	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
-		msleep(50);
-	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	wait_listening(port);
 	/* The traced tool and run are ASan builds: LSan cannot run under ptrace. */
 	ASSERT_OK(setenv("ASAN_OPTIONS", "detect_leaks=0", 1));
 	argv[0] = (char *)fx_tool_path();
@@ -900,7 +914,7 @@ TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
 {
 	static char srv_out[16384], cli_out[16384];
 	char mnt_opt[128], port[16], spath[160], cpath[160];
-	int i, srv_status, cli_status;
+	int srv_status, cli_status;
 	char *argv[16];
 	pid_t srv, cli;
 	struct fx fx;
@@ -928,15 +942,11 @@ TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
 	argv[10] = "1000000000";
 	argv[11] = NULL;
 	srv = spawn(argv, spath, 0);
-	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++)
-		msleep(50);
-	ASSERT_TRUE(listening((unsigned int)atoi(port)));
+	wait_listening(port);
 	argv[11] = "127.0.0.1";
 	argv[12] = NULL;
 	cli = spawn(argv, cpath, 0);
-	for (i = 0; i < 400 && fx_files_of(&fx, "uverbs0", 0) < 2; i++)
-		msleep(50);
-	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 2);
+	wait_files(&fx, 2);
 	msleep(1500);
 	ASSERT_EQ(waitpid(cli, &cli_status, WNOHANG), 0);
 	fx_stop(&fx);
