@@ -175,6 +175,34 @@ void fx_loop_close(struct fx_loop *l)
 	ASSERT_OK(ioverbs_pd_dealloc(l->v, l->pd));
 }
 
+int fx_nic_threads(pid_t pid)
+{
+	char path[320], comm[32];
+	struct dirent *d;
+	int count = 0;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	ASSERT_TRUE(dir != NULL);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid,
+			 d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;	/* the thread just ended */
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, "soft-nic", 8))
+			count++;
+		fclose(f);
+	}
+	closedir(dir);
+	return count;
+}
+
 const char *fx_ctl_tool_path(void)
 {
 	static char buf[PATH_MAX + 32];

@@ -150,6 +150,9 @@ void fx_loop_send(struct fx_loop *l, u64 id);
 /* Destroys what fx_loop_open() made. */
 void fx_loop_close(struct fx_loop *l);
 
+/* Threads of @pid named soft-nic (the NIC pool's, replacements included). */
+int fx_nic_threads(pid_t pid);
+
 const char *fx_ctl_tool_path(void);
 /* The ioverbs tool, in ioverbs-ctl's directory (ioverbs-ctl links to it). */
 const char *fx_tool_path(void);

@@ -54,35 +54,6 @@ static double daemon_cpu_s(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* Threads of @pid named soft-nic (the pool's). */
-static int nic_threads(pid_t pid)
-{
-	char path[320], comm[32];
-	struct dirent *d;
-	int count = 0;
-	DIR *dir;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	ASSERT_TRUE(dir != NULL);
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid,
-			 d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;	/* the thread just ended */
-		if (fgets(comm, sizeof(comm), f) &&
-		    !strncmp(comm, "soft-nic", 8))
-			count++;
-		fclose(f);
-	}
-	closedir(dir);
-	return count;
-}
-
 static struct ib_uverbs_sge sge_at(struct ioverbs_ep *s, u64 off, u32 len)
 {
 	return (struct ib_uverbs_sge){ .addr = (uintptr_t)(s->buf + off),
@@ -170,7 +141,7 @@ TEST_TIMEOUT(daemon_nic_idle_contexts_cost_nothing, 120)
 	for (i = 0; i < NCTX; i++)
 		ASSERT_OK(loop_round(&s[i], (u64)i));
 	usleep(300 * 1000);
-	n = nic_threads(fx.pid);
+	n = fx_nic_threads(fx.pid);
 	if (n < 1 || n > 2)
 		harness_fail(__FILE__, __LINE__,
 			     "%d NIC threads for %d contexts, pool of 2", n,
@@ -182,16 +153,16 @@ TEST_TIMEOUT(daemon_nic_idle_contexts_cost_nothing, 120)
 		harness_fail(__FILE__, __LINE__,
 			     "10 idle contexts cost the daemon %.2f s of CPU in 3 s",
 			     c1 - c0);
-	ASSERT_TRUE(nic_threads(fx.pid) <= 2);
+	ASSERT_TRUE(fx_nic_threads(fx.pid) <= 2);
 	/* They still work after sleeping. */
 	for (i = 0; i < NCTX; i++)
 		ASSERT_OK(loop_round(&s[i], 100 + (u64)i));
 	for (i = 0; i < NCTX; i++)
 		fx_ep_down(&s[i]);
 	fx_wait_released(&fx, 0, base);
-	for (i = 0; i < 500 && nic_threads(fx.pid); i++)
+	for (i = 0; i < 500 && fx_nic_threads(fx.pid); i++)
 		usleep(10000);
-	ASSERT_EQ(nic_threads(fx.pid), 0);
+	ASSERT_EQ(fx_nic_threads(fx.pid), 0);
 	fx_stop(&fx);
 }
 
@@ -239,7 +210,7 @@ static char wait_sampling(struct fx *fx, int rfd, int *max_threads)
 	int n;
 
 	for (;;) {
-		n = nic_threads(fx->pid);
+		n = fx_nic_threads(fx->pid);
 		if (n > *max_threads)
 			*max_threads = n;
 		if (poll(&p, 1, 50) == 1)

@@ -74,35 +74,6 @@ static long loop_round(struct ioverbs_ep *s, u64 id, int ms)
 	return ret;
 }
 
-/* Threads of @pid named soft-nic (the pool's). */
-static int nic_threads(pid_t pid)
-{
-	char path[320], comm[32];
-	struct dirent *d;
-	int count = 0;
-	DIR *dir;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	ASSERT_TRUE(dir != NULL);
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid,
-			 d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) &&
-		    !strncmp(comm, "soft-nic", 8))
-			count++;
-		fclose(f);
-	}
-	closedir(dir);
-	return count;
-}
-
 /*
  * The attacker, as user @uid: an MR over @len bytes, the held file
  * (@blob, opened before any read was held: the file system answers
@@ -238,7 +209,7 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 		ret = loop_round(&s, (u64)i,
 				 (int)((DEADLINE_S - (now_s() - t)) * 1000) + 1);
 	t = now_s() - t;
-	n = nic_threads(fx.pid);
+	n = fx_nic_threads(fx.pid);
 	printf("# %d round trips beside a blocked copy in %.3f s (%ld), %d NIC threads\n",
 	       i, t, ret, n);
 	/* Released before any verdict, so that the daemon can stop. */
@@ -255,9 +226,9 @@ TEST_TIMEOUT(daemon_stuck_copy_does_not_stall_the_pool, 120)
 			     i, ROUNDS, t, ret);
 	ASSERT_EQ(n, 2);
 	/* Back: the thread that was replaced leaves, the pool has one. */
-	for (i = 0; i < 200 && nic_threads(fx.pid) != 1; i++)
+	for (i = 0; i < 200 && fx_nic_threads(fx.pid) != 1; i++)
 		msleep(10);
-	ASSERT_EQ(nic_threads(fx.pid), 1);
+	ASSERT_EQ(fx_nic_threads(fx.pid), 1);
 	ASSERT_OK(loop_round(&s, 2000, 5000));
 	close(rep[0]);
 	close(go[1]);
@@ -381,7 +352,7 @@ TEST_TIMEOUT(daemon_stuck_copies_cost_one_user_its_share, 120)
 	close(bgo[0]);
 	/* Time for the watchdog to go through every blocked context. */
 	msleep(100 * (SHARE_CTXS + 3));
-	n = nic_threads(fx.pid);
+	n = fx_nic_threads(fx.pid);
 	ASSERT_EQ(write(bgo[1], "g", 1), 1);
 	ASSERT_EQ(read(brep[0], &r, sizeof(r)), (ssize_t)sizeof(r));
 	printf("# user B: %d round trips in %.1f s beside %d blocked contexts of user A (%ld), the slowest %.1f ms; %d NIC threads\n",
@@ -407,9 +378,9 @@ TEST_TIMEOUT(daemon_stuck_copies_cost_one_user_its_share, 120)
 			     r.rounds, r.ret, r.worst_ms);
 	/* One thread lost to A and its replacement: A's share, no more. */
 	ASSERT_EQ(n, 2);
-	for (i = 0; i < 200 && nic_threads(fx.pid) != 1; i++)
+	for (i = 0; i < 200 && fx_nic_threads(fx.pid) != 1; i++)
 		msleep(10);
-	ASSERT_EQ(nic_threads(fx.pid), 1);
+	ASSERT_EQ(fx_nic_threads(fx.pid), 1);
 	ASSERT_OK(loop_round(&s, 2000, 5000));
 	fx_ep_down(&s);
 	close(arep[0]);
