@@ -55,12 +55,20 @@ enum soft_inject_attrs {
  * exclusively.  The memfd must be sealed with F_SEAL_SHRINK and at least
  * as large as soft_ring.h says (EINVAL); EBADF if the caller has no such
  * fd.  A CQ with a ring cannot be resized (EOPNOTSUPP).
+ *
+ * With the doorbell, SOFT_ATTACH_KEYS may hand the context's key table
+ * (struct soft_direct_keys, <rdma/soft_direct.h>: its entries a power of
+ * two within 64..SOFT_DIRECT_MAX_KEYS, the memfd sealed and at least
+ * soft_direct_keys_size() long, else EINVAL): the client speaks the
+ * direct protocol, and its RC and UC QPs may take the direct path.
+ * EINVAL with a QP or CQ.
  */
 enum soft_attach_attrs {
 	SOFT_ATTACH_FD = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN struct soft_attach */
 	SOFT_ATTACH_QP = UVERBS_VENDOR_FLAG | 1,	/* IDR WRITE QP */
 	SOFT_ATTACH_CQ = UVERBS_VENDOR_FLAG | 2,	/* IDR WRITE CQ */
 	SOFT_ATTACH_KICK = UVERBS_VENDOR_FLAG | 3,	/* PTR_IN struct soft_attach */
+	SOFT_ATTACH_KEYS = UVERBS_VENDOR_FLAG | 4,	/* PTR_IN struct soft_attach */
 };
 
 struct soft_attach {

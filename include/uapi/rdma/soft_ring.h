@@ -32,6 +32,7 @@
 
 #include <linux/types.h>
 #include <rdma/ib_user_verbs.h>
+#include <rdma/soft_direct.h>
 
 #define SOFT_RING_CACHELINE 64
 
@@ -137,6 +138,9 @@ static inline __u32 soft_ring_recv_stride(const struct ib_uverbs_qp_cap *cap)
  * struct soft_ring_qp_layout - where a QP's rings are in its memfd
  * @sq, @rq: offsets of the two rings' struct soft_ring_ctrl; entries
  *	follow each ctrl
+ * @dir: offset of the QP's direct page (struct soft_direct_ctrl,
+ *	<rdma/soft_direct.h>), page aligned; its receive ring of
+ *	SOFT_DIRECT_RING_BYTES follows it
  * @size: the memfd's size (a multiple of 4096)
  */
 struct soft_ring_qp_layout {
@@ -146,6 +150,7 @@ struct soft_ring_qp_layout {
 	__u64 rq;
 	__u32 rq_entries;
 	__u32 rq_stride;
+	__u64 dir;
 	__u64 size;
 };
 
@@ -160,9 +165,10 @@ static inline void soft_ring_qp_layout(const struct ib_uverbs_qp_cap *cap,
 				(__u64)l->sq_entries * l->sq_stride);
 	l->rq_entries = soft_ring_entries(cap->max_recv_wr);
 	l->rq_stride = soft_ring_recv_stride(cap);
-	l->size = l->rq + sizeof(struct soft_ring_ctrl) +
-		  (__u64)l->rq_entries * l->rq_stride;
-	l->size = (l->size + 4095) & ~4095ull;
+	l->dir = l->rq + sizeof(struct soft_ring_ctrl) +
+		 (__u64)l->rq_entries * l->rq_stride;
+	l->dir = (l->dir + 4095) & ~4095ull;
+	l->size = l->dir + SOFT_DIRECT_PAGE + SOFT_DIRECT_RING_BYTES;
 }
 
 /* The memfd of a CQ of @cqe entries (the CREATE response's cqe). */

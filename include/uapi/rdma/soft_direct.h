@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The soft device's direct data path: two clients on one host move the
+ * bytes of an RC or UC connection between themselves, without a device
+ * thread on the way, when the kernel already lets each reach the other's
+ * memory (what process_vm_readv/writev and pidfd_getfd require: same
+ * credentials, dumpable, no LSM in the way).  The device (ioverbsd) keeps
+ * every control command, decides the path of each QP when it connects,
+ * publishes the keys a peer checks before it touches memory, and cleans
+ * up when a peer goes.  Everything here sits in memfds that clients
+ * create (the device cannot create descriptors in a client): the device
+ * maps them, and a peer maps them with pidfd_getfd() once the device told
+ * it which descriptors of which process to take.
+ *
+ * Three pieces:
+ *
+ *  - The context's key table (struct soft_direct_keys, a memfd given
+ *    with the doorbell: SOFT_ATTACH_KEYS).  Its presence is how a client
+ *    says it speaks this protocol; a context without it is always
+ *    relayed.  The device writes an entry for every MR of the context at
+ *    MR_REG and kills it at DEREG; peers read it (mapped read-only) to
+ *    check an rkey before an RDMA WRITE, READ or atomic.  After it, the
+ *    atomic lock table, which peers write.
+ *
+ *  - Each QP's direct page (struct soft_direct_ctrl, at
+ *    soft_ring_qp_layout.dir of the QP's memfd) and, after it, its
+ *    receive ring (SOFT_DIRECT_RING_BYTES): messages its peer writes.
+ *
+ *  - The path of each QP (soft_direct_ctrl.path), which the device
+ *    chooses when the QP connects (MODIFY to RTR).
+ *
+ * Path.  A QP starts UNDECIDED.  Its MODIFY to RTR makes it RELAY unless
+ * all of these hold, for it (X) and the QP its RTR names (Y, found on the
+ * fabric by the AV and dest_qp_num):
+ *   both RC or both UC, neither on an SRQ, both with rings attached,
+ *   both contexts with a key table, and the transport says each owner
+ *   may reach the other's memory (the daemon: same uid, gid and
+ *   permitted capabilities, both dumpable, no Yama restriction, no
+ *   confinement; embedded: never).
+ * Then, if Y's own RTR already named X (Y is PENDING on X), both become
+ * DIRECT at once; otherwise X is PENDING until Y's RTR names X (both
+ * DIRECT) or names another QP, or Y goes (X becomes RELAY).  The device
+ * writes the peer block of both pages before it stores path DIRECT
+ * (release).  A QP that goes to ERR while UNDECIDED or PENDING becomes
+ * RELAY; MODIFY to RESET makes any QP UNDECIDED again (its peer, if
+ * DIRECT, sees peer_gone).  UD QPs and QPs on an SRQ are RELAY from the
+ * start.
+ *
+ * Who serves the rings.  The device's NIC takes WQEs off a QP's SQ and
+ * RQ rings only while its path is RELAY (or it is in ERR, when it
+ * flushes).  While UNDECIDED or PENDING, posted WQEs wait in the rings.
+ * Once DIRECT, the client serves them itself: it takes what waits in its
+ * own rings (they stay the client's from then on: the device never reads
+ * them again) and executes everything as described below.
+ *
+ * The direct protocol, for a DIRECT QP X whose peer is Y (in another
+ * process, P):
+ *  - X maps Y's QP memfd (peer_qp_fd of process peer_pid, whose inode is
+ *    peer_qp_ino), Y's context's key table (peer_keys_fd, peer_keys_ino)
+ *    and takes Y's context's kick eventfd (peer_kick_fd, peer_kick_ino),
+ *    all with pidfd_getfd(); an inode that differs means the descriptor
+ *    is not the one the device meant: X fails (moves to ERR).
+ *  - A SEND (or SEND_WITH_IMM, or the notice of a WRITE_WITH_IMM) is a
+ *    record (struct soft_direct_msg) X appends to Y's receive ring: up to
+ *    SOFT_DIRECT_INLINE_MAX payload bytes inline after the header,
+ *    otherwise a list of X's own memory ranges (struct soft_direct_iov)
+ *    that Y reads with process_vm_readv() straight into its receive
+ *    buffer.  X stores the record, then rx_prod (release), in Y's page.
+ *    Y drains its ring when its client polls a CQ of Y (or posts a
+ *    receive): it matches the record with its oldest receive, copies,
+ *    makes the completion, and settles the record: status, then state
+ *    TAKEN (release), then rx_cons.  X completes its WR when it finds the
+ *    record TAKEN, with the status Y wrote.  Records are settled in
+ *    order.  The progress of a QP is its client's: a record waits in the
+ *    ring until Y's client polls (as in libfabric's shared-memory
+ *    provider), or until Y's CQ armed for an event is notified (below).
+ *  - RNR (RC): Y finds no receive: it leaves the record POSTED, sets rnr
+ *    and, the first time, rnr_since.  X, past rnr_since + Y's min_rnr_us
+ *    times (rnr_retry + 1) (never with rnr_retry 7), cancels it: a
+ *    compare-and-swap of state POSTED -> CANCELLED, which Y's take
+ *    (POSTED -> TAKEN, also a compare-and-swap) loses or wins; the winner
+ *    decides.  A cancelled WR completes with RNR_RETRY_EXC_ERR and X
+ *    moves to ERR, cancelling the records behind it.  Y skips cancelled
+ *    records.  UC: Y drops a record it has no receive for (TAKEN,
+ *    status SUCCESS: a UC sender never learns).
+ *  - Errors Y finds (a message longer than the receive: LOC_LEN_ERR at
+ *    Y, REM_INV_REQ_ERR at X; a receive SGE Y's own keys refuse:
+ *    LOC_PROT_ERR at Y, REM_OP_ERR at X) move Y to ERR (RC and UC); X
+ *    moves to ERR on any error completion.  A client moves its own QP to
+ *    ERR with a MODIFY command, so that the device's view stays right.
+ *    Y in ERR settles what arrives with status RETRY_EXC_ERR (no
+ *    answer).
+ *  - RDMA WRITE, READ and atomics: X looks the rkey up in Y's key table
+ *    (soft_direct_key_slot(), a seqlock read), checks the range, the
+ *    access and the PD (peer_pd), announces the copy in its own page
+ *    (inflight_slot, inflight_seq, then a full barrier), reads the
+ *    entry's seq again (changed: the key died: REM_ACCESS_ERR), does one
+ *    process_vm_writev()/readv() to peer_pid and clears inflight_slot
+ *    (release).  Deregistration (the device) kills the entry (seq odd,
+ *    state DEAD, seq even again), then waits until no DIRECT peer of the
+ *    context announces that slot with the old seq.  A one-sided WR runs
+ *    only when every WR before it on X completed (RC order); an atomic
+ *    holds the lock of soft_direct_lock_index() of the target address in
+ *    Y's lock table around its read and write.  Remote access errors
+ *    complete X's WR with REM_ACCESS_ERR and move X to ERR; Y never
+ *    learns.
+ *  - Events: a client that arms a CQ (REQ_NOTIFY, still a command, for
+ *    the relayed completions) also stores armed_recv / armed_send in the
+ *    pages of its DIRECT QPs whose receive / send CQ it is, then a full
+ *    barrier, then polls once more.  A writer that made work for an
+ *    armed side (X after a record: Y's armed_recv, unless it is
+ *    SOFT_DIRECT_ARM_SOLICITED and the record is not solicited; Y after
+ *    settling: X's armed_send) exchanges it with 0 and, if it was set,
+ *    ORs SOFT_DIRECT_NOTIFY_RECV or _SEND into that page's notify and
+ *    writes 1 to that context's kick eventfd.  A client that makes a
+ *    completion for its own armed CQ does the same to its own page and
+ *    eventfd.  The device, at the kick, exchanges notify with 0 and
+ *    raises a completion event on the QP's CQ if that CQ is armed.  It
+ *    also raises one on the armed CQs of a DIRECT QP it moves to ERR or
+ *    whose peer goes, so that a client waiting for an event polls and
+ *    finds its error completions.
+ *  - Waiting: a poller that finds nothing yields the CPU at once when
+ *    its peer's page says it polls on the same CPU (cpu), else spins.
+ *  - Peer gone: when Y is destroyed, reset, or its process ends, the
+ *    device sets peer_gone in X's page (then notifies X's armed CQs); X
+ *    completes what Y has not settled with RETRY_EXC_ERR and moves to
+ *    ERR.
+ *
+ * Trust.  The device reads these pages (inflight, notify, counters) and
+ * trusts none of it: a value out of range is ignored, a wait on an
+ * in-flight copy is bounded.  A client checks every record it drains
+ * (size, state, lengths, iov count) before it uses it: a peer that
+ * writes garbage breaks the QPs connected to it, which move to ERR,
+ * nothing else.  The key table keeps honest peers honest: a peer that
+ * may ptrace its target can read and write that memory anyway.  Nothing
+ * is given to a client the kernel would not give it: the device names
+ * descriptors, the kernel decides with pidfd_getfd().
+ */
+#ifndef _UAPI_RDMA_SOFT_DIRECT_H
+#define _UAPI_RDMA_SOFT_DIRECT_H
+
+#include <linux/types.h>
+
+/* enum soft_direct_path: soft_direct_ctrl.path. */
+enum soft_direct_path {
+	SOFT_PATH_UNDECIDED = 0,
+	SOFT_PATH_PENDING = 1,
+	SOFT_PATH_RELAY = 2,
+	SOFT_PATH_DIRECT = 3,
+};
+
+/* soft_direct_ctrl.armed_recv, .armed_send. */
+#define SOFT_DIRECT_ARM_NEXT 1
+#define SOFT_DIRECT_ARM_SOLICITED 2
+
+/* soft_direct_ctrl.notify bits. */
+#define SOFT_DIRECT_NOTIFY_RECV 1u
+#define SOFT_DIRECT_NOTIFY_SEND 2u
+
+/* The receive ring that follows a QP's direct page. */
+#define SOFT_DIRECT_PAGE 4096
+#define SOFT_DIRECT_RING_BYTES (64 * 1024)
+/* A SEND of at most this many bytes travels inline in the ring. */
+#define SOFT_DIRECT_INLINE_MAX 4096
+/* At most this many memory ranges describe a message that is not inline. */
+#define SOFT_DIRECT_MAX_IOV 32
+
+/**
+ * struct soft_direct_ctrl - a QP's direct page (4096 bytes)
+ *
+ * Written by the device, under @seq (odd while it writes; readers retry):
+ * @seq: bumped before and after the device changes @path or the peer
+ *	block
+ * @path: enum soft_direct_path (stored last, release)
+ * @state: the device's idea of the QP's state (IB_UVERBS_QPS_*), stored
+ *	at every change it makes (MODIFY, an error completion of the relay,
+ *	a fatal error)
+ * @peer_gone: the peer QP was destroyed or reset, or its process ended
+ * @peer_qpn, @peer_pid: the peer QP and its process (a tgid)
+ * @peer_lid, @peer_port: the peer's port (for a completion's slid)
+ * @peer_pd: the peer QP's PD, as key entries name it
+ * @peer_qp_fd, @peer_qp_ino: the peer's QP memfd in peer_pid
+ * @peer_qp_size: its size; @peer_dir: where its direct page is in it
+ * @peer_keys_fd, @peer_keys_ino, @peer_keys_entries: the key table of the
+ *	peer's context and its entries
+ * @peer_kick_fd, @peer_kick_ino: the kick eventfd of the peer's context
+ * @peer_min_rnr_us: the peer's min_rnr_timer, in microseconds (IB's
+ *	encoding decoded; 655360 for 0)
+ *
+ * Written by the QP's own client:
+ * @rx_cons: bytes of the receive ring it consumed (free running)
+ * @armed_recv, @armed_send: its receive / send CQ is armed
+ *	(SOFT_DIRECT_ARM_*), exchanged with 0 by whoever notifies it
+ * @cpu: the CPU its client last polled on, -1 unknown
+ * @inflight_slot: 1 + the slot of the peer's key table it copies
+ *	through, 0 none; @inflight_seq: that entry's seq when checked
+ * @tx_msgs, @tx_bytes, @rx_msgs, @rx_bytes: messages and payload bytes
+ *	it sent and received directly (for ioverbs stat; not trusted)
+ *
+ * Written by the peer (and the client itself for @notify):
+ * @rx_prod: bytes of the receive ring the peer produced (free running)
+ * @notify: SOFT_DIRECT_NOTIFY_* bits for the device (atomic OR; the
+ *	device exchanges it with 0)
+ */
+struct soft_direct_ctrl {
+	/* device: cache lines 0-1 */
+	__u32 seq;
+	__u32 path;
+	__u32 state;
+	__u32 peer_gone;
+	__u32 peer_qpn;
+	__s32 peer_pid;
+	__u16 peer_lid;
+	__u8 peer_port;
+	__u8 rsvd0;
+	__u32 peer_pd;
+	__s32 peer_qp_fd;
+	__u32 peer_min_rnr_us;
+	__aligned_u64 peer_qp_ino;
+	__aligned_u64 peer_qp_size;
+	__aligned_u64 peer_dir;
+	__s32 peer_keys_fd;
+	__u32 peer_keys_entries;
+	__aligned_u64 peer_keys_ino;
+	__s32 peer_kick_fd;
+	__u32 rsvd1;
+	__aligned_u64 peer_kick_ino;
+	__u32 rsvd2[10];
+	/* the QP's client: cache lines 2-3 */
+	__u32 rx_cons;
+	__u32 armed_recv;
+	__u32 armed_send;
+	__s32 cpu;
+	__u32 inflight_slot;
+	__u32 inflight_seq;
+	__u32 rsvd3[2];
+	__aligned_u64 tx_msgs;
+	__aligned_u64 tx_bytes;
+	__aligned_u64 rx_msgs;
+	__aligned_u64 rx_bytes;
+	__u32 rsvd4[16];
+	/* the peer: cache line 4 */
+	__u32 rx_prod;
+	__u32 notify;
+	__u32 rsvd5[14];
+};
+
+/* enum soft_dmsg_state: soft_direct_msg.state. */
+enum soft_dmsg_state {
+	SOFT_DMSG_FREE = 0,
+	SOFT_DMSG_POSTED = 1,
+	SOFT_DMSG_TAKEN = 2,
+	SOFT_DMSG_CANCELLED = 3,
+};
+
+/* enum soft_dmsg_op: soft_direct_msg.op. */
+enum soft_dmsg_op {
+	SOFT_DMSG_PAD = 0,	  /* skip to the ring's end */
+	SOFT_DMSG_SEND = 1,	  /* consumes a receive, carries the payload */
+	SOFT_DMSG_WRITE_IMM = 2,  /* consumes a receive; the data is written */
+};
+
+/* soft_direct_msg.flags. */
+#define SOFT_DMSG_INLINE 1u	/* the payload follows the header */
+#define SOFT_DMSG_IMM 2u	/* @imm is valid */
+#define SOFT_DMSG_SOLICITED 4u
+
+/**
+ * struct soft_direct_msg - a record of a receive ring (64 bytes, then
+ *	its payload or ranges; records start 64-byte aligned)
+ * @state: enum soft_dmsg_state; POSTED as the sender stores it, then
+ *	compare-and-swapped by the receiver (TAKEN) or the sender
+ *	(CANCELLED)
+ * @size: bytes of the record, header included, a multiple of 64; a
+ *	record never wraps (a PAD record fills the ring's end)
+ * @op: enum soft_dmsg_op
+ * @flags: SOFT_DMSG_*
+ * @num_iov: ranges (struct soft_direct_iov) after the header when not
+ *	inline, 1..SOFT_DIRECT_MAX_IOV (0 for an empty message)
+ * @len: payload bytes (for WRITE_IMM: the bytes written, the
+ *	completion's byte_len)
+ * @imm: the immediate data, as the WR carried it
+ * @status: the receiver's verdict for the sender's completion (an
+ *	IB_UVERBS_WC_* status), valid once @state is TAKEN
+ * @rnr: set by the receiver when it had no receive for it (RC)
+ * @rnr_since: CLOCK_MONOTONIC nanoseconds of the first such attempt
+ * @msn: the sender's message number, from 0 on the QP's connection
+ */
+struct soft_direct_msg {
+	__u32 state;
+	__u32 size;
+	__u8 op;
+	__u8 flags;
+	__u16 num_iov;
+	__u32 len;
+	__u32 imm;
+	__u32 status;
+	__u32 rnr;
+	__u32 rsvd0;
+	__aligned_u64 rnr_since;
+	__aligned_u64 msn;
+	__u32 rsvd1[4];
+};
+
+/* A range of the sender's memory, read by the receiver. */
+struct soft_direct_iov {
+	__aligned_u64 addr;
+	__aligned_u64 len;
+};
+
+/* soft_direct_key.state. */
+enum soft_dkey_state {
+	SOFT_DKEY_FREE = 0,	/* never used: a lookup stops here */
+	SOFT_DKEY_LIVE = 1,
+	SOFT_DKEY_DEAD = 2,	/* was used: a lookup goes on */
+};
+
+/**
+ * struct soft_direct_key - an MR in its context's key table (64 bytes)
+ * @seq: even while stable, odd while the device writes the entry
+ * @state: enum soft_dkey_state
+ * @rkey: the MR's rkey
+ * @access: its IB_UVERBS_ACCESS_* flags
+ * @pd: its PD, as soft_direct_ctrl.peer_pd names PDs
+ * @iova: the address the rkey's users name (MR_REG's hca_va)
+ * @addr: where @iova is in the owner's address space
+ * @length: bytes
+ */
+struct soft_direct_key {
+	__u32 seq;
+	__u32 state;
+	__u32 rkey;
+	__u32 access;
+	__u32 pd;
+	__u32 rsvd0;
+	__aligned_u64 iova;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+	__aligned_u64 rsvd1[3];
+};
+
+/* Locks of the atomic lock table: one 64-byte line each. */
+#define SOFT_DIRECT_LOCKS 256
+
+/**
+ * struct soft_direct_lock - one lock of the atomic lock table
+ * @owner: the tgid of the process holding it, 0 when free (taken with a
+ *	compare-and-swap; a holder that no longer exists may be replaced)
+ */
+struct soft_direct_lock {
+	__u32 owner;
+	__u32 rsvd[15];
+};
+
+/**
+ * struct soft_direct_keys - a context's key table memfd
+ * @entries: slots in @key (a power of two, 64..SOFT_DIRECT_MAX_KEYS),
+ *	written by the client before it attaches the memfd; the device
+ *	keeps its own copy and peers read soft_direct_ctrl.peer_keys_entries
+ *	(never this field, which its owner may change)
+ *
+ * @key[] then the lock table (soft_direct_locks()).  An rkey's probe
+ * sequence starts at soft_direct_key_slot() and goes on linearly past
+ * LIVE entries of other keys and DEAD ones, up to a FREE one.  The
+ * device fails MR_REG with ENOMEM when no slot is left.
+ */
+struct soft_direct_keys {
+	__u32 entries;
+	__u32 rsvd[15];
+	struct soft_direct_key key[];
+};
+
+#define SOFT_DIRECT_MAX_KEYS (1u << 20)
+
+static inline __u32 soft_direct_key_slot(__u32 rkey, __u32 entries)
+{
+	return (rkey * 0x9e3779b1u) & (entries - 1);
+}
+
+static inline __u64 soft_direct_keys_size(__u32 entries)
+{
+	__u64 n = sizeof(struct soft_direct_keys) +
+		  (__u64)entries * sizeof(struct soft_direct_key) +
+		  SOFT_DIRECT_LOCKS * sizeof(struct soft_direct_lock);
+
+	return (n + 4095) & ~4095ull;
+}
+
+/* The lock table of a key table of @entries slots (never the page's own). */
+static inline struct soft_direct_lock *
+soft_direct_locks(struct soft_direct_keys *k, __u32 entries)
+{
+	return (struct soft_direct_lock *)&k->key[entries];
+}
+
+/*
+ * The lock of the atomic lock table an atomic takes: @addr is the 8-byte
+ * target in the owner's address space (soft_direct_key.addr based), so
+ * that MRs over the same memory share it.
+ */
+static inline __u32 soft_direct_lock_index(__u64 addr)
+{
+	return (__u32)((addr >> 3) * 0x9e3779b97f4a7c15ull >> 56) &
+	       (SOFT_DIRECT_LOCKS - 1);
+}
+
+#endif /* _UAPI_RDMA_SOFT_DIRECT_H */
