@@ -269,3 +269,5 @@ include provider/provider.mk
 include fuzz/fuzz.mk
 # The man pages and check-man.
 include man/man.mk
+# The kernel module, check-kernel and bench-kernel.
+include kmod/kmod.mk

@@ -11,6 +11,18 @@
 # --no-demo stops after installing (CI builds and tests with `make check`).
 set -eu
 
+# The kernel module's build and its qemu tests (make kmod, check-kernel,
+# bench-kernel): installed when the mirror has them; without them those
+# stages say why they skip, and the rest builds and tests as before.
+OPTIONAL_PACKAGES="linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio iproute2 kmod"
+# linux-headers-amd64: Debian 12's kernel headers (6.1), which `make kmod`
+#	builds the module against
+# linux-image-amd64: the same kernel, which check-kernel boots in qemu,
+#	with Linux's own ib_uverbs and rdma_rxe (bench-kernel)
+# qemu-system-x86: qemu-system-x86_64 (TCG; no KVM needed)
+# busybox-static, cpio: the guest's initramfs (scripts/kernel_initramfs.sh)
+# iproute2: rdma(8), with which bench-kernel adds rxe0 in the guest
+# kmod: modprobe's module dependency files for the guest (depmod)
 PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin gnuplot-nox man-db groff-base libibverbs-dev ibverbs-utils perftest python3-pyverbs rdma-core"
 # gcc, make, libc6-dev: the build (gcc-12 brings the ASan, UBSan and TSan
 #	runtimes: libasan8, libubsan1, libtsan2)
@@ -102,6 +114,34 @@ if [ -n "$missing" ]; then
 	done
 else
 	echo "install.sh: every package the build and tests need is installed"
+fi
+
+# Optional packages: one at a time, so that one the mirror lacks costs
+# only the stages that need it.
+opt_missing=
+for p in $OPTIONAL_PACKAGES; do
+	installed "$p" || opt_missing="$opt_missing $p"
+done
+if [ -n "$opt_missing" ]; then
+	sudo=
+	if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+		sudo="sudo -n env DEBIAN_FRONTEND=noninteractive"
+	fi
+	if [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; then
+		echo "install.sh: installing (optional):$opt_missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt="$sudo apt-get -o DPkg::Lock::Timeout=300"
+		[ -n "$missing" ] || $apt update </dev/null || true
+		for p in $opt_missing; do
+			# shellcheck disable=SC2086
+			$apt install -y --no-install-recommends $p </dev/null ||
+				echo "install.sh: optional $p not installed;" \
+					"the kernel module stages will skip" >&2
+		done
+	else
+		echo "install.sh: optional packages missing:$opt_missing" \
+			"(the kernel module stages will skip)" >&2
+	fi
 fi
 
 if [ "$demo" = 0 ]; then

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+# The kernel module and its tests; included at the end of the top Makefile.
+#
+#   make kmod           $(O)/kmod/ioverbs.ko against the installed headers
+#   make check-kernel   the conformance suite inside a qemu guest running
+#                       Debian's kernel with the module (scripts/kernel_check.sh)
+#   make bench-kernel   a control command through our module and through
+#                       upstream's ib_uverbs on rdma_rxe, in one guest boot
+#
+# KDIR: the kernel build tree; by default the one of the newest
+# linux-headers-*-amd64 installed (Debian's linux-headers-amd64 resolves
+# to it), never a fixed version.
+
+KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+	sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
+KDIR ?= $(if $(KVER),/usr/src/linux-headers-$(KVER))
+KMOD_DIR := $(O)/kmod
+KMOD := $(KMOD_DIR)/ioverbs.ko
+KMOD_INPUTS := $(wildcard core/*.c core/*/*.c core/*.h core/*/*.h drivers/*/*.c \
+	drivers/*/*.h compat/kernel/*.c compat/kernel/*.h compat/kernel/*/*.h \
+	include/rdma/*.h include/uapi/rdma/*.h kmod/*.c kmod/Kbuild) \
+	tests/test_driver.c tests/test_driver.h
+
+.PHONY: kmod check-kernel bench-kernel
+
+kmod: $(KMOD)
+
+# Kbuild writes objects beside their sources: it builds a copy.
+$(KMOD): $(KMOD_INPUTS)
+	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
+		echo "kmod: no kernel headers (install linux-headers-amd64, or set KDIR)" >&2; \
+		exit 1; fi
+	@mkdir -p $(KMOD_DIR)
+	$(Q)for f in $(KMOD_INPUTS); do \
+		mkdir -p $(KMOD_DIR)/$$(dirname $$f) && \
+		cmp -s $$f $(KMOD_DIR)/$$f || cp $$f $(KMOD_DIR)/$$f; done
+	$(Q)cp kmod/Kbuild $(KMOD_DIR)/Kbuild
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_DIR)) \
+		KMOD_SRC=$(abspath $(KMOD_DIR)) $(if $(Q),-s) modules

@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ioverbs.ko: the core, the soft device and the test driver as a Linux
+ * module.  Every registered device is a misc character device,
+ * /dev/ioverbs-NAME: open() is ib_uverbs_open(), unlocked_ioctl the
+ * core's entry (RDMA_VERBS_IOCTL), read() the reason of the caller's last
+ * failed command (Rule 23, as through the daemon), release() the close
+ * cleanup (Rule 19).
+ *
+ * /dev/ioverbs-ctl (root) takes one command per write():
+ *   "add soft NAME"  a soft device (test hooks on)
+ *   "add td NAME"    a test-driver device
+ *   "remove NAME"    hot unplug (Rule 20): no new opens, open files see
+ *                    the removal; the device stays listed until destroyed
+ *   "destroy NAME"   remove if needed, then free the device
+ * and read() answers the daemon control file's "list" lines for every
+ * open file plus "live N" (compat_live_objects()).
+ * /dev/ioverbs-event: each open is an event file that a NEW FD attribute
+ * names (the module binds the FD object to it, as the daemon does: it
+ * creates no descriptor in its caller).
+ * /dev/ioverbs-td-knobs: mmap() of the test driver's knobs page.
+ *
+ * Module parameter soft_devices (default 1): soft devices uverbs0.. made
+ * at load.  rmmod is refused while any file is open (each open holds the
+ * module); it destroys every device.
+ *
+ * Lock order: kmod_lock -> misc_mtx (misc_register/deregister); open()
+ * runs under misc_mtx and takes nothing of ours that removal holds across
+ * misc_deregister().
+ */
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+
+#include <compat.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/soft_device.h>
+
+#include "../compat/kernel/kmm.h"
+#include "../tests/test_driver.h"
+
+static int soft_devices = 1;
+module_param(soft_devices, int, 0444);
+MODULE_PARM_DESC(soft_devices, "soft devices uverbs0.. to create at load");
+
+/* A device and its node; on kmod_devs under kmod_lock. */
+struct kmod_dev {
+	struct miscdevice misc;
+	struct ib_device *ib;
+	bool is_td;
+	bool removed;		/* the node is gone, the device unregistered */
+	char node[48];
+	struct list_head list;
+};
+
+/* An open file of a device. */
+struct kmod_file {
+	struct ib_uverbs_file *ufile;
+	struct compat_kmm kmm;
+	struct mutex fds_lock;		/* protects fds */
+	struct list_head fds;		/* struct kmod_fd */
+};
+
+/* An event file bound to an FD object of a kmod_file. */
+struct kmod_fd {
+	struct list_head list;
+	int fd;
+	struct file *file;		/* a reference */
+};
+
+static DEFINE_MUTEX(kmod_lock);
+static LIST_HEAD(kmod_devs);
+
+static const struct file_operations kmod_event_fops;
+
+/* Event files: the only thing about them is whether one is bound. */
+static int kmod_event_open(struct inode *inode, struct file *file)
+{
+	file->private_data = NULL;	/* the kmod_file it is bound to */
+	return nonseekable_open(inode, file);
+}
+
+static const struct file_operations kmod_event_fops = {
+	.owner = THIS_MODULE,
+	.open = kmod_event_open,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice kmod_event_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "ioverbs-event",
+	.fops = &kmod_event_fops,
+	.mode = 0666,
+};
+
+/*
+ * A NEW FD attribute names an unbound event file of the caller (@hint):
+ * the object is bound to it, and the number written back is @hint.
+ */
+static int kmod_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
+			 int hint)
+{
+	struct kmod_file *kf = ib_uverbs_file_priv(ufile);
+	struct kmod_fd *kfd;
+	struct file *file;
+
+	if (hint < 0)
+		return -EBADF;
+	file = fget(hint);
+	if (!file)
+		return -EBADF;
+	if (file->f_op != &kmod_event_fops) {
+		fput(file);
+		return -EBADF;
+	}
+	kfd = kzalloc(sizeof(*kfd));
+	if (!kfd) {
+		fput(file);
+		return -ENOMEM;
+	}
+	if (cmpxchg(&file->private_data, NULL, kf)) {
+		kfree(kfd);
+		fput(file);
+		return -EBUSY;
+	}
+	kfd->fd = hint;
+	kfd->file = file;
+	mutex_lock(&kf->fds_lock);
+	list_add(&kfd->list, &kf->fds);
+	mutex_unlock(&kf->fds_lock);
+	return hint;
+}
+
+static void kmod_fd_release(struct ib_uverbs_file *ufile, int fd)
+{
+	struct kmod_file *kf = ib_uverbs_file_priv(ufile);
+	struct kmod_fd *kfd, *found = NULL;
+
+	mutex_lock(&kf->fds_lock);
+	list_for_each_entry(kfd, &kf->fds, list) {
+		if (kfd->fd == fd) {
+			found = kfd;
+			list_del_init(&kfd->list);
+			break;
+		}
+	}
+	mutex_unlock(&kf->fds_lock);
+	if (WARN_ON(!found))
+		return;
+	WRITE_ONCE(found->file->private_data, NULL);
+	fput(found->file);
+	kfree(found);
+}
+
+static struct compat_mm *kmod_context_mm(struct ib_uverbs_file *ufile)
+{
+	struct kmod_file *kf = ib_uverbs_file_priv(ufile);
+
+	return &kf->kmm.base;
+}
+
+static const struct ib_uverbs_file_ops kmod_file_ops = {
+	.fd_alloc = kmod_fd_alloc,
+	.fd_release = kmod_fd_release,
+	.context_mm = kmod_context_mm,
+};
+
+static int kmod_open(struct inode *inode, struct file *file)
+{
+	struct kmod_dev *kd = container_of(file->private_data, struct kmod_dev,
+					   misc);
+	struct kmod_file *kf;
+	int ret;
+
+	kf = kzalloc(sizeof(*kf));
+	if (!kf)
+		return -ENOMEM;
+	mutex_init(&kf->fds_lock);
+	INIT_LIST_HEAD(&kf->fds);
+	ret = compat_kmm_init(&kf->kmm);
+	if (ret)
+		goto err_free;
+	/* misc_mtx is held: kd cannot be deregistered, nor freed. */
+	kf->ufile = ib_uverbs_open(kd->ib, &kmod_file_ops, kf);
+	if (IS_ERR(kf->ufile)) {
+		ret = (int)PTR_ERR(kf->ufile);
+		goto err_mm;
+	}
+	file->private_data = kf;
+	return nonseekable_open(inode, file);
+
+err_mm:
+	compat_kmm_destroy(&kf->kmm);
+err_free:
+	kfree(kf);
+	return ret;
+}
+
+static long kmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct kmod_file *kf = file->private_data;
+	struct compat_task t;
+	long ret;
+
+	compat_task_enter(&t, NULL);
+	ret = ib_uverbs_ioctl(kf->ufile, cmd, arg);
+	compat_task_leave(&t);
+	return ret;
+}
+
+/* Rule 23: the calling thread's reason, a line per failed command. */
+static ssize_t kmod_read(struct file *file, char __user *buf, size_t len,
+			 loff_t *pos)
+{
+	struct kmod_file *kf = file->private_data;
+	char line[UVERBS_REASON_MAX];
+	ssize_t n;
+
+	n = ib_uverbs_reason_read(kf->ufile, line, min(len, sizeof(line)));
+	if (n > 0 && copy_to_user(buf, line, n))
+		return -EFAULT;
+	return n;
+}
+
+static int kmod_release(struct inode *inode, struct file *file)
+{
+	struct kmod_file *kf = file->private_data;
+
+	ib_uverbs_release(kf->ufile);
+	WARN_ON(!list_empty(&kf->fds));
+	compat_kmm_destroy(&kf->kmm);
+	mutex_destroy(&kf->fds_lock);
+	kfree(kf);
+	return 0;
+}
+
+static const struct file_operations kmod_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = kmod_open,
+	.release = kmod_release,
+	.unlocked_ioctl = kmod_ioctl,
+	.compat_ioctl = kmod_ioctl,
+	.read = kmod_read,
+	.llseek = no_llseek,
+};
+
+static struct kmod_dev *kmod_dev_find(const char *name)
+{
+	struct kmod_dev *kd;
+
+	list_for_each_entry(kd, &kmod_devs, list)
+		if (!strcmp(kd->ib->name, name))
+			return kd;
+	return NULL;
+}
+
+/* Registers the node of @ib; kmod_lock held.  Consumes @ib on failure. */
+static int kmod_dev_add(struct ib_device *ib, bool is_td)
+{
+	struct kmod_dev *kd = kzalloc(sizeof(*kd));
+	int ret;
+
+	if (!kd) {
+		ret = -ENOMEM;
+		goto err_ib;
+	}
+	kd->ib = ib;
+	kd->is_td = is_td;
+	snprintf(kd->node, sizeof(kd->node), "ioverbs-%s", ib->name);
+	kd->misc.minor = MISC_DYNAMIC_MINOR;
+	kd->misc.name = kd->node;
+	kd->misc.fops = &kmod_dev_fops;
+	kd->misc.mode = 0666;
+	ret = misc_register(&kd->misc);
+	if (ret)
+		goto err_kd;
+	list_add_tail(&kd->list, &kmod_devs);
+	return 0;
+
+err_kd:
+	kfree(kd);
+err_ib:
+	if (is_td)
+		td_device_destroy(ib);
+	else
+		soft_device_destroy(ib);
+	return ret;
+}
+
+/* Rule 20: the node goes first (no open is running after), then the core. */
+static void kmod_dev_remove(struct kmod_dev *kd)
+{
+	if (kd->removed)
+		return;
+	misc_deregister(&kd->misc);
+	if (kd->is_td)
+		td_device_remove(kd->ib);
+	else
+		ib_unregister_device(kd->ib);
+	kd->removed = true;
+}
+
+static void kmod_dev_destroy(struct kmod_dev *kd)
+{
+	kmod_dev_remove(kd);
+	list_del(&kd->list);
+	if (kd->is_td)
+		td_device_destroy(kd->ib);
+	else
+		soft_device_destroy(kd->ib);
+	kfree(kd);
+}
+
+static int kmod_add(bool is_td, const char *name)
+{
+	struct soft_device_config cfg = { .name = name };
+	struct ib_device *ib;
+
+	if (kmod_dev_find(name))
+		return -EEXIST;
+	if (is_td) {
+		ib = td_device_create_named(name);
+		if (!ib)
+			return -ENOMEM;
+	} else {
+		ib = soft_device_create(&cfg);
+		if (IS_ERR(ib))
+			return (int)PTR_ERR(ib);
+	}
+	return kmod_dev_add(ib, is_td);
+}
+
+static ssize_t kmod_ctl_write(struct file *file, const char __user *ubuf,
+			      size_t len, loff_t *pos)
+{
+	char buf[80], name[40], kind[8];
+	struct kmod_dev *kd;
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	mutex_lock(&kmod_lock);
+	if (sscanf(buf, "add %7s %39s", kind, name) == 2) {
+		if (!strcmp(kind, "td"))
+			ret = kmod_add(true, name);
+		else if (!strcmp(kind, "soft"))
+			ret = kmod_add(false, name);
+		else
+			ret = -EINVAL;
+	} else if (sscanf(buf, "remove %39s", name) == 1) {
+		kd = kmod_dev_find(name);
+		ret = kd ? 0 : -ENODEV;
+		if (kd)
+			kmod_dev_remove(kd);
+	} else if (sscanf(buf, "destroy %39s", name) == 1) {
+		kd = kmod_dev_find(name);
+		ret = kd ? 0 : -ENODEV;
+		if (kd)
+			kmod_dev_destroy(kd);
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&kmod_lock);
+	return ret ? ret : (ssize_t)len;
+}
+
+struct kmod_list {
+	char *buf;
+	size_t len, size;
+	const char *dev;
+};
+
+/* The daemon's "list" line of one file. */
+static int kmod_list_file(struct ib_uverbs_file *ufile, void *arg)
+{
+	struct kmod_list *l = arg;
+	struct ib_uverbs_file_stats st;
+
+	ib_uverbs_file_stats(ufile, &st);
+	if (l->len < l->size)
+		l->len += scnprintf(l->buf + l->len, l->size - l->len,
+				    "file %s pid %d context %d disassociated %d objects %u events %u\n",
+				    l->dev, 0, st.has_context, st.disassociated,
+				    st.num_objects, st.num_events);
+	return 0;
+}
+
+static ssize_t kmod_ctl_read(struct file *file, char __user *ubuf, size_t len,
+			     loff_t *pos)
+{
+	struct kmod_list l = { .size = PAGE_SIZE * 4 };
+	struct kmod_dev *kd;
+	ssize_t ret;
+
+	l.buf = kvmalloc(l.size, GFP_KERNEL);
+	if (!l.buf)
+		return -ENOMEM;
+	mutex_lock(&kmod_lock);
+	list_for_each_entry(kd, &kmod_devs, list) {
+		l.dev = kd->ib->name;
+		if (!kd->removed)
+			ib_device_for_each_file(kd->ib, kmod_list_file, &l);
+	}
+	mutex_unlock(&kmod_lock);
+	l.len += scnprintf(l.buf + l.len, l.size - l.len, "live %ld\n",
+			   compat_live_objects());
+	ret = simple_read_from_buffer(ubuf, len, pos, l.buf, l.len);
+	kvfree(l.buf);
+	return ret;
+}
+
+static const struct file_operations kmod_ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = kmod_ctl_write,
+	.read = kmod_ctl_read,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice kmod_ctl_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "ioverbs-ctl",
+	.fops = &kmod_ctl_fops,
+	.mode = 0600,
+};
+
+/* The test driver's knobs, the page itself (module data is vmalloc'ed). */
+static int kmod_knobs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	return vm_insert_page(vma, vma->vm_start, vmalloc_to_page(&td_knobs));
+}
+
+static const struct file_operations kmod_knobs_fops = {
+	.owner = THIS_MODULE,
+	.mmap = kmod_knobs_mmap,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice kmod_knobs_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "ioverbs-td-knobs",
+	.fops = &kmod_knobs_fops,
+	.mode = 0600,
+};
+
+static void kmod_destroy_all(void)
+{
+	struct kmod_dev *kd, *n;
+
+	mutex_lock(&kmod_lock);
+	list_for_each_entry_safe(kd, n, &kmod_devs, list)
+		kmod_dev_destroy(kd);
+	mutex_unlock(&kmod_lock);
+}
+
+static int __init kmod_init(void)
+{
+	char name[16];
+	int i, ret;
+
+	BUILD_BUG_ON(sizeof(td_knobs) != PAGE_SIZE);
+	compat_kernel_init();
+	ret = misc_register(&kmod_ctl_misc);
+	if (ret)
+		return ret;
+	ret = misc_register(&kmod_event_misc);
+	if (ret)
+		goto err_ctl;
+	ret = misc_register(&kmod_knobs_misc);
+	if (ret)
+		goto err_event;
+	mutex_lock(&kmod_lock);
+	for (i = 0, ret = 0; i < soft_devices && !ret; i++) {
+		snprintf(name, sizeof(name), "uverbs%d", i);
+		ret = kmod_add(false, name);
+	}
+	mutex_unlock(&kmod_lock);
+	if (ret)
+		goto err_devs;
+	pr_info("loaded: %d soft device(s)\n", soft_devices);
+	return 0;
+
+err_devs:
+	kmod_destroy_all();
+	misc_deregister(&kmod_knobs_misc);
+err_event:
+	misc_deregister(&kmod_event_misc);
+err_ctl:
+	misc_deregister(&kmod_ctl_misc);
+	return ret;
+}
+
+static void __exit kmod_exit(void)
+{
+	kmod_destroy_all();
+	misc_deregister(&kmod_knobs_misc);
+	misc_deregister(&kmod_event_misc);
+	misc_deregister(&kmod_ctl_misc);
+	/* Uobjects are freed by call_rcu(): let them go before the code. */
+	rcu_barrier();
+	if (compat_live_objects())
+		pr_err("%ld objects leaked\n", compat_live_objects());
+	else
+		pr_info("unloaded, 0 live objects\n");
+}
+
+module_init(kmod_init);
+module_exit(kmod_exit);
+MODULE_DESCRIPTION("ioverbs: the RDMA verbs ioctl core, soft device and test driver");
+MODULE_LICENSE("Dual MIT/GPL");
