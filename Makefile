@@ -158,7 +158,8 @@ CHECK_STAGES := \
 	fuzz-soft-regress \
 	fuzz-soft-short \
 	fuzz-schema-short \
-	check-provider
+	check-provider \
+	check-kernel
 
 .PHONY: all install check $(CHECK_STAGES) bench fuzz demo clean format
 

@@ -37,3 +37,38 @@ $(KMOD): $(KMOD_INPUTS)
 	$(Q)cp kmod/Kbuild $(KMOD_DIR)/Kbuild
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_DIR)) \
 		KMOD_SRC=$(abspath $(KMOD_DIR)) $(if $(Q),-s) modules
+
+# --- check-kernel ------------------------------------------------------
+#
+# The conformance suite built static for the guest (no sanitizers: the
+# guest has no libraries), the same program as check-asan's with
+# IOVERBS_TRANSPORT=kernel (tests/transport.h).
+
+$(eval $(call variant,static,$(CC),-O1 -static))
+$(eval $(call conformance_link,static))
+KERNEL_PROGS := $(O)/static/tests/test_rules
+
+# Why the kernel stages cannot run here, or nothing.
+KERNEL_SKIP = $(strip \
+	$(if $(shell command -v qemu-system-x86_64),,no qemu-system-x86_64 (package qemu-system-x86);) \
+	$(if $(KDIR),,no kernel headers (package linux-headers-amd64);) \
+	$(if $(wildcard /boot/vmlinuz-$(KVER)),,no /boot/vmlinuz-$(KVER) (package linux-image-amd64);) \
+	$(if $(wildcard /bin/busybox),,no /bin/busybox (package busybox-static);) \
+	$(if $(shell command -v cpio),,no cpio;))
+
+check-kernel:
+	@rm -rf $(R)/kernel && mkdir -p $(R)/kernel
+ifneq ($(KERNEL_SKIP),)
+	@printf 'skip kernel: %s\n0 passed, 0 failed, 1 skipped\n' "$(KERNEL_SKIP)" \
+		| tee $(R)/kernel/kernel.sum | head -n1
+else
+	$(call build_progs,kernel,$(KMOD) $(KERNEL_PROGS))
+	@if [ -s $(R)/kernel/build-failed ]; then \
+		sed 's/^/not ok build: /;$$a0 passed, 1 failed' \
+			$(R)/kernel/build-failed >$(R)/kernel/build.sum; \
+	else \
+		sh scripts/kernel_guest.sh check $(R)/kernel $(KVER) $(KMOD) \
+			$(KERNEL_PROGS) || true; \
+	fi
+endif
+	$(Q)$(call STAGE_END,kernel)

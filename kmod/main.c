@@ -10,11 +10,12 @@
  * /dev/ioverbs-ctl (root) takes one command per write():
  *   "add soft NAME"  a soft device (test hooks on)
  *   "add td NAME"    a test-driver device
- *   "remove NAME"    hot unplug (Rule 20): no new opens, open files see
- *                    the removal; the device stays listed until destroyed
+ *   "remove NAME"    hot unplug (Rule 20): open files see the removal,
+ *                    a new open() is ENODEV; the node and the device stay
+ *                    until destroyed
  *   "destroy NAME"   remove if needed, then free the device
  * and read() answers the daemon control file's "list" lines for every
- * open file plus "live N" (compat_live_objects()).
+ * open file plus "live_objects N" (compat_live_objects()).
  * /dev/ioverbs-event: each open is an event file that a NEW FD attribute
  * names (the module binds the FD object to it, as the daemon does: it
  * creates no descriptor in its caller).
@@ -24,9 +25,9 @@
  * at load.  rmmod is refused while any file is open (each open holds the
  * module); it destroys every device.
  *
- * Lock order: kmod_lock -> misc_mtx (misc_register/deregister); open()
- * runs under misc_mtx and takes nothing of ours that removal holds across
- * misc_deregister().
+ * Lock order: kmod_lock -> misc_mtx (misc_register/deregister) and
+ * kmod_lock -> kmod_files_lock; open() runs under misc_mtx and takes only
+ * kmod_files_lock, which nothing holds across misc_deregister().
  */
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -51,15 +52,23 @@ struct kmod_dev {
 	struct miscdevice misc;
 	struct ib_device *ib;
 	bool is_td;
-	bool removed;		/* the node is gone, the device unregistered */
+	bool removed;		/* the device is unregistered */
 	char node[48];
 	struct list_head list;
+	struct list_head files;	/* struct kmod_file, under kmod_files_lock */
 };
 
-/* An open file of a device. */
+/*
+ * An open file of a device; on its device's files (for "list", which
+ * also lists the files of a removed device) until it closes or the
+ * device is destroyed.
+ */
 struct kmod_file {
 	struct ib_uverbs_file *ufile;
 	struct compat_kmm kmm;
+	struct kmod_dev *kd;		/* NULL once destroyed; kmod_files_lock */
+	struct list_head list;
+	pid_t pid;			/* the opener's process */
 	struct mutex fds_lock;		/* protects fds */
 	struct list_head fds;		/* struct kmod_fd */
 };
@@ -73,6 +82,8 @@ struct kmod_fd {
 
 static DEFINE_MUTEX(kmod_lock);
 static LIST_HEAD(kmod_devs);
+/* Protects every kmod_dev.files; a leaf, held across nothing that waits. */
+static DEFINE_MUTEX(kmod_files_lock);
 
 static const struct file_operations kmod_event_fops;
 
@@ -189,6 +200,11 @@ static int kmod_open(struct inode *inode, struct file *file)
 		ret = (int)PTR_ERR(kf->ufile);
 		goto err_mm;
 	}
+	kf->pid = task_tgid_nr(current);
+	kf->kd = kd;
+	mutex_lock(&kmod_files_lock);
+	list_add_tail(&kf->list, &kd->files);
+	mutex_unlock(&kmod_files_lock);
 	file->private_data = kf;
 	return nonseekable_open(inode, file);
 
@@ -229,6 +245,10 @@ static int kmod_release(struct inode *inode, struct file *file)
 {
 	struct kmod_file *kf = file->private_data;
 
+	mutex_lock(&kmod_files_lock);
+	if (kf->kd)
+		list_del(&kf->list);
+	mutex_unlock(&kmod_files_lock);
 	ib_uverbs_release(kf->ufile);
 	WARN_ON(!list_empty(&kf->fds));
 	compat_kmm_destroy(&kf->kmm);
@@ -274,6 +294,7 @@ static int kmod_dev_add(struct ib_device *ib, bool is_td)
 	kd->misc.name = kd->node;
 	kd->misc.fops = &kmod_dev_fops;
 	kd->misc.mode = 0666;
+	INIT_LIST_HEAD(&kd->files);
 	ret = misc_register(&kd->misc);
 	if (ret)
 		goto err_kd;
@@ -290,12 +311,14 @@ err_ib:
 	return ret;
 }
 
-/* Rule 20: the node goes first (no open is running after), then the core. */
+/*
+ * Rule 20.  The node stays until the device is destroyed: an open() of a
+ * removed device is the core's ENODEV, as through the daemon.
+ */
 static void kmod_dev_remove(struct kmod_dev *kd)
 {
 	if (kd->removed)
 		return;
-	misc_deregister(&kd->misc);
 	if (kd->is_td)
 		td_device_remove(kd->ib);
 	else
@@ -305,7 +328,17 @@ static void kmod_dev_remove(struct kmod_dev *kd)
 
 static void kmod_dev_destroy(struct kmod_dev *kd)
 {
+	struct kmod_file *kf, *n;
+
+	/* No open() runs once the node is gone: then the device may go. */
+	misc_deregister(&kd->misc);
 	kmod_dev_remove(kd);
+	mutex_lock(&kmod_files_lock);
+	list_for_each_entry_safe(kf, n, &kd->files, list) {
+		list_del(&kf->list);
+		kf->kd = NULL;
+	}
+	mutex_unlock(&kmod_files_lock);
 	list_del(&kd->list);
 	if (kd->is_td)
 		td_device_destroy(kd->ib);
@@ -377,38 +410,40 @@ struct kmod_list {
 };
 
 /* The daemon's "list" line of one file. */
-static int kmod_list_file(struct ib_uverbs_file *ufile, void *arg)
+static void kmod_list_file(struct kmod_list *l, struct kmod_file *kf)
 {
-	struct kmod_list *l = arg;
 	struct ib_uverbs_file_stats st;
 
-	ib_uverbs_file_stats(ufile, &st);
-	if (l->len < l->size)
-		l->len += scnprintf(l->buf + l->len, l->size - l->len,
-				    "file %s pid %d context %d disassociated %d objects %u events %u\n",
-				    l->dev, 0, st.has_context, st.disassociated,
-				    st.num_objects, st.num_events);
-	return 0;
+	ib_uverbs_file_stats(kf->ufile, &st);
+	l->len += scnprintf(l->buf + l->len, l->size - l->len,
+			    "file %s pid %d context %d disassociated %d objects %u events %u\n",
+			    l->dev, kf->pid, st.has_context, st.disassociated,
+			    st.num_objects, st.num_events);
 }
 
 static ssize_t kmod_ctl_read(struct file *file, char __user *ubuf, size_t len,
 			     loff_t *pos)
 {
 	struct kmod_list l = { .size = PAGE_SIZE * 4 };
+	struct kmod_file *kf;
 	struct kmod_dev *kd;
 	ssize_t ret;
 
 	l.buf = kvmalloc(l.size, GFP_KERNEL);
 	if (!l.buf)
 		return -ENOMEM;
+	/* Uobjects destroyed before this read are freed (call_rcu()). */
+	rcu_barrier();
 	mutex_lock(&kmod_lock);
+	mutex_lock(&kmod_files_lock);
 	list_for_each_entry(kd, &kmod_devs, list) {
 		l.dev = kd->ib->name;
-		if (!kd->removed)
-			ib_device_for_each_file(kd->ib, kmod_list_file, &l);
+		list_for_each_entry(kf, &kd->files, list)
+			kmod_list_file(&l, kf);
 	}
+	mutex_unlock(&kmod_files_lock);
 	mutex_unlock(&kmod_lock);
-	l.len += scnprintf(l.buf + l.len, l.size - l.len, "live %ld\n",
+	l.len += scnprintf(l.buf + l.len, l.size - l.len, "live_objects %ld\n",
 			   compat_live_objects());
 	ret = simple_read_from_buffer(ubuf, len, pos, l.buf, l.len);
 	kvfree(l.buf);

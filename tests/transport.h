@@ -11,6 +11,16 @@
  *                        tests/daemon/fixture.h); files are open()s of
  *                        MOUNT/td0, commands real ioctl(2)s with every
  *                        buffer in this process's memory
+ *   kernel               ioverbs.ko loaded (kmod/main.c, inside the qemu
+ *                        guest of make check-kernel): a test-driver
+ *                        device added per tx_dev_create() on
+ *                        /dev/ioverbs-ctl, files open()s of
+ *                        /dev/ioverbs-NAME, the knobs the module's page
+ *                        (/dev/ioverbs-td-knobs); it counts as "daemon"
+ *                        for tx_is_daemon() (a file of another side, FD
+ *                        objects bound to event files the client opens:
+ *                        /dev/ioverbs-event), but answers its errnos
+ *                        without FUSE (tx_fuse_errno())
  *
  * In daemon mode a "file" is a struct tx_file behind a struct
  * ib_uverbs_file pointer, so that the td_*() helpers serve both modes:
@@ -31,8 +41,10 @@
 
 struct tx_dev;
 
-/* Is IOVERBS_TRANSPORT=daemon? */
+/* Is IOVERBS_TRANSPORT=daemon or kernel (the device out of process)? */
 bool tx_is_daemon(void);
+/* Is IOVERBS_TRANSPORT=kernel? */
+bool tx_is_kernel(void);
 
 /*
  * A fresh test-driver device with its knobs reset (daemon: a daemon

@@ -1,0 +1,181 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Boots Debian's kernel in qemu (TCG) with ioverbs.ko and runs programs in
+# the guest: make check-kernel and make bench-kernel.
+#
+# Usage: kernel_guest.sh check|bench OUTDIR KVER KMOD PROGRAM...
+#
+#   check  loads KMOD, runs each PROGRAM with IOVERBS_TRANSPORT=kernel,
+#          unloads KMOD, then scans the guest's dmesg.  Writes
+#          OUTDIR/NAME.log per program (its output: "ok"/"not ok" lines
+#          and its "N passed, N failed"), OUTDIR/dmesg.log (the scan's
+#          verdict, "1 passed, 0 failed" when clean) and OUTDIR/guest.txt
+#          (the whole console).
+#   bench  also loads Linux's ib_uverbs and rdma_rxe (crc32_generic by
+#          hand, rxe0 on eth0, an e1000 on qemu's user network) and runs
+#          each PROGRAM with no argument; their lines go to stdout.
+#
+# KVER names /boot/vmlinuz-KVER and /lib/modules/KVER (the version the
+# installed linux-image package resolves to).  busybox-static makes the
+# guest's userland; the programs must be static.  Exits 1 when the guest
+# did not finish, a program failed or the scan found a splat.
+set -eu
+mode=$1 out=$2 kver=$3 kmod=$4
+shift 4
+
+kernel=/boot/vmlinuz-$kver
+mods=/lib/modules/$kver
+for f in "$kernel" "$mods/modules.dep" /bin/busybox "$kmod"; do
+	if [ ! -e "$f" ]; then
+		echo "kernel_guest.sh: $f missing" >&2
+		exit 1
+	fi
+done
+mkdir -p "$out"
+root=$out/root
+rm -rf "$root"
+mkdir -p "$root/bin" "$root/lib/modules" "$root/dev" "$root/proc" \
+	"$root/sys" "$root/tmp"
+cp /bin/busybox "$root/bin/busybox"
+cp "$kmod" "$root/lib/modules/ioverbs.ko"
+for p in "$@"; do
+	cp "$p" "$root/bin/"
+done
+
+# A module and its dependencies, dependencies first (modules.dep).
+modlist=
+add_mod() {
+	line=$(grep -E "^([^:]*/)?$1\.ko(\.[a-z]+)?:" "$mods/modules.dep") || {
+		echo "kernel_guest.sh: no module $1 in $mods" >&2
+		exit 1
+	}
+	path=${line%%:*}
+	deps=${line#*:}
+	for d in $deps; do
+		n=$(basename "$d")
+		add_mod "${n%%.ko*}"
+	done
+	case " $modlist " in
+	*" $path "*) ;;
+	*) modlist="$modlist $path" ;;
+	esac
+}
+
+if [ "$mode" = bench ]; then
+	for m in e1000 crc32_generic ib_uverbs rdma_rxe; do
+		add_mod $m
+	done
+	for m in $modlist; do
+		case $m in
+		*.ko) cp "$mods/$m" "$root/lib/modules/" ;;
+		*) echo "kernel_guest.sh: compressed module $m" >&2; exit 1 ;;
+		esac
+	done
+	# rdma(8) and the libraries it links.
+	rdma=$(command -v rdma || echo /usr/bin/rdma)
+	cp "$rdma" "$root/bin/rdma"
+	for lib in $(ldd "$rdma" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p;s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+fi
+
+{
+	cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo 1 >/proc/sys/kernel/printk_ratelimit_burst 2>/dev/null
+t0=$(cut -d' ' -f1 /proc/uptime)
+echo
+EOF
+	echo "mode=$mode"
+	echo "mods=\"$(for m in $modlist; do basename "$m"; done | tr '\n' ' ')\""
+	echo "progs=\"$(for p in "$@"; do basename "$p"; done | tr '\n' ' ')\""
+	cat <<'EOF'
+if ! insmod /lib/modules/ioverbs.ko; then
+	echo "=== guest: insmod ioverbs.ko failed"
+	poweroff -f
+fi
+if [ "$mode" = check ]; then
+	for p in $progs; do
+		echo "=== begin $p"
+		IOVERBS_TRANSPORT=kernel /bin/$p 2>&1
+		echo "=== end $p status $?"
+	done
+else
+	for m in $mods; do
+		insmod /lib/modules/$m || echo "=== guest: insmod $m failed"
+	done
+	ip link set eth0 up
+	rdma link add rxe0 type rxe netdev eth0 ||
+		echo "=== guest: rdma link add failed"
+	for p in $progs; do
+		/bin/$p 2>&1
+	done
+fi
+if ! rmmod ioverbs; then
+	echo "=== guest: rmmod ioverbs failed"
+fi
+echo "=== begin dmesg"
+dmesg
+echo "=== end dmesg"
+echo "=== guest: done in $(awk -v t0="$t0" '{ printf "%.2f", $1 - t0 }' /proc/uptime) s after init, uptime $(cut -d' ' -f1 /proc/uptime) s"
+poweroff -f
+EOF
+} >"$root/init"
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.gz"
+
+nic="-nic none"
+[ "$mode" = bench ] && nic="-nic user,model=e1000"
+start=$(date +%s.%N)
+# shellcheck disable=SC2086
+timeout 900 qemu-system-x86_64 -accel tcg -nographic -m 1024 -smp 1 \
+	-kernel "$kernel" -initrd "$out/initramfs.gz" $nic -no-reboot \
+	-append "console=ttyS0 quiet panic=-1 oops=panic" \
+	</dev/null 2>&1 | tr -d '\r' |
+	sed -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$out/guest.txt" || true
+end=$(date +%s.%N)
+wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+
+if ! grep -q '^=== guest: done' "$out/guest.txt"; then
+	echo "not ok kernel: the guest did not finish (see $out/guest.txt)"
+	tail -n 20 "$out/guest.txt"
+	exit 1
+fi
+status=0
+if grep '^=== guest: .*failed' "$out/guest.txt"; then
+	status=1
+fi
+
+if [ "$mode" = check ]; then
+	for p in "$@"; do
+		n=$(basename "$p")
+		sed -n "/=== begin $n\$/,/^=== end $n status/p" "$out/guest.txt" |
+			sed '1d;$d' >"$out/$n.log"
+		grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/$n.log" | tail -n1 |
+			sed "s/^/$n (in the guest): /"
+		grep -q '^=== end '"$n"' status 0$' "$out/guest.txt" || status=1
+	done
+	sed -n '/^=== begin dmesg$/,/^=== end dmesg$/p' "$out/guest.txt" |
+		sed '1d;$d' >"$out/dmesg.txt"
+	splats=$(grep -E 'WARNING:|BUG:|BUG |sleeping function called from invalid context|refcount_t:|general protection|Oops|leaked|INFO: task .* blocked' \
+		"$out/dmesg.txt" || true)
+	if [ -n "$splats" ]; then
+		printf 'not ok dmesg: the guest kernel complained\n%s\n0 passed, 1 failed\n' \
+			"$splats" >"$out/dmesg.log"
+		status=1
+	else
+		printf 'ok dmesg: no WARNING, BUG, sleep-in-atomic or refcount splat\n1 passed, 0 failed\n' \
+			>"$out/dmesg.log"
+	fi
+	head -n1 "$out/dmesg.log"
+else
+	grep '^bench ' "$out/guest.txt" || status=1
+fi
+sed -n 's/^=== guest: done/guest: done/p' "$out/guest.txt"
+echo "qemu: boot, tests and power-off in $wall s (TCG)"
+exit $status
