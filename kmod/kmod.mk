@@ -72,3 +72,27 @@ else
 	fi
 endif
 	$(Q)$(call STAGE_END,kernel)
+
+# --- bench-kernel ------------------------------------------------------
+#
+# bench/kernel/: QUERY_PORT through the module against upstream's
+# ib_uverbs on rdma_rxe, in one guest boot.  upstream.c is compiled
+# against the system's <rdma/> headers alone (ours have the same names).
+
+BENCH_KERNEL := $(O)/static/bench/kernel/bench_kernel
+
+$(O)/static/bench/kernel/upstream.o: bench/kernel/upstream.c bench/kernel/upstream.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -O2 $(WARN) -c $< -o $@
+
+$(BENCH_KERNEL): $(O)/static/bench/kernel/bench_kernel.o \
+		$(O)/static/bench/kernel/upstream.o $(O)/static/libioverbs.a
+	$(Q)$(CC) -O1 -static -o $@ $^ -pthread
+
+bench-kernel: $(KMOD) $(BENCH_KERNEL)
+ifneq ($(KERNEL_SKIP),)
+	@echo "bench-kernel: skipped: $(KERNEL_SKIP)"
+else
+	$(Q)sh scripts/kernel_guest.sh bench $(R)/bench-kernel $(KVER) $(KMOD) \
+		$(BENCH_KERNEL)
+endif

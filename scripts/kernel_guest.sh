@@ -45,6 +45,7 @@ done
 # A module and its dependencies, dependencies first (modules.dep).
 modlist=
 add_mod() {
+	local line path deps d n
 	line=$(grep -E "^([^:]*/)?$1\.ko(\.[a-z]+)?:" "$mods/modules.dep") || {
 		echo "kernel_guest.sh: no module $1 in $mods" >&2
 		exit 1
