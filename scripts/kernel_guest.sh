@@ -6,9 +6,11 @@
 # Usage: kernel_guest.sh check|bench OUTDIR KVER KMOD PROGRAM...
 #
 #   check  loads KMOD, runs each PROGRAM with IOVERBS_TRANSPORT=kernel,
-#          unloads KMOD, then scans the guest's dmesg.  Writes
-#          OUTDIR/NAME.log per program (its output: "ok"/"not ok" lines
-#          and its "N passed, N failed"), OUTDIR/dmesg.log (the scan's
+#          checks the module's life under an open file (rmmod refused,
+#          remove and destroy under it, rmmod after the close, 0 live
+#          objects), then scans the guest's dmesg.  Writes
+#          OUTDIR/NAME.log per program and OUTDIR/module.log (their
+#          "ok"/"not ok" lines and "N passed, N failed"), OUTDIR/dmesg.log (the scan's
 #          verdict, "1 passed, 0 failed" when clean) and OUTDIR/guest.txt
 #          (the whole console).
 #   bench  also loads Linux's ib_uverbs and rdma_rxe (crc32_generic by
@@ -100,12 +102,41 @@ if ! insmod /lib/modules/ioverbs.ko; then
 	echo "=== guest: insmod ioverbs.ko failed"
 	poweroff -f
 fi
+# The module's own life under an open file: rmmod refused, the device
+# removed (Rule 20) and destroyed under it, then rmmod once it closed.
+module_check() {
+	pass=0 fail=0
+	verdict() {
+		if [ "$1" = 0 ]; then
+			echo "ok $2"; pass=$((pass + 1))
+		else
+			echo "not ok $2"; fail=$((fail + 1))
+		fi
+	}
+	exec 3<>/dev/ioverbs-uverbs0
+	! rmmod ioverbs 2>/dev/null
+	verdict $? module_rmmod_refused_while_a_file_is_open
+	echo "remove uverbs0" >/dev/ioverbs-ctl
+	verdict $? module_device_removed_under_an_open_file
+	echo "destroy uverbs0" >/dev/ioverbs-ctl
+	verdict $? module_device_destroyed_under_an_open_file
+	exec 3>&-
+	rmmod ioverbs
+	verdict $? module_rmmod_after_the_last_close
+	dmesg | grep -q 'ioverbs: unloaded, 0 live objects'
+	verdict $? module_unloaded_with_0_live_objects
+	echo "$pass passed, $fail failed"
+}
+
 if [ "$mode" = check ]; then
 	for p in $progs; do
 		echo "=== begin $p"
 		IOVERBS_TRANSPORT=kernel /bin/$p 2>&1
 		echo "=== end $p status $?"
 	done
+	echo "=== begin module"
+	module_check
+	echo "=== end module status 0"
 else
 	for m in $mods; do
 		insmod /lib/modules/$m || echo "=== guest: insmod $m failed"
@@ -117,7 +148,7 @@ else
 		/bin/$p 2>&1
 	done
 fi
-if ! rmmod ioverbs; then
+if [ "$mode" = bench ] && ! rmmod ioverbs; then
 	echo "=== guest: rmmod ioverbs failed"
 fi
 echo "=== begin dmesg"
@@ -153,7 +184,7 @@ if grep '^=== guest: .*failed' "$out/guest.txt"; then
 fi
 
 if [ "$mode" = check ]; then
-	for p in "$@"; do
+	for p in "$@" module; do
 		n=$(basename "$p")
 		sed -n "/=== begin $n\$/,/^=== end $n status/p" "$out/guest.txt" |
 			sed '1d;$d' >"$out/$n.log"
