@@ -46,7 +46,10 @@ $(KMOD): $(KMOD_INPUTS)
 
 $(eval $(call variant,static,$(CC),-O1 -static))
 $(eval $(call conformance_link,static))
-KERNEL_PROGS := $(O)/static/tests/test_rules
+# tests/kernel/: what only the module's guest runs (fail-nth through the
+# control node).
+KERNEL_PROGS := $(O)/static/tests/test_rules \
+	$(patsubst %.c,$(O)/static/%,$(wildcard tests/kernel/test_*.c))
 
 # Why the kernel stages cannot run here, or nothing.
 KERNEL_SKIP = $(strip \

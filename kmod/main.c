@@ -14,15 +14,20 @@
  *                    a new open() is ENODEV; the node and the device stay
  *                    until destroyed
  *   "destroy NAME"   remove if needed, then free the device
+ *   "fail_nth N"     the writer's next command fails its Nth injection
+ *                    point (0 disarms)
  * and read() answers the daemon control file's "list" lines for every
- * open file plus "live_objects N" (compat_live_objects()).
+ * open file plus "live_objects N" (compat_live_objects()) and
+ * "fail_nth_left N" (the injection points the last armed command left).
  * /dev/ioverbs-event: each open is an event file that a NEW FD attribute
  * names (the module binds the FD object to it, as the daemon does: it
  * creates no descriptor in its caller).
  * /dev/ioverbs-td-knobs: mmap() of the test driver's knobs page.
  *
- * Module parameter soft_devices (default 1): soft devices uverbs0.. made
- * at load.  rmmod is refused while any file is open (each open holds the
+ * Module parameters: soft_devices (default 1), soft devices uverbs0..
+ * made at load; test_hooks (default off), whether those serve
+ * SOFT_VENDOR_INJECT (devices added on the control node, by root for
+ * tests, always do).  rmmod is refused while any file is open (each open holds the
  * module); it destroys every device.
  *
  * Lock order: kmod_lock -> misc_mtx (misc_register/deregister) and
@@ -46,6 +51,23 @@
 static int soft_devices = 1;
 module_param(soft_devices, int, 0444);
 MODULE_PARM_DESC(soft_devices, "soft devices uverbs0.. to create at load");
+
+static bool test_hooks;
+module_param(test_hooks, bool, 0444);
+MODULE_PARM_DESC(test_hooks,
+		 "serve SOFT_VENDOR_INJECT on the soft devices made at load (any user could take a port down)");
+
+/*
+ * Fail-nth for one command (the kernel's fail-nth is not built): "fail_nth
+ * N" on the control node arms the writer's process, whose next command
+ * then fails its Nth injection point (compat_should_fail()); "list" says
+ * how many points that command left ("fail_nth_left", 0: it fired).
+ * Under kmod_fail_lock; a leaf.
+ */
+static DEFINE_MUTEX(kmod_fail_lock);
+static pid_t kmod_fail_tgid;
+static unsigned int kmod_fail_n;
+static unsigned int kmod_fail_left;
 
 /* A device and its node; on kmod_devs under kmod_lock. */
 struct kmod_dev {
@@ -219,10 +241,26 @@ static long kmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kmod_file *kf = file->private_data;
 	struct compat_task t;
+	unsigned int n = 0;
 	long ret;
 
 	compat_task_enter(&t, NULL);
+	if (unlikely(READ_ONCE(kmod_fail_tgid))) {
+		mutex_lock(&kmod_fail_lock);
+		if (kmod_fail_tgid == task_tgid_nr(current)) {
+			n = kmod_fail_n;
+			kmod_fail_tgid = 0;
+		}
+		mutex_unlock(&kmod_fail_lock);
+		compat_fail_nth_set(n);
+	}
 	ret = ib_uverbs_ioctl(kf->ufile, cmd, arg);
+	if (n) {
+		mutex_lock(&kmod_fail_lock);
+		kmod_fail_left = compat_fail_nth_left();
+		mutex_unlock(&kmod_fail_lock);
+		compat_fail_nth_set(0);
+	}
 	compat_task_leave(&t);
 	return ret;
 }
@@ -347,9 +385,9 @@ static void kmod_dev_destroy(struct kmod_dev *kd)
 	kfree(kd);
 }
 
-static int kmod_add(bool is_td, const char *name)
+static int kmod_add(bool is_td, const char *name, bool hooks)
 {
-	struct soft_device_config cfg = { .name = name };
+	struct soft_device_config cfg = { .name = name, .no_test_hooks = !hooks };
 	struct ib_device *ib;
 
 	if (kmod_dev_find(name))
@@ -371,6 +409,7 @@ static ssize_t kmod_ctl_write(struct file *file, const char __user *ubuf,
 {
 	char buf[80], name[40], kind[8];
 	struct kmod_dev *kd;
+	unsigned int n;
 	int ret;
 
 	if (len >= sizeof(buf))
@@ -378,12 +417,21 @@ static ssize_t kmod_ctl_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
+	if (sscanf(buf, "fail_nth %u", &n) == 1) {
+		mutex_lock(&kmod_fail_lock);
+		kmod_fail_n = n;
+		kmod_fail_left = 0;
+		WRITE_ONCE(kmod_fail_tgid, n ? task_tgid_nr(current) : 0);
+		mutex_unlock(&kmod_fail_lock);
+		return len;
+	}
 	mutex_lock(&kmod_lock);
 	if (sscanf(buf, "add %7s %39s", kind, name) == 2) {
+		/* Root's devices, for tests: their hooks are on. */
 		if (!strcmp(kind, "td"))
-			ret = kmod_add(true, name);
+			ret = kmod_add(true, name, true);
 		else if (!strcmp(kind, "soft"))
-			ret = kmod_add(false, name);
+			ret = kmod_add(false, name, true);
 		else
 			ret = -EINVAL;
 	} else if (sscanf(buf, "remove %39s", name) == 1) {
@@ -445,6 +493,10 @@ static ssize_t kmod_ctl_read(struct file *file, char __user *ubuf, size_t len,
 	mutex_unlock(&kmod_lock);
 	l.len += scnprintf(l.buf + l.len, l.size - l.len, "live_objects %ld\n",
 			   compat_live_objects());
+	mutex_lock(&kmod_fail_lock);
+	l.len += scnprintf(l.buf + l.len, l.size - l.len, "fail_nth_left %u\n",
+			   kmod_fail_left);
+	mutex_unlock(&kmod_fail_lock);
 	ret = simple_read_from_buffer(ubuf, len, pos, l.buf, l.len);
 	kvfree(l.buf);
 	return ret;
@@ -514,7 +566,7 @@ static int __init kmod_init(void)
 	mutex_lock(&kmod_lock);
 	for (i = 0, ret = 0; i < soft_devices && !ret; i++) {
 		snprintf(name, sizeof(name), "uverbs%d", i);
-		ret = kmod_add(false, name);
+		ret = kmod_add(false, name, test_hooks);
 	}
 	mutex_unlock(&kmod_lock);
 	if (ret)
