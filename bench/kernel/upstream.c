@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench-kernel's baseline: QUERY_PORT through Linux's own ib_uverbs
- * (here on rdma_rxe), as raw ioctls of upstream's ABI (a 24-byte header,
- * 0xc0181b01).  Compiled against the system's <rdma/> headers only: ours
+ * bench-kernel's baseline: QUERY_PORT, and PD alloc + dealloc, through
+ * Linux's own ib_uverbs (here on rdma_rxe), as raw ioctls of upstream's
+ * ABI (a 24-byte header, 0xc0181b01), and the legacy write() that
+ * libibverbs itself uses to allocate a PD on this kernel.  Compiled against the system's <rdma/> headers only: ours
  * have the same names (bench_kernel.c holds our side).
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 
 #include <rdma/ib_user_ioctl_cmds.h>
 #include <rdma/ib_user_ioctl_verbs.h>
+#include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl.h>
 
 #include "upstream.h"
@@ -74,5 +76,29 @@ int upstream_query_port(int fd, unsigned int port, unsigned int *state)
 	if (ioctl(fd, RDMA_VERBS_IOCTL, &c))
 		return -errno;
 	*state = resp.legacy_resp.state;
+	return 0;
+}
+
+int upstream_pd_alloc_dealloc(int fd)
+{
+	struct ib_uverbs_alloc_pd_resp resp;
+	struct {
+		struct ib_uverbs_cmd_hdr hdr;
+		struct ib_uverbs_alloc_pd cmd;
+	} w = {
+		.hdr = { .command = IB_USER_VERBS_CMD_ALLOC_PD,
+			 .in_words = sizeof(w) / 4,
+			 .out_words = sizeof(resp) / 4 },
+		.cmd = { .response = (__u64)(unsigned long)&resp },
+	};
+	struct up_cmd c;
+
+	if (write(fd, &w, sizeof(w)) != sizeof(w))
+		return -errno;
+	up_init(&c, UVERBS_OBJECT_PD, UVERBS_METHOD_PD_DESTROY, 1);
+	c.attrs[0].attr_id = UVERBS_ATTR_DESTROY_PD_HANDLE;
+	c.attrs[0].data = resp.pd_handle;
+	if (ioctl(fd, RDMA_VERBS_IOCTL, &c))
+		return -errno;
 	return 0;
 }

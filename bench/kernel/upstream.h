@@ -7,5 +7,7 @@
 int upstream_open(const char *path);
 /* QUERY_PORT of @port: 0 and the port's state, or -errno. */
 int upstream_query_port(int fd, unsigned int port, unsigned int *state);
+/* A PD allocated (write(), as libibverbs does) and destroyed (ioctl). */
+int upstream_pd_alloc_dealloc(int fd);
 
 #endif /* _BENCH_KERNEL_UPSTREAM_H */
