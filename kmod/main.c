@@ -244,6 +244,14 @@ static long kmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	unsigned int n = 0;
 	long ret;
 
+	/*
+	 * Only the address space the file was opened in, as through the
+	 * daemon: another process (a child after fork(), one the descriptor
+	 * was passed to) would register its addresses against the opener's
+	 * memory.
+	 */
+	if (current->mm != kf->kmm.mm)
+		return -EPERM;
 	compat_task_enter(&t, NULL);
 	if (unlikely(READ_ONCE(kmod_fail_tgid))) {
 		mutex_lock(&kmod_fail_lock);
