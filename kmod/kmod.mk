@@ -54,7 +54,7 @@ KERNEL_PROGS := $(O)/static/tests/test_rules \
 # Why the kernel stages cannot run here, or nothing.
 KERNEL_SKIP = $(strip \
 	$(if $(shell command -v qemu-system-x86_64),,no qemu-system-x86_64 (package qemu-system-x86);) \
-	$(if $(KDIR),,no kernel headers (package linux-headers-amd64);) \
+	$(if $(wildcard $(KDIR)/Makefile),,no kernel headers in "$(KDIR)" (package linux-headers-amd64);) \
 	$(if $(wildcard /boot/vmlinuz-$(KVER)),,no /boot/vmlinuz-$(KVER) (package linux-image-amd64);) \
 	$(if $(wildcard /bin/busybox),,no /bin/busybox (package busybox-static);) \
 	$(if $(shell command -v cpio),,no cpio;))
@@ -92,10 +92,11 @@ $(BENCH_KERNEL): $(O)/static/bench/kernel/bench_kernel.o \
 		$(O)/static/bench/kernel/upstream.o $(O)/static/libioverbs.a
 	$(Q)$(CC) -O1 -static -o $@ $^ -pthread
 
-bench-kernel: $(KMOD) $(BENCH_KERNEL)
 ifneq ($(KERNEL_SKIP),)
+bench-kernel:
 	@echo "bench-kernel: skipped: $(KERNEL_SKIP)"
 else
+bench-kernel: $(KMOD) $(BENCH_KERNEL)
 	$(Q)sh scripts/kernel_guest.sh bench $(R)/bench-kernel $(KVER) $(KMOD) \
 		$(BENCH_KERNEL)
 endif
