@@ -44,24 +44,28 @@ for p in "$@"; do
 	cp "$p" "$root/bin/"
 done
 
-# A module and its dependencies, dependencies first (modules.dep).
+# A module and its dependencies, dependencies first: modules.dep lists
+# every dependency (indirect ones too), the one to load first last.
 modlist=
+add_path() {
+	case " $modlist " in
+	*" $1 "*) ;;
+	*) modlist="$modlist $1" ;;
+	esac
+}
 add_mod() {
-	local line path deps d n
 	line=$(grep -E "^([^:]*/)?$1\.ko(\.[a-z]+)?:" "$mods/modules.dep") || {
 		echo "kernel_guest.sh: no module $1 in $mods" >&2
 		exit 1
 	}
-	path=${line%%:*}
-	deps=${line#*:}
-	for d in $deps; do
-		n=$(basename "$d")
-		add_mod "${n%%.ko*}"
+	rev=
+	for d in ${line#*:}; do
+		rev="$d $rev"
 	done
-	case " $modlist " in
-	*" $path "*) ;;
-	*) modlist="$modlist $path" ;;
-	esac
+	for d in $rev; do
+		add_path "$d"
+	done
+	add_path "${line%%:*}"
 }
 
 if [ "$mode" = bench ]; then
