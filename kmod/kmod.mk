@@ -25,7 +25,9 @@ KMOD_INPUTS := $(wildcard core/*.c core/*/*.c core/*.h core/*/*.h drivers/*/*.c 
 
 kmod: $(KMOD)
 
-# Kbuild writes objects beside their sources: it builds a copy.
+# Kbuild writes objects beside their sources: it builds a copy.  No BTF:
+# the headers package has no vmlinux to base it on (kbuild says so, and
+# skips it, on every build).
 $(KMOD): $(KMOD_INPUTS)
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
 		echo "kmod: no kernel headers (install linux-headers-amd64, or set KDIR)" >&2; \
@@ -36,7 +38,8 @@ $(KMOD): $(KMOD_INPUTS)
 		cmp -s $$f $(KMOD_DIR)/$$f || cp $$f $(KMOD_DIR)/$$f; done
 	$(Q)cp kmod/Kbuild $(KMOD_DIR)/Kbuild
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_DIR)) \
-		KMOD_SRC=$(abspath $(KMOD_DIR)) $(if $(Q),-s) modules
+		KMOD_SRC=$(abspath $(KMOD_DIR)) CONFIG_DEBUG_INFO_BTF_MODULES= \
+		$(if $(Q),-s) modules
 
 # --- check-kernel ------------------------------------------------------
 #
