@@ -27,7 +27,8 @@ kmod: $(KMOD)
 
 # Kbuild writes objects beside their sources: it builds a copy.  No BTF:
 # the headers package has no vmlinux to base it on (kbuild says so, and
-# skips it, on every build).
+# skips it, on every build).  Kbuild leaves the module alone when no
+# copied source changed: touched, it is newer than what it was made of.
 $(KMOD): $(KMOD_INPUTS)
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
 		echo "kmod: no kernel headers (install linux-headers-amd64, or set KDIR)" >&2; \
@@ -40,6 +41,7 @@ $(KMOD): $(KMOD_INPUTS)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_DIR)) \
 		KMOD_SRC=$(abspath $(KMOD_DIR)) CONFIG_DEBUG_INFO_BTF_MODULES= \
 		$(if $(Q),-s) modules
+	@touch $@
 
 # --- check-kernel ------------------------------------------------------
 #
