@@ -21,7 +21,10 @@
  * "fail_nth_left N" (the injection points the last armed command left).
  * /dev/ioverbs-event: each open is an event file that a NEW FD attribute
  * names (the module binds the FD object to it, as the daemon does: it
- * creates no descriptor in its caller).
+ * creates no descriptor in its caller).  Bound to a completion channel,
+ * read() returns its struct ib_uverbs_comp_event_desc records (blocking
+ * unless O_NONBLOCK: EAGAIN) and poll() says EPOLLIN when one is queued;
+ * unbound, read() is EINVAL; after the channel's device went, EIO.
  * /dev/ioverbs-td-knobs: mmap() of the test driver's knobs page.
  *
  * Module parameters: soft_devices (default 1), soft devices uverbs0..
@@ -39,10 +42,12 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/vmalloc.h>
 
 #include <compat.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/ib_verbs_ops.h>
 #include <rdma/soft_device.h>
 
 #include "../compat/kernel/kmm.h"
@@ -100,7 +105,29 @@ struct kmod_fd {
 	struct list_head list;
 	int fd;
 	struct file *file;		/* a reference */
+	struct kmod_event *ev;		/* file->private_data */
 };
+
+/*
+ * An event file (file->private_data).  @bound: the kmod_file of its
+ * binding, claimed by cmpxchg in kmod_fd_alloc(), NULL again once the
+ * object is gone (kmod_fd_release()).  @gen moves on every wake, so that
+ * a reader that found nothing sleeps only until something happened after
+ * it looked.
+ */
+struct kmod_event {
+	struct mutex lock;		/* protects uobj; held around reads */
+	struct ib_uobject *uobj;	/* the bound object, referenced */
+	void *bound;
+	atomic_t gen;
+	wait_queue_head_t wq;		/* readers and pollers */
+};
+
+static void kmod_event_wake(struct kmod_event *ev)
+{
+	atomic_inc(&ev->gen);
+	wake_up_interruptible(&ev->wq);
+}
 
 static DEFINE_MUTEX(kmod_lock);
 static LIST_HEAD(kmod_devs);
@@ -109,16 +136,89 @@ static DEFINE_MUTEX(kmod_files_lock);
 
 static const struct file_operations kmod_event_fops;
 
-/* Event files: the only thing about them is whether one is bound. */
 static int kmod_event_open(struct inode *inode, struct file *file)
 {
-	file->private_data = NULL;	/* the kmod_file it is bound to */
+	struct kmod_event *ev = kzalloc(sizeof(*ev));
+
+	if (!ev)
+		return -ENOMEM;
+	mutex_init(&ev->lock);
+	init_waitqueue_head(&ev->wq);
+	file->private_data = ev;
 	return nonseekable_open(inode, file);
+}
+
+/* Events queued (> 0), none (0), or why a read fails (< 0). */
+static int kmod_event_ready(struct kmod_event *ev)
+{
+	int n;
+
+	mutex_lock(&ev->lock);
+	n = ev->uobj ? ib_comp_channel_read(ev->uobj, NULL, 0) : -EINVAL;
+	mutex_unlock(&ev->lock);
+	return n;
+}
+
+static ssize_t kmod_event_read(struct file *file, char __user *buf,
+			       size_t len, loff_t *pos)
+{
+	struct ib_uverbs_comp_event_desc d[16];
+	struct kmod_event *ev = file->private_data;
+	u32 room = min_t(size_t, len / sizeof(d[0]), ARRAY_SIZE(d));
+	int n, gen;
+
+	if (!room)
+		return -EINVAL;
+	for (;;) {
+		gen = atomic_read(&ev->gen);
+		smp_mb();	/* the generation before the look */
+		mutex_lock(&ev->lock);
+		n = ev->uobj ? ib_comp_channel_read(ev->uobj, d, room) : -EINVAL;
+		mutex_unlock(&ev->lock);
+		if (n)
+			break;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_event_interruptible(ev->wq,
+					     atomic_read(&ev->gen) != gen))
+			return -ERESTARTSYS;
+	}
+	if (n < 0)
+		return n;
+	if (copy_to_user(buf, d, n * sizeof(d[0])))
+		return -EFAULT;
+	return n * sizeof(d[0]);
+}
+
+static __poll_t kmod_event_poll(struct file *file, poll_table *wait)
+{
+	struct kmod_event *ev = file->private_data;
+	int n;
+
+	poll_wait(file, &ev->wq, wait);
+	n = kmod_event_ready(ev);
+	if (n > 0)
+		return EPOLLIN | EPOLLRDNORM;
+	return n < 0 ? EPOLLERR : 0;
+}
+
+static int kmod_event_release(struct inode *inode, struct file *file)
+{
+	struct kmod_event *ev = file->private_data;
+
+	/* A bound file is referenced by its binding: not here while bound. */
+	WARN_ON(ev->uobj);
+	mutex_destroy(&ev->lock);
+	kfree(ev);
+	return 0;
 }
 
 static const struct file_operations kmod_event_fops = {
 	.owner = THIS_MODULE,
 	.open = kmod_event_open,
+	.read = kmod_event_read,
+	.poll = kmod_event_poll,
+	.release = kmod_event_release,
 	.llseek = no_llseek,
 };
 
@@ -137,6 +237,7 @@ static int kmod_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 			 int hint)
 {
 	struct kmod_file *kf = ib_uverbs_file_priv(ufile);
+	struct kmod_event *ev;
 	struct kmod_fd *kfd;
 	struct file *file;
 
@@ -154,13 +255,19 @@ static int kmod_fd_alloc(struct ib_uverbs_file *ufile, struct ib_uobject *uobj,
 		fput(file);
 		return -ENOMEM;
 	}
-	if (cmpxchg(&file->private_data, NULL, kf)) {
+	ev = file->private_data;
+	if (cmpxchg(&ev->bound, NULL, kf)) {
 		kfree(kfd);
 		fput(file);
 		return -EBUSY;
 	}
+	uverbs_uobject_get(uobj);
+	mutex_lock(&ev->lock);
+	ev->uobj = uobj;
+	mutex_unlock(&ev->lock);
 	kfd->fd = hint;
 	kfd->file = file;
+	kfd->ev = ev;
 	mutex_lock(&kf->fds_lock);
 	list_add(&kfd->list, &kf->fds);
 	mutex_unlock(&kf->fds_lock);
@@ -183,9 +290,28 @@ static void kmod_fd_release(struct ib_uverbs_file *ufile, int fd)
 	mutex_unlock(&kf->fds_lock);
 	if (WARN_ON(!found))
 		return;
-	WRITE_ONCE(found->file->private_data, NULL);
+	mutex_lock(&found->ev->lock);
+	uverbs_uobject_put(found->ev->uobj);
+	found->ev->uobj = NULL;
+	mutex_unlock(&found->ev->lock);
+	/* Free to bind again; a reader learns the binding ended (EINVAL). */
+	WRITE_ONCE(found->ev->bound, NULL);
+	kmod_event_wake(found->ev);
 	fput(found->file);
 	kfree(found);
+}
+
+/* A bound channel has events, or is gone: wake its readers. */
+static void kmod_fd_event(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
+{
+	struct kmod_file *kf = ib_uverbs_file_priv(ufile);
+	struct kmod_fd *kfd;
+
+	mutex_lock(&kf->fds_lock);
+	list_for_each_entry(kfd, &kf->fds, list)
+		if (READ_ONCE(kfd->ev->uobj) == uobj)
+			kmod_event_wake(kfd->ev);
+	mutex_unlock(&kf->fds_lock);
 }
 
 static struct compat_mm *kmod_context_mm(struct ib_uverbs_file *ufile)
@@ -198,6 +324,7 @@ static struct compat_mm *kmod_context_mm(struct ib_uverbs_file *ufile)
 static const struct ib_uverbs_file_ops kmod_file_ops = {
 	.fd_alloc = kmod_fd_alloc,
 	.fd_release = kmod_fd_release,
+	.fd_event = kmod_fd_event,
 	.context_mm = kmod_context_mm,
 };
 

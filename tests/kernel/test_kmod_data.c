@@ -5,9 +5,11 @@
  * on the opener's address space (compat/kernel/mm.c), posted and polled
  * through commands (the module has no shared rings).  An RC QP connected
  * to itself SENDs, RDMA WRITEs, RDMA READs and fetch-and-adds across
- * page boundaries between two MRs, and every byte is checked.
+ * page boundaries between two MRs, and every byte is checked.  And a
+ * completion channel on one of the module's event files.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -186,5 +188,63 @@ TEST(kmod_data_fetch_add)
 	post_wait(&l, &wr, &sge, 8);
 	ASSERT_EQ(*old, 40);
 	ASSERT_EQ(*target, 42);
+	loop_close(&l);
+}
+
+/*
+ * A completion channel bound to an event file: poll() wakes when an
+ * armed CQ completes, read() returns the CQ's user_handle, an empty
+ * O_NONBLOCK read is EAGAIN, and once the channel is destroyed the file
+ * is unbound (EINVAL) but still the client's.
+ */
+TEST(kmod_data_comp_channel_event_file)
+{
+	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 0x5eed,
+						.cqe = 16 };
+	struct ib_uverbs_qp_cap cap = { .max_send_wr = 4, .max_recv_wr = 4,
+					.max_send_sge = 1, .max_recv_sge = 1 };
+	struct ib_uverbs_send_wr wr = { .wr_id = 9, .num_sge = 1,
+					.opcode = IB_UVERBS_WR_RDMA_WRITE,
+					.send_flags = IB_UVERBS_SEND_SIGNALED };
+	struct ib_uverbs_comp_event_desc desc[2];
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc;
+	struct pollfd pfd;
+	struct loop l;
+	u32 cq, qp, qpn, bad;
+	int ev, fd;
+
+	loop_open(&l);
+	ev = open("/dev/ioverbs-event", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	ASSERT_TRUE(ev >= 0);
+	/* Not bound yet. */
+	ASSERT_ERRNO(-EINVAL, read(ev, desc, sizeof(desc)) < 0 ? -errno : 0);
+	ASSERT_OK(ioverbs_comp_channel_create(&l.v, ev, &fd));
+	ASSERT_EQ(fd, ev);
+	ASSERT_OK(ioverbs_cq_create_ex(&l.v, &ccmd, fd, &cq, NULL));
+	ASSERT_OK(ioverbs_qp_create(&l.v, IB_UVERBS_QPT_RC, l.pd, cq, &cap,
+				    &qp, &qpn, NULL));
+	ASSERT_OK(ioverbs_qp_connect_rc(&l.v, qp, l.lid, qpn, 7));
+	ASSERT_ERRNO(-EAGAIN, read(ev, desc, sizeof(desc)) < 0 ? -errno : 0);
+	ASSERT_OK(ioverbs_cq_req_notify(&l.v, cq, 0));
+	fill(&l, 1);
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)l.src + OFF,
+				      .length = 64, .lkey = l.lkey_src };
+	wr.wr.rdma.remote_addr = (uintptr_t)l.dst + OFF;
+	wr.wr.rdma.rkey = l.rkey_dst;
+	ASSERT_OK(ioverbs_qp_post_send(&l.v, qp, &wr, 1, &sge, 1, &bad));
+	pfd = (struct pollfd){ .fd = ev, .events = POLLIN };
+	ASSERT_EQ(poll(&pfd, 1, 5000), 1);
+	ASSERT_TRUE(pfd.revents & POLLIN);
+	ASSERT_EQ(read(ev, desc, sizeof(desc)), (ssize_t)sizeof(desc[0]));
+	ASSERT_EQ(desc[0].cq_handle, 0x5eed);
+	ASSERT_OK(ioverbs_cq_poll_wait(&l.v, cq, &wc, 5000));
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.wr_id, 9);
+	ASSERT_OK(ioverbs_qp_destroy(&l.v, qp, NULL));
+	ASSERT_OK(ioverbs_cq_destroy(&l.v, cq, NULL));
+	ASSERT_OK(ioverbs_comp_channel_destroy(&l.v, fd));
+	ASSERT_ERRNO(-EINVAL, read(ev, desc, sizeof(desc)) < 0 ? -errno : 0);
+	ASSERT_OK(close(ev) ? -errno : 0);
 	loop_close(&l);
 }
