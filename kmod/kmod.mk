@@ -7,12 +7,18 @@
 #   make bench-kernel   a control command through our module and through
 #                       upstream's ib_uverbs on rdma_rxe, in one guest boot
 #
-# KDIR: the kernel build tree; by default the one of the newest
-# linux-headers-*-amd64 installed (Debian's linux-headers-amd64 resolves
-# to it), never a fixed version.
+# KVER: the kernel release the metapackage linux-headers-amd64 depends
+# on (Debian 12: 6.1.0-N-amd64), else the newest
+# /usr/src/linux-headers-*-amd64; never a fixed version.  KDIR: its
+# build tree.  The guest boots /boot/vmlinuz-KVER (linux-image-amd64
+# resolves to the same release).
 
-KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
-	sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
+ifndef KVER
+KVER := $(or $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 \
+		2>/dev/null | sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p'), \
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+		sed 's|.*/linux-headers-||' | sort -V | tail -n 1))
+endif
 KDIR ?= $(if $(KVER),/usr/src/linux-headers-$(KVER))
 KMOD_DIR := $(O)/kmod
 KMOD := $(KMOD_DIR)/ioverbs.ko
