@@ -2,8 +2,9 @@
 # The kernel module and its tests; included at the end of the top Makefile.
 #
 #   make kmod           $(O)/kmod/ioverbs.ko against the installed headers
-#   make check-kernel   the conformance suite inside a qemu guest running
-#                       Debian's kernel with the module (scripts/kernel_check.sh)
+#   make check-kernel   the conformance suite and tests/kernel/ inside a
+#                       qemu guest running Debian's kernel with the module
+#                       (scripts/kernel_guest.sh)
 #   make bench-kernel   a control command through our module and through
 #                       upstream's ib_uverbs on rdma_rxe, in one guest boot
 #

@@ -30,8 +30,9 @@
  * Module parameters: soft_devices (default 1), soft devices uverbs0..
  * made at load; test_hooks (default off), whether those serve
  * SOFT_VENDOR_INJECT (devices added on the control node, by root for
- * tests, always do).  rmmod is refused while any file is open (each open holds the
- * module); it destroys every device.
+ * tests, always do).  rmmod is refused while any file is open (each open
+ * holds the module: the core and the drivers' spec tables the file still
+ * parses DESTROY against live here); it destroys every device.
  *
  * Lock order: kmod_lock -> misc_mtx (misc_register/deregister) and
  * kmod_lock -> kmod_files_lock; open() runs under misc_mtx and takes only

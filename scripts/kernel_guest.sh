@@ -10,9 +10,9 @@
 #          remove and destroy under it, rmmod after the close, 0 live
 #          objects), then scans the guest's dmesg.  Writes
 #          OUTDIR/NAME.log per program and OUTDIR/module.log (their
-#          "ok"/"not ok" lines and "N passed, N failed"), OUTDIR/dmesg.log (the scan's
-#          verdict, "1 passed, 0 failed" when clean) and OUTDIR/guest.txt
-#          (the whole console).
+#          "ok"/"not ok" lines and "N passed, N failed"),
+#          OUTDIR/dmesg.log (the scan's verdict, "1 passed, 0 failed"
+#          when clean) and OUTDIR/guest.txt (the whole console).
 #   bench  also loads Linux's ib_uverbs and rdma_rxe (crc32_generic by
 #          hand, rxe0 on eth0, an e1000 on qemu's user network) and runs
 #          each PROGRAM with no argument; their lines go to stdout.

@@ -3,8 +3,9 @@
  * bench-kernel's baseline: QUERY_PORT, and PD alloc + dealloc, through
  * Linux's own ib_uverbs (here on rdma_rxe), as raw ioctls of upstream's
  * ABI (a 24-byte header, 0xc0181b01), and the legacy write() that
- * libibverbs itself uses to allocate a PD on this kernel.  Compiled against the system's <rdma/> headers only: ours
- * have the same names (bench_kernel.c holds our side).
+ * libibverbs itself uses to allocate a PD on this kernel.  Compiled
+ * against the system's <rdma/> headers only: ours have the same names
+ * (bench_kernel.c holds our side).
  */
 #include <errno.h>
 #include <fcntl.h>
