@@ -618,6 +618,41 @@ bool soft_direct_served(struct soft_qp *sqp)
 	return path == SOFT_PATH_RELAY;
 }
 
+int soft_direct_for_each_qp(struct ib_ucontext *uctx,
+			    int (*fn)(const struct soft_direct_qp_info *qi,
+				      void *arg),
+			    void *arg)
+{
+	struct soft_ucontext *sctx = uctx->driver_priv;
+	struct soft_direct_qp_info qi;
+	struct soft_direct_ctrl *d;
+	struct soft_qp *sqp;
+	int ret = 0;
+
+	if (uctx->device->driver_id != SOFT_DRIVER_ID || !sctx)
+		return -ENODEV;
+	mutex_lock(&soft_direct_mutex);
+	list_for_each_entry(sqp, &sctx->dqps, dnode) {
+		d = sqp->dir;
+		qi = (struct soft_direct_qp_info){
+			.qpn = sqp->ibqp.qp_num,
+			.path = sqp->path,
+			.peer_qpn = sqp->dpeer ? sqp->dpeer->ibqp.qp_num : 0,
+			.peer_gone = sqp->path == SOFT_PATH_DIRECT &&
+				     !sqp->dpeer,
+			.tx_msgs = READ_ONCE(d->tx_msgs),
+			.tx_bytes = READ_ONCE(d->tx_bytes),
+			.rx_msgs = READ_ONCE(d->rx_msgs),
+			.rx_bytes = READ_ONCE(d->rx_bytes),
+		};
+		ret = fn(&qi, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&soft_direct_mutex);
+	return ret;
+}
+
 bool soft_direct_notify(struct soft_qp *sqp)
 {
 	u32 bits;

@@ -1080,3 +1080,65 @@ TEST_TIMEOUT(daemon_direct_garbage_pages, 120)
 	dep_close(&b);
 	fx_stop(&fx);
 }
+
+/*
+ * The daemon's "stat" and `ioverbs stat` show each file's QPs by path,
+ * each QP's path, and what the clients report of the direct path.
+ */
+TEST_TIMEOUT(daemon_direct_stat, 60)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+	char out[32768], line[256], *argv[5];
+	struct ioverbs_ep a, b, c;
+	struct fx fx;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(dep_open(&fx, &a, &RC_KEYS));
+	ASSERT_OK(dep_open(&fx, &b, &RC_KEYS));
+	ASSERT_OK(dep_open(&fx, &c, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&a, &b, 7));
+	ASSERT_OK(fx_ctl(&fx, "stat", out, sizeof(out)));
+	snprintf(line, sizeof(line), " %u pending peer %u gone 0 ", a.qpn,
+		 b.qpn);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	snprintf(line, sizeof(line), " %u undecided peer 0 gone 0 ", b.qpn);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	ASSERT_OK(ioverbs_ep_connect(&b, &a, 7));
+	/* What a client says it moved (its own page: not checked). */
+	a.rqp.dir->tx_msgs = 7;
+	a.rqp.dir->tx_bytes = 700;
+	a.rqp.dir->rx_msgs = 3;
+	a.rqp.dir->rx_bytes = 30;
+	ASSERT_OK(fx_ctl(&fx, "stat", out, sizeof(out)));
+	snprintf(line, sizeof(line),
+		 " %u direct peer %u gone 0 tx_msgs 7 tx_bytes 700 rx_msgs 3 rx_bytes 30\n",
+		 a.qpn, b.qpn);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	ASSERT_TRUE(strstr(out, " qps 1 direct 1 relay 0 pending 0 undecided 0 tx_msgs 7 tx_bytes 700 rx_msgs 3 rx_bytes 30\n") != NULL);
+	snprintf(line, sizeof(line), " %u relay peer 0 gone 0 ", c.qpn);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	ASSERT_TRUE(strstr(out, " qps 1 direct 0 relay 1 pending 0 undecided 0 ") != NULL);
+
+	ASSERT_OK(ioverbs_qp_destroy(&b.v, b.qp, NULL));
+	ASSERT_OK(fx_ctl(&fx, "stat", out, sizeof(out)));
+	snprintf(line, sizeof(line), " %u direct peer 0 gone 1 ", a.qpn);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+
+	argv[0] = (char *)fx_tool_path();
+	argv[1] = "stat";
+	argv[2] = "-m";
+	argv[3] = fx.mnt;
+	argv[4] = NULL;
+	ASSERT_EQ(fx_run(argv, out, sizeof(out)), 0);
+	ASSERT_TRUE(strstr(out, "    data path 1 QP with rings: 1 direct, 0 relayed, 0 pending, 0 undecided\n") != NULL);
+	ASSERT_TRUE(strstr(out, "      direct (client-reported): sent 7 msgs 700 bytes, received 3 msgs 30 bytes\n") != NULL);
+	snprintf(line, sizeof(line), "      qp 0x%06x  direct     peer gone\n",
+		 a.qpn);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	snprintf(line, sizeof(line), "      qp 0x%06x  relay    \n", c.qpn);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	dep_close(&a);
+	dep_close(&b);
+	dep_close(&c);
+	fx_stop(&fx);
+}
