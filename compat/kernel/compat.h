@@ -144,6 +144,9 @@ struct compat_mm_ops {
 	int (*get_fd)(struct compat_mm *mm, int fd);
 	int (*check)(struct compat_mm *mm, u64 uaddr, u64 len, bool write,
 		     u64 *bad);
+	/* As user space's; the module sets neither: no direct path. */
+	pid_t (*tgid)(struct compat_mm *mm);
+	bool (*may_reach)(struct compat_mm *mm, struct compat_mm *peer);
 };
 
 struct compat_mm {
@@ -215,7 +218,13 @@ const char *compat_traced_reason(void);
  * device serves post and poll through commands.
  */
 void *compat_map_shared(struct compat_mm *mm, int fd, size_t len);
+void *compat_map_shared_ino(struct compat_mm *mm, int fd, size_t len,
+			    u64 *ino);
 void compat_unmap_shared(void *p, size_t len);
+/* Nothing is shared, so the direct path never is (no descriptors, no tgid). */
+u64 compat_file_ino(int local);
+pid_t compat_mm_tgid(struct compat_mm *mm);
+bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer);
 
 /*
  * Futexes on words of the module's own memory (a kernel wait queue per

@@ -195,9 +195,35 @@ void *compat_map_shared(struct compat_mm *mm, int fd, size_t len)
 	return ERR_PTR(-EOPNOTSUPP);
 }
 
+void *compat_map_shared_ino(struct compat_mm *mm, int fd, size_t len,
+			    u64 *ino)
+{
+	*ino = 0;
+	return compat_map_shared(mm, fd, len);
+}
+
 void compat_unmap_shared(void *p, size_t len)
 {
 	WARN_ON(p);
+}
+
+u64 compat_file_ino(int local)
+{
+	return 0;
+}
+
+pid_t compat_mm_tgid(struct compat_mm *mm)
+{
+	if (!mm || !mm->ops->tgid)
+		return 0;
+	return mm->ops->tgid(mm);
+}
+
+bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer)
+{
+	if (!mm || !peer || mm->ops != peer->ops || !mm->ops->may_reach)
+		return false;
+	return mm->ops->may_reach(mm, peer);
 }
 
 /*

@@ -314,7 +314,7 @@ static void soft_dir_end(struct soft_qp *sqp)
 /* The device's part of the page, seq, path and state excepted. */
 static void soft_dir_clear_peer(struct soft_direct_ctrl *d)
 {
-	memset(&d->peer_gone, 0,
+	memset((u8 *)d + offsetof(struct soft_direct_ctrl, peer_gone), 0,
 	       offsetof(struct soft_direct_ctrl, rx_cons) -
 		       offsetof(struct soft_direct_ctrl, peer_gone));
 }
