@@ -16,6 +16,7 @@
  * program's place, $(O)/asan/tests/daemon/).  A test whose program is
  * not installed skips.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -1065,5 +1066,124 @@ TEST(async_cq_err_names_the_cq)
 		harness_fail(__FILE__, __LINE__, "async cqerr: exit %d:\n%s",
 			     ret, out_buf);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/* Context switches of every thread of @pid so far (-1: none readable). */
+static long proc_switches(pid_t pid)
+{
+	char path[320], line[256];
+	struct dirent *de;
+	long total = -1, v;
+	DIR *dir;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, de->d_name);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		while (fgets(line, sizeof(line), fp))
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+			    sscanf(line, "nonvoluntary_ctxt_switches: %ld",
+				   &v) == 1)
+				total = (total < 0 ? 0 : total) + v;
+		fclose(fp);
+	}
+	closedir(dir);
+	return total;
+}
+
+/* Wake-ups of the daemon and of each client over the 2 s of the test. */
+#define IDLE_MAX_WAKEUPS 8
+
+/*
+ * Idle costs nothing: two clients (tests/provider/idle.c through
+ * `ioverbs run`) with 10 RC QPs connected to each other, each asleep in
+ * ibv_get_cq_event() (CQ armed) and ibv_get_async_event(), wake no
+ * thread of theirs nor of the daemon for 2 s: at most IDLE_MAX_WAKEUPS
+ * context switches each, where the provider's old 100 ms async poll made
+ * 20 per client (and as many in the daemon) and the NIC pool's 50 ms
+ * watchdog 40.  Counts, not times: a loaded machine changes nothing.
+ */
+TEST_TIMEOUT(idle_qps_wake_nobody, 120)
+{
+	static const char *const name[2] = { "a", "b" };
+	char mnt_opt[128], path[2][PATH_MAX], client[PATH_MAX];
+	long before[3], after[3];
+	pid_t p[2], prog[2], who[3];
+	char *argv[12];
+	struct fx fx;
+	long base;
+	int i, j;
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 fx_in_build("rel/tests/provider/idle"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	for (i = 0; i < 2; i++) {
+		snprintf(path[i], sizeof(path[i]), "%s/idle-%s.out", fx.dir,
+			 name[i]);
+		argv[0] = (char *)fx_tool_path();
+		argv[1] = "run";
+		argv[2] = mnt_opt;
+		argv[3] = "--";
+		argv[4] = client;
+		argv[5] = "ioverbs0";
+		argv[6] = fx.dir;
+		argv[7] = (char *)name[i];
+		argv[8] = (char *)name[1 - i];
+		argv[9] = "10";
+		argv[10] = NULL;
+		p[i] = spawn(argv, path[i], 0);
+	}
+	for (i = 0; i < 2; i++) {
+		if (!file_says(path[i], "idle\n")) {
+			for (j = 0; j < 2; j++)
+				kill(p[j], SIGKILL);
+			slurp(path[i], out_buf, sizeof(out_buf));
+			harness_fail(__FILE__, __LINE__,
+				     "client %s never idle:\n%s", name[i],
+				     out_buf);
+		}
+		prog[i] = descendant_named(p[i], "idle");
+		ASSERT_TRUE(prog[i] > 0);
+	}
+	who[0] = fx.pid;
+	who[1] = prog[0];
+	who[2] = prog[1];
+	/* The last turns' watchdog ticks and spins end. */
+	msleep(500);
+	for (i = 0; i < 3; i++)
+		before[i] = proc_switches(who[i]);
+	msleep(2000);
+	for (i = 0; i < 3; i++)
+		after[i] = proc_switches(who[i]);
+	for (i = 0; i < 3; i++)
+		if (before[i] < 0 || after[i] - before[i] > IDLE_MAX_WAKEUPS)
+			harness_fail(__FILE__, __LINE__,
+				     "%s (pid %d): %ld context switches in 2 s idle (at most %d)",
+				     i ? "client" : "daemon", (int)who[i],
+				     after[i] - before[i], IDLE_MAX_WAKEUPS);
+	/* Nothing woke either client (a wake-up would say "woken"). */
+	for (i = 0; i < 2; i++) {
+		kill(prog[i], SIGTERM);
+		reap(p[i]);
+		slurp(path[i], out_buf, sizeof(out_buf));
+		if (strcmp(out_buf, "idle\n"))
+			harness_fail(__FILE__, __LINE__, "client %s said:\n%s",
+				     name[i], out_buf);
+	}
+	fx_wait_released(&fx, 0, base);
 	fx_stop(&fx);
 }
