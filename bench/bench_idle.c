@@ -107,7 +107,7 @@ static void task_usage(pid_t pid, int tid, struct usage *u)
 static void proc_usage(pid_t pid, struct usage *u)
 {
 	char path[64], buf[4096], *p;
-	unsigned long long ut, st;
+	unsigned long long ut = 0, st = 0;
 	struct dirent *de;
 	DIR *dir;
 
