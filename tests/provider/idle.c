@@ -135,10 +135,14 @@ static void *async_waiter(void *arg)
 	struct ibv_async_event ev;
 
 	(void)arg;
-	while (!ibv_get_async_event(ctx, &ev)) {
+	for (;;) {
+		if (ibv_get_async_event(ctx, &ev)) {
+			if (errno == EINTR)
+				continue;
+			fail("ibv_get_async_event");
+		}
 		printf("woken: async event %s\n",
 		       ibv_event_type_str(ev.event_type));
-		fflush(stdout);
 		ibv_ack_async_event(&ev);
 	}
 	return NULL;
@@ -295,8 +299,12 @@ int main(int argc, char **argv)
 		fail("pthread_create");
 	printf("idle\n");
 	for (;;) {
-		if (ibv_get_cq_event(ch, &ev_cq, &ev_ctx))
+		/* EINTR: a tracer attached (FUSE cannot restart the read). */
+		if (ibv_get_cq_event(ch, &ev_cq, &ev_ctx)) {
+			if (errno == EINTR)
+				continue;
 			fail("ibv_get_cq_event");
+		}
 		ibv_ack_cq_events(ev_cq, 1);
 		if (ibv_req_notify_cq(cq, 0))
 			fail("ibv_req_notify_cq");
