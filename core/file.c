@@ -181,11 +181,16 @@ void uverbs_file_disassociate(struct ib_uverbs_file *ufile)
 	down_write(&ufile->close_sem);
 	file_destroy_hw(ufile, RDMA_REMOVE_DRIVER_REMOVE);
 	file_check_charges(ufile);
-	up_write(&ufile->close_sem);
+	/*
+	 * Under close_sem: a close that began meanwhile waits for the
+	 * transport's async_event hook, which may use the file's private
+	 * data that the close frees.
+	 */
 	if (!READ_ONCE(ufile->closing) &&
 	    ib_uverbs_async_event(ufile, IB_UVERBS_EVENT_DEVICE_FATAL, 0))
 		pr_warn("%s: DEVICE_FATAL lost: out of memory",
 			ufile->device->name);
+	up_write(&ufile->close_sem);
 }
 
 int ib_uverbs_charge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
