@@ -325,8 +325,8 @@ static void ivd_fd_event(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
  * has one -- the provider's relay to libibverbs' async_fd does.  POLLIN
  * and POLLOUT are always set: read() (Rule 23's reason) and write() never
  * wait.  dev_poll_lock protects every ivd_file.ph; it is taken after the
- * core's locks (a port event holds the device's files_lock) and before
- * libfuse's session lock.
+ * core's locks (a port event holds the device's files_lock, removal a
+ * file's close_sem) and before libfuse's session lock.
  */
 static pthread_mutex_t dev_poll_lock = PTHREAD_MUTEX_INITIALIZER;
 

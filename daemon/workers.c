@@ -10,8 +10,9 @@
  * than the limit; past it, jobs wait in order.  A worker that has been
  * idle for IVD_WORKER_IDLE_MS exits if more than IVD_WORKERS_KEPT are
  * idle.  The first IVD_WORKERS_KEPT to wait sleep without a timeout (they
- * would stay anyway), so that an idle daemon wakes no thread.  Each user has a bounded number of commands in flight (limits.c),
- * so one user's blocked commands hold a bounded number of workers.
+ * would stay anyway), so that an idle daemon wakes no thread.  Each user
+ * has a bounded number of commands in flight (limits.c), so one user's
+ * blocked commands hold a bounded number of workers.
  *
  * Lock order: workers_lock is taken alone.
  */

@@ -325,10 +325,11 @@ void ib_uverbs_uncharge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
  *	it is counted against its object), so that a transport wakes whoever
  *	waits for one (the daemon: poll() on the device file says POLLPRI
  *	while ib_uverbs_async_events_queued() is not 0).  Called from any
- *	thread while the file is open, with none of the file's locks held;
- *	a device's files_lock may be held (port events reach every file of
- *	the device), so it must not call into the core but for
- *	ib_uverbs_async_events_queued().
+ *	thread while the file is open (before its release can begin its
+ *	cleanup), without the file's events_lock; a device's files_lock
+ *	(port events reach every file of the device) or the file's
+ *	close_sem (removal's DEVICE_FATAL) may be held, so it must not call
+ *	into the core but for ib_uverbs_async_events_queued().
  * @context_mm: the address space a new context serves (its memory regions
  *	live there), which must outlive the file; NULL, or a NULL return,
  *	for the caller's current_mm
