@@ -56,17 +56,6 @@ static void beside(char *buf, size_t size, const char *rel)
 		die("path too long", -ENAMETOOLONG);
 }
 
-/*
- * struct usage - what a process has cost so far
- * @ticks: utime + stime of /proc/PID/stat (clock ticks, its threads and
- *	those that exited)
- * @run_ns: its live threads' run time (schedstat)
- * @switches: its live threads' context switches
- */
-struct usage {
-	unsigned long long ticks, run_ns, switches;
-};
-
 static int read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -82,17 +71,38 @@ static int read_text(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-/* One thread's run time and switches, added to @u. */
-static void task_usage(pid_t pid, int tid, struct usage *u)
+/* One thread at one moment: its context switches and run time. */
+struct thread_use {
+	int tid;
+	unsigned long long switches, run_ns;
+};
+
+/*
+ * struct proc_snap - a process at one moment
+ * @ticks: utime + stime of /proc/PID/stat (clock ticks, all its threads,
+ *	those that exited too)
+ * @t: each live thread (schedstat: run time in ns; status: voluntary and
+ *	involuntary context switches)
+ */
+struct proc_snap {
+	pid_t pid;
+	unsigned long long ticks;
+	int n;
+	struct thread_use t[256];
+};
+
+static void thread_use(pid_t pid, int tid, struct thread_use *u)
 {
 	char path[64], buf[4096], *l;
 	unsigned long long v;
 
+	u->tid = tid;
+	u->switches = u->run_ns = 0;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid,
 		 tid);
 	if (!read_text(path, buf, sizeof(buf)) &&
 	    sscanf(buf, "%llu", &v) == 1)
-		u->run_ns += v;
+		u->run_ns = v;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid,
 		 tid);
 	if (read_text(path, buf, sizeof(buf)))
@@ -103,15 +113,15 @@ static void task_usage(pid_t pid, int tid, struct usage *u)
 			u->switches += v;
 }
 
-/* @pid's usage so far. */
-static void proc_usage(pid_t pid, struct usage *u)
+static void proc_snap(pid_t pid, struct proc_snap *s)
 {
 	char path[64], buf[4096], *p;
 	unsigned long long ut = 0, st = 0;
 	struct dirent *de;
 	DIR *dir;
 
-	memset(u, 0, sizeof(*u));
+	s->pid = pid;
+	s->n = 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (read_text(path, buf, sizeof(buf)))
 		die("reading /proc/PID/stat", -ESRCH);
@@ -120,71 +130,61 @@ static void proc_usage(pid_t pid, struct usage *u)
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
 			 &ut, &st) != 2)
 		die("parsing /proc/PID/stat", -EINVAL);
-	u->ticks = ut + st;
+	s->ticks = ut + st;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	dir = opendir(path);
 	if (!dir)
 		die("opendir /proc/PID/task", -errno);
-	while ((de = readdir(dir)))
+	while ((de = readdir(dir)) && s->n < 256)
 		if (de->d_name[0] != '.')
-			task_usage(pid, atoi(de->d_name), u);
+			thread_use(pid, atoi(de->d_name), &s->t[s->n++]);
 	closedir(dir);
 }
 
-/* A thread's switches at the start of a measure. */
-struct thread_mark {
-	int tid;
-	unsigned long long switches;
+/* What a process cost between two snaps. */
+struct cost {
+	unsigned long long ticks, run_ns, switches;
 };
 
-/* @pid's threads' marks into @m (@max): how many. */
-static int thread_marks(pid_t pid, struct thread_mark *m, int max)
+/*
+ * From @a to @b, into @c: a thread born meanwhile counts from 0, one that
+ * ended counts one switch (it woke to end; its run time is lost).  Each
+ * thread that woke is a "#" line, @who's.
+ */
+static void proc_cost(const struct proc_snap *a, const struct proc_snap *b,
+		      const char *who, struct cost *c)
 {
-	char path[64];
-	struct dirent *de;
-	int n = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir)) && n < max) {
-		struct usage u = { 0 };
-
-		if (de->d_name[0] == '.')
-			continue;
-		m[n].tid = atoi(de->d_name);
-		task_usage(pid, m[n].tid, &u);
-		m[n++].switches = u.switches;
-	}
-	closedir(dir);
-	return n;
-}
-
-/* Each thread of @pid that switched since its mark in @m: a "#" line. */
-static void say_woken(const char *who, pid_t pid, struct thread_mark *m,
-		      int n)
-{
-	struct thread_mark now[64];
 	char path[64], comm[64];
-	int k = thread_marks(pid, now, 64), i, j;
+	int i, j;
 
-	for (i = 0; i < k; i++) {
-		unsigned long long was = 0;
+	c->ticks = b->ticks - a->ticks;
+	c->run_ns = c->switches = 0;
+	for (i = 0; i < b->n; i++) {
+		struct thread_use was = { .tid = b->t[i].tid };
 
-		for (j = 0; j < n; j++)
-			if (m[j].tid == now[i].tid)
-				was = m[j].switches;
-		if (now[i].switches == was)
+		for (j = 0; j < a->n; j++)
+			if (a->t[j].tid == b->t[i].tid)
+				was = a->t[j];
+		if (b->t[i].switches == was.switches)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid,
-			 now[i].tid);
+		c->switches += b->t[i].switches - was.switches;
+		c->run_ns += b->t[i].run_ns - was.run_ns;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm",
+			 (int)b->pid, b->t[i].tid);
 		if (read_text(path, comm, sizeof(comm)))
 			strcpy(comm, "?\n");
 		comm[strcspn(comm, "\n")] = '\0';
-		printf("# %s thread %d (%s): %llu context switches\n", who,
-		       now[i].tid, comm, now[i].switches - was);
+		printf("# %s: thread %d (%s): %llu context switches, %.1f us\n",
+		       who, b->t[i].tid, comm, b->t[i].switches - was.switches,
+		       (double)(b->t[i].run_ns - was.run_ns) / 1e3);
+	}
+	for (j = 0; j < a->n; j++) {
+		for (i = 0; i < b->n && b->t[i].tid != a->t[j].tid; i++)
+			;
+		if (i < b->n)
+			continue;
+		c->switches++;
+		printf("# %s: thread %d ended\n", who, a->t[j].tid);
 	}
 }
 
@@ -260,16 +260,20 @@ static bool client_idle(const char *out)
 	return false;
 }
 
+static double ms(unsigned long long ticks)
+{
+	return (double)ticks * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 int main(int argc, char **argv)
 {
-	struct usage d0, d1, c0[2], c1[2], b0, b1;
-	struct thread_mark dm[64], cm[2][64];
+	static struct proc_snap d0, d1, c0[2], c1[2], b0, b1;
 	char out[2][160], dbuf[PATH_MAX + 32];
+	struct cost alone, dmn, cl[2];
 	const char *dpath = NULL;
 	pid_t run[2], prog[2];
-	double dms, cms, bms;
 	struct daemon d;
-	int i, ndm, ncm[2];
+	int i;
 
 	for (i = 1; i < argc; i++)
 		if (!strncmp(argv[i], "--daemon=", 9))
@@ -288,11 +292,10 @@ int main(int argc, char **argv)
 
 	/* The daemon alone. */
 	sleep(1);
-	proc_usage(d.pid, &b0);
-	ndm = thread_marks(d.pid, dm, 64);
+	proc_snap(d.pid, &b0);
 	sleep(IDLE_SECONDS);
-	proc_usage(d.pid, &b1);
-	say_woken("alone: daemon", d.pid, dm, ndm);
+	proc_snap(d.pid, &b1);
+	proc_cost(&b0, &b1, "alone: daemon", &alone);
 
 	/* Two clients, connected, asleep. */
 	for (i = 0; i < 2; i++) {
@@ -311,21 +314,22 @@ int main(int argc, char **argv)
 		if (!prog[i])
 			die("no idle client process", -ESRCH);
 	}
-	/* The last turns' spins and the watchdog's last ticks end. */
-	sleep(1);
-	proc_usage(d.pid, &d0);
-	ndm = thread_marks(d.pid, dm, 64);
-	for (i = 0; i < 2; i++) {
-		proc_usage(prog[i], &c0[i]);
-		ncm[i] = thread_marks(prog[i], cm[i], 64);
-	}
+	/*
+	 * The last turns' spins and watchdog ticks end, and the workers
+	 * beyond the kept ones leave (2 s idle): what is left is idleness.
+	 */
+	sleep(3);
+	proc_snap(d.pid, &d0);
+	for (i = 0; i < 2; i++)
+		proc_snap(prog[i], &c0[i]);
 	sleep(IDLE_SECONDS);
-	proc_usage(d.pid, &d1);
+	proc_snap(d.pid, &d1);
 	for (i = 0; i < 2; i++)
-		proc_usage(prog[i], &c1[i]);
-	say_woken("10 QPs: daemon", d.pid, dm, ndm);
+		proc_snap(prog[i], &c1[i]);
+	proc_cost(&d0, &d1, "10 QPs: daemon", &dmn);
 	for (i = 0; i < 2; i++)
-		say_woken("10 QPs: client", prog[i], cm[i], ncm[i]);
+		proc_cost(&c0[i], &c1[i], i ? "10 QPs: client b" :
+					      "10 QPs: client a", &cl[i]);
 	for (i = 0; i < 2; i++) {
 		kill(prog[i], SIGTERM);
 		if (waitpid(run[i], NULL, 0) != run[i])
@@ -336,30 +340,23 @@ int main(int argc, char **argv)
 	}
 	daemon_stop(&d);
 
-	/* Ticks to ms. */
-	dms = (double)(d1.ticks - d0.ticks) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-	bms = (double)(b1.ticks - b0.ticks) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-	cms = (double)(c1[0].ticks - c0[0].ticks + c1[1].ticks - c0[1].ticks) *
-	      1000.0 / (double)sysconf(_SC_CLK_TCK);
-	line("idle_daemon_cpu_10qp", dms, "idle_daemon_cpu_alone", bms,
-	     "ms/10s");
-	line("idle_daemon_runtime_10qp", (double)(d1.run_ns - d0.run_ns) / 1e3,
-	     "idle_daemon_runtime_alone", (double)(b1.run_ns - b0.run_ns) / 1e3,
+	line("idle_daemon_cpu_10qp", ms(dmn.ticks), "idle_daemon_cpu_alone",
+	     ms(alone.ticks), "ms/10s");
+	line("idle_daemon_runtime_10qp", (double)dmn.run_ns / 1e3,
+	     "idle_daemon_runtime_alone", (double)alone.run_ns / 1e3,
 	     "us/10s");
-	line("idle_daemon_wakeups_10qp", (double)(d1.switches - d0.switches),
-	     "idle_daemon_wakeups_alone", (double)(b1.switches - b0.switches),
+	line("idle_daemon_wakeups_10qp", (double)dmn.switches,
+	     "idle_daemon_wakeups_alone", (double)alone.switches,
 	     "switches/10s");
-	line("idle_clients_cpu_10qp", cms, "idle_daemon_cpu_alone", bms,
-	     "ms/10s");
+	line("idle_clients_cpu_10qp", ms(cl[0].ticks + cl[1].ticks),
+	     "idle_daemon_cpu_alone", ms(alone.ticks), "ms/10s");
 	line("idle_clients_runtime_10qp",
-	     (double)(c1[0].run_ns - c0[0].run_ns + c1[1].run_ns -
-		      c0[1].run_ns) / 1e3,
-	     "idle_daemon_runtime_alone", (double)(b1.run_ns - b0.run_ns) / 1e3,
+	     (double)(cl[0].run_ns + cl[1].run_ns) / 1e3,
+	     "idle_daemon_runtime_alone", (double)alone.run_ns / 1e3,
 	     "us/10s");
 	line("idle_clients_wakeups_10qp",
-	     (double)(c1[0].switches - c0[0].switches + c1[1].switches -
-		      c0[1].switches),
-	     "idle_daemon_wakeups_alone", (double)(b1.switches - b0.switches),
+	     (double)(cl[0].switches + cl[1].switches),
+	     "idle_daemon_wakeups_alone", (double)alone.switches,
 	     "switches/10s");
 	return 0;
 }
