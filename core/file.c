@@ -194,11 +194,16 @@ void uverbs_file_disassociate(struct ib_uverbs_file *ufile)
 	down_write(&ufile->close_sem);
 	file_destroy_hw(ufile, RDMA_REMOVE_DRIVER_REMOVE);
 	file_check_charges(ufile);
-	up_write(&ufile->close_sem);
+	/*
+	 * Under close_sem: a close that began meanwhile waits for the
+	 * transport's async_event hook, which may use the file's private
+	 * data that the close frees.
+	 */
 	if (!READ_ONCE(ufile->closing) &&
 	    ib_uverbs_async_event(ufile, IB_UVERBS_EVENT_DEVICE_FATAL, 0))
 		pr_warn("%s: DEVICE_FATAL lost: out of memory",
 			ufile->device->name);
+	up_write(&ufile->close_sem);
 }
 
 int ib_uverbs_charge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
@@ -243,8 +248,9 @@ void ib_uverbs_uncharge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
 		ufile->ops->uncharge(ufile, res, type_id, amount);
 }
 
-int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
-			  u64 element)
+/* Queues an event; the caller tells the transport (async_notify()). */
+static int async_queue(struct ib_uverbs_file *ufile, u32 event_type,
+		       u64 element)
 {
 	struct uverbs_event *ev = kzalloc(sizeof(*ev)), *old = NULL;
 
@@ -266,6 +272,33 @@ int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
 	return 0;
 }
 
+/* A transport that serves a waiter wakes it (no lock of the file held). */
+static void async_notify(struct ib_uverbs_file *ufile)
+{
+	if (ufile->ops && ufile->ops->async_event)
+		ufile->ops->async_event(ufile);
+}
+
+int ib_uverbs_async_event(struct ib_uverbs_file *ufile, u32 event_type,
+			  u64 element)
+{
+	int ret = async_queue(ufile, event_type, element);
+
+	if (!ret)
+		async_notify(ufile);
+	return ret;
+}
+
+u32 ib_uverbs_async_events_queued(struct ib_uverbs_file *ufile)
+{
+	u32 n;
+
+	mutex_lock(&ufile->events_lock);
+	n = ufile->num_events;
+	mutex_unlock(&ufile->events_lock);
+	return n;
+}
+
 int ib_uverbs_object_event(struct ib_uobject *uobj, u32 event_type,
 			   u64 user_handle, u32 *events_reported)
 {
@@ -277,13 +310,15 @@ int ib_uverbs_object_event(struct ib_uobject *uobj, u32 event_type,
 	if (!uobj->context || !uobj->context->ufile)
 		return -ENODEV;
 	ufile = uobj->context->ufile;
-	ret = ib_uverbs_async_event(ufile, event_type, user_handle);
+	ret = async_queue(ufile, event_type, user_handle);
 	if (ret)
 		return ret;
 	/* DESTROY reads the count while the device may still raise one. */
 	mutex_lock(&ufile->events_lock);
 	WRITE_ONCE(*events_reported, *events_reported + 1);
 	mutex_unlock(&ufile->events_lock);
+	/* Counted first: a reader that takes it may destroy the object. */
+	async_notify(ufile);
 	return 0;
 }
 

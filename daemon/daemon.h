@@ -16,7 +16,9 @@
  *
  * Lock order: ivd_ctl_lock (control commands, one at a time) -> ivd_lock
  * (the slots, their file lists, device references) -> the core's locks ->
- * events_lock (events.c); limits_lock and workers_lock are leaves.  ivd_lock is never held across a
+ * events_lock (events.c) and dev_poll_lock (fs.c: device files' pollers,
+ * taken before libfuse's session lock); limits_lock and workers_lock are
+ * leaves.  ivd_lock is never held across a
  * command, a release, or a device's unregistration: each of those may
  * wait for a client.
  */
@@ -309,6 +311,8 @@ struct ivd_dev {
  * @num_cmds: commands run, for the release log line (atomic)
  * @acct: what the file holds against its user's quotas (limits.h)
  * @opened: when it was opened (CLOCK_MONOTONIC), for ctl stat's rates
+ * @ph: a poller of the file to wake when an async event is queued
+ *	(POLLPRI), under dev_poll_lock
  */
 struct ivd_file {
 	struct list_head list;
@@ -322,6 +326,7 @@ struct ivd_file {
 	unsigned long num_cmds;
 	struct ivd_account acct;
 	struct timespec opened;
+	struct fuse_pollhandle *ph;
 };
 
 /**

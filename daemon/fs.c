@@ -319,6 +319,49 @@ static void ivd_fd_event(struct ib_uverbs_file *ufile, struct ib_uobject *uobj)
 	ivd_event_ready(uobj);
 }
 
+/*
+ * Async events: poll() on a device file says POLLPRI while one is queued
+ * (GET_ASYNC_EVENT takes them), so that a client sleeps until the device
+ * has one -- the provider's relay to libibverbs' async_fd does.  POLLIN
+ * and POLLOUT are always set: read() (Rule 23's reason) and write() never
+ * wait.  dev_poll_lock protects every ivd_file.ph; it is taken after the
+ * core's locks (a port event holds the device's files_lock, removal a
+ * file's close_sem) and before libfuse's session lock.
+ */
+static pthread_mutex_t dev_poll_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ivd_async_event(struct ib_uverbs_file *ufile)
+{
+	struct ivd_file *f = ib_uverbs_file_priv(ufile);
+
+	pthread_mutex_lock(&dev_poll_lock);
+	if (f->ph) {
+		fuse_lowlevel_notify_poll(f->ph);
+		fuse_pollhandle_destroy(f->ph);
+		f->ph = NULL;
+	}
+	pthread_mutex_unlock(&dev_poll_lock);
+}
+
+static void dev_poll(fuse_req_t req, struct ivd_file *f,
+		     struct fuse_pollhandle *ph)
+{
+	unsigned int revents = POLLIN | POLLOUT;
+
+	pthread_mutex_lock(&dev_poll_lock);
+	/* The kernel keeps one waiter per open file: the newest. */
+	if (ph) {
+		if (f->ph)
+			fuse_pollhandle_destroy(f->ph);
+		f->ph = ph;
+	}
+	/* After ph is set: an event queued from now on notifies it. */
+	if (ib_uverbs_async_events_queued(f->ufile))
+		revents |= POLLPRI;
+	pthread_mutex_unlock(&dev_poll_lock);
+	fuse_reply_poll(req, revents);
+}
+
 /* A context's memory regions live in the opener's process. */
 static struct compat_mm *ivd_context_mm(struct ib_uverbs_file *ufile)
 {
@@ -350,6 +393,7 @@ static const struct ib_uverbs_file_ops ivd_file_ops = {
 	.fd_alloc = ivd_fd_alloc,
 	.fd_release = ivd_fd_release,
 	.fd_event = ivd_fd_event,
+	.async_event = ivd_async_event,
 	.context_mm = ivd_context_mm,
 	.charge = ivd_file_charge,
 	.uncharge = ivd_file_uncharge,
@@ -371,6 +415,12 @@ void ivd_file_close(struct ivd_file *f, const char *why)
 	pthread_mutex_unlock(&ivd_lock);
 	ib_uverbs_file_stats(f->ufile, &st);
 	ib_uverbs_release(f->ufile);
+	/* No event is queued on it any more: its poller goes. */
+	pthread_mutex_lock(&dev_poll_lock);
+	if (f->ph)
+		fuse_pollhandle_destroy(f->ph);
+	f->ph = NULL;
+	pthread_mutex_unlock(&dev_poll_lock);
 	/* The context, and every MR that used f->mm, is gone. */
 	pvm_mm_close(f->mm);
 	/* So is every charge. */
@@ -1080,6 +1130,10 @@ static void ivd_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void ivd_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		     struct fuse_pollhandle *ph)
 {
+	if (ino_to_dev(ino) && fi->fh) {
+		dev_poll(req, (struct ivd_file *)(uintptr_t)fi->fh, ph);
+		return;
+	}
 	if (ino < IVD_INO_EVENT0) {
 		if (ph)
 			fuse_pollhandle_destroy(ph);

@@ -9,8 +9,10 @@
  * A job runs on an idle worker, or on a new one while there are fewer
  * than the limit; past it, jobs wait in order.  A worker that has been
  * idle for IVD_WORKER_IDLE_MS exits if more than IVD_WORKERS_KEPT are
- * idle.  Each user has a bounded number of commands in flight (limits.c),
- * so one user's blocked commands hold a bounded number of workers.
+ * idle.  The first IVD_WORKERS_KEPT to wait sleep without a timeout (they
+ * would stay anyway), so that an idle daemon wakes no thread.  Each user
+ * has a bounded number of commands in flight (limits.c), so one user's
+ * blocked commands hold a bounded number of workers.
  *
  * Lock order: workers_lock is taken alone.
  */
@@ -40,9 +42,17 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&workers_lock);
 	for (;;) {
 		while (list_empty(&jobs) && !stopping) {
+			/*
+			 * Kept: at most IVD_WORKERS_KEPT wait like this, as
+			 * each counts itself among the idle ones.
+			 */
+			if (++nidle <= IVD_WORKERS_KEPT) {
+				pthread_cond_wait(&workers_cond, &workers_lock);
+				nidle--;
+				continue;
+			}
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += IVD_WORKER_IDLE_MS / 1000;
-			nidle++;
 			if (pthread_cond_timedwait(&workers_cond, &workers_lock,
 						   &ts) == ETIMEDOUT &&
 			    list_empty(&jobs) && nidle > IVD_WORKERS_KEPT) {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <endian.h>
 #include <sys/eventfd.h>
@@ -30,9 +31,6 @@
 #include "verbs_private.h"
 
 #define IVP_DEFAULT_MOUNT "/run/ioverbs"
-
-/* How often the async thread asks the daemon for queued events. */
-#define IVP_ASYNC_POLL_MS 100
 
 struct ivp_device {
 	struct verbs_device vdev; /* first */
@@ -50,8 +48,17 @@ struct ivp_device {
  * @async_thread: moves the daemon's async events of the context (its
  *	GET_ASYNC_EVENT) into async_fd's pipe as the kernel's
  *	struct ib_uverbs_async_event_desc records, which
- *	ibv_get_async_event() reads; and turns a daemon gone (the command
- *	fails otherwise than EAGAIN) into one IBV_EVENT_DEVICE_FATAL
+ *	ibv_get_async_event() reads; and turns a daemon gone (POLLERR on
+ *	the device file, or the command failing otherwise than EAGAIN) into
+ *	one IBV_EVENT_DEVICE_FATAL.  It sleeps in poll() without a timeout
+ *	until the daemon says an event is queued (POLLPRI on the device
+ *	file), the daemon goes, or @async_stop: an idle context wakes nobody.
+ *
+ * Why a pipe and a thread, not the daemon's file as async_fd:
+ * libibverbs reads async_fd itself, with no provider hook, and a file
+ * whose server died can only fail the read; the kernel's behaviour (and
+ * what applications expect) is a DEVICE_FATAL record, which only a
+ * writer in the process can still produce.
  */
 struct ivp_context {
 	struct ivp_dev *dev;
@@ -314,16 +321,27 @@ static void ivo_async_put(struct ivp_context *ic, uint64_t element,
 static void *ivo_async_thread(void *arg)
 {
 	struct ivp_context *ic = arg;
-	struct pollfd p = { .fd = ic->async_stop, .events = POLLIN };
-	bool fatal = false;
+	struct pollfd p[2] = {
+		{ .fd = ic->async_stop, .events = POLLIN },
+		/* The daemon's device file: POLLPRI while events wait. */
+		{ .fd = ic->vctx.context.cmd_fd, .events = POLLPRI },
+	};
+	bool fatal = false, gone;
 	uint64_t element;
 	uint32_t type;
 	int ret;
 
 	for (;;) {
-		ret = poll(&p, 1, IVP_ASYNC_POLL_MS);
-		if (ret > 0 || (ret < 0 && errno != EINTR))
+		ret = poll(p, 2, -1);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0 || p[0].revents)
 			return NULL;
+		/*
+		 * A daemon that died aborts its mount: the kernel wakes
+		 * the pollers of its files and then answers POLLERR.
+		 */
+		gone = p[1].revents & (POLLERR | POLLHUP | POLLNVAL);
 		/* Drain what is queued. */
 		while (!(ret = ivp_async_event_get(ic->dev, &element, &type))) {
 			if (type == IBV_EVENT_DEVICE_FATAL) {
@@ -332,7 +350,7 @@ static void *ivo_async_thread(void *arg)
 			}
 			ivo_async_put(ic, element, type);
 		}
-		if (ret == -EAGAIN || ret == -EINTR)
+		if (!gone && (ret == -EAGAIN || ret == -EINTR))
 			continue;
 		/*
 		 * The daemon is gone (ENOTCONN, ENODEV): as a kernel whose
@@ -343,6 +361,19 @@ static void *ivo_async_thread(void *arg)
 			ivo_async_put(ic, 0, IBV_EVENT_DEVICE_FATAL);
 		return NULL;
 	}
+}
+
+/* The relay thread takes none of the application's signals. */
+static int ivo_async_start(struct ivp_context *ic)
+{
+	sigset_t all, old;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = pthread_create(&ic->async_thread, NULL, ivo_async_thread, ic);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -ret;
 }
 
 static struct verbs_context *ivo_alloc_context(struct ibv_device *device,
@@ -387,7 +418,7 @@ static struct verbs_context *ivo_alloc_context(struct ibv_device *device,
 		ret = -errno;
 		goto err_pipe;
 	}
-	ret = -pthread_create(&ic->async_thread, NULL, ivo_async_thread, ic);
+	ret = ivo_async_start(ic);
 	if (ret)
 		goto err_stop;
 	ic->vctx.context.num_comp_vectors = (int)ncomp;

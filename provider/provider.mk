@@ -47,6 +47,12 @@ $(PROVIDER_ASYNC): tests/provider/async.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
 
+# A client that connects QPs to a peer and sleeps (tests/provider/idle.c).
+PROVIDER_IDLE := $(O)/rel/tests/provider/idle
+$(PROVIDER_IDLE): tests/provider/idle.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
+
 # The same provider and client built with TSan ($(O)/tsan-pic/: PIC and
 # -fsanitize=thread), for the threaded part of tests/provider/verbs.c;
 # tests/daemon/test_pingpong.c runs them when they are built.
@@ -92,7 +98,7 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
-	$(PROVIDER_ASYNC) \
+	$(PROVIDER_ASYNC) $(PROVIDER_IDLE) \
 	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
 # tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
@@ -100,6 +106,10 @@ $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
 # Where `make install` puts the provider: `ioverbs run`'s default.
 $(O)/rel/tools/run.o $(O)/asan/tools/run.o $(O)/tsan/tools/run.o: \
 	BASE_CFLAGS += -DIOVERBS_PROVIDER_PATH='"$(LIBDIR)/libibverbs/libioverbs-rdmav34.so"'
+
+# bench/bench_idle.c runs tests/provider/idle.c through `ioverbs run`.
+$(O)/rel/bench/bench_idle: | $(PROVIDER_SO) $(PROVIDER_IDLE) \
+	$(O)/rel/tools/ioverbs $(O)/rel/daemon/ioverbsd
 
 # bench/bench_perftest.c runs perftest through `ioverbs run` with these.
 $(O)/rel/bench/bench_perftest: | $(PROVIDER_SO) $(O)/rel/tools/ioverbs \

@@ -81,7 +81,11 @@
 #define SOFT_NIC_MUTE_MAX_SHIFT 6
 /* A turn longer than this has lost its thread (a copy that blocks). */
 #define SOFT_NIC_STUCK_NS (100ull * 1000 * 1000)
-/* How often the watchdog looks (and reaps threads that exited). */
+/*
+ * How often the watchdog looks (and reaps threads that exited) while a
+ * turn runs or a thread waits to be joined; otherwise it sleeps until a
+ * turn starts, so that an idle pool wakes nobody.
+ */
 #define SOFT_NIC_WATCHDOG_US (50 * 1000)
 /* Replacements for lost threads: at most this times the pool's size. */
 #define SOFT_NIC_LOST_FACTOR 2
@@ -320,7 +324,13 @@ struct soft_nic_thread {
  * @nr_threads: threads started that have not exited (lost ones too)
  * @nr_lost: threads the watchdog found stuck in a turn
  * @watchdog: the thread running soft_nic_watchdog_fn()
- * @wd_stop: set (atomically) to stop @watchdog; its futex word
+ * @wd_stop: set (atomically) to stop @watchdog
+ * @wd_word: @watchdog's futex word, bumped (atomically, under @lock but
+ *	for the stop) to wake it
+ * @wd_asleep: @watchdog sleeps without a timeout: the next turn to
+ *	start, or thread to exit, wakes it
+ * @nr_turns: turns started, so that the watchdog sleeps for good only
+ *	after a whole tick without one (a busy pool wakes nobody)
  * @runq: NICs with work, served from the head (soft_nic.run_node)
  * @runq_len: entries in @runq
  * @watch: idle NICs whose doorbells spinning threads read
@@ -343,6 +353,9 @@ struct soft_nic_pool {
 	unsigned int nr_lost;
 	struct task_struct *watchdog;
 	u32 wd_stop;
+	u32 wd_word;
+	bool wd_asleep;
+	u64 nr_turns;
 	struct list_head runq;
 	unsigned int runq_len;
 	struct list_head watch;
@@ -709,6 +722,20 @@ static void soft_owner_turn_end(struct soft_nic_pool *pool,
 	soft_owner_put(o);
 }
 
+/*
+ * A turn starts or a thread exits: the watchdog, if it sleeps without a
+ * timeout, looks again.  pool->lock held; the wake-up is one system call
+ * when the pool leaves idleness, none while it is busy.
+ */
+static void soft_pool_wake_watchdog(struct soft_nic_pool *pool)
+{
+	if (!pool->wd_asleep)
+		return;
+	pool->wd_asleep = false;
+	__atomic_add_fetch(&pool->wd_word, 1, __ATOMIC_RELEASE);
+	compat_futex_wake(&pool->wd_word, 1);
+}
+
 static int soft_nic_pool_fn(void *data)
 {
 	struct soft_nic_thread *th = data;
@@ -738,6 +765,8 @@ static int soft_nic_pool_fn(void *data)
 			kref_get(&nic->ref);
 			th->nic = nic;
 			th->turn_start = ktime_get_ns();
+			pool->nr_turns++;
+			soft_pool_wake_watchdog(pool);
 			mutex_unlock(&pool->lock);
 
 			/* Past our spin: an idle NIC is not watched. */
@@ -842,6 +871,7 @@ out_exit:
 out_unlock:
 	pool->nr_threads--;
 	th->exited = true;
+	soft_pool_wake_watchdog(pool);
 	mutex_unlock(&pool->lock);
 	return 0;
 }
@@ -894,27 +924,41 @@ static void soft_pool_lost(struct soft_nic_pool *pool,
 }
 
 /*
- * Every SOFT_NIC_WATCHDOG_US: replaces the threads whose turn blocked
- * and joins those that exited.
+ * Every SOFT_NIC_WATCHDOG_US while turns run: replaces the threads whose
+ * turn blocked and joins those that exited.  After a tick that saw no
+ * turn start and none running (and nobody to join) it sleeps until
+ * soft_pool_wake_watchdog(): a turn that starts then is looked at within
+ * SOFT_NIC_WATCHDOG_US, long before SOFT_NIC_STUCK_NS.
  */
 static int soft_nic_watchdog_fn(void *data)
 {
 	struct soft_nic_pool *pool = data;
 	struct soft_nic_thread *th, *n;
+	u64 now, turns = 0;
+	bool busy = true;
 	LIST_HEAD(done);
-	u64 now;
+	u32 word = 0;
 
 	while (!__atomic_load_n(&pool->wd_stop, __ATOMIC_ACQUIRE)) {
-		compat_futex_wait(&pool->wd_stop, 0, SOFT_NIC_WATCHDOG_US);
+		/* A wake-up since @word was read returns at once. */
+		compat_futex_wait(&pool->wd_word, word,
+				  busy ? SOFT_NIC_WATCHDOG_US : 0);
 		mutex_lock(&pool->lock);
 		now = ktime_get_ns();
+		busy = pool->nr_turns != turns;
+		turns = pool->nr_turns;
 		list_for_each_entry_safe(th, n, &pool->threads, node) {
 			if (th->exited)
 				list_move_tail(&th->node, &done);
 			else if (th->nic && !th->lost && !pool->stopping &&
 				 now - th->turn_start >= SOFT_NIC_STUCK_NS)
 				soft_pool_lost(pool, th);
+			if (th->nic && !th->lost)
+				busy = true;
 		}
+		/* Asleep for good only when nothing is left to look at. */
+		pool->wd_asleep = !busy;
+		word = __atomic_load_n(&pool->wd_word, __ATOMIC_ACQUIRE);
 		mutex_unlock(&pool->lock);
 		/* They have left their loop: joining them takes no time. */
 		list_for_each_entry_safe(th, n, &done, node) {
@@ -940,7 +984,8 @@ static void soft_pool_destroy(struct soft_nic_pool *pool)
 	mutex_unlock(&pool->lock);
 	if (pool->watchdog) {
 		__atomic_store_n(&pool->wd_stop, 1, __ATOMIC_RELEASE);
-		compat_futex_wake(&pool->wd_stop, 1);
+		__atomic_add_fetch(&pool->wd_word, 1, __ATOMIC_RELEASE);
+		compat_futex_wake(&pool->wd_word, 1);
 		kthread_stop(pool->watchdog);
 	}
 	compat_kickset_wake_all(pool->ks);

@@ -212,6 +212,14 @@ int ib_uverbs_object_event(struct ib_uobject *uobj, u32 event_type,
 			   u64 user_handle, u32 *events_reported);
 
 /**
+ * ib_uverbs_async_events_queued() - how many async events wait on a file
+ *
+ * What GET_ASYNC_EVENT would take before it answers EAGAIN, for a
+ * transport's poll (see &ib_uverbs_file_ops.async_event).
+ */
+u32 ib_uverbs_async_events_queued(struct ib_uverbs_file *ufile);
+
+/**
  * ib_uverbs_read_async_event() - take the oldest async event of a file
  * Return: 0 and *@desc filled, or -EAGAIN when there is none.
  */
@@ -313,6 +321,15 @@ void ib_uverbs_uncharge(struct ib_ucontext *uctx, enum ib_uverbs_resource res,
  * @fd_event: optional; an FD object of the file has something to read
  *	now (a completion event).  Called from any thread, with no lock of
  *	the core held, while the object is alive.
+ * @async_event: optional; an async event was queued on the file (after
+ *	it is counted against its object), so that a transport wakes whoever
+ *	waits for one (the daemon: poll() on the device file says POLLPRI
+ *	while ib_uverbs_async_events_queued() is not 0).  Called from any
+ *	thread while the file is open (before its release can begin its
+ *	cleanup), without the file's events_lock; a device's files_lock
+ *	(port events reach every file of the device) or the file's
+ *	close_sem (removal's DEVICE_FATAL) may be held, so it must not call
+ *	into the core but for ib_uverbs_async_events_queued().
  * @context_mm: the address space a new context serves (its memory regions
  *	live there), which must outlive the file; NULL, or a NULL return,
  *	for the caller's current_mm
@@ -330,6 +347,7 @@ struct ib_uverbs_file_ops {
 			int hint);
 	void (*fd_release)(struct ib_uverbs_file *ufile, int fd);
 	void (*fd_event)(struct ib_uverbs_file *ufile, struct ib_uobject *uobj);
+	void (*async_event)(struct ib_uverbs_file *ufile);
 	struct compat_mm *(*context_mm)(struct ib_uverbs_file *ufile);
 	int (*charge)(struct ib_uverbs_file *ufile, enum ib_uverbs_resource res,
 		      u16 type_id, u64 amount);

@@ -3,7 +3,8 @@
  * Completion channels through the daemon: the client creates an event
  * file (MOUNT/events/NAME), COMP_CHANNEL_CREATE binds the channel to it,
  * and completion events are read() from it and poll() on it, blocking or
- * not, as from a kernel's channel descriptor.
+ * not, as from a kernel's channel descriptor.  Async events: POLLPRI on
+ * the device file.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <ioverbs/verbs.h>
+#include <rdma/soft_device.h>
 
 #include "fixture.h"
 
@@ -323,6 +325,105 @@ TEST(daemon_events_completion_answers_a_read_being_parked)
 	ioverbs_ep_close(&s);
 	ASSERT_OK(ioverbs_comp_channel_destroy(&s.v, ev));
 	close(ev);
+	close(fd);
+	fx_stop(&fx);
+}
+
+struct injector {
+	struct ioverbs_client *v;
+	u32 what;
+	long ret;
+};
+
+static void *inject_later(void *arg)
+{
+	struct injector *in = arg;
+
+	msleep(200);
+	in->ret = ioverbs_soft_inject(in->v, in->what, IOVERBS_NONE, 1);
+	return NULL;
+}
+
+/* The next async event of @v: its type, or -1 (with @element checked). */
+static int next_async(struct ioverbs_client *v, u64 element)
+{
+	struct ib_uverbs_async_event_desc d;
+
+	if (ioverbs_async_event_get(v, &d) || d.element != element)
+		return -1;
+	return (int)d.event_type;
+}
+
+/*
+ * Async events wake a client that sleeps for them: poll() on the device
+ * file says POLLPRI while one is queued (POLLIN and POLLOUT always: read()
+ * and write() never wait), a poll() asleep before the event wakes when
+ * it comes (a port down injected by another file: port events reach
+ * every file), and device removal's DEVICE_FATAL does the same.
+ */
+TEST(daemon_async_event_wakes_pollpri)
+{
+	struct ioverbs_client v, w;
+	struct injector in = { .v = &w, .what = SOFT_INJECT_PORT_DOWN };
+	struct pollfd p;
+	char out[4096];
+	struct fx fx;
+	pthread_t th;
+	int fd, fd2;
+
+	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	fd2 = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0 && fd2 >= 0);
+	ioverbs_client_init_fd(&v, fd);
+	ioverbs_client_init_fd(&w, fd2);
+	ASSERT_OK(ioverbs_context_get(&v));
+	ASSERT_OK(ioverbs_context_get(&w));
+
+	/* Nothing queued: no POLLPRI; POLLIN and POLLOUT at once. */
+	p = (struct pollfd){ .fd = fd, .events = POLLPRI };
+	ASSERT_EQ(poll(&p, 1, 0), 0);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_EQ(p.revents, POLLIN | POLLOUT);
+
+	/* Asleep before the event, woken by it. */
+	ASSERT_OK(-pthread_create(&th, NULL, inject_later, &in));
+	p = (struct pollfd){ .fd = fd, .events = POLLPRI };
+	ASSERT_EQ(poll(&p, 1, 20000), 1);
+	ASSERT_EQ(p.revents, POLLPRI);
+	ASSERT_OK(-pthread_join(th, NULL));
+	ASSERT_OK(in.ret);
+	ASSERT_EQ(next_async(&v, 1), IB_UVERBS_EVENT_PORT_ERR);
+	/* Taken: no POLLPRI any more; the other file still has its own. */
+	ASSERT_EQ(poll(&p, 1, 0), 0);
+	p.fd = fd2;
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_EQ(p.revents, POLLPRI);
+	ASSERT_EQ(next_async(&w, 1), IB_UVERBS_EVENT_PORT_ERR);
+	ASSERT_EQ(poll(&p, 1, 0), 0);
+
+	/* Queued while nobody polls: the next poll() says so at once. */
+	ASSERT_OK(ioverbs_soft_inject(&w, SOFT_INJECT_PORT_UP, IOVERBS_NONE,
+				      1));
+	p.fd = fd;
+	ASSERT_EQ(poll(&p, 1, 0), 1);
+	ASSERT_EQ(p.revents, POLLPRI);
+	ASSERT_EQ(next_async(&v, 1), IB_UVERBS_EVENT_PORT_ACTIVE);
+	ASSERT_EQ(next_async(&w, 1), IB_UVERBS_EVENT_PORT_ACTIVE);
+
+	/* Removal: DEVICE_FATAL wakes the sleeper too. */
+	ASSERT_EQ(poll(&p, 1, 0), 0);
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", out, sizeof(out)));
+	ASSERT_EQ(poll(&p, 1, 20000), 1);
+	ASSERT_EQ(p.revents, POLLPRI);
+	ASSERT_EQ(next_async(&v, 0), IB_UVERBS_EVENT_DEVICE_FATAL);
+	{
+		struct ib_uverbs_async_event_desc d;
+
+		ASSERT_ERRNO(-EAGAIN, ioverbs_async_event_get(&v, &d));
+	}
+	close(fd2);
 	close(fd);
 	fx_stop(&fx);
 }

@@ -108,6 +108,12 @@ static void attacker(struct fx *fx, uid_t uid, int blob, size_t len,
 				      .length = BLOBFS_SIZE, .lkey = a.lkey };
 	wr.wr.rdma.remote_addr = (uintptr_t)page + 2 * BLOBFS_SIZE;
 	wr.wr.rdma.rkey = a.rkey;
+	/*
+	 * The pool idles first, long enough for its watchdog to sleep
+	 * without a timeout (two ticks without a turn): the blocked turn
+	 * must wake it.
+	 */
+	msleep(300);
 	CHECK(ioverbs_ep_post_send(&a, &wr, &sge) == 0);
 	CHECK(write(report, "p", 1) == 1);
 	CHECK(read(go, &c, 1) == 1);

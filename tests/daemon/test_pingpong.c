@@ -16,6 +16,7 @@
  * program's place, $(O)/asan/tests/daemon/).  A test whose program is
  * not installed skips.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -1065,5 +1066,218 @@ TEST(async_cq_err_names_the_cq)
 		harness_fail(__FILE__, __LINE__, "async cqerr: exit %d:\n%s",
 			     ret, out_buf);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
+ * The thread of TSan's runtime in @pid, if @pid is a TSan build (it maps
+ * libtsan): it wakes every 100 ms whatever the program does, asleep in
+ * nanosleep() (syscall 35) between.  0 if none.  Only there is a thread
+ * that sleeps in nanosleep() forgiven: a program's own would be a
+ * periodic wake-up.
+ */
+static pid_t tsan_thread(pid_t pid)
+{
+	char path[320], buf[256];
+	struct dirent *de;
+	pid_t found = 0;
+	bool tsan = false;
+	DIR *dir;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return 0;
+	while (!tsan && fgets(buf, sizeof(buf), fp))
+		tsan = strstr(buf, "/libtsan.so");
+	fclose(fp);
+	if (!tsan)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall",
+			 (int)pid, de->d_name);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		if (fgets(buf, sizeof(buf), fp) && !strncmp(buf, "35 ", 3))
+			found = (pid_t)atoi(de->d_name);
+		fclose(fp);
+	}
+	closedir(dir);
+	return found;
+}
+
+/* The context switches of each thread of a process, at one moment. */
+struct thread_snap {
+	int n;
+	pid_t tid[256];
+	long switches[256];
+};
+
+/* @pid's threads but @skip into @s; false if @pid is gone. */
+static bool snap_threads(pid_t pid, pid_t skip, struct thread_snap *s)
+{
+	char path[320], line[256];
+	struct dirent *de;
+	long v;
+	DIR *dir;
+	FILE *fp;
+
+	s->n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while ((de = readdir(dir)) && s->n < 256) {
+		if (de->d_name[0] == '.' || atoi(de->d_name) == (int)skip)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, de->d_name);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		s->tid[s->n] = (pid_t)atoi(de->d_name);
+		s->switches[s->n] = 0;
+		while (fgets(line, sizeof(line), fp))
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+			    sscanf(line, "nonvoluntary_ctxt_switches: %ld",
+				   &v) == 1)
+				s->switches[s->n] += v;
+		fclose(fp);
+		s->n++;
+	}
+	closedir(dir);
+	return true;
+}
+
+/*
+ * Wake-ups between @a and @b: each thread's new switches (all of a
+ * thread born since), and one for each thread that ended (it woke to).
+ */
+static long snap_wakeups(const struct thread_snap *a,
+			 const struct thread_snap *b)
+{
+	long total = 0;
+	int i, j;
+
+	for (i = 0; i < b->n; i++) {
+		long was = 0;
+
+		for (j = 0; j < a->n; j++)
+			if (a->tid[j] == b->tid[i])
+				was = a->switches[j];
+		total += b->switches[i] - was;
+	}
+	for (j = 0; j < a->n; j++) {
+		for (i = 0; i < b->n && b->tid[i] != a->tid[j]; i++)
+			;
+		if (i == b->n)
+			total++;
+	}
+	return total;
+}
+
+/* Wake-ups of the daemon and of each client over IDLE_WINDOW_MS. */
+#define IDLE_WINDOW_MS 3000
+#define IDLE_MAX_WAKEUPS 2
+
+/*
+ * Idle costs nothing: two clients (tests/provider/idle.c through
+ * `ioverbs run`) with 10 RC QPs connected to each other, each asleep in
+ * ibv_get_cq_event() (CQ armed) and ibv_get_async_event(), wake no
+ * thread of theirs nor of the daemon for 3 s: at most IDLE_MAX_WAKEUPS
+ * context switches each (none were seen), where the provider's old
+ * 100 ms async poll made 30 per client (and as many in the daemon), the
+ * NIC pool's 50 ms watchdog 60 and the kept workers' 2 s timed wait one
+ * or two each.  Counts, not times: a loaded machine changes nothing.
+ * (A TSan daemon's runtime thread is not counted: see tsan_thread().)
+ */
+TEST_TIMEOUT(idle_qps_wake_nobody, 120)
+{
+	static const char *const name[2] = { "a", "b" };
+	char mnt_opt[128], path[2][PATH_MAX], client[PATH_MAX];
+	static struct thread_snap before[3], after[3];
+	pid_t p[2], prog[2], who[3], skip[3];
+	long woke;
+	char *argv[12];
+	struct fx fx;
+	long base;
+	int i, j;
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 fx_in_build("rel/tests/provider/idle"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	for (i = 0; i < 2; i++) {
+		snprintf(path[i], sizeof(path[i]), "%s/idle-%s.out", fx.dir,
+			 name[i]);
+		argv[0] = (char *)fx_tool_path();
+		argv[1] = "run";
+		argv[2] = mnt_opt;
+		argv[3] = "--";
+		argv[4] = client;
+		argv[5] = "ioverbs0";
+		argv[6] = fx.dir;
+		argv[7] = (char *)name[i];
+		argv[8] = (char *)name[1 - i];
+		argv[9] = "10";
+		argv[10] = NULL;
+		p[i] = spawn(argv, path[i], 0);
+	}
+	for (i = 0; i < 2; i++) {
+		if (!file_says(path[i], "idle\n")) {
+			for (j = 0; j < 2; j++)
+				kill(p[j], SIGKILL);
+			slurp(path[i], out_buf, sizeof(out_buf));
+			harness_fail(__FILE__, __LINE__,
+				     "client %s never idle:\n%s", name[i],
+				     out_buf);
+		}
+		prog[i] = descendant_named(p[i], "idle");
+		ASSERT_TRUE(prog[i] > 0);
+	}
+	who[0] = fx.pid;
+	who[1] = prog[0];
+	who[2] = prog[1];
+	/*
+	 * The last turns' watchdog ticks and spins end, and the workers
+	 * beyond the kept ones leave (2 s idle, daemon/workers.c).
+	 */
+	msleep(2500);
+	for (i = 0; i < 3; i++) {
+		skip[i] = tsan_thread(who[i]);
+		ASSERT_TRUE(snap_threads(who[i], skip[i], &before[i]));
+	}
+	msleep(IDLE_WINDOW_MS);
+	for (i = 0; i < 3; i++)
+		ASSERT_TRUE(snap_threads(who[i], skip[i], &after[i]));
+	for (i = 0; i < 3; i++) {
+		woke = snap_wakeups(&before[i], &after[i]);
+		if (woke > IDLE_MAX_WAKEUPS)
+			harness_fail(__FILE__, __LINE__,
+				     "%s (pid %d): %ld context switches in %d ms idle (at most %d)",
+				     i ? "client" : "daemon", (int)who[i],
+				     woke, IDLE_WINDOW_MS, IDLE_MAX_WAKEUPS);
+	}
+	/* Nothing woke either client (a wake-up would say "woken"). */
+	for (i = 0; i < 2; i++) {
+		kill(prog[i], SIGTERM);
+		reap(p[i]);
+		slurp(path[i], out_buf, sizeof(out_buf));
+		if (strcmp(out_buf, "idle\n"))
+			harness_fail(__FILE__, __LINE__, "client %s said:\n%s",
+				     name[i], out_buf);
+	}
+	fx_wait_released(&fx, 0, base);
 	fx_stop(&fx);
 }
