@@ -7,12 +7,14 @@
 #                               $(R)/provider/
 #
 # provider.c includes <infiniband/verbs.h>, whose uapi headers share names
-# with ours: it is compiled without include/uapi, and only ivp_cmd.c
-# talks to lib/ (provider/ivp.h is what the two share).
+# with ours: it is compiled without include/uapi, and only ivp_cmd.c,
+# ivp_data.c and direct.c talk to lib/ (provider/ivp.h is what the two
+# halves share).
 
 PROVIDER_SO := $(O)/rel/provider/libioverbs-rdmav34.so
 PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o \
-	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/mr.o \
+	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/direct.o \
+	$(O)/pic/provider/mr.o \
 	$(O)/pic/provider/cq.o $(O)/pic/provider/qp.o \
 	$(O)/pic/provider/srq.o $(O)/pic/provider/ah.o
 
@@ -54,7 +56,8 @@ PROVIDER_TSAN_SO := $(O)/tsan/provider/libioverbs-rdmav34.so
 PROVIDER_TSAN_VERBS := $(O)/tsan/tests/provider/verbs
 PROVIDER_TSAN_LIBVERBS_SRCS := provider/provider.c provider/mr.c \
 	provider/cq.c provider/qp.c provider/srq.c provider/ah.c
-PROVIDER_TSAN_LIB_SRCS := provider/ivp_cmd.c provider/ivp_data.c $(LIB_SRCS)
+PROVIDER_TSAN_LIB_SRCS := provider/ivp_cmd.c provider/ivp_data.c \
+	provider/direct.c $(LIB_SRCS)
 
 $(patsubst %.c,$(O)/tsan-pic/%.o,$(PROVIDER_TSAN_LIBVERBS_SRCS)): \
 	$(O)/tsan-pic/%.o: %.c
