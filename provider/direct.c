@@ -1474,6 +1474,9 @@ static void connect_peer(struct ivp_qp *qp)
 	__atomic_store_n(&d->direct, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&qp->rq_lock);
 	pthread_mutex_unlock(&qp->sq_lock);
+	if (debug_on())
+		fprintf(stderr, "ioverbs: direct path: QP %u to QP %u of process %d\n",
+			qp->qpn, d->peer.peer_qpn, d->peer.peer_pid);
 	sq_run(qp);
 	return;
 
@@ -1612,8 +1615,9 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 		*why = "the send queue is full: max_send_wr WRs outstanding";
 		return -ENOMEM;
 	}
-	sq_push(d, wr, sge, NULL, 0);
+	/* Before the push: an ERR found now flushes what is queued. */
 	check_device(qp);
+	sq_push(d, wr, sge, NULL, 0);
 	if (d->err) {
 		/* Posted to a QP in ERR: flushed. */
 		wqe_done(sqe(d, d->sq_run), IB_UVERBS_WC_WR_FLUSH_ERR, 0);
@@ -1646,8 +1650,8 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 		*why = "the receive queue is full: max_recv_wr WRs outstanding";
 		return -ENOMEM;
 	}
-	rq_push(d, wr, sge);
 	check_device(qp);
+	rq_push(d, wr, sge);
 	if (d->err) {
 		r = rqe(d, d->rq_take++);
 		memset(&r->wc, 0, sizeof(r->wc));

@@ -43,6 +43,12 @@ $(PROVIDER_VERBS): tests/provider/verbs.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
 
+# The data path's semantics on either path (tests/provider/direct.c).
+PROVIDER_DIRECT := $(O)/rel/tests/provider/direct
+$(PROVIDER_DIRECT): tests/provider/direct.c include/uapi/rdma/soft_direct.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+
 # Async events through libibverbs alone (tests/provider/async.c).
 PROVIDER_ASYNC := $(O)/rel/tests/provider/async
 $(PROVIDER_ASYNC): tests/provider/async.c
@@ -95,7 +101,7 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
-	$(PROVIDER_ASYNC) \
+	$(PROVIDER_ASYNC) $(PROVIDER_DIRECT) \
 	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
 # tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
