@@ -55,6 +55,12 @@ $(PROVIDER_ASYNC): tests/provider/async.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
 
+# tests/test_direct.c drives provider/direct.c without a device (lib/
+# again after it: it calls lib/).
+$(foreach v,rel asan tsan clang,$(eval \
+	$(O)/$(v)/tests/test_direct: $(O)/$(v)/provider/direct.o)$(eval \
+	$(O)/$(v)/tests/test_direct: LIBS += $(O)/$(v)/libioverbs.a))
+
 # The same provider and client built with TSan ($(O)/tsan-pic/: PIC and
 # -fsanitize=thread), for the threaded part of tests/provider/verbs.c;
 # tests/daemon/test_pingpong.c runs them when they are built.
