@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -35,7 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rdma/soft_device.h>
 #include <rdma/soft_direct.h>
 
 #include "ivp_lib.h"
@@ -244,7 +242,6 @@ void ivp_direct_ctx_init(struct ivp_dev *dev)
 
 	memset(c, 0, sizeof(*c));
 	c->want = !(e && !strcmp(e, "0"));
-	c->keys_fd = -1;
 	pthread_rwlock_init(&c->mr_lock, NULL);
 }
 
@@ -259,88 +256,7 @@ void ivp_direct_ctx_fini(struct ivp_dev *dev)
 			c->mr[i] = m->next;
 			free(m);
 		}
-	if (c->keys)
-		munmap(c->keys, c->keys_len);
-	if (c->keys_fd >= 0)
-		close(c->keys_fd);
 	pthread_rwlock_destroy(&c->mr_lock);
-}
-
-static int memfd_map(const char *name, size_t len, void **map, int *fd)
-{
-	int ret;
-
-	*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (*fd < 0)
-		return -errno;
-	if (ftruncate(*fd, (off_t)len) ||
-	    fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL)) {
-		ret = -errno;
-		goto err_close;
-	}
-	*map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
-	if (*map == MAP_FAILED) {
-		ret = -errno;
-		goto err_close;
-	}
-	return 0;
-
-err_close:
-	close(*fd);
-	*fd = -1;
-	return ret;
-}
-
-/* The doorbell, its kick and the key table in one SOFT_VENDOR_ATTACH. */
-static int attach_with_keys(struct ivp_dev *dev)
-{
-	struct ioverbs_sring_ctx *r = &dev->ring;
-	struct ivp_dctx *c = &dev->d;
-	struct soft_attach a, k, t;
-	struct ioverbs_cmd cmd;
-	void *map;
-	int ret;
-
-	c->keys_len = soft_direct_keys_size(DKEY_ENTRIES);
-	ret = memfd_map("ioverbs-keys", c->keys_len, &map, &c->keys_fd);
-	if (ret)
-		return ret;
-	c->keys = map;
-	c->keys->entries = DKEY_ENTRIES;
-	c->entries = DKEY_ENTRIES;
-	r->db = NULL;
-	r->kick = -1;
-	ret = memfd_map("ioverbs-doorbell", SOFT_RING_DOORBELL_SIZE, &map,
-			&r->fd);
-	if (ret)
-		goto err_keys;
-	r->db = map;
-	r->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->kick < 0) {
-		ret = -errno;
-		goto err_ring;
-	}
-	a = (struct soft_attach){ .fd = r->fd };
-	k = (struct soft_attach){ .fd = r->kick };
-	t = (struct soft_attach){ .fd = c->keys_fd };
-	ioverbs_cmd_init(&cmd, NULL, SOFT_DRIVER_ID, SOFT_TYPE_VENDOR,
-			 SOFT_VENDOR_ATTACH);
-	ioverbs_cmd_in(&cmd, SOFT_ATTACH_FD, &a, sizeof(a));
-	ioverbs_cmd_in(&cmd, SOFT_ATTACH_KICK, &k, sizeof(k));
-	ioverbs_cmd_in(&cmd, SOFT_ATTACH_KEYS, &t, sizeof(t));
-	ret = (int)ioverbs_cmd_exec(&cmd, dev->v.fn, dev->v.ctx);
-	if (ret)
-		goto err_ring;
-	return 0;
-
-err_ring:
-	ioverbs_sring_ctx_detach(r);
-err_keys:
-	munmap(c->keys, c->keys_len);
-	close(c->keys_fd);
-	c->keys = NULL;
-	c->keys_fd = -1;
-	return ret;
 }
 
 int ivp_direct_ctx_attach(struct ivp_dev *dev)
@@ -348,7 +264,8 @@ int ivp_direct_ctx_attach(struct ivp_dev *dev)
 	int ret;
 
 	if (dev->d.want) {
-		ret = attach_with_keys(dev);
+		ret = ioverbs_sring_ctx_attach_keys(&dev->ring, DKEY_ENTRIES,
+						    dev->v.fn, dev->v.ctx);
 		if (!ret) {
 			dev->d.on = true;
 			return 0;

@@ -23,7 +23,6 @@ struct ivp_send_wr;
 struct ivp_recv_wr;
 struct ivp_sge;
 struct ivp_qp_attr;
-struct soft_direct_keys;
 
 /* Buckets of the context's MRs, by lkey. */
 #define IVP_DMR_BUCKETS 64
@@ -31,19 +30,14 @@ struct soft_direct_keys;
 /**
  * struct ivp_dctx - a context's direct data path
  * @want: IOVERBS_DIRECT=0 was not in the environment at open
- * @on: the key table is attached: its RC and UC QPs may go direct
- * @keys_fd, @keys, @keys_len, @entries: the key table's memfd (the
- *	device writes its entries; peers read them and use its locks)
+ * @on: the key table is attached (with the doorbell, ivp_dev.ring): its
+ *	RC and UC QPs may go direct
  * @mr_lock: protects @mr (read by posts and polls, written by reg/dereg);
  *	taken last, alone or under a QP's lock
  * @mr: the context's MRs by lkey, for the checks of local SGEs
  */
 struct ivp_dctx {
 	bool want, on;
-	int keys_fd;
-	struct soft_direct_keys *keys;
-	size_t keys_len;
-	uint32_t entries;
 	pthread_rwlock_t mr_lock;
 	struct ivp_dmr *mr[IVP_DMR_BUCKETS];
 };

@@ -11,7 +11,9 @@
  *
  * One line per failed check, then "N passed, N failed"; exits 0 when
  * none failed.  Each case connects a fresh pair of QPs of one context
- * (two CQs): SEND (inline, in the ring, from memory), WRITE, WRITE with
+ * (two CQs; the receiver is polled first: on the direct path a message
+ * waits in the receiver's ring until its client polls, as with
+ * libfabric's shared memory): SEND (inline, in the ring, from memory), WRITE, WRITE with
  * immediate, READ and both atomics; RNR with rnr_retry 0; a message
  * longer than its receive; a bad rkey (the responder unaffected); the
  * flush after MODIFY to ERR; UC's dropped message; and, on the direct
@@ -318,10 +320,6 @@ static void sends(void)
 		CHECK(post_recv(p.b, 0x100 + i, 32768, 32768) == 0);
 		CHECK(post_send(p.a, IBV_WR_SEND_WITH_IMM, 0, lens[i], 0, 0,
 				0) == 0);
-		CHECK(poll_one(p.cqa, &wc) == 1);
-		CHECK(wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_SEND &&
-		      wc.wr_id == 0x5e00 + IBV_WR_SEND_WITH_IMM &&
-		      wc.byte_len == lens[i] && wc.qp_num == p.a->qp_num);
 		CHECK(poll_one(p.cqb, &wc) == 1);
 		CHECK(wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_RECV &&
 		      wc.wr_id == 0x100 + i && wc.byte_len == lens[i]);
@@ -330,6 +328,10 @@ static void sends(void)
 		CHECK(wc.qp_num == p.b->qp_num && wc.src_qp == p.a->qp_num &&
 		      wc.slid == lid);
 		CHECK(!memcmp(buf, buf + 32768, lens[i]));
+		CHECK(poll_one(p.cqa, &wc) == 1);
+		CHECK(wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_SEND &&
+		      wc.wr_id == 0x5e00 + IBV_WR_SEND_WITH_IMM &&
+		      wc.byte_len == lens[i] && wc.qp_num == p.a->qp_num);
 	}
 	/* Inline: the bytes as they were at post time. */
 	fill(0, 64, 9);
@@ -337,9 +339,9 @@ static void sends(void)
 	CHECK(post_recv(p.b, 0x200, 32768, 64) == 0);
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 64, 0, 0, IBV_SEND_INLINE) == 0);
 	memset(buf, 0xee, 64);
-	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(poll_one(p.cqb, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.byte_len == 64 && !(wc.wc_flags & IBV_WC_WITH_IMM));
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(!memcmp(buf + 128, buf + 32768, 64));
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 65, 0, 0, IBV_SEND_INLINE) ==
 	      EINVAL);
@@ -368,12 +370,12 @@ static void one_sided(void)
 	fill(0, 300, 4);
 	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE_WITH_IMM, 0, 300, base + 16384,
 			mr->rkey, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
-	      wc.opcode == IBV_WC_RDMA_WRITE && wc.byte_len == 300);
 	CHECK(poll_one(p.cqb, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.opcode == IBV_WC_RECV_RDMA_WITH_IMM && wc.wr_id == 0x300 &&
 	      wc.byte_len == 300 && (wc.wc_flags & IBV_WC_WITH_IMM) &&
 	      wc.imm_data == htonl(0xabcd1234) && wc.src_qp == p.a->qp_num);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.opcode == IBV_WC_RDMA_WRITE && wc.byte_len == 300);
 	CHECK(!memcmp(buf, buf + 16384, 300));
 
 	fill(20000, 3000, 5);
@@ -422,6 +424,8 @@ static void rnr(void)
 	if (!pair_new(&p, IBV_QPT_RC, 0, 1))
 		goto out;
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 10, 0, 0, 0) == 0);
+	/* b's client looks (and finds no receive): then a's timer runs. */
+	CHECK(quiet(p.cqb, 10));
 	CHECK(poll_one(p.cqa, &wc) == 1);
 	CHECK(wc.status == IBV_WC_RNR_RETRY_EXC_ERR &&
 	      wc.wr_id == 0x5e00 + IBV_WR_SEND);
@@ -444,12 +448,12 @@ static void too_long(void)
 	CHECK(post_recv(p.b, 0x400, 32768, 16) == 0);
 	CHECK(post_recv(p.b, 0x401, 32768, 16) == 0);
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 100, 0, 0, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 &&
-	      wc.status == IBV_WC_REM_INV_REQ_ERR);
 	CHECK(poll_one(p.cqb, &wc) == 1 && wc.status == IBV_WC_LOC_LEN_ERR &&
 	      wc.wr_id == 0x400 && wc.opcode == IBV_WC_RECV);
 	CHECK(poll_one(p.cqb, &wc) == 1 && wc.status == IBV_WC_WR_FLUSH_ERR &&
 	      wc.wr_id == 0x401);
+	CHECK(poll_one(p.cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_INV_REQ_ERR);
 	CHECK(qp_state(p.a) == IBV_QPS_ERR && qp_state(p.b) == IBV_QPS_ERR);
 out:
 	pair_free(&p);
@@ -517,14 +521,14 @@ static void uc_drop(void)
 		goto out;
 	fill(0, 50, 1);
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 50, 0, 0, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(quiet(p.cqb, 30));
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(post_recv(p.b, 0x700, 32768, 100) == 0);
 	fill(0, 70, 2);
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 70, 0, 0, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(poll_one(p.cqb, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.wr_id == 0x700 && wc.byte_len == 70);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(!memcmp(buf, buf + 32768, 70));
 	CHECK(qp_state(p.a) == IBV_QPS_RTS && qp_state(p.b) == IBV_QPS_RTS);
 out:
