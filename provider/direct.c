@@ -802,8 +802,20 @@ static bool one_sided(u32 op)
 static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 {
 	struct ivp_dqp *d = qp->d;
-	u32 status;
+	u32 status, i;
 
+	if (d->gone) {
+		/* No answer: RC fails; UC's message is lost. */
+		if (d->type == IB_UVERBS_QPT_RC) {
+			wqe_done(e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
+			return 0;
+		}
+		if (!e->inl)
+			for (i = 0, e->len = 0; i < e->wr.num_sge; i++)
+				e->len += e->sge[i].length;
+		wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+		return 0;
+	}
 	switch (e->wr.opcode) {
 	case IB_UVERBS_WR_SEND:
 	case IB_UVERBS_WR_SEND_WITH_IMM:
@@ -857,7 +869,9 @@ static void sq_run(struct ivp_qp *qp)
 			break;
 		d->sq_run++;
 		if (e->state == DW_DONE && e->status) {
-			go_err(qp, "a send WR completed in error", false);
+			go_err(qp, d->gone ? "the peer is gone" :
+					     "a send WR completed in error",
+			       d->gone);
 			break;
 		}
 	}
@@ -878,6 +892,17 @@ static void sq_reap(struct ivp_qp *qp)
 			continue;
 		m = rec_at(d->pring, e->rec_pos);
 		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		if (st == SOFT_DMSG_POSTED && d->gone) {
+			/* Nobody will settle it: RC fails, UC lost it. */
+			d->sq_sent--;
+			if (d->type == IB_UVERBS_QPT_RC) {
+				wqe_done(e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
+				go_err(qp, "the peer is gone", true);
+				return;
+			}
+			wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+			continue;
+		}
 		if (st == SOFT_DMSG_POSTED && d->type == IB_UVERBS_QPT_RC &&
 		    __atomic_load_n(&m->rnr, __ATOMIC_RELAXED)) {
 			now = now_ns();
@@ -1125,6 +1150,8 @@ static void rx_drain(struct ivp_qp *qp)
 	}
 }
 
+static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v);
+
 /* Connecting to the peer. */
 
 /* The device's part of the page, read under its seq. */
@@ -1371,6 +1398,7 @@ static void connect_peer(struct ivp_qp *qp)
 	struct ivp_dqp *d = qp->d;
 	const char *why = "the page's peer block never settled";
 	int ret = -EAGAIN;
+	u32 armed;
 
 	if (!peer_read(d->page, &d->peer))
 		goto err;
@@ -1395,6 +1423,17 @@ static void connect_peer(struct ivp_qp *qp)
 		fprintf(stderr, "ioverbs: direct path: QP %u to QP %u of process %d\n",
 			qp->qpn, d->peer.peer_qpn, d->peer.peer_pid);
 	sq_run(qp);
+	/*
+	 * A CQ armed before the path was decided (a REQ_NOTIFY only the
+	 * device saw) is armed here too; a spare notify costs an event the
+	 * device raises only if the CQ is still armed.
+	 */
+	armed = __atomic_load_n(&d->rcq->armed, __ATOMIC_RELAXED);
+	if (armed)
+		arm_qp(qp, true, d->rcq == d->scq, armed);
+	armed = __atomic_load_n(&d->scq->armed, __ATOMIC_RELAXED);
+	if (armed && d->scq != d->rcq)
+		arm_qp(qp, false, true, armed);
 	return;
 
 err:
@@ -1435,11 +1474,15 @@ static void check_device(struct ivp_qp *qp)
 
 	if (d->err && d->gone)
 		return;
+	/*
+	 * As when an IB peer stops answering: the sends it did not settle
+	 * fail (RC) and the QP goes to ERR then; receives stay posted.
+	 */
 	if (!d->gone && __atomic_load_n(&d->page->peer_gone, __ATOMIC_ACQUIRE)) {
 		d->gone = true;
 		if (!d->err) {
 			sq_reap(qp);
-			go_err(qp, "the peer is gone", true);
+			sq_run(qp);
 		}
 	}
 	if (!d->err && __atomic_load_n(&d->page->state, __ATOMIC_ACQUIRE) ==
@@ -1660,43 +1703,60 @@ uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 	return n;
 }
 
+/*
+ * Arms the receive (@recv) and send (@send) sides of @qp's page with @v
+ * (SOFT_DIRECT_ARM_*), then looks once more: what came before the arm
+ * would never be notified.  The QP's lock held.
+ */
+static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (recv)
+		__atomic_store_n(&d->page->armed_recv, v, __ATOMIC_SEQ_CST);
+	if (send)
+		__atomic_store_n(&d->page->armed_send, v, __ATOMIC_SEQ_CST);
+	check_device(qp);
+	if (recv && (rq_ready(d) ||
+		     __atomic_load_n(&d->page->rx_prod, __ATOMIC_SEQ_CST) !=
+			     d->rx_cons))
+		self_notify(qp, true);
+	if (send) {
+		sq_reap(qp);
+		if (sq_ready(d))
+			self_notify(qp, false);
+	}
+}
+
 void ivp_direct_cq_arm(struct ivp_cq *cq, int solicited_only)
 {
 	u32 v = solicited_only ? SOFT_DIRECT_ARM_SOLICITED :
 				 SOFT_DIRECT_ARM_NEXT;
 	struct ivp_qp *qp;
-	struct ivp_dqp *d;
-	bool work;
 	u32 i;
 
+	__atomic_store_n(&cq->armed, v, __ATOMIC_RELAXED);
 	for (i = 0; i < cq->ndq; i++) {
 		qp = cq->dq[i];
-		if (!ivp_direct_qp_is(qp))
+		if (!qp->d)
 			continue;
-		d = qp->d;
-		pthread_mutex_lock(&d->lock);
-		if (cq == d->rcq)
-			__atomic_store_n(&d->page->armed_recv, v,
-					 __ATOMIC_SEQ_CST);
-		if (cq == d->scq)
-			__atomic_store_n(&d->page->armed_send, v,
-					 __ATOMIC_SEQ_CST);
-		/* What came before the arm would never be notified. */
-		check_device(qp);
-		if (cq == d->rcq) {
-			work = rq_ready(d) || d->err ||
-			       __atomic_load_n(&d->page->rx_prod,
-					       __ATOMIC_SEQ_CST) != d->rx_cons;
-			if (work)
-				self_notify(qp, true);
+		/*
+		 * Not connected (yet): its page is armed all the same, for a
+		 * peer that makes it work before this client looks: the
+		 * device's event then wakes a waiter, which connects.
+		 */
+		if (!ivp_direct_qp_is(qp)) {
+			if (cq == qp->d->rcq)
+				__atomic_store_n(&qp->d->page->armed_recv, v,
+						 __ATOMIC_SEQ_CST);
+			if (cq == qp->d->scq)
+				__atomic_store_n(&qp->d->page->armed_send, v,
+						 __ATOMIC_SEQ_CST);
+			continue;
 		}
-		if (cq == d->scq) {
-			sq_reap(qp);
-			work = sq_ready(d) || d->err;
-			if (work)
-				self_notify(qp, false);
-		}
-		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_lock(&qp->d->lock);
+		arm_qp(qp, cq == qp->d->rcq, cq == qp->d->scq, v);
+		pthread_mutex_unlock(&qp->d->lock);
 	}
 }
 

@@ -695,6 +695,30 @@ TEST_F(dpair, direct_peer_gone)
 	ASSERT_EQ(self->modifies, 1);
 }
 
+/*
+ * The peer goes with nothing of ours outstanding: the receives stay
+ * posted (as on IB) until a send finds nobody: RETRY_EXC_ERR, then ERR.
+ */
+TEST_F(dpair, direct_peer_gone_idle)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->a, 1, 0, 8));
+	__atomic_store_n(&page(&self->a)->peer_gone, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(self->modifies, 0);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  (uintptr_t)self->buf, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(self->modifies, 1);
+}
+
 /* The device moved the QP to ERR (the page's state): flushed. */
 TEST_F(dpair, direct_device_err_flushes)
 {
