@@ -114,6 +114,7 @@ struct dpeer {
  * @err_sent: no MODIFY to ERR is needed (sent, or the QP is there)
  * @gone: peer_gone handled
  * @rx_broken: the peer scribbled on the receive ring: never drained again
+ * @lost: the device is gone: the QP makes no progress, no completion
  * @ppage, @pring, @pmap, @pmap_len: the peer's page and ring, mapped
  * @pkeys, @pentries, @pkeys_len: the peer's key table
  * @pkick: the peer's context's kick eventfd
@@ -131,7 +132,7 @@ struct ivp_dqp {
 	u32 pd;
 	struct soft_direct_ctrl *page;
 	u8 *ring;
-	bool direct, failed, err, err_sent, gone, rx_broken;
+	bool direct, failed, err, err_sent, gone, rx_broken, lost;
 	struct dpeer peer;
 	u8 *pmap;
 	size_t pmap_len;
@@ -1467,12 +1468,21 @@ bool ivp_direct_qp_connected(struct ivp_qp *qp)
 	return qp->d && __atomic_load_n(&qp->d->direct, __ATOMIC_ACQUIRE);
 }
 
+/* Does the device still answer for @qp (a QP_QUERY)? */
+static bool dev_gone(struct ivp_qp *qp)
+{
+	struct ib_uverbs_qp_query_resp resp;
+
+	return ioverbs_qp_query(&qp->dev->v, qp->handle, IB_UVERBS_QP_STATE,
+				&resp) != 0;
+}
+
 /* The device's word: the QP in ERR, the peer gone (QP's lock held). */
 static void check_device(struct ivp_qp *qp)
 {
 	struct ivp_dqp *d = qp->d;
 
-	if (d->err && d->gone)
+	if ((d->err && d->gone) || d->lost)
 		return;
 	/*
 	 * As when an IB peer stops answering: the sends it did not settle
@@ -1480,6 +1490,15 @@ static void check_device(struct ivp_qp *qp)
 	 */
 	if (!d->gone && __atomic_load_n(&d->page->peer_gone, __ATOMIC_ACQUIRE)) {
 		d->gone = true;
+		/*
+		 * The device going away (the daemon stopped) ends its
+		 * peers too: then the device is lost (EIO from the poll, as
+		 * for relayed QPs), not the peer.
+		 */
+		if (dev_gone(qp)) {
+			d->lost = true;
+			return;
+		}
 		if (!d->err) {
 			sq_reap(qp);
 			sq_run(qp);
@@ -1663,6 +1682,8 @@ static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
 	u32 n = 0;
 
 	check_device(qp);
+	if (d->lost)
+		return 0;
 	/* In ERR too: what arrives is settled, with no answer. */
 	if (cq == d->rcq)
 		rx_drain(qp);
@@ -1885,6 +1906,7 @@ static void qp_reset(struct ivp_dqp *d)
 	__atomic_store_n(&d->direct, false, __ATOMIC_RELEASE);
 	peer_unmap(d);
 	d->failed = d->err = d->err_sent = d->gone = d->rx_broken = false;
+	d->lost = false;
 	d->sq_head = d->sq_run = d->sq_tail = d->sq_sent = 0;
 	d->rq_head = d->rq_take = d->rq_tail = 0;
 }

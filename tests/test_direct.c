@@ -45,10 +45,14 @@ FIXTURE(dpair)
 
 static unsigned int *modify_count;
 
-/* The transport: every command succeeds, and is counted. */
+/* The transport: every command succeeds; QP_MODIFYs are counted. */
 static long fake_ioctl(void *ctx, unsigned int cmd, void *arg)
 {
-	(*modify_count)++;
+	const struct ib_uverbs_ioctl_hdr *h = arg;
+
+	if (h->object_type == UVERBS_TYPE_QP &&
+	    h->action == UVERBS_ACTION_QP_MODIFY)
+		(*modify_count)++;
 	return 0;
 }
 
