@@ -115,6 +115,8 @@ struct dpeer {
  * @gone: peer_gone handled
  * @rx_broken: the peer scribbled on the receive ring: never drained again
  * @lost: the device is gone: the QP makes no progress, no completion
+ * @ino: its QP memfd's inode (how a peer in this process finds it)
+ * @peer_local: the peer is a QP of this process (registered: @reg_next)
  * @ppage, @pring, @pmap, @pmap_len: the peer's page and ring, mapped
  * @pkeys, @pentries, @pkeys_len: the peer's key table
  * @pkick: the peer's context's kick eventfd
@@ -133,6 +135,9 @@ struct ivp_dqp {
 	struct soft_direct_ctrl *page;
 	u8 *ring;
 	bool direct, failed, err, err_sent, gone, rx_broken, lost;
+	u64 ino;
+	bool peer_local, registered;
+	struct ivp_dqp *reg_next;
 	struct dpeer peer;
 	u8 *pmap;
 	size_t pmap_len;
@@ -878,6 +883,62 @@ static void sq_run(struct ivp_qp *qp)
 	}
 }
 
+/*
+ * The connected QPs of this process, by their memfd's inode: a sender
+ * whose peer is one of them drains the peer's ring itself when it waits
+ * for a record to be settled, as a NIC acknowledges without the
+ * receiver's CPU (pyverbs polls a sender's CQ before its receiver's, in
+ * one thread).  dreg_lock is taken last (under a QP's lock), and only a
+ * trylock of another QP's lock is taken under it.
+ */
+static pthread_mutex_t dreg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ivp_dqp *dreg;
+
+static void dreg_add(struct ivp_dqp *d)
+{
+	pthread_mutex_lock(&dreg_lock);
+	d->reg_next = dreg;
+	dreg = d;
+	d->registered = true;
+	pthread_mutex_unlock(&dreg_lock);
+}
+
+static void dreg_del(struct ivp_dqp *d)
+{
+	struct ivp_dqp **pp;
+
+	pthread_mutex_lock(&dreg_lock);
+	for (pp = &dreg; d->registered && *pp; pp = &(*pp)->reg_next)
+		if (*pp == d) {
+			*pp = d->reg_next;
+			break;
+		}
+	d->registered = false;
+	pthread_mutex_unlock(&dreg_lock);
+}
+
+static void rx_drain(struct ivp_qp *qp);
+
+/* Our peer is in this process: drain its ring if nobody else does now. */
+static void drive_peer(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d, *p;
+
+	pthread_mutex_lock(&dreg_lock);
+	for (p = dreg; p; p = p->reg_next)
+		if (p->ino == d->peer.peer_qp_ino)
+			break;
+	if (p && p != d && pthread_mutex_trylock(&p->lock))
+		p = NULL;
+	pthread_mutex_unlock(&dreg_lock);
+	if (!p)
+		return;
+	if (p->direct && !p->lost)
+		rx_drain(p->qp);
+	if (p != d)
+		pthread_mutex_unlock(&p->lock);
+}
+
 /* Completes the WRs whose records the peer settled; times RNR. */
 static void sq_reap(struct ivp_qp *qp)
 {
@@ -886,6 +947,9 @@ static void sq_reap(struct ivp_qp *qp)
 	struct dswqe *e;
 	u32 i, st, exp, status;
 	u64 now, limit;
+
+	if (d->peer_local && d->sq_sent && !d->gone)
+		drive_peer(qp);
 
 	for (i = d->sq_head; d->sq_sent && i != d->sq_run; i++) {
 		e = sqe(d, i);
@@ -1420,6 +1484,8 @@ static void connect_peer(struct ivp_qp *qp)
 	__atomic_store_n(&d->direct, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&qp->rq_lock);
 	pthread_mutex_unlock(&qp->sq_lock);
+	d->peer_local = d->peer.peer_pid == getpid();
+	dreg_add(d);
 	if (debug_on())
 		fprintf(stderr, "ioverbs: direct path: QP %u to QP %u of process %d\n",
 			qp->qpn, d->peer.peer_qpn, d->peer.peer_pid);
@@ -1850,6 +1916,7 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 {
 	const struct ib_uverbs_qp_cap *cap = &qp->r.cap;
 	struct ivp_dqp *d = calloc(1, sizeof(*d));
+	struct stat st;
 
 	if (!d)
 		return -ENOMEM;
@@ -1881,6 +1948,8 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 		free(d);
 		return -ENOMEM;
 	}
+	if (!fstat(qp->r.fd, &st))
+		d->ino = st.st_ino;
 	pthread_mutex_init(&d->lock, NULL);
 	qp->d = d;
 	return 0;
@@ -1892,6 +1961,10 @@ void ivp_direct_qp_fini(struct ivp_qp *qp)
 
 	if (!d)
 		return;
+	dreg_del(d);
+	/* A peer's drive_peer() that took our lock before is done. */
+	pthread_mutex_lock(&d->lock);
+	pthread_mutex_unlock(&d->lock);
 	peer_unmap(d);
 	pthread_mutex_destroy(&d->lock);
 	free(d->sq);
@@ -1903,10 +1976,11 @@ void ivp_direct_qp_fini(struct ivp_qp *qp)
 /* RESET: the queues are empty, the connection forgotten (QP's lock). */
 static void qp_reset(struct ivp_dqp *d)
 {
+	dreg_del(d);
 	__atomic_store_n(&d->direct, false, __ATOMIC_RELEASE);
 	peer_unmap(d);
 	d->failed = d->err = d->err_sent = d->gone = d->rx_broken = false;
-	d->lost = false;
+	d->lost = d->peer_local = false;
 	d->sq_head = d->sq_run = d->sq_tail = d->sq_sent = 0;
 	d->rq_head = d->rq_take = d->rq_tail = 0;
 }

@@ -771,7 +771,11 @@ static pid_t descendant_named(pid_t pid, const char *comm)
  * (12) after the transport retries when the QP was gone already.  The
  * daemon holds nothing of either afterwards.
  */
-TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+/*
+ * ib_write_bw's server killed mid-stream: the client ends with an error
+ * completion within 20 s, on the path @path ("direct" or "relay").
+ */
+static void peer_killed(const char *path)
 {
 	static char srv_out[16384], cli_out[16384];
 	char mnt_opt[128], port[16], spath[160], cpath[160];
@@ -783,6 +787,8 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	long base;
 
 	need_tools("/usr/bin/ib_write_bw");
+	want_path = path;
+	path_env();
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
@@ -825,11 +831,22 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 		harness_fail(__FILE__, __LINE__,
 			     "client status %#x after %.1f s:\n%s", status,
 			     now_s() - t0, cli_out);
+	path_check("ib_write_bw", cli_out);
 	reap(srv);
 	slurp(spath, srv_out, sizeof(srv_out));
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
 	fx_stop(&fx);
+}
+
+TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+{
+	peer_killed("direct");
+}
+
+TEST_TIMEOUT(robust_peer_killed_mid_traffic_relay, 120)
+{
+	peer_killed("relay");
 }
 
 /*
