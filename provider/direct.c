@@ -1670,6 +1670,13 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	} else {
 		sq_reap(qp);
 		sq_run(qp);
+		/*
+		 * A peer of this process is served at once, as by a NIC: a
+		 * thread of ours may wait for this send's event, not polling
+		 * the peer (pyverbs' events test).
+		 */
+		if (d->peer_local)
+			sq_reap(qp);
 	}
 	if (sq_ready(d) && __atomic_load_n(&d->page->armed_send,
 					   __ATOMIC_RELAXED))
