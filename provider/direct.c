@@ -1874,9 +1874,11 @@ bool ivp_direct_cq_idle(struct ivp_cq *cq)
 		if (cpu == -2)
 			cpu = sched_getcpu();
 		__atomic_store_n(&qp->d->page->cpu, cpu, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&qp->d->lock);
 		if (qp->d->ppage &&
 		    __atomic_load_n(&qp->d->ppage->cpu, __ATOMIC_RELAXED) == cpu)
 			yield = true;
+		pthread_mutex_unlock(&qp->d->lock);
 	}
 	pthread_mutex_unlock(&cq->lock);
 	return yield;
