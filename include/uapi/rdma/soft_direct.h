@@ -42,9 +42,12 @@
  * DIRECT) or names another QP, or Y goes (X becomes RELAY).  The device
  * writes the peer block of both pages before it stores path DIRECT
  * (release).  A QP that goes to ERR while UNDECIDED or PENDING becomes
- * RELAY; MODIFY to RESET makes any QP UNDECIDED again (its peer, if
- * DIRECT, sees peer_gone).  UD QPs and QPs on an SRQ are RELAY from the
- * start.
+ * RELAY; MODIFY to RESET makes any QP start again (its peer, if
+ * DIRECT, sees peer_gone).  UD QPs, QPs on an SRQ, QPs of a context
+ * without a key table or of a transport that never reaches another
+ * process (embedded), and QPs whose rings come after they left INIT
+ * are RELAY from the start (their attach, or RESET); the others start
+ * UNDECIDED.
  *
  * Who serves the rings.  The device's NIC takes WQEs off a QP's SQ and
  * RQ rings only while its path is RELAY (or it is in ERR, when it
