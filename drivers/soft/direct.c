@@ -333,11 +333,13 @@ static void soft_dir_write_peer(struct soft_qp *x, struct soft_qp *y)
 	struct soft_direct_ctrl *d = x->dir;
 	struct soft_ucontext *yc = y->dctx;
 	struct soft_port *port;
+	u32 access;
 	u8 port_num, rnr;
 
 	spin_lock(&y->lock);
 	port_num = y->attr.port_num;
 	rnr = y->attr.min_rnr_timer;
+	access = y->attr.qp_access_flags;
 	spin_unlock(&y->lock);
 	port = soft_port_get(y->sdev, port_num);
 	soft_dir_clear_peer(d);
@@ -356,6 +358,7 @@ static void soft_dir_write_peer(struct soft_qp *x, struct soft_qp *y)
 	d->peer_keys_ino = yc->keys_ino;
 	d->peer_kick_fd = yc->kick_fd;
 	d->peer_kick_ino = yc->kick_ino;
+	d->peer_access = access;
 }
 
 /* Kicks @sqp's NIC: its path changed.  The mutex held, @sqp attached. */

@@ -10,7 +10,13 @@
  * object of theirs afterwards.  Then perftest's ib_send_lat,
  * ib_write_lat, ib_write_bw and ib_send_bw (package perftest) with their
  * default options: both sides report the sizes and iterations of those
- * defaults and each other's addresses.
+ * defaults and each other's addresses.  The *_direct / *_relay /
+ * *_both_paths tests run the programs (ibv_rc_pingpong default, -e,
+ * -s 65536 -n 1000, -s 4096; ibv_uc_pingpong; ib_send_lat, ib_write_lat,
+ * ib_read_lat, ib_atomic_lat, ib_write_bw, ib_send_bw) on the direct
+ * data path and with IOVERBS_DIRECT=0 on the relay, and check the path
+ * taken (the provider's IOVERBS_DEBUG line); tests/provider/direct.c
+ * checks the data path's semantics on both.
  *
  * The provider is $IOVERBS_PROVIDER, else $(O)/rel/provider/ (from this
  * program's place, $(O)/asan/tests/daemon/).  A test whose program is
@@ -191,6 +197,35 @@ static void slurp(const char *path, char *out, size_t size)
  * 12) and a free port; their output in @srv_out and @cli_out (@size
  * each).  Both must exit 0.
  */
+/*
+ * The path (<rdma/soft_direct.h>) the next pairs' QPs must take:
+ * "direct", "relay" (IOVERBS_DIRECT=0 in their environment), or NULL
+ * (not checked).  With IOVERBS_DEBUG=1 the provider says on stderr when
+ * a QP takes the direct path.
+ */
+static const char *want_path;
+
+static void path_env(void)
+{
+	if (!want_path)
+		return;
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	if (!strcmp(want_path, "relay"))
+		ASSERT_OK(setenv("IOVERBS_DIRECT", "0", 1));
+	else
+		ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+}
+
+static void path_check(const char *prog, const char *out)
+{
+	bool direct = strstr(out, "ioverbs: direct path: QP ") != NULL;
+
+	if (want_path && direct != !strcmp(want_path, "direct"))
+		harness_fail(__FILE__, __LINE__,
+			     "%s: not on the %s path:\n%s", prog, want_path,
+			     out);
+}
+
 static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 			const char *const *opt, int nopt, char *srv_out,
 			char *cli_out, size_t size)
@@ -217,6 +252,7 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 		argv[argc++] = (char *)opt[i];
 	argv[argc] = NULL;
 
+	path_env();
 	srv = spawn(argv, spath, uid);
 	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++) {
 		if (waitpid(srv, &srv_status, WNOHANG) == srv) {
@@ -243,6 +279,14 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 		harness_fail(__FILE__, __LINE__,
 			     "%s: server status %#x:\n%s\nclient status %#x:\n%s",
 			     prog, srv_status, srv_out, cli_status, cli_out);
+	/*
+	 * A passive server (ib_read_lat's, ib_atomic_lat's) may never look
+	 * at its QP after it connected: the client's word counts, and no
+	 * side may take the direct path on the relay.
+	 */
+	if (want_path && !strcmp(want_path, "relay"))
+		path_check(prog, srv_out);
+	path_check(prog, cli_out);
 }
 
 static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
@@ -333,8 +377,9 @@ static void perftest_result(const char *out, unsigned long long *bytes,
  * perftest's @prog (default options but the port) on 127.0.0.1: both
  * sides report @bytes and @iters.
  */
-static void perftest(const char *prog, unsigned long long bytes,
-		     unsigned int iters, bool server_reports)
+static void perftest_opt(const char *prog, unsigned long long bytes,
+			 unsigned int iters, bool server_reports,
+			 const char *const *opt, int nopt)
 {
 	static char srv_out[16384], cli_out[16384];
 	unsigned long long b;
@@ -345,7 +390,7 @@ static void perftest(const char *prog, unsigned long long bytes,
 	need_tools(prog);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	run_pair(&fx, prog, NULL, 0, srv_out, cli_out, sizeof(srv_out));
+	run_pair(&fx, prog, opt, nopt, srv_out, cli_out, sizeof(srv_out));
 	perftest_result(cli_out, &b, &n);
 	ASSERT_EQ(b, bytes);
 	ASSERT_EQ(n, iters);
@@ -534,6 +579,12 @@ TEST(provider_verbs_under_tsan)
 			     ret, out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void perftest(const char *prog, unsigned long long bytes,
+		     unsigned int iters, bool server_reports)
+{
+	perftest_opt(prog, bytes, iters, server_reports, NULL, 0);
 }
 
 TEST(perftest_send_lat)
@@ -727,7 +778,11 @@ static pid_t descendant_named(pid_t pid, const char *comm)
  * (12) after the transport retries when the QP was gone already.  The
  * daemon holds nothing of either afterwards.
  */
-TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+/*
+ * ib_write_bw's server killed mid-stream: the client ends with an error
+ * completion within 20 s, on the path @path ("direct" or "relay").
+ */
+static void peer_killed(const char *path)
 {
 	static char srv_out[16384], cli_out[16384];
 	char mnt_opt[128], port[16], spath[160], cpath[160];
@@ -739,6 +794,8 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	long base;
 
 	need_tools("/usr/bin/ib_write_bw");
+	want_path = path;
+	path_env();
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
@@ -781,11 +838,22 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 		harness_fail(__FILE__, __LINE__,
 			     "client status %#x after %.1f s:\n%s", status,
 			     now_s() - t0, cli_out);
+	path_check("ib_write_bw", cli_out);
 	reap(srv);
 	slurp(spath, srv_out, sizeof(srv_out));
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
 	fx_stop(&fx);
+}
+
+TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+{
+	peer_killed("direct");
+}
+
+TEST_TIMEOUT(robust_peer_killed_mid_traffic_relay, 120)
+{
+	peer_killed("relay");
 }
 
 /*
@@ -1060,7 +1128,13 @@ TEST(async_cq_err_names_the_cq)
 	argv[5] = "ioverbs0";
 	argv[6] = "cqerr";
 	argv[7] = NULL;
+	/*
+	 * The relay's overrun: on the direct path a completion waits in its
+	 * QP's queue until polled, and a CQ never overflows.
+	 */
+	ASSERT_OK(setenv("IOVERBS_DIRECT", "0", 1));
 	ret = fx_run(argv, out_buf, sizeof(out_buf));
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
 	if (ret || !strstr(out_buf, "event CQ error cq ours\n") ||
 	    !strstr(out_buf, " passed, 0 failed\n"))
 		harness_fail(__FILE__, __LINE__, "async cqerr: exit %d:\n%s",
@@ -1280,4 +1354,171 @@ TEST_TIMEOUT(idle_qps_wake_nobody, 120)
 	}
 	fx_wait_released(&fx, 0, base);
 	fx_stop(&fx);
+}
+
+/*
+ * The direct path (<rdma/soft_direct.h>) and the relay: the same
+ * programs on each, the path checked (the provider's IOVERBS_DEBUG line).
+ */
+TEST(rc_pingpong_default_direct)
+{
+	want_path = "direct";
+	pingpong(8192000ull, 1000, NULL);
+}
+
+TEST(rc_pingpong_default_relay)
+{
+	want_path = "relay";
+	pingpong(8192000ull, 1000, NULL);
+}
+
+TEST(rc_pingpong_events_direct)
+{
+	want_path = "direct";
+	pingpong(8192000ull, 1000, "-e", NULL);
+}
+
+TEST(rc_pingpong_events_relay)
+{
+	want_path = "relay";
+	pingpong(8192000ull, 1000, "-e", NULL);
+}
+
+TEST(rc_pingpong_64k_1000_direct)
+{
+	want_path = "direct";
+	pingpong(131072000ull, 1000, "-s", "65536", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_64k_1000_relay)
+{
+	want_path = "relay";
+	pingpong(131072000ull, 1000, "-s", "65536", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_4k_direct)
+{
+	want_path = "direct";
+	pingpong(8192000ull, 1000, "-s", "4096", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_4k_relay)
+{
+	want_path = "relay";
+	pingpong(8192000ull, 1000, "-s", "4096", "-n", "1000", NULL);
+}
+
+TEST(uc_pingpong_direct)
+{
+	want_path = "direct";
+	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
+}
+
+TEST(uc_pingpong_relay)
+{
+	want_path = "relay";
+	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
+}
+
+/* UD and SRQ QPs never take the direct path. */
+TEST(ud_srq_pingpong_relayed)
+{
+	want_path = "relay";
+	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
+	want_path = NULL;
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	/* Not asked to: the QPs on an SRQ stay relayed all the same. */
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, NULL);
+}
+
+static void perftest_both(const char *prog, unsigned long long bytes,
+			  unsigned int iters, const char *n,
+			  bool server_reports)
+{
+	const char *const opt[] = { "-n", n };
+
+	want_path = "direct";
+	perftest_opt(prog, bytes, iters, server_reports, opt, 2);
+	want_path = "relay";
+	perftest_opt(prog, bytes, iters, server_reports, opt, 2);
+}
+
+TEST(perftest_send_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_send_lat", 2, 200, "200", true);
+}
+
+TEST(perftest_write_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_write_lat", 2, 200, "200", true);
+}
+
+TEST(perftest_read_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_read_lat", 2, 200, "200", false);
+}
+
+TEST(perftest_atomic_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_atomic_lat", 8, 200, "200", false);
+}
+
+TEST(perftest_write_bw_both_paths)
+{
+	perftest_both("/usr/bin/ib_write_bw", 65536, 200, "200", true);
+}
+
+TEST(perftest_send_bw_both_paths)
+{
+	perftest_both("/usr/bin/ib_send_bw", 65536, 200, "200", true);
+}
+
+/*
+ * tests/provider/direct.c through `ioverbs run`: the data path's
+ * statuses, opcodes, lengths and values on the direct path, then the
+ * same on the relay (IOVERBS_DIRECT=0).
+ */
+static void direct_client(const char *path)
+{
+	static char out[16384];
+	char mnt_opt[128], client[PATH_MAX];
+	struct fx fx;
+	long base;
+	char *argv[8];
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 fx_in_build("rel/tests/provider/direct"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	want_path = path;
+	path_env();
+	argv[0] = (char *)fx_tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = (char *)path;
+	argv[7] = NULL;
+	ret = fx_run(argv, out, sizeof(out));
+	if (ret || !strstr(out, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "direct %s: exit %d:\n%s",
+			     path, ret, out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+TEST(provider_data_path_direct)
+{
+	direct_client("direct");
+}
+
+TEST(provider_data_path_relay)
+{
+	direct_client("relay");
 }

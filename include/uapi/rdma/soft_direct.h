@@ -93,7 +93,8 @@
  *    ERR with a MODIFY command, so that the device's view stays right.
  *    Y in ERR settles what arrives with status RETRY_EXC_ERR (no
  *    answer).
- *  - RDMA WRITE, READ and atomics: X looks the rkey up in Y's key table
+ *  - RDMA WRITE, READ and atomics: X checks Y's QP allows it
+ *    (peer_access), looks the rkey up in Y's key table
  *    (soft_direct_key_slot(), a seqlock read), checks the range, the
  *    access and the PD (peer_pd), announces the copy in its own page
  *    (inflight_slot, inflight_seq, then a full barrier), reads the
@@ -126,8 +127,11 @@
  *    its peer's page says it polls on the same CPU (cpu), else spins.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
  *    device sets peer_gone in X's page (then notifies X's armed CQs); X
- *    completes what Y has not settled with RETRY_EXC_ERR and moves to
- *    ERR.
+ *    does what an IB QP does when its peer stops answering: (RC) it
+ *    completes its oldest send Y has not settled, or the next it posts,
+ *    with RETRY_EXC_ERR and moves to ERR then; (UC) its sends are lost
+ *    (SUCCESS); until then its receives stay posted (a peer that ended
+ *    after its last message leaves X's last completions as they were).
  *
  * Trust.  The device reads these pages (inflight, notify, counters) and
  * trusts none of it: a value out of range is ignored, a wait on an
@@ -189,6 +193,10 @@ enum soft_direct_path {
  * @peer_kick_fd, @peer_kick_ino: the kick eventfd of the peer's context
  * @peer_min_rnr_us: the peer's min_rnr_timer, in microseconds (IB's
  *	encoding decoded; 655360 for 0)
+ * @peer_access: the peer QP's qp_access_flags when the peer block was
+ *	written (IB_UVERBS_ACCESS_REMOTE_*: an RDMA WRITE, READ or atomic
+ *	the peer QP does not allow fails with REM_ACCESS_ERR, as the relay
+ *	fails it)
  *
  * Written by the QP's own client:
  * @rx_cons: bytes of the receive ring it consumed (free running)
@@ -226,7 +234,7 @@ struct soft_direct_ctrl {
 	__u32 peer_keys_entries;
 	__aligned_u64 peer_keys_ino;
 	__s32 peer_kick_fd;
-	__u32 rsvd1;
+	__u32 peer_access;
 	__aligned_u64 peer_kick_ino;
 	__u32 rsvd2[10];
 	/* the QP's client: cache lines 2-3 */
