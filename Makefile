@@ -246,8 +246,11 @@ bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
 	$(Q)! grep -q '^bench FAILED' $(R)/bench/bench.txt
 	$(Q)sh scripts/bench_plot.sh $(R)/bench/bench.txt $(R)/bench
 
-# bench_ring starts the daemon it measures.
+# bench_ring starts the daemon it measures; bench_perftest too, and runs
+# perftest through the tool and the provider.
 $(O)/rel/bench/bench_ring: | $(O)/rel/daemon/ioverbsd
+$(O)/rel/bench/bench_perftest: | $(O)/rel/daemon/ioverbsd \
+	$(O)/rel/tools/ioverbs $(O)/rel/provider/libioverbs-rdmav34.so
 
 demo: $(O)/rel/examples/embedded_demo $(O)/rel/examples/daemon_pingpong \
 		$(O)/rel/examples/rdma_rw $(O)/rel/daemon/ioverbsd \
