@@ -32,6 +32,10 @@
  *                                fi_pingpong's pinned mean, the only
  *                                figure it prints: its worst is at least that
  *
+ * First, a "#" line per path says which path the QPs of an ib_send_lat
+ * pair took, as `ioverbs stat` shows them, and whether that is the path
+ * the lines are named after.
+ *
  * A latency's ratio is ours over the baseline's (below 1: we are faster),
  * a bandwidth's too (above 1: we are faster).  Each perftest run also
  * prints its whole row in a "#" line.  A run that fails (exit status,
@@ -47,7 +51,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "bench.h"
 #include "daemon_run.h"
@@ -64,6 +67,7 @@
 static char tool[PATH_MAX], provider[PATH_MAX];
 static bool have_fi;
 static char srv_log[] = "/tmp/bench_perftest.XXXXXX";
+static char cli_log[] = "/tmp/bench_perftest.XXXXXX";
 
 /* $(O)/rel/@rel from this program's place, $(O)/rel/bench/. */
 static void beside(char *buf, size_t size, const char *rel)
@@ -124,11 +128,11 @@ static void last_line(const char *text, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-/* The server's output (its log file) into @buf. */
-static void read_srv_log(char *buf, size_t size)
+/* A background program's output (its log file, @log) into @buf. */
+static void read_log(const char *log, char *buf, size_t size)
 {
 	ssize_t n = 0;
-	int fd = open(srv_log, O_RDONLY | O_CLOEXEC);
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		n = read(fd, buf, size - 1);
@@ -156,8 +160,8 @@ static void describe(char *why, size_t size, const char *who, int st,
 	snprintf(why, size, "%s: %s%s%s", who, how, *last ? ": " : "", last);
 }
 
-/* Runs @cmd (sh -c) in the background, its output into srv_log. */
-static pid_t background(const char *cmd)
+/* Runs @cmd (sh -c) in the background, its output into @log. */
+static pid_t background(const char *cmd, const char *log)
 {
 	pid_t p;
 	int fd;
@@ -167,7 +171,7 @@ static pid_t background(const char *cmd)
 	if (p < 0)
 		die("fork", -errno);
 	if (p == 0) {
-		fd = open(srv_log, O_WRONLY | O_TRUNC);
+		fd = open(log, O_WRONLY | O_TRUNC);
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(126);
 		execl("/bin/sh", "sh", "-c", cmd, NULL);
@@ -245,10 +249,10 @@ static int pair(const char *server, const char *client, char *out,
 	*out = '\0';
 	if (snprintf(cmd, sizeof(cmd), server, port) >= (int)sizeof(cmd))
 		die("command too long", -ENAMETOOLONG);
-	srv = background(cmd);
+	srv = background(cmd, srv_log);
 	for (i = 0; i < LISTEN_SECONDS * 50 && !listening(port); i++) {
 		if (waitpid(srv, &st, WNOHANG) == srv) {
-			read_srv_log(log, sizeof(log));
+			read_log(srv_log, log, sizeof(log));
 			describe(why, wsize, "server", st, log);
 			return -1;
 		}
@@ -256,7 +260,7 @@ static int pair(const char *server, const char *client, char *out,
 	}
 	if (!listening(port)) {
 		stop(srv);
-		read_srv_log(log, sizeof(log));
+		read_log(srv_log, log, sizeof(log));
 		last_line(log, last, sizeof(last));
 		snprintf(why, wsize,
 			 "server: not listening on port %u after %d s%s%s",
@@ -273,14 +277,14 @@ static int pair(const char *server, const char *client, char *out,
 	}
 	if (!wait_for(srv, EXIT_SECONDS, &st)) {
 		stop(srv);
-		read_srv_log(log, sizeof(log));
+		read_log(srv_log, log, sizeof(log));
 		snprintf(why, wsize,
 			 "server: still running %d s after the client ended",
 			 EXIT_SECONDS);
 		return -1;
 	}
 	if (st) {
-		read_srv_log(log, sizeof(log));
+		read_log(srv_log, log, sizeof(log));
 		describe(why, wsize, "server", st, log);
 		return -1;
 	}
@@ -351,6 +355,18 @@ static void perftest_args(const struct test *t, unsigned int iters,
 		snprintf(buf, size, "-s %u -n %u", t->size, iters);
 }
 
+/* The perftest command of @prog on @path, "%u" for the port. */
+static void perftest_cmd(const struct daemon *d, const char *prog,
+			 const struct path *path, bool pinned,
+			 const char *args, char *buf, size_t size)
+{
+	if (snprintf(buf, size,
+		     "exec env IOVERBS_PROVIDER=%s %s%stimeout -k 5 %d %s run --mount=%s -- /usr/bin/%s -d ioverbs0 -p %%u %s",
+		     provider, path->env, pinned ? "taskset -c 0 " : "",
+		     RUN_SECONDS, tool, d->mnt, prog, args) >= (int)size)
+		die("command too long", -ENAMETOOLONG);
+}
+
 /*
  * One pair of @t on @path (@pinned: both on CPU 0): its result row in
  * @v, true; or false with the reason in @why.
@@ -364,14 +380,8 @@ static bool perftest(const struct daemon *d, const struct test *t,
 	int want = t->kind == BW ? BW_FIELDS : LAT_FIELDS, n;
 
 	perftest_args(t, pinned ? PINNED_ITERS : t->iters, args, sizeof(args));
-	if (snprintf(srv, sizeof(srv),
-		     "exec env IOVERBS_PROVIDER=%s %s%stimeout -k 5 %d %s run --mount=%s -- /usr/bin/%s -d ioverbs0 -p %%u %s",
-		     provider, path->env, pinned ? "taskset -c 0 " : "",
-		     RUN_SECONDS, tool, d->mnt, t->prog,
-		     args) >= (int)sizeof(srv) ||
-	    snprintf(cli, sizeof(cli), "%s 127.0.0.1 2>&1", srv) >=
-		    (int)sizeof(cli))
-		die("command too long", -ENAMETOOLONG);
+	perftest_cmd(d, t->prog, path, pinned, args, srv, sizeof(srv));
+	snprintf(cli, sizeof(cli), "%s 127.0.0.1 2>&1", srv);
 	if (pair(srv, cli, out, sizeof(out), why, wsize))
 		return false;
 	for (l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -549,30 +559,99 @@ static void measure(const struct daemon *d, const struct test *t,
 	print_lat(t, path, pinned, v);
 }
 
-/* Whether the provider reads IOVERBS_DIRECT (has the direct path). */
-static bool provider_has_direct(void)
+/* The QPs by path that `ioverbs stat` shows: false if it shows none. */
+static bool stat_paths(const struct daemon *d, unsigned int *direct,
+		       unsigned int *relayed)
 {
-	static const char knob[] = "IOVERBS_DIRECT";
-	struct stat st;
-	bool yes = false;
-	void *p;
-	int fd = open(provider, O_RDONLY | O_CLOEXEC);
+	static char out[OUT_MAX];
+	char cmd[PATH_MAX + 256], *l, *save, *p;
+	unsigned int dq, rq;
+	bool shown = false;
 
-	if (fd < 0)
+	*direct = *relayed = 0;
+	snprintf(cmd, sizeof(cmd), "exec timeout 10 %s stat -m %s 2>&1", tool,
+		 d->mnt);
+	if (capture(cmd, out, sizeof(out)))
 		return false;
-	if (!fstat(fd, &st) && st.st_size > 0) {
-		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-			 0);
-		if (p != MAP_FAILED) {
-			yes = memmem(p, (size_t)st.st_size, knob,
-				     sizeof(knob)) != NULL;
-			munmap(p, (size_t)st.st_size);
-		}
+	/* "data path 1 QP with rings: 1 direct, 0 relayed, 0 pending, ..." */
+	for (l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		p = strstr(l, "with rings:");
+		if (!p || sscanf(p, "with rings: %u direct, %u relayed", &dq,
+				 &rq) != 2)
+			continue;
+		shown = true;
+		*direct += dq;
+		*relayed += rq;
 	}
-	close(fd);
-	return yes;
+	return shown;
 }
 
+/*
+ * Which path the two QPs of ib_send_lat take on @path, as `ioverbs stat`
+ * shows them while it runs for 2 s: a sentence into @buf; true if both
+ * took the path @path names.
+ */
+static bool path_check(const struct daemon *d, const struct path *path,
+		       char *buf, size_t size)
+{
+	static char log[OUT_MAX];
+	char srv[4096], cli[4200], cmd[4200];
+	unsigned int port = pick_port(), direct = 0, relayed = 0;
+	bool shown = false, want_direct = !*path->env;
+	pid_t s, c;
+	int i, st = 0;
+
+	perftest_cmd(d, "ib_send_lat", path, false, "-s 2 -D 2", srv,
+		     sizeof(srv));
+	snprintf(cli, sizeof(cli), "%s 127.0.0.1", srv);
+	snprintf(cmd, sizeof(cmd), srv, port);
+	s = background(cmd, srv_log);
+	for (i = 0; i < LISTEN_SECONDS * 50 && !listening(port); i++)
+		usleep(20000);
+	snprintf(cmd, sizeof(cmd), cli, port);
+	c = background(cmd, cli_log);
+	/* Until both QPs are connected, or the client is gone. */
+	for (i = 0; i < 100 && direct + relayed < 2; i++) {
+		if (waitpid(c, &st, WNOHANG) == c) {
+			c = 0;
+			break;
+		}
+		shown |= stat_paths(d, &direct, &relayed);
+		usleep(100000);
+	}
+	if (c && !wait_for(c, RUN_SECONDS, &st))
+		stop(c);
+	if (!wait_for(s, EXIT_SECONDS, &st))
+		stop(s);
+	if (direct + relayed >= 2) {
+		snprintf(buf, size, "%u QP%s direct, %u relayed", direct,
+			 direct == 1 ? "" : "s", relayed);
+		return want_direct ? !relayed : !direct;
+	}
+	if (!shown) {
+		snprintf(buf, size,
+			 "ioverbs stat shows no data path (a daemon without the direct path: all relayed)");
+		return !want_direct;
+	}
+	read_log(cli_log, log, sizeof(log));
+	describe(buf, size, "ib_send_lat did not connect", st, log);
+	return false;
+}
+
+/* Says which path the _direct and _relay lines measure. */
+static void path_checks(const struct daemon *d)
+{
+	char why[WHY_MAX];
+	unsigned int j;
+
+	for (j = 0; j < ARRAY_SIZE(paths); j++) {
+		bool ok = path_check(d, &paths[j], why, sizeof(why));
+
+		printf("# path check, %s%s: %s%s\n", paths[j].env,
+		       paths[j].name, why,
+		       ok ? "" : ": its lines do NOT measure that path");
+	}
+}
 int main(int argc, char **argv)
 {
 	const char *daemon_path = NULL;
@@ -600,14 +679,17 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("mkstemp", -errno);
 	close(fd);
+	fd = mkstemp(cli_log);
+	if (fd < 0)
+		die("mkstemp", -errno);
+	close(fd);
 	daemon_start(&d, daemon_path, "bench_perftest", 1);
 	printf("# perftest through ioverbs run (soft device, 127.0.0.1) vs fi_pingpong -e rdm; each program of a pair under timeout %d s\n",
 	       RUN_SECONDS);
 	have_fi = !access("/usr/bin/fi_pingpong", X_OK);
 	if (!have_fi)
 		printf("# fi_pingpong: not installed (package libfabric-bin): no baselines, so perftest's rows only\n");
-	if (!provider_has_direct())
-		printf("# the provider does not read IOVERBS_DIRECT (no direct path in it): the _direct and _relay lines both measure the relay\n");
+	path_checks(&d);
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		snprintf(path, sizeof(path), "/usr/bin/%s", tests[i].prog);
 		have[i] = !access(path, X_OK);
@@ -626,5 +708,6 @@ int main(int argc, char **argv)
 			measure(&d, &tests[i], &paths[j], true);
 	daemon_stop(&d);
 	unlink(srv_log);
+	unlink(cli_log);
 	return 0;
 }
