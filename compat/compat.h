@@ -339,6 +339,20 @@ struct compat_mm_ops {
 	 */
 	int (*check)(struct compat_mm *mm, u64 uaddr, u64 len, bool write,
 		     u64 *bad);
+	/*
+	 * The id of the process (a tgid) whose memory this is, as that
+	 * process's own peers name it (pidfd_open()); 0 if it has none.
+	 * Optional: 0.
+	 */
+	pid_t (*tgid)(struct compat_mm *mm);
+	/*
+	 * Would the kernel let the process of @mm reach the memory and
+	 * descriptors of the process of @peer (process_vm_*, pidfd_getfd)
+	 * and the other way round, as the soft device's direct path needs?
+	 * Called only with two address spaces of the same ops.  Optional:
+	 * an address space without it never may (embedded: one process).
+	 */
+	bool (*may_reach)(struct compat_mm *mm, struct compat_mm *peer);
 };
 
 /*
@@ -443,7 +457,22 @@ void usleep_range(unsigned long min_us, unsigned long max_us);
  * address space cannot share descriptors), -ENOMEM.
  */
 void *compat_map_shared(struct compat_mm *mm, int fd, size_t len);
+/* As compat_map_shared(); also stores the memfd's inode number in @ino. */
+void *compat_map_shared_ino(struct compat_mm *mm, int fd, size_t len,
+			    u64 *ino);
 void compat_unmap_shared(void *p, size_t len);
+
+/* The inode number of our descriptor @local (a kernel: file_inode()), 0 if none. */
+u64 compat_file_ino(int local);
+
+/* @mm's process id (compat_mm_ops.tgid), 0 if it cannot tell; NULL is ours. */
+pid_t compat_mm_tgid(struct compat_mm *mm);
+
+/*
+ * compat_mm_ops.may_reach of @mm for @peer: false when either is NULL,
+ * their ops differ or have no may_reach.
+ */
+bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer);
 
 /*
  * Futexes on shared memory (not process-private).  wait returns 0 when

@@ -17,6 +17,12 @@
 
 void *compat_map_shared(struct compat_mm *mm, int fd, size_t len)
 {
+	return compat_map_shared_ino(mm, fd, len, NULL);
+}
+
+void *compat_map_shared_ino(struct compat_mm *mm, int fd, size_t len,
+			    u64 *ino)
+{
 	struct stat st;
 	void *p;
 	int local, seals, ret;
@@ -45,6 +51,8 @@ void *compat_map_shared(struct compat_mm *mm, int fd, size_t len)
 		goto out_close;
 	}
 	close(local);
+	if (ino)
+		*ino = (u64)st.st_ino;
 	return p;
 
 out_close:
@@ -56,6 +64,29 @@ void compat_unmap_shared(void *p, size_t len)
 {
 	if (p && !IS_ERR(p))
 		munmap(p, len);
+}
+
+u64 compat_file_ino(int local)
+{
+	struct stat st;
+
+	if (local < 0 || fstat(local, &st))
+		return 0;
+	return (u64)st.st_ino;
+}
+
+pid_t compat_mm_tgid(struct compat_mm *mm)
+{
+	if (!mm)
+		mm = &compat_self_mm;
+	return mm->ops->tgid ? mm->ops->tgid(mm) : 0;
+}
+
+bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer)
+{
+	if (!mm || !peer || mm->ops != peer->ops || !mm->ops->may_reach)
+		return false;
+	return mm->ops->may_reach(mm, peer);
 }
 
 int compat_futex_wait(u32 *uaddr, u32 val, unsigned long timeout_us)

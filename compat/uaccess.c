@@ -131,11 +131,19 @@ static int self_check(struct compat_mm *mm, u64 uaddr, u64 len, bool write,
 	return ret == -ESRCH ? 0 : ret;
 }
 
+static pid_t self_tgid(struct compat_mm *mm)
+{
+	(void)mm;
+	return getpid();
+}
+
+/* No may_reach: one process has no peer to reach directly. */
 static const struct compat_mm_ops self_mm_ops = {
 	.read = self_read,
 	.write = self_write,
 	.get_fd = self_get_fd,
 	.check = self_check,
+	.tgid = self_tgid,
 };
 
 struct compat_mm compat_self_mm = { .ops = &self_mm_ops };

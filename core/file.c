@@ -138,6 +138,19 @@ static void file_destroy_hw(struct ib_uverbs_file *ufile,
 	mutex_unlock(&ufile->ucontext_lock);
 }
 
+int ib_uverbs_file_context_call(struct ib_uverbs_file *ufile,
+				int (*fn)(struct ib_ucontext *uctx, void *arg),
+				void *arg)
+{
+	int ret = -ENOENT;
+
+	mutex_lock(&ufile->ucontext_lock);
+	if (ufile->ucontext && !ufile->hw_destroyed)
+		ret = fn(ufile->ucontext, arg);
+	mutex_unlock(&ufile->ucontext_lock);
+	return ret;
+}
+
 /*
  * Once a file's driver objects are gone nothing may stay charged: a
  * leftover is a path that forgot to give a charge back.

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <rdma/soft_direct.h>
+
 #include "daemon.h"
 
 static LIST_HEAD(ctl_files);
@@ -230,6 +232,74 @@ static const char *const traffic_names[IB_UVERBS_NUM_TRAFFIC] = {
 	[IB_UVERBS_TRAFFIC_ATOMIC] = "atomic",
 };
 
+static const char *const path_names[] = {
+	[SOFT_PATH_UNDECIDED] = "undecided",
+	[SOFT_PATH_PENDING] = "pending",
+	[SOFT_PATH_RELAY] = "relay",
+	[SOFT_PATH_DIRECT] = "direct",
+};
+
+/* A soft context's QPs with rings, summed and one by one. */
+struct direct_arg {
+	struct outbuf *o;
+	unsigned long serial;
+	unsigned int qps, by_path[ARRAY_SIZE(path_names)];
+	u64 tx_msgs, tx_bytes, rx_msgs, rx_bytes;
+	bool lines;
+};
+
+static int direct_qp(const struct soft_direct_qp_info *qi, void *arg)
+{
+	struct direct_arg *da = arg;
+
+	if (da->lines) {
+		out_printf(da->o,
+			   "qp %lu %u %s peer %u gone %d tx_msgs %llu tx_bytes %llu rx_msgs %llu rx_bytes %llu\n",
+			   da->serial, qi->qpn,
+			   qi->path < ARRAY_SIZE(path_names) ?
+				   path_names[qi->path] : "?",
+			   qi->peer_qpn, qi->peer_gone,
+			   (unsigned long long)qi->tx_msgs,
+			   (unsigned long long)qi->tx_bytes,
+			   (unsigned long long)qi->rx_msgs,
+			   (unsigned long long)qi->rx_bytes);
+		return 0;
+	}
+	da->qps++;
+	if (qi->path < ARRAY_SIZE(path_names))
+		da->by_path[qi->path]++;
+	da->tx_msgs += qi->tx_msgs;
+	da->tx_bytes += qi->tx_bytes;
+	da->rx_msgs += qi->rx_msgs;
+	da->rx_bytes += qi->rx_bytes;
+	return 0;
+}
+
+static int direct_ctx(struct ib_ucontext *uctx, void *arg)
+{
+	return soft_direct_for_each_qp(uctx, direct_qp, arg);
+}
+
+/* The "direct" line and the "qp" lines of a file of a soft device. */
+static void stat_direct(struct outbuf *o, struct ivd_file *f)
+{
+	struct direct_arg da = { .o = o, .serial = f->serial };
+
+	if (ib_uverbs_file_context_call(f->ufile, direct_ctx, &da))
+		return;
+	out_printf(o,
+		   "direct %lu qps %u direct %u relay %u pending %u undecided %u tx_msgs %llu tx_bytes %llu rx_msgs %llu rx_bytes %llu\n",
+		   f->serial, da.qps, da.by_path[SOFT_PATH_DIRECT],
+		   da.by_path[SOFT_PATH_RELAY], da.by_path[SOFT_PATH_PENDING],
+		   da.by_path[SOFT_PATH_UNDECIDED],
+		   (unsigned long long)da.tx_msgs,
+		   (unsigned long long)da.tx_bytes,
+		   (unsigned long long)da.rx_msgs,
+		   (unsigned long long)da.rx_bytes);
+	da.lines = true;
+	ib_uverbs_file_context_call(f->ufile, direct_ctx, &da);
+}
+
 static void stat_file(struct outbuf *o, const struct ivd_dev *d,
 		      struct ivd_file *f)
 {
@@ -256,6 +326,7 @@ static void stat_file(struct outbuf *o, const struct ivd_dev *d,
 			   (unsigned long long)st.msgs[i],
 			   (unsigned long long)st.bytes[i]);
 	out_printf(o, " wc_errors %llu\n", (unsigned long long)st.wc_errors);
+	stat_direct(o, f);
 	ib_uverbs_file_cmd_counts(f->ufile, stat_cmd, &la);
 }
 

@@ -37,6 +37,10 @@
  *		age_ms MS cmds N errors N objects N [TYPE N]...
  *	traffic SERIAL send N BYTES recv N BYTES rdma_write N BYTES \
  *		rdma_read N BYTES atomic N BYTES wc_errors N
+ *	direct SERIAL qps N direct N relay N pending N undecided N \
+ *		tx_msgs N tx_bytes N rx_msgs N rx_bytes N
+ *	qp SERIAL QPN PATH peer QPN gone 0|1 tx_msgs N tx_bytes N \
+ *		rx_msgs N rx_bytes N
  *	cmd SERIAL TYPE_ID ACTION_ID NAME calls N errors N
  *
  * One device line per slot, followed by a file line and a traffic line
@@ -50,6 +54,15 @@
  * spec tables ("PD_ALLOC"), else TYPE:ACTION_ID with the type's name,
  * else TYPE_ID:ACTION_ID; commands that named no action of the device
  * (a bad header, an unknown object or action) are "cmd SERIAL - - ???".
+ * A file of a soft device with a context has a direct line: its QPs with
+ * shared rings by the path the device gave them (<rdma/soft_direct.h>:
+ * direct between two clients, relay through the device's NIC, pending
+ * or undecided until both ends connect) and the sums of what the clients
+ * say they moved on the direct path (their direct pages' counters,
+ * reported by the clients, not checked); then a qp line per such QP
+ * (QPN in decimal; PATH undecided, pending, relay or direct; peer: the
+ * QP it waits for or is connected to, 0 once gone; gone 1 when its
+ * DIRECT peer went).
  *
  * "reason PID TID" answers the reason (Rule 23) that thread TID of process
  * PID would read() for its last failed command, from whichever of the

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -454,11 +455,150 @@ static int pvm_check(struct compat_mm *mm, u64 uaddr, u64 len, bool write,
 	return -EFAULT;
 }
 
+/* A long-lived mm's process, or a command's caller's: its tgid, 0 gone. */
+static pid_t pvm_tgid(struct compat_mm *mm)
+{
+	struct pvm_mm *m = container_of(mm, struct pvm_mm, mm);
+
+	if (m->pidfd < 0)
+		return pvm_tid_to_tgid(m->pid);
+	return pvm_mm_exited(m) ? 0 : m->pid;
+}
+
+/**
+ * struct pvm_creds - what decides whether one process may reach another
+ * @uid, @gid: real, effective, saved and filesystem ids (/proc/PID/status)
+ * @cap_prm: permitted capabilities
+ * @owner: the owner of /proc/PID/status: root for a process that is not
+ *	dumpable
+ * @userns: /proc/PID/ns/user
+ * @confined: /proc/PID/attr/current names an LSM context other than
+ *	"unconfined"
+ */
+struct pvm_creds {
+	unsigned int uid[4];
+	unsigned int gid[4];
+	unsigned long long cap_prm;
+	uid_t owner;
+	char userns[64];
+	bool confined;
+};
+
+/* 0, or -1 when @pid's credentials cannot be read whole. */
+static int pvm_creds_read(pid_t pid, struct pvm_creds *c)
+{
+	char path[64], line[256];
+	unsigned int found = 0;
+	struct stat st;
+	ssize_t n;
+	FILE *fp;
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "Uid: %u %u %u %u", &c->uid[0], &c->uid[1],
+			   &c->uid[2], &c->uid[3]) == 4)
+			found |= 1;
+		else if (sscanf(line, "Gid: %u %u %u %u", &c->gid[0],
+				&c->gid[1], &c->gid[2], &c->gid[3]) == 4)
+			found |= 2;
+		else if (sscanf(line, "CapPrm: %llx", &c->cap_prm) == 1)
+			found |= 4;
+	}
+	fclose(fp);
+	if (found != 7)
+		return -1;
+	/* Its entries, not always the directory itself, follow dumpable. */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (stat(path, &st))
+		return -1;
+	c->owner = st.st_uid;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	n = readlink(path, c->userns, sizeof(c->userns) - 1);
+	if (n <= 0)
+		return -1;
+	c->userns[n] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == EINVAL ? 0 : -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 0)
+		return errno == EINVAL ? 0 : -1;
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == 0))
+		n--;
+	line[n] = 0;
+	c->confined = n && strcmp(line, "unconfined");
+	return 0;
+}
+
+/* Does one process of @c reach the other's memory as the kernel allows? */
+static bool pvm_creds_plain(const struct pvm_creds *c)
+{
+	unsigned int i;
+
+	for (i = 1; i < 4; i++)
+		if (c->uid[i] != c->uid[0] || c->gid[i] != c->gid[0])
+			return false;
+	/* Not dumpable: /proc/PID/status is root's (root cannot tell). */
+	return c->owner == c->uid[0] && !c->confined;
+}
+
+/* Yama's ptrace_scope: 0 or absent. */
+static bool pvm_yama_open(void)
+{
+	char buf[16] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/sys/kernel/yama/ptrace_scope", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && buf[0] == '0' && (buf[1] == '\n' || !buf[1]);
+}
+
+/*
+ * The direct path's test (compat_mm_ops.may_reach): the two processes
+ * have one set of credentials (uid, gid: all four equal, and the same in
+ * both; the same permitted capabilities), both are dumpable, live in one
+ * user namespace, under no LSM confinement and no Yama restriction: then
+ * process_vm_*() and pidfd_getfd() of either on the other succeed.  Both
+ * must be long-lived mms of processes still there; what they are is read
+ * now, so a process that changed its credentials since its open() is
+ * judged as it is.
+ */
+static bool pvm_may_reach(struct compat_mm *mm, struct compat_mm *peer)
+{
+	struct pvm_mm *a = container_of(mm, struct pvm_mm, mm);
+	struct pvm_mm *b = container_of(peer, struct pvm_mm, mm);
+	struct pvm_creds ca, cb;
+
+	if (a->pidfd < 0 || b->pidfd < 0 || !pvm_yama_open())
+		return false;
+	if (pvm_creds_read(a->pid, &ca) || pvm_creds_read(b->pid, &cb))
+		return false;
+	if (!pvm_creds_plain(&ca) || !pvm_creds_plain(&cb) ||
+	    ca.uid[0] != cb.uid[0] || ca.gid[0] != cb.gid[0] ||
+	    ca.cap_prm != cb.cap_prm || strcmp(ca.userns, cb.userns))
+		return false;
+	/* Read from the right processes: neither pid was reused meanwhile. */
+	return !pvm_mm_exited(a) && !pvm_mm_exited(b);
+}
+
 static const struct compat_mm_ops pvm_mm_ops = {
 	.read = pvm_read,
 	.write = pvm_write,
 	.get_fd = pvm_get_fd,
 	.check = pvm_check,
+	.tgid = pvm_tgid,
+	.may_reach = pvm_may_reach,
 };
 
 /* The pid (a thread id) of current_mm if it is a pvm_mm, else 0. */

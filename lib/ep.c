@@ -30,6 +30,8 @@ long ioverbs_ep_open(struct ioverbs_ep *s, size_t len, bool rings)
 	s->rings = rings;
 	s->rctx.fd = -1;
 	s->rctx.kick = -1;
+	s->rctx.keys = NULL;
+	s->rctx.keys_fd = -1;
 	s->rcq.fd = -1;
 	s->rqp.fd = -1;
 	s->buf = calloc(1, len);

@@ -30,10 +30,11 @@ static u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
-static int sring_attach(int fd, int kick, int qp, int cq, ioverbs_ioctl_fn fn,
-			void *fctx)
+static int sring_attach(int fd, int kick, int keys, int qp, int cq,
+			ioverbs_ioctl_fn fn, void *fctx)
 {
-	struct soft_attach a = { .fd = fd }, k = { .fd = kick };
+	struct soft_attach a = { .fd = fd }, k = { .fd = kick },
+			   t = { .fd = keys };
 	struct ioverbs_cmd c;
 
 	ioverbs_cmd_init(&c, NULL, SOFT_DRIVER_ID, SOFT_TYPE_VENDOR,
@@ -41,6 +42,8 @@ static int sring_attach(int fd, int kick, int qp, int cq, ioverbs_ioctl_fn fn,
 	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
 	if (kick >= 0)
 		ioverbs_cmd_in(&c, SOFT_ATTACH_KICK, &k, sizeof(k));
+	if (keys >= 0)
+		ioverbs_cmd_in(&c, SOFT_ATTACH_KEYS, &t, sizeof(t));
 	if (qp >= 0)
 		ioverbs_cmd_idr(&c, SOFT_ATTACH_QP, (u32)qp);
 	if (cq >= 0)
@@ -51,23 +54,58 @@ static int sring_attach(int fd, int kick, int qp, int cq, ioverbs_ioctl_fn fn,
 int ioverbs_sring_attach(int fd, int qp, int cq, ioverbs_ioctl_fn fn,
 			 void *fctx)
 {
-	return sring_attach(fd, -1, qp, cq, fn, fctx);
+	return sring_attach(fd, -1, -1, qp, cq, fn, fctx);
 }
 
 int ioverbs_sring_attach_doorbell(int fd, int kick, ioverbs_ioctl_fn fn,
 				  void *fctx)
 {
-	return sring_attach(fd, kick, -1, -1, fn, fctx);
+	return sring_attach(fd, kick, -1, -1, -1, fn, fctx);
 }
 
-int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
-			     void *fctx)
+int ioverbs_sring_attach_doorbell_keys(int fd, int kick, int keys,
+				       ioverbs_ioctl_fn fn, void *fctx)
+{
+	return sring_attach(fd, kick, keys, -1, -1, fn, fctx);
+}
+
+/* The key table's memfd of @entries slots: its header written, sealed. */
+static int sring_keys_create(struct ioverbs_sring_ctx *r, u32 entries)
+{
+	size_t len = soft_direct_keys_size(entries);
+	struct soft_direct_keys *k;
+	void *map;
+	int ret;
+
+	ret = ioverbs_shm_map("ioverbs-keys", len, &map, &r->keys_fd);
+	if (ret)
+		return ret;
+	k = map;
+	k->entries = entries;
+	munmap(map, len);
+	/* Ours to read: the device writes the entries, peers the locks. */
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, r->keys_fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r->keys = map;
+	r->keys_len = len;
+	r->keys_entries = entries;
+	return 0;
+}
+
+static int sring_ctx_attach(struct ioverbs_sring_ctx *r, u32 entries,
+			    bool with_keys, ioverbs_ioctl_fn fn, void *fctx)
 {
 	void *map;
 	int ret;
 
 	r->db = NULL;
+	r->fd = -1;
 	r->kick = -1;
+	r->keys = NULL;
+	r->keys_len = 0;
+	r->keys_fd = -1;
+	r->keys_entries = 0;
 	ret = ioverbs_shm_map("ioverbs-doorbell", SOFT_RING_DOORBELL_SIZE, &map,
 			  &r->fd);
 	if (ret)
@@ -79,7 +117,12 @@ int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 		ret = -errno;
 		goto err_detach;
 	}
-	ret = ioverbs_sring_attach_doorbell(r->fd, r->kick, fn, fctx);
+	if (with_keys) {
+		ret = sring_keys_create(r, entries);
+		if (ret)
+			goto err_detach;
+	}
+	ret = sring_attach(r->fd, r->kick, r->keys_fd, -1, -1, fn, fctx);
 	if (ret)
 		goto err_detach;
 	return 0;
@@ -87,6 +130,18 @@ int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 err_detach:
 	ioverbs_sring_ctx_detach(r);
 	return ret;
+}
+
+int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
+			     void *fctx)
+{
+	return sring_ctx_attach(r, 0, false, fn, fctx);
+}
+
+int ioverbs_sring_ctx_attach_keys(struct ioverbs_sring_ctx *r, u32 entries,
+				  ioverbs_ioctl_fn fn, void *fctx)
+{
+	return sring_ctx_attach(r, entries, true, fn, fctx);
 }
 
 void ioverbs_sring_ctx_detach(struct ioverbs_sring_ctx *r)
@@ -97,9 +152,17 @@ void ioverbs_sring_ctx_detach(struct ioverbs_sring_ctx *r)
 		close(r->fd);
 	if (r->kick >= 0)
 		close(r->kick);
+	if (r->keys)
+		munmap(r->keys, r->keys_len);
+	if (r->keys_fd >= 0)
+		close(r->keys_fd);
 	r->db = NULL;
 	r->fd = -1;
 	r->kick = -1;
+	r->keys = NULL;
+	r->keys_fd = -1;
+	r->keys_len = 0;
+	r->keys_entries = 0;
 }
 
 int ioverbs_sring_cq_attach(struct ioverbs_sring_cq *r, u32 cq_handle,
@@ -154,6 +217,8 @@ int ioverbs_sring_qp_attach(struct ioverbs_sring_qp *r,
 	r->map = map;
 	r->sq = (struct soft_ring_ctrl *)(r->map + r->layout.sq);
 	r->rq = (struct soft_ring_ctrl *)(r->map + r->layout.rq);
+	r->dir = (struct soft_direct_ctrl *)(r->map + r->layout.dir);
+	r->dring = r->map + r->layout.dir + SOFT_DIRECT_PAGE;
 	ret = ioverbs_sring_attach(r->fd, (int)qp_handle, -1, fn, fctx);
 	if (ret)
 		ioverbs_sring_qp_detach(r);

@@ -67,6 +67,11 @@ static struct ivp_ibv_cq *cq_create(struct ibv_context *ctx, int cqe,
 	return c;
 }
 
+struct ivp_cq *ivp_ibv_cq(struct ibv_cq *cq)
+{
+	return to_icq(cq)->cq;
+}
+
 struct ibv_cq *ivo_create_cq(struct ibv_context *ctx, int cqe,
 			     struct ibv_comp_channel *channel, int comp_vector)
 {
@@ -144,9 +149,11 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc)
 	/*
 	 * The "NIC" is a thread of the daemon on the same CPUs: a program
 	 * spinning on an empty CQ (perftest, ibv_rc_pingpong) would leave it
-	 * the CPU only at the scheduler's tick.
+	 * the CPU only at the scheduler's tick.  A CQ whose QPs all take the
+	 * direct path spins without a system call, unless its peer polls on
+	 * this CPU (ivp_cq_idle()).
 	 */
-	if (!done)
+	if (!done && ivp_cq_idle(c->cq))
 		sched_yield();
 	return done;
 }
@@ -182,7 +189,8 @@ static int ex_poll(struct ibv_cq_ex *cq)
 		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", -EIO,
 				      "the device is gone (DEVICE_FATAL)");
 	if (!n) {
-		sched_yield(); /* as ivo_poll_cq() */
+		if (ivp_cq_idle(c->cq))
+			sched_yield(); /* as ivo_poll_cq() */
 		return ENOENT;
 	}
 	cq->status = (enum ibv_wc_status)c->cur.status;

@@ -9,6 +9,7 @@
 #ifndef _PROVIDER_IVP_H
 #define _PROVIDER_IVP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -161,6 +162,11 @@ int ivp_cq_destroy(struct ivp_cq *cq, uint32_t *comp_events,
 /* Return: how many completions (oldest first), or a negative errno. */
 int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num);
 int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only);
+/*
+ * ivp_cq_idle() - a poll found nothing: should the poller yield the CPU
+ * (to the daemon's NIC threads, or to a direct peer on the same CPU)?
+ */
+bool ivp_cq_idle(struct ivp_cq *cq);
 
 /*
  * QP: the object and, on the soft device, its shared send and receive
@@ -170,6 +176,7 @@ struct ivp_qp;
 struct ivp_qp_create {
 	uint64_t user_handle;
 	uint32_t pd, send_cq, recv_cq, srq;
+	struct ivp_cq *scq, *rcq; /* send_cq's and recv_cq's */
 	uint8_t qp_type, sq_sig_all;
 	struct ivp_qp_cap cap; /* in: asked for; out: what the QP has */
 };

@@ -48,43 +48,6 @@ AT(ivp_qp_attr, ib_uverbs_qp_attr, cap);
 AT(ivp_qp_attr, ib_uverbs_qp_attr, qp_state);
 AT(ivp_qp_attr, ib_uverbs_qp_attr, alt_timeout);
 
-struct ivp_cq {
-	struct ivp_dev *dev;
-	u32 handle;
-	bool ring;
-	pthread_mutex_t lock;
-	struct ioverbs_sring_cq r;
-};
-
-/*
- * A QP.  With rings, the provider keeps the queues' occupancy itself, as
- * a hardware provider does: the rings are freed as the device takes WQEs,
- * not as they complete, so ENOMEM at max_send_wr / max_recv_wr
- * outstanding WRs is ours to give.
- * @sq_posted, @rq_posted: WRs posted (under sq_lock / rq_lock)
- * @sq_done, @rq_done: of those, how many completed (stored by pollers,
- *	read by posters: atomics)
- * @sig: ring of the post indexes of the signaled sends not completed
- *	yet (max_send_wr of them at most): sends complete in order, so a
- *	signaled send's completion also completes the unsignaled ones
- *	before it; @sig_head (pollers) and @sig_tail (posters) index it
- * @srq: receives go to an SRQ: @rq_* unused
- * @next: in the context's table (qps_lock)
- */
-struct ivp_qp {
-	struct ivp_dev *dev;
-	u32 handle, qpn;
-	bool ring, srq, sq_sig_all;
-	pthread_mutex_t sq_lock, rq_lock;
-	struct ioverbs_sring_qp r;
-	u32 max_send_wr, max_recv_wr;
-	u32 sq_posted, rq_posted;
-	u32 sq_done, rq_done;
-	u32 *sig;
-	u32 sig_head, sig_tail;
-	struct ivp_qp *next;
-};
-
 /* Spare event files. */
 
 static int spare_open(struct ivp_dev *dev, int i)
@@ -135,6 +98,7 @@ void ivp_dev_init(struct ivp_dev *dev)
 
 	pthread_mutex_init(&dev->lock, NULL);
 	pthread_rwlock_init(&dev->qps_lock, NULL);
+	ivp_direct_ctx_init(dev);
 	dev->ring.fd = -1;
 	dev->ring.kick = -1;
 	dev->rings_state = 0;
@@ -157,6 +121,7 @@ void ivp_dev_fini(struct ivp_dev *dev)
 			close(dev->spare[i]);
 	if (dev->rings_state > 0)
 		ioverbs_sring_ctx_detach(&dev->ring);
+	ivp_direct_ctx_fini(dev);
 	pthread_rwlock_destroy(&dev->qps_lock);
 	pthread_mutex_destroy(&dev->lock);
 }
@@ -181,11 +146,7 @@ static bool dev_rings(struct ivp_dev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->rings_state)
-		dev->rings_state = ioverbs_sring_ctx_attach(&dev->ring,
-							    dev->v.fn,
-							    dev->v.ctx) ?
-					   -1 :
-					   1;
+		dev->rings_state = ivp_direct_ctx_attach(dev) ? -1 : 1;
 	pthread_mutex_unlock(&dev->lock);
 	return dev->rings_state > 0;
 }
@@ -210,12 +171,18 @@ int ivp_reg_mr(struct ivp_dev *dev, uint32_t pd, uint64_t addr, uint64_t len,
 		return (int)ret;
 	*lkey = resp.lkey;
 	*rkey = resp.rkey;
+	ivp_direct_mr_add(dev, *handle, pd, resp.lkey, hca_va, addr, len,
+			  access);
 	return 0;
 }
 
 int ivp_dereg_mr(struct ivp_dev *dev, uint32_t handle)
 {
-	return (int)ioverbs_mr_dereg(&dev->v, handle);
+	long ret = ioverbs_mr_dereg(&dev->v, handle);
+
+	if (!ret)
+		ivp_direct_mr_del(dev, handle);
+	return (int)ret;
 }
 
 /* CQ */
@@ -272,6 +239,7 @@ int ivp_cq_destroy(struct ivp_cq *cq, uint32_t *comp_events,
 	if (cq->ring)
 		ioverbs_sring_cq_detach(&cq->r);
 	pthread_mutex_destroy(&cq->lock);
+	free(cq->dq);
 	free(cq);
 	return 0;
 }
@@ -316,6 +284,9 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 	/* In the CQ's lock: a QP's send completions are credited in order. */
 	if (n)
 		credit(cq->dev, wc, n);
+	/* The direct QPs' completions are counted by direct.c. */
+	if (n < num && cq->ndq)
+		n += ivp_direct_cq_poll(cq, wc + n, num - n);
 	pthread_mutex_unlock(&cq->lock);
 	/* A dropped completion: the CQ is in error (CQ_ERR was queued). */
 	if (!n && ioverbs_sring_cq_overflowed(&cq->r))
@@ -325,8 +296,20 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 
 int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only)
 {
-	return (int)ioverbs_cq_req_notify(&cq->dev->v, cq->handle,
-					  solicited_only ? 1 : 0);
+	long ret = ioverbs_cq_req_notify(&cq->dev->v, cq->handle,
+					 solicited_only ? 1 : 0);
+
+	if (ret || !cq->ring)
+		return (int)ret;
+	pthread_mutex_lock(&cq->lock);
+	ivp_direct_cq_arm(cq, solicited_only);
+	pthread_mutex_unlock(&cq->lock);
+	return 0;
+}
+
+bool ivp_cq_idle(struct ivp_cq *cq)
+{
+	return !cq->ring || ivp_direct_cq_idle(cq);
 }
 
 /* QP */
@@ -404,12 +387,24 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 	qp->ring = qp->sig && dev_rings(dev) &&
 		   !ioverbs_sring_qp_attach(&qp->r, &dev->ring, qp->handle,
 					    &resp.cap, dev->v.fn, dev->v.ctx);
+	if (qp->ring && dev->d.on && !qp->srq &&
+	    (c->qp_type == IB_UVERBS_QPT_RC || c->qp_type == IB_UVERBS_QPT_UC))
+		ivp_direct_qp_init(qp, c->qp_type, c->pd, c->scq, c->rcq);
+	/* The CQs' polls and arms look at their QPs' paths. */
+	if (qp->ring && c->scq && c->rcq &&
+	    (ivp_direct_cq_add(c->scq, qp) ||
+	     (c->rcq != c->scq && ivp_direct_cq_add(c->rcq, qp)))) {
+		ivp_direct_cq_del(c->scq, qp);
+		ivp_direct_qp_fini(qp);
+	}
 	if (qp->ring) {
 		pthread_rwlock_wrlock(&dev->qps_lock);
 		qp->next = dev->qps[qp->qpn % IVP_QP_BUCKETS];
 		dev->qps[qp->qpn % IVP_QP_BUCKETS] = qp;
 		pthread_rwlock_unlock(&dev->qps_lock);
 	}
+	qp->scq = c->scq;
+	qp->rcq = c->rcq;
 	memcpy(&c->cap, &resp.cap, sizeof(c->cap));
 	*handle = qp->handle;
 	*qpn = resp.qpn;
@@ -419,8 +414,13 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 
 int ivp_qp_modify(struct ivp_qp *qp, const struct ivp_qp_attr *a)
 {
-	return (int)ioverbs_qp_modify(&qp->dev->v, qp->handle,
-				      (const struct ib_uverbs_qp_attr *)a);
+	long ret = ioverbs_qp_modify(&qp->dev->v, qp->handle,
+				     (const struct ib_uverbs_qp_attr *)a);
+
+	/* Connects at RTR when the device chose the direct path. */
+	if (!ret)
+		ivp_direct_qp_modified(qp, a);
+	return (int)ret;
 }
 
 int ivp_qp_query(struct ivp_qp *qp, uint32_t mask, struct ivp_qp_attr *a,
@@ -458,6 +458,11 @@ int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
 				break;
 			}
 		pthread_rwlock_unlock(&qp->dev->qps_lock);
+		if (qp->scq && qp->rcq) {
+			ivp_direct_cq_del(qp->scq, qp);
+			ivp_direct_cq_del(qp->rcq, qp);
+		}
+		ivp_direct_qp_fini(qp);
 		ioverbs_sring_qp_detach(&qp->r);
 	}
 	free(qp->sig);
@@ -496,6 +501,8 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	int ret;
 
 	*why = NULL;
+	if (ivp_direct_qp_is(qp))
+		return ivp_direct_post_send(qp, wr, sge, why);
 	if (!qp->ring)
 		return (int)ioverbs_qp_post_send(
 			&qp->dev->v, qp->handle,
@@ -503,6 +510,11 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
 			wr->num_sge, NULL);
 	pthread_mutex_lock(&qp->sq_lock);
+	if (ivp_direct_qp_connected(qp)) {
+		/* Connected since the test above: the rings are not ours. */
+		pthread_mutex_unlock(&qp->sq_lock);
+		return ivp_direct_post_send(qp, wr, sge, why);
+	}
 	if (qp->sq_posted - __atomic_load_n(&qp->sq_done, __ATOMIC_ACQUIRE) >=
 	    qp->max_send_wr) {
 		pthread_mutex_unlock(&qp->sq_lock);
@@ -532,6 +544,8 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	int ret;
 
 	*why = NULL;
+	if (ivp_direct_qp_is(qp))
+		return ivp_direct_post_recv(qp, wr, sge, why);
 	if (!qp->ring)
 		return (int)ioverbs_qp_post_recv(
 			&qp->dev->v, qp->handle,
@@ -539,6 +553,10 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
 			wr->num_sge, NULL);
 	pthread_mutex_lock(&qp->rq_lock);
+	if (ivp_direct_qp_connected(qp)) {
+		pthread_mutex_unlock(&qp->rq_lock);
+		return ivp_direct_post_recv(qp, wr, sge, why);
+	}
 	if (!qp->srq &&
 	    qp->rq_posted - __atomic_load_n(&qp->rq_done, __ATOMIC_ACQUIRE) >=
 		    qp->max_recv_wr) {

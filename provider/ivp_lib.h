@@ -12,6 +12,7 @@
 #include <ioverbs/soft_ring.h>
 #include <ioverbs/verbs.h>
 
+#include "direct.h"
 #include "ivp.h"
 
 /* Spare event files kept open (docs/internals.md). */
@@ -36,6 +37,7 @@ struct ivp_qp;
  * @qps_lock: protects @qps (read by every poll, written by QP create
  *	and destroy); taken alone
  * @qps: the QPs with rings, by QP number: a poll credits their queues
+ * @d: the direct data path's state of the context (direct.c)
  */
 struct ivp_dev {
 	struct ioverbs_client v;
@@ -47,6 +49,55 @@ struct ivp_dev {
 	ino_t spare_ino[IVP_SPARES];
 	pthread_rwlock_t qps_lock;
 	struct ivp_qp *qps[IVP_QP_BUCKETS];
+	struct ivp_dctx d;
+};
+
+/*
+ * A CQ.  @lock serializes pollers; it also protects @dq, the QPs that
+ * may take the direct path and use this CQ (direct.c polls them).
+ */
+struct ivp_cq {
+	struct ivp_dev *dev;
+	u32 handle;
+	bool ring;
+	pthread_mutex_t lock;
+	struct ioverbs_sring_cq r;
+	struct ivp_qp **dq;
+	u32 ndq, dq_cap;
+};
+
+/*
+ * A QP.  With rings, the provider keeps the queues' occupancy itself, as
+ * a hardware provider does: the rings are freed as the device takes WQEs,
+ * not as they complete, so ENOMEM at max_send_wr / max_recv_wr
+ * outstanding WRs is ours to give.
+ * @sq_posted, @rq_posted: WRs posted (under sq_lock / rq_lock)
+ * @sq_done, @rq_done: of those, how many completed (stored by pollers,
+ *	read by posters: atomics)
+ * @sig: ring of the post indexes of the signaled sends not completed
+ *	yet (max_send_wr of them at most): sends complete in order, so a
+ *	signaled send's completion also completes the unsignaled ones
+ *	before it; @sig_head (pollers) and @sig_tail (posters) index it
+ * @srq: receives go to an SRQ: @rq_* unused
+ * @next: in the context's table (qps_lock)
+ * @d: its direct data path (direct.c), NULL when it can never take it
+ *	(UD, an SRQ, no rings, a context without a key table)
+ * @scq, @rcq: its CQs, whose lists (dq) it is on when it has rings
+ */
+struct ivp_qp {
+	struct ivp_dev *dev;
+	u32 handle, qpn;
+	bool ring, srq, sq_sig_all;
+	pthread_mutex_t sq_lock, rq_lock;
+	struct ioverbs_sring_qp r;
+	u32 max_send_wr, max_recv_wr;
+	u32 sq_posted, rq_posted;
+	u32 sq_done, rq_done;
+	u32 *sig;
+	u32 sig_head, sig_tail;
+	struct ivp_qp *next;
+	struct ivp_dqp *d;
+	struct ivp_cq *scq, *rcq;
 };
 
 void ivp_dev_init(struct ivp_dev *dev);

@@ -26,6 +26,9 @@ struct ibv_mr *ivo_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			  uint64_t hca_va, int access);
 int ivo_dereg_mr(struct verbs_mr *vmr);
 
+/* The ioverbs half's CQ of a CQ of ours (cq.c). */
+struct ivp_cq *ivp_ibv_cq(struct ibv_cq *cq);
+
 struct ibv_cq *ivo_create_cq(struct ibv_context *ctx, int cqe,
 			     struct ibv_comp_channel *channel, int comp_vector);
 struct ibv_cq_ex *ivo_create_cq_ex(struct ibv_context *ctx,

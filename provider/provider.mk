@@ -7,12 +7,14 @@
 #                               $(R)/provider/
 #
 # provider.c includes <infiniband/verbs.h>, whose uapi headers share names
-# with ours: it is compiled without include/uapi, and only ivp_cmd.c
-# talks to lib/ (provider/ivp.h is what the two share).
+# with ours: it is compiled without include/uapi, and only ivp_cmd.c,
+# ivp_data.c and direct.c talk to lib/ (provider/ivp.h is what the two
+# halves share).
 
 PROVIDER_SO := $(O)/rel/provider/libioverbs-rdmav34.so
 PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o \
-	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/mr.o \
+	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/direct.o \
+	$(O)/pic/provider/mr.o \
 	$(O)/pic/provider/cq.o $(O)/pic/provider/qp.o \
 	$(O)/pic/provider/srq.o $(O)/pic/provider/ah.o
 
@@ -41,11 +43,23 @@ $(PROVIDER_VERBS): tests/provider/verbs.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
 
+# The data path's semantics on either path (tests/provider/direct.c).
+PROVIDER_DIRECT := $(O)/rel/tests/provider/direct
+$(PROVIDER_DIRECT): tests/provider/direct.c include/uapi/rdma/soft_direct.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+
 # Async events through libibverbs alone (tests/provider/async.c).
 PROVIDER_ASYNC := $(O)/rel/tests/provider/async
 $(PROVIDER_ASYNC): tests/provider/async.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+
+# tests/test_direct.c drives provider/direct.c without a device (lib/
+# again after it: it calls lib/).
+$(foreach v,rel asan tsan clang,$(eval \
+	$(O)/$(v)/tests/test_direct: $(O)/$(v)/provider/direct.o)$(eval \
+	$(O)/$(v)/tests/test_direct: LIBS += $(O)/$(v)/libioverbs.a))
 
 # The same provider and client built with TSan ($(O)/tsan-pic/: PIC and
 # -fsanitize=thread), for the threaded part of tests/provider/verbs.c;
@@ -54,7 +68,8 @@ PROVIDER_TSAN_SO := $(O)/tsan/provider/libioverbs-rdmav34.so
 PROVIDER_TSAN_VERBS := $(O)/tsan/tests/provider/verbs
 PROVIDER_TSAN_LIBVERBS_SRCS := provider/provider.c provider/mr.c \
 	provider/cq.c provider/qp.c provider/srq.c provider/ah.c
-PROVIDER_TSAN_LIB_SRCS := provider/ivp_cmd.c provider/ivp_data.c $(LIB_SRCS)
+PROVIDER_TSAN_LIB_SRCS := provider/ivp_cmd.c provider/ivp_data.c \
+	provider/direct.c $(LIB_SRCS)
 
 $(patsubst %.c,$(O)/tsan-pic/%.o,$(PROVIDER_TSAN_LIBVERBS_SRCS)): \
 	$(O)/tsan-pic/%.o: %.c
@@ -92,7 +107,7 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
-	$(PROVIDER_ASYNC) \
+	$(PROVIDER_ASYNC) $(PROVIDER_DIRECT) \
 	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
 # tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs

@@ -94,6 +94,8 @@ static struct ivp_ibv_qp *qp_create(struct ibv_pd *pd,
 	c.user_handle = (uintptr_t)&q->vqp.qp;
 	c.send_cq = attr->send_cq->handle;
 	c.recv_cq = attr->recv_cq->handle;
+	c.scq = ivp_ibv_cq(attr->send_cq);
+	c.rcq = ivp_ibv_cq(attr->recv_cq);
 	cap_to(&c.cap, &attr->cap);
 	ret = ivp_qp_create(dev, &c, &q->qp, &handle, &qpn);
 	if (ret) {

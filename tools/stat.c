@@ -10,7 +10,10 @@
  * QPs moved (completions and bytes by kind).  With -w, like vmstat: a
  * header, then every SECONDS one line per open file with the rates over
  * that interval (the first report, or a file's first: the averages since
- * it was opened), COUNT reports (default: until interrupted).  The
+ * it was opened), COUNT reports (default: until interrupted).  A file of
+ * a soft device also shows its QPs with shared rings by data path
+ * (direct between two clients, relayed by the daemon, pending, undecided)
+ * and what the clients say they moved directly.  The
  * numbers come from the daemon's control file ("stat", daemon/ctl.h):
  * root only, as `ioverbs ctl`.
  */
@@ -40,6 +43,12 @@ struct st_cmd {
 	unsigned long long calls, errors;
 };
 
+struct st_qp {
+	unsigned int qpn, peer;
+	char path[16];
+	int gone;
+};
+
 struct st_file {
 	unsigned long serial;
 	char dev[32];
@@ -52,6 +61,11 @@ struct st_file {
 	unsigned long long msgs[NUM_T], bytes[NUM_T], wc_errors;
 	struct st_cmd *acts;
 	unsigned int nacts;
+	bool direct;	/* a "direct" line came: a soft device's file */
+	unsigned int qps, by_path[4]; /* direct, relay, pending, undecided */
+	unsigned long long dtx_msgs, dtx_bytes, drx_msgs, drx_bytes;
+	struct st_qp *qpl;
+	unsigned int nqpl;
 };
 
 struct st_dev {
@@ -82,8 +96,10 @@ static void snap_free(struct st_snap *s)
 {
 	unsigned int i;
 
-	for (i = 0; i < s->nfiles; i++)
+	for (i = 0; i < s->nfiles; i++) {
 		free(s->files[i].acts);
+		free(s->files[i].qpl);
+	}
 	free(s->files);
 	free(s->devs);
 	*s = (struct st_snap){ 0 };
@@ -167,6 +183,44 @@ static int parse_line(struct st_snap *s, char *line)
 		memcpy(f->msgs, m, sizeof(m));
 		memcpy(f->bytes, b, sizeof(b));
 		f->wc_errors = wce;
+		return 0;
+	}
+	if (!strncmp(line, "direct ", 7)) {
+		struct st_file d = { 0 };
+
+		if (sscanf(line,
+			   "direct %lu qps %u direct %u relay %u pending %u "
+			   "undecided %u tx_msgs %llu tx_bytes %llu "
+			   "rx_msgs %llu rx_bytes %llu",
+			   &serial, &d.qps, &d.by_path[0], &d.by_path[1],
+			   &d.by_path[2], &d.by_path[3], &d.dtx_msgs,
+			   &d.dtx_bytes, &d.drx_msgs, &d.drx_bytes) != 10)
+			return -EPROTO;
+		f = file_by_serial(s, serial);
+		if (!f)
+			return -EPROTO;
+		f->direct = true;
+		f->qps = d.qps;
+		memcpy(f->by_path, d.by_path, sizeof(d.by_path));
+		f->dtx_msgs = d.dtx_msgs;
+		f->dtx_bytes = d.dtx_bytes;
+		f->drx_msgs = d.drx_msgs;
+		f->drx_bytes = d.drx_bytes;
+		return 0;
+	}
+	if (!strncmp(line, "qp ", 3)) {
+		struct st_qp q = { 0 };
+
+		if (sscanf(line, "qp %lu %u %15s peer %u gone %d", &serial,
+			   &q.qpn, q.path, &q.peer, &q.gone) != 5)
+			return -EPROTO;
+		f = file_by_serial(s, serial);
+		if (!f)
+			return -EPROTO;
+		f->qpl = grow(f->qpl, &f->nqpl, sizeof(q), &e);
+		if (!e)
+			return -ENOMEM;
+		memcpy(e, &q, sizeof(q));
 		return 0;
 	}
 	if (!strncmp(line, "cmd ", 4)) {
@@ -286,6 +340,25 @@ static void print_file(const struct st_file *f)
 		printf("      %-24s %10llu %14llu\n", t_names[t], f->msgs[t],
 		       f->bytes[t]);
 	printf("      %-24s %10llu\n", "errors", f->wc_errors);
+	if (!f->direct || !f->qps)
+		return;
+	printf("    data path %u QP%s with rings: %u direct, %u relayed, "
+	       "%u pending, %u undecided\n",
+	       f->qps, f->qps == 1 ? "" : "s", f->by_path[0], f->by_path[1],
+	       f->by_path[2], f->by_path[3]);
+	printf("      direct (client-reported): sent %llu msgs %llu bytes, "
+	       "received %llu msgs %llu bytes\n",
+	       f->dtx_msgs, f->dtx_bytes, f->drx_msgs, f->drx_bytes);
+	for (i = 0; i < f->nqpl; i++) {
+		const struct st_qp *q = &f->qpl[i];
+
+		printf("      qp 0x%06x  %-9s", q->qpn, q->path);
+		if (q->gone)
+			printf("  peer gone");
+		else if (q->peer)
+			printf("  peer 0x%06x", q->peer);
+		printf("\n");
+	}
 }
 
 static void print_once(const struct st_snap *s)

@@ -269,6 +269,7 @@ enum {
 	ATT_QP = SOFT_ATTACH_QP & ~UVERBS_VENDOR_FLAG,
 	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
 	ATT_KICK = SOFT_ATTACH_KICK & ~UVERBS_VENDOR_FLAG,
+	ATT_KEYS = SOFT_ATTACH_KEYS & ~UVERBS_VENDOR_FLAG,
 };
 
 static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
@@ -289,6 +290,11 @@ static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
 			 .access = UVERBS_ACCESS_WRITE } },
 	[ATT_KICK] = {
 		.name = "KICK", .layout = &soft_attach_layout,
+		.type = UVERBS_ATTR_TYPE_PTR_IN,
+		.min_len = sizeof(struct soft_attach),
+		.max_len = sizeof(struct soft_attach) },
+	[ATT_KEYS] = {
+		.name = "KEYS", .layout = &soft_attach_layout,
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
@@ -685,6 +691,7 @@ int soft_alloc_ucontext(struct ib_ucontext *uctx,
 		return -ENOMEM;
 	sctx->sdev = to_soft_dev(uctx->device);
 	sctx->mm = uctx->mm;
+	soft_direct_ctx_init(sctx);
 	uctx->driver_priv = sctx;
 	return 0;
 }
@@ -692,8 +699,10 @@ int soft_alloc_ucontext(struct ib_ucontext *uctx,
 /* struct ib_device's dealloc_ucontext: also on a failed GET_CONTEXT. */
 void soft_dealloc_ucontext(struct ib_ucontext *uctx)
 {
-	if (uctx->driver_priv)
+	if (uctx->driver_priv) {
 		soft_nic_stop(uctx->driver_priv);
+		soft_direct_ctx_cleanup(uctx->driver_priv);
+	}
 	kfree(uctx->driver_priv);
 	uctx->driver_priv = NULL;
 }

@@ -341,6 +341,7 @@ bool soft_qp_set_err(struct soft_qp *sqp)
 	if (sqp->attr.qp_state != IB_UVERBS_QPS_ERR) {
 		sqp->attr.cur_qp_state = sqp->attr.qp_state;
 		sqp->attr.qp_state = IB_UVERBS_QPS_ERR;
+		soft_direct_state(sqp, IB_UVERBS_QPS_ERR);
 		moved = true;
 	}
 	spin_unlock(&sqp->lock);
@@ -443,6 +444,22 @@ out_unlock:
 					      cq->user_handle,
 					      &cq->async_events_reported))
 		pr_warn("soft: CQ_ERR lost: out of memory");
+}
+
+void soft_cq_raise(struct ib_cq *cq)
+{
+	struct soft_cq *scq;
+
+	if (!cq)
+		return;
+	scq = to_soft_cq(cq);
+	spin_lock(&scq->lock);
+	if (scq->notify) {
+		scq->notify = 0;
+		if (cq->channel)
+			ib_comp_channel_event(cq);
+	}
+	spin_unlock(&scq->lock);
 }
 
 /* The receive queue a responder draws from. */

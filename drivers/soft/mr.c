@@ -101,6 +101,8 @@ struct ib_mr *soft_mr_reg(struct ib_pd *pd,
 	smr->ibmr.length = cmd->length;
 	smr->ibmr.iova = cmd->hca_va;
 	smr->ibmr.access = cmd->access_flags;
+	smr->sctx = pd->uobject->context->driver_priv;
+	INIT_LIST_HEAD(&smr->ctx_node);
 	smr->lkey_node.mr = smr;
 	smr->rkey_node.mr = smr;
 	smr->rkey_node.remote = true;
@@ -117,6 +119,14 @@ struct ib_mr *soft_mr_reg(struct ib_pd *pd,
 	smr->ibmr.lkey = smr->lkey_node.key;
 	smr->ibmr.rkey = smr->rkey_node.key;
 	spin_unlock(&sdev->mr_lock);
+	/* Its context's key table (the direct path) has it too. */
+	ret = soft_direct_mr_add(smr);
+	if (ret) {
+		spin_lock(&sdev->mr_lock);
+		list_del_init(&smr->lkey_node.node);
+		list_del_init(&smr->rkey_node.node);
+		goto err_unlock;
+	}
 	return &smr->ibmr;
 
 err_unlock:
@@ -150,6 +160,8 @@ int soft_mr_dereg(struct ib_mr *mr)
 	struct soft_device *sdev = to_soft_dev(mr->device);
 	struct soft_mr *smr = to_soft_mr(mr);
 
+	/* Peers copying directly through its key finish first (bounded). */
+	soft_direct_mr_del(smr);
 	spin_lock(&sdev->mr_lock);
 	list_del_init(&smr->lkey_node.node);
 	list_del_init(&smr->rkey_node.node);

@@ -5,6 +5,9 @@
  */
 #include "soft.h"
 
+/* soft_pd.id: the last one given. */
+static atomic_t soft_pd_ids;
+
 struct ib_pd *soft_pd_alloc(struct ib_ucontext *uctx,
 			    struct uverbs_attr_array *vendor)
 {
@@ -22,6 +25,10 @@ struct ib_pd *soft_pd_alloc(struct ib_ucontext *uctx,
 		return ERR_PTR(-ENOMEM);
 	}
 	spd->ibpd.device = uctx->device;
+	/* Never 0: 0 names no PD (a zeroed peer block or key entry). */
+	do {
+		spd->id = (u32)atomic_add_return(1, &soft_pd_ids);
+	} while (!spd->id);
 	return &spd->ibpd;
 }
 

@@ -339,6 +339,7 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 		cur->cur_qp_state = cur->qp_state;
 		cur->qp_state = attr->qp_state;
 		state = attr->qp_state;
+		soft_direct_state(sqp, state);
 		/* RESET forgets the connection, PSNs included. */
 		if (state == IB_UVERBS_QPS_RESET)
 			sqp->req_psn = sqp->resp_psn = 0;
@@ -359,6 +360,9 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 			soft_qp_event(sqp,
 				      IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 	}
+	/* The direct path's decision (RTR), or its end (RESET, ERR). */
+	if (state != 0xff)
+		soft_direct_modify(sqp, state);
 	/* WQEs in its rings may wait for this state: its NIC looks. */
 	if (state != 0xff)
 		soft_ring_qp_kick(sqp, false);
@@ -396,6 +400,7 @@ int soft_qp_destroy(struct ib_qp *qp)
 	soft_fabric_qp_del(sdev, sqp);
 	spin_lock(&sqp->lock);
 	sqp->attr.qp_state = IB_UVERBS_QPS_ERR;
+	soft_direct_state(sqp, IB_UVERBS_QPS_ERR);
 	spin_unlock(&sqp->lock);
 	/*
 	 * Wait out the engine: a request executing on it as the responder
@@ -439,6 +444,7 @@ void soft_qp_fatal(struct soft_qp *sqp)
 	soft_queue_set_flush(&sqp->sq);
 	soft_queue_set_flush(&sqp->rq);
 	soft_qp_flush(sqp);
+	soft_direct_err(sqp);
 	soft_qp_event(sqp, IB_UVERBS_EVENT_QP_FATAL);
 	if (sqp->ibqp.srq)
 		soft_qp_event(sqp, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);

@@ -91,6 +91,7 @@ enum {
 	ATT_QP = SOFT_ATTACH_QP & ~UVERBS_VENDOR_FLAG,
 	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
 	ATT_KICK = SOFT_ATTACH_KICK & ~UVERBS_VENDOR_FLAG,
+	ATT_KEYS = SOFT_ATTACH_KEYS & ~UVERBS_VENDOR_FLAG,
 };
 
 static struct soft_ring_ctrl *qp_ring(struct soft_qp *sqp, u64 off)
@@ -450,6 +451,11 @@ static void soft_nic_kick(struct soft_nic *nic)
 	mutex_unlock(&pool->lock);
 }
 
+void soft_ring_nic_kick(struct soft_nic *nic)
+{
+	soft_nic_kick(nic);
+}
+
 /*
  * @nic's turn came from its client's kick and found nothing: it is
  * MUTED, longer for each such kick in a row.  Called in place of
@@ -571,6 +577,11 @@ static bool soft_nic_pass(struct soft_nic *nic)
 		list_move_tail(&sqp->nic_node, &nic->qps);
 		if (sqp->ubroken)
 			continue;
+		/* Rings of a QP not RELAY wait, or are its client's. */
+		if (!soft_direct_served(sqp)) {
+			work |= soft_direct_notify(sqp);
+			continue;
+		}
 		/* Receives first: a send to ourselves may need them. */
 		work |= soft_ring_pull_rq(sqp);
 		/* A corrupt RQ ring failed the QP: its SQ ring is not read. */
@@ -1116,18 +1127,31 @@ out_unlock:
 	return ret;
 }
 
-static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
+static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd,
+			   int keys_fd)
 {
-	struct soft_nic *nic, *expected = NULL;
+	struct soft_direct_keys *keys = NULL;
+	size_t keys_len = 0;
+	u32 entries = 0;
+	u64 keys_ino = 0;
+	struct soft_nic *nic;
 	int ret;
 
 	if (smp_load_acquire(&sctx->nic)) {
 		uverbs_set_error("VENDOR_ATTACH: the context's doorbell is attached already");
 		return -EBUSY;
 	}
+	if (keys_fd >= 0) {
+		ret = soft_direct_keys_attach(sctx, keys_fd, &keys, &keys_len,
+					      &entries, &keys_ino);
+		if (ret)
+			return ret;
+	}
 	nic = kzalloc(sizeof(*nic));
-	if (!nic)
-		return -ENOMEM;
+	if (!nic) {
+		ret = -ENOMEM;
+		goto err_keys;
+	}
 	mutex_init(&nic->lock);
 	INIT_LIST_HEAD(&nic->qps);
 	INIT_LIST_HEAD(&nic->run_node);
@@ -1148,17 +1172,39 @@ static int soft_attach_ctx(struct soft_ucontext *sctx, int fd, int kick_fd)
 					 kick_fd);
 		goto err_put;
 	}
-	/* Published whole: a QP attach may use it from now on. */
-	if (!__atomic_compare_exchange_n(&sctx->nic, &expected, nic, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	/*
+	 * Published whole, the key table first: a QP attach may use it
+	 * from now on.  Every doorbell attach comes here under keys_lock.
+	 */
+	mutex_lock(&sctx->keys_lock);
+	if (sctx->nic) {
+		mutex_unlock(&sctx->keys_lock);
 		soft_pool_leave(nic);
 		uverbs_set_error("VENDOR_ATTACH: the context's doorbell is attached already");
-		return -EBUSY;
+		ret = -EBUSY;
+		goto err_keys;
 	}
+	if (keys) {
+		ret = soft_direct_keys_publish(sctx, keys, keys_len, entries,
+					       keys_fd, keys_ino);
+		if (ret) {
+			mutex_unlock(&sctx->keys_lock);
+			soft_pool_leave(nic);
+			if (!uverbs_error_is_set())
+				uverbs_set_error("VENDOR_ATTACH: out of memory for the key table");
+			goto err_keys;
+		}
+	}
+	sctx->kick_fd = kick_fd;
+	sctx->kick_ino = compat_file_ino(nic->kick);
+	smp_store_release(&sctx->nic, nic);
+	mutex_unlock(&sctx->keys_lock);
 	return 0;
 
 err_put:
 	soft_nic_put(nic);
+err_keys:
+	compat_unmap_shared(keys, keys_len);
 	return ret;
 }
 
@@ -1215,9 +1261,11 @@ static int soft_attach_qp(struct soft_ucontext *sctx, struct soft_qp *sqp,
 		return -EBUSY;
 	}
 	soft_ring_qp_layout(&sqp->ibqp.cap, &sqp->ulayout);
-	map = compat_map_shared(current_mm, fd, sqp->ulayout.size);
+	map = compat_map_shared_ino(current_mm, fd, sqp->ulayout.size,
+				    &sqp->dqp_ino);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
+	sqp->dqp_fd = fd;
 	/* resp_lock: a peer's request reads @umap (soft_ring_rq_pending()). */
 	mutex_lock(&sqp->resp_lock);
 	sqp->umap = map;
@@ -1233,6 +1281,8 @@ static int soft_attach_qp(struct soft_ucontext *sctx, struct soft_qp *sqp,
 	list_add_tail(&sqp->nic_node, &nic->qps);
 	nic->nr_qps++;
 	mutex_unlock(&nic->lock);
+	/* Its path (until then UNDECIDED: the NIC leaves its rings alone). */
+	soft_direct_qp_attach(sqp, sctx);
 	soft_nic_kick(nic);
 	return 0;
 }
@@ -1253,6 +1303,7 @@ void soft_ring_qp_detach(struct soft_qp *sqp)
 	nic->nr_qps--;
 	WRITE_ONCE(sqp->nic, NULL);
 	mutex_unlock(&nic->lock);
+	soft_direct_qp_detach(sqp);
 	mutex_lock(&sqp->resp_lock);
 	map = sqp->umap;
 	sqp->umap = NULL;
@@ -1299,12 +1350,13 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 {
 	const struct soft_attach *a = uverbs_attr_in(vendor, ATT_FD);
 	const struct soft_attach *k = uverbs_attr_in(vendor, ATT_KICK);
+	const struct soft_attach *keys = uverbs_attr_in(vendor, ATT_KEYS);
 	struct ib_uobject *qp = uverbs_attr_obj(vendor, ATT_QP);
 	struct ib_uobject *cq = uverbs_attr_obj(vendor, ATT_CQ);
 	struct soft_ucontext *sctx = uctx->driver_priv;
 	int ret;
 
-	if (a->reserved || (k && k->reserved)) {
+	if (a->reserved || (k && k->reserved) || (keys && keys->reserved)) {
 		uverbs_set_error("VENDOR_ATTACH: reserved is not zero");
 		return -EINVAL;
 	}
@@ -1316,6 +1368,15 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		uverbs_set_error("VENDOR_ATTACH: a kick fd is for the context's doorbell only");
 		return -EINVAL;
 	}
+	if (keys && (qp || cq)) {
+		uverbs_set_error("VENDOR_ATTACH: a key table is for the context's doorbell only");
+		return -EINVAL;
+	}
+	if (keys && keys->fd < 0) {
+		uverbs_set_error("VENDOR_ATTACH: key table fd %d: the caller has no such fd",
+				 keys->fd);
+		return -EBADF;
+	}
 	if (!k && !qp && !cq) {
 		uverbs_set_error("VENDOR_ATTACH: the doorbell needs its kick eventfd (SOFT_ATTACH_KICK)");
 		return -EINVAL;
@@ -1325,7 +1386,7 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	else if (cq)
 		ret = soft_attach_cq(to_soft_cq(cq->object), a->fd);
 	else
-		ret = soft_attach_ctx(sctx, a->fd, k->fd);
+		ret = soft_attach_ctx(sctx, a->fd, k->fd, keys ? keys->fd : -1);
 	if (ret == -EINVAL && !uverbs_error_is_set())
 		uverbs_set_error("VENDOR_ATTACH: fd %d is not a memfd sealed against shrinking and large enough",
 				 a->fd);

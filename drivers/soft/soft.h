@@ -9,7 +9,12 @@
  *	(responder) rq.lock or srq->rq.lock -> mr->io_lock ->
  *	soft_atomic_lock -> a CQ's lock
  *   sqp->lock (attributes, counters) and sdev->mr_lock are leaves: nothing
- *   is taken under them.  The engine (engine.c) takes at most one
+ *   is taken under them.
+ *   The direct path (direct.c): nic->lock -> soft_direct_mutex ->
+ *	soft_fabric_lock -> sdev->qp_lock, soft_direct_mutex -> sqp->lock,
+ *	a CQ's lock or pool->lock; sctx->keys_lock is a leaf.
+ *	soft_direct_mutex is never held while a QP's resp_lock or sq.lock
+ *	is taken.  The engine (engine.c) takes at most one
  *   mr->io_lock at a time.
  * Every queue has a fixed capacity chosen at creation (an SRQ's may grow
  * by MODIFY, under its lock) and free-running u32 head/tail counters.
@@ -132,17 +137,47 @@ struct soft_nic;
 struct soft_nic_owner;
 struct soft_nic_pool;
 
+/* The device's own record of a key table slot (never the shared page's). */
+struct soft_dkey {
+	u32 seq;
+	u32 state;	/* enum soft_dkey_state */
+};
+
 /**
  * struct soft_ucontext - a context's driver data (ucontext->driver_priv)
  * @sdev: the device
  * @mm: the address space its MRs live in
  * @nic: its shared queues' NIC, once SOFT_VENDOR_ATTACH gave it a
  *	doorbell; set once (cmpxchg), read with acquire
+ * @keys_lock: protects @mrs, the key table's entries, @dkeys and every
+ *	MR's @dslot; the doorbell's attach holds it while it publishes
+ *	@nic (a leaf: nothing is taken under it)
+ * @mrs: the context's MRs (soft_mr.ctx_node)
+ * @keys: the key table (SOFT_ATTACH_KEYS), mapped; NULL without one.
+ *	Set once, with @keys_len .. @kick_ino, under @keys_lock before
+ *	@nic is published: whoever sees @nic (acquire) sees them
+ * @keys_len: its mapping's length
+ * @keys_entries: its slots, the device's copy of the header's
+ * @dkeys: the device's own record of each slot (seq, state)
+ * @keys_fd, @keys_ino: the client's descriptor of it and its inode
+ * @kick_fd, @kick_ino: the client's kick eventfd and its inode
+ * @dqps: its QPs with a direct page (soft_qp.dnode); soft_direct_mutex
  */
 struct soft_ucontext {
 	struct soft_device *sdev;
 	struct compat_mm *mm;
 	struct soft_nic *nic;
+	struct mutex keys_lock;
+	struct list_head mrs;
+	struct soft_direct_keys *keys;
+	size_t keys_len;
+	u32 keys_entries;
+	struct soft_dkey *dkeys;
+	s32 keys_fd;
+	u64 keys_ino;
+	s32 kick_fd;
+	u64 kick_ino;
+	struct list_head dqps;
 };
 
 /* Where a NIC is in the pool's schedule (ring.c); under the pool's lock. */
@@ -207,8 +242,14 @@ struct soft_nic {
 	struct soft_nic_owner *owner;
 };
 
+/*
+ * @id: how the direct path names the PD (soft_direct_key.pd and
+ *	soft_direct_ctrl.peer_pd): a process-wide serial, never 0 and
+ *	never reused, so a stale name matches no live PD
+ */
 struct soft_pd {
 	struct ib_pd ibpd;
+	u32 id;
 };
 
 static inline struct soft_pd *to_soft_pd(struct ib_pd *pd)
@@ -234,6 +275,9 @@ struct soft_mr_key {
  *	dereg_mr takes it to set @dead, so no access follows its return
  * @dead: deregistered; the engine treats it as a protection error
  * @lkey_node, @rkey_node: in sdev->mr_hash while registered
+ * @sctx: its context
+ * @ctx_node: in sctx->mrs (sctx->keys_lock)
+ * @dslot: 1 + its slot in the context's key table, 0 none (keys_lock)
  */
 struct soft_mr {
 	struct ib_mr ibmr;
@@ -243,6 +287,9 @@ struct soft_mr {
 	bool dead;
 	struct soft_mr_key lkey_node;
 	struct soft_mr_key rkey_node;
+	struct soft_ucontext *sctx;
+	struct list_head ctx_node;
+	u32 dslot;
 };
 
 static inline struct soft_mr *to_soft_mr(struct ib_mr *mr)
@@ -444,6 +491,19 @@ void soft_queue_cleanup(struct soft_queue *q);
  *	left (nic->lock)
  * @urnr_now: its RNR timer expired or its responder got a receive: the
  *	NIC retries the head at once (atomic)
+ * @dir: its direct page in @umap (struct soft_direct_ctrl) while its
+ *	rings are attached; set and cleared under @lock and
+ *	soft_direct_mutex, so either one makes it safe to store to
+ * @path: enum soft_direct_path, the device's copy (the page's is the
+ *	client's to read); written under soft_direct_mutex, READ_ONCE by
+ *	the NIC
+ * @dpeer: PENDING: the QP its RTR named; DIRECT: its peer (NULL once
+ *	the peer went); soft_direct_mutex.  No reference: a QP leaves
+ *	every @dpeer at its detach, under the mutex
+ * @dctx: its context, while attached
+ * @dnode: in dctx->dqps; @pnode: in the list of PENDING QPs
+ * @dseq: the seq of @dir as the device wrote it last
+ * @dqp_fd, @dqp_ino: the client's descriptor of the QP memfd, its inode
  */
 struct soft_qp {
 	struct ib_qp ibqp;
@@ -472,7 +532,23 @@ struct soft_qp {
 	struct soft_charge charge;
 	bool umore;
 	bool urnr_now;
+	struct soft_direct_ctrl *dir;
+	u32 path;
+	struct soft_qp *dpeer;
+	struct soft_ucontext *dctx;
+	struct list_head dnode;
+	struct list_head pnode;
+	u32 dseq;
+	s32 dqp_fd;
+	u64 dqp_ino;
 };
+
+/* Mirrors @state into the QP's direct page; sqp->lock held. */
+static inline void soft_direct_state(struct soft_qp *sqp, u8 state)
+{
+	if (sqp->dir)
+		WRITE_ONCE(sqp->dir->state, state);
+}
 
 static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
 {
@@ -628,6 +704,8 @@ int soft_attach_cq(struct soft_cq *scq, int fd);
  * head at once): false if the QP has no rings.
  */
 bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now);
+/* A turn for @nic (alive: the caller knows how). */
+void soft_ring_nic_kick(struct soft_nic *nic);
 /*
  * Has @sqp's client posted receives on its RQ ring that its NIC has not
  * taken yet?  A peer's request asks, under @sqp's resp_lock.
@@ -636,6 +714,31 @@ bool soft_ring_rq_pending(struct soft_qp *sqp);
 void soft_rnr_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);
+
+/* direct.c */
+extern struct mutex soft_direct_mutex;
+void soft_direct_ctx_init(struct soft_ucontext *sctx);
+void soft_direct_ctx_cleanup(struct soft_ucontext *sctx);
+int soft_direct_keys_attach(struct soft_ucontext *sctx, int fd,
+			    struct soft_direct_keys **keys, size_t *len,
+			    u32 *entries, u64 *ino);
+int soft_direct_keys_publish(struct soft_ucontext *sctx,
+			     struct soft_direct_keys *keys, size_t len,
+			     u32 entries, int fd, u64 ino);
+int soft_direct_mr_add(struct soft_mr *smr);
+void soft_direct_mr_del(struct soft_mr *smr);
+void soft_direct_qp_attach(struct soft_qp *sqp, struct soft_ucontext *sctx);
+void soft_direct_qp_detach(struct soft_qp *sqp);
+void soft_direct_modify(struct soft_qp *sqp, u8 state);
+void soft_direct_err(struct soft_qp *sqp);
+/* May the NIC take WQEs off the QP's rings?  nic->lock held. */
+bool soft_direct_served(struct soft_qp *sqp);
+/* A DIRECT QP's notify bits: true if it had any.  nic->lock held. */
+bool soft_direct_notify(struct soft_qp *sqp);
+/* The IB min_rnr_timer encoding in microseconds. */
+u32 soft_rnr_timer_us(u8 code);
+/* Raises the completion event of @cq if it is armed, adding nothing. */
+void soft_cq_raise(struct ib_cq *cq);
 
 /* srq.c */
 struct ib_srq *soft_srq_create(struct ib_pd *pd,

@@ -21,11 +21,26 @@
 #include <ioverbs/cmd.h>
 #include <rdma/soft_ring.h>
 
-/* @kick: the eventfd that wakes the device when it sleeps (-1: none). */
+/**
+ * struct ioverbs_sring_ctx - a context's doorbell (and key table)
+ * @db: the doorbell page, mapped
+ * @fd: its memfd
+ * @kick: the eventfd that wakes the device when it sleeps (-1: none)
+ * @keys: the context's key table (<rdma/soft_direct.h>), mapped read-only;
+ *	NULL without one (ioverbs_sring_ctx_attach())
+ * @keys_len: its mapping's length (soft_direct_keys_size())
+ * @keys_fd: its memfd, -1 without one (a peer takes it with
+ *	pidfd_getfd(): keep it open)
+ * @keys_entries: its slots
+ */
 struct ioverbs_sring_ctx {
 	struct soft_ring_doorbell *db;
 	int fd;
 	int kick;
+	struct soft_direct_keys *keys;
+	size_t keys_len;
+	int keys_fd;
+	u32 keys_entries;
 };
 
 struct ioverbs_sring_cq {
@@ -37,6 +52,18 @@ struct ioverbs_sring_cq {
 	int fd;
 };
 
+/**
+ * struct ioverbs_sring_qp - a QP's rings
+ * @ctx: its context's doorbell
+ * @map: the QP memfd, mapped (@layout.size bytes)
+ * @layout: where things are in it
+ * @cap: the QP's capacities
+ * @sq, @rq: the send and receive rings
+ * @sq_prod, @rq_prod: our producer indexes
+ * @fd: the memfd (a direct peer takes it with pidfd_getfd(): keep it open)
+ * @dir: the QP's direct page (struct soft_direct_ctrl) in @map
+ * @dring: its direct receive ring (SOFT_DIRECT_RING_BYTES), after @dir
+ */
 struct ioverbs_sring_qp {
 	struct ioverbs_sring_ctx *ctx;
 	u8 *map;
@@ -47,6 +74,8 @@ struct ioverbs_sring_qp {
 	u32 sq_prod;
 	u32 rq_prod;
 	int fd;
+	struct soft_direct_ctrl *dir;
+	u8 *dring;
 };
 
 /**
@@ -86,6 +115,43 @@ int ioverbs_sring_attach_doorbell(int fd, int kick, ioverbs_ioctl_fn fn,
  */
 int ioverbs_sring_ctx_attach(struct ioverbs_sring_ctx *r, ioverbs_ioctl_fn fn,
 			     void *fctx);
+
+/**
+ * ioverbs_sring_attach_doorbell_keys() - attach the doorbell with a key table
+ * @fd: the doorbell page's memfd
+ * @kick: the eventfd that wakes the device
+ * @keys: the key table's memfd (struct soft_direct_keys, its entries
+ *	written, sealed against shrinking, soft_direct_keys_size() long);
+ *	-1 for none
+ * @fn: the transport
+ * @fctx: passed to @fn
+ *
+ * Return: 0 or a negative errno (-EINVAL for a key table the device
+ * refuses).
+ */
+int ioverbs_sring_attach_doorbell_keys(int fd, int kick, int keys,
+				       ioverbs_ioctl_fn fn, void *fctx);
+
+/**
+ * ioverbs_sring_ctx_attach_keys() - the doorbell, its kick and a key table
+ * @r: filled, @r->keys and the other key fields included
+ * @entries: slots of the key table: a power of two within
+ *	64..SOFT_DIRECT_MAX_KEYS (the device refuses others: -EINVAL)
+ * @fn: the transport
+ * @fctx: passed to @fn
+ *
+ * As ioverbs_sring_ctx_attach(), and the context speaks the direct
+ * protocol (<rdma/soft_direct.h>): creates the key table's memfd
+ * (soft_direct_keys_size(@entries) bytes, its header's entries written,
+ * sealed with F_SEAL_SHRINK), hands it to the device with the doorbell
+ * (SOFT_ATTACH_KEYS) and keeps it open and mapped read-only.  The device
+ * then enters every MR of the context in it, and the context's RC and
+ * UC QPs may take the direct path.
+ *
+ * Return: 0 or a negative errno; nothing is left open on failure.
+ */
+int ioverbs_sring_ctx_attach_keys(struct ioverbs_sring_ctx *r, u32 entries,
+				  ioverbs_ioctl_fn fn, void *fctx);
 
 /**
  * ioverbs_sring_ctx_detach() - unmap and close what ctx_attach() made

@@ -512,6 +512,21 @@ void ib_uverbs_file_stats(struct ib_uverbs_file *ufile,
 			  struct ib_uverbs_file_stats *st);
 
 /**
+ * ib_uverbs_file_context_call() - run @fn on a file's context, for tools
+ * @ufile: the file (referenced by the caller)
+ * @fn: called with the context, which cannot go meanwhile (the file's
+ *	ucontext_lock is held: @fn must not run commands on the file)
+ * @arg: passed to @fn
+ *
+ * For a driver's own view of a context (the soft device's direct path).
+ * Return: what @fn returned, or -ENOENT when the file has no context or
+ * it was destroyed.
+ */
+int ib_uverbs_file_context_call(struct ib_uverbs_file *ufile,
+				int (*fn)(struct ib_ucontext *uctx, void *arg),
+				void *arg);
+
+/**
  * ib_uverbs_file_cmd_counts() - a file's commands and failures by action
  * @ufile: the file (referenced by the caller)
  * @fn: called once per action the file ran at least once, in type and

@@ -266,6 +266,42 @@ const struct uverbs_types *soft_device_types(void);
 int soft_nic_set_threads(unsigned int n);
 
 /**
+ * struct soft_direct_qp_info - one QP with rings, for control tools
+ * @qpn: its QP number
+ * @path: its path (enum soft_direct_path, <rdma/soft_direct.h>)
+ * @peer_qpn: PENDING: the QP it waits for; DIRECT: its peer (0 once
+ *	gone)
+ * @peer_gone: DIRECT: its peer went
+ * @tx_msgs, @tx_bytes, @rx_msgs, @rx_bytes: what its client says it
+ *	moved directly (its direct page's counters: reported, not checked)
+ */
+struct soft_direct_qp_info {
+	u32 qpn;
+	u32 path;
+	u32 peer_qpn;
+	bool peer_gone;
+	u64 tx_msgs;
+	u64 tx_bytes;
+	u64 rx_msgs;
+	u64 rx_bytes;
+};
+
+/**
+ * soft_direct_for_each_qp() - the direct path of each QP of a context
+ * @uctx: a context of a soft device (ib_uverbs_file_context_call())
+ * @fn: called for each of its QPs with rings attached, under the
+ *	device's direct path lock (it must take no lock of the device's)
+ * @arg: passed to @fn
+ *
+ * Return: 0, what @fn returned first if not 0 (which stops the walk), or
+ * -ENODEV for a context of another device.
+ */
+int soft_direct_for_each_qp(struct ib_ucontext *uctx,
+			    int (*fn)(const struct soft_direct_qp_info *qi,
+				      void *arg),
+			    void *arg);
+
+/**
  * soft_device_destroy() - unregister (if still registered) and free
  * @dev: a device from soft_device_create()
  *

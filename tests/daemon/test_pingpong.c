@@ -190,6 +190,35 @@ static void slurp(const char *path, char *out, size_t size)
  * 12) and a free port; their output in @srv_out and @cli_out (@size
  * each).  Both must exit 0.
  */
+/*
+ * The path (<rdma/soft_direct.h>) the next pairs' QPs must take:
+ * "direct", "relay" (IOVERBS_DIRECT=0 in their environment), or NULL
+ * (not checked).  With IOVERBS_DEBUG=1 the provider says on stderr when
+ * a QP takes the direct path.
+ */
+static const char *want_path;
+
+static void path_env(void)
+{
+	if (!want_path)
+		return;
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	if (!strcmp(want_path, "relay"))
+		ASSERT_OK(setenv("IOVERBS_DIRECT", "0", 1));
+	else
+		ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+}
+
+static void path_check(const char *prog, const char *out)
+{
+	bool direct = strstr(out, "ioverbs: direct path: QP ") != NULL;
+
+	if (want_path && direct != !strcmp(want_path, "direct"))
+		harness_fail(__FILE__, __LINE__,
+			     "%s: not on the %s path:\n%s", prog, want_path,
+			     out);
+}
+
 static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 			const char *const *opt, int nopt, char *srv_out,
 			char *cli_out, size_t size)
@@ -216,6 +245,7 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 		argv[argc++] = (char *)opt[i];
 	argv[argc] = NULL;
 
+	path_env();
 	srv = spawn(argv, spath, uid);
 	for (i = 0; i < 400 && !listening((unsigned int)atoi(port)); i++) {
 		if (waitpid(srv, &srv_status, WNOHANG) == srv) {
@@ -242,6 +272,8 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 		harness_fail(__FILE__, __LINE__,
 			     "%s: server status %#x:\n%s\nclient status %#x:\n%s",
 			     prog, srv_status, srv_out, cli_status, cli_out);
+	path_check(prog, srv_out);
+	path_check(prog, cli_out);
 }
 
 static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
@@ -332,8 +364,9 @@ static void perftest_result(const char *out, unsigned long long *bytes,
  * perftest's @prog (default options but the port) on 127.0.0.1: both
  * sides report @bytes and @iters.
  */
-static void perftest(const char *prog, unsigned long long bytes,
-		     unsigned int iters, bool server_reports)
+static void perftest_opt(const char *prog, unsigned long long bytes,
+			 unsigned int iters, bool server_reports,
+			 const char *const *opt, int nopt)
 {
 	static char srv_out[16384], cli_out[16384];
 	unsigned long long b;
@@ -344,7 +377,7 @@ static void perftest(const char *prog, unsigned long long bytes,
 	need_tools(prog);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	run_pair(&fx, prog, NULL, 0, srv_out, cli_out, sizeof(srv_out));
+	run_pair(&fx, prog, opt, nopt, srv_out, cli_out, sizeof(srv_out));
 	perftest_result(cli_out, &b, &n);
 	ASSERT_EQ(b, bytes);
 	ASSERT_EQ(n, iters);
@@ -533,6 +566,12 @@ TEST(provider_verbs_under_tsan)
 			     ret, out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void perftest(const char *prog, unsigned long long bytes,
+		     unsigned int iters, bool server_reports)
+{
+	perftest_opt(prog, bytes, iters, server_reports, NULL, 0);
 }
 
 TEST(perftest_send_lat)
@@ -1066,4 +1105,170 @@ TEST(async_cq_err_names_the_cq)
 			     ret, out_buf);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+/*
+ * The direct path (<rdma/soft_direct.h>) and the relay: the same
+ * programs on each, the path checked (the provider's IOVERBS_DEBUG line).
+ */
+TEST(rc_pingpong_default_direct)
+{
+	want_path = "direct";
+	pingpong(8192000ull, 1000, NULL);
+}
+
+TEST(rc_pingpong_default_relay)
+{
+	want_path = "relay";
+	pingpong(8192000ull, 1000, NULL);
+}
+
+TEST(rc_pingpong_events_direct)
+{
+	want_path = "direct";
+	pingpong(8192000ull, 1000, "-e", NULL);
+}
+
+TEST(rc_pingpong_events_relay)
+{
+	want_path = "relay";
+	pingpong(8192000ull, 1000, "-e", NULL);
+}
+
+TEST(rc_pingpong_64k_1000_direct)
+{
+	want_path = "direct";
+	pingpong(131072000ull, 1000, "-s", "65536", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_64k_1000_relay)
+{
+	want_path = "relay";
+	pingpong(131072000ull, 1000, "-s", "65536", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_4k_direct)
+{
+	want_path = "direct";
+	pingpong(8192000ull, 1000, "-s", "4096", "-n", "1000", NULL);
+}
+
+TEST(rc_pingpong_4k_relay)
+{
+	want_path = "relay";
+	pingpong(8192000ull, 1000, "-s", "4096", "-n", "1000", NULL);
+}
+
+TEST(uc_pingpong_direct)
+{
+	want_path = "direct";
+	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
+}
+
+TEST(uc_pingpong_relay)
+{
+	want_path = "relay";
+	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
+}
+
+/* UD and SRQ QPs never take the direct path. */
+TEST(ud_srq_pingpong_relayed)
+{
+	want_path = "relay";
+	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
+	want_path = NULL;
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	/* Not asked to: the QPs on an SRQ stay relayed all the same. */
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, NULL);
+}
+
+static void perftest_both(const char *prog, unsigned long long bytes,
+			  unsigned int iters, const char *n)
+{
+	const char *const opt[] = { "-n", n };
+
+	want_path = "direct";
+	perftest_opt(prog, bytes, iters, true, opt, 2);
+	want_path = "relay";
+	perftest_opt(prog, bytes, iters, true, opt, 2);
+}
+
+TEST(perftest_send_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_send_lat", 2, 200, "200");
+}
+
+TEST(perftest_write_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_write_lat", 2, 200, "200");
+}
+
+TEST(perftest_read_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_read_lat", 2, 200, "200");
+}
+
+TEST(perftest_atomic_lat_both_paths)
+{
+	perftest_both("/usr/bin/ib_atomic_lat", 8, 200, "200");
+}
+
+TEST(perftest_write_bw_both_paths)
+{
+	perftest_both("/usr/bin/ib_write_bw", 65536, 200, "200");
+}
+
+TEST(perftest_send_bw_both_paths)
+{
+	perftest_both("/usr/bin/ib_send_bw", 65536, 200, "200");
+}
+
+/*
+ * tests/provider/direct.c through `ioverbs run`: the data path's
+ * statuses, opcodes, lengths and values on the direct path, then the
+ * same on the relay (IOVERBS_DIRECT=0).
+ */
+static void direct_client(const char *path)
+{
+	static char out[16384];
+	char mnt_opt[128], client[PATH_MAX];
+	struct fx fx;
+	long base;
+	char *argv[8];
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(client, sizeof(client), "%s",
+		 fx_in_build("rel/tests/provider/direct"));
+	ASSERT_OK(access(client, X_OK));
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	want_path = path;
+	path_env();
+	argv[0] = (char *)fx_tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = client;
+	argv[5] = "ioverbs0";
+	argv[6] = (char *)path;
+	argv[7] = NULL;
+	ret = fx_run(argv, out, sizeof(out));
+	if (ret || !strstr(out, " passed, 0 failed\n"))
+		harness_fail(__FILE__, __LINE__, "direct %s: exit %d:\n%s",
+			     path, ret, out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+TEST(provider_data_path_direct)
+{
+	direct_client("direct");
+}
+
+TEST(provider_data_path_relay)
+{
+	direct_client("relay");
 }

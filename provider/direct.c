@@ -1,0 +1,1853 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The provider's side of the soft device's direct data path, as
+ * <rdma/soft_direct.h> describes it: when the device made a QP's path
+ * DIRECT, its posts never reach the device's rings again.  This file
+ * maps the peer's QP memfd, key table and kick eventfd (pidfd_getfd()),
+ * appends SEND records to the peer's receive ring, drains its own ring
+ * into its receives, does RDMA WRITE, READ and atomics itself with one
+ * process_vm_writev()/readv() after the peer's key table allowed them,
+ * and makes the completions the relay would make, in posting order.
+ *
+ * Every byte of the peer's pages may be hostile: a record is copied and
+ * checked before it is used, and anything that does not fit moves this
+ * QP to ERR (a MODIFY command, so that the device's view stays right).
+ *
+ * Locking: a QP's lock (struct ivp_dqp) serializes its posts and the
+ * progress its CQs' polls make; under it, the QP's two ring locks (only
+ * when it takes over its rings) and the context's mr_lock (read).  Order:
+ * a CQ's lock -> a QP's lock -> its sq_lock -> its rq_lock; the peer is
+ * never locked: the rings' indexes and the records' states are its
+ * protocol.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rdma/soft_direct.h>
+
+#include "ivp_lib.h"
+
+#define DRING SOFT_DIRECT_RING_BYTES
+#define DREC sizeof(struct soft_direct_msg)
+/* Slots of the key table a context attaches. */
+#define DKEY_ENTRIES 1024
+/* rnr_retry 7: retry for ever. */
+#define DRNR_INFINITE 7
+/* The longest message the device takes (its SOFT_MAX_MSG). */
+#define DMAX_MSG (1ull << 31)
+#define DMAX_SGE 32
+/* How long an atomic waits for a lock a live process holds. */
+#define DLOCK_NS 1000000000ull
+
+_Static_assert(sizeof(struct soft_direct_ctrl) <= SOFT_DIRECT_PAGE,
+	       "the direct page fits its page");
+_Static_assert(sizeof(struct soft_direct_msg) == 64, "a record's header");
+
+/* One MR of the context (struct ivp_dctx.mr). */
+struct ivp_dmr {
+	struct ivp_dmr *next;
+	u32 handle, pd, lkey, access;
+	u64 iova, addr, len;
+};
+
+enum dwqe_state {
+	DW_NEW,	 /* not executed yet */
+	DW_SENT, /* its record waits in the peer's ring */
+	DW_DONE, /* @status known */
+};
+
+/*
+ * A send WR in the QP's own queue: the WR, its SGEs (max_send_sge) and,
+ * for an inline WR, the payload copied at post time (max_inline_data).
+ * @data_done: a WRITE_WITH_IMM's data is written, its notice not yet
+ * @rec_pos, @rec_size: its record in the peer's ring (free running)
+ * @rnr_seen: when the poster first saw the record refused (RNR)
+ */
+struct dswqe {
+	struct ivp_send_wr wr;
+	u8 state;
+	bool inl, data_done;
+	u32 status, len;
+	u32 rec_pos, rec_size;
+	u64 rnr_seen;
+	struct ivp_sge sge[];
+};
+
+/* A receive WR: its completion once @done. */
+struct drwqe {
+	u64 wr_id;
+	u32 num_sge;
+	bool done;
+	struct ivp_wc wc;
+	struct ivp_sge sge[];
+};
+
+/* The peer block of a direct page, as read under its seq. */
+struct dpeer {
+	u32 path, state, peer_gone, peer_qpn;
+	s32 peer_pid;
+	u16 peer_lid;
+	u32 peer_pd, peer_min_rnr_us, peer_keys_entries;
+	s32 peer_qp_fd, peer_keys_fd, peer_kick_fd;
+	u64 peer_qp_ino, peer_qp_size, peer_dir, peer_keys_ino, peer_kick_ino;
+};
+
+/**
+ * struct ivp_dqp - a QP's direct data path
+ * @lock: see the file's comment
+ * @page, @ring: its own direct page and receive ring
+ * @direct: connected (stored under @lock and the ring locks; read
+ *	without: an atomic)
+ * @failed: the connection failed: the QP went to ERR, relayed
+ * @err: in ERR as this side sees it (its flushes done)
+ * @err_sent: no MODIFY to ERR is needed (sent, or the QP is there)
+ * @gone: peer_gone handled
+ * @rx_broken: the peer scribbled on the receive ring: never drained again
+ * @ppage, @pring, @pmap, @pmap_len: the peer's page and ring, mapped
+ * @pkeys, @pentries, @pkeys_len: the peer's key table
+ * @pkick: the peer's context's kick eventfd
+ * @tx_prod, @tx_reap: the peer's ring: bytes written, bytes freed
+ * @sq_head: oldest WR not completed to the poller; @sq_run: next to
+ *	execute; @sq_tail: next to post; @sq_sent: WRs in DW_SENT
+ * @rq_head: oldest receive not completed to the poller; @rq_take: next
+ *	to match a record; @rq_tail: next to post
+ */
+struct ivp_dqp {
+	pthread_mutex_t lock;
+	struct ivp_qp *qp;
+	struct ivp_cq *scq, *rcq;
+	u8 type, rnr_retry, port_num;
+	u32 pd;
+	struct soft_direct_ctrl *page;
+	u8 *ring;
+	bool direct, failed, err, err_sent, gone, rx_broken;
+	struct dpeer peer;
+	u8 *pmap;
+	size_t pmap_len;
+	struct soft_direct_ctrl *ppage;
+	u8 *pring;
+	struct soft_direct_keys *pkeys;
+	size_t pkeys_len;
+	u32 pentries;
+	int pkick;
+	u32 tx_prod, tx_reap;
+	u64 msn;
+	u32 rx_cons;
+	u8 *sq;
+	u32 sq_stride, sq_max, max_send_sge, max_inline;
+	u32 sq_head, sq_run, sq_tail, sq_sent;
+	u8 *rq;
+	u32 rq_stride, rq_max, max_recv_sge;
+	u32 rq_head, rq_take, rq_tail;
+};
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+static bool debug_on(void)
+{
+	const char *d = getenv("IOVERBS_DEBUG");
+
+	return d && !strcmp(d, "1");
+}
+
+static void dbg(struct ivp_qp *qp, const char *why, int err)
+{
+	if (!debug_on())
+		return;
+	if (err)
+		fprintf(stderr, "ioverbs: direct QP %u: %s: %s\n", qp->qpn, why,
+			strerrorname_np(err) ?: "E???");
+	else
+		fprintf(stderr, "ioverbs: direct QP %u: %s\n", qp->qpn, why);
+}
+
+static struct dswqe *sqe(struct ivp_dqp *d, u32 i)
+{
+	return (struct dswqe *)(d->sq + (size_t)(i % d->sq_max) * d->sq_stride);
+}
+
+static struct drwqe *rqe(struct ivp_dqp *d, u32 i)
+{
+	return (struct drwqe *)(d->rq + (size_t)(i % d->rq_max) * d->rq_stride);
+}
+
+static u8 *sqe_inline(struct ivp_dqp *d, struct dswqe *e)
+{
+	return (u8 *)&e->sge[d->max_send_sge];
+}
+
+static struct soft_direct_msg *rec_at(u8 *ring, u32 pos)
+{
+	return (struct soft_direct_msg *)(ring + (pos & (DRING - 1)));
+}
+
+static u32 rec_align(u64 n)
+{
+	return (u32)((n + DREC - 1) & ~(u64)(DREC - 1));
+}
+
+static void kick(int fd)
+{
+	u64 one = 1;
+
+	/* EAGAIN: a counter at its maximum has woken its reader already. */
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/*
+ * A writer made work for an armed side of @pg: take the arm, tell the
+ * device through @bit and the eventfd @fd.  @solicited: the work is a
+ * solicited receive completion (or an error).
+ */
+static void notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
+		   int fd)
+{
+	u32 *armed = recv ? &pg->armed_recv : &pg->armed_send;
+	u32 a = __atomic_load_n(armed, __ATOMIC_SEQ_CST);
+
+	if (!a || (a == SOFT_DIRECT_ARM_SOLICITED && !solicited))
+		return;
+	if (!__atomic_exchange_n(armed, 0, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_fetch_or(&pg->notify,
+			  recv ? SOFT_DIRECT_NOTIFY_RECV : SOFT_DIRECT_NOTIFY_SEND,
+			  __ATOMIC_SEQ_CST);
+	kick(fd);
+}
+
+/* The context. */
+
+void ivp_direct_ctx_init(struct ivp_dev *dev)
+{
+	const char *e = getenv("IOVERBS_DIRECT");
+	struct ivp_dctx *c = &dev->d;
+
+	memset(c, 0, sizeof(*c));
+	c->want = !(e && !strcmp(e, "0"));
+	pthread_rwlock_init(&c->mr_lock, NULL);
+}
+
+void ivp_direct_ctx_fini(struct ivp_dev *dev)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ivp_dmr *m;
+	u32 i;
+
+	for (i = 0; i < IVP_DMR_BUCKETS; i++)
+		while ((m = c->mr[i])) {
+			c->mr[i] = m->next;
+			free(m);
+		}
+	pthread_rwlock_destroy(&c->mr_lock);
+}
+
+int ivp_direct_ctx_attach(struct ivp_dev *dev)
+{
+	int ret;
+
+	if (dev->d.want) {
+		ret = ioverbs_sring_ctx_attach_keys(&dev->ring, DKEY_ENTRIES,
+						    dev->v.fn, dev->v.ctx);
+		if (!ret) {
+			dev->d.on = true;
+			return 0;
+		}
+		/* A device without the direct path: relayed. */
+		if (debug_on())
+			fprintf(stderr,
+				"ioverbs: the device refused the key table (%s): every QP is relayed\n",
+				strerrorname_np(-ret) ?: "E???");
+	}
+	return ioverbs_sring_ctx_attach(&dev->ring, dev->v.fn, dev->v.ctx);
+}
+
+/* MRs */
+
+void ivp_direct_mr_add(struct ivp_dev *dev, uint32_t handle, uint32_t pd,
+		       uint32_t lkey, uint64_t iova, uint64_t addr,
+		       uint64_t len, uint32_t access)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ivp_dmr *m = malloc(sizeof(*m));
+
+	/* Without it the MR's SGEs fail the direct path's local checks. */
+	if (!m)
+		return;
+	*m = (struct ivp_dmr){ .handle = handle, .pd = pd, .lkey = lkey,
+			       .access = access, .iova = iova, .addr = addr,
+			       .len = len };
+	pthread_rwlock_wrlock(&c->mr_lock);
+	m->next = c->mr[lkey % IVP_DMR_BUCKETS];
+	c->mr[lkey % IVP_DMR_BUCKETS] = m;
+	pthread_rwlock_unlock(&c->mr_lock);
+}
+
+void ivp_direct_mr_del(struct ivp_dev *dev, uint32_t handle)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ivp_dmr **pp, *m;
+	u32 i;
+
+	pthread_rwlock_wrlock(&c->mr_lock);
+	for (i = 0; i < IVP_DMR_BUCKETS; i++)
+		for (pp = &c->mr[i]; (m = *pp); pp = &m->next)
+			if (m->handle == handle) {
+				*pp = m->next;
+				free(m);
+				goto out;
+			}
+out:
+	pthread_rwlock_unlock(&c->mr_lock);
+}
+
+/*
+ * A QP's SGEs as local memory, checked against the context's MRs (lkey,
+ * PD, range, @access): SUCCESS and @iov, @niov, @len filled, or
+ * LOC_PROT_ERR.
+ */
+static u32 local_iov(struct ivp_qp *qp, const struct ivp_sge *sge, u32 num,
+		     u32 access, struct iovec *iov, u32 *niov, u64 *len)
+{
+	struct ivp_dctx *c = &qp->dev->d;
+	struct ivp_dmr *m;
+	u32 i, status = IB_UVERBS_WC_SUCCESS;
+
+	*niov = 0;
+	*len = 0;
+	pthread_rwlock_rdlock(&c->mr_lock);
+	for (i = 0; i < num; i++) {
+		const struct ivp_sge *s = &sge[i];
+
+		if (!s->length)
+			continue;
+		for (m = c->mr[s->lkey % IVP_DMR_BUCKETS]; m; m = m->next)
+			if (m->lkey == s->lkey)
+				break;
+		if (!m || m->pd != qp->d->pd || (m->access & access) != access ||
+		    s->addr < m->iova || s->addr - m->iova > m->len ||
+		    s->length > m->len - (s->addr - m->iova)) {
+			status = IB_UVERBS_WC_LOC_PROT_ERR;
+			break;
+		}
+		iov[*niov].iov_base = (void *)(uintptr_t)(m->addr +
+							 (s->addr - m->iova));
+		iov[*niov].iov_len = s->length;
+		(*niov)++;
+		*len += s->length;
+	}
+	pthread_rwlock_unlock(&c->mr_lock);
+	return status;
+}
+
+/* A send WR's local memory: its inline copy, or its checked SGEs. */
+static u32 wqe_iov(struct ivp_qp *qp, struct dswqe *e, u32 access,
+		   struct iovec *iov, u32 *niov, u64 *len)
+{
+	if (e->inl) {
+		iov[0].iov_base = sqe_inline(qp->d, e);
+		iov[0].iov_len = e->len;
+		*niov = e->len ? 1 : 0;
+		*len = e->len;
+		return IB_UVERBS_WC_SUCCESS;
+	}
+	return local_iov(qp, e->sge, e->wr.num_sge, access, iov, niov, len);
+}
+
+/* @len bytes of @src into the local @iov (checked: our own memory). */
+static void scatter(const struct iovec *iov, u32 niov, const u8 *src, u64 len)
+{
+	u32 i;
+	u64 n;
+
+	for (i = 0; i < niov && len; i++) {
+		n = iov[i].iov_len < len ? iov[i].iov_len : len;
+		memcpy(iov[i].iov_base, src, n);
+		src += n;
+		len -= n;
+	}
+}
+
+static void gather(u8 *dst, const struct iovec *iov, u32 niov)
+{
+	u32 i;
+
+	for (i = 0; i < niov; i++) {
+		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+		dst += iov[i].iov_len;
+	}
+}
+
+/* The MODIFY to ERR that keeps the device's view right. */
+static void modify_err(struct ivp_qp *qp)
+{
+	struct ib_uverbs_qp_attr a = { .attr_mask = IB_UVERBS_QP_STATE,
+				       .qp_state = IB_UVERBS_QPS_ERR };
+	long ret;
+
+	if (qp->d->err_sent)
+		return;
+	qp->d->err_sent = true;
+	ret = ioverbs_qp_modify(&qp->dev->v, qp->handle, &a);
+	if (ret)
+		dbg(qp, "MODIFY to ERR failed", (int)-ret);
+}
+
+static void wqe_done(struct dswqe *e, u32 status, u32 len)
+{
+	e->state = DW_DONE;
+	e->status = status;
+	e->len = status ? 0 : len;
+}
+
+/*
+ * The QP goes to ERR (@why for IOVERBS_DEBUG): what waits in the peer's
+ * ring is cancelled (or, @gone, completes with RETRY_EXC_ERR: nobody
+ * will settle it), everything else is flushed.  The QP's lock held.
+ */
+static void go_err(struct ivp_qp *qp, const char *why, bool gone)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_msg *m;
+	struct dswqe *e;
+	u32 i, st, exp;
+
+	if (d->err)
+		return;
+	d->err = true;
+	if (why)
+		dbg(qp, why, 0);
+	for (i = d->sq_head; i != d->sq_run; i++) {
+		e = sqe(d, i);
+		if (e->state != DW_SENT)
+			continue;
+		d->sq_sent--;
+		m = rec_at(d->pring, e->rec_pos);
+		exp = SOFT_DMSG_POSTED;
+		if (!gone && __atomic_compare_exchange_n(&m->state, &exp,
+							 SOFT_DMSG_CANCELLED,
+							 false,
+							 __ATOMIC_SEQ_CST,
+							 __ATOMIC_SEQ_CST)) {
+			wqe_done(e, IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+			continue;
+		}
+		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		if (st == SOFT_DMSG_TAKEN) {
+			exp = __atomic_load_n(&m->status, __ATOMIC_RELAXED);
+			wqe_done(e, exp <= IB_UVERBS_WC_GENERAL_ERR ? exp :
+				 IB_UVERBS_WC_BAD_RESP_ERR, e->len);
+		} else {
+			wqe_done(e, gone ? IB_UVERBS_WC_RETRY_EXC_ERR :
+				 IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+		}
+	}
+	for (; d->sq_run != d->sq_tail; d->sq_run++)
+		wqe_done(sqe(d, d->sq_run), IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+	for (; d->rq_take != d->rq_tail; d->rq_take++) {
+		struct drwqe *r = rqe(d, d->rq_take);
+
+		memset(&r->wc, 0, sizeof(r->wc));
+		r->wc.wr_id = r->wr_id;
+		r->wc.status = IB_UVERBS_WC_WR_FLUSH_ERR;
+		r->wc.opcode = IB_UVERBS_WC_RECV;
+		r->wc.qp_num = qp->qpn;
+		r->done = true;
+	}
+	modify_err(qp);
+}
+
+/* The peer's key table: one key, read under its entry's seq. */
+
+static bool key_read(struct soft_direct_key *e, struct soft_direct_key *k)
+{
+	u32 s1, s2, tries;
+
+	for (tries = 0; tries < 100000; tries++) {
+		s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1) {
+			sched_yield();
+			continue;
+		}
+		k->state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+		k->rkey = __atomic_load_n(&e->rkey, __ATOMIC_ACQUIRE);
+		k->access = __atomic_load_n(&e->access, __ATOMIC_ACQUIRE);
+		k->pd = __atomic_load_n(&e->pd, __ATOMIC_ACQUIRE);
+		k->iova = __atomic_load_n(&e->iova, __ATOMIC_ACQUIRE);
+		k->addr = __atomic_load_n(&e->addr, __ATOMIC_ACQUIRE);
+		k->length = __atomic_load_n(&e->length, __ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+		if (s1 == s2) {
+			k->seq = s1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * @rkey over [@addr, +@len) with @access in the peer's table: SUCCESS,
+ * the entry in @k and its slot in @slot, or REM_ACCESS_ERR.
+ */
+static u32 key_find(struct ivp_dqp *d, u32 rkey, u64 addr, u64 len,
+		    u32 access, struct soft_direct_key *k, u32 *slot)
+{
+	u32 i = soft_direct_key_slot(rkey, d->pentries), n;
+
+	for (n = 0; n < d->pentries; n++, i = (i + 1) & (d->pentries - 1)) {
+		if (!key_read(&d->pkeys->key[i], k))
+			return IB_UVERBS_WC_REM_ACCESS_ERR;
+		if (k->state == SOFT_DKEY_FREE)
+			break;
+		if (k->state != SOFT_DKEY_LIVE || k->rkey != rkey)
+			continue;
+		if ((k->access & access) != access || k->pd != d->peer.peer_pd ||
+		    addr < k->iova || addr - k->iova > k->length ||
+		    len > k->length - (addr - k->iova))
+			return IB_UVERBS_WC_REM_ACCESS_ERR;
+		*slot = i;
+		return IB_UVERBS_WC_SUCCESS;
+	}
+	return IB_UVERBS_WC_REM_ACCESS_ERR;
+}
+
+/* Announce a copy through @slot (Deregistration waits for it). */
+static bool inflight_begin(struct ivp_dqp *d, u32 slot,
+			   const struct soft_direct_key *k)
+{
+	__atomic_store_n(&d->page->inflight_seq, k->seq, __ATOMIC_RELAXED);
+	/* Store, then load: both SEQ_CST, the full barrier between. */
+	__atomic_store_n(&d->page->inflight_slot, slot + 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&d->pkeys->key[slot].seq, __ATOMIC_SEQ_CST) ==
+	    k->seq)
+		return true;
+	__atomic_store_n(&d->page->inflight_slot, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static void inflight_end(struct ivp_dqp *d)
+{
+	__atomic_store_n(&d->page->inflight_slot, 0, __ATOMIC_RELEASE);
+}
+
+/* RDMA WRITE or READ: the WR's status. */
+static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
+{
+	struct ivp_dqp *d = qp->d;
+	struct iovec iov[DMAX_SGE], riov;
+	struct soft_direct_key k;
+	u32 niov, slot, status;
+	u64 len;
+	ssize_t r;
+
+	status = wqe_iov(qp, e, write ? 0 : IB_UVERBS_ACCESS_LOCAL_WRITE, iov,
+			 &niov, &len);
+	if (status)
+		return status;
+	if (len > DMAX_MSG)
+		return IB_UVERBS_WC_LOC_LEN_ERR;
+	e->len = (u32)len;
+	/* A zero-length RDMA checks no key (IB spec 9.4.3, 9.4.4). */
+	if (!len)
+		return IB_UVERBS_WC_SUCCESS;
+	status = key_find(d, e->wr.wr.rdma.rkey, e->wr.wr.rdma.remote_addr,
+			  len, write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
+				       IB_UVERBS_ACCESS_REMOTE_READ,
+			  &k, &slot);
+	if (status)
+		return status;
+	if (!inflight_begin(d, slot, &k))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	riov.iov_base = (void *)(uintptr_t)(k.addr + (e->wr.wr.rdma.remote_addr -
+						     k.iova));
+	riov.iov_len = len;
+	if (write)
+		r = process_vm_writev(d->peer.peer_pid, iov, niov, &riov, 1, 0);
+	else
+		r = process_vm_readv(d->peer.peer_pid, iov, niov, &riov, 1, 0);
+	inflight_end(d);
+	if (r != (ssize_t)len)
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	return IB_UVERBS_WC_SUCCESS;
+}
+
+static bool pid_alive(u32 pid)
+{
+	return !(kill((pid_t)pid, 0) && errno == ESRCH);
+}
+
+/* Take a lock of the peer's lock table (a dead holder is replaced). */
+static bool atomic_lock(struct soft_direct_lock *l, u32 me)
+{
+	u64 start = 0;
+	u32 o, spins;
+
+	for (spins = 0;; spins++) {
+		o = 0;
+		if (__atomic_compare_exchange_n(&l->owner, &o, me, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+		if (o != me && !pid_alive(o) &&
+		    __atomic_compare_exchange_n(&l->owner, &o, me, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+		if (spins < 64)
+			continue;
+		if (!start)
+			start = now_ns();
+		else if (now_ns() - start > DLOCK_NS)
+			return false;
+		sched_yield();
+	}
+}
+
+/* CMP_AND_SWP / FETCH_AND_ADD: the WR's status. */
+static u32 do_atomic(struct ivp_qp *qp, struct dswqe *e)
+{
+	struct ivp_dqp *d = qp->d;
+	u64 raddr = e->wr.wr.atomic.remote_addr, target, orig, val;
+	struct iovec iov[DMAX_SGE], l, r;
+	struct soft_direct_lock *lk;
+	struct soft_direct_key k;
+	u32 niov, slot, status, me = (u32)getpid();
+	u64 len;
+	bool ok;
+
+	status = wqe_iov(qp, e, IB_UVERBS_ACCESS_LOCAL_WRITE, iov, &niov,
+			 &len);
+	if (status)
+		return status;
+	if (len < sizeof(u64))
+		return IB_UVERBS_WC_LOC_LEN_ERR;
+	if (raddr & 7)
+		return IB_UVERBS_WC_REM_INV_REQ_ERR;
+	status = key_find(d, e->wr.wr.atomic.rkey, raddr, sizeof(u64),
+			  IB_UVERBS_ACCESS_REMOTE_ATOMIC, &k, &slot);
+	if (status)
+		return status;
+	target = k.addr + (raddr - k.iova);
+	lk = &soft_direct_locks(d->pkeys, d->pentries)
+		      [soft_direct_lock_index(target)];
+	if (!inflight_begin(d, slot, &k))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	if (!atomic_lock(lk, me)) {
+		inflight_end(d);
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	}
+	l.iov_base = &orig;
+	l.iov_len = sizeof(orig);
+	r.iov_base = (void *)(uintptr_t)target;
+	r.iov_len = sizeof(orig);
+	ok = process_vm_readv(d->peer.peer_pid, &l, 1, &r, 1, 0) ==
+	     sizeof(orig);
+	if (ok) {
+		if (e->wr.opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP)
+			val = orig == e->wr.wr.atomic.compare_add ?
+				      e->wr.wr.atomic.swap :
+				      orig;
+		else
+			val = orig + e->wr.wr.atomic.compare_add;
+		l.iov_base = &val;
+		ok = process_vm_writev(d->peer.peer_pid, &l, 1, &r, 1, 0) ==
+		     sizeof(val);
+	}
+	__atomic_store_n(&lk->owner, 0, __ATOMIC_RELEASE);
+	inflight_end(d);
+	if (!ok)
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
+	scatter(iov, niov, (const u8 *)&orig, sizeof(orig));
+	e->len = sizeof(orig);
+	return IB_UVERBS_WC_SUCCESS;
+}
+
+/*
+ * Room for a record of @size in the peer's ring (a PAD first when it
+ * would wrap): its position, or false when the ring is full.
+ */
+static bool tx_room(struct ivp_dqp *d, u32 size, u32 *pos)
+{
+	u32 off = d->tx_prod & (DRING - 1), pad = 0;
+	struct soft_direct_msg *m;
+
+	if (off + size > DRING)
+		pad = DRING - off;
+	if (DRING - (d->tx_prod - d->tx_reap) < pad + size)
+		return false;
+	if (pad) {
+		m = rec_at(d->pring, d->tx_prod);
+		memset(m, 0, DREC);
+		m->size = pad;
+		m->op = SOFT_DMSG_PAD;
+		__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
+		d->tx_prod += pad;
+	}
+	*pos = d->tx_prod;
+	return true;
+}
+
+/* The record at @pos is written: publish it, wake the peer if armed. */
+static void tx_publish(struct ivp_dqp *d, struct soft_direct_msg *m,
+		       u32 size, bool solicited)
+{
+	__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
+	d->tx_prod += size;
+	__atomic_store_n(&d->ppage->rx_prod, d->tx_prod, __ATOMIC_SEQ_CST);
+	notify(d->ppage, true, solicited, d->pkick);
+}
+
+static void rec_init(struct ivp_dqp *d, struct soft_direct_msg *m, u32 size,
+		     u8 op, u8 flags, const struct dswqe *e, u32 len)
+{
+	m->size = size;
+	m->op = op;
+	m->flags = flags;
+	m->num_iov = 0;
+	m->len = len;
+	m->imm = e->wr.imm_data;
+	m->status = 0;
+	m->rnr = 0;
+	m->rsvd0 = 0;
+	m->rnr_since = 0;
+	m->msn = d->msn++;
+}
+
+/* A SEND (or WRITE_WITH_IMM's notice) to the peer's ring: 0 or -EAGAIN. */
+static int tx_record(struct ivp_qp *qp, struct dswqe *e, bool data)
+{
+	struct ivp_dqp *d = qp->d;
+	struct iovec iov[DMAX_SGE];
+	struct soft_direct_msg *m;
+	struct soft_direct_iov *ri;
+	u32 niov = 0, size, pos, status, i;
+	u8 flags = 0;
+	u64 len = e->len;
+
+	if (data) {
+		status = wqe_iov(qp, e, 0, iov, &niov, &len);
+		if (status) {
+			wqe_done(e, status, 0);
+			return 0;
+		}
+		if (len > DMAX_MSG) {
+			wqe_done(e, IB_UVERBS_WC_LOC_LEN_ERR, 0);
+			return 0;
+		}
+	}
+	if (e->wr.opcode == IB_UVERBS_WR_SEND_WITH_IMM ||
+	    e->wr.opcode == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM)
+		flags |= SOFT_DMSG_IMM;
+	if (e->wr.send_flags & IB_UVERBS_SEND_SOLICITED)
+		flags |= SOFT_DMSG_SOLICITED;
+	if (!data)
+		size = DREC;
+	else if (len <= SOFT_DIRECT_INLINE_MAX)
+		size = rec_align(DREC + len);
+	else
+		size = rec_align(DREC + niov * sizeof(*ri));
+	if (!tx_room(d, size, &pos))
+		return -EAGAIN;
+	m = rec_at(d->pring, pos);
+	if (!data) {
+		rec_init(d, m, size, SOFT_DMSG_WRITE_IMM, flags, e, (u32)len);
+	} else if (len <= SOFT_DIRECT_INLINE_MAX) {
+		rec_init(d, m, size, SOFT_DMSG_SEND, flags | SOFT_DMSG_INLINE,
+			 e, (u32)len);
+		gather((u8 *)(m + 1), iov, niov);
+	} else {
+		rec_init(d, m, size, SOFT_DMSG_SEND, flags, e, (u32)len);
+		m->num_iov = (u16)niov;
+		ri = (struct soft_direct_iov *)(m + 1);
+		for (i = 0; i < niov; i++) {
+			ri[i].addr = (uintptr_t)iov[i].iov_base;
+			ri[i].len = iov[i].iov_len;
+		}
+	}
+	e->len = (u32)len;
+	e->rec_pos = pos;
+	e->rec_size = size;
+	e->rnr_seen = 0;
+	e->state = DW_SENT;
+	d->sq_sent++;
+	tx_publish(d, m, size, flags & SOFT_DMSG_SOLICITED);
+	d->page->tx_msgs++;
+	d->page->tx_bytes += len;
+	return 0;
+}
+
+static bool one_sided(u32 op)
+{
+	return op != IB_UVERBS_WR_SEND && op != IB_UVERBS_WR_SEND_WITH_IMM;
+}
+
+/* Executes @e: DW_SENT or DW_DONE, or -EAGAIN (the peer's ring is full). */
+static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
+{
+	struct ivp_dqp *d = qp->d;
+	u32 status;
+
+	switch (e->wr.opcode) {
+	case IB_UVERBS_WR_SEND:
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+		return tx_record(qp, e, true);
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+		if (!e->data_done) {
+			status = do_rdma(qp, e, true);
+			if (status) {
+				wqe_done(e, status, 0);
+				return 0;
+			}
+			e->data_done = true;
+			d->page->tx_bytes += e->len;
+		}
+		if (e->wr.opcode == IB_UVERBS_WR_RDMA_WRITE) {
+			d->page->tx_msgs++;
+			wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+			return 0;
+		}
+		return tx_record(qp, e, false);
+	case IB_UVERBS_WR_RDMA_READ:
+		status = do_rdma(qp, e, false);
+		break;
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+		status = do_atomic(qp, e);
+		break;
+	default:
+		status = IB_UVERBS_WC_LOC_QP_OP_ERR;
+	}
+	if (!status) {
+		d->page->tx_msgs++;
+		d->page->rx_bytes += e->len;
+	}
+	wqe_done(e, status, e->len);
+	return 0;
+}
+
+/* Runs the send queue as far as RC order and the peer's ring allow. */
+static void sq_run(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	struct dswqe *e;
+
+	while (!d->err && d->sq_run != d->sq_tail) {
+		e = sqe(d, d->sq_run);
+		if (one_sided(e->wr.opcode) && !e->data_done && d->sq_sent)
+			break;
+		if (sq_exec(qp, e))
+			break;
+		d->sq_run++;
+		if (e->state == DW_DONE && e->status) {
+			go_err(qp, "a send WR completed in error", false);
+			break;
+		}
+	}
+}
+
+/* Completes the WRs whose records the peer settled; times RNR. */
+static void sq_reap(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_msg *m;
+	struct dswqe *e;
+	u32 i, st, exp, status;
+	u64 now, limit;
+
+	for (i = d->sq_head; d->sq_sent && i != d->sq_run; i++) {
+		e = sqe(d, i);
+		if (e->state != DW_SENT)
+			continue;
+		m = rec_at(d->pring, e->rec_pos);
+		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		if (st == SOFT_DMSG_POSTED && d->type == IB_UVERBS_QPT_RC &&
+		    __atomic_load_n(&m->rnr, __ATOMIC_RELAXED)) {
+			now = now_ns();
+			if (!e->rnr_seen)
+				e->rnr_seen = now;
+			limit = (u64)d->peer.peer_min_rnr_us * 1000 *
+				(d->rnr_retry + 1u);
+			if (d->rnr_retry == DRNR_INFINITE ||
+			    now - e->rnr_seen < limit)
+				return;
+			exp = SOFT_DMSG_POSTED;
+			if (__atomic_compare_exchange_n(&m->state, &exp,
+							SOFT_DMSG_CANCELLED,
+							false, __ATOMIC_SEQ_CST,
+							__ATOMIC_SEQ_CST)) {
+				d->sq_sent--;
+				wqe_done(e, IB_UVERBS_WC_RNR_RETRY_EXC_ERR, 0);
+				go_err(qp, "RNR retries exceeded", false);
+				return;
+			}
+			st = exp;
+		}
+		if (st == SOFT_DMSG_POSTED)
+			return;
+		d->sq_sent--;
+		if (st != SOFT_DMSG_TAKEN) {
+			wqe_done(e, IB_UVERBS_WC_BAD_RESP_ERR, 0);
+			go_err(qp, "the peer wrote a bad state into our record",
+			       false);
+			return;
+		}
+		status = __atomic_load_n(&m->status, __ATOMIC_RELAXED);
+		if (status > IB_UVERBS_WC_GENERAL_ERR)
+			status = IB_UVERBS_WC_BAD_RESP_ERR;
+		wqe_done(e, status, e->len);
+		d->tx_reap = e->rec_pos + e->rec_size;
+		if (status) {
+			go_err(qp, "the peer refused a message", false);
+			return;
+		}
+	}
+}
+
+/* The receive ring. */
+
+/*
+ * Settles the record @m: @status for the sender, TAKEN if it was still
+ * POSTED.  Return: false when the sender cancelled it first.
+ */
+static bool rx_settle(struct ivp_dqp *d, struct soft_direct_msg *m,
+		      u32 status)
+{
+	u32 exp = SOFT_DMSG_POSTED;
+
+	__atomic_store_n(&m->status, status, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&m->state, &exp, SOFT_DMSG_TAKEN,
+					 false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return false;
+	notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick);
+	return true;
+}
+
+static void rx_advance(struct ivp_dqp *d, u32 size)
+{
+	d->rx_cons += size;
+	__atomic_store_n(&d->page->rx_cons, d->rx_cons, __ATOMIC_RELEASE);
+}
+
+static void rx_broken(struct ivp_qp *qp, const char *why)
+{
+	qp->d->rx_broken = true;
+	go_err(qp, why, false);
+}
+
+/*
+ * The receive @r takes the record (a copy of its header in @h, the
+ * record in the ring at @m): its completion, and the sender's status.
+ */
+static u32 rx_deliver(struct ivp_qp *qp, const struct soft_direct_msg *h,
+		      struct soft_direct_msg *m, struct drwqe *r, u32 *mine,
+		      bool *consumed)
+{
+	struct ivp_dqp *d = qp->d;
+	struct iovec iov[DMAX_SGE], riov[SOFT_DIRECT_MAX_IOV];
+	struct soft_direct_iov *ri = (struct soft_direct_iov *)(m + 1);
+	u32 niov, status, i;
+	u64 cap, total = 0;
+	ssize_t n;
+
+	*consumed = true;
+	*mine = IB_UVERBS_WC_SUCCESS;
+	if (h->op == SOFT_DMSG_WRITE_IMM)
+		return IB_UVERBS_WC_SUCCESS;
+	status = local_iov(qp, r->sge, r->num_sge,
+			   IB_UVERBS_ACCESS_LOCAL_WRITE, iov, &niov, &cap);
+	if (status) {
+		*mine = IB_UVERBS_WC_LOC_PROT_ERR;
+		return IB_UVERBS_WC_REM_OP_ERR;
+	}
+	if (cap < h->len) {
+		*mine = IB_UVERBS_WC_LOC_LEN_ERR;
+		return IB_UVERBS_WC_REM_INV_REQ_ERR;
+	}
+	if (h->flags & SOFT_DMSG_INLINE) {
+		scatter(iov, niov, (const u8 *)(m + 1), h->len);
+		return IB_UVERBS_WC_SUCCESS;
+	}
+	if (!h->len)
+		return IB_UVERBS_WC_SUCCESS;
+	for (i = 0; i < h->num_iov; i++) {
+		riov[i].iov_base = (void *)(uintptr_t)__atomic_load_n(
+			&ri[i].addr, __ATOMIC_RELAXED);
+		riov[i].iov_len = __atomic_load_n(&ri[i].len, __ATOMIC_RELAXED);
+		if (riov[i].iov_len > DMAX_MSG)
+			return ~0u;
+		total += riov[i].iov_len;
+	}
+	if (total != h->len)
+		return ~0u;
+	/* Our receive buffers, trimmed to the message. */
+	for (i = 0, cap = h->len; i < niov; i++) {
+		if (iov[i].iov_len >= cap) {
+			iov[i].iov_len = cap;
+			niov = i + 1;
+			break;
+		}
+		cap -= iov[i].iov_len;
+	}
+	n = process_vm_readv(d->peer.peer_pid, iov, niov, riov, h->num_iov, 0);
+	if (n != (ssize_t)h->len) {
+		/* The sender's memory: nothing consumed here. */
+		*consumed = false;
+		return IB_UVERBS_WC_LOC_PROT_ERR;
+	}
+	return IB_UVERBS_WC_SUCCESS;
+}
+
+/* Drains the receive ring into the receives (the QP's lock held). */
+static void rx_drain(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_msg h, *m;
+	struct drwqe *r;
+	u32 prod, avail, off, st, peer_status, mine;
+	bool consumed;
+
+	while (!d->rx_broken) {
+		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
+		if (prod == d->rx_cons)
+			return;
+		avail = prod - d->rx_cons;
+		if (avail > DRING || avail % DREC)
+			return rx_broken(qp, "the peer's rx_prod is outside the ring");
+		off = d->rx_cons & (DRING - 1);
+		m = (struct soft_direct_msg *)(d->ring + off);
+		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		memcpy(&h, m, sizeof(h));
+		if (h.size < DREC || h.size % DREC || h.size > avail ||
+		    off + h.size > DRING)
+			return rx_broken(qp, "a record's size does not fit the ring");
+		if (st == SOFT_DMSG_CANCELLED) {
+			rx_advance(d, h.size);
+			continue;
+		}
+		if (st != SOFT_DMSG_POSTED)
+			return rx_broken(qp, "a record's state is not POSTED");
+		if (h.op == SOFT_DMSG_PAD) {
+			if (off + h.size != DRING)
+				return rx_broken(qp, "a PAD record does not end the ring");
+			rx_advance(d, h.size);
+			continue;
+		}
+		if ((h.op != SOFT_DMSG_SEND && h.op != SOFT_DMSG_WRITE_IMM) ||
+		    h.flags & ~(SOFT_DMSG_INLINE | SOFT_DMSG_IMM |
+				SOFT_DMSG_SOLICITED) ||
+		    h.len > DMAX_MSG ||
+		    (h.op == SOFT_DMSG_WRITE_IMM &&
+		     (h.num_iov || (h.flags & SOFT_DMSG_INLINE))) ||
+		    (h.op == SOFT_DMSG_SEND && (h.flags & SOFT_DMSG_INLINE) &&
+		     (h.num_iov || h.len > SOFT_DIRECT_INLINE_MAX ||
+		      DREC + h.len > h.size)) ||
+		    (h.op == SOFT_DMSG_SEND && !(h.flags & SOFT_DMSG_INLINE) &&
+		     (h.num_iov > SOFT_DIRECT_MAX_IOV ||
+		      (!h.num_iov && h.len) ||
+		      DREC + h.num_iov * sizeof(struct soft_direct_iov) >
+			      h.size)))
+			return rx_broken(qp, "a record's op, flags, len or num_iov is invalid");
+		if (d->err) {
+			/* Nobody here to answer. */
+			rx_settle(d, m, IB_UVERBS_WC_RETRY_EXC_ERR);
+			rx_advance(d, h.size);
+			continue;
+		}
+		if (d->rq_take == d->rq_tail) {
+			if (d->type != IB_UVERBS_QPT_RC) {
+				/* UC: dropped, and the sender never learns. */
+				rx_settle(d, m, IB_UVERBS_WC_SUCCESS);
+				rx_advance(d, h.size);
+				continue;
+			}
+			if (!__atomic_load_n(&m->rnr, __ATOMIC_RELAXED)) {
+				__atomic_store_n(&m->rnr_since, now_ns(),
+						 __ATOMIC_RELAXED);
+				__atomic_store_n(&m->rnr, 1, __ATOMIC_RELEASE);
+			}
+			return;
+		}
+		r = rqe(d, d->rq_take);
+		peer_status = rx_deliver(qp, &h, m, r, &mine, &consumed);
+		if (peer_status == ~0u)
+			return rx_broken(qp, "a record's ranges do not add up to its length");
+		if (!rx_settle(d, m, peer_status) || !consumed) {
+			/* Cancelled by its sender, or its memory failed. */
+			rx_advance(d, h.size);
+			continue;
+		}
+		rx_advance(d, h.size);
+		memset(&r->wc, 0, sizeof(r->wc));
+		r->wc.wr_id = r->wr_id;
+		r->wc.status = mine;
+		r->wc.opcode = h.op == SOFT_DMSG_SEND ?
+				       IB_UVERBS_WC_RECV :
+				       IB_UVERBS_WC_RECV_RDMA_WITH_IMM;
+		r->wc.byte_len = mine && h.op == SOFT_DMSG_SEND ? 0 : h.len;
+		if (h.flags & SOFT_DMSG_IMM) {
+			r->wc.imm_data = h.imm;
+			r->wc.wc_flags = IB_UVERBS_WC_WITH_IMM;
+		}
+		r->wc.qp_num = qp->qpn;
+		r->wc.src_qp = d->peer.peer_qpn;
+		r->wc.slid = d->peer.peer_lid;
+		r->wc.port_num = d->port_num;
+		r->done = true;
+		d->rq_take++;
+		if (!mine) {
+			d->page->rx_msgs++;
+			d->page->rx_bytes += h.len;
+		} else {
+			go_err(qp, mine == IB_UVERBS_WC_LOC_LEN_ERR ?
+					   "a message longer than its receive" :
+					   "a receive's SGEs refused",
+			       false);
+		}
+	}
+}
+
+/* Connecting to the peer. */
+
+/* The device's part of the page, read under its seq. */
+static bool peer_read(struct soft_direct_ctrl *pg, struct dpeer *p)
+{
+	u32 s1, s2, tries;
+
+	for (tries = 0; tries < 100000; tries++) {
+		s1 = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1) {
+			sched_yield();
+			continue;
+		}
+#define RD(f) (p->f = __atomic_load_n(&pg->f, __ATOMIC_ACQUIRE))
+		RD(path);
+		RD(state);
+		RD(peer_gone);
+		RD(peer_qpn);
+		RD(peer_pid);
+		RD(peer_lid);
+		RD(peer_pd);
+		RD(peer_min_rnr_us);
+		RD(peer_keys_entries);
+		RD(peer_qp_fd);
+		RD(peer_keys_fd);
+		RD(peer_kick_fd);
+		RD(peer_qp_ino);
+		RD(peer_qp_size);
+		RD(peer_dir);
+		RD(peer_keys_ino);
+		RD(peer_kick_ino);
+#undef RD
+		s2 = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
+		if (s1 == s2)
+			return true;
+	}
+	return false;
+}
+
+/* Descriptor @fd of @pidfd's process, if its inode is @ino: fd or -errno. */
+static int peer_fd(int pidfd, int fd, u64 ino, u64 min_size)
+{
+	struct stat st;
+	int ret = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+
+	if (ret < 0)
+		return -errno;
+	if (fstat(ret, &st) || (u64)st.st_ino != ino ||
+	    (u64)st.st_size < min_size) {
+		close(ret);
+		return -ESTALE;
+	}
+	return ret;
+}
+
+static void peer_unmap(struct ivp_dqp *d)
+{
+	if (d->pmap)
+		munmap(d->pmap, d->pmap_len);
+	if (d->pkeys)
+		munmap(d->pkeys, d->pkeys_len);
+	if (d->pkick >= 0)
+		close(d->pkick);
+	d->pmap = NULL;
+	d->pkeys = NULL;
+	d->pkick = -1;
+	d->ppage = NULL;
+	d->pring = NULL;
+}
+
+static bool is_pow2(u32 n)
+{
+	return n && !(n & (n - 1));
+}
+
+/* Appends a send WR to the local queue (room checked). */
+static void sq_push(struct ivp_dqp *d, const struct ivp_send_wr *wr,
+		    const struct ivp_sge *sge, const u8 *inl, u32 inl_len)
+{
+	struct dswqe *e = sqe(d, d->sq_tail);
+	u32 i, off = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->wr = *wr;
+	e->state = DW_NEW;
+	if (wr->send_flags & IB_UVERBS_SEND_INLINE &&
+	    wr->opcode != IB_UVERBS_WR_RDMA_READ &&
+	    wr->opcode != IB_UVERBS_WR_ATOMIC_CMP_AND_SWP &&
+	    wr->opcode != IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD) {
+		e->inl = true;
+		if (inl) {
+			memcpy(sqe_inline(d, e), inl, inl_len);
+			off = inl_len;
+		} else {
+			for (i = 0; i < wr->num_sge; i++) {
+				memcpy(sqe_inline(d, e) + off,
+				       (const void *)(uintptr_t)sge[i].addr,
+				       sge[i].length);
+				off += sge[i].length;
+			}
+		}
+		e->len = off;
+		e->wr.num_sge = 0;
+	} else {
+		memcpy(e->sge, sge, wr->num_sge * sizeof(*sge));
+	}
+	d->sq_tail++;
+}
+
+static void rq_push(struct ivp_dqp *d, const struct ivp_recv_wr *wr,
+		    const struct ivp_sge *sge)
+{
+	struct drwqe *r = rqe(d, d->rq_tail);
+
+	r->wr_id = wr->wr_id;
+	r->num_sge = wr->num_sge;
+	r->done = false;
+	memcpy(r->sge, sge, wr->num_sge * sizeof(*sge));
+	d->rq_tail++;
+}
+
+/*
+ * What the QP posted while its path was not decided waits in its rings:
+ * it is ours now.  Its ring locks held.
+ */
+static void take_rings(struct ivp_qp *qp)
+{
+	struct ioverbs_sring_qp *r = &qp->r;
+	const struct soft_ring_qp_layout *l = &r->layout;
+	struct ivp_dqp *d = qp->d;
+	u32 i, n;
+
+	i = __atomic_load_n(&r->sq->cons, __ATOMIC_ACQUIRE);
+	for (n = 0; i != r->sq_prod && n < d->sq_max; i++, n++) {
+		struct soft_ring_send *e = (struct soft_ring_send *)(
+			(u8 *)(r->sq + 1) +
+			(size_t)(i & (l->sq_entries - 1)) * l->sq_stride);
+		struct ivp_send_wr wr;
+		u32 num;
+
+		memcpy(&wr, &e->wr, sizeof(wr));
+		num = wr.num_sge;
+		if (wr.send_flags & IB_UVERBS_SEND_INLINE) {
+			u32 len = e->sge[0].length;
+
+			if (len > d->max_inline)
+				len = d->max_inline;
+			sq_push(d, &wr, NULL, soft_ring_inline(e, &r->cap), len);
+		} else {
+			if (num > d->max_send_sge)
+				wr.num_sge = d->max_send_sge;
+			sq_push(d, &wr, (const struct ivp_sge *)e->sge, NULL, 0);
+		}
+	}
+	__atomic_store_n(&r->sq->cons, r->sq_prod, __ATOMIC_RELEASE);
+	i = __atomic_load_n(&r->rq->cons, __ATOMIC_ACQUIRE);
+	for (n = 0; i != r->rq_prod && n < d->rq_max; i++, n++) {
+		struct soft_ring_recv *e = (struct soft_ring_recv *)(
+			(u8 *)(r->rq + 1) +
+			(size_t)(i & (l->rq_entries - 1)) * l->rq_stride);
+		struct ivp_recv_wr wr;
+
+		memcpy(&wr, &e->wr, sizeof(wr));
+		if (wr.num_sge > d->max_recv_sge)
+			wr.num_sge = d->max_recv_sge;
+		rq_push(d, &wr, (const struct ivp_sge *)e->sge);
+	}
+	__atomic_store_n(&r->rq->cons, r->rq_prod, __ATOMIC_RELEASE);
+}
+
+/* Maps the peer the device named: 0, or -errno with *@why. */
+static int peer_map(struct ivp_dqp *d, const char **why)
+{
+	struct dpeer *p = &d->peer;
+	int pidfd, fd, ret;
+	void *map;
+
+	if (p->peer_pid <= 0 || !is_pow2(p->peer_keys_entries) ||
+	    p->peer_keys_entries < 64 ||
+	    p->peer_keys_entries > SOFT_DIRECT_MAX_KEYS ||
+	    p->peer_dir % SOFT_DIRECT_PAGE || p->peer_qp_size > (1ull << 40) ||
+	    p->peer_dir + SOFT_DIRECT_PAGE + DRING > p->peer_qp_size) {
+		*why = "the peer block is out of range";
+		return -EINVAL;
+	}
+	if (p->peer_min_rnr_us > 655360)
+		p->peer_min_rnr_us = 655360;
+	pidfd = (int)syscall(SYS_pidfd_open, p->peer_pid, 0);
+	if (pidfd < 0) {
+		*why = "pidfd_open of the peer";
+		return -errno;
+	}
+	fd = peer_fd(pidfd, p->peer_qp_fd, p->peer_qp_ino, p->peer_qp_size);
+	if (fd < 0) {
+		*why = "pidfd_getfd of the peer's QP memfd";
+		ret = fd;
+		goto out;
+	}
+	map = mmap(NULL, p->peer_qp_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		*why = "mmap of the peer's QP memfd";
+		ret = -errno;
+		goto out;
+	}
+	d->pmap = map;
+	d->pmap_len = p->peer_qp_size;
+	d->ppage = (struct soft_direct_ctrl *)(d->pmap + p->peer_dir);
+	d->pring = d->pmap + p->peer_dir + SOFT_DIRECT_PAGE;
+	d->pentries = p->peer_keys_entries;
+	d->pkeys_len = soft_direct_keys_size(d->pentries);
+	fd = peer_fd(pidfd, p->peer_keys_fd, p->peer_keys_ino, d->pkeys_len);
+	if (fd < 0) {
+		*why = "pidfd_getfd of the peer's key table";
+		ret = fd;
+		goto out;
+	}
+	map = mmap(NULL, d->pkeys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		*why = "mmap of the peer's key table";
+		ret = -errno;
+		goto out;
+	}
+	d->pkeys = map;
+	fd = peer_fd(pidfd, p->peer_kick_fd, p->peer_kick_ino, 0);
+	if (fd < 0) {
+		*why = "pidfd_getfd of the peer's kick eventfd";
+		ret = fd;
+		goto out;
+	}
+	d->pkick = fd;
+	ret = 0;
+out:
+	close(pidfd);
+	return ret;
+}
+
+/* The page says DIRECT: map the peer, take the rings (QP's lock held). */
+static void connect_peer(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	const char *why = "the page's peer block never settled";
+	int ret = -EAGAIN;
+
+	if (!peer_read(d->page, &d->peer))
+		goto err;
+	if (d->peer.path != SOFT_PATH_DIRECT)
+		return;
+	ret = peer_map(d, &why);
+	if (ret)
+		goto err;
+	d->tx_prod = __atomic_load_n(&d->ppage->rx_prod, __ATOMIC_ACQUIRE);
+	d->tx_reap = d->tx_prod;
+	d->rx_cons = __atomic_load_n(&d->page->rx_cons, __ATOMIC_RELAXED);
+	d->msn = 0;
+	d->err = d->err_sent = d->gone = d->rx_broken = false;
+	__atomic_store_n(&d->page->cpu, -1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&qp->sq_lock);
+	pthread_mutex_lock(&qp->rq_lock);
+	take_rings(qp);
+	__atomic_store_n(&d->direct, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&qp->rq_lock);
+	pthread_mutex_unlock(&qp->sq_lock);
+	if (debug_on())
+		fprintf(stderr, "ioverbs: direct path: QP %u to QP %u of process %d\n",
+			qp->qpn, d->peer.peer_qpn, d->peer.peer_pid);
+	sq_run(qp);
+	return;
+
+err:
+	peer_unmap(d);
+	dbg(qp, why, -ret);
+	d->failed = true;
+	d->err_sent = false;
+	modify_err(qp);
+}
+
+bool ivp_direct_qp_is(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (!d)
+		return false;
+	if (__atomic_load_n(&d->direct, __ATOMIC_ACQUIRE))
+		return true;
+	if (__atomic_load_n(&d->page->path, __ATOMIC_ACQUIRE) !=
+	    SOFT_PATH_DIRECT)
+		return false;
+	pthread_mutex_lock(&d->lock);
+	if (!d->direct && !d->failed)
+		connect_peer(qp);
+	pthread_mutex_unlock(&d->lock);
+	return __atomic_load_n(&d->direct, __ATOMIC_ACQUIRE);
+}
+
+bool ivp_direct_qp_connected(struct ivp_qp *qp)
+{
+	return qp->d && __atomic_load_n(&qp->d->direct, __ATOMIC_ACQUIRE);
+}
+
+/* The device's word: the QP in ERR, the peer gone (QP's lock held). */
+static void check_device(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (d->err && d->gone)
+		return;
+	if (!d->gone && __atomic_load_n(&d->page->peer_gone, __ATOMIC_ACQUIRE)) {
+		d->gone = true;
+		if (!d->err) {
+			sq_reap(qp);
+			go_err(qp, "the peer is gone", true);
+		}
+	}
+	if (!d->err && __atomic_load_n(&d->page->state, __ATOMIC_ACQUIRE) ==
+			       IB_UVERBS_QPS_ERR) {
+		d->err_sent = true;
+		go_err(qp, "the device moved the QP to ERR", false);
+	}
+}
+
+/* The QP's own armed CQ side has a completion: the device raises it. */
+static void self_notify(struct ivp_qp *qp, bool recv)
+{
+	notify(qp->d->page, recv, true, qp->dev->ring.kick);
+}
+
+static bool sq_ready(struct ivp_dqp *d)
+{
+	return d->sq_head != d->sq_tail && sqe(d, d->sq_head)->state == DW_DONE;
+}
+
+static bool rq_ready(struct ivp_dqp *d)
+{
+	return d->rq_head != d->rq_take;
+}
+
+/* Frees the successful unsignaled WRs at the queue's head. */
+static void sq_trim(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	struct dswqe *e;
+
+	while (d->sq_head != d->sq_run) {
+		e = sqe(d, d->sq_head);
+		if (e->state != DW_DONE || e->status || qp->sq_sig_all ||
+		    (e->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
+			break;
+		d->sq_head++;
+	}
+}
+
+static bool opcode_ok(u8 type, u32 op)
+{
+	switch (op) {
+	case IB_UVERBS_WR_SEND:
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+		return true;
+	case IB_UVERBS_WR_RDMA_READ:
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+		return type == IB_UVERBS_QPT_RC;
+	default:
+		return false;
+	}
+}
+
+int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
+			 const struct ivp_sge *sge, const char **why)
+{
+	struct ivp_dqp *d = qp->d;
+	u64 len = 0;
+	u32 i;
+
+	*why = NULL;
+	if (!opcode_ok(d->type, wr->opcode)) {
+		*why = "opcode not valid on this QP type";
+		return -EINVAL;
+	}
+	if (wr->num_sge > d->max_send_sge &&
+	    !(wr->send_flags & IB_UVERBS_SEND_INLINE)) {
+		*why = "more SGEs than the QP takes";
+		return -EINVAL;
+	}
+	if (wr->send_flags & IB_UVERBS_SEND_INLINE &&
+	    wr->opcode != IB_UVERBS_WR_RDMA_READ &&
+	    wr->opcode != IB_UVERBS_WR_ATOMIC_CMP_AND_SWP &&
+	    wr->opcode != IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD) {
+		for (i = 0; i < wr->num_sge; i++)
+			len += sge[i].length;
+		if (len > d->max_inline) {
+			*why = "more inline bytes than max_inline_data";
+			return -EINVAL;
+		}
+	}
+	pthread_mutex_lock(&d->lock);
+	sq_trim(qp);
+	if (d->sq_tail - d->sq_head >= d->sq_max) {
+		pthread_mutex_unlock(&d->lock);
+		*why = "the send queue is full: max_send_wr WRs outstanding";
+		return -ENOMEM;
+	}
+	/* Before the push: an ERR found now flushes what is queued. */
+	check_device(qp);
+	sq_push(d, wr, sge, NULL, 0);
+	if (d->err) {
+		/* Posted to a QP in ERR: flushed. */
+		wqe_done(sqe(d, d->sq_run), IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+		d->sq_run++;
+	} else {
+		sq_reap(qp);
+		sq_run(qp);
+	}
+	if (sq_ready(d) && __atomic_load_n(&d->page->armed_send,
+					   __ATOMIC_RELAXED))
+		self_notify(qp, false);
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
+			 const struct ivp_sge *sge, const char **why)
+{
+	struct ivp_dqp *d = qp->d;
+	struct drwqe *r;
+
+	*why = NULL;
+	if (wr->num_sge > d->max_recv_sge) {
+		*why = "more SGEs than the QP takes";
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&d->lock);
+	if (d->rq_tail - d->rq_head >= d->rq_max) {
+		pthread_mutex_unlock(&d->lock);
+		*why = "the receive queue is full: max_recv_wr WRs outstanding";
+		return -ENOMEM;
+	}
+	check_device(qp);
+	rq_push(d, wr, sge);
+	if (d->err) {
+		r = rqe(d, d->rq_take++);
+		memset(&r->wc, 0, sizeof(r->wc));
+		r->wc.wr_id = r->wr_id;
+		r->wc.status = IB_UVERBS_WC_WR_FLUSH_ERR;
+		r->wc.opcode = IB_UVERBS_WC_RECV;
+		r->wc.qp_num = qp->qpn;
+		r->done = true;
+	} else if (__atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE) !=
+		   d->rx_cons) {
+		/* A record waits for this receive (RNR). */
+		rx_drain(qp);
+	}
+	if (rq_ready(d) && __atomic_load_n(&d->page->armed_recv,
+					   __ATOMIC_RELAXED))
+		self_notify(qp, true);
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+static void send_wc(struct ivp_qp *qp, const struct dswqe *e, struct ivp_wc *wc)
+{
+	static const u32 op[] = {
+		[IB_UVERBS_WR_RDMA_WRITE] = IB_UVERBS_WC_RDMA_WRITE,
+		[IB_UVERBS_WR_RDMA_WRITE_WITH_IMM] = IB_UVERBS_WC_RDMA_WRITE,
+		[IB_UVERBS_WR_SEND] = IB_UVERBS_WC_SEND,
+		[IB_UVERBS_WR_SEND_WITH_IMM] = IB_UVERBS_WC_SEND,
+		[IB_UVERBS_WR_RDMA_READ] = IB_UVERBS_WC_RDMA_READ,
+		[IB_UVERBS_WR_ATOMIC_CMP_AND_SWP] = IB_UVERBS_WC_COMP_SWAP,
+		[IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD] = IB_UVERBS_WC_FETCH_ADD,
+	};
+
+	memset(wc, 0, sizeof(*wc));
+	wc->wr_id = e->wr.wr_id;
+	wc->status = e->status;
+	wc->opcode = e->wr.opcode < ARRAY_SIZE(op) ? op[e->wr.opcode] :
+						     IB_UVERBS_WC_SEND;
+	wc->byte_len = e->status ? 0 : e->len;
+	wc->qp_num = qp->qpn;
+	wc->port_num = qp->d->port_num;
+}
+
+/* Progress of one direct QP for @cq, and its completions (locks held). */
+static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
+		   u32 num)
+{
+	struct ivp_dqp *d = qp->d;
+	struct dswqe *e;
+	u32 n = 0;
+
+	check_device(qp);
+	/* In ERR too: what arrives is settled, with no answer. */
+	if (cq == d->rcq)
+		rx_drain(qp);
+	if (cq == d->scq) {
+		sq_reap(qp);
+		sq_run(qp);
+		while (n < num && d->sq_head != d->sq_tail) {
+			e = sqe(d, d->sq_head);
+			if (e->state != DW_DONE)
+				break;
+			d->sq_head++;
+			if (e->status || qp->sq_sig_all ||
+			    (e->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
+				send_wc(qp, e, &wc[n++]);
+		}
+	}
+	if (cq == d->rcq)
+		while (n < num && rq_ready(d)) {
+			wc[n++] = rqe(d, d->rq_head)->wc;
+			d->rq_head++;
+		}
+	return n;
+}
+
+uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
+{
+	struct ivp_qp *qp;
+	u32 i, n = 0;
+
+	for (i = 0; i < cq->ndq && n < num; i++) {
+		qp = cq->dq[i];
+		if (!ivp_direct_qp_is(qp))
+			continue;
+		pthread_mutex_lock(&qp->d->lock);
+		n += qp_poll(qp, cq, wc + n, num - n);
+		pthread_mutex_unlock(&qp->d->lock);
+	}
+	return n;
+}
+
+void ivp_direct_cq_arm(struct ivp_cq *cq, int solicited_only)
+{
+	u32 v = solicited_only ? SOFT_DIRECT_ARM_SOLICITED :
+				 SOFT_DIRECT_ARM_NEXT;
+	struct ivp_qp *qp;
+	struct ivp_dqp *d;
+	bool work;
+	u32 i;
+
+	for (i = 0; i < cq->ndq; i++) {
+		qp = cq->dq[i];
+		if (!ivp_direct_qp_is(qp))
+			continue;
+		d = qp->d;
+		pthread_mutex_lock(&d->lock);
+		if (cq == d->rcq)
+			__atomic_store_n(&d->page->armed_recv, v,
+					 __ATOMIC_SEQ_CST);
+		if (cq == d->scq)
+			__atomic_store_n(&d->page->armed_send, v,
+					 __ATOMIC_SEQ_CST);
+		/* What came before the arm would never be notified. */
+		check_device(qp);
+		if (cq == d->rcq) {
+			work = rq_ready(d) || d->err ||
+			       __atomic_load_n(&d->page->rx_prod,
+					       __ATOMIC_SEQ_CST) != d->rx_cons;
+			if (work)
+				self_notify(qp, true);
+		}
+		if (cq == d->scq) {
+			sq_reap(qp);
+			work = sq_ready(d) || d->err;
+			if (work)
+				self_notify(qp, false);
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+}
+
+bool ivp_direct_cq_idle(struct ivp_cq *cq)
+{
+	bool yield = false;
+	struct ivp_qp *qp;
+	int cpu = -2;
+	u32 i;
+
+	pthread_mutex_lock(&cq->lock);
+	if (!cq->ndq)
+		yield = true;
+	for (i = 0; i < cq->ndq; i++) {
+		qp = cq->dq[i];
+		if (!ivp_direct_qp_is(qp)) {
+			/* Relayed: the daemon's NIC thread needs the CPU. */
+			yield = true;
+			continue;
+		}
+		if (cpu == -2)
+			cpu = sched_getcpu();
+		__atomic_store_n(&qp->d->page->cpu, cpu, __ATOMIC_RELAXED);
+		if (qp->d->ppage &&
+		    __atomic_load_n(&qp->d->ppage->cpu, __ATOMIC_RELAXED) == cpu)
+			yield = true;
+	}
+	pthread_mutex_unlock(&cq->lock);
+	return yield;
+}
+
+int ivp_direct_cq_add(struct ivp_cq *cq, struct ivp_qp *qp)
+{
+	struct ivp_qp **dq;
+	int ret = 0;
+
+	pthread_mutex_lock(&cq->lock);
+	if (cq->ndq == cq->dq_cap) {
+		dq = realloc(cq->dq, (cq->dq_cap * 2 + 4) * sizeof(*dq));
+		if (!dq) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		cq->dq = dq;
+		cq->dq_cap = cq->dq_cap * 2 + 4;
+	}
+	cq->dq[cq->ndq++] = qp;
+out:
+	pthread_mutex_unlock(&cq->lock);
+	return ret;
+}
+
+void ivp_direct_cq_del(struct ivp_cq *cq, struct ivp_qp *qp)
+{
+	u32 i;
+
+	pthread_mutex_lock(&cq->lock);
+	for (i = 0; i < cq->ndq; i++)
+		if (cq->dq[i] == qp) {
+			cq->dq[i] = cq->dq[--cq->ndq];
+			break;
+		}
+	pthread_mutex_unlock(&cq->lock);
+}
+
+/* QPs */
+
+int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
+		       struct ivp_cq *scq, struct ivp_cq *rcq)
+{
+	const struct ib_uverbs_qp_cap *cap = &qp->r.cap;
+	struct ivp_dqp *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	d->qp = qp;
+	d->type = type;
+	d->pd = pd;
+	d->scq = scq;
+	d->rcq = rcq;
+	d->pkick = -1;
+	d->port_num = 1;
+	d->page = (struct soft_direct_ctrl *)(qp->r.map + qp->r.layout.dir);
+	d->ring = qp->r.map + qp->r.layout.dir + SOFT_DIRECT_PAGE;
+	d->max_send_sge = cap->max_send_sge;
+	d->max_recv_sge = cap->max_recv_sge;
+	d->max_inline = cap->max_inline_data;
+	d->sq_max = cap->max_send_wr ? cap->max_send_wr : 1;
+	d->rq_max = cap->max_recv_wr ? cap->max_recv_wr : 1;
+	d->sq_stride = (u32)((sizeof(struct dswqe) +
+			      d->max_send_sge * sizeof(struct ivp_sge) +
+			      d->max_inline + 7) & ~7ul);
+	d->rq_stride = (u32)((sizeof(struct drwqe) +
+			      d->max_recv_sge * sizeof(struct ivp_sge) + 7) &
+			     ~7ul);
+	d->sq = calloc(d->sq_max, d->sq_stride);
+	d->rq = calloc(d->rq_max, d->rq_stride);
+	if (!d->sq || !d->rq) {
+		free(d->sq);
+		free(d->rq);
+		free(d);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	qp->d = d;
+	return 0;
+}
+
+void ivp_direct_qp_fini(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (!d)
+		return;
+	peer_unmap(d);
+	pthread_mutex_destroy(&d->lock);
+	free(d->sq);
+	free(d->rq);
+	free(d);
+	qp->d = NULL;
+}
+
+/* RESET: the queues are empty, the connection forgotten (QP's lock). */
+static void qp_reset(struct ivp_dqp *d)
+{
+	__atomic_store_n(&d->direct, false, __ATOMIC_RELEASE);
+	peer_unmap(d);
+	d->failed = d->err = d->err_sent = d->gone = d->rx_broken = false;
+	d->sq_head = d->sq_run = d->sq_tail = d->sq_sent = 0;
+	d->rq_head = d->rq_take = d->rq_tail = 0;
+}
+
+void ivp_direct_qp_modified(struct ivp_qp *qp, const struct ivp_qp_attr *a)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (a->attr_mask & IB_UVERBS_QP_RNR_RETRY)
+		d->rnr_retry = a->rnr_retry;
+	if (a->attr_mask & IB_UVERBS_QP_PORT)
+		d->port_num = a->port_num;
+	if (a->attr_mask & IB_UVERBS_QP_STATE) {
+		if (a->qp_state == IB_UVERBS_QPS_RESET) {
+			qp_reset(d);
+		} else if (a->qp_state == IB_UVERBS_QPS_ERR && d->direct) {
+			d->err_sent = true;
+			go_err(qp, NULL, false);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	ivp_direct_qp_is(qp);
+}

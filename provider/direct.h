@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The provider's side of the soft device's direct data path
+ * (<rdma/soft_direct.h>): what ivp_data.c calls from its verbs, and the
+ * context's state it embeds.  Every function returns 0 or a negative
+ * errno unless it says otherwise.
+ */
+#ifndef _PROVIDER_DIRECT_H
+#define _PROVIDER_DIRECT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ivp_dev;
+struct ivp_cq;
+struct ivp_qp;
+struct ivp_dqp;
+struct ivp_dmr;
+struct ivp_wc;
+struct ivp_send_wr;
+struct ivp_recv_wr;
+struct ivp_sge;
+struct ivp_qp_attr;
+
+/* Buckets of the context's MRs, by lkey. */
+#define IVP_DMR_BUCKETS 64
+
+/**
+ * struct ivp_dctx - a context's direct data path
+ * @want: IOVERBS_DIRECT=0 was not in the environment at open
+ * @on: the key table is attached (with the doorbell, ivp_dev.ring): its
+ *	RC and UC QPs may go direct
+ * @mr_lock: protects @mr (read by posts and polls, written by reg/dereg);
+ *	taken last, alone or under a QP's lock
+ * @mr: the context's MRs by lkey, for the checks of local SGEs
+ */
+struct ivp_dctx {
+	bool want, on;
+	pthread_rwlock_t mr_lock;
+	struct ivp_dmr *mr[IVP_DMR_BUCKETS];
+};
+
+void ivp_direct_ctx_init(struct ivp_dev *dev);
+void ivp_direct_ctx_fini(struct ivp_dev *dev);
+/*
+ * ivp_direct_ctx_attach() - the doorbell (dev->ring) with the key table
+ * when the context wants the direct path, else (or when the device
+ * refuses the key table) without: what ioverbs_sring_ctx_attach() does.
+ */
+int ivp_direct_ctx_attach(struct ivp_dev *dev);
+
+/* The MRs the context registered (after MR_REG, before MR_DEREG). */
+void ivp_direct_mr_add(struct ivp_dev *dev, uint32_t handle, uint32_t pd,
+		       uint32_t lkey, uint64_t iova, uint64_t addr,
+		       uint64_t len, uint32_t access);
+void ivp_direct_mr_del(struct ivp_dev *dev, uint32_t handle);
+
+/*
+ * A QP with rings that may take the direct path (RC or UC, no SRQ, the
+ * context's key table attached): after its rings are attached, with its
+ * type, its PD and CQs.  -ENOMEM leaves qp->d NULL (always relayed).
+ */
+int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
+		       struct ivp_cq *scq, struct ivp_cq *rcq);
+/* Before its rings are detached (the QP was destroyed). */
+void ivp_direct_qp_fini(struct ivp_qp *qp);
+/* After a MODIFY of the QP succeeded. */
+void ivp_direct_qp_modified(struct ivp_qp *qp, const struct ivp_qp_attr *a);
+
+/*
+ * ivp_direct_qp_is() - does @qp take the direct path?  Cheap: connects
+ * to the peer the first time it finds its page's path DIRECT.
+ */
+bool ivp_direct_qp_is(struct ivp_qp *qp);
+
+/* Connected (no lock taken: safe under the QP's ring locks). */
+bool ivp_direct_qp_connected(struct ivp_qp *qp);
+
+/* The posts of a QP for which ivp_direct_qp_is() said true. */
+int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
+			 const struct ivp_sge *sge, const char **why);
+int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
+			 const struct ivp_sge *sge, const char **why);
+
+/*
+ * ivp_direct_cq_poll() - progress of the direct QPs of @cq (its lock
+ * held) and up to @num of their completions.
+ * Return: how many.
+ */
+uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc,
+			    uint32_t num);
+/* After CQ_REQ_NOTIFY: arm the direct QPs' pages (the CQ's lock held). */
+void ivp_direct_cq_arm(struct ivp_cq *cq, int solicited_only);
+/*
+ * ivp_direct_cq_idle() - a poll of @cq found nothing: should the poller
+ * yield the CPU (a relayed QP, or a peer polling on this CPU)?
+ */
+bool ivp_direct_cq_idle(struct ivp_cq *cq);
+/* The CQ's list of QPs (dq): add at QP create, remove at destroy. */
+int ivp_direct_cq_add(struct ivp_cq *cq, struct ivp_qp *qp);
+void ivp_direct_cq_del(struct ivp_cq *cq, struct ivp_qp *qp);
+
+#endif /* _PROVIDER_DIRECT_H */

@@ -1,0 +1,865 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The provider's direct data path engine (provider/direct.c) against
+ * <rdma/soft_direct.h>, without a device: this test plays the device.
+ * It makes two QPs' memfds, a key table and a kick eventfd, writes each
+ * page's peer block (the peer is this process) and path DIRECT, and
+ * drives the engine's posts and polls.  The commands the engine sends
+ * (MODIFY to ERR) go to a fake transport that counts them.
+ *
+ * Each test connects a fresh pair a <-> b, each QP with its own CQ.
+ */
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rdma/soft_direct.h>
+
+#include "../provider/ivp_lib.h"
+#include "harness.h"
+
+#define BUFSZ (256 * 1024)
+#define PD 7
+#define LKEY 0x1100
+#define RKEY 0x2200
+#define KEYS 64
+
+struct tqp {
+	struct ivp_qp qp;
+	struct ivp_cq cq;
+};
+
+FIXTURE(dpair)
+{
+	struct ivp_dev dev;
+	struct soft_ring_doorbell *db;
+	struct soft_direct_keys *keys;
+	int keys_fd;
+	struct tqp a, b;
+	u8 *buf;
+	unsigned int modifies;
+};
+
+static unsigned int *modify_count;
+
+/* The transport: every command succeeds, and is counted. */
+static long fake_ioctl(void *ctx, unsigned int cmd, void *arg)
+{
+	(*modify_count)++;
+	return 0;
+}
+
+static int memfd_sized(const char *name, size_t len, void **map)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(ftruncate(fd, (off_t)len));
+	*map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_TRUE(*map != MAP_FAILED);
+	return fd;
+}
+
+static u64 ino_of(int fd)
+{
+	struct stat st;
+
+	ASSERT_OK(fstat(fd, &st));
+	return st.st_ino;
+}
+
+static void tqp_init(struct dpair *self, struct tqp *t, u32 qpn, u8 type)
+{
+	struct ib_uverbs_qp_cap cap = { .max_send_wr = 8, .max_recv_wr = 8,
+					.max_send_sge = 2, .max_recv_sge = 2,
+					.max_inline_data = 64 };
+	struct ioverbs_sring_qp *r = &t->qp.r;
+	void *map;
+
+	memset(t, 0, sizeof(*t));
+	t->cq.dev = &self->dev;
+	pthread_mutex_init(&t->cq.lock, NULL);
+	t->qp.dev = &self->dev;
+	t->qp.qpn = qpn;
+	t->qp.ring = true;
+	pthread_mutex_init(&t->qp.sq_lock, NULL);
+	pthread_mutex_init(&t->qp.rq_lock, NULL);
+	r->ctx = &self->dev.ring;
+	r->cap = cap;
+	soft_ring_qp_layout(&cap, &r->layout);
+	r->fd = memfd_sized("ioverbs-qp", r->layout.size, &map);
+	r->map = map;
+	r->sq = (struct soft_ring_ctrl *)(r->map + r->layout.sq);
+	r->rq = (struct soft_ring_ctrl *)(r->map + r->layout.rq);
+	ASSERT_OK(ivp_direct_qp_init(&t->qp, type, PD, &t->cq, &t->cq));
+	ASSERT_OK(ivp_direct_cq_add(&t->cq, &t->qp));
+}
+
+static struct soft_direct_ctrl *page(struct tqp *t)
+{
+	return (struct soft_direct_ctrl *)(t->qp.r.map + t->qp.r.layout.dir);
+}
+
+/* What the device writes at RTR: @t's peer is @p, path DIRECT. */
+static void peer_block(struct dpair *self, struct tqp *t, struct tqp *p)
+{
+	struct soft_direct_ctrl *pg = page(t);
+
+	pg->seq++;
+	pg->peer_qpn = p->qp.qpn;
+	pg->peer_pid = getpid();
+	pg->peer_lid = 5;
+	pg->peer_port = 1;
+	pg->peer_pd = PD;
+	pg->peer_qp_fd = p->qp.r.fd;
+	pg->peer_qp_ino = ino_of(p->qp.r.fd);
+	pg->peer_qp_size = p->qp.r.layout.size;
+	pg->peer_dir = p->qp.r.layout.dir;
+	pg->peer_keys_fd = self->keys_fd;
+	pg->peer_keys_ino = ino_of(self->keys_fd);
+	pg->peer_keys_entries = KEYS;
+	pg->peer_kick_fd = self->dev.ring.kick;
+	pg->peer_kick_ino = ino_of(self->dev.ring.kick);
+	pg->peer_min_rnr_us = 10;
+	pg->state = IB_UVERBS_QPS_RTS;
+	pg->seq++;
+	__atomic_store_n(&pg->path, SOFT_PATH_DIRECT, __ATOMIC_RELEASE);
+}
+
+/* A key of the table, as the device writes it at MR_REG. */
+static void key_set(struct dpair *self, u32 rkey, u32 access, u64 addr,
+		    u64 len, u32 state)
+{
+	u32 i = soft_direct_key_slot(rkey, KEYS);
+	struct soft_direct_key *k = &self->keys->key[i];
+
+	k->seq++;
+	k->state = state;
+	k->rkey = rkey;
+	k->access = access;
+	k->pd = PD;
+	k->iova = addr;
+	k->addr = addr;
+	k->length = len;
+	k->seq++;
+}
+
+static void pair_connect(struct dpair *self, u8 type, u8 rnr_retry)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_RNR_RETRY,
+				  .rnr_retry = rnr_retry };
+
+	tqp_init(self, &self->a, 0x100, type);
+	tqp_init(self, &self->b, 0x200, type);
+	peer_block(self, &self->a, &self->b);
+	peer_block(self, &self->b, &self->a);
+	ivp_direct_qp_modified(&self->a.qp, &at);
+	ivp_direct_qp_modified(&self->b.qp, &at);
+	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
+	ASSERT_TRUE(ivp_direct_qp_is(&self->b.qp));
+	ASSERT_EQ(self->modifies, 0);
+}
+
+FIXTURE_SETUP(dpair)
+{
+	void *map;
+
+	memset(self, 0, sizeof(*self));
+	modify_count = &self->modifies;
+	self->dev.v.fn = fake_ioctl;
+	ivp_direct_ctx_init(&self->dev);
+	self->dev.d.on = true;
+	self->db = calloc(1, SOFT_RING_DOORBELL_SIZE);
+	ASSERT_TRUE(self->db != NULL);
+	self->dev.ring.db = self->db;
+	self->dev.ring.fd = -1;
+	self->dev.ring.kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_TRUE(self->dev.ring.kick >= 0);
+	self->keys_fd = memfd_sized("ioverbs-keys",
+				    soft_direct_keys_size(KEYS), &map);
+	self->keys = map;
+	self->keys->entries = KEYS;
+	self->buf = aligned_alloc(4096, BUFSZ);
+	ASSERT_TRUE(self->buf != NULL);
+	memset(self->buf, 0, BUFSZ);
+	ivp_direct_mr_add(&self->dev, 1, PD, LKEY, (uintptr_t)self->buf,
+			  (uintptr_t)self->buf, BUFSZ,
+			  IB_UVERBS_ACCESS_LOCAL_WRITE);
+	key_set(self, RKEY,
+		IB_UVERBS_ACCESS_REMOTE_WRITE | IB_UVERBS_ACCESS_REMOTE_READ |
+			IB_UVERBS_ACCESS_REMOTE_ATOMIC,
+		(uintptr_t)self->buf, BUFSZ, SOFT_DKEY_LIVE);
+}
+
+static void tqp_fini(struct tqp *t)
+{
+	if (!t->qp.r.map)
+		return;
+	ivp_direct_cq_del(&t->cq, &t->qp);
+	ivp_direct_qp_fini(&t->qp);
+	free(t->cq.dq);
+	munmap(t->qp.r.map, t->qp.r.layout.size);
+	close(t->qp.r.fd);
+}
+
+FIXTURE_TEARDOWN(dpair)
+{
+	tqp_fini(&self->a);
+	tqp_fini(&self->b);
+	munmap(self->keys, soft_direct_keys_size(KEYS));
+	close(self->keys_fd);
+	close(self->dev.ring.kick);
+	free(self->db);
+	free(self->buf);
+	ivp_direct_ctx_fini(&self->dev);
+}
+
+static int send_wr(struct dpair *self, struct tqp *t, u32 op, u32 off,
+		   u32 len, u64 raddr, u32 rkey, u32 flags)
+{
+	struct ivp_send_wr wr = { .wr_id = 0x5e00 + op, .num_sge = 1,
+				  .opcode = op,
+				  .send_flags = IB_UVERBS_SEND_SIGNALED | flags,
+				  .imm_data = 0x11223344 };
+	struct ivp_sge sge = { .addr = (uintptr_t)self->buf + off,
+			       .length = len, .lkey = LKEY };
+	const char *why;
+
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	return ivp_direct_post_send(&t->qp, &wr, &sge, &why);
+}
+
+static int atomic_wr(struct dpair *self, struct tqp *t, u32 op, u32 off,
+		     u64 raddr, u64 cmp, u64 swap)
+{
+	struct ivp_send_wr wr = { .wr_id = 0xa700 + op, .num_sge = 1,
+				  .opcode = op,
+				  .send_flags = IB_UVERBS_SEND_SIGNALED };
+	struct ivp_sge sge = { .addr = (uintptr_t)self->buf + off,
+			       .length = 8, .lkey = LKEY };
+	const char *why;
+
+	wr.wr.atomic.remote_addr = raddr;
+	wr.wr.atomic.rkey = RKEY;
+	wr.wr.atomic.compare_add = cmp;
+	wr.wr.atomic.swap = swap;
+	return ivp_direct_post_send(&t->qp, &wr, &sge, &why);
+}
+
+static int recv_wr(struct dpair *self, struct tqp *t, u64 id, u32 off,
+		   u32 len)
+{
+	struct ivp_recv_wr wr = { .wr_id = id, .num_sge = 1 };
+	struct ivp_sge sge = { .addr = (uintptr_t)self->buf + off,
+			       .length = len, .lkey = LKEY };
+	const char *why;
+
+	return ivp_direct_post_recv(&t->qp, &wr, &sge, &why);
+}
+
+/* Polls @t's CQ up to 2 s for one completion: 1, or 0. */
+static int poll1(struct tqp *t, struct ivp_wc *wc)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < 2000000 && !n; i++) {
+		pthread_mutex_lock(&t->cq.lock);
+		n = ivp_direct_cq_poll(&t->cq, wc, 1);
+		pthread_mutex_unlock(&t->cq.lock);
+		if (!n && i > 1000)
+			usleep(1);
+	}
+	return (int)n;
+}
+
+static int poll_now(struct tqp *t, struct ivp_wc *wc)
+{
+	u32 n;
+
+	pthread_mutex_lock(&t->cq.lock);
+	n = ivp_direct_cq_poll(&t->cq, wc, 1);
+	pthread_mutex_unlock(&t->cq.lock);
+	return (int)n;
+}
+
+static void fill(u8 *p, u32 len, u8 seed)
+{
+	u32 i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (u8)(seed + i * 13);
+}
+
+/* Inline and ranged SENDs, SEND_WITH_IMM: data and completions. */
+TEST_F(dpair, direct_send_inline_and_ranges)
+{
+	static const u32 lens[] = { 0, 1, 100, 4096, 4097, 70000 };
+	struct ivp_wc wc;
+	unsigned int i;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		fill(self->buf, lens[i], (u8)i);
+		memset(self->buf + 128 * 1024, 0, 100000);
+		ASSERT_OK(recv_wr(self, &self->b, 0x100 + i, 128 * 1024,
+				  100000));
+		ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND_WITH_IMM,
+				  0, lens[i], 0, 0, 0));
+		ASSERT_EQ(poll1(&self->b, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+		ASSERT_EQ(wc.wr_id, 0x100 + i);
+		ASSERT_EQ(wc.byte_len, lens[i]);
+		ASSERT_EQ(wc.wc_flags, IB_UVERBS_WC_WITH_IMM);
+		ASSERT_EQ(wc.imm_data, 0x11223344);
+		ASSERT_EQ(wc.qp_num, 0x200);
+		ASSERT_EQ(wc.src_qp, 0x100);
+		ASSERT_EQ(wc.slid, 5);
+		ASSERT_TRUE(!memcmp(self->buf, self->buf + 128 * 1024,
+				    lens[i]));
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
+		ASSERT_EQ(wc.byte_len, lens[i]);
+		ASSERT_EQ(wc.qp_num, 0x100);
+	}
+	ASSERT_EQ(page(&self->a)->tx_msgs, ARRAY_SIZE(lens));
+	ASSERT_EQ(page(&self->b)->rx_msgs, ARRAY_SIZE(lens));
+	ASSERT_EQ(page(&self->b)->rx_bytes, 0 + 1 + 100 + 4096 + 4097 + 70000);
+	/* IB_UVERBS_SEND_INLINE: the bytes of post time. */
+	fill(self->buf, 64, 9);
+	memcpy(self->buf + 1024, self->buf, 64);
+	ASSERT_OK(recv_wr(self, &self->b, 0x200, 128 * 1024, 64));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 64, 0, 0,
+			  IB_UVERBS_SEND_INLINE));
+	memset(self->buf, 0, 64);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.byte_len, 64);
+	ASSERT_EQ(wc.wc_flags, 0);
+	ASSERT_TRUE(!memcmp(self->buf + 1024, self->buf + 128 * 1024, 64));
+	ASSERT_EQ(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 65, 0, 0,
+			  IB_UVERBS_SEND_INLINE),
+		  -EINVAL);
+	ASSERT_EQ(self->modifies, 0);
+}
+
+/* Hundreds of 3000-byte messages: the ring wraps, PAD records. */
+TEST_F(dpair, direct_ring_wraps)
+{
+	struct ivp_wc wc;
+	unsigned int i;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	for (i = 0; i < 300; i++) {
+		fill(self->buf, 3000, (u8)i);
+		ASSERT_OK(recv_wr(self, &self->b, i, 128 * 1024, 3000));
+		ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 3000,
+				  0, 0, 0));
+		ASSERT_EQ(poll1(&self->b, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		ASSERT_EQ(wc.wr_id, i);
+		ASSERT_TRUE(!memcmp(self->buf, self->buf + 128 * 1024, 3000));
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	}
+	/* 300 * 3072 bytes went around the 64 KiB ring. */
+	ASSERT_TRUE(page(&self->b)->rx_cons > 14 * SOFT_DIRECT_RING_BYTES);
+}
+
+/* WRs posted while the path was not decided wait in the rings. */
+TEST_F(dpair, direct_takes_the_rings)
+{
+	struct ib_uverbs_send_wr sw = { .wr_id = 77, .num_sge = 1,
+					.opcode = IB_UVERBS_WR_SEND,
+					.send_flags = IB_UVERBS_SEND_SIGNALED };
+	struct ib_uverbs_recv_wr rw = { .wr_id = 88, .num_sge = 1 };
+	struct ib_uverbs_sge sge = { .addr = (uintptr_t)self->buf,
+				     .length = 10, .lkey = LKEY };
+	struct ib_uverbs_sge rsge = { .addr = (uintptr_t)self->buf + 4096,
+				      .length = 10, .lkey = LKEY };
+	struct ivp_wc wc;
+
+	tqp_init(self, &self->a, 0x100, IB_UVERBS_QPT_RC);
+	tqp_init(self, &self->b, 0x200, IB_UVERBS_QPT_RC);
+	fill(self->buf, 10, 3);
+	ASSERT_OK(ioverbs_sring_post_recv(&self->b.qp.r, &rw, &rsge));
+	ASSERT_OK(ioverbs_sring_post_send(&self->a.qp.r, &sw, &sge));
+	ASSERT_TRUE(!ivp_direct_qp_is(&self->a.qp));
+	peer_block(self, &self->a, &self->b);
+	peer_block(self, &self->b, &self->a);
+	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 88);
+	ASSERT_EQ(wc.byte_len, 10);
+	ASSERT_TRUE(!memcmp(self->buf, self->buf + 4096, 10));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 77);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	/* The device never reads them again. */
+	ASSERT_EQ(self->a.qp.r.sq->cons, self->a.qp.r.sq_prod);
+	ASSERT_EQ(self->b.qp.r.rq->cons, self->b.qp.r.rq_prod);
+}
+
+/* WRITE, WRITE_WITH_IMM, READ and both atomics, with their values. */
+TEST_F(dpair, direct_one_sided_values)
+{
+	u64 base = (uintptr_t)self->buf, v;
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	fill(self->buf, 9000, 1);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 9000,
+			  base + 65536, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_EQ(wc.byte_len, 9000);
+	ASSERT_TRUE(!memcmp(self->buf, self->buf + 65536, 9000));
+
+	ASSERT_OK(recv_wr(self, &self->b, 0x55, 128 * 1024, 0));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE_WITH_IMM, 0,
+			  300, base + 65536, RKEY, 0));
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV_RDMA_WITH_IMM);
+	ASSERT_EQ(wc.byte_len, 300);
+	ASSERT_EQ(wc.imm_data, 0x11223344);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
+
+	fill(self->buf + 20000, 5000, 2);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_READ, 40000, 5000,
+			  base + 20000, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
+	ASSERT_EQ(wc.byte_len, 5000);
+	ASSERT_TRUE(!memcmp(self->buf + 20000, self->buf + 40000, 5000));
+
+	v = 5;
+	memcpy(self->buf + 8, &v, 8);
+	ASSERT_OK(atomic_wr(self, &self->a, IB_UVERBS_WR_ATOMIC_CMP_AND_SWP,
+			    64, base + 8, 5, 9));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_COMP_SWAP);
+	ASSERT_EQ(wc.byte_len, 8);
+	memcpy(&v, self->buf + 64, 8);
+	ASSERT_EQ(v, 5);
+	memcpy(&v, self->buf + 8, 8);
+	ASSERT_EQ(v, 9);
+	ASSERT_OK(atomic_wr(self, &self->a, IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD,
+			    64, base + 8, 3, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_FETCH_ADD);
+	memcpy(&v, self->buf + 64, 8);
+	ASSERT_EQ(v, 9);
+	memcpy(&v, self->buf + 8, 8);
+	ASSERT_EQ(v, 12);
+	/* The lock is free again; the announce cleared. */
+	ASSERT_EQ(soft_direct_locks(self->keys, KEYS)
+			  [soft_direct_lock_index(base + 8)].owner, 0);
+	ASSERT_EQ(page(&self->a)->inflight_slot, 0);
+}
+
+/* A lock held by a process that no longer exists is taken over. */
+TEST_F(dpair, direct_atomic_replaces_a_dead_holder)
+{
+	u64 base = (uintptr_t)self->buf, v = 40;
+	struct soft_direct_lock *l;
+	struct ivp_wc wc;
+	pid_t dead = fork();
+
+	ASSERT_TRUE(dead >= 0);
+	if (!dead)
+		_exit(0);
+	ASSERT_EQ(waitpid(dead, NULL, 0), dead);
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	memcpy(self->buf + 16, &v, 8);
+	l = &soft_direct_locks(self->keys, KEYS)
+		    [soft_direct_lock_index(base + 16)];
+	l->owner = (u32)dead;
+	ASSERT_OK(atomic_wr(self, &self->a, IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD,
+			    64, base + 16, 2, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	memcpy(&v, self->buf + 16, 8);
+	ASSERT_EQ(v, 42);
+	ASSERT_EQ(l->owner, 0);
+}
+
+/* Keys: unknown, dead, out of range, without access, misaligned. */
+TEST_F(dpair, direct_remote_access_errors)
+{
+	u64 base = (uintptr_t)self->buf;
+	struct ivp_wc wc;
+	struct {
+		u32 op, rkey;
+		u64 addr;
+		u32 len, status;
+	} bad[] = {
+		{ IB_UVERBS_WR_RDMA_WRITE, RKEY + 1, base, 8,
+		  IB_UVERBS_WC_REM_ACCESS_ERR },
+		{ IB_UVERBS_WR_RDMA_WRITE, RKEY, base + BUFSZ - 4, 8,
+		  IB_UVERBS_WC_REM_ACCESS_ERR },
+		{ IB_UVERBS_WR_RDMA_READ, RKEY + 2, base, 8,
+		  IB_UVERBS_WC_REM_ACCESS_ERR },
+		{ IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD, RKEY, base + 4, 8,
+		  IB_UVERBS_WC_REM_INV_REQ_ERR },
+		{ IB_UVERBS_WR_RDMA_WRITE, RKEY + 3, base, 8,
+		  IB_UVERBS_WC_REM_ACCESS_ERR },
+	};
+	unsigned int i;
+
+	/* RKEY + 2: read-only; RKEY + 3: dead. */
+	key_set(self, RKEY + 2, IB_UVERBS_ACCESS_REMOTE_WRITE, base, BUFSZ,
+		SOFT_DKEY_LIVE);
+	key_set(self, RKEY + 3, IB_UVERBS_ACCESS_REMOTE_WRITE, base, BUFSZ,
+		SOFT_DKEY_DEAD);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		tqp_fini(&self->a);
+		tqp_fini(&self->b);
+		self->modifies = 0;
+		pair_connect(self, IB_UVERBS_QPT_RC, 7);
+		ASSERT_OK(recv_wr(self, &self->b, 1, 0, 8));
+		if (bad[i].op == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD)
+			ASSERT_OK(atomic_wr(self, &self->a, bad[i].op, 0,
+					    bad[i].addr, 1, 0));
+		else
+			ASSERT_OK(send_wr(self, &self->a, bad[i].op, 0,
+					  bad[i].len, bad[i].addr, bad[i].rkey,
+					  0));
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, bad[i].status);
+		ASSERT_EQ(wc.byte_len, 0);
+		/* The requester moved to ERR with a command; b unaffected. */
+		ASSERT_EQ(self->modifies, 1);
+		ASSERT_EQ(poll_now(&self->b, &wc), 0);
+		ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 1, 0,
+				  0, 0));
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	}
+}
+
+/* RC, rnr_retry 0: RNR_RETRY_EXC_ERR, then what follows is flushed. */
+TEST_F(dpair, direct_rnr_retry_exceeded)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 0);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 10, 0, 0, 0));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 10, 0, 0, 0));
+	/* b finds no receive: the records stay, rnr set. */
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_RNR_RETRY_EXC_ERR);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(self->modifies, 1);
+	/* b skips the cancelled records: its receive stays. */
+	ASSERT_OK(recv_wr(self, &self->b, 1, 0, 8));
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	ASSERT_EQ(page(&self->b)->rx_cons, page(&self->b)->rx_prod);
+}
+
+/* A receive posted late takes the waiting record (RNR, then success). */
+TEST_F(dpair, direct_rnr_then_receive)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	fill(self->buf, 10, 4);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 10, 0, 0, 0));
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	usleep(2000);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_OK(recv_wr(self, &self->b, 9, 4096, 10));
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 9);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+}
+
+/* UC: no receive, the message is dropped; the sender never learns. */
+TEST_F(dpair, direct_uc_drops)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_UC, 0);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 10, 0, 0, 0));
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_READ, 0, 10, 0,
+			  RKEY, 0),
+		  -EINVAL);
+}
+
+/* Longer than the receive: LOC_LEN_ERR here, REM_INV_REQ_ERR there. */
+TEST_F(dpair, direct_message_too_long)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->b, 1, 4096, 16));
+	ASSERT_OK(recv_wr(self, &self->b, 2, 4096, 16));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 17, 0, 0, 0));
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_LOC_LEN_ERR);
+	ASSERT_EQ(wc.wr_id, 1);
+	ASSERT_EQ(wc.byte_len, 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(wc.wr_id, 2);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_INV_REQ_ERR);
+	/* Both moved to ERR with a command. */
+	ASSERT_EQ(self->modifies, 2);
+}
+
+/* A receive SGE with a bad lkey: LOC_PROT_ERR here, REM_OP_ERR there. */
+TEST_F(dpair, direct_receive_sge_refused)
+{
+	struct ivp_recv_wr wr = { .wr_id = 3, .num_sge = 1 };
+	struct ivp_sge sge = { .addr = (uintptr_t)self->buf, .length = 16,
+			       .lkey = LKEY + 1 };
+	struct ivp_wc wc;
+	const char *why;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(ivp_direct_post_recv(&self->b.qp, &wr, &sge, &why));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_LOC_PROT_ERR);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_OP_ERR);
+}
+
+/* MODIFY to ERR: everything outstanding completes with WR_FLUSH_ERR. */
+TEST_F(dpair, direct_flush_after_modify_err)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_STATE,
+				  .qp_state = IB_UVERBS_QPS_ERR };
+	struct ivp_wc wc;
+	int i, sends = 0, recvs = 0;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->a, 1, 0, 8));
+	ASSERT_OK(recv_wr(self, &self->a, 2, 0, 8));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  (uintptr_t)self->buf, RKEY, 0));
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ivp_direct_qp_modified(&self->a.qp, &at);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+		if (wc.opcode == IB_UVERBS_WC_RECV)
+			ASSERT_EQ(wc.wr_id, (u64)++recvs);
+		else
+			ASSERT_EQ(wc.opcode, sends++ ? IB_UVERBS_WC_RDMA_WRITE :
+							IB_UVERBS_WC_SEND);
+	}
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	/* The application's MODIFY was the command: none more. */
+	ASSERT_EQ(self->modifies, 0);
+	/* b settles the cancelled record: nothing for its receive. */
+	ASSERT_OK(recv_wr(self, &self->b, 5, 0, 8));
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+}
+
+/* The peer goes: what it did not settle completes with RETRY_EXC_ERR. */
+TEST_F(dpair, direct_peer_gone)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->a, 1, 0, 8));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  (uintptr_t)self->buf, RKEY, 0));
+	__atomic_store_n(&page(&self->a)->peer_gone, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(self->modifies, 1);
+}
+
+/* The device moved the QP to ERR (the page's state): flushed. */
+TEST_F(dpair, direct_device_err_flushes)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->b, 1, 0, 8));
+	__atomic_store_n(&page(&self->b)->state, IB_UVERBS_QPS_ERR,
+			 __ATOMIC_RELEASE);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(self->modifies, 0);
+	/* What a arrives with now is settled with no answer. */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+}
+
+/* Garbage in b's ring: b goes to ERR, the process goes on. */
+TEST_F(dpair, direct_garbage_breaks_only_the_qp)
+{
+	static const struct {
+		u32 state, size, num_iov, len;
+		u8 op, flags;
+		u32 prod_add;
+	} bad[] = {
+		{ SOFT_DMSG_POSTED, 7, 0, 0, SOFT_DMSG_SEND, 1, 64 },
+		{ SOFT_DMSG_POSTED, 64, 0, 0, 77, 0, 64 },
+		{ 9, 64, 0, 0, SOFT_DMSG_SEND, 1, 64 },
+		{ SOFT_DMSG_POSTED, 128, 0, 0, SOFT_DMSG_SEND, 1, 64 },
+		{ SOFT_DMSG_POSTED, 64, 33, 100000, SOFT_DMSG_SEND, 0, 64 },
+		{ SOFT_DMSG_POSTED, 64, 0, 5000, SOFT_DMSG_SEND, 1, 64 },
+		{ SOFT_DMSG_POSTED, 64, 0, 0, SOFT_DMSG_SEND, 1, 1u << 20 },
+		{ SOFT_DMSG_POSTED, 64, 0, 0, SOFT_DMSG_PAD, 0, 64 },
+		{ SOFT_DMSG_POSTED, 64, 0, 0, SOFT_DMSG_SEND, 0x80, 64 },
+	};
+	struct soft_direct_msg *m;
+	struct ivp_wc wc;
+	unsigned int i;
+	u32 prod;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		tqp_fini(&self->a);
+		tqp_fini(&self->b);
+		self->modifies = 0;
+		pair_connect(self, IB_UVERBS_QPT_RC, 7);
+		ASSERT_OK(recv_wr(self, &self->b, 0x800, 0, 64));
+		prod = page(&self->b)->rx_prod;
+		m = (struct soft_direct_msg *)((u8 *)page(&self->b) +
+					       SOFT_DIRECT_PAGE);
+		memset(m, 0xa5, 64);
+		m->state = bad[i].state;
+		m->size = bad[i].size;
+		m->op = bad[i].op;
+		m->flags = bad[i].flags;
+		m->num_iov = (u16)bad[i].num_iov;
+		m->len = bad[i].len;
+		__atomic_store_n(&page(&self->b)->rx_prod,
+				 prod + bad[i].prod_add, __ATOMIC_RELEASE);
+		ASSERT_EQ(poll1(&self->b, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+		ASSERT_EQ(wc.wr_id, 0x800);
+		ASSERT_EQ(poll_now(&self->b, &wc), 0);
+		ASSERT_EQ(self->modifies, 1);
+	}
+}
+
+/* A record's sender state scribbled by the peer: BAD_RESP_ERR. */
+TEST_F(dpair, direct_scribbled_status)
+{
+	struct soft_direct_msg *m;
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	m = (struct soft_direct_msg *)((u8 *)page(&self->b) +
+				       SOFT_DIRECT_PAGE);
+	m->status = 1000;
+	__atomic_store_n(&m->state, SOFT_DMSG_TAKEN, __ATOMIC_RELEASE);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_BAD_RESP_ERR);
+	ASSERT_EQ(self->modifies, 1);
+}
+
+/* An armed receive side is notified once, through notify and the kick. */
+TEST_F(dpair, direct_notify_armed)
+{
+	struct ivp_wc wc;
+	u64 v;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	pthread_mutex_lock(&self->b.cq.lock);
+	ivp_direct_cq_arm(&self->b.cq, 0);
+	pthread_mutex_unlock(&self->b.cq.lock);
+	ASSERT_EQ(page(&self->b)->armed_recv, SOFT_DIRECT_ARM_NEXT);
+	ASSERT_EQ(read(self->dev.ring.kick, &v, sizeof(v)), -1);
+	ASSERT_OK(recv_wr(self, &self->b, 1, 0, 8));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(page(&self->b)->armed_recv, 0);
+	ASSERT_EQ(page(&self->b)->notify, SOFT_DIRECT_NOTIFY_RECV);
+	ASSERT_EQ(read(self->dev.ring.kick, &v, sizeof(v)), sizeof(v));
+	ASSERT_EQ(v, 1);
+	/* Solicited only: a plain SEND does not notify. */
+	page(&self->b)->notify = 0;
+	pthread_mutex_lock(&self->b.cq.lock);
+	ASSERT_EQ(ivp_direct_cq_poll(&self->b.cq, &wc, 1), 1);
+	ivp_direct_cq_arm(&self->b.cq, 1);
+	pthread_mutex_unlock(&self->b.cq.lock);
+	ASSERT_OK(recv_wr(self, &self->b, 2, 0, 8));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(page(&self->b)->armed_recv, SOFT_DIRECT_ARM_SOLICITED);
+	ASSERT_EQ(page(&self->b)->notify, 0);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0,
+			  IB_UVERBS_SEND_SOLICITED));
+	ASSERT_EQ(page(&self->b)->notify, SOFT_DIRECT_NOTIFY_RECV);
+	/* Arming with a completion waiting notifies at once. */
+	page(&self->a)->notify = 0;
+	pthread_mutex_lock(&self->b.cq.lock);
+	ASSERT_EQ(ivp_direct_cq_poll(&self->b.cq, &wc, 1), 1);
+	pthread_mutex_unlock(&self->b.cq.lock);
+	pthread_mutex_lock(&self->a.cq.lock);
+	ivp_direct_cq_arm(&self->a.cq, 0);
+	pthread_mutex_unlock(&self->a.cq.lock);
+	ASSERT_EQ(page(&self->a)->notify & SOFT_DIRECT_NOTIFY_SEND,
+		  SOFT_DIRECT_NOTIFY_SEND);
+}
+
+/* An empty poll yields only when the peer polls on the same CPU. */
+TEST_F(dpair, direct_idle_yields_on_a_shared_cpu)
+{
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	page(&self->b)->cpu = -1;
+	ASSERT_TRUE(!ivp_direct_cq_idle(&self->a.cq));
+	ASSERT_EQ(page(&self->a)->cpu, sched_getcpu());
+	page(&self->b)->cpu = page(&self->a)->cpu;
+	ASSERT_TRUE(ivp_direct_cq_idle(&self->a.cq));
+}
+
+/* A peer block naming a descriptor of another inode: the QP fails. */
+TEST_F(dpair, direct_wrong_inode_fails)
+{
+	tqp_init(self, &self->a, 0x100, IB_UVERBS_QPT_RC);
+	tqp_init(self, &self->b, 0x200, IB_UVERBS_QPT_RC);
+	peer_block(self, &self->a, &self->b);
+	page(&self->a)->peer_qp_ino++;
+	ASSERT_TRUE(!ivp_direct_qp_is(&self->a.qp));
+	ASSERT_EQ(self->modifies, 1);
+	ASSERT_TRUE(!ivp_direct_qp_is(&self->a.qp));
+	ASSERT_EQ(self->modifies, 1);
+}
+
+/* The queues hold max_send_wr and max_recv_wr WRs: then ENOMEM. */
+TEST_F(dpair, direct_queues_full)
+{
+	int i;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	for (i = 0; i < 8; i++)
+		ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0,
+				  0, 0));
+	ASSERT_EQ(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0),
+		  -ENOMEM);
+	ASSERT_EQ(recv_wr(self, &self->a, 1, 0, 8), 0);
+	for (i = 0; i < 7; i++)
+		ASSERT_OK(recv_wr(self, &self->a, 1, 0, 8));
+	ASSERT_EQ(recv_wr(self, &self->a, 1, 0, 8), -ENOMEM);
+}
