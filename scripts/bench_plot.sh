@@ -5,7 +5,8 @@
 #
 #   latency.png    three panels: one way (ib_send_lat, ib_write_lat), a
 #                  round trip (ib_read_lat, ib_atomic_lat), and pinned to
-#                  one CPU (ib_send_lat's typical and worst); ioverbs
+#                  one CPU (ib_send_lat's and ib_write_lat's typical and
+#                  worst); ioverbs
 #                  direct and relay against fi_pingpong shm and tcp
 #   bandwidth.png  ib_write_bw and ib_send_bw, direct and relay, against
 #                  fi_pingpong shm and tcp (one message in flight) and,
@@ -32,7 +33,9 @@ mkdir -p "$out"
 #   rtt.dat       bytes read_direct read_relay atomic_direct atomic_relay
 #                 fi_shm_rtt fi_tcp_rtt                          (us)
 #   pinned.dat    bytes send_direct send_relay send_direct_max
-#                 send_relay_max fi_shm fi_tcp (pinned means)    (us)
+#                 send_relay_max fi_shm fi_tcp (pinned means)
+#                 write_direct write_relay write_direct_max
+#                 write_relay_max                                (us)
 #   bandwidth.dat bytes write_direct write_relay send_direct send_relay
 #                 fi_shm fi_tcp memcpy                           (GB/s)
 awk -v out="$out" '
@@ -52,7 +55,7 @@ function get(k) { return (k in v) ? v[k] : "-" }
 	if (kind == "bw") {
 		t = "bandwidth"; y = $3 / 1000; base = $7 / 1000
 	} else if (mode == "_pinned") {
-		if (test != "send") next
+		if (test != "send" && test != "write") next
 		t = "pinned"; y = $3; base = $7
 	} else if (test == "read" || test == "atomic") {
 		t = "rtt"; y = $3; base = $7
@@ -74,7 +77,7 @@ function get(k) { return (k in v) ? v[k] : "-" }
 END {
 	cols["one_way"] = "send_direct send_relay write_direct write_relay fi_shm fi_tcp"
 	cols["rtt"] = "read_direct read_relay atomic_direct atomic_relay fi_shm fi_tcp"
-	cols["pinned"] = "send_direct send_relay send_direct_max send_relay_max fi_shm fi_tcp"
+	cols["pinned"] = "send_direct send_relay send_direct_max send_relay_max fi_shm fi_tcp write_direct write_relay write_direct_max write_relay_max"
 	cols["bandwidth"] = "write_direct write_relay send_direct send_relay fi_shm fi_tcp memcpy"
 	for (t in cols) {
 		file = out "/" t ".dat"
@@ -111,7 +114,7 @@ fi
 # black; a dashed line with open marks is the same path's second test
 # (or, pinned, its worst exchange).
 gnuplot <<EOF
-set terminal pngcairo size 1500,620 noenhanced font ",10"
+set terminal pngcairo size 1500,720 noenhanced font ",10"
 set datafile missing "-"
 set logscale xy
 set grid
@@ -144,15 +147,19 @@ plot "$out/rtt.dat" using 1:2 with points ls 1 ps 1.5 title "ioverbs direct ib_r
      "$out/rtt.dat" using 1:5 with points ls 4 ps 1.5 title "ioverbs relay ib_atomic_lat", \
      "$out/rtt.dat" using 1:6 with points ls 5 ps 1.5 title "libfabric shm (fi_pingpong)", \
      "$out/rtt.dat" using 1:7 with points ls 6 ps 1.5 title "libfabric tcp (fi_pingpong)"
-set title "Both processes on CPU 0 (ib_send_lat; dashed: worst)"
+set title "Both processes on CPU 0 (dashed, open: worst)"
 set xrange [1:8192]
 set xtics ("2 B" 2, "16 B" 16, "128 B" 128, "1 KiB" 1024, "4 KiB" 4096)
-plot "$out/pinned.dat" using 1:2 with linespoints ls 1 title "ioverbs direct, typical", \
-     "$out/pinned.dat" using 1:3 with linespoints ls 2 title "ioverbs relay, typical", \
-     "$out/pinned.dat" using 1:4 with linespoints ls 3 title "ioverbs direct, worst", \
-     "$out/pinned.dat" using 1:5 with linespoints ls 4 title "ioverbs relay, worst", \
+plot "$out/pinned.dat" using 1:2 with linespoints ls 1 title "ioverbs direct ib_send_lat, typical", \
+     "$out/pinned.dat" using 1:3 with linespoints ls 2 title "ioverbs relay ib_send_lat, typical", \
+     "$out/pinned.dat" using 1:4 with linespoints ls 3 title "ioverbs direct ib_send_lat, worst", \
+     "$out/pinned.dat" using 1:5 with linespoints ls 4 title "ioverbs relay ib_send_lat, worst", \
      "$out/pinned.dat" using 1:6 with linespoints ls 5 title "libfabric shm, mean", \
-     "$out/pinned.dat" using 1:7 with linespoints ls 6 title "libfabric tcp, mean"
+     "$out/pinned.dat" using 1:7 with linespoints ls 6 title "libfabric tcp, mean", \
+     "$out/pinned.dat" using 1:8 with points ls 1 pt 9 ps 1.5 title "ioverbs direct ib_write_lat, typical", \
+     "$out/pinned.dat" using 1:9 with points ls 2 pt 9 ps 1.5 title "ioverbs relay ib_write_lat, typical", \
+     "$out/pinned.dat" using 1:10 with points ls 3 pt 8 ps 1.5 title "ioverbs direct ib_write_lat, worst", \
+     "$out/pinned.dat" using 1:11 with points ls 4 pt 8 ps 1.5 title "ioverbs relay ib_write_lat, worst"
 unset multiplot
 set terminal pngcairo size 900,620 noenhanced font ",10"
 set output "$out/bandwidth.png"
