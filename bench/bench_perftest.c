@@ -109,23 +109,49 @@ static unsigned int pick_port(void)
 	return port;
 }
 
-/* The last non-blank line of @text into @buf ("" if none). */
-static void last_line(const char *text, char *buf, size_t size)
+/*
+ * The line of @text that says what went wrong into @buf: the last one
+ * with a word of failure in it (true), else the last non-blank one
+ * ("" if none).  A program's stderr comes before its buffered stdout in
+ * a pipe, so the error is seldom the last line.
+ */
+static bool telling_line(const char *text, char *buf, size_t size)
 {
-	const char *end = text + strlen(text), *start;
+	static const char *const words[] = {
+		"error", "fail", "couldn't", "unable", "cannot", "can't",
+		"timed out", "refused", "denied", "ioverbs:",
+	};
+	const char *l = text, *end, *pick = NULL, *pick_end = NULL;
+	bool told = false;
+	char line[512];
+	unsigned int i;
 	size_t n;
 
-	while (end > text && (end[-1] == '\n' || end[-1] == ' ' ||
-			      end[-1] == '\t' || end[-1] == '\r'))
-		end--;
-	start = end;
-	while (start > text && start[-1] != '\n')
-		start--;
-	start += strspn(start, " \t");
-	n = (size_t)(end - start) < size - 1 ? (size_t)(end - start) :
-					       size - 1;
-	memcpy(buf, start, n);
+	for (; *l; l = *end ? end + 1 : end) {
+		end = strchrnul(l, '\n');
+		l += strspn(l, " \t");
+		n = (size_t)(end - l);
+		while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' ||
+			     l[n - 1] == '\r'))
+			n--;
+		if (!n)
+			continue;
+		snprintf(line, sizeof(line), "%.*s", (int)n, l);
+		for (i = 0; i < ARRAY_SIZE(words) && !strcasestr(line, words[i]);
+		     i++)
+			;
+		if (i < ARRAY_SIZE(words) || !told) {
+			pick = l;
+			pick_end = l + n;
+			told = i < ARRAY_SIZE(words);
+		}
+	}
+	n = pick ? (size_t)(pick_end - pick) : 0;
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(buf, pick, n);
 	buf[n] = '\0';
+	return told;
 }
 
 /* A background program's output (its log file, @log) into @buf. */
@@ -156,7 +182,7 @@ static void describe(char *why, size_t size, const char *who, int st,
 			 WTERMSIG(st));
 	else
 		snprintf(how, sizeof(how), "wait status 0x%x", st);
-	last_line(text, last, sizeof(last));
+	telling_line(text, last, sizeof(last));
 	snprintf(why, size, "%s: %s%s%s", who, how, *last ? ": " : "", last);
 }
 
@@ -261,7 +287,7 @@ static int pair(const char *server, const char *client, char *out,
 	if (!listening(port)) {
 		stop(srv);
 		read_log(srv_log, log, sizeof(log));
-		last_line(log, last, sizeof(last));
+		telling_line(log, last, sizeof(last));
 		snprintf(why, wsize,
 			 "server: not listening on port %u after %d s%s%s",
 			 port, LISTEN_SECONDS, *last ? ": " : "", last);
@@ -273,6 +299,11 @@ static int pair(const char *server, const char *client, char *out,
 	if (st) {
 		stop(srv);
 		describe(why, wsize, "client", st, out);
+		/* The server may have failed first: say so too. */
+		read_log(srv_log, log, sizeof(log));
+		if (telling_line(log, last, sizeof(last)))
+			snprintf(why + strlen(why), wsize - strlen(why),
+				 "; server: %s", last);
 		return -1;
 	}
 	if (!wait_for(srv, EXIT_SECONDS, &st)) {
