@@ -691,8 +691,10 @@ int main(int argc, char **argv)
 	struct daemon d;
 	unsigned int i, j;
 	int a, fd;
+	u64 t0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	t0 = now_ns();
 	for (a = 1; a < argc; a++) {
 		if (!strncmp(argv[a], "--daemon=", 9))
 			daemon_path = argv[a] + 9;
@@ -738,6 +740,7 @@ int main(int argc, char **argv)
 			    j < ARRAY_SIZE(paths); j++)
 			measure(&d, &tests[i], &paths[j], true);
 	daemon_stop(&d);
+	printf("# bench_perftest: %.0f s\n", (double)(now_ns() - t0) / 1e9);
 	unlink(srv_log);
 	unlink(cli_log);
 	return 0;
