@@ -114,6 +114,9 @@ struct dpeer {
  * @err_sent: no MODIFY to ERR is needed (sent, or the QP is there)
  * @gone: peer_gone handled
  * @rx_broken: the peer scribbled on the receive ring: never drained again
+ * @lost: the device is gone: the QP makes no progress, no completion
+ * @ino: its QP memfd's inode (how a peer in this process finds it)
+ * @peer_local: the peer is a QP of this process (registered: @reg_next)
  * @ppage, @pring, @pmap, @pmap_len: the peer's page and ring, mapped
  * @pkeys, @pentries, @pkeys_len: the peer's key table
  * @pkick: the peer's context's kick eventfd
@@ -131,7 +134,10 @@ struct ivp_dqp {
 	u32 pd;
 	struct soft_direct_ctrl *page;
 	u8 *ring;
-	bool direct, failed, err, err_sent, gone, rx_broken;
+	bool direct, failed, err, err_sent, gone, rx_broken, lost;
+	u64 ino;
+	bool peer_local, registered;
+	struct ivp_dqp *reg_next;
 	struct dpeer peer;
 	u8 *pmap;
 	size_t pmap_len;
@@ -802,8 +808,20 @@ static bool one_sided(u32 op)
 static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 {
 	struct ivp_dqp *d = qp->d;
-	u32 status;
+	u32 status, i;
 
+	if (d->gone) {
+		/* No answer: RC fails; UC's message is lost. */
+		if (d->type == IB_UVERBS_QPT_RC) {
+			wqe_done(e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
+			return 0;
+		}
+		if (!e->inl)
+			for (i = 0, e->len = 0; i < e->wr.num_sge; i++)
+				e->len += e->sge[i].length;
+		wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+		return 0;
+	}
 	switch (e->wr.opcode) {
 	case IB_UVERBS_WR_SEND:
 	case IB_UVERBS_WR_SEND_WITH_IMM:
@@ -857,10 +875,68 @@ static void sq_run(struct ivp_qp *qp)
 			break;
 		d->sq_run++;
 		if (e->state == DW_DONE && e->status) {
-			go_err(qp, "a send WR completed in error", false);
+			go_err(qp, d->gone ? "the peer is gone" :
+					     "a send WR completed in error",
+			       d->gone);
 			break;
 		}
 	}
+}
+
+/*
+ * The connected QPs of this process, by their memfd's inode: a sender
+ * whose peer is one of them drains the peer's ring itself when it waits
+ * for a record to be settled, as a NIC acknowledges without the
+ * receiver's CPU (pyverbs polls a sender's CQ before its receiver's, in
+ * one thread).  dreg_lock is taken last (under a QP's lock), and only a
+ * trylock of another QP's lock is taken under it.
+ */
+static pthread_mutex_t dreg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ivp_dqp *dreg;
+
+static void dreg_add(struct ivp_dqp *d)
+{
+	pthread_mutex_lock(&dreg_lock);
+	d->reg_next = dreg;
+	dreg = d;
+	d->registered = true;
+	pthread_mutex_unlock(&dreg_lock);
+}
+
+static void dreg_del(struct ivp_dqp *d)
+{
+	struct ivp_dqp **pp;
+
+	pthread_mutex_lock(&dreg_lock);
+	for (pp = &dreg; d->registered && *pp; pp = &(*pp)->reg_next)
+		if (*pp == d) {
+			*pp = d->reg_next;
+			break;
+		}
+	d->registered = false;
+	pthread_mutex_unlock(&dreg_lock);
+}
+
+static void rx_drain(struct ivp_qp *qp);
+
+/* Our peer is in this process: drain its ring if nobody else does now. */
+static void drive_peer(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d, *p;
+
+	pthread_mutex_lock(&dreg_lock);
+	for (p = dreg; p; p = p->reg_next)
+		if (p->ino == d->peer.peer_qp_ino)
+			break;
+	if (p && p != d && pthread_mutex_trylock(&p->lock))
+		p = NULL;
+	pthread_mutex_unlock(&dreg_lock);
+	if (!p)
+		return;
+	if (p->direct && !p->lost)
+		rx_drain(p->qp);
+	if (p != d)
+		pthread_mutex_unlock(&p->lock);
 }
 
 /* Completes the WRs whose records the peer settled; times RNR. */
@@ -872,12 +948,26 @@ static void sq_reap(struct ivp_qp *qp)
 	u32 i, st, exp, status;
 	u64 now, limit;
 
+	if (d->peer_local && d->sq_sent && !d->gone)
+		drive_peer(qp);
+
 	for (i = d->sq_head; d->sq_sent && i != d->sq_run; i++) {
 		e = sqe(d, i);
 		if (e->state != DW_SENT)
 			continue;
 		m = rec_at(d->pring, e->rec_pos);
 		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		if (st == SOFT_DMSG_POSTED && d->gone) {
+			/* Nobody will settle it: RC fails, UC lost it. */
+			d->sq_sent--;
+			if (d->type == IB_UVERBS_QPT_RC) {
+				wqe_done(e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
+				go_err(qp, "the peer is gone", true);
+				return;
+			}
+			wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+			continue;
+		}
 		if (st == SOFT_DMSG_POSTED && d->type == IB_UVERBS_QPT_RC &&
 		    __atomic_load_n(&m->rnr, __ATOMIC_RELAXED)) {
 			now = now_ns();
@@ -1125,6 +1215,8 @@ static void rx_drain(struct ivp_qp *qp)
 	}
 }
 
+static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v);
+
 /* Connecting to the peer. */
 
 /* The device's part of the page, read under its seq. */
@@ -1371,6 +1463,7 @@ static void connect_peer(struct ivp_qp *qp)
 	struct ivp_dqp *d = qp->d;
 	const char *why = "the page's peer block never settled";
 	int ret = -EAGAIN;
+	u32 armed;
 
 	if (!peer_read(d->page, &d->peer))
 		goto err;
@@ -1391,10 +1484,23 @@ static void connect_peer(struct ivp_qp *qp)
 	__atomic_store_n(&d->direct, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&qp->rq_lock);
 	pthread_mutex_unlock(&qp->sq_lock);
+	d->peer_local = d->peer.peer_pid == getpid();
+	dreg_add(d);
 	if (debug_on())
 		fprintf(stderr, "ioverbs: direct path: QP %u to QP %u of process %d\n",
 			qp->qpn, d->peer.peer_qpn, d->peer.peer_pid);
 	sq_run(qp);
+	/*
+	 * A CQ armed before the path was decided (a REQ_NOTIFY only the
+	 * device saw) is armed here too; a spare notify costs an event the
+	 * device raises only if the CQ is still armed.
+	 */
+	armed = __atomic_load_n(&d->rcq->armed, __ATOMIC_RELAXED);
+	if (armed)
+		arm_qp(qp, true, d->rcq == d->scq, armed);
+	armed = __atomic_load_n(&d->scq->armed, __ATOMIC_RELAXED);
+	if (armed && d->scq != d->rcq)
+		arm_qp(qp, false, true, armed);
 	return;
 
 err:
@@ -1428,18 +1534,40 @@ bool ivp_direct_qp_connected(struct ivp_qp *qp)
 	return qp->d && __atomic_load_n(&qp->d->direct, __ATOMIC_ACQUIRE);
 }
 
+/* Does the device still answer for @qp (a QP_QUERY)? */
+static bool dev_gone(struct ivp_qp *qp)
+{
+	struct ib_uverbs_qp_query_resp resp;
+
+	return ioverbs_qp_query(&qp->dev->v, qp->handle, IB_UVERBS_QP_STATE,
+				&resp) != 0;
+}
+
 /* The device's word: the QP in ERR, the peer gone (QP's lock held). */
 static void check_device(struct ivp_qp *qp)
 {
 	struct ivp_dqp *d = qp->d;
 
-	if (d->err && d->gone)
+	if ((d->err && d->gone) || d->lost)
 		return;
+	/*
+	 * As when an IB peer stops answering: the sends it did not settle
+	 * fail (RC) and the QP goes to ERR then; receives stay posted.
+	 */
 	if (!d->gone && __atomic_load_n(&d->page->peer_gone, __ATOMIC_ACQUIRE)) {
 		d->gone = true;
+		/*
+		 * The device going away (the daemon stopped) ends its
+		 * peers too: then the device is lost (EIO from the poll, as
+		 * for relayed QPs), not the peer.
+		 */
+		if (dev_gone(qp)) {
+			d->lost = true;
+			return;
+		}
 		if (!d->err) {
 			sq_reap(qp);
-			go_err(qp, "the peer is gone", true);
+			sq_run(qp);
 		}
 	}
 	if (!d->err && __atomic_load_n(&d->page->state, __ATOMIC_ACQUIRE) ==
@@ -1620,6 +1748,8 @@ static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
 	u32 n = 0;
 
 	check_device(qp);
+	if (d->lost)
+		return 0;
 	/* In ERR too: what arrives is settled, with no answer. */
 	if (cq == d->rcq)
 		rx_drain(qp);
@@ -1660,43 +1790,60 @@ uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 	return n;
 }
 
+/*
+ * Arms the receive (@recv) and send (@send) sides of @qp's page with @v
+ * (SOFT_DIRECT_ARM_*), then looks once more: what came before the arm
+ * would never be notified.  The QP's lock held.
+ */
+static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (recv)
+		__atomic_store_n(&d->page->armed_recv, v, __ATOMIC_SEQ_CST);
+	if (send)
+		__atomic_store_n(&d->page->armed_send, v, __ATOMIC_SEQ_CST);
+	check_device(qp);
+	if (recv && (rq_ready(d) ||
+		     __atomic_load_n(&d->page->rx_prod, __ATOMIC_SEQ_CST) !=
+			     d->rx_cons))
+		self_notify(qp, true);
+	if (send) {
+		sq_reap(qp);
+		if (sq_ready(d))
+			self_notify(qp, false);
+	}
+}
+
 void ivp_direct_cq_arm(struct ivp_cq *cq, int solicited_only)
 {
 	u32 v = solicited_only ? SOFT_DIRECT_ARM_SOLICITED :
 				 SOFT_DIRECT_ARM_NEXT;
 	struct ivp_qp *qp;
-	struct ivp_dqp *d;
-	bool work;
 	u32 i;
 
+	__atomic_store_n(&cq->armed, v, __ATOMIC_RELAXED);
 	for (i = 0; i < cq->ndq; i++) {
 		qp = cq->dq[i];
-		if (!ivp_direct_qp_is(qp))
+		if (!qp->d)
 			continue;
-		d = qp->d;
-		pthread_mutex_lock(&d->lock);
-		if (cq == d->rcq)
-			__atomic_store_n(&d->page->armed_recv, v,
-					 __ATOMIC_SEQ_CST);
-		if (cq == d->scq)
-			__atomic_store_n(&d->page->armed_send, v,
-					 __ATOMIC_SEQ_CST);
-		/* What came before the arm would never be notified. */
-		check_device(qp);
-		if (cq == d->rcq) {
-			work = rq_ready(d) || d->err ||
-			       __atomic_load_n(&d->page->rx_prod,
-					       __ATOMIC_SEQ_CST) != d->rx_cons;
-			if (work)
-				self_notify(qp, true);
+		/*
+		 * Not connected (yet): its page is armed all the same, for a
+		 * peer that makes it work before this client looks: the
+		 * device's event then wakes a waiter, which connects.
+		 */
+		if (!ivp_direct_qp_is(qp)) {
+			if (cq == qp->d->rcq)
+				__atomic_store_n(&qp->d->page->armed_recv, v,
+						 __ATOMIC_SEQ_CST);
+			if (cq == qp->d->scq)
+				__atomic_store_n(&qp->d->page->armed_send, v,
+						 __ATOMIC_SEQ_CST);
+			continue;
 		}
-		if (cq == d->scq) {
-			sq_reap(qp);
-			work = sq_ready(d) || d->err;
-			if (work)
-				self_notify(qp, false);
-		}
-		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_lock(&qp->d->lock);
+		arm_qp(qp, cq == qp->d->rcq, cq == qp->d->scq, v);
+		pthread_mutex_unlock(&qp->d->lock);
 	}
 }
 
@@ -1769,6 +1916,7 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 {
 	const struct ib_uverbs_qp_cap *cap = &qp->r.cap;
 	struct ivp_dqp *d = calloc(1, sizeof(*d));
+	struct stat st;
 
 	if (!d)
 		return -ENOMEM;
@@ -1800,6 +1948,8 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 		free(d);
 		return -ENOMEM;
 	}
+	if (!fstat(qp->r.fd, &st))
+		d->ino = st.st_ino;
 	pthread_mutex_init(&d->lock, NULL);
 	qp->d = d;
 	return 0;
@@ -1811,6 +1961,10 @@ void ivp_direct_qp_fini(struct ivp_qp *qp)
 
 	if (!d)
 		return;
+	dreg_del(d);
+	/* A peer's drive_peer() that took our lock before is done. */
+	pthread_mutex_lock(&d->lock);
+	pthread_mutex_unlock(&d->lock);
 	peer_unmap(d);
 	pthread_mutex_destroy(&d->lock);
 	free(d->sq);
@@ -1822,9 +1976,11 @@ void ivp_direct_qp_fini(struct ivp_qp *qp)
 /* RESET: the queues are empty, the connection forgotten (QP's lock). */
 static void qp_reset(struct ivp_dqp *d)
 {
+	dreg_del(d);
 	__atomic_store_n(&d->direct, false, __ATOMIC_RELEASE);
 	peer_unmap(d);
 	d->failed = d->err = d->err_sent = d->gone = d->rx_broken = false;
+	d->lost = d->peer_local = false;
 	d->sq_head = d->sq_run = d->sq_tail = d->sq_sent = 0;
 	d->rq_head = d->rq_take = d->rq_tail = 0;
 }

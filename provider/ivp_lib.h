@@ -53,8 +53,10 @@ struct ivp_dev {
 };
 
 /*
- * A CQ.  @lock serializes pollers; it also protects @dq, the QPs that
- * may take the direct path and use this CQ (direct.c polls them).
+ * A CQ.  @lock serializes pollers; it also protects @dq, the QPs with
+ * rings that use this CQ (direct.c polls those on the direct path).
+ * @armed: the last REQ_NOTIFY's SOFT_DIRECT_ARM_* (0: never armed), for
+ *	the QPs that take the direct path later
  */
 struct ivp_cq {
 	struct ivp_dev *dev;
@@ -64,6 +66,7 @@ struct ivp_cq {
 	struct ioverbs_sring_cq r;
 	struct ivp_qp **dq;
 	u32 ndq, dq_cap;
+	u32 armed;
 };
 
 /*

@@ -45,10 +45,14 @@ FIXTURE(dpair)
 
 static unsigned int *modify_count;
 
-/* The transport: every command succeeds, and is counted. */
+/* The transport: every command succeeds; QP_MODIFYs are counted. */
 static long fake_ioctl(void *ctx, unsigned int cmd, void *arg)
 {
-	(*modify_count)++;
+	const struct ib_uverbs_ioctl_hdr *h = arg;
+
+	if (h->object_type == UVERBS_TYPE_QP &&
+	    h->action == UVERBS_ACTION_QP_MODIFY)
+		(*modify_count)++;
 	return 0;
 }
 
@@ -546,6 +550,25 @@ TEST_F(dpair, direct_remote_access_errors)
 	}
 }
 
+/*
+ * The receiver is a QP of this process that nobody polls: the sender's
+ * poll settles the record itself, as a NIC acknowledges; the receive's
+ * completion waits for the receiver's poll.
+ */
+TEST_F(dpair, direct_sender_drives_a_peer_of_its_process)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->b, 0x33, 4096, 64));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 64, 0, 0, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(poll_now(&self->b, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 0x33);
+	ASSERT_EQ(wc.byte_len, 64);
+}
+
 /* RC, rnr_retry 0: RNR_RETRY_EXC_ERR, then what follows is flushed. */
 TEST_F(dpair, direct_rnr_retry_exceeded)
 {
@@ -695,6 +718,30 @@ TEST_F(dpair, direct_peer_gone)
 	ASSERT_EQ(self->modifies, 1);
 }
 
+/*
+ * The peer goes with nothing of ours outstanding: the receives stay
+ * posted (as on IB) until a send finds nobody: RETRY_EXC_ERR, then ERR.
+ */
+TEST_F(dpair, direct_peer_gone_idle)
+{
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->a, 1, 0, 8));
+	__atomic_store_n(&page(&self->a)->peer_gone, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(self->modifies, 0);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  (uintptr_t)self->buf, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(self->modifies, 1);
+}
+
 /* The device moved the QP to ERR (the page's state): flushed. */
 TEST_F(dpair, direct_device_err_flushes)
 {
@@ -777,7 +824,8 @@ TEST_F(dpair, direct_scribbled_status)
 	__atomic_store_n(&m->state, SOFT_DMSG_TAKEN, __ATOMIC_RELEASE);
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_BAD_RESP_ERR);
-	ASSERT_EQ(self->modifies, 1);
+	/* b, drained by a (same process), found a record it never took. */
+	ASSERT_EQ(self->modifies, 2);
 }
 
 /* An armed receive side is notified once, through notify and the kick. */

@@ -272,7 +272,13 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 		harness_fail(__FILE__, __LINE__,
 			     "%s: server status %#x:\n%s\nclient status %#x:\n%s",
 			     prog, srv_status, srv_out, cli_status, cli_out);
-	path_check(prog, srv_out);
+	/*
+	 * A passive server (ib_read_lat's, ib_atomic_lat's) may never look
+	 * at its QP after it connected: the client's word counts, and no
+	 * side may take the direct path on the relay.
+	 */
+	if (want_path && !strcmp(want_path, "relay"))
+		path_check(prog, srv_out);
 	path_check(prog, cli_out);
 }
 
@@ -765,7 +771,11 @@ static pid_t descendant_named(pid_t pid, const char *comm)
  * (12) after the transport retries when the QP was gone already.  The
  * daemon holds nothing of either afterwards.
  */
-TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+/*
+ * ib_write_bw's server killed mid-stream: the client ends with an error
+ * completion within 20 s, on the path @path ("direct" or "relay").
+ */
+static void peer_killed(const char *path)
 {
 	static char srv_out[16384], cli_out[16384];
 	char mnt_opt[128], port[16], spath[160], cpath[160];
@@ -777,6 +787,8 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 	long base;
 
 	need_tools("/usr/bin/ib_write_bw");
+	want_path = path;
+	path_env();
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
@@ -819,11 +831,22 @@ TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
 		harness_fail(__FILE__, __LINE__,
 			     "client status %#x after %.1f s:\n%s", status,
 			     now_s() - t0, cli_out);
+	path_check("ib_write_bw", cli_out);
 	reap(srv);
 	slurp(spath, srv_out, sizeof(srv_out));
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
 	fx_stop(&fx);
+}
+
+TEST_TIMEOUT(robust_peer_killed_mid_traffic, 120)
+{
+	peer_killed("direct");
+}
+
+TEST_TIMEOUT(robust_peer_killed_mid_traffic_relay, 120)
+{
+	peer_killed("relay");
 }
 
 /*
@@ -1098,7 +1121,13 @@ TEST(async_cq_err_names_the_cq)
 	argv[5] = "ioverbs0";
 	argv[6] = "cqerr";
 	argv[7] = NULL;
+	/*
+	 * The relay's overrun: on the direct path a completion waits in its
+	 * QP's queue until polled, and a CQ never overflows.
+	 */
+	ASSERT_OK(setenv("IOVERBS_DIRECT", "0", 1));
 	ret = fx_run(argv, out_buf, sizeof(out_buf));
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
 	if (ret || !strstr(out_buf, "event CQ error cq ours\n") ||
 	    !strstr(out_buf, " passed, 0 failed\n"))
 		harness_fail(__FILE__, __LINE__, "async cqerr: exit %d:\n%s",
@@ -1184,44 +1213,45 @@ TEST(ud_srq_pingpong_relayed)
 }
 
 static void perftest_both(const char *prog, unsigned long long bytes,
-			  unsigned int iters, const char *n)
+			  unsigned int iters, const char *n,
+			  bool server_reports)
 {
 	const char *const opt[] = { "-n", n };
 
 	want_path = "direct";
-	perftest_opt(prog, bytes, iters, true, opt, 2);
+	perftest_opt(prog, bytes, iters, server_reports, opt, 2);
 	want_path = "relay";
-	perftest_opt(prog, bytes, iters, true, opt, 2);
+	perftest_opt(prog, bytes, iters, server_reports, opt, 2);
 }
 
 TEST(perftest_send_lat_both_paths)
 {
-	perftest_both("/usr/bin/ib_send_lat", 2, 200, "200");
+	perftest_both("/usr/bin/ib_send_lat", 2, 200, "200", true);
 }
 
 TEST(perftest_write_lat_both_paths)
 {
-	perftest_both("/usr/bin/ib_write_lat", 2, 200, "200");
+	perftest_both("/usr/bin/ib_write_lat", 2, 200, "200", true);
 }
 
 TEST(perftest_read_lat_both_paths)
 {
-	perftest_both("/usr/bin/ib_read_lat", 2, 200, "200");
+	perftest_both("/usr/bin/ib_read_lat", 2, 200, "200", false);
 }
 
 TEST(perftest_atomic_lat_both_paths)
 {
-	perftest_both("/usr/bin/ib_atomic_lat", 8, 200, "200");
+	perftest_both("/usr/bin/ib_atomic_lat", 8, 200, "200", false);
 }
 
 TEST(perftest_write_bw_both_paths)
 {
-	perftest_both("/usr/bin/ib_write_bw", 65536, 200, "200");
+	perftest_both("/usr/bin/ib_write_bw", 65536, 200, "200", true);
 }
 
 TEST(perftest_send_bw_both_paths)
 {
-	perftest_both("/usr/bin/ib_send_bw", 65536, 200, "200");
+	perftest_both("/usr/bin/ib_send_bw", 65536, 200, "200", true);
 }
 
 /*

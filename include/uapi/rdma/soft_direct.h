@@ -123,8 +123,11 @@
  *    its peer's page says it polls on the same CPU (cpu), else spins.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
  *    device sets peer_gone in X's page (then notifies X's armed CQs); X
- *    completes what Y has not settled with RETRY_EXC_ERR and moves to
- *    ERR.
+ *    does what an IB QP does when its peer stops answering: (RC) it
+ *    completes its oldest send Y has not settled, or the next it posts,
+ *    with RETRY_EXC_ERR and moves to ERR then; (UC) its sends are lost
+ *    (SUCCESS); until then its receives stay posted (a peer that ended
+ *    after its last message leaves X's last completions as they were).
  *
  * Trust.  The device reads these pages (inflight, notify, counters) and
  * trusts none of it: a value out of range is ignored, a wait on an
