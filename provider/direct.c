@@ -98,7 +98,7 @@ struct dpeer {
 	u32 path, state, peer_gone, peer_qpn;
 	s32 peer_pid;
 	u16 peer_lid;
-	u32 peer_pd, peer_min_rnr_us, peer_keys_entries;
+	u32 peer_pd, peer_min_rnr_us, peer_keys_entries, peer_access;
 	s32 peer_qp_fd, peer_keys_fd, peer_kick_fd;
 	u64 peer_qp_ino, peer_qp_size, peer_dir, peer_keys_ino, peer_kick_ino;
 };
@@ -573,6 +573,9 @@ static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
 	/* A zero-length RDMA checks no key (IB spec 9.4.3, 9.4.4). */
 	if (!len)
 		return IB_UVERBS_WC_SUCCESS;
+	if (!(d->peer.peer_access & (write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
+					     IB_UVERBS_ACCESS_REMOTE_READ)))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	status = key_find(d, e->wr.wr.rdma.rkey, e->wr.wr.rdma.remote_addr,
 			  len, write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
 				       IB_UVERBS_ACCESS_REMOTE_READ,
@@ -644,6 +647,8 @@ static u32 do_atomic(struct ivp_qp *qp, struct dswqe *e)
 		return status;
 	if (len < sizeof(u64))
 		return IB_UVERBS_WC_LOC_LEN_ERR;
+	if (!(d->peer.peer_access & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	if (raddr & 7)
 		return IB_UVERBS_WC_REM_INV_REQ_ERR;
 	status = key_find(d, e->wr.wr.atomic.rkey, raddr, sizeof(u64),
@@ -1248,6 +1253,7 @@ static bool peer_read(struct soft_direct_ctrl *pg, struct dpeer *p)
 		RD(peer_dir);
 		RD(peer_keys_ino);
 		RD(peer_kick_ino);
+		RD(peer_access);
 #undef RD
 		s2 = __atomic_load_n(&pg->seq, __ATOMIC_ACQUIRE);
 		if (s1 == s2)
@@ -1670,6 +1676,13 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	} else {
 		sq_reap(qp);
 		sq_run(qp);
+		/*
+		 * A peer of this process is served at once, as by a NIC: a
+		 * thread of ours may wait for this send's event, not polling
+		 * the peer (pyverbs' events test).
+		 */
+		if (d->peer_local)
+			sq_reap(qp);
 	}
 	if (sq_ready(d) && __atomic_load_n(&d->page->armed_send,
 					   __ATOMIC_RELAXED))
@@ -1867,9 +1880,11 @@ bool ivp_direct_cq_idle(struct ivp_cq *cq)
 		if (cpu == -2)
 			cpu = sched_getcpu();
 		__atomic_store_n(&qp->d->page->cpu, cpu, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&qp->d->lock);
 		if (qp->d->ppage &&
 		    __atomic_load_n(&qp->d->ppage->cpu, __ATOMIC_RELAXED) == cpu)
 			yield = true;
+		pthread_mutex_unlock(&qp->d->lock);
 	}
 	pthread_mutex_unlock(&cq->lock);
 	return yield;

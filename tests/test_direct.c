@@ -41,6 +41,7 @@ FIXTURE(dpair)
 	struct tqp a, b;
 	u8 *buf;
 	unsigned int modifies;
+	u32 peer_access;
 };
 
 static unsigned int *modify_count;
@@ -128,6 +129,7 @@ static void peer_block(struct dpair *self, struct tqp *t, struct tqp *p)
 	pg->peer_kick_fd = self->dev.ring.kick;
 	pg->peer_kick_ino = ino_of(self->dev.ring.kick);
 	pg->peer_min_rnr_us = 10;
+	pg->peer_access = self->peer_access;
 	pg->state = IB_UVERBS_QPS_RTS;
 	pg->seq++;
 	__atomic_store_n(&pg->path, SOFT_PATH_DIRECT, __ATOMIC_RELEASE);
@@ -173,6 +175,9 @@ FIXTURE_SETUP(dpair)
 
 	memset(self, 0, sizeof(*self));
 	modify_count = &self->modifies;
+	self->peer_access = IB_UVERBS_ACCESS_REMOTE_WRITE |
+			    IB_UVERBS_ACCESS_REMOTE_READ |
+			    IB_UVERBS_ACCESS_REMOTE_ATOMIC;
 	self->dev.v.fn = fake_ioctl;
 	ivp_direct_ctx_init(&self->dev);
 	self->dev.d.on = true;
@@ -567,6 +572,33 @@ TEST_F(dpair, direct_sender_drives_a_peer_of_its_process)
 	ASSERT_EQ(poll_now(&self->b, &wc), 1);
 	ASSERT_EQ(wc.wr_id, 0x33);
 	ASSERT_EQ(wc.byte_len, 64);
+}
+
+/* The responder QP allows no remote access: REM_ACCESS_ERR. */
+TEST_F(dpair, direct_responder_qp_access)
+{
+	static const u32 ops[] = { IB_UVERBS_WR_RDMA_WRITE,
+				   IB_UVERBS_WR_RDMA_READ,
+				   IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD };
+	u64 base = (uintptr_t)self->buf;
+	struct ivp_wc wc;
+	unsigned int i;
+
+	self->peer_access = 0;
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		tqp_fini(&self->a);
+		tqp_fini(&self->b);
+		self->modifies = 0;
+		pair_connect(self, IB_UVERBS_QPT_RC, 7);
+		if (ops[i] == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD)
+			ASSERT_OK(atomic_wr(self, &self->a, ops[i], 0, base, 1,
+					    0));
+		else
+			ASSERT_OK(send_wr(self, &self->a, ops[i], 0, 8, base,
+					  RKEY, 0));
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	}
 }
 
 /* RC, rnr_retry 0: RNR_RETRY_EXC_ERR, then what follows is flushed. */

@@ -981,8 +981,8 @@ TEST(spec_check_builtin_tables_named_and_laid_out)
 	ASSERT_TRUE(!strcmp(uverbs_std_types.name, "std"));
 	dev = soft_device_create(&cfg);
 	ASSERT_TRUE(!IS_ERR(dev));
-	/* The standard 45, the soft vendor actions' 7, CQ_CREATE's RING. */
-	ASSERT_EQ(builtin_layouts(dev->types), 45 + 7 + 1);
+	/* The standard 45, the soft vendor actions' 8, CQ_CREATE's RING. */
+	ASSERT_EQ(builtin_layouts(dev->types), 45 + 8 + 1);
 	ASSERT_TRUE(!strcmp(dev->types->name, "soft"));
 	ASSERT_TRUE(!strcmp(dev->types->types[UVERBS_TYPE_CQ]->name, "CQ"));
 	ASSERT_TRUE(!strcmp(dev->types->types[SOFT_TYPE_VENDOR]->name,

@@ -324,7 +324,7 @@ static void soft_direct_set_path(struct soft_qp *sqp, u32 path)
 	soft_dir_begin(sqp);
 	smp_store_release(&sqp->dir->path, path);
 	soft_dir_end(sqp);
-	WRITE_ONCE(sqp->path, path);
+	smp_store_release(&sqp->path, path);
 }
 
 /* Writes @y into @x's peer block (under @x's seq, by the caller). */
@@ -333,11 +333,13 @@ static void soft_dir_write_peer(struct soft_qp *x, struct soft_qp *y)
 	struct soft_direct_ctrl *d = x->dir;
 	struct soft_ucontext *yc = y->dctx;
 	struct soft_port *port;
+	u32 access;
 	u8 port_num, rnr;
 
 	spin_lock(&y->lock);
 	port_num = y->attr.port_num;
 	rnr = y->attr.min_rnr_timer;
+	access = y->attr.qp_access_flags;
 	spin_unlock(&y->lock);
 	port = soft_port_get(y->sdev, port_num);
 	soft_dir_clear_peer(d);
@@ -356,6 +358,7 @@ static void soft_dir_write_peer(struct soft_qp *x, struct soft_qp *y)
 	d->peer_keys_ino = yc->keys_ino;
 	d->peer_kick_fd = yc->kick_fd;
 	d->peer_kick_ino = yc->kick_ino;
+	d->peer_access = access;
 }
 
 /* Kicks @sqp's NIC: its path changed.  The mutex held, @sqp attached. */
@@ -475,12 +478,12 @@ static void soft_direct_rtr(struct soft_qp *x)
 		soft_dir_write_peer(x, y);
 		smp_store_release(&x->dir->path, SOFT_PATH_DIRECT);
 		soft_dir_end(x);
-		WRITE_ONCE(x->path, SOFT_PATH_DIRECT);
+		smp_store_release(&x->path, SOFT_PATH_DIRECT);
 		soft_dir_begin(y);
 		soft_dir_write_peer(y, x);
 		smp_store_release(&y->dir->path, SOFT_PATH_DIRECT);
 		soft_dir_end(y);
-		WRITE_ONCE(y->path, SOFT_PATH_DIRECT);
+		smp_store_release(&y->path, SOFT_PATH_DIRECT);
 	} else if (y->path == SOFT_PATH_UNDECIDED) {
 		x->dpeer = y;
 		list_add_tail(&x->pnode, &soft_direct_pending);
@@ -601,7 +604,8 @@ out_unlock:
 
 bool soft_direct_served(struct soft_qp *sqp)
 {
-	u32 path = READ_ONCE(sqp->path);
+	/* Acquire: a path stored with release comes with its page. */
+	u32 path = smp_load_acquire(&sqp->path);
 
 	if (path == SOFT_PATH_RELAY)
 		return true;
@@ -657,7 +661,7 @@ bool soft_direct_notify(struct soft_qp *sqp)
 {
 	u32 bits;
 
-	if (READ_ONCE(sqp->path) != SOFT_PATH_DIRECT)
+	if (smp_load_acquire(&sqp->path) != SOFT_PATH_DIRECT)
 		return false;
 	bits = __atomic_exchange_n(&sqp->dir->notify, 0, __ATOMIC_ACQ_REL) &
 	       (SOFT_DIRECT_NOTIFY_RECV | SOFT_DIRECT_NOTIFY_SEND);

@@ -495,8 +495,8 @@ void soft_queue_cleanup(struct soft_queue *q);
  *	rings are attached; set and cleared under @lock and
  *	soft_direct_mutex, so either one makes it safe to store to
  * @path: enum soft_direct_path, the device's copy (the page's is the
- *	client's to read); written under soft_direct_mutex, READ_ONCE by
- *	the NIC
+ *	client's to read); written under soft_direct_mutex with release,
+ *	read by the NIC with acquire (then @dir is valid)
  * @dpeer: PENDING: the QP its RTR named; DIRECT: its peer (NULL once
  *	the peer went); soft_direct_mutex.  No reference: a QP leaves
  *	every @dpeer at its detach, under the mutex

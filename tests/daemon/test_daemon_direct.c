@@ -833,8 +833,12 @@ TEST_TIMEOUT(daemon_direct_peer_killed, 120)
 	fx_stop(&fx);
 }
 
-/* The peer's DESTROY: peer_gone, and the event of the survivor's armed CQ. */
-TEST_TIMEOUT(daemon_direct_peer_destroyed_raises_event, 60)
+/*
+ * Events of a DIRECT QP's armed CQ: a notify kick raises one (and none
+ * on a disarmed CQ, the notify taken all the same), the peer's DESTROY
+ * (peer_gone) one, the QP's move to ERR one.
+ */
+TEST_TIMEOUT(daemon_direct_notify_and_events, 60)
 {
 	struct ib_uverbs_comp_event_desc d;
 	struct ioverbs_ep a, b;
@@ -929,6 +933,21 @@ TEST_TIMEOUT(daemon_direct_peer_destroyed_raises_event, 60)
 	ASSERT_OK(ioverbs_cq_req_notify(&a.v, a.cq, 0));
 	ASSERT_OK(ioverbs_qp_destroy(&b.v, b.qp, NULL));
 	ASSERT_EQ(a.rqp.dir->peer_gone, 1);
+	ASSERT_EQ(poll(&p, 1, 10000), 1);
+	ASSERT_EQ(read(ev, &d, sizeof(d)), (ssize_t)sizeof(d));
+	ASSERT_EQ(d.cq_handle, 0xa0);
+	ASSERT_EQ(poll(&p, 1, 100), 0);
+
+	/* Armed; the device moves the DIRECT QP to ERR: an event. */
+	ASSERT_OK(ioverbs_cq_req_notify(&a.v, a.cq, 0));
+	{
+		struct ib_uverbs_qp_attr at = { .attr_mask = IB_UVERBS_QP_STATE,
+						.qp_state = IB_UVERBS_QPS_ERR };
+
+		ASSERT_OK(ioverbs_qp_modify(&a.v, a.qp, &at));
+	}
+	ASSERT_EQ(a.rqp.dir->state, IB_UVERBS_QPS_ERR);
+	ASSERT_EQ(path_of(&a), SOFT_PATH_DIRECT);
 	ASSERT_EQ(poll(&p, 1, 10000), 1);
 	ASSERT_EQ(read(ev, &d, sizeof(d)), (ssize_t)sizeof(d));
 	ASSERT_EQ(d.cq_handle, 0xa0);

@@ -42,9 +42,12 @@
  * DIRECT) or names another QP, or Y goes (X becomes RELAY).  The device
  * writes the peer block of both pages before it stores path DIRECT
  * (release).  A QP that goes to ERR while UNDECIDED or PENDING becomes
- * RELAY; MODIFY to RESET makes any QP UNDECIDED again (its peer, if
- * DIRECT, sees peer_gone).  UD QPs and QPs on an SRQ are RELAY from the
- * start.
+ * RELAY; MODIFY to RESET makes any QP start again (its peer, if
+ * DIRECT, sees peer_gone).  UD QPs, QPs on an SRQ, QPs of a context
+ * without a key table or of a transport that never reaches another
+ * process (embedded), and QPs whose rings come after they left INIT
+ * are RELAY from the start (their attach, or RESET); the others start
+ * UNDECIDED.
  *
  * Who serves the rings.  The device's NIC takes WQEs off a QP's SQ and
  * RQ rings only while its path is RELAY (or it is in ERR, when it
@@ -90,7 +93,8 @@
  *    ERR with a MODIFY command, so that the device's view stays right.
  *    Y in ERR settles what arrives with status RETRY_EXC_ERR (no
  *    answer).
- *  - RDMA WRITE, READ and atomics: X looks the rkey up in Y's key table
+ *  - RDMA WRITE, READ and atomics: X checks Y's QP allows it
+ *    (peer_access), looks the rkey up in Y's key table
  *    (soft_direct_key_slot(), a seqlock read), checks the range, the
  *    access and the PD (peer_pd), announces the copy in its own page
  *    (inflight_slot, inflight_seq, then a full barrier), reads the
@@ -189,6 +193,10 @@ enum soft_direct_path {
  * @peer_kick_fd, @peer_kick_ino: the kick eventfd of the peer's context
  * @peer_min_rnr_us: the peer's min_rnr_timer, in microseconds (IB's
  *	encoding decoded; 655360 for 0)
+ * @peer_access: the peer QP's qp_access_flags when the peer block was
+ *	written (IB_UVERBS_ACCESS_REMOTE_*: an RDMA WRITE, READ or atomic
+ *	the peer QP does not allow fails with REM_ACCESS_ERR, as the relay
+ *	fails it)
  *
  * Written by the QP's own client:
  * @rx_cons: bytes of the receive ring it consumed (free running)
@@ -226,7 +234,7 @@ struct soft_direct_ctrl {
 	__u32 peer_keys_entries;
 	__aligned_u64 peer_keys_ino;
 	__s32 peer_kick_fd;
-	__u32 rsvd1;
+	__u32 peer_access;
 	__aligned_u64 peer_kick_ino;
 	__u32 rsvd2[10];
 	/* the QP's client: cache lines 2-3 */
