@@ -83,29 +83,43 @@ static void beside(char *buf, size_t size, const char *rel)
 		die("path too long", -ENAMETOOLONG);
 }
 
-static bool listening(unsigned int port)
+/*
+ * Whether a TCP socket of ours has local @port: only in LISTEN state if
+ * @listen_only, else in any (TIME_WAIT too, which a server without
+ * SO_REUSEADDR cannot bind over).
+ */
+static bool port_in(const char *table, unsigned int port, bool listen_only)
 {
 	char line[512];
 	unsigned int p, st;
 	bool yes = false;
-	FILE *fp = fopen("/proc/net/tcp", "re");
+	FILE *fp = fopen(table, "re");
 
 	if (!fp)
 		return false;
 	while (!yes && fgets(line, sizeof(line), fp))
-		yes = sscanf(line, " %*u: %*x:%x %*x:%*x %x", &p, &st) == 2 &&
-		      p == port && st == 0x0a;
+		yes = sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x",
+			     &p, &st) == 2 &&
+		      p == port && (!listen_only || st == 0x0a);
 	fclose(fp);
 	return yes;
 }
 
+static bool listening(unsigned int port)
+{
+	return port_in("/proc/net/tcp", port, true) ||
+	       port_in("/proc/net/tcp6", port, true);
+}
+
+/* A port below the kernel's ephemeral range that no socket uses. */
 static unsigned int pick_port(void)
 {
 	unsigned int port;
 
 	do
-		port = 20000 + (unsigned int)(now_ns() % 20000);
-	while (listening(port));
+		port = 20000 + (unsigned int)(now_ns() % 12000);
+	while (port_in("/proc/net/tcp", port, false) ||
+	       port_in("/proc/net/tcp6", port, false));
 	return port;
 }
 
