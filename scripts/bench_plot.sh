@@ -9,8 +9,7 @@
 #                  worst); ioverbs
 #                  direct and relay against fi_pingpong shm and tcp
 #   bandwidth.png  ib_write_bw and ib_send_bw, direct and relay, against
-#                  fi_pingpong shm and tcp (one message in flight) and,
-#                  from bench_ring, memcpy in one process
+#                  fi_pingpong shm and tcp (one message in flight)
 #
 # Usage: scripts/bench_plot.sh BENCH_OUTPUT OUT_DIR
 #
@@ -37,7 +36,7 @@ mkdir -p "$out"
 #                 write_direct write_relay write_direct_max
 #                 write_relay_max                                (us)
 #   bandwidth.dat bytes write_direct write_relay send_direct send_relay
-#                 fi_shm fi_tcp memcpy                           (GB/s)
+#                 fi_shm fi_tcp                                  (GB/s)
 awk -v out="$out" '
 function bytes(s,   n) {
 	n = s + 0
@@ -67,18 +66,11 @@ function get(k) { return (k in v) ? v[k] : "-" }
 	if (max == "")
 		v[t, b, "fi_" prov] = base
 }
-/^bench daemon_write_bw_[0-9]+[KM]?i?B: / {
-	s = $2; sub(/^daemon_write_bw_/, "", s); sub(/:$/, "", s)
-	b = bytes(s)
-	if (b >= 65536) {
-		sizes["bandwidth", b] = 1; v["bandwidth", b, "memcpy"] = $7
-	}
-}
 END {
 	cols["one_way"] = "send_direct send_relay write_direct write_relay fi_shm fi_tcp"
 	cols["rtt"] = "read_direct read_relay atomic_direct atomic_relay fi_shm fi_tcp"
 	cols["pinned"] = "send_direct send_relay send_direct_max send_relay_max fi_shm fi_tcp write_direct write_relay write_direct_max write_relay_max"
-	cols["bandwidth"] = "write_direct write_relay send_direct send_relay fi_shm fi_tcp memcpy"
+	cols["bandwidth"] = "write_direct write_relay send_direct send_relay fi_shm fi_tcp"
 	for (t in cols) {
 		file = out "/" t ".dat"
 		printf "" >file
@@ -105,13 +97,8 @@ if ! command -v gnuplot >/dev/null 2>&1; then
 	echo "bench_plot: gnuplot is not installed: data in $out/*.dat, no plot"
 	exit 0
 fi
-# bench_ring's memcpy only when it ran.
-memcpy=
-if awk '$8 != "-" { found = 1 } END { exit !found }' "$out/bandwidth.dat"; then
-	memcpy=", \"$out/bandwidth.dat\" using 1:8 with linespoints ls 7 title \"memcpy, one process (bench_ring)\""
-fi
-# Colours: direct blue, relay red, libfabric shm green, tcp grey, memcpy
-# black; a dashed line with open marks is the same path's second test
+# Colours: direct blue, relay red, libfabric shm green, tcp grey; a
+# dashed line with open marks is the same path's second test
 # (or, pinned, its worst exchange).
 gnuplot <<EOF
 set terminal pngcairo size 1500,720 noenhanced font ",10"
@@ -126,7 +113,6 @@ set style line 3 lc rgb "#1f5fbf" lw 2 dt 2 pt 6
 set style line 4 lc rgb "#c0302a" lw 2 dt 2 pt 4
 set style line 5 lc rgb "#2a9a3a" lw 2 pt 9
 set style line 6 lc rgb "#707070" lw 2 pt 11
-set style line 7 lc rgb "#000000" lw 1 dt 3 pt 1
 set output "$out/latency.png"
 set multiplot layout 1,3
 set title "One way (perftest t_typical, fi_pingpong mean)"
@@ -174,6 +160,6 @@ plot "$out/bandwidth.dat" using 1:2 with linespoints ls 1 title "ioverbs direct 
      "$out/bandwidth.dat" using 1:4 with linespoints ls 3 title "ioverbs direct ib_send_bw", \
      "$out/bandwidth.dat" using 1:5 with linespoints ls 4 title "ioverbs relay ib_send_bw", \
      "$out/bandwidth.dat" using 1:6 with linespoints ls 5 title "libfabric shm (fi_pingpong)", \
-     "$out/bandwidth.dat" using 1:7 with linespoints ls 6 title "libfabric tcp (fi_pingpong)"$memcpy
+     "$out/bandwidth.dat" using 1:7 with linespoints ls 6 title "libfabric tcp (fi_pingpong)"
 EOF
 echo "bench_plot: $out/latency.png, $out/bandwidth.png"
