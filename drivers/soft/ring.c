@@ -256,10 +256,11 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
 			break;
 		taken++;
 	}
-	spin_unlock(&q->lock);
-	kfree(wqe);
+	/* Before the lock is dropped, as soft_ring_pull_rq() does. */
 	sqp->usq_cons += taken;
 	smp_store_release(&c->cons, sqp->usq_cons);
+	spin_unlock(&q->lock);
+	kfree(wqe);
 	if (taken) {
 		spin_lock(&sqp->lock);
 		sqp->counters.send_posted += taken;
