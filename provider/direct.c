@@ -15,10 +15,12 @@
  *
  * Locking: a QP's lock (struct ivp_dqp) serializes its posts and the
  * progress its CQs' polls make; under it, the QP's two ring locks (only
- * when it takes over its rings) and the context's mr_lock (read).  Order:
- * a CQ's lock -> a QP's lock -> its sq_lock -> its rq_lock; the peer is
- * never locked: the rings' indexes and the records' states are its
- * protocol.
+ * when it takes over its rings), the context's mr_lock (read) and
+ * dreg_lock (the QPs of this process).  Order: a CQ's lock -> a QP's
+ * lock -> its sq_lock -> its rq_lock, and a QP's lock -> dreg_lock; a
+ * peer's lock is only ever tried (pthread_mutex_trylock(), a peer of
+ * this process, under dreg_lock).  A peer in another process is never
+ * locked: the rings' indexes and the records' states are the protocol.
  */
 #include <errno.h>
 #include <fcntl.h>

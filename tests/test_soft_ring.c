@@ -766,3 +766,64 @@ TEST(ring_uc_send_waits_for_a_posted_receive)
 		ASSERT_OK(ioverbs_qp_destroy(&p.s[i].v, qp[i], NULL));
 	rpair_close(&p);
 }
+
+/*
+ * Embedded, two contexts with key tables: their MRs are in the tables,
+ * but one process has no peer to reach directly: every QP is RELAY from
+ * its attach, and the NIC serves it as before.
+ */
+TEST(ring_key_tables_embedded_relay)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	const struct soft_direct_keys *k;
+	struct ib_uverbs_sge sge;
+	struct ioverbs_ep *s;
+	struct rpair p;
+	u32 i, slot;
+	int n;
+
+	memset(&p, 0, sizeof(p));
+	p.dev = soft_device_create(NULL);
+	ASSERT_TRUE(!IS_ERR(p.dev));
+	for (n = 0; n < 2; n++) {
+		s = &p.s[n];
+		p.f[n] = ib_uverbs_open(p.dev, NULL, NULL);
+		ASSERT_TRUE(!IS_ERR(p.f[n]));
+		ioverbs_client_init_embedded(&s->v, p.f[n]);
+		ASSERT_OK(ioverbs_ep_open(s, 1 << 16, false));
+		ASSERT_OK(ioverbs_sring_ctx_attach_keys(&s->rctx, 64, s->v.fn,
+							s->v.ctx));
+		ASSERT_OK(ioverbs_sring_cq_attach(&s->rcq, s->cq, s->cqe,
+						  s->v.fn, s->v.ctx));
+		ASSERT_OK(ioverbs_sring_qp_attach(&s->rqp, &s->rctx, s->qp,
+						  &s->cap, s->v.fn, s->v.ctx));
+		s->rings = true;
+		ASSERT_EQ(s->rqp.dir->path, SOFT_PATH_RELAY);
+		/* The MR registered before the table is in it. */
+		k = s->rctx.keys;
+		for (i = 0; i < 64; i++) {
+			slot = (soft_direct_key_slot(s->rkey, 64) + i) & 63;
+			if (k->key[slot].rkey == s->rkey)
+				break;
+		}
+		ASSERT_TRUE(i < 64);
+		ASSERT_EQ(k->key[slot].state, SOFT_DKEY_LIVE);
+		ASSERT_EQ(k->key[slot].addr, (uintptr_t)s->buf);
+	}
+	ASSERT_OK(ioverbs_ep_connect(&p.s[0], &p.s[1], 7));
+	ASSERT_OK(ioverbs_ep_connect(&p.s[1], &p.s[0], 7));
+	ASSERT_EQ(p.s[0].rqp.dir->path, SOFT_PATH_RELAY);
+	ASSERT_EQ(p.s[1].rqp.dir->path, SOFT_PATH_RELAY);
+	ASSERT_EQ(p.s[0].rqp.dir->state, IB_UVERBS_QPS_RTS);
+	memcpy(p.s[0].buf, "keyed ring", 10);
+	ASSERT_OK(ioverbs_ep_post_recv(&p.s[1], 50, 1024, 64));
+	sge = sge_at(&p.s[0], 0, 10);
+	ASSERT_OK(ioverbs_ep_post_send(&p.s[0], &wr, &sge));
+	expect(&p.s[0], 1, 0, IB_UVERBS_WC_SEND);
+	expect(&p.s[1], 50, 0, IB_UVERBS_WC_RECV);
+	ASSERT_TRUE(!memcmp(p.s[1].buf + 1024, "keyed ring", 10));
+	rpair_close(&p);
+}

@@ -491,7 +491,7 @@ static void soft_direct_rtr(struct soft_qp *x)
 	} else {
 		soft_direct_set_path(x, SOFT_PATH_RELAY);
 	}
-	/* Attached, @y has its own reference: this is never the last. */
+	/* Its last reference may go here: freeing a QP takes no lock. */
 	if (y)
 		soft_qp_put(y);
 out:

@@ -1327,6 +1327,9 @@ bool soft_ring_rq_pending(struct soft_qp *sqp)
 
 	if (!sqp->umap || sqp->ibqp.srq || !sqp->rq.max_wr)
 		return false;
+	/* The NIC takes nothing off the rings of a QP that is not RELAY. */
+	if (smp_load_acquire(&sqp->path) != SOFT_PATH_RELAY)
+		return false;
 	c = qp_ring(sqp, sqp->ulayout.rq);
 	return smp_load_acquire(&c->prod) != smp_load_acquire(&c->cons);
 }

@@ -51,6 +51,7 @@ struct dopts {
 	u8 type;	/* IB_UVERBS_QPT_*; 0: RC */
 	bool srq;	/* the QP receives from an SRQ */
 	int ch;		/* the CQ's completion channel, or -1 */
+	const char *dev; /* the device file; NULL: uverbs0 */
 };
 
 /*
@@ -73,7 +74,7 @@ static long dep_open(struct fx *fx, struct ioverbs_ep *s,
 	struct ib_uverbs_qp_create_resp qresp;
 	struct ib_uverbs_cq_create_resp cresp;
 	u32 srq = IOVERBS_NONE;
-	int fd = fx_open(fx, "uverbs0", O_RDWR);
+	int fd = fx_open(fx, o->dev ? o->dev : "uverbs0", O_RDWR);
 	long ret;
 
 	if (fd < 0)
@@ -954,6 +955,31 @@ TEST_TIMEOUT(daemon_direct_notify_and_events, 60)
 	dep_close(&b);
 	dep_close(&a);
 	close(ev);
+	fx_stop(&fx);
+}
+
+/* The peer's device is removed: its QP goes, the survivor learns it. */
+TEST_TIMEOUT(daemon_direct_peer_device_removed, 60)
+{
+	static const struct dopts on1 = { .keys = 64, .ch = -1,
+					  .dev = "uverbs1" };
+	struct ioverbs_ep a, b;
+	char out[256];
+	struct fx fx;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(dep_open(&fx, &a, &RC_KEYS));
+	ASSERT_OK(dep_open(&fx, &b, &on1));
+	ASSERT_OK(ioverbs_ep_connect(&a, &b, 7));
+	ASSERT_OK(ioverbs_ep_connect(&b, &a, 7));
+	ASSERT_EQ(path_of(&a), SOFT_PATH_DIRECT);
+	ASSERT_EQ(path_of(&b), SOFT_PATH_DIRECT);
+	ASSERT_EQ(a.rqp.dir->peer_lid, b.lid);
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs1", out, sizeof(out)));
+	ASSERT_EQ(a.rqp.dir->peer_gone, 1);
+	ASSERT_EQ(path_of(&a), SOFT_PATH_DIRECT);
+	dep_close(&b);
+	dep_close(&a);
 	fx_stop(&fx);
 }
 

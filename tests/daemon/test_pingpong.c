@@ -10,7 +10,13 @@
  * object of theirs afterwards.  Then perftest's ib_send_lat,
  * ib_write_lat, ib_write_bw and ib_send_bw (package perftest) with their
  * default options: both sides report the sizes and iterations of those
- * defaults and each other's addresses.
+ * defaults and each other's addresses.  The *_direct / *_relay /
+ * *_both_paths tests run the programs (ibv_rc_pingpong default, -e,
+ * -s 65536 -n 1000, -s 4096; ibv_uc_pingpong; ib_send_lat, ib_write_lat,
+ * ib_read_lat, ib_atomic_lat, ib_write_bw, ib_send_bw) on the direct
+ * data path and with IOVERBS_DIRECT=0 on the relay, and check the path
+ * taken (the provider's IOVERBS_DEBUG line); tests/provider/direct.c
+ * checks the data path's semantics on both.
  *
  * The provider is $IOVERBS_PROVIDER, else $(O)/rel/provider/ (from this
  * program's place, $(O)/asan/tests/daemon/).  A test whose program is
