@@ -34,7 +34,10 @@
  *
  * First, a "#" line per path says which path the QPs of an ib_send_lat
  * pair took, as `ioverbs stat` shows them, and whether that is the path
- * the lines are named after.
+ * the lines are named after.  At the end, "# goals" says which of issue
+ * 12's goals this run's figures meet; the load average, at the start and
+ * the end, says how much a busy machine may have slowed the spinning
+ * baselines.
  *
  * A latency's ratio is ours over the baseline's (below 1: we are faster),
  * a bandwidth's too (above 1: we are faster).  Each perftest run also
@@ -81,6 +84,25 @@ static void beside(char *buf, size_t size, const char *rel)
 	*strrchr(self, '/') = '\0';
 	if (snprintf(buf, size, "%s/../%s", self, rel) >= (int)size)
 		die("path too long", -ENAMETOOLONG);
+}
+
+/*
+ * "# load average ..." from /proc/loadavg: a busy machine makes every
+ * spinning baseline slow, so the reader must know.
+ */
+static void print_load(const char *when)
+{
+	char line[128] = "";
+	FILE *fp = fopen("/proc/loadavg", "re");
+
+	if (fp) {
+		if (!fgets(line, sizeof(line), fp))
+			line[0] = '\0';
+		fclose(fp);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	printf("# load average %s: %s (1, 5, 15 min; %ld CPUs)\n", when,
+	       *line ? line : "unknown", sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 /*
@@ -532,6 +554,66 @@ static const struct fi_result *fi_pingpong(const char *prov, u32 size,
 	return r->ok ? r : NULL;
 }
 
+/*
+ * Issue 12's goals, from this run's figures: filled as the lines are
+ * printed (a negative figure: not measured), said in one "#" line at the
+ * end.  A pinned run stalled if its worst exchange took half a time
+ * slice or more.
+ */
+#define STALL_US 2000.0
+
+static struct {
+	double send_2b, send_2b_shm;		/* us, direct; fi shm */
+	double write_bw_1m, write_bw_1m_shm;	/* MB/s, direct; fi shm */
+	double atomic;				/* us, a round trip, direct */
+	unsigned int pinned, stalls;		/* pinned runs; stalled ones */
+	char stalled[512];
+} goals = { -1, -1, -1, -1, -1, 0, 0, "" };
+
+static bool is_direct(const struct path *path)
+{
+	return path == &paths[0];
+}
+
+/* The goals' line: each goal met, not met, or not measured. */
+static void print_goals(void)
+{
+	char send[160], bw[160], atomic[96], stall[640];
+
+	if (goals.send_2b < 0 || goals.send_2b_shm <= 0)
+		snprintf(send, sizeof(send), "not measured");
+	else
+		snprintf(send, sizeof(send), "%s (%.2f us against %.2f us, ratio %.3g)",
+			 goals.send_2b <= 2 * goals.send_2b_shm ? "met" : "NOT met",
+			 goals.send_2b, goals.send_2b_shm,
+			 goals.send_2b / goals.send_2b_shm);
+	if (goals.write_bw_1m < 0 || goals.write_bw_1m_shm <= 0)
+		snprintf(bw, sizeof(bw), "not measured");
+	else
+		snprintf(bw, sizeof(bw), "%s (%.0f against %.0f MB/s, ratio %.3g)",
+			 goals.write_bw_1m >= goals.write_bw_1m_shm ? "met" :
+								      "NOT met",
+			 goals.write_bw_1m, goals.write_bw_1m_shm,
+			 goals.write_bw_1m / goals.write_bw_1m_shm);
+	if (goals.atomic < 0)
+		snprintf(atomic, sizeof(atomic), "not measured");
+	else
+		snprintf(atomic, sizeof(atomic), "%s (%.2f us)",
+			 goals.atomic < 5 ? "met" : "NOT met", goals.atomic);
+	if (!goals.pinned)
+		snprintf(stall, sizeof(stall), "not measured");
+	else if (!goals.stalls)
+		snprintf(stall, sizeof(stall),
+			 "met (no worst exchange over %.0f us in %u runs)",
+			 STALL_US, goals.pinned);
+	else
+		snprintf(stall, sizeof(stall),
+			 "NOT met (%u of %u runs with a worst exchange over %.0f us:%s)",
+			 goals.stalls, goals.pinned, STALL_US, goals.stalled);
+	printf("# goals: ib_send_lat 2 B direct within 2x of fi_pingpong shm: %s; ib_write_bw 1 MiB direct at or above fi_pingpong shm: %s; ib_atomic_lat direct under 5 us: %s; pinned, no 4 ms stall: %s\n",
+	       send, bw, atomic, stall);
+}
+
 /* The latency lines of @t on @path (@v: perftest's row). */
 static void print_lat(const struct test *t, const struct path *path,
 		      bool pinned, const double *v)
@@ -548,6 +630,11 @@ static void print_lat(const struct test *t, const struct path *path,
 		if (!r)
 			continue;
 		base = k * r->us;
+		if (!pinned && is_direct(path) && j == 0 && t->size == 2 &&
+		    !strcmp(t->name, "send_lat")) {
+			goals.send_2b = v[F_TYPICAL];
+			goals.send_2b_shm = base;
+		}
 		printf("bench perftest_%s_%s_%s%s_vs_%s: %.2f us (baseline fi_pingpong_%s_%s%s%s: %.2f us, ratio %.3g)\n",
 		       t->name, sn, path->name, pinned ? "_pinned" : "",
 		       provs[j], v[F_TYPICAL], provs[j], sn,
@@ -570,6 +657,11 @@ static void print_bw(const struct test *t, const struct path *path,
 	size_name(t->size, sn, sizeof(sn));
 	for (j = 0; j < ARRAY_SIZE(provs); j++) {
 		r = fi_pingpong(provs[j], t->size, false);
+		if (r && is_direct(path) && j == 0 && t->size == (1u << 20) &&
+		    !strcmp(t->name, "write_bw")) {
+			goals.write_bw_1m = mbs;
+			goals.write_bw_1m_shm = r->mbs;
+		}
 		if (r)
 			printf("bench perftest_%s_%s_%s_vs_%s: %.0f MB/s (baseline fi_pingpong_%s_%s: %.0f MB/s, ratio %.3g)\n",
 			       t->name, sn, path->name, provs[j], mbs,
@@ -601,6 +693,21 @@ static void measure(const struct daemon *d, const struct test *t,
 	printf("# %s %s, %s%s: t_min %.2f, t_typical %.2f, t_avg %.2f, 99%% %.2f, 99.9%% %.2f, t_max %.2f us\n",
 	       t->prog, args, path->name, pinned ? ", pinned" : "", v[F_MIN],
 	       v[F_TYPICAL], v[F_AVG], v[F_P99], v[F_P999], v[F_MAX]);
+	if (!pinned && is_direct(path) && !strcmp(t->name, "atomic_lat"))
+		goals.atomic = v[F_TYPICAL];
+	if (pinned) {
+		size_t used = strlen(goals.stalled);
+
+		goals.pinned++;
+		if (v[F_MAX] >= STALL_US) {
+			goals.stalls++;
+			snprintf(goals.stalled + used,
+				 sizeof(goals.stalled) - used,
+				 "%s %s_%s %s %.0f us", used ? "," : "",
+				 t->name, size_name(t->size, sn, sizeof(sn)),
+				 path->name, v[F_MAX]);
+		}
+	}
 	print_lat(t, path, pinned, v);
 }
 
@@ -736,6 +843,7 @@ int main(int argc, char **argv)
 	have_fi = !access("/usr/bin/fi_pingpong", X_OK);
 	if (!have_fi)
 		printf("# fi_pingpong: not installed (package libfabric-bin): no baselines, so perftest's rows only\n");
+	print_load("at the start");
 	path_checks(&d);
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		snprintf(path, sizeof(path), "/usr/bin/%s", tests[i].prog);
@@ -753,6 +861,8 @@ int main(int argc, char **argv)
 		for (j = 0; have[i] && tests[i].kind != BW &&
 			    j < ARRAY_SIZE(paths); j++)
 			measure(&d, &tests[i], &paths[j], true);
+	print_goals();
+	print_load("at the end");
 	daemon_stop(&d);
 	printf("# bench_perftest: %.0f s\n", (double)(now_ns() - t0) / 1e9);
 	unlink(srv_log);
