@@ -92,17 +92,19 @@ static void beside(char *buf, size_t size, const char *rel)
  */
 static void print_load(const char *when)
 {
-	char line[128] = "";
+	double l1, l5, l15;
 	FILE *fp = fopen("/proc/loadavg", "re");
+	int n = 0;
 
 	if (fp) {
-		if (!fgets(line, sizeof(line), fp))
-			line[0] = '\0';
+		n = fscanf(fp, "%lf %lf %lf", &l1, &l5, &l15);
 		fclose(fp);
 	}
-	line[strcspn(line, "\n")] = '\0';
-	printf("# load average %s: %s (1, 5, 15 min; %ld CPUs)\n", when,
-	       *line ? line : "unknown", sysconf(_SC_NPROCESSORS_ONLN));
+	if (n == 3)
+		printf("# load average %s: %.2f %.2f %.2f (1, 5, 15 min; %ld CPUs)\n",
+		       when, l1, l5, l15, sysconf(_SC_NPROCESSORS_ONLN));
+	else
+		printf("# load average %s: unknown (no /proc/loadavg)\n", when);
 }
 
 /*
