@@ -1454,8 +1454,11 @@ int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
 	return ret;
 }
 
-/* Queues receive WRs on @q: the count queued; *@ret set on failure. */
-u32 soft_recv_queue(struct soft_queue *q,
+/*
+ * Queues receive WRs on @q, whose lock the caller holds: the count
+ * queued; *@ret set on failure.
+ */
+u32 soft_recv_queue_locked(struct soft_queue *q,
 			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
 			   const struct ib_uverbs_sge *sge, u32 num_sge,
 			   int *ret)
@@ -1464,7 +1467,6 @@ u32 soft_recv_queue(struct soft_queue *q,
 	u32 i, used = 0;
 
 	*ret = 0;
-	spin_lock(&q->lock);
 	for (i = 0; i < num_wr; i++) {
 		if (q->tail - q->head >= q->max_wr) {
 			uverbs_set_error("the receive queue is full (%u WRs)",
@@ -1489,8 +1491,21 @@ u32 soft_recv_queue(struct soft_queue *q,
 		used += wr[i].num_sge;
 		q->tail++;
 	}
-	spin_unlock(&q->lock);
 	return i;
+}
+
+/* Queues receive WRs on @q: the count queued; *@ret set on failure. */
+u32 soft_recv_queue(struct soft_queue *q,
+			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			   const struct ib_uverbs_sge *sge, u32 num_sge,
+			   int *ret)
+{
+	u32 n;
+
+	spin_lock(&q->lock);
+	n = soft_recv_queue_locked(q, wr, num_wr, sge, num_sge, ret);
+	spin_unlock(&q->lock);
+	return n;
 }
 
 /* An RC requester waits on @sqp for a receive: run its send queue. */

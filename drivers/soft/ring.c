@@ -142,6 +142,7 @@ static bool soft_ring_pull_rq(struct soft_qp *sqp)
 	e = kmalloc(l->rq_stride);
 	if (!e)
 		return true;	/* tried again on the next turn */
+	spin_lock(&sqp->rq.lock);
 	while (taken < n && taken < SOFT_NIC_BATCH) {
 		/* Copied once, then checked: the page may change under us. */
 		memcpy(e, ents + (size_t)((sqp->urq_cons + taken) &
@@ -151,14 +152,22 @@ static bool soft_ring_pull_rq(struct soft_qp *sqp)
 			ret = -EINVAL;
 			break;
 		}
-		if (!soft_recv_queue(&sqp->rq, &e->wr, 1, e->sge,
-				     e->wr.num_sge, &ret))
+		if (!soft_recv_queue_locked(&sqp->rq, &e->wr, 1, e->sge,
+					    e->wr.num_sge, &ret))
 			break;	/* full (ENOMEM): the rest waits */
 		taken++;
 	}
-	kfree(e);
+	/*
+	 * Published before the queue's lock is dropped: a requester can
+	 * consume (and complete) a receive queued here only then, so a
+	 * client that polled its completion finds its ring slot free (it
+	 * counts max_recv_wr outstanding receives, and the ring has no more
+	 * slots than that).
+	 */
 	sqp->urq_cons += taken;
 	smp_store_release(&c->cons, sqp->urq_cons);
+	spin_unlock(&sqp->rq.lock);
+	kfree(e);
 	if (taken) {
 		spin_lock(&sqp->lock);
 		sqp->counters.recv_posted += taken;
@@ -251,10 +260,11 @@ static bool soft_ring_pull_sq(struct soft_qp *sqp, u64 *budget)
 			break;
 		taken++;
 	}
-	spin_unlock(&q->lock);
-	kfree(wqe);
+	/* Before the lock is dropped, as soft_ring_pull_rq() does. */
 	sqp->usq_cons += taken;
 	smp_store_release(&c->cons, sqp->usq_cons);
+	spin_unlock(&q->lock);
+	kfree(wqe);
 	if (taken) {
 		spin_lock(&sqp->lock);
 		sqp->counters.send_posted += taken;

@@ -688,6 +688,10 @@ int soft_send_wqe_fill(struct soft_qp *sqp, struct soft_queue *q,
 u32 soft_recv_queue(struct soft_queue *q, const struct ib_uverbs_recv_wr *wr,
 		    u32 num_wr, const struct ib_uverbs_sge *sge, u32 num_sge,
 		    int *ret);
+u32 soft_recv_queue_locked(struct soft_queue *q,
+			   const struct ib_uverbs_recv_wr *wr, u32 num_wr,
+			   const struct ib_uverbs_sge *sge, u32 num_sge,
+			   int *ret);
 void soft_rnr_kick(struct soft_qp *sqp);
 void soft_rq_flush(struct soft_qp *sqp);
 
