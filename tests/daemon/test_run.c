@@ -796,3 +796,77 @@ TEST(run_never_joins_another_users_namespace)
 	end_run(run, cmd);
 	fx_stop(&fx);
 }
+
+/* `ioverbs run --start` as root on @mnt, then @mnt/ctl is there. */
+static void start_on(const char *mnt)
+{
+	char out[1024], mnt_opt[96], ctl[96];
+
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", mnt);
+	snprintf(ctl, sizeof(ctl), "%s/ctl", mnt);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--start", "--",
+			   "/bin/true", NULL),
+		  0);
+	ASSERT_OK(access(ctl, F_OK));
+}
+
+/* fusermount3 -u @mnt: @mnt/ctl is gone. */
+static void unmount(const char *mnt)
+{
+	char out[1024], ctl[96];
+	char *argv[] = { "/bin/fusermount3", "-u", (char *)mnt, NULL };
+	int i;
+
+	snprintf(ctl, sizeof(ctl), "%s/ctl", mnt);
+	ASSERT_EQ(fx_run(argv, out, sizeof(out)), 0);
+	for (i = 0; i < 100 && !access(ctl, F_OK); i++)
+		msleep(50);
+	ASSERT_TRUE(access(ctl, F_OK) != 0);
+}
+
+/*
+ * A namespace made before the daemon was restarted on the same mount
+ * keeps the old daemon's mount: a run after the restart does not join
+ * it (it creates a new one) and removes its entry.
+ */
+TEST(run_never_joins_a_namespace_of_an_old_daemon)
+{
+	char dir[] = "/tmp/ioverbs-run-restart.XXXXXX", reg[64];
+	char mnt[64], ns1[64], out[1024];
+	const uid_t a = RUN_UID + 5;
+	struct fx fx = { 0 };
+	pid_t run, cmd;
+
+	need_tools();
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		harness_skip("needs root and /dev/fuse");
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	ASSERT_OK(chmod(dir, 0755));
+	snprintf(mnt, sizeof(mnt), "%s/m", dir);
+	snprintf(fx.mnt, sizeof(fx.mnt), "%s", mnt);
+	registry_of(a, reg, sizeof(reg));
+	ASSERT_OK(setenv("IOVERBSD", fx_daemon_path(), 1));
+	start_on(mnt);
+	run = spawn_run_as(a, &fx, "/bin/sleep", "60", NULL);
+	cmd = wait_cmd(run, reg);
+	userns_of(cmd, ns1, sizeof(ns1));
+	ASSERT_EQ(run_userns_as(a, &fx, out, sizeof(out)), 0);
+	ASSERT_EQ(strcmp(out, ns1), 0);
+
+	/* Another daemon on the same mount: the namespace has the old one. */
+	unmount(mnt);
+	start_on(mnt);
+	ASSERT_EQ(run_userns_as(a, &fx, out, sizeof(out)), 0);
+	if (strncmp(out, "user:[", 6) || !strcmp(out, ns1))
+		harness_fail(__FILE__, __LINE__,
+			     "got %s, want a namespace other than %s", out, ns1);
+	snprintf(out, sizeof(out), "%s/%d", reg, (int)cmd);
+	ASSERT_TRUE(access(out, F_OK) != 0);
+	ASSERT_EQ(errno, ENOENT);
+	end_run(run, cmd);
+	unmount(mnt);
+	ASSERT_OK(rmdir(mnt));
+	ASSERT_OK(rmdir(dir));
+}
