@@ -785,7 +785,12 @@ static void share_open(struct run_share *sh, uid_t uid)
 		share_give_up(sh, why);
 		return;
 	}
-	if (fstat(sh->dir, &st) || !users_alone(&st, uid)) {
+	if (fstat(sh->dir, &st)) {
+		snprintf(why, sizeof(why), "fstat: %s", strerror(errno));
+		share_give_up(sh, why);
+		return;
+	}
+	if (!users_alone(&st, uid)) {
 		snprintf(why, sizeof(why),
 			 "not a directory of uid %u alone (owner %u, mode %04o)",
 			 (unsigned int)uid, (unsigned int)st.st_uid,
