@@ -16,6 +16,10 @@
  *    whose number is the sysfs "dev" file's, which is /dev/null's.  When
  *    the host has no /dev/infiniband, /dev itself is a tmpfs there with
  *    every host entry bound back.  The host's /dev is never written.
+ *    An ordinary user's runs of one MOUNT share those two namespaces
+ *    (see "one namespace per user and mount" below): the kernel lets a
+ *    process reach another's memory only within one user namespace, and
+ *    the device's direct path asks for what the kernel would allow.
  * 4. $RDMAV_DRIVERS names the provider (libioverbs-rdmav34.so, given to
  *    libibverbs as its path less "-rdmav34.so"), which libibverbs loads
  *    when it finds devices no loaded provider claims; the provider opens
@@ -40,13 +44,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/netlink.h>
+#include <linux/nsfs.h>
 
 #include <ioverbs/reason.h>
 #include <ioverbs/verbs.h>
@@ -680,21 +688,412 @@ static int set_drivers(const char *so)
 	return ret;
 }
 
+/* --- one namespace per user and mount ------------------------------ */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/*
+ * An ordinary user's runs of one MOUNT live in one user namespace and one
+ * mount namespace, so that their programs may reach each other's memory
+ * (ptrace's rule: one user namespace) and take the direct path, as two
+ * root runs do.  The first run creates the namespaces; each run writes
+ * an entry for its command's pid in the user's registry directory,
+ * /run/user/UID/ioverbs-run (when /run/user/UID is the user's alone) or
+ * else /tmp/ioverbs-run-UID, which must be a directory (no symlink) of
+ * the user with mode 0700.  An entry, named by the pid, holds
+ *
+ *	user INO	the pid's user namespace (inode of /proc/PID/ns/user)
+ *	mnt INO		its mount namespace
+ *	mount MOUNT	the daemon's mount it was made for
+ *
+ * A later run of MOUNT joins (setns()) the namespaces of the first entry
+ * whose process still lives in them, they belong to the user (owner of
+ * the user namespace, which maps the user alone; the mount namespace is
+ * the user namespace's), and they show this run's view: the same
+ * MOUNT/ctl (the same daemon: a namespace made before the daemon was
+ * restarted keeps the old, dead mount), the same sysfs tree and working
+ * directory.  An entry that fails the first checks is removed; one whose
+ * view differs only in the tree or directory is left for runs it suits.
+ * The directory's lock (flock()) is held from the search until the new
+ * command is registered, so two runs started at once share too.  When
+ * the registry is not the user's alone, the run says so and creates its
+ * own namespaces, as all runs did before.
+ */
+struct run_share {
+	int dir;		/* the registry, locked until CMD runs; or -1 */
+	char path[64];		/* its path, for messages */
+	int userns;		/* the namespaces to join; or -1: create them */
+	int mntns;
+	char cwd[PATH_MAX];	/* the working directory to keep */
+};
+
+/* How long a run waits for another's lock on the registry. */
+#define RUN_SHARE_LOCK_MS 10000
+
+/* Is @st a directory of @uid alone: its owner's, mode 0700? */
+static bool users_alone(const struct stat *st, uid_t uid)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == uid &&
+	       (st->st_mode & 07777) == 0700;
+}
+
+/* Says why the run's namespaces are its own; closes the registry. */
+static void share_give_up(struct run_share *sh, const char *why)
+{
+	fprintf(stderr,
+		"ioverbs run: %s: %s; this run's namespaces are its own (its programs take the relay with your other runs')\n",
+		sh->path, why);
+	if (sh->dir >= 0)
+		close(sh->dir);
+	sh->dir = -1;
+}
+
+/*
+ * Opens and locks the registry of @uid in @sh->dir (left -1, after a
+ * line on stderr, if it is not the user's alone).
+ */
+static void share_open(struct run_share *sh, uid_t uid)
+{
+	char base[32], why[96];
+	struct stat st;
+	int i;
+
+	snprintf(base, sizeof(base), "/run/user/%u", (unsigned int)uid);
+	if (!lstat(base, &st) && users_alone(&st, uid))
+		snprintf(sh->path, sizeof(sh->path), "%s/ioverbs-run", base);
+	else
+		snprintf(sh->path, sizeof(sh->path), "/tmp/ioverbs-run-%u",
+			 (unsigned int)uid);
+	if (mkdir(sh->path, 0700) && errno != EEXIST) {
+		snprintf(why, sizeof(why), "mkdir: %s", strerror(errno));
+		share_give_up(sh, why);
+		return;
+	}
+	/* Another user's directory, or a symlink to anything, is refused. */
+	sh->dir = open(sh->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					 O_CLOEXEC);
+	if (sh->dir < 0) {
+		snprintf(why, sizeof(why), "%s",
+			 errno == ELOOP || errno == ENOTDIR ?
+				 "not a directory (a symlink?)" :
+				 strerror(errno));
+		share_give_up(sh, why);
+		return;
+	}
+	if (fstat(sh->dir, &st)) {
+		snprintf(why, sizeof(why), "fstat: %s", strerror(errno));
+		share_give_up(sh, why);
+		return;
+	}
+	if (!users_alone(&st, uid)) {
+		snprintf(why, sizeof(why),
+			 "not a directory of uid %u alone (owner %u, mode %04o)",
+			 (unsigned int)uid, (unsigned int)st.st_uid,
+			 (unsigned int)st.st_mode & 07777);
+		share_give_up(sh, why);
+		return;
+	}
+	for (i = 0; flock(sh->dir, LOCK_EX | LOCK_NB); i++) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    i * 10 >= RUN_SHARE_LOCK_MS) {
+			share_give_up(sh, "locked by another run for too long");
+			return;
+		}
+		usleep(10000);
+	}
+}
+
+/* What a run sees: the identities its namespace's view must match. */
+struct run_view {
+	uid_t uid;
+	gid_t gid;
+	const char *mount;
+	const char *tree;
+	struct stat self_user;	/* our own user namespace */
+	struct stat ctl, tree_st, cwd;
+	bool have_cwd;
+};
+
+enum { SHARE_JOIN, SHARE_SKIP, SHARE_STALE };
+
+/* Is /proc/@pid/@file exactly "ID ID 1" (the run's map of @id alone)? */
+static bool maps_alone(pid_t pid, const char *file, unsigned int id)
+{
+	char path[64], buf[128], end;
+	unsigned int in, out, len;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return sscanf(buf, " %u %u %u %c", &in, &out, &len, &end) == 3 &&
+	       in == id && out == id && len == 1;
+}
+
+/* Is /proc/@pid/root@path the file @want (the same dev and inode)? */
+static bool same_there(pid_t pid, const char *path, const struct stat *want)
+{
+	char there[PATH_MAX + 32];
+	struct stat st;
+
+	if (snprintf(there, sizeof(there), "/proc/%d/root%s", (int)pid,
+		     path) >= (int)sizeof(there) ||
+	    stat(there, &st))
+		return false;
+	return st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
+/*
+ * The entry @name (pid @pid) of the registry: SHARE_JOIN with its
+ * namespaces in @sh, SHARE_SKIP (another mount's, or another view), or
+ * SHARE_STALE (gone, not the user's, not a run's: to remove).
+ */
+static int share_try(struct run_share *sh, const char *name, pid_t pid,
+		     const struct run_view *v)
+{
+	char buf[PATH_MAX + 128], path[64];
+	unsigned long long user_ino, mnt_ino;
+	int fd, pidfd, userns = -1, mntns = -1, owner_ns, off = -1;
+	int verdict = SHARE_STALE;
+	struct stat st, ust, mst;
+	size_t len = strlen(v->mount);
+	uid_t owner;
+	ssize_t n;
+
+	fd = openat(sh->dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					   O_CLOEXEC);
+	if (fd < 0)
+		return SHARE_STALE;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != v->uid) {
+		close(fd);
+		return SHARE_STALE;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return SHARE_STALE;
+	buf[n] = '\0';
+	if (sscanf(buf, "user %llu mnt %llu mount %n", &user_ino, &mnt_ino,
+		   &off) != 2 ||
+	    off < 0 || buf[n - 1] != '\n')
+		return SHARE_STALE;
+	if (strlen(buf + off) != len + 1 || strncmp(buf + off, v->mount, len))
+		return SHARE_SKIP;
+	/* Already in it (a run inside a run): a new one, as before. */
+	if (v->self_user.st_ino == user_ino)
+		return SHARE_SKIP;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return SHARE_STALE;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	mntns = open(path, O_RDONLY | O_CLOEXEC);
+	/* The namespaces the entry names, whichever process is in them. */
+	if (userns < 0 || mntns < 0 || fstat(userns, &ust) ||
+	    fstat(mntns, &mst) || ust.st_ino != user_ino ||
+	    mst.st_ino != mnt_ino)
+		goto out;
+	/* The user's own, made by a run: never another uid's. */
+	if (ioctl(userns, NS_GET_OWNER_UID, &owner) || owner != v->uid ||
+	    !maps_alone(pid, "uid_map", v->uid) ||
+	    !maps_alone(pid, "gid_map", v->gid))
+		goto out;
+	owner_ns = ioctl(mntns, NS_GET_USERNS);
+	if (owner_ns < 0)
+		goto out;
+	if (fstat(owner_ns, &st) || st.st_dev != ust.st_dev ||
+	    st.st_ino != ust.st_ino) {
+		close(owner_ns);
+		goto out;
+	}
+	close(owner_ns);
+	/* Its mount of MOUNT is the daemon's of now, or never again. */
+	snprintf(buf, sizeof(buf), "%s/ctl", v->mount);
+	if (!same_there(pid, buf, &v->ctl))
+		goto out;
+	verdict = SHARE_SKIP;
+	if (!same_there(pid, v->tree, &v->tree_st) ||
+	    (v->have_cwd && !same_there(pid, sh->cwd, &v->cwd)))
+		goto out;
+	/* All of it was read from that process, still there (no pid reuse). */
+	verdict = SHARE_STALE;
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0))
+		goto out;
+	sh->userns = userns;
+	sh->mntns = mntns;
+	close(pidfd);
+	return SHARE_JOIN;
+out:
+	if (userns >= 0)
+		close(userns);
+	if (mntns >= 0)
+		close(mntns);
+	close(pidfd);
+	return verdict;
+}
+
+/*
+ * Looks in the registry for namespaces this run of @mount (tree @tree)
+ * may join: @sh->userns and @sh->mntns, else -1 (create them).  Removes
+ * the stale entries it meets.
+ */
+static void share_find(struct run_share *sh, const char *mount,
+		       const char *tree)
+{
+	struct run_view v = { .uid = geteuid(), .gid = getegid(),
+			      .mount = mount, .tree = tree };
+	char ctl[PATH_MAX + 8];
+	struct dirent *e;
+	unsigned long pid;
+	char *end;
+	DIR *dir;
+	int fd;
+
+	snprintf(ctl, sizeof(ctl), "%s/ctl", mount);
+	if (stat(ctl, &v.ctl) || stat(tree, &v.tree_st) ||
+	    stat("/proc/self/ns/user", &v.self_user))
+		return;
+	v.have_cwd = getcwd(sh->cwd, sizeof(sh->cwd)) &&
+		     sh->cwd[0] == '/' && !stat(".", &v.cwd);
+	if (!v.have_cwd)
+		sh->cwd[0] = '\0';
+	fd = dup(sh->dir);
+	dir = fd < 0 ? NULL : fdopendir(fd);
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		errno = 0;
+		pid = strtoul(e->d_name, &end, 10);
+		if (*end || errno || pid > INT_MAX)
+			continue;
+		switch (share_try(sh, e->d_name, (pid_t)pid, &v)) {
+		case SHARE_JOIN:
+			closedir(dir);
+			return;
+		case SHARE_STALE:
+			unlinkat(sh->dir, e->d_name, 0);
+			break;
+		}
+	}
+	closedir(dir);
+}
+
+/* In the child, last before exec: this process's entry in the registry. */
+static void share_register(const struct run_share *sh, const char *mount)
+{
+	char name[16], text[PATH_MAX + 96];
+	struct stat u, m;
+	int fd, len;
+	bool ok;
+
+	if (sh->dir < 0)
+		return;
+	snprintf(name, sizeof(name), "%d", (int)getpid());
+	if (stat("/proc/self/ns/user", &u) || stat("/proc/self/ns/mnt", &m))
+		len = -1;
+	else
+		len = snprintf(text, sizeof(text),
+			       "user %llu\nmnt %llu\nmount %s\n",
+			       (unsigned long long)u.st_ino,
+			       (unsigned long long)m.st_ino, mount);
+	if (len < 0 || len >= (int)sizeof(text)) {
+		fprintf(stderr, "ioverbs run: %s: cannot register this run\n",
+			sh->path);
+		return;
+	}
+	/* A dead process of the same pid may have left one. */
+	unlinkat(sh->dir, name, 0);
+	fd = openat(sh->dir, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ok = fd >= 0 && write(fd, text, (size_t)len) == len;
+	if (fd >= 0 && (close(fd) || !ok)) {
+		ok = false;
+		unlinkat(sh->dir, name, 0);
+	}
+	if (!ok)
+		fprintf(stderr, "ioverbs run: %s/%s: %s\n", sh->path, name,
+			strerror(errno ?: EIO));
+}
+
+/* Joins @sh's namespaces, in the working directory of before. */
+static int join_namespace(const struct run_share *sh)
+{
+	if (setns(sh->userns, CLONE_NEWUSER) || setns(sh->mntns, CLONE_NEWNS))
+		return -errno;
+	/* setns() of a mount namespace moves to its root. */
+	if (chdir(sh->cwd[0] ? sh->cwd : "/"))
+		return -errno;
+	return 0;
+}
+
+/*
+ * In a joined namespace: /dev/infiniband/uverbsN for the devices of this
+ * run its creator did not have (each a bind of /dev/null).
+ */
+static int add_nodes(const unsigned int *ns, int count, dev_t null)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int i, ret;
+
+	for (i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), "/dev/infiniband/uverbs%u", ns[i]);
+		if (!stat(path, &st) && S_ISCHR(st.st_mode) &&
+		    st.st_rdev == null)
+			continue;
+		ret = bind_new("/dev/null", path, false);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* --- main ----------------------------------------------------------- */
 
-static int run_child(const char *tree, const char *mount, const char *so,
-		     const unsigned int *ns, int count, char **argv)
+static int run_child(const struct run_share *sh, const char *tree,
+		     const char *mount, const char *so, const unsigned int *ns,
+		     int count, dev_t null, char **argv)
 {
 	int ret;
 
-	ret = enter_namespace();
-	if (ret) {
-		ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
-			    "a private mount namespace: %s (unprivileged user namespaces disabled?)",
-			    strerror(-ret));
-		return IOVERBS_EXIT_USAGE;
+	if (sh->userns >= 0) {
+		ret = join_namespace(sh);
+		if (ret) {
+			ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
+				    "joining the namespaces of your run in %s: %s",
+				    sh->path, strerror(-ret));
+			return IOVERBS_EXIT_USAGE;
+		}
+		ret = add_nodes(ns, count, null);
+	} else {
+		ret = enter_namespace();
+		if (ret) {
+			ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
+				    "a private mount namespace: %s (unprivileged user namespaces disabled?)",
+				    strerror(-ret));
+			return IOVERBS_EXIT_USAGE;
+		}
+		ret = make_nodes(tree, ns, count);
 	}
-	ret = make_nodes(tree, ns, count);
 	if (ret) {
 		ioverbs_err(SUB, IOVERBS_EXIT_USAGE,
 			    "/dev/infiniband in the namespace: %s",
@@ -707,6 +1106,7 @@ static int run_child(const char *tree, const char *mount, const char *so,
 			    strerror(errno));
 		return IOVERBS_EXIT_USAGE;
 	}
+	share_register(sh, mount);
 	execvp(argv[0], argv);
 	ioverbs_err(SUB, 127, "%s: %s", argv[0], strerror(errno));
 	return 127;
@@ -725,10 +1125,12 @@ int ioverbs_run_main(int argc, char **argv)
 	char mount_abs[PATH_MAX], tree[PATH_MAX], sobuf[PATH_MAX];
 	char so_abs[PATH_MAX];
 	unsigned int ns[RUN_MAX_DEVS];
+	struct run_share sh = { .dir = -1, .userns = -1, .mntns = -1 };
 	struct run_opts o = { 0 };
 	const char *tmp, *so;
+	int c, i, count, kept, ret, status, ready[2];
+	char name[16], byte;
 	struct stat st;
-	int c, i, count, kept, ret, status;
 	pid_t pid;
 
 	while ((c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
@@ -824,16 +1226,39 @@ int ioverbs_run_main(int argc, char **argv)
 	}
 	count = kept;
 
+	/* Root's runs reach each other anyway: each has its own. */
+	if (geteuid()) {
+		share_open(&sh, geteuid());
+		if (sh.dir >= 0)
+			share_find(&sh, mount_abs, tree);
+	}
+	/* Closed (by exec or exit) when the child is registered. */
+	if (pipe2(ready, O_CLOEXEC)) {
+		ret = ioverbs_err(SUB, IOVERBS_EXIT_USAGE, "pipe: %s",
+				  strerror(errno));
+		goto out;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
 		ret = ioverbs_err(SUB, IOVERBS_EXIT_USAGE, "fork: %s",
 				  strerror(errno));
+		close(ready[0]);
+		close(ready[1]);
 		goto out;
 	}
-	if (!pid)
-		_exit(run_child(tree, mount_abs, so, ns, count, argv + optind));
+	if (!pid) {
+		close(ready[0]);
+		_exit(run_child(&sh, tree, mount_abs, so, ns, count,
+				st.st_rdev, argv + optind));
+	}
+	close(ready[1]);
+	while (read(ready[0], &byte, 1) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	if (sh.dir >= 0)
+		flock(sh.dir, LOCK_UN);
 	/* The child's terminal signals are its own to act on. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -844,7 +1269,17 @@ int ioverbs_run_main(int argc, char **argv)
 		}
 	ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
 				    WEXITSTATUS(status);
+	if (sh.dir >= 0) {
+		snprintf(name, sizeof(name), "%d", (int)pid);
+		unlinkat(sh.dir, name, 0);
+	}
 out:
+	if (sh.dir >= 0)
+		close(sh.dir);
+	if (sh.userns >= 0)
+		close(sh.userns);
+	if (sh.mntns >= 0)
+		close(sh.mntns);
 	if (o.keep)
 		fprintf(stderr, "ioverbs run: sysfs tree kept in %s\n", tree);
 	else

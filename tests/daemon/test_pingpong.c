@@ -226,9 +226,9 @@ static void path_check(const char *prog, const char *out)
 			     out);
 }
 
-static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
-			const char *const *opt, int nopt, char *srv_out,
-			char *cli_out, size_t size)
+static void run_pair_users(struct fx *fx, uid_t uid, uid_t cli_uid,
+			   const char *prog, const char *const *opt, int nopt,
+			   char *srv_out, char *cli_out, size_t size)
 {
 	char mnt_opt[128], port[16], spath[160], cpath[160];
 	int argc = 0, i, srv_status = -1, cli_status;
@@ -264,7 +264,7 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 	if (srv && listening((unsigned int)atoi(port))) {
 		argv[argc++] = "127.0.0.1";
 		argv[argc] = NULL;
-		cli = spawn(argv, cpath, uid);
+		cli = spawn(argv, cpath, cli_uid);
 		cli_status = reap(cli);
 		slurp(cpath, cli_out, size);
 	} else {
@@ -287,6 +287,14 @@ static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
 	if (want_path && !strcmp(want_path, "relay"))
 		path_check(prog, srv_out);
 	path_check(prog, cli_out);
+}
+
+/* Server and client as @uid. */
+static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
+			const char *const *opt, int nopt, char *srv_out,
+			char *cli_out, size_t size)
+{
+	run_pair_users(fx, uid, uid, prog, opt, nopt, srv_out, cli_out, size);
 }
 
 static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
@@ -462,6 +470,79 @@ TEST(rc_pingpong_events_as_ordinary_user)
 		    sizeof(srv_out));
 	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
 	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	same_addresses(srv_out, cli_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
+ * Two runs of one ordinary user share one user namespace (`ioverbs run`'s
+ * registry), so their programs may reach each other's memory as the
+ * kernel judges it, and both QPs take the direct path, as root's do; -c
+ * checks the data.
+ */
+TEST(rc_pingpong_direct_as_ordinary_user)
+{
+	static char srv_out[8192], cli_out[8192];
+	static const char *const opt[] = { "-c" };
+	struct fx fx;
+	long base;
+
+	need_tools(PINGPONG);
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	want_path = "direct";
+	run_pair_as(&fx, RUN_UID, PINGPONG, opt, 1, srv_out, cli_out,
+		    sizeof(srv_out));
+	want_path = NULL;
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
+	/* The server's QP too (path_check() looks at the client's). */
+	if (!strstr(srv_out, "ioverbs: direct path: QP "))
+		harness_fail(__FILE__, __LINE__, "server relayed:\n%s",
+			     srv_out);
+	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	ASSERT_TRUE(strstr(srv_out, "invalid data") == NULL);
+	ASSERT_TRUE(strstr(cli_out, "invalid data") == NULL);
+	same_addresses(srv_out, cli_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
+ * Two different ordinary users on one device (--mode=0666): each run has
+ * its user's namespace, neither may reach the other's memory, so the
+ * device relays both QPs; -c checks the data on the relay.
+ */
+TEST(rc_pingpong_two_users_relay)
+{
+	static char srv_out[8192], cli_out[8192];
+	static const char *const opt[] = { "-c" };
+	struct fx fx;
+	long base;
+
+	need_tools(PINGPONG);
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	run_pair_users(&fx, RUN_UID, RUN_UID + 1, PINGPONG, opt, 1, srv_out,
+		       cli_out, sizeof(srv_out));
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
+	if (strstr(srv_out, "ioverbs: direct path: QP ") ||
+	    strstr(cli_out, "ioverbs: direct path: QP "))
+		harness_fail(__FILE__, __LINE__,
+			     "two users took the direct path:\n%s\n%s",
+			     srv_out, cli_out);
+	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	ASSERT_TRUE(strstr(srv_out, "invalid data") == NULL);
+	ASSERT_TRUE(strstr(cli_out, "invalid data") == NULL);
 	same_addresses(srv_out, cli_out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);

@@ -6,8 +6,10 @@
  * What they print must be what the daemon answers (compared with
  * `ioverbs devinfo`, which asks it straight); no daemon gives one line
  * and exit code 2; the program's status comes back; the host's /dev and
- * the temporary directory are left as they were; and an ordinary user
- * runs the same.
+ * the temporary directory are left as they were; an ordinary user runs
+ * the same; an ordinary user's runs of one mount share one user
+ * namespace, and never join another user's, whatever is planted in the
+ * user's registry.
  *
  * The provider is $IOVERBS_PROVIDER, else $(O)/rel/provider/ (from this
  * program's place, $(O)/asan/tests/daemon/); the smoke client
@@ -18,7 +20,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "fixture.h"
 
@@ -446,6 +450,423 @@ TEST(run_start_starts_a_daemon)
 	for (i = 0; i < 100 && !access(ctl, F_OK); i++)
 		msleep(50);
 	ASSERT_TRUE(access(ctl, F_OK) != 0);
+	ASSERT_OK(rmdir(mnt));
+	ASSERT_OK(rmdir(dir));
+}
+
+/* --- one namespace per user and mount ---------------------------------- */
+
+/* The registry of @uid's runs, as ioverbs run chooses it. */
+static void registry_of(uid_t uid, char *path, size_t size)
+{
+	char base[32];
+	struct stat st;
+
+	snprintf(base, sizeof(base), "/run/user/%u", (unsigned int)uid);
+	if (!lstat(base, &st) && S_ISDIR(st.st_mode) && st.st_uid == uid &&
+	    (st.st_mode & 07777) == 0700)
+		snprintf(path, size, "%s/ioverbs-run", base);
+	else
+		snprintf(path, size, "/tmp/ioverbs-run-%u", (unsigned int)uid);
+}
+
+/* The pid of the entry of @dir for mount @mnt (its text in @text), or 0. */
+static pid_t entry_of(const char *dir, const char *mnt, char *text,
+		      size_t size)
+{
+	char path[PATH_MAX], want[PATH_MAX];
+	struct dirent *e;
+	pid_t pid = 0;
+	ssize_t n;
+	DIR *d;
+	int fd;
+
+	snprintf(want, sizeof(want), "\nmount %s\n", mnt);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!pid && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, text, size - 1);
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		if (strstr(text, want))
+			pid = atoi(e->d_name);
+	}
+	closedir(d);
+	return pid;
+}
+
+/*
+ * Waits (20 s at most) for the background run @run to register its
+ * command in @dir: the command's pid (the run's child).
+ */
+static pid_t wait_cmd(pid_t run, const char *dir)
+{
+	char path[PATH_MAX];
+	pid_t cmd = 0;
+	FILE *fp;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		ASSERT_EQ(waitpid(run, NULL, WNOHANG), 0);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+			 (int)run, (int)run);
+		fp = fopen(path, "re");
+		ASSERT_TRUE(fp != NULL);
+		if (fscanf(fp, "%d", &cmd) != 1)
+			cmd = 0;
+		fclose(fp);
+		snprintf(path, sizeof(path), "%s/%d", dir, (int)cmd);
+		if (cmd && !access(path, F_OK))
+			return cmd;
+		msleep(50);
+	}
+	harness_fail(__FILE__, __LINE__, "run %d never registered in %s",
+		     (int)run, dir);
+	return 0;
+}
+
+/* `ioverbs run --mount=MNT -- ARGS...` (14 at most) as @uid, in the background. */
+static pid_t spawn_run_as(uid_t uid, struct fx *fx, ...)
+{
+	char *argv[20] = { (char *)fx_tool_path(), "run" }, mnt_opt[128];
+	va_list ap;
+	int i = 2, fd;
+	pid_t p;
+
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
+	argv[i++] = mnt_opt;
+	argv[i++] = "--";
+	va_start(ap, fx);
+	while (i < 19 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	argv[i] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (!p) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+		    fx_become(uid))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+/*
+ * `ioverbs run --mount=MNT -- readlink /proc/self/ns/user` as @uid: its
+ * exit status, its output (stdout and stderr) in @out.
+ */
+static int run_userns_as(uid_t uid, struct fx *fx, char *out, size_t size)
+{
+	char *argv[8] = { (char *)fx_tool_path(), "run" }, mnt_opt[128];
+	int pfd[2], status;
+	size_t used = 0;
+	ssize_t n;
+	pid_t p;
+
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = "/bin/readlink";
+	argv[5] = "/proc/self/ns/user";
+	ASSERT_OK(pipe(pfd));
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (!p) {
+		if (dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0 ||
+		    fx_become(uid))
+			_exit(126);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (used < size - 1 &&
+	       (n = read(pfd[0], out + used, size - 1 - used)) > 0)
+		used += (size_t)n;
+	out[used] = '\0';
+	close(pfd[0]);
+	ASSERT_EQ(waitpid(p, &status, 0), p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* "user:[INO]\n" of @pid's user namespace, in @out. */
+static void userns_of(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	n = readlink(path, out, size - 2);
+	ASSERT_TRUE(n > 0);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+}
+
+/* Ends the background run whose command is @cmd (its pid @run). */
+static void end_run(pid_t run, pid_t cmd)
+{
+	int status;
+
+	ASSERT_OK(kill(cmd, SIGTERM));
+	ASSERT_EQ(waitpid(run, &status, 0), run);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+}
+
+static bool userns_off(void)
+{
+	FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
+	int on = 1;
+
+	if (!fp)
+		return false;
+	if (fscanf(fp, "%d", &on) != 1)
+		on = 1;
+	fclose(fp);
+	return !on;
+}
+
+/*
+ * An ordinary user's runs of one mount share one user namespace: a second
+ * run joins the first's; when the first ends, a third joins through the
+ * second, still there; each entry is gone when its command ends.
+ */
+TEST(run_one_user_shares_one_namespace)
+{
+	char text[PATH_MAX + 128], ns1[64], ns2[64], out[1024], dir[64];
+	const uid_t a = RUN_UID + 2;
+	pid_t run1, cmd1, run2, cmd2;
+	struct fx fx;
+
+	need_tools();
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	fx_start(&fx, "--mode=0666", NULL);
+	registry_of(a, dir, sizeof(dir));
+	run1 = spawn_run_as(a, &fx, "/bin/sleep", "60", NULL);
+	cmd1 = wait_cmd(run1, dir);
+	userns_of(cmd1, ns1, sizeof(ns1));
+	/* Not the host's: a namespace of the run's own. */
+	userns_of(getpid(), ns2, sizeof(ns2));
+	ASSERT_TRUE(strcmp(ns1, ns2) != 0);
+
+	ASSERT_EQ(run_userns_as(a, &fx, out, sizeof(out)), 0);
+	if (strcmp(out, ns1))
+		harness_fail(__FILE__, __LINE__, "got %s, want %s", out, ns1);
+
+	run2 = spawn_run_as(a, &fx, "/bin/sleep", "60", NULL);
+	cmd2 = wait_cmd(run2, dir);
+	userns_of(cmd2, ns2, sizeof(ns2));
+	ASSERT_EQ(strcmp(ns1, ns2), 0);
+
+	/* The creator's run ends: its entry goes, the namespace stays. */
+	end_run(run1, cmd1);
+	snprintf(text, sizeof(text), "%s/%d", dir, (int)cmd1);
+	ASSERT_TRUE(access(text, F_OK) != 0);
+	ASSERT_EQ(errno, ENOENT);
+	ASSERT_EQ(run_userns_as(a, &fx, out, sizeof(out)), 0);
+	if (strcmp(out, ns1))
+		harness_fail(__FILE__, __LINE__, "got %s, want %s", out, ns1);
+
+	end_run(run2, cmd2);
+	ASSERT_EQ(entry_of(dir, fx.mnt, text, sizeof(text)), 0);
+	fx_stop(&fx);
+}
+
+/* Writes @text to @path, owned by @uid, mode @mode. */
+static void plant(const char *path, const char *text, uid_t uid, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ASSERT_OK(fchown(fd, uid, uid));
+	ASSERT_OK(fchmod(fd, mode));
+	ASSERT_OK(close(fd));
+}
+
+/* B's run of readlink: exit 0, @warning then a user namespace not @ns. */
+static void b_runs_alone(uid_t b, struct fx *fx, const char *warning,
+			 const char *ns)
+{
+	char out[1024];
+	size_t wl = strlen(warning);
+	int ret;
+
+	ret = run_userns_as(b, fx, out, sizeof(out));
+	if (ret || strncmp(out, warning, wl) ||
+	    strncmp(out + wl, "user:[", 6) || !strcmp(out + wl, ns) ||
+	    strchr(out + wl, '\n') != out + strlen(out) - 1)
+		harness_fail(__FILE__, __LINE__,
+			     "B's run: exit %d:\n%s\nwant: %s then not %s", ret,
+			     out, warning, ns);
+}
+
+/*
+ * User B's run never joins user A's namespace: not when A's entry is
+ * planted in B's registry (B's own file: the namespace's owner is A; the
+ * entry is removed), not when B's registry is a symlink to A's, nor when
+ * it is A's directory open to all (refused with one line, A's entry left
+ * alone).  Each time B's program runs in a namespace of its own.
+ */
+TEST(run_never_joins_another_users_namespace)
+{
+	char text[PATH_MAX + 128], ns_a[64], adir[64], bdir[64];
+	char planted[128], want[256];
+	const uid_t a = RUN_UID + 3, b = RUN_UID + 4;
+	struct stat st;
+	pid_t run, cmd;
+	struct fx fx;
+
+	need_tools();
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	fx_start(&fx, "--mode=0666", NULL);
+	registry_of(a, adir, sizeof(adir));
+	registry_of(b, bdir, sizeof(bdir));
+	/* What an interrupted earlier run of this test left there. */
+	if (!lstat(bdir, &st) && (!S_ISDIR(st.st_mode) || st.st_uid != b ||
+				  (st.st_mode & 07777) != 0700)) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(text, sizeof(text), "rm -rf '%s'", bdir);
+			ASSERT_EQ(system(text), 0);
+		} else {
+			ASSERT_OK(unlink(bdir));
+		}
+	}
+	run = spawn_run_as(a, &fx, "/bin/sleep", "60", NULL);
+	cmd = wait_cmd(run, adir);
+	ASSERT_EQ(entry_of(adir, fx.mnt, text, sizeof(text)), cmd);
+	userns_of(cmd, ns_a, sizeof(ns_a));
+
+	/* A's entry, as B's own file in B's own registry. */
+	b_runs_alone(b, &fx, "", ns_a);
+	ASSERT_OK(lstat(bdir, &st));
+	ASSERT_TRUE(S_ISDIR(st.st_mode));
+	ASSERT_EQ(st.st_uid, b);
+	ASSERT_EQ(st.st_mode & 07777, 0700);
+	snprintf(planted, sizeof(planted), "%s/%d", bdir, (int)cmd);
+	plant(planted, text, b, 0600);
+	b_runs_alone(b, &fx, "", ns_a);
+	ASSERT_TRUE(access(planted, F_OK) != 0);
+	ASSERT_EQ(errno, ENOENT);
+
+	/* B's registry a symlink to A's. */
+	ASSERT_OK(rmdir(bdir));
+	ASSERT_OK(symlink(adir, bdir));
+	ASSERT_OK(lchown(bdir, b, b));
+	snprintf(want, sizeof(want),
+		 "ioverbs run: %s: not a directory (a symlink?); this run's namespaces are its own (its programs take the relay with your other runs')\n",
+		 bdir);
+	b_runs_alone(b, &fx, want, ns_a);
+	ASSERT_OK(unlink(bdir));
+
+	/* A's directory, open to all, with A's entry in it. */
+	ASSERT_OK(mkdir(bdir, 0777));
+	ASSERT_OK(chown(bdir, a, a));
+	ASSERT_OK(chmod(bdir, 0777));
+	snprintf(planted, sizeof(planted), "%s/%d", bdir, (int)cmd);
+	plant(planted, text, a, 0644);
+	snprintf(want, sizeof(want),
+		 "ioverbs run: %s: not a directory of uid %u alone (owner %u, mode 0777); this run's namespaces are its own (its programs take the relay with your other runs')\n",
+		 bdir, (unsigned int)b, (unsigned int)a);
+	b_runs_alone(b, &fx, want, ns_a);
+	ASSERT_OK(access(planted, F_OK));
+	ASSERT_OK(unlink(planted));
+	ASSERT_OK(rmdir(bdir));
+
+	/* A's own runs still share A's. */
+	ASSERT_EQ(run_userns_as(a, &fx, text, sizeof(text)), 0);
+	ASSERT_EQ(strcmp(text, ns_a), 0);
+	end_run(run, cmd);
+	fx_stop(&fx);
+}
+
+/* `ioverbs run --start` as root on @mnt, then @mnt/ctl is there. */
+static void start_on(const char *mnt)
+{
+	char out[1024], mnt_opt[96], ctl[96];
+
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", mnt);
+	snprintf(ctl, sizeof(ctl), "%s/ctl", mnt);
+	ASSERT_EQ(run_tool(out, sizeof(out), "run", mnt_opt, "--start", "--",
+			   "/bin/true", NULL),
+		  0);
+	ASSERT_OK(access(ctl, F_OK));
+}
+
+/* fusermount3 -u @mnt: @mnt/ctl is gone. */
+static void unmount(const char *mnt)
+{
+	char out[1024], ctl[96];
+	char *argv[] = { "/bin/fusermount3", "-u", (char *)mnt, NULL };
+	int i;
+
+	snprintf(ctl, sizeof(ctl), "%s/ctl", mnt);
+	ASSERT_EQ(fx_run(argv, out, sizeof(out)), 0);
+	for (i = 0; i < 100 && !access(ctl, F_OK); i++)
+		msleep(50);
+	ASSERT_TRUE(access(ctl, F_OK) != 0);
+}
+
+/*
+ * A namespace made before the daemon was restarted on the same mount
+ * keeps the old daemon's mount: a run after the restart does not join
+ * it (it creates a new one) and removes its entry.
+ */
+TEST(run_never_joins_a_namespace_of_an_old_daemon)
+{
+	char dir[] = "/tmp/ioverbs-run-restart.XXXXXX", reg[64];
+	char mnt[64], ns1[64], out[1024];
+	const uid_t a = RUN_UID + 5;
+	struct fx fx = { 0 };
+	pid_t run, cmd;
+
+	need_tools();
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		harness_skip("needs root and /dev/fuse");
+	if (userns_off())
+		harness_skip("unprivileged user namespaces are off");
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	ASSERT_OK(chmod(dir, 0755));
+	snprintf(mnt, sizeof(mnt), "%s/m", dir);
+	snprintf(fx.mnt, sizeof(fx.mnt), "%s", mnt);
+	registry_of(a, reg, sizeof(reg));
+	ASSERT_OK(setenv("IOVERBSD", fx_daemon_path(), 1));
+	start_on(mnt);
+	run = spawn_run_as(a, &fx, "/bin/sleep", "60", NULL);
+	cmd = wait_cmd(run, reg);
+	userns_of(cmd, ns1, sizeof(ns1));
+	ASSERT_EQ(run_userns_as(a, &fx, out, sizeof(out)), 0);
+	ASSERT_EQ(strcmp(out, ns1), 0);
+
+	/* Another daemon on the same mount: the namespace has the old one. */
+	unmount(mnt);
+	start_on(mnt);
+	ASSERT_EQ(run_userns_as(a, &fx, out, sizeof(out)), 0);
+	if (strncmp(out, "user:[", 6) || !strcmp(out, ns1))
+		harness_fail(__FILE__, __LINE__,
+			     "got %s, want a namespace other than %s", out, ns1);
+	snprintf(out, sizeof(out), "%s/%d", reg, (int)cmd);
+	ASSERT_TRUE(access(out, F_OK) != 0);
+	ASSERT_EQ(errno, ENOENT);
+	end_run(run, cmd);
+	unmount(mnt);
 	ASSERT_OK(rmdir(mnt));
 	ASSERT_OK(rmdir(dir));
 }
