@@ -192,12 +192,6 @@ static void slurp(const char *path, char *out, size_t size)
 }
 
 /*
- * @prog's server and client through `ioverbs run` on @fx's ioverbs0, as
- * @uid (0: as the test runs), with the same @opt (@nopt of them, at most
- * 12) and a free port; their output in @srv_out and @cli_out (@size
- * each).  Both must exit 0.
- */
-/*
  * The path (<rdma/soft_direct.h>) the next pairs' QPs must take:
  * "direct", "relay" (IOVERBS_DIRECT=0 in their environment), or NULL
  * (not checked).  With IOVERBS_DEBUG=1 the provider says on stderr when
@@ -226,6 +220,12 @@ static void path_check(const char *prog, const char *out)
 			     out);
 }
 
+/*
+ * @prog's server and client through `ioverbs run` on @fx's ioverbs0, as
+ * @uid and @cli_uid (0: as the test runs), with the same @opt (@nopt of
+ * them, at most 12) and a free port; their output in @srv_out and
+ * @cli_out (@size each).  Both must exit 0.
+ */
 static void run_pair_users(struct fx *fx, uid_t uid, uid_t cli_uid,
 			   const char *prog, const char *const *opt, int nopt,
 			   char *srv_out, char *cli_out, size_t size)
@@ -857,11 +857,8 @@ static pid_t descendant_named(pid_t pid, const char *comm)
  * within seconds: REM_ACCESS_ERR (status 10) when a WRITE reached the QP
  * after the daemon's cleanup took the dead process's MR, RETRY_EXC_ERR
  * (12) after the transport retries when the QP was gone already.  The
- * daemon holds nothing of either afterwards.
- */
-/*
- * ib_write_bw's server killed mid-stream: the client ends with an error
- * completion within 20 s, on the path @path ("direct" or "relay").
+ * daemon holds nothing of either afterwards.  On the path @path
+ * ("direct" or "relay").
  */
 static void peer_killed(const char *path)
 {
@@ -1602,4 +1599,181 @@ TEST(provider_data_path_direct)
 TEST(provider_data_path_relay)
 {
 	direct_client("relay");
+}
+
+/*
+ * A perftest pair of @prog through `ioverbs run` on ioverbs0 for @secs
+ * seconds (-D), its outputs in @spath and @cpath: *@srv and *@cli are
+ * the two `ioverbs run`s, once the server listens.
+ */
+static void perftest_pair(struct fx *fx, const char *prog, const char *secs,
+			  const char *spath, const char *cpath, pid_t *srv,
+			  pid_t *cli)
+{
+	char mnt_opt[128], port[16];
+	char *argv[16];
+
+	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
+	snprintf(port, sizeof(port), "%u", free_port());
+	argv[0] = (char *)fx_tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = (char *)prog;
+	argv[5] = "-d";
+	argv[6] = "ioverbs0";
+	argv[7] = "-p";
+	argv[8] = port;
+	argv[9] = "-D";
+	argv[10] = (char *)secs;
+	argv[11] = NULL;
+	*srv = spawn(argv, spath, 0);
+	wait_listening(port);
+	argv[11] = "127.0.0.1";
+	argv[12] = NULL;
+	*cli = spawn(argv, cpath, 0);
+}
+
+/* Waits up to 20 s for @comm to run under both @a and @b. */
+static void wait_programs(pid_t a, pid_t b, const char *comm)
+{
+	int i;
+
+	for (i = 0; i < 400 && (!descendant_named(a, comm) ||
+				!descendant_named(b, comm));
+	     i++)
+		msleep(50);
+	ASSERT_TRUE(descendant_named(a, comm) > 0);
+	ASSERT_TRUE(descendant_named(b, comm) > 0);
+}
+
+/*
+ * QPs of the daemon on the direct path with their peer there (ctl stat),
+ * those that sent bytes already if @sending.
+ */
+static int direct_qps(struct fx *fx, bool sending)
+{
+	static char out[65536];
+	const char *p;
+	int n = 0;
+
+	if (fx_ctl(fx, "stat", out, sizeof(out)))
+		return -1;
+	for (p = out; (p = strstr(p, "\nqp ")); p++) {
+		unsigned long long tx_msgs, tx_bytes;
+		unsigned int qpn, peer;
+		unsigned long serial;
+		char path[16];
+		int gone;
+
+		if (sscanf(p + 1,
+			   "qp %lu %u %15s peer %u gone %d tx_msgs %llu tx_bytes %llu",
+			   &serial, &qpn, path, &peer, &gone, &tx_msgs,
+			   &tx_bytes) == 7 &&
+		    !strcmp(path, "direct") && !gone &&
+		    (!sending || tx_bytes))
+			n++;
+	}
+	return n;
+}
+
+/* Waits up to 20 s for @n such QPs; asserts there are. */
+static void wait_direct(struct fx *fx, int n, bool sending)
+{
+	int i;
+
+	for (i = 0; i < 400 && direct_qps(fx, sending) < n; i++)
+		msleep(50);
+	ASSERT_TRUE(direct_qps(fx, sending) >= n);
+}
+
+/*
+ * The kill storm on the direct path: while a pair measures ib_send_lat
+ * (25 s), eight more pairs stream RDMA WRITEs or SENDs on the direct
+ * path and each loses its server (the target of the WRITEs, the
+ * receiver of the SENDs) to SIGKILL at a random point of its stream.
+ * Every orphaned client fails on an error completion (RETRY_EXC_ERR:
+ * its peer is gone; REM_ACCESS_ERR: a WRITE met the dead process's
+ * memory) within 20 s, the measuring pair finishes on the direct path
+ * with its figures, and the daemon holds nothing afterwards.
+ */
+TEST_TIMEOUT(robust_kill_storm_direct, 240)
+{
+	static char srv_out[16384], cli_out[16384];
+	static const char *const progs[] = {
+		"/usr/bin/ib_write_bw", "/usr/bin/ib_send_bw",
+	};
+	char spath[160], cpath[160], lspath[160], lcpath[160];
+	pid_t lsrv, lcli, srv, cli, victim;
+	int i, status;
+	struct fx fx;
+	double t0;
+	long base;
+
+	need_tools("/usr/bin/ib_write_bw");
+	need_tools("/usr/bin/ib_send_bw");
+	need_tools("/usr/bin/ib_send_lat");
+	want_path = "direct";
+	path_env();
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	srand((unsigned int)getpid());
+	snprintf(lspath, sizeof(lspath), "%s/lat-server.out", fx.dir);
+	snprintf(lcpath, sizeof(lcpath), "%s/lat-client.out", fx.dir);
+	perftest_pair(&fx, "/usr/bin/ib_send_lat", "25", lspath, lcpath,
+		      &lsrv, &lcli);
+	wait_programs(lsrv, lcli, "ib_send_lat");
+	wait_direct(&fx, 2, true);
+	for (i = 0; i < 8; i++) {
+		const char *prog = progs[i % 2];
+
+		snprintf(spath, sizeof(spath), "%s/server-%d.out", fx.dir, i);
+		snprintf(cpath, sizeof(cpath), "%s/client-%d.out", fx.dir, i);
+		perftest_pair(&fx, prog, "100", spath, cpath, &srv, &cli);
+		wait_programs(srv, cli, strrchr(prog, '/') + 1);
+		/*
+		 * Streaming (its client sent bytes: past perftest's
+		 * handshakes over its socket, which the server's end would
+		 * fail instead), for a while.
+		 */
+		wait_direct(&fx, 4, false);
+		wait_direct(&fx, 3, true);
+		msleep((unsigned int)(rand() % 1000));
+		ASSERT_EQ(waitpid(cli, &status, WNOHANG), 0);
+		victim = descendant_named(srv, strrchr(prog, '/') + 1);
+		ASSERT_TRUE(victim > 0);
+		ASSERT_OK(kill(victim, SIGKILL));
+		t0 = now_s();
+		status = reap(cli);
+		slurp(cpath, cli_out, sizeof(cli_out));
+		/* ib_write_bw exits 1 then, ib_send_bw 17. */
+		if (!WIFEXITED(status) || !WEXITSTATUS(status) ||
+		    (!strstr(cli_out, "Failed status 12:") &&
+		     !strstr(cli_out, "Failed status 10:")) ||
+		    now_s() - t0 > 20)
+			harness_fail(__FILE__, __LINE__,
+				     "victim %d (%s): client %#x after %.1f s:\n%s",
+				     i, prog, status, now_s() - t0, cli_out);
+		path_check(prog, cli_out);
+		reap(srv);
+		slurp(spath, srv_out, sizeof(srv_out));
+		/* The measuring pair goes on. */
+		ASSERT_EQ(waitpid(lcli, &status, WNOHANG), 0);
+		ASSERT_TRUE(fx_alive(&fx));
+	}
+	status = reap(lcli);
+	slurp(lcpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(cli_out, "t_avg"))
+		harness_fail(__FILE__, __LINE__, "ib_send_lat client %#x:\n%s",
+			     status, cli_out);
+	path_check("ib_send_lat", cli_out);
+	status = reap(lsrv);
+	slurp(lspath, srv_out, sizeof(srv_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		harness_fail(__FILE__, __LINE__, "ib_send_lat server %#x:\n%s",
+			     status, srv_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
+	fx_stop(&fx);
 }
