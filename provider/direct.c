@@ -1633,10 +1633,26 @@ static bool opcode_ok(u8 type, u32 op)
 	}
 }
 
+/*
+ * Does the peer's client run on the CPU we run on (as its page last
+ * said)?  Publishes ours.  Under @d's lock.
+ */
+static bool peer_on_our_cpu(struct ivp_dqp *d)
+{
+	int cpu;
+
+	if (!d->ppage)
+		return false;
+	cpu = sched_getcpu();
+	__atomic_store_n(&d->page->cpu, cpu, __ATOMIC_RELAXED);
+	return __atomic_load_n(&d->ppage->cpu, __ATOMIC_RELAXED) == cpu;
+}
+
 int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			 const struct ivp_sge *sge, const char **why)
 {
 	struct ivp_dqp *d = qp->d;
+	bool yield;
 	u64 len = 0;
 	u32 i;
 
@@ -1689,7 +1705,16 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	if (sq_ready(d) && __atomic_load_n(&d->page->armed_send,
 					   __ATOMIC_RELAXED))
 		self_notify(qp, false);
+	yield = peer_on_our_cpu(d);
 	pthread_mutex_unlock(&d->lock);
+	/*
+	 * A peer on our CPU sees what we posted only once we leave it: a
+	 * program that spins on memory next (ib_write_lat waits for the
+	 * peer's WRITE in its own buffer, never polling an empty CQ) would
+	 * otherwise keep the CPU for a whole time slice per message.
+	 */
+	if (yield)
+		sched_yield();
 	return 0;
 }
 
@@ -1866,7 +1891,6 @@ bool ivp_direct_cq_idle(struct ivp_cq *cq)
 {
 	bool yield = false;
 	struct ivp_qp *qp;
-	int cpu = -2;
 	u32 i;
 
 	pthread_mutex_lock(&cq->lock);
@@ -1879,12 +1903,8 @@ bool ivp_direct_cq_idle(struct ivp_cq *cq)
 			yield = true;
 			continue;
 		}
-		if (cpu == -2)
-			cpu = sched_getcpu();
-		__atomic_store_n(&qp->d->page->cpu, cpu, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&qp->d->lock);
-		if (qp->d->ppage &&
-		    __atomic_load_n(&qp->d->ppage->cpu, __ATOMIC_RELAXED) == cpu)
+		if (peer_on_our_cpu(qp->d))
 			yield = true;
 		pthread_mutex_unlock(&qp->d->lock);
 	}
