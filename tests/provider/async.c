@@ -77,7 +77,8 @@ static int connect_qp(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid)
 
 /*
  * CQ_ERR: a send CQ overrun by signaled RDMA WRITEs between two QPs of
- * the context, none polled; the event's element is that ibv_cq.
+ * the context, none polled; the event's element is that ibv_cq.  The CQ
+ * then gives the completions it held and fails (EOVERFLOW).
  */
 static void cq_err(struct ibv_context *ctx, struct ibv_pd *pd)
 {
@@ -132,6 +133,24 @@ static void cq_err(struct ibv_context *ctx, struct ibv_pd *pd)
 	printf("event %s cq %s\n", ibv_event_type_str(ev.event_type),
 	       ev.element.cq == small ? "ours" : "other");
 	ibv_ack_async_event(&ev);
+	/*
+	 * The CQ holds its first cqe completions, in order; the one that
+	 * found it full was dropped, and once empty a poll fails.
+	 */
+	for (i = 0; i < small->cqe; i++) {
+		struct ibv_wc wc;
+
+		CHECK(ibv_poll_cq(small, 1, &wc) == 1);
+		CHECK(wc.wr_id == (uint64_t)i && wc.status == IBV_WC_SUCCESS &&
+		      wc.opcode == IBV_WC_RDMA_WRITE);
+	}
+	errno = 0;
+	{
+		struct ibv_wc wc;
+
+		CHECK(ibv_poll_cq(small, 1, &wc) == -1);
+		CHECK(errno == EOVERFLOW);
+	}
 	CHECK(!ibv_destroy_qp(a));
 	CHECK(!ibv_destroy_qp(b));
 	CHECK(!ibv_destroy_cq(small));
