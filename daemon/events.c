@@ -128,8 +128,15 @@ static struct ivd_event *kept;
 static pthread_t watch_thread;
 static bool watch_started, watch_stop;
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
-/* How often the watch thread looks at a kept reader's signals. */
-#define IVD_EVENT_WATCH_MS 20
+/*
+ * How long the watch thread sleeps between looks at the kept readers'
+ * signals: from IVD_EVENT_WATCH_MIN_MS after a read is kept, doubled at
+ * each look up to IVD_EVENT_WATCH_MAX_MS (a reader kept for long, a
+ * stopped or traced one, costs the daemon a few wake-ups a second).
+ */
+#define IVD_EVENT_WATCH_MIN_MS 10
+#define IVD_EVENT_WATCH_MAX_MS 250
+static unsigned int watch_ms = IVD_EVENT_WATCH_MIN_MS;
 static struct ivd_htable by_ino = IVD_HTABLE_INIT(by_ino);
 static struct ivd_htable by_name = IVD_HTABLE_INIT(by_name);
 static struct ivd_htable by_fd = IVD_HTABLE_INIT(by_fd);
@@ -585,7 +592,7 @@ static void kept_check(void)
 
 static void *event_watch(void *arg)
 {
-	struct timespec ts = { 0, IVD_EVENT_WATCH_MS * 1000000L };
+	struct timespec ts = { 0, 0 };
 
 	(void)arg;
 	pthread_mutex_lock(&events_lock);
@@ -594,6 +601,11 @@ static void *event_watch(void *arg)
 			pthread_cond_wait(&watch_cond, &events_lock);
 			continue;
 		}
+		ts.tv_nsec = watch_ms * 1000000L;
+		if (watch_ms < IVD_EVENT_WATCH_MAX_MS)
+			watch_ms = watch_ms * 2 < IVD_EVENT_WATCH_MAX_MS ?
+					   watch_ms * 2 :
+					   IVD_EVENT_WATCH_MAX_MS;
 		pthread_mutex_unlock(&events_lock);
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&events_lock);
@@ -624,6 +636,7 @@ static void event_keep(struct ivd_event *ev, pid_t tid)
 	ev->kept_tid = tid;
 	ev->kept_next = kept;
 	kept = ev;
+	watch_ms = IVD_EVENT_WATCH_MIN_MS;
 	pthread_cond_signal(&watch_cond);
 }
 
