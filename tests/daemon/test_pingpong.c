@@ -1154,6 +1154,7 @@ static void cq_err_on(const char *path)
 	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
 	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
 	if (ret || !strstr(out_buf, "event CQ error cq ours\n") ||
+	    !strstr(out_buf, "event CQ error recv cq ours\n") ||
 	    !strstr(out_buf, " passed, 0 failed\n"))
 		harness_fail(__FILE__, __LINE__, "async cqerr (%s): exit %d:\n%s",
 			     path, ret, out_buf);
