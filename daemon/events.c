@@ -36,7 +36,11 @@
  * fuse_req_interrupt_func() is never called under events_lock.
  *
  * A read with nothing to return is parked and answered from fd_event, or
- * with EINTR if the caller is interrupted.  The interrupt callback is
+ * with EINTR if the caller is interrupted by a signal that must end it
+ * (see signal_ends_read()); a read whose interrupt did not end it is
+ * "kept": the watch thread looks again at its thread's signals while it
+ * waits, since the kernel interrupts a request once.  The interrupt
+ * callback is
  * registered before the request is parked, while no other thread can see
  * it; once parked, whoever answers it (fd_event, unbind, the interrupt)
  * does so under events_lock and unparks it in the same section, so a
@@ -49,6 +53,7 @@
 #include <fuse_lowlevel.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +94,8 @@ struct ivd_event_user {
  * @uobj, @ufile, @fd: the channel bound to it, NULL if none
  * @ph: a poller to wake
  * @reader: a parked read, @reader_size its buffer
+ * @kept_tid: @reader's thread once its interrupt was kept (0: not kept)
+ * @kept_next: on the kept list, while @kept_tid
  */
 struct ivd_event {
 	struct ivd_hnode by_ino;
@@ -107,9 +114,29 @@ struct ivd_event {
 	struct fuse_pollhandle *ph;
 	fuse_req_t reader;
 	size_t reader_size;
+	pid_t kept_tid;
+	struct ivd_event *kept_next;
 };
 
 static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * The kept readers (events_lock), and the thread that watches their
+ * signals while there are some: started at the first, it sleeps on
+ * @watch_cond (no timer) while the list is empty.
+ */
+static struct ivd_event *kept;
+static pthread_t watch_thread;
+static bool watch_started, watch_stop;
+static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
+/*
+ * How long the watch thread sleeps between looks at the kept readers'
+ * signals: from IVD_EVENT_WATCH_MIN_MS after a read is kept, doubled at
+ * each look up to IVD_EVENT_WATCH_MAX_MS (a reader kept for long, a
+ * stopped or traced one, costs the daemon a few wake-ups a second).
+ */
+#define IVD_EVENT_WATCH_MIN_MS 10
+#define IVD_EVENT_WATCH_MAX_MS 250
+static unsigned int watch_ms = IVD_EVENT_WATCH_MIN_MS;
 static struct ivd_htable by_ino = IVD_HTABLE_INIT(by_ino);
 static struct ivd_htable by_name = IVD_HTABLE_INIT(by_name);
 static struct ivd_htable by_fd = IVD_HTABLE_INIT(by_fd);
@@ -405,6 +432,23 @@ static void event_drop_poller(struct ivd_event *ev, bool wake)
 	ev->ph = NULL;
 }
 
+/* @ev's parked read was answered (events_lock held). */
+static void reader_done(struct ivd_event *ev)
+{
+	struct ivd_event **pp;
+
+	ev->reader = NULL;
+	if (!ev->kept_tid)
+		return;
+	for (pp = &kept; *pp; pp = &(*pp)->kept_next)
+		if (*pp == ev) {
+			*pp = ev->kept_next;
+			break;
+		}
+	ev->kept_tid = 0;
+	ev->kept_next = NULL;
+}
+
 /* The binding's end (events_lock held): pollers and readers learn it. */
 static void event_unbind(struct ivd_event *ev)
 {
@@ -415,7 +459,7 @@ static void event_unbind(struct ivd_event *ev)
 	ev->fd = -1;
 	if (ev->reader) {
 		fuse_reply_err(ev->reader, EIO);
-		ev->reader = NULL;
+		reader_done(ev);
 	}
 	event_drop_poller(ev, true);
 }
@@ -467,6 +511,135 @@ static bool event_answer(struct ivd_event *ev, fuse_req_t req, size_t size)
 	return true;
 }
 
+/* The hexadecimal mask after @key ("SigPnd:") in @status, 0 if none. */
+static u64 status_mask(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+}
+
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+
+/*
+ * Whether the signal that interrupted @tid's read must end it with EINTR,
+ * as a kernel character device's interruptible wait would end (the
+ * kernel restarts the call, or not, on its way out).  A FUSE server
+ * cannot have the call restarted: the kernel refuses the internal errnos
+ * (-ERESTARTSYS and the rest, 512 and above) in a reply since "fuse:
+ * reject internal errno" (Linux 5.14, in 6.1), and no other answer
+ * restarts it.  What it can do is not answer: the caller then waits on
+ * (killable), as a restarted read would, and runs no handler meanwhile.
+ * So, from /proc/TID/status:
+ *  - a deliverable signal it catches: a handler must run, EINTR (whether
+ *    the handler has SA_RESTART cannot be seen from outside the process);
+ *  - a signal that kills it (SIGKILL, or one with a terminating default
+ *    action that it neither catches nor ignores): EINTR, the kernel ends
+ *    the call all the same and would otherwise wait for our answer;
+ *  - anything else (SIGSTOP and the other stops, SIGCONT, a tracer's
+ *    PTRACE_INTERRUPT or attach, a blocked, ignored or default-ignored
+ *    signal): no answer, the read goes on and gets its event.
+ * A thread that is gone ends its read.
+ */
+static bool signal_ends_read(pid_t tid)
+{
+	const u64 no_kill = SIGBIT(SIGCHLD) | SIGBIT(SIGCONT) |
+			    SIGBIT(SIGURG) | SIGBIT(SIGWINCH) |
+			    SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) |
+			    SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
+	u64 pending, caught, ignored;
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	pending = (status_mask(buf, "\nSigPnd:") |
+		   status_mask(buf, "\nShdPnd:")) &
+		  (~status_mask(buf, "\nSigBlk:") | SIGBIT(SIGKILL));
+	caught = status_mask(buf, "\nSigCgt:");
+	ignored = status_mask(buf, "\nSigIgn:");
+	if (pending & SIGBIT(SIGKILL))
+		return true;
+	if (pending & caught)
+		return true;
+	return pending & ~caught & ~ignored & ~no_kill;
+}
+
+/* Looks again at the kept readers' signals (events_lock held). */
+static void kept_check(void)
+{
+	struct ivd_event **pp = &kept, *ev;
+	fuse_req_t req;
+
+	while ((ev = *pp)) {
+		if (!signal_ends_read(ev->kept_tid)) {
+			pp = &ev->kept_next;
+			continue;
+		}
+		req = ev->reader;
+		reader_done(ev);
+		fuse_reply_err(req, EINTR);
+	}
+}
+
+static void *event_watch(void *arg)
+{
+	struct timespec ts = { 0, 0 };
+
+	(void)arg;
+	pthread_mutex_lock(&events_lock);
+	while (!watch_stop) {
+		if (!kept) {
+			pthread_cond_wait(&watch_cond, &events_lock);
+			continue;
+		}
+		ts.tv_nsec = watch_ms * 1000000L;
+		if (watch_ms < IVD_EVENT_WATCH_MAX_MS)
+			watch_ms = watch_ms * 2 < IVD_EVENT_WATCH_MAX_MS ?
+					   watch_ms * 2 :
+					   IVD_EVENT_WATCH_MAX_MS;
+		pthread_mutex_unlock(&events_lock);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&events_lock);
+		kept_check();
+	}
+	pthread_mutex_unlock(&events_lock);
+	return NULL;
+}
+
+/*
+ * @ev's read goes on after its interrupt (events_lock held): on the kept
+ * list, watched.  Without the watch thread (it cannot start), EINTR.
+ */
+static void event_keep(struct ivd_event *ev, pid_t tid)
+{
+	if (!watch_started) {
+		if (pthread_create(&watch_thread, NULL, event_watch, NULL)) {
+			log_warn("event file %s: no thread to watch an interrupted read: EINTR",
+				 ev->name);
+			fuse_reply_err(ev->reader, EINTR);
+			reader_done(ev);
+			return;
+		}
+		watch_started = true;
+	}
+	log_debug("event file %s: read of thread %d interrupted by no signal that ends it: it goes on",
+		  ev->name, (int)tid);
+	ev->kept_tid = tid;
+	ev->kept_next = kept;
+	kept = ev;
+	watch_ms = IVD_EVENT_WATCH_MIN_MS;
+	pthread_cond_signal(&watch_cond);
+}
+
 /*
  * @data is the event file's inode, not the event file: inodes are never
  * reused, so a callback that comes late finds nothing rather than freed
@@ -475,13 +648,18 @@ static bool event_answer(struct ivd_event *ev, fuse_req_t req, size_t size)
  */
 static void event_interrupted(fuse_req_t req, void *data)
 {
+	pid_t tid = fuse_req_ctx(req)->pid;
 	struct ivd_event *ev;
 
 	pthread_mutex_lock(&events_lock);
 	ev = event_by_ino((fuse_ino_t)(uintptr_t)data);
-	if (ev && ev->reader == req) {
-		ev->reader = NULL;
-		fuse_reply_err(req, EINTR);
+	if (ev && ev->reader == req && !ev->kept_tid) {
+		if (signal_ends_read(tid)) {
+			reader_done(ev);
+			fuse_reply_err(req, EINTR);
+		} else {
+			event_keep(ev, tid);
+		}
 	}
 	pthread_mutex_unlock(&events_lock);
 }
@@ -506,7 +684,7 @@ static void event_test_park(const struct ivd_event *ev)
 void ivd_event_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 {
 	struct ivd_event *ev = (struct ivd_event *)(uintptr_t)fi->fh;
-	bool parked = false;
+	bool parked = false, interrupted;
 	int err = 0;
 
 	log_debug("event file %s: read of %zu bytes", ev->name, size);
@@ -524,9 +702,10 @@ void ivd_event_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 	pthread_mutex_lock(&events_lock);
 	if (event_answer(ev, req, size))
 		goto out_unlock;
+	interrupted = fuse_req_interrupted(req);
 	if ((fi->flags & O_NONBLOCK) || ev->reader)
 		err = EAGAIN;
-	else if (fuse_req_interrupted(req))
+	else if (interrupted && signal_ends_read(fuse_req_ctx(req)->pid))
 		err = EINTR;
 	if (err) {
 		fuse_reply_err(req, err);
@@ -536,6 +715,9 @@ void ivd_event_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 	ev->reader = req;
 	ev->reader_size = size;
 	parked = true;
+	/* Interrupted before it was parked, by nothing that ends it. */
+	if (interrupted)
+		event_keep(ev, fuse_req_ctx(req)->pid);
 out_unlock:
 	pthread_mutex_unlock(&events_lock);
 	if (parked && ivd_event_test_hooks &&
@@ -739,7 +921,7 @@ void ivd_event_ready(struct ib_uobject *uobj)
 	pthread_mutex_lock(&events_lock);
 	ev = event_by_uobj(uobj);
 	if (ev && ev->reader && event_answer(ev, ev->reader, ev->reader_size))
-		ev->reader = NULL;
+		reader_done(ev);
 	if (ev)
 		event_drop_poller(ev, true);
 	pthread_mutex_unlock(&events_lock);
@@ -755,7 +937,15 @@ void ivd_event_ready(struct ib_uobject *uobj)
 void ivd_events_exit(void)
 {
 	struct ivd_hnode *n;
+	bool started;
 
+	pthread_mutex_lock(&events_lock);
+	watch_stop = true;
+	started = watch_started;
+	pthread_cond_signal(&watch_cond);
+	pthread_mutex_unlock(&events_lock);
+	if (started)
+		pthread_join(watch_thread, NULL);
 	pthread_mutex_lock(&events_lock);
 	while ((n = ivd_htable_any(&by_ino))) {
 		struct ivd_event *ev = container_of(n, struct ivd_event, by_ino);

@@ -73,24 +73,25 @@ enum dwqe_state {
  * A send WR in the QP's own queue: the WR, its SGEs (max_send_sge) and,
  * for an inline WR, the payload copied at post time (max_inline_data).
  * @data_done: a WRITE_WITH_IMM's data is written, its notice not yet
+ * @dropped: its completion found its CQ full: the poller skips it
  * @rec_pos, @rec_size: its record in the peer's ring (free running)
  * @rnr_seen: when the poster first saw the record refused (RNR)
  */
 struct dswqe {
 	struct ivp_send_wr wr;
 	u8 state;
-	bool inl, data_done;
+	bool inl, data_done, dropped;
 	u32 status, len;
 	u32 rec_pos, rec_size;
 	u64 rnr_seen;
 	struct ivp_sge sge[];
 };
 
-/* A receive WR: its completion once @done. */
+/* A receive WR: its completion once @done, unless @dropped (CQ full). */
 struct drwqe {
 	u64 wr_id;
 	u32 num_sge;
-	bool done;
+	bool done, dropped;
 	struct ivp_wc wc;
 	struct ivp_sge sge[];
 };
@@ -127,6 +128,8 @@ struct dpeer {
  *	execute; @sq_tail: next to post; @sq_sent: WRs in DW_SENT
  * @rq_head: oldest receive not completed to the poller; @rq_take: next
  *	to match a record; @rq_tail: next to post
+ * @held: completions made and not polled yet, for @rcq [0] and @scq [1]
+ *	(counted in their CQ's dheld too)
  */
 struct ivp_dqp {
 	pthread_mutex_t lock;
@@ -158,6 +161,7 @@ struct ivp_dqp {
 	u8 *rq;
 	u32 rq_stride, rq_max, max_recv_sge;
 	u32 rq_head, rq_take, rq_tail;
+	u32 held[2];
 };
 
 static u64 now_ns(void)
@@ -418,11 +422,92 @@ static void modify_err(struct ivp_qp *qp)
 		dbg(qp, "MODIFY to ERR failed", (int)-ret);
 }
 
-static void wqe_done(struct dswqe *e, u32 status, u32 len)
+/* What the device's CQ ring holds (its relayed QPs' completions). */
+static u32 ring_used(struct ivp_cq *cq)
 {
+	if (!cq->ring)
+		return 0;
+	return __atomic_load_n(&cq->r.ctrl->prod, __ATOMIC_ACQUIRE) -
+	       __atomic_load_n(&cq->r.ctrl->cons, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The CQ's overrun, as the device's soft_cq_add() makes it: the CQ is
+ * overflowed (its polls fail once empty) and, the first time, CQ_ERR
+ * names the application's CQ.  The provider writes that event into
+ * async_fd itself, counted for CQ_DESTROY's async_events_reported.
+ */
+static void cq_overrun(struct ivp_cq *cq)
+{
+	struct ib_uverbs_async_event_desc ev = {
+		.element = cq->user_handle,
+		.event_type = IB_UVERBS_EVENT_CQ_ERR,
+	};
+	int fd = cq->dev->async_wr;
+
+	if (__atomic_exchange_n(&cq->doverflow, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (fd < 0)
+		return;
+	/* Counted first: the application may ack and destroy at once. */
+	__atomic_add_fetch(&cq->devents, 1, __ATOMIC_RELEASE);
+	if (write(fd, &ev, sizeof(ev)) != sizeof(ev))
+		__atomic_sub_fetch(&cq->devents, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * A completion of @qp for its send (@send) or receive CQ is made: room
+ * for it in the CQ, counted, or the CQ overruns and it is dropped.  The
+ * CQ's capacity is shared with its ring and its other QPs, which make
+ * completions under their own locks: a compare-and-swap takes the room.
+ * Return: false when dropped.  The QP's lock held.
+ */
+static bool cqe_make(struct ivp_qp *qp, bool send)
+{
+	struct ivp_cq *cq = send ? qp->d->scq : qp->d->rcq;
+	u32 held = __atomic_load_n(&cq->dheld, __ATOMIC_RELAXED);
+
+	do {
+		if (held + ring_used(cq) >= cq->cqe) {
+			cq_overrun(cq);
+			return false;
+		}
+	} while (!__atomic_compare_exchange_n(&cq->dheld, &held, held + 1,
+					      false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	qp->d->held[send]++;
+	return true;
+}
+
+/* @n of @qp's completions polled, or forgotten (RESET, destroy). */
+static void cqe_gone(struct ivp_qp *qp, bool send, u32 n)
+{
+	struct ivp_cq *cq = send ? qp->d->scq : qp->d->rcq;
+
+	if (!n)
+		return;
+	qp->d->held[send] -= n;
+	__atomic_sub_fetch(&cq->dheld, n, __ATOMIC_RELEASE);
+}
+
+/* A send WR is done: its completion, if it makes one, takes CQ room. */
+static void wqe_done(struct ivp_qp *qp, struct dswqe *e, u32 status, u32 len)
+{
+	bool first = e->state != DW_DONE;
+
 	e->state = DW_DONE;
 	e->status = status;
 	e->len = status ? 0 : len;
+	if (first && (status || qp->sq_sig_all ||
+		      (e->wr.send_flags & IB_UVERBS_SEND_SIGNALED)))
+		e->dropped = !cqe_make(qp, true);
+}
+
+/* A receive is done (@r->wc filled): it takes CQ room. */
+static void rwqe_done(struct ivp_qp *qp, struct drwqe *r)
+{
+	r->done = true;
+	r->dropped = !cqe_make(qp, false);
 }
 
 /*
@@ -454,21 +539,21 @@ static void go_err(struct ivp_qp *qp, const char *why, bool gone)
 							 false,
 							 __ATOMIC_SEQ_CST,
 							 __ATOMIC_SEQ_CST)) {
-			wqe_done(e, IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+			wqe_done(qp, e, IB_UVERBS_WC_WR_FLUSH_ERR, 0);
 			continue;
 		}
 		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 		if (st == SOFT_DMSG_TAKEN) {
 			exp = __atomic_load_n(&m->status, __ATOMIC_RELAXED);
-			wqe_done(e, exp <= IB_UVERBS_WC_GENERAL_ERR ? exp :
+			wqe_done(qp, e, exp <= IB_UVERBS_WC_GENERAL_ERR ? exp :
 				 IB_UVERBS_WC_BAD_RESP_ERR, e->len);
 		} else {
-			wqe_done(e, gone ? IB_UVERBS_WC_RETRY_EXC_ERR :
+			wqe_done(qp, e, gone ? IB_UVERBS_WC_RETRY_EXC_ERR :
 				 IB_UVERBS_WC_WR_FLUSH_ERR, 0);
 		}
 	}
 	for (; d->sq_run != d->sq_tail; d->sq_run++)
-		wqe_done(sqe(d, d->sq_run), IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+		wqe_done(qp, sqe(d, d->sq_run), IB_UVERBS_WC_WR_FLUSH_ERR, 0);
 	for (; d->rq_take != d->rq_tail; d->rq_take++) {
 		struct drwqe *r = rqe(d, d->rq_take);
 
@@ -477,7 +562,7 @@ static void go_err(struct ivp_qp *qp, const char *why, bool gone)
 		r->wc.status = IB_UVERBS_WC_WR_FLUSH_ERR;
 		r->wc.opcode = IB_UVERBS_WC_RECV;
 		r->wc.qp_num = qp->qpn;
-		r->done = true;
+		rwqe_done(qp, r);
 	}
 	modify_err(qp);
 }
@@ -757,11 +842,11 @@ static int tx_record(struct ivp_qp *qp, struct dswqe *e, bool data)
 	if (data) {
 		status = wqe_iov(qp, e, 0, iov, &niov, &len);
 		if (status) {
-			wqe_done(e, status, 0);
+			wqe_done(qp, e, status, 0);
 			return 0;
 		}
 		if (len > DMAX_MSG) {
-			wqe_done(e, IB_UVERBS_WC_LOC_LEN_ERR, 0);
+			wqe_done(qp, e, IB_UVERBS_WC_LOC_LEN_ERR, 0);
 			return 0;
 		}
 	}
@@ -820,13 +905,13 @@ static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 	if (d->gone) {
 		/* No answer: RC fails; UC's message is lost. */
 		if (d->type == IB_UVERBS_QPT_RC) {
-			wqe_done(e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
+			wqe_done(qp, e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
 			return 0;
 		}
 		if (!e->inl)
 			for (i = 0, e->len = 0; i < e->wr.num_sge; i++)
 				e->len += e->sge[i].length;
-		wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+		wqe_done(qp, e, IB_UVERBS_WC_SUCCESS, e->len);
 		return 0;
 	}
 	switch (e->wr.opcode) {
@@ -838,7 +923,7 @@ static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 		if (!e->data_done) {
 			status = do_rdma(qp, e, true);
 			if (status) {
-				wqe_done(e, status, 0);
+				wqe_done(qp, e, status, 0);
 				return 0;
 			}
 			e->data_done = true;
@@ -846,7 +931,7 @@ static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 		}
 		if (e->wr.opcode == IB_UVERBS_WR_RDMA_WRITE) {
 			d->page->tx_msgs++;
-			wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+			wqe_done(qp, e, IB_UVERBS_WC_SUCCESS, e->len);
 			return 0;
 		}
 		return tx_record(qp, e, false);
@@ -864,7 +949,7 @@ static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 		d->page->tx_msgs++;
 		d->page->rx_bytes += e->len;
 	}
-	wqe_done(e, status, e->len);
+	wqe_done(qp, e, status, e->len);
 	return 0;
 }
 
@@ -968,11 +1053,11 @@ static void sq_reap(struct ivp_qp *qp)
 			/* Nobody will settle it: RC fails, UC lost it. */
 			d->sq_sent--;
 			if (d->type == IB_UVERBS_QPT_RC) {
-				wqe_done(e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
+				wqe_done(qp, e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
 				go_err(qp, "the peer is gone", true);
 				return;
 			}
-			wqe_done(e, IB_UVERBS_WC_SUCCESS, e->len);
+			wqe_done(qp, e, IB_UVERBS_WC_SUCCESS, e->len);
 			continue;
 		}
 		if (st == SOFT_DMSG_POSTED && d->type == IB_UVERBS_QPT_RC &&
@@ -991,7 +1076,7 @@ static void sq_reap(struct ivp_qp *qp)
 							false, __ATOMIC_SEQ_CST,
 							__ATOMIC_SEQ_CST)) {
 				d->sq_sent--;
-				wqe_done(e, IB_UVERBS_WC_RNR_RETRY_EXC_ERR, 0);
+				wqe_done(qp, e, IB_UVERBS_WC_RNR_RETRY_EXC_ERR, 0);
 				go_err(qp, "RNR retries exceeded", false);
 				return;
 			}
@@ -1001,7 +1086,7 @@ static void sq_reap(struct ivp_qp *qp)
 			return;
 		d->sq_sent--;
 		if (st != SOFT_DMSG_TAKEN) {
-			wqe_done(e, IB_UVERBS_WC_BAD_RESP_ERR, 0);
+			wqe_done(qp, e, IB_UVERBS_WC_BAD_RESP_ERR, 0);
 			go_err(qp, "the peer wrote a bad state into our record",
 			       false);
 			return;
@@ -1009,7 +1094,7 @@ static void sq_reap(struct ivp_qp *qp)
 		status = __atomic_load_n(&m->status, __ATOMIC_RELAXED);
 		if (status > IB_UVERBS_WC_GENERAL_ERR)
 			status = IB_UVERBS_WC_BAD_RESP_ERR;
-		wqe_done(e, status, e->len);
+		wqe_done(qp, e, status, e->len);
 		d->tx_reap = e->rec_pos + e->rec_size;
 		if (status) {
 			go_err(qp, "the peer refused a message", false);
@@ -1208,7 +1293,7 @@ static void rx_drain(struct ivp_qp *qp)
 		r->wc.src_qp = d->peer.peer_qpn;
 		r->wc.slid = d->peer.peer_lid;
 		r->wc.port_num = d->port_num;
-		r->done = true;
+		rwqe_done(qp, r);
 		d->rq_take++;
 		if (!mine) {
 			d->page->rx_msgs++;
@@ -1689,7 +1774,7 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	sq_push(d, wr, sge, NULL, 0);
 	if (d->err) {
 		/* Posted to a QP in ERR: flushed. */
-		wqe_done(sqe(d, d->sq_run), IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+		wqe_done(qp, sqe(d, d->sq_run), IB_UVERBS_WC_WR_FLUSH_ERR, 0);
 		d->sq_run++;
 	} else {
 		sq_reap(qp);
@@ -1744,7 +1829,7 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 		r->wc.status = IB_UVERBS_WC_WR_FLUSH_ERR;
 		r->wc.opcode = IB_UVERBS_WC_RECV;
 		r->wc.qp_num = qp->qpn;
-		r->done = true;
+		rwqe_done(qp, r);
 	} else if (__atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE) !=
 		   d->rx_cons) {
 		/* A record waits for this receive (RNR). */
@@ -1784,6 +1869,7 @@ static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
 		   u32 num)
 {
 	struct ivp_dqp *d = qp->d;
+	struct drwqe *r;
 	struct dswqe *e;
 	u32 n = 0;
 
@@ -1801,15 +1887,21 @@ static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
 			if (e->state != DW_DONE)
 				break;
 			d->sq_head++;
-			if (e->status || qp->sq_sig_all ||
-			    (e->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
+			if (!e->dropped &&
+			    (e->status || qp->sq_sig_all ||
+			     (e->wr.send_flags & IB_UVERBS_SEND_SIGNALED))) {
 				send_wc(qp, e, &wc[n++]);
+				cqe_gone(qp, true, 1);
+			}
 		}
 	}
 	if (cq == d->rcq)
 		while (n < num && rq_ready(d)) {
-			wc[n++] = rqe(d, d->rq_head)->wc;
-			d->rq_head++;
+			r = rqe(d, d->rq_head++);
+			if (r->dropped)
+				continue;
+			wc[n++] = r->wc;
+			cqe_gone(qp, false, 1);
 		}
 	return n;
 }
@@ -1999,8 +2091,13 @@ void ivp_direct_qp_fini(struct ivp_qp *qp)
 	if (!d)
 		return;
 	dreg_del(d);
-	/* A peer's drive_peer() that took our lock before is done. */
+	/*
+	 * A peer's drive_peer() that took our lock before is done.  What
+	 * nobody polled leaves its CQs with the QP.
+	 */
 	pthread_mutex_lock(&d->lock);
+	cqe_gone(qp, false, d->held[0]);
+	cqe_gone(qp, true, d->held[1]);
 	pthread_mutex_unlock(&d->lock);
 	peer_unmap(d);
 	pthread_mutex_destroy(&d->lock);
@@ -2016,6 +2113,8 @@ static void qp_reset(struct ivp_dqp *d)
 	dreg_del(d);
 	__atomic_store_n(&d->direct, false, __ATOMIC_RELEASE);
 	peer_unmap(d);
+	cqe_gone(d->qp, false, d->held[0]);
+	cqe_gone(d->qp, true, d->held[1]);
 	d->failed = d->err = d->err_sent = d->gone = d->rx_broken = false;
 	d->lost = d->peer_local = false;
 	d->sq_head = d->sq_run = d->sq_tail = d->sq_sent = 0;

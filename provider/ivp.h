@@ -49,6 +49,12 @@ struct ivp_port_attr {
  */
 int ivp_open(int fd, struct ivp_dev **dev, uint32_t *num_comp_vectors);
 void ivp_close(struct ivp_dev *dev);
+/*
+ * ivp_set_async_fd() - @fd, the write end of the application's async_fd
+ * pipe (-1: none), where the direct path reports a CQ's overrun (CQ_ERR)
+ * itself, as struct ib_uverbs_async_event_desc records.
+ */
+void ivp_set_async_fd(struct ivp_dev *dev, int fd);
 
 int ivp_query_device(struct ivp_dev *dev, struct ivp_device_attr *a);
 /*

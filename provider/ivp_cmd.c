@@ -36,6 +36,11 @@ int ivp_open(int fd, struct ivp_dev **out, uint32_t *num_comp_vectors)
 	return 0;
 }
 
+void ivp_set_async_fd(struct ivp_dev *dev, int fd)
+{
+	dev->async_wr = fd;
+}
+
 void ivp_close(struct ivp_dev *dev)
 {
 	ivp_dev_fini(dev);

@@ -102,6 +102,7 @@ void ivp_dev_init(struct ivp_dev *dev)
 	dev->ring.fd = -1;
 	dev->ring.kick = -1;
 	dev->rings_state = 0;
+	dev->async_wr = -1;
 	/*
 	 * A mount without events/ (no channel support) only costs the
 	 * channels: ibv_create_comp_channel() then fails with EMFILE.
@@ -210,6 +211,7 @@ int ivp_cq_create(struct ivp_dev *dev, uint32_t cqe, uint64_t user_handle,
 		return -ENOMEM;
 	cq->dev = dev;
 	cq->r.fd = -1;
+	cq->user_handle = user_handle;
 	ret = ioverbs_cq_create_ex(&dev->v, &cmd, channel, &cq->handle, &resp);
 	if (ret) {
 		free(cq);
@@ -219,6 +221,7 @@ int ivp_cq_create(struct ivp_dev *dev, uint32_t cqe, uint64_t user_handle,
 	/* No ring (not the soft device): CQ_POLL commands. */
 	cq->ring = !ioverbs_sring_cq_attach(&cq->r, cq->handle, resp.cqe,
 					    dev->v.fn, dev->v.ctx);
+	cq->cqe = resp.cqe;
 	*handle = cq->handle;
 	*cqe_out = resp.cqe;
 	*out = cq;
@@ -235,7 +238,9 @@ int ivp_cq_destroy(struct ivp_cq *cq, uint32_t *comp_events,
 	if (ret)
 		return (int)ret;
 	*comp_events = resp.comp_events_reported;
-	*async_events = resp.async_events_reported;
+	/* With the CQ_ERR events the direct path reported itself. */
+	*async_events = resp.async_events_reported +
+			__atomic_load_n(&cq->devents, __ATOMIC_ACQUIRE);
 	if (cq->ring)
 		ioverbs_sring_cq_detach(&cq->r);
 	pthread_mutex_destroy(&cq->lock);
@@ -289,7 +294,8 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 		n += ivp_direct_cq_poll(cq, wc + n, num - n);
 	pthread_mutex_unlock(&cq->lock);
 	/* A dropped completion: the CQ is in error (CQ_ERR was queued). */
-	if (!n && ioverbs_sring_cq_overflowed(&cq->r))
+	if (!n && (ioverbs_sring_cq_overflowed(&cq->r) ||
+		   __atomic_load_n(&cq->doverflow, __ATOMIC_ACQUIRE)))
 		return -EOVERFLOW;
 	return (int)n;
 }

@@ -38,6 +38,8 @@ struct ivp_qp;
  *	and destroy); taken alone
  * @qps: the QPs with rings, by QP number: a poll credits their queues
  * @d: the direct data path's state of the context (direct.c)
+ * @async_wr: the write end of the application's async_fd pipe (-1:
+ *	none), where the direct path reports a CQ's overrun itself
  */
 struct ivp_dev {
 	struct ioverbs_client v;
@@ -50,6 +52,7 @@ struct ivp_dev {
 	pthread_rwlock_t qps_lock;
 	struct ivp_qp *qps[IVP_QP_BUCKETS];
 	struct ivp_dctx d;
+	int async_wr;
 };
 
 /*
@@ -57,6 +60,13 @@ struct ivp_dev {
  * rings that use this CQ (direct.c polls those on the direct path).
  * @armed: the last REQ_NOTIFY's SOFT_DIRECT_ARM_* (0: never armed), for
  *	the QPs that take the direct path later
+ * @cqe: its capacity, as created
+ * @user_handle: the element of its async events (the ibv_cq)
+ * @dheld: completions its direct QPs made and nobody polled yet; with
+ *	what its ring holds, never above @cqe (atomic: made under a QP's
+ *	lock, which nests inside @lock)
+ * @doverflow: a direct QP's completion was dropped (atomic)
+ * @devents: CQ_ERR events the provider reported itself (atomic)
  */
 struct ivp_cq {
 	struct ivp_dev *dev;
@@ -67,6 +77,9 @@ struct ivp_cq {
 	struct ivp_qp **dq;
 	u32 ndq, dq_cap;
 	u32 armed;
+	u32 cqe;
+	u64 user_handle;
+	u32 dheld, doverflow, devents;
 };
 
 /*

@@ -40,8 +40,9 @@ struct ivp_device {
  * struct ivp_context - one open context
  * @vctx: libibverbs' part (cmd_fd: the daemon's device file)
  * @dev: the commands' client on cmd_fd
- * @async_wr: the write end (O_NONBLOCK) of async_fd's pipe, written only
- *	by @async_thread
+ * @async_wr: the write end (O_NONBLOCK) of async_fd's pipe, written by
+ *	@async_thread and by the direct path's CQ overrun (direct.c; one
+ *	record a write(), below PIPE_BUF: records never interleave)
  * @async_stop: an eventfd that tells @async_thread to return
  * @lost: set (atomically) by @async_thread once the device is gone
  *	(DEVICE_FATAL); read by every poll that finds nothing
@@ -413,6 +414,7 @@ static struct verbs_context *ivo_alloc_context(struct ibv_device *device,
 	}
 	ic->vctx.context.async_fd = pipefd[0];
 	ic->async_wr = pipefd[1];
+	ivp_set_async_fd(ic->dev, pipefd[1]);
 	ic->async_stop = eventfd(0, EFD_CLOEXEC);
 	if (ic->async_stop < 0) {
 		ret = -errno;
@@ -432,6 +434,7 @@ err_pipe:
 	close(pipefd[1]);
 	ic->vctx.context.async_fd = -1;
 	ic->async_wr = -1;
+	ivp_set_async_fd(ic->dev, -1);
 err_dev:
 	ivp_close(ic->dev);
 err_uninit:

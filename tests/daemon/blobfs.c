@@ -98,6 +98,8 @@ void blobfs_start(struct blobfs *b, int hold)
 	ASSERT_TRUE(mkdtemp(b->dir) != NULL);
 	ASSERT_OK(chmod(b->dir, 0755));
 	b->se = fuse_session_new(&args, &blob_ops, sizeof(blob_ops), NULL);
+	/* libfuse may have copied @args to add its own: theirs to free. */
+	fuse_opt_free_args(&args);
 	ASSERT_TRUE(b->se != NULL);
 	ASSERT_OK(fuse_session_mount(b->se, b->dir));
 	ASSERT_OK(pthread_create(&b->loop, NULL, blob_loop, b->se));

@@ -6,12 +6,16 @@
  * not, as from a kernel's channel descriptor.  Async events: POLLPRI on
  * the device file.
  */
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ioverbs/verbs.h>
@@ -424,6 +428,191 @@ TEST(daemon_async_event_wakes_pollpri)
 		ASSERT_ERRNO(-EAGAIN, ioverbs_async_event_get(&v, &d));
 	}
 	close(fd2);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/* What a forked reader saw: read()'s result, its errno, its handler. */
+struct child_read {
+	ssize_t got;
+	int err;
+	int handled;
+	u64 cq_handle;
+};
+
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled = 1;
+}
+
+/*
+ * A child blocked in a read of @ev, with a SIGUSR1 handler when @handler
+ * (@flags its sa_flags): its pid; what it saw comes on @res.
+ */
+static pid_t fork_reader(int ev, bool handler, int flags, int *res)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = flags };
+	struct child_read c = { 0 };
+	struct ib_uverbs_comp_event_desc d = { 0 };
+	int pfd[2];
+	pid_t p;
+
+	ASSERT_OK(pipe(pfd));
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (!p) {
+		close(pfd[0]);
+		sigemptyset(&sa.sa_mask);
+		if (handler && sigaction(SIGUSR1, &sa, NULL))
+			_exit(2);
+		c.got = read(ev, &d, sizeof(d));
+		c.err = c.got < 0 ? errno : 0;
+		c.handled = handled;
+		c.cq_handle = d.cq_handle;
+		_exit(write(pfd[1], &c, sizeof(c)) == sizeof(c) ? 0 : 3);
+	}
+	close(pfd[1]);
+	*res = pfd[0];
+	return p;
+}
+
+/* Waits up to 5 s for @pid to sit in read() (syscall 0), and a bit more. */
+static void wait_in_read(pid_t pid)
+{
+	char path[64], buf[64] = "";
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (i = 0; i < 500; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_TRUE(fd >= 0);
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if (!strncmp(buf, "0 ", 2))
+			break;
+		msleep(10);
+	}
+	ASSERT_TRUE(!strncmp(buf, "0 ", 2));
+	/* In the daemon: parked. */
+	msleep(100);
+}
+
+/* The child's report, and its exit 0. */
+static void reap_reader(pid_t pid, int res, struct child_read *c)
+{
+	int status;
+
+	ASSERT_EQ(read(res, c, sizeof(*c)), (ssize_t)sizeof(*c));
+	close(res);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Nothing came on @res within @ms: the read still waits. */
+static bool still_reading(int res, int ms)
+{
+	struct pollfd p = { .fd = res, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 0;
+}
+
+/*
+ * A blocking read of an event file interrupted by what must not end it,
+ * as a kernel char device's interruptible wait restarts: a stop and a
+ * continue, a tracer's attach (PTRACE_SEIZE and PTRACE_INTERRUPT, as
+ * strace -p and `ioverbs trace -p`) — the read goes on and gets its
+ * event.  A handler without SA_RESTART ends it with EINTR; so does a
+ * SIGKILL that comes after a stop (the daemon kept the read: the kernel
+ * sends no second interrupt, and the killed reader would wait for the
+ * daemon's answer).
+ */
+TEST_TIMEOUT(daemon_events_read_interrupted_like_a_char_device, 120)
+{
+	struct child_read c;
+	struct fx_loop l;
+	struct fx fx;
+	struct ioverbs_client v;
+	int fd, ev, ch, res, status, i;
+	pid_t p;
+	u32 cq;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	fd = fx_open(&fx, "uverbs0", O_RDWR);
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_init_fd(&v, fd);
+	ASSERT_OK(ioverbs_context_get(&v));
+	ev = fx_event_file(&fx, "interrupted", 0);
+	ASSERT_TRUE(ev >= 0);
+	ASSERT_OK(channel_create(&v, ev, &ch));
+	ASSERT_OK(cq_on_channel(&v, ch, &cq));
+	fx_loop_open(&l, &v, cq);
+
+	/* SIGSTOP, SIGCONT: still reading, then the event. */
+	ASSERT_OK(arm(&v, cq));
+	p = fork_reader(ev, false, 0, &res);
+	wait_in_read(p);
+	ASSERT_OK(kill(p, SIGSTOP));
+	msleep(200);
+	ASSERT_OK(kill(p, SIGCONT));
+	ASSERT_TRUE(still_reading(res, 300));
+	fx_loop_send(&l, 1);
+	reap_reader(p, res, &c);
+	ASSERT_EQ(c.got, (ssize_t)sizeof(struct ib_uverbs_comp_event_desc));
+	ASSERT_EQ(c.cq_handle, 0xcafe);
+
+	/* A tracer attaches: the read goes on; it stops once it returns. */
+	ASSERT_OK(arm(&v, cq));
+	p = fork_reader(ev, false, 0, &res);
+	wait_in_read(p);
+	ASSERT_OK(ptrace(PTRACE_SEIZE, p, NULL, NULL));
+	ASSERT_OK(ptrace(PTRACE_INTERRUPT, p, NULL, NULL));
+	ASSERT_TRUE(still_reading(res, 300));
+	fx_loop_send(&l, 2);
+	ASSERT_EQ(waitpid(p, &status, __WALL), p);
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_OK(ptrace(PTRACE_DETACH, p, NULL, NULL));
+	reap_reader(p, res, &c);
+	ASSERT_EQ(c.got, (ssize_t)sizeof(struct ib_uverbs_comp_event_desc));
+	ASSERT_EQ(c.cq_handle, 0xcafe);
+
+	/* A handler without SA_RESTART: EINTR, the handler ran. */
+	ASSERT_OK(arm(&v, cq));
+	p = fork_reader(ev, true, 0, &res);
+	wait_in_read(p);
+	ASSERT_OK(kill(p, SIGUSR1));
+	reap_reader(p, res, &c);
+	ASSERT_EQ(c.got, -1);
+	ASSERT_EQ(c.err, EINTR);
+	ASSERT_EQ(c.handled, 1);
+
+	/* Stopped (the read kept), then killed: it dies at once. */
+	p = fork_reader(ev, false, 0, &res);
+	wait_in_read(p);
+	ASSERT_OK(kill(p, SIGSTOP));
+	msleep(200);
+	ASSERT_OK(kill(p, SIGKILL));
+	for (i = 0; i < 200 && !waitpid(p, &status, WNOHANG); i++)
+		msleep(10);
+	ASSERT_TRUE(i < 200);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(res);
+	/* The arm of the handler's case still waits: a new reader gets it. */
+	fx_loop_send(&l, 3);
+	p = fork_reader(ev, false, 0, &res);
+	reap_reader(p, res, &c);
+	ASSERT_EQ(c.got, (ssize_t)sizeof(struct ib_uverbs_comp_event_desc));
+
+	fx_loop_close(&l);
+	ASSERT_OK(ioverbs_cq_destroy(&v, cq, NULL));
+	ASSERT_OK(ioverbs_comp_channel_destroy(&v, ev));
+	close(ev);
 	close(fd);
 	fx_stop(&fx);
 }

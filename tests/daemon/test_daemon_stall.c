@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -158,6 +159,74 @@ TEST_TIMEOUT(daemon_stall_client_memory_on_its_fuse, 120)
 	others_are_served(&fx);
 	ASSERT_TRUE(!reported(report[0]));
 	/* Released: the attacker's command completes, nothing is left. */
+	ASSERT_EQ(write(hold[1], "x", 1), 1);
+	ASSERT_EQ(read(report[0], &c, 1), 1);
+	ASSERT_EQ(c, '0');
+	ASSERT_EQ(waitpid(p, &status, 0), p);
+	ASSERT_EQ(status, 0);
+	close(hold[1]);
+	close(report[0]);
+	blobfs_stop(&b);
+	close(hold[0]);
+	fx_wait_released(&fx, p, base);
+	fx_stop(&fx);
+}
+
+static volatile sig_atomic_t attacker_signals;
+
+static void attacker_on_usr1(int sig)
+{
+	(void)sig;
+	attacker_signals++;
+}
+
+/*
+ * A command the daemon holds (its buffer on the held file system) while
+ * its caller is stopped and continued and gets a handled signal (no
+ * SA_RESTART): as a kernel's uverbs ioctl, which sleeps in no
+ * interruptible wait, it completes with its answer, not EINTR; the
+ * handler runs once the command returns.  The kernel sends the daemon
+ * FUSE_INTERRUPT for it and waits on: the daemon never answers a command
+ * EINTR (it registers no interrupt callback but for event-file reads).
+ */
+TEST_TIMEOUT(daemon_stall_interrupted_command_completes, 120)
+{
+	struct sigaction sa = { .sa_handler = attacker_on_usr1 };
+	long base;
+	int hold[2], report[2], status;
+	struct blobfs b;
+	struct fx fx;
+	char c = 0;
+	pid_t p;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	ASSERT_OK(pipe(hold));
+	ASSERT_OK(pipe(report));
+	blobfs_start(&b, hold[0]);
+	fflush(stdout);
+	fflush(stderr);
+	p = fork();
+	ASSERT_TRUE(p >= 0);
+	if (p == 0) {
+		close(hold[1]);
+		close(report[0]);
+		blobfs_forget(&b);
+		sigemptyset(&sa.sa_mask);
+		CHECK(!sigaction(SIGUSR1, &sa, NULL));
+		fuse_attacker(&fx, b.dir, report[1]);
+	}
+	close(report[1]);
+	ASSERT_EQ(read(report[0], &c, 1), 1);
+	ASSERT_EQ(c, 'r');
+	msleep(300);
+	ASSERT_OK(kill(p, SIGSTOP));
+	msleep(100);
+	ASSERT_OK(kill(p, SIGCONT));
+	ASSERT_OK(kill(p, SIGUSR1));
+	msleep(300);
+	/* Still held: nothing answered it. */
+	ASSERT_TRUE(!reported(report[0]));
 	ASSERT_EQ(write(hold[1], "x", 1), 1);
 	ASSERT_EQ(read(report[0], &c, 1), 1);
 	ASSERT_EQ(c, '0');

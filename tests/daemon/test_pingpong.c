@@ -107,16 +107,6 @@ static void wait_listening(const char *port)
 	ASSERT_TRUE(listening((unsigned int)atoi(port)));
 }
 
-/* Waits up to 20 s for @n open files on uverbs0; asserts there are. */
-static void wait_files(struct fx *fx, int n)
-{
-	int i;
-
-	for (i = 0; i < 400 && fx_files_of(fx, "uverbs0", 0) < n; i++)
-		msleep(50);
-	ASSERT_EQ(fx_files_of(fx, "uverbs0", 0), n);
-}
-
 /* Everything after "@what address: " on its line, in @out. */
 static void address(const char *text, const char *what, char *out,
 		    size_t size)
@@ -851,6 +841,33 @@ static pid_t descendant_named(pid_t pid, const char *comm)
 }
 
 /*
+ * Waits up to 20 s until the @comm processes under @srv and under @cli
+ * (the programs `ioverbs run` forked) each hold a file of uverbs0;
+ * asserts they do.  Counting all of uverbs0's files would not do:
+ * `ioverbs run` opens one of its own to describe the device, and closes
+ * it, so a count can be reached by that passing file and drop again.
+ */
+static void wait_clients(struct fx *fx, pid_t srv, pid_t cli,
+			 const char *comm)
+{
+	pid_t s = 0, c = 0;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		s = descendant_named(srv, comm);
+		c = descendant_named(cli, comm);
+		if (s > 0 && c > 0 && fx_files_of(fx, "uverbs0", s) > 0 &&
+		    fx_files_of(fx, "uverbs0", c) > 0)
+			return;
+		msleep(50);
+	}
+	harness_fail(__FILE__, __LINE__,
+		     "%s: server %d has %d file(s), client %d has %d", comm,
+		     (int)s, s > 0 ? fx_files_of(fx, "uverbs0", s) : -1,
+		     (int)c, c > 0 ? fx_files_of(fx, "uverbs0", c) : -1);
+}
+
+/*
  * A peer killed with SIGKILL mid-traffic: ib_write_bw's server (the
  * passive side, whose memory the client writes) dies while the client
  * streams RDMA WRITEs.  The client gets an error completion and exits 1
@@ -901,7 +918,7 @@ static void peer_killed(const char *path)
 	 * Traffic: both have their QP (perftest's output is buffered, so
 	 * says nothing until the end); then a while of streaming.
 	 */
-	wait_files(&fx, 2);
+	wait_clients(&fx, srv, cli, "ib_write_bw");
 	msleep(2000);
 	ASSERT_EQ(waitpid(cli, &status, WNOHANG), 0);
 	victim = descendant_named(srv, "ib_write_bw");
@@ -1093,7 +1110,7 @@ TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
 	argv[11] = "127.0.0.1";
 	argv[12] = NULL;
 	cli = spawn(argv, cpath, 0);
-	wait_files(&fx, 2);
+	wait_clients(&fx, srv, cli, "ibv_rc_pingpong");
 	msleep(1500);
 	ASSERT_EQ(waitpid(cli, &cli_status, WNOHANG), 0);
 	fx_stop(&fx);
@@ -1181,9 +1198,12 @@ TEST_TIMEOUT(two_users_see_only_their_own, 120)
 
 /*
  * An object's async event: a send CQ overrun (no poll) is CQ_ERR whose
- * element is the program's own ibv_cq (the provider's user handle).
+ * element is the program's own ibv_cq (the provider's user handle), and
+ * the CQ gives what it held, then fails.  On @path ("direct", "relay"):
+ * on the direct path the provider keeps the completions, within the
+ * CQ's capacity, and makes the overrun itself.
  */
-TEST(async_cq_err_names_the_cq)
+static void cq_err_on(const char *path)
 {
 	char mnt_opt[128], client[PATH_MAX];
 	char *argv[8];
@@ -1206,19 +1226,30 @@ TEST(async_cq_err_names_the_cq)
 	argv[5] = "ioverbs0";
 	argv[6] = "cqerr";
 	argv[7] = NULL;
-	/*
-	 * The relay's overrun: on the direct path a completion waits in its
-	 * QP's queue until polled, and a CQ never overflows.
-	 */
-	ASSERT_OK(setenv("IOVERBS_DIRECT", "0", 1));
+	want_path = path;
+	path_env();
 	ret = fx_run(argv, out_buf, sizeof(out_buf));
 	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
 	if (ret || !strstr(out_buf, "event CQ error cq ours\n") ||
+	    !strstr(out_buf, "event CQ error recv cq ours\n") ||
 	    !strstr(out_buf, " passed, 0 failed\n"))
-		harness_fail(__FILE__, __LINE__, "async cqerr: exit %d:\n%s",
-			     ret, out_buf);
+		harness_fail(__FILE__, __LINE__, "async cqerr (%s): exit %d:\n%s",
+			     path, ret, out_buf);
+	path_check("async cqerr", out_buf);
+	want_path = NULL;
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+TEST(async_cq_err_names_the_cq)
+{
+	cq_err_on("direct");
+}
+
+TEST(async_cq_err_names_the_cq_relay)
+{
+	cq_err_on("relay");
 }
 
 /*
