@@ -1195,7 +1195,8 @@ static void rx_drain(struct ivp_qp *qp)
 	bool consumed;
 
 	while (!d->rx_broken) {
-		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
+		/* Seq_cst: the progress thread's barrier (progress_main()). */
+		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_SEQ_CST);
 		if (prod == d->rx_cons)
 			return;
 		avail = prod - d->rx_cons;
@@ -1715,6 +1716,7 @@ static void *progress_main(void *arg)
 			break;
 		if (progress_pass(dev))
 			continue;
+		/* Then the pass's loads of rx_prod (both seq_cst). */
 		__atomic_store_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
 		if (!progress_pass(dev) &&
 		    !__atomic_load_n(&c->thr_stop, __ATOMIC_SEQ_CST))

@@ -69,15 +69,14 @@
  *    otherwise a list of X's own memory ranges (struct soft_direct_iov)
  *    that Y reads with process_vm_readv() straight into its receive
  *    buffer.  X stores the record, then rx_prod (release), in Y's page.
- *    Y drains its ring when its client polls a CQ of Y (or posts a
- *    receive): it matches the record with its oldest receive, copies,
- *    makes the completion, and settles the record: status, then state
- *    TAKEN (release), then rx_cons.  X completes its WR when it finds the
- *    record TAKEN, with the status Y wrote.  Records are settled in
- *    order.  Y's client drains its ring itself when it polls (no system
- *    call on the way); when it does not (it waits for something else,
- *    as a real NIC's application may: a NIC acknowledges without it),
- *    its progress thread does, woken by X (below).
+ *    Y drains its ring when its client polls a CQ of Y or posts a
+ *    receive (no system call on the way), or else its progress thread
+ *    does, woken by X (below: a NIC acknowledges without its
+ *    application, and programs count on it): it matches the record with
+ *    its oldest receive, copies, makes the completion, and settles the
+ *    record: status, then state TAKEN (release), then rx_cons.  X
+ *    completes its WR when it finds the record TAKEN, with the status Y
+ *    wrote.  Records are settled in order.
  *  - Progress thread (one per context that has a DIRECT QP): it sleeps
  *    without timeout on the word of its context's wake line (struct
  *    soft_direct_wake, after the lock table of the key table, which
@@ -389,7 +388,8 @@ struct soft_direct_lock {
 
 /**
  * struct soft_direct_wake - a context's wake line (64 bytes), after the
- *	lock table: how a peer wakes the context's progress thread
+ *	lock table: how a peer wakes the context's progress thread (the
+ *	device never reads it)
  * @sleeping: 1 while the thread is about to sleep or sleeps (written by
  *	the context's client)
  * @word: the futex word the thread sleeps on (peers add 1, then
