@@ -134,6 +134,8 @@ struct dpeer {
  * @lost: the device is gone: the QP makes no progress, no completion
  * @ino: its QP memfd's inode (how a peer in this process finds it)
  * @pq_next: in its context's list (ivp_dctx.pq, under its pq_lock)
+ * @client_drains: drains of its ring by its client (polls, posts)
+ * @thr_drains: @client_drains at the progress thread's last pass
  * @peer_local: the peer is a QP of this process (registered: @reg_next)
  * @ppage, @pring, @pmap, @pmap_len: the peer's page and ring, mapped
  * @pkeys, @pentries, @pkeys_len: the peer's key table
@@ -166,6 +168,7 @@ struct ivp_dqp {
 	u32 pentries;
 	int pkick;
 	u32 tx_prod, tx_reap;
+	u32 client_drains, thr_drains;
 	u64 msn;
 	u32 rx_cons;
 	u8 *sq;
@@ -263,17 +266,22 @@ static long futex(u32 *word, int op, u32 val)
 }
 
 /*
- * Wakes the progress thread whose wake line is @w if it sleeps (or is
- * about to).  What it must find was published before, with a
- * sequentially consistent store: either this load sees @sleeping, or
- * the thread's look after its store of @sleeping sees our work.
+ * Wakes the progress thread whose wake line is @w, for work published
+ * before.  A poller (!@force) wakes it only if it sleeps: awake, the
+ * thread sleeps later, and the poller, who looks again at its next
+ * poll, then wakes it.  A client about to sleep (@force) will not look
+ * again: it adds to the word in any case, so that a thread on its way
+ * to sleep (which read the word before its pass) does not sleep.
+ * Return: true if the thread was woken (or will not sleep).
  */
-static void wake_line_kick(struct soft_direct_wake *w)
+static bool wake_line_kick(struct soft_direct_wake *w, bool force)
 {
-	if (!__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST))
-		return;
+	if (!force && !__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST))
+		return false;
 	__atomic_fetch_add(&w->word, 1, __ATOMIC_SEQ_CST);
-	futex(&w->word, FUTEX_WAKE, 1);
+	if (__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST))
+		futex(&w->word, FUTEX_WAKE, 1);
+	return true;
 }
 
 /* The context. */
@@ -995,7 +1003,7 @@ static void drive_peer(struct ivp_qp *qp)
  * not refused (RNR): its client does not poll.  After
  * SOFT_DIRECT_STALL_NS of our own polls (or at once, @now: our client
  * is about to sleep), wake the peer's progress thread, once for this
- * record.
+ * record (a thread found awake is woken at a later poll, once asleep).
  */
 static void sq_stalled(struct ivp_dqp *d, struct dswqe *e, bool now)
 {
@@ -1012,8 +1020,8 @@ static void sq_stalled(struct ivp_dqp *d, struct dswqe *e, bool now)
 		if (t - e->stall_since < SOFT_DIRECT_STALL_NS)
 			return;
 	}
-	e->woke = true;
-	wake_line_kick(soft_direct_wake_line(d->pkeys, d->pentries));
+	e->woke = wake_line_kick(soft_direct_wake_line(d->pkeys, d->pentries),
+				 now);
 }
 
 /* Completes the WRs whose records the peer settled; times RNR. */
@@ -1195,8 +1203,7 @@ static void rx_drain(struct ivp_qp *qp)
 	bool consumed;
 
 	while (!d->rx_broken) {
-		/* Seq_cst: the progress thread's barrier (progress_main()). */
-		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_SEQ_CST);
+		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
 		if (prod == d->rx_cons)
 			return;
 		avail = prod - d->rx_cons;
@@ -1666,13 +1673,16 @@ static void check_device(struct ivp_qp *qp)
 /*
  * One pass over the context's QPs: each DIRECT one (or one its page now
  * says is, which connects) makes the receive side's progress a poll
- * makes.  Return: how many drained something.
+ * makes.  Return: how many drained something while their client had
+ * not drained them since the last pass (a client that polls serves
+ * itself: the thread then sleeps after one pass).
  */
 static u32 progress_pass(struct ivp_dev *dev)
 {
 	struct ivp_dctx *c = &dev->d;
 	struct ivp_dqp *d;
 	u32 n = 0, cons;
+	bool attended;
 
 	pthread_mutex_lock(&c->pq_lock);
 	for (d = c->pq; d; d = d->pq_next) {
@@ -1688,7 +1698,9 @@ static u32 progress_pass(struct ivp_dev *dev)
 			cons = d->rx_cons;
 			if (!d->lost)
 				rx_drain(d->qp);
-			if (d->rx_cons != cons)
+			attended = d->client_drains != d->thr_drains;
+			d->thr_drains = d->client_drains;
+			if (d->rx_cons != cons && !attended)
 				n++;
 		}
 		pthread_mutex_unlock(&d->lock);
@@ -1698,9 +1710,11 @@ static u32 progress_pass(struct ivp_dev *dev)
 }
 
 /*
- * The thread: a pass, then (nothing drained) @sleeping, a look again
- * (the other half of wake_line_kick()), and a sleep without timeout on
- * the word as it was before: an idle context costs nothing.
+ * The thread: passes while they drain rings nobody else drains, then a
+ * sleep without timeout on the word as it was before the pass (a wake
+ * since makes FUTEX_WAIT return at once), @sleeping set meanwhile: an
+ * idle context costs nothing.  A record left behind is its sender's to
+ * wake us for (wake_line_kick()).
  */
 static void *progress_main(void *arg)
 {
@@ -1716,11 +1730,8 @@ static void *progress_main(void *arg)
 			break;
 		if (progress_pass(dev))
 			continue;
-		/* Then the pass's loads of rx_prod (both seq_cst). */
 		__atomic_store_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
-		if (!progress_pass(dev) &&
-		    !__atomic_load_n(&c->thr_stop, __ATOMIC_SEQ_CST))
-			futex(&w->word, FUTEX_WAIT, seen);
+		futex(&w->word, FUTEX_WAIT, seen);
 		__atomic_store_n(&w->sleeping, 0, __ATOMIC_SEQ_CST);
 	}
 	return NULL;
@@ -1974,6 +1985,7 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	} else if (__atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE) !=
 		   d->rx_cons) {
 		/* A record waits for this receive (RNR). */
+		d->client_drains++;
 		rx_drain(qp);
 	}
 	if (rq_ready(d) && __atomic_load_n(&d->page->armed_recv,
@@ -2017,8 +2029,10 @@ static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
 	if (d->lost)
 		return 0;
 	/* In ERR too: what arrives is settled, with no answer. */
-	if (cq == d->rcq)
+	if (cq == d->rcq) {
+		d->client_drains++;
 		rx_drain(qp);
+	}
 	if (cq == d->scq) {
 		sq_reap(qp);
 		sq_run(qp);

@@ -80,20 +80,21 @@
  *  - Progress thread (one per context that has a DIRECT QP): it sleeps
  *    without timeout on the word of its context's wake line (struct
  *    soft_direct_wake, after the lock table of the key table, which
- *    peers map read-write).  Before it sleeps it reads word, stores
- *    sleeping = 1, a full barrier, then drains the rings of its DIRECT
- *    QPs; having drained nothing it sleeps (FUTEX_WAIT on word, the
- *    value it read), else it looks again; woken, it stores sleeping = 0.
- *    X, whose oldest unsettled record (not marked rnr) has waited
- *    SOFT_DIRECT_STALL_NS in X's own polls, or when X's client arms the
- *    send CQ with one outstanding (it is about to sleep), loads
- *    sleeping (after its store of rx_prod: a full barrier between) and,
- *    if set, adds 1 to word and FUTEX_WAKEs it (a shared futex), once
- *    per record: either X sees sleeping or the thread sees the record,
- *    so no record is left for ever.  A record the thread finds no
- *    receive for (RNR) waits, marked rnr, for Y's next receive: nobody
- *    wakes for it.  Y's thread never runs while nobody waits: an idle
- *    client costs no CPU.
+ *    peers map read-write).  It reads word, drains the rings of its
+ *    DIRECT QPs as a poll does and, unless it drained a ring its client
+ *    does not drain itself (then it drains again), stores sleeping = 1
+ *    and sleeps (FUTEX_WAIT on word, the value it read); woken, it
+ *    stores sleeping = 0.  X, whose oldest unsettled record (not marked
+ *    rnr) has waited SOFT_DIRECT_STALL_NS in X's own polls, loads
+ *    sleeping at each poll from then on and, once it finds it set, adds
+ *    1 to word and FUTEX_WAKEs it (a shared futex): once per record.
+ *    X's client that arms its send CQ with such a record outstanding
+ *    (it may sleep now, and poll no more) adds 1 to word at once,
+ *    whatever sleeping says (then FUTEX_WAKEs it if set): the thread,
+ *    which read word before it drained, either finds the record or
+ *    does not sleep.  A record the thread finds no receive for (RNR)
+ *    waits, marked rnr, for Y's next receive: nobody wakes for it.  Y's
+ *    thread never runs while nobody waits: an idle client costs no CPU.
  *  - RNR (RC): Y finds no receive: it leaves the record POSTED, sets rnr
  *    and, the first time, rnr_since.  X, past rnr_since + Y's min_rnr_us
  *    times (rnr_retry + 1) (never with rnr_retry 7), cancels it: a
