@@ -1005,8 +1005,9 @@ static u32 wake_word(struct soft_direct_keys *k)
  * The child's part of direct_receiver_never_polls: b's client, in its
  * own context (key table @keys2), connects, posts two receives, then
  * waits in read() on @cmd as perftest's server does, never polling: 'r'
- * posts one more receive, 'c' checks what the progress thread put in
- * the receives.  Return: its exit status (0: all as expected).
+ * posts one more receive (and says 'k'), 'c' checks what the progress
+ * thread put in the receives.  Return: its exit status (0: all as
+ * expected).
  */
 static int never_polls_child(struct dpair *self, int keys2_fd,
 			     struct soft_direct_keys *keys2, int ready,
@@ -1016,7 +1017,7 @@ static int never_polls_child(struct dpair *self, int keys2_fd,
 				  .rnr_retry = 7 };
 	static u8 want[10000];
 	struct ivp_wc wc;
-	int c;
+	int c, more = 0;
 
 	/* a is the parent's. */
 	ivp_direct_cq_del(&self->a.cq, &self->a.qp);
@@ -1032,12 +1033,14 @@ static int never_polls_child(struct dpair *self, int keys2_fd,
 	if (write(ready, "k", 1) != 1)
 		return 12;
 	while ((c = wait_byte(cmd, 30000)) == 'r')
-		if (recv_wr(self, &self->b, 0x53, 192 * 1024, 64))
+		if (recv_wr(self, &self->b, 0x53 + more, 192 * 1024 + 64 * more,
+			    64) || more++ > 1 || write(ready, "k", 1) != 1)
 			return 13;
 	if (c != 'c')
 		return 14;
 	/* Drained before this client's first poll. */
-	if (page(&self->b)->rx_cons != page(&self->b)->rx_prod)
+	if (__atomic_load_n(&page(&self->b)->rx_cons, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&page(&self->b)->rx_prod, __ATOMIC_ACQUIRE))
 		return 15;
 	if (poll_now(&self->b, &wc) != 1 || wc.status || wc.wr_id != 0x51 ||
 	    wc.byte_len != 100 || wc.opcode != IB_UVERBS_WC_RECV)
@@ -1054,8 +1057,11 @@ static int never_polls_child(struct dpair *self, int keys2_fd,
 	if (poll_now(&self->b, &wc) != 1 || wc.status || wc.wr_id != 0x53 ||
 	    wc.byte_len != 8)
 		return 20;
-	if (poll_now(&self->b, &wc) != 0)
+	if (poll_now(&self->b, &wc) != 1 || wc.status || wc.wr_id != 0x54 ||
+	    wc.byte_len != 16)
 		return 21;
+	if (poll_now(&self->b, &wc) != 0)
+		return 22;
 	return 0;
 }
 
@@ -1065,7 +1071,9 @@ static int never_polls_child(struct dpair *self, int keys2_fd,
  * the sender, takes the records, and the sender's SENDs complete with
  * the data delivered (inline and by ranges).  A record the thread finds
  * no receive for (RNR) waits, and its sender does not wake the thread
- * again for it; the receive posted later takes it.
+ * again for it; the receive posted later takes it.  A sender that arms
+ * its send CQ (to sleep) wakes the thread at once, and the event's
+ * notify comes with no poll of its.
  */
 TEST_F(dpair, direct_receiver_never_polls)
 {
@@ -1153,9 +1161,29 @@ TEST_F(dpair, direct_receiver_never_polls)
 	ASSERT_EQ(wake_word(keys2), word);
 	/* The receive posted later takes it (its post drains the ring). */
 	ASSERT_EQ(write(cmd[1], "r", 1), 1);
+	ASSERT_EQ(wait_byte(ready[0], 30000), 'k');
 	ASSERT_EQ(poll_ms(&self->a, &wc, 10000), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.byte_len, 8);
+	/* Armed with a SEND outstanding: woken at once, notified, no poll. */
+	ASSERT_EQ(write(cmd[1], "r", 1), 1);
+	ASSERT_EQ(wait_byte(ready[0], 30000), 'k');
+	word = wake_word(keys2);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 16, 0, 0, 0));
+	pthread_mutex_lock(&self->a.cq.lock);
+	ivp_direct_cq_arm(&self->a.cq, 0);
+	pthread_mutex_unlock(&self->a.cq.lock);
+	ASSERT_EQ(wake_word(keys2), word + 1);
+	for (i = 0; i < 10000 && !(__atomic_load_n(&page(&self->a)->notify,
+						    __ATOMIC_ACQUIRE) &
+				     SOFT_DIRECT_NOTIFY_SEND);
+	     i++)
+		usleep(1000);
+	ASSERT_EQ(page(&self->a)->notify, SOFT_DIRECT_NOTIFY_SEND);
+	ASSERT_EQ(page(&self->a)->armed_send, 0);
+	ASSERT_EQ(poll_now(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.byte_len, 16);
 	ASSERT_EQ(write(cmd[1], "c", 1), 1);
 	ASSERT_EQ(waitpid(child, &st, 0), child);
 	ASSERT_TRUE(WIFEXITED(st));
