@@ -13,17 +13,30 @@
  * checked before it is used, and anything that does not fit moves this
  * QP to ERR (a MODIFY command, so that the device's view stays right).
  *
+ * Progress: a client's polls drain its QPs' receive rings themselves
+ * (no system call); a context's progress thread does it when they do
+ * not, woken by a sender whose record waits too long (the protocol's
+ * "Progress thread"): it is started when the context's first QP
+ * connects, sleeps without timeout, and makes for each DIRECT QP the
+ * receive side's progress a poll makes, under the QP's lock.
+ *
  * Locking: a QP's lock (struct ivp_dqp) serializes its posts and the
- * progress its CQs' polls make; under it, the QP's two ring locks (only
- * when it takes over its rings), the context's mr_lock (read) and
- * dreg_lock (the QPs of this process).  Order: a CQ's lock -> a QP's
- * lock -> its sq_lock -> its rq_lock, and a QP's lock -> dreg_lock; a
- * peer's lock is only ever tried (pthread_mutex_trylock(), a peer of
- * this process, under dreg_lock).  A peer in another process is never
- * locked: the rings' indexes and the records' states are the protocol.
+ * progress its CQs' polls and the progress thread make; under it, the
+ * QP's two ring locks (only when it takes over its rings), the context's
+ * mr_lock (read), dreg_lock (the QPs of this process) and thr_lock (the
+ * progress thread's start).  Order: a CQ's lock -> a QP's lock -> its
+ * sq_lock -> its rq_lock, a QP's lock -> dreg_lock, a QP's lock ->
+ * thr_lock, and the context's pq_lock -> a QP's lock (the progress
+ * thread holds pq_lock across a pass; QP create and destroy take it
+ * alone); a peer's lock is only ever tried (pthread_mutex_trylock(), a
+ * peer of this process, under dreg_lock).  A peer in another process is
+ * never locked: the rings' indexes and the records' states are the
+ * protocol.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,14 +89,16 @@ enum dwqe_state {
  * @dropped: its completion found its CQ full: the poller skips it
  * @rec_pos, @rec_size: its record in the peer's ring (free running)
  * @rnr_seen: when the poster first saw the record refused (RNR)
+ * @stall_since: when a poll first found the record waiting (0: not yet)
+ * @woke: the peer's progress thread was woken for it
  */
 struct dswqe {
 	struct ivp_send_wr wr;
 	u8 state;
-	bool inl, data_done, dropped;
+	bool inl, data_done, dropped, woke;
 	u32 status, len;
 	u32 rec_pos, rec_size;
-	u64 rnr_seen;
+	u64 rnr_seen, stall_since;
 	struct ivp_sge sge[];
 };
 
@@ -119,6 +134,9 @@ struct dpeer {
  * @rx_broken: the peer scribbled on the receive ring: never drained again
  * @lost: the device is gone: the QP makes no progress, no completion
  * @ino: its QP memfd's inode (how a peer in this process finds it)
+ * @pq_next: in its context's list (ivp_dctx.pq, under its pq_lock)
+ * @client_drains: drains of its ring by its client (polls, posts)
+ * @thr_drains: @client_drains at the progress thread's last pass
  * @peer_local: the peer is a QP of this process (registered: @reg_next)
  * @ppage, @pring, @pmap, @pmap_len: the peer's page and ring, mapped
  * @pkeys, @pentries, @pkeys_len: the peer's key table
@@ -142,7 +160,7 @@ struct ivp_dqp {
 	bool direct, failed, err, err_sent, gone, rx_broken, lost;
 	u64 ino;
 	bool peer_local, registered;
-	struct ivp_dqp *reg_next;
+	struct ivp_dqp *reg_next, *pq_next;
 	struct dpeer peer;
 	u8 *pmap;
 	size_t pmap_len;
@@ -153,6 +171,7 @@ struct ivp_dqp {
 	u32 pentries;
 	int pkick;
 	u32 tx_prod, tx_reap;
+	u32 client_drains, thr_drains;
 	u64 msn;
 	u32 rx_cons;
 	u8 *sq;
@@ -245,6 +264,30 @@ static void notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
 	kick(fd);
 }
 
+static long futex(u32 *word, int op, u32 val)
+{
+	return syscall(SYS_futex, word, op, val, NULL, NULL, 0);
+}
+
+/*
+ * Wakes the progress thread whose wake line is @w, for work published
+ * before.  A poller (!@force) wakes it only if it sleeps: awake, the
+ * thread sleeps later, and the poller, who looks again at its next
+ * poll, then wakes it.  A client about to sleep (@force) will not look
+ * again: it adds to the word in any case, so that a thread on its way
+ * to sleep (which read the word before its pass) does not sleep.
+ * Return: true if the thread was woken (or will not sleep).
+ */
+static bool wake_line_kick(struct soft_direct_wake *w, bool force)
+{
+	if (!force && !__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST))
+		return false;
+	__atomic_fetch_add(&w->word, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST))
+		futex(&w->word, FUTEX_WAKE, 1);
+	return true;
+}
+
 /* The context. */
 
 void ivp_direct_ctx_init(struct ivp_dev *dev)
@@ -255,7 +298,11 @@ void ivp_direct_ctx_init(struct ivp_dev *dev)
 	memset(c, 0, sizeof(*c));
 	c->want = !(e && !strcmp(e, "0"));
 	pthread_rwlock_init(&c->mr_lock, NULL);
+	pthread_mutex_init(&c->pq_lock, NULL);
+	pthread_mutex_init(&c->thr_lock, NULL);
 }
+
+static void progress_stop(struct ivp_dctx *c);
 
 void ivp_direct_ctx_fini(struct ivp_dev *dev)
 {
@@ -263,12 +310,15 @@ void ivp_direct_ctx_fini(struct ivp_dev *dev)
 	struct ivp_dmr *m;
 	u32 i;
 
+	progress_stop(c);
 	for (i = 0; i < IVP_DMR_BUCKETS; i++)
 		while ((m = c->mr[i])) {
 			c->mr[i] = m->next;
 			free(m);
 		}
 	pthread_rwlock_destroy(&c->mr_lock);
+	pthread_mutex_destroy(&c->pq_lock);
+	pthread_mutex_destroy(&c->thr_lock);
 }
 
 int ivp_direct_ctx_attach(struct ivp_dev *dev)
@@ -883,6 +933,8 @@ static int tx_record(struct ivp_qp *qp, struct dswqe *e, bool data)
 	e->rec_pos = pos;
 	e->rec_size = size;
 	e->rnr_seen = 0;
+	e->stall_since = 0;
+	e->woke = false;
 	e->state = DW_SENT;
 	d->sq_sent++;
 	tx_publish(d, m, size, flags & SOFT_DMSG_SOLICITED);
@@ -1031,6 +1083,32 @@ static void drive_peer(struct ivp_qp *qp)
 		pthread_mutex_unlock(&p->lock);
 }
 
+/*
+ * The record of @e, our oldest unsettled one, waits in the peer's ring,
+ * not refused (RNR): its client does not poll.  After
+ * SOFT_DIRECT_STALL_NS of our own polls (or at once, @now: our client
+ * is about to sleep), wake the peer's progress thread, once for this
+ * record (a thread found awake is woken at a later poll, once asleep).
+ */
+static void sq_stalled(struct ivp_dqp *d, struct dswqe *e, bool now)
+{
+	u64 t;
+
+	if (e->woke)
+		return;
+	if (!now) {
+		t = now_ns();
+		if (!e->stall_since) {
+			e->stall_since = t;
+			return;
+		}
+		if (t - e->stall_since < SOFT_DIRECT_STALL_NS)
+			return;
+	}
+	e->woke = wake_line_kick(soft_direct_wake_line(d->pkeys, d->pentries),
+				 now);
+}
+
 /* Completes the WRs whose records the peer settled; times RNR. */
 static void sq_reap(struct ivp_qp *qp)
 {
@@ -1082,8 +1160,10 @@ static void sq_reap(struct ivp_qp *qp)
 			}
 			st = exp;
 		}
-		if (st == SOFT_DMSG_POSTED)
+		if (st == SOFT_DMSG_POSTED) {
+			sq_stalled(d, e, false);
 			return;
+		}
 		d->sq_sent--;
 		if (st != SOFT_DMSG_TAKEN) {
 			wqe_done(qp, e, IB_UVERBS_WC_BAD_RESP_ERR, 0);
@@ -1550,6 +1630,8 @@ out:
 	return ret;
 }
 
+static void progress_start(struct ivp_dev *dev);
+
 /* The page says DIRECT: map the peer, take the rings (QP's lock held). */
 static void connect_peer(struct ivp_qp *qp)
 {
@@ -1579,6 +1661,7 @@ static void connect_peer(struct ivp_qp *qp)
 	pthread_mutex_unlock(&qp->sq_lock);
 	d->peer_local = d->peer.peer_pid == getpid();
 	dreg_add(d);
+	progress_start(qp->dev);
 	if (debug_on())
 		fprintf(stderr, "ioverbs: direct path: QP %u to QP %u of process %d\n",
 			qp->qpn, d->peer.peer_qpn, d->peer.peer_pid);
@@ -1667,6 +1750,185 @@ static void check_device(struct ivp_qp *qp)
 			       IB_UVERBS_QPS_ERR) {
 		d->err_sent = true;
 		go_err(qp, "the device moved the QP to ERR", false);
+	}
+}
+
+/* The progress thread. */
+
+/*
+ * One pass over the context's QPs: each DIRECT one (or one its page now
+ * says is, which connects) makes the receive side's progress a poll
+ * makes.  Return: how many drained something while their client had
+ * not drained them since the last pass (a client that polls serves
+ * itself: the thread then sleeps after one pass).
+ */
+static u32 progress_pass(struct ivp_dev *dev)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ivp_dqp *d;
+	u32 n = 0, cons;
+	bool attended;
+
+	pthread_mutex_lock(&c->pq_lock);
+	for (d = c->pq; d; d = d->pq_next) {
+		if (!__atomic_load_n(&d->direct, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&d->page->path, __ATOMIC_ACQUIRE) !=
+			    SOFT_PATH_DIRECT)
+			continue;
+		pthread_mutex_lock(&d->lock);
+		if (!d->direct && !d->failed)
+			connect_peer(d->qp);
+		if (d->direct) {
+			check_device(d->qp);
+			cons = d->rx_cons;
+			if (!d->lost)
+				rx_drain(d->qp);
+			attended = d->client_drains != d->thr_drains;
+			d->thr_drains = d->client_drains;
+			if (d->rx_cons != cons && !attended)
+				n++;
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	pthread_mutex_unlock(&c->pq_lock);
+	return n;
+}
+
+/*
+ * The thread: passes while they drain rings nobody else drains, then a
+ * sleep without timeout on the word as it was before the pass (a wake
+ * since makes FUTEX_WAIT return at once), @sleeping set meanwhile: an
+ * idle context costs nothing.  A record left behind is its sender's to
+ * wake us for (wake_line_kick()).
+ */
+static void *progress_main(void *arg)
+{
+	struct ivp_dev *dev = arg;
+	struct ivp_dctx *c = &dev->d;
+	struct soft_direct_wake *w = c->wake;
+	u32 seen;
+
+	pthread_setname_np(pthread_self(), "ioverbs-direct");
+	for (;;) {
+		seen = __atomic_load_n(&w->word, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&c->thr_stop, __ATOMIC_SEQ_CST))
+			break;
+		if (progress_pass(dev))
+			continue;
+		__atomic_store_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
+		futex(&w->word, FUTEX_WAIT, seen);
+		__atomic_store_n(&w->sleeping, 0, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+/* The wake line of the context's key table, mapped read-write. */
+static int wake_map(struct ivp_dev *dev)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ioverbs_sring_ctx *r = &dev->ring;
+	long psz = sysconf(_SC_PAGESIZE);
+	u64 off, base;
+	void *map;
+
+	if (!r->keys || r->keys_fd < 0 || !r->keys_entries || psz <= 0)
+		return -ENOENT;
+	off = (u64)((u8 *)soft_direct_wake_line(r->keys, r->keys_entries) -
+		    (u8 *)r->keys);
+	base = off & ~((u64)psz - 1);
+	map = mmap(NULL, off - base + sizeof(*c->wake), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, r->keys_fd, (off_t)base);
+	if (map == MAP_FAILED)
+		return -errno;
+	c->wake_map = map;
+	c->wake = (struct soft_direct_wake *)((u8 *)map + (off - base));
+	return 0;
+}
+
+static void wake_unmap(struct ivp_dctx *c)
+{
+	if (!c->wake_map)
+		return;
+	munmap(c->wake_map, (size_t)((u8 *)(c->wake + 1) - (u8 *)c->wake_map));
+	c->wake_map = NULL;
+	c->wake = NULL;
+}
+
+/*
+ * The context's first QP connected: its progress thread, with every
+ * signal blocked (the application's handlers never run on it).  Without
+ * it (no memory, no wake line) the context's rings are drained by its
+ * polls alone.  Any QP's lock may be held.
+ */
+static void progress_start(struct ivp_dev *dev)
+{
+	struct ivp_dctx *c = &dev->d;
+	sigset_t all, old;
+	int ret;
+
+	pthread_mutex_lock(&c->thr_lock);
+	if (c->thr_on || c->thr_failed ||
+	    __atomic_load_n(&c->thr_stop, __ATOMIC_SEQ_CST))
+		goto out;
+	ret = wake_map(dev);
+	if (!ret) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		ret = -pthread_create(&c->thr, NULL, progress_main, dev);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (ret) {
+		wake_unmap(c);
+		c->thr_failed = true;
+		if (debug_on())
+			fprintf(stderr,
+				"ioverbs: no progress thread (%s): a receiver's rings are drained by its polls only\n",
+				strerrorname_np(-ret) ?: "E???");
+		goto out;
+	}
+	c->thr_on = true;
+out:
+	pthread_mutex_unlock(&c->thr_lock);
+}
+
+/* At close: the thread leaves (no QP's lock held). */
+static void progress_stop(struct ivp_dctx *c)
+{
+	bool on;
+
+	pthread_mutex_lock(&c->thr_lock);
+	__atomic_store_n(&c->thr_stop, true, __ATOMIC_SEQ_CST);
+	on = c->thr_on;
+	c->thr_on = false;
+	pthread_mutex_unlock(&c->thr_lock);
+	if (on) {
+		__atomic_fetch_add(&c->wake->word, 1, __ATOMIC_SEQ_CST);
+		futex(&c->wake->word, FUTEX_WAKE, 1);
+		pthread_join(c->thr, NULL);
+	}
+	wake_unmap(c);
+}
+
+/*
+ * Our client arms its send CQ, about to sleep: the receiver of our
+ * oldest unsettled record (not refused) is woken now if it must be.
+ */
+static void sq_arm_wake(struct ivp_dqp *d)
+{
+	struct soft_direct_msg *m;
+	struct dswqe *e;
+	u32 i;
+
+	for (i = d->sq_head; d->sq_sent && !d->gone && i != d->sq_run; i++) {
+		e = sqe(d, i);
+		if (e->state != DW_SENT)
+			continue;
+		m = rec_at(d->pring, e->rec_pos);
+		if (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) ==
+			    SOFT_DMSG_POSTED &&
+		    !__atomic_load_n(&m->rnr, __ATOMIC_RELAXED))
+			sq_stalled(d, e, true);
+		return;
 	}
 }
 
@@ -1833,6 +2095,7 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	} else if (__atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE) !=
 		   d->rx_cons) {
 		/* A record waits for this receive (RNR). */
+		d->client_drains++;
 		rx_drain(qp);
 	}
 	if (rq_ready(d) && __atomic_load_n(&d->page->armed_recv,
@@ -1877,8 +2140,10 @@ static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
 	if (d->lost)
 		return 0;
 	/* In ERR too: what arrives is settled, with no answer. */
-	if (cq == d->rcq)
+	if (cq == d->rcq) {
+		d->client_drains++;
 		rx_drain(qp);
+	}
 	if (cq == d->scq) {
 		sq_reap(qp);
 		sq_run(qp);
@@ -1944,6 +2209,8 @@ static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v)
 		sq_reap(qp);
 		if (sq_ready(d))
 			self_notify(qp, false);
+		else
+			sq_arm_wake(d);
 	}
 }
 
@@ -2081,15 +2348,27 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 		d->ino = st.st_ino;
 	pthread_mutex_init(&d->lock, NULL);
 	qp->d = d;
+	pthread_mutex_lock(&qp->dev->d.pq_lock);
+	d->pq_next = qp->dev->d.pq;
+	qp->dev->d.pq = d;
+	pthread_mutex_unlock(&qp->dev->d.pq_lock);
 	return 0;
 }
 
 void ivp_direct_qp_fini(struct ivp_qp *qp)
 {
-	struct ivp_dqp *d = qp->d;
+	struct ivp_dqp *d = qp->d, **pp;
 
 	if (!d)
 		return;
+	/* Out of the progress thread's reach (a pass on it is done). */
+	pthread_mutex_lock(&qp->dev->d.pq_lock);
+	for (pp = &qp->dev->d.pq; *pp; pp = &(*pp)->pq_next)
+		if (*pp == d) {
+			*pp = d->pq_next;
+			break;
+		}
+	pthread_mutex_unlock(&qp->dev->d.pq_lock);
 	dreg_del(d);
 	/*
 	 * A peer's drive_peer() that took our lock before is done.  What

@@ -23,6 +23,7 @@ struct ivp_send_wr;
 struct ivp_recv_wr;
 struct ivp_sge;
 struct ivp_qp_attr;
+struct soft_direct_wake;
 
 /* Buckets of the context's MRs, by lkey. */
 #define IVP_DMR_BUCKETS 64
@@ -35,14 +36,31 @@ struct ivp_qp_attr;
  * @mr_lock: protects @mr (read by posts and polls, written by reg/dereg);
  *	taken last, alone or under a QP's lock
  * @mr: the context's MRs by lkey, for the checks of local SGEs
+ * @pq_lock: protects @pq, the QPs that may go direct (ivp_dqp.pq_next),
+ *	held by the progress thread across its passes over them; taken
+ *	before a QP's lock, never under one
+ * @thr_lock: protects @thr, @thr_on, @thr_failed and @wake_map; taken
+ *	last (under a QP's lock when its first QP connects)
+ * @thr: the progress thread (<rdma/soft_direct.h>), started when the
+ *	first QP connects, joined at close (@thr_on)
+ * @thr_stop: the thread leaves (atomic)
+ * @wake: the context's wake line, in @wake_map (its key table's page
+ *	that holds it, mapped read-write)
  */
 struct ivp_dctx {
 	bool want, on;
 	pthread_rwlock_t mr_lock;
 	struct ivp_dmr *mr[IVP_DMR_BUCKETS];
+	pthread_mutex_t pq_lock, thr_lock;
+	struct ivp_dqp *pq;
+	pthread_t thr;
+	bool thr_on, thr_failed, thr_stop;
+	struct soft_direct_wake *wake;
+	void *wake_map;
 };
 
 void ivp_direct_ctx_init(struct ivp_dev *dev);
+/* First at close: stops the progress thread (no QP is polled after). */
 void ivp_direct_ctx_fini(struct ivp_dev *dev);
 /*
  * ivp_direct_ctx_attach() - the doorbell (dev->ring) with the key table

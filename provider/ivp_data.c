@@ -120,9 +120,10 @@ void ivp_dev_fini(struct ivp_dev *dev)
 	for (i = 0; i < IVP_SPARES; i++)
 		if (dev->spare[i] >= 0 && spare_is(dev, i, dev->spare[i]))
 			close(dev->spare[i]);
+	/* Its progress thread uses the doorbell's key table: first. */
+	ivp_direct_ctx_fini(dev);
 	if (dev->rings_state > 0)
 		ioverbs_sring_ctx_detach(&dev->ring);
-	ivp_direct_ctx_fini(dev);
 	pthread_rwlock_destroy(&dev->qps_lock);
 	pthread_mutex_destroy(&dev->lock);
 }

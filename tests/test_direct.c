@@ -5,13 +5,20 @@
  * It makes two QPs' memfds, a key table and a kick eventfd, writes each
  * page's peer block (the peer is this process) and path DIRECT, and
  * drives the engine's posts and polls.  The commands the engine sends
- * (MODIFY to ERR) go to a fake transport that counts them.
+ * (MODIFY to ERR) go to a fake transport that counts them.  The context
+ * has its key table, so its progress thread runs as in a client.
  *
- * Each test connects a fresh pair a <-> b, each QP with its own CQ.
+ * Each test connects a fresh pair a <-> b, each QP with its own CQ; the
+ * progress thread's tests put b in a child process (fork()), whose
+ * client never polls.
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,15 +53,23 @@ FIXTURE(dpair)
 
 static unsigned int *modify_count;
 
-/* The transport: every command succeeds; QP_MODIFYs are counted. */
+/*
+ * The transport: every command succeeds; QP_MODIFYs are counted (the
+ * progress thread may send one too).
+ */
 static long fake_ioctl(void *ctx, unsigned int cmd, void *arg)
 {
 	const struct ib_uverbs_ioctl_hdr *h = arg;
 
 	if (h->object_type == UVERBS_TYPE_QP &&
 	    h->action == UVERBS_ACTION_QP_MODIFY)
-		(*modify_count)++;
+		__atomic_fetch_add(modify_count, 1, __ATOMIC_RELAXED);
 	return 0;
+}
+
+static unsigned int modifies(struct dpair *self)
+{
+	return __atomic_load_n(&self->modifies, __ATOMIC_RELAXED);
 }
 
 static int memfd_sized(const char *name, size_t len, void **map)
@@ -166,7 +181,7 @@ static void pair_connect(struct dpair *self, u8 type, u8 rnr_retry)
 	ivp_direct_qp_modified(&self->b.qp, &at);
 	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
 	ASSERT_TRUE(ivp_direct_qp_is(&self->b.qp));
-	ASSERT_EQ(self->modifies, 0);
+	ASSERT_EQ(modifies(self), 0);
 }
 
 FIXTURE_SETUP(dpair)
@@ -191,6 +206,11 @@ FIXTURE_SETUP(dpair)
 				    soft_direct_keys_size(KEYS), &map);
 	self->keys = map;
 	self->keys->entries = KEYS;
+	/* The context's own key table: its wake line is the thread's. */
+	self->dev.ring.keys = self->keys;
+	self->dev.ring.keys_fd = self->keys_fd;
+	self->dev.ring.keys_len = soft_direct_keys_size(KEYS);
+	self->dev.ring.keys_entries = KEYS;
 	self->buf = aligned_alloc(4096, BUFSZ);
 	ASSERT_TRUE(self->buf != NULL);
 	memset(self->buf, 0, BUFSZ);
@@ -353,7 +373,7 @@ TEST_F(dpair, direct_send_inline_and_ranges)
 	ASSERT_EQ(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 65, 0, 0,
 			  IB_UVERBS_SEND_INLINE),
 		  -EINVAL);
-	ASSERT_EQ(self->modifies, 0);
+	ASSERT_EQ(modifies(self), 0);
 }
 
 /* Hundreds of 3000-byte messages: the ring wraps, PAD records. */
@@ -546,7 +566,7 @@ TEST_F(dpair, direct_remote_access_errors)
 		ASSERT_EQ(wc.status, bad[i].status);
 		ASSERT_EQ(wc.byte_len, 0);
 		/* The requester moved to ERR with a command; b unaffected. */
-		ASSERT_EQ(self->modifies, 1);
+		ASSERT_EQ(modifies(self), 1);
 		ASSERT_EQ(poll_now(&self->b, &wc), 0);
 		ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 1, 0,
 				  0, 0));
@@ -615,7 +635,7 @@ TEST_F(dpair, direct_rnr_retry_exceeded)
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_RNR_RETRY_EXC_ERR);
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
-	ASSERT_EQ(self->modifies, 1);
+	ASSERT_EQ(modifies(self), 1);
 	/* b skips the cancelled records: its receive stays. */
 	ASSERT_OK(recv_wr(self, &self->b, 1, 0, 8));
 	ASSERT_EQ(poll_now(&self->b, &wc), 0);
@@ -674,7 +694,7 @@ TEST_F(dpair, direct_message_too_long)
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_INV_REQ_ERR);
 	/* Both moved to ERR with a command. */
-	ASSERT_EQ(self->modifies, 2);
+	ASSERT_EQ(modifies(self), 2);
 }
 
 /* A receive SGE with a bad lkey: LOC_PROT_ERR here, REM_OP_ERR there. */
@@ -722,7 +742,7 @@ TEST_F(dpair, direct_flush_after_modify_err)
 	}
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
 	/* The application's MODIFY was the command: none more. */
-	ASSERT_EQ(self->modifies, 0);
+	ASSERT_EQ(modifies(self), 0);
 	/* b settles the cancelled record: nothing for its receive. */
 	ASSERT_OK(recv_wr(self, &self->b, 5, 0, 8));
 	ASSERT_EQ(poll_now(&self->b, &wc), 0);
@@ -747,7 +767,7 @@ TEST_F(dpair, direct_peer_gone)
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
-	ASSERT_EQ(self->modifies, 1);
+	ASSERT_EQ(modifies(self), 1);
 }
 
 /*
@@ -762,7 +782,7 @@ TEST_F(dpair, direct_peer_gone_idle)
 	ASSERT_OK(recv_wr(self, &self->a, 1, 0, 8));
 	__atomic_store_n(&page(&self->a)->peer_gone, 1, __ATOMIC_RELEASE);
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
-	ASSERT_EQ(self->modifies, 0);
+	ASSERT_EQ(modifies(self), 0);
 	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
 			  (uintptr_t)self->buf, RKEY, 0));
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
@@ -771,7 +791,7 @@ TEST_F(dpair, direct_peer_gone_idle)
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
-	ASSERT_EQ(self->modifies, 1);
+	ASSERT_EQ(modifies(self), 1);
 }
 
 /* The device moved the QP to ERR (the page's state): flushed. */
@@ -785,7 +805,7 @@ TEST_F(dpair, direct_device_err_flushes)
 			 __ATOMIC_RELEASE);
 	ASSERT_EQ(poll1(&self->b, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
-	ASSERT_EQ(self->modifies, 0);
+	ASSERT_EQ(modifies(self), 0);
 	/* What a arrives with now is settled with no answer. */
 	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
 	ASSERT_EQ(poll_now(&self->b, &wc), 0);
@@ -838,7 +858,7 @@ TEST_F(dpair, direct_garbage_breaks_only_the_qp)
 		ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
 		ASSERT_EQ(wc.wr_id, 0x800);
 		ASSERT_EQ(poll_now(&self->b, &wc), 0);
-		ASSERT_EQ(self->modifies, 1);
+		ASSERT_EQ(modifies(self), 1);
 	}
 }
 
@@ -857,7 +877,7 @@ TEST_F(dpair, direct_scribbled_status)
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_BAD_RESP_ERR);
 	/* b, drained by a (same process), found a record it never took. */
-	ASSERT_EQ(self->modifies, 2);
+	ASSERT_EQ(modifies(self), 2);
 }
 
 /* An armed receive side is notified once, through notify and the kick. */
@@ -922,9 +942,9 @@ TEST_F(dpair, direct_wrong_inode_fails)
 	peer_block(self, &self->a, &self->b);
 	page(&self->a)->peer_qp_ino++;
 	ASSERT_TRUE(!ivp_direct_qp_is(&self->a.qp));
-	ASSERT_EQ(self->modifies, 1);
+	ASSERT_EQ(modifies(self), 1);
 	ASSERT_TRUE(!ivp_direct_qp_is(&self->a.qp));
-	ASSERT_EQ(self->modifies, 1);
+	ASSERT_EQ(modifies(self), 1);
 }
 
 /* The queues hold max_send_wr and max_recv_wr WRs: then ENOMEM. */
@@ -942,4 +962,328 @@ TEST_F(dpair, direct_queues_full)
 	for (i = 0; i < 7; i++)
 		ASSERT_OK(recv_wr(self, &self->a, 1, 0, 8));
 	ASSERT_EQ(recv_wr(self, &self->a, 1, 0, 8), -ENOMEM);
+}
+
+/* The progress thread. */
+
+/* Polls @t's CQ for one completion until @ms pass: 1, or 0. */
+static int poll_ms(struct tqp *t, struct ivp_wc *wc, unsigned int ms)
+{
+	struct timespec a, b;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (;;) {
+		n = poll_now(t, wc);
+		if (n)
+			return n;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if ((b.tv_sec - a.tv_sec) * 1000 +
+			    (b.tv_nsec - a.tv_nsec) / 1000000 >= (long)ms)
+			return 0;
+	}
+}
+
+/* Waits up to @ms for a byte on @fd: the byte, or -1. */
+static int wait_byte(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, ms) != 1 || read(fd, &c, 1) != 1)
+		return -1;
+	return c;
+}
+
+static u32 wake_word(struct soft_direct_keys *k)
+{
+	return __atomic_load_n(&soft_direct_wake_line(k, KEYS)->word,
+			       __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The child's part of direct_receiver_never_polls: b's client, in its
+ * own context (key table @keys2), connects, posts two receives, then
+ * waits in read() on @cmd as perftest's server does, never polling: 'r'
+ * posts one more receive (and says 'k'), 'c' checks what the progress
+ * thread put in the receives.  Return: its exit status (0: all as
+ * expected).
+ */
+static int never_polls_child(struct dpair *self, int keys2_fd,
+			     struct soft_direct_keys *keys2, int ready,
+			     int cmd)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_RNR_RETRY,
+				  .rnr_retry = 7 };
+	static u8 want[10000];
+	struct ivp_wc wc;
+	int c, more = 0;
+
+	/* a is the parent's. */
+	ivp_direct_cq_del(&self->a.cq, &self->a.qp);
+	ivp_direct_qp_fini(&self->a.qp);
+	self->dev.ring.keys = keys2;
+	self->dev.ring.keys_fd = keys2_fd;
+	ivp_direct_qp_modified(&self->b.qp, &at);
+	if (!ivp_direct_qp_is(&self->b.qp))
+		return 10;
+	if (recv_wr(self, &self->b, 0x51, 128 * 1024, 200) ||
+	    recv_wr(self, &self->b, 0x52, 160 * 1024, 10000))
+		return 11;
+	if (write(ready, "k", 1) != 1)
+		return 12;
+	while ((c = wait_byte(cmd, 30000)) == 'r')
+		if (recv_wr(self, &self->b, 0x53 + more, 192 * 1024 + 64 * more,
+			    64) || more++ > 1 || write(ready, "k", 1) != 1)
+			return 13;
+	if (c != 'c')
+		return 14;
+	/* Drained before this client's first poll. */
+	if (__atomic_load_n(&page(&self->b)->rx_cons, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&page(&self->b)->rx_prod, __ATOMIC_ACQUIRE))
+		return 15;
+	if (poll_now(&self->b, &wc) != 1 || wc.status || wc.wr_id != 0x51 ||
+	    wc.byte_len != 100 || wc.opcode != IB_UVERBS_WC_RECV)
+		return 16;
+	fill(want, 100, 1);
+	if (memcmp(self->buf + 128 * 1024, want, 100))
+		return 17;
+	if (poll_now(&self->b, &wc) != 1 || wc.status || wc.wr_id != 0x52 ||
+	    wc.byte_len != 10000)
+		return 18;
+	fill(want, 10000, 2);
+	if (memcmp(self->buf + 160 * 1024, want, 10000))
+		return 19;
+	if (poll_now(&self->b, &wc) != 1 || wc.status || wc.wr_id != 0x53 ||
+	    wc.byte_len != 8)
+		return 20;
+	if (poll_now(&self->b, &wc) != 1 || wc.status || wc.wr_id != 0x54 ||
+	    wc.byte_len != 16)
+		return 21;
+	if (poll_now(&self->b, &wc) != 0)
+		return 22;
+	return 0;
+}
+
+/*
+ * The receiver's client never polls (it waits in read(), as perftest's
+ * server does once its duration is over): its progress thread, woken by
+ * the sender, takes the records, and the sender's SENDs complete with
+ * the data delivered (inline and by ranges).  A record the thread finds
+ * no receive for (RNR) waits, and its sender does not wake the thread
+ * again for it; the receive posted later takes it.  A sender that arms
+ * its send CQ (to sleep) wakes the thread at once, and the event's
+ * notify comes with no poll of its.
+ */
+TEST_F(dpair, direct_receiver_never_polls)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_RNR_RETRY,
+				  .rnr_retry = 7 };
+	struct soft_direct_ctrl *pg;
+	struct soft_direct_keys *keys2;
+	struct soft_direct_msg *m;
+	int keys2_fd, ready[2], cmd[2], st, i;
+	struct ivp_wc wc;
+	void *map;
+	u32 word;
+	pid_t child;
+
+	tqp_init(self, &self->a, 0x100, IB_UVERBS_QPT_RC);
+	tqp_init(self, &self->b, 0x200, IB_UVERBS_QPT_RC);
+	keys2_fd = memfd_sized("ioverbs-keys", soft_direct_keys_size(KEYS),
+			       &map);
+	keys2 = map;
+	keys2->entries = KEYS;
+	ASSERT_OK(pipe2(ready, O_CLOEXEC));
+	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
+	/* b's peer is a, in this process (the parent), of this context. */
+	peer_block(self, &self->b, &self->a);
+	/* Where Yama restricts ptrace, the child may still take our fds. */
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	child = fork();
+	ASSERT_TRUE(child >= 0);
+	if (!child) {
+		/* The parent's ends: its exit is our EOF. */
+		close(ready[0]);
+		close(cmd[1]);
+		_exit(never_polls_child(self, keys2_fd, keys2, ready[1],
+					cmd[0]));
+	}
+	/* b is the child's. */
+	ivp_direct_cq_del(&self->b.cq, &self->b.qp);
+	ivp_direct_qp_fini(&self->b.qp);
+	peer_block(self, &self->a, &self->b);
+	pg = page(&self->a);
+	pg->seq++;
+	pg->peer_pid = child;
+	pg->peer_keys_fd = keys2_fd;
+	pg->peer_keys_ino = ino_of(keys2_fd);
+	pg->seq++;
+	ASSERT_EQ(wait_byte(ready[0], 30000), 'k');
+	ivp_direct_qp_modified(&self->a.qp, &at);
+	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
+	/* The child's thread sleeps: nothing to do. */
+	for (i = 0; i < 3000 && !__atomic_load_n(
+			&soft_direct_wake_line(keys2, KEYS)->sleeping,
+			__ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	ASSERT_EQ(soft_direct_wake_line(keys2, KEYS)->sleeping, 1);
+	fill(self->buf, 100, 1);
+	fill(self->buf + 8192, 10000, 2);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 100, 0, 0, 0));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 8192, 10000, 0,
+			  0, 0));
+	ASSERT_EQ(poll_ms(&self->a, &wc, 10000), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(wc.byte_len, 100);
+	ASSERT_EQ(poll_ms(&self->a, &wc, 10000), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.byte_len, 10000);
+	/* Woken once or twice (once per record at most). */
+	word = wake_word(keys2);
+	ASSERT_TRUE(word == 1 || word == 2);
+	/* No receive left: the thread marks the record rnr, once. */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	m = (struct soft_direct_msg *)((u8 *)page(&self->b) +
+				       SOFT_DIRECT_PAGE +
+				       (page(&self->b)->rx_cons &
+					(SOFT_DIRECT_RING_BYTES - 1)));
+	for (i = 0; i < 10000 && !__atomic_load_n(&m->rnr, __ATOMIC_ACQUIRE);
+	     i++)
+		ASSERT_EQ(poll_ms(&self->a, &wc, 1), 0);
+	ASSERT_EQ(m->rnr, 1);
+	ASSERT_EQ(m->state, SOFT_DMSG_POSTED);
+	ASSERT_TRUE(wake_word(keys2) - word <= 1);
+	word = wake_word(keys2);
+	/* 200 ms of the sender's polls wake nobody for it. */
+	ASSERT_EQ(poll_ms(&self->a, &wc, 200), 0);
+	ASSERT_EQ(wake_word(keys2), word);
+	/* The receive posted later takes it (its post drains the ring). */
+	ASSERT_EQ(write(cmd[1], "r", 1), 1);
+	ASSERT_EQ(wait_byte(ready[0], 30000), 'k');
+	ASSERT_EQ(poll_ms(&self->a, &wc, 10000), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.byte_len, 8);
+	/* Armed with a SEND outstanding: woken at once, notified, no poll. */
+	ASSERT_EQ(write(cmd[1], "r", 1), 1);
+	ASSERT_EQ(wait_byte(ready[0], 30000), 'k');
+	word = wake_word(keys2);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 16, 0, 0, 0));
+	pthread_mutex_lock(&self->a.cq.lock);
+	ivp_direct_cq_arm(&self->a.cq, 0);
+	pthread_mutex_unlock(&self->a.cq.lock);
+	ASSERT_EQ(wake_word(keys2), word + 1);
+	for (i = 0; i < 10000 && !(__atomic_load_n(&page(&self->a)->notify,
+						    __ATOMIC_ACQUIRE) &
+				     SOFT_DIRECT_NOTIFY_SEND);
+	     i++)
+		usleep(1000);
+	ASSERT_EQ(page(&self->a)->notify, SOFT_DIRECT_NOTIFY_SEND);
+	ASSERT_EQ(page(&self->a)->armed_send, 0);
+	ASSERT_EQ(poll_now(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.byte_len, 16);
+	ASSERT_EQ(write(cmd[1], "c", 1), 1);
+	ASSERT_EQ(waitpid(child, &st, 0), child);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_EQ(modifies(self), 0);
+	munmap(keys2, soft_direct_keys_size(KEYS));
+	close(keys2_fd);
+	close(ready[0]);
+	close(ready[1]);
+	close(cmd[0]);
+	close(cmd[1]);
+}
+
+/* The thread named ioverbs-direct of this process: its tid, or 0. */
+static pid_t progress_tid(void)
+{
+	char path[300], comm[32];
+	struct dirent *de;
+	pid_t tid = 0;
+	DIR *dir = opendir("/proc/self/task");
+	FILE *fp;
+
+	ASSERT_TRUE(dir != NULL);
+	while (!tid && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			 de->d_name);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		if (fgets(comm, sizeof(comm), fp) &&
+		    !strcmp(comm, "ioverbs-direct\n"))
+			tid = (pid_t)atoi(de->d_name);
+		fclose(fp);
+	}
+	closedir(dir);
+	return tid;
+}
+
+/* @tid's context switches, voluntary or not, and its state letter. */
+static long switches(pid_t tid, char *state)
+{
+	char path[96], line[256];
+	long v, total = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	fp = fopen(path, "re");
+	ASSERT_TRUE(fp != NULL);
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+			total += v;
+		else if (!strncmp(line, "State:\t", 7))
+			*state = line[7];
+	fclose(fp);
+	return total;
+}
+
+/*
+ * The progress thread exists once a QP connected, and costs nothing
+ * while nobody needs it: it sleeps without timeout (no context switch in
+ * 300 ms idle), and exchanges whose receiver polls wake it never.
+ */
+TEST_F(dpair, direct_progress_thread_sleeps)
+{
+	struct ivp_wc wc;
+	pid_t tid = 0;
+	long before;
+	char state = '?';
+	int i;
+
+	ASSERT_EQ(progress_tid(), 0);
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	for (i = 0; i < 3000 && !tid; i++) {
+		tid = progress_tid();
+		if (!tid)
+			usleep(1000);
+	}
+	ASSERT_TRUE(tid > 0);
+	/* Its first pass done, it sleeps. */
+	for (i = 0; i < 3000 && !__atomic_load_n(&soft_direct_wake_line(self->keys, KEYS)
+					      ->sleeping, __ATOMIC_SEQ_CST);
+	     i++)
+		usleep(1000);
+	usleep(20000);
+	before = switches(tid, &state);
+	usleep(300000);
+	ASSERT_EQ(switches(tid, &state), before);
+	ASSERT_EQ(state, 'S');
+	for (i = 0; i < 100; i++) {
+		ASSERT_OK(recv_wr(self, &self->b, (u64)i, 4096, 64));
+		ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 64, 0,
+				  0, 0));
+		ASSERT_EQ(poll1(&self->b, &wc), 1);
+		ASSERT_EQ(wc.wr_id, (u64)i);
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	}
+	ASSERT_EQ(switches(tid, &state), before);
+	ASSERT_EQ(wake_word(self->keys), 0);
 }

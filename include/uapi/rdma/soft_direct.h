@@ -20,7 +20,7 @@
  *    relayed.  The device writes an entry for every MR of the context at
  *    MR_REG and kills it at DEREG; peers read it (mapped read-only) to
  *    check an rkey before an RDMA WRITE, READ or atomic.  After it, the
- *    atomic lock table, which peers write.
+ *    atomic lock table and the wake line, which peers write.
  *
  *  - Each QP's direct page (struct soft_direct_ctrl, at
  *    soft_ring_qp_layout.dir of the QP's memfd) and, after it, its
@@ -69,14 +69,32 @@
  *    otherwise a list of X's own memory ranges (struct soft_direct_iov)
  *    that Y reads with process_vm_readv() straight into its receive
  *    buffer.  X stores the record, then rx_prod (release), in Y's page.
- *    Y drains its ring when its client polls a CQ of Y (or posts a
- *    receive): it matches the record with its oldest receive, copies,
- *    makes the completion, and settles the record: status, then state
- *    TAKEN (release), then rx_cons.  X completes its WR when it finds the
- *    record TAKEN, with the status Y wrote.  Records are settled in
- *    order.  The progress of a QP is its client's: a record waits in the
- *    ring until Y's client polls (as in libfabric's shared-memory
- *    provider), or until Y's CQ armed for an event is notified (below).
+ *    Y drains its ring when its client polls a CQ of Y or posts a
+ *    receive (no system call on the way), or else its progress thread
+ *    does, woken by X (below: a NIC acknowledges without its
+ *    application, and programs count on it): it matches the record with
+ *    its oldest receive, copies, makes the completion, and settles the
+ *    record: status, then state TAKEN (release), then rx_cons.  X
+ *    completes its WR when it finds the record TAKEN, with the status Y
+ *    wrote.  Records are settled in order.
+ *  - Progress thread (one per context that has a DIRECT QP): it sleeps
+ *    without timeout on the word of its context's wake line (struct
+ *    soft_direct_wake, after the lock table of the key table, which
+ *    peers map read-write).  It reads word, drains the rings of its
+ *    DIRECT QPs as a poll does and, unless it drained a ring its client
+ *    does not drain itself (then it drains again), stores sleeping = 1
+ *    and sleeps (FUTEX_WAIT on word, the value it read); woken, it
+ *    stores sleeping = 0.  X, whose oldest unsettled record (not marked
+ *    rnr) has waited SOFT_DIRECT_STALL_NS in X's own polls, loads
+ *    sleeping at each poll from then on and, once it finds it set, adds
+ *    1 to word and FUTEX_WAKEs it (a shared futex): once per record.
+ *    X's client that arms its send CQ with such a record outstanding
+ *    (it may sleep now, and poll no more) adds 1 to word at once,
+ *    whatever sleeping says (then FUTEX_WAKEs it if set): the thread,
+ *    which read word before it drained, either finds the record or
+ *    does not sleep.  A record the thread finds no receive for (RNR)
+ *    waits, marked rnr, for Y's next receive: nobody wakes for it.  Y's
+ *    thread never runs while nobody waits: an idle client costs no CPU.
  *  - RNR (RC): Y finds no receive: it leaves the record POSTED, sets rnr
  *    and, the first time, rnr_since.  X, past rnr_since + Y's min_rnr_us
  *    times (rnr_retry + 1) (never with rnr_retry 7), cancels it: a
@@ -350,6 +368,12 @@ struct soft_direct_key {
 	__aligned_u64 rsvd1[3];
 };
 
+/*
+ * How long a sender waits for its oldest record to be settled, counted
+ * in its own polls, before it wakes the receiver's progress thread.
+ */
+#define SOFT_DIRECT_STALL_NS 50000
+
 /* Locks of the atomic lock table: one 64-byte line each. */
 #define SOFT_DIRECT_LOCKS 256
 
@@ -364,13 +388,31 @@ struct soft_direct_lock {
 };
 
 /**
+ * struct soft_direct_wake - a context's wake line (64 bytes), after the
+ *	lock table: how a peer wakes the context's progress thread (the
+ *	device never reads it)
+ * @sleeping: 1 while the thread is about to sleep or sleeps (written by
+ *	the context's client)
+ * @word: the futex word the thread sleeps on (peers add 1, then
+ *	FUTEX_WAKE)
+ */
+struct soft_direct_wake {
+	__u32 sleeping;
+	__u32 word;
+	__u32 rsvd[14];
+};
+
+/**
  * struct soft_direct_keys - a context's key table memfd
  * @entries: slots in @key (a power of two, 64..SOFT_DIRECT_MAX_KEYS),
  *	written by the client before it attaches the memfd; the device
  *	keeps its own copy and peers read soft_direct_ctrl.peer_keys_entries
  *	(never this field, which its owner may change)
  *
- * @key[] then the lock table (soft_direct_locks()).  An rkey's probe
+ * @key[], the lock table (soft_direct_locks()), then the wake line
+ * (soft_direct_wake_line()): the size soft_direct_keys_size() gives
+ * (which the wake line did not change: it fits the last page's slack
+ * for every valid @entries).  An rkey's probe
  * sequence starts at soft_direct_key_slot() and goes on linearly past
  * LIVE entries of other keys and DEAD ones, up to a FREE one.  The
  * device fails MR_REG with ENOMEM when no slot is left.
@@ -392,7 +434,8 @@ static inline __u64 soft_direct_keys_size(__u32 entries)
 {
 	__u64 n = sizeof(struct soft_direct_keys) +
 		  (__u64)entries * sizeof(struct soft_direct_key) +
-		  SOFT_DIRECT_LOCKS * sizeof(struct soft_direct_lock);
+		  SOFT_DIRECT_LOCKS * sizeof(struct soft_direct_lock) +
+		  sizeof(struct soft_direct_wake);
 
 	return (n + 4095) & ~4095ull;
 }
@@ -402,6 +445,14 @@ static inline struct soft_direct_lock *
 soft_direct_locks(struct soft_direct_keys *k, __u32 entries)
 {
 	return (struct soft_direct_lock *)&k->key[entries];
+}
+
+/* The wake line of a key table of @entries slots. */
+static inline struct soft_direct_wake *
+soft_direct_wake_line(struct soft_direct_keys *k, __u32 entries)
+{
+	return (struct soft_direct_wake *)&soft_direct_locks(k, entries)
+		[SOFT_DIRECT_LOCKS];
 }
 
 /*
