@@ -101,6 +101,8 @@ static void tqp_init(struct dpair *self, struct tqp *t, u32 qpn, u8 type)
 
 	memset(t, 0, sizeof(*t));
 	t->cq.dev = &self->dev;
+	/* Room for every completion a test leaves unpolled. */
+	t->cq.cqe = 256;
 	pthread_mutex_init(&t->cq.lock, NULL);
 	t->qp.dev = &self->dev;
 	t->qp.qpn = qpn;
