@@ -138,7 +138,12 @@ static unsigned int ran(const char *text)
  * rdma-core's tests/@module.py through `ioverbs run` on a daemon of our
  * own: exit 0, unittest's "OK", only allowed skips, nothing left behind.
  */
-static void pyverbs_module(const char *module)
+/*
+ * rdma-core's pyverbs test @module through `ioverbs run`: on the direct
+ * path (the default: its QPs and their peers are in one process), or on
+ * the relay (@relay: IOVERBS_DIRECT=0).
+ */
+static void pyverbs_module(const char *module, bool relay)
 {
 	static char out[1 << 20];
 	unsigned int n[ARRAY_SIZE(skips)] = { 0 }, i, total, skipped = 0;
@@ -154,6 +159,10 @@ static void pyverbs_module(const char *module)
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
+	if (relay)
+		ASSERT_OK(setenv("IOVERBS_DIRECT", "0", 1));
+	else
+		ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
 	argv[0] = (char *)fx_tool_path();
 	argv[1] = "run";
 	argv[2] = mnt_opt;
@@ -175,8 +184,8 @@ static void pyverbs_module(const char *module)
 	count_skips(out, n);
 	for (i = 0; i < ARRAY_SIZE(skips); i++)
 		skipped += n[i];
-	printf("  # %s: %u ran, %u passed, %u skipped\n", module, total,
-	       total - skipped, skipped);
+	printf("  # %s%s: %u ran, %u passed, %u skipped\n", module,
+	       relay ? " (relay)" : "", total, total - skipped, skipped);
 	for (i = 0; i < ARRAY_SIZE(skips); i++)
 		if (n[i])
 			printf("  #   %u skipped: %s\n", n[i], skips[i]);
@@ -186,45 +195,76 @@ static void pyverbs_module(const char *module)
 
 TEST_TIMEOUT(pyverbs_device, 300)
 {
-	pyverbs_module("test_device");
+	pyverbs_module("test_device", false);
 }
 
 TEST_TIMEOUT(pyverbs_pd, 300)
 {
-	pyverbs_module("test_pd");
+	pyverbs_module("test_pd", false);
 }
 
 TEST_TIMEOUT(pyverbs_mr, 300)
 {
-	pyverbs_module("test_mr");
+	pyverbs_module("test_mr", false);
 }
 
 TEST_TIMEOUT(pyverbs_cq, 300)
 {
-	pyverbs_module("test_cq");
+	pyverbs_module("test_cq", false);
 }
 
 TEST_TIMEOUT(pyverbs_cq_events, 300)
 {
-	pyverbs_module("test_cq_events");
+	pyverbs_module("test_cq_events", false);
 }
 
 TEST_TIMEOUT(pyverbs_qp, 300)
 {
-	pyverbs_module("test_qp");
+	pyverbs_module("test_qp", false);
 }
 
 TEST_TIMEOUT(pyverbs_qpex, 300)
 {
-	pyverbs_module("test_qpex");
+	pyverbs_module("test_qpex", false);
 }
 
 TEST_TIMEOUT(pyverbs_cqex, 300)
 {
-	pyverbs_module("test_cqex");
+	pyverbs_module("test_cqex", false);
 }
 
 TEST_TIMEOUT(pyverbs_atomic, 300)
 {
-	pyverbs_module("test_atomic");
+	pyverbs_module("test_atomic", false);
+}
+
+/* The modules that move data, on the relay too. */
+TEST_TIMEOUT(pyverbs_cq_relay, 300)
+{
+	pyverbs_module("test_cq", true);
+}
+
+TEST_TIMEOUT(pyverbs_cq_events_relay, 300)
+{
+	pyverbs_module("test_cq_events", true);
+}
+
+TEST_TIMEOUT(pyverbs_qp_relay, 300)
+{
+	pyverbs_module("test_qp", true);
+}
+
+TEST_TIMEOUT(pyverbs_qpex_relay, 300)
+{
+	pyverbs_module("test_qpex", true);
+}
+
+TEST_TIMEOUT(pyverbs_cqex_relay, 300)
+{
+	pyverbs_module("test_cqex", true);
+}
+
+TEST_TIMEOUT(pyverbs_atomic_relay, 300)
+{
+	pyverbs_module("test_atomic", true);
 }
