@@ -221,6 +221,19 @@ const char *fx_tool_path(void)
 	return buf;
 }
 
+bool fx_userns_off(void)
+{
+	FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
+	int on = 1;
+
+	if (!fp)
+		return false;
+	if (fscanf(fp, "%d", &on) != 1)
+		on = 1;
+	fclose(fp);
+	return !on;
+}
+
 const char *fx_in_build(const char *rel)
 {
 	static char built[PATH_MAX];

@@ -161,6 +161,8 @@ const char *fx_tool_path(void);
 const char *fx_in_build(const char *rel);
 /* Runs @argv (stdout+stderr to @out); the exit status or -1. */
 int fx_run(char *const argv[], char *out, size_t size);
+/* Does the kernel refuse user namespaces to ordinary users? */
+bool fx_userns_off(void);
 
 /* --- client commands: 0 or -errno, as ioverbs_cmd_exec() ------------- */
 
