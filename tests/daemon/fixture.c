@@ -585,6 +585,16 @@ int fx_open(struct fx *fx, const char *name, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+int fx_client_open(struct fx *fx, const char *dev, struct ioverbs_client *v)
+{
+	int fd = fx_open(fx, dev, O_RDWR);
+
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_init_fd(v, fd);
+	ASSERT_OK(ioverbs_context_get(v));
+	return fd;
+}
+
 long fx_ctl(struct fx *fx, const char *cmd, char *out, size_t size)
 {
 	size_t used = 0;

@@ -338,10 +338,7 @@ TEST(daemon_direct_key_table_refused)
 	static const u32 bad[] = { 0, 32, 100, SOFT_DIRECT_MAX_KEYS * 2 };
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	db = keys_memfd(SOFT_RING_DOORBELL_SIZE, 0, true);
 	kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_TRUE(kick >= 0);
