@@ -795,10 +795,7 @@ TEST(async_events_port_and_removal)
 	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
 	snprintf(path, sizeof(path), "%s/async.out", fx.dir);
 	p = async_client(&fx, "ports", path);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_DOWN, IOVERBS_NONE,
 				      1));
 	ASSERT_TRUE(file_says(path, "event port error port 1\n"));

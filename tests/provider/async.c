@@ -28,54 +28,7 @@
 
 #include <infiniband/verbs.h>
 
-static unsigned int passed, failed;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			printf("FAIL %s:%d: %s (errno %d)\n", __FILE__,      \
-			       __LINE__, #cond, errno);                      \
-		}                                                            \
-	} while (0)
-
-/* @qp: RESET -> INIT -> RTR -> RTS, connected to @dqpn at @lid. */
-static int connect_qp(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid)
-{
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE,
-	};
-
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-					  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 12;
-	a.ah_attr.dlid = lid;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-					  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-					  IBV_QP_MAX_DEST_RD_ATOMIC |
-					  IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-					     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-					     IBV_QP_SQ_PSN |
-					     IBV_QP_MAX_QP_RD_ATOMIC);
-}
+#include "client.h"
 
 /*
  * CQ_ERR: a send CQ overrun by signaled RDMA WRITEs between two QPs of
@@ -113,8 +66,10 @@ static void cq_err(struct ibv_context *ctx, struct ibv_pd *pd)
 	CHECK(a && b);
 	if (!a || !b)
 		return;
-	CHECK(!connect_qp(a, b->qp_num, port.lid));
-	CHECK(!connect_qp(b, a->qp_num, port.lid));
+	CHECK(!connect_rc(a, b->qp_num, port.lid, IBV_ACCESS_REMOTE_WRITE,
+			   12));
+	CHECK(!connect_rc(b, a->qp_num, port.lid, IBV_ACCESS_REMOTE_WRITE,
+			   12));
 	for (i = 0; i < small->cqe + 2; i++) {
 		struct ibv_sge sge = { .addr = (uintptr_t)buf, .length = 8,
 				       .lkey = mr->lkey };
@@ -197,8 +152,10 @@ static void cq_err_recv(struct ibv_context *ctx, struct ibv_pd *pd)
 	CHECK(a && b);
 	if (!a || !b)
 		return;
-	CHECK(!connect_qp(a, b->qp_num, port.lid));
-	CHECK(!connect_qp(b, a->qp_num, port.lid));
+	CHECK(!connect_rc(a, b->qp_num, port.lid, IBV_ACCESS_REMOTE_WRITE,
+			   12));
+	CHECK(!connect_rc(b, a->qp_num, port.lid, IBV_ACCESS_REMOTE_WRITE,
+			   12));
 	for (i = 0; i < small->cqe + 2; i++) {
 		struct ibv_recv_wr wr = { .wr_id = 100 + (uint64_t)i,
 					  .sg_list = &sge, .num_sge = 1 }, *bad;
@@ -269,20 +226,6 @@ static int next_event(struct ibv_context *ctx, int ms, int *port)
 	return type;
 }
 
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *ctx = NULL;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			ctx = ibv_open_device(list[i]);
-	if (list)
-		ibv_free_device_list(list);
-	return ctx;
-}
-
 int main(int argc, char **argv)
 {
 	struct ibv_context *ctx;
@@ -293,7 +236,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: async IBDEV ports|fatal|cqerr\n");
 		return 2;
 	}
-	ctx = open_dev(argv[1]);
+	ctx = client_open(argv[1]);
 	if (!ctx) {
 		printf("FAIL: cannot open %s (errno %d)\n", argv[1], errno);
 		return 1;
@@ -305,8 +248,7 @@ int main(int argc, char **argv)
 		cq_err_recv(ctx, pd);
 		CHECK(!ibv_dealloc_pd(pd));
 		ibv_close_device(ctx);
-		printf("%u passed, %u failed\n", passed, failed);
-		return failed ? 1 : 0;
+		return client_report();
 	}
 	printf("ready\n");
 	fflush(stdout);
@@ -329,6 +271,5 @@ int main(int argc, char **argv)
 	if (pd)
 		ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return client_report();
 }
