@@ -27,6 +27,23 @@ struct ibv_context *client_open(const char *name)
 	return ctx;
 }
 
+bool client_pd_mr(struct ibv_context *ctx, void *buf, size_t size,
+		  uint16_t *lid, struct ibv_pd **pd, struct ibv_mr **mr)
+{
+	struct ibv_port_attr port;
+
+	CHECK(ibv_query_port(ctx, 1, &port) == 0);
+	*lid = port.lid;
+	*pd = ibv_alloc_pd(ctx);
+	CHECK(*pd != NULL);
+	*mr = ibv_reg_mr(*pd, buf, size,
+			 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+				 IBV_ACCESS_REMOTE_READ |
+				 IBV_ACCESS_REMOTE_ATOMIC);
+	CHECK(*mr != NULL);
+	return *pd && *mr;
+}
+
 int poll_one(struct ibv_cq *cq, struct ibv_wc *wc)
 {
 	struct timespec t0, t;

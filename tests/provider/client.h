@@ -8,6 +8,7 @@
 #define IOVERBS_TESTS_PROVIDER_CLIENT_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,6 +34,14 @@ int client_report(void);
 
 /* The device called @name, opened (the last of that name): NULL if none. */
 struct ibv_context *client_open(const char *name);
+
+/*
+ * Port 1's LID of @ctx in *@lid, a PD in *@pd, and @buf (@size bytes)
+ * registered on it for local and every remote access in *@mr, each
+ * CHECK()ed: true if the PD and the MR are there.
+ */
+bool client_pd_mr(struct ibv_context *ctx, void *buf, size_t size,
+		  uint16_t *lid, struct ibv_pd **pd, struct ibv_mr **mr);
 
 /* One completion of @cq within 5 s (polled): 1, or 0 on timeout. */
 int poll_one(struct ibv_cq *cq, struct ibv_wc *wc);

@@ -545,8 +545,6 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct ibv_port_attr port;
-
 	if (argc != 3 || (strcmp(argv[2], "direct") && strcmp(argv[2], "relay"))) {
 		fprintf(stderr, "usage: direct IBDEV direct|relay\n");
 		return 2;
@@ -559,16 +557,7 @@ int main(int argc, char **argv)
 	}
 	buf = aligned_alloc(4096, BUF);
 	memset(buf, 0, BUF);
-	CHECK(ibv_query_port(ctx, 1, &port) == 0);
-	lid = port.lid;
-	pd = ibv_alloc_pd(ctx);
-	CHECK(pd != NULL);
-	mr = ibv_reg_mr(pd, buf, BUF,
-			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				IBV_ACCESS_REMOTE_READ |
-				IBV_ACCESS_REMOTE_ATOMIC);
-	CHECK(mr != NULL);
-	if (!pd || !mr)
+	if (!client_pd_mr(ctx, buf, BUF, &lid, &pd, &mr))
 		goto out;
 	sends();
 	one_sided();

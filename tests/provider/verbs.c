@@ -519,7 +519,6 @@ static void threads(void)
 
 int main(int argc, char **argv)
 {
-	struct ibv_port_attr port;
 	struct ibv_qp *a, *b;
 	struct ibv_cq *cq;
 
@@ -533,16 +532,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	buf = calloc(1, BUF);
-	CHECK(ibv_query_port(ctx, 1, &port) == 0);
-	lid = port.lid;
-	pd = ibv_alloc_pd(ctx);
-	CHECK(pd != NULL);
-	mr = ibv_reg_mr(pd, buf, BUF,
-			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				IBV_ACCESS_REMOTE_READ |
-				IBV_ACCESS_REMOTE_ATOMIC);
-	CHECK(mr != NULL);
-	if (!pd || !mr)
+	if (!client_pd_mr(ctx, buf, BUF, &lid, &pd, &mr))
 		goto out;
 	CHECK(mr->addr == buf && mr->length == BUF && mr->pd == pd);
 	CHECK(mr->lkey != 0 || mr->rkey != 0);
