@@ -37,6 +37,18 @@ static inline int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* @size as a figure's name says it ("64B", "4KiB", "1MiB") in @buf. */
+static inline char *bench_size_name(u32 size, char *buf, size_t n)
+{
+	if (size >= (1u << 20))
+		snprintf(buf, n, "%uMiB", size >> 20);
+	else if (size >= 1024)
+		snprintf(buf, n, "%uKiB", size >> 10);
+	else
+		snprintf(buf, n, "%uB", size);
+	return buf;
+}
+
 /* Pins to the CPU we run on; @method says how figures are taken. */
 static inline void pin_to_current_cpu(const char *method)
 {

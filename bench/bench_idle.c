@@ -42,20 +42,6 @@
 
 static char tool[PATH_MAX], provider[PATH_MAX], client[PATH_MAX];
 
-/* $(O)/rel/@rel from this program's place, $(O)/rel/bench/. */
-static void beside(char *buf, size_t size, const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
-		die("readlink /proc/self/exe", -errno);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (snprintf(buf, size, "%s/../%s", self, rel) >= (int)size)
-		die("path too long", -ENAMETOOLONG);
-}
-
 static int read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -279,9 +265,9 @@ int main(int argc, char **argv)
 		if (!strncmp(argv[i], "--daemon=", 9))
 			dpath = argv[i] + 9;
 	dpath = daemon_find("bench_idle", dpath, dbuf, sizeof(dbuf));
-	beside(tool, sizeof(tool), "tools/ioverbs");
-	beside(provider, sizeof(provider), "provider/libioverbs-rdmav34.so");
-	beside(client, sizeof(client), "tests/provider/idle");
+	bench_beside(tool, sizeof(tool), "tools/ioverbs");
+	bench_beside(provider, sizeof(provider), "provider/libioverbs-rdmav34.so");
+	bench_beside(client, sizeof(client), "tests/provider/idle");
 	if (access(tool, X_OK) || access(provider, R_OK) ||
 	    access(client, X_OK))
 		bench_skip("bench_idle",

@@ -72,20 +72,6 @@ static bool have_fi;
 static char srv_log[] = "/tmp/bench_perftest.XXXXXX";
 static char cli_log[] = "/tmp/bench_perftest.XXXXXX";
 
-/* $(O)/rel/@rel from this program's place, $(O)/rel/bench/. */
-static void beside(char *buf, size_t size, const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
-		die("readlink /proc/self/exe", -errno);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	if (snprintf(buf, size, "%s/../%s", self, rel) >= (int)size)
-		die("path too long", -ENAMETOOLONG);
-}
-
 /*
  * "# load average ..." from /proc/loadavg: a busy machine makes every
  * spinning baseline slow, so the reader must know.
@@ -403,17 +389,6 @@ enum { F_BYTES, F_ITERS, F_MIN, F_MAX, F_TYPICAL, F_AVG, F_STDEV, F_P99,
        F_P999, LAT_FIELDS };
 enum { F_BW_PEAK = 2, F_BW_AVG, F_MSG_RATE, BW_FIELDS };
 
-static char *size_name(u32 size, char *buf, size_t n)
-{
-	if (size >= (1u << 20))
-		snprintf(buf, n, "%uMiB", size >> 20);
-	else if (size >= 1024)
-		snprintf(buf, n, "%uKiB", size >> 10);
-	else
-		snprintf(buf, n, "%uB", size);
-	return buf;
-}
-
 /* The arguments of @t, -n @iters. */
 static void perftest_args(const struct test *t, unsigned int iters,
 			  char *buf, size_t size)
@@ -551,7 +526,7 @@ static const struct fi_result *fi_pingpong(const char *prov, u32 size,
 	}
 	if (!r->ok)
 		printf("bench FAILED: fi_pingpong_%s_%s%s: %s\n", prov,
-		       size_name(size, sn, sizeof(sn)), pinned ? "_pinned" : "",
+		       bench_size_name(size, sn, sizeof(sn)), pinned ? "_pinned" : "",
 		       r->why);
 	return r->ok ? r : NULL;
 }
@@ -626,7 +601,7 @@ static void print_lat(const struct test *t, const struct path *path,
 	char sn[16];
 	unsigned int j;
 
-	size_name(t->size, sn, sizeof(sn));
+	bench_size_name(t->size, sn, sizeof(sn));
 	for (j = 0; j < ARRAY_SIZE(provs); j++) {
 		r = fi_pingpong(provs[j], t->size, pinned);
 		if (!r)
@@ -656,7 +631,7 @@ static void print_bw(const struct test *t, const struct path *path,
 	char sn[16];
 	unsigned int j;
 
-	size_name(t->size, sn, sizeof(sn));
+	bench_size_name(t->size, sn, sizeof(sn));
 	for (j = 0; j < ARRAY_SIZE(provs); j++) {
 		r = fi_pingpong(provs[j], t->size, false);
 		if (r && is_direct(path) && j == 0 && t->size == (1u << 20) &&
@@ -681,7 +656,7 @@ static void measure(const struct daemon *d, const struct test *t,
 	perftest_args(t, pinned ? PINNED_ITERS : t->iters, args, sizeof(args));
 	if (!perftest(d, t, path, pinned, v, why, sizeof(why))) {
 		printf("bench FAILED: perftest_%s_%s_%s%s: %s %s: %s\n",
-		       t->name, size_name(t->size, sn, sizeof(sn)), path->name,
+		       t->name, bench_size_name(t->size, sn, sizeof(sn)), path->name,
 		       pinned ? "_pinned" : "", t->prog, args, why);
 		return;
 	}
@@ -706,7 +681,7 @@ static void measure(const struct daemon *d, const struct test *t,
 			snprintf(goals.stalled + used,
 				 sizeof(goals.stalled) - used,
 				 "%s %s_%s %s %.0f us", used ? "," : "",
-				 t->name, size_name(t->size, sn, sizeof(sn)),
+				 t->name, bench_size_name(t->size, sn, sizeof(sn)),
 				 path->name, v[F_MAX]);
 		}
 	}
@@ -824,8 +799,8 @@ int main(int argc, char **argv)
 		else
 			die("usage: bench_perftest [--daemon=PATH]", -EINVAL);
 	}
-	beside(tool, sizeof(tool), "tools/ioverbs");
-	beside(provider, sizeof(provider), "provider/libioverbs-rdmav34.so");
+	bench_beside(tool, sizeof(tool), "tools/ioverbs");
+	bench_beside(provider, sizeof(provider), "provider/libioverbs-rdmav34.so");
 	if (access(tool, X_OK) || access(provider, R_OK))
 		bench_skip("bench_perftest",
 			   "no $(O)/rel/tools/ioverbs or provider (make builds them)");

@@ -232,17 +232,6 @@ static double fi_pingpong(const char *prov, u32 size, unsigned int n)
 	return us;
 }
 
-static char *size_name(u32 size, char *buf, size_t n)
-{
-	if (size >= (1u << 20))
-		snprintf(buf, n, "%uMiB", size >> 20);
-	else if (size >= 1024)
-		snprintf(buf, n, "%uKiB", size >> 10);
-	else
-		snprintf(buf, n, "%uB", size);
-	return buf;
-}
-
 int main(int argc, char **argv)
 {
 	char def[PATH_MAX + 32], dev[160], sn[16];
@@ -315,7 +304,7 @@ int main(int argc, char **argv)
 			if ((double)size * n / t > mbw)
 				mbw = (double)size * n / t;
 		}
-		size_name(size, sn, sizeof(sn));
+		bench_size_name(size, sn, sizeof(sn));
 		printf("bench daemon_send_lat_%s: %.2f us (baseline memcpy_%s: %.3f us, ratio %.1f)\n",
 		       sn, lat * 1e6, sn, mc * 1e6, lat / mc);
 		if (fabric) {

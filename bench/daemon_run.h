@@ -7,6 +7,7 @@
 #ifndef _BENCH_DAEMON_RUN_H
 #define _BENCH_DAEMON_RUN_H
 
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +24,20 @@ struct daemon {
 	char dir[64], mnt[96];
 	pid_t pid;
 };
+
+/* $(O)/rel/@rel from this program's place, $(O)/rel/bench/, in @buf. */
+static inline void bench_beside(char *buf, size_t size, const char *rel)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		die("readlink /proc/self/exe", -errno);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	if (snprintf(buf, size, "%s/../%s", self, rel) >= (int)size)
+		die("path too long", -ENAMETOOLONG);
+}
 
 static inline void bench_skip(const char *prog, const char *why)
 {

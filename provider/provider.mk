@@ -37,29 +37,37 @@ $(PROVIDER_SMOKE): tests/provider/smoke.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
 
+# What the clients below share (tests/provider/client.h).
+PROVIDER_CLIENT := tests/provider/client.c tests/provider/client.h
+
 # The verbs past the PD through libibverbs alone (tests/provider/verbs.c).
 PROVIDER_VERBS := $(O)/rel/tests/provider/verbs
-$(PROVIDER_VERBS): tests/provider/verbs.c
+$(PROVIDER_VERBS): tests/provider/verbs.c $(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
+		$(filter %.c,$^) -libverbs -pthread
 
 # The data path's semantics on either path (tests/provider/direct.c).
 PROVIDER_DIRECT := $(O)/rel/tests/provider/direct
-$(PROVIDER_DIRECT): tests/provider/direct.c include/uapi/rdma/soft_direct.h
+$(PROVIDER_DIRECT): tests/provider/direct.c include/uapi/rdma/soft_direct.h \
+	$(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
+		$(filter %.c,$^) -libverbs
 
 # Async events through libibverbs alone (tests/provider/async.c).
 PROVIDER_ASYNC := $(O)/rel/tests/provider/async
-$(PROVIDER_ASYNC): tests/provider/async.c
+$(PROVIDER_ASYNC): tests/provider/async.c $(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
+		$(filter %.c,$^) -libverbs
 
 # A client that connects QPs to a peer and sleeps (tests/provider/idle.c).
 PROVIDER_IDLE := $(O)/rel/tests/provider/idle
-$(PROVIDER_IDLE): tests/provider/idle.c
+$(PROVIDER_IDLE): tests/provider/idle.c $(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs -pthread
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
+		$(filter %.c,$^) -libverbs -pthread
 
 # tests/test_direct.c drives provider/direct.c without a device (lib/
 # again after it: it calls lib/).
@@ -94,10 +102,10 @@ $(PROVIDER_TSAN_SO): $(patsubst %.c,$(O)/tsan-pic/%.o,\
 	$(Q)$(CC) -shared $(SAN_TSAN) -Wl,--version-script=provider/provider.map \
 		-o $@ $^ -libverbs -pthread
 
-$(PROVIDER_TSAN_VERBS): tests/provider/verbs.c
+$(PROVIDER_TSAN_VERBS): tests/provider/verbs.c $(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O1 $(SAN_TSAN) -o $@ $< \
-		-libverbs -pthread
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O1 $(SAN_TSAN) -o $@ \
+		$(filter %.c,$^) -libverbs -pthread
 
 .PHONY: check-provider
 check-provider:

@@ -113,14 +113,17 @@ static long tx_kmod_live(void)
 	return strtol(p + strlen("live_objects "), NULL, 10);
 }
 
-/* Lines "file NAME pid PID ... objects N": how many, or their objects. */
-static int tx_kmod_files(const char *name, int pid, bool objects)
+/*
+ * In @out (a "list" answer, cut up as it is read), the lines "file @name
+ * pid @pid ... objects N events E" (only those with E == @events if
+ * @events >= 0): how many, or the sum of their N if @objects.
+ */
+static int tx_list_files(char *out, const char *name, int pid, int events,
+			 bool objects)
 {
-	static char out[1 << 16];
 	char *line, *save, n[32];
 	int p, ctx, dis, obj, ev, count = 0;
 
-	tx_kmod_list(out, sizeof(out));
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line,
@@ -128,10 +131,19 @@ static int tx_kmod_files(const char *name, int pid, bool objects)
 			   "objects %d events %d",
 			   n, &p, &ctx, &dis, &obj, &ev) != 6)
 			continue;
-		if (!strcmp(n, name) && p == pid)
+		if (!strcmp(n, name) && p == pid && (events < 0 || ev == events))
 			count += objects ? obj : 1;
 	}
 	return count;
+}
+
+/* Lines "file NAME pid PID ... objects N": how many, or their objects. */
+static int tx_kmod_files(const char *name, int pid, bool objects)
+{
+	static char out[1 << 16];
+
+	tx_kmod_list(out, sizeof(out));
+	return tx_list_files(out, name, pid, -1, objects);
 }
 
 /* Opens /dev/ioverbs-NAME: the descriptor or -errno. */
@@ -524,26 +536,13 @@ void tx_close(struct ib_uverbs_file *f)
 int tx_files_with_events(struct tx_dev *d, unsigned int events)
 {
 	static char out[1 << 16];
-	char *line, *save, name[32];
-	int pid, ctx, dis, obj, ev, n = 0;
 
 	ASSERT_TRUE(tx_is_daemon());
 	if (tx_is_kernel())
 		tx_kmod_list(out, sizeof(out));
 	else
 		ASSERT_OK(fx_ctl(&d->fx, "list", out, sizeof(out)));
-	for (line = strtok_r(out, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line,
-			   "file %31s pid %d context %d disassociated %d "
-			   "objects %d events %d",
-			   name, &pid, &ctx, &dis, &obj, &ev) != 6)
-			continue;
-		if (!strcmp(name, d->name) && pid == getpid() &&
-		    ev == (int)events)
-			n++;
-	}
-	return n;
+	return tx_list_files(out, d->name, getpid(), (int)events, false);
 }
 
 void tx_skip_in_daemon(const char *why)

@@ -221,6 +221,19 @@ const char *fx_tool_path(void)
 	return buf;
 }
 
+bool fx_userns_off(void)
+{
+	FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
+	int on = 1;
+
+	if (!fp)
+		return false;
+	if (fscanf(fp, "%d", &on) != 1)
+		on = 1;
+	fclose(fp);
+	return !on;
+}
+
 const char *fx_in_build(const char *rel)
 {
 	static char built[PATH_MAX];
@@ -570,6 +583,16 @@ int fx_open(struct fx *fx, const char *name, int flags)
 	snprintf(path, sizeof(path), "%s/%s", fx->mnt, name);
 	fd = open(path, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+int fx_client_open(struct fx *fx, const char *dev, struct ioverbs_client *v)
+{
+	int fd = fx_open(fx, dev, O_RDWR);
+
+	ASSERT_TRUE(fd >= 0);
+	ioverbs_client_init_fd(v, fd);
+	ASSERT_OK(ioverbs_context_get(v));
+	return fd;
 }
 
 long fx_ctl(struct fx *fx, const char *cmd, char *out, size_t size)

@@ -68,6 +68,11 @@ bool fx_log_says(struct fx *fx, const char *what);
 
 /* open() of MOUNT/NAME: the fd or -errno. */
 int fx_open(struct fx *fx, const char *name, int flags);
+/*
+ * MOUNT/@dev opened read-write as @v's file, its context got (asserts
+ * both): the fd.
+ */
+int fx_client_open(struct fx *fx, const char *dev, struct ioverbs_client *v);
 /* One control command; the answer in @out (NUL-terminated): 0 or -errno. */
 long fx_ctl(struct fx *fx, const char *cmd, char *out, size_t size);
 /* From "list": open files of @pid (0: any) on @dev (any if NULL). */
@@ -161,6 +166,8 @@ const char *fx_tool_path(void);
 const char *fx_in_build(const char *rel);
 /* Runs @argv (stdout+stderr to @out); the exit status or -1. */
 int fx_run(char *const argv[], char *out, size_t size);
+/* Does the kernel refuse user namespaces to ordinary users? */
+bool fx_userns_off(void);
 
 /* --- client commands: 0 or -errno, as ioverbs_cmd_exec() ------------- */
 

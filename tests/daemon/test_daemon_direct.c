@@ -338,10 +338,7 @@ TEST(daemon_direct_key_table_refused)
 	static const u32 bad[] = { 0, 32, 100, SOFT_DIRECT_MAX_KEYS * 2 };
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	db = keys_memfd(SOFT_RING_DOORBELL_SIZE, 0, true);
 	kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_TRUE(kick >= 0);
@@ -728,20 +725,27 @@ static void two_children(struct fx *fx, struct side *a, struct side *b,
 	child_end(&cb);
 }
 
+/* two_children() on a daemon of its own: both paths must be @want. */
+static void two_children_take(struct side *a, struct side *b, u32 want)
+{
+	u32 pa, pb;
+	struct fx fx;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	two_children(&fx, a, b, &pa, &pb);
+	ASSERT_EQ(pa, want);
+	ASSERT_EQ(pb, want);
+	fx_stop(&fx);
+}
+
 /* Two processes of one user, both dumpable: DIRECT (no data: no provider). */
 TEST_TIMEOUT(daemon_direct_two_processes_same_user, 120)
 {
 	uid_t u = unused_uid(61500);
 	struct side a = { .uid = u, .dumpable = 1 },
 		    b = { .uid = u, .dumpable = 1 };
-	u32 pa, pb;
-	struct fx fx;
 
-	fx_start(&fx, "--mode=0666", NULL);
-	two_children(&fx, &a, &b, &pa, &pb);
-	ASSERT_EQ(pa, SOFT_PATH_DIRECT);
-	ASSERT_EQ(pb, SOFT_PATH_DIRECT);
-	fx_stop(&fx);
+	two_children_take(&a, &b, SOFT_PATH_DIRECT);
 }
 
 /* Two users: RELAY both ways, and the relay moves the data. */
@@ -750,14 +754,8 @@ TEST_TIMEOUT(daemon_direct_two_users_relay, 120)
 	uid_t u = unused_uid(61500);
 	struct side a = { .uid = u, .dumpable = 1 },
 		    b = { .uid = unused_uid(u + 1), .dumpable = 1 };
-	u32 pa, pb;
-	struct fx fx;
 
-	fx_start(&fx, "--mode=0666", NULL);
-	two_children(&fx, &a, &b, &pa, &pb);
-	ASSERT_EQ(pa, SOFT_PATH_RELAY);
-	ASSERT_EQ(pb, SOFT_PATH_RELAY);
-	fx_stop(&fx);
+	two_children_take(&a, &b, SOFT_PATH_RELAY);
 }
 
 /* One user, but one process is not dumpable: RELAY, and data moves. */
@@ -766,14 +764,8 @@ TEST_TIMEOUT(daemon_direct_not_dumpable_relay, 120)
 	uid_t u = unused_uid(61500);
 	struct side a = { .uid = u, .dumpable = 1 },
 		    b = { .uid = u, .dumpable = 0 };
-	u32 pa, pb;
-	struct fx fx;
 
-	fx_start(&fx, "--mode=0666", NULL);
-	two_children(&fx, &a, &b, &pa, &pb);
-	ASSERT_EQ(pa, SOFT_PATH_RELAY);
-	ASSERT_EQ(pb, SOFT_PATH_RELAY);
-	fx_stop(&fx);
+	two_children_take(&a, &b, SOFT_PATH_RELAY);
 }
 
 /* Waits (10 s at most) for peer_gone in @s's page. */
@@ -983,6 +975,26 @@ TEST_TIMEOUT(daemon_direct_peer_device_removed, 60)
 	fx_stop(&fx);
 }
 
+/* @a and @b (RC_KEYS) on @fx, connected to each other: DIRECT. */
+static void direct_pair(struct fx *fx, struct ioverbs_ep *a,
+			struct ioverbs_ep *b)
+{
+	ASSERT_OK(dep_open(fx, a, &RC_KEYS));
+	ASSERT_OK(dep_open(fx, b, &RC_KEYS));
+	ASSERT_OK(ioverbs_ep_connect(a, b, 7));
+	ASSERT_OK(ioverbs_ep_connect(b, a, 7));
+	ASSERT_EQ(path_of(a), SOFT_PATH_DIRECT);
+}
+
+/* @a announces a copy through @b's key @e, of sequence @seq (its page). */
+static void announce(struct ioverbs_ep *a, const struct ioverbs_ep *b,
+		     const struct soft_direct_key *e, u32 seq)
+{
+	a->rqp.dir->inflight_seq = seq;
+	__atomic_store_n(&a->rqp.dir->inflight_slot, key_slot(b, e) + 1,
+			 __ATOMIC_SEQ_CST);
+}
+
 struct clearer {
 	u32 *slot;
 	unsigned int ms;
@@ -1012,11 +1024,7 @@ TEST_TIMEOUT(daemon_direct_dereg_waits_for_inflight, 60)
 	double t0, t;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(dep_open(&fx, &a, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &b, &RC_KEYS));
-	ASSERT_OK(ioverbs_ep_connect(&a, &b, 7));
-	ASSERT_OK(ioverbs_ep_connect(&b, &a, 7));
-	ASSERT_EQ(path_of(&a), SOFT_PATH_DIRECT);
+	direct_pair(&fx, &a, &b);
 
 	/* Not announced: DEREG takes no time to speak of. */
 	ASSERT_OK(ioverbs_mr_reg(&b.v, b.pd, b.buf, 4096, ACC_ALL, &mr, &lkey,
@@ -1030,9 +1038,7 @@ TEST_TIMEOUT(daemon_direct_dereg_waits_for_inflight, 60)
 				 &rkey));
 	e = key_find(&b, rkey);
 	ASSERT_TRUE(e != NULL);
-	a.rqp.dir->inflight_seq = e->seq;
-	__atomic_store_n(&a.rqp.dir->inflight_slot, key_slot(&b, e) + 1,
-			 __ATOMIC_SEQ_CST);
+	announce(&a, &b, e, e->seq);
 	c = (struct clearer){ .slot = &a.rqp.dir->inflight_slot, .ms = 100 };
 	ASSERT_OK(-pthread_create(&th, NULL, clear_later, &c));
 	t0 = now_s();
@@ -1047,9 +1053,7 @@ TEST_TIMEOUT(daemon_direct_dereg_waits_for_inflight, 60)
 	ASSERT_OK(ioverbs_mr_reg(&b.v, b.pd, b.buf, 4096, ACC_ALL, &mr, &lkey,
 				 &rkey));
 	e = key_find(&b, rkey);
-	a.rqp.dir->inflight_seq = e->seq + 2;
-	__atomic_store_n(&a.rqp.dir->inflight_slot, key_slot(&b, e) + 1,
-			 __ATOMIC_SEQ_CST);
+	announce(&a, &b, e, e->seq + 2);
 	t0 = now_s();
 	ASSERT_OK(ioverbs_mr_dereg(&b.v, mr));
 	ASSERT_TRUE(now_s() - t0 < 0.5);
@@ -1058,9 +1062,7 @@ TEST_TIMEOUT(daemon_direct_dereg_waits_for_inflight, 60)
 	ASSERT_OK(ioverbs_mr_reg(&b.v, b.pd, b.buf, 4096, ACC_ALL, &mr, &lkey,
 				 &rkey));
 	e = key_find(&b, rkey);
-	a.rqp.dir->inflight_seq = e->seq;
-	__atomic_store_n(&a.rqp.dir->inflight_slot, key_slot(&b, e) + 1,
-			 __ATOMIC_SEQ_CST);
+	announce(&a, &b, e, e->seq);
 	t0 = now_s();
 	ASSERT_OK(ioverbs_mr_dereg(&b.v, mr));
 	t = now_s() - t0;
@@ -1088,11 +1090,7 @@ TEST_TIMEOUT(daemon_direct_garbage_pages, 120)
 
 	srandom(12345);
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(dep_open(&fx, &a, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &b, &RC_KEYS));
-	ASSERT_OK(ioverbs_ep_connect(&a, &b, 7));
-	ASSERT_OK(ioverbs_ep_connect(&b, &a, 7));
-	ASSERT_EQ(path_of(&a), SOFT_PATH_DIRECT);
+	direct_pair(&fx, &a, &b);
 	for (i = 0; i < 200; i++) {
 		struct soft_direct_ctrl *d = (i & 1 ? a : b).rqp.dir;
 

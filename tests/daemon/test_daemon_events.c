@@ -52,10 +52,7 @@ TEST(daemon_events_bind_read_poll)
 	u32 cq;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	/* Not an event file: a pipe, a device file, no fd at all. */
 	ASSERT_OK(pipe(pfd));
 	ASSERT_ERRNO(-EBADF, channel_create(&v, pfd[0], &ch));
@@ -160,10 +157,7 @@ TEST(daemon_events_blocking_read_and_removal)
 	u32 cq;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs1", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs1", &v);
 	ev = fx_event_file(&fx, "blocking", 0);
 	ASSERT_TRUE(ev >= 0);
 	ASSERT_OK(channel_create(&v, ev, &ch));
@@ -208,10 +202,7 @@ TEST(daemon_events_reused_fd_number)
 	int fd, a, a2, b, ch, ch2;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	a = fx_event_file(&fx, "first", O_NONBLOCK);
 	ASSERT_TRUE(a >= 0);
 	ASSERT_OK(channel_create(&v, a, &ch));
@@ -544,10 +535,7 @@ TEST_TIMEOUT(daemon_events_read_interrupted_like_a_char_device, 120)
 	u32 cq;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	ev = fx_event_file(&fx, "interrupted", 0);
 	ASSERT_TRUE(ev >= 0);
 	ASSERT_OK(channel_create(&v, ev, &ch));

@@ -117,10 +117,7 @@ TEST(daemon_legacy_comp_channel)
 	u32 cq;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 
 	/* No spare: EMFILE; an event file of another name is not one. */
 	ASSERT_ERRNO(-EMFILE, create_channel(fd));
@@ -184,10 +181,7 @@ TEST(daemon_legacy_comp_channel_response)
 	u32 i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	sp = fx_event_file(&fx, "legacy-r", 0);
 	ASSERT_TRUE(sp >= 0);
 
@@ -226,10 +220,7 @@ TEST(daemon_legacy_refusals)
 	int fd, sp;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	/* A spare, so that only the header can be what fails. */
 	sp = fx_event_file(&fx, "legacy-x", 0);
 	ASSERT_TRUE(sp >= 0);
@@ -311,10 +302,7 @@ TEST(daemon_legacy_comp_channel_thread)
 	int fd, sp;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	sp = fx_event_file(&fx, "legacy-t", 0);
 	ASSERT_TRUE(sp >= 0);
 	ASSERT_OK(pthread_create(&t, NULL, thread_create_channel, &fd));
@@ -351,10 +339,7 @@ TEST(daemon_legacy_fuzz)
 	int fd, sp, i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	for (i = 0; i < 3000; i++) {
 		size_t len = 1 + rnd() % sizeof(buf), k;
 		u32 cmd;

@@ -126,50 +126,82 @@ static void others_are_served(struct fx *fx)
 					      sizeof(out)))) < SERVED_MS);
 }
 
-TEST_TIMEOUT(daemon_stall_client_memory_on_its_fuse, 120)
-{
-	long base;
-	int hold[2], report[2], status;
-	struct blobfs b;
+/* A daemon, the held file system and fuse_attacker() in a child. */
+struct attack {
 	struct fx fx;
-	char c = 0;
+	struct blobfs b;
+	int hold[2], report[2];
+	long base;
 	pid_t p;
+};
 
-	fx_start(&fx, "--mode=0666", NULL);
-	base = fx_live_objects(&fx);
-	ASSERT_OK(pipe(hold));
-	ASSERT_OK(pipe(report));
-	blobfs_start(&b, hold[0]);
+/*
+ * Starts @t's daemon and held file system and forks the attacker (with
+ * @sa for SIGUSR1 if not NULL); returns once it reported 'r', about to
+ * send its command.
+ */
+static void attack_start(struct attack *t, struct sigaction *sa)
+{
+	char c = 0;
+
+	fx_start(&t->fx, "--mode=0666", NULL);
+	t->base = fx_live_objects(&t->fx);
+	ASSERT_OK(pipe(t->hold));
+	ASSERT_OK(pipe(t->report));
+	blobfs_start(&t->b, t->hold[0]);
 	fflush(stdout);
 	fflush(stderr);
-	p = fork();
-	ASSERT_TRUE(p >= 0);
-	if (p == 0) {
-		close(hold[1]);
-		close(report[0]);
-		blobfs_forget(&b);
-		fuse_attacker(&fx, b.dir, report[1]);
+	t->p = fork();
+	ASSERT_TRUE(t->p >= 0);
+	if (t->p == 0) {
+		close(t->hold[1]);
+		close(t->report[0]);
+		blobfs_forget(&t->b);
+		if (sa) {
+			sigemptyset(&sa->sa_mask);
+			CHECK(!sigaction(SIGUSR1, sa, NULL));
+		}
+		fuse_attacker(&t->fx, t->b.dir, t->report[1]);
 	}
-	close(report[1]);
-	ASSERT_EQ(read(report[0], &c, 1), 1);
+	close(t->report[1]);
+	ASSERT_EQ(read(t->report[0], &c, 1), 1);
 	ASSERT_EQ(c, 'r');
+}
+
+/*
+ * Releases the held file system: the attacker's command completes ('0',
+ * exit 0), and nothing of it is left; stops the daemon.
+ */
+static void attack_end(struct attack *t)
+{
+	int status;
+	char c = 0;
+
+	ASSERT_EQ(write(t->hold[1], "x", 1), 1);
+	ASSERT_EQ(read(t->report[0], &c, 1), 1);
+	ASSERT_EQ(c, '0');
+	ASSERT_EQ(waitpid(t->p, &status, 0), t->p);
+	ASSERT_EQ(status, 0);
+	close(t->hold[1]);
+	close(t->report[0]);
+	blobfs_stop(&t->b);
+	close(t->hold[0]);
+	fx_wait_released(&t->fx, t->p, t->base);
+	fx_stop(&t->fx);
+}
+
+TEST_TIMEOUT(daemon_stall_client_memory_on_its_fuse, 120)
+{
+	struct attack t;
+
+	attack_start(&t, NULL);
 	/* Its command is now in the daemon, waiting on the attacker's read. */
 	msleep(300);
-	ASSERT_TRUE(!reported(report[0]));
-	others_are_served(&fx);
-	ASSERT_TRUE(!reported(report[0]));
+	ASSERT_TRUE(!reported(t.report[0]));
+	others_are_served(&t.fx);
+	ASSERT_TRUE(!reported(t.report[0]));
 	/* Released: the attacker's command completes, nothing is left. */
-	ASSERT_EQ(write(hold[1], "x", 1), 1);
-	ASSERT_EQ(read(report[0], &c, 1), 1);
-	ASSERT_EQ(c, '0');
-	ASSERT_EQ(waitpid(p, &status, 0), p);
-	ASSERT_EQ(status, 0);
-	close(hold[1]);
-	close(report[0]);
-	blobfs_stop(&b);
-	close(hold[0]);
-	fx_wait_released(&fx, p, base);
-	fx_stop(&fx);
+	attack_end(&t);
 }
 
 static volatile sig_atomic_t attacker_signals;
@@ -192,52 +224,18 @@ static void attacker_on_usr1(int sig)
 TEST_TIMEOUT(daemon_stall_interrupted_command_completes, 120)
 {
 	struct sigaction sa = { .sa_handler = attacker_on_usr1 };
-	long base;
-	int hold[2], report[2], status;
-	struct blobfs b;
-	struct fx fx;
-	char c = 0;
-	pid_t p;
+	struct attack t;
 
-	fx_start(&fx, "--mode=0666", NULL);
-	base = fx_live_objects(&fx);
-	ASSERT_OK(pipe(hold));
-	ASSERT_OK(pipe(report));
-	blobfs_start(&b, hold[0]);
-	fflush(stdout);
-	fflush(stderr);
-	p = fork();
-	ASSERT_TRUE(p >= 0);
-	if (p == 0) {
-		close(hold[1]);
-		close(report[0]);
-		blobfs_forget(&b);
-		sigemptyset(&sa.sa_mask);
-		CHECK(!sigaction(SIGUSR1, &sa, NULL));
-		fuse_attacker(&fx, b.dir, report[1]);
-	}
-	close(report[1]);
-	ASSERT_EQ(read(report[0], &c, 1), 1);
-	ASSERT_EQ(c, 'r');
+	attack_start(&t, &sa);
 	msleep(300);
-	ASSERT_OK(kill(p, SIGSTOP));
+	ASSERT_OK(kill(t.p, SIGSTOP));
 	msleep(100);
-	ASSERT_OK(kill(p, SIGCONT));
-	ASSERT_OK(kill(p, SIGUSR1));
+	ASSERT_OK(kill(t.p, SIGCONT));
+	ASSERT_OK(kill(t.p, SIGUSR1));
 	msleep(300);
 	/* Still held: nothing answered it. */
-	ASSERT_TRUE(!reported(report[0]));
-	ASSERT_EQ(write(hold[1], "x", 1), 1);
-	ASSERT_EQ(read(report[0], &c, 1), 1);
-	ASSERT_EQ(c, '0');
-	ASSERT_EQ(waitpid(p, &status, 0), p);
-	ASSERT_EQ(status, 0);
-	close(hold[1]);
-	close(report[0]);
-	blobfs_stop(&b);
-	close(hold[0]);
-	fx_wait_released(&fx, p, base);
-	fx_stop(&fx);
+	ASSERT_TRUE(!reported(t.report[0]));
+	attack_end(&t);
 }
 
 /*

@@ -183,6 +183,103 @@ static void slurp(const char *path, char *out, size_t size)
 	unlink(path);
 }
 
+/* Reaps @p (reap()), then its output at @path into @out: its status. */
+static int reap_out(pid_t p, const char *path, char *out, size_t size)
+{
+	int status = reap(p);
+
+	slurp(path, out, size);
+	return status;
+}
+
+/*
+ * `ioverbs run --mount=<@fx's mount> -- @prog` in @argv, the option's
+ * text in @mnt_opt (@size): the number of words put, after which the
+ * caller puts @prog's arguments and the NULL.
+ */
+static int run_argv(struct fx *fx, char **argv, char *mnt_opt, size_t size,
+		    const char *prog)
+{
+	snprintf(mnt_opt, size, "--mount=%s", fx->mnt);
+	argv[0] = (char *)fx_tool_path();
+	argv[1] = "run";
+	argv[2] = mnt_opt;
+	argv[3] = "--";
+	argv[4] = (char *)prog;
+	return 5;
+}
+
+/*
+ * A pair's server in @argv: run_argv() of @prog with "-d ioverbs0 -p
+ * @port" and @opt (@nopt of them, at most 12), NULL-terminated; the
+ * number of words (the client's adds the server's address).
+ */
+static int pair_argv(struct fx *fx, char **argv, char *mnt_opt, size_t size,
+		     const char *port, const char *prog,
+		     const char *const *opt, int nopt)
+{
+	int argc = run_argv(fx, argv, mnt_opt, size, prog), i;
+
+	argv[argc++] = "-d";
+	argv[argc++] = "ioverbs0";
+	argv[argc++] = "-p";
+	argv[argc++] = (char *)port;
+	for (i = 0; i < nopt && i < 12; i++)
+		argv[argc++] = (char *)opt[i];
+	argv[argc] = NULL;
+	return argc;
+}
+
+/*
+ * @prog's server and client as root with @opt (pair_argv()) on a free
+ * port, their outputs in @spath and @cpath: *@srv and *@cli are the two
+ * `ioverbs run`s, the client started once the server listens.
+ */
+static void spawn_pair(struct fx *fx, const char *prog,
+		       const char *const *opt, int nopt, const char *spath,
+		       const char *cpath, pid_t *srv, pid_t *cli)
+{
+	char mnt_opt[128], port[16];
+	char *argv[24];
+	int argc;
+
+	snprintf(port, sizeof(port), "%u", free_port());
+	argc = pair_argv(fx, argv, mnt_opt, sizeof(mnt_opt), port, prog, opt,
+			 nopt);
+	*srv = spawn(argv, spath, 0);
+	wait_listening(port);
+	argv[argc++] = "127.0.0.1";
+	argv[argc] = NULL;
+	*cli = spawn(argv, cpath, 0);
+}
+
+/* $(O)/rel/tests/provider/@name into @out (PATH_MAX); asserts it is there. */
+static void provider_client(const char *name, char *out)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "rel/tests/provider/%s", name);
+	snprintf(out, PATH_MAX, "%s", fx_in_build(rel));
+	ASSERT_OK(access(out, X_OK));
+}
+
+/*
+ * @client with "ioverbs0" and @arg (none if NULL) through `ioverbs run`
+ * on @fx, to its end: fx_run()'s result, its output in @out (@size).
+ */
+static int run_client(struct fx *fx, const char *client, const char *arg,
+		      char *out, size_t size)
+{
+	char mnt_opt[128];
+	char *argv[8];
+	int argc = run_argv(fx, argv, mnt_opt, sizeof(mnt_opt), client);
+
+	argv[argc++] = "ioverbs0";
+	argv[argc++] = (char *)arg;
+	argv[argc] = NULL;
+	return fx_run(argv, out, size);
+}
+
 /*
  * The path (<rdma/soft_direct.h>) the next pairs' QPs must take:
  * "direct", "relay" (IOVERBS_DIRECT=0 in their environment), or NULL
@@ -223,26 +320,15 @@ static void run_pair_users(struct fx *fx, uid_t uid, uid_t cli_uid,
 			   char *srv_out, char *cli_out, size_t size)
 {
 	char mnt_opt[128], port[16], spath[160], cpath[160];
-	int argc = 0, i, srv_status = -1, cli_status;
+	int argc, i, srv_status = -1, cli_status;
 	char *argv[24];
 	pid_t srv, cli;
 
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
 	snprintf(port, sizeof(port), "%u", free_port());
 	snprintf(spath, sizeof(spath), "%s/server.out", fx->dir);
 	snprintf(cpath, sizeof(cpath), "%s/client.out", fx->dir);
-	argv[argc++] = (char *)fx_tool_path();
-	argv[argc++] = "run";
-	argv[argc++] = mnt_opt;
-	argv[argc++] = "--";
-	argv[argc++] = (char *)prog;
-	argv[argc++] = "-d";
-	argv[argc++] = "ioverbs0";
-	argv[argc++] = "-p";
-	argv[argc++] = port;
-	for (i = 0; i < nopt && i < 12; i++)
-		argv[argc++] = (char *)opt[i];
-	argv[argc] = NULL;
+	argc = pair_argv(fx, argv, mnt_opt, sizeof(mnt_opt), port, prog, opt,
+			 nopt);
 
 	path_env();
 	srv = spawn(argv, spath, uid);
@@ -257,8 +343,7 @@ static void run_pair_users(struct fx *fx, uid_t uid, uid_t cli_uid,
 		argv[argc++] = "127.0.0.1";
 		argv[argc] = NULL;
 		cli = spawn(argv, cpath, cli_uid);
-		cli_status = reap(cli);
-		slurp(cpath, cli_out, size);
+		cli_status = reap_out(cli, cpath, cli_out, size);
 	} else {
 		cli_status = -1;
 		cli_out[0] = '\0';
@@ -281,18 +366,11 @@ static void run_pair_users(struct fx *fx, uid_t uid, uid_t cli_uid,
 	path_check(prog, cli_out);
 }
 
-/* Server and client as @uid. */
-static void run_pair_as(struct fx *fx, uid_t uid, const char *prog,
-			const char *const *opt, int nopt, char *srv_out,
-			char *cli_out, size_t size)
-{
-	run_pair_users(fx, uid, uid, prog, opt, nopt, srv_out, cli_out, size);
-}
-
+/* Server and client as the test runs. */
 static void run_pair(struct fx *fx, const char *prog, const char *const *opt,
 		     int nopt, char *srv_out, char *cli_out, size_t size)
 {
-	run_pair_as(fx, 0, prog, opt, nopt, srv_out, cli_out, size);
+	run_pair_users(fx, 0, 0, prog, opt, nopt, srv_out, cli_out, size);
 }
 
 /* Each side's "remote address" is the other's "local address". */
@@ -437,40 +515,44 @@ TEST(rc_pingpong_new_send_api)
 	pingpong(8192000ull, 1000, "-N", NULL);
 }
 
-/* Does the kernel refuse user namespaces to ordinary users? */
-static bool userns_off(void)
-{
-	FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
-	int on = 1;
+static char user_srv_out[8192], user_cli_out[8192];
 
-	if (!fp)
-		return false;
-	if (fscanf(fp, "%d", &on) != 1)
-		on = 1;
-	fclose(fp);
-	return !on;
+/* Skips without ibv_rc_pingpong or user namespaces for ordinary users. */
+static void need_users(void)
+{
+	need_tools(PINGPONG);
+	if (fx_userns_off())
+		harness_skip("unprivileged user namespaces are off");
+}
+
+/*
+ * ibv_rc_pingpong @opt, its server as the ordinary user @uid and its
+ * client as @cli_uid, each in a user namespace (need_users() first),
+ * their outputs in user_srv_out and user_cli_out: each side's addresses
+ * are the other's, and no object of theirs is left.
+ */
+static void pingpong_users(uid_t uid, uid_t cli_uid, const char *opt)
+{
+	const char *const opts[] = { opt };
+	struct fx fx;
+	long base;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair_users(&fx, uid, cli_uid, PINGPONG, opts, 1, user_srv_out,
+		       user_cli_out, sizeof(user_srv_out));
+	same_addresses(user_srv_out, user_cli_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
 }
 
 /* An ordinary user: a user namespace of their own, the same run. */
 TEST(rc_pingpong_events_as_ordinary_user)
 {
-	static char srv_out[8192], cli_out[8192];
-	static const char *const opt[] = { "-e" };
-	struct fx fx;
-	long base;
-
-	need_tools(PINGPONG);
-	if (userns_off())
-		harness_skip("unprivileged user namespaces are off");
-	fx_start(&fx, "--mode=0666", NULL);
-	base = fx_live_objects(&fx);
-	run_pair_as(&fx, RUN_UID, PINGPONG, opt, 1, srv_out, cli_out,
-		    sizeof(srv_out));
-	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
-	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
-	same_addresses(srv_out, cli_out);
-	ASSERT_EQ(fx_live_objects_settled(&fx), base);
-	fx_stop(&fx);
+	need_users();
+	pingpong_users(RUN_UID, RUN_UID, "-e");
+	ASSERT_TRUE(strstr(user_srv_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n1000 iters in ") != NULL);
 }
 
 /*
@@ -481,32 +563,19 @@ TEST(rc_pingpong_events_as_ordinary_user)
  */
 TEST(rc_pingpong_direct_as_ordinary_user)
 {
-	static char srv_out[8192], cli_out[8192];
-	static const char *const opt[] = { "-c" };
-	struct fx fx;
-	long base;
-
-	need_tools(PINGPONG);
-	if (userns_off())
-		harness_skip("unprivileged user namespaces are off");
-	fx_start(&fx, "--mode=0666", NULL);
-	base = fx_live_objects(&fx);
+	need_users();
 	want_path = "direct";
-	run_pair_as(&fx, RUN_UID, PINGPONG, opt, 1, srv_out, cli_out,
-		    sizeof(srv_out));
+	pingpong_users(RUN_UID, RUN_UID, "-c");
 	want_path = NULL;
 	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
 	/* The server's QP too (path_check() looks at the client's). */
-	if (!strstr(srv_out, "ioverbs: direct path: QP "))
+	if (!strstr(user_srv_out, "ioverbs: direct path: QP "))
 		harness_fail(__FILE__, __LINE__, "server relayed:\n%s",
-			     srv_out);
-	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
-	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
-	ASSERT_TRUE(strstr(srv_out, "invalid data") == NULL);
-	ASSERT_TRUE(strstr(cli_out, "invalid data") == NULL);
-	same_addresses(srv_out, cli_out);
-	ASSERT_EQ(fx_live_objects_settled(&fx), base);
-	fx_stop(&fx);
+			     user_srv_out);
+	ASSERT_TRUE(strstr(user_srv_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n1000 iters in ") != NULL);
+	ASSERT_TRUE(strstr(user_srv_out, "invalid data") == NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "invalid data") == NULL);
 }
 
 /*
@@ -516,34 +585,21 @@ TEST(rc_pingpong_direct_as_ordinary_user)
  */
 TEST(rc_pingpong_two_users_relay)
 {
-	static char srv_out[8192], cli_out[8192];
-	static const char *const opt[] = { "-c" };
-	struct fx fx;
-	long base;
-
-	need_tools(PINGPONG);
-	if (userns_off())
-		harness_skip("unprivileged user namespaces are off");
-	fx_start(&fx, "--mode=0666", NULL);
-	base = fx_live_objects(&fx);
+	need_users();
 	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
 	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
-	run_pair_users(&fx, RUN_UID, RUN_UID + 1, PINGPONG, opt, 1, srv_out,
-		       cli_out, sizeof(srv_out));
+	pingpong_users(RUN_UID, RUN_UID + 1, "-c");
 	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
-	if (strstr(srv_out, "ioverbs: direct path: QP ") ||
-	    strstr(cli_out, "ioverbs: direct path: QP "))
+	if (strstr(user_srv_out, "ioverbs: direct path: QP ") ||
+	    strstr(user_cli_out, "ioverbs: direct path: QP "))
 		harness_fail(__FILE__, __LINE__,
 			     "two users took the direct path:\n%s\n%s",
-			     srv_out, cli_out);
-	ASSERT_TRUE(strstr(srv_out, "\n8192000 bytes in ") != NULL);
-	ASSERT_TRUE(strstr(cli_out, "\n8192000 bytes in ") != NULL);
-	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
-	ASSERT_TRUE(strstr(srv_out, "invalid data") == NULL);
-	ASSERT_TRUE(strstr(cli_out, "invalid data") == NULL);
-	same_addresses(srv_out, cli_out);
-	ASSERT_EQ(fx_live_objects_settled(&fx), base);
-	fx_stop(&fx);
+			     user_srv_out, user_cli_out);
+	ASSERT_TRUE(strstr(user_srv_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n8192000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n1000 iters in ") != NULL);
+	ASSERT_TRUE(strstr(user_srv_out, "invalid data") == NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "invalid data") == NULL);
 }
 
 /* UC: the same exchange without acknowledgements. */
@@ -585,28 +641,17 @@ TEST(provider_verbs_errnos_and_reasons)
 		"ioverbs: post_send: ENOMEM (the send queue is full: max_send_wr WRs outstanding)\n",
 	};
 	static char out[16384];
-	char mnt_opt[128], client[PATH_MAX];
+	char client[PATH_MAX];
 	unsigned int i;
 	struct fx fx;
 	long base;
-	char *argv[8];
 
 	need_tools(PINGPONG);
-	snprintf(client, sizeof(client), "%s",
-		 fx_in_build("rel/tests/provider/verbs"));
-	ASSERT_OK(access(client, X_OK));
+	provider_client("verbs", client);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
 	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = client;
-	argv[5] = "ioverbs0";
-	argv[6] = NULL;
-	i = (unsigned int)fx_run(argv, out, sizeof(out));
+	i = (unsigned int)run_client(&fx, client, NULL, out, sizeof(out));
 	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
 	if (i || !strstr(out, " passed, 0 failed\n"))
 		harness_fail(__FILE__, __LINE__, "verbs: exit %u:\n%s", i, out);
@@ -625,9 +670,8 @@ TEST(provider_verbs_errnos_and_reasons)
 TEST(provider_verbs_under_tsan)
 {
 	static char out[16384];
-	char mnt_opt[128], client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
+	char client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
 	struct fx fx;
-	char *argv[8];
 	long base;
 	int ret;
 
@@ -641,16 +685,8 @@ TEST(provider_verbs_under_tsan)
 		harness_skip("no TSan provider and client (make builds them with this test)");
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
 	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = client;
-	argv[5] = "ioverbs0";
-	argv[6] = NULL;
-	ret = fx_run(argv, out, sizeof(out));
+	ret = run_client(&fx, client, NULL, out, sizeof(out));
 	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
 	if (ret || !strstr(out, " passed, 0 failed\n") ||
 	    strstr(out, "ThreadSanitizer"))
@@ -720,15 +756,8 @@ static pid_t async_client_as(struct fx *fx, uid_t uid, const char *dev,
 	char *argv[8];
 	pid_t p;
 
-	snprintf(client, sizeof(client), "%s",
-		 fx_in_build("rel/tests/provider/async"));
-	ASSERT_OK(access(client, X_OK));
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = client;
+	provider_client("async", client);
+	run_argv(fx, argv, mnt_opt, sizeof(mnt_opt), client);
 	argv[5] = (char *)dev;
 	argv[6] = (char *)mode;
 	argv[7] = NULL;
@@ -766,10 +795,7 @@ TEST(async_events_port_and_removal)
 	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
 	snprintf(path, sizeof(path), "%s/async.out", fx.dir);
 	p = async_client(&fx, "ports", path);
-	fd = fx_open(&fx, "uverbs0", O_RDWR);
-	ASSERT_TRUE(fd >= 0);
-	ioverbs_client_init_fd(&v, fd);
-	ASSERT_OK(ioverbs_context_get(&v));
+	fd = fx_client_open(&fx, "uverbs0", &v);
 	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_DOWN, IOVERBS_NONE,
 				      1));
 	ASSERT_TRUE(file_says(path, "event port error port 1\n"));
@@ -777,8 +803,7 @@ TEST(async_events_port_and_removal)
 				      1));
 	ASSERT_TRUE(file_says(path, "event port active port 1\n"));
 	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
-	status = reap(p);
-	slurp(path, out_buf, sizeof(out_buf));
+	status = reap_out(p, path, out_buf, sizeof(out_buf));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
 	    !strstr(out_buf, "event local catastrophic error port 0\n") ||
 	    !strstr(out_buf, " passed, 0 failed\n"))
@@ -807,8 +832,7 @@ TEST(async_device_fatal_on_daemon_stop)
 		 (int)getpid());
 	p = async_client(&fx, "fatal", path);
 	fx_stop(&fx);
-	status = reap(p);
-	slurp(path, out_buf, sizeof(out_buf));
+	status = reap_out(p, path, out_buf, sizeof(out_buf));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
 	    !strstr(out_buf, "event local catastrophic error port 0\n") ||
 	    !strstr(out_buf, " passed, 0 failed\n"))
@@ -887,9 +911,10 @@ static void wait_clients(struct fx *fx, pid_t srv, pid_t cli,
  */
 static void peer_killed(const char *path)
 {
+	/* -D longer than reap() waits: only an error ends it. */
+	static const char *const opt[] = { "-D", "100" };
 	static char srv_out[16384], cli_out[16384];
-	char mnt_opt[128], port[16], spath[160], cpath[160];
-	char *argv[16];
+	char spath[160], cpath[160];
 	int status;
 	pid_t srv, cli, victim;
 	struct fx fx;
@@ -901,27 +926,10 @@ static void peer_killed(const char *path)
 	path_env();
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
-	snprintf(port, sizeof(port), "%u", free_port());
 	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
 	snprintf(cpath, sizeof(cpath), "%s/client.out", fx.dir);
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = "/usr/bin/ib_write_bw";
-	argv[5] = "-d";
-	argv[6] = "ioverbs0";
-	argv[7] = "-p";
-	argv[8] = port;
-	argv[9] = "-D";
-	argv[10] = "100"; /* longer than reap() waits: only an error ends it */
-	argv[11] = NULL;
-	srv = spawn(argv, spath, 0);
-	wait_listening(port);
-	argv[11] = "127.0.0.1";
-	argv[12] = NULL;
-	cli = spawn(argv, cpath, 0);
+	spawn_pair(&fx, "/usr/bin/ib_write_bw", opt, 2, spath, cpath, &srv,
+		   &cli);
 	/*
 	 * Traffic: both have their QP (perftest's output is buffered, so
 	 * says nothing until the end); then a while of streaming.
@@ -933,8 +941,7 @@ static void peer_killed(const char *path)
 	ASSERT_TRUE(victim > 0);
 	ASSERT_OK(kill(victim, SIGKILL));
 	t0 = now_s();
-	status = reap(cli);
-	slurp(cpath, cli_out, sizeof(cli_out));
+	status = reap_out(cli, cpath, cli_out, sizeof(cli_out));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
 	    (!strstr(cli_out, "Failed status 12:") &&
 	     !strstr(cli_out, "Failed status 10:")) || now_s() - t0 > 20)
@@ -942,8 +949,7 @@ static void peer_killed(const char *path)
 			     "client status %#x after %.1f s:\n%s", status,
 			     now_s() - t0, cli_out);
 	path_check("ib_write_bw", cli_out);
-	reap(srv);
-	slurp(spath, srv_out, sizeof(srv_out));
+	reap_out(srv, spath, srv_out, sizeof(srv_out));
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	ASSERT_EQ(fx_files_of(&fx, "uverbs0", 0), 0);
 	fx_stop(&fx);
@@ -977,61 +983,41 @@ TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
 		"write(3, {CREATE_COMP_CHANNEL, in_words=4, out_words=1}, 16) = 16",
 		"RDMA_VERBS_IOCTL_UPSTREAM, {DEVICE INVOKE_WRITE, [WRITE_CMD=",
 	};
+	static const char *const opt[] = { "-e", "-n", "100" };
 	static char text[1 << 17], out[16384];
 	char mnt_opt[128], port[16], spath[160], tpath[160];
 	unsigned int i, exits = 0, calls = 0;
-	char *argv[24], *l, *save;
+	char *argv[24], *targv[32], *l, *save;
 	struct fx fx;
 	pid_t srv;
-	int fd, ret;
+	int fd, ret, argc;
 	ssize_t n;
 	long base;
 
 	need_tools(PINGPONG);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
 	snprintf(port, sizeof(port), "%u", free_port());
 	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
 	snprintf(tpath, sizeof(tpath), "%s/trace.out", fx.dir);
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = PINGPONG;
-	argv[5] = "-d";
-	argv[6] = "ioverbs0";
-	argv[7] = "-p";
-	argv[8] = port;
-	argv[9] = "-e";
-	argv[10] = "-n";
-	argv[11] = "100";
-	argv[12] = NULL;
+	argc = pair_argv(&fx, argv, mnt_opt, sizeof(mnt_opt), port, PINGPONG,
+			 opt, 3);
 	srv = spawn(argv, spath, 0);
 	wait_listening(port);
 	/* The traced tool and run are ASan builds: LSan cannot run under ptrace. */
 	ASSERT_OK(setenv("ASAN_OPTIONS", "detect_leaks=0", 1));
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "trace";
-	argv[2] = "-f";
-	argv[3] = "-o";
-	argv[4] = tpath;
-	argv[5] = "--";
-	argv[6] = (char *)fx_tool_path();
-	argv[7] = "run";
-	argv[8] = mnt_opt;
-	argv[9] = "--";
-	argv[10] = PINGPONG;
-	argv[11] = "-d";
-	argv[12] = "ioverbs0";
-	argv[13] = "-p";
-	argv[14] = port;
-	argv[15] = "-e";
-	argv[16] = "-n";
-	argv[17] = "100";
-	argv[18] = "127.0.0.1";
-	argv[19] = NULL;
-	ret = fx_run(argv, out, sizeof(out));
+	targv[0] = (char *)fx_tool_path();
+	targv[1] = "trace";
+	targv[2] = "-f";
+	targv[3] = "-o";
+	targv[4] = tpath;
+	targv[5] = "--";
+	/* The client: the server's words and its address. */
+	for (i = 0; i < (unsigned int)argc; i++)
+		targv[6 + i] = argv[i];
+	targv[6 + i] = "127.0.0.1";
+	targv[7 + i] = NULL;
+	ret = fx_run(targv, out, sizeof(out));
 	ASSERT_OK(unsetenv("ASAN_OPTIONS"));
 	if (ret || !strstr(out, "100 iters in"))
 		harness_fail(__FILE__, __LINE__, "traced client: exit %d:\n%s",
@@ -1084,48 +1070,29 @@ TEST_TIMEOUT(trace_run_pingpong_decodes_whole_run, 120)
  */
 TEST_TIMEOUT(robust_daemon_stopped_mid_traffic, 120)
 {
+	static const char *const opt[] = { "-n", "1000000000" };
 	static char srv_out[16384], cli_out[16384];
-	char mnt_opt[128], port[16], spath[160], cpath[160];
+	char spath[160], cpath[160];
 	int srv_status, cli_status;
-	char *argv[16];
 	pid_t srv, cli;
 	struct fx fx;
 	double t0;
 
 	need_tools(PINGPONG);
 	fx_start(&fx, "--mode=0666", NULL);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
-	snprintf(port, sizeof(port), "%u", free_port());
 	/* Read after fx_stop(), which removes fx.dir. */
 	snprintf(spath, sizeof(spath), "/tmp/ioverbs-test-%d-server.out",
 		 (int)getpid());
 	snprintf(cpath, sizeof(cpath), "/tmp/ioverbs-test-%d-client.out",
 		 (int)getpid());
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = PINGPONG;
-	argv[5] = "-d";
-	argv[6] = "ioverbs0";
-	argv[7] = "-p";
-	argv[8] = port;
-	argv[9] = "-n";
-	argv[10] = "1000000000";
-	argv[11] = NULL;
-	srv = spawn(argv, spath, 0);
-	wait_listening(port);
-	argv[11] = "127.0.0.1";
-	argv[12] = NULL;
-	cli = spawn(argv, cpath, 0);
+	spawn_pair(&fx, PINGPONG, opt, 2, spath, cpath, &srv, &cli);
 	wait_clients(&fx, srv, cli, "ibv_rc_pingpong");
 	msleep(1500);
 	ASSERT_EQ(waitpid(cli, &cli_status, WNOHANG), 0);
 	fx_stop(&fx);
 	t0 = now_s();
 	cli_status = reap(cli);
-	srv_status = reap(srv);
-	slurp(spath, srv_out, sizeof(srv_out));
+	srv_status = reap_out(srv, spath, srv_out, sizeof(srv_out));
 	slurp(cpath, cli_out, sizeof(cli_out));
 	if (!WIFEXITED(srv_status) || WEXITSTATUS(srv_status) != 1 ||
 	    !WIFEXITED(cli_status) || WEXITSTATUS(cli_status) != 1 ||
@@ -1151,11 +1118,11 @@ TEST_TIMEOUT(two_users_see_only_their_own, 120)
 	const uid_t a = RUN_UID, b = RUN_UID + 1;
 	char *argv[10];
 	struct fx fx;
-	int status;
+	int status, n;
 	pid_t p, q;
 
 	need_tools(PINGPONG);
-	if (userns_off())
+	if (fx_userns_off())
 		harness_skip("unprivileged user namespaces are off");
 	snprintf(perm_a, sizeof(perm_a), "--dev-perm=uverbs0:%u:%u:0600",
 		 (unsigned int)a, (unsigned int)a);
@@ -1167,27 +1134,21 @@ TEST_TIMEOUT(two_users_see_only_their_own, 120)
 	snprintf(bpath, sizeof(bpath), "/tmp/ioverbs-test-%d-b.out",
 		 (int)getpid());
 	p = async_client_as(&fx, a, "ioverbs0", "fatal", path);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = "/usr/bin/ibv_devices";
-	argv[5] = NULL;
+	n = run_argv(&fx, argv, mnt_opt, sizeof(mnt_opt),
+		     "/usr/bin/ibv_devices");
+	argv[n] = NULL;
 	q = spawn(argv, bpath, b);
-	status = reap(q);
-	slurp(bpath, out_buf, sizeof(out_buf));
+	status = reap_out(q, bpath, out_buf, sizeof(out_buf));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
 	    !strstr(out_buf, "ioverbs1") || strstr(out_buf, "ioverbs0"))
 		harness_fail(__FILE__, __LINE__, "B's ibv_devices %#x:\n%s",
 			     status, out_buf);
-	argv[4] = "/usr/bin/ibv_devinfo";
-	argv[5] = "-d";
-	argv[6] = "ioverbs0";
-	argv[7] = NULL;
+	argv[n - 1] = "/usr/bin/ibv_devinfo";
+	argv[n] = "-d";
+	argv[n + 1] = "ioverbs0";
+	argv[n + 2] = NULL;
 	q = spawn(argv, bpath, b);
-	status = reap(q);
-	slurp(bpath, out_buf, sizeof(out_buf));
+	status = reap_out(q, bpath, out_buf, sizeof(out_buf));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 255 ||
 	    !strstr(out_buf, "IB device 'ioverbs0' wasn't found"))
 		harness_fail(__FILE__, __LINE__, "B's ibv_devinfo %#x:\n%s",
@@ -1195,8 +1156,7 @@ TEST_TIMEOUT(two_users_see_only_their_own, 120)
 	/* A's client held on all along; its device's removal ends it. */
 	ASSERT_EQ(waitpid(p, &status, WNOHANG), 0);
 	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
-	status = reap(p);
-	slurp(path, out_buf, sizeof(out_buf));
+	status = reap_out(p, path, out_buf, sizeof(out_buf));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
 	    !strstr(out_buf, " passed, 0 failed\n"))
 		harness_fail(__FILE__, __LINE__, "A's client %#x:\n%s",
@@ -1213,30 +1173,18 @@ TEST_TIMEOUT(two_users_see_only_their_own, 120)
  */
 static void cq_err_on(const char *path)
 {
-	char mnt_opt[128], client[PATH_MAX];
-	char *argv[8];
+	char client[PATH_MAX];
 	struct fx fx;
 	long base;
 	int ret;
 
 	need_tools(PINGPONG);
-	snprintf(client, sizeof(client), "%s",
-		 fx_in_build("rel/tests/provider/async"));
-	ASSERT_OK(access(client, X_OK));
+	provider_client("async", client);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = client;
-	argv[5] = "ioverbs0";
-	argv[6] = "cqerr";
-	argv[7] = NULL;
 	want_path = path;
 	path_env();
-	ret = fx_run(argv, out_buf, sizeof(out_buf));
+	ret = run_client(&fx, client, "cqerr", out_buf, sizeof(out_buf));
 	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
 	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
 	if (ret || !strstr(out_buf, "event CQ error cq ours\n") ||
@@ -1436,20 +1384,13 @@ TEST_TIMEOUT(idle_qps_wake_nobody, 120)
 	int i, j;
 
 	need_tools(PINGPONG);
-	snprintf(client, sizeof(client), "%s",
-		 fx_in_build("rel/tests/provider/idle"));
-	ASSERT_OK(access(client, X_OK));
+	provider_client("idle", client);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
 	for (i = 0; i < 2; i++) {
 		snprintf(path[i], sizeof(path[i]), "%s/idle-%s.out", fx.dir,
 			 name[i]);
-		argv[0] = (char *)fx_tool_path();
-		argv[1] = "run";
-		argv[2] = mnt_opt;
-		argv[3] = "--";
-		argv[4] = client;
+		run_argv(&fx, argv, mnt_opt, sizeof(mnt_opt), client);
 		argv[5] = "ioverbs0";
 		argv[6] = fx.dir;
 		argv[7] = (char *)name[i];
@@ -1681,30 +1622,18 @@ TEST_TIMEOUT(perftest_read_lat_duration_both_paths, 120)
 static void direct_client(const char *path)
 {
 	static char out[16384];
-	char mnt_opt[128], client[PATH_MAX];
+	char client[PATH_MAX];
 	struct fx fx;
 	long base;
-	char *argv[8];
 	int ret;
 
 	need_tools(PINGPONG);
-	snprintf(client, sizeof(client), "%s",
-		 fx_in_build("rel/tests/provider/direct"));
-	ASSERT_OK(access(client, X_OK));
+	provider_client("direct", client);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx.mnt);
 	want_path = path;
 	path_env();
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = client;
-	argv[5] = "ioverbs0";
-	argv[6] = (char *)path;
-	argv[7] = NULL;
-	ret = fx_run(argv, out, sizeof(out));
+	ret = run_client(&fx, client, path, out, sizeof(out));
 	if (ret || !strstr(out, " passed, 0 failed\n"))
 		harness_fail(__FILE__, __LINE__, "direct %s: exit %d:\n%s",
 			     path, ret, out);
@@ -1720,39 +1649,6 @@ TEST(provider_data_path_direct)
 TEST(provider_data_path_relay)
 {
 	direct_client("relay");
-}
-
-/*
- * A perftest pair of @prog through `ioverbs run` on ioverbs0 for @secs
- * seconds (-D), its outputs in @spath and @cpath: *@srv and *@cli are
- * the two `ioverbs run`s, once the server listens.
- */
-static void perftest_pair(struct fx *fx, const char *prog, const char *secs,
-			  const char *spath, const char *cpath, pid_t *srv,
-			  pid_t *cli)
-{
-	char mnt_opt[128], port[16];
-	char *argv[16];
-
-	snprintf(mnt_opt, sizeof(mnt_opt), "--mount=%s", fx->mnt);
-	snprintf(port, sizeof(port), "%u", free_port());
-	argv[0] = (char *)fx_tool_path();
-	argv[1] = "run";
-	argv[2] = mnt_opt;
-	argv[3] = "--";
-	argv[4] = (char *)prog;
-	argv[5] = "-d";
-	argv[6] = "ioverbs0";
-	argv[7] = "-p";
-	argv[8] = port;
-	argv[9] = "-D";
-	argv[10] = (char *)secs;
-	argv[11] = NULL;
-	*srv = spawn(argv, spath, 0);
-	wait_listening(port);
-	argv[11] = "127.0.0.1";
-	argv[12] = NULL;
-	*cli = spawn(argv, cpath, 0);
 }
 
 /* Waits up to 20 s for @comm to run under both @a and @b. */
@@ -1824,6 +1720,8 @@ TEST_TIMEOUT(robust_kill_storm_direct, 240)
 	static const char *const progs[] = {
 		"/usr/bin/ib_write_bw", "/usr/bin/ib_send_bw",
 	};
+	static const char *const lat_opt[] = { "-D", "25" };
+	static const char *const opt[] = { "-D", "100" };
 	char spath[160], cpath[160], lspath[160], lcpath[160];
 	pid_t lsrv, lcli, srv, cli, victim;
 	int i, status;
@@ -1841,8 +1739,8 @@ TEST_TIMEOUT(robust_kill_storm_direct, 240)
 	srand((unsigned int)getpid());
 	snprintf(lspath, sizeof(lspath), "%s/lat-server.out", fx.dir);
 	snprintf(lcpath, sizeof(lcpath), "%s/lat-client.out", fx.dir);
-	perftest_pair(&fx, "/usr/bin/ib_send_lat", "25", lspath, lcpath,
-		      &lsrv, &lcli);
+	spawn_pair(&fx, "/usr/bin/ib_send_lat", lat_opt, 2, lspath, lcpath,
+		   &lsrv, &lcli);
 	wait_programs(lsrv, lcli, "ib_send_lat");
 	wait_direct(&fx, 2, true);
 	for (i = 0; i < 8; i++) {
@@ -1850,7 +1748,7 @@ TEST_TIMEOUT(robust_kill_storm_direct, 240)
 
 		snprintf(spath, sizeof(spath), "%s/server-%d.out", fx.dir, i);
 		snprintf(cpath, sizeof(cpath), "%s/client-%d.out", fx.dir, i);
-		perftest_pair(&fx, prog, "100", spath, cpath, &srv, &cli);
+		spawn_pair(&fx, prog, opt, 2, spath, cpath, &srv, &cli);
 		wait_programs(srv, cli, strrchr(prog, '/') + 1);
 		/*
 		 * Streaming (its client sent bytes: past perftest's
@@ -1865,8 +1763,7 @@ TEST_TIMEOUT(robust_kill_storm_direct, 240)
 		ASSERT_TRUE(victim > 0);
 		ASSERT_OK(kill(victim, SIGKILL));
 		t0 = now_s();
-		status = reap(cli);
-		slurp(cpath, cli_out, sizeof(cli_out));
+		status = reap_out(cli, cpath, cli_out, sizeof(cli_out));
 		/* ib_write_bw exits 1 then, ib_send_bw 17. */
 		if (!WIFEXITED(status) || !WEXITSTATUS(status) ||
 		    (!strstr(cli_out, "Failed status 12:") &&
@@ -1876,21 +1773,18 @@ TEST_TIMEOUT(robust_kill_storm_direct, 240)
 				     "victim %d (%s): client %#x after %.1f s:\n%s",
 				     i, prog, status, now_s() - t0, cli_out);
 		path_check(prog, cli_out);
-		reap(srv);
-		slurp(spath, srv_out, sizeof(srv_out));
+		reap_out(srv, spath, srv_out, sizeof(srv_out));
 		/* The measuring pair goes on. */
 		ASSERT_EQ(waitpid(lcli, &status, WNOHANG), 0);
 		ASSERT_TRUE(fx_alive(&fx));
 	}
-	status = reap(lcli);
-	slurp(lcpath, cli_out, sizeof(cli_out));
+	status = reap_out(lcli, lcpath, cli_out, sizeof(cli_out));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
 	    !strstr(cli_out, "t_avg"))
 		harness_fail(__FILE__, __LINE__, "ib_send_lat client %#x:\n%s",
 			     status, cli_out);
 	path_check("ib_send_lat", cli_out);
-	status = reap(lsrv);
-	slurp(lspath, srv_out, sizeof(srv_out));
+	status = reap_out(lsrv, lspath, srv_out, sizeof(srv_out));
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		harness_fail(__FILE__, __LINE__, "ib_send_lat server %#x:\n%s",
 			     status, srv_out);

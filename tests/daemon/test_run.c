@@ -396,19 +396,8 @@ TEST(run_as_ordinary_user)
 	long base;
 
 	need_tools();
-	if (access("/proc/sys/kernel/unprivileged_userns_clone", F_OK) == 0) {
-		FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone",
-				 "re");
-		int on = 1;
-
-		if (fp) {
-			if (fscanf(fp, "%d", &on) != 1)
-				on = 1;
-			fclose(fp);
-		}
-		if (!on)
-			harness_skip("unprivileged user namespaces are off");
-	}
+	if (fx_userns_off())
+		harness_skip("unprivileged user namespaces are off");
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects_settled(&fx);
 	u.fx = &fx;
@@ -628,19 +617,6 @@ static void end_run(pid_t run, pid_t cmd)
 	ASSERT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
 }
 
-static bool userns_off(void)
-{
-	FILE *fp = fopen("/proc/sys/kernel/unprivileged_userns_clone", "re");
-	int on = 1;
-
-	if (!fp)
-		return false;
-	if (fscanf(fp, "%d", &on) != 1)
-		on = 1;
-	fclose(fp);
-	return !on;
-}
-
 /*
  * An ordinary user's runs of one mount share one user namespace: a second
  * run joins the first's; when the first ends, a third joins through the
@@ -654,7 +630,7 @@ TEST(run_one_user_shares_one_namespace)
 	struct fx fx;
 
 	need_tools();
-	if (userns_off())
+	if (fx_userns_off())
 		harness_skip("unprivileged user namespaces are off");
 	fx_start(&fx, "--mode=0666", NULL);
 	registry_of(a, dir, sizeof(dir));
@@ -734,7 +710,7 @@ TEST(run_never_joins_another_users_namespace)
 	struct fx fx;
 
 	need_tools();
-	if (userns_off())
+	if (fx_userns_off())
 		harness_skip("unprivileged user namespaces are off");
 	fx_start(&fx, "--mode=0666", NULL);
 	registry_of(a, adir, sizeof(adir));
@@ -840,7 +816,7 @@ TEST(run_never_joins_a_namespace_of_an_old_daemon)
 	need_tools();
 	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
 		harness_skip("needs root and /dev/fuse");
-	if (userns_off())
+	if (fx_userns_off())
 		harness_skip("unprivileged user namespaces are off");
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
 	ASSERT_OK(chmod(dir, 0755));

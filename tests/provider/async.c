@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,53 +29,75 @@
 
 #include <infiniband/verbs.h>
 
-static unsigned int passed, failed;
+#include "client.h"
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			printf("FAIL %s:%d: %s (errno %d)\n", __FILE__,      \
-			       __LINE__, #cond, errno);                      \
-		}                                                            \
-	} while (0)
+/* What a CQ_ERR case makes: @small overruns, @big has room. */
+struct cq_err_set {
+	struct ibv_mr *mr;
+	struct ibv_cq *small, *big;
+	struct ibv_qp *a, *b;
+	struct ibv_port_attr port;
+};
 
-/* @qp: RESET -> INIT -> RTR -> RTS, connected to @dqpn at @lid. */
-static int connect_qp(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid)
+/*
+ * @buf (@size, @access) registered, a CQ of 1 and one of 256, and QPs A
+ * and B (@qa) connected to each other; @small_sends: A sends into the
+ * small CQ, else B receives into it.  False if any is missing.
+ */
+static bool cq_err_setup(struct cq_err_set *t, struct ibv_context *ctx,
+			 struct ibv_pd *pd, struct ibv_qp_init_attr *qa,
+			 void *buf, size_t size, int access, bool small_sends)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE,
-	};
+	t->mr = ibv_reg_mr(pd, buf, size, access);
+	t->small = ibv_create_cq(ctx, 1, NULL, NULL, 0);
+	t->big = ibv_create_cq(ctx, 256, NULL, NULL, 0);
+	CHECK(t->mr && t->small && t->big &&
+	      !ibv_query_port(ctx, 1, &t->port));
+	if (!t->mr || !t->small || !t->big)
+		return false;
+	qa->send_cq = small_sends ? t->small : t->big;
+	qa->recv_cq = t->big;
+	t->a = ibv_create_qp(pd, qa);
+	qa->send_cq = t->big;
+	qa->recv_cq = small_sends ? t->big : t->small;
+	t->b = ibv_create_qp(pd, qa);
+	CHECK(t->a && t->b);
+	if (!t->a || !t->b)
+		return false;
+	CHECK(!connect_rc(t->a, t->b->qp_num, t->port.lid,
+			  IBV_ACCESS_REMOTE_WRITE, 12));
+	CHECK(!connect_rc(t->b, t->a->qp_num, t->port.lid,
+			  IBV_ACCESS_REMOTE_WRITE, 12));
+	return true;
+}
 
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-					  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 12;
-	a.ah_attr.dlid = lid;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-					  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-					  IBV_QP_MAX_DEST_RD_ATOMIC |
-					  IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-					     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-					     IBV_QP_SQ_PSN |
-					     IBV_QP_MAX_QP_RD_ATOMIC);
+/*
+ * The next async event (20 s at most) is CQ_ERR on @t's small CQ:
+ * printed as "event TYPE @which ours".
+ */
+static void cq_err_event(struct ibv_context *ctx, const struct cq_err_set *t,
+			 const char *which)
+{
+	struct pollfd p = { .fd = ctx->async_fd, .events = POLLIN };
+	struct ibv_async_event ev;
+
+	CHECK(poll(&p, 1, 20000) == 1);
+	CHECK(!ibv_get_async_event(ctx, &ev));
+	CHECK(ev.event_type == IBV_EVENT_CQ_ERR);
+	CHECK(ev.element.cq == t->small);
+	printf("event %s %s %s\n", ibv_event_type_str(ev.event_type), which,
+	       ev.element.cq == t->small ? "ours" : "other");
+	ibv_ack_async_event(&ev);
+}
+
+/* Destroys what cq_err_setup() made. */
+static void cq_err_free(struct cq_err_set *t)
+{
+	CHECK(!ibv_destroy_qp(t->a));
+	CHECK(!ibv_destroy_qp(t->b));
+	CHECK(!ibv_destroy_cq(t->small));
+	CHECK(!ibv_destroy_cq(t->big));
+	CHECK(!ibv_dereg_mr(t->mr));
 }
 
 /*
@@ -90,59 +113,35 @@ static void cq_err(struct ibv_context *ctx, struct ibv_pd *pd)
 			 .max_send_sge = 1, .max_recv_sge = 1 },
 		.qp_type = IBV_QPT_RC,
 	};
-	struct ibv_async_event ev;
-	struct ibv_port_attr port;
-	struct pollfd p = { .fd = ctx->async_fd, .events = POLLIN };
-	struct ibv_cq *small, *big;
-	struct ibv_qp *a, *b;
-	struct ibv_mr *mr;
+	struct cq_err_set t;
 	int i;
 
-	mr = ibv_reg_mr(pd, buf, sizeof(buf),
-			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
-	small = ibv_create_cq(ctx, 1, NULL, NULL, 0);
-	big = ibv_create_cq(ctx, 256, NULL, NULL, 0);
-	CHECK(mr && small && big && !ibv_query_port(ctx, 1, &port));
-	if (!mr || !small || !big)
+	if (!cq_err_setup(&t, ctx, pd, &qa, buf, sizeof(buf),
+			  IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE,
+			  true))
 		return;
-	qa.send_cq = small;
-	qa.recv_cq = big;
-	a = ibv_create_qp(pd, &qa);
-	qa.send_cq = big;
-	b = ibv_create_qp(pd, &qa);
-	CHECK(a && b);
-	if (!a || !b)
-		return;
-	CHECK(!connect_qp(a, b->qp_num, port.lid));
-	CHECK(!connect_qp(b, a->qp_num, port.lid));
-	for (i = 0; i < small->cqe + 2; i++) {
+	for (i = 0; i < t.small->cqe + 2; i++) {
 		struct ibv_sge sge = { .addr = (uintptr_t)buf, .length = 8,
-				       .lkey = mr->lkey };
+				       .lkey = t.mr->lkey };
 		struct ibv_send_wr wr = {
 			.wr_id = (uint64_t)i, .sg_list = &sge, .num_sge = 1,
 			.opcode = IBV_WR_RDMA_WRITE,
 			.send_flags = IBV_SEND_SIGNALED,
 			.wr.rdma = { .remote_addr = (uintptr_t)buf + 64,
-				     .rkey = mr->rkey },
+				     .rkey = t.mr->rkey },
 		}, *bad;
 
-		CHECK(!ibv_post_send(a, &wr, &bad));
+		CHECK(!ibv_post_send(t.a, &wr, &bad));
 	}
-	CHECK(poll(&p, 1, 20000) == 1);
-	CHECK(!ibv_get_async_event(ctx, &ev));
-	CHECK(ev.event_type == IBV_EVENT_CQ_ERR);
-	CHECK(ev.element.cq == small);
-	printf("event %s cq %s\n", ibv_event_type_str(ev.event_type),
-	       ev.element.cq == small ? "ours" : "other");
-	ibv_ack_async_event(&ev);
+	cq_err_event(ctx, &t, "cq");
 	/*
 	 * The CQ holds its first cqe completions, in order; the one that
 	 * found it full was dropped, and once empty a poll fails.
 	 */
-	for (i = 0; i < small->cqe; i++) {
+	for (i = 0; i < t.small->cqe; i++) {
 		struct ibv_wc wc;
 
-		CHECK(ibv_poll_cq(small, 1, &wc) == 1);
+		CHECK(ibv_poll_cq(t.small, 1, &wc) == 1);
 		CHECK(wc.wr_id == (uint64_t)i && wc.status == IBV_WC_SUCCESS &&
 		      wc.opcode == IBV_WC_RDMA_WRITE);
 	}
@@ -150,14 +149,10 @@ static void cq_err(struct ibv_context *ctx, struct ibv_pd *pd)
 	{
 		struct ibv_wc wc;
 
-		CHECK(ibv_poll_cq(small, 1, &wc) == -1);
+		CHECK(ibv_poll_cq(t.small, 1, &wc) == -1);
 		CHECK(errno == EOVERFLOW);
 	}
-	CHECK(!ibv_destroy_qp(a));
-	CHECK(!ibv_destroy_qp(b));
-	CHECK(!ibv_destroy_cq(small));
-	CHECK(!ibv_destroy_cq(big));
-	CHECK(!ibv_dereg_mr(mr));
+	cq_err_free(&t);
 }
 
 /*
@@ -173,50 +168,32 @@ static void cq_err_recv(struct ibv_context *ctx, struct ibv_pd *pd)
 		.qp_type = IBV_QPT_RC,
 	};
 	struct ibv_sge sge = { .addr = (uintptr_t)buf, .length = 8 };
-	struct ibv_async_event ev;
-	struct ibv_port_attr port;
-	struct pollfd p = { .fd = ctx->async_fd, .events = POLLIN };
-	struct ibv_cq *small, *big;
-	struct ibv_qp *a, *b;
+	struct cq_err_set t;
 	struct ibv_wc wc;
-	struct ibv_mr *mr;
 	int i, n;
 
-	mr = ibv_reg_mr(pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE);
-	small = ibv_create_cq(ctx, 1, NULL, NULL, 0);
-	big = ibv_create_cq(ctx, 256, NULL, NULL, 0);
-	CHECK(mr && small && big && !ibv_query_port(ctx, 1, &port));
-	if (!mr || !small || !big)
+	if (!cq_err_setup(&t, ctx, pd, &qa, buf, sizeof(buf),
+			  IBV_ACCESS_LOCAL_WRITE, false))
 		return;
-	sge.lkey = mr->lkey;
-	qa.send_cq = big;
-	qa.recv_cq = big;
-	a = ibv_create_qp(pd, &qa);
-	qa.recv_cq = small;
-	b = ibv_create_qp(pd, &qa);
-	CHECK(a && b);
-	if (!a || !b)
-		return;
-	CHECK(!connect_qp(a, b->qp_num, port.lid));
-	CHECK(!connect_qp(b, a->qp_num, port.lid));
-	for (i = 0; i < small->cqe + 2; i++) {
+	sge.lkey = t.mr->lkey;
+	for (i = 0; i < t.small->cqe + 2; i++) {
 		struct ibv_recv_wr wr = { .wr_id = 100 + (uint64_t)i,
 					  .sg_list = &sge, .num_sge = 1 }, *bad;
 
-		CHECK(!ibv_post_recv(b, &wr, &bad));
+		CHECK(!ibv_post_recv(t.b, &wr, &bad));
 	}
-	for (i = 0; i < small->cqe + 2; i++) {
+	for (i = 0; i < t.small->cqe + 2; i++) {
 		struct ibv_send_wr wr = {
 			.wr_id = (uint64_t)i, .sg_list = &sge, .num_sge = 1,
 			.opcode = IBV_WR_SEND,
 			.send_flags = IBV_SEND_SIGNALED,
 		}, *bad;
 
-		CHECK(!ibv_post_send(a, &wr, &bad));
+		CHECK(!ibv_post_send(t.a, &wr, &bad));
 	}
 	/* A's sends complete (its CQ has room): B took every message. */
-	for (n = 0, i = 0; n < small->cqe + 2 && i < 20000; i++) {
-		int got = ibv_poll_cq(big, 1, &wc);
+	for (n = 0, i = 0; n < t.small->cqe + 2 && i < 20000; i++) {
+		int got = ibv_poll_cq(t.big, 1, &wc);
 
 		CHECK(got >= 0);
 		if (got == 1) {
@@ -226,28 +203,18 @@ static void cq_err_recv(struct ibv_context *ctx, struct ibv_pd *pd)
 			usleep(1000);
 		}
 	}
-	CHECK(n == small->cqe + 2);
-	CHECK(poll(&p, 1, 20000) == 1);
-	CHECK(!ibv_get_async_event(ctx, &ev));
-	CHECK(ev.event_type == IBV_EVENT_CQ_ERR);
-	CHECK(ev.element.cq == small);
-	printf("event %s recv cq %s\n", ibv_event_type_str(ev.event_type),
-	       ev.element.cq == small ? "ours" : "other");
-	ibv_ack_async_event(&ev);
-	for (i = 0; i < small->cqe; i++) {
-		CHECK(ibv_poll_cq(small, 1, &wc) == 1);
+	CHECK(n == t.small->cqe + 2);
+	cq_err_event(ctx, &t, "recv cq");
+	for (i = 0; i < t.small->cqe; i++) {
+		CHECK(ibv_poll_cq(t.small, 1, &wc) == 1);
 		CHECK(wc.wr_id == 100 + (uint64_t)i &&
 		      wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_RECV &&
 		      wc.byte_len == 8);
 	}
 	errno = 0;
-	CHECK(ibv_poll_cq(small, 1, &wc) == -1);
+	CHECK(ibv_poll_cq(t.small, 1, &wc) == -1);
 	CHECK(errno == EOVERFLOW);
-	CHECK(!ibv_destroy_qp(a));
-	CHECK(!ibv_destroy_qp(b));
-	CHECK(!ibv_destroy_cq(small));
-	CHECK(!ibv_destroy_cq(big));
-	CHECK(!ibv_dereg_mr(mr));
+	cq_err_free(&t);
 }
 
 /* The next event within @ms: its type, or -1 (nothing came). */
@@ -269,20 +236,6 @@ static int next_event(struct ibv_context *ctx, int ms, int *port)
 	return type;
 }
 
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *ctx = NULL;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			ctx = ibv_open_device(list[i]);
-	if (list)
-		ibv_free_device_list(list);
-	return ctx;
-}
-
 int main(int argc, char **argv)
 {
 	struct ibv_context *ctx;
@@ -293,7 +246,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: async IBDEV ports|fatal|cqerr\n");
 		return 2;
 	}
-	ctx = open_dev(argv[1]);
+	ctx = client_open(argv[1]);
 	if (!ctx) {
 		printf("FAIL: cannot open %s (errno %d)\n", argv[1], errno);
 		return 1;
@@ -305,8 +258,7 @@ int main(int argc, char **argv)
 		cq_err_recv(ctx, pd);
 		CHECK(!ibv_dealloc_pd(pd));
 		ibv_close_device(ctx);
-		printf("%u passed, %u failed\n", passed, failed);
-		return failed ? 1 : 0;
+		return client_report();
 	}
 	printf("ready\n");
 	fflush(stdout);
@@ -329,6 +281,5 @@ int main(int argc, char **argv)
 	if (pd)
 		ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return client_report();
 }

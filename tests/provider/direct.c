@@ -33,18 +33,7 @@
 /* The layouts only (linux/types.h): not the uapi verbs headers. */
 #include "../../include/uapi/rdma/soft_direct.h"
 
-static unsigned int passed, failed;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			printf("FAIL %s:%d: %s (errno %d)\n", __FILE__,      \
-			       __LINE__, #cond, errno);                      \
-		}                                                            \
-	} while (0)
+#include "client.h"
 
 #define BUF 65536
 
@@ -59,23 +48,6 @@ struct pair {
 	struct ibv_cq *cqa, *cqb;
 	struct ibv_qp *a, *b;
 };
-
-/* One completion of @cq within 5 s: 1, or 0 on timeout. */
-static int poll_one(struct ibv_cq *cq, struct ibv_wc *wc)
-{
-	struct timespec t0, t;
-	int n;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		n = ibv_poll_cq(cq, 1, wc);
-		if (n)
-			return n;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 5)
-			return 0;
-	}
-}
 
 /* Nothing on @cq for @ms milliseconds of polling. */
 static bool quiet(struct ibv_cq *cq, long ms)
@@ -573,35 +545,19 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct ibv_device **list;
-	struct ibv_port_attr port;
-	int n, i;
-
 	if (argc != 3 || (strcmp(argv[2], "direct") && strcmp(argv[2], "relay"))) {
 		fprintf(stderr, "usage: direct IBDEV direct|relay\n");
 		return 2;
 	}
 	want_direct = !strcmp(argv[2], "direct");
-	list = ibv_get_device_list(&n);
-	for (i = 0; list && i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), argv[1]))
-			ctx = ibv_open_device(list[i]);
+	ctx = client_open(argv[1]);
 	if (!ctx) {
 		printf("cannot open %s\n", argv[1]);
 		return 1;
 	}
 	buf = aligned_alloc(4096, BUF);
 	memset(buf, 0, BUF);
-	CHECK(ibv_query_port(ctx, 1, &port) == 0);
-	lid = port.lid;
-	pd = ibv_alloc_pd(ctx);
-	CHECK(pd != NULL);
-	mr = ibv_reg_mr(pd, buf, BUF,
-			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				IBV_ACCESS_REMOTE_READ |
-				IBV_ACCESS_REMOTE_ATOMIC);
-	CHECK(mr != NULL);
-	if (!pd || !mr)
+	if (!client_pd_mr(ctx, buf, BUF, &lid, &pd, &mr))
 		goto out;
 	sends();
 	one_sided();
@@ -616,8 +572,6 @@ int main(int argc, char **argv)
 	CHECK(ibv_dealloc_pd(pd) == 0);
 out:
 	CHECK(ibv_close_device(ctx) == 0);
-	ibv_free_device_list(list);
 	free(buf);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return client_report();
 }

@@ -29,6 +29,8 @@
 
 #include <infiniband/verbs.h>
 
+#include "client.h"
+
 #define IDLE_MAX_QP 64
 #define IDLE_MSG 64
 
@@ -39,55 +41,6 @@ static void fail(const char *what)
 	printf("idle: %s failed (errno %d: %s)\n", what, errno,
 	       strerror(errno));
 	exit(1);
-}
-
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *c = NULL;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			c = ibv_open_device(list[i]);
-	if (list)
-		ibv_free_device_list(list);
-	return c;
-}
-
-/* @qp: RESET -> INIT -> RTR -> RTS, connected to @dqpn at @lid. */
-static int connect_qp(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid)
-{
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-	};
-
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-					  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 1;
-	a.ah_attr.dlid = lid;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-					  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-					  IBV_QP_MAX_DEST_RD_ATOMIC |
-					  IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-					     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-					     IBV_QP_SQ_PSN |
-					     IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
 static int post_recv(struct ibv_qp *qp, char *buf, uint32_t lkey)
@@ -220,7 +173,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	ctx = open_dev(argv[1]);
+	ctx = client_open(argv[1]);
 	if (!ctx)
 		fail("ibv_open_device");
 	pd = ibv_alloc_pd(ctx);
@@ -252,7 +205,7 @@ int main(int argc, char **argv)
 	write_info(argv[2], argv[3], port.lid, qp, nqp);
 	read_info(argv[2], argv[4], &peer_lid, peer_qpn, nqp);
 	for (i = 0; i < nqp; i++) {
-		if (connect_qp(qp[i], peer_qpn[i], peer_lid))
+		if (connect_rc(qp[i], peer_qpn[i], peer_lid, 0, 1))
 			fail("ibv_modify_qp");
 		if (post_recv(qp[i], buf + (size_t)i * IDLE_MSG, mr->lkey))
 			fail("ibv_post_recv");

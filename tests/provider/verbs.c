@@ -24,18 +24,7 @@
 
 #include <infiniband/verbs.h>
 
-static unsigned int passed, failed;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (cond) {                                                  \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			printf("FAIL %s:%d: %s (errno %d)\n", __FILE__,      \
-			       __LINE__, #cond, errno);                      \
-		}                                                            \
-	} while (0)
+#include "client.h"
 
 #define BUF 8192
 
@@ -44,23 +33,6 @@ static struct ibv_pd *pd;
 static struct ibv_mr *mr;
 static uint8_t *buf;
 static uint16_t lid;
-
-/* One completion of @cq within 5 s (polled): 1, or 0 on timeout. */
-static int poll_one(struct ibv_cq *cq, struct ibv_wc *wc)
-{
-	struct timespec t0, t;
-	int n;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		n = ibv_poll_cq(cq, 1, wc);
-		if (n)
-			return n;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 5)
-			return 0;
-	}
-}
 
 static struct ibv_qp *rc_qp(struct ibv_cq *cq, uint32_t wr)
 {
@@ -547,35 +519,20 @@ static void threads(void)
 
 int main(int argc, char **argv)
 {
-	struct ibv_device **list;
-	struct ibv_port_attr port;
 	struct ibv_qp *a, *b;
 	struct ibv_cq *cq;
-	int n, i;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: verbs IBDEV\n");
 		return 2;
 	}
-	list = ibv_get_device_list(&n);
-	for (i = 0; list && i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), argv[1]))
-			ctx = ibv_open_device(list[i]);
+	ctx = client_open(argv[1]);
 	if (!ctx) {
 		printf("cannot open %s\n", argv[1]);
 		return 1;
 	}
 	buf = calloc(1, BUF);
-	CHECK(ibv_query_port(ctx, 1, &port) == 0);
-	lid = port.lid;
-	pd = ibv_alloc_pd(ctx);
-	CHECK(pd != NULL);
-	mr = ibv_reg_mr(pd, buf, BUF,
-			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				IBV_ACCESS_REMOTE_READ |
-				IBV_ACCESS_REMOTE_ATOMIC);
-	CHECK(mr != NULL);
-	if (!pd || !mr)
+	if (!client_pd_mr(ctx, buf, BUF, &lid, &pd, &mr))
 		goto out;
 	CHECK(mr->addr == buf && mr->length == BUF && mr->pd == pd);
 	CHECK(mr->lkey != 0 || mr->rkey != 0);
@@ -603,8 +560,6 @@ int main(int argc, char **argv)
 	CHECK(ibv_dealloc_pd(pd) == 0);
 out:
 	CHECK(ibv_close_device(ctx) == 0);
-	ibv_free_device_list(list);
 	free(buf);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return client_report();
 }
