@@ -18,13 +18,12 @@ struct ib_uverbs_device {
 	struct srcu_struct srcu;	/* a command's read section */
 	u16 driver_id;
 	/*
-	 * The device's types table, copied at registration: files outlive
-	 * removal and still parse DESTROY against it after the driver
-	 * freed its device.  The types it points to are the driver's
-	 * static tables.
+	 * The core's own deep copy of the device's types table
+	 * (uverbs_types_dup(), core/spec_dup.c): files outlive removal and
+	 * still parse DESTROY against it after the driver -- in the kernel
+	 * possibly its whole module -- is gone.
 	 */
-	const struct uverbs_types *types;
-	struct uverbs_types types_copy;
+	struct uverbs_types *types;
 	void (*dealloc_ucontext)(struct ib_ucontext *ucontext);
 	/*
 	 * Where each type's actions start in a file's command counts

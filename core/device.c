@@ -16,7 +16,7 @@ static void udev_free(struct kref *ref)
 
 	mutex_destroy(&udev->files_lock);
 	cleanup_srcu_struct(&udev->srcu);
-	kfree(udev->types_copy.types);
+	kfree(udev->types);
 	kfree(udev->action_base);
 	kfree(udev);
 }
@@ -106,21 +106,12 @@ int ib_register_device(struct ib_device *dev)
 	init_srcu_struct(&udev->srcu);
 	INIT_LIST_HEAD(&udev->files);
 	udev->driver_id = dev->driver_id;
-	udev->types_copy.num_types = dev->types->num_types;
-	udev->types_copy.name = dev->types->name;
-	if (dev->types->num_types) {
-		const struct uverbs_type **copy =
-			kcalloc(dev->types->num_types, sizeof(*copy));
-
-		if (!copy) {
-			uverbs_device_put(udev);
-			return -ENOMEM;
-		}
-		memcpy(copy, dev->types->types,
-		       dev->types->num_types * sizeof(*copy));
-		udev->types_copy.types = copy;
+	/* The core's own copy: files parse it after the driver is gone. */
+	udev->types = uverbs_types_dup(dev->types);
+	if (!udev->types) {
+		uverbs_device_put(udev);
+		return -ENOMEM;
 	}
-	udev->types = &udev->types_copy;
 	ret = action_slots_init(udev);
 	if (ret) {
 		uverbs_device_put(udev);

@@ -318,7 +318,8 @@ static int uverbs_device_query_schema(struct ib_device *ib_dev,
 	u32 off = offset ? *offset : 0, total;
 	int ret;
 
-	ret = uverbs_schema_copy(ib_dev->types, ib_dev->driver_id,
+	/* The core's copy of the table, which every command parses. */
+	ret = uverbs_schema_copy(ufile->device->types, ib_dev->driver_id,
 				 data ? data->cmd_attr.data : NULL, off,
 				 data ? data->cmd_attr.len : 0, &total);
 	if (ret)

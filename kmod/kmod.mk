@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # The kernel module and its tests; included at the end of the top Makefile.
 #
-#   make kmod           $(O)/kmod/ioverbs.ko against the installed headers
+#   make kmod           $(O)/kmod/ioverbs_core.ko and ioverbs_soft.ko (the
+#                       soft device and the test driver) against the
+#                       installed headers
 #   make check-kernel   the conformance suite and tests/kernel/ inside a
 #                       qemu guest running Debian's kernel with the module
 #                       (scripts/kernel_guest.sh)
@@ -22,10 +24,12 @@ KVER := $(or $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 \
 endif
 KDIR ?= $(if $(KVER),/usr/src/linux-headers-$(KVER))
 KMOD_DIR := $(O)/kmod
-KMOD := $(KMOD_DIR)/ioverbs.ko
+# The core module; the driver module ioverbs_soft.ko is made beside it
+# (scripts/kernel_guest.sh finds it there).
+KMOD := $(KMOD_DIR)/ioverbs_core.ko
 KMOD_INPUTS := $(wildcard core/*.c core/*/*.c core/*.h core/*/*.h drivers/*/*.c \
 	drivers/*/*.h compat/kernel/*.c compat/kernel/*.h compat/kernel/*/*.h \
-	include/rdma/*.h include/uapi/rdma/*.h kmod/*.c kmod/Kbuild) \
+	include/rdma/*.h include/uapi/rdma/*.h kmod/*.c kmod/*.h kmod/Kbuild) \
 	tests/test_driver.c tests/test_driver.h
 
 .PHONY: kmod check-kernel bench-kernel

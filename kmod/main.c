@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * ioverbs.ko: the core, the soft device and the test driver as a Linux
- * module.  Every registered device is a misc character device,
+ * ioverbs_core.ko: the core as a Linux module, and the nodes of the
+ * devices that driver modules (kmod/soft.c: ioverbs_soft.ko, the soft
+ * device and the test driver) make through it (kmod/kmod.h).  Every
+ * registered device is a misc character device,
  * /dev/ioverbs-NAME: open() is ib_uverbs_open(), unlocked_ioctl the
  * core's entry (RDMA_VERBS_IOCTL), read() the reason of the caller's last
  * failed command (Rule 23, as through the daemon), release() the close
  * cleanup (Rule 19).
  *
  * /dev/ioverbs-ctl (root) takes one command per write():
- *   "add soft NAME"  a soft device (test hooks on)
- *   "add td NAME"    a test-driver device
+ *   "add KIND NAME"  a device of a kind a driver module registered:
+ *                    "soft" (test hooks on), "td" (the test driver)
  *   "remove NAME"    hot unplug (Rule 20): open files see the removal,
  *                    a new open() is ENODEV; the node and the device stay
  *                    until destroyed
@@ -25,14 +27,12 @@
  * read() returns its struct ib_uverbs_comp_event_desc records (blocking
  * unless O_NONBLOCK: EAGAIN) and poll() says EPOLLIN when one is queued;
  * unbound, read() is EINVAL; after the channel's device went, EIO.
- * /dev/ioverbs-td-knobs: mmap() of the test driver's knobs page.
  *
- * Module parameters: soft_devices (default 1), soft devices uverbs0..
- * made at load; test_hooks (default off), whether those serve
- * SOFT_VENDOR_INJECT (devices added on the control node, by root for
- * tests, always do).  rmmod is refused while any file is open (each open
- * holds the module: the core and the drivers' spec tables the file still
- * parses DESTROY against live here); it destroys every device.
+ * rmmod of this module is refused while any file is open (each open
+ * holds it: the core, the file hooks and the core's copy of the spec
+ * tables the file still parses DESTROY against live here), and while a
+ * driver module is loaded.  A driver module unloads under open files:
+ * its exit unregisters its kind, which destroys its devices (Rule 20).
  *
  * Lock order: kmod_lock -> misc_mtx (misc_register/deregister) and
  * kmod_lock -> kmod_files_lock; open() runs under misc_mtx and takes only
@@ -44,24 +44,13 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
-#include <linux/vmalloc.h>
 
 #include <compat.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/ib_verbs_ops.h>
-#include <rdma/soft_device.h>
 
 #include "../compat/kernel/kmm.h"
-#include "../tests/test_driver.h"
-
-static int soft_devices = 1;
-module_param(soft_devices, int, 0444);
-MODULE_PARM_DESC(soft_devices, "soft devices uverbs0.. to create at load");
-
-static bool test_hooks;
-module_param(test_hooks, bool, 0444);
-MODULE_PARM_DESC(test_hooks,
-		 "serve SOFT_VENDOR_INJECT on the soft devices made at load (any user could take a port down)");
+#include "kmod.h"
 
 /*
  * Fail-nth for one command (the kernel's fail-nth is not built): "fail_nth
@@ -79,7 +68,7 @@ static unsigned int kmod_fail_left;
 struct kmod_dev {
 	struct miscdevice misc;
 	struct ib_device *ib;
-	bool is_td;
+	struct ioverbs_kmod_driver *drv;
 	bool removed;		/* the device is unregistered */
 	char node[48];
 	struct list_head list;
@@ -132,6 +121,8 @@ static void kmod_event_wake(struct kmod_event *ev)
 
 static DEFINE_MUTEX(kmod_lock);
 static LIST_HEAD(kmod_devs);
+/* struct ioverbs_kmod_driver.list, under kmod_lock. */
+static LIST_HEAD(kmod_drivers);
 /* Protects every kmod_dev.files; a leaf, held across nothing that waits. */
 static DEFINE_MUTEX(kmod_files_lock);
 
@@ -452,7 +443,7 @@ static struct kmod_dev *kmod_dev_find(const char *name)
 }
 
 /* Registers the node of @ib; kmod_lock held.  Consumes @ib on failure. */
-static int kmod_dev_add(struct ib_device *ib, bool is_td)
+static int kmod_dev_add(struct ib_device *ib, struct ioverbs_kmod_driver *drv)
 {
 	struct kmod_dev *kd = kzalloc(sizeof(*kd));
 	int ret;
@@ -462,7 +453,7 @@ static int kmod_dev_add(struct ib_device *ib, bool is_td)
 		goto err_ib;
 	}
 	kd->ib = ib;
-	kd->is_td = is_td;
+	kd->drv = drv;
 	snprintf(kd->node, sizeof(kd->node), "ioverbs-%s", ib->name);
 	kd->misc.minor = MISC_DYNAMIC_MINOR;
 	kd->misc.name = kd->node;
@@ -478,10 +469,7 @@ static int kmod_dev_add(struct ib_device *ib, bool is_td)
 err_kd:
 	kfree(kd);
 err_ib:
-	if (is_td)
-		td_device_destroy(ib);
-	else
-		soft_device_destroy(ib);
+	drv->destroy(ib);
 	return ret;
 }
 
@@ -493,10 +481,7 @@ static void kmod_dev_remove(struct kmod_dev *kd)
 {
 	if (kd->removed)
 		return;
-	if (kd->is_td)
-		td_device_remove(kd->ib);
-	else
-		ib_unregister_device(kd->ib);
+	kd->drv->remove(kd->ib);
 	kd->removed = true;
 }
 
@@ -514,31 +499,97 @@ static void kmod_dev_destroy(struct kmod_dev *kd)
 	}
 	mutex_unlock(&kmod_files_lock);
 	list_del(&kd->list);
-	if (kd->is_td)
-		td_device_destroy(kd->ib);
-	else
-		soft_device_destroy(kd->ib);
+	kd->drv->destroy(kd->ib);
 	kfree(kd);
 }
 
-static int kmod_add(bool is_td, const char *name, bool hooks)
+static struct ioverbs_kmod_driver *kmod_driver_find(const char *kind)
 {
-	struct soft_device_config cfg = { .name = name, .no_test_hooks = !hooks };
+	struct ioverbs_kmod_driver *drv;
+
+	list_for_each_entry(drv, &kmod_drivers, list)
+		if (!strcmp(drv->kind, kind))
+			return drv;
+	return NULL;
+}
+
+/* kmod_lock held. */
+static int kmod_add(const char *kind, const char *name, bool hooks)
+{
+	struct ioverbs_kmod_driver *drv = kmod_driver_find(kind);
 	struct ib_device *ib;
 
+	if (!drv)
+		return -EINVAL;
 	if (kmod_dev_find(name))
 		return -EEXIST;
-	if (is_td) {
-		ib = td_device_create_named(name);
-		if (!ib)
-			return -ENOMEM;
-	} else {
-		ib = soft_device_create(&cfg);
-		if (IS_ERR(ib))
-			return (int)PTR_ERR(ib);
-	}
-	return kmod_dev_add(ib, is_td);
+	ib = drv->create(name, hooks);
+	if (IS_ERR(ib))
+		return (int)PTR_ERR(ib);
+	return kmod_dev_add(ib, drv);
 }
+
+/**
+ * ioverbs_kmod_add() - a device of a registered kind and its node
+ * @kind: the kind ("soft")
+ * @name: the device's name; its node is /dev/ioverbs-@name
+ * @hooks: the driver's test hooks on
+ *
+ * Return: 0, -EINVAL (no such kind), -EEXIST (the name is taken), or why
+ * the driver or misc_register() failed.
+ */
+int ioverbs_kmod_add(const char *kind, const char *name, bool hooks)
+{
+	int ret;
+
+	mutex_lock(&kmod_lock);
+	ret = kmod_add(kind, name, hooks);
+	mutex_unlock(&kmod_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ioverbs_kmod_add);
+
+/**
+ * ioverbs_kmod_driver_register() - a driver module offers a kind
+ * @drv: the kind; the driver module's until ioverbs_kmod_driver_unregister()
+ *
+ * Return: 0, or -EEXIST when a kind of that name is registered.
+ */
+int ioverbs_kmod_driver_register(struct ioverbs_kmod_driver *drv)
+{
+	int ret = 0;
+
+	mutex_lock(&kmod_lock);
+	if (kmod_driver_find(drv->kind))
+		ret = -EEXIST;
+	else
+		list_add_tail(&drv->list, &kmod_drivers);
+	mutex_unlock(&kmod_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ioverbs_kmod_driver_register);
+
+/**
+ * ioverbs_kmod_driver_unregister() - a driver module goes
+ * @drv: a registered kind
+ *
+ * Destroys every device of @drv as the control node's "destroy" does,
+ * under open files (Rule 20: in-flight commands finish first, then the
+ * files are disassociated), so that none of the driver module's code or
+ * data is reached once this returns.
+ */
+void ioverbs_kmod_driver_unregister(struct ioverbs_kmod_driver *drv)
+{
+	struct kmod_dev *kd, *n;
+
+	mutex_lock(&kmod_lock);
+	list_for_each_entry_safe(kd, n, &kmod_devs, list)
+		if (kd->drv == drv)
+			kmod_dev_destroy(kd);
+	list_del(&drv->list);
+	mutex_unlock(&kmod_lock);
+}
+EXPORT_SYMBOL_GPL(ioverbs_kmod_driver_unregister);
 
 static ssize_t kmod_ctl_write(struct file *file, const char __user *ubuf,
 			      size_t len, loff_t *pos)
@@ -564,12 +615,7 @@ static ssize_t kmod_ctl_write(struct file *file, const char __user *ubuf,
 	mutex_lock(&kmod_lock);
 	if (sscanf(buf, "add %7s %39s", kind, name) == 2) {
 		/* Root's devices, for tests: their hooks are on. */
-		if (!strcmp(kind, "td"))
-			ret = kmod_add(true, name, true);
-		else if (!strcmp(kind, "soft"))
-			ret = kmod_add(false, name, true);
-		else
-			ret = -EINVAL;
+		ret = kmod_add(kind, name, true);
 	} else if (sscanf(buf, "remove %39s", name) == 1) {
 		kd = kmod_dev_find(name);
 		ret = kd ? 0 : -ENODEV;
@@ -652,78 +698,28 @@ static struct miscdevice kmod_ctl_misc = {
 	.mode = 0600,
 };
 
-/* The test driver's knobs, the page itself (module data is vmalloc'ed). */
-static int kmod_knobs_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
-		return -EINVAL;
-	return vm_insert_page(vma, vma->vm_start, vmalloc_to_page(&td_knobs));
-}
-
-static const struct file_operations kmod_knobs_fops = {
-	.owner = THIS_MODULE,
-	.mmap = kmod_knobs_mmap,
-	.llseek = no_llseek,
-};
-
-static struct miscdevice kmod_knobs_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "ioverbs-td-knobs",
-	.fops = &kmod_knobs_fops,
-	.mode = 0600,
-};
-
-static void kmod_destroy_all(void)
-{
-	struct kmod_dev *kd, *n;
-
-	mutex_lock(&kmod_lock);
-	list_for_each_entry_safe(kd, n, &kmod_devs, list)
-		kmod_dev_destroy(kd);
-	mutex_unlock(&kmod_lock);
-}
-
 static int __init kmod_init(void)
 {
-	char name[16];
-	int i, ret;
+	int ret;
 
-	BUILD_BUG_ON(sizeof(td_knobs) != PAGE_SIZE);
 	compat_kernel_init();
 	ret = misc_register(&kmod_ctl_misc);
 	if (ret)
 		return ret;
 	ret = misc_register(&kmod_event_misc);
-	if (ret)
-		goto err_ctl;
-	ret = misc_register(&kmod_knobs_misc);
-	if (ret)
-		goto err_event;
-	mutex_lock(&kmod_lock);
-	for (i = 0, ret = 0; i < soft_devices && !ret; i++) {
-		snprintf(name, sizeof(name), "uverbs%d", i);
-		ret = kmod_add(false, name, test_hooks);
+	if (ret) {
+		misc_deregister(&kmod_ctl_misc);
+		return ret;
 	}
-	mutex_unlock(&kmod_lock);
-	if (ret)
-		goto err_devs;
-	pr_info("loaded: %d soft device(s)\n", soft_devices);
+	pr_info("loaded\n");
 	return 0;
-
-err_devs:
-	kmod_destroy_all();
-	misc_deregister(&kmod_knobs_misc);
-err_event:
-	misc_deregister(&kmod_event_misc);
-err_ctl:
-	misc_deregister(&kmod_ctl_misc);
-	return ret;
 }
 
 static void __exit kmod_exit(void)
 {
-	kmod_destroy_all();
-	misc_deregister(&kmod_knobs_misc);
+	/* Driver modules depend on this one: they and their devices are
+	 * gone. */
+	WARN_ON(!list_empty(&kmod_drivers) || !list_empty(&kmod_devs));
 	misc_deregister(&kmod_event_misc);
 	misc_deregister(&kmod_ctl_misc);
 	/* Uobjects are freed by call_rcu(): let them go before the code. */
@@ -736,5 +732,5 @@ static void __exit kmod_exit(void)
 
 module_init(kmod_init);
 module_exit(kmod_exit);
-MODULE_DESCRIPTION("ioverbs: the RDMA verbs ioctl core, soft device and test driver");
+MODULE_DESCRIPTION("ioverbs: the RDMA verbs ioctl core and its device nodes");
 MODULE_LICENSE("Dual MIT/GPL");

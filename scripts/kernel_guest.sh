@@ -1,14 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Boots Debian's kernel in qemu (TCG) with ioverbs.ko and runs programs in
-# the guest: make check-kernel and make bench-kernel.
+# Boots Debian's kernel in qemu (TCG) with our modules (ioverbs_core.ko,
+# and the driver module ioverbs_soft.ko found beside it) and runs
+# programs in the guest: make check-kernel and make bench-kernel.
 #
 # Usage: kernel_guest.sh check|bench OUTDIR KVER KMOD PROGRAM...
 #
-#   check  loads KMOD, runs each PROGRAM with IOVERBS_TRANSPORT=kernel,
-#          checks the module's life under an open file (rmmod refused,
-#          remove and destroy under it, rmmod after the close, 0 live
-#          objects), then scans the guest's dmesg.  Writes
+#   check  loads the modules, runs each PROGRAM with
+#          IOVERBS_TRANSPORT=kernel, checks the modules' life under open
+#          files (a device removed and destroyed under one, the driver
+#          module unloaded under them, the core's rmmod refused until
+#          they close, 0 live objects), then scans the guest's dmesg.  Writes
 #          OUTDIR/NAME.log per program and OUTDIR/module.log (their
 #          "ok"/"not ok" lines and "N passed, N failed"),
 #          OUTDIR/dmesg.log (the scan's verdict, "1 passed, 0 failed"
@@ -39,7 +41,9 @@ rm -rf "$root"
 mkdir -p "$root/bin" "$root/lib/modules" "$root/dev" "$root/proc" \
 	"$root/sys" "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
-cp "$kmod" "$root/lib/modules/ioverbs.ko"
+# Where tests/kernel/test_kmod_rmmod.c loads the driver module again.
+cp "$kmod" "$root/lib/modules/ioverbs_core.ko"
+cp "$(dirname "$kmod")/ioverbs_soft.ko" "$root/lib/modules/ioverbs_soft.ko"
 for p in "$@"; do
 	cp "$p" "$root/bin/"
 done
@@ -102,12 +106,15 @@ EOF
 	echo "mods=\"$(for m in $modlist; do basename "$m"; done | tr '\n' ' ')\""
 	echo "progs=\"$(for p in "$@"; do basename "$p"; done | tr '\n' ' ')\""
 	cat <<'EOF'
-if ! insmod /lib/modules/ioverbs.ko; then
-	echo "=== guest: insmod ioverbs.ko failed"
+if ! insmod /lib/modules/ioverbs_core.ko ||
+	! insmod /lib/modules/ioverbs_soft.ko; then
+	echo "=== guest: insmod of our modules failed"
 	poweroff -f
 fi
-# The module's own life under an open file: rmmod refused, the device
-# removed (Rule 20) and destroyed under it, then rmmod once it closed.
+# The modules' life under open files: a device removed (Rule 20) and
+# destroyed under one, the driver module unloaded under another device's
+# file (its nodes go), the core's rmmod refused while a file is open,
+# then done once they closed.
 module_check() {
 	pass=0 fail=0
 	verdict() {
@@ -118,15 +125,24 @@ module_check() {
 		fi
 	}
 	exec 3<>/dev/ioverbs-uverbs0
-	! rmmod ioverbs 2>/dev/null
-	verdict $? module_rmmod_refused_while_a_file_is_open
+	! rmmod ioverbs_core 2>/dev/null
+	verdict $? module_core_rmmod_refused_while_the_driver_is_loaded
+	echo "add td td_rm" >/dev/ioverbs-ctl
+	exec 4<>/dev/ioverbs-td_rm
+	verdict $? module_td_device_opened
 	echo "remove uverbs0" >/dev/ioverbs-ctl
 	verdict $? module_device_removed_under_an_open_file
 	echo "destroy uverbs0" >/dev/ioverbs-ctl
 	verdict $? module_device_destroyed_under_an_open_file
-	exec 3>&-
-	rmmod ioverbs
-	verdict $? module_rmmod_after_the_last_close
+	rmmod ioverbs_soft
+	verdict $? module_driver_rmmod_under_an_open_file
+	[ ! -e /dev/ioverbs-td_rm ] && [ ! -e /dev/ioverbs-td-knobs ]
+	verdict $? module_driver_rmmod_took_its_nodes
+	! rmmod ioverbs_core 2>/dev/null
+	verdict $? module_core_rmmod_refused_while_a_file_is_open
+	exec 3>&- 4>&-
+	rmmod ioverbs_core
+	verdict $? module_core_rmmod_after_the_last_close
 	dmesg | grep -q 'ioverbs: unloaded, 0 live objects'
 	verdict $? module_unloaded_with_0_live_objects
 	echo "$pass passed, $fail failed"
@@ -152,8 +168,8 @@ else
 		/bin/$p 2>&1
 	done
 fi
-if [ "$mode" = bench ] && ! rmmod ioverbs; then
-	echo "=== guest: rmmod ioverbs failed"
+if [ "$mode" = bench ] && ! rmmod ioverbs_soft ioverbs_core; then
+	echo "=== guest: rmmod of our modules failed"
 fi
 echo "=== begin dmesg"
 dmesg

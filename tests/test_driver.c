@@ -588,13 +588,19 @@ struct ib_device *td_device_create(void)
 
 struct ib_device *td_device_create_named(const char *name)
 {
+	return td_device_create_types(name, &td_types);
+}
+
+struct ib_device *td_device_create_types(const char *name,
+					 const struct uverbs_types *types)
+{
 	struct ib_device *dev = kzalloc(sizeof(*dev));
 
 	if (!dev)
 		return NULL;
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
 	dev->driver_id = TD_DRIVER_ID;
-	dev->types = &td_types;
+	dev->types = types;
 	dev->dealloc_ucontext = td_dealloc_ucontext;
 	if (ib_register_device(dev)) {
 		kfree(dev);

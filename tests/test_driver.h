@@ -167,6 +167,9 @@ int td_knobs_share(int fd);
 struct ib_device *td_device_create(void);
 /* The same, registered as @name (td_device_create() picks td0, td1...). */
 struct ib_device *td_device_create_named(const char *name);
+/* The same with another types table (one the test frees after removal). */
+struct ib_device *td_device_create_types(const char *name,
+					 const struct uverbs_types *types);
 /* Removes it (if still registered) and frees it. */
 void td_device_destroy(struct ib_device *dev);
 /* Removal alone (hot unplug); td_device_destroy() frees later. */

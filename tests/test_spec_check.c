@@ -1014,3 +1014,43 @@ TEST(spec_check_value_names)
 	ASSERT_TRUE(uverbs_value_name(uverbs_values_wc_opcode, 5) == NULL);
 	ASSERT_TRUE(uverbs_value_name(NULL, 0) == NULL);
 }
+
+/*
+ * Rule 20 after the driver is gone: registration copies the types table,
+ * so a file parses its commands after removal against the core's copy
+ * alone.  The driver's table here is a heap copy freed right after
+ * removal: a read of it is a use after free (ASan).
+ */
+TEST(spec_copy_outlives_the_drivers_table)
+{
+	struct ib_uverbs_async_event_desc desc;
+	struct uverbs_types *types;
+	struct ib_uverbs_file *f;
+	struct ib_device *dev;
+	u32 p, c;
+
+	dev = td_device_create();
+	ASSERT_TRUE(dev);
+	types = uverbs_types_dup(dev->types);
+	td_device_destroy(dev);
+	ASSERT_TRUE(types);
+	ASSERT_TRUE(!strcmp(types->name, "test"));
+	ASSERT_TRUE(!strcmp(types->types[TD_TYPE_PARENT]->name, "PARENT"));
+	dev = td_device_create_types("td_copy", types);
+	ASSERT_TRUE(dev);
+	f = td_open_ctx_ok(dev);
+	p = td_parent_create_ok(f, 5);
+	c = td_child_create_ok(f, p);
+	td_device_remove(dev);
+	kfree(types);
+
+	td_parent_write_err(-EIO, f, p);
+	td_child_create_err(-EIO, f, p);
+	td_child_destroy_ok(f, c);
+	td_parent_destroy_ok(f, p);
+	td_parent_destroy_err(-ENOENT, f, p);
+	ASSERT_OK(ib_uverbs_read_async_event(f, &desc));
+	ASSERT_EQ(desc.event_type, IB_UVERBS_EVENT_DEVICE_FATAL);
+	ib_uverbs_release(f);
+	kfree(dev);
+}

@@ -80,7 +80,7 @@ static void tx_kmod_ctl(const char *fmt, const char *name)
 	n = snprintf(cmd, sizeof(cmd), fmt, name);
 	fd = open(TX_KMOD_CTL, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		harness_fail(__FILE__, __LINE__, "open %s: %s (is ioverbs.ko loaded?)",
+		harness_fail(__FILE__, __LINE__, "open %s: %s (is ioverbs_core.ko loaded?)",
 			     TX_KMOD_CTL, strerror(errno));
 	if (write(fd, cmd, (size_t)n) != n)
 		harness_fail(__FILE__, __LINE__, "%s: \"%s\": %s", TX_KMOD_CTL,

@@ -101,8 +101,9 @@ int ib_comp_channel_read(struct ib_uobject *channel,
 	struct comp_event *ev;
 	u32 n = 0;
 
-	/* Another driver's FD object is not ours to read. */
-	if (channel->type->obj != &comp_channel_obj_type)
+	/* Another driver's FD object is not ours to read.  By its destroy
+	 * op: the type is the device's copy (core/spec_dup.c). */
+	if (channel->type->obj->destroy != uverbs_comp_channel_destroy)
 		return -EINVAL;
 	ch = READ_ONCE(channel->object);
 	if (!ch)

@@ -162,6 +162,18 @@ void ib_unregister_device(struct ib_device *dev);
  */
 int uverbs_types_check(const struct uverbs_types *types, const char *name);
 
+/**
+ * uverbs_types_dup() - a deep copy of a checked types table
+ * @types: a table uverbs_types_check() accepts
+ *
+ * Everything the table points to but functions and opaque handler priv
+ * (core/spec_dup.c says what stays shared), in one allocation that
+ * kfree() frees.  ib_register_device() keeps such a copy, so that files
+ * outlive the driver's tables (Rule 20).
+ * Return: the copy, or NULL (out of memory).
+ */
+struct uverbs_types *uverbs_types_dup(const struct uverbs_types *types);
+
 /* GET_CONTEXT helpers for drivers' context handlers. */
 
 /**
