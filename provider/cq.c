@@ -122,12 +122,13 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc)
 	struct ivp_ibv_cq *c = to_icq(cq);
 	struct ivp_wc v[16];
 	int done = 0, n, i, want;
+	bool yield = false;
 
 	while (done < num_entries) {
 		want = num_entries - done;
 		if (want > (int)(sizeof(v) / sizeof(v[0])))
 			want = (int)(sizeof(v) / sizeof(v[0]));
-		n = ivp_cq_poll(c->cq, v, (uint32_t)want);
+		n = ivp_cq_poll(c->cq, v, (uint32_t)want, &yield);
 		if (n < 0) {
 			if (done)
 				break;
@@ -151,9 +152,9 @@ int ivo_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc)
 	 * spinning on an empty CQ (perftest, ibv_rc_pingpong) would leave it
 	 * the CPU only at the scheduler's tick.  A CQ whose QPs all take the
 	 * direct path spins without a system call, unless its peer polls on
-	 * this CPU (ivp_cq_idle()).
+	 * this CPU (ivp_cq_poll()'s @yield).
 	 */
-	if (!done && ivp_cq_idle(c->cq))
+	if (!done && yield)
 		sched_yield();
 	return done;
 }
@@ -180,7 +181,8 @@ static struct ivp_ibv_cq *ex_icq(struct ibv_cq_ex *cq)
 static int ex_poll(struct ibv_cq_ex *cq)
 {
 	struct ivp_ibv_cq *c = ex_icq(cq);
-	int n = ivp_cq_poll(c->cq, &c->cur, 1);
+	bool yield;
+	int n = ivp_cq_poll(c->cq, &c->cur, 1, &yield);
 
 	if (n < 0)
 		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", n,
@@ -189,7 +191,7 @@ static int ex_poll(struct ibv_cq_ex *cq)
 		return ivp_failed_why(ivp_cq_dev(c->cq), "start_poll", -EIO,
 				      "the device is gone (DEVICE_FATAL)");
 	if (!n) {
-		if (ivp_cq_idle(c->cq))
+		if (yield)
 			sched_yield(); /* as ivo_poll_cq() */
 		return ENOENT;
 	}

@@ -2107,21 +2107,10 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 
 static void send_wc(struct ivp_qp *qp, const struct dswqe *e, struct ivp_wc *wc)
 {
-	static const u32 op[] = {
-		[IB_UVERBS_WR_RDMA_WRITE] = IB_UVERBS_WC_RDMA_WRITE,
-		[IB_UVERBS_WR_RDMA_WRITE_WITH_IMM] = IB_UVERBS_WC_RDMA_WRITE,
-		[IB_UVERBS_WR_SEND] = IB_UVERBS_WC_SEND,
-		[IB_UVERBS_WR_SEND_WITH_IMM] = IB_UVERBS_WC_SEND,
-		[IB_UVERBS_WR_RDMA_READ] = IB_UVERBS_WC_RDMA_READ,
-		[IB_UVERBS_WR_ATOMIC_CMP_AND_SWP] = IB_UVERBS_WC_COMP_SWAP,
-		[IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD] = IB_UVERBS_WC_FETCH_ADD,
-	};
-
 	memset(wc, 0, sizeof(*wc));
 	wc->wr_id = e->wr.wr_id;
 	wc->status = e->status;
-	wc->opcode = e->wr.opcode < ARRAY_SIZE(op) ? op[e->wr.opcode] :
-						     IB_UVERBS_WC_SEND;
+	wc->opcode = soft_send_wc_opcode(e->wr.opcode);
 	wc->byte_len = e->status ? 0 : e->len;
 	wc->qp_num = qp->qpn;
 	wc->port_num = qp->d->port_num;
@@ -2171,19 +2160,27 @@ static u32 qp_poll(struct ivp_qp *qp, struct ivp_cq *cq, struct ivp_wc *wc,
 	return n;
 }
 
-uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
+uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
+			    bool *yield)
 {
+	bool relayed = false, shared = false;
 	struct ivp_qp *qp;
 	u32 i, n = 0;
 
 	for (i = 0; i < cq->ndq && n < num; i++) {
 		qp = cq->dq[i];
-		if (!ivp_direct_qp_is(qp))
+		if (!ivp_direct_qp_is(qp)) {
+			/* Relayed: the daemon's NIC thread needs the CPU. */
+			relayed = true;
 			continue;
+		}
 		pthread_mutex_lock(&qp->d->lock);
 		n += qp_poll(qp, cq, wc + n, num - n);
+		if (!n && peer_on_our_cpu(qp->d))
+			shared = true;
 		pthread_mutex_unlock(&qp->d->lock);
 	}
+	*yield = !n && (relayed || shared);
 	return n;
 }
 
@@ -2244,31 +2241,6 @@ void ivp_direct_cq_arm(struct ivp_cq *cq, int solicited_only)
 		arm_qp(qp, cq == qp->d->rcq, cq == qp->d->scq, v);
 		pthread_mutex_unlock(&qp->d->lock);
 	}
-}
-
-bool ivp_direct_cq_idle(struct ivp_cq *cq)
-{
-	bool yield = false;
-	struct ivp_qp *qp;
-	u32 i;
-
-	pthread_mutex_lock(&cq->lock);
-	if (!cq->ndq)
-		yield = true;
-	for (i = 0; i < cq->ndq; i++) {
-		qp = cq->dq[i];
-		if (!ivp_direct_qp_is(qp)) {
-			/* Relayed: the daemon's NIC thread needs the CPU. */
-			yield = true;
-			continue;
-		}
-		pthread_mutex_lock(&qp->d->lock);
-		if (peer_on_our_cpu(qp->d))
-			yield = true;
-		pthread_mutex_unlock(&qp->d->lock);
-	}
-	pthread_mutex_unlock(&cq->lock);
-	return yield;
 }
 
 int ivp_direct_cq_add(struct ivp_cq *cq, struct ivp_qp *qp)

@@ -104,18 +104,15 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 
 /*
  * ivp_direct_cq_poll() - progress of the direct QPs of @cq (its lock
- * held) and up to @num of their completions.
+ * held) and up to @num of their completions.  *@yield: it found nothing
+ * and the poller should give up the CPU (a QP is relayed: the daemon's
+ * NIC thread needs it; or a peer polls on this CPU).
  * Return: how many.
  */
 uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc,
-			    uint32_t num);
+			    uint32_t num, bool *yield);
 /* After CQ_REQ_NOTIFY: arm the direct QPs' pages (the CQ's lock held). */
 void ivp_direct_cq_arm(struct ivp_cq *cq, int solicited_only);
-/*
- * ivp_direct_cq_idle() - a poll of @cq found nothing: should the poller
- * yield the CPU (a relayed QP, or a peer polling on this CPU)?
- */
-bool ivp_direct_cq_idle(struct ivp_cq *cq);
 /* The CQ's list of QPs (dq): add at QP create, remove at destroy. */
 int ivp_direct_cq_add(struct ivp_cq *cq, struct ivp_qp *qp);
 void ivp_direct_cq_del(struct ivp_cq *cq, struct ivp_qp *qp);

@@ -165,14 +165,14 @@ int ivp_cq_create(struct ivp_dev *dev, uint32_t cqe, uint64_t user_handle,
 		  uint32_t *handle, uint32_t *cqe_out);
 int ivp_cq_destroy(struct ivp_cq *cq, uint32_t *comp_events,
 		   uint32_t *async_events);
-/* Return: how many completions (oldest first), or a negative errno. */
-int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num);
-int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only);
 /*
- * ivp_cq_idle() - a poll found nothing: should the poller yield the CPU
- * (to the daemon's NIC threads, or to a direct peer on the same CPU)?
+ * *@yield: the poll found nothing and the poller should yield the CPU (to
+ * the daemon's NIC threads, or to a direct peer on the same CPU).
+ * Return: how many completions (oldest first), or a negative errno.
  */
-bool ivp_cq_idle(struct ivp_cq *cq);
+int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
+		bool *yield);
+int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only);
 
 /*
  * QP: the object and, on the soft device, its shared send and receive

@@ -270,11 +270,14 @@ static void credit(struct ivp_dev *dev, const struct ivp_wc *wc, u32 n)
 	pthread_rwlock_unlock(&dev->qps_lock);
 }
 
-int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
+int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
+		bool *yield)
 {
 	u32 n;
 	long ret;
 
+	/* Without direct QPs, only the daemon makes completions. */
+	*yield = true;
 	if (!cq->ring) {
 		/* Its QPs may have rings (and counts) all the same. */
 		pthread_mutex_lock(&cq->lock);
@@ -292,7 +295,7 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num)
 		credit(cq->dev, wc, n);
 	/* The direct QPs' completions are counted by direct.c. */
 	if (n < num && cq->ndq)
-		n += ivp_direct_cq_poll(cq, wc + n, num - n);
+		n += ivp_direct_cq_poll(cq, wc + n, num - n, yield);
 	pthread_mutex_unlock(&cq->lock);
 	/* A dropped completion: the CQ is in error (CQ_ERR was queued). */
 	if (!n && (ioverbs_sring_cq_overflowed(&cq->r) ||
@@ -312,11 +315,6 @@ int ivp_cq_req_notify(struct ivp_cq *cq, int solicited_only)
 	ivp_direct_cq_arm(cq, solicited_only);
 	pthread_mutex_unlock(&cq->lock);
 	return 0;
-}
-
-bool ivp_cq_idle(struct ivp_cq *cq)
-{
-	return !cq->ring || ivp_direct_cq_idle(cq);
 }
 
 /* QP */

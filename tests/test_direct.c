@@ -295,11 +295,12 @@ static int recv_wr(struct dpair *self, struct tqp *t, u64 id, u32 off,
 /* Polls @t's CQ up to 2 s for one completion: 1, or 0. */
 static int poll1(struct tqp *t, struct ivp_wc *wc)
 {
+	bool yield;
 	u32 i, n = 0;
 
 	for (i = 0; i < 2000000 && !n; i++) {
 		pthread_mutex_lock(&t->cq.lock);
-		n = ivp_direct_cq_poll(&t->cq, wc, 1);
+		n = ivp_direct_cq_poll(&t->cq, wc, 1, &yield);
 		pthread_mutex_unlock(&t->cq.lock);
 		if (!n && i > 1000)
 			usleep(1);
@@ -307,14 +308,23 @@ static int poll1(struct tqp *t, struct ivp_wc *wc)
 	return (int)n;
 }
 
-static int poll_now(struct tqp *t, struct ivp_wc *wc)
+/* One poll of @t's CQ; *@yield as the poll says (may be NULL). */
+static int poll_now_yield(struct tqp *t, struct ivp_wc *wc, bool *yield)
 {
+	bool y;
 	u32 n;
 
 	pthread_mutex_lock(&t->cq.lock);
-	n = ivp_direct_cq_poll(&t->cq, wc, 1);
+	n = ivp_direct_cq_poll(&t->cq, wc, 1, &y);
 	pthread_mutex_unlock(&t->cq.lock);
+	if (yield)
+		*yield = y;
 	return (int)n;
+}
+
+static int poll_now(struct tqp *t, struct ivp_wc *wc)
+{
+	return poll_now_yield(t, wc, NULL);
 }
 
 static void fill(u8 *p, u32 len, u8 seed)
@@ -886,6 +896,7 @@ TEST_F(dpair, direct_scribbled_status)
 TEST_F(dpair, direct_notify_armed)
 {
 	struct ivp_wc wc;
+	bool yield;
 	u64 v;
 
 	pair_connect(self, IB_UVERBS_QPT_RC, 7);
@@ -903,7 +914,7 @@ TEST_F(dpair, direct_notify_armed)
 	/* Solicited only: a plain SEND does not notify. */
 	page(&self->b)->notify = 0;
 	pthread_mutex_lock(&self->b.cq.lock);
-	ASSERT_EQ(ivp_direct_cq_poll(&self->b.cq, &wc, 1), 1);
+	ASSERT_EQ(ivp_direct_cq_poll(&self->b.cq, &wc, 1, &yield), 1);
 	ivp_direct_cq_arm(&self->b.cq, 1);
 	pthread_mutex_unlock(&self->b.cq.lock);
 	ASSERT_OK(recv_wr(self, &self->b, 2, 0, 8));
@@ -915,9 +926,7 @@ TEST_F(dpair, direct_notify_armed)
 	ASSERT_EQ(page(&self->b)->notify, SOFT_DIRECT_NOTIFY_RECV);
 	/* Arming with a completion waiting notifies at once. */
 	page(&self->a)->notify = 0;
-	pthread_mutex_lock(&self->b.cq.lock);
-	ASSERT_EQ(ivp_direct_cq_poll(&self->b.cq, &wc, 1), 1);
-	pthread_mutex_unlock(&self->b.cq.lock);
+	ASSERT_EQ(poll_now(&self->b, &wc), 1);
 	pthread_mutex_lock(&self->a.cq.lock);
 	ivp_direct_cq_arm(&self->a.cq, 0);
 	pthread_mutex_unlock(&self->a.cq.lock);
@@ -928,12 +937,17 @@ TEST_F(dpair, direct_notify_armed)
 /* An empty poll yields only when the peer polls on the same CPU. */
 TEST_F(dpair, direct_idle_yields_on_a_shared_cpu)
 {
+	struct ivp_wc wc;
+	bool yield;
+
 	pair_connect(self, IB_UVERBS_QPT_RC, 7);
 	page(&self->b)->cpu = -1;
-	ASSERT_TRUE(!ivp_direct_cq_idle(&self->a.cq));
+	ASSERT_EQ(poll_now_yield(&self->a, &wc, &yield), 0);
+	ASSERT_TRUE(!yield);
 	ASSERT_EQ(page(&self->a)->cpu, sched_getcpu());
 	page(&self->b)->cpu = page(&self->a)->cpu;
-	ASSERT_TRUE(ivp_direct_cq_idle(&self->a.cq));
+	ASSERT_EQ(poll_now_yield(&self->a, &wc, &yield), 0);
+	ASSERT_TRUE(yield);
 }
 
 /* A peer block naming a descriptor of another inode: the QP fails. */
