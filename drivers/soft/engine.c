@@ -1130,23 +1130,6 @@ out_put:
 	return status;
 }
 
-static u32 soft_wc_opcode(u32 wr_opcode)
-{
-	switch (wr_opcode) {
-	case IB_UVERBS_WR_RDMA_WRITE:
-	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
-		return IB_UVERBS_WC_RDMA_WRITE;
-	case IB_UVERBS_WR_RDMA_READ:
-		return IB_UVERBS_WC_RDMA_READ;
-	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
-		return IB_UVERBS_WC_COMP_SWAP;
-	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
-		return IB_UVERBS_WC_FETCH_ADD;
-	default:
-		return IB_UVERBS_WC_SEND;
-	}
-}
-
 /* The QP's transport timer (IB: 4.096 us << timeout; 0: at once). */
 static u32 soft_timeout_us(u8 timeout)
 {
@@ -1246,7 +1229,7 @@ bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)
 		memset(&wc, 0, sizeof(wc));
 		wc.wr_id = r.wqe->wr.wr_id;
 		wc.status = status;
-		wc.opcode = soft_wc_opcode(r.wqe->wr.opcode);
+		wc.opcode = soft_send_wc_opcode(r.wqe->wr.opcode);
 		wc.byte_len = status ? 0 : r.byte_len;
 		wc.qp_num = sqp->ibqp.qp_num;
 		wc.port_num = r.attr.port_num;

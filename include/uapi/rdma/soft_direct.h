@@ -165,6 +165,28 @@
 #define _UAPI_RDMA_SOFT_DIRECT_H
 
 #include <linux/types.h>
+#include <rdma/ib_user_verbs.h>
+
+/*
+ * The opcode of a send WR's completion (enum ib_uverbs_wc_opcode), the
+ * same on the relay and the direct path.
+ */
+static inline __u32 soft_send_wc_opcode(__u32 wr_opcode)
+{
+	switch (wr_opcode) {
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+		return IB_UVERBS_WC_RDMA_WRITE;
+	case IB_UVERBS_WR_RDMA_READ:
+		return IB_UVERBS_WC_RDMA_READ;
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+		return IB_UVERBS_WC_COMP_SWAP;
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+		return IB_UVERBS_WC_FETCH_ADD;
+	default:
+		return IB_UVERBS_WC_SEND;
+	}
+}
 
 /* enum soft_direct_path: soft_direct_ctrl.path. */
 enum soft_direct_path {
