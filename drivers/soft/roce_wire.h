@@ -153,13 +153,17 @@ enum roce_op_kind {
 	ROCE_OP_ATOMIC_ACK,	/* ack: ATOMIC ACKNOWLEDGE */
 };
 
-/* ROCE_OPF_* - struct roce_opcode_info.flags. */
+/*
+ * ROCE_OPF_* - struct roce_opcode_info.flags.  Every opcode is exactly one
+ * of REQUEST and RESPONSE.
+ */
 #define ROCE_OPF_PAYLOAD (1u << 0)	/* carries payload (may be empty
 					 * only on LAST and ONLY) */
 #define ROCE_OPF_REQUEST (1u << 1)	/* requester -> responder */
-#define ROCE_OPF_RESPONSE (1u << 2)	/* responder -> requester, with data */
-#define ROCE_OPF_ACK (1u << 3)		/* responder -> requester: carries an
-					 * AETH that acknowledges PSNs */
+#define ROCE_OPF_RESPONSE (1u << 2)	/* responder -> requester: READ
+					 * responses, ACKs, atomic ACKs */
+#define ROCE_OPF_ACK (1u << 3)		/* carries an AETH: acknowledges
+					 * PSNs up to its own */
 #define ROCE_OPF_IMM (1u << 4)		/* with immediate data (ImmDt) */
 #define ROCE_OPF_INV (1u << 5)		/* with invalidate (IETH) */
 
