@@ -386,7 +386,7 @@ int roce_pkt_build(const struct roce_pkt *pkt, const void *payload,
 		return -EINVAL;
 	if (!(info->flags & ROCE_OPF_PAYLOAD) && len)
 		return -EINVAL;
-	if (roce_seg_full(info->seg) && !len)
+	if (roce_seg_full(info->seg) && (!len || pad))
 		return -EINVAL;
 	total = roce_pkt_len(pkt->opcode, len);
 	if (total > 0x7fffffff)

@@ -451,7 +451,8 @@ size_t roce_pkt_len(u8 opcode, u32 payload_len);
  * Return: the packet's length (roce_pkt_len()), or -EINVAL if the opcode
  * is not in the table, @pkt->dqpn or @pkt->psn or a 24-bit header field
  * does not fit, the AETH syndrome is reserved, or @len is non-zero for an
- * opcode without payload (or zero for a FIRST or MIDDLE one); -ENOSPC if
+ * opcode without payload (or, for a FIRST or MIDDLE one, zero or not a
+ * multiple of 4: those carry a whole path MTU, without pad); -ENOSPC if
  * @size is too small.  Nothing is written on failure.
  */
 int roce_pkt_build(const struct roce_pkt *pkt, const void *payload,
