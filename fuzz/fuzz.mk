@@ -14,8 +14,10 @@
 #   make fuzz-corpus                rewrite fuzz/corpus (fuzz/mkcorpus.c)
 #   make fuzz-soft-corpus           rewrite fuzz/corpus-soft and
 #                                   fuzz/crashes-soft (fuzz/mkcorpus_soft.c)
-#   make fuzz-roce-corpus           rewrite fuzz/corpus-roce
-#                                   (fuzz/mkcorpus_roce.c)
+#   make fuzz-roce-corpus           rewrite fuzz/corpus-roce/seed-*
+#                                   (fuzz/mkcorpus_roce.c); its rxe-*
+#                                   are rdma_rxe's packets, one per opcode,
+#                                   from tests/golden/roce/
 #
 # Their check stages (fuzz-regress, fuzz-short, fuzz-soft-regress,
 # fuzz-soft-short, fuzz-schema-short, fuzz-roce-regress, fuzz-roce-short)

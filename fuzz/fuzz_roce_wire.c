@@ -10,8 +10,9 @@
  * ignores), the rebuilt packet parses to the same struct, and the decoder's
  * line fits ROCE_FORMAT_MAX.  The ICRC is computed over the input as it is
  * and after roce_icrc_set() must check.  Never a crash, an out-of-bounds
- * access or undefined behaviour.  Seeds: fuzz/corpus-roce/ (one packet of
- * every opcode, fuzz/mkcorpus_roce.c).
+ * access or undefined behaviour.  Seeds: fuzz/corpus-roce/: seed-*, one
+ * packet of every opcode (fuzz/mkcorpus_roce.c), and rxe-*, one of each
+ * opcode Linux rdma_rxe sent in the captures of tests/golden/roce/.
  */
 #include <stdlib.h>
 #include <string.h>
