@@ -601,6 +601,14 @@ TEST(roce_wire_build_errors)
 	p.aeth.syndrome = 0xff;
 	ASSERT_EQ(roce_pkt_build(&p, NULL, 0, buf, sizeof(buf)), 16);
 	ASSERT_EQ(roce_pkt_len(0x15, 0), 0);
+	/* no payload pointer: its bytes are left as they were */
+	pkt_fill(&p, ROCE_RC_RDMA_WRITE_ONLY);
+	memset(buf, 0xee, sizeof(buf));
+	ASSERT_EQ(roce_pkt_build(&p, NULL, 5, buf, sizeof(buf)), 28 + 5 + 3 + 4);
+	for (i = 28; i < 28 + 5; i++)
+		ASSERT_EQ(buf[i], 0xee);
+	for (i = 28 + 5; i < 28 + 5 + 3 + 4; i++)
+		ASSERT_EQ(buf[i], 0);
 #undef EXPECT_BUILD
 }
 

@@ -443,7 +443,7 @@ int roce_pkt_build(const struct roce_pkt *pkt, const void *payload,
 		put_be32(b + off, pkt->inv_rkey);
 		off += ROCE_IETH_LEN;
 	}
-	if (len)
+	if (len && payload)
 		memcpy(b + off, payload, len);
 	memset(b + off + len, 0, pad + ROCE_ICRC_LEN);
 	return (int)total;

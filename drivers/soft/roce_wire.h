@@ -438,7 +438,9 @@ size_t roce_pkt_len(u8 opcode, u32 payload_len);
  * @pkt: the header fields; @pkt->pad, @pkt->hdrs, @pkt->payload,
  *	@pkt->payload_len and @pkt->icrc are ignored (the pad and the
  *	headers follow from @opcode and @len)
- * @payload: @len bytes (may be NULL when @len is 0)
+ * @payload: @len bytes; or NULL to leave the payload's bytes for the
+ *	caller to write (at @buf + roce_opcodes[opcode].hdr_len, e.g.
+ *	straight from a memory region) before roce_icrc_set()
  * @len: payload length
  * @buf: where to write
  * @size: bytes available at @buf
