@@ -51,7 +51,8 @@ static void usage(FILE *fp)
 		"Print one line per RoCEv2 packet (UDP port 4791) of a pcap or\n"
 		"pcapng capture: frame, addresses, the decoded IB transport\n"
 		"headers and whether the ICRC is right.\n"
-		"  -c, --check   exit 1 if a packet was dropped or its ICRC is bad\n");
+		"  -c, --check   exit 1 if a packet was dropped, cut short or has\n"
+		"                a bad ICRC\n");
 }
 
 /* A capture being read, frame by frame. */

@@ -145,7 +145,7 @@ enum roce_seg {
 enum roce_op_kind {
 	ROCE_OP_SEND = 1,	/* request: SEND*, with payload */
 	ROCE_OP_WRITE,		/* request: RDMA WRITE*, with payload */
-	ROCE_OP_READ,		/* request: RDMA READ request, no payload */
+	ROCE_OP_READ,		/* request: RDMA READ, no payload */
 	ROCE_OP_ATOMIC,		/* request: COMPARE_SWAP, FETCH_ADD */
 	ROCE_OP_READ_RESP,	/* response: RDMA READ response*, AETH on
 				 * FIRST/LAST/ONLY, payload */
@@ -219,9 +219,8 @@ const char *roce_qp_type_name(u8 qp_type);
 #define ROCE_BTH_SE (1u << 0)		/* solicited event */
 #define ROCE_BTH_MIGREQ (1u << 1)	/* MigReq: path migration state */
 #define ROCE_BTH_ACKREQ (1u << 2)	/* AckReq: ask for an ACK */
-#define ROCE_BTH_FECN (1u << 3)		/* forward ECN (RoCEv2: unused, the
-					 * ICRC does not cover it) */
-#define ROCE_BTH_BECN (1u << 4)		/* backward ECN (idem) */
+#define ROCE_BTH_FECN (1u << 3)		/* forward ECN: no ICRC */
+#define ROCE_BTH_BECN (1u << 4)		/* backward ECN, idem */
 
 /*
  * The AETH syndrome (IBTA 9.7.5.1): bit 7 is reserved (0), bits 6:5 the
