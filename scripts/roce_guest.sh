@@ -260,6 +260,11 @@ roce_guest_ready() {
 
 roce_guest_start() {
 	_rg_g=g$1 _rg_id=$2 _rg_secs=$3 _rg_port=$4
+	roce_id_ok "$_rg_id" || return 1
+	if grep -qx "=== started $_rg_id" "$roce_dir/$_rg_g.stream"; then
+		echo "roce_guest.sh: $_rg_g ran $_rg_id already: one ID per command" >&2
+		return 1
+	fi
 	rm -f "$roce_dir/$_rg_id.out" "$roce_dir/$_rg_id.status"
 	eval "roce_secs_$_rg_id=$_rg_secs"
 	case $5 in
@@ -307,7 +312,7 @@ roce_guest_wait() {
 roce_capture_start() {
 	roce_capture_file=$1
 	rm -f "$1" "$1.err"
-	ip netns exec "$ROCE_NS_BR" tcpdump -i br0 -s 0 -U -w "$1" \
+	ip netns exec "$ROCE_NS_BR" tcpdump -i br0 -s 0 -U --immediate-mode -w "$1" \
 		udp port 4791 2>"$1.err" &
 	roce_capture_pid=$!
 	roce_pids="$roce_pids $roce_capture_pid"

@@ -31,7 +31,8 @@
 #   roce_bridge_up            $ROCE_NS_BR with bridge br0, 10.50.0.1/24
 #   roce_bridge_tap NAME      a tap device on br0 (for a qemu guest)
 #   roce_ns_start NS ID SECS PORT CMD   CMD in NS in the background under
-#                             `timeout SECS`, output to $roce_dir/ID.out;
+#                             `timeout SECS`, output to $roce_dir/ID.out
+#                             (ID: letters, digits and _);
 #                             with PORT (not 0) returns once a TCP
 #                             socket listens on it in NS (or after 15 s)
 #   roce_ns_wait ID           waits for it; returns its exit status (also
@@ -150,9 +151,19 @@ roce_listening() {
 		awk -v p="$_rn_hex" '$4 == "0A" && index($2 " ", p) { f = 1 } END { exit !f }'
 }
 
+# roce_id_ok ID: IDs name shell variables and files.
+roce_id_ok() {
+	case $1 in
+	'' | *[!A-Za-z0-9_]*)
+		echo "roce_net.sh: ID '$1': only letters, digits and _" >&2
+		return 1 ;;
+	esac
+}
+
 roce_ns_start() {
 	_rn_ns=$1 _rn_id=$2 _rn_secs=$3 _rn_port=$4
 	shift 4
+	roce_id_ok "$_rn_id" || return 1
 	rm -f "$roce_dir/$_rn_id.out" "$roce_dir/$_rn_id.status"
 	(
 		ROCE_NS=$_rn_ns timeout -k 5 "$_rn_secs" \
