@@ -54,8 +54,9 @@ finish() {
 	line="$pass passed, $fail failed"
 	[ $skip -gt 0 ] && line="$line, $skip skipped"
 	echo "$line" | tee -a "$log"
-	[ $fail = 0 ]
-	exit
+	# (An exit without a status in a trap would be the status before it.)
+	[ $fail = 0 ] && exit 0
+	exit 1
 }
 
 have_tcpdump=0
