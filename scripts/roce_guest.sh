@@ -339,7 +339,7 @@ roce_capture_stop() {
 
 roce_guest_main() {
 	_usage="usage: roce_guest.sh run [-s guest|host] [-p PORT] [-t SECS] OUTDIR GUEST_CMD HOST_CMD"
-	_srv= _port=0 _secs=60
+	_srv='' _port=0 _secs=60
 	while getopts s:p:t: _o; do
 		case $_o in
 		s) _srv=$OPTARG ;;

@@ -9,8 +9,11 @@
 #        scripts/roce_net.sh bench
 #
 #   veth   two namespaces joined by a veth pair, A 10.51.0.1/24 and B
-#          10.51.0.2/24 (optionally `tc qdisc netem loss LOSS% reorder
-#          REORDER%` on both ends); runs CMD_A in A, then CMD_B in B
+#          10.51.0.2/24 (with -l or -r, by two taps and
+#          tests/roce/netimp between them instead, which drops LOSS
+#          percent of the IPv4 frames each way and swaps REORDER percent
+#          with their successor, from seed $ROCE_SEED, default 1: the
+#          kernels here have no sch_netem); runs CMD_A in A, then CMD_B in B
 #          (once CMD_A listens on TCP PORT, with -p), each under
 #          `timeout SECS` (default 60), both at once.  Writes
 #          OUTDIR/a.out, a.status, b.out, b.status; exits 0 when both
@@ -28,6 +31,8 @@
 #   roce_net_init OUTDIR      the run's state directory; installs the
 #                             cleanup trap (EXIT, INT, TERM, HUP)
 #   roce_veth_up [LOSS [REORDER]]   $ROCE_NS_A and $ROCE_NS_B, joined
+#                             (impaired by $ROCE_NETIMP, or netimp built
+#                             into $roce_dir, when LOSS or REORDER given)
 #   roce_bridge_up            $ROCE_NS_BR with bridge br0, 10.50.0.1/24
 #   roce_bridge_tap NAME      a tap device on br0 (for a qemu guest)
 #   roce_ns_start NS ID SECS PORT CMD   CMD in NS in the background under
@@ -101,24 +106,50 @@ roce_veth_up() {
 	ROCE_NS_A=$roce_prefix-a
 	ROCE_NS_B=$roce_prefix-b
 	roce_ns_add "$ROCE_NS_A" && roce_ns_add "$ROCE_NS_B" || return 1
-	roce_ip "$ROCE_NS_A" link add veth0 type veth peer name veth0 \
-		netns "$ROCE_NS_B" &&
-		roce_ip "$ROCE_NS_A" addr add 10.51.0.1/24 dev veth0 &&
-		roce_ip "$ROCE_NS_B" addr add 10.51.0.2/24 dev veth0 &&
-		roce_ip "$ROCE_NS_A" link set veth0 up &&
-		roce_ip "$ROCE_NS_B" link set veth0 up || return 1
-	if [ -n "${1:-}" ] || [ -n "${2:-}" ]; then
-		for _rn_ns in "$ROCE_NS_A" "$ROCE_NS_B"; do
-			# shellcheck disable=SC2046
-			tc -n "$_rn_ns" qdisc add dev veth0 root netem \
-				$([ -n "${1:-}" ] && echo loss "$1%") \
-				$([ -n "${2:-}" ] && echo delay 1ms reorder "$2%") || {
-				echo "roce_net.sh: tc netem (loss ${1:-0}%, reorder ${2:-0}%) in $_rn_ns failed (module sch_netem?)" >&2
+	if [ -z "${1:-}" ] && [ -z "${2:-}" ]; then
+		roce_ip "$ROCE_NS_A" link add veth0 type veth peer name veth0 \
+			netns "$ROCE_NS_B" || return 1
+		_rn_if=veth0
+	else
+		# Loss and reordering: tests/roce/netimp between two taps.
+		roce_netimp_bin || return 1
+		roce_ip "$ROCE_NS_A" tuntap add dev imp0 mode tap &&
+			roce_ip "$ROCE_NS_B" tuntap add dev imp0 mode tap || return 1
+		_rn_if=imp0
+	fi
+	roce_ip "$ROCE_NS_A" addr add 10.51.0.1/24 dev $_rn_if &&
+		roce_ip "$ROCE_NS_B" addr add 10.51.0.2/24 dev $_rn_if &&
+		roce_ip "$ROCE_NS_A" link set $_rn_if up &&
+		roce_ip "$ROCE_NS_B" link set $_rn_if up || return 1
+	if [ $_rn_if = imp0 ]; then
+		rm -f "$roce_dir/netimp.out"
+		roce_bg "$ROCE_NETIMP" -l "${1:-0}" -r "${2:-0}" -s "${ROCE_SEED:-1}" \
+			"$ROCE_NS_A" imp0 "$ROCE_NS_B" imp0 \
+			>"$roce_dir/netimp.out" 2>&1
+		_rn_i=0
+		until grep -q '^netimp: ready' "$roce_dir/netimp.out" 2>/dev/null; do
+			_rn_i=$((_rn_i + 1))
+			if [ $_rn_i -gt 50 ]; then
+				echo "roce_net.sh: netimp did not start: $(tail -n1 "$roce_dir/netimp.out")" >&2
 				return 1
-			}
+			fi
+			sleep 0.1
 		done
 	fi
 	export ROCE_A=10.51.0.1 ROCE_B=10.51.0.2
+}
+
+# $ROCE_NETIMP, the impairing forwarder: as given, else built into
+# $roce_dir from tests/roce/netimp.c.
+roce_netimp_bin() {
+	[ -n "${ROCE_NETIMP:-}" ] && [ -x "$ROCE_NETIMP" ] && return 0
+	_rn_src=$(dirname "$0")/../tests/roce/netimp.c
+	[ -f "$_rn_src" ] || _rn_src=$(dirname "$0")/netimp.c
+	ROCE_NETIMP=$roce_dir/netimp
+	${CC:-cc} -O2 -Wall -Wextra -o "$ROCE_NETIMP" "$_rn_src" || {
+		echo "roce_net.sh: cannot build $_rn_src (set ROCE_NETIMP)" >&2
+		return 1
+	}
 }
 
 roce_bridge_up() {
@@ -207,7 +238,7 @@ roce_say_status() {
 }
 
 roce_veth_main() {
-	_loss= _reorder= _port=0 _secs=60
+	_loss='' _reorder='' _port=0 _secs=60
 	while getopts l:r:p:t: _o; do
 		case $_o in
 		l) _loss=$OPTARG ;;
@@ -267,7 +298,7 @@ roce_bench_main() {
 		*) _it=50 _nm=1MiB ;;
 		esac
 		[ $_sz = 4096 ] && _nm=4KiB
-		_best_us= _best_mbs=
+		_best_us='' _best_mbs=''
 		for _rep in 1 2 3; do
 			_rn_run=$((_rn_run + 1))
 			_r=$(roce_fi_once $_sz $_it $_rn_run) || continue

@@ -3,9 +3,9 @@
 # make check-roce: the RoCEv2 test bed itself (docs/roce.md).  Two
 # rdma_rxe guests (scripts/roce_guest.sh) on one bridge run the
 # unmodified Debian programs against each other, their packets captured
-# on the bridge and checked for the RoCEv2 opcodes each program must
 # send; the host's end of the bridge reaches them; two namespaces on a
-# veth pair (scripts/roce_net.sh) run fi_pingpong -p tcp.
+# veth pair (scripts/roce_net.sh) run fi_pingpong -p tcp, and again
+# through tests/roce/netimp, losing and reordering frames.
 #
 # Usage: tests/roce/check_roce.sh RESULTS_DIR
 #        tests/roce/check_roce.sh --golden RESULTS_DIR GOLDEN_DIR
@@ -160,7 +160,10 @@ else
 	finish
 fi
 
+# Expanded in the guest.
+# shellcheck disable=SC2016
 G='-g $(gidx)'
+# shellcheck disable=SC2016
 X='-x $(gidx) -F -d rxe0'
 if [ -n "$golden" ]; then
 	mkdir -p "$golden"
@@ -238,6 +241,7 @@ if [ -n "${ROCE_NS_A:-}" ] && ! command -v fi_pingpong >/dev/null; then
 elif [ -n "${ROCE_NS_A:-}" ]; then
 	roce_ns_start "$ROCE_NS_A" veth_server 30 47599 \
 		'exec fi_pingpong -p tcp -e rdm -B 47599 -S 4096 -I 100' 2>"$out/veth.err"
+	# shellcheck disable=SC2016
 	roce_ns_start "$ROCE_NS_B" veth_client 30 0 \
 		'exec fi_pingpong -p tcp -e rdm -P 47599 -S 4096 -I 100 $ROCE_A'
 	roce_ns_wait veth_client
@@ -251,6 +255,41 @@ elif [ -n "${ROCE_NS_A:-}" ]; then
 		not_ok veth_fi_pingpong_tcp "$why"
 	else
 		ok veth_fi_pingpong_tcp
+	fi
+fi
+
+# The same through tests/roce/netimp: 5% of the frames lost and 10%
+# reordered each way (seed 1), and fi_pingpong still passes.
+roce_net_down
+roce_net_init "$out"
+trap 'finish' EXIT
+trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+ROCE_NS_A=
+if ! ROCE_SEED=1 roce_veth_up 5 10 2>"$out/netimp.err"; then
+	not_ok netimp_fi_pingpong_tcp "$(tail -n1 "$out/netimp.err")"
+elif command -v fi_pingpong >/dev/null; then
+	roce_ns_start "$ROCE_NS_A" imp_server 60 47599 \
+		'exec fi_pingpong -p tcp -e rdm -B 47599 -S 1024 -I 100' 2>"$out/netimp.err"
+	# shellcheck disable=SC2016
+	roce_ns_start "$ROCE_NS_B" imp_client 60 0 \
+		'exec fi_pingpong -p tcp -e rdm -P 47599 -S 1024 -I 100 $ROCE_A'
+	roce_ns_wait imp_client
+	roce_ns_wait imp_server
+	roce_net_down
+	why=$(status_why imp_client client)
+	[ -n "$why" ] || why=$(status_why imp_server server)
+	if [ -z "$why" ] && ! grep -qE '^1k +100 +=100 ' "$roce_dir/imp_client.out"; then
+		why="the client printed no row for 100 transfers of 1k"
+	fi
+	# Both directions lost and reordered frames.
+	if [ -z "$why" ] && [ "$(grep -cE '^netimp: .* [1-9][0-9]* dropped, [1-9][0-9]* reordered$' \
+		"$out/netimp.out")" != 2 ]; then
+		why="netimp did not drop and reorder both ways: $(grep -E '^netimp: [AB]' "$out/netimp.out" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		not_ok netimp_fi_pingpong_tcp "$why"
+	else
+		ok "netimp_fi_pingpong_tcp ($(grep -E '^netimp: [AB]' "$out/netimp.out" | sed 's/^netimp: //' | tr '\n' ';' | sed 's/;$//; s/;/; /'))"
 	fi
 fi
 finish
