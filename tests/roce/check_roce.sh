@@ -193,8 +193,26 @@ if [ -n "$golden" ]; then
 	finish
 fi
 
+# ibv_devinfo -v shows rxe0's port active on Ethernet, with the RoCEv2
+# GID of the guest's address at the index gidx found in sysfs.
+roce_guest_start 2 devinfo 30 0 'echo "gidx $(gidx)"; ibv_devinfo -v' &&
+	roce_guest_wait 2 devinfo
+why=$(status_why devinfo ibv_devinfo)
+n=$(sed -n 's/^gidx \([0-9][0-9]*\)$/\1/p' "$roce_dir/devinfo.out")
+[ -n "$why" ] || [ -n "$n" ] || why="gidx found no RoCEv2 GID"
+for re in 'state:[[:space:]]+PORT_ACTIVE' 'link_layer:[[:space:]]+Ethernet' \
+	"GID\\[ *$n\\]:[[:space:]]+::ffff:10\\.50\\.0\\.2, RoCE v2\$"; do
+	[ -n "$why" ] && break
+	grep -qE "$re" "$roce_dir/devinfo.out" || why="no line matching '$re'"
+done
+if [ -n "$why" ]; then
+	not_ok devinfo_roce_v2_gid "$why"
+else
+	ok devinfo_roce_v2_gid
+fi
+
 # rxe to rxe, the unmodified programs; each one's packets checked for
-# the opcodes it must use (4096-byte messages: three packets at MTU 1024).
+# the opcodes it must use (4096-byte messages: four packets at MTU 1024).
 pair rc_pingpong "ibv_rc_pingpong $G -n 20" '^20 iters in ' \
 	send_first=0x00 send_middle=0x01 send_last=0x02 ack=0x11
 pair rc_pingpong_events "ibv_rc_pingpong $G -e -s 64 -n 20" '^20 iters in ' \
