@@ -93,27 +93,46 @@ opcodes() {
 	echo "${miss# }"
 }
 
-# pair NAME SERVER_ARGS CLIENT_REGEX OPCODE... : the program line
-# SERVER_ARGS on g2 as the server, and with 10.50.0.2 appended on g3 as
-# the client; passes when both exit 0, the client prints a line matching
-# CLIENT_REGEX and the capture holds each OPCODE (NAME=HEX).
-pair() {
-	name=$1 args=$2 re=$3
-	shift 3
+# start_on SIDE ID SECS PORT CMD, wait_on SIDE ID: a command on SIDE,
+# a guest's number (2, 3) or "host" (the bridge's namespace, 10.50.0.1).
+start_on() {
+	if [ "$1" = host ]; then
+		roce_ns_start "$ROCE_NS_BR" "$2" "$3" "$4" "$5"
+	else
+		roce_guest_start "$@"
+	fi
+}
+wait_on() {
+	if [ "$1" = host ]; then
+		roce_ns_wait "$2"
+	else
+		roce_guest_wait "$@"
+	fi
+}
+
+# run_pair NAME SERVER_SIDE SERVER_CMD CLIENT_SIDE CLIENT_CMD
+#          CLIENT_REGEX OPCODE...: SERVER_CMD on its side (listening on
+# TCP 18515 before the client starts), then CLIENT_CMD on its side;
+# passes when both exit 0 within 60 s, the client prints a line matching
+# CLIENT_REGEX and the capture on br0 holds each OPCODE (NAME=HEX, the
+# BTH opcode).  Outputs: NAME_server.out, NAME_client.out, NAME.pcap.
+run_pair() {
+	name=$1 sside=$2 scmd=$3 cside=$4 ccmd=$5 re=$6
+	shift 6
 	cap=
 	if [ $have_tcpdump = 1 ]; then
 		cap=$out/$name.pcap
 		roce_capture_start "$cap" || cap=
 	fi
 	why=
-	roce_guest_start 2 "${name}_server" 60 18515 "$args" ||
+	start_on "$sside" "${name}_server" 60 18515 "$scmd" ||
 		why="the server did not start"
 	if [ -z "$why" ]; then
-		roce_guest_start 3 "${name}_client" 60 0 "$args 10.50.0.2" ||
+		start_on "$cside" "${name}_client" 60 0 "$ccmd" ||
 			why="the client did not start"
 	fi
-	[ -z "$why" ] && roce_guest_wait 3 "${name}_client"
-	roce_guest_wait 2 "${name}_server"
+	[ -z "$why" ] && wait_on "$cside" "${name}_client"
+	wait_on "$sside" "${name}_server"
 	[ -n "$cap" ] && roce_capture_stop
 	[ -n "$why" ] || why=$(status_why "${name}_client" client)
 	[ -n "$why" ] || why=$(status_why "${name}_server" server)
@@ -124,18 +143,25 @@ pair() {
 		not_ok "$name" "$why"
 		return
 	fi
+	ok "$name"
 	if [ -z "$cap" ]; then
-		ok "$name"
 		skip "${name}_opcodes" "no tcpdump (package tcpdump)"
 		return
 	fi
-	ok "$name"
 	miss=$(opcodes "$cap" "$@")
 	if [ -n "$miss" ]; then
 		not_ok "${name}_opcodes" "not captured on br0: $miss"
 	else
 		ok "${name}_opcodes"
 	fi
+}
+
+# pair NAME ARGS CLIENT_REGEX OPCODE...: the program line ARGS on g2 as
+# the server, and with 10.50.0.2 appended on g3 as the client.
+pair() {
+	_name=$1 _args=$2 _re=$3
+	shift 3
+	run_pair "$_name" 2 "$_args" 3 "$_args 10.50.0.2" "$_re" "$@"
 }
 
 roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
