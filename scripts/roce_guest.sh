@@ -189,8 +189,21 @@ while IFS= read -r line <&3; do
 	cmd=${line#"$1 $2 $3 "}
 	[ -n "$id" ] || continue
 	(
-		timeout -s KILL "$secs" sh -c "$cmd" >/tmp/$id.out 2>&1 </dev/null
+		# Its own session, so that a timeout kills all it started,
+		# and whatever it left behind goes when it ends.
+		setsid sh -c "$cmd" >/tmp/$id.out 2>&1 </dev/null &
+		pid=$!
+		(
+			sleep "$secs" &
+			s=$!
+			trap 'kill $s; exit 0' TERM
+			wait $s && kill -KILL -$pid
+		) 2>/dev/null &
+		killer=$!
+		wait $pid
 		st=$?
+		kill $killer 2>/dev/null
+		kill -KILL -$pid 2>/dev/null
 		{ echo "=== begin $id"; cat /tmp/$id.out; echo "=== end $id status $st"; } >/tmp/$id.msg
 		say /tmp/$id.msg
 	) &

@@ -196,19 +196,18 @@ roce_ns_start() {
 	shift 4
 	roce_id_ok "$_rn_id" || return 1
 	rm -f "$roce_dir/$_rn_id.out" "$roce_dir/$_rn_id.status"
-	(
-		ROCE_NS=$_rn_ns timeout -k 5 "$_rn_secs" \
-			ip netns exec "$_rn_ns" sh -c "$1" \
-			>"$roce_dir/$_rn_id.out" 2>&1 </dev/null
-		echo $? >"$roce_dir/$_rn_id.status"
-	) &
+	# timeout is the shell's own child, so that the cleanup's kill
+	# reaches it, and it the command's whole process group.
+	ROCE_NS=$_rn_ns timeout -k 5 "$_rn_secs" \
+		ip netns exec "$_rn_ns" sh -c "$1" \
+		>"$roce_dir/$_rn_id.out" 2>&1 </dev/null &
 	roce_pids="$roce_pids $!"
 	eval "roce_pid_$_rn_id=$!"
 	[ "$_rn_port" = 0 ] && return 0
 	_rn_i=0
 	while [ $_rn_i -lt 150 ]; do
 		roce_listening "$_rn_ns" "$_rn_port" && return 0
-		[ -e "$roce_dir/$_rn_id.status" ] && break
+		kill -0 $! 2>/dev/null || break
 		sleep 0.1
 		_rn_i=$((_rn_i + 1))
 	done
@@ -222,9 +221,11 @@ roce_ns_wait() {
 		echo "roce_net.sh: roce_ns_wait: $1 was not started" >&2
 		return 1
 	fi
-	wait "$_rn_pid" 2>/dev/null
-	_rn_st=$(cat "$roce_dir/$1.status" 2>/dev/null || echo 255)
-	return "$_rn_st"
+	if [ ! -e "$roce_dir/$1.status" ]; then
+		wait "$_rn_pid"
+		echo $? >"$roce_dir/$1.status"
+	fi
+	return "$(cat "$roce_dir/$1.status")"
 }
 
 # say_status ID WHAT: one line on how ID ended.
@@ -288,6 +289,7 @@ roce_bench_main() {
 		echo "# veth: skipped (needs root and fi_pingpong, package libfabric-bin)"
 		return 0
 	fi
+	echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	roce_net_init "${TMPDIR:-/tmp}/$roce_prefix-bench" || return 1
 	roce_veth_up || return 1
 	_rn_run=0
@@ -310,8 +312,11 @@ roce_bench_main() {
 			continue
 		fi
 		echo "bench fi_pingpong_tcp_veth_${_nm}_lat: $_best_us us"
-		echo "bench fi_pingpong_tcp_veth_${_nm}_bw: $_best_mbs MB/s"
+		# One message in flight: a bandwidth only for large ones.
+		[ $_sz -ge 65536 ] &&
+			echo "bench fi_pingpong_tcp_veth_${_nm}_bw: $_best_mbs MB/s"
 	done
+	echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	rm -rf "$roce_dir"
 }
 
