@@ -28,8 +28,9 @@
 # it defines:
 #
 #   roce_guest_initramfs KVER   $roce_dir/roce-initramfs.gz, made once
-#   roce_guest_launch N         boots guest gN (10.50.0.N, MAC
-#                               52:54:00:0a:32:NN) on tap gN of br0
+#   roce_guest_launch N [BR]    boots guest gN (10.50.0.N, MAC
+#                               52:54:00:0a:32:NN) on tap gN of br0 (or
+#                               BR: br1 of roce_bridge_lossy)
 #   roce_guest_ready N [SECS]   waits until gN's rxe0 has its RoCEv2 GID
 #                               (default 120 s); its console is
 #                               $roce_dir/gN.console
@@ -224,7 +225,7 @@ EOF
 roce_guest_launch() {
 	_rg_n=$1
 	_rg_g=g$_rg_n
-	roce_bridge_tap "$_rg_g" || return 1
+	roce_bridge_tap "$_rg_g" "${2:-br0}" || return 1
 	rm -f "$roce_dir/$_rg_g.ctl.in" "$roce_dir/$_rg_g.ctl.out" \
 		"$roce_dir/$_rg_g.stream" "$roce_dir/$_rg_g.console"
 	mkfifo "$roce_dir/$_rg_g.ctl.in" "$roce_dir/$_rg_g.ctl.out" || {

@@ -34,7 +34,9 @@
 #                             (impaired by $ROCE_NETIMP, or netimp built
 #                             into $roce_dir, when LOSS or REORDER given)
 #   roce_bridge_up            $ROCE_NS_BR with bridge br0, 10.50.0.1/24
-#   roce_bridge_tap NAME      a tap device on br0 (for a qemu guest)
+#   roce_bridge_tap NAME [BR] a tap device on br0 (or BR; for a guest)
+#   roce_bridge_lossy LOSS REORDER  bridge br1, joined to br0 through
+#                             tests/roce/netimp
 #   roce_ns_start NS ID SECS PORT CMD   CMD in NS in the background under
 #                             `timeout SECS`, output to $roce_dir/ID.out
 #                             (ID: letters, digits and _);
@@ -166,8 +168,35 @@ roce_bridge_up() {
 
 roce_bridge_tap() {
 	roce_ip "$ROCE_NS_BR" tuntap add dev "$1" mode tap &&
-		roce_ip "$ROCE_NS_BR" link set "$1" master br0 &&
+		roce_ip "$ROCE_NS_BR" link set "$1" master "${2:-br0}" &&
 		roce_ip "$ROCE_NS_BR" link set "$1" up
+}
+
+# A second bridge br1 in $ROCE_NS_BR, joined to br0 through netimp
+# (LOSS and REORDER percent each way): guests on br1 reach br0's
+# through a lossy wire.  SIGUSR1 to $roce_netimp_br_pid makes it print
+# its counts to $roce_dir/netimp_br.out.
+roce_bridge_lossy() {
+	roce_netimp_bin || return 1
+	roce_ip "$ROCE_NS_BR" link add br1 type bridge &&
+		roce_ip "$ROCE_NS_BR" link set br1 up || return 1
+	ip netns exec "$ROCE_NS_BR" sh -c \
+		'echo 0 >/sys/class/net/br1/bridge/forward_delay' 2>/dev/null
+	roce_bridge_tap imp0 br0 && roce_bridge_tap imp1 br1 || return 1
+	rm -f "$roce_dir/netimp_br.out"
+	roce_bg "$ROCE_NETIMP" -l "$1" -r "$2" -s "${ROCE_SEED:-1}" \
+		"$ROCE_NS_BR" imp0 "$ROCE_NS_BR" imp1 \
+		>"$roce_dir/netimp_br.out" 2>&1
+	roce_netimp_br_pid=$!
+	_rn_i=0
+	until grep -q '^netimp: ready' "$roce_dir/netimp_br.out" 2>/dev/null; do
+		_rn_i=$((_rn_i + 1))
+		if [ $_rn_i -gt 50 ]; then
+			echo "roce_net.sh: netimp between br0 and br1 did not start: $(tail -n1 "$roce_dir/netimp_br.out")" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 roce_bg() {

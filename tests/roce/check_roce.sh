@@ -177,14 +177,52 @@ if ! roce_bridge_up 2>"$out/bridge.err"; then
 	not_ok bridge "$(tail -n1 "$out/bridge.err")"
 	finish
 fi
+# g4 sits on br1, behind netimp (5% loss, 10% reordering each way; 10%
+# loss for the golden NAKs).
+loss=5
+[ -n "$golden" ] && loss=10
+if ! roce_bridge_lossy $loss 10 2>"$out/lossy.err"; then
+	not_ok bridge_lossy "$(tail -n1 "$out/lossy.err")"
+	finish
+fi
 start=$(date +%s)
 if roce_guest_launch 2 2>"$out/boot.err" && roce_guest_launch 3 2>>"$out/boot.err" &&
-	roce_guest_ready 2 2>>"$out/boot.err" && roce_guest_ready 3 2>>"$out/boot.err"; then
+	roce_guest_launch 4 br1 2>>"$out/boot.err" &&
+	roce_guest_ready 2 2>>"$out/boot.err" && roce_guest_ready 3 2>>"$out/boot.err" &&
+	roce_guest_ready 4 2>>"$out/boot.err"; then
 	ok "guests_boot_with_rxe0 ($(($(date +%s) - start)) s, $kver)"
 else
 	not_ok guests_boot_with_rxe0 "$(tail -n1 "$out/boot.err")"
 	finish
 fi
+
+# netimp's counts so far, "DROPPED REORDERED" (both ways).
+lossy_counts() {
+	kill -USR1 "$roce_netimp_br_pid"
+	sleep 0.3
+	tail -n 2 "$out/netimp_br.out" | awk '
+		/dropped/ { for (i = 1; i <= NF; i++) {
+			if ($(i + 1) ~ /^dropped/) d += $i
+			if ($(i + 1) ~ /^reordered/) r += $i } }
+		END { print d + 0, r + 0 }'
+}
+
+# lossy NAME ARGS REGEX OPCODE...: pair's g2 and g4, through netimp;
+# netimp must have dropped frames during the run.
+lossy() {
+	_name=$1 _args=$2 _re=$3
+	shift 3
+	set -- $(lossy_counts) "$@"
+	_d0=$1
+	shift 2
+	run_pair "$_name" 2 "$_args" 4 "$_args 10.50.0.2" "$_re" "$@"
+	set -- $(lossy_counts)
+	if [ "$1" -gt "$_d0" ]; then
+		ok "${_name}_frames_lost ($(($1 - _d0)) dropped)"
+	else
+		not_ok "${_name}_frames_lost" "netimp dropped no frame during the run"
+	fi
+}
 
 # Expanded in the guest.
 # shellcheck disable=SC2016
@@ -212,7 +250,15 @@ if [ -n "$golden" ]; then
 		uc_send_first=0x20 uc_send_middle=0x21 uc_send_last=0x22
 	pair ud_send "ibv_ud_pingpong $G -s 64 -n 2" ' iters in ' \
 		ud_send_only=0x64
-	for n in rc_send rc_write rc_write_multi rc_read rc_atomic rc_cmp_swap uc_send ud_send; do
+	# A NAK (PSN sequence error) of rxe's, from a run over netimp: the
+	# NAKs alone are kept.
+	lossy rc_lossy "ibv_rc_pingpong $G -s 2500 -n 50" ' iters in ' \
+		send_first=0x00 ack=0x11
+	if [ -f "$out/rc_lossy.pcap" ]; then
+		tcpdump -r "$out/rc_lossy.pcap" -w "$out/rc_nak.pcap" \
+			'udp dst port 4791 and udp[8] = 0x11 and (udp[20] & 0xe0) = 0x60' 2>/dev/null
+	fi
+	for n in rc_send rc_write rc_write_multi rc_read rc_atomic rc_cmp_swap uc_send ud_send rc_nak; do
 		cp "$out/$n.pcap" "$golden/$n.pcap" 2>/dev/null ||
 			not_ok "golden_$n" "no capture"
 	done
@@ -255,6 +301,10 @@ pair atomic_lat "ib_atomic_lat $X -n 100" '^ *8 +100 ' \
 	fetch_add=0x14 atomic_ack=0x12
 pair send_lat "ib_send_lat $X -s 64 -n 100" '^ *64 +100 ' \
 	send_only=0x04
+
+# rdma_rxe through a lossy, reordering wire: retransmissions recover.
+lossy rc_pingpong_lossy "ibv_rc_pingpong $G -s 2500 -n 20" '^20 iters in ' \
+	send_first=0x00 send_middle=0x01 send_last=0x02 ack=0x11
 
 # The host's end of the bridge reaches the guests.
 if ip netns exec "$ROCE_NS_BR" /bin/busybox ping -c 1 -W 5 10.50.0.3 \

@@ -17,7 +17,8 @@
  * comes): so a held frame and its successor swap.  Other frames (ARP)
  * pass untouched, so that neighbours resolve.  The choices come from
  * SEED (default 1): one seed, one run.  Prints "netimp: ready" on
- * stdout once both taps are attached, and its counts on stderr at exit.
+ * stdout once both taps are attached, and its counts on stderr on
+ * SIGUSR1 and at exit.
  * Exits 1 with what failed.
  */
 #define _GNU_SOURCE
@@ -50,12 +51,24 @@ struct dir {
 	unsigned long frames, dropped, reordered;
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, report;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		report = 1;
+	else
+		stop = 1;
+}
+
+static void print_counts(const struct dir *dirs)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		fprintf(stderr, "netimp: %s %lu frames, %lu dropped, %lu reordered\n",
+			dirs[i].name, dirs[i].frames, dirs[i].dropped,
+			dirs[i].reordered);
 }
 
 /* xorshift64: a direction's choices, from the run's seed. */
@@ -232,6 +245,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	printf("netimp: ready (loss %u%%, reorder %u%%)\n", loss, reorder);
 	fflush(stdout);
 
@@ -246,6 +260,10 @@ int main(int argc, char **argv)
 		for (i = 0; i < 2; i++)
 			if (dirs[i].held_len)
 				timeout = (int)(hold_us / 1000) + 1;
+		if (report) {
+			report = 0;
+			print_counts(dirs);
+		}
 		if (poll(p, 2, timeout) < 0 && errno != EINTR) {
 			fprintf(stderr, "netimp: poll: %s\n", strerror(errno));
 			ret = -1;
@@ -259,10 +277,7 @@ int main(int argc, char **argv)
 			if (dirs[i].held_len && t - dirs[i].held_at >= hold_us)
 				ret = flush_held(&dirs[i]);
 	}
-	for (i = 0; i < 2; i++)
-		fprintf(stderr, "netimp: %s %lu frames, %lu dropped, %lu reordered\n",
-			dirs[i].name, dirs[i].frames, dirs[i].dropped,
-			dirs[i].reordered);
+	print_counts(dirs);
 	close(a);
 	close(b);
 	return ret ? 1 : 0;
