@@ -42,6 +42,11 @@
 #                             (ID: letters, digits and _);
 #                             with PORT (not 0) returns once a TCP
 #                             socket listens on it in NS (or after 15 s)
+#                             `ip netns exec` gives CMD a mount namespace
+#                             of its own (a FUSE mount made in it is
+#                             seen by it alone); ROCE_NS_MOUNTS=shared
+#                             runs it with `nsenter --net` instead, in
+#                             the caller's mounts (and /sys)
 #   roce_ns_wait ID           waits for it; returns its exit status (also
 #                             in $roce_dir/ID.status)
 #   roce_bg CMD...            CMD in the background, killed at cleanup
@@ -227,8 +232,12 @@ roce_ns_start() {
 	rm -f "$roce_dir/$_rn_id.out" "$roce_dir/$_rn_id.status"
 	# timeout is the shell's own child, so that the cleanup's kill
 	# reaches it, and it the command's whole process group.
-	ROCE_NS=$_rn_ns timeout -k 5 "$_rn_secs" \
-		ip netns exec "$_rn_ns" sh -c "$1" \
+	if [ "${ROCE_NS_MOUNTS:-}" = shared ]; then
+		set -- nsenter "--net=/var/run/netns/$_rn_ns" -- sh -c "$1"
+	else
+		set -- ip netns exec "$_rn_ns" sh -c "$1"
+	fi
+	ROCE_NS=$_rn_ns timeout -k 5 "$_rn_secs" "$@" \
 		>"$roce_dir/$_rn_id.out" 2>&1 </dev/null &
 	roce_pids="$roce_pids $!"
 	eval "roce_pid_$_rn_id=$!"

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 # make check-roce: the RoCEv2 test bed itself (docs/roce.md).  Two
 # rdma_rxe guests (scripts/roce_guest.sh) on one bridge run the
-# unmodified Debian programs against each other, their packets captured
-# send; the host's end of the bridge reaches them; two namespaces on a
-# veth pair (scripts/roce_net.sh) run fi_pingpong -p tcp, and again
-# through tests/roce/netimp, losing and reordering frames.
+# unmodified Debian programs against each other (and a third, behind
+# tests/roce/netimp, through loss and reordering), their packets
+# captured on the bridge and checked for the RoCEv2 opcodes each program
+# must send; the host's end of the bridge reaches them; two namespaces
+# on a veth pair (scripts/roce_net.sh) run fi_pingpong -p tcp, and again
+# through netimp.
 #
 # Usage: tests/roce/check_roce.sh RESULTS_DIR
 #        tests/roce/check_roce.sh --golden RESULTS_DIR GOLDEN_DIR
@@ -13,7 +15,7 @@
 # Prints "ok roce/NAME" / "not ok roce/NAME: why" per test and "N passed,
 # N failed" last, all also in RESULTS_DIR/roce.log; keeps each test's
 # outputs (NAME_server.out, NAME_client.out), its capture (NAME.pcap)
-# and the guests' consoles (g2.console, g3.console) there.  Exits 1 if
+# and the guests' consoles (gN.console) there.  Exits 1 if
 # a test failed.  --golden instead captures the small runs whose pcaps
 # are tests/golden/roce/ into GOLDEN_DIR (tests/golden/roce/README).
 # Without tcpdump (package tcpdump) the opcode checks are skipped, and
@@ -212,10 +214,12 @@ lossy_counts() {
 lossy() {
 	_name=$1 _args=$2 _re=$3
 	shift 3
+	# shellcheck disable=SC2046
 	set -- $(lossy_counts) "$@"
 	_d0=$1
 	shift 2
 	run_pair "$_name" 2 "$_args" 4 "$_args 10.50.0.2" "$_re" "$@"
+	# shellcheck disable=SC2046
 	set -- $(lossy_counts)
 	if [ "$1" -gt "$_d0" ]; then
 		ok "${_name}_frames_lost ($(($1 - _d0)) dropped)"
