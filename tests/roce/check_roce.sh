@@ -254,6 +254,14 @@ if [ -n "$golden" ]; then
 		uc_send_first=0x20 uc_send_middle=0x21 uc_send_last=0x22
 	pair ud_send "ibv_ud_pingpong $G -s 64 -n 2" ' iters in ' \
 		ud_send_only=0x64
+	# RNR NAKs: a receiver with one receive posted at a time, which
+	# the sender outruns; the RNR NAKs alone are kept.
+	pair rc_rnr "ib_send_bw $X -s 64 -n 50 -r 1" '^ *64 +50 ' \
+		send_only=0x04 ack=0x11
+	if [ -f "$out/rc_rnr.pcap" ]; then
+		tcpdump -r "$out/rc_rnr.pcap" -w "$out/rc_rnr_nak.pcap" \
+			'udp dst port 4791 and udp[8] = 0x11 and (udp[20] & 0xe0) = 0x20' 2>/dev/null
+	fi
 	# A NAK (PSN sequence error) of rxe's, from a run over netimp: the
 	# NAKs alone are kept.
 	lossy rc_lossy "ibv_rc_pingpong $G -s 2500 -n 50" ' iters in ' \
@@ -262,7 +270,7 @@ if [ -n "$golden" ]; then
 		tcpdump -r "$out/rc_lossy.pcap" -w "$out/rc_nak.pcap" \
 			'udp dst port 4791 and udp[8] = 0x11 and (udp[20] & 0xe0) = 0x60' 2>/dev/null
 	fi
-	for n in rc_send rc_write rc_write_multi rc_read rc_atomic rc_cmp_swap uc_send ud_send rc_nak; do
+	for n in rc_send rc_write rc_write_multi rc_read rc_atomic rc_cmp_swap uc_send ud_send rc_rnr_nak rc_nak; do
 		cp "$out/$n.pcap" "$golden/$n.pcap" 2>/dev/null ||
 			not_ok "golden_$n" "no capture"
 	done
