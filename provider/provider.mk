@@ -14,6 +14,7 @@
 PROVIDER_SO := $(O)/rel/provider/libioverbs-rdmav34.so
 PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o \
 	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/direct.o \
+	$(O)/pic/provider/direct_srq.o \
 	$(O)/pic/provider/mr.o \
 	$(O)/pic/provider/cq.o $(O)/pic/provider/qp.o \
 	$(O)/pic/provider/srq.o $(O)/pic/provider/ah.o
@@ -83,7 +84,7 @@ PROVIDER_TSAN_VERBS := $(O)/tsan/tests/provider/verbs
 PROVIDER_TSAN_LIBVERBS_SRCS := provider/provider.c provider/mr.c \
 	provider/cq.c provider/qp.c provider/srq.c provider/ah.c
 PROVIDER_TSAN_LIB_SRCS := provider/ivp_cmd.c provider/ivp_data.c \
-	provider/direct.c $(LIB_SRCS)
+	provider/direct.c provider/direct_srq.c $(LIB_SRCS)
 
 $(patsubst %.c,$(O)/tsan-pic/%.o,$(PROVIDER_TSAN_LIBVERBS_SRCS)): \
 	$(O)/tsan-pic/%.o: %.c

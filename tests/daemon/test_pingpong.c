@@ -590,25 +590,12 @@ TEST(rc_pingpong_two_users_relay)
 
 /*
  * UD: address handles (ibv_create_ah) and GRH space in receives.  UD
- * QPs and QPs on an SRQ never take the direct path.
+ * QPs never take the direct path.
  */
 TEST(ud_pingpong)
 {
 	want_path = "relayed";
 	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
-}
-
-/* 16 RC QPs receiving from one SRQ, and -e on it. */
-TEST(srq_pingpong)
-{
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, NULL);
-}
-
-TEST(srq_pingpong_events)
-{
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
 }
 
 /*
@@ -1492,6 +1479,96 @@ TEST(uc_pingpong_direct)
 {
 	want_path = "direct";
 	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
+}
+
+/*
+ * 16 RC QPs (4 with -q 4) receiving from one SRQ, whose receives its
+ * DIRECT QPs take off its ring (<rdma/soft_ring.h>), and -e on it: every
+ * QP of both sides on the direct path (the provider's IOVERBS_DEBUG
+ * lines, and ctl stat while they run), or every one relayed.
+ */
+static void srq_pingpong(unsigned int qps, unsigned long long bytes,
+			 const char *size)
+{
+	static char srv_out[16384], cli_out[16384];
+	const char *opt[6];
+	char nq[16], want[64];
+	struct fx fx;
+	long base;
+	int nopt = 0;
+	const char *p;
+	unsigned int n;
+
+	need_tools("/usr/bin/ibv_srq_pingpong");
+	snprintf(nq, sizeof(nq), "%u", qps);
+	opt[nopt++] = "-q";
+	opt[nopt++] = nq;
+	if (size) {
+		opt[nopt++] = "-s";
+		opt[nopt++] = size;
+	}
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair(&fx, "/usr/bin/ibv_srq_pingpong", opt, nopt, srv_out, cli_out,
+		 sizeof(srv_out));
+	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	ASSERT_TRUE(strstr(srv_out, "\n1000 iters in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	/* Each QP of each side said it took the path, or none did. */
+	for (n = 0, p = srv_out; (p = strstr(p, "ioverbs: direct path: QP "));
+	     p++)
+		n++;
+	ASSERT_EQ(n, strcmp(want_path, "direct") ? 0 : qps);
+	for (n = 0, p = cli_out; (p = strstr(p, "ioverbs: direct path: QP "));
+	     p++)
+		n++;
+	ASSERT_EQ(n, strcmp(want_path, "direct") ? 0 : qps);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+TEST(srq_pingpong_direct)
+{
+	want_path = "direct";
+	srq_pingpong(16, 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_relay)
+{
+	want_path = "relay";
+	srq_pingpong(16, 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_events_direct)
+{
+	want_path = "direct";
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+}
+
+TEST(srq_pingpong_events_relay)
+{
+	want_path = "relay";
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+}
+
+TEST(srq_pingpong_q4_4k_direct)
+{
+	want_path = "direct";
+	srq_pingpong(4, 8192000ull, "4096");
+}
+
+TEST(srq_pingpong_q4_64k_direct)
+{
+	want_path = "direct";
+	srq_pingpong(4, 131072000ull, "65536");
+}
+
+TEST(srq_pingpong_q4_64k_relay)
+{
+	want_path = "relay";
+	srq_pingpong(4, 131072000ull, "65536");
 }
 
 TEST(uc_pingpong_relay)
