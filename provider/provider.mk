@@ -56,6 +56,14 @@ $(PROVIDER_DIRECT): tests/provider/direct.c include/uapi/rdma/soft_direct.h \
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
 		$(filter %.c,$^) -libverbs
 
+# SRQs on either path (tests/provider/srq.c).
+PROVIDER_SRQ := $(O)/rel/tests/provider/srq
+$(PROVIDER_SRQ): tests/provider/srq.c include/uapi/rdma/soft_direct.h \
+	$(PROVIDER_CLIENT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
+		$(filter %.c,$^) -libverbs
+
 # Async events through libibverbs alone (tests/provider/async.c).
 PROVIDER_ASYNC := $(O)/rel/tests/provider/async
 $(PROVIDER_ASYNC): tests/provider/async.c $(PROVIDER_CLIENT)
@@ -122,7 +130,7 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
-	$(PROVIDER_ASYNC) $(PROVIDER_IDLE) $(PROVIDER_DIRECT) \
+	$(PROVIDER_ASYNC) $(PROVIDER_IDLE) $(PROVIDER_DIRECT) $(PROVIDER_SRQ) \
 	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
 # tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs

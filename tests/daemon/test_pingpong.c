@@ -1671,7 +1671,7 @@ TEST_TIMEOUT(perftest_read_lat_duration_both_paths, 120)
  * statuses, opcodes, lengths and values on the direct path, then the
  * same on the relay (IOVERBS_DIRECT=0).
  */
-static void direct_client(const char *path)
+static void direct_client_of(const char *name, const char *path)
 {
 	static char out[16384];
 	char client[PATH_MAX];
@@ -1680,17 +1680,22 @@ static void direct_client(const char *path)
 	int ret;
 
 	need_tools(PINGPONG);
-	provider_client("direct", client);
+	provider_client(name, client);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	want_path = path;
 	path_env();
 	ret = run_client(&fx, client, path, out, sizeof(out));
 	if (ret || !strstr(out, " passed, 0 failed\n"))
-		harness_fail(__FILE__, __LINE__, "direct %s: exit %d:\n%s",
-			     path, ret, out);
+		harness_fail(__FILE__, __LINE__, "%s %s: exit %d:\n%s",
+			     name, path, ret, out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void direct_client(const char *path)
+{
+	direct_client_of("direct", path);
 }
 
 TEST(provider_data_path_direct)
@@ -1701,6 +1706,21 @@ TEST(provider_data_path_direct)
 TEST(provider_data_path_relay)
 {
 	direct_client("relay");
+}
+
+/*
+ * tests/provider/srq.c through `ioverbs run`: an SRQ's receives shared
+ * by a direct and a relayed QP, its limit, RNR, ERR and verbs; then the
+ * same with every QP relayed.
+ */
+TEST(provider_srq_direct)
+{
+	direct_client_of("srq", "direct");
+}
+
+TEST(provider_srq_relay)
+{
+	direct_client_of("srq", "relay");
 }
 
 /* Waits up to 20 s for @comm to run under both @a and @b. */
