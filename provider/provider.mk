@@ -62,7 +62,7 @@ $(PROVIDER_SRQ): tests/provider/srq.c include/uapi/rdma/soft_direct.h \
 	$(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
-		$(filter %.c,$^) -libverbs
+		$(filter %.c,$^) -libverbs -pthread
 
 # Async events through libibverbs alone (tests/provider/async.c).
 PROVIDER_ASYNC := $(O)/rel/tests/provider/async
@@ -111,6 +111,13 @@ $(PROVIDER_TSAN_SO): $(patsubst %.c,$(O)/tsan-pic/%.o,\
 	$(Q)$(CC) -shared $(SAN_TSAN) -Wl,--version-script=provider/provider.map \
 		-o $@ $^ -libverbs -pthread
 
+PROVIDER_TSAN_SRQ := $(O)/tsan/tests/provider/srq
+$(PROVIDER_TSAN_SRQ): tests/provider/srq.c include/uapi/rdma/soft_direct.h \
+	$(PROVIDER_CLIENT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O1 $(SAN_TSAN) -o $@ \
+		$(filter %.c,$^) -libverbs -pthread
+
 $(PROVIDER_TSAN_VERBS): tests/provider/verbs.c $(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O1 $(SAN_TSAN) -o $@ \
@@ -131,7 +138,8 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
 	$(PROVIDER_ASYNC) $(PROVIDER_IDLE) $(PROVIDER_DIRECT) $(PROVIDER_SRQ) \
-	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
+	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(PROVIDER_TSAN_SRQ) \
+	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
 

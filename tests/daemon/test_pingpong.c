@@ -1723,6 +1723,42 @@ TEST(provider_srq_relay)
 	direct_client_of("srq", "relay");
 }
 
+/*
+ * The same client and the provider built with TSan, on the direct path:
+ * the SRQ's ring taken by the provider's threads and the daemon at once
+ * reports no race.
+ */
+TEST(provider_srq_under_tsan)
+{
+	static char out[16384];
+	char client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
+	struct fx fx;
+	long base;
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
+	snprintf(client, sizeof(client), "%s",
+		 fx_in_build("tsan/tests/provider/srq"));
+	snprintf(so, sizeof(so), "%s",
+		 fx_in_build("tsan/provider/libioverbs-rdmav34.so"));
+	if (access(client, X_OK) || access(so, R_OK))
+		harness_skip("no TSan provider and client (make builds them with this test)");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	want_path = "direct";
+	path_env();
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	ret = run_client(&fx, client, "direct", out, sizeof(out));
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
+	if (ret || !strstr(out, " passed, 0 failed\n") ||
+	    strstr(out, "ThreadSanitizer"))
+		harness_fail(__FILE__, __LINE__, "srq (TSan): exit %d:\n%s",
+			     ret, out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
 /* Waits up to 20 s for @comm to run under both @a and @b. */
 static void wait_programs(pid_t a, pid_t b, const char *comm)
 {

@@ -16,11 +16,14 @@
  * crossed it; an empty SRQ (RNR, then the message lands when a receive
  * is posted; RNR_RETRY_EXC_ERR with rnr_retry 0); a QP's ERR, which
  * flushes none of the SRQ's receives; the SRQ verbs (max_wr, query,
- * modify, destroy refused while QPs use it, no ibv_post_recv on its QPs).
+ * modify, destroy refused while QPs use it, no ibv_post_recv on its QPs);
+ * and both senders at once from their own threads, R reposting as it
+ * polls: every receive taken once, each QP's in the order posted.
  * One line per failed check, then "N passed, N failed".
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -476,6 +479,92 @@ out:
 	set_free(&s);
 }
 
+/* A sender thread: @n SENDs on @qp, each waited for on @cq. */
+struct sender {
+	pthread_t t;
+	struct side *s;
+	struct ibv_qp *qp;
+	struct ibv_cq *cq;
+	unsigned int n, ok;
+};
+
+static void *send_loop(void *arg)
+{
+	struct sender *x = arg;
+	struct ibv_sge sge = { .addr = (uintptr_t)x->s->buf, .length = 8,
+			       .lkey = x->s->mr->lkey };
+	struct ibv_send_wr wr = { .sg_list = &sge, .num_sge = 1,
+				  .opcode = IBV_WR_SEND,
+				  .send_flags = IBV_SEND_SIGNALED };
+	struct ibv_send_wr *bad;
+	struct ibv_wc wc;
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++) {
+		wr.wr_id = i;
+		if (ibv_post_send(x->qp, &wr, &bad) ||
+		    poll_one(x->cq, &wc) != 1 || wc.status != IBV_WC_SUCCESS ||
+		    wc.wr_id != i)
+			break;
+		x->ok++;
+	}
+	return NULL;
+}
+
+/*
+ * Both senders at once, from their own threads, while R polls and posts
+ * a receive for each one used: every receive is taken once, each QP's
+ * in the order posted, none lost.
+ */
+static void threads(void)
+{
+	enum { N = 1000, DEPTH = 32 };
+	struct sender sd, sp;
+	uint8_t *seen = calloc(2 * N + DEPTH, 1);
+	uint64_t last[2] = { 0, 0 };
+	unsigned int got = 0, i, bad = 0;
+	struct ibv_wc wc;
+	struct set s;
+	int which;
+
+	CHECK(seen != NULL);
+	if (!seen || !set_new(&s, 64, 7))
+		goto out;
+	for (i = 0; i < DEPTH; i++)
+		CHECK(srq_post(s.srq, i + 1, 0) == 0);
+	sd = (struct sender){ .s = &d, .qp = s.da, .cq = s.dcq, .n = N };
+	sp = (struct sender){ .s = &p, .qp = s.pb, .cq = s.pcq, .n = N };
+	CHECK(pthread_create(&sd.t, NULL, send_loop, &sd) == 0);
+	CHECK(pthread_create(&sp.t, NULL, send_loop, &sp) == 0);
+	while (got < 2 * N && poll_one(s.rcq, &wc) == 1) {
+		which = wc.qp_num == s.ra->qp_num;
+		if (wc.status != IBV_WC_SUCCESS || !wc.wr_id ||
+		    wc.wr_id > 2 * N + DEPTH || seen[wc.wr_id - 1] ||
+		    wc.wr_id <= last[which])
+			bad++;
+		else
+			seen[wc.wr_id - 1] = 1;
+		last[which] = wc.wr_id;
+		got++;
+		if (srq_post(s.srq, DEPTH + got, 0))
+			bad++;
+	}
+	pthread_join(sd.t, NULL);
+	pthread_join(sp.t, NULL);
+	CHECK(got == 2 * N);
+	CHECK(bad == 0);
+	CHECK(sd.ok == N && sp.ok == N);
+	/* Taken in posting order: exactly the first 2 N receives. */
+	for (i = 0; i < 2 * N; i++)
+		if (!seen[i])
+			bad++;
+	CHECK(bad == 0);
+	CHECK(quiet(s.rcq, 20));
+out:
+	set_free(&s);
+	free(seen);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3 ||
@@ -493,6 +582,7 @@ int main(int argc, char **argv)
 	rnr();
 	err_keeps_receives();
 	verbs();
+	threads();
 out:
 	side_close(&p);
 	side_close(&d);
