@@ -397,14 +397,22 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 	if (qp->ring && dev->d.on && (!qp->srq || qp->srq_ring) &&
 	    (c->qp_type == IB_UVERBS_QPT_RC || c->qp_type == IB_UVERBS_QPT_UC))
 		ivp_direct_qp_init(qp, c->qp_type, c->pd, c->scq, c->rcq);
-	/* A post to its SRQ drains its direct ring (records wait: RNR). */
-	if (qp->d && qp->srq_ring && ivp_srq_qp_add(c->srqp, qp))
-		ivp_direct_qp_fini(qp);
 	/* The CQs' polls and arms look at their QPs' paths. */
 	if (qp->ring && c->scq && c->rcq &&
 	    (ivp_direct_cq_add(c->scq, qp) ||
 	     (c->rcq != c->scq && ivp_direct_cq_add(c->rcq, qp)))) {
 		ivp_direct_cq_del(c->scq, qp);
+		ivp_direct_qp_fini(qp);
+	}
+	/*
+	 * A post to its SRQ drains its direct ring (records wait: RNR).
+	 * Last: nobody else sees the QP before, so qp->d is settled.
+	 */
+	if (qp->d && qp->srq_ring && ivp_srq_qp_add(c->srqp, qp)) {
+		if (c->scq && c->rcq) {
+			ivp_direct_cq_del(c->scq, qp);
+			ivp_direct_cq_del(c->rcq, qp);
+		}
 		ivp_direct_qp_fini(qp);
 	}
 	if (qp->ring) {

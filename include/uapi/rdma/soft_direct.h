@@ -163,11 +163,16 @@
  *    its peer's page says it polls on the same CPU (cpu), else spins.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
  *    device sets peer_gone in X's page (then notifies X's armed CQs); X
- *    does what an IB QP does when its peer stops answering: (RC) it
- *    completes its oldest send Y has not settled, or the next it posts,
- *    with RETRY_EXC_ERR and moves to ERR then; (UC) its sends are lost
- *    (SUCCESS); until then its receives stay posted (a peer that ended
- *    after its last message leaves X's last completions as they were).
+ *    does what an IB QP does when its peer stops answering: (RC) once
+ *    its transport timer (4.096 us << timeout), times retry_cnt + 1,
+ *    ran out from then without an answer, it cancels its oldest record
+ *    Y has not settled (compare-and-swap POSTED -> CANCELLED) or fails
+ *    the next WR it posts, with RETRY_EXC_ERR, and moves to ERR; (UC)
+ *    its sends are lost (SUCCESS); until then its receives stay posted
+ *    (a peer that ended after its last message leaves X's last
+ *    completions as they were).  Y drains its ring just before and
+ *    just after its DESTROY, as a NIC answers what reaches it while its
+ *    application tears down: a record its last drain takes completes.
  *
  * Trust.  The device reads these pages (inflight, notify, counters) and
  * trusts none of it: a value out of range is ignored, a wait on an
