@@ -17,8 +17,9 @@
  * is posted; RNR_RETRY_EXC_ERR with rnr_retry 0); a QP's ERR, which
  * flushes none of the SRQ's receives; the SRQ verbs (max_wr, query,
  * modify, destroy refused while QPs use it, no ibv_post_recv on its QPs);
- * and both senders at once from their own threads, R reposting as it
- * polls: every receive taken once, each QP's in the order posted.
+ * both senders at once from their own threads, R reposting as it
+ * polls: every receive taken once, each QP's in the order posted; and,
+ * direct, the SRQ's ring scribbled on: both QPs fail, SRQ_ERR.
  * One line per failed check, then "N passed, N failed".
  */
 #include <errno.h>
@@ -420,12 +421,14 @@ out0:
 
 /*
  * A QP of the SRQ in ERR reports its last WQE and flushes none of the
- * SRQ's receives: the other QP gets them, in order.
+ * SRQ's receives: a message to it is not answered (its sender's
+ * RETRY_EXC_ERR) and the other QP gets the receives, in order.
  */
 static void err_keeps_receives(void)
 {
 	struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
 	struct ibv_async_event ev;
+	struct ibv_wc wc;
 	struct set s;
 
 	if (!set_new(&s, 16, 7))
@@ -438,6 +441,9 @@ static void err_keeps_receives(void)
 	if (ev.event_type == IBV_EVENT_QP_LAST_WQE_REACHED)
 		ibv_ack_async_event(&ev);
 	CHECK(quiet(s.rcq, 20));
+	/* A message to ra is not answered, and takes no receive. */
+	CHECK(send_tag(&d, s.da, "to a QP in err") == 0);
+	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_RETRY_EXC_ERR);
 	exchange(&s, &p, s.pb, s.pcq, "after ra's err", 400, 0, s.rb->qp_num);
 	exchange(&s, &p, s.pb, s.pcq, "and another", 401, 64, s.rb->qp_num);
 out:
@@ -475,6 +481,77 @@ static void verbs(void)
 	CHECK(ibv_destroy_srq(s.srq) == EBUSY);
 	exchange(&s, &d, s.da, s.dcq, "still there", 500, 0, s.ra->qp_num);
 	exchange(&s, &p, s.pb, s.pcq, "still there", 501, 64, s.rb->qp_num);
+out:
+	set_free(&s);
+}
+
+/*
+ * The head of an SRQ's ring, as struct soft_ring_srq_ctrl lays it out
+ * (<rdma/soft_ring.h> includes uapi headers libibverbs has its own of).
+ */
+struct srq_head {
+	uint32_t prod, rsvd0[15];
+	uint32_t cons, rsvd1[15];
+	uint32_t entries, limit;
+};
+
+/* The SRQ ring's head in this process's maps (the one SRQ there is). */
+static struct srq_head *srq_ring(void)
+{
+	struct srq_head *c = NULL;
+	unsigned long lo, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "memfd:ioverbs-srq") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			c = (struct srq_head *)lo;
+	fclose(f);
+	return c;
+}
+
+/*
+ * The SRQ's ring scribbled on (more posted than it has slots): the
+ * direct QP's message fails at its sender (REM_OP_ERR) and the QP goes
+ * to ERR; so does the relayed one's, and the device raises SRQ_ERR.
+ */
+static void garbage(void)
+{
+	struct srq_head *c;
+	struct ibv_async_event ev;
+	unsigned int i, srq_err = 0, last = 0;
+	struct ibv_wc wc;
+	struct set s;
+
+	if (!set_new(&s, 16, 7))
+		goto out;
+	CHECK(srq_post(s.srq, 600, 0) == 0);
+	c = srq_ring();
+	CHECK(c != NULL);
+	if (!c)
+		goto out;
+	__atomic_store_n(&c->prod, c->cons + c->entries + 5, __ATOMIC_RELEASE);
+	CHECK(send_tag(&d, s.da, "into garbage") == 0);
+	CHECK(quiet(s.rcq, 50));
+	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_REM_OP_ERR);
+	CHECK(send_tag(&p, s.pb, "into garbage") == 0);
+	CHECK(poll_one(s.pcq, &wc) == 1 && wc.status == IBV_WC_REM_OP_ERR);
+	for (i = 0; i < 3; i++) {
+		int type = async_next(5000, &ev);
+
+		if (type == IBV_EVENT_SRQ_ERR && ev.element.srq == s.srq)
+			srq_err++;
+		else if (type == IBV_EVENT_QP_LAST_WQE_REACHED &&
+			 (ev.element.qp == s.ra || ev.element.qp == s.rb))
+			last++;
+		if (type >= 0)
+			ibv_ack_async_event(&ev);
+	}
+	CHECK(srq_err == 1 && last == 2);
+	CHECK(async_next(50, &ev) == -1);
 out:
 	set_free(&s);
 }
@@ -583,6 +660,8 @@ int main(int argc, char **argv)
 	err_keeps_receives();
 	verbs();
 	threads();
+	if (want_direct)
+		garbage();
 out:
 	side_close(&p);
 	side_close(&d);
