@@ -1813,6 +1813,48 @@ static void wait_direct(struct fx *fx, int n, bool sending)
 }
 
 /*
+ * ibv_srq_pingpong -q 4 on the direct path as the daemon sees it (ctl
+ * stat, what `ioverbs stat` prints): while it runs, its 8 QPs are
+ * direct, with their peers there, and have sent bytes.
+ */
+TEST(srq_pingpong_direct_in_stat)
+{
+	static char srv_out[16384], cli_out[16384];
+	static const char *const opt[] = { "-q", "4", "-n", "100000" };
+	char spath[160], cpath[160];
+	pid_t srv, cli;
+	int status;
+	struct fx fx;
+	long base;
+
+	need_tools("/usr/bin/ibv_srq_pingpong");
+	want_path = "direct";
+	path_env();
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
+	snprintf(cpath, sizeof(cpath), "%s/client.out", fx.dir);
+	spawn_pair(&fx, "/usr/bin/ibv_srq_pingpong", opt, 4, spath, cpath,
+		   &srv, &cli);
+	wait_programs(srv, cli, "ibv_srq_pingpon");
+	wait_direct(&fx, 8, true);
+	status = reap_out(cli, cpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(cli_out, "\n100000 iters in "))
+		harness_fail(__FILE__, __LINE__, "client %#x:\n%s", status,
+			     cli_out);
+	status = reap_out(srv, spath, srv_out, sizeof(srv_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(srv_out, "\n100000 iters in "))
+		harness_fail(__FILE__, __LINE__, "server %#x:\n%s", status,
+			     srv_out);
+	path_check("ibv_srq_pingpong", cli_out);
+	path_check("ibv_srq_pingpong", srv_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
  * The kill storm on the direct path: while a pair measures ib_send_lat
  * (25 s), eight more pairs stream RDMA WRITEs or SENDs on the direct
  * path and each loses its server (the target of the WRITEs, the
