@@ -67,7 +67,7 @@
 /* The longest transport timer (IB: 4.096 us << timeout), as the relay's. */
 #define DMAX_TIMEOUT_NS (8ull * 1000 * 1000 * 1000)
 /* An SRQ's QP keeps at most this many receives it took, not polled. */
-#define SOFT_DIRECT_MAX_SRQ_HELD (1u << 20)
+#define DSRQ_HELD_MAX (1u << 20)
 
 _Static_assert(sizeof(struct soft_direct_ctrl) <= SOFT_DIRECT_PAGE,
 	       "the direct page fits its page");
@@ -1351,7 +1351,7 @@ static bool rq_grow(struct ivp_dqp *d)
 	if (d->rq_tail - d->rq_head < d->rq_max)
 		return true;
 	/* Never more than a ring's worth: the CQ overran long before. */
-	if (n > SOFT_DIRECT_MAX_SRQ_HELD)
+	if (n > DSRQ_HELD_MAX)
 		return false;
 	rq = calloc(n, d->rq_stride);
 	if (!rq)

@@ -201,7 +201,8 @@ int soft_attach_srq(struct soft_ucontext *sctx, struct soft_srq *ssrq,
 		    int fd)
 {
 	struct soft_device *sdev = to_soft_dev(ssrq->ibsrq.device);
-	u32 max = soft_roundup_pow2(sdev->attr.max_srq_wr), n, stride;
+	u32 max = soft_roundup_pow2(sdev->attr.max_srq_wr), n;
+	u32 stride = soft_ring_srq_stride(ssrq->rq.max_sge);
 	struct soft_ring_srq_ctrl *c;
 	struct soft_ring_recv *buf;
 	size_t len;
@@ -217,7 +218,6 @@ int soft_attach_srq(struct soft_ucontext *sctx, struct soft_srq *ssrq,
 	n = READ_ONCE(c->entries);
 	compat_unmap_shared(c, sizeof(*c));
 	spin_lock(&ssrq->rq.lock);
-	stride = ssrq->rq.max_sge;
 	if (n < ssrq->ibsrq.max_wr || n > max || (n & (n - 1))) {
 		spin_unlock(&ssrq->rq.lock);
 		uverbs_set_error("VENDOR_ATTACH: SRQ ring entries %u: not a power of two within %u..%u",
@@ -225,7 +225,6 @@ int soft_attach_srq(struct soft_ucontext *sctx, struct soft_srq *ssrq,
 		return -EINVAL;
 	}
 	spin_unlock(&ssrq->rq.lock);
-	stride = soft_ring_srq_stride(stride);
 	len = soft_ring_srq_size(n, ssrq->rq.max_sge);
 	buf = kmalloc(stride);
 	if (!buf)
