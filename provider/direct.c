@@ -1453,9 +1453,16 @@ static void rx_drain(struct ivp_qp *qp)
 		}
 		if (d->rq_take == d->rq_tail && d->srq &&
 		    srq_take(qp) < 0) {
-			/* Nothing we could take: no answer but an error. */
+			/*
+			 * Nothing we could take: no answer but an error; the
+			 * device raises SRQ_ERR.
+			 */
 			rx_settle(d, m, IB_UVERBS_WC_REM_OP_ERR);
 			rx_advance(d, h.size);
+			__atomic_fetch_or(&d->page->notify,
+					  SOFT_DIRECT_NOTIFY_SRQ_ERR,
+					  __ATOMIC_SEQ_CST);
+			kick(qp->dev->ring.kick);
 			go_err(qp, "the SRQ's ring is corrupt", false);
 			continue;
 		}

@@ -667,9 +667,11 @@ bool soft_direct_notify(struct soft_qp *sqp)
 		return false;
 	bits = __atomic_exchange_n(&sqp->dir->notify, 0, __ATOMIC_ACQ_REL) &
 	       (SOFT_DIRECT_NOTIFY_RECV | SOFT_DIRECT_NOTIFY_SEND |
-		SOFT_DIRECT_NOTIFY_SRQ);
+		SOFT_DIRECT_NOTIFY_SRQ | SOFT_DIRECT_NOTIFY_SRQ_ERR);
 	if ((bits & SOFT_DIRECT_NOTIFY_SRQ) && sqp->ibqp.srq)
 		soft_srq_limit_report(to_soft_srq(sqp->ibqp.srq));
+	if ((bits & SOFT_DIRECT_NOTIFY_SRQ_ERR) && sqp->ibqp.srq)
+		soft_srq_broken_report(to_soft_srq(sqp->ibqp.srq));
 	if (bits & SOFT_DIRECT_NOTIFY_RECV)
 		soft_cq_raise(sqp->ibqp.recv_cq);
 	if (bits & SOFT_DIRECT_NOTIFY_SEND)

@@ -782,6 +782,8 @@ int soft_srq_take(struct soft_srq *ssrq, bool *first);
 bool soft_srq_limit_due(struct soft_srq *ssrq);
 /* A client reported its take left the SRQ under its limit. */
 void soft_srq_limit_report(struct soft_srq *ssrq);
+/* A client reported the SRQ's ring corrupt. */
+void soft_srq_broken_report(struct soft_srq *ssrq);
 /* Receives wait in the SRQ's ring (not locked: a hint). */
 bool soft_srq_ring_pending(struct soft_srq *ssrq);
 void soft_srq_event(struct soft_srq *ssrq, u32 event);

@@ -367,3 +367,18 @@ void soft_srq_limit_report(struct soft_srq *ssrq)
 	if (due)
 		soft_srq_event(ssrq, IB_UVERBS_EVENT_SRQ_LIMIT_REACHED);
 }
+
+void soft_srq_broken_report(struct soft_srq *ssrq)
+{
+	bool first = false;
+
+	spin_lock(&ssrq->rq.lock);
+	/* Its own SRQ: believed, once. */
+	if (ssrq->uring && !ssrq->ubroken) {
+		ssrq->ubroken = true;
+		first = true;
+	}
+	spin_unlock(&ssrq->rq.lock);
+	if (first)
+		soft_srq_event(ssrq, IB_UVERBS_EVENT_SRQ_ERR);
+}

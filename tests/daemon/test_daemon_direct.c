@@ -1065,6 +1065,49 @@ TEST(daemon_direct_srq_scribbled_ring)
 	fx_stop(&fx);
 }
 
+/*
+ * A client that found its SRQ's ring corrupt while draining a DIRECT
+ * QP reports it (SOFT_DIRECT_NOTIFY_SRQ_ERR): SRQ_ERR once, and the
+ * device takes no receive off that ring again, though its indexes look
+ * right: the relayed QP's message fails.
+ */
+TEST(daemon_direct_srq_broken_report)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+	struct ioverbs_ep d, p;
+	struct srq_side r;
+	struct fx fx;
+	u64 one = 1;
+	int i;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
+	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
+	ASSERT_OK(dep_open(&fx, &p, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
+	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
+	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	srq_post(&r, 1, 0);
+	for (i = 0; i < 2; i++) {
+		__atomic_fetch_or(&r.q[0].rqp.dir->notify,
+				  SOFT_DIRECT_NOTIFY_SRQ_ERR, __ATOMIC_SEQ_CST);
+		ASSERT_EQ(write(r.q[0].rctx.kick, &one, sizeof(one)), 8);
+		if (!i)
+			async_expect(&r.q[0].v, IB_UVERBS_EVENT_SRQ_ERR,
+				     SRQ_HANDLE);
+	}
+	async_none(&r.q[0].v, 100);
+	ASSERT_EQ(send_tag(&p, "refused"), IB_UVERBS_WC_REM_OP_ERR);
+	async_expect(&r.q[0].v, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED, 0);
+	ASSERT_EQ(ioverbs_sring_srq_count(&r.ring), 1);
+	dep_close(&d);
+	dep_close(&p);
+	srq_close(&r);
+	fx_stop(&fx);
+}
+
 /* --- the other side in a child process -------------------------------- */
 
 /* What a side tells the other (through the test). */

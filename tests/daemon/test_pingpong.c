@@ -1559,6 +1559,12 @@ TEST(srq_pingpong_q4_4k_direct)
 	srq_pingpong(4, 8192000ull, "4096");
 }
 
+TEST(srq_pingpong_q4_4k_relay)
+{
+	want_path = "relay";
+	srq_pingpong(4, 8192000ull, "4096");
+}
+
 TEST(srq_pingpong_q4_64k_direct)
 {
 	want_path = "direct";

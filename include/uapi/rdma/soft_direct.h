@@ -156,9 +156,12 @@
  *    and, if that succeeded, ORs SOFT_DIRECT_NOTIFY_SRQ into Y's own
  *    notify and writes Y's kick eventfd: the device raises
  *    SRQ_LIMIT_REACHED (once per arming it made).  A ring whose indexes
- *    or entries make no sense moves Y to ERR (the sender's record:
- *    REM_OP_ERR); the device, finding it so, raises SRQ_ERR.  An SRQ's
- *    receives are never flushed by a QP's ERR: they stay on the ring.
+' *    or entries make no sense moves Y to ERR (the sender's record:
+ *    REM_OP_ERR); Y reports it with SOFT_DIRECT_NOTIFY_SRQ_ERR (then its
+ *    kick), and the device, from then on or when it finds so itself,
+ *    takes no receive off that ring again (its relayed QPs that need one
+ *    fail) and raises SRQ_ERR, once.  An SRQ's receives are never
+ *    flushed by a QP's ERR: they stay on the ring.
  *  - Waiting: a poller that finds nothing yields the CPU at once when
  *    its peer's page says it polls on the same CPU (cpu), else spins.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
@@ -228,6 +231,8 @@ enum soft_direct_path {
 #define SOFT_DIRECT_NOTIFY_SEND 2u
 /* The QP's take left its SRQ below the limit (it swapped it to 0). */
 #define SOFT_DIRECT_NOTIFY_SRQ 4u
+/* The QP found its SRQ's ring corrupt. */
+#define SOFT_DIRECT_NOTIFY_SRQ_ERR 8u
 
 /* The receive ring that follows a QP's direct page. */
 #define SOFT_DIRECT_PAGE 4096
