@@ -28,10 +28,12 @@
  * sq_lock -> its rq_lock, a QP's lock -> dreg_lock, a QP's lock ->
  * thr_lock, and the context's pq_lock -> a QP's lock (the progress
  * thread holds pq_lock across a pass; QP create and destroy take it
- * alone); a peer's lock is only ever tried (pthread_mutex_trylock(), a
- * peer of this process, under dreg_lock).  A peer in another process is
- * never locked: the rings' indexes and the records' states are the
- * protocol.
+ * alone), and an SRQ's qlock -> a QP's lock (a post to the SRQ drains
+ * its DIRECT QPs, direct_srq.c); a peer's lock is only ever tried
+ * (pthread_mutex_trylock(), a peer of this process, under dreg_lock).
+ * A peer in another process is never locked: the rings' indexes and the
+ * records' states are the protocol; so is an SRQ's ring's consumer
+ * index, which the device moves too.
  */
 #include <errno.h>
 #include <fcntl.h>
