@@ -28,10 +28,12 @@
  * sq_lock -> its rq_lock, a QP's lock -> dreg_lock, a QP's lock ->
  * thr_lock, and the context's pq_lock -> a QP's lock (the progress
  * thread holds pq_lock across a pass; QP create and destroy take it
- * alone); a peer's lock is only ever tried (pthread_mutex_trylock(), a
- * peer of this process, under dreg_lock).  A peer in another process is
- * never locked: the rings' indexes and the records' states are the
- * protocol.
+ * alone), and an SRQ's qlock -> a QP's lock (a post to the SRQ drains
+ * its DIRECT QPs, direct_srq.c); a peer's lock is only ever tried
+ * (pthread_mutex_trylock(), a peer of this process, under dreg_lock).
+ * A peer in another process is never locked: the rings' indexes and the
+ * records' states are the protocol; so is an SRQ's ring's consumer
+ * index, which the device moves too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +66,10 @@
 #define DMAX_SGE 32
 /* How long an atomic waits for a lock a live process holds. */
 #define DLOCK_NS 1000000000ull
+/* The longest transport timer (IB: 4.096 us << timeout), as the relay's. */
+#define DMAX_TIMEOUT_NS (8ull * 1000 * 1000 * 1000)
+/* An SRQ's QP keeps at most this many receives it took, not polled. */
+#define DSRQ_HELD_MAX (1u << 20)
 
 _Static_assert(sizeof(struct soft_direct_ctrl) <= SOFT_DIRECT_PAGE,
 	       "the direct page fits its page");
@@ -148,6 +154,15 @@ struct dpeer {
  *	to match a record; @rq_tail: next to post
  * @held: completions made and not polled yet, for @rcq [0] and @scq [1]
  *	(counted in their CQ's dheld too)
+ * @srq: the QP's SRQ's ring (NULL: it has its own receives): a receive
+ *	is taken off it when a record needs one (srq_take()) and kept in
+ *	@rq until its completion is polled (@rq then grows on demand);
+ *	@srq_wqe: where a take copies the WQE
+ * @gone_at: when @gone was found: the peer may still settle what
+ *	reached it (at its destroy) until the transport timer, retried
+ *	retry_cnt times, runs out, as the relay's requester waits for an
+ *	answer (gone_wait())
+ * @timeout, @retry_cnt: the QP's (MODIFY)
  */
 struct ivp_dqp {
 	pthread_mutex_t lock;
@@ -181,6 +196,10 @@ struct ivp_dqp {
 	u32 rq_stride, rq_max, max_recv_sge;
 	u32 rq_head, rq_take, rq_tail;
 	u32 held[2];
+	struct ioverbs_sring_srq *srq;
+	struct soft_ring_recv *srq_wqe;
+	u64 gone_at;
+	u8 timeout, retry_cnt;
 };
 
 static u64 now_ns(void)
@@ -584,12 +603,12 @@ static void go_err(struct ivp_qp *qp, const char *why, bool gone)
 		d->sq_sent--;
 		m = rec_at(d->pring, e->rec_pos);
 		exp = SOFT_DMSG_POSTED;
-		if (!gone && __atomic_compare_exchange_n(&m->state, &exp,
-							 SOFT_DMSG_CANCELLED,
-							 false,
-							 __ATOMIC_SEQ_CST,
-							 __ATOMIC_SEQ_CST)) {
-			wqe_done(qp, e, IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+		if (__atomic_compare_exchange_n(&m->state, &exp,
+						SOFT_DMSG_CANCELLED, false,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST)) {
+			wqe_done(qp, e, gone ? IB_UVERBS_WC_RETRY_EXC_ERR :
+					       IB_UVERBS_WC_WR_FLUSH_ERR, 0);
 			continue;
 		}
 		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
@@ -948,7 +967,26 @@ static bool one_sided(u32 op)
 	return op != IB_UVERBS_WR_SEND && op != IB_UVERBS_WR_SEND_WITH_IMM;
 }
 
-/* Executes @e: DW_SENT or DW_DONE, or -EAGAIN (the peer's ring is full). */
+/*
+ * How long an RC record waits for a peer that went (its transport
+ * timer, retry_cnt + 1 times; 0: at once).
+ */
+static u64 gone_wait(struct ivp_dqp *d)
+{
+	u64 t;
+
+	if (!d->timeout)
+		return 0;
+	t = (4096ull << (d->timeout & 31)) / 1000 * 1000;
+	if (t > DMAX_TIMEOUT_NS)
+		t = DMAX_TIMEOUT_NS;
+	return t * (d->retry_cnt + 1u);
+}
+
+/*
+ * Executes @e: DW_SENT or DW_DONE, or -EAGAIN (the peer's ring is full,
+ * or the peer went and its transport timer runs).
+ */
 static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 {
 	struct ivp_dqp *d = qp->d;
@@ -957,6 +995,14 @@ static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 	if (d->gone) {
 		/* No answer: RC fails; UC's message is lost. */
 		if (d->type == IB_UVERBS_QPT_RC) {
+			/*
+			 * Older records may still be taken, and this one
+			 * fails only when no answer came for as long as
+			 * the transport timer says (gone_wait()).
+			 */
+			if (d->sq_sent ||
+			    now_ns() - d->gone_at < gone_wait(d))
+				return -EAGAIN;
 			wqe_done(qp, e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
 			return 0;
 		}
@@ -1127,16 +1173,31 @@ static void sq_reap(struct ivp_qp *qp)
 			continue;
 		m = rec_at(d->pring, e->rec_pos);
 		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-		if (st == SOFT_DMSG_POSTED && d->gone) {
-			/* Nobody will settle it: RC fails, UC lost it. */
+		if (st == SOFT_DMSG_POSTED && d->gone &&
+		    d->type != IB_UVERBS_QPT_RC) {
+			/* UC: lost. */
 			d->sq_sent--;
-			if (d->type == IB_UVERBS_QPT_RC) {
+			wqe_done(qp, e, IB_UVERBS_WC_SUCCESS, e->len);
+			continue;
+		}
+		if (st == SOFT_DMSG_POSTED && d->gone) {
+			/*
+			 * RC: the peer settles what reached it before it
+			 * went, at its destroy; past that, nobody will.
+			 */
+			if (now_ns() - d->gone_at < gone_wait(d))
+				return;
+			exp = SOFT_DMSG_POSTED;
+			if (__atomic_compare_exchange_n(&m->state, &exp,
+							SOFT_DMSG_CANCELLED,
+							false, __ATOMIC_SEQ_CST,
+							__ATOMIC_SEQ_CST)) {
+				d->sq_sent--;
 				wqe_done(qp, e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
 				go_err(qp, "the peer is gone", true);
 				return;
 			}
-			wqe_done(qp, e, IB_UVERBS_WC_SUCCESS, e->len);
-			continue;
+			st = exp;
 		}
 		if (st == SOFT_DMSG_POSTED && d->type == IB_UVERBS_QPT_RC &&
 		    __atomic_load_n(&m->rnr, __ATOMIC_RELAXED)) {
@@ -1278,6 +1339,64 @@ static u32 rx_deliver(struct ivp_qp *qp, const struct soft_direct_msg *h,
 	return IB_UVERBS_WC_SUCCESS;
 }
 
+static void rq_push(struct ivp_dqp *d, const struct ivp_recv_wr *wr,
+		    const struct ivp_sge *sge);
+
+/* SRQ */
+
+/* Room for one more receive in @d->rq (an SRQ's QP): false if none. */
+static bool rq_grow(struct ivp_dqp *d)
+{
+	u32 n = d->rq_max * 2, i;
+	u8 *rq;
+
+	if (d->rq_tail - d->rq_head < d->rq_max)
+		return true;
+	/* Never more than a ring's worth: the CQ overran long before. */
+	if (n > DSRQ_HELD_MAX)
+		return false;
+	rq = calloc(n, d->rq_stride);
+	if (!rq)
+		return false;
+	for (i = d->rq_head; i != d->rq_tail; i++)
+		memcpy(rq + (size_t)(i % n) * d->rq_stride, rqe(d, i),
+		       d->rq_stride);
+	free(d->rq);
+	d->rq = rq;
+	d->rq_max = n;
+	return true;
+}
+
+/*
+ * The SRQ's next receive, taken off its ring into @d->rq for the record
+ * that needs one (the QP's lock held).  A take that leaves the SRQ
+ * below its limit is reported to the device, which raises the event.
+ * Return: 1 taken, 0 none (RNR), -EIO the ring is corrupt.
+ */
+static int srq_take(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_ring_recv *e = d->srq_wqe;
+	bool limit;
+	int ret;
+
+	if (!rq_grow(d))
+		return 0;
+	ret = ioverbs_sring_srq_take(d->srq, e, &limit);
+	if (ret <= 0)
+		return ret;
+	if (e->wr.num_sge > d->max_recv_sge)
+		return -EIO;
+	rq_push(d, (const struct ivp_recv_wr *)&e->wr,
+		(const struct ivp_sge *)e->sge);
+	if (limit) {
+		__atomic_fetch_or(&d->page->notify, SOFT_DIRECT_NOTIFY_SRQ,
+				  __ATOMIC_SEQ_CST);
+		kick(qp->dev->ring.kick);
+	}
+	return 1;
+}
+
 /* Drains the receive ring into the receives (the QP's lock held). */
 static void rx_drain(struct ivp_qp *qp)
 {
@@ -1332,6 +1451,21 @@ static void rx_drain(struct ivp_qp *qp)
 			/* Nobody here to answer. */
 			rx_settle(d, m, IB_UVERBS_WC_RETRY_EXC_ERR);
 			rx_advance(d, h.size);
+			continue;
+		}
+		if (d->rq_take == d->rq_tail && d->srq &&
+		    srq_take(qp) < 0) {
+			/*
+			 * Nothing we could take: no answer but an error; the
+			 * device raises SRQ_ERR.
+			 */
+			rx_settle(d, m, IB_UVERBS_WC_REM_OP_ERR);
+			rx_advance(d, h.size);
+			__atomic_fetch_or(&d->page->notify,
+					  SOFT_DIRECT_NOTIFY_SRQ_ERR,
+					  __ATOMIC_SEQ_CST);
+			kick(qp->dev->ring.kick);
+			go_err(qp, "the SRQ's ring is corrupt", false);
 			continue;
 		}
 		if (d->rq_take == d->rq_tail) {
@@ -1732,6 +1866,7 @@ static void check_device(struct ivp_qp *qp)
 	 */
 	if (!d->gone && __atomic_load_n(&d->page->peer_gone, __ATOMIC_ACQUIRE)) {
 		d->gone = true;
+		d->gone_at = now_ns();
 		/*
 		 * The device going away (the daemon stopped) ends its
 		 * peers too: then the device is lost (EIO from the poll, as
@@ -2072,6 +2207,10 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	struct drwqe *r;
 
 	*why = NULL;
+	if (d->srq) {
+		*why = "the QP receives from an SRQ";
+		return -EINVAL;
+	}
 	if (wr->num_sge > d->max_recv_sge) {
 		*why = "more SGEs than the QP takes";
 		return -EINVAL;
@@ -2103,6 +2242,25 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 		self_notify(qp, true);
 	pthread_mutex_unlock(&d->lock);
 	return 0;
+}
+
+void ivp_direct_srq_posted(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (!d || !__atomic_load_n(&d->direct, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE) ==
+		    __atomic_load_n(&d->page->rx_cons, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (d->direct && !d->lost) {
+		d->client_drains++;
+		rx_drain(qp);
+		if (rq_ready(d) && __atomic_load_n(&d->page->armed_recv,
+						   __ATOMIC_RELAXED))
+			self_notify(qp, true);
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void send_wc(struct ivp_qp *qp, const struct dswqe *e, struct ivp_wc *wc)
@@ -2204,7 +2362,8 @@ static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v)
 		self_notify(qp, true);
 	if (send) {
 		sq_reap(qp);
-		if (sq_ready(d))
+		/* WRs to a gone peer in their grace: look again. */
+		if (sq_ready(d) || (d->gone && d->sq_run != d->sq_tail))
 			self_notify(qp, false);
 		else
 			sq_arm_wake(d);
@@ -2302,6 +2461,17 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 	d->max_inline = cap->max_inline_data;
 	d->sq_max = cap->max_send_wr ? cap->max_send_wr : 1;
 	d->rq_max = cap->max_recv_wr ? cap->max_recv_wr : 1;
+	d->srq = qp->srq_ring;
+	if (d->srq) {
+		/* Receives it took off its SRQ: as many as wait for a poll. */
+		d->max_recv_sge = d->srq->max_sge;
+		d->rq_max = 16;
+		d->srq_wqe = malloc(d->srq->stride);
+		if (!d->srq_wqe) {
+			free(d);
+			return -ENOMEM;
+		}
+	}
 	d->sq_stride = (u32)((sizeof(struct dswqe) +
 			      d->max_send_sge * sizeof(struct ivp_sge) +
 			      d->max_inline + 7) & ~7ul);
@@ -2313,6 +2483,7 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 	if (!d->sq || !d->rq) {
 		free(d->sq);
 		free(d->rq);
+		free(d->srq_wqe);
 		free(d);
 		return -ENOMEM;
 	}
@@ -2354,8 +2525,21 @@ void ivp_direct_qp_fini(struct ivp_qp *qp)
 	pthread_mutex_destroy(&d->lock);
 	free(d->sq);
 	free(d->rq);
+	free(d->srq_wqe);
 	free(d);
 	qp->d = NULL;
+}
+
+void ivp_direct_qp_quiesce(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (!d || !__atomic_load_n(&d->direct, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (d->direct && !d->lost)
+		rx_drain(qp);
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* RESET: the queues are empty, the connection forgotten (QP's lock). */
@@ -2381,6 +2565,10 @@ void ivp_direct_qp_modified(struct ivp_qp *qp, const struct ivp_qp_attr *a)
 	pthread_mutex_lock(&d->lock);
 	if (a->attr_mask & IB_UVERBS_QP_RNR_RETRY)
 		d->rnr_retry = a->rnr_retry;
+	if (a->attr_mask & IB_UVERBS_QP_TIMEOUT)
+		d->timeout = a->timeout;
+	if (a->attr_mask & IB_UVERBS_QP_RETRY_CNT)
+		d->retry_cnt = a->retry_cnt;
 	if (a->attr_mask & IB_UVERBS_QP_PORT)
 		d->port_num = a->port_num;
 	if (a->attr_mask & IB_UVERBS_QP_STATE) {

@@ -82,6 +82,12 @@ void ivp_direct_mr_del(struct ivp_dev *dev, uint32_t handle);
  */
 int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 		       struct ivp_cq *scq, struct ivp_cq *rcq);
+/*
+ * Before the QP's DESTROY: what its peer sent until now is taken, as a
+ * NIC takes what arrives while its application is busy elsewhere (the
+ * peer's sends complete, not fail for a peer gone).
+ */
+void ivp_direct_qp_quiesce(struct ivp_qp *qp);
 /* Before its rings are detached (the QP was destroyed). */
 void ivp_direct_qp_fini(struct ivp_qp *qp);
 /* After a MODIFY of the QP succeeded. */
@@ -95,6 +101,12 @@ bool ivp_direct_qp_is(struct ivp_qp *qp);
 
 /* Connected (no lock taken: safe under the QP's ring locks). */
 bool ivp_direct_qp_connected(struct ivp_qp *qp);
+
+/*
+ * Receives were posted to @qp's SRQ (ring): a DIRECT @qp drains its
+ * ring, where records may wait for one (RNR).  Takes its lock.
+ */
+void ivp_direct_srq_posted(struct ivp_qp *qp);
 
 /* The posts of a QP for which ivp_direct_qp_is() said true. */
 int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,

@@ -144,7 +144,7 @@ void ivp_spare_taken(struct ivp_dev *dev, int fd)
 }
 
 /* The doorbell, attached once: true when the rings are usable. */
-static bool dev_rings(struct ivp_dev *dev)
+bool ivp_dev_rings(struct ivp_dev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->rings_state)
@@ -389,10 +389,12 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 	qp->max_recv_wr = resp.cap.max_recv_wr;
 	qp->sig = calloc(qp->max_send_wr ? qp->max_send_wr : 1,
 			 sizeof(*qp->sig));
-	qp->ring = qp->sig && dev_rings(dev) &&
+	qp->ring = qp->sig && ivp_dev_rings(dev) &&
 		   !ioverbs_sring_qp_attach(&qp->r, &dev->ring, qp->handle,
 					    &resp.cap, dev->v.fn, dev->v.ctx);
-	if (qp->ring && dev->d.on && !qp->srq &&
+	qp->srqp = c->srqp;
+	qp->srq_ring = ivp_srq_ring(c->srqp);
+	if (qp->ring && dev->d.on && (!qp->srq || qp->srq_ring) &&
 	    (c->qp_type == IB_UVERBS_QPT_RC || c->qp_type == IB_UVERBS_QPT_UC))
 		ivp_direct_qp_init(qp, c->qp_type, c->pd, c->scq, c->rcq);
 	/* The CQs' polls and arms look at their QPs' paths. */
@@ -400,6 +402,17 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 	    (ivp_direct_cq_add(c->scq, qp) ||
 	     (c->rcq != c->scq && ivp_direct_cq_add(c->rcq, qp)))) {
 		ivp_direct_cq_del(c->scq, qp);
+		ivp_direct_qp_fini(qp);
+	}
+	/*
+	 * A post to its SRQ drains its direct ring (records wait: RNR).
+	 * Last: nobody else sees the QP before, so qp->d is settled.
+	 */
+	if (qp->d && qp->srq_ring && ivp_srq_qp_add(c->srqp, qp)) {
+		if (c->scq && c->rcq) {
+			ivp_direct_cq_del(c->scq, qp);
+			ivp_direct_cq_del(c->rcq, qp);
+		}
 		ivp_direct_qp_fini(qp);
 	}
 	if (qp->ring) {
@@ -448,9 +461,12 @@ int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
 	struct ib_uverbs_qp_destroy_resp resp;
 	long ret;
 
+	ivp_direct_qp_quiesce(qp);
 	ret = ioverbs_qp_destroy(&qp->dev->v, qp->handle, &resp);
 	if (ret)
 		return (int)ret;
+	/* What the peer sent until it learnt we went is taken too. */
+	ivp_direct_qp_quiesce(qp);
 	*events = resp.events_reported;
 	if (qp->ring) {
 		struct ivp_qp **pp;
@@ -467,6 +483,8 @@ int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
 			ivp_direct_cq_del(qp->scq, qp);
 			ivp_direct_cq_del(qp->rcq, qp);
 		}
+		if (qp->srq_ring)
+			ivp_srq_qp_del(qp->srqp, qp);
 		ivp_direct_qp_fini(qp);
 		ioverbs_sring_qp_detach(&qp->r);
 	}
@@ -578,63 +596,6 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	if (ret)
 		*why = ring_why(ret, false);
 	return ret;
-}
-
-/* SRQ */
-
-int ivp_srq_create(struct ivp_dev *dev, uint32_t pd, uint64_t user_handle,
-		   uint32_t *max_wr, uint32_t *max_sge, uint32_t srq_limit,
-		   uint32_t *handle)
-{
-	struct ib_uverbs_srq_create_cmd cmd = {
-		.user_handle = user_handle,
-		.max_wr = *max_wr,
-		.max_sge = *max_sge,
-		.srq_limit = srq_limit,
-	};
-	struct ib_uverbs_srq_create_resp resp;
-	long ret;
-
-	ret = ioverbs_srq_create(&dev->v, pd, &cmd, handle, &resp);
-	if (ret)
-		return (int)ret;
-	*max_wr = resp.max_wr;
-	*max_sge = resp.max_sge;
-	return 0;
-}
-
-int ivp_srq_modify(struct ivp_dev *dev, uint32_t handle, uint32_t mask,
-		   uint32_t max_wr, uint32_t srq_limit)
-{
-	struct ib_uverbs_srq_modify_cmd cmd = {
-		.attr_mask = mask,
-		.max_wr = max_wr,
-		.srq_limit = srq_limit,
-	};
-
-	return (int)ioverbs_srq_modify(&dev->v, handle, &cmd);
-}
-
-int ivp_srq_destroy(struct ivp_dev *dev, uint32_t handle, uint32_t *events)
-{
-	struct ib_uverbs_srq_destroy_resp resp;
-	long ret;
-
-	ret = ioverbs_srq_destroy(&dev->v, handle, &resp);
-	if (!ret)
-		*events = resp.events_reported;
-	return (int)ret;
-}
-
-int ivp_srq_post_recv(struct ivp_dev *dev, uint32_t handle,
-		      const struct ivp_recv_wr *wr, uint32_t num,
-		      const struct ivp_sge *sge, uint32_t num_sge,
-		      uint32_t *bad)
-{
-	return (int)ioverbs_srq_post_recv(
-		&dev->v, handle, (const struct ib_uverbs_recv_wr *)wr, num,
-		num_sge ? (const struct ib_uverbs_sge *)sge : NULL, num_sge,
-		bad);
 }
 
 /* AH */

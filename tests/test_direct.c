@@ -806,6 +806,48 @@ TEST_F(dpair, direct_peer_gone_idle)
 	ASSERT_EQ(modifies(self), 1);
 }
 
+/*
+ * The peer goes with our SEND in its ring, not taken yet (no receive):
+ * as an IB requester waits for an answer, the SEND stays outstanding
+ * while the transport timer, times retry_cnt + 1, runs, and the peer's
+ * last drain (at its destroy) may still take it: SUCCESS.  A later one
+ * nobody takes fails with RETRY_EXC_ERR once the timer ran out.
+ */
+TEST_F(dpair, direct_peer_gone_waits_for_the_transport_timer)
+{
+	/* 4.096 us << 12: 16.8 ms, twice. */
+	struct ivp_qp_attr at = {
+		.attr_mask = IB_UVERBS_QP_TIMEOUT | IB_UVERBS_QP_RETRY_CNT,
+		.timeout = 12, .retry_cnt = 1 };
+	struct timespec t0, t1;
+	struct ivp_wc wc;
+	long ms;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ivp_direct_qp_modified(&self->a.qp, &at);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	__atomic_store_n(&page(&self->a)->peer_gone, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	/* b's last drain, with a receive: it takes the record. */
+	ASSERT_OK(recv_wr(self, &self->b, 1, 4096, 8));
+	ivp_direct_qp_quiesce(&self->b.qp);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(modifies(self), 0);
+	/* Nobody takes this one: it fails, not before the timer ran out. */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ASSERT_TRUE(ms >= 33);
+	ASSERT_EQ(modifies(self), 1);
+}
+
 /* The device moved the QP to ERR (the page's state): flushed. */
 TEST_F(dpair, direct_device_err_flushes)
 {

@@ -18,7 +18,8 @@
  * trusted; a wait that times out is logged and DEREG goes on).
  *
  * Path.  A QP's path starts UNDECIDED, or RELAY when it can never be
- * direct: UD, on an SRQ, a context without a key table, a transport that
+ * direct: UD, on an SRQ without a ring (srq.c), a context without a key
+ * table, a transport that
  * cannot reach another process (embedded), or rings attached after the
  * QP connected.  MODIFY to RTR decides (soft_direct_rtr()); ERR makes an
  * UNDECIDED or PENDING QP RELAY; RESET makes it start again.  The peer
@@ -433,7 +434,8 @@ static u32 soft_direct_initial(struct soft_qp *x, u8 state)
 
 	if ((x->ibqp.qp_type != IB_UVERBS_QPT_RC &&
 	     x->ibqp.qp_type != IB_UVERBS_QPT_UC) ||
-	    x->ibqp.srq || !sctx->keys || !sctx->mm ||
+	    (x->ibqp.srq && !soft_srq_has_ring(x->ibqp.srq)) ||
+	    !sctx->keys || !sctx->mm ||
 	    !sctx->mm->ops->may_reach)
 		return SOFT_PATH_RELAY;
 	if (state != IB_UVERBS_QPS_RESET && state != IB_UVERBS_QPS_INIT)
@@ -445,7 +447,7 @@ static u32 soft_direct_initial(struct soft_qp *x, u8 state)
 static bool soft_direct_pair_ok(struct soft_qp *x, struct soft_qp *y)
 {
 	if (x == y || !y->dir || x->ibqp.qp_type != y->ibqp.qp_type ||
-	    y->ibqp.srq || !y->dctx->keys ||
+	    !y->dctx->keys ||
 	    soft_direct_initial(y, IB_UVERBS_QPS_RESET) != SOFT_PATH_UNDECIDED)
 		return false;
 	return compat_mm_may_reach(x->dctx->mm, y->dctx->mm) &&
@@ -664,7 +666,12 @@ bool soft_direct_notify(struct soft_qp *sqp)
 	if (smp_load_acquire(&sqp->path) != SOFT_PATH_DIRECT)
 		return false;
 	bits = __atomic_exchange_n(&sqp->dir->notify, 0, __ATOMIC_ACQ_REL) &
-	       (SOFT_DIRECT_NOTIFY_RECV | SOFT_DIRECT_NOTIFY_SEND);
+	       (SOFT_DIRECT_NOTIFY_RECV | SOFT_DIRECT_NOTIFY_SEND |
+		SOFT_DIRECT_NOTIFY_SRQ | SOFT_DIRECT_NOTIFY_SRQ_ERR);
+	if ((bits & SOFT_DIRECT_NOTIFY_SRQ) && sqp->ibqp.srq)
+		soft_srq_limit_report(to_soft_srq(sqp->ibqp.srq));
+	if ((bits & SOFT_DIRECT_NOTIFY_SRQ_ERR) && sqp->ibqp.srq)
+		soft_srq_broken_report(to_soft_srq(sqp->ibqp.srq));
 	if (bits & SOFT_DIRECT_NOTIFY_RECV)
 		soft_cq_raise(sqp->ibqp.recv_cq);
 	if (bits & SOFT_DIRECT_NOTIFY_SEND)

@@ -513,6 +513,39 @@ void soft_rq_flush(struct soft_qp *sqp)
 	mutex_unlock(&sqp->resp_lock);
 }
 
+/*
+ * A responder on an SRQ with a ring whose queue is empty takes the
+ * ring's next receive into it (q->lock held).  Return: false when the
+ * ring is corrupt (*@srq_err: SRQ_ERR is due, once unlocked).
+ */
+static bool soft_resp_take(struct soft_qp *peer, struct soft_queue *q,
+			   bool *srq_err)
+{
+	*srq_err = false;
+	if (!peer->ibqp.srq || q->head != q->tail || q->flush)
+		return true;
+	return soft_srq_take(to_soft_srq(peer->ibqp.srq), srq_err) >= 0;
+}
+
+/*
+ * The responder's SRQ ring is corrupt: the responder fails (the
+ * requester, RC, gets REM_OP_ERR), and SRQ_ERR is raised the first
+ * time.  resp_lock held, the queue's lock not.
+ */
+static int soft_resp_srq_broken(struct soft_qp *peer, bool srq_err)
+{
+	if (srq_err)
+		soft_srq_event(to_soft_srq(peer->ibqp.srq),
+			       IB_UVERBS_EVENT_SRQ_ERR);
+	if (peer->ibqp.qp_type == IB_UVERBS_QPT_UD)
+		return IB_UVERBS_WC_SUCCESS;
+	if (soft_qp_set_err(peer))
+		soft_qp_event(peer, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
+	soft_rq_set_err_locked(peer);
+	return peer->ibqp.qp_type == IB_UVERBS_QPT_RC ?
+		       IB_UVERBS_WC_REM_OP_ERR : IB_UVERBS_WC_SUCCESS;
+}
+
 /* What the requester's peer lookup found. */
 struct soft_req {
 	struct soft_qp *qp;		/* the requester */
@@ -597,12 +630,16 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	struct ib_uverbs_wc wc = {};
 	struct soft_recv_wqe *rw;
 	struct soft_sgl dst;
-	bool limit = false;
+	bool limit = false, srq_err;
 	u8 grh[SOFT_GRH_LEN];
 	u64 done = 0, n = r->local.len;
 
 	soft_sgl_init(&dst);
 	spin_lock(&q->lock);
+	if (!soft_resp_take(peer, q, &srq_err)) {
+		spin_unlock(&q->lock);
+		return soft_resp_srq_broken(peer, srq_err);
+	}
 	if (q->head == q->tail || q->flush) {
 		/*
 		 * A receive the client posted on its ring before this SEND
@@ -677,18 +714,11 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	q->head++;
 	if (peer->ibqp.srq) {
 		ssrq = to_soft_srq(peer->ibqp.srq);
-		if (ssrq->limit_armed &&
-		    q->tail - q->head < peer->ibqp.srq->srq_limit) {
-			ssrq->limit_armed = false;
-			limit = true;
-		}
+		limit = soft_srq_limit_due(ssrq);
 	}
 	spin_unlock(&q->lock);
-	if (limit && ib_uverbs_object_event(ssrq->ibsrq.uobject,
-					    IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
-					    ssrq->ibsrq.user_handle,
-					    &ssrq->ibsrq.events_reported))
-		pr_warn("soft: SRQ_LIMIT_REACHED lost: out of memory");
+	if (limit)
+		soft_srq_event(ssrq, IB_UVERBS_EVENT_SRQ_LIMIT_REACHED);
 
 	wc.status = status;
 	wc.opcode = data ? IB_UVERBS_WC_RECV : IB_UVERBS_WC_RECV_RDMA_WITH_IMM;
@@ -734,7 +764,13 @@ static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	/* The immediate needs a receive: RNR before any data moves. */
 	if (imm && peer->ibqp.qp_type == IB_UVERBS_QPT_RC) {
+		bool srq_err;
+
 		spin_lock(&q->lock);
+		if (!soft_resp_take(peer, q, &srq_err)) {
+			spin_unlock(&q->lock);
+			return soft_resp_srq_broken(peer, srq_err);
+		}
 		status = q->head == q->tail || q->flush;
 		if (status)
 			WRITE_ONCE(peer->rnr_waiter, true);
@@ -1550,6 +1586,11 @@ int soft_post_srq_recv(struct ib_srq *srq, const struct ib_uverbs_recv_wr *wr,
 	u32 n;
 	int ret;
 
+	if (smp_load_acquire(&to_soft_srq(srq)->uring)) {
+		uverbs_set_error("SRQ_POST_RECV: the SRQ's receives are posted on its ring");
+		*bad_wr = 0;
+		return -EINVAL;
+	}
 	n = soft_recv_queue(&to_soft_srq(srq)->rq, wr, num_wr, sge, num_sge,
 			    &ret);
 	if (ret)

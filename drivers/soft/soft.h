@@ -558,15 +558,32 @@ static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
 /**
  * struct soft_srq - a shared receive queue
  * @rq: the receive WRs (struct soft_recv_wqe); its lock also protects
- *	ibsrq.max_wr, ibsrq.srq_limit and @limit_armed
+ *	ibsrq.max_wr, ibsrq.srq_limit, @limit_armed, @ubroken and the
+ *	device's takes from @uring (responders take one at a time, under
+ *	it; the client takes concurrently, lock-free)
  * @limit_armed: fire SRQ_LIMIT_REACHED once fewer than srq_limit remain
  * @charge: @rq's bytes, charged to the file
+ * @uring: the client's receive ring (SOFT_ATTACH_SRQ), NULL without
+ *	one: set once (release), under rq.lock, unmapped at destroy.  With
+ *	it, @rq holds at most the one receive a responder took and could
+ *	not use (its requester's memory failed): the next relayed message
+ *	takes it
+ * @umap_len, @uentries, @ustride: its mapping's length, its slots (read
+ *	once at attach), a WQE's stride
+ * @ubuf: where a taken WQE is copied before it is checked (rq.lock)
+ * @ubroken: the ring was corrupt: SRQ_ERR was raised, it is never read
+ *	again, and the relayed QPs that need a receive fail
  */
 struct soft_srq {
 	struct ib_srq ibsrq;
 	struct soft_queue rq;
 	bool limit_armed;
 	struct soft_charge charge;
+	struct soft_ring_srq_ctrl *uring;
+	size_t umap_len;
+	u32 uentries, ustride;
+	struct soft_ring_recv *ubuf;
+	bool ubroken;
 };
 
 static inline struct soft_srq *to_soft_srq(struct ib_srq *srq)
@@ -751,6 +768,25 @@ struct ib_srq *soft_srq_create(struct ib_pd *pd,
 int soft_srq_modify(struct ib_srq *srq,
 		    const struct ib_uverbs_srq_modify_cmd *cmd);
 int soft_srq_destroy(struct ib_srq *srq);
+int soft_attach_srq(struct soft_ucontext *sctx, struct soft_srq *ssrq,
+		    int fd);
+/* Has the SRQ a ring (the direct path's QPs may use it)? */
+bool soft_srq_has_ring(struct ib_srq *srq);
+/*
+ * Under @ssrq->rq.lock, @ssrq->rq empty: takes the ring's next receive
+ * into rq.  1 taken, 0 none, -EIO the ring is corrupt (*@first: found
+ * so now; raise SRQ_ERR with soft_srq_event() once unlocked).
+ */
+int soft_srq_take(struct soft_srq *ssrq, bool *first);
+/* Under rq.lock, after a receive was consumed: is SRQ_LIMIT_REACHED due? */
+bool soft_srq_limit_due(struct soft_srq *ssrq);
+/* A client reported its take left the SRQ under its limit. */
+void soft_srq_limit_report(struct soft_srq *ssrq);
+/* A client reported the SRQ's ring corrupt. */
+void soft_srq_broken_report(struct soft_srq *ssrq);
+/* Receives wait in the SRQ's ring (not locked: a hint). */
+bool soft_srq_ring_pending(struct soft_srq *ssrq);
+void soft_srq_event(struct soft_srq *ssrq, u32 event);
 
 /* ah.c */
 struct ib_ah *soft_ah_create(struct ib_pd *pd,

@@ -62,6 +62,14 @@ enum soft_inject_attrs {
  * soft_direct_keys_size() long, else EINVAL): the client speaks the
  * direct protocol, and its RC and UC QPs may take the direct path.
  * EINVAL with a QP or CQ.
+ *
+ * With SOFT_ATTACH_SRQ, the SRQ's receive ring (struct
+ * soft_ring_srq_ctrl: its entries a power of two from the SRQ's max_wr
+ * to the device's max_srq_wr rounded up, the memfd sealed and at least
+ * soft_ring_srq_size() long, else EINVAL), after the doorbell (EINVAL
+ * before) and before any receive was posted to the SRQ (EBUSY after,
+ * as for a second attach).  The SRQ's RC and UC QPs may then take the
+ * direct path too.  EINVAL with a QP, CQ, kick or key table.
  */
 enum soft_attach_attrs {
 	SOFT_ATTACH_FD = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN struct soft_attach */
@@ -69,6 +77,7 @@ enum soft_attach_attrs {
 	SOFT_ATTACH_CQ = UVERBS_VENDOR_FLAG | 2,	/* IDR WRITE CQ */
 	SOFT_ATTACH_KICK = UVERBS_VENDOR_FLAG | 3,	/* PTR_IN struct soft_attach */
 	SOFT_ATTACH_KEYS = UVERBS_VENDOR_FLAG | 4,	/* PTR_IN struct soft_attach */
+	SOFT_ATTACH_SRQ = UVERBS_VENDOR_FLAG | 5,	/* IDR WRITE SRQ */
 };
 
 struct soft_attach {

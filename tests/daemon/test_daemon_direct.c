@@ -495,7 +495,10 @@ TEST(daemon_direct_relay_without_keys)
 	fx_stop(&fx);
 }
 
-/* UD QPs and QPs on an SRQ are RELAY from their attach; UC may be DIRECT. */
+/*
+ * UD QPs and QPs on an SRQ without a ring are RELAY from their attach;
+ * UC may be DIRECT.
+ */
 TEST(daemon_direct_relay_ud_srq)
 {
 	static const struct dopts ud = { .keys = 64, .type = IB_UVERBS_QPT_UD,
@@ -533,6 +536,575 @@ TEST(daemon_direct_relay_ud_srq)
 	ASSERT_EQ(path_of(&b), SOFT_PATH_DIRECT);
 	dep_close(&a);
 	dep_close(&b);
+	fx_stop(&fx);
+}
+
+/* --- SRQs with a ring (SOFT_ATTACH_SRQ) -------------------------------- */
+
+#define SRQ_HANDLE 0x5eed
+#define SRQ_QPS 2
+
+/*
+ * A receiver: one file with a context (doorbell and key table), PD, MR,
+ * CQ (with its ring), an SRQ with its ring and SRQ_QPS RC QPs on it, each
+ * with its rings: q[i] is QP i's view (the file's client, buffer and CQ
+ * shared).
+ */
+struct srq_side {
+	struct ioverbs_ep q[SRQ_QPS];
+	u32 srq;
+	u32 srq_max_wr;
+	struct ioverbs_sring_srq ring;
+	bool ring_on;
+};
+
+/* The SRQ's ring slots for a device whose max_srq_wr is @max. */
+static u32 srq_entries(struct ioverbs_client *v)
+{
+	struct ib_uverbs_query_device_resp d;
+
+	if (ioverbs_device_query(v, &d))
+		return 0;
+	return soft_ring_entries(d.max_srq_wr);
+}
+
+/* As dep_open(), with an SRQ of @max_wr (@limit armed) and its ring. */
+static long srq_open(struct fx *fx, struct srq_side *r, u32 max_wr,
+		     u32 limit, u32 entries)
+{
+	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 0xcafe,
+						.cqe = 64 };
+	struct ib_uverbs_srq_create_cmd scmd = { .user_handle = SRQ_HANDLE,
+						 .max_wr = max_wr,
+						 .max_sge = 1,
+						 .srq_limit = limit };
+	struct ib_uverbs_qp_create_cmd qcmd = {
+		.qp_type = IB_UVERBS_QPT_RC,
+		.cap = { .max_send_wr = 16, .max_send_sge = 2,
+			 .max_inline_data = 64 },
+	};
+	struct ib_uverbs_srq_create_resp sresp;
+	struct ib_uverbs_qp_create_resp qresp;
+	struct ib_uverbs_cq_create_resp cresp;
+	struct ioverbs_ep *s = &r->q[0];
+	int fd = fx_open(fx, "uverbs0", O_RDWR);
+	long ret;
+	int i;
+
+	if (fd < 0)
+		return fd;
+	memset(r, 0, sizeof(*r));
+	r->ring.fd = -1;
+	ioverbs_client_init_fd(&s->v, fd);
+	s->len = BUF_LEN;
+	s->buf = calloc(1, BUF_LEN);
+	if (!s->buf)
+		return -ENOMEM;
+	s->rctx.fd = s->rctx.kick = s->rctx.keys_fd = -1;
+	s->rcq.fd = s->rqp.fd = -1;
+	ret = ioverbs_context_get(&s->v);
+	if (!ret)
+		ret = ioverbs_port_query_lid(&s->v, &s->lid);
+	if (!ret)
+		ret = ioverbs_pd_alloc(&s->v, &s->pd);
+	if (!ret)
+		ret = ioverbs_mr_reg(&s->v, s->pd, s->buf, BUF_LEN, ACC_ALL,
+				     &s->mr, &s->lkey, &s->rkey);
+	if (!ret)
+		ret = ioverbs_cq_create_ex(&s->v, &ccmd, -1, &s->cq, &cresp);
+	if (!ret)
+		ret = ioverbs_srq_create(&s->v, s->pd, &scmd, &r->srq, &sresp);
+	if (ret)
+		return ret;
+	s->cqe = cresp.cqe;
+	r->srq_max_wr = sresp.max_wr;
+	ret = ioverbs_sring_ctx_attach_keys(&s->rctx, 64, s->v.fn, s->v.ctx);
+	if (!ret)
+		ret = ioverbs_sring_cq_attach(&s->rcq, s->cq, s->cqe, s->v.fn,
+					      s->v.ctx);
+	if (!ret && entries) {
+		ret = ioverbs_sring_srq_attach(&r->ring, r->srq, entries,
+					       sresp.max_wr, 1, s->v.fn,
+					       s->v.ctx);
+		r->ring_on = !ret;
+	}
+	if (ret)
+		return ret;
+	s->rings = true;
+	for (i = 1; i < SRQ_QPS; i++)
+		r->q[i] = *s;
+	for (i = 0; i < SRQ_QPS; i++) {
+		ret = ioverbs_qp_create_ex(&s->v, &qcmd, s->pd, s->cq, s->cq,
+					   r->srq, &r->q[i].qp, &qresp);
+		if (ret)
+			return ret;
+		r->q[i].qpn = qresp.qpn;
+		r->q[i].cap = qresp.cap;
+		r->q[i].rqp.fd = -1;
+		ret = ioverbs_sring_qp_attach(&r->q[i].rqp, &s->rctx,
+					      r->q[i].qp, &r->q[i].cap,
+					      s->v.fn, s->v.ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void srq_close(struct srq_side *r)
+{
+	int i;
+
+	for (i = 0; i < SRQ_QPS; i++)
+		if (r->q[i].rqp.map)
+			ioverbs_sring_qp_detach(&r->q[i].rqp);
+	if (r->ring_on)
+		ioverbs_sring_srq_detach(&r->ring);
+	r->q[0].rqp.map = NULL;
+	r->q[0].rqp.fd = -1;
+	dep_close(&r->q[0]);
+}
+
+/* The reason of @v's last command (a static buffer). */
+static const char *reason_of(struct ioverbs_client *v)
+{
+	static char why[IOVERBS_REASON_MAX];
+
+	if (ioverbs_reason_get(v, why, sizeof(why)) <= 0)
+		why[0] = '\0';
+	return why;
+}
+
+/* A receive of 64 bytes at @off of the buffer, on the SRQ's ring. */
+static void srq_post(struct srq_side *r, u64 wr_id, u64 off)
+{
+	struct ib_uverbs_recv_wr wr = { .wr_id = wr_id, .num_sge = 1 };
+	struct ib_uverbs_sge sge = { .addr = (uintptr_t)(r->q[0].buf + off),
+				     .length = 64, .lkey = r->q[0].lkey };
+
+	ASSERT_OK(ioverbs_sring_srq_post(&r->ring, &wr, &sge));
+	ioverbs_sring_ring(&r->q[0].rctx);
+}
+
+/* A signaled 16-byte SEND of @from with @tag; its status. */
+static u32 send_tag(struct ioverbs_ep *from, const char *tag)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 77, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge = { .addr = (uintptr_t)from->buf,
+				     .length = 16, .lkey = from->lkey };
+	struct ib_uverbs_wc wc;
+
+	memset(from->buf, 0, 16);
+	memcpy(from->buf, tag, strlen(tag));
+	ASSERT_OK(ioverbs_ep_post_send(from, &wr, &sge));
+	ASSERT_OK(ioverbs_ep_poll(from, &wc, 20000));
+	ASSERT_EQ(wc.wr_id, 77);
+	return wc.status;
+}
+
+/* The receiver's next completion: its wr_id, for QP @qpn, @len bytes. */
+static void srq_recv_wc(struct srq_side *r, u64 wr_id, u32 qpn)
+{
+	struct ib_uverbs_wc wc;
+
+	ASSERT_OK(ioverbs_ep_poll(&r->q[0], &wc, 20000));
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(wc.wr_id, wr_id);
+	ASSERT_EQ(wc.qp_num, qpn);
+	ASSERT_EQ(wc.byte_len, 16);
+}
+
+/* The next async event of @v within 5 s: its type and element. */
+static void async_expect(struct ioverbs_client *v, u32 type, u64 element)
+{
+	struct ib_uverbs_async_event_desc d;
+	long ret;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		ret = ioverbs_async_event_get(v, &d);
+		if (ret != -EAGAIN)
+			break;
+		usleep(10000);
+	}
+	ASSERT_OK(ret);
+	ASSERT_EQ(d.event_type, type);
+	ASSERT_EQ(d.element, element);
+}
+
+/* No async event is queued for @v after @ms. */
+static void async_none(struct ioverbs_client *v, unsigned int ms)
+{
+	struct ib_uverbs_async_event_desc d;
+
+	usleep(ms * 1000);
+	ASSERT_ERRNO(-EAGAIN, ioverbs_async_event_get(v, &d));
+}
+
+/*
+ * SOFT_ATTACH_SRQ's checks: entries a power of two from the SRQ's
+ * max_wr to the device's max_srq_wr rounded up, once, after the
+ * doorbell, before any receive; then SRQ_POST_RECV is refused and
+ * MODIFY cannot grow the SRQ past its ring.
+ */
+TEST(daemon_direct_srq_ring_attach)
+{
+	struct ib_uverbs_srq_create_cmd scmd = { .max_wr = 16, .max_sge = 1 };
+	struct ib_uverbs_srq_modify_cmd mcmd = {
+		.attr_mask = IB_UVERBS_SRQ_MAX_WR, .max_wr = 32 };
+	struct ib_uverbs_recv_wr wr = { .wr_id = 1, .num_sge = 0 };
+	struct ioverbs_sring_srq ring;
+	struct srq_side r;
+	struct fx fx;
+	u32 srq2, max;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
+	max = srq_entries(&r.q[0].v);
+	ASSERT_TRUE(max >= 16);
+	/* A QP on an SRQ with a ring may go direct: it waits for RTR. */
+	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_UNDECIDED);
+	ASSERT_ERRNO(-EBUSY, ioverbs_sring_srq_attach(&ring, r.srq, 16, 16, 1,
+						      r.q[0].v.fn,
+						      r.q[0].v.ctx));
+	ASSERT_TRUE(strstr(reason_of(&r.q[0].v), "has its ring already") != NULL);
+	ASSERT_ERRNO(-EINVAL, ioverbs_srq_post_recv(&r.q[0].v, r.srq, &wr, 1,
+						    NULL, 0, NULL));
+	ASSERT_TRUE(strstr(reason_of(&r.q[0].v), "posted on its ring") != NULL);
+	/* 16 entries: the SRQ cannot grow to 32. */
+	ASSERT_ERRNO(-EINVAL, ioverbs_srq_modify(&r.q[0].v, r.srq, &mcmd));
+	ASSERT_TRUE(strstr(reason_of(&r.q[0].v), "entries of the SRQ's ring") !=
+		    NULL);
+
+	ASSERT_OK(ioverbs_srq_create(&r.q[0].v, r.q[0].pd, &scmd, &srq2,
+				     NULL));
+	/* Not a power of two, below max_wr, above the device's. */
+	ASSERT_ERRNO(-EINVAL, ioverbs_sring_srq_attach(&ring, srq2, 24, 24, 1,
+						       r.q[0].v.fn,
+						       r.q[0].v.ctx));
+	ring.fd = -1;
+	ASSERT_ERRNO(-EINVAL, ioverbs_sring_srq_attach(&ring, srq2, 8, 8, 1,
+						       r.q[0].v.fn,
+						       r.q[0].v.ctx));
+	ASSERT_TRUE(strstr(reason_of(&r.q[0].v), "not a power of two within 16..") !=
+		    NULL);
+	ASSERT_ERRNO(-EINVAL, ioverbs_sring_srq_attach(&ring, srq2, max * 2,
+						       16, 1, r.q[0].v.fn,
+						       r.q[0].v.ctx));
+	/* Receives posted by command first: the ring comes too late. */
+	ASSERT_OK(ioverbs_srq_post_recv(&r.q[0].v, srq2, &wr, 1, NULL, 0,
+					NULL));
+	ASSERT_ERRNO(-EBUSY, ioverbs_sring_srq_attach(&ring, srq2, max, 16, 1,
+						      r.q[0].v.fn,
+						      r.q[0].v.ctx));
+	ASSERT_TRUE(strstr(reason_of(&r.q[0].v), "posted to the SRQ already") !=
+		    NULL);
+	/* The core keeps an SRQ with QPs on it. */
+	ASSERT_ERRNO(-EBUSY, ioverbs_srq_destroy(&r.q[0].v, r.srq, NULL));
+	srq_close(&r);
+	fx_stop(&fx);
+}
+
+/*
+ * A relayed QP and a direct QP on one SRQ: the device takes a receive
+ * off the ring for each relayed message, the client for its DIRECT QP
+ * (here the test, as the provider would), and each receive goes once,
+ * in the order posted, whoever takes it.
+ */
+TEST(daemon_direct_srq_mixed_relay_and_direct)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+	struct soft_ring_recv *got = NULL;
+	struct ioverbs_ep d, p;
+	struct srq_side r;
+	struct fx fx;
+	bool limit;
+	int i;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
+	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
+	ASSERT_OK(dep_open(&fx, &p, &nokeys));
+	/* q[0] with d: DIRECT; q[1] with p (no key table): relayed. */
+	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
+	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
+	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	ASSERT_EQ(path_of(&d), SOFT_PATH_DIRECT);
+	ASSERT_EQ(path_of(&r.q[1]), SOFT_PATH_RELAY);
+	check_peer_block(&r.q[0], &d, getpid());
+
+	for (i = 0; i < 6; i++)
+		srq_post(&r, 100 + i, 64 * (u64)i);
+	got = calloc(1, r.ring.stride);
+	ASSERT_TRUE(got != NULL);
+	/* Relayed, direct, relayed, direct, direct, relayed. */
+	ASSERT_EQ(send_tag(&p, "relayed one"), IB_UVERBS_WC_SUCCESS);
+	srq_recv_wc(&r, 100, r.q[1].qpn);
+	ASSERT_EQ(memcmp(r.q[0].buf, "relayed one", 11), 0);
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_EQ(got->wr.wr_id, 101);
+	ASSERT_EQ(got->sge[0].addr, (uintptr_t)(r.q[0].buf + 64));
+	ASSERT_EQ(send_tag(&p, "relayed two"), IB_UVERBS_WC_SUCCESS);
+	srq_recv_wc(&r, 102, r.q[1].qpn);
+	ASSERT_EQ(memcmp(r.q[0].buf + 128, "relayed two", 11), 0);
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_EQ(got->wr.wr_id, 103);
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_EQ(got->wr.wr_id, 104);
+	ASSERT_TRUE(!limit);
+	ASSERT_EQ(send_tag(&p, "relayed three"), IB_UVERBS_WC_SUCCESS);
+	srq_recv_wc(&r, 105, r.q[1].qpn);
+	ASSERT_EQ(memcmp(r.q[0].buf + 320, "relayed three", 13), 0);
+	/* Nothing left, nothing taken twice. */
+	ASSERT_EQ(r.ring.ctrl->cons, 6);
+	ASSERT_EQ(ioverbs_sring_srq_count(&r.ring), 0);
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 0);
+	/* The direct QP's ERR flushes nothing of the SRQ's. */
+	srq_post(&r, 106, 0);
+	{
+		struct ib_uverbs_qp_attr at = { .attr_mask = IB_UVERBS_QP_STATE,
+						.qp_state = IB_UVERBS_QPS_ERR };
+
+		ASSERT_OK(ioverbs_qp_modify(&r.q[0].v, r.q[0].qp, &at));
+	}
+	async_expect(&r.q[0].v, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED, 0);
+	ASSERT_EQ(ioverbs_sring_srq_count(&r.ring), 1);
+	ASSERT_EQ(send_tag(&p, "after the err"), IB_UVERBS_WC_SUCCESS);
+	srq_recv_wc(&r, 106, r.q[1].qpn);
+	free(got);
+	dep_close(&d);
+	dep_close(&p);
+	srq_close(&r);
+	fx_stop(&fx);
+}
+
+/*
+ * SRQ_LIMIT_REACHED once per arming, whichever side's take left the SRQ
+ * below the limit: the device's own (a relayed message), or the
+ * client's, which it reports (SOFT_DIRECT_NOTIFY_SRQ in its QP's page,
+ * then its kick).  A report without an arming raises nothing.
+ */
+TEST(daemon_direct_srq_limit_from_either_side)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+	struct ib_uverbs_srq_modify_cmd arm = {
+		.attr_mask = IB_UVERBS_SRQ_LIMIT, .srq_limit = 3 };
+	struct soft_ring_recv *got;
+	struct ioverbs_ep d, p;
+	struct srq_side r;
+	struct fx fx;
+	bool limit;
+	u64 one = 1;
+	int i;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(srq_open(&fx, &r, 16, 3, 16));
+	ASSERT_EQ(r.ring.ctrl->limit, 3);
+	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
+	ASSERT_OK(dep_open(&fx, &p, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
+	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
+	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	got = calloc(1, r.ring.stride);
+	ASSERT_TRUE(got != NULL);
+	for (i = 0; i < 5; i++)
+		srq_post(&r, 200 + i, 64 * (u64)i);
+
+	/* The client's take: 5 -> 4, then 4 -> 3: not below 3 yet. */
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_TRUE(!limit);
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_TRUE(!limit);
+	/* The device's take (3 -> 2) is the one: it raises at once. */
+	ASSERT_EQ(send_tag(&p, "below"), IB_UVERBS_WC_SUCCESS);
+	srq_recv_wc(&r, 202, r.q[1].qpn);
+	async_expect(&r.q[0].v, IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
+		     SRQ_HANDLE);
+	ASSERT_EQ(r.ring.ctrl->limit, 0);
+	/* Once: the client's next take finds it disarmed. */
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_TRUE(!limit);
+	async_none(&r.q[0].v, 100);
+
+	/* Armed again (1 posted, 3 more: 4): the client's take reports. */
+	ASSERT_OK(ioverbs_srq_modify(&r.q[0].v, r.srq, &arm));
+	ASSERT_EQ(r.ring.ctrl->limit, 3);
+	for (i = 0; i < 3; i++)
+		srq_post(&r, 210 + i, 64 * (u64)i);
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_TRUE(!limit);
+	ASSERT_EQ(ioverbs_sring_srq_take(&r.ring, got, &limit), 1);
+	ASSERT_TRUE(limit);
+	ASSERT_EQ(r.ring.ctrl->limit, 0);
+	/* Not raised until reported. */
+	async_none(&r.q[0].v, 50);
+	__atomic_fetch_or(&r.q[0].rqp.dir->notify, SOFT_DIRECT_NOTIFY_SRQ,
+			  __ATOMIC_SEQ_CST);
+	ASSERT_EQ(write(r.q[0].rctx.kick, &one, sizeof(one)), 8);
+	async_expect(&r.q[0].v, IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
+		     SRQ_HANDLE);
+	/* A second report of the same arming raises nothing. */
+	__atomic_fetch_or(&r.q[0].rqp.dir->notify, SOFT_DIRECT_NOTIFY_SRQ,
+			  __ATOMIC_SEQ_CST);
+	ASSERT_EQ(write(r.q[0].rctx.kick, &one, sizeof(one)), 8);
+	async_none(&r.q[0].v, 100);
+	/* Nor does a relayed take below the limit, disarmed. */
+	ASSERT_EQ(send_tag(&p, "disarmed"), IB_UVERBS_WC_SUCCESS);
+	async_none(&r.q[0].v, 50);
+	free(got);
+	dep_close(&d);
+	dep_close(&p);
+	srq_close(&r);
+	fx_stop(&fx);
+}
+
+/*
+ * An empty SRQ: a relayed RC message waits (RNR, retried for ever) and
+ * lands once a receive is posted on the ring; with rnr_retry 0 it
+ * fails with RNR_RETRY_EXC_ERR.
+ */
+TEST(daemon_direct_srq_empty_rnr_then_recovers)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 9, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc;
+	struct ioverbs_ep p, p0;
+	struct srq_side r;
+	struct fx fx;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
+	ASSERT_OK(dep_open(&fx, &p, &nokeys));
+	ASSERT_OK(dep_open(&fx, &p0, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &p, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[0], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p0, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p0, &r.q[1], 0));
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)p.buf, .length = 16,
+				      .lkey = p.lkey };
+	memcpy(p.buf, "waited for it!!!", 16);
+	ASSERT_OK(ioverbs_ep_post_send(&p, &wr, &sge));
+	ASSERT_ERRNO(-ETIMEDOUT, ioverbs_ep_poll(&p, &wc, 200));
+	ASSERT_ERRNO(-ETIMEDOUT, ioverbs_ep_poll(&r.q[0], &wc, 10));
+	srq_post(&r, 300, 1024);
+	ASSERT_OK(ioverbs_ep_poll(&p, &wc, 20000));
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.wr_id, 9);
+	srq_recv_wc(&r, 300, r.q[0].qpn);
+	ASSERT_EQ(memcmp(r.q[0].buf + 1024, "waited for it!!!", 16), 0);
+	/* rnr_retry 0: no second chance. */
+	ASSERT_EQ(send_tag(&p0, "nobody"), IB_UVERBS_WC_RNR_RETRY_EXC_ERR);
+	ASSERT_EQ(r.ring.ctrl->cons, 1);
+	dep_close(&p);
+	dep_close(&p0);
+	srq_close(&r);
+	fx_stop(&fx);
+}
+
+/*
+ * A client that scribbles on its SRQ's ring breaks that SRQ alone: the
+ * relayed message that needs a receive fails (REM_OP_ERR for its
+ * requester), SRQ_ERR is raised once, the responder goes to ERR; another
+ * SRQ of the same context and the daemon go on, and nothing is left.
+ */
+TEST(daemon_direct_srq_scribbled_ring)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+	struct ib_uverbs_qp_query_resp q;
+	struct ioverbs_ep p, p2;
+	struct srq_side r, r2;
+	struct fx fx;
+	long base;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
+	ASSERT_OK(srq_open(&fx, &r2, 16, 0, 16));
+	ASSERT_OK(dep_open(&fx, &p, &nokeys));
+	ASSERT_OK(dep_open(&fx, &p2, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r2.q[1], &p2, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p2, &r2.q[1], 7));
+	srq_post(&r, 1, 0);
+	srq_post(&r2, 2, 0);
+	/* More posted than the ring has slots. */
+	__atomic_store_n(&r.ring.ctrl->prod, r.ring.ctrl->cons + 17,
+			 __ATOMIC_RELEASE);
+	ASSERT_EQ(send_tag(&p, "lost"), IB_UVERBS_WC_REM_OP_ERR);
+	async_expect(&r.q[0].v, IB_UVERBS_EVENT_SRQ_ERR, SRQ_HANDLE);
+	async_expect(&r.q[0].v, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED, 0);
+	ASSERT_OK(ioverbs_qp_query(&r.q[1].v, r.q[1].qp, IB_UVERBS_QP_STATE,
+				   &q));
+	ASSERT_EQ(q.attr.qp_state, IB_UVERBS_QPS_ERR);
+	/* Put right again: the SRQ stays broken, raises nothing more. */
+	__atomic_store_n(&r.ring.ctrl->prod, r.ring.ctrl->cons + 1,
+			 __ATOMIC_RELEASE);
+	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &p2, 7));
+	async_none(&r.q[0].v, 50);
+	/* The other SRQ's QPs are untouched. */
+	ASSERT_EQ(send_tag(&p2, "fine"), IB_UVERBS_WC_SUCCESS);
+	srq_recv_wc(&r2, 2, r2.q[1].qpn);
+	ASSERT_TRUE(fx_alive(&fx));
+	dep_close(&p);
+	dep_close(&p2);
+	srq_close(&r);
+	srq_close(&r2);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
+ * A client that found its SRQ's ring corrupt while draining a DIRECT
+ * QP reports it (SOFT_DIRECT_NOTIFY_SRQ_ERR): SRQ_ERR once, and the
+ * device takes no receive off that ring again, though its indexes look
+ * right: the relayed QP's message fails.
+ */
+TEST(daemon_direct_srq_broken_report)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+	struct ioverbs_ep d, p;
+	struct srq_side r;
+	struct fx fx;
+	u64 one = 1;
+	int i;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
+	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
+	ASSERT_OK(dep_open(&fx, &p, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
+	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
+	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
+	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	srq_post(&r, 1, 0);
+	for (i = 0; i < 2; i++) {
+		__atomic_fetch_or(&r.q[0].rqp.dir->notify,
+				  SOFT_DIRECT_NOTIFY_SRQ_ERR, __ATOMIC_SEQ_CST);
+		ASSERT_EQ(write(r.q[0].rctx.kick, &one, sizeof(one)), 8);
+		if (!i)
+			async_expect(&r.q[0].v, IB_UVERBS_EVENT_SRQ_ERR,
+				     SRQ_HANDLE);
+	}
+	async_none(&r.q[0].v, 100);
+	ASSERT_EQ(send_tag(&p, "refused"), IB_UVERBS_WC_REM_OP_ERR);
+	async_expect(&r.q[0].v, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED, 0);
+	ASSERT_EQ(ioverbs_sring_srq_count(&r.ring), 1);
+	dep_close(&d);
+	dep_close(&p);
+	srq_close(&r);
 	fx_stop(&fx);
 }
 

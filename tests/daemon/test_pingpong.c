@@ -590,25 +590,12 @@ TEST(rc_pingpong_two_users_relay)
 
 /*
  * UD: address handles (ibv_create_ah) and GRH space in receives.  UD
- * QPs and QPs on an SRQ never take the direct path.
+ * QPs never take the direct path.
  */
 TEST(ud_pingpong)
 {
 	want_path = "relayed";
 	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
-}
-
-/* 16 RC QPs receiving from one SRQ, and -e on it. */
-TEST(srq_pingpong)
-{
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, NULL);
-}
-
-TEST(srq_pingpong_events)
-{
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
 }
 
 /*
@@ -1494,6 +1481,102 @@ TEST(uc_pingpong_direct)
 	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
 }
 
+/*
+ * 16 RC QPs (4 with -q 4) receiving from one SRQ, whose receives its
+ * DIRECT QPs take off its ring (<rdma/soft_ring.h>), and -e on it: every
+ * QP of both sides on the direct path (the provider's IOVERBS_DEBUG
+ * lines, and ctl stat while they run), or every one relayed.
+ */
+static void srq_pingpong(unsigned int qps, unsigned long long bytes,
+			 const char *size)
+{
+	static char srv_out[16384], cli_out[16384];
+	const char *opt[6];
+	char nq[16], want[64];
+	struct fx fx;
+	long base;
+	int nopt = 0;
+	const char *p;
+	unsigned int n;
+
+	need_tools("/usr/bin/ibv_srq_pingpong");
+	snprintf(nq, sizeof(nq), "%u", qps);
+	opt[nopt++] = "-q";
+	opt[nopt++] = nq;
+	if (size) {
+		opt[nopt++] = "-s";
+		opt[nopt++] = size;
+	}
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair(&fx, "/usr/bin/ibv_srq_pingpong", opt, nopt, srv_out, cli_out,
+		 sizeof(srv_out));
+	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	ASSERT_TRUE(strstr(srv_out, "\n1000 iters in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	/* Each QP of each side said it took the path, or none did. */
+	for (n = 0, p = srv_out; (p = strstr(p, "ioverbs: direct path: QP "));
+	     p++)
+		n++;
+	ASSERT_EQ(n, strcmp(want_path, "direct") ? 0 : qps);
+	for (n = 0, p = cli_out; (p = strstr(p, "ioverbs: direct path: QP "));
+	     p++)
+		n++;
+	ASSERT_EQ(n, strcmp(want_path, "direct") ? 0 : qps);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+TEST(srq_pingpong_direct)
+{
+	want_path = "direct";
+	srq_pingpong(16, 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_relay)
+{
+	want_path = "relay";
+	srq_pingpong(16, 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_events_direct)
+{
+	want_path = "direct";
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+}
+
+TEST(srq_pingpong_events_relay)
+{
+	want_path = "relay";
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+}
+
+TEST(srq_pingpong_q4_4k_direct)
+{
+	want_path = "direct";
+	srq_pingpong(4, 8192000ull, "4096");
+}
+
+TEST(srq_pingpong_q4_4k_relay)
+{
+	want_path = "relay";
+	srq_pingpong(4, 8192000ull, "4096");
+}
+
+TEST(srq_pingpong_q4_64k_direct)
+{
+	want_path = "direct";
+	srq_pingpong(4, 131072000ull, "65536");
+}
+
+TEST(srq_pingpong_q4_64k_relay)
+{
+	want_path = "relay";
+	srq_pingpong(4, 131072000ull, "65536");
+}
+
 TEST(uc_pingpong_relay)
 {
 	want_path = "relay";
@@ -1594,7 +1677,7 @@ TEST_TIMEOUT(perftest_read_lat_duration_both_paths, 120)
  * statuses, opcodes, lengths and values on the direct path, then the
  * same on the relay (IOVERBS_DIRECT=0).
  */
-static void direct_client(const char *path)
+static void direct_client_of(const char *name, const char *path)
 {
 	static char out[16384];
 	char client[PATH_MAX];
@@ -1603,17 +1686,22 @@ static void direct_client(const char *path)
 	int ret;
 
 	need_tools(PINGPONG);
-	provider_client("direct", client);
+	provider_client(name, client);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	want_path = path;
 	path_env();
 	ret = run_client(&fx, client, path, out, sizeof(out));
 	if (ret || !strstr(out, " passed, 0 failed\n"))
-		harness_fail(__FILE__, __LINE__, "direct %s: exit %d:\n%s",
-			     path, ret, out);
+		harness_fail(__FILE__, __LINE__, "%s %s: exit %d:\n%s",
+			     name, path, ret, out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void direct_client(const char *path)
+{
+	direct_client_of("direct", path);
 }
 
 TEST(provider_data_path_direct)
@@ -1624,6 +1712,57 @@ TEST(provider_data_path_direct)
 TEST(provider_data_path_relay)
 {
 	direct_client("relay");
+}
+
+/*
+ * tests/provider/srq.c through `ioverbs run`: an SRQ's receives shared
+ * by a direct and a relayed QP, its limit, RNR, ERR and verbs; then the
+ * same with every QP relayed.
+ */
+TEST(provider_srq_direct)
+{
+	direct_client_of("srq", "direct");
+}
+
+TEST(provider_srq_relay)
+{
+	direct_client_of("srq", "relay");
+}
+
+/*
+ * The same client and the provider built with TSan, on the direct path:
+ * the SRQ's ring taken by the provider's threads and the daemon at once
+ * reports no race.
+ */
+TEST(provider_srq_under_tsan)
+{
+	static char out[16384];
+	char client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
+	struct fx fx;
+	long base;
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
+	snprintf(client, sizeof(client), "%s",
+		 fx_in_build("tsan/tests/provider/srq"));
+	snprintf(so, sizeof(so), "%s",
+		 fx_in_build("tsan/provider/libioverbs-rdmav34.so"));
+	if (access(client, X_OK) || access(so, R_OK))
+		harness_skip("no TSan provider and client (make builds them with this test)");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	want_path = "direct";
+	path_env();
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	ret = run_client(&fx, client, "direct", out, sizeof(out));
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
+	if (ret || !strstr(out, " passed, 0 failed\n") ||
+	    strstr(out, "ThreadSanitizer"))
+		harness_fail(__FILE__, __LINE__, "srq (TSan): exit %d:\n%s",
+			     ret, out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
 }
 
 /* Waits up to 20 s for @comm to run under both @a and @b. */
@@ -1677,6 +1816,48 @@ static void wait_direct(struct fx *fx, int n, bool sending)
 	for (i = 0; i < 400 && direct_qps(fx, sending) < n; i++)
 		msleep(50);
 	ASSERT_TRUE(direct_qps(fx, sending) >= n);
+}
+
+/*
+ * ibv_srq_pingpong -q 4 on the direct path as the daemon sees it (ctl
+ * stat, what `ioverbs stat` prints): while it runs, its 8 QPs are
+ * direct, with their peers there, and have sent bytes.
+ */
+TEST(srq_pingpong_direct_in_stat)
+{
+	static char srv_out[16384], cli_out[16384];
+	static const char *const opt[] = { "-q", "4", "-n", "100000" };
+	char spath[160], cpath[160];
+	pid_t srv, cli;
+	int status;
+	struct fx fx;
+	long base;
+
+	need_tools("/usr/bin/ibv_srq_pingpong");
+	want_path = "direct";
+	path_env();
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
+	snprintf(cpath, sizeof(cpath), "%s/client.out", fx.dir);
+	spawn_pair(&fx, "/usr/bin/ibv_srq_pingpong", opt, 4, spath, cpath,
+		   &srv, &cli);
+	wait_programs(srv, cli, "ibv_srq_pingpon");
+	wait_direct(&fx, 8, true);
+	status = reap_out(cli, cpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(cli_out, "\n100000 iters in "))
+		harness_fail(__FILE__, __LINE__, "client %#x:\n%s", status,
+			     cli_out);
+	status = reap_out(srv, spath, srv_out, sizeof(srv_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(srv_out, "\n100000 iters in "))
+		harness_fail(__FILE__, __LINE__, "server %#x:\n%s", status,
+			     srv_out);
+	path_check("ibv_srq_pingpong", cli_out);
+	path_check("ibv_srq_pingpong", srv_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
 }
 
 /*

@@ -32,7 +32,8 @@
  * Path.  A QP starts UNDECIDED.  Its MODIFY to RTR makes it RELAY unless
  * all of these hold, for it (X) and the QP its RTR names (Y, found on the
  * fabric by the AV and dest_qp_num):
- *   both RC or both UC, neither on an SRQ, both with rings attached,
+ *   both RC or both UC, neither on an SRQ without a ring (an SRQ's
+ *   ring: SOFT_ATTACH_SRQ, <rdma/soft_ring.h>), both with rings attached,
  *   both contexts with a key table, and the transport says each owner
  *   may reach the other's memory (the daemon: same uid, gid and
  *   permitted capabilities, both dumpable, no Yama restriction, no
@@ -43,7 +44,8 @@
  * writes the peer block of both pages before it stores path DIRECT
  * (release).  A QP that goes to ERR while UNDECIDED or PENDING becomes
  * RELAY; MODIFY to RESET makes any QP start again (its peer, if
- * DIRECT, sees peer_gone).  UD QPs, QPs on an SRQ, QPs of a context
+ * DIRECT, sees peer_gone).  UD QPs, QPs on an SRQ without a ring, QPs
+ * of a context
  * without a key table or of a transport that never reaches another
  * process (embedded), and QPs whose rings come after they left INIT
  * are RELAY from the start (their attach, or RESET); the others start
@@ -141,15 +143,39 @@
  *    also raises one on the armed CQs of a DIRECT QP it moves to ERR or
  *    whose peer goes, so that a client waiting for an event polls and
  *    finds its error completions.
+ *  - SRQ: Y on an SRQ (which has a ring: its receives are in the
+ *    client's memory) takes the receive for a record off the SRQ's
+ *    ring as the device takes one for a relayed QP of the same SRQ:
+ *    copy the entry at the ring's cons, compare-and-swap cons to cons +
+ *    1 (struct soft_ring_srq_ctrl), only when a record needs it.  What
+ *    Y took stays Y's: if the record turns out not to take it
+ *    (cancelled, or the sender's memory failed), Y's next record does.
+ *    An empty ring is Y's RNR (RC; UC drops), as above; a post to the
+ *    SRQ drains the rings of its client's DIRECT QPs on it.  A take
+ *    that leaves fewer than the ring's limit posted swaps limit to 0
+ *    and, if that succeeded, ORs SOFT_DIRECT_NOTIFY_SRQ into Y's own
+ *    notify and writes Y's kick eventfd: the device raises
+ *    SRQ_LIMIT_REACHED (once per arming it made).  A ring whose indexes
+' *    or entries make no sense moves Y to ERR (the sender's record:
+ *    REM_OP_ERR); Y reports it with SOFT_DIRECT_NOTIFY_SRQ_ERR (then its
+ *    kick), and the device, from then on or when it finds so itself,
+ *    takes no receive off that ring again (its relayed QPs that need one
+ *    fail) and raises SRQ_ERR, once.  An SRQ's receives are never
+ *    flushed by a QP's ERR: they stay on the ring.
  *  - Waiting: a poller that finds nothing yields the CPU at once when
  *    its peer's page says it polls on the same CPU (cpu), else spins.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
  *    device sets peer_gone in X's page (then notifies X's armed CQs); X
- *    does what an IB QP does when its peer stops answering: (RC) it
- *    completes its oldest send Y has not settled, or the next it posts,
- *    with RETRY_EXC_ERR and moves to ERR then; (UC) its sends are lost
- *    (SUCCESS); until then its receives stay posted (a peer that ended
- *    after its last message leaves X's last completions as they were).
+ *    does what an IB QP does when its peer stops answering: (RC) once
+ *    its transport timer (4.096 us << timeout), times retry_cnt + 1,
+ *    ran out from then without an answer, it cancels its oldest record
+ *    Y has not settled (compare-and-swap POSTED -> CANCELLED) or fails
+ *    the next WR it posts, with RETRY_EXC_ERR, and moves to ERR; (UC)
+ *    its sends are lost (SUCCESS); until then its receives stay posted
+ *    (a peer that ended after its last message leaves X's last
+ *    completions as they were).  Y drains its ring just before and
+ *    just after its DESTROY, as a NIC answers what reaches it while its
+ *    application tears down: a record its last drain takes completes.
  *
  * Trust.  The device reads these pages (inflight, notify, counters) and
  * trusts none of it: a value out of range is ignored, a wait on an
@@ -203,6 +229,10 @@ enum soft_direct_path {
 /* soft_direct_ctrl.notify bits. */
 #define SOFT_DIRECT_NOTIFY_RECV 1u
 #define SOFT_DIRECT_NOTIFY_SEND 2u
+/* The QP's take left its SRQ below the limit (it swapped it to 0). */
+#define SOFT_DIRECT_NOTIFY_SRQ 4u
+/* The QP found its SRQ's ring corrupt. */
+#define SOFT_DIRECT_NOTIFY_SRQ_ERR 8u
 
 /* The receive ring that follows a QP's direct page. */
 #define SOFT_DIRECT_PAGE 4096
