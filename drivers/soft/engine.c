@@ -719,6 +719,61 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	return type == IB_UVERBS_QPT_RC ? ret : IB_UVERBS_WC_SUCCESS;
 }
 
+/*
+ * A UD SEND to a QP on the direct path (<rdma/soft_direct.h>, "UD"):
+ * the datagram, as soft_resp_recv() would deliver it, as a record of
+ * the receiver's ring, which its client drains.  Return: true when it
+ * is there (false: lost, as UD loses it).  resp_lock held.
+ */
+static bool soft_resp_ud_direct(struct soft_req *r, struct soft_qp *peer,
+				const struct ib_uverbs_qp_attr *pattr)
+{
+	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	const struct ib_uverbs_ah_attr *av = r->av;
+	struct soft_direct_ud_info info = {};
+	struct soft_device *sdev = r->qp->sdev;
+	u32 len = (u32)r->local.len;
+	struct soft_sgl dst;
+	u8 *buf = NULL, flags = 0;
+	u8 port = r->port;
+	bool ok;
+
+	if (len) {
+		buf = kmalloc(len);
+		if (!buf)
+			return false;
+		soft_sgl_init(&dst);
+		soft_sgl_add_kernel(&dst, buf, len);
+		if (soft_sgl_copy(&dst, 0, &r->local, 0, len) != SOFT_COPY_OK) {
+			kfree(buf);
+			return false;
+		}
+	}
+	if (port < 1 || port > sdev->num_ports)
+		port = 1;
+	info.src_qpn = r->qp->ibqp.qp_num;
+	info.qkey = pattr->qkey;
+	info.slid = soft_port_lid(sdev, r->port);
+	info.pkey = soft_pkey_at(sdev, r->attr.pkey_index);
+	info.sl = av->sl;
+	if (av->is_global) {
+		info.global = 1;
+		info.hop_limit = av->hop_limit;
+		info.traffic_class = av->traffic_class;
+		info.flow_label = av->flow_label & 0xfffff;
+		memcpy(info.sgid, sdev->ports[port - 1].gid.raw,
+		       sizeof(info.sgid));
+		memcpy(info.dgid, av->dgid.raw, sizeof(info.dgid));
+	}
+	if (wr->opcode == IB_UVERBS_WR_SEND_WITH_IMM)
+		flags |= SOFT_DMSG_IMM;
+	if (wr->send_flags & IB_UVERBS_SEND_SOLICITED)
+		flags |= SOFT_DMSG_SOLICITED;
+	ok = soft_direct_ud_put(peer, &info, flags, wr->imm_data, buf, len);
+	kfree(buf);
+	return ok;
+}
+
 /* RDMA WRITE (WITH_IMM): requester's status or SOFT_RNR. */
 static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 			   const struct ib_uverbs_qp_attr *pattr)
@@ -1096,7 +1151,12 @@ static int soft_wqe_execute(struct soft_req *r)
 			status = soft_resp_duplicate(r, peer, &pattr);
 			goto out_peer;
 		}
-		if (type == IB_UVERBS_QPT_UD) {
+		if (type == IB_UVERBS_QPT_UD &&
+		    smp_load_acquire(&peer->path) == SOFT_PATH_DIRECT) {
+			/* Its client owns its receives: into its ring. */
+			if (soft_resp_ud_direct(r, peer, &pattr))
+				soft_direct_ud_contact(r->qp, peer);
+		} else if (type == IB_UVERBS_QPT_UD) {
 			/* Only the wait for a posted receive concerns it. */
 			if (soft_resp_recv(r, peer, &pattr, true) == SOFT_RNR)
 				status = SOFT_RNR;

@@ -409,8 +409,9 @@ static void pingpong_of(const char *prog, unsigned long long bytes,
 	base = fx_live_objects(&fx);
 	run_pair(&fx, prog, opt, nopt, srv_out, cli_out, sizeof(srv_out));
 	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
-	ASSERT_TRUE(strstr(srv_out, want) != NULL);
-	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	if (!strstr(srv_out, want) || !strstr(cli_out, want))
+		harness_fail(__FILE__, __LINE__, "no \"%s\" in:\n%s\n%s",
+			     want + 1, srv_out, cli_out);
 	snprintf(want, sizeof(want), "\n%u iters in ", iters);
 	ASSERT_TRUE(strstr(srv_out, want) != NULL);
 	ASSERT_TRUE(strstr(cli_out, want) != NULL);
@@ -589,13 +590,45 @@ TEST(rc_pingpong_two_users_relay)
 }
 
 /*
- * UD: address handles (ibv_create_ah) and GRH space in receives.  UD
- * QPs and QPs on an SRQ never take the direct path.
+ * UD: address handles (ibv_create_ah) and GRH space in receives, on the
+ * direct path (<rdma/soft_direct.h>, "UD": each side's first datagram
+ * is relayed, the device then hands it its destination) and on the
+ * relay; -c checks every byte received past the GRH, -s sizes up to the
+ * MTU (4096), -e sleeps on events.  QPs on an SRQ never take the
+ * direct path.
  */
-TEST(ud_pingpong)
+#define UD_PINGPONG "/usr/bin/ibv_ud_pingpong"
+
+TEST(ud_pingpong_direct)
 {
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-c", NULL);
+}
+
+TEST(ud_pingpong_relay)
+{
+	want_path = "relay";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-c", NULL);
+}
+
+TEST(ud_pingpong_sizes_direct)
+{
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2000ull, "-s", "1", "-c", NULL);
+	other_pingpong(UD_PINGPONG, 8192000ull, "-s", "4096", "-c", NULL);
+	other_pingpong(UD_PINGPONG, 8000000ull, "-s", "4000", "-c", NULL);
+}
+
+TEST(ud_pingpong_4k_relay)
+{
+	want_path = "relay";
+	other_pingpong(UD_PINGPONG, 8192000ull, "-s", "4096", "-c", NULL);
+}
+
+TEST(ud_pingpong_events_direct)
+{
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-e", "-c", NULL);
 }
 
 /* 16 RC QPs receiving from one SRQ, and -e on it. */
