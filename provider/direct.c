@@ -2012,10 +2012,14 @@ static bool opcode_ok(u8 type, u32 op)
  * Does the peer's client run on the CPU we run on (as its page last
  * said)?  Publishes ours.  Under @d's lock.
  */
+static bool ud_on_our_cpu(struct ivp_dqp *d);
+
 static bool peer_on_our_cpu(struct ivp_dqp *d)
 {
 	int cpu;
 
+	if (d->ud)
+		return ud_on_our_cpu(d);
 	if (!d->ppage)
 		return false;
 	cpu = sched_getcpu();
@@ -2770,6 +2774,20 @@ static struct ud_dest *ud_slot(struct ivp_qp *qp, u32 s)
 	return t;
 }
 
+/*
+ * Does the receiver we last sent to poll on our CPU (as its page last
+ * said)?  Publishes ours (peer_on_our_cpu() of a UD QP).
+ */
+static bool ud_on_our_cpu(struct ivp_dqp *d)
+{
+	struct ud_dest *t = &d->ud->dst[d->ud->last];
+	int cpu = sched_getcpu();
+
+	__atomic_store_n(&d->page->cpu, cpu, __ATOMIC_RELAXED);
+	return t->live &&
+	       __atomic_load_n(&t->page->cpu, __ATOMIC_RELAXED) == cpu;
+}
+
 /* The destination of a send through @a to @qpn, or NULL: relayed. */
 static struct ud_dest *ud_dest_find(struct ivp_qp *qp,
 				    const struct ivp_ah_attr *a, u32 qpn)
@@ -2902,6 +2920,7 @@ static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	struct ivp_ah_attr a;
 	struct ud_dest *t;
 	u32 niov = 0, qkey, i;
+	bool yield;
 	u64 len = 0;
 	u8 flags = 0;
 
@@ -2977,7 +2996,11 @@ static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	if (sq_ready(d) && __atomic_load_n(&d->page->armed_send,
 					   __ATOMIC_RELAXED))
 		self_notify(qp, false);
+	yield = ud_on_our_cpu(d);
 	pthread_mutex_unlock(&d->lock);
+	/* As an RC sender: a receiver on our CPU runs once we leave it. */
+	if (yield)
+		sched_yield();
 	return 0;
 
 relay:
