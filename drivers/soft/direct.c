@@ -635,6 +635,9 @@ bool soft_direct_served(struct soft_qp *sqp)
 	return path == SOFT_PATH_RELAY;
 }
 
+static void soft_direct_ud_info(struct soft_qp *sqp,
+				struct soft_direct_qp_info *qi);
+
 int soft_direct_for_each_qp(struct ib_ucontext *uctx,
 			    int (*fn)(const struct soft_direct_qp_info *qi,
 				      void *arg),
@@ -663,6 +666,7 @@ int soft_direct_for_each_qp(struct ib_ucontext *uctx,
 			.rx_msgs = READ_ONCE(d->rx_msgs),
 			.rx_bytes = READ_ONCE(d->rx_bytes),
 		};
+		soft_direct_ud_info(sqp, &qi);
 		ret = fn(&qi, arg);
 		if (ret)
 			break;
@@ -749,6 +753,21 @@ static void soft_direct_ud_rtr(struct soft_qp *x)
 	soft_direct_set_path(x, SOFT_PATH_DIRECT);
 	/* Its NIC serves its SQ ring still. */
 	soft_direct_kick(x);
+}
+
+/* A UD QP's part of its stat line (the mutex held). */
+static void soft_direct_ud_info(struct soft_qp *sqp,
+				struct soft_direct_qp_info *qi)
+{
+	struct soft_direct_ud *u = soft_ud_block(sqp->dir);
+
+	if (sqp->ibqp.qp_type != IB_UVERBS_QPT_UD)
+		return;
+	qi->ud = true;
+	qi->ud_dests = (u32)__builtin_popcount(sqp->ud_slots);
+	qi->ud_relayed = READ_ONCE(u->relayed);
+	qi->ud_drops = READ_ONCE(u->drop_qkey) + READ_ONCE(u->drop_pkey) +
+		       READ_ONCE(u->drop_norecv) + READ_ONCE(u->drop_full);
 }
 
 bool soft_direct_ud_sq_served(struct soft_qp *sqp)
@@ -896,7 +915,8 @@ static void soft_direct_ud_leave(struct soft_qp *q)
  * @len: its length
  *
  * Never trusts the ring: its indexes are checked, every write stays in
- * it, and the lock is waited for SOFT_DIRECT_UD_LOCK_NS at most.
+ * it, and the lock is waited for SOFT_DIRECT_UD_LOCK_NS at most (taken
+ * over from a process that no longer exists).
  * Return: true when appended, false when dropped (counted in drop_full).
  */
 bool soft_direct_ud_put(struct soft_qp *y,
@@ -909,7 +929,7 @@ bool soft_direct_ud_put(struct soft_qp *y,
 	struct soft_direct_ctrl *d;
 	struct soft_direct_ud *u;
 	struct soft_direct_msg *m;
-	u32 prod, cons, off, need, pad, exp, a;
+	u32 prod, cons, off, need, pad, exp, a, seen = 0;
 	u8 *ring;
 	u64 start;
 
@@ -927,6 +947,15 @@ bool soft_direct_ud_put(struct soft_qp *y,
 						__ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST))
 			break;
+		/* A producer killed with the lock: its record never counted. */
+		if (exp != seen && exp != SOFT_DIRECT_UD_LOCK_DEVICE &&
+		    exp <= 0x7fffffffu && compat_pid_gone((pid_t)exp)) {
+			__atomic_compare_exchange_n(&u->lock, &exp, 0, false,
+						    __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST);
+			continue;
+		}
+		seen = exp;
 		if (ktime_get_ns() - start >= SOFT_DIRECT_UD_LOCK_NS)
 			goto drop;
 		cond_resched();

@@ -172,11 +172,12 @@
  *    not drain) waits for room at most SOFT_DIRECT_UD_FULL_NS (the
  *    relay's wait for a receive not taken yet), the sender waking the
  *    receiver's progress thread, then is dropped (@drop_full).  A lock
- *    held by a process that no longer exists may be taken over by any
- *    client (a producer or the receiver itself, at its drains: a
- *    sender killed mid-datagram leaves nothing stuck: rx_prod never
- *    covered its record); the device never waits for the lock longer
- *    than SOFT_DIRECT_UD_LOCK_NS, it drops the datagram (@drop_full)
+ *    held by a process that no longer exists is taken over (compare-
+ *    and-swap of its tgid to 0) by whoever finds it: a producer, the
+ *    device, or the receiver at its drains; a sender killed
+ *    mid-datagram leaves nothing stuck (rx_prod never covered its
+ *    record).  The device never waits for the lock longer than
+ *    SOFT_DIRECT_UD_LOCK_NS: it drops the datagram (@drop_full)
  *    instead.
  *  - The receiver, draining (its polls, its posts of a receive, its
  *    progress thread), takes records in order and never answers: it
