@@ -2916,6 +2916,7 @@ static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	struct ivp_dqp *d = qp->d;
 	struct soft_direct_ud_info info;
 	struct iovec iov[DMAX_SGE];
+	static const struct ivp_sge sge_none[1];
 	struct ivp_send_wr w;
 	struct ivp_ah_attr a;
 	struct ud_dest *t;
@@ -2990,7 +2991,7 @@ static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	/* Done once on the wire, delivered or not, as UD is. */
 	w = *wr;
 	w.num_sge = 0;
-	sq_push(d, &w, NULL, NULL, 0);
+	sq_push(d, &w, sge_none, NULL, 0);
 	wqe_done(qp, sqe(d, d->sq_run), IB_UVERBS_WC_SUCCESS, (u32)len);
 	d->sq_run++;
 	if (sq_ready(d) && __atomic_load_n(&d->page->armed_send,
