@@ -2651,6 +2651,8 @@ static void ud_connect(struct ivp_qp *qp)
 	take_rq(qp);
 	__atomic_store_n(&d->direct, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&qp->rq_lock);
+	/* Its senders of this process drain it when its ring is full. */
+	dreg_add(d);
 	progress_start(qp->dev);
 	if (debug_on())
 		fprintf(stderr, "ioverbs: direct path: UD QP %u receives directly\n",
@@ -2847,9 +2849,36 @@ static bool ud_lock(struct ud_dest *t, u32 me, u64 *start)
  * dropped (no room or no lock in time: counted), -EIO when the ring's
  * indexes are not the protocol's (the receiver's problem: dropped).
  */
-static int ud_put(struct ud_dest *t, const struct soft_direct_ud_info *info,
-		  u8 flags, u32 imm, const struct iovec *iov, u32 niov,
-		  u32 len)
+/*
+ * The receiver of @t is a QP of this process (ours, @qp, included): its
+ * ring drained here, as drive_peer() does (its lock only tried: its
+ * progress thread may wait for ours).  Return: false if it is not.
+ */
+static bool ud_drive_local(struct ivp_qp *qp, struct ud_dest *t)
+{
+	struct ivp_dqp *p;
+
+	if (t->e.pid != getpid())
+		return false;
+	pthread_mutex_lock(&dreg_lock);
+	for (p = dreg; p; p = p->reg_next)
+		if (p->ino == t->e.qp_ino)
+			break;
+	if (p && p != qp->d && pthread_mutex_trylock(&p->lock))
+		p = NULL;
+	pthread_mutex_unlock(&dreg_lock);
+	if (!p)
+		return true;
+	if (p->direct && !p->lost)
+		rx_drain(p->qp);
+	if (p != qp->d)
+		pthread_mutex_unlock(&p->lock);
+	return true;
+}
+
+static int ud_put(struct ivp_qp *qp, struct ud_dest *t,
+		  const struct soft_direct_ud_info *info, u8 flags, u32 imm,
+		  const struct iovec *iov, u32 niov, u32 len)
 {
 	u32 me = (u32)getpid(), need = rec_align(UD_HDR + len);
 	u32 prod, cons, off, pad;
@@ -2871,8 +2900,11 @@ static int ud_put(struct ud_dest *t, const struct soft_direct_ud_info *info,
 		if (prod - cons + pad + need <= DRING)
 			break;
 		__atomic_store_n(&t->blk->lock, 0, __ATOMIC_RELEASE);
-		/* A receiver that does not poll: its progress thread drains. */
-		if (!woke)
+		/*
+		 * A receiver that does not poll: we drain it (of this
+		 * process), or its progress thread does.
+		 */
+		if (!ud_drive_local(qp, t) && !woke)
 			woke = wake_line_kick(soft_direct_wake_line(
 						      t->keys, t->e.keys_entries),
 					      true);
@@ -2984,7 +3016,8 @@ static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 		flags |= SOFT_DMSG_IMM;
 	if (wr->send_flags & IB_UVERBS_SEND_SOLICITED)
 		flags |= SOFT_DMSG_SOLICITED;
-	if (!ud_put(t, &info, flags, wr->imm_data, iov, niov, (u32)len)) {
+	if (!ud_put(qp, t, &info, flags, wr->imm_data, iov, niov,
+		    (u32)len)) {
 		d->page->tx_msgs++;
 		d->page->tx_bytes += len;
 	}
@@ -3070,15 +3103,15 @@ static void ud_take(struct ivp_qp *qp, const struct soft_direct_msg *h,
 		return;
 	if (!soft_direct_pkey_match(in->pkey, (u16)__atomic_load_n(
 						      &b->pkey, __ATOMIC_RELAXED))) {
-		b->drop_pkey++;
+		__atomic_fetch_add(&b->drop_pkey, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	if (in->qkey != __atomic_load_n(&b->qkey, __ATOMIC_RELAXED)) {
-		b->drop_qkey++;
+		__atomic_fetch_add(&b->drop_qkey, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	if (d->rq_take == d->rq_tail) {
-		b->drop_norecv++;
+		__atomic_fetch_add(&b->drop_norecv, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	r = rqe(d, d->rq_take);

@@ -1307,6 +1307,8 @@ TEST_F(dpair, direct_progress_thread_sleeps)
 /* --- UD (<rdma/soft_direct.h>, "UD") -------------------------------------- */
 
 #define UD_QKEY 0x1234abcdu
+/* A word the progress thread may write meanwhile. */
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define UD_AH 9
 #define UD_AH_LID 10
 
@@ -1457,8 +1459,8 @@ TEST_F(dpair, direct_ud_datagrams)
 		ASSERT_TRUE(!memcmp(rb + 40, self->buf, lens[i]));
 	}
 	ASSERT_EQ(page(&self->b)->tx_msgs, 1 + ARRAY_SIZE(lens));
-	ASSERT_EQ(page(&self->a)->rx_msgs, 1 + ARRAY_SIZE(lens));
-	ASSERT_EQ(page(&self->a)->rx_bytes, 100 + 4000 + 4096 + 1 + 100);
+	ASSERT_EQ(LD(page(&self->a)->rx_msgs), 1 + ARRAY_SIZE(lens));
+	ASSERT_EQ(LD(page(&self->a)->rx_bytes), 100 + 4000 + 4096 + 1 + 100);
 	ASSERT_EQ(modifies(self), 0);
 }
 
@@ -1480,14 +1482,14 @@ TEST_F(dpair, direct_ud_drops)
 	ASSERT_EQ(poll1(&self->b, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
-	ASSERT_EQ(ud_blk(&self->a)->drop_qkey, 1);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_qkey), 1);
 
 	ud_dest_set(self, &self->b, 0, &self->a, 0x7001);
 	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
 			  IB_UVERBS_WR_SEND, 64), 0);
 	ASSERT_EQ(poll1(&self->b, &wc), 1);
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
-	ASSERT_EQ(ud_blk(&self->a)->drop_pkey, 1);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_pkey), 1);
 	/* A limited member of the partition talks to a full one. */
 	ud_dest_set(self, &self->b, 0, &self->a, 0x7fff);
 	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, 0x80000000u,
@@ -1504,7 +1506,7 @@ TEST_F(dpair, direct_ud_drops)
 	ASSERT_EQ(poll1(&self->b, &wc), 1);
 	ASSERT_OK(recv_wr(self, &self->a, 0x92, 64 * 1024, 200));
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
-	ASSERT_EQ(ud_blk(&self->a)->drop_norecv, 1);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_norecv), 1);
 
 	/* 40 + 64 bytes do not fit 100: LOC_LEN_ERR, and on it goes. */
 	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
@@ -1598,26 +1600,27 @@ TEST_F(dpair, direct_ud_dead_lock_holder)
 	ASSERT_EQ(waitpid(dead, NULL, 0), dead);
 	ud_connect_pair(self);
 	u = ud_blk(&self->a);
-	u->lock = (u32)dead;
+	__atomic_store_n(&u->lock, (u32)dead, __ATOMIC_RELEASE);
 	ASSERT_OK(recv_wr(self, &self->a, 0xa1, 64 * 1024, 200));
 	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
 			  IB_UVERBS_WR_SEND, 8), 0);
-	ASSERT_EQ(u->lock, 0);
+	ASSERT_EQ(LD(u->lock), 0);
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.wr_id, 0xa1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
-	u->lock = (u32)dead;
+	__atomic_store_n(&u->lock, (u32)dead, __ATOMIC_RELEASE);
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
-	ASSERT_EQ(u->lock, 0);
+	ASSERT_EQ(LD(u->lock), 0);
 	/* A live holder: the device (which never lets go here). */
-	u->lock = SOFT_DIRECT_UD_LOCK_DEVICE;
+	__atomic_store_n(&u->lock, SOFT_DIRECT_UD_LOCK_DEVICE,
+			 __ATOMIC_RELEASE);
 	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
 			  IB_UVERBS_WR_SEND, 8), 0);
 	ASSERT_EQ(poll1(&self->b, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
-	ASSERT_EQ(u->drop_full, 1);
+	ASSERT_EQ(LD(u->drop_full), 1);
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
-	ASSERT_EQ(u->lock, SOFT_DIRECT_UD_LOCK_DEVICE);
+	ASSERT_EQ(LD(u->lock), SOFT_DIRECT_UD_LOCK_DEVICE);
 }
 
 /*
@@ -1648,9 +1651,9 @@ TEST_F(dpair, direct_ud_ring_full_wakes_the_receiver)
 		ASSERT_EQ(wc.byte_len, 40 + SOFT_DIRECT_UD_MTU);
 	}
 	ASSERT_EQ(poll_now(&self->a, &wc), 0);
-	ASSERT_EQ(ud_blk(&self->a)->drop_full, 0);
-	ASSERT_EQ(ud_blk(&self->a)->drop_norecv, 12);
-	ASSERT_EQ(page(&self->a)->rx_msgs, 8);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_full), 0);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_norecv), 12);
+	ASSERT_EQ(LD(page(&self->a)->rx_msgs), 8);
 }
 
 /*

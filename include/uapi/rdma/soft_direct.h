@@ -5,9 +5,9 @@
  * without a device thread on the way, when the kernel already lets each
  * reach the other's memory (what process_vm_readv/writev and pidfd_getfd
  * require: same credentials, dumpable, no LSM in the way).  The device
- * (ioverbsd) keeps every control command, decides the path of each QP when it connects,
- * publishes the keys a peer checks before it touches memory, and cleans
- * up when a peer goes.  Everything here sits in memfds that clients
+ * (ioverbsd) keeps every control command, decides the path of each QP
+ * when it connects, publishes the keys a peer checks before it touches
+ * memory, and cleans up when a peer goes.  Everything here sits in memfds that clients
  * create (the device cannot create descriptors in a client): the device
  * maps them, and a peer maps them with pidfd_getfd() once the device told
  * it which descriptors of which process to take.
