@@ -760,11 +760,13 @@ static void soft_direct_ud_info(struct soft_qp *sqp,
 				struct soft_direct_qp_info *qi)
 {
 	struct soft_direct_ud *u = soft_ud_block(sqp->dir);
+	u32 s;
 
 	if (sqp->ibqp.qp_type != IB_UVERBS_QPT_UD)
 		return;
 	qi->ud = true;
-	qi->ud_dests = (u32)__builtin_popcount(sqp->ud_slots);
+	for (s = 0; s < SOFT_DIRECT_UD_DESTS; s++)
+		qi->ud_dests += !!(sqp->ud_slots & (1u << s));
 	qi->ud_relayed = READ_ONCE(u->relayed);
 	qi->ud_drops = READ_ONCE(u->drop_qkey) + READ_ONCE(u->drop_pkey) +
 		       READ_ONCE(u->drop_norecv) + READ_ONCE(u->drop_full);
