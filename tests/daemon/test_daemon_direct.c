@@ -1233,6 +1233,15 @@ static u32 ud_ah(struct ioverbs_ep *s, u16 lid, const struct ib_uverbs_gid *gid)
 }
 
 /*
+ * AH_DESTROY before the file's close: the close's clean-up destroys
+ * an AH without the lock the NIC's lookup of a WR's AH takes.
+ */
+static void ud_ah_destroy(struct ioverbs_ep *s, u32 ah)
+{
+	ASSERT_OK(ioverbs_ah_destroy(&s->v, ah));
+}
+
+/*
  * One UD SEND_WITH_IMM (@imm, solicited) of @len bytes of @from's buffer
  * filled with @fill, through its SQ ring (the relay): its completion's
  * status (it must come).
@@ -1453,6 +1462,8 @@ TEST_TIMEOUT(daemon_direct_ud_first_contact, 60)
 	ASSERT_EQ(e.seq, seq + 2);
 	ASSERT_EQ(e.qpn, 0);
 	ASSERT_EQ(path_of(&a), SOFT_PATH_UNDECIDED);
+	ud_ah_destroy(&b, ah);
+	ud_ah_destroy(&b, ahl);
 	dep_close(&a);
 	dep_close(&b);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
@@ -1501,6 +1512,7 @@ static void ud_child_run(uid_t uid, int to_parent, int from_parent)
 		st[1] = ud_dest(&s, 0).state;
 		put_msg(to_parent, st, sizeof(st));
 	}
+	CHECK(!ioverbs_ah_destroy(&s.v, ah));
 	dep_close(&s);
 }
 
@@ -1659,6 +1671,7 @@ TEST_TIMEOUT(daemon_direct_ud_mixed_senders, 120)
 	snprintf(line, sizeof(line), " ud_dests 1 ud_relayed 0 ud_drops 0\n");
 	ASSERT_TRUE(strstr(out, line) != NULL);
 	child_end(&ch);
+	ud_ah_destroy(&b, ah);
 	dep_close(&a);
 	dep_close(&b);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
@@ -1693,6 +1706,7 @@ TEST_TIMEOUT(daemon_direct_ud_qkey, 60)
 	ASSERT_EQ(r.in.qkey, UD_QKEY);
 	ASSERT_TRUE(filled(r.data, 8, 'p'));
 	ASSERT_EQ(ud_dest(&b, 0).state, SOFT_UD_DEST_LIVE);
+	ud_ah_destroy(&b, ah);
 	dep_close(&a);
 	dep_close(&b);
 	fx_stop(&fx);
@@ -1752,6 +1766,7 @@ TEST_TIMEOUT(daemon_direct_ud_sender_killed, 60)
 	ASSERT_TRUE(filled(r.data, 40, 'k'));
 	ASSERT_TRUE(!ud_next(&a, &r));
 	ASSERT_EQ(u->drop_full, 0);
+	ud_ah_destroy(&b, ah);
 	dep_close(&a);
 	dep_close(&b);
 	fx_stop(&fx);
@@ -1830,6 +1845,7 @@ TEST_TIMEOUT(daemon_direct_ud_scribbled_ring, 60)
 	ASSERT_OK(ioverbs_qp_destroy(&a.v, a.qp, NULL));
 	ASSERT_EQ(ud_dest(&b, 0).state, SOFT_UD_DEST_GONE);
 	ASSERT_TRUE(fx_alive(&fx));
+	ud_ah_destroy(&b, ah);
 	dep_close(&a);
 	dep_close(&b);
 	fx_stop(&fx);
