@@ -14,7 +14,9 @@
  *	soft_fabric_lock -> sdev->qp_lock, soft_direct_mutex -> sqp->lock,
  *	a CQ's lock or pool->lock; sctx->keys_lock is a leaf.
  *	soft_direct_mutex is never held while a QP's resp_lock or sq.lock
- *	is taken.  The engine (engine.c) takes at most one
+ *	is taken; the engine takes it inside them (a UD datagram's first
+ *	contact, soft_direct_ud_contact()).  The engine (engine.c) takes at
+ *	most one
  *   mr->io_lock at a time.
  * Every queue has a fixed capacity chosen at creation (an SRQ's may grow
  * by MODIFY, under its lock) and free-running u32 head/tail counters.
