@@ -2601,7 +2601,11 @@ static void ud_unmap(struct ud_dest *t)
 	t->live = false;
 }
 
-/* Every destination forgotten (RESET; the QP's lock held). */
+/*
+ * RESET: every destination forgotten, and what waits in the ring too (a
+ * QP reset loses its datagrams; the device appends no more until the
+ * next RTR).  The QP's lock held.
+ */
 static void ud_reset(struct ivp_dqp *d)
 {
 	u32 i;
@@ -2612,6 +2616,8 @@ static void ud_reset(struct ivp_dqp *d)
 		ud_unmap(&d->ud->dst[i]);
 		d->ud->dst[i].seq = 0;
 	}
+	d->rx_cons = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&d->page->rx_cons, d->rx_cons, __ATOMIC_RELEASE);
 }
 
 static void ud_fini(struct ivp_dqp *d)

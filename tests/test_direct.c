@@ -1690,3 +1690,37 @@ TEST_F(dpair, direct_ud_garbage_breaks_only_the_receiver)
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(modifies(self), 1);
 }
+
+/*
+ * RESET forgets what waits in the ring and the destinations: after the
+ * next RTR, a receive takes only what comes then.
+ */
+TEST_F(dpair, direct_ud_reset_forgets)
+{
+	struct ivp_qp_attr reset = { .attr_mask = IB_UVERBS_QP_STATE,
+				     .qp_state = IB_UVERBS_QPS_RESET };
+	struct ivp_wc wc;
+
+	ud_connect_pair(self);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	__atomic_store_n(&page(&self->a)->path, SOFT_PATH_UNDECIDED,
+			 __ATOMIC_RELEASE);
+	ivp_direct_qp_modified(&self->a.qp, &reset);
+	ASSERT_TRUE(!ivp_direct_qp_connected(&self->a.qp));
+	ASSERT_EQ(LD(page(&self->a)->rx_cons), LD(page(&self->a)->rx_prod));
+	__atomic_store_n(&page(&self->a)->path, SOFT_PATH_DIRECT,
+			 __ATOMIC_RELEASE);
+	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
+	ASSERT_OK(recv_wr(self, &self->a, 0xd1, 64 * 1024, 200));
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	fill(self->buf, 16, 7);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 16), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 0xd1);
+	ASSERT_EQ(wc.byte_len, 40 + 16);
+	ASSERT_TRUE(!memcmp(self->buf + 64 * 1024 + 40, self->buf, 16));
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_norecv), 0);
+}
