@@ -1232,10 +1232,7 @@ static u32 ud_ah(struct ioverbs_ep *s, u16 lid, const struct ib_uverbs_gid *gid)
 	return ah;
 }
 
-/*
- * AH_DESTROY before the file's close: the close's clean-up destroys
- * an AH without the lock the NIC's lookup of a WR's AH takes.
- */
+/* AH_DESTROY, as applications do before they close (the close would). */
 static void ud_ah_destroy(struct ioverbs_ep *s, u32 ah)
 {
 	ASSERT_OK(ioverbs_ah_destroy(&s->v, ah));
@@ -1848,5 +1845,67 @@ TEST_TIMEOUT(daemon_direct_ud_scribbled_ring, 60)
 	ud_ah_destroy(&b, ah);
 	dep_close(&a);
 	dep_close(&b);
+	fx_stop(&fx);
+}
+
+/*
+ * Either side killed: a sender (a child of root's, handed our receiver)
+ * and a receiver (another child, which we were handed).  The receiver's
+ * death marks our destination GONE, our sends go on (relayed, lost);
+ * the sender's death leaves our receiver as it was; the daemon holds
+ * nothing of either afterwards.
+ */
+TEST_TIMEOUT(daemon_direct_ud_side_killed, 60)
+{
+	struct soft_direct_ud_dest e;
+	struct child snd, rcv;
+	static struct ud_rec r;
+	struct ioverbs_ep a, b;
+	u32 ah, st, slot;
+	struct fx fx;
+	long base;
+	int status, i;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	ud_pair(&fx, &a, &b);
+	ud_child_start(&fx, &snd, 0);
+	child_send(&snd, &(struct side_addr){ .lid = a.lid, .qpn = a.qpn },
+		   sizeof(struct side_addr));
+	ud_child_send(&snd, &st, &slot);
+	ASSERT_EQ(st, IB_UVERBS_WC_SUCCESS);
+	/* Root's child may reach us: handed our receiver. */
+	ASSERT_EQ(slot, SOFT_UD_DEST_LIVE);
+	ASSERT_TRUE(ud_next(&a, &r));
+	ASSERT_EQ(r.in.src_qpn, snd.addr.qpn);
+	ASSERT_OK(kill(snd.pid, SIGKILL));
+	ASSERT_EQ(waitpid(snd.pid, &status, 0), snd.pid);
+	close(snd.rfd);
+	close(snd.wfd);
+
+	ud_child_start(&fx, &rcv, 0);
+	child_send(&rcv, &(struct side_addr){ .lid = a.lid, .qpn = a.qpn },
+		   sizeof(struct side_addr));
+	ah = ud_ah(&b, rcv.addr.lid, NULL);
+	ASSERT_EQ(ud_send(&b, ah, rcv.addr.qpn, UD_QKEY, 8, 'r', 0), 0);
+	e = ud_dest(&b, 0);
+	ASSERT_EQ(e.state, SOFT_UD_DEST_LIVE);
+	ASSERT_EQ(e.qpn, rcv.addr.qpn);
+	ASSERT_EQ(e.pid, rcv.pid);
+	ASSERT_OK(kill(rcv.pid, SIGKILL));
+	ASSERT_EQ(waitpid(rcv.pid, &status, 0), rcv.pid);
+	close(rcv.rfd);
+	close(rcv.wfd);
+	for (i = 0; i < 500 && ud_dest(&b, 0).state != SOFT_UD_DEST_GONE; i++)
+		msleep(10);
+	ASSERT_EQ(ud_dest(&b, 0).state, SOFT_UD_DEST_GONE);
+	ASSERT_EQ(ud_send(&b, ah, rcv.addr.qpn, UD_QKEY, 8, 'r', 0), 0);
+	ASSERT_EQ(ud_dest(&b, 0).state, SOFT_UD_DEST_GONE);
+	ASSERT_EQ(ud_dest(&b, 1).state, SOFT_UD_DEST_FREE);
+	ASSERT_TRUE(!ud_next(&a, &r));
+	ud_ah_destroy(&b, ah);
+	dep_close(&a);
+	dep_close(&b);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
 }
