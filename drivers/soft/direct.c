@@ -845,6 +845,10 @@ void soft_direct_ud_contact(struct soft_qp *x, struct soft_qp *y)
 	struct soft_ud_grant *g;
 	u32 s;
 
+	/* A relayed sender (another user's, say) costs no lock. */
+	if (x->ibqp.qp_type != IB_UVERBS_QPT_UD ||
+	    smp_load_acquire(&x->path) != SOFT_PATH_DIRECT)
+		return;
 	mutex_lock(&soft_direct_mutex);
 	if (x == y || !x->dir || !y->dir || x->path != SOFT_PATH_DIRECT ||
 	    y->path != SOFT_PATH_DIRECT ||
