@@ -2492,11 +2492,14 @@ struct ud_dest {
  * @blk: its own UD block
  * @dst: its destination slots, mapped
  * @last: the slot the last direct send used (looked at first)
+ * @me: our tgid, what we store in a ring's lock (getpid() is a system
+ *	call)
  */
 struct ivp_dud {
 	struct soft_direct_ud *blk;
 	struct ud_dest dst[SOFT_DIRECT_UD_DESTS];
 	u32 last;
+	u32 me;
 };
 
 #define UD_HDR (DREC + sizeof(struct soft_direct_ud_info))
@@ -2579,6 +2582,7 @@ static int ud_init(struct ivp_qp *qp, struct ivp_dqp *d)
 		return -ENOMEM;
 	d->ud->blk = (struct soft_direct_ud *)((u8 *)d->page +
 					       SOFT_DIRECT_UD_OFF);
+	d->ud->me = (u32)getpid();
 	for (i = 0; i < SOFT_DIRECT_UD_DESTS; i++)
 		d->ud->dst[i].kick = -1;
 	return 0;
@@ -2886,7 +2890,7 @@ static int ud_put(struct ivp_qp *qp, struct ud_dest *t,
 		  const struct soft_direct_ud_info *info, u8 flags, u32 imm,
 		  const struct iovec *iov, u32 niov, u32 len)
 {
-	u32 me = (u32)getpid(), need = rec_align(UD_HDR + len);
+	u32 me = qp->d->ud->me, need = rec_align(UD_HDR + len);
 	u32 prod, cons, off, pad;
 	struct soft_direct_msg *m;
 	bool woke = false;
@@ -3172,7 +3176,7 @@ static void ud_drain(struct ivp_qp *qp)
 	/* A producer killed with the lock: nothing of its record counts. */
 	hold = __atomic_load_n(&d->ud->blk->lock, __ATOMIC_ACQUIRE);
 	if (hold && hold != SOFT_DIRECT_UD_LOCK_DEVICE &&
-	    hold != (u32)getpid() && !pid_alive(hold))
+	    hold != d->ud->me && !pid_alive(hold))
 		__atomic_compare_exchange_n(&d->ud->blk->lock, &hold, 0, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	while (!d->rx_broken) {
