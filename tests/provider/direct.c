@@ -639,7 +639,7 @@ static void ud(void)
 {
 	struct ibv_cq *cqa = NULL, *cqb = NULL, *cqc = NULL;
 	struct ibv_qp *a = NULL, *b = NULL, *c = NULL;
-	struct ibv_ah *ahg = NULL, *ahl = NULL, *ahc = NULL;
+	struct ibv_ah *ahg = NULL, *ahl = NULL, *ahc = NULL, *ahca = NULL;
 	struct ibv_context *ctx2 = NULL;
 	struct ibv_pd *pd2 = NULL;
 	struct ibv_mr *mr2 = NULL;
@@ -647,7 +647,8 @@ static void ud(void)
 	union ibv_gid gid;
 	struct ibv_wc wc;
 	uint16_t lid2;
-	uint64_t i;
+	uint64_t i, nb, nc;
+	uint8_t *src;
 
 	cqa = ibv_create_cq(ctx, 32, NULL, NULL, 0);
 	cqb = ibv_create_cq(ctx, 32, NULL, NULL, 0);
@@ -764,6 +765,48 @@ static void ud(void)
 		CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0xa02 + 3 * i);
 	}
 	CHECK(!ud_handed(c->qp_num));
+	/*
+	 * a receives from b (direct on that path) and from c (relayed, its
+	 * context never goes direct) at once: every datagram, in each
+	 * sender's order, with its sender's src_qp.
+	 */
+	aa.dlid = lid;
+	ahca = ibv_create_ah(pd2, &aa);
+	CHECK(ahca != NULL);
+	if (!ahca)
+		goto out;
+	for (i = 0; i < 8; i++)
+		CHECK(post_recv(a, 0xb00 + i, 32768 + 256 * i, 256) == 0);
+	for (i = 0; i < 4; i++) {
+		fill(BUF / 2 + 16384 + 64 * i, 64, (uint8_t)(0x40 + i));
+		CHECK(ud_post(c, ahca, a->qp_num, UD_QKEY, 0xc00 + i,
+			      BUF / 2 + 16384 + 64 * (uint32_t)i, 64,
+			      mr2->lkey) == 0);
+		fill(64 * i, 64, (uint8_t)(0x80 + i));
+		CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0xd00 + i,
+			      64 * (uint32_t)i, 64, mr->lkey) == 0);
+	}
+	for (i = 0; i < 4; i++) {
+		CHECK(poll_one(cqc, &wc) == 1 && wc.wr_id == 0xc00 + i &&
+		      wc.status == IBV_WC_SUCCESS);
+		CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0xd00 + i &&
+		      wc.status == IBV_WC_SUCCESS);
+	}
+	for (i = 0, nb = nc = 0; i < 8; i++) {
+		CHECK(poll_one(cqa, &wc) == 1 && wc.wr_id == 0xb00 + i &&
+		      wc.status == IBV_WC_SUCCESS && wc.byte_len == 40 + 64);
+		src = buf + 32768 + 256 * i + 40;
+		if (wc.src_qp == c->qp_num) {
+			CHECK(src[0] == (uint8_t)(0x40 + nc));
+			nc++;
+		} else {
+			CHECK(wc.src_qp == b->qp_num &&
+			      src[0] == (uint8_t)(0x80 + nb));
+			nb++;
+		}
+	}
+	CHECK(nb == 4 && nc == 4);
+	CHECK(quiet(cqa, 30));
 
 	/* Over the MTU: the send fails (and the QP with it). */
 	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x90a, 0, 4097,
@@ -774,6 +817,8 @@ static void ud(void)
 out:
 	if (c)
 		CHECK(ibv_destroy_qp(c) == 0);
+	if (ahca)
+		CHECK(ibv_destroy_ah(ahca) == 0);
 	if (ahc)
 		CHECK(ibv_destroy_ah(ahc) == 0);
 	if (cqc)
