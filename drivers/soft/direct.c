@@ -910,6 +910,20 @@ static void soft_direct_ud_leave(struct soft_qp *q)
 	}
 }
 
+/* Wakes @y's context's progress thread (its ring is full). */
+static void soft_direct_ud_wake(struct soft_qp *y)
+{
+	struct soft_ucontext *yc = y->dctx;
+	struct soft_direct_wake *w;
+
+	if (!yc || !yc->keys)
+		return;
+	w = soft_direct_wake_line(yc->keys, yc->keys_entries);
+	__atomic_fetch_add(&w->word, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST))
+		compat_futex_wake(&w->word, 1);
+}
+
 /**
  * soft_direct_ud_put() - the device appends a datagram it relays to a
  *	DIRECT UD QP's receive ring
@@ -919,15 +933,19 @@ static void soft_direct_ud_leave(struct soft_qp *q)
  * @imm: the immediate data
  * @buf: the payload (@len bytes, at most SOFT_DIRECT_UD_MTU)
  * @len: its length
+ * @last: the last try: a ring without room (or whose lock a live
+ *	producer holds) drops the datagram
  *
- * Never trusts the ring: its indexes are checked, every write stays in
- * it, and the lock is waited for SOFT_DIRECT_UD_LOCK_NS at most (taken
- * over from a process that no longer exists).
- * Return: true when appended, false when dropped (counted in drop_full).
+ * Never waits and never trusts the ring: the lock is tried once (taken
+ * over from a process that no longer exists), the indexes are checked
+ * and every write stays in the ring.  A full ring wakes the receiver's
+ * progress thread.
+ * Return: 0 when appended, -EAGAIN to try again later (not @last), or
+ * -ENOSPC when dropped (counted in drop_full).
  */
-bool soft_direct_ud_put(struct soft_qp *y,
-			const struct soft_direct_ud_info *info, u8 flags,
-			u32 imm, const u8 *buf, u32 len)
+int soft_direct_ud_put(struct soft_qp *y,
+		       const struct soft_direct_ud_info *info, u8 flags,
+		       u32 imm, const u8 *buf, u32 len, bool last)
 {
 	const u32 hdr = sizeof(struct soft_direct_msg) +
 			sizeof(struct soft_direct_ud_info);
@@ -935,46 +953,41 @@ bool soft_direct_ud_put(struct soft_qp *y,
 	struct soft_direct_ctrl *d;
 	struct soft_direct_ud *u;
 	struct soft_direct_msg *m;
-	u32 prod, cons, off, need, pad, exp, a, seen = 0;
+	u32 prod, cons, off, need, pad, exp, a;
 	u8 *ring;
-	u64 start;
 
 	if (!y->umap || len > SOFT_DIRECT_UD_MTU)
-		return false;
+		return -ENOSPC;
 	d = (struct soft_direct_ctrl *)(y->umap + y->ulayout.dir);
 	u = soft_ud_block(d);
 	ring = y->umap + y->ulayout.dir + SOFT_DIRECT_PAGE;
 	need = (hdr + len + 63) & ~63u;
-	start = ktime_get_ns();
-	for (;;) {
-		exp = 0;
-		if (__atomic_compare_exchange_n(&u->lock, &exp,
-						SOFT_DIRECT_UD_LOCK_DEVICE, false,
-						__ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST))
-			break;
+	exp = 0;
+	if (!__atomic_compare_exchange_n(&u->lock, &exp,
+					 SOFT_DIRECT_UD_LOCK_DEVICE, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		/* A producer killed with the lock: its record never counted. */
-		if (exp != seen && exp != SOFT_DIRECT_UD_LOCK_DEVICE &&
-		    exp <= 0x7fffffffu && compat_pid_gone((pid_t)exp)) {
-			__atomic_compare_exchange_n(&u->lock, &exp, 0, false,
-						    __ATOMIC_SEQ_CST,
-						    __ATOMIC_SEQ_CST);
-			continue;
-		}
-		seen = exp;
-		if (ktime_get_ns() - start >= SOFT_DIRECT_UD_LOCK_NS)
-			goto drop;
-		cond_resched();
+		if (exp == SOFT_DIRECT_UD_LOCK_DEVICE || exp > 0x7fffffffu ||
+		    !compat_pid_gone((pid_t)exp) ||
+		    !__atomic_compare_exchange_n(&u->lock, &exp,
+						 SOFT_DIRECT_UD_LOCK_DEVICE,
+						 false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			goto busy;
 	}
 	prod = READ_ONCE(d->rx_prod);
 	cons = smp_load_acquire(&d->rx_cons);
 	off = prod & (ring_len - 1);
 	pad = off + need > ring_len ? ring_len - off : 0;
 	/* A scribbled index: the datagram is lost, nothing is written. */
-	if (prod % 64 || prod - cons > ring_len ||
-	    prod - cons + pad + need > ring_len) {
+	if (prod % 64 || prod - cons > ring_len) {
 		smp_store_release(&u->lock, 0);
 		goto drop;
+	}
+	if (prod - cons + pad + need > ring_len) {
+		smp_store_release(&u->lock, 0);
+		soft_direct_ud_wake(y);
+		goto busy;
 	}
 	if (pad) {
 		m = (struct soft_direct_msg *)(ring + off);
@@ -1004,9 +1017,12 @@ bool soft_direct_ud_put(struct soft_qp *y,
 		  (flags & SOFT_DMSG_SOLICITED)) &&
 	    __atomic_exchange_n(&d->armed_recv, 0, __ATOMIC_SEQ_CST))
 		soft_cq_raise(y->ibqp.recv_cq);
-	return true;
+	return 0;
 
+busy:
+	if (!last)
+		return -EAGAIN;
 drop:
 	__atomic_fetch_add(&u->drop_full, 1, __ATOMIC_RELAXED);
-	return false;
+	return -ENOSPC;
 }

@@ -722,11 +722,14 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 /*
  * A UD SEND to a QP on the direct path (<rdma/soft_direct.h>, "UD"):
  * the datagram, as soft_resp_recv() would deliver it, as a record of
- * the receiver's ring, which its client drains.  Return: true when it
- * is there (false: lost, as UD loses it).  resp_lock held.
+ * the receiver's ring, which its client drains.  A ring without room
+ * (or busy) is tried again as a receive the NIC has not taken yet is
+ * (SOFT_RNR, SOFT_RING_RECV_TRIES times), then the datagram is lost.
+ * Return: SUCCESS when it is there, SOFT_RNR, or LOC_QP_OP_ERR when lost
+ * (UD: its sender never learns).  resp_lock held.
  */
-static bool soft_resp_ud_direct(struct soft_req *r, struct soft_qp *peer,
-				const struct ib_uverbs_qp_attr *pattr)
+static int soft_resp_ud_direct(struct soft_req *r, struct soft_qp *peer,
+			       const struct ib_uverbs_qp_attr *pattr)
 {
 	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
 	const struct ib_uverbs_ah_attr *av = r->av;
@@ -736,17 +739,17 @@ static bool soft_resp_ud_direct(struct soft_req *r, struct soft_qp *peer,
 	struct soft_sgl dst;
 	u8 *buf = NULL, flags = 0;
 	u8 port = r->port;
-	bool ok;
+	int ret;
 
 	if (len) {
 		buf = kmalloc(len);
 		if (!buf)
-			return false;
+			return IB_UVERBS_WC_LOC_QP_OP_ERR;
 		soft_sgl_init(&dst);
 		soft_sgl_add_kernel(&dst, buf, len);
 		if (soft_sgl_copy(&dst, 0, &r->local, 0, len) != SOFT_COPY_OK) {
 			kfree(buf);
-			return false;
+			return IB_UVERBS_WC_LOC_QP_OP_ERR;
 		}
 	}
 	if (port < 1 || port > sdev->num_ports)
@@ -769,9 +772,12 @@ static bool soft_resp_ud_direct(struct soft_req *r, struct soft_qp *peer,
 		flags |= SOFT_DMSG_IMM;
 	if (wr->send_flags & IB_UVERBS_SEND_SOLICITED)
 		flags |= SOFT_DMSG_SOLICITED;
-	ok = soft_direct_ud_put(peer, &info, flags, wr->imm_data, buf, len);
+	ret = soft_direct_ud_put(peer, &info, flags, wr->imm_data, buf, len,
+				 r->wqe->rnr_tries >= SOFT_RING_RECV_TRIES);
 	kfree(buf);
-	return ok;
+	if (ret == -EAGAIN)
+		return SOFT_RNR;
+	return ret ? IB_UVERBS_WC_LOC_QP_OP_ERR : IB_UVERBS_WC_SUCCESS;
 }
 
 /* RDMA WRITE (WITH_IMM): requester's status or SOFT_RNR. */
@@ -1154,8 +1160,12 @@ static int soft_wqe_execute(struct soft_req *r)
 		if (type == IB_UVERBS_QPT_UD &&
 		    smp_load_acquire(&peer->path) == SOFT_PATH_DIRECT) {
 			/* Its client owns its receives: into its ring. */
-			if (soft_resp_ud_direct(r, peer, &pattr))
+			status = soft_resp_ud_direct(r, peer, &pattr);
+			if (status == IB_UVERBS_WC_SUCCESS)
 				soft_direct_ud_contact(r->qp, peer);
+			else
+				status = status == SOFT_RNR ? SOFT_RNR :
+					 IB_UVERBS_WC_SUCCESS; /* lost */
 		} else if (type == IB_UVERBS_QPT_UD) {
 			/* Only the wait for a posted receive concerns it. */
 			if (soft_resp_recv(r, peer, &pattr, true) == SOFT_RNR)

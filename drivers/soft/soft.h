@@ -752,9 +752,9 @@ bool soft_direct_notify(struct soft_qp *sqp);
 /* UD on the direct path (direct.c, "UD"). */
 bool soft_direct_ud_sq_served(struct soft_qp *sqp);
 void soft_direct_ud_attrs(struct soft_qp *sqp);
-bool soft_direct_ud_put(struct soft_qp *y,
-			const struct soft_direct_ud_info *info, u8 flags,
-			u32 imm, const u8 *buf, u32 len);
+int soft_direct_ud_put(struct soft_qp *y,
+		       const struct soft_direct_ud_info *info, u8 flags,
+		       u32 imm, const u8 *buf, u32 len, bool last);
 void soft_direct_ud_contact(struct soft_qp *x, struct soft_qp *y);
 /* The IB min_rnr_timer encoding in microseconds. */
 u32 soft_rnr_timer_us(u8 code);

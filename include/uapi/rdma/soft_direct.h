@@ -169,16 +169,16 @@
  *    (a PAD record first if it would not fit before the ring's end),
  *    stores its state POSTED, then rx_prod (release), then frees
  *    @lock (release).  A record that does not fit (a receiver that does
- *    not drain) waits for room at most SOFT_DIRECT_UD_FULL_NS (the
- *    relay's wait for a receive not taken yet), the sender waking the
- *    receiver's progress thread, then is dropped (@drop_full).  A lock
- *    held by a process that no longer exists is taken over (compare-
- *    and-swap of its tgid to 0) by whoever finds it: a producer, the
- *    device, or the receiver at its drains; a sender killed
- *    mid-datagram leaves nothing stuck (rx_prod never covered its
- *    record).  The device never waits for the lock longer than
- *    SOFT_DIRECT_UD_LOCK_NS: it drops the datagram (@drop_full)
- *    instead.
+ *    not drain) or a lock held too long waits at most
+ *    SOFT_DIRECT_UD_FULL_NS (the relay's wait for a receive its NIC has
+ *    not taken yet), the producer waking the receiver's progress thread
+ *    (the wake line of its key table) when the ring is full, then is
+ *    dropped (@drop_full).  The device never waits in place: it tries
+ *    again later, as it does for such a receive.  A lock held by a
+ *    process that no longer exists is taken over (compare-and-swap of
+ *    its tgid) by whoever finds it: a producer, the device, or the
+ *    receiver at its drains; a sender killed mid-datagram leaves
+ *    nothing stuck (rx_prod never covered its record).
  *  - The receiver, draining (its polls, its posts of a receive, its
  *    progress thread), takes records in order and never answers: it
  *    drops (and counts) a record whose P_Key does not match its own
@@ -466,8 +466,6 @@ struct soft_direct_key {
 #define SOFT_DIRECT_UD_LOCK_DEVICE 0xffffffffu
 /* How long a producer waits for room in a full ring, then drops. */
 #define SOFT_DIRECT_UD_FULL_NS 10000000ull
-/* How long the device waits for the lock, then drops. */
-#define SOFT_DIRECT_UD_LOCK_NS 1000000ull
 /* A WR's remote_qkey with this bit set: the sending QP's own Q_Key. */
 #define SOFT_DIRECT_QKEY_USE_QP 0x80000000u
 
