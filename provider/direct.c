@@ -1523,12 +1523,12 @@ static void rq_push(struct ivp_dqp *d, const struct ivp_recv_wr *wr,
 	d->rq_tail++;
 }
 
+static void take_rq(struct ivp_qp *qp);
+
 /*
  * What the QP posted while its path was not decided waits in its rings:
  * it is ours now.  Its ring locks held.
  */
-static void take_rq(struct ivp_qp *qp);
-
 static void take_rings(struct ivp_qp *qp)
 {
 	struct ioverbs_sring_qp *r = &qp->r;
@@ -2008,12 +2008,12 @@ static bool opcode_ok(u8 type, u32 op)
 	}
 }
 
+static bool ud_on_our_cpu(struct ivp_dqp *d);
+
 /*
  * Does the peer's client run on the CPU we run on (as its page last
  * said)?  Publishes ours.  Under @d's lock.
  */
-static bool ud_on_our_cpu(struct ivp_dqp *d);
-
 static bool peer_on_our_cpu(struct ivp_dqp *d)
 {
 	int cpu;
@@ -2963,7 +2963,7 @@ static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	struct ivp_ah_attr a;
 	struct ud_dest *t;
 	u32 niov = 0, qkey, i;
-	bool yield;
+	bool yield, busy;
 	u64 len = 0;
 	u8 flags = 0;
 
@@ -2975,11 +2975,16 @@ static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 		return IVP_DIRECT_RELAY;
 	pthread_mutex_lock(&d->lock);
 	check_device(qp);
-	/* What it relayed is polled: its completions stay in order. */
 	if (d->err || d->lost ||
 	    __atomic_load_n(&d->page->state, __ATOMIC_ACQUIRE) !=
-		    IB_UVERBS_QPS_RTS ||
-	    qp->sq_posted != __atomic_load_n(&qp->sq_done, __ATOMIC_ACQUIRE))
+		    IB_UVERBS_QPS_RTS)
+		goto relay;
+	/* What it relayed is polled: its completions stay in order. */
+	pthread_mutex_lock(&qp->sq_lock);
+	busy = qp->sq_posted != __atomic_load_n(&qp->sq_done,
+						__ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&qp->sq_lock);
+	if (busy)
 		goto relay;
 	t = ud_dest_find(qp, &a, wr->wr.ud.remote_qpn);
 	if (!t)
