@@ -273,7 +273,7 @@ static void credit(struct ivp_dev *dev, const struct ivp_wc *wc, u32 n)
 int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 		bool *yield)
 {
-	u32 n;
+	u32 n, m;
 	long ret;
 
 	/* Without direct QPs, only the daemon makes completions. */
@@ -289,6 +289,16 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 		return ret ? (int)ret : (int)n;
 	}
 	pthread_mutex_lock(&cq->lock);
+	if (cq->ndq && ivp_direct_cq_has_ud(cq)) {
+		/* A UD QP's direct completions come before its relayed ones. */
+		n = ivp_direct_cq_poll(cq, wc, num, yield);
+		m = ioverbs_sring_poll(&cq->r, (struct ib_uverbs_wc *)(wc + n),
+				       num - n);
+		if (m)
+			credit(cq->dev, wc + n, m);
+		n += m;
+		goto out_unlock;
+	}
 	n = ioverbs_sring_poll(&cq->r, (struct ib_uverbs_wc *)wc, num);
 	/* In the CQ's lock: a QP's send completions are credited in order. */
 	if (n)
@@ -296,6 +306,7 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 	/* The direct QPs' completions are counted by direct.c. */
 	if (n < num && cq->ndq)
 		n += ivp_direct_cq_poll(cq, wc + n, num - n, yield);
+out_unlock:
 	pthread_mutex_unlock(&cq->lock);
 	/* A dropped completion: the CQ is in error (CQ_ERR was queued). */
 	if (!n && (ioverbs_sring_cq_overflowed(&cq->r) ||
@@ -394,8 +405,10 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 					    &resp.cap, dev->v.fn, dev->v.ctx);
 	qp->srqp = c->srqp;
 	qp->srq_ring = ivp_srq_ring(c->srqp);
-	if (qp->ring && dev->d.on && (!qp->srq || qp->srq_ring) &&
-	    (c->qp_type == IB_UVERBS_QPT_RC || c->qp_type == IB_UVERBS_QPT_UC))
+	if (qp->ring && dev->d.on &&
+	    (((c->qp_type == IB_UVERBS_QPT_RC || c->qp_type == IB_UVERBS_QPT_UC) &&
+	      (!qp->srq || qp->srq_ring)) ||
+	     (c->qp_type == IB_UVERBS_QPT_UD && !qp->srq)))
 		ivp_direct_qp_init(qp, c->qp_type, c->pd, c->scq, c->rcq);
 	/* The CQs' polls and arms look at their QPs' paths. */
 	if (qp->ring && c->scq && c->rcq &&
@@ -524,8 +537,12 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	int ret;
 
 	*why = NULL;
-	if (ivp_direct_qp_is(qp))
-		return ivp_direct_post_send(qp, wr, sge, why);
+	if (ivp_direct_qp_is(qp)) {
+		ret = ivp_direct_post_send(qp, wr, sge, why);
+		/* UD: a WR it does not send itself goes to the relay. */
+		if (ret != IVP_DIRECT_RELAY)
+			return ret;
+	}
 	if (!qp->ring)
 		return (int)ioverbs_qp_post_send(
 			&qp->dev->v, qp->handle,
@@ -533,7 +550,7 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
 			wr->num_sge, NULL);
 	pthread_mutex_lock(&qp->sq_lock);
-	if (ivp_direct_qp_connected(qp)) {
+	if (ivp_direct_qp_connected(qp) && !ivp_direct_qp_ud(qp)) {
 		/* Connected since the test above: the rings are not ours. */
 		pthread_mutex_unlock(&qp->sq_lock);
 		return ivp_direct_post_send(qp, wr, sge, why);
@@ -603,12 +620,21 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 int ivp_ah_create(struct ivp_dev *dev, uint32_t pd,
 		  const struct ivp_ah_attr *attr, uint32_t *handle)
 {
-	return (int)ioverbs_ah_create(&dev->v, pd,
-				      (const struct ib_uverbs_ah_attr *)attr,
-				      handle);
+	long ret = ioverbs_ah_create(&dev->v, pd,
+				     (const struct ib_uverbs_ah_attr *)attr,
+				     handle);
+
+	/* A UD send through it may find its destination on the direct path. */
+	if (!ret)
+		ivp_direct_ah_add(dev, *handle, attr);
+	return (int)ret;
 }
 
 int ivp_ah_destroy(struct ivp_dev *dev, uint32_t handle)
 {
-	return (int)ioverbs_ah_destroy(&dev->v, handle);
+	long ret = ioverbs_ah_destroy(&dev->v, handle);
+
+	if (!ret)
+		ivp_direct_ah_del(dev, handle);
+	return (int)ret;
 }

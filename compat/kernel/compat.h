@@ -224,6 +224,7 @@ void compat_unmap_shared(void *p, size_t len);
 /* Nothing is shared, so the direct path never is (no descriptors, no tgid). */
 u64 compat_file_ino(int local);
 pid_t compat_mm_tgid(struct compat_mm *mm);
+bool compat_pid_gone(pid_t pid);
 bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer);
 
 /*

@@ -749,6 +749,67 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	return type == IB_UVERBS_QPT_RC ? ret : IB_UVERBS_WC_SUCCESS;
 }
 
+/*
+ * A UD SEND to a QP on the direct path (<rdma/soft_direct.h>, "UD"):
+ * the datagram, as soft_resp_recv() would deliver it, as a record of
+ * the receiver's ring, which its client drains.  A ring without room
+ * (or busy) is tried again as a receive the NIC has not taken yet is
+ * (SOFT_RNR, SOFT_RING_RECV_TRIES times), then the datagram is lost.
+ * Return: SUCCESS when it is there, SOFT_RNR, or LOC_QP_OP_ERR when lost
+ * (UD: its sender never learns).  resp_lock held.
+ */
+static int soft_resp_ud_direct(struct soft_req *r, struct soft_qp *peer,
+			       const struct ib_uverbs_qp_attr *pattr)
+{
+	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	const struct ib_uverbs_ah_attr *av = r->av;
+	struct soft_direct_ud_info info = {};
+	struct soft_device *sdev = r->qp->sdev;
+	u32 len = (u32)r->local.len;
+	struct soft_sgl dst;
+	u8 *buf = NULL, flags = 0;
+	u8 port = r->port;
+	int ret;
+
+	if (len) {
+		buf = kmalloc(len);
+		if (!buf)
+			return IB_UVERBS_WC_LOC_QP_OP_ERR;
+		soft_sgl_init(&dst);
+		soft_sgl_add_kernel(&dst, buf, len);
+		if (soft_sgl_copy(&dst, 0, &r->local, 0, len) != SOFT_COPY_OK) {
+			kfree(buf);
+			return IB_UVERBS_WC_LOC_QP_OP_ERR;
+		}
+	}
+	if (port < 1 || port > sdev->num_ports)
+		port = 1;
+	info.src_qpn = r->qp->ibqp.qp_num;
+	info.qkey = pattr->qkey;
+	info.slid = soft_port_lid(sdev, r->port);
+	info.pkey = soft_pkey_at(sdev, r->attr.pkey_index);
+	info.sl = av->sl;
+	if (av->is_global) {
+		info.global = 1;
+		info.hop_limit = av->hop_limit;
+		info.traffic_class = av->traffic_class;
+		info.flow_label = av->flow_label & 0xfffff;
+		memcpy(info.sgid, sdev->ports[port - 1].gid.raw,
+		       sizeof(info.sgid));
+		memcpy(info.dgid, av->dgid.raw, sizeof(info.dgid));
+	}
+	if (wr->opcode == IB_UVERBS_WR_SEND_WITH_IMM)
+		flags |= SOFT_DMSG_IMM;
+	if (wr->send_flags & IB_UVERBS_SEND_SOLICITED)
+		flags |= SOFT_DMSG_SOLICITED;
+	ret = soft_direct_ud_put(peer, &info, flags, wr->imm_data, buf, len,
+				 r->wqe->rnr_tries >= SOFT_RING_RECV_TRIES);
+	kfree(buf);
+	if (ret == -EAGAIN)
+		return SOFT_RNR;
+	return ret ? IB_UVERBS_WC_LOC_QP_OP_ERR : IB_UVERBS_WC_SUCCESS;
+}
+
 /* RDMA WRITE (WITH_IMM): requester's status or SOFT_RNR. */
 static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 			   const struct ib_uverbs_qp_attr *pattr)
@@ -1132,7 +1193,16 @@ static int soft_wqe_execute(struct soft_req *r)
 			status = soft_resp_duplicate(r, peer, &pattr);
 			goto out_peer;
 		}
-		if (type == IB_UVERBS_QPT_UD) {
+		if (type == IB_UVERBS_QPT_UD &&
+		    smp_load_acquire(&peer->path) == SOFT_PATH_DIRECT) {
+			/* Its client owns its receives: into its ring. */
+			status = soft_resp_ud_direct(r, peer, &pattr);
+			if (status == IB_UVERBS_WC_SUCCESS)
+				soft_direct_ud_contact(r->qp, peer);
+			else
+				status = status == SOFT_RNR ? SOFT_RNR :
+					 IB_UVERBS_WC_SUCCESS; /* lost */
+		} else if (type == IB_UVERBS_QPT_UD) {
 			/* Only the wait for a posted receive concerns it. */
 			if (soft_resp_recv(r, peer, &pattr, true) == SOFT_RNR)
 				status = SOFT_RNR;

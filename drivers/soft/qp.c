@@ -360,6 +360,8 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 			soft_qp_event(sqp,
 				      IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 	}
+	/* A UD QP's P_Key and Q_Key, for its direct senders. */
+	soft_direct_ud_attrs(sqp);
 	/* The direct path's decision (RTR), or its end (RESET, ERR). */
 	if (state != 0xff)
 		soft_direct_modify(sqp, state);

@@ -611,6 +611,9 @@ static bool soft_nic_pass(struct soft_nic *nic)
 		/* Rings of a QP not RELAY wait, or are its client's. */
 		if (!soft_direct_served(sqp)) {
 			work |= soft_direct_notify(sqp);
+			/* UD: its client owns its RQ, the relay its SQ ring. */
+			if (soft_direct_ud_sq_served(sqp))
+				work |= soft_ring_pull_sq(sqp, &budget);
 			continue;
 		}
 		/* Receives first: a send to ourselves may need them. */

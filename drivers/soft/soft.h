@@ -14,7 +14,9 @@
  *	soft_fabric_lock -> sdev->qp_lock, soft_direct_mutex -> sqp->lock,
  *	a CQ's lock or pool->lock; sctx->keys_lock is a leaf.
  *	soft_direct_mutex is never held while a QP's resp_lock or sq.lock
- *	is taken.  The engine (engine.c) takes at most one
+ *	is taken; the engine takes it inside them (a UD datagram's first
+ *	contact, soft_direct_ud_contact()).  The engine (engine.c) takes at
+ *	most one
  *   mr->io_lock at a time.
  * Every queue has a fixed capacity chosen at creation (an SRQ's may grow
  * by MODIFY, under its lock) and free-running u32 head/tail counters.
@@ -504,6 +506,10 @@ void soft_queue_cleanup(struct soft_queue *q);
  * @dnode: in dctx->dqps; @pnode: in the list of PENDING QPs
  * @dseq: the seq of @dir as the device wrote it last
  * @dqp_fd, @dqp_ino: the client's descriptor of the QP memfd, its inode
+ * @ud_grants: UD: the receivers it met (struct soft_ud_grant.xnode);
+ *	@ud_senders: the senders that met it (.ynode); @ud_slots: the
+ *	destination slots of its page in use; @ud_dseq: their seq as the
+ *	device wrote it last; all soft_direct_mutex
  */
 struct soft_qp {
 	struct ib_qp ibqp;
@@ -541,6 +547,10 @@ struct soft_qp {
 	u32 dseq;
 	s32 dqp_fd;
 	u64 dqp_ino;
+	struct list_head ud_grants;
+	struct list_head ud_senders;
+	u32 ud_slots;
+	u32 ud_dseq[SOFT_DIRECT_UD_DESTS];
 };
 
 /* Mirrors @state into the QP's direct page; sqp->lock held. */
@@ -756,6 +766,13 @@ void soft_direct_err(struct soft_qp *sqp);
 bool soft_direct_served(struct soft_qp *sqp);
 /* A DIRECT QP's notify bits: true if it had any.  nic->lock held. */
 bool soft_direct_notify(struct soft_qp *sqp);
+/* UD on the direct path (direct.c, "UD"). */
+bool soft_direct_ud_sq_served(struct soft_qp *sqp);
+void soft_direct_ud_attrs(struct soft_qp *sqp);
+int soft_direct_ud_put(struct soft_qp *y,
+		       const struct soft_direct_ud_info *info, u8 flags,
+		       u32 imm, const u8 *buf, u32 len, bool last);
+void soft_direct_ud_contact(struct soft_qp *x, struct soft_qp *y);
 /* The IB min_rnr_timer encoding in microseconds. */
 u32 soft_rnr_timer_us(u8 code);
 /* Raises the completion event of @cq if it is armed, adding nothing. */

@@ -283,6 +283,10 @@ int soft_nic_set_threads(unsigned int n);
  * @peer_gone: DIRECT: its peer went
  * @tx_msgs, @tx_bytes, @rx_msgs, @rx_bytes: what its client says it
  *	moved directly (its direct page's counters: reported, not checked)
+ * @ud: a UD QP; @ud_dests: the receivers it sends to directly (the
+ *	device's count); @ud_relayed: datagrams the device put in its ring;
+ *	@ud_drops: datagrams for it dropped on the direct path (Q_Key,
+ *	P_Key, no receive, no room: its page's counters, not checked)
  */
 struct soft_direct_qp_info {
 	u32 qpn;
@@ -293,6 +297,10 @@ struct soft_direct_qp_info {
 	u64 tx_bytes;
 	u64 rx_msgs;
 	u64 rx_bytes;
+	bool ud;
+	u32 ud_dests;
+	u64 ud_relayed;
+	u64 ud_drops;
 };
 
 /**

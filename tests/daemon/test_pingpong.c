@@ -409,8 +409,9 @@ static void pingpong_of(const char *prog, unsigned long long bytes,
 	base = fx_live_objects(&fx);
 	run_pair(&fx, prog, opt, nopt, srv_out, cli_out, sizeof(srv_out));
 	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
-	ASSERT_TRUE(strstr(srv_out, want) != NULL);
-	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	if (!strstr(srv_out, want) || !strstr(cli_out, want))
+		harness_fail(__FILE__, __LINE__, "no \"%s\" in:\n%s\n%s",
+			     want + 1, srv_out, cli_out);
 	snprintf(want, sizeof(want), "\n%u iters in ", iters);
 	ASSERT_TRUE(strstr(srv_out, want) != NULL);
 	ASSERT_TRUE(strstr(cli_out, want) != NULL);
@@ -512,12 +513,13 @@ static void need_users(void)
 }
 
 /*
- * ibv_rc_pingpong @opt, its server as the ordinary user @uid and its
- * client as @cli_uid, each in a user namespace (need_users() first),
+ * @prog (ibv_rc_pingpong: pingpong_users()) with @opt, its server as the
+ * ordinary user @uid and its client as @cli_uid, each in a user namespace (need_users() first),
  * their outputs in user_srv_out and user_cli_out: each side's addresses
  * are the other's, and no object of theirs is left.
  */
-static void pingpong_users(uid_t uid, uid_t cli_uid, const char *opt)
+static void pingpong_users_of(const char *prog, uid_t uid, uid_t cli_uid,
+			      const char *opt)
 {
 	const char *const opts[] = { opt };
 	struct fx fx;
@@ -525,11 +527,16 @@ static void pingpong_users(uid_t uid, uid_t cli_uid, const char *opt)
 
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	run_pair_users(&fx, uid, cli_uid, PINGPONG, opts, 1, user_srv_out,
+	run_pair_users(&fx, uid, cli_uid, prog, opts, 1, user_srv_out,
 		       user_cli_out, sizeof(user_srv_out));
 	same_addresses(user_srv_out, user_cli_out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void pingpong_users(uid_t uid, uid_t cli_uid, const char *opt)
+{
+	pingpong_users_of(PINGPONG, uid, cli_uid, opt);
 }
 
 /* An ordinary user: a user namespace of their own, the same run. */
@@ -589,13 +596,70 @@ TEST(rc_pingpong_two_users_relay)
 }
 
 /*
- * UD: address handles (ibv_create_ah) and GRH space in receives.  UD
- * QPs never take the direct path.
+ * UD: address handles (ibv_create_ah) and GRH space in receives, on the
+ * direct path (<rdma/soft_direct.h>, "UD": each side's first datagram
+ * is relayed, the device then hands it its destination) and on the
+ * relay; -c checks every byte received past the GRH, -s sizes up to the
+ * MTU (4096), -e sleeps on events.
  */
-TEST(ud_pingpong)
+#define UD_PINGPONG "/usr/bin/ibv_ud_pingpong"
+
+TEST(ud_pingpong_direct)
 {
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-c", NULL);
+}
+
+TEST(ud_pingpong_relay)
+{
+	want_path = "relay";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-c", NULL);
+}
+
+TEST(ud_pingpong_sizes_direct)
+{
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2000ull, "-s", "1", "-c", NULL);
+	other_pingpong(UD_PINGPONG, 8192000ull, "-s", "4096", "-c", NULL);
+	other_pingpong(UD_PINGPONG, 8000000ull, "-s", "4000", "-c", NULL);
+}
+
+TEST(ud_pingpong_4k_relay)
+{
+	want_path = "relay";
+	other_pingpong(UD_PINGPONG, 8192000ull, "-s", "4096", "-c", NULL);
+}
+
+/*
+ * Two users: each UD QP receives on its own ring, but neither is handed
+ * the other (their processes may not reach each other): every datagram
+ * is relayed, and -c checks them.
+ */
+TEST(ud_pingpong_two_users_relay)
+{
+	need_users();
+	want_path = NULL;
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	pingpong_users_of(UD_PINGPONG, RUN_UID, RUN_UID + 1, "-c");
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
+	if (strstr(user_srv_out, "ioverbs: direct path: QP ") ||
+	    strstr(user_cli_out, "ioverbs: direct path: QP "))
+		harness_fail(__FILE__, __LINE__,
+			     "two users sent directly:\n%s\n%s",
+			     user_srv_out, user_cli_out);
+	if (!strstr(user_srv_out, "receives directly"))
+		harness_fail(__FILE__, __LINE__, "server relayed:\n%s",
+			     user_srv_out);
+	ASSERT_TRUE(strstr(user_srv_out, "\n2048000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n2048000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n1000 iters in ") != NULL);
+}
+
+TEST(ud_pingpong_events_direct)
+{
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-e", "-c", NULL);
 }
 
 /*
