@@ -690,6 +690,16 @@ static void inflight_end(struct ivp_dqp *d)
 	__atomic_store_n(&d->page->inflight_slot, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * What the peer QP allows (IB_UVERBS_ACCESS_REMOTE_*) now: the device
+ * stores it again in our page at each MODIFY of the peer's flags, and
+ * the relay's responder checks the flags as they are when it executes.
+ */
+static u32 peer_access(struct ivp_dqp *d)
+{
+	return __atomic_load_n(&d->page->peer_access, __ATOMIC_ACQUIRE);
+}
+
 /* RDMA WRITE or READ: the WR's status. */
 static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
 {
@@ -707,12 +717,12 @@ static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
 	if (len > DMAX_MSG)
 		return IB_UVERBS_WC_LOC_LEN_ERR;
 	e->len = (u32)len;
+	if (!(peer_access(d) & (write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
+					IB_UVERBS_ACCESS_REMOTE_READ)))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	/* A zero-length RDMA checks no key (IB spec 9.4.3, 9.4.4). */
 	if (!len)
 		return IB_UVERBS_WC_SUCCESS;
-	if (!(d->peer.peer_access & (write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
-					     IB_UVERBS_ACCESS_REMOTE_READ)))
-		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	status = key_find(d, e->wr.wr.rdma.rkey, e->wr.wr.rdma.remote_addr,
 			  len, write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
 				       IB_UVERBS_ACCESS_REMOTE_READ,
@@ -784,7 +794,7 @@ static u32 do_atomic(struct ivp_qp *qp, struct dswqe *e)
 		return status;
 	if (len < sizeof(u64))
 		return IB_UVERBS_WC_LOC_LEN_ERR;
-	if (!(d->peer.peer_access & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
+	if (!(peer_access(d) & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	if (raddr & 7)
 		return IB_UVERBS_WC_REM_INV_REQ_ERR;

@@ -633,6 +633,57 @@ TEST_F(dpair, direct_responder_qp_access)
 	}
 }
 
+/*
+ * The responder's access flags as the page has them when a WR executes,
+ * not at connect: the device stores them again at each MODIFY of the
+ * peer's flags (the relay's responder checks the flags it has then).  A
+ * zero-length RDMA checks no key, but the QP's flags still.
+ */
+TEST_F(dpair, direct_responder_access_follows)
+{
+	u64 base = (uintptr_t)self->buf;
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	/* b's client takes remote writes away. */
+	page(&self->a)->peer_access = IB_UVERBS_ACCESS_REMOTE_READ;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_READ, 0, 8,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 0,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_EQ(modifies(self), 1);
+
+	/* Nothing allowed at connect, then remote writes granted. */
+	tqp_fini(&self->a);
+	tqp_fini(&self->b);
+	self->modifies = 0;
+	self->peer_access = 0;
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	page(&self->a)->peer_access = IB_UVERBS_ACCESS_REMOTE_WRITE;
+	fill(self->buf, 8, 0x40);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  base + 8192, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(memcmp(self->buf + 8192, self->buf, 8), 0);
+	ASSERT_OK(atomic_wr(self, &self->a, IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD,
+			    16, base + 8192, 1, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_FETCH_ADD);
+	ASSERT_EQ(modifies(self), 1);
+}
+
 /* RC, rnr_retry 0: RNR_RETRY_EXC_ERR, then what follows is flushed. */
 TEST_F(dpair, direct_rnr_retry_exceeded)
 {

@@ -112,7 +112,8 @@
  *    Y in ERR settles what arrives with status RETRY_EXC_ERR (no
  *    answer).
  *  - RDMA WRITE, READ and atomics: X checks Y's QP allows it
- *    (peer_access), looks the rkey up in Y's key table
+ *    (peer_access, as it is when the WR executes; even a zero-length
+ *    RDMA, which checks no key), looks the rkey up in Y's key table
  *    (soft_direct_key_slot(), a seqlock read), checks the range, the
  *    access and the PD (peer_pd), announces the copy in its own page
  *    (inflight_slot, inflight_seq, then a full barrier), reads the
@@ -233,10 +234,11 @@ enum soft_direct_path {
  * @peer_kick_fd, @peer_kick_ino: the kick eventfd of the peer's context
  * @peer_min_rnr_us: the peer's min_rnr_timer, in microseconds (IB's
  *	encoding decoded; 655360 for 0)
- * @peer_access: the peer QP's qp_access_flags when the peer block was
- *	written (IB_UVERBS_ACCESS_REMOTE_*: an RDMA WRITE, READ or atomic
- *	the peer QP does not allow fails with REM_ACCESS_ERR, as the relay
- *	fails it)
+ * @peer_access: the peer QP's qp_access_flags (IB_UVERBS_ACCESS_REMOTE_*:
+ *	an RDMA WRITE, READ or atomic the peer QP does not allow fails with
+ *	REM_ACCESS_ERR, as the relay fails it), stored again (under @seq)
+ *	at each MODIFY of the peer's access flags: a client reads it
+ *	before each such WR it executes, not once at connect
  *
  * Written by the QP's own client:
  * @rx_cons: bytes of the receive ring it consumed (free running)
