@@ -64,6 +64,12 @@
 #define DMAX_SGE 32
 /* How long an atomic waits for a lock a live process holds. */
 #define DLOCK_NS 1000000000ull
+/*
+ * A poster handing the CPU to its peer yields for DHANDOFF_YIELD_NS at
+ * most, then sleeps for DHANDOFF_NS at most.
+ */
+#define DHANDOFF_YIELD_NS 20000
+#define DHANDOFF_NS 200000
 
 _Static_assert(sizeof(struct soft_direct_ctrl) <= SOFT_DIRECT_PAGE,
 	       "the direct page fits its page");
@@ -148,6 +154,7 @@ struct dpeer {
  *	to match a record; @rq_tail: next to post
  * @held: completions made and not polled yet, for @rcq [0] and @scq [1]
  *	(counted in their CQ's dheld too)
+ * @ho_seen: the peer's page's active at our last hand-off
  */
 struct ivp_dqp {
 	pthread_mutex_t lock;
@@ -181,6 +188,7 @@ struct ivp_dqp {
 	u32 rq_stride, rq_max, max_recv_sge;
 	u32 rq_head, rq_take, rq_tail;
 	u32 held[2];
+	u32 ho_seen;
 };
 
 static u64 now_ns(void)
@@ -297,6 +305,7 @@ void ivp_direct_ctx_init(struct ivp_dev *dev)
 
 	memset(c, 0, sizeof(*c));
 	c->want = !(e && !strcmp(e, "0"));
+	c->handoff_ns = DHANDOFF_NS;
 	pthread_rwlock_init(&c->mr_lock, NULL);
 	pthread_mutex_init(&c->pq_lock, NULL);
 	pthread_mutex_init(&c->thr_lock, NULL);
@@ -1663,6 +1672,7 @@ static void connect_peer(struct ivp_qp *qp)
 	d->msn = 0;
 	d->err = d->err_sent = d->gone = d->rx_broken = false;
 	__atomic_store_n(&d->page->cpu, -1, __ATOMIC_RELAXED);
+	d->ho_seen = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&qp->sq_lock);
 	pthread_mutex_lock(&qp->rq_lock);
 	take_rings(qp);
@@ -2005,11 +2015,95 @@ static bool peer_on_our_cpu(struct ivp_dqp *d)
 	return __atomic_load_n(&d->ppage->cpu, __ATOMIC_RELAXED) == cpu;
 }
 
+/*
+ * We posted (our WRs executed), or found nothing to poll: we count as
+ * active, and the peer, if it sleeps handing the CPU to us, is woken:
+ * it waited for just that.  Under @d's lock.
+ */
+static void handoff_end(struct ivp_dqp *d)
+{
+	u32 *ho;
+
+	if (!d->ppage)
+		return;
+	__atomic_store_n(&d->page->active, d->page->active + 1,
+			 __ATOMIC_RELAXED);
+	ho = &d->ppage->handoff;
+	if (__atomic_load_n(ho, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(ho, 0, __ATOMIC_SEQ_CST) ==
+		    SOFT_DIRECT_ASLEEP)
+		futex(ho, FUTEX_WAKE, 1);
+}
+
+/*
+ * We posted and our peer runs on our CPU (@shared): do we hand it the
+ * CPU?  Only if it posted or polled in vain since our last hand-off (it
+ * runs a loop of verbs, not asleep elsewhere: we would sleep for
+ * nothing), and not to a QP of this process (its thread may be ours).
+ * If so, our page's handoff is set now, before handoff_end() wakes a
+ * peer that may run at once and post: its post then finds it and wakes
+ * us, asleep or not yet.  Under @d's lock.
+ */
+static bool handoff_begin(struct ivp_dqp *d, bool shared)
+{
+	u32 act;
+
+	if (!shared || d->peer_local)
+		return false;
+	act = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
+	if (act == d->ho_seen)
+		return false;
+	d->ho_seen = act;
+	__atomic_store_n(&d->page->handoff, SOFT_DIRECT_HANDING,
+			 __ATOMIC_SEQ_CST);
+	return true;
+}
+
+/*
+ * Hands the CPU to the peer (handoff_begin() said so), until the peer's
+ * next post or empty poll clears our page's handoff.  First yields: one
+ * usually runs the peer.  But the scheduler may give the CPU straight
+ * back to us (a peer it deems to have run enough), and a program that
+ * then waits for the peer by reading its own memory (ib_write_lat)
+ * keeps it for a whole time slice: after DHANDOFF_YIELD_NS of yields, a
+ * sleep on the word (the peer, alone on the CPU now, runs), for
+ * @handoff_ns at most (a timer costs a few microseconds here, hence the
+ * yields first).  Without our QP's lock (our page stays while the QP
+ * does).
+ */
+static void handoff_wait(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	u64 t0 = 0, ns = qp->dev->d.handoff_ns;
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+	u32 *ho = &d->page->handoff, exp = SOFT_DIRECT_HANDING;
+
+	for (;;) {
+		sched_yield();
+		if (__atomic_load_n(ho, __ATOMIC_SEQ_CST) !=
+		    SOFT_DIRECT_HANDING)
+			return;
+		if (!t0)
+			t0 = now_ns();
+		else if (now_ns() - t0 >= DHANDOFF_YIELD_NS)
+			break;
+	}
+	if (!__atomic_compare_exchange_n(ho, &exp, SOFT_DIRECT_ASLEEP, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_add_fetch(&d->page->handoffs, 1, __ATOMIC_RELAXED);
+	syscall(SYS_futex, ho, FUTEX_WAIT, SOFT_DIRECT_ASLEEP, &ts, NULL, 0);
+	if (!__atomic_exchange_n(ho, 0, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch(&d->page->handoffs_woken, 1,
+				   __ATOMIC_RELAXED);
+}
+
 int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			 const struct ivp_sge *sge, const char **why)
 {
 	struct ivp_dqp *d = qp->d;
-	bool yield;
+	bool yield, hand;
 	u64 len = 0;
 	u32 i;
 
@@ -2063,6 +2157,8 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 					   __ATOMIC_RELAXED))
 		self_notify(qp, false);
 	yield = peer_on_our_cpu(d);
+	hand = handoff_begin(d, yield);
+	handoff_end(d);
 	pthread_mutex_unlock(&d->lock);
 	/*
 	 * A peer on our CPU sees what we posted only once we leave it: a
@@ -2070,7 +2166,9 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	 * peer's WRITE in its own buffer, never polling an empty CQ) would
 	 * otherwise keep the CPU for a whole time slice per message.
 	 */
-	if (yield)
+	if (hand)
+		handoff_wait(qp);
+	else if (yield)
 		sched_yield();
 	return 0;
 }
@@ -2186,8 +2284,10 @@ uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 		}
 		pthread_mutex_lock(&qp->d->lock);
 		n += qp_poll(qp, cq, wc + n, num - n);
-		if (!n && peer_on_our_cpu(qp->d))
-			shared = true;
+		if (!n) {
+			handoff_end(qp->d);
+			shared |= peer_on_our_cpu(qp->d);
+		}
 		pthread_mutex_unlock(&qp->d->lock);
 	}
 	*yield = !n && (relayed || shared);

@@ -46,9 +46,12 @@ struct soft_direct_wake;
  * @thr_stop: the thread leaves (atomic)
  * @wake: the context's wake line, in @wake_map (its key table's page
  *	that holds it, mapped read-write)
+ * @handoff_ns: how long a post sleeps at most handing the CPU to a peer
+ *	on its CPU (set at init; a test may lengthen it)
  */
 struct ivp_dctx {
 	bool want, on;
+	u64 handoff_ns;
 	pthread_rwlock_t mr_lock;
 	struct ivp_dmr *mr[IVP_DMR_BUCKETS];
 	pthread_mutex_t pq_lock, thr_lock;

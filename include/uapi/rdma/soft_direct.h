@@ -144,6 +144,22 @@
  *    finds its error completions.
  *  - Waiting: a poller that finds nothing yields the CPU at once when
  *    its peer's page says it polls on the same CPU (cpu), else spins.
+ *    A client adds 1 to active at each post and each poll that finds
+ *    nothing.  A poster whose peer's page says the same CPU, and whose
+ *    peer's active moved since this poster's last hand-off (a client
+ *    that posts or polls, not one asleep elsewhere), hands the CPU
+ *    over until the peer posts or polls in vain: it stores handoff =
+ *    SOFT_DIRECT_HANDING in its own page (before it wakes anyone, under
+ *    the QP's lock), yields, and if handoff is still set after a few
+ *    yields (the scheduler may give the CPU straight back, and a
+ *    program that waits for its peer's WRITE by reading its own memory
+ *    makes no verb call but its next post), compare-and-swaps it to
+ *    SOFT_DIRECT_ASLEEP and sleeps on it (FUTEX_WAIT, that value) for a
+ *    short bound.  A peer in the poster's process is never handed the
+ *    CPU (its thread may be the poster's).  A client that posts (once
+ *    its WRs are executed) or polls and finds nothing exchanges its
+ *    peer's handoff with 0 and, if it was SOFT_DIRECT_ASLEEP,
+ *    FUTEX_WAKEs it.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
  *    device sets peer_gone in X's page (then notifies X's armed CQs); X
  *    does what an IB QP does when its peer stops answering: (RC) it
@@ -201,6 +217,10 @@ enum soft_direct_path {
 #define SOFT_DIRECT_ARM_NEXT 1
 #define SOFT_DIRECT_ARM_SOLICITED 2
 
+/* soft_direct_ctrl.handoff: its client yields, or sleeps (futex). */
+#define SOFT_DIRECT_HANDING 1
+#define SOFT_DIRECT_ASLEEP 2
+
 /* soft_direct_ctrl.notify bits. */
 #define SOFT_DIRECT_NOTIFY_RECV 1u
 #define SOFT_DIRECT_NOTIFY_SEND 2u
@@ -245,10 +265,15 @@ enum soft_direct_path {
  * @armed_recv, @armed_send: its receive / send CQ is armed
  *	(SOFT_DIRECT_ARM_*), exchanged with 0 by whoever notifies it
  * @cpu: the CPU its client last polled on, -1 unknown
+ * @handoff: SOFT_DIRECT_HANDING / _ASLEEP while its client hands the CPU
+ *	to its peer (see "Waiting"), exchanged with 0 by the peer
+ * @active: bumped at each post and each poll that found nothing
  * @inflight_slot: 1 + the slot of the peer's key table it copies
  *	through, 0 none; @inflight_seq: that entry's seq when checked
  * @tx_msgs, @tx_bytes, @rx_msgs, @rx_bytes: messages and payload bytes
  *	it sent and received directly (for ioverbs stat; not trusted)
+ * @handoffs, @handoffs_woken: hand-offs it slept on, and those its
+ *	peer ended (the others timed out); for tests, not trusted
  *
  * Written by the peer (and the client itself for @notify):
  * @rx_prod: bytes of the receive ring the peer produced (free running)
@@ -286,12 +311,15 @@ struct soft_direct_ctrl {
 	__s32 cpu;
 	__u32 inflight_slot;
 	__u32 inflight_seq;
-	__u32 rsvd3[2];
+	__u32 handoff;
+	__u32 active;
 	__aligned_u64 tx_msgs;
 	__aligned_u64 tx_bytes;
 	__aligned_u64 rx_msgs;
 	__aligned_u64 rx_bytes;
-	__u32 rsvd4[16];
+	__u32 handoffs;
+	__u32 handoffs_woken;
+	__u32 rsvd4[14];
 	/* the peer: cache line 4 */
 	__u32 rx_prod;
 	__u32 notify;
