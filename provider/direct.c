@@ -155,6 +155,7 @@ struct dpeer {
  * @held: completions made and not polled yet, for @rcq [0] and @scq [1]
  *	(counted in their CQ's dheld too)
  * @ho_seen: the peer's page's active at our last hand-off
+ * @kicked: we woke the peer's client for an event since our last post
  */
 struct ivp_dqp {
 	pthread_mutex_t lock;
@@ -189,6 +190,7 @@ struct ivp_dqp {
 	u32 rq_head, rq_take, rq_tail;
 	u32 held[2];
 	u32 ho_seen;
+	bool kicked;
 };
 
 static u64 now_ns(void)
@@ -256,20 +258,21 @@ static void kick(int fd)
  * device through @bit and the eventfd @fd.  @solicited: the work is a
  * solicited receive completion (or an error).
  */
-static void notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
+static bool notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
 		   int fd)
 {
 	u32 *armed = recv ? &pg->armed_recv : &pg->armed_send;
 	u32 a = __atomic_load_n(armed, __ATOMIC_SEQ_CST);
 
 	if (!a || (a == SOFT_DIRECT_ARM_SOLICITED && !solicited))
-		return;
+		return false;
 	if (!__atomic_exchange_n(armed, 0, __ATOMIC_SEQ_CST))
-		return;
+		return false;
 	__atomic_fetch_or(&pg->notify,
 			  recv ? SOFT_DIRECT_NOTIFY_RECV : SOFT_DIRECT_NOTIFY_SEND,
 			  __ATOMIC_SEQ_CST);
 	kick(fd);
+	return true;
 }
 
 static long futex(u32 *word, int op, u32 val)
@@ -878,7 +881,8 @@ static void tx_publish(struct ivp_dqp *d, struct soft_direct_msg *m,
 	__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
 	d->tx_prod += size;
 	__atomic_store_n(&d->ppage->rx_prod, d->tx_prod, __ATOMIC_SEQ_CST);
-	notify(d->ppage, true, solicited, d->pkick);
+	if (notify(d->ppage, true, solicited, d->pkick))
+		d->kicked = true;
 }
 
 static void rec_init(struct ivp_dqp *d, struct soft_direct_msg *m, u32 size,
@@ -1218,7 +1222,8 @@ static bool rx_settle(struct ivp_dqp *d, struct soft_direct_msg *m,
 					 false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return false;
-	notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick);
+	if (notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick))
+		d->kicked = true;
 	return true;
 }
 
@@ -2037,18 +2042,24 @@ static void handoff_end(struct ivp_dqp *d)
 
 /*
  * We posted and our peer runs on our CPU (@shared): do we hand it the
- * CPU?  Only if it posted or polled in vain since our last hand-off (it
- * runs a loop of verbs, not asleep elsewhere: we would sleep for
- * nothing), and not to a QP of this process (its thread may be ours).
+ * CPU?  Only if it posted or polled in vain since our last hand-off,
+ * and neither waits for a completion event (its CQ armed, or its arm
+ * taken by us since our last post): it runs a loop of verbs, not asleep
+ * elsewhere, where it would answer after a round through the device at
+ * best.  Not to a QP of this process either (its thread may be ours).
  * If so, our page's handoff is set now, before handoff_end() wakes a
  * peer that may run at once and post: its post then finds it and wakes
  * us, asleep or not yet.  Under @d's lock.
  */
 static bool handoff_begin(struct ivp_dqp *d, bool shared)
 {
+	bool kicked = d->kicked;
 	u32 act;
 
-	if (!shared || d->peer_local)
+	d->kicked = false;
+	if (!shared || d->peer_local || kicked ||
+	    __atomic_load_n(&d->ppage->armed_recv, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&d->ppage->armed_send, __ATOMIC_RELAXED))
 		return false;
 	act = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
 	if (act == d->ho_seen)

@@ -1339,8 +1339,9 @@ static void *handoff_watch(void *arg)
  * handoff until the peer's next post wakes it, which the test counts
  * (the page's handoffs, handoffs_woken): no time is measured.  The
  * peer's WRITE is there when the post returns.  A peer that did nothing
- * since the last hand-off (asleep elsewhere) or that polls on another
- * CPU is not handed the CPU: the counts do not move.
+ * since the last hand-off (asleep elsewhere), that polls on another CPU
+ * or that waits for a completion event is not handed the CPU: the
+ * counts do not move.
  */
 TEST_F(dpair, direct_handoff_to_a_peer_on_our_cpu)
 {
@@ -1444,6 +1445,23 @@ TEST_F(dpair, direct_handoff_to_a_peer_on_our_cpu)
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	/* On our CPU and active, but waiting for an event: not either. */
+	page(&self->b)->cpu = cpu;
+	page(&self->b)->active++;
+	page(&self->b)->armed_recv = SOFT_DIRECT_ARM_NEXT;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(pg->handoffs, 2);
+	/* No longer: handed the CPU, in vain. */
+	page(&self->b)->armed_recv = 0;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(pg->handoffs, 3);
+	ASSERT_EQ(pg->handoffs_woken, 1);
 	ASSERT_EQ(pg->handoff, 0);
 
 	ASSERT_EQ(write(cmd[1], "c", 1), 1);

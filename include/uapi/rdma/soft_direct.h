@@ -145,10 +145,12 @@
  *  - Waiting: a poller that finds nothing yields the CPU at once when
  *    its peer's page says it polls on the same CPU (cpu), else spins.
  *    A client adds 1 to active at each post and each poll that finds
- *    nothing.  A poster whose peer's page says the same CPU, and whose
- *    peer's active moved since this poster's last hand-off (a client
- *    that posts or polls, not one asleep elsewhere), hands the CPU
- *    over until the peer posts or polls in vain: it stores handoff =
+ *    nothing.  A poster whose peer's page says the same CPU, whose
+ *    peer's active moved since this poster's last hand-off, and whose
+ *    peer waits for no completion event (neither armed_recv nor
+ *    armed_send set, nor taken by this poster since its last post): a
+ *    client that posts or polls, not one asleep elsewhere, hands the
+ *    CPU over until the peer posts or polls in vain: it stores handoff =
  *    SOFT_DIRECT_HANDING in its own page (before it wakes anyone, under
  *    the QP's lock), yields, and if handoff is still set after a few
  *    yields (the scheduler may give the CPU straight back, and a
