@@ -155,7 +155,8 @@ struct dpeer {
  * @held: completions made and not polled yet, for @rcq [0] and @scq [1]
  *	(counted in their CQ's dheld too)
  * @ho_seen: the peer's page's active at our last hand-off
- * @kicked: we woke the peer's client for an event since our last post
+ * @evented: the peer's client was seen waiting for completion events
+ *	(armed, or its arm taken by us): no hand-off to it
  */
 struct ivp_dqp {
 	pthread_mutex_t lock;
@@ -190,7 +191,7 @@ struct ivp_dqp {
 	u32 rq_head, rq_take, rq_tail;
 	u32 held[2];
 	u32 ho_seen;
-	bool kicked;
+	bool evented;
 };
 
 static u64 now_ns(void)
@@ -882,7 +883,7 @@ static void tx_publish(struct ivp_dqp *d, struct soft_direct_msg *m,
 	d->tx_prod += size;
 	__atomic_store_n(&d->ppage->rx_prod, d->tx_prod, __ATOMIC_SEQ_CST);
 	if (notify(d->ppage, true, solicited, d->pkick))
-		d->kicked = true;
+		d->evented = true;
 }
 
 static void rec_init(struct ivp_dqp *d, struct soft_direct_msg *m, u32 size,
@@ -1223,7 +1224,7 @@ static bool rx_settle(struct ivp_dqp *d, struct soft_direct_msg *m,
 					 __ATOMIC_SEQ_CST))
 		return false;
 	if (notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick))
-		d->kicked = true;
+		d->evented = true;
 	return true;
 }
 
@@ -1678,6 +1679,7 @@ static void connect_peer(struct ivp_qp *qp)
 	d->err = d->err_sent = d->gone = d->rx_broken = false;
 	__atomic_store_n(&d->page->cpu, -1, __ATOMIC_RELAXED);
 	d->ho_seen = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
+	d->evented = false;
 	pthread_mutex_lock(&qp->sq_lock);
 	pthread_mutex_lock(&qp->rq_lock);
 	take_rings(qp);
@@ -2042,24 +2044,24 @@ static void handoff_end(struct ivp_dqp *d)
 
 /*
  * We posted and our peer runs on our CPU (@shared): do we hand it the
- * CPU?  Only if it posted or polled in vain since our last hand-off,
- * and neither waits for a completion event (its CQ armed, or its arm
- * taken by us since our last post): it runs a loop of verbs, not asleep
- * elsewhere, where it would answer after a round through the device at
- * best.  Not to a QP of this process either (its thread may be ours).
- * If so, our page's handoff is set now, before handoff_end() wakes a
- * peer that may run at once and post: its post then finds it and wakes
- * us, asleep or not yet.  Under @d's lock.
+ * CPU?  Only if it posted or polled in vain since our last hand-off:
+ * it runs a loop of verbs, not asleep elsewhere.  Never if its client
+ * was ever seen waiting for completion events (its CQ armed, or its
+ * arm taken by us): such a client sleeps in the kernel while it waits,
+ * and answers after a round through the device at best.  Not to a QP
+ * of this process either (its thread may be ours).  If so, our page's
+ * handoff is set now, before handoff_end() wakes a peer that may run
+ * at once and post: its post then finds it and wakes us, asleep or not
+ * yet.  Under @d's lock.
  */
 static bool handoff_begin(struct ivp_dqp *d, bool shared)
 {
-	bool kicked = d->kicked;
 	u32 act;
 
-	d->kicked = false;
-	if (!shared || d->peer_local || kicked ||
-	    __atomic_load_n(&d->ppage->armed_recv, __ATOMIC_RELAXED) ||
+	if (__atomic_load_n(&d->ppage->armed_recv, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&d->ppage->armed_send, __ATOMIC_RELAXED))
+		d->evented = true;
+	if (!shared || d->peer_local || d->evented)
 		return false;
 	act = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
 	if (act == d->ho_seen)

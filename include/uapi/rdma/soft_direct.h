@@ -147,8 +147,8 @@
  *    A client adds 1 to active at each post and each poll that finds
  *    nothing.  A poster whose peer's page says the same CPU, whose
  *    peer's active moved since this poster's last hand-off, and whose
- *    peer waits for no completion event (neither armed_recv nor
- *    armed_send set, nor taken by this poster since its last post): a
+ *    peer was never seen waiting for completion events (armed_recv or
+ *    armed_send set at a post of this poster, or taken by it): a
  *    client that posts or polls, not one asleep elsewhere, hands the
  *    CPU over until the peer posts or polls in vain: it stores handoff =
  *    SOFT_DIRECT_HANDING in its own page (before it wakes anyone, under
