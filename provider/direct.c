@@ -2116,7 +2116,7 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			 const struct ivp_sge *sge, const char **why)
 {
 	struct ivp_dqp *d = qp->d;
-	bool yield, hand;
+	bool yield, hand, idle;
 	u64 len = 0;
 	u32 i;
 
@@ -2148,6 +2148,8 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 		*why = "the send queue is full: max_send_wr WRs outstanding";
 		return -ENOMEM;
 	}
+	/* Nothing outstanding before it: an exchange, not a stream. */
+	idle = d->sq_tail == d->sq_head;
 	/* Before the push: an ERR found now flushes what is queued. */
 	check_device(qp);
 	sq_push(d, wr, sge, NULL, 0);
@@ -2170,7 +2172,7 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 					   __ATOMIC_RELAXED))
 		self_notify(qp, false);
 	yield = peer_on_our_cpu(d);
-	hand = handoff_begin(d, yield);
+	hand = handoff_begin(d, yield && idle);
 	handoff_end(d);
 	pthread_mutex_unlock(&d->lock);
 	/*

@@ -1341,7 +1341,7 @@ static void *handoff_watch(void *arg)
  * peer's WRITE is there when the post returns.  A peer that did nothing
  * since the last hand-off (asleep elsewhere), that polls on another CPU
  * or that was seen waiting for a completion event is not handed the
- * CPU: the counts do not move.
+ * CPU, nor by a post behind an outstanding WR: the counts do not move.
  */
 TEST_F(dpair, direct_handoff_to_a_peer_on_our_cpu)
 {
@@ -1446,8 +1446,22 @@ TEST_F(dpair, direct_handoff_to_a_peer_on_our_cpu)
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(pg->handoffs, 2);
 	ASSERT_EQ(pg->handoff, 0);
-	/* On our CPU and active, but waiting for an event: not either. */
+	/*
+	 * Back on our CPU and active, but a WR of ours is outstanding (a
+	 * stream, not an exchange): not either.
+	 */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
 	page(&self->b)->cpu = cpu;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	/* On our CPU and active, but waiting for an event: not either. */
 	page(&self->b)->active++;
 	page(&self->b)->armed_recv = SOFT_DIRECT_ARM_NEXT;
 	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,

@@ -145,23 +145,23 @@
  *  - Waiting: a poller that finds nothing yields the CPU at once when
  *    its peer's page says it polls on the same CPU (cpu), else spins.
  *    A client adds 1 to active at each post and each poll that finds
- *    nothing.  A poster whose peer's page says the same CPU, whose
- *    peer's active moved since this poster's last hand-off, and whose
- *    peer was never seen waiting for completion events (armed_recv or
- *    armed_send set at a post of this poster, or taken by it): a
- *    client that posts or polls, not one asleep elsewhere, hands the
- *    CPU over until the peer posts or polls in vain: it stores handoff =
- *    SOFT_DIRECT_HANDING in its own page (before it wakes anyone, under
- *    the QP's lock), yields, and if handoff is still set after a few
+ *    nothing.  A post hands the CPU over to the peer when the send
+ *    queue was idle before it (an exchange, not a stream), the peer's
+ *    page says the same CPU, the peer's active moved since this
+ *    poster's last hand-off (it posts or polls, not asleep elsewhere),
+ *    the peer was never seen waiting for completion events (armed_recv
+ *    or armed_send set at a post of this poster, or taken by it) and
+ *    is not in the poster's process (its thread may be the poster's):
+ *    until the peer posts or polls in vain.  The poster stores handoff
+ *    = SOFT_DIRECT_HANDING in its own page (under the QP's lock, before
+ *    it wakes anyone), yields, and if handoff is still set after a few
  *    yields (the scheduler may give the CPU straight back, and a
  *    program that waits for its peer's WRITE by reading its own memory
  *    makes no verb call but its next post), compare-and-swaps it to
  *    SOFT_DIRECT_ASLEEP and sleeps on it (FUTEX_WAIT, that value) for a
- *    short bound.  A peer in the poster's process is never handed the
- *    CPU (its thread may be the poster's).  A client that posts (once
- *    its WRs are executed) or polls and finds nothing exchanges its
- *    peer's handoff with 0 and, if it was SOFT_DIRECT_ASLEEP,
- *    FUTEX_WAKEs it.
+ *    short bound.  A client that posts (once its WRs are executed) or
+ *    polls and finds nothing exchanges its peer's handoff with 0 and,
+ *    if it was SOFT_DIRECT_ASLEEP, FUTEX_WAKEs it.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
  *    device sets peer_gone in X's page (then notifies X's armed CQs); X
  *    does what an IB QP does when its peer stops answering: (RC) it
