@@ -70,6 +70,12 @@
 #define DMAX_TIMEOUT_NS (8ull * 1000 * 1000 * 1000)
 /* An SRQ's QP keeps at most this many receives it took, not polled. */
 #define DSRQ_HELD_MAX (1u << 20)
+/*
+ * A poster handing the CPU to its peer yields for DHANDOFF_YIELD_NS at
+ * most, then sleeps for DHANDOFF_NS at most.
+ */
+#define DHANDOFF_YIELD_NS 20000
+#define DHANDOFF_NS 200000
 
 _Static_assert(sizeof(struct soft_direct_ctrl) <= SOFT_DIRECT_PAGE,
 	       "the direct page fits its page");
@@ -164,6 +170,9 @@ struct dpeer {
  *	answer (gone_wait())
  * @timeout, @retry_cnt: the QP's (MODIFY)
  * @ud: a UD QP's destinations and its own UD block (NULL for RC, UC)
+ * @ho_seen: the peer's page's active at our last hand-off
+ * @evented: the peer's client was seen waiting for completion events
+ *	(armed, or its arm taken by us): no hand-off to it
  */
 struct ivp_dqp {
 	pthread_mutex_t lock;
@@ -202,6 +211,8 @@ struct ivp_dqp {
 	u64 gone_at;
 	u8 timeout, retry_cnt;
 	struct ivp_dud *ud;
+	u32 ho_seen;
+	bool evented;
 };
 
 static u64 now_ns(void)
@@ -269,20 +280,21 @@ static void kick(int fd)
  * device through @bit and the eventfd @fd.  @solicited: the work is a
  * solicited receive completion (or an error).
  */
-static void notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
+static bool notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
 		   int fd)
 {
 	u32 *armed = recv ? &pg->armed_recv : &pg->armed_send;
 	u32 a = __atomic_load_n(armed, __ATOMIC_SEQ_CST);
 
 	if (!a || (a == SOFT_DIRECT_ARM_SOLICITED && !solicited))
-		return;
+		return false;
 	if (!__atomic_exchange_n(armed, 0, __ATOMIC_SEQ_CST))
-		return;
+		return false;
 	__atomic_fetch_or(&pg->notify,
 			  recv ? SOFT_DIRECT_NOTIFY_RECV : SOFT_DIRECT_NOTIFY_SEND,
 			  __ATOMIC_SEQ_CST);
 	kick(fd);
+	return true;
 }
 
 static long futex(u32 *word, int op, u32 val)
@@ -318,6 +330,7 @@ void ivp_direct_ctx_init(struct ivp_dev *dev)
 
 	memset(c, 0, sizeof(*c));
 	c->want = !(e && !strcmp(e, "0"));
+	c->handoff_ns = DHANDOFF_NS;
 	pthread_rwlock_init(&c->mr_lock, NULL);
 	pthread_mutex_init(&c->pq_lock, NULL);
 	pthread_mutex_init(&c->thr_lock, NULL);
@@ -716,6 +729,16 @@ static void inflight_end(struct ivp_dqp *d)
 	__atomic_store_n(&d->page->inflight_slot, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * What the peer QP allows (IB_UVERBS_ACCESS_REMOTE_*) now: the device
+ * stores it again in our page at each MODIFY of the peer's flags, and
+ * the relay's responder checks the flags as they are when it executes.
+ */
+static u32 peer_access(struct ivp_dqp *d)
+{
+	return __atomic_load_n(&d->page->peer_access, __ATOMIC_ACQUIRE);
+}
+
 /* RDMA WRITE or READ: the WR's status. */
 static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
 {
@@ -733,12 +756,12 @@ static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
 	if (len > DMAX_MSG)
 		return IB_UVERBS_WC_LOC_LEN_ERR;
 	e->len = (u32)len;
+	if (!(peer_access(d) & (write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
+					IB_UVERBS_ACCESS_REMOTE_READ)))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	/* A zero-length RDMA checks no key (IB spec 9.4.3, 9.4.4). */
 	if (!len)
 		return IB_UVERBS_WC_SUCCESS;
-	if (!(d->peer.peer_access & (write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
-					     IB_UVERBS_ACCESS_REMOTE_READ)))
-		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	status = key_find(d, e->wr.wr.rdma.rkey, e->wr.wr.rdma.remote_addr,
 			  len, write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
 				       IB_UVERBS_ACCESS_REMOTE_READ,
@@ -810,7 +833,7 @@ static u32 do_atomic(struct ivp_qp *qp, struct dswqe *e)
 		return status;
 	if (len < sizeof(u64))
 		return IB_UVERBS_WC_LOC_LEN_ERR;
-	if (!(d->peer.peer_access & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
+	if (!(peer_access(d) & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	if (raddr & 7)
 		return IB_UVERBS_WC_REM_INV_REQ_ERR;
@@ -885,7 +908,8 @@ static void tx_publish(struct ivp_dqp *d, struct soft_direct_msg *m,
 	__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
 	d->tx_prod += size;
 	__atomic_store_n(&d->ppage->rx_prod, d->tx_prod, __ATOMIC_SEQ_CST);
-	notify(d->ppage, true, solicited, d->pkick);
+	if (notify(d->ppage, true, solicited, d->pkick))
+		d->evented = true;
 }
 
 static void rec_init(struct ivp_dqp *d, struct soft_direct_msg *m, u32 size,
@@ -1267,7 +1291,8 @@ static bool rx_settle(struct ivp_dqp *d, struct soft_direct_msg *m,
 					 false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return false;
-	notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick);
+	if (notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick))
+		d->evented = true;
 	return true;
 }
 
@@ -1815,6 +1840,8 @@ static void connect_peer(struct ivp_qp *qp)
 	d->msn = 0;
 	d->err = d->err_sent = d->gone = d->rx_broken = false;
 	__atomic_store_n(&d->page->cpu, -1, __ATOMIC_RELAXED);
+	d->ho_seen = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
+	d->evented = false;
 	pthread_mutex_lock(&qp->sq_lock);
 	pthread_mutex_lock(&qp->rq_lock);
 	take_rings(qp);
@@ -2165,11 +2192,101 @@ static bool peer_on_our_cpu(struct ivp_dqp *d)
 static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			const struct ivp_sge *sge, const char **why);
 
+/*
+ * We posted (our WRs executed), or found nothing to poll: we count as
+ * active, and the peer, if it sleeps handing the CPU to us, is woken:
+ * it waited for just that.  Under @d's lock.
+ */
+static void handoff_end(struct ivp_dqp *d)
+{
+	u32 *ho;
+
+	if (!d->ppage)
+		return;
+	__atomic_store_n(&d->page->active, d->page->active + 1,
+			 __ATOMIC_RELAXED);
+	ho = &d->ppage->handoff;
+	if (__atomic_load_n(ho, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(ho, 0, __ATOMIC_SEQ_CST) ==
+		    SOFT_DIRECT_ASLEEP)
+		futex(ho, FUTEX_WAKE, 1);
+}
+
+/*
+ * We posted and our peer runs on our CPU (@shared): do we hand it the
+ * CPU?  Only if it posted or polled in vain since our last hand-off:
+ * it runs a loop of verbs, not asleep elsewhere.  Never if its client
+ * was ever seen waiting for completion events (its CQ armed, or its
+ * arm taken by us): such a client sleeps in the kernel while it waits,
+ * and answers after a round through the device at best.  Not to a QP
+ * of this process either (its thread may be ours).  If so, our page's
+ * handoff is set now, before handoff_end() wakes a peer that may run
+ * at once and post: its post then finds it and wakes us, asleep or not
+ * yet.  Under @d's lock.
+ */
+static bool handoff_begin(struct ivp_dqp *d, bool shared)
+{
+	u32 act;
+
+	if (__atomic_load_n(&d->ppage->armed_recv, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&d->ppage->armed_send, __ATOMIC_RELAXED))
+		d->evented = true;
+	if (!shared || d->peer_local || d->evented)
+		return false;
+	act = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
+	if (act == d->ho_seen)
+		return false;
+	d->ho_seen = act;
+	__atomic_store_n(&d->page->handoff, SOFT_DIRECT_HANDING,
+			 __ATOMIC_SEQ_CST);
+	return true;
+}
+
+/*
+ * Hands the CPU to the peer (handoff_begin() said so), until the peer's
+ * next post or empty poll clears our page's handoff.  First yields: one
+ * usually runs the peer.  But the scheduler may give the CPU straight
+ * back to us (a peer it deems to have run enough), and a program that
+ * then waits for the peer by reading its own memory (ib_write_lat)
+ * keeps it for a whole time slice: after DHANDOFF_YIELD_NS of yields, a
+ * sleep on the word (the peer, alone on the CPU now, runs), for
+ * @handoff_ns at most (a timer costs a few microseconds here, hence the
+ * yields first).  Without our QP's lock (our page stays while the QP
+ * does).
+ */
+static void handoff_wait(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	u64 t0 = 0, ns = qp->dev->d.handoff_ns;
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+	u32 *ho = &d->page->handoff, exp = SOFT_DIRECT_HANDING;
+
+	for (;;) {
+		sched_yield();
+		if (__atomic_load_n(ho, __ATOMIC_SEQ_CST) !=
+		    SOFT_DIRECT_HANDING)
+			return;
+		if (!t0)
+			t0 = now_ns();
+		else if (now_ns() - t0 >= DHANDOFF_YIELD_NS)
+			break;
+	}
+	if (!__atomic_compare_exchange_n(ho, &exp, SOFT_DIRECT_ASLEEP, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_add_fetch(&d->page->handoffs, 1, __ATOMIC_RELAXED);
+	syscall(SYS_futex, ho, FUTEX_WAIT, SOFT_DIRECT_ASLEEP, &ts, NULL, 0);
+	if (!__atomic_exchange_n(ho, 0, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch(&d->page->handoffs_woken, 1,
+				   __ATOMIC_RELAXED);
+}
+
 int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			 const struct ivp_sge *sge, const char **why)
 {
 	struct ivp_dqp *d = qp->d;
-	bool yield;
+	bool yield, hand, idle;
 	u64 len = 0;
 	u32 i;
 
@@ -2203,6 +2320,8 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 		*why = "the send queue is full: max_send_wr WRs outstanding";
 		return -ENOMEM;
 	}
+	/* Nothing outstanding before it: an exchange, not a stream. */
+	idle = d->sq_tail == d->sq_head;
 	/* Before the push: an ERR found now flushes what is queued. */
 	check_device(qp);
 	sq_push(d, wr, sge, NULL, 0);
@@ -2225,6 +2344,8 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 					   __ATOMIC_RELAXED))
 		self_notify(qp, false);
 	yield = peer_on_our_cpu(d);
+	hand = handoff_begin(d, yield && idle);
+	handoff_end(d);
 	pthread_mutex_unlock(&d->lock);
 	/*
 	 * A peer on our CPU sees what we posted only once we leave it: a
@@ -2232,7 +2353,9 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	 * peer's WRITE in its own buffer, never polling an empty CQ) would
 	 * otherwise keep the CPU for a whole time slice per message.
 	 */
-	if (yield)
+	if (hand)
+		handoff_wait(qp);
+	else if (yield)
 		sched_yield();
 	return 0;
 }
@@ -2376,8 +2499,10 @@ uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 		}
 		pthread_mutex_lock(&qp->d->lock);
 		n += qp_poll(qp, cq, wc + n, num - n);
-		if (!n && peer_on_our_cpu(qp->d))
-			shared = true;
+		if (!n) {
+			handoff_end(qp->d);
+			shared |= peer_on_our_cpu(qp->d);
+		}
 		pthread_mutex_unlock(&qp->d->lock);
 	}
 	*yield = !n && (relayed || shared);

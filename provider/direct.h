@@ -55,9 +55,12 @@ struct ivp_ah_attr;
  *	that holds it, mapped read-write)
  * @ah_lock: protects @ah, the context's AHs by handle (a UD send finds
  *	its destination through them); taken last
+ * @handoff_ns: how long a post sleeps at most handing the CPU to a peer
+ *	on its CPU (set at init; a test may lengthen it)
  */
 struct ivp_dctx {
 	bool want, on;
+	u64 handoff_ns;
 	pthread_rwlock_t mr_lock;
 	struct ivp_dmr *mr[IVP_DMR_BUCKETS];
 	pthread_mutex_t pq_lock, thr_lock;

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -633,6 +634,57 @@ TEST_F(dpair, direct_responder_qp_access)
 	}
 }
 
+/*
+ * The responder's access flags as the page has them when a WR executes,
+ * not at connect: the device stores them again at each MODIFY of the
+ * peer's flags (the relay's responder checks the flags it has then).  A
+ * zero-length RDMA checks no key, but the QP's flags still.
+ */
+TEST_F(dpair, direct_responder_access_follows)
+{
+	u64 base = (uintptr_t)self->buf;
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	/* b's client takes remote writes away. */
+	page(&self->a)->peer_access = IB_UVERBS_ACCESS_REMOTE_READ;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_READ, 0, 8,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 0,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_EQ(modifies(self), 1);
+
+	/* Nothing allowed at connect, then remote writes granted. */
+	tqp_fini(&self->a);
+	tqp_fini(&self->b);
+	self->modifies = 0;
+	self->peer_access = 0;
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	page(&self->a)->peer_access = IB_UVERBS_ACCESS_REMOTE_WRITE;
+	fill(self->buf, 8, 0x40);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  base + 8192, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(memcmp(self->buf + 8192, self->buf, 8), 0);
+	ASSERT_OK(atomic_wr(self, &self->a, IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD,
+			    16, base + 8192, 1, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_FETCH_ADD);
+	ASSERT_EQ(modifies(self), 1);
+}
+
 /* RC, rnr_retry 0: RNR_RETRY_EXC_ERR, then what follows is flushed. */
 TEST_F(dpair, direct_rnr_retry_exceeded)
 {
@@ -1247,6 +1299,234 @@ TEST_F(dpair, direct_receiver_never_polls)
 	ASSERT_TRUE(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT_EQ(modifies(self), 0);
+	munmap(keys2, soft_direct_keys_size(KEYS));
+	close(keys2_fd);
+	close(ready[0]);
+	close(ready[1]);
+	close(cmd[0]);
+	close(cmd[1]);
+}
+
+/*
+ * The child's part of direct_handoff_to_a_peer_on_our_cpu: b's client,
+ * on the parent's CPU, in its own context (key table @keys2): once the
+ * parent says 'g', it connects and does one RDMA WRITE (so that it is
+ * active), says 'k', and waits in read() on @cmd; 'p' (the parent
+ * sleeps on its hand-off) makes it WRITE 64 bytes of seed 10 at 8192
+ * into the parent's buffer; 'c' ends it.  Return: its exit status.
+ */
+static int handoff_child(struct dpair *self, int keys2_fd,
+			 struct soft_direct_keys *keys2, int ready, int cmd)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_RNR_RETRY,
+				  .rnr_retry = 7 };
+	u64 base = (uintptr_t)self->buf;
+	struct ivp_wc wc;
+
+	/* a is the parent's. */
+	ivp_direct_cq_del(&self->a.cq, &self->a.qp);
+	ivp_direct_qp_fini(&self->a.qp);
+	self->dev.ring.keys = keys2;
+	self->dev.ring.keys_fd = keys2_fd;
+	if (wait_byte(cmd, 30000) != 'g')
+		return 10;
+	ivp_direct_qp_modified(&self->b.qp, &at);
+	if (!ivp_direct_qp_is(&self->b.qp))
+		return 11;
+	if (send_wr(self, &self->b, IB_UVERBS_WR_RDMA_WRITE, 4096, 64,
+		    base + 4096, RKEY, 0) ||
+	    poll1(&self->b, &wc) != 1 || wc.status)
+		return 12;
+	if (write(ready, "k", 1) != 1)
+		return 13;
+	if (wait_byte(cmd, 30000) != 'p')
+		return 14;
+	fill(self->buf + 8192, 64, 10);
+	if (send_wr(self, &self->b, IB_UVERBS_WR_RDMA_WRITE, 8192, 64,
+		    base + 8192, RKEY, 0) ||
+	    poll1(&self->b, &wc) != 1 || wc.status)
+		return 15;
+	if (wait_byte(cmd, 30000) != 'c')
+		return 16;
+	return 0;
+}
+
+struct sleeper {
+	u32 *handoff;
+	int cmd;
+	bool seen;
+};
+
+/* Says 'p' to the child once the parent sleeps on its hand-off. */
+static void *handoff_watch(void *arg)
+{
+	struct sleeper *s = arg;
+	int i;
+
+	for (i = 0; i < 300000 && !s->seen; i++) {
+		s->seen = __atomic_load_n(s->handoff, __ATOMIC_SEQ_CST) ==
+			  SOFT_DIRECT_ASLEEP;
+		if (!s->seen)
+			usleep(100);
+	}
+	if (s->seen && write(s->cmd, "p", 1) != 1)
+		s->seen = false;
+	return NULL;
+}
+
+/*
+ * A poster whose peer (another process) polls on its CPU hands that CPU
+ * over: it yields, and if the peer has not posted meanwhile (here it is
+ * blocked in read(): yields give nothing to it), sleeps on its page's
+ * handoff until the peer's next post wakes it, which the test counts
+ * (the page's handoffs, handoffs_woken): no time is measured.  The
+ * peer's WRITE is there when the post returns.  A peer that did nothing
+ * since the last hand-off (asleep elsewhere), that polls on another CPU
+ * or that was seen waiting for a completion event is not handed the
+ * CPU, nor by a post behind an outstanding WR: the counts do not move.
+ */
+TEST_F(dpair, direct_handoff_to_a_peer_on_our_cpu)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_RNR_RETRY,
+				  .rnr_retry = 7 };
+	u32 slot = soft_direct_key_slot(RKEY, KEYS);
+	struct soft_direct_ctrl *pg;
+	struct soft_direct_keys *keys2;
+	cpu_set_t one, old;
+	int keys2_fd, ready[2], cmd[2], st, cpu;
+	struct sleeper s = { 0 };
+	u64 base = (uintptr_t)self->buf, ns;
+	u8 want[64];
+	struct ivp_wc wc;
+	pthread_t thr;
+	void *map;
+	pid_t child;
+
+	/* Both processes on this CPU. */
+	ASSERT_OK(sched_getaffinity(0, sizeof(old), &old));
+	cpu = sched_getcpu();
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ASSERT_OK(sched_setaffinity(0, sizeof(one), &one));
+	tqp_init(self, &self->a, 0x100, IB_UVERBS_QPT_RC);
+	tqp_init(self, &self->b, 0x200, IB_UVERBS_QPT_RC);
+	keys2_fd = memfd_sized("ioverbs-keys", soft_direct_keys_size(KEYS),
+			       &map);
+	keys2 = map;
+	keys2->entries = KEYS;
+	/* The child's buffer is at the same address, under the same key. */
+	keys2->key[slot] = self->keys->key[slot];
+	ASSERT_OK(pipe2(ready, O_CLOEXEC));
+	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
+	peer_block(self, &self->b, &self->a);
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	child = fork();
+	ASSERT_TRUE(child >= 0);
+	if (!child) {
+		close(ready[0]);
+		close(cmd[1]);
+		_exit(handoff_child(self, keys2_fd, keys2, ready[1], cmd[0]));
+	}
+	ivp_direct_cq_del(&self->b.cq, &self->b.qp);
+	ivp_direct_qp_fini(&self->b.qp);
+	peer_block(self, &self->a, &self->b);
+	pg = page(&self->a);
+	pg->seq++;
+	pg->peer_pid = child;
+	pg->peer_keys_fd = keys2_fd;
+	pg->peer_keys_ino = ino_of(keys2_fd);
+	pg->seq++;
+	ivp_direct_qp_modified(&self->a.qp, &at);
+	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
+	ASSERT_EQ(write(cmd[1], "g", 1), 1);
+	ASSERT_EQ(wait_byte(ready[0], 30000), 'k');
+	ASSERT_EQ(page(&self->b)->cpu, cpu);
+
+	/* b's client posted on our CPU: this post sleeps until its next. */
+	ns = self->dev.d.handoff_ns;
+	self->dev.d.handoff_ns = 60ull * 1000000000;
+	s.handoff = &pg->handoff;
+	s.cmd = cmd[1];
+	ASSERT_OK(pthread_create(&thr, NULL, handoff_watch, &s));
+	fill(self->buf, 64, 11);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_OK(pthread_join(thr, NULL));
+	self->dev.d.handoff_ns = ns;
+	ASSERT_TRUE(s.seen);
+	ASSERT_EQ(pg->handoffs, 1);
+	ASSERT_EQ(pg->handoffs_woken, 1);
+	ASSERT_EQ(pg->handoff, 0);
+	fill(want, 64, 10);
+	ASSERT_EQ(memcmp(self->buf + 8192, want, 64), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+
+	/*
+	 * It posted since: handed the CPU once more, in vain (it waits in
+	 * read() now): the sleep ends at its bound.
+	 */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoffs_woken, 1);
+	ASSERT_EQ(pg->handoff, 0);
+	/* It did nothing since: not handed the CPU. */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	/* Active, but on another CPU (as its page says): not either. */
+	page(&self->b)->active++;
+	page(&self->b)->cpu = -1;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	/*
+	 * Back on our CPU and active, but a WR of ours is outstanding (a
+	 * stream, not an exchange): not either.
+	 */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	page(&self->b)->cpu = cpu;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	/* On our CPU and active, but waiting for an event: not either. */
+	page(&self->b)->active++;
+	page(&self->b)->armed_recv = SOFT_DIRECT_ARM_NEXT;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(pg->handoffs, 2);
+	/* Nor later: a client that waits for events sleeps in the kernel. */
+	page(&self->b)->armed_recv = 0;
+	page(&self->b)->active++;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoffs_woken, 1);
+	ASSERT_EQ(pg->handoff, 0);
+
+	ASSERT_EQ(write(cmd[1], "c", 1), 1);
+	ASSERT_EQ(waitpid(child, &st, 0), child);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_EQ(modifies(self), 0);
+	ASSERT_OK(sched_setaffinity(0, sizeof(old), &old));
 	munmap(keys2, soft_direct_keys_size(KEYS));
 	close(keys2_fd);
 	close(ready[0]);

@@ -24,8 +24,9 @@
  * QP connected.  MODIFY to RTR decides (soft_direct_rtr()); ERR makes an
  * UNDECIDED or PENDING QP RELAY; RESET makes it start again.  The peer
  * block of both pages is written under their seq before path DIRECT is
- * stored (release).  A QP that leaves (RESET, DESTROY, and so its file's
- * end) sets peer_gone in its DIRECT peer's page and makes the QPs
+ * stored (release); a MODIFY of a DIRECT QP's access flags writes them
+ * into its peer's block again.  A QP that leaves (RESET, DESTROY, and so
+ * its file's end) sets peer_gone in its DIRECT peer's page and makes the QPs
  * PENDING on it RELAY.  The NIC serves a QP's rings only while it is
  * RELAY (soft_direct_served()); it moves the notify bits of DIRECT QPs
  * to their CQs' completion events (soft_direct_notify()).
@@ -549,6 +550,33 @@ void soft_direct_modify(struct soft_qp *sqp, u8 state)
 		break;
 	}
 out_unlock:
+	mutex_unlock(&soft_direct_mutex);
+}
+
+/**
+ * soft_direct_access() - a MODIFY changed the QP's access flags
+ * @sqp: the QP (its attributes applied already)
+ *
+ * Its DIRECT peer checks them before each RDMA WRITE, READ and atomic it
+ * does, as the relay's responder checks them when it executes one: the
+ * peer block's peer_access follows each change.
+ */
+void soft_direct_access(struct soft_qp *sqp)
+{
+	struct soft_qp *x;
+	u32 access;
+
+	mutex_lock(&soft_direct_mutex);
+	x = sqp->dpeer;
+	if (sqp->dir && sqp->path == SOFT_PATH_DIRECT && x && x->dir) {
+		/* Read under the mutex: the last MODIFY's flags win. */
+		spin_lock(&sqp->lock);
+		access = sqp->attr.qp_access_flags;
+		spin_unlock(&sqp->lock);
+		soft_dir_begin(x);
+		WRITE_ONCE(x->dir->peer_access, access);
+		soft_dir_end(x);
+	}
 	mutex_unlock(&soft_direct_mutex);
 }
 

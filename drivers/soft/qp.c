@@ -365,6 +365,9 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 	/* The direct path's decision (RTR), or its end (RESET, ERR). */
 	if (state != 0xff)
 		soft_direct_modify(sqp, state);
+	/* A DIRECT peer checks the access flags itself. */
+	if (mask & IB_UVERBS_QP_ACCESS_FLAGS)
+		soft_direct_access(sqp);
 	/* WQEs in its rings may wait for this state: its NIC looks. */
 	if (state != 0xff)
 		soft_ring_qp_kick(sqp, false);

@@ -761,6 +761,7 @@ void soft_direct_mr_del(struct soft_mr *smr);
 void soft_direct_qp_attach(struct soft_qp *sqp, struct soft_ucontext *sctx);
 void soft_direct_qp_detach(struct soft_qp *sqp);
 void soft_direct_modify(struct soft_qp *sqp, u8 state);
+void soft_direct_access(struct soft_qp *sqp);
 void soft_direct_err(struct soft_qp *sqp);
 /* May the NIC take WQEs off the QP's rings?  nic->lock held. */
 bool soft_direct_served(struct soft_qp *sqp);

@@ -1698,6 +1698,56 @@ TEST_TIMEOUT(daemon_direct_garbage_pages, 120)
 }
 
 /*
+ * A MODIFY of a DIRECT QP's access flags (RTS to RTS) is written into
+ * its peer's block, under the page's seq, each time: the peer checks
+ * them before each RDMA WRITE, READ and atomic, as the relay's
+ * responder checks the flags it has when it executes one.  The QP's own
+ * page keeps its peer's flags.
+ */
+TEST_TIMEOUT(daemon_direct_access_flags_follow, 60)
+{
+	static const u32 flags[] = {
+		IB_UVERBS_ACCESS_REMOTE_READ,
+		0,
+		IB_UVERBS_ACCESS_REMOTE_WRITE | IB_UVERBS_ACCESS_REMOTE_ATOMIC,
+	};
+	struct ib_uverbs_qp_attr at = { .attr_mask = IB_UVERBS_QP_ACCESS_FLAGS };
+	struct ioverbs_ep a, b;
+	unsigned int i;
+	struct fx fx;
+	u32 seq;
+
+	fx_start(&fx, "--mode=0666", NULL);
+	direct_pair(&fx, &a, &b);
+	ASSERT_EQ(a.rqp.dir->peer_access, IB_UVERBS_ACCESS_REMOTE_WRITE |
+					       IB_UVERBS_ACCESS_REMOTE_READ |
+					       IB_UVERBS_ACCESS_REMOTE_ATOMIC);
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		seq = __atomic_load_n(&a.rqp.dir->seq, __ATOMIC_ACQUIRE);
+		at.qp_access_flags = flags[i];
+		ASSERT_OK(ioverbs_qp_modify(&b.v, b.qp, &at));
+		ASSERT_EQ(__atomic_load_n(&a.rqp.dir->seq, __ATOMIC_ACQUIRE),
+			  seq + 2);
+		ASSERT_EQ(a.rqp.dir->peer_access, flags[i]);
+		ASSERT_EQ(path_of(&a), SOFT_PATH_DIRECT);
+		ASSERT_EQ(a.rqp.dir->peer_qpn, b.qpn);
+		ASSERT_EQ(b.rqp.dir->peer_access,
+			  IB_UVERBS_ACCESS_REMOTE_WRITE |
+				  IB_UVERBS_ACCESS_REMOTE_READ |
+				  IB_UVERBS_ACCESS_REMOTE_ATOMIC);
+	}
+	/* Once b's peer is gone, its flags go nowhere. */
+	ASSERT_OK(ioverbs_qp_destroy(&a.v, a.qp, NULL));
+	at.qp_access_flags = IB_UVERBS_ACCESS_REMOTE_READ;
+	seq = __atomic_load_n(&b.rqp.dir->seq, __ATOMIC_ACQUIRE);
+	ASSERT_OK(ioverbs_qp_modify(&b.v, b.qp, &at));
+	ASSERT_EQ(__atomic_load_n(&b.rqp.dir->seq, __ATOMIC_ACQUIRE), seq);
+	dep_close(&a);
+	dep_close(&b);
+	fx_stop(&fx);
+}
+
+/*
  * The daemon's "stat" and `ioverbs stat` show each file's QPs by path,
  * each QP's path, and what the clients report of the direct path.
  */

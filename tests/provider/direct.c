@@ -16,8 +16,9 @@
  * libfabric's shared memory): SEND (inline, in the ring, from memory), WRITE, WRITE with
  * immediate, READ and both atomics; RNR with rnr_retry 0; a message
  * longer than its receive; a bad rkey (the responder unaffected); the
- * flush after MODIFY to ERR; UC's dropped message; UD (ud()); and, on
- * the direct path, a peer that scribbles on the receive ring.
+ * responder's access flags changed after it connected; the flush after
+ * MODIFY to ERR; UC's dropped message; UD (ud()); and, on the direct
+ * path, a peer that scribbles on the receive ring.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -452,6 +453,92 @@ out:
 	pair_free(&p);
 }
 
+/*
+ * The responder's access flags changed after it connected (a MODIFY in
+ * RTS): its requester follows them, on either path, with the same
+ * statuses; a zero-length WRITE checks them too (no key).  The
+ * responder learns nothing of the refusals.
+ */
+static void access_changed(void)
+{
+	struct ibv_qp_attr a = { .qp_access_flags = IBV_ACCESS_REMOTE_READ };
+	uint64_t base = (uintptr_t)buf, v;
+	struct ibv_wc wc;
+	struct pair p;
+
+	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
+		goto out;
+	/* Connected and used before the change. */
+	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 8, base + 128, mr->rkey,
+			0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	fill(0, 8, 6);
+	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.opcode == IBV_WC_RDMA_READ && wc.byte_len == 8);
+	CHECK(!memcmp(buf, buf + 64, 8));
+	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 0, base + 128, mr->rkey,
+			0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR &&
+	      wc.opcode == IBV_WC_RDMA_WRITE);
+	CHECK(qp_state(p.a) == IBV_QPS_ERR);
+	CHECK(quiet(p.cqb, 50));
+	CHECK(qp_state(p.b) == IBV_QPS_RTS);
+	pair_free(&p);
+
+	/* Everything taken away, then writes and atomics given back. */
+	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
+		goto out;
+	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
+	a.qp_access_flags = 0;
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC;
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	fill(0, 100, 7);
+	memset(buf + 256, 0, 100);
+	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 100, base + 256, mr->rkey,
+			0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.opcode == IBV_WC_RDMA_WRITE && wc.byte_len == 100);
+	CHECK(!memcmp(buf, buf + 256, 100));
+	v = 40;
+	memcpy(buf + 512, &v, 8);
+	CHECK(post_atomic(p.a, IBV_WR_ATOMIC_FETCH_AND_ADD, 520, base + 512, 2,
+			  0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.opcode == IBV_WC_FETCH_ADD);
+	memcpy(&v, buf + 512, 8);
+	CHECK(v == 42);
+	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR &&
+	      wc.opcode == IBV_WC_RDMA_READ);
+	CHECK(qp_state(p.a) == IBV_QPS_ERR);
+	CHECK(quiet(p.cqb, 50));
+	pair_free(&p);
+
+	/* Atomics taken away. */
+	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
+		goto out;
+	CHECK(post_atomic(p.a, IBV_WR_ATOMIC_FETCH_AND_ADD, 520, base + 512, 0,
+			  0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	CHECK(post_atomic(p.a, IBV_WR_ATOMIC_CMP_AND_SWP, 520, base + 512, 42,
+			  1) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR &&
+	      wc.opcode == IBV_WC_COMP_SWAP);
+	memcpy(&v, buf + 512, 8);
+	CHECK(v == 42);
+out:
+	pair_free(&p);
+}
+
 /* MODIFY to ERR flushes what is outstanding, receives and sends. */
 static void flush(void)
 {
@@ -864,6 +951,7 @@ int main(int argc, char **argv)
 	rnr();
 	too_long();
 	bad_rkey();
+	access_changed();
 	flush();
 	uc_drop();
 	ud();

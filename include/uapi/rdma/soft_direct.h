@@ -114,7 +114,8 @@
  *    Y in ERR settles what arrives with status RETRY_EXC_ERR (no
  *    answer).
  *  - RDMA WRITE, READ and atomics: X checks Y's QP allows it
- *    (peer_access), looks the rkey up in Y's key table
+ *    (peer_access, as it is when the WR executes; even a zero-length
+ *    RDMA, which checks no key), looks the rkey up in Y's key table
  *    (soft_direct_key_slot(), a seqlock read), checks the range, the
  *    access and the PD (peer_pd), announces the copy in its own page
  *    (inflight_slot, inflight_seq, then a full barrier), reads the
@@ -164,6 +165,24 @@
  *    flushed by a QP's ERR: they stay on the ring.
  *  - Waiting: a poller that finds nothing yields the CPU at once when
  *    its peer's page says it polls on the same CPU (cpu), else spins.
+ *    A client adds 1 to active at each post and each poll that finds
+ *    nothing.  A post hands the CPU over to the peer when the send
+ *    queue was idle before it (an exchange, not a stream), the peer's
+ *    page says the same CPU, the peer's active moved since this
+ *    poster's last hand-off (it posts or polls, not asleep elsewhere),
+ *    the peer was never seen waiting for completion events (armed_recv
+ *    or armed_send set at a post of this poster, or taken by it) and
+ *    is not in the poster's process (its thread may be the poster's):
+ *    until the peer posts or polls in vain.  The poster stores handoff
+ *    = SOFT_DIRECT_HANDING in its own page (under the QP's lock, before
+ *    it wakes anyone), yields, and if handoff is still set after a few
+ *    yields (the scheduler may give the CPU straight back, and a
+ *    program that waits for its peer's WRITE by reading its own memory
+ *    makes no verb call but its next post), compare-and-swaps it to
+ *    SOFT_DIRECT_ASLEEP and sleeps on it (FUTEX_WAIT, that value) for a
+ *    short bound.  A client that posts (once its WRs are executed) or
+ *    polls and finds nothing exchanges its peer's handoff with 0 and,
+ *    if it was SOFT_DIRECT_ASLEEP, FUTEX_WAKEs it.
  *  - Peer gone: when Y is destroyed, reset, or its process ends, the
  *    device sets peer_gone in X's page (then notifies X's armed CQs); X
  *    does what an IB QP does when its peer stops answering: (RC) once
@@ -289,6 +308,10 @@ enum soft_direct_path {
 #define SOFT_DIRECT_ARM_NEXT 1
 #define SOFT_DIRECT_ARM_SOLICITED 2
 
+/* soft_direct_ctrl.handoff: its client yields, or sleeps (futex). */
+#define SOFT_DIRECT_HANDING 1
+#define SOFT_DIRECT_ASLEEP 2
+
 /* soft_direct_ctrl.notify bits. */
 #define SOFT_DIRECT_NOTIFY_RECV 1u
 #define SOFT_DIRECT_NOTIFY_SEND 2u
@@ -326,20 +349,26 @@ enum soft_direct_path {
  * @peer_kick_fd, @peer_kick_ino: the kick eventfd of the peer's context
  * @peer_min_rnr_us: the peer's min_rnr_timer, in microseconds (IB's
  *	encoding decoded; 655360 for 0)
- * @peer_access: the peer QP's qp_access_flags when the peer block was
- *	written (IB_UVERBS_ACCESS_REMOTE_*: an RDMA WRITE, READ or atomic
- *	the peer QP does not allow fails with REM_ACCESS_ERR, as the relay
- *	fails it)
+ * @peer_access: the peer QP's qp_access_flags (IB_UVERBS_ACCESS_REMOTE_*:
+ *	an RDMA WRITE, READ or atomic the peer QP does not allow fails with
+ *	REM_ACCESS_ERR, as the relay fails it), stored again (under @seq)
+ *	at each MODIFY of the peer's access flags: a client reads it
+ *	before each such WR it executes, not once at connect
  *
  * Written by the QP's own client:
  * @rx_cons: bytes of the receive ring it consumed (free running)
  * @armed_recv, @armed_send: its receive / send CQ is armed
  *	(SOFT_DIRECT_ARM_*), exchanged with 0 by whoever notifies it
  * @cpu: the CPU its client last polled on, -1 unknown
+ * @handoff: SOFT_DIRECT_HANDING / _ASLEEP while its client hands the CPU
+ *	to its peer (see "Waiting"), exchanged with 0 by the peer
+ * @active: bumped at each post and each poll that found nothing
  * @inflight_slot: 1 + the slot of the peer's key table it copies
  *	through, 0 none; @inflight_seq: that entry's seq when checked
  * @tx_msgs, @tx_bytes, @rx_msgs, @rx_bytes: messages and payload bytes
  *	it sent and received directly (for ioverbs stat; not trusted)
+ * @handoffs, @handoffs_woken: hand-offs it slept on, and those its
+ *	peer ended (the others timed out); for tests, not trusted
  *
  * Written by the peer (and the client itself for @notify):
  * @rx_prod: bytes of the receive ring the peer produced (free running)
@@ -377,12 +406,15 @@ struct soft_direct_ctrl {
 	__s32 cpu;
 	__u32 inflight_slot;
 	__u32 inflight_seq;
-	__u32 rsvd3[2];
+	__u32 handoff;
+	__u32 active;
 	__aligned_u64 tx_msgs;
 	__aligned_u64 tx_bytes;
 	__aligned_u64 rx_msgs;
 	__aligned_u64 rx_bytes;
-	__u32 rsvd4[16];
+	__u32 handoffs;
+	__u32 handoffs_woken;
+	__u32 rsvd4[14];
 	/* the peer: cache line 4 */
 	__u32 rx_prod;
 	__u32 notify;
