@@ -1744,73 +1744,134 @@ static void take_rq(struct ivp_qp *qp)
 	__atomic_store_n(&r->rq->cons, r->rq_prod, __ATOMIC_RELEASE);
 }
 
-/* Maps the peer the device named: 0, or -errno with *@why. */
-static int peer_map(struct ivp_dqp *d, const char **why)
-{
-	struct dpeer *p = &d->peer;
-	int pidfd, fd, ret;
-	void *map;
+/*
+ * Another process's QP as its page names it (a peer block, a UD
+ * destination slot): its pid and the fds it holds its QP memfd, key
+ * table and kick eventfd by, their inodes and sizes.
+ */
+struct dremote {
+	s32 pid;
+	s32 qp_fd, keys_fd, kick_fd;
+	u64 qp_ino, qp_size, dir, keys_ino, kick_ino;
+	u32 keys_entries;
+};
 
-	if (p->peer_pid <= 0 || !is_pow2(p->peer_keys_entries) ||
-	    p->peer_keys_entries < 64 ||
-	    p->peer_keys_entries > SOFT_DIRECT_MAX_KEYS ||
-	    p->peer_dir % SOFT_DIRECT_PAGE || p->peer_qp_size > (1ull << 40) ||
-	    p->peer_dir + SOFT_DIRECT_PAGE + DRING > p->peer_qp_size) {
-		*why = "the peer block is out of range";
+/*
+ * What remote_map() says went wrong, for the peer and a destination:
+ * the object as it is out of range, then the process.
+ */
+struct dremote_whys {
+	const char *range, *pidfd, *qp_fd, *qp_map, *keys_fd, *keys_map, *kick;
+};
+
+#define DREMOTE_WHYS(obj, who)                                       \
+	{                                                            \
+		.range = "the " obj " is out of range",              \
+		.pidfd = "pidfd_open of the " who,                   \
+		.qp_fd = "pidfd_getfd of the " who "'s QP memfd",    \
+		.qp_map = "mmap of the " who "'s QP memfd",          \
+		.keys_fd = "pidfd_getfd of the " who "'s key table", \
+		.keys_map = "mmap of the " who "'s key table",       \
+		.kick = "pidfd_getfd of the " who "'s kick eventfd", \
+	}
+
+/*
+ * Maps @r's QP memfd into *@map (*@map_len), its key table into *@keys
+ * (*@keys_len) and takes its kick eventfd into *@kick, each stored as
+ * soon as taken (the caller's unmap undoes a part): 0, or -errno with
+ * *@why from @w.
+ */
+static int remote_map(const struct dremote *r, const struct dremote_whys *w,
+		      u8 **map, size_t *map_len,
+		      struct soft_direct_keys **keys, size_t *keys_len,
+		      int *kick, const char **why)
+{
+	int pidfd, fd, ret;
+	void *m;
+
+	if (r->pid <= 0 || !is_pow2(r->keys_entries) ||
+	    r->keys_entries < 64 || r->keys_entries > SOFT_DIRECT_MAX_KEYS ||
+	    r->dir % SOFT_DIRECT_PAGE || r->qp_size > (1ull << 40) ||
+	    r->dir + SOFT_DIRECT_PAGE + DRING > r->qp_size) {
+		*why = w->range;
 		return -EINVAL;
 	}
-	if (p->peer_min_rnr_us > 655360)
-		p->peer_min_rnr_us = 655360;
-	pidfd = (int)syscall(SYS_pidfd_open, p->peer_pid, 0);
+	pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 	if (pidfd < 0) {
-		*why = "pidfd_open of the peer";
+		*why = w->pidfd;
 		return -errno;
 	}
-	fd = peer_fd(pidfd, p->peer_qp_fd, p->peer_qp_ino, p->peer_qp_size);
+	fd = peer_fd(pidfd, r->qp_fd, r->qp_ino, r->qp_size);
 	if (fd < 0) {
-		*why = "pidfd_getfd of the peer's QP memfd";
+		*why = w->qp_fd;
 		ret = fd;
 		goto out;
 	}
-	map = mmap(NULL, p->peer_qp_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
+	m = mmap(NULL, r->qp_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the peer's QP memfd";
+	if (m == MAP_FAILED) {
+		*why = w->qp_map;
 		ret = -errno;
 		goto out;
 	}
-	d->pmap = map;
-	d->pmap_len = p->peer_qp_size;
-	d->ppage = (struct soft_direct_ctrl *)(d->pmap + p->peer_dir);
-	d->pring = d->pmap + p->peer_dir + SOFT_DIRECT_PAGE;
-	d->pentries = p->peer_keys_entries;
-	d->pkeys_len = soft_direct_keys_size(d->pentries);
-	fd = peer_fd(pidfd, p->peer_keys_fd, p->peer_keys_ino, d->pkeys_len);
+	*map = m;
+	*map_len = r->qp_size;
+	*keys_len = soft_direct_keys_size(r->keys_entries);
+	fd = peer_fd(pidfd, r->keys_fd, r->keys_ino, *keys_len);
 	if (fd < 0) {
-		*why = "pidfd_getfd of the peer's key table";
+		*why = w->keys_fd;
 		ret = fd;
 		goto out;
 	}
-	map = mmap(NULL, d->pkeys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   0);
+	m = mmap(NULL, *keys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the peer's key table";
+	if (m == MAP_FAILED) {
+		*why = w->keys_map;
 		ret = -errno;
 		goto out;
 	}
-	d->pkeys = map;
-	fd = peer_fd(pidfd, p->peer_kick_fd, p->peer_kick_ino, 0);
+	*keys = m;
+	fd = peer_fd(pidfd, r->kick_fd, r->kick_ino, 0);
 	if (fd < 0) {
-		*why = "pidfd_getfd of the peer's kick eventfd";
+		*why = w->kick;
 		ret = fd;
 		goto out;
 	}
-	d->pkick = fd;
+	*kick = fd;
 	ret = 0;
 out:
 	close(pidfd);
+	return ret;
+}
+
+/* Maps the peer the device named: 0, or -errno with *@why. */
+static int peer_map(struct ivp_dqp *d, const char **why)
+{
+	static const struct dremote_whys w = DREMOTE_WHYS("peer block", "peer");
+	struct dpeer *p = &d->peer;
+	const struct dremote r = {
+		.pid = p->peer_pid,
+		.qp_fd = p->peer_qp_fd,
+		.keys_fd = p->peer_keys_fd,
+		.kick_fd = p->peer_kick_fd,
+		.qp_ino = p->peer_qp_ino,
+		.qp_size = p->peer_qp_size,
+		.dir = p->peer_dir,
+		.keys_ino = p->peer_keys_ino,
+		.kick_ino = p->peer_kick_ino,
+		.keys_entries = p->peer_keys_entries,
+	};
+	int ret;
+
+	if (p->peer_min_rnr_us > 655360)
+		p->peer_min_rnr_us = 655360;
+	ret = remote_map(&r, &w, &d->pmap, &d->pmap_len, &d->pkeys,
+			 &d->pkeys_len, &d->pkick, why);
+	if (d->pmap) {
+		d->ppage = (struct soft_direct_ctrl *)(d->pmap + p->peer_dir);
+		d->pring = d->pmap + p->peer_dir + SOFT_DIRECT_PAGE;
+		d->pentries = p->peer_keys_entries;
+	}
 	return ret;
 }
 
@@ -3004,67 +3065,31 @@ static bool ud_dest_read(struct soft_direct_ud_dest *pe,
 /* Maps the destination @t->e names: 0 or -errno with *@why. */
 static int ud_map(struct ud_dest *t, const char **why)
 {
+	static const struct dremote_whys w =
+		DREMOTE_WHYS("destination", "destination");
 	struct soft_direct_ud_dest *e = &t->e;
-	int pidfd, fd, ret;
-	void *map;
+	const struct dremote r = {
+		.pid = e->pid,
+		.qp_fd = e->qp_fd,
+		.keys_fd = e->keys_fd,
+		.kick_fd = e->kick_fd,
+		.qp_ino = e->qp_ino,
+		.qp_size = e->qp_size,
+		.dir = e->dir,
+		.keys_ino = e->keys_ino,
+		.kick_ino = e->kick_ino,
+		.keys_entries = e->keys_entries,
+	};
+	int ret;
 
-	if (e->pid <= 0 || !is_pow2(e->keys_entries) || e->keys_entries < 64 ||
-	    e->keys_entries > SOFT_DIRECT_MAX_KEYS ||
-	    e->dir % SOFT_DIRECT_PAGE || e->qp_size > (1ull << 40) ||
-	    e->dir + SOFT_DIRECT_PAGE + DRING > e->qp_size) {
-		*why = "the destination is out of range";
-		return -EINVAL;
+	ret = remote_map(&r, &w, &t->map, &t->map_len, &t->keys, &t->keys_len,
+			 &t->kick, why);
+	if (t->map) {
+		t->page = (struct soft_direct_ctrl *)(t->map + e->dir);
+		t->blk = (struct soft_direct_ud *)((u8 *)t->page +
+						   SOFT_DIRECT_UD_OFF);
+		t->ring = t->map + e->dir + SOFT_DIRECT_PAGE;
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, e->pid, 0);
-	if (pidfd < 0) {
-		*why = "pidfd_open of the destination";
-		return -errno;
-	}
-	fd = peer_fd(pidfd, e->qp_fd, e->qp_ino, e->qp_size);
-	if (fd < 0) {
-		*why = "pidfd_getfd of the destination's QP memfd";
-		ret = fd;
-		goto out;
-	}
-	map = mmap(NULL, e->qp_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the destination's QP memfd";
-		ret = -errno;
-		goto out;
-	}
-	t->map = map;
-	t->map_len = e->qp_size;
-	t->page = (struct soft_direct_ctrl *)(t->map + e->dir);
-	t->blk = (struct soft_direct_ud *)((u8 *)t->page + SOFT_DIRECT_UD_OFF);
-	t->ring = t->map + e->dir + SOFT_DIRECT_PAGE;
-	t->keys_len = soft_direct_keys_size(e->keys_entries);
-	fd = peer_fd(pidfd, e->keys_fd, e->keys_ino, t->keys_len);
-	if (fd < 0) {
-		*why = "pidfd_getfd of the destination's key table";
-		ret = fd;
-		goto out;
-	}
-	map = mmap(NULL, t->keys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the destination's key table";
-		ret = -errno;
-		goto out;
-	}
-	t->keys = map;
-	fd = peer_fd(pidfd, e->kick_fd, e->kick_ino, 0);
-	if (fd < 0) {
-		*why = "pidfd_getfd of the destination's kick eventfd";
-		ret = fd;
-		goto out;
-	}
-	t->kick = fd;
-	ret = 0;
-out:
-	close(pidfd);
 	return ret;
 }
 
