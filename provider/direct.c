@@ -3271,13 +3271,7 @@ static int ud_put(struct ivp_qp *qp, struct ud_dest *t,
 		prod += pad;
 	}
 	m = rec_at(t->ring, prod);
-	memset(m, 0, sizeof(*m));
-	m->size = need;
-	m->op = SOFT_DMSG_UD;
-	m->flags = SOFT_DMSG_INLINE | flags;
-	m->len = len;
-	m->imm = imm;
-	memcpy(m + 1, info, sizeof(*info));
+	soft_direct_ud_head(m, need, flags, len, imm, info);
 	gather((u8 *)(m + 1) + sizeof(*info), iov, niov);
 	__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->page->rx_prod, prod + need, __ATOMIC_RELEASE);
