@@ -56,26 +56,17 @@ struct dopts {
 };
 
 /*
- * A file on uverbs0 with a context, PD, MR over a BUF_LEN buffer, a CQ,
- * a QP, the doorbell (with a key table if asked), the CQ's and QP's
- * rings.  0 or -errno.
+ * A file on @dev with a context, PD, MR over a BUF_LEN buffer and a CQ
+ * of 64 (on completion channel @ch, or -1); its rings not attached yet.
+ * 0 or -errno.
  */
-static long dep_open(struct fx *fx, struct ioverbs_ep *s,
-		     const struct dopts *o)
+static long dep_base(struct fx *fx, struct ioverbs_ep *s, const char *dev,
+		     int ch)
 {
 	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 0xcafe,
 						.cqe = 64 };
-	struct ib_uverbs_qp_create_cmd qcmd = {
-		.qp_type = o->type ? o->type : IB_UVERBS_QPT_RC,
-		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
-			 .max_send_sge = 2, .max_recv_sge = 2,
-			 .max_inline_data = 64 },
-	};
-	struct ib_uverbs_srq_create_cmd scmd = { .max_wr = 16, .max_sge = 1 };
-	struct ib_uverbs_qp_create_resp qresp;
 	struct ib_uverbs_cq_create_resp cresp;
-	u32 srq = IOVERBS_NONE;
-	int fd = fx_open(fx, o->dev ? o->dev : "uverbs0", O_RDWR);
+	int fd = fx_open(fx, dev, O_RDWR);
 	long ret;
 
 	if (fd < 0)
@@ -97,10 +88,33 @@ static long dep_open(struct fx *fx, struct ioverbs_ep *s,
 		ret = ioverbs_mr_reg(&s->v, s->pd, s->buf, BUF_LEN, ACC_ALL,
 				     &s->mr, &s->lkey, &s->rkey);
 	if (!ret)
-		ret = ioverbs_cq_create_ex(&s->v, &ccmd, o->ch, &s->cq, &cresp);
+		ret = ioverbs_cq_create_ex(&s->v, &ccmd, ch, &s->cq, &cresp);
+	if (!ret)
+		s->cqe = cresp.cqe;
+	return ret;
+}
+
+/*
+ * As dep_base() (on uverbs0 unless @o says), with a QP, the doorbell
+ * (with a key table if asked), the CQ's and QP's rings.  0 or -errno.
+ */
+static long dep_open(struct fx *fx, struct ioverbs_ep *s,
+		     const struct dopts *o)
+{
+	struct ib_uverbs_qp_create_cmd qcmd = {
+		.qp_type = o->type ? o->type : IB_UVERBS_QPT_RC,
+		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
+			 .max_send_sge = 2, .max_recv_sge = 2,
+			 .max_inline_data = 64 },
+	};
+	struct ib_uverbs_srq_create_cmd scmd = { .max_wr = 16, .max_sge = 1 };
+	struct ib_uverbs_qp_create_resp qresp;
+	u32 srq = IOVERBS_NONE;
+	long ret;
+
+	ret = dep_base(fx, s, o->dev ? o->dev : "uverbs0", o->ch);
 	if (ret)
 		return ret;
-	s->cqe = cresp.cqe;
 	if (o->srq) {
 		ret = ioverbs_srq_create(&s->v, s->pd, &scmd, &srq, NULL);
 		if (ret)
@@ -573,8 +587,6 @@ static u32 srq_entries(struct ioverbs_client *v)
 static long srq_open(struct fx *fx, struct srq_side *r, u32 max_wr,
 		     u32 limit, u32 entries)
 {
-	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 0xcafe,
-						.cqe = 64 };
 	struct ib_uverbs_srq_create_cmd scmd = { .user_handle = SRQ_HANDLE,
 						 .max_wr = max_wr,
 						 .max_sge = 1,
@@ -586,38 +598,17 @@ static long srq_open(struct fx *fx, struct srq_side *r, u32 max_wr,
 	};
 	struct ib_uverbs_srq_create_resp sresp;
 	struct ib_uverbs_qp_create_resp qresp;
-	struct ib_uverbs_cq_create_resp cresp;
 	struct ioverbs_ep *s = &r->q[0];
-	int fd = fx_open(fx, "uverbs0", O_RDWR);
 	long ret;
 	int i;
 
-	if (fd < 0)
-		return fd;
 	memset(r, 0, sizeof(*r));
 	r->ring.fd = -1;
-	ioverbs_client_init_fd(&s->v, fd);
-	s->len = BUF_LEN;
-	s->buf = calloc(1, BUF_LEN);
-	if (!s->buf)
-		return -ENOMEM;
-	s->rctx.fd = s->rctx.kick = s->rctx.keys_fd = -1;
-	s->rcq.fd = s->rqp.fd = -1;
-	ret = ioverbs_context_get(&s->v);
-	if (!ret)
-		ret = ioverbs_port_query_lid(&s->v, &s->lid);
-	if (!ret)
-		ret = ioverbs_pd_alloc(&s->v, &s->pd);
-	if (!ret)
-		ret = ioverbs_mr_reg(&s->v, s->pd, s->buf, BUF_LEN, ACC_ALL,
-				     &s->mr, &s->lkey, &s->rkey);
-	if (!ret)
-		ret = ioverbs_cq_create_ex(&s->v, &ccmd, -1, &s->cq, &cresp);
+	ret = dep_base(fx, s, "uverbs0", -1);
 	if (!ret)
 		ret = ioverbs_srq_create(&s->v, s->pd, &scmd, &r->srq, &sresp);
 	if (ret)
 		return ret;
-	s->cqe = cresp.cqe;
 	r->srq_max_wr = sresp.max_wr;
 	ret = ioverbs_sring_ctx_attach_keys(&s->rctx, 64, s->v.fn, s->v.ctx);
 	if (!ret)
