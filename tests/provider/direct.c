@@ -128,42 +128,15 @@ static int connect_qp(struct ibv_qp *qp, uint32_t dqpn, uint8_t rnr_retry,
 					   0));
 }
 
-/* The direct page whose peer is @peer_qpn in this process's maps. */
-static struct soft_direct_ctrl *page_of(uint32_t peer_qpn)
-{
-	struct soft_direct_ctrl *pg;
-	unsigned long lo, hi;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "memfd:ioverbs-qp") ||
-		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
-			continue;
-		pg = (struct soft_direct_ctrl *)(hi - SOFT_DIRECT_RING_BYTES -
-						 SOFT_DIRECT_PAGE);
-		if (__atomic_load_n(&pg->path, __ATOMIC_ACQUIRE) ==
-			    SOFT_PATH_DIRECT &&
-		    pg->peer_qpn == peer_qpn) {
-			fclose(f);
-			return pg;
-		}
-	}
-	fclose(f);
-	return NULL;
-}
-
 /* The pair took the path the run asked for. */
 static void check_path(const struct pair *p)
 {
 	if (want_direct) {
-		CHECK(page_of(p->b->qp_num) != NULL);
-		CHECK(page_of(p->a->qp_num) != NULL);
+		CHECK(direct_page_of(p->b->qp_num) != NULL);
+		CHECK(direct_page_of(p->a->qp_num) != NULL);
 	} else {
-		CHECK(page_of(p->b->qp_num) == NULL);
-		CHECK(page_of(p->a->qp_num) == NULL);
+		CHECK(direct_page_of(p->b->qp_num) == NULL);
+		CHECK(direct_page_of(p->a->qp_num) == NULL);
 	}
 }
 
@@ -609,7 +582,7 @@ static void garbage(void)
 
 	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
 		goto out;
-	pg = page_of(p.a->qp_num); /* b's page: its peer is a */
+	pg = direct_page_of(p.a->qp_num); /* b's page: its peer is a */
 	CHECK(pg != NULL);
 	if (!pg)
 		goto out;

@@ -92,33 +92,6 @@ static void side_close(struct side *s)
 	free(s->buf);
 }
 
-/* The direct page whose peer is @peer_qpn in this process's maps. */
-static struct soft_direct_ctrl *page_of(uint32_t peer_qpn)
-{
-	struct soft_direct_ctrl *pg;
-	unsigned long lo, hi;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "memfd:ioverbs-qp") ||
-		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
-			continue;
-		pg = (struct soft_direct_ctrl *)(hi - SOFT_DIRECT_RING_BYTES -
-						 SOFT_DIRECT_PAGE);
-		if (__atomic_load_n(&pg->path, __ATOMIC_ACQUIRE) ==
-			    SOFT_PATH_DIRECT &&
-		    pg->peer_qpn == peer_qpn) {
-			fclose(f);
-			return pg;
-		}
-	}
-	fclose(f);
-	return NULL;
-}
-
 static struct ibv_qp *qp_new(struct side *s, struct ibv_cq *cq,
 			     struct ibv_srq *srq)
 {
@@ -132,39 +105,6 @@ static struct ibv_qp *qp_new(struct side *s, struct ibv_cq *cq,
 	};
 
 	return ibv_create_qp(s->pd, &a);
-}
-
-/* RC @qp to RTS towards @dqpn at @lid with @rnr_retry (min RNR 10 us). */
-static int connect_to(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid,
-		      uint8_t rnr_retry)
-{
-	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
-
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-					  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 1;
-	a.ah_attr.dlid = lid;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-					  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-					  IBV_QP_MAX_DEST_RD_ATOMIC |
-					  IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = rnr_retry;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-					     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-					     IBV_QP_SQ_PSN |
-					     IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
 /* The set, every QP connected (@rnr_retry for the senders). */
@@ -189,17 +129,19 @@ static bool set_new(struct set *s, uint32_t max_wr, uint8_t rnr_retry)
 	CHECK(s->ra && s->rb && s->da && s->pb);
 	if (!s->ra || !s->rb || !s->da || !s->pb)
 		return false;
-	CHECK(connect_to(s->ra, s->da->qp_num, d.lid, 7) == 0);
-	CHECK(connect_to(s->da, s->ra->qp_num, r.lid, rnr_retry) == 0);
-	CHECK(connect_to(s->rb, s->pb->qp_num, p.lid, 7) == 0);
-	CHECK(connect_to(s->pb, s->rb->qp_num, r.lid, rnr_retry) == 0);
+	CHECK(connect_rc_retry(s->ra, s->da->qp_num, d.lid, 0, 1, 7) == 0);
+	CHECK(connect_rc_retry(s->da, s->ra->qp_num, r.lid, 0, 1,
+			       rnr_retry) == 0);
+	CHECK(connect_rc_retry(s->rb, s->pb->qp_num, p.lid, 0, 1, 7) == 0);
+	CHECK(connect_rc_retry(s->pb, s->rb->qp_num, r.lid, 0, 1,
+			       rnr_retry) == 0);
 	/* ra's page names da: it took the path; rb and pb never do. */
 	if (want_direct)
-		CHECK(page_of(s->da->qp_num) != NULL);
+		CHECK(direct_page_of(s->da->qp_num) != NULL);
 	else
-		CHECK(page_of(s->da->qp_num) == NULL);
-	CHECK(page_of(s->pb->qp_num) == NULL);
-	CHECK(page_of(s->rb->qp_num) == NULL);
+		CHECK(direct_page_of(s->da->qp_num) == NULL);
+	CHECK(direct_page_of(s->pb->qp_num) == NULL);
+	CHECK(direct_page_of(s->rb->qp_num) == NULL);
 	return true;
 }
 
