@@ -1764,6 +1764,21 @@ struct dremote_whys {
 	const char *range, *pidfd, *qp_fd, *qp_map, *keys_fd, *keys_map, *kick;
 };
 
+/* The struct dremote of @s, whose fields are named @pfx##pid and so on. */
+#define DREMOTE_OF(s, pfx)                                          \
+	{                                                           \
+		.pid = (s)->pfx##pid,                               \
+		.qp_fd = (s)->pfx##qp_fd,                           \
+		.keys_fd = (s)->pfx##keys_fd,                       \
+		.kick_fd = (s)->pfx##kick_fd,                       \
+		.qp_ino = (s)->pfx##qp_ino,                         \
+		.qp_size = (s)->pfx##qp_size,                       \
+		.dir = (s)->pfx##dir,                               \
+		.keys_ino = (s)->pfx##keys_ino,                     \
+		.kick_ino = (s)->pfx##kick_ino,                     \
+		.keys_entries = (s)->pfx##keys_entries,             \
+	}
+
 #define DREMOTE_WHYS(obj, who)                                       \
 	{                                                            \
 		.range = "the " obj " is out of range",              \
@@ -1849,18 +1864,7 @@ static int peer_map(struct ivp_dqp *d, const char **why)
 {
 	static const struct dremote_whys w = DREMOTE_WHYS("peer block", "peer");
 	struct dpeer *p = &d->peer;
-	const struct dremote r = {
-		.pid = p->peer_pid,
-		.qp_fd = p->peer_qp_fd,
-		.keys_fd = p->peer_keys_fd,
-		.kick_fd = p->peer_kick_fd,
-		.qp_ino = p->peer_qp_ino,
-		.qp_size = p->peer_qp_size,
-		.dir = p->peer_dir,
-		.keys_ino = p->peer_keys_ino,
-		.kick_ino = p->peer_kick_ino,
-		.keys_entries = p->peer_keys_entries,
-	};
+	const struct dremote r = DREMOTE_OF(p, peer_);
 	int ret;
 
 	if (p->peer_min_rnr_us > 655360)
@@ -3068,18 +3072,7 @@ static int ud_map(struct ud_dest *t, const char **why)
 	static const struct dremote_whys w =
 		DREMOTE_WHYS("destination", "destination");
 	struct soft_direct_ud_dest *e = &t->e;
-	const struct dremote r = {
-		.pid = e->pid,
-		.qp_fd = e->qp_fd,
-		.keys_fd = e->keys_fd,
-		.kick_fd = e->kick_fd,
-		.qp_ino = e->qp_ino,
-		.qp_size = e->qp_size,
-		.dir = e->dir,
-		.keys_ino = e->keys_ino,
-		.kick_ino = e->kick_ino,
-		.keys_entries = e->keys_entries,
-	};
+	const struct dremote r = DREMOTE_OF(e, );
 	int ret;
 
 	ret = remote_map(&r, &w, &t->map, &t->map_len, &t->keys, &t->keys_len,
