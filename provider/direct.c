@@ -1429,6 +1429,59 @@ static int srq_take(struct ivp_qp *qp)
 	return 1;
 }
 
+/*
+ * The next record of the receive ring to take, its header copied into
+ * *@h: PAD records (and, but for @ud, those CANCELLED by their sender)
+ * passed over; NULL when the ring is empty, or broken by a record that
+ * does not fit it (the QP's lock held).
+ */
+static struct soft_direct_msg *rx_next(struct ivp_qp *qp,
+				       struct soft_direct_msg *h, bool ud)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_msg *m;
+	u32 prod, avail, off, st;
+
+	while (!d->rx_broken) {
+		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
+		if (prod == d->rx_cons)
+			return NULL;
+		avail = prod - d->rx_cons;
+		if (avail > DRING || avail % DREC) {
+			rx_broken(qp, ud ? "rx_prod is outside the ring" :
+					   "the peer's rx_prod is outside the ring");
+			return NULL;
+		}
+		off = d->rx_cons & (DRING - 1);
+		m = (struct soft_direct_msg *)(d->ring + off);
+		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		memcpy(h, m, sizeof(*h));
+		if (h->size < DREC || h->size % DREC || h->size > avail ||
+		    off + h->size > DRING) {
+			rx_broken(qp, "a record's size does not fit the ring");
+			return NULL;
+		}
+		if (st == SOFT_DMSG_CANCELLED && !ud) {
+			rx_advance(d, h->size);
+			continue;
+		}
+		if (st != SOFT_DMSG_POSTED) {
+			rx_broken(qp, "a record's state is not POSTED");
+			return NULL;
+		}
+		if (h->op == SOFT_DMSG_PAD) {
+			if (off + h->size != DRING) {
+				rx_broken(qp, "a PAD record does not end the ring");
+				return NULL;
+			}
+			rx_advance(d, h->size);
+			continue;
+		}
+		return m;
+	}
+	return NULL;
+}
+
 static void ud_drain(struct ivp_qp *qp);
 
 /* Drains the receive ring into the receives (the QP's lock held). */
@@ -1437,38 +1490,13 @@ static void rx_drain(struct ivp_qp *qp)
 	struct ivp_dqp *d = qp->d;
 	struct soft_direct_msg h, *m;
 	struct drwqe *r;
-	u32 prod, avail, off, st, peer_status, mine;
+	u32 peer_status, mine;
 	bool consumed;
 
 	if (d->ud)
 		return ud_drain(qp);
 
-	while (!d->rx_broken) {
-		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
-		if (prod == d->rx_cons)
-			return;
-		avail = prod - d->rx_cons;
-		if (avail > DRING || avail % DREC)
-			return rx_broken(qp, "the peer's rx_prod is outside the ring");
-		off = d->rx_cons & (DRING - 1);
-		m = (struct soft_direct_msg *)(d->ring + off);
-		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-		memcpy(&h, m, sizeof(h));
-		if (h.size < DREC || h.size % DREC || h.size > avail ||
-		    off + h.size > DRING)
-			return rx_broken(qp, "a record's size does not fit the ring");
-		if (st == SOFT_DMSG_CANCELLED) {
-			rx_advance(d, h.size);
-			continue;
-		}
-		if (st != SOFT_DMSG_POSTED)
-			return rx_broken(qp, "a record's state is not POSTED");
-		if (h.op == SOFT_DMSG_PAD) {
-			if (off + h.size != DRING)
-				return rx_broken(qp, "a PAD record does not end the ring");
-			rx_advance(d, h.size);
-			continue;
-		}
+	while ((m = rx_next(qp, &h, false))) {
 		if ((h.op != SOFT_DMSG_SEND && h.op != SOFT_DMSG_WRITE_IMM) ||
 		    h.flags & ~(SOFT_DMSG_INLINE | SOFT_DMSG_IMM |
 				SOFT_DMSG_SOLICITED) ||
@@ -3501,7 +3529,7 @@ static void ud_drain(struct ivp_qp *qp)
 	struct ivp_dqp *d = qp->d;
 	struct soft_direct_ud_info in;
 	struct soft_direct_msg h, *m;
-	u32 prod, avail, off, st, hold;
+	u32 hold;
 
 	/* A producer killed with the lock: nothing of its record counts. */
 	hold = __atomic_load_n(&d->ud->blk->lock, __ATOMIC_ACQUIRE);
@@ -3509,28 +3537,7 @@ static void ud_drain(struct ivp_qp *qp)
 	    hold != d->ud->me && !pid_alive(hold))
 		__atomic_compare_exchange_n(&d->ud->blk->lock, &hold, 0, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	while (!d->rx_broken) {
-		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
-		if (prod == d->rx_cons)
-			return;
-		avail = prod - d->rx_cons;
-		if (avail > DRING || avail % DREC)
-			return rx_broken(qp, "rx_prod is outside the ring");
-		off = d->rx_cons & (DRING - 1);
-		m = (struct soft_direct_msg *)(d->ring + off);
-		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-		memcpy(&h, m, sizeof(h));
-		if (h.size < DREC || h.size % DREC || h.size > avail ||
-		    off + h.size > DRING)
-			return rx_broken(qp, "a record's size does not fit the ring");
-		if (st != SOFT_DMSG_POSTED)
-			return rx_broken(qp, "a record's state is not POSTED");
-		if (h.op == SOFT_DMSG_PAD) {
-			if (off + h.size != DRING)
-				return rx_broken(qp, "a PAD record does not end the ring");
-			rx_advance(d, h.size);
-			continue;
-		}
+	while ((m = rx_next(qp, &h, true))) {
 		if (h.op != SOFT_DMSG_UD || !(h.flags & SOFT_DMSG_INLINE) ||
 		    h.flags & ~(SOFT_DMSG_INLINE | SOFT_DMSG_IMM |
 				SOFT_DMSG_SOLICITED) ||
