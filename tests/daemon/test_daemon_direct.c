@@ -656,6 +656,33 @@ static void srq_close(struct srq_side *r)
 	dep_close(&r->q[0]);
 }
 
+/*
+ * The SRQ tests' three sides: @r's SRQ (armed at @limit) and its q[0]
+ * connected to @d (a key table: DIRECT), its q[1] to @p (none: relayed).
+ */
+static void srq_trio_open(struct fx *fx, struct srq_side *r, u32 limit,
+			  struct ioverbs_ep *d, struct ioverbs_ep *p)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+
+	ASSERT_OK(srq_open(fx, r, 16, limit, 16));
+	ASSERT_OK(dep_open(fx, d, &RC_KEYS));
+	ASSERT_OK(dep_open(fx, p, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&r->q[0], d, 7));
+	ASSERT_OK(ioverbs_ep_connect(d, &r->q[0], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r->q[1], p, 7));
+	ASSERT_OK(ioverbs_ep_connect(p, &r->q[1], 7));
+	ASSERT_EQ(path_of(&r->q[0]), SOFT_PATH_DIRECT);
+}
+
+static void srq_trio_close(struct srq_side *r, struct ioverbs_ep *d,
+			   struct ioverbs_ep *p)
+{
+	dep_close(d);
+	dep_close(p);
+	srq_close(r);
+}
+
 /* The reason of @v's last command (a static buffer). */
 static const char *reason_of(struct ioverbs_client *v)
 {
@@ -808,7 +835,6 @@ TEST(daemon_direct_srq_ring_attach)
  */
 TEST(daemon_direct_srq_mixed_relay_and_direct)
 {
-	static const struct dopts nokeys = { .ch = -1 };
 	struct soft_ring_recv *got = NULL;
 	struct ioverbs_ep d, p;
 	struct srq_side r;
@@ -817,15 +843,7 @@ TEST(daemon_direct_srq_mixed_relay_and_direct)
 	int i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
-	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &p, &nokeys));
-	/* q[0] with d: DIRECT; q[1] with p (no key table): relayed. */
-	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
-	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
-	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
-	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	srq_trio_open(&fx, &r, 0, &d, &p);
 	ASSERT_EQ(path_of(&d), SOFT_PATH_DIRECT);
 	ASSERT_EQ(path_of(&r.q[1]), SOFT_PATH_RELAY);
 	check_peer_block(&r.q[0], &d, getpid());
@@ -869,9 +887,7 @@ TEST(daemon_direct_srq_mixed_relay_and_direct)
 	ASSERT_EQ(send_tag(&p, "after the err"), IB_UVERBS_WC_SUCCESS);
 	srq_recv_wc(&r, 106, r.q[1].qpn);
 	free(got);
-	dep_close(&d);
-	dep_close(&p);
-	srq_close(&r);
+	srq_trio_close(&r, &d, &p);
 	fx_stop(&fx);
 }
 
@@ -883,7 +899,6 @@ TEST(daemon_direct_srq_mixed_relay_and_direct)
  */
 TEST(daemon_direct_srq_limit_from_either_side)
 {
-	static const struct dopts nokeys = { .ch = -1 };
 	struct ib_uverbs_srq_modify_cmd arm = {
 		.attr_mask = IB_UVERBS_SRQ_LIMIT, .srq_limit = 3 };
 	struct soft_ring_recv *got;
@@ -895,15 +910,8 @@ TEST(daemon_direct_srq_limit_from_either_side)
 	int i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(srq_open(&fx, &r, 16, 3, 16));
+	srq_trio_open(&fx, &r, 3, &d, &p);
 	ASSERT_EQ(r.ring.ctrl->limit, 3);
-	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &p, &nokeys));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
-	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
-	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
-	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
 	got = calloc(1, r.ring.stride);
 	ASSERT_TRUE(got != NULL);
 	for (i = 0; i < 5; i++)
@@ -951,9 +959,7 @@ TEST(daemon_direct_srq_limit_from_either_side)
 	ASSERT_EQ(send_tag(&p, "disarmed"), IB_UVERBS_WC_SUCCESS);
 	async_none(&r.q[0].v, 50);
 	free(got);
-	dep_close(&d);
-	dep_close(&p);
-	srq_close(&r);
+	srq_trio_close(&r, &d, &p);
 	fx_stop(&fx);
 }
 
@@ -1065,7 +1071,6 @@ TEST(daemon_direct_srq_scribbled_ring)
  */
 TEST(daemon_direct_srq_broken_report)
 {
-	static const struct dopts nokeys = { .ch = -1 };
 	struct ioverbs_ep d, p;
 	struct srq_side r;
 	struct fx fx;
@@ -1073,14 +1078,7 @@ TEST(daemon_direct_srq_broken_report)
 	int i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
-	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &p, &nokeys));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
-	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
-	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
-	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	srq_trio_open(&fx, &r, 0, &d, &p);
 	srq_post(&r, 1, 0);
 	for (i = 0; i < 2; i++) {
 		__atomic_fetch_or(&r.q[0].rqp.dir->notify,
@@ -1094,9 +1092,7 @@ TEST(daemon_direct_srq_broken_report)
 	ASSERT_EQ(send_tag(&p, "refused"), IB_UVERBS_WC_REM_OP_ERR);
 	async_expect(&r.q[0].v, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED, 0);
 	ASSERT_EQ(ioverbs_sring_srq_count(&r.ring), 1);
-	dep_close(&d);
-	dep_close(&p);
-	srq_close(&r);
+	srq_trio_close(&r, &d, &p);
 	fx_stop(&fx);
 }
 
