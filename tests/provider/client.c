@@ -129,3 +129,19 @@ struct soft_direct_ctrl *direct_page_of(uint32_t peer_qpn)
 	fclose(f);
 	return NULL;
 }
+
+bool poll_none(struct ibv_cq *cq, long ms)
+{
+	struct timespec t0, t;
+	struct ibv_wc wc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (ibv_poll_cq(cq, 1, &wc))
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+			    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			return true;
+	}
+}

@@ -47,6 +47,9 @@ bool client_pd_mr(struct ibv_context *ctx, void *buf, size_t size,
 /* One completion of @cq within 5 s (polled): 1, or 0 on timeout. */
 int poll_one(struct ibv_cq *cq, struct ibv_wc *wc);
 
+/* Nothing on @cq for @ms milliseconds of polling: true. */
+bool poll_none(struct ibv_cq *cq, long ms);
+
 /*
  * RC @qp: RESET -> INIT (remote @access) -> RTR (to @dqpn at @lid, port
  * 1, MTU 1024, one read or atomic, @min_rnr) -> RTS (timeout 14, 7

@@ -50,23 +50,6 @@ struct pair {
 	struct ibv_qp *a, *b;
 };
 
-/* Nothing on @cq for @ms milliseconds of polling. */
-static bool quiet(struct ibv_cq *cq, long ms)
-{
-	struct timespec t0, t;
-	struct ibv_wc wc;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		if (ibv_poll_cq(cq, 1, &wc))
-			return false;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 +
-			    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
-			return true;
-	}
-}
-
 static struct ibv_qp *qp_new(struct ibv_cq *cq, enum ibv_qp_type type)
 {
 	struct ibv_qp_init_attr a = {
@@ -371,7 +354,7 @@ static void rnr(void)
 		goto out;
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 10, 0, 0, 0) == 0);
 	/* b's client looks (and finds no receive): then a's timer runs. */
-	CHECK(quiet(p.cqb, 10));
+	CHECK(poll_none(p.cqb, 10));
 	CHECK(poll_one(p.cqa, &wc) == 1);
 	CHECK(wc.status == IBV_WC_RNR_RETRY_EXC_ERR &&
 	      wc.wr_id == 0x5e00 + IBV_WR_SEND);
@@ -420,7 +403,7 @@ static void bad_rkey(void)
 	      wc.status == IBV_WC_REM_ACCESS_ERR &&
 	      wc.opcode == IBV_WC_RDMA_WRITE);
 	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 50));
+	CHECK(poll_none(p.cqb, 50));
 	CHECK(qp_state(p.b) == IBV_QPS_RTS);
 out:
 	pair_free(&p);
@@ -457,7 +440,7 @@ static void access_changed(void)
 	      wc.status == IBV_WC_REM_ACCESS_ERR &&
 	      wc.opcode == IBV_WC_RDMA_WRITE);
 	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 50));
+	CHECK(poll_none(p.cqb, 50));
 	CHECK(qp_state(p.b) == IBV_QPS_RTS);
 	pair_free(&p);
 
@@ -490,7 +473,7 @@ static void access_changed(void)
 	      wc.status == IBV_WC_REM_ACCESS_ERR &&
 	      wc.opcode == IBV_WC_RDMA_READ);
 	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 50));
+	CHECK(poll_none(p.cqb, 50));
 	pair_free(&p);
 
 	/* Atomics taken away. */
@@ -527,7 +510,7 @@ static void flush(void)
 	CHECK(post_recv(p.a, 0x601, 32768, 16) == 0);
 	/* No receive at b, rnr_retry 7: the SEND waits. */
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 10, 0, 0, 0) == 0);
-	CHECK(quiet(p.cqa, 20));
+	CHECK(poll_none(p.cqa, 20));
 	CHECK(ibv_modify_qp(p.a, &a, IBV_QP_STATE) == 0);
 	for (i = 0; i < 3; i++) {
 		CHECK(poll_one(p.cqa, &wc) == 1 &&
@@ -538,7 +521,7 @@ static void flush(void)
 			CHECK(wc.wr_id == next++ && wc.opcode == IBV_WC_RECV);
 	}
 	CHECK(sends == 1 && next == 0x602);
-	CHECK(quiet(p.cqa, 20));
+	CHECK(poll_none(p.cqa, 20));
 out:
 	pair_free(&p);
 }
@@ -553,7 +536,7 @@ static void uc_drop(void)
 		goto out;
 	fill(0, 50, 1);
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 50, 0, 0, 0) == 0);
-	CHECK(quiet(p.cqb, 30));
+	CHECK(poll_none(p.cqb, 30));
 	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(post_recv(p.b, 0x700, 32768, 100) == 0);
 	fill(0, 70, 2);
@@ -598,7 +581,7 @@ static void garbage(void)
 	CHECK(poll_one(p.cqb, &wc) == 1 && wc.status == IBV_WC_WR_FLUSH_ERR &&
 	      wc.wr_id == 0x800);
 	CHECK(qp_state(p.b) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 20));
+	CHECK(poll_none(p.cqb, 20));
 out:
 	pair_free(&p);
 }
@@ -771,7 +754,7 @@ static void ud(void)
 		      mr->lkey) == 0);
 	CHECK(poll_one(cqb, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.wr_id == 0x905);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x906, 0, 8,
 		      mr->lkey) == 0);
 	CHECK(poll_one(cqa, &wc) == 1 && wc.wr_id == 0x904 &&
@@ -782,7 +765,7 @@ static void ud(void)
 	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x907);
 	usleep(20000);
 	CHECK(post_recv(a, 0x908, 32768, 140) == 0);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 
 	/* Too short for 40 + 64 bytes: LOC_LEN_ERR, a stays in RTS. */
 	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x909, 0, 101,
@@ -866,14 +849,14 @@ static void ud(void)
 		}
 	}
 	CHECK(nb == 4 && nc == 4);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 
 	/* Over the MTU: the send fails (and the QP with it). */
 	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x90a, 0, 4097,
 		      mr->lkey) == 0);
 	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x90a &&
 	      wc.status == IBV_WC_LOC_LEN_ERR);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 out:
 	if (c)
 		CHECK(ibv_destroy_qp(c) == 0);

@@ -190,23 +190,6 @@ static int send_tag(struct side *s, struct ibv_qp *qp, const char *tag)
 	return ibv_post_send(qp, &wr, &bad);
 }
 
-/* Nothing on @cq for @ms milliseconds of polling. */
-static bool quiet(struct ibv_cq *cq, long ms)
-{
-	struct timespec t0, t;
-	struct ibv_wc wc;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		if (ibv_poll_cq(cq, 1, &wc))
-			return false;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 +
-			    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
-			return true;
-	}
-}
-
 /*
  * A SEND of @tag from @from (on @qp, completing on @scq) to R: R's
  * receive @id (at @off) completes on @qpn with the bytes, the sender's
@@ -260,7 +243,7 @@ static void mixed(void)
 			exchange(&s, &p, s.pb, s.pcq, tag, 100 + i, 64 * i,
 				 s.rb->qp_num);
 	}
-	CHECK(quiet(s.rcq, 20));
+	CHECK(poll_none(s.rcq, 20));
 out:
 	set_free(&s);
 }
@@ -328,8 +311,8 @@ static void rnr(void)
 	if (!set_new(&s, 16, 7))
 		goto out;
 	CHECK(send_tag(&d, s.da, "waited, direct") == 0);
-	CHECK(quiet(s.rcq, 100));
-	CHECK(quiet(s.dcq, 10));
+	CHECK(poll_none(s.rcq, 100));
+	CHECK(poll_none(s.dcq, 10));
 	CHECK(srq_post(s.srq, 300, 1024) == 0);
 	CHECK(poll_one(s.rcq, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.wr_id == 300 && wc.qp_num == s.ra->qp_num);
@@ -337,8 +320,8 @@ static void rnr(void)
 	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 
 	CHECK(send_tag(&p, s.pb, "waited, relayed") == 0);
-	CHECK(quiet(s.rcq, 100));
-	CHECK(quiet(s.pcq, 10));
+	CHECK(poll_none(s.rcq, 100));
+	CHECK(poll_none(s.pcq, 10));
 	CHECK(srq_post(s.srq, 301, 2048) == 0);
 	CHECK(poll_one(s.rcq, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.wr_id == 301 && wc.qp_num == s.rb->qp_num);
@@ -350,11 +333,11 @@ out:
 	if (!set_new(&s, 16, 0))
 		goto out0;
 	CHECK(send_tag(&d, s.da, "nobody") == 0);
-	CHECK(quiet(s.rcq, 50));
+	CHECK(poll_none(s.rcq, 50));
 	CHECK(poll_one(s.dcq, &wc) == 1 &&
 	      wc.status == IBV_WC_RNR_RETRY_EXC_ERR);
 	CHECK(send_tag(&p, s.pb, "nobody") == 0);
-	CHECK(quiet(s.rcq, 50));
+	CHECK(poll_none(s.rcq, 50));
 	CHECK(poll_one(s.pcq, &wc) == 1 &&
 	      wc.status == IBV_WC_RNR_RETRY_EXC_ERR);
 out0:
@@ -382,7 +365,7 @@ static void err_keeps_receives(void)
 	      ev.element.qp == s.ra);
 	if (ev.event_type == IBV_EVENT_QP_LAST_WQE_REACHED)
 		ibv_ack_async_event(&ev);
-	CHECK(quiet(s.rcq, 20));
+	CHECK(poll_none(s.rcq, 20));
 	/* A message to ra is not answered, and takes no receive. */
 	CHECK(send_tag(&d, s.da, "to a QP in err") == 0);
 	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_RETRY_EXC_ERR);
@@ -477,7 +460,7 @@ static void garbage(void)
 		goto out;
 	__atomic_store_n(&c->prod, c->cons + c->entries + 5, __ATOMIC_RELEASE);
 	CHECK(send_tag(&d, s.da, "into garbage") == 0);
-	CHECK(quiet(s.rcq, 50));
+	CHECK(poll_none(s.rcq, 50));
 	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_REM_OP_ERR);
 	CHECK(send_tag(&p, s.pb, "into garbage") == 0);
 	CHECK(poll_one(s.pcq, &wc) == 1 && wc.status == IBV_WC_REM_OP_ERR);
@@ -578,7 +561,7 @@ static void threads(void)
 		if (!seen[i])
 			bad++;
 	CHECK(bad == 0);
-	CHECK(quiet(s.rcq, 20));
+	CHECK(poll_none(s.rcq, 20));
 out:
 	set_free(&s);
 	free(seen);
