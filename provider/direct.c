@@ -1644,17 +1644,26 @@ static int peer_fd(int pidfd, int fd, u64 ino, u64 min_size)
 	return ret;
 }
 
+/* Undoes remote_map(), all of it or the part it took. */
+static void remote_unmap(u8 **map, size_t map_len,
+			 struct soft_direct_keys **keys, size_t keys_len,
+			 int *kick)
+{
+	if (*map)
+		munmap(*map, map_len);
+	if (*keys)
+		munmap(*keys, keys_len);
+	if (*kick >= 0)
+		close(*kick);
+	*map = NULL;
+	*keys = NULL;
+	*kick = -1;
+}
+
 static void peer_unmap(struct ivp_dqp *d)
 {
-	if (d->pmap)
-		munmap(d->pmap, d->pmap_len);
-	if (d->pkeys)
-		munmap(d->pkeys, d->pkeys_len);
-	if (d->pkick >= 0)
-		close(d->pkick);
-	d->pmap = NULL;
-	d->pkeys = NULL;
-	d->pkick = -1;
+	remote_unmap(&d->pmap, d->pmap_len, &d->pkeys, d->pkeys_len,
+		     &d->pkick);
 	d->ppage = NULL;
 	d->pring = NULL;
 }
@@ -2996,15 +3005,7 @@ static int ud_init(struct ivp_qp *qp, struct ivp_dqp *d)
 
 static void ud_unmap(struct ud_dest *t)
 {
-	if (t->map)
-		munmap(t->map, t->map_len);
-	if (t->keys)
-		munmap(t->keys, t->keys_len);
-	if (t->kick >= 0)
-		close(t->kick);
-	t->map = NULL;
-	t->keys = NULL;
-	t->kick = -1;
+	remote_unmap(&t->map, t->map_len, &t->keys, t->keys_len, &t->kick);
 	t->page = NULL;
 	t->blk = NULL;
 	t->ring = NULL;
