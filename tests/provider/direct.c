@@ -388,10 +388,23 @@ out:
 	pair_free(&p);
 }
 
+/*
+ * @p's requester had a WR of @op refused (REM_ACCESS_ERR) and is in ERR;
+ * its responder completes nothing.
+ */
+static void refused(struct pair *p, enum ibv_wc_opcode op)
+{
+	struct ibv_wc wc;
+
+	CHECK(poll_one(p->cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR && wc.opcode == op);
+	CHECK(qp_state(p->a) == IBV_QPS_ERR);
+	CHECK(poll_none(p->cqb, 50));
+}
+
 /* A bad rkey: REM_ACCESS_ERR at the requester, nothing at the responder. */
 static void bad_rkey(void)
 {
-	struct ibv_wc wc;
 	struct pair p;
 
 	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
@@ -399,11 +412,7 @@ static void bad_rkey(void)
 	CHECK(post_recv(p.b, 0x500, 32768, 16) == 0);
 	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 100, (uintptr_t)buf,
 			mr->rkey + 0x1000, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 &&
-	      wc.status == IBV_WC_REM_ACCESS_ERR &&
-	      wc.opcode == IBV_WC_RDMA_WRITE);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(poll_none(p.cqb, 50));
+	refused(&p, IBV_WC_RDMA_WRITE);
 	CHECK(qp_state(p.b) == IBV_QPS_RTS);
 out:
 	pair_free(&p);
@@ -436,11 +445,7 @@ static void access_changed(void)
 	CHECK(!memcmp(buf, buf + 64, 8));
 	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 0, base + 128, mr->rkey,
 			0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 &&
-	      wc.status == IBV_WC_REM_ACCESS_ERR &&
-	      wc.opcode == IBV_WC_RDMA_WRITE);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(poll_none(p.cqb, 50));
+	refused(&p, IBV_WC_RDMA_WRITE);
 	CHECK(qp_state(p.b) == IBV_QPS_RTS);
 	pair_free(&p);
 
@@ -469,11 +474,7 @@ static void access_changed(void)
 	memcpy(&v, buf + 512, 8);
 	CHECK(v == 42);
 	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 &&
-	      wc.status == IBV_WC_REM_ACCESS_ERR &&
-	      wc.opcode == IBV_WC_RDMA_READ);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(poll_none(p.cqb, 50));
+	refused(&p, IBV_WC_RDMA_READ);
 	pair_free(&p);
 
 	/* Atomics taken away. */
