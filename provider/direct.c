@@ -1429,6 +1429,59 @@ static int srq_take(struct ivp_qp *qp)
 	return 1;
 }
 
+/*
+ * The next record of the receive ring to take, its header copied into
+ * *@h: PAD records (and, but for @ud, those CANCELLED by their sender)
+ * passed over; NULL when the ring is empty, or broken by a record that
+ * does not fit it (the QP's lock held).
+ */
+static struct soft_direct_msg *rx_next(struct ivp_qp *qp,
+				       struct soft_direct_msg *h, bool ud)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_msg *m;
+	u32 prod, avail, off, st;
+
+	while (!d->rx_broken) {
+		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
+		if (prod == d->rx_cons)
+			return NULL;
+		avail = prod - d->rx_cons;
+		if (avail > DRING || avail % DREC) {
+			rx_broken(qp, ud ? "rx_prod is outside the ring" :
+					   "the peer's rx_prod is outside the ring");
+			return NULL;
+		}
+		off = d->rx_cons & (DRING - 1);
+		m = (struct soft_direct_msg *)(d->ring + off);
+		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		memcpy(h, m, sizeof(*h));
+		if (h->size < DREC || h->size % DREC || h->size > avail ||
+		    off + h->size > DRING) {
+			rx_broken(qp, "a record's size does not fit the ring");
+			return NULL;
+		}
+		if (st == SOFT_DMSG_CANCELLED && !ud) {
+			rx_advance(d, h->size);
+			continue;
+		}
+		if (st != SOFT_DMSG_POSTED) {
+			rx_broken(qp, "a record's state is not POSTED");
+			return NULL;
+		}
+		if (h->op == SOFT_DMSG_PAD) {
+			if (off + h->size != DRING) {
+				rx_broken(qp, "a PAD record does not end the ring");
+				return NULL;
+			}
+			rx_advance(d, h->size);
+			continue;
+		}
+		return m;
+	}
+	return NULL;
+}
+
 static void ud_drain(struct ivp_qp *qp);
 
 /* Drains the receive ring into the receives (the QP's lock held). */
@@ -1437,38 +1490,13 @@ static void rx_drain(struct ivp_qp *qp)
 	struct ivp_dqp *d = qp->d;
 	struct soft_direct_msg h, *m;
 	struct drwqe *r;
-	u32 prod, avail, off, st, peer_status, mine;
+	u32 peer_status, mine;
 	bool consumed;
 
 	if (d->ud)
 		return ud_drain(qp);
 
-	while (!d->rx_broken) {
-		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
-		if (prod == d->rx_cons)
-			return;
-		avail = prod - d->rx_cons;
-		if (avail > DRING || avail % DREC)
-			return rx_broken(qp, "the peer's rx_prod is outside the ring");
-		off = d->rx_cons & (DRING - 1);
-		m = (struct soft_direct_msg *)(d->ring + off);
-		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-		memcpy(&h, m, sizeof(h));
-		if (h.size < DREC || h.size % DREC || h.size > avail ||
-		    off + h.size > DRING)
-			return rx_broken(qp, "a record's size does not fit the ring");
-		if (st == SOFT_DMSG_CANCELLED) {
-			rx_advance(d, h.size);
-			continue;
-		}
-		if (st != SOFT_DMSG_POSTED)
-			return rx_broken(qp, "a record's state is not POSTED");
-		if (h.op == SOFT_DMSG_PAD) {
-			if (off + h.size != DRING)
-				return rx_broken(qp, "a PAD record does not end the ring");
-			rx_advance(d, h.size);
-			continue;
-		}
+	while ((m = rx_next(qp, &h, false))) {
 		if ((h.op != SOFT_DMSG_SEND && h.op != SOFT_DMSG_WRITE_IMM) ||
 		    h.flags & ~(SOFT_DMSG_INLINE | SOFT_DMSG_IMM |
 				SOFT_DMSG_SOLICITED) ||
@@ -1616,17 +1644,26 @@ static int peer_fd(int pidfd, int fd, u64 ino, u64 min_size)
 	return ret;
 }
 
+/* Undoes remote_map(), all of it or the part it took. */
+static void remote_unmap(u8 **map, size_t map_len,
+			 struct soft_direct_keys **keys, size_t keys_len,
+			 int *kick)
+{
+	if (*map)
+		munmap(*map, map_len);
+	if (*keys)
+		munmap(*keys, keys_len);
+	if (*kick >= 0)
+		close(*kick);
+	*map = NULL;
+	*keys = NULL;
+	*kick = -1;
+}
+
 static void peer_unmap(struct ivp_dqp *d)
 {
-	if (d->pmap)
-		munmap(d->pmap, d->pmap_len);
-	if (d->pkeys)
-		munmap(d->pkeys, d->pkeys_len);
-	if (d->pkick >= 0)
-		close(d->pkick);
-	d->pmap = NULL;
-	d->pkeys = NULL;
-	d->pkick = -1;
+	remote_unmap(&d->pmap, d->pmap_len, &d->pkeys, d->pkeys_len,
+		     &d->pkick);
 	d->ppage = NULL;
 	d->pring = NULL;
 }
@@ -1744,73 +1781,138 @@ static void take_rq(struct ivp_qp *qp)
 	__atomic_store_n(&r->rq->cons, r->rq_prod, __ATOMIC_RELEASE);
 }
 
-/* Maps the peer the device named: 0, or -errno with *@why. */
-static int peer_map(struct ivp_dqp *d, const char **why)
-{
-	struct dpeer *p = &d->peer;
-	int pidfd, fd, ret;
-	void *map;
+/*
+ * Another process's QP as its page names it (a peer block, a UD
+ * destination slot): its pid and the fds it holds its QP memfd, key
+ * table and kick eventfd by, their inodes and sizes.
+ */
+struct dremote {
+	s32 pid;
+	s32 qp_fd, keys_fd, kick_fd;
+	u64 qp_ino, qp_size, dir, keys_ino, kick_ino;
+	u32 keys_entries;
+};
 
-	if (p->peer_pid <= 0 || !is_pow2(p->peer_keys_entries) ||
-	    p->peer_keys_entries < 64 ||
-	    p->peer_keys_entries > SOFT_DIRECT_MAX_KEYS ||
-	    p->peer_dir % SOFT_DIRECT_PAGE || p->peer_qp_size > (1ull << 40) ||
-	    p->peer_dir + SOFT_DIRECT_PAGE + DRING > p->peer_qp_size) {
-		*why = "the peer block is out of range";
+/*
+ * What remote_map() says went wrong, for the peer and a destination:
+ * the object as it is out of range, then the process.
+ */
+struct dremote_whys {
+	const char *range, *pidfd, *qp_fd, *qp_map, *keys_fd, *keys_map, *kick;
+};
+
+/* The struct dremote of @s, whose fields are named @pfx##pid and so on. */
+#define DREMOTE_OF(s, pfx)                                          \
+	{                                                           \
+		.pid = (s)->pfx##pid,                               \
+		.qp_fd = (s)->pfx##qp_fd,                           \
+		.keys_fd = (s)->pfx##keys_fd,                       \
+		.kick_fd = (s)->pfx##kick_fd,                       \
+		.qp_ino = (s)->pfx##qp_ino,                         \
+		.qp_size = (s)->pfx##qp_size,                       \
+		.dir = (s)->pfx##dir,                               \
+		.keys_ino = (s)->pfx##keys_ino,                     \
+		.kick_ino = (s)->pfx##kick_ino,                     \
+		.keys_entries = (s)->pfx##keys_entries,             \
+	}
+
+#define DREMOTE_WHYS(obj, who)                                       \
+	{                                                            \
+		.range = "the " obj " is out of range",              \
+		.pidfd = "pidfd_open of the " who,                   \
+		.qp_fd = "pidfd_getfd of the " who "'s QP memfd",    \
+		.qp_map = "mmap of the " who "'s QP memfd",          \
+		.keys_fd = "pidfd_getfd of the " who "'s key table", \
+		.keys_map = "mmap of the " who "'s key table",       \
+		.kick = "pidfd_getfd of the " who "'s kick eventfd", \
+	}
+
+/*
+ * Maps @r's QP memfd into *@map (*@map_len), its key table into *@keys
+ * (*@keys_len) and takes its kick eventfd into *@kick, each stored as
+ * soon as taken (the caller's unmap undoes a part): 0, or -errno with
+ * *@why from @w.
+ */
+static int remote_map(const struct dremote *r, const struct dremote_whys *w,
+		      u8 **map, size_t *map_len,
+		      struct soft_direct_keys **keys, size_t *keys_len,
+		      int *kick, const char **why)
+{
+	int pidfd, fd, ret;
+	void *m;
+
+	if (r->pid <= 0 || !is_pow2(r->keys_entries) ||
+	    r->keys_entries < 64 || r->keys_entries > SOFT_DIRECT_MAX_KEYS ||
+	    r->dir % SOFT_DIRECT_PAGE || r->qp_size > (1ull << 40) ||
+	    r->dir + SOFT_DIRECT_PAGE + DRING > r->qp_size) {
+		*why = w->range;
 		return -EINVAL;
 	}
-	if (p->peer_min_rnr_us > 655360)
-		p->peer_min_rnr_us = 655360;
-	pidfd = (int)syscall(SYS_pidfd_open, p->peer_pid, 0);
+	pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 	if (pidfd < 0) {
-		*why = "pidfd_open of the peer";
+		*why = w->pidfd;
 		return -errno;
 	}
-	fd = peer_fd(pidfd, p->peer_qp_fd, p->peer_qp_ino, p->peer_qp_size);
+	fd = peer_fd(pidfd, r->qp_fd, r->qp_ino, r->qp_size);
 	if (fd < 0) {
-		*why = "pidfd_getfd of the peer's QP memfd";
+		*why = w->qp_fd;
 		ret = fd;
 		goto out;
 	}
-	map = mmap(NULL, p->peer_qp_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
+	m = mmap(NULL, r->qp_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the peer's QP memfd";
+	if (m == MAP_FAILED) {
+		*why = w->qp_map;
 		ret = -errno;
 		goto out;
 	}
-	d->pmap = map;
-	d->pmap_len = p->peer_qp_size;
-	d->ppage = (struct soft_direct_ctrl *)(d->pmap + p->peer_dir);
-	d->pring = d->pmap + p->peer_dir + SOFT_DIRECT_PAGE;
-	d->pentries = p->peer_keys_entries;
-	d->pkeys_len = soft_direct_keys_size(d->pentries);
-	fd = peer_fd(pidfd, p->peer_keys_fd, p->peer_keys_ino, d->pkeys_len);
+	*map = m;
+	*map_len = r->qp_size;
+	*keys_len = soft_direct_keys_size(r->keys_entries);
+	fd = peer_fd(pidfd, r->keys_fd, r->keys_ino, *keys_len);
 	if (fd < 0) {
-		*why = "pidfd_getfd of the peer's key table";
+		*why = w->keys_fd;
 		ret = fd;
 		goto out;
 	}
-	map = mmap(NULL, d->pkeys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   0);
+	m = mmap(NULL, *keys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the peer's key table";
+	if (m == MAP_FAILED) {
+		*why = w->keys_map;
 		ret = -errno;
 		goto out;
 	}
-	d->pkeys = map;
-	fd = peer_fd(pidfd, p->peer_kick_fd, p->peer_kick_ino, 0);
+	*keys = m;
+	fd = peer_fd(pidfd, r->kick_fd, r->kick_ino, 0);
 	if (fd < 0) {
-		*why = "pidfd_getfd of the peer's kick eventfd";
+		*why = w->kick;
 		ret = fd;
 		goto out;
 	}
-	d->pkick = fd;
+	*kick = fd;
 	ret = 0;
 out:
 	close(pidfd);
+	return ret;
+}
+
+/* Maps the peer the device named: 0, or -errno with *@why. */
+static int peer_map(struct ivp_dqp *d, const char **why)
+{
+	static const struct dremote_whys w = DREMOTE_WHYS("peer block", "peer");
+	struct dpeer *p = &d->peer;
+	const struct dremote r = DREMOTE_OF(p, peer_);
+	int ret;
+
+	if (p->peer_min_rnr_us > 655360)
+		p->peer_min_rnr_us = 655360;
+	ret = remote_map(&r, &w, &d->pmap, &d->pmap_len, &d->pkeys,
+			 &d->pkeys_len, &d->pkick, why);
+	if (d->pmap) {
+		d->ppage = (struct soft_direct_ctrl *)(d->pmap + p->peer_dir);
+		d->pring = d->pmap + p->peer_dir + SOFT_DIRECT_PAGE;
+		d->pentries = p->peer_keys_entries;
+	}
 	return ret;
 }
 
@@ -2903,15 +3005,7 @@ static int ud_init(struct ivp_qp *qp, struct ivp_dqp *d)
 
 static void ud_unmap(struct ud_dest *t)
 {
-	if (t->map)
-		munmap(t->map, t->map_len);
-	if (t->keys)
-		munmap(t->keys, t->keys_len);
-	if (t->kick >= 0)
-		close(t->kick);
-	t->map = NULL;
-	t->keys = NULL;
-	t->kick = -1;
+	remote_unmap(&t->map, t->map_len, &t->keys, t->keys_len, &t->kick);
 	t->page = NULL;
 	t->blk = NULL;
 	t->ring = NULL;
@@ -3004,67 +3098,20 @@ static bool ud_dest_read(struct soft_direct_ud_dest *pe,
 /* Maps the destination @t->e names: 0 or -errno with *@why. */
 static int ud_map(struct ud_dest *t, const char **why)
 {
+	static const struct dremote_whys w =
+		DREMOTE_WHYS("destination", "destination");
 	struct soft_direct_ud_dest *e = &t->e;
-	int pidfd, fd, ret;
-	void *map;
+	const struct dremote r = DREMOTE_OF(e, );
+	int ret;
 
-	if (e->pid <= 0 || !is_pow2(e->keys_entries) || e->keys_entries < 64 ||
-	    e->keys_entries > SOFT_DIRECT_MAX_KEYS ||
-	    e->dir % SOFT_DIRECT_PAGE || e->qp_size > (1ull << 40) ||
-	    e->dir + SOFT_DIRECT_PAGE + DRING > e->qp_size) {
-		*why = "the destination is out of range";
-		return -EINVAL;
+	ret = remote_map(&r, &w, &t->map, &t->map_len, &t->keys, &t->keys_len,
+			 &t->kick, why);
+	if (t->map) {
+		t->page = (struct soft_direct_ctrl *)(t->map + e->dir);
+		t->blk = (struct soft_direct_ud *)((u8 *)t->page +
+						   SOFT_DIRECT_UD_OFF);
+		t->ring = t->map + e->dir + SOFT_DIRECT_PAGE;
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, e->pid, 0);
-	if (pidfd < 0) {
-		*why = "pidfd_open of the destination";
-		return -errno;
-	}
-	fd = peer_fd(pidfd, e->qp_fd, e->qp_ino, e->qp_size);
-	if (fd < 0) {
-		*why = "pidfd_getfd of the destination's QP memfd";
-		ret = fd;
-		goto out;
-	}
-	map = mmap(NULL, e->qp_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the destination's QP memfd";
-		ret = -errno;
-		goto out;
-	}
-	t->map = map;
-	t->map_len = e->qp_size;
-	t->page = (struct soft_direct_ctrl *)(t->map + e->dir);
-	t->blk = (struct soft_direct_ud *)((u8 *)t->page + SOFT_DIRECT_UD_OFF);
-	t->ring = t->map + e->dir + SOFT_DIRECT_PAGE;
-	t->keys_len = soft_direct_keys_size(e->keys_entries);
-	fd = peer_fd(pidfd, e->keys_fd, e->keys_ino, t->keys_len);
-	if (fd < 0) {
-		*why = "pidfd_getfd of the destination's key table";
-		ret = fd;
-		goto out;
-	}
-	map = mmap(NULL, t->keys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		*why = "mmap of the destination's key table";
-		ret = -errno;
-		goto out;
-	}
-	t->keys = map;
-	fd = peer_fd(pidfd, e->kick_fd, e->kick_ino, 0);
-	if (fd < 0) {
-		*why = "pidfd_getfd of the destination's kick eventfd";
-		ret = fd;
-		goto out;
-	}
-	t->kick = fd;
-	ret = 0;
-out:
-	close(pidfd);
 	return ret;
 }
 
@@ -3246,13 +3293,7 @@ static int ud_put(struct ivp_qp *qp, struct ud_dest *t,
 		prod += pad;
 	}
 	m = rec_at(t->ring, prod);
-	memset(m, 0, sizeof(*m));
-	m->size = need;
-	m->op = SOFT_DMSG_UD;
-	m->flags = SOFT_DMSG_INLINE | flags;
-	m->len = len;
-	m->imm = imm;
-	memcpy(m + 1, info, sizeof(*info));
+	soft_direct_ud_head(m, need, flags, len, imm, info);
 	gather((u8 *)(m + 1) + sizeof(*info), iov, niov);
 	__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->page->rx_prod, prod + need, __ATOMIC_RELEASE);
@@ -3489,7 +3530,7 @@ static void ud_drain(struct ivp_qp *qp)
 	struct ivp_dqp *d = qp->d;
 	struct soft_direct_ud_info in;
 	struct soft_direct_msg h, *m;
-	u32 prod, avail, off, st, hold;
+	u32 hold;
 
 	/* A producer killed with the lock: nothing of its record counts. */
 	hold = __atomic_load_n(&d->ud->blk->lock, __ATOMIC_ACQUIRE);
@@ -3497,28 +3538,7 @@ static void ud_drain(struct ivp_qp *qp)
 	    hold != d->ud->me && !pid_alive(hold))
 		__atomic_compare_exchange_n(&d->ud->blk->lock, &hold, 0, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	while (!d->rx_broken) {
-		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
-		if (prod == d->rx_cons)
-			return;
-		avail = prod - d->rx_cons;
-		if (avail > DRING || avail % DREC)
-			return rx_broken(qp, "rx_prod is outside the ring");
-		off = d->rx_cons & (DRING - 1);
-		m = (struct soft_direct_msg *)(d->ring + off);
-		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-		memcpy(&h, m, sizeof(h));
-		if (h.size < DREC || h.size % DREC || h.size > avail ||
-		    off + h.size > DRING)
-			return rx_broken(qp, "a record's size does not fit the ring");
-		if (st != SOFT_DMSG_POSTED)
-			return rx_broken(qp, "a record's state is not POSTED");
-		if (h.op == SOFT_DMSG_PAD) {
-			if (off + h.size != DRING)
-				return rx_broken(qp, "a PAD record does not end the ring");
-			rx_advance(d, h.size);
-			continue;
-		}
+	while ((m = rx_next(qp, &h, true))) {
 		if (h.op != SOFT_DMSG_UD || !(h.flags & SOFT_DMSG_INLINE) ||
 		    h.flags & ~(SOFT_DMSG_INLINE | SOFT_DMSG_IMM |
 				SOFT_DMSG_SOLICITED) ||

@@ -39,7 +39,8 @@ $(PROVIDER_SMOKE): tests/provider/smoke.c
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -libverbs
 
 # What the clients below share (tests/provider/client.h).
-PROVIDER_CLIENT := tests/provider/client.c tests/provider/client.h
+PROVIDER_CLIENT := tests/provider/client.c tests/provider/client.h \
+	include/uapi/rdma/soft_direct.h
 
 # The verbs past the PD through libibverbs alone (tests/provider/verbs.c).
 PROVIDER_VERBS := $(O)/rel/tests/provider/verbs

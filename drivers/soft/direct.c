@@ -1034,13 +1034,7 @@ int soft_direct_ud_put(struct soft_qp *y,
 		off = 0;
 	}
 	m = (struct soft_direct_msg *)(ring + off);
-	memset(m, 0, sizeof(*m));
-	m->size = need;
-	m->op = SOFT_DMSG_UD;
-	m->flags = SOFT_DMSG_INLINE | flags;
-	m->len = len;
-	m->imm = imm;
-	memcpy(m + 1, info, sizeof(*info));
+	soft_direct_ud_head(m, need, flags, len, imm, info);
 	if (len)
 		memcpy((u8 *)(m + 1) + sizeof(*info), buf, len);
 	WRITE_ONCE(m->state, SOFT_DMSG_POSTED);

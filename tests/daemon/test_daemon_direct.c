@@ -56,26 +56,17 @@ struct dopts {
 };
 
 /*
- * A file on uverbs0 with a context, PD, MR over a BUF_LEN buffer, a CQ,
- * a QP, the doorbell (with a key table if asked), the CQ's and QP's
- * rings.  0 or -errno.
+ * A file on @dev with a context, PD, MR over a BUF_LEN buffer and a CQ
+ * of 64 (on completion channel @ch, or -1); its rings not attached yet.
+ * 0 or -errno.
  */
-static long dep_open(struct fx *fx, struct ioverbs_ep *s,
-		     const struct dopts *o)
+static long dep_base(struct fx *fx, struct ioverbs_ep *s, const char *dev,
+		     int ch)
 {
 	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 0xcafe,
 						.cqe = 64 };
-	struct ib_uverbs_qp_create_cmd qcmd = {
-		.qp_type = o->type ? o->type : IB_UVERBS_QPT_RC,
-		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
-			 .max_send_sge = 2, .max_recv_sge = 2,
-			 .max_inline_data = 64 },
-	};
-	struct ib_uverbs_srq_create_cmd scmd = { .max_wr = 16, .max_sge = 1 };
-	struct ib_uverbs_qp_create_resp qresp;
 	struct ib_uverbs_cq_create_resp cresp;
-	u32 srq = IOVERBS_NONE;
-	int fd = fx_open(fx, o->dev ? o->dev : "uverbs0", O_RDWR);
+	int fd = fx_open(fx, dev, O_RDWR);
 	long ret;
 
 	if (fd < 0)
@@ -97,10 +88,33 @@ static long dep_open(struct fx *fx, struct ioverbs_ep *s,
 		ret = ioverbs_mr_reg(&s->v, s->pd, s->buf, BUF_LEN, ACC_ALL,
 				     &s->mr, &s->lkey, &s->rkey);
 	if (!ret)
-		ret = ioverbs_cq_create_ex(&s->v, &ccmd, o->ch, &s->cq, &cresp);
+		ret = ioverbs_cq_create_ex(&s->v, &ccmd, ch, &s->cq, &cresp);
+	if (!ret)
+		s->cqe = cresp.cqe;
+	return ret;
+}
+
+/*
+ * As dep_base() (on uverbs0 unless @o says), with a QP, the doorbell
+ * (with a key table if asked), the CQ's and QP's rings.  0 or -errno.
+ */
+static long dep_open(struct fx *fx, struct ioverbs_ep *s,
+		     const struct dopts *o)
+{
+	struct ib_uverbs_qp_create_cmd qcmd = {
+		.qp_type = o->type ? o->type : IB_UVERBS_QPT_RC,
+		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
+			 .max_send_sge = 2, .max_recv_sge = 2,
+			 .max_inline_data = 64 },
+	};
+	struct ib_uverbs_srq_create_cmd scmd = { .max_wr = 16, .max_sge = 1 };
+	struct ib_uverbs_qp_create_resp qresp;
+	u32 srq = IOVERBS_NONE;
+	long ret;
+
+	ret = dep_base(fx, s, o->dev ? o->dev : "uverbs0", o->ch);
 	if (ret)
 		return ret;
-	s->cqe = cresp.cqe;
 	if (o->srq) {
 		ret = ioverbs_srq_create(&s->v, s->pd, &scmd, &srq, NULL);
 		if (ret)
@@ -573,8 +587,6 @@ static u32 srq_entries(struct ioverbs_client *v)
 static long srq_open(struct fx *fx, struct srq_side *r, u32 max_wr,
 		     u32 limit, u32 entries)
 {
-	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 0xcafe,
-						.cqe = 64 };
 	struct ib_uverbs_srq_create_cmd scmd = { .user_handle = SRQ_HANDLE,
 						 .max_wr = max_wr,
 						 .max_sge = 1,
@@ -586,38 +598,17 @@ static long srq_open(struct fx *fx, struct srq_side *r, u32 max_wr,
 	};
 	struct ib_uverbs_srq_create_resp sresp;
 	struct ib_uverbs_qp_create_resp qresp;
-	struct ib_uverbs_cq_create_resp cresp;
 	struct ioverbs_ep *s = &r->q[0];
-	int fd = fx_open(fx, "uverbs0", O_RDWR);
 	long ret;
 	int i;
 
-	if (fd < 0)
-		return fd;
 	memset(r, 0, sizeof(*r));
 	r->ring.fd = -1;
-	ioverbs_client_init_fd(&s->v, fd);
-	s->len = BUF_LEN;
-	s->buf = calloc(1, BUF_LEN);
-	if (!s->buf)
-		return -ENOMEM;
-	s->rctx.fd = s->rctx.kick = s->rctx.keys_fd = -1;
-	s->rcq.fd = s->rqp.fd = -1;
-	ret = ioverbs_context_get(&s->v);
-	if (!ret)
-		ret = ioverbs_port_query_lid(&s->v, &s->lid);
-	if (!ret)
-		ret = ioverbs_pd_alloc(&s->v, &s->pd);
-	if (!ret)
-		ret = ioverbs_mr_reg(&s->v, s->pd, s->buf, BUF_LEN, ACC_ALL,
-				     &s->mr, &s->lkey, &s->rkey);
-	if (!ret)
-		ret = ioverbs_cq_create_ex(&s->v, &ccmd, -1, &s->cq, &cresp);
+	ret = dep_base(fx, s, "uverbs0", -1);
 	if (!ret)
 		ret = ioverbs_srq_create(&s->v, s->pd, &scmd, &r->srq, &sresp);
 	if (ret)
 		return ret;
-	s->cqe = cresp.cqe;
 	r->srq_max_wr = sresp.max_wr;
 	ret = ioverbs_sring_ctx_attach_keys(&s->rctx, 64, s->v.fn, s->v.ctx);
 	if (!ret)
@@ -663,6 +654,33 @@ static void srq_close(struct srq_side *r)
 	r->q[0].rqp.map = NULL;
 	r->q[0].rqp.fd = -1;
 	dep_close(&r->q[0]);
+}
+
+/*
+ * The SRQ tests' three sides: @r's SRQ (armed at @limit) and its q[0]
+ * connected to @d (a key table: DIRECT), its q[1] to @p (none: relayed).
+ */
+static void srq_trio_open(struct fx *fx, struct srq_side *r, u32 limit,
+			  struct ioverbs_ep *d, struct ioverbs_ep *p)
+{
+	static const struct dopts nokeys = { .ch = -1 };
+
+	ASSERT_OK(srq_open(fx, r, 16, limit, 16));
+	ASSERT_OK(dep_open(fx, d, &RC_KEYS));
+	ASSERT_OK(dep_open(fx, p, &nokeys));
+	ASSERT_OK(ioverbs_ep_connect(&r->q[0], d, 7));
+	ASSERT_OK(ioverbs_ep_connect(d, &r->q[0], 7));
+	ASSERT_OK(ioverbs_ep_connect(&r->q[1], p, 7));
+	ASSERT_OK(ioverbs_ep_connect(p, &r->q[1], 7));
+	ASSERT_EQ(path_of(&r->q[0]), SOFT_PATH_DIRECT);
+}
+
+static void srq_trio_close(struct srq_side *r, struct ioverbs_ep *d,
+			   struct ioverbs_ep *p)
+{
+	dep_close(d);
+	dep_close(p);
+	srq_close(r);
 }
 
 /* The reason of @v's last command (a static buffer). */
@@ -817,7 +835,6 @@ TEST(daemon_direct_srq_ring_attach)
  */
 TEST(daemon_direct_srq_mixed_relay_and_direct)
 {
-	static const struct dopts nokeys = { .ch = -1 };
 	struct soft_ring_recv *got = NULL;
 	struct ioverbs_ep d, p;
 	struct srq_side r;
@@ -826,15 +843,7 @@ TEST(daemon_direct_srq_mixed_relay_and_direct)
 	int i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
-	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &p, &nokeys));
-	/* q[0] with d: DIRECT; q[1] with p (no key table): relayed. */
-	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
-	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
-	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
-	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	srq_trio_open(&fx, &r, 0, &d, &p);
 	ASSERT_EQ(path_of(&d), SOFT_PATH_DIRECT);
 	ASSERT_EQ(path_of(&r.q[1]), SOFT_PATH_RELAY);
 	check_peer_block(&r.q[0], &d, getpid());
@@ -878,9 +887,7 @@ TEST(daemon_direct_srq_mixed_relay_and_direct)
 	ASSERT_EQ(send_tag(&p, "after the err"), IB_UVERBS_WC_SUCCESS);
 	srq_recv_wc(&r, 106, r.q[1].qpn);
 	free(got);
-	dep_close(&d);
-	dep_close(&p);
-	srq_close(&r);
+	srq_trio_close(&r, &d, &p);
 	fx_stop(&fx);
 }
 
@@ -892,7 +899,6 @@ TEST(daemon_direct_srq_mixed_relay_and_direct)
  */
 TEST(daemon_direct_srq_limit_from_either_side)
 {
-	static const struct dopts nokeys = { .ch = -1 };
 	struct ib_uverbs_srq_modify_cmd arm = {
 		.attr_mask = IB_UVERBS_SRQ_LIMIT, .srq_limit = 3 };
 	struct soft_ring_recv *got;
@@ -904,15 +910,8 @@ TEST(daemon_direct_srq_limit_from_either_side)
 	int i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(srq_open(&fx, &r, 16, 3, 16));
+	srq_trio_open(&fx, &r, 3, &d, &p);
 	ASSERT_EQ(r.ring.ctrl->limit, 3);
-	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &p, &nokeys));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
-	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
-	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
-	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
 	got = calloc(1, r.ring.stride);
 	ASSERT_TRUE(got != NULL);
 	for (i = 0; i < 5; i++)
@@ -960,9 +959,7 @@ TEST(daemon_direct_srq_limit_from_either_side)
 	ASSERT_EQ(send_tag(&p, "disarmed"), IB_UVERBS_WC_SUCCESS);
 	async_none(&r.q[0].v, 50);
 	free(got);
-	dep_close(&d);
-	dep_close(&p);
-	srq_close(&r);
+	srq_trio_close(&r, &d, &p);
 	fx_stop(&fx);
 }
 
@@ -1074,7 +1071,6 @@ TEST(daemon_direct_srq_scribbled_ring)
  */
 TEST(daemon_direct_srq_broken_report)
 {
-	static const struct dopts nokeys = { .ch = -1 };
 	struct ioverbs_ep d, p;
 	struct srq_side r;
 	struct fx fx;
@@ -1082,14 +1078,7 @@ TEST(daemon_direct_srq_broken_report)
 	int i;
 
 	fx_start(&fx, "--mode=0666", NULL);
-	ASSERT_OK(srq_open(&fx, &r, 16, 0, 16));
-	ASSERT_OK(dep_open(&fx, &d, &RC_KEYS));
-	ASSERT_OK(dep_open(&fx, &p, &nokeys));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[0], &d, 7));
-	ASSERT_OK(ioverbs_ep_connect(&d, &r.q[0], 7));
-	ASSERT_OK(ioverbs_ep_connect(&r.q[1], &p, 7));
-	ASSERT_OK(ioverbs_ep_connect(&p, &r.q[1], 7));
-	ASSERT_EQ(path_of(&r.q[0]), SOFT_PATH_DIRECT);
+	srq_trio_open(&fx, &r, 0, &d, &p);
 	srq_post(&r, 1, 0);
 	for (i = 0; i < 2; i++) {
 		__atomic_fetch_or(&r.q[0].rqp.dir->notify,
@@ -1103,9 +1092,7 @@ TEST(daemon_direct_srq_broken_report)
 	ASSERT_EQ(send_tag(&p, "refused"), IB_UVERBS_WC_REM_OP_ERR);
 	async_expect(&r.q[0].v, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED, 0);
 	ASSERT_EQ(ioverbs_sring_srq_count(&r.ring), 1);
-	dep_close(&d);
-	dep_close(&p);
-	srq_close(&r);
+	srq_trio_close(&r, &d, &p);
 	fx_stop(&fx);
 }
 

@@ -701,10 +701,11 @@ TEST(provider_verbs_errnos_and_reasons)
 }
 
 /*
- * The same client and the provider built with TSan ($(O)/tsan/): its
- * threads at once on one context report no race.
+ * tests/provider/@name built with TSan and the provider built with TSan
+ * ($(O)/tsan/), with @path ("direct", "relay") as its argument and the
+ * path asked for, or NULL: it passes, and TSan reports nothing.
  */
-TEST(provider_verbs_under_tsan)
+static void tsan_client_of(const char *name, const char *path)
 {
 	static char out[16384];
 	char client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
@@ -714,23 +715,36 @@ TEST(provider_verbs_under_tsan)
 
 	need_tools(PINGPONG);
 	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
-	snprintf(client, sizeof(client), "%s",
-		 fx_in_build("tsan/tests/provider/verbs"));
+	snprintf(client, sizeof(client), "%s/%s",
+		 fx_in_build("tsan/tests/provider"), name);
 	snprintf(so, sizeof(so), "%s",
 		 fx_in_build("tsan/provider/libioverbs-rdmav34.so"));
 	if (access(client, X_OK) || access(so, R_OK))
 		harness_skip("no TSan provider and client (make builds them with this test)");
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
+	if (path) {
+		want_path = path;
+		path_env();
+	}
 	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
-	ret = run_client(&fx, client, NULL, out, sizeof(out));
+	ret = run_client(&fx, client, path, out, sizeof(out));
 	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
 	if (ret || !strstr(out, " passed, 0 failed\n") ||
 	    strstr(out, "ThreadSanitizer"))
-		harness_fail(__FILE__, __LINE__, "verbs (TSan): exit %d:\n%s",
-			     ret, out);
+		harness_fail(__FILE__, __LINE__, "%s (TSan): exit %d:\n%s",
+			     name, ret, out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+/*
+ * The same client and the provider built with TSan ($(O)/tsan/): its
+ * threads at once on one context report no race.
+ */
+TEST(provider_verbs_under_tsan)
+{
+	tsan_client_of("verbs", NULL);
 }
 
 static void perftest(const char *prog, unsigned long long bytes,
@@ -1800,33 +1814,7 @@ TEST(provider_srq_relay)
  */
 TEST(provider_srq_under_tsan)
 {
-	static char out[16384];
-	char client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
-	struct fx fx;
-	long base;
-	int ret;
-
-	need_tools(PINGPONG);
-	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
-	snprintf(client, sizeof(client), "%s",
-		 fx_in_build("tsan/tests/provider/srq"));
-	snprintf(so, sizeof(so), "%s",
-		 fx_in_build("tsan/provider/libioverbs-rdmav34.so"));
-	if (access(client, X_OK) || access(so, R_OK))
-		harness_skip("no TSan provider and client (make builds them with this test)");
-	fx_start(&fx, "--mode=0666", NULL);
-	base = fx_live_objects(&fx);
-	want_path = "direct";
-	path_env();
-	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
-	ret = run_client(&fx, client, "direct", out, sizeof(out));
-	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
-	if (ret || !strstr(out, " passed, 0 failed\n") ||
-	    strstr(out, "ThreadSanitizer"))
-		harness_fail(__FILE__, __LINE__, "srq (TSan): exit %d:\n%s",
-			     ret, out);
-	ASSERT_EQ(fx_live_objects_settled(&fx), base);
-	fx_stop(&fx);
+	tsan_client_of("srq", "direct");
 }
 
 /* Waits up to 20 s for @comm to run under both @a and @b. */

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../include/uapi/rdma/soft_direct.h"
+
 #include "client.h"
 
 unsigned int passed, failed;
@@ -63,6 +65,12 @@ int poll_one(struct ibv_cq *cq, struct ibv_wc *wc)
 int connect_rc(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid,
 	       unsigned int access, uint8_t min_rnr)
 {
+	return connect_rc_retry(qp, dqpn, lid, access, min_rnr, 7);
+}
+
+int connect_rc_retry(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid,
+		     unsigned int access, uint8_t min_rnr, uint8_t rnr_retry)
+{
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT,
 		.port_num = 1,
@@ -88,10 +96,52 @@ int connect_rc(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid,
 	a.qp_state = IBV_QPS_RTS;
 	a.timeout = 14;
 	a.retry_cnt = 7;
-	a.rnr_retry = 7;
+	a.rnr_retry = rnr_retry;
 	a.max_rd_atomic = 1;
 	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
 					     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
 					     IBV_QP_SQ_PSN |
 					     IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+struct soft_direct_ctrl *direct_page_of(uint32_t peer_qpn)
+{
+	struct soft_direct_ctrl *pg;
+	unsigned long lo, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "memfd:ioverbs-qp") ||
+		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		pg = (struct soft_direct_ctrl *)(hi - SOFT_DIRECT_RING_BYTES -
+						 SOFT_DIRECT_PAGE);
+		if (__atomic_load_n(&pg->path, __ATOMIC_ACQUIRE) ==
+			    SOFT_PATH_DIRECT &&
+		    pg->peer_qpn == peer_qpn) {
+			fclose(f);
+			return pg;
+		}
+	}
+	fclose(f);
+	return NULL;
+}
+
+bool poll_none(struct ibv_cq *cq, long ms)
+{
+	struct timespec t0, t;
+	struct ibv_wc wc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (ibv_poll_cq(cq, 1, &wc))
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+			    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			return true;
+	}
 }

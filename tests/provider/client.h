@@ -2,7 +2,8 @@
 /*
  * What the provider's test clients (the programs of tests/provider/ that
  * call libibverbs alone) share: the CHECK() count and its report, the
- * device by name, a polled completion, an RC QP's connection.
+ * device by name, a polled completion, an RC QP's connection, a QP's
+ * direct page.
  */
 #ifndef IOVERBS_TESTS_PROVIDER_CLIENT_H
 #define IOVERBS_TESTS_PROVIDER_CLIENT_H
@@ -46,6 +47,9 @@ bool client_pd_mr(struct ibv_context *ctx, void *buf, size_t size,
 /* One completion of @cq within 5 s (polled): 1, or 0 on timeout. */
 int poll_one(struct ibv_cq *cq, struct ibv_wc *wc);
 
+/* Nothing on @cq for @ms milliseconds of polling: true. */
+bool poll_none(struct ibv_cq *cq, long ms);
+
 /*
  * RC @qp: RESET -> INIT (remote @access) -> RTR (to @dqpn at @lid, port
  * 1, MTU 1024, one read or atomic, @min_rnr) -> RTS (timeout 14, 7
@@ -54,5 +58,18 @@ int poll_one(struct ibv_cq *cq, struct ibv_wc *wc);
  */
 int connect_rc(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid,
 	       unsigned int access, uint8_t min_rnr);
+
+/* As connect_rc(), with @rnr_retry RNR retries. */
+int connect_rc_retry(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid,
+		     unsigned int access, uint8_t min_rnr, uint8_t rnr_retry);
+
+struct soft_direct_ctrl;
+
+/*
+ * The direct page (include/uapi/rdma/soft_direct.h) of this process's QP
+ * whose peer is @peer_qpn, found in /proc/self/maps by its QP memfd:
+ * NULL if no DIRECT one.
+ */
+struct soft_direct_ctrl *direct_page_of(uint32_t peer_qpn);
 
 #endif /* IOVERBS_TESTS_PROVIDER_CLIENT_H */

@@ -50,23 +50,6 @@ struct pair {
 	struct ibv_qp *a, *b;
 };
 
-/* Nothing on @cq for @ms milliseconds of polling. */
-static bool quiet(struct ibv_cq *cq, long ms)
-{
-	struct timespec t0, t;
-	struct ibv_wc wc;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		if (ibv_poll_cq(cq, 1, &wc))
-			return false;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 +
-			    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
-			return true;
-	}
-}
-
 static struct ibv_qp *qp_new(struct ibv_cq *cq, enum ibv_qp_type type)
 {
 	struct ibv_qp_init_attr a = {
@@ -128,42 +111,15 @@ static int connect_qp(struct ibv_qp *qp, uint32_t dqpn, uint8_t rnr_retry,
 					   0));
 }
 
-/* The direct page whose peer is @peer_qpn in this process's maps. */
-static struct soft_direct_ctrl *page_of(uint32_t peer_qpn)
-{
-	struct soft_direct_ctrl *pg;
-	unsigned long lo, hi;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "memfd:ioverbs-qp") ||
-		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
-			continue;
-		pg = (struct soft_direct_ctrl *)(hi - SOFT_DIRECT_RING_BYTES -
-						 SOFT_DIRECT_PAGE);
-		if (__atomic_load_n(&pg->path, __ATOMIC_ACQUIRE) ==
-			    SOFT_PATH_DIRECT &&
-		    pg->peer_qpn == peer_qpn) {
-			fclose(f);
-			return pg;
-		}
-	}
-	fclose(f);
-	return NULL;
-}
-
 /* The pair took the path the run asked for. */
 static void check_path(const struct pair *p)
 {
 	if (want_direct) {
-		CHECK(page_of(p->b->qp_num) != NULL);
-		CHECK(page_of(p->a->qp_num) != NULL);
+		CHECK(direct_page_of(p->b->qp_num) != NULL);
+		CHECK(direct_page_of(p->a->qp_num) != NULL);
 	} else {
-		CHECK(page_of(p->b->qp_num) == NULL);
-		CHECK(page_of(p->a->qp_num) == NULL);
+		CHECK(direct_page_of(p->b->qp_num) == NULL);
+		CHECK(direct_page_of(p->a->qp_num) == NULL);
 	}
 }
 
@@ -398,7 +354,7 @@ static void rnr(void)
 		goto out;
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 10, 0, 0, 0) == 0);
 	/* b's client looks (and finds no receive): then a's timer runs. */
-	CHECK(quiet(p.cqb, 10));
+	CHECK(poll_none(p.cqb, 10));
 	CHECK(poll_one(p.cqa, &wc) == 1);
 	CHECK(wc.status == IBV_WC_RNR_RETRY_EXC_ERR &&
 	      wc.wr_id == 0x5e00 + IBV_WR_SEND);
@@ -432,10 +388,23 @@ out:
 	pair_free(&p);
 }
 
+/*
+ * @p's requester had a WR of @op refused (REM_ACCESS_ERR) and is in ERR;
+ * its responder completes nothing.
+ */
+static void refused(struct pair *p, enum ibv_wc_opcode op)
+{
+	struct ibv_wc wc;
+
+	CHECK(poll_one(p->cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR && wc.opcode == op);
+	CHECK(qp_state(p->a) == IBV_QPS_ERR);
+	CHECK(poll_none(p->cqb, 50));
+}
+
 /* A bad rkey: REM_ACCESS_ERR at the requester, nothing at the responder. */
 static void bad_rkey(void)
 {
-	struct ibv_wc wc;
 	struct pair p;
 
 	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
@@ -443,11 +412,7 @@ static void bad_rkey(void)
 	CHECK(post_recv(p.b, 0x500, 32768, 16) == 0);
 	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 100, (uintptr_t)buf,
 			mr->rkey + 0x1000, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 &&
-	      wc.status == IBV_WC_REM_ACCESS_ERR &&
-	      wc.opcode == IBV_WC_RDMA_WRITE);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 50));
+	refused(&p, IBV_WC_RDMA_WRITE);
 	CHECK(qp_state(p.b) == IBV_QPS_RTS);
 out:
 	pair_free(&p);
@@ -480,11 +445,7 @@ static void access_changed(void)
 	CHECK(!memcmp(buf, buf + 64, 8));
 	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 0, base + 128, mr->rkey,
 			0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 &&
-	      wc.status == IBV_WC_REM_ACCESS_ERR &&
-	      wc.opcode == IBV_WC_RDMA_WRITE);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 50));
+	refused(&p, IBV_WC_RDMA_WRITE);
 	CHECK(qp_state(p.b) == IBV_QPS_RTS);
 	pair_free(&p);
 
@@ -513,11 +474,7 @@ static void access_changed(void)
 	memcpy(&v, buf + 512, 8);
 	CHECK(v == 42);
 	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
-	CHECK(poll_one(p.cqa, &wc) == 1 &&
-	      wc.status == IBV_WC_REM_ACCESS_ERR &&
-	      wc.opcode == IBV_WC_RDMA_READ);
-	CHECK(qp_state(p.a) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 50));
+	refused(&p, IBV_WC_RDMA_READ);
 	pair_free(&p);
 
 	/* Atomics taken away. */
@@ -554,7 +511,7 @@ static void flush(void)
 	CHECK(post_recv(p.a, 0x601, 32768, 16) == 0);
 	/* No receive at b, rnr_retry 7: the SEND waits. */
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 10, 0, 0, 0) == 0);
-	CHECK(quiet(p.cqa, 20));
+	CHECK(poll_none(p.cqa, 20));
 	CHECK(ibv_modify_qp(p.a, &a, IBV_QP_STATE) == 0);
 	for (i = 0; i < 3; i++) {
 		CHECK(poll_one(p.cqa, &wc) == 1 &&
@@ -565,7 +522,7 @@ static void flush(void)
 			CHECK(wc.wr_id == next++ && wc.opcode == IBV_WC_RECV);
 	}
 	CHECK(sends == 1 && next == 0x602);
-	CHECK(quiet(p.cqa, 20));
+	CHECK(poll_none(p.cqa, 20));
 out:
 	pair_free(&p);
 }
@@ -580,7 +537,7 @@ static void uc_drop(void)
 		goto out;
 	fill(0, 50, 1);
 	CHECK(post_send(p.a, IBV_WR_SEND, 0, 50, 0, 0, 0) == 0);
-	CHECK(quiet(p.cqb, 30));
+	CHECK(poll_none(p.cqb, 30));
 	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 	CHECK(post_recv(p.b, 0x700, 32768, 100) == 0);
 	fill(0, 70, 2);
@@ -609,7 +566,7 @@ static void garbage(void)
 
 	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
 		goto out;
-	pg = page_of(p.a->qp_num); /* b's page: its peer is a */
+	pg = direct_page_of(p.a->qp_num); /* b's page: its peer is a */
 	CHECK(pg != NULL);
 	if (!pg)
 		goto out;
@@ -625,7 +582,7 @@ static void garbage(void)
 	CHECK(poll_one(p.cqb, &wc) == 1 && wc.status == IBV_WC_WR_FLUSH_ERR &&
 	      wc.wr_id == 0x800);
 	CHECK(qp_state(p.b) == IBV_QPS_ERR);
-	CHECK(quiet(p.cqb, 20));
+	CHECK(poll_none(p.cqb, 20));
 out:
 	pair_free(&p);
 }
@@ -798,7 +755,7 @@ static void ud(void)
 		      mr->lkey) == 0);
 	CHECK(poll_one(cqb, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.wr_id == 0x905);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x906, 0, 8,
 		      mr->lkey) == 0);
 	CHECK(poll_one(cqa, &wc) == 1 && wc.wr_id == 0x904 &&
@@ -809,7 +766,7 @@ static void ud(void)
 	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x907);
 	usleep(20000);
 	CHECK(post_recv(a, 0x908, 32768, 140) == 0);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 
 	/* Too short for 40 + 64 bytes: LOC_LEN_ERR, a stays in RTS. */
 	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x909, 0, 101,
@@ -893,14 +850,14 @@ static void ud(void)
 		}
 	}
 	CHECK(nb == 4 && nc == 4);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 
 	/* Over the MTU: the send fails (and the QP with it). */
 	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x90a, 0, 4097,
 		      mr->lkey) == 0);
 	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x90a &&
 	      wc.status == IBV_WC_LOC_LEN_ERR);
-	CHECK(quiet(cqa, 30));
+	CHECK(poll_none(cqa, 30));
 out:
 	if (c)
 		CHECK(ibv_destroy_qp(c) == 0);

@@ -92,33 +92,6 @@ static void side_close(struct side *s)
 	free(s->buf);
 }
 
-/* The direct page whose peer is @peer_qpn in this process's maps. */
-static struct soft_direct_ctrl *page_of(uint32_t peer_qpn)
-{
-	struct soft_direct_ctrl *pg;
-	unsigned long lo, hi;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "memfd:ioverbs-qp") ||
-		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
-			continue;
-		pg = (struct soft_direct_ctrl *)(hi - SOFT_DIRECT_RING_BYTES -
-						 SOFT_DIRECT_PAGE);
-		if (__atomic_load_n(&pg->path, __ATOMIC_ACQUIRE) ==
-			    SOFT_PATH_DIRECT &&
-		    pg->peer_qpn == peer_qpn) {
-			fclose(f);
-			return pg;
-		}
-	}
-	fclose(f);
-	return NULL;
-}
-
 static struct ibv_qp *qp_new(struct side *s, struct ibv_cq *cq,
 			     struct ibv_srq *srq)
 {
@@ -132,39 +105,6 @@ static struct ibv_qp *qp_new(struct side *s, struct ibv_cq *cq,
 	};
 
 	return ibv_create_qp(s->pd, &a);
-}
-
-/* RC @qp to RTS towards @dqpn at @lid with @rnr_retry (min RNR 10 us). */
-static int connect_to(struct ibv_qp *qp, uint32_t dqpn, uint16_t lid,
-		      uint8_t rnr_retry)
-{
-	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
-
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-					  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dqpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 1;
-	a.ah_attr.dlid = lid;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-					  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-					  IBV_QP_MAX_DEST_RD_ATOMIC |
-					  IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = rnr_retry;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-					     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-					     IBV_QP_SQ_PSN |
-					     IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
 /* The set, every QP connected (@rnr_retry for the senders). */
@@ -189,17 +129,19 @@ static bool set_new(struct set *s, uint32_t max_wr, uint8_t rnr_retry)
 	CHECK(s->ra && s->rb && s->da && s->pb);
 	if (!s->ra || !s->rb || !s->da || !s->pb)
 		return false;
-	CHECK(connect_to(s->ra, s->da->qp_num, d.lid, 7) == 0);
-	CHECK(connect_to(s->da, s->ra->qp_num, r.lid, rnr_retry) == 0);
-	CHECK(connect_to(s->rb, s->pb->qp_num, p.lid, 7) == 0);
-	CHECK(connect_to(s->pb, s->rb->qp_num, r.lid, rnr_retry) == 0);
+	CHECK(connect_rc_retry(s->ra, s->da->qp_num, d.lid, 0, 1, 7) == 0);
+	CHECK(connect_rc_retry(s->da, s->ra->qp_num, r.lid, 0, 1,
+			       rnr_retry) == 0);
+	CHECK(connect_rc_retry(s->rb, s->pb->qp_num, p.lid, 0, 1, 7) == 0);
+	CHECK(connect_rc_retry(s->pb, s->rb->qp_num, r.lid, 0, 1,
+			       rnr_retry) == 0);
 	/* ra's page names da: it took the path; rb and pb never do. */
 	if (want_direct)
-		CHECK(page_of(s->da->qp_num) != NULL);
+		CHECK(direct_page_of(s->da->qp_num) != NULL);
 	else
-		CHECK(page_of(s->da->qp_num) == NULL);
-	CHECK(page_of(s->pb->qp_num) == NULL);
-	CHECK(page_of(s->rb->qp_num) == NULL);
+		CHECK(direct_page_of(s->da->qp_num) == NULL);
+	CHECK(direct_page_of(s->pb->qp_num) == NULL);
+	CHECK(direct_page_of(s->rb->qp_num) == NULL);
 	return true;
 }
 
@@ -246,23 +188,6 @@ static int send_tag(struct side *s, struct ibv_qp *qp, const char *tag)
 	memset(s->buf, 0, 16);
 	memcpy(s->buf, tag, strlen(tag));
 	return ibv_post_send(qp, &wr, &bad);
-}
-
-/* Nothing on @cq for @ms milliseconds of polling. */
-static bool quiet(struct ibv_cq *cq, long ms)
-{
-	struct timespec t0, t;
-	struct ibv_wc wc;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		if (ibv_poll_cq(cq, 1, &wc))
-			return false;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 +
-			    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
-			return true;
-	}
 }
 
 /*
@@ -318,7 +243,7 @@ static void mixed(void)
 			exchange(&s, &p, s.pb, s.pcq, tag, 100 + i, 64 * i,
 				 s.rb->qp_num);
 	}
-	CHECK(quiet(s.rcq, 20));
+	CHECK(poll_none(s.rcq, 20));
 out:
 	set_free(&s);
 }
@@ -386,8 +311,8 @@ static void rnr(void)
 	if (!set_new(&s, 16, 7))
 		goto out;
 	CHECK(send_tag(&d, s.da, "waited, direct") == 0);
-	CHECK(quiet(s.rcq, 100));
-	CHECK(quiet(s.dcq, 10));
+	CHECK(poll_none(s.rcq, 100));
+	CHECK(poll_none(s.dcq, 10));
 	CHECK(srq_post(s.srq, 300, 1024) == 0);
 	CHECK(poll_one(s.rcq, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.wr_id == 300 && wc.qp_num == s.ra->qp_num);
@@ -395,8 +320,8 @@ static void rnr(void)
 	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
 
 	CHECK(send_tag(&p, s.pb, "waited, relayed") == 0);
-	CHECK(quiet(s.rcq, 100));
-	CHECK(quiet(s.pcq, 10));
+	CHECK(poll_none(s.rcq, 100));
+	CHECK(poll_none(s.pcq, 10));
 	CHECK(srq_post(s.srq, 301, 2048) == 0);
 	CHECK(poll_one(s.rcq, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
 	      wc.wr_id == 301 && wc.qp_num == s.rb->qp_num);
@@ -408,11 +333,11 @@ out:
 	if (!set_new(&s, 16, 0))
 		goto out0;
 	CHECK(send_tag(&d, s.da, "nobody") == 0);
-	CHECK(quiet(s.rcq, 50));
+	CHECK(poll_none(s.rcq, 50));
 	CHECK(poll_one(s.dcq, &wc) == 1 &&
 	      wc.status == IBV_WC_RNR_RETRY_EXC_ERR);
 	CHECK(send_tag(&p, s.pb, "nobody") == 0);
-	CHECK(quiet(s.rcq, 50));
+	CHECK(poll_none(s.rcq, 50));
 	CHECK(poll_one(s.pcq, &wc) == 1 &&
 	      wc.status == IBV_WC_RNR_RETRY_EXC_ERR);
 out0:
@@ -440,7 +365,7 @@ static void err_keeps_receives(void)
 	      ev.element.qp == s.ra);
 	if (ev.event_type == IBV_EVENT_QP_LAST_WQE_REACHED)
 		ibv_ack_async_event(&ev);
-	CHECK(quiet(s.rcq, 20));
+	CHECK(poll_none(s.rcq, 20));
 	/* A message to ra is not answered, and takes no receive. */
 	CHECK(send_tag(&d, s.da, "to a QP in err") == 0);
 	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_RETRY_EXC_ERR);
@@ -535,7 +460,7 @@ static void garbage(void)
 		goto out;
 	__atomic_store_n(&c->prod, c->cons + c->entries + 5, __ATOMIC_RELEASE);
 	CHECK(send_tag(&d, s.da, "into garbage") == 0);
-	CHECK(quiet(s.rcq, 50));
+	CHECK(poll_none(s.rcq, 50));
 	CHECK(poll_one(s.dcq, &wc) == 1 && wc.status == IBV_WC_REM_OP_ERR);
 	CHECK(send_tag(&p, s.pb, "into garbage") == 0);
 	CHECK(poll_one(s.pcq, &wc) == 1 && wc.status == IBV_WC_REM_OP_ERR);
@@ -636,7 +561,7 @@ static void threads(void)
 		if (!seen[i])
 			bad++;
 	CHECK(bad == 0);
-	CHECK(quiet(s.rcq, 20));
+	CHECK(poll_none(s.rcq, 20));
 out:
 	set_free(&s);
 	free(seen);

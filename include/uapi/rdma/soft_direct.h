@@ -629,6 +629,26 @@ struct soft_direct_ud_info {
 	__u32 rsvd[3];
 };
 
+/*
+ * Writes a SOFT_DMSG_UD record's header (@size bytes in all, @len of
+ * payload) and @info at @m, its state 0: the writer copies the payload
+ * after @info, then stores SOFT_DMSG_POSTED (the device's relay and a
+ * direct sender alike).
+ */
+static inline void soft_direct_ud_head(struct soft_direct_msg *m, __u32 size,
+				       __u8 flags, __u32 len, __u32 imm,
+				       const struct soft_direct_ud_info *info)
+{
+	*m = (struct soft_direct_msg){
+		.size = size,
+		.op = SOFT_DMSG_UD,
+		.flags = SOFT_DMSG_INLINE | flags,
+		.len = len,
+		.imm = imm,
+	};
+	__builtin_memcpy(m + 1, info, sizeof(*info));
+}
+
 /* Two P_Keys let their QPs talk (IB 10.9.3): one partition, one full. */
 static inline int soft_direct_pkey_match(__u16 a, __u16 b)
 {
