@@ -502,6 +502,28 @@ u64 ktime_get_ns(void);
 unsigned int num_online_cpus(void);
 
 /*
+ * UDP endpoints (compat/net.c) for a driver's network port.  Addresses
+ * are 16 bytes, IPv4 as ::ffff:a.b.c.d (IPv4 only so far: another
+ * address is -EAFNOSUPPORT).  compat_udp_open() binds @addr:@port with
+ * the don't-fragment bit set on what it sends (so the IP ID is 0) and
+ * returns the endpoint or an ERR_PTR.  compat_udp_send() sends one
+ * datagram: 0 or a negative errno.  compat_udp_recv() receives one into
+ * @buf, with its source and the local address it was sent to: its
+ * length, -EAGAIN after @timeout_us (-1: no limit), -EINTR after a
+ * compat_udp_wake(), -EMSGSIZE for a datagram longer than @len
+ * (dropped).  A kernel module has none: -EOPNOTSUPP.
+ */
+struct compat_udp;
+bool compat_addr_is_v4(const u8 addr[16]);
+struct compat_udp *compat_udp_open(const u8 addr[16], u16 port);
+void compat_udp_close(struct compat_udp *u);
+int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
+		    const void *buf, size_t len);
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len, u8 src[16],
+		    u16 *sport, u8 dst[16], long timeout_us);
+void compat_udp_wake(struct compat_udp *u);
+
+/*
  * Kick sets (compat/kick.c): threads of a driver sleep until one of many
  * client eventfds is written (a kernel: eventfd_ctx_fdget() and a
  * wait-queue callback per eventfd, as vhost).  compat_kick_add() takes
