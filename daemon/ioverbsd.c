@@ -99,6 +99,12 @@ static void usage(FILE *fp)
 		"                         the same per open file (default: unlimited)\n"
 		"  --nic-threads=N        threads serving every shared queue (default: one\n"
 		"                         per online CPU, at most %d)\n"
+		"  --roce=[NAME:]ADDR     make port 1 of device NAME (default uverbs0) a\n"
+		"                         RoCEv2 port on the IPv4 address ADDR, which an\n"
+		"                         interface must have: UDP port 4791 on ADDR, GID\n"
+		"                         ::ffff:ADDR; its QPs talk to other hosts (ioverbsd\n"
+		"                         or Linux rdma_rxe).  Without it no socket is opened\n"
+		"  --netdev=[NAME:]IFACE  the same with the first IPv4 address of IFACE\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
@@ -249,6 +255,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_LIMIT_QUEUE_MEM,
 		OPT_LIMIT_FILE_QUEUE_MEM,
 		OPT_NIC_THREADS,
+		OPT_ROCE,
+		OPT_NETDEV,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -275,6 +283,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "limit-file-queue-mem", required_argument, NULL,
 		  OPT_LIMIT_FILE_QUEUE_MEM },
 		{ "nic-threads", required_argument, NULL, OPT_NIC_THREADS },
+		{ "roce", required_argument, NULL, OPT_ROCE },
+		{ "netdev", required_argument, NULL, OPT_NETDEV },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -408,6 +418,19 @@ static int parse_options(struct options *o, int argc, char **argv)
 				goto bad;
 			o->nic_threads = (unsigned int)v;
 			break;
+		case OPT_ROCE:
+		case OPT_NETDEV: {
+			char why[128];
+
+			if (ivd_roce_parse(&o->cfg, optarg, c == OPT_NETDEV,
+					   why, sizeof(why))) {
+				fprintf(stderr, "ioverbsd: --%s=%s: %s\n",
+					c == OPT_NETDEV ? "netdev" : "roce",
+					optarg, why);
+				return -EINVAL;
+			}
+			break;
+		}
 		default:
 			usage(stderr);
 			return -EINVAL;
@@ -426,11 +449,13 @@ static int parse_options(struct options *o, int argc, char **argv)
 		return -EINVAL;
 	}
 	for (i = o->cfg.num_devices; i < IVD_MAX_DEVICES; i++) {
-		if (o->cfg.perm[i].set || o->cfg.pkeys[i].num) {
+		if (o->cfg.perm[i].set || o->cfg.pkeys[i].num ||
+		    o->cfg.roce[i].addr[11]) {
 			fprintf(stderr,
 				"ioverbsd: --%s names uverbs%u, "
 				"but there are %u devices\n",
-				o->cfg.perm[i].set ? "dev-perm" : "pkeys", i,
+				o->cfg.perm[i].set ? "dev-perm" :
+				o->cfg.pkeys[i].num ? "pkeys" : "roce", i,
 				o->cfg.num_devices);
 			return -EINVAL;
 		}
