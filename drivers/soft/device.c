@@ -653,6 +653,17 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+int soft_device_roce_counters(struct ib_device *dev, u8 port,
+			      struct soft_roce_counters *out)
+{
+	struct soft_port *p = soft_port_get(to_soft_dev(dev), port);
+
+	if (!p)
+		return -EINVAL;
+	soft_roce_counters(p, out);
+	return 0;
+}
+
 void soft_device_destroy(struct ib_device *dev)
 {
 	struct soft_device *sdev = to_soft_dev(dev);

@@ -398,6 +398,18 @@ int soft_direct_for_each_qp(struct ib_ucontext *uctx,
 			    void *arg);
 
 /**
+ * soft_device_roce_counters() - a port's RoCEv2 binding and counters
+ * @dev: a soft device
+ * @port: its port number, from 1
+ * @out: filled (out->roce 0 for an IB port)
+ *
+ * What SOFT_VENDOR_ROCE_COUNTERS answers, for the daemon's own tools.
+ * Return: 0, or -EINVAL for a port the device does not have.
+ */
+int soft_device_roce_counters(struct ib_device *dev, u8 port,
+			      struct soft_roce_counters *out);
+
+/**
  * soft_device_destroy() - unregister (if still registered) and free
  * @dev: a device from soft_device_create()
  *
