@@ -159,7 +159,8 @@ CHECK_STAGES := \
 	fuzz-soft-short \
 	fuzz-schema-short \
 	check-provider \
-	check-kernel
+	check-kernel \
+	check-roce
 
 .PHONY: all install check $(CHECK_STAGES) bench fuzz demo clean format
 
@@ -243,7 +244,8 @@ check-tsan:
 # when a run failed (its figure is missing); then a failure fails.
 bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
 	@mkdir -p $(R)/bench
-	$(Q)for b in $^; do $$b || echo "bench FAILED: $$b"; done | \
+	$(Q){ for b in $^; do $$b || echo "bench FAILED: $$b"; done; \
+		sh scripts/roce_net.sh bench || echo "bench FAILED: scripts/roce_net.sh bench"; } | \
 		tee $(R)/bench/bench.txt
 	$(Q)sh scripts/bench_plot.sh $(R)/bench/bench.txt $(R)/bench
 	$(Q)! grep -q '^bench FAILED' $(R)/bench/bench.txt
@@ -276,3 +278,5 @@ include fuzz/fuzz.mk
 include man/man.mk
 # The kernel module, check-kernel and bench-kernel.
 include kmod/kmod.mk
+# check-roce (after kmod.mk: its KVER).
+include tests/roce/roce.mk

@@ -14,7 +14,7 @@ set -eu
 # The kernel module's build and its qemu tests (make kmod, check-kernel,
 # bench-kernel): installed when the mirror has them; without them those
 # stages say why they skip, and the rest builds and tests as before.
-OPTIONAL_PACKAGES="linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio iproute2 kmod"
+OPTIONAL_PACKAGES="linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio iproute2 kmod ibverbs-providers tcpdump"
 # linux-headers-amd64: Debian 12's kernel headers (6.1), which `make kmod`
 #	builds the module against
 # linux-image-amd64: the same kernel, which check-kernel boots in qemu,
@@ -23,6 +23,10 @@ OPTIONAL_PACKAGES="linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox
 # busybox-static, cpio: the guest's initramfs (scripts/kernel_initramfs.sh)
 # iproute2: rdma(8), with which bench-kernel adds rxe0 in the guest
 # kmod: modprobe's module dependency files for the guest (depmod)
+# ibverbs-providers: librxe, rdma_rxe's libibverbs provider, which
+#	check-roce copies into its guests
+# tcpdump: check-roce's captures on the guests' bridge (without it the
+#	opcode checks skip)
 PACKAGES="gcc make libc6-dev linux-libc-dev clang libclang-rt-14-dev liburcu-dev coreutils fuse3 libfuse3-dev pkg-config libfabric-bin gnuplot-nox man-db groff-base libibverbs-dev ibverbs-utils perftest python3-pyverbs rdma-core"
 # gcc, make, libc6-dev: the build (gcc-12 brings the ASan, UBSan and TSan
 #	runtimes: libasan8, libubsan1, libtsan2)

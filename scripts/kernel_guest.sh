@@ -36,11 +36,9 @@ for f in "$kernel" "$mods/modules.dep" /bin/busybox "$kmod"; do
 	fi
 done
 mkdir -p "$out"
+. "$(dirname "$0")/guest_lib.sh"
 root=$out/root
-rm -rf "$root"
-mkdir -p "$root/bin" "$root/lib/modules" "$root/dev" "$root/proc" \
-	"$root/sys" "$root/tmp"
-cp /bin/busybox "$root/bin/busybox"
+guest_root "$root" || exit 1
 # Where tests/kernel/test_kmod_rmmod.c loads the driver module again.
 cp "$kmod" "$root/lib/modules/ioverbs_core.ko"
 cp "$(dirname "$kmod")/ioverbs_soft.ko" "$root/lib/modules/ioverbs_soft.ko"
@@ -48,48 +46,17 @@ for p in "$@"; do
 	cp "$p" "$root/bin/"
 done
 
-# A module and its dependencies, dependencies first: modules.dep lists
-# every dependency (indirect ones too), the one to load first last.
-modlist=
-add_path() {
-	case " $modlist " in
-	*" $1 "*) ;;
-	*) modlist="$modlist $1" ;;
-	esac
-}
-add_mod() {
-	line=$(grep -E "^([^:]*/)?$1\.ko(\.[a-z]+)?:" "$mods/modules.dep") || {
-		echo "kernel_guest.sh: no module $1 in $mods" >&2
-		exit 1
-	}
-	rev=
-	for d in ${line#*:}; do
-		rev="$d $rev"
-	done
-	for d in $rev; do
-		add_path "$d"
-	done
-	add_path "${line%%:*}"
-}
-
 if [ "$mode" = bench ]; then
 	for m in e1000 crc32_generic ib_uverbs rdma_rxe; do
-		add_mod $m
+		guest_add_mod "$mods" $m || exit 1
 	done
-	for m in $modlist; do
-		case $m in
-		*.ko) cp "$mods/$m" "$root/lib/modules/" ;;
-		*) echo "kernel_guest.sh: compressed module $m" >&2; exit 1 ;;
-		esac
-	done
+	guest_copy_mods "$mods" "$root" || exit 1
 	# rdma(8) and the libraries it links.
 	rdma=$(command -v rdma || echo /usr/bin/rdma)
+	guest_copy_bin "$root" "$rdma" || exit 1
 	cp "$rdma" "$root/bin/rdma"
-	for lib in $(ldd "$rdma" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p;s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
 fi
+modlist=$guest_modlist
 
 {
 	cat <<'EOF'
@@ -179,7 +146,7 @@ poweroff -f
 EOF
 } >"$root/init"
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.gz"
+guest_cpio "$root" "$out/initramfs.gz" || exit 1
 
 # check: SLUB's red zones, poisoning and free checks on every kmalloc
 # cache (Debian builds SLUB_DEBUG, off by default; its reports begin

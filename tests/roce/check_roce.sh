@@ -1,0 +1,256 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# make check-roce: the RoCEv2 test bed itself (docs/roce.md).  Two
+# rdma_rxe guests (scripts/roce_guest.sh) on one bridge run the
+# unmodified Debian programs against each other, their packets captured
+# on the bridge and checked for the RoCEv2 opcodes each program must
+# send; the host's end of the bridge reaches them; two namespaces on a
+# veth pair (scripts/roce_net.sh) run fi_pingpong -p tcp.
+#
+# Usage: tests/roce/check_roce.sh RESULTS_DIR
+#        tests/roce/check_roce.sh --golden RESULTS_DIR GOLDEN_DIR
+#
+# Prints "ok roce/NAME" / "not ok roce/NAME: why" per test and "N passed,
+# N failed" last, all also in RESULTS_DIR/roce.log; keeps each test's
+# outputs (NAME_server.out, NAME_client.out), its capture (NAME.pcap)
+# and the guests' consoles (g2.console, g3.console) there.  Exits 1 if
+# a test failed.  --golden instead captures the small runs whose pcaps
+# are tests/golden/roce/ into GOLDEN_DIR (tests/golden/roce/README).
+# Without tcpdump (package tcpdump) the opcode checks are skipped, and
+# say so.  KVER as scripts/roce_guest.sh says.
+set -u
+golden=
+if [ "${1:-}" = --golden ]; then
+	golden=$3
+	shift
+fi
+out=$1
+here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$here/scripts/guest_lib.sh"
+. "$here/scripts/roce_net.sh"
+. "$here/scripts/roce_guest.sh"
+
+rm -rf "$out"
+mkdir -p "$out"
+log=$out/roce.log
+pass=0 fail=0 skip=0
+: >"$log"
+
+ok() {
+	echo "ok roce/$1" | tee -a "$log"
+	pass=$((pass + 1))
+}
+not_ok() {
+	echo "not ok roce/$1: $2" | tee -a "$log"
+	fail=$((fail + 1))
+}
+skip() {
+	echo "skip roce/$1: $2" | tee -a "$log"
+	skip=$((skip + 1))
+}
+finish() {
+	trap - EXIT INT TERM HUP
+	roce_net_down
+	line="$pass passed, $fail failed"
+	[ $skip -gt 0 ] && line="$line, $skip skipped"
+	echo "$line" | tee -a "$log"
+	# (An exit without a status in a trap would be the status before it.)
+	[ $fail = 0 ] && exit 0
+	exit 1
+}
+
+have_tcpdump=0
+command -v tcpdump >/dev/null && have_tcpdump=1
+
+# why ID: the last line of ID's output that says what went wrong.
+why() {
+	l=$(grep -iE 'fail|error|couldn|unable|invalid|refused|timed? ?out|no ' \
+		"$roce_dir/$1.out" 2>/dev/null | tail -n1)
+	[ -n "$l" ] || l=$(tail -n1 "$roce_dir/$1.out" 2>/dev/null)
+	echo "$l"
+}
+
+# status_why ID WHAT: "" when ID exited 0, else what happened.
+status_why() {
+	st=$(cat "$roce_dir/$1.status" 2>/dev/null || echo none)
+	case $st in
+	0) ;;
+	124 | 137) echo "$2 timed out: $(why "$1")" ;;
+	*) echo "$2 exited $st: $(why "$1")" ;;
+	esac
+}
+
+# opcodes PCAP NAME=HEX...: each named RoCEv2 opcode (the BTH's first
+# byte, the UDP payload's) is in PCAP; prints the missing ones.
+opcodes() {
+	f=$1
+	shift
+	miss=
+	for o in "$@"; do
+		n=$(tcpdump -nn -r "$f" "udp dst port 4791 and udp[8] = ${o#*=}" 2>/dev/null | wc -l)
+		[ "$n" -gt 0 ] || miss="$miss ${o%=*}"
+	done
+	echo "${miss# }"
+}
+
+# pair NAME SERVER_ARGS CLIENT_REGEX OPCODE... : the program line
+# SERVER_ARGS on g2 as the server, and with 10.50.0.2 appended on g3 as
+# the client; passes when both exit 0, the client prints a line matching
+# CLIENT_REGEX and the capture holds each OPCODE (NAME=HEX).
+pair() {
+	name=$1 args=$2 re=$3
+	shift 3
+	cap=
+	if [ $have_tcpdump = 1 ]; then
+		cap=$out/$name.pcap
+		roce_capture_start "$cap" || cap=
+	fi
+	why=
+	roce_guest_start 2 "${name}_server" 60 18515 "$args" ||
+		why="the server did not start"
+	if [ -z "$why" ]; then
+		roce_guest_start 3 "${name}_client" 60 0 "$args 10.50.0.2" ||
+			why="the client did not start"
+	fi
+	[ -z "$why" ] && roce_guest_wait 3 "${name}_client"
+	roce_guest_wait 2 "${name}_server"
+	[ -n "$cap" ] && roce_capture_stop
+	[ -n "$why" ] || why=$(status_why "${name}_client" client)
+	[ -n "$why" ] || why=$(status_why "${name}_server" server)
+	if [ -z "$why" ] && ! grep -qE "$re" "$roce_dir/${name}_client.out"; then
+		why="the client printed no line matching '$re'"
+	fi
+	if [ -n "$why" ]; then
+		not_ok "$name" "$why"
+		return
+	fi
+	if [ -z "$cap" ]; then
+		ok "$name"
+		skip "${name}_opcodes" "no tcpdump (package tcpdump)"
+		return
+	fi
+	ok "$name"
+	miss=$(opcodes "$cap" "$@")
+	if [ -n "$miss" ]; then
+		not_ok "${name}_opcodes" "not captured on br0: $miss"
+	else
+		ok "${name}_opcodes"
+	fi
+}
+
+roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
+trap 'finish' EXIT
+trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+
+kver=$(roce_guest_kver)
+if ! roce_guest_initramfs "$kver" 2>"$out/initramfs.err"; then
+	not_ok initramfs "$(tail -n1 "$out/initramfs.err")"
+	finish
+fi
+if ! roce_bridge_up 2>"$out/bridge.err"; then
+	not_ok bridge "$(tail -n1 "$out/bridge.err")"
+	finish
+fi
+start=$(date +%s)
+if roce_guest_launch 2 2>"$out/boot.err" && roce_guest_launch 3 2>>"$out/boot.err" &&
+	roce_guest_ready 2 2>>"$out/boot.err" && roce_guest_ready 3 2>>"$out/boot.err"; then
+	ok "guests_boot_with_rxe0 ($(($(date +%s) - start)) s, $kver)"
+else
+	not_ok guests_boot_with_rxe0 "$(tail -n1 "$out/boot.err")"
+	finish
+fi
+
+G='-g $(gidx)'
+X='-x $(gidx) -F -d rxe0'
+if [ -n "$golden" ]; then
+	mkdir -p "$golden"
+	have_tcpdump=1
+	# name, program line, client's line, opcodes: small runs, a few
+	# packets each.
+	pair rc_send "ibv_rc_pingpong $G -s 2500 -n 1" ' iters in ' \
+		send_first=0x00 send_middle=0x01 send_last=0x02 ack=0x11
+	pair rc_write "ib_write_bw $X -s 64 -n 5 -t 4" '^ *64 +5 ' \
+		write_only=0x0a ack=0x11
+	pair rc_write_multi "ib_write_bw $X -s 2500 -n 5 -t 4" '^ *2500 +5 ' \
+		write_first=0x06 write_middle=0x07 write_last=0x08 ack=0x11
+	pair rc_read "ib_read_lat $X -s 2500 -n 5" '^ *2500 +5 ' \
+		read_request=0x0c read_first=0x0d read_middle=0x0e read_last=0x0f
+	pair rc_atomic "ib_atomic_lat $X -n 5" '^ *8 +5 ' \
+		fetch_add=0x14 atomic_ack=0x12
+	pair rc_cmp_swap "ib_atomic_lat $X -A CMP_AND_SWAP -n 5" '^ *8 +5 ' \
+		cmp_swap=0x13 atomic_ack=0x12
+	pair uc_send "ibv_uc_pingpong $G -s 2500 -n 1" ' iters in ' \
+		uc_send_first=0x20 uc_send_middle=0x21 uc_send_last=0x22
+	pair ud_send "ibv_ud_pingpong $G -s 64 -n 2" ' iters in ' \
+		ud_send_only=0x64
+	for n in rc_send rc_write rc_write_multi rc_read rc_atomic rc_cmp_swap uc_send ud_send; do
+		cp "$out/$n.pcap" "$golden/$n.pcap" 2>/dev/null ||
+			not_ok "golden_$n" "no capture"
+	done
+	finish
+fi
+
+# rxe to rxe, the unmodified programs; each one's packets checked for
+# the opcodes it must use (4096-byte messages: three packets at MTU 1024).
+pair rc_pingpong "ibv_rc_pingpong $G -n 20" '^20 iters in ' \
+	send_first=0x00 send_middle=0x01 send_last=0x02 ack=0x11
+pair rc_pingpong_events "ibv_rc_pingpong $G -e -s 64 -n 20" '^20 iters in ' \
+	send_only=0x04 ack=0x11
+pair uc_pingpong "ibv_uc_pingpong $G -s 64 -n 20" '^20 iters in ' \
+	uc_send_only=0x24
+pair ud_pingpong "ibv_ud_pingpong $G -s 512 -n 20" '^20 iters in ' \
+	ud_send_only=0x64
+pair write_bw "ib_write_bw $X -s 4096 -n 200" '^ *4096 +200 ' \
+	write_first=0x06 write_middle=0x07 write_last=0x08 ack=0x11
+pair read_lat "ib_read_lat $X -s 64 -n 100" '^ *64 +100 ' \
+	read_request=0x0c read_response_only=0x10
+pair atomic_lat "ib_atomic_lat $X -n 100" '^ *8 +100 ' \
+	fetch_add=0x14 atomic_ack=0x12
+pair send_lat "ib_send_lat $X -s 64 -n 100" '^ *64 +100 ' \
+	send_only=0x04
+
+# The host's end of the bridge reaches the guests.
+if ip netns exec "$ROCE_NS_BR" /bin/busybox ping -c 1 -W 5 10.50.0.3 \
+	>"$out/ping.out" 2>&1; then
+	ok host_end_reaches_guest
+else
+	not_ok host_end_reaches_guest "ping 10.50.0.3 from $ROCE_NS_BR: $(tail -n1 "$out/ping.out")"
+fi
+
+# Neither guest's kernel complained.
+for n in 2 3; do
+	roce_guest_start $n "dmesg$n" 20 0 dmesg && roce_guest_wait $n "dmesg$n"
+	splat=$(grep -E 'WARNING:|BUG:|general protection|Oops|refcount_t:|INFO: task .* blocked' \
+		"$roce_dir/dmesg$n.out" | head -n1)
+	if [ ! -s "$roce_dir/dmesg$n.out" ]; then
+		not_ok "g${n}_dmesg_clean" "no dmesg from the guest"
+	elif [ -n "$splat" ]; then
+		not_ok "g${n}_dmesg_clean" "$splat"
+	else
+		ok "g${n}_dmesg_clean"
+	fi
+done
+
+# Two namespaces on a veth pair: fi_pingpong -p tcp between them.
+roce_veth_up 2>"$out/veth.err" || not_ok veth "$(tail -n1 "$out/veth.err")"
+if [ -n "${ROCE_NS_A:-}" ] && ! command -v fi_pingpong >/dev/null; then
+	not_ok veth_fi_pingpong_tcp "no fi_pingpong (package libfabric-bin)"
+elif [ -n "${ROCE_NS_A:-}" ]; then
+	roce_ns_start "$ROCE_NS_A" veth_server 30 47599 \
+		'exec fi_pingpong -p tcp -e rdm -B 47599 -S 4096 -I 100' 2>"$out/veth.err"
+	roce_ns_start "$ROCE_NS_B" veth_client 30 0 \
+		'exec fi_pingpong -p tcp -e rdm -P 47599 -S 4096 -I 100 $ROCE_A'
+	roce_ns_wait veth_client
+	roce_ns_wait veth_server
+	why=$(status_why veth_client client)
+	[ -n "$why" ] || why=$(status_why veth_server server)
+	if [ -z "$why" ] && ! grep -qE '^4k +100 +=100 ' "$roce_dir/veth_client.out"; then
+		why="the client printed no row for 100 transfers of 4k"
+	fi
+	if [ -n "$why" ]; then
+		not_ok veth_fi_pingpong_tcp "$why"
+	else
+		ok veth_fi_pingpong_tcp
+	fi
+fi
+finish
