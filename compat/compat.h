@@ -507,20 +507,40 @@ unsigned int num_online_cpus(void);
  * address is -EAFNOSUPPORT).  compat_udp_open() binds @addr:@port with
  * the don't-fragment bit set on what it sends (so the IP ID is 0) and
  * returns the endpoint or an ERR_PTR.  compat_udp_send() sends one
- * datagram: 0 or a negative errno.  compat_udp_recv() receives one into
- * @buf, with its source and the local address it was sent to: its
- * length, -EAGAIN after @timeout_us (-1: no limit), -EINTR after a
- * compat_udp_wake(), -EMSGSIZE for a datagram longer than @len
- * (dropped).  A kernel module has none: -EOPNOTSUPP.
+ * datagram: 0 or a negative errno.  compat_udp_recv() receives one's
+ * payload into @buf and what came with it into @m: its length, -EAGAIN
+ * after @timeout_us (-1: no limit), -EINTR after a compat_udp_wake(),
+ * -EMSGSIZE for a datagram longer than @len, -EBADMSG for one that is
+ * not well formed (both dropped).  Where the endpoint may read raw IP
+ * (CAP_NET_RAW), @m has the IPv4 and UDP headers as they arrived.  A
+ * kernel module has none: -EOPNOTSUPP.
  */
 struct compat_udp;
+
+/**
+ * struct compat_udp_meta - what came with a datagram
+ * @src: the sender's address
+ * @dst: the address it was sent to
+ * @sport: the sender's UDP port
+ * @has_l3: @l3 holds its IPv4 header (20 bytes, no options) and UDP
+ *	header as received; false when the socket cannot see them
+ * @l3: those headers
+ */
+struct compat_udp_meta {
+	u8 src[16];
+	u8 dst[16];
+	u16 sport;
+	bool has_l3;
+	u8 l3[28];
+};
+
 bool compat_addr_is_v4(const u8 addr[16]);
 struct compat_udp *compat_udp_open(const u8 addr[16], u16 port);
 void compat_udp_close(struct compat_udp *u);
 int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
 		    const void *buf, size_t len);
-int compat_udp_recv(struct compat_udp *u, void *buf, size_t len, u8 src[16],
-		    u16 *sport, u8 dst[16], long timeout_us);
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len,
+		    struct compat_udp_meta *m, long timeout_us);
 void compat_udp_wake(struct compat_udp *u);
 
 /*

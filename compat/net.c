@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * UDP endpoints for a driver's network port (the soft device's RoCEv2
- * port), over a libc socket.  See compat.h.
+ * port), over libc sockets.  See compat.h.
+ *
+ * A datagram's IP header matters to RoCEv2: the ICRC covers its IP ID
+ * and flags, which a UDP socket does not show.  So where we may (root,
+ * CAP_NET_RAW) datagrams are read from a raw IPPROTO_UDP socket bound to
+ * the address, filtered in the kernel to the port, which gives the IP
+ * and UDP headers as they arrived; the UDP socket (which sends, and owns
+ * the port so that no ICMP "port unreachable" answers a peer) then drops
+ * all it receives, by a filter too.  Elsewhere the UDP socket receives
+ * and the headers are not known (compat_udp_meta.has_l3 false).
  */
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -14,10 +24,16 @@
 
 /* Socket buffer bytes asked for, each way. */
 #define COMPAT_UDP_BUF (8 << 20)
+/* The longest IPv4 header. */
+#define COMPAT_IP_MAX 60
 
 struct compat_udp {
-	int fd;
+	int fd;		/* UDP: sends; receives when @raw is -1 */
+	int raw;	/* raw IPPROTO_UDP: receives; -1 if not allowed */
 	int wake;	/* an eventfd: compat_udp_wake() */
+	u16 port;
+	u8 *rbuf;	/* @raw's datagram, headers included */
+	size_t rlen;
 };
 
 static const u8 compat_v4mapped[12] = {
@@ -40,11 +56,69 @@ static int compat_sin(const u8 addr[16], u16 port, struct sockaddr_in *sin)
 	return 0;
 }
 
+static void compat_sock_bufs(int fd)
+{
+	int bufsz = COMPAT_UDP_BUF;
+
+	/*
+	 * Room for a burst of full windows from several peers: the default
+	 * (about 200 KiB) drops a third of a 64 KiB WRITE stream on lo.
+	 * FORCE passes rmem_max where we may (root); else what it allows.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+}
+
+/*
+ * The raw socket of @sin, filtered to UDP port @port; -1 where we may not
+ * have one.
+ */
+static int compat_raw_open(const struct sockaddr_in *sin, u16 port)
+{
+	struct sock_filter code[] = {
+		/* X = the IP header's length; A = the UDP destination port */
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+	struct sockaddr_in any = *sin;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    IPPROTO_UDP);
+	if (fd < 0)
+		return -1;
+	any.sin_port = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) ||
+	    bind(fd, (struct sockaddr *)&any, sizeof(any))) {
+		close(fd);
+		return -1;
+	}
+	compat_sock_bufs(fd);
+	return fd;
+}
+
+/* The UDP socket receives nothing once the raw one does. */
+static int compat_udp_mute(int fd)
+{
+	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog));
+}
+
 struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
 {
 	struct compat_udp *u;
 	struct sockaddr_in sin;
-	int one = 1, pmtu = IP_PMTUDISC_DO, bufsz = COMPAT_UDP_BUF, ret;
+	int one = 1, pmtu = IP_PMTUDISC_DO, ret;
 
 	ret = compat_sin(addr, port, &sin);
 	if (ret)
@@ -52,6 +126,8 @@ struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
 	u = kzalloc(sizeof(*u));
 	if (!u)
 		return ERR_PTR(-ENOMEM);
+	u->port = port;
+	u->raw = -1;
 	u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (u->fd < 0) {
 		ret = -errno;
@@ -62,19 +138,7 @@ struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
 		ret = -errno;
 		goto err_close;
 	}
-	/*
-	 * Room for a burst of full windows from several peers: the default
-	 * (about 200 KiB) drops a third of a 64 KiB WRITE stream on lo.
-	 * FORCE passes rmem_max where we may (root); else what it allows.
-	 */
-	if (setsockopt(u->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
-		       sizeof(bufsz)))
-		setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
-			   sizeof(bufsz));
-	if (setsockopt(u->fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz,
-		       sizeof(bufsz)))
-		setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &bufsz,
-			   sizeof(bufsz));
+	compat_sock_bufs(u->fd);
 	/* DF set, and so IP ID 0: what a RoCEv2 peer's ICRC check assumes. */
 	if (setsockopt(u->fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
 		       sizeof(pmtu)) ||
@@ -82,6 +146,17 @@ struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
 	    bind(u->fd, (struct sockaddr *)&sin, sizeof(sin))) {
 		ret = -errno;
 		goto err_wake;
+	}
+	u->rlen = 65536;
+	u->rbuf = kmalloc(u->rlen);
+	if (!u->rbuf) {
+		ret = -ENOMEM;
+		goto err_wake;
+	}
+	u->raw = compat_raw_open(&sin, port);
+	if (u->raw >= 0 && compat_udp_mute(u->fd)) {
+		close(u->raw);
+		u->raw = -1;
 	}
 	return u;
 
@@ -98,6 +173,9 @@ void compat_udp_close(struct compat_udp *u)
 {
 	if (!u)
 		return;
+	if (u->raw >= 0)
+		close(u->raw);
+	kfree(u->rbuf);
 	close(u->wake);
 	close(u->fd);
 	kfree(u);
@@ -122,17 +200,47 @@ int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
 	return 0;
 }
 
-int compat_udp_recv(struct compat_udp *u, void *buf, size_t len, u8 src[16],
-		    u16 *sport, u8 dst[16], long timeout_us)
+/* One datagram of the raw socket: its payload's length or -errno. */
+static int compat_raw_recv(struct compat_udp *u, void *buf, size_t len,
+			   struct compat_udp_meta *m)
+{
+	ssize_t n = recv(u->raw, u->rbuf, u->rlen, MSG_DONTWAIT);
+	size_t ihl, ulen;
+
+	if (n < 0)
+		return errno == EAGAIN ? -EAGAIN : -errno;
+	if (n < 20)
+		return -EBADMSG;
+	ihl = (size_t)(u->rbuf[0] & 0xf) * 4;
+	if ((u->rbuf[0] >> 4) != 4 || ihl < 20 || (size_t)n < ihl + 8)
+		return -EBADMSG;
+	ulen = (size_t)u->rbuf[ihl + 4] << 8 | u->rbuf[ihl + 5];
+	if (ulen < 8 || ihl + ulen > (size_t)n)
+		return -EBADMSG;
+	ulen -= 8;
+	if (ulen > len)
+		return -EMSGSIZE;
+	memcpy(m->src, compat_v4mapped, 12);
+	memcpy(m->src + 12, u->rbuf + 12, 4);
+	memcpy(m->dst, compat_v4mapped, 12);
+	memcpy(m->dst + 12, u->rbuf + 16, 4);
+	m->sport = (u16)(u->rbuf[ihl] << 8 | u->rbuf[ihl + 1]);
+	/* Options would not fit; the ICRC check refuses them anyway. */
+	m->has_l3 = ihl == 20;
+	if (m->has_l3)
+		memcpy(m->l3, u->rbuf, sizeof(m->l3));
+	memcpy(buf, u->rbuf + ihl + 8, ulen);
+	return (int)ulen;
+}
+
+/* One datagram of the UDP socket (no raw one): as compat_raw_recv(). */
+static int compat_dgram_recv(struct compat_udp *u, void *buf, size_t len,
+			     struct compat_udp_meta *m)
 {
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 	} ctl;
-	struct pollfd p[2] = {
-		{ .fd = u->fd, .events = POLLIN },
-		{ .fd = u->wake, .events = POLLIN },
-	};
 	struct sockaddr_in sin;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = {
@@ -141,40 +249,55 @@ int compat_udp_recv(struct compat_udp *u, void *buf, size_t len, u8 src[16],
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
 	struct cmsghdr *c;
-	u64 v;
 	ssize_t n;
 
 	n = recvmsg(u->fd, &msg, MSG_DONTWAIT);
-	if (n < 0 && errno == EAGAIN) {
-		int t = timeout_us < 0 ? -1 : (int)((timeout_us + 999) / 1000);
-
-		if (poll(p, 2, t) < 0)
-			return -errno;
-		if (p[1].revents & POLLIN) {
-			if (read(u->wake, &v, sizeof(v)) < 0)
-				return -EINTR;
-			return -EINTR;
-		}
-		n = recvmsg(u->fd, &msg, MSG_DONTWAIT);
-	}
 	if (n < 0)
 		return errno == EAGAIN ? -EAGAIN : -errno;
 	if (msg.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
-	memcpy(src, compat_v4mapped, 12);
-	memcpy(src + 12, &sin.sin_addr, 4);
-	*sport = ntohs(sin.sin_port);
-	memset(dst, 0, 16);
+	memcpy(m->src, compat_v4mapped, 12);
+	memcpy(m->src + 12, &sin.sin_addr, 4);
+	m->sport = ntohs(sin.sin_port);
+	memset(m->dst, 0, 16);
+	m->has_l3 = false;
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			memcpy(dst, compat_v4mapped, 12);
-			memcpy(dst + 12, &pi.ipi_addr, 4);
+			memcpy(m->dst, compat_v4mapped, 12);
+			memcpy(m->dst + 12, &pi.ipi_addr, 4);
 		}
 	}
 	return (int)n;
+}
+
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len,
+		    struct compat_udp_meta *m, long timeout_us)
+{
+	int fd = u->raw >= 0 ? u->raw : u->fd;
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = u->wake, .events = POLLIN },
+	};
+	int n, t;
+	u64 v;
+
+	n = u->raw >= 0 ? compat_raw_recv(u, buf, len, m) :
+			  compat_dgram_recv(u, buf, len, m);
+	if (n != -EAGAIN)
+		return n;
+	t = timeout_us < 0 ? -1 : (int)((timeout_us + 999) / 1000);
+	if (poll(p, 2, t) < 0)
+		return -errno;
+	if (p[1].revents & POLLIN) {
+		if (read(u->wake, &v, sizeof(v)) < 0)
+			return -EINTR;
+		return -EINTR;
+	}
+	return u->raw >= 0 ? compat_raw_recv(u, buf, len, m) :
+			     compat_dgram_recv(u, buf, len, m);
 }
 
 void compat_udp_wake(struct compat_udp *u)

@@ -244,8 +244,15 @@ struct compat_udp *compat_udp_open(const u8 addr[16], u16 port);
 void compat_udp_close(struct compat_udp *u);
 int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
 		    const void *buf, size_t len);
-int compat_udp_recv(struct compat_udp *u, void *buf, size_t len, u8 src[16],
-		    u16 *sport, u8 dst[16], long timeout_us);
+struct compat_udp_meta {
+	u8 src[16];
+	u8 dst[16];
+	u16 sport;
+	bool has_l3;
+	u8 l3[28];
+};
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len,
+		    struct compat_udp_meta *m, long timeout_us);
 void compat_udp_wake(struct compat_udp *u);
 
 /* Kick sets: wake, wake_all and timed waits; no client eventfds. */

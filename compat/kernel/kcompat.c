@@ -302,8 +302,8 @@ int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
 	return -EOPNOTSUPP;
 }
 
-int compat_udp_recv(struct compat_udp *u, void *buf, size_t len, u8 src[16],
-		    u16 *sport, u8 dst[16], long timeout_us)
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len,
+		    struct compat_udp_meta *m, long timeout_us)
 {
 	return -EOPNOTSUPP;
 }

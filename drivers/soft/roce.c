@@ -838,14 +838,20 @@ out_unlock:
 
 /* ---- the responder ---- */
 
-/* The IPv4 header rxe puts in a UD receive's GRH area (bytes 20..39). */
-static void soft_roce_ud_grh(u8 *grh, const u8 src[16], const u8 dst[16],
+/*
+ * The IPv4 header rdma_rxe puts in a UD receive's GRH area (bytes 20..39,
+ * the first 20 zero): as it arrived, or as it must have been sent.
+ */
+static void soft_roce_ud_grh(u8 *grh, const struct compat_udp_meta *m,
 			     u32 len)
 {
 	u8 l3[ROCE_L3_IPV4_LEN];
 
 	memset(grh, 0, SOFT_GRH_LEN);
-	if (!roce_l3_hdr_ipv4(l3, src + 12, dst + 12, ROCE_UDP_PORT, 0, len))
+	if (m->has_l3)
+		memcpy(grh + 20, m->l3, 20);
+	else if (!roce_l3_hdr_ipv4(l3, m->src + 12, m->dst + 12, m->sport, 0,
+				   len))
 		memcpy(grh + 20, l3, 20);
 }
 
@@ -961,8 +967,8 @@ static int soft_roce_recv_data(struct soft_qp *sqp, u64 off, const u8 *data,
 /* A UD datagram for @sqp.  resp_lock held. */
 static void soft_roce_ud_recv(struct soft_roce *rp, struct soft_qp *sqp,
 			      const struct ib_uverbs_qp_attr *attr,
-			      const struct roce_pkt *pkt, const u8 src[16],
-			      const u8 dst[16], u32 wire_len)
+			      const struct roce_pkt *pkt,
+			      const struct compat_udp_meta *m, u32 wire_len)
 {
 	u8 grh[SOFT_GRH_LEN];
 	int status;
@@ -977,7 +983,7 @@ static void soft_roce_ud_recv(struct soft_roce *rp, struct soft_qp *sqp,
 		soft_roce_drop(rp, SOFT_ROCE_DROP_NO_RECV);
 		return;
 	}
-	soft_roce_ud_grh(grh, src, dst, wire_len);
+	soft_roce_ud_grh(grh, m, wire_len);
 	status = soft_roce_recv_data(sqp, 0, grh, sizeof(grh));
 	if (!status)
 		status = soft_roce_recv_data(sqp, SOFT_GRH_LEN, pkt->payload,
@@ -1306,9 +1312,9 @@ out_nak:
 static void soft_roce_responder(struct soft_roce *rp, struct soft_qp *sqp,
 				const struct roce_pkt *pkt,
 				const struct roce_opcode_info *info,
-				const u8 src[16], const u8 dst[16],
-				u32 wire_len)
+				const struct compat_udp_meta *m, u32 wire_len)
 {
+	const u8 *src = m->src;
 	struct ib_uverbs_qp_attr attr;
 	u32 mtu, epsn;
 	s32 diff;
@@ -1327,7 +1333,7 @@ static void soft_roce_responder(struct soft_roce *rp, struct soft_qp *sqp,
 		goto out_unlock;
 	}
 	if (sqp->ibqp.qp_type == IB_UVERBS_QPT_UD) {
-		soft_roce_ud_recv(rp, sqp, &attr, pkt, src, dst, wire_len);
+		soft_roce_ud_recv(rp, sqp, &attr, pkt, m, wire_len);
 		goto out_unlock;
 	}
 	if (memcmp(attr.ah_attr.dgid.raw, src, 16)) {
@@ -1404,9 +1410,10 @@ out_unlock:
  * the header comment happens here.
  */
 static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
-			    const u8 src[16], u16 sport, const u8 dst[16])
+			    const struct compat_udp_meta *m)
 {
 	const struct roce_opcode_info *info;
+	const u8 *src = m->src, *dst = m->dst;
 	u8 l3[ROCE_L3_IPV4_LEN];
 	struct roce_pkt pkt;
 	struct soft_qp *sqp;
@@ -1419,8 +1426,16 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 		soft_roce_drop(rp, (enum soft_roce_drop)why);
 		return;
 	}
+	/*
+	 * The headers as they came where the socket shows them; else as
+	 * the sender must have sent them (IP ID 0, DF: rdma_rxe and this
+	 * port send so).
+	 */
+	if (m->has_l3)
+		memcpy(l3, m->l3, sizeof(l3));
 	if (!compat_addr_is_v4(src) || !compat_addr_is_v4(dst) ||
-	    roce_l3_hdr_ipv4(l3, src + 12, dst + 12, sport, 0, len) ||
+	    (!m->has_l3 &&
+	     roce_l3_hdr_ipv4(l3, src + 12, dst + 12, m->sport, 0, len)) ||
 	    roce_icrc_check(l3, sizeof(l3), buf, len)) {
 		soft_roce_drop(rp, SOFT_ROCE_DROP_ICRC);
 		return;
@@ -1445,7 +1460,7 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 		goto out_put;
 	}
 	if (info->flags & ROCE_OPF_REQUEST) {
-		soft_roce_responder(rp, sqp, &pkt, info, src, dst, len);
+		soft_roce_responder(rp, sqp, &pkt, info, m, len);
 	} else {
 		struct ib_uverbs_qp_attr attr;
 
@@ -1462,14 +1477,13 @@ out_put:
 static int soft_roce_rx_thread(void *data)
 {
 	struct soft_roce *rp = data;
-	u8 src[16], dst[16];
-	u16 sport;
+	struct compat_udp_meta m;
 	int n;
 
 	while (!kthread_should_stop()) {
-		n = compat_udp_recv(rp->udp, rp->rxbuf, SOFT_ROCE_BUF, src,
-				    &sport, dst, SOFT_ROCE_POLL_US);
-		if (n == -EMSGSIZE) {
+		n = compat_udp_recv(rp->udp, rp->rxbuf, SOFT_ROCE_BUF, &m,
+				    SOFT_ROCE_POLL_US);
+		if (n == -EMSGSIZE || n == -EBADMSG) {
 			soft_roce_inc(&rp->stats.rx_packets);
 			soft_roce_drop(rp, SOFT_ROCE_DROP_LENGTH);
 			continue;
@@ -1477,9 +1491,9 @@ static int soft_roce_rx_thread(void *data)
 		if (n < 0)
 			continue;
 		/* Where the socket did not say, it is our own address. */
-		if (!compat_addr_is_v4(dst))
-			memcpy(dst, rp->addr, 16);
-		soft_roce_input(rp, rp->rxbuf, (u32)n, src, sport, dst);
+		if (!compat_addr_is_v4(m.dst))
+			memcpy(m.dst, rp->addr, 16);
+		soft_roce_input(rp, rp->rxbuf, (u32)n, &m);
 	}
 	return 0;
 }
