@@ -20,12 +20,19 @@ ROCE_SKIP = $(strip \
 
 .PHONY: check-roce
 
-check-roce:
+# The interop tests (tests/roce/check_interop.sh) run ioverbsd, the tool
+# and the provider of the release build against rdma_rxe.
+ROCE_PROGS := $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs \
+	$(O)/rel/provider/libioverbs-rdmav34.so
+
+check-roce: $(if $(ROCE_SKIP),,$(ROCE_PROGS))
 	@rm -rf $(R)/roce && mkdir -p $(R)/roce
 ifneq ($(ROCE_SKIP),)
 	@printf 'skip roce: %s\n0 passed, 0 failed, 1 skipped\n' "$(ROCE_SKIP)" \
 		| tee $(R)/roce/roce.sum | head -n1
 else
 	$(Q)KVER=$(KVER) sh tests/roce/check_roce.sh $(R)/roce || true
+	$(Q)KVER=$(KVER) IOVERBS_BUILD=$(abspath $(O))/rel \
+		sh tests/roce/check_interop.sh $(R)/roce/interop || true
 endif
 	$(Q)$(call STAGE_END,roce)
