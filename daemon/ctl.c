@@ -350,7 +350,8 @@ static void stat_roce(struct outbuf *o, const struct ivd_dev *d)
 	out_printf(o,
 		   "roce %s port 1 addr %s netdev %s rx %llu tx %llu "
 		   "retransmits %llu timeouts %llu naks_sent %llu "
-		   "naks_rcvd %llu rnr_naks_sent %llu rnr_naks_rcvd %llu drops",
+		   "naks_rcvd %llu rnr_naks_sent %llu rnr_naks_rcvd %llu "
+		   "test_lost %llu test_reordered %llu drops",
 		   d->name, addr, c.netdev[0] ? c.netdev : "-",
 		   (unsigned long long)c.rx_packets,
 		   (unsigned long long)c.tx_packets,
@@ -359,7 +360,9 @@ static void stat_roce(struct outbuf *o, const struct ivd_dev *d)
 		   (unsigned long long)c.naks_sent,
 		   (unsigned long long)c.naks_rcvd,
 		   (unsigned long long)c.rnr_naks_sent,
-		   (unsigned long long)c.rnr_naks_rcvd);
+		   (unsigned long long)c.rnr_naks_rcvd,
+		   (unsigned long long)c.test_lost,
+		   (unsigned long long)c.test_reordered);
 	for (i = 1; i < ARRAY_SIZE(drop_names); i++)
 		if (c.drops[i])
 			out_printf(o, " %s %llu", drop_names[i],

@@ -44,6 +44,8 @@ struct options {
 	char *mountpoint;
 	char *fuse_opts;
 	unsigned int max_threads;
+	u32 roce_loss_ppm;
+	u32 roce_reorder_ppm;
 };
 
 /* Worker threads at most; a shutdown waits this long for their jobs. */
@@ -105,6 +107,10 @@ static void usage(FILE *fp)
 		"                         ::ffff:ADDR; its QPs talk to other hosts (ioverbsd\n"
 		"                         or Linux rdma_rxe).  Without it no socket is opened\n"
 		"  --netdev=[NAME:]IFACE  the same with the first IPv4 address of IFACE\n"
+		"  --roce-faults=LOSS,REORDER\n"
+		"                         with --test-hooks: RoCEv2 ports drop LOSS%% of the\n"
+		"                         packets they send and send REORDER%% after the next\n"
+		"                         one (tests on kernels without netem)\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
@@ -257,6 +263,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_NIC_THREADS,
 		OPT_ROCE,
 		OPT_NETDEV,
+		OPT_ROCE_FAULTS,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -285,6 +292,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "nic-threads", required_argument, NULL, OPT_NIC_THREADS },
 		{ "roce", required_argument, NULL, OPT_ROCE },
 		{ "netdev", required_argument, NULL, OPT_NETDEV },
+		{ "roce-faults", required_argument, NULL, OPT_ROCE_FAULTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -418,6 +426,18 @@ static int parse_options(struct options *o, int argc, char **argv)
 				goto bad;
 			o->nic_threads = (unsigned int)v;
 			break;
+		case OPT_ROCE_FAULTS: {
+			double loss, reorder;
+			char end;
+
+			if (sscanf(optarg, "%lf,%lf%c", &loss, &reorder,
+				   &end) != 2 || loss < 0 || reorder < 0 ||
+			    loss + reorder > 100)
+				goto bad;
+			o->roce_loss_ppm = (u32)(loss * 10000 + 0.5);
+			o->roce_reorder_ppm = (u32)(reorder * 10000 + 0.5);
+			break;
+		}
 		case OPT_ROCE:
 		case OPT_NETDEV: {
 			char why[128];
@@ -447,6 +467,14 @@ static int parse_options(struct options *o, int argc, char **argv)
 		fprintf(stderr, "ioverbsd: mount point %s: %s\n", argv[optind],
 			strerror(errno));
 		return -EINVAL;
+	}
+	if ((o->roce_loss_ppm || o->roce_reorder_ppm) && !o->cfg.test_hooks) {
+		fprintf(stderr, "ioverbsd: --roce-faults needs --test-hooks\n");
+		return -EINVAL;
+	}
+	for (i = 0; i < IVD_MAX_DEVICES; i++) {
+		o->cfg.roce[i].test_loss_ppm = o->roce_loss_ppm;
+		o->cfg.roce[i].test_reorder_ppm = o->roce_reorder_ppm;
 	}
 	for (i = o->cfg.num_devices; i < IVD_MAX_DEVICES; i++) {
 		if (o->cfg.perm[i].set || o->cfg.pkeys[i].num ||

@@ -8,14 +8,15 @@
 # Usage: scripts/ioverbs_host.sh ADDR CMD [ARGS...]
 #
 # IOVERBS_BUILD (default build/rel of this tree) has the daemon, the
-# tool and the provider.  Exits with CMD's status (2: no daemon).
+# tool and the provider; IOVERBSD_ARGS adds options to the daemon's
+# (--test-hooks --roce-faults=LOSS,REORDER).  Exits with CMD's status (2: no daemon).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 b=${IOVERBS_BUILD:-$here/build/rel}
 addr=$1
 shift
 mnt=$(mktemp -d /tmp/ioverbs-roce.XXXXXX) || exit 2
-"$b/daemon/ioverbsd" -f --roce="$addr" --log-file="$mnt.log" "$mnt" &
+"$b/daemon/ioverbsd" -f --roce="$addr" ${IOVERBSD_ARGS:-} --log-file="$mnt.log" "$mnt" &
 dpid=$!
 i=0
 while [ ! -e "$mnt/uverbs0" ] && [ $i -lt 100 ]; do

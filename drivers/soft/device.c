@@ -81,6 +81,7 @@ static const struct uverbs_field soft_roce_counters_fields[] = {
 	{ .name = "drops", .offset = offsetof(struct soft_roce_counters, drops),
 	  .size = sizeof(__u64), .kind = UVERBS_FIELD_UINT,
 	  .count = SOFT_ROCE_DROP_MAX },
+	SRC(test_lost), SRC(test_reordered),
 };
 static const struct uverbs_layout soft_roce_counters_layout =
 	UVERBS_LAYOUT(soft_roce_counters, soft_roce_counters_fields);

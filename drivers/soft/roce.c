@@ -68,6 +68,8 @@
 #define SOFT_ROCE_POLL_US 200000
 #define SOFT_GRH_LEN 40
 #define SOFT_QKEY_USE_QP 0x80000000u
+/* The test hook holds a packet back this long at most (netem's delay). */
+#define SOFT_ROCE_HOLD_US 1000
 
 /* A port's counters (struct soft_roce_counters). */
 struct soft_roce_stats {
@@ -80,6 +82,8 @@ struct soft_roce_stats {
 	atomic_long_t rnr_naks_sent;
 	atomic_long_t rnr_naks_rcvd;
 	atomic_long_t drops[SOFT_ROCE_DROP_MAX];
+	atomic_long_t test_lost;
+	atomic_long_t test_reordered;
 };
 
 /**
@@ -94,6 +98,11 @@ struct soft_roce_stats {
  * @rxbuf: the receive thread's datagram
  * @rtx: the receive thread's packet and payload to send (responses)
  * @stats: counters
+ * @loss_ppm, @reorder_ppm: the test hook's rates (soft_roce_config)
+ * @held_lock: protects @held, @held_len and @held_dst (a leaf)
+ * @held: a packet the test hook holds back (SOFT_ROCE_BUF bytes), sent
+ *	after the next one, or by @held_work after SOFT_ROCE_HOLD_US if no
+ *	other comes (a peer may wait for it); @held_len 0: none
  */
 struct soft_roce {
 	struct soft_device *sdev;
@@ -106,6 +115,13 @@ struct soft_roce {
 	u8 *rxbuf;
 	u8 *rtx;
 	struct soft_roce_stats stats;
+	u32 loss_ppm;
+	u32 reorder_ppm;
+	spinlock_t held_lock;
+	u8 *held;
+	u32 held_len;
+	u8 held_dst[16];
+	struct delayed_work held_work;
 };
 
 _Static_assert((int)SOFT_ROCE_DROP_ICRC == (int)ROCE_DROP_ICRC,
@@ -186,6 +202,57 @@ bool soft_roce_qp(struct soft_qp *sqp)
 /* ---- sending ---- */
 
 /*
+ * The test hook (soft_roce_config.test_loss_ppm, test_reorder_ppm): true
+ * if it took the packet (dropped it, or holds it back until the next one
+ * is sent).
+ */
+static bool soft_roce_test_fault(struct soft_roce *rp, const u8 dst[16],
+				 const u8 *buf, u32 len)
+{
+	u32 r = get_random_u32() % 1000000;
+	bool took = false;
+
+	if (r < rp->loss_ppm) {
+		soft_roce_inc(&rp->stats.test_lost);
+		return true;
+	}
+	if (r - rp->loss_ppm >= rp->reorder_ppm)
+		return false;
+	spin_lock(&rp->held_lock);
+	if (!rp->held_len) {
+		memcpy(rp->held, buf, len);
+		memcpy(rp->held_dst, dst, 16);
+		rp->held_len = len;
+		took = true;
+	}
+	spin_unlock(&rp->held_lock);
+	if (took) {
+		soft_roce_inc(&rp->stats.test_reordered);
+		mod_delayed_work(rp->sdev->wq, &rp->held_work,
+				 SOFT_ROCE_HOLD_US);
+	}
+	return took;
+}
+
+/* Sends the packet the test hook holds back, after another one went. */
+static void soft_roce_test_release(struct soft_roce *rp)
+{
+	spin_lock(&rp->held_lock);
+	if (rp->held_len &&
+	    !compat_udp_send(rp->udp, rp->held_dst, ROCE_UDP_PORT, rp->held,
+			     rp->held_len))
+		soft_roce_inc(&rp->stats.tx_packets);
+	rp->held_len = 0;
+	spin_unlock(&rp->held_lock);
+}
+
+static void soft_roce_held_work(struct delayed_work *dw)
+{
+	soft_roce_test_release(container_of(dw, struct soft_roce,
+					    held_work));
+}
+
+/*
  * Sends @pkt with @len bytes of payload from @payload to @dst: builds it,
  * computes the ICRC over the headers the kernel will write, counts it.
  */
@@ -203,11 +270,16 @@ static int soft_roce_xmit(struct soft_roce *rp, u8 *buf, const u8 dst[16],
 			       (size_t)n);
 	if (!ret)
 		ret = roce_icrc_set(l3, sizeof(l3), buf, (size_t)n);
+	if (!ret && (rp->loss_ppm || rp->reorder_ppm) &&
+	    soft_roce_test_fault(rp, dst, buf, (u32)n))
+		return 0;
 	if (!ret)
 		ret = compat_udp_send(rp->udp, dst, ROCE_UDP_PORT, buf,
 				      (size_t)n);
 	if (!ret)
 		soft_roce_inc(&rp->stats.tx_packets);
+	if (!ret && (rp->loss_ppm || rp->reorder_ppm))
+		soft_roce_test_release(rp);
 	return ret;
 }
 
@@ -1522,9 +1594,15 @@ int soft_roce_port_init(struct soft_device *sdev, struct soft_port *port,
 	memcpy(rp->netdev, cfg->netdev, sizeof(rp->netdev));
 	rp->netdev[sizeof(rp->netdev) - 1] = 0;
 	rp->mtu = cfg->mtu ? cfg->mtu : IB_UVERBS_MTU_1024;
+	rp->loss_ppm = min_t(u32, cfg->test_loss_ppm, 1000000);
+	rp->reorder_ppm = min_t(u32, cfg->test_reorder_ppm,
+				1000000 - rp->loss_ppm);
+	spin_lock_init(&rp->held_lock);
+	INIT_DELAYED_WORK(&rp->held_work, soft_roce_held_work);
 	rp->rxbuf = kmalloc(SOFT_ROCE_BUF);
 	rp->rtx = kmalloc(2 * SOFT_ROCE_BUF);
-	if (!rp->rxbuf || !rp->rtx) {
+	rp->held = kmalloc(SOFT_ROCE_BUF);
+	if (!rp->rxbuf || !rp->rtx || !rp->held) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -1547,6 +1625,8 @@ int soft_roce_port_init(struct soft_device *sdev, struct soft_port *port,
 err_close:
 	compat_udp_close(rp->udp);
 err_free:
+	spin_lock_destroy(&rp->held_lock);
+	kfree(rp->held);
 	kfree(rp->rtx);
 	kfree(rp->rxbuf);
 	kfree(rp);
@@ -1572,7 +1652,10 @@ void soft_roce_port_free(struct soft_port *port)
 	if (!rp)
 		return;
 	soft_roce_port_stop(port);
+	cancel_delayed_work_sync(&rp->held_work);
 	compat_udp_close(rp->udp);
+	spin_lock_destroy(&rp->held_lock);
+	kfree(rp->held);
 	kfree(rp->rtx);
 	kfree(rp->rxbuf);
 	kfree(rp);
@@ -1605,6 +1688,8 @@ void soft_roce_counters(struct soft_port *port, struct soft_roce_counters *out)
 	out->rnr_naks_rcvd = atomic_long_read(&rp->stats.rnr_naks_rcvd);
 	for (i = 0; i < SOFT_ROCE_DROP_NR; i++)
 		out->drops[i] = atomic_long_read(&rp->stats.drops[i]);
+	out->test_lost = atomic_long_read(&rp->stats.test_lost);
+	out->test_reordered = atomic_long_read(&rp->stats.test_reordered);
 }
 
 /* MODIFY moved @sqp to @state. */

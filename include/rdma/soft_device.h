@@ -174,6 +174,8 @@ enum soft_roce_drop {
  * @naks_sent, @naks_rcvd: NAKs (sequence, access, invalid, op error)
  * @rnr_naks_sent, @rnr_naks_rcvd: RNR NAKs
  * @drops: received packets dropped, by enum soft_roce_drop
+ * @test_lost, @test_reordered: packets the test hook dropped, or held
+ *	back and sent after the next one (struct soft_roce_config)
  */
 struct soft_roce_counters {
 	__aligned_u64 roce;
@@ -188,6 +190,8 @@ struct soft_roce_counters {
 	__aligned_u64 rnr_naks_sent;
 	__aligned_u64 rnr_naks_rcvd;
 	__aligned_u64 drops[SOFT_ROCE_DROP_MAX];
+	__aligned_u64 test_lost;
+	__aligned_u64 test_reordered;
 };
 
 /*
@@ -271,11 +275,17 @@ struct soft_qp_counters {
  * @netdev: the interface that has @addr, for sysfs ("" unknown)
  * @mtu: the largest IB MTU (IB_UVERBS_MTU_*) the interface carries in
  *	one frame; 0 for IB_UVERBS_MTU_1024
+ * @test_loss_ppm, @test_reorder_ppm: a test hook (the daemon's
+ *	--roce-faults, with --test-hooks only): of a million packets the
+ *	port sends, this many are dropped, and this many held back and
+ *	sent after the next one (for hosts whose kernel has no netem)
  */
 struct soft_roce_config {
 	u8 addr[16];
 	char netdev[16];
 	u8 mtu;
+	u32 test_loss_ppm;
+	u32 test_reorder_ppm;
 };
 
 /**

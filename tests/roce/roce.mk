@@ -34,5 +34,7 @@ else
 	$(Q)KVER=$(KVER) sh tests/roce/check_roce.sh $(R)/roce || true
 	$(Q)KVER=$(KVER) IOVERBS_BUILD=$(abspath $(O))/rel \
 		sh tests/roce/check_interop.sh $(R)/roce/interop || true
+	$(Q)IOVERBS_BUILD=$(abspath $(O))/rel \
+		sh tests/roce/check_hosts.sh $(R)/roce/hosts || true
 endif
 	$(Q)$(call STAGE_END,roce)
