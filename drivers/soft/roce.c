@@ -1490,7 +1490,7 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 	struct roce_pkt pkt;
 	struct soft_qp *sqp;
 	enum roce_drop why;
-	u8 type;
+	u8 type, port;
 
 	soft_roce_inc(&rp->stats.rx_packets);
 	why = roce_pkt_parse(&pkt, buf, len);
@@ -1527,7 +1527,10 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 		soft_roce_drop(rp, SOFT_ROCE_DROP_QP_TYPE);
 		goto out_put;
 	}
-	if (soft_qp_roce_port(sqp, sqp->attr.port_num) != rp) {
+	spin_lock(&sqp->lock);
+	port = sqp->attr.port_num;
+	spin_unlock(&sqp->lock);
+	if (soft_qp_roce_port(sqp, port) != rp) {
 		soft_roce_drop(rp, SOFT_ROCE_DROP_NO_QP);
 		goto out_put;
 	}
