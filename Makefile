@@ -158,6 +158,8 @@ CHECK_STAGES := \
 	fuzz-soft-regress \
 	fuzz-soft-short \
 	fuzz-schema-short \
+	fuzz-roce-regress \
+	fuzz-roce-short \
 	check-provider \
 	check-kernel \
 	check-roce

@@ -4,16 +4,24 @@
 #   fuzz/fuzz_ioctl.c  any command into the core, with the test driver
 #   fuzz/fuzz_soft.c   standard actions on the soft device, built with lib/
 #   fuzz/fuzz_schema.c any bytes into lib/'s QUERY_SCHEMA blob parser
+#   fuzz/fuzz_roce_wire.c any bytes as a RoCEv2 packet into the wire codec
+#                      (drivers/soft/roce_wire.c)
 #
 #   make fuzz FUZZ_SECONDS=N        fuzz_ioctl from fuzz/corpus
 #   make fuzz-soft FUZZ_SECONDS=N   fuzz_soft from fuzz/corpus-soft
 #   make fuzz-schema FUZZ_SECONDS=N fuzz_schema from fuzz/corpus-schema
+#   make fuzz-roce FUZZ_SECONDS=N   fuzz_roce_wire from fuzz/corpus-roce
 #   make fuzz-corpus                rewrite fuzz/corpus (fuzz/mkcorpus.c)
 #   make fuzz-soft-corpus           rewrite fuzz/corpus-soft and
 #                                   fuzz/crashes-soft (fuzz/mkcorpus_soft.c)
+#   make fuzz-roce-corpus           rewrite fuzz/corpus-roce/seed-*
+#                                   (fuzz/mkcorpus_roce.c); its rxe-*
+#                                   are rdma_rxe's packets, one per opcode,
+#                                   from tests/golden/roce/
 #
 # Their check stages (fuzz-regress, fuzz-short, fuzz-soft-regress,
-# fuzz-soft-short) replay the checked-in corpus and crash inputs, and fuzz
+# fuzz-soft-short, fuzz-schema-short, fuzz-roce-regress, fuzz-roce-short)
+# replay the checked-in corpus and crash inputs, and fuzz
 # for CHECK_FUZZ_SECONDS from the seeds: tests/fuzz_stage.sh.
 
 FUZZ_SECONDS ?= 60
@@ -41,6 +49,12 @@ $(O)/fuzz/fuzz_soft: $(O)/fuzz/fuzz/fuzz_soft.o $(O)/fuzz/libioverbs.a \
 	$(Q)$(FUZZ_LINK)
 $(O)/fuzz/fuzz_schema: $(O)/fuzz/fuzz/fuzz_schema.o $(O)/fuzz/libioverbs.a
 	$(Q)$(FUZZ_LINK)
+$(O)/fuzz/fuzz_roce_wire: $(O)/fuzz/fuzz/fuzz_roce_wire.o \
+		$(O)/fuzz/libioverbs-core.a
+	$(Q)$(FUZZ_LINK)
+$(O)/fuzz/mkcorpus_roce: $(O)/clang/fuzz/mkcorpus_roce.o \
+		$(O)/clang/libioverbs-core.a
+	$(Q)$(CORPUS_LINK)
 $(O)/fuzz/mkcorpus: $(O)/clang/fuzz/mkcorpus.o $(O)/clang/tests/test_driver.o \
 		$(O)/clang/libioverbs-core.a
 	$(Q)$(CORPUS_LINK)
@@ -48,7 +62,8 @@ $(O)/fuzz/mkcorpus_soft: $(O)/clang/fuzz/mkcorpus_soft.o \
 		$(O)/clang/libioverbs.a $(O)/clang/libioverbs-core.a
 	$(Q)$(CORPUS_LINK)
 
-.PHONY: fuzz fuzz-soft fuzz-schema fuzz-corpus fuzz-soft-corpus
+.PHONY: fuzz fuzz-soft fuzz-schema fuzz-roce fuzz-corpus fuzz-soft-corpus \
+	fuzz-roce-corpus
 
 # $(call fuzz_run,FUZZER,SEED_DIR)
 fuzz_run = @mkdir -p $(O)/fuzz/$(notdir $(2)) && $(FUZZ_ENV) $(1) \
@@ -64,11 +79,18 @@ fuzz-soft: $(O)/fuzz/fuzz_soft
 fuzz-schema: $(O)/fuzz/fuzz_schema
 	$(call fuzz_run,$<,fuzz/corpus-schema)
 
+fuzz-roce: $(O)/fuzz/fuzz_roce_wire
+	$(call fuzz_run,$<,fuzz/corpus-roce)
+
 fuzz-corpus: $(O)/fuzz/mkcorpus
 	$(Q)rm -f fuzz/corpus/seed-* && $(FUZZ_ENV) $< fuzz/corpus
 
 fuzz-soft-corpus: $(O)/fuzz/mkcorpus_soft
 	$(Q)$(FUZZ_ENV) $< fuzz/corpus-soft fuzz/crashes-soft
+
+fuzz-roce-corpus: $(O)/fuzz/mkcorpus_roce
+	$(Q)mkdir -p fuzz/corpus-roce && rm -f fuzz/corpus-roce/seed-* && \
+		$(FUZZ_ENV) $< fuzz/corpus-roce
 
 # $(call fuzz_stage,STAGE,regress|short,FUZZER,DIRS)
 define fuzz_stage
@@ -92,3 +114,9 @@ fuzz-soft-short:
 
 fuzz-schema-short:
 	$(call fuzz_stage,fuzz-schema-short,short,$(O)/fuzz/fuzz_schema,fuzz/corpus-schema)
+
+fuzz-roce-regress:
+	$(call fuzz_stage,fuzz-roce-regress,regress,$(O)/fuzz/fuzz_roce_wire,fuzz/corpus-roce)
+
+fuzz-roce-short:
+	$(call fuzz_stage,fuzz-roce-short,short,$(O)/fuzz/fuzz_roce_wire,fuzz/corpus-roce)

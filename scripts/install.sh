@@ -120,6 +120,11 @@ else
 	echo "install.sh: every package the build and tests need is installed"
 fi
 
+# tshark: Wireshark's InfiniBand dissector, which test_roce_wire runs on
+#	pcaps of the RoCEv2 codec's packets (the test says why it skips
+#	without it)
+OPTIONAL_PACKAGES="$OPTIONAL_PACKAGES tshark"
+
 # Optional packages: one at a time, so that one the mirror lacks costs
 # only the stages that need it.
 opt_missing=

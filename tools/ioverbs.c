@@ -22,6 +22,8 @@ static const struct ioverbs_subcmd subcmds[] = {
 	  ioverbs_ctl_main },
 	{ "devinfo", "the devices and their ports, as ibv_devinfo",
 	  ioverbs_devinfo_main },
+	{ "roce-decode", "decode the RoCEv2 packets of a pcap capture",
+	  ioverbs_roce_decode_main },
 	{ "run", "run an unmodified libibverbs program on ioverbs devices",
 	  ioverbs_run_main },
 	{ "schema", "every type, action and attribute a device accepts",
@@ -72,7 +74,7 @@ static void usage(FILE *fp)
 		    "       ioverbs SUBCOMMAND --help\n"
 		    "       ioverbs --version\n\nSubcommands:\n");
 	for (i = 0; i < NUM_SUBCMDS; i++)
-		fprintf(fp, "  %-10s %s\n", subcmds[i].name,
+		fprintf(fp, "  %-12s %s\n", subcmds[i].name,
 			subcmds[i].summary);
 	fprintf(fp, "\nExit status: 0 done, 1 the operation failed (the reason "
 		    "on stderr),\n2 a usage error or no daemon to talk to.\n");

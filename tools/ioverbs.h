@@ -38,6 +38,7 @@ struct ioverbs_subcmd {
 
 int ioverbs_ctl_main(int argc, char **argv);
 int ioverbs_devinfo_main(int argc, char **argv);
+int ioverbs_roce_decode_main(int argc, char **argv);
 int ioverbs_run_main(int argc, char **argv);
 int ioverbs_schema_main(int argc, char **argv);
 int ioverbs_stat_main(int argc, char **argv);

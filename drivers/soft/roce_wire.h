@@ -145,7 +145,7 @@ enum roce_seg {
 enum roce_op_kind {
 	ROCE_OP_SEND = 1,	/* request: SEND*, with payload */
 	ROCE_OP_WRITE,		/* request: RDMA WRITE*, with payload */
-	ROCE_OP_READ,		/* request: RDMA READ request, no payload */
+	ROCE_OP_READ,		/* request: RDMA READ, no payload */
 	ROCE_OP_ATOMIC,		/* request: COMPARE_SWAP, FETCH_ADD */
 	ROCE_OP_READ_RESP,	/* response: RDMA READ response*, AETH on
 				 * FIRST/LAST/ONLY, payload */
@@ -219,9 +219,8 @@ const char *roce_qp_type_name(u8 qp_type);
 #define ROCE_BTH_SE (1u << 0)		/* solicited event */
 #define ROCE_BTH_MIGREQ (1u << 1)	/* MigReq: path migration state */
 #define ROCE_BTH_ACKREQ (1u << 2)	/* AckReq: ask for an ACK */
-#define ROCE_BTH_FECN (1u << 3)		/* forward ECN (RoCEv2: unused, the
-					 * ICRC does not cover it) */
-#define ROCE_BTH_BECN (1u << 4)		/* backward ECN (idem) */
+#define ROCE_BTH_FECN (1u << 3)		/* forward ECN: no ICRC */
+#define ROCE_BTH_BECN (1u << 4)		/* backward ECN, idem */
 
 /*
  * The AETH syndrome (IBTA 9.7.5.1): bit 7 is reserved (0), bits 6:5 the
@@ -438,7 +437,9 @@ size_t roce_pkt_len(u8 opcode, u32 payload_len);
  * @pkt: the header fields; @pkt->pad, @pkt->hdrs, @pkt->payload,
  *	@pkt->payload_len and @pkt->icrc are ignored (the pad and the
  *	headers follow from @opcode and @len)
- * @payload: @len bytes (may be NULL when @len is 0)
+ * @payload: @len bytes; or NULL to leave the payload's bytes for the
+ *	caller to write (at @buf + roce_opcodes[opcode].hdr_len, e.g.
+ *	straight from a memory region) before roce_icrc_set()
  * @len: payload length
  * @buf: where to write
  * @size: bytes available at @buf
@@ -451,7 +452,8 @@ size_t roce_pkt_len(u8 opcode, u32 payload_len);
  * Return: the packet's length (roce_pkt_len()), or -EINVAL if the opcode
  * is not in the table, @pkt->dqpn or @pkt->psn or a 24-bit header field
  * does not fit, the AETH syndrome is reserved, or @len is non-zero for an
- * opcode without payload (or zero for a FIRST or MIDDLE one); -ENOSPC if
+ * opcode without payload (or, for a FIRST or MIDDLE one, zero or not a
+ * multiple of 4: those carry a whole path MTU, without pad); -ENOSPC if
  * @size is too small.  Nothing is written on failure.
  */
 int roce_pkt_build(const struct roce_pkt *pkt, const void *payload,
