@@ -160,6 +160,8 @@ CHECK_STAGES := \
 	fuzz-schema-short \
 	fuzz-roce-regress \
 	fuzz-roce-short \
+	fuzz-roce-rx-regress \
+	fuzz-roce-rx-short \
 	check-provider \
 	check-kernel \
 	check-roce

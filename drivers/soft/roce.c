@@ -1469,16 +1469,9 @@ out_unlock:
 	mutex_unlock(&sqp->resp_lock);
 }
 
-/**
- * soft_roce_input() - one datagram a RoCEv2 port received
- * @rp: the port
- * @buf: the UDP payload
- * @len: its length
- * @src: the sender's address
- * @sport: its UDP port
- * @dst: the address it was sent to
- *
- * Exported to the tests through the receive thread only; every check of
+/*
+ * One datagram a RoCEv2 port received (@buf, @len: the UDP payload; @m:
+ * where from, and its headers if the socket showed them): every check of
  * the header comment happens here.
  */
 static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
@@ -1634,6 +1627,21 @@ err_free:
 	kfree(rp->rxbuf);
 	kfree(rp);
 	return ret;
+}
+
+/**
+ * soft_roce_port_input() - hand @port a datagram as if its socket had
+ *	received it (the receive-path fuzzer, fuzz/fuzz_roce_rx.c)
+ * @port: a RoCEv2 port
+ * @buf: the UDP payload
+ * @len: its length
+ * @m: its source, destination and headers
+ */
+void soft_roce_port_input(struct soft_port *port, const u8 *buf, u32 len,
+			  const struct compat_udp_meta *m)
+{
+	if (port->roce)
+		soft_roce_input(port->roce, buf, len, m);
 }
 
 /* Stops the receive thread (before the device's QPs go). */

@@ -914,6 +914,8 @@ bool soft_roce_sq_process(struct soft_qp *sqp, bool retry_now);
 void soft_roce_qp_modify(struct soft_qp *sqp, u8 state);
 void soft_roce_qp_free(struct soft_qp *sqp);
 u8 soft_roce_port_mtu(struct soft_port *port);
+void soft_roce_port_input(struct soft_port *port, const u8 *buf, u32 len,
+			  const struct compat_udp_meta *m);
 void soft_roce_counters(struct soft_port *port,
 			struct soft_roce_counters *out);
 
