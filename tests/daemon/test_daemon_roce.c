@@ -304,7 +304,7 @@ TEST(roce_rc_pingpong_two_daemons)
 {
 	static char srv[8192], cli[8192];
 	static const char *const opt[] = { "-g", "0", NULL };
-	char line[1024];
+	char line[1024], line_b[1024];
 	struct fx a, b;
 	long base_a, base_b;
 
@@ -317,15 +317,28 @@ TEST(roce_rc_pingpong_two_daemons)
 	ASSERT_TRUE(strstr(srv, "\n8192000 bytes in ") != NULL);
 	ASSERT_TRUE(strstr(cli, "\n1000 iters in ") != NULL);
 	roce_stat(&a, line, sizeof(line));
-	/* Any retransmission would show; on lo there is none. */
-	ASSERT_EQ(stat_field(line, "retransmits"), 0);
-	ASSERT_EQ(stat_field(line, "tx"), 5000);
-	ASSERT_EQ(stat_field(line, "rx"), 5000);
+	roce_stat(&b, line_b, sizeof(line_b));
+	/* lo loses nothing: every packet one sent, the other received. */
+	ASSERT_EQ(stat_field(line, "rx"), stat_field(line_b, "tx"));
+	ASSERT_EQ(stat_field(line_b, "rx"), stat_field(line, "tx"));
 	ASSERT_EQ(stat_field(line, "naks_sent"), 0);
-	ASSERT_TRUE(strstr(line, " drops") && !strstr(line, " drops "));
-	roce_stat(&b, line, sizeof(line));
-	ASSERT_EQ(stat_field(line, "tx"), 5000);
-	ASSERT_EQ(stat_field(line, "rx"), 5000);
+	ASSERT_EQ(stat_field(line_b, "naks_sent"), 0);
+	/*
+	 * Without a retransmission (a slow, TSan, daemon may let a 67 ms
+	 * timer expire: then the copies arrive as duplicates), exactly
+	 * the 5000 of each side, and no drop.
+	 */
+	if (!stat_field(line, "retransmits") &&
+	    !stat_field(line_b, "retransmits")) {
+		ASSERT_EQ(stat_field(line, "tx"), 5000);
+		ASSERT_EQ(stat_field(line_b, "tx"), 5000);
+		ASSERT_TRUE(strstr(line, " drops") && !strstr(line, " drops "));
+		ASSERT_TRUE(strstr(line_b, " drops") &&
+			    !strstr(line_b, " drops "));
+	} else {
+		ASSERT_TRUE(stat_field(line, "tx") >= 5000);
+		ASSERT_TRUE(stat_field(line_b, "tx") >= 5000);
+	}
 	ASSERT_EQ(fx_live_objects_settled(&a), base_a);
 	ASSERT_EQ(fx_live_objects_settled(&b), base_b);
 	fx_stop(&b);
