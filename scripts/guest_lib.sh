@@ -87,11 +87,11 @@ guest_copy_bin() {
 			sed -n 's/.*=> \(\/[^ ]*\).*/\1/p;s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p')
 		for _gl_f in "$_gl_p" $_gl_libs; do
 			[ -e "$_gl_root$_gl_f" ] && continue
-			mkdir -p "$_gl_root$(dirname "$_gl_f")" &&
-				cp -L "$_gl_f" "$_gl_root$_gl_f" || {
+			if ! mkdir -p "$_gl_root$(dirname "$_gl_f")" ||
+				! cp -L "$_gl_f" "$_gl_root$_gl_f"; then
 				echo "guest_lib.sh: cannot copy $_gl_f (for $_gl_p)" >&2
 				return 1
-			}
+			fi
 		done
 	done
 }

@@ -28,8 +28,9 @@
 # it defines:
 #
 #   roce_guest_initramfs KVER   $roce_dir/roce-initramfs.gz, made once
-#   roce_guest_launch N         boots guest gN (10.50.0.N, MAC
-#                               52:54:00:0a:32:NN) on tap gN of br0
+#   roce_guest_launch N [BR]    boots guest gN (10.50.0.N, MAC
+#                               52:54:00:0a:32:NN) on tap gN of br0 (or
+#                               BR: br1 of roce_bridge_lossy)
 #   roce_guest_ready N [SECS]   waits until gN's rxe0 has its RoCEv2 GID
 #                               (default 120 s); its console is
 #                               $roce_dir/gN.console
@@ -189,8 +190,21 @@ while IFS= read -r line <&3; do
 	cmd=${line#"$1 $2 $3 "}
 	[ -n "$id" ] || continue
 	(
-		timeout -s KILL "$secs" sh -c "$cmd" >/tmp/$id.out 2>&1 </dev/null
+		# Its own session, so that a timeout kills all it started,
+		# and whatever it left behind goes when it ends.
+		setsid sh -c "$cmd" >/tmp/$id.out 2>&1 </dev/null &
+		pid=$!
+		(
+			sleep "$secs" &
+			s=$!
+			trap 'kill $s; exit 0' TERM
+			wait $s && kill -KILL -$pid
+		) 2>/dev/null &
+		killer=$!
+		wait $pid
 		st=$?
+		kill $killer 2>/dev/null
+		kill -KILL -$pid 2>/dev/null
 		{ echo "=== begin $id"; cat /tmp/$id.out; echo "=== end $id status $st"; } >/tmp/$id.msg
 		say /tmp/$id.msg
 	) &
@@ -211,7 +225,7 @@ EOF
 roce_guest_launch() {
 	_rg_n=$1
 	_rg_g=g$_rg_n
-	roce_bridge_tap "$_rg_g" || return 1
+	roce_bridge_tap "$_rg_g" "${2:-br0}" || return 1
 	rm -f "$roce_dir/$_rg_g.ctl.in" "$roce_dir/$_rg_g.ctl.out" \
 		"$roce_dir/$_rg_g.stream" "$roce_dir/$_rg_g.console"
 	mkfifo "$roce_dir/$_rg_g.ctl.in" "$roce_dir/$_rg_g.ctl.out" || {
@@ -339,7 +353,7 @@ roce_capture_stop() {
 
 roce_guest_main() {
 	_usage="usage: roce_guest.sh run [-s guest|host] [-p PORT] [-t SECS] OUTDIR GUEST_CMD HOST_CMD"
-	_srv= _port=0 _secs=60
+	_srv='' _port=0 _secs=60
 	while getopts s:p:t: _o; do
 		case $_o in
 		s) _srv=$OPTARG ;;

@@ -9,8 +9,11 @@
 #        scripts/roce_net.sh bench
 #
 #   veth   two namespaces joined by a veth pair, A 10.51.0.1/24 and B
-#          10.51.0.2/24 (optionally `tc qdisc netem loss LOSS% reorder
-#          REORDER%` on both ends); runs CMD_A in A, then CMD_B in B
+#          10.51.0.2/24 (with -l or -r, by two taps and
+#          tests/roce/netimp between them instead, which drops LOSS
+#          percent of the IPv4 frames each way and swaps REORDER percent
+#          with their successor, from seed $ROCE_SEED, default 1: the
+#          kernels here have no sch_netem); runs CMD_A in A, then CMD_B in B
 #          (once CMD_A listens on TCP PORT, with -p), each under
 #          `timeout SECS` (default 60), both at once.  Writes
 #          OUTDIR/a.out, a.status, b.out, b.status; exits 0 when both
@@ -28,13 +31,22 @@
 #   roce_net_init OUTDIR      the run's state directory; installs the
 #                             cleanup trap (EXIT, INT, TERM, HUP)
 #   roce_veth_up [LOSS [REORDER]]   $ROCE_NS_A and $ROCE_NS_B, joined
+#                             (impaired by $ROCE_NETIMP, or netimp built
+#                             into $roce_dir, when LOSS or REORDER given)
 #   roce_bridge_up            $ROCE_NS_BR with bridge br0, 10.50.0.1/24
-#   roce_bridge_tap NAME      a tap device on br0 (for a qemu guest)
+#   roce_bridge_tap NAME [BR] a tap device on br0 (or BR; for a guest)
+#   roce_bridge_lossy LOSS REORDER  bridge br1, joined to br0 through
+#                             tests/roce/netimp
 #   roce_ns_start NS ID SECS PORT CMD   CMD in NS in the background under
 #                             `timeout SECS`, output to $roce_dir/ID.out
 #                             (ID: letters, digits and _);
 #                             with PORT (not 0) returns once a TCP
 #                             socket listens on it in NS (or after 15 s)
+#                             `ip netns exec` gives CMD a mount namespace
+#                             of its own (a FUSE mount made in it is
+#                             seen by it alone); ROCE_NS_MOUNTS=shared
+#                             runs it with `nsenter --net` instead, in
+#                             the caller's mounts (and /sys)
 #   roce_ns_wait ID           waits for it; returns its exit status (also
 #                             in $roce_dir/ID.status)
 #   roce_bg CMD...            CMD in the background, killed at cleanup
@@ -101,24 +113,50 @@ roce_veth_up() {
 	ROCE_NS_A=$roce_prefix-a
 	ROCE_NS_B=$roce_prefix-b
 	roce_ns_add "$ROCE_NS_A" && roce_ns_add "$ROCE_NS_B" || return 1
-	roce_ip "$ROCE_NS_A" link add veth0 type veth peer name veth0 \
-		netns "$ROCE_NS_B" &&
-		roce_ip "$ROCE_NS_A" addr add 10.51.0.1/24 dev veth0 &&
-		roce_ip "$ROCE_NS_B" addr add 10.51.0.2/24 dev veth0 &&
-		roce_ip "$ROCE_NS_A" link set veth0 up &&
-		roce_ip "$ROCE_NS_B" link set veth0 up || return 1
-	if [ -n "${1:-}" ] || [ -n "${2:-}" ]; then
-		for _rn_ns in "$ROCE_NS_A" "$ROCE_NS_B"; do
-			# shellcheck disable=SC2046
-			tc -n "$_rn_ns" qdisc add dev veth0 root netem \
-				$([ -n "${1:-}" ] && echo loss "$1%") \
-				$([ -n "${2:-}" ] && echo delay 1ms reorder "$2%") || {
-				echo "roce_net.sh: tc netem (loss ${1:-0}%, reorder ${2:-0}%) in $_rn_ns failed (module sch_netem?)" >&2
+	if [ -z "${1:-}" ] && [ -z "${2:-}" ]; then
+		roce_ip "$ROCE_NS_A" link add veth0 type veth peer name veth0 \
+			netns "$ROCE_NS_B" || return 1
+		_rn_if=veth0
+	else
+		# Loss and reordering: tests/roce/netimp between two taps.
+		roce_netimp_bin || return 1
+		roce_ip "$ROCE_NS_A" tuntap add dev imp0 mode tap &&
+			roce_ip "$ROCE_NS_B" tuntap add dev imp0 mode tap || return 1
+		_rn_if=imp0
+	fi
+	roce_ip "$ROCE_NS_A" addr add 10.51.0.1/24 dev $_rn_if &&
+		roce_ip "$ROCE_NS_B" addr add 10.51.0.2/24 dev $_rn_if &&
+		roce_ip "$ROCE_NS_A" link set $_rn_if up &&
+		roce_ip "$ROCE_NS_B" link set $_rn_if up || return 1
+	if [ $_rn_if = imp0 ]; then
+		rm -f "$roce_dir/netimp.out"
+		roce_bg "$ROCE_NETIMP" -l "${1:-0}" -r "${2:-0}" -s "${ROCE_SEED:-1}" \
+			"$ROCE_NS_A" imp0 "$ROCE_NS_B" imp0 \
+			>"$roce_dir/netimp.out" 2>&1
+		_rn_i=0
+		until grep -q '^netimp: ready' "$roce_dir/netimp.out" 2>/dev/null; do
+			_rn_i=$((_rn_i + 1))
+			if [ $_rn_i -gt 50 ]; then
+				echo "roce_net.sh: netimp did not start: $(tail -n1 "$roce_dir/netimp.out")" >&2
 				return 1
-			}
+			fi
+			sleep 0.1
 		done
 	fi
 	export ROCE_A=10.51.0.1 ROCE_B=10.51.0.2
+}
+
+# $ROCE_NETIMP, the impairing forwarder: as given, else built into
+# $roce_dir from tests/roce/netimp.c.
+roce_netimp_bin() {
+	[ -n "${ROCE_NETIMP:-}" ] && [ -x "$ROCE_NETIMP" ] && return 0
+	_rn_src=$(dirname "$0")/../tests/roce/netimp.c
+	[ -f "$_rn_src" ] || _rn_src=$(dirname "$0")/netimp.c
+	ROCE_NETIMP=$roce_dir/netimp
+	${CC:-cc} -O2 -Wall -Wextra -o "$ROCE_NETIMP" "$_rn_src" || {
+		echo "roce_net.sh: cannot build $_rn_src (set ROCE_NETIMP)" >&2
+		return 1
+	}
 }
 
 roce_bridge_up() {
@@ -135,8 +173,35 @@ roce_bridge_up() {
 
 roce_bridge_tap() {
 	roce_ip "$ROCE_NS_BR" tuntap add dev "$1" mode tap &&
-		roce_ip "$ROCE_NS_BR" link set "$1" master br0 &&
+		roce_ip "$ROCE_NS_BR" link set "$1" master "${2:-br0}" &&
 		roce_ip "$ROCE_NS_BR" link set "$1" up
+}
+
+# A second bridge br1 in $ROCE_NS_BR, joined to br0 through netimp
+# (LOSS and REORDER percent each way): guests on br1 reach br0's
+# through a lossy wire.  SIGUSR1 to $roce_netimp_br_pid makes it print
+# its counts to $roce_dir/netimp_br.out.
+roce_bridge_lossy() {
+	roce_netimp_bin || return 1
+	roce_ip "$ROCE_NS_BR" link add br1 type bridge &&
+		roce_ip "$ROCE_NS_BR" link set br1 up || return 1
+	ip netns exec "$ROCE_NS_BR" sh -c \
+		'echo 0 >/sys/class/net/br1/bridge/forward_delay' 2>/dev/null
+	roce_bridge_tap imp0 br0 && roce_bridge_tap imp1 br1 || return 1
+	rm -f "$roce_dir/netimp_br.out"
+	roce_bg "$ROCE_NETIMP" -l "$1" -r "$2" -s "${ROCE_SEED:-1}" \
+		"$ROCE_NS_BR" imp0 "$ROCE_NS_BR" imp1 \
+		>"$roce_dir/netimp_br.out" 2>&1
+	roce_netimp_br_pid=$!
+	_rn_i=0
+	until grep -q '^netimp: ready' "$roce_dir/netimp_br.out" 2>/dev/null; do
+		_rn_i=$((_rn_i + 1))
+		if [ $_rn_i -gt 50 ]; then
+			echo "roce_net.sh: netimp between br0 and br1 did not start: $(tail -n1 "$roce_dir/netimp_br.out")" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 roce_bg() {
@@ -165,19 +230,22 @@ roce_ns_start() {
 	shift 4
 	roce_id_ok "$_rn_id" || return 1
 	rm -f "$roce_dir/$_rn_id.out" "$roce_dir/$_rn_id.status"
-	(
-		ROCE_NS=$_rn_ns timeout -k 5 "$_rn_secs" \
-			ip netns exec "$_rn_ns" sh -c "$1" \
-			>"$roce_dir/$_rn_id.out" 2>&1 </dev/null
-		echo $? >"$roce_dir/$_rn_id.status"
-	) &
+	# timeout is the shell's own child, so that the cleanup's kill
+	# reaches it, and it the command's whole process group.
+	if [ "${ROCE_NS_MOUNTS:-}" = shared ]; then
+		set -- nsenter "--net=/var/run/netns/$_rn_ns" -- sh -c "$1"
+	else
+		set -- ip netns exec "$_rn_ns" sh -c "$1"
+	fi
+	ROCE_NS=$_rn_ns timeout -k 5 "$_rn_secs" "$@" \
+		>"$roce_dir/$_rn_id.out" 2>&1 </dev/null &
 	roce_pids="$roce_pids $!"
 	eval "roce_pid_$_rn_id=$!"
 	[ "$_rn_port" = 0 ] && return 0
 	_rn_i=0
 	while [ $_rn_i -lt 150 ]; do
 		roce_listening "$_rn_ns" "$_rn_port" && return 0
-		[ -e "$roce_dir/$_rn_id.status" ] && break
+		kill -0 $! 2>/dev/null || break
 		sleep 0.1
 		_rn_i=$((_rn_i + 1))
 	done
@@ -191,9 +259,11 @@ roce_ns_wait() {
 		echo "roce_net.sh: roce_ns_wait: $1 was not started" >&2
 		return 1
 	fi
-	wait "$_rn_pid" 2>/dev/null
-	_rn_st=$(cat "$roce_dir/$1.status" 2>/dev/null || echo 255)
-	return "$_rn_st"
+	if [ ! -e "$roce_dir/$1.status" ]; then
+		wait "$_rn_pid"
+		echo $? >"$roce_dir/$1.status"
+	fi
+	return "$(cat "$roce_dir/$1.status")"
 }
 
 # say_status ID WHAT: one line on how ID ended.
@@ -207,7 +277,7 @@ roce_say_status() {
 }
 
 roce_veth_main() {
-	_loss= _reorder= _port=0 _secs=60
+	_loss='' _reorder='' _port=0 _secs=60
 	while getopts l:r:p:t: _o; do
 		case $_o in
 		l) _loss=$OPTARG ;;
@@ -257,6 +327,7 @@ roce_bench_main() {
 		echo "# veth: skipped (needs root and fi_pingpong, package libfabric-bin)"
 		return 0
 	fi
+	echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	roce_net_init "${TMPDIR:-/tmp}/$roce_prefix-bench" || return 1
 	roce_veth_up || return 1
 	_rn_run=0
@@ -267,7 +338,7 @@ roce_bench_main() {
 		*) _it=50 _nm=1MiB ;;
 		esac
 		[ $_sz = 4096 ] && _nm=4KiB
-		_best_us= _best_mbs=
+		_best_us='' _best_mbs=''
 		for _rep in 1 2 3; do
 			_rn_run=$((_rn_run + 1))
 			_r=$(roce_fi_once $_sz $_it $_rn_run) || continue
@@ -279,8 +350,11 @@ roce_bench_main() {
 			continue
 		fi
 		echo "bench fi_pingpong_tcp_veth_${_nm}_lat: $_best_us us"
-		echo "bench fi_pingpong_tcp_veth_${_nm}_bw: $_best_mbs MB/s"
+		# One message in flight: a bandwidth only for large ones.
+		[ $_sz -ge 65536 ] &&
+			echo "bench fi_pingpong_tcp_veth_${_nm}_bw: $_best_mbs MB/s"
 	done
+	echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	rm -rf "$roce_dir"
 }
 

@@ -4,11 +4,13 @@
 # namespace on a veth pair (scripts/roce_net.sh: A 10.51.0.1, B
 # 10.51.0.2), talk RoCEv2 while their ports lose and reorder packets,
 # and the unmodified programs of the interop list pass between them.
-# This machine's kernel has no sch_netem, so the faults are the ports'
-# own test hook (ioverbsd --test-hooks --roce-faults=LOSS,REORDER: of
-# the packets each port sends, LOSS% dropped, REORDER% held back and
-# sent after the next one or 1 ms later).  UD has no retransmission and
-# ibv_ud_pingpong waits for every reply, so it runs with reordering only.
+# This machine's kernel has no sch_netem: the wire between them is
+# tests/roce/netimp (scripts/roce_net.sh veth -l/-r, $ROCE_NETIMP), which
+# drops LOSS% of the frames and swaps REORDER% with the next.  UD has no
+# retransmission and ibv_ud_pingpong waits for every reply, so it runs
+# on a second wire that only reorders.  With HOOK=1 the wire is clean and
+# the ports' own test hook (ioverbsd --test-hooks
+# --roce-faults=LOSS,REORDER) drops and reorders instead.
 #
 # Usage: tests/roce/check_hosts.sh RESULTS_DIR [LOSS [REORDER]]
 #
@@ -64,11 +66,13 @@ status_why() {
 host=$here/scripts/ioverbs_host.sh
 
 # pair NAME FAULTS ARGS REGEX: ARGS on A (the server) and with 10.51.0.1
-# appended on B; both daemons with --roce-faults=FAULTS.
+# appended on B; with HOOK=1, both daemons with --roce-faults=FAULTS.
 pair() {
 	name=$1 faults=$2 args=$3 re=$4
 	why=
-	env="IOVERBSD_ARGS='--test-hooks --roce-faults=$faults'"
+	env=
+	[ "${HOOK:-0}" = 1 ] &&
+		env="IOVERBSD_ARGS='--test-hooks --roce-faults=$faults'"
 	roce_ns_start "$ROCE_NS_A" "${name}_a" 120 18515 \
 		"$env $host 10.51.0.1 $args" || why="A did not start"
 	[ -n "$why" ] || roce_ns_start "$ROCE_NS_B" "${name}_b" 120 0 \
@@ -85,31 +89,42 @@ pair() {
 		not_ok "$name" "$why"
 		return
 	fi
-	# The faults happened, and the transport recovered from them.
-	lost=$(sed -n 's/.* test_lost \([0-9]*\) .*/\1/p' "$out/${name}_a.out" "$out/${name}_b.out" |
+	# Packets were lost, and the transport sent them again.
+	again=$(sed -n 's/.* retransmits \([0-9]*\) .*/\1/p' "$out/${name}_a.out" "$out/${name}_b.out" |
 		awk '{ s += $1 } END { print s + 0 }')
-	if [ "${faults%%,*}" != 0 ] && [ "$lost" = 0 ]; then
-		not_ok "$name" "no packet was lost: the test tested nothing"
+	if [ "${faults%%,*}" != 0 ] && [ "$again" = 0 ]; then
+		not_ok "$name" "nothing was sent again: the test tested nothing"
 		return
 	fi
-	ok "$name (lost $lost)"
+	ok "$name"
+	echo "$name: $again retransmissions" >>"$out/retransmits"
+}
+
+# wire LOSS REORDER: the namespaces again, with that wire between them.
+wire() {
+	roce_net_down
+	if [ "${HOOK:-0}" = 1 ]; then
+		roce_veth_up
+	else
+		roce_veth_up "$1" "$2"
+	fi 2>"$out/veth.err" || {
+		not_ok veth "$(tail -n1 "$out/veth.err")"
+		finish
+	}
 }
 
 roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
 trap 'finish' EXIT
 trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
-if ! roce_veth_up 2>"$out/veth.err"; then
-	not_ok veth "$(tail -n1 "$out/veth.err")"
-	finish
-fi
-
+wire "$loss" "$reorder"
 F=$loss,$reorder
 X='-x 0 -d ioverbs0 -F'
 pair hosts_rc_pingpong "$F" "ibv_rc_pingpong -g 0 -n 200" '^200 iters in '
 pair hosts_rc_pingpong_4096 "$F" "ibv_rc_pingpong -g 0 -s 4096 -n 200" '^200 iters in '
 pair hosts_rc_pingpong_events "$F" "ibv_rc_pingpong -g 0 -e -n 200" '^200 iters in '
-pair hosts_ud_pingpong "0,$reorder" "ibv_ud_pingpong -g 0 -s 512 -n 200" '^200 iters in '
 pair hosts_write_bw "$F" "ib_write_bw $X -s 65536 -n 500" '^ *65536 +500 '
 pair hosts_read_lat "$F" "ib_read_lat $X -s 64 -n 500" '^ *64 +500 '
 pair hosts_atomic_lat "$F" "ib_atomic_lat $X -n 500" '^ *8 +500 '
+wire 0 "$reorder"
+pair hosts_ud_pingpong "0,$reorder" "ibv_ud_pingpong -g 0 -s 512 -n 200" '^200 iters in '
 finish

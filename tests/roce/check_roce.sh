@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 # make check-roce: the RoCEv2 test bed itself (docs/roce.md).  Two
 # rdma_rxe guests (scripts/roce_guest.sh) on one bridge run the
-# unmodified Debian programs against each other, their packets captured
-# on the bridge and checked for the RoCEv2 opcodes each program must
-# send; the host's end of the bridge reaches them; two namespaces on a
-# veth pair (scripts/roce_net.sh) run fi_pingpong -p tcp.
+# unmodified Debian programs against each other (and a third, behind
+# tests/roce/netimp, through loss and reordering), their packets
+# captured on the bridge and checked for the RoCEv2 opcodes each program
+# must send; the host's end of the bridge reaches them; two namespaces
+# on a veth pair (scripts/roce_net.sh) run fi_pingpong -p tcp, and again
+# through netimp.
 #
 # Usage: tests/roce/check_roce.sh RESULTS_DIR
 #        tests/roce/check_roce.sh --golden RESULTS_DIR GOLDEN_DIR
@@ -13,7 +15,7 @@
 # Prints "ok roce/NAME" / "not ok roce/NAME: why" per test and "N passed,
 # N failed" last, all also in RESULTS_DIR/roce.log; keeps each test's
 # outputs (NAME_server.out, NAME_client.out), its capture (NAME.pcap)
-# and the guests' consoles (g2.console, g3.console) there.  Exits 1 if
+# and the guests' consoles (gN.console) there.  Exits 1 if
 # a test failed.  --golden instead captures the small runs whose pcaps
 # are tests/golden/roce/ into GOLDEN_DIR (tests/golden/roce/README).
 # Without tcpdump (package tcpdump) the opcode checks are skipped, and
@@ -93,27 +95,46 @@ opcodes() {
 	echo "${miss# }"
 }
 
-# pair NAME SERVER_ARGS CLIENT_REGEX OPCODE... : the program line
-# SERVER_ARGS on g2 as the server, and with 10.50.0.2 appended on g3 as
-# the client; passes when both exit 0, the client prints a line matching
-# CLIENT_REGEX and the capture holds each OPCODE (NAME=HEX).
-pair() {
-	name=$1 args=$2 re=$3
-	shift 3
+# start_on SIDE ID SECS PORT CMD, wait_on SIDE ID: a command on SIDE,
+# a guest's number (2, 3) or "host" (the bridge's namespace, 10.50.0.1).
+start_on() {
+	if [ "$1" = host ]; then
+		roce_ns_start "$ROCE_NS_BR" "$2" "$3" "$4" "$5"
+	else
+		roce_guest_start "$@"
+	fi
+}
+wait_on() {
+	if [ "$1" = host ]; then
+		roce_ns_wait "$2"
+	else
+		roce_guest_wait "$@"
+	fi
+}
+
+# run_pair NAME SERVER_SIDE SERVER_CMD CLIENT_SIDE CLIENT_CMD
+#          CLIENT_REGEX OPCODE...: SERVER_CMD on its side (listening on
+# TCP 18515 before the client starts), then CLIENT_CMD on its side;
+# passes when both exit 0 within 60 s, the client prints a line matching
+# CLIENT_REGEX and the capture on br0 holds each OPCODE (NAME=HEX, the
+# BTH opcode).  Outputs: NAME_server.out, NAME_client.out, NAME.pcap.
+run_pair() {
+	name=$1 sside=$2 scmd=$3 cside=$4 ccmd=$5 re=$6
+	shift 6
 	cap=
 	if [ $have_tcpdump = 1 ]; then
 		cap=$out/$name.pcap
 		roce_capture_start "$cap" || cap=
 	fi
 	why=
-	roce_guest_start 2 "${name}_server" 60 18515 "$args" ||
+	start_on "$sside" "${name}_server" 60 18515 "$scmd" ||
 		why="the server did not start"
 	if [ -z "$why" ]; then
-		roce_guest_start 3 "${name}_client" 60 0 "$args 10.50.0.2" ||
+		start_on "$cside" "${name}_client" 60 0 "$ccmd" ||
 			why="the client did not start"
 	fi
-	[ -z "$why" ] && roce_guest_wait 3 "${name}_client"
-	roce_guest_wait 2 "${name}_server"
+	[ -z "$why" ] && wait_on "$cside" "${name}_client"
+	wait_on "$sside" "${name}_server"
 	[ -n "$cap" ] && roce_capture_stop
 	[ -n "$why" ] || why=$(status_why "${name}_client" client)
 	[ -n "$why" ] || why=$(status_why "${name}_server" server)
@@ -124,18 +145,25 @@ pair() {
 		not_ok "$name" "$why"
 		return
 	fi
+	ok "$name"
 	if [ -z "$cap" ]; then
-		ok "$name"
 		skip "${name}_opcodes" "no tcpdump (package tcpdump)"
 		return
 	fi
-	ok "$name"
 	miss=$(opcodes "$cap" "$@")
 	if [ -n "$miss" ]; then
 		not_ok "${name}_opcodes" "not captured on br0: $miss"
 	else
 		ok "${name}_opcodes"
 	fi
+}
+
+# pair NAME ARGS CLIENT_REGEX OPCODE...: the program line ARGS on g2 as
+# the server, and with 10.50.0.2 appended on g3 as the client.
+pair() {
+	_name=$1 _args=$2 _re=$3
+	shift 3
+	run_pair "$_name" 2 "$_args" 3 "$_args 10.50.0.2" "$_re" "$@"
 }
 
 roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
@@ -151,16 +179,59 @@ if ! roce_bridge_up 2>"$out/bridge.err"; then
 	not_ok bridge "$(tail -n1 "$out/bridge.err")"
 	finish
 fi
+# g4 sits on br1, behind netimp (5% loss, 10% reordering each way; 10%
+# loss for the golden NAKs).
+loss=5
+[ -n "$golden" ] && loss=10
+if ! roce_bridge_lossy $loss 10 2>"$out/lossy.err"; then
+	not_ok bridge_lossy "$(tail -n1 "$out/lossy.err")"
+	finish
+fi
 start=$(date +%s)
 if roce_guest_launch 2 2>"$out/boot.err" && roce_guest_launch 3 2>>"$out/boot.err" &&
-	roce_guest_ready 2 2>>"$out/boot.err" && roce_guest_ready 3 2>>"$out/boot.err"; then
+	roce_guest_launch 4 br1 2>>"$out/boot.err" &&
+	roce_guest_ready 2 2>>"$out/boot.err" && roce_guest_ready 3 2>>"$out/boot.err" &&
+	roce_guest_ready 4 2>>"$out/boot.err"; then
 	ok "guests_boot_with_rxe0 ($(($(date +%s) - start)) s, $kver)"
 else
 	not_ok guests_boot_with_rxe0 "$(tail -n1 "$out/boot.err")"
 	finish
 fi
 
+# netimp's counts so far, "DROPPED REORDERED" (both ways).
+lossy_counts() {
+	kill -USR1 "$roce_netimp_br_pid"
+	sleep 0.3
+	tail -n 2 "$out/netimp_br.out" | awk '
+		/dropped/ { for (i = 1; i <= NF; i++) {
+			if ($(i + 1) ~ /^dropped/) d += $i
+			if ($(i + 1) ~ /^reordered/) r += $i } }
+		END { print d + 0, r + 0 }'
+}
+
+# lossy NAME ARGS REGEX OPCODE...: pair's g2 and g4, through netimp;
+# netimp must have dropped frames during the run.
+lossy() {
+	_name=$1 _args=$2 _re=$3
+	shift 3
+	# shellcheck disable=SC2046
+	set -- $(lossy_counts) "$@"
+	_d0=$1
+	shift 2
+	run_pair "$_name" 2 "$_args" 4 "$_args 10.50.0.2" "$_re" "$@"
+	# shellcheck disable=SC2046
+	set -- $(lossy_counts)
+	if [ "$1" -gt "$_d0" ]; then
+		ok "${_name}_frames_lost ($(($1 - _d0)) dropped)"
+	else
+		not_ok "${_name}_frames_lost" "netimp dropped no frame during the run"
+	fi
+}
+
+# Expanded in the guest.
+# shellcheck disable=SC2016
 G='-g $(gidx)'
+# shellcheck disable=SC2016
 X='-x $(gidx) -F -d rxe0'
 if [ -n "$golden" ]; then
 	mkdir -p "$golden"
@@ -183,15 +254,49 @@ if [ -n "$golden" ]; then
 		uc_send_first=0x20 uc_send_middle=0x21 uc_send_last=0x22
 	pair ud_send "ibv_ud_pingpong $G -s 64 -n 2" ' iters in ' \
 		ud_send_only=0x64
-	for n in rc_send rc_write rc_write_multi rc_read rc_atomic rc_cmp_swap uc_send ud_send; do
+	# RNR NAKs: a receiver with one receive posted at a time, which
+	# the sender outruns; the RNR NAKs alone are kept.
+	pair rc_rnr "ib_send_bw $X -s 64 -n 50 -r 1" '^ *64 +50 ' \
+		send_only=0x04 ack=0x11
+	if [ -f "$out/rc_rnr.pcap" ]; then
+		tcpdump -r "$out/rc_rnr.pcap" -w "$out/rc_rnr_nak.pcap" \
+			'udp dst port 4791 and udp[8] = 0x11 and (udp[20] & 0xe0) = 0x20' 2>/dev/null
+	fi
+	# A NAK (PSN sequence error) of rxe's, from a run over netimp: the
+	# NAKs alone are kept.
+	lossy rc_lossy "ibv_rc_pingpong $G -s 2500 -n 50" ' iters in ' \
+		send_first=0x00 ack=0x11
+	if [ -f "$out/rc_lossy.pcap" ]; then
+		tcpdump -r "$out/rc_lossy.pcap" -w "$out/rc_nak.pcap" \
+			'udp dst port 4791 and udp[8] = 0x11 and (udp[20] & 0xe0) = 0x60' 2>/dev/null
+	fi
+	for n in rc_send rc_write rc_write_multi rc_read rc_atomic rc_cmp_swap uc_send ud_send rc_rnr_nak rc_nak; do
 		cp "$out/$n.pcap" "$golden/$n.pcap" 2>/dev/null ||
 			not_ok "golden_$n" "no capture"
 	done
 	finish
 fi
 
+# ibv_devinfo -v shows rxe0's port active on Ethernet, with the RoCEv2
+# GID of the guest's address at the index gidx found in sysfs.
+roce_guest_start 2 devinfo 30 0 'echo "gidx $(gidx)"; ibv_devinfo -v' &&
+	roce_guest_wait 2 devinfo
+why=$(status_why devinfo ibv_devinfo)
+n=$(sed -n 's/^gidx \([0-9][0-9]*\)$/\1/p' "$roce_dir/devinfo.out")
+[ -n "$why" ] || [ -n "$n" ] || why="gidx found no RoCEv2 GID"
+for re in 'state:[[:space:]]+PORT_ACTIVE' 'link_layer:[[:space:]]+Ethernet' \
+	"GID\\[ *$n\\]:[[:space:]]+::ffff:10\\.50\\.0\\.2, RoCE v2\$"; do
+	[ -n "$why" ] && break
+	grep -qE "$re" "$roce_dir/devinfo.out" || why="no line matching '$re'"
+done
+if [ -n "$why" ]; then
+	not_ok devinfo_roce_v2_gid "$why"
+else
+	ok devinfo_roce_v2_gid
+fi
+
 # rxe to rxe, the unmodified programs; each one's packets checked for
-# the opcodes it must use (4096-byte messages: three packets at MTU 1024).
+# the opcodes it must use (4096-byte messages: four packets at MTU 1024).
 pair rc_pingpong "ibv_rc_pingpong $G -n 20" '^20 iters in ' \
 	send_first=0x00 send_middle=0x01 send_last=0x02 ack=0x11
 pair rc_pingpong_events "ibv_rc_pingpong $G -e -s 64 -n 20" '^20 iters in ' \
@@ -208,6 +313,10 @@ pair atomic_lat "ib_atomic_lat $X -n 100" '^ *8 +100 ' \
 	fetch_add=0x14 atomic_ack=0x12
 pair send_lat "ib_send_lat $X -s 64 -n 100" '^ *64 +100 ' \
 	send_only=0x04
+
+# rdma_rxe through a lossy, reordering wire: retransmissions recover.
+lossy rc_pingpong_lossy "ibv_rc_pingpong $G -s 2500 -n 20" '^20 iters in ' \
+	send_first=0x00 send_middle=0x01 send_last=0x02 ack=0x11
 
 # The host's end of the bridge reaches the guests.
 if ip netns exec "$ROCE_NS_BR" /bin/busybox ping -c 1 -W 5 10.50.0.3 \
@@ -238,6 +347,7 @@ if [ -n "${ROCE_NS_A:-}" ] && ! command -v fi_pingpong >/dev/null; then
 elif [ -n "${ROCE_NS_A:-}" ]; then
 	roce_ns_start "$ROCE_NS_A" veth_server 30 47599 \
 		'exec fi_pingpong -p tcp -e rdm -B 47599 -S 4096 -I 100' 2>"$out/veth.err"
+	# shellcheck disable=SC2016
 	roce_ns_start "$ROCE_NS_B" veth_client 30 0 \
 		'exec fi_pingpong -p tcp -e rdm -P 47599 -S 4096 -I 100 $ROCE_A'
 	roce_ns_wait veth_client
@@ -251,6 +361,41 @@ elif [ -n "${ROCE_NS_A:-}" ]; then
 		not_ok veth_fi_pingpong_tcp "$why"
 	else
 		ok veth_fi_pingpong_tcp
+	fi
+fi
+
+# The same through tests/roce/netimp: 5% of the frames lost and 10%
+# reordered each way (seed 1), and fi_pingpong still passes.
+roce_net_down
+roce_net_init "$out"
+trap 'finish' EXIT
+trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+ROCE_NS_A=
+if ! ROCE_SEED=1 roce_veth_up 5 10 2>"$out/netimp.err"; then
+	not_ok netimp_fi_pingpong_tcp "$(tail -n1 "$out/netimp.err")"
+elif command -v fi_pingpong >/dev/null; then
+	roce_ns_start "$ROCE_NS_A" imp_server 60 47599 \
+		'exec fi_pingpong -p tcp -e rdm -B 47599 -S 1024 -I 100' 2>"$out/netimp.err"
+	# shellcheck disable=SC2016
+	roce_ns_start "$ROCE_NS_B" imp_client 60 0 \
+		'exec fi_pingpong -p tcp -e rdm -P 47599 -S 1024 -I 100 $ROCE_A'
+	roce_ns_wait imp_client
+	roce_ns_wait imp_server
+	roce_net_down
+	why=$(status_why imp_client client)
+	[ -n "$why" ] || why=$(status_why imp_server server)
+	if [ -z "$why" ] && ! grep -qE '^1k +100 +=100 ' "$roce_dir/imp_client.out"; then
+		why="the client printed no row for 100 transfers of 1k"
+	fi
+	# Both directions lost and reordered frames.
+	if [ -z "$why" ] && [ "$(grep -cE '^netimp: .* [1-9][0-9]* dropped, [1-9][0-9]* reordered$' \
+		"$out/netimp.out")" != 2 ]; then
+		why="netimp did not drop and reorder both ways: $(grep -E '^netimp: [AB]' "$out/netimp.out" | tr '\n' ' ')"
+	fi
+	if [ -n "$why" ]; then
+		not_ok netimp_fi_pingpong_tcp "$why"
+	else
+		ok "netimp_fi_pingpong_tcp ($(grep -E '^netimp: [AB]' "$out/netimp.out" | sed 's/^netimp: //' | tr '\n' ';' | sed 's/;$//; s/;/; /'))"
 	fi
 fi
 finish

@@ -18,6 +18,14 @@ ROCE_SKIP = $(strip \
 	$(if $(shell command -v ib_write_bw),,no ib_write_bw (package perftest);) \
 	$(if $(wildcard /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so),,no librxe (package ibverbs-providers);))
 
+# The forwarder that drops and reorders frames between two namespaces
+# (scripts/roce_net.sh veth -l/-r).
+ROCE_NETIMP := $(O)/roce/netimp
+
+$(ROCE_NETIMP): tests/roce/netimp.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -O2 $(WARN) -o $@ $<
+
 .PHONY: check-roce
 
 # The interop tests (tests/roce/check_interop.sh) run ioverbsd, the tool
@@ -31,10 +39,12 @@ ifneq ($(ROCE_SKIP),)
 	@printf 'skip roce: %s\n0 passed, 0 failed, 1 skipped\n' "$(ROCE_SKIP)" \
 		| tee $(R)/roce/roce.sum | head -n1
 else
-	$(Q)KVER=$(KVER) sh tests/roce/check_roce.sh $(R)/roce || true
+	$(call build_progs,roce,$(ROCE_NETIMP))
+	$(Q)KVER=$(KVER) ROCE_NETIMP=$$(test -s $(R)/roce/build-failed || \
+		echo $(ROCE_NETIMP)) sh tests/roce/check_roce.sh $(R)/roce || true
 	$(Q)KVER=$(KVER) IOVERBS_BUILD=$(abspath $(O))/rel \
 		sh tests/roce/check_interop.sh $(R)/roce/interop || true
-	$(Q)IOVERBS_BUILD=$(abspath $(O))/rel \
-		sh tests/roce/check_hosts.sh $(R)/roce/hosts || true
+	$(Q)IOVERBS_BUILD=$(abspath $(O))/rel ROCE_NETIMP=$$(test -s $(R)/roce/build-failed || \
+		echo $(ROCE_NETIMP)) sh tests/roce/check_hosts.sh $(R)/roce/hosts || true
 endif
 	$(Q)$(call STAGE_END,roce)
