@@ -9,7 +9,8 @@
 #
 # IOVERBS_BUILD (default build/rel of this tree) has the daemon, the
 # tool and the provider; IOVERBSD_ARGS adds options to the daemon's
-# (--test-hooks --roce-faults=LOSS,REORDER).  Exits with CMD's status (2: no daemon).
+# (--test-hooks --roce-faults=LOSS,REORDER).  A daemon that does not
+# stop within 10 s of SIGTERM is killed, and the exit status is 3.  Exits with CMD's status (2: no daemon).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 b=${IOVERBS_BUILD:-$here/build/rel}
@@ -33,6 +34,18 @@ IOVERBS_PROVIDER_DIR=$b/provider "$b/tools/ioverbs" run -m "$mnt" -- "$@"
 st=$?
 "$b/tools/ioverbs" stat -m "$mnt" | sed -n 's/^ *roce: /ioverbs_host: /p'
 kill $dpid
+# A daemon that does not stop in 10 s is a bug: say so, and clean up.
+i=0
+while kill -0 $dpid 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 $dpid 2>/dev/null; then
+	echo "ioverbs_host: ioverbsd did not stop in 10 s: killed"
+	kill -9 $dpid
+	fusermount3 -u -z "$mnt" 2>/dev/null
+	st=3
+fi
 wait $dpid
 rmdir "$mnt" 2>/dev/null
 rm -f "$mnt.log"

@@ -1051,7 +1051,7 @@ static void soft_roce_ud_recv(struct soft_roce *rp, struct soft_qp *sqp,
 	}
 	if (!soft_roce_take_recv(sqp)) {
 		if (soft_ring_rq_pending(sqp))
-			soft_ring_qp_kick(sqp, false);
+			soft_ring_qp_kick_locked(sqp, false);
 		soft_roce_drop(rp, SOFT_ROCE_DROP_NO_RECV);
 		return;
 	}
@@ -1255,7 +1255,7 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 		if (first) {
 			if (!soft_roce_take_recv(sqp)) {
 				if (soft_ring_rq_pending(sqp))
-					soft_ring_qp_kick(sqp, false);
+					soft_ring_qp_kick_locked(sqp, false);
 				if (rc)
 					soft_roce_ack(rp, sqp, attr, pkt->psn,
 						ROCE_AETH_SYN_RNR(attr->min_rnr_timer));

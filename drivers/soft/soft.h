@@ -836,6 +836,8 @@ int soft_attach_cq(struct soft_cq *scq, int fd);
  * head at once): false if the QP has no rings.
  */
 bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now);
+/* The same with @sqp's resp_lock held (a responder's). */
+bool soft_ring_qp_kick_locked(struct soft_qp *sqp, bool retry_now);
 /* A turn for @nic (alive: the caller knows how). */
 void soft_ring_nic_kick(struct soft_nic *nic);
 /*
