@@ -266,6 +266,14 @@ TEST(roce_devinfo_and_sockets)
 	if (!strstr(out, want))
 		harness_fail(__FILE__, __LINE__, "no '%s' in:\n%s", want, out);
 	ASSERT_TRUE(fx_log_says(&fx, "port 1 RoCEv2 on lo"));
+	/* The tool's own devinfo says the same. */
+	argv[1] = "devinfo";
+	argv[3] = "-v";
+	argv[4] = NULL;
+	ASSERT_EQ(fx_run(argv, out, sizeof(out)), 0);
+	if (!strstr(out, want))
+		harness_fail(__FILE__, __LINE__, "no '%s' in:\n%s", want, out);
+	ASSERT_TRUE(strstr(out, "link_layer:\t\tEthernet") != NULL);
 	fx_stop(&fx);
 }
 
