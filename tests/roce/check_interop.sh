@@ -11,7 +11,8 @@
 # reordering wire (tests/roce/netimp between br0 and br1: 3% loss and 5%
 # reordering each way) runs the RC programs with ioverbs both ways
 # (NAME_lossy_to_rxe, NAME_lossy_from_rxe): each passes only if the
-# ioverbs side sent something again.
+# ioverbs side recovered from something (retransmitted, NAKed, saw a gap
+# or a duplicate).
 #
 # Usage: tests/roce/check_interop.sh RESULTS_DIR
 #
@@ -160,6 +161,8 @@ both rc_pingpong_4096 "ibv_rc_pingpong $G -s 4096 -n 100" \
 	"ibv_rc_pingpong -g 0 -s 4096 -n 100" '^100 iters in '
 both rc_pingpong_events "ibv_rc_pingpong $G -e -n 100" \
 	"ibv_rc_pingpong -g 0 -e -n 100" '^100 iters in '
+both uc_pingpong "ibv_uc_pingpong $G -s 2500 -n 100" \
+	"ibv_uc_pingpong -g 0 -s 2500 -n 100" '^100 iters in '
 both ud_pingpong "ibv_ud_pingpong $G -s 512 -n 100" \
 	"ibv_ud_pingpong -g 0 -s 512 -n 100" '^100 iters in '
 both write_bw "ib_write_bw $X -s 65536 -n 200" \
