@@ -503,10 +503,12 @@ unsigned int num_online_cpus(void);
 
 /*
  * UDP endpoints (compat/net.c) for a driver's network port.  Addresses
- * are 16 bytes, IPv4 as ::ffff:a.b.c.d (IPv4 only so far: another
- * address is -EAFNOSUPPORT).  compat_udp_open() binds @addr:@port with
- * the don't-fragment bit set on what it sends (so the IP ID is 0) and
- * returns the endpoint or an ERR_PTR.  compat_udp_send() sends one
+ * are 16 bytes: IPv6, or IPv4 as ::ffff:a.b.c.d.  compat_udp_open()
+ * binds @addr:@port (IPv4: with the don't-fragment bit set on what it
+ * sends, so the IP ID is 0) and returns the endpoint or an ERR_PTR
+ * (-EADDRNOTAVAIL for :: or a multicast address, the socket's errno).
+ * An endpoint sends to addresses of its own family only
+ * (-EAFNOSUPPORT).  compat_udp_send() sends one
  * datagram: 0 or a negative errno.  compat_udp_recv() receives one's
  * payload into @buf and what came with it into @m: its length, -EAGAIN
  * after @timeout_us (-1: no limit), -EINTR after a compat_udp_wake(),
@@ -521,14 +523,18 @@ struct compat_udp;
  * struct compat_udp_meta - what came with a datagram
  * @src: the sender's address
  * @dst: the address it was sent to
+ * @dst_known: @dst is known (else all zero)
  * @sport: the sender's UDP port
  * @has_l3: @l3 holds its IPv4 header (20 bytes, no options) and UDP
- *	header as received; false when the socket cannot see them
+ *	header as received; false when the socket cannot see them (and
+ *	for IPv6, whose header has nothing the ICRC covers that the
+ *	addresses and ports do not say)
  * @l3: those headers
  */
 struct compat_udp_meta {
 	u8 src[16];
 	u8 dst[16];
+	bool dst_known;
 	u16 sport;
 	bool has_l3;
 	u8 l3[28];

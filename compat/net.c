@@ -29,6 +29,7 @@
 
 struct compat_udp {
 	int fd;		/* UDP: sends; receives when @raw is -1 */
+	bool v6;	/* @fd is AF_INET6 (an IPv6 address, not v4-mapped) */
 	int raw;	/* raw IPPROTO_UDP: receives; -1 if not allowed */
 	int wake;	/* an eventfd: compat_udp_wake() */
 	u16 port;
@@ -45,15 +46,26 @@ bool compat_addr_is_v4(const u8 addr[16])
 	return !memcmp(addr, compat_v4mapped, sizeof(compat_v4mapped));
 }
 
-static int compat_sin(const u8 addr[16], u16 port, struct sockaddr_in *sin)
+union compat_sa {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
+/* @addr:@port as a socket address of its family: its length. */
+static socklen_t compat_sa(const u8 addr[16], u16 port, union compat_sa *u)
 {
-	if (!compat_addr_is_v4(addr))
-		return -EAFNOSUPPORT;
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	memcpy(&sin->sin_addr, addr + 12, 4);
-	return 0;
+	memset(u, 0, sizeof(*u));
+	if (compat_addr_is_v4(addr)) {
+		u->sin.sin_family = AF_INET;
+		u->sin.sin_port = htons(port);
+		memcpy(&u->sin.sin_addr, addr + 12, 4);
+		return sizeof(u->sin);
+	}
+	u->sin6.sin6_family = AF_INET6;
+	u->sin6.sin6_port = htons(port);
+	memcpy(&u->sin6.sin6_addr, addr, 16);
+	return sizeof(u->sin6);
 }
 
 static void compat_sock_bufs(int fd)
@@ -117,18 +129,23 @@ static int compat_udp_mute(int fd)
 struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
 {
 	struct compat_udp *u;
-	struct sockaddr_in sin;
+	union compat_sa sa;
+	socklen_t salen = compat_sa(addr, port, &sa);
 	int one = 1, pmtu = IP_PMTUDISC_DO, ret;
+	static const u8 any[16];
 
-	ret = compat_sin(addr, port, &sin);
-	if (ret)
-		return ERR_PTR(ret);
+	/* An address to bind, a unicast one: not :: nor a multicast one. */
+	if (!memcmp(addr, any, sizeof(any)) ||
+	    (!compat_addr_is_v4(addr) && addr[0] == 0xff))
+		return ERR_PTR(-EADDRNOTAVAIL);
 	u = kzalloc(sizeof(*u));
 	if (!u)
 		return ERR_PTR(-ENOMEM);
 	u->port = port;
 	u->raw = -1;
-	u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	u->v6 = sa.sa.sa_family == AF_INET6;
+	u->fd = socket(sa.sa.sa_family,
+		       SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (u->fd < 0) {
 		ret = -errno;
 		goto err_free;
@@ -139,11 +156,20 @@ struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
 		goto err_close;
 	}
 	compat_sock_bufs(u->fd);
-	/* DF set, and so IP ID 0: what a RoCEv2 peer's ICRC check assumes. */
-	if (setsockopt(u->fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
-		       sizeof(pmtu)) ||
-	    setsockopt(u->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) ||
-	    bind(u->fd, (struct sockaddr *)&sin, sizeof(sin))) {
+	/*
+	 * IPv4: DF set, and so IP ID 0, what a RoCEv2 peer's ICRC check
+	 * assumes.  IPv6 has neither; the ICRC masks what routers change.
+	 */
+	if ((u->v6 ?
+	     setsockopt(u->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+	     setsockopt(u->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			sizeof(one)) ||
+	     setsockopt(u->fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu,
+			sizeof(pmtu)) :
+	     setsockopt(u->fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
+			sizeof(pmtu)) ||
+	     setsockopt(u->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))) ||
+	    bind(u->fd, &sa.sa, salen)) {
 		ret = -errno;
 		goto err_wake;
 	}
@@ -153,7 +179,9 @@ struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
 		ret = -ENOMEM;
 		goto err_wake;
 	}
-	u->raw = compat_raw_open(&sin, port);
+	/* IPv6 has no ID to see: the UDP socket shows all the ICRC needs. */
+	if (!u->v6)
+		u->raw = compat_raw_open(&sa.sin, port);
 	if (u->raw >= 0 && compat_udp_mute(u->fd)) {
 		close(u->raw);
 		u->raw = -1;
@@ -184,16 +212,14 @@ void compat_udp_close(struct compat_udp *u)
 int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
 		    const void *buf, size_t len)
 {
-	struct sockaddr_in sin;
+	union compat_sa sa;
+	socklen_t salen = compat_sa(dst, port, &sa);
 	ssize_t n;
-	int ret;
 
-	ret = compat_sin(dst, port, &sin);
-	if (ret)
-		return ret;
+	if ((sa.sa.sa_family == AF_INET6) != u->v6)
+		return -EAFNOSUPPORT;
 	do {
-		n = sendto(u->fd, buf, len, 0, (struct sockaddr *)&sin,
-			   sizeof(sin));
+		n = sendto(u->fd, buf, len, 0, &sa.sa, salen);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -224,6 +250,7 @@ static int compat_raw_recv(struct compat_udp *u, void *buf, size_t len,
 	memcpy(m->src + 12, u->rbuf + 12, 4);
 	memcpy(m->dst, compat_v4mapped, 12);
 	memcpy(m->dst + 12, u->rbuf + 16, 4);
+	m->dst_known = true;
 	m->sport = (u16)(u->rbuf[ihl] << 8 | u->rbuf[ihl + 1]);
 	/* Options would not fit; the ICRC check refuses them anyway. */
 	m->has_l3 = ihl == 20;
@@ -239,12 +266,12 @@ static int compat_dgram_recv(struct compat_udp *u, void *buf, size_t len,
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} ctl;
-	struct sockaddr_in sin;
+	union compat_sa sa;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = {
-		.msg_name = &sin, .msg_namelen = sizeof(sin),
+		.msg_name = &sa, .msg_namelen = sizeof(sa),
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
@@ -256,10 +283,16 @@ static int compat_dgram_recv(struct compat_udp *u, void *buf, size_t len,
 		return errno == EAGAIN ? -EAGAIN : -errno;
 	if (msg.msg_flags & MSG_TRUNC)
 		return -EMSGSIZE;
-	memcpy(m->src, compat_v4mapped, 12);
-	memcpy(m->src + 12, &sin.sin_addr, 4);
-	m->sport = ntohs(sin.sin_port);
+	if (sa.sa.sa_family == AF_INET6) {
+		memcpy(m->src, &sa.sin6.sin6_addr, 16);
+		m->sport = ntohs(sa.sin6.sin6_port);
+	} else {
+		memcpy(m->src, compat_v4mapped, 12);
+		memcpy(m->src + 12, &sa.sin.sin_addr, 4);
+		m->sport = ntohs(sa.sin.sin_port);
+	}
 	memset(m->dst, 0, 16);
+	m->dst_known = false;
 	m->has_l3 = false;
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -268,6 +301,14 @@ static int compat_dgram_recv(struct compat_udp *u, void *buf, size_t len,
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			memcpy(m->dst, compat_v4mapped, 12);
 			memcpy(m->dst + 12, &pi.ipi_addr, 4);
+			m->dst_known = true;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+			   c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi6;
+
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			memcpy(m->dst, &pi6.ipi6_addr, 16);
+			m->dst_known = true;
 		}
 	}
 	return (int)n;

@@ -96,8 +96,8 @@ static int ivd_roce_dev(const char *arg, const char **value)
  * @errlen: bytes at @err
  *
  * The address must be an IPv4 address of an interface (or within a
- * loopback interface's prefix); for --netdev, the interface's first IPv4
- * address.  The port's MTU is the largest IB
+ * loopback interface's prefix) or an IPv6 address of an interface (not a
+ * link-local one); for --netdev, the interface's first IPv4 address.  The port's MTU is the largest IB
  * MTU a frame of the interface's MTU carries.
  * Return: 0 or -EINVAL.
  */
@@ -107,6 +107,8 @@ int ivd_roce_parse(struct ivd_config *cfg, const char *arg, bool netdev,
 	struct soft_roce_config *rc;
 	struct ifaddrs *ifa, *i;
 	struct in_addr want = {};
+	struct in6_addr want6 = {};
+	bool v6 = false;
 	const char *value;
 	unsigned int mtu = 0;
 	bool found = false;
@@ -118,8 +120,12 @@ int ivd_roce_parse(struct ivd_config *cfg, const char *arg, bool netdev,
 		return -EINVAL;
 	}
 	if (!netdev && inet_pton(AF_INET, value, &want) != 1) {
-		snprintf(err, errlen, "'%s' is not an IPv4 address", value);
-		return -EINVAL;
+		if (inet_pton(AF_INET6, value, &want6) != 1) {
+			snprintf(err, errlen,
+				 "'%s' is not an IPv4 or IPv6 address", value);
+			return -EINVAL;
+		}
+		v6 = true;
 	}
 	if (getifaddrs(&ifa)) {
 		snprintf(err, errlen, "getifaddrs: %s", strerror(errno));
@@ -128,8 +134,20 @@ int ivd_roce_parse(struct ivd_config *cfg, const char *arg, bool netdev,
 	rc = &cfg->roce[idx];
 	for (i = ifa; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+		const struct sockaddr_in6 *sin6 = (const void *)i->ifa_addr;
 
-		if (!sin || sin->sin_family != AF_INET)
+		if (v6 && sin6 && sin6->sin6_family == AF_INET6 &&
+		    !memcmp(&sin6->sin6_addr, &want6, sizeof(want6))) {
+			/* Link-local addresses need a scope: not served. */
+			if (IN6_IS_ADDR_LINKLOCAL(&want6))
+				continue;
+			memcpy(rc->addr, &want6, sizeof(want6));
+			snprintf(rc->netdev, sizeof(rc->netdev), "%s",
+				 i->ifa_name);
+			found = true;
+			break;
+		}
+		if (v6 || !sin || sin->sin_family != AF_INET)
 			continue;
 		if (netdev ? strcmp(i->ifa_name, value) :
 			     !ivd_roce_has(i, want))

@@ -298,6 +298,7 @@ static void fr_packet(struct fr *r, u8 ctl, const u8 *in, u32 len)
 	}
 	memcpy(m.src, (ctl & 32) ? fr_stranger : fr_peer, 16);
 	memcpy(m.dst, fr_addr, 16);
+	m.dst_known = true;
 	m.sport = 4791;
 	if (roce_l3_hdr_ipv4(l3, m.src + 12, m.dst + 12, m.sport,
 			     (ctl & 64) ? 0x1234 : 0, len))

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -41,11 +42,25 @@ static void test_addr(u8 addr[16], u8 host)
 	addr[15] = host;
 }
 
+/* fd14::@host, the IPv6 addresses of the private namespace's lo. */
+static bool test_v6;
+
+static void test_addr6(u8 addr[16], u8 host)
+{
+	memset(addr, 0, 16);
+	addr[0] = 0xfd;
+	addr[1] = 0x14;
+	addr[15] = host;
+}
+
 static void env_open_roce(struct env *e, u8 host)
 {
 	struct soft_device_config cfg = { .std_types = &test_std_types };
 
-	test_addr(cfg.roce[0].addr, host);
+	if (test_v6)
+		test_addr6(cfg.roce[0].addr, host);
+	else
+		test_addr(cfg.roce[0].addr, host);
 	strcpy(cfg.roce[0].netdev, "lo");
 	cfg.roce[0].mtu = IB_UVERBS_MTU_4096;
 	memset(e, 0, sizeof(*e));
@@ -216,7 +231,10 @@ struct pair {
 static void pair_path(struct pair *p, struct path *pa, struct path *pb)
 {
 	memset(pa, 0, sizeof(*pa));
-	test_addr(pa->dgid, 2);
+	if (test_v6)
+		test_addr6(pa->dgid, 2);
+	else
+		test_addr(pa->dgid, 2);
 	pa->dqpn = p->b.qp->qp_num;
 	/* 1 s: no retransmission on a slow (TSan) run skews the counts. */
 	pa->timeout = 18;
@@ -226,7 +244,10 @@ static void pair_path(struct pair *p, struct path *pa, struct path *pb)
 	pa->sq_psn = 0x123456;
 	pa->rq_psn = 0xfffff0;	/* b's PSNs wrap past 0xffffff */
 	*pb = *pa;
-	test_addr(pb->dgid, 1);
+	if (test_v6)
+		test_addr6(pb->dgid, 1);
+	else
+		test_addr(pb->dgid, 1);
 	pb->dqpn = p->a.qp->qp_num;
 	pb->sq_psn = pa->rq_psn;
 	pb->rq_psn = pa->sq_psn;
@@ -368,11 +389,12 @@ TEST(soft_roce_port_address_in_use)
 	b = soft_device_create(&cfg);
 	ASSERT_EQ(PTR_ERR(b), -EADDRINUSE);
 	soft_device_destroy(a);
-	/* IPv6 is not served yet. */
+	/* A multicast address is no port's. */
 	memset(cfg.roce[0].addr, 0, 16);
-	cfg.roce[0].addr[15] = 1;	/* ::1 */
+	cfg.roce[0].addr[0] = 0xff;
+	cfg.roce[0].addr[15] = 1;
 	b = soft_device_create(&cfg);
-	ASSERT_EQ(PTR_ERR(b), -EAFNOSUPPORT);
+	ASSERT_EQ(PTR_ERR(b), -EADDRNOTAVAIL);
 }
 
 TEST(soft_roce_grh_required)
@@ -1117,5 +1139,82 @@ TEST(soft_roce_rc_pingpong_window)
 	}
 	ASSERT_TRUE(!memcmp(p.a.buf, p.b.buf, 40 * 1024));
 	ASSERT_EQ(counters(&p.eb).retransmits, 0);
+	pair_close(&p);
+}
+
+/* --- IPv6 ---------------------------------------------------------------- */
+
+/*
+ * Two ports on fd14::1 and fd14::2, in a network namespace of this test's
+ * own (root only): SEND, WRITE, READ and an atomic, byte-exact, and the
+ * GID is the address.
+ */
+TEST(soft_roce_ipv6_pair)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	struct ib_uverbs_gid gid;
+	struct ib_uverbs_sge s;
+	struct ib_uverbs_wc wc;
+	struct pair p;
+	u8 want[16];
+	u64 v;
+
+	if (unshare(CLONE_NEWNET))
+		harness_skip("no network namespace of our own (root only)");
+	if (system("ip link set lo up && "
+		   "ip -6 addr add fd14::1/128 dev lo nodad && "
+		   "ip -6 addr add fd14::2/128 dev lo nodad"))
+		harness_skip("cannot give lo the addresses (ip(8))");
+	test_v6 = true;
+	pair_open(&p, IB_UVERBS_QPT_RC, 64 * 1024);
+	ASSERT_OK(p.ea.ops->query_gid(p.ea.dev, 1, 0, &gid));
+	test_addr6(want, 1);
+	ASSERT_TRUE(!memcmp(gid.raw, want, 16));
+	fill_pattern(p.a.buf, 64 * 1024, 6);
+	s = sge_of(&p.b, 0, 8192);
+	post_recv_ok(&p.b, 2, &s, 1);
+	s = sge_of(&p.a, 0, 5000);
+	post_send_ok(&p.a, &wr, &s, 1);
+	wc = poll_one(&p.a);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = poll_one(&p.b);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.byte_len, 5000);
+	ASSERT_EQ(wc.src_qp, p.a.qp->qp_num);
+	ASSERT_TRUE(!memcmp(p.b.buf, p.a.buf, 5000));
+	wr.opcode = IB_UVERBS_WR_RDMA_WRITE;
+	wr.wr.rdma.remote_addr = (u64)(uintptr_t)p.b.buf + 10000;
+	wr.wr.rdma.rkey = p.b.mr->rkey;
+	s = sge_of(&p.a, 100, 7000);
+	post_send_ok(&p.a, &wr, &s, 1);
+	wc = poll_one(&p.a);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_TRUE(!memcmp(p.b.buf + 10000, p.a.buf + 100, 7000));
+	wr.opcode = IB_UVERBS_WR_RDMA_READ;
+	s = sge_of(&p.a, 30000, 7000);
+	post_send_ok(&p.a, &wr, &s, 1);
+	wc = poll_one(&p.a);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.byte_len, 7000);
+	ASSERT_TRUE(!memcmp(p.a.buf + 30000, p.a.buf + 100, 7000));
+	v = 5;
+	memcpy(p.b.buf + 40000, &v, 8);
+	wr.opcode = IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+	wr.wr.atomic.remote_addr = (u64)(uintptr_t)p.b.buf + 40000;
+	wr.wr.atomic.rkey = p.b.mr->rkey;
+	wr.wr.atomic.compare_add = 3;
+	s = sge_of(&p.a, 50000, 8);
+	post_send_ok(&p.a, &wr, &s, 1);
+	wc = poll_one(&p.a);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	memcpy(&v, p.a.buf + 50000, 8);
+	ASSERT_EQ(v, 5);
+	memcpy(&v, p.b.buf + 40000, 8);
+	ASSERT_EQ(v, 8);
+	ASSERT_EQ(counters(&p.ea).retransmits, 0);
+	ASSERT_EQ(counters(&p.eb).drops[SOFT_ROCE_DROP_ICRC], 0);
 	pair_close(&p);
 }

@@ -247,6 +247,7 @@ int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
 struct compat_udp_meta {
 	u8 src[16];
 	u8 dst[16];
+	bool dst_known;
 	u16 sport;
 	bool has_l3;
 	u8 l3[28];

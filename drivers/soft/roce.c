@@ -253,6 +253,27 @@ static void soft_roce_held_work(struct delayed_work *dw)
 }
 
 /*
+ * The IP and UDP headers of a packet of @len bytes from @src (UDP port
+ * @sport) to @dst, as the sender writes them: IPv4 with ID 0 and DF, or
+ * IPv6.  Their length (ROCE_L3_IPV4_LEN or _IPV6_LEN), or a negative
+ * errno (a v4 address with a v6 one, a length too long).
+ */
+static int soft_roce_l3(u8 *l3, const u8 src[16], const u8 dst[16],
+			u16 sport, u32 len)
+{
+	int ret;
+
+	if (compat_addr_is_v4(src) != compat_addr_is_v4(dst))
+		return -EAFNOSUPPORT;
+	if (compat_addr_is_v4(src)) {
+		ret = roce_l3_hdr_ipv4(l3, src + 12, dst + 12, sport, 0, len);
+		return ret ? ret : ROCE_L3_IPV4_LEN;
+	}
+	ret = roce_l3_hdr_ipv6(l3, src, dst, sport, len);
+	return ret ? ret : ROCE_L3_IPV6_LEN;
+}
+
+/*
  * Sends @pkt with @len bytes of payload from @payload to @dst: builds it,
  * computes the ICRC over the headers the kernel will write, counts it.
  */
@@ -260,16 +281,15 @@ static int soft_roce_xmit(struct soft_roce *rp, u8 *buf, const u8 dst[16],
 			  const struct roce_pkt *pkt, const void *payload,
 			  u32 len)
 {
-	u8 l3[ROCE_L3_IPV4_LEN];
+	u8 l3[ROCE_L3_IPV6_LEN];
 	int n, ret;
 
 	n = roce_pkt_build(pkt, payload, len, buf, SOFT_ROCE_BUF);
 	if (n < 0)
 		return n;
-	ret = roce_l3_hdr_ipv4(l3, rp->addr + 12, dst + 12, ROCE_UDP_PORT, 0,
-			       (size_t)n);
-	if (!ret)
-		ret = roce_icrc_set(l3, sizeof(l3), buf, (size_t)n);
+	ret = soft_roce_l3(l3, rp->addr, dst, ROCE_UDP_PORT, (u32)n);
+	if (ret > 0)
+		ret = roce_icrc_set(l3, (size_t)ret, buf, (size_t)n);
 	if (!ret && (rp->loss_ppm || rp->reorder_ppm) &&
 	    soft_roce_test_fault(rp, dst, buf, (u32)n))
 		return 0;
@@ -911,20 +931,26 @@ out_unlock:
 /* ---- the responder ---- */
 
 /*
- * The IPv4 header rdma_rxe puts in a UD receive's GRH area (bytes 20..39,
- * the first 20 zero): as it arrived, or as it must have been sent.
+ * The network header rdma_rxe puts in a UD receive's GRH area: IPv4's in
+ * bytes 20..39 (the first 20 zero), IPv6's in all 40; as it arrived, or
+ * as it must have been sent.
  */
 static void soft_roce_ud_grh(u8 *grh, const struct compat_udp_meta *m,
 			     u32 len)
 {
-	u8 l3[ROCE_L3_IPV4_LEN];
+	u8 l3[ROCE_L3_IPV6_LEN];
+	int n;
 
 	memset(grh, 0, SOFT_GRH_LEN);
-	if (m->has_l3)
+	if (m->has_l3) {
 		memcpy(grh + 20, m->l3, 20);
-	else if (!roce_l3_hdr_ipv4(l3, m->src + 12, m->dst + 12, m->sport, 0,
-				   len))
+		return;
+	}
+	n = soft_roce_l3(l3, m->src, m->dst, m->sport, len);
+	if (n == ROCE_L3_IPV4_LEN)
 		memcpy(grh + 20, l3, 20);
+	else if (n == ROCE_L3_IPV6_LEN)
+		memcpy(grh, l3, SOFT_GRH_LEN);
 }
 
 /*
@@ -1478,12 +1504,12 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 			    const struct compat_udp_meta *m)
 {
 	const struct roce_opcode_info *info;
-	const u8 *src = m->src, *dst = m->dst;
-	u8 l3[ROCE_L3_IPV4_LEN];
+	u8 l3[ROCE_L3_IPV6_LEN];
 	struct roce_pkt pkt;
 	struct soft_qp *sqp;
 	enum roce_drop why;
 	u8 type, port;
+	int l3len;
 
 	soft_roce_inc(&rp->stats.rx_packets);
 	why = roce_pkt_parse(&pkt, buf, len);
@@ -1496,12 +1522,13 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 	 * the sender must have sent them (IP ID 0, DF: rdma_rxe and this
 	 * port send so).
 	 */
-	if (m->has_l3)
-		memcpy(l3, m->l3, sizeof(l3));
-	if (!compat_addr_is_v4(src) || !compat_addr_is_v4(dst) ||
-	    (!m->has_l3 &&
-	     roce_l3_hdr_ipv4(l3, src + 12, dst + 12, m->sport, 0, len)) ||
-	    roce_icrc_check(l3, sizeof(l3), buf, len)) {
+	if (m->has_l3) {
+		memcpy(l3, m->l3, ROCE_L3_IPV4_LEN);
+		l3len = ROCE_L3_IPV4_LEN;
+	} else {
+		l3len = soft_roce_l3(l3, m->src, m->dst, m->sport, len);
+	}
+	if (l3len < 0 || roce_icrc_check(l3, (size_t)l3len, buf, len)) {
 		soft_roce_drop(rp, SOFT_ROCE_DROP_ICRC);
 		return;
 	}
@@ -1533,7 +1560,7 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 		struct ib_uverbs_qp_attr attr;
 
 		soft_qp_attr_read(sqp, &attr);
-		if (memcmp(attr.ah_attr.dgid.raw, src, 16))
+		if (memcmp(attr.ah_attr.dgid.raw, m->src, 16))
 			soft_roce_drop(rp, SOFT_ROCE_DROP_ADDR);
 		else
 			soft_roce_answer(rp, sqp, &pkt);
@@ -1559,7 +1586,7 @@ static int soft_roce_rx_thread(void *data)
 		if (n < 0)
 			continue;
 		/* Where the socket did not say, it is our own address. */
-		if (!compat_addr_is_v4(m.dst))
+		if (!m.dst_known)
 			memcpy(m.dst, rp->addr, 16);
 		soft_roce_input(rp, rp->rxbuf, (u32)n, &m);
 	}

@@ -282,8 +282,8 @@ TEST(roce_command_line_refusals)
 	char out[4096], dir[] = "/tmp/ivd-roce-XXXXXX";
 	char *bad_addr[] = { (char *)fx_daemon_path(), "-f",
 			     "--roce=192.0.2.77", dir, NULL };
-	char *not_v4[] = { (char *)fx_daemon_path(), "-f", "--roce=::1", dir,
-			   NULL };
+	char *not_v4[] = { (char *)fx_daemon_path(), "-f", "--roce=10.0.0.1.5",
+			   dir, NULL };
 	char *no_if[] = { (char *)fx_daemon_path(), "-f",
 			  "--netdev=ivd-none0", dir, NULL };
 	char *faults[] = { (char *)fx_daemon_path(), "-f", "--roce=127.0.0.1",
@@ -296,7 +296,8 @@ TEST(roce_command_line_refusals)
 	ASSERT_TRUE(strstr(out,
 		"--roce=192.0.2.77: no interface has the address 192.0.2.77") != NULL);
 	ASSERT_EQ(fx_run(not_v4, out, sizeof(out)), 1);
-	ASSERT_TRUE(strstr(out, "--roce=::1: '::1' is not an IPv4 address") != NULL);
+	ASSERT_TRUE(strstr(out,
+		"--roce=10.0.0.1.5: '10.0.0.1.5' is not an IPv4 or IPv6 address") != NULL);
 	ASSERT_EQ(fx_run(no_if, out, sizeof(out)), 1);
 	ASSERT_TRUE(strstr(out,
 		"--netdev=ivd-none0: interface ivd-none0 has no IPv4 address") != NULL);
