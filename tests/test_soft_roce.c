@@ -22,6 +22,8 @@
 
 #include "harness.h"
 
+#include <ioverbs/embedded.h>
+#include <ioverbs/verbs.h>
 #include <rdma/soft_device.h>
 #include "../drivers/soft/roce_wire.h"
 #include "../drivers/soft/soft.h"
@@ -1217,4 +1219,173 @@ TEST(soft_roce_ipv6_pair)
 	ASSERT_EQ(counters(&p.ea).retransmits, 0);
 	ASSERT_EQ(counters(&p.eb).drops[SOFT_ROCE_DROP_ICRC], 0);
 	pair_close(&p);
+}
+
+/* --- UD, through commands ------------------------------------------------ */
+
+/* A device with a RoCEv2 port on 127.A.B.@host, a file and a UD QP. */
+struct ud_end {
+	struct ib_device *dev;
+	struct ib_uverbs_file *f;
+	struct ioverbs_client v;
+	u32 pd, mr, cq, qp, qpn, lkey;
+	u8 buf[8192];
+};
+
+static void ud_ok(struct ud_end *u, long ret, int line)
+{
+	if (ret)
+		harness_fail(__FILE__, line, "%s (%s)", errno_name(ret),
+			     ioverbs_client_error(&u->v));
+}
+
+#define UD_OK(u, call) ud_ok(u, call, __LINE__)
+
+static void ud_open(struct ud_end *u, u8 host)
+{
+	struct soft_device_config cfg = {};
+	struct ib_uverbs_mr_reg_cmd mr_cmd = {
+		.start = (uintptr_t)u->buf, .length = sizeof(u->buf),
+		.hca_va = (uintptr_t)u->buf,
+		.access_flags = IB_UVERBS_ACCESS_LOCAL_WRITE,
+	};
+	struct ib_uverbs_mr_reg_resp mr_resp;
+	struct ib_uverbs_cq_create_cmd cq_cmd = { .cqe = 16 };
+	struct ib_uverbs_qp_create_cmd qp_cmd = {
+		.qp_type = IB_UVERBS_QPT_UD,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	const struct ioverbs_qp_peer ud = {
+		.qp_type = IB_UVERBS_QPT_UD, .qkey = 0x11111111,
+	};
+	struct ib_uverbs_qp_create_resp qp_resp;
+
+	memset(u, 0, sizeof(*u));
+	test_addr(cfg.roce[0].addr, host);
+	cfg.roce[0].mtu = IB_UVERBS_MTU_1024;
+	u->dev = soft_device_create(&cfg);
+	ASSERT_TRUE(!IS_ERR(u->dev));
+	u->f = ib_uverbs_open(u->dev, NULL, NULL);
+	ASSERT_TRUE(!IS_ERR(u->f));
+	ioverbs_client_init_embedded(&u->v, u->f);
+	ioverbs_client_spec_set(&u->v, u->dev->types, SOFT_DRIVER_ID);
+	UD_OK(u, ioverbs_context_get(&u->v));
+	UD_OK(u, ioverbs_pd_alloc(&u->v, &u->pd));
+	UD_OK(u, ioverbs_mr_reg_ex(&u->v, u->pd, &mr_cmd, &u->mr, &mr_resp));
+	u->lkey = mr_resp.lkey;
+	UD_OK(u, ioverbs_cq_create_ex(&u->v, &cq_cmd, -1, &u->cq, NULL));
+	UD_OK(u, ioverbs_qp_create_ex(&u->v, &qp_cmd, u->pd, u->cq, u->cq,
+				      IOVERBS_NONE, &u->qp, &qp_resp));
+	u->qpn = qp_resp.qpn;
+	UD_OK(u, ioverbs_qp_connect(&u->v, u->qp, &ud));
+}
+
+static void ud_close(struct ud_end *u)
+{
+	ib_uverbs_release(u->f);
+	soft_device_destroy(u->dev);
+}
+
+static u32 ud_poll(struct ud_end *u, struct ib_uverbs_wc *wc)
+{
+	u32 count = 0;
+	int i;
+
+	for (i = 0; i < 10000 && !count; i++) {
+		UD_OK(u, ioverbs_cq_poll(&u->v, u->cq, wc, 1, &count));
+		if (!count)
+			usleep(100);
+	}
+	return count;
+}
+
+TEST(soft_roce_ud_datagrams)
+{
+	struct ib_uverbs_send_wr wr = {
+		.wr_id = 1, .num_sge = 1, .opcode = IB_UVERBS_WR_SEND_WITH_IMM,
+		.send_flags = IB_UVERBS_SEND_SIGNALED, .imm_data = 0x2a,
+	};
+	struct ib_uverbs_ah_attr ah = {
+		.port_num = 1, .is_global = 1, .hop_limit = 64,
+	};
+	struct ib_uverbs_recv_wr rwr = { .wr_id = 10, .num_sge = 1 };
+	struct ib_uverbs_sge sge;
+	struct ib_uverbs_wc wc;
+	struct ud_end a, b;
+	u32 ah_h, bad;
+	u8 grh[40], want[16];
+
+	ud_open(&a, 1);
+	ud_open(&b, 2);
+	/* Without a GRH there is no RoCE address: EINVAL. */
+	ah.is_global = 0;
+	ah.dlid = 1;
+	ASSERT_ERRNO(-EINVAL, ioverbs_ah_create(&a.v, a.pd, &ah, &ah_h));
+	ah.is_global = 1;
+	test_addr(ah.dgid.raw, 2);
+	UD_OK(&a, ioverbs_ah_create(&a.v, a.pd, &ah, &ah_h));
+
+	memcpy(a.buf, "datagram", 8);
+	memset(b.buf, 0xaa, 64);
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)b.buf,
+				      .length = 1024, .lkey = b.lkey };
+	UD_OK(&b, ioverbs_qp_post_recv(&b.v, b.qp, &rwr, 1, &sge, 1, &bad));
+	sge = (struct ib_uverbs_sge){ .addr = (uintptr_t)a.buf, .length = 8,
+				      .lkey = a.lkey };
+	wr.wr.ud.ah = ah_h;
+	wr.wr.ud.remote_qpn = b.qpn;
+	wr.wr.ud.remote_qkey = 0x11111111;
+	UD_OK(&a, ioverbs_qp_post_send(&a.v, a.qp, &wr, 1, &sge, 1, &bad));
+	ASSERT_EQ(ud_poll(&a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(wc.byte_len, 8);
+	ASSERT_EQ(ud_poll(&b, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 10);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(wc.byte_len, 40 + 8);
+	ASSERT_EQ(wc.src_qp, a.qpn);
+	ASSERT_EQ(wc.qp_num, b.qpn);
+	ASSERT_EQ(wc.imm_data, 0x2a);
+	ASSERT_EQ(wc.wc_flags, IB_UVERBS_WC_GRH | IB_UVERBS_WC_WITH_IMM);
+	ASSERT_EQ(wc.slid, 0);
+	/* rdma_rxe's layout: 20 zero bytes, then the IPv4 header. */
+	memcpy(grh, b.buf, 40);
+	ASSERT_TRUE(!memcmp(grh, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20));
+	ASSERT_EQ(grh[20], 0x45);
+	ASSERT_EQ(grh[29], 17);			/* UDP */
+	ASSERT_EQ((grh[22] << 8) | grh[23], 20 + 8 + 12 + 8 + 4 + 8 + 4);
+	test_addr(want, 1);
+	ASSERT_TRUE(!memcmp(grh + 32, want + 12, 4));		/* source */
+	ASSERT_TRUE(!memcmp(grh + 36, ah.dgid.raw + 12, 4));	/* dest */
+	ASSERT_TRUE(!memcmp(b.buf + 40, "datagram", 8));
+
+	/* A wrong Q_Key: the sender completes, the datagram is dropped. */
+	UD_OK(&b, ioverbs_qp_post_recv(&b.v, b.qp, &rwr, 1, &sge, 1, &bad));
+	wr.wr.ud.remote_qkey = 0x22222222;
+	UD_OK(&a, ioverbs_qp_post_send(&a.v, a.qp, &wr, 1, &sge, 1, &bad));
+	ASSERT_EQ(ud_poll(&a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	usleep(50 * 1000);
+	{
+		struct soft_roce_counters c;
+
+		soft_roce_counters(&to_soft_dev(b.dev)->ports[0], &c);
+		ASSERT_EQ(c.drops[SOFT_ROCE_DROP_QKEY], 1);
+		ASSERT_EQ(c.rx_packets, 2);
+	}
+	ASSERT_EQ(ioverbs_cq_poll(&b.v, b.cq, &wc, 1, &bad), 0);
+	ASSERT_EQ(bad, 0);
+	/* Longer than the path MTU (1024): LOC_LEN_ERR, nothing sent. */
+	sge.length = 2000;
+	sge.addr = (uintptr_t)a.buf;
+	sge.lkey = a.lkey;
+	wr.wr.ud.remote_qkey = 0x11111111;
+	UD_OK(&a, ioverbs_qp_post_send(&a.v, a.qp, &wr, 1, &sge, 1, &bad));
+	ASSERT_EQ(ud_poll(&a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_LOC_LEN_ERR);
+	ud_close(&a);
+	ud_close(&b);
 }
