@@ -99,6 +99,7 @@ static int compat_raw_open(const struct sockaddr_in *sin, u16 port)
 	};
 	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
 	struct sockaddr_in any = *sin;
+	char buf[64];
 	int fd;
 
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -112,6 +113,12 @@ static int compat_raw_open(const struct sockaddr_in *sin, u16 port)
 		close(fd);
 		return -1;
 	}
+	/*
+	 * Until bind() it took the port's datagrams to every address of
+	 * the host (another port's, another process's): none is ours.
+	 */
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		;
 	compat_sock_bufs(fd);
 	return fd;
 }

@@ -631,6 +631,8 @@ TEST(soft_roce_rc_access_errors)
 	 * The access NAK, then one sequence NAK for the packets behind the
 	 * refused one (already on their way); a, in ERR, ignores it.
 	 */
+	for (i = 0; i < 2000 && counters(&p.eb).naks_sent < 2; i++)
+		usleep(1000);	/* b's thread may still be at the packets */
 	ASSERT_EQ(counters(&p.eb).naks_sent, 2);
 	ASSERT_EQ(counters(&p.ea).naks_rcvd, 1);
 	pair_close(&p);

@@ -238,10 +238,12 @@ static bool soft_roce_test_fault(struct soft_roce *rp, const u8 dst[16],
 static void soft_roce_test_release(struct soft_roce *rp)
 {
 	spin_lock(&rp->held_lock);
-	if (rp->held_len &&
-	    !compat_udp_send(rp->udp, rp->held_dst, ROCE_UDP_PORT, rp->held,
-			     rp->held_len))
+	if (rp->held_len) {
 		soft_roce_inc(&rp->stats.tx_packets);
+		if (compat_udp_send(rp->udp, rp->held_dst, ROCE_UDP_PORT,
+				    rp->held, rp->held_len))
+			atomic_long_add_return(-1, &rp->stats.tx_packets);
+	}
 	rp->held_len = 0;
 	spin_unlock(&rp->held_lock);
 }
@@ -293,11 +295,14 @@ static int soft_roce_xmit(struct soft_roce *rp, u8 *buf, const u8 dst[16],
 	if (!ret && (rp->loss_ppm || rp->reorder_ppm) &&
 	    soft_roce_test_fault(rp, dst, buf, (u32)n))
 		return 0;
-	if (!ret)
+	if (!ret) {
+		/* Counted first: a peer's count never runs ahead of ours. */
+		soft_roce_inc(&rp->stats.tx_packets);
 		ret = compat_udp_send(rp->udp, dst, ROCE_UDP_PORT, buf,
 				      (size_t)n);
-	if (!ret)
-		soft_roce_inc(&rp->stats.tx_packets);
+		if (ret)
+			atomic_long_add_return(-1, &rp->stats.tx_packets);
+	}
 	if (!ret && (rp->loss_ppm || rp->reorder_ppm))
 		soft_roce_test_release(rp);
 	return ret;
