@@ -195,9 +195,9 @@ int main(int argc, char **argv)
 	const char *daemon_path = NULL;
 	struct ioverbs_cmd c;
 	struct {
-		struct ioverbs_cmd c;
 		struct ib_uverbs_query_port_resp resp;
 		u8 port;
+		struct ioverbs_cmd c;	/* variable-sized: last */
 	} *win;
 	struct ioverbs_client v;
 	struct daemon d;

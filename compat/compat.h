@@ -468,6 +468,9 @@ u64 compat_file_ino(int local);
 /* @mm's process id (compat_mm_ops.tgid), 0 if it cannot tell; NULL is ours. */
 pid_t compat_mm_tgid(struct compat_mm *mm);
 
+/* Is there certainly no process @pid (kill(@pid, 0) says ESRCH)? */
+bool compat_pid_gone(pid_t pid);
+
 /*
  * compat_mm_ops.may_reach of @mm for @peer: false when either is NULL,
  * their ops differ or have no may_reach.

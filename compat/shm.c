@@ -4,9 +4,11 @@
  * mapping a client's memfd, futexes on it, and threads of the driver's
  * own (kthreads).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -80,6 +82,11 @@ pid_t compat_mm_tgid(struct compat_mm *mm)
 	if (!mm)
 		mm = &compat_self_mm;
 	return mm->ops->tgid ? mm->ops->tgid(mm) : 0;
+}
+
+bool compat_pid_gone(pid_t pid)
+{
+	return pid > 0 && kill(pid, 0) && errno == ESRCH;
 }
 
 bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer)

@@ -473,8 +473,22 @@ static unsigned int cleanup_round(struct ib_ucontext *uctx,
 			(*left)++;
 			continue;
 		}
+		/*
+		 * No command runs, but a driver may look an object up
+		 * outside them (the soft device's NIC reads a WR's AH,
+		 * uverbs_ah_attr_get()): not under its feet.
+		 */
+		if (uobj_lock(uobj, UVERBS_ACCESS_DESTROY)) {
+			if (!force) {
+				(*left)++;
+				continue;
+			}
+			while (uobj_lock(uobj, UVERBS_ACCESS_DESTROY))
+				cond_resched();
+		}
 		ret = uobj->type->obj->destroy(uobj, why);
 		if (ret && !force) {
+			uverbs_uobject_unlock(uobj, UVERBS_ACCESS_DESTROY);
 			(*left)++;
 			continue;
 		}
@@ -486,6 +500,7 @@ static unsigned int cleanup_round(struct ib_ucontext *uctx,
 		/* A zombie holds a handle, not the device's resources. */
 		uobj_uncharge(uobj);
 		uobj->state = UVERBS_UOBJ_ZOMBIE;
+		uverbs_uobject_unlock(uobj, UVERBS_ACCESS_DESTROY);
 		done++;
 	}
 	return done;

@@ -255,7 +255,7 @@ static int direct_qp(const struct soft_direct_qp_info *qi, void *arg)
 
 	if (da->lines) {
 		out_printf(da->o,
-			   "qp %lu %u %s peer %u gone %d tx_msgs %llu tx_bytes %llu rx_msgs %llu rx_bytes %llu\n",
+			   "qp %lu %u %s peer %u gone %d tx_msgs %llu tx_bytes %llu rx_msgs %llu rx_bytes %llu",
 			   da->serial, qi->qpn,
 			   qi->path < ARRAY_SIZE(path_names) ?
 				   path_names[qi->path] : "?",
@@ -264,6 +264,13 @@ static int direct_qp(const struct soft_direct_qp_info *qi, void *arg)
 			   (unsigned long long)qi->tx_bytes,
 			   (unsigned long long)qi->rx_msgs,
 			   (unsigned long long)qi->rx_bytes);
+		if (qi->ud)
+			out_printf(da->o,
+				   " ud_dests %u ud_relayed %llu ud_drops %llu",
+				   qi->ud_dests,
+				   (unsigned long long)qi->ud_relayed,
+				   (unsigned long long)qi->ud_drops);
+		out_printf(da->o, "\n");
 		return 0;
 	}
 	da->qps++;

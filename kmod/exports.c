@@ -50,6 +50,7 @@ EXPORT_SYMBOL_GPL(compat_map_shared);
 EXPORT_SYMBOL_GPL(compat_map_shared_ino);
 EXPORT_SYMBOL_GPL(compat_mm_may_reach);
 EXPORT_SYMBOL_GPL(compat_mm_tgid);
+EXPORT_SYMBOL_GPL(compat_pid_gone);
 EXPORT_SYMBOL_GPL(compat_unmap_shared);
 
 /* The core (core/). */

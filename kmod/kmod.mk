@@ -52,6 +52,12 @@ $(KMOD): $(KMOD_INPUTS)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_DIR)) \
 		KMOD_SRC=$(abspath $(KMOD_DIR)) CONFIG_DEBUG_INFO_BTF_MODULES= \
 		$(if $(Q),-s) modules
+	$(Q)awk '{ print $$2 }' $(KDIR)/Module.symvers | sort > $(KMOD_DIR)/kernel.syms
+	$(Q)awk '{ print $$2 }' $(KMOD_DIR)/Module.symvers | sort > $(KMOD_DIR)/ours.syms
+	$(Q)clash=$$(comm -12 $(KMOD_DIR)/kernel.syms $(KMOD_DIR)/ours.syms); \
+	if [ -n "$$clash" ]; then \
+		echo "kmod: the kernel exports these too (rename them in compat/kernel/compat.h):" $$clash >&2; \
+		exit 1; fi
 	@touch $@
 
 # --- check-kernel ------------------------------------------------------

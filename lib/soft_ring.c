@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -28,6 +29,155 @@ static u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+static int sring_attach(int fd, int kick, int keys, int qp, int cq,
+			ioverbs_ioctl_fn fn, void *fctx);
+
+/* SRQ rings (struct soft_ring_srq_ctrl) */
+
+/* A WQE's words, copied with relaxed atomics: another taker may race. */
+static void srq_copy(void *dst, const void *src, u32 stride)
+{
+	const u64 *s = src;
+	u64 *d = dst;
+	u32 i;
+
+	for (i = 0; i < stride / 8; i++)
+		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
+static void srq_store(void *dst, const void *src, u32 stride)
+{
+	const u64 *s = src;
+	u64 *d = dst;
+	u32 i;
+
+	for (i = 0; i < stride / 8; i++)
+		__atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
+}
+
+int ioverbs_sring_srq_attach(struct ioverbs_sring_srq *r, u32 srq_handle,
+			     u32 entries, u32 max_wr, u32 max_sge,
+			     ioverbs_ioctl_fn fn, void *fctx)
+{
+	struct ioverbs_cmd c;
+	struct soft_attach a;
+	void *map;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	if (!entries || (entries & (entries - 1)) || entries < max_wr)
+		return -EINVAL;
+	r->entries = entries;
+	r->max_wr = max_wr;
+	r->max_sge = max_sge;
+	r->stride = soft_ring_srq_stride(max_sge);
+	r->len = soft_ring_srq_size(entries, max_sge);
+	r->wqe = calloc(1, r->stride);
+	if (!r->wqe)
+		return -ENOMEM;
+	ret = ioverbs_shm_map("ioverbs-srq", r->len, &map, &r->fd);
+	if (ret) {
+		free(r->wqe);
+		r->wqe = NULL;
+		return ret;
+	}
+	r->ctrl = map;
+	r->ctrl->entries = entries;
+	a = (struct soft_attach){ .fd = r->fd };
+	ioverbs_cmd_init(&c, NULL, SOFT_DRIVER_ID, SOFT_TYPE_VENDOR,
+			 SOFT_VENDOR_ATTACH);
+	ioverbs_cmd_in(&c, SOFT_ATTACH_FD, &a, sizeof(a));
+	ioverbs_cmd_idr(&c, SOFT_ATTACH_SRQ, srq_handle);
+	ret = (int)ioverbs_cmd_exec(&c, fn, fctx);
+	if (ret)
+		ioverbs_sring_srq_detach(r);
+	return ret;
+}
+
+void ioverbs_sring_srq_detach(struct ioverbs_sring_srq *r)
+{
+	if (r->ctrl)
+		munmap(r->ctrl, r->len);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->wqe);
+	r->wqe = NULL;
+	r->ctrl = NULL;
+	r->fd = -1;
+}
+
+int ioverbs_sring_srq_post(struct ioverbs_sring_srq *r,
+			   const struct ib_uverbs_recv_wr *wr,
+			   const struct ib_uverbs_sge *sge)
+{
+	struct soft_ring_recv *e = r->wqe;
+	u32 cons = __atomic_load_n(&r->ctrl->cons, __ATOMIC_ACQUIRE);
+
+	if (r->prod - cons >= r->max_wr)
+		return -ENOMEM;
+	if (wr->num_sge > r->max_sge)
+		return -EINVAL;
+	memset(e, 0, r->stride);
+	e->wr = *wr;
+	e->wr.reserved = 0;
+	memcpy(e->sge, sge, wr->num_sge * sizeof(*sge));
+	srq_store((u8 *)(r->ctrl + 1) +
+			  (size_t)(r->prod & (r->entries - 1)) * r->stride,
+		  e, r->stride);
+	__atomic_store_n(&r->ctrl->prod, ++r->prod, __ATOMIC_RELEASE);
+	return 0;
+}
+
+u32 ioverbs_sring_srq_count(const struct ioverbs_sring_srq *r)
+{
+	u32 n = __atomic_load_n(&r->ctrl->prod, __ATOMIC_ACQUIRE) -
+		__atomic_load_n(&r->ctrl->cons, __ATOMIC_ACQUIRE);
+
+	return n > r->entries ? 0 : n;
+}
+
+/* Tries before a take that keeps losing its race says "none". */
+#define SRQ_TAKE_TRIES 64
+
+int ioverbs_sring_srq_take(struct ioverbs_sring_srq *r,
+			   struct soft_ring_recv *out, bool *limit)
+{
+	struct soft_ring_srq_ctrl *c = r->ctrl;
+	u32 prod, cons, i, l;
+
+	*limit = false;
+	for (i = 0; i < SRQ_TAKE_TRIES; i++) {
+		cons = __atomic_load_n(&c->cons, __ATOMIC_ACQUIRE);
+		prod = __atomic_load_n(&c->prod, __ATOMIC_ACQUIRE);
+		if (prod == cons)
+			return 0;
+		if (prod - cons > r->entries)
+			return -EIO;
+		/* Copied, then claimed: the copy is ours if the swap is. */
+		srq_copy(out, (u8 *)(c + 1) +
+			 (size_t)(cons & (r->entries - 1)) * r->stride,
+			 r->stride);
+		if (!__atomic_compare_exchange_n(&c->cons, &cons, cons + 1,
+						 false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			continue;
+		if (out->wr.reserved || out->wr.num_sge > r->max_sge)
+			return -EIO;
+		l = __atomic_load_n(&c->limit, __ATOMIC_SEQ_CST);
+		if (l && prod - (cons + 1) < l) {
+			/* What was posted since counts too. */
+			prod = __atomic_load_n(&c->prod, __ATOMIC_ACQUIRE);
+			if (prod - (cons + 1) < l)
+				*limit = __atomic_compare_exchange_n(
+					&c->limit, &l, 0, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		}
+		return 1;
+	}
+	return 0;
 }
 
 static int sring_attach(int fd, int kick, int keys, int qp, int cq,

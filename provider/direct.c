@@ -28,10 +28,12 @@
  * sq_lock -> its rq_lock, a QP's lock -> dreg_lock, a QP's lock ->
  * thr_lock, and the context's pq_lock -> a QP's lock (the progress
  * thread holds pq_lock across a pass; QP create and destroy take it
- * alone); a peer's lock is only ever tried (pthread_mutex_trylock(), a
- * peer of this process, under dreg_lock).  A peer in another process is
- * never locked: the rings' indexes and the records' states are the
- * protocol.
+ * alone), and an SRQ's qlock -> a QP's lock (a post to the SRQ drains
+ * its DIRECT QPs, direct_srq.c); a peer's lock is only ever tried
+ * (pthread_mutex_trylock(), a peer of this process, under dreg_lock).
+ * A peer in another process is never locked: the rings' indexes and the
+ * records' states are the protocol; so is an SRQ's ring's consumer
+ * index, which the device moves too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +66,16 @@
 #define DMAX_SGE 32
 /* How long an atomic waits for a lock a live process holds. */
 #define DLOCK_NS 1000000000ull
+/* The longest transport timer (IB: 4.096 us << timeout), as the relay's. */
+#define DMAX_TIMEOUT_NS (8ull * 1000 * 1000 * 1000)
+/* An SRQ's QP keeps at most this many receives it took, not polled. */
+#define DSRQ_HELD_MAX (1u << 20)
+/*
+ * A poster handing the CPU to its peer yields for DHANDOFF_YIELD_NS at
+ * most, then sleeps for DHANDOFF_NS at most.
+ */
+#define DHANDOFF_YIELD_NS 20000
+#define DHANDOFF_NS 200000
 
 _Static_assert(sizeof(struct soft_direct_ctrl) <= SOFT_DIRECT_PAGE,
 	       "the direct page fits its page");
@@ -148,6 +160,19 @@ struct dpeer {
  *	to match a record; @rq_tail: next to post
  * @held: completions made and not polled yet, for @rcq [0] and @scq [1]
  *	(counted in their CQ's dheld too)
+ * @srq: the QP's SRQ's ring (NULL: it has its own receives): a receive
+ *	is taken off it when a record needs one (srq_take()) and kept in
+ *	@rq until its completion is polled (@rq then grows on demand);
+ *	@srq_wqe: where a take copies the WQE
+ * @gone_at: when @gone was found: the peer may still settle what
+ *	reached it (at its destroy) until the transport timer, retried
+ *	retry_cnt times, runs out, as the relay's requester waits for an
+ *	answer (gone_wait())
+ * @timeout, @retry_cnt: the QP's (MODIFY)
+ * @ud: a UD QP's destinations and its own UD block (NULL for RC, UC)
+ * @ho_seen: the peer's page's active at our last hand-off
+ * @evented: the peer's client was seen waiting for completion events
+ *	(armed, or its arm taken by us): no hand-off to it
  */
 struct ivp_dqp {
 	pthread_mutex_t lock;
@@ -181,6 +206,13 @@ struct ivp_dqp {
 	u32 rq_stride, rq_max, max_recv_sge;
 	u32 rq_head, rq_take, rq_tail;
 	u32 held[2];
+	struct ioverbs_sring_srq *srq;
+	struct soft_ring_recv *srq_wqe;
+	u64 gone_at;
+	u8 timeout, retry_cnt;
+	struct ivp_dud *ud;
+	u32 ho_seen;
+	bool evented;
 };
 
 static u64 now_ns(void)
@@ -248,20 +280,21 @@ static void kick(int fd)
  * device through @bit and the eventfd @fd.  @solicited: the work is a
  * solicited receive completion (or an error).
  */
-static void notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
+static bool notify(struct soft_direct_ctrl *pg, bool recv, bool solicited,
 		   int fd)
 {
 	u32 *armed = recv ? &pg->armed_recv : &pg->armed_send;
 	u32 a = __atomic_load_n(armed, __ATOMIC_SEQ_CST);
 
 	if (!a || (a == SOFT_DIRECT_ARM_SOLICITED && !solicited))
-		return;
+		return false;
 	if (!__atomic_exchange_n(armed, 0, __ATOMIC_SEQ_CST))
-		return;
+		return false;
 	__atomic_fetch_or(&pg->notify,
 			  recv ? SOFT_DIRECT_NOTIFY_RECV : SOFT_DIRECT_NOTIFY_SEND,
 			  __ATOMIC_SEQ_CST);
 	kick(fd);
+	return true;
 }
 
 static long futex(u32 *word, int op, u32 val)
@@ -297,10 +330,14 @@ void ivp_direct_ctx_init(struct ivp_dev *dev)
 
 	memset(c, 0, sizeof(*c));
 	c->want = !(e && !strcmp(e, "0"));
+	c->handoff_ns = DHANDOFF_NS;
 	pthread_rwlock_init(&c->mr_lock, NULL);
 	pthread_mutex_init(&c->pq_lock, NULL);
 	pthread_mutex_init(&c->thr_lock, NULL);
+	pthread_rwlock_init(&c->ah_lock, NULL);
 }
+
+static void ud_ah_free_all(struct ivp_dctx *c);
 
 static void progress_stop(struct ivp_dctx *c);
 
@@ -319,6 +356,8 @@ void ivp_direct_ctx_fini(struct ivp_dev *dev)
 	pthread_rwlock_destroy(&c->mr_lock);
 	pthread_mutex_destroy(&c->pq_lock);
 	pthread_mutex_destroy(&c->thr_lock);
+	ud_ah_free_all(c);
+	pthread_rwlock_destroy(&c->ah_lock);
 }
 
 int ivp_direct_ctx_attach(struct ivp_dev *dev)
@@ -584,12 +623,12 @@ static void go_err(struct ivp_qp *qp, const char *why, bool gone)
 		d->sq_sent--;
 		m = rec_at(d->pring, e->rec_pos);
 		exp = SOFT_DMSG_POSTED;
-		if (!gone && __atomic_compare_exchange_n(&m->state, &exp,
-							 SOFT_DMSG_CANCELLED,
-							 false,
-							 __ATOMIC_SEQ_CST,
-							 __ATOMIC_SEQ_CST)) {
-			wqe_done(qp, e, IB_UVERBS_WC_WR_FLUSH_ERR, 0);
+		if (__atomic_compare_exchange_n(&m->state, &exp,
+						SOFT_DMSG_CANCELLED, false,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST)) {
+			wqe_done(qp, e, gone ? IB_UVERBS_WC_RETRY_EXC_ERR :
+					       IB_UVERBS_WC_WR_FLUSH_ERR, 0);
 			continue;
 		}
 		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
@@ -690,6 +729,16 @@ static void inflight_end(struct ivp_dqp *d)
 	__atomic_store_n(&d->page->inflight_slot, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * What the peer QP allows (IB_UVERBS_ACCESS_REMOTE_*) now: the device
+ * stores it again in our page at each MODIFY of the peer's flags, and
+ * the relay's responder checks the flags as they are when it executes.
+ */
+static u32 peer_access(struct ivp_dqp *d)
+{
+	return __atomic_load_n(&d->page->peer_access, __ATOMIC_ACQUIRE);
+}
+
 /* RDMA WRITE or READ: the WR's status. */
 static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
 {
@@ -707,12 +756,12 @@ static u32 do_rdma(struct ivp_qp *qp, struct dswqe *e, bool write)
 	if (len > DMAX_MSG)
 		return IB_UVERBS_WC_LOC_LEN_ERR;
 	e->len = (u32)len;
+	if (!(peer_access(d) & (write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
+					IB_UVERBS_ACCESS_REMOTE_READ)))
+		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	/* A zero-length RDMA checks no key (IB spec 9.4.3, 9.4.4). */
 	if (!len)
 		return IB_UVERBS_WC_SUCCESS;
-	if (!(d->peer.peer_access & (write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
-					     IB_UVERBS_ACCESS_REMOTE_READ)))
-		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	status = key_find(d, e->wr.wr.rdma.rkey, e->wr.wr.rdma.remote_addr,
 			  len, write ? IB_UVERBS_ACCESS_REMOTE_WRITE :
 				       IB_UVERBS_ACCESS_REMOTE_READ,
@@ -784,7 +833,7 @@ static u32 do_atomic(struct ivp_qp *qp, struct dswqe *e)
 		return status;
 	if (len < sizeof(u64))
 		return IB_UVERBS_WC_LOC_LEN_ERR;
-	if (!(d->peer.peer_access & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
+	if (!(peer_access(d) & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	if (raddr & 7)
 		return IB_UVERBS_WC_REM_INV_REQ_ERR;
@@ -859,7 +908,8 @@ static void tx_publish(struct ivp_dqp *d, struct soft_direct_msg *m,
 	__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
 	d->tx_prod += size;
 	__atomic_store_n(&d->ppage->rx_prod, d->tx_prod, __ATOMIC_SEQ_CST);
-	notify(d->ppage, true, solicited, d->pkick);
+	if (notify(d->ppage, true, solicited, d->pkick))
+		d->evented = true;
 }
 
 static void rec_init(struct ivp_dqp *d, struct soft_direct_msg *m, u32 size,
@@ -948,7 +998,26 @@ static bool one_sided(u32 op)
 	return op != IB_UVERBS_WR_SEND && op != IB_UVERBS_WR_SEND_WITH_IMM;
 }
 
-/* Executes @e: DW_SENT or DW_DONE, or -EAGAIN (the peer's ring is full). */
+/*
+ * How long an RC record waits for a peer that went (its transport
+ * timer, retry_cnt + 1 times; 0: at once).
+ */
+static u64 gone_wait(struct ivp_dqp *d)
+{
+	u64 t;
+
+	if (!d->timeout)
+		return 0;
+	t = (4096ull << (d->timeout & 31)) / 1000 * 1000;
+	if (t > DMAX_TIMEOUT_NS)
+		t = DMAX_TIMEOUT_NS;
+	return t * (d->retry_cnt + 1u);
+}
+
+/*
+ * Executes @e: DW_SENT or DW_DONE, or -EAGAIN (the peer's ring is full,
+ * or the peer went and its transport timer runs).
+ */
 static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 {
 	struct ivp_dqp *d = qp->d;
@@ -957,6 +1026,14 @@ static int sq_exec(struct ivp_qp *qp, struct dswqe *e)
 	if (d->gone) {
 		/* No answer: RC fails; UC's message is lost. */
 		if (d->type == IB_UVERBS_QPT_RC) {
+			/*
+			 * Older records may still be taken, and this one
+			 * fails only when no answer came for as long as
+			 * the transport timer says (gone_wait()).
+			 */
+			if (d->sq_sent ||
+			    now_ns() - d->gone_at < gone_wait(d))
+				return -EAGAIN;
 			wqe_done(qp, e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
 			return 0;
 		}
@@ -1127,16 +1204,31 @@ static void sq_reap(struct ivp_qp *qp)
 			continue;
 		m = rec_at(d->pring, e->rec_pos);
 		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-		if (st == SOFT_DMSG_POSTED && d->gone) {
-			/* Nobody will settle it: RC fails, UC lost it. */
+		if (st == SOFT_DMSG_POSTED && d->gone &&
+		    d->type != IB_UVERBS_QPT_RC) {
+			/* UC: lost. */
 			d->sq_sent--;
-			if (d->type == IB_UVERBS_QPT_RC) {
+			wqe_done(qp, e, IB_UVERBS_WC_SUCCESS, e->len);
+			continue;
+		}
+		if (st == SOFT_DMSG_POSTED && d->gone) {
+			/*
+			 * RC: the peer settles what reached it before it
+			 * went, at its destroy; past that, nobody will.
+			 */
+			if (now_ns() - d->gone_at < gone_wait(d))
+				return;
+			exp = SOFT_DMSG_POSTED;
+			if (__atomic_compare_exchange_n(&m->state, &exp,
+							SOFT_DMSG_CANCELLED,
+							false, __ATOMIC_SEQ_CST,
+							__ATOMIC_SEQ_CST)) {
+				d->sq_sent--;
 				wqe_done(qp, e, IB_UVERBS_WC_RETRY_EXC_ERR, 0);
 				go_err(qp, "the peer is gone", true);
 				return;
 			}
-			wqe_done(qp, e, IB_UVERBS_WC_SUCCESS, e->len);
-			continue;
+			st = exp;
 		}
 		if (st == SOFT_DMSG_POSTED && d->type == IB_UVERBS_QPT_RC &&
 		    __atomic_load_n(&m->rnr, __ATOMIC_RELAXED)) {
@@ -1199,7 +1291,8 @@ static bool rx_settle(struct ivp_dqp *d, struct soft_direct_msg *m,
 					 false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return false;
-	notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick);
+	if (notify(d->ppage, false, status != IB_UVERBS_WC_SUCCESS, d->pkick))
+		d->evented = true;
 	return true;
 }
 
@@ -1278,6 +1371,66 @@ static u32 rx_deliver(struct ivp_qp *qp, const struct soft_direct_msg *h,
 	return IB_UVERBS_WC_SUCCESS;
 }
 
+static void rq_push(struct ivp_dqp *d, const struct ivp_recv_wr *wr,
+		    const struct ivp_sge *sge);
+
+/* SRQ */
+
+/* Room for one more receive in @d->rq (an SRQ's QP): false if none. */
+static bool rq_grow(struct ivp_dqp *d)
+{
+	u32 n = d->rq_max * 2, i;
+	u8 *rq;
+
+	if (d->rq_tail - d->rq_head < d->rq_max)
+		return true;
+	/* Never more than a ring's worth: the CQ overran long before. */
+	if (n > DSRQ_HELD_MAX)
+		return false;
+	rq = calloc(n, d->rq_stride);
+	if (!rq)
+		return false;
+	for (i = d->rq_head; i != d->rq_tail; i++)
+		memcpy(rq + (size_t)(i % n) * d->rq_stride, rqe(d, i),
+		       d->rq_stride);
+	free(d->rq);
+	d->rq = rq;
+	d->rq_max = n;
+	return true;
+}
+
+/*
+ * The SRQ's next receive, taken off its ring into @d->rq for the record
+ * that needs one (the QP's lock held).  A take that leaves the SRQ
+ * below its limit is reported to the device, which raises the event.
+ * Return: 1 taken, 0 none (RNR), -EIO the ring is corrupt.
+ */
+static int srq_take(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_ring_recv *e = d->srq_wqe;
+	bool limit;
+	int ret;
+
+	if (!rq_grow(d))
+		return 0;
+	ret = ioverbs_sring_srq_take(d->srq, e, &limit);
+	if (ret <= 0)
+		return ret;
+	if (e->wr.num_sge > d->max_recv_sge)
+		return -EIO;
+	rq_push(d, (const struct ivp_recv_wr *)&e->wr,
+		(const struct ivp_sge *)e->sge);
+	if (limit) {
+		__atomic_fetch_or(&d->page->notify, SOFT_DIRECT_NOTIFY_SRQ,
+				  __ATOMIC_SEQ_CST);
+		kick(qp->dev->ring.kick);
+	}
+	return 1;
+}
+
+static void ud_drain(struct ivp_qp *qp);
+
 /* Drains the receive ring into the receives (the QP's lock held). */
 static void rx_drain(struct ivp_qp *qp)
 {
@@ -1286,6 +1439,9 @@ static void rx_drain(struct ivp_qp *qp)
 	struct drwqe *r;
 	u32 prod, avail, off, st, peer_status, mine;
 	bool consumed;
+
+	if (d->ud)
+		return ud_drain(qp);
 
 	while (!d->rx_broken) {
 		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
@@ -1332,6 +1488,21 @@ static void rx_drain(struct ivp_qp *qp)
 			/* Nobody here to answer. */
 			rx_settle(d, m, IB_UVERBS_WC_RETRY_EXC_ERR);
 			rx_advance(d, h.size);
+			continue;
+		}
+		if (d->rq_take == d->rq_tail && d->srq &&
+		    srq_take(qp) < 0) {
+			/*
+			 * Nothing we could take: no answer but an error; the
+			 * device raises SRQ_ERR.
+			 */
+			rx_settle(d, m, IB_UVERBS_WC_REM_OP_ERR);
+			rx_advance(d, h.size);
+			__atomic_fetch_or(&d->page->notify,
+					  SOFT_DIRECT_NOTIFY_SRQ_ERR,
+					  __ATOMIC_SEQ_CST);
+			kick(qp->dev->ring.kick);
+			go_err(qp, "the SRQ's ring is corrupt", false);
 			continue;
 		}
 		if (d->rq_take == d->rq_tail) {
@@ -1511,6 +1682,8 @@ static void rq_push(struct ivp_dqp *d, const struct ivp_recv_wr *wr,
 	d->rq_tail++;
 }
 
+static void take_rq(struct ivp_qp *qp);
+
 /*
  * What the QP posted while its path was not decided waits in its rings:
  * it is ours now.  Its ring locks held.
@@ -1545,6 +1718,17 @@ static void take_rings(struct ivp_qp *qp)
 		}
 	}
 	__atomic_store_n(&r->sq->cons, r->sq_prod, __ATOMIC_RELEASE);
+	take_rq(qp);
+}
+
+/* The receives of take_rings() (a UD QP takes only these). */
+static void take_rq(struct ivp_qp *qp)
+{
+	struct ioverbs_sring_qp *r = &qp->r;
+	const struct soft_ring_qp_layout *l = &r->layout;
+	struct ivp_dqp *d = qp->d;
+	u32 i, n;
+
 	i = __atomic_load_n(&r->rq->cons, __ATOMIC_ACQUIRE);
 	for (n = 0; i != r->rq_prod && n < d->rq_max; i++, n++) {
 		struct soft_ring_recv *e = (struct soft_ring_recv *)(
@@ -1631,6 +1815,7 @@ out:
 }
 
 static void progress_start(struct ivp_dev *dev);
+static void ud_connect(struct ivp_qp *qp);
 
 /* The page says DIRECT: map the peer, take the rings (QP's lock held). */
 static void connect_peer(struct ivp_qp *qp)
@@ -1644,6 +1829,8 @@ static void connect_peer(struct ivp_qp *qp)
 		goto err;
 	if (d->peer.path != SOFT_PATH_DIRECT)
 		return;
+	if (d->ud)
+		return ud_connect(qp);
 	ret = peer_map(d, &why);
 	if (ret)
 		goto err;
@@ -1653,6 +1840,8 @@ static void connect_peer(struct ivp_qp *qp)
 	d->msn = 0;
 	d->err = d->err_sent = d->gone = d->rx_broken = false;
 	__atomic_store_n(&d->page->cpu, -1, __ATOMIC_RELAXED);
+	d->ho_seen = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
+	d->evented = false;
 	pthread_mutex_lock(&qp->sq_lock);
 	pthread_mutex_lock(&qp->rq_lock);
 	take_rings(qp);
@@ -1732,6 +1921,7 @@ static void check_device(struct ivp_qp *qp)
 	 */
 	if (!d->gone && __atomic_load_n(&d->page->peer_gone, __ATOMIC_ACQUIRE)) {
 		d->gone = true;
+		d->gone_at = now_ns();
 		/*
 		 * The device going away (the daemon stopped) ends its
 		 * peers too: then the device is lost (EIO from the poll, as
@@ -1980,6 +2170,8 @@ static bool opcode_ok(u8 type, u32 op)
 	}
 }
 
+static bool ud_on_our_cpu(struct ivp_dqp *d);
+
 /*
  * Does the peer's client run on the CPU we run on (as its page last
  * said)?  Publishes ours.  Under @d's lock.
@@ -1988,6 +2180,8 @@ static bool peer_on_our_cpu(struct ivp_dqp *d)
 {
 	int cpu;
 
+	if (d->ud)
+		return ud_on_our_cpu(d);
 	if (!d->ppage)
 		return false;
 	cpu = sched_getcpu();
@@ -1995,15 +2189,110 @@ static bool peer_on_our_cpu(struct ivp_dqp *d)
 	return __atomic_load_n(&d->ppage->cpu, __ATOMIC_RELAXED) == cpu;
 }
 
+static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
+			const struct ivp_sge *sge, const char **why);
+
+/*
+ * We posted (our WRs executed), or found nothing to poll: we count as
+ * active, and the peer, if it sleeps handing the CPU to us, is woken:
+ * it waited for just that.  Under @d's lock.
+ */
+static void handoff_end(struct ivp_dqp *d)
+{
+	u32 *ho;
+
+	if (!d->ppage)
+		return;
+	__atomic_store_n(&d->page->active, d->page->active + 1,
+			 __ATOMIC_RELAXED);
+	ho = &d->ppage->handoff;
+	if (__atomic_load_n(ho, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(ho, 0, __ATOMIC_SEQ_CST) ==
+		    SOFT_DIRECT_ASLEEP)
+		futex(ho, FUTEX_WAKE, 1);
+}
+
+/*
+ * We posted and our peer runs on our CPU (@shared): do we hand it the
+ * CPU?  Only if it posted or polled in vain since our last hand-off:
+ * it runs a loop of verbs, not asleep elsewhere.  Never if its client
+ * was ever seen waiting for completion events (its CQ armed, or its
+ * arm taken by us): such a client sleeps in the kernel while it waits,
+ * and answers after a round through the device at best.  Not to a QP
+ * of this process either (its thread may be ours).  If so, our page's
+ * handoff is set now, before handoff_end() wakes a peer that may run
+ * at once and post: its post then finds it and wakes us, asleep or not
+ * yet.  Under @d's lock.
+ */
+static bool handoff_begin(struct ivp_dqp *d, bool shared)
+{
+	u32 act;
+
+	if (__atomic_load_n(&d->ppage->armed_recv, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&d->ppage->armed_send, __ATOMIC_RELAXED))
+		d->evented = true;
+	if (!shared || d->peer_local || d->evented)
+		return false;
+	act = __atomic_load_n(&d->ppage->active, __ATOMIC_RELAXED);
+	if (act == d->ho_seen)
+		return false;
+	d->ho_seen = act;
+	__atomic_store_n(&d->page->handoff, SOFT_DIRECT_HANDING,
+			 __ATOMIC_SEQ_CST);
+	return true;
+}
+
+/*
+ * Hands the CPU to the peer (handoff_begin() said so), until the peer's
+ * next post or empty poll clears our page's handoff.  First yields: one
+ * usually runs the peer.  But the scheduler may give the CPU straight
+ * back to us (a peer it deems to have run enough), and a program that
+ * then waits for the peer by reading its own memory (ib_write_lat)
+ * keeps it for a whole time slice: after DHANDOFF_YIELD_NS of yields, a
+ * sleep on the word (the peer, alone on the CPU now, runs), for
+ * @handoff_ns at most (a timer costs a few microseconds here, hence the
+ * yields first).  Without our QP's lock (our page stays while the QP
+ * does).
+ */
+static void handoff_wait(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	u64 t0 = 0, ns = qp->dev->d.handoff_ns;
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+	u32 *ho = &d->page->handoff, exp = SOFT_DIRECT_HANDING;
+
+	for (;;) {
+		sched_yield();
+		if (__atomic_load_n(ho, __ATOMIC_SEQ_CST) !=
+		    SOFT_DIRECT_HANDING)
+			return;
+		if (!t0)
+			t0 = now_ns();
+		else if (now_ns() - t0 >= DHANDOFF_YIELD_NS)
+			break;
+	}
+	if (!__atomic_compare_exchange_n(ho, &exp, SOFT_DIRECT_ASLEEP, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_add_fetch(&d->page->handoffs, 1, __ATOMIC_RELAXED);
+	syscall(SYS_futex, ho, FUTEX_WAIT, SOFT_DIRECT_ASLEEP, &ts, NULL, 0);
+	if (!__atomic_exchange_n(ho, 0, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch(&d->page->handoffs_woken, 1,
+				   __ATOMIC_RELAXED);
+}
+
 int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			 const struct ivp_sge *sge, const char **why)
 {
 	struct ivp_dqp *d = qp->d;
-	bool yield;
+	bool yield, hand, idle;
 	u64 len = 0;
 	u32 i;
 
 	*why = NULL;
+	if (d->ud)
+		return ud_post_send(qp, wr, sge, why);
 	if (!opcode_ok(d->type, wr->opcode)) {
 		*why = "opcode not valid on this QP type";
 		return -EINVAL;
@@ -2031,6 +2320,8 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 		*why = "the send queue is full: max_send_wr WRs outstanding";
 		return -ENOMEM;
 	}
+	/* Nothing outstanding before it: an exchange, not a stream. */
+	idle = d->sq_tail == d->sq_head;
 	/* Before the push: an ERR found now flushes what is queued. */
 	check_device(qp);
 	sq_push(d, wr, sge, NULL, 0);
@@ -2053,6 +2344,8 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 					   __ATOMIC_RELAXED))
 		self_notify(qp, false);
 	yield = peer_on_our_cpu(d);
+	hand = handoff_begin(d, yield && idle);
+	handoff_end(d);
 	pthread_mutex_unlock(&d->lock);
 	/*
 	 * A peer on our CPU sees what we posted only once we leave it: a
@@ -2060,7 +2353,9 @@ int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	 * peer's WRITE in its own buffer, never polling an empty CQ) would
 	 * otherwise keep the CPU for a whole time slice per message.
 	 */
-	if (yield)
+	if (hand)
+		handoff_wait(qp);
+	else if (yield)
 		sched_yield();
 	return 0;
 }
@@ -2072,6 +2367,10 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	struct drwqe *r;
 
 	*why = NULL;
+	if (d->srq) {
+		*why = "the QP receives from an SRQ";
+		return -EINVAL;
+	}
 	if (wr->num_sge > d->max_recv_sge) {
 		*why = "more SGEs than the QP takes";
 		return -EINVAL;
@@ -2083,6 +2382,11 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 		return -ENOMEM;
 	}
 	check_device(qp);
+	/* UD: a datagram that came before this receive finds none. */
+	if (d->ud && !d->err) {
+		d->client_drains++;
+		rx_drain(qp);
+	}
 	rq_push(d, wr, sge);
 	if (d->err) {
 		r = rqe(d, d->rq_take++);
@@ -2103,6 +2407,25 @@ int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 		self_notify(qp, true);
 	pthread_mutex_unlock(&d->lock);
 	return 0;
+}
+
+void ivp_direct_srq_posted(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (!d || !__atomic_load_n(&d->direct, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE) ==
+		    __atomic_load_n(&d->page->rx_cons, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (d->direct && !d->lost) {
+		d->client_drains++;
+		rx_drain(qp);
+		if (rq_ready(d) && __atomic_load_n(&d->page->armed_recv,
+						   __ATOMIC_RELAXED))
+			self_notify(qp, true);
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void send_wc(struct ivp_qp *qp, const struct dswqe *e, struct ivp_wc *wc)
@@ -2176,8 +2499,10 @@ uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 		}
 		pthread_mutex_lock(&qp->d->lock);
 		n += qp_poll(qp, cq, wc + n, num - n);
-		if (!n && peer_on_our_cpu(qp->d))
-			shared = true;
+		if (!n) {
+			handoff_end(qp->d);
+			shared |= peer_on_our_cpu(qp->d);
+		}
 		pthread_mutex_unlock(&qp->d->lock);
 	}
 	*yield = !n && (relayed || shared);
@@ -2204,7 +2529,8 @@ static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v)
 		self_notify(qp, true);
 	if (send) {
 		sq_reap(qp);
-		if (sq_ready(d))
+		/* WRs to a gone peer in their grace: look again. */
+		if (sq_ready(d) || (d->gone && d->sq_run != d->sq_tail))
 			self_notify(qp, false);
 		else
 			sq_arm_wake(d);
@@ -2279,6 +2605,9 @@ void ivp_direct_cq_del(struct ivp_cq *cq, struct ivp_qp *qp)
 
 /* QPs */
 
+static int ud_init(struct ivp_qp *qp, struct ivp_dqp *d);
+static void ud_fini(struct ivp_dqp *d);
+
 int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 		       struct ivp_cq *scq, struct ivp_cq *rcq)
 {
@@ -2302,6 +2631,17 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 	d->max_inline = cap->max_inline_data;
 	d->sq_max = cap->max_send_wr ? cap->max_send_wr : 1;
 	d->rq_max = cap->max_recv_wr ? cap->max_recv_wr : 1;
+	d->srq = qp->srq_ring;
+	if (d->srq) {
+		/* Receives it took off its SRQ: as many as wait for a poll. */
+		d->max_recv_sge = d->srq->max_sge;
+		d->rq_max = 16;
+		d->srq_wqe = malloc(d->srq->stride);
+		if (!d->srq_wqe) {
+			free(d);
+			return -ENOMEM;
+		}
+	}
 	d->sq_stride = (u32)((sizeof(struct dswqe) +
 			      d->max_send_sge * sizeof(struct ivp_sge) +
 			      d->max_inline + 7) & ~7ul);
@@ -2311,6 +2651,13 @@ int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 	d->sq = calloc(d->sq_max, d->sq_stride);
 	d->rq = calloc(d->rq_max, d->rq_stride);
 	if (!d->sq || !d->rq) {
+		free(d->sq);
+		free(d->rq);
+		free(d->srq_wqe);
+		free(d);
+		return -ENOMEM;
+	}
+	if (type == IB_UVERBS_QPT_UD && ud_init(qp, d)) {
 		free(d->sq);
 		free(d->rq);
 		free(d);
@@ -2351,12 +2698,28 @@ void ivp_direct_qp_fini(struct ivp_qp *qp)
 	cqe_gone(qp, true, d->held[1]);
 	pthread_mutex_unlock(&d->lock);
 	peer_unmap(d);
+	ud_fini(d);
 	pthread_mutex_destroy(&d->lock);
 	free(d->sq);
 	free(d->rq);
+	free(d->srq_wqe);
 	free(d);
 	qp->d = NULL;
 }
+
+void ivp_direct_qp_quiesce(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+
+	if (!d || !__atomic_load_n(&d->direct, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (d->direct && !d->lost)
+		rx_drain(qp);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void ud_reset(struct ivp_dqp *d);
 
 /* RESET: the queues are empty, the connection forgotten (QP's lock). */
 static void qp_reset(struct ivp_dqp *d)
@@ -2364,6 +2727,7 @@ static void qp_reset(struct ivp_dqp *d)
 	dreg_del(d);
 	__atomic_store_n(&d->direct, false, __ATOMIC_RELEASE);
 	peer_unmap(d);
+	ud_reset(d);
 	cqe_gone(d->qp, false, d->held[0]);
 	cqe_gone(d->qp, true, d->held[1]);
 	d->failed = d->err = d->err_sent = d->gone = d->rx_broken = false;
@@ -2381,6 +2745,10 @@ void ivp_direct_qp_modified(struct ivp_qp *qp, const struct ivp_qp_attr *a)
 	pthread_mutex_lock(&d->lock);
 	if (a->attr_mask & IB_UVERBS_QP_RNR_RETRY)
 		d->rnr_retry = a->rnr_retry;
+	if (a->attr_mask & IB_UVERBS_QP_TIMEOUT)
+		d->timeout = a->timeout;
+	if (a->attr_mask & IB_UVERBS_QP_RETRY_CNT)
+		d->retry_cnt = a->retry_cnt;
 	if (a->attr_mask & IB_UVERBS_QP_PORT)
 		d->port_num = a->port_num;
 	if (a->attr_mask & IB_UVERBS_QP_STATE) {
@@ -2393,4 +2761,771 @@ void ivp_direct_qp_modified(struct ivp_qp *qp, const struct ivp_qp_attr *a)
 	}
 	pthread_mutex_unlock(&d->lock);
 	ivp_direct_qp_is(qp);
+}
+
+/*
+ * UD (<rdma/soft_direct.h>, "UD").  A UD QP on the direct path owns its
+ * receive queue and drains every datagram from its receive ring, where
+ * its direct senders and the device append them under the ring's lock;
+ * it sends directly to the destinations the device published in its
+ * page (mapped here on first use, like an RC peer), everything else
+ * through its SQ ring, which the device still serves.  Its direct sends
+ * complete at once (a UD send is done once on the wire), in the QP's
+ * local queue; ordering with its relayed sends: see
+ * ivp_direct_cq_has_ud().
+ */
+
+/* A context's AH (struct ivp_dctx.ah): what a UD send needs of it. */
+struct ivp_dah {
+	struct ivp_dah *next;
+	u32 handle;
+	struct ivp_ah_attr a;
+};
+
+/*
+ * A destination slot of the QP's page, as this client mapped it
+ * (@seq: the slot's seq then, 0 never looked at; @live: usable).
+ */
+struct ud_dest {
+	u32 seq;
+	bool live;
+	struct soft_direct_ud_dest e;
+	u8 *map;
+	size_t map_len;
+	struct soft_direct_ctrl *page;
+	struct soft_direct_ud *blk;
+	u8 *ring;
+	struct soft_direct_keys *keys;
+	size_t keys_len;
+	int kick;
+};
+
+/**
+ * struct ivp_dud - a UD QP's side of the direct path (its dqp's lock)
+ * @blk: its own UD block
+ * @dst: its destination slots, mapped
+ * @last: the slot the last direct send used (looked at first)
+ * @me: our tgid, what we store in a ring's lock (getpid() is a system
+ *	call)
+ */
+struct ivp_dud {
+	struct soft_direct_ud *blk;
+	struct ud_dest dst[SOFT_DIRECT_UD_DESTS];
+	u32 last;
+	u32 me;
+};
+
+#define UD_HDR (DREC + sizeof(struct soft_direct_ud_info))
+
+_Static_assert(SOFT_DIRECT_UD_OFF + sizeof(struct soft_direct_ud) <=
+		       SOFT_DIRECT_PAGE,
+	       "the UD block fits the direct page");
+_Static_assert(sizeof(struct soft_direct_ctrl) <= SOFT_DIRECT_UD_OFF,
+	       "the UD block follows the direct page's own fields");
+_Static_assert(sizeof(struct soft_direct_ud_dest) == 128, "a destination");
+_Static_assert(sizeof(struct soft_direct_ud_info) == 64, "a UD record");
+
+void ivp_direct_ah_add(struct ivp_dev *dev, uint32_t handle,
+		       const struct ivp_ah_attr *attr)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ivp_dah *h = calloc(1, sizeof(*h));
+
+	/* Without it, a send through this AH is relayed. */
+	if (!h)
+		return;
+	h->handle = handle;
+	h->a = *attr;
+	pthread_rwlock_wrlock(&c->ah_lock);
+	h->next = c->ah[handle % IVP_DAH_BUCKETS];
+	c->ah[handle % IVP_DAH_BUCKETS] = h;
+	pthread_rwlock_unlock(&c->ah_lock);
+}
+
+void ivp_direct_ah_del(struct ivp_dev *dev, uint32_t handle)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ivp_dah **pp, *h = NULL;
+
+	pthread_rwlock_wrlock(&c->ah_lock);
+	for (pp = &c->ah[handle % IVP_DAH_BUCKETS]; *pp; pp = &(*pp)->next)
+		if ((*pp)->handle == handle) {
+			h = *pp;
+			*pp = h->next;
+			break;
+		}
+	pthread_rwlock_unlock(&c->ah_lock);
+	free(h);
+}
+
+static void ud_ah_free_all(struct ivp_dctx *c)
+{
+	struct ivp_dah *h;
+	u32 i;
+
+	for (i = 0; i < IVP_DAH_BUCKETS; i++)
+		while ((h = c->ah[i])) {
+			c->ah[i] = h->next;
+			free(h);
+		}
+}
+
+static bool ud_ah_get(struct ivp_dev *dev, u32 handle, struct ivp_ah_attr *a)
+{
+	struct ivp_dctx *c = &dev->d;
+	struct ivp_dah *h;
+
+	pthread_rwlock_rdlock(&c->ah_lock);
+	for (h = c->ah[handle % IVP_DAH_BUCKETS]; h; h = h->next)
+		if (h->handle == handle) {
+			*a = h->a;
+			break;
+		}
+	pthread_rwlock_unlock(&c->ah_lock);
+	return h != NULL;
+}
+
+static int ud_init(struct ivp_qp *qp, struct ivp_dqp *d)
+{
+	u32 i;
+
+	(void)qp;
+	d->ud = calloc(1, sizeof(*d->ud));
+	if (!d->ud)
+		return -ENOMEM;
+	d->ud->blk = (struct soft_direct_ud *)((u8 *)d->page +
+					       SOFT_DIRECT_UD_OFF);
+	d->ud->me = (u32)getpid();
+	for (i = 0; i < SOFT_DIRECT_UD_DESTS; i++)
+		d->ud->dst[i].kick = -1;
+	return 0;
+}
+
+static void ud_unmap(struct ud_dest *t)
+{
+	if (t->map)
+		munmap(t->map, t->map_len);
+	if (t->keys)
+		munmap(t->keys, t->keys_len);
+	if (t->kick >= 0)
+		close(t->kick);
+	t->map = NULL;
+	t->keys = NULL;
+	t->kick = -1;
+	t->page = NULL;
+	t->blk = NULL;
+	t->ring = NULL;
+	t->live = false;
+}
+
+/*
+ * RESET: every destination forgotten, and what waits in the ring too (a
+ * QP reset loses its datagrams; the device appends no more until the
+ * next RTR).  The QP's lock held.
+ */
+static void ud_reset(struct ivp_dqp *d)
+{
+	u32 i;
+
+	if (!d->ud)
+		return;
+	for (i = 0; i < SOFT_DIRECT_UD_DESTS; i++) {
+		ud_unmap(&d->ud->dst[i]);
+		d->ud->dst[i].seq = 0;
+	}
+	d->rx_cons = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&d->page->rx_cons, d->rx_cons, __ATOMIC_RELEASE);
+}
+
+static void ud_fini(struct ivp_dqp *d)
+{
+	if (!d->ud)
+		return;
+	ud_reset(d);
+	free(d->ud);
+	d->ud = NULL;
+}
+
+bool ivp_direct_qp_ud(struct ivp_qp *qp)
+{
+	return qp->d && qp->d->ud;
+}
+
+bool ivp_direct_cq_has_ud(struct ivp_cq *cq)
+{
+	u32 i;
+
+	for (i = 0; i < cq->ndq; i++)
+		if (ivp_direct_qp_connected(cq->dq[i]) && cq->dq[i]->d->ud)
+			return true;
+	return false;
+}
+
+/* The page says DIRECT: its receives are ours (the QP's lock held). */
+static void ud_connect(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	u32 armed;
+
+	d->rx_cons = __atomic_load_n(&d->page->rx_cons, __ATOMIC_RELAXED);
+	d->err = d->err_sent = d->gone = d->rx_broken = false;
+	__atomic_store_n(&d->page->cpu, -1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&qp->rq_lock);
+	take_rq(qp);
+	__atomic_store_n(&d->direct, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&qp->rq_lock);
+	/* Its senders of this process drain it when its ring is full. */
+	dreg_add(d);
+	progress_start(qp->dev);
+	if (debug_on())
+		fprintf(stderr, "ioverbs: direct path: UD QP %u receives directly\n",
+			qp->qpn);
+	armed = __atomic_load_n(&d->rcq->armed, __ATOMIC_RELAXED);
+	if (armed)
+		arm_qp(qp, true, false, armed);
+}
+
+/* Slot @s of the page, under its seq: false while the device writes. */
+static bool ud_dest_read(struct soft_direct_ud_dest *pe,
+			 struct soft_direct_ud_dest *e)
+{
+	u32 s1 = __atomic_load_n(&pe->seq, __ATOMIC_ACQUIRE), i;
+	u32 *src = (u32 *)pe, w[sizeof(*e) / 4];
+
+	if (s1 & 1)
+		return false;
+	/* Each word acquired: the seq read last comes after them all. */
+	for (i = 0; i < sizeof(*e) / 4; i++)
+		w[i] = __atomic_load_n(&src[i], __ATOMIC_ACQUIRE);
+	memcpy(e, w, sizeof(*e));
+	return e->seq == s1 && __atomic_load_n(&pe->seq, __ATOMIC_ACQUIRE) == s1;
+}
+
+/* Maps the destination @t->e names: 0 or -errno with *@why. */
+static int ud_map(struct ud_dest *t, const char **why)
+{
+	struct soft_direct_ud_dest *e = &t->e;
+	int pidfd, fd, ret;
+	void *map;
+
+	if (e->pid <= 0 || !is_pow2(e->keys_entries) || e->keys_entries < 64 ||
+	    e->keys_entries > SOFT_DIRECT_MAX_KEYS ||
+	    e->dir % SOFT_DIRECT_PAGE || e->qp_size > (1ull << 40) ||
+	    e->dir + SOFT_DIRECT_PAGE + DRING > e->qp_size) {
+		*why = "the destination is out of range";
+		return -EINVAL;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, e->pid, 0);
+	if (pidfd < 0) {
+		*why = "pidfd_open of the destination";
+		return -errno;
+	}
+	fd = peer_fd(pidfd, e->qp_fd, e->qp_ino, e->qp_size);
+	if (fd < 0) {
+		*why = "pidfd_getfd of the destination's QP memfd";
+		ret = fd;
+		goto out;
+	}
+	map = mmap(NULL, e->qp_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		*why = "mmap of the destination's QP memfd";
+		ret = -errno;
+		goto out;
+	}
+	t->map = map;
+	t->map_len = e->qp_size;
+	t->page = (struct soft_direct_ctrl *)(t->map + e->dir);
+	t->blk = (struct soft_direct_ud *)((u8 *)t->page + SOFT_DIRECT_UD_OFF);
+	t->ring = t->map + e->dir + SOFT_DIRECT_PAGE;
+	t->keys_len = soft_direct_keys_size(e->keys_entries);
+	fd = peer_fd(pidfd, e->keys_fd, e->keys_ino, t->keys_len);
+	if (fd < 0) {
+		*why = "pidfd_getfd of the destination's key table";
+		ret = fd;
+		goto out;
+	}
+	map = mmap(NULL, t->keys_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		*why = "mmap of the destination's key table";
+		ret = -errno;
+		goto out;
+	}
+	t->keys = map;
+	fd = peer_fd(pidfd, e->kick_fd, e->kick_ino, 0);
+	if (fd < 0) {
+		*why = "pidfd_getfd of the destination's kick eventfd";
+		ret = fd;
+		goto out;
+	}
+	t->kick = fd;
+	ret = 0;
+out:
+	close(pidfd);
+	return ret;
+}
+
+/* Slot @s as the device wrote it last: mapped if LIVE (QP's lock held). */
+static struct ud_dest *ud_slot(struct ivp_qp *qp, u32 s)
+{
+	struct ud_dest *t = &qp->d->ud->dst[s];
+	struct soft_direct_ud_dest *pe = &qp->d->ud->blk->dest[s];
+	struct soft_direct_ud_dest e;
+	const char *why = NULL;
+	int ret;
+
+	if (__atomic_load_n(&pe->seq, __ATOMIC_ACQUIRE) == t->seq)
+		return t->live ? t : NULL;
+	if (!ud_dest_read(pe, &e))
+		return NULL;
+	ud_unmap(t);
+	t->seq = e.seq;
+	if (e.state != SOFT_UD_DEST_LIVE)
+		return NULL;
+	t->e = e;
+	ret = ud_map(t, &why);
+	if (ret) {
+		dbg(qp, why, -ret);
+		ud_unmap(t);
+		return NULL;
+	}
+	t->live = true;
+	if (debug_on())
+		fprintf(stderr, "ioverbs: direct path: QP %u to UD QP %u of process %d\n",
+			qp->qpn, e.qpn, e.pid);
+	return t;
+}
+
+/*
+ * Does the receiver we last sent to poll on our CPU (as its page last
+ * said)?  Publishes ours (peer_on_our_cpu() of a UD QP).
+ */
+static bool ud_on_our_cpu(struct ivp_dqp *d)
+{
+	struct ud_dest *t = &d->ud->dst[d->ud->last];
+	int cpu = sched_getcpu();
+
+	__atomic_store_n(&d->page->cpu, cpu, __ATOMIC_RELAXED);
+	return t->live &&
+	       __atomic_load_n(&t->page->cpu, __ATOMIC_RELAXED) == cpu;
+}
+
+/* The destination of a send through @a to @qpn, or NULL: relayed. */
+static struct ud_dest *ud_dest_find(struct ivp_qp *qp,
+				    const struct ivp_ah_attr *a, u32 qpn)
+{
+	struct ivp_dud *u = qp->d->ud;
+	u8 port = a->port_num ? a->port_num : qp->d->port_num;
+	struct ud_dest *t;
+	u32 i, s;
+
+	for (i = 0; i < SOFT_DIRECT_UD_DESTS; i++) {
+		s = (u->last + i) % SOFT_DIRECT_UD_DESTS;
+		t = ud_slot(qp, s);
+		if (!t || t->e.qpn != qpn || t->e.src_port != port)
+			continue;
+		if (a->is_global ? memcmp(a->dgid, t->e.gid, 16) :
+				   a->dlid != t->e.lid)
+			continue;
+		u->last = s;
+		return t;
+	}
+	return NULL;
+}
+
+/*
+ * The producer lock of @t's ring, for us (@me), within @deadline (a
+ * holder that no longer exists is replaced).  Return: false at the
+ * deadline.
+ */
+static bool ud_lock(struct ud_dest *t, u32 me, u64 *start)
+{
+	u32 exp;
+
+	for (;;) {
+		exp = 0;
+		if (__atomic_compare_exchange_n(&t->blk->lock, &exp, me, false,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return true;
+		if (exp != me && exp != SOFT_DIRECT_UD_LOCK_DEVICE &&
+		    !pid_alive(exp)) {
+			__atomic_compare_exchange_n(&t->blk->lock, &exp, 0,
+						    false, __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST);
+			continue;
+		}
+		if (!*start)
+			*start = now_ns();
+		else if (now_ns() - *start >= SOFT_DIRECT_UD_FULL_NS)
+			return false;
+		sched_yield();
+	}
+}
+
+/*
+ * Appends a datagram to @t's ring: the header fields @flags, @imm, then
+ * @info and the @len bytes of @iov.  Return: 0, or -EAGAIN when it was
+ * dropped (no room or no lock in time: counted), -EIO when the ring's
+ * indexes are not the protocol's (the receiver's problem: dropped).
+ */
+/*
+ * The receiver of @t is a QP of this process (ours, @qp, included): its
+ * ring drained here, as drive_peer() does (its lock only tried: its
+ * progress thread may wait for ours).  Return: false if it is not.
+ */
+static bool ud_drive_local(struct ivp_qp *qp, struct ud_dest *t)
+{
+	struct ivp_dqp *p;
+
+	if (t->e.pid != getpid())
+		return false;
+	pthread_mutex_lock(&dreg_lock);
+	for (p = dreg; p; p = p->reg_next)
+		if (p->ino == t->e.qp_ino)
+			break;
+	if (p && p != qp->d && pthread_mutex_trylock(&p->lock))
+		p = NULL;
+	pthread_mutex_unlock(&dreg_lock);
+	if (!p)
+		return true;
+	if (p->direct && !p->lost)
+		rx_drain(p->qp);
+	if (p != qp->d)
+		pthread_mutex_unlock(&p->lock);
+	return true;
+}
+
+static int ud_put(struct ivp_qp *qp, struct ud_dest *t,
+		  const struct soft_direct_ud_info *info, u8 flags, u32 imm,
+		  const struct iovec *iov, u32 niov, u32 len)
+{
+	u32 me = qp->d->ud->me, need = rec_align(UD_HDR + len);
+	u32 prod, cons, off, pad;
+	struct soft_direct_msg *m;
+	bool woke = false;
+	u64 start = 0;
+
+	for (;;) {
+		if (!ud_lock(t, me, &start))
+			goto full;
+		prod = __atomic_load_n(&t->page->rx_prod, __ATOMIC_RELAXED);
+		cons = __atomic_load_n(&t->page->rx_cons, __ATOMIC_ACQUIRE);
+		off = prod & (DRING - 1);
+		pad = off + need > DRING ? DRING - off : 0;
+		if (prod % DREC || prod - cons > DRING) {
+			__atomic_store_n(&t->blk->lock, 0, __ATOMIC_RELEASE);
+			return -EIO;
+		}
+		if (prod - cons + pad + need <= DRING)
+			break;
+		__atomic_store_n(&t->blk->lock, 0, __ATOMIC_RELEASE);
+		/*
+		 * A receiver that does not poll: we drain it (of this
+		 * process), or its progress thread does.
+		 */
+		if (!ud_drive_local(qp, t) && !woke)
+			woke = wake_line_kick(soft_direct_wake_line(
+						      t->keys, t->e.keys_entries),
+					      true);
+		if (!start)
+			start = now_ns();
+		else if (now_ns() - start >= SOFT_DIRECT_UD_FULL_NS)
+			goto full;
+		sched_yield();
+	}
+	if (pad) {
+		m = rec_at(t->ring, prod);
+		memset(m, 0, sizeof(*m));
+		m->size = pad;
+		m->op = SOFT_DMSG_PAD;
+		__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
+		prod += pad;
+	}
+	m = rec_at(t->ring, prod);
+	memset(m, 0, sizeof(*m));
+	m->size = need;
+	m->op = SOFT_DMSG_UD;
+	m->flags = SOFT_DMSG_INLINE | flags;
+	m->len = len;
+	m->imm = imm;
+	memcpy(m + 1, info, sizeof(*info));
+	gather((u8 *)(m + 1) + sizeof(*info), iov, niov);
+	__atomic_store_n(&m->state, SOFT_DMSG_POSTED, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->page->rx_prod, prod + need, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->blk->lock, 0, __ATOMIC_RELEASE);
+	notify(t->page, true, flags & SOFT_DMSG_SOLICITED, t->kick);
+	return 0;
+
+full:
+	__atomic_fetch_add(&t->blk->drop_full, 1, __ATOMIC_RELAXED);
+	return -EAGAIN;
+}
+
+static int ud_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
+			const struct ivp_sge *sge, const char **why)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_ud_info info;
+	struct iovec iov[DMAX_SGE];
+	static const struct ivp_sge sge_none[1];
+	struct ivp_send_wr w;
+	struct ivp_ah_attr a;
+	struct ud_dest *t;
+	u32 niov = 0, qkey, i;
+	bool yield, busy;
+	u64 len = 0;
+	u8 flags = 0;
+
+	*why = NULL;
+	if ((wr->opcode != IB_UVERBS_WR_SEND &&
+	     wr->opcode != IB_UVERBS_WR_SEND_WITH_IMM) ||
+	    wr->num_sge > DMAX_SGE || wr->num_sge > d->max_send_sge ||
+	    !ud_ah_get(qp->dev, wr->wr.ud.ah, &a))
+		return IVP_DIRECT_RELAY;
+	pthread_mutex_lock(&d->lock);
+	check_device(qp);
+	if (d->err || d->lost ||
+	    __atomic_load_n(&d->page->state, __ATOMIC_ACQUIRE) !=
+		    IB_UVERBS_QPS_RTS)
+		goto relay;
+	/* What it relayed is polled: its completions stay in order. */
+	pthread_mutex_lock(&qp->sq_lock);
+	busy = qp->sq_posted != __atomic_load_n(&qp->sq_done,
+						__ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&qp->sq_lock);
+	if (busy)
+		goto relay;
+	t = ud_dest_find(qp, &a, wr->wr.ud.remote_qpn);
+	if (!t)
+		goto relay;
+	if (wr->send_flags & IB_UVERBS_SEND_INLINE) {
+		for (i = 0; i < wr->num_sge; i++) {
+			iov[i].iov_base = (void *)(uintptr_t)sge[i].addr;
+			iov[i].iov_len = sge[i].length;
+			len += sge[i].length;
+		}
+		niov = wr->num_sge;
+		if (len > d->max_inline)
+			goto relay;
+	} else if (local_iov(qp, sge, wr->num_sge, 0, iov, &niov, &len)) {
+		/* The relay fails it as the device does. */
+		goto relay;
+	}
+	if (len > SOFT_DIRECT_UD_MTU)
+		goto relay;
+	sq_trim(qp);
+	if (d->sq_tail - d->sq_head >= d->sq_max) {
+		pthread_mutex_unlock(&d->lock);
+		*why = "the send queue is full: max_send_wr WRs outstanding";
+		return -ENOMEM;
+	}
+	qkey = wr->wr.ud.remote_qkey;
+	if (qkey & SOFT_DIRECT_QKEY_USE_QP)
+		qkey = __atomic_load_n(&d->ud->blk->qkey, __ATOMIC_RELAXED);
+	memset(&info, 0, sizeof(info));
+	info.src_qpn = qp->qpn;
+	info.qkey = qkey;
+	info.slid = t->e.src_lid;
+	info.pkey = t->e.src_pkey;
+	info.sl = a.sl;
+	if (a.is_global) {
+		info.global = 1;
+		info.hop_limit = a.hop_limit;
+		info.traffic_class = a.traffic_class;
+		info.flow_label = a.flow_label & 0xfffff;
+		memcpy(info.sgid, t->e.src_gid, sizeof(info.sgid));
+		memcpy(info.dgid, a.dgid, sizeof(info.dgid));
+	}
+	if (wr->opcode == IB_UVERBS_WR_SEND_WITH_IMM)
+		flags |= SOFT_DMSG_IMM;
+	if (wr->send_flags & IB_UVERBS_SEND_SOLICITED)
+		flags |= SOFT_DMSG_SOLICITED;
+	if (!ud_put(qp, t, &info, flags, wr->imm_data, iov, niov,
+		    (u32)len)) {
+		d->page->tx_msgs++;
+		d->page->tx_bytes += len;
+	}
+	/* Done once on the wire, delivered or not, as UD is. */
+	w = *wr;
+	w.num_sge = 0;
+	sq_push(d, &w, sge_none, NULL, 0);
+	wqe_done(qp, sqe(d, d->sq_run), IB_UVERBS_WC_SUCCESS, (u32)len);
+	d->sq_run++;
+	if (sq_ready(d) && __atomic_load_n(&d->page->armed_send,
+					   __ATOMIC_RELAXED))
+		self_notify(qp, false);
+	yield = ud_on_our_cpu(d);
+	pthread_mutex_unlock(&d->lock);
+	/* As an RC sender: a receiver on our CPU runs once we leave it. */
+	if (yield)
+		sched_yield();
+	return 0;
+
+relay:
+	pthread_mutex_unlock(&d->lock);
+	return IVP_DIRECT_RELAY;
+}
+
+/* @len bytes of @src at @off of the local @iov. */
+static void scatter_at(const struct iovec *iov, u32 niov, u64 off,
+		       const u8 *src, u64 len)
+{
+	u32 i;
+	u64 n;
+
+	for (i = 0; i < niov && len; i++) {
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		n = iov[i].iov_len - off;
+		if (n > len)
+			n = len;
+		memcpy((u8 *)iov[i].iov_base + off, src, n);
+		off = 0;
+		src += n;
+		len -= n;
+	}
+}
+
+/* The GRH a UD receive starts with, as the device builds it. */
+static void ud_grh(u8 *grh, const struct soft_direct_ud_info *in, u32 len)
+{
+	u32 w0 = (6u << 28) | ((u32)in->traffic_class << 20) |
+		 (in->flow_label & 0xfffff);
+
+	grh[0] = (u8)(w0 >> 24);
+	grh[1] = (u8)(w0 >> 16);
+	grh[2] = (u8)(w0 >> 8);
+	grh[3] = (u8)w0;
+	grh[4] = (u8)(len >> 8);
+	grh[5] = (u8)len;
+	grh[6] = 0x1b;
+	grh[7] = in->hop_limit;
+	memcpy(grh + 8, in->sgid, 16);
+	memcpy(grh + 24, in->dgid, 16);
+}
+
+/*
+ * A datagram (header @h, @in, its payload @data in the ring) for the
+ * oldest receive, or dropped and counted.  The QP's lock held.
+ */
+static void ud_take(struct ivp_qp *qp, const struct soft_direct_msg *h,
+		    const struct soft_direct_ud_info *in, const u8 *data)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_ud *b = d->ud->blk;
+	struct iovec iov[DMAX_SGE];
+	u8 grh[SOFT_DIRECT_GRH_LEN];
+	struct drwqe *r;
+	u32 niov, status, st;
+	u64 cap;
+
+	st = __atomic_load_n(&d->page->state, __ATOMIC_ACQUIRE);
+	if (d->err || (st != IB_UVERBS_QPS_RTR && st != IB_UVERBS_QPS_RTS &&
+		       st != IB_UVERBS_QPS_SQD))
+		return;
+	if (!soft_direct_pkey_match(in->pkey, (u16)__atomic_load_n(
+						      &b->pkey, __ATOMIC_RELAXED))) {
+		__atomic_fetch_add(&b->drop_pkey, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (in->qkey != __atomic_load_n(&b->qkey, __ATOMIC_RELAXED)) {
+		__atomic_fetch_add(&b->drop_qkey, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (d->rq_take == d->rq_tail) {
+		__atomic_fetch_add(&b->drop_norecv, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	r = rqe(d, d->rq_take);
+	memset(&r->wc, 0, sizeof(r->wc));
+	status = local_iov(qp, r->sge, r->num_sge,
+			   IB_UVERBS_ACCESS_LOCAL_WRITE, iov, &niov, &cap);
+	if (!status && cap < SOFT_DIRECT_GRH_LEN + h->len)
+		status = IB_UVERBS_WC_LOC_LEN_ERR;
+	if (!status) {
+		if (in->global) {
+			ud_grh(grh, in, h->len);
+			scatter_at(iov, niov, 0, grh, sizeof(grh));
+			r->wc.wc_flags |= IB_UVERBS_WC_GRH;
+		}
+		scatter_at(iov, niov, SOFT_DIRECT_GRH_LEN, data, h->len);
+	}
+	r->wc.wr_id = r->wr_id;
+	r->wc.status = status;
+	r->wc.opcode = IB_UVERBS_WC_RECV;
+	r->wc.byte_len = status ? 0 : SOFT_DIRECT_GRH_LEN + h->len;
+	if (h->flags & SOFT_DMSG_IMM) {
+		r->wc.imm_data = h->imm;
+		r->wc.wc_flags |= IB_UVERBS_WC_WITH_IMM;
+	}
+	if (status)
+		r->wc.wc_flags &= ~IB_UVERBS_WC_GRH;
+	r->wc.qp_num = qp->qpn;
+	r->wc.src_qp = in->src_qpn;
+	r->wc.slid = in->slid;
+	r->wc.sl = in->sl;
+	r->wc.port_num = d->port_num;
+	rwqe_done(qp, r);
+	d->rq_take++;
+	if (!status) {
+		d->page->rx_msgs++;
+		d->page->rx_bytes += h->len;
+	}
+}
+
+/*
+ * Drains a UD QP's ring (rx_drain(); the QP's lock held).  A record that
+ * does not follow the protocol was written by a producer that may write
+ * our memory anyway: the ring is broken, the QP goes to ERR.
+ */
+static void ud_drain(struct ivp_qp *qp)
+{
+	struct ivp_dqp *d = qp->d;
+	struct soft_direct_ud_info in;
+	struct soft_direct_msg h, *m;
+	u32 prod, avail, off, st, hold;
+
+	/* A producer killed with the lock: nothing of its record counts. */
+	hold = __atomic_load_n(&d->ud->blk->lock, __ATOMIC_ACQUIRE);
+	if (hold && hold != SOFT_DIRECT_UD_LOCK_DEVICE &&
+	    hold != d->ud->me && !pid_alive(hold))
+		__atomic_compare_exchange_n(&d->ud->blk->lock, &hold, 0, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	while (!d->rx_broken) {
+		prod = __atomic_load_n(&d->page->rx_prod, __ATOMIC_ACQUIRE);
+		if (prod == d->rx_cons)
+			return;
+		avail = prod - d->rx_cons;
+		if (avail > DRING || avail % DREC)
+			return rx_broken(qp, "rx_prod is outside the ring");
+		off = d->rx_cons & (DRING - 1);
+		m = (struct soft_direct_msg *)(d->ring + off);
+		st = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
+		memcpy(&h, m, sizeof(h));
+		if (h.size < DREC || h.size % DREC || h.size > avail ||
+		    off + h.size > DRING)
+			return rx_broken(qp, "a record's size does not fit the ring");
+		if (st != SOFT_DMSG_POSTED)
+			return rx_broken(qp, "a record's state is not POSTED");
+		if (h.op == SOFT_DMSG_PAD) {
+			if (off + h.size != DRING)
+				return rx_broken(qp, "a PAD record does not end the ring");
+			rx_advance(d, h.size);
+			continue;
+		}
+		if (h.op != SOFT_DMSG_UD || !(h.flags & SOFT_DMSG_INLINE) ||
+		    h.flags & ~(SOFT_DMSG_INLINE | SOFT_DMSG_IMM |
+				SOFT_DMSG_SOLICITED) ||
+		    h.len > SOFT_DIRECT_UD_MTU || UD_HDR + h.len > h.size)
+			return rx_broken(qp, "a UD record's op, flags or len is invalid");
+		memcpy(&in, m + 1, sizeof(in));
+		ud_take(qp, &h, &in, (const u8 *)(m + 1) + sizeof(in));
+		rx_advance(d, h.size);
+	}
 }

@@ -27,6 +27,13 @@ struct soft_direct_wake;
 
 /* Buckets of the context's MRs, by lkey. */
 #define IVP_DMR_BUCKETS 64
+/* Buckets of the context's AHs, by handle (UD: ivp_direct_ah_add()). */
+#define IVP_DAH_BUCKETS 64
+/* ivp_direct_post_send(): a UD WR the QP's SQ ring must take (relay). */
+#define IVP_DIRECT_RELAY 1
+
+struct ivp_dah;
+struct ivp_ah_attr;
 
 /**
  * struct ivp_dctx - a context's direct data path
@@ -46,9 +53,14 @@ struct soft_direct_wake;
  * @thr_stop: the thread leaves (atomic)
  * @wake: the context's wake line, in @wake_map (its key table's page
  *	that holds it, mapped read-write)
+ * @ah_lock: protects @ah, the context's AHs by handle (a UD send finds
+ *	its destination through them); taken last
+ * @handoff_ns: how long a post sleeps at most handing the CPU to a peer
+ *	on its CPU (set at init; a test may lengthen it)
  */
 struct ivp_dctx {
 	bool want, on;
+	u64 handoff_ns;
 	pthread_rwlock_t mr_lock;
 	struct ivp_dmr *mr[IVP_DMR_BUCKETS];
 	pthread_mutex_t pq_lock, thr_lock;
@@ -57,6 +69,8 @@ struct ivp_dctx {
 	bool thr_on, thr_failed, thr_stop;
 	struct soft_direct_wake *wake;
 	void *wake_map;
+	pthread_rwlock_t ah_lock;
+	struct ivp_dah *ah[IVP_DAH_BUCKETS];
 };
 
 void ivp_direct_ctx_init(struct ivp_dev *dev);
@@ -76,12 +90,18 @@ void ivp_direct_mr_add(struct ivp_dev *dev, uint32_t handle, uint32_t pd,
 void ivp_direct_mr_del(struct ivp_dev *dev, uint32_t handle);
 
 /*
- * A QP with rings that may take the direct path (RC or UC, no SRQ, the
+ * A QP with rings that may take the direct path (RC, UC or UD, no SRQ, the
  * context's key table attached): after its rings are attached, with its
  * type, its PD and CQs.  -ENOMEM leaves qp->d NULL (always relayed).
  */
 int ivp_direct_qp_init(struct ivp_qp *qp, uint8_t type, uint32_t pd,
 		       struct ivp_cq *scq, struct ivp_cq *rcq);
+/*
+ * Before the QP's DESTROY: what its peer sent until now is taken, as a
+ * NIC takes what arrives while its application is busy elsewhere (the
+ * peer's sends complete, not fail for a peer gone).
+ */
+void ivp_direct_qp_quiesce(struct ivp_qp *qp);
 /* Before its rings are detached (the QP was destroyed). */
 void ivp_direct_qp_fini(struct ivp_qp *qp);
 /* After a MODIFY of the QP succeeded. */
@@ -96,7 +116,32 @@ bool ivp_direct_qp_is(struct ivp_qp *qp);
 /* Connected (no lock taken: safe under the QP's ring locks). */
 bool ivp_direct_qp_connected(struct ivp_qp *qp);
 
-/* The posts of a QP for which ivp_direct_qp_is() said true. */
+/*
+ * Receives were posted to @qp's SRQ (ring): a DIRECT @qp drains its
+ * ring, where records may wait for one (RNR).  Takes its lock.
+ */
+void ivp_direct_srq_posted(struct ivp_qp *qp);
+
+/* The AHs the context created (after AH_CREATE, before AH_DESTROY). */
+void ivp_direct_ah_add(struct ivp_dev *dev, uint32_t handle,
+		       const struct ivp_ah_attr *attr);
+void ivp_direct_ah_del(struct ivp_dev *dev, uint32_t handle);
+
+/* Is @qp a UD QP on the direct path (its SQ ring still relays)? */
+bool ivp_direct_qp_ud(struct ivp_qp *qp);
+
+/*
+ * Does @cq hold a UD QP on the direct path?  Its polls then take the
+ * direct completions before the ring's (ivp_cq_poll()): such a QP sends
+ * directly only once its relayed sends are polled, and relays one after
+ * its direct ones, whose completions are held already.
+ */
+bool ivp_direct_cq_has_ud(struct ivp_cq *cq);
+
+/*
+ * The posts of a QP for which ivp_direct_qp_is() said true.  A UD QP's
+ * send returns IVP_DIRECT_RELAY for a WR its SQ ring must take.
+ */
 int ivp_direct_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			 const struct ivp_sge *sge, const char **why);
 int ivp_direct_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,

@@ -183,6 +183,7 @@ struct ivp_qp_create {
 	uint64_t user_handle;
 	uint32_t pd, send_cq, recv_cq, srq;
 	struct ivp_cq *scq, *rcq; /* send_cq's and recv_cq's */
+	struct ivp_srq *srqp; /* srq's, NULL without */
 	uint8_t qp_type, sq_sig_all;
 	struct ivp_qp_cap cap; /* in: asked for; out: what the QP has */
 };
@@ -204,20 +205,21 @@ struct ivp_dev *ivp_qp_dev(struct ivp_qp *qp);
 struct ivp_dev *ivp_cq_dev(struct ivp_cq *cq);
 
 /*
- * SRQ: commands only (the soft device has no shared ring for an SRQ);
- * @wr, @sge: @num WRs and all their SGEs in order; *@bad the index of
- * the WR that failed.  AH: an address vector for UD sends.
+ * SRQ (direct_srq.c): its receives on a shared ring when the context
+ * may take the direct path, else commands; @wr, @sge: @num WRs and all
+ * their SGEs in order; *@bad the index of the WR that failed.  Destroy
+ * frees it when it succeeds.  AH: an address vector for UD sends.
  */
+struct ivp_srq;
 int ivp_srq_create(struct ivp_dev *dev, uint32_t pd, uint64_t user_handle,
 		   uint32_t *max_wr, uint32_t *max_sge, uint32_t srq_limit,
-		   uint32_t *handle);
-int ivp_srq_modify(struct ivp_dev *dev, uint32_t handle, uint32_t mask,
-		   uint32_t max_wr, uint32_t srq_limit);
-int ivp_srq_destroy(struct ivp_dev *dev, uint32_t handle, uint32_t *events);
-int ivp_srq_post_recv(struct ivp_dev *dev, uint32_t handle,
-		      const struct ivp_recv_wr *wr, uint32_t num,
-		      const struct ivp_sge *sge, uint32_t num_sge,
-		      uint32_t *bad);
+		   uint32_t *handle, struct ivp_srq **out);
+int ivp_srq_modify(struct ivp_srq *srq, uint32_t mask, uint32_t max_wr,
+		   uint32_t srq_limit);
+int ivp_srq_destroy(struct ivp_srq *srq, uint32_t *events);
+int ivp_srq_post_recv(struct ivp_srq *srq, const struct ivp_recv_wr *wr,
+		      uint32_t num, const struct ivp_sge *sge,
+		      uint32_t num_sge, uint32_t *bad);
 int ivp_ah_create(struct ivp_dev *dev, uint32_t pd,
 		  const struct ivp_ah_attr *attr, uint32_t *handle);
 int ivp_ah_destroy(struct ivp_dev *dev, uint32_t handle);

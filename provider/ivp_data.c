@@ -144,7 +144,7 @@ void ivp_spare_taken(struct ivp_dev *dev, int fd)
 }
 
 /* The doorbell, attached once: true when the rings are usable. */
-static bool dev_rings(struct ivp_dev *dev)
+bool ivp_dev_rings(struct ivp_dev *dev)
 {
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->rings_state)
@@ -273,7 +273,7 @@ static void credit(struct ivp_dev *dev, const struct ivp_wc *wc, u32 n)
 int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 		bool *yield)
 {
-	u32 n;
+	u32 n, m;
 	long ret;
 
 	/* Without direct QPs, only the daemon makes completions. */
@@ -289,6 +289,16 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 		return ret ? (int)ret : (int)n;
 	}
 	pthread_mutex_lock(&cq->lock);
+	if (cq->ndq && ivp_direct_cq_has_ud(cq)) {
+		/* A UD QP's direct completions come before its relayed ones. */
+		n = ivp_direct_cq_poll(cq, wc, num, yield);
+		m = ioverbs_sring_poll(&cq->r, (struct ib_uverbs_wc *)(wc + n),
+				       num - n);
+		if (m)
+			credit(cq->dev, wc + n, m);
+		n += m;
+		goto out_unlock;
+	}
 	n = ioverbs_sring_poll(&cq->r, (struct ib_uverbs_wc *)wc, num);
 	/* In the CQ's lock: a QP's send completions are credited in order. */
 	if (n)
@@ -296,6 +306,7 @@ int ivp_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 	/* The direct QPs' completions are counted by direct.c. */
 	if (n < num && cq->ndq)
 		n += ivp_direct_cq_poll(cq, wc + n, num - n, yield);
+out_unlock:
 	pthread_mutex_unlock(&cq->lock);
 	/* A dropped completion: the CQ is in error (CQ_ERR was queued). */
 	if (!n && (ioverbs_sring_cq_overflowed(&cq->r) ||
@@ -389,17 +400,32 @@ int ivp_qp_create(struct ivp_dev *dev, struct ivp_qp_create *c,
 	qp->max_recv_wr = resp.cap.max_recv_wr;
 	qp->sig = calloc(qp->max_send_wr ? qp->max_send_wr : 1,
 			 sizeof(*qp->sig));
-	qp->ring = qp->sig && dev_rings(dev) &&
+	qp->ring = qp->sig && ivp_dev_rings(dev) &&
 		   !ioverbs_sring_qp_attach(&qp->r, &dev->ring, qp->handle,
 					    &resp.cap, dev->v.fn, dev->v.ctx);
-	if (qp->ring && dev->d.on && !qp->srq &&
-	    (c->qp_type == IB_UVERBS_QPT_RC || c->qp_type == IB_UVERBS_QPT_UC))
+	qp->srqp = c->srqp;
+	qp->srq_ring = ivp_srq_ring(c->srqp);
+	if (qp->ring && dev->d.on &&
+	    (((c->qp_type == IB_UVERBS_QPT_RC || c->qp_type == IB_UVERBS_QPT_UC) &&
+	      (!qp->srq || qp->srq_ring)) ||
+	     (c->qp_type == IB_UVERBS_QPT_UD && !qp->srq)))
 		ivp_direct_qp_init(qp, c->qp_type, c->pd, c->scq, c->rcq);
 	/* The CQs' polls and arms look at their QPs' paths. */
 	if (qp->ring && c->scq && c->rcq &&
 	    (ivp_direct_cq_add(c->scq, qp) ||
 	     (c->rcq != c->scq && ivp_direct_cq_add(c->rcq, qp)))) {
 		ivp_direct_cq_del(c->scq, qp);
+		ivp_direct_qp_fini(qp);
+	}
+	/*
+	 * A post to its SRQ drains its direct ring (records wait: RNR).
+	 * Last: nobody else sees the QP before, so qp->d is settled.
+	 */
+	if (qp->d && qp->srq_ring && ivp_srq_qp_add(c->srqp, qp)) {
+		if (c->scq && c->rcq) {
+			ivp_direct_cq_del(c->scq, qp);
+			ivp_direct_cq_del(c->rcq, qp);
+		}
 		ivp_direct_qp_fini(qp);
 	}
 	if (qp->ring) {
@@ -448,9 +474,12 @@ int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
 	struct ib_uverbs_qp_destroy_resp resp;
 	long ret;
 
+	ivp_direct_qp_quiesce(qp);
 	ret = ioverbs_qp_destroy(&qp->dev->v, qp->handle, &resp);
 	if (ret)
 		return (int)ret;
+	/* What the peer sent until it learnt we went is taken too. */
+	ivp_direct_qp_quiesce(qp);
 	*events = resp.events_reported;
 	if (qp->ring) {
 		struct ivp_qp **pp;
@@ -467,6 +496,8 @@ int ivp_qp_destroy(struct ivp_qp *qp, uint32_t *events)
 			ivp_direct_cq_del(qp->scq, qp);
 			ivp_direct_cq_del(qp->rcq, qp);
 		}
+		if (qp->srq_ring)
+			ivp_srq_qp_del(qp->srqp, qp);
 		ivp_direct_qp_fini(qp);
 		ioverbs_sring_qp_detach(&qp->r);
 	}
@@ -506,8 +537,12 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 	int ret;
 
 	*why = NULL;
-	if (ivp_direct_qp_is(qp))
-		return ivp_direct_post_send(qp, wr, sge, why);
+	if (ivp_direct_qp_is(qp)) {
+		ret = ivp_direct_post_send(qp, wr, sge, why);
+		/* UD: a WR it does not send itself goes to the relay. */
+		if (ret != IVP_DIRECT_RELAY)
+			return ret;
+	}
 	if (!qp->ring)
 		return (int)ioverbs_qp_post_send(
 			&qp->dev->v, qp->handle,
@@ -515,7 +550,7 @@ int ivp_qp_post_send(struct ivp_qp *qp, const struct ivp_send_wr *wr,
 			wr->num_sge ? (const struct ib_uverbs_sge *)sge : NULL,
 			wr->num_sge, NULL);
 	pthread_mutex_lock(&qp->sq_lock);
-	if (ivp_direct_qp_connected(qp)) {
+	if (ivp_direct_qp_connected(qp) && !ivp_direct_qp_ud(qp)) {
 		/* Connected since the test above: the rings are not ours. */
 		pthread_mutex_unlock(&qp->sq_lock);
 		return ivp_direct_post_send(qp, wr, sge, why);
@@ -580,74 +615,26 @@ int ivp_qp_post_recv(struct ivp_qp *qp, const struct ivp_recv_wr *wr,
 	return ret;
 }
 
-/* SRQ */
-
-int ivp_srq_create(struct ivp_dev *dev, uint32_t pd, uint64_t user_handle,
-		   uint32_t *max_wr, uint32_t *max_sge, uint32_t srq_limit,
-		   uint32_t *handle)
-{
-	struct ib_uverbs_srq_create_cmd cmd = {
-		.user_handle = user_handle,
-		.max_wr = *max_wr,
-		.max_sge = *max_sge,
-		.srq_limit = srq_limit,
-	};
-	struct ib_uverbs_srq_create_resp resp;
-	long ret;
-
-	ret = ioverbs_srq_create(&dev->v, pd, &cmd, handle, &resp);
-	if (ret)
-		return (int)ret;
-	*max_wr = resp.max_wr;
-	*max_sge = resp.max_sge;
-	return 0;
-}
-
-int ivp_srq_modify(struct ivp_dev *dev, uint32_t handle, uint32_t mask,
-		   uint32_t max_wr, uint32_t srq_limit)
-{
-	struct ib_uverbs_srq_modify_cmd cmd = {
-		.attr_mask = mask,
-		.max_wr = max_wr,
-		.srq_limit = srq_limit,
-	};
-
-	return (int)ioverbs_srq_modify(&dev->v, handle, &cmd);
-}
-
-int ivp_srq_destroy(struct ivp_dev *dev, uint32_t handle, uint32_t *events)
-{
-	struct ib_uverbs_srq_destroy_resp resp;
-	long ret;
-
-	ret = ioverbs_srq_destroy(&dev->v, handle, &resp);
-	if (!ret)
-		*events = resp.events_reported;
-	return (int)ret;
-}
-
-int ivp_srq_post_recv(struct ivp_dev *dev, uint32_t handle,
-		      const struct ivp_recv_wr *wr, uint32_t num,
-		      const struct ivp_sge *sge, uint32_t num_sge,
-		      uint32_t *bad)
-{
-	return (int)ioverbs_srq_post_recv(
-		&dev->v, handle, (const struct ib_uverbs_recv_wr *)wr, num,
-		num_sge ? (const struct ib_uverbs_sge *)sge : NULL, num_sge,
-		bad);
-}
-
 /* AH */
 
 int ivp_ah_create(struct ivp_dev *dev, uint32_t pd,
 		  const struct ivp_ah_attr *attr, uint32_t *handle)
 {
-	return (int)ioverbs_ah_create(&dev->v, pd,
-				      (const struct ib_uverbs_ah_attr *)attr,
-				      handle);
+	long ret = ioverbs_ah_create(&dev->v, pd,
+				     (const struct ib_uverbs_ah_attr *)attr,
+				     handle);
+
+	/* A UD send through it may find its destination on the direct path. */
+	if (!ret)
+		ivp_direct_ah_add(dev, *handle, attr);
+	return (int)ret;
 }
 
 int ivp_ah_destroy(struct ivp_dev *dev, uint32_t handle)
 {
-	return (int)ioverbs_ah_destroy(&dev->v, handle);
+	long ret = ioverbs_ah_destroy(&dev->v, handle);
+
+	if (!ret)
+		ivp_direct_ah_del(dev, handle);
+	return (int)ret;
 }

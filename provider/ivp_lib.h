@@ -97,7 +97,10 @@ struct ivp_cq {
  * @srq: receives go to an SRQ: @rq_* unused
  * @next: in the context's table (qps_lock)
  * @d: its direct data path (direct.c), NULL when it can never take it
- *	(UD, an SRQ, no rings, a context without a key table)
+ *	(UD, an SRQ without a ring, no rings, a context without a key
+ *	table)
+ * @srqp: its SRQ (NULL without); @srq_ring: that SRQ's ring, if it has
+ *	one (direct_srq.c)
  * @scq, @rcq: its CQs, whose lists (dq) it is on when it has rings
  */
 struct ivp_qp {
@@ -114,9 +117,18 @@ struct ivp_qp {
 	struct ivp_qp *next;
 	struct ivp_dqp *d;
 	struct ivp_cq *scq, *rcq;
+	struct ivp_srq *srqp;
+	struct ioverbs_sring_srq *srq_ring;
 };
 
 void ivp_dev_init(struct ivp_dev *dev);
+/* Has the context its doorbell (attached at the first call)? */
+bool ivp_dev_rings(struct ivp_dev *dev);
+
+/* direct_srq.c: an SRQ's ring (NULL without), its QPs that may go direct. */
+struct ioverbs_sring_srq *ivp_srq_ring(struct ivp_srq *srq);
+int ivp_srq_qp_add(struct ivp_srq *srq, struct ivp_qp *qp);
+void ivp_srq_qp_del(struct ivp_srq *srq, struct ivp_qp *qp);
 void ivp_dev_fini(struct ivp_dev *dev);
 
 #endif /* _PROVIDER_IVP_LIB_H */

@@ -57,6 +57,8 @@ struct ibv_srq *ivo_create_srq(struct ibv_pd *pd,
 int ivo_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr, int mask);
 int ivo_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr);
 int ivo_destroy_srq(struct ibv_srq *srq);
+/* The ioverbs half's SRQ of @srq (one of ours). */
+struct ivp_srq *ivo_srq_ivp(struct ibv_srq *srq);
 int ivo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 		      struct ibv_recv_wr **bad_wr);
 

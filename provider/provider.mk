@@ -14,6 +14,7 @@
 PROVIDER_SO := $(O)/rel/provider/libioverbs-rdmav34.so
 PROVIDER_OBJS := $(O)/pic/provider/provider.o $(O)/pic/provider/ivp_cmd.o \
 	$(O)/pic/provider/ivp_data.o $(O)/pic/provider/direct.o \
+	$(O)/pic/provider/direct_srq.o \
 	$(O)/pic/provider/mr.o \
 	$(O)/pic/provider/cq.o $(O)/pic/provider/qp.o \
 	$(O)/pic/provider/srq.o $(O)/pic/provider/ah.o
@@ -55,6 +56,14 @@ $(PROVIDER_DIRECT): tests/provider/direct.c include/uapi/rdma/soft_direct.h \
 	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
 		$(filter %.c,$^) -libverbs
 
+# SRQs on either path (tests/provider/srq.c).
+PROVIDER_SRQ := $(O)/rel/tests/provider/srq
+$(PROVIDER_SRQ): tests/provider/srq.c include/uapi/rdma/soft_direct.h \
+	$(PROVIDER_CLIENT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O2 -o $@ \
+		$(filter %.c,$^) -libverbs -pthread
+
 # Async events through libibverbs alone (tests/provider/async.c).
 PROVIDER_ASYNC := $(O)/rel/tests/provider/async
 $(PROVIDER_ASYNC): tests/provider/async.c $(PROVIDER_CLIENT)
@@ -83,7 +92,7 @@ PROVIDER_TSAN_VERBS := $(O)/tsan/tests/provider/verbs
 PROVIDER_TSAN_LIBVERBS_SRCS := provider/provider.c provider/mr.c \
 	provider/cq.c provider/qp.c provider/srq.c provider/ah.c
 PROVIDER_TSAN_LIB_SRCS := provider/ivp_cmd.c provider/ivp_data.c \
-	provider/direct.c $(LIB_SRCS)
+	provider/direct.c provider/direct_srq.c $(LIB_SRCS)
 
 $(patsubst %.c,$(O)/tsan-pic/%.o,$(PROVIDER_TSAN_LIBVERBS_SRCS)): \
 	$(O)/tsan-pic/%.o: %.c
@@ -101,6 +110,13 @@ $(PROVIDER_TSAN_SO): $(patsubst %.c,$(O)/tsan-pic/%.o,\
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared $(SAN_TSAN) -Wl,--version-script=provider/provider.map \
 		-o $@ $^ -libverbs -pthread
+
+PROVIDER_TSAN_SRQ := $(O)/tsan/tests/provider/srq
+$(PROVIDER_TSAN_SRQ): tests/provider/srq.c include/uapi/rdma/soft_direct.h \
+	$(PROVIDER_CLIENT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -g -D_GNU_SOURCE $(WARN) -O1 $(SAN_TSAN) -o $@ \
+		$(filter %.c,$^) -libverbs -pthread
 
 $(PROVIDER_TSAN_VERBS): tests/provider/verbs.c $(PROVIDER_CLIENT)
 	@mkdir -p $(dir $@)
@@ -121,8 +137,9 @@ $(O)/asan/tests/daemon/test_run: | $(PROVIDER_SO) $(PROVIDER_SMOKE) \
 	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pingpong.c: ibv_rc_pingpong through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pingpong: | $(PROVIDER_SO) $(PROVIDER_VERBS) \
-	$(PROVIDER_ASYNC) $(PROVIDER_IDLE) $(PROVIDER_DIRECT) \
-	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(O)/asan/tools/ioverbs
+	$(PROVIDER_ASYNC) $(PROVIDER_IDLE) $(PROVIDER_DIRECT) $(PROVIDER_SRQ) \
+	$(PROVIDER_TSAN_SO) $(PROVIDER_TSAN_VERBS) $(PROVIDER_TSAN_SRQ) \
+	$(O)/asan/tools/ioverbs
 # tests/daemon/test_pyverbs.c: rdma-core's pyverbs tests through `ioverbs run`.
 $(O)/asan/tests/daemon/test_pyverbs: | $(PROVIDER_SO) $(O)/asan/tools/ioverbs
 

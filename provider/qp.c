@@ -76,6 +76,7 @@ static struct ivp_ibv_qp *qp_create(struct ibv_pd *pd,
 		.qp_type = (uint8_t)attr->qp_type,
 		.sq_sig_all = attr->sq_sig_all ? 1 : 0,
 		.srq = attr->srq ? attr->srq->handle : IVP_NONE,
+		.srqp = attr->srq ? ivo_srq_ivp(attr->srq) : NULL,
 	};
 	struct ivp_ibv_qp *q;
 	uint32_t handle, qpn;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Shared receive queues: ibv_create_srq(), ibv_modify_srq(),
- * ibv_query_srq(), ibv_destroy_srq(), ibv_post_srq_recv().  The soft
- * device has no shared ring for an SRQ, so a post is one SRQ_POST_RECV
- * command for the whole list (up to IVP_SRQ_BATCH WRs a command).  Nor
- * has it an SRQ query: ibv_query_srq() answers what creation and the
- * last modification set.
+ * ibv_query_srq(), ibv_destroy_srq(), ibv_post_srq_recv().  A post
+ * hands the ioverbs half (direct_srq.c) up to IVP_SRQ_BATCH WRs at a
+ * time: it puts them on the SRQ's ring, or sends one SRQ_POST_RECV
+ * command for them.  The soft device has no SRQ query:
+ * ibv_query_srq() answers what creation and the last modification set.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +21,7 @@ struct ivp_ibv_srq {
 	struct ibv_srq srq; /* first */
 	pthread_mutex_t lock; /* @attr */
 	struct ibv_srq_attr attr;
+	struct ivp_srq *i;
 };
 
 static struct ivp_ibv_srq *to_isrq(struct ibv_srq *srq)
@@ -42,7 +43,8 @@ struct ibv_srq *ivo_create_srq(struct ibv_pd *pd,
 		return NULL;
 	}
 	ret = ivp_srq_create(dev, pd->handle, (uintptr_t)&s->srq, &max_wr,
-			     &max_sge, init->attr.srq_limit, &s->srq.handle);
+			     &max_sge, init->attr.srq_limit, &s->srq.handle,
+			     &s->i);
 	if (ret) {
 		free(s);
 		errno = ivp_failed(dev, "SRQ_CREATE", ret);
@@ -68,7 +70,7 @@ int ivo_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr, int mask)
 	struct ivp_ibv_srq *s = to_isrq(srq);
 	int ret;
 
-	ret = ivp_srq_modify(dev, srq->handle, (uint32_t)mask, attr->max_wr,
+	ret = ivp_srq_modify(s->i, (uint32_t)mask, attr->max_wr,
 			     attr->srq_limit);
 	if (ret)
 		return ivp_failed(dev, "SRQ_MODIFY", ret);
@@ -98,7 +100,7 @@ int ivo_destroy_srq(struct ibv_srq *srq)
 	uint32_t events;
 	int ret;
 
-	ret = ivp_srq_destroy(dev, srq->handle, &events);
+	ret = ivp_srq_destroy(s->i, &events);
 	if (ret)
 		return ivp_failed(dev, "SRQ_DESTROY", ret);
 	pthread_mutex_lock(&srq->mutex);
@@ -144,7 +146,7 @@ int ivo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 					      "num_sge negative or above 256");
 		}
 		bad = 0;
-		ret = ivp_srq_post_recv(dev, srq->handle, v, n, sge, nsge,
+		ret = ivp_srq_post_recv(to_isrq(srq)->i, v, n, sge, nsge,
 					&bad);
 		if (ret) {
 			for (w = first, i = 0; w->next && i < bad; i++)
@@ -154,4 +156,9 @@ int ivo_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 		}
 	}
 	return 0;
+}
+
+struct ivp_srq *ivo_srq_ivp(struct ibv_srq *srq)
+{
+	return to_isrq(srq)->i;
 }

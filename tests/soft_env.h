@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the soft-device tests share: a types table with just the CQ and QP
- * types (the vendor actions name them; objects come from the ops) and
+ * What the soft-device tests share: a types table with just the CQ, QP
+ * and SRQ types (the vendor actions name them; objects come from the ops) and
  * the environment a test opens, as GET_CONTEXT would leave it.
  */
 #ifndef _TESTS_SOFT_ENV_H
@@ -45,9 +45,28 @@ static const struct uverbs_type test_cq_type = {
 	.obj = &test_cq_obj,
 };
 
+/* The SRQ type, which SOFT_VENDOR_ATTACH names too. */
+static int test_srq_destroy(struct ib_uobject *uobj,
+			    enum rdma_remove_reason why)
+{
+	struct ib_srq *srq = uobj->object;
+
+	return to_verbs_dev(srq->device)->ops->destroy_srq(srq);
+}
+
+static const struct uverbs_obj_type test_srq_obj = {
+	.destroy = test_srq_destroy,
+};
+
+static const struct uverbs_type test_srq_type = {
+	.name = "SRQ",
+	.obj = &test_srq_obj,
+};
+
 static const struct uverbs_type *const test_std_type_ptrs[] = {
 	[UVERBS_TYPE_CQ] = &test_cq_type,
 	[UVERBS_TYPE_QP] = &test_qp_type,
+	[UVERBS_TYPE_SRQ] = &test_srq_type,
 };
 
 static const struct uverbs_types test_std_types = {

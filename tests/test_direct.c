@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -633,6 +634,57 @@ TEST_F(dpair, direct_responder_qp_access)
 	}
 }
 
+/*
+ * The responder's access flags as the page has them when a WR executes,
+ * not at connect: the device stores them again at each MODIFY of the
+ * peer's flags (the relay's responder checks the flags it has then).  A
+ * zero-length RDMA checks no key, but the QP's flags still.
+ */
+TEST_F(dpair, direct_responder_access_follows)
+{
+	u64 base = (uintptr_t)self->buf;
+	struct ivp_wc wc;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	/* b's client takes remote writes away. */
+	page(&self->a)->peer_access = IB_UVERBS_ACCESS_REMOTE_READ;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_READ, 0, 8,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 0,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
+	ASSERT_EQ(modifies(self), 1);
+
+	/* Nothing allowed at connect, then remote writes granted. */
+	tqp_fini(&self->a);
+	tqp_fini(&self->b);
+	self->modifies = 0;
+	self->peer_access = 0;
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	page(&self->a)->peer_access = IB_UVERBS_ACCESS_REMOTE_WRITE;
+	fill(self->buf, 8, 0x40);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 8,
+			  base + 8192, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(memcmp(self->buf + 8192, self->buf, 8), 0);
+	ASSERT_OK(atomic_wr(self, &self->a, IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD,
+			    16, base + 8192, 1, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_FETCH_ADD);
+	ASSERT_EQ(modifies(self), 1);
+}
+
 /* RC, rnr_retry 0: RNR_RETRY_EXC_ERR, then what follows is flushed. */
 TEST_F(dpair, direct_rnr_retry_exceeded)
 {
@@ -803,6 +855,48 @@ TEST_F(dpair, direct_peer_gone_idle)
 	ASSERT_EQ(poll1(&self->a, &wc), 1);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(modifies(self), 1);
+}
+
+/*
+ * The peer goes with our SEND in its ring, not taken yet (no receive):
+ * as an IB requester waits for an answer, the SEND stays outstanding
+ * while the transport timer, times retry_cnt + 1, runs, and the peer's
+ * last drain (at its destroy) may still take it: SUCCESS.  A later one
+ * nobody takes fails with RETRY_EXC_ERR once the timer ran out.
+ */
+TEST_F(dpair, direct_peer_gone_waits_for_the_transport_timer)
+{
+	/* 4.096 us << 12: 16.8 ms, twice. */
+	struct ivp_qp_attr at = {
+		.attr_mask = IB_UVERBS_QP_TIMEOUT | IB_UVERBS_QP_RETRY_CNT,
+		.timeout = 12, .retry_cnt = 1 };
+	struct timespec t0, t1;
+	struct ivp_wc wc;
+	long ms;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ivp_direct_qp_modified(&self->a.qp, &at);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	__atomic_store_n(&page(&self->a)->peer_gone, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	/* b's last drain, with a receive: it takes the record. */
+	ASSERT_OK(recv_wr(self, &self->b, 1, 4096, 8));
+	ivp_direct_qp_quiesce(&self->b.qp);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(modifies(self), 0);
+	/* Nobody takes this one: it fails, not before the timer ran out. */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ASSERT_TRUE(ms >= 33);
 	ASSERT_EQ(modifies(self), 1);
 }
 
@@ -1213,6 +1307,234 @@ TEST_F(dpair, direct_receiver_never_polls)
 	close(cmd[1]);
 }
 
+/*
+ * The child's part of direct_handoff_to_a_peer_on_our_cpu: b's client,
+ * on the parent's CPU, in its own context (key table @keys2): once the
+ * parent says 'g', it connects and does one RDMA WRITE (so that it is
+ * active), says 'k', and waits in read() on @cmd; 'p' (the parent
+ * sleeps on its hand-off) makes it WRITE 64 bytes of seed 10 at 8192
+ * into the parent's buffer; 'c' ends it.  Return: its exit status.
+ */
+static int handoff_child(struct dpair *self, int keys2_fd,
+			 struct soft_direct_keys *keys2, int ready, int cmd)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_RNR_RETRY,
+				  .rnr_retry = 7 };
+	u64 base = (uintptr_t)self->buf;
+	struct ivp_wc wc;
+
+	/* a is the parent's. */
+	ivp_direct_cq_del(&self->a.cq, &self->a.qp);
+	ivp_direct_qp_fini(&self->a.qp);
+	self->dev.ring.keys = keys2;
+	self->dev.ring.keys_fd = keys2_fd;
+	if (wait_byte(cmd, 30000) != 'g')
+		return 10;
+	ivp_direct_qp_modified(&self->b.qp, &at);
+	if (!ivp_direct_qp_is(&self->b.qp))
+		return 11;
+	if (send_wr(self, &self->b, IB_UVERBS_WR_RDMA_WRITE, 4096, 64,
+		    base + 4096, RKEY, 0) ||
+	    poll1(&self->b, &wc) != 1 || wc.status)
+		return 12;
+	if (write(ready, "k", 1) != 1)
+		return 13;
+	if (wait_byte(cmd, 30000) != 'p')
+		return 14;
+	fill(self->buf + 8192, 64, 10);
+	if (send_wr(self, &self->b, IB_UVERBS_WR_RDMA_WRITE, 8192, 64,
+		    base + 8192, RKEY, 0) ||
+	    poll1(&self->b, &wc) != 1 || wc.status)
+		return 15;
+	if (wait_byte(cmd, 30000) != 'c')
+		return 16;
+	return 0;
+}
+
+struct sleeper {
+	u32 *handoff;
+	int cmd;
+	bool seen;
+};
+
+/* Says 'p' to the child once the parent sleeps on its hand-off. */
+static void *handoff_watch(void *arg)
+{
+	struct sleeper *s = arg;
+	int i;
+
+	for (i = 0; i < 300000 && !s->seen; i++) {
+		s->seen = __atomic_load_n(s->handoff, __ATOMIC_SEQ_CST) ==
+			  SOFT_DIRECT_ASLEEP;
+		if (!s->seen)
+			usleep(100);
+	}
+	if (s->seen && write(s->cmd, "p", 1) != 1)
+		s->seen = false;
+	return NULL;
+}
+
+/*
+ * A poster whose peer (another process) polls on its CPU hands that CPU
+ * over: it yields, and if the peer has not posted meanwhile (here it is
+ * blocked in read(): yields give nothing to it), sleeps on its page's
+ * handoff until the peer's next post wakes it, which the test counts
+ * (the page's handoffs, handoffs_woken): no time is measured.  The
+ * peer's WRITE is there when the post returns.  A peer that did nothing
+ * since the last hand-off (asleep elsewhere), that polls on another CPU
+ * or that was seen waiting for a completion event is not handed the
+ * CPU, nor by a post behind an outstanding WR: the counts do not move.
+ */
+TEST_F(dpair, direct_handoff_to_a_peer_on_our_cpu)
+{
+	struct ivp_qp_attr at = { .attr_mask = IB_UVERBS_QP_RNR_RETRY,
+				  .rnr_retry = 7 };
+	u32 slot = soft_direct_key_slot(RKEY, KEYS);
+	struct soft_direct_ctrl *pg;
+	struct soft_direct_keys *keys2;
+	cpu_set_t one, old;
+	int keys2_fd, ready[2], cmd[2], st, cpu;
+	struct sleeper s = { 0 };
+	u64 base = (uintptr_t)self->buf, ns;
+	u8 want[64];
+	struct ivp_wc wc;
+	pthread_t thr;
+	void *map;
+	pid_t child;
+
+	/* Both processes on this CPU. */
+	ASSERT_OK(sched_getaffinity(0, sizeof(old), &old));
+	cpu = sched_getcpu();
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ASSERT_OK(sched_setaffinity(0, sizeof(one), &one));
+	tqp_init(self, &self->a, 0x100, IB_UVERBS_QPT_RC);
+	tqp_init(self, &self->b, 0x200, IB_UVERBS_QPT_RC);
+	keys2_fd = memfd_sized("ioverbs-keys", soft_direct_keys_size(KEYS),
+			       &map);
+	keys2 = map;
+	keys2->entries = KEYS;
+	/* The child's buffer is at the same address, under the same key. */
+	keys2->key[slot] = self->keys->key[slot];
+	ASSERT_OK(pipe2(ready, O_CLOEXEC));
+	ASSERT_OK(pipe2(cmd, O_CLOEXEC));
+	peer_block(self, &self->b, &self->a);
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+	child = fork();
+	ASSERT_TRUE(child >= 0);
+	if (!child) {
+		close(ready[0]);
+		close(cmd[1]);
+		_exit(handoff_child(self, keys2_fd, keys2, ready[1], cmd[0]));
+	}
+	ivp_direct_cq_del(&self->b.cq, &self->b.qp);
+	ivp_direct_qp_fini(&self->b.qp);
+	peer_block(self, &self->a, &self->b);
+	pg = page(&self->a);
+	pg->seq++;
+	pg->peer_pid = child;
+	pg->peer_keys_fd = keys2_fd;
+	pg->peer_keys_ino = ino_of(keys2_fd);
+	pg->seq++;
+	ivp_direct_qp_modified(&self->a.qp, &at);
+	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
+	ASSERT_EQ(write(cmd[1], "g", 1), 1);
+	ASSERT_EQ(wait_byte(ready[0], 30000), 'k');
+	ASSERT_EQ(page(&self->b)->cpu, cpu);
+
+	/* b's client posted on our CPU: this post sleeps until its next. */
+	ns = self->dev.d.handoff_ns;
+	self->dev.d.handoff_ns = 60ull * 1000000000;
+	s.handoff = &pg->handoff;
+	s.cmd = cmd[1];
+	ASSERT_OK(pthread_create(&thr, NULL, handoff_watch, &s));
+	fill(self->buf, 64, 11);
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_OK(pthread_join(thr, NULL));
+	self->dev.d.handoff_ns = ns;
+	ASSERT_TRUE(s.seen);
+	ASSERT_EQ(pg->handoffs, 1);
+	ASSERT_EQ(pg->handoffs_woken, 1);
+	ASSERT_EQ(pg->handoff, 0);
+	fill(want, 64, 10);
+	ASSERT_EQ(memcmp(self->buf + 8192, want, 64), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+
+	/*
+	 * It posted since: handed the CPU once more, in vain (it waits in
+	 * read() now): the sleep ends at its bound.
+	 */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoffs_woken, 1);
+	ASSERT_EQ(pg->handoff, 0);
+	/* It did nothing since: not handed the CPU. */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	/* Active, but on another CPU (as its page says): not either. */
+	page(&self->b)->active++;
+	page(&self->b)->cpu = -1;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	/*
+	 * Back on our CPU and active, but a WR of ours is outstanding (a
+	 * stream, not an exchange): not either.
+	 */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	page(&self->b)->cpu = cpu;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoff, 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	/* On our CPU and active, but waiting for an event: not either. */
+	page(&self->b)->active++;
+	page(&self->b)->armed_recv = SOFT_DIRECT_ARM_NEXT;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(pg->handoffs, 2);
+	/* Nor later: a client that waits for events sleeps in the kernel. */
+	page(&self->b)->armed_recv = 0;
+	page(&self->b)->active++;
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_RDMA_WRITE, 0, 64,
+			  base + 4096, RKEY, 0));
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(pg->handoffs, 2);
+	ASSERT_EQ(pg->handoffs_woken, 1);
+	ASSERT_EQ(pg->handoff, 0);
+
+	ASSERT_EQ(write(cmd[1], "c", 1), 1);
+	ASSERT_EQ(waitpid(child, &st, 0), child);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_EQ(modifies(self), 0);
+	ASSERT_OK(sched_setaffinity(0, sizeof(old), &old));
+	munmap(keys2, soft_direct_keys_size(KEYS));
+	close(keys2_fd);
+	close(ready[0]);
+	close(ready[1]);
+	close(cmd[0]);
+	close(cmd[1]);
+}
+
 /* The thread named ioverbs-direct of this process: its tid, or 0. */
 static pid_t progress_tid(void)
 {
@@ -1302,4 +1624,425 @@ TEST_F(dpair, direct_progress_thread_sleeps)
 	}
 	ASSERT_EQ(switches(tid, &state), before);
 	ASSERT_EQ(wake_word(self->keys), 0);
+}
+
+/* --- UD (<rdma/soft_direct.h>, "UD") -------------------------------------- */
+
+#define UD_QKEY 0x1234abcdu
+/* A word the progress thread may write meanwhile. */
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define UD_AH 9
+#define UD_AH_LID 10
+
+static struct soft_direct_ud *ud_blk(struct tqp *t)
+{
+	return (struct soft_direct_ud *)((u8 *)page(t) + SOFT_DIRECT_UD_OFF);
+}
+
+static const u8 gid_a[16] = { 0xfe, 0x80, [15] = 0xa };
+static const u8 gid_b[16] = { 0xfe, 0x80, [15] = 0xb };
+
+/* What the device writes: @t's destination slot @s names @to. */
+static void ud_dest_set(struct dpair *self, struct tqp *t, u32 s,
+			struct tqp *to, u16 src_pkey)
+{
+	struct soft_direct_ud_dest *e = &ud_blk(t)->dest[s];
+
+	e->seq++;
+	e->qpn = to->qp.qpn;
+	e->lid = 1;
+	memcpy(e->gid, gid_a, 16);
+	e->src_port = 1;
+	e->pid = getpid();
+	e->qp_fd = to->qp.r.fd;
+	e->qp_ino = ino_of(to->qp.r.fd);
+	e->qp_size = to->qp.r.layout.size;
+	e->dir = to->qp.r.layout.dir;
+	e->keys_fd = self->keys_fd;
+	e->keys_ino = ino_of(self->keys_fd);
+	e->keys_entries = KEYS;
+	e->kick_fd = self->dev.ring.kick;
+	e->kick_ino = ino_of(self->dev.ring.kick);
+	e->src_lid = 5;
+	e->src_pkey = src_pkey;
+	memcpy(e->src_gid, gid_b, 16);
+	e->state = SOFT_UD_DEST_LIVE;
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Two UD QPs, a (0x100) and b (0x200), DIRECT as the device makes them
+ * at RTR (no peer), with Q_Key UD_QKEY and the full default P_Key; b
+ * may send to a directly (its slot 0), through the global AH UD_AH and
+ * the LID one UD_AH_LID.
+ */
+static void ud_connect_pair(struct dpair *self)
+{
+	struct ivp_ah_attr g = { .dlid = 1, .is_global = 1, .port_num = 1,
+				 .sl = 2, .hop_limit = 7, .traffic_class = 3,
+				 .flow_label = 0xabcde };
+	struct ivp_ah_attr l = { .dlid = 1, .port_num = 1, .sl = 4 };
+	struct tqp *t[2] = { &self->a, &self->b };
+	int i;
+
+	tqp_init(self, &self->a, 0x100, IB_UVERBS_QPT_UD);
+	tqp_init(self, &self->b, 0x200, IB_UVERBS_QPT_UD);
+	for (i = 0; i < 2; i++) {
+		ud_blk(t[i])->pkey = 0xffff;
+		ud_blk(t[i])->qkey = UD_QKEY;
+		page(t[i])->state = IB_UVERBS_QPS_RTS;
+		__atomic_store_n(&page(t[i])->path, SOFT_PATH_DIRECT,
+				 __ATOMIC_RELEASE);
+		ASSERT_TRUE(ivp_direct_qp_is(&t[i]->qp));
+		ASSERT_TRUE(ivp_direct_qp_ud(&t[i]->qp));
+	}
+	memcpy(g.dgid, gid_a, 16);
+	ivp_direct_ah_add(&self->dev, UD_AH, &g);
+	ivp_direct_ah_add(&self->dev, UD_AH_LID, &l);
+	ud_dest_set(self, &self->b, 0, &self->a, 0xffff);
+}
+
+static int ud_send(struct dpair *self, struct tqp *t, u32 ah, u32 dqpn,
+		   u32 qkey, u32 op, u32 len)
+{
+	struct ivp_send_wr wr = { .wr_id = 0xd0 + len, .num_sge = 1,
+				  .opcode = op,
+				  .send_flags = IB_UVERBS_SEND_SIGNALED,
+				  .imm_data = 0x55667788 };
+	struct ivp_sge sge = { .addr = (uintptr_t)self->buf, .length = len,
+			       .lkey = LKEY };
+	const char *why;
+
+	wr.wr.ud.ah = ah;
+	wr.wr.ud.remote_qpn = dqpn;
+	wr.wr.ud.remote_qkey = qkey;
+	return ivp_direct_post_send(&t->qp, &wr, &sge, &why);
+}
+
+/*
+ * A datagram on the direct path: the sender's completion at once, the
+ * receiver's with the GRH (global AH) in the first 40 bytes and the
+ * payload after them, src_qp, slid, sl; by LID: no GRH, the 40 bytes
+ * left alone; lengths up to the MTU.
+ */
+TEST_F(dpair, direct_ud_datagrams)
+{
+	static const u32 lens[] = { 0, 1, 100, 4000, SOFT_DIRECT_UD_MTU };
+	u8 grh[40] = { 0x60, 0x3a, 0xbc, 0xde, 0, 100, 0x1b, 7 };
+	u8 *rb = self->buf + 64 * 1024;
+	struct ivp_wc wc;
+	unsigned int i;
+
+	ud_connect_pair(self);
+	memcpy(grh + 8, gid_b, 16);
+	memcpy(grh + 24, gid_a, 16);
+	fill(self->buf, 100, 3);
+	memset(rb, 0xee, 256);
+	ASSERT_OK(recv_wr(self, &self->a, 0x71, 64 * 1024, 40 + 100));
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND_WITH_IMM, 100), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(wc.byte_len, 100);
+	ASSERT_EQ(wc.qp_num, 0x200);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(wc.wr_id, 0x71);
+	ASSERT_EQ(wc.byte_len, 140);
+	ASSERT_EQ(wc.wc_flags, IB_UVERBS_WC_GRH | IB_UVERBS_WC_WITH_IMM);
+	ASSERT_EQ(wc.imm_data, 0x55667788);
+	ASSERT_EQ(wc.qp_num, 0x100);
+	ASSERT_EQ(wc.src_qp, 0x200);
+	ASSERT_EQ(wc.slid, 5);
+	ASSERT_EQ(wc.sl, 2);
+	ASSERT_TRUE(!memcmp(rb, grh, 40));
+	ASSERT_TRUE(!memcmp(rb + 40, self->buf, 100));
+	ASSERT_EQ(rb[140], 0xee);
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		fill(self->buf, lens[i], (u8)(i + 1));
+		memset(rb, 0xee, 40);
+		ASSERT_OK(recv_wr(self, &self->a, 0x80 + i, 64 * 1024,
+				  40 + SOFT_DIRECT_UD_MTU));
+		ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+				  IB_UVERBS_WR_SEND, lens[i]), 0);
+		ASSERT_EQ(poll1(&self->b, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		ASSERT_EQ(wc.wr_id, 0x80 + i);
+		ASSERT_EQ(wc.byte_len, 40 + lens[i]);
+		ASSERT_EQ(wc.wc_flags, 0);
+		ASSERT_EQ(wc.sl, 4);
+		ASSERT_EQ(rb[0], 0xee);
+		ASSERT_EQ(rb[39], 0xee);
+		ASSERT_TRUE(!memcmp(rb + 40, self->buf, lens[i]));
+	}
+	ASSERT_EQ(page(&self->b)->tx_msgs, 1 + ARRAY_SIZE(lens));
+	ASSERT_EQ(LD(page(&self->a)->rx_msgs), 1 + ARRAY_SIZE(lens));
+	ASSERT_EQ(LD(page(&self->a)->rx_bytes), 100 + 4000 + 4096 + 1 + 100);
+	ASSERT_EQ(modifies(self), 0);
+}
+
+/*
+ * What the receiver drops and counts: a wrong Q_Key, a P_Key of another
+ * partition, a datagram with no receive posted (a receive posted after
+ * it does not take it); a receive too short completes with LOC_LEN_ERR
+ * and the QP goes on.  A WR's Q_Key with the high bit set is the QP's.
+ */
+TEST_F(dpair, direct_ud_drops)
+{
+	struct ivp_wc wc;
+
+	ud_connect_pair(self);
+	fill(self->buf, 64, 1);
+	ASSERT_OK(recv_wr(self, &self->a, 0x91, 64 * 1024, 200));
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY + 1,
+			  IB_UVERBS_WR_SEND, 64), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_qkey), 1);
+
+	ud_dest_set(self, &self->b, 0, &self->a, 0x7001);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 64), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_pkey), 1);
+	/* A limited member of the partition talks to a full one. */
+	ud_dest_set(self, &self->b, 0, &self->a, 0x7fff);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, 0x80000000u,
+			  IB_UVERBS_WR_SEND, 64), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.wr_id, 0x91);
+	ASSERT_EQ(wc.byte_len, 40 + 64);
+
+	/* No receive: dropped; the next receive waits for the next one. */
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 10), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_OK(recv_wr(self, &self->a, 0x92, 64 * 1024, 200));
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_norecv), 1);
+
+	/* 40 + 64 bytes do not fit 100: LOC_LEN_ERR, and on it goes. */
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 64), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 0x92);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_OK(recv_wr(self, &self->a, 0x93, 64 * 1024, 100));
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 64), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 0x93);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_LOC_LEN_ERR);
+	ASSERT_EQ(wc.byte_len, 0);
+	ASSERT_OK(recv_wr(self, &self->a, 0x94, 64 * 1024, 200));
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 64), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 0x94);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(modifies(self), 0);
+}
+
+/*
+ * What the direct path leaves to the relay (IVP_DIRECT_RELAY): more than
+ * the MTU, another opcode, a destination the device did not hand, an AH
+ * it does not know, a QP not in RTS, a relayed send not polled yet (its
+ * completions stay in order); a GONE destination is unmapped.
+ */
+TEST_F(dpair, direct_ud_relays)
+{
+	struct soft_direct_ud_dest *e;
+	struct ivp_wc wc;
+
+	ud_connect_pair(self);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, SOFT_DIRECT_UD_MTU + 1),
+		  IVP_DIRECT_RELAY);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_RDMA_WRITE, 8), IVP_DIRECT_RELAY);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x101, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), IVP_DIRECT_RELAY);
+	ASSERT_EQ(ud_send(self, &self->b, 77, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), IVP_DIRECT_RELAY);
+	self->b.qp.sq_posted = 1;
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), IVP_DIRECT_RELAY);
+	self->b.qp.sq_done = 1;
+	page(&self->b)->state = IB_UVERBS_QPS_RTR;
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), IVP_DIRECT_RELAY);
+	page(&self->b)->state = IB_UVERBS_QPS_RTS;
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(poll_now(&self->b, &wc), 0);
+	ASSERT_EQ(page(&self->b)->tx_msgs, 1);
+	/* The receiver went (the device's GONE): relayed from now on. */
+	e = &ud_blk(&self->b)->dest[0];
+	e->seq++;
+	e->state = SOFT_UD_DEST_GONE;
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), IVP_DIRECT_RELAY);
+	/* A destination in another slot, then found. */
+	ud_dest_set(self, &self->b, 5, &self->a, 0xffff);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), 0);
+	ivp_direct_ah_del(&self->dev, UD_AH);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), IVP_DIRECT_RELAY);
+	ASSERT_EQ(modifies(self), 0);
+}
+
+/*
+ * A sender killed with the receiver's ring lock: the next sender takes
+ * it over, and so does the receiver's drain; a live holder makes a
+ * sender wait SOFT_DIRECT_UD_FULL_NS, then drop (counted).
+ */
+TEST_F(dpair, direct_ud_dead_lock_holder)
+{
+	struct soft_direct_ud *u;
+	struct ivp_wc wc;
+	pid_t dead = fork();
+
+	ASSERT_TRUE(dead >= 0);
+	if (!dead)
+		_exit(0);
+	ASSERT_EQ(waitpid(dead, NULL, 0), dead);
+	ud_connect_pair(self);
+	u = ud_blk(&self->a);
+	__atomic_store_n(&u->lock, (u32)dead, __ATOMIC_RELEASE);
+	ASSERT_OK(recv_wr(self, &self->a, 0xa1, 64 * 1024, 200));
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), 0);
+	ASSERT_EQ(LD(u->lock), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 0xa1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	__atomic_store_n(&u->lock, (u32)dead, __ATOMIC_RELEASE);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(LD(u->lock), 0);
+	/* A live holder: the device (which never lets go here). */
+	__atomic_store_n(&u->lock, SOFT_DIRECT_UD_LOCK_DEVICE,
+			 __ATOMIC_RELEASE);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(LD(u->drop_full), 1);
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(LD(u->lock), SOFT_DIRECT_UD_LOCK_DEVICE);
+}
+
+/*
+ * A receiver that does not poll, its 8 receives posted: a sender that
+ * finds the ring full (15 datagrams of the MTU fill it) wakes its
+ * progress thread, which drains: the 8 receives take the first 8, the
+ * others find none (dropped, counted), nothing is dropped for room.
+ */
+TEST_F(dpair, direct_ud_ring_full_wakes_the_receiver)
+{
+	struct ivp_wc wc;
+	unsigned int i;
+
+	ud_connect_pair(self);
+	for (i = 0; i < 8; i++)
+		ASSERT_OK(recv_wr(self, &self->a, 0xb00 + i,
+				  64 * 1024 + 4200 * i, 4200));
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+				  IB_UVERBS_WR_SEND, SOFT_DIRECT_UD_MTU), 0);
+		ASSERT_EQ(poll1(&self->b, &wc), 1);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	}
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(poll1(&self->a, &wc), 1);
+		ASSERT_EQ(wc.wr_id, 0xb00 + i);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		ASSERT_EQ(wc.byte_len, 40 + SOFT_DIRECT_UD_MTU);
+	}
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_full), 0);
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_norecv), 12);
+	ASSERT_EQ(LD(page(&self->a)->rx_msgs), 8);
+}
+
+/*
+ * A record of the ring that is not the protocol's breaks the receiving
+ * QP only: it goes to ERR (one MODIFY), its receives flush; the sender
+ * goes on.
+ */
+TEST_F(dpair, direct_ud_garbage_breaks_only_the_receiver)
+{
+	struct soft_direct_msg *m;
+	struct ivp_wc wc;
+	u32 prod;
+
+	ud_connect_pair(self);
+	ASSERT_OK(recv_wr(self, &self->a, 0xc1, 64 * 1024, 200));
+	prod = page(&self->a)->rx_prod;
+	m = (struct soft_direct_msg *)((u8 *)page(&self->a) +
+				       SOFT_DIRECT_PAGE);
+	memset(m, 0xa5, 128);
+	m->state = SOFT_DMSG_POSTED;
+	m->size = 128;
+	m->op = SOFT_DMSG_UD;
+	m->flags = SOFT_DMSG_INLINE;
+	m->len = 4000;
+	__atomic_store_n(&page(&self->a)->rx_prod, prod + 128,
+			 __ATOMIC_RELEASE);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_WR_FLUSH_ERR);
+	ASSERT_EQ(wc.wr_id, 0xc1);
+	ASSERT_EQ(modifies(self), 1);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(modifies(self), 1);
+}
+
+/*
+ * RESET forgets what waits in the ring and the destinations: after the
+ * next RTR, a receive takes only what comes then.
+ */
+TEST_F(dpair, direct_ud_reset_forgets)
+{
+	struct ivp_qp_attr reset = { .attr_mask = IB_UVERBS_QP_STATE,
+				     .qp_state = IB_UVERBS_QPS_RESET };
+	struct ivp_wc wc;
+
+	ud_connect_pair(self);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 8), 0);
+	ASSERT_EQ(poll1(&self->b, &wc), 1);
+	__atomic_store_n(&page(&self->a)->path, SOFT_PATH_UNDECIDED,
+			 __ATOMIC_RELEASE);
+	ivp_direct_qp_modified(&self->a.qp, &reset);
+	ASSERT_TRUE(!ivp_direct_qp_connected(&self->a.qp));
+	ASSERT_EQ(LD(page(&self->a)->rx_cons), LD(page(&self->a)->rx_prod));
+	__atomic_store_n(&page(&self->a)->path, SOFT_PATH_DIRECT,
+			 __ATOMIC_RELEASE);
+	ASSERT_TRUE(ivp_direct_qp_is(&self->a.qp));
+	ASSERT_OK(recv_wr(self, &self->a, 0xd1, 64 * 1024, 200));
+	ASSERT_EQ(poll_now(&self->a, &wc), 0);
+	fill(self->buf, 16, 7);
+	ASSERT_EQ(ud_send(self, &self->b, UD_AH_LID, 0x100, UD_QKEY,
+			  IB_UVERBS_WR_SEND, 16), 0);
+	ASSERT_EQ(poll1(&self->a, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 0xd1);
+	ASSERT_EQ(wc.byte_len, 40 + 16);
+	ASSERT_TRUE(!memcmp(self->buf + 64 * 1024 + 40, self->buf, 16));
+	ASSERT_EQ(LD(ud_blk(&self->a)->drop_norecv), 0);
 }

@@ -47,6 +47,9 @@ struct st_qp {
 	unsigned int qpn, peer;
 	char path[16];
 	int gone;
+	int ud; /* a UD QP: its ud_* fields came */
+	unsigned int ud_dests;
+	unsigned long long ud_relayed, ud_drops;
 };
 
 struct st_file {
@@ -221,9 +224,15 @@ static int parse_line(struct st_snap *s, char *line)
 	if (!strncmp(line, "qp ", 3)) {
 		struct st_qp q = { 0 };
 
+		const char *u;
+
 		if (sscanf(line, "qp %lu %u %15s peer %u gone %d", &serial,
 			   &q.qpn, q.path, &q.peer, &q.gone) != 5)
 			return -EPROTO;
+		u = strstr(line, " ud_dests ");
+		if (u && sscanf(u, " ud_dests %u ud_relayed %llu ud_drops %llu",
+				&q.ud_dests, &q.ud_relayed, &q.ud_drops) == 3)
+			q.ud = 1;
 		f = file_by_serial(s, serial);
 		if (!f)
 			return -EPROTO;
@@ -363,7 +372,10 @@ static void print_file(const struct st_file *f)
 		const struct st_qp *q = &f->qpl[i];
 
 		printf("      qp 0x%06x  %-9s", q->qpn, q->path);
-		if (q->gone)
+		if (q->ud)
+			printf("  UD: sends directly to %u, %llu relayed in, %llu dropped",
+			       q->ud_dests, q->ud_relayed, q->ud_drops);
+		else if (q->gone)
 			printf("  peer gone");
 		else if (q->peer)
 			printf("  peer 0x%06x", q->peer);

@@ -224,6 +224,7 @@ void compat_unmap_shared(void *p, size_t len);
 /* Nothing is shared, so the direct path never is (no descriptors, no tgid). */
 u64 compat_file_ino(int local);
 pid_t compat_mm_tgid(struct compat_mm *mm);
+bool compat_pid_gone(pid_t pid);
 bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer);
 
 /*
@@ -318,5 +319,16 @@ static inline int compat_init(void)
 {
 	return 0;
 }
+
+/*
+ * Names the core exports that Linux's ib_core exports too: the module
+ * exports them under its own prefix, so that ioverbs_core.ko loads in a
+ * kernel that has ib_core loaded (rdma_rxe beside us; the kernel refuses
+ * a module exporting a symbol already exported).  `make kmod` fails if
+ * an export of ours meets one of the kernel's (kmod/kmod.mk).
+ */
+#define ib_register_device ioverbs_ib_register_device
+#define ib_unregister_device ioverbs_ib_unregister_device
+#define uverbs_copy_to ioverbs_uverbs_copy_to
 
 #endif /* _COMPAT_COMPAT_H */

@@ -219,6 +219,12 @@ pid_t compat_mm_tgid(struct compat_mm *mm)
 	return mm->ops->tgid(mm);
 }
 
+/* No client writes a tgid the module reads: never asked. */
+bool compat_pid_gone(pid_t pid)
+{
+	return false;
+}
+
 bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer)
 {
 	if (!mm || !peer || mm->ops != peer->ops || !mm->ops->may_reach)

@@ -320,6 +320,7 @@ enum {
 	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
 	ATT_KICK = SOFT_ATTACH_KICK & ~UVERBS_VENDOR_FLAG,
 	ATT_KEYS = SOFT_ATTACH_KEYS & ~UVERBS_VENDOR_FLAG,
+	ATT_SRQ = SOFT_ATTACH_SRQ & ~UVERBS_VENDOR_FLAG,
 };
 
 static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
@@ -348,6 +349,11 @@ static const struct uverbs_attr_spec soft_attach_vendor_attrs[] = {
 		.type = UVERBS_ATTR_TYPE_PTR_IN,
 		.min_len = sizeof(struct soft_attach),
 		.max_len = sizeof(struct soft_attach) },
+	[ATT_SRQ] = {
+		.name = "SRQ",
+		.type = UVERBS_ATTR_TYPE_IDR,
+		.idr = { .type = UVERBS_TYPE_SRQ,
+			 .access = UVERBS_ACCESS_WRITE } },
 };
 
 static const struct uverbs_action soft_vendor_actions[] = {

@@ -18,13 +18,15 @@
  * trusted; a wait that times out is logged and DEREG goes on).
  *
  * Path.  A QP's path starts UNDECIDED, or RELAY when it can never be
- * direct: UD, on an SRQ, a context without a key table, a transport that
+ * direct: UD, on an SRQ without a ring (srq.c), a context without a key
+ * table, a transport that
  * cannot reach another process (embedded), or rings attached after the
  * QP connected.  MODIFY to RTR decides (soft_direct_rtr()); ERR makes an
  * UNDECIDED or PENDING QP RELAY; RESET makes it start again.  The peer
  * block of both pages is written under their seq before path DIRECT is
- * stored (release).  A QP that leaves (RESET, DESTROY, and so its file's
- * end) sets peer_gone in its DIRECT peer's page and makes the QPs
+ * stored (release); a MODIFY of a DIRECT QP's access flags writes them
+ * into its peer's block again.  A QP that leaves (RESET, DESTROY, and so
+ * its file's end) sets peer_gone in its DIRECT peer's page and makes the QPs
  * PENDING on it RELAY.  The NIC serves a QP's rings only while it is
  * RELAY (soft_direct_served()); it moves the notify bits of DIRECT QPs
  * to their CQs' completion events (soft_direct_notify()).
@@ -371,6 +373,8 @@ static void soft_direct_kick(struct soft_qp *sqp)
 }
 
 static void soft_direct_relay(struct soft_qp *sqp);
+static void soft_direct_ud_rtr(struct soft_qp *x);
+static void soft_direct_ud_leave(struct soft_qp *q);
 
 /* The QPs PENDING on @x become RELAY: @x went another way or went. */
 static void soft_direct_release_waiters(struct soft_qp *x)
@@ -424,6 +428,7 @@ static void soft_direct_unpair(struct soft_qp *x)
 		list_del_init(&x->pnode);
 	x->dpeer = NULL;
 	soft_direct_release_waiters(x);
+	soft_direct_ud_leave(x);
 }
 
 /* The path @x starts with (attach, RESET). */
@@ -432,9 +437,14 @@ static u32 soft_direct_initial(struct soft_qp *x, u8 state)
 	struct soft_ucontext *sctx = x->dctx;
 
 	if ((x->ibqp.qp_type != IB_UVERBS_QPT_RC &&
-	     x->ibqp.qp_type != IB_UVERBS_QPT_UC) ||
-	    x->ibqp.srq || !sctx->keys || !sctx->mm ||
-	    !sctx->mm->ops->may_reach)
+	     x->ibqp.qp_type != IB_UVERBS_QPT_UC &&
+	     x->ibqp.qp_type != IB_UVERBS_QPT_UD) ||
+	    (x->ibqp.srq && (x->ibqp.qp_type == IB_UVERBS_QPT_UD ||
+			     !soft_srq_has_ring(x->ibqp.srq))) ||
+	    !sctx->keys || !sctx->mm ||
+	    !sctx->mm->ops->may_reach ||
+	    /* A RoCEv2 port's QPs reach their peers over UDP only. */
+	    soft_roce_qp(x))
 		return SOFT_PATH_RELAY;
 	if (state != IB_UVERBS_QPS_RESET && state != IB_UVERBS_QPS_INIT)
 		return SOFT_PATH_RELAY;
@@ -445,7 +455,7 @@ static u32 soft_direct_initial(struct soft_qp *x, u8 state)
 static bool soft_direct_pair_ok(struct soft_qp *x, struct soft_qp *y)
 {
 	if (x == y || !y->dir || x->ibqp.qp_type != y->ibqp.qp_type ||
-	    y->ibqp.srq || !y->dctx->keys ||
+	    !y->dctx->keys ||
 	    soft_direct_initial(y, IB_UVERBS_QPS_RESET) != SOFT_PATH_UNDECIDED)
 		return false;
 	return compat_mm_may_reach(x->dctx->mm, y->dctx->mm) &&
@@ -465,6 +475,10 @@ static void soft_direct_rtr(struct soft_qp *x)
 	spin_unlock(&x->lock);
 	if (soft_direct_initial(x, IB_UVERBS_QPS_RESET) != SOFT_PATH_UNDECIDED) {
 		soft_direct_set_path(x, SOFT_PATH_RELAY);
+		goto out;
+	}
+	if (x->ibqp.qp_type == IB_UVERBS_QPT_UD) {
+		soft_direct_ud_rtr(x);
 		goto out;
 	}
 	y = av.is_global ? soft_fabric_qp_by_gid(&av.dgid, dqpn, NULL) :
@@ -542,6 +556,33 @@ out_unlock:
 }
 
 /**
+ * soft_direct_access() - a MODIFY changed the QP's access flags
+ * @sqp: the QP (its attributes applied already)
+ *
+ * Its DIRECT peer checks them before each RDMA WRITE, READ and atomic it
+ * does, as the relay's responder checks them when it executes one: the
+ * peer block's peer_access follows each change.
+ */
+void soft_direct_access(struct soft_qp *sqp)
+{
+	struct soft_qp *x;
+	u32 access;
+
+	mutex_lock(&soft_direct_mutex);
+	x = sqp->dpeer;
+	if (sqp->dir && sqp->path == SOFT_PATH_DIRECT && x && x->dir) {
+		/* Read under the mutex: the last MODIFY's flags win. */
+		spin_lock(&sqp->lock);
+		access = sqp->attr.qp_access_flags;
+		spin_unlock(&sqp->lock);
+		soft_dir_begin(x);
+		WRITE_ONCE(x->dir->peer_access, access);
+		soft_dir_end(x);
+	}
+	mutex_unlock(&soft_direct_mutex);
+}
+
+/**
  * soft_direct_err() - the device moved the QP to ERR (a fatal error)
  * @sqp: the QP
  */
@@ -570,6 +611,11 @@ void soft_direct_qp_attach(struct soft_qp *sqp, struct soft_ucontext *sctx)
 	sqp->dpeer = NULL;
 	sqp->dseq = 0;
 	INIT_LIST_HEAD(&sqp->pnode);
+	INIT_LIST_HEAD(&sqp->ud_grants);
+	INIT_LIST_HEAD(&sqp->ud_senders);
+	sqp->ud_slots = 0;
+	memset(sqp->ud_dseq, 0, sizeof(sqp->ud_dseq));
+	memset((u8 *)d + SOFT_DIRECT_UD_OFF, 0, sizeof(struct soft_direct_ud));
 	list_add_tail(&sqp->dnode, &sctx->dqps);
 	spin_lock(&sqp->lock);
 	sqp->dir = d;
@@ -622,6 +668,9 @@ bool soft_direct_served(struct soft_qp *sqp)
 	return path == SOFT_PATH_RELAY;
 }
 
+static void soft_direct_ud_info(struct soft_qp *sqp,
+				struct soft_direct_qp_info *qi);
+
 int soft_direct_for_each_qp(struct ib_ucontext *uctx,
 			    int (*fn)(const struct soft_direct_qp_info *qi,
 				      void *arg),
@@ -643,12 +692,14 @@ int soft_direct_for_each_qp(struct ib_ucontext *uctx,
 			.path = sqp->path,
 			.peer_qpn = sqp->dpeer ? sqp->dpeer->ibqp.qp_num : 0,
 			.peer_gone = sqp->path == SOFT_PATH_DIRECT &&
-				     !sqp->dpeer,
+				     !sqp->dpeer &&
+				     sqp->ibqp.qp_type != IB_UVERBS_QPT_UD,
 			.tx_msgs = READ_ONCE(d->tx_msgs),
 			.tx_bytes = READ_ONCE(d->tx_bytes),
 			.rx_msgs = READ_ONCE(d->rx_msgs),
 			.rx_bytes = READ_ONCE(d->rx_bytes),
 		};
+		soft_direct_ud_info(sqp, &qi);
 		ret = fn(&qi, arg);
 		if (ret)
 			break;
@@ -664,10 +715,352 @@ bool soft_direct_notify(struct soft_qp *sqp)
 	if (smp_load_acquire(&sqp->path) != SOFT_PATH_DIRECT)
 		return false;
 	bits = __atomic_exchange_n(&sqp->dir->notify, 0, __ATOMIC_ACQ_REL) &
-	       (SOFT_DIRECT_NOTIFY_RECV | SOFT_DIRECT_NOTIFY_SEND);
+	       (SOFT_DIRECT_NOTIFY_RECV | SOFT_DIRECT_NOTIFY_SEND |
+		SOFT_DIRECT_NOTIFY_SRQ | SOFT_DIRECT_NOTIFY_SRQ_ERR);
+	if ((bits & SOFT_DIRECT_NOTIFY_SRQ) && sqp->ibqp.srq)
+		soft_srq_limit_report(to_soft_srq(sqp->ibqp.srq));
+	if ((bits & SOFT_DIRECT_NOTIFY_SRQ_ERR) && sqp->ibqp.srq)
+		soft_srq_broken_report(to_soft_srq(sqp->ibqp.srq));
 	if (bits & SOFT_DIRECT_NOTIFY_RECV)
 		soft_cq_raise(sqp->ibqp.recv_cq);
 	if (bits & SOFT_DIRECT_NOTIFY_SEND)
 		soft_cq_raise(sqp->ibqp.send_cq);
 	return bits != 0;
+}
+
+/*
+ * UD (<rdma/soft_direct.h>, "UD").  A UD QP is DIRECT from its RTR, with
+ * no peer: its client owns its receive queue and drains every datagram
+ * from its receive ring, where direct senders and the device (for what
+ * it relays) append them under the UD block's lock; the NIC still serves
+ * its SQ ring.  A sender meets a receiver at first contact: the device,
+ * relaying a datagram of a UD QP on the direct path to a DIRECT one,
+ * records the pair (struct soft_ud_grant) and, when the sender's owner
+ * may reach the receiver's, publishes the receiver in a destination slot
+ * of the sender's page.  A pair is recorded once (refused ones too, not
+ * published, so that the test is not made at every datagram); it goes
+ * when either QP resets or leaves: the sender's slot is freed, or marked
+ * GONE when the receiver went.  soft_direct_mutex protects the grants,
+ * the slots (@ud_slots, @ud_dseq) and the destinations' contents.
+ */
+
+/**
+ * struct soft_ud_grant - a UD sender that met a receiver
+ * @xnode: in @x's ud_grants; @ynode: in @y's ud_senders
+ * @x, @y: the sender and the receiver (no references: both leave their
+ *	grants at their RESET or detach, under the mutex)
+ * @slot: the destination slot of @x's page, -1 when not published
+ */
+struct soft_ud_grant {
+	struct list_head xnode;
+	struct list_head ynode;
+	struct soft_qp *x, *y;
+	int slot;
+};
+
+static struct soft_direct_ud *soft_ud_block(struct soft_direct_ctrl *d)
+{
+	return (struct soft_direct_ud *)((u8 *)d + SOFT_DIRECT_UD_OFF);
+}
+
+/* A UD QP's attributes in its block: @pkey, @qkey. */
+void soft_direct_ud_attrs(struct soft_qp *sqp)
+{
+	u16 index;
+	u32 qkey;
+
+	if (sqp->ibqp.qp_type != IB_UVERBS_QPT_UD)
+		return;
+	spin_lock(&sqp->lock);
+	index = sqp->attr.pkey_index;
+	qkey = sqp->attr.qkey;
+	spin_unlock(&sqp->lock);
+	index = soft_pkey_at(sqp->sdev, index);
+	spin_lock(&sqp->lock);
+	if (sqp->dir) {
+		WRITE_ONCE(soft_ud_block(sqp->dir)->pkey, index);
+		WRITE_ONCE(soft_ud_block(sqp->dir)->qkey, qkey);
+	}
+	spin_unlock(&sqp->lock);
+}
+
+/* RTR of a UD QP that may go direct: DIRECT, no peer.  The mutex held. */
+static void soft_direct_ud_rtr(struct soft_qp *x)
+{
+	soft_direct_ud_attrs(x);
+	soft_direct_set_path(x, SOFT_PATH_DIRECT);
+	/* Its NIC serves its SQ ring still. */
+	soft_direct_kick(x);
+}
+
+/* A UD QP's part of its stat line (the mutex held). */
+static void soft_direct_ud_info(struct soft_qp *sqp,
+				struct soft_direct_qp_info *qi)
+{
+	struct soft_direct_ud *u = soft_ud_block(sqp->dir);
+	u32 s;
+
+	if (sqp->ibqp.qp_type != IB_UVERBS_QPT_UD)
+		return;
+	qi->ud = true;
+	for (s = 0; s < SOFT_DIRECT_UD_DESTS; s++)
+		qi->ud_dests += !!(sqp->ud_slots & (1u << s));
+	qi->ud_relayed = READ_ONCE(u->relayed);
+	qi->ud_drops = READ_ONCE(u->drop_qkey) + READ_ONCE(u->drop_pkey) +
+		       READ_ONCE(u->drop_norecv) + READ_ONCE(u->drop_full);
+}
+
+bool soft_direct_ud_sq_served(struct soft_qp *sqp)
+{
+	return smp_load_acquire(&sqp->path) == SOFT_PATH_DIRECT &&
+	       sqp->ibqp.qp_type == IB_UVERBS_QPT_UD;
+}
+
+/* Slot @s of @x's page: @y's destination, or empty in @state. */
+static void soft_ud_dest_write(struct soft_qp *x, u32 s, struct soft_qp *y,
+			       u32 state)
+{
+	struct soft_direct_ud_dest *e = &soft_ud_block(x->dir)->dest[s];
+	struct soft_ucontext *yc;
+	struct soft_port *yp, *xp;
+	u8 yport, xport;
+	u16 xpkey;
+
+	WRITE_ONCE(e->seq, ++x->ud_dseq[s]);
+	smp_mb();
+	memset((u8 *)e + offsetof(struct soft_direct_ud_dest, qpn), 0,
+	       sizeof(*e) - offsetof(struct soft_direct_ud_dest, qpn));
+	if (y) {
+		yc = y->dctx;
+		spin_lock(&y->lock);
+		yport = y->attr.port_num;
+		spin_unlock(&y->lock);
+		spin_lock(&x->lock);
+		xport = x->attr.port_num;
+		xpkey = x->attr.pkey_index;
+		spin_unlock(&x->lock);
+		yp = soft_port_get(y->sdev, yport);
+		xp = soft_port_get(x->sdev, xport);
+		e->qpn = y->ibqp.qp_num;
+		if (yp) {
+			e->lid = yp->lid;
+			memcpy(e->gid, yp->gid.raw, sizeof(e->gid));
+		}
+		e->src_port = xport;
+		e->pid = compat_mm_tgid(yc->mm);
+		e->qp_fd = y->dqp_fd;
+		e->qp_ino = y->dqp_ino;
+		e->qp_size = y->ulayout.size;
+		e->dir = y->ulayout.dir;
+		e->keys_fd = yc->keys_fd;
+		e->keys_ino = yc->keys_ino;
+		e->keys_entries = yc->keys_entries;
+		e->kick_fd = yc->kick_fd;
+		e->kick_ino = yc->kick_ino;
+		if (xp) {
+			e->src_lid = xp->lid;
+			memcpy(e->src_gid, xp->gid.raw, sizeof(e->src_gid));
+		}
+		e->src_pkey = soft_pkey_at(x->sdev, xpkey);
+		state = SOFT_UD_DEST_LIVE;
+	}
+	WRITE_ONCE(e->state, state);
+	smp_mb();
+	smp_store_release(&e->seq, ++x->ud_dseq[s]);
+}
+
+/**
+ * soft_direct_ud_contact() - the device relayed a datagram of @x to @y
+ * @x: the sender (a UD QP)
+ * @y: the receiver, DIRECT: the datagram is in its ring
+ *
+ * Records the pair the first time and publishes @y to @x when both may
+ * take the direct path.  Called by the engine (resp_lock of @y, sq.lock
+ * of @x held: the mutex nests inside them).
+ */
+void soft_direct_ud_contact(struct soft_qp *x, struct soft_qp *y)
+{
+	struct soft_ud_grant *g;
+	u32 s;
+
+	/* A relayed sender (another user's, say) costs no lock. */
+	if (x->ibqp.qp_type != IB_UVERBS_QPT_UD ||
+	    smp_load_acquire(&x->path) != SOFT_PATH_DIRECT)
+		return;
+	mutex_lock(&soft_direct_mutex);
+	if (x == y || !x->dir || !y->dir || x->path != SOFT_PATH_DIRECT ||
+	    y->path != SOFT_PATH_DIRECT ||
+	    x->ibqp.qp_type != IB_UVERBS_QPT_UD ||
+	    y->ibqp.qp_type != IB_UVERBS_QPT_UD)
+		goto out_unlock;
+	list_for_each_entry(g, &x->ud_grants, xnode)
+		if (g->y == y)
+			goto out_unlock;
+	g = kzalloc(sizeof(*g));
+	if (!g)
+		goto out_unlock;
+	g->x = x;
+	g->y = y;
+	g->slot = -1;
+	if (compat_mm_may_reach(x->dctx->mm, y->dctx->mm)) {
+		for (s = 0; s < SOFT_DIRECT_UD_DESTS; s++)
+			if (!(x->ud_slots & (1u << s)))
+				break;
+		if (s < SOFT_DIRECT_UD_DESTS) {
+			x->ud_slots |= 1u << s;
+			g->slot = (int)s;
+			soft_ud_dest_write(x, s, y, SOFT_UD_DEST_LIVE);
+		}
+	}
+	list_add_tail(&g->xnode, &x->ud_grants);
+	list_add_tail(&g->ynode, &y->ud_senders);
+out_unlock:
+	mutex_unlock(&soft_direct_mutex);
+}
+
+/*
+ * @q resets or leaves: its own destinations are freed, and those naming
+ * it in its senders' pages are GONE.  The mutex held, @q attached.
+ */
+static void soft_direct_ud_leave(struct soft_qp *q)
+{
+	struct soft_ud_grant *g, *n;
+
+	list_for_each_entry_safe(g, n, &q->ud_grants, xnode) {
+		if (g->slot >= 0) {
+			soft_ud_dest_write(q, (u32)g->slot, NULL,
+					   SOFT_UD_DEST_FREE);
+			q->ud_slots &= ~(1u << g->slot);
+		}
+		list_del_init(&g->xnode);
+		list_del_init(&g->ynode);
+		kfree(g);
+	}
+	list_for_each_entry_safe(g, n, &q->ud_senders, ynode) {
+		if (g->slot >= 0) {
+			soft_ud_dest_write(g->x, (u32)g->slot, NULL,
+					   SOFT_UD_DEST_GONE);
+			g->x->ud_slots &= ~(1u << g->slot);
+		}
+		list_del_init(&g->xnode);
+		list_del_init(&g->ynode);
+		kfree(g);
+	}
+}
+
+/* Wakes @y's context's progress thread (its ring is full). */
+static void soft_direct_ud_wake(struct soft_qp *y)
+{
+	struct soft_ucontext *yc = y->dctx;
+	struct soft_direct_wake *w;
+
+	if (!yc || !yc->keys)
+		return;
+	w = soft_direct_wake_line(yc->keys, yc->keys_entries);
+	__atomic_fetch_add(&w->word, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST))
+		compat_futex_wake(&w->word, 1);
+}
+
+/**
+ * soft_direct_ud_put() - the device appends a datagram it relays to a
+ *	DIRECT UD QP's receive ring
+ * @y: the receiver (its resp_lock held: its rings stay mapped)
+ * @info: the datagram's addresses, as the relay admitted them
+ * @flags: SOFT_DMSG_IMM, SOFT_DMSG_SOLICITED
+ * @imm: the immediate data
+ * @buf: the payload (@len bytes, at most SOFT_DIRECT_UD_MTU)
+ * @len: its length
+ * @last: the last try: a ring without room (or whose lock a live
+ *	producer holds) drops the datagram
+ *
+ * Never waits and never trusts the ring: the lock is tried once (taken
+ * over from a process that no longer exists), the indexes are checked
+ * and every write stays in the ring.  A full ring wakes the receiver's
+ * progress thread.
+ * Return: 0 when appended, -EAGAIN to try again later (not @last), or
+ * -ENOSPC when dropped (counted in drop_full).
+ */
+int soft_direct_ud_put(struct soft_qp *y,
+		       const struct soft_direct_ud_info *info, u8 flags,
+		       u32 imm, const u8 *buf, u32 len, bool last)
+{
+	const u32 hdr = sizeof(struct soft_direct_msg) +
+			sizeof(struct soft_direct_ud_info);
+	const u32 ring_len = SOFT_DIRECT_RING_BYTES;
+	struct soft_direct_ctrl *d;
+	struct soft_direct_ud *u;
+	struct soft_direct_msg *m;
+	u32 prod, cons, off, need, pad, exp, a;
+	u8 *ring;
+
+	if (!y->umap || len > SOFT_DIRECT_UD_MTU)
+		return -ENOSPC;
+	d = (struct soft_direct_ctrl *)(y->umap + y->ulayout.dir);
+	u = soft_ud_block(d);
+	ring = y->umap + y->ulayout.dir + SOFT_DIRECT_PAGE;
+	need = (hdr + len + 63) & ~63u;
+	exp = 0;
+	if (!__atomic_compare_exchange_n(&u->lock, &exp,
+					 SOFT_DIRECT_UD_LOCK_DEVICE, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		/* A producer killed with the lock: its record never counted. */
+		if (exp == SOFT_DIRECT_UD_LOCK_DEVICE || exp > 0x7fffffffu ||
+		    !compat_pid_gone((pid_t)exp) ||
+		    !__atomic_compare_exchange_n(&u->lock, &exp,
+						 SOFT_DIRECT_UD_LOCK_DEVICE,
+						 false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			goto busy;
+	}
+	prod = READ_ONCE(d->rx_prod);
+	cons = smp_load_acquire(&d->rx_cons);
+	off = prod & (ring_len - 1);
+	pad = off + need > ring_len ? ring_len - off : 0;
+	/* A scribbled index: the datagram is lost, nothing is written. */
+	if (prod % 64 || prod - cons > ring_len) {
+		smp_store_release(&u->lock, 0);
+		goto drop;
+	}
+	if (prod - cons + pad + need > ring_len) {
+		smp_store_release(&u->lock, 0);
+		soft_direct_ud_wake(y);
+		goto busy;
+	}
+	if (pad) {
+		m = (struct soft_direct_msg *)(ring + off);
+		memset(m, 0, sizeof(*m));
+		m->size = pad;
+		m->op = SOFT_DMSG_PAD;
+		WRITE_ONCE(m->state, SOFT_DMSG_POSTED);
+		off = 0;
+	}
+	m = (struct soft_direct_msg *)(ring + off);
+	memset(m, 0, sizeof(*m));
+	m->size = need;
+	m->op = SOFT_DMSG_UD;
+	m->flags = SOFT_DMSG_INLINE | flags;
+	m->len = len;
+	m->imm = imm;
+	memcpy(m + 1, info, sizeof(*info));
+	if (len)
+		memcpy((u8 *)(m + 1) + sizeof(*info), buf, len);
+	WRITE_ONCE(m->state, SOFT_DMSG_POSTED);
+	smp_store_release(&d->rx_prod, prod + pad + need);
+	smp_store_release(&u->lock, 0);
+	WRITE_ONCE(u->relayed, READ_ONCE(u->relayed) + 1);
+	/* Its armed receive CQ learns it, as from a direct sender. */
+	a = READ_ONCE(d->armed_recv);
+	if (a && (a != SOFT_DIRECT_ARM_SOLICITED ||
+		  (flags & SOFT_DMSG_SOLICITED)) &&
+	    __atomic_exchange_n(&d->armed_recv, 0, __ATOMIC_SEQ_CST))
+		soft_cq_raise(y->ibqp.recv_cq);
+	return 0;
+
+busy:
+	if (!last)
+		return -EAGAIN;
+drop:
+	__atomic_fetch_add(&u->drop_full, 1, __ATOMIC_RELAXED);
+	return -ENOSPC;
 }

@@ -491,6 +491,39 @@ void soft_rq_flush(struct soft_qp *sqp)
 	mutex_unlock(&sqp->resp_lock);
 }
 
+/*
+ * A responder on an SRQ with a ring whose queue is empty takes the
+ * ring's next receive into it (q->lock held).  Return: false when the
+ * ring is corrupt (*@srq_err: SRQ_ERR is due, once unlocked).
+ */
+static bool soft_resp_take(struct soft_qp *peer, struct soft_queue *q,
+			   bool *srq_err)
+{
+	*srq_err = false;
+	if (!peer->ibqp.srq || q->head != q->tail || q->flush)
+		return true;
+	return soft_srq_take(to_soft_srq(peer->ibqp.srq), srq_err) >= 0;
+}
+
+/*
+ * The responder's SRQ ring is corrupt: the responder fails (the
+ * requester, RC, gets REM_OP_ERR), and SRQ_ERR is raised the first
+ * time.  resp_lock held, the queue's lock not.
+ */
+static int soft_resp_srq_broken(struct soft_qp *peer, bool srq_err)
+{
+	if (srq_err)
+		soft_srq_event(to_soft_srq(peer->ibqp.srq),
+			       IB_UVERBS_EVENT_SRQ_ERR);
+	if (peer->ibqp.qp_type == IB_UVERBS_QPT_UD)
+		return IB_UVERBS_WC_SUCCESS;
+	if (soft_qp_set_err(peer))
+		soft_qp_event(peer, IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
+	soft_rq_set_err_locked(peer);
+	return peer->ibqp.qp_type == IB_UVERBS_QPT_RC ?
+		       IB_UVERBS_WC_REM_OP_ERR : IB_UVERBS_WC_SUCCESS;
+}
+
 /* What the requester's peer lookup found. */
 struct soft_req {
 	struct soft_qp *qp;		/* the requester */
@@ -575,12 +608,16 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	struct ib_uverbs_wc wc = {};
 	struct soft_recv_wqe *rw;
 	struct soft_sgl dst;
-	bool limit = false;
+	bool limit = false, srq_err;
 	u8 grh[SOFT_GRH_LEN];
 	u64 done = 0, n = r->local.len;
 
 	soft_sgl_init(&dst);
 	spin_lock(&q->lock);
+	if (!soft_resp_take(peer, q, &srq_err)) {
+		spin_unlock(&q->lock);
+		return soft_resp_srq_broken(peer, srq_err);
+	}
 	if (q->head == q->tail || q->flush) {
 		/*
 		 * A receive the client posted on its ring before this SEND
@@ -655,18 +692,11 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	q->head++;
 	if (peer->ibqp.srq) {
 		ssrq = to_soft_srq(peer->ibqp.srq);
-		if (ssrq->limit_armed &&
-		    q->tail - q->head < peer->ibqp.srq->srq_limit) {
-			ssrq->limit_armed = false;
-			limit = true;
-		}
+		limit = soft_srq_limit_due(ssrq);
 	}
 	spin_unlock(&q->lock);
-	if (limit && ib_uverbs_object_event(ssrq->ibsrq.uobject,
-					    IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
-					    ssrq->ibsrq.user_handle,
-					    &ssrq->ibsrq.events_reported))
-		pr_warn("soft: SRQ_LIMIT_REACHED lost: out of memory");
+	if (limit)
+		soft_srq_event(ssrq, IB_UVERBS_EVENT_SRQ_LIMIT_REACHED);
 
 	wc.status = status;
 	wc.opcode = data ? IB_UVERBS_WC_RECV : IB_UVERBS_WC_RECV_RDMA_WITH_IMM;
@@ -697,6 +727,67 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	return type == IB_UVERBS_QPT_RC ? ret : IB_UVERBS_WC_SUCCESS;
 }
 
+/*
+ * A UD SEND to a QP on the direct path (<rdma/soft_direct.h>, "UD"):
+ * the datagram, as soft_resp_recv() would deliver it, as a record of
+ * the receiver's ring, which its client drains.  A ring without room
+ * (or busy) is tried again as a receive the NIC has not taken yet is
+ * (SOFT_RNR, SOFT_RING_RECV_TRIES times), then the datagram is lost.
+ * Return: SUCCESS when it is there, SOFT_RNR, or LOC_QP_OP_ERR when lost
+ * (UD: its sender never learns).  resp_lock held.
+ */
+static int soft_resp_ud_direct(struct soft_req *r, struct soft_qp *peer,
+			       const struct ib_uverbs_qp_attr *pattr)
+{
+	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
+	const struct ib_uverbs_ah_attr *av = r->av;
+	struct soft_direct_ud_info info = {};
+	struct soft_device *sdev = r->qp->sdev;
+	u32 len = (u32)r->local.len;
+	struct soft_sgl dst;
+	u8 *buf = NULL, flags = 0;
+	u8 port = r->port;
+	int ret;
+
+	if (len) {
+		buf = kmalloc(len);
+		if (!buf)
+			return IB_UVERBS_WC_LOC_QP_OP_ERR;
+		soft_sgl_init(&dst);
+		soft_sgl_add_kernel(&dst, buf, len);
+		if (soft_sgl_copy(&dst, 0, &r->local, 0, len) != SOFT_COPY_OK) {
+			kfree(buf);
+			return IB_UVERBS_WC_LOC_QP_OP_ERR;
+		}
+	}
+	if (port < 1 || port > sdev->num_ports)
+		port = 1;
+	info.src_qpn = r->qp->ibqp.qp_num;
+	info.qkey = pattr->qkey;
+	info.slid = soft_port_lid(sdev, r->port);
+	info.pkey = soft_pkey_at(sdev, r->attr.pkey_index);
+	info.sl = av->sl;
+	if (av->is_global) {
+		info.global = 1;
+		info.hop_limit = av->hop_limit;
+		info.traffic_class = av->traffic_class;
+		info.flow_label = av->flow_label & 0xfffff;
+		memcpy(info.sgid, sdev->ports[port - 1].gid.raw,
+		       sizeof(info.sgid));
+		memcpy(info.dgid, av->dgid.raw, sizeof(info.dgid));
+	}
+	if (wr->opcode == IB_UVERBS_WR_SEND_WITH_IMM)
+		flags |= SOFT_DMSG_IMM;
+	if (wr->send_flags & IB_UVERBS_SEND_SOLICITED)
+		flags |= SOFT_DMSG_SOLICITED;
+	ret = soft_direct_ud_put(peer, &info, flags, wr->imm_data, buf, len,
+				 r->wqe->rnr_tries >= SOFT_RING_RECV_TRIES);
+	kfree(buf);
+	if (ret == -EAGAIN)
+		return SOFT_RNR;
+	return ret ? IB_UVERBS_WC_LOC_QP_OP_ERR : IB_UVERBS_WC_SUCCESS;
+}
+
 /* RDMA WRITE (WITH_IMM): requester's status or SOFT_RNR. */
 static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 			   const struct ib_uverbs_qp_attr *pattr)
@@ -712,7 +803,13 @@ static int soft_resp_write(struct soft_req *r, struct soft_qp *peer,
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
 	/* The immediate needs a receive: RNR before any data moves. */
 	if (imm && peer->ibqp.qp_type == IB_UVERBS_QPT_RC) {
+		bool srq_err;
+
 		spin_lock(&q->lock);
+		if (!soft_resp_take(peer, q, &srq_err)) {
+			spin_unlock(&q->lock);
+			return soft_resp_srq_broken(peer, srq_err);
+		}
 		status = q->head == q->tail || q->flush;
 		if (status)
 			WRITE_ONCE(peer->rnr_waiter, true);
@@ -1080,7 +1177,16 @@ static int soft_wqe_execute(struct soft_req *r)
 			status = soft_resp_duplicate(r, peer, &pattr);
 			goto out_peer;
 		}
-		if (type == IB_UVERBS_QPT_UD) {
+		if (type == IB_UVERBS_QPT_UD &&
+		    smp_load_acquire(&peer->path) == SOFT_PATH_DIRECT) {
+			/* Its client owns its receives: into its ring. */
+			status = soft_resp_ud_direct(r, peer, &pattr);
+			if (status == IB_UVERBS_WC_SUCCESS)
+				soft_direct_ud_contact(r->qp, peer);
+			else
+				status = status == SOFT_RNR ? SOFT_RNR :
+					 IB_UVERBS_WC_SUCCESS; /* lost */
+		} else if (type == IB_UVERBS_QPT_UD) {
 			/* Only the wait for a posted receive concerns it. */
 			if (soft_resp_recv(r, peer, &pattr, true) == SOFT_RNR)
 				status = SOFT_RNR;
@@ -1537,6 +1643,11 @@ int soft_post_srq_recv(struct ib_srq *srq, const struct ib_uverbs_recv_wr *wr,
 	u32 n;
 	int ret;
 
+	if (smp_load_acquire(&to_soft_srq(srq)->uring)) {
+		uverbs_set_error("SRQ_POST_RECV: the SRQ's receives are posted on its ring");
+		*bad_wr = 0;
+		return -EINVAL;
+	}
 	n = soft_recv_queue(&to_soft_srq(srq)->rq, wr, num_wr, sge, num_sge,
 			    &ret);
 	if (ret)

@@ -371,11 +371,16 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 			soft_qp_event(sqp,
 				      IB_UVERBS_EVENT_QP_LAST_WQE_REACHED);
 	}
+	/* A UD QP's P_Key and Q_Key, for its direct senders. */
+	soft_direct_ud_attrs(sqp);
 	if (state != 0xff)
 		soft_roce_qp_modify(sqp, state);
 	/* The direct path's decision (RTR), or its end (RESET, ERR). */
 	if (state != 0xff)
 		soft_direct_modify(sqp, state);
+	/* A DIRECT peer checks the access flags itself. */
+	if (mask & IB_UVERBS_QP_ACCESS_FLAGS)
+		soft_direct_access(sqp);
 	/* WQEs in its rings may wait for this state: its NIC looks. */
 	if (state != 0xff)
 		soft_ring_qp_kick(sqp, false);

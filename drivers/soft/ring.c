@@ -96,6 +96,7 @@ enum {
 	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
 	ATT_KICK = SOFT_ATTACH_KICK & ~UVERBS_VENDOR_FLAG,
 	ATT_KEYS = SOFT_ATTACH_KEYS & ~UVERBS_VENDOR_FLAG,
+	ATT_SRQ = SOFT_ATTACH_SRQ & ~UVERBS_VENDOR_FLAG,
 };
 
 static struct soft_ring_ctrl *qp_ring(struct soft_qp *sqp, u64 off)
@@ -127,7 +128,14 @@ static bool soft_ring_pull_rq(struct soft_qp *sqp)
 	u32 prod, n, taken = 0, max_sge = sqp->rq.max_sge;
 	int ret = 0;
 
-	if (sqp->ibqp.srq || !sqp->rq.max_wr)
+	if (sqp->ibqp.srq) {
+		/* Its SRQ's ring got receives: a waiting requester retries. */
+		if (READ_ONCE(sqp->rnr_waiter) &&
+		    soft_srq_ring_pending(to_soft_srq(sqp->ibqp.srq)))
+			soft_rnr_kick(sqp);
+		return false;
+	}
+	if (!sqp->rq.max_wr)
 		return false;
 	prod = smp_load_acquire(&c->prod);
 	n = prod - sqp->urq_cons;
@@ -603,6 +611,9 @@ static bool soft_nic_pass(struct soft_nic *nic)
 		/* Rings of a QP not RELAY wait, or are its client's. */
 		if (!soft_direct_served(sqp)) {
 			work |= soft_direct_notify(sqp);
+			/* UD: its client owns its RQ, the relay its SQ ring. */
+			if (soft_direct_ud_sq_served(sqp))
+				work |= soft_ring_pull_sq(sqp, &budget);
 			continue;
 		}
 		/* Receives first: a send to ourselves may need them. */
@@ -1416,6 +1427,7 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 	const struct soft_attach *keys = uverbs_attr_in(vendor, ATT_KEYS);
 	struct ib_uobject *qp = uverbs_attr_obj(vendor, ATT_QP);
 	struct ib_uobject *cq = uverbs_attr_obj(vendor, ATT_CQ);
+	struct ib_uobject *srq = uverbs_attr_obj(vendor, ATT_SRQ);
 	struct soft_ucontext *sctx = uctx->driver_priv;
 	int ret;
 
@@ -1423,8 +1435,12 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		uverbs_set_error("VENDOR_ATTACH: reserved is not zero");
 		return -EINVAL;
 	}
-	if (qp && cq) {
-		uverbs_set_error("VENDOR_ATTACH: a QP or a CQ, not both");
+	if (!!qp + !!cq + !!srq > 1) {
+		uverbs_set_error("VENDOR_ATTACH: a QP, a CQ or an SRQ, one of them");
+		return -EINVAL;
+	}
+	if ((k || keys) && srq) {
+		uverbs_set_error("VENDOR_ATTACH: a kick fd or key table is for the context's doorbell only");
 		return -EINVAL;
 	}
 	if (k && (qp || cq)) {
@@ -1440,7 +1456,7 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 				 keys->fd);
 		return -EBADF;
 	}
-	if (!k && !qp && !cq) {
+	if (!k && !qp && !cq && !srq) {
 		uverbs_set_error("VENDOR_ATTACH: the doorbell needs its kick eventfd (SOFT_ATTACH_KICK)");
 		return -EINVAL;
 	}
@@ -1448,6 +1464,8 @@ int soft_attach_h(struct ib_device *ib_dev, struct ib_ucontext *uctx,
 		ret = soft_attach_qp(sctx, to_soft_qp(qp->object), a->fd);
 	else if (cq)
 		ret = soft_attach_cq(to_soft_cq(cq->object), a->fd);
+	else if (srq)
+		ret = soft_attach_srq(sctx, to_soft_srq(srq->object), a->fd);
 	else
 		ret = soft_attach_ctx(sctx, a->fd, k->fd, keys ? keys->fd : -1);
 	if (ret == -EINVAL && !uverbs_error_is_set())

@@ -14,7 +14,9 @@
  *	soft_fabric_lock -> sdev->qp_lock, soft_direct_mutex -> sqp->lock,
  *	a CQ's lock or pool->lock; sctx->keys_lock is a leaf.
  *	soft_direct_mutex is never held while a QP's resp_lock or sq.lock
- *	is taken.  The engine (engine.c) takes at most one
+ *	is taken; the engine takes it inside them (a UD datagram's first
+ *	contact, soft_direct_ud_contact()).  The engine (engine.c) takes at
+ *	most one
  *   mr->io_lock at a time.
  * Every queue has a fixed capacity chosen at creation (an SRQ's may grow
  * by MODIFY, under its lock) and free-running u32 head/tail counters.
@@ -579,6 +581,10 @@ struct soft_roce_qp {
  * @dnode: in dctx->dqps; @pnode: in the list of PENDING QPs
  * @dseq: the seq of @dir as the device wrote it last
  * @dqp_fd, @dqp_ino: the client's descriptor of the QP memfd, its inode
+ * @ud_grants: UD: the receivers it met (struct soft_ud_grant.xnode);
+ *	@ud_senders: the senders that met it (.ynode); @ud_slots: the
+ *	destination slots of its page in use; @ud_dseq: their seq as the
+ *	device wrote it last; all soft_direct_mutex
  * @roce: its RoCEv2 state, on a RoCEv2 port (struct soft_roce_qp)
  */
 struct soft_qp {
@@ -617,6 +623,10 @@ struct soft_qp {
 	u32 dseq;
 	s32 dqp_fd;
 	u64 dqp_ino;
+	struct list_head ud_grants;
+	struct list_head ud_senders;
+	u32 ud_slots;
+	u32 ud_dseq[SOFT_DIRECT_UD_DESTS];
 	struct soft_roce_qp roce;
 };
 
@@ -635,15 +645,32 @@ static inline struct soft_qp *to_soft_qp(struct ib_qp *qp)
 /**
  * struct soft_srq - a shared receive queue
  * @rq: the receive WRs (struct soft_recv_wqe); its lock also protects
- *	ibsrq.max_wr, ibsrq.srq_limit and @limit_armed
+ *	ibsrq.max_wr, ibsrq.srq_limit, @limit_armed, @ubroken and the
+ *	device's takes from @uring (responders take one at a time, under
+ *	it; the client takes concurrently, lock-free)
  * @limit_armed: fire SRQ_LIMIT_REACHED once fewer than srq_limit remain
  * @charge: @rq's bytes, charged to the file
+ * @uring: the client's receive ring (SOFT_ATTACH_SRQ), NULL without
+ *	one: set once (release), under rq.lock, unmapped at destroy.  With
+ *	it, @rq holds at most the one receive a responder took and could
+ *	not use (its requester's memory failed): the next relayed message
+ *	takes it
+ * @umap_len, @uentries, @ustride: its mapping's length, its slots (read
+ *	once at attach), a WQE's stride
+ * @ubuf: where a taken WQE is copied before it is checked (rq.lock)
+ * @ubroken: the ring was corrupt: SRQ_ERR was raised, it is never read
+ *	again, and the relayed QPs that need a receive fail
  */
 struct soft_srq {
 	struct ib_srq ibsrq;
 	struct soft_queue rq;
 	bool limit_armed;
 	struct soft_charge charge;
+	struct soft_ring_srq_ctrl *uring;
+	size_t umap_len;
+	u32 uentries, ustride;
+	struct soft_ring_recv *ubuf;
+	bool ubroken;
 };
 
 static inline struct soft_srq *to_soft_srq(struct ib_srq *srq)
@@ -864,11 +891,19 @@ void soft_direct_mr_del(struct soft_mr *smr);
 void soft_direct_qp_attach(struct soft_qp *sqp, struct soft_ucontext *sctx);
 void soft_direct_qp_detach(struct soft_qp *sqp);
 void soft_direct_modify(struct soft_qp *sqp, u8 state);
+void soft_direct_access(struct soft_qp *sqp);
 void soft_direct_err(struct soft_qp *sqp);
 /* May the NIC take WQEs off the QP's rings?  nic->lock held. */
 bool soft_direct_served(struct soft_qp *sqp);
 /* A DIRECT QP's notify bits: true if it had any.  nic->lock held. */
 bool soft_direct_notify(struct soft_qp *sqp);
+/* UD on the direct path (direct.c, "UD"). */
+bool soft_direct_ud_sq_served(struct soft_qp *sqp);
+void soft_direct_ud_attrs(struct soft_qp *sqp);
+int soft_direct_ud_put(struct soft_qp *y,
+		       const struct soft_direct_ud_info *info, u8 flags,
+		       u32 imm, const u8 *buf, u32 len, bool last);
+void soft_direct_ud_contact(struct soft_qp *x, struct soft_qp *y);
 /* The IB min_rnr_timer encoding in microseconds. */
 u32 soft_rnr_timer_us(u8 code);
 /* Raises the completion event of @cq if it is armed, adding nothing. */
@@ -881,6 +916,25 @@ struct ib_srq *soft_srq_create(struct ib_pd *pd,
 int soft_srq_modify(struct ib_srq *srq,
 		    const struct ib_uverbs_srq_modify_cmd *cmd);
 int soft_srq_destroy(struct ib_srq *srq);
+int soft_attach_srq(struct soft_ucontext *sctx, struct soft_srq *ssrq,
+		    int fd);
+/* Has the SRQ a ring (the direct path's QPs may use it)? */
+bool soft_srq_has_ring(struct ib_srq *srq);
+/*
+ * Under @ssrq->rq.lock, @ssrq->rq empty: takes the ring's next receive
+ * into rq.  1 taken, 0 none, -EIO the ring is corrupt (*@first: found
+ * so now; raise SRQ_ERR with soft_srq_event() once unlocked).
+ */
+int soft_srq_take(struct soft_srq *ssrq, bool *first);
+/* Under rq.lock, after a receive was consumed: is SRQ_LIMIT_REACHED due? */
+bool soft_srq_limit_due(struct soft_srq *ssrq);
+/* A client reported its take left the SRQ under its limit. */
+void soft_srq_limit_report(struct soft_srq *ssrq);
+/* A client reported the SRQ's ring corrupt. */
+void soft_srq_broken_report(struct soft_srq *ssrq);
+/* Receives wait in the SRQ's ring (not locked: a hint). */
+bool soft_srq_ring_pending(struct soft_srq *ssrq);
+void soft_srq_event(struct soft_srq *ssrq, u32 event);
 
 /* ah.c */
 struct ib_ah *soft_ah_create(struct ib_pd *pd,

@@ -79,6 +79,67 @@ struct ioverbs_sring_qp {
 };
 
 /**
+ * struct ioverbs_sring_srq - an SRQ's receive ring (struct
+ *	soft_ring_srq_ctrl): its client posts, either side takes
+ * @ctrl: the memfd, mapped (@len bytes)
+ * @fd: the memfd (keep it open while attached)
+ * @entries, @stride: its slots and a WQE's size
+ * @max_wr, @max_sge: the SRQ's (posts beyond fail; the caller updates
+ *	@max_wr after a MODIFY grew it)
+ * @prod: our producer index (posts are serialized by the caller)
+ * @wqe: a WQE's worth of scratch for the posts
+ */
+struct ioverbs_sring_srq {
+	struct soft_ring_srq_ctrl *ctrl;
+	size_t len;
+	int fd;
+	u32 entries, stride, max_wr, max_sge;
+	u32 prod;
+	struct soft_ring_recv *wqe;
+};
+
+/**
+ * ioverbs_sring_srq_attach() - a receive ring for an SRQ
+ * @r: filled in
+ * @srq_handle: the SRQ, no receive posted to it yet
+ * @entries: the ring's slots (a power of two, from @max_wr to the
+ *	device's max_srq_wr rounded up)
+ * @max_wr, @max_sge: what SRQ_CREATE answered
+ * @fn, @fctx: how commands are sent
+ *
+ * The context's doorbell must be attached.  From then on the SRQ's
+ * receives are posted with ioverbs_sring_srq_post() (then ring the
+ * doorbell: ioverbs_sring_ring()).
+ * Return: 0 or a negative errno.
+ */
+int ioverbs_sring_srq_attach(struct ioverbs_sring_srq *r, u32 srq_handle,
+			     u32 entries, u32 max_wr, u32 max_sge,
+			     ioverbs_ioctl_fn fn, void *fctx);
+void ioverbs_sring_srq_detach(struct ioverbs_sring_srq *r);
+/*
+ * ioverbs_sring_srq_post() - one receive WR on the ring (no doorbell):
+ * 0, -ENOMEM (max_wr posted and not taken), -EINVAL (too many SGEs).
+ */
+int ioverbs_sring_srq_post(struct ioverbs_sring_srq *r,
+			   const struct ib_uverbs_recv_wr *wr,
+			   const struct ib_uverbs_sge *sge);
+/* Receives posted and not taken (0 if the indexes make no sense). */
+u32 ioverbs_sring_srq_count(const struct ioverbs_sring_srq *r);
+/**
+ * ioverbs_sring_srq_take() - take the ring's next receive, as the device
+ *	does for a relayed QP
+ * @r: the ring
+ * @out: @r->stride bytes: the WQE taken
+ * @limit: set when this take left the SRQ below its armed limit and
+ *	disarmed it (report it: SOFT_DIRECT_NOTIFY_SRQ)
+ *
+ * Return: 1 taken, 0 none (or a take that kept losing its race), -EIO
+ * the ring is corrupt.
+ */
+int ioverbs_sring_srq_take(struct ioverbs_sring_srq *r,
+			   struct soft_ring_recv *out, bool *limit);
+
+/**
  * ioverbs_sring_attach() - SOFT_VENDOR_ATTACH of a ring's memfd
  * @fd: the memfd
  * @qp: a QP handle, or -1

@@ -63,6 +63,14 @@ enum soft_inject_attrs {
  * soft_direct_keys_size() long, else EINVAL): the client speaks the
  * direct protocol, and its RC and UC QPs may take the direct path.
  * EINVAL with a QP or CQ.
+ *
+ * With SOFT_ATTACH_SRQ, the SRQ's receive ring (struct
+ * soft_ring_srq_ctrl: its entries a power of two from the SRQ's max_wr
+ * to the device's max_srq_wr rounded up, the memfd sealed and at least
+ * soft_ring_srq_size() long, else EINVAL), after the doorbell (EINVAL
+ * before) and before any receive was posted to the SRQ (EBUSY after,
+ * as for a second attach).  The SRQ's RC and UC QPs may then take the
+ * direct path too.  EINVAL with a QP, CQ, kick or key table.
  */
 enum soft_attach_attrs {
 	SOFT_ATTACH_FD = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN struct soft_attach */
@@ -70,6 +78,7 @@ enum soft_attach_attrs {
 	SOFT_ATTACH_CQ = UVERBS_VENDOR_FLAG | 2,	/* IDR WRITE CQ */
 	SOFT_ATTACH_KICK = UVERBS_VENDOR_FLAG | 3,	/* PTR_IN struct soft_attach */
 	SOFT_ATTACH_KEYS = UVERBS_VENDOR_FLAG | 4,	/* PTR_IN struct soft_attach */
+	SOFT_ATTACH_SRQ = UVERBS_VENDOR_FLAG | 5,	/* IDR WRITE SRQ */
 };
 
 struct soft_attach {
@@ -380,6 +389,10 @@ int soft_nic_set_threads(unsigned int n);
  * @peer_gone: DIRECT: its peer went
  * @tx_msgs, @tx_bytes, @rx_msgs, @rx_bytes: what its client says it
  *	moved directly (its direct page's counters: reported, not checked)
+ * @ud: a UD QP; @ud_dests: the receivers it sends to directly (the
+ *	device's count); @ud_relayed: datagrams the device put in its ring;
+ *	@ud_drops: datagrams for it dropped on the direct path (Q_Key,
+ *	P_Key, no receive, no room: its page's counters, not checked)
  */
 struct soft_direct_qp_info {
 	u32 qpn;
@@ -390,6 +403,10 @@ struct soft_direct_qp_info {
 	u64 tx_bytes;
 	u64 rx_msgs;
 	u64 rx_bytes;
+	bool ud;
+	u32 ud_dests;
+	u64 ud_relayed;
+	u64 ud_drops;
 };
 
 /**

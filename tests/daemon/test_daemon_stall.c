@@ -96,9 +96,9 @@ static void others_are_served(struct fx *fx)
 {
 	struct ib_uverbs_query_port_resp port;
 	struct win {
-		struct ioverbs_cmd c;
 		struct ib_uverbs_query_port_resp resp;
 		u8 port;
+		struct ioverbs_cmd c;	/* variable-sized: last */
 	} *w;
 	char out[4096];
 	double ms;

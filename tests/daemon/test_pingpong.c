@@ -409,8 +409,9 @@ static void pingpong_of(const char *prog, unsigned long long bytes,
 	base = fx_live_objects(&fx);
 	run_pair(&fx, prog, opt, nopt, srv_out, cli_out, sizeof(srv_out));
 	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
-	ASSERT_TRUE(strstr(srv_out, want) != NULL);
-	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	if (!strstr(srv_out, want) || !strstr(cli_out, want))
+		harness_fail(__FILE__, __LINE__, "no \"%s\" in:\n%s\n%s",
+			     want + 1, srv_out, cli_out);
 	snprintf(want, sizeof(want), "\n%u iters in ", iters);
 	ASSERT_TRUE(strstr(srv_out, want) != NULL);
 	ASSERT_TRUE(strstr(cli_out, want) != NULL);
@@ -512,12 +513,13 @@ static void need_users(void)
 }
 
 /*
- * ibv_rc_pingpong @opt, its server as the ordinary user @uid and its
- * client as @cli_uid, each in a user namespace (need_users() first),
+ * @prog (ibv_rc_pingpong: pingpong_users()) with @opt, its server as the
+ * ordinary user @uid and its client as @cli_uid, each in a user namespace (need_users() first),
  * their outputs in user_srv_out and user_cli_out: each side's addresses
  * are the other's, and no object of theirs is left.
  */
-static void pingpong_users(uid_t uid, uid_t cli_uid, const char *opt)
+static void pingpong_users_of(const char *prog, uid_t uid, uid_t cli_uid,
+			      const char *opt)
 {
 	const char *const opts[] = { opt };
 	struct fx fx;
@@ -525,11 +527,16 @@ static void pingpong_users(uid_t uid, uid_t cli_uid, const char *opt)
 
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
-	run_pair_users(&fx, uid, cli_uid, PINGPONG, opts, 1, user_srv_out,
+	run_pair_users(&fx, uid, cli_uid, prog, opts, 1, user_srv_out,
 		       user_cli_out, sizeof(user_srv_out));
 	same_addresses(user_srv_out, user_cli_out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void pingpong_users(uid_t uid, uid_t cli_uid, const char *opt)
+{
+	pingpong_users_of(PINGPONG, uid, cli_uid, opt);
 }
 
 /* An ordinary user: a user namespace of their own, the same run. */
@@ -589,26 +596,70 @@ TEST(rc_pingpong_two_users_relay)
 }
 
 /*
- * UD: address handles (ibv_create_ah) and GRH space in receives.  UD
- * QPs and QPs on an SRQ never take the direct path.
+ * UD: address handles (ibv_create_ah) and GRH space in receives, on the
+ * direct path (<rdma/soft_direct.h>, "UD": each side's first datagram
+ * is relayed, the device then hands it its destination) and on the
+ * relay; -c checks every byte received past the GRH, -s sizes up to the
+ * MTU (4096), -e sleeps on events.
  */
-TEST(ud_pingpong)
+#define UD_PINGPONG "/usr/bin/ibv_ud_pingpong"
+
+TEST(ud_pingpong_direct)
 {
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_ud_pingpong", 2048000ull, NULL);
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-c", NULL);
 }
 
-/* 16 RC QPs receiving from one SRQ, and -e on it. */
-TEST(srq_pingpong)
+TEST(ud_pingpong_relay)
 {
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, NULL);
+	want_path = "relay";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-c", NULL);
 }
 
-TEST(srq_pingpong_events)
+TEST(ud_pingpong_sizes_direct)
 {
-	want_path = "relayed";
-	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2000ull, "-s", "1", "-c", NULL);
+	other_pingpong(UD_PINGPONG, 8192000ull, "-s", "4096", "-c", NULL);
+	other_pingpong(UD_PINGPONG, 8000000ull, "-s", "4000", "-c", NULL);
+}
+
+TEST(ud_pingpong_4k_relay)
+{
+	want_path = "relay";
+	other_pingpong(UD_PINGPONG, 8192000ull, "-s", "4096", "-c", NULL);
+}
+
+/*
+ * Two users: each UD QP receives on its own ring, but neither is handed
+ * the other (their processes may not reach each other): every datagram
+ * is relayed, and -c checks them.
+ */
+TEST(ud_pingpong_two_users_relay)
+{
+	need_users();
+	want_path = NULL;
+	ASSERT_OK(setenv("IOVERBS_DEBUG", "1", 1));
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	pingpong_users_of(UD_PINGPONG, RUN_UID, RUN_UID + 1, "-c");
+	ASSERT_OK(unsetenv("IOVERBS_DEBUG"));
+	if (strstr(user_srv_out, "ioverbs: direct path: QP ") ||
+	    strstr(user_cli_out, "ioverbs: direct path: QP "))
+		harness_fail(__FILE__, __LINE__,
+			     "two users sent directly:\n%s\n%s",
+			     user_srv_out, user_cli_out);
+	if (!strstr(user_srv_out, "receives directly"))
+		harness_fail(__FILE__, __LINE__, "server relayed:\n%s",
+			     user_srv_out);
+	ASSERT_TRUE(strstr(user_srv_out, "\n2048000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n2048000 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(user_cli_out, "\n1000 iters in ") != NULL);
+}
+
+TEST(ud_pingpong_events_direct)
+{
+	want_path = "direct";
+	other_pingpong(UD_PINGPONG, 2048000ull, "-e", "-c", NULL);
 }
 
 /*
@@ -1494,6 +1545,102 @@ TEST(uc_pingpong_direct)
 	other_pingpong("/usr/bin/ibv_uc_pingpong", 8192000ull, NULL);
 }
 
+/*
+ * 16 RC QPs (4 with -q 4) receiving from one SRQ, whose receives its
+ * DIRECT QPs take off its ring (<rdma/soft_ring.h>), and -e on it: every
+ * QP of both sides on the direct path (the provider's IOVERBS_DEBUG
+ * lines, and ctl stat while they run), or every one relayed.
+ */
+static void srq_pingpong(unsigned int qps, unsigned long long bytes,
+			 const char *size)
+{
+	static char srv_out[16384], cli_out[16384];
+	const char *opt[6];
+	char nq[16], want[64];
+	struct fx fx;
+	long base;
+	int nopt = 0;
+	const char *p;
+	unsigned int n;
+
+	need_tools("/usr/bin/ibv_srq_pingpong");
+	snprintf(nq, sizeof(nq), "%u", qps);
+	opt[nopt++] = "-q";
+	opt[nopt++] = nq;
+	if (size) {
+		opt[nopt++] = "-s";
+		opt[nopt++] = size;
+	}
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	run_pair(&fx, "/usr/bin/ibv_srq_pingpong", opt, nopt, srv_out, cli_out,
+		 sizeof(srv_out));
+	snprintf(want, sizeof(want), "\n%llu bytes in ", bytes);
+	ASSERT_TRUE(strstr(srv_out, want) != NULL);
+	ASSERT_TRUE(strstr(cli_out, want) != NULL);
+	ASSERT_TRUE(strstr(srv_out, "\n1000 iters in ") != NULL);
+	ASSERT_TRUE(strstr(cli_out, "\n1000 iters in ") != NULL);
+	/* Each QP of each side said it took the path, or none did. */
+	for (n = 0, p = srv_out; (p = strstr(p, "ioverbs: direct path: QP "));
+	     p++)
+		n++;
+	ASSERT_EQ(n, strcmp(want_path, "direct") ? 0 : qps);
+	for (n = 0, p = cli_out; (p = strstr(p, "ioverbs: direct path: QP "));
+	     p++)
+		n++;
+	ASSERT_EQ(n, strcmp(want_path, "direct") ? 0 : qps);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+TEST(srq_pingpong_direct)
+{
+	want_path = "direct";
+	srq_pingpong(16, 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_relay)
+{
+	want_path = "relay";
+	srq_pingpong(16, 8192000ull, NULL);
+}
+
+TEST(srq_pingpong_events_direct)
+{
+	want_path = "direct";
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+}
+
+TEST(srq_pingpong_events_relay)
+{
+	want_path = "relay";
+	other_pingpong("/usr/bin/ibv_srq_pingpong", 8192000ull, "-e", NULL);
+}
+
+TEST(srq_pingpong_q4_4k_direct)
+{
+	want_path = "direct";
+	srq_pingpong(4, 8192000ull, "4096");
+}
+
+TEST(srq_pingpong_q4_4k_relay)
+{
+	want_path = "relay";
+	srq_pingpong(4, 8192000ull, "4096");
+}
+
+TEST(srq_pingpong_q4_64k_direct)
+{
+	want_path = "direct";
+	srq_pingpong(4, 131072000ull, "65536");
+}
+
+TEST(srq_pingpong_q4_64k_relay)
+{
+	want_path = "relay";
+	srq_pingpong(4, 131072000ull, "65536");
+}
+
 TEST(uc_pingpong_relay)
 {
 	want_path = "relay";
@@ -1594,7 +1741,7 @@ TEST_TIMEOUT(perftest_read_lat_duration_both_paths, 120)
  * statuses, opcodes, lengths and values on the direct path, then the
  * same on the relay (IOVERBS_DIRECT=0).
  */
-static void direct_client(const char *path)
+static void direct_client_of(const char *name, const char *path)
 {
 	static char out[16384];
 	char client[PATH_MAX];
@@ -1603,17 +1750,22 @@ static void direct_client(const char *path)
 	int ret;
 
 	need_tools(PINGPONG);
-	provider_client("direct", client);
+	provider_client(name, client);
 	fx_start(&fx, "--mode=0666", NULL);
 	base = fx_live_objects(&fx);
 	want_path = path;
 	path_env();
 	ret = run_client(&fx, client, path, out, sizeof(out));
 	if (ret || !strstr(out, " passed, 0 failed\n"))
-		harness_fail(__FILE__, __LINE__, "direct %s: exit %d:\n%s",
-			     path, ret, out);
+		harness_fail(__FILE__, __LINE__, "%s %s: exit %d:\n%s",
+			     name, path, ret, out);
 	ASSERT_EQ(fx_live_objects_settled(&fx), base);
 	fx_stop(&fx);
+}
+
+static void direct_client(const char *path)
+{
+	direct_client_of("direct", path);
 }
 
 TEST(provider_data_path_direct)
@@ -1624,6 +1776,57 @@ TEST(provider_data_path_direct)
 TEST(provider_data_path_relay)
 {
 	direct_client("relay");
+}
+
+/*
+ * tests/provider/srq.c through `ioverbs run`: an SRQ's receives shared
+ * by a direct and a relayed QP, its limit, RNR, ERR and verbs; then the
+ * same with every QP relayed.
+ */
+TEST(provider_srq_direct)
+{
+	direct_client_of("srq", "direct");
+}
+
+TEST(provider_srq_relay)
+{
+	direct_client_of("srq", "relay");
+}
+
+/*
+ * The same client and the provider built with TSan, on the direct path:
+ * the SRQ's ring taken by the provider's threads and the daemon at once
+ * reports no race.
+ */
+TEST(provider_srq_under_tsan)
+{
+	static char out[16384];
+	char client[PATH_MAX], so[PATH_MAX], keep[PATH_MAX];
+	struct fx fx;
+	long base;
+	int ret;
+
+	need_tools(PINGPONG);
+	snprintf(keep, sizeof(keep), "%s", getenv("IOVERBS_PROVIDER"));
+	snprintf(client, sizeof(client), "%s",
+		 fx_in_build("tsan/tests/provider/srq"));
+	snprintf(so, sizeof(so), "%s",
+		 fx_in_build("tsan/provider/libioverbs-rdmav34.so"));
+	if (access(client, X_OK) || access(so, R_OK))
+		harness_skip("no TSan provider and client (make builds them with this test)");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	want_path = "direct";
+	path_env();
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
+	ret = run_client(&fx, client, "direct", out, sizeof(out));
+	ASSERT_OK(setenv("IOVERBS_PROVIDER", keep, 1));
+	if (ret || !strstr(out, " passed, 0 failed\n") ||
+	    strstr(out, "ThreadSanitizer"))
+		harness_fail(__FILE__, __LINE__, "srq (TSan): exit %d:\n%s",
+			     ret, out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
 }
 
 /* Waits up to 20 s for @comm to run under both @a and @b. */
@@ -1677,6 +1880,48 @@ static void wait_direct(struct fx *fx, int n, bool sending)
 	for (i = 0; i < 400 && direct_qps(fx, sending) < n; i++)
 		msleep(50);
 	ASSERT_TRUE(direct_qps(fx, sending) >= n);
+}
+
+/*
+ * ibv_srq_pingpong -q 4 on the direct path as the daemon sees it (ctl
+ * stat, what `ioverbs stat` prints): while it runs, its 8 QPs are
+ * direct, with their peers there, and have sent bytes.
+ */
+TEST(srq_pingpong_direct_in_stat)
+{
+	static char srv_out[16384], cli_out[16384];
+	static const char *const opt[] = { "-q", "4", "-n", "100000" };
+	char spath[160], cpath[160];
+	pid_t srv, cli;
+	int status;
+	struct fx fx;
+	long base;
+
+	need_tools("/usr/bin/ibv_srq_pingpong");
+	want_path = "direct";
+	path_env();
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	snprintf(spath, sizeof(spath), "%s/server.out", fx.dir);
+	snprintf(cpath, sizeof(cpath), "%s/client.out", fx.dir);
+	spawn_pair(&fx, "/usr/bin/ibv_srq_pingpong", opt, 4, spath, cpath,
+		   &srv, &cli);
+	wait_programs(srv, cli, "ibv_srq_pingpon");
+	wait_direct(&fx, 8, true);
+	status = reap_out(cli, cpath, cli_out, sizeof(cli_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(cli_out, "\n100000 iters in "))
+		harness_fail(__FILE__, __LINE__, "client %#x:\n%s", status,
+			     cli_out);
+	status = reap_out(srv, spath, srv_out, sizeof(srv_out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !strstr(srv_out, "\n100000 iters in "))
+		harness_fail(__FILE__, __LINE__, "server %#x:\n%s", status,
+			     srv_out);
+	path_check("ibv_srq_pingpong", cli_out);
+	path_check("ibv_srq_pingpong", srv_out);
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
 }
 
 /*

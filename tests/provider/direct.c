@@ -16,7 +16,8 @@
  * libfabric's shared memory): SEND (inline, in the ring, from memory), WRITE, WRITE with
  * immediate, READ and both atomics; RNR with rnr_retry 0; a message
  * longer than its receive; a bad rkey (the responder unaffected); the
- * flush after MODIFY to ERR; UC's dropped message; and, on the direct
+ * responder's access flags changed after it connected; the flush after
+ * MODIFY to ERR; UC's dropped message; UD (ud()); and, on the direct
  * path, a peer that scribbles on the receive ring.
  */
 #include <arpa/inet.h>
@@ -452,6 +453,92 @@ out:
 	pair_free(&p);
 }
 
+/*
+ * The responder's access flags changed after it connected (a MODIFY in
+ * RTS): its requester follows them, on either path, with the same
+ * statuses; a zero-length WRITE checks them too (no key).  The
+ * responder learns nothing of the refusals.
+ */
+static void access_changed(void)
+{
+	struct ibv_qp_attr a = { .qp_access_flags = IBV_ACCESS_REMOTE_READ };
+	uint64_t base = (uintptr_t)buf, v;
+	struct ibv_wc wc;
+	struct pair p;
+
+	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
+		goto out;
+	/* Connected and used before the change. */
+	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 8, base + 128, mr->rkey,
+			0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	fill(0, 8, 6);
+	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.opcode == IBV_WC_RDMA_READ && wc.byte_len == 8);
+	CHECK(!memcmp(buf, buf + 64, 8));
+	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 0, base + 128, mr->rkey,
+			0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR &&
+	      wc.opcode == IBV_WC_RDMA_WRITE);
+	CHECK(qp_state(p.a) == IBV_QPS_ERR);
+	CHECK(quiet(p.cqb, 50));
+	CHECK(qp_state(p.b) == IBV_QPS_RTS);
+	pair_free(&p);
+
+	/* Everything taken away, then writes and atomics given back. */
+	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
+		goto out;
+	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
+	a.qp_access_flags = 0;
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC;
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	fill(0, 100, 7);
+	memset(buf + 256, 0, 100);
+	CHECK(post_send(p.a, IBV_WR_RDMA_WRITE, 0, 100, base + 256, mr->rkey,
+			0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.opcode == IBV_WC_RDMA_WRITE && wc.byte_len == 100);
+	CHECK(!memcmp(buf, buf + 256, 100));
+	v = 40;
+	memcpy(buf + 512, &v, 8);
+	CHECK(post_atomic(p.a, IBV_WR_ATOMIC_FETCH_AND_ADD, 520, base + 512, 2,
+			  0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.opcode == IBV_WC_FETCH_ADD);
+	memcpy(&v, buf + 512, 8);
+	CHECK(v == 42);
+	CHECK(post_send(p.a, IBV_WR_RDMA_READ, 64, 8, base, mr->rkey, 0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR &&
+	      wc.opcode == IBV_WC_RDMA_READ);
+	CHECK(qp_state(p.a) == IBV_QPS_ERR);
+	CHECK(quiet(p.cqb, 50));
+	pair_free(&p);
+
+	/* Atomics taken away. */
+	if (!pair_new(&p, IBV_QPT_RC, 7, 1))
+		goto out;
+	CHECK(post_atomic(p.a, IBV_WR_ATOMIC_FETCH_AND_ADD, 520, base + 512, 0,
+			  0) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS);
+	a.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
+	CHECK(ibv_modify_qp(p.b, &a, IBV_QP_ACCESS_FLAGS) == 0);
+	CHECK(post_atomic(p.a, IBV_WR_ATOMIC_CMP_AND_SWP, 520, base + 512, 42,
+			  1) == 0);
+	CHECK(poll_one(p.cqa, &wc) == 1 &&
+	      wc.status == IBV_WC_REM_ACCESS_ERR &&
+	      wc.opcode == IBV_WC_COMP_SWAP);
+	memcpy(&v, buf + 512, 8);
+	CHECK(v == 42);
+out:
+	pair_free(&p);
+}
+
 /* MODIFY to ERR flushes what is outstanding, receives and sends. */
 static void flush(void)
 {
@@ -543,6 +630,306 @@ out:
 	pair_free(&p);
 }
 
+/* --- UD ------------------------------------------------------------------ */
+
+#define UD_QKEY 0x51eef00du
+
+/* A UD QP on @cq of @pd_ in RTS with Q_Key UD_QKEY: NULL on failure. */
+static struct ibv_qp *ud_qp(struct ibv_pd *pd_, struct ibv_cq *cq)
+{
+	struct ibv_qp_init_attr ia = {
+		.send_cq = cq,
+		.recv_cq = cq,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
+			 .max_send_sge = 2, .max_recv_sge = 2 },
+		.qp_type = IBV_QPT_UD,
+	};
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1,
+				 .qkey = UD_QKEY };
+	struct ibv_qp *qp = ibv_create_qp(pd_, &ia);
+
+	if (!qp)
+		return NULL;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+					  IBV_QP_PORT | IBV_QP_QKEY))
+		goto err;
+	a.qp_state = IBV_QPS_RTR;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE))
+		goto err;
+	a.qp_state = IBV_QPS_RTS;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN))
+		goto err;
+	return qp;
+err:
+	ibv_destroy_qp(qp);
+	return NULL;
+}
+
+/* One UD send of @len bytes at @off (wr_id @id) through @ah to @qpn. */
+static int ud_post(struct ibv_qp *qp, struct ibv_ah *ah, uint32_t qpn,
+		   uint32_t qkey, uint64_t id, uint32_t off, uint32_t len,
+		   uint32_t lkey)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)(buf + off), .length = len,
+			       .lkey = lkey };
+	struct ibv_send_wr wr = {
+		.wr_id = id, .sg_list = &sge, .num_sge = 1,
+		.opcode = IBV_WR_SEND_WITH_IMM,
+		.send_flags = IBV_SEND_SIGNALED,
+		.imm_data = htonl(0x0ddba11),
+	}, *bad = NULL;
+
+	wr.wr.ud.ah = ah;
+	wr.wr.ud.remote_qpn = qpn;
+	wr.wr.ud.remote_qkey = qkey;
+	return ibv_post_send(qp, &wr, &bad);
+}
+
+/* Did the device hand a UD QP of this process the receiver @qpn? */
+static bool ud_handed(uint32_t qpn)
+{
+	const struct soft_direct_ud *u;
+	unsigned long lo, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	bool found = false;
+	int i;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "memfd:ioverbs-qp") ||
+		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		u = (const struct soft_direct_ud *)(hi - SOFT_DIRECT_RING_BYTES -
+						    SOFT_DIRECT_PAGE +
+						    SOFT_DIRECT_UD_OFF);
+		for (i = 0; i < SOFT_DIRECT_UD_DESTS; i++)
+			if (__atomic_load_n(&u->dest[i].state,
+					    __ATOMIC_ACQUIRE) ==
+				    SOFT_UD_DEST_LIVE &&
+			    u->dest[i].qpn == qpn)
+				found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * UD on the path the run asks for: the same datagrams, GRH, src_qp and
+ * slid, Q_Key drops, no-receive drops, LOC_LEN_ERR (the QP stays in
+ * RTS), send completions in posting order when one QP sends to a
+ * receiver it reaches directly and to one of a context without the
+ * direct path (relayed), and a datagram over the MTU failing.
+ */
+static void ud(void)
+{
+	struct ibv_cq *cqa = NULL, *cqb = NULL, *cqc = NULL;
+	struct ibv_qp *a = NULL, *b = NULL, *c = NULL;
+	struct ibv_ah *ahg = NULL, *ahl = NULL, *ahc = NULL, *ahca = NULL;
+	struct ibv_context *ctx2 = NULL;
+	struct ibv_pd *pd2 = NULL;
+	struct ibv_mr *mr2 = NULL;
+	struct ibv_ah_attr aa = { .dlid = lid, .sl = 1, .port_num = 1 };
+	union ibv_gid gid;
+	struct ibv_wc wc;
+	uint16_t lid2;
+	uint64_t i, nb, nc;
+	uint8_t *src;
+
+	cqa = ibv_create_cq(ctx, 32, NULL, NULL, 0);
+	cqb = ibv_create_cq(ctx, 32, NULL, NULL, 0);
+	CHECK(cqa && cqb);
+	if (!cqa || !cqb)
+		goto out;
+	a = ud_qp(pd, cqa);
+	b = ud_qp(pd, cqb);
+	CHECK(a && b);
+	CHECK(ibv_query_gid(ctx, 1, 0, &gid) == 0);
+	ahl = ibv_create_ah(pd, &aa);
+	aa.is_global = 1;
+	aa.grh.dgid = gid;
+	aa.grh.hop_limit = 5;
+	aa.grh.traffic_class = 2;
+	aa.grh.flow_label = 0x777;
+	ahg = ibv_create_ah(pd, &aa);
+	CHECK(ahl && ahg);
+	if (!a || !b || !ahl || !ahg)
+		goto out;
+
+	/* Global: the GRH in the first 40 bytes, the payload after. */
+	memset(buf + 32768, 0xee, 256);
+	fill(0, 100, 4);
+	CHECK(post_recv(a, 0x900, 32768, 140) == 0);
+	CHECK(ud_post(b, ahg, a->qp_num, UD_QKEY, 0x901, 0, 100,
+		      mr->lkey) == 0);
+	CHECK(poll_one(cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.wr_id == 0x900 && wc.opcode == IBV_WC_RECV &&
+	      wc.byte_len == 140 && wc.src_qp == b->qp_num &&
+	      wc.slid == lid && wc.sl == 1 &&
+	      wc.wc_flags == (IBV_WC_GRH | IBV_WC_WITH_IMM) &&
+	      wc.imm_data == htonl(0x0ddba11));
+	CHECK(buf[32768] >> 4 == 6 && buf[32768 + 6] == 0x1b &&
+	      buf[32768 + 7] == 5 &&
+	      !memcmp(buf + 32768 + 8, gid.raw, 16) &&
+	      !memcmp(buf + 32768 + 24, gid.raw, 16));
+	CHECK(!memcmp(buf + 32768 + 40, buf, 100) && buf[32768 + 140] == 0xee);
+	CHECK(poll_one(cqb, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.wr_id == 0x901 && wc.opcode == IBV_WC_SEND);
+	/* Handed at first contact on the direct path, never on the relay. */
+	CHECK(ud_handed(a->qp_num) == want_direct);
+
+	/* By LID: no GRH, the 40 bytes untouched. */
+	memset(buf + 32768, 0xee, 256);
+	fill(0, 60, 5);
+	CHECK(post_recv(a, 0x902, 32768, 140) == 0);
+	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x903, 0, 60,
+		      mr->lkey) == 0);
+	CHECK(poll_one(cqa, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.wr_id == 0x902 && wc.byte_len == 100 &&
+	      wc.wc_flags == IBV_WC_WITH_IMM && wc.sl == 1);
+	CHECK(buf[32768] == 0xee && buf[32768 + 39] == 0xee &&
+	      !memcmp(buf + 32768 + 40, buf, 60));
+	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x903);
+
+	/* A wrong Q_Key, no receive: dropped, the sender never learns. */
+	CHECK(post_recv(a, 0x904, 32768, 140) == 0);
+	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY ^ 1, 0x905, 0, 8,
+		      mr->lkey) == 0);
+	CHECK(poll_one(cqb, &wc) == 1 && wc.status == IBV_WC_SUCCESS &&
+	      wc.wr_id == 0x905);
+	CHECK(quiet(cqa, 30));
+	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x906, 0, 8,
+		      mr->lkey) == 0);
+	CHECK(poll_one(cqa, &wc) == 1 && wc.wr_id == 0x904 &&
+	      wc.status == IBV_WC_SUCCESS);
+	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x906);
+	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x907, 0, 8,
+		      mr->lkey) == 0);
+	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x907);
+	usleep(20000);
+	CHECK(post_recv(a, 0x908, 32768, 140) == 0);
+	CHECK(quiet(cqa, 30));
+
+	/* Too short for 40 + 64 bytes: LOC_LEN_ERR, a stays in RTS. */
+	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x909, 0, 101,
+		      mr->lkey) == 0);
+	CHECK(poll_one(cqa, &wc) == 1 && wc.wr_id == 0x908 &&
+	      wc.status == IBV_WC_LOC_LEN_ERR);
+	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x909 &&
+	      wc.status == IBV_WC_SUCCESS);
+	CHECK(qp_state(a) == IBV_QPS_RTS);
+
+	/* A receiver of a context without the direct path: relayed. */
+	setenv("IOVERBS_DIRECT", "0", 1);
+	ctx2 = ibv_open_device(ctx->device);
+	unsetenv("IOVERBS_DIRECT");
+	CHECK(ctx2 != NULL);
+	if (!ctx2)
+		goto out;
+	CHECK(client_pd_mr(ctx2, buf + BUF / 2, BUF / 2, &lid2, &pd2, &mr2));
+	cqc = ibv_create_cq(ctx2, 32, NULL, NULL, 0);
+	CHECK(cqc != NULL);
+	if (!cqc || !pd2)
+		goto out;
+	c = ud_qp(pd2, cqc);
+	aa.is_global = 0;
+	ahc = ibv_create_ah(pd, &aa);
+	CHECK(c && ahc);
+	if (!c || !ahc)
+		goto out;
+	/* a (direct on that path), c (relayed), a: completions in order. */
+	for (i = 0; i < 3; i++) {
+		CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0xa00 + 3 * i, 0, 8,
+			      mr->lkey) == 0);
+		CHECK(ud_post(b, ahc, c->qp_num, UD_QKEY, 0xa01 + 3 * i, 0, 8,
+			      mr->lkey) == 0);
+		CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0xa02 + 3 * i, 0, 8,
+			      mr->lkey) == 0);
+		usleep(20000);
+		CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0xa00 + 3 * i);
+		CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0xa01 + 3 * i);
+		CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0xa02 + 3 * i);
+	}
+	CHECK(!ud_handed(c->qp_num));
+	/*
+	 * a receives from b (direct on that path) and from c (relayed, its
+	 * context never goes direct) at once: every datagram, in each
+	 * sender's order, with its sender's src_qp.
+	 */
+	aa.dlid = lid;
+	ahca = ibv_create_ah(pd2, &aa);
+	CHECK(ahca != NULL);
+	if (!ahca)
+		goto out;
+	for (i = 0; i < 8; i++)
+		CHECK(post_recv(a, 0xb00 + i, 32768 + 256 * i, 256) == 0);
+	for (i = 0; i < 4; i++) {
+		fill(BUF / 2 + 16384 + 64 * i, 64, (uint8_t)(0x40 + i));
+		CHECK(ud_post(c, ahca, a->qp_num, UD_QKEY, 0xc00 + i,
+			      BUF / 2 + 16384 + 64 * (uint32_t)i, 64,
+			      mr2->lkey) == 0);
+		fill(64 * i, 64, (uint8_t)(0x80 + i));
+		CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0xd00 + i,
+			      64 * (uint32_t)i, 64, mr->lkey) == 0);
+	}
+	for (i = 0; i < 4; i++) {
+		CHECK(poll_one(cqc, &wc) == 1 && wc.wr_id == 0xc00 + i &&
+		      wc.status == IBV_WC_SUCCESS);
+		CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0xd00 + i &&
+		      wc.status == IBV_WC_SUCCESS);
+	}
+	for (i = 0, nb = nc = 0; i < 8; i++) {
+		CHECK(poll_one(cqa, &wc) == 1 && wc.wr_id == 0xb00 + i &&
+		      wc.status == IBV_WC_SUCCESS && wc.byte_len == 40 + 64);
+		src = buf + 32768 + 256 * i + 40;
+		if (wc.src_qp == c->qp_num) {
+			CHECK(src[0] == (uint8_t)(0x40 + nc));
+			nc++;
+		} else {
+			CHECK(wc.src_qp == b->qp_num &&
+			      src[0] == (uint8_t)(0x80 + nb));
+			nb++;
+		}
+	}
+	CHECK(nb == 4 && nc == 4);
+	CHECK(quiet(cqa, 30));
+
+	/* Over the MTU: the send fails (and the QP with it). */
+	CHECK(ud_post(b, ahl, a->qp_num, UD_QKEY, 0x90a, 0, 4097,
+		      mr->lkey) == 0);
+	CHECK(poll_one(cqb, &wc) == 1 && wc.wr_id == 0x90a &&
+	      wc.status == IBV_WC_LOC_LEN_ERR);
+	CHECK(quiet(cqa, 30));
+out:
+	if (c)
+		CHECK(ibv_destroy_qp(c) == 0);
+	if (ahca)
+		CHECK(ibv_destroy_ah(ahca) == 0);
+	if (ahc)
+		CHECK(ibv_destroy_ah(ahc) == 0);
+	if (cqc)
+		CHECK(ibv_destroy_cq(cqc) == 0);
+	if (mr2)
+		CHECK(ibv_dereg_mr(mr2) == 0);
+	if (pd2)
+		CHECK(ibv_dealloc_pd(pd2) == 0);
+	if (ctx2)
+		CHECK(ibv_close_device(ctx2) == 0);
+	if (ahg)
+		CHECK(ibv_destroy_ah(ahg) == 0);
+	if (ahl)
+		CHECK(ibv_destroy_ah(ahl) == 0);
+	if (a)
+		CHECK(ibv_destroy_qp(a) == 0);
+	if (b)
+		CHECK(ibv_destroy_qp(b) == 0);
+	if (cqa)
+		CHECK(ibv_destroy_cq(cqa) == 0);
+	if (cqb)
+		CHECK(ibv_destroy_cq(cqb) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3 || (strcmp(argv[2], "direct") && strcmp(argv[2], "relay"))) {
@@ -564,8 +951,10 @@ int main(int argc, char **argv)
 	rnr();
 	too_long();
 	bad_rkey();
+	access_changed();
 	flush();
 	uc_drop();
+	ud();
 	if (want_direct)
 		garbage();
 	CHECK(ibv_dereg_mr(mr) == 0);

@@ -327,7 +327,7 @@ else
 fi
 
 # Neither guest's kernel complained.
-for n in 2 3; do
+for n in 2 3 4; do
 	roce_guest_start $n "dmesg$n" 20 0 dmesg && roce_guest_wait $n "dmesg$n"
 	splat=$(grep -E 'WARNING:|BUG:|general protection|Oops|refcount_t:|INFO: task .* blocked' \
 		"$roce_dir/dmesg$n.out" | head -n1)

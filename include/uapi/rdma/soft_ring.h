@@ -21,6 +21,12 @@
  *    FUTEX_WAIT on .prod) is woken;
  *  - polling a CQ reads entries up to .prod (acquire) and stores .cons.
  *
+ * An SRQ's ring (struct soft_ring_srq_ctrl, SOFT_ATTACH_SRQ) is the same
+ * but for its consumer index, which either side claims (see there): once
+ * attached, the SRQ's receives are posted on it only (SRQ_POST_RECV then
+ * fails with EINVAL), and the device takes one off it only when a
+ * message for a relayed QP needs it.
+ *
  * Commands still work on such objects (POST_SEND, POLL, ...).  Every
  * index is free running (u32); an entry is at index & (entries - 1).
  * The device trusts nothing in these pages: a WQE it cannot accept moves
@@ -169,6 +175,56 @@ static inline void soft_ring_qp_layout(const struct ib_uverbs_qp_cap *cap,
 		 (__u64)l->rq_entries * l->rq_stride;
 	l->dir = (l->dir + 4095) & ~4095ull;
 	l->size = l->dir + SOFT_DIRECT_PAGE + SOFT_DIRECT_RING_BYTES;
+}
+
+/**
+ * struct soft_ring_srq_ctrl - the head of an SRQ's receive ring (256
+ *	bytes; @entries receive WQEs of soft_ring_srq_stride() follow)
+ * @prod: next entry the client fills (the client alone: its posts)
+ * @cons: next entry to take, claimed one at a time by whichever side
+ *	needs a receive: the device for the SRQ's relayed QPs, the client
+ *	for its DIRECT ones.  A taker copies the entry at @cons, then
+ *	compare-and-swaps @cons to @cons + 1: the copy is its receive if
+ *	the swap succeeded (the client never rewrites an entry before
+ *	@cons passed it), else it tries again.  Nobody ever gives an entry
+ *	back: a receive is consumed in the order it was posted, by one side.
+ * @entries: the ring's slots, a power of two no smaller than the SRQ's
+ *	max_wr and no larger than the device's max_srq_wr rounded up;
+ *	written by the client before it attaches the memfd, read once by
+ *	the device (MODIFY cannot grow the SRQ past it: EINVAL)
+ * @limit: the armed srq_limit, 0 when disarmed: stored by the device
+ *	(SRQ_CREATE, MODIFY with IB_UVERBS_SRQ_LIMIT); a taker that leaves
+ *	fewer than @limit entries posted compare-and-swaps it to 0 and, if
+ *	that succeeded, SRQ_LIMIT_REACHED is due: the device raises it at
+ *	once for its own take, and for a client's when the client reports
+ *	it (SOFT_DIRECT_NOTIFY_SRQ, <rdma/soft_direct.h>).  The device
+ *	raises it at most once for each arming it did itself.
+ */
+struct soft_ring_srq_ctrl {
+	__u32 prod;
+	__u32 rsvd0[15];
+	__u32 cons;
+	__u32 rsvd1[15];
+	__u32 entries;
+	__u32 limit;
+	__u32 rsvd2[14];
+	__u32 rsvd3[16];
+};
+
+/* A receive WQE of an SRQ of @max_sge SGEs (struct soft_ring_recv). */
+static inline __u32 soft_ring_srq_stride(__u32 max_sge)
+{
+	return soft_ring_align(sizeof(struct soft_ring_recv) +
+			       max_sge * sizeof(struct ib_uverbs_sge));
+}
+
+/* The memfd of an SRQ ring of @entries slots of WQEs with @max_sge SGEs. */
+static inline __u64 soft_ring_srq_size(__u32 entries, __u32 max_sge)
+{
+	__u64 n = sizeof(struct soft_ring_srq_ctrl) +
+		  (__u64)entries * soft_ring_srq_stride(max_sge);
+
+	return (n + 4095) & ~4095ull;
 }
 
 /* The memfd of a CQ of @cqe entries (the CREATE response's cqe). */
