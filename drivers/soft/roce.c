@@ -1513,7 +1513,7 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 	struct roce_pkt pkt;
 	struct soft_qp *sqp;
 	enum roce_drop why;
-	u8 type, port;
+	u8 type, port, state;
 	int l3len;
 
 	soft_roce_inc(&rp->stats.rx_packets);
@@ -1543,6 +1543,19 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 		soft_roce_drop(rp, SOFT_ROCE_DROP_NO_QP);
 		return;
 	}
+	/*
+	 * A QP is in the fabric before its CREATE has finished (the core
+	 * fills ibqp after the driver): nothing of it is read before its
+	 * lock says a MODIFY took it out of RESET.
+	 */
+	spin_lock(&sqp->lock);
+	port = sqp->attr.port_num;
+	state = sqp->attr.qp_state;
+	spin_unlock(&sqp->lock);
+	if (state == IB_UVERBS_QPS_RESET) {
+		soft_roce_drop(rp, SOFT_ROCE_DROP_QP_STATE);
+		goto out_put;
+	}
 	type = sqp->ibqp.qp_type;
 	if ((type == IB_UVERBS_QPT_RC && info->qp_type != ROCE_QPT_RC) ||
 	    (type == IB_UVERBS_QPT_UC && info->qp_type != ROCE_QPT_UC) ||
@@ -1552,9 +1565,6 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 		soft_roce_drop(rp, SOFT_ROCE_DROP_QP_TYPE);
 		goto out_put;
 	}
-	spin_lock(&sqp->lock);
-	port = sqp->attr.port_num;
-	spin_unlock(&sqp->lock);
 	if (soft_qp_roce_port(sqp, port) != rp) {
 		soft_roce_drop(rp, SOFT_ROCE_DROP_NO_QP);
 		goto out_put;
