@@ -160,6 +160,8 @@ CHECK_STAGES := \
 	fuzz-schema-short \
 	fuzz-roce-regress \
 	fuzz-roce-short \
+	fuzz-roce-rx-regress \
+	fuzz-roce-rx-short \
 	check-provider \
 	check-kernel \
 	check-roce
@@ -247,10 +249,17 @@ check-tsan:
 bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
 	@mkdir -p $(R)/bench
 	$(Q){ for b in $^; do $$b || echo "bench FAILED: $$b"; done; \
-		sh scripts/roce_net.sh bench || echo "bench FAILED: scripts/roce_net.sh bench"; } | \
+		sh scripts/roce_net.sh bench || echo "bench FAILED: scripts/roce_net.sh bench"; \
+		IOVERBS_BUILD=$(abspath $(O))/rel sh scripts/roce_bench.sh || \
+			echo "bench FAILED: scripts/roce_bench.sh"; } | \
 		tee $(R)/bench/bench.txt
 	$(Q)sh scripts/bench_plot.sh $(R)/bench/bench.txt $(R)/bench
 	$(Q)! grep -q '^bench FAILED' $(R)/bench/bench.txt
+
+# scripts/roce_bench.sh runs two daemons with --roce, perftest through
+# the tool and the provider.
+bench: | $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs \
+	$(O)/rel/provider/libioverbs-rdmav34.so
 
 # bench_ring starts the daemon it measures; bench_perftest too, and runs
 # perftest through the tool and the provider.

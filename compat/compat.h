@@ -505,6 +505,54 @@ u64 ktime_get_ns(void);
 unsigned int num_online_cpus(void);
 
 /*
+ * UDP endpoints (compat/net.c) for a driver's network port.  Addresses
+ * are 16 bytes: IPv6, or IPv4 as ::ffff:a.b.c.d.  compat_udp_open()
+ * binds @addr:@port (IPv4: with the don't-fragment bit set on what it
+ * sends, so the IP ID is 0) and returns the endpoint or an ERR_PTR
+ * (-EADDRNOTAVAIL for :: or a multicast address, the socket's errno).
+ * An endpoint sends to addresses of its own family only
+ * (-EAFNOSUPPORT).  compat_udp_send() sends one
+ * datagram: 0 or a negative errno.  compat_udp_recv() receives one's
+ * payload into @buf and what came with it into @m: its length, -EAGAIN
+ * after @timeout_us (-1: no limit), -EINTR after a compat_udp_wake(),
+ * -EMSGSIZE for a datagram longer than @len, -EBADMSG for one that is
+ * not well formed (both dropped).  Where the endpoint may read raw IP
+ * (CAP_NET_RAW), @m has the IPv4 and UDP headers as they arrived.  A
+ * kernel module has none: -EOPNOTSUPP.
+ */
+struct compat_udp;
+
+/**
+ * struct compat_udp_meta - what came with a datagram
+ * @src: the sender's address
+ * @dst: the address it was sent to
+ * @dst_known: @dst is known (else all zero)
+ * @sport: the sender's UDP port
+ * @has_l3: @l3 holds its IPv4 header (20 bytes, no options) and UDP
+ *	header as received; false when the socket cannot see them (and
+ *	for IPv6, whose header has nothing the ICRC covers that the
+ *	addresses and ports do not say)
+ * @l3: those headers
+ */
+struct compat_udp_meta {
+	u8 src[16];
+	u8 dst[16];
+	bool dst_known;
+	u16 sport;
+	bool has_l3;
+	u8 l3[28];
+};
+
+bool compat_addr_is_v4(const u8 addr[16]);
+struct compat_udp *compat_udp_open(const u8 addr[16], u16 port);
+void compat_udp_close(struct compat_udp *u);
+int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
+		    const void *buf, size_t len);
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len,
+		    struct compat_udp_meta *m, long timeout_us);
+void compat_udp_wake(struct compat_udp *u);
+
+/*
  * Kick sets (compat/kick.c): threads of a driver sleep until one of many
  * client eventfds is written (a kernel: eventfd_ctx_fdget() and a
  * wait-queue callback per eventfd, as vhost).  compat_kick_add() takes

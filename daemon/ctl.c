@@ -4,6 +4,7 @@
  * ctl.h).
  * An answer is built in a growing buffer and read back by the client.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,45 @@ static void stat_file(struct outbuf *o, const struct ivd_dev *d,
 }
 
 /*
+ * A soft device's RoCEv2 port: "roce DEV port N addr A netdev I rx N tx N
+ * retransmits N timeouts N naks_sent N naks_rcvd N rnr_naks_sent N
+ * rnr_naks_rcvd N drops[ REASON N]..." (the reasons not 0).
+ */
+static void stat_roce(struct outbuf *o, const struct ivd_dev *d)
+{
+	static const char *const drop_names[] = SOFT_ROCE_DROP_NAMES;
+	struct soft_roce_counters c;
+	char addr[INET_ADDRSTRLEN];
+	unsigned int i;
+
+	if (soft_device_roce_counters(d->ib, 1, &c) || !c.roce)
+		return;
+	c.netdev[sizeof(c.netdev) - 1] = 0;
+	inet_ntop(AF_INET, c.addr + 12, addr, sizeof(addr));
+	out_printf(o,
+		   "roce %s port 1 addr %s netdev %s rx %llu tx %llu "
+		   "retransmits %llu timeouts %llu naks_sent %llu "
+		   "naks_rcvd %llu rnr_naks_sent %llu rnr_naks_rcvd %llu "
+		   "test_lost %llu test_reordered %llu drops",
+		   d->name, addr, c.netdev[0] ? c.netdev : "-",
+		   (unsigned long long)c.rx_packets,
+		   (unsigned long long)c.tx_packets,
+		   (unsigned long long)c.retransmits,
+		   (unsigned long long)c.timeouts,
+		   (unsigned long long)c.naks_sent,
+		   (unsigned long long)c.naks_rcvd,
+		   (unsigned long long)c.rnr_naks_sent,
+		   (unsigned long long)c.rnr_naks_rcvd,
+		   (unsigned long long)c.test_lost,
+		   (unsigned long long)c.test_reordered);
+	for (i = 1; i < ARRAY_SIZE(drop_names); i++)
+		if (c.drops[i])
+			out_printf(o, " %s %llu", drop_names[i],
+				   (unsigned long long)c.drops[i]);
+	out_printf(o, "\n");
+}
+
+/*
  * Every file of every slot, removed devices' included: a file is on its
  * slot's list from its open until its close begins, under ivd_lock.
  */
@@ -352,6 +392,8 @@ static int ctl_stat(struct outbuf *o)
 
 		out_printf(o, "device %s %s files %u\n", d->name,
 			   d->ib ? "registered" : "removed", d->num_files);
+		if (d->ib && !d->ops)
+			stat_roce(o, d);
 		list_for_each_entry(f, &d->files, list)
 			stat_file(o, d, f);
 	}

@@ -33,6 +33,9 @@
  * know):
  *
  *	device NAME registered|removed files N
+ *	roce NAME port 1 addr ADDR netdev IFACE rx N tx N retransmits N \
+ *		timeouts N naks_sent N naks_rcvd N rnr_naks_sent N \
+ *		rnr_naks_rcvd N test_lost N test_reordered N drops [REASON N]...
  *	file SERIAL NAME pid PID uid UID context 0|1 disassociated 0|1 \
  *		age_ms MS cmds N errors N objects N [TYPE N]...
  *	traffic SERIAL send N BYTES recv N BYTES rdma_write N BYTES \
@@ -43,7 +46,11 @@
  *		rx_msgs N rx_bytes N
  *	cmd SERIAL TYPE_ID ACTION_ID NAME calls N errors N
  *
- * One device line per slot, followed by a file line and a traffic line
+ * One device line per slot, with a roce line when its port 1 is a RoCEv2
+ * port (--roce: packets received and sent, requests sent again, transport
+ * timer expiries, NAKs and RNR NAKs each way, what --roce-faults dropped
+ * and held back, received packets dropped by
+ * reason, SOFT_ROCE_DROP_NAMES, only those not 0), followed by a file line and a traffic line
  * per open file of it (SERIAL: the file's number in the daemon's log)
  * and a cmd line per action that file ran.  A file's counts start at its
  * open, age_ms milliseconds ago.  cmds/errors: commands it sent, those that failed.  traffic: the

@@ -279,6 +279,7 @@ struct ivd_hw {
  *	the device's default); fixed once the slot is set up
  * @test_hooks: the soft device serves SOFT_VENDOR_INJECT (--test-hooks);
  *	fixed likewise
+ * @roce: its port 1's RoCEv2 binding (--roce, --netdev); fixed likewise
  * @files: the &struct ivd_file opened on this slot, including those that
  *	outlived a removal (disassociated)
  * @num_files: entries in @files
@@ -294,6 +295,7 @@ struct ivd_dev {
 	u8 num_pkeys;
 	u16 pkeys[SOFT_MAX_PKEYS];
 	bool test_hooks;
+	struct soft_roce_config roce;
 	struct list_head files;
 	unsigned int num_files;
 };
@@ -333,6 +335,8 @@ struct ivd_file {
  * struct ivd_config - what the command line asked for
  * @pkeys: each device's P_Key table (--pkeys=uverbsN:...; num 0: default)
  * @test_hooks: --test-hooks: SOFT_VENDOR_INJECT for every client
+ * @roce: each device's port 1 as a RoCEv2 port (--roce, --netdev; an
+ *	all-zero address: an IB port, no socket)
  */
 struct ivd_config {
 	unsigned int num_devices;
@@ -350,7 +354,11 @@ struct ivd_config {
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
+	struct soft_roce_config roce[IVD_MAX_DEVICES];
 };
+
+int ivd_roce_parse(struct ivd_config *cfg, const char *arg, bool netdev,
+		   char *err, size_t errlen);
 
 /* The slots; ivd_devices_init() fills them from @cfg and creates devices. */
 extern struct ivd_dev ivd_devs[IVD_MAX_DEVICES];

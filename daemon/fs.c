@@ -127,6 +127,7 @@ int ivd_dev_add(struct ivd_dev *d)
 	int ret = 0;
 
 	memcpy(cfg.pkeys, d->pkeys, sizeof(cfg.pkeys));
+	cfg.roce[0] = d->roce;
 	pthread_mutex_lock(&ivd_lock);
 	if (d->ib) {
 		ret = -EEXIST;
@@ -151,10 +152,12 @@ int ivd_dev_add(struct ivd_dev *d)
 	hw->refs = 1;
 	d->hw = hw;
 	d->ib = ib;
-	log_info("device %s: registered (index %u, driver_id 0x%x%s%s)",
+	log_info("device %s: registered (index %u, driver_id 0x%x%s%s%s%s)",
 		 d->name, ib->index, ib->driver_id,
 		 d->num_pkeys ? ", own P_Key table" : "",
-		 !d->ops && d->test_hooks ? ", test hooks on" : "");
+		 !d->ops && d->test_hooks ? ", test hooks on" : "",
+		 d->roce.addr[11] == 0xff ? ", port 1 RoCEv2 on " : "",
+		 d->roce.addr[11] == 0xff ? d->roce.netdev : "");
 out_unlock:
 	pthread_mutex_unlock(&ivd_lock);
 	return ret;
@@ -219,6 +222,7 @@ int ivd_devices_init(const struct ivd_config *cfg)
 		d->num_pkeys = cfg->pkeys[i].num;
 		memcpy(d->pkeys, cfg->pkeys[i].pkeys, sizeof(d->pkeys));
 		d->test_hooks = cfg->test_hooks;
+		d->roce = cfg->roce[i];
 		ivd_event_test_hooks = cfg->test_hooks;
 		INIT_LIST_HEAD(&d->files);
 		ivd_num_devs = i + 1;

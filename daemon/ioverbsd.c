@@ -44,6 +44,8 @@ struct options {
 	char *mountpoint;
 	char *fuse_opts;
 	unsigned int max_threads;
+	u32 roce_loss_ppm;
+	u32 roce_reorder_ppm;
 };
 
 /* Worker threads at most; a shutdown waits this long for their jobs. */
@@ -99,6 +101,17 @@ static void usage(FILE *fp)
 		"                         the same per open file (default: unlimited)\n"
 		"  --nic-threads=N        threads serving every shared queue (default: one\n"
 		"                         per online CPU, at most %d)\n"
+		"  --roce=[NAME:]ADDR     make port 1 of device NAME (default uverbs0) a\n"
+		"                         RoCEv2 port on the IPv4 or IPv6 address ADDR, which\n"
+		"                         an interface must have: UDP port 4791 on ADDR, GID\n"
+		"                         ::ffff:ADDR (or ADDR); its QPs talk to other hosts\n"
+		"                         (ioverbsd or Linux rdma_rxe).  Without it no socket\n"
+		"                         is opened\n"
+		"  --netdev=[NAME:]IFACE  the same with the first IPv4 address of IFACE\n"
+		"  --roce-faults=LOSS,REORDER\n"
+		"                         with --test-hooks: RoCEv2 ports drop LOSS%% of the\n"
+		"                         packets they send and send REORDER%% after the next\n"
+		"                         one (tests on kernels without netem)\n"
 		"  -o OPTS                more FUSE mount options\n"
 		"  -h, --help             this text\n"
 		"\n"
@@ -249,6 +262,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		OPT_LIMIT_QUEUE_MEM,
 		OPT_LIMIT_FILE_QUEUE_MEM,
 		OPT_NIC_THREADS,
+		OPT_ROCE,
+		OPT_NETDEV,
+		OPT_ROCE_FAULTS,
 	};
 	static const struct option longopts[] = {
 		{ "devices", required_argument, NULL, OPT_DEVICES },
@@ -275,6 +291,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "limit-file-queue-mem", required_argument, NULL,
 		  OPT_LIMIT_FILE_QUEUE_MEM },
 		{ "nic-threads", required_argument, NULL, OPT_NIC_THREADS },
+		{ "roce", required_argument, NULL, OPT_ROCE },
+		{ "netdev", required_argument, NULL, OPT_NETDEV },
+		{ "roce-faults", required_argument, NULL, OPT_ROCE_FAULTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -408,6 +427,31 @@ static int parse_options(struct options *o, int argc, char **argv)
 				goto bad;
 			o->nic_threads = (unsigned int)v;
 			break;
+		case OPT_ROCE_FAULTS: {
+			double loss, reorder;
+			char end;
+
+			if (sscanf(optarg, "%lf,%lf%c", &loss, &reorder,
+				   &end) != 2 || loss < 0 || reorder < 0 ||
+			    loss + reorder > 100)
+				goto bad;
+			o->roce_loss_ppm = (u32)(loss * 10000 + 0.5);
+			o->roce_reorder_ppm = (u32)(reorder * 10000 + 0.5);
+			break;
+		}
+		case OPT_ROCE:
+		case OPT_NETDEV: {
+			char why[128];
+
+			if (ivd_roce_parse(&o->cfg, optarg, c == OPT_NETDEV,
+					   why, sizeof(why))) {
+				fprintf(stderr, "ioverbsd: --%s=%s: %s\n",
+					c == OPT_NETDEV ? "netdev" : "roce",
+					optarg, why);
+				return -EINVAL;
+			}
+			break;
+		}
 		default:
 			usage(stderr);
 			return -EINVAL;
@@ -425,12 +469,22 @@ static int parse_options(struct options *o, int argc, char **argv)
 			strerror(errno));
 		return -EINVAL;
 	}
+	if ((o->roce_loss_ppm || o->roce_reorder_ppm) && !o->cfg.test_hooks) {
+		fprintf(stderr, "ioverbsd: --roce-faults needs --test-hooks\n");
+		return -EINVAL;
+	}
+	for (i = 0; i < IVD_MAX_DEVICES; i++) {
+		o->cfg.roce[i].test_loss_ppm = o->roce_loss_ppm;
+		o->cfg.roce[i].test_reorder_ppm = o->roce_reorder_ppm;
+	}
 	for (i = o->cfg.num_devices; i < IVD_MAX_DEVICES; i++) {
-		if (o->cfg.perm[i].set || o->cfg.pkeys[i].num) {
+		if (o->cfg.perm[i].set || o->cfg.pkeys[i].num ||
+		    o->cfg.roce[i].addr[11]) {
 			fprintf(stderr,
 				"ioverbsd: --%s names uverbs%u, "
 				"but there are %u devices\n",
-				o->cfg.perm[i].set ? "dev-perm" : "pkeys", i,
+				o->cfg.perm[i].set ? "dev-perm" :
+				o->cfg.pkeys[i].num ? "pkeys" : "roce", i,
 				o->cfg.num_devices);
 			return -EINVAL;
 		}

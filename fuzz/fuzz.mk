@@ -6,11 +6,15 @@
 #   fuzz/fuzz_schema.c any bytes into lib/'s QUERY_SCHEMA blob parser
 #   fuzz/fuzz_roce_wire.c any bytes as a RoCEv2 packet into the wire codec
 #                      (drivers/soft/roce_wire.c)
+#   fuzz/fuzz_roce_rx.c   packets from a made-up peer into a RoCEv2 port
+#                      (drivers/soft/roce.c's receive path)
 #
 #   make fuzz FUZZ_SECONDS=N        fuzz_ioctl from fuzz/corpus
 #   make fuzz-soft FUZZ_SECONDS=N   fuzz_soft from fuzz/corpus-soft
 #   make fuzz-schema FUZZ_SECONDS=N fuzz_schema from fuzz/corpus-schema
 #   make fuzz-roce FUZZ_SECONDS=N   fuzz_roce_wire from fuzz/corpus-roce
+#   make fuzz-roce-rx FUZZ_SECONDS=N fuzz_roce_rx (the RoCEv2 port's
+#                                   receive path) from fuzz/corpus-roce-rx
 #   make fuzz-corpus                rewrite fuzz/corpus (fuzz/mkcorpus.c)
 #   make fuzz-soft-corpus           rewrite fuzz/corpus-soft and
 #                                   fuzz/crashes-soft (fuzz/mkcorpus_soft.c)
@@ -52,6 +56,9 @@ $(O)/fuzz/fuzz_schema: $(O)/fuzz/fuzz/fuzz_schema.o $(O)/fuzz/libioverbs.a
 $(O)/fuzz/fuzz_roce_wire: $(O)/fuzz/fuzz/fuzz_roce_wire.o \
 		$(O)/fuzz/libioverbs-core.a
 	$(Q)$(FUZZ_LINK)
+$(O)/fuzz/fuzz_roce_rx: $(O)/fuzz/fuzz/fuzz_roce_rx.o $(O)/fuzz/libioverbs.a \
+		$(O)/fuzz/libioverbs-core.a
+	$(Q)$(FUZZ_LINK)
 $(O)/fuzz/mkcorpus_roce: $(O)/clang/fuzz/mkcorpus_roce.o \
 		$(O)/clang/libioverbs-core.a
 	$(Q)$(CORPUS_LINK)
@@ -81,6 +88,9 @@ fuzz-schema: $(O)/fuzz/fuzz_schema
 
 fuzz-roce: $(O)/fuzz/fuzz_roce_wire
 	$(call fuzz_run,$<,fuzz/corpus-roce)
+
+fuzz-roce-rx: $(O)/fuzz/fuzz_roce_rx
+	$(call fuzz_run,$<,fuzz/corpus-roce-rx)
 
 fuzz-corpus: $(O)/fuzz/mkcorpus
 	$(Q)rm -f fuzz/corpus/seed-* && $(FUZZ_ENV) $< fuzz/corpus
@@ -120,3 +130,9 @@ fuzz-roce-regress:
 
 fuzz-roce-short:
 	$(call fuzz_stage,fuzz-roce-short,short,$(O)/fuzz/fuzz_roce_wire,fuzz/corpus-roce)
+
+fuzz-roce-rx-regress:
+	$(call fuzz_stage,fuzz-roce-rx-regress,regress,$(O)/fuzz/fuzz_roce_rx,fuzz/corpus-roce-rx)
+
+fuzz-roce-rx-short:
+	$(call fuzz_stage,fuzz-roce-rx-short,short,$(O)/fuzz/fuzz_roce_rx,fuzz/corpus-roce-rx)

@@ -342,6 +342,17 @@ void ioverbs_soft_port_counters_query_prep(const struct ioverbs_client *v,
 	ioverbs_cmd_out(c, SOFT_PORT_COUNTERS_RESP, out, sizeof(*out));
 }
 
+void ioverbs_soft_roce_counters_query_prep(const struct ioverbs_client *v,
+					   struct ioverbs_cmd *c,
+					   const u8 *port,
+					   struct soft_roce_counters *out)
+{
+	ioverbs_client_cmd_init(v, c, SOFT_TYPE_VENDOR,
+				SOFT_VENDOR_ROCE_COUNTERS);
+	ioverbs_cmd_in(c, SOFT_ROCE_COUNTERS_PORT, port, sizeof(*port));
+	ioverbs_cmd_out(c, SOFT_ROCE_COUNTERS_RESP, out, sizeof(*out));
+}
+
 void ioverbs_soft_inject_prep(const struct ioverbs_client *v,
 			      struct ioverbs_cmd *c, const u32 *what, u32 qp,
 			      const u8 *port)

@@ -491,6 +491,15 @@ long ioverbs_soft_port_counters_query(struct ioverbs_client *v, u8 port,
 	return ioverbs_client_exec(v, &c);
 }
 
+long ioverbs_soft_roce_counters_query(struct ioverbs_client *v, u8 port,
+				      struct soft_roce_counters *out)
+{
+	struct ioverbs_cmd c;
+
+	ioverbs_soft_roce_counters_query_prep(v, &c, &port, out);
+	return ioverbs_client_exec(v, &c);
+}
+
 long ioverbs_soft_inject(struct ioverbs_client *v, u32 what, u32 qp, int port)
 {
 	struct ioverbs_cmd c;

@@ -1054,7 +1054,7 @@ TEST(soft_vendor_qp_counters)
 	to_soft_qp(qp)->counters.flushed = 2;
 
 	vt = e.dev->types->types[SOFT_TYPE_VENDOR];
-	ASSERT_TRUE(vt && vt->num_actions == 4 && !vt->obj);
+	ASSERT_TRUE(vt && vt->num_actions == 5 && !vt->obj);
 	ASSERT_EQ(vt->actions[SOFT_VENDOR_QP_COUNTERS].chain.num_chains, 2);
 	h = vt->actions[SOFT_VENDOR_QP_COUNTERS].priv;
 	qp_uobj.object = qp;

@@ -240,12 +240,19 @@ static void print_port_verbose(const struct ib_uverbs_query_port_resp *p)
 static int print_tables(struct ioverbs_client *v, const char *dev, u8 port,
 			const struct ib_uverbs_query_port_resp *p)
 {
+	static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct soft_roce_counters rc;
 	struct ib_uverbs_gid gid;
+	bool roce = false;
 	char what[64];
 	u32 i, j;
 	long ret;
 	u16 pkey;
 
+	/* A soft device's RoCEv2 port: its GIDs are of type RoCE v2. */
+	if (p->link_layer == 2 &&
+	    !ioverbs_soft_roce_counters_query(v, port, &rc))
+		roce = rc.roce;
 	for (i = 0; i < p->gid_tbl_len; i++) {
 		ret = ioverbs_port_query_gid(v, port, i, &gid);
 		if (ret) {
@@ -254,9 +261,15 @@ static int print_tables(struct ioverbs_client *v, const char *dev, u8 port,
 			return cmd_failed(v, dev, what, ret);
 		}
 		printf("\t\t\tGID[%3u]:\t\t", i);
+		if (roce && !memcmp(gid.raw, v4mapped, sizeof(v4mapped))) {
+			/* As ibv_devinfo shows an IPv4 address. */
+			printf("::ffff:%u.%u.%u.%u, RoCE v2\n", gid.raw[12],
+			       gid.raw[13], gid.raw[14], gid.raw[15]);
+			continue;
+		}
 		for (j = 0; j < 16; j += 2)
 			printf("%02x%02x%s", gid.raw[j], gid.raw[j + 1],
-			       j < 14 ? ":" : "\n");
+			       j < 14 ? ":" : roce ? ", RoCE v2\n" : "\n");
 	}
 	for (i = 0; i < p->pkey_tbl_len; i++) {
 		ret = ioverbs_port_query_pkey(v, port, i, &pkey);

@@ -276,6 +276,34 @@ static int put_port(struct ioverbs_client *v, const char *root,
 			return (int)ret;
 		*what = "QUERY_GID";
 	}
+	/*
+	 * A RoCEv2 port: libibverbs reads each GID's type and interface
+	 * here (ibv_query_gid_type(), ibv_query_gid_ex()).  A device
+	 * without the soft vendor action has none: nothing to write.
+	 */
+	if (p.link_layer == 2) {
+		struct soft_roce_counters rc;
+
+		if (!ioverbs_soft_roce_counters_query(v, (u8)port, &rc) &&
+		    rc.roce) {
+			rc.netdev[sizeof(rc.netdev) - 1] = 0;
+			for (i = 0; i < p.gid_tbl_len; i++) {
+				snprintf(rel, sizeof(rel),
+					 "class/infiniband/%s/ports/%u/gid_attrs/types/%u",
+					 ibdev, port, i);
+				*what = "writing the sysfs tree";
+				ret = put(root, rel, "RoCE v2");
+				if (ret)
+					return (int)ret;
+				snprintf(rel, sizeof(rel),
+					 "class/infiniband/%s/ports/%u/gid_attrs/ndevs/%u",
+					 ibdev, port, i);
+				ret = put(root, rel, "%s", rc.netdev);
+				if (ret)
+					return (int)ret;
+			}
+		}
+	}
 	*what = "QUERY_PKEY";
 	for (i = 0; i < p.pkey_tbl_len; i++) {
 		ret = ioverbs_port_query_pkey(v, (u8)port, i, &pkey);

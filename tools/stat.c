@@ -75,6 +75,7 @@ struct st_dev {
 	char name[32];
 	char state[16];
 	unsigned int files;
+	char roce[512];	/* its RoCEv2 port's line after "roce NAME " */
 };
 
 struct st_snap {
@@ -150,6 +151,15 @@ static int parse_line(struct st_snap *s, char *line)
 		if (!e)
 			return -ENOMEM;
 		memcpy(e, &d, sizeof(d));
+		return 0;
+	}
+	if (!strncmp(line, "roce ", 5) && s->ndevs) {
+		struct st_dev *d = &s->devs[s->ndevs - 1];
+		size_t len = strlen(d->name);
+
+		if (strncmp(line + 5, d->name, len) || line[5 + len] != ' ')
+			return -EPROTO;
+		snprintf(d->roce, sizeof(d->roce), "%s", line + 6 + len);
 		return 0;
 	}
 	if (!strncmp(line, "file ", 5)) {
@@ -384,6 +394,8 @@ static void print_once(const struct st_snap *s)
 
 		printf("%s: %s, %u open file%s\n", d->name, d->state, d->files,
 		       d->files == 1 ? "" : "s");
+		if (d->roce[0])
+			printf("  roce: %s\n", d->roce);
 		cmds = errors = msgs = bytes = 0;
 		for (j = 0; j < s->nfiles; j++) {
 			const struct st_file *f = &s->files[j];

@@ -235,6 +235,28 @@ bool compat_mm_may_reach(struct compat_mm *mm, struct compat_mm *peer);
 int compat_futex_wait(u32 *uaddr, u32 val, unsigned long timeout_us);
 void compat_futex_wake(u32 *uaddr, int n);
 
+/*
+ * UDP endpoints: the module has no RoCE port (no socket of its own), so
+ * compat_udp_open() answers -EOPNOTSUPP and the rest never run.
+ */
+struct compat_udp;
+bool compat_addr_is_v4(const u8 addr[16]);
+struct compat_udp *compat_udp_open(const u8 addr[16], u16 port);
+void compat_udp_close(struct compat_udp *u);
+int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
+		    const void *buf, size_t len);
+struct compat_udp_meta {
+	u8 src[16];
+	u8 dst[16];
+	bool dst_known;
+	u16 sport;
+	bool has_l3;
+	u8 l3[28];
+};
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len,
+		    struct compat_udp_meta *m, long timeout_us);
+void compat_udp_wake(struct compat_udp *u);
+
 /* Kick sets: wake, wake_all and timed waits; no client eventfds. */
 struct compat_kickset;
 struct compat_kickset *compat_kickset_create(void);

@@ -285,6 +285,39 @@ void compat_futex_wake(u32 *uaddr, int n)
 	wake_up_all(&compat_futex[b].wq);
 }
 
+/* UDP endpoints: none in the module (compat.h). */
+bool compat_addr_is_v4(const u8 addr[16])
+{
+	static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(addr, v4mapped, sizeof(v4mapped));
+}
+
+struct compat_udp *compat_udp_open(const u8 addr[16], u16 port)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+void compat_udp_close(struct compat_udp *u)
+{
+}
+
+int compat_udp_send(struct compat_udp *u, const u8 dst[16], u16 port,
+		    const void *buf, size_t len)
+{
+	return -EOPNOTSUPP;
+}
+
+int compat_udp_recv(struct compat_udp *u, void *buf, size_t len,
+		    struct compat_udp_meta *m, long timeout_us)
+{
+	return -EOPNOTSUPP;
+}
+
+void compat_udp_wake(struct compat_udp *u)
+{
+}
+
 /* Kick sets: wakes only (compat_kick_add() has no eventfds to watch). */
 
 struct compat_kickset {

@@ -17,6 +17,11 @@ struct ib_ah *soft_ah_create(struct ib_pd *pd,
 				 attr->port_num, sdev->num_ports);
 		return ERR_PTR(-EINVAL);
 	}
+	if (soft_port_is_roce(sdev, attr->port_num) && !attr->is_global) {
+		uverbs_set_error("AH_CREATE: port %u is RoCE: is_global (a GRH) is required",
+				 attr->port_num);
+		return ERR_PTR(-EINVAL);
+	}
 	if (!soft_count_get(&sdev->num_ah, sdev->attr.max_ah)) {
 		uverbs_set_error("AH_CREATE: the device has max_ah %u AHs already",
 				 sdev->attr.max_ah);

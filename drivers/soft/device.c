@@ -71,6 +71,21 @@ static const struct uverbs_field soft_port_counters_fields[] = {
 static const struct uverbs_layout soft_port_counters_layout =
 	UVERBS_LAYOUT(soft_port_counters, soft_port_counters_fields);
 
+#define SRC(_f) UVERBS_FIELD(soft_roce_counters, _f, UINT)
+static const struct uverbs_field soft_roce_counters_fields[] = {
+	SRC(roce), UVERBS_FIELD(soft_roce_counters, addr, BYTES),
+	UVERBS_FIELD(soft_roce_counters, netdev, BYTES),
+	SRC(rx_packets), SRC(tx_packets), SRC(retransmits), SRC(timeouts),
+	SRC(naks_sent), SRC(naks_rcvd), SRC(rnr_naks_sent),
+	SRC(rnr_naks_rcvd),
+	{ .name = "drops", .offset = offsetof(struct soft_roce_counters, drops),
+	  .size = sizeof(__u64), .kind = UVERBS_FIELD_UINT,
+	  .count = SOFT_ROCE_DROP_MAX },
+	SRC(test_lost), SRC(test_reordered),
+};
+static const struct uverbs_layout soft_roce_counters_layout =
+	UVERBS_LAYOUT(soft_roce_counters, soft_roce_counters_fields);
+
 static const struct uverbs_field soft_attach_fields[] = {
 	UVERBS_FIELD(soft_attach, fd, INT),
 };
@@ -265,6 +280,41 @@ static const struct uverbs_attr_spec soft_port_counters_vendor_attrs[] = {
 };
 
 enum {
+	RC_PORT = SOFT_ROCE_COUNTERS_PORT & ~UVERBS_VENDOR_FLAG,
+	RC_RESP = SOFT_ROCE_COUNTERS_RESP & ~UVERBS_VENDOR_FLAG,
+};
+
+static int soft_roce_counters_h(struct ib_device *ib_dev,
+				struct ib_ucontext *uctx,
+				struct uverbs_attr_array *common,
+				struct uverbs_attr_array *vendor,
+				const void *priv)
+{
+	u8 port = *(const u8 *)uverbs_attr_get(vendor, RC_PORT)->cmd_attr.data;
+	struct soft_port *p = soft_port_get(to_soft_dev(ib_dev), port);
+	struct soft_roce_counters out;
+
+	if (!p) {
+		uverbs_set_error("VENDOR_ROCE_COUNTERS: no port %u", port);
+		return -EINVAL;
+	}
+	soft_roce_counters(p, &out);
+	return uverbs_copy_to(vendor, RC_RESP, &out, sizeof(out));
+}
+
+static const struct uverbs_attr_spec soft_roce_counters_vendor_attrs[] = {
+	[RC_PORT] = {
+		.name = "PORT", .layout = &uverbs_layout_u8,
+		.type = UVERBS_ATTR_TYPE_PTR_IN, .mandatory = true,
+		.min_len = sizeof(u8), .max_len = sizeof(u8) },
+	[RC_RESP] = {
+		.name = "RESP", .layout = &soft_roce_counters_layout,
+		.type = UVERBS_ATTR_TYPE_PTR_OUT, .mandatory = true,
+		.min_len = sizeof(struct soft_roce_counters),
+		.max_len = sizeof(struct soft_roce_counters) },
+};
+
+enum {
 	ATT_FD = SOFT_ATTACH_FD & ~UVERBS_VENDOR_FLAG,
 	ATT_QP = SOFT_ATTACH_QP & ~UVERBS_VENDOR_FLAG,
 	ATT_CQ = SOFT_ATTACH_CQ & ~UVERBS_VENDOR_FLAG,
@@ -320,6 +370,10 @@ static const struct uverbs_action soft_vendor_actions[] = {
 		"VENDOR_PORT_COUNTERS", soft_port_counters_h,
 		soft_qp_counters_common_attrs,
 		soft_port_counters_vendor_attrs),
+	[SOFT_VENDOR_ROCE_COUNTERS] = UVERBS_STD_VENDOR_ACTION(
+		"VENDOR_ROCE_COUNTERS", soft_roce_counters_h,
+		soft_qp_counters_common_attrs,
+		soft_roce_counters_vendor_attrs),
 };
 
 /* Actions only: no objects of its own. */
@@ -498,7 +552,12 @@ static void soft_port_init(struct soft_port *port, u8 port_num, u64 node_guid)
 
 static void soft_device_free(struct soft_device *sdev)
 {
-	destroy_workqueue(sdev->wq);
+	u8 i;
+
+	for (i = 0; sdev->ports && i < sdev->num_ports; i++)
+		soft_roce_port_free(&sdev->ports[i]);
+	if (sdev->wq)
+		destroy_workqueue(sdev->wq);
 	spin_lock_destroy(&sdev->mr_lock);
 	spin_lock_destroy(&sdev->qp_lock);
 	kfree(sdev->ports);
@@ -564,6 +623,17 @@ struct ib_device *soft_device_create(const struct soft_device_config *cfg)
 	for (i = 0; i < sdev->num_ports; i++)
 		soft_port_init(&sdev->ports[i], i + 1, node_guid);
 	soft_attr_init(sdev, cfg, node_guid);
+	/* A RoCEv2 port opens its socket now: only when asked to. */
+	for (i = 0; i < sdev->num_ports; i++) {
+		static const u8 none[16];
+
+		if (!memcmp(cfg->roce[i].addr, none, sizeof(none)))
+			continue;
+		ret = soft_roce_port_init(sdev, &sdev->ports[i],
+					  &cfg->roce[i]);
+		if (ret)
+			goto err_free;
+	}
 
 	if (cfg->name && cfg->name[0])
 		snprintf(sdev->vdev.ib.name, sizeof(sdev->vdev.ib.name), "%s",
@@ -590,10 +660,26 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+int soft_device_roce_counters(struct ib_device *dev, u8 port,
+			      struct soft_roce_counters *out)
+{
+	struct soft_port *p = soft_port_get(to_soft_dev(dev), port);
+
+	if (!p)
+		return -EINVAL;
+	soft_roce_counters(p, out);
+	return 0;
+}
+
 void soft_device_destroy(struct ib_device *dev)
 {
 	struct soft_device *sdev = to_soft_dev(dev);
 
+	u8 i;
+
+	/* No packet arrives for QPs being destroyed. */
+	for (i = 0; i < sdev->num_ports; i++)
+		soft_roce_port_stop(&sdev->ports[i]);
 	/* Destroys every object of every file still open on it. */
 	if (dev->uverbs_dev)
 		ib_unregister_device(dev);
@@ -640,6 +726,8 @@ int soft_query_port(struct ib_device *dev, u8 port,
 	resp->state = down ? IB_UVERBS_PORT_DOWN : IB_UVERBS_PORT_ACTIVE;
 	resp->max_mtu = IB_UVERBS_MTU_4096;
 	resp->active_mtu = IB_UVERBS_MTU_4096;
+	if (p->roce)
+		resp->active_mtu = soft_roce_port_mtu(p);
 	resp->gid_tbl_len = 1;
 	resp->pkey_tbl_len = to_soft_dev(dev)->num_pkeys;
 	resp->max_msg_sz = 1u << 31;
@@ -652,6 +740,13 @@ int soft_query_port(struct ib_device *dev, u8 port,
 	resp->phys_state = down ? SOFT_PHYS_STATE_DISABLED :
 				  SOFT_PHYS_STATE_LINK_UP;
 	resp->link_layer = SOFT_LINK_LAYER_INFINIBAND;
+	if (p->roce) {
+		/* Ethernet: no LID, no SM; GIDs are IP addresses. */
+		resp->link_layer = SOFT_LINK_LAYER_ETHERNET;
+		resp->lid = 0;
+		resp->sm_lid = 0;
+		resp->port_cap_flags |= SOFT_PORT_CAP_IP_BASED_GIDS;
+	}
 	return 0;
 }
 

@@ -442,7 +442,9 @@ static u32 soft_direct_initial(struct soft_qp *x, u8 state)
 	    (x->ibqp.srq && (x->ibqp.qp_type == IB_UVERBS_QPT_UD ||
 			     !soft_srq_has_ring(x->ibqp.srq))) ||
 	    !sctx->keys || !sctx->mm ||
-	    !sctx->mm->ops->may_reach)
+	    !sctx->mm->ops->may_reach ||
+	    /* A RoCEv2 port's QPs reach their peers over UDP only. */
+	    soft_roce_qp(x))
 		return SOFT_PATH_RELAY;
 	if (state != IB_UVERBS_QPS_RESET && state != IB_UVERBS_QPS_INIT)
 		return SOFT_PATH_RELAY;

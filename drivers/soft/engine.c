@@ -93,8 +93,6 @@
 #define SOFT_WR_COST 256
 /* The longest transport timer we wait (IB: 4.096 us << timeout). */
 #define SOFT_MAX_TIMEOUT_US (8u * 1000 * 1000)
-/* SGLs up to this many segments live on the stack. */
-#define SOFT_SGL_SMALL 8
 /* PSNs are 24 bits; one less than half the space behind is a duplicate. */
 #define SOFT_PSN_MASK 0xffffffu
 #define SOFT_PSN_HALF 0x800000u
@@ -109,29 +107,14 @@ static const u32 soft_rnr_us[32] = {
 	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
 };
 
-/* One piece of a message: an MR's range, or kernel memory (@mr NULL). */
-struct soft_seg {
-	struct soft_mr *mr;
-	u64 uaddr;
-	u64 len;
-};
-
-/* A scatter/gather list of checked segments, each MR referenced. */
-struct soft_sgl {
-	struct soft_seg *seg;
-	u32 num;
-	u64 len;
-	struct soft_seg small[SOFT_SGL_SMALL];
-};
-
-static void soft_sgl_init(struct soft_sgl *sgl)
+void soft_sgl_init(struct soft_sgl *sgl)
 {
 	sgl->seg = sgl->small;
 	sgl->num = 0;
 	sgl->len = 0;
 }
 
-static void soft_sgl_put(struct soft_sgl *sgl)
+void soft_sgl_put(struct soft_sgl *sgl)
 {
 	u32 i;
 
@@ -156,7 +139,7 @@ static bool soft_sgl_room(struct soft_sgl *sgl, u32 n)
 	return true;
 }
 
-static void soft_sgl_add_kernel(struct soft_sgl *sgl, void *buf, u64 len)
+void soft_sgl_add_kernel(struct soft_sgl *sgl, void *buf, u64 len)
 {
 	sgl->seg[sgl->num].mr = NULL;
 	sgl->seg[sgl->num].uaddr = (u64)(uintptr_t)buf;
@@ -169,7 +152,7 @@ static void soft_sgl_add_kernel(struct soft_sgl *sgl, void *buf, u64 len)
  * Local SGEs (lkeys of @pd on @sdev) with @access: the status the first
  * bad one produces (LOC_PROT_ERR), or SUCCESS and @sgl filled.
  */
-static int soft_sgl_get(struct soft_sgl *sgl, struct soft_device *sdev,
+int soft_sgl_get(struct soft_sgl *sgl, struct soft_device *sdev,
 			struct ib_pd *pd, const struct ib_uverbs_sge *sge,
 			u32 num, u32 access)
 {
@@ -199,7 +182,7 @@ static int soft_sgl_get(struct soft_sgl *sgl, struct soft_device *sdev,
 }
 
 /* One remote range through an rkey: REM_ACCESS_ERR or SUCCESS. */
-static int soft_sgl_get_remote(struct soft_sgl *sgl, struct soft_qp *peer,
+int soft_sgl_get_remote(struct soft_sgl *sgl, struct soft_qp *peer,
 			       u32 rkey, u64 addr, u64 len, u32 access)
 {
 	struct soft_mr *mr;
@@ -248,18 +231,13 @@ static int soft_seg_io(const struct soft_seg *s, u64 off, void *buf, size_t n,
 	return left ? -EFAULT : 0;
 }
 
-enum soft_copy_fault {
-	SOFT_COPY_OK,
-	SOFT_COPY_SRC,	/* reading the source failed */
-	SOFT_COPY_DST,	/* writing the destination failed */
-};
 
 /*
  * Copies @len bytes from @src, starting @src_off bytes into it, to @dst
  * starting @dst_off bytes into @dst (both long enough, checked by the
  * caller).
  */
-static enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
+enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
 					  struct soft_sgl *src, u64 src_off,
 					  u64 len)
 {
@@ -312,7 +290,7 @@ static enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
 }
 
 /* A QP's attributes, consistent (sqp->lock is a leaf). */
-static void soft_qp_attr_read(struct soft_qp *sqp, struct ib_uverbs_qp_attr *a)
+void soft_qp_attr_read(struct soft_qp *sqp, struct ib_uverbs_qp_attr *a)
 {
 	spin_lock(&sqp->lock);
 	*a = sqp->attr;
@@ -367,7 +345,7 @@ static enum ib_uverbs_traffic_op soft_traffic_op(u32 wc_opcode)
 }
 
 /* Before the completion is queued: no count lags what a poller saw. */
-static void soft_count_wc(struct soft_qp *sqp, bool send, int status,
+void soft_count_wc(struct soft_qp *sqp, bool send, int status,
 			  u32 wc_opcode, u64 bytes)
 {
 	/* The context outlives its QPs; a flush moved nothing. */
@@ -396,7 +374,7 @@ static void soft_count_wc(struct soft_qp *sqp, bool send, int status,
  * Adds @wc to @cq (its lock last in every order); raises the channel
  * event of an armed CQ, and CQ_ERR once on overrun.
  */
-static void soft_cq_add(struct ib_cq *cq, const struct ib_uverbs_wc *wc,
+void soft_cq_add(struct ib_cq *cq, const struct ib_uverbs_wc *wc,
 			bool solicited)
 {
 	struct soft_cq *scq;
@@ -463,7 +441,7 @@ void soft_cq_raise(struct ib_cq *cq)
 }
 
 /* The receive queue a responder draws from. */
-static struct soft_queue *soft_qp_rq(struct soft_qp *sqp)
+struct soft_queue *soft_qp_rq(struct soft_qp *sqp)
 {
 	if (sqp->ibqp.srq)
 		return &to_soft_srq(sqp->ibqp.srq)->rq;
@@ -498,7 +476,7 @@ static void soft_rq_flush_locked(struct soft_qp *sqp)
 }
 
 /* The responder @sqp went to ERR: flush its RQ now and later. */
-static void soft_rq_set_err_locked(struct soft_qp *sqp)
+void soft_rq_set_err_locked(struct soft_qp *sqp)
 {
 	spin_lock(&sqp->rq.lock);
 	sqp->rq.flush = true;
@@ -908,16 +886,36 @@ static int soft_resp_read(struct soft_req *r, struct soft_qp *peer,
 	return status;
 }
 
+int soft_atomic_rmw(struct soft_mr *mr, u64 uaddr, bool cmp_swap,
+		    u64 compare_add, u64 swap, u64 *orig)
+{
+	size_t left = sizeof(*orig);
+	u64 val;
+
+	mutex_lock(&mr->io_lock);
+	mutex_lock(&soft_atomic_lock);
+	if (!mr->dead)
+		left = mr->mm->ops->read(mr->mm, orig, uaddr, sizeof(*orig));
+	if (!left) {
+		if (cmp_swap)
+			val = *orig == compare_add ? swap : *orig;
+		else
+			val = *orig + compare_add;
+		left = mr->mm->ops->write(mr->mm, uaddr, &val, sizeof(val));
+	}
+	mutex_unlock(&soft_atomic_lock);
+	mutex_unlock(&mr->io_lock);
+	return left ? -EFAULT : 0;
+}
+
 /* CMP_AND_SWP / FETCH_AND_ADD on 8 aligned bytes of the responder. */
 static int soft_resp_atomic(struct soft_req *r, struct soft_qp *peer,
 			    const struct ib_uverbs_qp_attr *pattr)
 {
 	const struct ib_uverbs_send_wr *wr = &r->wqe->wr;
 	struct soft_sgl rem, k;
-	struct soft_mr *mr;
-	u64 orig, val;
-	size_t left;
-	int status;
+	int status, left;
+	u64 orig;
 
 	if (!(pattr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_ATOMIC))
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
@@ -928,24 +926,10 @@ static int soft_resp_atomic(struct soft_req *r, struct soft_qp *peer,
 				     IB_UVERBS_ACCESS_REMOTE_ATOMIC);
 	if (status)
 		return status;
-	mr = rem.seg[0].mr;
-	mutex_lock(&mr->io_lock);
-	mutex_lock(&soft_atomic_lock);
-	left = sizeof(orig);
-	if (!mr->dead)
-		left = mr->mm->ops->read(mr->mm, &orig, rem.seg[0].uaddr,
-					 sizeof(orig));
-	if (!left) {
-		if (wr->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP)
-			val = orig == wr->wr.atomic.compare_add ?
-				wr->wr.atomic.swap : orig;
-		else
-			val = orig + wr->wr.atomic.compare_add;
-		left = mr->mm->ops->write(mr->mm, rem.seg[0].uaddr, &val,
-					  sizeof(val));
-	}
-	mutex_unlock(&soft_atomic_lock);
-	mutex_unlock(&mr->io_lock);
+	left = soft_atomic_rmw(rem.seg[0].mr, rem.seg[0].uaddr,
+			       wr->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP,
+			       wr->wr.atomic.compare_add, wr->wr.atomic.swap,
+			       &orig);
 	soft_sgl_put(&rem);
 	if (left)
 		return IB_UVERBS_WC_REM_ACCESS_ERR;
@@ -976,7 +960,7 @@ static bool soft_is_atomic(u32 opcode)
 }
 
 /* Two P_Keys let their QPs talk (IB 10.9.3): one partition, one full. */
-static bool soft_pkey_match(u16 a, u16 b)
+bool soft_pkey_match(u16 a, u16 b)
 {
 	return (a & SOFT_PKEY_PART) && (a & SOFT_PKEY_PART) ==
 	       (b & SOFT_PKEY_PART) && ((a | b) & SOFT_PKEY_FULL);
@@ -1237,7 +1221,7 @@ out_put:
 }
 
 /* The QP's transport timer (IB: 4.096 us << timeout; 0: at once). */
-static u32 soft_timeout_us(u8 timeout)
+u32 soft_timeout_us(u8 timeout)
 {
 	u64 us;
 
@@ -1278,6 +1262,9 @@ bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)
 	u64 cost;
 	int status;
 
+	/* A RoCEv2 port's QP: its packets go on the wire (roce.c). */
+	if (soft_roce_qp(sqp))
+		return soft_roce_sq_process(sqp, retry_now);
 	spin_lock(&q->lock);
 	while (q->head != q->tail && !READ_ONCE(sqp->dead)) {
 		if (budget && !*budget) {

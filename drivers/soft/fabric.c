@@ -136,6 +136,17 @@ static struct soft_qp *soft_fabric_qp_get(struct soft_device *sdev, u32 qpn)
 	return sqp;
 }
 
+/**
+ * soft_fabric_qp_on() - the QP @qpn of @sdev, referenced (soft_qp_put()),
+ *	or NULL: a RoCEv2 port's receive path, which knows its device
+ */
+struct soft_qp *soft_fabric_qp_on(struct soft_device *sdev, u32 qpn)
+{
+	if (compat_should_fail(FAULT_LOOKUP))
+		return NULL;
+	return soft_fabric_qp_get(sdev, qpn);
+}
+
 /*
  * The QP @qpn of the device owning the port @match accepts, referenced.
  * The QP may be in any state and bound to any port: the data path checks.
@@ -172,12 +183,13 @@ out_unlock:
 
 static bool soft_port_has_lid(const struct soft_port *port, const void *lid)
 {
-	return port->lid == *(const u16 *)lid;
+	return !port->roce && port->lid == *(const u16 *)lid;
 }
 
+/* A RoCEv2 port is reached over UDP only, never through the fabric. */
 static bool soft_port_has_gid(const struct soft_port *port, const void *gid)
 {
-	return !memcmp(&port->gid, gid, sizeof(port->gid));
+	return !port->roce && !memcmp(&port->gid, gid, sizeof(port->gid));
 }
 
 /**

@@ -264,6 +264,17 @@ static int soft_qp_modify_check(struct soft_qp *sqp,
 				 attr->dest_qp_num, SOFT_QPN_MASK);
 		return -EINVAL;
 	}
+	/* A RoCEv2 path is routed by its GRH: RC and UC need one. */
+	if ((mask & IB_UVERBS_QP_AV) && !attr->ah_attr.is_global &&
+	    (sqp->ibqp.qp_type == IB_UVERBS_QPT_RC ||
+	     sqp->ibqp.qp_type == IB_UVERBS_QPT_UC) &&
+	    soft_port_is_roce(sdev, (mask & IB_UVERBS_QP_PORT) ?
+			      attr->port_num : sqp->attr.port_num)) {
+		uverbs_set_error("QP_MODIFY: ah_attr: port %u is RoCE: is_global (a GRH) is required",
+				 (mask & IB_UVERBS_QP_PORT) ? attr->port_num :
+				 sqp->attr.port_num);
+		return -EINVAL;
+	}
 	/* PSNs are 24 bits, like QPNs. */
 	if ((mask & IB_UVERBS_QP_RQ_PSN) && (attr->rq_psn & ~SOFT_QPN_MASK)) {
 		uverbs_set_error("QP_MODIFY: rq_psn 0x%x > 0x%x (24 bits)",
@@ -362,6 +373,8 @@ int soft_qp_modify(struct ib_qp *qp, const struct ib_uverbs_qp_attr *attr)
 	}
 	/* A UD QP's P_Key and Q_Key, for its direct senders. */
 	soft_direct_ud_attrs(sqp);
+	if (state != 0xff)
+		soft_roce_qp_modify(sqp, state);
 	/* The direct path's decision (RTR), or its end (RESET, ERR). */
 	if (state != 0xff)
 		soft_direct_modify(sqp, state);
@@ -378,6 +391,7 @@ static void soft_qp_release(struct kref *ref)
 {
 	struct soft_qp *sqp = container_of(ref, struct soft_qp, ref);
 
+	soft_roce_qp_free(sqp);
 	mutex_destroy(&sqp->resp_lock);
 	spin_lock_destroy(&sqp->lock);
 	soft_queue_cleanup(&sqp->sq);

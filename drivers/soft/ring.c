@@ -1390,25 +1390,30 @@ bool soft_ring_rq_pending(struct soft_qp *sqp)
 	return smp_load_acquire(&c->prod) != smp_load_acquire(&c->cons);
 }
 
-bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now)
+bool soft_ring_qp_kick_locked(struct soft_qp *sqp, bool retry_now)
 {
 	struct soft_nic *nic;
-	bool queued = false;
 
 	/*
 	 * destroy_qp detaches the QP, then sets @dead under resp_lock, and
 	 * the context (with its NIC) goes only after its QPs: a NIC seen
-	 * here before @dead lives until we unlock.
+	 * here before @dead lives until the caller unlocks.
 	 */
-	mutex_lock(&sqp->resp_lock);
 	nic = READ_ONCE(sqp->nic);
-	if (nic && !sqp->dead) {
-		if (retry_now)
-			__atomic_store_n(&sqp->urnr_now, true,
-					 __ATOMIC_RELEASE);
-		soft_nic_kick(nic);
-		queued = true;
-	}
+	if (!nic || sqp->dead)
+		return false;
+	if (retry_now)
+		__atomic_store_n(&sqp->urnr_now, true, __ATOMIC_RELEASE);
+	soft_nic_kick(nic);
+	return true;
+}
+
+bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now)
+{
+	bool queued;
+
+	mutex_lock(&sqp->resp_lock);
+	queued = soft_ring_qp_kick_locked(sqp, retry_now);
 	mutex_unlock(&sqp->resp_lock);
 	return queued;
 }

@@ -34,6 +34,8 @@
  */
 #define SOFT_ATOMIC_GLOB 2		/* IBV_ATOMIC_GLOB */
 #define SOFT_LINK_LAYER_INFINIBAND 1	/* IBV_LINK_LAYER_INFINIBAND */
+#define SOFT_LINK_LAYER_ETHERNET 2	/* IBV_LINK_LAYER_ETHERNET */
+#define SOFT_PORT_CAP_IP_BASED_GIDS (1u << 26)	/* IBV_PORT_IP_BASED_GIDS */
 #define SOFT_PHYS_STATE_DISABLED 3
 #define SOFT_PHYS_STATE_LINK_UP 5
 #define SOFT_WIDTH_1X 1
@@ -70,6 +72,8 @@ struct soft_port_stats {
  * @gid: fe80::/64 + the port GUID, unique likewise
  * @down: 1 after SOFT_INJECT_PORT_DOWN, 0 after PORT_UP
  * @stats: packets it received and dropped
+ * @roce: a RoCEv2 port's socket, thread and counters (roce.c); NULL for
+ *	an IB port.  Fixed at creation.
  */
 struct soft_port {
 	u8 port_num;
@@ -77,6 +81,7 @@ struct soft_port {
 	struct ib_uverbs_gid gid;
 	atomic_t down;
 	struct soft_port_stats stats;
+	struct soft_roce *roce;
 };
 
 /**
@@ -453,6 +458,76 @@ static inline void *soft_queue_entry(struct soft_queue *q, u32 idx)
 int soft_queue_init(struct soft_queue *q, u32 max_wr, u32 stride, u32 max_sge);
 void soft_queue_cleanup(struct soft_queue *q);
 
+/* Atomic answers a RoCE responder keeps for duplicates (per QP). */
+#define SOFT_ROCE_ATOMIC_CACHE 8
+
+/**
+ * struct soft_roce_qp - a QP's RoCEv2 transport state (roce.c)
+ *
+ * Requester, under sq.lock: WQEs from sq.head to @sent went out (the
+ * one at @sent has sent @tx_pkt of its packets), those from sq.head on
+ * wait for their answers.
+ * @sent: sq index of the next WQE to send (sq.head <= @sent <= sq.tail)
+ * @tx_pkt: packets of the WQE at @sent already sent (for a READ: the
+ *	response packet its request starts at)
+ * @head_acked: packets of the WQE at sq.head acknowledged (for a READ:
+ *	its response packets received)
+ * @rd_out: READ and atomic WQEs sent and not completed
+ * @deadline: when the transport timer expires (ktime ns), 0 not running
+ * @rnr_until: an RNR NAK holds the send queue until then, 0 not
+ * @retries: timer expiries without progress (against retry_cnt)
+ * @rnr_retries: RNR NAKs of the head WQE (against rnr_retry)
+ * @noack: packets sent since the last one that asked for an ACK
+ * @txbuf: the packet being built and its payload (2 * SOFT_ROCE_BUF
+ *	bytes, roce.c), allocated at the first send
+ *
+ * Responder, under resp_lock:
+ * @msn: messages completed (the AETH's MSN)
+ * @nak_sent: a sequence NAK went out; no other until the PSN it named
+ * @cur: the message in progress: 0 none, ROCE_OP_SEND or ROCE_OP_WRITE
+ * @cur_off: bytes of it received
+ * @cur_va, @cur_rkey, @cur_len: a WRITE's RETH
+ * @cur_recv: a SEND's receive WQE, taken at its first packet (NULL
+ *	until a SEND needed one; its queue's stride bytes)
+ * @cur_recv_len: bytes of its SGEs
+ * @uc_drop: UC: the message in progress lost a packet; skip to the next
+ *	FIRST or ONLY
+ * @recv_held: UC: @cur_recv was taken by a message that was lost; the
+ *	next SEND fills it instead of taking another
+ * @atomics: the last atomic answers, by PSN (a duplicate gets its answer
+ *	again, never a second execution); @atomic_next the slot to fill
+ */
+struct soft_roce_qp {
+	u32 sent;
+	u32 tx_pkt;
+	u32 head_acked;
+	u32 rd_out;
+	u64 deadline;
+	u64 rnr_until;
+	u32 retries;
+	u32 rnr_retries;
+	u32 noack;
+	u8 *txbuf;
+
+	u32 msn;
+	bool nak_sent;
+	u8 cur;
+	bool uc_drop;
+	bool recv_held;
+	u64 cur_off;
+	u64 cur_va;
+	u32 cur_rkey;
+	u32 cur_len;
+	struct soft_recv_wqe *cur_recv;
+	u64 cur_recv_len;
+	struct {
+		u32 psn;
+		bool valid;
+		u64 orig;
+	} atomics[SOFT_ROCE_ATOMIC_CACHE];
+	u32 atomic_next;
+};
+
 /**
  * struct soft_qp - a queue pair
  * @ibqp: the common part; ibqp.attr is the core's copy, merged after
@@ -510,6 +585,7 @@ void soft_queue_cleanup(struct soft_queue *q);
  *	@ud_senders: the senders that met it (.ynode); @ud_slots: the
  *	destination slots of its page in use; @ud_dseq: their seq as the
  *	device wrote it last; all soft_direct_mutex
+ * @roce: its RoCEv2 state, on a RoCEv2 port (struct soft_roce_qp)
  */
 struct soft_qp {
 	struct ib_qp ibqp;
@@ -551,6 +627,7 @@ struct soft_qp {
 	struct list_head ud_senders;
 	u32 ud_slots;
 	u32 ud_dseq[SOFT_DIRECT_UD_DESTS];
+	struct soft_roce_qp roce;
 };
 
 /* Mirrors @state into the QP's direct page; sqp->lock held. */
@@ -694,6 +771,57 @@ void soft_qp_fatal(struct soft_qp *sqp);
 /* Queues an async event about @sqp (a no-op for a QP with no file). */
 void soft_qp_event(struct soft_qp *sqp, u32 event_type);
 
+/* SGLs up to this many segments live on the stack. */
+#define SOFT_SGL_SMALL 8
+
+/* One piece of a message: an MR's range, or kernel memory (@mr NULL). */
+struct soft_seg {
+	struct soft_mr *mr;
+	u64 uaddr;
+	u64 len;
+};
+
+/* A scatter/gather list of checked segments, each MR referenced. */
+struct soft_sgl {
+	struct soft_seg *seg;
+	u32 num;
+	u64 len;
+	struct soft_seg small[SOFT_SGL_SMALL];
+};
+
+enum soft_copy_fault {
+	SOFT_COPY_OK,
+	SOFT_COPY_SRC,	/* reading the source failed */
+	SOFT_COPY_DST,	/* writing the destination failed */
+};
+
+/* engine.c, for the RoCEv2 transport (roce.c) too */
+void soft_sgl_init(struct soft_sgl *sgl);
+void soft_sgl_put(struct soft_sgl *sgl);
+void soft_sgl_add_kernel(struct soft_sgl *sgl, void *buf, u64 len);
+int soft_sgl_get(struct soft_sgl *sgl, struct soft_device *sdev,
+		 struct ib_pd *pd, const struct ib_uverbs_sge *sge, u32 num,
+		 u32 access);
+int soft_sgl_get_remote(struct soft_sgl *sgl, struct soft_qp *peer, u32 rkey,
+			u64 addr, u64 len, u32 access);
+enum soft_copy_fault soft_sgl_copy(struct soft_sgl *dst, u64 dst_off,
+				   struct soft_sgl *src, u64 src_off, u64 len);
+void soft_qp_attr_read(struct soft_qp *sqp, struct ib_uverbs_qp_attr *a);
+void soft_count_wc(struct soft_qp *sqp, bool send, int status, u32 wc_opcode,
+		   u64 bytes);
+void soft_cq_add(struct ib_cq *cq, const struct ib_uverbs_wc *wc,
+		 bool solicited);
+struct soft_queue *soft_qp_rq(struct soft_qp *sqp);
+void soft_rq_set_err_locked(struct soft_qp *sqp);
+bool soft_pkey_match(u16 a, u16 b);
+u32 soft_timeout_us(u8 timeout);
+/*
+ * CMP_AND_SWP (@cmp_swap) or FETCH_AND_ADD on the 8 bytes at @uaddr of
+ * @mr, atomic among the device's atomics: 0 and *@orig, or -EFAULT.
+ */
+int soft_atomic_rmw(struct soft_mr *mr, u64 uaddr, bool cmp_swap,
+		    u64 compare_add, u64 swap, u64 *orig);
+
 /* engine.c */
 int soft_post_send(struct ib_qp *qp, const struct ib_uverbs_send_wr *wr,
 		   u32 num_wr, const struct ib_uverbs_sge *sge, u32 num_sge,
@@ -735,6 +863,8 @@ int soft_attach_cq(struct soft_cq *scq, int fd);
  * head at once): false if the QP has no rings.
  */
 bool soft_ring_qp_kick(struct soft_qp *sqp, bool retry_now);
+/* The same with @sqp's resp_lock held (a responder's). */
+bool soft_ring_qp_kick_locked(struct soft_qp *sqp, bool retry_now);
 /* A turn for @nic (alive: the caller knows how). */
 void soft_ring_nic_kick(struct soft_nic *nic);
 /*
@@ -824,5 +954,29 @@ struct soft_qp *__must_check soft_fabric_qp_by_lid(u16 lid, u32 qpn,
 struct soft_qp *__must_check
 soft_fabric_qp_by_gid(const struct ib_uverbs_gid *gid, u32 qpn, u8 *port_num);
 u16 soft_fabric_lid_alloc(void);
+
+/* roce.c */
+int soft_roce_port_init(struct soft_device *sdev, struct soft_port *port,
+			const struct soft_roce_config *cfg);
+void soft_roce_port_stop(struct soft_port *port);
+void soft_roce_port_free(struct soft_port *port);
+/* Is @port_num of @sdev a RoCEv2 port? */
+bool soft_port_is_roce(struct soft_device *sdev, u8 port_num);
+/* Does @sqp send over RoCEv2 (its port is a RoCEv2 port)? */
+bool soft_roce_qp(struct soft_qp *sqp);
+/* soft_sq_process_budget() for a RoCEv2 QP. */
+bool soft_roce_sq_process(struct soft_qp *sqp, bool retry_now);
+/* MODIFY moved @sqp to @state: its transport state follows. */
+void soft_roce_qp_modify(struct soft_qp *sqp, u8 state);
+void soft_roce_qp_free(struct soft_qp *sqp);
+u8 soft_roce_port_mtu(struct soft_port *port);
+void soft_roce_port_input(struct soft_port *port, const u8 *buf, u32 len,
+			  const struct compat_udp_meta *m);
+void soft_roce_counters(struct soft_port *port,
+			struct soft_roce_counters *out);
+
+/* fabric.c, for roce.c: QP @qpn of @sdev, referenced, or NULL. */
+struct soft_qp *__must_check soft_fabric_qp_on(struct soft_device *sdev,
+					       u32 qpn);
 
 #endif /* _DRIVERS_SOFT_SOFT_H */

@@ -567,6 +567,15 @@ long ioverbs_soft_port_counters_query(struct ioverbs_client *v, u8 port,
 				      struct soft_port_counters *out);
 
 /**
+ * ioverbs_soft_roce_counters_query() - SOFT_VENDOR_ROCE_COUNTERS
+ * @v: a client on a soft device
+ * @port: the port number, from 1
+ * @out: its RoCEv2 binding and traffic (out->roce 0: an IB port)
+ */
+long ioverbs_soft_roce_counters_query(struct ioverbs_client *v, u8 port,
+				      struct soft_roce_counters *out);
+
+/**
  * ioverbs_soft_inject() - SOFT_VENDOR_INJECT: an error, as a real NIC has
  * @v: a client on a soft device
  * @what: an enum soft_inject
@@ -952,6 +961,18 @@ void ioverbs_soft_port_counters_query_prep(const struct ioverbs_client *v,
 					   struct ioverbs_cmd *c,
 					   const u8 *port,
 					   struct soft_port_counters *out);
+
+/**
+ * ioverbs_soft_roce_counters_query_prep() - build SOFT_VENDOR_ROCE_COUNTERS
+ * @v: the client (its spec tables and driver id)
+ * @c: the command
+ * @port: the port number, from 1
+ * @out: its binding and counters
+ */
+void ioverbs_soft_roce_counters_query_prep(const struct ioverbs_client *v,
+					   struct ioverbs_cmd *c,
+					   const u8 *port,
+					   struct soft_roce_counters *out);
 
 /**
  * ioverbs_soft_inject_prep() - build SOFT_VENDOR_INJECT

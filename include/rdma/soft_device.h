@@ -24,6 +24,7 @@ enum soft_vendor_actions {
 	SOFT_VENDOR_INJECT,
 	SOFT_VENDOR_ATTACH,
 	SOFT_VENDOR_PORT_COUNTERS,
+	SOFT_VENDOR_ROCE_COUNTERS,
 };
 
 /* SOFT_VENDOR_QP_COUNTERS: vendor-only attributes. */
@@ -125,6 +126,84 @@ struct soft_port_counters {
 };
 
 /*
+ * SOFT_VENDOR_ROCE_COUNTERS: a RoCEv2 port's binding and traffic
+ * (struct soft_roce_counters), readable by any user of the device;
+ * EINVAL for a port that does not exist.  An IB port answers with
+ * @roce 0 and every count 0.
+ */
+enum soft_roce_counters_attrs {
+	SOFT_ROCE_COUNTERS_PORT = UVERBS_VENDOR_FLAG | 0,	/* PTR_IN __u8 */
+	SOFT_ROCE_COUNTERS_RESP = UVERBS_VENDOR_FLAG | 1,	/* PTR_OUT */
+};
+
+/*
+ * Why a RoCEv2 port dropped a packet it received: the codec's reasons
+ * (malformed packets, drivers/soft/roce_wire.h's enum roce_drop, in its
+ * order), then the transport's.  SOFT_ROCE_DROP_NAMES names them.
+ */
+enum soft_roce_drop {
+	SOFT_ROCE_DROP_SHORT = 1,	/* shorter than a BTH and an ICRC */
+	SOFT_ROCE_DROP_TVER,		/* BTH version not 0 */
+	SOFT_ROCE_DROP_OPCODE,		/* an opcode we do not take */
+	SOFT_ROCE_DROP_HDR_SHORT,	/* too short for its headers */
+	SOFT_ROCE_DROP_PAD,		/* pad count inconsistent */
+	SOFT_ROCE_DROP_PAYLOAD,		/* payload where none goes */
+	SOFT_ROCE_DROP_AETH,		/* reserved AETH syndrome */
+	SOFT_ROCE_DROP_ICRC,		/* ICRC mismatch */
+	SOFT_ROCE_DROP_NO_QP,		/* no such QP on the port */
+	SOFT_ROCE_DROP_QP_TYPE,		/* opcode of another transport */
+	SOFT_ROCE_DROP_QP_STATE,	/* QP not in a state to take it */
+	SOFT_ROCE_DROP_ADDR,		/* not from the QP's connected peer */
+	SOFT_ROCE_DROP_PKEY,		/* P_Key mismatch */
+	SOFT_ROCE_DROP_QKEY,		/* UD Q_Key mismatch */
+	SOFT_ROCE_DROP_PSN,		/* out of sequence (NAKed once) */
+	SOFT_ROCE_DROP_DUPLICATE,	/* behind the expected PSN */
+	SOFT_ROCE_DROP_NO_RECV,		/* UC, UD: no receive posted */
+	SOFT_ROCE_DROP_LENGTH,		/* payload not what its place needs */
+	SOFT_ROCE_DROP_UNEXPECTED,	/* an answer nobody waits for */
+	SOFT_ROCE_DROP_NR,
+};
+
+#define SOFT_ROCE_DROP_NAMES                                               \
+	{ "", "short", "tver", "opcode", "hdr_short", "pad", "payload",    \
+	  "aeth", "icrc", "no_qp", "qp_type", "qp_state", "addr", "pkey",  \
+	  "qkey", "psn", "duplicate", "no_recv", "length", "unexpected" }
+
+/* Room for the reasons in struct soft_roce_counters. */
+#define SOFT_ROCE_DROP_MAX 32
+
+/**
+ * struct soft_roce_counters - SOFT_VENDOR_ROCE_COUNTERS's response
+ * @roce: 1 if the port is a RoCEv2 port (bound to @addr), else 0
+ * @addr: its address (IPv4 as ::ffff:a.b.c.d); its GID is the same
+ * @netdev: the interface that has @addr, NUL-terminated ("" unknown)
+ * @rx_packets, @tx_packets: packets received (before any check) and sent
+ * @retransmits: requests sent again (timeout, sequence NAK, RNR)
+ * @timeouts: transport timer expiries with requests unanswered
+ * @naks_sent, @naks_rcvd: NAKs (sequence, access, invalid, op error)
+ * @rnr_naks_sent, @rnr_naks_rcvd: RNR NAKs
+ * @drops: received packets dropped, by enum soft_roce_drop
+ * @test_lost, @test_reordered: packets the test hook dropped, or held
+ *	back and sent after the next one (struct soft_roce_config)
+ */
+struct soft_roce_counters {
+	__aligned_u64 roce;
+	__u8 addr[16];
+	char netdev[16];
+	__aligned_u64 rx_packets;
+	__aligned_u64 tx_packets;
+	__aligned_u64 retransmits;
+	__aligned_u64 timeouts;
+	__aligned_u64 naks_sent;
+	__aligned_u64 naks_rcvd;
+	__aligned_u64 rnr_naks_sent;
+	__aligned_u64 rnr_naks_rcvd;
+	__aligned_u64 drops[SOFT_ROCE_DROP_MAX];
+	__aligned_u64 test_lost;
+	__aligned_u64 test_reordered;
+};
+
+/*
  * The soft device's vendor attribute on a standard action: CQ_CREATE
  * with SOFT_CQ_CREATE_RING creates the CQ with its completions in the
  * caller's ring at once (the memfd as for SOFT_VENDOR_ATTACH, sized by
@@ -196,6 +275,29 @@ struct soft_qp_counters {
 #define SOFT_DEFAULT_PKEY 0xffff
 
 /**
+ * struct soft_roce_config - a port bound to an IP address (RoCEv2)
+ * @addr: the address (IPv4 as ::ffff:a.b.c.d; all zero: not bound).  The
+ *	port opens one UDP socket on @addr port 4791 and its GID table is
+ *	this one address, GID type RoCE v2; its link layer is Ethernet, it
+ *	has no LID, and its AHs and RC/UC paths need a GRH.  QPs on it
+ *	reach other hosts (and each other) over UDP, never the fabric.
+ * @netdev: the interface that has @addr, for sysfs ("" unknown)
+ * @mtu: the largest IB MTU (IB_UVERBS_MTU_*) the interface carries in
+ *	one frame; 0 for IB_UVERBS_MTU_1024
+ * @test_loss_ppm, @test_reorder_ppm: a test hook (the daemon's
+ *	--roce-faults, with --test-hooks only): of a million packets the
+ *	port sends, this many are dropped, and this many held back and
+ *	sent after the next one (for hosts whose kernel has no netem)
+ */
+struct soft_roce_config {
+	u8 addr[16];
+	char netdev[16];
+	u8 mtu;
+	u32 test_loss_ppm;
+	u32 test_reorder_ppm;
+};
+
+/**
  * struct soft_device_config - what soft_device_create() builds
  * @name: the registered name; NULL or "" for "softN" (N a process-wide
  *	serial)
@@ -214,6 +316,9 @@ struct soft_qp_counters {
  * @no_test_hooks: SOFT_VENDOR_INJECT fails with EPERM.  A device that
  *	serves several users (the daemon's, unless --test-hooks) sets it:
  *	one user could otherwise take a port down for everyone.
+ * @roce: per port (index port - 1): bind the port to an address, which
+ *	makes it a RoCEv2 port (see struct soft_roce_config); all zero: an
+ *	IB port, and no socket is opened
  */
 struct soft_device_config {
 	const char *name;
@@ -233,6 +338,7 @@ struct soft_device_config {
 	u8 num_pkeys;
 	u16 pkeys[SOFT_MAX_PKEYS];
 	bool no_test_hooks;
+	struct soft_roce_config roce[SOFT_MAX_PORTS];
 };
 
 /**
@@ -317,6 +423,18 @@ int soft_direct_for_each_qp(struct ib_ucontext *uctx,
 			    int (*fn)(const struct soft_direct_qp_info *qi,
 				      void *arg),
 			    void *arg);
+
+/**
+ * soft_device_roce_counters() - a port's RoCEv2 binding and counters
+ * @dev: a soft device
+ * @port: its port number, from 1
+ * @out: filled (out->roce 0 for an IB port)
+ *
+ * What SOFT_VENDOR_ROCE_COUNTERS answers, for the daemon's own tools.
+ * Return: 0, or -EINVAL for a port the device does not have.
+ */
+int soft_device_roce_counters(struct ib_device *dev, u8 port,
+			      struct soft_roce_counters *out);
 
 /**
  * soft_device_destroy() - unregister (if still registered) and free

@@ -28,7 +28,12 @@ $(ROCE_NETIMP): tests/roce/netimp.c
 
 .PHONY: check-roce
 
-check-roce:
+# The interop tests (tests/roce/check_interop.sh) run ioverbsd, the tool
+# and the provider of the release build against rdma_rxe.
+ROCE_PROGS := $(O)/rel/daemon/ioverbsd $(O)/rel/tools/ioverbs \
+	$(O)/rel/provider/libioverbs-rdmav34.so
+
+check-roce: $(if $(ROCE_SKIP),,$(ROCE_PROGS))
 	@rm -rf $(R)/roce && mkdir -p $(R)/roce
 ifneq ($(ROCE_SKIP),)
 	@printf 'skip roce: %s\n0 passed, 0 failed, 1 skipped\n' "$(ROCE_SKIP)" \
@@ -37,5 +42,9 @@ else
 	$(call build_progs,roce,$(ROCE_NETIMP))
 	$(Q)KVER=$(KVER) ROCE_NETIMP=$$(test -s $(R)/roce/build-failed || \
 		echo $(ROCE_NETIMP)) sh tests/roce/check_roce.sh $(R)/roce || true
+	$(Q)KVER=$(KVER) IOVERBS_BUILD=$(abspath $(O))/rel \
+		sh tests/roce/check_interop.sh $(R)/roce/interop || true
+	$(Q)IOVERBS_BUILD=$(abspath $(O))/rel ROCE_NETIMP=$$(test -s $(R)/roce/build-failed || \
+		echo $(ROCE_NETIMP)) sh tests/roce/check_hosts.sh $(R)/roce/hosts || true
 endif
 	$(Q)$(call STAGE_END,roce)
