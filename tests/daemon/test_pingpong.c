@@ -1690,6 +1690,57 @@ TEST(perftest_send_bw_both_paths)
 }
 
 /*
+ * What the soft device lacks, ibverbs-utils' programs find out and
+ * refuse as on a device without it: on-demand paging (-o, -O: no ODP
+ * caps, reg_mr with IBV_ACCESS_ON_DEMAND EOPNOTSUPP), completion
+ * timestamps (-t: no hca_core_clock), device memory (-j: max_dm_size
+ * 0), XRC domains (ibv_xsrq_pingpong: ibv_open_xrcd() EOPNOTSUPP, 95).
+ * Each exits 1 with its message before it listens, leaving nothing.
+ */
+TEST(pingpong_refuses_what_the_device_lacks)
+{
+	static const struct {
+		const char *prog, *opt, *msg;
+	} c[] = {
+		{ PINGPONG, "-o", "The device isn't ODP capable or does not support RC send and receive with ODP\n" },
+		{ PINGPONG, "-O", "The device isn't ODP capable or does not support RC send and receive with ODP\n" },
+		{ PINGPONG, "-t", "The device isn't completion timestamp capable\n" },
+		{ PINGPONG, "-j", "Device doesn't support dm allocation\n" },
+		{ "/usr/bin/ibv_srq_pingpong", "-o", "The device isn't ODP capable or does not support RC send, receive and srq with ODP\n" },
+		{ "/usr/bin/ibv_xsrq_pingpong", NULL, "Couldn't Open the XRC Domain 95\n" },
+	};
+	char mnt_opt[128], port[16], out[4096];
+	char *argv[16];
+	unsigned int i;
+	struct fx fx;
+	long base;
+	int argc, ret;
+
+	need_tools(PINGPONG);
+	need_tools("/usr/bin/ibv_xsrq_pingpong");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		snprintf(port, sizeof(port), "%u", free_port());
+		argc = run_argv(&fx, argv, mnt_opt, sizeof(mnt_opt), c[i].prog);
+		argv[argc++] = "-d";
+		argv[argc++] = "ioverbs0";
+		argv[argc++] = "-p";
+		argv[argc++] = port;
+		if (c[i].opt)
+			argv[argc++] = (char *)c[i].opt;
+		argv[argc] = NULL;
+		ret = fx_run(argv, out, sizeof(out));
+		if (ret != 1 || strcmp(out, c[i].msg))
+			harness_fail(__FILE__, __LINE__, "%s %s: exit %d:\n%s",
+				     c[i].prog, c[i].opt ? c[i].opt : "", ret,
+				     out);
+	}
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
  * -e: both CQs on one channel; after each post ib_send_lat takes the
  * next event as its SEND's and polls the send CQ once, after re-arming
  * the CQ whose event it got (libibverbs' order: arm, then poll).  An
