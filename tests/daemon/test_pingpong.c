@@ -1690,6 +1690,91 @@ TEST(perftest_send_bw_both_paths)
 }
 
 /*
+ * perftest's @prog with @opt (@nopt of them) on the direct path, then on
+ * the relay: both sides report @bytes and @iters.
+ */
+static void perftest_both_opt(const char *prog, unsigned long long bytes,
+			      unsigned int iters, const char *const *opt,
+			      int nopt)
+{
+	want_path = "direct";
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+	want_path = "relay";
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+}
+
+/* --use-srq: four QPs receive from one SRQ (400 messages in all). */
+TEST(perftest_send_bw_srq_4qps_both_paths)
+{
+	const char *const opt[] = { "--use-srq", "-q", "4", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_send_bw", 65536, 400, opt, 5);
+}
+
+/*
+ * UD, where the direct path may be taken (the receivers' rings) and a
+ * sender sends directly only what follows a polled relayed datagram
+ * (ib_send_bw polls its send CQ every 100: it may relay them all):
+ * the path is not checked on the first run, the relay is.
+ */
+static void perftest_ud_opt(const char *prog, unsigned long long bytes,
+			    unsigned int iters, const char *const *opt,
+			    int nopt)
+{
+	want_path = NULL;
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+	want_path = "relay";
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+}
+
+/* -c UD -q 2: two UD QPs each way, the size cut to the MTU (4096). */
+TEST(perftest_send_bw_ud_2qps_both_paths)
+{
+	const char *const opt[] = { "-c", "UD", "-q", "2", "-n", "100" };
+
+	perftest_ud_opt("/usr/bin/ib_send_bw", 4096, 200, opt, 6);
+}
+
+TEST(perftest_send_lat_ud_both_paths)
+{
+	const char *const opt[] = { "-c", "UD", "-n", "100" };
+
+	perftest_ud_opt("/usr/bin/ib_send_lat", 2, 100, opt, 4);
+}
+
+/* -b: both sides send at once. */
+TEST(perftest_send_bw_bidirectional_both_paths)
+{
+	const char *const opt[] = { "-b", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_send_bw", 65536, 100, opt, 3);
+}
+
+/* -l 4: lists of four WRs per ibv_post_send(). */
+TEST(perftest_write_bw_post_list_both_paths)
+{
+	const char *const opt[] = { "-l", "4", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_write_bw", 65536, 100, opt, 4);
+}
+
+/* -q 4: READs on four QPs; -q 2: atomics on two. */
+TEST(perftest_read_bw_4qps_both_paths)
+{
+	const char *const opt[] = { "-q", "4", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_read_bw", 65536, 400, opt, 4);
+}
+
+TEST(perftest_atomic_bw_2qps_both_paths)
+{
+	const char *const opt[] = { "-q", "2", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_atomic_bw", 8, 200, opt, 4);
+}
+
+/*
  * What the soft device lacks, ibverbs-utils' programs find out and
  * refuse as on a device without it: on-demand paging (-o, -O: no ODP
  * caps, reg_mr with IBV_ACCESS_ON_DEMAND EOPNOTSUPP), completion
