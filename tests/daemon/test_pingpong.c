@@ -851,6 +851,58 @@ TEST(async_events_port_and_removal)
 }
 
 /*
+ * Debian's ibv_asyncwatch (line-buffered through stdbuf) through `ioverbs
+ * run`: PORT_ERR and PORT_ACTIVE on port 1 as the port goes down and up,
+ * then DEVICE_FATAL on hot unplug, after which its next
+ * ibv_get_async_event() fails and it exits 1, as on a kernel whose
+ * device was removed (it blocked for ever).
+ */
+TEST(asyncwatch_ports_and_removal)
+{
+	char path[PATH_MAX], line[256], mnt_opt[128];
+	struct ioverbs_client v;
+	char *argv[12];
+	struct fx fx;
+	int fd, status, argc;
+	pid_t p;
+
+	need_tools("/usr/bin/ibv_asyncwatch");
+	if (access("/usr/bin/stdbuf", X_OK))
+		harness_skip("no /usr/bin/stdbuf");
+	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
+	snprintf(path, sizeof(path), "%s/asyncwatch.out", fx.dir);
+	argc = run_argv(&fx, argv, mnt_opt, sizeof(mnt_opt), "/usr/bin/stdbuf");
+	argv[argc++] = "-oL";
+	argv[argc++] = "/usr/bin/ibv_asyncwatch";
+	argv[argc++] = "-d";
+	argv[argc++] = "ioverbs0";
+	argv[argc] = NULL;
+	p = spawn(argv, path, 0);
+	if (!file_says(path, "ioverbs0: async event FD ")) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		slurp(path, out_buf, sizeof(out_buf));
+		harness_fail(__FILE__, __LINE__, "asyncwatch: never ready:\n%s",
+			     out_buf);
+	}
+	fd = fx_client_open(&fx, "uverbs0", &v);
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_DOWN, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event_type IBV_EVENT_PORT_ERR (10), port 1\n"));
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_UP, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event_type IBV_EVENT_PORT_ACTIVE (9), port 1\n"));
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
+	status = reap_out(p, path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
+	    !strstr(out_buf, "event_type IBV_EVENT_DEVICE_FATAL (8), port 0\n"))
+		harness_fail(__FILE__, __LINE__, "asyncwatch: status %#x:\n%s",
+			     status, out_buf);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/*
  * A daemon stopped under a running client: the client's
  * ibv_get_async_event() returns DEVICE_FATAL and its verbs fail, rather
  * than hang.
