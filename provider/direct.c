@@ -1586,7 +1586,8 @@ static void rx_drain(struct ivp_qp *qp)
 	}
 }
 
-static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v);
+static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v,
+		   bool look);
 
 /* Connecting to the peer. */
 
@@ -1964,10 +1965,10 @@ static void connect_peer(struct ivp_qp *qp)
 	 */
 	armed = __atomic_load_n(&d->rcq->armed, __ATOMIC_RELAXED);
 	if (armed)
-		arm_qp(qp, true, d->rcq == d->scq, armed);
+		arm_qp(qp, true, d->rcq == d->scq, armed, true);
 	armed = __atomic_load_n(&d->scq->armed, __ATOMIC_RELAXED);
 	if (armed && d->scq != d->rcq)
-		arm_qp(qp, false, true, armed);
+		arm_qp(qp, false, true, armed, true);
 	return;
 
 err:
@@ -2613,10 +2614,20 @@ uint32_t ivp_direct_cq_poll(struct ivp_cq *cq, struct ivp_wc *wc, uint32_t num,
 
 /*
  * Arms the receive (@recv) and send (@send) sides of @qp's page with @v
- * (SOFT_DIRECT_ARM_*), then looks once more: what came before the arm
- * would never be notified.  The QP's lock held.
+ * (SOFT_DIRECT_ARM_*).  An application's REQ_NOTIFY arms for the next
+ * completion, as the device does on the relay (and as libibverbs
+ * documents it): what came before the arm, records waiting in the ring
+ * included (a NIC would have made their completions already), raises no
+ * event; the application polls after arming.  Raising one at once would
+ * be an event no new completion follows: ib_send_lat -e re-arms before
+ * it polls, took that event for its next SEND's, polled nothing and
+ * failed its next post with ENOMEM.  @look (the arm the device saw
+ * before the path was decided, re-applied at connection) does look once
+ * more: what came before it would never be notified.  The QP's lock
+ * held.
  */
-static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v)
+static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v,
+		   bool look)
 {
 	struct ivp_dqp *d = qp->d;
 
@@ -2625,14 +2636,16 @@ static void arm_qp(struct ivp_qp *qp, bool recv, bool send, u32 v)
 	if (send)
 		__atomic_store_n(&d->page->armed_send, v, __ATOMIC_SEQ_CST);
 	check_device(qp);
-	if (recv && (rq_ready(d) ||
-		     __atomic_load_n(&d->page->rx_prod, __ATOMIC_SEQ_CST) !=
-			     d->rx_cons))
+	if (look && recv &&
+	    (rq_ready(d) ||
+	     __atomic_load_n(&d->page->rx_prod, __ATOMIC_SEQ_CST) !=
+		     d->rx_cons))
 		self_notify(qp, true);
 	if (send) {
 		sq_reap(qp);
 		/* WRs to a gone peer in their grace: look again. */
-		if (sq_ready(d) || (d->gone && d->sq_run != d->sq_tail))
+		if ((look && sq_ready(d)) ||
+		    (d->gone && d->sq_run != d->sq_tail))
 			self_notify(qp, false);
 		else
 			sq_arm_wake(d);
@@ -2666,7 +2679,7 @@ void ivp_direct_cq_arm(struct ivp_cq *cq, int solicited_only)
 			continue;
 		}
 		pthread_mutex_lock(&qp->d->lock);
-		arm_qp(qp, cq == qp->d->rcq, cq == qp->d->scq, v);
+		arm_qp(qp, cq == qp->d->rcq, cq == qp->d->scq, v, false);
 		pthread_mutex_unlock(&qp->d->lock);
 	}
 }
@@ -3076,7 +3089,7 @@ static void ud_connect(struct ivp_qp *qp)
 			qp->qpn);
 	armed = __atomic_load_n(&d->rcq->armed, __ATOMIC_RELAXED);
 	if (armed)
-		arm_qp(qp, true, false, armed);
+		arm_qp(qp, true, false, armed, true);
 }
 
 /* Slot @s of the page, under its seq: false while the device writes. */

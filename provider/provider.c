@@ -319,6 +319,29 @@ static void ivo_async_put(struct ivp_context *ic, uint64_t element,
 			strerror(errno));
 }
 
+/*
+ * The device is gone and its last events are in the pipe: after them,
+ * async_fd reads end (EOF, POLLHUP), as the kernel's async event file
+ * answers EIO once a disassociated device's events are read, so
+ * ibv_get_async_event() fails instead of blocking for ever
+ * (ibv_asyncwatch, any event loop).  The write end becomes /dev/null
+ * (dup3() replaces it atomically): the direct path's CQ_ERR writes that
+ * may still come land nowhere, and the descriptor stays the context's
+ * until free_context closes it.
+ */
+static void ivo_async_end(struct ivp_context *ic)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (dup3(fd, ic->async_wr, O_CLOEXEC) < 0 &&
+	    getenv("IOVERBS_DEBUG") && !strcmp(getenv("IOVERBS_DEBUG"), "1"))
+		fprintf(stderr, "ioverbs: async_fd not ended: %s\n",
+			strerror(errno));
+	close(fd);
+}
+
 static void *ivo_async_thread(void *arg)
 {
 	struct ivp_context *ic = arg;
@@ -351,6 +374,11 @@ static void *ivo_async_thread(void *arg)
 			}
 			ivo_async_put(ic, element, type);
 		}
+		/* Hot unplug: nothing comes after the daemon's DEVICE_FATAL. */
+		if (fatal) {
+			ivo_async_end(ic);
+			return NULL;
+		}
 		if (!gone && (ret == -EAGAIN || ret == -EINTR))
 			continue;
 		/*
@@ -358,8 +386,8 @@ static void *ivo_async_thread(void *arg)
 		 * device went, one DEVICE_FATAL, and nothing more to ask.
 		 */
 		__atomic_store_n(&ic->lost, 1, __ATOMIC_RELAXED);
-		if (!fatal)
-			ivo_async_put(ic, 0, IBV_EVENT_DEVICE_FATAL);
+		ivo_async_put(ic, 0, IBV_EVENT_DEVICE_FATAL);
+		ivo_async_end(ic);
 		return NULL;
 	}
 }

@@ -1018,14 +1018,51 @@ TEST_F(dpair, direct_notify_armed)
 	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0,
 			  IB_UVERBS_SEND_SOLICITED));
 	ASSERT_EQ(page(&self->b)->notify, SOFT_DIRECT_NOTIFY_RECV);
-	/* Arming with a completion waiting notifies at once. */
-	page(&self->a)->notify = 0;
-	ASSERT_EQ(poll_now(&self->b, &wc), 1);
+}
+
+/*
+ * An application's arm is for the next completion, as on the relay: a
+ * completion waiting (a's SEND, settled by b) or a record waiting in
+ * the ring (b's) raises no event when the CQ is armed; the next
+ * exchange notifies both sides once.
+ */
+TEST_F(dpair, direct_arm_waits_for_the_next_completion)
+{
+	struct ivp_wc wc;
+	u64 v;
+
+	pair_connect(self, IB_UVERBS_QPT_RC, 7);
+	ASSERT_OK(recv_wr(self, &self->b, 1, 0, 8));
+	ASSERT_OK(recv_wr(self, &self->b, 2, 0, 8));
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
 	pthread_mutex_lock(&self->a.cq.lock);
 	ivp_direct_cq_arm(&self->a.cq, 0);
 	pthread_mutex_unlock(&self->a.cq.lock);
-	ASSERT_EQ(page(&self->a)->notify & SOFT_DIRECT_NOTIFY_SEND,
-		  SOFT_DIRECT_NOTIFY_SEND);
+	pthread_mutex_lock(&self->b.cq.lock);
+	ivp_direct_cq_arm(&self->b.cq, 0);
+	pthread_mutex_unlock(&self->b.cq.lock);
+	ASSERT_EQ(page(&self->a)->notify, 0);
+	ASSERT_EQ(page(&self->b)->notify, 0);
+	ASSERT_EQ(page(&self->a)->armed_send, SOFT_DIRECT_ARM_NEXT);
+	ASSERT_EQ(page(&self->b)->armed_recv, SOFT_DIRECT_ARM_NEXT);
+	ASSERT_EQ(read(self->dev.ring.kick, &v, sizeof(v)), -1);
+	/* The poll after the arm finds them. */
+	ASSERT_EQ(poll_now(&self->b, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 1);
+	ASSERT_EQ(poll_now(&self->a, &wc), 1);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(page(&self->a)->notify, 0);
+	ASSERT_EQ(page(&self->b)->notify, 0);
+	/* A new SEND notifies each armed side once. */
+	ASSERT_OK(send_wr(self, &self->a, IB_UVERBS_WR_SEND, 0, 8, 0, 0, 0));
+	ASSERT_EQ(poll_now(&self->b, &wc), 1);
+	ASSERT_EQ(wc.wr_id, 2);
+	ASSERT_EQ(page(&self->b)->notify, SOFT_DIRECT_NOTIFY_RECV);
+	ASSERT_EQ(page(&self->a)->notify, SOFT_DIRECT_NOTIFY_SEND);
+	ASSERT_EQ(page(&self->a)->armed_send, 0);
+	ASSERT_EQ(page(&self->b)->armed_recv, 0);
+	ASSERT_EQ(read(self->dev.ring.kick, &v, sizeof(v)), sizeof(v));
+	ASSERT_EQ(poll_now(&self->a, &wc), 1);
 }
 
 /* An empty poll yields only when the peer polls on the same CPU. */

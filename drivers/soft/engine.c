@@ -9,7 +9,9 @@
  * AH for UD), and the request executes on it under its resp_lock as the
  * responder would (consuming a receive, writing through its rkey, ...),
  * so one-sided operations land without the target doing anything.  The
- * WR then completes (its WC on the send CQ if signaled or in error).
+ * WR then completes (its WC on the send CQ if signaled or in error); an
+ * RC or UC SEND (or WRITE_WITH_IMM) that consumed a receive completes
+ * just before that receive does, as its ACK precedes any answer.
  *
  * RC without an answer (no QP at the address, not yet in RTR, a port
  * down): the WR is retried after the QP's transport timer, retry_cnt
@@ -538,6 +540,7 @@ struct soft_req {
 	u64 atomic_orig;
 	u64 budget;			/* bytes this step may move */
 	u64 moved;			/* bytes it moved */
+	bool completed;			/* its WC made (soft_req_complete()) */
 };
 
 static u16 soft_port_lid(struct soft_device *sdev, u8 port)
@@ -585,6 +588,28 @@ static u64 soft_resp_resume(struct soft_req *r, struct soft_queue *q,
 			  wqe->resp_wr_id != rw->wr_id))
 		wqe->done = 0;
 	return wqe->done;
+}
+
+/*
+ * The requester's completion of @r's WR with @status: counted, then on
+ * its send CQ if signaled or in error.  sq.lock held.
+ */
+static void soft_req_complete(struct soft_req *r, int status)
+{
+	struct soft_qp *sqp = r->qp;
+	struct ib_uverbs_wc wc;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.wr_id = r->wqe->wr.wr_id;
+	wc.status = status;
+	wc.opcode = soft_send_wc_opcode(r->wqe->wr.opcode);
+	wc.byte_len = status ? 0 : r->byte_len;
+	wc.qp_num = sqp->ibqp.qp_num;
+	wc.port_num = r->attr.port_num;
+	soft_count_wc(sqp, true, status, wc.opcode, wc.byte_len);
+	if (status || sqp->ibqp.sq_sig_all ||
+	    (r->wqe->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
+		soft_cq_add(sqp->ibqp.send_cq, &wc, false);
 }
 
 /*
@@ -715,6 +740,19 @@ static int soft_resp_recv(struct soft_req *r, struct soft_qp *peer,
 	wc.slid = soft_port_lid(r->qp->sdev, r->port);
 	wc.sl = r->av->sl;
 	wc.port_num = pattr->port_num;
+	/*
+	 * RC, UC: the requester's completion first, as on a wire, where
+	 * the ACK (UC: the send itself) leaves before the responder's
+	 * application can answer.  Queued after the receive's, a fast
+	 * answer run by another NIC thread could reach the requester
+	 * before its own SEND completed: ib_send_lat -e, which waits for
+	 * one event after each post and then polls its send CQ once, took
+	 * the answer's event for its SEND's and failed its next post.
+	 */
+	if (!status && type != IB_UVERBS_QPT_UD) {
+		soft_req_complete(r, IB_UVERBS_WC_SUCCESS);
+		r->completed = true;
+	}
 	soft_count_wc(peer, false, status, wc.opcode, wc.byte_len);
 	soft_cq_add(peer->ibqp.recv_cq, &wc,
 		    !!(wr->send_flags & IB_UVERBS_SEND_SOLICITED));
@@ -1256,7 +1294,6 @@ static void soft_sq_retry_later(struct soft_qp *sqp,
 bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)
 {
 	struct soft_queue *q = &sqp->sq;
-	struct ib_uverbs_wc wc;
 	struct soft_req r;
 	bool err = false, last_wqe = false, more = false;
 	u64 cost;
@@ -1319,18 +1356,10 @@ bool soft_sq_process_budget(struct soft_qp *sqp, bool retry_now, u64 *budget)
 				status = IB_UVERBS_WC_RETRY_EXC_ERR;
 			}
 		}
-		memset(&wc, 0, sizeof(wc));
-		wc.wr_id = r.wqe->wr.wr_id;
-		wc.status = status;
-		wc.opcode = soft_send_wc_opcode(r.wqe->wr.opcode);
-		wc.byte_len = status ? 0 : r.byte_len;
-		wc.qp_num = sqp->ibqp.qp_num;
-		wc.port_num = r.attr.port_num;
 		q->head++;
-		soft_count_wc(sqp, true, status, wc.opcode, wc.byte_len);
-		if (status || sqp->ibqp.sq_sig_all ||
-		    (r.wqe->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
-			soft_cq_add(sqp->ibqp.send_cq, &wc, false);
+		/* A delivered SEND completed before its receive did. */
+		if (!r.completed)
+			soft_req_complete(&r, status);
 		if (status && status != IB_UVERBS_WC_WR_FLUSH_ERR) {
 			if (soft_qp_set_err(sqp) && sqp->ibqp.srq)
 				last_wqe = true;

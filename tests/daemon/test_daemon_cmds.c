@@ -227,12 +227,14 @@ TEST(daemon_loopback_rc_send_and_write)
 	ASSERT_OK(post_send(fd, qp[0], &wr, &sge));
 	ASSERT_OK(poll_cq(fd, cq, wc, 4, &n));
 	ASSERT_EQ(n, 2);
-	ASSERT_EQ(wc[0].wr_id, 99);
+	/* The SEND's completion first (its ACK), then the receive's. */
+	ASSERT_EQ(wc[0].wr_id, 7);
 	ASSERT_EQ(wc[0].status, IB_UVERBS_WC_SUCCESS);
-	ASSERT_EQ(wc[0].opcode, IB_UVERBS_WC_RECV);
-	ASSERT_EQ(wc[0].byte_len, 24);
-	ASSERT_EQ(wc[1].wr_id, 7);
+	ASSERT_EQ(wc[0].opcode, IB_UVERBS_WC_SEND);
+	ASSERT_EQ(wc[1].wr_id, 99);
 	ASSERT_EQ(wc[1].status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc[1].opcode, IB_UVERBS_WC_RECV);
+	ASSERT_EQ(wc[1].byte_len, 24);
 	ASSERT_TRUE(!memcmp(buf + 4096, "hello through the daemon", 24));
 
 	/* RDMA WRITE across a page boundary, no receive involved. */

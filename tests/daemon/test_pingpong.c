@@ -865,6 +865,58 @@ TEST(async_events_port_and_removal)
 }
 
 /*
+ * Debian's ibv_asyncwatch (line-buffered through stdbuf) through `ioverbs
+ * run`: PORT_ERR and PORT_ACTIVE on port 1 as the port goes down and up,
+ * then DEVICE_FATAL on hot unplug, after which its next
+ * ibv_get_async_event() fails and it exits 1, as on a kernel whose
+ * device was removed (it blocked for ever).
+ */
+TEST(asyncwatch_ports_and_removal)
+{
+	char path[PATH_MAX], line[256], mnt_opt[128];
+	struct ioverbs_client v;
+	char *argv[12];
+	struct fx fx;
+	int fd, status, argc;
+	pid_t p;
+
+	need_tools("/usr/bin/ibv_asyncwatch");
+	if (access("/usr/bin/stdbuf", X_OK))
+		harness_skip("no /usr/bin/stdbuf");
+	fx_start(&fx, "--mode=0666", "--test-hooks", NULL);
+	snprintf(path, sizeof(path), "%s/asyncwatch.out", fx.dir);
+	argc = run_argv(&fx, argv, mnt_opt, sizeof(mnt_opt), "/usr/bin/stdbuf");
+	argv[argc++] = "-oL";
+	argv[argc++] = "/usr/bin/ibv_asyncwatch";
+	argv[argc++] = "-d";
+	argv[argc++] = "ioverbs0";
+	argv[argc] = NULL;
+	p = spawn(argv, path, 0);
+	if (!file_says(path, "ioverbs0: async event FD ")) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		slurp(path, out_buf, sizeof(out_buf));
+		harness_fail(__FILE__, __LINE__, "asyncwatch: never ready:\n%s",
+			     out_buf);
+	}
+	fd = fx_client_open(&fx, "uverbs0", &v);
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_DOWN, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event_type IBV_EVENT_PORT_ERR (10), port 1\n"));
+	ASSERT_OK(ioverbs_soft_inject(&v, SOFT_INJECT_PORT_UP, IOVERBS_NONE,
+				      1));
+	ASSERT_TRUE(file_says(path, "event_type IBV_EVENT_PORT_ACTIVE (9), port 1\n"));
+	ASSERT_OK(fx_ctl(&fx, "remove uverbs0", line, sizeof(line)));
+	status = reap_out(p, path, out_buf, sizeof(out_buf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
+	    !strstr(out_buf, "event_type IBV_EVENT_DEVICE_FATAL (8), port 0\n"))
+		harness_fail(__FILE__, __LINE__, "asyncwatch: status %#x:\n%s",
+			     status, out_buf);
+	close(fd);
+	fx_stop(&fx);
+}
+
+/*
  * A daemon stopped under a running client: the client's
  * ibv_get_async_event() returns DEVICE_FATAL and its verbs fail, rather
  * than hang.
@@ -1701,6 +1753,162 @@ TEST(perftest_write_bw_both_paths)
 TEST(perftest_send_bw_both_paths)
 {
 	perftest_both("/usr/bin/ib_send_bw", 65536, 200, "200", true);
+}
+
+/*
+ * perftest's @prog with @opt (@nopt of them) on the direct path, then on
+ * the relay: both sides report @bytes and @iters.
+ */
+static void perftest_both_opt(const char *prog, unsigned long long bytes,
+			      unsigned int iters, const char *const *opt,
+			      int nopt)
+{
+	want_path = "direct";
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+	want_path = "relay";
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+}
+
+/* --use-srq: four QPs receive from one SRQ (400 messages in all). */
+TEST(perftest_send_bw_srq_4qps_both_paths)
+{
+	const char *const opt[] = { "--use-srq", "-q", "4", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_send_bw", 65536, 400, opt, 5);
+}
+
+/*
+ * UD, where the direct path may be taken (the receivers' rings) and a
+ * sender sends directly only what follows a polled relayed datagram
+ * (ib_send_bw polls its send CQ every 100: it may relay them all):
+ * the path is not checked on the first run, the relay is.
+ */
+static void perftest_ud_opt(const char *prog, unsigned long long bytes,
+			    unsigned int iters, const char *const *opt,
+			    int nopt)
+{
+	want_path = NULL;
+	ASSERT_OK(unsetenv("IOVERBS_DIRECT"));
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+	want_path = "relay";
+	perftest_opt(prog, bytes, iters, true, opt, nopt);
+}
+
+/* -c UD -q 2: two UD QPs each way, the size cut to the MTU (4096). */
+TEST(perftest_send_bw_ud_2qps_both_paths)
+{
+	const char *const opt[] = { "-c", "UD", "-q", "2", "-n", "100" };
+
+	perftest_ud_opt("/usr/bin/ib_send_bw", 4096, 200, opt, 6);
+}
+
+TEST(perftest_send_lat_ud_both_paths)
+{
+	const char *const opt[] = { "-c", "UD", "-n", "100" };
+
+	perftest_ud_opt("/usr/bin/ib_send_lat", 2, 100, opt, 4);
+}
+
+/* -b: both sides send at once. */
+TEST(perftest_send_bw_bidirectional_both_paths)
+{
+	const char *const opt[] = { "-b", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_send_bw", 65536, 100, opt, 3);
+}
+
+/* -l 4: lists of four WRs per ibv_post_send(). */
+TEST(perftest_write_bw_post_list_both_paths)
+{
+	const char *const opt[] = { "-l", "4", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_write_bw", 65536, 100, opt, 4);
+}
+
+/* -q 4: READs on four QPs; -q 2: atomics on two. */
+TEST(perftest_read_bw_4qps_both_paths)
+{
+	const char *const opt[] = { "-q", "4", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_read_bw", 65536, 400, opt, 4);
+}
+
+TEST(perftest_atomic_bw_2qps_both_paths)
+{
+	const char *const opt[] = { "-q", "2", "-n", "100" };
+
+	perftest_both_opt("/usr/bin/ib_atomic_bw", 8, 200, opt, 4);
+}
+
+/*
+ * What the soft device lacks, ibverbs-utils' programs find out and
+ * refuse as on a device without it: on-demand paging (-o, -O: no ODP
+ * caps, reg_mr with IBV_ACCESS_ON_DEMAND EOPNOTSUPP), completion
+ * timestamps (-t: no hca_core_clock), device memory (-j: max_dm_size
+ * 0), XRC domains (ibv_xsrq_pingpong: ibv_open_xrcd() EOPNOTSUPP, 95).
+ * Each exits 1 with its message before it listens, leaving nothing.
+ */
+TEST(pingpong_refuses_what_the_device_lacks)
+{
+	static const struct {
+		const char *prog, *opt, *msg;
+	} c[] = {
+		{ PINGPONG, "-o", "The device isn't ODP capable or does not support RC send and receive with ODP\n" },
+		{ PINGPONG, "-O", "The device isn't ODP capable or does not support RC send and receive with ODP\n" },
+		{ PINGPONG, "-t", "The device isn't completion timestamp capable\n" },
+		{ PINGPONG, "-j", "Device doesn't support dm allocation\n" },
+		{ "/usr/bin/ibv_srq_pingpong", "-o", "The device isn't ODP capable or does not support RC send, receive and srq with ODP\n" },
+		{ "/usr/bin/ibv_xsrq_pingpong", NULL, "Couldn't Open the XRC Domain 95\n" },
+	};
+	char mnt_opt[128], port[16], out[4096];
+	char *argv[16];
+	unsigned int i;
+	struct fx fx;
+	long base;
+	int argc, ret;
+
+	need_tools(PINGPONG);
+	need_tools("/usr/bin/ibv_xsrq_pingpong");
+	fx_start(&fx, "--mode=0666", NULL);
+	base = fx_live_objects(&fx);
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		snprintf(port, sizeof(port), "%u", free_port());
+		argc = run_argv(&fx, argv, mnt_opt, sizeof(mnt_opt), c[i].prog);
+		argv[argc++] = "-d";
+		argv[argc++] = "ioverbs0";
+		argv[argc++] = "-p";
+		argv[argc++] = port;
+		if (c[i].opt)
+			argv[argc++] = (char *)c[i].opt;
+		argv[argc] = NULL;
+		ret = fx_run(argv, out, sizeof(out));
+		if (ret != 1 || strcmp(out, c[i].msg))
+			harness_fail(__FILE__, __LINE__, "%s %s: exit %d:\n%s",
+				     c[i].prog, c[i].opt ? c[i].opt : "", ret,
+				     out);
+	}
+	ASSERT_EQ(fx_live_objects_settled(&fx), base);
+	fx_stop(&fx);
+}
+
+/*
+ * -e: both CQs on one channel; after each post ib_send_lat takes the
+ * next event as its SEND's and polls the send CQ once, after re-arming
+ * the CQ whose event it got (libibverbs' order: arm, then poll).  An
+ * arm that raised an event for the completion already waiting made it
+ * poll nothing and fail its third post with ENOMEM (tx depth 1) on the
+ * direct path.  On the relay it failed so now and then: the responder's
+ * receive completion was queued before the requester's SEND completion,
+ * and a fast answer's event could come before the SEND's.
+ */
+TEST(perftest_send_lat_events_both_paths)
+{
+	const char *const opt[] = { "-e", "-n", "200" };
+
+	want_path = "direct";
+	perftest_opt("/usr/bin/ib_send_lat", 2, 200, true, opt, 3);
+	want_path = "relay";
+	perftest_opt("/usr/bin/ib_send_lat", 2, 200, true, opt, 3);
 }
 
 /*

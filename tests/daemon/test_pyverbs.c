@@ -3,7 +3,8 @@
  * rdma-core's own pyverbs tests (Debian's python3-pyverbs and rdma-core,
  * which ships them gzipped in /usr/share/doc/rdma-core/tests), unmodified,
  * through `ioverbs run` on the daemon's ioverbs0: one test here per module
- * (device, PD, MR, CQ, CQ events, QP).  Each unpacks a fresh copy of the
+ * (device, PD, MR, CQ, CQ events, QP, extended QP and CQ, atomics, AH,
+ * fork, ODP, parent domains, relaxed ordering).  Each unpacks a fresh copy of the
  * shipped tests into the build tree ($(O)/pyverbs.XXXXXX, removed
  * afterwards), runs `python3 run_tests.py -v --dev ioverbs0 MODULE` and
  * wants unittest's "OK" with no error and no failure, at least one test
@@ -40,6 +41,12 @@ static const char *const skips[] = {
 	"Create XRCD is not supported",
 	"Create custom mr with additional access flags 18 is not supported",
 	"Extended QP is not supported on this device",
+	"ODP is not supported - No ODP caps",
+	"Parent Domain is not supported on this device",
+	/* A RoCE-only check; ioverbs0's port is InfiniBand. */
+	"Link layer of port=1 is InfiniBand , skip RoCE test",
+	/* The machine: no 2 MiB huge pages reserved. */
+	"There are no huge pages of size 2M allocated",
 	/* The machine: no GPU render node to allocate a dma-buf on. */
 	"Device /dev/dri/renderD",
 	"Lack of permission to access /dev/dri/renderD",
@@ -238,7 +245,37 @@ TEST_TIMEOUT(pyverbs_atomic, 300)
 	pyverbs_module("test_atomic", false);
 }
 
+TEST_TIMEOUT(pyverbs_addr, 300)
+{
+	pyverbs_module("test_addr", false);
+}
+
+TEST_TIMEOUT(pyverbs_fork, 300)
+{
+	pyverbs_module("test_fork", false);
+}
+
+TEST_TIMEOUT(pyverbs_odp, 300)
+{
+	pyverbs_module("test_odp", false);
+}
+
+TEST_TIMEOUT(pyverbs_parent_domain, 300)
+{
+	pyverbs_module("test_parent_domain", false);
+}
+
+TEST_TIMEOUT(pyverbs_relaxed_ordering, 300)
+{
+	pyverbs_module("test_relaxed_ordering", false);
+}
+
 /* The modules that move data, on the relay too. */
+TEST_TIMEOUT(pyverbs_relaxed_ordering_relay, 300)
+{
+	pyverbs_module("test_relaxed_ordering", true);
+}
+
 TEST_TIMEOUT(pyverbs_cq_relay, 300)
 {
 	pyverbs_module("test_cq", true);
