@@ -28,7 +28,7 @@
 #include "../drivers/soft/roce_wire.h"
 #include "../drivers/soft/soft.h"
 
-#include "soft_env.h"
+#include "soft_side.h"
 
 /* 127.A.B.@host as a RoCEv2 GID (::ffff:127.A.B.@host). */
 static void test_addr(u8 addr[16], u8 host)
@@ -78,93 +78,12 @@ static void env_open_roce(struct env *e, u8 host)
 	e->uobj.context = e->uctx;
 }
 
-static void env_close(struct env *e)
-{
-	e->dev->dealloc_ucontext(e->uctx);
-	uverbs_ucontext_abort(e->uctx);
-	ib_uverbs_release(e->f);
-	soft_device_destroy(e->dev);
-}
-
 static struct soft_roce_counters counters(struct env *e)
 {
 	struct soft_roce_counters c;
 
 	soft_roce_counters(&e->sdev->ports[0], &c);
 	return c;
-}
-
-struct side {
-	struct env *e;
-	struct ib_pd *pd;
-	struct ib_cq *cq;
-	struct ib_qp *qp;
-	u8 *buf;
-	size_t len;
-	struct ib_mr *mr;
-};
-
-#define ACC_ALL (IB_UVERBS_ACCESS_LOCAL_WRITE | IB_UVERBS_ACCESS_REMOTE_WRITE | \
-		 IB_UVERBS_ACCESS_REMOTE_READ | IB_UVERBS_ACCESS_REMOTE_ATOMIC)
-
-static struct ib_mr *mr_reg_ok(struct side *s, void *start, u64 len,
-			       u32 access)
-{
-	struct ib_uverbs_mr_reg_cmd cmd = {
-		.start = (u64)(uintptr_t)start, .length = len,
-		.hca_va = (u64)(uintptr_t)start, .access_flags = access,
-	};
-	struct ib_mr *mr = s->e->ops->reg_mr(s->pd, &cmd, NULL);
-
-	ASSERT_TRUE(!IS_ERR(mr));
-	mr->device = s->e->dev;
-	mr->uobject = &s->e->uobj;
-	mr->pd = s->pd;
-	return mr;
-}
-
-static void side_open(struct side *s, struct env *e, u8 type, size_t len)
-{
-	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 7, .cqe = 256 };
-	struct ib_uverbs_qp_create_cmd qcmd = {
-		.user_handle = 9, .qp_type = type,
-		.cap = { .max_send_wr = 64, .max_recv_wr = 64,
-			 .max_send_sge = 4, .max_recv_sge = 4,
-			 .max_inline_data = 128 },
-	};
-
-	memset(s, 0, sizeof(*s));
-	s->e = e;
-	s->pd = e->ops->alloc_pd(e->uctx, NULL);
-	ASSERT_TRUE(!IS_ERR(s->pd));
-	s->pd->device = e->dev;
-	s->pd->uobject = &e->uobj;
-	s->cq = e->ops->create_cq(e->uctx, &ccmd, NULL);
-	ASSERT_TRUE(!IS_ERR(s->cq));
-	s->cq->device = e->dev;
-	s->cq->uobject = &e->uobj;
-	s->qp = e->ops->create_qp(s->pd, &qcmd, NULL);
-	ASSERT_TRUE(!IS_ERR(s->qp));
-	s->qp->device = e->dev;
-	s->qp->uobject = &e->uobj;
-	s->qp->pd = s->pd;
-	s->qp->send_cq = s->cq;
-	s->qp->recv_cq = s->cq;
-	s->len = len;
-	s->buf = calloc(1, len);
-	ASSERT_TRUE(s->buf != NULL);
-	s->mr = mr_reg_ok(s, s->buf, len, ACC_ALL);
-}
-
-static void side_close(struct side *s)
-{
-	const struct ib_device_ops *ops = s->e->ops;
-
-	ASSERT_OK(ops->destroy_qp(s->qp));
-	ASSERT_OK(ops->dereg_mr(s->mr));
-	ASSERT_OK(ops->destroy_cq(s->cq));
-	ASSERT_OK(ops->dealloc_pd(s->pd));
-	free(s->buf);
 }
 
 /* The path of a connection: where, how long to wait, how often. */
@@ -261,8 +180,8 @@ static void pair_open(struct pair *p, u8 type, size_t len)
 
 	env_open_roce(&p->ea, 1);
 	env_open_roce(&p->eb, 2);
-	side_open(&p->a, &p->ea, type, len);
-	side_open(&p->b, &p->eb, type, len);
+	side_open(&p->a, &p->ea, type, 256, len, false);
+	side_open(&p->b, &p->eb, type, 256, len, false);
 	pair_path(p, &pa, &pb);
 	qp_connect(&p->a, &pa);
 	qp_connect(&p->b, &pb);
@@ -276,30 +195,12 @@ static void pair_close(struct pair *p)
 	env_close(&p->eb);
 }
 
-static struct ib_uverbs_sge sge_of(struct side *s, u64 off, u32 len)
-{
-	struct ib_uverbs_sge sge = {
-		.addr = (u64)(uintptr_t)(s->buf + off), .length = len,
-		.lkey = s->mr->lkey,
-	};
-	return sge;
-}
-
 static void post_send_ok(struct side *s, struct ib_uverbs_send_wr *wr,
 			 const struct ib_uverbs_sge *sge, u32 num_sge)
 {
 	u32 bad = 99;
 
 	ASSERT_OK(s->e->ops->post_send(s->qp, wr, 1, sge, num_sge, &bad));
-}
-
-static void post_recv_ok(struct side *s, u64 wr_id,
-			 const struct ib_uverbs_sge *sge, u32 num_sge)
-{
-	struct ib_uverbs_recv_wr wr = { .wr_id = wr_id, .num_sge = num_sge };
-	u32 bad = 99;
-
-	ASSERT_OK(s->e->ops->post_recv(s->qp, &wr, 1, sge, num_sge, &bad));
 }
 
 /* One completion, waited for up to 10 s (the wire and timers run). */
@@ -411,7 +312,7 @@ TEST(soft_roce_grh_required)
 	struct side s;
 
 	env_open_roce(&e, 1);
-	side_open(&s, &e, IB_UVERBS_QPT_RC, 64);
+	side_open(&s, &e, IB_UVERBS_QPT_RC, 256, 64, false);
 	a.ah_attr.dlid = 3;
 	a.ah_attr.port_num = 1;
 	ASSERT_EQ(e.ops->modify_qp(s.qp, &a), -EINVAL);
@@ -699,8 +600,8 @@ TEST(soft_roce_rc_rnr)
 	/* rnr_retry 2: three RNR NAKs, then RNR_RETRY_EXC_ERR. */
 	env_open_roce(&p.ea, 1);
 	env_open_roce(&p.eb, 2);
-	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 4096);
-	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 4096);
+	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 256, 4096, false);
+	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 256, 4096, false);
 	pair_path(&p, &pa, &pb);
 	pa.rnr_retry = 2;
 	qp_connect(&p.a, &pa);
@@ -728,8 +629,8 @@ TEST(soft_roce_rc_retransmit_after_drop)
 
 	env_open_roce(&p.ea, 1);
 	env_open_roce(&p.eb, 2);
-	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 8192);
-	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 8192);
+	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 256, 8192, false);
+	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 256, 8192, false);
 	pair_path(&p, &pa, &pb);
 	pa.timeout = 12;	/* 16 ms */
 	qp_connect(&p.a, &pa);
@@ -759,7 +660,7 @@ TEST(soft_roce_rc_retransmit_after_drop)
 
 	/* retry_cnt 2 and nobody there: RETRY_EXC_ERR after 3 tries. */
 	env_open_roce(&p.ea, 1);
-	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 8192);
+	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 256, 8192, false);
 	memset(&pa, 0, sizeof(pa));
 	test_addr(pa.dgid, 2);
 	pa.dqpn = 0x77;
@@ -876,7 +777,7 @@ TEST(soft_roce_rc_responder_duplicates_and_sequence)
 	u64 v;
 
 	env_open_roce(&e, 1);
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 8192);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
 	peer_open(&pr, 3);
 	memset(&pa, 0, sizeof(pa));
 	memcpy(pa.dgid, pr.addr, 16);
@@ -1006,7 +907,7 @@ TEST(soft_roce_garbage)
 	int i, j;
 
 	env_open_roce(&e, 1);
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 4096);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 4096, false);
 	peer_open(&pr, 3);
 	test_addr(dev_addr, 1);
 	/* Too short; a bad opcode (RD); a bad ICRC; no such QP. */
