@@ -28,21 +28,8 @@
 #include "../drivers/soft/roce_wire.h"
 #include "../drivers/soft/soft.h"
 
+#include "roce_addr.h"
 #include "soft_side.h"
-
-/* 127.A.B.@host as a RoCEv2 GID (::ffff:127.A.B.@host). */
-static void test_addr(u8 addr[16], u8 host)
-{
-	unsigned int pid = (unsigned int)getpid();
-
-	memset(addr, 0, 16);
-	addr[10] = 0xff;
-	addr[11] = 0xff;
-	addr[12] = 127;
-	addr[13] = (u8)(1 + pid % 250);
-	addr[14] = (u8)(pid / 250 % 250);
-	addr[15] = host;
-}
 
 /* fd14::@host, the IPv6 addresses of the private namespace's lo. */
 static bool test_v6;
@@ -62,7 +49,7 @@ static void env_open_roce(struct env *e, u8 host)
 	if (test_v6)
 		test_addr6(cfg.roce[0].addr, host);
 	else
-		test_addr(cfg.roce[0].addr, host);
+		roce_loopback_gid(cfg.roce[0].addr, host);
 	strcpy(cfg.roce[0].netdev, "lo");
 	cfg.roce[0].mtu = IB_UVERBS_MTU_4096;
 	memset(e, 0, sizeof(*e));
@@ -155,7 +142,7 @@ static void pair_path(struct pair *p, struct path *pa, struct path *pb)
 	if (test_v6)
 		test_addr6(pa->dgid, 2);
 	else
-		test_addr(pa->dgid, 2);
+		roce_loopback_gid(pa->dgid, 2);
 	pa->dqpn = p->b.qp->qp_num;
 	/* 1 s: no retransmission on a slow (TSan) run skews the counts. */
 	pa->timeout = 18;
@@ -168,7 +155,7 @@ static void pair_path(struct pair *p, struct path *pa, struct path *pb)
 	if (test_v6)
 		test_addr6(pb->dgid, 1);
 	else
-		test_addr(pb->dgid, 1);
+		roce_loopback_gid(pb->dgid, 1);
 	pb->dqpn = p->a.qp->qp_num;
 	pb->sq_psn = pa->rq_psn;
 	pb->rq_psn = pa->sq_psn;
@@ -259,7 +246,7 @@ TEST(soft_roce_port_attributes)
 	ASSERT_EQ(pr.port_cap_flags & (1u << 26), 1u << 26);
 	ASSERT_EQ(pr.state, IB_UVERBS_PORT_ACTIVE);
 	ASSERT_OK(e.ops->query_gid(e.dev, 1, 0, &gid));
-	test_addr(want, 1);
+	roce_loopback_gid(want, 1);
 	ASSERT_TRUE(!memcmp(gid.raw, want, 16));
 	c = counters(&e);
 	ASSERT_EQ(c.roce, 1);
@@ -285,7 +272,7 @@ TEST(soft_roce_port_address_in_use)
 	struct soft_device_config cfg = {};
 	struct ib_device *a, *b;
 
-	test_addr(cfg.roce[0].addr, 1);
+	roce_loopback_gid(cfg.roce[0].addr, 1);
 	a = soft_device_create(&cfg);
 	ASSERT_TRUE(!IS_ERR(a));
 	/* One socket per address: a second device cannot bind it. */
@@ -662,7 +649,7 @@ TEST(soft_roce_rc_retransmit_after_drop)
 	env_open_roce(&p.ea, 1);
 	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 256, 8192, false);
 	memset(&pa, 0, sizeof(pa));
-	test_addr(pa.dgid, 2);
+	roce_loopback_gid(pa.dgid, 2);
 	pa.dqpn = 0x77;
 	pa.timeout = 10;
 	pa.retry_cnt = 2;
@@ -693,7 +680,7 @@ static void peer_open(struct peer *pr, u8 host)
 				   .sin_port = htons(ROCE_UDP_PORT) };
 	int pmtu = IP_PMTUDISC_DO;
 
-	test_addr(pr->addr, host);
+	roce_loopback_gid(pr->addr, host);
 	memcpy(&sin.sin_addr, pr->addr + 12, 4);
 	pr->fd = socket(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_TRUE(pr->fd >= 0);
@@ -785,7 +772,7 @@ TEST(soft_roce_rc_responder_duplicates_and_sequence)
 	pa.rq_psn = 100;
 	pa.timeout = 0;
 	qp_connect(&a, &pa);
-	test_addr(dev_addr, 1);
+	roce_loopback_gid(dev_addr, 1);
 	s = sge_of(&a, 0, 64);
 	post_recv_ok(&a, 1, &s, 1);
 	s = sge_of(&a, 64, 64);
@@ -909,7 +896,7 @@ TEST(soft_roce_garbage)
 	env_open_roce(&e, 1);
 	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 4096, false);
 	peer_open(&pr, 3);
-	test_addr(dev_addr, 1);
+	roce_loopback_gid(dev_addr, 1);
 	/* Too short; a bad opcode (RD); a bad ICRC; no such QP. */
 	peer_raw(&pr, dev_addr, "abc", 3);
 	memset(buf, 0, sizeof(buf));
@@ -1165,7 +1152,7 @@ static void ud_open(struct ud_end *u, u8 host)
 	struct ib_uverbs_qp_create_resp qp_resp;
 
 	memset(u, 0, sizeof(*u));
-	test_addr(cfg.roce[0].addr, host);
+	roce_loopback_gid(cfg.roce[0].addr, host);
 	cfg.roce[0].mtu = IB_UVERBS_MTU_1024;
 	u->dev = soft_device_create(&cfg);
 	ASSERT_TRUE(!IS_ERR(u->dev));
@@ -1226,7 +1213,7 @@ TEST(soft_roce_ud_datagrams)
 	ah.dlid = 1;
 	ASSERT_ERRNO(-EINVAL, ioverbs_ah_create(&a.v, a.pd, &ah, &ah_h));
 	ah.is_global = 1;
-	test_addr(ah.dgid.raw, 2);
+	roce_loopback_gid(ah.dgid.raw, 2);
 	UD_OK(&a, ioverbs_ah_create(&a.v, a.pd, &ah, &ah_h));
 
 	memcpy(a.buf, "datagram", 8);
@@ -1260,7 +1247,7 @@ TEST(soft_roce_ud_datagrams)
 	ASSERT_EQ(grh[20], 0x45);
 	ASSERT_EQ(grh[29], 17);			/* UDP */
 	ASSERT_EQ((grh[22] << 8) | grh[23], 20 + 8 + 12 + 8 + 4 + 8 + 4);
-	test_addr(want, 1);
+	roce_loopback_gid(want, 1);
 	ASSERT_TRUE(!memcmp(grh + 32, want + 12, 4));		/* source */
 	ASSERT_TRUE(!memcmp(grh + 36, ah.dgid.raw + 12, 4));	/* dest */
 	ASSERT_TRUE(!memcmp(b.buf + 40, "datagram", 8));
