@@ -208,6 +208,26 @@ static struct ib_uverbs_wc poll_one(struct side *s)
 	return wc;
 }
 
+/*
+ * Posts @wr on @s and waits for its one completion, which must have
+ * @status: returns it.
+ */
+static struct ib_uverbs_wc post_send_wc(struct side *s,
+					struct ib_uverbs_send_wr *wr,
+					const struct ib_uverbs_sge *sge,
+					u32 num_sge, u32 status)
+{
+	struct ib_uverbs_wc wc;
+
+	post_send_ok(s, wr, sge, num_sge);
+	wc = poll_one(s);
+	if (wc.status != status)
+		harness_fail(__FILE__, __LINE__,
+			     "wr_id %llu: status %u, want %u",
+			     (unsigned long long)wr->wr_id, wc.status, status);
+	return wc;
+}
+
 /* No completion within @ms. */
 static void poll_none(struct side *s, int ms)
 {
@@ -343,9 +363,7 @@ TEST(soft_roce_rc_send_sizes)
 		fill_pattern(p.a.buf, buf, i);
 		memset(p.b.buf, 0, buf);
 		post_recv_ok(&p.b, 200 + i, rs, 2);
-		post_send_ok(&p.a, &wr, ss, 2);
-		wc = poll_one(&p.a);
-		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		wc = post_send_wc(&p.a, &wr, ss, 2, IB_UVERBS_WC_SUCCESS);
 		ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
 		ASSERT_EQ(wc.wr_id, 100 + i);
 		ASSERT_EQ(wc.byte_len, n);
@@ -401,9 +419,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.wr.rdma.remote_addr = (u64)(uintptr_t)p.b.buf + 100;
 	wr.wr.rdma.rkey = p.b.mr->rkey;
 	s = sge_of(&p.a, 0, 20000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
 	ASSERT_EQ(wc.byte_len, 20000);
 	ASSERT_TRUE(!memcmp(p.b.buf + 100, p.a.buf, 20000));
@@ -414,9 +430,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.wr_id = 2;
 	wr.opcode = IB_UVERBS_WR_RDMA_READ;
 	s = sge_of(&p.a, 30000, 20000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
 	ASSERT_EQ(wc.wr_id, 2);
 	ASSERT_EQ(wc.byte_len, 20000);
@@ -429,9 +443,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.opcode = IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
 	wr.imm_data = 0x01020304;
 	s = sge_of(&p.a, 0, 3000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
@@ -450,9 +462,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.wr.atomic.rkey = p.b.mr->rkey;
 	wr.wr.atomic.compare_add = 2;
 	s = sge_of(&p.a, 2048, 8);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_FETCH_ADD);
 	ASSERT_EQ(wc.byte_len, 8);
 	memcpy(&v, p.a.buf + 2048, 8);
@@ -463,18 +473,14 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.opcode = IB_UVERBS_WR_ATOMIC_CMP_AND_SWP;
 	wr.wr.atomic.compare_add = 42;
 	wr.wr.atomic.swap = 7;
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_COMP_SWAP);
 	memcpy(&v, p.a.buf + 2048, 8);
 	ASSERT_EQ(v, 42);
 	memcpy(&v, p.b.buf + 1024, 8);
 	ASSERT_EQ(v, 7);
 	wr.wr_id = 6;
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	memcpy(&v, p.a.buf + 2048, 8);
 	ASSERT_EQ(v, 7);
 	memcpy(&v, p.b.buf + 1024, 8);
@@ -531,9 +537,7 @@ TEST(soft_roce_rc_access_errors)
 	wr.opcode = IB_UVERBS_WR_RDMA_READ;
 	wr.wr.rdma.remote_addr = (u64)(uintptr_t)p.b.buf + 8000;
 	s = sge_of(&p.a, 0, 400);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_REM_ACCESS_ERR);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
 	pair_close(&p);
 
@@ -544,9 +548,7 @@ TEST(soft_roce_rc_access_errors)
 	wr.wr_id = 4;
 	wr.opcode = IB_UVERBS_WR_SEND;
 	s = sge_of(&p.a, 0, 101);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_INV_REQ_ERR);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_REM_INV_REQ_ERR);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.wr_id, 9);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_LOC_LEN_ERR);
@@ -594,9 +596,7 @@ TEST(soft_roce_rc_rnr)
 	qp_connect(&p.a, &pa);
 	qp_connect(&p.b, &pb);
 	s = sge_of(&p.a, 0, 4);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_RNR_RETRY_EXC_ERR);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_RNR_RETRY_EXC_ERR);
 	ASSERT_EQ(counters(&p.ea).rnr_naks_rcvd, 3);
 	ASSERT_EQ(counters(&p.eb).rnr_naks_sent, 3);
 	pair_close(&p);
@@ -655,9 +655,7 @@ TEST(soft_roce_rc_retransmit_after_drop)
 	pa.retry_cnt = 2;
 	qp_connect(&p.a, &pa);
 	s = sge_of(&p.a, 0, 10);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_RETRY_EXC_ERR);
 	ca = counters(&p.ea);
 	ASSERT_EQ(ca.timeouts, 3);
 	ASSERT_EQ(ca.retransmits, 2);
@@ -962,9 +960,7 @@ TEST(soft_roce_uc_send_write)
 	fill_pattern(p.a.buf, 16384, 1);
 	/* No receive: the message is lost, the sender completes. */
 	s = sge_of(&p.a, 0, 3000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	poll_none(&p.b, 30);
 	ASSERT_EQ(counters(&p.eb).drops[SOFT_ROCE_DROP_NO_RECV], 1);
 	/* With one: 3 packets filled in. */
@@ -972,9 +968,7 @@ TEST(soft_roce_uc_send_write)
 	post_recv_ok(&p.b, 5, &s, 1);
 	s = sge_of(&p.a, 0, 3000);
 	wr.wr_id = 2;
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.wr_id, 5);
 	ASSERT_EQ(wc.byte_len, 3000);
@@ -1069,9 +1063,7 @@ TEST(soft_roce_ipv6_pair)
 	s = sge_of(&p.b, 0, 8192);
 	post_recv_ok(&p.b, 2, &s, 1);
 	s = sge_of(&p.a, 0, 5000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.byte_len, 5000);
@@ -1081,15 +1073,11 @@ TEST(soft_roce_ipv6_pair)
 	wr.wr.rdma.remote_addr = (u64)(uintptr_t)p.b.buf + 10000;
 	wr.wr.rdma.rkey = p.b.mr->rkey;
 	s = sge_of(&p.a, 100, 7000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_TRUE(!memcmp(p.b.buf + 10000, p.a.buf + 100, 7000));
 	wr.opcode = IB_UVERBS_WR_RDMA_READ;
 	s = sge_of(&p.a, 30000, 7000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.byte_len, 7000);
 	ASSERT_TRUE(!memcmp(p.a.buf + 30000, p.a.buf + 100, 7000));
 	v = 5;
@@ -1099,9 +1087,7 @@ TEST(soft_roce_ipv6_pair)
 	wr.wr.atomic.rkey = p.b.mr->rkey;
 	wr.wr.atomic.compare_add = 3;
 	s = sge_of(&p.a, 50000, 8);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	memcpy(&v, p.a.buf + 50000, 8);
 	ASSERT_EQ(v, 5);
 	memcpy(&v, p.b.buf + 40000, 8);
