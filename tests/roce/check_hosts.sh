@@ -78,9 +78,7 @@ wire() {
 	}
 }
 
-roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
-trap 'finish' EXIT
-trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+roce_begin "$out"
 wire "$loss" "$reorder"
 F=$loss,$reorder
 X='-x 0 -d ioverbs0 -F'

@@ -94,23 +94,13 @@ both() {
 	done
 }
 
-roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
-trap 'finish' EXIT
-trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+roce_begin "$out"
 
 if [ ! -x "${IOVERBS_BUILD:-$here/build/rel}/daemon/ioverbsd" ]; then
 	not_ok setup "no ioverbsd in ${IOVERBS_BUILD:-$here/build/rel} (make)"
 	finish
 fi
-kver=$(roce_guest_kver)
-if ! roce_guest_initramfs "$kver" 2>"$out/initramfs.err"; then
-	not_ok initramfs "$(tail -n1 "$out/initramfs.err")"
-	finish
-fi
-if ! roce_bridge_up 2>"$out/bridge.err"; then
-	not_ok bridge "$(tail -n1 "$out/bridge.err")"
-	finish
-fi
+roce_bridge "$out"
 if ! { roce_guest_launch 2 && roce_guest_ready 2; } 2>"$out/boot.err"; then
 	not_ok guest_boot "$(tail -n1 "$out/boot.err")"
 	finish

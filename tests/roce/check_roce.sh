@@ -122,19 +122,9 @@ pair() {
 	run_pair "$_name" 2 "$_args" 3 "$_args 10.50.0.2" "$_re" "$@"
 }
 
-roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
-trap 'finish' EXIT
-trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+roce_begin "$out"
 
-kver=$(roce_guest_kver)
-if ! roce_guest_initramfs "$kver" 2>"$out/initramfs.err"; then
-	not_ok initramfs "$(tail -n1 "$out/initramfs.err")"
-	finish
-fi
-if ! roce_bridge_up 2>"$out/bridge.err"; then
-	not_ok bridge "$(tail -n1 "$out/bridge.err")"
-	finish
-fi
+roce_bridge "$out"
 # g4 sits on br1, behind netimp (5% loss, 10% reordering each way; 10%
 # loss for the golden NAKs).
 loss=5

@@ -3,6 +3,9 @@
 # results of one script and what its commands said.
 #
 # roce_results OUT LOG: empties the directory OUT and starts OUT/LOG.
+# roce_begin OUT: the namespaces (roce_net_init), finish at any exit.
+# roce_bridge OUT: the guests' initramfs for $kver and the bridge
+# (scripts/roce_guest.sh, sourced by the caller), errors in OUT/*.err.
 # ok NAME, not_ok NAME WHY, skip NAME WHY: one result, on stdout and in
 # the log.  finish: takes the namespaces down, prints "N passed, N
 # failed" (", N skipped" when some were) and exits 1 if a test failed.
@@ -16,6 +19,24 @@ roce_results() {
 	log=$1/$2
 	pass=0 fail=0 skip=0
 	: >"$log"
+}
+
+roce_begin() {
+	roce_net_init "$1" || { not_ok setup "cannot make the namespaces"; finish; }
+	trap 'finish' EXIT
+	trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+}
+
+roce_bridge() {
+	kver=$(roce_guest_kver)
+	if ! roce_guest_initramfs "$kver" 2>"$1/initramfs.err"; then
+		not_ok initramfs "$(tail -n1 "$1/initramfs.err")"
+		finish
+	fi
+	if ! roce_bridge_up 2>"$1/bridge.err"; then
+		not_ok bridge "$(tail -n1 "$1/bridge.err")"
+		finish
+	fi
 }
 
 ok() {
