@@ -12,6 +12,23 @@
 #include "harness.h"
 #include "soft_env.h"
 
+/* A device built from @cfg, a file and a context, as GET_CONTEXT leaves them. */
+static inline void env_open_cfg(struct env *e,
+				const struct soft_device_config *cfg)
+{
+	memset(e, 0, sizeof(*e));
+	e->dev = soft_device_create(cfg);
+	ASSERT_TRUE(!IS_ERR(e->dev));
+	e->sdev = to_soft_dev(e->dev);
+	e->ops = to_verbs_dev(e->dev)->ops;
+	e->f = ib_uverbs_open(e->dev, NULL, NULL);
+	ASSERT_TRUE(!IS_ERR(e->f));
+	e->uctx = uverbs_ucontext_alloc(e->dev, e->f);
+	ASSERT_TRUE(!IS_ERR(e->uctx));
+	ASSERT_OK(e->ops->alloc_ucontext(e->uctx, NULL));
+	e->uobj.context = e->uctx;
+}
+
 static inline void env_close(struct env *e)
 {
 	e->dev->dealloc_ucontext(e->uctx);
@@ -116,6 +133,15 @@ static inline void post_recv_ok(struct side *s, u64 wr_id,
 	u32 bad = 99;
 
 	ASSERT_OK(s->e->ops->post_recv(s->qp, &wr, 1, sge, num_sge, &bad));
+}
+
+/* @n bytes at @p of a pattern that differs with @seed and every offset. */
+static inline void fill_pattern(u8 *p, size_t n, u32 seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (u8)(i * 131 + seed + (i >> 8));
 }
 
 #endif /* _TESTS_SOFT_SIDE_H */

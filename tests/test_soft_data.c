@@ -24,17 +24,7 @@ static void env_open_ok(struct env *e)
 {
 	struct soft_device_config cfg = { .std_types = &test_std_types };
 
-	memset(e, 0, sizeof(*e));
-	e->dev = soft_device_create(&cfg);
-	ASSERT_TRUE(!IS_ERR(e->dev));
-	e->sdev = to_soft_dev(e->dev);
-	e->ops = to_verbs_dev(e->dev)->ops;
-	e->f = ib_uverbs_open(e->dev, NULL, NULL);
-	ASSERT_TRUE(!IS_ERR(e->f));
-	e->uctx = uverbs_ucontext_alloc(e->dev, e->f);
-	ASSERT_TRUE(!IS_ERR(e->uctx));
-	ASSERT_OK(e->ops->alloc_ucontext(e->uctx, NULL));
-	e->uobj.context = e->uctx;
+	env_open_cfg(e, &cfg);
 }
 
 static u16 lid_of(struct env *e)
@@ -157,14 +147,6 @@ static void expect_wc(struct side *s, u64 wr_id, u32 status, u32 opcode)
 			     "wc: wr_id %llu status %u opcode %u, want %llu %u %u",
 			     (unsigned long long)wc.wr_id, wc.status, wc.opcode,
 			     (unsigned long long)wr_id, status, opcode);
-}
-
-static void fill_pattern(u8 *p, size_t n, u32 seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (u8)(i * 131 + seed + (i >> 8));
 }
 
 /* The state the core learns through query_qp_state (under the QP lock). */

@@ -52,17 +52,7 @@ static void env_open_roce(struct env *e, u8 host)
 		roce_loopback_gid(cfg.roce[0].addr, host);
 	strcpy(cfg.roce[0].netdev, "lo");
 	cfg.roce[0].mtu = IB_UVERBS_MTU_4096;
-	memset(e, 0, sizeof(*e));
-	e->dev = soft_device_create(&cfg);
-	ASSERT_TRUE(!IS_ERR(e->dev));
-	e->sdev = to_soft_dev(e->dev);
-	e->ops = to_verbs_dev(e->dev)->ops;
-	e->f = ib_uverbs_open(e->dev, NULL, NULL);
-	ASSERT_TRUE(!IS_ERR(e->f));
-	e->uctx = uverbs_ucontext_alloc(e->dev, e->f);
-	ASSERT_TRUE(!IS_ERR(e->uctx));
-	ASSERT_OK(e->ops->alloc_ucontext(e->uctx, NULL));
-	e->uobj.context = e->uctx;
+	env_open_cfg(e, &cfg);
 }
 
 static struct soft_roce_counters counters(struct env *e)
@@ -235,14 +225,6 @@ static void poll_none(struct side *s, int ms)
 
 	usleep(ms * 1000);
 	ASSERT_EQ(s->e->ops->poll_cq(s->cq, 1, &wc), 0);
-}
-
-static void fill_pattern(u8 *p, size_t n, u32 seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (u8)(i * 131 + seed + (i >> 8));
 }
 
 /* --- the port ---------------------------------------------------------- */
