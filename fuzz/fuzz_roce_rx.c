@@ -36,6 +36,7 @@
 
 #include "../drivers/soft/roce_wire.h"
 #include "../drivers/soft/soft.h"
+#include "../tests/roce_addr.h"
 
 #define FR_BUF (64 * 1024)
 #define FR_MAX_PKTS 64
@@ -43,19 +44,6 @@
 
 static struct ib_device *fr_dev;
 static u8 fr_addr[16], fr_peer[16], fr_stranger[16];
-
-static void fr_addr_of(u8 addr[16], u8 host)
-{
-	unsigned int pid = (unsigned int)getpid();
-
-	memset(addr, 0, 16);
-	addr[10] = 0xff;
-	addr[11] = 0xff;
-	addr[12] = 127;
-	addr[13] = (u8)(1 + pid % 250);
-	addr[14] = (u8)(pid / 250 % 250);
-	addr[15] = host;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,9 +53,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct soft_device_config cfg = {};
 
 	compat_warn_abort = true;
-	fr_addr_of(fr_addr, 1);
-	fr_addr_of(fr_peer, 3);
-	fr_addr_of(fr_stranger, 4);
+	roce_loopback_gid(fr_addr, 1);
+	roce_loopback_gid(fr_peer, 3);
+	roce_loopback_gid(fr_stranger, 4);
 	memcpy(cfg.roce[0].addr, fr_addr, 16);
 	cfg.roce[0].mtu = IB_UVERBS_MTU_1024;
 	fr_dev = soft_device_create(&cfg);

@@ -28,21 +28,8 @@
 #include "../drivers/soft/roce_wire.h"
 #include "../drivers/soft/soft.h"
 
-#include "soft_env.h"
-
-/* 127.A.B.@host as a RoCEv2 GID (::ffff:127.A.B.@host). */
-static void test_addr(u8 addr[16], u8 host)
-{
-	unsigned int pid = (unsigned int)getpid();
-
-	memset(addr, 0, 16);
-	addr[10] = 0xff;
-	addr[11] = 0xff;
-	addr[12] = 127;
-	addr[13] = (u8)(1 + pid % 250);
-	addr[14] = (u8)(pid / 250 % 250);
-	addr[15] = host;
-}
+#include "roce_addr.h"
+#include "soft_side.h"
 
 /* fd14::@host, the IPv6 addresses of the private namespace's lo. */
 static bool test_v6;
@@ -62,28 +49,10 @@ static void env_open_roce(struct env *e, u8 host)
 	if (test_v6)
 		test_addr6(cfg.roce[0].addr, host);
 	else
-		test_addr(cfg.roce[0].addr, host);
+		roce_loopback_gid(cfg.roce[0].addr, host);
 	strcpy(cfg.roce[0].netdev, "lo");
 	cfg.roce[0].mtu = IB_UVERBS_MTU_4096;
-	memset(e, 0, sizeof(*e));
-	e->dev = soft_device_create(&cfg);
-	ASSERT_TRUE(!IS_ERR(e->dev));
-	e->sdev = to_soft_dev(e->dev);
-	e->ops = to_verbs_dev(e->dev)->ops;
-	e->f = ib_uverbs_open(e->dev, NULL, NULL);
-	ASSERT_TRUE(!IS_ERR(e->f));
-	e->uctx = uverbs_ucontext_alloc(e->dev, e->f);
-	ASSERT_TRUE(!IS_ERR(e->uctx));
-	ASSERT_OK(e->ops->alloc_ucontext(e->uctx, NULL));
-	e->uobj.context = e->uctx;
-}
-
-static void env_close(struct env *e)
-{
-	e->dev->dealloc_ucontext(e->uctx);
-	uverbs_ucontext_abort(e->uctx);
-	ib_uverbs_release(e->f);
-	soft_device_destroy(e->dev);
+	env_open_cfg(e, &cfg);
 }
 
 static struct soft_roce_counters counters(struct env *e)
@@ -92,79 +61,6 @@ static struct soft_roce_counters counters(struct env *e)
 
 	soft_roce_counters(&e->sdev->ports[0], &c);
 	return c;
-}
-
-struct side {
-	struct env *e;
-	struct ib_pd *pd;
-	struct ib_cq *cq;
-	struct ib_qp *qp;
-	u8 *buf;
-	size_t len;
-	struct ib_mr *mr;
-};
-
-#define ACC_ALL (IB_UVERBS_ACCESS_LOCAL_WRITE | IB_UVERBS_ACCESS_REMOTE_WRITE | \
-		 IB_UVERBS_ACCESS_REMOTE_READ | IB_UVERBS_ACCESS_REMOTE_ATOMIC)
-
-static struct ib_mr *mr_reg_ok(struct side *s, void *start, u64 len,
-			       u32 access)
-{
-	struct ib_uverbs_mr_reg_cmd cmd = {
-		.start = (u64)(uintptr_t)start, .length = len,
-		.hca_va = (u64)(uintptr_t)start, .access_flags = access,
-	};
-	struct ib_mr *mr = s->e->ops->reg_mr(s->pd, &cmd, NULL);
-
-	ASSERT_TRUE(!IS_ERR(mr));
-	mr->device = s->e->dev;
-	mr->uobject = &s->e->uobj;
-	mr->pd = s->pd;
-	return mr;
-}
-
-static void side_open(struct side *s, struct env *e, u8 type, size_t len)
-{
-	struct ib_uverbs_cq_create_cmd ccmd = { .user_handle = 7, .cqe = 256 };
-	struct ib_uverbs_qp_create_cmd qcmd = {
-		.user_handle = 9, .qp_type = type,
-		.cap = { .max_send_wr = 64, .max_recv_wr = 64,
-			 .max_send_sge = 4, .max_recv_sge = 4,
-			 .max_inline_data = 128 },
-	};
-
-	memset(s, 0, sizeof(*s));
-	s->e = e;
-	s->pd = e->ops->alloc_pd(e->uctx, NULL);
-	ASSERT_TRUE(!IS_ERR(s->pd));
-	s->pd->device = e->dev;
-	s->pd->uobject = &e->uobj;
-	s->cq = e->ops->create_cq(e->uctx, &ccmd, NULL);
-	ASSERT_TRUE(!IS_ERR(s->cq));
-	s->cq->device = e->dev;
-	s->cq->uobject = &e->uobj;
-	s->qp = e->ops->create_qp(s->pd, &qcmd, NULL);
-	ASSERT_TRUE(!IS_ERR(s->qp));
-	s->qp->device = e->dev;
-	s->qp->uobject = &e->uobj;
-	s->qp->pd = s->pd;
-	s->qp->send_cq = s->cq;
-	s->qp->recv_cq = s->cq;
-	s->len = len;
-	s->buf = calloc(1, len);
-	ASSERT_TRUE(s->buf != NULL);
-	s->mr = mr_reg_ok(s, s->buf, len, ACC_ALL);
-}
-
-static void side_close(struct side *s)
-{
-	const struct ib_device_ops *ops = s->e->ops;
-
-	ASSERT_OK(ops->destroy_qp(s->qp));
-	ASSERT_OK(ops->dereg_mr(s->mr));
-	ASSERT_OK(ops->destroy_cq(s->cq));
-	ASSERT_OK(ops->dealloc_pd(s->pd));
-	free(s->buf);
 }
 
 /* The path of a connection: where, how long to wait, how often. */
@@ -236,7 +132,7 @@ static void pair_path(struct pair *p, struct path *pa, struct path *pb)
 	if (test_v6)
 		test_addr6(pa->dgid, 2);
 	else
-		test_addr(pa->dgid, 2);
+		roce_loopback_gid(pa->dgid, 2);
 	pa->dqpn = p->b.qp->qp_num;
 	/* 1 s: no retransmission on a slow (TSan) run skews the counts. */
 	pa->timeout = 18;
@@ -249,7 +145,7 @@ static void pair_path(struct pair *p, struct path *pa, struct path *pb)
 	if (test_v6)
 		test_addr6(pb->dgid, 1);
 	else
-		test_addr(pb->dgid, 1);
+		roce_loopback_gid(pb->dgid, 1);
 	pb->dqpn = p->a.qp->qp_num;
 	pb->sq_psn = pa->rq_psn;
 	pb->rq_psn = pa->sq_psn;
@@ -261,8 +157,8 @@ static void pair_open(struct pair *p, u8 type, size_t len)
 
 	env_open_roce(&p->ea, 1);
 	env_open_roce(&p->eb, 2);
-	side_open(&p->a, &p->ea, type, len);
-	side_open(&p->b, &p->eb, type, len);
+	side_open(&p->a, &p->ea, type, 256, len, false);
+	side_open(&p->b, &p->eb, type, 256, len, false);
 	pair_path(p, &pa, &pb);
 	qp_connect(&p->a, &pa);
 	qp_connect(&p->b, &pb);
@@ -276,30 +172,12 @@ static void pair_close(struct pair *p)
 	env_close(&p->eb);
 }
 
-static struct ib_uverbs_sge sge_of(struct side *s, u64 off, u32 len)
-{
-	struct ib_uverbs_sge sge = {
-		.addr = (u64)(uintptr_t)(s->buf + off), .length = len,
-		.lkey = s->mr->lkey,
-	};
-	return sge;
-}
-
 static void post_send_ok(struct side *s, struct ib_uverbs_send_wr *wr,
 			 const struct ib_uverbs_sge *sge, u32 num_sge)
 {
 	u32 bad = 99;
 
 	ASSERT_OK(s->e->ops->post_send(s->qp, wr, 1, sge, num_sge, &bad));
-}
-
-static void post_recv_ok(struct side *s, u64 wr_id,
-			 const struct ib_uverbs_sge *sge, u32 num_sge)
-{
-	struct ib_uverbs_recv_wr wr = { .wr_id = wr_id, .num_sge = num_sge };
-	u32 bad = 99;
-
-	ASSERT_OK(s->e->ops->post_recv(s->qp, &wr, 1, sge, num_sge, &bad));
 }
 
 /* One completion, waited for up to 10 s (the wire and timers run). */
@@ -320,6 +198,26 @@ static struct ib_uverbs_wc poll_one(struct side *s)
 	return wc;
 }
 
+/*
+ * Posts @wr on @s and waits for its one completion, which must have
+ * @status: returns it.
+ */
+static struct ib_uverbs_wc post_send_wc(struct side *s,
+					struct ib_uverbs_send_wr *wr,
+					const struct ib_uverbs_sge *sge,
+					u32 num_sge, u32 status)
+{
+	struct ib_uverbs_wc wc;
+
+	post_send_ok(s, wr, sge, num_sge);
+	wc = poll_one(s);
+	if (wc.status != status)
+		harness_fail(__FILE__, __LINE__,
+			     "wr_id %llu: status %u, want %u",
+			     (unsigned long long)wr->wr_id, wc.status, status);
+	return wc;
+}
+
 /* No completion within @ms. */
 static void poll_none(struct side *s, int ms)
 {
@@ -327,14 +225,6 @@ static void poll_none(struct side *s, int ms)
 
 	usleep(ms * 1000);
 	ASSERT_EQ(s->e->ops->poll_cq(s->cq, 1, &wc), 0);
-}
-
-static void fill_pattern(u8 *p, size_t n, u32 seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (u8)(i * 131 + seed + (i >> 8));
 }
 
 /* --- the port ---------------------------------------------------------- */
@@ -358,7 +248,7 @@ TEST(soft_roce_port_attributes)
 	ASSERT_EQ(pr.port_cap_flags & (1u << 26), 1u << 26);
 	ASSERT_EQ(pr.state, IB_UVERBS_PORT_ACTIVE);
 	ASSERT_OK(e.ops->query_gid(e.dev, 1, 0, &gid));
-	test_addr(want, 1);
+	roce_loopback_gid(want, 1);
 	ASSERT_TRUE(!memcmp(gid.raw, want, 16));
 	c = counters(&e);
 	ASSERT_EQ(c.roce, 1);
@@ -384,7 +274,7 @@ TEST(soft_roce_port_address_in_use)
 	struct soft_device_config cfg = {};
 	struct ib_device *a, *b;
 
-	test_addr(cfg.roce[0].addr, 1);
+	roce_loopback_gid(cfg.roce[0].addr, 1);
 	a = soft_device_create(&cfg);
 	ASSERT_TRUE(!IS_ERR(a));
 	/* One socket per address: a second device cannot bind it. */
@@ -411,7 +301,7 @@ TEST(soft_roce_grh_required)
 	struct side s;
 
 	env_open_roce(&e, 1);
-	side_open(&s, &e, IB_UVERBS_QPT_RC, 64);
+	side_open(&s, &e, IB_UVERBS_QPT_RC, 256, 64, false);
 	a.ah_attr.dlid = 3;
 	a.ah_attr.port_num = 1;
 	ASSERT_EQ(e.ops->modify_qp(s.qp, &a), -EINVAL);
@@ -455,9 +345,7 @@ TEST(soft_roce_rc_send_sizes)
 		fill_pattern(p.a.buf, buf, i);
 		memset(p.b.buf, 0, buf);
 		post_recv_ok(&p.b, 200 + i, rs, 2);
-		post_send_ok(&p.a, &wr, ss, 2);
-		wc = poll_one(&p.a);
-		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		wc = post_send_wc(&p.a, &wr, ss, 2, IB_UVERBS_WC_SUCCESS);
 		ASSERT_EQ(wc.opcode, IB_UVERBS_WC_SEND);
 		ASSERT_EQ(wc.wr_id, 100 + i);
 		ASSERT_EQ(wc.byte_len, n);
@@ -513,9 +401,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.wr.rdma.remote_addr = (u64)(uintptr_t)p.b.buf + 100;
 	wr.wr.rdma.rkey = p.b.mr->rkey;
 	s = sge_of(&p.a, 0, 20000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
 	ASSERT_EQ(wc.byte_len, 20000);
 	ASSERT_TRUE(!memcmp(p.b.buf + 100, p.a.buf, 20000));
@@ -526,9 +412,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.wr_id = 2;
 	wr.opcode = IB_UVERBS_WR_RDMA_READ;
 	s = sge_of(&p.a, 30000, 20000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
 	ASSERT_EQ(wc.wr_id, 2);
 	ASSERT_EQ(wc.byte_len, 20000);
@@ -541,9 +425,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.opcode = IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
 	wr.imm_data = 0x01020304;
 	s = sge_of(&p.a, 0, 3000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_WRITE);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
@@ -562,9 +444,7 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.wr.atomic.rkey = p.b.mr->rkey;
 	wr.wr.atomic.compare_add = 2;
 	s = sge_of(&p.a, 2048, 8);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_FETCH_ADD);
 	ASSERT_EQ(wc.byte_len, 8);
 	memcpy(&v, p.a.buf + 2048, 8);
@@ -575,18 +455,14 @@ TEST(soft_roce_rc_write_read_atomics)
 	wr.opcode = IB_UVERBS_WR_ATOMIC_CMP_AND_SWP;
 	wr.wr.atomic.compare_add = 42;
 	wr.wr.atomic.swap = 7;
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_COMP_SWAP);
 	memcpy(&v, p.a.buf + 2048, 8);
 	ASSERT_EQ(v, 42);
 	memcpy(&v, p.b.buf + 1024, 8);
 	ASSERT_EQ(v, 7);
 	wr.wr_id = 6;
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	memcpy(&v, p.a.buf + 2048, 8);
 	ASSERT_EQ(v, 7);
 	memcpy(&v, p.b.buf + 1024, 8);
@@ -643,9 +519,7 @@ TEST(soft_roce_rc_access_errors)
 	wr.opcode = IB_UVERBS_WR_RDMA_READ;
 	wr.wr.rdma.remote_addr = (u64)(uintptr_t)p.b.buf + 8000;
 	s = sge_of(&p.a, 0, 400);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_ACCESS_ERR);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_REM_ACCESS_ERR);
 	ASSERT_EQ(wc.opcode, IB_UVERBS_WC_RDMA_READ);
 	pair_close(&p);
 
@@ -656,9 +530,7 @@ TEST(soft_roce_rc_access_errors)
 	wr.wr_id = 4;
 	wr.opcode = IB_UVERBS_WR_SEND;
 	s = sge_of(&p.a, 0, 101);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_REM_INV_REQ_ERR);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_REM_INV_REQ_ERR);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.wr_id, 9);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_LOC_LEN_ERR);
@@ -699,16 +571,14 @@ TEST(soft_roce_rc_rnr)
 	/* rnr_retry 2: three RNR NAKs, then RNR_RETRY_EXC_ERR. */
 	env_open_roce(&p.ea, 1);
 	env_open_roce(&p.eb, 2);
-	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 4096);
-	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 4096);
+	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 256, 4096, false);
+	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 256, 4096, false);
 	pair_path(&p, &pa, &pb);
 	pa.rnr_retry = 2;
 	qp_connect(&p.a, &pa);
 	qp_connect(&p.b, &pb);
 	s = sge_of(&p.a, 0, 4);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_RNR_RETRY_EXC_ERR);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_RNR_RETRY_EXC_ERR);
 	ASSERT_EQ(counters(&p.ea).rnr_naks_rcvd, 3);
 	ASSERT_EQ(counters(&p.eb).rnr_naks_sent, 3);
 	pair_close(&p);
@@ -728,8 +598,8 @@ TEST(soft_roce_rc_retransmit_after_drop)
 
 	env_open_roce(&p.ea, 1);
 	env_open_roce(&p.eb, 2);
-	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 8192);
-	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 8192);
+	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 256, 8192, false);
+	side_open(&p.b, &p.eb, IB_UVERBS_QPT_RC, 256, 8192, false);
 	pair_path(&p, &pa, &pb);
 	pa.timeout = 12;	/* 16 ms */
 	qp_connect(&p.a, &pa);
@@ -759,17 +629,15 @@ TEST(soft_roce_rc_retransmit_after_drop)
 
 	/* retry_cnt 2 and nobody there: RETRY_EXC_ERR after 3 tries. */
 	env_open_roce(&p.ea, 1);
-	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 8192);
+	side_open(&p.a, &p.ea, IB_UVERBS_QPT_RC, 256, 8192, false);
 	memset(&pa, 0, sizeof(pa));
-	test_addr(pa.dgid, 2);
+	roce_loopback_gid(pa.dgid, 2);
 	pa.dqpn = 0x77;
 	pa.timeout = 10;
 	pa.retry_cnt = 2;
 	qp_connect(&p.a, &pa);
 	s = sge_of(&p.a, 0, 10);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_RETRY_EXC_ERR);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_RETRY_EXC_ERR);
 	ca = counters(&p.ea);
 	ASSERT_EQ(ca.timeouts, 3);
 	ASSERT_EQ(ca.retransmits, 2);
@@ -792,7 +660,7 @@ static void peer_open(struct peer *pr, u8 host)
 				   .sin_port = htons(ROCE_UDP_PORT) };
 	int pmtu = IP_PMTUDISC_DO;
 
-	test_addr(pr->addr, host);
+	roce_loopback_gid(pr->addr, host);
 	memcpy(&sin.sin_addr, pr->addr + 12, 4);
 	pr->fd = socket(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_TRUE(pr->fd >= 0);
@@ -876,7 +744,7 @@ TEST(soft_roce_rc_responder_duplicates_and_sequence)
 	u64 v;
 
 	env_open_roce(&e, 1);
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 8192);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
 	peer_open(&pr, 3);
 	memset(&pa, 0, sizeof(pa));
 	memcpy(pa.dgid, pr.addr, 16);
@@ -884,7 +752,7 @@ TEST(soft_roce_rc_responder_duplicates_and_sequence)
 	pa.rq_psn = 100;
 	pa.timeout = 0;
 	qp_connect(&a, &pa);
-	test_addr(dev_addr, 1);
+	roce_loopback_gid(dev_addr, 1);
 	s = sge_of(&a, 0, 64);
 	post_recv_ok(&a, 1, &s, 1);
 	s = sge_of(&a, 64, 64);
@@ -1006,9 +874,9 @@ TEST(soft_roce_garbage)
 	int i, j;
 
 	env_open_roce(&e, 1);
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 4096);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 4096, false);
 	peer_open(&pr, 3);
-	test_addr(dev_addr, 1);
+	roce_loopback_gid(dev_addr, 1);
 	/* Too short; a bad opcode (RD); a bad ICRC; no such QP. */
 	peer_raw(&pr, dev_addr, "abc", 3);
 	memset(buf, 0, sizeof(buf));
@@ -1074,9 +942,7 @@ TEST(soft_roce_uc_send_write)
 	fill_pattern(p.a.buf, 16384, 1);
 	/* No receive: the message is lost, the sender completes. */
 	s = sge_of(&p.a, 0, 3000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	poll_none(&p.b, 30);
 	ASSERT_EQ(counters(&p.eb).drops[SOFT_ROCE_DROP_NO_RECV], 1);
 	/* With one: 3 packets filled in. */
@@ -1084,9 +950,7 @@ TEST(soft_roce_uc_send_write)
 	post_recv_ok(&p.b, 5, &s, 1);
 	s = sge_of(&p.a, 0, 3000);
 	wr.wr_id = 2;
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.wr_id, 5);
 	ASSERT_EQ(wc.byte_len, 3000);
@@ -1181,9 +1045,7 @@ TEST(soft_roce_ipv6_pair)
 	s = sge_of(&p.b, 0, 8192);
 	post_recv_ok(&p.b, 2, &s, 1);
 	s = sge_of(&p.a, 0, 5000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	wc = poll_one(&p.b);
 	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.byte_len, 5000);
@@ -1193,15 +1055,11 @@ TEST(soft_roce_ipv6_pair)
 	wr.wr.rdma.remote_addr = (u64)(uintptr_t)p.b.buf + 10000;
 	wr.wr.rdma.rkey = p.b.mr->rkey;
 	s = sge_of(&p.a, 100, 7000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_TRUE(!memcmp(p.b.buf + 10000, p.a.buf + 100, 7000));
 	wr.opcode = IB_UVERBS_WR_RDMA_READ;
 	s = sge_of(&p.a, 30000, 7000);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	wc = post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	ASSERT_EQ(wc.byte_len, 7000);
 	ASSERT_TRUE(!memcmp(p.a.buf + 30000, p.a.buf + 100, 7000));
 	v = 5;
@@ -1211,9 +1069,7 @@ TEST(soft_roce_ipv6_pair)
 	wr.wr.atomic.rkey = p.b.mr->rkey;
 	wr.wr.atomic.compare_add = 3;
 	s = sge_of(&p.a, 50000, 8);
-	post_send_ok(&p.a, &wr, &s, 1);
-	wc = poll_one(&p.a);
-	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	post_send_wc(&p.a, &wr, &s, 1, IB_UVERBS_WC_SUCCESS);
 	memcpy(&v, p.a.buf + 50000, 8);
 	ASSERT_EQ(v, 5);
 	memcpy(&v, p.b.buf + 40000, 8);
@@ -1264,7 +1120,7 @@ static void ud_open(struct ud_end *u, u8 host)
 	struct ib_uverbs_qp_create_resp qp_resp;
 
 	memset(u, 0, sizeof(*u));
-	test_addr(cfg.roce[0].addr, host);
+	roce_loopback_gid(cfg.roce[0].addr, host);
 	cfg.roce[0].mtu = IB_UVERBS_MTU_1024;
 	u->dev = soft_device_create(&cfg);
 	ASSERT_TRUE(!IS_ERR(u->dev));
@@ -1325,7 +1181,7 @@ TEST(soft_roce_ud_datagrams)
 	ah.dlid = 1;
 	ASSERT_ERRNO(-EINVAL, ioverbs_ah_create(&a.v, a.pd, &ah, &ah_h));
 	ah.is_global = 1;
-	test_addr(ah.dgid.raw, 2);
+	roce_loopback_gid(ah.dgid.raw, 2);
 	UD_OK(&a, ioverbs_ah_create(&a.v, a.pd, &ah, &ah_h));
 
 	memcpy(a.buf, "datagram", 8);
@@ -1359,7 +1215,7 @@ TEST(soft_roce_ud_datagrams)
 	ASSERT_EQ(grh[20], 0x45);
 	ASSERT_EQ(grh[29], 17);			/* UDP */
 	ASSERT_EQ((grh[22] << 8) | grh[23], 20 + 8 + 12 + 8 + 4 + 8 + 4);
-	test_addr(want, 1);
+	roce_loopback_gid(want, 1);
 	ASSERT_TRUE(!memcmp(grh + 32, want + 12, 4));		/* source */
 	ASSERT_TRUE(!memcmp(grh + 36, ah.dgid.raw + 12, 4));	/* dest */
 	ASSERT_TRUE(!memcmp(b.buf + 40, "datagram", 8));

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 
 #include "fixture.h"
+#include "progs.h"
 
 /* "127.A.B.@host". */
 static void roce_addr(char *out, size_t size, unsigned int host)
@@ -34,21 +35,6 @@ static void roce_addr(char *out, size_t size, unsigned int host)
 		 host);
 }
 
-static void need_tools(const char *prog)
-{
-	const char *so = getenv("IOVERBS_PROVIDER");
-
-	if (access(prog, X_OK))
-		harness_skip("no %s (scripts/install.sh installs ibverbs-utils and perftest)",
-			     prog);
-	if (!so || !*so) {
-		so = fx_in_build("rel/provider/libioverbs-rdmav34.so");
-		ASSERT_OK(setenv("IOVERBS_PROVIDER", so, 1));
-	}
-	if (access(so, R_OK))
-		harness_fail(__FILE__, __LINE__, "no provider at %s", so);
-}
-
 /* A daemon whose port 1 of uverbs0 is RoCEv2 on 127.A.B.@host. */
 static void roce_start(struct fx *fx, unsigned int host)
 {
@@ -57,83 +43,6 @@ static void roce_start(struct fx *fx, unsigned int host)
 	roce_addr(addr, sizeof(addr), host);
 	snprintf(opt, sizeof(opt), "--roce=uverbs0:%s", addr);
 	fx_start(fx, "--mode=0666", opt, NULL);
-}
-
-/* A TCP port nobody listens on now. */
-static unsigned int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ASSERT_TRUE(s >= 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ASSERT_OK(bind(s, (struct sockaddr *)&a, sizeof(a)));
-	ASSERT_OK(getsockname(s, (struct sockaddr *)&a, &len));
-	close(s);
-	return ntohs(a.sin_port);
-}
-
-/* Does a socket listen on TCP @port (/proc/net/tcp, state 0A)? */
-static bool listening(unsigned int port)
-{
-	char line[256], want[16];
-	bool found = false;
-	FILE *f = fopen("/proc/net/tcp", "re");
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), ":%04X ", port);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) && strstr(line, " 0A ");
-	fclose(f);
-	return found;
-}
-
-static pid_t spawn(char *const argv[], const char *path)
-{
-	pid_t p;
-	int fd;
-
-	fflush(stdout);
-	fflush(stderr);
-	p = fork();
-	ASSERT_TRUE(p >= 0);
-	if (p == 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return p;
-}
-
-/* Waits 60 s at most for @p (then kills it): its exit status or -1. */
-static int reap(pid_t p)
-{
-	int status = -1, i;
-
-	for (i = 0; i < 1200; i++) {
-		if (waitpid(p, &status, WNOHANG) == p)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		msleep(50);
-	}
-	kill(p, SIGKILL);
-	waitpid(p, &status, 0);
-	return -1;
-}
-
-static void slurp(const char *path, char *out, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	ASSERT_TRUE(fd >= 0);
-	n = read(fd, out, size - 1);
-	close(fd);
-	out[n > 0 ? n : 0] = '\0';
-	unlink(path);
 }
 
 /*
@@ -165,20 +74,20 @@ static void pair(struct fx *a, struct fx *b, const char *prog,
 		argv[argc++] = (char *)opt[i];
 	argv[argc] = NULL;
 	base = argc;
-	ps = spawn(argv, spath);
+	ps = spawn(argv, spath, 0);
 	for (i = 0; i < 300 && !listening((unsigned int)atoi(port)); i++)
 		msleep(50);
 	argv[2] = mnt_b;
 	argv[base] = "127.0.0.1";
 	argv[base + 1] = NULL;
-	pc = spawn(argv, cpath);
-	st_cli = reap(pc);
-	st_srv = reap(ps);
+	pc = spawn(argv, cpath, 0);
+	st_cli = reap_within(pc, 60);
+	st_srv = reap_within(ps, 60);
 	slurp(spath, srv, size);
 	slurp(cpath, cli, size);
 	if (st_srv || st_cli)
 		harness_fail(__FILE__, __LINE__,
-			     "%s: server %d, client %d\n--- server:\n%s\n--- client:\n%s",
+			     "%s: server status %#x, client %#x\n--- server:\n%s\n--- client:\n%s",
 			     prog, st_srv, st_cli, srv, cli);
 }
 

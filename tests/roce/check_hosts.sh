@@ -24,44 +24,9 @@ loss=${2:-2}
 reorder=${3:-5}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/scripts/roce_net.sh"
+. "$here/tests/roce/results.sh"
 
-rm -rf "$out"
-mkdir -p "$out"
-log=$out/hosts.log
-pass=0 fail=0
-: >"$log"
-
-ok() {
-	echo "ok roce/$1" | tee -a "$log"
-	pass=$((pass + 1))
-}
-not_ok() {
-	echo "not ok roce/$1: $2" | tee -a "$log"
-	fail=$((fail + 1))
-}
-finish() {
-	trap - EXIT INT TERM HUP
-	roce_net_down
-	echo "$pass passed, $fail failed" | tee -a "$log"
-	[ $fail = 0 ] && exit 0
-	exit 1
-}
-
-why() {
-	l=$(grep -iE 'fail|error|couldn|unable|invalid|refused|timed? ?out|no ' \
-		"$roce_dir/$1.out" 2>/dev/null | tail -n1)
-	[ -n "$l" ] || l=$(tail -n1 "$roce_dir/$1.out" 2>/dev/null)
-	echo "$l"
-}
-
-status_why() {
-	st=$(cat "$roce_dir/$1.status" 2>/dev/null || echo none)
-	case $st in
-	0) ;;
-	124 | 137) echo "$2 timed out: $(why "$1")" ;;
-	*) echo "$2 exited $st: $(why "$1")" ;;
-	esac
-}
+roce_results "$out" hosts.log
 
 host=$here/scripts/ioverbs_host.sh
 
@@ -113,9 +78,7 @@ wire() {
 	}
 }
 
-roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
-trap 'finish' EXIT
-trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+roce_begin "$out"
 wire "$loss" "$reorder"
 F=$loss,$reorder
 X='-x 0 -d ioverbs0 -F'

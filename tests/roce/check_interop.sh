@@ -26,46 +26,10 @@ out=$1
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/scripts/guest_lib.sh"
 . "$here/scripts/roce_net.sh"
+. "$here/tests/roce/results.sh"
 . "$here/scripts/roce_guest.sh"
 
-rm -rf "$out"
-mkdir -p "$out"
-log=$out/interop.log
-pass=0 fail=0
-: >"$log"
-
-ok() {
-	echo "ok roce/$1" | tee -a "$log"
-	pass=$((pass + 1))
-}
-not_ok() {
-	echo "not ok roce/$1: $2" | tee -a "$log"
-	fail=$((fail + 1))
-}
-finish() {
-	trap - EXIT INT TERM HUP
-	roce_net_down
-	echo "$pass passed, $fail failed" | tee -a "$log"
-	[ $fail = 0 ] && exit 0
-	exit 1
-}
-
-# why ID: the last line of ID's output that says what went wrong.
-why() {
-	l=$(grep -iE 'fail|error|couldn|unable|invalid|refused|timed? ?out|no ' \
-		"$roce_dir/$1.out" 2>/dev/null | tail -n1)
-	[ -n "$l" ] || l=$(tail -n1 "$roce_dir/$1.out" 2>/dev/null)
-	echo "$l"
-}
-
-status_why() {
-	st=$(cat "$roce_dir/$1.status" 2>/dev/null || echo none)
-	case $st in
-	0) ;;
-	124 | 137) echo "$2 timed out: $(why "$1")" ;;
-	*) echo "$2 exited $st: $(why "$1")" ;;
-	esac
-}
+roce_results "$out" interop.log
 
 host=$here/scripts/ioverbs_host.sh
 port=18515
@@ -130,23 +94,13 @@ both() {
 	done
 }
 
-roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
-trap 'finish' EXIT
-trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+roce_begin "$out"
 
 if [ ! -x "${IOVERBS_BUILD:-$here/build/rel}/daemon/ioverbsd" ]; then
 	not_ok setup "no ioverbsd in ${IOVERBS_BUILD:-$here/build/rel} (make)"
 	finish
 fi
-kver=$(roce_guest_kver)
-if ! roce_guest_initramfs "$kver" 2>"$out/initramfs.err"; then
-	not_ok initramfs "$(tail -n1 "$out/initramfs.err")"
-	finish
-fi
-if ! roce_bridge_up 2>"$out/bridge.err"; then
-	not_ok bridge "$(tail -n1 "$out/bridge.err")"
-	finish
-fi
+roce_bridge "$out"
 if ! { roce_guest_launch 2 && roce_guest_ready 2; } 2>"$out/boot.err"; then
 	not_ok guest_boot "$(tail -n1 "$out/boot.err")"
 	finish

@@ -30,57 +30,13 @@ out=$1
 here=$(cd "$(dirname "$0")/../.." && pwd)
 . "$here/scripts/guest_lib.sh"
 . "$here/scripts/roce_net.sh"
+. "$here/tests/roce/results.sh"
 . "$here/scripts/roce_guest.sh"
 
-rm -rf "$out"
-mkdir -p "$out"
-log=$out/roce.log
-pass=0 fail=0 skip=0
-: >"$log"
-
-ok() {
-	echo "ok roce/$1" | tee -a "$log"
-	pass=$((pass + 1))
-}
-not_ok() {
-	echo "not ok roce/$1: $2" | tee -a "$log"
-	fail=$((fail + 1))
-}
-skip() {
-	echo "skip roce/$1: $2" | tee -a "$log"
-	skip=$((skip + 1))
-}
-finish() {
-	trap - EXIT INT TERM HUP
-	roce_net_down
-	line="$pass passed, $fail failed"
-	[ $skip -gt 0 ] && line="$line, $skip skipped"
-	echo "$line" | tee -a "$log"
-	# (An exit without a status in a trap would be the status before it.)
-	[ $fail = 0 ] && exit 0
-	exit 1
-}
+roce_results "$out" roce.log
 
 have_tcpdump=0
 command -v tcpdump >/dev/null && have_tcpdump=1
-
-# why ID: the last line of ID's output that says what went wrong.
-why() {
-	l=$(grep -iE 'fail|error|couldn|unable|invalid|refused|timed? ?out|no ' \
-		"$roce_dir/$1.out" 2>/dev/null | tail -n1)
-	[ -n "$l" ] || l=$(tail -n1 "$roce_dir/$1.out" 2>/dev/null)
-	echo "$l"
-}
-
-# status_why ID WHAT: "" when ID exited 0, else what happened.
-status_why() {
-	st=$(cat "$roce_dir/$1.status" 2>/dev/null || echo none)
-	case $st in
-	0) ;;
-	124 | 137) echo "$2 timed out: $(why "$1")" ;;
-	*) echo "$2 exited $st: $(why "$1")" ;;
-	esac
-}
 
 # opcodes PCAP NAME=HEX...: each named RoCEv2 opcode (the BTH's first
 # byte, the UDP payload's) is in PCAP; prints the missing ones.
@@ -166,19 +122,9 @@ pair() {
 	run_pair "$_name" 2 "$_args" 3 "$_args 10.50.0.2" "$_re" "$@"
 }
 
-roce_net_init "$out" || { not_ok setup "cannot make the namespaces"; finish; }
-trap 'finish' EXIT
-trap 'fail=$((fail + 1)); echo "not ok roce: interrupted" | tee -a "$log"; finish' INT TERM HUP
+roce_begin "$out"
 
-kver=$(roce_guest_kver)
-if ! roce_guest_initramfs "$kver" 2>"$out/initramfs.err"; then
-	not_ok initramfs "$(tail -n1 "$out/initramfs.err")"
-	finish
-fi
-if ! roce_bridge_up 2>"$out/bridge.err"; then
-	not_ok bridge "$(tail -n1 "$out/bridge.err")"
-	finish
-fi
+roce_bridge "$out"
 # g4 sits on br1, behind netimp (5% loss, 10% reordering each way; 10%
 # loss for the golden NAKs).
 loss=5
