@@ -513,7 +513,11 @@ static void soft_attr_init(struct soft_device *sdev,
 	a->hw_ver = 1;
 	a->max_qp = soft_limit(cfg->max_qp, SOFT_DEFAULT_MAX_QP);
 	a->max_qp_wr = soft_limit(cfg->max_qp_wr, SOFT_DEFAULT_MAX_QP_WR);
-	a->device_cap_flags = 0;
+	a->device_cap_flags = SOFT_DEVICE_BAD_PKEY_CNTR |
+			      SOFT_DEVICE_BAD_QKEY_CNTR |
+			      SOFT_DEVICE_SYS_IMAGE_GUID |
+			      SOFT_DEVICE_RC_RNR_NAK_GEN | SOFT_DEVICE_SRQ_RESIZE |
+			      SOFT_DEVICE_PORT_ACTIVE_EVENT;
 	a->max_sge = soft_limit(cfg->max_sge, SOFT_DEFAULT_MAX_SGE);
 	a->max_sge_rd = a->max_sge;
 	a->max_cq = soft_limit(cfg->max_cq, SOFT_DEFAULT_MAX_CQ);

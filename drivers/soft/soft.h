@@ -33,6 +33,17 @@
  * name (they are libibverbs' and the IB specification's numbers).
  */
 #define SOFT_ATOMIC_GLOB 2		/* IBV_ATOMIC_GLOB */
+/*
+ * device_cap_flags the soft device has: P_Key and Q_Key violations
+ * counted per port, the system image GUID set, RC receivers that answer
+ * RNR NAK, SRQs that grow by MODIFY, and PORT_ACTIVE events.
+ */
+#define SOFT_DEVICE_BAD_PKEY_CNTR (1u << 1)	/* IBV_DEVICE_BAD_PKEY_CNTR */
+#define SOFT_DEVICE_BAD_QKEY_CNTR (1u << 2)	/* IBV_DEVICE_BAD_QKEY_CNTR */
+#define SOFT_DEVICE_SYS_IMAGE_GUID (1u << 10)	/* IBV_DEVICE_SYS_IMAGE_GUID */
+#define SOFT_DEVICE_RC_RNR_NAK_GEN (1u << 12)	/* IBV_DEVICE_RC_RNR_NAK_GEN */
+#define SOFT_DEVICE_SRQ_RESIZE (1u << 13)	/* IBV_DEVICE_SRQ_RESIZE */
+#define SOFT_DEVICE_PORT_ACTIVE_EVENT (1u << 15) /* IBV_DEVICE_PORT_ACTIVE_EVENT */
 #define SOFT_LINK_LAYER_INFINIBAND 1	/* IBV_LINK_LAYER_INFINIBAND */
 #define SOFT_LINK_LAYER_ETHERNET 2	/* IBV_LINK_LAYER_ETHERNET */
 #define SOFT_PORT_CAP_IP_BASED_GIDS (1u << 26)	/* IBV_PORT_IP_BASED_GIDS */

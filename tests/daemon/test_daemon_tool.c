@@ -69,7 +69,7 @@ static const char devinfo_embedded_v[] =
 	"\tpage_size_cap:\t\t\t0x1000\n"
 	"\tmax_qp:\t\t\t\t4096\n"
 	"\tmax_qp_wr:\t\t\t16384\n"
-	"\tdevice_cap_flags:\t\t0x00000000\n"
+	"\tdevice_cap_flags:\t\t0x0000b406\n"
 	"\tmax_sge:\t\t\t32\n"
 	"\tmax_sge_rd:\t\t\t32\n"
 	"\tmax_cq:\t\t\t\t16384\n"
