@@ -862,6 +862,93 @@ TEST(soft_roce_rc_responder_duplicates_and_sequence)
 	env_close(&e);
 }
 
+/*
+ * A destroyed RC QP's peer that lost the last ACK retries into no QP:
+ * the port still acknowledges the SEND it had executed (with retry_cnt 7
+ * the peer would retry for ever), and nothing else.
+ */
+TEST(soft_roce_rc_destroyed_qp_acks_its_retries)
+{
+	u8 buf[2048], dev_addr[16];
+	struct roce_pkt pkt, ans;
+	struct ib_uverbs_sge s;
+	struct ib_uverbs_wc wc;
+	struct path pa;
+	struct peer pr, stranger;
+	struct env e;
+	struct side a;
+	u32 qpn;
+
+	env_open_roce(&e, 1);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	peer_open(&pr, 3);
+	memset(&pa, 0, sizeof(pa));
+	memcpy(pa.dgid, pr.addr, 16);
+	pa.dqpn = 0x4243;
+	pa.rq_psn = 200;
+	pa.timeout = 0;
+	qp_connect(&a, &pa);
+	roce_loopback_gid(dev_addr, 1);
+	s = sge_of(&a, 0, 64);
+	post_recv_ok(&a, 1, &s, 1);
+	qpn = a.qp->qp_num;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.opcode = ROCE_RC_SEND_ONLY;
+	pkt.pkey = 0xffff;
+	pkt.dqpn = qpn;
+	pkt.psn = 200;
+	pkt.bth_flags = ROCE_BTH_ACKREQ;
+	peer_send(&pr, dev_addr, &pkt, "bye", 3);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.psn, 200);
+	ASSERT_EQ(ans.aeth.msn, 1);
+	wc = poll_one(&a);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.byte_len, 3);
+	/* The QP goes, the port stays. */
+	ASSERT_OK(e.ops->destroy_qp(a.qp));
+	a.qp = NULL;
+
+	/* The retried SEND: ACKed again, as the QP did. */
+	peer_send(&pr, dev_addr, &pkt, "bye", 3);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.opcode, ROCE_RC_ACKNOWLEDGE);
+	ASSERT_EQ(ans.dqpn, 0x4243);
+	ASSERT_EQ(ans.psn, 200);
+	ASSERT_EQ(ans.aeth.syndrome & ROCE_AETH_TYPE_MASK, ROCE_AETH_ACK);
+	ASSERT_EQ(ans.aeth.msn, 1);
+	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 1);
+
+	/* New work (the next PSN), a READ, a stranger: no QP, no answer. */
+	pkt.psn = 201;
+	peer_send(&pr, dev_addr, &pkt, "new", 3);
+	peer_none(&pr, 50);
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.opcode = ROCE_RC_RDMA_READ_REQUEST;
+	pkt.pkey = 0xffff;
+	pkt.dqpn = qpn;
+	pkt.psn = 200;
+	pkt.reth.dma_len = 3;
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	peer_none(&pr, 50);
+	peer_open(&stranger, 4);
+	pkt.opcode = ROCE_RC_SEND_ONLY;
+	pkt.bth_flags = ROCE_BTH_ACKREQ;
+	peer_send(&stranger, dev_addr, &pkt, "bye", 3);
+	peer_none(&stranger, 50);
+	wait_rx(&e, 5);
+	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_NO_QP], 3);
+	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 1);
+	close(stranger.fd);
+	close(pr.fd);
+	ASSERT_OK(e.ops->dereg_mr(a.mr));
+	ASSERT_OK(e.ops->destroy_cq(a.cq));
+	ASSERT_OK(e.ops->dealloc_pd(a.pd));
+	free(a.buf);
+	env_close(&e);
+}
+
 TEST(soft_roce_garbage)
 {
 	u8 buf[600], dev_addr[16];

@@ -412,12 +412,16 @@ int soft_qp_destroy(struct ib_qp *qp)
 {
 	struct soft_qp *sqp = to_soft_qp(qp);
 	struct soft_device *sdev = sqp->sdev;
+	bool connected;
 
 	/* The NIC first: it queues and runs WRs of the QP. */
 	soft_ring_qp_detach(sqp);
 	/* No lookup finds it now; one in flight sees it flushing. */
 	soft_fabric_qp_del(sdev, sqp);
 	spin_lock(&sqp->lock);
+	connected = sqp->attr.qp_state == IB_UVERBS_QPS_RTR ||
+		    sqp->attr.qp_state == IB_UVERBS_QPS_RTS ||
+		    sqp->attr.qp_state == IB_UVERBS_QPS_SQD;
 	sqp->attr.qp_state = IB_UVERBS_QPS_ERR;
 	soft_direct_state(sqp, IB_UVERBS_QPS_ERR);
 	spin_unlock(&sqp->lock);
@@ -429,6 +433,9 @@ int soft_qp_destroy(struct ib_qp *qp)
 	mutex_lock(&sqp->resp_lock);
 	WRITE_ONCE(sqp->dead, true);
 	mutex_unlock(&sqp->resp_lock);
+	/* Its peer may still retry what it executed (a lost last ACK). */
+	if (connected)
+		soft_roce_linger_add(sqp);
 	spin_lock(&sqp->sq.lock);
 	sqp->sq.flush = true;
 	spin_unlock(&sqp->sq.lock);

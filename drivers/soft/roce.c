@@ -45,6 +45,14 @@
  * responses go out at once, the answers cache is fixed).  Each drop is
  * counted by reason (enum soft_roce_drop).
  *
+ * A destroyed RC QP lingers (soft_roce_linger_add()): for
+ * SOFT_ROCE_LINGER_NS its port still acknowledges again the SENDs and
+ * WRITEs it had executed, if its peer retries them.  Its peer may have
+ * lost the last ACK; with the QP gone it would retry into the void, for
+ * ever with retry_cnt 7.  Nothing else of the QP lingers: a READ or an
+ * atomic retried then is dropped (no QP), and a live QP of the same
+ * QPN comes first.
+ *
  * Two RoCEv2 ports of one process talk over UDP too: the fabric never
  * finds a RoCEv2 port (fabric.c).
  *
@@ -70,6 +78,24 @@
 #define SOFT_QKEY_USE_QP 0x80000000u
 /* The test hook holds a packet back this long at most (netem's delay). */
 #define SOFT_ROCE_HOLD_US 1000
+/* Destroyed RC QPs a port remembers, and for how long. */
+#define SOFT_ROCE_LINGERS 64
+#define SOFT_ROCE_LINGER_NS (10ull * 1000 * 1000 * 1000)
+
+/*
+ * What a destroyed RC QP leaves (soft_roce_linger_add()): its QPN, its
+ * peer's address and QPN, the P_Key, the PSN it expected next and its
+ * MSN, until @until (ktime ns); @qpn 0: a free slot.
+ */
+struct soft_roce_linger {
+	u32 qpn;
+	u32 dqpn;
+	u32 epsn;
+	u32 msn;
+	u16 pkey;
+	u8 dgid[16];
+	u64 until;
+};
 
 /* A port's counters (struct soft_roce_counters). */
 struct soft_roce_stats {
@@ -103,6 +129,9 @@ struct soft_roce_stats {
  * @held: a packet the test hook holds back (SOFT_ROCE_BUF bytes), sent
  *	after the next one, or by @held_work after SOFT_ROCE_HOLD_US if no
  *	other comes (a peer may wait for it); @held_len 0: none
+ * @linger_lock: protects @lingers and @linger_next (a leaf)
+ * @lingers: destroyed RC QPs that still acknowledge their peer's
+ *	retries, @linger_next the slot the next one takes (the oldest)
  */
 struct soft_roce {
 	struct soft_device *sdev;
@@ -122,6 +151,9 @@ struct soft_roce {
 	u32 held_len;
 	u8 held_dst[16];
 	struct delayed_work held_work;
+	spinlock_t linger_lock;
+	struct soft_roce_linger lingers[SOFT_ROCE_LINGERS];
+	u32 linger_next;
 };
 
 _Static_assert((int)SOFT_ROCE_DROP_ICRC == (int)ROCE_DROP_ICRC,
@@ -1501,6 +1533,86 @@ out_unlock:
 }
 
 /*
+ * A request for no QP: if it retries a SEND or WRITE that a destroyed RC
+ * QP had executed (it lingers: same QPN, from its peer, a PSN before
+ * the one it expected), acknowledge it again, as the QP would have.
+ * Return: true if answered (counted as a duplicate).
+ */
+static bool soft_roce_linger_ack(struct soft_roce *rp,
+				 const struct roce_pkt *pkt,
+				 const struct roce_opcode_info *info,
+				 const u8 src[16])
+{
+	struct soft_roce_linger l = { 0 };
+	struct roce_pkt ack;
+	u64 now = ktime_get_ns();
+	u32 i;
+
+	if (!(info->flags & ROCE_OPF_REQUEST) || info->qp_type != ROCE_QPT_RC ||
+	    (info->kind != ROCE_OP_SEND && info->kind != ROCE_OP_WRITE) ||
+	    !(pkt->bth_flags & ROCE_BTH_ACKREQ))
+		return false;
+	spin_lock(&rp->linger_lock);
+	for (i = 0; i < SOFT_ROCE_LINGERS; i++) {
+		if (rp->lingers[i].qpn == pkt->dqpn &&
+		    rp->lingers[i].until > now &&
+		    !memcmp(rp->lingers[i].dgid, src, 16)) {
+			l = rp->lingers[i];
+			break;
+		}
+	}
+	spin_unlock(&rp->linger_lock);
+	if (!l.qpn || !soft_pkey_match(pkt->pkey, l.pkey) ||
+	    soft_psn_diff(pkt->psn, l.epsn) >= 0)
+		return false;
+	soft_roce_drop(rp, SOFT_ROCE_DROP_DUPLICATE);
+	memset(&ack, 0, sizeof(ack));
+	ack.opcode = ROCE_RC_ACKNOWLEDGE;
+	ack.pkey = l.pkey;
+	ack.dqpn = l.dqpn;
+	ack.psn = soft_psn_add(l.epsn, SOFT_ROCE_PSN_MASK);
+	ack.aeth.syndrome = ROCE_AETH_SYN_ACK(ROCE_AETH_CREDIT_INVALID);
+	ack.aeth.msn = l.msn & 0xffffff;
+	soft_roce_xmit(rp, rp->rtx, l.dgid, &ack, NULL, 0);
+	return true;
+}
+
+/**
+ * soft_roce_linger_add() - @sqp, being destroyed, was a connected RC QP:
+ *	if of a RoCEv2 port, the port remembers what soft_roce_linger_ack()
+ *	needs, for SOFT_ROCE_LINGER_NS (the oldest memory gives way when
+ *	all are taken)
+ * @sqp: the QP, @dead already (its responder state moves no more)
+ */
+void soft_roce_linger_add(struct soft_qp *sqp)
+{
+	struct ib_uverbs_qp_attr attr;
+	struct soft_roce_linger *l;
+	struct soft_roce *rp;
+	u32 epsn;
+
+	if (sqp->ibqp.qp_type != IB_UVERBS_QPT_RC)
+		return;
+	soft_qp_attr_read(sqp, &attr);
+	rp = soft_qp_roce_port(sqp, attr.port_num);
+	if (!rp)
+		return;
+	spin_lock(&sqp->lock);
+	epsn = sqp->resp_psn;
+	spin_unlock(&sqp->lock);
+	spin_lock(&rp->linger_lock);
+	l = &rp->lingers[rp->linger_next++ % SOFT_ROCE_LINGERS];
+	l->qpn = sqp->ibqp.qp_num;
+	l->dqpn = attr.dest_qp_num;
+	l->epsn = epsn;
+	l->msn = sqp->roce.msn;
+	l->pkey = soft_pkey_at(sqp->sdev, attr.pkey_index);
+	memcpy(l->dgid, attr.ah_attr.dgid.raw, 16);
+	l->until = ktime_get_ns() + SOFT_ROCE_LINGER_NS;
+	spin_unlock(&rp->linger_lock);
+}
+
+/*
  * One datagram a RoCEv2 port received (@buf, @len: the UDP payload; @m:
  * where from, and its headers if the socket showed them): every check of
  * the header comment happens here.
@@ -1540,7 +1652,8 @@ static void soft_roce_input(struct soft_roce *rp, const u8 *buf, u32 len,
 	info = roce_opcode_info(pkt.opcode);
 	sqp = soft_fabric_qp_on(rp->sdev, pkt.dqpn);
 	if (!sqp) {
-		soft_roce_drop(rp, SOFT_ROCE_DROP_NO_QP);
+		if (!soft_roce_linger_ack(rp, &pkt, info, m->src))
+			soft_roce_drop(rp, SOFT_ROCE_DROP_NO_QP);
 		return;
 	}
 	/*
@@ -1636,6 +1749,7 @@ int soft_roce_port_init(struct soft_device *sdev, struct soft_port *port,
 	rp->reorder_ppm = min_t(u32, cfg->test_reorder_ppm,
 				1000000 - rp->loss_ppm);
 	spin_lock_init(&rp->held_lock);
+	spin_lock_init(&rp->linger_lock);
 	INIT_DELAYED_WORK(&rp->held_work, soft_roce_held_work);
 	rp->rxbuf = kmalloc(SOFT_ROCE_BUF);
 	rp->rtx = kmalloc(2 * SOFT_ROCE_BUF);
@@ -1663,6 +1777,7 @@ int soft_roce_port_init(struct soft_device *sdev, struct soft_port *port,
 err_close:
 	compat_udp_close(rp->udp);
 err_free:
+	spin_lock_destroy(&rp->linger_lock);
 	spin_lock_destroy(&rp->held_lock);
 	kfree(rp->held);
 	kfree(rp->rtx);
@@ -1707,6 +1822,7 @@ void soft_roce_port_free(struct soft_port *port)
 	soft_roce_port_stop(port);
 	cancel_delayed_work_sync(&rp->held_work);
 	compat_udp_close(rp->udp);
+	spin_lock_destroy(&rp->linger_lock);
 	spin_lock_destroy(&rp->held_lock);
 	kfree(rp->held);
 	kfree(rp->rtx);

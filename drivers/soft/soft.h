@@ -979,6 +979,7 @@ bool soft_roce_qp(struct soft_qp *sqp);
 bool soft_roce_sq_process(struct soft_qp *sqp, bool retry_now);
 /* MODIFY moved @sqp to @state: its transport state follows. */
 void soft_roce_qp_modify(struct soft_qp *sqp, u8 state);
+void soft_roce_linger_add(struct soft_qp *sqp);
 void soft_roce_qp_free(struct soft_qp *sqp);
 u8 soft_roce_port_mtu(struct soft_port *port);
 void soft_roce_port_input(struct soft_port *port, const u8 *buf, u32 len,
