@@ -5,7 +5,7 @@
  * reordering of the two-host RoCEv2 topology (scripts/roce_net.sh),
  * which `tc netem` cannot give on a kernel built without sch_netem.
  *
- * Usage: netimp [-l LOSS] [-r REORDER] [-s SEED] [-d HOLD_US]
+ * Usage: netimp [-a] [-l LOSS] [-r REORDER] [-s SEED] [-d HOLD_US]
  *               NS_A IF_A NS_B IF_B
  *
  * Attaches to the tap IF_A of namespace NS_A (a name under
@@ -15,7 +15,12 @@
  * with probability REORDER percent and sent after the next frame of its
  * direction (or after HOLD_US microseconds, default 2000, when none
  * comes): so a held frame and its successor swap.  Other frames (ARP)
- * pass untouched, so that neighbours resolve.  The choices come from
+ * pass untouched, so that neighbours resolve.  With -a, RoCEv2 positive
+ * ACKs (UDP port 4791, BTH opcode RC ACKNOWLEDGE, AETH type ACK) are
+ * never dropped, only reordered: rdma_rxe forgets a destroyed QP at
+ * once, so a lost last ACK makes a program that ends without a
+ * handshake (ibv_rc_pingpong) retry into no QP for ever (retry_cnt 7),
+ * whatever the peer.  The choices come from
  * SEED (default 1): one seed, one run.  Prints "netimp: ready" on
  * stdout once both taps are attached, and its counts on stderr on
  * SIGUSR1 and at exit.
@@ -129,6 +134,22 @@ static bool is_ipv4(const unsigned char *f, ssize_t len)
 	return len >= 14 && f[12] == 0x08 && f[13] == 0x00;
 }
 
+/* A RoCEv2 positive ACK: IPv4, UDP to 4791, RC ACKNOWLEDGE, AETH ACK. */
+static bool is_roce_ack(const unsigned char *f, ssize_t len)
+{
+	size_t ihl, udp, bth;
+
+	if (len < 34 || f[23] != 17)
+		return false;
+	ihl = (size_t)(f[14] & 0x0f) * 4;
+	udp = 14 + ihl;
+	bth = udp + 8;
+	if (ihl < 20 || (size_t)len < bth + 16)
+		return false;
+	return f[udp + 2] == 0x12 && f[udp + 3] == 0xb7 &&
+	       f[bth] == 0x11 && (f[bth + 12] & 0x60) == 0;
+}
+
 static int send_frame(struct dir *d, const unsigned char *f, ssize_t len)
 {
 	if (write(d->out, f, (size_t)len) == len)
@@ -153,6 +174,8 @@ static int flush_held(struct dir *d)
 	return ret;
 }
 
+static bool spare_acks;
+
 static int forward(struct dir *d, unsigned int loss, unsigned int reorder)
 {
 	static unsigned char f[FRAME_MAX];
@@ -167,7 +190,7 @@ static int forward(struct dir *d, unsigned int loss, unsigned int reorder)
 	d->frames++;
 	if (!is_ipv4(f, len))
 		return send_frame(d, f, len);
-	if (percent_roll(d) < loss) {
+	if (percent_roll(d) < loss && !(spare_acks && is_roce_ack(f, len))) {
 		d->dropped++;
 		return 0;
 	}
@@ -204,8 +227,11 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int a, b, opt, i, ret = 0;
 
-	while ((opt = getopt(argc, argv, "l:r:s:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "al:r:s:d:")) != -1) {
 		switch (opt) {
+		case 'a':
+			spare_acks = true;
+			break;
 		case 'l':
 			loss = arg_percent(optarg, "loss");
 			break;
@@ -283,6 +309,6 @@ int main(int argc, char **argv)
 	return ret ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: netimp [-l LOSS] [-r REORDER] [-s SEED] [-d HOLD_US] NS_A IF_A NS_B IF_B\n");
+	fprintf(stderr, "usage: netimp [-a] [-l LOSS] [-r REORDER] [-s SEED] [-d HOLD_US] NS_A IF_A NS_B IF_B\n");
 	return 2;
 }
