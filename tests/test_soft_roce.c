@@ -74,6 +74,8 @@ struct path {
 	u32 sq_psn;
 	u32 rq_psn;
 	u8 mtu;
+	/* max_dest_rd_atomic: 0 the default 4, -1 none */
+	int dest_rd;
 };
 
 static void qp_connect(struct side *s, const struct path *p)
@@ -86,7 +88,8 @@ static void qp_connect(struct side *s, const struct path *p)
 			     IB_UVERBS_QP_TIMEOUT | IB_UVERBS_QP_RETRY_CNT |
 			     IB_UVERBS_QP_SQ_PSN | IB_UVERBS_QP_RQ_PSN |
 			     IB_UVERBS_QP_PATH_MTU |
-			     IB_UVERBS_QP_MAX_QP_RD_ATOMIC,
+			     IB_UVERBS_QP_MAX_QP_RD_ATOMIC |
+			     IB_UVERBS_QP_MAX_DEST_RD_ATOMIC,
 		.qp_state = IB_UVERBS_QPS_RTS,
 		.qp_access_flags = IB_UVERBS_ACCESS_REMOTE_WRITE |
 				   IB_UVERBS_ACCESS_REMOTE_READ |
@@ -101,6 +104,8 @@ static void qp_connect(struct side *s, const struct path *p)
 		.rq_psn = p->rq_psn,
 		.path_mtu = p->mtu ? p->mtu : IB_UVERBS_MTU_1024,
 		.max_rd_atomic = 4,
+		.max_dest_rd_atomic = p->dest_rd < 0 ? 0 :
+				      p->dest_rd ? (u8)p->dest_rd : 4,
 		.qkey = 0x1234,
 	};
 
@@ -1002,6 +1007,104 @@ TEST(soft_roce_rc_read_paced)
 	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 1);
 	close(pr.fd);
 	side_close(&b);
+	side_close(&a);
+	env_close(&e);
+}
+
+/* An atomic FETCH_ADD of @add at @va on QP @qpn, PSN @psn. */
+static struct roce_pkt fetch_add(u32 qpn, u32 psn, void *va, u32 rkey,
+				 u64 add)
+{
+	struct roce_pkt pkt = req_hdr(ROCE_RC_FETCH_ADD, qpn, psn);
+
+	pkt.bth_flags = ROCE_BTH_ACKREQ;
+	pkt.atmeth.va = (u64)(uintptr_t)va;
+	pkt.atmeth.rkey = rkey;
+	pkt.atmeth.swap_add = add;
+	return pkt;
+}
+
+/*
+ * max_dest_rd_atomic: 0 takes no READ or atomic (NAK invalid request,
+ * nothing executed); 2 keeps the answers of the last two atomics only:
+ * a duplicate of an older one is dropped unanswered, never run again.
+ */
+TEST(soft_roce_rc_dest_rd_atomic)
+{
+	u8 buf[2048], dev_addr[16];
+	struct roce_pkt pkt, ans;
+	struct path pa;
+	struct peer pr;
+	struct env e;
+	struct side a;
+	u64 v;
+	int i;
+
+	env_open_roce(&e, 1);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	peer_open(&pr, 3);
+	memset(&pa, 0, sizeof(pa));
+	memcpy(pa.dgid, pr.addr, 16);
+	pa.dqpn = 0x4242;
+	pa.rq_psn = 100;
+	pa.dest_rd = -1;
+	qp_connect(&a, &pa);
+	roce_loopback_gid(dev_addr, 1);
+	v = 10;
+	memcpy(a.buf, &v, 8);
+
+	/* None: READ and atomic NAKed invalid request, memory untouched. */
+	pkt = req_hdr(ROCE_RC_RDMA_READ_REQUEST, a.qp->qp_num, 100);
+	pkt.reth.va = (u64)(uintptr_t)a.buf;
+	pkt.reth.rkey = a.mr->rkey;
+	pkt.reth.dma_len = 8;
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.opcode, ROCE_RC_ACKNOWLEDGE);
+	ASSERT_EQ(ans.psn, 100);
+	ASSERT_EQ(ans.aeth.syndrome, ROCE_AETH_SYN_NAK(ROCE_NAK_INVALID_REQ));
+	pkt = fetch_add(a.qp->qp_num, 100, a.buf, a.mr->rkey, 1);
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.opcode, ROCE_RC_ACKNOWLEDGE);
+	ASSERT_EQ(ans.psn, 100);
+	ASSERT_EQ(ans.aeth.syndrome, ROCE_AETH_SYN_NAK(ROCE_NAK_INVALID_REQ));
+	ASSERT_EQ(ans.aeth.msn, 0);
+	memcpy(&v, a.buf, 8);
+	ASSERT_EQ(v, 10);
+	ASSERT_EQ(counters(&e).naks_sent, 2);
+	side_close(&a);
+
+	/* Two: atomics at 100, 101, 102 answered 10, 11, 12. */
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	pa.dest_rd = 2;
+	qp_connect(&a, &pa);
+	v = 10;
+	memcpy(a.buf, &v, 8);
+	for (i = 0; i < 3; i++) {
+		pkt = fetch_add(a.qp->qp_num, 100 + i, a.buf, a.mr->rkey, 1);
+		peer_send(&pr, dev_addr, &pkt, NULL, 0);
+		ans = peer_recv(&pr, dev_addr, buf);
+		ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
+		ASSERT_EQ(ans.psn, 100 + i);
+		ASSERT_EQ(ans.atomic_orig, 10 + i);
+	}
+	/* 100's answer is gone: dropped, not run again. */
+	pkt = fetch_add(a.qp->qp_num, 100, a.buf, a.mr->rkey, 1);
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	peer_none(&pr, 50);
+	/* 101's is kept: the same answer again. */
+	pkt = fetch_add(a.qp->qp_num, 101, a.buf, a.mr->rkey, 1);
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
+	ASSERT_EQ(ans.psn, 101);
+	ASSERT_EQ(ans.atomic_orig, 11);
+	memcpy(&v, a.buf, 8);
+	ASSERT_EQ(v, 13);
+	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 2);
+	ASSERT_EQ(counters(&e).naks_sent, 2);
+	close(pr.fd);
 	side_close(&a);
 	env_close(&e);
 }

@@ -1265,7 +1265,9 @@ static void soft_roce_atomic(struct soft_roce *rp, struct soft_qp *sqp,
 		return;
 	}
 	soft_sgl_put(&rem);
-	slot = rq->atomic_next++ % SOFT_ROCE_ATOMIC_CACHE;
+	/* The responder keeps max_dest_rd_atomic answers: the oldest goes. */
+	slot = rq->atomic_next++ %
+	       min_t(u32, attr->max_dest_rd_atomic, SOFT_ROCE_ATOMIC_CACHE);
 	rq->atomics[slot].psn = req->psn;
 	rq->atomics[slot].orig = orig;
 	rq->atomics[slot].valid = true;
@@ -1469,6 +1471,11 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 		}
 		break;
 	case ROCE_OP_READ:
+		/* No responder resources: IB's too many READs/atomics. */
+		if (!attr->max_dest_rd_atomic) {
+			nak = ROCE_NAK_INVALID_REQ;
+			goto out_nak;
+		}
 		if (!(attr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_READ)) {
 			nak = ROCE_NAK_REM_ACCESS_ERR;
 			goto out_nak;
@@ -1482,6 +1489,10 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 		soft_roce_read_resp(rp, sqp, attr, pkt, mtu);
 		return;
 	case ROCE_OP_ATOMIC:
+		if (!attr->max_dest_rd_atomic) {
+			nak = ROCE_NAK_INVALID_REQ;
+			goto out_nak;
+		}
 		soft_roce_atomic(rp, sqp, attr, pkt);
 		return;
 	default:
