@@ -74,6 +74,8 @@ struct path {
 	u32 sq_psn;
 	u32 rq_psn;
 	u8 mtu;
+	/* max_dest_rd_atomic: 0 the default 4, -1 none */
+	int dest_rd;
 };
 
 static void qp_connect(struct side *s, const struct path *p)
@@ -86,7 +88,8 @@ static void qp_connect(struct side *s, const struct path *p)
 			     IB_UVERBS_QP_TIMEOUT | IB_UVERBS_QP_RETRY_CNT |
 			     IB_UVERBS_QP_SQ_PSN | IB_UVERBS_QP_RQ_PSN |
 			     IB_UVERBS_QP_PATH_MTU |
-			     IB_UVERBS_QP_MAX_QP_RD_ATOMIC,
+			     IB_UVERBS_QP_MAX_QP_RD_ATOMIC |
+			     IB_UVERBS_QP_MAX_DEST_RD_ATOMIC,
 		.qp_state = IB_UVERBS_QPS_RTS,
 		.qp_access_flags = IB_UVERBS_ACCESS_REMOTE_WRITE |
 				   IB_UVERBS_ACCESS_REMOTE_READ |
@@ -101,6 +104,8 @@ static void qp_connect(struct side *s, const struct path *p)
 		.rq_psn = p->rq_psn,
 		.path_mtu = p->mtu ? p->mtu : IB_UVERBS_MTU_1024,
 		.max_rd_atomic = 4,
+		.max_dest_rd_atomic = p->dest_rd < 0 ? 0 :
+				      p->dest_rd ? (u8)p->dest_rd : 4,
 		.qkey = 0x1234,
 	};
 
@@ -730,6 +735,27 @@ static void wait_rx(struct env *e, u64 n)
 	ASSERT_EQ(counters(e).rx_packets, n);
 }
 
+/*
+ * Waits until the port has dropped @n packets in all (the receive thread
+ * counts a packet received before it decides its fate).
+ */
+static void wait_drops(struct env *e, u64 n)
+{
+	struct soft_roce_counters c;
+	u64 sum = 0;
+	int i, j;
+
+	for (i = 0; i < 2000; i++) {
+		c = counters(e);
+		for (sum = 0, j = 0; j < SOFT_ROCE_DROP_NR; j++)
+			sum += c.drops[j];
+		if (sum >= n)
+			break;
+		usleep(1000);
+	}
+	ASSERT_EQ(sum, n);
+}
+
 TEST(soft_roce_rc_responder_duplicates_and_sequence)
 {
 	u8 buf[2048], dev_addr[16];
@@ -862,6 +888,248 @@ TEST(soft_roce_rc_responder_duplicates_and_sequence)
 	env_close(&e);
 }
 
+/* A forged RC request header for QP @qpn at @psn. */
+static struct roce_pkt req_hdr(u8 opcode, u32 qpn, u32 psn)
+{
+	struct roce_pkt pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.opcode = opcode;
+	pkt.pkey = 0xffff;
+	pkt.dqpn = qpn;
+	pkt.psn = psn;
+	return pkt;
+}
+
+/* READ responses of a large READ (MTU 256). */
+#define PACE_PKTS 1024
+
+/*
+ * A large READ does not hold the port: the receive thread answers another
+ * QP's SEND before the READ's last response; a request behind the READ
+ * on its own QP is answered after it; a duplicate READ restarts the
+ * responses at the PSN it asks for.
+ */
+TEST(soft_roce_rc_read_paced)
+{
+	static u8 buf[2048], want[PACE_PKTS * 256], raw[3][2048];
+	u8 dev_addr[16], l3[ROCE_L3_IPV4_LEN];
+	int len[3], k;
+	struct roce_pkt pkt, ans;
+	struct ib_uverbs_sge s;
+	struct path pa, pb;
+	int i, n_a = 0, b_ack = -1, a_ack = -1, rcvbuf = 4 << 20;
+	struct peer pr;
+	struct env e;
+	struct side a, b;
+	u8 op;
+
+	env_open_roce(&e, 1);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, PACE_PKTS * 256, false);
+	side_open(&b, &e, IB_UVERBS_QPT_RC, 256, 4096, false);
+	fill_pattern(a.buf, a.len, 7);
+	memcpy(want, a.buf, sizeof(want));
+	peer_open(&pr, 3);
+	ASSERT_OK(setsockopt(pr.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			     sizeof(rcvbuf)));
+	memset(&pa, 0, sizeof(pa));
+	memcpy(pa.dgid, pr.addr, 16);
+	pa.dqpn = 0x4242;
+	pa.rq_psn = 100;
+	pa.mtu = IB_UVERBS_MTU_256;
+	pb = pa;
+	pb.dqpn = 0x4343;
+	pb.rq_psn = 500;
+	qp_connect(&a, &pa);
+	qp_connect(&b, &pb);
+	roce_loopback_gid(dev_addr, 1);
+	s = sge_of(&b, 0, 64);
+	post_recv_ok(&b, 1, &s, 1);
+	s = sge_of(&a, 0, 64);
+	post_recv_ok(&a, 2, &s, 1);
+
+	/*
+	 * A READ of PACE_PKTS packets on a, a SEND on b, a SEND on a behind
+	 * the READ: built first, sent back to back.
+	 */
+	for (k = 0; k < 3; k++) {
+		if (!k) {
+			pkt = req_hdr(ROCE_RC_RDMA_READ_REQUEST,
+				      a.qp->qp_num, 100);
+			pkt.reth.va = (u64)(uintptr_t)a.buf;
+			pkt.reth.rkey = a.mr->rkey;
+			pkt.reth.dma_len = PACE_PKTS * 256;
+		} else {
+			pkt = req_hdr(ROCE_RC_SEND_ONLY, k == 1 ?
+				      b.qp->qp_num : a.qp->qp_num,
+				      k == 1 ? 500 : 100 + PACE_PKTS);
+			pkt.bth_flags = ROCE_BTH_ACKREQ;
+		}
+		len[k] = roce_pkt_build(&pkt, "x", k ? 1 : 0, raw[k],
+					sizeof(raw[k]));
+		ASSERT_TRUE(len[k] > 0);
+		ASSERT_OK(roce_l3_hdr_ipv4(l3, pr.addr + 12, dev_addr + 12,
+					   ROCE_UDP_PORT, 0, (size_t)len[k]));
+		ASSERT_OK(roce_icrc_set(l3, sizeof(l3), raw[k],
+					(size_t)len[k]));
+	}
+	for (k = 0; k < 3; k++)
+		peer_raw(&pr, dev_addr, raw[k], (size_t)len[k]);
+
+	for (i = 0; i < PACE_PKTS + 2; i++) {
+		ans = peer_recv(&pr, dev_addr, buf);
+		if (ans.opcode == ROCE_RC_ACKNOWLEDGE) {
+			ASSERT_EQ(ans.aeth.syndrome & ROCE_AETH_TYPE_MASK,
+				  ROCE_AETH_ACK);
+			ASSERT_EQ(ans.aeth.msn, 1 + (ans.dqpn == 0x4242));
+			if (ans.dqpn == 0x4343) {
+				ASSERT_EQ(ans.psn, 500);
+				b_ack = i;
+			} else {
+				ASSERT_EQ(ans.dqpn, 0x4242);
+				ASSERT_EQ(ans.psn, 100 + PACE_PKTS);
+				a_ack = i;
+			}
+			continue;
+		}
+		/* a's responses: in PSN order, each its 256 bytes. */
+		ASSERT_EQ(ans.dqpn, 0x4242);
+		ASSERT_EQ(ans.psn, 100 + n_a);
+		op = !n_a ? ROCE_RC_RDMA_READ_RESPONSE_FIRST :
+		     n_a == PACE_PKTS - 1 ? ROCE_RC_RDMA_READ_RESPONSE_LAST :
+		     ROCE_RC_RDMA_READ_RESPONSE_MIDDLE;
+		ASSERT_EQ(ans.opcode, op);
+		ASSERT_EQ(ans.payload_len, 256);
+		ASSERT_TRUE(!memcmp(ans.payload, want + n_a * 256, 256));
+		n_a++;
+	}
+	ASSERT_EQ(n_a, PACE_PKTS);
+	/* b's SEND was not held behind a's READ; a's was. */
+	ASSERT_TRUE(b_ack >= 0 && b_ack < PACE_PKTS);
+	ASSERT_EQ(a_ack, PACE_PKTS + 1);
+	peer_none(&pr, 50);
+	ASSERT_EQ(counters(&e).tx_packets, PACE_PKTS + 2);
+
+	/* A duplicate READ from its 250th packet: responses 250..255. */
+	pkt = req_hdr(ROCE_RC_RDMA_READ_REQUEST, a.qp->qp_num, 350);
+	pkt.reth.va = (u64)(uintptr_t)a.buf + 250 * 256;
+	pkt.reth.rkey = a.mr->rkey;
+	pkt.reth.dma_len = 6 * 256;
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	for (i = 0; i < 6; i++) {
+		ans = peer_recv(&pr, dev_addr, buf);
+		ASSERT_EQ(ans.psn, 350 + i);
+		ASSERT_EQ(ans.opcode, !i ? ROCE_RC_RDMA_READ_RESPONSE_FIRST :
+			  i == 5 ? ROCE_RC_RDMA_READ_RESPONSE_LAST :
+			  ROCE_RC_RDMA_READ_RESPONSE_MIDDLE);
+		ASSERT_TRUE(!memcmp(ans.payload, want + (250 + i) * 256, 256));
+	}
+	peer_none(&pr, 50);
+	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 1);
+	close(pr.fd);
+	side_close(&b);
+	side_close(&a);
+	env_close(&e);
+}
+
+/* An atomic FETCH_ADD of @add at @va on QP @qpn, PSN @psn. */
+static struct roce_pkt fetch_add(u32 qpn, u32 psn, void *va, u32 rkey,
+				 u64 add)
+{
+	struct roce_pkt pkt = req_hdr(ROCE_RC_FETCH_ADD, qpn, psn);
+
+	pkt.bth_flags = ROCE_BTH_ACKREQ;
+	pkt.atmeth.va = (u64)(uintptr_t)va;
+	pkt.atmeth.rkey = rkey;
+	pkt.atmeth.swap_add = add;
+	return pkt;
+}
+
+/*
+ * max_dest_rd_atomic: 0 takes no READ or atomic (NAK invalid request,
+ * nothing executed); 2 keeps the answers of the last two atomics only:
+ * a duplicate of an older one is dropped unanswered, never run again.
+ */
+TEST(soft_roce_rc_dest_rd_atomic)
+{
+	u8 buf[2048], dev_addr[16];
+	struct roce_pkt pkt, ans;
+	struct path pa;
+	struct peer pr;
+	struct env e;
+	struct side a;
+	u64 v;
+	int i;
+
+	env_open_roce(&e, 1);
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	peer_open(&pr, 3);
+	memset(&pa, 0, sizeof(pa));
+	memcpy(pa.dgid, pr.addr, 16);
+	pa.dqpn = 0x4242;
+	pa.rq_psn = 100;
+	pa.dest_rd = -1;
+	qp_connect(&a, &pa);
+	roce_loopback_gid(dev_addr, 1);
+	v = 10;
+	memcpy(a.buf, &v, 8);
+
+	/* None: READ and atomic NAKed invalid request, memory untouched. */
+	pkt = req_hdr(ROCE_RC_RDMA_READ_REQUEST, a.qp->qp_num, 100);
+	pkt.reth.va = (u64)(uintptr_t)a.buf;
+	pkt.reth.rkey = a.mr->rkey;
+	pkt.reth.dma_len = 8;
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.opcode, ROCE_RC_ACKNOWLEDGE);
+	ASSERT_EQ(ans.psn, 100);
+	ASSERT_EQ(ans.aeth.syndrome, ROCE_AETH_SYN_NAK(ROCE_NAK_INVALID_REQ));
+	pkt = fetch_add(a.qp->qp_num, 100, a.buf, a.mr->rkey, 1);
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.opcode, ROCE_RC_ACKNOWLEDGE);
+	ASSERT_EQ(ans.psn, 100);
+	ASSERT_EQ(ans.aeth.syndrome, ROCE_AETH_SYN_NAK(ROCE_NAK_INVALID_REQ));
+	ASSERT_EQ(ans.aeth.msn, 0);
+	memcpy(&v, a.buf, 8);
+	ASSERT_EQ(v, 10);
+	ASSERT_EQ(counters(&e).naks_sent, 2);
+	side_close(&a);
+
+	/* Two: atomics at 100, 101, 102 answered 10, 11, 12. */
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	pa.dest_rd = 2;
+	qp_connect(&a, &pa);
+	v = 10;
+	memcpy(a.buf, &v, 8);
+	for (i = 0; i < 3; i++) {
+		pkt = fetch_add(a.qp->qp_num, 100 + i, a.buf, a.mr->rkey, 1);
+		peer_send(&pr, dev_addr, &pkt, NULL, 0);
+		ans = peer_recv(&pr, dev_addr, buf);
+		ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
+		ASSERT_EQ(ans.psn, 100 + i);
+		ASSERT_EQ(ans.atomic_orig, 10 + i);
+	}
+	/* 100's answer is gone: dropped, not run again. */
+	pkt = fetch_add(a.qp->qp_num, 100, a.buf, a.mr->rkey, 1);
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	peer_none(&pr, 50);
+	/* 101's is kept: the same answer again. */
+	pkt = fetch_add(a.qp->qp_num, 101, a.buf, a.mr->rkey, 1);
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	ans = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
+	ASSERT_EQ(ans.psn, 101);
+	ASSERT_EQ(ans.atomic_orig, 11);
+	memcpy(&v, a.buf, 8);
+	ASSERT_EQ(v, 13);
+	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 2);
+	ASSERT_EQ(counters(&e).naks_sent, 2);
+	close(pr.fd);
+	side_close(&a);
+	env_close(&e);
+}
+
 /*
  * A destroyed RC QP's peer that lost the last ACK retries into no QP:
  * the port still acknowledges the SEND it had executed (with retry_cnt 7
@@ -938,6 +1206,7 @@ TEST(soft_roce_rc_destroyed_qp_acks_its_retries)
 	peer_send(&stranger, dev_addr, &pkt, "bye", 3);
 	peer_none(&stranger, 50);
 	wait_rx(&e, 5);
+	wait_drops(&e, 4);
 	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_NO_QP], 3);
 	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 1);
 	close(stranger.fd);
@@ -979,6 +1248,7 @@ TEST(soft_roce_garbage)
 	peer_send(&pr, dev_addr, &pkt, "zz", 2);
 	sent = 4;
 	wait_rx(&e, sent);
+	wait_drops(&e, sent);
 	c = counters(&e);
 	ASSERT_EQ(c.drops[SOFT_ROCE_DROP_SHORT], 1);
 	ASSERT_EQ(c.drops[SOFT_ROCE_DROP_OPCODE], 1);
@@ -999,15 +1269,8 @@ TEST(soft_roce_garbage)
 			wait_rx(&e, sent);
 	}
 	wait_rx(&e, sent);
-	c = counters(&e);
-	{
-		u64 drops = 0;
-
-		for (i = 0; i < SOFT_ROCE_DROP_NR; i++)
-			drops += c.drops[i];
-		ASSERT_EQ(drops, sent);
-	}
-	ASSERT_EQ(c.tx_packets, 0);
+	wait_drops(&e, sent);
+	ASSERT_EQ(counters(&e).tx_packets, 0);
 	close(pr.fd);
 	side_close(&a);
 	env_close(&e);

@@ -175,6 +175,7 @@ struct ib_qp *soft_qp_create(struct ib_pd *pd,
 	mutex_init(&sqp->resp_lock);
 	kref_init(&sqp->ref);
 	INIT_DELAYED_WORK(&sqp->rnr_work, soft_rnr_work);
+	INIT_DELAYED_WORK(&sqp->roce.rd_work, soft_roce_rd_work);
 	INIT_LIST_HEAD(&sqp->hash);
 	sqp->sdev = sdev;
 	sqp->attr.qp_state = IB_UVERBS_QPS_RESET;
@@ -441,6 +442,7 @@ int soft_qp_destroy(struct ib_qp *qp)
 	spin_unlock(&sqp->sq.lock);
 	/* @dead and sq.lock stop new retries; wait out one running. */
 	cancel_delayed_work_sync(&sqp->rnr_work);
+	cancel_delayed_work_sync(&sqp->roce.rd_work);
 	soft_queue_set_flush(&sqp->rq);
 	atomic_dec(&sdev->num_qp);
 	/* Lookups in flight may keep the struct a while; the file's books

@@ -42,7 +42,8 @@
  * a matching P_Key; RC and UC packets must come from the address the
  * QP's path names; nothing a packet says is used before it is checked
  * against what the QP holds (no queue grows from remote input: a READ's
- * responses go out at once, the answers cache is fixed).  Each drop is
+ * responses go out SOFT_ROCE_READ_BURST a turn, the rest from the QP's
+ * rd_work, one READ at a time per QP, the answers cache is fixed).  Each drop is
  * counted by reason (enum soft_roce_drop).
  *
  * A destroyed RC QP lingers (soft_roce_linger_add()): for
@@ -96,6 +97,9 @@ struct soft_roce_linger {
 	u8 dgid[16];
 	u64 until;
 };
+
+/* READ responses a responder sends a turn (the QP's rd_work, the rest). */
+#define SOFT_ROCE_READ_BURST 16
 
 /* A port's counters (struct soft_roce_counters). */
 struct soft_roce_stats {
@@ -352,10 +356,11 @@ static void soft_roce_bth(struct roce_pkt *pkt, struct soft_qp *sqp,
 	pkt->psn = psn;
 }
 
-/* An ACK, RNR NAK or NAK from the responder @sqp. */
-static void soft_roce_ack(struct soft_roce *rp, struct soft_qp *sqp,
-			  const struct ib_uverbs_qp_attr *attr, u32 psn,
-			  u8 syndrome)
+/* An ACK, RNR NAK or NAK from the responder @sqp, built in @buf. */
+static void soft_roce_ack_in(struct soft_roce *rp, u8 *buf,
+			     struct soft_qp *sqp,
+			     const struct ib_uverbs_qp_attr *attr, u32 psn,
+			     u8 syndrome)
 {
 	struct roce_pkt pkt;
 
@@ -366,7 +371,15 @@ static void soft_roce_ack(struct soft_roce *rp, struct soft_qp *sqp,
 		soft_roce_inc(&rp->stats.naks_sent);
 	else if ((syndrome & ROCE_AETH_TYPE_MASK) == ROCE_AETH_RNR_NAK)
 		soft_roce_inc(&rp->stats.rnr_naks_sent);
-	soft_roce_xmit(rp, rp->rtx, attr->ah_attr.dgid.raw, &pkt, NULL, 0);
+	soft_roce_xmit(rp, buf, attr->ah_attr.dgid.raw, &pkt, NULL, 0);
+}
+
+/* The same from the receive thread. */
+static void soft_roce_ack(struct soft_roce *rp, struct soft_qp *sqp,
+			  const struct ib_uverbs_qp_attr *attr, u32 psn,
+			  u8 syndrome)
+{
+	soft_roce_ack_in(rp, rp->rtx, sqp, attr, psn, syndrome);
 }
 
 /* ---- the requester ---- */
@@ -1127,46 +1140,127 @@ static void soft_roce_ud_recv(struct soft_roce *rp, struct soft_qp *sqp,
 			    SOFT_GRH_LEN + pkt->payload_len, pkt->deth.sqpn);
 }
 
-/* READ responses for a request at @psn (new or duplicate). */
+/*
+ * Sends at most @budget responses of the READ in progress (roce.rd_*)
+ * from @buf; true if some are left.  An MR gone in between NAKs the PSN
+ * it stopped at and ends the READ.  resp_lock held.
+ */
+static bool soft_roce_read_pump(struct soft_roce *rp, struct soft_qp *sqp,
+				const struct ib_uverbs_qp_attr *attr, u8 *buf,
+				u32 budget)
+{
+	struct soft_roce_qp *rq = &sqp->roce;
+	struct soft_sgl src, kbuf;
+	struct roce_pkt pkt;
+	u8 *data = buf + SOFT_ROCE_BUF;
+	bool first, last;
+	u32 n;
+
+	if (!rq->rd_left)
+		return false;
+	if (soft_sgl_get_remote(&src, sqp, rq->rd_rkey, rq->rd_va, rq->rd_len,
+				IB_UVERBS_ACCESS_REMOTE_READ))
+		goto out_nak;
+	while (rq->rd_left && budget--) {
+		n = (u32)min_t(u64, rq->rd_len - rq->rd_off, rq->rd_mtu);
+		first = !rq->rd_off;
+		last = rq->rd_left == 1;
+		soft_roce_bth(&pkt, sqp, attr,
+			      first && last ? ROCE_RC_RDMA_READ_RESPONSE_ONLY :
+			      first ? ROCE_RC_RDMA_READ_RESPONSE_FIRST :
+			      last ? ROCE_RC_RDMA_READ_RESPONSE_LAST :
+			      ROCE_RC_RDMA_READ_RESPONSE_MIDDLE, rq->rd_psn);
+		pkt.aeth.syndrome = ROCE_AETH_SYN_ACK(ROCE_AETH_CREDIT_INVALID);
+		pkt.aeth.msn = rq->msn & 0xffffff;
+		soft_sgl_init(&kbuf);
+		soft_sgl_add_kernel(&kbuf, data, n);
+		if (n && soft_sgl_copy(&kbuf, 0, &src, rq->rd_off, n)) {
+			soft_sgl_put(&src);
+			goto out_nak;
+		}
+		soft_roce_xmit(rp, buf, attr->ah_attr.dgid.raw, &pkt, data, n);
+		rq->rd_off += n;
+		rq->rd_psn = soft_psn_add(rq->rd_psn, 1);
+		rq->rd_left--;
+	}
+	soft_sgl_put(&src);
+	return rq->rd_left;
+
+out_nak:
+	rq->rd_left = 0;
+	soft_roce_ack_in(rp, buf, sqp, attr, rq->rd_psn,
+			 ROCE_AETH_SYN_NAK(ROCE_NAK_REM_ACCESS_ERR));
+	return false;
+}
+
+/*
+ * READ responses for a request at @psn (new or duplicate: a duplicate
+ * starts them again from the PSN it asks for).  The receive thread sends
+ * SOFT_ROCE_READ_BURST of them; the QP's rd_work the rest, a burst a
+ * turn, so one READ holds neither the port's thread nor its socket.
+ */
 static void soft_roce_read_resp(struct soft_roce *rp, struct soft_qp *sqp,
 				const struct ib_uverbs_qp_attr *attr,
 				const struct roce_pkt *req, u32 mtu)
 {
-	u32 len = req->reth.dma_len, n, i, npkts;
-	struct soft_sgl src, kbuf;
-	struct roce_pkt pkt;
-	u8 *data = rp->rtx + SOFT_ROCE_BUF;
-	u64 off;
+	struct soft_roce_qp *rq = &sqp->roce;
+	struct soft_sgl src;
+	u32 len = req->reth.dma_len;
 
-	npkts = len ? (len + mtu - 1) / mtu : 1;
+	rq->rd_left = 0;
 	if (soft_sgl_get_remote(&src, sqp, req->reth.rkey, req->reth.va, len,
 				IB_UVERBS_ACCESS_REMOTE_READ)) {
 		soft_roce_ack(rp, sqp, attr, req->psn,
 			      ROCE_AETH_SYN_NAK(ROCE_NAK_REM_ACCESS_ERR));
 		return;
 	}
-	for (i = 0; i < npkts; i++) {
-		off = (u64)i * mtu;
-		n = (u32)min_t(u64, len - off, mtu);
-		soft_roce_bth(&pkt, sqp, attr,
-			      npkts == 1 ? ROCE_RC_RDMA_READ_RESPONSE_ONLY :
-			      !i ? ROCE_RC_RDMA_READ_RESPONSE_FIRST :
-			      i + 1 == npkts ? ROCE_RC_RDMA_READ_RESPONSE_LAST :
-			      ROCE_RC_RDMA_READ_RESPONSE_MIDDLE,
-			      soft_psn_add(req->psn, i));
-		pkt.aeth.syndrome = ROCE_AETH_SYN_ACK(ROCE_AETH_CREDIT_INVALID);
-		pkt.aeth.msn = sqp->roce.msn & 0xffffff;
-		soft_sgl_init(&kbuf);
-		soft_sgl_add_kernel(&kbuf, data, n);
-		if (n && soft_sgl_copy(&kbuf, 0, &src, off, n)) {
-			soft_sgl_put(&src);
-			soft_roce_ack(rp, sqp, attr, soft_psn_add(req->psn, i),
-				ROCE_AETH_SYN_NAK(ROCE_NAK_REM_ACCESS_ERR));
-			return;
-		}
-		soft_roce_xmit(rp, rp->rtx, attr->ah_attr.dgid.raw, &pkt, data, n);
-	}
 	soft_sgl_put(&src);
+	rq->rd_rkey = req->reth.rkey;
+	rq->rd_va = req->reth.va;
+	rq->rd_len = len;
+	rq->rd_off = 0;
+	rq->rd_mtu = mtu;
+	rq->rd_psn = req->psn;
+	rq->rd_left = len ? (len + mtu - 1) / mtu : 1;
+	if (soft_roce_read_pump(rp, sqp, attr, rp->rtx, SOFT_ROCE_READ_BURST))
+		mod_delayed_work(sqp->sdev->wq, &rq->rd_work, 0);
+}
+
+/*
+ * rd_work: the next burst of a READ's responses, in the device's
+ * workqueue, in turn with everything else it runs.
+ */
+void soft_roce_rd_work(struct delayed_work *dw)
+{
+	struct soft_qp *sqp = container_of(dw, struct soft_qp, roce.rd_work);
+	struct soft_roce_qp *rq = &sqp->roce;
+	struct ib_uverbs_qp_attr attr;
+	struct soft_roce *rp;
+
+	mutex_lock(&sqp->resp_lock);
+	if (READ_ONCE(sqp->dead) || !rq->rd_left)
+		goto out_unlock;
+	soft_qp_attr_read(sqp, &attr);
+	rp = soft_qp_roce_port(sqp, attr.port_num);
+	if (!rp || (attr.qp_state != IB_UVERBS_QPS_RTR &&
+		    attr.qp_state != IB_UVERBS_QPS_RTS &&
+		    attr.qp_state != IB_UVERBS_QPS_SQD)) {
+		rq->rd_left = 0;
+		goto out_unlock;
+	}
+	if (!rq->rd_buf) {
+		rq->rd_buf = kmalloc(2 * SOFT_ROCE_BUF);
+		if (!rq->rd_buf) {
+			/* Lost responses: the requester's timer asks again. */
+			rq->rd_left = 0;
+			goto out_unlock;
+		}
+	}
+	if (soft_roce_read_pump(rp, sqp, &attr, rq->rd_buf,
+				SOFT_ROCE_READ_BURST))
+		mod_delayed_work(sqp->sdev->wq, &rq->rd_work, 0);
+out_unlock:
+	mutex_unlock(&sqp->resp_lock);
 }
 
 /* An atomic: runs it once, keeps its answer, answers. */
@@ -1204,7 +1298,9 @@ static void soft_roce_atomic(struct soft_roce *rp, struct soft_qp *sqp,
 		return;
 	}
 	soft_sgl_put(&rem);
-	slot = rq->atomic_next++ % SOFT_ROCE_ATOMIC_CACHE;
+	/* The responder keeps max_dest_rd_atomic answers: the oldest goes. */
+	slot = rq->atomic_next++ %
+	       min_t(u32, attr->max_dest_rd_atomic, SOFT_ROCE_ATOMIC_CACHE);
 	rq->atomics[slot].psn = req->psn;
 	rq->atomics[slot].orig = orig;
 	rq->atomics[slot].valid = true;
@@ -1408,6 +1504,11 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 		}
 		break;
 	case ROCE_OP_READ:
+		/* No responder resources: IB's too many READs/atomics. */
+		if (!attr->max_dest_rd_atomic) {
+			nak = ROCE_NAK_INVALID_REQ;
+			goto out_nak;
+		}
 		if (!(attr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_READ)) {
 			nak = ROCE_NAK_REM_ACCESS_ERR;
 			goto out_nak;
@@ -1421,6 +1522,10 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 		soft_roce_read_resp(rp, sqp, attr, pkt, mtu);
 		return;
 	case ROCE_OP_ATOMIC:
+		if (!attr->max_dest_rd_atomic) {
+			nak = ROCE_NAK_INVALID_REQ;
+			goto out_nak;
+		}
 		soft_roce_atomic(rp, sqp, attr, pkt);
 		return;
 	default:
@@ -1523,6 +1628,9 @@ static void soft_roce_responder(struct soft_roce *rp, struct soft_qp *sqp,
 		goto out_unlock;
 	}
 	sqp->roce.nak_sent = false;
+	/* IB orders a new request behind the READ's responses. */
+	while (soft_roce_read_pump(rp, sqp, &attr, rp->rtx, UINT32_MAX))
+		;
 	soft_roce_request(rp, sqp, &attr, pkt, info, mtu);
 	goto out_unlock;
 
@@ -1873,6 +1981,7 @@ void soft_roce_qp_modify(struct soft_qp *sqp, u8 state)
 		rq->cur = 0;
 		rq->uc_drop = false;
 		rq->recv_held = false;
+		rq->rd_left = 0;
 		memset(rq->atomics, 0, sizeof(rq->atomics));
 		mutex_unlock(&sqp->resp_lock);
 		spin_lock(&sqp->sq.lock);
@@ -1895,4 +2004,6 @@ void soft_roce_qp_free(struct soft_qp *sqp)
 	sqp->roce.cur_recv = NULL;
 	kfree(sqp->roce.txbuf);
 	sqp->roce.txbuf = NULL;
+	kfree(sqp->roce.rd_buf);
+	sqp->roce.rd_buf = NULL;
 }

@@ -507,6 +507,11 @@ void soft_queue_cleanup(struct soft_queue *q);
  *	next SEND fills it instead of taking another
  * @atomics: the last atomic answers, by PSN (a duplicate gets its answer
  *	again, never a second execution); @atomic_next the slot to fill
+ * @rd_work: sends the next burst of the READ in progress (sdev->wq)
+ * @rd_buf: its packet and payload (2 * SOFT_ROCE_BUF), at its first turn
+ * @rd_va, @rd_rkey, @rd_len: the READ in progress (its RETH)
+ * @rd_off: bytes of it sent; @rd_mtu: its responses' payload
+ * @rd_psn: PSN of its next response; @rd_left: responses left (0: none)
  */
 struct soft_roce_qp {
 	u32 sent;
@@ -537,6 +542,15 @@ struct soft_roce_qp {
 		u64 orig;
 	} atomics[SOFT_ROCE_ATOMIC_CACHE];
 	u32 atomic_next;
+	struct delayed_work rd_work;
+	u8 *rd_buf;
+	u64 rd_va;
+	u32 rd_rkey;
+	u32 rd_len;
+	u64 rd_off;
+	u32 rd_mtu;
+	u32 rd_psn;
+	u32 rd_left;
 };
 
 /**
@@ -884,6 +898,7 @@ void soft_ring_nic_kick(struct soft_nic *nic);
  */
 bool soft_ring_rq_pending(struct soft_qp *sqp);
 void soft_rnr_work(struct delayed_work *dw);
+void soft_roce_rd_work(struct delayed_work *dw);
 /* Moves @sqp to ERR; true if it was not there yet. */
 bool soft_qp_set_err(struct soft_qp *sqp);
 
