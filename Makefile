@@ -249,7 +249,6 @@ check-tsan:
 bench: $(patsubst %.c,$(O)/rel/%,$(BENCH_SRCS))
 	@mkdir -p $(R)/bench
 	$(Q){ for b in $^; do $$b || echo "bench FAILED: $$b"; done; \
-		sh scripts/roce_net.sh bench || echo "bench FAILED: scripts/roce_net.sh bench"; \
 		IOVERBS_BUILD=$(abspath $(O))/rel sh scripts/roce_bench.sh || \
 			echo "bench FAILED: scripts/roce_bench.sh"; } | \
 		tee $(R)/bench/bench.txt

@@ -352,10 +352,10 @@ roce_bench_main() {
 			echo "bench FAILED: fi_pingpong_tcp_veth_$_nm: $(tail -n1 "$roce_dir/fi_cli.out")"
 			continue
 		fi
-		echo "bench fi_pingpong_tcp_veth_${_nm}_lat: $_best_us us"
+		echo "# fi_pingpong_tcp_veth_${_nm}_lat: $_best_us us"
 		# One message in flight: a bandwidth only for large ones.
 		[ $_sz -ge 65536 ] &&
-			echo "bench fi_pingpong_tcp_veth_${_nm}_bw: $_best_mbs MB/s"
+			echo "# fi_pingpong_tcp_veth_${_nm}_bw: $_best_mbs MB/s"
 	done
 	echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	rm -rf "$roce_dir"
