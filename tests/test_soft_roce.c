@@ -756,6 +756,29 @@ static void wait_drops(struct env *e, u64 n)
 	ASSERT_EQ(sum, n);
 }
 
+/*
+ * A device (host 1) with an RC QP of 8 KiB connected to a forged peer
+ * (host 3, a plain UDP socket) that is QP @dqpn and sends from @rq_psn;
+ * @dest_rd as struct path's; @dev_addr gets the device's address.
+ */
+static void forged_open(struct env *e, struct side *a, struct peer *pr,
+			u32 dqpn, u32 rq_psn, int dest_rd, u8 dev_addr[16])
+{
+	struct path pa;
+
+	env_open_roce(e, 1);
+	side_open(a, e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	peer_open(pr, 3);
+	memset(&pa, 0, sizeof(pa));
+	memcpy(pa.dgid, pr->addr, 16);
+	pa.dqpn = dqpn;
+	pa.rq_psn = rq_psn;
+	pa.timeout = 0;
+	pa.dest_rd = dest_rd;
+	qp_connect(a, &pa);
+	roce_loopback_gid(dev_addr, 1);
+}
+
 TEST(soft_roce_rc_responder_duplicates_and_sequence)
 {
 	u8 buf[2048], dev_addr[16];
@@ -763,22 +786,12 @@ TEST(soft_roce_rc_responder_duplicates_and_sequence)
 	struct soft_roce_counters c;
 	struct ib_uverbs_sge s;
 	struct ib_uverbs_wc wc;
-	struct path pa;
 	struct peer pr;
 	struct env e;
 	struct side a;
 	u64 v;
 
-	env_open_roce(&e, 1);
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
-	peer_open(&pr, 3);
-	memset(&pa, 0, sizeof(pa));
-	memcpy(pa.dgid, pr.addr, 16);
-	pa.dqpn = 0x4242;
-	pa.rq_psn = 100;
-	pa.timeout = 0;
-	qp_connect(&a, &pa);
-	roce_loopback_gid(dev_addr, 1);
+	forged_open(&e, &a, &pr, 0x4242, 100, 0, dev_addr);
 	s = sge_of(&a, 0, 64);
 	post_recv_ok(&a, 1, &s, 1);
 	s = sge_of(&a, 64, 64);
@@ -1141,22 +1154,12 @@ TEST(soft_roce_rc_destroyed_qp_acks_its_retries)
 	struct roce_pkt pkt, ans;
 	struct ib_uverbs_sge s;
 	struct ib_uverbs_wc wc;
-	struct path pa;
 	struct peer pr, stranger;
 	struct env e;
 	struct side a;
 	u32 qpn;
 
-	env_open_roce(&e, 1);
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
-	peer_open(&pr, 3);
-	memset(&pa, 0, sizeof(pa));
-	memcpy(pa.dgid, pr.addr, 16);
-	pa.dqpn = 0x4243;
-	pa.rq_psn = 200;
-	pa.timeout = 0;
-	qp_connect(&a, &pa);
-	roce_loopback_gid(dev_addr, 1);
+	forged_open(&e, &a, &pr, 0x4243, 200, 0, dev_addr);
 	s = sge_of(&a, 0, 64);
 	post_recv_ok(&a, 1, &s, 1);
 	qpn = a.qp->qp_num;
