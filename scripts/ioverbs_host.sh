@@ -10,7 +10,16 @@
 # IOVERBS_BUILD (default build/rel of this tree) has the daemon, the
 # tool and the provider; IOVERBSD_ARGS adds options to the daemon's
 # (--test-hooks --roce-faults=LOSS,REORDER).  A daemon that does not
-# stop within 10 s of SIGTERM is killed, and the exit status is 3.  Exits with CMD's status (2: no daemon).
+# stop within 10 s of SIGTERM is killed, and the exit status is 3.
+# Exits with CMD's status (2: no daemon).
+#
+# A host stays up after its program: its port still acknowledges the
+# peer's retries of what the program's destroyed QPs received (the last
+# ACK of a run may be lost on a lossy wire).  With IOVERBS_HOST_DONE=FILE
+# and IOVERBS_HOST_RELEASE=FILE, the script creates the first once CMD
+# has exited and keeps the daemon until the second exists (at most
+# IOVERBS_HOST_HOLD seconds, default 60): the caller releases both hosts
+# of a pair once both programs are done.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 b=${IOVERBS_BUILD:-$here/build/rel}
@@ -26,12 +35,22 @@ while [ ! -e "$mnt/uverbs0" ] && [ $i -lt 100 ]; do
 done
 if [ ! -e "$mnt/uverbs0" ]; then
 	echo "ioverbs_host: ioverbsd did not start: $(tail -n1 "$mnt.log")"
+	[ -z "${IOVERBS_HOST_DONE:-}" ] || : >"$IOVERBS_HOST_DONE"
 	kill $dpid 2>/dev/null
 	rmdir "$mnt"
 	exit 2
 fi
 IOVERBS_PROVIDER_DIR=$b/provider "$b/tools/ioverbs" run -m "$mnt" -- "$@"
 st=$?
+if [ -n "${IOVERBS_HOST_DONE:-}" ] && [ -n "${IOVERBS_HOST_RELEASE:-}" ]; then
+	: >"$IOVERBS_HOST_DONE"
+	i=0
+	while [ ! -e "$IOVERBS_HOST_RELEASE" ] &&
+		[ $i -lt $((${IOVERBS_HOST_HOLD:-60} * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+fi
 "$b/tools/ioverbs" stat -m "$mnt" | sed -n 's/^ *roce: /ioverbs_host: /p'
 kill $dpid
 # A daemon that does not stop in 10 s is a bug: say so, and clean up.

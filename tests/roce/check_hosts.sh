@@ -30,20 +30,42 @@ roce_results "$out" hosts.log
 
 host=$here/scripts/ioverbs_host.sh
 
+# release NAME: once both hosts' programs are done (or a host's script
+# ended, or after 130 s), lets both daemons stop (scripts/ioverbs_host.sh:
+# each keeps acknowledging its peer's retries until then).
+release() {
+	_d=$roce_dir/$1 _i=0
+	until { [ -e "${_d}_a.done" ] || [ -e "${_d}_a.status" ]; } &&
+		{ [ -e "${_d}_b.done" ] || [ -e "${_d}_b.status" ]; } ||
+		[ $_i -ge 1300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	: >"$_d.release"
+}
+
 # pair NAME FAULTS ARGS REGEX: ARGS on A (the server) and with 10.51.0.1
 # appended on B; with HOOK=1, both daemons with --roce-faults=FAULTS.
 pair() {
 	name=$1 faults=$2 args=$3 re=$4
 	why=
-	env=
+	d=$roce_dir/$name
+	rm -f "${d}_a.done" "${d}_b.done" "$d.release"
+	env="IOVERBS_HOST_RELEASE=$d.release IOVERBS_HOST_HOLD=100"
 	[ "${HOOK:-0}" = 1 ] &&
-		env="IOVERBSD_ARGS='--test-hooks --roce-faults=$faults'"
+		env="$env IOVERBSD_ARGS='--test-hooks --roce-faults=$faults'"
 	roce_ns_start "$ROCE_NS_A" "${name}_a" 120 18515 \
-		"$env $host 10.51.0.1 $args" || why="A did not start"
+		"$env IOVERBS_HOST_DONE=${d}_a.done $host 10.51.0.1 $args" ||
+		why="A did not start"
 	[ -n "$why" ] || roce_ns_start "$ROCE_NS_B" "${name}_b" 120 0 \
-		"$env $host 10.51.0.2 $args 10.51.0.1" || why="B did not start"
+		"$env IOVERBS_HOST_DONE=${d}_b.done $host 10.51.0.2 $args 10.51.0.1" ||
+		why="B did not start"
+	[ -n "$why" ] && : >"${d}_b.done"
+	release "$name" &
+	rel=$!
 	roce_ns_wait "${name}_b"
 	roce_ns_wait "${name}_a"
+	wait $rel
 	[ -n "$why" ] || why=$(status_why "${name}_b" B)
 	[ -n "$why" ] || why=$(status_why "${name}_a" A)
 	if [ -z "$why" ] && ! grep -qE "$re" "$roce_dir/${name}_b.out"; then
