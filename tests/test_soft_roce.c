@@ -1061,7 +1061,8 @@ static struct roce_pkt fetch_add(u32 qpn, u32 psn, void *va, u32 rkey,
 /*
  * max_dest_rd_atomic: 0 takes no READ or atomic (NAK invalid request,
  * nothing executed); 2 keeps the answers of the last two atomics only:
- * a duplicate of an older one is dropped unanswered, never run again.
+ * a duplicate of an older one is dropped unanswered, never run again;
+ * 128 keeps 128.
  */
 TEST(soft_roce_rc_dest_rd_atomic)
 {
@@ -1138,6 +1139,149 @@ TEST(soft_roce_rc_dest_rd_atomic)
 	ASSERT_EQ(v, 13);
 	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 2);
 	ASSERT_EQ(counters(&e).naks_sent, 2);
+	side_close(&a);
+
+	/*
+	 * The device's most, 128: a requester with 128 atomics out may
+	 * retry the oldest after the newest ran, and gets its answer.
+	 */
+	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	pa.dest_rd = 128;
+	qp_connect(&a, &pa);
+	v = 1000;
+	memcpy(a.buf, &v, 8);
+	for (i = 0; i < 128; i++) {
+		pkt = fetch_add(a.qp->qp_num, 100 + i, a.buf, a.mr->rkey, 1);
+		peer_send(&pr, dev_addr, &pkt, NULL, 0);
+		ans = peer_recv(&pr, dev_addr, buf);
+		ASSERT_EQ(ans.psn, 100 + i);
+		ASSERT_EQ(ans.atomic_orig, 1000 + i);
+	}
+	for (i = 0; i < 128; i += 127) {
+		pkt = fetch_add(a.qp->qp_num, 100 + i, a.buf, a.mr->rkey, 1);
+		peer_send(&pr, dev_addr, &pkt, NULL, 0);
+		ans = peer_recv(&pr, dev_addr, buf);
+		ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
+		ASSERT_EQ(ans.psn, 100 + i);
+		ASSERT_EQ(ans.atomic_orig, 1000 + i);
+	}
+	memcpy(&v, a.buf, 8);
+	ASSERT_EQ(v, 1128);
+	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 4);
+	close(pr.fd);
+	side_close(&a);
+	env_close(&e);
+}
+
+/* An answer from the forged peer to our QP @qpn: @opcode at @psn. */
+static struct roce_pkt answer_hdr(u8 opcode, u32 qpn, u32 psn, u32 msn)
+{
+	struct roce_pkt pkt = req_hdr(opcode, qpn, psn);
+
+	pkt.aeth.syndrome = ROCE_AETH_SYN_ACK(ROCE_AETH_CREDIT_INVALID);
+	pkt.aeth.msn = msn;
+	return pkt;
+}
+
+/*
+ * The requester's implied NAK: an answer for later than the awaited one
+ * means those between were lost, and the QP sends again from the
+ * awaited one at once (its timer is off: timeout 0); the old answers
+ * still arriving then rewind it no further.  A READ whose middle
+ * response was lost asks again for the rest only.
+ */
+TEST(soft_roce_rc_implied_nak)
+{
+	struct ib_uverbs_send_wr wr = {
+		.num_sge = 1, .opcode = IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD,
+		.send_flags = IB_UVERBS_SEND_SIGNALED,
+	};
+	u8 buf[2048], dev_addr[16], data[3000];
+	struct soft_roce_counters c;
+	struct roce_pkt pkt, req;
+	struct ib_uverbs_sge s;
+	struct ib_uverbs_wc wc;
+	struct peer pr;
+	struct env e;
+	struct side a;
+	u64 v;
+	int i;
+
+	forged_open(&e, &a, &pr, 0x4242, 100, 0, dev_addr);
+	wr.wr.atomic.remote_addr = 0x10000;
+	wr.wr.atomic.rkey = 0x77;
+	wr.wr.atomic.compare_add = 1;
+	for (i = 0; i < 2; i++) {
+		wr.wr_id = 1 + i;
+		s = sge_of(&a, 8 * i, 8);
+		post_send_ok(&a, &wr, &s, 1);
+		req = peer_recv(&pr, dev_addr, buf);
+		ASSERT_EQ(req.opcode, ROCE_RC_FETCH_ADD);
+		ASSERT_EQ(req.psn, (u32)i);
+	}
+	/* 1's answer first: 0's was lost.  Both again, at once. */
+	pkt = answer_hdr(ROCE_RC_ATOMIC_ACKNOWLEDGE, a.qp->qp_num, 1, 2);
+	pkt.atomic_orig = 6;
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	for (i = 0; i < 2; i++) {
+		req = peer_recv(&pr, dev_addr, buf);
+		ASSERT_EQ(req.opcode, ROCE_RC_FETCH_ADD);
+		ASSERT_EQ(req.psn, (u32)i);
+	}
+	/* The same old answer again: no second rewind. */
+	peer_send(&pr, dev_addr, &pkt, NULL, 0);
+	peer_none(&pr, 100);
+	/* The answers to the retries, in order: both complete. */
+	for (i = 0; i < 2; i++) {
+		pkt = answer_hdr(ROCE_RC_ATOMIC_ACKNOWLEDGE, a.qp->qp_num,
+				 (u32)i, 1 + (u32)i);
+		pkt.atomic_orig = 5 + (u64)i;
+		peer_send(&pr, dev_addr, &pkt, NULL, 0);
+		wc = poll_one(&a);
+		ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+		ASSERT_EQ(wc.wr_id, 1 + (u64)i);
+		memcpy(&v, a.buf + 8 * i, 8);
+		ASSERT_EQ(v, 5 + (u64)i);
+	}
+	c = counters(&e);
+	ASSERT_EQ(c.retransmits, 1);
+	ASSERT_EQ(c.timeouts, 0);
+	ASSERT_EQ(c.drops[SOFT_ROCE_DROP_UNEXPECTED], 1);
+
+	/* A READ of 3000 bytes, MTU 1024: responses at 2, 3, 4. */
+	wr.wr_id = 3;
+	wr.opcode = IB_UVERBS_WR_RDMA_READ;
+	wr.wr.rdma.remote_addr = 0x20000;
+	wr.wr.rdma.rkey = 0x78;
+	s = sge_of(&a, 0, 3000);
+	post_send_ok(&a, &wr, &s, 1);
+	req = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(req.opcode, ROCE_RC_RDMA_READ_REQUEST);
+	ASSERT_EQ(req.psn, 2);
+	ASSERT_EQ(req.reth.dma_len, 3000);
+	fill_pattern(data, sizeof(data), 4);
+	pkt = answer_hdr(ROCE_RC_RDMA_READ_RESPONSE_FIRST, a.qp->qp_num, 2, 2);
+	peer_send(&pr, dev_addr, &pkt, data, 1024);
+	/* The middle one is lost: the last asks for the rest again. */
+	pkt = answer_hdr(ROCE_RC_RDMA_READ_RESPONSE_LAST, a.qp->qp_num, 4, 3);
+	peer_send(&pr, dev_addr, &pkt, data + 2048, 952);
+	req = peer_recv(&pr, dev_addr, buf);
+	ASSERT_EQ(req.opcode, ROCE_RC_RDMA_READ_REQUEST);
+	ASSERT_EQ(req.psn, 3);
+	ASSERT_EQ(req.reth.va, 0x20000 + 1024);
+	ASSERT_EQ(req.reth.dma_len, 3000 - 1024);
+	pkt = answer_hdr(ROCE_RC_RDMA_READ_RESPONSE_FIRST, a.qp->qp_num, 3, 3);
+	peer_send(&pr, dev_addr, &pkt, data + 1024, 1024);
+	pkt = answer_hdr(ROCE_RC_RDMA_READ_RESPONSE_LAST, a.qp->qp_num, 4, 3);
+	peer_send(&pr, dev_addr, &pkt, data + 2048, 952);
+	wc = poll_one(&a);
+	ASSERT_EQ(wc.status, IB_UVERBS_WC_SUCCESS);
+	ASSERT_EQ(wc.wr_id, 3);
+	ASSERT_EQ(wc.byte_len, 3000);
+	ASSERT_TRUE(!memcmp(a.buf, data, 3000));
+	c = counters(&e);
+	ASSERT_EQ(c.retransmits, 2);
+	ASSERT_EQ(c.timeouts, 0);
 	close(pr.fd);
 	side_close(&a);
 	env_close(&e);

@@ -460,6 +460,7 @@ static void soft_roce_complete(struct soft_qp *sqp,
 	q->head++;
 	sqp->roce.head_acked = 0;
 	sqp->roce.rnr_retries = 0;
+	sqp->roce.implied = false;
 	soft_count_wc(sqp, true, status, wc.opcode, wc.byte_len);
 	if (status || sqp->ibqp.sq_sig_all ||
 	    (wqe->wr.send_flags & IB_UVERBS_SEND_SIGNALED))
@@ -668,6 +669,7 @@ bool soft_roce_sq_process(struct soft_qp *sqp, bool retry_now)
 		}
 		soft_roce_inc(&rp->stats.retransmits);
 		soft_roce_rewind(sqp, q->head, sqp->roce.head_acked);
+		sqp->roce.implied = false;
 	} else if (q->head == sqp->roce.sent) {
 		sqp->roce.deadline = 0;
 	}
@@ -827,6 +829,28 @@ static int soft_nak_status(u8 code)
 	}
 }
 
+/*
+ * An answer came for later than the one awaited at the head of @sqp's
+ * send queue (a READ's next response, or a READ's or atomic's answer
+ * before an ACK or another answer): those between were lost.  Sends
+ * again from the head at once rather than at the timer (IB's implied
+ * NAK), unless such a rewind is under way already: the answers to what
+ * went out before it are still arriving, and each would rewind again.
+ * Return: true if it rewound (the caller kicks the send queue);
+ * otherwise the answer is dropped as unexpected.  sq.lock held.
+ */
+static bool soft_roce_implied_nak(struct soft_roce *rp, struct soft_qp *sqp)
+{
+	if (sqp->roce.implied) {
+		soft_roce_drop(rp, SOFT_ROCE_DROP_UNEXPECTED);
+		return false;
+	}
+	sqp->roce.implied = true;
+	soft_roce_inc(&rp->stats.retransmits);
+	soft_roce_rewind(sqp, sqp->sq.head, sqp->roce.head_acked);
+	return true;
+}
+
 /* An answer to the requester @sqp: ACK, NAK, READ response, atomic ACK. */
 static void soft_roce_answer(struct soft_roce *rp, struct soft_qp *sqp,
 			     const struct roce_pkt *pkt)
@@ -909,9 +933,7 @@ static void soft_roce_answer(struct soft_roce *rp, struct soft_qp *sqp,
 		if (!soft_roce_ack_upto(sqp, &attr, idx, mtu) ||
 		    soft_wr_is_read_atomic(wqe->wr.opcode)) {
 			/* A READ's responses or an atomic's answer was lost. */
-			soft_roce_inc(&rp->stats.retransmits);
-			soft_roce_rewind(sqp, q->head, sqp->roce.head_acked);
-			kick = true;
+			kick = soft_roce_implied_nak(rp, sqp);
 			goto out_unlock;
 		}
 		if (k + 1 == npkts && (idx != sqp->roce.sent ||
@@ -932,9 +954,18 @@ static void soft_roce_answer(struct soft_roce *rp, struct soft_qp *sqp,
 	if ((info->kind == ROCE_OP_READ_RESP) !=
 	    (wqe->wr.opcode == IB_UVERBS_WR_RDMA_READ) ||
 	    (info->kind == ROCE_OP_ATOMIC_ACK) !=
-	    soft_wr_is_atomic(wqe->wr.opcode) ||
-	    !soft_roce_ack_upto(sqp, &attr, idx, mtu) ||
-	    k != sqp->roce.head_acked) {
+	    soft_wr_is_atomic(wqe->wr.opcode)) {
+		soft_roce_drop(rp, SOFT_ROCE_DROP_UNEXPECTED);
+		goto out_unlock;
+	}
+	/* Past an unanswered READ or atomic, or past a lost response. */
+	if (!soft_roce_ack_upto(sqp, &attr, idx, mtu) ||
+	    k > sqp->roce.head_acked) {
+		kick = soft_roce_implied_nak(rp, sqp);
+		goto out_unlock;
+	}
+	if (k != sqp->roce.head_acked) {
+		/* A response received already. */
 		soft_roce_drop(rp, SOFT_ROCE_DROP_UNEXPECTED);
 		goto out_unlock;
 	}
@@ -967,6 +998,7 @@ static void soft_roce_answer(struct soft_roce *rp, struct soft_qp *sqp,
 		} else {
 			sqp->roce.head_acked = k + 1;
 			sqp->roce.retries = 0;
+			sqp->roce.implied = false;
 			soft_roce_arm(sqp, &attr, true);
 		}
 	}
@@ -1274,6 +1306,17 @@ static void soft_roce_atomic(struct soft_roce *rp, struct soft_qp *sqp,
 	u64 orig;
 	u32 slot;
 
+	/*
+	 * Where its answer will be kept, before it runs: an atomic whose
+	 * answer could not be given again must not run at all (the
+	 * requester's timer asks again).
+	 */
+	if (!rq->atomics) {
+		rq->atomics = kcalloc(SOFT_ROCE_ATOMIC_CACHE,
+				      sizeof(*rq->atomics));
+		if (!rq->atomics)
+			return;
+	}
 	if (!(attr->qp_access_flags & IB_UVERBS_ACCESS_REMOTE_ATOMIC) ||
 	    soft_sgl_get_remote(&rem, sqp, req->atmeth.rkey, req->atmeth.va,
 				sizeof(u64), IB_UVERBS_ACCESS_REMOTE_ATOMIC)) {
@@ -1333,7 +1376,8 @@ static void soft_roce_duplicate(struct soft_roce *rp, struct soft_qp *sqp,
 		return;
 	case ROCE_OP_ATOMIC:
 		for (i = 0; i < SOFT_ROCE_ATOMIC_CACHE; i++) {
-			if (!sqp->roce.atomics[i].valid ||
+			if (!sqp->roce.atomics ||
+			    !sqp->roce.atomics[i].valid ||
 			    sqp->roce.atomics[i].psn != pkt->psn)
 				continue;
 			soft_roce_bth(&ack, sqp, attr,
@@ -1982,7 +2026,10 @@ void soft_roce_qp_modify(struct soft_qp *sqp, u8 state)
 		rq->uc_drop = false;
 		rq->recv_held = false;
 		rq->rd_left = 0;
-		memset(rq->atomics, 0, sizeof(rq->atomics));
+		if (rq->atomics)
+			memset(rq->atomics, 0, SOFT_ROCE_ATOMIC_CACHE *
+						       sizeof(*rq->atomics));
+		rq->atomic_next = 0;
 		mutex_unlock(&sqp->resp_lock);
 		spin_lock(&sqp->sq.lock);
 		rq->sent = sqp->sq.head;
@@ -1994,6 +2041,7 @@ void soft_roce_qp_modify(struct soft_qp *sqp, u8 state)
 		rq->retries = 0;
 		rq->rnr_retries = 0;
 		rq->noack = 0;
+		rq->implied = false;
 		spin_unlock(&sqp->sq.lock);
 	}
 }
@@ -2006,4 +2054,6 @@ void soft_roce_qp_free(struct soft_qp *sqp)
 	sqp->roce.txbuf = NULL;
 	kfree(sqp->roce.rd_buf);
 	sqp->roce.rd_buf = NULL;
+	kfree(sqp->roce.atomics);
+	sqp->roce.atomics = NULL;
 }

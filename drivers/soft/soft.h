@@ -469,8 +469,20 @@ static inline void *soft_queue_entry(struct soft_queue *q, u32 idx)
 int soft_queue_init(struct soft_queue *q, u32 max_wr, u32 stride, u32 max_sge);
 void soft_queue_cleanup(struct soft_queue *q);
 
-/* Atomic answers a RoCE responder keeps for duplicates (per QP). */
-#define SOFT_ROCE_ATOMIC_CACHE 8
+/*
+ * Atomic answers a RoCE responder keeps for duplicates (per QP): as many
+ * as max_dest_rd_atomic, so the device's max_qp_rd_atom at most.  A
+ * requester has no more atomics outstanding than that, and may retry
+ * any of them.
+ */
+#define SOFT_ROCE_ATOMIC_CACHE 128
+
+/* One atomic's answer, for a duplicate of its request. */
+struct soft_roce_atomic_ans {
+	u32 psn;
+	bool valid;
+	u64 orig;
+};
 
 /**
  * struct soft_roce_qp - a QP's RoCEv2 transport state (roce.c)
@@ -489,6 +501,11 @@ void soft_queue_cleanup(struct soft_queue *q);
  * @retries: timer expiries without progress (against retry_cnt)
  * @rnr_retries: RNR NAKs of the head WQE (against rnr_retry)
  * @noack: packets sent since the last one that asked for an ACK
+ * @implied: an answer for later than the awaited one came first (the
+ *	answers between were lost: IB's implied NAK), and the send queue
+ *	went back to its head; no other such rewind until the head
+ *	progresses or the timer fires (the rest of the old answers are
+ *	still arriving)
  * @txbuf: the packet being built and its payload (2 * SOFT_ROCE_BUF
  *	bytes, roce.c), allocated at the first send
  *
@@ -523,6 +540,7 @@ struct soft_roce_qp {
 	u32 retries;
 	u32 rnr_retries;
 	u32 noack;
+	bool implied;
 	u8 *txbuf;
 
 	u32 msn;
@@ -536,11 +554,7 @@ struct soft_roce_qp {
 	u32 cur_len;
 	struct soft_recv_wqe *cur_recv;
 	u64 cur_recv_len;
-	struct {
-		u32 psn;
-		bool valid;
-		u64 orig;
-	} atomics[SOFT_ROCE_ATOMIC_CACHE];
+	struct soft_roce_atomic_ans *atomics;
 	u32 atomic_next;
 	struct delayed_work rd_work;
 	u8 *rd_buf;

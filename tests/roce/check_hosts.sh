@@ -110,6 +110,7 @@ pair hosts_rc_pingpong_events "$F" "ibv_rc_pingpong -g 0 -e -n 200" '^200 iters 
 pair hosts_write_bw "$F" "ib_write_bw $X -s 65536 -n 500" '^ *65536 +500 '
 pair hosts_read_lat "$F" "ib_read_lat $X -s 64 -n 500" '^ *64 +500 '
 pair hosts_atomic_lat "$F" "ib_atomic_lat $X -n 500" '^ *8 +500 '
+pair hosts_atomic_bw "$F" "ib_atomic_bw $X -n 2000" '^ *8 +2000 '
 wire 0 "$reorder"
 pair hosts_ud_pingpong "0,$reorder" "ibv_ud_pingpong -g 0 -s 512 -n 200" '^200 iters in '
 finish
