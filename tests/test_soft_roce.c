@@ -1058,6 +1058,37 @@ static struct roce_pkt fetch_add(u32 qpn, u32 psn, void *va, u32 rkey,
 	return pkt;
 }
 
+/* @a again, on @pa with max_dest_rd_atomic @dest_rd, its first word @v. */
+static void atomic_side(struct side *a, struct env *e, struct path *pa,
+			int dest_rd, u64 v)
+{
+	side_open(a, e, IB_UVERBS_QPT_RC, 256, 8192, false);
+	pa->dest_rd = dest_rd;
+	qp_connect(a, pa);
+	memcpy(a->buf, &v, 8);
+}
+
+/*
+ * FETCH_ADDs of 1 at PSNs @psn.. @psn + @n - 1 to @a's first word, each
+ * answered in turn with what it found: @orig, @orig + 1, ...
+ */
+static void fetch_adds(struct side *a, struct peer *pr, const u8 dev_addr[16],
+		       u32 psn, int n, u64 orig)
+{
+	struct roce_pkt pkt, ans;
+	u8 buf[2048];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pkt = fetch_add(a->qp->qp_num, psn + i, a->buf, a->mr->rkey, 1);
+		peer_send(pr, dev_addr, &pkt, NULL, 0);
+		ans = peer_recv(pr, dev_addr, buf);
+		ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
+		ASSERT_EQ(ans.psn, psn + i);
+		ASSERT_EQ(ans.atomic_orig, orig + i);
+	}
+}
+
 /*
  * max_dest_rd_atomic: 0 takes no READ or atomic (NAK invalid request,
  * nothing executed); 2 keeps the answers of the last two atomics only:
@@ -1073,7 +1104,6 @@ TEST(soft_roce_rc_dest_rd_atomic)
 	struct env e;
 	struct side a;
 	u64 v;
-	int i;
 
 	env_open_roce(&e, 1);
 	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
@@ -1111,30 +1141,14 @@ TEST(soft_roce_rc_dest_rd_atomic)
 	side_close(&a);
 
 	/* Two: atomics at 100, 101, 102 answered 10, 11, 12. */
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
-	pa.dest_rd = 2;
-	qp_connect(&a, &pa);
-	v = 10;
-	memcpy(a.buf, &v, 8);
-	for (i = 0; i < 3; i++) {
-		pkt = fetch_add(a.qp->qp_num, 100 + i, a.buf, a.mr->rkey, 1);
-		peer_send(&pr, dev_addr, &pkt, NULL, 0);
-		ans = peer_recv(&pr, dev_addr, buf);
-		ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
-		ASSERT_EQ(ans.psn, 100 + i);
-		ASSERT_EQ(ans.atomic_orig, 10 + i);
-	}
+	atomic_side(&a, &e, &pa, 2, 10);
+	fetch_adds(&a, &pr, dev_addr, 100, 3, 10);
 	/* 100's answer is gone: dropped, not run again. */
 	pkt = fetch_add(a.qp->qp_num, 100, a.buf, a.mr->rkey, 1);
 	peer_send(&pr, dev_addr, &pkt, NULL, 0);
 	peer_none(&pr, 50);
 	/* 101's is kept: the same answer again. */
-	pkt = fetch_add(a.qp->qp_num, 101, a.buf, a.mr->rkey, 1);
-	peer_send(&pr, dev_addr, &pkt, NULL, 0);
-	ans = peer_recv(&pr, dev_addr, buf);
-	ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
-	ASSERT_EQ(ans.psn, 101);
-	ASSERT_EQ(ans.atomic_orig, 11);
+	fetch_adds(&a, &pr, dev_addr, 101, 1, 11);
 	memcpy(&v, a.buf, 8);
 	ASSERT_EQ(v, 13);
 	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 2);
@@ -1145,26 +1159,11 @@ TEST(soft_roce_rc_dest_rd_atomic)
 	 * The device's most, 128: a requester with 128 atomics out may
 	 * retry the oldest after the newest ran, and gets its answer.
 	 */
-	side_open(&a, &e, IB_UVERBS_QPT_RC, 256, 8192, false);
-	pa.dest_rd = 128;
-	qp_connect(&a, &pa);
-	v = 1000;
-	memcpy(a.buf, &v, 8);
-	for (i = 0; i < 128; i++) {
-		pkt = fetch_add(a.qp->qp_num, 100 + i, a.buf, a.mr->rkey, 1);
-		peer_send(&pr, dev_addr, &pkt, NULL, 0);
-		ans = peer_recv(&pr, dev_addr, buf);
-		ASSERT_EQ(ans.psn, 100 + i);
-		ASSERT_EQ(ans.atomic_orig, 1000 + i);
-	}
-	for (i = 0; i < 128; i += 127) {
-		pkt = fetch_add(a.qp->qp_num, 100 + i, a.buf, a.mr->rkey, 1);
-		peer_send(&pr, dev_addr, &pkt, NULL, 0);
-		ans = peer_recv(&pr, dev_addr, buf);
-		ASSERT_EQ(ans.opcode, ROCE_RC_ATOMIC_ACKNOWLEDGE);
-		ASSERT_EQ(ans.psn, 100 + i);
-		ASSERT_EQ(ans.atomic_orig, 1000 + i);
-	}
+	atomic_side(&a, &e, &pa, 128, 1000);
+	fetch_adds(&a, &pr, dev_addr, 100, 128, 1000);
+	/* The oldest and the newest again: answered, not run. */
+	fetch_adds(&a, &pr, dev_addr, 100, 1, 1000);
+	fetch_adds(&a, &pr, dev_addr, 227, 1, 1127);
 	memcpy(&v, a.buf, 8);
 	ASSERT_EQ(v, 1128);
 	ASSERT_EQ(counters(&e).drops[SOFT_ROCE_DROP_DUPLICATE], 4);
