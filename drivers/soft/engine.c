@@ -493,13 +493,8 @@ void soft_rq_flush(struct soft_qp *sqp)
 	mutex_unlock(&sqp->resp_lock);
 }
 
-/*
- * A responder on an SRQ with a ring whose queue is empty takes the
- * ring's next receive into it (q->lock held).  Return: false when the
- * ring is corrupt (*@srq_err: SRQ_ERR is due, once unlocked).
- */
-static bool soft_resp_take(struct soft_qp *peer, struct soft_queue *q,
-			   bool *srq_err)
+bool soft_resp_take(struct soft_qp *peer, struct soft_queue *q,
+		    bool *srq_err)
 {
 	*srq_err = false;
 	if (!peer->ibqp.srq || q->head != q->tail || q->flush)
@@ -507,12 +502,7 @@ static bool soft_resp_take(struct soft_qp *peer, struct soft_queue *q,
 	return soft_srq_take(to_soft_srq(peer->ibqp.srq), srq_err) >= 0;
 }
 
-/*
- * The responder's SRQ ring is corrupt: the responder fails (the
- * requester, RC, gets REM_OP_ERR), and SRQ_ERR is raised the first
- * time.  resp_lock held, the queue's lock not.
- */
-static int soft_resp_srq_broken(struct soft_qp *peer, bool srq_err)
+int soft_resp_srq_broken(struct soft_qp *peer, bool srq_err)
 {
 	if (srq_err)
 		soft_srq_event(to_soft_srq(peer->ibqp.srq),

@@ -1037,18 +1037,20 @@ static void soft_roce_ud_grh(u8 *grh, const struct compat_udp_meta *m,
 
 /*
  * Takes the next receive for a SEND's first packet into roce.cur_recv:
- * true, or false if none is posted.  resp_lock held.
+ * from the QP's queue or its SRQ's (and the SRQ's ring, where the client
+ * posts them).  Return: 1 taken, 0 none posted, -EIO the SRQ's ring is
+ * corrupt (the QP failed: soft_resp_srq_broken()).  resp_lock held.
  */
-static bool soft_roce_take_recv(struct soft_qp *sqp)
+static int soft_roce_take_recv(struct soft_qp *sqp)
 {
 	struct soft_queue *q = soft_qp_rq(sqp);
 	struct soft_srq *ssrq = NULL;
-	bool got = false, limit = false;
+	bool got = false, limit = false, srq_err;
 
 	if (sqp->roce.recv_held) {
 		/* UC: the receive a lost message left is the next one's. */
 		sqp->roce.recv_held = false;
-		return true;
+		return 1;
 	}
 	if (!sqp->roce.cur_recv) {
 		/* The biggest stride a receive can have on this device. */
@@ -1056,9 +1058,14 @@ static bool soft_roce_take_recv(struct soft_qp *sqp)
 					     sqp->sdev->attr.max_sge *
 					     sizeof(struct ib_uverbs_sge));
 		if (!sqp->roce.cur_recv)
-			return false;
+			return 0;
 	}
 	spin_lock(&q->lock);
+	if (!soft_resp_take(sqp, q, &srq_err)) {
+		spin_unlock(&q->lock);
+		soft_resp_srq_broken(sqp, srq_err);
+		return -EIO;
+	}
 	if (q->head != q->tail && !q->flush &&
 	    q->max_sge <= sqp->sdev->attr.max_sge) {
 		memcpy(sqp->roce.cur_recv, soft_queue_entry(q, q->head),
@@ -1067,20 +1074,37 @@ static bool soft_roce_take_recv(struct soft_qp *sqp)
 		got = true;
 		if (sqp->ibqp.srq) {
 			ssrq = to_soft_srq(sqp->ibqp.srq);
-			if (ssrq->limit_armed &&
-			    q->tail - q->head < sqp->ibqp.srq->srq_limit) {
-				ssrq->limit_armed = false;
-				limit = true;
-			}
+			limit = soft_srq_limit_due(ssrq);
 		}
 	}
 	spin_unlock(&q->lock);
-	if (limit && ib_uverbs_object_event(ssrq->ibsrq.uobject,
-					    IB_UVERBS_EVENT_SRQ_LIMIT_REACHED,
-					    ssrq->ibsrq.user_handle,
-					    &ssrq->ibsrq.events_reported))
-		pr_warn("soft: SRQ_LIMIT_REACHED lost: out of memory");
+	if (limit)
+		soft_srq_event(ssrq, IB_UVERBS_EVENT_SRQ_LIMIT_REACHED);
 	return got;
+}
+
+/*
+ * A SEND's first packet or a WRITE with immediate found no receive
+ * (soft_roce_take_recv() said @ret): RC answers RNR NAK (a receive may
+ * come), or remote operational error NAK if its SRQ failed; UC drops
+ * the message.  resp_lock held.
+ */
+static void soft_roce_no_recv(struct soft_roce *rp, struct soft_qp *sqp,
+			      const struct ib_uverbs_qp_attr *attr,
+			      const struct roce_pkt *pkt, int ret)
+{
+	/* Posted on the client's ring, not yet in the queue: soon. */
+	if (!ret && soft_ring_rq_pending(sqp))
+		soft_ring_qp_kick_locked(sqp, false);
+	if (sqp->ibqp.qp_type != IB_UVERBS_QPT_RC)
+		sqp->roce.uc_drop = true;
+	else if (ret < 0)
+		soft_roce_ack(rp, sqp, attr, pkt->psn,
+			      ROCE_AETH_SYN_NAK(ROCE_NAK_REM_OP_ERR));
+	else
+		soft_roce_ack(rp, sqp, attr, pkt->psn,
+			      ROCE_AETH_SYN_RNR(attr->min_rnr_timer));
+	soft_roce_drop(rp, SOFT_ROCE_DROP_NO_RECV);
 }
 
 /* Completes roce.cur_recv (resp_lock held); an error moves to ERR. */
@@ -1151,14 +1175,15 @@ static void soft_roce_ud_recv(struct soft_roce *rp, struct soft_qp *sqp,
 			      const struct compat_udp_meta *m, u32 wire_len)
 {
 	u8 grh[SOFT_GRH_LEN];
-	int status;
+	int status, ret;
 
 	if (pkt->deth.qkey != attr->qkey) {
 		soft_roce_drop(rp, SOFT_ROCE_DROP_QKEY);
 		return;
 	}
-	if (!soft_roce_take_recv(sqp)) {
-		if (soft_ring_rq_pending(sqp))
+	ret = soft_roce_take_recv(sqp);
+	if (ret <= 0) {
+		if (!ret && soft_ring_rq_pending(sqp))
 			soft_ring_qp_kick_locked(sqp, false);
 		soft_roce_drop(rp, SOFT_ROCE_DROP_NO_RECV);
 		return;
@@ -1435,7 +1460,7 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 	bool rc = sqp->ibqp.qp_type == IB_UVERBS_QPT_RC;
 	bool first = info->seg == ROCE_SEG_FIRST || info->seg == ROCE_SEG_ONLY;
 	bool last = info->seg == ROCE_SEG_LAST || info->seg == ROCE_SEG_ONLY;
-	int status, nak = -1;
+	int status, ret, nak = -1;
 	u32 npkts = 1;
 
 	/* Each packet of a message follows the one before it. */
@@ -1456,15 +1481,9 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 	switch (info->kind) {
 	case ROCE_OP_SEND:
 		if (first) {
-			if (!soft_roce_take_recv(sqp)) {
-				if (soft_ring_rq_pending(sqp))
-					soft_ring_qp_kick_locked(sqp, false);
-				if (rc)
-					soft_roce_ack(rp, sqp, attr, pkt->psn,
-						ROCE_AETH_SYN_RNR(attr->min_rnr_timer));
-				else
-					rq->uc_drop = true;
-				soft_roce_drop(rp, SOFT_ROCE_DROP_NO_RECV);
+			ret = soft_roce_take_recv(sqp);
+			if (ret <= 0) {
+				soft_roce_no_recv(rp, sqp, attr, pkt, ret);
 				return;
 			}
 			rq->cur = ROCE_OP_SEND;
@@ -1516,17 +1535,14 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 			rq->cur = ROCE_OP_WRITE;
 		}
 		/* The immediate needs a receive, before the last bytes land. */
-		if (last && (pkt->hdrs & ROCE_HDR_IMMDT) &&
-		    !soft_roce_take_recv(sqp)) {
-			if (rc)
-				soft_roce_ack(rp, sqp, attr, pkt->psn,
-					ROCE_AETH_SYN_RNR(attr->min_rnr_timer));
-			else
-				rq->uc_drop = true;
-			if (rc && first)
-				rq->cur = 0;
-			soft_roce_drop(rp, SOFT_ROCE_DROP_NO_RECV);
-			return;
+		if (last && (pkt->hdrs & ROCE_HDR_IMMDT)) {
+			ret = soft_roce_take_recv(sqp);
+			if (ret <= 0) {
+				soft_roce_no_recv(rp, sqp, attr, pkt, ret);
+				if (rc && first)
+					rq->cur = 0;
+				return;
+			}
 		}
 		nak = soft_roce_write_data(sqp, pkt);
 		if (nak >= 0) {

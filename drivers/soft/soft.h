@@ -958,6 +958,21 @@ int soft_srq_modify(struct ib_srq *srq,
 int soft_srq_destroy(struct ib_srq *srq);
 int soft_attach_srq(struct soft_ucontext *sctx, struct soft_srq *ssrq,
 		    int fd);
+/*
+ * A responder on an SRQ with a ring whose queue is empty takes the
+ * ring's next receive into it (@q: soft_qp_rq(@peer), its lock held).
+ * Return: false when the ring is corrupt (*@srq_err: SRQ_ERR is due,
+ * soft_resp_srq_broken() once unlocked).  (engine.c)
+ */
+bool soft_resp_take(struct soft_qp *peer, struct soft_queue *q,
+		    bool *srq_err);
+/*
+ * The responder's SRQ ring is corrupt: the responder fails, and SRQ_ERR
+ * is raised if @srq_err.  resp_lock held, the queue's lock not.
+ * Return: the status its RC requester gets (REM_OP_ERR), SUCCESS for
+ * UC and UD (the message is dropped).  (engine.c)
+ */
+int soft_resp_srq_broken(struct soft_qp *peer, bool srq_err);
 /* Has the SRQ a ring (the direct path's QPs may use it)? */
 bool soft_srq_has_ring(struct ib_srq *srq);
 /*

@@ -296,6 +296,26 @@ TEST(roce_ud_pingpong)
 	fx_stop(&a);
 }
 
+/*
+ * 16 QPs on one SRQ whose receives the provider posts on the SRQ's ring:
+ * the port's responder takes them from there.
+ */
+TEST(roce_srq_pingpong)
+{
+	static char srv[8192], cli[8192];
+	static const char *const opt[] = { "-g", "0", "-n", "200", NULL };
+	struct fx a, b;
+
+	need_tools("/usr/bin/ibv_srq_pingpong");
+	roce_start(&a, 1);
+	roce_start(&b, 2);
+	pair(&a, &b, "/usr/bin/ibv_srq_pingpong", opt, srv, cli, sizeof(srv));
+	ASSERT_TRUE(strstr(srv, "\n1638400 bytes in ") != NULL);
+	ASSERT_TRUE(strstr(cli, "\n200 iters in ") != NULL);
+	fx_stop(&b);
+	fx_stop(&a);
+}
+
 /* perftest's result row after "#bytes": its first two numbers. */
 static void perftest_row(const char *out, unsigned long long *bytes,
 			 unsigned int *iters)
