@@ -1448,6 +1448,29 @@ static int soft_roce_write_data(struct soft_qp *sqp, const struct roce_pkt *pkt)
 }
 
 /*
+ * A SEND or WRITE packet @pkt was executed: the responder expects the
+ * next PSN, counts a message at its @last packet, and acknowledges if
+ * asked.  Before a receive's completion: a reply to it, posted once the
+ * completion is seen, must not overtake the ACK (the requester's send
+ * would complete after the reply came: ib_send_lat -e then finds its
+ * send queue full).  resp_lock held.
+ */
+static void soft_roce_executed(struct soft_roce *rp, struct soft_qp *sqp,
+			       const struct ib_uverbs_qp_attr *attr,
+			       const struct roce_pkt *pkt, bool last)
+{
+	spin_lock(&sqp->lock);
+	sqp->resp_psn = soft_psn_add(pkt->psn, 1);
+	spin_unlock(&sqp->lock);
+	if (last)
+		sqp->roce.msn++;
+	if (sqp->ibqp.qp_type == IB_UVERBS_QPT_RC &&
+	    (pkt->bth_flags & ROCE_BTH_ACKREQ))
+		soft_roce_ack(rp, sqp, attr, pkt->psn,
+			      ROCE_AETH_SYN_ACK(ROCE_AETH_CREDIT_INVALID));
+}
+
+/*
  * A new request at the expected PSN (RC) or in sequence (UC) on @sqp:
  * executes it.  resp_lock held.
  */
@@ -1503,10 +1526,13 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 		}
 		if (last) {
 			rq->cur = 0;
+			/* Acknowledged before its completion: as a NIC does. */
+			soft_roce_executed(rp, sqp, attr, pkt, last);
 			soft_roce_recv_done(sqp, attr, pkt, IB_UVERBS_WC_SUCCESS,
 					    IB_UVERBS_WC_RECV,
 					    (u32)rq->cur_off,
 					    attr->dest_qp_num);
+			return;
 		}
 		break;
 	case ROCE_OP_WRITE:
@@ -1556,11 +1582,14 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 				nak = ROCE_NAK_INVALID_REQ;
 				goto out_nak;
 			}
-			if (pkt->hdrs & ROCE_HDR_IMMDT)
+			if (pkt->hdrs & ROCE_HDR_IMMDT) {
+				soft_roce_executed(rp, sqp, attr, pkt, last);
 				soft_roce_recv_done(sqp, attr, pkt,
 					IB_UVERBS_WC_SUCCESS,
 					IB_UVERBS_WC_RECV_RDMA_WITH_IMM,
 					rq->cur_len, attr->dest_qp_num);
+				return;
+			}
 		}
 		break;
 	case ROCE_OP_READ:
@@ -1591,14 +1620,7 @@ static void soft_roce_request(struct soft_roce *rp, struct soft_qp *sqp,
 	default:
 		return;
 	}
-	spin_lock(&sqp->lock);
-	sqp->resp_psn = soft_psn_add(pkt->psn, 1);
-	spin_unlock(&sqp->lock);
-	if (last)
-		rq->msn++;
-	if (rc && (pkt->bth_flags & ROCE_BTH_ACKREQ))
-		soft_roce_ack(rp, sqp, attr, pkt->psn,
-			      ROCE_AETH_SYN_ACK(ROCE_AETH_CREDIT_INVALID));
+	soft_roce_executed(rp, sqp, attr, pkt, last);
 	return;
 
 out_nak:

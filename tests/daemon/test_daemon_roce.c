@@ -329,12 +329,13 @@ static void perftest_row(const char *out, unsigned long long *bytes,
 	ASSERT_EQ(sscanf(p + 1, "%llu %u", bytes, iters), 2);
 }
 
-static void perftest(const char *prog, unsigned long long bytes,
-		     unsigned int iters)
+/* @prog between two daemons, with @more (an option, or NULL). */
+static void perftest(const char *prog, const char *more,
+		     unsigned long long bytes, unsigned int iters)
 {
 	static char srv[16384], cli[16384];
-	static const char *const opt[] = { "-x", "0", "-d", "ioverbs0", "-F",
-					   NULL };
+	const char *const opt[] = { "-x", "0", "-d", "ioverbs0", "-F", more,
+				    NULL };
 	unsigned long long b;
 	unsigned int n;
 	struct fx a, c;
@@ -352,15 +353,25 @@ static void perftest(const char *prog, unsigned long long bytes,
 
 TEST(roce_write_bw)
 {
-	perftest("/usr/bin/ib_write_bw", 65536, 5000);
+	perftest("/usr/bin/ib_write_bw", NULL, 65536, 5000);
 }
 
 TEST(roce_read_lat)
 {
-	perftest("/usr/bin/ib_read_lat", 2, 1000);
+	perftest("/usr/bin/ib_read_lat", NULL, 2, 1000);
 }
 
 TEST(roce_atomic_lat)
 {
-	perftest("/usr/bin/ib_atomic_lat", 8, 1000);
+	perftest("/usr/bin/ib_atomic_lat", NULL, 8, 1000);
+}
+
+/*
+ * Waiting for events, a side replies as soon as its receive completes:
+ * the ACK of the SEND it received must be out before, or the peer's
+ * next post finds its one-deep send queue still full.
+ */
+TEST(roce_send_lat_events)
+{
+	perftest("/usr/bin/ib_send_lat", "-e", 2, 1000);
 }
