@@ -73,8 +73,6 @@
 #define SOFT_ROCE_INFINITE 7
 /* The largest datagram: a 4096-byte MTU and every header. */
 #define SOFT_ROCE_BUF (4096 + ROCE_MAX_HDR_LEN + ROCE_ICRC_LEN + 64)
-/* The receive thread's wait between looks at its stop flag. */
-#define SOFT_ROCE_POLL_US 200000
 #define SOFT_GRH_LEN 40
 #define SOFT_QKEY_USE_QP 0x80000000u
 /* The test hook holds a packet back this long at most (netem's delay). */
@@ -124,7 +122,8 @@ struct soft_roce_stats {
  * @netdev: the interface that has it
  * @mtu: the largest IB MTU of the interface
  * @udp: the socket (UDP port 4791 on @addr)
- * @rx: the receive thread
+ * @rx: the receive thread; it sleeps until a datagram comes or
+ *	@rx_stop is set (and the socket woken): an idle port costs nothing
  * @rxbuf: the receive thread's datagram
  * @rtx: the receive thread's packet and payload to send (responses)
  * @stats: counters
@@ -145,6 +144,7 @@ struct soft_roce {
 	u8 mtu;
 	struct compat_udp *udp;
 	struct task_struct *rx;
+	bool rx_stop;
 	u8 *rxbuf;
 	u8 *rtx;
 	struct soft_roce_stats stats;
@@ -1893,9 +1893,8 @@ static int soft_roce_rx_thread(void *data)
 	struct compat_udp_meta m;
 	int n;
 
-	while (!kthread_should_stop()) {
-		n = compat_udp_recv(rp->udp, rp->rxbuf, SOFT_ROCE_BUF, &m,
-				    SOFT_ROCE_POLL_US);
+	while (!smp_load_acquire(&rp->rx_stop)) {
+		n = compat_udp_recv(rp->udp, rp->rxbuf, SOFT_ROCE_BUF, &m, -1);
 		if (n == -EMSGSIZE || n == -EBADMSG) {
 			soft_roce_inc(&rp->stats.rx_packets);
 			soft_roce_drop(rp, SOFT_ROCE_DROP_LENGTH);
@@ -1998,6 +1997,8 @@ void soft_roce_port_stop(struct soft_port *port)
 
 	if (!rp || !rp->rx)
 		return;
+	/* Set before the wake-up: the thread cannot sleep past both. */
+	smp_store_release(&rp->rx_stop, true);
 	compat_udp_wake(rp->udp);
 	kthread_stop(rp->rx);
 	rp->rx = NULL;

@@ -7,8 +7,8 @@
  * `ioverbs run`, the server on one daemon and the client on the other,
  * so that every packet goes through two real UDP sockets; `ioverbs stat`
  * then counts them exactly.  ibv_devinfo -v shows the RoCEv2 GID; a
- * daemon without --roce holds no socket; the command line's mistakes are
- * refused with their reason.  The interop with Linux rdma_rxe is
+ * daemon without --roce holds no socket, an idle port's thread sleeps;
+ * the command line's mistakes are refused with their reason.  The interop with Linux rdma_rxe is
  * check-roce's (tests/roce/).
  *
  * A test whose program is not installed skips; the provider is
@@ -184,6 +184,76 @@ TEST(roce_devinfo_and_sockets)
 		harness_fail(__FILE__, __LINE__, "no '%s' in:\n%s", want, out);
 	ASSERT_TRUE(strstr(out, "link_layer:\t\tEthernet") != NULL);
 	fx_stop(&fx);
+}
+
+/*
+ * The context switches so far of @pid's thread named @comm (-1: none
+ * such), voluntary and not.
+ */
+static long thread_switches(pid_t pid, const char *comm)
+{
+	char path[320], buf[4096];
+	struct dirent *de;
+	long n = -1, v;
+	const char *p;
+	DIR *dp;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dp = opendir(path);
+	ASSERT_TRUE(dp != NULL);
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+		fclose(f);
+		if (strncmp(buf, "Name:\t", 6) ||
+		    strncmp(buf + 6, comm, strlen(comm)) ||
+		    buf[6 + strlen(comm)] != '\n')
+			continue;
+		n = 0;
+		for (p = buf; (p = strstr(p, "ctxt_switches:")); p++)
+			if (sscanf(p, "ctxt_switches: %ld", &v) == 1)
+				n += v;
+	}
+	closedir(dp);
+	return n;
+}
+
+/*
+ * An idle port's receive thread sleeps until a datagram comes: it is not
+ * woken once in a second (it used to look at its stop flag five times a
+ * second), and still answers after.
+ */
+TEST(roce_idle_port_sleeps)
+{
+	static char srv[8192], cli[8192];
+	static const char *const opt[] = { "-g", "0", "-n", "10", NULL };
+	struct fx a, b;
+	long n0, n1;
+
+	need_tools("/usr/bin/ibv_rc_pingpong");
+	roce_start(&a, 1);
+	roce_start(&b, 2);
+	usleep(200 * 1000);
+	n0 = thread_switches(a.pid, "soft-roce");
+	ASSERT_TRUE(n0 >= 0);
+	sleep(1);
+	n1 = thread_switches(a.pid, "soft-roce");
+	if (n1 != n0)
+		harness_fail(__FILE__, __LINE__,
+			     "the idle receive thread was woken %ld times in 1 s",
+			     n1 - n0);
+	pair(&a, &b, "/usr/bin/ibv_rc_pingpong", opt, srv, cli, sizeof(srv));
+	ASSERT_TRUE(strstr(cli, "\n10 iters in ") != NULL);
+	ASSERT_TRUE(thread_switches(a.pid, "soft-roce") > n1);
+	fx_stop(&b);
+	fx_stop(&a);
 }
 
 TEST(roce_command_line_refusals)
