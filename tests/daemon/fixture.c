@@ -175,32 +175,47 @@ void fx_loop_close(struct fx_loop *l)
 	ASSERT_OK(ioverbs_pd_dealloc(l->v, l->pd));
 }
 
-int fx_nic_threads(pid_t pid)
+int fx_threads(pid_t pid, const char *prefix, long *switches)
 {
-	char path[320], comm[32];
+	char path[320], buf[4096];
 	struct dirent *d;
 	int count = 0;
+	const char *p;
 	DIR *dir;
 	FILE *f;
+	long v;
 
+	if (switches)
+		*switches = 0;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	dir = opendir(path);
 	ASSERT_TRUE(dir != NULL);
 	while ((d = readdir(dir))) {
 		if (d->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid,
-			 d->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, d->d_name);
 		f = fopen(path, "r");
 		if (!f)
 			continue;	/* the thread just ended */
-		if (fgets(comm, sizeof(comm), f) &&
-		    !strncmp(comm, "soft-nic", 8))
-			count++;
+		buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
 		fclose(f);
+		/* "Name:\tCOMM\n" comes first. */
+		if (strncmp(buf, "Name:\t", 6) ||
+		    strncmp(buf + 6, prefix, strlen(prefix)))
+			continue;
+		count++;
+		for (p = buf; switches && (p = strstr(p, "ctxt_switches:")); p++)
+			if (sscanf(p, "ctxt_switches: %ld", &v) == 1)
+				*switches += v;
 	}
 	closedir(dir);
 	return count;
+}
+
+int fx_nic_threads(pid_t pid)
+{
+	return fx_threads(pid, "soft-nic", NULL);
 }
 
 const char *fx_ctl_tool_path(void)

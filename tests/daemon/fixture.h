@@ -155,6 +155,11 @@ void fx_loop_send(struct fx_loop *l, u64 id);
 /* Destroys what fx_loop_open() made. */
 void fx_loop_close(struct fx_loop *l);
 
+/*
+ * Threads of @pid whose name starts with @prefix; with @switches, their
+ * context switches so far (voluntary and not) added up there.
+ */
+int fx_threads(pid_t pid, const char *prefix, long *switches);
 /* Threads of @pid named soft-nic (the NIC pool's, replacements included). */
 int fx_nic_threads(pid_t pid);
 

@@ -187,45 +187,6 @@ TEST(roce_devinfo_and_sockets)
 }
 
 /*
- * The context switches so far of @pid's thread named @comm (-1: none
- * such), voluntary and not.
- */
-static long thread_switches(pid_t pid, const char *comm)
-{
-	char path[320], buf[4096];
-	struct dirent *de;
-	long n = -1, v;
-	const char *p;
-	DIR *dp;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dp = opendir(path);
-	ASSERT_TRUE(dp != NULL);
-	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
-			 (int)pid, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
-		fclose(f);
-		if (strncmp(buf, "Name:\t", 6) ||
-		    strncmp(buf + 6, comm, strlen(comm)) ||
-		    buf[6 + strlen(comm)] != '\n')
-			continue;
-		n = 0;
-		for (p = buf; (p = strstr(p, "ctxt_switches:")); p++)
-			if (sscanf(p, "ctxt_switches: %ld", &v) == 1)
-				n += v;
-	}
-	closedir(dp);
-	return n;
-}
-
-/*
  * An idle port's receive thread sleeps until a datagram comes: it is not
  * woken once in a second (it used to look at its stop flag five times a
  * second), and still answers after.
@@ -241,17 +202,17 @@ TEST(roce_idle_port_sleeps)
 	roce_start(&a, 1);
 	roce_start(&b, 2);
 	usleep(200 * 1000);
-	n0 = thread_switches(a.pid, "soft-roce");
-	ASSERT_TRUE(n0 >= 0);
+	ASSERT_EQ(fx_threads(a.pid, "soft-roce", &n0), 1);
 	sleep(1);
-	n1 = thread_switches(a.pid, "soft-roce");
+	ASSERT_EQ(fx_threads(a.pid, "soft-roce", &n1), 1);
 	if (n1 != n0)
 		harness_fail(__FILE__, __LINE__,
 			     "the idle receive thread was woken %ld times in 1 s",
 			     n1 - n0);
 	pair(&a, &b, "/usr/bin/ibv_rc_pingpong", opt, srv, cli, sizeof(srv));
 	ASSERT_TRUE(strstr(cli, "\n10 iters in ") != NULL);
-	ASSERT_TRUE(thread_switches(a.pid, "soft-roce") > n1);
+	ASSERT_EQ(fx_threads(a.pid, "soft-roce", &n0), 1);
+	ASSERT_TRUE(n0 > n1);
 	fx_stop(&b);
 	fx_stop(&a);
 }
@@ -333,37 +294,43 @@ TEST(roce_rc_pingpong_two_daemons)
 	fx_stop(&a);
 }
 
-TEST(roce_rc_pingpong_events_64k)
+/*
+ * One of the ibv_*_pingpong programs between two daemons: the server
+ * must say @srv_says, the client @cli_says.
+ */
+static void pingpong(const char *prog, const char *const *opt,
+		     const char *srv_says, const char *cli_says)
 {
 	static char srv[8192], cli[8192];
-	static const char *const opt[] = { "-g", "0", "-e", "-s", "65536",
-					   "-n", "200", NULL };
 	struct fx a, b;
 
-	need_tools("/usr/bin/ibv_rc_pingpong");
+	need_tools(prog);
 	roce_start(&a, 1);
 	roce_start(&b, 2);
-	pair(&a, &b, "/usr/bin/ibv_rc_pingpong", opt, srv, cli, sizeof(srv));
-	ASSERT_TRUE(strstr(srv, "\n26214400 bytes in ") != NULL);
-	ASSERT_TRUE(strstr(cli, "\n200 iters in ") != NULL);
+	pair(&a, &b, prog, opt, srv, cli, sizeof(srv));
+	if (!strstr(srv, srv_says) || !strstr(cli, cli_says))
+		harness_fail(__FILE__, __LINE__,
+			     "want '%s' and '%s' in:\n%s\n---\n%s", srv_says,
+			     cli_says, srv, cli);
 	fx_stop(&b);
 	fx_stop(&a);
 }
 
+TEST(roce_rc_pingpong_events_64k)
+{
+	static const char *const opt[] = { "-g", "0", "-e", "-s", "65536",
+					   "-n", "200", NULL };
+
+	pingpong("/usr/bin/ibv_rc_pingpong", opt, "\n26214400 bytes in ",
+		 "\n200 iters in ");
+}
+
 TEST(roce_ud_pingpong)
 {
-	static char srv[8192], cli[8192];
 	static const char *const opt[] = { "-g", "0", "-s", "1024", NULL };
-	struct fx a, b;
 
-	need_tools("/usr/bin/ibv_ud_pingpong");
-	roce_start(&a, 1);
-	roce_start(&b, 2);
-	pair(&a, &b, "/usr/bin/ibv_ud_pingpong", opt, srv, cli, sizeof(srv));
-	ASSERT_TRUE(strstr(srv, "\n2048000 bytes in ") != NULL);
-	ASSERT_TRUE(strstr(cli, "\n1000 iters in ") != NULL);
-	fx_stop(&b);
-	fx_stop(&a);
+	pingpong("/usr/bin/ibv_ud_pingpong", opt, "\n2048000 bytes in ",
+		 "\n1000 iters in ");
 }
 
 /*
@@ -372,18 +339,10 @@ TEST(roce_ud_pingpong)
  */
 TEST(roce_srq_pingpong)
 {
-	static char srv[8192], cli[8192];
 	static const char *const opt[] = { "-g", "0", "-n", "200", NULL };
-	struct fx a, b;
 
-	need_tools("/usr/bin/ibv_srq_pingpong");
-	roce_start(&a, 1);
-	roce_start(&b, 2);
-	pair(&a, &b, "/usr/bin/ibv_srq_pingpong", opt, srv, cli, sizeof(srv));
-	ASSERT_TRUE(strstr(srv, "\n1638400 bytes in ") != NULL);
-	ASSERT_TRUE(strstr(cli, "\n200 iters in ") != NULL);
-	fx_stop(&b);
-	fx_stop(&a);
+	pingpong("/usr/bin/ibv_srq_pingpong", opt, "\n1638400 bytes in ",
+		 "\n200 iters in ");
 }
 
 /* perftest's result row after "#bytes": its first two numbers. */
