@@ -270,15 +270,20 @@ TEST(roce_rc_pingpong_two_daemons)
 	/* lo loses nothing: every packet one sent, the other received. */
 	ASSERT_EQ(stat_field(line, "rx"), stat_field(line_b, "tx"));
 	ASSERT_EQ(stat_field(line_b, "rx"), stat_field(line, "tx"));
-	ASSERT_EQ(stat_field(line, "naks_sent"), 0);
-	ASSERT_EQ(stat_field(line_b, "naks_sent"), 0);
+	ASSERT_EQ(stat_field(line, "naks_sent"), stat_field(line_b, "naks_rcvd"));
+	ASSERT_EQ(stat_field(line_b, "naks_sent"), stat_field(line, "naks_rcvd"));
 	/*
-	 * Without a retransmission (a slow, TSan, daemon may let a 67 ms
-	 * timer expire: then the copies arrive as duplicates), exactly
-	 * the 5000 of each side, and no drop.
+	 * Without a retransmission, exactly the 5000 of each side, no NAK
+	 * and no drop.  A slow (TSan, loaded) daemon may let a 67 ms timer
+	 * expire: then the copies arrive as duplicates.  And lo may reorder
+	 * two packets that two threads sent from two CPUs when one CPU
+	 * leaves its backlog to ksoftirqd: then the responder NAKs the gap
+	 * (PSN sequence error) and the requester sends again from it.
 	 */
 	if (!stat_field(line, "retransmits") &&
 	    !stat_field(line_b, "retransmits")) {
+		ASSERT_EQ(stat_field(line, "naks_sent"), 0);
+		ASSERT_EQ(stat_field(line_b, "naks_sent"), 0);
 		ASSERT_EQ(stat_field(line, "tx"), 5000);
 		ASSERT_EQ(stat_field(line_b, "tx"), 5000);
 		ASSERT_TRUE(strstr(line, " drops") && !strstr(line, " drops "));
