@@ -524,8 +524,8 @@ static void soft_attr_init(struct soft_device *sdev,
 	a->max_cqe = soft_limit(cfg->max_cqe, SOFT_DEFAULT_MAX_CQE);
 	a->max_mr = soft_limit(cfg->max_mr, SOFT_DEFAULT_MAX_MR);
 	a->max_pd = soft_limit(cfg->max_pd, SOFT_DEFAULT_MAX_PD);
-	a->max_qp_rd_atom = 128;
-	a->max_qp_init_rd_atom = 128;
+	a->max_qp_rd_atom = SOFT_MAX_QP_RD_ATOM;
+	a->max_qp_init_rd_atom = SOFT_MAX_QP_RD_ATOM;
 	a->max_res_rd_atom = a->max_qp * a->max_qp_rd_atom;
 	a->atomic_cap = SOFT_ATOMIC_GLOB;
 	a->max_ah = soft_limit(cfg->max_ah, SOFT_DEFAULT_MAX_AH);

@@ -1400,9 +1400,11 @@ static void soft_roce_duplicate(struct soft_roce *rp, struct soft_qp *sqp,
 			soft_roce_read_resp(rp, sqp, attr, pkt, mtu);
 		return;
 	case ROCE_OP_ATOMIC:
+		/* None ran yet: no answer to give again. */
+		if (!sqp->roce.atomics)
+			return;
 		for (i = 0; i < SOFT_ROCE_ATOMIC_CACHE; i++) {
-			if (!sqp->roce.atomics ||
-			    !sqp->roce.atomics[i].valid ||
+			if (!sqp->roce.atomics[i].valid ||
 			    sqp->roce.atomics[i].psn != pkt->psn)
 				continue;
 			soft_roce_bth(&ack, sqp, attr,

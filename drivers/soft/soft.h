@@ -469,13 +469,16 @@ static inline void *soft_queue_entry(struct soft_queue *q, u32 idx)
 int soft_queue_init(struct soft_queue *q, u32 max_wr, u32 stride, u32 max_sge);
 void soft_queue_cleanup(struct soft_queue *q);
 
+/* READs and atomics a QP may have in flight, each way (max_qp_rd_atom). */
+#define SOFT_MAX_QP_RD_ATOM 128
+
 /*
  * Atomic answers a RoCE responder keeps for duplicates (per QP): as many
  * as max_dest_rd_atomic, so the device's max_qp_rd_atom at most.  A
  * requester has no more atomics outstanding than that, and may retry
  * any of them.
  */
-#define SOFT_ROCE_ATOMIC_CACHE 128
+#define SOFT_ROCE_ATOMIC_CACHE SOFT_MAX_QP_RD_ATOM
 
 /* One atomic's answer, for a duplicate of its request. */
 struct soft_roce_atomic_ans {
